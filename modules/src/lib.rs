@@ -1,0 +1,177 @@
+//! The module API of machinist and its built-in modules.
+//!
+//! A module is pure planning: it gets typed arguments and a [`Host`], inspects the
+//! target through the host (read-only), and answers with a [`Plan`]: either nothing to
+//! do, or a list of [`Change`]s, each with a human summary, an optional [`Diff`] and the
+//! [`Op`]s that carry it out. Only the executor applies ops (`Host::apply`), so check
+//! mode is honest by construction: the same code decides `changed` in both modes.
+//!
+//! This crate knows nothing about playbooks, YAML files, templates or the CLI; it never
+//! prints. Built-ins are one enum ([`registry::Builtin`]) and one `match`.
+
+pub mod args;
+pub mod command;
+pub mod error;
+pub mod file;
+pub mod host;
+pub mod mode;
+pub mod registry;
+
+pub use error::ModuleError;
+pub use host::{Host, HostOptions};
+pub use registry::Builtin;
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::path::PathBuf;
+
+/// A built-in module: typed arguments in, a plan out, no side effects.
+pub trait Module {
+    /// The arguments, deserialized from the task's rendered arguments.
+    /// Every `Args` type uses `#[serde(deny_unknown_fields)]`.
+    type Args: DeserializeOwned;
+    /// The name tasks use (`file`, `command`, …).
+    const NAME: &'static str;
+    /// Read-only: inspect the target through `host` and say what must change.
+    fn plan(&self, args: &Self::Args, host: &Host) -> Result<Plan, ModuleError>;
+}
+
+/// What a module decided.
+#[derive(Debug, Default)]
+pub struct Plan {
+    /// Empty: the target is already as wanted (`ok`).
+    pub changes: Vec<Change>,
+    /// Whether the changes can be predicted without applying them. A command without
+    /// `creates`/`removes` cannot: in check mode it is reported `skipped`.
+    pub predictable: bool,
+    /// A message for the result (`msg`), if the module has one to give.
+    pub msg: Option<String>,
+    /// Extra keys of the registered result (`path`, `mode`, `state`, …).
+    pub data: serde_json::Map<String, serde_json::Value>,
+}
+
+impl Plan {
+    /// Nothing to do.
+    pub fn ok() -> Plan {
+        Plan {
+            predictable: true,
+            ..Plan::default()
+        }
+    }
+
+    /// The given changes, predictable in check mode.
+    pub fn change(changes: Vec<Change>) -> Plan {
+        Plan {
+            changes,
+            predictable: true,
+            ..Plan::default()
+        }
+    }
+
+    pub fn with_msg(mut self, msg: impl Into<String>) -> Plan {
+        self.msg = Some(msg.into());
+        self
+    }
+
+    pub fn with_data(mut self, key: &str, value: impl Serialize) -> Plan {
+        let value = serde_json::to_value(value).unwrap_or(serde_json::Value::Null);
+        self.data.insert(key.to_string(), value);
+        self
+    }
+
+    pub fn is_changed(&self) -> bool {
+        !self.changes.is_empty()
+    }
+}
+
+/// One thing that differs from what is wanted.
+#[derive(Debug, Clone)]
+pub struct Change {
+    /// What changes, in a few words (`create /etc/hostname`, `mode 0644 -> 0600`).
+    pub summary: String,
+    /// What the reporter shows under `--diff`.
+    pub diff: Option<Diff>,
+    /// How the executor carries it out.
+    pub ops: Vec<Op>,
+}
+
+/// A before/after pair, rendered as a unified diff by the reporter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Diff {
+    pub before_header: String,
+    pub after_header: String,
+    pub before: String,
+    pub after: String,
+}
+
+impl Diff {
+    /// A diff of one path, with Ansible's `before: PATH` / `after: PATH` headers.
+    pub fn of_path(path: &str, before: impl Into<String>, after: impl Into<String>) -> Diff {
+        Diff {
+            before_header: path.to_string(),
+            after_header: path.to_string(),
+            before: before.into(),
+            after: after.into(),
+        }
+    }
+}
+
+/// Who owns a file: numeric ids, already resolved against the target's own
+/// /etc/passwd and /etc/group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Ownership {
+    pub uid: Option<u32>,
+    pub gid: Option<u32>,
+}
+
+/// An operation on the target. Paths are absolute paths INSIDE the host's root.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Op {
+    /// Atomically replace (or create) a regular file: temp file in the same directory
+    /// with `mode` and owner from the first byte, fsync, rename.
+    WriteFile {
+        path: PathBuf,
+        content: Vec<u8>,
+        mode: u32,
+        owner: Ownership,
+    },
+    /// Create one directory (the parent must exist or be created by an earlier op).
+    Mkdir {
+        path: PathBuf,
+        mode: u32,
+        owner: Ownership,
+    },
+    /// Create or replace a symbolic link; `target` is stored as given, never followed.
+    Symlink { path: PathBuf, target: PathBuf },
+    /// Create or replace a hard link to `target` (a path inside the root).
+    Hardlink { path: PathBuf, target: PathBuf },
+    /// Remove a file, link or (recursively) a directory.
+    Remove { path: PathBuf },
+    /// Copy a file aside before it is replaced (`backup: true`).
+    Backup { path: PathBuf, to: PathBuf },
+    /// Set permission bits (never follows a final symlink).
+    Chmod { path: PathBuf, mode: u32 },
+    /// Set owner and/or group (never follows a final symlink).
+    Chown { path: PathBuf, owner: Ownership },
+    /// Set the modification time to now, creating an empty file if needed.
+    Touch { path: PathBuf, mode: u32 },
+    /// Run a program in the target (directly on `/`, in the root otherwise).
+    Run(RunSpec),
+}
+
+/// A program to run, and how.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RunSpec {
+    pub argv: Vec<String>,
+    pub chdir: Option<PathBuf>,
+    pub env: Vec<(String, String)>,
+    pub stdin: Option<Vec<u8>>,
+}
+
+/// What running one op produced (only `Run` produces anything).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct OpOutput {
+    pub rc: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}

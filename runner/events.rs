@@ -1,0 +1,93 @@
+//! What the executor tells the reporters. Events are plain data: reporters only read
+//! them, and nothing else prints.
+
+use indexmap::IndexMap;
+use machinist_modules::Diff;
+use serde::Serialize;
+
+/// How one task (or one loop item) ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Ok,
+    Changed,
+    Failed,
+    Skipped,
+}
+
+/// The result of one task on one host, or of one loop item.
+#[derive(Debug, Clone, Serialize)]
+pub struct TaskResult {
+    pub play: String,
+    /// The task's display name (`ROLE : NAME` inside a role).
+    pub task: String,
+    /// The module as the task named it (`file`, `ansible.builtin.copy`, `debug`).
+    pub module: String,
+    pub host: String,
+    pub status: Status,
+    /// Diffs, shown by the human reporter only under `--diff`; always in JSON.
+    pub diff: Vec<Diff>,
+    pub msg: Option<String>,
+    /// The loop item (absent for tasks without a loop).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub item: Option<serde_json::Value>,
+    /// `loop_control.label`, rendered: what the human reporter shows for the item.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// A failure that `ignore_errors` let pass.
+    pub ignored: bool,
+    /// What the human reporter prints after `=>` (debug's `msg`/`var`, a failure's
+    /// result); redacted already when the task is `no_log`.
+    #[serde(skip)]
+    pub shown: Option<serde_json::Value>,
+    /// Whether the task asked for its diff to be shown (`--diff` or `diff: true`).
+    #[serde(skip)]
+    pub show_diff: bool,
+}
+
+/// Counts for one host, Ansible's way: `ok` counts every task that did not fail or
+/// skip, changed ones included.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Stats {
+    pub ok: u64,
+    pub changed: u64,
+    pub failed: u64,
+    pub skipped: u64,
+    pub rescued: u64,
+    pub ignored: u64,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Recap {
+    pub hosts: IndexMap<String, Stats>,
+}
+
+/// Everything a reporter may be told, in order.
+#[derive(Debug, Clone)]
+pub enum Event {
+    PlayStart {
+        name: String,
+    },
+    /// A task is about to run (`TASK [..]`, or `RUNNING HANDLER [..]`).
+    TaskStart {
+        name: String,
+        handler: bool,
+    },
+    TaskResult(TaskResult),
+    /// A file was included for a host (`included: FILE for localhost`).
+    Included {
+        file: String,
+        host: String,
+    },
+    /// Progress of a long task (pacstrap): `done` of `total` steps, `what` now.
+    Progress {
+        task: String,
+        done: u64,
+        total: u64,
+        what: String,
+    },
+    Warning(String),
+    /// A task list was printed instead of run (`--list-tasks`, `--list-tags`).
+    Listing(String),
+    Recap(Recap),
+}

@@ -1,0 +1,2 @@
+//! The human reporter: Ansible's output shape (`PLAY [..]`, `TASK [..]`, `ok:`,
+//! `changed:`, unified diffs, `PLAY RECAP`).

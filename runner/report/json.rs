@@ -1,0 +1,1 @@
+//! The JSON reporter: one JSON object per line, for machines.
