@@ -15,7 +15,10 @@ pub mod error;
 pub mod file;
 pub mod host;
 pub mod mode;
+pub mod passwd;
 pub mod registry;
+#[cfg(test)]
+mod test_support;
 
 pub use error::ModuleError;
 pub use host::{Host, HostOptions};
