@@ -17,6 +17,7 @@ pub mod host;
 pub mod mode;
 pub mod passwd;
 pub mod registry;
+pub mod shell_words;
 #[cfg(test)]
 mod test_support;
 
