@@ -66,4 +66,11 @@ impl Host {
         let _ = ops;
         Err(ModuleError::Failed("host not built yet".into()))
     }
+
+    /// Carry out ops on disk (`check == false`) or in the overlay (`check == true`),
+    /// whatever the host's own mode: a task's `check_mode:` keyword overrides the run's.
+    pub fn apply_as(&self, ops: &[Op], check: bool) -> Result<Vec<OpOutput>, ModuleError> {
+        let _ = check;
+        self.apply(ops)
+    }
 }

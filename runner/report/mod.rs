@@ -7,6 +7,7 @@ mod diff;
 pub mod human;
 pub mod json;
 mod pyjson;
+mod stderr;
 mod task_line;
 #[cfg(test)]
 mod tests;
@@ -14,6 +15,7 @@ mod tests;
 pub use color::color_wanted;
 pub use human::HumanReporter;
 pub use json::JsonReporter;
+pub use stderr::{print_errors, print_internal_error};
 
 use crate::events::Event;
 
