@@ -39,15 +39,20 @@ impl Executor<'_> {
             handler,
         });
         let task_vars = Layer::from_nodes(&task.vars);
-        let Some(items) = &task.loop_items else {
-            let ctx = self.context(state, inherited, &[&task_vars]);
-            let outcome = self.guarded(state, task, inherited, &ctx);
-            return self.finish(state, task, inherited, outcome, None);
-        };
         let ctx = self.context(state, inherited, &[&task_vars]);
+        let Some(items) = &task.loop_items else {
+            let outcome = self.guarded(state, task, inherited, &ctx);
+            let outcome = self.after_conditions(task, outcome, &ctx);
+            self.report(state, task, &outcome, None);
+            return self.conclude(state, task, outcome);
+        };
         let items = match self.loop_items(task, items, &ctx) {
             Ok(items) => items,
-            Err(msg) => return self.finish(state, task, inherited, Outcome::failed(msg), None),
+            Err(msg) => {
+                let outcome = Outcome::failed(msg);
+                self.report(state, task, &outcome, None);
+                return self.conclude(state, task, outcome);
+            }
         };
         let loop_var = task.loop_control.loop_var.as_deref().unwrap_or("item");
         let mut results = Vec::new();
@@ -201,21 +206,6 @@ impl Executor<'_> {
         Ok(true)
     }
 
-    /// A task without a loop: apply conditions, report, then conclude.
-    fn finish(
-        &mut self,
-        state: &mut PlayState<'_>,
-        task: &Task,
-        inherited: &Inherited<'_>,
-        outcome: Outcome,
-        _item: Option<Value>,
-    ) -> Flow {
-        let ctx = self.context(state, inherited, &[]);
-        let outcome = self.after_conditions(task, outcome, &ctx);
-        self.report(state, task, &outcome, None);
-        self.conclude(state, task, outcome)
-    }
-
     /// Register, notify, count, and decide whether the play goes on.
     fn conclude(&mut self, state: &mut PlayState<'_>, task: &Task, outcome: Outcome) -> Flow {
         if let Some(name) = &task.register {
@@ -227,6 +217,9 @@ impl Executor<'_> {
         }
         let failed = outcome.is_failed();
         let ignored = failed && task.ignore_errors;
+        if failed && !ignored {
+            self.last_failure = Some((task.display_name(), outcome.registered()));
+        }
         match outcome.status {
             Status::Skipped => self.stats.skipped += 1,
             Status::Failed if ignored => {
