@@ -5,7 +5,41 @@
 //! validate (every module and argument checked before anything runs) → run (render,
 //! plan, apply or record in check mode) → report (events to reporters).
 
+pub mod cli;
 pub mod error;
 pub mod events;
+pub mod extra_vars;
+pub mod facts;
+pub mod listing;
+pub mod playbook;
 pub mod report;
+pub mod run;
+pub mod sources;
 pub mod template;
+pub mod vars;
+
+use error::{InputError, SourceMap};
+use playbook::load::Loader;
+use playbook::model::Playbook;
+use std::path::PathBuf;
+
+/// Load and validate playbooks; any problem in any of them stops here.
+pub fn load(paths: &[PathBuf], sources: &SourceMap) -> Result<Vec<Playbook>, InputError> {
+    let mut playbooks = Vec::new();
+    let mut errors = Vec::new();
+    for path in paths {
+        match Loader::new(sources.clone()).playbook(path) {
+            Ok(playbook) => playbooks.push(playbook),
+            Err(InputError(diags)) => errors.extend(diags),
+        }
+    }
+    if errors.is_empty() {
+        return Ok(playbooks);
+    }
+    errors.sort_by(|a, b| {
+        let key = |d: &error::Diagnostic| d.span.as_ref().map(|s| (s.file.clone(), s.line, s.col));
+        key(a).cmp(&key(b))
+    });
+    errors.dedup();
+    Err(InputError(errors))
+}

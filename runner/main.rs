@@ -1,1 +1,125 @@
-fn main(){}
+//! The `machinist` binary: parse the command line, load and validate, run, and map
+//! the result to an exit code (0 success, 2 a task failed, 4 bad input, 1 internal).
+
+use clap::Parser;
+use machinist::cli::{Cli, Command, Format, RunArgs};
+use machinist::error::{InputError, SourceMap};
+use machinist::report::{self, HumanReporter, JsonReporter, OutputOptions, Reporter};
+use machinist::run::{self, RunError, RunOptions, RunStatus, TagFilter};
+use machinist::{events::Event, extra_vars, listing};
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+const EXIT_FAILED: u8 = 2;
+const EXIT_BAD_INPUT: u8 = 4;
+const EXIT_INTERNAL: u8 = 1;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            let code = if err.use_stderr() { EXIT_BAD_INPUT } else { 0 };
+            let _ = err.print();
+            return ExitCode::from(code);
+        }
+    };
+    match cli.command {
+        Command::Run(args) => run_command(args),
+    }
+}
+
+fn init_logging(verbosity: u8) {
+    let default = match verbosity {
+        0 | 1 => "warn",
+        2 => "machinist=debug,machinist_modules=debug",
+        _ => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+fn run_command(args: RunArgs) -> ExitCode {
+    init_logging(args.verbose);
+    let color = report::color_wanted(std::io::stdout().is_terminal());
+    let sources = SourceMap::default();
+    let bad_input = |err: &InputError| {
+        report::print_errors(&err.0, &sources, report::color_wanted(std::io::stderr().is_terminal()));
+        ExitCode::from(EXIT_BAD_INPUT)
+    };
+    if let Some(inventory) = &args.inventory {
+        let hosts: Vec<&str> = inventory.split(',').map(str::trim).filter(|h| !h.is_empty()).collect();
+        if hosts.iter().any(|h| *h != "localhost" && *h != "127.0.0.1") {
+            let err = InputError::from(machinist::error::Diagnostic::bare(format!(
+                "-i {inventory}: machinist has no inventories yet; only localhost"
+            )));
+            return bad_input(&err);
+        }
+    }
+    let extra_vars = match extra_vars::parse(&args.extra_vars, &sources) {
+        Ok(layer) => layer,
+        Err(err) => return bad_input(&err),
+    };
+    let playbooks = match machinist::load(&args.playbooks, &sources) {
+        Ok(playbooks) => playbooks,
+        Err(err) => return bad_input(&err),
+    };
+    let tags = TagFilter {
+        only: args.tags.clone(),
+        skip: args.skip_tags.clone(),
+    };
+    let mut reporter: Box<dyn Reporter> = match args.format {
+        Format::Human => Box::new(HumanReporter::stdio(OutputOptions {
+            color,
+            diff: args.diff,
+            verbosity: args.verbose,
+        })),
+        Format::Json => Box::new(JsonReporter::stdout()),
+    };
+    if args.syntax_check || args.list_tasks || args.list_tags {
+        for playbook in &playbooks {
+            let text = if args.list_tasks {
+                listing::tasks(playbook, &tags)
+            } else if args.list_tags {
+                listing::tags(playbook)
+            } else {
+                format!("\nplaybook: {}\n", playbook.path.display())
+            };
+            reporter.event(&Event::Listing(text));
+        }
+        return finish(reporter.as_mut(), ExitCode::SUCCESS);
+    }
+    let options = RunOptions {
+        check: args.check,
+        diff: args.diff,
+        tags,
+        start_at_task: args.start_at_task,
+        root: args.root,
+        extra_vars,
+        verbosity: args.verbose,
+    };
+    let code = match run::run(&playbooks, &options, &sources, reporter.as_mut()) {
+        Ok(RunStatus::Success) => ExitCode::SUCCESS,
+        Ok(RunStatus::Failed) => ExitCode::from(EXIT_FAILED),
+        Err(RunError::Input(err)) => return bad_input(&err),
+        Err(err) => {
+            report::print_internal_error(&err);
+            ExitCode::from(EXIT_INTERNAL)
+        }
+    };
+    finish(reporter.as_mut(), code)
+}
+
+fn finish(reporter: &mut dyn Reporter, code: ExitCode) -> ExitCode {
+    match reporter.finish() {
+        Ok(()) => code,
+        Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => code,
+        Err(err) => {
+            report::print_internal_error(&err);
+            ExitCode::from(EXIT_INTERNAL)
+        }
+    }
+}

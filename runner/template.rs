@@ -74,4 +74,9 @@ impl Templates {
         let _ = (name, options);
         self.render_str(source, vars)
     }
+
+    /// Evaluate a condition; it must give a boolean.
+    pub fn condition(&self, expr: &str, vars: &Value) -> Result<bool, minijinja::Error> {
+        self.eval(expr, vars).map(|v| v.is_true())
+    }
 }

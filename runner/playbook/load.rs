@@ -1,0 +1,682 @@
+//! YAML files → the typed model. Every problem found is collected as a located
+//! [`Diagnostic`]; a playbook with any of them never runs.
+
+use super::model::{
+    Action, Condition, LoopControl, Origin, Play, Playbook, Task, TaskKind,
+};
+use super::validate;
+use super::yaml::{self, Key, Node, Value};
+use crate::error::{Diagnostic, InputError, SourceMap, Span};
+use machinist_modules::args::did_you_mean;
+use machinist_modules::Builtin;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Files larger than this are refused before parsing (a playbook is small).
+const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+
+const PLAY_KEYS: &[&str] = &[
+    "name", "hosts", "vars", "vars_files", "pre_tasks", "tasks", "post_tasks", "handlers",
+    "gather_facts", "tags", "become", "become_user", "become_method", "connection",
+    "check_mode", "diff", "no_log", "any_errors_fatal", "environment", "strategy", "serial",
+];
+
+const TASK_KEYS: &[&str] = &[
+    "name", "when", "loop", "with_items", "with_list", "loop_control", "register", "notify",
+    "listen", "changed_when", "failed_when", "ignore_errors", "tags", "vars", "block", "rescue",
+    "always", "include_tasks", "import_tasks", "check_mode", "diff", "no_log", "become",
+    "become_user", "become_method", "args", "run_once", "environment", "delegate_to",
+    "any_errors_fatal", "timeout",
+];
+
+/// Reads playbooks and task files, remembering their text for diagnostics.
+pub struct Loader {
+    pub sources: SourceMap,
+    errors: Vec<Diagnostic>,
+    /// Files being imported right now, to catch import loops.
+    importing: Vec<PathBuf>,
+}
+
+impl Loader {
+    pub fn new(sources: SourceMap) -> Loader {
+        Loader {
+            sources,
+            errors: Vec::new(),
+            importing: Vec::new(),
+        }
+    }
+
+    fn error(&mut self, span: &Span, message: impl Into<String>) {
+        self.errors.push(Diagnostic::at(span, message));
+    }
+
+    /// Load a playbook and everything it references statically.
+    pub fn playbook(mut self, path: &Path) -> Result<Playbook, InputError> {
+        let mut plays = Vec::new();
+        self.plays_from(path, &mut plays);
+        let playbook = Playbook {
+            path: path.to_path_buf(),
+            plays,
+        };
+        validate::playbook(&playbook, &mut self.errors);
+        if self.errors.is_empty() {
+            return Ok(playbook);
+        }
+        Err(InputError(self.errors))
+    }
+
+    /// Load a task file for `include_tasks` at run time.
+    pub fn task_file(
+        mut self,
+        path: &Path,
+        origin: &Arc<Origin>,
+        tags: &[String],
+        site: &Span,
+    ) -> Result<Vec<Task>, InputError> {
+        let tasks = self.tasks_from_file(path, origin, tags, site);
+        validate::tasks(&tasks, &mut self.errors);
+        if self.errors.is_empty() {
+            Ok(tasks)
+        } else {
+            Err(InputError(self.errors))
+        }
+    }
+
+    /// Read and parse one YAML file; `None` after recording why it could not be.
+    fn read_yaml(&mut self, path: &Path, site: Option<&Span>) -> Option<Vec<Node>> {
+        let fail = |message: String| match site {
+            Some(span) => Diagnostic::at(span, message),
+            None => Diagnostic::bare(message),
+        };
+        let size = match std::fs::metadata(path) {
+            Ok(meta) => meta.len(),
+            Err(err) => {
+                self.errors
+                    .push(fail(format!("cannot read {}: {err}", path.display())));
+                return None;
+            }
+        };
+        if size > MAX_FILE_BYTES {
+            self.errors.push(fail(format!(
+                "{} is {size} bytes; YAML files over {MAX_FILE_BYTES} bytes are refused",
+                path.display()
+            )));
+            return None;
+        }
+        let bytes = match std::fs::read(path) {
+            Ok(bytes) => bytes,
+            Err(err) => {
+                self.errors
+                    .push(fail(format!("cannot read {}: {err}", path.display())));
+                return None;
+            }
+        };
+        let file: Arc<Path> = Arc::from(path);
+        let text: Arc<str> = match String::from_utf8(bytes) {
+            Ok(text) => Arc::from(text),
+            Err(err) => {
+                let offset = err.utf8_error().valid_up_to();
+                let valid = String::from_utf8_lossy(&err.as_bytes()[..offset]).into_owned();
+                let line = valid.matches('\n').count() as u32 + 1;
+                let col = (valid.len() - valid.rfind('\n').map_or(0, |i| i + 1)) as u32 + 1;
+                self.sources.insert(&file, Arc::from(valid));
+                self.error(
+                    &Span { file, line, col, len: 1 },
+                    "this file is not valid UTF-8",
+                );
+                return None;
+            }
+        };
+        self.sources.insert(&file, text.clone());
+        match yaml::parse(&file, &text) {
+            Ok(docs) => Some(docs),
+            Err(diag) => {
+                self.errors.push(diag);
+                None
+            }
+        }
+    }
+
+    fn plays_from(&mut self, path: &Path, plays: &mut Vec<Play>) {
+        if self.importing.iter().any(|p| p == path) {
+            self.errors.push(Diagnostic::bare(format!(
+                "import loop: {} imports itself",
+                path.display()
+            )));
+            return;
+        }
+        let Some(docs) = self.read_yaml(path, None) else {
+            return;
+        };
+        let dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
+        let origin = Arc::new(Origin { dir, role: None });
+        self.importing.push(path.to_path_buf());
+        for doc in docs {
+            let Some(items) = doc.as_seq() else {
+                self.error(
+                    &doc.span,
+                    format!("a playbook is a list of plays, found {}", doc.kind()),
+                );
+                continue;
+            };
+            for item in items {
+                if let Some(target) = item.get("import_playbook") {
+                    if let Some(name) = target.as_str() {
+                        let target_path = origin.dir.join(name);
+                        self.plays_from(&target_path, plays);
+                    } else {
+                        self.error(&target.span, "import_playbook takes a file name");
+                    }
+                    continue;
+                }
+                if let Some(play) = self.play(item, &origin) {
+                    plays.push(play);
+                }
+            }
+        }
+        self.importing.pop();
+    }
+
+    fn play(&mut self, node: &Node, origin: &Arc<Origin>) -> Option<Play> {
+        let Some(entries) = node.as_map() else {
+            self.error(&node.span, format!("a play is a mapping, found {}", node.kind()));
+            return None;
+        };
+        for (key, _) in entries {
+            if key.name == "roles" {
+                self.error(&key.span, "roles are not supported yet (tracked as the roles issue); use import_tasks");
+            } else if !PLAY_KEYS.contains(&key.name.as_str()) {
+                self.unknown_key(key, "play", PLAY_KEYS.iter().copied());
+            }
+        }
+        let hosts = match node.get("hosts") {
+            Some(hosts) => self.string(hosts).unwrap_or_default(),
+            None => {
+                self.error(&node.span, "this play has no 'hosts' (use hosts: localhost)");
+                String::new()
+            }
+        };
+        if !hosts.is_empty() && hosts != "localhost" && hosts != "127.0.0.1" {
+            if let Some(h) = node.get("hosts") {
+                self.error(
+                    &h.span,
+                    format!("hosts '{hosts}': machinist has no inventories yet; only localhost (use --root or a play's root to target a container's tree)"),
+                );
+            }
+        }
+        let tags = node.get("tags").map(|t| self.string_list(t)).unwrap_or_default();
+        let vars = node.get("vars").map(|v| self.vars(v)).unwrap_or_default();
+        let vars_files = match node.get("vars_files") {
+            Some(list) => self.vars_files(list, origin),
+            None => Vec::new(),
+        };
+        let gather_facts = node.get("gather_facts").map_or(true, |g| self.boolean(g));
+        let name = match node.get("name") {
+            Some(n) => self.string(n).unwrap_or_default(),
+            None => hosts.clone(),
+        };
+        let tasks = |this: &mut Loader, key: &str| match node.get(key) {
+            Some(list) => this.task_list(list, origin, &tags),
+            None => Vec::new(),
+        };
+        let pre_tasks = tasks(self, "pre_tasks");
+        let main_tasks = tasks(self, "tasks");
+        let post_tasks = tasks(self, "post_tasks");
+        let handlers = tasks(self, "handlers");
+        Some(Play {
+            name,
+            span: node.span.clone(),
+            hosts,
+            gather_facts,
+            vars,
+            vars_files,
+            pre_tasks,
+            tasks: main_tasks,
+            post_tasks,
+            handlers,
+            tags,
+            origin: origin.clone(),
+        })
+    }
+
+    fn vars_files(&mut self, list: &Node, origin: &Arc<Origin>) -> Vec<(PathBuf, Vec<(String, Node)>)> {
+        let names: Vec<&Node> = match &list.value {
+            Value::Seq(items) => items.iter().collect(),
+            Value::Str(_) => vec![list],
+            _ => {
+                self.error(&list.span, "vars_files is a list of file names");
+                return Vec::new();
+            }
+        };
+        let mut out = Vec::new();
+        for name in names {
+            let Some(file) = name.as_str() else {
+                self.error(&name.span, "a vars file name is a string");
+                continue;
+            };
+            if crate::template::Templates::is_template(file) {
+                self.error(&name.span, "templated vars_files names are not supported; use include_vars-free static names or -e @file");
+                continue;
+            }
+            let path = origin.dir.join(file);
+            let Some(docs) = self.read_yaml(&path, Some(&name.span)) else {
+                continue;
+            };
+            let vars = match docs.first() {
+                Some(doc) => self.vars(doc),
+                None => Vec::new(),
+            };
+            out.push((path, vars));
+        }
+        out
+    }
+
+    /// A mapping of variables.
+    pub fn vars(&mut self, node: &Node) -> Vec<(String, Node)> {
+        match &node.value {
+            Value::Map(entries) => entries
+                .iter()
+                .map(|(k, v)| (k.name.clone(), v.clone()))
+                .collect(),
+            Value::Null => Vec::new(),
+            _ => {
+                self.error(&node.span, format!("vars is a mapping, found {}", node.kind()));
+                Vec::new()
+            }
+        }
+    }
+
+    fn tasks_from_file(
+        &mut self,
+        path: &Path,
+        origin: &Arc<Origin>,
+        tags: &[String],
+        site: &Span,
+    ) -> Vec<Task> {
+        if self.importing.iter().any(|p| p == path) {
+            let chain: Vec<String> = self
+                .importing
+                .iter()
+                .chain(std::iter::once(&path.to_path_buf()))
+                .map(|p| p.display().to_string())
+                .collect();
+            self.error(site, format!("import loop: {}", chain.join(" -> ")));
+            return Vec::new();
+        }
+        let Some(docs) = self.read_yaml(path, Some(site)) else {
+            return Vec::new();
+        };
+        self.importing.push(path.to_path_buf());
+        let mut tasks = Vec::new();
+        for doc in &docs {
+            if doc.value == Value::Null {
+                continue;
+            }
+            tasks.extend(self.task_list(doc, origin, tags));
+        }
+        self.importing.pop();
+        tasks
+    }
+
+    fn task_list(&mut self, node: &Node, origin: &Arc<Origin>, tags: &[String]) -> Vec<Task> {
+        match &node.value {
+            Value::Seq(items) => items
+                .iter()
+                .filter_map(|item| self.task(item, origin, tags))
+                .collect(),
+            Value::Null => Vec::new(),
+            _ => {
+                self.error(&node.span, format!("expected a list of tasks, found {}", node.kind()));
+                Vec::new()
+            }
+        }
+    }
+
+    fn task(&mut self, node: &Node, origin: &Arc<Origin>, inherited_tags: &[String]) -> Option<Task> {
+        let Some(entries) = node.as_map() else {
+            self.error(&node.span, format!("a task is a mapping, found {}", node.kind()));
+            return None;
+        };
+        let mut tags = inherited_tags.to_vec();
+        if let Some(own) = node.get("tags") {
+            for tag in self.string_list(own) {
+                if !tags.contains(&tag) {
+                    tags.push(tag);
+                }
+            }
+        }
+        let kind = self.task_kind(node, entries, origin, &tags)?;
+        let loop_items = ["loop", "with_items", "with_list"]
+            .iter()
+            .find_map(|k| node.get(k).map(|n| (*k, n.clone())));
+        let loop_control = node
+            .get("loop_control")
+            .map(|lc| self.loop_control(lc))
+            .unwrap_or_default();
+        Some(Task {
+            name: node.get("name").and_then(|n| self.string(n)),
+            span: node.span.clone(),
+            kind,
+            when: node.get("when").map(|w| self.conditions(w)).unwrap_or_default(),
+            loop_flatten: matches!(loop_items, Some(("with_items", _))),
+            loop_items: loop_items.map(|(_, n)| n),
+            loop_control,
+            register: node.get("register").and_then(|r| self.identifier(r)),
+            notify: node.get("notify").map(|n| self.string_list(n)).unwrap_or_default(),
+            notify_span: node.get("notify").map(|n| n.span.clone()),
+            listen: node.get("listen").map(|n| self.string_list(n)).unwrap_or_default(),
+            changed_when: node.get("changed_when").map(|c| self.conditions(c)),
+            failed_when: node.get("failed_when").map(|c| self.conditions(c)),
+            ignore_errors: node.get("ignore_errors").is_some_and(|b| self.boolean(b)),
+            tags,
+            vars: node.get("vars").map(|v| self.vars(v)).unwrap_or_default(),
+            check_mode: node.get("check_mode").map(|b| self.boolean(b)),
+            diff: node.get("diff").map(|b| self.boolean(b)),
+            no_log: node.get("no_log").is_some_and(|b| self.boolean(b)),
+            origin: origin.clone(),
+        })
+    }
+
+    fn task_kind(
+        &mut self,
+        node: &Node,
+        entries: &[(Key, Node)],
+        origin: &Arc<Origin>,
+        tags: &[String],
+    ) -> Option<TaskKind> {
+        if let Some(block) = node.get("block") {
+            let list = |this: &mut Loader, key: &str| {
+                node.get(key)
+                    .map(|n| this.task_list(n, origin, tags))
+                    .unwrap_or_default()
+            };
+            let block = self.task_list(block, origin, tags);
+            return Some(TaskKind::Block {
+                block,
+                rescue: list(self, "rescue"),
+                always: list(self, "always"),
+            });
+        }
+        for key in ["rescue", "always"] {
+            if let Some(n) = node.get(key) {
+                self.error(&n.span, format!("'{key}' belongs to a task with 'block'"));
+            }
+        }
+        if let Some(file) = node.get("import_tasks").or_else(|| node.get("ansible.builtin.import_tasks")) {
+            let name = self.file_arg(file)?;
+            if crate::template::Templates::is_template(&name) {
+                self.error(&file.span, "import_tasks is static: its file name cannot be templated (use include_tasks)");
+                return None;
+            }
+            let path = origin.dir.join(&name);
+            let tasks = self.tasks_from_file(&path, origin, tags, &file.span);
+            return Some(TaskKind::Block {
+                block: tasks,
+                rescue: Vec::new(),
+                always: Vec::new(),
+            });
+        }
+        if let Some(file) = node.get("include_tasks").or_else(|| node.get("ansible.builtin.include_tasks")) {
+            let name = self.file_arg(file)?;
+            let span = file.span.clone();
+            return Some(TaskKind::IncludeTasks {
+                file: Node {
+                    value: Value::Str(name),
+                    span,
+                },
+            });
+        }
+        let mut module: Option<(&Key, &Node)> = None;
+        for (key, value) in entries {
+            if TASK_KEYS.contains(&key.name.as_str()) {
+                continue;
+            }
+            if let Some((first, _)) = module {
+                if Action::from_name(&key.name).is_some() {
+                    self.error(
+                        &key.span,
+                        format!("a task runs one module; this one names both '{}' and '{}'", first.name, key.name),
+                    );
+                } else {
+                    self.unknown_key(key, "task", TASK_KEYS.iter().copied());
+                }
+                continue;
+            }
+            if Action::from_name(&key.name).is_none() {
+                let candidates: Vec<&str> = Action::all_names().chain(TASK_KEYS.iter().copied()).collect();
+                let hint = did_you_mean(&key.name, candidates)
+                    .map(|s| format!(" (did you mean '{s}'?)"))
+                    .unwrap_or_default();
+                self.error(&key.span, format!("unknown module or task keyword '{}'{hint}", key.name));
+                return None;
+            }
+            module = Some((key, value));
+        }
+        let Some((key, value)) = module else {
+            self.error(&node.span, "this task names no module (file, command, debug, …)");
+            return None;
+        };
+        let action = Action::from_name(&key.name)?;
+        let mut args = self.free_form(action, value)?;
+        if let Some(extra) = node.get("args") {
+            match (&mut args.value, &extra.value) {
+                (Value::Map(entries), Value::Map(more)) => {
+                    for (k, v) in more {
+                        if !entries.iter().any(|(e, _)| e.name == k.name) {
+                            entries.push((k.clone(), v.clone()));
+                        }
+                    }
+                }
+                _ => self.error(&extra.span, "'args' is a mapping of module arguments"),
+            }
+        }
+        Some(TaskKind::Action {
+            module: key.name.clone(),
+            action,
+            args,
+        })
+    }
+
+    /// `command: echo hi`, `meta: flush_handlers`, `file: path=/x state=touch`: the
+    /// string forms of arguments, turned into mappings.
+    fn free_form(&mut self, action: Action, value: &Node) -> Option<Node> {
+        let text = match &value.value {
+            Value::Map(_) => return Some(value.clone()),
+            Value::Null => {
+                return Some(Node {
+                    value: Value::Map(Vec::new()),
+                    span: value.span.clone(),
+                })
+            }
+            Value::Str(text) => text.clone(),
+            _ => {
+                self.error(&value.span, format!("module arguments are a mapping, found {}", value.kind()));
+                return None;
+            }
+        };
+        let key = |name: &str| Key {
+            name: name.to_string(),
+            span: value.span.clone(),
+        };
+        let string = |s: String| Node {
+            value: Value::Str(s),
+            span: value.span.clone(),
+        };
+        let entries = match action {
+            Action::Module(Builtin::Command | Builtin::Shell) => vec![(key("cmd"), string(text))],
+            Action::Meta => vec![(key("_raw_params"), string(text))],
+            Action::Debug if !text.contains('=') => vec![(key("msg"), string(text))],
+            Action::Fail if !text.contains('=') => vec![(key("msg"), string(text))],
+            _ => match split_key_values(&text) {
+                Some(pairs) => pairs.into_iter().map(|(k, v)| (key(&k), string(v))).collect(),
+                None => {
+                    self.error(&value.span, "free-form arguments must be key=value pairs");
+                    return None;
+                }
+            },
+        };
+        Some(Node {
+            value: Value::Map(entries),
+            span: value.span.clone(),
+        })
+    }
+
+    fn file_arg(&mut self, node: &Node) -> Option<String> {
+        match &node.value {
+            Value::Str(s) => Some(s.clone()),
+            Value::Map(_) => match node.get("file").and_then(Node::as_str) {
+                Some(s) => Some(s.to_string()),
+                None => {
+                    self.error(&node.span, "expected 'file: NAME'");
+                    None
+                }
+            },
+            _ => {
+                self.error(&node.span, "expected a file name");
+                None
+            }
+        }
+    }
+
+    fn loop_control(&mut self, node: &Node) -> LoopControl {
+        let mut control = LoopControl::default();
+        let Some(entries) = node.as_map() else {
+            self.error(&node.span, "loop_control is a mapping");
+            return control;
+        };
+        for (key, value) in entries {
+            match key.name.as_str() {
+                "loop_var" => control.loop_var = self.identifier(value),
+                "index_var" => control.index_var = self.identifier(value),
+                "label" => control.label = self.string(value),
+                "pause" | "extended" => {}
+                _ => self.unknown_key(key, "loop_control", ["loop_var", "index_var", "label"].into_iter()),
+            }
+        }
+        control
+    }
+
+    fn conditions(&mut self, node: &Node) -> Vec<Condition> {
+        let one = |this: &mut Loader, n: &Node| -> Option<Condition> {
+            let expr = match &n.value {
+                Value::Str(s) => s.trim().to_string(),
+                Value::Bool(b) => if *b { "True" } else { "False" }.to_string(),
+                _ => {
+                    this.error(&n.span, format!("a condition is an expression string, found {}", n.kind()));
+                    return None;
+                }
+            };
+            Some(Condition {
+                expr,
+                span: n.span.clone(),
+            })
+        };
+        match &node.value {
+            Value::Seq(items) => items.iter().filter_map(|n| one(self, n)).collect(),
+            _ => one(self, node).into_iter().collect(),
+        }
+    }
+
+    fn unknown_key<'a>(&mut self, key: &Key, what: &str, known: impl Iterator<Item = &'a str>) {
+        let hint = did_you_mean(&key.name, known)
+            .map(|s| format!(" (did you mean '{s}'?)"))
+            .unwrap_or_default();
+        self.error(&key.span, format!("unknown {what} keyword '{}'{hint}", key.name));
+    }
+
+    fn string(&mut self, node: &Node) -> Option<String> {
+        match &node.value {
+            Value::Str(s) => Some(s.clone()),
+            Value::Int(i) => Some(i.to_string()),
+            Value::Float(f) => Some(f.to_string()),
+            _ => {
+                self.error(&node.span, format!("expected a string, found {}", node.kind()));
+                None
+            }
+        }
+    }
+
+    fn identifier(&mut self, node: &Node) -> Option<String> {
+        let name = self.string(node)?;
+        let valid = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !valid {
+            self.error(&node.span, format!("'{name}' is not a valid variable name"));
+            return None;
+        }
+        Some(name)
+    }
+
+    fn boolean(&mut self, node: &Node) -> bool {
+        match &node.value {
+            Value::Bool(b) => *b,
+            _ => {
+                self.error(&node.span, format!("expected a boolean (true/false), found {}", node.kind()));
+                false
+            }
+        }
+    }
+
+    fn string_list(&mut self, node: &Node) -> Vec<String> {
+        match &node.value {
+            Value::Seq(items) => items.iter().filter_map(|n| self.string(n)).collect(),
+            Value::Str(s) => s
+                .split(',')
+                .map(|t| t.trim().to_string())
+                .filter(|t| !t.is_empty())
+                .collect(),
+            _ => {
+                self.error(&node.span, format!("expected a string or a list, found {}", node.kind()));
+                Vec::new()
+            }
+        }
+    }
+}
+
+/// Ansible's `key=value key2="value two"` argument strings.
+pub fn split_key_values(text: &str) -> Option<Vec<(String, String)>> {
+    let mut pairs = Vec::new();
+    let mut chars = text.trim().chars().peekable();
+    while chars.peek().is_some() {
+        let key: String = chars.by_ref().take_while(|c| *c != '=').collect();
+        let key = key.trim().to_string();
+        if key.is_empty() || key.contains(char::is_whitespace) {
+            return None;
+        }
+        let mut value = String::new();
+        let mut quote = None;
+        while let Some(c) = chars.next() {
+            match (quote, c) {
+                (None, '"' | '\'') => quote = Some(c),
+                (Some(q), c) if c == q => quote = None,
+                (None, c) if c.is_whitespace() => break,
+                (_, '\\') => value.extend(chars.next()),
+                (_, c) => value.push(c),
+            }
+        }
+        pairs.push((key, value));
+        while chars.peek().is_some_and(|c| c.is_whitespace()) {
+            chars.next();
+        }
+    }
+    Some(pairs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_free_form_arguments() {
+        assert_eq!(
+            split_key_values("path=/x state=touch mode='0644' msg=\"a b\"").unwrap(),
+            vec![
+                ("path".into(), "/x".into()),
+                ("state".into(), "touch".into()),
+                ("mode".into(), "0644".into()),
+                ("msg".into(), "a b".into()),
+            ]
+        );
+        assert!(split_key_values("just words").is_none());
+    }
+}

@@ -1,0 +1,172 @@
+//! The typed playbook: plays, tasks, blocks and handlers, each with its [`Span`].
+//! Built by `load`, read by `run`; nothing here touches the disk.
+
+use super::yaml::Node;
+use crate::error::Span;
+use machinist_modules::Builtin;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+#[derive(Debug)]
+pub struct Playbook {
+    pub path: PathBuf,
+    pub plays: Vec<Play>,
+}
+
+/// Where a task came from: the folder whose files/ and templates/ it uses, and its
+/// role, if any.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    pub dir: PathBuf,
+    pub role: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct Play {
+    pub name: String,
+    pub span: Span,
+    pub hosts: String,
+    pub gather_facts: bool,
+    /// Play `vars`, in file order.
+    pub vars: Vec<(String, Node)>,
+    /// `vars_files`, each already loaded (path, variables).
+    pub vars_files: Vec<(PathBuf, Vec<(String, Node)>)>,
+    pub pre_tasks: Vec<Task>,
+    pub tasks: Vec<Task>,
+    pub post_tasks: Vec<Task>,
+    pub handlers: Vec<Task>,
+    pub tags: Vec<String>,
+    pub origin: Arc<Origin>,
+}
+
+/// A condition (`when`, `changed_when`, `failed_when`, `assert.that`).
+#[derive(Debug, Clone)]
+pub struct Condition {
+    pub expr: String,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct LoopControl {
+    pub loop_var: Option<String>,
+    pub index_var: Option<String>,
+    pub label: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Task {
+    pub name: Option<String>,
+    pub span: Span,
+    pub kind: TaskKind,
+    pub when: Vec<Condition>,
+    pub loop_items: Option<Node>,
+    /// `with_items` flattens one level of nested lists; `loop` does not.
+    pub loop_flatten: bool,
+    pub loop_control: LoopControl,
+    pub register: Option<String>,
+    pub notify: Vec<String>,
+    /// Where `notify` was written, for "no such handler" errors.
+    pub notify_span: Option<Span>,
+    /// Handlers only: the topics this handler also answers to.
+    pub listen: Vec<String>,
+    pub changed_when: Option<Vec<Condition>>,
+    pub failed_when: Option<Vec<Condition>>,
+    pub ignore_errors: bool,
+    /// Own tags plus those inherited from enclosing blocks, imports and the play.
+    pub tags: Vec<String>,
+    pub vars: Vec<(String, Node)>,
+    pub check_mode: Option<bool>,
+    pub diff: Option<bool>,
+    pub no_log: bool,
+    pub origin: Arc<Origin>,
+}
+
+#[derive(Debug, Clone)]
+pub enum TaskKind {
+    /// A module or a runner action, with its (unrendered) arguments.
+    Action {
+        /// The key as written (`file`, `ansible.builtin.copy`).
+        module: String,
+        action: Action,
+        args: Node,
+    },
+    /// `block`/`rescue`/`always`; `import_tasks` also lands here (static).
+    Block {
+        block: Vec<Task>,
+        rescue: Vec<Task>,
+        always: Vec<Task>,
+    },
+    /// `include_tasks`: the file is chosen when the task runs.
+    IncludeTasks { file: Node },
+}
+
+/// What a task does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// A module of machinist-modules: planned, then applied or recorded.
+    Module(Builtin),
+    Debug,
+    SetFact,
+    Assert,
+    Fail,
+    Meta,
+}
+
+impl Action {
+    /// The names of the runner's own actions (modules come from `Builtin`).
+    pub const RUNNER_ACTIONS: &'static [(&'static str, Action)] = &[
+        ("debug", Action::Debug),
+        ("set_fact", Action::SetFact),
+        ("assert", Action::Assert),
+        ("fail", Action::Fail),
+        ("meta", Action::Meta),
+    ];
+
+    pub fn from_name(name: &str) -> Option<Action> {
+        if let Some(builtin) = Builtin::from_name(name) {
+            return Some(Action::Module(builtin));
+        }
+        let short = name.strip_prefix("ansible.builtin.").unwrap_or(name);
+        Action::RUNNER_ACTIONS
+            .iter()
+            .find(|(n, _)| *n == short)
+            .map(|(_, action)| *action)
+    }
+
+    /// Every name a task may use, for "did you mean".
+    pub fn all_names() -> impl Iterator<Item = &'static str> {
+        Builtin::ALL
+            .iter()
+            .map(|b| b.name())
+            .chain(Action::RUNNER_ACTIONS.iter().map(|(n, _)| *n))
+    }
+
+    /// The arguments the action accepts (None: any, like set_fact).
+    pub fn arg_names(self) -> Option<&'static [&'static str]> {
+        match self {
+            Action::Module(builtin) => Some(builtin.arg_names()),
+            Action::Debug => Some(&["msg", "var", "verbosity"]),
+            Action::SetFact => None,
+            Action::Assert => Some(&["that", "fail_msg", "msg", "success_msg", "quiet"]),
+            Action::Fail => Some(&["msg"]),
+            Action::Meta => Some(&["_raw_params"]),
+        }
+    }
+}
+
+impl Task {
+    /// The name shown in output: the task's name, else the module and its
+    /// arguments' first words (as Ansible shows the action).
+    pub fn display_name(&self) -> String {
+        let base = match (&self.name, &self.kind) {
+            (Some(name), _) => name.clone(),
+            (None, TaskKind::Action { module, .. }) => module.clone(),
+            (None, TaskKind::Block { .. }) => "block".to_string(),
+            (None, TaskKind::IncludeTasks { .. }) => "include_tasks".to_string(),
+        };
+        match &self.origin.role {
+            Some(role) => format!("{role} : {base}"),
+            None => base,
+        }
+    }
+}

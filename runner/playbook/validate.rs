@@ -1,0 +1,222 @@
+//! Validation of a loaded playbook before anything runs: every module's arguments
+//! type-checked (as far as they are known before templating), every notified handler
+//! found. Problems become located diagnostics.
+
+use super::model::{Action, Play, Playbook, Task, TaskKind};
+use super::yaml::Node;
+use crate::error::Diagnostic;
+use crate::sources::{find, SourceKind};
+use crate::template::Templates;
+use machinist_modules::args::did_you_mean;
+use machinist_modules::Builtin;
+
+pub fn playbook(playbook: &Playbook, errors: &mut Vec<Diagnostic>) {
+    for play in &playbook.plays {
+        for list in [&play.pre_tasks, &play.tasks, &play.post_tasks, &play.handlers] {
+            tasks(list, errors);
+        }
+        handlers_exist(play, errors);
+    }
+}
+
+pub fn tasks(tasks: &[Task], errors: &mut Vec<Diagnostic>) {
+    for task in tasks {
+        match &task.kind {
+            TaskKind::Action { module, action, args } => arguments(task, module, *action, args, errors),
+            TaskKind::Block { block, rescue, always } => {
+                for list in [block, rescue, always] {
+                    self::tasks(list, errors);
+                }
+            }
+            TaskKind::IncludeTasks { .. } => {}
+        }
+        for cond in task.when.iter().chain(task.changed_when.iter().flatten()).chain(task.failed_when.iter().flatten()) {
+            if let Err(err) = check_expression(&cond.expr) {
+                errors.push(Diagnostic::at(&cond.span, format!("invalid expression '{}': {err}", cond.expr)));
+            }
+        }
+    }
+}
+
+fn arguments(task: &Task, module: &str, action: Action, args: &Node, errors: &mut Vec<Diagnostic>) {
+    inline_templates(args, errors);
+    let Some(entries) = args.as_map() else {
+        errors.push(Diagnostic::at(&args.span, "module arguments are a mapping"));
+        return;
+    };
+    if let Some(known) = action.arg_names() {
+        let mut unknown = false;
+        for (key, _) in entries {
+            if !known.contains(&key.name.as_str()) {
+                unknown = true;
+                let hint = did_you_mean(&key.name, known.iter().copied().filter(|k| !k.starts_with('_')))
+                    .map(|s| format!(" (did you mean '{s}'?)"))
+                    .unwrap_or_default();
+                errors.push(Diagnostic::at(
+                    &key.span,
+                    format!("unknown argument '{}' for module {module}{hint}", key.name),
+                ));
+            }
+        }
+        if unknown {
+            return;
+        }
+    }
+    if action == Action::Meta {
+        meta_action(args, errors);
+        return;
+    }
+    let Action::Module(builtin) = action else {
+        return;
+    };
+    // Arguments known before templating are type-checked now; templated ones when
+    // the task runs.
+    let mut fixed = serde_json::Map::new();
+    let mut templated = Vec::new();
+    for (key, value) in entries {
+        if value.is_templated() {
+            templated.push(key.name.as_str());
+        } else {
+            fixed.insert(key.name.clone(), value.to_json());
+        }
+    }
+    if let Err(err) = builtin.check_args(&serde_json::Value::Object(fixed)) {
+        let missing_templated = templated.iter().any(|name| {
+            err.message.contains(&format!("missing field `{name}`"))
+        });
+        if missing_templated {
+            return;
+        }
+        let span = err
+            .field
+            .as_deref()
+            .and_then(|field| entries.iter().find(|(k, _)| k.name == field))
+            .map_or(&args.span, |(_, value)| &value.span);
+        errors.push(Diagnostic::at(span, format!("module {module}: {}", err.message)));
+    }
+    required_sources(task, builtin, args, errors);
+}
+
+/// The `meta:` actions machinist knows.
+pub const META_ACTIONS: &[&str] = &[
+    "flush_handlers", "end_play", "end_host", "end_batch", "noop", "refresh_inventory",
+    "clear_host_errors", "reset_connection", "clear_facts",
+];
+
+fn meta_action(args: &Node, errors: &mut Vec<Diagnostic>) {
+    let Some(what) = args.get("_raw_params") else {
+        errors.push(Diagnostic::at(&args.span, "meta needs an action, e.g. meta: flush_handlers"));
+        return;
+    };
+    let name = what.as_str().unwrap_or_default();
+    if !META_ACTIONS.contains(&name) {
+        let hint = did_you_mean(name, META_ACTIONS.iter().copied())
+            .map(|s| format!(" (did you mean '{s}'?)"))
+            .unwrap_or_default();
+        errors.push(Diagnostic::at(&what.span, format!("unknown meta action '{name}'{hint}")));
+    }
+}
+
+/// `template:`/`src:` files named without templating must exist before the run.
+fn required_sources(task: &Task, builtin: Builtin, args: &Node, errors: &mut Vec<Diagnostic>) {
+    if !matches!(builtin, Builtin::File | Builtin::Copy | Builtin::Template) {
+        return;
+    }
+    let links = matches!(args.get("state").and_then(Node::as_str), Some("link" | "hard"));
+    let wanted = [
+        ("template", SourceKind::Template),
+        ("src", if builtin == Builtin::Template { SourceKind::Template } else { SourceKind::File }),
+    ];
+    for (key, kind) in wanted {
+        let Some(node) = args.get(key) else { continue };
+        let Some(name) = node.as_str() else { continue };
+        if (key == "src" && links) || Templates::is_template(name) {
+            continue;
+        }
+        match find(&task.origin, &task.span.file, kind, name) {
+            Err(msg) => errors.push(Diagnostic::at(&node.span, msg)),
+            Ok(path) if kind == SourceKind::Template => {
+                if let Err(msg) = check_template(&path) {
+                    errors.push(Diagnostic::at(&node.span, msg));
+                }
+            }
+            Ok(_) => {}
+        }
+    }
+}
+
+fn handlers_exist(play: &Play, errors: &mut Vec<Diagnostic>) {
+    let mut names: Vec<&str> = Vec::new();
+    for handler in &play.handlers {
+        names.extend(handler.name.as_deref());
+        names.extend(handler.listen.iter().map(String::as_str));
+    }
+    let mut check = |task: &Task| {
+        for topic in &task.notify {
+            if !Templates::is_template(topic) && !names.contains(&topic.as_str()) {
+                let hint = did_you_mean(topic, names.iter().copied())
+                    .map(|s| format!(" (did you mean '{s}'?)"))
+                    .unwrap_or_default();
+                errors.push(Diagnostic::at(
+                    task.notify_span.as_ref().unwrap_or(&task.span),
+                    format!("notifies handler '{topic}', which this play does not define{hint}"),
+                ));
+            }
+        }
+    };
+    for list in [&play.pre_tasks, &play.tasks, &play.post_tasks, &play.handlers] {
+        walk(list, &mut check);
+    }
+}
+
+/// Visit every task, blocks included.
+pub fn walk<'a>(tasks: &'a [Task], visit: &mut impl FnMut(&'a Task)) {
+    for task in tasks {
+        visit(task);
+        if let TaskKind::Block { block, rescue, always } = &task.kind {
+            for list in [block, rescue, always] {
+                walk(list, visit);
+            }
+        }
+    }
+}
+
+/// Syntax-check every templated string in an argument tree.
+fn inline_templates(node: &Node, errors: &mut Vec<Diagnostic>) {
+    match &node.value {
+        crate::playbook::yaml::Value::Str(text) if Templates::is_template(text) => {
+            if let Err(err) = syntax_env().template_from_str(text) {
+                let detail = err.detail().unwrap_or("invalid syntax");
+                errors.push(Diagnostic::at(&node.span, format!("template syntax error: {detail}")));
+            }
+        }
+        crate::playbook::yaml::Value::Seq(items) => items.iter().for_each(|n| inline_templates(n, errors)),
+        crate::playbook::yaml::Value::Map(entries) => {
+            entries.iter().for_each(|(_, n)| inline_templates(n, errors))
+        }
+        _ => {}
+    }
+}
+
+/// Syntax-check a template file (filters and tests are looked up when it renders).
+fn check_template(path: &std::path::Path) -> Result<(), String> {
+    let source = std::fs::read_to_string(path).map_err(|err| format!("{}: {err}", path.display()))?;
+    let name = path.display().to_string();
+    syntax_env()
+        .template_from_named_str(&name, &source)
+        .map(drop)
+        .map_err(|err| match err.line() {
+            Some(line) => format!("{name}:{line}: template syntax error: {}", err.detail().unwrap_or("invalid syntax")),
+            None => format!("{name}: template syntax error: {err}"),
+        })
+}
+
+fn syntax_env() -> &'static minijinja::Environment<'static> {
+    static SYNTAX: std::sync::OnceLock<minijinja::Environment<'static>> = std::sync::OnceLock::new();
+    SYNTAX.get_or_init(minijinja::Environment::new)
+}
+
+/// Syntax-check an expression; filters and tests are looked up when it runs.
+fn check_expression(expr: &str) -> Result<(), minijinja::Error> {
+    syntax_env().compile_expression(expr).map(drop)
+}

@@ -1,0 +1,507 @@
+//! YAML → a tree of [`Node`]s that remember where they were written.
+//!
+//! serde_yaml gives no positions for values, and every task, argument and expression
+//! needs a file:line:col for its errors, so playbooks are parsed with yaml-rust2's
+//! event parser into this marked tree. Scalars resolve as Ansible users expect
+//! (YAML 1.1 booleans `yes`/`no`/`on`/`off`), with safer choices documented in
+//! docs/ansible-differences.md: duplicate keys are errors, and numbers with a leading
+//! zero stay strings (`mode: 0644` is the string "0644", never the decimal 420).
+//! Alias expansion and nesting depth are bounded, so a "billion laughs" file fails fast.
+
+use crate::error::{Diagnostic, Span};
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+use yaml_rust2::parser::{Event, Parser, Tag};
+use yaml_rust2::scanner::{Marker, TScalarStyle};
+
+/// Nodes one document may expand to (aliases included) before it is refused.
+const MAX_NODES: usize = 1_000_000;
+/// How deep sequences and mappings may nest.
+const MAX_DEPTH: usize = 200;
+
+/// A YAML value with the place it was written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    pub value: Value,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+    Seq(Vec<Node>),
+    /// Keys are scalars, kept as strings with their own span, in file order.
+    Map(Vec<(Key, Node)>),
+}
+
+/// A mapping key.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Key {
+    pub name: String,
+    pub span: Span,
+}
+
+impl Node {
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.value {
+            Value::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn as_map(&self) -> Option<&[(Key, Node)]> {
+        match &self.value {
+            Value::Map(entries) => Some(entries),
+            _ => None,
+        }
+    }
+
+    pub fn as_seq(&self) -> Option<&[Node]> {
+        match &self.value {
+            Value::Seq(items) => Some(items),
+            _ => None,
+        }
+    }
+
+    /// The value of `key` in a mapping node.
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.as_map()?
+            .iter()
+            .find(|(k, _)| k.name == key)
+            .map(|(_, v)| v)
+    }
+
+    /// What kind of value this is, for error messages ("expected a list, found a string").
+    pub fn kind(&self) -> &'static str {
+        match &self.value {
+            Value::Null => "null",
+            Value::Bool(_) => "a boolean",
+            Value::Int(_) | Value::Float(_) => "a number",
+            Value::Str(_) => "a string",
+            Value::Seq(_) => "a list",
+            Value::Map(_) => "a mapping",
+        }
+    }
+
+    /// Whether any string in this node contains template markers.
+    pub fn is_templated(&self) -> bool {
+        match &self.value {
+            Value::Str(s) => crate::template::Templates::is_template(s),
+            Value::Seq(items) => items.iter().any(Node::is_templated),
+            Value::Map(entries) => entries.iter().any(|(_, v)| v.is_templated()),
+            _ => false,
+        }
+    }
+
+    /// The node as JSON (the form module arguments and variables take).
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::Value as J;
+        match &self.value {
+            Value::Null => J::Null,
+            Value::Bool(b) => J::Bool(*b),
+            Value::Int(i) => J::from(*i),
+            Value::Float(f) => serde_json::Number::from_f64(*f).map_or(J::Null, J::Number),
+            Value::Str(s) => J::String(s.clone()),
+            Value::Seq(items) => J::Array(items.iter().map(Node::to_json).collect()),
+            Value::Map(entries) => J::Object(
+                entries
+                    .iter()
+                    .map(|(k, v)| (k.name.clone(), v.to_json()))
+                    .collect(),
+            ),
+        }
+    }
+}
+
+/// Parse every document of `text` (read from `file`).
+pub fn parse(file: &Arc<Path>, text: &str) -> Result<Vec<Node>, Diagnostic> {
+    let mut builder = Builder {
+        file: file.clone(),
+        parser: Parser::new_from_str(text),
+        anchors: HashMap::new(),
+        nodes: 0,
+    };
+    builder.documents().map_err(|err| explain_tabs(err, text))
+}
+
+/// YAML's own message for a tab in indentation is cryptic; say what is wrong instead.
+fn explain_tabs(err: Diagnostic, text: &str) -> Diagnostic {
+    let Some(span) = &err.span else { return err };
+    let first = span.line.saturating_sub(1).max(1);
+    for line in first..=span.line {
+        let Some(content) = text.lines().nth(line as usize - 1) else {
+            continue;
+        };
+        let indent = content.len() - content.trim_start_matches([' ', '\t']).len();
+        if let Some(col) = content[..indent].find('\t') {
+            return Diagnostic::at(
+                &Span {
+                    line,
+                    col: col as u32 + 1,
+                    len: 1,
+                    ..span.clone()
+                },
+                "a tab indents this line; YAML indentation must use spaces",
+            );
+        }
+    }
+    err
+}
+
+fn span_at(file: &Arc<Path>, line: u32, col: u32, len: u32) -> Span {
+    Span {
+        file: file.clone(),
+        line,
+        col,
+        len,
+    }
+}
+
+struct Builder<'a> {
+    file: Arc<Path>,
+    parser: Parser<std::str::Chars<'a>>,
+    anchors: HashMap<usize, Node>,
+    nodes: usize,
+}
+
+impl Builder<'_> {
+    fn span(&self, mark: Marker, len: usize) -> Span {
+        span_at(
+            &self.file,
+            mark.line() as u32,
+            mark.col() as u32 + 1,
+            len.clamp(1, 200) as u32,
+        )
+    }
+
+    fn next(&mut self) -> Result<(Event, Marker), Diagnostic> {
+        self.parser.next_token().map_err(|err| {
+            let mark = *err.marker();
+            Diagnostic::at(
+                &self.span(mark, 1),
+                format!("YAML syntax error: {}", err.info()),
+            )
+        })
+    }
+
+    fn documents(&mut self) -> Result<Vec<Node>, Diagnostic> {
+        let mut docs = Vec::new();
+        loop {
+            let (event, mark) = self.next()?;
+            match event {
+                Event::StreamStart | Event::DocumentEnd | Event::Nothing => {}
+                Event::DocumentStart => {
+                    let (event, mark) = self.next()?;
+                    docs.push(self.node(event, mark, 0)?);
+                }
+                Event::StreamEnd => return Ok(docs),
+                other => docs.push(self.node(other, mark, 0)?),
+            }
+        }
+    }
+
+    fn count(&mut self, span: &Span) -> Result<(), Diagnostic> {
+        self.nodes += 1;
+        if self.nodes > MAX_NODES {
+            return Err(Diagnostic::at(
+                span,
+                format!("this YAML document expands to more than {MAX_NODES} values (aliases nested in aliases?); refusing to load it"),
+            ));
+        }
+        Ok(())
+    }
+
+    fn node(&mut self, event: Event, mark: Marker, depth: usize) -> Result<Node, Diagnostic> {
+        if depth > MAX_DEPTH {
+            return Err(Diagnostic::at(
+                &self.span(mark, 1),
+                format!("YAML nested deeper than {MAX_DEPTH} levels"),
+            ));
+        }
+        let (node, anchor) = match event {
+            Event::Scalar(text, style, anchor, tag) => {
+                let span = self.span(mark, text.chars().count());
+                let value = resolve_scalar(text, style, tag.as_ref());
+                (Node { value, span }, anchor)
+            }
+            Event::SequenceStart(anchor, _) => {
+                let span = self.span(mark, 1);
+                let mut items = Vec::new();
+                loop {
+                    let (event, mark) = self.next()?;
+                    if event == Event::SequenceEnd {
+                        break;
+                    }
+                    items.push(self.node(event, mark, depth + 1)?);
+                }
+                (
+                    Node {
+                        value: Value::Seq(items),
+                        span,
+                    },
+                    anchor,
+                )
+            }
+            Event::MappingStart(anchor, _) => {
+                let span = self.span(mark, 1);
+                let entries = self.mapping(depth)?;
+                (
+                    Node {
+                        value: Value::Map(entries),
+                        span,
+                    },
+                    anchor,
+                )
+            }
+            Event::Alias(id) => {
+                let span = self.span(mark, 1);
+                let mut node = self
+                    .anchors
+                    .get(&id)
+                    .cloned()
+                    .ok_or_else(|| Diagnostic::at(&span, "alias to an unknown anchor"))?;
+                self.nodes += count_nodes(&node);
+                self.count(&span)?;
+                node.span = span;
+                return Ok(node);
+            }
+            other => {
+                return Err(Diagnostic::at(
+                    &self.span(mark, 1),
+                    format!("unexpected YAML event {other:?}"),
+                ))
+            }
+        };
+        self.count(&node.span)?;
+        if anchor > 0 {
+            self.anchors.insert(anchor, node.clone());
+        }
+        Ok(node)
+    }
+
+    fn mapping(&mut self, depth: usize) -> Result<Vec<(Key, Node)>, Diagnostic> {
+        let mut entries: Vec<(Key, Node)> = Vec::new();
+        let mut merged: Vec<(Key, Node)> = Vec::new();
+        loop {
+            let (event, mark) = self.next()?;
+            if event == Event::MappingEnd {
+                break;
+            }
+            let key_node = self.node(event, mark, depth + 1)?;
+            let key = Key {
+                name: scalar_key(&key_node)?,
+                span: key_node.span.clone(),
+            };
+            let (event, mark) = self.next()?;
+            let value = self.node(event, mark, depth + 1)?;
+            if key.name == "<<" {
+                merged.extend(merge_source(&value)?);
+                continue;
+            }
+            if let Some((first, _)) = entries.iter().find(|(k, _)| k.name == key.name) {
+                return Err(Diagnostic::at(
+                    &key.span,
+                    format!(
+                        "duplicate key '{}' (first at line {}); YAML keeps only one of them",
+                        key.name, first.span.line
+                    ),
+                ));
+            }
+            entries.push((key, value));
+        }
+        for (key, value) in merged {
+            if !entries.iter().any(|(k, _)| k.name == key.name) {
+                entries.push((key, value));
+            }
+        }
+        Ok(entries)
+    }
+}
+
+fn count_nodes(node: &Node) -> usize {
+    1 + match &node.value {
+        Value::Seq(items) => items.iter().map(count_nodes).sum(),
+        Value::Map(entries) => entries.iter().map(|(_, v)| count_nodes(v)).sum(),
+        _ => 0,
+    }
+}
+
+fn scalar_key(node: &Node) -> Result<String, Diagnostic> {
+    match &node.value {
+        Value::Str(s) => Ok(s.clone()),
+        Value::Int(i) => Ok(i.to_string()),
+        Value::Float(f) => Ok(f.to_string()),
+        Value::Bool(b) => Ok(if *b { "True" } else { "False" }.to_string()),
+        Value::Null => Ok(String::new()),
+        _ => Err(Diagnostic::at(
+            &node.span,
+            format!("a mapping key must be a scalar, found {}", node.kind()),
+        )),
+    }
+}
+
+/// The entries a `<<:` merge key brings in: a mapping, or a list of mappings.
+fn merge_source(value: &Node) -> Result<Vec<(Key, Node)>, Diagnostic> {
+    match &value.value {
+        Value::Map(entries) => Ok(entries.clone()),
+        Value::Seq(items) => {
+            let mut out: Vec<(Key, Node)> = Vec::new();
+            for item in items {
+                for (key, value) in merge_source(item)? {
+                    if !out.iter().any(|(k, _)| k.name == key.name) {
+                        out.push((key, value));
+                    }
+                }
+            }
+            Ok(out)
+        }
+        _ => Err(Diagnostic::at(
+            &value.span,
+            "'<<' merges a mapping or a list of mappings",
+        )),
+    }
+}
+
+fn resolve_scalar(text: String, style: TScalarStyle, tag: Option<&Tag>) -> Value {
+    if let Some(tag) = tag {
+        // `!!str`, Ansible's `!unsafe` and `!vault`-less tags: keep the text as is.
+        if tag.suffix == "str" || tag.suffix == "unsafe" || tag.handle == "!" {
+            return Value::Str(text);
+        }
+    }
+    if style != TScalarStyle::Plain {
+        return Value::Str(text);
+    }
+    match text.as_str() {
+        "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
+        "true" | "True" | "TRUE" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" => {
+            return Value::Bool(true)
+        }
+        "false" | "False" | "FALSE" | "no" | "No" | "NO" | "off" | "Off" | "OFF" => {
+            return Value::Bool(false)
+        }
+        ".inf" | ".Inf" | ".INF" | "+.inf" => return Value::Float(f64::INFINITY),
+        "-.inf" | "-.Inf" | "-.INF" => return Value::Float(f64::NEG_INFINITY),
+        ".nan" | ".NaN" | ".NAN" => return Value::Float(f64::NAN),
+        _ => {}
+    }
+    if let Some(int) = parse_int(&text) {
+        return Value::Int(int);
+    }
+    if looks_like_float(&text) {
+        if let Ok(float) = text.replace('_', "").parse::<f64>() {
+            return Value::Float(float);
+        }
+    }
+    Value::Str(text)
+}
+
+fn parse_int(text: &str) -> Option<i64> {
+    let (sign, digits) = match text.as_bytes().first()? {
+        b'-' => (-1, &text[1..]),
+        b'+' => (1, &text[1..]),
+        _ => (1, text),
+    };
+    if let Some(hex) = digits.strip_prefix("0x") {
+        return i64::from_str_radix(hex, 16).ok().map(|v| sign * v);
+    }
+    // A leading zero (0644, 007) stays a string: see the file header.
+    if digits.is_empty() || (digits.len() > 1 && digits.starts_with('0')) {
+        return None;
+    }
+    if !digits.bytes().all(|b| b.is_ascii_digit() || b == b'_') || digits.starts_with('_') {
+        return None;
+    }
+    digits.replace('_', "").parse::<i64>().ok().map(|v| sign * v)
+}
+
+fn looks_like_float(text: &str) -> bool {
+    let body = text.trim_start_matches(['-', '+']);
+    let mut chars = body.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_digit() || c == '.')
+        && body.contains(['.', 'e', 'E'])
+        && body
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '-' | '+' | '_'))
+        && !(body.len() > 1 && body.starts_with('0') && !body.starts_with("0."))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Result<Node, Diagnostic> {
+        let file: Arc<Path> = Arc::from(Path::new("t.yml"));
+        parse(&file, text).map(|mut docs| docs.remove(0))
+    }
+
+    #[test]
+    fn resolves_scalars_like_ansible_users_expect() {
+        let doc = load("a: yes\nb: off\nc: 12\nd: 0644\ne: '12'\nf: 1.5\ng: ~\nh: 0x1f\ni: 1e3\n").unwrap();
+        assert_eq!(doc.get("a").unwrap().value, Value::Bool(true));
+        assert_eq!(doc.get("b").unwrap().value, Value::Bool(false));
+        assert_eq!(doc.get("c").unwrap().value, Value::Int(12));
+        assert_eq!(doc.get("d").unwrap().value, Value::Str("0644".into()));
+        assert_eq!(doc.get("e").unwrap().value, Value::Str("12".into()));
+        assert_eq!(doc.get("f").unwrap().value, Value::Float(1.5));
+        assert_eq!(doc.get("g").unwrap().value, Value::Null);
+        assert_eq!(doc.get("h").unwrap().value, Value::Int(31));
+        assert_eq!(doc.get("i").unwrap().value, Value::Float(1000.0));
+    }
+
+    #[test]
+    fn keeps_positions() {
+        let doc = load("- name: x\n  file:\n    path: /a\n").unwrap();
+        let task = &doc.as_seq().unwrap()[0];
+        let file = task.get("file").unwrap();
+        let (key, value) = &file.as_map().unwrap()[0];
+        assert_eq!((key.span.line, key.span.col, key.span.len), (3, 5, 4));
+        assert_eq!((value.span.line, value.span.col), (3, 11));
+    }
+
+    #[test]
+    fn refuses_duplicate_keys() {
+        let err = load("a: 1\nb: 2\na: 3\n").unwrap_err();
+        assert_eq!(err.span.as_ref().map(|s| (s.line, s.col)), Some((3, 1)));
+        assert!(err.message.contains("duplicate key 'a'"), "{err}");
+    }
+
+    #[test]
+    fn refuses_tab_indentation() {
+        let err = load("a:\n\tb: 1\n").unwrap_err();
+        assert_eq!(err.span.as_ref().map(|s| (s.line, s.col)), Some((2, 1)));
+    }
+
+    #[test]
+    fn merges_and_expands_aliases() {
+        let doc = load("base: &b {x: 1, y: 2}\nother:\n  <<: *b\n  y: 3\n").unwrap();
+        let other = doc.get("other").unwrap();
+        assert_eq!(other.get("x").unwrap().value, Value::Int(1));
+        assert_eq!(other.get("y").unwrap().value, Value::Int(3));
+    }
+
+    #[test]
+    fn stops_billion_laughs() {
+        let mut text = String::from("a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+        for i in 1..10 {
+            let prev = i - 1;
+            text.push_str(&format!(
+                "a{i}: &a{i} [*a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}]\n"
+            ));
+        }
+        let err = load(&text).unwrap_err();
+        assert!(err.message.contains("expands to more than"), "{err}");
+    }
+
+    #[test]
+    fn reports_syntax_errors_with_a_location() {
+        let err = load("a: [1, 2\nb: 3\n").unwrap_err();
+        assert!(err.span.is_some());
+        assert!(err.message.starts_with("YAML syntax error"), "{err}");
+    }
+}

@@ -1,0 +1,93 @@
+//! One task result as Ansible's default callback prints it: its diffs (under `--diff`),
+//! then `ok: [host]`, `changed: [host] => (item=x)`, `fatal: [host]: FAILED! => {…}`,
+//! a debug result's indented JSON, and `...ignoring` after a failure let through.
+
+use crate::events::{Status, TaskResult};
+use crate::report::color::{Color, Painter};
+use crate::report::{diff, pyjson};
+use serde_json::{Map, Value};
+
+/// The result as text, every line ending in `\n`.
+pub(crate) fn render(result: &TaskResult, verbosity: u8, paint: Painter) -> String {
+    let mut out = String::new();
+    if result.show_diff {
+        for d in &result.diff {
+            out.push_str(&diff::render(d, paint));
+        }
+    }
+    let host = &result.host;
+    let item = item_text(result);
+    let (line, color) = match result.status {
+        Status::Ok | Status::Changed => {
+            let (word, color) = if result.status == Status::Changed {
+                ("changed", Color::Yellow)
+            } else {
+                ("ok", Color::Green)
+            };
+            let mut line = format!("{word}: [{host}]");
+            if let Some(item) = &item {
+                line.push_str(&format!(" => (item={item})"));
+            }
+            if let Some(shown) = &result.shown {
+                line.push_str(" => ");
+                line.push_str(&pyjson::dump(shown, Some(4)));
+            } else if verbosity > 0 {
+                line.push_str(" => ");
+                line.push_str(&pyjson::dump(&summary(result), None));
+            }
+            (line, color)
+        }
+        // Ansible's item line really ends in a space; kept for byte compatibility.
+        Status::Skipped => match &item {
+            Some(item) => (format!("skipping: [{host}] => (item={item}) "), Color::Cyan),
+            None => (format!("skipping: [{host}]"), Color::Cyan),
+        },
+        Status::Failed => {
+            let dump = match &result.shown {
+                Some(shown) => pyjson::dump(shown, None),
+                None => pyjson::dump(&summary(result), None),
+            };
+            match &item {
+                Some(item) => (
+                    format!("failed: [{host}] (item={item}) => {dump}"),
+                    Color::Red,
+                ),
+                None => (format!("fatal: [{host}]: FAILED! => {dump}"), Color::Red),
+            }
+        }
+    };
+    out.push_str(&paint.paint(&line, color));
+    out.push('\n');
+    if result.status == Status::Failed && result.ignored {
+        out.push_str(&paint.paint("...ignoring", Color::Cyan));
+        out.push('\n');
+    }
+    out
+}
+
+/// What `(item=…)` shows: the loop label, else the item (strings bare, the rest as JSON).
+fn item_text(result: &TaskResult) -> Option<String> {
+    if let Some(label) = &result.label {
+        return Some(label.clone());
+    }
+    result.item.as_ref().map(|item| match item {
+        Value::String(s) => s.clone(),
+        other => pyjson::dump(other, None),
+    })
+}
+
+/// The result in brief when the task gave nothing to show: `changed`, the item, `msg`.
+fn summary(result: &TaskResult) -> Value {
+    let mut map = Map::new();
+    map.insert(
+        "changed".into(),
+        Value::Bool(result.status == Status::Changed),
+    );
+    if let Some(item) = &result.item {
+        map.insert("item".into(), item.clone());
+    }
+    if let Some(msg) = &result.msg {
+        map.insert("msg".into(), Value::String(msg.clone()));
+    }
+    Value::Object(map)
+}

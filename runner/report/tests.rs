@@ -1,0 +1,400 @@
+//! Whole-output tests of both reporters on one representative run: a play with ok,
+//! changed-with-diff, a loop with labels and a failed item, a skipped task, an ignored
+//! failure, a debug result, an include, a warning, a handler and the recap.
+
+use crate::events::{Event, Recap, Stats, Status, TaskResult};
+use crate::report::color::Painter;
+use crate::report::human::{banner, recap_line};
+use crate::report::{HumanReporter, JsonReporter, OutputOptions, Reporter};
+use machinist_modules::Diff;
+use serde_json::{json, Value};
+
+const PLAY: &str = "Configure the container";
+
+fn result(task: &str, module: &str, status: Status) -> TaskResult {
+    TaskResult {
+        play: PLAY.into(),
+        task: task.into(),
+        module: module.into(),
+        host: "localhost".into(),
+        status,
+        diff: Vec::new(),
+        msg: None,
+        item: None,
+        label: None,
+        ignored: false,
+        shown: None,
+        show_diff: false,
+    }
+}
+
+fn task(name: &str) -> Event {
+    Event::TaskStart {
+        name: name.into(),
+        handler: false,
+    }
+}
+
+/// The run every whole-output test replays; `show_diff` as `--diff` would set it.
+fn run(show_diff: bool) -> Vec<Event> {
+    let mut locale = result("Write locale.conf", "template", Status::Changed);
+    locale.diff = vec![Diff::of_path(
+        "/var/lib/machines/arch/etc/locale.conf",
+        "LANG=C\n",
+        "LANG=en_US.UTF-8\nLC_TIME=C",
+    )];
+    locale.msg = Some("rendered".into());
+    locale.show_diff = show_diff;
+
+    let mut vim = result("Install packages", "pacman", Status::Ok);
+    vim.item = Some(json!("vim"));
+    let mut git = result("Install packages", "pacman", Status::Changed);
+    git.item = Some(json!({"name": "git", "state": "present"}));
+    git.label = Some("git".into());
+    let mut bad = result("Install packages", "pacman", Status::Failed);
+    bad.item = Some(json!({"name": "nosuch"}));
+    bad.msg = Some("target not found: nosuch".into());
+    bad.ignored = true;
+
+    let mut skipped = result("Only on Debian", "command", Status::Skipped);
+    skipped.msg = Some("Conditional result was False".into());
+    let mut failed = result("Probe the network", "command", Status::Failed);
+    failed.msg = Some("non-zero return code".into());
+    failed.ignored = true;
+    let mut debug = result("Say hello", "debug", Status::Ok);
+    debug.shown = Some(json!({"msg": "hello"}));
+
+    vec![
+        Event::PlayStart { name: PLAY.into() },
+        task("Set the hostname"),
+        Event::TaskResult(result("Set the hostname", "file", Status::Ok)),
+        task("Write locale.conf"),
+        Event::TaskResult(locale),
+        task("Install packages"),
+        Event::TaskResult(vim),
+        Event::TaskResult(git),
+        Event::TaskResult(bad),
+        task("Only on Debian"),
+        Event::TaskResult(skipped),
+        task("Probe the network"),
+        Event::TaskResult(failed),
+        task("Say hello"),
+        Event::TaskResult(debug),
+        task("include_tasks"),
+        Event::Included {
+            file: "tasks/network.yml".into(),
+            host: "localhost".into(),
+        },
+        Event::Warning("the 'mdoe' argument is deprecated".into()),
+        Event::Progress {
+            task: "pacstrap".into(),
+            done: 3,
+            total: 10,
+            what: "installing glibc".into(),
+        },
+        Event::TaskStart {
+            name: "restart networkd".into(),
+            handler: true,
+        },
+        Event::TaskResult(result("restart networkd", "unit", Status::Changed)),
+        Event::Recap(Recap {
+            hosts: [(
+                "localhost".to_string(),
+                Stats {
+                    ok: 6,
+                    changed: 3,
+                    failed: 0,
+                    skipped: 1,
+                    rescued: 0,
+                    ignored: 2,
+                },
+            )]
+            .into_iter()
+            .collect(),
+        }),
+    ]
+}
+
+fn human(events: &[Event], color: bool, verbosity: u8) -> (String, String) {
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let opts = OutputOptions {
+        color,
+        diff: false,
+        verbosity,
+    };
+    let mut reporter = HumanReporter::new(&mut out, &mut err, opts);
+    for event in events {
+        reporter.event(event);
+    }
+    assert!(reporter.finish().is_ok());
+    drop(reporter);
+    (
+        String::from_utf8_lossy(&out).into_owned(),
+        String::from_utf8_lossy(&err).into_owned(),
+    )
+}
+
+#[test]
+fn banner_is_80_columns_with_at_least_3_stars() {
+    assert_eq!(
+        banner("PLAY RECAP"),
+        format!("\nPLAY RECAP {}\n", "*".repeat(69))
+    );
+    assert_eq!(
+        banner("TASK [x]"),
+        format!("\nTASK [x] {}\n", "*".repeat(71))
+    );
+    let long = "x".repeat(77);
+    assert_eq!(banner(&long), format!("\n{long} ***\n"));
+    let longer = "x".repeat(100);
+    assert_eq!(banner(&longer), format!("\n{longer} ***\n"));
+}
+
+#[test]
+fn recap_line_matches_ansible_format_exactly() {
+    let stats = Stats {
+        ok: 2,
+        changed: 1,
+        ..Stats::default()
+    };
+    assert_eq!(
+        recap_line("localhost", &stats, Painter { enabled: false }),
+        "localhost                  : ok=2    changed=1    unreachable=0    failed=0    skipped=0    rescued=0    ignored=0   "
+    );
+    assert_eq!(
+        recap_line("localhost", &stats, Painter { enabled: true }),
+        "\x1b[0;33mlocalhost\x1b[0m                  : \x1b[0;32mok=2   \x1b[0m \x1b[0;33mchanged=1   \x1b[0m unreachable=0    failed=0    skipped=0    rescued=0    ignored=0   "
+    );
+}
+
+#[test]
+fn human_plain_with_diff() {
+    let (out, err) = human(&run(true), false, 0);
+    insta::assert_snapshot!(out);
+    // insta trims the end of a snapshot: pin the recap's trailing spaces and blank line.
+    assert!(out.ends_with("skipped=1    rescued=0    ignored=2   \n\n"));
+    assert_eq!(err, "[WARNING]: the 'mdoe' argument is deprecated\n");
+    for line in out.lines().filter(|l| l.ends_with("***")) {
+        assert_eq!(line.chars().count(), 80, "{line}");
+    }
+    assert!(!out.contains('\x1b'));
+}
+
+#[test]
+fn human_plain_without_diff_prints_no_diff() {
+    let (with, _) = human(&run(true), false, 0);
+    let (without, _) = human(&run(false), false, 0);
+    assert!(with.contains("--- before: /var/lib/machines/arch/etc/locale.conf\n"));
+    assert!(!without.contains("--- before"));
+    assert!(!without.contains("@@"));
+    assert!(without.contains(&format!(
+        "{}changed: [localhost]\n",
+        banner("TASK [Write locale.conf]")
+    )));
+}
+
+#[test]
+fn human_verbose_shows_results() {
+    let (out, _) = human(&run(false), false, 1);
+    assert!(out.contains("\nok: [localhost] => {\"changed\": false}\n"));
+    assert!(out.contains("\nchanged: [localhost] => {\"changed\": true, \"msg\": \"rendered\"}\n"));
+    assert!(out
+        .contains("\nok: [localhost] => (item=vim) => {\"changed\": false, \"item\": \"vim\"}\n"));
+    assert!(out.contains("\nok: [localhost] => {\n    \"msg\": \"hello\"\n}\n"));
+}
+
+#[test]
+fn human_colour_codes_appear_only_when_asked() {
+    let (out, err) = human(&run(true), true, 0);
+    for expected in [
+        "\x1b[0;32mok: [localhost]\x1b[0m\n",
+        "\x1b[0;33mchanged: [localhost]\x1b[0m\n",
+        "\x1b[0;36mskipping: [localhost]\x1b[0m\n",
+        "\x1b[0;31mfatal: [localhost]: FAILED! => {\"changed\": false, \"msg\": \"non-zero return code\"}\x1b[0m\n",
+        "\x1b[0;36m...ignoring\x1b[0m\n",
+        "\x1b[0;31m--- before: /var/lib/machines/arch/etc/locale.conf\x1b[0m\n",
+        "\x1b[0;32m+++ after: /var/lib/machines/arch/etc/locale.conf\x1b[0m\n",
+        "\x1b[0;36m@@ -1 +1,2 @@\x1b[0m\n",
+        "\x1b[0;31m-LANG=C\x1b[0m\n",
+        "\x1b[0;32m+LC_TIME=C\x1b[0m\n\x1b[0;32m\\ No newline at end of file\x1b[0m\n",
+        "\x1b[0;32mok: [localhost] => {\x1b[0m\n\x1b[0;32m    \"msg\": \"hello\"\x1b[0m\n\x1b[0;32m}\x1b[0m\n",
+        "\x1b[0;36mincluded: tasks/network.yml for localhost\x1b[0m\n",
+        "\x1b[0;33mlocalhost\x1b[0m                  : ",
+    ] {
+        assert!(out.contains(expected), "missing {expected:?} in\n{out}");
+    }
+    assert_eq!(
+        err,
+        "\x1b[1;35m[WARNING]: the 'mdoe' argument is deprecated\x1b[0m\n"
+    );
+    // Banners stay uncoloured, as in Ansible.
+    assert!(out.contains("\nPLAY [Configure the container] ****"));
+    // Stripped of its escapes, coloured output is the plain output.
+    let (plain, _) = human(&run(true), false, 0);
+    let stripped =
+        regex::Regex::new("\x1b\\[[0-9;]*m").map(|re| re.replace_all(&out, "").into_owned());
+    assert_eq!(stripped.ok(), Some(plain));
+}
+
+#[test]
+fn progress_draws_one_line_on_a_terminal_only() {
+    let events = [
+        task("pacstrap"),
+        Event::Progress {
+            task: "pacstrap".into(),
+            done: 1,
+            total: 2,
+            what: "base".into(),
+        },
+        Event::Progress {
+            task: "pacstrap".into(),
+            done: 2,
+            total: 2,
+            what: "vim".into(),
+        },
+        Event::TaskResult(result("pacstrap", "pacstrap", Status::Changed)),
+    ];
+    let opts = OutputOptions {
+        color: false,
+        diff: false,
+        verbosity: 0,
+    };
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let mut reporter = HumanReporter::new(&mut out, &mut err, opts).with_progress(true);
+    for event in &events {
+        reporter.event(event);
+    }
+    assert!(reporter.finish().is_ok());
+    drop(reporter);
+    assert_eq!(
+        String::from_utf8_lossy(&out),
+        format!(
+            "{}\r\x1b[K[1/2] pacstrap: base\r\x1b[K[2/2] pacstrap: vim\r\x1b[Kchanged: [localhost]\n",
+            banner("TASK [pacstrap]")
+        )
+    );
+    let (plain, _) = human(&events, false, 0);
+    assert_eq!(
+        plain,
+        format!("{}changed: [localhost]\n", banner("TASK [pacstrap]"))
+    );
+}
+
+#[test]
+fn listing_is_printed_as_is() {
+    let (out, _) = human(
+        &[Event::Listing("playbook: site.yml\n  tasks:\n".into())],
+        false,
+        0,
+    );
+    assert_eq!(out, "playbook: site.yml\n  tasks:\n");
+}
+
+fn json_lines(events: &[Event]) -> Vec<Value> {
+    let mut out = Vec::new();
+    let mut reporter = JsonReporter::new(&mut out);
+    for event in events {
+        reporter.event(event);
+    }
+    assert!(reporter.finish().is_ok());
+    drop(reporter);
+    let text = String::from_utf8_lossy(&out).into_owned();
+    assert!(text.ends_with('\n'));
+    text.lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
+        .collect()
+}
+
+#[test]
+fn json_lines_field_by_field() {
+    let lines = json_lines(&run(false));
+    let events: Vec<&str> = lines.iter().filter_map(|l| l["event"].as_str()).collect();
+    assert_eq!(
+        events,
+        [
+            "play", "task", "task", "task", "task", "task", "task", "task", "task", "included",
+            "warning", "progress", "task", "recap"
+        ]
+    );
+    assert_eq!(lines[0], json!({"event": "play", "name": PLAY}));
+    assert_eq!(
+        lines[1],
+        json!({"event": "task", "play": PLAY, "task": "Set the hostname", "module": "file",
+               "host": "localhost", "status": "ok", "diff": [], "msg": null, "ignored": false})
+    );
+    // Diffs are always in JSON, whatever `--diff` says.
+    assert_eq!(
+        lines[2]["diff"],
+        json!([{"before_header": "/var/lib/machines/arch/etc/locale.conf",
+                "after_header": "/var/lib/machines/arch/etc/locale.conf",
+                "before": "LANG=C\n", "after": "LANG=en_US.UTF-8\nLC_TIME=C"}])
+    );
+    assert_eq!(lines[2]["status"], "changed");
+    assert_eq!(lines[2]["msg"], "rendered");
+    assert_eq!(lines[3]["item"], "vim");
+    assert!(lines[3].get("label").is_none());
+    assert_eq!(lines[4]["item"], json!({"name": "git", "state": "present"}));
+    assert_eq!(lines[4]["label"], "git");
+    assert_eq!(lines[5]["status"], "failed");
+    assert_eq!(lines[5]["ignored"], true);
+    assert_eq!(lines[6]["status"], "skipped");
+    assert!(lines[6].get("item").is_none());
+    // What the human reporter shows is not part of the JSON contract.
+    assert!(lines[8].get("shown").is_none() && lines[8].get("show_diff").is_none());
+    assert_eq!(
+        lines[9],
+        json!({"event": "included", "file": "tasks/network.yml", "host": "localhost"})
+    );
+    assert_eq!(
+        lines[10],
+        json!({"event": "warning", "msg": "the 'mdoe' argument is deprecated"})
+    );
+    assert_eq!(
+        lines[11],
+        json!({"event": "progress", "task": "pacstrap", "done": 3, "total": 10, "what": "installing glibc"})
+    );
+    assert_eq!(lines[12]["task"], "restart networkd");
+    assert_eq!(
+        lines[13],
+        json!({"event": "recap", "hosts": {"localhost": {"ok": 6, "changed": 3, "failed": 0,
+               "skipped": 1, "rescued": 0, "ignored": 2}}})
+    );
+    let keys: Vec<&String> = lines[1]
+        .as_object()
+        .map(|m| m.keys().collect())
+        .unwrap_or_default();
+    assert_eq!(keys[0], "event");
+}
+
+#[test]
+fn json_listing_and_one_object_per_line() {
+    let lines = json_lines(&[Event::Listing("a\nb\n".into())]);
+    assert_eq!(lines, [json!({"event": "listing", "text": "a\nb\n"})]);
+}
+
+#[test]
+fn write_errors_surface_in_finish() {
+    struct Broken;
+    impl std::io::Write for Broken {
+        fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+            Err(std::io::ErrorKind::BrokenPipe.into())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut json = JsonReporter::new(Broken);
+    json.event(&Event::Warning("w".into()));
+    assert_eq!(
+        json.finish().map_err(|e| e.kind()),
+        Err(std::io::ErrorKind::BrokenPipe)
+    );
+    let opts = OutputOptions {
+        color: false,
+        diff: false,
+        verbosity: 0,
+    };
+    let mut human = HumanReporter::new(Broken, Vec::new(), opts);
+    human.event(&Event::PlayStart { name: "p".into() });
+    assert!(human.finish().is_err());
+}

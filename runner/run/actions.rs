@@ -1,0 +1,303 @@
+//! What a task's action does: a module (render arguments → plan → apply or record),
+//! or one of the runner's own actions that work on variables and flow (`debug`,
+//! `set_fact`, `assert`, `fail`, `meta`).
+
+use super::outcome::Outcome;
+use super::{Executor, Flow, PlayState};
+use crate::events::Status;
+use crate::playbook::model::{Action, Condition, Task};
+use crate::playbook::yaml::{Node, Value as YamlValue};
+use crate::template::OMIT;
+use crate::vars;
+use machinist_modules::registry::PlanError;
+use machinist_modules::{Builtin, Op, OpOutput};
+use minijinja::Value;
+use serde_json::Value as Json;
+
+impl Executor<'_> {
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn action(
+        &mut self,
+        state: &mut PlayState<'_>,
+        task: &Task,
+        module: &str,
+        action: Action,
+        args: &Node,
+        ctx: &Value,
+        check: bool,
+    ) -> Outcome {
+        match action {
+            Action::Module(builtin) => self.module(state, task, builtin, args, ctx, check),
+            Action::Debug => self.debug(args, ctx),
+            Action::SetFact => self.set_fact(args, ctx),
+            Action::Assert => self.assert(args, ctx),
+            Action::Fail => match self.render_args(args, ctx) {
+                Ok(rendered) => Outcome::failed(
+                    rendered
+                        .get("msg")
+                        .map(json_text)
+                        .unwrap_or_else(|| "Failed as requested from task".into()),
+                ),
+                Err(msg) => Outcome::failed(msg),
+            },
+            Action::Meta => Outcome::failed(format!("{module} cannot run here")),
+        }
+    }
+
+    /// Render a task's arguments (Ansible's native templating) and drop `omit`s.
+    pub(super) fn render_args(&self, args: &Node, ctx: &Value) -> Result<serde_json::Map<String, Json>, String> {
+        let mut out = serde_json::Map::new();
+        for (key, node) in args.as_map().unwrap_or_default() {
+            let raw = vars::node_to_value(node);
+            let rendered = vars::render_deep(&raw, ctx, self.templates)
+                .map_err(|err| self.located(&node.span, format!("{}: {err}", key.name)))?;
+            let json = without_omit(vars::to_json(&rendered));
+            if json != Json::String(OMIT.into()) {
+                out.insert(key.name.clone(), json);
+            }
+        }
+        Ok(out)
+    }
+
+    fn module(
+        &mut self,
+        state: &mut PlayState<'_>,
+        task: &Task,
+        builtin: Builtin,
+        args: &Node,
+        ctx: &Value,
+        check: bool,
+    ) -> Outcome {
+        let mut rendered = match self.render_args(args, ctx) {
+            Ok(rendered) => rendered,
+            Err(msg) => return Outcome::failed(msg),
+        };
+        if let Err(msg) = self.resolve_sources(task, builtin, &mut rendered, ctx) {
+            return Outcome::failed(msg);
+        }
+        let plan = match builtin.plan(&Json::Object(rendered), &state.host) {
+            Ok(plan) => plan,
+            Err(PlanError::Args(err)) => {
+                let span = err
+                    .field
+                    .as_deref()
+                    .and_then(|f| args.as_map().unwrap_or_default().iter().find(|(k, _)| k.name == f))
+                    .map_or(&args.span, |(k, _)| &k.span);
+                return Outcome::failed(self.located(span, err.message));
+            }
+            Err(PlanError::Module(err)) => return Outcome::failed(err.to_string()),
+        };
+        let mut outcome = Outcome::new(Status::Ok);
+        outcome.data = plan.data.clone();
+        outcome.msg = plan.msg.clone();
+        outcome.diff = plan.changes.iter().filter_map(|c| c.diff.clone()).collect();
+        if !plan.is_changed() {
+            return outcome;
+        }
+        if check && !plan.predictable {
+            let mut skipped = Outcome::skipped("Command would have run if not in check mode");
+            skipped.msg = Some("Command would have run if not in check mode".into());
+            return skipped;
+        }
+        outcome.status = Status::Changed;
+        let ops: Vec<Op> = plan.changes.into_iter().flat_map(|c| c.ops).collect();
+        match state.host.apply_as(&ops, check) {
+            Ok(outputs) => command_result(&mut outcome, &ops, &outputs),
+            Err(err) => {
+                outcome.status = Status::Failed;
+                outcome.msg = Some(err.to_string());
+            }
+        }
+        outcome
+    }
+
+    fn debug(&mut self, args: &Node, ctx: &Value) -> Outcome {
+        let verbosity = args
+            .get("verbosity")
+            .and_then(|n| match n.value {
+                YamlValue::Int(i) => Some(i),
+                _ => None,
+            })
+            .unwrap_or(0);
+        if verbosity > i64::from(self.options.verbosity) {
+            return Outcome::skipped("Verbosity threshold not met.");
+        }
+        let mut outcome = Outcome::new(Status::Ok);
+        if let Some(var) = args.get("var") {
+            let name = var.as_str().unwrap_or_default();
+            let value = match self.templates.eval(name, ctx) {
+                Ok(value) if !value.is_undefined() => vars::to_json(&value),
+                Ok(_) | Err(_) => Json::String("VARIABLE IS NOT DEFINED!".into()),
+            };
+            let mut shown = serde_json::Map::new();
+            shown.insert(name.to_string(), value);
+            outcome.shown = Some(Json::Object(shown));
+            return outcome;
+        }
+        let msg = match args.get("msg") {
+            Some(node) => {
+                let raw = vars::node_to_value(node);
+                match vars::render_deep(&raw, ctx, self.templates) {
+                    Ok(value) => vars::to_json(&value),
+                    Err(err) => return Outcome::failed(self.located(&node.span, err.to_string())),
+                }
+            }
+            None => Json::String("Hello world!".into()),
+        };
+        if let Json::String(text) = &msg {
+            outcome.msg = Some(text.clone());
+        }
+        outcome.shown = Some(serde_json::json!({ "msg": msg }));
+        outcome
+    }
+
+    fn set_fact(&mut self, args: &Node, ctx: &Value) -> Outcome {
+        let rendered = match self.render_args(args, ctx) {
+            Ok(rendered) => rendered,
+            Err(msg) => return Outcome::failed(msg),
+        };
+        let mut facts = serde_json::Map::new();
+        for (name, value) in rendered {
+            if name == "cacheable" {
+                continue;
+            }
+            self.facts.set(&name, vars::from_json(&value));
+            facts.insert(name, value);
+        }
+        let mut outcome = Outcome::new(Status::Ok);
+        outcome.data.insert("ansible_facts".into(), Json::Object(facts));
+        outcome
+    }
+
+    fn assert(&mut self, args: &Node, ctx: &Value) -> Outcome {
+        let that: Vec<Condition> = match args.get("that") {
+            Some(node) => match &node.value {
+                YamlValue::Seq(items) => items.iter().filter_map(as_condition).collect(),
+                _ => as_condition(node).into_iter().collect(),
+            },
+            None => return Outcome::failed("assert needs 'that'"),
+        };
+        let quiet = args.get("quiet").is_some_and(|n| n.value == YamlValue::Bool(true));
+        for cond in &that {
+            match self.condition(cond, ctx) {
+                Ok(true) => {}
+                Ok(false) => {
+                    let msg = ["fail_msg", "msg"]
+                        .iter()
+                        .find_map(|k| args.get(k))
+                        .map(|node| self.render_text(node, ctx))
+                        .unwrap_or_else(|| "Assertion failed".into());
+                    let mut outcome = Outcome::failed(msg);
+                    outcome.data.insert("assertion".into(), cond.expr.clone().into());
+                    outcome.data.insert("evaluated_to".into(), false.into());
+                    return outcome;
+                }
+                Err(msg) => return Outcome::failed(msg),
+            }
+        }
+        let msg = args
+            .get("success_msg")
+            .map(|node| self.render_text(node, ctx))
+            .unwrap_or_else(|| "All assertions passed".into());
+        let mut outcome = Outcome::new(Status::Ok).with_msg(msg.clone());
+        if !quiet {
+            outcome.shown = Some(serde_json::json!({ "changed": false, "msg": msg }));
+        }
+        outcome
+    }
+
+    fn render_text(&self, node: &Node, ctx: &Value) -> String {
+        match node.as_str() {
+            Some(text) => self
+                .templates
+                .render_str(text, ctx)
+                .unwrap_or_else(|err| format!("{text} (could not render: {err})")),
+            None => json_text(&node.to_json()),
+        }
+    }
+
+    /// `meta:` actions change the flow; they print nothing of their own.
+    pub(super) fn meta(&mut self, state: &mut PlayState<'_>, what: &str) -> Flow {
+        match what {
+            "flush_handlers" => self.flush_handlers(state),
+            "end_play" | "end_host" | "end_batch" => {
+                state.ended = true;
+                Flow::EndPlay
+            }
+            "noop" | "refresh_inventory" | "clear_host_errors" | "reset_connection" => Flow::Continue,
+            "clear_facts" => {
+                self.facts.clear();
+                Flow::Continue
+            }
+            // Unknown names were refused when the playbook was validated.
+            _ => Flow::Continue,
+        }
+    }
+}
+
+fn as_condition(node: &Node) -> Option<Condition> {
+    let expr = match &node.value {
+        YamlValue::Str(s) => s.clone(),
+        YamlValue::Bool(b) => if *b { "True" } else { "False" }.into(),
+        _ => return None,
+    };
+    Some(Condition {
+        expr,
+        span: node.span.clone(),
+    })
+}
+
+fn json_text(value: &Json) -> String {
+    match value {
+        Json::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Drop mapping entries whose value is the `omit` sentinel, at any depth.
+fn without_omit(value: Json) -> Json {
+    match value {
+        Json::Object(map) => Json::Object(
+            map.into_iter()
+                .filter(|(_, v)| *v != Json::String(OMIT.into()))
+                .map(|(k, v)| (k, without_omit(v)))
+                .collect(),
+        ),
+        Json::Array(items) => Json::Array(
+            items
+                .into_iter()
+                .filter(|v| *v != Json::String(OMIT.into()))
+                .map(without_omit)
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+/// A command's result keys: rc, stdout, stderr and their lines; failure on rc != 0.
+fn command_result(outcome: &mut Outcome, ops: &[Op], outputs: &[OpOutput]) {
+    for (op, output) in ops.iter().zip(outputs) {
+        let Op::Run(spec) = op else { continue };
+        let lines = |s: &str| Json::Array(s.lines().map(|l| Json::String(l.into())).collect());
+        let stdout = output.stdout.strip_suffix('\n').unwrap_or(&output.stdout);
+        let stderr = output.stderr.strip_suffix('\n').unwrap_or(&output.stderr);
+        let data = &mut outcome.data;
+        data.insert("rc".into(), output.rc.map_or(Json::Null, Json::from));
+        data.insert("stdout".into(), stdout.into());
+        data.insert("stderr".into(), stderr.into());
+        data.insert("stdout_lines".into(), lines(stdout));
+        data.insert("stderr_lines".into(), lines(stderr));
+        if !data.contains_key("cmd") {
+            data.insert("cmd".into(), serde_json::to_value(&spec.argv).unwrap_or(Json::Null));
+        }
+        if output.rc != Some(0) {
+            outcome.status = Status::Failed;
+            outcome.msg = Some(match output.rc {
+                Some(_) => "non-zero return code".into(),
+                None => "killed by a signal".into(),
+            });
+        } else if outcome.msg.is_none() {
+            outcome.msg = Some(String::new());
+        }
+    }
+}

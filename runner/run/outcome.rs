@@ -1,0 +1,91 @@
+//! The result of one task or loop item, shaped as Ansible registers it.
+
+use crate::events::Status;
+use machinist_modules::Diff;
+use serde_json::{Map, Value};
+
+/// What a task did, before it is reported and registered.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub status: Status,
+    pub msg: Option<String>,
+    pub diff: Vec<Diff>,
+    /// Module-specific keys of the registered result (`rc`, `stdout`, `path`, …).
+    pub data: Map<String, Value>,
+    /// What the human reporter shows after `=>` (debug output, failure details).
+    pub shown: Option<Value>,
+}
+
+impl Outcome {
+    pub fn new(status: Status) -> Outcome {
+        Outcome {
+            status,
+            msg: None,
+            diff: Vec::new(),
+            data: Map::new(),
+            shown: None,
+        }
+    }
+
+    pub fn failed(msg: impl Into<String>) -> Outcome {
+        Outcome::new(Status::Failed).with_msg(msg)
+    }
+
+    pub fn skipped(reason: impl Into<String>) -> Outcome {
+        let mut outcome = Outcome::new(Status::Skipped);
+        outcome
+            .data
+            .insert("skip_reason".into(), Value::String(reason.into()));
+        outcome
+    }
+
+    pub fn with_msg(mut self, msg: impl Into<String>) -> Outcome {
+        self.msg = Some(msg.into());
+        self
+    }
+
+    pub fn changed(&self) -> bool {
+        self.status == Status::Changed
+    }
+
+    pub fn is_failed(&self) -> bool {
+        self.status == Status::Failed
+    }
+
+    /// The registered result: Ansible's keys (`changed`, `failed`, `skipped`, `msg`,
+    /// `diff`) plus the module's own.
+    pub fn registered(&self) -> Value {
+        let mut map = Map::new();
+        map.insert("changed".into(), Value::Bool(self.changed()));
+        map.insert("failed".into(), Value::Bool(self.is_failed()));
+        if self.status == Status::Skipped {
+            map.insert("skipped".into(), Value::Bool(true));
+        }
+        if let Some(msg) = &self.msg {
+            map.insert("msg".into(), Value::String(msg.clone()));
+        }
+        if !self.diff.is_empty() {
+            map.insert(
+                "diff".into(),
+                serde_json::to_value(&self.diff).unwrap_or(Value::Null),
+            );
+        }
+        for (key, value) in &self.data {
+            map.insert(key.clone(), value.clone());
+        }
+        Value::Object(map)
+    }
+
+    /// What a failure shows: Ansible's `{"changed": false, "msg": …}` plus details.
+    pub fn failure_details(&self) -> Value {
+        let mut map = Map::new();
+        map.insert("changed".into(), Value::Bool(false));
+        for (key, value) in &self.data {
+            map.insert(key.clone(), value.clone());
+        }
+        if let Some(msg) = &self.msg {
+            map.insert("msg".into(), Value::String(msg.clone()));
+        }
+        Value::Object(map)
+    }
+}

@@ -1,0 +1,422 @@
+//! Running one task: conditions, loops, the action itself, `changed_when` /
+//! `failed_when`, `register`, `notify`, `no_log`, and the report of each result.
+
+use super::outcome::Outcome;
+use super::{Executor, Flow, Inherited, PlayState, LOCALHOST};
+use crate::error::Diagnostic;
+use crate::events::{Event, Status, TaskResult};
+use crate::playbook::load::Loader;
+use crate::playbook::model::{Action, Condition, Task, TaskKind};
+use crate::vars::{self, Layer};
+use minijinja::Value;
+use std::path::PathBuf;
+
+const NO_LOG_MSG: &str =
+    "the output has been hidden due to the fact that 'no_log: true' was specified for this result";
+
+impl Executor<'_> {
+    /// Run one action or include task (with its loop); blocks are run by `block`.
+    pub(super) fn task<'t>(
+        &mut self,
+        state: &mut PlayState<'_>,
+        task: &'t Task,
+        inherited: &Inherited<'t>,
+        handler: bool,
+    ) -> Flow {
+        if !handler && !self.selected(task) {
+            return Flow::Continue;
+        }
+        if let TaskKind::Action { action: Action::Meta, args, .. } = &task.kind {
+            let what = args
+                .get("_raw_params")
+                .and_then(|n| n.as_str())
+                .unwrap_or_default()
+                .to_string();
+            return self.meta(state, &what);
+        }
+        self.reporter.event(&Event::TaskStart {
+            name: task.display_name(),
+            handler,
+        });
+        let task_vars = Layer::from_nodes(&task.vars);
+        let ctx = self.context(state, inherited, &[&task_vars]);
+        let Some(items) = &task.loop_items else {
+            let outcome = self.guarded(state, task, inherited, &ctx);
+            let outcome = self.after_conditions(task, outcome, &ctx);
+            self.report(state, task, &outcome, None);
+            return self.conclude(state, task, outcome);
+        };
+        let items = match self.loop_items(task, items, &ctx) {
+            Ok(items) => items,
+            Err(msg) => {
+                let outcome = Outcome::failed(msg);
+                self.report(state, task, &outcome, None);
+                return self.conclude(state, task, outcome);
+            }
+        };
+        let loop_var = task.loop_control.loop_var.as_deref().unwrap_or("item");
+        let mut results = Vec::new();
+        let mut any_changed = false;
+        let mut any_failed = false;
+        let mut all_skipped = !items.is_empty();
+        for (index, item) in items.iter().enumerate() {
+            let mut loop_layer = Layer::default();
+            loop_layer.set(loop_var, item.clone());
+            if let Some(index_var) = &task.loop_control.index_var {
+                loop_layer.set(index_var, Value::from(index));
+            }
+            loop_layer.set("ansible_loop_var", Value::from(loop_var));
+            let ctx = self.context(state, inherited, &[&task_vars, &loop_layer]);
+            let mut outcome = self.guarded(state, task, inherited, &ctx);
+            outcome = self.after_conditions(task, outcome, &ctx);
+            let label = match &task.loop_control.label {
+                Some(label) => self
+                    .templates
+                    .render_str(label, &ctx)
+                    .unwrap_or_else(|_| label.clone()),
+                None => item_label(item),
+            };
+            any_changed |= outcome.changed();
+            any_failed |= outcome.is_failed();
+            all_skipped &= outcome.status == Status::Skipped;
+            let mut registered = outcome.registered();
+            if let serde_json::Value::Object(map) = &mut registered {
+                map.insert(loop_var.to_string(), vars::to_json(item));
+                map.insert("ansible_loop_var".into(), loop_var.into());
+            }
+            results.push(registered);
+            self.report(state, task, &outcome, Some((vars::to_json(item), label)));
+        }
+        let mut summary = Outcome::new(if any_failed {
+            Status::Failed
+        } else if all_skipped {
+            Status::Skipped
+        } else if any_changed {
+            Status::Changed
+        } else {
+            Status::Ok
+        });
+        summary.msg = Some(if any_failed {
+            "One or more items failed".into()
+        } else {
+            "All items completed".into()
+        });
+        summary.data.insert("results".into(), serde_json::Value::Array(results));
+        self.conclude(state, task, summary)
+    }
+
+    /// Run the task's action when its conditions hold.
+    fn guarded(
+        &mut self,
+        state: &mut PlayState<'_>,
+        task: &Task,
+        inherited: &Inherited<'_>,
+        ctx: &Value,
+    ) -> Outcome {
+        let conditions = inherited.when.iter().copied().chain(task.when.iter());
+        for cond in conditions {
+            match self.condition(cond, ctx) {
+                Ok(true) => {}
+                Ok(false) => {
+                    let mut outcome = Outcome::skipped("Conditional result was False");
+                    outcome
+                        .data
+                        .insert("false_condition".into(), cond.expr.clone().into());
+                    return outcome;
+                }
+                Err(msg) => return Outcome::failed(msg),
+            }
+        }
+        match &task.kind {
+            TaskKind::Action { module, action, args } => {
+                let check = task.check_mode.unwrap_or(self.options.check);
+                self.action(state, task, module, *action, args, ctx, check)
+            }
+            TaskKind::IncludeTasks { file } => self.include(state, task, inherited, file, ctx),
+            TaskKind::Block { .. } => Outcome::failed("a block cannot run as a task"),
+        }
+    }
+
+    /// Evaluate one condition; the message of an error names the expression and place.
+    pub(super) fn condition(&self, cond: &Condition, ctx: &Value) -> Result<bool, String> {
+        self.templates
+            .condition(&cond.expr, ctx)
+            .map_err(|err| self.located(&cond.span, format!("{err}")))
+    }
+
+    pub(super) fn located(&self, span: &crate::error::Span, message: String) -> String {
+        format!("{span}: {message}")
+    }
+
+    /// `changed_when` and `failed_when`, evaluated with the task's result registered.
+    fn after_conditions(&mut self, task: &Task, mut outcome: Outcome, ctx: &Value) -> Outcome {
+        if outcome.status == Status::Skipped
+            || (task.changed_when.is_none() && task.failed_when.is_none())
+        {
+            return outcome;
+        }
+        let name = task.register.as_deref().unwrap_or("result");
+        let mut layer = Layer::default();
+        layer.set(name, vars::from_json(&outcome.registered()));
+        let ctx = minijinja::value::merge_maps([vars_layer_value(&layer), ctx.clone()]);
+        if let Some(conds) = &task.changed_when {
+            match self.all(conds, &ctx) {
+                Ok(changed) if outcome.status != Status::Failed => {
+                    outcome.status = if changed { Status::Changed } else { Status::Ok };
+                }
+                Ok(_) => {}
+                Err(msg) => return Outcome::failed(msg),
+            }
+        }
+        if let Some(conds) = &task.failed_when {
+            match self.all(conds, &ctx) {
+                Ok(true) => {
+                    outcome.status = Status::Failed;
+                    if outcome.msg.is_none() {
+                        outcome.msg = Some("failed_when condition was true".into());
+                    }
+                    outcome
+                        .data
+                        .insert("failed_when_result".into(), true.into());
+                }
+                Ok(false) => {
+                    if outcome.status == Status::Failed {
+                        outcome.status = if outcome.data.contains_key("rc") {
+                            Status::Changed
+                        } else {
+                            Status::Ok
+                        };
+                    }
+                    outcome
+                        .data
+                        .insert("failed_when_result".into(), false.into());
+                }
+                Err(msg) => return Outcome::failed(msg),
+            }
+        }
+        outcome
+    }
+
+    fn all(&self, conds: &[Condition], ctx: &Value) -> Result<bool, String> {
+        for cond in conds {
+            if !self.condition(cond, ctx)? {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    /// Register, notify, count, and decide whether the play goes on.
+    fn conclude(&mut self, state: &mut PlayState<'_>, task: &Task, outcome: Outcome) -> Flow {
+        if let Some(name) = &task.register {
+            let mut registered = outcome.registered();
+            if task.no_log {
+                redact_registered(&mut registered);
+            }
+            self.facts.set(name, vars::from_json(&registered));
+        }
+        let failed = outcome.is_failed();
+        let ignored = failed && task.ignore_errors;
+        if failed && !ignored {
+            self.last_failure = Some((task.display_name(), outcome.registered()));
+        }
+        match outcome.status {
+            Status::Skipped => self.stats.skipped += 1,
+            Status::Failed if ignored => {
+                self.stats.ok += 1;
+                self.stats.ignored += 1;
+            }
+            Status::Failed => {
+                if !self.rescuable() {
+                    self.stats.failed += 1;
+                }
+            }
+            Status::Changed => {
+                self.stats.ok += 1;
+                self.stats.changed += 1;
+            }
+            Status::Ok => self.stats.ok += 1,
+        }
+        if outcome.changed() && !task.notify.is_empty() {
+            self.notify(state, &task.notify);
+        }
+        if failed && !ignored {
+            return Flow::Failed;
+        }
+        if state.ended {
+            return Flow::EndPlay;
+        }
+        Flow::Continue
+    }
+
+    /// Tell the reporters about one result.
+    fn report(
+        &mut self,
+        state: &PlayState<'_>,
+        task: &Task,
+        outcome: &Outcome,
+        item: Option<(serde_json::Value, String)>,
+    ) {
+        let module = match &task.kind {
+            TaskKind::Action { module, .. } => module.clone(),
+            TaskKind::IncludeTasks { .. } => "include_tasks".into(),
+            TaskKind::Block { .. } => "block".into(),
+        };
+        let show_diff = task.diff.unwrap_or(self.options.diff);
+        let mut shown = outcome.shown.clone();
+        if outcome.is_failed() && shown.is_none() {
+            shown = Some(outcome.failure_details());
+        }
+        let mut result = TaskResult {
+            play: state.play.name.clone(),
+            task: task.display_name(),
+            module,
+            host: LOCALHOST.into(),
+            status: outcome.status,
+            diff: outcome.diff.clone(),
+            msg: outcome.msg.clone(),
+            item: item.as_ref().map(|(value, _)| value.clone()),
+            label: item.map(|(_, label)| label),
+            ignored: outcome.is_failed() && task.ignore_errors,
+            shown,
+            show_diff,
+        };
+        if task.no_log {
+            result.diff.clear();
+            result.msg = Some(NO_LOG_MSG.into());
+            result.shown = Some(serde_json::json!({
+                "censored": NO_LOG_MSG,
+                "changed": outcome.changed(),
+            }));
+            if result.item.is_some() {
+                result.item = Some(serde_json::Value::String("None".into()));
+                result.label = Some("None".into());
+            }
+        }
+        self.reporter.event(&Event::TaskResult(result));
+    }
+
+    /// The loop's items: a rendered list (`with_items` flattens one level).
+    fn loop_items(&self, task: &Task, node: &crate::playbook::yaml::Node, ctx: &Value) -> Result<Vec<Value>, String> {
+        let raw = vars::node_to_value(node);
+        let value = vars::render_deep(&raw, ctx, self.templates)
+            .map_err(|err| self.located(&node.span, format!("loop: {err}")))?;
+        let list: Vec<Value> = match value.kind() {
+            minijinja::value::ValueKind::Seq | minijinja::value::ValueKind::Iterable => value
+                .try_iter()
+                .map_err(|err| err.to_string())?
+                .collect(),
+            minijinja::value::ValueKind::None | minijinja::value::ValueKind::Undefined => Vec::new(),
+            _ => {
+                return Err(self.located(
+                    &node.span,
+                    format!("loop needs a list, got {value:?} (use dict2items for a mapping)"),
+                ))
+            }
+        };
+        if !task.loop_flatten {
+            return Ok(list);
+        }
+        let mut flat = Vec::new();
+        for item in list {
+            if item.kind() == minijinja::value::ValueKind::Seq {
+                flat.extend(item.try_iter().map_err(|err| err.to_string())?);
+            } else {
+                flat.push(item);
+            }
+        }
+        Ok(flat)
+    }
+
+    /// `include_tasks`: load the file now and run its tasks with this task's scope.
+    fn include<'t>(
+        &mut self,
+        state: &mut PlayState<'_>,
+        task: &'t Task,
+        inherited: &Inherited<'t>,
+        file: &crate::playbook::yaml::Node,
+        ctx: &Value,
+    ) -> Outcome {
+        let name = file.as_str().unwrap_or_default();
+        let name = match self.templates.render_str(name, ctx) {
+            Ok(name) => name,
+            Err(err) => return Outcome::failed(self.located(&file.span, err.to_string())),
+        };
+        let path = include_path(task, &name);
+        let loader = Loader::new(self.sources.clone());
+        let tasks = match loader.task_file(&path, &task.origin, &task.tags, &file.span) {
+            Ok(tasks) => tasks,
+            Err(err) => {
+                let text: Vec<String> = err.0.iter().map(|d: &Diagnostic| self.report_input_error(d)).collect();
+                return Outcome::failed(text.join("\n"));
+            }
+        };
+        self.reporter.event(&Event::Included {
+            file: path.display().to_string(),
+            host: LOCALHOST.into(),
+        });
+        let mut inner = inherited.clone();
+        let mut scope = Layer::from_nodes(&task.vars);
+        if let Some(item_name) = task.loop_control.loop_var.as_deref().or(task.loop_items.as_ref().map(|_| "item")) {
+            if let Ok(item) = ctx.get_attr(item_name) {
+                scope.set(item_name, item);
+            }
+        }
+        inner.vars.push(scope);
+        let tasks: &'static [Task] = Box::leak(tasks.into_boxed_slice());
+        match self.tasks(state, tasks, &inner, false) {
+            Flow::Continue => Outcome::new(Status::Skipped).with_msg("included"),
+            Flow::EndPlay => {
+                state.ended = true;
+                Outcome::new(Status::Skipped).with_msg("included")
+            }
+            Flow::Failed => {
+                let mut outcome = Outcome::failed("a task of the included file failed");
+                outcome.data.insert("included_failure".into(), true.into());
+                outcome
+            }
+        }
+    }
+}
+
+/// Where `include_tasks: NAME` points: beside the including file first, then in the
+/// task's origin folder.
+fn include_path(task: &Task, name: &str) -> PathBuf {
+    let candidates = [
+        task.span.file.parent().map(|dir| dir.join(name)),
+        Some(task.origin.dir.join(name)),
+    ];
+    candidates
+        .iter()
+        .flatten()
+        .find(|p| p.exists())
+        .cloned()
+        .unwrap_or_else(|| task.origin.dir.join(name))
+}
+
+/// What the human reporter shows for an item without a label.
+fn item_label(item: &Value) -> String {
+    match item.as_str() {
+        Some(text) => text.to_string(),
+        None => serde_json::to_string(&vars::to_json(item)).unwrap_or_default(),
+    }
+}
+
+fn vars_layer_value(layer: &Layer) -> Value {
+    Value::from_iter(
+        layer
+            .names()
+            .filter_map(|n| layer.get(n).map(|v| (n.to_string(), v.clone()))),
+    )
+}
+
+fn redact_registered(value: &mut serde_json::Value) {
+    if let serde_json::Value::Object(map) = value {
+        let changed = map.get("changed").cloned().unwrap_or(false.into());
+        let failed = map.get("failed").cloned().unwrap_or(false.into());
+        map.clear();
+        map.insert("censored".into(), NO_LOG_MSG.into());
+        map.insert("changed".into(), changed);
+        map.insert("failed".into(), failed);
+    }
+}

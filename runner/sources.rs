@@ -1,0 +1,57 @@
+//! Where a task's `src:` and `template:` files are found: Ansible's search order,
+//! the role's (or playbook's) `files/` or `templates/` folder first, then the folder
+//! itself. Used both by validation (missing files stop the run before it starts) and
+//! by the executor.
+
+use crate::playbook::model::Origin;
+use std::path::{Path, PathBuf};
+
+/// The kind of source a task names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceKind {
+    File,
+    Template,
+}
+
+impl SourceKind {
+    fn folder(self) -> &'static str {
+        match self {
+            SourceKind::File => "files",
+            SourceKind::Template => "templates",
+        }
+    }
+}
+
+/// The candidates for `name`, in the order they are tried.
+pub fn candidates(origin: &Origin, task_file: &Path, kind: SourceKind, name: &str) -> Vec<PathBuf> {
+    let path = Path::new(name);
+    if path.is_absolute() {
+        return vec![path.to_path_buf()];
+    }
+    let mut dirs = vec![origin.dir.join(kind.folder()), origin.dir.clone()];
+    if let Some(dir) = task_file.parent() {
+        for candidate in [dir.join(kind.folder()), dir.to_path_buf()] {
+            if !dirs.contains(&candidate) {
+                dirs.push(candidate);
+            }
+        }
+    }
+    dirs.into_iter().map(|dir| dir.join(path)).collect()
+}
+
+/// The first existing candidate, or an error listing every place looked.
+pub fn find(origin: &Origin, task_file: &Path, kind: SourceKind, name: &str) -> Result<PathBuf, String> {
+    let candidates = candidates(origin, task_file, kind, name);
+    if let Some(found) = candidates.iter().find(|p| p.is_file()) {
+        return Ok(found.clone());
+    }
+    let looked: Vec<String> = candidates.iter().map(|p| p.display().to_string()).collect();
+    Err(format!(
+        "could not find {} '{name}'; looked in: {}",
+        match kind {
+            SourceKind::File => "file",
+            SourceKind::Template => "template",
+        },
+        looked.join(", ")
+    ))
+}

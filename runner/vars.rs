@@ -1,0 +1,238 @@
+//! Variable scopes and their precedence, Ansible's order for the scopes that exist
+//! here (lowest first): magic variables, play `vars`, `vars_files`, block `vars`,
+//! task `vars`, facts (gathered, `set_fact`, `register`), loop variables, extra vars.
+//!
+//! Variables are templated lazily, as in Ansible: `a: "{{ b }}-x"` means whatever `b`
+//! is when a task uses `a`. Each task's context resolves templated values against the
+//! merged scopes until nothing changes.
+
+use crate::playbook::yaml::{Node, Value as YamlValue};
+use crate::template::Templates;
+use indexmap::IndexMap;
+use minijinja::value::ValueKind;
+use minijinja::Value;
+
+/// One scope: names to values, and which of them still hold templates.
+#[derive(Debug, Clone, Default)]
+pub struct Layer {
+    vars: IndexMap<String, Value>,
+    templated: Vec<String>,
+}
+
+impl Layer {
+    pub fn from_nodes(entries: &[(String, Node)]) -> Layer {
+        let mut layer = Layer::default();
+        for (name, node) in entries {
+            layer.insert_raw(name, node_to_value(node), node.is_templated());
+        }
+        layer
+    }
+
+    /// A value that is final (a fact, a registered result, an extra var).
+    pub fn set(&mut self, name: &str, value: Value) {
+        self.insert_raw(name, value, false);
+    }
+
+    fn insert_raw(&mut self, name: &str, value: Value, templated: bool) {
+        self.templated.retain(|n| n != name);
+        if templated {
+            self.templated.push(name.to_string());
+        }
+        self.vars.insert(name.to_string(), value);
+    }
+
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.vars.get(name)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.vars.is_empty()
+    }
+
+    pub fn clear(&mut self) {
+        self.vars.clear();
+        self.templated.clear();
+    }
+
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.vars.keys().map(String::as_str)
+    }
+}
+
+/// Merge `layers` (lowest precedence first) into one template context.
+///
+/// Templated values are rendered against the merged context; a value that cannot be
+/// rendered (it uses a variable that is not defined yet) is left out, so a task that
+/// uses it gets an "undefined" error naming it, while tasks that do not are unaffected.
+pub fn context(layers: &[&Layer], templates: &Templates) -> Value {
+    let mut merged: IndexMap<&str, Value> = IndexMap::new();
+    let mut pending: Vec<&str> = Vec::new();
+    for layer in layers {
+        for (name, value) in &layer.vars {
+            merged.insert(name.as_str(), value.clone());
+            pending.retain(|n| n != name);
+        }
+        pending.extend(layer.templated.iter().map(String::as_str));
+    }
+    if pending.is_empty() {
+        return Value::from_iter(merged);
+    }
+    let mut unresolved: Vec<&str> = pending.clone();
+    for _pass in 0..8 {
+        let ctx = Value::from_iter(merged.iter().map(|(k, v)| (*k, v.clone())));
+        let mut progress = false;
+        let mut still = Vec::new();
+        for name in &unresolved {
+            let Some(raw) = layers.iter().rev().find_map(|l| l.get(name)) else {
+                continue;
+            };
+            match render_deep(raw, &ctx, templates) {
+                Ok(value) => {
+                    if merged.get(name) != Some(&value) {
+                        progress = true;
+                    }
+                    merged.insert(name, value);
+                    if contains_template(merged.get(name)) {
+                        still.push(*name);
+                    }
+                }
+                Err(_) => still.push(*name),
+            }
+        }
+        unresolved = still;
+        if unresolved.is_empty() || !progress {
+            break;
+        }
+    }
+    for name in unresolved {
+        let ctx = Value::from_iter(merged.iter().map(|(k, v)| (*k, v.clone())));
+        let raw = layers.iter().rev().find_map(|l| l.get(name)).cloned();
+        if let Some(raw) = raw {
+            if render_deep(&raw, &ctx, templates).is_err() {
+                merged.shift_remove(name);
+            }
+        }
+    }
+    Value::from_iter(merged)
+}
+
+fn contains_template(value: Option<&Value>) -> bool {
+    value.is_some_and(|v| match v.kind() {
+        ValueKind::String => v.as_str().is_some_and(Templates::is_template),
+        ValueKind::Seq | ValueKind::Map => v
+            .try_iter()
+            .map(|mut it| {
+                it.any(|item| {
+                    let inner = if v.kind() == ValueKind::Map {
+                        v.get_item(&item).unwrap_or_default()
+                    } else {
+                        item
+                    };
+                    contains_template(Some(&inner))
+                })
+            })
+            .unwrap_or(false),
+        _ => false,
+    })
+}
+
+/// Render every templated string inside `value` (lists and mappings included).
+pub fn render_deep(value: &Value, ctx: &Value, templates: &Templates) -> Result<Value, minijinja::Error> {
+    match value.kind() {
+        ValueKind::String => match value.as_str() {
+            Some(text) if Templates::is_template(text) => templates.render_native(text, ctx),
+            _ => Ok(value.clone()),
+        },
+        ValueKind::Seq => {
+            let mut items = Vec::new();
+            for item in value.try_iter()? {
+                items.push(render_deep(&item, ctx, templates)?);
+            }
+            Ok(Value::from(items))
+        }
+        ValueKind::Map => {
+            let mut entries = Vec::new();
+            for key in value.try_iter()? {
+                let item = value.get_item(&key)?;
+                entries.push((key, render_deep(&item, ctx, templates)?));
+            }
+            Ok(Value::from_iter(entries))
+        }
+        _ => Ok(value.clone()),
+    }
+}
+
+/// A YAML node as a template value.
+pub fn node_to_value(node: &Node) -> Value {
+    match &node.value {
+        YamlValue::Null => Value::from(()),
+        YamlValue::Bool(b) => Value::from(*b),
+        YamlValue::Int(i) => Value::from(*i),
+        YamlValue::Float(f) => Value::from(*f),
+        YamlValue::Str(s) => Value::from(s.as_str()),
+        YamlValue::Seq(items) => Value::from(items.iter().map(node_to_value).collect::<Vec<_>>()),
+        YamlValue::Map(entries) => Value::from_iter(
+            entries
+                .iter()
+                .map(|(k, v)| (k.name.as_str(), node_to_value(v))),
+        ),
+    }
+}
+
+/// A template value as JSON (module arguments, registered results, events).
+pub fn to_json(value: &Value) -> serde_json::Value {
+    serde_json::to_value(value).unwrap_or(serde_json::Value::Null)
+}
+
+/// JSON as a template value.
+pub fn from_json(value: &serde_json::Value) -> Value {
+    Value::from_serialize(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::playbook::yaml;
+    use std::path::Path;
+    use std::sync::Arc;
+
+    fn layer(text: &str) -> Layer {
+        let file: Arc<Path> = Arc::from(Path::new("v.yml"));
+        let doc = yaml::parse(&file, text).unwrap().remove(0);
+        let entries: Vec<(String, Node)> = doc
+            .as_map()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| (k.name.clone(), v.clone()))
+            .collect();
+        Layer::from_nodes(&entries)
+    }
+
+    #[test]
+    fn higher_layers_win() {
+        let templates = Templates::new();
+        let play = layer("a: play\nb: play\n");
+        let task = layer("b: task\n");
+        let ctx = context(&[&play, &task], &templates);
+        assert_eq!(ctx.get_attr("a").unwrap().as_str(), Some("play"));
+        assert_eq!(ctx.get_attr("b").unwrap().as_str(), Some("task"));
+    }
+
+    #[test]
+    fn templates_resolve_lazily_in_any_order() {
+        let templates = Templates::new();
+        let play = layer("a: \"{{ b }}-x\"\nb: \"{{ c }}\"\n");
+        let task = layer("c: 1\n");
+        let ctx = context(&[&play, &task], &templates);
+        assert_eq!(ctx.get_attr("a").unwrap().to_string(), "1-x");
+    }
+
+    #[test]
+    fn unresolvable_values_are_left_out() {
+        let templates = Templates::new();
+        let play = layer("a: \"{{ missing }}\"\nb: ok\n");
+        let ctx = context(&[&play], &templates);
+        assert!(ctx.get_attr("a").unwrap().is_undefined());
+        assert_eq!(ctx.get_attr("b").unwrap().as_str(), Some("ok"));
+    }
+}
