@@ -31,18 +31,14 @@ pub struct HostOptions {
     pub root: PathBuf,
     /// Record ops in the overlay instead of applying them.
     pub check_mode: bool,
-    /// How to run programs; `None` decides with [`Exec::auto`] at each run (a root
-    /// bootstrapped during the run becomes an OS tree).
-    pub exec: Option<Exec>,
 }
 
 impl HostOptions {
-    /// A host on `root`, applying for real, choosing how to run programs by itself.
+    /// A host on `root`, applying for real.
     pub fn new(root: impl Into<PathBuf>) -> HostOptions {
         HostOptions {
             root: root.into(),
             check_mode: false,
-            exec: None,
         }
     }
 }
@@ -95,6 +91,9 @@ impl Meta {
 
 pub struct Host {
     options: HostOptions,
+    /// How to run programs; `None`: [`Exec::auto`] at each run (a root bootstrapped
+    /// during the run becomes an OS tree).
+    exec: Option<Exec>,
     disk: Disk,
     overlay: Mutex<Overlay>,
 }
@@ -118,6 +117,7 @@ impl Host {
             _ => {}
         }
         Ok(Host {
+            exec: None,
             disk: Disk::new(options.root.clone()),
             options,
             overlay: Mutex::new(Overlay::default()),
@@ -132,11 +132,15 @@ impl Host {
         self.options.check_mode
     }
 
-    /// How programs run in this target now (see [`HostOptions::exec`]).
+    /// Run programs this way instead of choosing with [`Exec::auto`] at each run.
+    pub fn with_exec(mut self, exec: Exec) -> Host {
+        self.exec = Some(exec);
+        self
+    }
+
+    /// How programs run in this target now, for reports.
     pub fn exec(&self) -> Exec {
-        self.options
-            .exec
-            .unwrap_or_else(|| Exec::auto(&self.options.root))
+        self.exec.unwrap_or_else(|| Exec::auto(&self.options.root))
     }
 
     /// The canonical in-root path: every symlink followed inside the root, the final
@@ -239,9 +243,16 @@ impl Host {
     /// Carry out ops in order: on disk, or into the overlay in check mode (where `Run`
     /// does nothing and reports an empty output). Stops at the first error.
     pub fn apply(&self, ops: &[Op]) -> Result<Vec<OpOutput>, ModuleError> {
+        self.apply_as(ops, self.options.check_mode)
+    }
+
+    /// Carry out ops on disk (`check == false`) or in the overlay (`check == true`),
+    /// whatever the host's own mode: a task's `check_mode:` keyword overrides the run's.
+    /// A real change forgets what the overlay said about its path, so the disk shows.
+    pub fn apply_as(&self, ops: &[Op], check: bool) -> Result<Vec<OpOutput>, ModuleError> {
         ops.iter()
             .map(|op| {
-                if self.options.check_mode {
+                if check {
                     self.record(op).map(|()| OpOutput::default())
                 } else {
                     self.execute(op)
@@ -326,9 +337,9 @@ impl Host {
 
     fn execute(&self, op: &Op) -> Result<OpOutput, ModuleError> {
         let done = |result: std::io::Result<()>, canonical: &Path| {
-            result
-                .map(|()| OpOutput::default())
-                .map_err(|err| ModuleError::io(canonical, err))
+            result.map_err(|err| ModuleError::io(canonical, err))?;
+            self.overlay().forget(canonical);
+            Ok(OpOutput::default())
         };
         match op {
             Op::WriteFile {
@@ -556,13 +567,6 @@ impl Host {
             Some(meta) if meta.is_dir() => Err(os_error(canonical, Errno::ISDIR)),
             _ => Ok(()),
         }
-    }
-
-    /// Carry out ops on disk (`check == false`) or in the overlay (`check == true`),
-    /// whatever the host's own mode: a task's `check_mode:` keyword overrides the run's.
-    pub fn apply_as(&self, ops: &[Op], check: bool) -> Result<Vec<OpOutput>, ModuleError> {
-        let _ = check;
-        self.apply(ops)
     }
 }
 

@@ -274,9 +274,9 @@ fn binary_content_before_is_summarised() -> TestResult {
 fn directories_are_made_with_every_missing_parent() -> TestResult {
     let args = json!({"path": "/srv/www/htdocs", "state": "directory", "mode": "0750"});
     let (sandbox, first) = three_checks(nothing, args)?;
-    for dir in ["/srv", "/srv/www", "/srv/www/htdocs"] {
-        assert_eq!(mode_of(&sandbox.real(dir))?, 0o750, "{dir}");
-    }
+    assert_eq!(mode_of(&sandbox.real("/srv"))?, 0o755);
+    assert_eq!(mode_of(&sandbox.real("/srv/www"))?, 0o755);
+    assert_eq!(mode_of(&sandbox.real("/srv/www/htdocs"))?, 0o750);
     let expected = Diff::of_path(
         "/srv/www/htdocs",
         "state: absent\n",

@@ -44,16 +44,23 @@ impl Task<'_> {
         self.finish(Plan::change(changes), &after)
     }
 
-    /// mkdir -p: every missing component is made with the wanted mode and owner, as
-    /// Ansible does.
+    /// mkdir -p: the missing parents get 0755 and our ownership, the leaf the wanted
+    /// mode and owner. (Ansible gives every directory it creates the wanted mode and
+    /// owner, so `mode: "0700"` on /srv/a/b can lock /srv; we deliberately do not.)
     fn create_directories(&self, missing: &[PathBuf]) -> Result<Plan, ModuleError> {
         let mode = self.new_mode(true)?;
+        let leaf = missing.len().saturating_sub(1);
         let ops = missing
             .iter()
-            .map(|path| Op::Mkdir {
+            .enumerate()
+            .map(|(index, path)| Op::Mkdir {
                 path: path.clone(),
-                mode,
-                owner: self.owner,
+                mode: if index == leaf { mode } else { 0o755 },
+                owner: if index == leaf {
+                    self.owner
+                } else {
+                    Default::default()
+                },
             })
             .collect();
         let change = Change {

@@ -433,3 +433,37 @@ fn remove_at(dir: BorrowedFd<'_>, name: &OsStr) -> io::Result<()> {
     }
     Ok(fs::unlinkat(dir, name, AtFlags::REMOVEDIR)?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn temp_files_are_born_with_no_more_than_the_final_mode() -> io::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let dir_fd = fs::open(
+            dir.path(),
+            OFlags::RDONLY | OFlags::DIRECTORY,
+            Mode::empty(),
+        )?;
+        let (name, fd) = create_temp_file(&dir_fd, OsStr::new("secret"), 0o600)?;
+        let born = fs::fstat(&fd)?.st_mode & 0o7777;
+        assert_eq!(born & !0o600, 0, "born with {born:o}");
+        assert!(name.as_bytes().starts_with(b".secret.machinist-"));
+        Ok(())
+    }
+
+    #[test]
+    fn the_openat2_fallback_refuses_every_symlink() -> io::Result<()> {
+        let dir = tempfile::tempdir()?;
+        std::fs::create_dir(dir.path().join("real"))?;
+        std::fs::write(dir.path().join("real/file"), "x")?;
+        std::os::unix::fs::symlink("real", dir.path().join("link"))?;
+        let root = fs::open(dir.path(), OFlags::PATH | OFlags::DIRECTORY, Mode::empty())?;
+        assert!(open_without_symlinks(&root, Path::new("real/file"), OFlags::RDONLY).is_ok());
+        assert!(open_without_symlinks(&root, Path::new("."), OFlags::PATH).is_ok());
+        assert!(open_without_symlinks(&root, Path::new("link/file"), OFlags::RDONLY).is_err());
+        assert!(open_without_symlinks(&root, Path::new("link"), OFlags::RDONLY).is_err());
+        Ok(())
+    }
+}

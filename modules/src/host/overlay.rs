@@ -155,6 +155,12 @@ impl Overlay {
         (added, removed)
     }
 
+    /// Drop what the overlay says about a path and below (the disk changed there).
+    pub fn forget(&mut self, canonical: &Path) {
+        self.forget_below(canonical);
+        self.nodes.remove(canonical);
+    }
+
     fn forget_below(&mut self, canonical: &Path) {
         let after = (Bound::Excluded(canonical.to_path_buf()), Bound::Unbounded);
         let below: Vec<PathBuf> = self
@@ -223,6 +229,15 @@ mod tests {
         overlay.put(Path::new("/a"), Node::Absent);
         assert_eq!(overlay.children(Path::new("/a")), (vec![], vec![]));
         assert_eq!(overlay.lookup(Path::new("/a/b")), Seen::Absent);
+    }
+
+    #[test]
+    fn forgetting_shows_the_disk_again() {
+        let mut overlay = Overlay::default();
+        overlay.put(Path::new("/a"), Node::Dir { attrs: attrs() });
+        overlay.put(Path::new("/a/b"), Node::Absent);
+        overlay.forget(Path::new("/a"));
+        assert_eq!(overlay.lookup(Path::new("/a/b")), Seen::Disk);
     }
 
     #[test]

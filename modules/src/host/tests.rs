@@ -614,3 +614,37 @@ fn modes_reach_the_disk_exactly_despite_the_umask() -> TestResult {
     )?;
     Ok(())
 }
+
+#[test]
+fn apply_as_overrides_the_host_mode_per_call() -> TestResult {
+    let sandbox = Sandbox::new()?;
+    let host = sandbox.host(true);
+    host.apply(&[write("/etc/a", "overlay\n", 0o644)])?;
+    // A task with `check_mode: false` in a check run writes for real; the disk shows.
+    host.apply_as(&[write("/etc/a", "disk\n", 0o644)], false)?;
+    assert_eq!(std::fs::read_to_string(sandbox.real("/etc/a"))?, "disk\n");
+    assert_eq!(
+        host.read_file(Path::new("/etc/a"))?,
+        Some(b"disk\n".to_vec())
+    );
+    let host = sandbox.host(false);
+    host.apply_as(
+        &[Op::Remove {
+            path: "/etc/a".into(),
+        }],
+        true,
+    )?;
+    assert!(sandbox.real("/etc/a").exists());
+    assert_eq!(host.lstat(Path::new("/etc/a"))?, None);
+    Ok(())
+}
+
+#[test]
+fn the_way_programs_run_can_be_forced() -> TestResult {
+    let sandbox = Sandbox::new()?;
+    let host = sandbox.host(false).with_exec(Exec::Direct);
+    assert_eq!(host.exec(), Exec::Direct);
+    let outputs = host.apply(&[Op::Run(run_spec(&["true"]))])?;
+    assert_eq!(outputs[0].rc, Some(0));
+    Ok(())
+}
