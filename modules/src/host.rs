@@ -106,6 +106,15 @@ impl std::fmt::Debug for Host {
     }
 }
 
+/// What an op "produced" in check mode: nothing, and for a program that would have
+/// run, rc 0 (as Ansible reports a command in check mode).
+fn checked_output(op: &Op) -> OpOutput {
+    OpOutput {
+        rc: matches!(op, Op::Run(_)).then_some(0),
+        ..OpOutput::default()
+    }
+}
+
 fn os_error(path: &Path, errno: Errno) -> ModuleError {
     ModuleError::io(path, std::io::Error::from(errno))
 }
@@ -241,7 +250,7 @@ impl Host {
     }
 
     /// Carry out ops in order: on disk, or into the overlay in check mode (where `Run`
-    /// does nothing and reports an empty output). Stops at the first error.
+    /// does nothing and reports rc 0 with no output). Stops at the first error.
     pub fn apply(&self, ops: &[Op]) -> Result<Vec<OpOutput>, ModuleError> {
         self.apply_as(ops, self.options.check_mode)
     }
@@ -253,7 +262,7 @@ impl Host {
         ops.iter()
             .map(|op| {
                 if check {
-                    self.record(op).map(|()| OpOutput::default())
+                    self.record(op).map(|()| checked_output(op))
                 } else {
                     self.execute(op)
                 }

@@ -361,6 +361,14 @@ fn check_mode_records_into_the_overlay_and_touches_nothing() -> TestResult {
         }),
     ])?;
     assert_eq!(outputs.len(), 7);
+    assert_eq!(
+        outputs[6],
+        OpOutput {
+            rc: Some(0),
+            ..OpOutput::default()
+        }
+    );
+    assert_eq!(outputs[0].rc, None);
     assert_eq!(snapshot(&sandbox.root), before);
     assert_eq!(
         host.read_file(Path::new("/www/site.conf"))?,
