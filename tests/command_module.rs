@@ -46,7 +46,7 @@ fn register_exposes_rc_and_output() {
 fn non_zero_exit_fails_the_task() {
     let test = Test::new();
     busybox_root(&test);
-    test.playbook(&play("    - command: false\n    - debug: msg=never\n"));
+    test.playbook(&play("    - command: /bin/false\n    - debug: msg=never\n"));
     let run = test.run_json(&[]);
     assert_eq!(run.code, 2);
     assert_eq!(run.statuses(), vec![("command".to_string(), "failed".to_string())]);

@@ -65,7 +65,7 @@ fn absent_three_checks() {
 fn touch_three_checks() {
     let test = Test::new();
     test.root_file("etc/placeholder", "");
-    test.playbook(&play("    - file: {path: /etc/stamp, state: touch, mode: u=rw,g=r,o=}\n"));
+    test.playbook(&play("    - file: {path: /etc/stamp, state: touch, mode: \"u=rw,g=r,o=\"}\n"));
     three_checks(&test);
     assert_eq!(test.mode("/etc/stamp"), 0o640);
 }

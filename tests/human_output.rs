@@ -33,7 +33,7 @@ fn ansible_shaped_output_with_diff() {
       ignore_errors: true
   handlers:
     - name: announce
-      debug: msg=hostname changed
+      debug: msg="hostname changed"
 "#,
     );
     let run = test.run(&["--diff"]);

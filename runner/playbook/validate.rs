@@ -82,7 +82,7 @@ fn arguments(task: &Task, module: &str, action: Action, args: &Node, errors: &mu
     }
     if let Err(err) = builtin.check_args(&serde_json::Value::Object(fixed)) {
         let missing_templated = templated.iter().any(|name| {
-            err.message.contains(&format!("missing field `{name}`"))
+            err.message == format!("missing required argument '{name}'")
         });
         if missing_templated {
             return;
