@@ -18,6 +18,8 @@ mod filters;
 mod lookup;
 mod pyjson;
 mod pyyaml;
+mod pyyaml_emitter;
+mod pyyaml_scalar;
 mod regexes;
 mod tests;
 mod value_format;

@@ -291,8 +291,17 @@ fn extract(item: Value, container: Value, morekeys: Option<Value>) -> Result<Val
     Ok(value)
 }
 
-fn subelements(obj: Value, path: Value, skip_missing: Option<bool>) -> Result<Value, Error> {
-    let skip_missing = skip_missing.unwrap_or(false);
+fn subelements(
+    obj: Value,
+    path: Value,
+    skip_missing: Option<bool>,
+    kwargs: Kwargs,
+) -> Result<Value, Error> {
+    let skip_missing = match skip_missing {
+        Some(skip) => skip,
+        None => kwargs.get::<Option<bool>>("skip_missing")?.unwrap_or(false),
+    };
+    kwargs.assert_all_used()?;
     let elements = match obj.kind() {
         ValueKind::Map => entries(&obj).into_iter().map(|(_, v)| v).collect(),
         ValueKind::Seq | ValueKind::Iterable => items(&obj)?,

@@ -64,11 +64,16 @@ pub(crate) fn to_bool(value: Value) -> Result<bool, Error> {
     match value.kind() {
         ValueKind::Undefined => Err(Error::from(ErrorKind::UndefinedError)),
         ValueKind::Bool => Ok(value.is_true()),
-        ValueKind::Number => match f64::try_from(value.clone()) {
-            Ok(n) if n == 1.0 => Ok(true),
-            Ok(n) if n == 0.0 => Ok(false),
-            _ => Err(refuse()),
-        },
+        ValueKind::Number => {
+            let number = f64::try_from(value.clone()).unwrap_or(f64::NAN);
+            if number == 1.0 {
+                Ok(true)
+            } else if number == 0.0 {
+                Ok(false)
+            } else {
+                Err(refuse())
+            }
+        }
         ValueKind::String => {
             let lowered = value.as_str().unwrap_or_default().to_lowercase();
             match lowered.as_str() {
@@ -244,8 +249,13 @@ fn regex_findall(value: Value, pattern: String, kwargs: Kwargs) -> Result<Value,
     Ok(Value::from(found))
 }
 
-fn regex_escape(value: Value, re_type: Option<String>) -> Result<String, Error> {
+fn regex_escape(value: Value, re_type: Option<String>, kwargs: Kwargs) -> Result<String, Error> {
     let input = text(&value)?;
+    let re_type = match re_type {
+        Some(kind) => Some(kind),
+        None => kwargs.get::<Option<String>>("re_type")?,
+    };
+    kwargs.assert_all_used()?;
     let special: &str = match re_type.as_deref().unwrap_or("python") {
         "python" => "()[]{}?*+-|^$\\.&~# \t\n\r\x0b\x0c",
         "posix_basic" => "].[^$*\\",

@@ -72,8 +72,11 @@ fn loose_cmp(a: &str, b: &str) -> Result<Ordering, Error> {
     Ok(pa.len().cmp(&pb.len()))
 }
 
+/// major, minor, patch, and the pre-release tag (`a1`, `b2`) if any.
+type StrictKey = (u64, u64, u64, Option<(char, u64)>);
+
 /// StrictVersion: `N.N[.N][(a|b)N]`; a pre-release sorts before the release.
-fn strict_key(version: &str) -> Result<(u64, u64, u64, Option<(char, u64)>), Error> {
+fn strict_key(version: &str) -> Result<StrictKey, Error> {
     let bad = || invalid(format!("version: invalid version number '{version}'"));
     let (numbers, pre) = match version.find(['a', 'b']) {
         Some(at) => {
