@@ -12,6 +12,7 @@
 mod backslash;
 mod collections;
 mod crypt;
+mod diagnose;
 mod engine;
 mod error;
 mod filters;

@@ -7,11 +7,14 @@
 //! playbook string) is "loaded" under a reserved name the first time and kept compiled
 //! by the environment from then on.
 
+use std::borrow::Cow;
+use std::path::Path;
 use std::sync::{Arc, OnceLock, Weak};
 
 use minijinja::value::ValueKind;
 use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
 
+use super::diagnose::diagnose;
 use super::error::{TemplateError, TemplateErrorKind};
 use super::{
     backslash, collections, crypt, filters, lookup, pyjson, pyyaml, tests, value_format,
@@ -126,16 +129,17 @@ impl Engine {
 
     fn eval_expr(&self, expr: &str, vars: &Value) -> Result<Value, TemplateError> {
         let env = self.strings();
-        let wrapper = expression_wrapper(expr);
-        let fail = |err| diagnose(env, err, &wrapper, vars, None);
+        // The wrapper is only needed to diagnose a failure.
+        let fail = |err| diagnose(env, err, &expression_wrapper(expr), vars, None);
         let tmpl = env
             .get_template(&format!("{EXPR_KEY}{expr}"))
             .map_err(fail)?;
         let captured = tmpl.render_captured(vars).map_err(fail)?;
         let value = captured.state().lookup(RESULT_VAR).unwrap_or_default();
         if value.is_undefined() {
-            let err = minijinja::Error::from(minijinja::ErrorKind::UndefinedError);
-            return Err(diagnose(env, err, &wrapper, vars, None));
+            return Err(fail(minijinja::Error::from(
+                minijinja::ErrorKind::UndefinedError,
+            )));
         }
         Ok(value)
     }
@@ -195,7 +199,8 @@ pub(crate) fn single_expression(source: &str) -> Option<&str> {
     Some(inner.trim())
 }
 
-/// The loader that turns the environment into a compile cache.
+/// The loader that turns the environment into a compile cache, and loads the files
+/// template files include (by the absolute path [`join_include`] made).
 fn cache_loader(name: &str) -> Result<Option<String>, minijinja::Error> {
     if let Some(expr) = name.strip_prefix(EXPR_KEY) {
         // Reject anything that is not one bare expression before wrapping it.
@@ -203,8 +208,44 @@ fn cache_loader(name: &str) -> Result<Option<String>, minijinja::Error> {
         Ok(Some(expression_wrapper(expr)))
     } else if let Some(source) = name.strip_prefix(STR_KEY) {
         Ok(Some(source.to_string()))
+    } else if Path::new(name).is_absolute() {
+        match std::fs::read_to_string(name) {
+            Ok(source) => Ok(Some(source)),
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(err) => Err(minijinja::Error::new(
+                minijinja::ErrorKind::InvalidOperation,
+                format!("cannot read {name}: {err}"),
+            )),
+        }
     } else {
         Ok(None)
+    }
+}
+
+/// Where `{% include name %}` / `{% import %}` in the template file `parent` looks:
+/// beside the parent, then up through its directories as far as the nearest
+/// `templates/` directory (so `roles/x/templates/sub/a.j2` finds
+/// `roles/x/templates/common.j2`, as Ansible's template search path does).
+fn join_include<'s>(name: &'s str, parent: &'s str) -> Cow<'s, str> {
+    let parent = Path::new(parent);
+    if Path::new(name).is_absolute() || !parent.is_absolute() {
+        return Cow::Borrowed(name);
+    }
+    let is_templates = |dir: &Path| dir.file_name().is_some_and(|n| n == "templates");
+    if parent.ancestors().skip(1).any(is_templates) {
+        for dir in parent.ancestors().skip(1) {
+            let candidate = dir.join(name);
+            if candidate.is_file() {
+                return Cow::Owned(candidate.to_string_lossy().into_owned());
+            }
+            if is_templates(dir) {
+                break;
+            }
+        }
+    }
+    match parent.parent() {
+        Some(dir) => Cow::Owned(dir.join(name).to_string_lossy().into_owned()),
+        None => Cow::Borrowed(name),
     }
 }
 
@@ -226,138 +267,8 @@ fn base_env(slot: &EngineSlot) -> Environment<'static> {
     lookup::register(&mut env, slot);
     env.add_global("omit", Value::from(OMIT));
     env.set_loader(cache_loader);
+    env.set_path_join_callback(join_include);
     env
-}
-
-/// Turn a minijinja error into a [`TemplateError`], naming the undefined variable.
-pub(crate) fn diagnose(
-    env: &Environment<'_>,
-    err: minijinja::Error,
-    source: &str,
-    vars: &Value,
-    name: Option<&str>,
-) -> TemplateError {
-    use minijinja::ErrorKind as K;
-    let kind = match err.kind() {
-        K::SyntaxError | K::BadEscape => TemplateErrorKind::Syntax,
-        K::UndefinedError => TemplateErrorKind::Undefined,
-        _ => TemplateErrorKind::Render,
-    };
-    let message = match kind {
-        TemplateErrorKind::Undefined => undefined_message(env, &err, source, vars),
-        _ => describe(&err),
-    };
-    let line = err
-        .line()
-        .filter(|_| name.is_some() || source.contains('\n'));
-    TemplateError {
-        kind,
-        message,
-        line,
-        name: name.map(str::to_string),
-    }
-}
-
-/// The error's words without minijinja's "(in template:line)" suffix.
-fn describe(err: &minijinja::Error) -> String {
-    use minijinja::ErrorKind as K;
-    let mut message = match (err.kind(), err.detail()) {
-        (K::InvalidOperation, Some(detail)) => detail.to_string(),
-        (kind, Some(detail)) => format!("{kind}: {detail}"),
-        (kind, None) => kind.to_string(),
-    };
-    let mut cause = std::error::Error::source(err);
-    while let Some(inner) = cause {
-        message.push_str(": ");
-        message.push_str(&inner.to_string());
-        cause = inner.source();
-    }
-    message
-}
-
-/// "'item.name' is undefined": find which undeclared variable of the template is
-/// missing from the variables, preferring one in the failing expression.
-fn undefined_message(
-    env: &Environment<'_>,
-    err: &minijinja::Error,
-    source: &str,
-    vars: &Value,
-) -> String {
-    let snippet = err
-        .range()
-        .and_then(|range| source.get(range))
-        .map(str::trim)
-        .filter(|s| !s.is_empty());
-    let mut candidates: Vec<String> = match env.template_from_str(source) {
-        Ok(tmpl) => tmpl
-            .undeclared_variables(true)
-            .into_iter()
-            .filter(|path| is_missing(env, vars, path))
-            .collect(),
-        Err(_) => Vec::new(),
-    };
-    candidates.sort();
-    // Method calls (`d.keys()`) look like attributes; try them last.
-    candidates.sort_by_key(|path| source.contains(&format!("{path}(")));
-    let in_snippet = snippet.and_then(|s| {
-        candidates
-            .iter()
-            .filter(|path| mentions(s, path))
-            .max_by_key(|path| path.len())
-    });
-    let mandatory = err.detail().is_some_and(|d| d.starts_with("mandatory"));
-    match (in_snippet.or(candidates.first()), snippet) {
-        (Some(path), _) if mandatory => format!("mandatory variable '{path}' is not defined"),
-        (Some(path), _) => format!("'{path}' is undefined"),
-        (None, Some(s)) if looks_like_path(s) => format!("'{s}' is undefined"),
-        (None, Some(s)) => format!("undefined value in '{s}'"),
-        (None, None) => "undefined value".to_string(),
-    }
-}
-
-/// Whether `path` occurs in `text` as a whole name (not inside a longer one).
-fn mentions(text: &str, path: &str) -> bool {
-    let ident = |c: char| c.is_alphanumeric() || c == '_';
-    text.match_indices(path).any(|(at, _)| {
-        let before = text[..at].chars().next_back();
-        let after = text[at + path.len()..].chars().next();
-        !before.is_some_and(|c| ident(c) || c == '.') && !after.is_some_and(ident)
-    })
-}
-
-fn looks_like_path(text: &str) -> bool {
-    text.chars()
-        .all(|c| c.is_alphanumeric() || "_.[]'\"".contains(c))
-}
-
-/// Whether the dotted `path` cannot be resolved in `vars` (or the globals).
-fn is_missing(env: &Environment<'_>, vars: &Value, path: &str) -> bool {
-    let mut parts = path.split('.');
-    let Some(first) = parts.next() else {
-        return false;
-    };
-    let mut current = vars.get_attr(first).unwrap_or_default();
-    if current.is_undefined() {
-        current = env
-            .globals()
-            .find(|(name, _)| *name == first)
-            .map(|(_, value)| value)
-            .unwrap_or_default();
-    }
-    if current.is_undefined() {
-        return true;
-    }
-    for part in parts {
-        if current.kind() != ValueKind::Map {
-            return false;
-        }
-        let next = current.get_attr(part).unwrap_or_default();
-        if next.is_undefined() {
-            return true;
-        }
-        current = next;
-    }
-    false
 }
 
 /// Used by lookups: render a template file found on disk with the current variables.

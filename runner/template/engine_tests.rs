@@ -97,6 +97,27 @@ fn undefined_loop_attribute_is_named_from_the_source() {
 }
 
 #[test]
+fn the_missing_part_of_a_path_is_named() {
+    let t = Templates::new();
+    let context = vars(json!({"d": {"a": 1}}));
+    let message = |src: &str| t.render_str(src, &context).unwrap_err().message;
+    assert_eq!(
+        message("{{ foo.bar | default('x') }}"),
+        "'foo' is undefined"
+    );
+    assert_eq!(message("{{ d.b.c }}"), "'d.b' is undefined");
+    assert_eq!(message("{{ missing.keys() }}"), "'missing' is undefined");
+    assert_eq!(
+        message("{{ d.keys() | list + missing }}"),
+        "'missing' is undefined"
+    );
+    assert_eq!(message("{% if flag %}x{% endif %}"), "'flag' is undefined");
+    let err = t.render_str("a\n{{ x + }}", &context).unwrap_err();
+    assert_eq!(err.kind, TemplateErrorKind::Syntax);
+    assert_eq!(err.line, Some(2));
+}
+
+#[test]
 fn default_and_defined_work_with_strict_undefined() {
     let context = json!({"empty": "", "set": "v"});
     assert_eq!(render("{{ foo | default('x') }}", context.clone()), "x");
@@ -409,6 +430,32 @@ fn lookups_search_role_then_playbook() {
         .render_str("{{ lookup('first_found', ['nope', 'motd']) }}", &play_only)
         .unwrap();
     assert_eq!(first, format!("{play_dir}/files/motd"));
+}
+
+#[test]
+fn template_files_include_and_import_from_the_templates_tree() {
+    let dir = tempfile::tempdir().unwrap();
+    let templates = dir.path().join("roles/web/templates");
+    fs::create_dir_all(templates.join("sub")).unwrap();
+    fs::write(templates.join("common.j2"), "common {{ name }}\n").unwrap();
+    fs::write(templates.join("sub/local.j2"), "local\n").unwrap();
+    fs::write(
+        templates.join("macros.j2"),
+        "{% macro line(k, v) %}{{ k }}={{ v }}{% endmacro %}",
+    )
+    .unwrap();
+    let main = templates.join("sub/site.j2");
+    let source = "{% include 'common.j2' %}{% include 'local.j2' %}\
+                  {% import 'macros.j2' as m %}{{ m.line('a', 1) }}\n";
+    let out = Templates::new()
+        .render_file(
+            &main.display().to_string(),
+            source,
+            &vars(json!({"name": "web"})),
+            FileOptions::default(),
+        )
+        .unwrap();
+    assert_eq!(out, "common web\nlocal\na=1\n");
 }
 
 #[test]
