@@ -11,6 +11,7 @@
 
 mod backslash;
 mod collections;
+mod conversions;
 mod crypt;
 mod diagnose;
 mod engine;
@@ -30,6 +31,8 @@ mod version;
 mod engine_tests;
 #[cfg(test)]
 mod filter_tests;
+#[cfg(test)]
+mod is_tests;
 
 use std::sync::Arc;
 

@@ -17,8 +17,8 @@ use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
 use super::diagnose::diagnose;
 use super::error::{TemplateError, TemplateErrorKind};
 use super::{
-    backslash, collections, crypt, filters, lookup, pyjson, pyyaml, tests, value_format,
-    FileOptions, OMIT,
+    backslash, collections, conversions, crypt, filters, lookup, pyjson, pyyaml, regexes, tests,
+    value_format, FileOptions, OMIT,
 };
 
 /// Loader names under which expressions and strings are cached. The leading control
@@ -259,6 +259,8 @@ fn base_env(slot: &EngineSlot) -> Environment<'static> {
     env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
     minijinja_contrib::add_to_environment(&mut env);
     filters::register(&mut env);
+    conversions::register(&mut env);
+    regexes::register(&mut env);
     collections::register(&mut env);
     pyjson::register(&mut env);
     pyyaml::register(&mut env);

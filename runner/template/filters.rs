@@ -1,27 +1,19 @@
-//! Ansible's scalar filters with Ansible's semantics: `bool`, `mandatory`, `ternary`,
-//! `string`, the regex filters, path and shell helpers, base64 and hashes. Collection
-//! filters live in `collections.rs`, serialisation in `pyjson.rs`/`pyyaml.rs`.
+//! Ansible's path, shell, base64 and hash filters, and the helpers every filter file
+//! shares. Conversions (`bool`, `int`, `string`, `ternary`…) are in `conversions.rs`,
+//! regex filters in `regexes.rs`, collections in `collections.rs`, serialisation in
+//! `pyjson.rs`/`pyyaml.rs`.
 
 use base64::Engine as _;
 use md5::Md5;
-use minijinja::value::{Kwargs, Rest, ValueKind};
+use minijinja::value::{Kwargs, ValueKind};
 use minijinja::{Environment, Error, ErrorKind, Value};
 use sha1::Sha1;
 use sha2::{Digest, Sha224, Sha256, Sha384, Sha512};
 
-use super::regexes;
-use super::value_format::{py_repr, py_text, py_type_name};
+use super::value_format::{py_text, py_type_name};
 
 pub(crate) fn register(env: &mut Environment<'static>) {
-    env.add_filter("bool", to_bool);
-    env.add_filter("mandatory", mandatory);
-    env.add_filter("ternary", ternary);
-    env.add_filter("string", string);
     env.add_filter("type_debug", |value: Value| py_type_name(&value));
-    env.add_filter("regex_replace", regex_replace);
-    env.add_filter("regex_search", regex_search);
-    env.add_filter("regex_findall", regex_findall);
-    env.add_filter("regex_escape", regex_escape);
     env.add_filter("basename", |path: Value| {
         text(&path).map(|p| basename(&p).to_string())
     });
@@ -51,228 +43,6 @@ pub(crate) fn text(value: &Value) -> Result<String, Error> {
         return Err(Error::from(ErrorKind::UndefinedError));
     }
     Ok(py_text(value))
-}
-
-/// Ansible's `bool`: the well-known spellings only; anything else is an error.
-pub(crate) fn to_bool(value: Value) -> Result<bool, Error> {
-    let refuse = || {
-        invalid(format!(
-            "bool: {} is not a boolean (accepted: true/false, yes/no, on/off, y/n, 1/0, '')",
-            py_repr(&value)
-        ))
-    };
-    match value.kind() {
-        ValueKind::Undefined => Err(Error::from(ErrorKind::UndefinedError)),
-        ValueKind::Bool => Ok(value.is_true()),
-        ValueKind::Number => {
-            let number = f64::try_from(value.clone()).unwrap_or(f64::NAN);
-            if number == 1.0 {
-                Ok(true)
-            } else if number == 0.0 {
-                Ok(false)
-            } else {
-                Err(refuse())
-            }
-        }
-        ValueKind::String => {
-            let lowered = value.as_str().unwrap_or_default().to_lowercase();
-            match lowered.as_str() {
-                "yes" | "on" | "true" | "1" | "y" => Ok(true),
-                "no" | "off" | "false" | "0" | "n" | "" => Ok(false),
-                _ => Err(refuse()),
-            }
-        }
-        _ => Err(refuse()),
-    }
-}
-
-fn mandatory(value: Value, msg: Option<String>, kwargs: Kwargs) -> Result<Value, Error> {
-    let msg = match msg {
-        Some(msg) => Some(msg),
-        None => kwargs.get::<Option<String>>("msg")?,
-    };
-    kwargs.assert_all_used()?;
-    if !value.is_undefined() {
-        return Ok(value);
-    }
-    Err(match msg {
-        Some(msg) => invalid(msg),
-        // The engine names the variable from this.
-        None => Error::new(ErrorKind::UndefinedError, "mandatory variable not defined"),
-    })
-}
-
-fn ternary(
-    value: Value,
-    true_val: Value,
-    false_val: Value,
-    none_val: Option<Value>,
-) -> Result<Value, Error> {
-    if value.is_undefined() {
-        return Err(Error::from(ErrorKind::UndefinedError));
-    }
-    Ok(match none_val {
-        Some(none_val) if value.is_none() && !none_val.is_none() => none_val,
-        _ if value.is_true() => true_val,
-        _ => false_val,
-    })
-}
-
-fn string(value: Value) -> Result<Value, Error> {
-    if value.kind() == ValueKind::String {
-        return Ok(value);
-    }
-    text(&value).map(Value::from)
-}
-
-fn flag(kwargs: &Kwargs, name: &str) -> Result<bool, Error> {
-    Ok(kwargs.get::<Option<bool>>(name)?.unwrap_or(false))
-}
-
-fn regex_replace(
-    value: Value,
-    pattern: Option<String>,
-    replacement: Option<String>,
-    kwargs: Kwargs,
-) -> Result<String, Error> {
-    let haystack = text(&value)?;
-    let pattern = match pattern {
-        Some(p) => p,
-        None => kwargs.get::<Option<String>>("pattern")?.unwrap_or_default(),
-    };
-    let replacement = match replacement {
-        Some(r) => r,
-        None => kwargs
-            .get::<Option<String>>("replacement")?
-            .unwrap_or_default(),
-    };
-    let regex = regexes::compile(
-        &pattern,
-        flag(&kwargs, "ignorecase")?,
-        flag(&kwargs, "multiline")?,
-    )?;
-    let count = kwargs.get::<Option<usize>>("count")?.unwrap_or(0);
-    let mandatory_count = kwargs.get::<Option<usize>>("mandatory_count")?.unwrap_or(0);
-    kwargs.assert_all_used()?;
-    if mandatory_count != 0 {
-        let matches = regex.find_iter(&haystack).count();
-        let subs = if count == 0 {
-            matches
-        } else {
-            matches.min(count)
-        };
-        if subs != mandatory_count {
-            return Err(invalid(format!(
-                "'{pattern}' should match {mandatory_count} times, but matches {subs} times in '{haystack}'"
-            )));
-        }
-    }
-    let replacement = regexes::python_replacement(&replacement);
-    Ok(regex
-        .replacen(&haystack, count, replacement.as_str())
-        .into_owned())
-}
-
-/// A group reference argument of `regex_search`: `'\1'` or `'\g<name>'`.
-enum Group {
-    Index(usize),
-    Name(String),
-}
-
-fn parse_group(arg: &Value) -> Result<Group, Error> {
-    let arg = text(arg)?;
-    if let Some(name) = arg.strip_prefix("\\g<").and_then(|a| a.strip_suffix('>')) {
-        return Ok(Group::Name(name.to_string()));
-    }
-    if let Some(index) = arg.strip_prefix('\\').and_then(|a| a.parse().ok()) {
-        return Ok(Group::Index(index));
-    }
-    Err(invalid(format!("regex_search: unknown argument '{arg}'")))
-}
-
-fn regex_search(
-    value: Value,
-    pattern: String,
-    groups: Rest<Value>,
-    kwargs: Kwargs,
-) -> Result<Value, Error> {
-    let haystack = text(&value)?;
-    let regex = regexes::compile(
-        &pattern,
-        flag(&kwargs, "ignorecase")?,
-        flag(&kwargs, "multiline")?,
-    )?;
-    kwargs.assert_all_used()?;
-    let groups = groups
-        .iter()
-        .map(parse_group)
-        .collect::<Result<Vec<_>, _>>()?;
-    let Some(caps) = regex.captures(&haystack) else {
-        return Ok(Value::from(()));
-    };
-    if groups.is_empty() {
-        return Ok(Value::from(caps.get(0).map_or("", |m| m.as_str())));
-    }
-    let mut found = Vec::new();
-    for group in groups {
-        let m = match &group {
-            Group::Index(i) if *i < caps.len() => caps.get(*i),
-            Group::Name(name) if regex.capture_names().any(|n| n == Some(name.as_str())) => {
-                caps.name(name)
-            }
-            _ => return Err(invalid("regex_search: no such group")),
-        };
-        found.push(m.map_or(Value::from(()), |m| Value::from(m.as_str())));
-    }
-    Ok(Value::from(found))
-}
-
-fn regex_findall(value: Value, pattern: String, kwargs: Kwargs) -> Result<Value, Error> {
-    let haystack = text(&value)?;
-    let regex = regexes::compile(
-        &pattern,
-        flag(&kwargs, "ignorecase")?,
-        flag(&kwargs, "multiline")?,
-    )?;
-    kwargs.assert_all_used()?;
-    let groups = regex.captures_len() - 1;
-    let group_text =
-        |caps: &regex::Captures, i: usize| Value::from(caps.get(i).map_or("", |m| m.as_str()));
-    let found: Vec<Value> = regex
-        .captures_iter(&haystack)
-        .map(|caps| match groups {
-            0 => group_text(&caps, 0),
-            1 => group_text(&caps, 1),
-            n => Value::from((1..=n).map(|i| group_text(&caps, i)).collect::<Vec<_>>()),
-        })
-        .collect();
-    Ok(Value::from(found))
-}
-
-fn regex_escape(value: Value, re_type: Option<String>, kwargs: Kwargs) -> Result<String, Error> {
-    let input = text(&value)?;
-    let re_type = match re_type {
-        Some(kind) => Some(kind),
-        None => kwargs.get::<Option<String>>("re_type")?,
-    };
-    kwargs.assert_all_used()?;
-    let special: &str = match re_type.as_deref().unwrap_or("python") {
-        "python" => "()[]{}?*+-|^$\\.&~# \t\n\r\x0b\x0c",
-        "posix_basic" => "].[^$*\\",
-        other => {
-            return Err(invalid(format!(
-                "regex_escape: unsupported re_type '{other}'"
-            )))
-        }
-    };
-    let mut out = String::with_capacity(input.len());
-    for c in input.chars() {
-        if special.contains(c) {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    Ok(out)
 }
 
 /// Python's `os.path.basename`.
@@ -348,6 +118,10 @@ fn b64_engine(urlsafe: bool) -> base64::engine::GeneralPurpose {
     } else {
         base64::engine::general_purpose::STANDARD
     }
+}
+
+pub(crate) fn flag(kwargs: &Kwargs, name: &str) -> Result<bool, Error> {
+    Ok(kwargs.get::<Option<bool>>(name)?.unwrap_or(false))
 }
 
 fn b64encode(value: Value, kwargs: Kwargs) -> Result<String, Error> {

@@ -5,7 +5,8 @@
 use minijinja::value::{Kwargs, ValueKind};
 use minijinja::{Environment, Error, ErrorKind, Value};
 
-use super::filters::{invalid, text, to_bool};
+use super::conversions::to_bool;
+use super::filters::{invalid, text};
 use super::{regexes, version};
 
 pub(crate) fn register(env: &mut Environment<'static>) {
