@@ -8,6 +8,20 @@
 //! Where the caller puts things: every render takes the variables as one mapping
 //! `Value`. The lookups read `playbook_dir` and `role_path` from it; `omit` is a global
 //! of the environment (callers may also put it in the variables, it is the same value).
+//!
+//! Deliberate differences from ansible-core 2.19 (the safer choice, or minijinja's):
+//! - strict undefined forgives one level only: `foo.bar | default(x)` and
+//!   `foo.bar is defined` fail when `foo` itself is undefined;
+//! - a condition must evaluate to a boolean (Ansible coerces strings); a whole-string
+//!   `{{ expr }}` condition is unwrapped rather than warned about;
+//! - `bool` accepts true/false, yes/no, on/off, y/n, 1/0 and `''`; anything else
+//!   (none included) is an error, not a deprecation warning;
+//! - `render_native`: whitespace around the single `{{ expr }}` keeps a non-string
+//!   result native (Ansible would return a string);
+//! - tuples are lists (`dictsort`, `items()`, `regex_findall` groups, `subelements`);
+//!   the `~` operator prints containers minijinja's way (`["a"]`), `{{ }}` Python's;
+//! - `from_yaml` reads YAML 1.2 (`yes` stays a string); regexes have no look-around
+//!   or back-references; `1 / 0` is `inf`.
 
 mod backslash;
 mod collections;
