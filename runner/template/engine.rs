@@ -281,15 +281,38 @@ pub(crate) fn render_in_slot(
     vars: &Value,
     options: FileOptions,
 ) -> Result<String, minijinja::Error> {
-    let engine = slot.get().and_then(Weak::upgrade).ok_or_else(|| {
-        minijinja::Error::new(
-            minijinja::ErrorKind::InvalidOperation,
-            "the template engine is gone",
-        )
-    })?;
-    engine
-        .render_file(name, source, vars, options)
-        .map_err(|err| {
-            minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, err.to_string())
-        })
+    thread_local! {
+        /// How many lookup('template') renders are running on this thread.
+        static DEPTH: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    }
+    let fail =
+        |message: String| minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, message);
+    let engine = slot
+        .get()
+        .and_then(Weak::upgrade)
+        .ok_or_else(|| fail("the template engine is gone".into()))?;
+    let depth = DEPTH.get();
+    if depth >= MAX_LOOKUP_DEPTH {
+        let file = name.rsplit('/').next().unwrap_or(name);
+        return Err(fail(format!(
+            "lookup('template', '{file}'): {TOO_DEEP} {MAX_LOOKUP_DEPTH} deep \
+             (a template looking itself up?)"
+        )));
+    }
+    DEPTH.set(depth + 1);
+    let result = engine.render_file(name, source, vars, options);
+    DEPTH.set(depth);
+    result.map_err(|err| {
+        // The loop error is reported once, not wrapped by every level.
+        if err.message.contains(TOO_DEEP) {
+            fail(err.message)
+        } else {
+            fail(err.to_string())
+        }
+    })
 }
+
+const TOO_DEEP: &str = "templates look each other up more than";
+
+/// Nested lookup('template') renders allowed before we call it a loop.
+const MAX_LOOKUP_DEPTH: usize = 20;

@@ -459,6 +459,27 @@ fn template_files_include_and_import_from_the_templates_tree() {
 }
 
 #[test]
+fn a_template_looking_itself_up_is_an_error_not_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir_all(dir.path().join("templates")).unwrap();
+    fs::write(
+        dir.path().join("templates/self.j2"),
+        "{{ lookup('template', 'self.j2') }}",
+    )
+    .unwrap();
+    let context = vars(json!({"playbook_dir": dir.path().display().to_string()}));
+    let err = Templates::new()
+        .render_str("{{ lookup('template', 'self.j2') }}", &context)
+        .unwrap_err();
+    assert!(err.message.contains("more than 20 deep"), "{}", err.message);
+    assert!(
+        err.message.starts_with("lookup('template', 'self.j2')"),
+        "{}",
+        err.message
+    );
+}
+
+#[test]
 fn env_and_vars_lookups() {
     let t = Templates::new();
     let home = std::env::var("HOME").unwrap_or_default();
