@@ -159,9 +159,4 @@ impl Templates {
     ) -> Result<String, TemplateError> {
         self.engine.render_file(name, source, vars, options)
     }
-
-    /// Evaluate a condition; it must give a boolean.
-    pub fn condition(&self, expr: &str, vars: &Value) -> Result<bool, minijinja::Error> {
-        self.eval(expr, vars).map(|v| v.is_true())
-    }
 }

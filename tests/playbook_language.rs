@@ -41,7 +41,7 @@ fn loops_report_each_item_and_register_results() {
     - name: labels
       debug: msg=x
       loop: [{n: 1}, {n: 2}]
-      loop_control: {label: "n={{ item.n }}", loop_var: entry, index_var: i}
+      loop_control: {label: "n={{ entry.n }}", loop_var: entry, index_var: i}
 "#,
     );
     let run = test.run_json(&[]);

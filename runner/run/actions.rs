@@ -6,7 +6,7 @@ use super::outcome::Outcome;
 use super::{Executor, Flow, PlayState};
 use crate::playbook::model::{Action, Condition, Task};
 use crate::playbook::yaml::{Node, Value as YamlValue};
-use crate::template::OMIT;
+use crate::template::Templates;
 use crate::vars;
 use machinist_modules::registry::PlanError;
 use machinist_modules::{Builtin, Op, OpOutput};
@@ -48,11 +48,10 @@ impl Executor<'_> {
         let mut out = serde_json::Map::new();
         for (key, node) in args.as_map().unwrap_or_default() {
             let raw = vars::node_to_value(node);
-            let rendered = vars::render_deep(&raw, ctx, self.templates)
+            let rendered = self.templates.render_tree(&raw, ctx)
                 .map_err(|err| self.located(&node.span, format!("{}: {err}", key.name)))?;
-            let json = without_omit(vars::to_json(&rendered));
-            if json != Json::String(OMIT.into()) {
-                out.insert(key.name.clone(), json);
+            if !Templates::is_omit(&rendered) {
+                out.insert(key.name.clone(), vars::to_json(&rendered));
             }
         }
         Ok(out)
@@ -136,7 +135,7 @@ impl Executor<'_> {
         let msg = match args.get("msg") {
             Some(node) => {
                 let raw = vars::node_to_value(node);
-                match vars::render_deep(&raw, ctx, self.templates) {
+                match self.templates.render_tree(&raw, ctx) {
                     Ok(value) => vars::to_json(&value),
                     Err(err) => return Outcome::failed(self.located(&node.span, err.to_string())),
                 }
@@ -250,26 +249,6 @@ fn json_text(value: &Json) -> String {
     match value {
         Json::String(s) => s.clone(),
         other => other.to_string(),
-    }
-}
-
-/// Drop mapping entries whose value is the `omit` sentinel, at any depth.
-fn without_omit(value: Json) -> Json {
-    match value {
-        Json::Object(map) => Json::Object(
-            map.into_iter()
-                .filter(|(_, v)| *v != Json::String(OMIT.into()))
-                .map(|(k, v)| (k, without_omit(v)))
-                .collect(),
-        ),
-        Json::Array(items) => Json::Array(
-            items
-                .into_iter()
-                .filter(|v| *v != Json::String(OMIT.into()))
-                .map(without_omit)
-                .collect(),
-        ),
-        other => other,
     }
 }
 

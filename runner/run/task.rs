@@ -289,7 +289,7 @@ impl Executor<'_> {
     /// The loop's items: a rendered list (`with_items` flattens one level).
     fn loop_items(&self, task: &Task, node: &crate::playbook::yaml::Node, ctx: &Value) -> Result<Vec<Value>, String> {
         let raw = vars::node_to_value(node);
-        let value = vars::render_deep(&raw, ctx, self.templates)
+        let value = self.templates.render_tree(&raw, ctx)
             .map_err(|err| self.located(&node.span, format!("loop: {err}")))?;
         let list: Vec<Value> = match value.kind() {
             minijinja::value::ValueKind::Seq | minijinja::value::ValueKind::Iterable => value
