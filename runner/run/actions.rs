@@ -44,11 +44,17 @@ impl Executor<'_> {
     }
 
     /// Render a task's arguments (Ansible's native templating) and drop `omit`s.
-    pub(super) fn render_args(&self, args: &Node, ctx: &Value) -> Result<serde_json::Map<String, Json>, String> {
+    pub(super) fn render_args(
+        &self,
+        args: &Node,
+        ctx: &Value,
+    ) -> Result<serde_json::Map<String, Json>, String> {
         let mut out = serde_json::Map::new();
         for (key, node) in args.as_map().unwrap_or_default() {
             let raw = vars::node_to_value(node);
-            let rendered = self.templates.render_tree(&raw, ctx)
+            let rendered = self
+                .templates
+                .render_tree(&raw, ctx)
                 .map_err(|err| self.located(&node.span, format!("{}: {err}", key.name)))?;
             if !Templates::is_omit(&rendered) {
                 out.insert(key.name.clone(), vars::to_json(&rendered));
@@ -79,7 +85,12 @@ impl Executor<'_> {
                 let span = err
                     .field
                     .as_deref()
-                    .and_then(|f| args.as_map().unwrap_or_default().iter().find(|(k, _)| k.name == f))
+                    .and_then(|f| {
+                        args.as_map()
+                            .unwrap_or_default()
+                            .iter()
+                            .find(|(k, _)| k.name == f)
+                    })
                     .map_or(&args.span, |(k, _)| &k.span);
                 return Outcome::failed(self.located(span, err.message));
             }
@@ -163,7 +174,9 @@ impl Executor<'_> {
             facts.insert(name, value);
         }
         let mut outcome = Outcome::ok();
-        outcome.data.insert("ansible_facts".into(), Json::Object(facts));
+        outcome
+            .data
+            .insert("ansible_facts".into(), Json::Object(facts));
         outcome
     }
 
@@ -175,7 +188,9 @@ impl Executor<'_> {
             },
             None => return Outcome::failed("assert needs 'that'"),
         };
-        let quiet = args.get("quiet").is_some_and(|n| n.value == YamlValue::Bool(true));
+        let quiet = args
+            .get("quiet")
+            .is_some_and(|n| n.value == YamlValue::Bool(true));
         for cond in &that {
             match self.condition(cond, ctx) {
                 Ok(true) => {}
@@ -186,7 +201,9 @@ impl Executor<'_> {
                         .map(|node| self.render_text(node, ctx))
                         .unwrap_or_else(|| "Assertion failed".into());
                     let mut outcome = Outcome::failed(msg);
-                    outcome.data.insert("assertion".into(), cond.expr.clone().into());
+                    outcome
+                        .data
+                        .insert("assertion".into(), cond.expr.clone().into());
                     outcome.data.insert("evaluated_to".into(), false.into());
                     return outcome;
                 }
@@ -222,7 +239,9 @@ impl Executor<'_> {
                 state.ended = true;
                 Flow::EndPlay
             }
-            "noop" | "refresh_inventory" | "clear_host_errors" | "reset_connection" => Flow::Continue,
+            "noop" | "refresh_inventory" | "clear_host_errors" | "reset_connection" => {
+                Flow::Continue
+            }
             "clear_facts" => {
                 self.facts.clear();
                 Flow::Continue
@@ -266,7 +285,10 @@ fn command_result(outcome: &mut Outcome, ops: &[Op], outputs: &[OpOutput]) {
         data.insert("stdout_lines".into(), lines(stdout));
         data.insert("stderr_lines".into(), lines(stderr));
         if !data.contains_key("cmd") {
-            data.insert("cmd".into(), serde_json::to_value(&spec.argv).unwrap_or(Json::Null));
+            data.insert(
+                "cmd".into(),
+                serde_json::to_value(&spec.argv).unwrap_or(Json::Null),
+            );
         }
         if output.rc != Some(0) {
             outcome.failed = true;

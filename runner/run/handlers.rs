@@ -37,8 +37,8 @@ impl Executor<'_> {
     /// Run every notified handler, in definition order, until none is pending.
     pub(super) fn flush_handlers(&mut self, state: &mut PlayState<'_>) -> Flow {
         while !state.notified.pending.is_empty() {
-            let Some(index) = (0..state.play.handlers.len())
-                .find(|i| state.notified.pending.contains(i))
+            let Some(index) =
+                (0..state.play.handlers.len()).find(|i| state.notified.pending.contains(i))
             else {
                 break;
             };

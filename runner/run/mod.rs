@@ -147,7 +147,11 @@ impl<'a> Executor<'a> {
         self.reporter.event(&Event::PlayStart {
             name: play.name.clone(),
         });
-        let root = self.options.root.clone().unwrap_or_else(|| PathBuf::from("/"));
+        let root = self
+            .options
+            .root
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("/"));
         let host = Host::new(HostOptions {
             root: root.clone(),
             check_mode: self.options.check,
@@ -194,17 +198,44 @@ impl<'a> Executor<'a> {
         let dir = playbook
             .path
             .parent()
-            .map(|p| if p.as_os_str().is_empty() { std::path::Path::new(".") } else { p })
+            .map(|p| {
+                if p.as_os_str().is_empty() {
+                    std::path::Path::new(".")
+                } else {
+                    p
+                }
+            })
             .and_then(|p| std::fs::canonicalize(p).ok())
             .unwrap_or_else(|| PathBuf::from("."));
-        magic.set("playbook_dir", minijinja::Value::from(dir.display().to_string()));
+        magic.set(
+            "playbook_dir",
+            minijinja::Value::from(dir.display().to_string()),
+        );
         magic.set("inventory_hostname", minijinja::Value::from(LOCALHOST));
-        magic.set("inventory_hostname_short", minijinja::Value::from(LOCALHOST));
-        magic.set("ansible_check_mode", minijinja::Value::from(self.options.check));
-        magic.set("machinist_check_mode", minijinja::Value::from(self.options.check));
-        magic.set("ansible_diff_mode", minijinja::Value::from(self.options.diff));
-        magic.set("ansible_play_name", minijinja::Value::from(play.name.as_str()));
-        magic.set("machinist_root", minijinja::Value::from(root.display().to_string()));
+        magic.set(
+            "inventory_hostname_short",
+            minijinja::Value::from(LOCALHOST),
+        );
+        magic.set(
+            "ansible_check_mode",
+            minijinja::Value::from(self.options.check),
+        );
+        magic.set(
+            "machinist_check_mode",
+            minijinja::Value::from(self.options.check),
+        );
+        magic.set(
+            "ansible_diff_mode",
+            minijinja::Value::from(self.options.diff),
+        );
+        magic.set(
+            "ansible_play_name",
+            minijinja::Value::from(play.name.as_str()),
+        );
+        magic.set(
+            "machinist_root",
+            minijinja::Value::from(root.display().to_string()),
+        );
         magic.set("omit", minijinja::Value::from(crate::template::OMIT));
         magic
     }
@@ -219,20 +250,21 @@ impl<'a> Executor<'a> {
             self.facts.set(name, value.clone());
         }
         self.stats.ok += 1;
-        self.reporter.event(&Event::TaskResult(crate::events::TaskResult {
-            play: state.play.name.clone(),
-            task: "Gathering Facts".into(),
-            module: "gather_facts".into(),
-            host: LOCALHOST.into(),
-            status: crate::events::Status::Ok,
-            diff: Vec::new(),
-            msg: None,
-            item: None,
-            label: None,
-            ignored: false,
-            shown: None,
-            show_diff: false,
-        }));
+        self.reporter
+            .event(&Event::TaskResult(Box::new(crate::events::TaskResult {
+                play: state.play.name.clone(),
+                task: "Gathering Facts".into(),
+                module: "gather_facts".into(),
+                host: LOCALHOST.into(),
+                status: crate::events::Status::Ok,
+                diff: Vec::new(),
+                msg: None,
+                item: None,
+                label: None,
+                ignored: false,
+                shown: None,
+                show_diff: false,
+            })));
     }
 
     /// Run a list of tasks; stop at the first failure that is not handled.
@@ -245,9 +277,11 @@ impl<'a> Executor<'a> {
     ) -> Flow {
         for task in tasks {
             let flow = match &task.kind {
-                TaskKind::Block { block, rescue, always } => {
-                    self.block(state, task, inherited, (block, rescue, always), handler)
-                }
+                TaskKind::Block {
+                    block,
+                    rescue,
+                    always,
+                } => self.block(state, task, inherited, (block, rescue, always), handler),
                 TaskKind::Action { .. } | TaskKind::IncludeTasks { .. } => {
                     self.task(state, task, inherited, handler)
                 }
@@ -279,8 +313,10 @@ impl<'a> Executor<'a> {
             self.stats.rescued += 1;
             if let Some((name, result)) = self.last_failure.take() {
                 let task = serde_json::json!({ "name": name });
-                self.facts.set("ansible_failed_task", crate::vars::from_json(&task));
-                self.facts.set("ansible_failed_result", crate::vars::from_json(&result));
+                self.facts
+                    .set("ansible_failed_task", crate::vars::from_json(&task));
+                self.facts
+                    .set("ansible_failed_result", crate::vars::from_json(&result));
             }
             flow = self.tasks(state, rescue, &inner, handler);
         }

@@ -26,7 +26,12 @@ impl Executor<'_> {
         if !handler && !self.selected(task) {
             return Flow::Continue;
         }
-        if let TaskKind::Action { action: Action::Meta, args, .. } = &task.kind {
+        if let TaskKind::Action {
+            action: Action::Meta,
+            args,
+            ..
+        } = &task.kind
+        {
             let what = args
                 .get("_raw_params")
                 .and_then(|n| n.as_str())
@@ -98,7 +103,9 @@ impl Executor<'_> {
         } else {
             "All items completed".into()
         });
-        summary.data.insert("results".into(), serde_json::Value::Array(results));
+        summary
+            .data
+            .insert("results".into(), serde_json::Value::Array(results));
         self.conclude(state, task, summary)
     }
 
@@ -125,7 +132,11 @@ impl Executor<'_> {
             }
         }
         match &task.kind {
-            TaskKind::Action { module, action, args } => {
+            TaskKind::Action {
+                module,
+                action,
+                args,
+            } => {
                 let check = task.check_mode.unwrap_or(self.options.check);
                 self.action(state, task, module, *action, args, ctx, check)
             }
@@ -283,20 +294,28 @@ impl Executor<'_> {
                 result.label = Some("None".into());
             }
         }
-        self.reporter.event(&Event::TaskResult(result));
+        self.reporter.event(&Event::TaskResult(Box::new(result)));
     }
 
     /// The loop's items: a rendered list (`with_items` flattens one level).
-    fn loop_items(&self, task: &Task, node: &crate::playbook::yaml::Node, ctx: &Value) -> Result<Vec<Value>, String> {
+    fn loop_items(
+        &self,
+        task: &Task,
+        node: &crate::playbook::yaml::Node,
+        ctx: &Value,
+    ) -> Result<Vec<Value>, String> {
         let raw = vars::node_to_value(node);
-        let value = self.templates.render_tree(&raw, ctx)
+        let value = self
+            .templates
+            .render_tree(&raw, ctx)
             .map_err(|err| self.located(&node.span, format!("loop: {err}")))?;
         let list: Vec<Value> = match value.kind() {
-            minijinja::value::ValueKind::Seq | minijinja::value::ValueKind::Iterable => value
-                .try_iter()
-                .map_err(|err| err.to_string())?
-                .collect(),
-            minijinja::value::ValueKind::None | minijinja::value::ValueKind::Undefined => Vec::new(),
+            minijinja::value::ValueKind::Seq | minijinja::value::ValueKind::Iterable => {
+                value.try_iter().map_err(|err| err.to_string())?.collect()
+            }
+            minijinja::value::ValueKind::None | minijinja::value::ValueKind::Undefined => {
+                Vec::new()
+            }
             _ => {
                 return Err(self.located(
                     &node.span,
@@ -337,7 +356,11 @@ impl Executor<'_> {
         let tasks = match loader.task_file(&path, &task.origin, &task.tags, &file.span) {
             Ok(tasks) => tasks,
             Err(err) => {
-                let text: Vec<String> = err.0.iter().map(|d: &Diagnostic| self.report_input_error(d)).collect();
+                let text: Vec<String> = err
+                    .0
+                    .iter()
+                    .map(|d: &Diagnostic| self.report_input_error(d))
+                    .collect();
                 return Outcome::failed(text.join("\n"));
             }
         };
@@ -347,7 +370,12 @@ impl Executor<'_> {
         });
         let mut inner = inherited.clone();
         let mut scope = Layer::from_nodes(&task.vars);
-        if let Some(item_name) = task.loop_control.loop_var.as_deref().or(task.loop_items.as_ref().map(|_| "item")) {
+        if let Some(item_name) = task
+            .loop_control
+            .loop_var
+            .as_deref()
+            .or(task.loop_items.as_ref().map(|_| "item"))
+        {
             if let Ok(item) = ctx.get_attr(item_name) {
                 scope.set(item_name, item);
             }
