@@ -13,6 +13,7 @@ pub mod facts;
 pub mod listing;
 pub mod playbook;
 pub mod report;
+pub mod roles;
 pub mod run;
 pub mod sources;
 pub mod template;
