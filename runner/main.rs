@@ -71,7 +71,7 @@ fn run_command(args: RunArgs) -> ExitCode {
         Ok(layer) => layer,
         Err(err) => return bad_input(&err),
     };
-    let playbooks = match machinist::load(&args.playbooks, &sources) {
+    let playbooks = match machinist::load(&args.playbooks, &sources, &extra_vars) {
         Ok(playbooks) => playbooks,
         Err(err) => return bad_input(&err),
     };

@@ -42,6 +42,7 @@ pub fn tasks(tasks: &[Task], errors: &mut Vec<Diagnostic>) {
                 }
             }
             TaskKind::IncludeTasks { .. } => {}
+            TaskKind::IncludeRole { tasks: inner } => self::tasks(inner, errors),
         }
         for cond in task
             .when
@@ -196,11 +197,12 @@ fn required_sources(task: &Task, builtin: Builtin, args: &Node, errors: &mut Vec
 }
 
 fn handlers_exist(play: &Play, errors: &mut Vec<Diagnostic>) {
-    let mut names: Vec<&str> = Vec::new();
-    for handler in &play.handlers {
-        names.extend(handler.name.as_deref());
-        names.extend(handler.listen.iter().map(String::as_str));
-    }
+    let names: Vec<String> = play
+        .handlers
+        .iter()
+        .flat_map(crate::run::handlers::handler_names)
+        .collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
     let mut check = |task: &Task| {
         for topic in &task.notify {
             if !Templates::is_template(topic) && !names.contains(&topic.as_str()) {

@@ -5,7 +5,7 @@
 //! overlay; then it reports an event. Nothing here prints.
 
 mod actions;
-mod handlers;
+pub mod handlers;
 mod outcome;
 mod sources;
 mod tags;
@@ -119,8 +119,6 @@ struct PlayState<'p> {
     play: &'p Play,
     host: Host,
     magic: Layer,
-    play_vars: Layer,
-    vars_files: Vec<Layer>,
     notified: handlers::Notified,
     ended: bool,
 }
@@ -160,12 +158,7 @@ impl<'a> Executor<'a> {
             play,
             host,
             magic: self.magic_vars(playbook, play, &root),
-            play_vars: Layer::from_nodes(&play.vars),
-            vars_files: play
-                .vars_files
-                .iter()
-                .map(|(_, vars)| Layer::from_nodes(vars))
-                .collect(),
+
             notified: handlers::Notified::default(),
             ended: false,
         };
@@ -282,9 +275,9 @@ impl<'a> Executor<'a> {
                     rescue,
                     always,
                 } => self.block(state, task, inherited, (block, rescue, always), handler),
-                TaskKind::Action { .. } | TaskKind::IncludeTasks { .. } => {
-                    self.task(state, task, inherited, handler)
-                }
+                TaskKind::Action { .. }
+                | TaskKind::IncludeTasks { .. }
+                | TaskKind::IncludeRole { .. } => self.task(state, task, inherited, handler),
             };
             if flow != Flow::Continue {
                 return flow;
@@ -304,7 +297,7 @@ impl<'a> Executor<'a> {
         let mut inner = inherited.clone();
         inner.when.extend(task.when.iter());
         if !task.vars.is_empty() {
-            inner.vars.push(Layer::from_nodes(&task.vars));
+            inner.vars.push(task.vars.clone());
         }
         let mut flow = self.in_rescuable(!rescue.is_empty(), |this| {
             this.tasks(state, block, &inner, handler)
@@ -349,19 +342,34 @@ impl<'a> Executor<'a> {
         self.options.tags.selects(&task.tags)
     }
 
+    /// The variables a task sees, lowest precedence first: magic, role defaults, play
+    /// vars, vars_files, role vars, block and include vars, `own` (task vars, loop
+    /// variables), facts, role parameters, extra vars.
     fn context(
         &self,
         state: &PlayState<'_>,
         inherited: &Inherited<'_>,
-        extra: &[&Layer],
+        task: &Task,
+        own: &[&Layer],
     ) -> minijinja::Value {
-        let mut layers: Vec<&Layer> = Vec::with_capacity(8);
+        let role = task.origin.role.as_deref();
+        let mut layers: Vec<&Layer> = Vec::with_capacity(12);
         layers.push(&state.magic);
-        layers.push(&state.play_vars);
-        layers.extend(state.vars_files.iter());
+        if let Some(role) = role {
+            layers.push(&role.magic);
+            layers.push(&role.defaults);
+        }
+        layers.push(&state.play.vars);
+        layers.extend(state.play.vars_files.iter());
+        if let Some(role) = role {
+            layers.push(&role.vars);
+        }
         layers.extend(inherited.vars.iter());
-        layers.extend(extra.iter().copied());
+        layers.extend(own.iter().copied());
         layers.push(&self.facts);
+        if let Some(role) = role {
+            layers.push(&role.params);
+        }
         layers.push(&self.options.extra_vars);
         crate::vars::context(&layers, self.templates)
     }

@@ -5,11 +5,10 @@ use super::outcome::Outcome;
 use super::{Executor, Flow, Inherited, PlayState, LOCALHOST};
 use crate::error::Diagnostic;
 use crate::events::{Event, Status, TaskResult};
-use crate::playbook::load::Loader;
+use crate::playbook::load::{include_path, Loader};
 use crate::playbook::model::{Action, Condition, Task, TaskKind};
 use crate::vars::{self, Layer};
 use minijinja::Value;
-use std::path::PathBuf;
 
 const NO_LOG_MSG: &str =
     "the output has been hidden due to the fact that 'no_log: true' was specified for this result";
@@ -43,8 +42,8 @@ impl Executor<'_> {
             name: task.display_name(),
             handler,
         });
-        let task_vars = Layer::from_nodes(&task.vars);
-        let ctx = self.context(state, inherited, &[&task_vars]);
+        let task_vars = &task.vars;
+        let ctx = self.context(state, inherited, task, &[task_vars]);
         let Some(items) = &task.loop_items else {
             let outcome = self.guarded(state, task, inherited, &ctx);
             let outcome = self.after_conditions(task, outcome, &ctx);
@@ -71,7 +70,7 @@ impl Executor<'_> {
                 loop_layer.set(index_var, Value::from(index));
             }
             loop_layer.set("ansible_loop_var", Value::from(loop_var));
-            let ctx = self.context(state, inherited, &[&task_vars, &loop_layer]);
+            let ctx = self.context(state, inherited, task, &[task_vars, &loop_layer]);
             let mut outcome = self.guarded(state, task, inherited, &ctx);
             outcome = self.after_conditions(task, outcome, &ctx);
             let label = match &task.loop_control.label {
@@ -141,6 +140,10 @@ impl Executor<'_> {
                 self.action(state, task, module, *action, args, ctx, check)
             }
             TaskKind::IncludeTasks { file } => self.include(state, task, inherited, file, ctx),
+            TaskKind::IncludeRole { tasks } => {
+                let tasks = tasks.clone();
+                self.include_role(state, task, inherited, &tasks, ctx)
+            }
             TaskKind::Block { .. } => Outcome::failed("a block cannot run as a task"),
         }
     }
@@ -261,6 +264,7 @@ impl Executor<'_> {
         let module = match &task.kind {
             TaskKind::Action { module, .. } => module.clone(),
             TaskKind::IncludeTasks { .. } => "include_tasks".into(),
+            TaskKind::IncludeRole { .. } => "include_role".into(),
             TaskKind::Block { .. } => "block".into(),
         };
         let show_diff = task.diff.unwrap_or(self.options.diff);
@@ -351,8 +355,8 @@ impl Executor<'_> {
             Ok(name) => name,
             Err(err) => return Outcome::failed(self.located(&file.span, err.to_string())),
         };
-        let path = include_path(task, &name);
-        let loader = Loader::new(self.sources.clone());
+        let path = include_path(&file.span, &task.origin, &name);
+        let loader = Loader::new(self.sources.clone(), &self.options.extra_vars);
         let tasks = match loader.task_file(&path, &task.origin, &task.tags, &file.span) {
             Ok(tasks) => tasks,
             Err(err) => {
@@ -368,50 +372,53 @@ impl Executor<'_> {
             file: path.display().to_string(),
             host: LOCALHOST.into(),
         });
+        self.run_included(state, task, inherited, &tasks, ctx)
+    }
+
+    /// `include_role`: its tasks were loaded with the playbook; run them now.
+    fn include_role(
+        &mut self,
+        state: &mut PlayState<'_>,
+        task: &Task,
+        inherited: &Inherited<'_>,
+        tasks: &[Task],
+        ctx: &Value,
+    ) -> Outcome {
+        self.run_included(state, task, inherited, tasks, ctx)
+    }
+
+    /// Run included tasks with the including task's variables (and loop item).
+    fn run_included(
+        &mut self,
+        state: &mut PlayState<'_>,
+        task: &Task,
+        inherited: &Inherited<'_>,
+        tasks: &[Task],
+        ctx: &Value,
+    ) -> Outcome {
         let mut inner = inherited.clone();
-        let mut scope = Layer::from_nodes(&task.vars);
-        if let Some(item_name) = task
-            .loop_control
-            .loop_var
-            .as_deref()
-            .or(task.loop_items.as_ref().map(|_| "item"))
-        {
-            if let Ok(item) = ctx.get_attr(item_name) {
-                scope.set(item_name, item);
+        let mut scope = task.vars.clone();
+        let loop_var = task.loop_control.loop_var.as_deref().unwrap_or("item");
+        if task.loop_items.is_some() {
+            if let Ok(item) = ctx.get_attr(loop_var) {
+                scope.set(loop_var, item);
             }
         }
         inner.vars.push(scope);
-        let tasks: &'static [Task] = Box::leak(tasks.into_boxed_slice());
-        match self.tasks(state, tasks, &inner, false) {
-            Flow::Continue => {}
-            Flow::EndPlay => state.ended = true,
-            Flow::Failed => {
-                return Outcome {
-                    silent: true,
-                    ..Outcome::failed("a task of the included file failed")
-                }
+        let failed = match self.tasks(state, tasks, &inner, false) {
+            Flow::Continue => false,
+            Flow::EndPlay => {
+                state.ended = true;
+                false
             }
-        }
+            Flow::Failed => true,
+        };
         Outcome {
             silent: true,
+            failed,
             ..Outcome::ok()
         }
     }
-}
-
-/// Where `include_tasks: NAME` points: beside the including file first, then in the
-/// task's origin folder.
-fn include_path(task: &Task, name: &str) -> PathBuf {
-    let candidates = [
-        task.span.file.parent().map(|dir| dir.join(name)),
-        Some(task.origin.dir.join(name)),
-    ];
-    candidates
-        .iter()
-        .flatten()
-        .find(|p| p.exists())
-        .cloned()
-        .unwrap_or_else(|| task.origin.dir.join(name))
 }
 
 /// What the human reporter shows for an item without a label.
