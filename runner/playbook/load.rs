@@ -21,6 +21,7 @@ const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
 const PLAY_KEYS: &[&str] = &[
     "name",
     "hosts",
+    "roles",
     "vars",
     "vars_files",
     "pre_tasks",
@@ -62,6 +63,8 @@ const TASK_KEYS: &[&str] = &[
     "always",
     "include_tasks",
     "import_tasks",
+    "include_role",
+    "import_role",
     "check_mode",
     "diff",
     "no_log",
@@ -258,12 +261,7 @@ impl Loader {
             return None;
         };
         for (key, _) in entries {
-            if key.name == "roles" {
-                self.error(
-                    &key.span,
-                    "roles are not supported yet (tracked as the roles issue); use import_tasks",
-                );
-            } else if !PLAY_KEYS.contains(&key.name.as_str()) {
+            if !PLAY_KEYS.contains(&key.name.as_str()) {
                 self.unknown_key(key, "play", PLAY_KEYS.iter().copied());
             }
         }

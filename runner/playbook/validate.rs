@@ -106,9 +106,9 @@ fn arguments(task: &Task, module: &str, action: Action, args: &Node, errors: &mu
         }
     }
     if let Err(err) = builtin.check_args(&serde_json::Value::Object(fixed)) {
-        let missing_templated = templated
-            .iter()
-            .any(|name| err.message == format!("missing required argument '{name}'"));
+        // A missing argument may be given by a templated one (or its alias).
+        let missing_templated =
+            !templated.is_empty() && err.message.starts_with("missing required argument");
         if missing_templated {
             return;
         }

@@ -38,24 +38,25 @@ impl Executor<'_> {
                 .to_string();
             return self.meta(state, &what);
         }
-        self.reporter.event(&Event::TaskStart {
-            name: task.display_name(),
-            handler,
-        });
         let task_vars = &task.vars;
         let ctx = self.context(state, inherited, task, &[task_vars]);
+        let name = self.task_name(task, &ctx);
+        self.reporter.event(&Event::TaskStart {
+            name: name.clone(),
+            handler,
+        });
         let Some(items) = &task.loop_items else {
             let outcome = self.guarded(state, task, inherited, &ctx);
             let outcome = self.after_conditions(task, outcome, &ctx);
-            self.report(state, task, &outcome, None);
-            return self.conclude(state, task, outcome);
+            self.report(state, task, &name, &outcome, None);
+            return self.conclude(state, task, &name, outcome);
         };
         let items = match self.loop_items(task, items, &ctx) {
             Ok(items) => items,
             Err(msg) => {
                 let outcome = Outcome::failed(msg);
-                self.report(state, task, &outcome, None);
-                return self.conclude(state, task, outcome);
+                self.report(state, task, &name, &outcome, None);
+                return self.conclude(state, task, &name, outcome);
             }
         };
         let loop_var = task.loop_control.loop_var.as_deref().unwrap_or("item");
@@ -89,7 +90,13 @@ impl Executor<'_> {
                 map.insert("ansible_loop_var".into(), loop_var.into());
             }
             results.push(registered);
-            self.report(state, task, &outcome, Some((vars::to_json(item), label)));
+            self.report(
+                state,
+                task,
+                &name,
+                &outcome,
+                Some((vars::to_json(item), label)),
+            );
         }
         let mut summary = Outcome {
             changed: any_changed,
@@ -105,7 +112,17 @@ impl Executor<'_> {
         summary
             .data
             .insert("results".into(), serde_json::Value::Array(results));
-        self.conclude(state, task, summary)
+        self.conclude(state, task, &name, summary)
+    }
+
+    /// The task's name as shown: templated with the task's variables where it can be
+    /// (a name using a loop variable keeps its braces, as in Ansible).
+    fn task_name(&self, task: &Task, ctx: &Value) -> String {
+        let name = task.display_name();
+        if !crate::template::Templates::is_template(&name) {
+            return name;
+        }
+        self.templates.render_str(&name, ctx).unwrap_or(name)
     }
 
     /// Run the task's action when its conditions hold.
@@ -201,7 +218,13 @@ impl Executor<'_> {
     }
 
     /// Register, notify, count, and decide whether the play goes on.
-    fn conclude(&mut self, state: &mut PlayState<'_>, task: &Task, outcome: Outcome) -> Flow {
+    fn conclude(
+        &mut self,
+        state: &mut PlayState<'_>,
+        task: &Task,
+        name: &str,
+        outcome: Outcome,
+    ) -> Flow {
         if outcome.silent {
             return match (outcome.failed, state.ended) {
                 (true, _) => Flow::Failed,
@@ -219,7 +242,7 @@ impl Executor<'_> {
         let failed = outcome.failed;
         let ignored = failed && task.ignore_errors;
         if failed && !ignored {
-            self.last_failure = Some((task.display_name(), outcome.registered()));
+            self.last_failure = Some((name.to_string(), outcome.registered()));
         }
         match outcome.status() {
             Status::Skipped => self.stats.skipped += 1,
@@ -255,6 +278,7 @@ impl Executor<'_> {
         &mut self,
         state: &PlayState<'_>,
         task: &Task,
+        name: &str,
         outcome: &Outcome,
         item: Option<(serde_json::Value, String)>,
     ) {
@@ -274,7 +298,7 @@ impl Executor<'_> {
         }
         let mut result = TaskResult {
             play: state.play.name.clone(),
-            task: task.display_name(),
+            task: name.to_string(),
             module,
             host: LOCALHOST.into(),
             status: outcome.status(),

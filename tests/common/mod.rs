@@ -147,11 +147,18 @@ impl Test {
 
     /// Run the binary with exactly these arguments, in the project folder.
     pub fn machinist(&self, args: &[&str]) -> Run {
+        self.machinist_env(args, &[])
+    }
+
+    /// Run the binary with these arguments and extra environment variables.
+    pub fn machinist_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
         let output = Command::new(env!("CARGO_BIN_EXE_machinist"))
             .args(args)
             .current_dir(self.project())
             .env("NO_COLOR", "1")
             .env_remove("RUST_LOG")
+            .env_remove("MACHINIST_ROLES_PATH")
+            .envs(env.iter().copied())
             .output()
             .expect("run machinist");
         let filter = |bytes: &[u8]| {
