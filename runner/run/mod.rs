@@ -162,7 +162,7 @@ impl<'a> Executor<'a> {
             notified: handlers::Notified::default(),
             ended: false,
         };
-        if play.gather_facts && self.start_at.is_none() {
+        if play.gather_facts {
             self.gather_facts(&state);
         }
         for section in [&play.pre_tasks, &play.tasks, &play.post_tasks] {
