@@ -68,13 +68,12 @@ pub fn install(
             .into()),
             (None, false) => None,
         };
-    let base = match &role_file {
-        Some(file) => match file.parent() {
-            Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
-            _ => PathBuf::from("."),
-        },
-        None => PathBuf::from("."),
-    };
+    // Relative: `roles/` and `machinist.lock` print as the user would write them.
+    let base = role_file
+        .as_ref()
+        .and_then(|file| file.parent())
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
     let (wanted, locked) = match &role_file {
         Some(file) => {
             let reqs = requirements::read(file, sources)?;

@@ -26,15 +26,19 @@ pub struct Requirement {
 impl Requirement {
     /// An error about this requirement, at `version` when `at_version`, else at `src`.
     pub fn error(&self, at_version: bool, message: String) -> InputError {
+        InputError::from(self.diagnostic(at_version, message))
+    }
+
+    fn diagnostic(&self, at_version: bool, message: String) -> Diagnostic {
         let span = if at_version {
             self.version_at.as_ref().or(self.src_at.as_ref())
         } else {
             self.src_at.as_ref()
         };
-        InputError::from(match span {
+        match span {
             Some(span) => Diagnostic::at(span, message),
             None => Diagnostic::bare(format!("role '{}' ({}): {message}", self.name, self.src)),
-        })
+        }
     }
 }
 
@@ -169,18 +173,14 @@ fn finish(
             Ok(Ok(req)) => {
                 if let Some(first) = roles.iter().find(|r| r.name == req.name) {
                     let line = first.src_at.as_ref().map(|s| format!(" (line {})", s.line));
-                    errors.push(
-                        req.error(
-                            false,
-                            format!(
-                                "role '{}' is required twice{}; give one of them another name",
-                                req.name,
-                                line.unwrap_or_default()
-                            ),
-                        )
-                        .0
-                        .remove(0),
-                    );
+                    errors.push(req.diagnostic(
+                        false,
+                        format!(
+                            "role '{}' is required twice{}; give one of them another name",
+                            req.name,
+                            line.unwrap_or_default()
+                        ),
+                    ));
                 } else {
                     roles.push(req);
                 }
