@@ -23,11 +23,7 @@ pub fn role_dirs(playbook_dir: &Path) -> Vec<PathBuf> {
 pub fn find_role(playbook_dir: &Path, name: &str) -> Result<PathBuf, Vec<PathBuf>> {
     if name.contains('/') {
         let path = playbook_dir.join(name);
-        return if path.is_dir() {
-            Ok(path)
-        } else {
-            Err(vec![path])
-        };
+        return if path.is_dir() { Ok(path) } else { Err(vec![path]) };
     }
     let candidates: Vec<PathBuf> = role_dirs(playbook_dir)
         .into_iter()
