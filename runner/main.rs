@@ -1,5 +1,6 @@
 //! The `machinist` binary: parse the command line, load and validate, run, and map
 //! the result to an exit code (0 success, 2 a task failed, 4 bad input, 1 internal).
+//! `machinist role …` is handed whole to `roles::command`.
 
 use clap::Parser;
 use machinist::cli::{Cli, Command, Format, RunArgs};
@@ -25,6 +26,7 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Command::Run(args) => run_command(args),
+        Command::Role(args) => machinist::roles::command::run(args),
     }
 }
 
