@@ -21,6 +21,7 @@ use overlay::{Attrs, Node, Overlay, Seen, OVERLAY_DEV};
 use rustix::io::Errno;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
+use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
 
 /// How a Host is set up.
@@ -96,6 +97,8 @@ pub struct Host {
     exec: Option<Exec>,
     disk: Disk,
     overlay: Mutex<Overlay>,
+    /// /etc/passwd and /etc/group as last read; forgotten whenever ops are applied.
+    databases: Mutex<HashMap<&'static str, Option<String>>>,
 }
 
 impl std::fmt::Debug for Host {
@@ -130,6 +133,7 @@ impl Host {
             disk: Disk::new(options.root.clone()),
             options,
             overlay: Mutex::new(Overlay::default()),
+            databases: Mutex::new(HashMap::new()),
         })
     }
 
@@ -273,6 +277,7 @@ impl Host {
     /// whatever the host's own mode: a task's `check_mode:` keyword overrides the run's.
     /// A real change forgets what the overlay said about its path, so the disk shows.
     pub fn apply_as(&self, ops: &[Op], check: bool) -> Result<Vec<OpOutput>, ModuleError> {
+        self.forget_databases();
         ops.iter()
             .map(|op| {
                 if check {
@@ -284,7 +289,7 @@ impl Host {
             .collect()
     }
 
-    fn id_in(&self, database: &str, name: &str) -> Result<Option<u32>, ModuleError> {
+    fn id_in(&self, database: &'static str, name: &str) -> Result<Option<u32>, ModuleError> {
         if let Ok(id) = name.parse() {
             return Ok(Some(id));
         }
@@ -293,9 +298,24 @@ impl Host {
             .and_then(|db| passwd::id_of(&db, name)))
     }
 
-    fn database(&self, path: &str) -> Result<Option<String>, ModuleError> {
+    fn database(&self, path: &'static str) -> Result<Option<String>, ModuleError> {
+        if let Some(cached) = self.lock_databases().get(path) {
+            return Ok(cached.clone());
+        }
         let content = self.read_file(Path::new(path))?;
-        Ok(content.map(|bytes| String::from_utf8_lossy(&bytes).into_owned()))
+        let text = content.map(|bytes| String::from_utf8_lossy(&bytes).into_owned());
+        self.lock_databases().insert(path, text.clone());
+        Ok(text)
+    }
+
+    fn lock_databases(&self) -> MutexGuard<'_, HashMap<&'static str, Option<String>>> {
+        self.databases
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn forget_databases(&self) {
+        self.lock_databases().clear();
     }
 
     fn overlay(&self) -> MutexGuard<'_, Overlay> {
