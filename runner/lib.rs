@@ -34,8 +34,12 @@ pub fn load(paths: &[PathBuf], sources: &SourceMap) -> Result<Vec<Playbook>, Inp
         }
     }
     if errors.is_empty() {
-        Ok(playbooks)
-    } else {
-        Err(InputError(errors))
+        return Ok(playbooks);
     }
+    errors.sort_by(|a, b| {
+        let key = |d: &error::Diagnostic| d.span.as_ref().map(|s| (s.file.clone(), s.line, s.col));
+        key(a).cmp(&key(b))
+    });
+    errors.dedup();
+    Err(InputError(errors))
 }

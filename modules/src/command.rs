@@ -1,9 +1,12 @@
 //! The `command` and `shell` modules: run a program in the target. Planning decides
-//! only whether to run (`creates`/`removes`); the executor runs it as an `Op::Run`.
+//! only whether to run (`creates`/`removes`, checked through the Host so a check-mode
+//! overlay counts); the executor runs it as an `Op::Run`. A run without `creates` or
+//! `removes` cannot be predicted, so the runner reports it skipped in check mode.
 
-use crate::{Host, Module, ModuleError, Plan};
+use crate::{shell_words, Change, Host, Module, ModuleError, Op, Plan, RunSpec};
 use indexmap::IndexMap;
 use serde::Deserialize;
+use std::path::Path;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -39,7 +42,116 @@ impl Module for CommandModule {
     type Args = Args;
     const NAME: &'static str = "command";
 
-    fn plan(&self, _args: &Args, _host: &Host) -> Result<Plan, ModuleError> {
-        Err(ModuleError::Failed("command: not built yet".into()))
+    fn plan(&self, args: &Args, host: &Host) -> Result<Plan, ModuleError> {
+        let (argv, shown) = self.argv(args)?;
+        let registered_cmd = match (&args.cmd, self.shell) {
+            (Some(cmd), true) => serde_json::Value::from(cmd.as_str()),
+            _ => serde_json::Value::from(argv.clone()),
+        };
+        let chdir = args.chdir.as_ref().map(|dir| Path::new("/").join(dir));
+        let from_chdir = |path: &str| chdir.as_deref().unwrap_or(Path::new("/")).join(path);
+        if let Some(creates) = &args.creates {
+            if host.exists(&from_chdir(creates))? {
+                return Ok(skipped(format!("'{creates}' exists"), registered_cmd));
+            }
+        }
+        if let Some(removes) = &args.removes {
+            if !host.exists(&from_chdir(removes))? {
+                return Ok(skipped(
+                    format!("'{removes}' does not exist"),
+                    registered_cmd,
+                ));
+            }
+        }
+        let stdin = args.stdin.as_ref().map(|text| {
+            let mut bytes = text.clone().into_bytes();
+            if args.stdin_add_newline {
+                bytes.push(b'\n');
+            }
+            bytes
+        });
+        let run = RunSpec {
+            argv,
+            chdir,
+            env: args
+                .environment
+                .iter()
+                .map(|(key, value)| (key.clone(), value.clone()))
+                .collect(),
+            stdin,
+        };
+        let change = Change {
+            summary: format!("run: {shown}"),
+            diff: None,
+            ops: vec![Op::Run(run)],
+        };
+        let mut plan = Plan::change(vec![change]).with_data("cmd", registered_cmd);
+        plan.predictable = args.creates.is_some() || args.removes.is_some();
+        Ok(plan)
     }
 }
+
+impl CommandModule {
+    fn name(&self) -> &'static str {
+        if self.shell {
+            "shell"
+        } else {
+            "command"
+        }
+    }
+
+    /// The argv to run and the command line to show for it.
+    fn argv(&self, args: &Args) -> Result<(Vec<String>, String), ModuleError> {
+        if args.executable.is_some() && !self.shell {
+            return Err(ModuleError::invalid(
+                "executable",
+                "executable is only for the shell module; command runs no shell",
+            ));
+        }
+        let (argv, shown) = match (&args.cmd, &args.argv) {
+            (Some(_), Some(_)) | (None, None) => {
+                return Err(ModuleError::invalid(
+                    "cmd",
+                    format!("{}: give exactly one of cmd and argv", self.name()),
+                ))
+            }
+            (Some(cmd), None) if self.shell => {
+                let shell = args.executable.clone().unwrap_or_else(|| "/bin/sh".into());
+                (vec![shell, "-c".into(), cmd.clone()], cmd.clone())
+            }
+            (Some(cmd), None) => {
+                let argv = shell_words::split(cmd).map_err(|err| {
+                    ModuleError::invalid("cmd", format!("cannot split cmd: {err}"))
+                })?;
+                (argv, cmd.clone())
+            }
+            (None, Some(_)) if self.shell => {
+                return Err(ModuleError::invalid(
+                    "argv",
+                    "shell runs a command line: give cmd (the command module takes argv)",
+                ))
+            }
+            (None, Some(argv)) => (argv.clone(), shell_words::join(argv)),
+        };
+        if argv.is_empty() || argv[0].is_empty() {
+            return Err(ModuleError::invalid(
+                "cmd",
+                format!("{}: no program to run", self.name()),
+            ));
+        }
+        Ok((argv, shown))
+    }
+}
+
+/// Nothing to run, with the result keys Ansible registers for a skipped run.
+fn skipped(reason: String, cmd: serde_json::Value) -> Plan {
+    Plan::ok()
+        .with_msg(format!("Did not run command since {reason}"))
+        .with_data("cmd", cmd)
+        .with_data("rc", 0)
+        .with_data("stdout", format!("skipped, since {reason}"))
+        .with_data("stderr", "")
+}
+
+#[cfg(test)]
+mod tests;

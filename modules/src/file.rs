@@ -1,8 +1,21 @@
 //! The `file` module: one module for what Ansible splits into file, copy and template.
 //! It plans the content, type, mode and owner of one path inside the target root.
+//!
+//! `src` (copy) and `template` are read or rendered by the runner into `content`
+//! before planning; here `src` only means the target of state=link/hard. The plan is
+//! read-only: it inspects the target through the [`Host`] (so a check-mode overlay
+//! counts) and answers with changes whose ops the executor applies.
 
-use crate::{Host, Module, ModuleError, Plan};
+mod attrs;
+mod content;
+mod links;
+mod tree;
+
+pub use crate::mode::ModeArg;
+
+use crate::{Host, Module, ModuleError, Ownership, Plan};
 use serde::Deserialize;
+use std::path::{Path, PathBuf};
 
 /// What the path should be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -13,16 +26,10 @@ pub enum State {
     Link,
     Hard,
     Absent,
+    /// Create an empty file when missing. Unlike Ansible, an existing path is left
+    /// alone (`ok`): Ansible updates its mtime and reports `changed` on every run,
+    /// which makes a playbook never converge; we keep the second run `ok`.
     Touch,
-}
-
-/// A mode as written by the user: an octal string (`"0644"`) or symbolic (`u=rw,g=r,o=`).
-/// Bare YAML numbers are refused: `644` is decimal to YAML, a well-known Ansible trap.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(untagged)]
-pub enum ModeArg {
-    Text(String),
-    Number(u64),
 }
 
 /// An owner or group: a name (looked up in the TARGET root) or a numeric id.
@@ -54,16 +61,22 @@ pub struct Args {
     /// state=directory: apply mode/owner/group to everything below.
     #[serde(default)]
     pub recurse: bool,
-    /// Replace content that differs (false: only create missing files); replace a
-    /// non-link with a link.
-    #[serde(default = "yes")]
-    pub force: bool,
+    /// Content: replace a file whose content differs (default yes; no: only create
+    /// missing files). state=link/hard: replace a file or empty directory with the
+    /// link, or link to a missing target (default no). Ansible's copy and file differ
+    /// here, and so do the defaults per state.
+    pub force: Option<bool>,
     /// Keep the old file as PATH.TIMESTAMP~ before replacing it.
     #[serde(default)]
     pub backup: bool,
     /// Templates: Ansible's defaults (trim_blocks on, lstrip_blocks off).
     pub trim_blocks: Option<bool>,
     pub lstrip_blocks: Option<bool>,
+    /// Act on the target of a symlink at `path` (inside the root) rather than the link
+    /// itself, for state=file/directory/touch and mode/owner (Ansible's default, yes).
+    /// With `follow: false` content replaces a symlink by a regular file.
+    #[serde(default = "yes")]
+    pub follow: bool,
 }
 
 fn yes() -> bool {
@@ -76,7 +89,152 @@ impl Module for FileModule {
     type Args = Args;
     const NAME: &'static str = "file";
 
-    fn plan(&self, _args: &Args, _host: &Host) -> Result<Plan, ModuleError> {
-        Err(ModuleError::Failed("file: not built yet".into()))
+    fn plan(&self, args: &Args, host: &Host) -> Result<Plan, ModuleError> {
+        let task = Task::new(args, host)?;
+        match task.state()? {
+            State::File => task.plan_file(),
+            State::Directory => task.plan_directory(),
+            State::Link => task.plan_link(),
+            State::Hard => task.plan_hard(),
+            State::Absent => task.plan_absent(),
+            State::Touch => task.plan_touch(),
+        }
     }
 }
+
+/// One planning of one `file` task: the arguments, the host, and what they resolve to.
+struct Task<'a> {
+    args: &'a Args,
+    host: &'a Host,
+    /// The path as written, made absolute (for messages and diff headers).
+    path: PathBuf,
+    /// The owner and group asked for, as ids of the target.
+    owner: Ownership,
+}
+
+impl<'a> Task<'a> {
+    fn new(args: &'a Args, host: &'a Host) -> Result<Task<'a>, ModuleError> {
+        if args.template.is_some() {
+            return Err(ModuleError::invalid(
+                "template",
+                "template must be rendered by the runner into content before planning",
+            ));
+        }
+        if args.path.trim().is_empty() {
+            return Err(ModuleError::invalid("path", "path is empty"));
+        }
+        let owner = Ownership {
+            uid: attrs::owner_id(host, args.owner.as_ref(), "owner")?,
+            gid: attrs::owner_id(host, args.group.as_ref(), "group")?,
+        };
+        Ok(Task {
+            args,
+            host,
+            path: Path::new("/").join(&args.path),
+            owner,
+        })
+    }
+
+    /// `force`, defaulting as Ansible's copy (content) or file (links) would.
+    fn force(&self) -> bool {
+        self.args.force.unwrap_or(self.args.content.is_some())
+    }
+
+    fn shown(&self) -> String {
+        self.path.display().to_string()
+    }
+
+    /// The state asked for, or the one the path has now.
+    fn state(&self) -> Result<State, ModuleError> {
+        let args = self.args;
+        let state = match args.state {
+            Some(state) => state,
+            None if args.content.is_some() => State::File,
+            None if args.src.is_some() => {
+                return Err(ModuleError::invalid(
+                    "src",
+                    "src without state: give state: link or state: hard, or let the runner read it into content (copy)",
+                ))
+            }
+            None => self.current_state()?,
+        };
+        if args.src.is_some() && !matches!(state, State::Link | State::Hard) {
+            return Err(ModuleError::invalid(
+                "src",
+                format!(
+                    "src with state={} must be read by the runner into content before planning; \
+                     the file module uses src only as the target of state=link/hard",
+                    state_name(state)
+                ),
+            ));
+        }
+        if args.content.is_some() && state != State::File {
+            return Err(ModuleError::invalid(
+                "content",
+                format!(
+                    "content is only used with state=file, not state={}",
+                    state_name(state)
+                ),
+            ));
+        }
+        Ok(state)
+    }
+
+    fn current_state(&self) -> Result<State, ModuleError> {
+        let meta = if self.args.follow {
+            self.host.stat(&self.path)?
+        } else {
+            self.host.lstat(&self.path)?
+        };
+        match meta.map(|meta| meta.kind) {
+            Some(crate::host::Kind::Dir) => Ok(State::Directory),
+            Some(crate::host::Kind::Symlink(_)) => Ok(State::Link),
+            Some(_) => Ok(State::File),
+            None => Err(ModuleError::invalid(
+                "path",
+                format!(
+                    "path {} does not exist; give content, or state=touch/directory",
+                    self.shown()
+                ),
+            )),
+        }
+    }
+
+    /// The canonical in-root path the task acts on: the final symlink followed (inside
+    /// the root) when `follow`, else the path itself under its canonical parent.
+    fn place(&self, follow: bool) -> Result<PathBuf, ModuleError> {
+        if follow {
+            return self.host.resolve(&self.path);
+        }
+        match (self.path.parent(), self.path.file_name()) {
+            (Some(parent), Some(name)) => Ok(self.host.resolve(parent)?.join(name)),
+            _ => self.host.resolve(&self.path),
+        }
+    }
+
+    /// The directory that must hold a new file or link (Ansible's copy refuses too).
+    fn expect_parent_dir(&self, place: &Path) -> Result<(), ModuleError> {
+        let parent = place.parent().unwrap_or(Path::new("/"));
+        match self.host.stat(parent)? {
+            Some(meta) if meta.is_dir() => Ok(()),
+            _ => Err(ModuleError::Failed(format!(
+                "Destination directory {} does not exist",
+                parent.display()
+            ))),
+        }
+    }
+}
+
+fn state_name(state: State) -> &'static str {
+    match state {
+        State::File => "file",
+        State::Directory => "directory",
+        State::Link => "link",
+        State::Hard => "hard",
+        State::Absent => "absent",
+        State::Touch => "touch",
+    }
+}
+
+#[cfg(test)]
+mod tests;

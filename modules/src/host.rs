@@ -1,17 +1,52 @@
 //! The Host: where a task acts. Root-confined file access, command execution in the
 //! target, and the check-mode overlay that lets later tasks see what earlier ones
 //! "wrote" without a byte reaching the disk.
+//!
+//! Every path a module names is an absolute path inside the root (a relative one is
+//! relative to the root's `/`). Resolution never leaves the root: `..` at the root
+//! stays there and an absolute symlink target starts again at the root, as with
+//! openat2's RESOLVE_IN_ROOT. Reads look at the overlay first, then the disk; in check
+//! mode `apply` only records into the overlay.
 
-use crate::{ModuleError, Op, OpOutput};
+mod disk;
+mod exec;
+mod overlay;
+mod path;
+
+pub use exec::Exec;
+
+use crate::{passwd, ModuleError, Op, OpOutput, Ownership};
+use disk::Disk;
+use overlay::{Attrs, Node, Overlay, Seen, OVERLAY_DEV};
+use rustix::io::Errno;
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
 
 /// How a Host is set up.
 #[derive(Debug, Clone)]
 pub struct HostOptions {
-    /// The target's `/` (`/` for localhost, a container rootfs otherwise).
+    /// The target's `/` (`/` for localhost, a container rootfs otherwise). It need not
+    /// exist yet (a bootstrap task may create it); until it does, every path is absent.
     pub root: PathBuf,
     /// Record ops in the overlay instead of applying them.
     pub check_mode: bool,
+}
+
+impl HostOptions {
+    /// A host on `root`, applying for real.
+    pub fn new(root: impl Into<PathBuf>) -> HostOptions {
+        HostOptions {
+            root: root.into(),
+            check_mode: false,
+        }
+    }
+}
+
+impl Default for HostOptions {
+    fn default() -> HostOptions {
+        HostOptions::new("/")
+    }
 }
 
 /// The type of a path, as `lstat` sees it.
@@ -19,7 +54,9 @@ pub struct HostOptions {
 pub enum Kind {
     File,
     Dir,
+    /// A symbolic link and its target, as stored.
     Symlink(PathBuf),
+    /// A device, fifo or socket.
     Other,
 }
 
@@ -32,15 +69,68 @@ pub struct Meta {
     pub uid: u32,
     pub gid: u32,
     pub size: u64,
+    /// Device and inode: two paths with the same pair are hard links of one file.
+    pub dev: u64,
+    pub ino: u64,
+    pub nlink: u64,
+}
+
+impl Meta {
+    pub fn is_dir(&self) -> bool {
+        self.kind == Kind::Dir
+    }
+
+    pub fn is_file(&self) -> bool {
+        self.kind == Kind::File
+    }
+
+    pub fn is_symlink(&self) -> bool {
+        matches!(self.kind, Kind::Symlink(_))
+    }
 }
 
 pub struct Host {
     options: HostOptions,
+    /// How to run programs; `None`: [`Exec::auto`] at each run (a root bootstrapped
+    /// during the run becomes an OS tree).
+    exec: Option<Exec>,
+    disk: Disk,
+    overlay: Mutex<Overlay>,
+}
+
+impl std::fmt::Debug for Host {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Host")
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What an op "produced" in check mode: nothing, and for a program that would have
+/// run, rc 0 (as Ansible reports a command in check mode).
+fn checked_output(op: &Op) -> OpOutput {
+    OpOutput {
+        rc: matches!(op, Op::Run(_)).then_some(0),
+        ..OpOutput::default()
+    }
+}
+
+fn os_error(path: &Path, errno: Errno) -> ModuleError {
+    ModuleError::io(path, std::io::Error::from(errno))
 }
 
 impl Host {
     pub fn new(options: HostOptions) -> Result<Host, ModuleError> {
-        Ok(Host { options })
+        match std::fs::metadata(&options.root) {
+            Ok(meta) if !meta.is_dir() => return Err(os_error(&options.root, Errno::NOTDIR)),
+            _ => {}
+        }
+        Ok(Host {
+            exec: None,
+            disk: Disk::new(options.root.clone()),
+            options,
+            overlay: Mutex::new(Overlay::default()),
+        })
     }
 
     pub fn root(&self) -> &Path {
@@ -51,26 +141,443 @@ impl Host {
         self.options.check_mode
     }
 
+    /// Run programs this way instead of choosing with [`Exec::auto`] at each run.
+    pub fn with_exec(mut self, exec: Exec) -> Host {
+        self.exec = Some(exec);
+        self
+    }
+
+    /// How programs run in this target now, for reports.
+    pub fn exec(&self) -> Exec {
+        self.exec.unwrap_or_else(|| Exec::auto(&self.options.root))
+    }
+
+    /// The canonical in-root path: every symlink followed inside the root, the final
+    /// one included; missing components are kept as written.
+    pub fn resolve(&self, path: &Path) -> Result<PathBuf, ModuleError> {
+        self.canonical(path, true)
+    }
+
     /// The path's metadata without following a final symlink; `None` if absent.
     pub fn lstat(&self, path: &Path) -> Result<Option<Meta>, ModuleError> {
-        Err(ModuleError::Failed(format!("{}: host not built yet", path.display())))
+        self.lstat_canonical(&self.canonical(path, false)?)
+    }
+
+    /// The path's metadata, following symlinks inside the root; `None` if absent
+    /// (a dangling link included).
+    pub fn stat(&self, path: &Path) -> Result<Option<Meta>, ModuleError> {
+        self.lstat_canonical(&self.canonical(path, true)?)
+    }
+
+    /// Whether the path exists, following symlinks inside the root.
+    pub fn exists(&self, path: &Path) -> Result<bool, ModuleError> {
+        Ok(self.stat(path)?.is_some())
+    }
+
+    /// The target of the symlink at `path`; `None` if absent or not a symlink.
+    pub fn read_link(&self, path: &Path) -> Result<Option<PathBuf>, ModuleError> {
+        Ok(self.lstat(path)?.and_then(|meta| match meta.kind {
+            Kind::Symlink(target) => Some(target),
+            _ => None,
+        }))
     }
 
     /// The whole content of a regular file (symlinks followed inside the root).
     pub fn read_file(&self, path: &Path) -> Result<Option<Vec<u8>>, ModuleError> {
-        Err(ModuleError::Failed(format!("{}: host not built yet", path.display())))
+        let canonical = self.canonical(path, true)?;
+        match self.seen(&canonical) {
+            Seen::Absent => Ok(None),
+            Seen::Node(Node::File { content, .. }) => Ok(Some(content)),
+            Seen::Node(Node::Dir { .. }) => Err(os_error(&canonical, Errno::ISDIR)),
+            Seen::Node(Node::Hardlink { to }) => self.read_file(&to),
+            Seen::Node(Node::Symlink { .. } | Node::Absent) => Ok(None),
+            Seen::Node(Node::Changed { .. }) | Seen::Disk => self
+                .disk
+                .read_file(&canonical)
+                .map_err(|err| ModuleError::io(&canonical, err)),
+        }
     }
 
-    /// Carry out ops: on disk, or into the overlay in check mode.
+    /// The names in a directory (symlinks followed inside the root), sorted; `None` if
+    /// absent, an error if it is not a directory.
+    pub fn read_dir(&self, path: &Path) -> Result<Option<Vec<OsString>>, ModuleError> {
+        let canonical = self.canonical(path, true)?;
+        let Some(meta) = self.lstat_canonical(&canonical)? else {
+            return Ok(None);
+        };
+        if !meta.is_dir() {
+            return Err(os_error(&canonical, Errno::NOTDIR));
+        }
+        let (added, removed) = self.overlay().children(&canonical);
+        let mut names = match self.seen(&canonical) {
+            Seen::Node(Node::Dir { .. }) => Vec::new(),
+            _ => self
+                .disk
+                .read_dir(&canonical)
+                .map_err(|err| ModuleError::io(&canonical, err))?
+                .unwrap_or_default(),
+        };
+        names.retain(|name| !removed.contains(name));
+        names.extend(added);
+        names.sort();
+        names.dedup();
+        Ok(Some(names))
+    }
+
+    /// The uid of a user in the target's /etc/passwd (a numeric string is the id
+    /// itself); `None` when the user does not exist there.
+    pub fn user_id(&self, name: &str) -> Result<Option<u32>, ModuleError> {
+        self.id_in("/etc/passwd", name)
+    }
+
+    /// The gid of a group in the target's /etc/group (numeric strings pass through).
+    pub fn group_id(&self, name: &str) -> Result<Option<u32>, ModuleError> {
+        self.id_in("/etc/group", name)
+    }
+
+    /// The name of a uid in the target's /etc/passwd.
+    pub fn user_name(&self, uid: u32) -> Result<Option<String>, ModuleError> {
+        Ok(self
+            .database("/etc/passwd")?
+            .and_then(|db| passwd::name_of(&db, uid)))
+    }
+
+    /// The name of a gid in the target's /etc/group.
+    pub fn group_name(&self, gid: u32) -> Result<Option<String>, ModuleError> {
+        Ok(self
+            .database("/etc/group")?
+            .and_then(|db| passwd::name_of(&db, gid)))
+    }
+
+    /// Carry out ops in order: on disk, or into the overlay in check mode (where `Run`
+    /// does nothing and reports rc 0 with no output). Stops at the first error.
     pub fn apply(&self, ops: &[Op]) -> Result<Vec<OpOutput>, ModuleError> {
-        let _ = ops;
-        Err(ModuleError::Failed("host not built yet".into()))
+        self.apply_as(ops, self.options.check_mode)
     }
 
     /// Carry out ops on disk (`check == false`) or in the overlay (`check == true`),
     /// whatever the host's own mode: a task's `check_mode:` keyword overrides the run's.
+    /// A real change forgets what the overlay said about its path, so the disk shows.
     pub fn apply_as(&self, ops: &[Op], check: bool) -> Result<Vec<OpOutput>, ModuleError> {
-        let _ = check;
-        self.apply(ops)
+        ops.iter()
+            .map(|op| {
+                if check {
+                    self.record(op).map(|()| checked_output(op))
+                } else {
+                    self.execute(op)
+                }
+            })
+            .collect()
+    }
+
+    fn id_in(&self, database: &str, name: &str) -> Result<Option<u32>, ModuleError> {
+        if let Ok(id) = name.parse() {
+            return Ok(Some(id));
+        }
+        Ok(self
+            .database(database)?
+            .and_then(|db| passwd::id_of(&db, name)))
+    }
+
+    fn database(&self, path: &str) -> Result<Option<String>, ModuleError> {
+        let content = self.read_file(Path::new(path))?;
+        Ok(content.map(|bytes| String::from_utf8_lossy(&bytes).into_owned()))
+    }
+
+    fn overlay(&self) -> MutexGuard<'_, Overlay> {
+        // A panic while holding the lock cannot leave the map half-updated.
+        self.overlay
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn seen(&self, canonical: &Path) -> Seen {
+        self.overlay().lookup(canonical)
+    }
+
+    fn canonical(&self, path: &Path, follow_final: bool) -> Result<PathBuf, ModuleError> {
+        path::chase(path, follow_final, |candidate| {
+            Ok(self
+                .lstat_canonical(candidate)?
+                .and_then(|meta| match meta.kind {
+                    Kind::Symlink(target) => Some(target),
+                    _ => None,
+                }))
+        })
+    }
+
+    /// Metadata of a canonical path in the effective tree (overlay over disk).
+    fn lstat_canonical(&self, canonical: &Path) -> Result<Option<Meta>, ModuleError> {
+        let made = |kind, attrs: Attrs, size| Meta {
+            kind,
+            mode: attrs.mode,
+            uid: attrs.uid,
+            gid: attrs.gid,
+            size,
+            dev: OVERLAY_DEV,
+            ino: attrs.ino,
+            nlink: 1,
+        };
+        let on_disk = || {
+            self.disk
+                .lstat(canonical)
+                .map_err(|err| ModuleError::io(canonical, err))
+        };
+        Ok(match self.seen(canonical) {
+            Seen::Absent | Seen::Node(Node::Absent) => None,
+            Seen::Disk => on_disk()?,
+            Seen::Node(Node::File { content, attrs }) => {
+                Some(made(Kind::File, attrs, content.len() as u64))
+            }
+            Seen::Node(Node::Dir { attrs }) => Some(made(Kind::Dir, attrs, 0)),
+            Seen::Node(Node::Symlink { target, attrs }) => {
+                let size = target.as_os_str().len() as u64;
+                Some(made(Kind::Symlink(target), attrs, size))
+            }
+            Seen::Node(Node::Hardlink { to }) => self.lstat_canonical(&to)?,
+            Seen::Node(Node::Changed { mode, uid, gid }) => on_disk()?.map(|meta| Meta {
+                mode: mode.unwrap_or(meta.mode),
+                uid: uid.unwrap_or(meta.uid),
+                gid: gid.unwrap_or(meta.gid),
+                ..meta
+            }),
+        })
+    }
+
+    fn execute(&self, op: &Op) -> Result<OpOutput, ModuleError> {
+        let done = |result: std::io::Result<()>, canonical: &Path| {
+            result.map_err(|err| ModuleError::io(canonical, err))?;
+            self.overlay().forget(canonical);
+            Ok(OpOutput::default())
+        };
+        match op {
+            Op::WriteFile {
+                path,
+                content,
+                mode,
+                owner,
+            } => {
+                let canonical = self.named(path, true)?;
+                done(
+                    self.disk.write_file(&canonical, content, *mode, *owner),
+                    &canonical,
+                )
+            }
+            Op::Mkdir { path, mode, owner } => {
+                let canonical = self.canonical(path, false)?;
+                if canonical == Path::new("/") {
+                    return Ok(OpOutput::default());
+                }
+                done(self.disk.mkdir(&canonical, *mode, *owner), &canonical)
+            }
+            Op::Symlink { path, target } => {
+                let canonical = self.named(path, false)?;
+                done(self.disk.symlink(&canonical, target), &canonical)
+            }
+            Op::Hardlink { path, target } => {
+                let canonical = self.named(path, false)?;
+                let target = self.named(target, true)?;
+                done(self.disk.hardlink(&canonical, &target), &canonical)
+            }
+            Op::Remove { path } => {
+                let canonical = self.named(path, false)?;
+                done(self.disk.remove(&canonical), &canonical)
+            }
+            Op::Backup { path, to } => {
+                let source = self.named(path, true)?;
+                let (content, meta) = self.backup_source(&source)?;
+                let to = self.named(to, false)?;
+                let owner = Ownership {
+                    uid: Some(meta.uid),
+                    gid: Some(meta.gid),
+                };
+                done(self.disk.write_file(&to, &content, meta.mode, owner), &to)
+            }
+            Op::Chmod { path, mode } => {
+                let canonical = self.canonical(path, false)?;
+                done(self.disk.chmod(&canonical, *mode), &canonical)
+            }
+            Op::Chown { path, owner } => {
+                let canonical = self.canonical(path, false)?;
+                done(self.disk.chown(&canonical, *owner), &canonical)
+            }
+            Op::Touch { path, mode } => {
+                let canonical = self.named(path, true)?;
+                done(self.disk.touch(&canonical, *mode), &canonical)
+            }
+            Op::Run(spec) => exec::run(self.exec(), self.root(), spec),
+        }
+    }
+
+    /// The canonical path of something that is replaced or removed: never `/` itself.
+    fn named(&self, path: &Path, follow_final: bool) -> Result<PathBuf, ModuleError> {
+        let canonical = self.canonical(path, follow_final)?;
+        if canonical == Path::new("/") {
+            return Err(ModuleError::Escape {
+                path: path::absolute(path),
+                reason: "the root directory itself cannot be replaced or removed".into(),
+            });
+        }
+        Ok(canonical)
+    }
+
+    fn backup_source(&self, source: &Path) -> Result<(Vec<u8>, Meta), ModuleError> {
+        let content = self.read_file(source)?;
+        let meta = self.lstat_canonical(source)?;
+        match (content, meta) {
+            (Some(content), Some(meta)) if meta.is_file() => Ok((content, meta)),
+            (_, Some(_)) => Err(os_error(source, Errno::INVAL)),
+            _ => Err(os_error(source, Errno::NOENT)),
+        }
+    }
+
+    /// Check mode: record what `op` would do, failing where the disk would fail.
+    fn record(&self, op: &Op) -> Result<(), ModuleError> {
+        match op {
+            Op::WriteFile {
+                path,
+                content,
+                mode,
+                owner,
+            } => {
+                let canonical = self.named(path, true)?;
+                self.expect_replaceable(&canonical)?;
+                let attrs = self.new_attrs(*mode, *owner);
+                let file = Node::File {
+                    content: content.clone(),
+                    attrs,
+                };
+                self.overlay().put(&canonical, file);
+            }
+            Op::Mkdir { path, mode, owner } => {
+                let canonical = self.canonical(path, false)?;
+                match self.lstat_canonical(&canonical)? {
+                    Some(meta) if meta.is_dir() => {}
+                    Some(_) => return Err(os_error(&canonical, Errno::EXIST)),
+                    None => {
+                        self.expect_parent_dir(&canonical)?;
+                        let attrs = self.new_attrs(*mode, *owner);
+                        self.overlay().put(&canonical, Node::Dir { attrs });
+                    }
+                }
+            }
+            Op::Symlink { path, target } => {
+                let canonical = self.named(path, false)?;
+                self.expect_replaceable(&canonical)?;
+                let attrs = self.new_attrs(0o777, Ownership::default());
+                let target = target.clone();
+                self.overlay()
+                    .put(&canonical, Node::Symlink { target, attrs });
+            }
+            Op::Hardlink { path, target } => {
+                let canonical = self.named(path, false)?;
+                let target = self.named(target, true)?;
+                match self.lstat_canonical(&target)? {
+                    None => return Err(os_error(&target, Errno::NOENT)),
+                    Some(meta) if meta.is_dir() => return Err(os_error(&target, Errno::PERM)),
+                    Some(_) => {}
+                }
+                self.expect_replaceable(&canonical)?;
+                let node = match self.seen(&target) {
+                    Seen::Node(file @ Node::File { .. }) => file,
+                    Seen::Node(Node::Hardlink { to }) => Node::Hardlink { to },
+                    _ => Node::Hardlink { to: target },
+                };
+                self.overlay().put(&canonical, node);
+            }
+            Op::Remove { path } => {
+                let canonical = self.named(path, false)?;
+                self.overlay().put(&canonical, Node::Absent);
+            }
+            Op::Backup { path, to } => {
+                let source = self.named(path, true)?;
+                let (content, meta) = self.backup_source(&source)?;
+                let to = self.named(to, false)?;
+                self.expect_replaceable(&to)?;
+                let attrs = Attrs {
+                    mode: meta.mode,
+                    uid: meta.uid,
+                    gid: meta.gid,
+                    ino: self.overlay().next_ino(),
+                };
+                self.overlay().put(&to, Node::File { content, attrs });
+            }
+            Op::Chmod { path, mode } => {
+                let canonical = self.canonical(path, false)?;
+                let meta = self.lstat_canonical(&canonical)?;
+                match meta {
+                    None => return Err(os_error(&canonical, Errno::NOENT)),
+                    Some(meta) if meta.is_symlink() => {}
+                    Some(_) => {
+                        self.change_attrs(&canonical, Some(mode & 0o7777), Ownership::default())
+                    }
+                }
+            }
+            Op::Chown { path, owner } => {
+                let canonical = self.canonical(path, false)?;
+                if self.lstat_canonical(&canonical)?.is_none() {
+                    return Err(os_error(&canonical, Errno::NOENT));
+                }
+                self.change_attrs(&canonical, None, *owner);
+            }
+            Op::Touch { path, mode } => {
+                let canonical = self.named(path, true)?;
+                if self.lstat_canonical(&canonical)?.is_none() {
+                    self.expect_parent_dir(&canonical)?;
+                    let attrs = self.new_attrs(*mode, Ownership::default());
+                    let file = Node::File {
+                        content: Vec::new(),
+                        attrs,
+                    };
+                    self.overlay().put(&canonical, file);
+                }
+            }
+            Op::Run(_) => {}
+        }
+        Ok(())
+    }
+
+    fn change_attrs(&self, canonical: &Path, mode: Option<u32>, owner: Ownership) {
+        let at = match self.seen(canonical) {
+            Seen::Node(Node::Hardlink { to }) => to,
+            _ => canonical.to_path_buf(),
+        };
+        self.overlay().change_attrs(&at, mode, owner.uid, owner.gid);
+    }
+
+    /// Attributes of an object this process would create: our own ids unless given.
+    fn new_attrs(&self, mode: u32, owner: Ownership) -> Attrs {
+        Attrs {
+            mode: mode & 0o7777,
+            uid: owner
+                .uid
+                .unwrap_or_else(|| rustix::process::geteuid().as_raw()),
+            gid: owner
+                .gid
+                .unwrap_or_else(|| rustix::process::getegid().as_raw()),
+            ino: self.overlay().next_ino(),
+        }
+    }
+
+    fn expect_parent_dir(&self, canonical: &Path) -> Result<(), ModuleError> {
+        let parent = canonical.parent().unwrap_or(Path::new("/"));
+        match self.lstat_canonical(parent)? {
+            Some(meta) if meta.is_dir() => Ok(()),
+            Some(_) => Err(os_error(parent, Errno::NOTDIR)),
+            None => Err(os_error(parent, Errno::NOENT)),
+        }
+    }
+
+    /// Something may be renamed over this path: its parent is a directory, and it is
+    /// not a directory itself (rename(2) cannot replace one with a non-directory).
+    fn expect_replaceable(&self, canonical: &Path) -> Result<(), ModuleError> {
+        self.expect_parent_dir(canonical)?;
+        match self.lstat_canonical(canonical)? {
+            Some(meta) if meta.is_dir() => Err(os_error(canonical, Errno::ISDIR)),
+            _ => Ok(()),
+        }
     }
 }
+
+#[cfg(test)]
+mod tests;

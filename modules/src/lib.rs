@@ -15,7 +15,11 @@ pub mod error;
 pub mod file;
 pub mod host;
 pub mod mode;
+pub mod passwd;
 pub mod registry;
+pub mod shell_words;
+#[cfg(test)]
+mod test_support;
 
 pub use error::ModuleError;
 pub use host::{Host, HostOptions};

@@ -107,9 +107,16 @@ fn decode<T: DeserializeOwned>(value: &serde_json::Value) -> Result<T, ArgError>
             serde_path_to_error::Segment::Map { key } => Some(key.clone()),
             _ => None,
         });
-        ArgError {
-            field,
-            message: err.into_inner().to_string(),
+        let message = err.into_inner().to_string();
+        let missing = message
+            .strip_prefix("missing field `")
+            .and_then(|rest| rest.strip_suffix('`'));
+        match missing {
+            Some(name) => ArgError {
+                field: Some(name.to_string()),
+                message: format!("missing required argument '{name}'"),
+            },
+            None => ArgError { field, message },
         }
     })
 }

@@ -54,15 +54,13 @@ impl Loader {
     pub fn playbook(mut self, path: &Path) -> Result<Playbook, InputError> {
         let mut plays = Vec::new();
         self.plays_from(path, &mut plays);
+        let playbook = Playbook {
+            path: path.to_path_buf(),
+            plays,
+        };
+        validate::playbook(&playbook, &mut self.errors);
         if self.errors.is_empty() {
-            let playbook = Playbook {
-                path: path.to_path_buf(),
-                plays,
-            };
-            validate::playbook(&playbook, &mut self.errors);
-            if self.errors.is_empty() {
-                return Ok(playbook);
-            }
+            return Ok(playbook);
         }
         Err(InputError(self.errors))
     }
@@ -76,9 +74,7 @@ impl Loader {
         site: &Span,
     ) -> Result<Vec<Task>, InputError> {
         let tasks = self.tasks_from_file(path, origin, tags, site);
-        if self.errors.is_empty() {
-            validate::tasks(&tasks, &mut self.errors);
-        }
+        validate::tasks(&tasks, &mut self.errors);
         if self.errors.is_empty() {
             Ok(tasks)
         } else {
@@ -367,6 +363,7 @@ impl Loader {
             loop_control,
             register: node.get("register").and_then(|r| self.identifier(r)),
             notify: node.get("notify").map(|n| self.string_list(n)).unwrap_or_default(),
+            notify_span: node.get("notify").map(|n| n.span.clone()),
             listen: node.get("listen").map(|n| self.string_list(n)).unwrap_or_default(),
             changed_when: node.get("changed_when").map(|c| self.conditions(c)),
             failed_when: node.get("failed_when").map(|c| self.conditions(c)),

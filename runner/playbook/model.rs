@@ -65,6 +65,8 @@ pub struct Task {
     pub loop_control: LoopControl,
     pub register: Option<String>,
     pub notify: Vec<String>,
+    /// Where `notify` was written, for "no such handler" errors.
+    pub notify_span: Option<Span>,
     /// Handlers only: the topics this handler also answers to.
     pub listen: Vec<String>,
     pub changed_when: Option<Vec<Condition>>,

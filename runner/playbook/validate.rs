@@ -39,6 +39,7 @@ pub fn tasks(tasks: &[Task], errors: &mut Vec<Diagnostic>) {
 }
 
 fn arguments(task: &Task, module: &str, action: Action, args: &Node, errors: &mut Vec<Diagnostic>) {
+    inline_templates(args, errors);
     let Some(entries) = args.as_map() else {
         errors.push(Diagnostic::at(&args.span, "module arguments are a mapping"));
         return;
@@ -81,7 +82,7 @@ fn arguments(task: &Task, module: &str, action: Action, args: &Node, errors: &mu
     }
     if let Err(err) = builtin.check_args(&serde_json::Value::Object(fixed)) {
         let missing_templated = templated.iter().any(|name| {
-            err.message.contains(&format!("missing field `{name}`"))
+            err.message == format!("missing required argument '{name}'")
         });
         if missing_templated {
             return;
@@ -132,8 +133,14 @@ fn required_sources(task: &Task, builtin: Builtin, args: &Node, errors: &mut Vec
         if (key == "src" && links) || Templates::is_template(name) {
             continue;
         }
-        if let Err(msg) = find(&task.origin, &task.span.file, kind, name) {
-            errors.push(Diagnostic::at(&node.span, msg));
+        match find(&task.origin, &task.span.file, kind, name) {
+            Err(msg) => errors.push(Diagnostic::at(&node.span, msg)),
+            Ok(path) if kind == SourceKind::Template => {
+                if let Err(msg) = check_template(&path) {
+                    errors.push(Diagnostic::at(&node.span, msg));
+                }
+            }
+            Ok(_) => {}
         }
     }
 }
@@ -151,7 +158,7 @@ fn handlers_exist(play: &Play, errors: &mut Vec<Diagnostic>) {
                     .map(|s| format!(" (did you mean '{s}'?)"))
                     .unwrap_or_default();
                 errors.push(Diagnostic::at(
-                    &task.span,
+                    task.notify_span.as_ref().unwrap_or(&task.span),
                     format!("notifies handler '{topic}', which this play does not define{hint}"),
                 ));
             }
@@ -174,9 +181,42 @@ pub fn walk<'a>(tasks: &'a [Task], visit: &mut impl FnMut(&'a Task)) {
     }
 }
 
+/// Syntax-check every templated string in an argument tree.
+fn inline_templates(node: &Node, errors: &mut Vec<Diagnostic>) {
+    match &node.value {
+        crate::playbook::yaml::Value::Str(text) if Templates::is_template(text) => {
+            if let Err(err) = syntax_env().template_from_str(text) {
+                let detail = err.detail().unwrap_or("invalid syntax");
+                errors.push(Diagnostic::at(&node.span, format!("template syntax error: {detail}")));
+            }
+        }
+        crate::playbook::yaml::Value::Seq(items) => items.iter().for_each(|n| inline_templates(n, errors)),
+        crate::playbook::yaml::Value::Map(entries) => {
+            entries.iter().for_each(|(_, n)| inline_templates(n, errors))
+        }
+        _ => {}
+    }
+}
+
+/// Syntax-check a template file (filters and tests are looked up when it renders).
+fn check_template(path: &std::path::Path) -> Result<(), String> {
+    let source = std::fs::read_to_string(path).map_err(|err| format!("{}: {err}", path.display()))?;
+    let name = path.display().to_string();
+    syntax_env()
+        .template_from_named_str(&name, &source)
+        .map(drop)
+        .map_err(|err| match err.line() {
+            Some(line) => format!("{name}:{line}: template syntax error: {}", err.detail().unwrap_or("invalid syntax")),
+            None => format!("{name}: template syntax error: {err}"),
+        })
+}
+
+fn syntax_env() -> &'static minijinja::Environment<'static> {
+    static SYNTAX: std::sync::OnceLock<minijinja::Environment<'static>> = std::sync::OnceLock::new();
+    SYNTAX.get_or_init(minijinja::Environment::new)
+}
+
 /// Syntax-check an expression; filters and tests are looked up when it runs.
 fn check_expression(expr: &str) -> Result<(), minijinja::Error> {
-    static SYNTAX: std::sync::OnceLock<minijinja::Environment<'static>> = std::sync::OnceLock::new();
-    let env = SYNTAX.get_or_init(minijinja::Environment::new);
-    env.compile_expression(expr).map(drop)
+    syntax_env().compile_expression(expr).map(drop)
 }

@@ -4,7 +4,6 @@
 
 use super::outcome::Outcome;
 use super::{Executor, Flow, PlayState};
-use crate::events::Status;
 use crate::playbook::model::{Action, Condition, Task};
 use crate::playbook::yaml::{Node, Value as YamlValue};
 use crate::template::OMIT;
@@ -87,7 +86,7 @@ impl Executor<'_> {
             }
             Err(PlanError::Module(err)) => return Outcome::failed(err.to_string()),
         };
-        let mut outcome = Outcome::new(Status::Ok);
+        let mut outcome = Outcome::ok();
         outcome.data = plan.data.clone();
         outcome.msg = plan.msg.clone();
         outcome.diff = plan.changes.iter().filter_map(|c| c.diff.clone()).collect();
@@ -99,12 +98,12 @@ impl Executor<'_> {
             skipped.msg = Some("Command would have run if not in check mode".into());
             return skipped;
         }
-        outcome.status = Status::Changed;
+        outcome.changed = true;
         let ops: Vec<Op> = plan.changes.into_iter().flat_map(|c| c.ops).collect();
         match state.host.apply_as(&ops, check) {
             Ok(outputs) => command_result(&mut outcome, &ops, &outputs),
             Err(err) => {
-                outcome.status = Status::Failed;
+                outcome.failed = true;
                 outcome.msg = Some(err.to_string());
             }
         }
@@ -122,7 +121,7 @@ impl Executor<'_> {
         if verbosity > i64::from(self.options.verbosity) {
             return Outcome::skipped("Verbosity threshold not met.");
         }
-        let mut outcome = Outcome::new(Status::Ok);
+        let mut outcome = Outcome::ok();
         if let Some(var) = args.get("var") {
             let name = var.as_str().unwrap_or_default();
             let value = match self.templates.eval(name, ctx) {
@@ -164,7 +163,7 @@ impl Executor<'_> {
             self.facts.set(&name, vars::from_json(&value));
             facts.insert(name, value);
         }
-        let mut outcome = Outcome::new(Status::Ok);
+        let mut outcome = Outcome::ok();
         outcome.data.insert("ansible_facts".into(), Json::Object(facts));
         outcome
     }
@@ -199,7 +198,7 @@ impl Executor<'_> {
             .get("success_msg")
             .map(|node| self.render_text(node, ctx))
             .unwrap_or_else(|| "All assertions passed".into());
-        let mut outcome = Outcome::new(Status::Ok).with_msg(msg.clone());
+        let mut outcome = Outcome::ok().with_msg(msg.clone());
         if !quiet {
             outcome.shown = Some(serde_json::json!({ "changed": false, "msg": msg }));
         }
@@ -291,7 +290,7 @@ fn command_result(outcome: &mut Outcome, ops: &[Op], outputs: &[OpOutput]) {
             data.insert("cmd".into(), serde_json::to_value(&spec.argv).unwrap_or(Json::Null));
         }
         if output.rc != Some(0) {
-            outcome.status = Status::Failed;
+            outcome.failed = true;
             outcome.msg = Some(match output.rc {
                 Some(_) => "non-zero return code".into(),
                 None => "killed by a signal".into(),

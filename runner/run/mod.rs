@@ -75,6 +75,7 @@ pub fn run(
         start_at: options.start_at_task.clone(),
         host_failed: false,
         rescue_depth: 0,
+        last_failure: None,
     };
     for playbook in playbooks {
         for play in &playbook.plays {
@@ -108,6 +109,9 @@ struct Executor<'a> {
     host_failed: bool,
     /// How many enclosing blocks have a `rescue` (a failure inside is rescued).
     rescue_depth: u32,
+    /// The last task that failed, and its result: `ansible_failed_task` and
+    /// `ansible_failed_result` in a `rescue`.
+    last_failure: Option<(String, serde_json::Value)>,
 }
 
 /// State of one play.
@@ -273,6 +277,11 @@ impl<'a> Executor<'a> {
         });
         if flow == Flow::Failed && !rescue.is_empty() {
             self.stats.rescued += 1;
+            if let Some((name, result)) = self.last_failure.take() {
+                let task = serde_json::json!({ "name": name });
+                self.facts.set("ansible_failed_task", crate::vars::from_json(&task));
+                self.facts.set("ansible_failed_result", crate::vars::from_json(&result));
+            }
             flow = self.tasks(state, rescue, &inner, handler);
         }
         if flow != Flow::EndPlay {

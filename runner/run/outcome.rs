@@ -4,10 +4,15 @@ use crate::events::Status;
 use machinist_modules::Diff;
 use serde_json::{Map, Value};
 
-/// What a task did, before it is reported and registered.
+/// What a task did, before it is reported and registered. As in Ansible, `changed`
+/// and `failed` are independent (a command that ran and exited 1 is both).
 #[derive(Debug, Clone)]
 pub struct Outcome {
-    pub status: Status,
+    pub changed: bool,
+    pub failed: bool,
+    pub skipped: bool,
+    /// Reported and counted elsewhere (an include: its tasks report themselves).
+    pub silent: bool,
     pub msg: Option<String>,
     pub diff: Vec<Diff>,
     /// Module-specific keys of the registered result (`rc`, `stdout`, `path`, …).
@@ -17,9 +22,12 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    pub fn new(status: Status) -> Outcome {
+    pub fn ok() -> Outcome {
         Outcome {
-            status,
+            changed: false,
+            failed: false,
+            skipped: false,
+            silent: false,
             msg: None,
             diff: Vec::new(),
             data: Map::new(),
@@ -28,11 +36,18 @@ impl Outcome {
     }
 
     pub fn failed(msg: impl Into<String>) -> Outcome {
-        Outcome::new(Status::Failed).with_msg(msg)
+        Outcome {
+            failed: true,
+            ..Outcome::ok()
+        }
+        .with_msg(msg)
     }
 
     pub fn skipped(reason: impl Into<String>) -> Outcome {
-        let mut outcome = Outcome::new(Status::Skipped);
+        let mut outcome = Outcome {
+            skipped: true,
+            ..Outcome::ok()
+        };
         outcome
             .data
             .insert("skip_reason".into(), Value::String(reason.into()));
@@ -44,21 +59,26 @@ impl Outcome {
         self
     }
 
-    pub fn changed(&self) -> bool {
-        self.status == Status::Changed
-    }
-
-    pub fn is_failed(&self) -> bool {
-        self.status == Status::Failed
+    /// The one word reported: failed over skipped over changed over ok.
+    pub fn status(&self) -> Status {
+        if self.failed {
+            Status::Failed
+        } else if self.skipped {
+            Status::Skipped
+        } else if self.changed {
+            Status::Changed
+        } else {
+            Status::Ok
+        }
     }
 
     /// The registered result: Ansible's keys (`changed`, `failed`, `skipped`, `msg`,
     /// `diff`) plus the module's own.
     pub fn registered(&self) -> Value {
         let mut map = Map::new();
-        map.insert("changed".into(), Value::Bool(self.changed()));
-        map.insert("failed".into(), Value::Bool(self.is_failed()));
-        if self.status == Status::Skipped {
+        map.insert("changed".into(), Value::Bool(self.changed));
+        map.insert("failed".into(), Value::Bool(self.failed));
+        if self.skipped {
             map.insert("skipped".into(), Value::Bool(true));
         }
         if let Some(msg) = &self.msg {
@@ -79,7 +99,7 @@ impl Outcome {
     /// What a failure shows: Ansible's `{"changed": false, "msg": …}` plus details.
     pub fn failure_details(&self) -> Value {
         let mut map = Map::new();
-        map.insert("changed".into(), Value::Bool(false));
+        map.insert("changed".into(), Value::Bool(self.changed));
         for (key, value) in &self.data {
             map.insert(key.clone(), value.clone());
         }

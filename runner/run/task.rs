@@ -39,15 +39,20 @@ impl Executor<'_> {
             handler,
         });
         let task_vars = Layer::from_nodes(&task.vars);
-        let Some(items) = &task.loop_items else {
-            let ctx = self.context(state, inherited, &[&task_vars]);
-            let outcome = self.guarded(state, task, inherited, &ctx);
-            return self.finish(state, task, inherited, outcome, None);
-        };
         let ctx = self.context(state, inherited, &[&task_vars]);
+        let Some(items) = &task.loop_items else {
+            let outcome = self.guarded(state, task, inherited, &ctx);
+            let outcome = self.after_conditions(task, outcome, &ctx);
+            self.report(state, task, &outcome, None);
+            return self.conclude(state, task, outcome);
+        };
         let items = match self.loop_items(task, items, &ctx) {
             Ok(items) => items,
-            Err(msg) => return self.finish(state, task, inherited, Outcome::failed(msg), None),
+            Err(msg) => {
+                let outcome = Outcome::failed(msg);
+                self.report(state, task, &outcome, None);
+                return self.conclude(state, task, outcome);
+            }
         };
         let loop_var = task.loop_control.loop_var.as_deref().unwrap_or("item");
         let mut results = Vec::new();
@@ -71,9 +76,9 @@ impl Executor<'_> {
                     .unwrap_or_else(|_| label.clone()),
                 None => item_label(item),
             };
-            any_changed |= outcome.changed();
-            any_failed |= outcome.is_failed();
-            all_skipped &= outcome.status == Status::Skipped;
+            any_changed |= outcome.changed;
+            any_failed |= outcome.failed;
+            all_skipped &= outcome.skipped;
             let mut registered = outcome.registered();
             if let serde_json::Value::Object(map) = &mut registered {
                 map.insert(loop_var.to_string(), vars::to_json(item));
@@ -82,15 +87,12 @@ impl Executor<'_> {
             results.push(registered);
             self.report(state, task, &outcome, Some((vars::to_json(item), label)));
         }
-        let mut summary = Outcome::new(if any_failed {
-            Status::Failed
-        } else if all_skipped {
-            Status::Skipped
-        } else if any_changed {
-            Status::Changed
-        } else {
-            Status::Ok
-        });
+        let mut summary = Outcome {
+            changed: any_changed,
+            failed: any_failed,
+            skipped: all_skipped,
+            ..Outcome::ok()
+        };
         summary.msg = Some(if any_failed {
             "One or more items failed".into()
         } else {
@@ -145,9 +147,7 @@ impl Executor<'_> {
 
     /// `changed_when` and `failed_when`, evaluated with the task's result registered.
     fn after_conditions(&mut self, task: &Task, mut outcome: Outcome, ctx: &Value) -> Outcome {
-        if outcome.status == Status::Skipped
-            || (task.changed_when.is_none() && task.failed_when.is_none())
-        {
+        if outcome.skipped || (task.changed_when.is_none() && task.failed_when.is_none()) {
             return outcome;
         }
         let name = task.register.as_deref().unwrap_or("result");
@@ -156,35 +156,20 @@ impl Executor<'_> {
         let ctx = minijinja::value::merge_maps([vars_layer_value(&layer), ctx.clone()]);
         if let Some(conds) = &task.changed_when {
             match self.all(conds, &ctx) {
-                Ok(changed) if outcome.status != Status::Failed => {
-                    outcome.status = if changed { Status::Changed } else { Status::Ok };
-                }
-                Ok(_) => {}
+                Ok(changed) => outcome.changed = changed,
                 Err(msg) => return Outcome::failed(msg),
             }
         }
         if let Some(conds) = &task.failed_when {
             match self.all(conds, &ctx) {
-                Ok(true) => {
-                    outcome.status = Status::Failed;
-                    if outcome.msg.is_none() {
+                Ok(failed) => {
+                    if failed && outcome.msg.is_none() {
                         outcome.msg = Some("failed_when condition was true".into());
                     }
+                    outcome.failed = failed;
                     outcome
                         .data
-                        .insert("failed_when_result".into(), true.into());
-                }
-                Ok(false) => {
-                    if outcome.status == Status::Failed {
-                        outcome.status = if outcome.data.contains_key("rc") {
-                            Status::Changed
-                        } else {
-                            Status::Ok
-                        };
-                    }
-                    outcome
-                        .data
-                        .insert("failed_when_result".into(), false.into());
+                        .insert("failed_when_result".into(), failed.into());
                 }
                 Err(msg) => return Outcome::failed(msg),
             }
@@ -201,23 +186,15 @@ impl Executor<'_> {
         Ok(true)
     }
 
-    /// A task without a loop: apply conditions, report, then conclude.
-    fn finish(
-        &mut self,
-        state: &mut PlayState<'_>,
-        task: &Task,
-        inherited: &Inherited<'_>,
-        outcome: Outcome,
-        _item: Option<Value>,
-    ) -> Flow {
-        let ctx = self.context(state, inherited, &[]);
-        let outcome = self.after_conditions(task, outcome, &ctx);
-        self.report(state, task, &outcome, None);
-        self.conclude(state, task, outcome)
-    }
-
     /// Register, notify, count, and decide whether the play goes on.
     fn conclude(&mut self, state: &mut PlayState<'_>, task: &Task, outcome: Outcome) -> Flow {
+        if outcome.silent {
+            return match (outcome.failed, state.ended) {
+                (true, _) => Flow::Failed,
+                (false, true) => Flow::EndPlay,
+                (false, false) => Flow::Continue,
+            };
+        }
         if let Some(name) = &task.register {
             let mut registered = outcome.registered();
             if task.no_log {
@@ -225,9 +202,12 @@ impl Executor<'_> {
             }
             self.facts.set(name, vars::from_json(&registered));
         }
-        let failed = outcome.is_failed();
+        let failed = outcome.failed;
         let ignored = failed && task.ignore_errors;
-        match outcome.status {
+        if failed && !ignored {
+            self.last_failure = Some((task.display_name(), outcome.registered()));
+        }
+        match outcome.status() {
             Status::Skipped => self.stats.skipped += 1,
             Status::Failed if ignored => {
                 self.stats.ok += 1;
@@ -244,7 +224,7 @@ impl Executor<'_> {
             }
             Status::Ok => self.stats.ok += 1,
         }
-        if outcome.changed() && !task.notify.is_empty() {
+        if outcome.changed && !outcome.failed && !task.notify.is_empty() {
             self.notify(state, &task.notify);
         }
         if failed && !ignored {
@@ -264,6 +244,9 @@ impl Executor<'_> {
         outcome: &Outcome,
         item: Option<(serde_json::Value, String)>,
     ) {
+        if outcome.silent {
+            return;
+        }
         let module = match &task.kind {
             TaskKind::Action { module, .. } => module.clone(),
             TaskKind::IncludeTasks { .. } => "include_tasks".into(),
@@ -271,7 +254,7 @@ impl Executor<'_> {
         };
         let show_diff = task.diff.unwrap_or(self.options.diff);
         let mut shown = outcome.shown.clone();
-        if outcome.is_failed() && shown.is_none() {
+        if outcome.failed && shown.is_none() {
             shown = Some(outcome.failure_details());
         }
         let mut result = TaskResult {
@@ -279,12 +262,12 @@ impl Executor<'_> {
             task: task.display_name(),
             module,
             host: LOCALHOST.into(),
-            status: outcome.status,
+            status: outcome.status(),
             diff: outcome.diff.clone(),
             msg: outcome.msg.clone(),
             item: item.as_ref().map(|(value, _)| value.clone()),
             label: item.map(|(_, label)| label),
-            ignored: outcome.is_failed() && task.ignore_errors,
+            ignored: outcome.failed && task.ignore_errors,
             shown,
             show_diff,
         };
@@ -293,7 +276,7 @@ impl Executor<'_> {
             result.msg = Some(NO_LOG_MSG.into());
             result.shown = Some(serde_json::json!({
                 "censored": NO_LOG_MSG,
-                "changed": outcome.changed(),
+                "changed": outcome.changed,
             }));
             if result.item.is_some() {
                 result.item = Some(serde_json::Value::String("None".into()));
@@ -372,16 +355,18 @@ impl Executor<'_> {
         inner.vars.push(scope);
         let tasks: &'static [Task] = Box::leak(tasks.into_boxed_slice());
         match self.tasks(state, tasks, &inner, false) {
-            Flow::Continue => Outcome::new(Status::Skipped).with_msg("included"),
-            Flow::EndPlay => {
-                state.ended = true;
-                Outcome::new(Status::Skipped).with_msg("included")
-            }
+            Flow::Continue => {}
+            Flow::EndPlay => state.ended = true,
             Flow::Failed => {
-                let mut outcome = Outcome::failed("a task of the included file failed");
-                outcome.data.insert("included_failure".into(), true.into());
-                outcome
+                return Outcome {
+                    silent: true,
+                    ..Outcome::failed("a task of the included file failed")
+                }
             }
+        }
+        Outcome {
+            silent: true,
+            ..Outcome::ok()
         }
     }
 }

@@ -1,0 +1,469 @@
+//! The real tree under the root, touched only through file descriptors.
+//!
+//! Every operation opens its parent directory with openat2(RESOLVE_IN_ROOT |
+//! RESOLVE_NO_MAGICLINKS) on a fd of the root, then acts on the final name relative to
+//! that fd without following a final symlink. Paths given here are canonical in-root
+//! paths (see `path::chase`); the kernel re-resolves them inside the root, so a symlink
+//! swapped in meanwhile still cannot lead outside it. Writes go to a temp file created
+//! with the final mode, then are renamed over the target.
+
+use super::path::{relative_to_root, split};
+use super::{Kind, Meta};
+use crate::Ownership;
+use rustix::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
+use rustix::fs::{
+    self, AtFlags, FileType, Gid, Mode, OFlags, ResolveFlags, Timespec, Timestamps, Uid,
+};
+use rustix::io::Errno;
+use std::ffi::{OsStr, OsString};
+use std::io::{self, Read, Write};
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// How often a temp name is retried when one is taken (left over by a crash).
+const TEMP_NAME_TRIES: u32 = 100;
+
+/// The real tree below one root directory.
+#[derive(Debug)]
+pub struct Disk {
+    root: PathBuf,
+}
+
+/// Whether an error means "there is nothing at that path".
+pub fn is_absent(err: &io::Error) -> bool {
+    matches!(
+        Errno::from_io_error(err),
+        Some(Errno::NOENT | Errno::NOTDIR)
+    )
+}
+
+impl Disk {
+    pub fn new(root: PathBuf) -> Disk {
+        Disk { root }
+    }
+
+    fn root_fd(&self) -> io::Result<OwnedFd> {
+        Ok(fs::open(
+            &self.root,
+            OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )?)
+    }
+
+    /// Open a canonical in-root path, confined to the root by the kernel.
+    fn open(&self, canonical: &Path, flags: OFlags) -> io::Result<OwnedFd> {
+        let root = self.root_fd()?;
+        let relative = relative_to_root(canonical);
+        let resolve = ResolveFlags::IN_ROOT | ResolveFlags::NO_MAGICLINKS;
+        match fs::openat2(
+            &root,
+            relative,
+            flags | OFlags::CLOEXEC,
+            Mode::empty(),
+            resolve,
+        ) {
+            Err(Errno::NOSYS) => open_without_symlinks(&root, relative, flags),
+            result => Ok(result?),
+        }
+    }
+
+    /// The parent directory of a canonical path (opened for reading, so it can be
+    /// fsynced) and the final name.
+    fn open_parent(&self, canonical: &Path) -> io::Result<(OwnedFd, OsString)> {
+        let (parent, name) = split(canonical).ok_or(Errno::INVAL)?;
+        let dir = self.open(parent, OFlags::RDONLY | OFlags::DIRECTORY)?;
+        Ok((dir, name.to_os_string()))
+    }
+
+    /// Metadata without following a final symlink; `None` when absent.
+    pub fn lstat(&self, canonical: &Path) -> io::Result<Option<Meta>> {
+        let fd = match self.open(canonical, OFlags::PATH | OFlags::NOFOLLOW) {
+            Err(err) if is_absent(&err) => return Ok(None),
+            result => result?,
+        };
+        let stat = fs::fstat(&fd)?;
+        let kind = match FileType::from_raw_mode(stat.st_mode) {
+            FileType::RegularFile => Kind::File,
+            FileType::Directory => Kind::Dir,
+            FileType::Symlink => {
+                let target = fs::readlinkat(&fd, "", Vec::new())?;
+                Kind::Symlink(PathBuf::from(OsString::from_vec(target.into_bytes())))
+            }
+            _ => Kind::Other,
+        };
+        Ok(Some(meta_of(&stat, kind)))
+    }
+
+    /// The content of the regular file at a canonical path; `None` when absent.
+    pub fn read_file(&self, canonical: &Path) -> io::Result<Option<Vec<u8>>> {
+        let fd = match self.open(
+            canonical,
+            OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK,
+        ) {
+            Err(err) if is_absent(&err) => return Ok(None),
+            result => result?,
+        };
+        let mut content = Vec::new();
+        std::fs::File::from(fd).read_to_end(&mut content)?;
+        Ok(Some(content))
+    }
+
+    /// The names in the directory at a canonical path, sorted; `None` when absent.
+    pub fn read_dir(&self, canonical: &Path) -> io::Result<Option<Vec<OsString>>> {
+        let fd = match self.open(
+            canonical,
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW,
+        ) {
+            Err(err) if is_absent(&err) => return Ok(None),
+            result => result?,
+        };
+        let mut names = entry_names(fd)?;
+        names.sort();
+        Ok(Some(names))
+    }
+
+    /// Atomically replace (or create) a regular file.
+    pub fn write_file(
+        &self,
+        canonical: &Path,
+        content: &[u8],
+        mode: u32,
+        owner: Ownership,
+    ) -> io::Result<()> {
+        let (dir, name) = self.open_parent(canonical)?;
+        let (temp, file) = create_temp_file(&dir, &name, mode)?;
+        let mut file = std::fs::File::from(file);
+        let written = set_owner_and_mode(file.as_fd(), owner, mode)
+            .and_then(|()| file.write_all(content))
+            .and_then(|()| file.sync_all())
+            .and_then(|()| Ok(fs::renameat(&dir, &temp, &dir, &name)?));
+        if let Err(err) = written {
+            let _ = fs::unlinkat(&dir, &temp, AtFlags::empty());
+            return Err(err);
+        }
+        Ok(fs::fsync(&dir)?)
+    }
+
+    /// Create one directory; an existing directory is left as it is.
+    pub fn mkdir(&self, canonical: &Path, mode: u32, owner: Ownership) -> io::Result<()> {
+        let (dir, name) = self.open_parent(canonical)?;
+        match fs::mkdirat(&dir, &name, Mode::from_raw_mode(mode & 0o777)) {
+            Err(Errno::EXIST) => {
+                let stat = fs::statat(&dir, &name, AtFlags::SYMLINK_NOFOLLOW)?;
+                return match FileType::from_raw_mode(stat.st_mode) {
+                    FileType::Directory => Ok(()),
+                    _ => Err(Errno::EXIST.into()),
+                };
+            }
+            result => result?,
+        }
+        let created = fs::openat(
+            &dir,
+            &name,
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+            Mode::empty(),
+        )?;
+        set_owner_and_mode(created.as_fd(), owner, mode)?;
+        Ok(fs::fsync(&dir)?)
+    }
+
+    /// Create or atomically replace a symlink; the target is stored verbatim.
+    pub fn symlink(&self, canonical: &Path, target: &Path) -> io::Result<()> {
+        let (dir, name) = self.open_parent(canonical)?;
+        let temp = with_temp_name(&name, |temp| fs::symlinkat(target, &dir, temp))?;
+        rename_into_place(&dir, &temp, &name)
+    }
+
+    /// Create or atomically replace a hard link to another canonical in-root path.
+    pub fn hardlink(&self, canonical: &Path, target: &Path) -> io::Result<()> {
+        let (target_dir, target_name) = self.open_parent(target)?;
+        let (dir, name) = self.open_parent(canonical)?;
+        let temp = with_temp_name(&name, |temp| {
+            fs::linkat(&target_dir, &target_name, &dir, temp, AtFlags::empty())
+        })?;
+        rename_into_place(&dir, &temp, &name)?;
+        // Renaming a link over another link to the same file does nothing.
+        match fs::unlinkat(&dir, &temp, AtFlags::empty()) {
+            Err(Errno::NOENT) | Ok(()) => Ok(()),
+            Err(err) => Err(err.into()),
+        }
+    }
+
+    /// Remove a file, link or directory (recursively), never following links.
+    pub fn remove(&self, canonical: &Path) -> io::Result<()> {
+        let (dir, name) = match self.open_parent(canonical) {
+            Err(err) if is_absent(&err) => return Ok(()),
+            result => result?,
+        };
+        remove_at(dir.as_fd(), &name)?;
+        Ok(fs::fsync(&dir)?)
+    }
+
+    /// Set permission bits; a symlink is left alone (Linux links have no mode).
+    pub fn chmod(&self, canonical: &Path, mode: u32) -> io::Result<()> {
+        if split(canonical).is_none() {
+            let root = self.open(canonical, OFlags::RDONLY | OFlags::DIRECTORY)?;
+            return Ok(fs::fchmod(&root, Mode::from_raw_mode(mode & 0o7777))?);
+        }
+        let (dir, name) = self.open_parent(canonical)?;
+        let pinned = fs::openat(
+            &dir,
+            &name,
+            OFlags::PATH | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+            Mode::empty(),
+        )?;
+        let stat = fs::fstat(&pinned)?;
+        let mode = Mode::from_raw_mode(mode & 0o7777);
+        match FileType::from_raw_mode(stat.st_mode) {
+            FileType::Symlink => Ok(()),
+            FileType::RegularFile | FileType::Directory => {
+                let flags = OFlags::RDONLY
+                    | OFlags::NOFOLLOW
+                    | OFlags::NONBLOCK
+                    | OFlags::NOCTTY
+                    | OFlags::CLOEXEC;
+                let reopened = fs::openat(&dir, &name, flags, Mode::empty())?;
+                let again = fs::fstat(&reopened)?;
+                if (again.st_dev, again.st_ino) != (stat.st_dev, stat.st_ino) {
+                    return Err(Errno::AGAIN.into());
+                }
+                Ok(fs::fchmod(&reopened, mode)?)
+            }
+            // Devices and fifos must not be opened; chmod the pinned inode itself.
+            _ => Ok(fs::chmod(
+                format!("/proc/self/fd/{}", pinned.as_raw_fd()),
+                mode,
+            )?),
+        }
+    }
+
+    /// Set owner and/or group of the path itself (lchown semantics).
+    pub fn chown(&self, canonical: &Path, owner: Ownership) -> io::Result<()> {
+        let (uid, gid) = ids(owner)?;
+        if split(canonical).is_none() {
+            let root = self.open(canonical, OFlags::RDONLY | OFlags::DIRECTORY)?;
+            return Ok(fs::fchown(&root, uid, gid)?);
+        }
+        let (dir, name) = self.open_parent(canonical)?;
+        Ok(fs::chownat(
+            &dir,
+            &name,
+            uid,
+            gid,
+            AtFlags::SYMLINK_NOFOLLOW,
+        )?)
+    }
+
+    /// Set the modification time to now, creating an empty file with `mode` if missing.
+    pub fn touch(&self, canonical: &Path, mode: u32) -> io::Result<()> {
+        let (dir, name) = self.open_parent(canonical)?;
+        let flags =
+            OFlags::CREATE | OFlags::EXCL | OFlags::WRONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+        match fs::openat(&dir, &name, flags, Mode::from_raw_mode(mode & 0o777)) {
+            Ok(created) => {
+                fs::fchmod(&created, Mode::from_raw_mode(mode & 0o7777))?;
+                Ok(fs::fsync(&dir)?)
+            }
+            Err(Errno::EXIST) => {
+                let now = Timespec {
+                    tv_sec: 0,
+                    tv_nsec: fs::UTIME_NOW,
+                };
+                let times = Timestamps {
+                    last_access: now,
+                    last_modification: now,
+                };
+                Ok(fs::utimensat(
+                    &dir,
+                    &name,
+                    &times,
+                    AtFlags::SYMLINK_NOFOLLOW,
+                )?)
+            }
+            Err(err) => Err(err.into()),
+        }
+    }
+}
+
+/// The RESOLVE_IN_ROOT fallback for kernels without openat2: open a canonical path one
+/// component at a time, refusing every symlink (a canonical path has none).
+fn open_without_symlinks(root: &OwnedFd, relative: &Path, flags: OFlags) -> io::Result<OwnedFd> {
+    let names: Vec<&OsStr> = relative
+        .iter()
+        .filter(|name| *name != OsStr::new("."))
+        .collect();
+    let Some((last, parents)) = names.split_last() else {
+        return Ok(fs::openat(
+            root,
+            ".",
+            flags | OFlags::CLOEXEC,
+            Mode::empty(),
+        )?);
+    };
+    let mut dir = fs::openat(
+        root,
+        ".",
+        OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )?;
+    for name in parents {
+        let step = OFlags::PATH | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+        dir = fs::openat(&dir, *name, step, Mode::empty())?;
+    }
+    Ok(fs::openat(
+        &dir,
+        *last,
+        flags | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+        Mode::empty(),
+    )?)
+}
+
+// st_dev, st_ino and st_nlink are `c_ulong`: u64 here, u32 on 32-bit targets.
+#[allow(clippy::useless_conversion)]
+fn meta_of(stat: &fs::Stat, kind: Kind) -> Meta {
+    Meta {
+        kind,
+        mode: stat.st_mode & 0o7777,
+        uid: stat.st_uid,
+        gid: stat.st_gid,
+        size: u64::try_from(stat.st_size).unwrap_or(0),
+        dev: u64::from(stat.st_dev),
+        ino: u64::from(stat.st_ino),
+        nlink: u64::from(stat.st_nlink),
+    }
+}
+
+fn entry_names(dir_fd: OwnedFd) -> io::Result<Vec<OsString>> {
+    let mut names = Vec::new();
+    let mut dir = fs::Dir::new(dir_fd)?;
+    while let Some(entry) = dir.read() {
+        let entry = entry?;
+        let name = entry.file_name().to_bytes();
+        if name != b"." && name != b".." {
+            names.push(OsString::from_vec(name.to_vec()));
+        }
+    }
+    Ok(names)
+}
+
+fn ids(owner: Ownership) -> io::Result<(Option<Uid>, Option<Gid>)> {
+    let invalid = |id: u32| id == u32::MAX;
+    if owner.uid.is_some_and(invalid) || owner.gid.is_some_and(invalid) {
+        return Err(Errno::INVAL.into());
+    }
+    Ok((owner.uid.map(Uid::from_raw), owner.gid.map(Gid::from_raw)))
+}
+
+/// Owner first (chown clears setuid/setgid bits), then the exact mode (the creation
+/// mode was reduced by the umask).
+fn set_owner_and_mode(fd: BorrowedFd<'_>, owner: Ownership, mode: u32) -> io::Result<()> {
+    if owner.uid.is_some() || owner.gid.is_some() {
+        let (uid, gid) = ids(owner)?;
+        fs::fchown(fd, uid, gid)?;
+    }
+    Ok(fs::fchmod(fd, Mode::from_raw_mode(mode & 0o7777))?)
+}
+
+/// A hidden name next to `name` for a file about to be renamed over it.
+fn temp_name(name: &OsStr) -> OsString {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let serial = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let stem = &name.as_bytes()[..name.len().min(200)];
+    let mut temp = b".".to_vec();
+    temp.extend_from_slice(stem);
+    temp.extend_from_slice(format!(".machinist-{}-{serial}~", std::process::id()).as_bytes());
+    OsString::from_vec(temp)
+}
+
+/// Create something under a fresh temp name, retrying names that are taken.
+fn with_temp_name(
+    name: &OsStr,
+    mut create: impl FnMut(&OsStr) -> rustix::io::Result<()>,
+) -> io::Result<OsString> {
+    for _ in 0..TEMP_NAME_TRIES {
+        let temp = temp_name(name);
+        match create(&temp) {
+            Ok(()) => return Ok(temp),
+            Err(Errno::EXIST) => continue,
+            Err(err) => return Err(err.into()),
+        }
+    }
+    Err(Errno::EXIST.into())
+}
+
+/// An exclusive new temp file, never more permissive than `mode` from its first byte.
+fn create_temp_file(dir: &OwnedFd, name: &OsStr, mode: u32) -> io::Result<(OsString, OwnedFd)> {
+    let flags = OFlags::CREATE | OFlags::EXCL | OFlags::WRONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+    let mut created = None;
+    let temp = with_temp_name(name, |temp| {
+        created = Some(fs::openat(
+            dir,
+            temp,
+            flags,
+            Mode::from_raw_mode(mode & 0o777),
+        )?);
+        Ok(())
+    })?;
+    let fd = created.ok_or(Errno::EXIST)?;
+    Ok((temp, fd))
+}
+
+fn rename_into_place(dir: &OwnedFd, temp: &OsStr, name: &OsStr) -> io::Result<()> {
+    if let Err(err) = fs::renameat(dir, temp, dir, name) {
+        let _ = fs::unlinkat(dir, temp, AtFlags::empty());
+        return Err(err.into());
+    }
+    Ok(fs::fsync(dir)?)
+}
+
+fn remove_at(dir: BorrowedFd<'_>, name: &OsStr) -> io::Result<()> {
+    let stat = match fs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW) {
+        Err(Errno::NOENT) => return Ok(()),
+        result => result?,
+    };
+    if FileType::from_raw_mode(stat.st_mode) != FileType::Directory {
+        return Ok(fs::unlinkat(dir, name, AtFlags::empty())?);
+    }
+    let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+    let sub = fs::openat(dir, name, flags, Mode::empty())?;
+    let listing = fs::openat(&sub, ".", flags, Mode::empty())?;
+    for entry in entry_names(listing)? {
+        remove_at(sub.as_fd(), &entry)?;
+    }
+    Ok(fs::unlinkat(dir, name, AtFlags::REMOVEDIR)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn temp_files_are_born_with_no_more_than_the_final_mode() -> io::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let dir_fd = fs::open(
+            dir.path(),
+            OFlags::RDONLY | OFlags::DIRECTORY,
+            Mode::empty(),
+        )?;
+        let (name, fd) = create_temp_file(&dir_fd, OsStr::new("secret"), 0o600)?;
+        let born = fs::fstat(&fd)?.st_mode & 0o7777;
+        assert_eq!(born & !0o600, 0, "born with {born:o}");
+        assert!(name.as_bytes().starts_with(b".secret.machinist-"));
+        Ok(())
+    }
+
+    #[test]
+    fn the_openat2_fallback_refuses_every_symlink() -> io::Result<()> {
+        let dir = tempfile::tempdir()?;
+        std::fs::create_dir(dir.path().join("real"))?;
+        std::fs::write(dir.path().join("real/file"), "x")?;
+        std::os::unix::fs::symlink("real", dir.path().join("link"))?;
+        let root = fs::open(dir.path(), OFlags::PATH | OFlags::DIRECTORY, Mode::empty())?;
+        assert!(open_without_symlinks(&root, Path::new("real/file"), OFlags::RDONLY).is_ok());
+        assert!(open_without_symlinks(&root, Path::new("."), OFlags::PATH).is_ok());
+        assert!(open_without_symlinks(&root, Path::new("link/file"), OFlags::RDONLY).is_err());
+        assert!(open_without_symlinks(&root, Path::new("link"), OFlags::RDONLY).is_err());
+        Ok(())
+    }
+}

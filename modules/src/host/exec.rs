@@ -1,0 +1,249 @@
+//! Running a program in the target: directly on `/`, or inside another root through
+//! systemd-nspawn (an OS tree) or chroot (anything else). The choice is a public enum so
+//! the runner can say which one it used.
+
+use crate::{ModuleError, OpOutput, RunSpec};
+use std::io::Write;
+use std::os::unix::process::ExitStatusExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// How programs are run in the target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exec {
+    /// On this machine, as a child process (the root is `/`).
+    Direct,
+    /// `systemd-nspawn -q -D ROOT --register=no --keep-unit --pipe`: a container of the
+    /// root, with its own /proc, /dev and /run.
+    Nspawn,
+    /// `chroot ROOT`: for roots that are not an OS tree (no os-release).
+    Chroot,
+}
+
+impl Exec {
+    /// The way to run programs in `root`: directly on `/`; systemd-nspawn when it is
+    /// installed and the root looks like an OS tree (ROOT/usr and an os-release);
+    /// chroot otherwise.
+    pub fn auto(root: &Path) -> Exec {
+        if is_host_root(root) {
+            Exec::Direct
+        } else if find_program("systemd-nspawn").is_some() && looks_like_os_tree(root) {
+            Exec::Nspawn
+        } else {
+            Exec::Chroot
+        }
+    }
+
+    /// A word for reports (`direct`, `nspawn`, `chroot`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Exec::Direct => "direct",
+            Exec::Nspawn => "nspawn",
+            Exec::Chroot => "chroot",
+        }
+    }
+}
+
+fn is_host_root(root: &Path) -> bool {
+    root == Path::new("/") || std::fs::canonicalize(root).is_ok_and(|real| real == Path::new("/"))
+}
+
+/// The root has /usr and an os-release (checked with lstat: a link is enough, and no
+/// link of the root is followed onto the host).
+fn looks_like_os_tree(root: &Path) -> bool {
+    let present = |relative: &str| std::fs::symlink_metadata(root.join(relative)).is_ok();
+    present("usr") && (present("etc/os-release") || present("usr/lib/os-release"))
+}
+
+fn find_program(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(name))
+        .find(|candidate| candidate.is_file())
+}
+
+/// The command line that runs `spec` in `root` the given way.
+pub fn command(exec: Exec, root: &Path, spec: &RunSpec) -> Result<Command, ModuleError> {
+    let (program, args) = spec
+        .argv
+        .split_first()
+        .ok_or_else(|| ModuleError::invalid("argv", "no program to run"))?;
+    let mut command;
+    match exec {
+        Exec::Direct => {
+            command = Command::new(program);
+            command
+                .args(args)
+                .envs(spec.env.iter().map(|(key, value)| (key, value)));
+            if let Some(dir) = &spec.chdir {
+                command.current_dir(dir);
+            }
+        }
+        Exec::Nspawn => {
+            command = Command::new("systemd-nspawn");
+            command.args(["-q", "-D"]).arg(root);
+            command.args(["--register=no", "--keep-unit", "--pipe"]);
+            if let Some(dir) = &spec.chdir {
+                command.arg(format!("--chdir={}", dir.display()));
+            }
+            for (key, value) in &spec.env {
+                command.arg(format!("--setenv={key}={value}"));
+            }
+            command.arg("--").arg(program).args(args);
+        }
+        Exec::Chroot => {
+            command = Command::new("chroot");
+            command.arg(root);
+            if let Some(dir) = &spec.chdir {
+                command.args(["/bin/sh", "-c", r#"cd "$1" && shift && exec "$@""#, "sh"]);
+                command.arg(dir);
+            }
+            command.arg(program).args(args);
+            command.envs(spec.env.iter().map(|(key, value)| (key, value)));
+        }
+    }
+    Ok(command)
+}
+
+/// Run `spec` and collect its exit code and output (decoded as lossy UTF-8). A program
+/// killed by a signal reports `rc = -signal`, as Ansible does.
+pub fn run(exec: Exec, root: &Path, spec: &RunSpec) -> Result<OpOutput, ModuleError> {
+    let mut command = command(exec, root, spec)?;
+    let program = command.get_program().to_os_string();
+    let failed = |source| ModuleError::io(PathBuf::from(&program), source);
+    command
+        .stdin(if spec.stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = command.spawn().map_err(failed)?;
+    let feeding = child.stdin.take().zip(spec.stdin.as_deref());
+    let output = std::thread::scope(|scope| {
+        if let Some((mut pipe, bytes)) = feeding {
+            // A program that stops reading early closes the pipe: not our error.
+            scope.spawn(move || pipe.write_all(bytes));
+        }
+        child.wait_with_output()
+    })
+    .map_err(failed)?;
+    let rc = output
+        .status
+        .code()
+        .or_else(|| output.status.signal().map(|signal| -signal));
+    Ok(OpOutput {
+        rc,
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(argv: &[&str]) -> RunSpec {
+        RunSpec {
+            argv: argv.iter().map(|word| word.to_string()).collect(),
+            ..RunSpec::default()
+        }
+    }
+
+    fn words(command: &Command) -> Vec<String> {
+        std::iter::once(command.get_program())
+            .chain(command.get_args())
+            .map(|word| word.to_string_lossy().into_owned())
+            .collect()
+    }
+
+    #[test]
+    fn the_host_root_runs_directly() {
+        assert_eq!(Exec::auto(Path::new("/")), Exec::Direct);
+    }
+
+    #[test]
+    fn a_bare_root_uses_chroot() -> Result<(), Box<dyn std::error::Error>> {
+        let root = tempfile::tempdir()?;
+        assert_eq!(Exec::auto(root.path()), Exec::Chroot);
+        Ok(())
+    }
+
+    #[test]
+    fn an_os_tree_uses_nspawn_when_installed() -> Result<(), Box<dyn std::error::Error>> {
+        let root = tempfile::tempdir()?;
+        std::fs::create_dir_all(root.path().join("usr/lib"))?;
+        std::fs::write(root.path().join("usr/lib/os-release"), "ID=arch\n")?;
+        let expected = if find_program("systemd-nspawn").is_some() {
+            Exec::Nspawn
+        } else {
+            Exec::Chroot
+        };
+        assert_eq!(Exec::auto(root.path()), expected);
+        Ok(())
+    }
+
+    #[test]
+    fn nspawn_command_line() -> Result<(), ModuleError> {
+        let mut run = spec(&["echo", "hi"]);
+        run.chdir = Some("/etc".into());
+        run.env = vec![("A".into(), "b c".into())];
+        let command = command(Exec::Nspawn, Path::new("/m"), &run)?;
+        assert_eq!(
+            words(&command),
+            [
+                "systemd-nspawn",
+                "-q",
+                "-D",
+                "/m",
+                "--register=no",
+                "--keep-unit",
+                "--pipe",
+                "--chdir=/etc",
+                "--setenv=A=b c",
+                "--",
+                "echo",
+                "hi"
+            ]
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn chroot_command_line_changes_directory_through_sh() -> Result<(), ModuleError> {
+        let mut run = spec(&["pwd"]);
+        run.chdir = Some("/etc".into());
+        let command = command(Exec::Chroot, Path::new("/m"), &run)?;
+        assert_eq!(
+            words(&command),
+            [
+                "chroot",
+                "/m",
+                "/bin/sh",
+                "-c",
+                r#"cd "$1" && shift && exec "$@""#,
+                "sh",
+                "/etc",
+                "pwd"
+            ]
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn empty_argv_is_refused() {
+        assert!(command(Exec::Direct, Path::new("/"), &RunSpec::default()).is_err());
+    }
+
+    #[test]
+    fn signals_become_negative_rc() -> Result<(), ModuleError> {
+        let output = run(
+            Exec::Direct,
+            Path::new("/"),
+            &spec(&["sh", "-c", "kill -9 $$"]),
+        )?;
+        assert_eq!(output.rc, Some(-9));
+        Ok(())
+    }
+}

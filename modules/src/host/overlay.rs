@@ -1,0 +1,255 @@
+//! The check-mode overlay: what earlier tasks "did", kept in memory, keyed by canonical
+//! in-root path, and laid over the disk for every later read. A directory made here
+//! hides whatever the disk has below it (it did not exist there, or was removed first);
+//! a removed path hides itself and everything below.
+
+use std::collections::BTreeMap;
+use std::ffi::OsString;
+use std::ops::Bound;
+use std::path::{Path, PathBuf};
+
+/// The device number overlay objects report (no real device has it).
+pub const OVERLAY_DEV: u64 = u64::MAX;
+
+/// Mode, owner and identity of an object made in the overlay.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attrs {
+    pub mode: u32,
+    pub uid: u32,
+    pub gid: u32,
+    pub ino: u64,
+}
+
+/// What the overlay knows about one path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Node {
+    /// Removed: nothing here, nor below.
+    Absent,
+    File {
+        content: Vec<u8>,
+        attrs: Attrs,
+    },
+    Dir {
+        attrs: Attrs,
+    },
+    Symlink {
+        target: PathBuf,
+        attrs: Attrs,
+    },
+    /// A hard link: the same object as the (canonical) path `to`.
+    Hardlink {
+        to: PathBuf,
+    },
+    /// The disk's object, with changed attributes.
+    Changed {
+        mode: Option<u32>,
+        uid: Option<u32>,
+        gid: Option<u32>,
+    },
+}
+
+/// Where to look for a path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Seen {
+    Absent,
+    Node(Node),
+    /// The overlay knows nothing: ask the disk.
+    Disk,
+}
+
+#[derive(Debug, Default)]
+pub struct Overlay {
+    nodes: BTreeMap<PathBuf, Node>,
+    last_ino: u64,
+}
+
+impl Overlay {
+    /// A fresh inode number for an object made in the overlay.
+    pub fn next_ino(&mut self) -> u64 {
+        self.last_ino += 1;
+        self.last_ino
+    }
+
+    /// What the overlay says about a canonical path.
+    pub fn lookup(&self, canonical: &Path) -> Seen {
+        let mut ancestors: Vec<&Path> = canonical.ancestors().skip(1).collect();
+        ancestors.reverse();
+        let mut hidden_below = false;
+        for ancestor in ancestors {
+            match self.nodes.get(ancestor) {
+                None | Some(Node::Changed { .. }) => {}
+                Some(Node::Dir { .. }) => hidden_below = true,
+                Some(_) => return Seen::Absent,
+            }
+        }
+        match self.nodes.get(canonical) {
+            Some(Node::Absent) => Seen::Absent,
+            Some(node) => Seen::Node(node.clone()),
+            None if hidden_below => Seen::Absent,
+            None => Seen::Disk,
+        }
+    }
+
+    /// Record a new object at a path, replacing what was there and below.
+    pub fn put(&mut self, canonical: &Path, node: Node) {
+        self.forget_below(canonical);
+        self.nodes.insert(canonical.to_path_buf(), node);
+    }
+
+    /// Record attribute changes of an existing object.
+    pub fn change_attrs(
+        &mut self,
+        canonical: &Path,
+        mode: Option<u32>,
+        uid: Option<u32>,
+        gid: Option<u32>,
+    ) {
+        let entry = self
+            .nodes
+            .entry(canonical.to_path_buf())
+            .or_insert(Node::Changed {
+                mode: None,
+                uid: None,
+                gid: None,
+            });
+        match entry {
+            Node::File { attrs, .. } | Node::Dir { attrs } | Node::Symlink { attrs, .. } => {
+                attrs.mode = mode.unwrap_or(attrs.mode);
+                attrs.uid = uid.unwrap_or(attrs.uid);
+                attrs.gid = gid.unwrap_or(attrs.gid);
+            }
+            Node::Changed {
+                mode: old_mode,
+                uid: old_uid,
+                gid: old_gid,
+            } => {
+                *old_mode = mode.or(*old_mode);
+                *old_uid = uid.or(*old_uid);
+                *old_gid = gid.or(*old_gid);
+            }
+            Node::Absent | Node::Hardlink { .. } => {}
+        }
+    }
+
+    /// The names the overlay adds to and removes from a directory's listing.
+    pub fn children(&self, canonical: &Path) -> (Vec<OsString>, Vec<OsString>) {
+        let mut added = Vec::new();
+        let mut removed = Vec::new();
+        let after = (Bound::Excluded(canonical.to_path_buf()), Bound::Unbounded);
+        for (path, node) in self.nodes.range::<PathBuf, _>(after) {
+            if !path.starts_with(canonical) {
+                break;
+            }
+            if path.parent() != Some(canonical) {
+                continue;
+            }
+            let Some(name) = path.file_name() else {
+                continue;
+            };
+            match node {
+                Node::Absent => removed.push(name.to_os_string()),
+                Node::Changed { .. } => {}
+                _ => added.push(name.to_os_string()),
+            }
+        }
+        (added, removed)
+    }
+
+    /// Drop what the overlay says about a path and below (the disk changed there).
+    pub fn forget(&mut self, canonical: &Path) {
+        self.forget_below(canonical);
+        self.nodes.remove(canonical);
+    }
+
+    fn forget_below(&mut self, canonical: &Path) {
+        let after = (Bound::Excluded(canonical.to_path_buf()), Bound::Unbounded);
+        let below: Vec<PathBuf> = self
+            .nodes
+            .range::<PathBuf, _>(after)
+            .map(|(path, _)| path)
+            .take_while(|path| path.starts_with(canonical))
+            .cloned()
+            .collect();
+        for path in below {
+            self.nodes.remove(&path);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn attrs() -> Attrs {
+        Attrs {
+            mode: 0o755,
+            uid: 0,
+            gid: 0,
+            ino: 1,
+        }
+    }
+
+    #[test]
+    fn unknown_paths_go_to_disk() {
+        let overlay = Overlay::default();
+        assert_eq!(overlay.lookup(Path::new("/etc/hostname")), Seen::Disk);
+    }
+
+    #[test]
+    fn removal_hides_the_subtree() {
+        let mut overlay = Overlay::default();
+        overlay.put(Path::new("/etc"), Node::Absent);
+        assert_eq!(overlay.lookup(Path::new("/etc")), Seen::Absent);
+        assert_eq!(overlay.lookup(Path::new("/etc/x/y")), Seen::Absent);
+        assert_eq!(overlay.lookup(Path::new("/etcetera")), Seen::Disk);
+    }
+
+    #[test]
+    fn a_made_directory_hides_the_disk_below() {
+        let mut overlay = Overlay::default();
+        overlay.put(Path::new("/a"), Node::Absent);
+        overlay.put(Path::new("/a"), Node::Dir { attrs: attrs() });
+        let file = Node::File {
+            content: b"x".to_vec(),
+            attrs: attrs(),
+        };
+        overlay.put(Path::new("/a/f"), file.clone());
+        assert_eq!(overlay.lookup(Path::new("/a/f")), Seen::Node(file));
+        assert_eq!(overlay.lookup(Path::new("/a/g")), Seen::Absent);
+        let (added, removed) = overlay.children(Path::new("/a"));
+        assert_eq!(added, vec![OsString::from("f")]);
+        assert!(removed.is_empty());
+    }
+
+    #[test]
+    fn replacing_forgets_what_was_below() {
+        let mut overlay = Overlay::default();
+        overlay.put(Path::new("/a"), Node::Dir { attrs: attrs() });
+        overlay.put(Path::new("/a/b"), Node::Dir { attrs: attrs() });
+        overlay.put(Path::new("/a"), Node::Absent);
+        assert_eq!(overlay.children(Path::new("/a")), (vec![], vec![]));
+        assert_eq!(overlay.lookup(Path::new("/a/b")), Seen::Absent);
+    }
+
+    #[test]
+    fn forgetting_shows_the_disk_again() {
+        let mut overlay = Overlay::default();
+        overlay.put(Path::new("/a"), Node::Dir { attrs: attrs() });
+        overlay.put(Path::new("/a/b"), Node::Absent);
+        overlay.forget(Path::new("/a"));
+        assert_eq!(overlay.lookup(Path::new("/a/b")), Seen::Disk);
+    }
+
+    #[test]
+    fn attribute_changes_accumulate() {
+        let mut overlay = Overlay::default();
+        overlay.change_attrs(Path::new("/f"), Some(0o600), None, None);
+        overlay.change_attrs(Path::new("/f"), None, Some(33), None);
+        let changed = Node::Changed {
+            mode: Some(0o600),
+            uid: Some(33),
+            gid: None,
+        };
+        assert_eq!(overlay.lookup(Path::new("/f")), Seen::Node(changed));
+    }
+}

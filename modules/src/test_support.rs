@@ -1,0 +1,87 @@
+//! Helpers for the unit tests: a temp root with a decoy directory beside it (to prove
+//! nothing leaks out of the root), and snapshots of whole trees (to prove check mode
+//! changes no byte).
+
+use crate::{Host, HostOptions};
+use std::collections::BTreeMap;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+pub type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+/// `TMP/root` (the target) and `TMP/decoy/secret` next to it.
+pub struct Sandbox {
+    _dir: tempfile::TempDir,
+    pub root: PathBuf,
+    pub decoy: PathBuf,
+}
+
+impl Sandbox {
+    pub fn new() -> Result<Sandbox, std::io::Error> {
+        let dir = tempfile::tempdir()?;
+        let root = dir.path().join("root");
+        let decoy = dir.path().join("decoy");
+        std::fs::create_dir_all(root.join("etc"))?;
+        std::fs::create_dir_all(&decoy)?;
+        std::fs::write(decoy.join("secret"), "keep me\n")?;
+        std::fs::set_permissions(decoy.join("secret"), std::fs::Permissions::from_mode(0o644))?;
+        Ok(Sandbox {
+            _dir: dir,
+            root,
+            decoy,
+        })
+    }
+
+    /// A path on the real disk, inside the root.
+    pub fn real(&self, in_root: &str) -> PathBuf {
+        self.root.join(in_root.trim_start_matches('/'))
+    }
+
+    pub fn host(&self, check_mode: bool) -> Host {
+        let options = HostOptions {
+            check_mode,
+            ..HostOptions::new(&self.root)
+        };
+        Host::new(options).unwrap_or_else(|err| panic!("host on {}: {err}", self.root.display()))
+    }
+
+    pub fn decoy_snapshot(&self) -> BTreeMap<PathBuf, String> {
+        snapshot(&self.decoy)
+    }
+}
+
+/// Every path below `dir` with its type, mode, owner and content or link target.
+pub fn snapshot(dir: &Path) -> BTreeMap<PathBuf, String> {
+    let mut found = BTreeMap::new();
+    walk(dir, dir, &mut found);
+    found
+}
+
+fn walk(base: &Path, dir: &Path, found: &mut BTreeMap<PathBuf, String>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let Ok(meta) = std::fs::symlink_metadata(&path) else {
+            continue;
+        };
+        let relative = path.strip_prefix(base).unwrap_or(&path).to_path_buf();
+        let attrs = format!("{:o} {}:{}", meta.mode() & 0o7777, meta.uid(), meta.gid());
+        let described = if meta.file_type().is_symlink() {
+            format!(
+                "link -> {}",
+                std::fs::read_link(&path)
+                    .map(|t| t.display().to_string())
+                    .unwrap_or_default()
+            )
+        } else if meta.is_dir() {
+            walk(base, &path, found);
+            format!("dir {attrs}")
+        } else {
+            let content = std::fs::read(&path).unwrap_or_default();
+            format!("file {attrs} {}", String::from_utf8_lossy(&content))
+        };
+        found.insert(relative, described);
+    }
+}

@@ -1,0 +1,268 @@
+//! The end-to-end test kit: a temporary project (playbook, files/, templates/) and a
+//! temporary target root, the real `machinist` binary run against them, and a
+//! snapshot of the root's tree (paths, types, modes, contents, link targets) to prove
+//! what changed and what did not.
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub struct Test {
+    dir: tempfile::TempDir,
+}
+
+/// What one run printed and how it exited.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// The JSON events of a `--format json` run.
+    pub fn events(&self) -> Vec<serde_json::Value> {
+        self.stdout
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
+            .collect()
+    }
+
+    /// The task events, as (task name, status) pairs.
+    pub fn statuses(&self) -> Vec<(String, String)> {
+        self.events()
+            .into_iter()
+            .filter(|e| e["event"] == "task")
+            .map(|e| {
+                (
+                    e["task"].as_str().unwrap_or_default().to_string(),
+                    e["status"].as_str().unwrap_or_default().to_string(),
+                )
+            })
+            .collect()
+    }
+
+    /// The recap counts for localhost.
+    pub fn recap(&self) -> serde_json::Value {
+        self.events()
+            .into_iter()
+            .find(|e| e["event"] == "recap")
+            .map(|e| e["hosts"]["localhost"].clone())
+            .unwrap_or_else(|| panic!("no recap in:\n{}\n{}", self.stdout, self.stderr))
+    }
+
+    pub fn changed(&self) -> u64 {
+        self.recap()["changed"].as_u64().unwrap_or(u64::MAX)
+    }
+}
+
+/// One entry of a tree snapshot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Entry {
+    File { mode: u32, content: Vec<u8>, uid: u32, gid: u32 },
+    Dir { mode: u32, uid: u32, gid: u32 },
+    Link { target: PathBuf },
+}
+
+pub type Tree = BTreeMap<PathBuf, Entry>;
+
+impl Test {
+    pub fn new() -> Test {
+        let dir = tempfile::Builder::new()
+            .prefix("machinist-test")
+            .tempdir()
+            .expect("temp dir");
+        std::fs::create_dir(dir.path().join("root")).expect("root");
+        std::fs::create_dir(dir.path().join("project")).expect("project");
+        Test { dir }
+    }
+
+    /// The folder holding the playbook, files/ and templates/.
+    pub fn project(&self) -> PathBuf {
+        self.dir.path().join("project")
+    }
+
+    /// The target root (`--root`).
+    pub fn root(&self) -> PathBuf {
+        self.dir.path().join("root")
+    }
+
+    /// The folder above root and project, for decoys outside the root.
+    pub fn outside(&self) -> PathBuf {
+        self.dir.path().to_path_buf()
+    }
+
+    pub fn playbook(&self, yaml: &str) -> &Test {
+        self.project_file("site.yml", yaml)
+    }
+
+    /// A file in the project (`templates/x.j2`, `files/y`, `tasks/z.yml`).
+    pub fn project_file(&self, name: &str, content: &str) -> &Test {
+        let path = self.project().join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("mkdir");
+        }
+        std::fs::write(path, content).expect("write");
+        self
+    }
+
+    /// A file inside the target root.
+    pub fn root_file(&self, name: &str, content: &str) -> &Test {
+        let path = self.root().join(name.trim_start_matches('/'));
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("mkdir");
+        }
+        std::fs::write(path, content).expect("write");
+        self
+    }
+
+    /// Run `machinist run site.yml --root ROOT ARGS`.
+    pub fn run(&self, args: &[&str]) -> Run {
+        let root = self.root();
+        let mut full = vec!["run", "site.yml", "--root", root.to_str().expect("utf-8")];
+        full.extend_from_slice(args);
+        self.machinist(&full)
+    }
+
+    /// Run `machinist run site.yml --root ROOT --format json ARGS`.
+    pub fn run_json(&self, args: &[&str]) -> Run {
+        let mut full = vec!["--format", "json"];
+        full.extend_from_slice(args);
+        self.run(&full)
+    }
+
+    /// Run the binary with exactly these arguments, in the project folder.
+    pub fn machinist(&self, args: &[&str]) -> Run {
+        let output = Command::new(env!("CARGO_BIN_EXE_machinist"))
+            .args(args)
+            .current_dir(self.project())
+            .env("NO_COLOR", "1")
+            .env_remove("RUST_LOG")
+            .output()
+            .expect("run machinist");
+        let filter = |bytes: &[u8]| {
+            String::from_utf8_lossy(bytes).replace(self.dir.path().to_str().unwrap_or("\0"), "[TMP]")
+        };
+        Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: filter(&output.stdout),
+            stderr: filter(&output.stderr),
+        }
+    }
+
+    /// Everything below the test's folder (root, project, decoys).
+    pub fn tree(&self) -> Tree {
+        snapshot(self.dir.path())
+    }
+
+    /// Everything below the root.
+    pub fn root_tree(&self) -> Tree {
+        snapshot(&self.root())
+    }
+
+    pub fn read(&self, path: &str) -> String {
+        std::fs::read_to_string(self.root().join(path.trim_start_matches('/')))
+            .unwrap_or_else(|e| panic!("{path}: {e}"))
+    }
+
+    pub fn mode(&self, path: &str) -> u32 {
+        std::fs::symlink_metadata(self.root().join(path.trim_start_matches('/')))
+            .unwrap_or_else(|e| panic!("{path}: {e}"))
+            .permissions()
+            .mode()
+            & 0o7777
+    }
+}
+
+pub fn snapshot(base: &Path) -> Tree {
+    let mut tree = Tree::new();
+    walk(base, base, &mut tree);
+    tree
+}
+
+fn walk(base: &Path, dir: &Path, tree: &mut Tree) {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.expect("entry").path())
+        .collect();
+    entries.sort();
+    for path in entries {
+        let meta = std::fs::symlink_metadata(&path).expect("lstat");
+        let rel = path.strip_prefix(base).expect("prefix").to_path_buf();
+        let mode = meta.permissions().mode() & 0o7777;
+        if meta.file_type().is_symlink() {
+            let target = std::fs::read_link(&path).expect("readlink");
+            tree.insert(rel, Entry::Link { target });
+        } else if meta.is_dir() {
+            tree.insert(
+                rel,
+                Entry::Dir {
+                    mode,
+                    uid: meta.uid(),
+                    gid: meta.gid(),
+                },
+            );
+            walk(base, &path, tree);
+        } else {
+            let content = std::fs::read(&path).expect("read");
+            tree.insert(
+                rel,
+                Entry::File {
+                    mode,
+                    content,
+                    uid: meta.uid(),
+                    gid: meta.gid(),
+                },
+            );
+        }
+    }
+}
+
+/// The three checks every module gets: on a fresh copy of the setup, `--check`
+/// changes no byte yet predicts `changed`; the first real run is changed; the second
+/// is all ok (and `--check` after it predicts nothing).
+pub fn three_checks(test: &Test) {
+    let before = test.tree();
+    let check = test.run_json(&["--check", "--diff"]);
+    assert_eq!(check.code, 0, "check run failed:\n{}\n{}", check.stdout, check.stderr);
+    assert_eq!(test.tree(), before, "--check changed the tree");
+    assert!(check.changed() > 0, "--check predicted no change:\n{}", check.stdout);
+
+    let first = test.run_json(&[]);
+    assert_eq!(first.code, 0, "first run failed:\n{}\n{}", first.stdout, first.stderr);
+    assert!(first.changed() > 0, "first run changed nothing:\n{}", first.stdout);
+    assert_eq!(
+        check.statuses(),
+        first.statuses(),
+        "--check did not predict the run"
+    );
+
+    let after_first = test.tree();
+    let second = test.run_json(&[]);
+    assert_eq!(second.code, 0, "second run failed:\n{}\n{}", second.stdout, second.stderr);
+    assert_eq!(second.changed(), 0, "second run changed something:\n{}", second.stdout);
+    assert_eq!(test.tree(), after_first, "second run changed the tree");
+
+    let check_again = test.run_json(&["--check"]);
+    assert_eq!(check_again.changed(), 0, "--check after a run predicts changes:\n{}", check_again.stdout);
+}
+
+/// Make the test's root a tiny Linux userland (busybox-static), so `command` and
+/// `shell` tasks have programs to run inside it.
+pub fn busybox_root(test: &Test) {
+    let busybox = Path::new("/bin/busybox");
+    assert!(
+        busybox.exists(),
+        "/bin/busybox is missing: install busybox-static (.ci/run does)"
+    );
+    let bin = test.root().join("bin");
+    std::fs::create_dir_all(&bin).expect("mkdir bin");
+    std::fs::copy(busybox, bin.join("busybox")).expect("copy busybox");
+    for applet in ["sh", "echo", "cat", "touch", "rm", "ls", "true", "false", "printf", "mkdir", "pwd", "env"] {
+        std::os::unix::fs::symlink("busybox", bin.join(applet)).expect("applet link");
+    }
+    std::fs::create_dir_all(test.root().join("tmp")).expect("mkdir tmp");
+}

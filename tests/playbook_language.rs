@@ -1,0 +1,330 @@
+//! The playbook language through the real binary: loops, conditions, handlers,
+//! blocks, includes and imports, tags, variables and their precedence, no_log.
+
+mod common;
+
+use common::Test;
+
+fn statuses(run: &common::Run) -> Vec<(String, String)> {
+    run.statuses()
+}
+
+fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+    list.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+}
+
+#[test]
+fn loops_report_each_item_and_register_results() {
+    let test = Test::new();
+    test.playbook(
+        r#"- hosts: localhost
+  gather_facts: false
+  vars:
+    names: [a, b, c]
+  tasks:
+    - name: each
+      debug: msg="{{ item }}"
+      loop: "{{ names }}"
+      when: item != 'b'
+      register: out
+    - name: check
+      assert:
+        that:
+          - out.results | length == 3
+          - out.results[1].skipped
+          - out.results[0].item == 'a'
+    - name: with_items flattens
+      set_fact:
+        flat: "{{ (flat | default([])) + [item] }}"
+      with_items: [[1, 2], 3]
+    - assert: {that: "flat == [1, 2, 3]"}
+    - name: labels
+      debug: msg=x
+      loop: [{n: 1}, {n: 2}]
+      loop_control: {label: "n={{ item.n }}", loop_var: entry, index_var: i}
+"#,
+    );
+    let run = test.run_json(&[]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let events = run.events();
+    let items: Vec<_> = events
+        .iter()
+        .filter(|e| e["task"] == "each")
+        .map(|e| (e["item"].clone(), e["status"].clone()))
+        .collect();
+    assert_eq!(
+        items,
+        vec![
+            ("a".into(), "ok".into()),
+            ("b".into(), "skipped".into()),
+            ("c".into(), "ok".into())
+        ]
+    );
+    let labels: Vec<_> = events
+        .iter()
+        .filter(|e| e["task"] == "labels")
+        .map(|e| e["label"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(labels, vec!["n=1", "n=2"]);
+}
+
+#[test]
+fn handlers_run_once_at_the_end_in_definition_order() {
+    let test = Test::new();
+    test.root_file("etc/keep", "");
+    test.playbook(
+        r#"- hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: write a
+      copy: {dest: /etc/a, content: a}
+      notify: [second, first]
+    - name: write b
+      copy: {dest: /etc/b, content: b}
+      notify: restart all
+    - name: unchanged
+      debug: msg=x
+      notify: never
+  handlers:
+    - name: first
+      debug: msg=first
+    - name: second
+      debug: msg=second
+      listen: restart all
+    - name: never
+      debug: msg=never
+"#,
+    );
+    let run = test.run_json(&[]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(
+        statuses(&run),
+        pairs(&[
+            ("write a", "changed"),
+            ("write b", "changed"),
+            ("unchanged", "ok"),
+            ("first", "ok"),
+            ("second", "ok"),
+        ])
+    );
+    let again = test.run_json(&[]);
+    assert_eq!(again.statuses().len(), 3, "handlers ran on an unchanged run");
+}
+
+#[test]
+fn flush_handlers_runs_them_mid_play() {
+    let test = Test::new();
+    test.root_file("etc/keep", "");
+    test.playbook(
+        r#"- hosts: localhost
+  gather_facts: false
+  tasks:
+    - copy: {dest: /etc/a, content: a}
+      notify: h
+    - meta: flush_handlers
+    - name: after
+      debug: msg=after
+  handlers:
+    - name: h
+      debug: msg=h
+"#,
+    );
+    let run = test.run_json(&[]);
+    let names: Vec<String> = run.statuses().into_iter().map(|(n, _)| n).collect();
+    assert_eq!(names, vec!["copy", "h", "after"]);
+}
+
+#[test]
+fn block_rescue_always() {
+    let test = Test::new();
+    test.playbook(
+        r#"- hosts: localhost
+  gather_facts: false
+  tasks:
+    - block:
+        - name: boom
+          fail: msg=boom
+        - name: not reached
+          debug: msg=x
+      rescue:
+        - name: rescued
+          debug: msg="{{ ansible_failed_result.msg | default('no') }}"
+      always:
+        - name: always
+          debug: msg=always
+    - name: after
+      debug: msg=after
+"#,
+    );
+    let run = test.run_json(&[]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(
+        statuses(&run),
+        pairs(&[("boom", "failed"), ("rescued", "ok"), ("always", "ok"), ("after", "ok")])
+    );
+    assert_eq!(run.recap()["rescued"], 1);
+    assert_eq!(run.recap()["failed"], 0);
+}
+
+#[test]
+fn failure_stops_the_play_and_exits_2() {
+    let test = Test::new();
+    test.playbook(
+        "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - fail: msg=stop\n    - debug: msg=never\n",
+    );
+    let run = test.run_json(&[]);
+    assert_eq!(run.code, 2);
+    assert_eq!(statuses(&run), pairs(&[("fail", "failed")]));
+    assert_eq!(run.recap()["failed"], 1);
+}
+
+#[test]
+fn ignore_errors_goes_on() {
+    let test = Test::new();
+    test.playbook(
+        "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - fail: msg=soft\n      ignore_errors: true\n    - debug: msg=next\n",
+    );
+    let run = test.run_json(&[]);
+    assert_eq!(run.code, 0);
+    assert_eq!(run.recap()["ignored"], 1);
+    assert_eq!(run.events()[1]["ignored"], true);
+}
+
+#[test]
+fn include_and_import_tasks() {
+    let test = Test::new();
+    test.project_file("tasks/static.yml", "- name: imported\n  debug: msg=\"{{ who }}\"\n");
+    test.project_file("tasks/dynamic.yml", "- name: included\n  debug: msg=\"{{ item }}\"\n");
+    test.playbook(
+        r#"- hosts: localhost
+  gather_facts: false
+  vars: {who: me, which: dynamic}
+  tasks:
+    - import_tasks: tasks/static.yml
+      tags: [imp]
+    - include_tasks: "tasks/{{ which }}.yml"
+      loop: [x, y]
+"#,
+    );
+    let run = test.run_json(&[]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let names: Vec<String> = run.statuses().into_iter().map(|(n, _)| n).collect();
+    assert_eq!(names, vec!["imported", "included", "included"]);
+    let only = test.run_json(&["--tags", "imp"]);
+    let names: Vec<String> = only.statuses().into_iter().map(|(n, _)| n).collect();
+    assert_eq!(names, vec!["imported"]);
+}
+
+#[test]
+fn tags_always_and_never() {
+    let test = Test::new();
+    test.playbook(
+        r#"- hosts: localhost
+  gather_facts: false
+  tasks:
+    - {name: a, debug: msg=a, tags: [web]}
+    - {name: b, debug: msg=b, tags: [db]}
+    - {name: c, debug: msg=c, tags: [always]}
+    - {name: d, debug: msg=d, tags: [never, debug]}
+"#,
+    );
+    let names = |args: &[&str]| -> Vec<String> {
+        test.run_json(args).statuses().into_iter().map(|(n, _)| n).collect()
+    };
+    assert_eq!(names(&[]), vec!["a", "b", "c"]);
+    assert_eq!(names(&["--tags", "web"]), vec!["a", "c"]);
+    assert_eq!(names(&["--skip-tags", "web,always"]), vec!["b"]);
+    assert_eq!(names(&["-t", "debug"]), vec!["c", "d"]);
+    assert_eq!(names(&["--start-at-task", "b"]), vec!["b", "c"]);
+}
+
+#[test]
+fn variable_precedence() {
+    let test = Test::new();
+    test.project_file("vars.yml", "v: vars_file\nw: vars_file\n");
+    test.playbook(
+        r#"- hosts: localhost
+  gather_facts: false
+  vars: {v: play, w: play, x: play, y: play, lazy: "{{ x }}-lazy"}
+  vars_files: [vars.yml]
+  tasks:
+    - block:
+        - name: check
+          vars: {x: task}
+          assert:
+            that:
+              - v == 'vars_file'
+              - w == 'extra'
+              - x == 'task'
+              - y == 'block'
+              - lazy == 'task-lazy'
+      vars: {y: block, x: block}
+    - set_fact: {y: fact}
+    - assert: {that: "y == 'fact'"}
+"#,
+    );
+    let run = test.run_json(&["-e", "w=extra"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+}
+
+#[test]
+fn extra_vars_forms() {
+    let test = Test::new();
+    test.project_file("extra.yml", "c: [1, 2]\n");
+    test.playbook(
+        "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - assert:\n        that: [\"a == '1'\", \"b.k == 'v'\", \"c | length == 2\"]\n",
+    );
+    let run = test.run_json(&["-e", "a=1", "-e", "{\"b\": {\"k\": \"v\"}}", "-e", "@extra.yml"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+}
+
+#[test]
+fn no_log_hides_secrets_everywhere() {
+    let test = Test::new();
+    test.root_file("etc/keep", "");
+    test.playbook(
+        r#"- hosts: localhost
+  gather_facts: false
+  vars: {secret: hunter2-secret}
+  tasks:
+    - copy: {dest: /etc/secret, content: "{{ secret }}", mode: "0600"}
+      no_log: true
+      register: r
+    - debug: var=r
+    - debug: msg="{{ secret }}"
+      no_log: true
+"#,
+    );
+    for args in [&["--diff"][..], &["--diff", "-v"][..]] {
+        let human = test.run(args);
+        assert!(!human.stdout.contains("hunter2"), "{}", human.stdout);
+        assert!(!human.stderr.contains("hunter2"), "{}", human.stderr);
+    }
+    std::fs::remove_file(test.root().join("etc/secret")).unwrap();
+    let json = test.run_json(&["--diff"]);
+    assert!(!json.stdout.contains("hunter2"), "{}", json.stdout);
+}
+
+#[test]
+fn when_must_be_boolean() {
+    let test = Test::new();
+    test.playbook(
+        "- hosts: localhost\n  gather_facts: false\n  vars: {s: 'yes'}\n  tasks:\n    - debug: msg=x\n      when: s\n    - debug: msg=x\n      when: s | bool\n",
+    );
+    let run = test.run_json(&[]);
+    assert_eq!(run.code, 2);
+    assert_eq!(run.statuses()[0].1, "failed");
+}
+
+#[test]
+fn facts_are_read_from_the_target_root() {
+    let test = Test::new();
+    test.root_file("etc/os-release", "NAME=\"Arch Linux\"\nID=arch\n");
+    test.root_file("etc/hostname", "box\n");
+    test.playbook(
+        "- hosts: localhost\n  tasks:\n    - assert:\n        that:\n          - ansible_distribution == 'Archlinux'\n          - ansible_facts.hostname == 'box'\n          - not ansible_check_mode\n",
+    );
+    let run = test.run_json(&[]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(run.statuses()[0], ("Gathering Facts".to_string(), "ok".to_string()));
+}
