@@ -221,6 +221,8 @@ fn drift(root: &Path, shape: &Shape) -> Vec<PathBuf> {
 }
 
 /// Run the binary once, stdout (JSON events) into `out`, and measure it.
+// The child is reaped by `rusage::wait` (wait4), not `Child::wait`, to get its rusage.
+#[allow(clippy::zombie_processes)]
 fn run(playbook: &Path, root: &Path, extra: &[&str], out: &Path) -> Measured {
     let stdout = fs::File::create(out).expect("output file");
     let start = Instant::now();
