@@ -4,7 +4,11 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
-#[command(name = "machinist", version, about = "Idempotent playbooks for Arch Linux and systemd-nspawn containers")]
+#[command(
+    name = "machinist",
+    version,
+    about = "Idempotent playbooks for Arch Linux and systemd-nspawn containers"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

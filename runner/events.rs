@@ -73,7 +73,7 @@ pub enum Event {
         name: String,
         handler: bool,
     },
-    TaskResult(TaskResult),
+    TaskResult(Box<TaskResult>),
     /// A file was included for a host (`included: FILE for localhost`).
     Included {
         file: String,

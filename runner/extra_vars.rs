@@ -36,7 +36,12 @@ pub fn parse(args: &[String], sources: &SourceMap) -> Result<Layer, InputError> 
     Ok(layer)
 }
 
-fn mapping(file: Arc<Path>, text: &str, sources: &SourceMap, layer: &mut Layer) -> Result<(), InputError> {
+fn mapping(
+    file: Arc<Path>,
+    text: &str,
+    sources: &SourceMap,
+    layer: &mut Layer,
+) -> Result<(), InputError> {
     sources.insert(&file, Arc::from(text));
     let docs = yaml::parse(&file, text)?;
     for doc in docs {
@@ -67,7 +72,10 @@ mod tests {
     fn reads_pairs_and_mappings() {
         let sources = SourceMap::default();
         let layer = parse(
-            &["a=1 b='two words'".into(), "{\"c\": [1, 2], \"a\": \"x\"}".into()],
+            &[
+                "a=1 b='two words'".into(),
+                "{\"c\": [1, 2], \"a\": \"x\"}".into(),
+            ],
             &sources,
         )
         .unwrap();

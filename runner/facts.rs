@@ -36,19 +36,35 @@ pub fn gather(host: &Host) -> IndexMap<String, Value> {
     };
     let uname = rustix::system::uname();
     let architecture = uname.machine().to_string_lossy().into_owned();
-    facts.insert("hostname".into(), Value::from(hostname.split('.').next().unwrap_or_default()));
+    facts.insert(
+        "hostname".into(),
+        Value::from(hostname.split('.').next().unwrap_or_default()),
+    );
     facts.insert("nodename".into(), Value::from(hostname.as_str()));
     facts.insert("fqdn".into(), Value::from(hostname.as_str()));
     facts.insert("architecture".into(), Value::from(architecture));
     facts.insert("system".into(), Value::from("Linux"));
-    facts.insert("kernel".into(), Value::from(uname.release().to_string_lossy().into_owned()));
+    facts.insert(
+        "kernel".into(),
+        Value::from(uname.release().to_string_lossy().into_owned()),
+    );
     facts.insert("distribution".into(), Value::from(distribution));
-    facts.insert("distribution_version".into(), Value::from(field("VERSION_ID")));
-    facts.insert("distribution_release".into(), Value::from(field("VERSION_CODENAME")));
+    facts.insert(
+        "distribution_version".into(),
+        Value::from(field("VERSION_ID")),
+    );
+    facts.insert(
+        "distribution_release".into(),
+        Value::from(field("VERSION_CODENAME")),
+    );
     facts.insert("os_family".into(), Value::from(os_family));
     facts.insert(
         "os_release".into(),
-        Value::from_iter(os_release.iter().map(|(k, v)| (k.clone(), Value::from(v.as_str())))),
+        Value::from_iter(
+            os_release
+                .iter()
+                .map(|(k, v)| (k.clone(), Value::from(v.as_str()))),
+        ),
     );
     let mut vars: IndexMap<String, Value> = facts
         .iter()
@@ -104,7 +120,8 @@ mod tests {
 
     #[test]
     fn parses_os_release() {
-        let fields = parse_os_release("NAME=\"Arch Linux\"\nID=arch\n# comment\nBUILD_ID=rolling\n");
+        let fields =
+            parse_os_release("NAME=\"Arch Linux\"\nID=arch\n# comment\nBUILD_ID=rolling\n");
         assert_eq!(fields["NAME"], "Arch Linux");
         assert_eq!(fields["ID"], "arch");
         assert_eq!(fields["BUILD_ID"], "rolling");

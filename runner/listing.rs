@@ -27,13 +27,22 @@ pub fn tasks(playbook: &Playbook, filter: &TagFilter) -> String {
 fn list_tasks(tasks: &[Task], filter: &TagFilter, out: &mut String) {
     for task in tasks {
         match &task.kind {
-            TaskKind::Block { block, rescue, always } => {
+            TaskKind::Block {
+                block,
+                rescue,
+                always,
+            } => {
                 for list in [block, rescue, always] {
                     list_tasks(list, filter, out);
                 }
             }
             _ if filter.selects(&task.tags) => {
-                let _ = writeln!(out, "      {}\tTAGS: [{}]", task.display_name(), task.tags.join(", "));
+                let _ = writeln!(
+                    out,
+                    "      {}\tTAGS: [{}]",
+                    task.display_name(),
+                    task.tags.join(", ")
+                );
             }
             _ => {}
         }
@@ -44,7 +53,12 @@ pub fn tags(playbook: &Playbook) -> String {
     let mut out = format!("\nplaybook: {}\n", playbook.path.display());
     for (index, play) in playbook.plays.iter().enumerate() {
         let mut all = BTreeSet::new();
-        for list in [&play.pre_tasks, &play.tasks, &play.post_tasks, &play.handlers] {
+        for list in [
+            &play.pre_tasks,
+            &play.tasks,
+            &play.post_tasks,
+            &play.handlers,
+        ] {
             crate::playbook::validate::walk(list, &mut |task: &Task| {
                 all.extend(task.tags.iter().cloned());
             });

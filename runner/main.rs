@@ -47,11 +47,19 @@ fn run_command(args: RunArgs) -> ExitCode {
     let color = report::color_wanted(std::io::stdout().is_terminal());
     let sources = SourceMap::default();
     let bad_input = |err: &InputError| {
-        report::print_errors(&err.0, &sources, report::color_wanted(std::io::stderr().is_terminal()));
+        report::print_errors(
+            &err.0,
+            &sources,
+            report::color_wanted(std::io::stderr().is_terminal()),
+        );
         ExitCode::from(EXIT_BAD_INPUT)
     };
     if let Some(inventory) = &args.inventory {
-        let hosts: Vec<&str> = inventory.split(',').map(str::trim).filter(|h| !h.is_empty()).collect();
+        let hosts: Vec<&str> = inventory
+            .split(',')
+            .map(str::trim)
+            .filter(|h| !h.is_empty())
+            .collect();
         if hosts.iter().any(|h| *h != "localhost" && *h != "127.0.0.1") {
             let err = InputError::from(machinist::error::Diagnostic::bare(format!(
                 "-i {inventory}: machinist has no inventories yet; only localhost"
@@ -63,7 +71,7 @@ fn run_command(args: RunArgs) -> ExitCode {
         Ok(layer) => layer,
         Err(err) => return bad_input(&err),
     };
-    let playbooks = match machinist::load(&args.playbooks, &sources) {
+    let playbooks = match machinist::load(&args.playbooks, &sources, &extra_vars) {
         Ok(playbooks) => playbooks,
         Err(err) => return bad_input(&err),
     };

@@ -40,7 +40,12 @@ pub fn candidates(origin: &Origin, task_file: &Path, kind: SourceKind, name: &st
 }
 
 /// The first existing candidate, or an error listing every place looked.
-pub fn find(origin: &Origin, task_file: &Path, kind: SourceKind, name: &str) -> Result<PathBuf, String> {
+pub fn find(
+    origin: &Origin,
+    task_file: &Path,
+    kind: SourceKind,
+    name: &str,
+) -> Result<PathBuf, String> {
     let candidates = candidates(origin, task_file, kind, name);
     if let Some(found) = candidates.iter().find(|p| p.is_file()) {
         return Ok(found.clone());

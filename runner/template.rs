@@ -1,7 +1,58 @@
 //! The one minijinja Environment: Ansible's filters and tests, the `omit` sentinel,
 //! strict undefined, no auto-escaping, and Ansible's value printing.
+//!
+//! Built once per run ([`Templates::new`]) and shared by every task: compiled
+//! expressions and playbook strings are cached inside the environment, so evaluating
+//! the same `when:` a thousand times parses it once.
+//!
+//! Where the caller puts things: every render takes the variables as one mapping
+//! `Value`. The lookups read `playbook_dir` and `role_path` from it; `omit` is a global
+//! of the environment (callers may also put it in the variables, it is the same value).
+//!
+//! Deliberate differences from ansible-core 2.19 (the safer choice, or minijinja's):
+//! - strict undefined forgives one level only: `foo.bar | default(x)` and
+//!   `foo.bar is defined` fail when `foo` itself is undefined;
+//! - a condition must evaluate to a boolean (Ansible coerces strings); a whole-string
+//!   `{{ expr }}` condition is unwrapped rather than warned about;
+//! - `bool` accepts true/false, yes/no, on/off, y/n, 1/0 and `''`; anything else
+//!   (none included) is an error, not a deprecation warning;
+//! - `render_native`: whitespace around the single `{{ expr }}` keeps a non-string
+//!   result native (Ansible would return a string);
+//! - tuples are lists (`dictsort`, `items()`, `regex_findall` groups, `subelements`);
+//!   the `~` operator prints containers minijinja's way (`["a"]`), `{{ }}` Python's;
+//! - `from_yaml` reads YAML 1.2 (`yes` stays a string); regexes have no look-around
+//!   or back-references; `1 / 0` is `inf`.
 
-use minijinja::{Environment, Value};
+mod backslash;
+mod collections;
+mod conversions;
+mod crypt;
+mod diagnose;
+mod engine;
+mod error;
+mod filters;
+mod lookup;
+mod pyjson;
+mod pyyaml;
+mod pyyaml_emitter;
+mod pyyaml_scalar;
+mod regexes;
+mod tests;
+mod value_format;
+mod version;
+
+#[cfg(test)]
+mod engine_tests;
+#[cfg(test)]
+mod filter_tests;
+#[cfg(test)]
+mod is_tests;
+
+use std::sync::Arc;
+
+use minijinja::Value;
+
+pub use error::{TemplateError, TemplateErrorKind};
 
 /// How a template file is rendered (Ansible's template module defaults).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,9 +73,10 @@ impl Default for FileOptions {
 /// The sentinel `omit` renders to; a module argument equal to it is dropped.
 pub const OMIT: &str = "__omit_place_holder__machinist";
 
-/// The templating engine, built once per run.
+/// The templating engine, built once per run. Cloning is cheap (shared engine).
+#[derive(Clone)]
 pub struct Templates {
-    env: Environment<'static>,
+    engine: Arc<engine::Engine>,
 }
 
 impl Default for Templates {
@@ -33,13 +85,17 @@ impl Default for Templates {
     }
 }
 
+impl std::fmt::Debug for Templates {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Templates").finish_non_exhaustive()
+    }
+}
+
 impl Templates {
     pub fn new() -> Templates {
-        let mut env = Environment::new();
-        env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
-        env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
-        env.set_keep_trailing_newline(true);
-        Templates { env }
+        Templates {
+            engine: engine::Engine::build(),
+        }
     }
 
     /// Whether a string needs rendering at all.
@@ -47,20 +103,50 @@ impl Templates {
         text.contains("{{") || text.contains("{%") || text.contains("{#")
     }
 
-    /// Render a string from a playbook (task argument, name, message).
-    pub fn render_str(&self, source: &str, vars: &Value) -> Result<String, minijinja::Error> {
-        self.env.render_str(source, vars)
+    /// Whether a rendered value is the `omit` placeholder (the argument must be dropped).
+    pub fn is_omit(value: &Value) -> bool {
+        value.as_str() == Some(OMIT)
+    }
+
+    /// Render a string from a playbook (task argument, name, message). Ansible's rules
+    /// for strings: `trim_blocks` on, trailing newline kept, backslashes in string
+    /// literals inside `{{ }}` taken literally.
+    pub fn render_str(&self, source: &str, vars: &Value) -> Result<String, TemplateError> {
+        if !Templates::is_template(source) {
+            return Ok(source.to_string());
+        }
+        self.engine.render_str(source, vars)
     }
 
     /// Render a string the way Ansible renders arguments: a string that is exactly one
-    /// `{{ expression }}` keeps the expression's type (list, mapping, bool, number).
-    pub fn render_native(&self, source: &str, vars: &Value) -> Result<Value, minijinja::Error> {
-        self.render_str(source, vars).map(Value::from)
+    /// `{{ expression }}` (whitespace around it allowed) keeps the expression's type
+    /// (list, mapping, bool, number, string); anything else renders to a string; a
+    /// string without template markers is returned as is, unparsed.
+    pub fn render_native(&self, source: &str, vars: &Value) -> Result<Value, TemplateError> {
+        if !Templates::is_template(source) {
+            return Ok(Value::from(source));
+        }
+        self.engine.render_native(source, vars)
     }
 
-    /// Evaluate a bare expression (`when:`, `that:`, `changed_when:`).
-    pub fn eval(&self, expr: &str, vars: &Value) -> Result<Value, minijinja::Error> {
-        self.env.compile_expression(expr)?.eval(vars)
+    /// Render every string inside `value` (lists and mappings walked recursively) with
+    /// [`render_native`](Self::render_native); entries that render to `omit` are dropped
+    /// from mappings and lists. Mapping keys are not templated.
+    pub fn render_tree(&self, value: &Value, vars: &Value) -> Result<Value, TemplateError> {
+        self.engine.render_tree(value, vars)
+    }
+
+    /// Evaluate a bare expression (`when:`, `that:`, `changed_when:`). The compiled
+    /// expression is cached by its text. A whole-string `{{ expr }}` is unwrapped.
+    /// An undefined result is an error naming the variable.
+    pub fn eval(&self, expr: &str, vars: &Value) -> Result<Value, TemplateError> {
+        self.engine.eval(expr, vars)
+    }
+
+    /// Evaluate a condition that must be a boolean: a string, number, list… is an
+    /// error saying which type it got (Ansible would coerce; we refuse).
+    pub fn condition(&self, expr: &str, vars: &Value) -> Result<bool, TemplateError> {
+        self.engine.condition(expr, vars)
     }
 
     /// Render a template file named `name` (its path, for error messages).
@@ -70,13 +156,7 @@ impl Templates {
         source: &str,
         vars: &Value,
         options: FileOptions,
-    ) -> Result<String, minijinja::Error> {
-        let _ = (name, options);
-        self.render_str(source, vars)
-    }
-
-    /// Evaluate a condition; it must give a boolean.
-    pub fn condition(&self, expr: &str, vars: &Value) -> Result<bool, minijinja::Error> {
-        self.eval(expr, vars).map(|v| v.is_true())
+    ) -> Result<String, TemplateError> {
+        self.engine.render_file(name, source, vars, options)
     }
 }

@@ -86,7 +86,7 @@ pub fn context(layers: &[&Layer], templates: &Templates) -> Value {
             let Some(raw) = layers.iter().rev().find_map(|l| l.get(name)) else {
                 continue;
             };
-            match render_deep(raw, &ctx, templates) {
+            match templates.render_tree(raw, &ctx) {
                 Ok(value) => {
                     if merged.get(name) != Some(&value) {
                         progress = true;
@@ -108,7 +108,7 @@ pub fn context(layers: &[&Layer], templates: &Templates) -> Value {
         let ctx = Value::from_iter(merged.iter().map(|(k, v)| (*k, v.clone())));
         let raw = layers.iter().rev().find_map(|l| l.get(name)).cloned();
         if let Some(raw) = raw {
-            if render_deep(&raw, &ctx, templates).is_err() {
+            if templates.render_tree(&raw, &ctx).is_err() {
                 merged.shift_remove(name);
             }
         }
@@ -134,32 +134,6 @@ fn contains_template(value: Option<&Value>) -> bool {
             .unwrap_or(false),
         _ => false,
     })
-}
-
-/// Render every templated string inside `value` (lists and mappings included).
-pub fn render_deep(value: &Value, ctx: &Value, templates: &Templates) -> Result<Value, minijinja::Error> {
-    match value.kind() {
-        ValueKind::String => match value.as_str() {
-            Some(text) if Templates::is_template(text) => templates.render_native(text, ctx),
-            _ => Ok(value.clone()),
-        },
-        ValueKind::Seq => {
-            let mut items = Vec::new();
-            for item in value.try_iter()? {
-                items.push(render_deep(&item, ctx, templates)?);
-            }
-            Ok(Value::from(items))
-        }
-        ValueKind::Map => {
-            let mut entries = Vec::new();
-            for key in value.try_iter()? {
-                let item = value.get_item(&key)?;
-                entries.push((key, render_deep(&item, ctx, templates)?));
-            }
-            Ok(Value::from_iter(entries))
-        }
-        _ => Ok(value.clone()),
-    }
 }
 
 /// A YAML node as a template value.

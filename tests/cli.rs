@@ -12,7 +12,11 @@ fn bad(playbook: &str) -> String {
     test.playbook(playbook);
     let before = test.tree();
     let run = test.run(&[]);
-    assert_eq!(run.code, 4, "stdout:\n{}\nstderr:\n{}", run.stdout, run.stderr);
+    assert_eq!(
+        run.code, 4,
+        "stdout:\n{}\nstderr:\n{}",
+        run.stdout, run.stderr
+    );
     assert_eq!(run.stdout, "", "bad input printed to stdout");
     assert_eq!(test.tree(), before, "bad input changed the tree");
     run.stderr
@@ -50,7 +54,10 @@ fn unknown_module_and_keyword() {
 #[test]
 fn yaml_syntax_error() {
     let err = bad("- hosts: localhost\n  tasks: [\n");
-    assert!(err.starts_with("site.yml:3:1: error: YAML syntax error"), "{err}");
+    assert!(
+        err.starts_with("site.yml:3:1: error: YAML syntax error"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -68,21 +75,35 @@ fn duplicate_keys_and_tabs() {
 #[test]
 fn wrong_types_and_missing_arguments() {
     let err = bad("- hosts: localhost\n  tasks:\n    - file: {state: directory}\n    - file: {path: /x, recurse: maybe}\n");
-    assert!(err.contains("site.yml:3:13: error: module file: missing required argument 'path'"), "{err}");
+    assert!(
+        err.contains("site.yml:3:13: error: module file: missing required argument 'path'"),
+        "{err}"
+    );
     assert!(err.contains("site.yml:4:33: error: module file:"), "{err}");
 }
 
 #[test]
 fn missing_template_and_handler() {
     let err = bad("- hosts: localhost\n  tasks:\n    - template: {src: nope.j2, dest: /x}\n      notify: restart\n");
-    assert!(err.contains("site.yml:3:23: error: could not find template 'nope.j2'"), "{err}");
-    assert!(err.contains("site.yml:4:15: error: notifies handler 'restart', which this play does not define"), "{err}");
+    assert!(
+        err.contains("site.yml:3:23: error: could not find template 'nope.j2'"),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "site.yml:4:15: error: notifies handler 'restart', which this play does not define"
+        ),
+        "{err}"
+    );
 }
 
 #[test]
 fn only_localhost_until_inventories_exist() {
     let err = bad("- hosts: webservers\n  tasks: []\n");
-    assert!(err.contains("site.yml:1:10: error: hosts 'webservers'"), "{err}");
+    assert!(
+        err.contains("site.yml:1:10: error: hosts 'webservers'"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -120,14 +141,21 @@ fn syntax_check_list_tasks_and_tags() {
         "- name: demo\n  hosts: localhost\n  tasks:\n    - {name: one, debug: msg=1, tags: [a]}\n    - {name: two, debug: msg=2, tags: [b, never]}\n",
     );
     let syntax = test.run(&["--syntax-check"]);
-    assert_eq!((syntax.code, syntax.stdout.as_str()), (0, "\nplaybook: site.yml\n"));
+    assert_eq!(
+        (syntax.code, syntax.stdout.as_str()),
+        (0, "\nplaybook: site.yml\n")
+    );
     let tasks = test.run(&["--list-tasks"]);
     assert_eq!(
         tasks.stdout,
         "\nplaybook: site.yml\n\n  play #1 (localhost): demo\tTAGS: []\n    tasks:\n      one\tTAGS: [a]\n"
     );
     let tags = test.run(&["--list-tags"]);
-    assert!(tags.stdout.contains("TASK TAGS: [a, b, never]"), "{}", tags.stdout);
+    assert!(
+        tags.stdout.contains("TASK TAGS: [a, b, never]"),
+        "{}",
+        tags.stdout
+    );
 }
 
 #[test]

@@ -25,7 +25,9 @@ fn removes_makes_shell_idempotent_three_checks() {
     let test = Test::new();
     busybox_root(&test);
     test.root_file("tmp/stale", "x");
-    test.playbook(&play("    - shell: rm /tmp/stale && echo gone\n      args: {removes: /tmp/stale}\n"));
+    test.playbook(&play(
+        "    - shell: rm /tmp/stale && echo gone\n      args: {removes: /tmp/stale}\n",
+    ));
     three_checks(&test);
     assert!(!test.root().join("tmp/stale").exists());
 }
@@ -49,7 +51,10 @@ fn non_zero_exit_fails_the_task() {
     test.playbook(&play("    - command: /bin/false\n    - debug: msg=never\n"));
     let run = test.run_json(&[]);
     assert_eq!(run.code, 2);
-    assert_eq!(run.statuses(), vec![("command".to_string(), "failed".to_string())]);
+    assert_eq!(
+        run.statuses(),
+        vec![("command".to_string(), "failed".to_string())]
+    );
 }
 
 #[test]

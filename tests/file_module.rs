@@ -40,14 +40,19 @@ fn link_three_checks_and_absolute_target_is_kept_verbatim() {
     ));
     three_checks(&test);
     let link = std::fs::read_link(test.root().join("etc/resolv.conf")).unwrap();
-    assert_eq!(link, std::path::Path::new("/run/systemd/resolve/resolv.conf"));
+    assert_eq!(
+        link,
+        std::path::Path::new("/run/systemd/resolve/resolv.conf")
+    );
 }
 
 #[test]
 fn hard_link_three_checks() {
     let test = Test::new();
     test.root_file("etc/a", "same\n");
-    test.playbook(&play("    - file: {path: /etc/b, state: hard, src: /etc/a}\n"));
+    test.playbook(&play(
+        "    - file: {path: /etc/b, state: hard, src: /etc/a}\n",
+    ));
     three_checks(&test);
     assert_eq!(test.read("/etc/b"), "same\n");
 }
@@ -65,7 +70,9 @@ fn absent_three_checks() {
 fn touch_three_checks() {
     let test = Test::new();
     test.root_file("etc/placeholder", "");
-    test.playbook(&play("    - file: {path: /etc/stamp, state: touch, mode: \"u=rw,g=r,o=\"}\n"));
+    test.playbook(&play(
+        "    - file: {path: /etc/stamp, state: touch, mode: \"u=rw,g=r,o=\"}\n",
+    ));
     three_checks(&test);
     assert_eq!(test.mode("/etc/stamp"), 0o640);
 }
@@ -135,28 +142,48 @@ fn writes_through_an_absolute_symlink_stay_in_the_root() {
     std::fs::create_dir_all(test.root().join(decoy.strip_prefix("/").unwrap())).unwrap();
     // ROOT/etc/resolv.conf -> /<tmp>/decoy/resolv.conf: inside the root, that is
     // ROOT/<tmp>/decoy/resolv.conf, never the host's file.
-    std::os::unix::fs::symlink(decoy.join("resolv.conf"), test.root().join("etc/resolv.conf")).unwrap();
+    std::os::unix::fs::symlink(
+        decoy.join("resolv.conf"),
+        test.root().join("etc/resolv.conf"),
+    )
+    .unwrap();
     std::os::unix::fs::symlink("../../../../../..", test.root().join("etc/up")).unwrap();
     test.playbook(&play(
         "    - file: {path: /etc/resolv.conf, content: \"nameserver 10.0.0.1\\n\"}\n    - file: {path: /etc/up/escaped, content: x}\n",
     ));
     let run = test.run_json(&[]);
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
-    assert_eq!(std::fs::read_to_string(decoy.join("resolv.conf")).unwrap(), "host file\n");
+    assert_eq!(
+        std::fs::read_to_string(decoy.join("resolv.conf")).unwrap(),
+        "host file\n"
+    );
     assert!(!test.outside().join("escaped").exists());
     assert!(test.root().join("escaped").exists());
-    let inside = test.root().join(decoy.strip_prefix("/").unwrap()).join("resolv.conf");
-    assert_eq!(std::fs::read_to_string(inside).unwrap(), "nameserver 10.0.0.1\n");
+    let inside = test
+        .root()
+        .join(decoy.strip_prefix("/").unwrap())
+        .join("resolv.conf");
+    assert_eq!(
+        std::fs::read_to_string(inside).unwrap(),
+        "nameserver 10.0.0.1\n"
+    );
 }
 
 #[test]
 fn diff_shows_before_and_after() {
     let test = Test::new();
     test.root_file("etc/hostname", "old\n");
-    test.playbook(&play("    - file: {path: /etc/hostname, content: \"new\\n\"}\n"));
+    test.playbook(&play(
+        "    - file: {path: /etc/hostname, content: \"new\\n\"}\n",
+    ));
     let run = test.run(&["--check", "--diff"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(run.stdout.contains("--- before: /etc/hostname\n+++ after: /etc/hostname\n"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("--- before: /etc/hostname\n+++ after: /etc/hostname\n"),
+        "{}",
+        run.stdout
+    );
     assert!(run.stdout.contains("-old\n+new\n"), "{}", run.stdout);
     assert_eq!(test.read("/etc/hostname"), "old\n");
 }

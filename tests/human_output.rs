@@ -9,7 +9,10 @@ use common::Test;
 fn ansible_shaped_output_with_diff() {
     let test = Test::new();
     test.root_file("etc/hostname", "old\n");
-    test.project_file("templates/motd.j2", "{% for line in lines %}\n{{ line }}\n{% endfor %}\n");
+    test.project_file(
+        "templates/motd.j2",
+        "{% for line in lines %}\n{{ line }}\n{% endfor %}\n",
+    );
     test.playbook(
         r#"- name: demo
   hosts: localhost

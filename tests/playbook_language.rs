@@ -10,7 +10,9 @@ fn statuses(run: &common::Run) -> Vec<(String, String)> {
 }
 
 fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
-    list.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+    list.iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect()
 }
 
 #[test]
@@ -41,7 +43,7 @@ fn loops_report_each_item_and_register_results() {
     - name: labels
       debug: msg=x
       loop: [{n: 1}, {n: 2}]
-      loop_control: {label: "n={{ item.n }}", loop_var: entry, index_var: i}
+      loop_control: {label: "n={{ entry.n }}", loop_var: entry, index_var: i}
 "#,
     );
     let run = test.run_json(&[]);
@@ -108,7 +110,11 @@ fn handlers_run_once_at_the_end_in_definition_order() {
         ])
     );
     let again = test.run_json(&[]);
-    assert_eq!(again.statuses().len(), 3, "handlers ran on an unchanged run");
+    assert_eq!(
+        again.statuses().len(),
+        3,
+        "handlers ran on an unchanged run"
+    );
 }
 
 #[test]
@@ -160,7 +166,12 @@ fn block_rescue_always() {
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     assert_eq!(
         statuses(&run),
-        pairs(&[("boom", "failed"), ("rescued", "ok"), ("always", "ok"), ("after", "ok")])
+        pairs(&[
+            ("boom", "failed"),
+            ("rescued", "ok"),
+            ("always", "ok"),
+            ("after", "ok")
+        ])
     );
     assert_eq!(run.recap()["rescued"], 1);
     assert_eq!(run.recap()["failed"], 0);
@@ -193,8 +204,14 @@ fn ignore_errors_goes_on() {
 #[test]
 fn include_and_import_tasks() {
     let test = Test::new();
-    test.project_file("tasks/static.yml", "- name: imported\n  debug: msg=\"{{ who }}\"\n");
-    test.project_file("tasks/dynamic.yml", "- name: included\n  debug: msg=\"{{ item }}\"\n");
+    test.project_file(
+        "tasks/static.yml",
+        "- name: imported\n  debug: msg=\"{{ who }}\"\n",
+    );
+    test.project_file(
+        "tasks/dynamic.yml",
+        "- name: included\n  debug: msg=\"{{ item }}\"\n",
+    );
     test.playbook(
         r#"- hosts: localhost
   gather_facts: false
@@ -229,7 +246,11 @@ fn tags_always_and_never() {
 "#,
     );
     let names = |args: &[&str]| -> Vec<String> {
-        test.run_json(args).statuses().into_iter().map(|(n, _)| n).collect()
+        test.run_json(args)
+            .statuses()
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect()
     };
     assert_eq!(names(&[]), vec!["a", "b", "c"]);
     assert_eq!(names(&["--tags", "web"]), vec!["a", "c"]);
@@ -274,7 +295,14 @@ fn extra_vars_forms() {
     test.playbook(
         "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - assert:\n        that: [\"a == '1'\", \"b.k == 'v'\", \"c | length == 2\"]\n",
     );
-    let run = test.run_json(&["-e", "a=1", "-e", "{\"b\": {\"k\": \"v\"}}", "-e", "@extra.yml"]);
+    let run = test.run_json(&[
+        "-e",
+        "a=1",
+        "-e",
+        "{\"b\": {\"k\": \"v\"}}",
+        "-e",
+        "@extra.yml",
+    ]);
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
 }
 
@@ -326,5 +354,8 @@ fn facts_are_read_from_the_target_root() {
     );
     let run = test.run_json(&[]);
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
-    assert_eq!(run.statuses()[0], ("Gathering Facts".to_string(), "ok".to_string()));
+    assert_eq!(
+        run.statuses()[0],
+        ("Gathering Facts".to_string(), "ok".to_string())
+    );
 }

@@ -79,6 +79,7 @@ impl Module for CommandModule {
                 .map(|(key, value)| (key.clone(), value.clone()))
                 .collect(),
             stdin,
+            place: crate::Place::Target,
         };
         let change = Change {
             summary: format!("run: {shown}"),

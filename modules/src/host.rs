@@ -255,6 +255,20 @@ impl Host {
         self.apply_as(ops, self.options.check_mode)
     }
 
+    /// Run a read-only query (`systemctl --root=ROOT is-enabled x`, `pacman -Q`) while
+    /// planning, in check mode too: the caller promises it changes nothing.
+    pub fn query(&self, spec: &crate::RunSpec) -> Result<OpOutput, ModuleError> {
+        self.run(spec)
+    }
+
+    fn run(&self, spec: &crate::RunSpec) -> Result<OpOutput, ModuleError> {
+        let exec = match spec.place {
+            crate::Place::Target => self.exec(),
+            crate::Place::Controller => Exec::Direct,
+        };
+        exec::run(exec, self.root(), spec)
+    }
+
     /// Carry out ops on disk (`check == false`) or in the overlay (`check == true`),
     /// whatever the host's own mode: a task's `check_mode:` keyword overrides the run's.
     /// A real change forgets what the overlay said about its path, so the disk shows.
@@ -405,7 +419,7 @@ impl Host {
                 let canonical = self.named(path, true)?;
                 done(self.disk.touch(&canonical, *mode), &canonical)
             }
-            Op::Run(spec) => exec::run(self.exec(), self.root(), spec),
+            Op::Run(spec) => self.run(spec),
         }
     }
 

@@ -170,6 +170,18 @@ pub struct RunSpec {
     pub chdir: Option<PathBuf>,
     pub env: Vec<(String, String)>,
     pub stdin: Option<Vec<u8>>,
+    pub place: Place,
+}
+
+/// Where a program runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Place {
+    /// Inside the target: directly on `/`, through systemd-nspawn or chroot otherwise.
+    #[default]
+    Target,
+    /// On the machine running machinist, with the root named in its arguments
+    /// (`systemctl --root=ROOT`, `pacstrap ROOT`, `systemd-firstboot --root=ROOT`).
+    Controller,
 }
 
 /// What running one op produced (only `Run` produces anything).

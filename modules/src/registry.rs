@@ -40,7 +40,9 @@ impl Builtin {
             Builtin::File => "Files, directories, links and their content, mode and owner",
             Builtin::Copy => "Ansible's copy: file content from `content` or a file in files/",
             Builtin::Template => "Ansible's template: a file rendered from templates/",
-            Builtin::Command => "Run a program (no shell); skipped in check mode unless creates/removes decide",
+            Builtin::Command => {
+                "Run a program (no shell); skipped in check mode unless creates/removes decide"
+            }
             Builtin::Shell => "Run a command line through /bin/sh",
         }
     }
@@ -63,7 +65,9 @@ impl Builtin {
     /// Type-check rendered arguments without planning.
     pub fn check_args(self, value: &serde_json::Value) -> Result<(), ArgError> {
         match self {
-            Builtin::File | Builtin::Copy | Builtin::Template => decode::<file::Args>(value).map(drop),
+            Builtin::File | Builtin::Copy | Builtin::Template => {
+                decode::<file::Args>(value).map(drop)
+            }
             Builtin::Command | Builtin::Shell => decode::<command::Args>(value).map(drop),
         }
     }
@@ -71,9 +75,9 @@ impl Builtin {
     /// Decode the rendered arguments and plan.
     pub fn plan(self, value: &serde_json::Value, host: &Host) -> Result<Plan, PlanError> {
         match self {
-            Builtin::File | Builtin::Copy | Builtin::Template => {
-                file::FileModule.plan(&decode(value)?, host).map_err(PlanError::Module)
-            }
+            Builtin::File | Builtin::Copy | Builtin::Template => file::FileModule
+                .plan(&decode(value)?, host)
+                .map_err(PlanError::Module),
             Builtin::Command => command::CommandModule { shell: false }
                 .plan(&decode(value)?, host)
                 .map_err(PlanError::Module),

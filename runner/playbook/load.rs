@@ -1,12 +1,15 @@
 //! YAML files → the typed model. Every problem found is collected as a located
 //! [`Diagnostic`]; a playbook with any of them never runs.
 
-use super::model::{
-    Action, Condition, LoopControl, Origin, Play, Playbook, Task, TaskKind,
-};
+mod roles;
+
+use super::argspec;
+use super::model::RoleScope;
+use super::model::{Action, Condition, LoopControl, Origin, Play, Playbook, Task, TaskKind};
 use super::validate;
 use super::yaml::{self, Key, Node, Value};
 use crate::error::{Diagnostic, InputError, SourceMap, Span};
+use crate::vars::Layer;
 use machinist_modules::args::did_you_mean;
 use machinist_modules::Builtin;
 use std::path::{Path, PathBuf};
@@ -16,17 +19,64 @@ use std::sync::Arc;
 const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
 
 const PLAY_KEYS: &[&str] = &[
-    "name", "hosts", "vars", "vars_files", "pre_tasks", "tasks", "post_tasks", "handlers",
-    "gather_facts", "tags", "become", "become_user", "become_method", "connection",
-    "check_mode", "diff", "no_log", "any_errors_fatal", "environment", "strategy", "serial",
+    "name",
+    "hosts",
+    "roles",
+    "vars",
+    "vars_files",
+    "pre_tasks",
+    "tasks",
+    "post_tasks",
+    "handlers",
+    "gather_facts",
+    "tags",
+    "become",
+    "become_user",
+    "become_method",
+    "connection",
+    "check_mode",
+    "diff",
+    "no_log",
+    "any_errors_fatal",
+    "environment",
+    "strategy",
+    "serial",
 ];
 
 const TASK_KEYS: &[&str] = &[
-    "name", "when", "loop", "with_items", "with_list", "loop_control", "register", "notify",
-    "listen", "changed_when", "failed_when", "ignore_errors", "tags", "vars", "block", "rescue",
-    "always", "include_tasks", "import_tasks", "check_mode", "diff", "no_log", "become",
-    "become_user", "become_method", "args", "run_once", "environment", "delegate_to",
-    "any_errors_fatal", "timeout",
+    "name",
+    "when",
+    "loop",
+    "with_items",
+    "with_list",
+    "loop_control",
+    "register",
+    "notify",
+    "listen",
+    "changed_when",
+    "failed_when",
+    "ignore_errors",
+    "tags",
+    "vars",
+    "block",
+    "rescue",
+    "always",
+    "include_tasks",
+    "import_tasks",
+    "include_role",
+    "import_role",
+    "check_mode",
+    "diff",
+    "no_log",
+    "become",
+    "become_user",
+    "become_method",
+    "args",
+    "run_once",
+    "environment",
+    "delegate_to",
+    "any_errors_fatal",
+    "timeout",
 ];
 
 /// Reads playbooks and task files, remembering their text for diagnostics.
@@ -35,14 +85,32 @@ pub struct Loader {
     errors: Vec<Diagnostic>,
     /// Files being imported right now, to catch import loops.
     importing: Vec<PathBuf>,
+    /// The folder of the playbook being loaded: roles/ is looked for there.
+    playbook_dir: PathBuf,
+    /// Extra vars (`-e`): role argument specs are checked against them too.
+    extra_vars: Layer,
+    /// Roles being loaded right now (to catch dependency loops).
+    role_stack: Vec<PathBuf>,
+    /// Roles loaded in the current play, with their parameters (run once each).
+    roles_seen: Vec<(PathBuf, String)>,
+    /// Every role use of the current play, to check against its argument spec.
+    role_scopes: Vec<Arc<RoleScope>>,
+    /// Handlers of roles brought in by `import_role`/`include_role` tasks.
+    extra_handlers: Vec<Task>,
 }
 
 impl Loader {
-    pub fn new(sources: SourceMap) -> Loader {
+    pub fn new(sources: SourceMap, extra_vars: &Layer) -> Loader {
         Loader {
             sources,
             errors: Vec::new(),
             importing: Vec::new(),
+            playbook_dir: PathBuf::from("."),
+            extra_vars: extra_vars.clone(),
+            role_stack: Vec::new(),
+            roles_seen: Vec::new(),
+            role_scopes: Vec::new(),
+            extra_handlers: Vec::new(),
         }
     }
 
@@ -73,6 +141,7 @@ impl Loader {
         tags: &[String],
         site: &Span,
     ) -> Result<Vec<Task>, InputError> {
+        self.playbook_dir = origin.dir.clone();
         let tasks = self.tasks_from_file(path, origin, tags, site);
         validate::tasks(&tasks, &mut self.errors);
         if self.errors.is_empty() {
@@ -121,7 +190,12 @@ impl Loader {
                 let col = (valid.len() - valid.rfind('\n').map_or(0, |i| i + 1)) as u32 + 1;
                 self.sources.insert(&file, Arc::from(valid));
                 self.error(
-                    &Span { file, line, col, len: 1 },
+                    &Span {
+                        file,
+                        line,
+                        col,
+                        len: 1,
+                    },
                     "this file is not valid UTF-8",
                 );
                 return None;
@@ -149,6 +223,7 @@ impl Loader {
             return;
         };
         let dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
+        self.playbook_dir = dir.clone();
         let origin = Arc::new(Origin { dir, role: None });
         self.importing.push(path.to_path_buf());
         for doc in docs {
@@ -179,20 +254,24 @@ impl Loader {
 
     fn play(&mut self, node: &Node, origin: &Arc<Origin>) -> Option<Play> {
         let Some(entries) = node.as_map() else {
-            self.error(&node.span, format!("a play is a mapping, found {}", node.kind()));
+            self.error(
+                &node.span,
+                format!("a play is a mapping, found {}", node.kind()),
+            );
             return None;
         };
         for (key, _) in entries {
-            if key.name == "roles" {
-                self.error(&key.span, "roles are not supported yet (tracked as the roles issue); use import_tasks");
-            } else if !PLAY_KEYS.contains(&key.name.as_str()) {
+            if !PLAY_KEYS.contains(&key.name.as_str()) {
                 self.unknown_key(key, "play", PLAY_KEYS.iter().copied());
             }
         }
         let hosts = match node.get("hosts") {
             Some(hosts) => self.string(hosts).unwrap_or_default(),
             None => {
-                self.error(&node.span, "this play has no 'hosts' (use hosts: localhost)");
+                self.error(
+                    &node.span,
+                    "this play has no 'hosts' (use hosts: localhost)",
+                );
                 String::new()
             }
         };
@@ -204,8 +283,11 @@ impl Loader {
                 );
             }
         }
-        let tags = node.get("tags").map(|t| self.string_list(t)).unwrap_or_default();
-        let vars = node.get("vars").map(|v| self.vars(v)).unwrap_or_default();
+        let tags = node
+            .get("tags")
+            .map(|t| self.string_list(t))
+            .unwrap_or_default();
+        let vars_nodes = node.get("vars").map(|v| self.vars(v)).unwrap_or_default();
         let vars_files = match node.get("vars_files") {
             Some(list) => self.vars_files(list, origin),
             None => Vec::new(),
@@ -219,17 +301,43 @@ impl Loader {
             Some(list) => this.task_list(list, origin, &tags),
             None => Vec::new(),
         };
+        self.roles_seen.clear();
         let pre_tasks = tasks(self, "pre_tasks");
-        let main_tasks = tasks(self, "tasks");
+        let mut handlers = Vec::new();
+        let mut main_tasks = Vec::new();
+        for entry in node
+            .get("roles")
+            .and_then(|r| self.list(r))
+            .unwrap_or_default()
+        {
+            if let Some(role) = self.role_use(&entry, true) {
+                if let Some(loaded) = self.role(&role, &tags, &mut handlers) {
+                    main_tasks.extend(loaded.tasks);
+                }
+            }
+        }
+        main_tasks.extend(tasks(self, "tasks"));
         let post_tasks = tasks(self, "post_tasks");
-        let handlers = tasks(self, "handlers");
+        let own_handlers = tasks(self, "handlers");
+        handlers.extend(std::mem::take(&mut self.extra_handlers));
+        handlers.extend(own_handlers);
+        let mut play_inputs = vars_nodes.clone();
+        for (_, file_vars) in &vars_files {
+            play_inputs.extend(file_vars.iter().cloned());
+        }
+        for scope in std::mem::take(&mut self.role_scopes) {
+            argspec::check(&scope, &play_inputs, &self.extra_vars, &mut self.errors);
+        }
         Some(Play {
             name,
             span: node.span.clone(),
             hosts,
             gather_facts,
-            vars,
-            vars_files,
+            vars: Layer::from_nodes(&vars_nodes),
+            vars_files: vars_files
+                .iter()
+                .map(|(_, v)| Layer::from_nodes(v))
+                .collect(),
             pre_tasks,
             tasks: main_tasks,
             post_tasks,
@@ -239,7 +347,11 @@ impl Loader {
         })
     }
 
-    fn vars_files(&mut self, list: &Node, origin: &Arc<Origin>) -> Vec<(PathBuf, Vec<(String, Node)>)> {
+    fn vars_files(
+        &mut self,
+        list: &Node,
+        origin: &Arc<Origin>,
+    ) -> Vec<(PathBuf, Vec<(String, Node)>)> {
         let names: Vec<&Node> = match &list.value {
             Value::Seq(items) => items.iter().collect(),
             Value::Str(_) => vec![list],
@@ -280,7 +392,10 @@ impl Loader {
                 .collect(),
             Value::Null => Vec::new(),
             _ => {
-                self.error(&node.span, format!("vars is a mapping, found {}", node.kind()));
+                self.error(
+                    &node.span,
+                    format!("vars is a mapping, found {}", node.kind()),
+                );
                 Vec::new()
             }
         }
@@ -326,15 +441,26 @@ impl Loader {
                 .collect(),
             Value::Null => Vec::new(),
             _ => {
-                self.error(&node.span, format!("expected a list of tasks, found {}", node.kind()));
+                self.error(
+                    &node.span,
+                    format!("expected a list of tasks, found {}", node.kind()),
+                );
                 Vec::new()
             }
         }
     }
 
-    fn task(&mut self, node: &Node, origin: &Arc<Origin>, inherited_tags: &[String]) -> Option<Task> {
+    fn task(
+        &mut self,
+        node: &Node,
+        origin: &Arc<Origin>,
+        inherited_tags: &[String],
+    ) -> Option<Task> {
         let Some(entries) = node.as_map() else {
-            self.error(&node.span, format!("a task is a mapping, found {}", node.kind()));
+            self.error(
+                &node.span,
+                format!("a task is a mapping, found {}", node.kind()),
+            );
             return None;
         };
         let mut tags = inherited_tags.to_vec();
@@ -357,19 +483,28 @@ impl Loader {
             name: node.get("name").and_then(|n| self.string(n)),
             span: node.span.clone(),
             kind,
-            when: node.get("when").map(|w| self.conditions(w)).unwrap_or_default(),
+            when: node
+                .get("when")
+                .map(|w| self.conditions(w))
+                .unwrap_or_default(),
             loop_flatten: matches!(loop_items, Some(("with_items", _))),
             loop_items: loop_items.map(|(_, n)| n),
             loop_control,
             register: node.get("register").and_then(|r| self.identifier(r)),
-            notify: node.get("notify").map(|n| self.string_list(n)).unwrap_or_default(),
+            notify: node
+                .get("notify")
+                .map(|n| self.string_list(n))
+                .unwrap_or_default(),
             notify_span: node.get("notify").map(|n| n.span.clone()),
-            listen: node.get("listen").map(|n| self.string_list(n)).unwrap_or_default(),
+            listen: node
+                .get("listen")
+                .map(|n| self.string_list(n))
+                .unwrap_or_default(),
             changed_when: node.get("changed_when").map(|c| self.conditions(c)),
             failed_when: node.get("failed_when").map(|c| self.conditions(c)),
             ignore_errors: node.get("ignore_errors").is_some_and(|b| self.boolean(b)),
             tags,
-            vars: node.get("vars").map(|v| self.vars(v)).unwrap_or_default(),
+            vars: Layer::from_nodes(&node.get("vars").map(|v| self.vars(v)).unwrap_or_default()),
             check_mode: node.get("check_mode").map(|b| self.boolean(b)),
             diff: node.get("diff").map(|b| self.boolean(b)),
             no_log: node.get("no_log").is_some_and(|b| self.boolean(b)),
@@ -402,13 +537,19 @@ impl Loader {
                 self.error(&n.span, format!("'{key}' belongs to a task with 'block'"));
             }
         }
-        if let Some(file) = node.get("import_tasks").or_else(|| node.get("ansible.builtin.import_tasks")) {
+        if let Some(file) = node
+            .get("import_tasks")
+            .or_else(|| node.get("ansible.builtin.import_tasks"))
+        {
             let name = self.file_arg(file)?;
             if crate::template::Templates::is_template(&name) {
-                self.error(&file.span, "import_tasks is static: its file name cannot be templated (use include_tasks)");
+                self.error(
+                    &file.span,
+                    "import_tasks is static: its file name cannot be templated (use include_tasks)",
+                );
                 return None;
             }
-            let path = origin.dir.join(&name);
+            let path = include_path(&file.span, origin, &name);
             let tasks = self.tasks_from_file(&path, origin, tags, &file.span);
             return Some(TaskKind::Block {
                 block: tasks,
@@ -416,7 +557,10 @@ impl Loader {
                 always: Vec::new(),
             });
         }
-        if let Some(file) = node.get("include_tasks").or_else(|| node.get("ansible.builtin.include_tasks")) {
+        if let Some(file) = node
+            .get("include_tasks")
+            .or_else(|| node.get("ansible.builtin.include_tasks"))
+        {
             let name = self.file_arg(file)?;
             let span = file.span.clone();
             return Some(TaskKind::IncludeTasks {
@@ -424,6 +568,39 @@ impl Loader {
                     value: Value::Str(name),
                     span,
                 },
+            });
+        }
+        for key in ["import_role", "include_role"] {
+            let entry = node
+                .get(key)
+                .or_else(|| node.get(&format!("ansible.builtin.{key}")));
+            let Some(entry) = entry else { continue };
+            let mut role = self.role_use(entry, false)?;
+            role.params
+                .extend(node.get("vars").map(|v| self.vars(v)).unwrap_or_default());
+            if crate::template::Templates::is_template(&role.name) {
+                self.error(
+                    &role.span,
+                    format!("{key}: the role name cannot be templated"),
+                );
+                return None;
+            }
+            let mut handlers = Vec::new();
+            let saved = std::mem::take(&mut self.roles_seen);
+            let loaded = self.role(&role, tags, &mut handlers);
+            self.roles_seen = saved;
+            self.extra_handlers.extend(handlers);
+            let tasks = loaded.map(|l| l.tasks).unwrap_or_default();
+            return Some(if key == "import_role" {
+                TaskKind::Block {
+                    block: tasks,
+                    rescue: Vec::new(),
+                    always: Vec::new(),
+                }
+            } else {
+                TaskKind::IncludeRole {
+                    tasks: Arc::new(tasks),
+                }
             });
         }
         let mut module: Option<(&Key, &Node)> = None;
@@ -435,7 +612,10 @@ impl Loader {
                 if Action::from_name(&key.name).is_some() {
                     self.error(
                         &key.span,
-                        format!("a task runs one module; this one names both '{}' and '{}'", first.name, key.name),
+                        format!(
+                            "a task runs one module; this one names both '{}' and '{}'",
+                            first.name, key.name
+                        ),
                     );
                 } else {
                     self.unknown_key(key, "task", TASK_KEYS.iter().copied());
@@ -443,17 +623,25 @@ impl Loader {
                 continue;
             }
             if Action::from_name(&key.name).is_none() {
-                let candidates: Vec<&str> = Action::all_names().chain(TASK_KEYS.iter().copied()).collect();
+                let candidates: Vec<&str> = Action::all_names()
+                    .chain(TASK_KEYS.iter().copied())
+                    .collect();
                 let hint = did_you_mean(&key.name, candidates)
                     .map(|s| format!(" (did you mean '{s}'?)"))
                     .unwrap_or_default();
-                self.error(&key.span, format!("unknown module or task keyword '{}'{hint}", key.name));
+                self.error(
+                    &key.span,
+                    format!("unknown module or task keyword '{}'{hint}", key.name),
+                );
                 return None;
             }
             module = Some((key, value));
         }
         let Some((key, value)) = module else {
-            self.error(&node.span, "this task names no module (file, command, debug, …)");
+            self.error(
+                &node.span,
+                "this task names no module (file, command, debug, …)",
+            );
             return None;
         };
         let action = Action::from_name(&key.name)?;
@@ -490,7 +678,10 @@ impl Loader {
             }
             Value::Str(text) => text.clone(),
             _ => {
-                self.error(&value.span, format!("module arguments are a mapping, found {}", value.kind()));
+                self.error(
+                    &value.span,
+                    format!("module arguments are a mapping, found {}", value.kind()),
+                );
                 return None;
             }
         };
@@ -508,7 +699,10 @@ impl Loader {
             Action::Debug if !text.contains('=') => vec![(key("msg"), string(text))],
             Action::Fail if !text.contains('=') => vec![(key("msg"), string(text))],
             _ => match split_key_values(&text) {
-                Some(pairs) => pairs.into_iter().map(|(k, v)| (key(&k), string(v))).collect(),
+                Some(pairs) => pairs
+                    .into_iter()
+                    .map(|(k, v)| (key(&k), string(v)))
+                    .collect(),
                 None => {
                     self.error(&value.span, "free-form arguments must be key=value pairs");
                     return None;
@@ -538,6 +732,20 @@ impl Loader {
         }
     }
 
+    fn list(&mut self, node: &Node) -> Option<Vec<Node>> {
+        match &node.value {
+            Value::Seq(items) => Some(items.clone()),
+            Value::Null => Some(Vec::new()),
+            _ => {
+                self.error(
+                    &node.span,
+                    format!("expected a list, found {}", node.kind()),
+                );
+                None
+            }
+        }
+    }
+
     fn loop_control(&mut self, node: &Node) -> LoopControl {
         let mut control = LoopControl::default();
         let Some(entries) = node.as_map() else {
@@ -550,7 +758,11 @@ impl Loader {
                 "index_var" => control.index_var = self.identifier(value),
                 "label" => control.label = self.string(value),
                 "pause" | "extended" => {}
-                _ => self.unknown_key(key, "loop_control", ["loop_var", "index_var", "label"].into_iter()),
+                _ => self.unknown_key(
+                    key,
+                    "loop_control",
+                    ["loop_var", "index_var", "label"].into_iter(),
+                ),
             }
         }
         control
@@ -562,7 +774,10 @@ impl Loader {
                 Value::Str(s) => s.trim().to_string(),
                 Value::Bool(b) => if *b { "True" } else { "False" }.to_string(),
                 _ => {
-                    this.error(&n.span, format!("a condition is an expression string, found {}", n.kind()));
+                    this.error(
+                        &n.span,
+                        format!("a condition is an expression string, found {}", n.kind()),
+                    );
                     return None;
                 }
             };
@@ -581,7 +796,10 @@ impl Loader {
         let hint = did_you_mean(&key.name, known)
             .map(|s| format!(" (did you mean '{s}'?)"))
             .unwrap_or_default();
-        self.error(&key.span, format!("unknown {what} keyword '{}'{hint}", key.name));
+        self.error(
+            &key.span,
+            format!("unknown {what} keyword '{}'{hint}", key.name),
+        );
     }
 
     fn string(&mut self, node: &Node) -> Option<String> {
@@ -590,7 +808,10 @@ impl Loader {
             Value::Int(i) => Some(i.to_string()),
             Value::Float(f) => Some(f.to_string()),
             _ => {
-                self.error(&node.span, format!("expected a string, found {}", node.kind()));
+                self.error(
+                    &node.span,
+                    format!("expected a string, found {}", node.kind()),
+                );
                 None
             }
         }
@@ -598,7 +819,10 @@ impl Loader {
 
     fn identifier(&mut self, node: &Node) -> Option<String> {
         let name = self.string(node)?;
-        let valid = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        let valid = name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
             && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
         if !valid {
             self.error(&node.span, format!("'{name}' is not a valid variable name"));
@@ -611,7 +835,10 @@ impl Loader {
         match &node.value {
             Value::Bool(b) => *b,
             _ => {
-                self.error(&node.span, format!("expected a boolean (true/false), found {}", node.kind()));
+                self.error(
+                    &node.span,
+                    format!("expected a boolean (true/false), found {}", node.kind()),
+                );
                 false
             }
         }
@@ -626,11 +853,30 @@ impl Loader {
                 .filter(|t| !t.is_empty())
                 .collect(),
             _ => {
-                self.error(&node.span, format!("expected a string or a list, found {}", node.kind()));
+                self.error(
+                    &node.span,
+                    format!("expected a string or a list, found {}", node.kind()),
+                );
                 Vec::new()
             }
         }
     }
+}
+
+/// Where `import_tasks`/`include_tasks: NAME` points: beside the including file, then
+/// in the origin's `tasks/` (a role's), then in the origin folder itself.
+pub fn include_path(site: &Span, origin: &Origin, name: &str) -> PathBuf {
+    let candidates = [
+        site.file.parent().map(|dir| dir.join(name)),
+        Some(origin.dir.join("tasks").join(name)),
+        Some(origin.dir.join(name)),
+    ];
+    candidates
+        .iter()
+        .flatten()
+        .find(|p| p.exists())
+        .cloned()
+        .unwrap_or_else(|| origin.dir.join(name))
 }
 
 /// Ansible's `key=value key2="value two"` argument strings.

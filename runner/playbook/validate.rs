@@ -12,7 +12,12 @@ use machinist_modules::Builtin;
 
 pub fn playbook(playbook: &Playbook, errors: &mut Vec<Diagnostic>) {
     for play in &playbook.plays {
-        for list in [&play.pre_tasks, &play.tasks, &play.post_tasks, &play.handlers] {
+        for list in [
+            &play.pre_tasks,
+            &play.tasks,
+            &play.post_tasks,
+            &play.handlers,
+        ] {
             tasks(list, errors);
         }
         handlers_exist(play, errors);
@@ -22,17 +27,34 @@ pub fn playbook(playbook: &Playbook, errors: &mut Vec<Diagnostic>) {
 pub fn tasks(tasks: &[Task], errors: &mut Vec<Diagnostic>) {
     for task in tasks {
         match &task.kind {
-            TaskKind::Action { module, action, args } => arguments(task, module, *action, args, errors),
-            TaskKind::Block { block, rescue, always } => {
+            TaskKind::Action {
+                module,
+                action,
+                args,
+            } => arguments(task, module, *action, args, errors),
+            TaskKind::Block {
+                block,
+                rescue,
+                always,
+            } => {
                 for list in [block, rescue, always] {
                     self::tasks(list, errors);
                 }
             }
             TaskKind::IncludeTasks { .. } => {}
+            TaskKind::IncludeRole { tasks: inner } => self::tasks(inner, errors),
         }
-        for cond in task.when.iter().chain(task.changed_when.iter().flatten()).chain(task.failed_when.iter().flatten()) {
+        for cond in task
+            .when
+            .iter()
+            .chain(task.changed_when.iter().flatten())
+            .chain(task.failed_when.iter().flatten())
+        {
             if let Err(err) = check_expression(&cond.expr) {
-                errors.push(Diagnostic::at(&cond.span, format!("invalid expression '{}': {err}", cond.expr)));
+                errors.push(Diagnostic::at(
+                    &cond.span,
+                    format!("invalid expression '{}': {err}", cond.expr),
+                ));
             }
         }
     }
@@ -49,9 +71,12 @@ fn arguments(task: &Task, module: &str, action: Action, args: &Node, errors: &mu
         for (key, _) in entries {
             if !known.contains(&key.name.as_str()) {
                 unknown = true;
-                let hint = did_you_mean(&key.name, known.iter().copied().filter(|k| !k.starts_with('_')))
-                    .map(|s| format!(" (did you mean '{s}'?)"))
-                    .unwrap_or_default();
+                let hint = did_you_mean(
+                    &key.name,
+                    known.iter().copied().filter(|k| !k.starts_with('_')),
+                )
+                .map(|s| format!(" (did you mean '{s}'?)"))
+                .unwrap_or_default();
                 errors.push(Diagnostic::at(
                     &key.span,
                     format!("unknown argument '{}' for module {module}{hint}", key.name),
@@ -81,9 +106,9 @@ fn arguments(task: &Task, module: &str, action: Action, args: &Node, errors: &mu
         }
     }
     if let Err(err) = builtin.check_args(&serde_json::Value::Object(fixed)) {
-        let missing_templated = templated.iter().any(|name| {
-            err.message == format!("missing required argument '{name}'")
-        });
+        // A missing argument may be given by a templated one (or its alias).
+        let missing_templated =
+            !templated.is_empty() && err.message.starts_with("missing required argument");
         if missing_templated {
             return;
         }
@@ -92,20 +117,33 @@ fn arguments(task: &Task, module: &str, action: Action, args: &Node, errors: &mu
             .as_deref()
             .and_then(|field| entries.iter().find(|(k, _)| k.name == field))
             .map_or(&args.span, |(_, value)| &value.span);
-        errors.push(Diagnostic::at(span, format!("module {module}: {}", err.message)));
+        errors.push(Diagnostic::at(
+            span,
+            format!("module {module}: {}", err.message),
+        ));
     }
     required_sources(task, builtin, args, errors);
 }
 
 /// The `meta:` actions machinist knows.
 pub const META_ACTIONS: &[&str] = &[
-    "flush_handlers", "end_play", "end_host", "end_batch", "noop", "refresh_inventory",
-    "clear_host_errors", "reset_connection", "clear_facts",
+    "flush_handlers",
+    "end_play",
+    "end_host",
+    "end_batch",
+    "noop",
+    "refresh_inventory",
+    "clear_host_errors",
+    "reset_connection",
+    "clear_facts",
 ];
 
 fn meta_action(args: &Node, errors: &mut Vec<Diagnostic>) {
     let Some(what) = args.get("_raw_params") else {
-        errors.push(Diagnostic::at(&args.span, "meta needs an action, e.g. meta: flush_handlers"));
+        errors.push(Diagnostic::at(
+            &args.span,
+            "meta needs an action, e.g. meta: flush_handlers",
+        ));
         return;
     };
     let name = what.as_str().unwrap_or_default();
@@ -113,7 +151,10 @@ fn meta_action(args: &Node, errors: &mut Vec<Diagnostic>) {
         let hint = did_you_mean(name, META_ACTIONS.iter().copied())
             .map(|s| format!(" (did you mean '{s}'?)"))
             .unwrap_or_default();
-        errors.push(Diagnostic::at(&what.span, format!("unknown meta action '{name}'{hint}")));
+        errors.push(Diagnostic::at(
+            &what.span,
+            format!("unknown meta action '{name}'{hint}"),
+        ));
     }
 }
 
@@ -122,10 +163,20 @@ fn required_sources(task: &Task, builtin: Builtin, args: &Node, errors: &mut Vec
     if !matches!(builtin, Builtin::File | Builtin::Copy | Builtin::Template) {
         return;
     }
-    let links = matches!(args.get("state").and_then(Node::as_str), Some("link" | "hard"));
+    let links = matches!(
+        args.get("state").and_then(Node::as_str),
+        Some("link" | "hard")
+    );
     let wanted = [
         ("template", SourceKind::Template),
-        ("src", if builtin == Builtin::Template { SourceKind::Template } else { SourceKind::File }),
+        (
+            "src",
+            if builtin == Builtin::Template {
+                SourceKind::Template
+            } else {
+                SourceKind::File
+            },
+        ),
     ];
     for (key, kind) in wanted {
         let Some(node) = args.get(key) else { continue };
@@ -146,11 +197,12 @@ fn required_sources(task: &Task, builtin: Builtin, args: &Node, errors: &mut Vec
 }
 
 fn handlers_exist(play: &Play, errors: &mut Vec<Diagnostic>) {
-    let mut names: Vec<&str> = Vec::new();
-    for handler in &play.handlers {
-        names.extend(handler.name.as_deref());
-        names.extend(handler.listen.iter().map(String::as_str));
-    }
+    let names: Vec<String> = play
+        .handlers
+        .iter()
+        .flat_map(crate::run::handlers::handler_names)
+        .collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
     let mut check = |task: &Task| {
         for topic in &task.notify {
             if !Templates::is_template(topic) && !names.contains(&topic.as_str()) {
@@ -164,7 +216,12 @@ fn handlers_exist(play: &Play, errors: &mut Vec<Diagnostic>) {
             }
         }
     };
-    for list in [&play.pre_tasks, &play.tasks, &play.post_tasks, &play.handlers] {
+    for list in [
+        &play.pre_tasks,
+        &play.tasks,
+        &play.post_tasks,
+        &play.handlers,
+    ] {
         walk(list, &mut check);
     }
 }
@@ -173,7 +230,12 @@ fn handlers_exist(play: &Play, errors: &mut Vec<Diagnostic>) {
 pub fn walk<'a>(tasks: &'a [Task], visit: &mut impl FnMut(&'a Task)) {
     for task in tasks {
         visit(task);
-        if let TaskKind::Block { block, rescue, always } = &task.kind {
+        if let TaskKind::Block {
+            block,
+            rescue,
+            always,
+        } = &task.kind
+        {
             for list in [block, rescue, always] {
                 walk(list, visit);
             }
@@ -187,32 +249,42 @@ fn inline_templates(node: &Node, errors: &mut Vec<Diagnostic>) {
         crate::playbook::yaml::Value::Str(text) if Templates::is_template(text) => {
             if let Err(err) = syntax_env().template_from_str(text) {
                 let detail = err.detail().unwrap_or("invalid syntax");
-                errors.push(Diagnostic::at(&node.span, format!("template syntax error: {detail}")));
+                errors.push(Diagnostic::at(
+                    &node.span,
+                    format!("template syntax error: {detail}"),
+                ));
             }
         }
-        crate::playbook::yaml::Value::Seq(items) => items.iter().for_each(|n| inline_templates(n, errors)),
-        crate::playbook::yaml::Value::Map(entries) => {
-            entries.iter().for_each(|(_, n)| inline_templates(n, errors))
+        crate::playbook::yaml::Value::Seq(items) => {
+            items.iter().for_each(|n| inline_templates(n, errors))
         }
+        crate::playbook::yaml::Value::Map(entries) => entries
+            .iter()
+            .for_each(|(_, n)| inline_templates(n, errors)),
         _ => {}
     }
 }
 
 /// Syntax-check a template file (filters and tests are looked up when it renders).
 fn check_template(path: &std::path::Path) -> Result<(), String> {
-    let source = std::fs::read_to_string(path).map_err(|err| format!("{}: {err}", path.display()))?;
+    let source =
+        std::fs::read_to_string(path).map_err(|err| format!("{}: {err}", path.display()))?;
     let name = path.display().to_string();
     syntax_env()
         .template_from_named_str(&name, &source)
         .map(drop)
         .map_err(|err| match err.line() {
-            Some(line) => format!("{name}:{line}: template syntax error: {}", err.detail().unwrap_or("invalid syntax")),
+            Some(line) => format!(
+                "{name}:{line}: template syntax error: {}",
+                err.detail().unwrap_or("invalid syntax")
+            ),
             None => format!("{name}: template syntax error: {err}"),
         })
 }
 
 fn syntax_env() -> &'static minijinja::Environment<'static> {
-    static SYNTAX: std::sync::OnceLock<minijinja::Environment<'static>> = std::sync::OnceLock::new();
+    static SYNTAX: std::sync::OnceLock<minijinja::Environment<'static>> =
+        std::sync::OnceLock::new();
     SYNTAX.get_or_init(minijinja::Environment::new)
 }
 

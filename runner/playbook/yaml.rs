@@ -417,7 +417,11 @@ fn parse_int(text: &str) -> Option<i64> {
     if !digits.bytes().all(|b| b.is_ascii_digit() || b == b'_') || digits.starts_with('_') {
         return None;
     }
-    digits.replace('_', "").parse::<i64>().ok().map(|v| sign * v)
+    digits
+        .replace('_', "")
+        .parse::<i64>()
+        .ok()
+        .map(|v| sign * v)
 }
 
 fn looks_like_float(text: &str) -> bool {
@@ -442,7 +446,8 @@ mod tests {
 
     #[test]
     fn resolves_scalars_like_ansible_users_expect() {
-        let doc = load("a: yes\nb: off\nc: 12\nd: 0644\ne: '12'\nf: 1.5\ng: ~\nh: 0x1f\ni: 1e3\n").unwrap();
+        let doc = load("a: yes\nb: off\nc: 12\nd: 0644\ne: '12'\nf: 1.5\ng: ~\nh: 0x1f\ni: 1e3\n")
+            .unwrap();
         assert_eq!(doc.get("a").unwrap().value, Value::Bool(true));
         assert_eq!(doc.get("b").unwrap().value, Value::Bool(false));
         assert_eq!(doc.get("c").unwrap().value, Value::Int(12));

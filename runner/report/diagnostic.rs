@@ -15,7 +15,11 @@ pub fn render(diag: &Diagnostic, sources: &SourceMap, color: bool) -> String {
         let _ = writeln!(out, "{red}{bold}error{reset}: {}", diag.message);
         return out;
     };
-    let _ = writeln!(out, "{bold}{span}{reset}: {red}{bold}error{reset}: {}", diag.message);
+    let _ = writeln!(
+        out,
+        "{bold}{span}{reset}: {red}{bold}error{reset}: {}",
+        diag.message
+    );
     if let Some(text) = sources.line(&span.file, span.line) {
         let number = span.line.to_string();
         let pad = " ".repeat(number.len());
@@ -44,9 +48,17 @@ mod tests {
     fn points_a_caret_at_the_column() {
         let sources = SourceMap::default();
         let file: Arc<Path> = Arc::from(Path::new("site.yml"));
-        sources.insert(&file, Arc::from("- hosts: localhost\n  tasks:\n    - file: {mdoe: x}\n"));
+        sources.insert(
+            &file,
+            Arc::from("- hosts: localhost\n  tasks:\n    - file: {mdoe: x}\n"),
+        );
         let diag = Diagnostic::at(
-            &Span { file, line: 3, col: 14, len: 4 },
+            &Span {
+                file,
+                line: 3,
+                col: 14,
+                len: 4,
+            },
             "unknown argument 'mdoe' for module file (did you mean 'mode'?)",
         );
         assert_eq!(

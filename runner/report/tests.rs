@@ -67,19 +67,19 @@ fn run(show_diff: bool) -> Vec<Event> {
     vec![
         Event::PlayStart { name: PLAY.into() },
         task("Set the hostname"),
-        Event::TaskResult(result("Set the hostname", "file", Status::Ok)),
+        Event::TaskResult(Box::new(result("Set the hostname", "file", Status::Ok))),
         task("Write locale.conf"),
-        Event::TaskResult(locale),
+        Event::TaskResult(Box::new(locale)),
         task("Install packages"),
-        Event::TaskResult(vim),
-        Event::TaskResult(git),
-        Event::TaskResult(bad),
+        Event::TaskResult(Box::new(vim)),
+        Event::TaskResult(Box::new(git)),
+        Event::TaskResult(Box::new(bad)),
         task("Only on Debian"),
-        Event::TaskResult(skipped),
+        Event::TaskResult(Box::new(skipped)),
         task("Probe the network"),
-        Event::TaskResult(failed),
+        Event::TaskResult(Box::new(failed)),
         task("Say hello"),
-        Event::TaskResult(debug),
+        Event::TaskResult(Box::new(debug)),
         task("include_tasks"),
         Event::Included {
             file: "tasks/network.yml".into(),
@@ -96,7 +96,11 @@ fn run(show_diff: bool) -> Vec<Event> {
             name: "restart networkd".into(),
             handler: true,
         },
-        Event::TaskResult(result("restart networkd", "unit", Status::Changed)),
+        Event::TaskResult(Box::new(result(
+            "restart networkd",
+            "unit",
+            Status::Changed,
+        ))),
         Event::Recap(Recap {
             hosts: [(
                 "localhost".to_string(),
@@ -252,7 +256,7 @@ fn progress_draws_one_line_on_a_terminal_only() {
             total: 2,
             what: "vim".into(),
         },
-        Event::TaskResult(result("pacstrap", "pacstrap", Status::Changed)),
+        Event::TaskResult(Box::new(result("pacstrap", "pacstrap", Status::Changed))),
     ];
     let opts = OutputOptions {
         color: false,

@@ -6,7 +6,7 @@ use super::outcome::Outcome;
 use super::{Executor, Flow, PlayState};
 use crate::playbook::model::{Action, Condition, Task};
 use crate::playbook::yaml::{Node, Value as YamlValue};
-use crate::template::OMIT;
+use crate::template::Templates;
 use crate::vars;
 use machinist_modules::registry::PlanError;
 use machinist_modules::{Builtin, Op, OpOutput};
@@ -44,15 +44,20 @@ impl Executor<'_> {
     }
 
     /// Render a task's arguments (Ansible's native templating) and drop `omit`s.
-    pub(super) fn render_args(&self, args: &Node, ctx: &Value) -> Result<serde_json::Map<String, Json>, String> {
+    pub(super) fn render_args(
+        &self,
+        args: &Node,
+        ctx: &Value,
+    ) -> Result<serde_json::Map<String, Json>, String> {
         let mut out = serde_json::Map::new();
         for (key, node) in args.as_map().unwrap_or_default() {
             let raw = vars::node_to_value(node);
-            let rendered = vars::render_deep(&raw, ctx, self.templates)
+            let rendered = self
+                .templates
+                .render_tree(&raw, ctx)
                 .map_err(|err| self.located(&node.span, format!("{}: {err}", key.name)))?;
-            let json = without_omit(vars::to_json(&rendered));
-            if json != Json::String(OMIT.into()) {
-                out.insert(key.name.clone(), json);
+            if !Templates::is_omit(&rendered) {
+                out.insert(key.name.clone(), vars::to_json(&rendered));
             }
         }
         Ok(out)
@@ -80,7 +85,12 @@ impl Executor<'_> {
                 let span = err
                     .field
                     .as_deref()
-                    .and_then(|f| args.as_map().unwrap_or_default().iter().find(|(k, _)| k.name == f))
+                    .and_then(|f| {
+                        args.as_map()
+                            .unwrap_or_default()
+                            .iter()
+                            .find(|(k, _)| k.name == f)
+                    })
                     .map_or(&args.span, |(k, _)| &k.span);
                 return Outcome::failed(self.located(span, err.message));
             }
@@ -136,7 +146,7 @@ impl Executor<'_> {
         let msg = match args.get("msg") {
             Some(node) => {
                 let raw = vars::node_to_value(node);
-                match vars::render_deep(&raw, ctx, self.templates) {
+                match self.templates.render_tree(&raw, ctx) {
                     Ok(value) => vars::to_json(&value),
                     Err(err) => return Outcome::failed(self.located(&node.span, err.to_string())),
                 }
@@ -164,7 +174,9 @@ impl Executor<'_> {
             facts.insert(name, value);
         }
         let mut outcome = Outcome::ok();
-        outcome.data.insert("ansible_facts".into(), Json::Object(facts));
+        outcome
+            .data
+            .insert("ansible_facts".into(), Json::Object(facts));
         outcome
     }
 
@@ -176,7 +188,9 @@ impl Executor<'_> {
             },
             None => return Outcome::failed("assert needs 'that'"),
         };
-        let quiet = args.get("quiet").is_some_and(|n| n.value == YamlValue::Bool(true));
+        let quiet = args
+            .get("quiet")
+            .is_some_and(|n| n.value == YamlValue::Bool(true));
         for cond in &that {
             match self.condition(cond, ctx) {
                 Ok(true) => {}
@@ -187,7 +201,9 @@ impl Executor<'_> {
                         .map(|node| self.render_text(node, ctx))
                         .unwrap_or_else(|| "Assertion failed".into());
                     let mut outcome = Outcome::failed(msg);
-                    outcome.data.insert("assertion".into(), cond.expr.clone().into());
+                    outcome
+                        .data
+                        .insert("assertion".into(), cond.expr.clone().into());
                     outcome.data.insert("evaluated_to".into(), false.into());
                     return outcome;
                 }
@@ -223,7 +239,9 @@ impl Executor<'_> {
                 state.ended = true;
                 Flow::EndPlay
             }
-            "noop" | "refresh_inventory" | "clear_host_errors" | "reset_connection" => Flow::Continue,
+            "noop" | "refresh_inventory" | "clear_host_errors" | "reset_connection" => {
+                Flow::Continue
+            }
             "clear_facts" => {
                 self.facts.clear();
                 Flow::Continue
@@ -253,26 +271,6 @@ fn json_text(value: &Json) -> String {
     }
 }
 
-/// Drop mapping entries whose value is the `omit` sentinel, at any depth.
-fn without_omit(value: Json) -> Json {
-    match value {
-        Json::Object(map) => Json::Object(
-            map.into_iter()
-                .filter(|(_, v)| *v != Json::String(OMIT.into()))
-                .map(|(k, v)| (k, without_omit(v)))
-                .collect(),
-        ),
-        Json::Array(items) => Json::Array(
-            items
-                .into_iter()
-                .filter(|v| *v != Json::String(OMIT.into()))
-                .map(without_omit)
-                .collect(),
-        ),
-        other => other,
-    }
-}
-
 /// A command's result keys: rc, stdout, stderr and their lines; failure on rc != 0.
 fn command_result(outcome: &mut Outcome, ops: &[Op], outputs: &[OpOutput]) {
     for (op, output) in ops.iter().zip(outputs) {
@@ -287,7 +285,10 @@ fn command_result(outcome: &mut Outcome, ops: &[Op], outputs: &[OpOutput]) {
         data.insert("stdout_lines".into(), lines(stdout));
         data.insert("stderr_lines".into(), lines(stderr));
         if !data.contains_key("cmd") {
-            data.insert("cmd".into(), serde_json::to_value(&spec.argv).unwrap_or(Json::Null));
+            data.insert(
+                "cmd".into(),
+                serde_json::to_value(&spec.argv).unwrap_or(Json::Null),
+            );
         }
         if output.rc != Some(0) {
             outcome.failed = true;

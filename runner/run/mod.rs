@@ -5,7 +5,7 @@
 //! overlay; then it reports an event. Nothing here prints.
 
 mod actions;
-mod handlers;
+pub mod handlers;
 mod outcome;
 mod sources;
 mod tags;
@@ -119,8 +119,6 @@ struct PlayState<'p> {
     play: &'p Play,
     host: Host,
     magic: Layer,
-    play_vars: Layer,
-    vars_files: Vec<Layer>,
     notified: handlers::Notified,
     ended: bool,
 }
@@ -147,7 +145,11 @@ impl<'a> Executor<'a> {
         self.reporter.event(&Event::PlayStart {
             name: play.name.clone(),
         });
-        let root = self.options.root.clone().unwrap_or_else(|| PathBuf::from("/"));
+        let root = self
+            .options
+            .root
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("/"));
         let host = Host::new(HostOptions {
             root: root.clone(),
             check_mode: self.options.check,
@@ -156,16 +158,11 @@ impl<'a> Executor<'a> {
             play,
             host,
             magic: self.magic_vars(playbook, play, &root),
-            play_vars: Layer::from_nodes(&play.vars),
-            vars_files: play
-                .vars_files
-                .iter()
-                .map(|(_, vars)| Layer::from_nodes(vars))
-                .collect(),
+
             notified: handlers::Notified::default(),
             ended: false,
         };
-        if play.gather_facts && self.start_at.is_none() {
+        if play.gather_facts {
             self.gather_facts(&state);
         }
         for section in [&play.pre_tasks, &play.tasks, &play.post_tasks] {
@@ -194,17 +191,44 @@ impl<'a> Executor<'a> {
         let dir = playbook
             .path
             .parent()
-            .map(|p| if p.as_os_str().is_empty() { std::path::Path::new(".") } else { p })
+            .map(|p| {
+                if p.as_os_str().is_empty() {
+                    std::path::Path::new(".")
+                } else {
+                    p
+                }
+            })
             .and_then(|p| std::fs::canonicalize(p).ok())
             .unwrap_or_else(|| PathBuf::from("."));
-        magic.set("playbook_dir", minijinja::Value::from(dir.display().to_string()));
+        magic.set(
+            "playbook_dir",
+            minijinja::Value::from(dir.display().to_string()),
+        );
         magic.set("inventory_hostname", minijinja::Value::from(LOCALHOST));
-        magic.set("inventory_hostname_short", minijinja::Value::from(LOCALHOST));
-        magic.set("ansible_check_mode", minijinja::Value::from(self.options.check));
-        magic.set("machinist_check_mode", minijinja::Value::from(self.options.check));
-        magic.set("ansible_diff_mode", minijinja::Value::from(self.options.diff));
-        magic.set("ansible_play_name", minijinja::Value::from(play.name.as_str()));
-        magic.set("machinist_root", minijinja::Value::from(root.display().to_string()));
+        magic.set(
+            "inventory_hostname_short",
+            minijinja::Value::from(LOCALHOST),
+        );
+        magic.set(
+            "ansible_check_mode",
+            minijinja::Value::from(self.options.check),
+        );
+        magic.set(
+            "machinist_check_mode",
+            minijinja::Value::from(self.options.check),
+        );
+        magic.set(
+            "ansible_diff_mode",
+            minijinja::Value::from(self.options.diff),
+        );
+        magic.set(
+            "ansible_play_name",
+            minijinja::Value::from(play.name.as_str()),
+        );
+        magic.set(
+            "machinist_root",
+            minijinja::Value::from(root.display().to_string()),
+        );
         magic.set("omit", minijinja::Value::from(crate::template::OMIT));
         magic
     }
@@ -219,20 +243,21 @@ impl<'a> Executor<'a> {
             self.facts.set(name, value.clone());
         }
         self.stats.ok += 1;
-        self.reporter.event(&Event::TaskResult(crate::events::TaskResult {
-            play: state.play.name.clone(),
-            task: "Gathering Facts".into(),
-            module: "gather_facts".into(),
-            host: LOCALHOST.into(),
-            status: crate::events::Status::Ok,
-            diff: Vec::new(),
-            msg: None,
-            item: None,
-            label: None,
-            ignored: false,
-            shown: None,
-            show_diff: false,
-        }));
+        self.reporter
+            .event(&Event::TaskResult(Box::new(crate::events::TaskResult {
+                play: state.play.name.clone(),
+                task: "Gathering Facts".into(),
+                module: "gather_facts".into(),
+                host: LOCALHOST.into(),
+                status: crate::events::Status::Ok,
+                diff: Vec::new(),
+                msg: None,
+                item: None,
+                label: None,
+                ignored: false,
+                shown: None,
+                show_diff: false,
+            })));
     }
 
     /// Run a list of tasks; stop at the first failure that is not handled.
@@ -245,12 +270,14 @@ impl<'a> Executor<'a> {
     ) -> Flow {
         for task in tasks {
             let flow = match &task.kind {
-                TaskKind::Block { block, rescue, always } => {
-                    self.block(state, task, inherited, (block, rescue, always), handler)
-                }
-                TaskKind::Action { .. } | TaskKind::IncludeTasks { .. } => {
-                    self.task(state, task, inherited, handler)
-                }
+                TaskKind::Block {
+                    block,
+                    rescue,
+                    always,
+                } => self.block(state, task, inherited, (block, rescue, always), handler),
+                TaskKind::Action { .. }
+                | TaskKind::IncludeTasks { .. }
+                | TaskKind::IncludeRole { .. } => self.task(state, task, inherited, handler),
             };
             if flow != Flow::Continue {
                 return flow;
@@ -270,7 +297,7 @@ impl<'a> Executor<'a> {
         let mut inner = inherited.clone();
         inner.when.extend(task.when.iter());
         if !task.vars.is_empty() {
-            inner.vars.push(Layer::from_nodes(&task.vars));
+            inner.vars.push(task.vars.clone());
         }
         let mut flow = self.in_rescuable(!rescue.is_empty(), |this| {
             this.tasks(state, block, &inner, handler)
@@ -279,8 +306,10 @@ impl<'a> Executor<'a> {
             self.stats.rescued += 1;
             if let Some((name, result)) = self.last_failure.take() {
                 let task = serde_json::json!({ "name": name });
-                self.facts.set("ansible_failed_task", crate::vars::from_json(&task));
-                self.facts.set("ansible_failed_result", crate::vars::from_json(&result));
+                self.facts
+                    .set("ansible_failed_task", crate::vars::from_json(&task));
+                self.facts
+                    .set("ansible_failed_result", crate::vars::from_json(&result));
             }
             flow = self.tasks(state, rescue, &inner, handler);
         }
@@ -313,19 +342,34 @@ impl<'a> Executor<'a> {
         self.options.tags.selects(&task.tags)
     }
 
+    /// The variables a task sees, lowest precedence first: magic, role defaults, play
+    /// vars, vars_files, role vars, block and include vars, `own` (task vars, loop
+    /// variables), facts, role parameters, extra vars.
     fn context(
         &self,
         state: &PlayState<'_>,
         inherited: &Inherited<'_>,
-        extra: &[&Layer],
+        task: &Task,
+        own: &[&Layer],
     ) -> minijinja::Value {
-        let mut layers: Vec<&Layer> = Vec::with_capacity(8);
+        let role = task.origin.role.as_deref();
+        let mut layers: Vec<&Layer> = Vec::with_capacity(12);
         layers.push(&state.magic);
-        layers.push(&state.play_vars);
-        layers.extend(state.vars_files.iter());
+        if let Some(role) = role {
+            layers.push(&role.magic);
+            layers.push(&role.defaults);
+        }
+        layers.push(&state.play.vars);
+        layers.extend(state.play.vars_files.iter());
+        if let Some(role) = role {
+            layers.push(&role.vars);
+        }
         layers.extend(inherited.vars.iter());
-        layers.extend(extra.iter().copied());
+        layers.extend(own.iter().copied());
         layers.push(&self.facts);
+        if let Some(role) = role {
+            layers.push(&role.params);
+        }
         layers.push(&self.options.extra_vars);
         crate::vars::context(&layers, self.templates)
     }

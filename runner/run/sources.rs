@@ -64,7 +64,9 @@ impl Executor<'_> {
             )
         })?;
         args.insert("content".into(), Json::String(content));
-        let dest_key = ["dest", "path", "name"].into_iter().find(|k| args.contains_key(*k));
+        let dest_key = ["dest", "path", "name"]
+            .into_iter()
+            .find(|k| args.contains_key(*k));
         if let Some(Json::String(dest)) = dest_key.and_then(|k| args.get_mut(k)) {
             if dest.ends_with('/') {
                 let base = std::path::Path::new(&name)

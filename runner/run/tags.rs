@@ -49,19 +49,28 @@ mod tests {
         assert!(none.selects(&tags(&["web"])));
         assert!(!none.selects(&tags(&["never"])));
 
-        let web = TagFilter { only: tags(&["web"]), skip: vec![] };
+        let web = TagFilter {
+            only: tags(&["web"]),
+            skip: vec![],
+        };
         assert!(web.selects(&tags(&["web"])));
         assert!(!web.selects(&tags(&["db"])));
         assert!(web.selects(&tags(&["always"])));
         assert!(!web.selects(&tags(&[])));
         assert!(web.selects(&tags(&["never", "web"])));
 
-        let skip = TagFilter { only: vec![], skip: tags(&["web", "always"]) };
+        let skip = TagFilter {
+            only: vec![],
+            skip: tags(&["web", "always"]),
+        };
         assert!(!skip.selects(&tags(&["web"])));
         assert!(!skip.selects(&tags(&["always"])));
         assert!(skip.selects(&tags(&["db"])));
 
-        let untagged = TagFilter { only: tags(&["untagged"]), skip: vec![] };
+        let untagged = TagFilter {
+            only: tags(&["untagged"]),
+            skip: vec![],
+        };
         assert!(untagged.selects(&tags(&[])));
         assert!(!untagged.selects(&tags(&["x"])));
     }

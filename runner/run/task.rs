@@ -5,11 +5,10 @@ use super::outcome::Outcome;
 use super::{Executor, Flow, Inherited, PlayState, LOCALHOST};
 use crate::error::Diagnostic;
 use crate::events::{Event, Status, TaskResult};
-use crate::playbook::load::Loader;
+use crate::playbook::load::{include_path, Loader};
 use crate::playbook::model::{Action, Condition, Task, TaskKind};
 use crate::vars::{self, Layer};
 use minijinja::Value;
-use std::path::PathBuf;
 
 const NO_LOG_MSG: &str =
     "the output has been hidden due to the fact that 'no_log: true' was specified for this result";
@@ -26,7 +25,12 @@ impl Executor<'_> {
         if !handler && !self.selected(task) {
             return Flow::Continue;
         }
-        if let TaskKind::Action { action: Action::Meta, args, .. } = &task.kind {
+        if let TaskKind::Action {
+            action: Action::Meta,
+            args,
+            ..
+        } = &task.kind
+        {
             let what = args
                 .get("_raw_params")
                 .and_then(|n| n.as_str())
@@ -34,24 +38,25 @@ impl Executor<'_> {
                 .to_string();
             return self.meta(state, &what);
         }
+        let task_vars = &task.vars;
+        let ctx = self.context(state, inherited, task, &[task_vars]);
+        let name = self.task_name(task, &ctx);
         self.reporter.event(&Event::TaskStart {
-            name: task.display_name(),
+            name: name.clone(),
             handler,
         });
-        let task_vars = Layer::from_nodes(&task.vars);
-        let ctx = self.context(state, inherited, &[&task_vars]);
         let Some(items) = &task.loop_items else {
             let outcome = self.guarded(state, task, inherited, &ctx);
             let outcome = self.after_conditions(task, outcome, &ctx);
-            self.report(state, task, &outcome, None);
-            return self.conclude(state, task, outcome);
+            self.report(state, task, &name, &outcome, None);
+            return self.conclude(state, task, &name, outcome);
         };
         let items = match self.loop_items(task, items, &ctx) {
             Ok(items) => items,
             Err(msg) => {
                 let outcome = Outcome::failed(msg);
-                self.report(state, task, &outcome, None);
-                return self.conclude(state, task, outcome);
+                self.report(state, task, &name, &outcome, None);
+                return self.conclude(state, task, &name, outcome);
             }
         };
         let loop_var = task.loop_control.loop_var.as_deref().unwrap_or("item");
@@ -66,7 +71,7 @@ impl Executor<'_> {
                 loop_layer.set(index_var, Value::from(index));
             }
             loop_layer.set("ansible_loop_var", Value::from(loop_var));
-            let ctx = self.context(state, inherited, &[&task_vars, &loop_layer]);
+            let ctx = self.context(state, inherited, task, &[task_vars, &loop_layer]);
             let mut outcome = self.guarded(state, task, inherited, &ctx);
             outcome = self.after_conditions(task, outcome, &ctx);
             let label = match &task.loop_control.label {
@@ -85,7 +90,13 @@ impl Executor<'_> {
                 map.insert("ansible_loop_var".into(), loop_var.into());
             }
             results.push(registered);
-            self.report(state, task, &outcome, Some((vars::to_json(item), label)));
+            self.report(
+                state,
+                task,
+                &name,
+                &outcome,
+                Some((vars::to_json(item), label)),
+            );
         }
         let mut summary = Outcome {
             changed: any_changed,
@@ -98,8 +109,20 @@ impl Executor<'_> {
         } else {
             "All items completed".into()
         });
-        summary.data.insert("results".into(), serde_json::Value::Array(results));
-        self.conclude(state, task, summary)
+        summary
+            .data
+            .insert("results".into(), serde_json::Value::Array(results));
+        self.conclude(state, task, &name, summary)
+    }
+
+    /// The task's name as shown: templated with the task's variables where it can be
+    /// (a name using a loop variable keeps its braces, as in Ansible).
+    fn task_name(&self, task: &Task, ctx: &Value) -> String {
+        let name = task.display_name();
+        if !crate::template::Templates::is_template(&name) {
+            return name;
+        }
+        self.templates.render_str(&name, ctx).unwrap_or(name)
     }
 
     /// Run the task's action when its conditions hold.
@@ -125,11 +148,19 @@ impl Executor<'_> {
             }
         }
         match &task.kind {
-            TaskKind::Action { module, action, args } => {
+            TaskKind::Action {
+                module,
+                action,
+                args,
+            } => {
                 let check = task.check_mode.unwrap_or(self.options.check);
                 self.action(state, task, module, *action, args, ctx, check)
             }
             TaskKind::IncludeTasks { file } => self.include(state, task, inherited, file, ctx),
+            TaskKind::IncludeRole { tasks } => {
+                let tasks = tasks.clone();
+                self.include_role(state, task, inherited, &tasks, ctx)
+            }
             TaskKind::Block { .. } => Outcome::failed("a block cannot run as a task"),
         }
     }
@@ -187,7 +218,13 @@ impl Executor<'_> {
     }
 
     /// Register, notify, count, and decide whether the play goes on.
-    fn conclude(&mut self, state: &mut PlayState<'_>, task: &Task, outcome: Outcome) -> Flow {
+    fn conclude(
+        &mut self,
+        state: &mut PlayState<'_>,
+        task: &Task,
+        name: &str,
+        outcome: Outcome,
+    ) -> Flow {
         if outcome.silent {
             return match (outcome.failed, state.ended) {
                 (true, _) => Flow::Failed,
@@ -205,7 +242,7 @@ impl Executor<'_> {
         let failed = outcome.failed;
         let ignored = failed && task.ignore_errors;
         if failed && !ignored {
-            self.last_failure = Some((task.display_name(), outcome.registered()));
+            self.last_failure = Some((name.to_string(), outcome.registered()));
         }
         match outcome.status() {
             Status::Skipped => self.stats.skipped += 1,
@@ -241,6 +278,7 @@ impl Executor<'_> {
         &mut self,
         state: &PlayState<'_>,
         task: &Task,
+        name: &str,
         outcome: &Outcome,
         item: Option<(serde_json::Value, String)>,
     ) {
@@ -250,6 +288,7 @@ impl Executor<'_> {
         let module = match &task.kind {
             TaskKind::Action { module, .. } => module.clone(),
             TaskKind::IncludeTasks { .. } => "include_tasks".into(),
+            TaskKind::IncludeRole { .. } => "include_role".into(),
             TaskKind::Block { .. } => "block".into(),
         };
         let show_diff = task.diff.unwrap_or(self.options.diff);
@@ -259,7 +298,7 @@ impl Executor<'_> {
         }
         let mut result = TaskResult {
             play: state.play.name.clone(),
-            task: task.display_name(),
+            task: name.to_string(),
             module,
             host: LOCALHOST.into(),
             status: outcome.status(),
@@ -283,20 +322,28 @@ impl Executor<'_> {
                 result.label = Some("None".into());
             }
         }
-        self.reporter.event(&Event::TaskResult(result));
+        self.reporter.event(&Event::TaskResult(Box::new(result)));
     }
 
     /// The loop's items: a rendered list (`with_items` flattens one level).
-    fn loop_items(&self, task: &Task, node: &crate::playbook::yaml::Node, ctx: &Value) -> Result<Vec<Value>, String> {
+    fn loop_items(
+        &self,
+        task: &Task,
+        node: &crate::playbook::yaml::Node,
+        ctx: &Value,
+    ) -> Result<Vec<Value>, String> {
         let raw = vars::node_to_value(node);
-        let value = vars::render_deep(&raw, ctx, self.templates)
+        let value = self
+            .templates
+            .render_tree(&raw, ctx)
             .map_err(|err| self.located(&node.span, format!("loop: {err}")))?;
         let list: Vec<Value> = match value.kind() {
-            minijinja::value::ValueKind::Seq | minijinja::value::ValueKind::Iterable => value
-                .try_iter()
-                .map_err(|err| err.to_string())?
-                .collect(),
-            minijinja::value::ValueKind::None | minijinja::value::ValueKind::Undefined => Vec::new(),
+            minijinja::value::ValueKind::Seq | minijinja::value::ValueKind::Iterable => {
+                value.try_iter().map_err(|err| err.to_string())?.collect()
+            }
+            minijinja::value::ValueKind::None | minijinja::value::ValueKind::Undefined => {
+                Vec::new()
+            }
             _ => {
                 return Err(self.located(
                     &node.span,
@@ -332,12 +379,16 @@ impl Executor<'_> {
             Ok(name) => name,
             Err(err) => return Outcome::failed(self.located(&file.span, err.to_string())),
         };
-        let path = include_path(task, &name);
-        let loader = Loader::new(self.sources.clone());
+        let path = include_path(&file.span, &task.origin, &name);
+        let loader = Loader::new(self.sources.clone(), &self.options.extra_vars);
         let tasks = match loader.task_file(&path, &task.origin, &task.tags, &file.span) {
             Ok(tasks) => tasks,
             Err(err) => {
-                let text: Vec<String> = err.0.iter().map(|d: &Diagnostic| self.report_input_error(d)).collect();
+                let text: Vec<String> = err
+                    .0
+                    .iter()
+                    .map(|d: &Diagnostic| self.report_input_error(d))
+                    .collect();
                 return Outcome::failed(text.join("\n"));
             }
         };
@@ -345,45 +396,53 @@ impl Executor<'_> {
             file: path.display().to_string(),
             host: LOCALHOST.into(),
         });
+        self.run_included(state, task, inherited, &tasks, ctx)
+    }
+
+    /// `include_role`: its tasks were loaded with the playbook; run them now.
+    fn include_role(
+        &mut self,
+        state: &mut PlayState<'_>,
+        task: &Task,
+        inherited: &Inherited<'_>,
+        tasks: &[Task],
+        ctx: &Value,
+    ) -> Outcome {
+        self.run_included(state, task, inherited, tasks, ctx)
+    }
+
+    /// Run included tasks with the including task's variables (and loop item).
+    fn run_included(
+        &mut self,
+        state: &mut PlayState<'_>,
+        task: &Task,
+        inherited: &Inherited<'_>,
+        tasks: &[Task],
+        ctx: &Value,
+    ) -> Outcome {
         let mut inner = inherited.clone();
-        let mut scope = Layer::from_nodes(&task.vars);
-        if let Some(item_name) = task.loop_control.loop_var.as_deref().or(task.loop_items.as_ref().map(|_| "item")) {
-            if let Ok(item) = ctx.get_attr(item_name) {
-                scope.set(item_name, item);
+        let mut scope = task.vars.clone();
+        let loop_var = task.loop_control.loop_var.as_deref().unwrap_or("item");
+        if task.loop_items.is_some() {
+            if let Ok(item) = ctx.get_attr(loop_var) {
+                scope.set(loop_var, item);
             }
         }
         inner.vars.push(scope);
-        let tasks: &'static [Task] = Box::leak(tasks.into_boxed_slice());
-        match self.tasks(state, tasks, &inner, false) {
-            Flow::Continue => {}
-            Flow::EndPlay => state.ended = true,
-            Flow::Failed => {
-                return Outcome {
-                    silent: true,
-                    ..Outcome::failed("a task of the included file failed")
-                }
+        let failed = match self.tasks(state, tasks, &inner, false) {
+            Flow::Continue => false,
+            Flow::EndPlay => {
+                state.ended = true;
+                false
             }
-        }
+            Flow::Failed => true,
+        };
         Outcome {
             silent: true,
+            failed,
             ..Outcome::ok()
         }
     }
-}
-
-/// Where `include_tasks: NAME` points: beside the including file first, then in the
-/// task's origin folder.
-fn include_path(task: &Task, name: &str) -> PathBuf {
-    let candidates = [
-        task.span.file.parent().map(|dir| dir.join(name)),
-        Some(task.origin.dir.join(name)),
-    ];
-    candidates
-        .iter()
-        .flatten()
-        .find(|p| p.exists())
-        .cloned()
-        .unwrap_or_else(|| task.origin.dir.join(name))
 }
 
 /// What the human reporter shows for an item without a label.

@@ -62,9 +62,20 @@ impl Run {
 /// One entry of a tree snapshot.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Entry {
-    File { mode: u32, content: Vec<u8>, uid: u32, gid: u32 },
-    Dir { mode: u32, uid: u32, gid: u32 },
-    Link { target: PathBuf },
+    File {
+        mode: u32,
+        content: Vec<u8>,
+        uid: u32,
+        gid: u32,
+    },
+    Dir {
+        mode: u32,
+        uid: u32,
+        gid: u32,
+    },
+    Link {
+        target: PathBuf,
+    },
 }
 
 pub type Tree = BTreeMap<PathBuf, Entry>;
@@ -136,15 +147,23 @@ impl Test {
 
     /// Run the binary with exactly these arguments, in the project folder.
     pub fn machinist(&self, args: &[&str]) -> Run {
+        self.machinist_env(args, &[])
+    }
+
+    /// Run the binary with these arguments and extra environment variables.
+    pub fn machinist_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
         let output = Command::new(env!("CARGO_BIN_EXE_machinist"))
             .args(args)
             .current_dir(self.project())
             .env("NO_COLOR", "1")
             .env_remove("RUST_LOG")
+            .env_remove("MACHINIST_ROLES_PATH")
+            .envs(env.iter().copied())
             .output()
             .expect("run machinist");
         let filter = |bytes: &[u8]| {
-            String::from_utf8_lossy(bytes).replace(self.dir.path().to_str().unwrap_or("\0"), "[TMP]")
+            String::from_utf8_lossy(bytes)
+                .replace(self.dir.path().to_str().unwrap_or("\0"), "[TMP]")
         };
         Run {
             code: output.status.code().unwrap_or(-1),
@@ -227,13 +246,29 @@ fn walk(base: &Path, dir: &Path, tree: &mut Tree) {
 pub fn three_checks(test: &Test) {
     let before = test.tree();
     let check = test.run_json(&["--check", "--diff"]);
-    assert_eq!(check.code, 0, "check run failed:\n{}\n{}", check.stdout, check.stderr);
+    assert_eq!(
+        check.code, 0,
+        "check run failed:\n{}\n{}",
+        check.stdout, check.stderr
+    );
     assert_eq!(test.tree(), before, "--check changed the tree");
-    assert!(check.changed() > 0, "--check predicted no change:\n{}", check.stdout);
+    assert!(
+        check.changed() > 0,
+        "--check predicted no change:\n{}",
+        check.stdout
+    );
 
     let first = test.run_json(&[]);
-    assert_eq!(first.code, 0, "first run failed:\n{}\n{}", first.stdout, first.stderr);
-    assert!(first.changed() > 0, "first run changed nothing:\n{}", first.stdout);
+    assert_eq!(
+        first.code, 0,
+        "first run failed:\n{}\n{}",
+        first.stdout, first.stderr
+    );
+    assert!(
+        first.changed() > 0,
+        "first run changed nothing:\n{}",
+        first.stdout
+    );
     assert_eq!(
         check.statuses(),
         first.statuses(),
@@ -242,12 +277,26 @@ pub fn three_checks(test: &Test) {
 
     let after_first = test.tree();
     let second = test.run_json(&[]);
-    assert_eq!(second.code, 0, "second run failed:\n{}\n{}", second.stdout, second.stderr);
-    assert_eq!(second.changed(), 0, "second run changed something:\n{}", second.stdout);
+    assert_eq!(
+        second.code, 0,
+        "second run failed:\n{}\n{}",
+        second.stdout, second.stderr
+    );
+    assert_eq!(
+        second.changed(),
+        0,
+        "second run changed something:\n{}",
+        second.stdout
+    );
     assert_eq!(test.tree(), after_first, "second run changed the tree");
 
     let check_again = test.run_json(&["--check"]);
-    assert_eq!(check_again.changed(), 0, "--check after a run predicts changes:\n{}", check_again.stdout);
+    assert_eq!(
+        check_again.changed(),
+        0,
+        "--check after a run predicts changes:\n{}",
+        check_again.stdout
+    );
 }
 
 /// Make the test's root a tiny Linux userland (busybox-static), so `command` and
@@ -261,7 +310,9 @@ pub fn busybox_root(test: &Test) {
     let bin = test.root().join("bin");
     std::fs::create_dir_all(&bin).expect("mkdir bin");
     std::fs::copy(busybox, bin.join("busybox")).expect("copy busybox");
-    for applet in ["sh", "echo", "cat", "touch", "rm", "ls", "true", "false", "printf", "mkdir", "pwd", "env"] {
+    for applet in [
+        "sh", "echo", "cat", "touch", "rm", "ls", "true", "false", "printf", "mkdir", "pwd", "env",
+    ] {
         std::os::unix::fs::symlink("busybox", bin.join(applet)).expect("applet link");
     }
     std::fs::create_dir_all(test.root().join("tmp")).expect("mkdir tmp");

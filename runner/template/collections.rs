@@ -1,0 +1,359 @@
+//! Ansible's collection filters: `combine` (recursive, list_merge), `dict2items`,
+//! `items2dict`, `flatten`, the set operations (order-preserving, case-sensitive as
+//! ansible-core's), `extract` and `subelements`.
+
+use std::collections::HashSet;
+
+use minijinja::value::{Kwargs, Rest, ValueKind};
+use minijinja::{Environment, Error, ErrorKind, Value};
+
+use super::filters::invalid;
+use super::value_format::{py_repr, py_type_name};
+
+pub(crate) fn register(env: &mut Environment<'static>) {
+    env.add_filter("combine", combine);
+    env.add_filter("dict2items", dict2items);
+    env.add_filter("items2dict", items2dict);
+    env.add_filter("flatten", flatten_filter);
+    env.add_filter("union", |a: Value, b: Value| set_op(&a, &b, SetOp::Union));
+    env.add_filter("intersect", |a: Value, b: Value| {
+        set_op(&a, &b, SetOp::Intersect)
+    });
+    env.add_filter("difference", |a: Value, b: Value| {
+        set_op(&a, &b, SetOp::Difference)
+    });
+    env.add_filter("symmetric_difference", |a: Value, b: Value| {
+        set_op(&a, &b, SetOp::Symmetric)
+    });
+    env.add_filter("extract", extract);
+    env.add_filter("subelements", subelements);
+}
+
+fn items(value: &Value) -> Result<Vec<Value>, Error> {
+    if value.is_undefined() {
+        return Err(Error::from(ErrorKind::UndefinedError));
+    }
+    Ok(value.try_iter()?.collect())
+}
+
+fn entries(map: &Value) -> Vec<(Value, Value)> {
+    map.try_iter()
+        .map(|keys| {
+            keys.map(|key| {
+                let value = map.get_item(&key).unwrap_or_default();
+                (key, value)
+            })
+            .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn is_map(value: &Value) -> bool {
+    value.kind() == ValueKind::Map
+}
+
+fn is_list(value: &Value) -> bool {
+    matches!(value.kind(), ValueKind::Seq | ValueKind::Iterable)
+}
+
+/// How `combine` merges two lists found under the same key.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ListMerge {
+    Replace,
+    Keep,
+    Append,
+    Prepend,
+    AppendRp,
+    PrependRp,
+}
+
+fn combine(terms: Rest<Value>, kwargs: Kwargs) -> Result<Value, Error> {
+    let recursive = kwargs.get::<Option<bool>>("recursive")?.unwrap_or(false);
+    let list_merge = match kwargs.get::<Option<String>>("list_merge")?.as_deref() {
+        None | Some("replace") => ListMerge::Replace,
+        Some("keep") => ListMerge::Keep,
+        Some("append") => ListMerge::Append,
+        Some("prepend") => ListMerge::Prepend,
+        Some("append_rp") => ListMerge::AppendRp,
+        Some("prepend_rp") => ListMerge::PrependRp,
+        Some(other) => {
+            return Err(invalid(format!(
+                "combine: list_merge must be replace, keep, append, prepend, append_rp or prepend_rp, not '{other}'"
+            )))
+        }
+    };
+    kwargs.assert_all_used()?;
+    let mut dicts = Vec::new();
+    for term in terms.iter() {
+        if is_list(term) {
+            dicts.extend(items(term)?);
+        } else {
+            dicts.push(term.clone());
+        }
+    }
+    for dict in &dicts {
+        if !is_map(dict) {
+            return Err(invalid(format!(
+                "combine: expected dictionaries, got {} ({})",
+                py_type_name(dict),
+                py_repr(dict)
+            )));
+        }
+    }
+    // Ansible merges from the highest priority (last) down.
+    let mut rest = dicts.into_iter().rev();
+    let Some(mut result) = rest.next() else {
+        return Ok(Value::from_iter(Vec::<(Value, Value)>::new()));
+    };
+    for lower in rest {
+        result = merge(&lower, &result, recursive, list_merge);
+    }
+    Ok(result)
+}
+
+/// ansible's `merge_hash(x, y)`: y's values win; x's key order is kept.
+fn merge(x: &Value, y: &Value, recursive: bool, list_merge: ListMerge) -> Value {
+    let mut merged = entries(x);
+    for (key, y_value) in entries(y) {
+        let Some(slot) = merged.iter_mut().find(|(k, _)| *k == key) else {
+            merged.push((key, y_value));
+            continue;
+        };
+        let x_value = &slot.1;
+        slot.1 = if is_map(x_value) && is_map(&y_value) {
+            if recursive {
+                merge(x_value, &y_value, recursive, list_merge)
+            } else {
+                y_value
+            }
+        } else if is_list(x_value) && is_list(&y_value) {
+            merge_lists(x_value, &y_value, list_merge)
+        } else {
+            y_value
+        };
+    }
+    Value::from_iter(merged)
+}
+
+fn merge_lists(x: &Value, y: &Value, how: ListMerge) -> Value {
+    let xs: Vec<Value> = x.try_iter().map(Iterator::collect).unwrap_or_default();
+    let ys: Vec<Value> = y.try_iter().map(Iterator::collect).unwrap_or_default();
+    let x_not_in_y = || xs.iter().filter(|v| !ys.contains(v)).cloned();
+    let merged: Vec<Value> = match how {
+        ListMerge::Replace => ys.clone(),
+        ListMerge::Keep => xs.clone(),
+        ListMerge::Append => xs.iter().chain(&ys).cloned().collect(),
+        ListMerge::Prepend => ys.iter().chain(&xs).cloned().collect(),
+        ListMerge::AppendRp => x_not_in_y().chain(ys.iter().cloned()).collect(),
+        ListMerge::PrependRp => ys.iter().cloned().chain(x_not_in_y()).collect(),
+    };
+    Value::from(merged)
+}
+
+fn dict2items(value: Value, kwargs: Kwargs) -> Result<Value, Error> {
+    let key_name = kwargs
+        .get::<Option<String>>("key_name")?
+        .unwrap_or_else(|| "key".into());
+    let value_name = kwargs
+        .get::<Option<String>>("value_name")?
+        .unwrap_or_else(|| "value".into());
+    kwargs.assert_all_used()?;
+    if !is_map(&value) {
+        return Err(invalid(format!(
+            "dict2items requires a dictionary, got {} instead",
+            py_type_name(&value)
+        )));
+    }
+    let list: Vec<Value> = entries(&value)
+        .into_iter()
+        .map(|(k, v)| Value::from_iter([(key_name.as_str(), k), (value_name.as_str(), v)]))
+        .collect();
+    Ok(Value::from(list))
+}
+
+fn items2dict(value: Value, kwargs: Kwargs) -> Result<Value, Error> {
+    let key_name = kwargs
+        .get::<Option<String>>("key_name")?
+        .unwrap_or_else(|| "key".into());
+    let value_name = kwargs
+        .get::<Option<String>>("value_name")?
+        .unwrap_or_else(|| "value".into());
+    kwargs.assert_all_used()?;
+    if !is_list(&value) {
+        return Err(invalid(format!(
+            "items2dict requires a list, got {} instead",
+            py_type_name(&value)
+        )));
+    }
+    let mut pairs = Vec::new();
+    for item in items(&value)? {
+        let field = |name: &str| item.get_attr(name).ok().filter(|v| !v.is_undefined());
+        match (is_map(&item), field(&key_name), field(&value_name)) {
+            (true, Some(k), Some(v)) => pairs.push((k, v)),
+            (true, _, _) => {
+                return Err(invalid(format!(
+                    "items2dict requires each dictionary in the list to contain the keys '{key_name}' and '{value_name}', got {} instead",
+                    py_repr(&item)
+                )))
+            }
+            (false, _, _) => {
+                return Err(invalid(format!(
+                    "items2dict requires a list of dictionaries, got {} instead",
+                    py_repr(&item)
+                )))
+            }
+        }
+    }
+    Ok(Value::from_iter(pairs))
+}
+
+fn flatten_filter(value: Value, levels: Option<i64>, kwargs: Kwargs) -> Result<Value, Error> {
+    let levels = match levels {
+        Some(levels) => Some(levels),
+        None => kwargs.get::<Option<i64>>("levels")?,
+    };
+    let skip_nulls = kwargs.get::<Option<bool>>("skip_nulls")?.unwrap_or(true);
+    kwargs.assert_all_used()?;
+    let mut out = Vec::new();
+    flatten(&value, levels, skip_nulls, &mut out)?;
+    Ok(Value::from(out))
+}
+
+fn flatten(
+    value: &Value,
+    levels: Option<i64>,
+    skip_nulls: bool,
+    out: &mut Vec<Value>,
+) -> Result<(), Error> {
+    for element in items(value)? {
+        if skip_nulls && (element.is_none() || matches!(element.as_str(), Some("None" | "null"))) {
+            continue;
+        }
+        match levels {
+            _ if !is_list(&element) => out.push(element),
+            None => flatten(&element, None, skip_nulls, out)?,
+            Some(n) if n >= 1 => flatten(&element, Some(n - 1), skip_nulls, out)?,
+            Some(_) => out.push(element),
+        }
+    }
+    Ok(())
+}
+
+#[derive(Clone, Copy)]
+enum SetOp {
+    Union,
+    Intersect,
+    Difference,
+    Symmetric,
+}
+
+/// The first occurrence of every value, in order.
+fn unique(values: impl IntoIterator<Item = Value>) -> Vec<Value> {
+    let mut seen = HashSet::new();
+    values
+        .into_iter()
+        .filter(|v| seen.insert(v.clone()))
+        .collect()
+}
+
+fn set_op(a: &Value, b: &Value, op: SetOp) -> Result<Value, Error> {
+    let a = items(a)?;
+    let b = items(b)?;
+    let result = match op {
+        SetOp::Union => unique(a.into_iter().chain(b)),
+        SetOp::Intersect => unique(a.into_iter().filter(|x| b.contains(x))),
+        SetOp::Difference => unique(a.into_iter().filter(|x| !b.contains(x))),
+        SetOp::Symmetric => {
+            let both: Vec<Value> = a.iter().filter(|x| b.contains(x)).cloned().collect();
+            unique(a.into_iter().chain(b))
+                .into_iter()
+                .filter(|x| !both.contains(x))
+                .collect()
+        }
+    };
+    Ok(Value::from(result))
+}
+
+fn extract(item: Value, container: Value, morekeys: Option<Value>) -> Result<Value, Error> {
+    let mut keys = vec![item];
+    match morekeys {
+        None => {}
+        Some(more) if is_list(&more) => keys.extend(items(&more)?),
+        Some(more) => keys.push(more),
+    }
+    let mut value = container;
+    for key in keys {
+        value = value.get_item(&key).unwrap_or_default();
+        if value.is_undefined() {
+            break;
+        }
+    }
+    Ok(value)
+}
+
+fn subelements(
+    obj: Value,
+    path: Value,
+    skip_missing: Option<bool>,
+    kwargs: Kwargs,
+) -> Result<Value, Error> {
+    let skip_missing = match skip_missing {
+        Some(skip) => skip,
+        None => kwargs.get::<Option<bool>>("skip_missing")?.unwrap_or(false),
+    };
+    kwargs.assert_all_used()?;
+    let elements = match obj.kind() {
+        ValueKind::Map => entries(&obj).into_iter().map(|(_, v)| v).collect(),
+        ValueKind::Seq | ValueKind::Iterable => items(&obj)?,
+        _ => {
+            return Err(invalid(
+                "subelements: obj must be a list of dicts or a nested dict",
+            ))
+        }
+    };
+    let keys: Vec<Value> = match path.as_str() {
+        Some(text) => text.split('.').map(Value::from).collect(),
+        None if is_list(&path) => items(&path)?,
+        None => {
+            return Err(invalid(
+                "subelements: subelements must be a list or a string",
+            ))
+        }
+    };
+    let mut results = Vec::new();
+    for element in elements {
+        let mut values = element.clone();
+        for key in &keys {
+            if !is_map(&values) {
+                return Err(invalid(format!(
+                    "subelements: the key {key} should point to a dictionary, got {}",
+                    py_repr(&values)
+                )));
+            }
+            let next = values.get_item(key).unwrap_or_default();
+            if next.is_undefined() {
+                if skip_missing {
+                    values = Value::from(Vec::<Value>::new());
+                    break;
+                }
+                return Err(invalid(format!(
+                    "subelements: could not find {} key in iterated item {}",
+                    py_repr(key),
+                    py_repr(&values)
+                )));
+            }
+            values = next;
+        }
+        if !is_list(&values) {
+            return Err(invalid(format!(
+                "subelements: the key {} should point to a list, got {}",
+                py_repr(&path),
+                py_repr(&values)
+            )));
+        }
+        for value in items(&values)? {
+            results.push(Value::from(vec![element.clone(), value]));
+        }
+    }
+    Ok(Value::from(results))
+}

@@ -1,0 +1,159 @@
+//! From minijinja's error to a [`TemplateError`] a playbook author can act on:
+//! minijinja only says "undefined value", so the undeclared variables of the failing
+//! template are checked against the variables to name the missing one
+//! (`'item.name' is undefined`), preferring one inside the failing expression.
+
+use minijinja::value::ValueKind;
+use minijinja::{Environment, ErrorKind, Value};
+
+use super::error::{TemplateError, TemplateErrorKind};
+
+/// Turn a minijinja error raised while rendering `source` with `vars` into a
+/// [`TemplateError`]; `name` is the template file's name, if it is one.
+pub(crate) fn diagnose(
+    env: &Environment<'_>,
+    err: minijinja::Error,
+    source: &str,
+    vars: &Value,
+    name: Option<&str>,
+) -> TemplateError {
+    let mut kind = match err.kind() {
+        ErrorKind::SyntaxError | ErrorKind::BadEscape => TemplateErrorKind::Syntax,
+        ErrorKind::UndefinedError => TemplateErrorKind::Undefined,
+        _ => TemplateErrorKind::Render,
+    };
+    let message = match kind {
+        TemplateErrorKind::Undefined => undefined_message(env, &err, source, vars)
+            .unwrap_or_else(|| "undefined value".to_string()),
+        // `missing.keys()`, `x + missing`: an undefined value met an operation.
+        _ if meets_undefined(&err) => match undefined_message(env, &err, source, vars) {
+            Some(message) => {
+                kind = TemplateErrorKind::Undefined;
+                message
+            }
+            None => describe(&err),
+        },
+        _ => describe(&err),
+    };
+    let line = err
+        .line()
+        .filter(|_| name.is_some() || source.contains('\n'));
+    TemplateError {
+        kind,
+        message,
+        line,
+        name: name.map(str::to_string),
+    }
+}
+
+/// The error's words without minijinja's "(in template:line)" suffix.
+fn describe(err: &minijinja::Error) -> String {
+    let mut message = match (err.kind(), err.detail()) {
+        (ErrorKind::InvalidOperation, Some(detail)) => detail.to_string(),
+        (kind, Some(detail)) => format!("{kind}: {detail}"),
+        (kind, None) => kind.to_string(),
+    };
+    let mut cause = std::error::Error::source(err);
+    while let Some(inner) = cause {
+        message.push_str(": ");
+        message.push_str(&inner.to_string());
+        cause = inner.source();
+    }
+    message
+}
+
+fn meets_undefined(err: &minijinja::Error) -> bool {
+    err.detail().is_some_and(|detail| {
+        detail.starts_with("undefined has no method")
+            || detail.contains(" and undefined")
+            || detail.contains("types undefined ")
+    })
+}
+
+/// "'item.name' is undefined", or `None` when no variable can be blamed.
+fn undefined_message(
+    env: &Environment<'_>,
+    err: &minijinja::Error,
+    source: &str,
+    vars: &Value,
+) -> Option<String> {
+    let snippet = err
+        .range()
+        .and_then(|range| source.get(range))
+        .map(str::trim)
+        .filter(|s| !s.is_empty());
+    let mut candidates: Vec<String> = match env.template_from_str(source) {
+        Ok(tmpl) => tmpl
+            .undeclared_variables(true)
+            .into_iter()
+            .filter_map(|path| missing_part(env, vars, &path))
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    candidates.sort();
+    candidates.dedup();
+    // Method calls (`d.keys()`) look like attributes; try them last.
+    candidates.sort_by_key(|path| source.contains(&format!("{path}(")));
+    let in_snippet = snippet.and_then(|s| {
+        candidates
+            .iter()
+            .filter(|path| mentions(s, path))
+            .max_by_key(|path| path.len())
+    });
+    let mandatory = err.detail().is_some_and(|d| d.starts_with("mandatory"));
+    let strict = err.kind() == ErrorKind::UndefinedError;
+    match (in_snippet.or(candidates.first()), snippet) {
+        (Some(path), _) if mandatory => Some(format!("mandatory variable '{path}' is not defined")),
+        (Some(path), _) => Some(format!("'{path}' is undefined")),
+        (None, Some(s)) if strict && looks_like_path(s) => Some(format!("'{s}' is undefined")),
+        (None, Some(s)) if strict => Some(format!("undefined value in '{s}'")),
+        _ => None,
+    }
+}
+
+/// Whether `path` occurs in `text` as a whole name (not inside a longer one).
+fn mentions(text: &str, path: &str) -> bool {
+    let ident = |c: char| c.is_alphanumeric() || c == '_';
+    text.match_indices(path).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + path.len()..].chars().next();
+        !before.is_some_and(|c| ident(c) || c == '.') && !after.is_some_and(ident)
+    })
+}
+
+fn looks_like_path(text: &str) -> bool {
+    text.chars()
+        .all(|c| c.is_alphanumeric() || "_.[]'\"".contains(c))
+}
+
+/// The shortest prefix of the dotted `path` that cannot be resolved in `vars` (or
+/// the globals): `foo` for `foo.bar` when `foo` is missing, `item.name` when `item`
+/// lacks `name`. `None` when it resolves, or reaches a non-mapping (a method call).
+fn missing_part(env: &Environment<'_>, vars: &Value, path: &str) -> Option<String> {
+    let mut parts = path.split('.');
+    let first = parts.next()?;
+    let mut current = vars.get_attr(first).unwrap_or_default();
+    if current.is_undefined() {
+        current = env
+            .globals()
+            .find(|(name, _)| *name == first)
+            .map(|(_, value)| value)
+            .unwrap_or_default();
+    }
+    if current.is_undefined() {
+        return Some(first.to_string());
+    }
+    let mut resolved = first.len();
+    for part in parts {
+        if current.kind() != ValueKind::Map {
+            return None;
+        }
+        resolved += 1 + part.len();
+        let next = current.get_attr(part).unwrap_or_default();
+        if next.is_undefined() {
+            return Some(path[..resolved].to_string());
+        }
+        current = next;
+    }
+    None
+}

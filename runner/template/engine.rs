@@ -1,0 +1,318 @@
+//! The engine behind [`Templates`](super::Templates): four environments that differ
+//! only in whitespace rules (trim_blocks × lstrip_blocks) and share every filter, test
+//! and global, plus the caches and the error diagnosis.
+//!
+//! Caching: minijinja's `Expression` borrows its environment, so it cannot be stored
+//! next to it. Instead the environment's own loader is the cache: an expression (or a
+//! playbook string) is "loaded" under a reserved name the first time and kept compiled
+//! by the environment from then on.
+
+use std::borrow::Cow;
+use std::path::Path;
+use std::sync::{Arc, OnceLock, Weak};
+
+use minijinja::value::ValueKind;
+use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
+
+use super::diagnose::diagnose;
+use super::error::{TemplateError, TemplateErrorKind};
+use super::{
+    backslash, collections, conversions, crypt, filters, lookup, pyjson, pyyaml, regexes, tests,
+    value_format, FileOptions, OMIT,
+};
+
+/// Loader names under which expressions and strings are cached. The leading control
+/// character keeps them apart from any real template name.
+const EXPR_KEY: &str = "\u{1}expr\u{1}";
+const STR_KEY: &str = "\u{1}str\u{1}";
+/// The variable a cached expression stores its result in.
+const RESULT_VAR: &str = "__machinist_result__";
+
+/// Index of the environment for (trim_blocks, lstrip_blocks).
+fn env_index(trim_blocks: bool, lstrip_blocks: bool) -> usize {
+    (usize::from(trim_blocks) << 1) | usize::from(lstrip_blocks)
+}
+
+/// Playbook strings render as Ansible's templar does: trim_blocks on, lstrip off.
+const STRINGS: usize = 2;
+
+/// Where a lookup finds the engine it runs in (set once the engine is built).
+pub(crate) type EngineSlot = Arc<OnceLock<Weak<Engine>>>;
+
+pub(crate) struct Engine {
+    envs: [Environment<'static>; 4],
+}
+
+impl Engine {
+    pub(crate) fn build() -> Arc<Engine> {
+        let slot: EngineSlot = Arc::default();
+        let base = base_env(&slot);
+        let envs = [0usize, 1, 2, 3].map(|i| {
+            let mut env = base.clone();
+            env.set_trim_blocks(i & 2 != 0);
+            env.set_lstrip_blocks(i & 1 != 0);
+            env
+        });
+        let engine = Arc::new(Engine { envs });
+        // A fresh OnceLock: setting it cannot fail.
+        let _ = slot.set(Arc::downgrade(&engine));
+        engine
+    }
+
+    fn strings(&self) -> &Environment<'static> {
+        &self.envs[STRINGS]
+    }
+
+    pub(crate) fn render_str(&self, source: &str, vars: &Value) -> Result<String, TemplateError> {
+        let escaped = backslash::escape_expressions(source);
+        self.render_escaped(&escaped, vars)
+    }
+
+    fn render_escaped(&self, source: &str, vars: &Value) -> Result<String, TemplateError> {
+        let env = self.strings();
+        let fail = |err| diagnose(env, err, source, vars, None);
+        let tmpl = env
+            .get_template(&format!("{STR_KEY}{source}"))
+            .map_err(fail)?;
+        tmpl.render(vars).map_err(fail)
+    }
+
+    pub(crate) fn render_native(&self, source: &str, vars: &Value) -> Result<Value, TemplateError> {
+        let escaped = backslash::escape_expressions(source);
+        let Some(expr) = single_expression(&escaped) else {
+            return self.render_escaped(&escaped, vars).map(Value::from);
+        };
+        let value = self.eval_expr(expr, vars)?;
+        let trimmed = escaped.trim();
+        if value.kind() == ValueKind::String && trimmed.len() != escaped.len() {
+            // Whitespace around a string result is part of the string.
+            return self.render_escaped(&escaped, vars).map(Value::from);
+        }
+        Ok(value)
+    }
+
+    pub(crate) fn render_tree(&self, value: &Value, vars: &Value) -> Result<Value, TemplateError> {
+        match value.kind() {
+            ValueKind::String => match value.as_str() {
+                Some(text) if super::Templates::is_template(text) => self.render_native(text, vars),
+                _ => Ok(value.clone()),
+            },
+            ValueKind::Seq | ValueKind::Iterable => {
+                let mut items = Vec::new();
+                for item in iter(value)? {
+                    let rendered = self.render_tree(&item, vars)?;
+                    if !super::Templates::is_omit(&rendered) {
+                        items.push(rendered);
+                    }
+                }
+                Ok(Value::from(items))
+            }
+            ValueKind::Map => {
+                let mut pairs = Vec::new();
+                for key in iter(value)? {
+                    let item = value.get_item(&key).unwrap_or_default();
+                    let rendered = self.render_tree(&item, vars)?;
+                    if !super::Templates::is_omit(&rendered) {
+                        pairs.push((key, rendered));
+                    }
+                }
+                Ok(Value::from_iter(pairs))
+            }
+            _ => Ok(value.clone()),
+        }
+    }
+
+    pub(crate) fn eval(&self, expr: &str, vars: &Value) -> Result<Value, TemplateError> {
+        let expr = single_expression(expr).unwrap_or(expr);
+        self.eval_expr(expr, vars)
+    }
+
+    fn eval_expr(&self, expr: &str, vars: &Value) -> Result<Value, TemplateError> {
+        let env = self.strings();
+        // The wrapper is only needed to diagnose a failure.
+        let fail = |err| diagnose(env, err, &expression_wrapper(expr), vars, None);
+        let tmpl = env
+            .get_template(&format!("{EXPR_KEY}{expr}"))
+            .map_err(fail)?;
+        let captured = tmpl.render_captured(vars).map_err(fail)?;
+        let value = captured.state().lookup(RESULT_VAR).unwrap_or_default();
+        if value.is_undefined() {
+            return Err(fail(minijinja::Error::from(
+                minijinja::ErrorKind::UndefinedError,
+            )));
+        }
+        Ok(value)
+    }
+
+    pub(crate) fn condition(&self, expr: &str, vars: &Value) -> Result<bool, TemplateError> {
+        let value = self.eval(expr, vars)?;
+        if value.kind() == ValueKind::Bool {
+            return Ok(value.is_true());
+        }
+        Err(TemplateError::new(
+            TemplateErrorKind::NotBoolean,
+            format!(
+                "conditional '{}' returned {} of type '{}', not a boolean; \
+                 compare it or use '| bool'",
+                expr.trim(),
+                value_format::repr_truncated(&value, 60),
+                value_format::py_type_name(&value),
+            ),
+        ))
+    }
+
+    pub(crate) fn render_file(
+        &self,
+        name: &str,
+        source: &str,
+        vars: &Value,
+        options: FileOptions,
+    ) -> Result<String, TemplateError> {
+        let env = &self.envs[env_index(options.trim_blocks, options.lstrip_blocks)];
+        let fail = |err| diagnose(env, err, source, vars, Some(name));
+        let tmpl = env.template_from_named_str(name, source).map_err(fail)?;
+        tmpl.render(vars).map_err(fail)
+    }
+}
+
+fn iter(value: &Value) -> Result<minijinja::value::ValueIter, TemplateError> {
+    value
+        .try_iter()
+        .map_err(|err| TemplateError::new(TemplateErrorKind::Render, err.to_string()))
+}
+
+/// The template a cached expression compiles to.
+fn expression_wrapper(expr: &str) -> String {
+    format!("{{% set {RESULT_VAR} = ({expr}) %}}")
+}
+
+/// The expression of a string that is exactly one `{{ expression }}` (surrounding
+/// whitespace allowed), or `None`.
+pub(crate) fn single_expression(source: &str) -> Option<&str> {
+    let inner = source.trim().strip_prefix("{{")?.strip_suffix("}}")?;
+    let inner = inner.strip_prefix(['-', '+']).unwrap_or(inner);
+    let inner = inner.strip_suffix(['-', '+']).unwrap_or(inner);
+    let nested = ["{{", "}}", "{%", "%}", "{#", "#}"];
+    if nested.iter().any(|marker| inner.contains(marker)) {
+        return None;
+    }
+    Some(inner.trim())
+}
+
+/// The loader that turns the environment into a compile cache, and loads the files
+/// template files include (by the absolute path [`join_include`] made).
+fn cache_loader(name: &str) -> Result<Option<String>, minijinja::Error> {
+    if let Some(expr) = name.strip_prefix(EXPR_KEY) {
+        // Reject anything that is not one bare expression before wrapping it.
+        Environment::empty().compile_expression(expr)?;
+        Ok(Some(expression_wrapper(expr)))
+    } else if let Some(source) = name.strip_prefix(STR_KEY) {
+        Ok(Some(source.to_string()))
+    } else if Path::new(name).is_absolute() {
+        match std::fs::read_to_string(name) {
+            Ok(source) => Ok(Some(source)),
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(err) => Err(minijinja::Error::new(
+                minijinja::ErrorKind::InvalidOperation,
+                format!("cannot read {name}: {err}"),
+            )),
+        }
+    } else {
+        Ok(None)
+    }
+}
+
+/// Where `{% include name %}` / `{% import %}` in the template file `parent` looks:
+/// beside the parent, then up through its directories as far as the nearest
+/// `templates/` directory (so `roles/x/templates/sub/a.j2` finds
+/// `roles/x/templates/common.j2`, as Ansible's template search path does).
+fn join_include<'s>(name: &'s str, parent: &'s str) -> Cow<'s, str> {
+    let parent = Path::new(parent);
+    if Path::new(name).is_absolute() || !parent.is_absolute() {
+        return Cow::Borrowed(name);
+    }
+    let is_templates = |dir: &Path| dir.file_name().is_some_and(|n| n == "templates");
+    if parent.ancestors().skip(1).any(is_templates) {
+        for dir in parent.ancestors().skip(1) {
+            let candidate = dir.join(name);
+            if candidate.is_file() {
+                return Cow::Owned(candidate.to_string_lossy().into_owned());
+            }
+            if is_templates(dir) {
+                break;
+            }
+        }
+    }
+    match parent.parent() {
+        Some(dir) => Cow::Owned(dir.join(name).to_string_lossy().into_owned()),
+        None => Cow::Borrowed(name),
+    }
+}
+
+fn base_env(slot: &EngineSlot) -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_auto_escape_callback(|_| AutoEscape::None);
+    env.set_keep_trailing_newline(true);
+    env.set_debug(false);
+    env.set_formatter(value_format::formatter);
+    env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
+    minijinja_contrib::add_to_environment(&mut env);
+    filters::register(&mut env);
+    conversions::register(&mut env);
+    regexes::register(&mut env);
+    collections::register(&mut env);
+    pyjson::register(&mut env);
+    pyyaml::register(&mut env);
+    crypt::register(&mut env);
+    tests::register(&mut env);
+    lookup::register(&mut env, slot);
+    env.add_global("omit", Value::from(OMIT));
+    env.set_loader(cache_loader);
+    env.set_path_join_callback(join_include);
+    env
+}
+
+/// Used by lookups: render a template file found on disk with the current variables.
+pub(crate) fn render_in_slot(
+    slot: &EngineSlot,
+    name: &str,
+    source: &str,
+    vars: &Value,
+    options: FileOptions,
+) -> Result<String, minijinja::Error> {
+    thread_local! {
+        /// How many lookup('template') renders are running on this thread.
+        static DEPTH: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    }
+    let fail =
+        |message: String| minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, message);
+    let engine = slot
+        .get()
+        .and_then(Weak::upgrade)
+        .ok_or_else(|| fail("the template engine is gone".into()))?;
+    let depth = DEPTH.get();
+    if depth >= MAX_LOOKUP_DEPTH {
+        let file = name.rsplit('/').next().unwrap_or(name);
+        return Err(fail(format!(
+            "lookup('template', '{file}'): {TOO_DEEP} {MAX_LOOKUP_DEPTH} deep \
+             (a template looking itself up?)"
+        )));
+    }
+    DEPTH.set(depth + 1);
+    let result = engine.render_file(name, source, vars, options);
+    DEPTH.set(depth);
+    result.map_err(|err| {
+        // The loop error is reported once, not wrapped by every level.
+        if err.message.contains(TOO_DEEP) {
+            fail(err.message)
+        } else {
+            fail(err.to_string())
+        }
+    })
+}
+
+const TOO_DEEP: &str = "templates look each other up more than";
+
+/// Nested lookup('template') renders allowed before we call it a loop.
+const MAX_LOOKUP_DEPTH: usize = 20;

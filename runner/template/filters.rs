@@ -1,0 +1,193 @@
+//! Ansible's path, shell, base64 and hash filters, and the helpers every filter file
+//! shares. Conversions (`bool`, `int`, `string`, `ternary`…) are in `conversions.rs`,
+//! regex filters in `regexes.rs`, collections in `collections.rs`, serialisation in
+//! `pyjson.rs`/`pyyaml.rs`.
+
+use base64::Engine as _;
+use md5::Md5;
+use minijinja::value::{Kwargs, ValueKind};
+use minijinja::{Environment, Error, ErrorKind, Value};
+use sha1::Sha1;
+use sha2::{Digest, Sha224, Sha256, Sha384, Sha512};
+
+use super::value_format::{py_text, py_type_name};
+
+pub(crate) fn register(env: &mut Environment<'static>) {
+    env.add_filter("type_debug", |value: Value| py_type_name(&value));
+    env.add_filter("basename", |path: Value| {
+        text(&path).map(|p| basename(&p).to_string())
+    });
+    env.add_filter("dirname", |path: Value| {
+        text(&path).map(|p| dirname(&p).to_string())
+    });
+    env.add_filter("path_join", path_join);
+    env.add_filter("splitext", |path: Value| text(&path).map(|p| splitext(&p)));
+    env.add_filter("quote", |value: Value| quote(&value));
+    env.add_filter("b64encode", b64encode);
+    env.add_filter("b64decode", b64decode);
+    env.add_filter("hash", |value: Value, kind: Option<String>| {
+        digest(&text(&value)?, kind.as_deref().unwrap_or("sha1"))
+    });
+    env.add_filter("checksum", |value: Value| digest(&text(&value)?, "sha1"));
+    env.add_filter("sha1", |value: Value| digest(&text(&value)?, "sha1"));
+    env.add_filter("md5", |value: Value| digest(&text(&value)?, "md5"));
+}
+
+pub(crate) fn invalid(message: impl Into<String>) -> Error {
+    Error::new(ErrorKind::InvalidOperation, message.into())
+}
+
+/// The text of a value as Python's `to_text` gives it; undefined is an error.
+pub(crate) fn text(value: &Value) -> Result<String, Error> {
+    if value.is_undefined() {
+        return Err(Error::from(ErrorKind::UndefinedError));
+    }
+    Ok(py_text(value))
+}
+
+/// Python's `os.path.basename`.
+pub(crate) fn basename(path: &str) -> &str {
+    path.rsplit_once('/').map_or(path, |(_, tail)| tail)
+}
+
+/// Python's `os.path.dirname`.
+pub(crate) fn dirname(path: &str) -> &str {
+    let Some(at) = path.rfind('/') else {
+        return "";
+    };
+    let head = &path[..=at];
+    if head.chars().all(|c| c == '/') {
+        head
+    } else {
+        head.trim_end_matches('/')
+    }
+}
+
+fn splitext(path: &str) -> Value {
+    let name_start = path.rfind('/').map_or(0, |at| at + 1);
+    let name = &path[name_start..];
+    let leading_dots = name.len() - name.trim_start_matches('.').len();
+    match name.rfind('.') {
+        Some(dot) if dot > leading_dots => {
+            let split = name_start + dot;
+            Value::from(vec![path[..split].to_string(), path[split..].to_string()])
+        }
+        _ => Value::from(vec![path.to_string(), String::new()]),
+    }
+}
+
+fn path_join(paths: Value) -> Result<String, Error> {
+    if paths.kind() == ValueKind::String {
+        return text(&paths);
+    }
+    let mut joined = String::new();
+    for part in paths.try_iter()? {
+        let part = text(&part)?;
+        if part.starts_with('/') || joined.is_empty() {
+            joined = part;
+        } else {
+            if !joined.ends_with('/') {
+                joined.push('/');
+            }
+            joined.push_str(&part);
+        }
+    }
+    Ok(joined)
+}
+
+/// Python's `shlex.quote`.
+pub(crate) fn quote(value: &Value) -> Result<String, Error> {
+    let input = if value.is_none() {
+        String::new()
+    } else {
+        text(value)?
+    };
+    if input.is_empty() {
+        return Ok("''".to_string());
+    }
+    let safe = |c: char| c.is_ascii_alphanumeric() || "_@%+=:,./-".contains(c);
+    if input.chars().all(safe) {
+        return Ok(input);
+    }
+    Ok(format!("'{}'", input.replace('\'', "'\"'\"'")))
+}
+
+fn b64_engine(urlsafe: bool) -> base64::engine::GeneralPurpose {
+    if urlsafe {
+        base64::engine::general_purpose::URL_SAFE
+    } else {
+        base64::engine::general_purpose::STANDARD
+    }
+}
+
+pub(crate) fn flag(kwargs: &Kwargs, name: &str) -> Result<bool, Error> {
+    Ok(kwargs.get::<Option<bool>>(name)?.unwrap_or(false))
+}
+
+fn b64encode(value: Value, kwargs: Kwargs) -> Result<String, Error> {
+    let input = text(&value)?;
+    let urlsafe = flag(&kwargs, "urlsafe")?;
+    let _encoding = kwargs.get::<Option<String>>("encoding")?;
+    kwargs.assert_all_used()?;
+    Ok(b64_engine(urlsafe).encode(input.as_bytes()))
+}
+
+fn b64decode(value: Value, kwargs: Kwargs) -> Result<String, Error> {
+    let input: String = text(&value)?
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    let urlsafe = flag(&kwargs, "urlsafe")?;
+    let _encoding = kwargs.get::<Option<String>>("encoding")?;
+    kwargs.assert_all_used()?;
+    let bytes = b64_engine(urlsafe)
+        .decode(input.as_bytes())
+        .map_err(|err| invalid(format!("b64decode: {err}")))?;
+    String::from_utf8(bytes).map_err(|_| invalid("b64decode: the decoded bytes are not UTF-8 text"))
+}
+
+fn hex_digest<D: Digest>(data: &[u8]) -> String {
+    D::digest(data).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn digest(data: &str, kind: &str) -> Result<String, Error> {
+    let bytes = data.as_bytes();
+    Ok(match kind {
+        "sha1" => hex_digest::<Sha1>(bytes),
+        "md5" => hex_digest::<Md5>(bytes),
+        "sha224" => hex_digest::<Sha224>(bytes),
+        "sha256" => hex_digest::<Sha256>(bytes),
+        "sha384" => hex_digest::<Sha384>(bytes),
+        "sha512" => hex_digest::<Sha512>(bytes),
+        other => return Err(invalid(format!("hash: unsupported hash type '{other}'"))),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn python_path_helpers() {
+        assert_eq!(basename("/etc/hosts"), "hosts");
+        assert_eq!(basename("/etc/"), "");
+        assert_eq!(basename("hosts"), "hosts");
+        assert_eq!(dirname("/etc/hosts"), "/etc");
+        assert_eq!(dirname("/hosts"), "/");
+        assert_eq!(dirname("hosts"), "");
+        assert_eq!(dirname("a//b"), "a");
+        let split = |p: &str| super::super::value_format::py_repr(&splitext(p));
+        assert_eq!(split("/a/b.tar.gz"), "['/a/b.tar', '.gz']");
+        assert_eq!(split("/a/.bashrc"), "['/a/.bashrc', '']");
+        assert_eq!(split("a.d/b"), "['a.d/b', '']");
+    }
+
+    #[test]
+    fn shell_quote_like_shlex() {
+        let q = |s: &str| quote(&Value::from(s)).unwrap();
+        assert_eq!(q(""), "''");
+        assert_eq!(q("abc/d-e.f"), "abc/d-e.f");
+        assert_eq!(q("a b"), "'a b'");
+        assert_eq!(q("it's"), "'it'\"'\"'s'");
+    }
+}

@@ -1,0 +1,271 @@
+//! `lookup()` and `query()`/`q()`: the `env`, `file`, `template`, `vars` and
+//! `first_found` plugins. Relative file names are searched as Ansible does, from the
+//! variables `role_path` (ROLE/files or ROLE/templates, then ROLE) and `playbook_dir`
+//! (DIR/files or DIR/templates, then DIR); not finding one names every place looked.
+
+use std::path::{Path, PathBuf};
+
+use minijinja::value::{Kwargs, Rest, ValueKind};
+use minijinja::{Environment, Error, State, Value};
+
+use super::engine::{render_in_slot, EngineSlot};
+use super::filters::{invalid, text};
+use super::FileOptions;
+
+pub(crate) fn register(env: &mut Environment<'static>, slot: &EngineSlot) {
+    for (name, wantlist) in [("lookup", false), ("query", true), ("q", true)] {
+        let slot = slot.clone();
+        env.add_function(
+            name,
+            move |state: &State, plugin: String, terms: Rest<Value>, kwargs: Kwargs| {
+                run(&slot, state, &plugin, &terms, &kwargs, wantlist)
+            },
+        );
+    }
+}
+
+fn run(
+    slot: &EngineSlot,
+    state: &State,
+    plugin: &str,
+    terms: &[Value],
+    kwargs: &Kwargs,
+    wantlist: bool,
+) -> Result<Value, Error> {
+    let wantlist = wantlist || kwargs.get::<Option<bool>>("wantlist")?.unwrap_or(false);
+    let on_error = kwargs
+        .get::<Option<String>>("errors")?
+        .unwrap_or_else(|| "strict".into());
+    let plugin = plugin.strip_prefix("ansible.builtin.").unwrap_or(plugin);
+    let terms = flat_terms(terms)?;
+    let results = match plugin {
+        "env" => env_lookup(&terms, kwargs),
+        "file" => file_lookup(state, &terms, kwargs),
+        "template" => template_lookup(slot, state, &terms, kwargs),
+        "vars" => vars_lookup(state, &terms, kwargs),
+        "first_found" => first_found(state, &terms, kwargs),
+        other => Err(invalid(format!(
+            "lookup plugin '{other}' is not available (available: env, file, template, vars, first_found)"
+        ))),
+    };
+    let results = match (results, on_error.as_str()) {
+        (Ok(results), _) => results,
+        (Err(_), "ignore" | "warn") => Vec::new(),
+        (Err(err), _) => return Err(err),
+    };
+    if wantlist {
+        return Ok(Value::from(results));
+    }
+    // lookup() joins a list of strings with commas; a single other value is itself.
+    if results.iter().all(|r| r.kind() == ValueKind::String) && !results.is_empty() {
+        let joined: Vec<&str> = results.iter().filter_map(Value::as_str).collect();
+        return Ok(Value::from(joined.join(",")));
+    }
+    match <[Value; 1]>::try_from(results) {
+        Ok([single]) => Ok(single),
+        Err(results) => Ok(Value::from(results)),
+    }
+}
+
+/// Terms given as lists are spread out, as Ansible's lookups take them.
+fn flat_terms(terms: &[Value]) -> Result<Vec<Value>, Error> {
+    let mut flat = Vec::new();
+    for term in terms {
+        if term.is_undefined() {
+            return Err(Error::from(minijinja::ErrorKind::UndefinedError));
+        }
+        if term.kind() == ValueKind::Seq {
+            flat.extend(term.try_iter()?);
+        } else {
+            flat.push(term.clone());
+        }
+    }
+    Ok(flat)
+}
+
+fn env_lookup(terms: &[Value], kwargs: &Kwargs) -> Result<Vec<Value>, Error> {
+    let default = kwargs.get::<Option<Value>>("default")?;
+    kwargs.assert_all_used()?;
+    terms
+        .iter()
+        .map(|term| {
+            let name = text(term)?;
+            Ok(match std::env::var(&name) {
+                Ok(value) => Value::from(value),
+                Err(_) => default.clone().unwrap_or_else(|| Value::from("")),
+            })
+        })
+        .collect()
+}
+
+fn file_lookup(state: &State, terms: &[Value], kwargs: &Kwargs) -> Result<Vec<Value>, Error> {
+    let rstrip = kwargs.get::<Option<bool>>("rstrip")?.unwrap_or(true);
+    let lstrip = kwargs.get::<Option<bool>>("lstrip")?.unwrap_or(false);
+    kwargs.assert_all_used()?;
+    terms
+        .iter()
+        .map(|term| {
+            let path = find(state, &text(term)?, "files")?;
+            let mut content = read(&path)?;
+            if rstrip {
+                content.truncate(content.trim_end().len());
+            }
+            if lstrip {
+                content = content.trim_start().to_string();
+            }
+            Ok(Value::from(content))
+        })
+        .collect()
+}
+
+fn template_lookup(
+    slot: &EngineSlot,
+    state: &State,
+    terms: &[Value],
+    kwargs: &Kwargs,
+) -> Result<Vec<Value>, Error> {
+    let options = FileOptions {
+        trim_blocks: kwargs.get::<Option<bool>>("trim_blocks")?.unwrap_or(true),
+        lstrip_blocks: kwargs
+            .get::<Option<bool>>("lstrip_blocks")?
+            .unwrap_or(false),
+    };
+    let extra = kwargs.get::<Option<Value>>("template_vars")?;
+    let _convert_data = kwargs.get::<Option<bool>>("convert_data")?;
+    kwargs.assert_all_used()?;
+    let vars = current_vars(state, extra.as_ref());
+    terms
+        .iter()
+        .map(|term| {
+            let path = find(state, &text(term)?, "templates")?;
+            let source = read(&path)?;
+            let name = path.display().to_string();
+            render_in_slot(slot, &name, &source, &vars, options).map(Value::from)
+        })
+        .collect()
+}
+
+/// Every variable the calling template sees, plus `template_vars`.
+fn current_vars(state: &State, extra: Option<&Value>) -> Value {
+    let mut pairs: Vec<(Value, Value)> = state
+        .known_variables()
+        .into_iter()
+        .filter_map(|name| {
+            let value = state.lookup(&name)?;
+            Some((Value::from(name.as_ref()), value))
+        })
+        .collect();
+    if let Some(extra) = extra.filter(|e| e.kind() == ValueKind::Map) {
+        if let Ok(keys) = extra.try_iter() {
+            for key in keys {
+                let value = extra.get_item(&key).unwrap_or_default();
+                pairs.retain(|(k, _)| *k != key);
+                pairs.push((key, value));
+            }
+        }
+    }
+    Value::from_iter(pairs)
+}
+
+fn vars_lookup(state: &State, terms: &[Value], kwargs: &Kwargs) -> Result<Vec<Value>, Error> {
+    let default = kwargs.get::<Option<Value>>("default")?;
+    kwargs.assert_all_used()?;
+    terms
+        .iter()
+        .map(|term| {
+            let name = text(term)?;
+            match (state.lookup(&name).filter(|v| !v.is_undefined()), &default) {
+                (Some(value), _) => Ok(value),
+                (None, Some(default)) => Ok(default.clone()),
+                (None, None) => Err(invalid(format!(
+                    "lookup('vars'): no variable named '{name}'"
+                ))),
+            }
+        })
+        .collect()
+}
+
+fn first_found(state: &State, terms: &[Value], kwargs: &Kwargs) -> Result<Vec<Value>, Error> {
+    let skip = kwargs.get::<Option<bool>>("skip")?.unwrap_or(false);
+    let mut files: Vec<String> = terms.iter().map(text).collect::<Result<_, _>>()?;
+    if let Some(more) = kwargs.get::<Option<Value>>("files")? {
+        files.extend(
+            flat_terms(&[more])?
+                .iter()
+                .map(text)
+                .collect::<Result<Vec<_>, _>>()?,
+        );
+    }
+    let paths: Vec<String> = match kwargs.get::<Option<Value>>("paths")? {
+        Some(paths) => flat_terms(&[paths])?
+            .iter()
+            .map(text)
+            .collect::<Result<_, _>>()?,
+        None => Vec::new(),
+    };
+    kwargs.assert_all_used()?;
+    let mut looked = Vec::new();
+    for file in &files {
+        let candidates: Vec<PathBuf> = if paths.is_empty() {
+            search_places(state, file, "files")
+        } else {
+            paths.iter().map(|dir| Path::new(dir).join(file)).collect()
+        };
+        for candidate in candidates {
+            if candidate.is_file() {
+                return Ok(vec![Value::from(candidate.display().to_string())]);
+            }
+            looked.push(candidate.display().to_string());
+        }
+    }
+    if skip {
+        return Ok(Vec::new());
+    }
+    Err(invalid(format!(
+        "lookup('first_found'): no file was found; looked in: {}",
+        looked.join(", ")
+    )))
+}
+
+fn var_path(state: &State, name: &str) -> Option<PathBuf> {
+    let value = state.lookup(name)?;
+    value.as_str().filter(|s| !s.is_empty()).map(PathBuf::from)
+}
+
+/// The places a relative name is looked for, in order.
+fn search_places(state: &State, name: &str, subdir: &str) -> Vec<PathBuf> {
+    if Path::new(name).is_absolute() {
+        return vec![PathBuf::from(name)];
+    }
+    let mut places = Vec::new();
+    for base in ["role_path", "playbook_dir"]
+        .iter()
+        .filter_map(|v| var_path(state, v))
+    {
+        places.push(base.join(subdir).join(name));
+        places.push(base.join(name));
+    }
+    places
+}
+
+fn find(state: &State, name: &str, subdir: &str) -> Result<PathBuf, Error> {
+    let places = search_places(state, name, subdir);
+    if let Some(found) = places.iter().find(|p| p.is_file()) {
+        return Ok(found.clone());
+    }
+    if places.is_empty() {
+        return Err(invalid(format!(
+            "could not find '{name}': neither role_path nor playbook_dir is set"
+        )));
+    }
+    let looked: Vec<String> = places.iter().map(|p| p.display().to_string()).collect();
+    Err(invalid(format!(
+        "could not find '{name}'; looked in: {}",
+        looked.join(", ")
+    )))
+}
+
+fn read(path: &Path) -> Result<String, Error> {
+    std::fs::read_to_string(path)
+        .map_err(|err| invalid(format!("cannot read {}: {err}", path.display())))
+}

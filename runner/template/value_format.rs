@@ -1,0 +1,251 @@
+//! How values print. ansible-core renders with Python's `str()`: booleans are
+//! `True`/`False`, none prints as nothing at the top level, and lists and dicts use
+//! Python's `repr` (`['a', 'b']`, `{'k': 'v'}`, `None` inside them).
+
+use std::fmt::Write;
+
+use minijinja::value::ValueKind;
+use minijinja::{Error, Output, State, Value};
+
+/// The environment's formatter: what `{{ value }}` writes.
+pub(crate) fn formatter(out: &mut Output, _state: &State, value: &Value) -> Result<(), Error> {
+    let text = py_str(value);
+    out.write_str(&text).map_err(Error::from)
+}
+
+/// Python's `str(value)`, except that none (and undefined) print as nothing.
+pub(crate) fn py_str(value: &Value) -> String {
+    match value.kind() {
+        ValueKind::Undefined | ValueKind::None => String::new(),
+        ValueKind::String => value.as_str().unwrap_or_default().to_string(),
+        ValueKind::Bytes => String::from_utf8_lossy(value.as_bytes().unwrap_or_default()).into(),
+        ValueKind::Bool
+        | ValueKind::Number
+        | ValueKind::Seq
+        | ValueKind::Map
+        | ValueKind::Iterable => py_repr(value),
+        _ => value.to_string(),
+    }
+}
+
+/// Python's `str(value)` for `| string` and joins: like [`py_str`] but none is `None`.
+pub(crate) fn py_text(value: &Value) -> String {
+    if value.is_none() {
+        "None".to_string()
+    } else {
+        py_str(value)
+    }
+}
+
+/// Python's `repr(value)`.
+pub(crate) fn py_repr(value: &Value) -> String {
+    let mut out = String::new();
+    write_repr(&mut out, value);
+    out
+}
+
+/// `repr` cut to about `max` characters, for error messages.
+pub(crate) fn repr_truncated(value: &Value, max: usize) -> String {
+    let text = py_repr(value);
+    if text.chars().count() <= max {
+        return text;
+    }
+    let mut cut: String = text.chars().take(max).collect();
+    cut.push_str("[...]");
+    cut
+}
+
+/// Python's type name of a value (`str`, `int`, `list`…), as `type_debug` prints it.
+pub(crate) fn py_type_name(value: &Value) -> &'static str {
+    match value.kind() {
+        ValueKind::Undefined => "AnsibleUndefined",
+        ValueKind::None => "NoneType",
+        ValueKind::Bool => "bool",
+        ValueKind::Number if value.is_integer() => "int",
+        ValueKind::Number => "float",
+        ValueKind::String => "str",
+        ValueKind::Bytes => "bytes",
+        ValueKind::Seq | ValueKind::Iterable => "list",
+        ValueKind::Map => "dict",
+        _ => "object",
+    }
+}
+
+fn write_repr(out: &mut String, value: &Value) {
+    match value.kind() {
+        ValueKind::Undefined | ValueKind::None => out.push_str("None"),
+        ValueKind::Bool => out.push_str(if value.is_true() { "True" } else { "False" }),
+        ValueKind::Number => out.push_str(&py_number(value)),
+        ValueKind::String => write_str_repr(out, value.as_str().unwrap_or_default()),
+        ValueKind::Bytes => {
+            out.push('b');
+            write_str_repr(
+                out,
+                &String::from_utf8_lossy(value.as_bytes().unwrap_or_default()),
+            );
+        }
+        ValueKind::Seq | ValueKind::Iterable => {
+            out.push('[');
+            if let Ok(items) = value.try_iter() {
+                for (i, item) in items.enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    write_repr(out, &item);
+                }
+            }
+            out.push(']');
+        }
+        ValueKind::Map => {
+            out.push('{');
+            if let Ok(keys) = value.try_iter() {
+                for (i, key) in keys.enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    write_repr(out, &key);
+                    out.push_str(": ");
+                    write_repr(out, &value.get_item(&key).unwrap_or_default());
+                }
+            }
+            out.push('}');
+        }
+        _ => {
+            let _ = write!(out, "{value}");
+        }
+    }
+}
+
+/// A number as Python prints it (`1`, `1.5`, `1.0`, `1e+16`, `inf`).
+pub(crate) fn py_number(value: &Value) -> String {
+    if value.is_integer() {
+        return value.to_string();
+    }
+    match f64::try_from(value.clone()) {
+        Ok(f) => py_float(f),
+        Err(_) => value.to_string(),
+    }
+}
+
+/// Python's `repr(float)`: shortest round-trip digits, exponent form below 1e-4 and
+/// from 1e16 on.
+pub(crate) fn py_float(f: f64) -> String {
+    if f.is_nan() {
+        return "nan".to_string();
+    }
+    if f.is_infinite() {
+        return if f < 0.0 { "-inf" } else { "inf" }.to_string();
+    }
+    if f == 0.0 {
+        return if f.is_sign_negative() { "-0.0" } else { "0.0" }.to_string();
+    }
+    let sci = format!("{f:e}");
+    let (mantissa, exponent) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exponent: i32 = exponent.parse().unwrap_or(0);
+    if (-4..16).contains(&exponent) {
+        let mut plain = format!("{f}");
+        if !plain.contains('.') {
+            plain.push_str(".0");
+        }
+        plain
+    } else {
+        let sign = if exponent < 0 { '-' } else { '+' };
+        format!("{mantissa}e{sign}{:02}", exponent.abs())
+    }
+}
+
+/// Python's `repr(str)`: single quotes unless the text has a `'` and no `"`.
+pub(crate) fn write_str_repr(out: &mut String, text: &str) {
+    let quote = if text.contains('\'') && !text.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
+    out.push(quote);
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c == quote => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if !is_printable(c) => {
+                let code = u32::from(c);
+                let _ = if code < 0x100 {
+                    write!(out, "\\x{code:02x}")
+                } else if code < 0x10000 {
+                    write!(out, "\\u{code:04x}")
+                } else {
+                    write!(out, "\\U{code:08x}")
+                };
+            }
+            c => out.push(c),
+        }
+    }
+    out.push(quote);
+}
+
+/// Python's `str.isprintable` for one character, for the characters that matter in
+/// practice: controls, separators other than the space, and format characters.
+fn is_printable(c: char) -> bool {
+    let code = u32::from(c);
+    !(code < 0x20
+        || (0x7f..=0xa0).contains(&code)
+        || code == 0xad
+        || (0x2000..=0x200f).contains(&code)
+        || (0x2028..=0x202f).contains(&code)
+        || (0x205f..=0x2064).contains(&code)
+        || code == 0x3000
+        || code == 0xfeff
+        || (0xd800..=0xdfff).contains(&code)
+        || (0xe000..=0xf8ff).contains(&code))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn floats_print_like_python() {
+        assert_eq!(py_float(1.0), "1.0");
+        assert_eq!(py_float(1.5), "1.5");
+        assert_eq!(py_float(0.1), "0.1");
+        assert_eq!(py_float(1e16), "1e+16");
+        assert_eq!(py_float(1.5e-5), "1.5e-05");
+        assert_eq!(py_float(0.0001), "0.0001");
+        assert_eq!(py_float(123456789.125), "123456789.125");
+        assert_eq!(py_float(-2.5e20), "-2.5e+20");
+    }
+
+    #[test]
+    fn strings_repr_like_python() {
+        let repr = |s: &str| {
+            let mut out = String::new();
+            write_str_repr(&mut out, s);
+            out
+        };
+        assert_eq!(repr("a"), "'a'");
+        assert_eq!(repr("it's"), "\"it's\"");
+        assert_eq!(repr("it's \"x\""), "'it\\'s \"x\"'");
+        assert_eq!(repr("a\nb\\"), "'a\\nb\\\\'");
+        assert_eq!(repr("\u{1b}[0m"), "'\\x1b[0m'");
+        assert_eq!(repr("héllo"), "'héllo'");
+    }
+
+    #[test]
+    fn containers_repr_like_python() {
+        let value = Value::from_serialize(serde_json::json!({
+            "a": [1, 2.5, true, null, "x"],
+            "b": {"c": false}
+        }));
+        assert_eq!(
+            py_str(&value),
+            "{'a': [1, 2.5, True, None, 'x'], 'b': {'c': False}}"
+        );
+        assert_eq!(py_str(&Value::from(())), "");
+        assert_eq!(py_str(&Value::from(true)), "True");
+    }
+}
