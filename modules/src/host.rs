@@ -19,9 +19,9 @@ use crate::{passwd, ModuleError, Op, OpOutput, Ownership};
 use disk::Disk;
 use overlay::{Attrs, Node, Overlay, Seen, OVERLAY_DEV};
 use rustix::io::Errno;
+use std::collections::HashMap;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
-use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
 
 /// How a Host is set up.

@@ -127,6 +127,8 @@ struct PlayState<'p> {
 #[derive(Default, Clone)]
 struct Inherited<'t> {
     vars: Vec<Layer>,
+    /// Loop variables of enclosing looped includes (above facts, like a task's own).
+    looped: Vec<Layer>,
     when: Vec<&'t Condition>,
 }
 
@@ -343,14 +345,15 @@ impl<'a> Executor<'a> {
     }
 
     /// The variables a task sees, lowest precedence first: magic, role defaults, play
-    /// vars, vars_files, role vars, block and include vars, `own` (task vars, loop
-    /// variables), facts, role parameters, extra vars.
+    /// vars, vars_files, role vars, block and include vars, task vars, facts, role
+    /// parameters, loop variables (the task's own `looped`, then those of enclosing
+    /// looped includes), extra vars.
     fn context(
         &self,
         state: &PlayState<'_>,
         inherited: &Inherited<'_>,
         task: &Task,
-        own: &[&Layer],
+        looped: Option<&Layer>,
     ) -> minijinja::Value {
         let role = task.origin.role.as_deref();
         let mut layers: Vec<&Layer> = Vec::with_capacity(12);
@@ -365,11 +368,13 @@ impl<'a> Executor<'a> {
             layers.push(&role.vars);
         }
         layers.extend(inherited.vars.iter());
-        layers.extend(own.iter().copied());
+        layers.push(&task.vars);
         layers.push(&self.facts);
         if let Some(role) = role {
             layers.push(&role.params);
         }
+        layers.extend(inherited.looped.iter());
+        layers.extend(looped);
         layers.push(&self.options.extra_vars);
         crate::vars::context(&layers, self.templates)
     }

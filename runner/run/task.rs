@@ -38,8 +38,7 @@ impl Executor<'_> {
                 .to_string();
             return self.meta(state, &what);
         }
-        let task_vars = &task.vars;
-        let ctx = self.context(state, inherited, task, &[task_vars]);
+        let ctx = self.context(state, inherited, task, None);
         let name = self.task_name(task, &ctx);
         self.reporter.event(&Event::TaskStart {
             name: name.clone(),
@@ -71,7 +70,7 @@ impl Executor<'_> {
                 loop_layer.set(index_var, Value::from(index));
             }
             loop_layer.set("ansible_loop_var", Value::from(loop_var));
-            let ctx = self.context(state, inherited, task, &[task_vars, &loop_layer]);
+            let ctx = self.context(state, inherited, task, Some(&loop_layer));
             let mut outcome = self.guarded(state, task, inherited, &ctx);
             outcome = self.after_conditions(task, outcome, &ctx);
             let label = match &task.loop_control.label {
@@ -421,14 +420,20 @@ impl Executor<'_> {
         ctx: &Value,
     ) -> Outcome {
         let mut inner = inherited.clone();
-        let mut scope = task.vars.clone();
-        let loop_var = task.loop_control.loop_var.as_deref().unwrap_or("item");
+        inner.vars.push(task.vars.clone());
         if task.loop_items.is_some() {
-            if let Ok(item) = ctx.get_attr(loop_var) {
-                scope.set(loop_var, item);
+            let mut looped = Layer::default();
+            let loop_var = task.loop_control.loop_var.as_deref().unwrap_or("item");
+            for name in [Some(loop_var), task.loop_control.index_var.as_deref()]
+                .into_iter()
+                .flatten()
+            {
+                if let Ok(value) = ctx.get_attr(name) {
+                    looped.set(name, value);
+                }
             }
+            inner.looped.push(looped);
         }
-        inner.vars.push(scope);
         let failed = match self.tasks(state, tasks, &inner, false) {
             Flow::Continue => false,
             Flow::EndPlay => {

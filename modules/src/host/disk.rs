@@ -66,7 +66,7 @@ impl Disk {
         let relative = relative_to_root(canonical);
         let resolve = ResolveFlags::IN_ROOT | ResolveFlags::NO_MAGICLINKS;
         match fs::openat2(
-            &root,
+            root,
             relative,
             flags | OFlags::CLOEXEC,
             Mode::empty(),
@@ -297,7 +297,11 @@ impl Disk {
 
 /// The RESOLVE_IN_ROOT fallback for kernels without openat2: open a canonical path one
 /// component at a time, refusing every symlink (a canonical path has none).
-fn open_without_symlinks(root: BorrowedFd<'_>, relative: &Path, flags: OFlags) -> io::Result<OwnedFd> {
+fn open_without_symlinks(
+    root: BorrowedFd<'_>,
+    relative: &Path,
+    flags: OFlags,
+) -> io::Result<OwnedFd> {
     let names: Vec<&OsStr> = relative
         .iter()
         .filter(|name| *name != OsStr::new("."))
@@ -469,10 +473,10 @@ mod tests {
         std::fs::write(dir.path().join("real/file"), "x")?;
         std::os::unix::fs::symlink("real", dir.path().join("link"))?;
         let root = fs::open(dir.path(), OFlags::PATH | OFlags::DIRECTORY, Mode::empty())?;
-        assert!(open_without_symlinks(&root, Path::new("real/file"), OFlags::RDONLY).is_ok());
-        assert!(open_without_symlinks(&root, Path::new("."), OFlags::PATH).is_ok());
-        assert!(open_without_symlinks(&root, Path::new("link/file"), OFlags::RDONLY).is_err());
-        assert!(open_without_symlinks(&root, Path::new("link"), OFlags::RDONLY).is_err());
+        assert!(open_without_symlinks(root.as_fd(), Path::new("real/file"), OFlags::RDONLY).is_ok());
+        assert!(open_without_symlinks(root.as_fd(), Path::new("."), OFlags::PATH).is_ok());
+        assert!(open_without_symlinks(root.as_fd(), Path::new("link/file"), OFlags::RDONLY).is_err());
+        assert!(open_without_symlinks(root.as_fd(), Path::new("link"), OFlags::RDONLY).is_err());
         Ok(())
     }
 }
