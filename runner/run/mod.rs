@@ -76,6 +76,7 @@ pub fn run(
         host_failed: false,
         rescue_depth: 0,
         last_failure: None,
+        controller_files: Default::default(),
     };
     for playbook in playbooks {
         for play in &playbook.plays {
@@ -112,6 +113,7 @@ struct Executor<'a> {
     /// The last task that failed, and its result: `ansible_failed_task` and
     /// `ansible_failed_result` in a `rescue`.
     last_failure: Option<(String, serde_json::Value)>,
+    controller_files: sources::ControllerFiles,
 }
 
 /// State of one play.
