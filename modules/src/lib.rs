@@ -15,6 +15,7 @@ pub mod error;
 pub mod file;
 pub mod host;
 pub mod mode;
+pub mod pacstrap;
 pub mod passwd;
 pub mod progress;
 pub mod registry;

@@ -1,7 +1,7 @@
 //! The built-in modules: one enum, one `match`. Everything that needs the list of
 //! modules (validation, dispatch, docs) asks this enum, so nothing keeps a copy.
 
-use crate::{args, command, file, Host, Module, ModuleError, Plan};
+use crate::{args, command, file, pacstrap, Host, Module, ModuleError, Plan};
 use serde::de::DeserializeOwned;
 
 /// A module implemented in this crate. `Copy` and `Template` are `file` with Ansible's
@@ -13,6 +13,7 @@ pub enum Builtin {
     Template,
     Command,
     Shell,
+    Pacstrap,
 }
 
 impl Builtin {
@@ -22,6 +23,7 @@ impl Builtin {
         Builtin::Template,
         Builtin::Command,
         Builtin::Shell,
+        Builtin::Pacstrap,
     ];
 
     pub fn name(self) -> &'static str {
@@ -31,6 +33,7 @@ impl Builtin {
             Builtin::Template => "template",
             Builtin::Command => command::CommandModule::NAME,
             Builtin::Shell => "shell",
+            Builtin::Pacstrap => pacstrap::PacstrapModule::NAME,
         }
     }
 
@@ -44,6 +47,9 @@ impl Builtin {
                 "Run a program (no shell); skipped in check mode unless creates/removes decide"
             }
             Builtin::Shell => "Run a command line through /bin/sh",
+            Builtin::Pacstrap => {
+                "Install packages into a new root with pacstrap (missing ones only)"
+            }
         }
     }
 
@@ -59,6 +65,7 @@ impl Builtin {
         match self {
             Builtin::File | Builtin::Copy | Builtin::Template => args::field_names::<file::Args>(),
             Builtin::Command | Builtin::Shell => args::field_names::<command::Args>(),
+            Builtin::Pacstrap => args::field_names::<pacstrap::Args>(),
         }
     }
 
@@ -69,6 +76,7 @@ impl Builtin {
                 decode::<file::Args>(value).map(drop)
             }
             Builtin::Command | Builtin::Shell => decode::<command::Args>(value).map(drop),
+            Builtin::Pacstrap => decode::<pacstrap::Args>(value).map(drop),
         }
     }
 
@@ -82,6 +90,9 @@ impl Builtin {
                 .plan(&decode(value)?, host)
                 .map_err(PlanError::Module),
             Builtin::Shell => command::CommandModule { shell: true }
+                .plan(&decode(value)?, host)
+                .map_err(PlanError::Module),
+            Builtin::Pacstrap => pacstrap::PacstrapModule
                 .plan(&decode(value)?, host)
                 .map_err(PlanError::Module),
         }
