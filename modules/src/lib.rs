@@ -13,6 +13,7 @@ pub mod args;
 pub mod command;
 pub mod error;
 pub mod file;
+pub mod firstboot;
 pub mod host;
 pub mod mode;
 pub mod pacstrap;

@@ -1,7 +1,7 @@
 //! The built-in modules: one enum, one `match`. Everything that needs the list of
 //! modules (validation, dispatch, docs) asks this enum, so nothing keeps a copy.
 
-use crate::{args, command, file, pacstrap, Host, Module, ModuleError, Plan};
+use crate::{args, command, file, firstboot, pacstrap, Host, Module, ModuleError, Plan};
 use serde::de::DeserializeOwned;
 
 /// A module implemented in this crate. `Copy` and `Template` are `file` with Ansible's
@@ -14,6 +14,7 @@ pub enum Builtin {
     Command,
     Shell,
     Pacstrap,
+    Firstboot,
 }
 
 impl Builtin {
@@ -24,6 +25,7 @@ impl Builtin {
         Builtin::Command,
         Builtin::Shell,
         Builtin::Pacstrap,
+        Builtin::Firstboot,
     ];
 
     pub fn name(self) -> &'static str {
@@ -34,6 +36,7 @@ impl Builtin {
             Builtin::Command => command::CommandModule::NAME,
             Builtin::Shell => "shell",
             Builtin::Pacstrap => pacstrap::PacstrapModule::NAME,
+            Builtin::Firstboot => firstboot::FirstbootModule::NAME,
         }
     }
 
@@ -49,6 +52,9 @@ impl Builtin {
             Builtin::Shell => "Run a command line through /bin/sh",
             Builtin::Pacstrap => {
                 "Install packages into a new root with pacstrap (missing ones only)"
+            }
+            Builtin::Firstboot => {
+                "Locale, keymap, timezone, hostname, root password, machine id of a root"
             }
         }
     }
@@ -66,6 +72,16 @@ impl Builtin {
             Builtin::File | Builtin::Copy | Builtin::Template => args::field_names::<file::Args>(),
             Builtin::Command | Builtin::Shell => args::field_names::<command::Args>(),
             Builtin::Pacstrap => args::field_names::<pacstrap::Args>(),
+            Builtin::Firstboot => args::field_names::<firstboot::Args>(),
+        }
+    }
+
+    /// Arguments whose values are secrets (Ansible's `no_log` in an argument spec): the
+    /// runner masks their values wherever a result, diff or error could show them.
+    pub fn secret_args(self) -> &'static [&'static str] {
+        match self {
+            Builtin::Firstboot => firstboot::SECRET_ARGS,
+            _ => &[],
         }
     }
 
@@ -77,6 +93,7 @@ impl Builtin {
             }
             Builtin::Command | Builtin::Shell => decode::<command::Args>(value).map(drop),
             Builtin::Pacstrap => decode::<pacstrap::Args>(value).map(drop),
+            Builtin::Firstboot => decode::<firstboot::Args>(value).map(drop),
         }
     }
 
@@ -93,6 +110,9 @@ impl Builtin {
                 .plan(&decode(value)?, host)
                 .map_err(PlanError::Module),
             Builtin::Pacstrap => pacstrap::PacstrapModule
+                .plan(&decode(value)?, host)
+                .map_err(PlanError::Module),
+            Builtin::Firstboot => firstboot::FirstbootModule
                 .plan(&decode(value)?, host)
                 .map_err(PlanError::Module),
         }
