@@ -12,6 +12,7 @@
 //! proc/sys/dev mounts never leak, not even when it is killed; pacman is told to honour
 //! `ignore` for real (`--ask`), and a check after the run proves it did.
 
+mod dest;
 mod flags;
 mod local;
 mod sync;
@@ -19,9 +20,10 @@ mod sync;
 mod tests;
 
 use crate::{Change, Diff, Host, Module, ModuleError, Op, Ownership, Place, Plan, RunSpec, Verify};
+use dest::Dest;
 use serde::Deserialize;
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// Where pacman keeps what is installed, below the new root.
 const LOCAL_DB: &str = "var/lib/pacman/local";
@@ -148,7 +150,10 @@ impl Module for PacstrapModule {
         let install: Vec<sync::Target> = sync
             .print_targets(host, &missing, &args.ignore)?
             .into_iter()
+            // pacman sees the root's database on disk; in check mode the overlay may
+            // hold packages a task before this one "installed".
             .filter(|target| !args.ignore.contains(&target.name))
+            .filter(|target| !installed.contains(&target.name))
             .collect();
         let names: Vec<&String> = install.iter().map(|target| &target.name).collect();
         let change = Change {
@@ -243,128 +248,6 @@ fn check_args(args: &Args) -> Result<(), ModuleError> {
         ));
     }
     Ok(())
-}
-
-/// The new root: the path inside the target, and where the controller finds it.
-struct Dest {
-    /// Canonical, inside the target's root.
-    inside: PathBuf,
-    /// On the controller: what pacstrap is given.
-    real: PathBuf,
-    /// The target's root on the controller.
-    host_root: PathBuf,
-}
-
-impl Dest {
-    fn new(host: &Host, dest: &str) -> Result<Dest, ModuleError> {
-        let inside = host.resolve(Path::new(dest))?;
-        let host_root =
-            std::path::absolute(host.root()).map_err(|err| ModuleError::io(host.root(), err))?;
-        let dest = Dest {
-            real: host_root.join(relative(&inside)),
-            inside,
-            host_root,
-        };
-        if std::fs::canonicalize(&dest.real).is_ok_and(|real| real == Path::new("/")) {
-            return Err(ModuleError::invalid(
-                "dest",
-                "refusing to pacstrap the controller's own /",
-            ));
-        }
-        Ok(dest)
-    }
-
-    /// A path below the new root, inside the target.
-    fn inside(&self, below: &str) -> PathBuf {
-        self.inside.join(below)
-    }
-
-    /// Where the controller finds a path inside the target.
-    fn real_path(&self, inside: &Path) -> PathBuf {
-        self.host_root.join(relative(inside))
-    }
-
-    /// Every path pacstrap's script touches itself (pacman resolves inside the root).
-    fn tool_paths(&self) -> Vec<&'static str> {
-        let mut below = vec![
-            "",
-            "etc/pacman.d/gnupg",
-            "etc/pacman.d/mirrorlist",
-            "etc/pacman.conf",
-            DB_LOCK,
-        ];
-        below.extend(SKELETON.iter().map(|(path, _)| *path));
-        below
-    }
-
-    /// In-root path strings for [`Host::check_tool_paths`].
-    fn checked(&self, below: &[&str]) -> Vec<String> {
-        below
-            .iter()
-            .map(|path| self.inside(path).display().to_string())
-            .collect()
-    }
-
-    /// The new root and its missing parents: pacstrap wants an existing directory.
-    fn mkdir_ops(&self, host: &Host) -> Result<Vec<Op>, ModuleError> {
-        let mut ops = Vec::new();
-        for dir in self
-            .inside
-            .ancestors()
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
-        {
-            if dir == Path::new("/") || host.lstat(dir)?.is_some() {
-                continue;
-            }
-            ops.push(Op::Mkdir {
-                path: dir.to_path_buf(),
-                mode: 0o755,
-                owner: Ownership::default(),
-            });
-        }
-        Ok(ops)
-    }
-
-    /// What pacstrap's script makes before pacman runs, plus pacman's database.
-    fn predicted_skeleton(&self) -> Vec<Op> {
-        SKELETON
-            .iter()
-            .map(|(path, mode)| {
-                Op::Predicted(Box::new(Op::Mkdir {
-                    path: self.inside(path),
-                    mode: *mode,
-                    owner: Ownership::default(),
-                }))
-            })
-            .collect()
-    }
-}
-
-/// The directories pacstrap creates (`mkdir -m MODE -p`), parents first, and pacman's
-/// local database below them.
-const SKELETON: &[(&str, u32)] = &[
-    ("var", 0o755),
-    ("var/cache", 0o755),
-    ("var/cache/pacman", 0o755),
-    ("var/cache/pacman/pkg", 0o755),
-    ("var/lib", 0o755),
-    ("var/lib/pacman", 0o755),
-    ("var/lib/pacman/local", 0o755),
-    ("var/lib/pacman/sync", 0o755),
-    ("var/log", 0o755),
-    ("dev", 0o755),
-    ("run", 0o755),
-    ("etc", 0o755),
-    ("etc/pacman.d", 0o755),
-    ("tmp", 0o1777),
-    ("sys", 0o555),
-    ("proc", 0o555),
-];
-
-fn relative(inside: &Path) -> &Path {
-    inside.strip_prefix("/").unwrap_or(inside)
 }
 
 /// pacstrap in a private mount namespace and its own PID namespace: its mounts are

@@ -192,3 +192,35 @@ fn locales_enable_lines_and_run_locale_gen_only_on_change() -> TestResult {
     assert!(!FirstbootModule.plan(&wanted, &host)?.is_changed());
     Ok(())
 }
+
+#[test]
+fn an_absolute_localtime_link_is_replaced_not_refused() -> TestResult {
+    let sandbox = Sandbox::new()?;
+    std::os::unix::fs::symlink(
+        "/usr/share/zoneinfo/Etc/UTC",
+        sandbox.real("/etc/localtime"),
+    )?;
+    let host = sandbox.host(false);
+    let plan = FirstbootModule.plan(&args(json!({"timezone": "Europe/Berlin"})), &host)?;
+    apply(&host, &plan)?;
+    assert_eq!(
+        std::fs::read_link(sandbox.real("/etc/localtime"))?,
+        Path::new("../usr/share/zoneinfo/Europe/Berlin")
+    );
+    Ok(())
+}
+
+#[test]
+fn an_etc_leading_out_of_the_root_is_refused() -> TestResult {
+    let sandbox = Sandbox::new()?;
+    std::fs::remove_dir(sandbox.real("/etc"))?;
+    std::os::unix::fs::symlink(&sandbox.decoy, sandbox.real("/etc"))?;
+    let host = sandbox.host(false);
+    let refused = FirstbootModule.plan(&args(json!({"hostname": "x"})), &host);
+    assert!(
+        matches!(refused, Err(ModuleError::Escape { .. })),
+        "{refused:?}"
+    );
+    assert_eq!(sandbox.decoy_snapshot().len(), 1);
+    Ok(())
+}

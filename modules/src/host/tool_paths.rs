@@ -11,9 +11,11 @@ use std::path::{Path, PathBuf};
 
 impl Host {
     /// Refuse unless each in-root path, given to a tool as ROOT/PATH, reaches the same
-    /// file as inside the root (symlinks followed, the final one included). The tree
-    /// checked is the effective one (the check-mode overlay over the disk), so check
-    /// mode refuses what the real run would.
+    /// file as inside the root (symlinks followed, the final one included). Name the
+    /// paths the tool follows: the directories it works in, the files it writes
+    /// through; a file it replaces (temporary file, then rename) is not followed, so
+    /// name its directory. The tree checked is the effective one (the check-mode overlay
+    /// over the disk), so check mode refuses what the real run would.
     pub fn check_tool_paths(&self, paths: &[&str]) -> Result<(), ModuleError> {
         let root =
             std::path::absolute(self.root()).map_err(|err| ModuleError::io(self.root(), err))?;

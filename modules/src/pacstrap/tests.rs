@@ -275,3 +275,41 @@ fn a_link_pacstrap_would_follow_out_of_the_root_is_refused() -> TestResult {
     );
     Ok(())
 }
+
+#[test]
+fn a_fresh_keyring_gets_its_gpg_agent_stopped_after_the_run() -> TestResult {
+    let sandbox = Sandbox::new()?;
+    let host = sandbox.host(false);
+    let dest = Dest::new(&host, "/m")?;
+    let args = args(serde_json::json!({"dest": "/m", "keyring": "init", "ignore": ["linux"]}));
+    let target = sync::Target {
+        name: "filesystem".into(),
+        version: "1-1".into(),
+    };
+    let ops = PacstrapModule.ops(&host, &args, &dest, &["filesystem".into()], &[target])?;
+    let runs: Vec<&Vec<String>> = ops
+        .iter()
+        .filter_map(|op| match op {
+            Op::Run(spec) => Some(&spec.argv),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(runs.len(), 2);
+    let pacstrap_at = runs[0].iter().position(|word| word == "pacstrap");
+    assert!(pacstrap_at.is_some_and(|at| runs[0][..at].contains(&"--kill-child".to_string())));
+    assert!(runs[0].contains(&"-K".to_string()));
+    let gnupg = sandbox.real("/m/etc/pacman.d/gnupg").display().to_string();
+    assert_eq!(
+        runs[1][..],
+        [
+            "gpgconf",
+            "--homedir",
+            gnupg.as_str(),
+            "--kill",
+            "gpg-agent"
+        ]
+    );
+    let verify_after_runs = ops.iter().position(|op| matches!(op, Op::Verify(_)));
+    assert!(verify_after_runs.is_some_and(|at| at > 1));
+    Ok(())
+}
