@@ -80,6 +80,7 @@ impl Module for CommandModule {
                 .collect(),
             stdin,
             place: crate::Place::Target,
+            progress: None,
         };
         let change = Change {
             summary: format!("run: {shown}"),

@@ -12,10 +12,12 @@ mod disk;
 mod exec;
 mod overlay;
 mod path;
+mod tool_paths;
 
 pub use exec::Exec;
 
-use crate::{passwd, ModuleError, Op, OpOutput, Ownership};
+use crate::progress::ProgressCounter;
+use crate::{passwd, ModuleError, Op, OpOutput, Ownership, Progress};
 use disk::Disk;
 use overlay::{Attrs, Node, Overlay, Seen, OVERLAY_DEV};
 use rustix::io::Errno;
@@ -262,31 +264,64 @@ impl Host {
     /// Run a read-only query (`systemctl --root=ROOT is-enabled x`, `pacman -Q`) while
     /// planning, in check mode too: the caller promises it changes nothing.
     pub fn query(&self, spec: &crate::RunSpec) -> Result<OpOutput, ModuleError> {
-        self.run(spec)
+        self.run(spec, &mut |_| {})
     }
 
-    fn run(&self, spec: &crate::RunSpec) -> Result<OpOutput, ModuleError> {
+    fn run(
+        &self,
+        spec: &crate::RunSpec,
+        on_progress: &mut dyn FnMut(Progress),
+    ) -> Result<OpOutput, ModuleError> {
         let exec = match spec.place {
             crate::Place::Target => self.exec(),
             crate::Place::Controller => Exec::Direct,
         };
-        exec::run(exec, self.root(), spec)
+        let mut counter = spec.progress.map(ProgressCounter::new);
+        exec::run_streaming(exec, self.root(), spec, &mut |line| {
+            if let Some(progress) = counter.as_mut().and_then(|counter| counter.line(line)) {
+                on_progress(progress);
+            }
+        })
     }
 
     /// Carry out ops on disk (`check == false`) or in the overlay (`check == true`),
     /// whatever the host's own mode: a task's `check_mode:` keyword overrides the run's.
     /// A real change forgets what the overlay said about its path, so the disk shows.
     pub fn apply_as(&self, ops: &[Op], check: bool) -> Result<Vec<OpOutput>, ModuleError> {
+        self.apply_with_progress(ops, check, &mut |_| {})
+    }
+
+    /// [`Host::apply_as`], telling `on_progress` how a long `Run` advances (for runs
+    /// whose spec says how their output tells it).
+    pub fn apply_with_progress(
+        &self,
+        ops: &[Op],
+        check: bool,
+        on_progress: &mut dyn FnMut(Progress),
+    ) -> Result<Vec<OpOutput>, ModuleError> {
         self.forget_databases();
-        ops.iter()
-            .map(|op| {
-                if check {
-                    self.record(op).map(|()| checked_output(op))
-                } else {
-                    self.execute(op)
+        let mut outputs = Vec::with_capacity(ops.len());
+        let mut a_run_failed = false;
+        for op in ops {
+            let output = match op {
+                _ if check => self.record(op).map(|()| checked_output(op))?,
+                Op::Verify(verify) => {
+                    if !a_run_failed {
+                        verify.run(self)?;
+                    }
+                    OpOutput::default()
                 }
-            })
-            .collect()
+                Op::Predicted(_) => OpOutput::default(),
+                Op::Run(spec) => {
+                    let output = self.run(spec, on_progress)?;
+                    a_run_failed |= output.rc != Some(0);
+                    output
+                }
+                _ => self.execute(op)?,
+            };
+            outputs.push(output);
+        }
+        Ok(outputs)
     }
 
     fn id_in(&self, database: &'static str, name: &str) -> Result<Option<u32>, ModuleError> {
@@ -439,7 +474,9 @@ impl Host {
                 let canonical = self.named(path, true)?;
                 done(self.disk.touch(&canonical, *mode), &canonical)
             }
-            Op::Run(spec) => self.run(spec),
+            Op::Run(spec) => self.run(spec, &mut |_| {}),
+            Op::Verify(verify) => verify.run(self).map(|()| OpOutput::default()),
+            Op::Predicted(_) => Ok(OpOutput::default()),
         }
     }
 
@@ -566,7 +603,8 @@ impl Host {
                     self.overlay().put(&canonical, file);
                 }
             }
-            Op::Run(_) => {}
+            Op::Predicted(op) => self.record(op)?,
+            Op::Run(_) | Op::Verify(_) => {}
         }
         Ok(())
     }

@@ -1,7 +1,7 @@
 //! The built-in modules: one enum, one `match`. Everything that needs the list of
 //! modules (validation, dispatch, docs) asks this enum, so nothing keeps a copy.
 
-use crate::{args, command, file, Host, Module, ModuleError, Plan};
+use crate::{args, command, file, firstboot, pacstrap, Host, Module, ModuleError, Plan};
 use serde::de::DeserializeOwned;
 
 /// A module implemented in this crate. `Copy` and `Template` are `file` with Ansible's
@@ -13,6 +13,8 @@ pub enum Builtin {
     Template,
     Command,
     Shell,
+    Pacstrap,
+    Firstboot,
 }
 
 impl Builtin {
@@ -22,6 +24,8 @@ impl Builtin {
         Builtin::Template,
         Builtin::Command,
         Builtin::Shell,
+        Builtin::Pacstrap,
+        Builtin::Firstboot,
     ];
 
     pub fn name(self) -> &'static str {
@@ -31,6 +35,8 @@ impl Builtin {
             Builtin::Template => "template",
             Builtin::Command => command::CommandModule::NAME,
             Builtin::Shell => "shell",
+            Builtin::Pacstrap => pacstrap::PacstrapModule::NAME,
+            Builtin::Firstboot => firstboot::FirstbootModule::NAME,
         }
     }
 
@@ -44,6 +50,12 @@ impl Builtin {
                 "Run a program (no shell); skipped in check mode unless creates/removes decide"
             }
             Builtin::Shell => "Run a command line through /bin/sh",
+            Builtin::Pacstrap => {
+                "Install packages into a new root with pacstrap (missing ones only)"
+            }
+            Builtin::Firstboot => {
+                "Locale, keymap, timezone, hostname, root password, machine id of a root"
+            }
         }
     }
 
@@ -59,6 +71,17 @@ impl Builtin {
         match self {
             Builtin::File | Builtin::Copy | Builtin::Template => args::field_names::<file::Args>(),
             Builtin::Command | Builtin::Shell => args::field_names::<command::Args>(),
+            Builtin::Pacstrap => args::field_names::<pacstrap::Args>(),
+            Builtin::Firstboot => args::field_names::<firstboot::Args>(),
+        }
+    }
+
+    /// Arguments whose values are secrets (Ansible's `no_log` in an argument spec): the
+    /// runner masks their values wherever a result, diff or error could show them.
+    pub fn secret_args(self) -> &'static [&'static str] {
+        match self {
+            Builtin::Firstboot => firstboot::SECRET_ARGS,
+            _ => &[],
         }
     }
 
@@ -69,6 +92,8 @@ impl Builtin {
                 decode::<file::Args>(value).map(drop)
             }
             Builtin::Command | Builtin::Shell => decode::<command::Args>(value).map(drop),
+            Builtin::Pacstrap => decode::<pacstrap::Args>(value).map(drop),
+            Builtin::Firstboot => decode::<firstboot::Args>(value).map(drop),
         }
     }
 
@@ -82,6 +107,12 @@ impl Builtin {
                 .plan(&decode(value)?, host)
                 .map_err(PlanError::Module),
             Builtin::Shell => command::CommandModule { shell: true }
+                .plan(&decode(value)?, host)
+                .map_err(PlanError::Module),
+            Builtin::Pacstrap => pacstrap::PacstrapModule
+                .plan(&decode(value)?, host)
+                .map_err(PlanError::Module),
+            Builtin::Firstboot => firstboot::FirstbootModule
                 .plan(&decode(value)?, host)
                 .map_err(PlanError::Module),
         }

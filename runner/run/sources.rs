@@ -76,7 +76,12 @@ impl Executor<'_> {
 impl Executor<'_> {
     /// A `src:`/`template:` file of the playbook or role, found and read once per run
     /// (the controller's files do not change while it runs).
-    fn controller_file(&self, task: &Task, kind: SourceKind, name: &str) -> Result<(PathBuf, Arc<str>), String> {
+    fn controller_file(
+        &self,
+        task: &Task,
+        kind: SourceKind,
+        name: &str,
+    ) -> Result<(PathBuf, Arc<str>), String> {
         let key = SourceKey {
             kind,
             origin: task.origin.dir.clone(),
@@ -89,13 +94,19 @@ impl Executor<'_> {
         let found = find(&task.origin, &task.span.file, kind, name)
             .map_err(|msg| self.located(&task.span, msg))
             .and_then(|path| {
-                let bytes = std::fs::read(&path).map_err(|err| format!("{}: {err}", path.display()))?;
+                let bytes =
+                    std::fs::read(&path).map_err(|err| format!("{}: {err}", path.display()))?;
                 let text = String::from_utf8(bytes).map_err(|_| {
-                    format!("{}: binary files cannot be copied yet (only UTF-8 text)", path.display())
+                    format!(
+                        "{}: binary files cannot be copied yet (only UTF-8 text)",
+                        path.display()
+                    )
                 })?;
                 Ok((path, Arc::from(text)))
             });
-        self.controller_files.borrow_mut().insert(key, found.clone());
+        self.controller_files
+            .borrow_mut()
+            .insert(key, found.clone());
         found
     }
 }

@@ -5,6 +5,10 @@
 
 #![allow(dead_code)]
 
+pub mod cache;
+pub mod debian;
+pub mod pacman_repo;
+
 use std::collections::BTreeMap;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
@@ -75,6 +79,11 @@ pub enum Entry {
     },
     Link {
         target: PathBuf,
+    },
+    /// A device, fifo or socket (never read: /dev/zero has no end).
+    Special {
+        mode: u32,
+        rdev: u64,
     },
 }
 
@@ -225,6 +234,14 @@ fn walk(base: &Path, dir: &Path, tree: &mut Tree) {
                 },
             );
             walk(base, &path, tree);
+        } else if !meta.is_file() {
+            tree.insert(
+                rel,
+                Entry::Special {
+                    mode: meta.mode(),
+                    rdev: meta.rdev(),
+                },
+            );
         } else {
             let content = std::fs::read(&path).expect("read");
             tree.insert(
@@ -244,6 +261,12 @@ fn walk(base: &Path, dir: &Path, tree: &mut Tree) {
 /// changes no byte yet predicts `changed`; the first real run is changed; the second
 /// is all ok (and `--check` after it predicts nothing).
 pub fn three_checks(test: &Test) {
+    three_checks_runs(test);
+}
+
+/// [`three_checks`], returning its runs (check, first, second, check again) for more
+/// assertions on what they printed.
+pub fn three_checks_runs(test: &Test) -> Vec<Run> {
     let before = test.tree();
     let check = test.run_json(&["--check", "--diff"]);
     assert_eq!(
@@ -297,6 +320,7 @@ pub fn three_checks(test: &Test) {
         "--check after a run predicts changes:\n{}",
         check_again.stdout
     );
+    vec![check, first, second, check_again]
 }
 
 /// Make the test's root a tiny Linux userland (busybox-static), so `command` and
