@@ -154,5 +154,6 @@ fn skipped(reason: String, cmd: serde_json::Value) -> Plan {
         .with_data("stderr", "")
 }
 
+pub(crate) mod doc;
 #[cfg(test)]
 mod tests;
