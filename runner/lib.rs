@@ -12,6 +12,7 @@ pub mod extra_vars;
 pub mod facts;
 pub mod listing;
 pub mod playbook;
+pub mod plugins;
 pub mod report;
 pub mod roles;
 pub mod run;
