@@ -18,6 +18,8 @@ pub struct Cli {
 pub enum Command {
     /// Run playbooks against localhost (or a root directory with --root).
     Run(RunArgs),
+    /// Show the documentation of modules: built-ins, runner actions and plugins.
+    Doc(crate::doc::DocArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

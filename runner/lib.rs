@@ -6,6 +6,7 @@
 //! plan, apply or record in check mode) → report (events to reporters).
 
 pub mod cli;
+pub mod doc;
 pub mod error;
 pub mod events;
 pub mod extra_vars;

@@ -25,6 +25,7 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Command::Run(args) => run_command(args),
+        Command::Doc(args) => machinist::doc::command(&args),
     }
 }
 
