@@ -12,7 +12,8 @@ use crate::vars::Layer;
 use minijinja::value::ValueKind;
 use std::path::Path;
 
-const TYPES: &[&str] = &["str", "int", "float", "bool", "list", "dict", "path", "raw"];
+/// The option types known (Ansible's names).
+pub(crate) const TYPES: &[&str] = &["str", "int", "float", "bool", "list", "dict", "path", "raw"];
 const OPTION_KEYS: &[&str] = &[
     "type",
     "required",

@@ -84,7 +84,11 @@ fn check_options(options: &[crate::playbook::model::ArgOption], errors: &mut Vec
             seen.push(name);
         }
         if let Some(default) = &option.default {
-            if let Err(why) = fits_node(option, default) {
+            // An unknown type is reported by itself.
+            let known = argspec::TYPES.contains(&option.kind.as_str());
+            if let Err(why) =
+                fits_node(option, default).or_else(|why| if known { Err(why) } else { Ok(()) })
+            {
                 errors.push(Diagnostic::at(
                     &default.span,
                     format!("the default of '{}' {why}", option.name),
