@@ -111,10 +111,10 @@ pub fn parse(stdout: &[u8], secrets: &[String]) -> Result<Answer, String> {
         },
         data: Map::new(),
     };
-    if start > 0 || !after.is_empty() {
+    if !after.is_empty() {
         answer
             .warnings
-            .push("it printed text around its JSON result; the text was ignored".to_string());
+            .push("it printed text after its JSON result; the text was ignored".to_string());
     }
     object.retain(|key, _| !key.starts_with("_ansible_") && !key.starts_with("_machinist"));
     answer.data = object;
@@ -239,9 +239,11 @@ mod tests {
     }
 
     #[test]
-    fn noise_before_the_object_is_ignored_with_a_warning() {
-        let answer = parse(b"Welcome!\n{\"changed\": false}\n", &[]);
-        assert!(answer.is_ok_and(|a| !a.changed && a.warnings.len() == 1));
+    fn noise_before_the_object_is_ignored_and_after_it_warned_about() {
+        let before = parse(b"Welcome!\n{\"changed\": true}\n", &[]);
+        assert!(before.is_ok_and(|a| a.changed && a.warnings.is_empty()));
+        let after = parse(b"{\"changed\": false}\nbye\n", &[]);
+        assert!(after.is_ok_and(|a| !a.changed && a.warnings.len() == 1));
     }
 
     #[test]
