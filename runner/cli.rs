@@ -21,6 +21,8 @@ pub enum Command {
     Run(RunArgs),
     /// Install, list and create roles (ansible-galaxy's role commands, with a lock file).
     Role(RoleArgs),
+    /// Show the documentation of modules: built-ins, runner actions and plugins.
+    Doc(crate::doc::DocArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -6,12 +6,14 @@
 //! plan, apply or record in check mode) → report (events to reporters).
 
 pub mod cli;
+pub mod doc;
 pub mod error;
 pub mod events;
 pub mod extra_vars;
 pub mod facts;
 pub mod listing;
 pub mod playbook;
+pub mod plugins;
 pub mod report;
 pub mod roles;
 pub mod run;

@@ -27,6 +27,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Run(args) => run_command(args),
         Command::Role(args) => machinist::roles::command::run(args),
+        Command::Doc(args) => machinist::doc::command(&args),
     }
 }
 

@@ -155,5 +155,6 @@ fn skipped(reason: String, cmd: serde_json::Value) -> Plan {
         .with_data("stderr", "")
 }
 
+pub(crate) mod doc;
 #[cfg(test)]
 mod tests;

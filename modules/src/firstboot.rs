@@ -9,6 +9,7 @@
 //! diff says `root password: changed`, and the registered command line is masked.
 
 mod current;
+pub mod doc;
 mod locale_gen;
 mod secret;
 mod settings;

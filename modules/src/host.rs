@@ -8,13 +8,16 @@
 //! openat2's RESOLVE_IN_ROOT. Reads look at the overlay first, then the disk; in check
 //! mode `apply` only records into the overlay.
 
+pub mod bounded;
 mod disk;
 mod exec;
 mod overlay;
 mod path;
+mod plugin;
 mod tool_paths;
 
 pub use exec::Exec;
+pub use plugin::{PluginCall, PluginRun, NSPAWN_PLUGIN_DIR};
 
 use crate::progress::ProgressCounter;
 use crate::{passwd, ModuleError, Op, OpOutput, Ownership, Progress};
@@ -265,6 +268,13 @@ impl Host {
     /// planning, in check mode too: the caller promises it changes nothing.
     pub fn query(&self, spec: &crate::RunSpec) -> Result<OpOutput, ModuleError> {
         self.run(spec, &mut |_| {})
+    }
+
+    /// Run a plugin module (an executable on the controller) inside the target, the
+    /// way programs run here, within `call.limits`. In check mode too: the plugin is
+    /// told, and decides what that means.
+    pub fn run_plugin(&self, call: &PluginCall) -> Result<PluginRun, ModuleError> {
+        plugin::run(self.exec(), self.root(), call)
     }
 
     fn run(

@@ -11,6 +11,7 @@
 
 pub mod args;
 pub mod command;
+pub mod doc;
 pub mod error;
 pub mod file;
 pub mod firstboot;

@@ -13,6 +13,7 @@
 //! `ignore` for real (`--ask`), and a check after the run proves it did.
 
 mod dest;
+pub mod doc;
 mod flags;
 mod local;
 mod sync;

@@ -59,6 +59,19 @@ impl Builtin {
         }
     }
 
+    /// Arguments, check-mode and diff support, and examples for `machinist doc`.
+    pub fn doc(self) -> crate::doc::ModuleDoc {
+        match self {
+            Builtin::File => file::doc::FILE,
+            Builtin::Copy => file::doc::COPY,
+            Builtin::Template => file::doc::TEMPLATE,
+            Builtin::Command => command::doc::COMMAND,
+            Builtin::Shell => command::doc::SHELL,
+            Builtin::Pacstrap => pacstrap::doc::PACSTRAP,
+            Builtin::Firstboot => firstboot::doc::FIRSTBOOT,
+        }
+    }
+
     /// The built-in a task's module key names: the short name or `ansible.builtin.NAME`.
     pub fn from_name(name: &str) -> Option<Builtin> {
         let short = name.strip_prefix("ansible.builtin.").unwrap_or(name);

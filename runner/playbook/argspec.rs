@@ -1,6 +1,8 @@
 //! Role argument specs (meta/argument_specs.yml, Ansible's format): parsed when the
 //! role is loaded, and checked before the first task of the run, with located errors.
 //! Ansible checks them only when the role starts (and only if asked); we always do.
+//! Plugin modules declare their arguments in the same shape (`argument_spec` in
+//! NAME.yml), parsed and type-checked by the same functions.
 
 use super::model::{ArgOption, ArgSpec, RoleScope};
 use super::yaml::{Node, Value as YamlValue};
@@ -10,7 +12,8 @@ use crate::vars::Layer;
 use minijinja::value::ValueKind;
 use std::path::Path;
 
-const TYPES: &[&str] = &["str", "int", "float", "bool", "list", "dict", "path", "raw"];
+/// The option types known (Ansible's names).
+pub(crate) const TYPES: &[&str] = &["str", "int", "float", "bool", "list", "dict", "path", "raw"];
 const OPTION_KEYS: &[&str] = &[
     "type",
     "required",
@@ -34,12 +37,28 @@ pub fn parse(
 ) -> Option<ArgSpec> {
     let specs = doc.get("argument_specs")?;
     let point = specs.get(entry)?;
+    let options = match point.get("options") {
+        Some(options) => parse_options(options, errors),
+        None => Vec::new(),
+    };
+    Some(ArgSpec {
+        file: file.to_path_buf(),
+        options,
+    })
+}
+
+/// A mapping of option name → definition (`type`, `required`, `default`, `choices`,
+/// `elements`, `aliases`, `no_log`, `description`), Ansible's shape.
+pub fn parse_options(node: &Node, errors: &mut Vec<Diagnostic>) -> Vec<ArgOption> {
     let mut options = Vec::new();
-    let Some(entries) = point.get("options").and_then(Node::as_map) else {
-        return Some(ArgSpec {
-            file: file.to_path_buf(),
-            options,
-        });
+    let Some(entries) = node.as_map() else {
+        if node.value != YamlValue::Null {
+            errors.push(Diagnostic::at(
+                &node.span,
+                format!("options are a mapping of names, found {}", node.kind()),
+            ));
+        }
+        return options;
     };
     for (key, def) in entries {
         let text = |name: &str| def.get(name).and_then(Node::as_str).map(str::to_string);
@@ -63,26 +82,58 @@ pub fn parse(
                 }
             }
         }
+        let flag = |name: &str| {
+            def.get(name)
+                .is_some_and(|n| n.value == YamlValue::Bool(true))
+        };
         options.push(ArgOption {
             name: key.name.clone(),
             span: key.span.clone(),
             kind,
             elements: text("elements"),
-            required: def
-                .get("required")
-                .is_some_and(|n| n.value == YamlValue::Bool(true)),
+            required: flag("required"),
             default: def.get("default").cloned(),
             choices: def
                 .get("choices")
                 .and_then(Node::as_seq)
                 .map(<[Node]>::to_vec)
                 .unwrap_or_default(),
+            aliases: def
+                .get("aliases")
+                .map(|list| names(list, errors))
+                .unwrap_or_default(),
+            no_log: flag("no_log"),
+            description: def.get("description").map(description),
         });
     }
-    Some(ArgSpec {
-        file: file.to_path_buf(),
-        options,
+    options
+}
+
+/// A list of names (`aliases: [dest, name]`).
+fn names(node: &Node, errors: &mut Vec<Diagnostic>) -> Vec<String> {
+    let names: Option<Vec<String>> = node.as_seq().and_then(|items| {
+        items
+            .iter()
+            .map(|n| n.as_str().map(str::to_string))
+            .collect()
+    });
+    names.unwrap_or_else(|| {
+        errors.push(Diagnostic::at(&node.span, "aliases are a list of names"));
+        Vec::new()
     })
+}
+
+/// A description: a string, or Ansible's list of paragraphs.
+fn description(node: &Node) -> String {
+    match &node.value {
+        YamlValue::Seq(items) => items
+            .iter()
+            .filter_map(Node::as_str)
+            .collect::<Vec<_>>()
+            .join(" "),
+        YamlValue::Str(text) => text.clone(),
+        _ => node.to_json().to_string(),
+    }
 }
 
 /// Check one use of a role against its spec. `play_vars` are the play's own
@@ -138,7 +189,8 @@ pub fn check(
     }
 }
 
-fn fits_node(option: &ArgOption, node: &Node) -> Result<(), String> {
+/// Whether a value fits an option: its type, its elements' type, its choices.
+pub(crate) fn fits_node(option: &ArgOption, node: &Node) -> Result<(), String> {
     fits_kind(&option.kind, node)?;
     if let (Some(elements), Some(items)) = (&option.elements, node.as_seq()) {
         for item in items {

@@ -1,6 +1,7 @@
 //! YAML files → the typed model. Every problem found is collected as a located
 //! [`Diagnostic`]; a playbook with any of them never runs.
 
+mod plugins;
 mod roles;
 
 use super::argspec;
@@ -12,8 +13,11 @@ use crate::error::{Diagnostic, InputError, SourceMap, Span};
 use crate::vars::Layer;
 use machinist_modules::args::did_you_mean;
 use machinist_modules::Builtin;
+use plugins::Resolved;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 /// Files larger than this are refused before parsing (a playbook is small).
 const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
@@ -97,6 +101,11 @@ pub struct Loader {
     role_scopes: Vec<Arc<RoleScope>>,
     /// Handlers of roles brought in by `import_role`/`include_role` tasks.
     extra_handlers: Vec<Task>,
+    /// The folder whose library/ holds the playbook's plugins (`playbook_dir` when
+    /// unset).
+    library_base: Option<PathBuf>,
+    /// Plugins already loaded, by path (`None`: their errors are recorded).
+    plugins: HashMap<PathBuf, Option<Arc<crate::plugins::Plugin>>>,
 }
 
 impl Loader {
@@ -111,6 +120,8 @@ impl Loader {
             roles_seen: Vec::new(),
             role_scopes: Vec::new(),
             extra_handlers: Vec::new(),
+            library_base: None,
+            plugins: HashMap::new(),
         }
     }
 
@@ -224,6 +235,7 @@ impl Loader {
         };
         let dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
         self.playbook_dir = dir.clone();
+        self.library_base = Some(dir.clone());
         let origin = Arc::new(Origin { dir, role: None });
         self.importing.push(path.to_path_buf());
         for doc in docs {
@@ -508,6 +520,7 @@ impl Loader {
             check_mode: node.get("check_mode").map(|b| self.boolean(b)),
             diff: node.get("diff").map(|b| self.boolean(b)),
             no_log: node.get("no_log").is_some_and(|b| self.boolean(b)),
+            timeout: node.get("timeout").and_then(|t| self.seconds(t)),
             origin: origin.clone(),
         })
     }
@@ -603,13 +616,13 @@ impl Loader {
                 }
             });
         }
-        let mut module: Option<(&Key, &Node)> = None;
+        let mut module: Option<(&Key, &Node, Action)> = None;
         for (key, value) in entries {
             if TASK_KEYS.contains(&key.name.as_str()) {
                 continue;
             }
-            if let Some((first, _)) = module {
-                if Action::from_name(&key.name).is_some() {
+            if let Some((first, _, _)) = &module {
+                if self.is_module_name(&key.name, origin) {
                     self.error(
                         &key.span,
                         format!(
@@ -622,30 +635,35 @@ impl Loader {
                 }
                 continue;
             }
-            if Action::from_name(&key.name).is_none() {
-                let candidates: Vec<&str> = Action::all_names()
-                    .chain(TASK_KEYS.iter().copied())
-                    .collect();
-                let hint = did_you_mean(&key.name, candidates)
-                    .map(|s| format!(" (did you mean '{s}'?)"))
-                    .unwrap_or_default();
-                self.error(
-                    &key.span,
-                    format!("unknown module or task keyword '{}'{hint}", key.name),
-                );
-                return None;
-            }
-            module = Some((key, value));
+            let action = match self.resolve_module(key, origin) {
+                Resolved::Action(action) => action,
+                Resolved::Refused => return None,
+                Resolved::Unknown => {
+                    let plugins = self.plugin_names(origin);
+                    let mut candidates: Vec<&str> = Action::all_names()
+                        .chain(TASK_KEYS.iter().copied())
+                        .collect();
+                    candidates.extend(plugins.iter().map(String::as_str));
+                    let hint = did_you_mean(&key.name, candidates)
+                        .map(|s| format!(" (did you mean '{s}'?)"))
+                        .unwrap_or_default();
+                    self.error(
+                        &key.span,
+                        format!("unknown module or task keyword '{}'{hint}", key.name),
+                    );
+                    return None;
+                }
+            };
+            module = Some((key, value, action));
         }
-        let Some((key, value)) = module else {
+        let Some((key, value, action)) = module else {
             self.error(
                 &node.span,
                 "this task names no module (file, command, debug, …)",
             );
             return None;
         };
-        let action = Action::from_name(&key.name)?;
-        let mut args = self.free_form(action, value)?;
+        let mut args = self.free_form(&action, value)?;
         if let Some(extra) = node.get("args") {
             match (&mut args.value, &extra.value) {
                 (Value::Map(entries), Value::Map(more)) => {
@@ -667,7 +685,7 @@ impl Loader {
 
     /// `command: echo hi`, `meta: flush_handlers`, `file: path=/x state=touch`: the
     /// string forms of arguments, turned into mappings.
-    fn free_form(&mut self, action: Action, value: &Node) -> Option<Node> {
+    fn free_form(&mut self, action: &Action, value: &Node) -> Option<Node> {
         let text = match &value.value {
             Value::Map(_) => return Some(value.clone()),
             Value::Null => {
@@ -811,6 +829,23 @@ impl Loader {
                 self.error(
                     &node.span,
                     format!("expected a string, found {}", node.kind()),
+                );
+                None
+            }
+        }
+    }
+
+    /// A positive whole number of seconds (`timeout: 30`).
+    fn seconds(&mut self, node: &Node) -> Option<Duration> {
+        match node.value {
+            Value::Int(seconds) if seconds > 0 => Some(Duration::from_secs(seconds.unsigned_abs())),
+            _ => {
+                self.error(
+                    &node.span,
+                    format!(
+                        "timeout is a positive whole number of seconds, found {}",
+                        node.kind()
+                    ),
                 );
                 None
             }

@@ -3,10 +3,12 @@
 
 use super::yaml::Node;
 use crate::error::Span;
+use crate::plugins::Plugin;
 use crate::vars::Layer;
 use machinist_modules::Builtin;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 #[derive(Debug)]
 pub struct Playbook {
@@ -62,6 +64,11 @@ pub struct ArgOption {
     pub required: bool,
     pub default: Option<Node>,
     pub choices: Vec<Node>,
+    /// Other names of the option (plugin arguments).
+    pub aliases: Vec<String>,
+    /// Its value is a secret: masked in results.
+    pub no_log: bool,
+    pub description: Option<String>,
 }
 
 #[derive(Debug)]
@@ -121,6 +128,9 @@ pub struct Task {
     pub check_mode: Option<bool>,
     pub diff: Option<bool>,
     pub no_log: bool,
+    /// `timeout:` in seconds; a plugin running longer is killed (built-in modules do
+    /// not use it yet).
+    pub timeout: Option<Duration>,
     pub origin: Arc<Origin>,
 }
 
@@ -146,10 +156,12 @@ pub enum TaskKind {
 }
 
 /// What a task does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
     /// A module of machinist-modules: planned, then applied or recorded.
     Module(Builtin),
+    /// An executable found in a library/ folder (see `crate::plugins`).
+    Plugin(Arc<Plugin>),
     Debug,
     SetFact,
     Assert,
@@ -175,7 +187,7 @@ impl Action {
         Action::RUNNER_ACTIONS
             .iter()
             .find(|(n, _)| *n == short)
-            .map(|(_, action)| *action)
+            .map(|(_, action)| action.clone())
     }
 
     /// Every name a task may use, for "did you mean".
@@ -186,10 +198,12 @@ impl Action {
             .chain(Action::RUNNER_ACTIONS.iter().map(|(n, _)| *n))
     }
 
-    /// The arguments the action accepts (None: any, like set_fact).
-    pub fn arg_names(self) -> Option<&'static [&'static str]> {
+    /// The arguments the action accepts (None: any, like set_fact; plugins are
+    /// checked against their own spec).
+    pub fn arg_names(&self) -> Option<&'static [&'static str]> {
         match self {
             Action::Module(builtin) => Some(builtin.arg_names()),
+            Action::Plugin(_) => None,
             Action::Debug => Some(&["msg", "var", "verbosity"]),
             Action::SetFact => None,
             Action::Assert => Some(&["that", "fail_msg", "msg", "success_msg", "quiet"]),

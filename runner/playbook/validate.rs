@@ -31,7 +31,7 @@ pub fn tasks(tasks: &[Task], errors: &mut Vec<Diagnostic>) {
                 module,
                 action,
                 args,
-            } => arguments(task, module, *action, args, errors),
+            } => arguments(task, module, action, args, errors),
             TaskKind::Block {
                 block,
                 rescue,
@@ -60,12 +60,22 @@ pub fn tasks(tasks: &[Task], errors: &mut Vec<Diagnostic>) {
     }
 }
 
-fn arguments(task: &Task, module: &str, action: Action, args: &Node, errors: &mut Vec<Diagnostic>) {
+fn arguments(
+    task: &Task,
+    module: &str,
+    action: &Action,
+    args: &Node,
+    errors: &mut Vec<Diagnostic>,
+) {
     inline_templates(args, errors);
     let Some(entries) = args.as_map() else {
         errors.push(Diagnostic::at(&args.span, "module arguments are a mapping"));
         return;
     };
+    if let Action::Plugin(plugin) = action {
+        crate::plugins::args::check_written(plugin, module, args, errors);
+        return;
+    }
     if let Some(known) = action.arg_names() {
         let mut unknown = false;
         for (key, _) in entries {
@@ -87,11 +97,11 @@ fn arguments(task: &Task, module: &str, action: Action, args: &Node, errors: &mu
             return;
         }
     }
-    if action == Action::Meta {
+    if *action == Action::Meta {
         meta_action(args, errors);
         return;
     }
-    let Action::Module(builtin) = action else {
+    let &Action::Module(builtin) = action else {
         return;
     };
     // Arguments known before templating are type-checked now; templated ones when

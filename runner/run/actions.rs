@@ -22,13 +22,14 @@ impl Executor<'_> {
         state: &mut PlayState<'_>,
         task: &Task,
         module: &str,
-        action: Action,
+        action: &Action,
         args: &Node,
         ctx: &Value,
         check: bool,
     ) -> Outcome {
         match action {
-            Action::Module(builtin) => self.module(state, task, builtin, args, ctx, check),
+            Action::Module(builtin) => self.module(state, task, *builtin, args, ctx, check),
+            Action::Plugin(plugin) => self.plugin(state, task, plugin, args, ctx, check),
             Action::Debug => self.debug(args, ctx),
             Action::SetFact => self.set_fact(args, ctx),
             Action::Assert => self.assert(args, ctx),

@@ -7,6 +7,7 @@
 mod actions;
 pub mod handlers;
 mod outcome;
+mod plugin;
 mod secrets;
 mod sources;
 mod tags;

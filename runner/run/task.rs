@@ -153,7 +153,7 @@ impl Executor<'_> {
                 args,
             } => {
                 let check = task.check_mode.unwrap_or(self.options.check);
-                self.action(state, task, module, *action, args, ctx, check)
+                self.action(state, task, module, action, args, ctx, check)
             }
             TaskKind::IncludeTasks { file } => self.include(state, task, inherited, file, ctx),
             TaskKind::IncludeRole { tasks } => {
@@ -379,7 +379,10 @@ impl Executor<'_> {
             Err(err) => return Outcome::failed(self.located(&file.span, err.to_string())),
         };
         let path = include_path(&file.span, &task.origin, &name);
-        let loader = Loader::new(self.sources.clone(), &self.options.extra_vars);
+        let mut loader = Loader::new(self.sources.clone(), &self.options.extra_vars);
+        if let Some(dir) = state.magic.get("playbook_dir").and_then(Value::as_str) {
+            loader = loader.with_library_base(dir.into());
+        }
         let tasks = match loader.task_file(&path, &task.origin, &task.tags, &file.span) {
             Ok(tasks) => tasks,
             Err(err) => {

@@ -115,9 +115,9 @@ mod tests {
             numeric.ok().map(|s| s.expose().to_string()),
             Some("31337".into())
         );
-        let float = serde_json::from_value::<Secret>(serde_json::json!(3.14159));
+        let float = serde_json::from_value::<Secret>(serde_json::json!(2.5));
         let message = float.err().map(|e| e.to_string()).unwrap_or_default();
-        assert!(!message.contains("3.14"), "{message}");
+        assert!(!message.contains("2.5"), "{message}");
     }
 
     #[test]

@@ -64,6 +64,18 @@ fn find_program(name: &str) -> Option<PathBuf> {
 
 /// The command line that runs `spec` in `root` the given way.
 pub fn command(exec: Exec, root: &Path, spec: &RunSpec) -> Result<Command, ModuleError> {
+    command_binding(exec, root, spec, None)
+}
+
+/// [`command`], with `bind_ro = (controller path, path inside)` bound read-only into
+/// an nspawn container (how a plugin reaches it; chroot and direct runs see the
+/// root's own files, so the caller puts what they need there instead).
+pub(crate) fn command_binding(
+    exec: Exec,
+    root: &Path,
+    spec: &RunSpec,
+    bind_ro: Option<(&Path, &Path)>,
+) -> Result<Command, ModuleError> {
     let (program, args) = spec
         .argv
         .split_first()
@@ -83,6 +95,13 @@ pub fn command(exec: Exec, root: &Path, spec: &RunSpec) -> Result<Command, Modul
             command = Command::new("systemd-nspawn");
             command.args(["-q", "-D"]).arg(root);
             command.args(["--register=no", "--keep-unit", "--pipe"]);
+            if let Some((outside, inside)) = bind_ro {
+                let mut bind = std::ffi::OsString::from("--bind-ro=");
+                bind.push(outside);
+                bind.push(":");
+                bind.push(inside);
+                command.arg(bind);
+            }
             if let Some(dir) = &spec.chdir {
                 command.arg(format!("--chdir={}", dir.display()));
             }
