@@ -138,19 +138,8 @@ pub fn extract(archive: &Path, dest: &Path) -> Result<PathBuf, RoleError> {
 
 /// Whether `path` is named like one of the folders of a role (so it is not a wrapper).
 fn is_role_folder(path: &Path) -> bool {
-    const FOLDERS: [&str; 9] = [
-        "tasks",
-        "handlers",
-        "defaults",
-        "vars",
-        "templates",
-        "files",
-        "meta",
-        "library",
-        "tests",
-    ];
     path.file_name()
-        .is_some_and(|n| FOLDERS.iter().any(|f| n == *f))
+        .is_some_and(|n| n == "tests" || super::ROLE_FOLDERS.iter().any(|f| n == *f))
 }
 
 #[cfg(test)]

@@ -8,17 +8,6 @@ use super::staging::{self, Staging, TEMP_PREFIX};
 use crate::error::{Diagnostic, InputError};
 use std::path::{Path, PathBuf};
 
-const FOLDERS: [&str; 8] = [
-    "tasks",
-    "handlers",
-    "defaults",
-    "vars",
-    "templates",
-    "files",
-    "meta",
-    "library",
-];
-
 /// The files of a new role `name`, as (path, content).
 pub fn skeleton(name: &str) -> Vec<(&'static str, String)> {
     let var: String = name
@@ -53,7 +42,7 @@ pub fn init(name: &str, parent: &Path, force: bool) -> Result<PathBuf, RoleError
     let staging = Staging {
         path: parent.join(format!("{TEMP_PREFIX}init-{name}-{}", std::process::id())),
     };
-    for folder in FOLDERS {
+    for folder in super::ROLE_FOLDERS {
         let path = staging.path.join(folder);
         std::fs::create_dir_all(&path).map_err(RoleError::io(&path))?;
     }

@@ -18,3 +18,15 @@ pub mod requirements;
 pub mod source;
 pub mod staging;
 mod yaml_file;
+
+/// The folders of a role, in Ansible's layout (`tests/` is conventional too).
+pub const ROLE_FOLDERS: [&str; 8] = [
+    "tasks",
+    "handlers",
+    "defaults",
+    "vars",
+    "templates",
+    "files",
+    "meta",
+    "library",
+];

@@ -158,7 +158,7 @@ impl Executor<'_> {
             TaskKind::IncludeTasks { file } => self.include(state, task, inherited, file, ctx),
             TaskKind::IncludeRole { tasks } => {
                 let tasks = tasks.clone();
-                self.include_role(state, task, inherited, &tasks, ctx)
+                self.run_included(state, task, inherited, &tasks, ctx)
             }
             TaskKind::Block { .. } => Outcome::failed("a block cannot run as a task"),
         }
@@ -399,18 +399,6 @@ impl Executor<'_> {
             host: LOCALHOST.into(),
         });
         self.run_included(state, task, inherited, &tasks, ctx)
-    }
-
-    /// `include_role`: its tasks were loaded with the playbook; run them now.
-    fn include_role(
-        &mut self,
-        state: &mut PlayState<'_>,
-        task: &Task,
-        inherited: &Inherited<'_>,
-        tasks: &[Task],
-        ctx: &Value,
-    ) -> Outcome {
-        self.run_included(state, task, inherited, tasks, ctx)
     }
 
     /// Run included tasks with the including task's variables (and loop item).
