@@ -18,6 +18,8 @@ pub mod mode;
 pub mod passwd;
 pub mod registry;
 pub mod shell_words;
+pub mod systemd;
+pub mod unit;
 #[cfg(test)]
 mod test_support;
 
