@@ -15,13 +15,15 @@ pub mod error;
 pub mod file;
 pub mod host;
 pub mod mode;
+pub mod nspawn;
 pub mod passwd;
 pub mod registry;
+pub mod resolv_link;
 pub mod shell_words;
 pub mod systemd;
-pub mod unit;
 #[cfg(test)]
 mod test_support;
+pub mod unit;
 
 pub use error::ModuleError;
 pub use host::{Host, HostOptions};

@@ -5,11 +5,13 @@
 //! `show`), never from guessing at its link farm.
 
 mod config_file;
+mod facets;
 mod state;
 mod systemctl;
 mod unit_name;
 
 pub use config_file::{plan_absent, plan_file};
+pub use facets::Facets;
 pub use state::{Activity, Enablement};
 pub use systemctl::{Scope, Systemctl};
 pub use unit_name::{dropin_name, unit_name};

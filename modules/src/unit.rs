@@ -16,8 +16,8 @@
 mod enablement;
 mod state;
 
-use crate::systemd::{self, Scope, Systemctl};
-use crate::{Change, Diff, Host, Module, ModuleError, Plan};
+use crate::systemd::{self, Facets, Scope, Systemctl};
+use crate::{Change, Host, Module, ModuleError, Plan};
 use serde::Deserialize;
 use std::path::PathBuf;
 
@@ -87,7 +87,7 @@ impl Module for UnitModule {
             host,
             systemctl,
             plan: Plan::ok(),
-            facets: Vec::new(),
+            facets: Facets::default(),
             wrote_unit_file: false,
             wrote_any: false,
         };
@@ -197,7 +197,7 @@ struct Task<'a> {
     systemctl: Systemctl<'a>,
     plan: Plan,
     /// The unit's state before and after, one line each (`enabled: false` …).
-    facets: Vec<(String, String, String)>,
+    facets: Facets,
     /// This plan writes the unit file itself (systemd does not know it yet).
     wrote_unit_file: bool,
     /// This plan writes the unit file or a drop-in.
@@ -225,8 +225,7 @@ impl Task<'_> {
     }
 
     fn facet(&mut self, key: &str, before: impl Into<String>, after: impl Into<String>) {
-        self.facets
-            .push((key.to_string(), before.into(), after.into()));
+        self.facets.push(key, before, after);
     }
 
     fn warn(&mut self, warning: String) {
@@ -237,23 +236,8 @@ impl Task<'_> {
     /// unit's state changes (mask, enable, start…), which carry the state diff.
     fn finish(mut self, unit: Option<&str>, reload: Option<Change>, state: Vec<Change>) -> Plan {
         let mut state = state;
-        if !self.facets.is_empty() {
-            let header = unit.unwrap_or("systemd").to_string();
-            let lines = |pick: fn(&(String, String, String)) -> &String| -> String {
-                self.facets
-                    .iter()
-                    .map(|facet| format!("{}: {}\n", facet.0, pick(facet)))
-                    .collect()
-            };
-            let diff = Diff {
-                before_header: header.clone(),
-                after_header: header,
-                before: lines(|facet| &facet.1),
-                after: lines(|facet| &facet.2),
-            };
-            if let Some(first) = state.first_mut() {
-                first.diff = Some(diff);
-            }
+        if let Some(first) = state.first_mut() {
+            first.diff = self.facets.diff(unit.unwrap_or("systemd"));
         }
         self.plan.changes.extend(reload);
         self.plan.changes.extend(state);

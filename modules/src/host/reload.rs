@@ -31,11 +31,9 @@ pub fn changes_units(op: &Op) -> bool {
         | Op::Hardlink { path, .. }
         | Op::Remove { path }
         | Op::Touch { path, .. } => path,
-        Op::Mkdir { .. }
-        | Op::Backup { .. }
-        | Op::Chmod { .. }
-        | Op::Chown { .. }
-        | Op::Run(_) => return false,
+        Op::Mkdir { .. } | Op::Backup { .. } | Op::Chmod { .. } | Op::Chown { .. } | Op::Run(_) => {
+            return false
+        }
     };
     let path = Path::new("/").join(path);
     UNIT_DIRS.iter().any(|dir| path.starts_with(dir))
@@ -84,7 +82,9 @@ mod tests {
             "/etc/systemd/system/a.service.d/override.conf"
         )));
         assert!(changes_units(&write("etc/systemd/system/b.service")));
-        assert!(!changes_units(&write("/etc/systemd/network/50-br0.network")));
+        assert!(!changes_units(&write(
+            "/etc/systemd/network/50-br0.network"
+        )));
         assert!(!changes_units(&write("/etc/systemd/systemd.conf")));
     }
 
@@ -99,7 +99,10 @@ mod tests {
             ..OpOutput::default()
         };
         assert!(pays_reload(&run(&["systemctl", "daemon-reload"]), &ok));
-        assert!(pays_reload(&run(&["/usr/bin/systemctl", "daemon-reload"]), &ok));
+        assert!(pays_reload(
+            &run(&["/usr/bin/systemctl", "daemon-reload"]),
+            &ok
+        ));
         assert!(!pays_reload(&run(&["systemctl", "daemon-reload"]), &failed));
         assert!(!pays_reload(
             &run(&["systemctl", "--user", "daemon-reload"]),

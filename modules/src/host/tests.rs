@@ -662,7 +662,12 @@ fn a_host_within_shares_the_check_mode_overlay() -> TestResult {
     let sandbox = Sandbox::new()?;
     let outer = sandbox.host(true);
     let machines = Path::new("/var/lib/machines/box");
-    for dir in ["/var", "/var/lib", "/var/lib/machines", "/var/lib/machines/box"] {
+    for dir in [
+        "/var",
+        "/var/lib",
+        "/var/lib/machines",
+        "/var/lib/machines/box",
+    ] {
         outer.apply(&[Op::Mkdir {
             path: dir.into(),
             mode: 0o755,
@@ -678,7 +683,10 @@ fn a_host_within_shares_the_check_mode_overlay() -> TestResult {
         owner: Ownership::default(),
     }])?;
     assert!(outer.exists(Path::new("/var/lib/machines/box/etc"))?);
-    assert!(!sandbox.real("/var").exists(), "check mode touched the disk");
+    assert!(
+        !sandbox.real("/var").exists(),
+        "check mode touched the disk"
+    );
     Ok(())
 }
 

@@ -140,7 +140,10 @@ mod tests {
         symlink(&decoy, root.join("abs"))?;
         symlink("../decoy", root.join("rel"))?;
         symlink("/nonexistent/dir", root.join("dangling"))?;
-        assert_eq!(follow_on_host(&root.join("abs/secret"))?, decoy.join("secret"));
+        assert_eq!(
+            follow_on_host(&root.join("abs/secret"))?,
+            decoy.join("secret")
+        );
         assert_eq!(follow_on_host(&root.join("rel"))?, decoy);
         assert_eq!(
             follow_on_host(&root.join("dangling/x"))?,

@@ -21,7 +21,11 @@ pub fn plan_file(host: &Host, path: &Path, content: &str) -> Result<Option<Chang
         owner: Ownership::default(),
     };
     let (summary, before, mut ops) = match host.lstat(path)?.map(|meta| meta.kind) {
-        None => (format!("create {shown}"), String::new(), missing_dirs(host, path)?),
+        None => (
+            format!("create {shown}"),
+            String::new(),
+            missing_dirs(host, path)?,
+        ),
         Some(Kind::File) => {
             let old = host.read_file(path)?.unwrap_or_default();
             if old == content.as_bytes() {
@@ -143,10 +147,7 @@ mod tests {
     fn a_symlink_is_replaced_not_written_through() -> TestResult {
         let sandbox = Sandbox::new()?;
         std::fs::create_dir_all(sandbox.real("/etc/systemd/system"))?;
-        std::os::unix::fs::symlink(
-            "/dev/null",
-            sandbox.real("/etc/systemd/system/a.service"),
-        )?;
+        std::os::unix::fs::symlink("/dev/null", sandbox.real("/etc/systemd/system/a.service"))?;
         let host = sandbox.host(false);
         let path = Path::new("/etc/systemd/system/a.service");
         let change = plan_file(&host, path, "[Unit]\n")?.ok_or("no change")?;

@@ -178,7 +178,8 @@ mod tests {
         assert!(activity.is_active());
         assert!(activity.is_found());
         assert!(!activity.need_daemon_reload);
-        let gone = Activity::parse("LoadState=not-found\nActiveState=inactive\nNeedDaemonReload=yes\n");
+        let gone =
+            Activity::parse("LoadState=not-found\nActiveState=inactive\nNeedDaemonReload=yes\n");
         assert!(!gone.is_active());
         assert!(!gone.is_found());
         assert!(gone.need_daemon_reload);

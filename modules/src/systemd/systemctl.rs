@@ -124,7 +124,10 @@ impl<'h> Systemctl<'h> {
             };
             for name in names {
                 let text = name.to_string_lossy();
-                if LINK_DIR_SUFFIXES.iter().any(|suffix| text.ends_with(suffix)) {
+                if LINK_DIR_SUFFIXES
+                    .iter()
+                    .any(|suffix| text.ends_with(suffix))
+                {
                     paths.push(dir.join(&name));
                 }
             }
@@ -188,7 +191,13 @@ mod tests {
         let root = format!("--root={}", sandbox.root.display());
         assert_eq!(
             systemctl.argv(&["enable", "a.service"]),
-            ["systemctl", root.as_str(), "--global", "enable", "a.service"]
+            [
+                "systemctl",
+                root.as_str(),
+                "--global",
+                "enable",
+                "a.service"
+            ]
         );
         assert!(!systemctl.is_live());
         assert!(Systemctl::new(&host, Scope::User).is_err());

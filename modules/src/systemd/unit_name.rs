@@ -44,7 +44,9 @@ pub fn dropin_name(name: &str) -> Result<String, ModuleError> {
     if !plain || !name.ends_with(".conf") || name == ".conf" {
         return Err(ModuleError::invalid(
             "dropin",
-            format!("'{name}' is not a drop-in name: give a file name ending in .conf (override.conf)"),
+            format!(
+                "'{name}' is not a drop-in name: give a file name ending in .conf (override.conf)"
+            ),
         ));
     }
     Ok(name.to_string())

@@ -56,9 +56,7 @@ impl Task<'_> {
                 "unit {unit} not found: assuming an earlier task installs it (check mode)"
             ));
         }
-        self.plan
-            .data
-            .insert("status".into(), activity.as_json());
+        self.plan.data.insert("status".into(), activity.as_json());
         Ok(activity)
     }
 

@@ -5,6 +5,7 @@
 
 use super::*;
 use crate::test_support::{snapshot, Sandbox, TestResult};
+use crate::Diff;
 use serde_json::{json, Value};
 use std::path::Path;
 
@@ -46,7 +47,11 @@ fn three_checks(
     let checked = plan(&sandbox.host(true), args.clone())?;
     assert!(checked.is_changed(), "check mode predicted nothing");
     apply(&sandbox.host(true), &checked)?;
-    assert_eq!(snapshot(&sandbox.root), before, "check mode touched the disk");
+    assert_eq!(
+        snapshot(&sandbox.root),
+        before,
+        "check mode touched the disk"
+    );
 
     let host = sandbox.host(false);
     let first = plan(&host, args.clone())?;
@@ -106,9 +111,16 @@ fn mask_and_unmask() -> TestResult {
         Some(("masked: false\n".into(), "masked: true\n".into()))
     );
     let host = sandbox.host(false);
-    let unmask = plan(&host, json!({"name": "foo", "masked": false, "enabled": true}))?;
+    let unmask = plan(
+        &host,
+        json!({"name": "foo", "masked": false, "enabled": true}),
+    )?;
     apply(&host, &unmask)?;
-    assert!(!plan(&host, json!({"name": "foo", "masked": false, "enabled": true}))?.is_changed());
+    assert!(!plan(
+        &host,
+        json!({"name": "foo", "masked": false, "enabled": true})
+    )?
+    .is_changed());
     assert!(!sandbox.real("/etc/systemd/system/foo.service").exists());
     Ok(())
 }
@@ -126,7 +138,11 @@ fn a_new_unit_file_is_written_then_enabled() -> TestResult {
         std::fs::read_to_string(sandbox.real("/etc/systemd/system/bar.service"))?,
         FOO
     );
-    let diffs: Vec<&Diff> = first.changes.iter().filter_map(|c| c.diff.as_ref()).collect();
+    let diffs: Vec<&Diff> = first
+        .changes
+        .iter()
+        .filter_map(|c| c.diff.as_ref())
+        .collect();
     assert_eq!(diffs.len(), 2, "a content diff and a state diff: {diffs:?}");
     assert_eq!(diffs[0].before_header, "/etc/systemd/system/bar.service");
     let link = sandbox.real("/etc/systemd/system/multi-user.target.wants/bar.service");
@@ -156,7 +172,10 @@ fn static_units_have_nothing_to_enable() -> TestResult {
         sandbox.real("/usr/lib/systemd/system/lone.service"),
         "[Service]\nExecStart=/bin/true\n",
     )?;
-    let planned = plan(&sandbox.host(false), json!({"name": "lone", "enabled": true}))?;
+    let planned = plan(
+        &sandbox.host(false),
+        json!({"name": "lone", "enabled": true}),
+    )?;
     assert!(!planned.is_changed());
     assert!(planned.msg.unwrap_or_default().contains("static"));
     Ok(())
@@ -166,11 +185,17 @@ fn static_units_have_nothing_to_enable() -> TestResult {
 fn a_missing_unit_cannot_be_enabled() -> TestResult {
     let sandbox = Sandbox::new()?;
     unit_root(&sandbox)?;
-    let err = plan(&sandbox.host(false), json!({"name": "nope", "enabled": true}))
-        .err()
-        .ok_or("enabled a missing unit")?;
+    let err = plan(
+        &sandbox.host(false),
+        json!({"name": "nope", "enabled": true}),
+    )
+    .err()
+    .ok_or("enabled a missing unit")?;
     assert!(err.to_string().contains("nope.service"), "{err}");
-    let checked = plan(&sandbox.host(true), json!({"name": "nope", "enabled": true}))?;
+    let checked = plan(
+        &sandbox.host(true),
+        json!({"name": "nope", "enabled": true}),
+    )?;
     assert!(checked.is_changed());
     assert_eq!(checked.warnings.len(), 1, "{:?}", checked.warnings);
     Ok(())
@@ -180,9 +205,12 @@ fn a_missing_unit_cannot_be_enabled() -> TestResult {
 fn state_needs_a_running_manager() -> TestResult {
     let sandbox = Sandbox::new()?;
     unit_root(&sandbox)?;
-    let err = plan(&sandbox.host(false), json!({"name": "foo", "state": "started"}))
-        .err()
-        .ok_or("started a unit on an offline root")?;
+    let err = plan(
+        &sandbox.host(false),
+        json!({"name": "foo", "state": "started"}),
+    )
+    .err()
+    .ok_or("started a unit on an offline root")?;
     assert!(err.to_string().contains("running service manager"), "{err}");
     let err = plan(&sandbox.host(false), json!({"daemon_reload": true}))
         .err()
@@ -203,7 +231,10 @@ fn contradictions_are_refused() {
         json!({"name": "a", "scope": "global", "state": "started"}),
     ] {
         assert!(
-            matches!(plan(&host, args.clone()), Err(ModuleError::InvalidArgs { .. })),
+            matches!(
+                plan(&host, args.clone()),
+                Err(ModuleError::InvalidArgs { .. })
+            ),
             "{args}"
         );
     }
@@ -218,9 +249,12 @@ fn a_root_whose_etc_leads_out_is_refused() -> TestResult {
     std::fs::create_dir_all(sandbox.real("/usr/lib/systemd/system"))?;
     std::fs::write(sandbox.real("/usr/lib/systemd/system/foo.service"), FOO)?;
     let decoy = sandbox.decoy_snapshot();
-    let err = plan(&sandbox.host(false), json!({"name": "foo", "enabled": true}))
-        .err()
-        .ok_or("systemctl was handed a hostile root")?;
+    let err = plan(
+        &sandbox.host(false),
+        json!({"name": "foo", "enabled": true}),
+    )
+    .err()
+    .ok_or("systemctl was handed a hostile root")?;
     assert!(matches!(err, ModuleError::Escape { .. }), "{err}");
     assert_eq!(sandbox.decoy_snapshot(), decoy);
     Ok(())
