@@ -81,6 +81,15 @@ impl Builtin {
             .find(|b| b.name() == short || b.aliases().contains(&short))
     }
 
+    /// Whether the runner reads `src:` (files/) and renders `template:` (templates/)
+    /// into `content` before planning, as it does for Ansible's copy and template.
+    pub fn reads_sources(self) -> bool {
+        matches!(
+            self,
+            Builtin::File | Builtin::Copy | Builtin::Template | Builtin::Unit
+        )
+    }
+
     /// The argument names the module accepts, from its serde definition.
     pub fn arg_names(self) -> &'static [&'static str] {
         match self {
