@@ -112,9 +112,10 @@ fn arguments(task: &Task, module: &str, action: Action, args: &Node, errors: &mu
         }
     }
     if let Err(err) = checked {
-        let missing_templated = templated
-            .iter()
-            .any(|name| err.message == format!("missing required argument '{name}'"));
+        // A templated argument may be the missing one under an alias (`dest` for
+        // `path`): checked when the task runs.
+        let missing_templated =
+            !templated.is_empty() && err.message.starts_with("missing required argument");
         if missing_templated {
             return;
         }

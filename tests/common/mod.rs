@@ -5,6 +5,9 @@
 
 #![allow(dead_code)]
 
+pub mod container;
+pub mod rootfs;
+
 use std::collections::BTreeMap;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};

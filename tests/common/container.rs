@@ -1,0 +1,199 @@
+//! A booted container for the live tests: a fresh copy of the cached rootfs, booted
+//! with `systemd-nspawn -b` (private network, the machinist binary bound in read-only
+//! at /usr/local/bin/machinist), and commands run in it with `nsenter` into its init.
+//!
+//! One container is shared by the tests of a binary that run at the same time
+//! ([`shared`]); the last test to let go powers it off. Dropping the guard — a test
+//! that passes, fails or panics — powers the container off, waits for systemd-nspawn
+//! to exit (killing it after a timeout) and removes the rootfs copy; the container's
+//! mounts live in nspawn's own mount namespace and go with it.
+
+use super::rootfs;
+use super::Run;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::{Arc, Mutex, Weak};
+use std::time::{Duration, Instant};
+
+const BOOT_TIMEOUT: Duration = Duration::from_secs(120);
+const POWEROFF_TIMEOUT: Duration = Duration::from_secs(30);
+
+pub struct Booted {
+    nspawn: Child,
+    leader: u32,
+    name: String,
+    dir: tempfile::TempDir,
+}
+
+/// The container the running tests share, booted if none runs.
+pub fn shared() -> Arc<Booted> {
+    static SHARED: Mutex<Weak<Booted>> = Mutex::new(Weak::new());
+    let mut slot = SHARED.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some(booted) = slot.upgrade() {
+        return booted;
+    }
+    let booted = Arc::new(Booted::boot());
+    *slot = Arc::downgrade(&booted);
+    booted
+}
+
+impl Booted {
+    pub fn boot() -> Booted {
+        rootfs::require_root();
+        for tool in ["/usr/bin/systemd-nspawn", "/usr/bin/nsenter"] {
+            assert!(
+                Path::new(tool).exists(),
+                "{tool} is missing: install systemd-container and util-linux (.ci/run does)"
+            );
+        }
+        let dir = tempfile::Builder::new()
+            .prefix("machinist-live")
+            .tempdir_in("/var/tmp")
+            .expect("temp dir");
+        let root = dir.path().join("root");
+        rootfs::copy_to(&root);
+        let name = format!(
+            "mtest-{}-{}",
+            std::process::id(),
+            dir.path()
+                .file_name()
+                .map(|n| n.to_string_lossy().chars().rev().take(6).collect::<String>())
+                .unwrap_or_default()
+        )
+        .replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "x");
+        let log = std::fs::File::create(dir.path().join("nspawn.log")).expect("log file");
+        let nspawn = Command::new("systemd-nspawn")
+            .args(["-b", "-D"])
+            .arg(&root)
+            .arg(format!("--machine={name}"))
+            .args([
+                "--register=no",
+                "--keep-unit",
+                "--private-network",
+                "--console=pipe",
+            ])
+            .arg(format!(
+                "--bind-ro={}:/usr/local/bin/machinist",
+                env!("CARGO_BIN_EXE_machinist")
+            ))
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().expect("log file"))
+            .stderr(log)
+            .spawn()
+            .expect("start systemd-nspawn");
+        let mut booted = Booted {
+            leader: 0,
+            nspawn,
+            name,
+            dir,
+        };
+        booted.leader = booted.wait_for_leader();
+        booted.wait_until_running();
+        booted
+    }
+
+    /// The container's rootfs, as seen from this machine.
+    pub fn root(&self) -> PathBuf {
+        self.dir.path().join("root")
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("nspawn.log")).unwrap_or_default()
+    }
+
+    /// The container's init: the child of systemd-nspawn.
+    fn wait_for_leader(&mut self) -> u32 {
+        let pid = self.nspawn.id();
+        let started = Instant::now();
+        while started.elapsed() < BOOT_TIMEOUT {
+            if let Ok(Some(status)) = self.nspawn.try_wait() {
+                panic!("systemd-nspawn exited ({status}) before booting:\n{}", self.log());
+            }
+            let children = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
+                .unwrap_or_default();
+            if let Some(leader) = children.split_whitespace().next().and_then(|p| p.parse().ok()) {
+                return leader;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("systemd-nspawn started no container:\n{}", self.log());
+    }
+
+    fn wait_until_running(&mut self) {
+        let started = Instant::now();
+        let mut said = String::new();
+        while started.elapsed() < BOOT_TIMEOUT {
+            let output = self.exec(&["systemctl", "is-system-running"]);
+            said = String::from_utf8_lossy(&output.stdout).trim().to_string();
+            if said == "running" || said == "degraded" {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        panic!(
+            "the container did not finish booting (is-system-running: {said}):\n{}",
+            self.log()
+        );
+    }
+
+    /// Run a program inside the container (all its namespaces).
+    pub fn exec(&self, argv: &[&str]) -> Output {
+        Command::new("nsenter")
+            .args(["-t", &self.leader.to_string(), "-a"])
+            .args(argv)
+            .env("NO_COLOR", "1")
+            .env_remove("RUST_LOG")
+            .output()
+            .expect("run nsenter")
+    }
+
+    /// A program's trimmed stdout.
+    pub fn says(&self, argv: &[&str]) -> String {
+        String::from_utf8_lossy(&self.exec(argv).stdout).trim().to_string()
+    }
+
+    /// A folder for one test's playbooks, as (path in the container, path here).
+    pub fn project(&self, test: &str) -> (PathBuf, PathBuf) {
+        let inside = Path::new("/srv/machinist-tests").join(test);
+        let here = self.root().join(inside.strip_prefix("/").unwrap_or(&inside));
+        let _ = std::fs::remove_dir_all(&here);
+        std::fs::create_dir_all(&here).expect("project dir");
+        (inside, here)
+    }
+
+    /// `machinist run PLAYBOOK --format json ARGS` inside the container.
+    pub fn machinist(&self, playbook: &Path, args: &[&str]) -> Run {
+        let mut argv = vec!["machinist", "run", playbook.to_str().expect("utf-8")];
+        argv.extend(["--format", "json"]);
+        argv.extend_from_slice(args);
+        let output = self.exec(&argv);
+        Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+}
+
+impl Drop for Booted {
+    fn drop(&mut self) {
+        let _ = Command::new("nsenter")
+            .args(["-t", &self.leader.to_string(), "-a", "systemctl", "poweroff"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+        let started = Instant::now();
+        while started.elapsed() < POWEROFF_TIMEOUT {
+            if let Ok(Some(_)) = self.nspawn.try_wait() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        if let Ok(None) = self.nspawn.try_wait() {
+            let _ = self.nspawn.kill();
+            let _ = self.nspawn.wait();
+        }
+        // nspawn leaves its mount-propagation folder behind when it is not a service.
+        let _ = std::fs::remove_dir_all(Path::new("/run/systemd/nspawn/propagate").join(&self.name));
+    }
+}

@@ -1,0 +1,195 @@
+//! A real Debian rootfs for the systemd tests: debootstrapped ONCE into a cache
+//! (`/var/tmp/machinist-test-cache/bookworm`, or `$MACHINIST_TEST_CACHE/bookworm`) and
+//! copied fresh (`cp -a`) for each test. Parallel tests and test binaries wait on a lock
+//! file while one of them builds it; the build goes to a `.partial-PID` directory that
+//! is renamed into place only when complete, so an interrupted build is never used.
+//!
+//! Needs root, debootstrap and the network the first time; a test that cannot have it
+//! fails loudly (CI installs debootstrap: .ci/run).
+
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use super::{Run, Test};
+
+/// What the tests need in the rootfs: systemd as init, resolved, and
+/// systemd-nspawn@.service/machines.target (systemd-container).
+const PACKAGES: &str = "systemd,systemd-sysv,dbus,systemd-resolved,systemd-container";
+const SUITE: &str = "bookworm";
+
+fn cache_dir() -> PathBuf {
+    std::env::var_os("MACHINIST_TEST_CACHE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/var/tmp/machinist-test-cache"))
+}
+
+pub fn require_root() {
+    assert_eq!(
+        rustix::process::geteuid().as_raw(),
+        0,
+        "the systemd tests need root (systemctl --root on a real rootfs, systemd-nspawn); run them as root (.ci/run does)"
+    );
+}
+
+/// The cached rootfs, built on first use.
+pub fn cached() -> &'static Path {
+    static CACHED: OnceLock<PathBuf> = OnceLock::new();
+    CACHED.get_or_init(|| {
+        require_root();
+        let dir = cache_dir();
+        let ready = dir.join(SUITE);
+        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+        let lock_path = dir.join(format!("{SUITE}.lock"));
+        let lock = std::fs::File::create(&lock_path)
+            .unwrap_or_else(|e| panic!("{}: {e}", lock_path.display()));
+        rustix::fs::flock(&lock, rustix::fs::FlockOperation::LockExclusive)
+            .unwrap_or_else(|e| panic!("lock {}: {e}", lock_path.display()));
+        if !ready.join("usr/lib/os-release").exists() {
+            build(&dir, &ready);
+        }
+        ready
+    })
+}
+
+fn build(dir: &Path, ready: &Path) {
+    let debootstrap = Path::new("/usr/sbin/debootstrap");
+    assert!(
+        debootstrap.exists(),
+        "debootstrap is missing: apt-get install debootstrap (.ci/run does)"
+    );
+    let partial = dir.join(format!("{SUITE}.partial-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&partial);
+    let mirror = std::env::var("MACHINIST_TEST_MIRROR")
+        .unwrap_or_else(|_| "http://deb.debian.org/debian".to_string());
+    let output = Command::new(debootstrap)
+        .args(["--variant=minbase", &format!("--include={PACKAGES}"), SUITE])
+        .arg(&partial)
+        .arg(&mirror)
+        .output()
+        .expect("run debootstrap");
+    if !output.status.success() {
+        let _ = std::fs::remove_dir_all(&partial);
+        panic!(
+            "debootstrap {SUITE} from {mirror} failed:\n{}\n{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    // The downloaded packages are not part of the system; every copy would carry them.
+    let archives = partial.join("var/cache/apt/archives");
+    for entry in std::fs::read_dir(&archives).into_iter().flatten().flatten() {
+        if entry.path().extension().is_some_and(|ext| ext == "deb") {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+    let _ = std::fs::remove_dir_all(ready);
+    std::fs::rename(&partial, ready).unwrap_or_else(|e| panic!("{}: {e}", ready.display()));
+}
+
+/// A fresh copy of the cached rootfs at `dest` (created if missing).
+pub fn copy_to(dest: &Path) {
+    let source = cached();
+    std::fs::create_dir_all(dest).unwrap_or_else(|e| panic!("{}: {e}", dest.display()));
+    let status = Command::new("cp")
+        .args(["-a", "--reflink=auto"])
+        .arg(source.join("."))
+        .arg(dest)
+        .status()
+        .expect("run cp");
+    assert!(status.success(), "cp -a {} {}", source.display(), dest.display());
+}
+
+/// A test whose root is a fresh copy of the rootfs.
+pub fn test_with_rootfs() -> Test {
+    let test = Test::new();
+    copy_to(&test.root());
+    test
+}
+
+/// Every path below `dir` with what would show any change to it: type, inode, size,
+/// mode, owner, mtime and ctime (a write, chmod, chown or rename moves ctime), and
+/// link targets. Stat only, so a 250 MB rootfs is compared in a blink.
+pub fn stat_tree(dir: &Path) -> std::collections::BTreeMap<PathBuf, String> {
+    let mut tree = std::collections::BTreeMap::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(current) = pending.pop() {
+        let entries = std::fs::read_dir(&current)
+            .unwrap_or_else(|e| panic!("{}: {e}", current.display()));
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let Ok(meta) = std::fs::symlink_metadata(&path) else {
+                continue;
+            };
+            let link = if meta.file_type().is_symlink() {
+                std::fs::read_link(&path)
+                    .map(|target| target.display().to_string())
+                    .unwrap_or_default()
+            } else {
+                String::new()
+            };
+            if meta.is_dir() {
+                pending.push(path.clone());
+            }
+            let seen = format!(
+                "{:o} {} {} {}:{} {}.{} {}.{} {link}",
+                meta.mode(),
+                meta.ino(),
+                meta.size(),
+                meta.uid(),
+                meta.gid(),
+                meta.mtime(),
+                meta.mtime_nsec(),
+                meta.ctime(),
+                meta.ctime_nsec()
+            );
+            tree.insert(path.strip_prefix(dir).unwrap_or(&path).to_path_buf(), seen);
+        }
+    }
+    tree
+}
+
+/// The three checks on a rootfs test: `--check` predicts changes and leaves every
+/// file of the root as it was; the first run changes what it predicted; the second
+/// run is all ok and touches nothing; `--check` after it predicts nothing.
+pub fn three_checks_on_rootfs(test: &Test) {
+    let root = test.root();
+    let before = stat_tree(&root);
+    let check = test.run_json(&["--check", "--diff"]);
+    assert_eq!(check.code, 0, "check run failed:\n{}\n{}", check.stdout, check.stderr);
+    assert_eq!(stat_tree(&root), before, "--check changed the root");
+    assert!(check.changed() > 0, "--check predicted no change:\n{}", check.stdout);
+
+    let first = test.run_json(&[]);
+    assert_eq!(first.code, 0, "first run failed:\n{}\n{}", first.stdout, first.stderr);
+    assert_eq!(check.statuses(), first.statuses(), "--check did not predict the run");
+
+    let after_first = stat_tree(&root);
+    let second = test.run_json(&[]);
+    assert_eq!(second.code, 0, "second run failed:\n{}\n{}", second.stdout, second.stderr);
+    assert_eq!(second.changed(), 0, "second run changed something:\n{}", second.stdout);
+    assert_eq!(stat_tree(&root), after_first, "the second run touched the root");
+
+    let again = test.run_json(&["--check"]);
+    assert_eq!(again.changed(), 0, "--check after a run predicts changes:\n{}", again.stdout);
+}
+
+/// The JSON events of a run that are warnings.
+pub fn warnings(run: &Run) -> Vec<String> {
+    run.events()
+        .into_iter()
+        .filter(|event| event["event"] == "warning")
+        .map(|event| event["msg"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+/// What `systemctl --root=ROOT is-enabled UNIT` says.
+pub fn is_enabled(root: &Path, unit: &str) -> String {
+    let output = Command::new("systemctl")
+        .arg(format!("--root={}", root.display()))
+        .args(["is-enabled", unit])
+        .output()
+        .expect("run systemctl");
+    String::from_utf8_lossy(&output.stdout).trim().to_string()
+}
