@@ -1,14 +1,16 @@
-//! A booted container for the live tests: a fresh copy of the cached rootfs, booted
-//! with `systemd-nspawn -b` (private network, the machinist binary bound in read-only
-//! at /usr/local/bin/machinist), and commands run in it with `nsenter` into its init.
+//! A booted container for the live tests: a fresh overlay view of the cached rootfs,
+//! booted with `systemd-nspawn -b` (private network, the machinist binary bound in
+//! read-only at /usr/local/bin/machinist), and commands run in it with `nsenter` into
+//! its init. Inside it, /var/lib/machines/box is another fresh view of the rootfs, for
+//! a container started in the container.
 //!
 //! One container is shared by the tests of a binary that run at the same time
 //! ([`shared`]); the last test to let go powers it off. Dropping the guard — a test
 //! that passes, fails or panics — powers the container off, waits for systemd-nspawn
-//! to exit (killing it after a timeout) and removes the rootfs copy; the container's
-//! mounts live in nspawn's own mount namespace and go with it.
+//! to exit (killing it after a timeout), unmounts the two overlays and removes their
+//! changes; the container's own mounts live in nspawn's mount namespace and go with it.
 
-use super::rootfs;
+use super::rootfs::{self, Overlay};
 use super::Run;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -18,17 +20,24 @@ use std::time::{Duration, Instant};
 const BOOT_TIMEOUT: Duration = Duration::from_secs(120);
 const POWEROFF_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// The nested container's name, the one playbooks/nspawn-container.yml defaults to.
+pub const NESTED: &str = "box";
+
 pub struct Booted {
     nspawn: Child,
     leader: u32,
     name: String,
+    /// The container's rootfs, then the nested one inside it (unmounted in reverse).
+    mounts: Vec<Overlay>,
     dir: tempfile::TempDir,
 }
 
 /// The container the running tests share, booted if none runs.
 pub fn shared() -> Arc<Booted> {
     static SHARED: Mutex<Weak<Booted>> = Mutex::new(Weak::new());
-    let mut slot = SHARED.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut slot = SHARED
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     if let Some(booted) = slot.upgrade() {
         return booted;
     }
@@ -51,13 +60,20 @@ impl Booted {
             .tempdir_in("/var/tmp")
             .expect("temp dir");
         let root = dir.path().join("root");
-        rootfs::copy_to(&root);
+        let outer = Overlay::mount(&root, &dir.path().join("changes"));
+        let nested = root.join("var/lib/machines").join(NESTED);
+        let inner = Overlay::mount(&nested, &dir.path().join("nested-changes"));
         let name = format!(
             "mtest-{}-{}",
             std::process::id(),
             dir.path()
                 .file_name()
-                .map(|n| n.to_string_lossy().chars().rev().take(6).collect::<String>())
+                .map(|n| n
+                    .to_string_lossy()
+                    .chars()
+                    .rev()
+                    .take(6)
+                    .collect::<String>())
                 .unwrap_or_default()
         )
         .replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "x");
@@ -85,6 +101,7 @@ impl Booted {
             leader: 0,
             nspawn,
             name,
+            mounts: vec![outer, inner],
             dir,
         };
         booted.leader = booted.wait_for_leader();
@@ -107,11 +124,18 @@ impl Booted {
         let started = Instant::now();
         while started.elapsed() < BOOT_TIMEOUT {
             if let Ok(Some(status)) = self.nspawn.try_wait() {
-                panic!("systemd-nspawn exited ({status}) before booting:\n{}", self.log());
+                panic!(
+                    "systemd-nspawn exited ({status}) before booting:\n{}",
+                    self.log()
+                );
             }
             let children = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
                 .unwrap_or_default();
-            if let Some(leader) = children.split_whitespace().next().and_then(|p| p.parse().ok()) {
+            if let Some(leader) = children
+                .split_whitespace()
+                .next()
+                .and_then(|p| p.parse().ok())
+            {
                 return leader;
             }
             std::thread::sleep(Duration::from_millis(50));
@@ -149,13 +173,17 @@ impl Booted {
 
     /// A program's trimmed stdout.
     pub fn says(&self, argv: &[&str]) -> String {
-        String::from_utf8_lossy(&self.exec(argv).stdout).trim().to_string()
+        String::from_utf8_lossy(&self.exec(argv).stdout)
+            .trim()
+            .to_string()
     }
 
     /// A folder for one test's playbooks, as (path in the container, path here).
     pub fn project(&self, test: &str) -> (PathBuf, PathBuf) {
         let inside = Path::new("/srv/machinist-tests").join(test);
-        let here = self.root().join(inside.strip_prefix("/").unwrap_or(&inside));
+        let here = self
+            .root()
+            .join(inside.strip_prefix("/").unwrap_or(&inside));
         let _ = std::fs::remove_dir_all(&here);
         std::fs::create_dir_all(&here).expect("project dir");
         (inside, here)
@@ -178,7 +206,13 @@ impl Booted {
 impl Drop for Booted {
     fn drop(&mut self) {
         let _ = Command::new("nsenter")
-            .args(["-t", &self.leader.to_string(), "-a", "systemctl", "poweroff"])
+            .args([
+                "-t",
+                &self.leader.to_string(),
+                "-a",
+                "systemctl",
+                "poweroff",
+            ])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .status();
@@ -193,7 +227,11 @@ impl Drop for Booted {
             let _ = self.nspawn.kill();
             let _ = self.nspawn.wait();
         }
+        while let Some(overlay) = self.mounts.pop() {
+            drop(overlay);
+        }
         // nspawn leaves its mount-propagation folder behind when it is not a service.
-        let _ = std::fs::remove_dir_all(Path::new("/run/systemd/nspawn/propagate").join(&self.name));
+        let _ =
+            std::fs::remove_dir_all(Path::new("/run/systemd/nspawn/propagate").join(&self.name));
     }
 }

@@ -1,8 +1,12 @@
 //! A real Debian rootfs for the systemd tests: debootstrapped ONCE into a cache
-//! (`/var/tmp/machinist-test-cache/bookworm`, or `$MACHINIST_TEST_CACHE/bookworm`) and
-//! copied fresh (`cp -a`) for each test. Parallel tests and test binaries wait on a lock
-//! file while one of them builds it; the build goes to a `.partial-PID` directory that
-//! is renamed into place only when complete, so an interrupted build is never used.
+//! (`/var/tmp/machinist-test-cache/bookworm`, or `$MACHINIST_TEST_CACHE/bookworm`), and
+//! given to each test as a fresh writable view: an overlayfs mount with the cache as
+//! its read-only lower layer and the test's own temp folder as the upper one, so a test
+//! starts in milliseconds and can never change the cache. The [`Overlay`] guard
+//! unmounts it when the test ends, passed or failed. Parallel tests and test binaries
+//! wait on a lock file while one of them builds the cache; the build goes to a
+//! `.partial-PID` directory renamed into place only when complete, so an interrupted
+//! build is never used.
 //!
 //! Needs root, debootstrap and the network the first time; a test that cannot have it
 //! fails loudly (CI installs debootstrap: .ci/run).
@@ -88,24 +92,76 @@ fn build(dir: &Path, ready: &Path) {
     std::fs::rename(&partial, ready).unwrap_or_else(|e| panic!("{}: {e}", ready.display()));
 }
 
-/// A fresh copy of the cached rootfs at `dest` (created if missing).
-pub fn copy_to(dest: &Path) {
-    let source = cached();
-    std::fs::create_dir_all(dest).unwrap_or_else(|e| panic!("{}: {e}", dest.display()));
-    let status = Command::new("cp")
-        .args(["-a", "--reflink=auto"])
-        .arg(source.join("."))
-        .arg(dest)
-        .status()
-        .expect("run cp");
-    assert!(status.success(), "cp -a {} {}", source.display(), dest.display());
+/// A writable view of the cached rootfs mounted at `merged`, its changes kept in
+/// `scratch` (a folder of the test's own); unmounted when dropped.
+pub struct Overlay {
+    merged: PathBuf,
 }
 
-/// A test whose root is a fresh copy of the rootfs.
-pub fn test_with_rootfs() -> Test {
+impl Overlay {
+    pub fn mount(merged: &Path, scratch: &Path) -> Overlay {
+        let lower = cached();
+        let upper = scratch.join("upper");
+        let work = scratch.join("work");
+        for dir in [merged, &upper, &work] {
+            std::fs::create_dir_all(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+        }
+        let options = format!(
+            "lowerdir={},upperdir={},workdir={}",
+            lower.display(),
+            upper.display(),
+            work.display()
+        );
+        let status = Command::new("mount")
+            .args(["-t", "overlay", "overlay", "-o", &options])
+            .arg(merged)
+            .status()
+            .expect("run mount");
+        assert!(
+            status.success(),
+            "mount -t overlay {options} {}: overlayfs is needed for the rootfs tests",
+            merged.display()
+        );
+        Overlay {
+            merged: merged.to_path_buf(),
+        }
+    }
+}
+
+impl Drop for Overlay {
+    fn drop(&mut self) {
+        let unmounted = Command::new("umount")
+            .arg(&self.merged)
+            .status()
+            .is_ok_and(|status| status.success());
+        if !unmounted {
+            // Still busy (a process of a failed test): detach it now, gone when free.
+            let _ = Command::new("umount").arg("-l").arg(&self.merged).status();
+        }
+    }
+}
+
+/// A test whose `--root` is a fresh view of the rootfs; unmounted before its temp
+/// folder goes.
+pub struct RootfsTest {
+    _overlay: Overlay,
+    pub test: Test,
+}
+
+impl std::ops::Deref for RootfsTest {
+    type Target = Test;
+    fn deref(&self) -> &Test {
+        &self.test
+    }
+}
+
+pub fn test_with_rootfs() -> RootfsTest {
     let test = Test::new();
-    copy_to(&test.root());
-    test
+    let overlay = Overlay::mount(&test.root(), &test.outside().join("rootfs-changes"));
+    RootfsTest {
+        _overlay: overlay,
+        test,
+    }
 }
 
 /// Every path below `dir` with what would show any change to it: type, inode, size,
@@ -115,8 +171,8 @@ pub fn stat_tree(dir: &Path) -> std::collections::BTreeMap<PathBuf, String> {
     let mut tree = std::collections::BTreeMap::new();
     let mut pending = vec![dir.to_path_buf()];
     while let Some(current) = pending.pop() {
-        let entries = std::fs::read_dir(&current)
-            .unwrap_or_else(|e| panic!("{}: {e}", current.display()));
+        let entries =
+            std::fs::read_dir(&current).unwrap_or_else(|e| panic!("{}: {e}", current.display()));
         for entry in entries.flatten() {
             let path = entry.path();
             let Ok(meta) = std::fs::symlink_metadata(&path) else {
@@ -157,22 +213,56 @@ pub fn three_checks_on_rootfs(test: &Test) {
     let root = test.root();
     let before = stat_tree(&root);
     let check = test.run_json(&["--check", "--diff"]);
-    assert_eq!(check.code, 0, "check run failed:\n{}\n{}", check.stdout, check.stderr);
+    assert_eq!(
+        check.code, 0,
+        "check run failed:\n{}\n{}",
+        check.stdout, check.stderr
+    );
     assert_eq!(stat_tree(&root), before, "--check changed the root");
-    assert!(check.changed() > 0, "--check predicted no change:\n{}", check.stdout);
+    assert!(
+        check.changed() > 0,
+        "--check predicted no change:\n{}",
+        check.stdout
+    );
 
     let first = test.run_json(&[]);
-    assert_eq!(first.code, 0, "first run failed:\n{}\n{}", first.stdout, first.stderr);
-    assert_eq!(check.statuses(), first.statuses(), "--check did not predict the run");
+    assert_eq!(
+        first.code, 0,
+        "first run failed:\n{}\n{}",
+        first.stdout, first.stderr
+    );
+    assert_eq!(
+        check.statuses(),
+        first.statuses(),
+        "--check did not predict the run"
+    );
 
     let after_first = stat_tree(&root);
     let second = test.run_json(&[]);
-    assert_eq!(second.code, 0, "second run failed:\n{}\n{}", second.stdout, second.stderr);
-    assert_eq!(second.changed(), 0, "second run changed something:\n{}", second.stdout);
-    assert_eq!(stat_tree(&root), after_first, "the second run touched the root");
+    assert_eq!(
+        second.code, 0,
+        "second run failed:\n{}\n{}",
+        second.stdout, second.stderr
+    );
+    assert_eq!(
+        second.changed(),
+        0,
+        "second run changed something:\n{}",
+        second.stdout
+    );
+    assert_eq!(
+        stat_tree(&root),
+        after_first,
+        "the second run touched the root"
+    );
 
     let again = test.run_json(&["--check"]);
-    assert_eq!(again.changed(), 0, "--check after a run predicts changes:\n{}", again.stdout);
+    assert_eq!(
+        again.changed(),
+        0,
+        "--check after a run predicts changes:\n{}",
+        again.stdout
+    );
 }
 
 /// The JSON events of a run that are warnings.
