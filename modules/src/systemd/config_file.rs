@@ -94,7 +94,16 @@ fn missing_dirs(host: &Host, path: &Path) -> Result<Vec<Op>, ModuleError> {
                     dir.display()
                 )))
             }
-            None => missing.push(dir.to_path_buf()),
+            None => {
+                if let Some(target) = host.read_link(dir)? {
+                    return Err(ModuleError::Failed(format!(
+                        "{} is a symlink to {}, which does not exist in the root",
+                        dir.display(),
+                        target.display()
+                    )));
+                }
+                missing.push(dir.to_path_buf());
+            }
         }
     }
     Ok(missing
@@ -155,6 +164,18 @@ mod tests {
         let meta = std::fs::symlink_metadata(sandbox.real("/etc/systemd/system/a.service"))?;
         assert!(meta.is_file());
         assert!(plan_absent(&host, path)?.is_some());
+        Ok(())
+    }
+
+    #[test]
+    fn a_dangling_directory_link_is_an_error_not_a_mkdir() -> TestResult {
+        let sandbox = Sandbox::new()?;
+        std::fs::remove_dir(sandbox.real("/etc"))?;
+        std::os::unix::fs::symlink(&sandbox.decoy, sandbox.real("/etc"))?;
+        let err = plan_file(&sandbox.host(false), Path::new("/etc/systemd/x.conf"), "x")
+            .err()
+            .ok_or("planned a mkdir over a link")?;
+        assert!(err.to_string().contains("is a symlink to"), "{err}");
         Ok(())
     }
 }
