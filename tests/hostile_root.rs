@@ -98,9 +98,10 @@ fn etc_as_an_absolute_link_to_a_decoy_is_never_written_through() {
         .iter()
         .filter(|msg| msg.contains("refusing to leave the target root"))
         .count();
-    assert!(
-        refused >= 3,
-        "systemctl was not refused on the hostile root: {failed:#?}"
+    assert_eq!(failed.len(), 8, "every task must fail here: {failed:#?}");
+    assert_eq!(
+        refused, 4,
+        "systemctl must be refused for every task that would run it: {failed:#?}"
     );
     // The control: systemctl itself, handed this root, writes into the decoy.
     let before = snapshot(&decoy);

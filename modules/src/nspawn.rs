@@ -104,11 +104,11 @@ impl Module for NspawnModule {
             facets: Facets::default(),
             wrote_dropin: false,
         };
-        task.plan_settings(name)?;
-        task.plan_exec_start(name)?;
         if args.enabled.is_some() || args.state.is_some() {
             task.systemctl.confine()?;
         }
+        task.plan_settings(name)?;
+        task.plan_exec_start(name)?;
         let mut state_changes = task.plan_enabled()?;
         state_changes.extend(task.plan_state()?);
         if let Some(first) = state_changes.first_mut() {

@@ -91,11 +91,11 @@ impl Module for UnitModule {
             wrote_unit_file: false,
             wrote_any: false,
         };
-        if let Some(unit) = &unit {
-            task.plan_files(unit)?;
-        }
         if args.enabled.is_some() || args.masked.is_some() || args.state.is_some() {
             task.systemctl.confine()?;
+        }
+        if let Some(unit) = &unit {
+            task.plan_files(unit)?;
         }
         let mut state_changes = Vec::new();
         if let Some(unit) = &unit {
