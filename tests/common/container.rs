@@ -5,7 +5,8 @@
 //! a container started in the container.
 //!
 //! One container is shared by the tests of a binary that run at the same time
-//! ([`shared`]); the last test to let go powers it off. Dropping the guard — a test
+//! ([`shared`]); the last test to let go powers it off. The tests take turns in it
+//! ([`Turn`]): each restarts services and reloads the manager, and one counts reloads. Dropping the guard — a test
 //! that passes, fails or panics — powers the container off, waits for systemd-nspawn
 //! to exit (killing it after a timeout), unmounts the two overlays and removes their
 //! changes; the container's own mounts live in nspawn's mount namespace and go with it.
@@ -14,7 +15,7 @@ use super::rootfs::{self, Overlay};
 use super::Run;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
 
 const BOOT_TIMEOUT: Duration = Duration::from_secs(120);
@@ -30,6 +31,36 @@ pub struct Booted {
     /// The container's rootfs, then the nested one inside it (unmounted in reverse).
     mounts: Vec<Overlay>,
     dir: tempfile::TempDir,
+}
+
+/// A test's turn in the shared container: the container, and the right to use it
+/// alone until the turn is dropped.
+pub struct Turn {
+    // Declared first: the turn ends before this test's hold on the container does.
+    _alone: MutexGuard<'static, ()>,
+    pub booted: Arc<Booted>,
+}
+
+impl std::ops::Deref for Turn {
+    type Target = Booted;
+    fn deref(&self) -> &Booted {
+        &self.booted
+    }
+}
+
+/// Wait for a turn in the container the running tests share (booted if none runs).
+/// The container is taken before the turn is waited for, so it stays up for tests
+/// that wait while another has its turn.
+pub fn turn() -> Turn {
+    static TURNS: Mutex<()> = Mutex::new(());
+    let booted = shared();
+    let alone = TURNS
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    Turn {
+        _alone: alone,
+        booted,
+    }
 }
 
 /// The container the running tests share, booted if none runs.
