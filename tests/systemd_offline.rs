@@ -277,3 +277,20 @@ fn commands_run_with_chroot_say_so() {
     assert_eq!(warnings.len(), 1, "said once per root: {warnings:?}");
     assert!(warnings[0].contains("run with chroot"), "{warnings:?}");
 }
+
+#[test]
+fn unit_file_from_files_src_three_checks() {
+    let test = test_with_rootfs();
+    test.project_file(
+        "files/mt-src.service",
+        "[Service]\nExecStart=/bin/true\n\n[Install]\nWantedBy=multi-user.target\n",
+    );
+    test.playbook(&play(
+        "    - unit: {name: mt-src, src: mt-src.service, enabled: true}\n",
+    ));
+    three_checks_on_rootfs(&test);
+    assert_eq!(is_enabled(&test.root(), "mt-src"), "enabled");
+    assert!(test
+        .read("/etc/systemd/system/mt-src.service")
+        .starts_with("[Service]\nExecStart=/bin/true\n"));
+}

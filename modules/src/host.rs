@@ -17,8 +17,6 @@ mod shared;
 mod tool_paths;
 
 pub use exec::Exec;
-pub use reload::UNIT_DIRS;
-pub use tool_paths::follow_on_host;
 
 use crate::{passwd, ModuleError, Op, OpOutput, Ownership};
 use disk::Disk;

@@ -7,6 +7,10 @@
 //! takes effect; `location: image` puts it next to the image in /var/lib/machines,
 //! where systemd-nspawn ignores privileged settings (Bind, Bridge, PrivateUsers, …):
 //! the plan warns about each one placed there.
+//!
+//! A running container is not restarted when its settings or flags change (that would
+//! stop its services mid-run): notify a handler with
+//! `unit: {name: systemd-nspawn@NAME, state: restarted}`.
 
 mod exec_start;
 mod settings;
@@ -233,7 +237,7 @@ impl Task<'_> {
             )));
         }
         match self.systemctl.is_enabled(unit)? {
-            Enablement::NotFound if self.host.check_mode() => {
+            Enablement::NotFound if self.host.check_mode() && self.args.enabled == Some(true) => {
                 self.plan.warnings.push(format!(
                     "{unit} is not installed in {}: assuming an earlier task installs \
                      systemd-nspawn (check mode)",
