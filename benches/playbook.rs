@@ -1,1 +1,395 @@
-fn main() {}
+//! The playbook benchmark: the real `machinist` binary on generated playbooks of
+//! N = 10, 100 and 1000 tasks, in a temp root, for three scenarios:
+//!
+//! - `first`: a fresh root, every task changes something;
+//! - `rerun`: the same playbook again, nothing may change (asserted from the JSON recap);
+//! - `check-diff`: `--check --diff` after some files drifted (their content edited by
+//!   hand between runs); exactly the drifted files are reported changed, and none of
+//!   them is touched.
+//!
+//! A third of the tasks make directories, a third write inline `content:`, a third
+//! render a `template:` with a `{% for %}` loop. Each measurement is repeated and the
+//! table shows the median wall time, the median CPU time (user + sys) and the largest
+//! peak RSS of the child, all read from `wait4(2)`'s rusage of that very child, and
+//! the wall time per task.
+//!
+//! `cargo bench --bench playbook` runs it (`-- --quick`: N = 10 and 100 only). Under
+//! `cargo test --all-targets` (no `--bench` argument) it is a smoke test: N = 10, one
+//! repetition, the same assertions. Speed is reported here, never asserted.
+
+use std::fmt::Write as _;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_machinist");
+
+/// Repetitions of each measurement in a real run (`cargo bench`).
+const REPEATS: usize = 5;
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let benching = args.iter().any(|a| a == "--bench");
+    let quick = args.iter().any(|a| a == "--quick");
+    let (sizes, repeats): (&[usize], usize) = match (benching, quick) {
+        (false, _) => (&[10], 1),
+        (true, true) => (&[10, 100], REPEATS),
+        (true, false) => (&[10, 100, 1000], REPEATS),
+    };
+    let mut rows = Vec::new();
+    for &n in sizes {
+        rows.extend(bench_size(n, repeats));
+    }
+    print!("{}", table(&rows, repeats));
+}
+
+/// What one scenario at one size measured.
+struct Row {
+    tasks: usize,
+    scenario: &'static str,
+    wall: Vec<Duration>,
+    cpu: Vec<Duration>,
+    max_rss_kb: Vec<u64>,
+}
+
+/// What one run of the binary cost, from the child's own rusage.
+struct Measured {
+    wall: Duration,
+    cpu: Duration,
+    max_rss_kb: u64,
+    /// The JSON recap's counts for localhost.
+    recap: serde_json::Value,
+}
+
+fn bench_size(n: usize, repeats: usize) -> Vec<Row> {
+    let dir = tempfile::Builder::new()
+        .prefix("machinist-bench-")
+        .tempdir()
+        .expect("temp dir");
+    let shape = Shape::new(n);
+    let playbook = write_playbook(dir.path(), &shape);
+    let mut rows: Vec<Row> = ["first", "rerun", "check-diff"]
+        .into_iter()
+        .map(|scenario| Row {
+            tasks: n,
+            scenario,
+            wall: Vec::new(),
+            cpu: Vec::new(),
+            max_rss_kb: Vec::new(),
+        })
+        .collect();
+    for rep in 0..repeats {
+        let root = dir.path().join(format!("root-{rep}"));
+        fs::create_dir(&root).expect("root dir");
+        let out = dir.path().join("out.jsonl");
+
+        let first = run(&playbook, &root, &[], &out);
+        expect_counts(&first, n, "first", n as u64);
+        let rerun = run(&playbook, &root, &[], &out);
+        expect_counts(&rerun, n, "rerun", 0);
+
+        let drifted = drift(&root, &shape);
+        let check = run(&playbook, &root, &["--check", "--diff"], &out);
+        expect_counts(&check, n, "check-diff", drifted.len() as u64);
+        let events = fs::read_to_string(&out).expect("JSON output");
+        let diffs = events.matches("\"before_header\"").count();
+        assert!(
+            diffs >= drifted.len(),
+            "N={n} check-diff: {} drifted files but {diffs} diffs in the output",
+            drifted.len()
+        );
+        for path in &drifted {
+            let text = fs::read_to_string(path).expect("drifted file");
+            assert!(
+                text.ends_with(DRIFT),
+                "--check changed {} on disk",
+                path.display()
+            );
+        }
+
+        for (row, measured) in rows.iter_mut().zip([first, rerun, check]) {
+            row.wall.push(measured.wall);
+            row.cpu.push(measured.cpu);
+            row.max_rss_kb.push(measured.max_rss_kb);
+        }
+        fs::remove_dir_all(&root).expect("remove root");
+    }
+    rows
+}
+
+/// How N tasks are split: directories, inline-content files, template files.
+struct Shape {
+    dirs: usize,
+    contents: usize,
+    templates: usize,
+}
+
+impl Shape {
+    fn new(n: usize) -> Shape {
+        let dirs = n / 3;
+        let contents = n / 3;
+        Shape {
+            dirs,
+            contents,
+            templates: n - dirs - contents,
+        }
+    }
+
+    /// The directory a file task writes into (in-root path).
+    fn dir_of(&self, i: usize) -> String {
+        format!("/srv/bench/d{}", i % self.dirs.max(1))
+    }
+}
+
+/// The template every template task renders (a `{% for %}` loop over a list).
+const TEMPLATE: &str = "\
+# {{ unit }}: generated by the machinist benchmark
+[Unit]
+Description=bench unit {{ unit }}
+
+[Service]
+{% for port in ports %}
+Environment=PORT_{{ loop.index }}={{ port }}
+{% endfor %}
+ExecStart=/usr/bin/true {{ unit }}
+";
+
+fn write_playbook(dir: &Path, shape: &Shape) -> PathBuf {
+    fs::create_dir(dir.join("templates")).expect("templates dir");
+    fs::write(dir.join("templates/unit.j2"), TEMPLATE).expect("template");
+    let mut yaml = String::from(
+        "- name: benchmark\n  hosts: localhost\n  gather_facts: false\n  vars:\n    ports: [8001, 8002, 8003, 8004, 8005, 8006, 8007, 8008]\n  tasks:\n",
+    );
+    // The parents of every directory task, first (tasks need their parent to exist).
+    for parent in ["/srv", "/srv/bench"] {
+        let _ = write!(
+            yaml,
+            "    - name: parent {parent}\n      file:\n        path: {parent}\n        state: directory\n        mode: \"0755\"\n"
+        );
+    }
+    for i in 0..shape.dirs {
+        let _ = write!(
+            yaml,
+            "    - name: directory {i}\n      file:\n        path: /srv/bench/d{i}\n        state: directory\n        mode: \"0755\"\n"
+        );
+    }
+    for i in 0..shape.contents {
+        let _ = write!(
+            yaml,
+            "    - name: content {i}\n      copy:\n        dest: {}/c{i}.conf\n        content: \"key{i} = value {i}\\nother = {{{{ ports | length }}}}\\n\"\n        mode: \"0644\"\n",
+            shape.dir_of(i)
+        );
+    }
+    for i in 0..shape.templates {
+        let _ = write!(
+            yaml,
+            "    - name: template {i}\n      template:\n        src: unit.j2\n        dest: {}/t{i}.service\n        mode: \"0644\"\n      vars:\n        unit: bench{i}\n",
+            shape.dir_of(i)
+        );
+    }
+    let path = dir.join("playbook.yml");
+    fs::write(&path, yaml).expect("playbook");
+    path
+}
+
+/// Appended to drifted files: what a person's hand edit looks like.
+const DRIFT: &str = "# edited by hand\n";
+
+/// Edit a few content and template files in place (every 20th, at least one of each).
+fn drift(root: &Path, shape: &Shape) -> Vec<PathBuf> {
+    let pick = |count: usize| (0..count).step_by(20);
+    let mut paths = Vec::new();
+    for i in pick(shape.contents) {
+        paths.push(format!("{}/c{i}.conf", shape.dir_of(i)));
+    }
+    for i in pick(shape.templates) {
+        paths.push(format!("{}/t{i}.service", shape.dir_of(i)));
+    }
+    let paths: Vec<PathBuf> = paths
+        .iter()
+        .map(|p| root.join(p.trim_start_matches('/')))
+        .collect();
+    for path in &paths {
+        let mut text = fs::read_to_string(path).unwrap_or_else(|err| {
+            panic!("{}: {err} (did the first run write it?)", path.display())
+        });
+        text.push_str(DRIFT);
+        fs::write(path, text).expect("drift");
+    }
+    paths
+}
+
+/// Run the binary once, stdout (JSON events) into `out`, and measure it.
+// The child is reaped by `rusage::wait` (wait4), not `Child::wait`, to get its rusage.
+#[allow(clippy::zombie_processes)]
+fn run(playbook: &Path, root: &Path, extra: &[&str], out: &Path) -> Measured {
+    let stdout = fs::File::create(out).expect("output file");
+    let start = Instant::now();
+    let child = Command::new(BIN)
+        .arg("run")
+        .arg(playbook)
+        .arg("--root")
+        .arg(root)
+        .args(["--format", "json"])
+        .args(extra)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(stdout)
+        .spawn()
+        .unwrap_or_else(|err| panic!("cannot start {BIN}: {err}"));
+    let (status, usage) = rusage::wait(child.id());
+    let wall = start.elapsed();
+    let events = fs::read_to_string(out).expect("JSON output");
+    assert!(
+        status == 0,
+        "machinist {} {} exited with status {status}; output:\n{events}",
+        playbook.display(),
+        extra.join(" ")
+    );
+    let recap = events
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .find(|event| event["event"] == "recap")
+        .unwrap_or_else(|| panic!("no recap event in the output:\n{events}"));
+    Measured {
+        wall,
+        cpu: usage.user + usage.system,
+        max_rss_kb: usage.max_rss_kb,
+        recap: recap["hosts"]["localhost"].clone(),
+    }
+}
+
+/// Every task ran ok (parents included), none failed, and `changed` is as expected.
+fn expect_counts(measured: &Measured, n: usize, scenario: &str, changed: u64) {
+    let count = |key: &str| measured.recap[key].as_u64().unwrap_or(u64::MAX);
+    let parents = 2;
+    assert_eq!(count("failed"), 0, "N={n} {scenario}: {}", measured.recap);
+    assert_eq!(
+        count("ok"),
+        (n + parents) as u64,
+        "N={n} {scenario}: every task should be ok or changed: {}",
+        measured.recap
+    );
+    let expected = if scenario == "first" {
+        changed + parents as u64
+    } else {
+        changed
+    };
+    assert_eq!(
+        count("changed"),
+        expected,
+        "N={n} {scenario}: wrong number of changed tasks: {}",
+        measured.recap
+    );
+}
+
+fn median(values: &[Duration]) -> Duration {
+    let mut sorted = values.to_vec();
+    sorted.sort();
+    sorted[sorted.len() / 2]
+}
+
+fn table(rows: &[Row], repeats: usize) -> String {
+    let mut out = format!(
+        "\nmachinist playbook benchmark ({repeats} run{} each; wall and CPU are medians, RSS the largest)\n\n",
+        if repeats == 1 { "" } else { "s" }
+    );
+    let _ = writeln!(
+        out,
+        "{:>6}  {:<10}  {:>10}  {:>10}  {:>10}  {:>13}  {:>9}",
+        "N", "scenario", "wall ms", "min-max ms", "CPU ms", "peak RSS KB", "µs/task"
+    );
+    for row in rows {
+        let wall = median(&row.wall);
+        let min = row.wall.iter().min().copied().unwrap_or_default();
+        let max = row.wall.iter().max().copied().unwrap_or_default();
+        let cpu = median(&row.cpu);
+        let rss = row.max_rss_kb.iter().max().copied().unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "{:>6}  {:<10}  {:>10.1}  {:>10}  {:>10.1}  {:>13}  {:>9.0}",
+            row.tasks,
+            row.scenario,
+            ms(wall),
+            format!("{:.0}-{:.0}", ms(min), ms(max)),
+            ms(cpu),
+            rss,
+            wall.as_secs_f64() * 1e6 / row.tasks as f64,
+        );
+    }
+    out
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+/// `wait4(2)`: the exit status and the resource usage of exactly one child. std links
+/// the C library on Linux already; this declares the one function it does not wrap.
+mod rusage {
+    use std::os::raw::{c_int, c_long};
+    use std::time::Duration;
+
+    #[repr(C)]
+    #[derive(Default)]
+    struct Timeval {
+        tv_sec: c_long,
+        tv_usec: c_long,
+    }
+
+    /// `struct rusage` of Linux: two timevals, then fourteen longs.
+    #[repr(C)]
+    #[derive(Default)]
+    struct RawRusage {
+        ru_utime: Timeval,
+        ru_stime: Timeval,
+        ru_maxrss: c_long,
+        rest: [c_long; 13],
+    }
+
+    extern "C" {
+        fn wait4(pid: c_int, status: *mut c_int, options: c_int, rusage: *mut RawRusage) -> c_int;
+    }
+
+    pub struct Usage {
+        pub user: Duration,
+        pub system: Duration,
+        /// The child's peak resident set size, in KiB (Linux reports `ru_maxrss` in KiB).
+        pub max_rss_kb: u64,
+    }
+
+    fn duration(tv: &Timeval) -> Duration {
+        Duration::from_secs(tv.tv_sec as u64) + Duration::from_micros(tv.tv_usec as u64)
+    }
+
+    /// Wait for the child `pid`; its exit code (128 + signal when killed) and usage.
+    pub fn wait(pid: u32) -> (i32, Usage) {
+        let mut status: c_int = 0;
+        let mut raw = RawRusage::default();
+        loop {
+            // SAFETY: `status` and `raw` are valid for writes and laid out as the C
+            // types; `pid` is a child of this process that nothing else waits for.
+            let rc = unsafe { wait4(pid as c_int, &mut status, 0, &mut raw) };
+            if rc == pid as c_int {
+                break;
+            }
+            let err = std::io::Error::last_os_error();
+            assert!(
+                err.kind() == std::io::ErrorKind::Interrupted,
+                "wait4({pid}): {err}"
+            );
+        }
+        let code = if status & 0x7f == 0 {
+            (status >> 8) & 0xff
+        } else {
+            128 + (status & 0x7f)
+        };
+        let usage = Usage {
+            user: duration(&raw.ru_utime),
+            system: duration(&raw.ru_stime),
+            max_rss_kb: raw.ru_maxrss as u64,
+        };
+        (code, usage)
+    }
+}

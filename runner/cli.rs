@@ -1,4 +1,5 @@
-//! The command line: `machinist run [OPTIONS] PLAYBOOK...`, with Ansible's flag names.
+//! The command line: `machinist run [OPTIONS] PLAYBOOK...`, with Ansible's flag names,
+//! and `machinist role install|list|init` (ansible-galaxy's role commands, with a lock).
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -18,6 +19,10 @@ pub struct Cli {
 pub enum Command {
     /// Run playbooks against localhost (or a root directory with --root).
     Run(RunArgs),
+    /// Install, list and create roles (ansible-galaxy's role commands, with a lock file).
+    Role(RoleArgs),
+    /// Show the documentation of modules: built-ins, runner actions and plugins.
+    Doc(crate::doc::DocArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -70,4 +75,58 @@ pub struct RunArgs {
     /// Accepted for Ansible habits: only `localhost` (or `localhost,`) for now.
     #[arg(short = 'i', long = "inventory", value_name = "INVENTORY")]
     pub inventory: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RoleArgs {
+    #[command(subcommand)]
+    pub command: RoleCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RoleCommand {
+    /// Install roles from git, a local path or a tarball, and pin them in machinist.lock.
+    Install(RoleInstallArgs),
+    /// List the roles of the role search path: version, commit, path, source.
+    List(RoleListArgs),
+    /// Create a role skeleton: every folder, an argument spec, a README.
+    Init(RoleInitArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RoleInstallArgs {
+    /// Roles to install: `SRC[,VERSION[,NAME]]` (a git URL, `git+URL`, a path, a tar.gz).
+    #[arg(value_name = "NAME_OR_SRC", conflicts_with = "role_file")]
+    pub roles: Vec<String>,
+    /// A requirements file (Ansible's format); machinist.lock is kept beside it.
+    #[arg(short = 'r', long = "role-file", value_name = "FILE")]
+    pub role_file: Option<PathBuf>,
+    /// Install into DIR (default: roles/ beside the requirements file, or ./roles).
+    #[arg(short = 'p', long = "roles-path", value_name = "DIR")]
+    pub roles_path: Option<PathBuf>,
+    /// Reinstall roles that are already installed.
+    #[arg(short = 'f', long)]
+    pub force: bool,
+    /// Ignore machinist.lock: resolve every version again and rewrite the lock.
+    #[arg(short = 'U', long)]
+    pub update: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RoleListArgs {
+    /// List the roles in DIR instead of the role search path (repeatable).
+    #[arg(short = 'p', long = "roles-path", value_name = "DIR")]
+    pub roles_path: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct RoleInitArgs {
+    /// The role's name (letters, digits, `_`, `-`, `.`).
+    pub name: String,
+    /// Create the role in DIR (default: ./roles, where playbooks look for roles).
+    #[arg(long = "path", alias = "init-path", value_name = "DIR")]
+    pub path: Option<PathBuf>,
+    /// Replace an existing role of that name.
+    #[arg(short = 'f', long)]
+    pub force: bool,
 }

@@ -6,13 +6,16 @@
 //! plan, apply or record in check mode) → report (events to reporters).
 
 pub mod cli;
+pub mod doc;
 pub mod error;
 pub mod events;
 pub mod extra_vars;
 pub mod facts;
 pub mod listing;
 pub mod playbook;
+pub mod plugins;
 pub mod report;
+pub mod roles;
 pub mod run;
 pub mod sources;
 pub mod template;
@@ -24,11 +27,16 @@ use playbook::model::Playbook;
 use std::path::{Path, PathBuf};
 
 /// Load and validate playbooks; any problem in any of them stops here.
-pub fn load(paths: &[PathBuf], sources: &SourceMap) -> Result<Vec<Playbook>, InputError> {
+/// Role argument specs are checked against `extra_vars` too.
+pub fn load(
+    paths: &[PathBuf],
+    sources: &SourceMap,
+    extra_vars: &vars::Layer,
+) -> Result<Vec<Playbook>, InputError> {
     let mut playbooks = Vec::new();
     let mut errors = Vec::new();
     for path in paths {
-        match Loader::new(sources.clone()).playbook(path) {
+        match Loader::new(sources.clone(), extra_vars).playbook(path) {
             Ok(playbook) => playbooks.push(playbook),
             Err(InputError(diags)) => errors.extend(diags),
         }

@@ -1,5 +1,6 @@
 //! The `machinist` binary: parse the command line, load and validate, run, and map
 //! the result to an exit code (0 success, 2 a task failed, 4 bad input, 1 internal).
+//! `machinist role …` is handed whole to `roles::command`.
 
 use clap::Parser;
 use machinist::cli::{Cli, Command, Format, RunArgs};
@@ -25,6 +26,8 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Command::Run(args) => run_command(args),
+        Command::Role(args) => machinist::roles::command::run(args),
+        Command::Doc(args) => machinist::doc::command(&args),
     }
 }
 
@@ -71,7 +74,7 @@ fn run_command(args: RunArgs) -> ExitCode {
         Ok(layer) => layer,
         Err(err) => return bad_input(&err),
     };
-    let playbooks = match machinist::load(&args.playbooks, &sources) {
+    let playbooks = match machinist::load(&args.playbooks, &sources, &extra_vars) {
         Ok(playbooks) => playbooks,
         Err(err) => return bad_input(&err),
     };

@@ -7,7 +7,7 @@ use crate::playbook::model::Origin;
 use std::path::{Path, PathBuf};
 
 /// The kind of source a task names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SourceKind {
     File,
     Template,

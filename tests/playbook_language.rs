@@ -359,3 +359,13 @@ fn facts_are_read_from_the_target_root() {
         ("Gathering Facts".to_string(), "ok".to_string())
     );
 }
+
+#[test]
+fn loop_variables_outrank_facts() {
+    let test = Test::new();
+    test.playbook(
+        "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - set_fact: {item: fact}\n    - name: each\n      assert: {that: \"item != 'fact'\"}\n      loop: [a, b]\n",
+    );
+    let run = test.run_json(&[]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+}

@@ -80,6 +80,7 @@ impl Module for CommandModule {
                 .collect(),
             stdin,
             place: crate::Place::Target,
+            progress: None,
         };
         let change = Change {
             summary: format!("run: {shown}"),
@@ -154,5 +155,6 @@ fn skipped(reason: String, cmd: serde_json::Value) -> Plan {
         .with_data("stderr", "")
 }
 
+pub(crate) mod doc;
 #[cfg(test)]
 mod tests;

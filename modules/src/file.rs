@@ -8,6 +8,7 @@
 
 mod attrs;
 mod content;
+pub(crate) mod doc;
 mod links;
 mod tree;
 

@@ -8,24 +8,30 @@
 //! openat2's RESOLVE_IN_ROOT. Reads look at the overlay first, then the disk; in check
 //! mode `apply` only records into the overlay.
 
+pub mod bounded;
 mod disk;
 mod exec;
 mod overlay;
 mod path;
+mod plugin;
 mod reload;
 mod shared;
 mod tool_paths;
 
 pub use exec::Exec;
+pub use plugin::{PluginCall, PluginRun, NSPAWN_PLUGIN_DIR};
 
-use crate::{passwd, ModuleError, Op, OpOutput, Ownership};
+use crate::progress::ProgressCounter;
+use crate::{passwd, ModuleError, Op, OpOutput, Ownership, Progress};
 use disk::Disk;
 use overlay::{Attrs, Node, Seen, OVERLAY_DEV};
 use rustix::io::Errno;
 use shared::SharedOverlay;
+use std::collections::HashMap;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, MutexGuard};
 
 /// How a Host is set up.
 #[derive(Debug, Clone)]
@@ -102,6 +108,8 @@ pub struct Host {
     overlay: SharedOverlay,
     /// Whether a unit file changed since the manager last reloaded (see `reload`).
     reload_owed: AtomicBool,
+    /// /etc/passwd and /etc/group as last read; forgotten whenever ops are applied.
+    databases: Mutex<HashMap<&'static str, Option<String>>>,
 }
 
 impl std::fmt::Debug for Host {
@@ -137,6 +145,7 @@ impl Host {
             options,
             overlay: SharedOverlay::new(),
             reload_owed: AtomicBool::new(false),
+            databases: Mutex::new(HashMap::new()),
         })
     }
 
@@ -164,6 +173,7 @@ impl Host {
             },
             overlay: self.overlay.within(&canonical),
             reload_owed: AtomicBool::new(false),
+            databases: Mutex::new(HashMap::new()),
         })
     }
 
@@ -310,32 +320,72 @@ impl Host {
     /// Run a read-only query (`systemctl --root=ROOT is-enabled x`, `pacman -Q`) while
     /// planning, in check mode too: the caller promises it changes nothing.
     pub fn query(&self, spec: &crate::RunSpec) -> Result<OpOutput, ModuleError> {
-        self.run(spec)
+        self.run(spec, &mut |_| {})
     }
 
-    fn run(&self, spec: &crate::RunSpec) -> Result<OpOutput, ModuleError> {
+    /// Run a plugin module (an executable on the controller) inside the target, the
+    /// way programs run here, within `call.limits`. In check mode too: the plugin is
+    /// told, and decides what that means.
+    pub fn run_plugin(&self, call: &PluginCall) -> Result<PluginRun, ModuleError> {
+        plugin::run(self.exec(), self.root(), call)
+    }
+
+    fn run(
+        &self,
+        spec: &crate::RunSpec,
+        on_progress: &mut dyn FnMut(Progress),
+    ) -> Result<OpOutput, ModuleError> {
         let exec = match spec.place {
             crate::Place::Target => self.exec(),
             crate::Place::Controller => Exec::Direct,
         };
-        exec::run(exec, self.root(), spec)
+        let mut counter = spec.progress.map(ProgressCounter::new);
+        exec::run_streaming(exec, self.root(), spec, &mut |line| {
+            if let Some(progress) = counter.as_mut().and_then(|counter| counter.line(line)) {
+                on_progress(progress);
+            }
+        })
     }
 
     /// Carry out ops on disk (`check == false`) or in the overlay (`check == true`),
     /// whatever the host's own mode: a task's `check_mode:` keyword overrides the run's.
     /// A real change forgets what the overlay said about its path, so the disk shows.
     pub fn apply_as(&self, ops: &[Op], check: bool) -> Result<Vec<OpOutput>, ModuleError> {
-        ops.iter()
-            .map(|op| {
-                let output = if check {
-                    self.record(op).map(|()| checked_output(op))?
-                } else {
-                    self.execute(op)?
-                };
-                self.keep_reload_books(op, &output);
-                Ok(output)
-            })
-            .collect()
+        self.apply_with_progress(ops, check, &mut |_| {})
+    }
+
+    /// [`Host::apply_as`], telling `on_progress` how a long `Run` advances (for runs
+    /// whose spec says how their output tells it).
+    pub fn apply_with_progress(
+        &self,
+        ops: &[Op],
+        check: bool,
+        on_progress: &mut dyn FnMut(Progress),
+    ) -> Result<Vec<OpOutput>, ModuleError> {
+        self.forget_databases();
+        let mut outputs = Vec::with_capacity(ops.len());
+        let mut a_run_failed = false;
+        for op in ops {
+            let output = match op {
+                _ if check => self.record(op).map(|()| checked_output(op))?,
+                Op::Verify(verify) => {
+                    if !a_run_failed {
+                        verify.run(self)?;
+                    }
+                    OpOutput::default()
+                }
+                Op::Predicted(_) => OpOutput::default(),
+                Op::Run(spec) => {
+                    let output = self.run(spec, on_progress)?;
+                    a_run_failed |= output.rc != Some(0);
+                    output
+                }
+                _ => self.execute(op)?,
+            };
+            self.keep_reload_books(op, &output);
+            outputs.push(output);
+        }
+        Ok(outputs)
     }
 
     fn keep_reload_books(&self, op: &Op, output: &OpOutput) {
@@ -346,7 +396,7 @@ impl Host {
         }
     }
 
-    fn id_in(&self, database: &str, name: &str) -> Result<Option<u32>, ModuleError> {
+    fn id_in(&self, database: &'static str, name: &str) -> Result<Option<u32>, ModuleError> {
         if let Ok(id) = name.parse() {
             return Ok(Some(id));
         }
@@ -355,9 +405,24 @@ impl Host {
             .and_then(|db| passwd::id_of(&db, name)))
     }
 
-    fn database(&self, path: &str) -> Result<Option<String>, ModuleError> {
+    fn database(&self, path: &'static str) -> Result<Option<String>, ModuleError> {
+        if let Some(cached) = self.lock_databases().get(path) {
+            return Ok(cached.clone());
+        }
         let content = self.read_file(Path::new(path))?;
-        Ok(content.map(|bytes| String::from_utf8_lossy(&bytes).into_owned()))
+        let text = content.map(|bytes| String::from_utf8_lossy(&bytes).into_owned());
+        self.lock_databases().insert(path, text.clone());
+        Ok(text)
+    }
+
+    fn lock_databases(&self) -> MutexGuard<'_, HashMap<&'static str, Option<String>>> {
+        self.databases
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn forget_databases(&self) {
+        self.lock_databases().clear();
     }
 
     fn seen(&self, canonical: &Path) -> Seen {
@@ -474,7 +539,9 @@ impl Host {
                 let canonical = self.named(path, true)?;
                 done(self.disk.touch(&canonical, *mode), &canonical)
             }
-            Op::Run(spec) => self.run(spec),
+            Op::Run(spec) => self.run(spec, &mut |_| {}),
+            Op::Verify(verify) => verify.run(self).map(|()| OpOutput::default()),
+            Op::Predicted(_) => Ok(OpOutput::default()),
         }
     }
 
@@ -601,7 +668,8 @@ impl Host {
                     self.overlay.put(&canonical, file);
                 }
             }
-            Op::Run(_) => {}
+            Op::Predicted(op) => self.record(op)?,
+            Op::Run(_) | Op::Verify(_) => {}
         }
         Ok(())
     }

@@ -11,12 +11,16 @@
 
 pub mod args;
 pub mod command;
+pub mod doc;
 pub mod error;
 pub mod file;
+pub mod firstboot;
 pub mod host;
 pub mod mode;
 pub mod nspawn;
+pub mod pacstrap;
 pub mod passwd;
+pub mod progress;
 pub mod registry;
 pub mod resolv_link;
 pub mod shell_words;
@@ -24,10 +28,13 @@ pub mod systemd;
 #[cfg(test)]
 mod test_support;
 pub mod unit;
+pub mod verify;
 
 pub use error::ModuleError;
 pub use host::{Host, HostOptions};
+pub use progress::{Progress, ProgressLines};
 pub use registry::Builtin;
+pub use verify::Verify;
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -174,6 +181,15 @@ pub enum Op {
     Touch { path: PathBuf, mode: u32 },
     /// Run a program in the target (directly on `/`, in the root otherwise).
     Run(RunSpec),
+    /// After a real run of the ops before it, check that the target is as planned
+    /// (pacstrap: the ignored packages are really absent); its error fails the task.
+    /// Skipped in check mode, and when an earlier `Run` of the same list failed (that
+    /// failure is the one to report).
+    Verify(Verify),
+    /// Check mode only: what an earlier `Run` is predicted to leave behind (pacstrap:
+    /// the new root's skeleton), recorded in the overlay so later tasks of the same
+    /// check run plan against it. A real run skips it: the program did the work.
+    Predicted(Box<Op>),
 }
 
 /// A program to run, and how.
@@ -184,6 +200,8 @@ pub struct RunSpec {
     pub env: Vec<(String, String)>,
     pub stdin: Option<Vec<u8>>,
     pub place: Place,
+    /// How the program's output tells its progress, for long runs (pacstrap).
+    pub progress: Option<ProgressLines>,
 }
 
 /// Where a program runs.

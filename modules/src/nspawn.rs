@@ -12,6 +12,7 @@
 //! stop its services mid-run): notify a handler with
 //! `unit: {name: systemd-nspawn@NAME, state: restarted}`.
 
+pub mod doc;
 mod exec_start;
 mod settings;
 

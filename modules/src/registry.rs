@@ -1,7 +1,10 @@
 //! The built-in modules: one enum, one `match`. Everything that needs the list of
 //! modules (validation, dispatch, docs) asks this enum, so nothing keeps a copy.
 
-use crate::{args, command, file, nspawn, resolv_link, unit, Host, Module, ModuleError, Plan};
+use crate::{
+    args, command, file, firstboot, nspawn, pacstrap, resolv_link, unit, Host, Module, ModuleError,
+    Plan,
+};
 use serde::de::DeserializeOwned;
 
 /// A module implemented in this crate. `Copy` and `Template` are `file` with Ansible's
@@ -13,6 +16,8 @@ pub enum Builtin {
     Template,
     Command,
     Shell,
+    Pacstrap,
+    Firstboot,
     Unit,
     Nspawn,
     ResolvLink,
@@ -25,6 +30,8 @@ impl Builtin {
         Builtin::Template,
         Builtin::Command,
         Builtin::Shell,
+        Builtin::Pacstrap,
+        Builtin::Firstboot,
         Builtin::Unit,
         Builtin::Nspawn,
         Builtin::ResolvLink,
@@ -37,6 +44,8 @@ impl Builtin {
             Builtin::Template => "template",
             Builtin::Command => command::CommandModule::NAME,
             Builtin::Shell => "shell",
+            Builtin::Pacstrap => pacstrap::PacstrapModule::NAME,
+            Builtin::Firstboot => firstboot::FirstbootModule::NAME,
             Builtin::Unit => unit::UnitModule::NAME,
             Builtin::Nspawn => nspawn::NspawnModule::NAME,
             Builtin::ResolvLink => resolv_link::ResolvLinkModule::NAME,
@@ -61,6 +70,12 @@ impl Builtin {
                 "Run a program (no shell); skipped in check mode unless creates/removes decide"
             }
             Builtin::Shell => "Run a command line through /bin/sh",
+            Builtin::Pacstrap => {
+                "Install packages into a new root with pacstrap (missing ones only)"
+            }
+            Builtin::Firstboot => {
+                "Locale, keymap, timezone, hostname, root password, machine id of a root"
+            }
             Builtin::Unit => {
                 "A systemd unit: its file or drop-in, enabled, masked, and (live) started/stopped"
             }
@@ -68,6 +83,22 @@ impl Builtin {
                 "A systemd-nspawn container: its .nspawn settings, flags, enabled and running"
             }
             Builtin::ResolvLink => "/etc/resolv.conf as a link to systemd-resolved's file",
+        }
+    }
+
+    /// Arguments, check-mode and diff support, and examples for `machinist doc`.
+    pub fn doc(self) -> crate::doc::ModuleDoc {
+        match self {
+            Builtin::File => file::doc::FILE,
+            Builtin::Copy => file::doc::COPY,
+            Builtin::Template => file::doc::TEMPLATE,
+            Builtin::Command => command::doc::COMMAND,
+            Builtin::Shell => command::doc::SHELL,
+            Builtin::Pacstrap => pacstrap::doc::PACSTRAP,
+            Builtin::Firstboot => firstboot::doc::FIRSTBOOT,
+            Builtin::Unit => unit::doc::UNIT,
+            Builtin::Nspawn => nspawn::doc::NSPAWN,
+            Builtin::ResolvLink => resolv_link::doc::RESOLV_LINK,
         }
     }
 
@@ -95,9 +126,20 @@ impl Builtin {
         match self {
             Builtin::File | Builtin::Copy | Builtin::Template => args::field_names::<file::Args>(),
             Builtin::Command | Builtin::Shell => args::field_names::<command::Args>(),
+            Builtin::Pacstrap => args::field_names::<pacstrap::Args>(),
+            Builtin::Firstboot => args::field_names::<firstboot::Args>(),
             Builtin::Unit => args::field_names::<unit::Args>(),
             Builtin::Nspawn => args::field_names::<nspawn::Args>(),
             Builtin::ResolvLink => args::field_names::<resolv_link::Args>(),
+        }
+    }
+
+    /// Arguments whose values are secrets (Ansible's `no_log` in an argument spec): the
+    /// runner masks their values wherever a result, diff or error could show them.
+    pub fn secret_args(self) -> &'static [&'static str] {
+        match self {
+            Builtin::Firstboot => firstboot::SECRET_ARGS,
+            _ => &[],
         }
     }
 
@@ -108,6 +150,8 @@ impl Builtin {
                 decode::<file::Args>(value).map(drop)
             }
             Builtin::Command | Builtin::Shell => decode::<command::Args>(value).map(drop),
+            Builtin::Pacstrap => decode::<pacstrap::Args>(value).map(drop),
+            Builtin::Firstboot => decode::<firstboot::Args>(value).map(drop),
             Builtin::Unit => decode::<unit::Args>(value).map(drop),
             Builtin::Nspawn => {
                 self.check_templated("settings", value.get("settings"))?;
@@ -166,6 +210,12 @@ impl Builtin {
                 .plan(&decode(value)?, host)
                 .map_err(PlanError::Module),
             Builtin::Shell => command::CommandModule { shell: true }
+                .plan(&decode(value)?, host)
+                .map_err(PlanError::Module),
+            Builtin::Pacstrap => pacstrap::PacstrapModule
+                .plan(&decode(value)?, host)
+                .map_err(PlanError::Module),
+            Builtin::Firstboot => firstboot::FirstbootModule
                 .plan(&decode(value)?, host)
                 .map_err(PlanError::Module),
             Builtin::Unit => unit::UnitModule

@@ -7,6 +7,8 @@
 //! the way is replaced (kept as resolv.conf.TIMESTAMP~ with `backup: true`); a wrong
 //! link is replaced; the diff shows the old and the new.
 
+pub mod doc;
+
 use crate::host::Kind;
 use crate::{Change, Diff, Host, Module, ModuleError, Op, Plan};
 use serde::Deserialize;

@@ -13,6 +13,7 @@
 //! daemon-reload books) puts one `systemctl daemon-reload` before the next start,
 //! restart or reload.
 
+pub mod doc;
 mod enablement;
 mod state;
 

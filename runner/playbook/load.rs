@@ -1,14 +1,23 @@
 //! YAML files → the typed model. Every problem found is collected as a located
 //! [`Diagnostic`]; a playbook with any of them never runs.
 
+mod plugins;
+mod roles;
+
+use super::argspec;
+use super::model::RoleScope;
 use super::model::{Action, Condition, LoopControl, Origin, Play, Playbook, Task, TaskKind};
 use super::validate;
 use super::yaml::{self, Key, Node, Value};
 use crate::error::{Diagnostic, InputError, SourceMap, Span};
+use crate::vars::Layer;
 use machinist_modules::args::did_you_mean;
 use machinist_modules::Builtin;
+use plugins::Resolved;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 /// Files larger than this are refused before parsing (a playbook is small).
 const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
@@ -17,6 +26,7 @@ const PLAY_KEYS: &[&str] = &[
     "name",
     "hosts",
     "root",
+    "roles",
     "vars",
     "vars_files",
     "pre_tasks",
@@ -58,6 +68,8 @@ const TASK_KEYS: &[&str] = &[
     "always",
     "include_tasks",
     "import_tasks",
+    "include_role",
+    "import_role",
     "check_mode",
     "diff",
     "no_log",
@@ -78,14 +90,39 @@ pub struct Loader {
     errors: Vec<Diagnostic>,
     /// Files being imported right now, to catch import loops.
     importing: Vec<PathBuf>,
+    /// The folder of the playbook being loaded: roles/ is looked for there.
+    playbook_dir: PathBuf,
+    /// Extra vars (`-e`): role argument specs are checked against them too.
+    extra_vars: Layer,
+    /// Roles being loaded right now (to catch dependency loops).
+    role_stack: Vec<PathBuf>,
+    /// Roles loaded in the current play, with their parameters (run once each).
+    roles_seen: Vec<(PathBuf, String)>,
+    /// Every role use of the current play, to check against its argument spec.
+    role_scopes: Vec<Arc<RoleScope>>,
+    /// Handlers of roles brought in by `import_role`/`include_role` tasks.
+    extra_handlers: Vec<Task>,
+    /// The folder whose library/ holds the playbook's plugins (`playbook_dir` when
+    /// unset).
+    library_base: Option<PathBuf>,
+    /// Plugins already loaded, by path (`None`: their errors are recorded).
+    plugins: HashMap<PathBuf, Option<Arc<crate::plugins::Plugin>>>,
 }
 
 impl Loader {
-    pub fn new(sources: SourceMap) -> Loader {
+    pub fn new(sources: SourceMap, extra_vars: &Layer) -> Loader {
         Loader {
             sources,
             errors: Vec::new(),
             importing: Vec::new(),
+            playbook_dir: PathBuf::from("."),
+            extra_vars: extra_vars.clone(),
+            role_stack: Vec::new(),
+            roles_seen: Vec::new(),
+            role_scopes: Vec::new(),
+            extra_handlers: Vec::new(),
+            library_base: None,
+            plugins: HashMap::new(),
         }
     }
 
@@ -116,6 +153,7 @@ impl Loader {
         tags: &[String],
         site: &Span,
     ) -> Result<Vec<Task>, InputError> {
+        self.playbook_dir = origin.dir.clone();
         let tasks = self.tasks_from_file(path, origin, tags, site);
         validate::tasks(&tasks, &mut self.errors);
         if self.errors.is_empty() {
@@ -197,6 +235,8 @@ impl Loader {
             return;
         };
         let dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
+        self.playbook_dir = dir.clone();
+        self.library_base = Some(dir.clone());
         let origin = Arc::new(Origin { dir, role: None });
         self.importing.push(path.to_path_buf());
         for doc in docs {
@@ -234,12 +274,7 @@ impl Loader {
             return None;
         };
         for (key, _) in entries {
-            if key.name == "roles" {
-                self.error(
-                    &key.span,
-                    "roles are not supported yet (tracked as the roles issue); use import_tasks",
-                );
-            } else if !PLAY_KEYS.contains(&key.name.as_str()) {
+            if !PLAY_KEYS.contains(&key.name.as_str()) {
                 self.unknown_key(key, "play", PLAY_KEYS.iter().copied());
             }
         }
@@ -266,7 +301,7 @@ impl Loader {
             .get("tags")
             .map(|t| self.string_list(t))
             .unwrap_or_default();
-        let vars = node.get("vars").map(|v| self.vars(v)).unwrap_or_default();
+        let vars_nodes = node.get("vars").map(|v| self.vars(v)).unwrap_or_default();
         let vars_files = match node.get("vars_files") {
             Some(list) => self.vars_files(list, origin),
             None => Vec::new(),
@@ -280,18 +315,44 @@ impl Loader {
             Some(list) => this.task_list(list, origin, &tags),
             None => Vec::new(),
         };
+        self.roles_seen.clear();
         let pre_tasks = tasks(self, "pre_tasks");
-        let main_tasks = tasks(self, "tasks");
+        let mut handlers = Vec::new();
+        let mut main_tasks = Vec::new();
+        for entry in node
+            .get("roles")
+            .and_then(|r| self.list(r))
+            .unwrap_or_default()
+        {
+            if let Some(role) = self.role_use(&entry, true) {
+                if let Some(loaded) = self.role(&role, &tags, &mut handlers) {
+                    main_tasks.extend(loaded.tasks);
+                }
+            }
+        }
+        main_tasks.extend(tasks(self, "tasks"));
         let post_tasks = tasks(self, "post_tasks");
-        let handlers = tasks(self, "handlers");
+        let own_handlers = tasks(self, "handlers");
+        handlers.extend(std::mem::take(&mut self.extra_handlers));
+        handlers.extend(own_handlers);
+        let mut play_inputs = vars_nodes.clone();
+        for (_, file_vars) in &vars_files {
+            play_inputs.extend(file_vars.iter().cloned());
+        }
+        for scope in std::mem::take(&mut self.role_scopes) {
+            argspec::check(&scope, &play_inputs, &self.extra_vars, &mut self.errors);
+        }
         Some(Play {
             name,
             span: node.span.clone(),
             hosts,
             root,
             gather_facts,
-            vars,
-            vars_files,
+            vars: Layer::from_nodes(&vars_nodes),
+            vars_files: vars_files
+                .iter()
+                .map(|(_, v)| Layer::from_nodes(v))
+                .collect(),
             pre_tasks,
             tasks: main_tasks,
             post_tasks,
@@ -471,10 +532,11 @@ impl Loader {
             failed_when: node.get("failed_when").map(|c| self.conditions(c)),
             ignore_errors: node.get("ignore_errors").is_some_and(|b| self.boolean(b)),
             tags,
-            vars: node.get("vars").map(|v| self.vars(v)).unwrap_or_default(),
+            vars: Layer::from_nodes(&node.get("vars").map(|v| self.vars(v)).unwrap_or_default()),
             check_mode: node.get("check_mode").map(|b| self.boolean(b)),
             diff: node.get("diff").map(|b| self.boolean(b)),
             no_log: node.get("no_log").is_some_and(|b| self.boolean(b)),
+            timeout: node.get("timeout").and_then(|t| self.seconds(t)),
             origin: origin.clone(),
         })
     }
@@ -516,7 +578,7 @@ impl Loader {
                 );
                 return None;
             }
-            let path = origin.dir.join(&name);
+            let path = include_path(&file.span, origin, &name);
             let tasks = self.tasks_from_file(&path, origin, tags, &file.span);
             return Some(TaskKind::Block {
                 block: tasks,
@@ -537,13 +599,46 @@ impl Loader {
                 },
             });
         }
-        let mut module: Option<(&Key, &Node)> = None;
+        for key in ["import_role", "include_role"] {
+            let entry = node
+                .get(key)
+                .or_else(|| node.get(&format!("ansible.builtin.{key}")));
+            let Some(entry) = entry else { continue };
+            let mut role = self.role_use(entry, false)?;
+            role.params
+                .extend(node.get("vars").map(|v| self.vars(v)).unwrap_or_default());
+            if crate::template::Templates::is_template(&role.name) {
+                self.error(
+                    &role.span,
+                    format!("{key}: the role name cannot be templated"),
+                );
+                return None;
+            }
+            let mut handlers = Vec::new();
+            let saved = std::mem::take(&mut self.roles_seen);
+            let loaded = self.role(&role, tags, &mut handlers);
+            self.roles_seen = saved;
+            self.extra_handlers.extend(handlers);
+            let tasks = loaded.map(|l| l.tasks).unwrap_or_default();
+            return Some(if key == "import_role" {
+                TaskKind::Block {
+                    block: tasks,
+                    rescue: Vec::new(),
+                    always: Vec::new(),
+                }
+            } else {
+                TaskKind::IncludeRole {
+                    tasks: Arc::new(tasks),
+                }
+            });
+        }
+        let mut module: Option<(&Key, &Node, Action)> = None;
         for (key, value) in entries {
             if TASK_KEYS.contains(&key.name.as_str()) {
                 continue;
             }
-            if let Some((first, _)) = module {
-                if Action::from_name(&key.name).is_some() {
+            if let Some((first, _, _)) = &module {
+                if self.is_module_name(&key.name, origin) {
                     self.error(
                         &key.span,
                         format!(
@@ -556,30 +651,35 @@ impl Loader {
                 }
                 continue;
             }
-            if Action::from_name(&key.name).is_none() {
-                let candidates: Vec<&str> = Action::all_names()
-                    .chain(TASK_KEYS.iter().copied())
-                    .collect();
-                let hint = did_you_mean(&key.name, candidates)
-                    .map(|s| format!(" (did you mean '{s}'?)"))
-                    .unwrap_or_default();
-                self.error(
-                    &key.span,
-                    format!("unknown module or task keyword '{}'{hint}", key.name),
-                );
-                return None;
-            }
-            module = Some((key, value));
+            let action = match self.resolve_module(key, origin) {
+                Resolved::Action(action) => action,
+                Resolved::Refused => return None,
+                Resolved::Unknown => {
+                    let plugins = self.plugin_names(origin);
+                    let mut candidates: Vec<&str> = Action::all_names()
+                        .chain(TASK_KEYS.iter().copied())
+                        .collect();
+                    candidates.extend(plugins.iter().map(String::as_str));
+                    let hint = did_you_mean(&key.name, candidates)
+                        .map(|s| format!(" (did you mean '{s}'?)"))
+                        .unwrap_or_default();
+                    self.error(
+                        &key.span,
+                        format!("unknown module or task keyword '{}'{hint}", key.name),
+                    );
+                    return None;
+                }
+            };
+            module = Some((key, value, action));
         }
-        let Some((key, value)) = module else {
+        let Some((key, value, action)) = module else {
             self.error(
                 &node.span,
                 "this task names no module (file, command, debug, …)",
             );
             return None;
         };
-        let action = Action::from_name(&key.name)?;
-        let mut args = self.free_form(action, value)?;
+        let mut args = self.free_form(&action, value)?;
         if let Some(extra) = node.get("args") {
             match (&mut args.value, &extra.value) {
                 (Value::Map(entries), Value::Map(more)) => {
@@ -601,7 +701,7 @@ impl Loader {
 
     /// `command: echo hi`, `meta: flush_handlers`, `file: path=/x state=touch`: the
     /// string forms of arguments, turned into mappings.
-    fn free_form(&mut self, action: Action, value: &Node) -> Option<Node> {
+    fn free_form(&mut self, action: &Action, value: &Node) -> Option<Node> {
         let text = match &value.value {
             Value::Map(_) => return Some(value.clone()),
             Value::Null => {
@@ -661,6 +761,20 @@ impl Loader {
             },
             _ => {
                 self.error(&node.span, "expected a file name");
+                None
+            }
+        }
+    }
+
+    fn list(&mut self, node: &Node) -> Option<Vec<Node>> {
+        match &node.value {
+            Value::Seq(items) => Some(items.clone()),
+            Value::Null => Some(Vec::new()),
+            _ => {
+                self.error(
+                    &node.span,
+                    format!("expected a list, found {}", node.kind()),
+                );
                 None
             }
         }
@@ -737,6 +851,23 @@ impl Loader {
         }
     }
 
+    /// A positive whole number of seconds (`timeout: 30`).
+    fn seconds(&mut self, node: &Node) -> Option<Duration> {
+        match node.value {
+            Value::Int(seconds) if seconds > 0 => Some(Duration::from_secs(seconds.unsigned_abs())),
+            _ => {
+                self.error(
+                    &node.span,
+                    format!(
+                        "timeout is a positive whole number of seconds, found {}",
+                        node.kind()
+                    ),
+                );
+                None
+            }
+        }
+    }
+
     fn identifier(&mut self, node: &Node) -> Option<String> {
         let name = self.string(node)?;
         let valid = name
@@ -781,6 +912,22 @@ impl Loader {
             }
         }
     }
+}
+
+/// Where `import_tasks`/`include_tasks: NAME` points: beside the including file, then
+/// in the origin's `tasks/` (a role's), then in the origin folder itself.
+pub fn include_path(site: &Span, origin: &Origin, name: &str) -> PathBuf {
+    let candidates = [
+        site.file.parent().map(|dir| dir.join(name)),
+        Some(origin.dir.join("tasks").join(name)),
+        Some(origin.dir.join(name)),
+    ];
+    candidates
+        .iter()
+        .flatten()
+        .find(|p| p.exists())
+        .cloned()
+        .unwrap_or_else(|| origin.dir.join(name))
 }
 
 /// Ansible's `key=value key2="value two"` argument strings.

@@ -1,6 +1,7 @@
 //! Playbooks: YAML files → a typed model with source locations, validated whole
 //! before anything runs.
 
+pub mod argspec;
 pub mod load;
 pub mod model;
 pub mod validate;

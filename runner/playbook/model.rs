@@ -3,9 +3,12 @@
 
 use super::yaml::Node;
 use crate::error::Span;
+use crate::plugins::Plugin;
+use crate::vars::Layer;
 use machinist_modules::Builtin;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 #[derive(Debug)]
 pub struct Playbook {
@@ -15,10 +18,57 @@ pub struct Playbook {
 
 /// Where a task came from: the folder whose files/ and templates/ it uses, and its
 /// role, if any.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Origin {
     pub dir: PathBuf,
-    pub role: Option<String>,
+    pub role: Option<Arc<RoleScope>>,
+}
+
+/// One use of a role: its variables at each precedence level. Two uses of a role with
+/// different parameters are two scopes.
+#[derive(Debug, Clone)]
+pub struct RoleScope {
+    pub name: String,
+    pub path: PathBuf,
+    /// `role_path`, `role_name`.
+    pub magic: Layer,
+    /// defaults/main.yml, then argument-spec defaults not set there (lowest precedence).
+    pub defaults: Layer,
+    /// vars/main.yml (above play vars).
+    pub vars: Layer,
+    /// The parameters where the role is used (`roles: [{role: x, vars: …}]`,
+    /// `include_role` with `vars:`): above facts, below extra vars.
+    pub params: Layer,
+    /// The raw parameters, defaults and vars, for located argument-spec errors.
+    pub sources: Vec<(String, Node)>,
+    /// meta/argument_specs.yml's entry point for this use, if the role has one.
+    pub spec: Option<ArgSpec>,
+    /// Where the role was named (for errors about its inputs).
+    pub span: Span,
+}
+
+/// A role's documented inputs (meta/argument_specs.yml, Ansible's format).
+#[derive(Debug, Clone)]
+pub struct ArgSpec {
+    pub file: PathBuf,
+    pub options: Vec<ArgOption>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ArgOption {
+    pub name: String,
+    pub span: Span,
+    /// str, int, float, bool, list, dict, path, raw (Ansible's names).
+    pub kind: String,
+    pub elements: Option<String>,
+    pub required: bool,
+    pub default: Option<Node>,
+    pub choices: Vec<Node>,
+    /// Other names of the option (plugin arguments).
+    pub aliases: Vec<String>,
+    /// Its value is a secret: masked in results.
+    pub no_log: bool,
+    pub description: Option<String>,
 }
 
 #[derive(Debug)]
@@ -30,10 +80,10 @@ pub struct Play {
     /// as a container's rootfs; unrendered (it may use play and extra vars).
     pub root: Option<Node>,
     pub gather_facts: bool,
-    /// Play `vars`, in file order.
-    pub vars: Vec<(String, Node)>,
-    /// `vars_files`, each already loaded (path, variables).
-    pub vars_files: Vec<(PathBuf, Vec<(String, Node)>)>,
+    /// Play `vars`.
+    pub vars: Layer,
+    /// `vars_files`, each already loaded.
+    pub vars_files: Vec<Layer>,
     pub pre_tasks: Vec<Task>,
     pub tasks: Vec<Task>,
     pub post_tasks: Vec<Task>,
@@ -77,10 +127,13 @@ pub struct Task {
     pub ignore_errors: bool,
     /// Own tags plus those inherited from enclosing blocks, imports and the play.
     pub tags: Vec<String>,
-    pub vars: Vec<(String, Node)>,
+    pub vars: Layer,
     pub check_mode: Option<bool>,
     pub diff: Option<bool>,
     pub no_log: bool,
+    /// `timeout:` in seconds; a plugin running longer is killed (built-in modules do
+    /// not use it yet).
+    pub timeout: Option<Duration>,
     pub origin: Arc<Origin>,
 }
 
@@ -101,13 +154,17 @@ pub enum TaskKind {
     },
     /// `include_tasks`: the file is chosen when the task runs.
     IncludeTasks { file: Node },
+    /// `include_role`: the role's tasks, run when (and each time) this task runs.
+    IncludeRole { tasks: Arc<Vec<Task>> },
 }
 
 /// What a task does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
     /// A module of machinist-modules: planned, then applied or recorded.
     Module(Builtin),
+    /// An executable found in a library/ folder (see `crate::plugins`).
+    Plugin(Arc<Plugin>),
     Debug,
     SetFact,
     Assert,
@@ -133,7 +190,7 @@ impl Action {
         Action::RUNNER_ACTIONS
             .iter()
             .find(|(n, _)| *n == short)
-            .map(|(_, action)| *action)
+            .map(|(_, action)| action.clone())
     }
 
     /// Every name a task may use, for "did you mean".
@@ -144,10 +201,12 @@ impl Action {
             .chain(Action::RUNNER_ACTIONS.iter().map(|(n, _)| *n))
     }
 
-    /// The arguments the action accepts (None: any, like set_fact).
-    pub fn arg_names(self) -> Option<&'static [&'static str]> {
+    /// The arguments the action accepts (None: any, like set_fact; plugins are
+    /// checked against their own spec).
+    pub fn arg_names(&self) -> Option<&'static [&'static str]> {
         match self {
             Action::Module(builtin) => Some(builtin.arg_names()),
+            Action::Plugin(_) => None,
             Action::Debug => Some(&["msg", "var", "verbosity"]),
             Action::SetFact => None,
             Action::Assert => Some(&["that", "fail_msg", "msg", "success_msg", "quiet"]),
@@ -166,9 +225,10 @@ impl Task {
             (None, TaskKind::Action { module, .. }) => module.clone(),
             (None, TaskKind::Block { .. }) => "block".to_string(),
             (None, TaskKind::IncludeTasks { .. }) => "include_tasks".to_string(),
+            (None, TaskKind::IncludeRole { .. }) => "include_role".to_string(),
         };
         match &self.origin.role {
-            Some(role) => format!("{role} : {base}"),
+            Some(role) => format!("{} : {base}", role.name),
             None => base,
         }
     }

@@ -32,7 +32,7 @@ pub fn tasks(tasks: &[Task], errors: &mut Vec<Diagnostic>) {
                 module,
                 action,
                 args,
-            } => arguments(task, module, *action, args, errors),
+            } => arguments(task, module, action, args, errors),
             TaskKind::Block {
                 block,
                 rescue,
@@ -43,6 +43,7 @@ pub fn tasks(tasks: &[Task], errors: &mut Vec<Diagnostic>) {
                 }
             }
             TaskKind::IncludeTasks { .. } => {}
+            TaskKind::IncludeRole { tasks: inner } => self::tasks(inner, errors),
         }
         for cond in task
             .when
@@ -60,12 +61,22 @@ pub fn tasks(tasks: &[Task], errors: &mut Vec<Diagnostic>) {
     }
 }
 
-fn arguments(task: &Task, module: &str, action: Action, args: &Node, errors: &mut Vec<Diagnostic>) {
+fn arguments(
+    task: &Task,
+    module: &str,
+    action: &Action,
+    args: &Node,
+    errors: &mut Vec<Diagnostic>,
+) {
     inline_templates(args, errors);
     let Some(entries) = args.as_map() else {
         errors.push(Diagnostic::at(&args.span, "module arguments are a mapping"));
         return;
     };
+    if let Action::Plugin(plugin) = action {
+        crate::plugins::args::check_written(plugin, module, args, errors);
+        return;
+    }
     if let Some(known) = action.arg_names() {
         let mut unknown = false;
         for (key, _) in entries {
@@ -87,11 +98,11 @@ fn arguments(task: &Task, module: &str, action: Action, args: &Node, errors: &mu
             return;
         }
     }
-    if action == Action::Meta {
+    if *action == Action::Meta {
         meta_action(args, errors);
         return;
     }
-    let Action::Module(builtin) = action else {
+    let &Action::Module(builtin) = action else {
         return;
     };
     // Arguments known before templating are type-checked now; templated ones when
@@ -112,8 +123,8 @@ fn arguments(task: &Task, module: &str, action: Action, args: &Node, errors: &mu
         }
     }
     if let Err(err) = checked {
-        // A templated argument may be the missing one under an alias (`dest` for
-        // `path`): checked when the task runs.
+        // A missing argument may be given by a templated one (or its alias):
+        // checked when the task runs.
         let missing_templated =
             !templated.is_empty() && err.message.starts_with("missing required argument");
         if missing_templated {
@@ -228,11 +239,12 @@ fn required_sources(task: &Task, builtin: Builtin, args: &Node, errors: &mut Vec
 }
 
 fn handlers_exist(play: &Play, errors: &mut Vec<Diagnostic>) {
-    let mut names: Vec<&str> = Vec::new();
-    for handler in &play.handlers {
-        names.extend(handler.name.as_deref());
-        names.extend(handler.listen.iter().map(String::as_str));
-    }
+    let names: Vec<String> = play
+        .handlers
+        .iter()
+        .flat_map(crate::run::handlers::handler_names)
+        .collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
     let mut check = |task: &Task| {
         for topic in &task.notify {
             if !Templates::is_template(topic) && !names.contains(&topic.as_str()) {

@@ -4,6 +4,7 @@
 pub mod color;
 pub mod diagnostic;
 mod diff;
+pub mod doc;
 pub mod human;
 pub mod json;
 mod pyjson;

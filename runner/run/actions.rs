@@ -3,6 +3,7 @@
 //! `set_fact`, `assert`, `fail`, `meta`).
 
 use super::outcome::Outcome;
+use super::secrets::Secrets;
 use super::{Executor, Flow, PlayState};
 use crate::events::Event;
 use crate::playbook::model::{Action, Condition, Task};
@@ -11,7 +12,7 @@ use crate::template::Templates;
 use crate::vars;
 use machinist_modules::host::Exec;
 use machinist_modules::registry::PlanError;
-use machinist_modules::{Builtin, Host, Op, OpOutput, Place};
+use machinist_modules::{Builtin, Host, Op, OpOutput, Place, RunSpec};
 use minijinja::Value;
 use serde_json::Value as Json;
 
@@ -22,13 +23,14 @@ impl Executor<'_> {
         state: &mut PlayState<'_>,
         task: &Task,
         module: &str,
-        action: Action,
+        action: &Action,
         args: &Node,
         ctx: &Value,
         check: bool,
     ) -> Outcome {
         match action {
-            Action::Module(builtin) => self.module(state, task, builtin, args, ctx, check),
+            Action::Module(builtin) => self.module(state, task, *builtin, args, ctx, check),
+            Action::Plugin(plugin) => self.plugin(state, task, plugin, args, ctx, check),
             Action::Debug => self.debug(args, ctx),
             Action::SetFact => self.set_fact(args, ctx),
             Action::Assert => self.assert(args, ctx),
@@ -78,9 +80,23 @@ impl Executor<'_> {
             Ok(rendered) => rendered,
             Err(msg) => return Outcome::failed(msg),
         };
+        let secrets = Secrets::of(builtin, &rendered);
         if let Err(msg) = self.resolve_sources(task, builtin, &mut rendered, ctx) {
-            return Outcome::failed(msg);
+            return secrets.masked(Outcome::failed(msg));
         }
+        let outcome = self.plan_and_apply(state, task, builtin, args, rendered, check);
+        secrets.masked(outcome)
+    }
+
+    fn plan_and_apply(
+        &mut self,
+        state: &mut PlayState<'_>,
+        task: &Task,
+        builtin: Builtin,
+        args: &Node,
+        rendered: serde_json::Map<String, Json>,
+        check: bool,
+    ) -> Outcome {
         let plan = match builtin.plan(&Json::Object(rendered), &state.host) {
             Ok(plan) => plan,
             Err(PlanError::Args(err)) => {
@@ -118,7 +134,19 @@ impl Executor<'_> {
         if !check {
             self.warn_chroot(&state.host, &ops);
         }
-        match state.host.apply_as(&ops, check) {
+        let name = task.display_name();
+        let reporter = &mut self.reporter;
+        let applied = state
+            .host
+            .apply_with_progress(&ops, check, &mut |progress| {
+                reporter.event(&Event::Progress {
+                    task: name.clone(),
+                    done: progress.done,
+                    total: progress.total,
+                    what: progress.what,
+                });
+            });
+        match applied {
             Ok(outputs) => command_result(&mut outcome, &ops, &outputs),
             Err(err) => {
                 outcome.failed = true;
@@ -297,33 +325,44 @@ fn json_text(value: &Json) -> String {
     }
 }
 
-/// A command's result keys: rc, stdout, stderr and their lines; failure on rc != 0.
+/// A command's result keys (rc, stdout, stderr and their lines) from the main run: the
+/// first one that failed, else the first one (a helper run after it, such as stopping
+/// a gpg-agent, does not replace its output). Any run's failure fails the task.
 fn command_result(outcome: &mut Outcome, ops: &[Op], outputs: &[OpOutput]) {
-    for (op, output) in ops.iter().zip(outputs) {
-        let Op::Run(spec) = op else { continue };
-        let lines = |s: &str| Json::Array(s.lines().map(|l| Json::String(l.into())).collect());
-        let stdout = output.stdout.strip_suffix('\n').unwrap_or(&output.stdout);
-        let stderr = output.stderr.strip_suffix('\n').unwrap_or(&output.stderr);
-        let data = &mut outcome.data;
-        data.insert("rc".into(), output.rc.map_or(Json::Null, Json::from));
-        data.insert("stdout".into(), stdout.into());
-        data.insert("stderr".into(), stderr.into());
-        data.insert("stdout_lines".into(), lines(stdout));
-        data.insert("stderr_lines".into(), lines(stderr));
-        if !data.contains_key("cmd") {
-            data.insert(
-                "cmd".into(),
-                serde_json::to_value(&spec.argv).unwrap_or(Json::Null),
-            );
-        }
-        if output.rc != Some(0) {
-            outcome.failed = true;
-            outcome.msg = Some(match output.rc {
-                Some(_) => "non-zero return code".into(),
-                None => "killed by a signal".into(),
-            });
-        } else if outcome.msg.is_none() {
-            outcome.msg = Some(String::new());
-        }
+    let runs: Vec<(&RunSpec, &OpOutput)> = ops
+        .iter()
+        .zip(outputs)
+        .filter_map(|(op, output)| match op {
+            Op::Run(spec) => Some((spec, output)),
+            _ => None,
+        })
+        .collect();
+    let failed = runs.iter().find(|(_, output)| output.rc != Some(0));
+    let Some((spec, output)) = failed.or(runs.first()) else {
+        return;
+    };
+    let lines = |s: &str| Json::Array(s.lines().map(|l| Json::String(l.into())).collect());
+    let stdout = output.stdout.strip_suffix('\n').unwrap_or(&output.stdout);
+    let stderr = output.stderr.strip_suffix('\n').unwrap_or(&output.stderr);
+    let data = &mut outcome.data;
+    data.insert("rc".into(), output.rc.map_or(Json::Null, Json::from));
+    data.insert("stdout".into(), stdout.into());
+    data.insert("stderr".into(), stderr.into());
+    data.insert("stdout_lines".into(), lines(stdout));
+    data.insert("stderr_lines".into(), lines(stderr));
+    if !data.contains_key("cmd") {
+        data.insert(
+            "cmd".into(),
+            serde_json::to_value(&spec.argv).unwrap_or(Json::Null),
+        );
+    }
+    if output.rc != Some(0) {
+        outcome.failed = true;
+        outcome.msg = Some(match output.rc {
+            Some(_) => "non-zero return code".into(),
+            None => "killed by a signal".into(),
+        });
+    } else if outcome.msg.is_none() {
+        outcome.msg = Some(String::new());
     }
 }

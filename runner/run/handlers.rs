@@ -4,6 +4,20 @@
 
 use super::{Executor, Flow, Inherited, PlayState};
 use crate::events::Event;
+use crate::playbook::model::Task;
+
+/// The names a handler answers to: its name, `ROLE : NAME` inside a role, and its
+/// `listen` topics.
+pub fn handler_names(handler: &Task) -> impl Iterator<Item = String> + '_ {
+    let name = handler.name.clone();
+    let qualified = match (&handler.origin.role, &handler.name) {
+        (Some(role), Some(name)) => Some(format!("{} : {name}", role.name)),
+        _ => None,
+    };
+    name.into_iter()
+        .chain(qualified)
+        .chain(handler.listen.iter().cloned())
+}
 
 /// The handlers notified and not yet run, as indexes into the play's handlers.
 #[derive(Debug, Default)]
@@ -17,8 +31,7 @@ impl Executor<'_> {
         for topic in topics {
             let mut found = false;
             for (index, handler) in state.play.handlers.iter().enumerate() {
-                let answers = handler.name.as_deref() == Some(topic.as_str())
-                    || handler.listen.iter().any(|l| l == topic);
+                let answers = handler_names(handler).any(|name| name == *topic);
                 if answers {
                     found = true;
                     if !state.notified.pending.contains(&index) {

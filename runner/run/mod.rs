@@ -5,8 +5,10 @@
 //! overlay; then it reports an event. Nothing here prints.
 
 mod actions;
-mod handlers;
+pub mod handlers;
 mod outcome;
+mod plugin;
+mod secrets;
 mod sources;
 mod tags;
 mod task;
@@ -81,6 +83,7 @@ pub fn run(
         host_failed: false,
         rescue_depth: 0,
         last_failure: None,
+        controller_files: Default::default(),
         hosts: vec![(PathBuf::from("/"), Rc::new(base))],
         chroot_warned: Vec::new(),
     };
@@ -119,6 +122,7 @@ struct Executor<'a> {
     /// The last task that failed, and its result: `ansible_failed_task` and
     /// `ansible_failed_result` in a `rescue`.
     last_failure: Option<(String, serde_json::Value)>,
+    controller_files: sources::ControllerFiles,
     /// One Host per root for the whole run, keyed by its path inside the run's root
     /// (`/` first): plays on the same root share check-mode overlay and daemon-reload
     /// books, and a play's `root:` host sees what earlier plays did inside it.
@@ -132,8 +136,6 @@ struct PlayState<'p> {
     play: &'p Play,
     host: Rc<Host>,
     magic: Layer,
-    play_vars: Layer,
-    vars_files: Vec<Layer>,
     notified: handlers::Notified,
     ended: bool,
 }
@@ -142,6 +144,8 @@ struct PlayState<'p> {
 #[derive(Default, Clone)]
 struct Inherited<'t> {
     vars: Vec<Layer>,
+    /// Loop variables of enclosing looped includes (above facts, like a task's own).
+    looped: Vec<Layer>,
     when: Vec<&'t Condition>,
 }
 
@@ -160,17 +164,11 @@ impl<'a> Executor<'a> {
         self.reporter.event(&Event::PlayStart {
             name: play.name.clone(),
         });
-        let play_vars = Layer::from_nodes(&play.vars);
-        let vars_files: Vec<Layer> = play
-            .vars_files
-            .iter()
-            .map(|(_, vars)| Layer::from_nodes(vars))
-            .collect();
         let host = match &play.root {
             None => Rc::clone(&self.hosts[0].1),
             Some(node) => {
                 let base_magic = self.magic_vars(playbook, play, self.hosts[0].1.root());
-                match self.play_host(node, &base_magic, &play_vars, &vars_files) {
+                match self.play_host(node, &base_magic, play) {
                     Ok(host) => host,
                     Err(msg) => {
                         self.root_failed(play, msg);
@@ -183,12 +181,10 @@ impl<'a> Executor<'a> {
             play,
             magic: self.magic_vars(playbook, play, host.root()),
             host,
-            play_vars,
-            vars_files,
             notified: handlers::Notified::default(),
             ended: false,
         };
-        if play.gather_facts && self.start_at.is_none() {
+        if play.gather_facts {
             self.gather_facts(&state);
         }
         for section in [&play.pre_tasks, &play.tasks, &play.post_tasks] {
@@ -218,12 +214,11 @@ impl<'a> Executor<'a> {
         &mut self,
         node: &crate::playbook::yaml::Node,
         magic: &Layer,
-        play_vars: &Layer,
-        vars_files: &[Layer],
+        play: &Play,
     ) -> Result<Rc<Host>, String> {
         let text = node.as_str().unwrap_or_default();
-        let mut layers: Vec<&Layer> = vec![magic, play_vars];
-        layers.extend(vars_files.iter());
+        let mut layers: Vec<&Layer> = vec![magic, &play.vars];
+        layers.extend(play.vars_files.iter());
         layers.push(&self.facts);
         layers.push(&self.options.extra_vars);
         let ctx = crate::vars::context(&layers, self.templates);
@@ -366,9 +361,9 @@ impl<'a> Executor<'a> {
                     rescue,
                     always,
                 } => self.block(state, task, inherited, (block, rescue, always), handler),
-                TaskKind::Action { .. } | TaskKind::IncludeTasks { .. } => {
-                    self.task(state, task, inherited, handler)
-                }
+                TaskKind::Action { .. }
+                | TaskKind::IncludeTasks { .. }
+                | TaskKind::IncludeRole { .. } => self.task(state, task, inherited, handler),
             };
             if flow != Flow::Continue {
                 return flow;
@@ -388,7 +383,7 @@ impl<'a> Executor<'a> {
         let mut inner = inherited.clone();
         inner.when.extend(task.when.iter());
         if !task.vars.is_empty() {
-            inner.vars.push(Layer::from_nodes(&task.vars));
+            inner.vars.push(task.vars.clone());
         }
         let mut flow = self.in_rescuable(!rescue.is_empty(), |this| {
             this.tasks(state, block, &inner, handler)
@@ -433,19 +428,37 @@ impl<'a> Executor<'a> {
         self.options.tags.selects(&task.tags)
     }
 
+    /// The variables a task sees, lowest precedence first: magic, role defaults, play
+    /// vars, vars_files, role vars, block and include vars, task vars, facts, role
+    /// parameters, loop variables (the task's own `looped`, then those of enclosing
+    /// looped includes), extra vars.
     fn context(
         &self,
         state: &PlayState<'_>,
         inherited: &Inherited<'_>,
-        extra: &[&Layer],
+        task: &Task,
+        looped: Option<&Layer>,
     ) -> minijinja::Value {
-        let mut layers: Vec<&Layer> = Vec::with_capacity(8);
+        let role = task.origin.role.as_deref();
+        let mut layers: Vec<&Layer> = Vec::with_capacity(12);
         layers.push(&state.magic);
-        layers.push(&state.play_vars);
-        layers.extend(state.vars_files.iter());
+        if let Some(role) = role {
+            layers.push(&role.magic);
+            layers.push(&role.defaults);
+        }
+        layers.push(&state.play.vars);
+        layers.extend(state.play.vars_files.iter());
+        if let Some(role) = role {
+            layers.push(&role.vars);
+        }
         layers.extend(inherited.vars.iter());
-        layers.extend(extra.iter().copied());
+        layers.push(&task.vars);
         layers.push(&self.facts);
+        if let Some(role) = role {
+            layers.push(&role.params);
+        }
+        layers.extend(inherited.looped.iter());
+        layers.extend(looped);
         layers.push(&self.options.extra_vars);
         crate::vars::context(&layers, self.templates)
     }

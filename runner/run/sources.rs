@@ -10,6 +10,10 @@ use crate::template::FileOptions;
 use machinist_modules::Builtin;
 use minijinja::Value;
 use serde_json::{Map, Value as Json};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 impl Executor<'_> {
     pub(super) fn resolve_sources(
@@ -33,10 +37,7 @@ impl Executor<'_> {
         };
         if let Some(name) = args.remove("template") {
             let name = text(&name, "template")?;
-            let path = find(&task.origin, &task.span.file, SourceKind::Template, &name)
-                .map_err(|msg| self.located(&task.span, msg))?;
-            let source = std::fs::read_to_string(&path)
-                .map_err(|err| format!("{}: {err}", path.display()))?;
+            let (path, source) = self.controller_file(task, SourceKind::Template, &name)?;
             let rendered = self
                 .templates
                 .render_file(&path.display().to_string(), &source, ctx, options)
@@ -55,16 +56,8 @@ impl Executor<'_> {
             return Ok(());
         };
         let name = text(&src, "src")?;
-        let path = find(&task.origin, &task.span.file, SourceKind::File, &name)
-            .map_err(|msg| self.located(&task.span, msg))?;
-        let bytes = std::fs::read(&path).map_err(|err| format!("{}: {err}", path.display()))?;
-        let content = String::from_utf8(bytes).map_err(|_| {
-            format!(
-                "{}: binary files cannot be copied yet (only UTF-8 text)",
-                path.display()
-            )
-        })?;
-        args.insert("content".into(), Json::String(content));
+        let (_, content) = self.controller_file(task, SourceKind::File, &name)?;
+        args.insert("content".into(), Json::String(content.to_string()));
         let dest_key = ["dest", "path", "name"]
             .into_iter()
             .find(|k| args.contains_key(*k));
@@ -80,6 +73,56 @@ impl Executor<'_> {
         Ok(())
     }
 }
+
+impl Executor<'_> {
+    /// A `src:`/`template:` file of the playbook or role, found and read once per run
+    /// (the controller's files do not change while it runs).
+    fn controller_file(
+        &self,
+        task: &Task,
+        kind: SourceKind,
+        name: &str,
+    ) -> Result<(PathBuf, Arc<str>), String> {
+        let key = SourceKey {
+            kind,
+            origin: task.origin.dir.clone(),
+            beside: task.span.file.parent().map(Path::to_path_buf),
+            name: name.to_string(),
+        };
+        if let Some(found) = self.controller_files.borrow().get(&key) {
+            return found.clone();
+        }
+        let found = find(&task.origin, &task.span.file, kind, name)
+            .map_err(|msg| self.located(&task.span, msg))
+            .and_then(|path| {
+                let bytes =
+                    std::fs::read(&path).map_err(|err| format!("{}: {err}", path.display()))?;
+                let text = String::from_utf8(bytes).map_err(|_| {
+                    format!(
+                        "{}: binary files cannot be copied yet (only UTF-8 text)",
+                        path.display()
+                    )
+                })?;
+                Ok((path, Arc::from(text)))
+            });
+        self.controller_files
+            .borrow_mut()
+            .insert(key, found.clone());
+        found
+    }
+}
+
+/// What identifies a controller file lookup.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(super) struct SourceKey {
+    kind: SourceKind,
+    origin: PathBuf,
+    beside: Option<PathBuf>,
+    name: String,
+}
+
+/// Controller files found and read in this run.
+pub(super) type ControllerFiles = RefCell<HashMap<SourceKey, Result<(PathBuf, Arc<str>), String>>>;
 
 fn take_bool(args: &mut Map<String, Json>, key: &str) -> Option<bool> {
     args.remove(key).and_then(|v| v.as_bool())

@@ -5,11 +5,10 @@ use super::outcome::Outcome;
 use super::{Executor, Flow, Inherited, PlayState, LOCALHOST};
 use crate::error::Diagnostic;
 use crate::events::{Event, Status, TaskResult};
-use crate::playbook::load::Loader;
+use crate::playbook::load::{include_path, Loader};
 use crate::playbook::model::{Action, Condition, Task, TaskKind};
 use crate::vars::{self, Layer};
 use minijinja::Value;
-use std::path::PathBuf;
 
 const NO_LOG_MSG: &str =
     "the output has been hidden due to the fact that 'no_log: true' was specified for this result";
@@ -39,24 +38,24 @@ impl Executor<'_> {
                 .to_string();
             return self.meta(state, &what);
         }
+        let ctx = self.context(state, inherited, task, None);
+        let name = self.task_name(task, &ctx);
         self.reporter.event(&Event::TaskStart {
-            name: task.display_name(),
+            name: name.clone(),
             handler,
         });
-        let task_vars = Layer::from_nodes(&task.vars);
-        let ctx = self.context(state, inherited, &[&task_vars]);
         let Some(items) = &task.loop_items else {
             let outcome = self.guarded(state, task, inherited, &ctx);
             let outcome = self.after_conditions(task, outcome, &ctx);
-            self.report(state, task, &outcome, None);
-            return self.conclude(state, task, outcome);
+            self.report(state, task, &name, &outcome, None);
+            return self.conclude(state, task, &name, outcome);
         };
         let items = match self.loop_items(task, items, &ctx) {
             Ok(items) => items,
             Err(msg) => {
                 let outcome = Outcome::failed(msg);
-                self.report(state, task, &outcome, None);
-                return self.conclude(state, task, outcome);
+                self.report(state, task, &name, &outcome, None);
+                return self.conclude(state, task, &name, outcome);
             }
         };
         let loop_var = task.loop_control.loop_var.as_deref().unwrap_or("item");
@@ -71,7 +70,7 @@ impl Executor<'_> {
                 loop_layer.set(index_var, Value::from(index));
             }
             loop_layer.set("ansible_loop_var", Value::from(loop_var));
-            let ctx = self.context(state, inherited, &[&task_vars, &loop_layer]);
+            let ctx = self.context(state, inherited, task, Some(&loop_layer));
             let mut outcome = self.guarded(state, task, inherited, &ctx);
             outcome = self.after_conditions(task, outcome, &ctx);
             let label = match &task.loop_control.label {
@@ -90,7 +89,13 @@ impl Executor<'_> {
                 map.insert("ansible_loop_var".into(), loop_var.into());
             }
             results.push(registered);
-            self.report(state, task, &outcome, Some((vars::to_json(item), label)));
+            self.report(
+                state,
+                task,
+                &name,
+                &outcome,
+                Some((vars::to_json(item), label)),
+            );
         }
         let mut summary = Outcome {
             changed: any_changed,
@@ -106,7 +111,17 @@ impl Executor<'_> {
         summary
             .data
             .insert("results".into(), serde_json::Value::Array(results));
-        self.conclude(state, task, summary)
+        self.conclude(state, task, &name, summary)
+    }
+
+    /// The task's name as shown: templated with the task's variables where it can be
+    /// (a name using a loop variable keeps its braces, as in Ansible).
+    fn task_name(&self, task: &Task, ctx: &Value) -> String {
+        let name = task.display_name();
+        if !crate::template::Templates::is_template(&name) {
+            return name;
+        }
+        self.templates.render_str(&name, ctx).unwrap_or(name)
     }
 
     /// Run the task's action when its conditions hold.
@@ -138,9 +153,13 @@ impl Executor<'_> {
                 args,
             } => {
                 let check = task.check_mode.unwrap_or(self.options.check);
-                self.action(state, task, module, *action, args, ctx, check)
+                self.action(state, task, module, action, args, ctx, check)
             }
             TaskKind::IncludeTasks { file } => self.include(state, task, inherited, file, ctx),
+            TaskKind::IncludeRole { tasks } => {
+                let tasks = tasks.clone();
+                self.include_role(state, task, inherited, &tasks, ctx)
+            }
             TaskKind::Block { .. } => Outcome::failed("a block cannot run as a task"),
         }
     }
@@ -198,7 +217,13 @@ impl Executor<'_> {
     }
 
     /// Register, notify, count, and decide whether the play goes on.
-    fn conclude(&mut self, state: &mut PlayState<'_>, task: &Task, outcome: Outcome) -> Flow {
+    fn conclude(
+        &mut self,
+        state: &mut PlayState<'_>,
+        task: &Task,
+        name: &str,
+        outcome: Outcome,
+    ) -> Flow {
         if outcome.silent {
             return match (outcome.failed, state.ended) {
                 (true, _) => Flow::Failed,
@@ -216,7 +241,7 @@ impl Executor<'_> {
         let failed = outcome.failed;
         let ignored = failed && task.ignore_errors;
         if failed && !ignored {
-            self.last_failure = Some((task.display_name(), outcome.registered()));
+            self.last_failure = Some((name.to_string(), outcome.registered()));
         }
         match outcome.status() {
             Status::Skipped => self.stats.skipped += 1,
@@ -252,6 +277,7 @@ impl Executor<'_> {
         &mut self,
         state: &PlayState<'_>,
         task: &Task,
+        name: &str,
         outcome: &Outcome,
         item: Option<(serde_json::Value, String)>,
     ) {
@@ -261,6 +287,7 @@ impl Executor<'_> {
         let module = match &task.kind {
             TaskKind::Action { module, .. } => module.clone(),
             TaskKind::IncludeTasks { .. } => "include_tasks".into(),
+            TaskKind::IncludeRole { .. } => "include_role".into(),
             TaskKind::Block { .. } => "block".into(),
         };
         let show_diff = task.diff.unwrap_or(self.options.diff);
@@ -270,7 +297,7 @@ impl Executor<'_> {
         }
         let mut result = TaskResult {
             play: state.play.name.clone(),
-            task: task.display_name(),
+            task: name.to_string(),
             module,
             host: LOCALHOST.into(),
             status: outcome.status(),
@@ -351,8 +378,11 @@ impl Executor<'_> {
             Ok(name) => name,
             Err(err) => return Outcome::failed(self.located(&file.span, err.to_string())),
         };
-        let path = include_path(task, &name);
-        let loader = Loader::new(self.sources.clone());
+        let path = include_path(&file.span, &task.origin, &name);
+        let mut loader = Loader::new(self.sources.clone(), &self.options.extra_vars);
+        if let Some(dir) = state.magic.get("playbook_dir").and_then(Value::as_str) {
+            loader = loader.with_library_base(dir.into());
+        }
         let tasks = match loader.task_file(&path, &task.origin, &task.tags, &file.span) {
             Ok(tasks) => tasks,
             Err(err) => {
@@ -368,50 +398,59 @@ impl Executor<'_> {
             file: path.display().to_string(),
             host: LOCALHOST.into(),
         });
+        self.run_included(state, task, inherited, &tasks, ctx)
+    }
+
+    /// `include_role`: its tasks were loaded with the playbook; run them now.
+    fn include_role(
+        &mut self,
+        state: &mut PlayState<'_>,
+        task: &Task,
+        inherited: &Inherited<'_>,
+        tasks: &[Task],
+        ctx: &Value,
+    ) -> Outcome {
+        self.run_included(state, task, inherited, tasks, ctx)
+    }
+
+    /// Run included tasks with the including task's variables (and loop item).
+    fn run_included(
+        &mut self,
+        state: &mut PlayState<'_>,
+        task: &Task,
+        inherited: &Inherited<'_>,
+        tasks: &[Task],
+        ctx: &Value,
+    ) -> Outcome {
         let mut inner = inherited.clone();
-        let mut scope = Layer::from_nodes(&task.vars);
-        if let Some(item_name) = task
-            .loop_control
-            .loop_var
-            .as_deref()
-            .or(task.loop_items.as_ref().map(|_| "item"))
-        {
-            if let Ok(item) = ctx.get_attr(item_name) {
-                scope.set(item_name, item);
-            }
-        }
-        inner.vars.push(scope);
-        let tasks: &'static [Task] = Box::leak(tasks.into_boxed_slice());
-        match self.tasks(state, tasks, &inner, false) {
-            Flow::Continue => {}
-            Flow::EndPlay => state.ended = true,
-            Flow::Failed => {
-                return Outcome {
-                    silent: true,
-                    ..Outcome::failed("a task of the included file failed")
+        inner.vars.push(task.vars.clone());
+        if task.loop_items.is_some() {
+            let mut looped = Layer::default();
+            let loop_var = task.loop_control.loop_var.as_deref().unwrap_or("item");
+            for name in [Some(loop_var), task.loop_control.index_var.as_deref()]
+                .into_iter()
+                .flatten()
+            {
+                if let Ok(value) = ctx.get_attr(name) {
+                    looped.set(name, value);
                 }
             }
+            inner.looped.push(looped);
         }
+        let failed = match self.tasks(state, tasks, &inner, false) {
+            Flow::Continue => false,
+            Flow::EndPlay => {
+                state.ended = true;
+                false
+            }
+            Flow::Failed => true,
+        };
         Outcome {
             silent: true,
+            failed,
             ..Outcome::ok()
         }
     }
-}
-
-/// Where `include_tasks: NAME` points: beside the including file first, then in the
-/// task's origin folder.
-fn include_path(task: &Task, name: &str) -> PathBuf {
-    let candidates = [
-        task.span.file.parent().map(|dir| dir.join(name)),
-        Some(task.origin.dir.join(name)),
-    ];
-    candidates
-        .iter()
-        .flatten()
-        .find(|p| p.exists())
-        .cloned()
-        .unwrap_or_else(|| task.origin.dir.join(name))
 }
 
 /// What the human reporter shows for an item without a label.

@@ -149,7 +149,8 @@ impl Booted {
         std::fs::read_to_string(self.dir.path().join("nspawn.log")).unwrap_or_default()
     }
 
-    /// The container's init: the child of systemd-nspawn.
+    /// The container's init: the child of systemd-nspawn once it has become systemd
+    /// (before that, the child is still nspawn setting the container up).
     fn wait_for_leader(&mut self) -> u32 {
         let pid = self.nspawn.id();
         let started = Instant::now();
@@ -162,12 +163,15 @@ impl Booted {
             }
             let children = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
                 .unwrap_or_default();
-            if let Some(leader) = children
+            let init = children
                 .split_whitespace()
-                .next()
-                .and_then(|p| p.parse().ok())
-            {
-                return leader;
+                .filter_map(|child| child.parse::<u32>().ok())
+                .find(|child| {
+                    std::fs::read_to_string(format!("/proc/{child}/comm"))
+                        .is_ok_and(|comm| comm.trim() == "systemd")
+                });
+            if let Some(init) = init {
+                return init;
             }
             std::thread::sleep(Duration::from_millis(50));
         }
@@ -179,14 +183,21 @@ impl Booted {
         let mut said = String::new();
         while started.elapsed() < BOOT_TIMEOUT {
             let output = self.exec(&["systemctl", "is-system-running"]);
-            said = String::from_utf8_lossy(&output.stdout).trim().to_string();
+            said = format!(
+                "{} {}",
+                String::from_utf8_lossy(&output.stdout).trim(),
+                String::from_utf8_lossy(&output.stderr).trim()
+            )
+            .trim()
+            .to_string();
             if said == "running" || said == "degraded" {
                 return;
             }
             std::thread::sleep(Duration::from_millis(200));
         }
         panic!(
-            "the container did not finish booting (is-system-running: {said}):\n{}",
+            "the container (init {}) did not finish booting (is-system-running: {said}):\n{}",
+            self.leader,
             self.log()
         );
     }

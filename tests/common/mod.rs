@@ -6,7 +6,10 @@
 
 #![allow(dead_code)]
 
+pub mod cache;
 pub mod container;
+pub mod debian;
+pub mod pacman_repo;
 pub mod rootfs;
 
 use std::collections::BTreeMap;
@@ -80,6 +83,11 @@ pub enum Entry {
     Link {
         target: PathBuf,
     },
+    /// A device, fifo or socket (never read: /dev/zero has no end).
+    Special {
+        mode: u32,
+        rdev: u64,
+    },
 }
 
 pub type Tree = BTreeMap<PathBuf, Entry>;
@@ -151,11 +159,18 @@ impl Test {
 
     /// Run the binary with exactly these arguments, in the project folder.
     pub fn machinist(&self, args: &[&str]) -> Run {
+        self.machinist_env(args, &[])
+    }
+
+    /// Run the binary with these arguments and extra environment variables.
+    pub fn machinist_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
         let output = Command::new(env!("CARGO_BIN_EXE_machinist"))
             .args(args)
             .current_dir(self.project())
             .env("NO_COLOR", "1")
             .env_remove("RUST_LOG")
+            .env_remove("MACHINIST_ROLES_PATH")
+            .envs(env.iter().copied())
             .output()
             .expect("run machinist");
         let filter = |bytes: &[u8]| {
@@ -222,6 +237,14 @@ fn walk(base: &Path, dir: &Path, tree: &mut Tree) {
                 },
             );
             walk(base, &path, tree);
+        } else if !meta.is_file() {
+            tree.insert(
+                rel,
+                Entry::Special {
+                    mode: meta.mode(),
+                    rdev: meta.rdev(),
+                },
+            );
         } else {
             let content = std::fs::read(&path).expect("read");
             tree.insert(
@@ -241,6 +264,12 @@ fn walk(base: &Path, dir: &Path, tree: &mut Tree) {
 /// changes no byte yet predicts `changed`; the first real run is changed; the second
 /// is all ok (and `--check` after it predicts nothing).
 pub fn three_checks(test: &Test) {
+    three_checks_runs(test);
+}
+
+/// [`three_checks`], returning its runs (check, first, second, check again) for more
+/// assertions on what they printed.
+pub fn three_checks_runs(test: &Test) -> Vec<Run> {
     let before = test.tree();
     let check = test.run_json(&["--check", "--diff"]);
     assert_eq!(
@@ -294,6 +323,7 @@ pub fn three_checks(test: &Test) {
         "--check after a run predicts changes:\n{}",
         check_again.stdout
     );
+    vec![check, first, second, check_again]
 }
 
 /// Make the test's root a tiny Linux userland (busybox-static), so `command` and

@@ -1,12 +1,9 @@
-//! A real Debian rootfs for the systemd tests: debootstrapped ONCE into a cache
-//! (`/var/tmp/machinist-test-cache/bookworm`, or `$MACHINIST_TEST_CACHE/bookworm`), and
-//! given to each test as a fresh writable view: an overlayfs mount with the cache as
-//! its read-only lower layer and the test's own temp folder as the upper one, so a test
+//! A real Debian rootfs for the systemd tests: debootstrapped ONCE into the test cache
+//! (`cache::cached`: built under a lock, renamed into place when complete) and given to
+//! each test as a fresh writable view: an overlayfs mount with the cache as its
+//! read-only lower layer and the test's own temp folder as the upper one, so a test
 //! starts in milliseconds and can never change the cache. The [`Overlay`] guard
-//! unmounts it when the test ends, passed or failed. Parallel tests and test binaries
-//! wait on a lock file while one of them builds the cache; the build goes to a
-//! `.partial-PID` directory renamed into place only when complete, so an interrupted
-//! build is never used.
+//! unmounts it when the test ends, passed or failed.
 //!
 //! Needs root, debootstrap and the network the first time; a test that cannot have it
 //! fails loudly (CI installs debootstrap: .ci/run).
@@ -14,20 +11,15 @@
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::OnceLock;
 
+use super::cache;
 use super::{Run, Test};
 
 /// What the tests need in the rootfs: systemd as init, resolved, and
 /// systemd-nspawn@.service/machines.target (systemd-container).
 const PACKAGES: &str = "systemd,systemd-sysv,dbus,systemd-resolved,systemd-container";
-const SUITE: &str = "bookworm";
-
-fn cache_dir() -> PathBuf {
-    std::env::var_os("MACHINIST_TEST_CACHE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/var/tmp/machinist-test-cache"))
-}
+const CACHE_NAME: &str = "debian-bookworm-systemd-v1";
+const MIRROR: &str = "http://deb.debian.org/debian";
 
 pub fn require_root() {
     assert_eq!(
@@ -38,58 +30,31 @@ pub fn require_root() {
 }
 
 /// The cached rootfs, built on first use.
-pub fn cached() -> &'static Path {
-    static CACHED: OnceLock<PathBuf> = OnceLock::new();
-    CACHED.get_or_init(|| {
-        require_root();
-        let dir = cache_dir();
-        let ready = dir.join(SUITE);
-        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
-        let lock_path = dir.join(format!("{SUITE}.lock"));
-        let lock = std::fs::File::create(&lock_path)
-            .unwrap_or_else(|e| panic!("{}: {e}", lock_path.display()));
-        rustix::fs::flock(&lock, rustix::fs::FlockOperation::LockExclusive)
-            .unwrap_or_else(|e| panic!("lock {}: {e}", lock_path.display()));
-        if !ready.join("usr/lib/os-release").exists() {
-            build(&dir, &ready);
-        }
-        ready
-    })
-}
-
-fn build(dir: &Path, ready: &Path) {
-    let debootstrap = Path::new("/usr/sbin/debootstrap");
-    assert!(
-        debootstrap.exists(),
-        "debootstrap is missing: apt-get install debootstrap (.ci/run does)"
-    );
-    let partial = dir.join(format!("{SUITE}.partial-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&partial);
-    let mirror = std::env::var("MACHINIST_TEST_MIRROR")
-        .unwrap_or_else(|_| "http://deb.debian.org/debian".to_string());
-    let output = Command::new(debootstrap)
-        .args(["--variant=minbase", &format!("--include={PACKAGES}"), SUITE])
-        .arg(&partial)
-        .arg(&mirror)
-        .output()
-        .expect("run debootstrap");
-    if !output.status.success() {
-        let _ = std::fs::remove_dir_all(&partial);
-        panic!(
-            "debootstrap {SUITE} from {mirror} failed:\n{}\n{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
+pub fn cached() -> PathBuf {
+    require_root();
+    cache::cached(CACHE_NAME, |dir| {
+        assert!(
+            Path::new("/usr/sbin/debootstrap").exists(),
+            "debootstrap is missing: apt-get install debootstrap (.ci/run does)"
         );
-    }
-    // The downloaded packages are not part of the system; every copy would carry them.
-    let archives = partial.join("var/cache/apt/archives");
-    for entry in std::fs::read_dir(&archives).into_iter().flatten().flatten() {
-        if entry.path().extension().is_some_and(|ext| ext == "deb") {
-            let _ = std::fs::remove_file(entry.path());
+        cache::run(
+            Command::new("debootstrap")
+                .args([
+                    "--variant=minbase",
+                    &format!("--include={PACKAGES}"),
+                    "bookworm",
+                ])
+                .arg(dir)
+                .arg(MIRROR),
+        );
+        // The downloaded packages are not part of the system.
+        let archives = dir.join("var/cache/apt/archives");
+        for entry in std::fs::read_dir(archives).into_iter().flatten().flatten() {
+            if entry.path().extension().is_some_and(|ext| ext == "deb") {
+                let _ = std::fs::remove_file(entry.path());
+            }
         }
-    }
-    let _ = std::fs::remove_dir_all(ready);
-    std::fs::rename(&partial, ready).unwrap_or_else(|e| panic!("{}: {e}", ready.display()));
+    })
 }
 
 /// A writable view of the cached rootfs mounted at `merged`, its changes kept in

@@ -28,6 +28,8 @@ const TEMP_NAME_TRIES: u32 = 100;
 #[derive(Debug)]
 pub struct Disk {
     root: PathBuf,
+    /// The root, opened once it exists (a run may create it: pacstrap).
+    root_fd: std::sync::OnceLock<OwnedFd>,
 }
 
 /// Whether an error means "there is nothing at that path".
@@ -40,15 +42,22 @@ pub fn is_absent(err: &io::Error) -> bool {
 
 impl Disk {
     pub fn new(root: PathBuf) -> Disk {
-        Disk { root }
+        Disk {
+            root,
+            root_fd: std::sync::OnceLock::new(),
+        }
     }
 
-    fn root_fd(&self) -> io::Result<OwnedFd> {
-        Ok(fs::open(
+    fn root_fd(&self) -> io::Result<BorrowedFd<'_>> {
+        if let Some(fd) = self.root_fd.get() {
+            return Ok(fd.as_fd());
+        }
+        let fd = fs::open(
             &self.root,
             OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
             Mode::empty(),
-        )?)
+        )?;
+        Ok(self.root_fd.get_or_init(|| fd).as_fd())
     }
 
     /// Open a canonical in-root path, confined to the root by the kernel.
@@ -57,13 +66,13 @@ impl Disk {
         let relative = relative_to_root(canonical);
         let resolve = ResolveFlags::IN_ROOT | ResolveFlags::NO_MAGICLINKS;
         match fs::openat2(
-            &root,
+            root,
             relative,
             flags | OFlags::CLOEXEC,
             Mode::empty(),
             resolve,
         ) {
-            Err(Errno::NOSYS) => open_without_symlinks(&root, relative, flags),
+            Err(Errno::NOSYS) => open_without_symlinks(root, relative, flags),
             result => Ok(result?),
         }
     }
@@ -288,7 +297,11 @@ impl Disk {
 
 /// The RESOLVE_IN_ROOT fallback for kernels without openat2: open a canonical path one
 /// component at a time, refusing every symlink (a canonical path has none).
-fn open_without_symlinks(root: &OwnedFd, relative: &Path, flags: OFlags) -> io::Result<OwnedFd> {
+fn open_without_symlinks(
+    root: BorrowedFd<'_>,
+    relative: &Path,
+    flags: OFlags,
+) -> io::Result<OwnedFd> {
     let names: Vec<&OsStr> = relative
         .iter()
         .filter(|name| *name != OsStr::new("."))
@@ -460,10 +473,14 @@ mod tests {
         std::fs::write(dir.path().join("real/file"), "x")?;
         std::os::unix::fs::symlink("real", dir.path().join("link"))?;
         let root = fs::open(dir.path(), OFlags::PATH | OFlags::DIRECTORY, Mode::empty())?;
-        assert!(open_without_symlinks(&root, Path::new("real/file"), OFlags::RDONLY).is_ok());
-        assert!(open_without_symlinks(&root, Path::new("."), OFlags::PATH).is_ok());
-        assert!(open_without_symlinks(&root, Path::new("link/file"), OFlags::RDONLY).is_err());
-        assert!(open_without_symlinks(&root, Path::new("link"), OFlags::RDONLY).is_err());
+        assert!(
+            open_without_symlinks(root.as_fd(), Path::new("real/file"), OFlags::RDONLY).is_ok()
+        );
+        assert!(open_without_symlinks(root.as_fd(), Path::new("."), OFlags::PATH).is_ok());
+        assert!(
+            open_without_symlinks(root.as_fd(), Path::new("link/file"), OFlags::RDONLY).is_err()
+        );
+        assert!(open_without_symlinks(root.as_fd(), Path::new("link"), OFlags::RDONLY).is_err());
         Ok(())
     }
 }

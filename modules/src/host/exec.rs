@@ -3,7 +3,7 @@
 //! the runner can say which one it used.
 
 use crate::{ModuleError, OpOutput, RunSpec};
-use std::io::Write;
+use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -64,6 +64,18 @@ fn find_program(name: &str) -> Option<PathBuf> {
 
 /// The command line that runs `spec` in `root` the given way.
 pub fn command(exec: Exec, root: &Path, spec: &RunSpec) -> Result<Command, ModuleError> {
+    command_binding(exec, root, spec, None)
+}
+
+/// [`command`], with `bind_ro = (controller path, path inside)` bound read-only into
+/// an nspawn container (how a plugin reaches it; chroot and direct runs see the
+/// root's own files, so the caller puts what they need there instead).
+pub(crate) fn command_binding(
+    exec: Exec,
+    root: &Path,
+    spec: &RunSpec,
+    bind_ro: Option<(&Path, &Path)>,
+) -> Result<Command, ModuleError> {
     let (program, args) = spec
         .argv
         .split_first()
@@ -83,6 +95,13 @@ pub fn command(exec: Exec, root: &Path, spec: &RunSpec) -> Result<Command, Modul
             command = Command::new("systemd-nspawn");
             command.args(["-q", "-D"]).arg(root);
             command.args(["--register=no", "--keep-unit", "--pipe"]);
+            if let Some((outside, inside)) = bind_ro {
+                let mut bind = std::ffi::OsString::from("--bind-ro=");
+                bind.push(outside);
+                bind.push(":");
+                bind.push(inside);
+                command.arg(bind);
+            }
             if let Some(dir) = &spec.chdir {
                 command.arg(format!("--chdir={}", dir.display()));
             }
@@ -107,7 +126,19 @@ pub fn command(exec: Exec, root: &Path, spec: &RunSpec) -> Result<Command, Modul
 
 /// Run `spec` and collect its exit code and output (decoded as lossy UTF-8). A program
 /// killed by a signal reports `rc = -signal`, as Ansible does.
+#[cfg(test)]
 pub fn run(exec: Exec, root: &Path, spec: &RunSpec) -> Result<OpOutput, ModuleError> {
+    run_streaming(exec, root, spec, &mut |_| {})
+}
+
+/// [`run`], handing each line of standard output (without its newline) to `on_line`
+/// while the program runs.
+pub fn run_streaming(
+    exec: Exec,
+    root: &Path,
+    spec: &RunSpec,
+    on_line: &mut dyn FnMut(&str),
+) -> Result<OpOutput, ModuleError> {
     let mut command = command(exec, root, spec)?;
     let program = command.get_program().to_os_string();
     let failed = |source| ModuleError::io(PathBuf::from(&program), source);
@@ -121,23 +152,56 @@ pub fn run(exec: Exec, root: &Path, spec: &RunSpec) -> Result<OpOutput, ModuleEr
         .stderr(Stdio::piped());
     let mut child = command.spawn().map_err(failed)?;
     let feeding = child.stdin.take().zip(spec.stdin.as_deref());
-    let output = std::thread::scope(|scope| {
+    let stdout_pipe = child.stdout.take();
+    let stderr_pipe = child.stderr.take();
+    let (stdout, stderr) = std::thread::scope(|scope| {
         if let Some((mut pipe, bytes)) = feeding {
             // A program that stops reading early closes the pipe: not our error.
             scope.spawn(move || pipe.write_all(bytes));
         }
-        child.wait_with_output()
-    })
-    .map_err(failed)?;
-    let rc = output
-        .status
+        let stderr = scope.spawn(move || {
+            let mut bytes = Vec::new();
+            if let Some(mut pipe) = stderr_pipe {
+                pipe.read_to_end(&mut bytes)?;
+            }
+            Ok::<_, std::io::Error>(bytes)
+        });
+        let stdout = read_lines(stdout_pipe, on_line);
+        let stderr = stderr
+            .join()
+            .unwrap_or_else(|_| Err(std::io::Error::other("stderr reader panicked")));
+        (stdout, stderr)
+    });
+    let status = child.wait().map_err(failed)?;
+    let (stdout, stderr) = (stdout.map_err(failed)?, stderr.map_err(failed)?);
+    let rc = status
         .code()
-        .or_else(|| output.status.signal().map(|signal| -signal));
+        .or_else(|| status.signal().map(|signal| -signal));
     Ok(OpOutput {
         rc,
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
     })
+}
+
+/// Everything a pipe gives until it closes, each line shown to `on_line` on the way.
+fn read_lines(
+    pipe: Option<std::process::ChildStdout>,
+    on_line: &mut dyn FnMut(&str),
+) -> std::io::Result<Vec<u8>> {
+    let mut all = Vec::new();
+    let Some(pipe) = pipe else {
+        return Ok(all);
+    };
+    let mut reader = BufReader::new(pipe);
+    loop {
+        let start = all.len();
+        if reader.read_until(b'\n', &mut all)? == 0 {
+            return Ok(all);
+        }
+        let line = String::from_utf8_lossy(&all[start..]);
+        on_line(line.trim_end_matches(['\n', '\r']));
+    }
 }
 
 #[cfg(test)]
@@ -234,6 +298,22 @@ mod tests {
     #[test]
     fn empty_argv_is_refused() {
         assert!(command(Exec::Direct, Path::new("/"), &RunSpec::default()).is_err());
+    }
+
+    #[test]
+    fn output_lines_are_streamed_and_kept() -> Result<(), ModuleError> {
+        let mut seen = Vec::new();
+        let output = run_streaming(
+            Exec::Direct,
+            Path::new("/"),
+            &spec(&["sh", "-c", "printf 'a\\nb\\n'; echo err >&2; printf c"]),
+            &mut |line| seen.push(line.to_string()),
+        )?;
+        assert_eq!(seen, ["a", "b", "c"]);
+        assert_eq!(output.stdout, "a\nb\nc");
+        assert_eq!(output.stderr, "err\n");
+        assert_eq!(output.rc, Some(0));
+        Ok(())
     }
 
     #[test]

@@ -31,9 +31,14 @@ pub fn changes_units(op: &Op) -> bool {
         | Op::Hardlink { path, .. }
         | Op::Remove { path }
         | Op::Touch { path, .. } => path,
-        Op::Mkdir { .. } | Op::Backup { .. } | Op::Chmod { .. } | Op::Chown { .. } | Op::Run(_) => {
-            return false
-        }
+        // Check mode: what a program is predicted to leave counts as written.
+        Op::Predicted(op) => return changes_units(op),
+        Op::Mkdir { .. }
+        | Op::Backup { .. }
+        | Op::Chmod { .. }
+        | Op::Chown { .. }
+        | Op::Run(_)
+        | Op::Verify(_) => return false,
     };
     let path = Path::new("/").join(path);
     UNIT_DIRS.iter().any(|dir| path.starts_with(dir))

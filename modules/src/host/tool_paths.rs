@@ -1,193 +1,145 @@
-//! Confinement for tools that are handed a root: `systemctl --root=ROOT`,
-//! `systemd-firstboot --root=ROOT`, `pacstrap ROOT`, …
-//!
-//! Those tools open `ROOT/etc/systemd/system/...` as plain paths, so the kernel follows
-//! every symlink on the way *the host's way*: an absolute link `ROOT/etc -> /srv/decoy`
-//! leads onto the host, and systemd 252 writes its enable symlinks there. Our own file
-//! access is confined (openat2 RESOLVE_IN_ROOT), theirs is not. So before a tool runs,
-//! every path it will touch is followed here exactly as the kernel would follow it
-//! for the tool, and the tool is refused unless each one ends inside the root.
-//!
-//! The check runs on the disk at the time of the call (a tool sees the disk, not the
-//! check-mode overlay). A link swapped in between the check and the tool is not caught:
-//! the root is trusted not to change under us while a task runs.
+//! Confinement for tools that are handed a path on the controller (`pacstrap ROOT/x`,
+//! `systemd-firstboot --root=ROOT`): they resolve symlinks the kernel's way, where an
+//! absolute link target means the controller's `/`. Before such a tool runs, every path
+//! it will touch must reach, the kernel's way, exactly the place the Host resolves
+//! inside the root; otherwise a link in the target (`/etc -> /etc`) would lead the
+//! tool onto the controller.
 
-use super::Host;
+use super::{path, Host, Kind};
 use crate::ModuleError;
-use std::collections::VecDeque;
-use std::ffi::OsString;
-use std::io;
-use std::path::{Component, Path, PathBuf};
-
-/// How many symlinks one resolution may follow (the kernel's MAXSYMLINKS).
-const MAX_SYMLINK_HOPS: usize = 40;
-
-/// Where the kernel would take an absolute `path` on this machine: every symlink
-/// followed (absolute targets from the machine's `/`, `..` above any root allowed),
-/// the final one included. Missing components are kept as written, since a tool may
-/// create them there. Errors only on a symlink loop.
-pub fn follow_on_host(path: &Path) -> io::Result<PathBuf> {
-    let mut pending: VecDeque<OsString> = words(path);
-    let mut here = PathBuf::from("/");
-    let mut hops = 0;
-    let mut missing = false;
-    while let Some(word) = pending.pop_front() {
-        if word == ".." {
-            here.pop();
-            continue;
-        }
-        let candidate = here.join(&word);
-        if missing {
-            here = candidate;
-            continue;
-        }
-        match std::fs::symlink_metadata(&candidate) {
-            Ok(meta) if meta.file_type().is_symlink() => {
-                hops += 1;
-                if hops > MAX_SYMLINK_HOPS {
-                    return Err(io::Error::from(rustix::io::Errno::LOOP));
-                }
-                let target = std::fs::read_link(&candidate)?;
-                if target.has_root() {
-                    here = PathBuf::from("/");
-                }
-                let mut next = words(&target);
-                next.append(&mut pending);
-                pending = next;
-            }
-            Ok(_) => here = candidate,
-            Err(_) => {
-                // Absent (or below a non-directory): nothing further can redirect.
-                missing = true;
-                here = candidate;
-            }
-        }
-    }
-    Ok(here)
-}
-
-/// The names and `..` of a path, in order (`.` and the leading `/` vanish).
-fn words(path: &Path) -> VecDeque<OsString> {
-    path.components()
-        .filter_map(|component| match component {
-            Component::Normal(name) => Some(name.to_os_string()),
-            Component::ParentDir => Some(OsString::from("..")),
-            Component::RootDir | Component::CurDir | Component::Prefix(_) => None,
-        })
-        .collect()
-}
+use std::path::{Path, PathBuf};
 
 impl Host {
-    /// Refuse to hand this root to `tool` unless every in-root path in `paths`, followed
-    /// the way the kernel follows it for the tool, stays inside the root. Paths that do
-    /// not exist yet pass (the tool may create them where they are). On the machine's
-    /// own `/` there is nothing to leave, and a root that does not exist yet has
-    /// nothing to follow.
-    pub fn check_tool_paths<P: AsRef<Path>>(
-        &self,
-        tool: &str,
-        paths: &[P],
-    ) -> Result<(), ModuleError> {
-        if !self.is_offline() {
-            return Ok(());
-        }
-        let Ok(root) = std::fs::canonicalize(self.root()) else {
-            return Ok(());
-        };
-        for path in paths {
-            let in_root = super::path::absolute(path.as_ref());
-            let on_disk = root.join(super::path::relative_to_root(&in_root));
-            let lands = follow_on_host(&on_disk).map_err(|err| ModuleError::io(&in_root, err))?;
-            if !lands.starts_with(&root) {
+    /// Refuse unless each in-root path, given to a tool as ROOT/PATH, reaches the same
+    /// file as inside the root (symlinks followed, the final one included). Name the
+    /// paths the tool follows: the directories it works in, the files it writes
+    /// through; a file it replaces (temporary file, then rename) is not followed, so
+    /// name its directory. The tree checked is the effective one (the check-mode overlay
+    /// over the disk), so check mode refuses what the real run would.
+    pub fn check_tool_paths(&self, paths: &[&str]) -> Result<(), ModuleError> {
+        let root =
+            std::path::absolute(self.root()).map_err(|err| ModuleError::io(self.root(), err))?;
+        let host_root = path::chase(&root, true, |candidate| {
+            self.controller_link(&root, candidate, false)
+        })?;
+        for written in paths {
+            let in_root = self.canonical(Path::new(written), true)?;
+            let expected = host_root.join(path::relative_to_root(&in_root));
+            let given = host_root.join(path::relative_to_root(&path::absolute(Path::new(written))));
+            let reached = path::chase(&given, true, |candidate| {
+                self.controller_link(&host_root, candidate, true)
+            })?;
+            if reached != expected {
                 return Err(ModuleError::Escape {
-                    path: in_root,
+                    path: path::absolute(Path::new(written)),
                     reason: format!(
-                        "on this machine it leads to {}, outside the root {}; {tool} follows \
-                         such links the host's way, so it is not run on this root",
-                        lands.display(),
-                        root.display()
+                        "a tool given {} would reach {}, not {} (a symlink on the way \
+                         leads out of the root)",
+                        given.display(),
+                        reached.display(),
+                        expected.display()
                     ),
                 });
             }
         }
         Ok(())
     }
+
+    /// The target of the symlink at a controller path: read through the Host (overlay
+    /// included) below the root, from the controller's disk elsewhere.
+    fn controller_link(
+        &self,
+        host_root: &Path,
+        candidate: &Path,
+        below_root_in_host: bool,
+    ) -> Result<Option<PathBuf>, ModuleError> {
+        if below_root_in_host {
+            if let Ok(relative) = candidate.strip_prefix(host_root) {
+                let in_root = Path::new("/").join(relative);
+                return Ok(self
+                    .lstat_canonical(&in_root)?
+                    .and_then(|meta| match meta.kind {
+                        Kind::Symlink(target) => Some(target),
+                        _ => None,
+                    }));
+            }
+        }
+        match std::fs::symlink_metadata(candidate) {
+            Ok(meta) if meta.file_type().is_symlink() => std::fs::read_link(candidate)
+                .map(Some)
+                .map_err(|err| ModuleError::io(candidate, err)),
+            _ => Ok(None),
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use crate::test_support::{Sandbox, TestResult};
+    use crate::ModuleError;
     use std::os::unix::fs::symlink;
 
     #[test]
-    fn plain_and_missing_paths_stay_where_they_are() -> TestResult {
+    fn plain_and_missing_paths_pass() -> TestResult {
         let sandbox = Sandbox::new()?;
-        let root = std::fs::canonicalize(&sandbox.root)?;
-        assert_eq!(follow_on_host(&root.join("etc"))?, root.join("etc"));
-        assert_eq!(
-            follow_on_host(&root.join("etc/systemd/system/x.wants"))?,
-            root.join("etc/systemd/system/x.wants")
-        );
-        Ok(())
-    }
-
-    #[test]
-    fn links_are_followed_the_hosts_way() -> TestResult {
-        let sandbox = Sandbox::new()?;
-        let root = std::fs::canonicalize(&sandbox.root)?;
-        let decoy = std::fs::canonicalize(&sandbox.decoy)?;
-        symlink(&decoy, root.join("abs"))?;
-        symlink("../decoy", root.join("rel"))?;
-        symlink("/nonexistent/dir", root.join("dangling"))?;
-        assert_eq!(
-            follow_on_host(&root.join("abs/secret"))?,
-            decoy.join("secret")
-        );
-        assert_eq!(follow_on_host(&root.join("rel"))?, decoy);
-        assert_eq!(
-            follow_on_host(&root.join("dangling/x"))?,
-            Path::new("/nonexistent/dir/x")
-        );
-        Ok(())
-    }
-
-    #[test]
-    fn tools_are_refused_a_root_whose_paths_lead_out() -> TestResult {
-        let sandbox = Sandbox::new()?;
-        std::fs::create_dir_all(sandbox.real("/usr/lib/systemd/system"))?;
-        std::fs::create_dir_all(sandbox.real("/etc/systemd"))?;
         let host = sandbox.host(false);
-        let paths = ["/etc/systemd/system", "/usr/lib/systemd/system"];
-        assert!(host.check_tool_paths("systemctl", &paths).is_ok());
-
-        symlink("../../../decoy", sandbox.real("/etc/systemd/system"))?;
-        let err = host
-            .check_tool_paths("systemctl", &paths)
-            .err()
-            .ok_or("a ../ chain out of the root passed")?;
-        let message = err.to_string();
-        assert!(matches!(err, ModuleError::Escape { .. }), "{message}");
-        assert!(message.contains("/etc/systemd/system"), "{message}");
-        assert!(message.contains("systemctl"), "{message}");
+        host.check_tool_paths(&["/", "/etc", "/etc/hostname", "/var/lib/machines/new"])?;
         Ok(())
     }
 
     #[test]
-    fn an_absolute_etc_link_is_refused() -> TestResult {
+    fn relative_links_inside_the_root_pass() -> TestResult {
         let sandbox = Sandbox::new()?;
-        std::fs::remove_dir(sandbox.real("/etc"))?;
-        symlink(&sandbox.decoy, sandbox.real("/etc"))?;
+        std::fs::create_dir_all(sandbox.real("/usr/bin"))?;
+        symlink("usr/bin", sandbox.real("/bin"))?;
         let host = sandbox.host(false);
-        assert!(host.check_tool_paths("systemctl", &["/etc"]).is_err());
-        assert!(host.check_tool_paths("systemctl", &["/usr/lib"]).is_ok());
+        host.check_tool_paths(&["/bin/sh", "/bin"])?;
         Ok(())
     }
 
     #[test]
-    fn the_machines_own_root_is_never_refused() -> TestResult {
-        let host = Host::new(crate::HostOptions::new("/"))?;
-        assert!(host.check_tool_paths("systemctl", &["/etc"]).is_ok());
+    fn an_absolute_link_is_refused_even_when_it_resolves_inside() -> TestResult {
+        let sandbox = Sandbox::new()?;
+        std::fs::create_dir_all(sandbox.real("/srv/etc"))?;
+        symlink("/srv/etc", sandbox.real("/etc/pacman.d"))?;
+        let host = sandbox.host(false);
+        let refused = host.check_tool_paths(&["/etc/pacman.d/gnupg"]);
+        assert!(
+            matches!(refused, Err(ModuleError::Escape { .. })),
+            "{refused:?}"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn a_relative_link_climbing_out_is_refused() -> TestResult {
+        let sandbox = Sandbox::new()?;
+        symlink("../../decoy", sandbox.real("/etc/out"))?;
+        let host = sandbox.host(false);
+        assert!(host.check_tool_paths(&["/etc/out/secret"]).is_err());
+        assert!(host.check_tool_paths(&["/etc/../../decoy"]).is_err());
+        Ok(())
+    }
+
+    #[test]
+    fn links_made_in_check_mode_count() -> TestResult {
+        let sandbox = Sandbox::new()?;
+        let host = sandbox.host(true);
+        host.apply(&[crate::Op::Symlink {
+            path: "/etc/x".into(),
+            target: "/etc".into(),
+        }])?;
+        assert!(host.check_tool_paths(&["/etc/x/hostname"]).is_err());
+        Ok(())
+    }
+
+    #[test]
+    fn a_symlinked_root_is_followed_first() -> TestResult {
+        let sandbox = Sandbox::new()?;
+        let alias = sandbox.root.with_file_name("alias");
+        symlink(&sandbox.root, &alias)?;
+        let host = crate::Host::new(crate::HostOptions::new(&alias))?;
+        host.check_tool_paths(&["/etc/hostname"])?;
         Ok(())
     }
 }

@@ -11,7 +11,7 @@
 use super::state::{Activity, Enablement};
 use crate::{Host, ModuleError, Op, OpOutput, Place, RunSpec};
 use serde::Deserialize;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Which manager: the system's, the user's (live only), or every user's unit files
 /// (`--global`, files only).
@@ -112,27 +112,28 @@ impl<'h> Systemctl<'h> {
         })
     }
 
-    /// Refuse an offline root whose directories lead systemctl outside it.
+    /// Refuse a root whose directories lead systemctl somewhere else than where the
+    /// Host resolves them (out of the root): the fixed unit directories, then the
+    /// link directories (`*.wants`, …) that `enable` writes into.
     pub fn confine(&self) -> Result<(), ModuleError> {
-        let mut paths: Vec<PathBuf> = SYSTEMCTL_DIRS.iter().map(PathBuf::from).collect();
-        self.host.check_tool_paths("systemctl", &paths)?;
-        paths.clear();
+        self.host.check_tool_paths(SYSTEMCTL_DIRS)?;
+        let mut link_dirs: Vec<String> = Vec::new();
         for dir in ["/etc/systemd/system", "/etc/systemd/user"] {
-            let dir = Path::new(dir);
-            let Ok(Some(names)) = self.host.read_dir(dir) else {
+            let Ok(Some(names)) = self.host.read_dir(Path::new(dir)) else {
                 continue;
             };
             for name in names {
-                let text = name.to_string_lossy();
+                let name = name.to_string_lossy();
                 if LINK_DIR_SUFFIXES
                     .iter()
-                    .any(|suffix| text.ends_with(suffix))
+                    .any(|suffix| name.ends_with(suffix))
                 {
-                    paths.push(dir.join(&name));
+                    link_dirs.push(format!("{dir}/{name}"));
                 }
             }
         }
-        self.host.check_tool_paths("systemctl", &paths)
+        let link_dirs: Vec<&str> = link_dirs.iter().map(String::as_str).collect();
+        self.host.check_tool_paths(&link_dirs)
     }
 
     fn query(&self, words: &[&str]) -> Result<OpOutput, ModuleError> {

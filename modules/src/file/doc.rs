@@ -1,0 +1,136 @@
+//! The documentation of `file`, `copy` and `template` (one argument set, three
+//! meanings of `src`). Checked against `file::Args` by the tests in `crate::doc`.
+
+use crate::doc::{ArgDoc, ModuleDoc, Support};
+
+const fn args(src: ArgDoc) -> [ArgDoc; 14] {
+    [
+        ArgDoc::new("path", "path", "The path inside the target root.")
+            .required()
+            .aliases(&["dest", "name"]),
+        ArgDoc::new(
+            "state",
+            "str",
+            "What the path should be. Default: file when content is given, else what it is now. touch creates a missing file and leaves an existing one alone.",
+        )
+        .choices(&["file", "directory", "link", "hard", "absent", "touch"]),
+        ArgDoc::new(
+            "content",
+            "str",
+            "The file's whole content (a trailing newline is kept as written).",
+        ),
+        src,
+        ArgDoc::new(
+            "template",
+            "str",
+            "A template in templates/, rendered by the runner into content.",
+        ),
+        ArgDoc::new(
+            "mode",
+            "raw",
+            "Octal (\"0644\") or symbolic (\"u=rw,go=r\") mode; quote it: a bare YAML number is refused.",
+        ),
+        ArgDoc::new("owner", "str", "A user name of the target, or a numeric uid."),
+        ArgDoc::new("group", "str", "A group name of the target, or a numeric gid."),
+        ArgDoc::new(
+            "recurse",
+            "bool",
+            "state=directory: apply mode, owner and group to everything below.",
+        )
+        .default("false"),
+        ArgDoc::new(
+            "force",
+            "bool",
+            "Content: replace a file whose content differs (default yes). Links: replace a file or empty directory, or link to a missing target (default no).",
+        ),
+        ArgDoc::new(
+            "backup",
+            "bool",
+            "Keep the old file as PATH.TIMESTAMP~ before replacing it.",
+        )
+        .default("false"),
+        ArgDoc::new("trim_blocks", "bool", "Templates: Jinja2's trim_blocks.").default("true"),
+        ArgDoc::new("lstrip_blocks", "bool", "Templates: Jinja2's lstrip_blocks.")
+            .default("false"),
+        ArgDoc::new(
+            "follow",
+            "bool",
+            "Act on the target of a symlink at path (inside the root) rather than on the link.",
+        )
+        .default("true"),
+    ]
+}
+
+const FILE_ARGS: [ArgDoc; 14] = args(ArgDoc::new(
+    "src",
+    "path",
+    "state=link/hard: the link's target; otherwise a file in files/ whose bytes become the content.",
+));
+
+const COPY_ARGS: [ArgDoc; 14] = args(ArgDoc::new(
+    "src",
+    "path",
+    "A file in the playbook's (or role's) files/ folder, copied to path.",
+));
+
+const TEMPLATE_ARGS: [ArgDoc; 14] = args(ArgDoc::new(
+    "src",
+    "path",
+    "A template in the playbook's (or role's) templates/ folder, rendered to path.",
+));
+
+pub const FILE: ModuleDoc = ModuleDoc {
+    args: &FILE_ARGS,
+    check_mode: Support::Full,
+    diff: Support::Full,
+    examples: r#"- name: A directory for the application's configuration
+  file:
+    path: /etc/myapp
+    state: directory
+    mode: "0755"
+- name: Its configuration, written inline
+  file:
+    path: /etc/myapp/myapp.conf
+    content: |
+      listen = 127.0.0.1:8080
+    mode: "0640"
+- name: A link to it where the old tools look
+  file:
+    path: /etc/myapp.conf
+    state: link
+    src: /etc/myapp/myapp.conf
+- name: No stale lock file
+  file:
+    path: /var/lib/myapp.lock
+    state: absent
+"#,
+};
+
+pub const COPY: ModuleDoc = ModuleDoc {
+    args: &COPY_ARGS,
+    check_mode: Support::Full,
+    diff: Support::Full,
+    examples: r#"- name: The message of the day, from files/motd
+  copy:
+    src: motd
+    dest: /etc/motd
+    mode: "0644"
+- name: The hostname, inline
+  ansible.builtin.copy:
+    content: "web1\n"
+    dest: /etc/hostname
+"#,
+};
+
+pub const TEMPLATE: ModuleDoc = ModuleDoc {
+    args: &TEMPLATE_ARGS,
+    check_mode: Support::Full,
+    diff: Support::Full,
+    examples: r#"- name: The message of the day, rendered from templates/motd.j2
+  template:
+    src: motd.j2
+    dest: /etc/motd
+    mode: "0644"
+    backup: true
+"#,
+};

@@ -1,0 +1,124 @@
+//! The new root of a pacstrap task: where it is inside the target, where the controller
+//! finds it (what pacstrap is given), the paths pacstrap's script follows there, and
+//! the skeleton pacstrap makes, predicted for check mode.
+
+use super::GNUPG_DIR;
+use crate::{Host, ModuleError, Op, Ownership};
+use std::path::{Path, PathBuf};
+
+/// The new root: the path inside the target, and where the controller finds it.
+pub struct Dest {
+    /// Canonical, inside the target's root.
+    pub inside: PathBuf,
+    /// On the controller: what pacstrap is given.
+    pub real: PathBuf,
+    /// The target's root on the controller.
+    host_root: PathBuf,
+}
+
+impl Dest {
+    pub fn new(host: &Host, dest: &str) -> Result<Dest, ModuleError> {
+        let inside = host.resolve(Path::new(dest))?;
+        let host_root =
+            std::path::absolute(host.root()).map_err(|err| ModuleError::io(host.root(), err))?;
+        let dest = Dest {
+            real: host_root.join(relative(&inside)),
+            inside,
+            host_root,
+        };
+        if std::fs::canonicalize(&dest.real).is_ok_and(|real| real == Path::new("/")) {
+            return Err(ModuleError::invalid(
+                "dest",
+                "refusing to pacstrap the controller's own /",
+            ));
+        }
+        Ok(dest)
+    }
+
+    /// A path below the new root, inside the target.
+    pub fn inside(&self, below: &str) -> PathBuf {
+        self.inside.join(below)
+    }
+
+    /// Where the controller finds a path inside the target.
+    pub fn real_path(&self, inside: &Path) -> PathBuf {
+        self.host_root.join(relative(inside))
+    }
+
+    /// Every path pacstrap's script follows itself (`mkdir -p`, `mount`, `cp`); pacman
+    /// resolves inside the root and creates its lock with O_EXCL.
+    pub fn tool_paths(&self) -> Vec<&'static str> {
+        let mut below = vec!["", GNUPG_DIR, "etc/pacman.d/mirrorlist"];
+        below.extend(SKELETON.iter().map(|(path, _)| *path));
+        below
+    }
+
+    /// In-root path strings for [`Host::check_tool_paths`].
+    pub fn checked(&self, below: &[&str]) -> Vec<String> {
+        below
+            .iter()
+            .map(|path| self.inside(path).display().to_string())
+            .collect()
+    }
+
+    /// The new root and its missing parents: pacstrap wants an existing directory.
+    pub fn mkdir_ops(&self, host: &Host) -> Result<Vec<Op>, ModuleError> {
+        let mut ops = Vec::new();
+        for dir in self
+            .inside
+            .ancestors()
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+        {
+            if dir == Path::new("/") || host.lstat(dir)?.is_some() {
+                continue;
+            }
+            ops.push(Op::Mkdir {
+                path: dir.to_path_buf(),
+                mode: 0o755,
+                owner: Ownership::default(),
+            });
+        }
+        Ok(ops)
+    }
+
+    /// What pacstrap's script makes before pacman runs, plus pacman's database.
+    pub fn predicted_skeleton(&self) -> Vec<Op> {
+        SKELETON
+            .iter()
+            .map(|(path, mode)| {
+                Op::Predicted(Box::new(Op::Mkdir {
+                    path: self.inside(path),
+                    mode: *mode,
+                    owner: Ownership::default(),
+                }))
+            })
+            .collect()
+    }
+}
+
+/// The directories pacstrap creates (`mkdir -m MODE -p`), parents first, and pacman's
+/// local database below them.
+const SKELETON: &[(&str, u32)] = &[
+    ("var", 0o755),
+    ("var/cache", 0o755),
+    ("var/cache/pacman", 0o755),
+    ("var/cache/pacman/pkg", 0o755),
+    ("var/lib", 0o755),
+    ("var/lib/pacman", 0o755),
+    ("var/lib/pacman/local", 0o755),
+    ("var/lib/pacman/sync", 0o755),
+    ("var/log", 0o755),
+    ("dev", 0o755),
+    ("run", 0o755),
+    ("etc", 0o755),
+    ("etc/pacman.d", 0o755),
+    ("tmp", 0o1777),
+    ("sys", 0o555),
+    ("proc", 0o555),
+];
+
+fn relative(inside: &Path) -> &Path {
+    inside.strip_prefix("/").unwrap_or(inside)
+}

@@ -1,0 +1,223 @@
+//! The sync databases, queried without touching the new root: refreshed (`pacman -Sy`)
+//! into a temporary dbpath, seeded with the root's own copies so a root that is up to
+//! date downloads nothing, and asked which names are packages or groups and what
+//! `pacman -Sp` would install on top of the root's local database.
+
+use crate::{Host, ModuleError, OpOutput, Place, RunSpec};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+/// A temporary dbpath: `sync/` refreshed from the repositories of a pacman.conf, and
+/// `local` the root's own database (read-only) or empty.
+pub struct SyncDbs {
+    dir: tempfile::TempDir,
+    conf: PathBuf,
+}
+
+/// One package `pacman -Sp` would install.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    pub name: String,
+    pub version: String,
+}
+
+/// The wanted names, groups expanded: real packages, and names no repository has as a
+/// package or group (virtual ones such as `sh`, satisfied by a provider).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Wanted {
+    pub packages: Vec<String>,
+    pub virtual_names: Vec<String>,
+}
+
+impl Wanted {
+    pub fn all(&self) -> impl Iterator<Item = &String> {
+        self.packages.iter().chain(&self.virtual_names)
+    }
+}
+
+impl SyncDbs {
+    /// Refresh the databases of `conf` into a new temporary dbpath, seeded from
+    /// `seed_sync` (the root's var/lib/pacman/sync, on the controller) when it has
+    /// them; `local` is the root's var/lib/pacman/local on the controller.
+    pub fn open(
+        host: &Host,
+        conf: &Path,
+        local: &Path,
+        seed_sync: &Path,
+    ) -> Result<SyncDbs, ModuleError> {
+        let dir = tempfile::Builder::new()
+            .prefix("machinist-pacman-")
+            .tempdir()
+            .map_err(|err| ModuleError::io(std::env::temp_dir(), err))?;
+        let sync = SyncDbs {
+            conf: conf.to_path_buf(),
+            dir,
+        };
+        let sync_dir = sync.dir.path().join("sync");
+        std::fs::create_dir(&sync_dir).map_err(|err| ModuleError::io(&sync_dir, err))?;
+        let local_link = sync.dir.path().join("local");
+        let linked = if local.is_dir() {
+            std::os::unix::fs::symlink(local, &local_link)
+        } else {
+            std::fs::create_dir(&local_link)
+        };
+        linked.map_err(|err| ModuleError::io(&local_link, err))?;
+        let seeded = seed(seed_sync, &sync_dir)?;
+        let refreshed = sync.pacman(host, &["-Sy", "--noconfirm"])?;
+        if refreshed.rc != Some(0) && seeded == 0 {
+            return Err(ModuleError::Failed(format!(
+                "pacman --config {} -Sy (into a temporary dbpath) failed: {}",
+                conf.display(),
+                refreshed.stderr.trim()
+            )));
+        }
+        Ok(sync)
+    }
+
+    /// Which names are packages, which groups (members in repository order, ignored
+    /// ones left out), and which neither.
+    pub fn expand(
+        &self,
+        host: &Host,
+        names: &[String],
+        ignore: &[String],
+    ) -> Result<Wanted, ModuleError> {
+        let packages: BTreeSet<String> = self
+            .succeeded(host, &["-Slq"])?
+            .stdout
+            .lines()
+            .map(str::to_string)
+            .collect();
+        let groups = parse_groups(&self.succeeded(host, &["-Sgg"])?.stdout);
+        let mut wanted = Wanted::default();
+        let mut seen = BTreeSet::new();
+        for name in names {
+            if packages.contains(name) {
+                if seen.insert(name.clone()) {
+                    wanted.packages.push(name.clone());
+                }
+            } else if let Some(members) = groups.get(name) {
+                for member in members {
+                    if !ignore.contains(member) && seen.insert(member.clone()) {
+                        wanted.packages.push(member.clone());
+                    }
+                }
+            } else if seen.insert(name.clone()) {
+                wanted.virtual_names.push(name.clone());
+            }
+        }
+        Ok(wanted)
+    }
+
+    /// Whether the root's local database satisfies a name (`pacman -T`: providers count).
+    pub fn satisfied(&self, host: &Host, name: &str) -> Result<bool, ModuleError> {
+        Ok(self.pacman(host, &["-T", "--", name])?.rc == Some(0))
+    }
+
+    /// What `pacman -S --needed NAMES` would install in the root, dependencies included.
+    pub fn print_targets(
+        &self,
+        host: &Host,
+        names: &[String],
+        ignore: &[String],
+    ) -> Result<Vec<Target>, ModuleError> {
+        let mut args = vec!["-Sp", "--print-format", "%n %v", "--needed"];
+        let ignored: Vec<String> = ignore.iter().map(|n| format!("--ignore={n}")).collect();
+        args.extend(ignored.iter().map(String::as_str));
+        args.push("--");
+        args.extend(names.iter().map(String::as_str));
+        let output = self.pacman(host, &args)?;
+        if output.rc != Some(0) {
+            return Err(ModuleError::Failed(format!(
+                "pacman cannot install {}: {}",
+                names.join(" "),
+                (output.stdout + &output.stderr).trim()
+            )));
+        }
+        Ok(output
+            .stdout
+            .lines()
+            .filter_map(|line| {
+                let (name, version) = line.split_once(' ')?;
+                Some(Target {
+                    name: name.to_string(),
+                    version: version.to_string(),
+                })
+            })
+            .collect())
+    }
+
+    fn succeeded(&self, host: &Host, args: &[&str]) -> Result<OpOutput, ModuleError> {
+        let output = self.pacman(host, args)?;
+        if output.rc == Some(0) {
+            return Ok(output);
+        }
+        Err(ModuleError::Failed(format!(
+            "pacman {}: {}",
+            args.join(" "),
+            output.stderr.trim()
+        )))
+    }
+
+    fn pacman(&self, host: &Host, args: &[&str]) -> Result<OpOutput, ModuleError> {
+        let dbpath = self.dir.path();
+        let mut argv: Vec<String> = vec![
+            "pacman".into(),
+            "--config".into(),
+            self.conf.display().to_string(),
+            "--dbpath".into(),
+            dbpath.display().to_string(),
+            "--logfile".into(),
+            dbpath.join("pacman.log").display().to_string(),
+        ];
+        argv.extend(args.iter().map(|arg| arg.to_string()));
+        host.query(&RunSpec {
+            argv,
+            env: vec![("LC_ALL".into(), "C".into())],
+            place: Place::Controller,
+            ..RunSpec::default()
+        })
+    }
+}
+
+/// Copy the `*.db` files of `from` (if it is a directory) into `to`, keeping their
+/// modification times so `pacman -Sy` downloads only what changed. How many were copied.
+fn seed(from: &Path, to: &Path) -> Result<usize, ModuleError> {
+    let Ok(entries) = std::fs::read_dir(from) else {
+        return Ok(0);
+    };
+    let mut copied = 0;
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let is_db = path.extension().is_some_and(|ext| ext == "db");
+        if !is_db || !entry.file_type().is_ok_and(|kind| kind.is_file()) {
+            continue;
+        }
+        let target = to.join(entry.file_name());
+        let copy = || -> std::io::Result<()> {
+            std::fs::copy(&path, &target)?;
+            let modified = std::fs::metadata(&path)?.modified()?;
+            std::fs::File::options()
+                .write(true)
+                .open(&target)?
+                .set_modified(modified)
+        };
+        copy().map_err(|err| ModuleError::io(&target, err))?;
+        copied += 1;
+    }
+    Ok(copied)
+}
+
+/// `pacman -Sgg` lines (`GROUP PACKAGE`) as each group's members, in order.
+pub fn parse_groups(listing: &str) -> BTreeMap<String, Vec<String>> {
+    let mut groups: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for line in listing.lines() {
+        if let Some((group, member)) = line.split_once(' ') {
+            groups
+                .entry(group.to_string())
+                .or_default()
+                .push(member.trim().to_string());
+        }
+    }
+    groups
+}

@@ -1,0 +1,337 @@
+//! Loading roles into the playbook model: a play's `roles:`, `import_role` and
+//! `include_role` become blocks of the role's tasks (dependencies first), with the
+//! role's handlers added to the play and its variables in a [`RoleScope`].
+
+use super::Loader;
+use crate::error::Span;
+use crate::playbook::argspec;
+use crate::playbook::model::{Condition, Origin, RoleScope, Task, TaskKind};
+use crate::playbook::yaml::{Node, Value};
+use crate::roles::search::find_role;
+use crate::vars::Layer;
+use std::path::Path;
+use std::sync::Arc;
+
+/// Keys of a role entry (in `roles:`, `import_role:`, `include_role:` or a
+/// dependency); any other key of a `roles:` entry is a role parameter.
+const ROLE_KEYS: &[&str] = &[
+    "role",
+    "name",
+    "vars",
+    "tags",
+    "when",
+    "tasks_from",
+    "handlers_from",
+    "defaults_from",
+    "vars_from",
+    "allow_duplicates",
+    "public",
+    "apply",
+    "become",
+    "become_user",
+];
+
+/// One place a role is used, and how.
+#[derive(Debug, Clone)]
+pub(super) struct RoleUse {
+    pub name: String,
+    pub span: Span,
+    pub params: Vec<(String, Node)>,
+    pub tags: Vec<String>,
+    pub when: Vec<Condition>,
+    pub tasks_from: Option<String>,
+    pub handlers_from: Option<String>,
+    pub defaults_from: Option<String>,
+    pub vars_from: Option<String>,
+}
+
+/// A role loaded for one use: its block of tasks (dependencies' blocks before it).
+pub(super) struct LoadedRole {
+    pub tasks: Vec<Task>,
+}
+
+impl Loader {
+    /// A role entry: a name, or a mapping with `role`/`name` and options.
+    pub(super) fn role_use(
+        &mut self,
+        node: &Node,
+        params_from_extra_keys: bool,
+    ) -> Option<RoleUse> {
+        if let Some(name) = node.as_str() {
+            return Some(RoleUse {
+                name: name.to_string(),
+                span: node.span.clone(),
+                params: Vec::new(),
+                tags: Vec::new(),
+                when: Vec::new(),
+                tasks_from: None,
+                handlers_from: None,
+                defaults_from: None,
+                vars_from: None,
+            });
+        }
+        let Some(entries) = node.as_map() else {
+            self.error(
+                &node.span,
+                format!("a role is a name or a mapping, found {}", node.kind()),
+            );
+            return None;
+        };
+        let Some(name_node) = node.get("role").or_else(|| node.get("name")) else {
+            self.error(&node.span, "this role entry has no 'role' (or 'name')");
+            return None;
+        };
+        let name = self.string(name_node)?;
+        let mut params = node.get("vars").map(|v| self.vars(v)).unwrap_or_default();
+        for (key, value) in entries {
+            if ROLE_KEYS.contains(&key.name.as_str()) {
+                continue;
+            }
+            if params_from_extra_keys {
+                params.push((key.name.clone(), value.clone()));
+            } else {
+                self.unknown_key(key, "role", ROLE_KEYS.iter().copied());
+            }
+        }
+        let text = |this: &mut Loader, key: &str| node.get(key).and_then(|n| this.string(n));
+        Some(RoleUse {
+            name,
+            span: name_node.span.clone(),
+            params,
+            tags: node
+                .get("tags")
+                .map(|t| self.string_list(t))
+                .unwrap_or_default(),
+            when: node
+                .get("when")
+                .map(|w| self.conditions(w))
+                .unwrap_or_default(),
+            tasks_from: text(self, "tasks_from"),
+            handlers_from: text(self, "handlers_from"),
+            defaults_from: text(self, "defaults_from"),
+            vars_from: text(self, "vars_from"),
+        })
+    }
+
+    /// Load one use of a role: its dependencies, then itself, each as a block; its
+    /// handlers go to `handlers`. `None` when it was already loaded with the same
+    /// parameters in this play (Ansible runs such a role once).
+    pub(super) fn role(
+        &mut self,
+        role: &RoleUse,
+        tags: &[String],
+        handlers: &mut Vec<Task>,
+    ) -> Option<LoadedRole> {
+        let base = self.playbook_dir.clone();
+        let path = match find_role(&base, &role.name) {
+            Ok(path) => path,
+            Err(looked) => {
+                let looked: Vec<String> = looked.iter().map(|p| p.display().to_string()).collect();
+                self.error(
+                    &role.span,
+                    format!(
+                        "role '{}' not found; looked in: {}",
+                        role.name,
+                        looked.join(", ")
+                    ),
+                );
+                return None;
+            }
+        };
+        if self.role_stack.contains(&path) {
+            let mut chain: Vec<String> = self.role_stack.iter().map(|p| role_name(p)).collect();
+            chain.push(role.name.clone());
+            self.error(
+                &role.span,
+                format!("role dependency loop: {}", chain.join(" -> ")),
+            );
+            return None;
+        }
+        let meta = self.optional_yaml(&path.join("meta/main.yml"), &role.span);
+        let allow_duplicates = meta
+            .as_ref()
+            .and_then(|m| m.get("allow_duplicates"))
+            .is_some_and(|n| n.value == Value::Bool(true));
+        let identity = (path.clone(), identity_of(role));
+        if !allow_duplicates && self.roles_seen.contains(&identity) {
+            return None;
+        }
+        self.roles_seen.push(identity);
+        self.role_stack.push(path.clone());
+        let mut tasks = Vec::new();
+        let mut tags = tags.to_vec();
+        for tag in &role.tags {
+            if !tags.contains(tag) {
+                tags.push(tag.clone());
+            }
+        }
+        let dependencies = meta
+            .as_ref()
+            .and_then(|m| m.get("dependencies"))
+            .and_then(Node::as_seq)
+            .map(<[Node]>::to_vec)
+            .unwrap_or_default();
+        for dependency in &dependencies {
+            if let Some(dep) = self.role_use(dependency, true) {
+                if let Some(loaded) = self.role(&dep, &tags, handlers) {
+                    tasks.extend(loaded.tasks);
+                }
+            }
+        }
+        let scope = self.role_scope(role, &path);
+        self.role_scopes.push(scope.clone());
+        let origin = Arc::new(Origin {
+            dir: path.clone(),
+            role: Some(scope),
+        });
+        let tasks_file = path
+            .join("tasks")
+            .join(yml(role.tasks_from.as_deref().unwrap_or("main")));
+        let own = if tasks_file.exists() || role.tasks_from.is_some() {
+            self.tasks_from_file(&tasks_file, &origin, &tags, &role.span)
+        } else {
+            Vec::new()
+        };
+        let handlers_file = path
+            .join("handlers")
+            .join(yml(role.handlers_from.as_deref().unwrap_or("main")));
+        if handlers_file.exists() || role.handlers_from.is_some() {
+            handlers.extend(self.tasks_from_file(&handlers_file, &origin, &tags, &role.span));
+        }
+        self.role_stack.pop();
+        tasks.push(block(role, own, tags, origin));
+        Some(LoadedRole { tasks })
+    }
+
+    fn role_scope(&mut self, role: &RoleUse, path: &Path) -> Arc<RoleScope> {
+        let vars_of =
+            |this: &mut Loader, folder: &str, from: Option<&str>| -> Vec<(String, Node)> {
+                let file = path.join(folder).join(yml(from.unwrap_or("main")));
+                match this.optional_yaml(&file, &role.span) {
+                    Some(doc) => this.vars(&doc),
+                    None => {
+                        if from.is_some() {
+                            this.error(&role.span, format!("{} does not exist", file.display()));
+                        }
+                        Vec::new()
+                    }
+                }
+            };
+        let defaults = vars_of(self, "defaults", role.defaults_from.as_deref());
+        let vars = vars_of(self, "vars", role.vars_from.as_deref());
+        let spec_file = path.join("meta/argument_specs.yml");
+        let entry = role
+            .tasks_from
+            .as_deref()
+            .unwrap_or("main")
+            .trim_end_matches(".yml");
+        let spec = self
+            .optional_yaml(&spec_file, &role.span)
+            .and_then(|doc| argspec::parse(&spec_file, &doc, entry, &mut self.errors));
+        let mut defaults_layer = Layer::from_nodes(&defaults);
+        if let Some(spec) = &spec {
+            for option in &spec.options {
+                if let (Some(default), None) = (&option.default, defaults_layer.get(&option.name)) {
+                    defaults_layer.set(&option.name, crate::vars::node_to_value(default));
+                }
+            }
+        }
+        let mut magic = Layer::default();
+        magic.set(
+            "role_path",
+            minijinja::Value::from(path.display().to_string()),
+        );
+        magic.set("role_name", minijinja::Value::from(role.name.as_str()));
+        let sources = role
+            .params
+            .iter()
+            .chain(vars.iter())
+            .chain(defaults.iter())
+            .cloned()
+            .collect();
+        Arc::new(RoleScope {
+            name: role_name(path),
+            path: path.to_path_buf(),
+            magic,
+            defaults: defaults_layer,
+            vars: Layer::from_nodes(&vars),
+            params: Layer::from_nodes(&role.params),
+            sources,
+            spec,
+            span: role.span.clone(),
+        })
+    }
+
+    /// Parse a YAML file that may be absent; its first document.
+    fn optional_yaml(&mut self, path: &Path, site: &Span) -> Option<Node> {
+        if !path.exists() {
+            return None;
+        }
+        self.read_yaml(path, Some(site))?
+            .into_iter()
+            .next()
+            .filter(|doc| doc.value != Value::Null)
+    }
+}
+
+fn yml(name: &str) -> String {
+    if name.ends_with(".yml") || name.ends_with(".yaml") {
+        name.to_string()
+    } else {
+        format!("{name}.yml")
+    }
+}
+
+fn role_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// What makes two uses of a role the same use: its parameters and entry points.
+fn identity_of(role: &RoleUse) -> String {
+    let params: Vec<String> = role
+        .params
+        .iter()
+        .map(|(k, v)| format!("{k}={}", v.to_json()))
+        .collect();
+    format!(
+        "{}|{:?}|{:?}|{:?}|{:?}",
+        params.join(","),
+        role.tasks_from,
+        role.handlers_from,
+        role.defaults_from,
+        role.vars_from
+    )
+}
+
+/// The block that runs a role's own tasks, under the conditions of its use.
+fn block(role: &RoleUse, tasks: Vec<Task>, tags: Vec<String>, origin: Arc<Origin>) -> Task {
+    Task {
+        name: None,
+        span: role.span.clone(),
+        kind: TaskKind::Block {
+            block: tasks,
+            rescue: Vec::new(),
+            always: Vec::new(),
+        },
+        when: role.when.clone(),
+        loop_items: None,
+        loop_flatten: false,
+        loop_control: Default::default(),
+        register: None,
+        notify: Vec::new(),
+        notify_span: None,
+        listen: Vec::new(),
+        changed_when: None,
+        failed_when: None,
+        ignore_errors: false,
+        tags,
+        vars: Layer::default(),
+        check_mode: None,
+        diff: None,
+        no_log: false,
+        timeout: None,
+        origin,
+    }
+}

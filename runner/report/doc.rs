@@ -1,0 +1,168 @@
+//! `machinist doc` output: the list of modules and one module's page, as text for
+//! people (shaped like ansible-doc's) or JSON for editors and completion. The pages
+//! themselves are built by `crate::doc`; this only writes them to stdout.
+
+use crate::cli::Format;
+use crate::doc::{ArgDoc, Entry, Kind, ModuleDoc};
+use serde_json::Value as Json;
+use std::fmt::Write as _;
+use std::io::Write;
+
+/// Print the list of modules.
+pub fn list(entries: &[Entry], format: Format) -> std::io::Result<()> {
+    match format {
+        Format::Json => print(&json(&entries)?),
+        Format::Human => print(&list_text(entries)),
+    }
+}
+
+/// Print one module's page.
+pub fn module(doc: &ModuleDoc, format: Format) -> std::io::Result<()> {
+    match format {
+        Format::Json => print(&json(doc)?),
+        Format::Human => print(&module_text(doc)),
+    }
+}
+
+fn json(value: &impl serde::Serialize) -> std::io::Result<String> {
+    Ok(serde_json::to_string_pretty(value)? + "\n")
+}
+
+fn print(text: &str) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()
+}
+
+fn kind(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Builtin => "builtin",
+        Kind::Action => "action",
+        Kind::Plugin => "plugin",
+    }
+}
+
+pub(crate) fn list_text(entries: &[Entry]) -> String {
+    let width = entries
+        .iter()
+        .map(|e| e.name.len())
+        .max()
+        .unwrap_or(0)
+        .max(6);
+    let mut out = format!("{:width$}  {:7}  SUMMARY\n", "MODULE", "KIND");
+    for entry in entries {
+        let _ = writeln!(
+            out,
+            "{:width$}  {:7}  {}",
+            entry.name,
+            kind(entry.kind),
+            entry.summary
+        );
+    }
+    out
+}
+
+pub(crate) fn module_text(doc: &ModuleDoc) -> String {
+    let what = match (&doc.kind, &doc.path) {
+        (Kind::Plugin, Some(path)) => format!("plugin: {path}"),
+        (kind_of, _) => kind(*kind_of).to_string(),
+    };
+    let mut out = format!("> {}  ({what})\n\n", doc.name.to_uppercase());
+    let _ = writeln!(out, "  {}\n", doc.summary);
+    if let Some(description) = &doc.description {
+        let _ = writeln!(out, "{}\n", wrap(description, "  "));
+    }
+    let _ = writeln!(
+        out,
+        "  check mode: {}    diff: {}\n",
+        doc.check_mode, doc.diff
+    );
+    out.push_str("ARGUMENTS\n\n");
+    match &doc.arguments {
+        None => out.push_str("  Any name: none is declared.\n\n"),
+        Some(args) if args.is_empty() => out.push_str("  None.\n\n"),
+        Some(args) => {
+            for arg in args {
+                out.push_str(&argument(arg));
+            }
+        }
+    }
+    out.push_str("EXAMPLES\n\n");
+    if doc.examples.trim().is_empty() {
+        out.push_str("  None.\n");
+    } else {
+        out.push_str(&indent(doc.examples.trim_end(), "  "));
+        out.push('\n');
+    }
+    out
+}
+
+fn argument(arg: &ArgDoc) -> String {
+    let mut head = format!("  {} ({}", arg.name, arg.kind);
+    if arg.required {
+        head.push_str(", required");
+    }
+    if let Some(default) = &arg.default {
+        let _ = write!(head, ", default: {}", scalar(default));
+    }
+    if arg.no_log {
+        head.push_str(", secret");
+    }
+    head.push_str(")\n");
+    let mut body = Vec::new();
+    if !arg.description.is_empty() {
+        body.push(arg.description.clone());
+    }
+    if !arg.choices.is_empty() {
+        let choices: Vec<String> = arg.choices.iter().map(scalar).collect();
+        body.push(format!("choices: {}", choices.join(", ")));
+    }
+    if !arg.aliases.is_empty() {
+        body.push(format!("aliases: {}", arg.aliases.join(", ")));
+    }
+    for text in body {
+        let _ = writeln!(head, "{}", wrap(&text, "      "));
+    }
+    head.push('\n');
+    head
+}
+
+fn scalar(value: &Json) -> String {
+    match value {
+        Json::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Words of `text` in lines of at most `WIDTH` columns, each starting with `by`.
+fn wrap(text: &str, by: &str) -> String {
+    const WIDTH: usize = 80;
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && by.len() + line.len() + 1 + word.chars().count() > WIDTH {
+            lines.push(format!("{by}{}", std::mem::take(&mut line)));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(format!("{by}{line}"));
+    }
+    lines.join("\n")
+}
+
+fn indent(text: &str, by: &str) -> String {
+    text.lines()
+        .map(|line| {
+            if line.is_empty() {
+                String::new()
+            } else {
+                format!("{by}{line}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}

@@ -1,0 +1,20 @@
+//! Roles: Ansible's shareable bundles of tasks, handlers, variables, files and
+//! templates. `search` finds them; `load` reads one into the playbook model.
+//! Sharing them (`machinist role install|list|init`, machinist.lock) is `command`
+//! and the modules below it.
+
+pub mod search;
+
+pub mod command;
+pub mod error;
+pub mod fetch;
+pub mod git;
+pub mod init;
+pub mod install;
+pub mod list;
+pub mod lock;
+mod output;
+pub mod requirements;
+pub mod source;
+pub mod staging;
+mod yaml_file;

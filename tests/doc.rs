@@ -1,0 +1,213 @@
+//! `machinist doc` through the real binary (issue 8): it lists exactly the modules the
+//! registry dispatches (and the plugins found), shows each one's arguments, and every
+//! built-in's (and runner action's) examples run under `--check`.
+
+mod common;
+
+use common::Test;
+use machinist::playbook::model::Action;
+use machinist_modules::Builtin;
+use serde_json::Value;
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+
+fn doc_json(test: &Test, args: &[&str]) -> Value {
+    let mut full = vec!["doc", "--format", "json"];
+    full.extend_from_slice(args);
+    let run = test.machinist(&full);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    serde_json::from_str(&run.stdout).expect("doc JSON")
+}
+
+fn names_of(list: &Value, kind: &str) -> Vec<String> {
+    let mut names: Vec<String> = list
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter(|e| e["kind"] == kind)
+        .map(|e| e["name"].as_str().expect("name").to_string())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn doc_lists_exactly_the_modules_the_registry_dispatches() {
+    let test = Test::new();
+    let list = doc_json(&test, &[]);
+    let mut builtins: Vec<String> = Builtin::ALL.iter().map(|b| b.name().to_string()).collect();
+    builtins.sort();
+    let mut actions: Vec<String> = Action::RUNNER_ACTIONS
+        .iter()
+        .map(|(n, _)| n.to_string())
+        .collect();
+    actions.sort();
+    assert_eq!(names_of(&list, "builtin"), builtins);
+    assert_eq!(names_of(&list, "action"), actions);
+    assert_eq!(names_of(&list, "plugin"), Vec::<String>::new());
+    for entry in list.as_array().expect("list") {
+        assert!(
+            !entry["summary"].as_str().unwrap_or_default().is_empty(),
+            "{entry}"
+        );
+    }
+}
+
+#[test]
+fn every_built_in_example_runs_under_check() {
+    let test = Test::new();
+    for dir in ["etc", "tmp", "usr/bin", "var/lib"] {
+        std::fs::create_dir_all(test.root().join(dir)).expect("mkdir");
+    }
+    test.project_file("files/motd", "Welcome.\n");
+    // pacstrap's example installs from the project's own pacman.conf (a local
+    // repository here); firstboot's sets a zone the root must have.
+    let conf = common::pacman_repo::local_repo(&test);
+    test.project_file(
+        "files/pacman.conf",
+        &std::fs::read_to_string(conf).expect("conf"),
+    );
+    test.root_file("usr/share/zoneinfo/Europe/Berlin", "TZif2 (a stand-in)\n");
+    test.project_file(
+        "templates/motd.j2",
+        "Welcome to {{ inventory_hostname }}.\n",
+    );
+    let list = doc_json(&test, &[]);
+    let names: Vec<String> = ["builtin", "action"]
+        .iter()
+        .flat_map(|kind| names_of(&list, kind))
+        .collect();
+    for name in names {
+        let page = doc_json(&test, &[&name]);
+        let examples = page["examples"].as_str().unwrap_or_default();
+        assert!(!examples.trim().is_empty(), "{name} has no example");
+        let tasks: String = examples.lines().map(|l| format!("    {l}\n")).collect();
+        test.playbook(&format!(
+            "- hosts: localhost\n  gather_facts: false\n  tasks:\n{tasks}"
+        ));
+        let before = test.tree();
+        let run = test.run_json(&["--check"]);
+        assert_eq!(
+            run.code, 0,
+            "the example of {name} fails:\n{examples}\n{}\n{}",
+            run.stdout, run.stderr
+        );
+        // meta changes the flow and reports nothing of its own.
+        if name != "meta" {
+            assert!(!run.statuses().is_empty(), "{name}: nothing ran");
+        }
+        assert_eq!(test.tree(), before, "{name}: --check changed the tree");
+    }
+}
+
+#[test]
+fn doc_shows_arguments_check_mode_diff_and_examples() {
+    let test = Test::new();
+    let file = test.machinist(&["doc", "file"]);
+    assert_eq!(file.code, 0, "{}", file.stderr);
+    for line in [
+        "> FILE  (builtin)",
+        "  check mode: full    diff: full",
+        "  path (path, required)\n      The path inside the target root.\n      aliases: dest, name\n",
+        "  recurse (bool, default: false)",
+        "      choices: file, directory, link, hard, absent, touch",
+        "EXAMPLES\n\n  - name: A directory for the application's configuration\n",
+    ] {
+        assert!(file.stdout.contains(line), "{line:?} not in:\n{}", file.stdout);
+    }
+    let command = doc_json(&test, &["ansible.builtin.command"]);
+    assert_eq!(command["name"], "command");
+    assert_eq!(command["check_mode"], "partial");
+    let stdin_add_newline = command["arguments"]
+        .as_array()
+        .expect("arguments")
+        .iter()
+        .find(|a| a["name"] == "stdin_add_newline")
+        .expect("stdin_add_newline");
+    assert_eq!(stdin_add_newline["type"], "bool");
+    assert_eq!(stdin_add_newline["default"], true);
+    let set_fact = doc_json(&test, &["set_fact"]);
+    assert_eq!(set_fact["kind"], "action");
+    assert_eq!(
+        set_fact["arguments"],
+        Value::Null,
+        "set_fact takes any name"
+    );
+}
+
+#[test]
+fn doc_lists_and_describes_plugins_from_library_and_machinist_library() {
+    let test = Test::new();
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/plugins/library");
+    let plugin = |name: &str, script: &str| {
+        test.project_file(&format!("library/{name}"), script);
+        let path = test.project().join("library").join(name);
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    };
+    plugin("hello", "#!/bin/sh\necho '{}'\n");
+    plugin("file", "#!/bin/sh\necho '{}'\n");
+    let env = [("MACHINIST_LIBRARY", examples.to_str().expect("utf-8"))];
+    let run = test.machinist_env(&["doc", "--format", "json"], &env);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let list: Value = serde_json::from_str(&run.stdout).expect("json");
+    assert_eq!(
+        names_of(&list, "plugin"),
+        ["hello", "kv_line", "library.file"]
+    );
+    let text = test.machinist_env(&["doc"], &env).stdout;
+    assert!(
+        text.contains(
+            "hello         plugin   (no NAME.yml spec: arguments undocumented, skipped in check mode)"
+        ),
+        "{text}"
+    );
+
+    let page = test.machinist_env(&["doc", "--format", "json", "kv_line"], &env);
+    let page: Value = serde_json::from_str(&page.stdout).expect("json");
+    assert_eq!(page["kind"], "plugin");
+    assert_eq!(page["check_mode"], "full");
+    assert_eq!(page["diff"], "full");
+    assert_eq!(page["arguments"][0]["name"], "path");
+    assert_eq!(page["arguments"][0]["aliases"], serde_json::json!(["dest"]));
+    assert!(page["examples"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("kv_line:"));
+
+    let shadowing = doc_json(&test, &["library.file"]);
+    assert_eq!(shadowing["kind"], "plugin");
+    assert_eq!(shadowing["check_mode"], "none");
+    assert_eq!(doc_json(&test, &["file"])["kind"], "builtin");
+}
+
+#[test]
+fn unknown_modules_and_broken_specs_are_bad_input() {
+    let test = Test::new();
+    let run = test.machinist(&["doc", "templat"]);
+    assert_eq!(run.code, 4);
+    assert_eq!(
+        run.stderr,
+        "error: no module named 'templat' (did you mean 'template'?); `machinist doc` lists them\n"
+    );
+    test.project_file("library/svc", "#!/bin/sh\n");
+    let path = test.project().join("library/svc");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    test.project_file("library/svc.yml", "supports_check_mode: yes please\n");
+    let run = test.machinist(&["doc", "svc"]);
+    assert_eq!(run.code, 4);
+    assert!(
+        run.stderr.starts_with(
+            "[TMP]/project/library/svc.yml:1:22: error: expected true or false, found a string"
+        ),
+        "{}",
+        run.stderr
+    );
+    let list = test.machinist(&["doc"]);
+    assert_eq!(list.code, 0);
+    assert!(
+        list.stdout.lines().any(|line| line.starts_with("svc ")
+            && line.ends_with(" plugin   (its spec has errors: see machinist doc library.svc)")),
+        "{}",
+        list.stdout
+    );
+}
