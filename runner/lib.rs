@@ -24,7 +24,7 @@ pub mod vars;
 use error::{InputError, SourceMap};
 use playbook::load::Loader;
 use playbook::model::Playbook;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Load and validate playbooks; any problem in any of them stops here.
 /// Role argument specs are checked against `extra_vars` too.
@@ -50,4 +50,18 @@ pub fn load(
     });
     errors.dedup();
     Err(InputError(errors))
+}
+
+/// Refuse, before anything runs, tasks that need a running service manager in plays
+/// that act on an offline root (`--root DIR`, a play's `root:`).
+pub fn check_offline(playbooks: &[Playbook], cli_root: Option<&Path>) -> Result<(), InputError> {
+    let mut errors = Vec::new();
+    for playbook in playbooks {
+        playbook::validate::offline_managers(playbook, cli_root, &mut errors);
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(InputError(errors))
+    }
 }

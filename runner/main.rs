@@ -78,6 +78,9 @@ fn run_command(args: RunArgs) -> ExitCode {
         Ok(playbooks) => playbooks,
         Err(err) => return bad_input(&err),
     };
+    if let Err(err) = machinist::check_offline(&playbooks, args.root.as_deref()) {
+        return bad_input(&err);
+    }
     let tags = TagFilter {
         only: args.tags.clone(),
         skip: args.skip_tags.clone(),

@@ -13,6 +13,8 @@ mod links;
 mod tree;
 
 pub use crate::mode::ModeArg;
+/// Ansible's backup file name (`PATH.YYYY-MM-DD@HH:MM:SS~`), for other modules' backups.
+pub(crate) use content::backup_name;
 
 use crate::{Host, Module, ModuleError, Ownership, Plan};
 use serde::Deserialize;

@@ -14,6 +14,8 @@ mod exec;
 mod overlay;
 mod path;
 mod plugin;
+mod reload;
+mod shared;
 mod tool_paths;
 
 pub use exec::Exec;
@@ -22,11 +24,13 @@ pub use plugin::{PluginCall, PluginRun, NSPAWN_PLUGIN_DIR};
 use crate::progress::ProgressCounter;
 use crate::{passwd, ModuleError, Op, OpOutput, Ownership, Progress};
 use disk::Disk;
-use overlay::{Attrs, Node, Overlay, Seen, OVERLAY_DEV};
+use overlay::{Attrs, Node, Seen, OVERLAY_DEV};
 use rustix::io::Errno;
+use shared::SharedOverlay;
 use std::collections::HashMap;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 /// How a Host is set up.
@@ -101,7 +105,9 @@ pub struct Host {
     /// during the run becomes an OS tree).
     exec: Option<Exec>,
     disk: Disk,
-    overlay: Mutex<Overlay>,
+    overlay: SharedOverlay,
+    /// Whether a unit file changed since the manager last reloaded (see `reload`).
+    reload_owed: AtomicBool,
     /// /etc/passwd and /etc/group as last read; forgotten whenever ops are applied.
     databases: Mutex<HashMap<&'static str, Option<String>>>,
 }
@@ -137,7 +143,36 @@ impl Host {
             exec: None,
             disk: Disk::new(options.root.clone()),
             options,
-            overlay: Mutex::new(Overlay::default()),
+            overlay: SharedOverlay::new(),
+            reload_owed: AtomicBool::new(false),
+            databases: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// A host on a directory inside this one's root (a container's rootfs, for a play
+    /// with `root:`), resolved inside this root and sharing its check-mode overlay: a
+    /// rootfs "created" by an earlier play in check mode exists for the plays that
+    /// configure it. Same check mode; programs run the way [`Exec::auto`] picks for it.
+    pub fn within(&self, path: &Path) -> Result<Host, ModuleError> {
+        let canonical = self.resolve(path)?;
+        if let Some(meta) = self.stat(&canonical)? {
+            if !meta.is_dir() {
+                return Err(os_error(&canonical, Errno::NOTDIR));
+            }
+        }
+        let root = match path::relative_to_root(&canonical) {
+            relative if relative == Path::new(".") => self.options.root.clone(),
+            relative => self.options.root.join(relative),
+        };
+        Ok(Host {
+            exec: None,
+            disk: Disk::new(root.clone()),
+            options: HostOptions {
+                root,
+                check_mode: self.options.check_mode,
+            },
+            overlay: self.overlay.within(&canonical),
+            reload_owed: AtomicBool::new(false),
             databases: Mutex::new(HashMap::new()),
         })
     }
@@ -148,6 +183,24 @@ impl Host {
 
     pub fn check_mode(&self) -> bool {
         self.options.check_mode
+    }
+
+    /// Whether the root is a tree of files rather than this running machine: any root
+    /// but the machine's own `/`. No service manager runs there; tools get `--root`.
+    pub fn is_offline(&self) -> bool {
+        !exec::is_host_root(&self.options.root)
+    }
+
+    /// Whether the root exists on disk now (a bootstrap task may not have made it yet).
+    pub fn root_exists(&self) -> bool {
+        std::fs::metadata(&self.options.root).is_ok_and(|meta| meta.is_dir())
+    }
+
+    /// Whether a unit file or drop-in was written, linked or removed (by any task)
+    /// since the last `systemctl daemon-reload` on this host: the manager has not seen
+    /// it yet. See the `reload` module for the bookkeeping.
+    pub fn daemon_reload_owed(&self) -> bool {
+        self.reload_owed.load(Ordering::Relaxed)
     }
 
     /// Run programs this way instead of choosing with [`Exec::auto`] at each run.
@@ -217,7 +270,7 @@ impl Host {
         if !meta.is_dir() {
             return Err(os_error(&canonical, Errno::NOTDIR));
         }
-        let (added, removed) = self.overlay().children(&canonical);
+        let (added, removed) = self.overlay.children(&canonical);
         let mut names = match self.seen(&canonical) {
             Seen::Node(Node::Dir { .. }) => Vec::new(),
             _ => self
@@ -329,9 +382,18 @@ impl Host {
                 }
                 _ => self.execute(op)?,
             };
+            self.keep_reload_books(op, &output);
             outputs.push(output);
         }
         Ok(outputs)
+    }
+
+    fn keep_reload_books(&self, op: &Op, output: &OpOutput) {
+        if reload::changes_units(op) {
+            self.reload_owed.store(true, Ordering::Relaxed);
+        } else if reload::pays_reload(op, output) {
+            self.reload_owed.store(false, Ordering::Relaxed);
+        }
     }
 
     fn id_in(&self, database: &'static str, name: &str) -> Result<Option<u32>, ModuleError> {
@@ -363,15 +425,8 @@ impl Host {
         self.lock_databases().clear();
     }
 
-    fn overlay(&self) -> MutexGuard<'_, Overlay> {
-        // A panic while holding the lock cannot leave the map half-updated.
-        self.overlay
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
     fn seen(&self, canonical: &Path) -> Seen {
-        self.overlay().lookup(canonical)
+        self.overlay.lookup(canonical)
     }
 
     fn canonical(&self, path: &Path, follow_final: bool) -> Result<PathBuf, ModuleError> {
@@ -426,7 +481,7 @@ impl Host {
     fn execute(&self, op: &Op) -> Result<OpOutput, ModuleError> {
         let done = |result: std::io::Result<()>, canonical: &Path| {
             result.map_err(|err| ModuleError::io(canonical, err))?;
-            self.overlay().forget(canonical);
+            self.overlay.forget(canonical);
             Ok(OpOutput::default())
         };
         match op {
@@ -528,7 +583,7 @@ impl Host {
                     content: content.clone(),
                     attrs,
                 };
-                self.overlay().put(&canonical, file);
+                self.overlay.put(&canonical, file);
             }
             Op::Mkdir { path, mode, owner } => {
                 let canonical = self.canonical(path, false)?;
@@ -538,7 +593,7 @@ impl Host {
                     None => {
                         self.expect_parent_dir(&canonical)?;
                         let attrs = self.new_attrs(*mode, *owner);
-                        self.overlay().put(&canonical, Node::Dir { attrs });
+                        self.overlay.put(&canonical, Node::Dir { attrs });
                     }
                 }
             }
@@ -547,7 +602,7 @@ impl Host {
                 self.expect_replaceable(&canonical)?;
                 let attrs = self.new_attrs(0o777, Ownership::default());
                 let target = target.clone();
-                self.overlay()
+                self.overlay
                     .put(&canonical, Node::Symlink { target, attrs });
             }
             Op::Hardlink { path, target } => {
@@ -564,11 +619,11 @@ impl Host {
                     Seen::Node(Node::Hardlink { to }) => Node::Hardlink { to },
                     _ => Node::Hardlink { to: target },
                 };
-                self.overlay().put(&canonical, node);
+                self.overlay.put(&canonical, node);
             }
             Op::Remove { path } => {
                 let canonical = self.named(path, false)?;
-                self.overlay().put(&canonical, Node::Absent);
+                self.overlay.put(&canonical, Node::Absent);
             }
             Op::Backup { path, to } => {
                 let source = self.named(path, true)?;
@@ -579,9 +634,9 @@ impl Host {
                     mode: meta.mode,
                     uid: meta.uid,
                     gid: meta.gid,
-                    ino: self.overlay().next_ino(),
+                    ino: self.overlay.next_ino(),
                 };
-                self.overlay().put(&to, Node::File { content, attrs });
+                self.overlay.put(&to, Node::File { content, attrs });
             }
             Op::Chmod { path, mode } => {
                 let canonical = self.canonical(path, false)?;
@@ -610,7 +665,7 @@ impl Host {
                         content: Vec::new(),
                         attrs,
                     };
-                    self.overlay().put(&canonical, file);
+                    self.overlay.put(&canonical, file);
                 }
             }
             Op::Predicted(op) => self.record(op)?,
@@ -624,7 +679,7 @@ impl Host {
             Seen::Node(Node::Hardlink { to }) => to,
             _ => canonical.to_path_buf(),
         };
-        self.overlay().change_attrs(&at, mode, owner.uid, owner.gid);
+        self.overlay.change_attrs(&at, mode, owner.uid, owner.gid);
     }
 
     /// Attributes of an object this process would create: our own ids unless given.
@@ -637,7 +692,7 @@ impl Host {
             gid: owner
                 .gid
                 .unwrap_or_else(|| rustix::process::getegid().as_raw()),
-            ino: self.overlay().next_ino(),
+            ino: self.overlay.next_ino(),
         }
     }
 

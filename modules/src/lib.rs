@@ -17,13 +17,17 @@ pub mod file;
 pub mod firstboot;
 pub mod host;
 pub mod mode;
+pub mod nspawn;
 pub mod pacstrap;
 pub mod passwd;
 pub mod progress;
 pub mod registry;
+pub mod resolv_link;
 pub mod shell_words;
+pub mod systemd;
 #[cfg(test)]
 mod test_support;
+pub mod unit;
 pub mod verify;
 
 pub use error::ModuleError;
@@ -59,6 +63,10 @@ pub struct Plan {
     pub msg: Option<String>,
     /// Extra keys of the registered result (`path`, `mode`, `state`, …).
     pub data: serde_json::Map<String, serde_json::Value>,
+    /// Things the user should know even when the task succeeds (a setting nspawn will
+    /// ignore, a unit assumed to come from an earlier task in check mode). The runner
+    /// reports each as a warning.
+    pub warnings: Vec<String>,
 }
 
 impl Plan {
@@ -87,6 +95,11 @@ impl Plan {
     pub fn with_data(mut self, key: &str, value: impl Serialize) -> Plan {
         let value = serde_json::to_value(value).unwrap_or(serde_json::Value::Null);
         self.data.insert(key.to_string(), value);
+        self
+    }
+
+    pub fn with_warning(mut self, warning: impl Into<String>) -> Plan {
+        self.warnings.push(warning.into());
         self
     }
 

@@ -1,7 +1,10 @@
 //! The built-in modules: one enum, one `match`. Everything that needs the list of
 //! modules (validation, dispatch, docs) asks this enum, so nothing keeps a copy.
 
-use crate::{args, command, file, firstboot, pacstrap, Host, Module, ModuleError, Plan};
+use crate::{
+    args, command, file, firstboot, nspawn, pacstrap, resolv_link, unit, Host, Module, ModuleError,
+    Plan,
+};
 use serde::de::DeserializeOwned;
 
 /// A module implemented in this crate. `Copy` and `Template` are `file` with Ansible's
@@ -15,6 +18,9 @@ pub enum Builtin {
     Shell,
     Pacstrap,
     Firstboot,
+    Unit,
+    Nspawn,
+    ResolvLink,
 }
 
 impl Builtin {
@@ -26,6 +32,9 @@ impl Builtin {
         Builtin::Shell,
         Builtin::Pacstrap,
         Builtin::Firstboot,
+        Builtin::Unit,
+        Builtin::Nspawn,
+        Builtin::ResolvLink,
     ];
 
     pub fn name(self) -> &'static str {
@@ -37,6 +46,17 @@ impl Builtin {
             Builtin::Shell => "shell",
             Builtin::Pacstrap => pacstrap::PacstrapModule::NAME,
             Builtin::Firstboot => firstboot::FirstbootModule::NAME,
+            Builtin::Unit => unit::UnitModule::NAME,
+            Builtin::Nspawn => nspawn::NspawnModule::NAME,
+            Builtin::ResolvLink => resolv_link::ResolvLinkModule::NAME,
+        }
+    }
+
+    /// Other names the module answers to: Ansible's, where the arguments overlap.
+    pub fn aliases(self) -> &'static [&'static str] {
+        match self {
+            Builtin::Unit => &["systemd", "systemd_service"],
+            _ => &[],
         }
     }
 
@@ -56,6 +76,13 @@ impl Builtin {
             Builtin::Firstboot => {
                 "Locale, keymap, timezone, hostname, root password, machine id of a root"
             }
+            Builtin::Unit => {
+                "A systemd unit: its file or drop-in, enabled, masked, and (live) started/stopped"
+            }
+            Builtin::Nspawn => {
+                "A systemd-nspawn container: its .nspawn settings, flags, enabled and running"
+            }
+            Builtin::ResolvLink => "/etc/resolv.conf as a link to systemd-resolved's file",
         }
     }
 
@@ -69,6 +96,9 @@ impl Builtin {
             Builtin::Shell => command::doc::SHELL,
             Builtin::Pacstrap => pacstrap::doc::PACSTRAP,
             Builtin::Firstboot => firstboot::doc::FIRSTBOOT,
+            Builtin::Unit => unit::doc::UNIT,
+            Builtin::Nspawn => nspawn::doc::NSPAWN,
+            Builtin::ResolvLink => resolv_link::doc::RESOLV_LINK,
         }
     }
 
@@ -76,7 +106,19 @@ impl Builtin {
     pub fn from_name(name: &str) -> Option<Builtin> {
         let short = name.strip_prefix("ansible.builtin.").unwrap_or(name);
         let short = short.strip_prefix("machinist.").unwrap_or(short);
-        Builtin::ALL.iter().copied().find(|b| b.name() == short)
+        Builtin::ALL
+            .iter()
+            .copied()
+            .find(|b| b.name() == short || b.aliases().contains(&short))
+    }
+
+    /// Whether the runner reads `src:` (files/) and renders `template:` (templates/)
+    /// into `content` before planning, as it does for Ansible's copy and template.
+    pub fn reads_sources(self) -> bool {
+        matches!(
+            self,
+            Builtin::File | Builtin::Copy | Builtin::Template | Builtin::Unit
+        )
     }
 
     /// The argument names the module accepts, from its serde definition.
@@ -86,6 +128,9 @@ impl Builtin {
             Builtin::Command | Builtin::Shell => args::field_names::<command::Args>(),
             Builtin::Pacstrap => args::field_names::<pacstrap::Args>(),
             Builtin::Firstboot => args::field_names::<firstboot::Args>(),
+            Builtin::Unit => args::field_names::<unit::Args>(),
+            Builtin::Nspawn => args::field_names::<nspawn::Args>(),
+            Builtin::ResolvLink => args::field_names::<resolv_link::Args>(),
         }
     }
 
@@ -107,6 +152,51 @@ impl Builtin {
             Builtin::Command | Builtin::Shell => decode::<command::Args>(value).map(drop),
             Builtin::Pacstrap => decode::<pacstrap::Args>(value).map(drop),
             Builtin::Firstboot => decode::<firstboot::Args>(value).map(drop),
+            Builtin::Unit => decode::<unit::Args>(value).map(drop),
+            Builtin::Nspawn => {
+                self.check_templated("settings", value.get("settings"))?;
+                decode::<nspawn::Args>(value).map(drop)
+            }
+            Builtin::ResolvLink => decode::<resolv_link::Args>(value).map(drop),
+        }
+    }
+
+    /// Check what can be checked of an argument whose value is still a template: the
+    /// names inside it that cannot depend on variables (nspawn's section and key names).
+    pub fn check_templated(
+        self,
+        name: &str,
+        value: Option<&serde_json::Value>,
+    ) -> Result<(), ArgError> {
+        let (Builtin::Nspawn, "settings", Some(settings)) = (self, name, value) else {
+            return Ok(());
+        };
+        nspawn::check_names(settings).map_err(|unknown| ArgError {
+            field: Some(name.to_string()),
+            path: std::iter::once(name.to_string())
+                .chain(unknown.path)
+                .collect(),
+            message: unknown.message,
+        })
+    }
+
+    /// Which argument needs a running service manager, and how it says so
+    /// (`("state", "state=started")`), given the arguments known before templating;
+    /// `None` when the task works on an offline root.
+    pub fn needs_manager(self, args: &serde_json::Value) -> Option<(&'static str, String)> {
+        match self {
+            Builtin::Unit => {
+                let parsed: unit::Args = serde_json::from_value(args.clone()).ok()?;
+                let what = unit::needs_manager(&parsed)?;
+                let field = if parsed.state.is_some() {
+                    "state"
+                } else {
+                    "daemon_reload"
+                };
+                Some((field, what))
+            }
+            Builtin::Nspawn => nspawn::needs_manager(args).map(|what| ("state", what)),
+            _ => None,
         }
     }
 
@@ -128,6 +218,15 @@ impl Builtin {
             Builtin::Firstboot => firstboot::FirstbootModule
                 .plan(&decode(value)?, host)
                 .map_err(PlanError::Module),
+            Builtin::Unit => unit::UnitModule
+                .plan(&decode(value)?, host)
+                .map_err(PlanError::Module),
+            Builtin::Nspawn => nspawn::NspawnModule
+                .plan(&decode(value)?, host)
+                .map_err(PlanError::Module),
+            Builtin::ResolvLink => resolv_link::ResolvLinkModule
+                .plan(&decode(value)?, host)
+                .map_err(PlanError::Module),
         }
     }
 }
@@ -138,6 +237,9 @@ impl Builtin {
 pub struct ArgError {
     /// The top-level argument at fault (`mode`), when serde names one.
     pub field: Option<String>,
+    /// The keys down to the place at fault (`settings`, `Network`, `Bridg`), outermost
+    /// first; empty when only `field` is known.
+    pub path: Vec<String>,
     pub message: String,
 }
 
@@ -151,10 +253,15 @@ pub enum PlanError {
 
 fn decode<T: DeserializeOwned>(value: &serde_json::Value) -> Result<T, ArgError> {
     serde_path_to_error::deserialize(value).map_err(|err| {
-        let field = err.path().iter().next().and_then(|segment| match segment {
-            serde_path_to_error::Segment::Map { key } => Some(key.clone()),
-            _ => None,
-        });
+        let path: Vec<String> = err
+            .path()
+            .iter()
+            .map_while(|segment| match segment {
+                serde_path_to_error::Segment::Map { key } => Some(key.clone()),
+                _ => None,
+            })
+            .collect();
+        let field = path.first().cloned();
         let message = err.into_inner().to_string();
         let missing = message
             .strip_prefix("missing field `")
@@ -162,9 +269,92 @@ fn decode<T: DeserializeOwned>(value: &serde_json::Value) -> Result<T, ArgError>
         match missing {
             Some(name) => ArgError {
                 field: Some(name.to_string()),
+                path: vec![name.to_string()],
                 message: format!("missing required argument '{name}'"),
             },
-            None => ArgError { field, message },
+            None => ArgError {
+                field,
+                path,
+                message,
+            },
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ansible_names_reach_the_unit_module() {
+        for name in [
+            "unit",
+            "systemd",
+            "systemd_service",
+            "ansible.builtin.systemd",
+            "ansible.builtin.systemd_service",
+        ] {
+            assert_eq!(Builtin::from_name(name), Some(Builtin::Unit), "{name}");
+        }
+        assert_eq!(Builtin::from_name("nspawn"), Some(Builtin::Nspawn));
+        assert_eq!(Builtin::from_name("resolv_link"), Some(Builtin::ResolvLink));
+        let names = Builtin::Unit.arg_names();
+        for ansible in [
+            "name",
+            "state",
+            "enabled",
+            "masked",
+            "daemon_reload",
+            "scope",
+        ] {
+            assert!(names.contains(&ansible), "{ansible} missing from {names:?}");
+        }
+    }
+
+    #[test]
+    fn running_manager_arguments_are_named() {
+        let need = |builtin: Builtin, args| builtin.needs_manager(&args);
+        assert_eq!(
+            need(
+                Builtin::Unit,
+                serde_json::json!({"name": "a", "state": "started"})
+            ),
+            Some(("state", "state=started".to_string()))
+        );
+        assert_eq!(
+            need(Builtin::Unit, serde_json::json!({"daemon_reload": true})),
+            Some(("daemon_reload", "daemon_reload".to_string()))
+        );
+        assert_eq!(
+            need(
+                Builtin::Unit,
+                serde_json::json!({"name": "a", "enabled": true})
+            ),
+            None
+        );
+        assert_eq!(
+            need(
+                Builtin::Nspawn,
+                serde_json::json!({"name": "a", "state": "running"})
+            ),
+            Some(("state", "state=running".to_string()))
+        );
+    }
+
+    #[test]
+    fn nspawn_setting_names_are_checked_with_their_path() {
+        let err = Builtin::Nspawn
+            .check_args(
+                &serde_json::json!({"name": "a", "settings": {"Network": {"Bridg": "br0"}}}),
+            )
+            .err();
+        let err = err.map(|err| (err.path, err.message.contains("did you mean 'Bridge'")));
+        assert_eq!(
+            err,
+            Some((
+                vec!["settings".into(), "Network".into(), "Bridg".into()],
+                true
+            ))
+        );
+    }
 }

@@ -25,6 +25,7 @@ const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
 const PLAY_KEYS: &[&str] = &[
     "name",
     "hosts",
+    "root",
     "roles",
     "vars",
     "vars_files",
@@ -295,6 +296,7 @@ impl Loader {
                 );
             }
         }
+        let root = node.get("root").and_then(|root| self.play_root(root));
         let tags = node
             .get("tags")
             .map(|t| self.string_list(t))
@@ -344,6 +346,7 @@ impl Loader {
             name,
             span: node.span.clone(),
             hosts,
+            root,
             gather_facts,
             vars: Layer::from_nodes(&vars_nodes),
             vars_files: vars_files
@@ -357,6 +360,19 @@ impl Loader {
             tags,
             origin: origin.clone(),
         })
+    }
+
+    /// A play's `root:`: an absolute path, or a template that renders to one.
+    fn play_root(&mut self, node: &Node) -> Option<Node> {
+        let text = self.string(node)?;
+        if !crate::template::Templates::is_template(&text) && !text.starts_with('/') {
+            self.error(
+                &node.span,
+                format!("root '{text}' must be an absolute path (a container's rootfs, e.g. /var/lib/machines/NAME)"),
+            );
+            return None;
+        }
+        Some(node.clone())
     }
 
     fn vars_files(

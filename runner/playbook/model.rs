@@ -76,6 +76,9 @@ pub struct Play {
     pub name: String,
     pub span: Span,
     pub hosts: String,
+    /// `root:`: the directory (inside the run's root) this play's tasks act in, such
+    /// as a container's rootfs; unrendered (it may use play and extra vars).
+    pub root: Option<Node>,
     pub gather_facts: bool,
     /// Play `vars`.
     pub vars: Layer,

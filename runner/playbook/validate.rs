@@ -8,6 +8,7 @@ use crate::error::Diagnostic;
 use crate::sources::{find, SourceKind};
 use crate::template::Templates;
 use machinist_modules::args::did_you_mean;
+use machinist_modules::registry::ArgError;
 use machinist_modules::Builtin;
 
 pub fn playbook(playbook: &Playbook, errors: &mut Vec<Diagnostic>) {
@@ -115,24 +116,55 @@ fn arguments(
             fixed.insert(key.name.clone(), value.to_json());
         }
     }
-    if let Err(err) = builtin.check_args(&serde_json::Value::Object(fixed)) {
-        // A missing argument may be given by a templated one (or its alias).
+    let mut checked = builtin.check_args(&serde_json::Value::Object(fixed));
+    for (key, value) in entries.iter().filter(|(_, value)| value.is_templated()) {
+        if checked.is_ok() {
+            checked = builtin.check_templated(&key.name, Some(&value.to_json()));
+        }
+    }
+    if let Err(err) = checked {
+        // A missing argument may be given by a templated one (or its alias):
+        // checked when the task runs.
         let missing_templated =
             !templated.is_empty() && err.message.starts_with("missing required argument");
         if missing_templated {
             return;
         }
-        let span = err
-            .field
-            .as_deref()
-            .and_then(|field| entries.iter().find(|(k, _)| k.name == field))
-            .map_or(&args.span, |(_, value)| &value.span);
         errors.push(Diagnostic::at(
-            span,
+            span_at(args, &err),
             format!("module {module}: {}", err.message),
         ));
     }
     required_sources(task, builtin, args, errors);
+}
+
+/// Where an argument error points: the deepest key of its path (an unknown nspawn
+/// setting's name), else the value of the argument at fault, else the arguments.
+fn span_at<'a>(args: &'a Node, err: &ArgError) -> &'a crate::error::Span {
+    if err.path.len() > 1 {
+        let mut node = args;
+        let mut span = None;
+        for key in &err.path {
+            let Some((found, value)) = node
+                .as_map()
+                .and_then(|entries| entries.iter().find(|(k, _)| &k.name == key))
+            else {
+                break;
+            };
+            span = Some(&found.span);
+            node = value;
+        }
+        if let Some(span) = span {
+            return span;
+        }
+    }
+    err.field
+        .as_deref()
+        .and_then(|field| {
+            args.as_map()
+                .and_then(|entries| entries.iter().find(|(k, _)| k.name == field))
+        })
+        .map_or(&args.span, |(_, value)| &value.span)
 }
 
 /// The `meta:` actions machinist knows.
@@ -170,7 +202,7 @@ fn meta_action(args: &Node, errors: &mut Vec<Diagnostic>) {
 
 /// `template:`/`src:` files named without templating must exist before the run.
 fn required_sources(task: &Task, builtin: Builtin, args: &Node, errors: &mut Vec<Diagnostic>) {
-    if !matches!(builtin, Builtin::File | Builtin::Copy | Builtin::Template) {
+    if !builtin.reads_sources() {
         return;
     }
     let links = matches!(
@@ -301,4 +333,98 @@ fn syntax_env() -> &'static minijinja::Environment<'static> {
 /// Syntax-check an expression; filters and tests are looked up when it runs.
 fn check_expression(expr: &str) -> Result<(), minijinja::Error> {
     syntax_env().compile_expression(expr).map(drop)
+}
+
+/// Tasks that need a running service manager (`unit: state=started`, `daemon_reload`,
+/// `nspawn: state=running`) in plays whose tasks act on an offline root — `--root DIR`
+/// or the play's `root:` — are refused before anything runs: no systemd runs in a
+/// tree of files, and systemctl can only enable, disable and mask there. A task under
+/// `when:` (its own or an enclosing block's) is left to the module at run time, where
+/// the condition may keep it from running (`when: machinist_root == '/'`).
+pub fn offline_managers(
+    playbook: &Playbook,
+    cli_root: Option<&std::path::Path>,
+    errors: &mut Vec<Diagnostic>,
+) {
+    for play in &playbook.plays {
+        let Some(root) = offline_root(play, cli_root) else {
+            continue;
+        };
+        for list in [
+            &play.pre_tasks,
+            &play.tasks,
+            &play.post_tasks,
+            &play.handlers,
+        ] {
+            unconditional(list, &mut |task| needs_manager(task, &root, errors));
+        }
+    }
+}
+
+/// The offline root a play acts on, as the user named it; `None` on the live system.
+fn offline_root(play: &Play, cli_root: Option<&std::path::Path>) -> Option<String> {
+    let cli_root = cli_root.filter(|root| !is_machine_root(root));
+    let play_root = play.root.as_ref().and_then(Node::as_str);
+    match (play_root, cli_root) {
+        (None, None) | (Some("/"), None) => None,
+        (None, Some(dir)) => Some(format!("{} (--root)", dir.display())),
+        (Some(root), Some(dir)) => Some(format!("{root} under {} (root:, --root)", dir.display())),
+        (Some(root), None) => Some(format!("{root} (root:)")),
+    }
+}
+
+fn is_machine_root(path: &std::path::Path) -> bool {
+    path == std::path::Path::new("/")
+        || std::fs::canonicalize(path).is_ok_and(|real| real == std::path::Path::new("/"))
+}
+
+/// Visit the tasks that run whenever their list runs (no `when:` on them or above).
+fn unconditional<'a>(tasks: &'a [Task], visit: &mut impl FnMut(&'a Task)) {
+    for task in tasks.iter().filter(|task| task.when.is_empty()) {
+        visit(task);
+        if let TaskKind::Block {
+            block,
+            rescue,
+            always,
+        } = &task.kind
+        {
+            for list in [block, rescue, always] {
+                unconditional(list, visit);
+            }
+        }
+    }
+}
+
+fn needs_manager(task: &Task, root: &str, errors: &mut Vec<Diagnostic>) {
+    let TaskKind::Action {
+        action: Action::Module(builtin),
+        args,
+        ..
+    } = &task.kind
+    else {
+        return;
+    };
+    let Some(entries) = args.as_map() else {
+        return;
+    };
+    let fixed: serde_json::Map<String, serde_json::Value> = entries
+        .iter()
+        .filter(|(_, value)| !value.is_templated())
+        .map(|(key, value)| (key.name.clone(), value.to_json()))
+        .collect();
+    let Some((field, what)) = builtin.needs_manager(&serde_json::Value::Object(fixed)) else {
+        return;
+    };
+    let span = entries
+        .iter()
+        .find(|(key, _)| key.name == field)
+        .map_or(&args.span, |(_, value)| &value.span);
+    errors.push(Diagnostic::at(
+        span,
+        format!(
+            "{what} needs a running service manager, but this play acts on the offline root \
+             {root}; offline, systemctl only enables, disables and masks (run it on the live \
+             system, or guard it with `when:`)"
+        ),
+    ));
 }

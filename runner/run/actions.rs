@@ -10,8 +10,9 @@ use crate::playbook::model::{Action, Condition, Task};
 use crate::playbook::yaml::{Node, Value as YamlValue};
 use crate::template::Templates;
 use crate::vars;
+use machinist_modules::host::Exec;
 use machinist_modules::registry::PlanError;
-use machinist_modules::{Builtin, Op, OpOutput, RunSpec};
+use machinist_modules::{Builtin, Host, Op, OpOutput, Place, RunSpec};
 use minijinja::Value;
 use serde_json::Value as Json;
 
@@ -113,6 +114,9 @@ impl Executor<'_> {
             }
             Err(PlanError::Module(err)) => return Outcome::failed(err.to_string()),
         };
+        for warning in &plan.warnings {
+            self.reporter.event(&Event::Warning(warning.clone()));
+        }
         let mut outcome = Outcome::ok();
         outcome.data = plan.data.clone();
         outcome.msg = plan.msg.clone();
@@ -127,6 +131,9 @@ impl Executor<'_> {
         }
         outcome.changed = true;
         let ops: Vec<Op> = plan.changes.into_iter().flat_map(|c| c.ops).collect();
+        if !check {
+            self.warn_chroot(&state.host, &ops);
+        }
         let name = task.display_name();
         let reporter = &mut self.reporter;
         let applied = state
@@ -147,6 +154,24 @@ impl Executor<'_> {
             }
         }
         outcome
+    }
+
+    /// Say once per root that its commands run through chroot: no /proc, /dev or
+    /// /run of its own there, unlike systemd-nspawn (not installed, or the root is not
+    /// an OS tree yet).
+    fn warn_chroot(&mut self, host: &Host, ops: &[Op]) {
+        let runs_inside = ops
+            .iter()
+            .any(|op| matches!(op, Op::Run(spec) if spec.place == Place::Target));
+        let root = host.root().to_path_buf();
+        if !runs_inside || host.exec() != Exec::Chroot || self.chroot_warned.contains(&root) {
+            return;
+        }
+        self.reporter.event(&Event::Warning(format!(
+            "commands in {} run with chroot: systemd-nspawn is not installed, or the root is              not an OS tree (no /usr with an os-release); they get no /proc, /dev or /run of              their own",
+            root.display()
+        )));
+        self.chroot_warned.push(root);
     }
 
     fn debug(&mut self, args: &Node, ctx: &Value) -> Outcome {

@@ -24,7 +24,8 @@ use crate::report::Reporter;
 use crate::template::Templates;
 use crate::vars::Layer;
 use machinist_modules::{Host, HostOptions};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 /// The one host name until inventories exist.
 pub const LOCALHOST: &str = "localhost";
@@ -67,6 +68,10 @@ pub fn run(
     reporter: &mut dyn Reporter,
 ) -> Result<RunStatus, RunError> {
     let templates = Templates::new();
+    let base = Host::new(HostOptions {
+        root: options.root.clone().unwrap_or_else(|| PathBuf::from("/")),
+        check_mode: options.check,
+    })?;
     let mut executor = Executor {
         options,
         templates: &templates,
@@ -79,6 +84,8 @@ pub fn run(
         rescue_depth: 0,
         last_failure: None,
         controller_files: Default::default(),
+        hosts: vec![(PathBuf::from("/"), Rc::new(base))],
+        chroot_warned: Vec::new(),
     };
     for playbook in playbooks {
         for play in &playbook.plays {
@@ -116,12 +123,18 @@ struct Executor<'a> {
     /// `ansible_failed_result` in a `rescue`.
     last_failure: Option<(String, serde_json::Value)>,
     controller_files: sources::ControllerFiles,
+    /// One Host per root for the whole run, keyed by its path inside the run's root
+    /// (`/` first): plays on the same root share check-mode overlay and daemon-reload
+    /// books, and a play's `root:` host sees what earlier plays did inside it.
+    hosts: Vec<(PathBuf, Rc<Host>)>,
+    /// Roots whose commands were said to run through chroot (said once per root).
+    chroot_warned: Vec<PathBuf>,
 }
 
 /// State of one play.
 struct PlayState<'p> {
     play: &'p Play,
-    host: Host,
+    host: Rc<Host>,
     magic: Layer,
     notified: handlers::Notified,
     ended: bool,
@@ -151,20 +164,23 @@ impl<'a> Executor<'a> {
         self.reporter.event(&Event::PlayStart {
             name: play.name.clone(),
         });
-        let root = self
-            .options
-            .root
-            .clone()
-            .unwrap_or_else(|| PathBuf::from("/"));
-        let host = Host::new(HostOptions {
-            root: root.clone(),
-            check_mode: self.options.check,
-        })?;
+        let host = match &play.root {
+            None => Rc::clone(&self.hosts[0].1),
+            Some(node) => {
+                let base_magic = self.magic_vars(playbook, play, self.hosts[0].1.root());
+                match self.play_host(node, &base_magic, play) {
+                    Ok(host) => host,
+                    Err(msg) => {
+                        self.root_failed(play, msg);
+                        return Ok(());
+                    }
+                }
+            }
+        };
         let mut state = PlayState {
             play,
+            magic: self.magic_vars(playbook, play, host.root()),
             host,
-            magic: self.magic_vars(playbook, play, &root),
-
             notified: handlers::Notified::default(),
             ended: false,
         };
@@ -192,7 +208,71 @@ impl<'a> Executor<'a> {
         Ok(())
     }
 
-    fn magic_vars(&self, playbook: &Playbook, play: &Play, root: &std::path::Path) -> Layer {
+    /// The Host of a play with `root:`: the rendered path inside the run's root, one
+    /// Host per path for the whole run.
+    fn play_host(
+        &mut self,
+        node: &crate::playbook::yaml::Node,
+        magic: &Layer,
+        play: &Play,
+    ) -> Result<Rc<Host>, String> {
+        let text = node.as_str().unwrap_or_default();
+        let mut layers: Vec<&Layer> = vec![magic, &play.vars];
+        layers.extend(play.vars_files.iter());
+        layers.push(&self.facts);
+        layers.push(&self.options.extra_vars);
+        let ctx = crate::vars::context(&layers, self.templates);
+        let rendered = self
+            .templates
+            .render_str(text, &ctx)
+            .map_err(|err| format!("{}: root: {err}", node.span))?;
+        let path = PathBuf::from(rendered.trim());
+        if !path.is_absolute() {
+            return Err(format!(
+                "{}: root '{}' must be an absolute path",
+                node.span,
+                path.display()
+            ));
+        }
+        if let Some((_, host)) = self.hosts.iter().find(|(known, _)| *known == path) {
+            return Ok(Rc::clone(host));
+        }
+        let host = self.hosts[0]
+            .1
+            .within(&path)
+            .map(Rc::new)
+            .map_err(|err| format!("{}: root {}: {err}", node.span, path.display()))?;
+        self.hosts.push((path, Rc::clone(&host)));
+        Ok(host)
+    }
+
+    /// A play whose `root:` cannot be used fails before its first task.
+    fn root_failed(&mut self, play: &Play, msg: String) {
+        let task = "Choosing the play's root".to_string();
+        self.reporter.event(&Event::TaskStart {
+            name: task.clone(),
+            handler: false,
+        });
+        self.stats.failed += 1;
+        self.host_failed = true;
+        self.reporter
+            .event(&Event::TaskResult(Box::new(crate::events::TaskResult {
+                play: play.name.clone(),
+                task,
+                module: "root".into(),
+                host: LOCALHOST.into(),
+                status: crate::events::Status::Failed,
+                diff: Vec::new(),
+                shown: Some(serde_json::json!({ "changed": false, "msg": msg })),
+                msg: Some(msg),
+                item: None,
+                label: None,
+                ignored: false,
+                show_diff: false,
+            })));
+    }
+
+    fn magic_vars(&self, playbook: &Playbook, play: &Play, root: &Path) -> Layer {
         let mut magic = Layer::default();
         let dir = playbook
             .path

@@ -1,6 +1,7 @@
-//! The runner's half of `file`, `copy` and `template`: it reads `src:` from files/ and
-//! renders `template:` from templates/ into `content`, so the module itself only ever
-//! plans bytes (modules know nothing about templates or the controller's folders).
+//! The runner's half of `file`, `copy`, `template` and `unit`: it reads `src:` from
+//! files/ and renders `template:` from templates/ into `content`, so the module itself
+//! only ever plans bytes (modules know nothing about templates or the controller's
+//! folders).
 
 use super::Executor;
 use crate::playbook::model::Task;
@@ -22,7 +23,7 @@ impl Executor<'_> {
         args: &mut Map<String, Json>,
         ctx: &Value,
     ) -> Result<(), String> {
-        if !matches!(builtin, Builtin::File | Builtin::Copy | Builtin::Template) {
+        if !builtin.reads_sources() {
             return Ok(());
         }
         if builtin == Builtin::Template {

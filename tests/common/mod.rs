@@ -1,13 +1,16 @@
 //! The end-to-end test kit: a temporary project (playbook, files/, templates/) and a
 //! temporary target root, the real `machinist` binary run against them, and a
 //! snapshot of the root's tree (paths, types, modes, contents, link targets) to prove
-//! what changed and what did not.
+//! what changed and what did not. For the systemd tests: a real Debian rootfs
+//! (`rootfs`) and a booted container to run machinist in (`container`).
 
 #![allow(dead_code)]
 
 pub mod cache;
+pub mod container;
 pub mod debian;
 pub mod pacman_repo;
+pub mod rootfs;
 
 use std::collections::BTreeMap;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};

@@ -170,7 +170,7 @@ fn shown_content(content: &[u8]) -> String {
 
 /// Ansible's backup name, `PATH.YYYY-MM-DD@HH:MM:SS~` (in UTC here: the name must not
 /// depend on the runner's time zone).
-fn backup_name(place: &Path, now: SystemTime) -> PathBuf {
+pub(crate) fn backup_name(place: &Path, now: SystemTime) -> PathBuf {
     let seconds = now
         .duration_since(UNIX_EPOCH)
         .map_or(0, |since| since.as_secs());

@@ -44,7 +44,7 @@ impl Exec {
     }
 }
 
-fn is_host_root(root: &Path) -> bool {
+pub(super) fn is_host_root(root: &Path) -> bool {
     root == Path::new("/") || std::fs::canonicalize(root).is_ok_and(|real| real == Path::new("/"))
 }
 

@@ -656,3 +656,72 @@ fn the_way_programs_run_can_be_forced() -> TestResult {
     assert_eq!(outputs[0].rc, Some(0));
     Ok(())
 }
+
+#[test]
+fn a_host_within_shares_the_check_mode_overlay() -> TestResult {
+    let sandbox = Sandbox::new()?;
+    let outer = sandbox.host(true);
+    let machines = Path::new("/var/lib/machines/box");
+    for dir in [
+        "/var",
+        "/var/lib",
+        "/var/lib/machines",
+        "/var/lib/machines/box",
+    ] {
+        outer.apply(&[Op::Mkdir {
+            path: dir.into(),
+            mode: 0o755,
+            owner: Ownership::default(),
+        }])?;
+    }
+    let inner = outer.within(machines)?;
+    assert_eq!(inner.root(), sandbox.root.join("var/lib/machines/box"));
+    assert!(inner.is_offline());
+    inner.apply(&[Op::Mkdir {
+        path: "/etc".into(),
+        mode: 0o755,
+        owner: Ownership::default(),
+    }])?;
+    assert!(outer.exists(Path::new("/var/lib/machines/box/etc"))?);
+    assert!(
+        !sandbox.real("/var").exists(),
+        "check mode touched the disk"
+    );
+    Ok(())
+}
+
+#[test]
+fn a_host_within_is_resolved_inside_the_root() -> TestResult {
+    let sandbox = Sandbox::new()?;
+    std::fs::create_dir_all(sandbox.real("/srv/box"))?;
+    std::os::unix::fs::symlink(&sandbox.decoy, sandbox.real("/machines"))?;
+    let outer = sandbox.host(false);
+    let inner = outer.within(Path::new("/srv/../../srv/./box"))?;
+    assert_eq!(inner.root(), sandbox.root.join("srv/box"));
+    // The absolute link is followed inside the root: the decoy's path under it.
+    let linked = outer.within(Path::new("/machines/x"))?;
+    let decoy_in_root = sandbox.root.join(sandbox.decoy.strip_prefix("/")?);
+    assert_eq!(linked.root(), decoy_in_root.join("x"));
+    Ok(())
+}
+
+#[test]
+fn unit_file_writes_owe_a_daemon_reload_until_one_runs() -> TestResult {
+    let sandbox = Sandbox::new()?;
+    std::fs::create_dir_all(sandbox.real("/etc/systemd/system"))?;
+    let host = sandbox.host(true);
+    assert!(!host.daemon_reload_owed());
+    host.apply(&[Op::WriteFile {
+        path: "/etc/systemd/system/a.service".into(),
+        content: b"[Service]\n".to_vec(),
+        mode: 0o644,
+        owner: Ownership::default(),
+    }])?;
+    assert!(host.daemon_reload_owed());
+    host.apply(&[Op::Run(crate::RunSpec {
+        argv: vec!["systemctl".into(), "daemon-reload".into()],
+        ..crate::RunSpec::default()
+    })])?;
+    assert!(!host.daemon_reload_owed());
+    Ok(())
+}
