@@ -369,3 +369,48 @@ fn loop_variables_outrank_facts() {
     let run = test.run_json(&[]);
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
 }
+
+#[test]
+fn block_and_task_root_act_inside_a_directory_of_the_root() {
+    let test = Test::new();
+    test.root_file("var/lib/machines/a/etc/keep", "");
+    test.root_file("var/lib/machines/b/etc/keep", "");
+    test.playbook(
+        r#"- hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: each container
+      root: "/var/lib/machines/{{ item }}"
+      include_tasks: tasks/inside.yml
+      loop: [a, b]
+    - root: /var/lib/machines/a
+      block:
+        - copy: {dest: /etc/motd, content: "in a\n"}
+        - assert: {that: "machinist_root.endswith('/var/lib/machines/a')"}
+"#,
+    );
+    test.project_file(
+        "tasks/inside.yml",
+        "- copy: {dest: /etc/hostname, content: \"{{ item }}\\n\"}\n",
+    );
+    common::three_checks(&test);
+    assert_eq!(test.read("/var/lib/machines/a/etc/hostname"), "a\n");
+    assert_eq!(test.read("/var/lib/machines/b/etc/hostname"), "b\n");
+    assert_eq!(test.read("/var/lib/machines/a/etc/motd"), "in a\n");
+    assert!(!test.root().join("etc/hostname").exists());
+}
+
+#[test]
+fn a_block_root_is_offline_for_units() {
+    let test = Test::new();
+    test.playbook(
+        "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - root: /var/lib/machines/a\n      block:\n        - unit: {name: systemd-networkd, state: started}\n",
+    );
+    let run = test.machinist(&["run", "site.yml"]);
+    assert_eq!(run.code, 4, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr.contains("/var/lib/machines/a (root:)"),
+        "{}",
+        run.stderr
+    );
+}

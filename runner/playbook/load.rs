@@ -68,6 +68,7 @@ const TASK_KEYS: &[&str] = &[
     "always",
     "include_tasks",
     "import_tasks",
+    "root",
     "include_role",
     "import_role",
     "check_mode",
@@ -537,6 +538,7 @@ impl Loader {
             diff: node.get("diff").map(|b| self.boolean(b)),
             no_log: node.get("no_log").is_some_and(|b| self.boolean(b)),
             timeout: node.get("timeout").and_then(|t| self.seconds(t)),
+            root: node.get("root").cloned(),
             origin: origin.clone(),
         })
     }

@@ -134,6 +134,9 @@ pub struct Task {
     /// `timeout:` in seconds; a plugin running longer is killed (built-in modules do
     /// not use it yet).
     pub timeout: Option<Duration>,
+    /// `root:` on a block or task (a machinist keyword, like the play's): what it runs
+    /// acts inside this directory of the run's root.
+    pub root: Option<Node>,
     pub origin: Arc<Origin>,
 }
 

@@ -347,16 +347,52 @@ pub fn offline_managers(
     errors: &mut Vec<Diagnostic>,
 ) {
     for play in &playbook.plays {
-        let Some(root) = offline_root(play, cli_root) else {
-            continue;
-        };
+        let root = offline_root(play, cli_root);
         for list in [
             &play.pre_tasks,
             &play.tasks,
             &play.post_tasks,
             &play.handlers,
         ] {
-            unconditional(list, &mut |task| needs_manager(task, &root, errors));
+            offline_tasks(list, root.as_deref(), errors);
+        }
+    }
+}
+
+/// Check the unconditional tasks of `tasks` that act on an offline root: the play's
+/// (`root`), or a block's or task's own `root:`.
+fn offline_tasks(tasks: &[Task], root: Option<&str>, errors: &mut Vec<Diagnostic>) {
+    for task in tasks.iter().filter(|task| task.when.is_empty()) {
+        let own = task
+            .root
+            .as_ref()
+            .and_then(Node::as_str)
+            .filter(|r| *r != "/")
+            .map(|r| format!("{r} (root:)"));
+        let root = own.as_deref().or(root);
+        let Some(root) = root else {
+            if let TaskKind::Block {
+                block,
+                rescue,
+                always,
+            } = &task.kind
+            {
+                for list in [block, rescue, always] {
+                    offline_tasks(list, None, errors);
+                }
+            }
+            continue;
+        };
+        needs_manager(task, root, errors);
+        if let TaskKind::Block {
+            block,
+            rescue,
+            always,
+        } = &task.kind
+        {
+            for list in [block, rescue, always] {
+                offline_tasks(list, Some(root), errors);
+            }
         }
     }
 }
@@ -376,23 +412,6 @@ fn offline_root(play: &Play, cli_root: Option<&std::path::Path>) -> Option<Strin
 fn is_machine_root(path: &std::path::Path) -> bool {
     path == std::path::Path::new("/")
         || std::fs::canonicalize(path).is_ok_and(|real| real == std::path::Path::new("/"))
-}
-
-/// Visit the tasks that run whenever their list runs (no `when:` on them or above).
-fn unconditional<'a>(tasks: &'a [Task], visit: &mut impl FnMut(&'a Task)) {
-    for task in tasks.iter().filter(|task| task.when.is_empty()) {
-        visit(task);
-        if let TaskKind::Block {
-            block,
-            rescue,
-            always,
-        } = &task.kind
-        {
-            for list in [block, rescue, always] {
-                unconditional(list, visit);
-            }
-        }
-    }
 }
 
 fn needs_manager(task: &Task, root: &str, errors: &mut Vec<Diagnostic>) {

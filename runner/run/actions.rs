@@ -20,7 +20,7 @@ impl Executor<'_> {
     #[allow(clippy::too_many_arguments)]
     pub(super) fn action(
         &mut self,
-        state: &mut PlayState<'_>,
+        host: &Host,
         task: &Task,
         module: &str,
         action: &Action,
@@ -29,8 +29,8 @@ impl Executor<'_> {
         check: bool,
     ) -> Outcome {
         match action {
-            Action::Module(builtin) => self.module(state, task, *builtin, args, ctx, check),
-            Action::Plugin(plugin) => self.plugin(state, task, plugin, args, ctx, check),
+            Action::Module(builtin) => self.module(host, task, *builtin, args, ctx, check),
+            Action::Plugin(plugin) => self.plugin(host, task, plugin, args, ctx, check),
             Action::Debug => self.debug(args, ctx),
             Action::SetFact => self.set_fact(args, ctx),
             Action::Assert => self.assert(args, ctx),
@@ -69,7 +69,7 @@ impl Executor<'_> {
 
     fn module(
         &mut self,
-        state: &mut PlayState<'_>,
+        host: &Host,
         task: &Task,
         builtin: Builtin,
         args: &Node,
@@ -84,20 +84,20 @@ impl Executor<'_> {
         if let Err(msg) = self.resolve_sources(task, builtin, &mut rendered, ctx) {
             return secrets.masked(Outcome::failed(msg));
         }
-        let outcome = self.plan_and_apply(state, task, builtin, args, rendered, check);
+        let outcome = self.plan_and_apply(host, task, builtin, args, rendered, check);
         secrets.masked(outcome)
     }
 
     fn plan_and_apply(
         &mut self,
-        state: &mut PlayState<'_>,
+        host: &Host,
         task: &Task,
         builtin: Builtin,
         args: &Node,
         rendered: serde_json::Map<String, Json>,
         check: bool,
     ) -> Outcome {
-        let plan = match builtin.plan(&Json::Object(rendered), &state.host) {
+        let plan = match builtin.plan(&Json::Object(rendered), host) {
             Ok(plan) => plan,
             Err(PlanError::Args(err)) => {
                 let span = err
@@ -132,20 +132,18 @@ impl Executor<'_> {
         outcome.changed = true;
         let ops: Vec<Op> = plan.changes.into_iter().flat_map(|c| c.ops).collect();
         if !check {
-            self.warn_chroot(&state.host, &ops);
+            self.warn_chroot(host, &ops);
         }
         let name = task.display_name();
         let reporter = &mut self.reporter;
-        let applied = state
-            .host
-            .apply_with_progress(&ops, check, &mut |progress| {
-                reporter.event(&Event::Progress {
-                    task: name.clone(),
-                    done: progress.done,
-                    total: progress.total,
-                    what: progress.what,
-                });
+        let applied = host.apply_with_progress(&ops, check, &mut |progress| {
+            reporter.event(&Event::Progress {
+                task: name.clone(),
+                done: progress.done,
+                total: progress.total,
+                what: progress.what,
             });
+        });
         match applied {
             Ok(outputs) => command_result(&mut outcome, &ops, &outputs),
             Err(err) => {

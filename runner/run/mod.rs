@@ -147,6 +147,8 @@ struct Inherited<'t> {
     /// Loop variables of enclosing looped includes (above facts, like a task's own).
     looped: Vec<Layer>,
     when: Vec<&'t Condition>,
+    /// The Host of an enclosing block's `root:` (the play's otherwise).
+    host: Option<Rc<Host>>,
 }
 
 /// How running a list of tasks ended.
@@ -216,15 +218,25 @@ impl<'a> Executor<'a> {
         magic: &Layer,
         play: &Play,
     ) -> Result<Rc<Host>, String> {
-        let text = node.as_str().unwrap_or_default();
         let mut layers: Vec<&Layer> = vec![magic, &play.vars];
         layers.extend(play.vars_files.iter());
         layers.push(&self.facts);
         layers.push(&self.options.extra_vars);
         let ctx = crate::vars::context(&layers, self.templates);
+        self.host_for_root(node, &ctx)
+    }
+
+    /// The Host of a `root:` (a play's, a block's or a task's), rendered with `ctx`:
+    /// a directory inside the run's root, one Host per path for the whole run.
+    fn host_for_root(
+        &mut self,
+        node: &crate::playbook::yaml::Node,
+        ctx: &minijinja::Value,
+    ) -> Result<Rc<Host>, String> {
+        let text = node.as_str().unwrap_or_default();
         let rendered = self
             .templates
-            .render_str(text, &ctx)
+            .render_str(text, ctx)
             .map_err(|err| format!("{}: root: {err}", node.span))?;
         let path = PathBuf::from(rendered.trim());
         if !path.is_absolute() {
@@ -244,6 +256,30 @@ impl<'a> Executor<'a> {
             .map_err(|err| format!("{}: root {}: {err}", node.span, path.display()))?;
         self.hosts.push((path, Rc::clone(&host)));
         Ok(host)
+    }
+
+    /// `inherited` with a block's or task's `root:` applied: its Host, and
+    /// `machinist_root` naming it.
+    fn with_root<'t>(
+        &mut self,
+        state: &PlayState<'_>,
+        task: &Task,
+        inherited: &Inherited<'t>,
+        looped: Option<&Layer>,
+    ) -> Result<Inherited<'t>, String> {
+        let mut inner = inherited.clone();
+        if let Some(node) = &task.root {
+            let ctx = self.context(state, inherited, task, looped);
+            let host = self.host_for_root(node, &ctx)?;
+            let mut magic = Layer::default();
+            magic.set(
+                "machinist_root",
+                minijinja::Value::from(host.root().display().to_string()),
+            );
+            inner.vars.push(magic);
+            inner.host = Some(host);
+        }
+        Ok(inner)
     }
 
     /// A play whose `root:` cannot be used fails before its first task.
@@ -380,7 +416,10 @@ impl<'a> Executor<'a> {
         (block, rescue, always): (&'t [Task], &'t [Task], &'t [Task]),
         handler: bool,
     ) -> Flow {
-        let mut inner = inherited.clone();
+        let mut inner = match self.with_root(state, task, inherited, None) {
+            Ok(inner) => inner,
+            Err(msg) => return self.root_task_failed(state, task, msg),
+        };
         inner.when.extend(task.when.iter());
         if !task.vars.is_empty() {
             inner.vars.push(task.vars.clone());

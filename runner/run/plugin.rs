@@ -6,7 +6,7 @@
 //! shown with -v (and with every failure).
 
 use super::outcome::Outcome;
-use super::{Executor, PlayState};
+use super::Executor;
 use crate::events::Event;
 use crate::playbook::model::Task;
 use crate::playbook::yaml::Node;
@@ -14,6 +14,7 @@ use crate::plugins::protocol::{self, Meta};
 use crate::plugins::{args, Plugin, Protocol, MAX_STDERR, MAX_STDOUT};
 use machinist_modules::host::bounded::{Bounded, Ended, Limits};
 use machinist_modules::host::PluginCall;
+use machinist_modules::Host;
 use minijinja::Value;
 use serde_json::Value as Json;
 
@@ -23,7 +24,7 @@ const STDOUT_SHOWN: usize = 4096;
 impl Executor<'_> {
     pub(super) fn plugin(
         &mut self,
-        state: &mut PlayState<'_>,
+        host: &Host,
         task: &Task,
         plugin: &Plugin,
         args: &Node,
@@ -65,7 +66,7 @@ impl Executor<'_> {
         let meta = Meta {
             check_mode: check,
             diff: task.diff.unwrap_or(self.options.diff),
-            root: state.host.root().display().to_string(),
+            root: host.root().display().to_string(),
             no_log: task.no_log,
             verbosity: self.options.verbosity,
         };
@@ -80,7 +81,7 @@ impl Executor<'_> {
                 max_stderr: MAX_STDERR,
             },
         };
-        match state.host.run_plugin(&call) {
+        match host.run_plugin(&call) {
             Ok(run) => self.plugin_outcome(plugin, run.output, &secrets),
             Err(err) => Outcome::failed(format!(
                 "plugin {} ({}) could not be run: {err}",

@@ -9,6 +9,7 @@ use crate::playbook::load::{include_path, Loader};
 use crate::playbook::model::{Action, Condition, Task, TaskKind};
 use crate::vars::{self, Layer};
 use minijinja::Value;
+use std::rc::Rc;
 
 const NO_LOG_MSG: &str =
     "the output has been hidden due to the fact that 'no_log: true' was specified for this result";
@@ -38,6 +39,20 @@ impl Executor<'_> {
                 .to_string();
             return self.meta(state, &what);
         }
+        let rooted;
+        let inherited = match &task.root {
+            // A looped task's root is chosen for each item.
+            Some(_) if task.loop_items.is_none() => {
+                match self.with_root(state, task, inherited, None) {
+                    Ok(inner) => {
+                        rooted = inner;
+                        &rooted
+                    }
+                    Err(msg) => return self.root_task_failed(state, task, msg),
+                }
+            }
+            _ => inherited,
+        };
         let ctx = self.context(state, inherited, task, None);
         let name = self.task_name(task, &ctx);
         self.reporter.event(&Event::TaskStart {
@@ -71,7 +86,13 @@ impl Executor<'_> {
             }
             loop_layer.set("ansible_loop_var", Value::from(loop_var));
             let ctx = self.context(state, inherited, task, Some(&loop_layer));
-            let mut outcome = self.guarded(state, task, inherited, &ctx);
+            let mut outcome = match &task.root {
+                None => self.guarded(state, task, inherited, &ctx),
+                Some(_) => match self.with_root(state, task, inherited, Some(&loop_layer)) {
+                    Ok(rooted) => self.guarded(state, task, &rooted, &ctx),
+                    Err(msg) => Outcome::failed(msg),
+                },
+            };
             outcome = self.after_conditions(task, outcome, &ctx);
             let label = match &task.loop_control.label {
                 Some(label) => self
@@ -114,6 +135,23 @@ impl Executor<'_> {
         self.conclude(state, task, &name, summary)
     }
 
+    /// A block or task whose `root:` cannot be used fails (before anything in it runs).
+    pub(super) fn root_task_failed(
+        &mut self,
+        state: &mut PlayState<'_>,
+        task: &Task,
+        msg: String,
+    ) -> Flow {
+        let name = task.display_name();
+        self.reporter.event(&Event::TaskStart {
+            name: name.clone(),
+            handler: false,
+        });
+        let outcome = Outcome::failed(msg);
+        self.report(state, task, &name, &outcome, None);
+        self.conclude(state, task, &name, outcome)
+    }
+
     /// The task's name as shown: templated with the task's variables where it can be
     /// (a name using a loop variable keeps its braces, as in Ansible).
     fn task_name(&self, task: &Task, ctx: &Value) -> String {
@@ -153,7 +191,11 @@ impl Executor<'_> {
                 args,
             } => {
                 let check = task.check_mode.unwrap_or(self.options.check);
-                self.action(state, task, module, action, args, ctx, check)
+                let host = inherited
+                    .host
+                    .clone()
+                    .unwrap_or_else(|| Rc::clone(&state.host));
+                self.action(&host, task, module, action, args, ctx, check)
             }
             TaskKind::IncludeTasks { file } => self.include(state, task, inherited, file, ctx),
             TaskKind::IncludeRole { tasks } => {

@@ -332,6 +332,7 @@ fn block(role: &RoleUse, tasks: Vec<Task>, tags: Vec<String>, origin: Arc<Origin
         diff: None,
         no_log: false,
         timeout: None,
+        root: None,
         origin,
     }
 }
