@@ -1,4 +1,4 @@
-//! playbooks/nspawn-container.yml offline: `--check --diff --root /tmp/scratch` as an
+//! playbooks/nspawn-container-steps.yml offline: `--check --diff --root /tmp/scratch` as an
 //! unprivileged user shows the whole plan and touches nothing; and a real run against
 //! a host rootfs with the container's rootfs inside it passes the three checks.
 //! (Its live run, bridge and nested container, is in systemd_live.rs.)
@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn playbook() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("playbooks/nspawn-container.yml")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("playbooks/nspawn-container-steps.yml")
 }
 
 /// The names of the playbook's tasks and handlers, in order.
@@ -111,7 +111,7 @@ fn copy_playbooks(test: &Test) {
             .expect("cp");
         assert!(status.success());
     }
-    let seed = std::fs::read_to_string(test.project().join("playbooks/nspawn-container.yml"))
+    let seed = std::fs::read_to_string(test.project().join("playbooks/nspawn-container-steps.yml"))
         .expect("seed playbook")
         .replace(
             "vars/nspawn-container.yml",

@@ -211,7 +211,7 @@ fn seed_playbook_makes_the_bridge_and_starts_a_nested_container() {
     let booted = container::turn();
     let (inside, here) = booted.project("seed");
     copy_project(&here);
-    let playbook = inside.join("playbooks/nspawn-container.yml");
+    let playbook = inside.join("playbooks/nspawn-container-steps.yml");
     let nested = Path::new("/var/lib/machines").join(container::NESTED);
 
     let first = booted.machinist(&playbook, &[]);

@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 const BOOT_TIMEOUT: Duration = Duration::from_secs(120);
 const POWEROFF_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// The nested container's name, the one playbooks/nspawn-container.yml defaults to.
+/// The nested container's name, the one playbooks/nspawn-container-steps.yml defaults to.
 pub const NESTED: &str = "box";
 
 pub struct Booted {
