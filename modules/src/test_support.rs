@@ -85,3 +85,22 @@ fn walk(base: &Path, dir: &Path, found: &mut BTreeMap<PathBuf, String>) {
         found.insert(relative, described);
     }
 }
+
+/// Copy an executable for a test to run, through `cp` in a child process: a copy
+/// written by this (multi-threaded) test process could be held open by a child that
+/// another test thread forks at that moment, and exec would then fail with ETXTBSY.
+pub fn copy_executable(from: &std::path::Path, to: &std::path::Path) -> std::io::Result<()> {
+    let status = std::process::Command::new("cp")
+        .arg(from)
+        .arg(to)
+        .status()?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(std::io::Error::other(format!(
+            "cp {} {} failed",
+            from.display(),
+            to.display()
+        )))
+    }
+}

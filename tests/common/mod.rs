@@ -336,7 +336,14 @@ pub fn busybox_root(test: &Test) {
     );
     let bin = test.root().join("bin");
     std::fs::create_dir_all(&bin).expect("mkdir bin");
-    std::fs::copy(busybox, bin.join("busybox")).expect("copy busybox");
+    // Through `cp`: a copy written by this multi-threaded test process could be held
+    // open by a child another test forks meanwhile, and exec would fail (ETXTBSY).
+    let copied = Command::new("cp")
+        .arg(busybox)
+        .arg(bin.join("busybox"))
+        .status()
+        .expect("cp busybox");
+    assert!(copied.success(), "cp busybox failed");
     for applet in [
         "sh", "echo", "cat", "touch", "rm", "ls", "true", "false", "printf", "mkdir", "pwd", "env",
     ] {

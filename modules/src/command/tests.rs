@@ -199,7 +199,10 @@ fn stdin_environment_and_chdir() -> TestResult {
 fn a_run_in_a_chroot_acts_inside_the_root() -> TestResult {
     let sandbox = Sandbox::new()?;
     std::fs::create_dir_all(sandbox.real("/bin"))?;
-    std::fs::copy("/bin/busybox", sandbox.real("/bin/busybox"))?;
+    crate::test_support::copy_executable(
+        std::path::Path::new("/bin/busybox"),
+        &sandbox.real("/bin/busybox"),
+    )?;
     symlink("busybox", sandbox.real("/bin/sh"))?;
     let host = sandbox.host(false);
     assert_eq!(host.exec(), crate::host::Exec::Chroot);

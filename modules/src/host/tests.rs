@@ -537,7 +537,10 @@ fn programs_run_directly_on_the_host_root() -> TestResult {
 /// A root that is only busybox, as `sh`.
 fn busybox_root(sandbox: &Sandbox) -> TestResult {
     std::fs::create_dir_all(sandbox.real("/bin"))?;
-    std::fs::copy("/bin/busybox", sandbox.real("/bin/busybox"))?;
+    crate::test_support::copy_executable(
+        std::path::Path::new("/bin/busybox"),
+        &sandbox.real("/bin/busybox"),
+    )?;
     symlink("busybox", sandbox.real("/bin/sh"))?;
     Ok(())
 }
