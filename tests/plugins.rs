@@ -443,7 +443,15 @@ fn kv_line_root(test: &Test) {
 fn install_example(test: &Test, from: &Path, name: &str) {
     let library = test.project().join("library");
     std::fs::create_dir_all(&library).expect("mkdir library");
-    std::fs::copy(from.join(name), library.join(name)).expect("copy plugin");
+    // Through `cp`: an executable written by this multi-threaded test process could be
+    // held open by a child another test forks meanwhile (exec would fail: ETXTBSY).
+    let copied = std::process::Command::new("cp")
+        .arg("-p")
+        .arg(from.join(name))
+        .arg(library.join(name))
+        .status()
+        .expect("cp plugin");
+    assert!(copied.success(), "cp plugin failed");
     let spec = format!("{name}.yml");
     let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/plugins");
     let spec_from = [from.join(&spec), examples.join(name).join(&spec)]
