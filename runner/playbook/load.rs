@@ -508,6 +508,7 @@ impl Loader {
             check_mode: node.get("check_mode").map(|b| self.boolean(b)),
             diff: node.get("diff").map(|b| self.boolean(b)),
             no_log: node.get("no_log").is_some_and(|b| self.boolean(b)),
+            environment: node.get("environment").cloned(),
             origin: origin.clone(),
         })
     }

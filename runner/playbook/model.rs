@@ -121,6 +121,8 @@ pub struct Task {
     pub check_mode: Option<bool>,
     pub diff: Option<bool>,
     pub no_log: bool,
+    /// `environment:` (unrendered): variables for the commands the task runs.
+    pub environment: Option<Node>,
     pub origin: Arc<Origin>,
 }
 

@@ -76,6 +76,25 @@ impl Executor<'_> {
             Ok(rendered) => rendered,
             Err(msg) => return Outcome::failed(msg),
         };
+        if let (Some(env), Builtin::Command | Builtin::Shell) = (&task.environment, builtin) {
+            // The task's `environment:` keyword, under the module's own `environment`.
+            let raw = vars::node_to_value(env);
+            let value = match self.templates.render_tree(&raw, ctx) {
+                Ok(value) => vars::to_json(&value),
+                Err(err) => {
+                    return Outcome::failed(self.located(&env.span, format!("environment: {err}")))
+                }
+            };
+            let Json::Object(mut merged) = value else {
+                return Outcome::failed(
+                    self.located(&env.span, "environment must be a mapping".into()),
+                );
+            };
+            if let Some(Json::Object(own)) = rendered.get("environment") {
+                merged.extend(own.clone());
+            }
+            rendered.insert("environment".into(), Json::Object(merged));
+        }
         if let Err(msg) = self.resolve_sources(task, builtin, &mut rendered, ctx) {
             return Outcome::failed(msg);
         }

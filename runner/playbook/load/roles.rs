@@ -331,6 +331,7 @@ fn block(role: &RoleUse, tasks: Vec<Task>, tags: Vec<String>, origin: Arc<Origin
         check_mode: None,
         diff: None,
         no_log: false,
+        environment: None,
         origin,
     }
 }
