@@ -125,6 +125,24 @@ impl Executor<'_> {
         if check && !plan.predictable {
             let mut skipped = Outcome::skipped("Command would have run if not in check mode");
             skipped.msg = Some("Command would have run if not in check mode".into());
+            let runs = plan
+                .changes
+                .iter()
+                .flat_map(|c| &c.ops)
+                .any(|op| matches!(op, Op::Run(_)));
+            if runs {
+                // As Ansible's command module registers it: a command that did not
+                // run has rc 0 and empty output, so `r.rc` and `r.stdout` still work.
+                for (key, value) in [
+                    ("rc", Json::from(0)),
+                    ("stdout", Json::from("")),
+                    ("stderr", Json::from("")),
+                    ("stdout_lines", Json::Array(Vec::new())),
+                    ("stderr_lines", Json::Array(Vec::new())),
+                ] {
+                    skipped.data.insert(key.into(), value);
+                }
+            }
             return skipped;
         }
         outcome.changed = true;
@@ -153,9 +171,11 @@ impl Executor<'_> {
         let mut outcome = Outcome::ok();
         if let Some(var) = args.get("var") {
             let name = var.as_str().unwrap_or_default();
+            // ansible-core 2.19 shows an undefined variable as an error in the value.
             let value = match self.templates.eval(name, ctx) {
                 Ok(value) if !value.is_undefined() => vars::to_json(&value),
-                Ok(_) | Err(_) => Json::String("VARIABLE IS NOT DEFINED!".into()),
+                Ok(_) => Json::String(format!("<< error 1 - '{name}' is undefined >>")),
+                Err(err) => Json::String(format!("<< error 1 - {} >>", err.message)),
             };
             let mut shown = serde_json::Map::new();
             shown.insert(name.to_string(), value);
