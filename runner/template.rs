@@ -54,6 +54,12 @@ use minijinja::Value;
 
 pub use error::{TemplateError, TemplateErrorKind};
 
+/// Python's `str(value)`, as Ansible prints a value with `%s` (a loop item's label:
+/// `{'name': 'a'}`, `True`); none prints as nothing.
+pub fn py_str(value: &minijinja::Value) -> String {
+    value_format::py_str(value)
+}
+
 /// How a template file is rendered (Ansible's template module defaults).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FileOptions {

@@ -246,8 +246,13 @@ impl Executor<'_> {
         match outcome.status() {
             Status::Skipped => self.stats.skipped += 1,
             Status::Failed if ignored => {
+                // As Ansible: an ignored failure that changed something (a command
+                // that ran and exited 1) counts as changed too.
                 self.stats.ok += 1;
                 self.stats.ignored += 1;
+                if outcome.changed {
+                    self.stats.changed += 1;
+                }
             }
             Status::Failed => {
                 if !self.rescuable() {
@@ -450,12 +455,13 @@ impl Executor<'_> {
     }
 }
 
-/// What the human reporter shows for an item without a label.
+/// What the human reporter shows for an item without a label: Python's `str()` of
+/// it, as Ansible's `(item=%s)` (`{'name': 'a'}`, not JSON).
 fn item_label(item: &Value) -> String {
-    match item.as_str() {
-        Some(text) => text.to_string(),
-        None => serde_json::to_string(&vars::to_json(item)).unwrap_or_default(),
+    if item.is_none() {
+        return "None".into();
     }
+    crate::template::py_str(item)
 }
 
 fn vars_layer_value(layer: &Layer) -> Value {
