@@ -76,6 +76,7 @@ pub fn run(
         host_failed: false,
         rescue_depth: 0,
         last_failure: None,
+        deferred: None,
     };
     for playbook in playbooks {
         for play in &playbook.plays {
@@ -112,6 +113,10 @@ struct Executor<'a> {
     /// The last task that failed, and its result: `ansible_failed_task` and
     /// `ansible_failed_result` in a `rescue`.
     last_failure: Option<(String, serde_json::Value)>,
+    /// While a looped `include_tasks` runs its items: the files each item included,
+    /// with the item's variables, run after the loop (Ansible includes every item's
+    /// file first, then runs them in order).
+    deferred: Option<Vec<(Vec<Task>, minijinja::Value)>>,
 }
 
 /// State of one play.

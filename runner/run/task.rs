@@ -58,7 +58,22 @@ impl Executor<'_> {
                 return self.conclude(state, task, &name, outcome);
             }
         };
+        if items.is_empty() {
+            // As Ansible: a task whose loop is empty is skipped, once.
+            let mut outcome = Outcome::skipped("No items in the list");
+            outcome
+                .data
+                .insert("results".into(), serde_json::Value::Array(Vec::new()));
+            self.report(state, task, &name, &outcome, None);
+            return self.conclude(state, task, &name, outcome);
+        }
         let loop_var = task.loop_control.loop_var.as_deref().unwrap_or("item");
+        let include = matches!(task.kind, TaskKind::IncludeTasks { .. });
+        let outer_deferred = if include {
+            self.deferred.replace(Vec::new())
+        } else {
+            None
+        };
         let mut results = Vec::new();
         let mut any_changed = false;
         let mut any_failed = false;
@@ -96,6 +111,21 @@ impl Executor<'_> {
                 &outcome,
                 Some((vars::to_json(item), label)),
             );
+        }
+        if include {
+            let deferred = std::mem::replace(&mut self.deferred, outer_deferred);
+            for (tasks, ctx) in deferred.unwrap_or_default() {
+                let outcome = self.run_included(state, task, inherited, &tasks, &ctx);
+                if outcome.failed || state.ended {
+                    return self.conclude(state, task, &name, outcome);
+                }
+            }
+            // Each included file was counted when it was included.
+            let done = Outcome {
+                silent: true,
+                ..Outcome::ok()
+            };
+            return self.conclude(state, task, &name, done);
         }
         let mut summary = Outcome {
             changed: any_changed,
@@ -396,10 +426,33 @@ impl Executor<'_> {
                 return Outcome::failed(text.join("\n"));
             }
         };
-        self.reporter.event(&Event::Included {
-            file: path.display().to_string(),
-            host: LOCALHOST.into(),
+        // As Ansible: the absolute path, the loop item, and one `ok` in the recap.
+        let item = task.loop_items.as_ref().map(|_| {
+            let loop_var = task.loop_control.loop_var.as_deref().unwrap_or("item");
+            match &task.loop_control.label {
+                Some(label) => self
+                    .templates
+                    .render_str(label, ctx)
+                    .unwrap_or_else(|_| label.clone()),
+                None => item_label(&ctx.get_attr(loop_var).unwrap_or_default()),
+            }
         });
+        self.reporter.event(&Event::Included {
+            file: std::path::absolute(&path)
+                .unwrap_or(path)
+                .display()
+                .to_string(),
+            host: LOCALHOST.into(),
+            item,
+        });
+        self.stats.ok += 1;
+        if let Some(deferred) = &mut self.deferred {
+            deferred.push((tasks, ctx.clone()));
+            return Outcome {
+                silent: true,
+                ..Outcome::ok()
+            };
+        }
         self.run_included(state, task, inherited, &tasks, ctx)
     }
 

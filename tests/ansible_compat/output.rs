@@ -42,8 +42,15 @@ pub fn parse(text: &str) -> Parsed {
                 }
             }
         } else if let Some(rest) = line.strip_prefix("included: ") {
-            let file = rest.strip_suffix(" for localhost").unwrap_or(rest);
-            records.push(json!({ "included": file }));
+            let (file, item) = match rest.split_once(" for localhost => (item=") {
+                Some((file, item)) => (file, item.strip_suffix(')')),
+                None => (rest.strip_suffix(" for localhost").unwrap_or(rest), None),
+            };
+            let mut record = json!({ "included": file });
+            if let Some(item) = item {
+                record["item"] = item.into();
+            }
+            records.push(record);
         } else if let Some((status, rest)) = result_line(line) {
             let mut record = Map::new();
             record.insert("task".into(), task.clone().into());
