@@ -311,7 +311,7 @@ impl Loader {
             .unwrap_or_default()
         {
             if let Some(role) = self.role_use(&entry, true) {
-                if let Some(loaded) = self.role(&role, &tags, &mut handlers) {
+                if let Some(loaded) = self.role(&role, &tags, &mut handlers, false) {
                     main_tasks.extend(loaded.tasks);
                 }
             }
@@ -587,9 +587,7 @@ impl Loader {
                 return None;
             }
             let mut handlers = Vec::new();
-            let saved = std::mem::take(&mut self.roles_seen);
-            let loaded = self.role(&role, tags, &mut handlers);
-            self.roles_seen = saved;
+            let loaded = self.role(&role, tags, &mut handlers, true);
             self.extra_handlers.extend(handlers);
             let tasks = loaded.map(|l| l.tasks).unwrap_or_default();
             return Some(if key == "import_role" {
