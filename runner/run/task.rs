@@ -465,6 +465,20 @@ impl Executor<'_> {
         tasks: &[Task],
         ctx: &Value,
     ) -> Outcome {
+        // As Ansible: `included: ROLE for localhost`, and one `ok` in the recap. The
+        // role's own block comes last, after its dependencies'.
+        let role = tasks
+            .last()
+            .and_then(|t| t.origin.role.as_ref())
+            .map(|r| r.name.clone());
+        if let Some(role) = role {
+            self.reporter.event(&Event::Included {
+                file: role,
+                host: LOCALHOST.into(),
+                item: None,
+            });
+            self.stats.ok += 1;
+        }
         self.run_included(state, task, inherited, tasks, ctx)
     }
 
