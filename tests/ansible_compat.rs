@@ -288,29 +288,70 @@ fn differences() -> Vec<Difference> {
     serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
+/// Written in `differences.yml` for a key one side has and the other has not.
+const ABSENT: &str = "<absent>";
+
 /// What machinist must do for a case: the golden's phases with the documented
 /// differences applied (each checked against the golden first).
 fn expected(case: &str, golden: &Value, diffs: &[Difference]) -> Result<Value, String> {
     let mut phases = golden["phases"].clone();
     for diff in diffs.iter().filter(|d| d.playbook == case) {
         for at in &diff.at {
-            let slot = phases.pointer_mut(&at.pointer).ok_or_else(|| {
-                format!(
+            let (parent, key) = at.pointer.rsplit_once('/').unwrap_or(("", ""));
+            let key = key.replace("~1", "/").replace("~0", "~");
+            let Some(Value::Object(map)) = phases.pointer_mut(parent) else {
+                return Err(format!(
                     "differences.yml: {case} {}: not in the golden (documented as: {})",
                     at.pointer, diff.doc
-                )
-            })?;
-            if *slot != at.ansible {
+                ));
+            };
+            let absent = Value::String(ABSENT.into());
+            let found = map.get(&key).unwrap_or(&absent);
+            if *found != at.ansible {
                 return Err(format!(
-                    "differences.yml: {case} {}: the golden shows {slot}, not {} as documented \
+                    "differences.yml: {case} {}: the golden shows {found}, not {} as documented \
                      ({}); regenerate or update the difference",
                     at.pointer, at.ansible, diff.doc
                 ));
             }
-            *slot = at.machinist.clone();
+            if at.machinist == absent {
+                map.remove(&key);
+            } else {
+                map.insert(key, at.machinist.clone());
+            }
         }
     }
     Ok(phases)
+}
+
+/// Where two results differ, leaf by leaf, as `differences.yml` entries would say it
+/// (a list of a different length is one entry): printed with a failure to help write
+/// a documented difference.
+fn leaf_diffs(expected: &Value, actual: &Value, pointer: &str, out: &mut Vec<Value>) {
+    match (expected, actual) {
+        (Value::Object(a), Value::Object(b)) => {
+            let keys: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+            for key in keys {
+                let escaped = key.replace('~', "~0").replace('/', "~1");
+                let absent = Value::String(ABSENT.into());
+                leaf_diffs(
+                    a.get(key).unwrap_or(&absent),
+                    b.get(key).unwrap_or(&absent),
+                    &format!("{pointer}/{escaped}"),
+                    out,
+                );
+            }
+        }
+        (Value::Array(a), Value::Array(b)) if a.len() == b.len() => {
+            for (i, (x, y)) in a.iter().zip(b).enumerate() {
+                leaf_diffs(x, y, &format!("{pointer}/{i}"), out);
+            }
+        }
+        (a, b) if a != b => {
+            out.push(json!({ "pointer": pointer, "ansible": a, "machinist": b }));
+        }
+        _ => {}
+    }
 }
 
 fn pretty(value: &Value) -> String {
@@ -331,9 +372,14 @@ fn invariants(name: &str, phases: &Value) -> Vec<String> {
     if phases["check"]["tree"] != phases["setup"]["tree"] {
         problems.push(format!("{name}: --check changed the tree"));
     }
-    let records = phases["second"]["records"].as_array().cloned().unwrap_or_default();
+    let records = phases["second"]["records"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     for record in records.iter().filter(|r| r["status"] == "changed") {
-        problems.push(format!("{name}: the second run changed something: {record}"));
+        problems.push(format!(
+            "{name}: the second run changed something: {record}"
+        ));
     }
     problems
 }
@@ -375,11 +421,14 @@ fn machinist_matches_the_goldens() {
         let actual = run_case(&Tool::Machinist, case);
         failures.extend(invariants(&case.name, &actual));
         if actual != expected {
+            let mut leaves = Vec::new();
+            leaf_diffs(&expected, &actual, "", &mut leaves);
             failures.push(format!(
-                "{}: machinist differs from ansible-core {}:\n{}",
+                "{}: machinist differs from ansible-core {}:\n{}\nas differences.yml entries:\n{}",
                 case.name,
                 golden["ansible_core"],
-                unified(&expected, &actual)
+                unified(&expected, &actual),
+                serde_yaml::to_string(&leaves).unwrap_or_default()
             ));
         }
     }
@@ -496,7 +545,9 @@ fn goldens_still_true_for_a_sample() {
     let playbook = match ansible_playbook() {
         Ok(path) => path,
         Err(msg) if std::env::var_os("CI").is_some() => {
-            panic!("CI needs ansible-core to check the goldens, and it could not be installed:\n{msg}")
+            panic!(
+                "CI needs ansible-core to check the goldens, and it could not be installed:\n{msg}"
+            )
         }
         Err(msg) => {
             eprintln!("SKIPPED goldens_still_true_for_a_sample (not in CI): {msg}");
