@@ -144,11 +144,7 @@ fn measure(tool: &Tool, n: usize, repeats: usize) -> Vec<Samples> {
         expect_changed(&check, n, "check-diff", drifted.len() as u64);
         for path in &drifted {
             let text = fs::read_to_string(path).expect("drifted file");
-            assert!(
-                text.ends_with(DRIFT),
-                "--check changed {}",
-                path.display()
-            );
+            assert!(text.ends_with(DRIFT), "--check changed {}", path.display());
         }
         for (sample, measured) in samples.iter_mut().zip([first, rerun, check]) {
             sample.wall.push(measured.wall);
@@ -247,8 +243,9 @@ fn drift(base: &Path, shape: &Shape) -> Vec<PathBuf> {
         paths.push(base.join(format!("{}/t{i}.service", shape.dir_of(i))));
     }
     for path in &paths {
-        let mut text = fs::read_to_string(path)
-            .unwrap_or_else(|err| panic!("{}: {err} (did the first run write it?)", path.display()));
+        let mut text = fs::read_to_string(path).unwrap_or_else(|err| {
+            panic!("{}: {err} (did the first run write it?)", path.display())
+        });
         text.push_str(DRIFT);
         fs::write(path, text).expect("drift");
     }

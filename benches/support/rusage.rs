@@ -67,4 +67,3 @@ pub fn wait(pid: u32) -> (i32, Usage) {
     };
     (code, usage)
 }
-
