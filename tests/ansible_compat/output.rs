@@ -152,8 +152,8 @@ mod tests {
 
     #[test]
     fn reads_results_items_and_debug_output() {
-        let text = "\nPLAY [p] ***\n\nTASK [t] ***\nchanged: [localhost] => (item={'a': 1})\n\
-                    skipping: [localhost] => (item=2) \nskipping: [localhost]\n\nTASK [d] ***\n\
+        let text = "\nPLAY [p] ***\n\nTASK [c] ***\nchanged: [localhost] => (item={'a': 1})\n\
+                    \nTASK [t] ***\nskipping: [localhost] => (item=2) \nskipping: [localhost]\n\nTASK [d] ***\n\
                     ok: [localhost] => (item=x) => {\n    \"msg\": \"}\"\n}\n\
                     failed: [localhost] (item=(1)) => {\"msg\": \"no\"}\n...ignoring\n\
                     \nPLAY RECAP ***\nlocalhost                  : ok=2    changed=1    unreachable=0    failed=0    skipped=1    rescued=0    ignored=1   \n";
@@ -162,7 +162,7 @@ mod tests {
             parsed.records,
             vec![
                 json!({"play": "p"}),
-                json!({"task": "t", "status": "changed", "item": "{'a': 1}"}),
+                json!({"task": "c", "status": "changed", "item": "{'a': 1}"}),
                 json!({"task": "t", "status": "skipped", "item": "2"}),
                 json!({"task": "d", "status": "ok", "item": "x", "shown": {"msg": "}"}}),
                 json!({"task": "d", "status": "failed", "item": "(1)"}),
