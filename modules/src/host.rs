@@ -99,6 +99,12 @@ pub struct Host {
     overlay: Mutex<Overlay>,
     /// /etc/passwd and /etc/group as last read; forgotten whenever ops are applied.
     databases: Mutex<HashMap<&'static str, Option<String>>>,
+    /// What resolving paths learnt about their components: for a canonical path, the
+    /// symlink target found there, or `None` (not a symlink, or absent). Every task
+    /// walks the same parents (/etc, /srv/app…), each step an openat2 + fstat; between
+    /// two applies of ops the tree does not change, so each is asked once. Forgotten
+    /// whenever ops are applied, like `databases`.
+    components: Mutex<HashMap<PathBuf, Option<PathBuf>>>,
 }
 
 impl std::fmt::Debug for Host {
@@ -134,6 +140,7 @@ impl Host {
             options,
             overlay: Mutex::new(Overlay::default()),
             databases: Mutex::new(HashMap::new()),
+            components: Mutex::new(HashMap::new()),
         })
     }
 
@@ -316,6 +323,10 @@ impl Host {
 
     fn forget_databases(&self) {
         self.lock_databases().clear();
+        self.components
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clear();
     }
 
     fn overlay(&self) -> MutexGuard<'_, Overlay> {
@@ -331,12 +342,27 @@ impl Host {
 
     fn canonical(&self, path: &Path, follow_final: bool) -> Result<PathBuf, ModuleError> {
         path::chase(path, follow_final, |candidate| {
-            Ok(self
+            let known = |this: &Self| {
+                this.components
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner())
+                    .get(candidate)
+                    .cloned()
+            };
+            if let Some(target) = known(self) {
+                return Ok(target);
+            }
+            let target = self
                 .lstat_canonical(candidate)?
                 .and_then(|meta| match meta.kind {
                     Kind::Symlink(target) => Some(target),
                     _ => None,
-                }))
+                });
+            self.components
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .insert(candidate.to_path_buf(), target.clone());
+            Ok(target)
         })
     }
 
