@@ -74,10 +74,12 @@ pub enum Event {
         handler: bool,
     },
     TaskResult(Box<TaskResult>),
-    /// A file was included for a host (`included: FILE for localhost`).
+    /// A file was included for a host (`included: FILE for localhost`), for one loop
+    /// item when the include loops (`… => (item=LABEL)`).
     Included {
         file: String,
         host: String,
+        item: Option<String>,
     },
     /// Progress of a long task (pacstrap): `done` of `total` steps, `what` now.
     Progress {

@@ -16,8 +16,10 @@
 //!   `{{ expr }}` condition is unwrapped rather than warned about;
 //! - `bool` accepts true/false, yes/no, on/off, y/n, 1/0 and `''`; anything else
 //!   (none included) is an error, not a deprecation warning;
-//! - `render_native`: whitespace around the single `{{ expr }}` keeps a non-string
-//!   result native (Ansible would return a string);
+//! - `render_native`: whitespace around the single `{{ expr }}` makes a string,
+//!   number or boolean result text, whitespace kept (Ansible drops one trailing
+//!   newline and keeps the value native); lists, mappings and none stay native
+//!   (Ansible would return a string unless the only whitespace is one final newline);
 //! - tuples are lists (`dictsort`, `items()`, `regex_findall` groups, `subelements`);
 //!   the `~` operator prints containers minijinja's way (`["a"]`), `{{ }}` Python's;
 //! - `from_yaml` reads YAML 1.2 (`yes` stays a string); regexes have no look-around
@@ -53,6 +55,12 @@ use std::sync::Arc;
 use minijinja::Value;
 
 pub use error::{TemplateError, TemplateErrorKind};
+
+/// Python's `str(value)`, as Ansible prints a value with `%s` (a loop item's label:
+/// `{'name': 'a'}`, `True`); none prints as nothing.
+pub fn py_str(value: &minijinja::Value) -> String {
+    value_format::py_str(value)
+}
 
 /// How a template file is rendered (Ansible's template module defaults).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -33,6 +33,14 @@ impl Layer {
         self.insert_raw(name, value, false);
     }
 
+    /// Add `over`'s variables on top of these; templated values stay lazy.
+    pub fn extend(&mut self, over: &Layer) {
+        for (name, value) in &over.vars {
+            let templated = over.templated.iter().any(|n| n == name);
+            self.insert_raw(name, value.clone(), templated);
+        }
+    }
+
     fn insert_raw(&mut self, name: &str, value: Value, templated: bool) {
         self.templated.retain(|n| n != name);
         if templated {

@@ -51,7 +51,10 @@ pub struct Args {
     pub path: String,
     /// Default: `file` when content is given, else the path's current type.
     pub state: Option<State>,
-    /// The file's whole content (a trailing newline is kept as written).
+    /// The file's whole content (a trailing newline is kept as written). A number or
+    /// boolean (`content: "{{ count }}"` renders natively) is written as Python's
+    /// `str()` prints it, as Ansible's copy does.
+    #[serde(default, deserialize_with = "text_or_scalar")]
     pub content: Option<String>,
     /// state=link/hard: the link target; otherwise a file in the playbook's or role's
     /// files/ (read by the runner into `content` before planning).
@@ -84,6 +87,28 @@ pub struct Args {
 
 fn yes() -> bool {
     true
+}
+
+/// A string, or a number or boolean as Python's `str()` prints it (`True`, `2`, `1.5`).
+fn text_or_scalar<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Option<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Scalar {
+        Text(String),
+        Bool(bool),
+        Int(i64),
+        Float(f64),
+    }
+    Ok(
+        Option::<Scalar>::deserialize(de)?.map(|scalar| match scalar {
+            Scalar::Text(text) => text,
+            Scalar::Bool(true) => "True".into(),
+            Scalar::Bool(false) => "False".into(),
+            Scalar::Int(n) => n.to_string(),
+            Scalar::Float(f) if f.fract() == 0.0 && f.is_finite() => format!("{f:.1}"),
+            Scalar::Float(f) => f.to_string(),
+        }),
+    )
 }
 
 pub struct FileModule;

@@ -110,6 +110,12 @@ pub struct Host {
     reload_owed: AtomicBool,
     /// /etc/passwd and /etc/group as last read; forgotten whenever ops are applied.
     databases: Mutex<HashMap<&'static str, Option<String>>>,
+    /// What resolving paths learnt about their components: for a canonical path, the
+    /// symlink target found there, or `None` (not a symlink, or absent). Every task
+    /// walks the same parents (/etc, /srv/app…), each step an openat2 + fstat; between
+    /// two applies of ops the tree does not change, so each is asked once. Forgotten
+    /// whenever ops are applied, like `databases`.
+    components: Mutex<HashMap<PathBuf, Option<PathBuf>>>,
 }
 
 impl std::fmt::Debug for Host {
@@ -146,6 +152,7 @@ impl Host {
             overlay: SharedOverlay::new(),
             reload_owed: AtomicBool::new(false),
             databases: Mutex::new(HashMap::new()),
+            components: Mutex::new(HashMap::new()),
         })
     }
 
@@ -174,6 +181,7 @@ impl Host {
             overlay: self.overlay.within(&canonical),
             reload_owed: AtomicBool::new(false),
             databases: Mutex::new(HashMap::new()),
+            components: Mutex::new(HashMap::new()),
         })
     }
 
@@ -423,6 +431,10 @@ impl Host {
 
     fn forget_databases(&self) {
         self.lock_databases().clear();
+        self.components
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clear();
     }
 
     fn seen(&self, canonical: &Path) -> Seen {
@@ -431,12 +443,27 @@ impl Host {
 
     fn canonical(&self, path: &Path, follow_final: bool) -> Result<PathBuf, ModuleError> {
         path::chase(path, follow_final, |candidate| {
-            Ok(self
+            let known = |this: &Self| {
+                this.components
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner())
+                    .get(candidate)
+                    .cloned()
+            };
+            if let Some(target) = known(self) {
+                return Ok(target);
+            }
+            let target = self
                 .lstat_canonical(candidate)?
                 .and_then(|meta| match meta.kind {
                     Kind::Symlink(target) => Some(target),
                     _ => None,
-                }))
+                });
+            self.components
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .insert(candidate.to_path_buf(), target.clone());
+            Ok(target)
         })
     }
 

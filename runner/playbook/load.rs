@@ -326,7 +326,7 @@ impl Loader {
             .unwrap_or_default()
         {
             if let Some(role) = self.role_use(&entry, true) {
-                if let Some(loaded) = self.role(&role, &tags, &mut handlers) {
+                if let Some(loaded) = self.role(&role, &tags, &mut handlers, false) {
                     main_tasks.extend(loaded.tasks);
                 }
             }
@@ -539,6 +539,7 @@ impl Loader {
             no_log: node.get("no_log").is_some_and(|b| self.boolean(b)),
             timeout: node.get("timeout").and_then(|t| self.seconds(t)),
             root: node.get("root").cloned(),
+            environment: node.get("environment").cloned(),
             origin: origin.clone(),
         })
     }
@@ -617,9 +618,7 @@ impl Loader {
                 return None;
             }
             let mut handlers = Vec::new();
-            let saved = std::mem::take(&mut self.roles_seen);
-            let loaded = self.role(&role, tags, &mut handlers);
-            self.roles_seen = saved;
+            let loaded = self.role(&role, tags, &mut handlers, true);
             self.extra_handlers.extend(handlers);
             let tasks = loaded.map(|l| l.tasks).unwrap_or_default();
             return Some(if key == "import_role" {

@@ -137,6 +137,8 @@ pub struct Task {
     /// `root:` on a block or task (a machinist keyword, like the play's): what it runs
     /// acts inside this directory of the run's root.
     pub root: Option<Node>,
+    /// `environment:` (unrendered): variables for the commands the task runs.
+    pub environment: Option<Node>,
     pub origin: Arc<Origin>,
 }
 

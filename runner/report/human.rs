@@ -104,8 +104,12 @@ impl<W: Write, E: Write> HumanReporter<W, E> {
             Event::TaskResult(result) => {
                 self.write_out(&task_line::render(result, self.opts.verbosity, paint))
             }
-            Event::Included { file, host } => {
-                let line = paint.paint(&format!("included: {file} for {host}"), Color::Cyan);
+            Event::Included { file, host, item } => {
+                let text = match item {
+                    Some(item) => format!("included: {file} for {host} => (item={item})"),
+                    None => format!("included: {file} for {host}"),
+                };
+                let line = paint.paint(&text, Color::Cyan);
                 self.write_out(&format!("{line}\n"))
             }
             Event::Progress {

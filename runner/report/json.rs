@@ -48,11 +48,17 @@ fn line(event: &Event) -> io::Result<Option<Value>> {
             }
             return Ok(Some(Value::Object(map)));
         }
-        Event::Included { file, host } => vec![
-            ("event", "included".into()),
-            ("file", file.as_str().into()),
-            ("host", host.as_str().into()),
-        ],
+        Event::Included { file, host, item } => {
+            let mut fields = vec![
+                ("event", "included".into()),
+                ("file", file.as_str().into()),
+                ("host", host.as_str().into()),
+            ];
+            if let Some(item) = item {
+                fields.push(("item", item.as_str().into()));
+            }
+            fields
+        }
         Event::Progress {
             task,
             done,

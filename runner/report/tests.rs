@@ -84,6 +84,7 @@ fn run(show_diff: bool) -> Vec<Event> {
         Event::Included {
             file: "tasks/network.yml".into(),
             host: "localhost".into(),
+            item: None,
         },
         Event::Warning("the 'mdoe' argument is deprecated".into()),
         Event::Progress {

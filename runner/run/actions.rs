@@ -80,6 +80,25 @@ impl Executor<'_> {
             Ok(rendered) => rendered,
             Err(msg) => return Outcome::failed(msg),
         };
+        if let (Some(env), Builtin::Command | Builtin::Shell) = (&task.environment, builtin) {
+            // The task's `environment:` keyword, under the module's own `environment`.
+            let raw = vars::node_to_value(env);
+            let value = match self.templates.render_tree(&raw, ctx) {
+                Ok(value) => vars::to_json(&value),
+                Err(err) => {
+                    return Outcome::failed(self.located(&env.span, format!("environment: {err}")))
+                }
+            };
+            let Json::Object(mut merged) = value else {
+                return Outcome::failed(
+                    self.located(&env.span, "environment must be a mapping".into()),
+                );
+            };
+            if let Some(Json::Object(own)) = rendered.get("environment") {
+                merged.extend(own.clone());
+            }
+            rendered.insert("environment".into(), Json::Object(merged));
+        }
         let secrets = Secrets::of(builtin, &rendered);
         if let Err(msg) = self.resolve_sources(task, builtin, &mut rendered, ctx) {
             return secrets.masked(Outcome::failed(msg));
@@ -127,6 +146,24 @@ impl Executor<'_> {
         if check && !plan.predictable {
             let mut skipped = Outcome::skipped("Command would have run if not in check mode");
             skipped.msg = Some("Command would have run if not in check mode".into());
+            let runs = plan
+                .changes
+                .iter()
+                .flat_map(|c| &c.ops)
+                .any(|op| matches!(op, Op::Run(_)));
+            if runs {
+                // As Ansible's command module registers it: a command that did not
+                // run has rc 0 and empty output, so `r.rc` and `r.stdout` still work.
+                for (key, value) in [
+                    ("rc", Json::from(0)),
+                    ("stdout", Json::from("")),
+                    ("stderr", Json::from("")),
+                    ("stdout_lines", Json::Array(Vec::new())),
+                    ("stderr_lines", Json::Array(Vec::new())),
+                ] {
+                    skipped.data.insert(key.into(), value);
+                }
+            }
             return skipped;
         }
         outcome.changed = true;
@@ -186,9 +223,11 @@ impl Executor<'_> {
         let mut outcome = Outcome::ok();
         if let Some(var) = args.get("var") {
             let name = var.as_str().unwrap_or_default();
+            // ansible-core 2.19 shows an undefined variable as an error in the value.
             let value = match self.templates.eval(name, ctx) {
                 Ok(value) if !value.is_undefined() => vars::to_json(&value),
-                Ok(_) | Err(_) => Json::String("VARIABLE IS NOT DEFINED!".into()),
+                Ok(_) => Json::String(format!("<< error 1 - '{name}' is undefined >>")),
+                Err(err) => Json::String(format!("<< error 1 - {} >>", err.message)),
             };
             let mut shown = serde_json::Map::new();
             shown.insert(name.to_string(), value);

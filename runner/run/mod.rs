@@ -86,6 +86,7 @@ pub fn run(
         controller_files: Default::default(),
         hosts: vec![(PathBuf::from("/"), Rc::new(base))],
         chroot_warned: Vec::new(),
+        deferred: None,
     };
     for playbook in playbooks {
         for play in &playbook.plays {
@@ -129,6 +130,19 @@ struct Executor<'a> {
     hosts: Vec<(PathBuf, Rc<Host>)>,
     /// Roots whose commands were said to run through chroot (said once per root).
     chroot_warned: Vec<PathBuf>,
+    /// While a looped `include_tasks` runs its items: the files each item included,
+    /// with the item's variables, run after the loop (Ansible includes every item's
+    /// file first, then runs them in order).
+    deferred: Option<Vec<Deferred>>,
+}
+
+/// An included file waiting for the loop that included it to finish: its tasks, the
+/// item's template context, and the scope it was included in (a per-item `root:`).
+struct Deferred {
+    tasks: Vec<Task>,
+    ctx: minijinja::Value,
+    vars: Vec<Layer>,
+    host: Option<Rc<Host>>,
 }
 
 /// State of one play.

@@ -73,7 +73,22 @@ impl Executor<'_> {
                 return self.conclude(state, task, &name, outcome);
             }
         };
+        if items.is_empty() {
+            // As Ansible: a task whose loop is empty is skipped, once.
+            let mut outcome = Outcome::skipped("No items in the list");
+            outcome
+                .data
+                .insert("results".into(), serde_json::Value::Array(Vec::new()));
+            self.report(state, task, &name, &outcome, None);
+            return self.conclude(state, task, &name, outcome);
+        }
         let loop_var = task.loop_control.loop_var.as_deref().unwrap_or("item");
+        let include = matches!(task.kind, TaskKind::IncludeTasks { .. });
+        let outer_deferred = if include {
+            self.deferred.replace(Vec::new())
+        } else {
+            None
+        };
         let mut results = Vec::new();
         let mut any_changed = false;
         let mut any_failed = false;
@@ -117,6 +132,25 @@ impl Executor<'_> {
                 &outcome,
                 Some((vars::to_json(item), label)),
             );
+        }
+        if include {
+            let deferred = std::mem::replace(&mut self.deferred, outer_deferred);
+            for included in deferred.unwrap_or_default() {
+                let mut scope = inherited.clone();
+                scope.vars = included.vars;
+                scope.host = included.host.or(scope.host);
+                let outcome =
+                    self.run_included(state, task, &scope, &included.tasks, &included.ctx);
+                if outcome.failed || state.ended {
+                    return self.conclude(state, task, &name, outcome);
+                }
+            }
+            // Each included file was counted when it was included.
+            let done = Outcome {
+                silent: true,
+                ..Outcome::ok()
+            };
+            return self.conclude(state, task, &name, done);
         }
         let mut summary = Outcome {
             changed: any_changed,
@@ -200,7 +234,7 @@ impl Executor<'_> {
             TaskKind::IncludeTasks { file } => self.include(state, task, inherited, file, ctx),
             TaskKind::IncludeRole { tasks } => {
                 let tasks = tasks.clone();
-                self.run_included(state, task, inherited, &tasks, ctx)
+                self.include_role(state, task, inherited, &tasks, ctx)
             }
             TaskKind::Block { .. } => Outcome::failed("a block cannot run as a task"),
         }
@@ -288,8 +322,13 @@ impl Executor<'_> {
         match outcome.status() {
             Status::Skipped => self.stats.skipped += 1,
             Status::Failed if ignored => {
+                // As Ansible: an ignored failure that changed something (a command
+                // that ran and exited 1) counts as changed too.
                 self.stats.ok += 1;
                 self.stats.ignored += 1;
+                if outcome.changed {
+                    self.stats.changed += 1;
+                }
             }
             Status::Failed => {
                 if !self.rescuable() {
@@ -436,11 +475,65 @@ impl Executor<'_> {
                 return Outcome::failed(text.join("\n"));
             }
         };
-        self.reporter.event(&Event::Included {
-            file: path.display().to_string(),
-            host: LOCALHOST.into(),
+        // As Ansible: the absolute path, the loop item, and one `ok` in the recap.
+        let item = task.loop_items.as_ref().map(|_| {
+            let loop_var = task.loop_control.loop_var.as_deref().unwrap_or("item");
+            match &task.loop_control.label {
+                Some(label) => self
+                    .templates
+                    .render_str(label, ctx)
+                    .unwrap_or_else(|_| label.clone()),
+                None => item_label(&ctx.get_attr(loop_var).unwrap_or_default()),
+            }
         });
+        self.reporter.event(&Event::Included {
+            file: std::path::absolute(&path)
+                .unwrap_or(path)
+                .display()
+                .to_string(),
+            host: LOCALHOST.into(),
+            item,
+        });
+        self.stats.ok += 1;
+        if let Some(deferred) = &mut self.deferred {
+            deferred.push(super::Deferred {
+                tasks,
+                ctx: ctx.clone(),
+                vars: inherited.vars.clone(),
+                host: inherited.host.clone(),
+            });
+            return Outcome {
+                silent: true,
+                ..Outcome::ok()
+            };
+        }
         self.run_included(state, task, inherited, &tasks, ctx)
+    }
+
+    /// `include_role`: its tasks were loaded with the playbook; run them now.
+    fn include_role(
+        &mut self,
+        state: &mut PlayState<'_>,
+        task: &Task,
+        inherited: &Inherited<'_>,
+        tasks: &[Task],
+        ctx: &Value,
+    ) -> Outcome {
+        // As Ansible: `included: ROLE for localhost`, and one `ok` in the recap. The
+        // role's own block comes last, after its dependencies'.
+        let role = tasks
+            .last()
+            .and_then(|t| t.origin.role.as_ref())
+            .map(|r| r.name.clone());
+        if let Some(role) = role {
+            self.reporter.event(&Event::Included {
+                file: role,
+                host: LOCALHOST.into(),
+                item: None,
+            });
+            self.stats.ok += 1;
+        }
+        self.run_included(state, task, inherited, tasks, ctx)
     }
 
     /// Run included tasks with the including task's variables (and loop item).
@@ -483,12 +576,13 @@ impl Executor<'_> {
     }
 }
 
-/// What the human reporter shows for an item without a label.
+/// What the human reporter shows for an item without a label: Python's `str()` of
+/// it, as Ansible's `(item=%s)` (`{'name': 'a'}`, not JSON).
 fn item_label(item: &Value) -> String {
-    match item.as_str() {
-        Some(text) => text.to_string(),
-        None => serde_json::to_string(&vars::to_json(item)).unwrap_or_default(),
+    if item.is_none() {
+        return "None".into();
     }
+    crate::template::py_str(item)
 }
 
 fn vars_layer_value(layer: &Layer) -> Value {

@@ -84,8 +84,14 @@ impl Engine {
         };
         let value = self.eval_expr(expr, vars)?;
         let trimmed = escaped.trim();
-        if value.kind() == ValueKind::String && trimmed.len() != escaped.len() {
-            // Whitespace around a string result is part of the string.
+        let scalar = matches!(
+            value.kind(),
+            ValueKind::String | ValueKind::Number | ValueKind::Bool
+        );
+        if scalar && trimmed.len() != escaped.len() {
+            // Whitespace around a string, number or boolean is part of the text, a
+            // trailing newline included (`content: "{{ count }}\n"` ends in one;
+            // ansible-core drops that newline and keeps the number).
             return self.render_escaped(&escaped, vars).map(Value::from);
         }
         Ok(value)

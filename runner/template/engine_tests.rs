@@ -244,7 +244,8 @@ fn render_native_keeps_types() {
     assert_eq!(native("{{ cfg }}").kind(), ValueKind::Map);
     assert_eq!(native("{{ flag }}"), Value::from(true));
     assert_eq!(native("{{ n * 2 }}"), Value::from(6));
-    assert_eq!(native("  {{ n }}\n"), Value::from(3));
+    assert_eq!(native("  {{ n }}\n"), Value::from("  3\n"));
+    assert_eq!(native("{{ names }}\n").kind(), ValueKind::Seq);
     assert_eq!(native("{{- n -}}"), Value::from(3));
     assert_eq!(native("{{ s }}"), Value::from("txt"));
     assert_eq!(native(" {{ s }}\n"), Value::from(" txt\n"));

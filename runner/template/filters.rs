@@ -31,6 +31,21 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     env.add_filter("checksum", |value: Value| digest(&text(&value)?, "sha1"));
     env.add_filter("sha1", |value: Value| digest(&text(&value)?, "sha1"));
     env.add_filter("md5", |value: Value| digest(&text(&value)?, "md5"));
+    env.add_filter("center", |value: Value, width: Option<usize>| {
+        Ok::<_, Error>(center(&text(&value)?, width.unwrap_or(80)))
+    });
+}
+
+/// Jinja2's `center`: Python's `str.center`, which puts an odd space on the left
+/// when the width is odd and on the right otherwise.
+fn center(text: &str, width: usize) -> String {
+    let len = text.chars().count();
+    if width <= len {
+        return text.to_string();
+    }
+    let margin = width - len;
+    let left = margin / 2 + (margin & width & 1);
+    format!("{}{text}{}", " ".repeat(left), " ".repeat(margin - left))
 }
 
 pub(crate) fn invalid(message: impl Into<String>) -> Error {

@@ -114,13 +114,16 @@ impl Loader {
     }
 
     /// Load one use of a role: its dependencies, then itself, each as a block; its
-    /// handlers go to `handlers`. `None` when it was already loaded with the same
-    /// parameters in this play (Ansible runs such a role once).
+    /// handlers go to `handlers` (once per play). `None` when it was already loaded
+    /// with the same parameters in this play (Ansible runs such a role once), unless
+    /// it is `explicit` (named by `import_role`/`include_role`, which always run it;
+    /// its dependencies that already ran still do not run again).
     pub(super) fn role(
         &mut self,
         role: &RoleUse,
         tags: &[String],
         handlers: &mut Vec<Task>,
+        explicit: bool,
     ) -> Option<LoadedRole> {
         let base = self.playbook_dir.clone();
         let path = match find_role(&base, &role.name) {
@@ -153,9 +156,10 @@ impl Loader {
             .and_then(|m| m.get("allow_duplicates"))
             .is_some_and(|n| n.value == Value::Bool(true));
         let identity = (path.clone(), identity_of(role));
-        if !allow_duplicates && self.roles_seen.contains(&identity) {
+        if !allow_duplicates && !explicit && self.roles_seen.contains(&identity) {
             return None;
         }
+        let first_use = !self.roles_seen.iter().any(|(seen, _)| *seen == path);
         self.roles_seen.push(identity);
         self.role_stack.push(path.clone());
         let mut tasks = Vec::new();
@@ -171,14 +175,26 @@ impl Loader {
             .and_then(Node::as_seq)
             .map(<[Node]>::to_vec)
             .unwrap_or_default();
+        // As Ansible's Role.get_default_vars/get_vars: a role sees its dependencies'
+        // defaults and vars, below its own.
+        let mut inherited = (Layer::default(), Layer::default());
         for dependency in &dependencies {
             if let Some(dep) = self.role_use(dependency, true) {
-                if let Some(loaded) = self.role(&dep, &tags, handlers) {
+                if let Some(loaded) = self.role(&dep, &tags, handlers, false) {
                     tasks.extend(loaded.tasks);
+                }
+                let dep_path = find_role(&base, &dep.name).ok();
+                let dep_scope = self
+                    .role_scopes
+                    .iter()
+                    .find(|scope| Some(&scope.path) == dep_path.as_ref());
+                if let Some(dep_scope) = dep_scope {
+                    inherited.0.extend(&dep_scope.defaults);
+                    inherited.1.extend(&dep_scope.vars);
                 }
             }
         }
-        let scope = self.role_scope(role, &path);
+        let scope = self.role_scope(role, &path, inherited);
         self.role_scopes.push(scope.clone());
         let origin = Arc::new(Origin {
             dir: path.clone(),
@@ -195,7 +211,7 @@ impl Loader {
         let handlers_file = path
             .join("handlers")
             .join(yml(role.handlers_from.as_deref().unwrap_or("main")));
-        if handlers_file.exists() || role.handlers_from.is_some() {
+        if first_use && (handlers_file.exists() || role.handlers_from.is_some()) {
             handlers.extend(self.tasks_from_file(&handlers_file, &origin, &tags, &role.span));
         }
         self.role_stack.pop();
@@ -203,7 +219,12 @@ impl Loader {
         Some(LoadedRole { tasks })
     }
 
-    fn role_scope(&mut self, role: &RoleUse, path: &Path) -> Arc<RoleScope> {
+    fn role_scope(
+        &mut self,
+        role: &RoleUse,
+        path: &Path,
+        (inherited_defaults, inherited_vars): (Layer, Layer),
+    ) -> Arc<RoleScope> {
         let vars_of =
             |this: &mut Loader, folder: &str, from: Option<&str>| -> Vec<(String, Node)> {
                 let file = path.join(folder).join(yml(from.unwrap_or("main")));
@@ -228,7 +249,8 @@ impl Loader {
         let spec = self
             .optional_yaml(&spec_file, &role.span)
             .and_then(|doc| argspec::parse(&spec_file, &doc, entry, &mut self.errors));
-        let mut defaults_layer = Layer::from_nodes(&defaults);
+        let mut defaults_layer = inherited_defaults;
+        defaults_layer.extend(&Layer::from_nodes(&defaults));
         if let Some(spec) = &spec {
             for option in &spec.options {
                 if let (Some(default), None) = (&option.default, defaults_layer.get(&option.name)) {
@@ -254,7 +276,11 @@ impl Loader {
             path: path.to_path_buf(),
             magic,
             defaults: defaults_layer,
-            vars: Layer::from_nodes(&vars),
+            vars: {
+                let mut layer = inherited_vars;
+                layer.extend(&Layer::from_nodes(&vars));
+                layer
+            },
             params: Layer::from_nodes(&role.params),
             sources,
             spec,
@@ -274,6 +300,7 @@ impl Loader {
     }
 }
 
+/// Set every variable of `over` in `layer` (later wins).
 fn yml(name: &str) -> String {
     if name.ends_with(".yml") || name.ends_with(".yaml") {
         name.to_string()
@@ -333,6 +360,7 @@ fn block(role: &RoleUse, tasks: Vec<Task>, tags: Vec<String>, origin: Arc<Origin
         no_log: false,
         timeout: None,
         root: None,
+        environment: None,
         origin,
     }
 }

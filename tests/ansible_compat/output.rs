@@ -1,0 +1,176 @@
+//! Reading what a run printed: Ansible's default stdout callback, which machinist's
+//! human reporter reproduces, parsed into records (one per play, include, task result
+//! and loop item) and the recap counts. The same parser reads both tools' output, so
+//! the comparison never depends on two parsers agreeing.
+//!
+//! What is kept: the play and task names, each result's status (`ok`, `changed`,
+//! `skipped`, `failed`), its loop item as shown, and what `debug` (or `assert`) showed
+//! after `=>`. What is dropped: diffs, failure details (timestamps, internal keys),
+//! warnings and errors printed between results, `...ignoring` (the recap counts
+//! ignored failures) and the line `skipping: [localhost]` Ansible adds after a loop
+//! whose every item was skipped (the items are compared one by one).
+
+use serde_json::{json, Map, Value};
+
+/// The records and recap of one run's stdout.
+pub struct Parsed {
+    pub records: Vec<Value>,
+    pub recap: Value,
+}
+
+/// Parse the default callback's output (paths already replaced by placeholders).
+pub fn parse(text: &str) -> Parsed {
+    let mut records: Vec<Value> = Vec::new();
+    let mut recap = Value::Null;
+    let mut task = String::new();
+    let mut handler = false;
+    let mut lines = text.lines().peekable();
+    while let Some(line) = lines.next() {
+        if let Some(name) = banner(line, "PLAY [") {
+            records.push(json!({ "play": name }));
+        } else if let Some(name) = banner(line, "TASK [") {
+            task = name;
+            handler = false;
+        } else if let Some(name) = banner(line, "RUNNING HANDLER [") {
+            task = name;
+            handler = true;
+        } else if line.starts_with("PLAY RECAP ") {
+            for next in lines.by_ref() {
+                if let Some(counts) = recap_counts(next) {
+                    recap = counts;
+                    break;
+                }
+            }
+        } else if let Some(rest) = line.strip_prefix("included: ") {
+            let (file, item) = match rest.split_once(" for localhost => (item=") {
+                Some((file, item)) => (file, item.strip_suffix(')')),
+                None => (rest.strip_suffix(" for localhost").unwrap_or(rest), None),
+            };
+            let mut record = json!({ "included": file });
+            if let Some(item) = item {
+                record["item"] = item.into();
+            }
+            records.push(record);
+        } else if let Some((status, rest)) = result_line(line) {
+            let mut record = Map::new();
+            record.insert("task".into(), task.clone().into());
+            if handler {
+                record.insert("handler".into(), true.into());
+            }
+            record.insert("status".into(), status.into());
+            let item = item_text(rest);
+            let opens_json = rest.ends_with("=> {");
+            if let Some(item) = &item {
+                record.insert("item".into(), item.clone().into());
+            }
+            if opens_json && status != "failed" {
+                let mut body = String::from("{");
+                for next in lines.by_ref() {
+                    body.push('\n');
+                    body.push_str(next);
+                    if next == "}" {
+                        break;
+                    }
+                }
+                let shown = serde_json::from_str(&body).unwrap_or(Value::String(body));
+                record.insert("shown".into(), shown);
+            }
+            if status == "skipped" && item.is_none() && loop_all_skipped(&records, &task) {
+                continue;
+            }
+            records.push(Value::Object(record));
+        }
+    }
+    Parsed { records, recap }
+}
+
+/// `TASK [name] ****…` → `name`.
+fn banner(line: &str, lead: &str) -> Option<String> {
+    let rest = line.strip_prefix(lead)?;
+    let end = rest.rfind("] *")?;
+    Some(rest[..end].to_string())
+}
+
+/// A result line: its status and what follows the host.
+fn result_line(line: &str) -> Option<(&'static str, &str)> {
+    for (prefix, status) in [
+        ("ok: [", "ok"),
+        ("changed: [", "changed"),
+        ("skipping: [", "skipped"),
+        ("fatal: [", "failed"),
+        ("failed: [", "failed"),
+    ] {
+        if let Some(rest) = line.strip_prefix(prefix) {
+            let end = rest.find(']')?;
+            return Some((status, &rest[end + 1..]));
+        }
+    }
+    None
+}
+
+/// The `(item=…)` of a result line, as shown.
+fn item_text(rest: &str) -> Option<String> {
+    let start = rest.find("(item=")? + "(item=".len();
+    let tail = rest[start..].trim_end();
+    let end = match tail.rfind(") => ") {
+        Some(end) if tail[end..].starts_with(") => {") => end,
+        _ => tail.rfind(')')?,
+    };
+    Some(tail[..end].to_string())
+}
+
+/// Whether the records of `task` so far are loop items, all skipped.
+fn loop_all_skipped(records: &[Value], task: &str) -> bool {
+    let mine: Vec<&Value> = records
+        .iter()
+        .rev()
+        .take_while(|r| r["task"] == task)
+        .collect();
+    !mine.is_empty()
+        && mine
+            .iter()
+            .all(|r| r["status"] == "skipped" && r.get("item").is_some())
+}
+
+/// `localhost : ok=1 changed=0 …` → `{"ok": 1, "changed": 0, …}`.
+fn recap_counts(line: &str) -> Option<Value> {
+    let (_, counts) = line.split_once(" : ")?;
+    let mut map = Map::new();
+    for pair in counts.split_whitespace() {
+        let (key, value) = pair.split_once('=')?;
+        if key == "unreachable" {
+            continue;
+        }
+        map.insert(key.into(), value.parse::<u64>().ok()?.into());
+    }
+    Some(Value::Object(map))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_results_items_and_debug_output() {
+        let text = "\nPLAY [p] ***\n\nTASK [c] ***\nchanged: [localhost] => (item={'a': 1})\n\
+                    \nTASK [t] ***\nskipping: [localhost] => (item=2) \nskipping: [localhost]\n\nTASK [d] ***\n\
+                    ok: [localhost] => (item=x) => {\n    \"msg\": \"}\"\n}\n\
+                    failed: [localhost] (item=(1)) => {\"msg\": \"no\"}\n...ignoring\n\
+                    \nPLAY RECAP ***\nlocalhost                  : ok=2    changed=1    unreachable=0    failed=0    skipped=1    rescued=0    ignored=1   \n";
+        let parsed = parse(text);
+        assert_eq!(
+            parsed.records,
+            vec![
+                json!({"play": "p"}),
+                json!({"task": "c", "status": "changed", "item": "{'a': 1}"}),
+                json!({"task": "t", "status": "skipped", "item": "2"}),
+                json!({"task": "d", "status": "ok", "item": "x", "shown": {"msg": "}"}}),
+                json!({"task": "d", "status": "failed", "item": "(1)"}),
+            ]
+        );
+        assert_eq!(
+            parsed.recap,
+            json!({"ok": 2, "changed": 1, "failed": 0, "skipped": 1, "rescued": 0, "ignored": 1})
+        );
+    }
+}
