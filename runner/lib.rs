@@ -11,6 +11,7 @@ pub mod events;
 pub mod extra_vars;
 pub mod facts;
 pub mod listing;
+pub mod lock;
 pub mod playbook;
 pub mod report;
 pub mod roles;

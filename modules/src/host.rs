@@ -278,15 +278,25 @@ impl Host {
     /// A real change forgets what the overlay said about its path, so the disk shows.
     pub fn apply_as(&self, ops: &[Op], check: bool) -> Result<Vec<OpOutput>, ModuleError> {
         self.forget_databases();
-        ops.iter()
-            .map(|op| {
-                if check {
-                    self.record(op).map(|()| checked_output(op))
-                } else {
-                    self.execute(op)
-                }
-            })
-            .collect()
+        let mut outputs = Vec::with_capacity(ops.len());
+        for (done, op) in ops.iter().enumerate() {
+            // A signal stops the run between operations, never inside one; a task
+            // whose first operation was about to start is let through (the runner
+            // checks before each task and item).
+            if let Some(signal) = crate::interrupt::pending().filter(|_| done > 0) {
+                return Err(ModuleError::Interrupted {
+                    signal: crate::interrupt::name(signal),
+                    done,
+                    total: ops.len(),
+                });
+            }
+            outputs.push(if check {
+                self.record(op).map(|()| checked_output(op))?
+            } else {
+                self.execute(op)?
+            });
+        }
+        Ok(outputs)
     }
 
     fn id_in(&self, database: &'static str, name: &str) -> Result<Option<u32>, ModuleError> {

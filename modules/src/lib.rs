@@ -14,6 +14,7 @@ pub mod command;
 pub mod error;
 pub mod file;
 pub mod host;
+pub mod interrupt;
 pub mod mode;
 pub mod passwd;
 pub mod registry;

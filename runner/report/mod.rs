@@ -5,6 +5,7 @@ pub mod color;
 pub mod diagnostic;
 mod diff;
 pub mod human;
+mod interrupted;
 pub mod json;
 mod pyjson;
 mod stderr;

@@ -113,6 +113,9 @@ impl Executor<'_> {
         match state.host.apply_as(&ops, check) {
             Ok(outputs) => command_result(&mut outcome, &ops, &outputs),
             Err(err) => {
+                if matches!(err, machinist_modules::ModuleError::Interrupted { .. }) {
+                    self.progress.cut_short = Some(format!("{}: {err}", task.display_name()));
+                }
                 outcome.failed = true;
                 outcome.msg = Some(err.to_string());
             }

@@ -22,6 +22,7 @@ impl Executor<'_> {
         inherited: &Inherited<'t>,
         handler: bool,
     ) -> Flow {
+        self.progress.enter(task);
         if !handler && !self.selected(task) {
             return Flow::Continue;
         }
@@ -64,6 +65,12 @@ impl Executor<'_> {
         let mut any_failed = false;
         let mut all_skipped = !items.is_empty();
         for (index, item) in items.iter().enumerate() {
+            if super::interrupt::pending().is_some() {
+                // The items done are registered, counted and notify; the rest wait.
+                self.progress.cut_short =
+                    Some(format!("{name}: {index} of {} items done", items.len()));
+                break;
+            }
             let mut loop_layer = Layer::default();
             loop_layer.set(loop_var, item.clone());
             if let Some(index_var) = &task.loop_control.index_var {
@@ -80,6 +87,9 @@ impl Executor<'_> {
                     .unwrap_or_else(|_| label.clone()),
                 None => item_label(item),
             };
+            if outcome.changed {
+                self.progress.changed(&name);
+            }
             any_changed |= outcome.changed;
             any_failed |= outcome.failed;
             all_skipped &= outcome.skipped;
@@ -224,6 +234,20 @@ impl Executor<'_> {
         name: &str,
         outcome: Outcome,
     ) -> Flow {
+        let flow = self.concluded(state, task, name, outcome);
+        if super::interrupt::pending().is_some() {
+            return Flow::Interrupted;
+        }
+        flow
+    }
+
+    fn concluded(
+        &mut self,
+        state: &mut PlayState<'_>,
+        task: &Task,
+        name: &str,
+        outcome: Outcome,
+    ) -> Flow {
         if outcome.silent {
             return match (outcome.failed, state.ended) {
                 (true, _) => Flow::Failed,
@@ -255,6 +279,7 @@ impl Executor<'_> {
                 }
             }
             Status::Changed => {
+                self.progress.changed(name);
                 self.stats.ok += 1;
                 self.stats.changed += 1;
             }
@@ -440,7 +465,7 @@ impl Executor<'_> {
                 state.ended = true;
                 false
             }
-            Flow::Failed => true,
+            Flow::Failed | Flow::Interrupted => true,
         };
         Outcome {
             silent: true,

@@ -120,6 +120,8 @@ pub fn run(exec: Exec, root: &Path, spec: &RunSpec) -> Result<OpOutput, ModuleEr
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let mut child = command.spawn().map_err(failed)?;
+    // SIGINT/SIGTERM reach the program too, so a long run stops when machinist does.
+    let _forwarded = crate::interrupt::track(child.id());
     let feeding = child.stdin.take().zip(spec.stdin.as_deref());
     let output = std::thread::scope(|scope| {
         if let Some((mut pipe, bytes)) = feeding {
