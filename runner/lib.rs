@@ -10,6 +10,7 @@ pub mod error;
 pub mod events;
 pub mod extra_vars;
 pub mod facts;
+pub mod input;
 pub mod listing;
 pub mod lock;
 pub mod playbook;

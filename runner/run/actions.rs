@@ -9,7 +9,7 @@ use crate::playbook::yaml::{Node, Value as YamlValue};
 use crate::template::Templates;
 use crate::vars;
 use machinist_modules::registry::PlanError;
-use machinist_modules::{Builtin, Op, OpOutput};
+use machinist_modules::{Builtin, ModuleError, Op, OpOutput};
 use minijinja::Value;
 use serde_json::Value as Json;
 
@@ -79,20 +79,24 @@ impl Executor<'_> {
         if let Err(msg) = self.resolve_sources(task, builtin, &mut rendered, ctx) {
             return Outcome::failed(msg);
         }
+        // An argument at fault is pointed at where the task wrote it.
+        let at = |field: Option<&str>| {
+            field
+                .and_then(|f| {
+                    args.as_map()
+                        .unwrap_or_default()
+                        .iter()
+                        .find(|(k, _)| k.name == f)
+                })
+                .map_or(&args.span, |(k, _)| &k.span)
+        };
         let plan = match builtin.plan(&Json::Object(rendered), &state.host) {
             Ok(plan) => plan,
             Err(PlanError::Args(err)) => {
-                let span = err
-                    .field
-                    .as_deref()
-                    .and_then(|f| {
-                        args.as_map()
-                            .unwrap_or_default()
-                            .iter()
-                            .find(|(k, _)| k.name == f)
-                    })
-                    .map_or(&args.span, |(k, _)| &k.span);
-                return Outcome::failed(self.located(span, err.message));
+                return Outcome::failed(self.located(at(err.field.as_deref()), err.message));
+            }
+            Err(PlanError::Module(ModuleError::InvalidArgs { field, message })) => {
+                return Outcome::failed(self.located(at(field.as_deref()), message));
             }
             Err(PlanError::Module(err)) => return Outcome::failed(err.to_string()),
         };
@@ -113,7 +117,7 @@ impl Executor<'_> {
         match state.host.apply_as(&ops, check) {
             Ok(outputs) => command_result(&mut outcome, &ops, &outputs),
             Err(err) => {
-                if matches!(err, machinist_modules::ModuleError::Interrupted { .. }) {
+                if matches!(err, ModuleError::Interrupted { .. }) {
                     self.progress.cut_short = Some(format!("{}: {err}", task.display_name()));
                 }
                 outcome.failed = true;

@@ -16,7 +16,7 @@ mod task;
 pub use outcome::Outcome;
 pub use tags::TagFilter;
 
-use crate::error::{Diagnostic, SourceMap};
+use crate::error::SourceMap;
 use crate::events::{Event, Recap, Stats};
 use crate::facts;
 use crate::playbook::model::{Condition, Play, Playbook, Task, TaskKind};
@@ -86,6 +86,7 @@ pub fn run(
         last_failure: None,
         progress: interrupt::Progress::default(),
         locks: Vec::new(),
+        includes: Vec::new(),
         writes_in_check_mode: locking::writes_in_check_mode(playbooks),
     };
     for playbook in playbooks {
@@ -137,6 +138,9 @@ struct Executor<'a> {
     locks: Vec<crate::lock::RootLock>,
     /// Some task has `check_mode: false`: even `--check` takes the exclusive lock.
     writes_in_check_mode: bool,
+    /// The `include_tasks` files being run, outermost first (bounded: a file that
+    /// includes itself would otherwise recurse until the stack overflows).
+    includes: Vec<PathBuf>,
 }
 
 /// State of one play.
@@ -421,12 +425,6 @@ impl<'a> Executor<'a> {
         layers.extend(looped);
         layers.push(&self.options.extra_vars);
         crate::vars::context(&layers, self.templates)
-    }
-
-    fn report_input_error(&mut self, diag: &Diagnostic) -> String {
-        crate::report::diagnostic::render(diag, self.sources, false)
-            .trim_end()
-            .to_string()
     }
 }
 

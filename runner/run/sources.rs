@@ -34,12 +34,13 @@ impl Executor<'_> {
             let name = text(&name, "template")?;
             let path = find(&task.origin, &task.span.file, SourceKind::Template, &name)
                 .map_err(|msg| self.located(&task.span, msg))?;
-            let source = std::fs::read_to_string(&path)
-                .map_err(|err| format!("{}: {err}", path.display()))?;
+            let source = crate::input::read_text(&path, crate::input::MAX_TEXT_BYTES)
+                .map_err(|err| self.located(&task.span, err.to_string()))?;
+            // The error names the template file and line; the task's place comes first.
             let rendered = self
                 .templates
                 .render_file(&path.display().to_string(), &source, ctx, options)
-                .map_err(|err| format!("{}: {err}", path.display()))?;
+                .map_err(|err| self.located(&task.span, err.to_string()))?;
             args.insert("content".into(), Json::String(rendered));
             return Ok(());
         }
@@ -56,7 +57,8 @@ impl Executor<'_> {
         let name = text(&src, "src")?;
         let path = find(&task.origin, &task.span.file, SourceKind::File, &name)
             .map_err(|msg| self.located(&task.span, msg))?;
-        let bytes = std::fs::read(&path).map_err(|err| format!("{}: {err}", path.display()))?;
+        let bytes = crate::input::read(&path, crate::input::MAX_SOURCE_BYTES)
+            .map_err(|err| self.located(&task.span, err.to_string()))?;
         let content = String::from_utf8(bytes).map_err(|_| {
             format!(
                 "{}: binary files cannot be copied yet (only UTF-8 text)",

@@ -10,6 +10,10 @@ use crate::playbook::model::{Action, Condition, Task, TaskKind};
 use crate::vars::{self, Layer};
 use minijinja::Value;
 
+/// How deep `include_tasks` may nest: recursion through a `when` that ends it is an
+/// Ansible idiom, a file that includes itself unconditionally is a mistake.
+const MAX_INCLUDE_DEPTH: usize = 64;
+
 const NO_LOG_MSG: &str =
     "the output has been hidden due to the fact that 'no_log: true' was specified for this result";
 
@@ -404,15 +408,29 @@ impl Executor<'_> {
             Err(err) => return Outcome::failed(self.located(&file.span, err.to_string())),
         };
         let path = include_path(&file.span, &task.origin, &name);
+        if self.includes.len() >= MAX_INCLUDE_DEPTH {
+            let chain: Vec<String> = self
+                .includes
+                .iter()
+                .rev()
+                .take(3)
+                .rev()
+                .chain(std::iter::once(&path))
+                .map(|p| p.display().to_string())
+                .collect();
+            return Outcome::failed(self.located(
+                &file.span,
+                format!(
+                    "include_tasks nested more than {MAX_INCLUDE_DEPTH} deep (… -> {}): does a file include itself?",
+                    chain.join(" -> ")
+                ),
+            ));
+        }
         let loader = Loader::new(self.sources.clone(), &self.options.extra_vars);
         let tasks = match loader.task_file(&path, &task.origin, &task.tags, &file.span) {
             Ok(tasks) => tasks,
             Err(err) => {
-                let text: Vec<String> = err
-                    .0
-                    .iter()
-                    .map(|d: &Diagnostic| self.report_input_error(d))
-                    .collect();
+                let text: Vec<String> = err.0.iter().map(Diagnostic::to_string).collect();
                 return Outcome::failed(text.join("\n"));
             }
         };
@@ -420,7 +438,10 @@ impl Executor<'_> {
             file: path.display().to_string(),
             host: LOCALHOST.into(),
         });
-        self.run_included(state, task, inherited, &tasks, ctx)
+        self.includes.push(path);
+        let outcome = self.run_included(state, task, inherited, &tasks, ctx);
+        self.includes.pop();
+        outcome
     }
 
     /// `include_role`: its tasks were loaded with the playbook; run them now.

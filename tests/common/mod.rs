@@ -7,6 +7,7 @@
 
 pub mod child;
 mod lock;
+pub mod rusage;
 
 #[allow(unused_imports)]
 pub use lock::hold_lock;
