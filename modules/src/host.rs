@@ -624,4 +624,6 @@ impl Host {
 }
 
 #[cfg(test)]
+mod race_tests;
+#[cfg(test)]
 mod tests;

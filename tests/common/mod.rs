@@ -85,6 +85,12 @@ pub enum Entry {
     Link {
         target: PathBuf,
     },
+    /// A device, FIFO or socket (never opened: a device may never end).
+    Other {
+        mode: u32,
+        uid: u32,
+        gid: u32,
+    },
 }
 
 pub type Tree = BTreeMap<PathBuf, Entry>;
@@ -262,6 +268,15 @@ fn walk(base: &Path, dir: &Path, tree: &mut Tree) {
                 },
             );
             walk(base, &path, tree);
+        } else if !meta.is_file() {
+            tree.insert(
+                rel,
+                Entry::Other {
+                    mode,
+                    uid: meta.uid(),
+                    gid: meta.gid(),
+                },
+            );
         } else {
             let content = std::fs::read(&path).expect("read");
             tree.insert(
