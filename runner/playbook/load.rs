@@ -335,6 +335,19 @@ impl Loader {
         for scope in std::mem::take(&mut self.role_scopes) {
             argspec::check(&scope, &play_inputs, &self.extra_vars, &mut self.errors);
         }
+        let mut pre_tasks = pre_tasks;
+        let mut main_tasks = main_tasks;
+        let mut post_tasks = post_tasks;
+        let mut handlers = handlers;
+        let play_no_log = node.get("no_log").is_some_and(|b| self.boolean(b));
+        for list in [
+            &mut pre_tasks,
+            &mut main_tasks,
+            &mut post_tasks,
+            &mut handlers,
+        ] {
+            super::inherit::no_log(list, play_no_log);
+        }
         Some(Play {
             name,
             span: node.span.clone(),

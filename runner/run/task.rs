@@ -427,7 +427,7 @@ impl Executor<'_> {
             ));
         }
         let loader = Loader::new(self.sources.clone(), &self.options.extra_vars);
-        let tasks = match loader.task_file(&path, &task.origin, &task.tags, &file.span) {
+        let mut tasks = match loader.task_file(&path, &task.origin, &task.tags, &file.span) {
             Ok(tasks) => tasks,
             Err(err) => {
                 let text: Vec<String> = err.0.iter().map(Diagnostic::to_string).collect();
@@ -438,6 +438,7 @@ impl Executor<'_> {
             file: path.display().to_string(),
             host: LOCALHOST.into(),
         });
+        crate::playbook::inherit::no_log(&mut tasks, task.no_log);
         self.includes.push(path);
         let outcome = self.run_included(state, task, inherited, &tasks, ctx);
         self.includes.pop();
