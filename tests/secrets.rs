@@ -14,9 +14,11 @@ use common::{busybox_root, Test};
 
 const SECRET: &str = "hunter2-Xq9Zk";
 
-/// Tasks whose use of `{{ secret }}` must never print it, with what they leave in
-/// the root (path, content) when they run for real.
-const SECRET_TASKS: &[(&str, &str, Option<(&str, &str)>)] = &[
+/// What a task leaves in the root when it runs for real: (path, content).
+type Left = Option<(&'static str, &'static str)>;
+
+/// Tasks whose use of `{{ secret }}` must never print it: (what, tasks, left).
+const SECRET_TASKS: &[(&str, &str, Left)] = &[
     (
         "a no_log copy, diffed",
         "- copy: {dest: /etc/token, content: \"{{ secret }}\\n\", mode: '0600'}\n  no_log: true\n",
