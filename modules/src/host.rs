@@ -373,7 +373,17 @@ impl Host {
         self.forget_databases();
         let mut outputs = Vec::with_capacity(ops.len());
         let mut a_run_failed = false;
-        for op in ops {
+        for (done, op) in ops.iter().enumerate() {
+            // A signal stops the run between operations, never inside one; a task
+            // whose first operation was about to start is let through (the runner
+            // checks before each task and item).
+            if let Some(signal) = crate::interrupt::pending().filter(|_| done > 0) {
+                return Err(ModuleError::Interrupted {
+                    signal: crate::interrupt::name(signal),
+                    done,
+                    total: ops.len(),
+                });
+            }
             let output = match op {
                 _ if check => self.record(op).map(|()| checked_output(op))?,
                 Op::Verify(verify) => {
@@ -743,5 +753,7 @@ impl Host {
     }
 }
 
+#[cfg(test)]
+mod race_tests;
 #[cfg(test)]
 mod tests;

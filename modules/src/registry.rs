@@ -149,7 +149,18 @@ impl Builtin {
             Builtin::File | Builtin::Copy | Builtin::Template => {
                 decode::<file::Args>(value).map(drop)
             }
-            Builtin::Command | Builtin::Shell => decode::<command::Args>(value).map(drop),
+            Builtin::Command | Builtin::Shell => {
+                let args = decode::<command::Args>(value)?;
+                if args.cmd.is_none() && args.argv.is_none() {
+                    // Said as a missing argument, so a templated one may still give it.
+                    return Err(ArgError {
+                        field: Some("cmd".into()),
+                        path: vec!["cmd".into()],
+                        message: "missing required argument 'cmd' (or 'argv')".into(),
+                    });
+                }
+                Ok(())
+            }
             Builtin::Pacstrap => decode::<pacstrap::Args>(value).map(drop),
             Builtin::Firstboot => decode::<firstboot::Args>(value).map(drop),
             Builtin::Unit => decode::<unit::Args>(value).map(drop),

@@ -140,6 +140,10 @@ impl<W: Write, E: Write> HumanReporter<W, E> {
                     self.write_out(&format!("{text}\n"))
                 }
             }
+            Event::Interrupted(event) => {
+                self.write_out(&super::interrupted::interruption(event, paint))
+            }
+            Event::LockWait(event) => self.write_err(&super::interrupted::lock_wait(event)),
             Event::Recap(recap) => self.write_out(&recap_text(recap, paint)),
         }
     }

@@ -215,12 +215,16 @@ fn cache_loader(name: &str) -> Result<Option<String>, minijinja::Error> {
     } else if let Some(source) = name.strip_prefix(STR_KEY) {
         Ok(Some(source.to_string()))
     } else if Path::new(name).is_absolute() {
-        match std::fs::read_to_string(name) {
+        match crate::input::read_text(Path::new(name), crate::input::MAX_TEXT_BYTES) {
             Ok(source) => Ok(Some(source)),
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(crate::input::ReadError::Io { source, .. })
+                if source.kind() == std::io::ErrorKind::NotFound =>
+            {
+                Ok(None)
+            }
             Err(err) => Err(minijinja::Error::new(
                 minijinja::ErrorKind::InvalidOperation,
-                format!("cannot read {name}: {err}"),
+                err.to_string(),
             )),
         }
     } else {
@@ -233,10 +237,15 @@ fn cache_loader(name: &str) -> Result<Option<String>, minijinja::Error> {
 /// `templates/` directory (so `roles/x/templates/sub/a.j2` finds
 /// `roles/x/templates/common.j2`, as Ansible's template search path does).
 fn join_include<'s>(name: &'s str, parent: &'s str) -> Cow<'s, str> {
-    let parent = Path::new(parent);
-    if Path::new(name).is_absolute() || !parent.is_absolute() {
+    // Strings and expressions include nothing relative to themselves; a template file
+    // named relative to the working directory (a playbook run as `site.yml`) is made
+    // absolute, since the loader reads only absolute names.
+    if Path::new(name).is_absolute() || parent.starts_with(STR_KEY) || parent.starts_with(EXPR_KEY)
+    {
         return Cow::Borrowed(name);
     }
+    let absolute = std::path::absolute(parent).unwrap_or_else(|_| Path::new(parent).to_path_buf());
+    let parent = absolute.as_path();
     let is_templates = |dir: &Path| dir.file_name().is_some_and(|n| n == "templates");
     if parent.ancestors().skip(1).any(is_templates) {
         for dir in parent.ancestors().skip(1) {
