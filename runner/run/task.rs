@@ -269,7 +269,7 @@ impl Executor<'_> {
             self.facts.set(name, vars::from_json(&registered));
         }
         let failed = outcome.failed;
-        let ignored = failed && task.ignore_errors;
+        let ignored = failed && self.ignores(task);
         if failed && !ignored {
             self.last_failure = Some((name.to_string(), outcome.registered()));
         }
@@ -340,7 +340,7 @@ impl Executor<'_> {
             msg: outcome.msg.clone(),
             item: item.as_ref().map(|(value, _)| value.clone()),
             label: item.map(|(_, label)| label),
-            ignored: outcome.failed && task.ignore_errors,
+            ignored: outcome.failed && self.ignores(task),
             shown,
             show_diff,
         };
