@@ -112,6 +112,11 @@ impl Executor<'_> {
                 Some((vars::to_json(item), label)),
             );
         }
+        self.reporter.event(&Event::LoopDone {
+            host: LOCALHOST.into(),
+            all_skipped,
+            ignored: any_failed && self.ignores(task),
+        });
         if include {
             let deferred = std::mem::replace(&mut self.deferred, outer_deferred);
             for (tasks, ctx) in deferred.unwrap_or_default() {
