@@ -99,12 +99,13 @@ pub struct Host {
     overlay: Mutex<Overlay>,
     /// /etc/passwd and /etc/group as last read; forgotten whenever ops are applied.
     databases: Mutex<HashMap<&'static str, Option<String>>>,
-    /// What resolving paths learnt about their components: for a canonical path, the
-    /// symlink target found there, or `None` (not a symlink, or absent). Every task
-    /// walks the same parents (/etc, /srv/app…), each step an openat2 + fstat; between
-    /// two applies of ops the tree does not change, so each is asked once. Forgotten
-    /// whenever ops are applied, like `databases`.
-    components: Mutex<HashMap<PathBuf, Option<PathBuf>>>,
+    /// `lstat` of canonical paths on disk, as last asked. Every task resolves and
+    /// checks the same parents (/etc, /srv/app…), each an openat2 + fstat + close;
+    /// between two applies of ops the tree does not change, so each is asked once.
+    /// Forgotten whenever ops are applied, like `databases`.
+    stats: Mutex<HashMap<PathBuf, Option<Meta>>>,
+    /// Ops are being applied: `stats` is neither read nor filled.
+    applying: std::sync::atomic::AtomicBool,
 }
 
 impl std::fmt::Debug for Host {
@@ -140,7 +141,8 @@ impl Host {
             options,
             overlay: Mutex::new(Overlay::default()),
             databases: Mutex::new(HashMap::new()),
-            components: Mutex::new(HashMap::new()),
+            stats: Mutex::new(HashMap::new()),
+            applying: std::sync::atomic::AtomicBool::new(false),
         })
     }
 
@@ -284,8 +286,13 @@ impl Host {
     /// whatever the host's own mode: a task's `check_mode:` keyword overrides the run's.
     /// A real change forgets what the overlay said about its path, so the disk shows.
     pub fn apply_as(&self, ops: &[Op], check: bool) -> Result<Vec<OpOutput>, ModuleError> {
+        // While ops apply, the tree changes under every cache: nothing is cached until
+        // the last is done, and what was cached before is forgotten.
+        self.applying
+            .store(true, std::sync::atomic::Ordering::SeqCst);
         self.forget_databases();
-        ops.iter()
+        let outputs = ops
+            .iter()
             .map(|op| {
                 if check {
                     self.record(op).map(|()| checked_output(op))
@@ -293,7 +300,11 @@ impl Host {
                     self.execute(op)
                 }
             })
-            .collect()
+            .collect();
+        self.forget_databases();
+        self.applying
+            .store(false, std::sync::atomic::Ordering::SeqCst);
+        outputs
     }
 
     fn id_in(&self, database: &'static str, name: &str) -> Result<Option<u32>, ModuleError> {
@@ -323,10 +334,7 @@ impl Host {
 
     fn forget_databases(&self) {
         self.lock_databases().clear();
-        self.components
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .clear();
+        self.lock_stats().clear();
     }
 
     fn overlay(&self) -> MutexGuard<'_, Overlay> {
@@ -340,29 +348,20 @@ impl Host {
         self.overlay().lookup(canonical)
     }
 
+    fn lock_stats(&self) -> MutexGuard<'_, HashMap<PathBuf, Option<Meta>>> {
+        self.stats
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
     fn canonical(&self, path: &Path, follow_final: bool) -> Result<PathBuf, ModuleError> {
         path::chase(path, follow_final, |candidate| {
-            let known = |this: &Self| {
-                this.components
-                    .lock()
-                    .unwrap_or_else(|poisoned| poisoned.into_inner())
-                    .get(candidate)
-                    .cloned()
-            };
-            if let Some(target) = known(self) {
-                return Ok(target);
-            }
-            let target = self
+            Ok(self
                 .lstat_canonical(candidate)?
                 .and_then(|meta| match meta.kind {
                     Kind::Symlink(target) => Some(target),
                     _ => None,
-                });
-            self.components
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner())
-                .insert(candidate.to_path_buf(), target.clone());
-            Ok(target)
+                }))
         })
     }
 
@@ -379,9 +378,19 @@ impl Host {
             nlink: 1,
         };
         let on_disk = || {
-            self.disk
+            let cache = !self.applying.load(std::sync::atomic::Ordering::SeqCst);
+            if let Some(known) = self.lock_stats().get(canonical).filter(|_| cache) {
+                return Ok(known.clone());
+            }
+            let meta = self
+                .disk
                 .lstat(canonical)
-                .map_err(|err| ModuleError::io(canonical, err))
+                .map_err(|err| ModuleError::io(canonical, err))?;
+            if cache {
+                self.lock_stats()
+                    .insert(canonical.to_path_buf(), meta.clone());
+            }
+            Ok(meta)
         };
         Ok(match self.seen(canonical) {
             Seen::Absent | Seen::Node(Node::Absent) => None,
