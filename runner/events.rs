@@ -108,6 +108,14 @@ pub enum Event {
         host: String,
         item: Option<String>,
     },
+    /// A loop's items are all reported: `all_skipped` when every item was skipped,
+    /// `ignored` when a failed item was let through by `ignore_errors` (the human
+    /// reporter then prints Ansible's `skipping: [host]` or `...ignoring` once).
+    LoopDone {
+        host: String,
+        all_skipped: bool,
+        ignored: bool,
+    },
     /// Progress of a long task (pacstrap): `done` of `total` steps, `what` now.
     Progress {
         task: String,

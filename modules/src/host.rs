@@ -110,12 +110,13 @@ pub struct Host {
     reload_owed: AtomicBool,
     /// /etc/passwd and /etc/group as last read; forgotten whenever ops are applied.
     databases: Mutex<HashMap<&'static str, Option<String>>>,
-    /// What resolving paths learnt about their components: for a canonical path, the
-    /// symlink target found there, or `None` (not a symlink, or absent). Every task
-    /// walks the same parents (/etc, /srv/app…), each step an openat2 + fstat; between
-    /// two applies of ops the tree does not change, so each is asked once. Forgotten
-    /// whenever ops are applied, like `databases`.
-    components: Mutex<HashMap<PathBuf, Option<PathBuf>>>,
+    /// `lstat` of canonical paths on disk, as last asked. Every task resolves and
+    /// checks the same parents (/etc, /srv/app…), each an openat2 + fstat + close;
+    /// between two applies of ops the tree does not change, so each is asked once.
+    /// Forgotten whenever ops are applied, like `databases`.
+    stats: Mutex<HashMap<PathBuf, Option<Meta>>>,
+    /// Ops are being applied: `stats` is neither read nor filled.
+    applying: std::sync::atomic::AtomicBool,
 }
 
 impl std::fmt::Debug for Host {
@@ -152,7 +153,8 @@ impl Host {
             overlay: SharedOverlay::new(),
             reload_owed: AtomicBool::new(false),
             databases: Mutex::new(HashMap::new()),
-            components: Mutex::new(HashMap::new()),
+            stats: Mutex::new(HashMap::new()),
+            applying: std::sync::atomic::AtomicBool::new(false),
         })
     }
 
@@ -181,7 +183,8 @@ impl Host {
             overlay: self.overlay.within(&canonical),
             reload_owed: AtomicBool::new(false),
             databases: Mutex::new(HashMap::new()),
-            components: Mutex::new(HashMap::new()),
+            stats: Mutex::new(HashMap::new()),
+            applying: std::sync::atomic::AtomicBool::new(false),
         })
     }
 
@@ -370,7 +373,24 @@ impl Host {
         check: bool,
         on_progress: &mut dyn FnMut(Progress),
     ) -> Result<Vec<OpOutput>, ModuleError> {
+        // While ops apply, the tree changes under every cache: nothing is cached until
+        // the last is done, and what was cached before is forgotten.
+        self.applying
+            .store(true, std::sync::atomic::Ordering::SeqCst);
         self.forget_databases();
+        let outputs = self.apply_ops(ops, check, on_progress);
+        self.forget_databases();
+        self.applying
+            .store(false, std::sync::atomic::Ordering::SeqCst);
+        outputs
+    }
+
+    fn apply_ops(
+        &self,
+        ops: &[Op],
+        check: bool,
+        on_progress: &mut dyn FnMut(Progress),
+    ) -> Result<Vec<OpOutput>, ModuleError> {
         let mut outputs = Vec::with_capacity(ops.len());
         let mut a_run_failed = false;
         for (done, op) in ops.iter().enumerate() {
@@ -441,39 +461,27 @@ impl Host {
 
     fn forget_databases(&self) {
         self.lock_databases().clear();
-        self.components
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .clear();
+        self.lock_stats().clear();
     }
 
     fn seen(&self, canonical: &Path) -> Seen {
         self.overlay.lookup(canonical)
     }
 
+    fn lock_stats(&self) -> MutexGuard<'_, HashMap<PathBuf, Option<Meta>>> {
+        self.stats
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
     fn canonical(&self, path: &Path, follow_final: bool) -> Result<PathBuf, ModuleError> {
         path::chase(path, follow_final, |candidate| {
-            let known = |this: &Self| {
-                this.components
-                    .lock()
-                    .unwrap_or_else(|poisoned| poisoned.into_inner())
-                    .get(candidate)
-                    .cloned()
-            };
-            if let Some(target) = known(self) {
-                return Ok(target);
-            }
-            let target = self
+            Ok(self
                 .lstat_canonical(candidate)?
                 .and_then(|meta| match meta.kind {
                     Kind::Symlink(target) => Some(target),
                     _ => None,
-                });
-            self.components
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner())
-                .insert(candidate.to_path_buf(), target.clone());
-            Ok(target)
+                }))
         })
     }
 
@@ -490,9 +498,19 @@ impl Host {
             nlink: 1,
         };
         let on_disk = || {
-            self.disk
+            let cache = !self.applying.load(std::sync::atomic::Ordering::SeqCst);
+            if let Some(known) = self.lock_stats().get(canonical).filter(|_| cache) {
+                return Ok(known.clone());
+            }
+            let meta = self
+                .disk
                 .lstat(canonical)
-                .map_err(|err| ModuleError::io(canonical, err))
+                .map_err(|err| ModuleError::io(canonical, err))?;
+            if cache {
+                self.lock_stats()
+                    .insert(canonical.to_path_buf(), meta.clone());
+            }
+            Ok(meta)
         };
         Ok(match self.seen(canonical) {
             Seen::Absent | Seen::Node(Node::Absent) => None,

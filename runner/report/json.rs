@@ -39,7 +39,7 @@ impl<W: Write> JsonReporter<W> {
 fn line(event: &Event) -> io::Result<Option<Value>> {
     let fields: Vec<(&str, Value)> = match event {
         Event::PlayStart { name } => vec![("event", "play".into()), ("name", name.as_str().into())],
-        Event::TaskStart { .. } => return Ok(None),
+        Event::TaskStart { .. } | Event::LoopDone { .. } => return Ok(None),
         Event::TaskResult(result) => {
             let mut map = Map::new();
             map.insert("event".into(), "task".into());

@@ -90,6 +90,7 @@ pub fn run(
         start_at: options.start_at_task.clone(),
         host_failed: false,
         rescue_depth: 0,
+        ignore_depth: 0,
         last_failure: None,
         controller_files: Default::default(),
         hosts: vec![(PathBuf::from("/"), Rc::new(base))],
@@ -140,6 +141,8 @@ struct Executor<'a> {
     host_failed: bool,
     /// How many enclosing blocks have a `rescue` (a failure inside is rescued).
     rescue_depth: u32,
+    /// How many enclosing blocks have `ignore_errors: true` (their tasks inherit it).
+    ignore_depth: u32,
     /// The last task that failed, and its result: `ansible_failed_task` and
     /// `ansible_failed_result` in a `rescue`.
     last_failure: Option<(String, serde_json::Value)>,
@@ -488,6 +491,9 @@ impl<'a> Executor<'a> {
         if !task.vars.is_empty() {
             inner.vars.push(task.vars.clone());
         }
+        // As Ansible: a block's ignore_errors is inherited by its tasks.
+        let lenient = u32::from(task.ignore_errors);
+        self.ignore_depth += lenient;
         let mut flow = self.in_rescuable(!rescue.is_empty(), |this| {
             this.tasks(state, block, &inner, handler)
         });
@@ -511,6 +517,7 @@ impl<'a> Executor<'a> {
                 flow = after;
             }
         }
+        self.ignore_depth -= lenient;
         flow
     }
 
@@ -571,6 +578,12 @@ impl<'a> Executor<'a> {
 }
 
 impl Executor<'_> {
+    /// Whether a failure of `task` is let through: its own `ignore_errors`, or an
+    /// enclosing block's.
+    fn ignores(&self, task: &Task) -> bool {
+        task.ignore_errors || self.ignore_depth > 0
+    }
+
     /// Whether a failure now would be caught by an enclosing block's `rescue`.
     fn rescuable(&self) -> bool {
         self.rescue_depth > 0

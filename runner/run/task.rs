@@ -147,6 +147,11 @@ impl Executor<'_> {
                 Some((vars::to_json(item), label)),
             );
         }
+        self.reporter.event(&Event::LoopDone {
+            host: LOCALHOST.into(),
+            all_skipped,
+            ignored: any_failed && self.ignores(task),
+        });
         if include {
             let deferred = std::mem::replace(&mut self.deferred, outer_deferred);
             for included in deferred.unwrap_or_default() {
@@ -343,7 +348,7 @@ impl Executor<'_> {
             self.facts.set(name, vars::from_json(&registered));
         }
         let failed = outcome.failed;
-        let ignored = failed && task.ignore_errors;
+        let ignored = failed && self.ignores(task);
         if failed && !ignored {
             self.last_failure = Some((name.to_string(), outcome.registered()));
         }
@@ -415,7 +420,7 @@ impl Executor<'_> {
             msg: outcome.msg.clone(),
             item: item.as_ref().map(|(value, _)| value.clone()),
             label: item.map(|(_, label)| label),
-            ignored: outcome.failed && task.ignore_errors,
+            ignored: outcome.failed && self.ignores(task),
             shown,
             show_diff,
         };

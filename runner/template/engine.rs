@@ -8,8 +8,9 @@
 //! by the environment from then on.
 
 use std::borrow::Cow;
+use std::collections::HashSet;
 use std::path::Path;
-use std::sync::{Arc, OnceLock, Weak};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
 
 use minijinja::value::ValueKind;
 use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
@@ -41,6 +42,11 @@ pub(crate) type EngineSlot = Arc<OnceLock<Weak<Engine>>>;
 
 pub(crate) struct Engine {
     envs: [Environment<'static>; 4],
+    /// Playbook strings rendered once so far. A string is compiled into the
+    /// environment's cache (kept for the whole run) only when it comes back: most
+    /// argument strings (`"{{ base }}/etc/app.conf"`) are rendered once per run, and
+    /// caching each one made memory grow by kilobytes per task.
+    seen_once: Mutex<HashSet<String>>,
 }
 
 impl Engine {
@@ -53,7 +59,10 @@ impl Engine {
             env.set_lstrip_blocks(i & 1 != 0);
             env
         });
-        let engine = Arc::new(Engine { envs });
+        let engine = Arc::new(Engine {
+            envs,
+            seen_once: Mutex::new(HashSet::new()),
+        });
         // A fresh OnceLock: setting it cannot fail.
         let _ = slot.set(Arc::downgrade(&engine));
         engine
@@ -71,6 +80,15 @@ impl Engine {
     fn render_escaped(&self, source: &str, vars: &Value) -> Result<String, TemplateError> {
         let env = self.strings();
         let fail = |err| diagnose(env, err, source, vars, None);
+        let first_time = self
+            .seen_once
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .insert(source.to_string());
+        if first_time {
+            let tmpl = env.template_from_str(source).map_err(fail)?;
+            return tmpl.render(vars).map_err(fail);
+        }
         let tmpl = env
             .get_template(&format!("{STR_KEY}{source}"))
             .map_err(fail)?;
