@@ -188,3 +188,31 @@ fn a_signal_while_waiting_for_the_lock_runs_nothing() {
     assert!(end.stdout.contains("not run (1): write"), "{}", end.stdout);
     assert_eq!(test.tree(), before);
 }
+
+#[test]
+fn a_second_signal_kills_at_once_when_the_operation_does_not_end() {
+    let test = Test::new();
+    busybox_root(&test);
+    std::os::unix::fs::symlink("busybox", test.root().join("bin/sleep")).expect("sleep applet");
+    test.playbook(
+        "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - name: deaf\n      shell: trap '' TERM INT; sleep 8\n",
+    );
+    let mut run = Running::start(test.run_command(&[]));
+    let started = run.wait_for(Duration::from_secs(30), |stream, line| {
+        stream == Stream::Stdout && line.starts_with("TASK [deaf]")
+    });
+    assert!(started, "{}", run.stderr.join("\n"));
+    std::thread::sleep(Duration::from_millis(300));
+    run.signal(libc::SIGTERM);
+    // The program ignores it: machinist waits for the operation to end…
+    std::thread::sleep(Duration::from_millis(500));
+    run.signal(libc::SIGTERM);
+    // …until the second signal, which it dies of.
+    let end = run.finish(Duration::from_secs(4));
+    assert_eq!(
+        (end.code, end.signal),
+        (None, Some(libc::SIGTERM)),
+        "{end:?}"
+    );
+    assert_eq!(temp_files(&test.root()), Vec::<String>::new());
+}

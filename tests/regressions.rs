@@ -75,3 +75,20 @@ fn issue7_a_nul_byte_is_refused_not_the_end_of_the_file() {
         run.stderr
     );
 }
+
+/// A template whose loops never end (an untrusted role's `range` in a `range`) kept
+/// machinist rendering for hours; renders now run on a bounded budget of fuel.
+#[test]
+fn issue7_a_runaway_template_runs_out_of_fuel() {
+    let test = Test::new();
+    test.playbook(
+        "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - debug: msg=\"{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}\"\n",
+    );
+    let run = test.run(&[]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("site.yml:4:14: engine ran out of fuel"),
+        "{}",
+        run.stdout
+    );
+}

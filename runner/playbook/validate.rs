@@ -332,6 +332,7 @@ fn syntax_env() -> &'static minijinja::Environment<'static> {
 
 /// Syntax-check an expression; filters and tests are looked up when it runs.
 fn check_expression(expr: &str) -> Result<(), minijinja::Error> {
+    crate::template::expr_guard::check(expr)?;
     syntax_env().compile_expression(expr).map(drop)
 }
 

@@ -9,7 +9,8 @@
 //! file is left). What the run did and did not do becomes one
 //! [`Event::Interrupted`](crate::events::Event) and the binary exits 128 + the signal
 //! number: 130 for SIGINT, 143 for SIGTERM, as a shell reports a process a signal
-//! killed. A second signal changes nothing: the operation still finishes.
+//! killed. A second signal kills machinist at once (the operation in progress may
+//! never end): files are still old or new, but a temp file may be left.
 
 use super::TagFilter;
 use crate::events::Interruption;
@@ -22,7 +23,18 @@ pub use machinist_modules::interrupt::pending;
 const SIGNALS: [libc::c_int; 2] = [libc::SIGINT, libc::SIGTERM];
 
 extern "C" fn on_signal(signal: libc::c_int) {
+    let again = machinist_modules::interrupt::pending().is_some();
     machinist_modules::interrupt::raise(signal);
+    if again {
+        // A second signal: the operator means it. Die of it now (an operation that
+        // never ends, a render running away, must not keep machinist alive); writes are
+        // renames, so a file is still old or new, though a temp file may stay.
+        // SAFETY: signal(2) and raise(3) are async-signal-safe.
+        unsafe {
+            libc::signal(signal, libc::SIG_DFL);
+            libc::raise(signal);
+        }
+    }
 }
 
 /// Catch SIGINT and SIGTERM for the rest of the process's life: they set the stop flag

@@ -228,6 +228,7 @@ pub(crate) fn single_expression(source: &str) -> Option<&str> {
 fn cache_loader(name: &str) -> Result<Option<String>, minijinja::Error> {
     if let Some(expr) = name.strip_prefix(EXPR_KEY) {
         // Reject anything that is not one bare expression before wrapping it.
+        super::expr_guard::check(expr)?;
         Environment::empty().compile_expression(expr)?;
         Ok(Some(expression_wrapper(expr)))
     } else if let Some(source) = name.strip_prefix(STR_KEY) {
@@ -282,8 +283,14 @@ fn join_include<'s>(name: &'s str, parent: &'s str) -> Cow<'s, str> {
     }
 }
 
+/// Instructions one render may run: far beyond any real template (a loop over ten
+/// thousand items is well under a million), and a bound on one that never ends (an
+/// untrusted role's loops of loops): it fails with "engine ran out of fuel".
+const MAX_FUEL: u64 = 20_000_000;
+
 fn base_env(slot: &EngineSlot) -> Environment<'static> {
     let mut env = Environment::new();
+    env.set_fuel(Some(MAX_FUEL));
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.set_auto_escape_callback(|_| AutoEscape::None);
     env.set_keep_trailing_newline(true);
