@@ -473,9 +473,13 @@ mod tests {
         std::fs::write(dir.path().join("real/file"), "x")?;
         std::os::unix::fs::symlink("real", dir.path().join("link"))?;
         let root = fs::open(dir.path(), OFlags::PATH | OFlags::DIRECTORY, Mode::empty())?;
-        assert!(open_without_symlinks(root.as_fd(), Path::new("real/file"), OFlags::RDONLY).is_ok());
+        assert!(
+            open_without_symlinks(root.as_fd(), Path::new("real/file"), OFlags::RDONLY).is_ok()
+        );
         assert!(open_without_symlinks(root.as_fd(), Path::new("."), OFlags::PATH).is_ok());
-        assert!(open_without_symlinks(root.as_fd(), Path::new("link/file"), OFlags::RDONLY).is_err());
+        assert!(
+            open_without_symlinks(root.as_fd(), Path::new("link/file"), OFlags::RDONLY).is_err()
+        );
         assert!(open_without_symlinks(root.as_fd(), Path::new("link"), OFlags::RDONLY).is_err());
         Ok(())
     }
