@@ -9,6 +9,7 @@
 //! mode `apply` only records into the overlay.
 
 pub mod bounded;
+mod caches;
 mod disk;
 mod exec;
 mod overlay;
@@ -23,15 +24,14 @@ pub use plugin::{PluginCall, PluginRun, NSPAWN_PLUGIN_DIR};
 
 use crate::progress::ProgressCounter;
 use crate::{passwd, ModuleError, Op, OpOutput, Ownership, Progress};
+use caches::{Applying, Caches};
 use disk::Disk;
 use overlay::{Attrs, Node, Seen, OVERLAY_DEV};
 use rustix::io::Errno;
 use shared::SharedOverlay;
-use std::collections::HashMap;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, MutexGuard};
 
 /// How a Host is set up.
 #[derive(Debug, Clone)]
@@ -108,15 +108,8 @@ pub struct Host {
     overlay: SharedOverlay,
     /// Whether a unit file changed since the manager last reloaded (see `reload`).
     reload_owed: AtomicBool,
-    /// /etc/passwd and /etc/group as last read; forgotten whenever ops are applied.
-    databases: Mutex<HashMap<&'static str, Option<String>>>,
-    /// `lstat` of canonical paths on disk, as last asked. Every task resolves and
-    /// checks the same parents (/etc, /srv/app…), each an openat2 + fstat + close;
-    /// between two applies of ops the tree does not change, so each is asked once.
-    /// Forgotten whenever ops are applied, like `databases`.
-    stats: Mutex<HashMap<PathBuf, Option<Meta>>>,
-    /// Ops are being applied: `stats` is neither read nor filled.
-    applying: std::sync::atomic::AtomicBool,
+    /// lstat answers and /etc/passwd, /etc/group as last read (see `caches`).
+    caches: Caches,
 }
 
 impl std::fmt::Debug for Host {
@@ -152,9 +145,7 @@ impl Host {
             options,
             overlay: SharedOverlay::new(),
             reload_owed: AtomicBool::new(false),
-            databases: Mutex::new(HashMap::new()),
-            stats: Mutex::new(HashMap::new()),
-            applying: std::sync::atomic::AtomicBool::new(false),
+            caches: Caches::default(),
         })
     }
 
@@ -182,9 +173,7 @@ impl Host {
             },
             overlay: self.overlay.within(&canonical),
             reload_owed: AtomicBool::new(false),
-            databases: Mutex::new(HashMap::new()),
-            stats: Mutex::new(HashMap::new()),
-            applying: std::sync::atomic::AtomicBool::new(false),
+            caches: Caches::default(),
         })
     }
 
@@ -373,15 +362,9 @@ impl Host {
         check: bool,
         on_progress: &mut dyn FnMut(Progress),
     ) -> Result<Vec<OpOutput>, ModuleError> {
-        // While ops apply, the tree changes under every cache: nothing is cached until
-        // the last is done, and what was cached before is forgotten.
-        self.applying
-            .store(true, std::sync::atomic::Ordering::SeqCst);
-        self.forget_databases();
+        // While ops apply, the tree changes under every cache: see `caches`.
+        let _applying = Applying::start();
         let outputs = self.apply_ops(ops, check, on_progress);
-        self.forget_databases();
-        self.applying
-            .store(false, std::sync::atomic::Ordering::SeqCst);
         outputs
     }
 
@@ -444,34 +427,14 @@ impl Host {
     }
 
     fn database(&self, path: &'static str) -> Result<Option<String>, ModuleError> {
-        if let Some(cached) = self.lock_databases().get(path) {
-            return Ok(cached.clone());
-        }
-        let content = self.read_file(Path::new(path))?;
-        let text = content.map(|bytes| String::from_utf8_lossy(&bytes).into_owned());
-        self.lock_databases().insert(path, text.clone());
-        Ok(text)
-    }
-
-    fn lock_databases(&self) -> MutexGuard<'_, HashMap<&'static str, Option<String>>> {
-        self.databases
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    fn forget_databases(&self) {
-        self.lock_databases().clear();
-        self.lock_stats().clear();
+        self.caches.database(path, || {
+            let content = self.read_file(Path::new(path))?;
+            Ok(content.map(|bytes| String::from_utf8_lossy(&bytes).into_owned()))
+        })
     }
 
     fn seen(&self, canonical: &Path) -> Seen {
         self.overlay.lookup(canonical)
-    }
-
-    fn lock_stats(&self) -> MutexGuard<'_, HashMap<PathBuf, Option<Meta>>> {
-        self.stats
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn canonical(&self, path: &Path, follow_final: bool) -> Result<PathBuf, ModuleError> {
@@ -498,19 +461,11 @@ impl Host {
             nlink: 1,
         };
         let on_disk = || {
-            let cache = !self.applying.load(std::sync::atomic::Ordering::SeqCst);
-            if let Some(known) = self.lock_stats().get(canonical).filter(|_| cache) {
-                return Ok(known.clone());
-            }
-            let meta = self
-                .disk
-                .lstat(canonical)
-                .map_err(|err| ModuleError::io(canonical, err))?;
-            if cache {
-                self.lock_stats()
-                    .insert(canonical.to_path_buf(), meta.clone());
-            }
-            Ok(meta)
+            self.caches.stat(canonical, || {
+                self.disk
+                    .lstat(canonical)
+                    .map_err(|err| ModuleError::io(canonical, err))
+            })
         };
         Ok(match self.seen(canonical) {
             Seen::Absent | Seen::Node(Node::Absent) => None,

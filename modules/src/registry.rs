@@ -143,6 +143,15 @@ impl Builtin {
         }
     }
 
+    /// Arguments of which one must be given (Ansible's `required_one_of`), beyond
+    /// the ones documented as required.
+    pub fn required_one_of(self) -> &'static [&'static str] {
+        match self {
+            Builtin::Command | Builtin::Shell => &["cmd", "argv"],
+            _ => &[],
+        }
+    }
+
     /// Type-check rendered arguments without planning.
     pub fn check_args(self, value: &serde_json::Value) -> Result<(), ArgError> {
         match self {

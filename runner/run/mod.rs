@@ -236,6 +236,9 @@ impl<'a> Executor<'a> {
                 }
             }
         };
+        if play.root.is_some() && !self.lock_root(host.root())? {
+            return Ok(());
+        }
         let mut state = PlayState {
             play,
             magic: self.magic_vars(playbook, play, host.root()),
