@@ -355,6 +355,7 @@ impl Loader {
         let mut post_tasks = post_tasks;
         let mut handlers = handlers;
         let play_no_log = node.get("no_log").is_some_and(|b| self.boolean(b));
+        let play_environment: Vec<Node> = node.get("environment").cloned().into_iter().collect();
         for list in [
             &mut pre_tasks,
             &mut main_tasks,
@@ -362,6 +363,7 @@ impl Loader {
             &mut handlers,
         ] {
             super::inherit::no_log(list, play_no_log);
+            super::inherit::environment(list, &play_environment);
         }
         Some(Play {
             name,
@@ -567,7 +569,7 @@ impl Loader {
             no_log: node.get("no_log").is_some_and(|b| self.boolean(b)),
             timeout: node.get("timeout").and_then(|t| self.seconds(t)),
             root: node.get("root").cloned(),
-            environment: node.get("environment").cloned(),
+            environment: node.get("environment").cloned().into_iter().collect(),
             origin: origin.clone(),
         })
     }

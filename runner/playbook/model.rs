@@ -137,8 +137,10 @@ pub struct Task {
     /// `root:` on a block or task (a machinist keyword, like the play's): what it runs
     /// acts inside this directory of the run's root.
     pub root: Option<Node>,
-    /// `environment:` (unrendered): variables for the commands the task runs.
-    pub environment: Option<Node>,
+    /// `environment:` of the plays, blocks and includes around the task and of the
+    /// task itself, outermost first (unrendered): variables for the commands it runs;
+    /// inner ones win.
+    pub environment: Vec<Node>,
     pub origin: Arc<Origin>,
 }
 

@@ -80,20 +80,27 @@ impl Executor<'_> {
             Ok(rendered) => rendered,
             Err(msg) => return Outcome::failed(msg),
         };
-        if let (Some(env), Builtin::Command | Builtin::Shell) = (&task.environment, builtin) {
-            // The task's `environment:` keyword, under the module's own `environment`.
-            let raw = vars::node_to_value(env);
-            let value = match self.templates.render_tree(&raw, ctx) {
-                Ok(value) => vars::to_json(&value),
-                Err(err) => {
-                    return Outcome::failed(self.located(&env.span, format!("environment: {err}")))
-                }
-            };
-            let Json::Object(mut merged) = value else {
-                return Outcome::failed(
-                    self.located(&env.span, "environment must be a mapping".into()),
-                );
-            };
+        if matches!(builtin, Builtin::Command | Builtin::Shell) && !task.environment.is_empty() {
+            // The `environment:` keywords (play's, blocks', the task's), under the
+            // module's own `environment`.
+            let mut merged = serde_json::Map::new();
+            for env in &task.environment {
+                let raw = vars::node_to_value(env);
+                let value = match self.templates.render_tree(&raw, ctx) {
+                    Ok(value) => vars::to_json(&value),
+                    Err(err) => {
+                        return Outcome::failed(
+                            self.located(&env.span, format!("environment: {err}")),
+                        )
+                    }
+                };
+                let Json::Object(layer) = value else {
+                    return Outcome::failed(
+                        self.located(&env.span, "environment must be a mapping".into()),
+                    );
+                };
+                merged.extend(layer);
+            }
             if let Some(Json::Object(own)) = rendered.get("environment") {
                 merged.extend(own.clone());
             }

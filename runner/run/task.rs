@@ -544,6 +544,7 @@ impl Executor<'_> {
         });
         self.stats.ok += 1;
         crate::playbook::inherit::no_log(&mut tasks, task.no_log);
+        crate::playbook::inherit::environment(&mut tasks, &task.environment);
         if let Some(deferred) = &mut self.deferred {
             deferred.push(super::Deferred {
                 tasks,

@@ -361,7 +361,7 @@ fn block(role: &RoleUse, tasks: Vec<Task>, tags: Vec<String>, origin: Arc<Origin
         no_log: false,
         timeout: None,
         root: None,
-        environment: None,
+        environment: Vec::new(),
         origin,
     }
 }
