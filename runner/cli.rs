@@ -72,6 +72,10 @@ pub struct RunArgs {
     /// More output; -vv and more also log to stderr (see RUST_LOG).
     #[arg(short = 'v', long = "verbose", action = clap::ArgAction::Count)]
     pub verbose: u8,
+    /// Fail at once (exit 1) when another run holds the target root's lock, instead
+    /// of waiting for it.
+    #[arg(long)]
+    pub no_wait: bool,
     /// Accepted for Ansible habits: only `localhost` (or `localhost,`) for now.
     #[arg(short = 'i', long = "inventory", value_name = "INVENTORY")]
     pub inventory: Option<String>,

@@ -57,6 +57,33 @@ pub struct Stats {
     pub ignored: u64,
 }
 
+/// A signal stopped the run: what was done and what was not.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Interruption {
+    /// `SIGINT`, `SIGTERM`.
+    pub signal: String,
+    /// The task the signal came in, and how far it got (its operation in progress
+    /// finished; the rest did not start).
+    pub cut_short: Option<String>,
+    /// Tasks that changed something before the stop, in order.
+    pub changed: Vec<String>,
+    /// Tasks that never started.
+    pub not_run: Vec<String>,
+    /// Handlers that were notified and did not run.
+    pub handlers_not_run: Vec<String>,
+}
+
+/// Another run holds the lock of the target root; this one waits for it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LockWait {
+    /// The target root, as given.
+    pub root: String,
+    /// Pids of the processes holding the lock (empty when they cannot be told).
+    pub holders: Vec<u32>,
+    /// The lock file.
+    pub lock_file: String,
+}
+
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Recap {
     pub hosts: IndexMap<String, Stats>,
@@ -81,6 +108,14 @@ pub enum Event {
         host: String,
         item: Option<String>,
     },
+    /// A loop's items are all reported: `all_skipped` when every item was skipped,
+    /// `ignored` when a failed item was let through by `ignore_errors` (the human
+    /// reporter then prints Ansible's `skipping: [host]` or `...ignoring` once).
+    LoopDone {
+        host: String,
+        all_skipped: bool,
+        ignored: bool,
+    },
     /// Progress of a long task (pacstrap): `done` of `total` steps, `what` now.
     Progress {
         task: String,
@@ -91,5 +126,9 @@ pub enum Event {
     Warning(String),
     /// A task list was printed instead of run (`--list-tasks`, `--list-tags`).
     Listing(String),
+    /// A signal stopped the run; the recap follows.
+    Interrupted(Box<Interruption>),
+    /// The run waits for another run on the same root to finish.
+    LockWait(LockWait),
     Recap(Recap),
 }

@@ -15,9 +15,8 @@ pub fn parse(args: &[String], sources: &SourceMap) -> Result<Layer, InputError> 
         let trimmed = arg.trim_start();
         if let Some(file) = trimmed.strip_prefix('@') {
             let path = Path::new(file);
-            let text = std::fs::read_to_string(path).map_err(|err| {
-                Diagnostic::bare(format!("-e @{file}: cannot read {}: {err}", path.display()))
-            })?;
+            let text = crate::input::read_text(path, crate::input::MAX_TEXT_BYTES)
+                .map_err(|err| Diagnostic::bare(format!("-e @{file}: {err}")))?;
             mapping(Arc::from(path), &text, sources, &mut layer)?;
         } else if trimmed.starts_with('{') || trimmed.starts_with('[') {
             let name = format!("<extra-vars #{}>", index + 1);

@@ -1,12 +1,13 @@
 //! The `machinist` binary: parse the command line, load and validate, run, and map
-//! the result to an exit code (0 success, 2 a task failed, 4 bad input, 1 internal).
+//! the result to an exit code (0 success, 2 a task failed, 4 bad input, 1 internal,
+//! 130/143 stopped by SIGINT/SIGTERM).
 //! `machinist role …` is handed whole to `roles::command`.
 
 use clap::Parser;
 use machinist::cli::{Cli, Command, Format, RunArgs};
 use machinist::error::{InputError, SourceMap};
 use machinist::report::{self, HumanReporter, JsonReporter, OutputOptions, Reporter};
-use machinist::run::{self, RunError, RunOptions, RunStatus, TagFilter};
+use machinist::run::{self, interrupt, RunError, RunOptions, RunStatus, TagFilter};
 use machinist::{events::Event, extra_vars, listing};
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -47,6 +48,10 @@ fn init_logging(verbosity: u8) {
 
 fn run_command(args: RunArgs) -> ExitCode {
     init_logging(args.verbose);
+    if let Err(err) = interrupt::install() {
+        report::print_internal_error(&format!("cannot catch SIGINT/SIGTERM: {err}"));
+        return ExitCode::from(EXIT_INTERNAL);
+    }
     let color = report::color_wanted(std::io::stdout().is_terminal());
     let sources = SourceMap::default();
     let bad_input = |err: &InputError| {
@@ -114,10 +119,12 @@ fn run_command(args: RunArgs) -> ExitCode {
         root: args.root,
         extra_vars,
         verbosity: args.verbose,
+        no_wait: args.no_wait,
     };
     let code = match run::run(&playbooks, &options, &sources, reporter.as_mut()) {
         Ok(RunStatus::Success) => ExitCode::SUCCESS,
         Ok(RunStatus::Failed) => ExitCode::from(EXIT_FAILED),
+        Ok(RunStatus::Interrupted(signal)) => ExitCode::from(interrupt::exit_code(signal)),
         Err(RunError::Input(err)) => return bad_input(&err),
         Err(err) => {
             report::print_internal_error(&err);

@@ -32,6 +32,7 @@ mod crypt;
 mod diagnose;
 mod engine;
 mod error;
+pub(crate) mod expr_guard;
 mod filters;
 mod lookup;
 mod pyjson;

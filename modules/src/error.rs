@@ -22,6 +22,14 @@ pub enum ModuleError {
     /// A path would resolve outside the target root.
     #[error("{path}: refusing to leave the target root ({reason})")]
     Escape { path: PathBuf, reason: String },
+    /// A signal asked the run to stop: `done` of `total` operations were carried out
+    /// (each one whole), the rest were not started.
+    #[error("interrupted by {signal}: {done} of {total} operations done, the rest not started")]
+    Interrupted {
+        signal: String,
+        done: usize,
+        total: usize,
+    },
     /// The module ran and failed (a command exited non-zero, a tool refused).
     #[error("{0}")]
     Failed(String),

@@ -37,7 +37,7 @@ pub enum State {
 
 /// An owner or group: a name (looked up in the TARGET root) or a numeric id.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(untagged)]
+#[serde(untagged, expecting = "a user or group name, or a numeric id")]
 pub enum IdArg {
     Name(String),
     Id(u32),

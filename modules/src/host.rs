@@ -9,6 +9,7 @@
 //! mode `apply` only records into the overlay.
 
 pub mod bounded;
+mod caches;
 mod disk;
 mod exec;
 mod overlay;
@@ -23,15 +24,14 @@ pub use plugin::{PluginCall, PluginRun, NSPAWN_PLUGIN_DIR};
 
 use crate::progress::ProgressCounter;
 use crate::{passwd, ModuleError, Op, OpOutput, Ownership, Progress};
+use caches::{Applying, Caches};
 use disk::Disk;
 use overlay::{Attrs, Node, Seen, OVERLAY_DEV};
 use rustix::io::Errno;
 use shared::SharedOverlay;
-use std::collections::HashMap;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, MutexGuard};
 
 /// How a Host is set up.
 #[derive(Debug, Clone)]
@@ -108,14 +108,8 @@ pub struct Host {
     overlay: SharedOverlay,
     /// Whether a unit file changed since the manager last reloaded (see `reload`).
     reload_owed: AtomicBool,
-    /// /etc/passwd and /etc/group as last read; forgotten whenever ops are applied.
-    databases: Mutex<HashMap<&'static str, Option<String>>>,
-    /// What resolving paths learnt about their components: for a canonical path, the
-    /// symlink target found there, or `None` (not a symlink, or absent). Every task
-    /// walks the same parents (/etc, /srv/app…), each step an openat2 + fstat; between
-    /// two applies of ops the tree does not change, so each is asked once. Forgotten
-    /// whenever ops are applied, like `databases`.
-    components: Mutex<HashMap<PathBuf, Option<PathBuf>>>,
+    /// lstat answers and /etc/passwd, /etc/group as last read (see `caches`).
+    caches: Caches,
 }
 
 impl std::fmt::Debug for Host {
@@ -151,8 +145,7 @@ impl Host {
             options,
             overlay: SharedOverlay::new(),
             reload_owed: AtomicBool::new(false),
-            databases: Mutex::new(HashMap::new()),
-            components: Mutex::new(HashMap::new()),
+            caches: Caches::default(),
         })
     }
 
@@ -180,8 +173,7 @@ impl Host {
             },
             overlay: self.overlay.within(&canonical),
             reload_owed: AtomicBool::new(false),
-            databases: Mutex::new(HashMap::new()),
-            components: Mutex::new(HashMap::new()),
+            caches: Caches::default(),
         })
     }
 
@@ -370,10 +362,31 @@ impl Host {
         check: bool,
         on_progress: &mut dyn FnMut(Progress),
     ) -> Result<Vec<OpOutput>, ModuleError> {
-        self.forget_databases();
+        // While ops apply, the tree changes under every cache: see `caches`.
+        let _applying = Applying::start();
+        let outputs = self.apply_ops(ops, check, on_progress);
+        outputs
+    }
+
+    fn apply_ops(
+        &self,
+        ops: &[Op],
+        check: bool,
+        on_progress: &mut dyn FnMut(Progress),
+    ) -> Result<Vec<OpOutput>, ModuleError> {
         let mut outputs = Vec::with_capacity(ops.len());
         let mut a_run_failed = false;
-        for op in ops {
+        for (done, op) in ops.iter().enumerate() {
+            // A signal stops the run between operations, never inside one; a task
+            // whose first operation was about to start is let through (the runner
+            // checks before each task and item).
+            if let Some(signal) = crate::interrupt::pending().filter(|_| done > 0) {
+                return Err(ModuleError::Interrupted {
+                    signal: crate::interrupt::name(signal),
+                    done,
+                    total: ops.len(),
+                });
+            }
             let output = match op {
                 _ if check => self.record(op).map(|()| checked_output(op))?,
                 Op::Verify(verify) => {
@@ -414,27 +427,10 @@ impl Host {
     }
 
     fn database(&self, path: &'static str) -> Result<Option<String>, ModuleError> {
-        if let Some(cached) = self.lock_databases().get(path) {
-            return Ok(cached.clone());
-        }
-        let content = self.read_file(Path::new(path))?;
-        let text = content.map(|bytes| String::from_utf8_lossy(&bytes).into_owned());
-        self.lock_databases().insert(path, text.clone());
-        Ok(text)
-    }
-
-    fn lock_databases(&self) -> MutexGuard<'_, HashMap<&'static str, Option<String>>> {
-        self.databases
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    fn forget_databases(&self) {
-        self.lock_databases().clear();
-        self.components
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .clear();
+        self.caches.database(path, || {
+            let content = self.read_file(Path::new(path))?;
+            Ok(content.map(|bytes| String::from_utf8_lossy(&bytes).into_owned()))
+        })
     }
 
     fn seen(&self, canonical: &Path) -> Seen {
@@ -443,27 +439,12 @@ impl Host {
 
     fn canonical(&self, path: &Path, follow_final: bool) -> Result<PathBuf, ModuleError> {
         path::chase(path, follow_final, |candidate| {
-            let known = |this: &Self| {
-                this.components
-                    .lock()
-                    .unwrap_or_else(|poisoned| poisoned.into_inner())
-                    .get(candidate)
-                    .cloned()
-            };
-            if let Some(target) = known(self) {
-                return Ok(target);
-            }
-            let target = self
+            Ok(self
                 .lstat_canonical(candidate)?
                 .and_then(|meta| match meta.kind {
                     Kind::Symlink(target) => Some(target),
                     _ => None,
-                });
-            self.components
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner())
-                .insert(candidate.to_path_buf(), target.clone());
-            Ok(target)
+                }))
         })
     }
 
@@ -480,9 +461,11 @@ impl Host {
             nlink: 1,
         };
         let on_disk = || {
-            self.disk
-                .lstat(canonical)
-                .map_err(|err| ModuleError::io(canonical, err))
+            self.caches.stat(canonical, || {
+                self.disk
+                    .lstat(canonical)
+                    .map_err(|err| ModuleError::io(canonical, err))
+            })
         };
         Ok(match self.seen(canonical) {
             Seen::Absent | Seen::Node(Node::Absent) => None,
@@ -743,5 +726,7 @@ impl Host {
     }
 }
 
+#[cfg(test)]
+mod race_tests;
 #[cfg(test)]
 mod tests;

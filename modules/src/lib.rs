@@ -16,6 +16,7 @@ pub mod error;
 pub mod file;
 pub mod firstboot;
 pub mod host;
+pub mod interrupt;
 pub mod mode;
 pub mod nspawn;
 pub mod pacstrap;

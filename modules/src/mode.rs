@@ -15,11 +15,37 @@ pub const SYMBOLIC_UMASK: u32 = 0o022;
 
 /// A mode as written by the user: an octal string (`"0644"`) or symbolic (`u=rw,g=r,o=`).
 /// Bare YAML numbers are refused: `644` is decimal to YAML, a well-known Ansible trap.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(untagged)]
+/// They are refused when the arguments are decoded, so a playbook that writes one
+/// fails validation (exit 4) with the place and the advice, before anything runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ModeArg {
     Text(String),
     Number(u64),
+}
+
+impl<'de> Deserialize<'de> for ModeArg {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<ModeArg, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = ModeArg;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a quoted octal mode like '0644', or a symbolic one like 'u=rw,g=r,o='")
+            }
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<ModeArg, E> {
+                Ok(ModeArg::Text(text.to_string()))
+            }
+            fn visit_u64<E: serde::de::Error>(self, number: u64) -> Result<ModeArg, E> {
+                Err(E::custom(number_message(number)))
+            }
+            fn visit_i64<E: serde::de::Error>(self, number: i64) -> Result<ModeArg, E> {
+                match u64::try_from(number) {
+                    Ok(number) => self.visit_u64(number),
+                    Err(_) => Err(E::custom(format!("mode {number} is negative"))),
+                }
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
 }
 
 impl ModeArg {
@@ -29,6 +55,7 @@ impl ModeArg {
     pub fn resolve(&self, current: u32, is_dir: bool) -> Result<u32, ModuleError> {
         match self {
             ModeArg::Text(text) => parse(text, current, is_dir),
+            // Decoding refuses numbers; a value built in code gets the same advice.
             ModeArg::Number(number) => Err(ModuleError::invalid("mode", number_message(*number))),
         }
     }
@@ -259,6 +286,16 @@ mod tests {
             ModeArg::Text("0600".into()).resolve(0o644, false).ok(),
             Some(0o600)
         );
+    }
+
+    #[test]
+    fn decoding_refuses_numbers_and_keeps_strings() {
+        let number = serde_json::from_value::<ModeArg>(serde_json::json!(755));
+        let message = number.err().map(|err| err.to_string()).unwrap_or_default();
+        assert!(message.starts_with("mode 755 is a number"), "{message}");
+        let text = serde_json::from_value::<ModeArg>(serde_json::json!("0755"));
+        assert_eq!(text.ok(), Some(ModeArg::Text("0755".into())));
+        assert!(serde_json::from_value::<ModeArg>(serde_json::json!(["0755"])).is_err());
     }
 
     #[test]

@@ -143,13 +143,33 @@ impl Builtin {
         }
     }
 
+    /// Arguments of which one must be given (Ansible's `required_one_of`), beyond
+    /// the ones documented as required.
+    pub fn required_one_of(self) -> &'static [&'static str] {
+        match self {
+            Builtin::Command | Builtin::Shell => &["cmd", "argv"],
+            _ => &[],
+        }
+    }
+
     /// Type-check rendered arguments without planning.
     pub fn check_args(self, value: &serde_json::Value) -> Result<(), ArgError> {
         match self {
             Builtin::File | Builtin::Copy | Builtin::Template => {
                 decode::<file::Args>(value).map(drop)
             }
-            Builtin::Command | Builtin::Shell => decode::<command::Args>(value).map(drop),
+            Builtin::Command | Builtin::Shell => {
+                let args = decode::<command::Args>(value)?;
+                if args.cmd.is_none() && args.argv.is_none() {
+                    // Said as a missing argument, so a templated one may still give it.
+                    return Err(ArgError {
+                        field: Some("cmd".into()),
+                        path: vec!["cmd".into()],
+                        message: "missing required argument 'cmd' (or 'argv')".into(),
+                    });
+                }
+                Ok(())
+            }
             Builtin::Pacstrap => decode::<pacstrap::Args>(value).map(drop),
             Builtin::Firstboot => decode::<firstboot::Args>(value).map(drop),
             Builtin::Unit => decode::<unit::Args>(value).map(drop),

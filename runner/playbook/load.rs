@@ -1,6 +1,7 @@
 //! YAML files → the typed model. Every problem found is collected as a located
 //! [`Diagnostic`]; a playbook with any of them never runs.
 
+mod checks;
 mod plugins;
 mod roles;
 
@@ -108,6 +109,8 @@ pub struct Loader {
     library_base: Option<PathBuf>,
     /// Plugins already loaded, by path (`None`: their errors are recorded).
     plugins: HashMap<PathBuf, Option<Arc<crate::plugins::Plugin>>>,
+    /// Names of handlers that failed to load (their error is reported already).
+    broken_handlers: Vec<String>,
 }
 
 impl Loader {
@@ -124,6 +127,7 @@ impl Loader {
             extra_handlers: Vec::new(),
             library_base: None,
             plugins: HashMap::new(),
+            broken_handlers: Vec::new(),
         }
     }
 
@@ -140,6 +144,7 @@ impl Loader {
             plays,
         };
         validate::playbook(&playbook, &mut self.errors);
+        self.drop_cascading_errors();
         if self.errors.is_empty() {
             return Ok(playbook);
         }
@@ -185,11 +190,11 @@ impl Loader {
             )));
             return None;
         }
-        let bytes = match std::fs::read(path) {
+        // Bounded: the size above may not tell (a FIFO, /dev/zero, /proc).
+        let bytes = match crate::input::read(path, MAX_FILE_BYTES) {
             Ok(bytes) => bytes,
             Err(err) => {
-                self.errors
-                    .push(fail(format!("cannot read {}: {err}", path.display())));
+                self.errors.push(fail(err.to_string()));
                 return None;
             }
         };
@@ -235,6 +240,7 @@ impl Loader {
         let Some(docs) = self.read_yaml(path, None) else {
             return;
         };
+        self.check_not_empty(path, &docs);
         let dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
         self.playbook_dir = dir.clone();
         self.library_base = Some(dir.clone());
@@ -334,6 +340,7 @@ impl Loader {
         main_tasks.extend(tasks(self, "tasks"));
         let post_tasks = tasks(self, "post_tasks");
         let own_handlers = tasks(self, "handlers");
+        self.note_broken_handlers(node.get("handlers"), &own_handlers);
         handlers.extend(std::mem::take(&mut self.extra_handlers));
         handlers.extend(own_handlers);
         let mut play_inputs = vars_nodes.clone();
@@ -342,6 +349,19 @@ impl Loader {
         }
         for scope in std::mem::take(&mut self.role_scopes) {
             argspec::check(&scope, &play_inputs, &self.extra_vars, &mut self.errors);
+        }
+        let mut pre_tasks = pre_tasks;
+        let mut main_tasks = main_tasks;
+        let mut post_tasks = post_tasks;
+        let mut handlers = handlers;
+        let play_no_log = node.get("no_log").is_some_and(|b| self.boolean(b));
+        for list in [
+            &mut pre_tasks,
+            &mut main_tasks,
+            &mut post_tasks,
+            &mut handlers,
+        ] {
+            super::inherit::no_log(list, play_no_log);
         }
         Some(Play {
             name,
@@ -417,6 +437,13 @@ impl Loader {
         match &node.value {
             Value::Map(entries) => entries
                 .iter()
+                .filter(|(k, _)| {
+                    let name = Node {
+                        value: Value::Str(k.name.clone()),
+                        span: k.span.clone(),
+                    };
+                    self.identifier(&name).is_some()
+                })
                 .map(|(k, v)| (k.name.clone(), v.clone()))
                 .collect(),
             Value::Null => Vec::new(),
@@ -501,6 +528,7 @@ impl Loader {
             }
         }
         let kind = self.task_kind(node, entries, origin, &tags)?;
+        self.check_task_shape(entries, &kind);
         let loop_items = ["loop", "with_items", "with_list"]
             .iter()
             .find_map(|k| node.get(k).map(|n| (*k, n.clone())));
@@ -931,31 +959,51 @@ pub fn include_path(site: &Span, origin: &Origin, name: &str) -> PathBuf {
         .unwrap_or_else(|| origin.dir.join(name))
 }
 
-/// Ansible's `key=value key2="value two"` argument strings.
+/// Ansible's `key=value key2="value two"` argument strings. Whitespace inside a
+/// `{{ }}`, `{% %}` or `{# #}` does not end a value (`msg={{ item }}`), as with
+/// Ansible's parse_kv; a word without `=` makes the whole string invalid.
 pub fn split_key_values(text: &str) -> Option<Vec<(String, String)>> {
     let mut pairs = Vec::new();
-    let mut chars = text.trim().chars().peekable();
-    while chars.peek().is_some() {
-        let key: String = chars.by_ref().take_while(|c| *c != '=').collect();
-        let key = key.trim().to_string();
+    let mut rest = text.trim();
+    while !rest.is_empty() {
+        let (key, after) = rest.split_once('=')?;
+        let key = key.trim();
         if key.is_empty() || key.contains(char::is_whitespace) {
             return None;
         }
         let mut value = String::new();
         let mut quote = None;
-        while let Some(c) = chars.next() {
+        let mut jinja = 0usize;
+        let mut end = after.len();
+        let mut chars = after.char_indices().peekable();
+        while let Some((at, c)) = chars.next() {
+            let next = chars.peek().map(|(_, next)| *next);
+            let opens = c == '{' && matches!(next, Some('{' | '%' | '#'));
+            let closes = jinja > 0 && matches!(c, '}' | '%' | '#') && next == Some('}');
+            if opens || closes {
+                jinja = if opens { jinja + 1 } else { jinja - 1 };
+                value.push(c);
+                value.extend(next);
+                chars.next();
+                continue;
+            }
+            if jinja > 0 {
+                value.push(c);
+                continue;
+            }
             match (quote, c) {
                 (None, '"' | '\'') => quote = Some(c),
                 (Some(q), c) if c == q => quote = None,
-                (None, c) if c.is_whitespace() => break,
-                (_, '\\') => value.extend(chars.next()),
+                (None, c) if c.is_whitespace() => {
+                    end = at;
+                    break;
+                }
+                (_, '\\') => value.extend(chars.next().map(|(_, c)| c)),
                 (_, c) => value.push(c),
             }
         }
-        pairs.push((key, value));
-        while chars.peek().is_some_and(|c| c.is_whitespace()) {
-            chars.next();
-        }
+        pairs.push((key.to_string(), value));
+        rest = after[end..].trim_start();
     }
     Some(pairs)
 }
@@ -976,5 +1024,22 @@ mod tests {
             ]
         );
         assert!(split_key_values("just words").is_none());
+    }
+
+    #[test]
+    fn free_form_values_keep_their_templates_whole() {
+        assert_eq!(
+            split_key_values("msg={{ item | default('a b') }} x=\"{{ y }}\"").unwrap(),
+            vec![
+                ("msg".into(), "{{ item | default('a b') }}".into()),
+                ("x".into(), "{{ y }}".into()),
+            ]
+        );
+        assert_eq!(
+            split_key_values("a=b=c").unwrap(),
+            vec![("a".into(), "b=c".into())]
+        );
+        assert!(split_key_values("path=/x state").is_none());
+        assert!(split_key_values("=x").is_none());
     }
 }

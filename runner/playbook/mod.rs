@@ -2,6 +2,7 @@
 //! before anything runs.
 
 pub mod argspec;
+pub mod inherit;
 pub mod load;
 pub mod model;
 pub mod validate;

@@ -309,8 +309,8 @@ fn inline_templates(node: &Node, errors: &mut Vec<Diagnostic>) {
 
 /// Syntax-check a template file (filters and tests are looked up when it renders).
 fn check_template(path: &std::path::Path) -> Result<(), String> {
-    let source =
-        std::fs::read_to_string(path).map_err(|err| format!("{}: {err}", path.display()))?;
+    let source = crate::input::read_text(path, crate::input::MAX_TEXT_BYTES)
+        .map_err(|err| err.to_string())?;
     let name = path.display().to_string();
     syntax_env()
         .template_from_named_str(&name, &source)
@@ -332,6 +332,7 @@ fn syntax_env() -> &'static minijinja::Environment<'static> {
 
 /// Syntax-check an expression; filters and tests are looked up when it runs.
 fn check_expression(expr: &str) -> Result<(), minijinja::Error> {
+    crate::template::expr_guard::check(expr)?;
     syntax_env().compile_expression(expr).map(drop)
 }
 

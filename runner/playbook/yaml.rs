@@ -6,7 +6,10 @@
 //! (YAML 1.1 booleans `yes`/`no`/`on`/`off`), with safer choices documented in
 //! docs/ansible-differences.md: duplicate keys are errors, and numbers with a leading
 //! zero stay strings (`mode: 0644` is the string "0644", never the decimal 420).
-//! Alias expansion and nesting depth are bounded, so a "billion laughs" file fails fast.
+//! Alias expansion (in values and in bytes of text, counted before an alias is
+//! copied) and nesting depth are bounded, so a "billion laughs" file fails fast and
+//! small; characters YAML forbids (NUL and other control characters) are refused,
+//! as PyYAML refuses them, instead of silently ending the file.
 
 use crate::error::{Diagnostic, Span};
 use std::collections::HashMap;
@@ -15,8 +18,11 @@ use std::sync::Arc;
 use yaml_rust2::parser::{Event, Parser, Tag};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 
-/// Nodes one document may expand to (aliases included) before it is refused.
-const MAX_NODES: usize = 1_000_000;
+/// Nodes one document may expand to (aliases included) before it is refused: far
+/// more than any playbook or vars file holds, and a bound on memory (~100 bytes each).
+const MAX_NODES: usize = 250_000;
+/// Bytes of scalar text one document may expand to (aliases included).
+const MAX_TEXT_BYTES: usize = 32 * 1024 * 1024;
 /// How deep sequences and mappings may nest.
 const MAX_DEPTH: usize = 200;
 
@@ -120,13 +126,39 @@ impl Node {
 
 /// Parse every document of `text` (read from `file`).
 pub fn parse(file: &Arc<Path>, text: &str) -> Result<Vec<Node>, Diagnostic> {
+    printable(file, text)?;
     let mut builder = Builder {
         file: file.clone(),
         parser: Parser::new_from_str(text),
         anchors: HashMap::new(),
-        nodes: 0,
+        size: Size::default(),
     };
     builder.documents().map_err(|err| explain_tabs(err, text))
+}
+
+/// YAML allows only printable characters (PyYAML's set): a NUL would otherwise end
+/// the file early without a word, and other control characters are surely mistakes.
+fn printable(file: &Arc<Path>, text: &str) -> Result<(), Diagnostic> {
+    let allowed = |c: char| {
+        matches!(c, '\t' | '\n' | '\r' | ' '..='~' | '\u{85}')
+            || matches!(c, '\u{a0}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}' | '\u{10000}'..)
+    };
+    let Some((offset, bad)) = text.char_indices().find(|(_, c)| !allowed(*c)) else {
+        return Ok(());
+    };
+    let before = &text[..offset];
+    let line = before.matches('\n').count() as u32 + 1;
+    let col = before[before.rfind('\n').map_or(0, |i| i + 1)..]
+        .chars()
+        .count() as u32
+        + 1;
+    Err(Diagnostic::at(
+        &span_at(file, line, col, 1),
+        format!(
+            "the character U+{:04X} is not allowed in YAML (control characters must be written as escapes in a double-quoted string, like \"\\x00\")",
+            u32::from(bad)
+        ),
+    ))
 }
 
 /// YAML's own message for a tab in indentation is cryptic; say what is wrong instead.
@@ -165,8 +197,17 @@ fn span_at(file: &Arc<Path>, line: u32, col: u32, len: u32) -> Span {
 struct Builder<'a> {
     file: Arc<Path>,
     parser: Parser<std::str::Chars<'a>>,
-    anchors: HashMap<usize, Node>,
+    /// Anchored nodes, with their size (an alias adds it before it is copied).
+    anchors: HashMap<usize, (Node, Size)>,
+    /// What the document has expanded to so far.
+    size: Size,
+}
+
+/// How much a node holds: values, and bytes of scalar text.
+#[derive(Debug, Clone, Copy, Default)]
+struct Size {
     nodes: usize,
+    bytes: usize,
 }
 
 impl Builder<'_> {
@@ -205,12 +246,19 @@ impl Builder<'_> {
         }
     }
 
-    fn count(&mut self, span: &Span) -> Result<(), Diagnostic> {
-        self.nodes += 1;
-        if self.nodes > MAX_NODES {
+    fn count(&mut self, span: &Span, added: Size) -> Result<(), Diagnostic> {
+        self.size.nodes = self.size.nodes.saturating_add(added.nodes);
+        self.size.bytes = self.size.bytes.saturating_add(added.bytes);
+        if self.size.nodes > MAX_NODES {
             return Err(Diagnostic::at(
                 span,
                 format!("this YAML document expands to more than {MAX_NODES} values (aliases nested in aliases?); refusing to load it"),
+            ));
+        }
+        if self.size.bytes > MAX_TEXT_BYTES {
+            return Err(Diagnostic::at(
+                span,
+                format!("this YAML document expands to more than {MAX_TEXT_BYTES} bytes of text (aliases nested in aliases?); refusing to load it"),
             ));
         }
         Ok(())
@@ -260,13 +308,18 @@ impl Builder<'_> {
             }
             Event::Alias(id) => {
                 let span = self.span(mark, 1);
+                let size = self
+                    .anchors
+                    .get(&id)
+                    .map(|(_, size)| *size)
+                    .ok_or_else(|| Diagnostic::at(&span, "alias to an unknown anchor"))?;
+                // Counted before the copy: a bomb is refused before it takes memory.
+                self.count(&span, size)?;
                 let mut node = self
                     .anchors
                     .get(&id)
-                    .cloned()
+                    .map(|(node, _)| node.clone())
                     .ok_or_else(|| Diagnostic::at(&span, "alias to an unknown anchor"))?;
-                self.nodes += count_nodes(&node);
-                self.count(&span)?;
                 node.span = span;
                 return Ok(node);
             }
@@ -277,9 +330,13 @@ impl Builder<'_> {
                 ))
             }
         };
-        self.count(&node.span)?;
+        let bytes = match &node.value {
+            Value::Str(text) => text.len(),
+            _ => 0,
+        };
+        self.count(&node.span, Size { nodes: 1, bytes })?;
         if anchor > 0 {
-            self.anchors.insert(anchor, node.clone());
+            self.anchors.insert(anchor, (node.clone(), size_of(&node)));
         }
         Ok(node)
     }
@@ -287,6 +344,8 @@ impl Builder<'_> {
     fn mapping(&mut self, depth: usize) -> Result<Vec<(Key, Node)>, Diagnostic> {
         let mut entries: Vec<(Key, Node)> = Vec::new();
         let mut merged: Vec<(Key, Node)> = Vec::new();
+        // Key → the line it was first written on (a hash: a huge mapping stays fast).
+        let mut lines: HashMap<String, u32> = HashMap::new();
         loop {
             let (event, mark) = self.next()?;
             if event == Event::MappingEnd {
@@ -303,19 +362,21 @@ impl Builder<'_> {
                 merged.extend(merge_source(&value)?);
                 continue;
             }
-            if let Some((first, _)) = entries.iter().find(|(k, _)| k.name == key.name) {
+            if let Some(first) = lines.get(&key.name) {
                 return Err(Diagnostic::at(
                     &key.span,
                     format!(
-                        "duplicate key '{}' (first at line {}); YAML keeps only one of them",
-                        key.name, first.span.line
+                        "duplicate key '{}' (first at line {first}); YAML keeps only one of them",
+                        key.name
                     ),
                 ));
             }
+            lines.insert(key.name.clone(), key.span.line);
             entries.push((key, value));
         }
         for (key, value) in merged {
-            if !entries.iter().any(|(k, _)| k.name == key.name) {
+            if !lines.contains_key(&key.name) {
+                lines.insert(key.name.clone(), key.span.line);
                 entries.push((key, value));
             }
         }
@@ -323,12 +384,22 @@ impl Builder<'_> {
     }
 }
 
-fn count_nodes(node: &Node) -> usize {
-    1 + match &node.value {
-        Value::Seq(items) => items.iter().map(count_nodes).sum(),
-        Value::Map(entries) => entries.iter().map(|(_, v)| count_nodes(v)).sum(),
-        _ => 0,
+fn size_of(node: &Node) -> Size {
+    let mut size = Size { nodes: 1, bytes: 0 };
+    let mut add = |inner: Size| {
+        size.nodes = size.nodes.saturating_add(inner.nodes);
+        size.bytes = size.bytes.saturating_add(inner.bytes);
+    };
+    match &node.value {
+        Value::Str(text) => add(Size {
+            nodes: 0,
+            bytes: text.len(),
+        }),
+        Value::Seq(items) => items.iter().for_each(|item| add(size_of(item))),
+        Value::Map(entries) => entries.iter().for_each(|(_, value)| add(size_of(value))),
+        _ => {}
     }
+    size
 }
 
 fn scalar_key(node: &Node) -> Result<String, Diagnostic> {
@@ -501,6 +572,28 @@ mod tests {
         }
         let err = load(&text).unwrap_err();
         assert!(err.message.contains("expands to more than"), "{err}");
+        // Refused at the alias that would cross the bound, before copying it.
+        assert_eq!(err.span.map(|s| s.line), Some(6));
+    }
+
+    #[test]
+    fn stops_billion_laughs_of_long_strings() {
+        let mut text = format!("a0: &a0 \"{}\"\n", "lol".repeat(100_000));
+        for i in 1..8 {
+            let prev = i - 1;
+            let refs = vec![format!("*a{prev}"); 10].join(", ");
+            text.push_str(&format!("a{i}: &a{i} [{refs}]\n"));
+        }
+        let err = load(&text).unwrap_err();
+        assert!(err.message.contains("bytes of text"), "{err}");
+    }
+
+    #[test]
+    fn refuses_control_characters_where_they_are() {
+        let err = load("a: 1\nb: x\u{0}y\n").unwrap_err();
+        assert_eq!(err.span.as_ref().map(|s| (s.line, s.col)), Some((2, 5)));
+        assert!(err.message.contains("U+0000"), "{err}");
+        assert!(load("a: \"\\x00\"\nb: \u{e9}\t\u{1f600}\r\n").is_ok());
     }
 
     #[test]

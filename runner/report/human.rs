@@ -112,6 +112,22 @@ impl<W: Write, E: Write> HumanReporter<W, E> {
                 let line = paint.paint(&text, Color::Cyan);
                 self.write_out(&format!("{line}\n"))
             }
+            Event::LoopDone {
+                host,
+                all_skipped,
+                ignored,
+            } => {
+                let mut text = String::new();
+                if *all_skipped {
+                    text.push_str(&paint.paint(&format!("skipping: [{host}]"), Color::Cyan));
+                    text.push('\n');
+                }
+                if *ignored {
+                    text.push_str(&paint.paint("...ignoring", Color::Cyan));
+                    text.push('\n');
+                }
+                self.write_out(&text)
+            }
             Event::Progress {
                 task,
                 done,
@@ -140,6 +156,10 @@ impl<W: Write, E: Write> HumanReporter<W, E> {
                     self.write_out(&format!("{text}\n"))
                 }
             }
+            Event::Interrupted(event) => {
+                self.write_out(&super::interrupted::interruption(event, paint))
+            }
+            Event::LockWait(event) => self.write_err(&super::interrupted::lock_wait(event)),
             Event::Recap(recap) => self.write_out(&recap_text(recap, paint)),
         }
     }

@@ -39,7 +39,7 @@ impl<W: Write> JsonReporter<W> {
 fn line(event: &Event) -> io::Result<Option<Value>> {
     let fields: Vec<(&str, Value)> = match event {
         Event::PlayStart { name } => vec![("event", "play".into()), ("name", name.as_str().into())],
-        Event::TaskStart { .. } => return Ok(None),
+        Event::TaskStart { .. } | Event::LoopDone { .. } => return Ok(None),
         Event::TaskResult(result) => {
             let mut map = Map::new();
             map.insert("event".into(), "task".into());
@@ -73,6 +73,8 @@ fn line(event: &Event) -> io::Result<Option<Value>> {
         ],
         Event::Warning(msg) => vec![("event", "warning".into()), ("msg", msg.as_str().into())],
         Event::Listing(text) => vec![("event", "listing".into()), ("text", text.as_str().into())],
+        Event::Interrupted(event) => return tagged("interrupted", event.as_ref()),
+        Event::LockWait(event) => return tagged("lock_wait", event),
         Event::Recap(recap) => vec![
             ("event", "recap".into()),
             ("hosts", serde_json::to_value(&recap.hosts)?),
@@ -84,6 +86,16 @@ fn line(event: &Event) -> io::Result<Option<Value>> {
             .map(|(k, v)| (k.to_string(), v))
             .collect(),
     )))
+}
+
+/// `{"event": NAME, ...the fields of data}`.
+fn tagged(name: &str, data: &impl serde::Serialize) -> io::Result<Option<Value>> {
+    let mut map = Map::new();
+    map.insert("event".into(), name.into());
+    if let Value::Object(rest) = serde_json::to_value(data)? {
+        map.extend(rest);
+    }
+    Ok(Some(Value::Object(map)))
 }
 
 impl<W: Write> Reporter for JsonReporter<W> {

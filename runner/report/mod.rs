@@ -6,6 +6,7 @@ pub mod diagnostic;
 mod diff;
 pub mod doc;
 pub mod human;
+mod interrupted;
 pub mod json;
 mod pyjson;
 mod stderr;

@@ -58,7 +58,8 @@ pub(crate) fn render(result: &TaskResult, verbosity: u8, paint: Painter) -> Stri
     };
     out.push_str(&paint.paint(&line, color));
     out.push('\n');
-    if result.status == Status::Failed && result.ignored {
+    // A loop's items say it once, after the last (`Event::LoopDone`), as Ansible.
+    if result.status == Status::Failed && result.ignored && result.item.is_none() {
         out.push_str(&paint.paint("...ignoring", Color::Cyan));
         out.push('\n');
     }

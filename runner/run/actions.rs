@@ -12,7 +12,7 @@ use crate::template::Templates;
 use crate::vars;
 use machinist_modules::host::Exec;
 use machinist_modules::registry::PlanError;
-use machinist_modules::{Builtin, Host, Op, OpOutput, Place, RunSpec};
+use machinist_modules::{Builtin, Host, ModuleError, Op, OpOutput, Place, RunSpec};
 use minijinja::Value;
 use serde_json::Value as Json;
 
@@ -116,20 +116,24 @@ impl Executor<'_> {
         rendered: serde_json::Map<String, Json>,
         check: bool,
     ) -> Outcome {
+        // An argument at fault is pointed at where the task wrote it.
+        let at = |field: Option<&str>| {
+            field
+                .and_then(|f| {
+                    args.as_map()
+                        .unwrap_or_default()
+                        .iter()
+                        .find(|(k, _)| k.name == f)
+                })
+                .map_or(&args.span, |(k, _)| &k.span)
+        };
         let plan = match builtin.plan(&Json::Object(rendered), host) {
             Ok(plan) => plan,
             Err(PlanError::Args(err)) => {
-                let span = err
-                    .field
-                    .as_deref()
-                    .and_then(|f| {
-                        args.as_map()
-                            .unwrap_or_default()
-                            .iter()
-                            .find(|(k, _)| k.name == f)
-                    })
-                    .map_or(&args.span, |(k, _)| &k.span);
-                return Outcome::failed(self.located(span, err.message));
+                return Outcome::failed(self.located(at(err.field.as_deref()), err.message));
+            }
+            Err(PlanError::Module(ModuleError::InvalidArgs { field, message })) => {
+                return Outcome::failed(self.located(at(field.as_deref()), message));
             }
             Err(PlanError::Module(err)) => return Outcome::failed(err.to_string()),
         };
@@ -184,6 +188,9 @@ impl Executor<'_> {
         match applied {
             Ok(outputs) => command_result(&mut outcome, &ops, &outputs),
             Err(err) => {
+                if matches!(err, ModuleError::Interrupted { .. }) {
+                    self.progress.cut_short = Some(format!("{}: {err}", task.display_name()));
+                }
                 outcome.failed = true;
                 outcome.msg = Some(err.to_string());
             }

@@ -25,6 +25,18 @@ pub struct Notified {
     pending: Vec<usize>,
 }
 
+impl Notified {
+    /// The display names of the handlers still pending, in definition order.
+    pub fn names(&self, play: &crate::playbook::model::Play) -> Vec<String> {
+        play.handlers
+            .iter()
+            .enumerate()
+            .filter(|(index, _)| self.pending.contains(index))
+            .map(|(_, handler)| handler.display_name())
+            .collect()
+    }
+}
+
 impl Executor<'_> {
     /// Record that a changed task notified `topics`.
     pub(super) fn notify(&mut self, state: &mut PlayState<'_>, topics: &[String]) {
@@ -50,6 +62,9 @@ impl Executor<'_> {
     /// Run every notified handler, in definition order, until none is pending.
     pub(super) fn flush_handlers(&mut self, state: &mut PlayState<'_>) -> Flow {
         while !state.notified.pending.is_empty() {
+            if super::interrupt::pending().is_some() {
+                return Flow::Interrupted;
+            }
             let Some(index) =
                 (0..state.play.handlers.len()).find(|i| state.notified.pending.contains(i))
             else {

@@ -6,6 +6,8 @@
 
 mod actions;
 pub mod handlers;
+pub mod interrupt;
+mod locking;
 mod outcome;
 mod plugin;
 mod secrets;
@@ -16,7 +18,7 @@ mod task;
 pub use outcome::Outcome;
 pub use tags::TagFilter;
 
-use crate::error::{Diagnostic, SourceMap};
+use crate::error::SourceMap;
 use crate::events::{Event, Recap, Stats};
 use crate::facts;
 use crate::playbook::model::{Condition, Play, Playbook, Task, TaskKind};
@@ -41,6 +43,8 @@ pub struct RunOptions {
     pub root: Option<PathBuf>,
     pub extra_vars: Layer,
     pub verbosity: u8,
+    /// `--no-wait`: fail at once when another run holds the root's lock.
+    pub no_wait: bool,
 }
 
 /// How a run ended.
@@ -49,6 +53,8 @@ pub enum RunStatus {
     Success,
     /// Some task failed (exit 2).
     Failed,
+    /// A signal stopped the run (exit 128 + the signal: see `interrupt`).
+    Interrupted(i32),
 }
 
 /// An error that stops the run and is not a task's failure.
@@ -58,6 +64,8 @@ pub enum RunError {
     Input(#[from] crate::error::InputError),
     #[error("{0}")]
     Host(#[from] machinist_modules::ModuleError),
+    #[error("{0}")]
+    Lock(#[from] crate::lock::LockError),
 }
 
 /// Run every play of every playbook, in order.
@@ -82,27 +90,40 @@ pub fn run(
         start_at: options.start_at_task.clone(),
         host_failed: false,
         rescue_depth: 0,
+        ignore_depth: 0,
         last_failure: None,
         controller_files: Default::default(),
         hosts: vec![(PathBuf::from("/"), Rc::new(base))],
         chroot_warned: Vec::new(),
         deferred: None,
+        progress: interrupt::Progress::default(),
+        locks: Vec::new(),
+        includes: Vec::new(),
+        writes_in_check_mode: locking::writes_in_check_mode(playbooks),
     };
     for playbook in playbooks {
         for play in &playbook.plays {
-            if executor.host_failed {
+            if executor.host_failed || interrupt::pending().is_some() {
                 break;
             }
             executor.play(playbook, play)?;
         }
     }
+    let interrupted = interrupt::pending();
+    if let Some(signal) = interrupted {
+        let plays = playbooks.iter().flat_map(|playbook| &playbook.plays);
+        let summary = executor.progress.summary(signal, plays, &options.tags);
+        executor
+            .reporter
+            .event(&Event::Interrupted(Box::new(summary)));
+    }
     let mut recap = Recap::default();
     recap.hosts.insert(LOCALHOST.to_string(), executor.stats);
     executor.reporter.event(&Event::Recap(recap));
-    Ok(if executor.host_failed {
-        RunStatus::Failed
-    } else {
-        RunStatus::Success
+    Ok(match interrupted {
+        Some(signal) => RunStatus::Interrupted(signal),
+        None if executor.host_failed => RunStatus::Failed,
+        None => RunStatus::Success,
     })
 }
 
@@ -120,6 +141,8 @@ struct Executor<'a> {
     host_failed: bool,
     /// How many enclosing blocks have a `rescue` (a failure inside is rescued).
     rescue_depth: u32,
+    /// How many enclosing blocks have `ignore_errors: true` (their tasks inherit it).
+    ignore_depth: u32,
     /// The last task that failed, and its result: `ansible_failed_task` and
     /// `ansible_failed_result` in a `rescue`.
     last_failure: Option<(String, serde_json::Value)>,
@@ -134,6 +157,15 @@ struct Executor<'a> {
     /// with the item's variables, run after the loop (Ansible includes every item's
     /// file first, then runs them in order).
     deferred: Option<Vec<Deferred>>,
+    /// What a signal's report would say was done and not done.
+    progress: interrupt::Progress,
+    /// The roots this run has locked (see lock.rs); released when the run ends.
+    locks: Vec<crate::lock::RootLock>,
+    /// Some task has `check_mode: false`: even `--check` takes the exclusive lock.
+    writes_in_check_mode: bool,
+    /// The `include_tasks` files being run, outermost first (bounded: a file that
+    /// includes itself would otherwise recurse until the stack overflows).
+    includes: Vec<PathBuf>,
 }
 
 /// An included file waiting for the loop that included it to finish: its tasks, the
@@ -173,10 +205,21 @@ enum Flow {
     Failed,
     /// `meta: end_play` / `end_host`.
     EndPlay,
+    /// A signal asked the run to stop: nothing more runs, not even `rescue`,
+    /// `always` or handlers.
+    Interrupted,
 }
 
 impl<'a> Executor<'a> {
     fn play(&mut self, playbook: &Playbook, play: &Play) -> Result<(), RunError> {
+        let root = self
+            .options
+            .root
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("/"));
+        if !self.lock_root(&root)? {
+            return Ok(());
+        }
         self.reporter.event(&Event::PlayStart {
             name: play.name.clone(),
         });
@@ -193,6 +236,9 @@ impl<'a> Executor<'a> {
                 }
             }
         };
+        if play.root.is_some() && !self.lock_root(host.root())? {
+            return Ok(());
+        }
         let mut state = PlayState {
             play,
             magic: self.magic_vars(playbook, play, host.root()),
@@ -204,22 +250,29 @@ impl<'a> Executor<'a> {
             self.gather_facts(&state);
         }
         for section in [&play.pre_tasks, &play.tasks, &play.post_tasks] {
-            let flow = self.tasks(&mut state, section, &Inherited::default(), false);
+            let flow = match self.tasks(&mut state, section, &Inherited::default(), false) {
+                // A handler's `meta: end_play` ends only the flush, as before.
+                Flow::Continue => match self.flush_handlers(&mut state) {
+                    Flow::EndPlay => Flow::Continue,
+                    flow => flow,
+                },
+                flow => flow,
+            };
             match flow {
                 Flow::Continue => {}
                 Flow::Failed => {
                     self.host_failed = true;
-                    return Ok(());
+                    break;
                 }
                 Flow::EndPlay => {
                     state.ended = true;
-                    return Ok(());
+                    break;
                 }
+                Flow::Interrupted => break,
             }
-            if self.flush_handlers(&mut state) == Flow::Failed {
-                self.host_failed = true;
-                return Ok(());
-            }
+        }
+        if interrupt::pending().is_some() {
+            self.progress.handlers_not_run = state.notified.names(play);
         }
         Ok(())
     }
@@ -405,6 +458,9 @@ impl<'a> Executor<'a> {
         handler: bool,
     ) -> Flow {
         for task in tasks {
+            if interrupt::pending().is_some() {
+                return Flow::Interrupted;
+            }
             let flow = match &task.kind {
                 TaskKind::Block {
                     block,
@@ -438,9 +494,15 @@ impl<'a> Executor<'a> {
         if !task.vars.is_empty() {
             inner.vars.push(task.vars.clone());
         }
+        // As Ansible: a block's ignore_errors is inherited by its tasks.
+        let lenient = u32::from(task.ignore_errors);
+        self.ignore_depth += lenient;
         let mut flow = self.in_rescuable(!rescue.is_empty(), |this| {
             this.tasks(state, block, &inner, handler)
         });
+        if flow == Flow::Interrupted {
+            return flow;
+        }
         if flow == Flow::Failed && !rescue.is_empty() {
             self.stats.rescued += 1;
             if let Some((name, result)) = self.last_failure.take() {
@@ -458,6 +520,7 @@ impl<'a> Executor<'a> {
                 flow = after;
             }
         }
+        self.ignore_depth -= lenient;
         flow
     }
 
@@ -515,15 +578,15 @@ impl<'a> Executor<'a> {
         layers.push(&self.options.extra_vars);
         crate::vars::context(&layers, self.templates)
     }
-
-    fn report_input_error(&mut self, diag: &Diagnostic) -> String {
-        crate::report::diagnostic::render(diag, self.sources, false)
-            .trim_end()
-            .to_string()
-    }
 }
 
 impl Executor<'_> {
+    /// Whether a failure of `task` is let through: its own `ignore_errors`, or an
+    /// enclosing block's.
+    fn ignores(&self, task: &Task) -> bool {
+        task.ignore_errors || self.ignore_depth > 0
+    }
+
     /// Whether a failure now would be caught by an enclosing block's `rescue`.
     fn rescuable(&self) -> bool {
         self.rescue_depth > 0

@@ -41,7 +41,7 @@ impl Executor<'_> {
             let rendered = self
                 .templates
                 .render_file(&path.display().to_string(), &source, ctx, options)
-                .map_err(|err| format!("{}: {err}", path.display()))?;
+                .map_err(|err| self.located(&task.span, err.to_string()))?;
             args.insert("content".into(), Json::String(rendered));
             return Ok(());
         }
@@ -95,8 +95,12 @@ impl Executor<'_> {
         let found = find(&task.origin, &task.span.file, kind, name)
             .map_err(|msg| self.located(&task.span, msg))
             .and_then(|path| {
-                let bytes =
-                    std::fs::read(&path).map_err(|err| format!("{}: {err}", path.display()))?;
+                let limit = match kind {
+                    SourceKind::Template => crate::input::MAX_TEXT_BYTES,
+                    SourceKind::File => crate::input::MAX_SOURCE_BYTES,
+                };
+                let bytes = crate::input::read(&path, limit)
+                    .map_err(|err| self.located(&task.span, err.to_string()))?;
                 let text = String::from_utf8(bytes).map_err(|_| {
                     format!(
                         "{}: binary files cannot be copied yet (only UTF-8 text)",

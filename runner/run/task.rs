@@ -11,6 +11,10 @@ use crate::vars::{self, Layer};
 use minijinja::Value;
 use std::rc::Rc;
 
+/// How deep `include_tasks` may nest: recursion through a `when` that ends it is an
+/// Ansible idiom, a file that includes itself unconditionally is a mistake.
+const MAX_INCLUDE_DEPTH: usize = 64;
+
 const NO_LOG_MSG: &str =
     "the output has been hidden due to the fact that 'no_log: true' was specified for this result";
 
@@ -23,6 +27,7 @@ impl Executor<'_> {
         inherited: &Inherited<'t>,
         handler: bool,
     ) -> Flow {
+        self.progress.enter(task);
         if !handler && !self.selected(task) {
             return Flow::Continue;
         }
@@ -94,6 +99,12 @@ impl Executor<'_> {
         let mut any_failed = false;
         let mut all_skipped = !items.is_empty();
         for (index, item) in items.iter().enumerate() {
+            if super::interrupt::pending().is_some() {
+                // The items done are registered, counted and notify; the rest wait.
+                self.progress.cut_short =
+                    Some(format!("{name}: {index} of {} items done", items.len()));
+                break;
+            }
             let mut loop_layer = Layer::default();
             loop_layer.set(loop_var, item.clone());
             if let Some(index_var) = &task.loop_control.index_var {
@@ -116,6 +127,9 @@ impl Executor<'_> {
                     .unwrap_or_else(|_| label.clone()),
                 None => item_label(item),
             };
+            if outcome.changed {
+                self.progress.changed(&name);
+            }
             any_changed |= outcome.changed;
             any_failed |= outcome.failed;
             all_skipped &= outcome.skipped;
@@ -133,6 +147,11 @@ impl Executor<'_> {
                 Some((vars::to_json(item), label)),
             );
         }
+        self.reporter.event(&Event::LoopDone {
+            host: LOCALHOST.into(),
+            all_skipped,
+            ignored: any_failed && self.ignores(task),
+        });
         if include {
             let deferred = std::mem::replace(&mut self.deferred, outer_deferred);
             for included in deferred.unwrap_or_default() {
@@ -300,6 +319,20 @@ impl Executor<'_> {
         name: &str,
         outcome: Outcome,
     ) -> Flow {
+        let flow = self.concluded(state, task, name, outcome);
+        if super::interrupt::pending().is_some() {
+            return Flow::Interrupted;
+        }
+        flow
+    }
+
+    fn concluded(
+        &mut self,
+        state: &mut PlayState<'_>,
+        task: &Task,
+        name: &str,
+        outcome: Outcome,
+    ) -> Flow {
         if outcome.silent {
             return match (outcome.failed, state.ended) {
                 (true, _) => Flow::Failed,
@@ -315,7 +348,7 @@ impl Executor<'_> {
             self.facts.set(name, vars::from_json(&registered));
         }
         let failed = outcome.failed;
-        let ignored = failed && task.ignore_errors;
+        let ignored = failed && self.ignores(task);
         if failed && !ignored {
             self.last_failure = Some((name.to_string(), outcome.registered()));
         }
@@ -336,6 +369,7 @@ impl Executor<'_> {
                 }
             }
             Status::Changed => {
+                self.progress.changed(name);
                 self.stats.ok += 1;
                 self.stats.changed += 1;
             }
@@ -386,7 +420,7 @@ impl Executor<'_> {
             msg: outcome.msg.clone(),
             item: item.as_ref().map(|(value, _)| value.clone()),
             label: item.map(|(_, label)| label),
-            ignored: outcome.failed && task.ignore_errors,
+            ignored: outcome.failed && self.ignores(task),
             shown,
             show_diff,
         };
@@ -460,18 +494,32 @@ impl Executor<'_> {
             Err(err) => return Outcome::failed(self.located(&file.span, err.to_string())),
         };
         let path = include_path(&file.span, &task.origin, &name);
+        if self.includes.len() >= MAX_INCLUDE_DEPTH {
+            let chain: Vec<String> = self
+                .includes
+                .iter()
+                .rev()
+                .take(3)
+                .rev()
+                .chain(std::iter::once(&path))
+                .map(|p| p.display().to_string())
+                .collect();
+            return Outcome::failed(self.located(
+                &file.span,
+                format!(
+                    "include_tasks nested more than {MAX_INCLUDE_DEPTH} deep (… -> {}): does a file include itself?",
+                    chain.join(" -> ")
+                ),
+            ));
+        }
         let mut loader = Loader::new(self.sources.clone(), &self.options.extra_vars);
         if let Some(dir) = state.magic.get("playbook_dir").and_then(Value::as_str) {
             loader = loader.with_library_base(dir.into());
         }
-        let tasks = match loader.task_file(&path, &task.origin, &task.tags, &file.span) {
+        let mut tasks = match loader.task_file(&path, &task.origin, &task.tags, &file.span) {
             Ok(tasks) => tasks,
             Err(err) => {
-                let text: Vec<String> = err
-                    .0
-                    .iter()
-                    .map(|d: &Diagnostic| self.report_input_error(d))
-                    .collect();
+                let text: Vec<String> = err.0.iter().map(Diagnostic::to_string).collect();
                 return Outcome::failed(text.join("\n"));
             }
         };
@@ -488,13 +536,14 @@ impl Executor<'_> {
         });
         self.reporter.event(&Event::Included {
             file: std::path::absolute(&path)
-                .unwrap_or(path)
+                .unwrap_or_else(|_| path.clone())
                 .display()
                 .to_string(),
             host: LOCALHOST.into(),
             item,
         });
         self.stats.ok += 1;
+        crate::playbook::inherit::no_log(&mut tasks, task.no_log);
         if let Some(deferred) = &mut self.deferred {
             deferred.push(super::Deferred {
                 tasks,
@@ -507,7 +556,10 @@ impl Executor<'_> {
                 ..Outcome::ok()
             };
         }
-        self.run_included(state, task, inherited, &tasks, ctx)
+        self.includes.push(path);
+        let outcome = self.run_included(state, task, inherited, &tasks, ctx);
+        self.includes.pop();
+        outcome
     }
 
     /// `include_role`: its tasks were loaded with the playbook; run them now.
@@ -566,7 +618,7 @@ impl Executor<'_> {
                 state.ended = true;
                 false
             }
-            Flow::Failed => true,
+            Flow::Failed | Flow::Interrupted => true,
         };
         Outcome {
             silent: true,

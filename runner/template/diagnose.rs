@@ -46,18 +46,39 @@ pub(crate) fn diagnose(
     }
 }
 
-/// The error's words without minijinja's "(in template:line)" suffix.
+/// The error's words without minijinja's "(in template:line)" suffix, then its
+/// causes. A long chain (a template that includes itself: one cause per level, each
+/// naming the file) is cut to its first and last links, with the depth between.
 fn describe(err: &minijinja::Error) -> String {
-    let mut message = match (err.kind(), err.detail()) {
+    let words = |err: &minijinja::Error| match (err.kind(), err.detail()) {
         (ErrorKind::InvalidOperation, Some(detail)) => detail.to_string(),
         (kind, Some(detail)) => format!("{kind}: {detail}"),
         (kind, None) => kind.to_string(),
     };
+    let mut causes = Vec::new();
     let mut cause = std::error::Error::source(err);
     while let Some(inner) = cause {
-        message.push_str(": ");
-        message.push_str(&inner.to_string());
+        causes.push(match inner.downcast_ref::<minijinja::Error>() {
+            Some(inner) => words(inner),
+            None => inner.to_string(),
+        });
         cause = inner.source();
+    }
+    let mut message = words(err);
+    match causes.as_slice() {
+        [] => {}
+        [first, .., last] if causes.len() > 3 => {
+            let between = causes.len() - 2;
+            message.push_str(&format!(
+                ": {first}: … {between} more nested templates …: {last}"
+            ));
+        }
+        all => {
+            for cause in all {
+                message.push_str(": ");
+                message.push_str(cause);
+            }
+        }
     }
     message
 }

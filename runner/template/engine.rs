@@ -8,8 +8,9 @@
 //! by the environment from then on.
 
 use std::borrow::Cow;
+use std::collections::HashSet;
 use std::path::Path;
-use std::sync::{Arc, OnceLock, Weak};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
 
 use minijinja::value::ValueKind;
 use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
@@ -41,6 +42,11 @@ pub(crate) type EngineSlot = Arc<OnceLock<Weak<Engine>>>;
 
 pub(crate) struct Engine {
     envs: [Environment<'static>; 4],
+    /// Playbook strings rendered once so far. A string is compiled into the
+    /// environment's cache (kept for the whole run) only when it comes back: most
+    /// argument strings (`"{{ base }}/etc/app.conf"`) are rendered once per run, and
+    /// caching each one made memory grow by kilobytes per task.
+    seen_once: Mutex<HashSet<String>>,
 }
 
 impl Engine {
@@ -53,7 +59,10 @@ impl Engine {
             env.set_lstrip_blocks(i & 1 != 0);
             env
         });
-        let engine = Arc::new(Engine { envs });
+        let engine = Arc::new(Engine {
+            envs,
+            seen_once: Mutex::new(HashSet::new()),
+        });
         // A fresh OnceLock: setting it cannot fail.
         let _ = slot.set(Arc::downgrade(&engine));
         engine
@@ -71,6 +80,15 @@ impl Engine {
     fn render_escaped(&self, source: &str, vars: &Value) -> Result<String, TemplateError> {
         let env = self.strings();
         let fail = |err| diagnose(env, err, source, vars, None);
+        let first_time = self
+            .seen_once
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .insert(source.to_string());
+        if first_time {
+            let tmpl = env.template_from_str(source).map_err(fail)?;
+            return tmpl.render(vars).map_err(fail);
+        }
         let tmpl = env
             .get_template(&format!("{STR_KEY}{source}"))
             .map_err(fail)?;
@@ -210,17 +228,22 @@ pub(crate) fn single_expression(source: &str) -> Option<&str> {
 fn cache_loader(name: &str) -> Result<Option<String>, minijinja::Error> {
     if let Some(expr) = name.strip_prefix(EXPR_KEY) {
         // Reject anything that is not one bare expression before wrapping it.
+        super::expr_guard::check(expr)?;
         Environment::empty().compile_expression(expr)?;
         Ok(Some(expression_wrapper(expr)))
     } else if let Some(source) = name.strip_prefix(STR_KEY) {
         Ok(Some(source.to_string()))
     } else if Path::new(name).is_absolute() {
-        match std::fs::read_to_string(name) {
+        match crate::input::read_text(Path::new(name), crate::input::MAX_TEXT_BYTES) {
             Ok(source) => Ok(Some(source)),
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(crate::input::ReadError::Io { source, .. })
+                if source.kind() == std::io::ErrorKind::NotFound =>
+            {
+                Ok(None)
+            }
             Err(err) => Err(minijinja::Error::new(
                 minijinja::ErrorKind::InvalidOperation,
-                format!("cannot read {name}: {err}"),
+                err.to_string(),
             )),
         }
     } else {
@@ -233,10 +256,15 @@ fn cache_loader(name: &str) -> Result<Option<String>, minijinja::Error> {
 /// `templates/` directory (so `roles/x/templates/sub/a.j2` finds
 /// `roles/x/templates/common.j2`, as Ansible's template search path does).
 fn join_include<'s>(name: &'s str, parent: &'s str) -> Cow<'s, str> {
-    let parent = Path::new(parent);
-    if Path::new(name).is_absolute() || !parent.is_absolute() {
+    // Strings and expressions include nothing relative to themselves; a template file
+    // named relative to the working directory (a playbook run as `site.yml`) is made
+    // absolute, since the loader reads only absolute names.
+    if Path::new(name).is_absolute() || parent.starts_with(STR_KEY) || parent.starts_with(EXPR_KEY)
+    {
         return Cow::Borrowed(name);
     }
+    let absolute = std::path::absolute(parent).unwrap_or_else(|_| Path::new(parent).to_path_buf());
+    let parent = absolute.as_path();
     let is_templates = |dir: &Path| dir.file_name().is_some_and(|n| n == "templates");
     if parent.ancestors().skip(1).any(is_templates) {
         for dir in parent.ancestors().skip(1) {
@@ -255,8 +283,14 @@ fn join_include<'s>(name: &'s str, parent: &'s str) -> Cow<'s, str> {
     }
 }
 
+/// Instructions one render may run: far beyond any real template (a loop over ten
+/// thousand items is well under a million), and a bound on one that never ends (an
+/// untrusted role's loops of loops): it fails with "engine ran out of fuel".
+const MAX_FUEL: u64 = 20_000_000;
+
 fn base_env(slot: &EngineSlot) -> Environment<'static> {
     let mut env = Environment::new();
+    env.set_fuel(Some(MAX_FUEL));
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.set_auto_escape_callback(|_| AutoEscape::None);
     env.set_keep_trailing_newline(true);

@@ -266,6 +266,6 @@ fn find(state: &State, name: &str, subdir: &str) -> Result<PathBuf, Error> {
 }
 
 fn read(path: &Path) -> Result<String, Error> {
-    std::fs::read_to_string(path)
-        .map_err(|err| invalid(format!("cannot read {}: {err}", path.display())))
+    crate::input::read_text(path, crate::input::MAX_TEXT_BYTES)
+        .map_err(|err| invalid(err.to_string()))
 }

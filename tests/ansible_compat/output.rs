@@ -4,11 +4,10 @@
 //! the comparison never depends on two parsers agreeing.
 //!
 //! What is kept: the play and task names, each result's status (`ok`, `changed`,
-//! `skipped`, `failed`), its loop item as shown, and what `debug` (or `assert`) showed
-//! after `=>`. What is dropped: diffs, failure details (timestamps, internal keys),
-//! warnings and errors printed between results, `...ignoring` (the recap counts
-//! ignored failures) and the line `skipping: [localhost]` Ansible adds after a loop
-//! whose every item was skipped (the items are compared one by one).
+//! `skipped`, `failed`), its loop item as shown, what `debug` (or `assert`) showed
+//! after `=>`, `included:` lines and `...ignoring`. What is dropped: diffs, failure
+//! details (timestamps, internal keys), and warnings and errors printed between
+//! results.
 
 use serde_json::{json, Map, Value};
 
@@ -75,10 +74,9 @@ pub fn parse(text: &str) -> Parsed {
                 let shown = serde_json::from_str(&body).unwrap_or(Value::String(body));
                 record.insert("shown".into(), shown);
             }
-            if status == "skipped" && item.is_none() && loop_all_skipped(&records, &task) {
-                continue;
-            }
             records.push(Value::Object(record));
+        } else if line == "...ignoring" {
+            records.push(json!({ "ignoring": task }));
         }
     }
     Parsed { records, recap }
@@ -119,19 +117,6 @@ fn item_text(rest: &str) -> Option<String> {
     Some(tail[..end].to_string())
 }
 
-/// Whether the records of `task` so far are loop items, all skipped.
-fn loop_all_skipped(records: &[Value], task: &str) -> bool {
-    let mine: Vec<&Value> = records
-        .iter()
-        .rev()
-        .take_while(|r| r["task"] == task)
-        .collect();
-    !mine.is_empty()
-        && mine
-            .iter()
-            .all(|r| r["status"] == "skipped" && r.get("item").is_some())
-}
-
 /// `localhost : ok=1 changed=0 …` → `{"ok": 1, "changed": 0, …}`.
 fn recap_counts(line: &str) -> Option<Value> {
     let (_, counts) = line.split_once(" : ")?;
@@ -164,8 +149,10 @@ mod tests {
                 json!({"play": "p"}),
                 json!({"task": "c", "status": "changed", "item": "{'a': 1}"}),
                 json!({"task": "t", "status": "skipped", "item": "2"}),
+                json!({"task": "t", "status": "skipped"}),
                 json!({"task": "d", "status": "ok", "item": "x", "shown": {"msg": "}"}}),
                 json!({"task": "d", "status": "failed", "item": "(1)"}),
+                json!({"ignoring": "d"}),
             ]
         );
         assert_eq!(

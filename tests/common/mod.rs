@@ -7,10 +7,16 @@
 #![allow(dead_code)]
 
 pub mod cache;
+pub mod child;
 pub mod container;
 pub mod debian;
+mod lock;
 pub mod pacman_repo;
 pub mod rootfs;
+pub mod rusage;
+
+#[allow(unused_imports)]
+pub use lock::hold_lock;
 
 use std::collections::BTreeMap;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
@@ -19,6 +25,8 @@ use std::process::Command;
 
 pub struct Test {
     dir: tempfile::TempDir,
+    /// The runs' lock folder (`MACHINIST_LOCK_DIR`), outside the snapshot trees.
+    locks: tempfile::TempDir,
 }
 
 /// What one run printed and how it exited.
@@ -100,7 +108,43 @@ impl Test {
             .expect("temp dir");
         std::fs::create_dir(dir.path().join("root")).expect("root");
         std::fs::create_dir(dir.path().join("project")).expect("project");
-        Test { dir }
+        let locks = tempfile::Builder::new()
+            .prefix("machinist-locks")
+            .tempdir()
+            .expect("lock dir");
+        Test { dir, locks }
+    }
+
+    /// The folder the runs keep their root locks in.
+    pub fn lock_dir(&self) -> PathBuf {
+        self.locks.path().to_path_buf()
+    }
+
+    /// The binary with these arguments, set up as every run of the kit is (in the
+    /// project folder, no colour, no RUST_LOG, the test's lock folder), not started.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_machinist"));
+        command
+            .args(args)
+            .current_dir(self.project())
+            .env("NO_COLOR", "1")
+            .env("MACHINIST_LOCK_DIR", self.locks.path())
+            .env_remove("RUST_LOG")
+            .env_remove("MACHINIST_ROLES_PATH");
+        command
+    }
+
+    /// `run site.yml --root ROOT ARGS`, not started.
+    pub fn run_command(&self, args: &[&str]) -> Command {
+        let root = self.root();
+        let mut full = vec!["run", "site.yml", "--root", root.to_str().expect("utf-8")];
+        full.extend_from_slice(args);
+        self.command(&full)
+    }
+
+    /// Replace the test's temp folder by `[TMP]` in output.
+    pub fn filter(&self, bytes: &[u8]) -> String {
+        String::from_utf8_lossy(bytes).replace(self.dir.path().to_str().unwrap_or("\0"), "[TMP]")
     }
 
     /// The folder holding the playbook, files/ and templates/.
@@ -164,23 +208,15 @@ impl Test {
 
     /// Run the binary with these arguments and extra environment variables.
     pub fn machinist_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
-        let output = Command::new(env!("CARGO_BIN_EXE_machinist"))
-            .args(args)
-            .current_dir(self.project())
-            .env("NO_COLOR", "1")
-            .env_remove("RUST_LOG")
-            .env_remove("MACHINIST_ROLES_PATH")
+        let output = self
+            .command(args)
             .envs(env.iter().copied())
             .output()
             .expect("run machinist");
-        let filter = |bytes: &[u8]| {
-            String::from_utf8_lossy(bytes)
-                .replace(self.dir.path().to_str().unwrap_or("\0"), "[TMP]")
-        };
         Run {
             code: output.status.code().unwrap_or(-1),
-            stdout: filter(&output.stdout),
-            stderr: filter(&output.stderr),
+            stdout: self.filter(&output.stdout),
+            stderr: self.filter(&output.stderr),
         }
     }
 

@@ -123,11 +123,21 @@ impl Task<'_> {
         }
         self.expect_parent_dir(&place)?;
         let mode = self.new_mode(false)?;
+        let owned = self.owner.uid.is_some() || self.owner.gid.is_some();
+        // setuid/setgid/sticky only once the file has its owner: chown clears them, and
+        // a root-owned setuid file must not exist even for a moment.
+        let special = mode & 0o7000;
         let mut ops = vec![Op::Touch {
             path: place.clone(),
-            mode,
+            mode: if owned { mode & !0o7000 } else { mode },
         }];
         self.push_owner(&place, &mut ops);
+        if owned && special != 0 {
+            ops.push(Op::Chmod {
+                path: place.clone(),
+                mode,
+            });
+        }
         let change = Change {
             summary: format!("create empty file {}", self.shown()),
             diff: Some(Diff::of_path(

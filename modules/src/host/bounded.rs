@@ -67,6 +67,8 @@ pub fn run(mut command: Command, stdin: Vec<u8>, limits: &Limits) -> std::io::Re
         .stderr(Stdio::piped());
     let mut child = command.spawn()?;
     let pid = child.id();
+    // Its own process group keeps a terminal's Ctrl-C away; machinist forwards it.
+    let _forwarded = crate::interrupt::track(pid);
     let (tx, rx) = mpsc::channel();
     if let Some(mut pipe) = child.stdin.take() {
         // A program that does not read its input closes the pipe: not our error.

@@ -24,6 +24,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// How often a temp name is retried when one is taken (left over by a crash).
 const TEMP_NAME_TRIES: u32 = 100;
 
+/// The most of one file the Host reads into memory (a file's old content, to compare
+/// and diff; /etc/passwd; os-release): a hostile root's huge file is refused.
+pub const MAX_READ_BYTES: u64 = 256 * 1024 * 1024;
+
 /// The real tree below one root directory.
 #[derive(Debug)]
 pub struct Disk {
@@ -105,16 +109,53 @@ impl Disk {
     }
 
     /// The content of the regular file at a canonical path; `None` when absent.
+    ///
+    /// The root is untrusted: what it has at a path may be a device (`/dev/zero`
+    /// would be read forever), a FIFO or a huge sparse file. The path is pinned with
+    /// O_PATH and checked to be a regular file before it is opened for reading (a
+    /// device is never opened: opening one can have effects), the reopened file must
+    /// be the pinned one (reopened through /proc/self/fd), and no more than
+    /// [`MAX_READ_BYTES`] are read.
     pub fn read_file(&self, canonical: &Path) -> io::Result<Option<Vec<u8>>> {
-        let fd = match self.open(
-            canonical,
-            OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK,
-        ) {
+        let pinned = match self.open(canonical, OFlags::PATH | OFlags::NOFOLLOW) {
             Err(err) if is_absent(&err) => return Ok(None),
             result => result?,
         };
+        let stat = fs::fstat(&pinned)?;
+        match FileType::from_raw_mode(stat.st_mode) {
+            FileType::RegularFile => {}
+            FileType::Directory => return Err(Errno::ISDIR.into()),
+            // A symlink here is a dangling or swapped final link: nothing to read.
+            FileType::Symlink => return Ok(None),
+            _ => {
+                return Err(io::Error::other(
+                    "not a regular file (a device, FIFO or socket)",
+                ))
+            }
+        }
+        // Reopen the pinned inode itself (no race); without /proc, the path again.
+        let flags = OFlags::RDONLY | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC;
+        let fd = match fs::open(
+            format!("/proc/self/fd/{}", pinned.as_raw_fd()),
+            flags,
+            Mode::empty(),
+        ) {
+            Ok(fd) => fd,
+            Err(_) => self.open(canonical, flags | OFlags::NOFOLLOW)?,
+        };
+        let again = fs::fstat(&fd)?;
+        if (again.st_dev, again.st_ino) != (stat.st_dev, stat.st_ino) {
+            return Err(io::Error::other("the file was replaced while it was read"));
+        }
         let mut content = Vec::new();
-        std::fs::File::from(fd).read_to_end(&mut content)?;
+        std::fs::File::from(fd)
+            .take(MAX_READ_BYTES + 1)
+            .read_to_end(&mut content)?;
+        if content.len() as u64 > MAX_READ_BYTES {
+            return Err(io::Error::other(format!(
+                "larger than {MAX_READ_BYTES} bytes; machinist does not read it whole"
+            )));
+        }
         Ok(Some(content))
     }
 
@@ -463,6 +504,28 @@ mod tests {
         let born = fs::fstat(&fd)?.st_mode & 0o7777;
         assert_eq!(born & !0o600, 0, "born with {born:o}");
         assert!(name.as_bytes().starts_with(b".secret.machinist-"));
+        Ok(())
+    }
+
+    #[test]
+    fn devices_and_fifos_are_never_read() -> io::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let disk = Disk::new(dir.path().to_path_buf());
+        rustix::fs::mknodat(
+            rustix::fs::CWD,
+            dir.path().join("fifo"),
+            FileType::Fifo,
+            Mode::from_raw_mode(0o644),
+            0,
+        )?;
+        let fifo = disk.read_file(Path::new("/fifo"));
+        assert!(fifo.is_err(), "{fifo:?}");
+        // /dev/zero itself, reached as a root: a device is refused before it is read.
+        let dev = Disk::new(PathBuf::from("/dev"));
+        assert!(dev.read_file(Path::new("/zero")).is_err());
+        std::fs::write(dir.path().join("plain"), "x")?;
+        assert_eq!(disk.read_file(Path::new("/plain"))?, Some(b"x".to_vec()));
+        assert_eq!(disk.read_file(Path::new("/missing"))?, None);
         Ok(())
     }
 

@@ -151,6 +151,8 @@ pub fn run_streaming(
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let mut child = command.spawn().map_err(failed)?;
+    // SIGINT/SIGTERM reach the program too, so a long run stops when machinist does.
+    let _forwarded = crate::interrupt::track(child.id());
     let feeding = child.stdin.take().zip(spec.stdin.as_deref());
     let stdout_pipe = child.stdout.take();
     let stderr_pipe = child.stderr.take();

@@ -145,7 +145,9 @@ mod tests {
             sandbox.real("/etc/systemd/system/systemd-nspawn@.service.d/override.conf"),
             "[Service]\nExecStart=\nExecStart=systemd-nspawn -b --network-bridge=br0 -M %i\n",
         )?;
-        let (content, _) = dropin(&host, &["-q".to_string()])?;
+        // Written behind the first host's back: a new host sees it (a host remembers
+        // the disk between its own applies).
+        let (content, _) = dropin(&sandbox.host(false), &["-q".to_string()])?;
         assert!(
             content.ends_with("ExecStart=systemd-nspawn -b --network-bridge=br0 -M %i -q\n"),
             "{content}"

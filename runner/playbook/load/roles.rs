@@ -169,6 +169,7 @@ impl Loader {
                 tags.push(tag.clone());
             }
         }
+        self.check_dependencies(meta.as_ref());
         let dependencies = meta
             .as_ref()
             .and_then(|m| m.get("dependencies"))

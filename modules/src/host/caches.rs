@@ -1,0 +1,122 @@
+//! What a Host remembers of the disk between two applies: `lstat` answers and the
+//! passwd/group databases.
+//!
+//! Every task resolves and checks the same parents (/etc, /srv/app…), each an openat2
+//! + fstat + close; between two applies the tree does not change, so each is asked
+//! once. Any Host's apply may change any other Host's tree (a play on / writes into a
+//! container's rootfs that a `root:` play reads), so one process-wide generation,
+//! bumped by every apply, forgets every Host's caches; while any apply runs nothing
+//! is read from or put into them.
+
+use super::Meta;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard};
+
+/// Bumped when an apply starts and when it ends.
+static GENERATION: AtomicU64 = AtomicU64::new(0);
+/// How many applies are running now.
+static APPLYING: AtomicUsize = AtomicUsize::new(0);
+
+/// An apply in progress: caches are off until it is dropped.
+pub struct Applying(());
+
+impl Applying {
+    pub fn start() -> Applying {
+        APPLYING.fetch_add(1, Ordering::SeqCst);
+        GENERATION.fetch_add(1, Ordering::SeqCst);
+        Applying(())
+    }
+}
+
+impl Drop for Applying {
+    fn drop(&mut self) {
+        GENERATION.fetch_add(1, Ordering::SeqCst);
+        APPLYING.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+#[derive(Default)]
+struct Remembered {
+    generation: u64,
+    stats: HashMap<PathBuf, Option<Meta>>,
+    databases: HashMap<&'static str, Option<String>>,
+}
+
+/// One Host's caches.
+#[derive(Default)]
+pub struct Caches(Mutex<Remembered>);
+
+impl Caches {
+    /// The caches as of now, or `None` while an apply runs.
+    fn current(&self) -> Option<MutexGuard<'_, Remembered>> {
+        if APPLYING.load(Ordering::SeqCst) > 0 {
+            return None;
+        }
+        let generation = GENERATION.load(Ordering::SeqCst);
+        let mut remembered = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if remembered.generation != generation {
+            *remembered = Remembered {
+                generation,
+                ..Remembered::default()
+            };
+        }
+        Some(remembered)
+    }
+
+    /// `lstat` of `canonical`, asked of `ask` unless remembered.
+    pub fn stat<E>(
+        &self,
+        canonical: &Path,
+        ask: impl FnOnce() -> Result<Option<Meta>, E>,
+    ) -> Result<Option<Meta>, E> {
+        if let Some(known) = self.current().and_then(|c| c.stats.get(canonical).cloned()) {
+            return Ok(known);
+        }
+        let meta = ask()?;
+        if let Some(mut remembered) = self.current() {
+            remembered
+                .stats
+                .insert(canonical.to_path_buf(), meta.clone());
+        }
+        Ok(meta)
+    }
+
+    /// The database at `path`, read by `read` unless remembered.
+    pub fn database<E>(
+        &self,
+        path: &'static str,
+        read: impl FnOnce() -> Result<Option<String>, E>,
+    ) -> Result<Option<String>, E> {
+        if let Some(known) = self.current().and_then(|c| c.databases.get(path).cloned()) {
+            return Ok(known);
+        }
+        let text = read()?;
+        if let Some(mut remembered) = self.current() {
+            remembered.databases.insert(path, text.clone());
+        }
+        Ok(text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn any_apply_forgets_every_hosts_answers() {
+        let caches = Caches::default();
+        let answer = |text: &str| Ok::<_, ()>(Some(text.to_string()));
+        assert_eq!(caches.database("/etc/passwd", || answer("a")), answer("a"));
+        assert_eq!(caches.database("/etc/passwd", || answer("b")), answer("a"));
+        let applying = Applying::start();
+        assert_eq!(caches.database("/etc/passwd", || answer("c")), answer("c"));
+        assert_eq!(caches.database("/etc/passwd", || answer("d")), answer("d"));
+        drop(applying);
+        assert_eq!(caches.database("/etc/passwd", || answer("e")), answer("e"));
+    }
+}
