@@ -364,8 +364,7 @@ impl Host {
     ) -> Result<Vec<OpOutput>, ModuleError> {
         // While ops apply, the tree changes under every cache: see `caches`.
         let _applying = Applying::start();
-        let outputs = self.apply_ops(ops, check, on_progress);
-        outputs
+        self.apply_ops(ops, check, on_progress)
     }
 
     fn apply_ops(

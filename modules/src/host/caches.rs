@@ -1,9 +1,9 @@
 //! What a Host remembers of the disk between two applies: `lstat` answers and the
 //! passwd/group databases.
 //!
-//! Every task resolves and checks the same parents (/etc, /srv/app…), each an openat2
-//! + fstat + close; between two applies the tree does not change, so each is asked
-//! once. Any Host's apply may change any other Host's tree (a play on / writes into a
+//! Every task resolves and checks the same parents (/etc, /srv/app…), each with an
+//! openat2, an fstat and a close; between two applies the tree does not change, so
+//! each is asked once. Any Host's apply may change any other Host's tree (a play on / writes into a
 //! container's rootfs that a `root:` play reads), so one process-wide generation,
 //! bumped by every apply, forgets every Host's caches; while any apply runs nothing
 //! is read from or put into them.
