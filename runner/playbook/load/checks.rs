@@ -24,6 +24,27 @@ const STRUCTURAL_KEYS: &[&str] = &[
 /// The keys that give a task its loop.
 const LOOP_KEYS: &[&str] = &["loop", "with_items", "with_list"];
 
+/// The keywords an `include_tasks` or `include_role` takes: Ansible's
+/// `VALID_INCLUDE_KEYWORDS` (it says "'become' is not a valid attribute for a
+/// TaskInclude" for any other), and machinist's `root`.
+const INCLUDE_KEYWORDS: &[&str] = &[
+    "name",
+    "args",
+    "ignore_errors",
+    "loop",
+    "with_items",
+    "with_list",
+    "loop_control",
+    "no_log",
+    "register",
+    "run_once",
+    "tags",
+    "timeout",
+    "vars",
+    "when",
+    "root",
+];
+
 impl Loader {
     /// After the kind of a task is known: what else in it would be ignored.
     pub(super) fn check_task_shape(&mut self, entries: &[(Key, Node)], kind: &TaskKind) {
@@ -52,8 +73,25 @@ impl Loader {
             return;
         };
         let what = what.name.clone();
+        let short_what = what.strip_prefix("ansible.builtin.").unwrap_or(&what);
+        let include = matches!(short_what, "include_tasks" | "include_role");
         for (key, _) in entries {
             let name = key.name.as_str();
+            if include
+                && !structural(name)
+                && TASK_KEYS.contains(&name)
+                && !INCLUDE_KEYWORDS.contains(&name)
+            {
+                self.error(
+                    &key.span,
+                    format!(
+                        "'{name}' is not a keyword of {short_what} (as in Ansible); \
+                         put it on the included tasks, or use {}",
+                        short_what.replace("include", "import")
+                    ),
+                );
+                continue;
+            }
             if TASK_KEYS.contains(&name) || structural(name) {
                 continue;
             }
