@@ -139,21 +139,12 @@ fn link_target(target: &str) -> Result<PathBuf, ModuleError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::{snapshot, Sandbox, TestResult};
+    use crate::test_support::{apply, snapshot, Sandbox, TestResult};
     use serde_json::{json, Value};
     use std::os::unix::fs::symlink;
 
     fn plan(host: &Host, args: Value) -> Result<Plan, ModuleError> {
-        let args: Args =
-            serde_json::from_value(args).map_err(|err| ModuleError::Failed(err.to_string()))?;
-        ResolvLinkModule.plan(&args, host)
-    }
-
-    fn apply(host: &Host, plan: &Plan) -> Result<(), ModuleError> {
-        for change in &plan.changes {
-            host.apply(&change.ops)?;
-        }
-        Ok(())
+        crate::test_support::plan_with(&ResolvLinkModule, host, args)
     }
 
     fn three_checks(

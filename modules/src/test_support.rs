@@ -2,7 +2,7 @@
 //! nothing leaks out of the root), and snapshots of whole trees (to prove check mode
 //! changes no byte).
 
-use crate::{Host, HostOptions};
+use crate::{Host, HostOptions, Module, ModuleError, Plan};
 use std::collections::BTreeMap;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
@@ -103,4 +103,27 @@ pub fn copy_executable(from: &std::path::Path, to: &std::path::Path) -> std::io:
             to.display()
         )))
     }
+}
+
+/// `module`'s plan for `args` (JSON, as a task would give them) on `host`.
+pub fn plan_with<M: Module>(
+    module: &M,
+    host: &Host,
+    args: serde_json::Value,
+) -> Result<Plan, ModuleError> {
+    let args: M::Args =
+        serde_json::from_value(args).map_err(|err| ModuleError::Failed(err.to_string()))?;
+    module.plan(&args, host)
+}
+
+/// Apply every change of `plan`; a program that exits non-zero is a failure.
+pub fn apply(host: &Host, plan: &Plan) -> Result<(), ModuleError> {
+    for change in &plan.changes {
+        for output in host.apply(&change.ops)? {
+            if output.rc.is_some_and(|rc| rc != 0) {
+                return Err(ModuleError::Failed(output.stderr));
+            }
+        }
+    }
+    Ok(())
 }

@@ -4,22 +4,13 @@
 //! overlay and is `ok`.
 
 use super::*;
-use crate::test_support::{snapshot, Sandbox, TestResult};
+use crate::test_support::{apply, snapshot, Sandbox, TestResult};
 use crate::Diff;
 use serde_json::{json, Value};
 use std::os::unix::fs::{symlink, MetadataExt, PermissionsExt};
 
 fn plan(host: &Host, args: &Value) -> Result<Plan, ModuleError> {
-    let args: Args =
-        serde_json::from_value(args.clone()).map_err(|err| ModuleError::Failed(err.to_string()))?;
-    FileModule.plan(&args, host)
-}
-
-fn apply(host: &Host, plan: &Plan) -> Result<(), ModuleError> {
-    for change in &plan.changes {
-        host.apply(&change.ops)?;
-    }
-    Ok(())
+    crate::test_support::plan_with(&FileModule, host, args.clone())
 }
 
 /// The three checks; returns the sandbox of the real run and its first plan.

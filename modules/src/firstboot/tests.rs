@@ -4,7 +4,7 @@
 //! second plan is ok — with the password nowhere in the plan.
 
 use super::*;
-use crate::test_support::{snapshot, Sandbox, TestResult};
+use crate::test_support::{apply, snapshot, Sandbox, TestResult};
 use serde_json::json;
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -31,17 +31,6 @@ fn shown(plan: &Plan) -> String {
         text.push_str(&format!("{} {:?}", change.summary, change.diff));
     }
     text
-}
-
-fn apply(host: &Host, plan: &Plan) -> Result<(), ModuleError> {
-    for change in &plan.changes {
-        for output in host.apply(&change.ops)? {
-            if output.rc.is_some_and(|rc| rc != 0) {
-                return Err(ModuleError::Failed(output.stderr));
-            }
-        }
-    }
-    Ok(())
 }
 
 #[test]

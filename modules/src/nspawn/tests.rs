@@ -4,7 +4,7 @@
 //! changed once then ok, check mode touching nothing; warnings and refusals.
 
 use super::*;
-use crate::test_support::{snapshot, Sandbox, TestResult};
+use crate::test_support::{apply, snapshot, Sandbox, TestResult};
 use serde_json::{json, Value};
 
 /// A root with the container units of this machine (systemd-container).
@@ -25,20 +25,7 @@ fn nspawn_root(sandbox: &Sandbox) -> TestResult {
 }
 
 fn plan(host: &Host, args: Value) -> Result<Plan, ModuleError> {
-    let args: Args =
-        serde_json::from_value(args).map_err(|err| ModuleError::Failed(err.to_string()))?;
-    NspawnModule.plan(&args, host)
-}
-
-fn apply(host: &Host, plan: &Plan) -> Result<(), ModuleError> {
-    for change in &plan.changes {
-        for output in host.apply(&change.ops)? {
-            if output.rc.is_some_and(|rc| rc != 0) {
-                return Err(ModuleError::Failed(output.stderr));
-            }
-        }
-    }
-    Ok(())
+    crate::test_support::plan_with(&NspawnModule, host, args)
 }
 
 fn three_checks(args: Value) -> Result<(Sandbox, Plan), Box<dyn std::error::Error>> {

@@ -4,7 +4,7 @@
 //! an offline root, a root whose /etc leads out of it).
 
 use super::*;
-use crate::test_support::{snapshot, Sandbox, TestResult};
+use crate::test_support::{apply, snapshot, Sandbox, TestResult};
 use crate::Diff;
 use serde_json::{json, Value};
 use std::path::Path;
@@ -20,20 +20,7 @@ fn unit_root(sandbox: &Sandbox) -> TestResult {
 }
 
 fn plan(host: &Host, args: Value) -> Result<Plan, ModuleError> {
-    let args: Args =
-        serde_json::from_value(args).map_err(|err| ModuleError::Failed(err.to_string()))?;
-    UnitModule.plan(&args, host)
-}
-
-fn apply(host: &Host, plan: &Plan) -> Result<(), ModuleError> {
-    for change in &plan.changes {
-        for output in host.apply(&change.ops)? {
-            if output.rc.is_some_and(|rc| rc != 0) {
-                return Err(ModuleError::Failed(output.stderr));
-            }
-        }
-    }
-    Ok(())
+    crate::test_support::plan_with(&UnitModule, host, args)
 }
 
 /// Changed, then ok; in check mode the disk keeps every byte.
