@@ -139,7 +139,7 @@ fn link_target(target: &str) -> Result<PathBuf, ModuleError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::{apply, snapshot, Sandbox, TestResult};
+    use crate::test_support::{CheckMode, Sandbox, TestResult};
     use serde_json::{json, Value};
     use std::os::unix::fs::symlink;
 
@@ -151,30 +151,7 @@ mod tests {
         setup: fn(&Sandbox) -> TestResult,
         args: Value,
     ) -> Result<(Sandbox, Plan), Box<dyn std::error::Error>> {
-        let sandbox = Sandbox::new()?;
-        setup(&sandbox)?;
-        let before = snapshot(&sandbox.root);
-        let decoy = sandbox.decoy_snapshot();
-        let check = sandbox.host(true);
-        let checked = plan(&check, args.clone())?;
-        assert!(checked.is_changed());
-        apply(&check, &checked)?;
-        assert!(
-            !plan(&check, args.clone())?.is_changed(),
-            "the overlay holds the link"
-        );
-        assert_eq!(
-            snapshot(&sandbox.root),
-            before,
-            "check mode touched the disk"
-        );
-        let host = sandbox.host(false);
-        let first = plan(&host, args.clone())?;
-        assert!(first.is_changed());
-        apply(&host, &first)?;
-        assert!(!plan(&host, args)?.is_changed());
-        assert_eq!(sandbox.decoy_snapshot(), decoy);
-        Ok((sandbox, first))
+        crate::test_support::three_checks(&ResolvLinkModule, CheckMode::Remembers, setup, args)
     }
 
     fn resolv(sandbox: &Sandbox) -> Result<PathBuf, std::io::Error> {

@@ -127,3 +127,55 @@ pub fn apply(host: &Host, plan: &Plan) -> Result<(), ModuleError> {
     }
     Ok(())
 }
+
+/// What check mode remembers of a module's change.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum CheckMode {
+    /// The overlay holds it: a second plan in check mode is ok.
+    Remembers,
+    /// It is a program run (`systemctl enable`) the overlay cannot replay.
+    Forgets,
+}
+
+/// The three checks of a module on a fresh sandbox prepared by `setup`: in check mode
+/// the first plan changes, applying it touches no byte (and, if it `Remembers`, the
+/// second plan is ok); for real the first plan changes, the second is ok, and the
+/// decoy beside the root is untouched. Returns the sandbox of the real run and its
+/// first plan.
+pub fn three_checks<M: Module>(
+    module: &M,
+    check_mode: CheckMode,
+    setup: impl Fn(&Sandbox) -> TestResult,
+    args: serde_json::Value,
+) -> Result<(Sandbox, Plan), Box<dyn std::error::Error>> {
+    let sandbox = Sandbox::new()?;
+    setup(&sandbox)?;
+    let before = snapshot(&sandbox.root);
+    let decoy = sandbox.decoy_snapshot();
+    let check = sandbox.host(true);
+    let checked = plan_with(module, &check, args.clone())?;
+    assert!(checked.is_changed(), "check mode predicted nothing");
+    apply(&check, &checked)?;
+    assert_eq!(
+        snapshot(&sandbox.root),
+        before,
+        "check mode touched the disk"
+    );
+    if check_mode == CheckMode::Remembers {
+        let again = plan_with(module, &check, args.clone())?;
+        assert!(
+            !again.is_changed(),
+            "check mode, second plan (the overlay should hold the first): {:?}",
+            again.changes
+        );
+    }
+
+    let host = sandbox.host(false);
+    let first = plan_with(module, &host, args.clone())?;
+    assert!(first.is_changed(), "first plan: nothing to do");
+    apply(&host, &first)?;
+    let second = plan_with(module, &host, args)?;
+    assert!(!second.is_changed(), "second plan: {:?}", second.changes);
+    assert_eq!(sandbox.decoy_snapshot(), decoy, "the decoy changed");
+    Ok((sandbox, first))
+}

@@ -4,7 +4,7 @@
 //! overlay and is `ok`.
 
 use super::*;
-use crate::test_support::{apply, snapshot, Sandbox, TestResult};
+use crate::test_support::{apply, CheckMode, Sandbox, TestResult};
 use crate::Diff;
 use serde_json::{json, Value};
 use std::os::unix::fs::{symlink, MetadataExt, PermissionsExt};
@@ -13,41 +13,12 @@ fn plan(host: &Host, args: &Value) -> Result<Plan, ModuleError> {
     crate::test_support::plan_with(&FileModule, host, args.clone())
 }
 
-/// The three checks; returns the sandbox of the real run and its first plan.
+/// The three checks (see `test_support::three_checks`).
 fn three_checks(
     setup: fn(&Sandbox) -> TestResult,
     args: Value,
 ) -> Result<(Sandbox, Plan), Box<dyn std::error::Error>> {
-    let sandbox = Sandbox::new()?;
-    setup(&sandbox)?;
-    let before = snapshot(&sandbox.root);
-    let host = sandbox.host(true);
-    let first = plan(&host, &args)?;
-    assert!(first.is_changed(), "check mode, first plan: nothing to do");
-    apply(&host, &first)?;
-    assert_eq!(
-        snapshot(&sandbox.root),
-        before,
-        "check mode touched the disk"
-    );
-    let second = plan(&host, &args)?;
-    assert!(
-        !second.is_changed(),
-        "check mode, second plan: {:?}",
-        second.changes
-    );
-
-    let sandbox = Sandbox::new()?;
-    setup(&sandbox)?;
-    let decoy = sandbox.decoy_snapshot();
-    let host = sandbox.host(false);
-    let first = plan(&host, &args)?;
-    assert!(first.is_changed(), "first plan: nothing to do");
-    apply(&host, &first)?;
-    let second = plan(&host, &args)?;
-    assert!(!second.is_changed(), "second plan: {:?}", second.changes);
-    assert_eq!(sandbox.decoy_snapshot(), decoy);
-    Ok((sandbox, first))
+    crate::test_support::three_checks(&FileModule, CheckMode::Remembers, setup, args)
 }
 
 fn nothing(_: &Sandbox) -> TestResult {

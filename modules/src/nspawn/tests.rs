@@ -4,7 +4,7 @@
 //! changed once then ok, check mode touching nothing; warnings and refusals.
 
 use super::*;
-use crate::test_support::{apply, snapshot, Sandbox, TestResult};
+use crate::test_support::{apply, CheckMode, Sandbox, TestResult};
 use serde_json::{json, Value};
 
 /// A root with the container units of this machine (systemd-container).
@@ -28,27 +28,9 @@ fn plan(host: &Host, args: Value) -> Result<Plan, ModuleError> {
     crate::test_support::plan_with(&NspawnModule, host, args)
 }
 
+/// The three checks (see `test_support::three_checks`) on a root with nspawn's units.
 fn three_checks(args: Value) -> Result<(Sandbox, Plan), Box<dyn std::error::Error>> {
-    let sandbox = Sandbox::new()?;
-    nspawn_root(&sandbox)?;
-    let before = snapshot(&sandbox.root);
-    let check = sandbox.host(true);
-    let checked = plan(&check, args.clone())?;
-    assert!(checked.is_changed(), "check mode predicted nothing");
-    apply(&check, &checked)?;
-    assert_eq!(
-        snapshot(&sandbox.root),
-        before,
-        "check mode touched the disk"
-    );
-
-    let host = sandbox.host(false);
-    let first = plan(&host, args.clone())?;
-    assert!(first.is_changed(), "first plan: nothing to do");
-    apply(&host, &first)?;
-    let second = plan(&host, args)?;
-    assert!(!second.is_changed(), "second plan: {:?}", second.changes);
-    Ok((sandbox, first))
+    crate::test_support::three_checks(&NspawnModule, CheckMode::Forgets, nspawn_root, args)
 }
 
 #[test]

@@ -4,7 +4,7 @@
 //! an offline root, a root whose /etc leads out of it).
 
 use super::*;
-use crate::test_support::{apply, snapshot, Sandbox, TestResult};
+use crate::test_support::{apply, CheckMode, Sandbox, TestResult};
 use crate::Diff;
 use serde_json::{json, Value};
 use std::path::Path;
@@ -23,30 +23,12 @@ fn plan(host: &Host, args: Value) -> Result<Plan, ModuleError> {
     crate::test_support::plan_with(&UnitModule, host, args)
 }
 
-/// Changed, then ok; in check mode the disk keeps every byte.
+/// The three checks (see `test_support::three_checks`).
 fn three_checks(
     setup: fn(&Sandbox) -> TestResult,
     args: Value,
 ) -> Result<(Sandbox, Plan), Box<dyn std::error::Error>> {
-    let sandbox = Sandbox::new()?;
-    setup(&sandbox)?;
-    let before = snapshot(&sandbox.root);
-    let checked = plan(&sandbox.host(true), args.clone())?;
-    assert!(checked.is_changed(), "check mode predicted nothing");
-    apply(&sandbox.host(true), &checked)?;
-    assert_eq!(
-        snapshot(&sandbox.root),
-        before,
-        "check mode touched the disk"
-    );
-
-    let host = sandbox.host(false);
-    let first = plan(&host, args.clone())?;
-    assert!(first.is_changed(), "first plan: nothing to do");
-    apply(&host, &first)?;
-    let second = plan(&host, args)?;
-    assert!(!second.is_changed(), "second plan: {:?}", second.changes);
-    Ok((sandbox, first))
+    crate::test_support::three_checks(&UnitModule, CheckMode::Forgets, setup, args)
 }
 
 fn state_diff(plan: &Plan) -> Option<(String, String)> {
