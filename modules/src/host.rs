@@ -438,13 +438,15 @@ impl Host {
     }
 
     fn canonical(&self, path: &Path, follow_final: bool) -> Result<PathBuf, ModuleError> {
-        path::chase(path, follow_final, |candidate| {
-            Ok(self
-                .lstat_canonical(candidate)?
-                .and_then(|meta| match meta.kind {
-                    Kind::Symlink(target) => Some(target),
-                    _ => None,
-                }))
+        self.caches.canonical(path, follow_final, || {
+            path::chase(path, follow_final, |candidate| {
+                Ok(self
+                    .lstat_canonical(candidate)?
+                    .and_then(|meta| match meta.kind {
+                        Kind::Symlink(target) => Some(target),
+                        _ => None,
+                    }))
+            })
         })
     }
 

@@ -1,9 +1,11 @@
-//! What a Host remembers of the disk between two applies: `lstat` answers and the
-//! passwd/group databases.
+//! What a Host remembers of the disk between two applies: `lstat` answers, resolved
+//! (canonical) paths and the passwd/group databases.
 //!
 //! Every task resolves and checks the same parents (/etc, /srv/app…), each an openat2
 //! + fstat + close; between two applies the tree does not change, so each is asked
-//! once. Any Host's apply may change any other Host's tree (a play on / writes into a
+//! once. A task resolves its path several times (place, lstat, read), each a walk of
+//! every component: the answer is remembered too, as it only depends on the lstat
+//! answers and the check-mode overlay, which change only while ops apply. Any Host's apply may change any other Host's tree (a play on / writes into a
 //! container's rootfs that a `root:` play reads), so one process-wide generation,
 //! bumped by every apply, forgets every Host's caches; while any apply runs nothing
 //! is read from or put into them.
@@ -41,6 +43,8 @@ impl Drop for Applying {
 struct Remembered {
     generation: u64,
     stats: HashMap<PathBuf, Option<Meta>>,
+    /// Canonical paths by the path asked for: `[0]` final symlink kept, `[1]` followed.
+    resolved: [HashMap<PathBuf, PathBuf>; 2],
     databases: HashMap<&'static str, Option<String>>,
 }
 
@@ -86,6 +90,28 @@ impl Caches {
         Ok(meta)
     }
 
+    /// The canonical form of `path` (`follow_final` as in `path::chase`), found by
+    /// `chase` unless remembered. Errors are not remembered.
+    pub fn canonical<E>(
+        &self,
+        path: &Path,
+        follow_final: bool,
+        chase: impl FnOnce() -> Result<PathBuf, E>,
+    ) -> Result<PathBuf, E> {
+        let slot = usize::from(follow_final);
+        if let Some(known) = self
+            .current()
+            .and_then(|c| c.resolved[slot].get(path).cloned())
+        {
+            return Ok(known);
+        }
+        let canonical = chase()?;
+        if let Some(mut remembered) = self.current() {
+            remembered.resolved[slot].insert(path.to_path_buf(), canonical.clone());
+        }
+        Ok(canonical)
+    }
+
     /// The database at `path`, read by `read` unless remembered.
     pub fn database<E>(
         &self,
@@ -118,5 +144,30 @@ mod tests {
         assert_eq!(caches.database("/etc/passwd", || answer("d")), answer("d"));
         drop(applying);
         assert_eq!(caches.database("/etc/passwd", || answer("e")), answer("e"));
+    }
+
+    #[test]
+    fn resolved_paths_are_remembered_per_follow_until_an_apply() {
+        let caches = Caches::default();
+        let path = Path::new("/etc/resolv.conf");
+        let answer = |to: &str| Ok::<_, ()>(PathBuf::from(to));
+        assert_eq!(
+            caches.canonical(path, true, || answer("/run/a")),
+            answer("/run/a")
+        );
+        assert_eq!(
+            caches.canonical(path, true, || answer("/run/b")),
+            answer("/run/a")
+        );
+        assert_eq!(
+            caches.canonical(path, false, || answer("/etc/x")),
+            answer("/etc/x")
+        );
+        assert_eq!(caches.canonical(path, true, || Err(())), answer("/run/a"));
+        drop(Applying::start());
+        assert_eq!(
+            caches.canonical(path, true, || answer("/run/c")),
+            answer("/run/c")
+        );
     }
 }
