@@ -288,7 +288,9 @@ pub fn walk<'a>(tasks: &'a [Task], visit: &mut impl FnMut(&'a Task)) {
 /// Syntax-check every templated string in an argument tree.
 fn inline_templates(node: &Node, errors: &mut Vec<Diagnostic>) {
     match &node.value {
-        crate::playbook::yaml::Value::Str(text) if Templates::is_template(text) => {
+        crate::playbook::yaml::Value::Str(text)
+            if Templates::is_template(text) && !Templates::is_plain(text) =>
+        {
             if let Err(err) = syntax_env().template_from_str(text) {
                 let detail = err.detail().unwrap_or("invalid syntax");
                 errors.push(Diagnostic::at(

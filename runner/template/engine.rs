@@ -18,8 +18,8 @@ use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
 use super::diagnose::diagnose;
 use super::error::{TemplateError, TemplateErrorKind};
 use super::{
-    backslash, collections, conversions, crypt, filters, lookup, pyjson, pyyaml, regexes, tests,
-    value_format, FileOptions, OMIT,
+    backslash, collections, conversions, crypt, filters, lookup, pyjson, pyyaml, regexes, simple,
+    tests, value_format, FileOptions, OMIT,
 };
 
 /// Loader names under which expressions and strings are cached. The leading control
@@ -79,6 +79,9 @@ impl Engine {
 
     fn render_escaped(&self, source: &str, vars: &Value) -> Result<String, TemplateError> {
         let env = self.strings();
+        if let Some(text) = simple::render(source, vars, |expr| self.eval_expr(expr, vars).ok()) {
+            return Ok(text);
+        }
         let fail = |err| diagnose(env, err, source, vars, None);
         let first_time = self
             .seen_once
