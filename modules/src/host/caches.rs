@@ -3,7 +3,7 @@
 //!
 //! Every task resolves and checks the same parents (/etc, /srv/app…), each an openat2
 //! + fstat + close; between two applies the tree does not change, so each is asked
-//! once. A task resolves its path several times (place, lstat, read), each a walk of
+//! once (at most [`MAX_REMEMBERED`] paths). A task resolves its path several times (place, lstat, read), each a walk of
 //! every component: the answer is remembered too, as it only depends on the lstat
 //! answers and the check-mode overlay, which change only while ops apply. Any Host's apply may change any other Host's tree (a play on / writes into a
 //! container's rootfs that a `root:` play reads), so one process-wide generation,
@@ -15,6 +15,19 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
+
+/// Paths remembered per map at most: a run that plans ten thousand files without
+/// applying anything (a rerun) would otherwise keep every one of them. When a map is
+/// full it starts again empty; the parents every task shares come back at once.
+const MAX_REMEMBERED: usize = 4096;
+
+/// Remember `value` under `key`, starting the map again when it is full.
+fn remember<V>(map: &mut HashMap<PathBuf, V>, key: &Path, value: V) {
+    if map.len() >= MAX_REMEMBERED {
+        map.clear();
+    }
+    map.insert(key.to_path_buf(), value);
+}
 
 /// Bumped when an apply starts and when it ends.
 static GENERATION: AtomicU64 = AtomicU64::new(0);
@@ -83,9 +96,7 @@ impl Caches {
         }
         let meta = ask()?;
         if let Some(mut remembered) = self.current() {
-            remembered
-                .stats
-                .insert(canonical.to_path_buf(), meta.clone());
+            remember(&mut remembered.stats, canonical, meta.clone());
         }
         Ok(meta)
     }
@@ -107,7 +118,7 @@ impl Caches {
         }
         let canonical = chase()?;
         if let Some(mut remembered) = self.current() {
-            remembered.resolved[slot].insert(path.to_path_buf(), canonical.clone());
+            remember(&mut remembered.resolved[slot], path, canonical.clone());
         }
         Ok(canonical)
     }
@@ -169,5 +180,17 @@ mod tests {
             caches.canonical(path, true, || answer("/run/c")),
             answer("/run/c")
         );
+    }
+
+    #[test]
+    fn a_full_map_starts_again() {
+        let caches = Caches::default();
+        let answer = |n: usize| Ok::<_, ()>(PathBuf::from(format!("/{n}")));
+        for n in 0..=MAX_REMEMBERED {
+            let path = PathBuf::from(format!("/p{n}"));
+            assert_eq!(caches.canonical(&path, true, || answer(n)), answer(n));
+        }
+        let first = Path::new("/p0");
+        assert_eq!(caches.canonical(first, true, || answer(7)), answer(7));
     }
 }
