@@ -1,17 +1,22 @@
 //! What a Host remembers of the disk between two applies: `lstat` answers, resolved
 //! (canonical) paths and the passwd/group databases.
 //!
-//! Every task resolves and checks the same parents (/etc, /srv/app…), each an openat2
-//! + fstat + close; between two applies the tree does not change, so each is asked
-//! once (at most [`MAX_REMEMBERED`] paths). A task resolves its path several times (place, lstat, read), each a walk of
-//! every component: the answer is remembered too, as it only depends on the lstat
-//! answers and the check-mode overlay, which change only while ops apply. Any Host's apply may change any other Host's tree (a play on / writes into a
+//! Every task resolves and checks the same parents (/etc, /srv/app…), each an
+//! openat2, fstat and close; between two applies the tree does not change, so each is
+//! asked once (at most [`MAX_REMEMBERED`] paths). A task resolves its path several
+//! times (place, lstat, read), each a walk of every component: the answer is
+//! remembered too, as it only depends on the lstat answers and the check-mode overlay,
+//! which change only while ops apply; a path whose parent is remembered to resolve to
+//! itself is resolved in one step (`Host::canonical`).
+//!
+//! Any Host's apply may change any other Host's tree (a play on / writes into a
 //! container's rootfs that a `root:` play reads), so one process-wide generation,
 //! bumped by every apply, forgets every Host's caches; while any apply runs nothing
 //! is read from or put into them.
 
 use super::Meta;
 use std::collections::HashMap;
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
@@ -22,11 +27,11 @@ use std::sync::{Mutex, MutexGuard};
 const MAX_REMEMBERED: usize = 4096;
 
 /// Remember `value` under `key`, starting the map again when it is full.
-fn remember<V>(map: &mut HashMap<PathBuf, V>, key: &Path, value: V) {
+fn remember<V>(map: &mut HashMap<OsString, V>, key: &Path, value: V) {
     if map.len() >= MAX_REMEMBERED {
         map.clear();
     }
-    map.insert(key.to_path_buf(), value);
+    map.insert(key.as_os_str().to_os_string(), value);
 }
 
 /// Bumped when an apply starts and when it ends.
@@ -55,9 +60,12 @@ impl Drop for Applying {
 #[derive(Default)]
 struct Remembered {
     generation: u64,
-    stats: HashMap<PathBuf, Option<Meta>>,
+    // Keyed by the paths' bytes: hashing a `Path` walks it component by component,
+    // which cost more than the lookups saved. (Two spellings of one path are two
+    // keys with the same answer.)
+    stats: HashMap<OsString, Option<Meta>>,
     /// Canonical paths by the path asked for: `[0]` final symlink kept, `[1]` followed.
-    resolved: [HashMap<PathBuf, PathBuf>; 2],
+    resolved: [HashMap<OsString, PathBuf>; 2],
     databases: HashMap<&'static str, Option<String>>,
 }
 
@@ -91,7 +99,10 @@ impl Caches {
         canonical: &Path,
         ask: impl FnOnce() -> Result<Option<Meta>, E>,
     ) -> Result<Option<Meta>, E> {
-        if let Some(known) = self.current().and_then(|c| c.stats.get(canonical).cloned()) {
+        if let Some(known) = self
+            .current()
+            .and_then(|c| c.stats.get(canonical.as_os_str()).cloned())
+        {
             return Ok(known);
         }
         let meta = ask()?;
@@ -112,7 +123,7 @@ impl Caches {
         let slot = usize::from(follow_final);
         if let Some(known) = self
             .current()
-            .and_then(|c| c.resolved[slot].get(path).cloned())
+            .and_then(|c| c.resolved[slot].get(path.as_os_str()).cloned())
         {
             return Ok(known);
         }
@@ -121,6 +132,17 @@ impl Caches {
             remember(&mut remembered.resolved[slot], path, canonical.clone());
         }
         Ok(canonical)
+    }
+
+    /// Whether `path` is remembered to resolve (symlinks followed) to itself, byte for
+    /// byte: a canonical path with no symlink on the way. (Remember one with
+    /// [`Caches::canonical`].)
+    pub fn resolves_to_itself(&self, path: &Path) -> bool {
+        self.current().is_some_and(|c| {
+            c.resolved[1]
+                .get(path.as_os_str())
+                .is_some_and(|known| known.as_os_str() == path.as_os_str())
+        })
     }
 
     /// The database at `path`, read by `read` unless remembered.
