@@ -358,8 +358,7 @@ impl Builder<'_> {
     fn mapping(&mut self, depth: usize) -> Result<Vec<(Key, Node)>, Diagnostic> {
         let mut entries: Vec<(Key, Node)> = Vec::new();
         let mut merged: Vec<(Key, Node)> = Vec::new();
-        // Key → the line it was first written on (a hash: a huge mapping stays fast).
-        let mut lines: HashMap<String, u32> = HashMap::new();
+        let mut lines = FirstLines::default();
         loop {
             let (event, mark) = self.next()?;
             if event == Event::MappingEnd {
@@ -376,7 +375,7 @@ impl Builder<'_> {
                 merged.extend(merge_source(&value)?);
                 continue;
             }
-            if let Some(first) = lines.get(&key.name) {
+            if let Some(first) = lines.get(&entries, &key.name) {
                 return Err(Diagnostic::at(
                     &key.span,
                     format!(
@@ -385,16 +384,52 @@ impl Builder<'_> {
                     ),
                 ));
             }
-            lines.insert(key.name.clone(), key.span.line);
+            lines.insert(&entries, &key);
             entries.push((key, value));
         }
         for (key, value) in merged {
-            if !lines.contains_key(&key.name) {
-                lines.insert(key.name.clone(), key.span.line);
+            if lines.get(&entries, &key.name).is_none() {
+                lines.insert(&entries, &key);
                 entries.push((key, value));
             }
         }
+        // Kept for the whole load: no spare capacity.
+        entries.shrink_to_fit();
         Ok(entries)
+    }
+}
+
+/// Key → the line it was first written on, for duplicate keys. A mapping's entries are
+/// scanned while it is small (most are: no allocation per key); past
+/// [`FirstLines::SCAN`] keys a hash is built, so a huge mapping stays fast.
+#[derive(Default)]
+struct FirstLines(Option<HashMap<String, u32>>);
+
+impl FirstLines {
+    const SCAN: usize = 16;
+
+    fn get(&self, entries: &[(Key, Node)], name: &str) -> Option<u32> {
+        match &self.0 {
+            Some(lines) => lines.get(name).copied(),
+            None => entries
+                .iter()
+                .find(|(key, _)| key.name == name)
+                .map(|(key, _)| key.span.line),
+        }
+    }
+
+    /// Note `key`, about to be pushed onto `entries`.
+    fn insert(&mut self, entries: &[(Key, Node)], key: &Key) {
+        match &mut self.0 {
+            Some(lines) => {
+                lines.insert(key.name.clone(), key.span.line);
+            }
+            None if entries.len() + 1 >= Self::SCAN => {
+                let noted = entries.iter().map(|(key, _)| key).chain([key]);
+                self.0 = Some(noted.map(|key| (key.name.clone(), key.span.line)).collect());
+            }
+            None => {}
+        }
     }
 }
 
