@@ -581,7 +581,7 @@ impl Loader {
                 .map(|w| self.conditions(w))
                 .unwrap_or_default(),
             loop_flatten: matches!(loop_items, Some(("with_items", _))),
-            loop_items: loop_items.map(|(_, n)| n),
+            loop_items: loop_items.map(|(_, n)| Box::new(n)),
             loop_control,
             register: node.get("register").and_then(|r| self.identifier(r)),
             notify: node
@@ -602,8 +602,8 @@ impl Loader {
             diff: node.get("diff").map(|b| self.boolean(b)),
             no_log: node.get("no_log").is_some_and(|b| self.boolean(b)),
             timeout: node.get("timeout").and_then(|t| self.seconds(t)),
-            root: node.get("root").cloned(),
-            environment: node.get("environment").cloned(),
+            root: node.get("root").cloned().map(Box::new),
+            environment: node.get("environment").cloned().map(Box::new),
             origin: origin.clone(),
         })
     }

@@ -112,7 +112,7 @@ pub struct Task {
     pub span: Span,
     pub kind: TaskKind,
     pub when: Vec<Condition>,
-    pub loop_items: Option<Node>,
+    pub loop_items: Option<Box<Node>>,
     /// `with_items` flattens one level of nested lists; `loop` does not.
     pub loop_flatten: bool,
     pub loop_control: LoopControl,
@@ -136,9 +136,9 @@ pub struct Task {
     pub timeout: Option<Duration>,
     /// `root:` on a block or task (a machinist keyword, like the play's): what it runs
     /// acts inside this directory of the run's root.
-    pub root: Option<Node>,
+    pub root: Option<Box<Node>>,
     /// `environment:` (unrendered): variables for the commands the task runs.
-    pub environment: Option<Node>,
+    pub environment: Option<Box<Node>>,
     pub origin: Arc<Origin>,
 }
 

@@ -368,7 +368,7 @@ fn offline_tasks(tasks: &[Task], root: Option<&str>, errors: &mut Vec<Diagnostic
     for task in tasks.iter().filter(|task| task.when.is_empty()) {
         let own = task
             .root
-            .as_ref()
+            .as_deref()
             .and_then(Node::as_str)
             .filter(|r| *r != "/")
             .map(|r| format!("{r} (root:)"));
