@@ -129,6 +129,18 @@ fn checked_output(op: &Op) -> OpOutput {
     }
 }
 
+/// This process's effective uid and gid, which own what it creates. Asked once: a
+/// plan asks for every file, and machinist never changes them.
+pub(crate) fn effective_ids() -> (u32, u32) {
+    static IDS: std::sync::OnceLock<(u32, u32)> = std::sync::OnceLock::new();
+    *IDS.get_or_init(|| {
+        (
+            rustix::process::geteuid().as_raw(),
+            rustix::process::getegid().as_raw(),
+        )
+    })
+}
+
 fn os_error(path: &Path, errno: Errno) -> ModuleError {
     ModuleError::io(path, std::io::Error::from(errno))
 }
@@ -762,12 +774,8 @@ impl Host {
     fn new_attrs(&self, mode: u32, owner: Ownership) -> Attrs {
         Attrs {
             mode: mode & 0o7777,
-            uid: owner
-                .uid
-                .unwrap_or_else(|| rustix::process::geteuid().as_raw()),
-            gid: owner
-                .gid
-                .unwrap_or_else(|| rustix::process::getegid().as_raw()),
+            uid: owner.uid.unwrap_or(effective_ids().0),
+            gid: owner.gid.unwrap_or(effective_ids().1),
             ino: self.overlay.next_ino(),
         }
     }
