@@ -86,6 +86,10 @@ const TASK_KEYS: &[&str] = &[
     "timeout",
 ];
 
+/// What `plugins::discover::find` answers: an executable plugin (`Ok`), one that is
+/// not executable (`Err`), or nothing.
+type PluginLookup = Option<Result<PathBuf, PathBuf>>;
+
 /// Reads playbooks and task files, remembering their text for diagnostics.
 pub struct Loader {
     pub sources: SourceMap,
@@ -109,6 +113,9 @@ pub struct Loader {
     library_base: Option<PathBuf>,
     /// Plugins already loaded, by path (`None`: their errors are recorded).
     plugins: HashMap<PathBuf, Option<Arc<crate::plugins::Plugin>>>,
+    /// What looking for a plugin found, by name and folders: every task's module
+    /// name is looked for (a stat per folder), most of them built-ins found nowhere.
+    plugin_lookups: HashMap<(String, Vec<PathBuf>), PluginLookup>,
     /// Names of handlers that failed to load (their error is reported already).
     broken_handlers: Vec<String>,
 }
@@ -127,6 +134,7 @@ impl Loader {
             extra_handlers: Vec::new(),
             library_base: None,
             plugins: HashMap::new(),
+            plugin_lookups: HashMap::new(),
             broken_handlers: Vec::new(),
         }
     }
