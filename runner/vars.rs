@@ -94,6 +94,19 @@ impl Layer {
 /// rendered (it uses a variable that is not defined yet) is left out, so a task that
 /// uses it gets an "undefined" error naming it, while tasks that do not are unaffected.
 pub fn context(layers: &[&Layer], templates: &Templates) -> Value {
+    if layers
+        .iter()
+        .all(|layer| layer.templated().next().is_none())
+    {
+        // Nothing to render: the layers straight into the context (a later layer's
+        // value replaces an earlier one's, as below).
+        return Value::from_iter(
+            layers
+                .iter()
+                .flat_map(|layer| layer.vars())
+                .map(|(name, value)| (name, value.clone())),
+        );
+    }
     let mut merged: IndexMap<&str, Value> = IndexMap::new();
     let mut pending: Vec<&str> = Vec::new();
     for layer in layers {
