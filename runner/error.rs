@@ -7,13 +7,83 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 /// A place in a file the user wrote: 1-based line and column, and how many characters
-/// the caret should underline.
+/// the caret should underline. Every YAML value carries one, so it is kept small: 16
+/// bytes, the file being a [`SpanFile`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Span {
-    pub file: Arc<Path>,
+    pub file: SpanFile,
     pub line: u32,
     pub col: u32,
     pub len: u32,
+}
+
+/// The file a span points into: a number in a process-wide table of the files read
+/// (a handful per run, kept for the whole run). It derefs to the file's path.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SpanFile(u32);
+
+#[derive(Default)]
+struct SpanFiles {
+    paths: Vec<&'static Path>,
+    numbers: HashMap<&'static Path, u32>,
+}
+
+fn span_files() -> std::sync::MutexGuard<'static, SpanFiles> {
+    static FILES: std::sync::OnceLock<Mutex<SpanFiles>> = std::sync::OnceLock::new();
+    FILES
+        .get_or_init(Mutex::default)
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl SpanFile {
+    /// The number of `path`, given it the first time it is seen.
+    pub fn of(path: &Path) -> SpanFile {
+        let mut files = span_files();
+        if let Some(&number) = files.numbers.get(path) {
+            return SpanFile(number);
+        }
+        let number = u32::try_from(files.paths.len()).unwrap_or(u32::MAX);
+        // Kept for the whole run: one path per file read.
+        let path: &'static Path = Box::leak(path.to_path_buf().into_boxed_path());
+        files.paths.push(path);
+        files.numbers.insert(path, number);
+        SpanFile(number)
+    }
+
+    pub fn path(self) -> &'static Path {
+        span_files()
+            .paths
+            .get(self.0 as usize)
+            .copied()
+            .unwrap_or(Path::new(""))
+    }
+}
+
+impl std::ops::Deref for SpanFile {
+    type Target = Path;
+
+    fn deref(&self) -> &Path {
+        self.path()
+    }
+}
+
+impl fmt::Debug for SpanFile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.path(), f)
+    }
+}
+
+impl From<&Path> for SpanFile {
+    fn from(path: &Path) -> SpanFile {
+        SpanFile::of(path)
+    }
+}
+
+impl From<Arc<Path>> for SpanFile {
+    fn from(path: Arc<Path>) -> SpanFile {
+        SpanFile::of(&path)
+    }
 }
 
 impl fmt::Display for Span {

@@ -47,7 +47,7 @@ pub fn load(
         return Ok(playbooks);
     }
     errors.sort_by(|a, b| {
-        let key = |d: &error::Diagnostic| d.span.as_ref().map(|s| (s.file.clone(), s.line, s.col));
+        let key = |d: &error::Diagnostic| d.span.as_ref().map(|s| (s.file.path(), s.line, s.col));
         key(a).cmp(&key(b))
     });
     errors.dedup();

@@ -40,6 +40,7 @@ mod pyyaml;
 mod pyyaml_emitter;
 mod pyyaml_scalar;
 mod regexes;
+mod simple;
 mod tests;
 mod value_format;
 mod version;
@@ -110,6 +111,12 @@ impl Templates {
     /// Whether a string needs rendering at all.
     pub fn is_template(text: &str) -> bool {
         text.contains("{{") || text.contains("{%") || text.contains("{#")
+    }
+
+    /// Whether a string is literal text around bare `{{ name }}`s only: valid syntax,
+    /// nothing to compile to check it.
+    pub fn is_plain(text: &str) -> bool {
+        simple::is_plain(text)
     }
 
     /// Whether a rendered value is the `omit` placeholder (the argument must be dropped).

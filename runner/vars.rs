@@ -12,9 +12,13 @@ use indexmap::IndexMap;
 use minijinja::value::ValueKind;
 use minijinja::Value;
 
-/// One scope: names to values, and which of them still hold templates.
+/// One scope: names to values, and which of them still hold templates. Every task has
+/// one and most are empty, so an empty layer is one null pointer (8 bytes, not 96).
 #[derive(Debug, Clone, Default)]
-pub struct Layer {
+pub struct Layer(Option<Box<Scope>>);
+
+#[derive(Debug, Clone, Default)]
+struct Scope {
     vars: IndexMap<String, Value>,
     templated: Vec<String>,
 }
@@ -35,35 +39,52 @@ impl Layer {
 
     /// Add `over`'s variables on top of these; templated values stay lazy.
     pub fn extend(&mut self, over: &Layer) {
-        for (name, value) in &over.vars {
-            let templated = over.templated.iter().any(|n| n == name);
+        for (name, value) in over.vars() {
+            let templated = over.templated().any(|n| n == name);
             self.insert_raw(name, value.clone(), templated);
         }
     }
 
     fn insert_raw(&mut self, name: &str, value: Value, templated: bool) {
-        self.templated.retain(|n| n != name);
+        let scope = self.0.get_or_insert_with(Box::default);
+        scope.templated.retain(|n| n != name);
         if templated {
-            self.templated.push(name.to_string());
+            scope.templated.push(name.to_string());
         }
-        self.vars.insert(name.to_string(), value);
+        scope.vars.insert(name.to_string(), value);
     }
 
     pub fn get(&self, name: &str) -> Option<&Value> {
-        self.vars.get(name)
+        self.0.as_ref()?.vars.get(name)
     }
 
     pub fn is_empty(&self) -> bool {
-        self.vars.is_empty()
+        self.0.as_ref().map_or(true, |scope| scope.vars.is_empty())
     }
 
     pub fn clear(&mut self) {
-        self.vars.clear();
-        self.templated.clear();
+        self.0 = None;
     }
 
     pub fn names(&self) -> impl Iterator<Item = &str> {
-        self.vars.keys().map(String::as_str)
+        self.vars().map(|(name, _)| name)
+    }
+
+    /// The variables, in the order they were first set.
+    fn vars(&self) -> impl Iterator<Item = (&str, &Value)> {
+        self.0.iter().flat_map(|scope| {
+            scope
+                .vars
+                .iter()
+                .map(|(name, value)| (name.as_str(), value))
+        })
+    }
+
+    /// The names whose values still hold templates.
+    fn templated(&self) -> impl Iterator<Item = &str> {
+        self.0
+            .iter()
+            .flat_map(|scope| scope.templated.iter().map(String::as_str))
     }
 }
 
@@ -73,14 +94,27 @@ impl Layer {
 /// rendered (it uses a variable that is not defined yet) is left out, so a task that
 /// uses it gets an "undefined" error naming it, while tasks that do not are unaffected.
 pub fn context(layers: &[&Layer], templates: &Templates) -> Value {
+    if layers
+        .iter()
+        .all(|layer| layer.templated().next().is_none())
+    {
+        // Nothing to render: the layers straight into the context (a later layer's
+        // value replaces an earlier one's, as below).
+        return Value::from_iter(
+            layers
+                .iter()
+                .flat_map(|layer| layer.vars())
+                .map(|(name, value)| (name, value.clone())),
+        );
+    }
     let mut merged: IndexMap<&str, Value> = IndexMap::new();
     let mut pending: Vec<&str> = Vec::new();
     for layer in layers {
-        for (name, value) in &layer.vars {
-            merged.insert(name.as_str(), value.clone());
-            pending.retain(|n| n != name);
+        for (name, value) in layer.vars() {
+            merged.insert(name, value.clone());
+            pending.retain(|n| *n != name);
         }
-        pending.extend(layer.templated.iter().map(String::as_str));
+        pending.extend(layer.templated());
     }
     if pending.is_empty() {
         return Value::from_iter(merged);

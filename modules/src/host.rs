@@ -129,6 +129,18 @@ fn checked_output(op: &Op) -> OpOutput {
     }
 }
 
+/// This process's effective uid and gid, which own what it creates. Asked once: a
+/// plan asks for every file, and machinist never changes them.
+pub(crate) fn effective_ids() -> (u32, u32) {
+    static IDS: std::sync::OnceLock<(u32, u32)> = std::sync::OnceLock::new();
+    *IDS.get_or_init(|| {
+        (
+            rustix::process::geteuid().as_raw(),
+            rustix::process::getegid().as_raw(),
+        )
+    })
+}
+
 fn os_error(path: &Path, errno: Errno) -> ModuleError {
     ModuleError::io(path, std::io::Error::from(errno))
 }
@@ -364,6 +376,7 @@ impl Host {
     ) -> Result<Vec<OpOutput>, ModuleError> {
         // While ops apply, the tree changes under every cache: see `caches`.
         let _applying = Applying::start();
+        // `_applying` is dropped after the ops ran.
         self.apply_ops(ops, check, on_progress)
     }
 
@@ -437,14 +450,80 @@ impl Host {
     }
 
     fn canonical(&self, path: &Path, follow_final: bool) -> Result<PathBuf, ModuleError> {
-        path::chase(path, follow_final, |candidate| {
+        let symlink_at = |candidate: &Path| {
             Ok(self
                 .lstat_canonical(candidate)?
                 .and_then(|meta| match meta.kind {
                     Kind::Symlink(target) => Some(target),
                     _ => None,
                 }))
+        };
+        self.caches.canonical(path, follow_final, || {
+            match self.below_canonical_parent(path, follow_final, &symlink_at)? {
+                Some(canonical) => Ok(canonical),
+                None => path::chase(path, follow_final, symlink_at),
+            }
         })
+    }
+
+    /// Whether the absolute `dir` resolves to itself: each ancestor below the nearest
+    /// one known to (`/` always does) is spelt plainly (no `.`, `..` or `//`) and is
+    /// not a symlink. What is learnt is remembered. Any doubt or error: `false`.
+    fn resolves_to_itself(
+        &self,
+        dir: &Path,
+        symlink_at: &impl Fn(&Path) -> Result<Option<PathBuf>, ModuleError>,
+    ) -> bool {
+        let mut unknown = Vec::new();
+        let mut anchored = false;
+        for ancestor in dir.ancestors() {
+            if ancestor == Path::new("/") || self.caches.resolves_to_itself(ancestor) {
+                anchored = true;
+                break;
+            }
+            unknown.push(ancestor);
+        }
+        if !anchored {
+            return false;
+        }
+        for ancestor in unknown.into_iter().rev() {
+            let (Some(parent), Some(name)) = (ancestor.parent(), ancestor.file_name()) else {
+                return false;
+            };
+            let plain = parent.join(name);
+            if plain.as_os_str() != ancestor.as_os_str() || !matches!(symlink_at(&plain), Ok(None))
+            {
+                return false;
+            }
+            self.caches
+                .canonical(&plain, true, || Ok::<_, ()>(plain.clone()))
+                .ok();
+        }
+        true
+    }
+
+    /// The chase of `path` in one step, when its parent is known to resolve to itself:
+    /// no component of it is a symlink (one followed could not lead back to the same
+    /// path without a loop), so the chase would walk it unchanged, with no hop, and
+    /// only the final name is left. `None`: not known, or the final name is a symlink
+    /// to follow; the whole chase decides.
+    fn below_canonical_parent(
+        &self,
+        path: &Path,
+        follow_final: bool,
+        symlink_at: &impl Fn(&Path) -> Result<Option<PathBuf>, ModuleError>,
+    ) -> Result<Option<PathBuf>, ModuleError> {
+        let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else {
+            return Ok(None);
+        };
+        if !self.resolves_to_itself(parent, symlink_at) {
+            return Ok(None);
+        }
+        let candidate = parent.join(name);
+        if follow_final && symlink_at(&candidate)?.is_some() {
+            return Ok(None);
+        }
+        Ok(Some(candidate))
     }
 
     /// Metadata of a canonical path in the effective tree (overlay over disk).
@@ -695,12 +774,8 @@ impl Host {
     fn new_attrs(&self, mode: u32, owner: Ownership) -> Attrs {
         Attrs {
             mode: mode & 0o7777,
-            uid: owner
-                .uid
-                .unwrap_or_else(|| rustix::process::geteuid().as_raw()),
-            gid: owner
-                .gid
-                .unwrap_or_else(|| rustix::process::getegid().as_raw()),
+            uid: owner.uid.unwrap_or(effective_ids().0),
+            gid: owner.gid.unwrap_or(effective_ids().1),
             ino: self.overlay.next_ino(),
         }
     }

@@ -86,6 +86,10 @@ const TASK_KEYS: &[&str] = &[
     "timeout",
 ];
 
+/// What `plugins::discover::find` answers: an executable plugin (`Ok`), one that is
+/// not executable (`Err`), or nothing.
+type PluginLookup = Option<Result<PathBuf, PathBuf>>;
+
 /// Reads playbooks and task files, remembering their text for diagnostics.
 pub struct Loader {
     pub sources: SourceMap,
@@ -109,6 +113,9 @@ pub struct Loader {
     library_base: Option<PathBuf>,
     /// Plugins already loaded, by path (`None`: their errors are recorded).
     plugins: HashMap<PathBuf, Option<Arc<crate::plugins::Plugin>>>,
+    /// What looking for a plugin found, by name and folders: every task's module
+    /// name is looked for (a stat per folder), most of them built-ins found nowhere.
+    plugin_lookups: HashMap<(String, Vec<PathBuf>), PluginLookup>,
     /// Names of handlers that failed to load (their error is reported already).
     broken_handlers: Vec<String>,
 }
@@ -127,6 +134,7 @@ impl Loader {
             extra_handlers: Vec::new(),
             library_base: None,
             plugins: HashMap::new(),
+            plugin_lookups: HashMap::new(),
             broken_handlers: Vec::new(),
         }
     }
@@ -209,7 +217,7 @@ impl Loader {
                 self.sources.insert(&file, Arc::from(valid));
                 self.error(
                     &Span {
-                        file,
+                        file: file.into(),
                         line,
                         col,
                         len: 1,
@@ -246,13 +254,20 @@ impl Loader {
         self.library_base = Some(dir.clone());
         let origin = Arc::new(Origin { dir, role: None });
         self.importing.push(path.to_path_buf());
+        // Owned: each play's tree is freed as soon as its model is built.
         for doc in docs {
-            let Some(items) = doc.as_seq() else {
-                self.error(
-                    &doc.span,
-                    format!("a playbook is a list of plays, found {}", doc.kind()),
-                );
-                continue;
+            let items = match doc {
+                Node {
+                    value: Value::Seq(items),
+                    ..
+                } => items,
+                doc => {
+                    self.error(
+                        &doc.span,
+                        format!("a playbook is a list of plays, found {}", doc.kind()),
+                    );
+                    continue;
+                }
             };
             for item in items {
                 if let Some(target) = item.get("import_playbook") {
@@ -272,7 +287,7 @@ impl Loader {
         self.importing.pop();
     }
 
-    fn play(&mut self, node: &Node, origin: &Arc<Origin>) -> Option<Play> {
+    fn play(&mut self, mut node: Node, origin: &Arc<Origin>) -> Option<Play> {
         let Some(entries) = node.as_map() else {
             self.error(
                 &node.span,
@@ -318,12 +333,14 @@ impl Loader {
             Some(n) => self.string(n).unwrap_or_default(),
             None => hosts.clone(),
         };
-        let tasks = |this: &mut Loader, key: &str| match node.get(key) {
-            Some(list) => this.task_list(list, origin, &tags),
+        // Task lists are taken out of the tree: each task's nodes are freed once its
+        // model is built, so the tree and the model are never both whole in memory.
+        let tasks = |this: &mut Loader, node: &mut Node, key: &str| match node.take(key) {
+            Some(list) => this.owned_task_list(list, origin, &tags),
             None => Vec::new(),
         };
         self.roles_seen.clear();
-        let pre_tasks = tasks(self, "pre_tasks");
+        let pre_tasks = tasks(self, &mut node, "pre_tasks");
         let mut handlers = Vec::new();
         let mut main_tasks = Vec::new();
         for entry in node
@@ -337,9 +354,17 @@ impl Loader {
                 }
             }
         }
-        main_tasks.extend(tasks(self, "tasks"));
-        let post_tasks = tasks(self, "post_tasks");
-        let own_handlers = tasks(self, "handlers");
+        let play_tasks = tasks(self, &mut node, "tasks");
+        if main_tasks.is_empty() {
+            main_tasks = play_tasks;
+        } else {
+            main_tasks.extend(play_tasks);
+        }
+        let post_tasks = tasks(self, &mut node, "post_tasks");
+        let own_handlers = match node.get("handlers") {
+            Some(list) => self.task_list(list, origin, &tags),
+            None => Vec::new(),
+        };
         self.note_broken_handlers(node.get("handlers"), &own_handlers);
         handlers.extend(std::mem::take(&mut self.extra_handlers));
         handlers.extend(own_handlers);
@@ -491,6 +516,25 @@ impl Loader {
         tasks
     }
 
+    /// [`Loader::task_list`] of a list the caller gives up: each item is dropped as
+    /// soon as its task is built.
+    fn owned_task_list(&mut self, node: Node, origin: &Arc<Origin>, tags: &[String]) -> Vec<Task> {
+        match node {
+            Node {
+                value: Value::Seq(items),
+                ..
+            } => {
+                // Sized once: growing by doubling would copy every task built so far.
+                let mut tasks = Vec::with_capacity(items.len());
+                for item in items {
+                    tasks.extend(self.task(&item, origin, tags));
+                }
+                tasks
+            }
+            other => self.task_list(&other, origin, tags),
+        }
+    }
+
     fn task_list(&mut self, node: &Node, origin: &Arc<Origin>, tags: &[String]) -> Vec<Task> {
         match &node.value {
             Value::Seq(items) => items
@@ -547,7 +591,7 @@ impl Loader {
                 .map(|w| self.conditions(w))
                 .unwrap_or_default(),
             loop_flatten: matches!(loop_items, Some(("with_items", _))),
-            loop_items: loop_items.map(|(_, n)| n),
+            loop_items: loop_items.map(|(_, n)| Box::new(n)),
             loop_control,
             register: node.get("register").and_then(|r| self.identifier(r)),
             notify: node
@@ -568,7 +612,7 @@ impl Loader {
             diff: node.get("diff").map(|b| self.boolean(b)),
             no_log: node.get("no_log").is_some_and(|b| self.boolean(b)),
             timeout: node.get("timeout").and_then(|t| self.seconds(t)),
-            root: node.get("root").cloned(),
+            root: node.get("root").cloned().map(Box::new),
             environment: node.get("environment").cloned().into_iter().collect(),
             origin: origin.clone(),
         })

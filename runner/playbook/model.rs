@@ -112,7 +112,7 @@ pub struct Task {
     pub span: Span,
     pub kind: TaskKind,
     pub when: Vec<Condition>,
-    pub loop_items: Option<Node>,
+    pub loop_items: Option<Box<Node>>,
     /// `with_items` flattens one level of nested lists; `loop` does not.
     pub loop_flatten: bool,
     pub loop_control: LoopControl,
@@ -136,7 +136,7 @@ pub struct Task {
     pub timeout: Option<Duration>,
     /// `root:` on a block or task (a machinist keyword, like the play's): what it runs
     /// acts inside this directory of the run's root.
-    pub root: Option<Node>,
+    pub root: Option<Box<Node>>,
     /// `environment:` of the plays, blocks and includes around the task and of the
     /// task itself, outermost first (unrendered): variables for the commands it runs;
     /// inner ones win.

@@ -288,7 +288,9 @@ pub fn walk<'a>(tasks: &'a [Task], visit: &mut impl FnMut(&'a Task)) {
 /// Syntax-check every templated string in an argument tree.
 fn inline_templates(node: &Node, errors: &mut Vec<Diagnostic>) {
     match &node.value {
-        crate::playbook::yaml::Value::Str(text) if Templates::is_template(text) => {
+        crate::playbook::yaml::Value::Str(text)
+            if Templates::is_template(text) && !Templates::is_plain(text) =>
+        {
             if let Err(err) = syntax_env().template_from_str(text) {
                 let detail = err.detail().unwrap_or("invalid syntax");
                 errors.push(Diagnostic::at(
@@ -366,7 +368,7 @@ fn offline_tasks(tasks: &[Task], root: Option<&str>, errors: &mut Vec<Diagnostic
     for task in tasks.iter().filter(|task| task.when.is_empty()) {
         let own = task
             .root
-            .as_ref()
+            .as_deref()
             .and_then(Node::as_str)
             .filter(|r| *r != "/")
             .map(|r| format!("{r} (root:)"));

@@ -11,7 +11,7 @@
 //! small; characters YAML forbids (NUL and other control characters) are refused,
 //! as PyYAML refuses them, instead of silently ending the file.
 
-use crate::error::{Diagnostic, Span};
+use crate::error::{Diagnostic, Span, SpanFile};
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
@@ -74,6 +74,20 @@ impl Node {
         }
     }
 
+    /// Take the value of `key` out of a mapping node, leaving null in its place (the
+    /// key and its span stay), so a big subtree can be converted and freed piecewise.
+    pub fn take(&mut self, key: &str) -> Option<Node> {
+        let Value::Map(entries) = &mut self.value else {
+            return None;
+        };
+        let (_, node) = entries.iter_mut().find(|(k, _)| k.name == key)?;
+        let null = Node {
+            value: Value::Null,
+            span: node.span.clone(),
+        };
+        Some(std::mem::replace(node, null))
+    }
+
     /// The value of `key` in a mapping node.
     pub fn get(&self, key: &str) -> Option<&Node> {
         self.as_map()?
@@ -128,7 +142,7 @@ impl Node {
 pub fn parse(file: &Arc<Path>, text: &str) -> Result<Vec<Node>, Diagnostic> {
     printable(file, text)?;
     let mut builder = Builder {
-        file: file.clone(),
+        file: SpanFile::of(file),
         parser: Parser::new_from_str(text),
         anchors: HashMap::new(),
         size: Size::default(),
@@ -153,7 +167,7 @@ fn printable(file: &Arc<Path>, text: &str) -> Result<(), Diagnostic> {
         .count() as u32
         + 1;
     Err(Diagnostic::at(
-        &span_at(file, line, col, 1),
+        &span_at(SpanFile::of(file), line, col, 1),
         format!(
             "the character U+{:04X} is not allowed in YAML (control characters must be written as escapes in a double-quoted string, like \"\\x00\")",
             u32::from(bad)
@@ -185,9 +199,9 @@ fn explain_tabs(err: Diagnostic, text: &str) -> Diagnostic {
     err
 }
 
-fn span_at(file: &Arc<Path>, line: u32, col: u32, len: u32) -> Span {
+fn span_at(file: SpanFile, line: u32, col: u32, len: u32) -> Span {
     Span {
-        file: file.clone(),
+        file,
         line,
         col,
         len,
@@ -195,7 +209,7 @@ fn span_at(file: &Arc<Path>, line: u32, col: u32, len: u32) -> Span {
 }
 
 struct Builder<'a> {
-    file: Arc<Path>,
+    file: SpanFile,
     parser: Parser<std::str::Chars<'a>>,
     /// Anchored nodes, with their size (an alias adds it before it is copied).
     anchors: HashMap<usize, (Node, Size)>,
@@ -213,7 +227,7 @@ struct Size {
 impl Builder<'_> {
     fn span(&self, mark: Marker, len: usize) -> Span {
         span_at(
-            &self.file,
+            self.file,
             mark.line() as u32,
             mark.col() as u32 + 1,
             len.clamp(1, 200) as u32,
@@ -344,8 +358,7 @@ impl Builder<'_> {
     fn mapping(&mut self, depth: usize) -> Result<Vec<(Key, Node)>, Diagnostic> {
         let mut entries: Vec<(Key, Node)> = Vec::new();
         let mut merged: Vec<(Key, Node)> = Vec::new();
-        // Key → the line it was first written on (a hash: a huge mapping stays fast).
-        let mut lines: HashMap<String, u32> = HashMap::new();
+        let mut lines = FirstLines::default();
         loop {
             let (event, mark) = self.next()?;
             if event == Event::MappingEnd {
@@ -362,7 +375,7 @@ impl Builder<'_> {
                 merged.extend(merge_source(&value)?);
                 continue;
             }
-            if let Some(first) = lines.get(&key.name) {
+            if let Some(first) = lines.get(&entries, &key.name) {
                 return Err(Diagnostic::at(
                     &key.span,
                     format!(
@@ -371,16 +384,52 @@ impl Builder<'_> {
                     ),
                 ));
             }
-            lines.insert(key.name.clone(), key.span.line);
+            lines.insert(&entries, &key);
             entries.push((key, value));
         }
         for (key, value) in merged {
-            if !lines.contains_key(&key.name) {
-                lines.insert(key.name.clone(), key.span.line);
+            if lines.get(&entries, &key.name).is_none() {
+                lines.insert(&entries, &key);
                 entries.push((key, value));
             }
         }
+        // Kept for the whole load: no spare capacity.
+        entries.shrink_to_fit();
         Ok(entries)
+    }
+}
+
+/// Key → the line it was first written on, for duplicate keys. A mapping's entries are
+/// scanned while it is small (most are: no allocation per key); past
+/// [`FirstLines::SCAN`] keys a hash is built, so a huge mapping stays fast.
+#[derive(Default)]
+struct FirstLines(Option<HashMap<String, u32>>);
+
+impl FirstLines {
+    const SCAN: usize = 16;
+
+    fn get(&self, entries: &[(Key, Node)], name: &str) -> Option<u32> {
+        match &self.0 {
+            Some(lines) => lines.get(name).copied(),
+            None => entries
+                .iter()
+                .find(|(key, _)| key.name == name)
+                .map(|(key, _)| key.span.line),
+        }
+    }
+
+    /// Note `key`, about to be pushed onto `entries`.
+    fn insert(&mut self, entries: &[(Key, Node)], key: &Key) {
+        match &mut self.0 {
+            Some(lines) => {
+                lines.insert(key.name.clone(), key.span.line);
+            }
+            None if entries.len() + 1 >= Self::SCAN => {
+                let noted = entries.iter().map(|(key, _)| key).chain([key]);
+                self.0 = Some(noted.map(|key| (key.name.clone(), key.span.line)).collect());
+            }
+            None => {}
+        }
     }
 }
 

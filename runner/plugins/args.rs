@@ -188,11 +188,10 @@ mod tests {
     use super::*;
     use serde_json::json;
     use std::path::Path;
-    use std::sync::Arc;
 
     fn span() -> Span {
         Span {
-            file: Arc::from(Path::new("t.yml")),
+            file: Path::new("t.yml").into(),
             line: 1,
             col: 1,
             len: 1,

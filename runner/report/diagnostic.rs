@@ -90,7 +90,7 @@ mod tests {
         );
         let diag = Diagnostic::at(
             &Span {
-                file,
+                file: file.into(),
                 line: 3,
                 col: 14,
                 len: 4,

@@ -40,7 +40,7 @@ pub fn read(path: &Path, sources: &SourceMap) -> Result<YamlFile, InputError> {
         Node {
             value: Value::Null,
             span: Span {
-                file,
+                file: file.into(),
                 line: 1,
                 col: 1,
                 len: 1,

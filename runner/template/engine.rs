@@ -18,14 +18,18 @@ use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
 use super::diagnose::diagnose;
 use super::error::{TemplateError, TemplateErrorKind};
 use super::{
-    backslash, collections, conversions, crypt, filters, lookup, pyjson, pyyaml, regexes, tests,
-    value_format, FileOptions, OMIT,
+    backslash, collections, conversions, crypt, filters, lookup, pyjson, pyyaml, regexes, simple,
+    tests, value_format, FileOptions, OMIT,
 };
 
 /// Loader names under which expressions and strings are cached. The leading control
 /// character keeps them apart from any real template name.
 const EXPR_KEY: &str = "\u{1}expr\u{1}";
 const STR_KEY: &str = "\u{1}str\u{1}";
+/// Template files: the key holds the file's name and the source it was read with, so
+/// a file is compiled once per run and content (the controller's files are read once
+/// per run), and a changed source is another template.
+const FILE_KEY: &str = "\u{1}file\u{1}";
 /// The variable a cached expression stores its result in.
 const RESULT_VAR: &str = "__machinist_result__";
 
@@ -79,6 +83,9 @@ impl Engine {
 
     fn render_escaped(&self, source: &str, vars: &Value) -> Result<String, TemplateError> {
         let env = self.strings();
+        if let Some(text) = simple::render(source, vars, |expr| self.eval_expr(expr, vars).ok()) {
+            return Ok(text);
+        }
         let fail = |err| diagnose(env, err, source, vars, None);
         let first_time = self
             .seen_once
@@ -194,7 +201,7 @@ impl Engine {
     ) -> Result<String, TemplateError> {
         let env = &self.envs[env_index(options.trim_blocks, options.lstrip_blocks)];
         let fail = |err| diagnose(env, err, source, vars, Some(name));
-        let tmpl = env.template_from_named_str(name, source).map_err(fail)?;
+        let tmpl = env.get_template(&file_key(name, source)).map_err(fail)?;
         tmpl.render(vars).map_err(fail)
     }
 }
@@ -223,6 +230,19 @@ pub(crate) fn single_expression(source: &str) -> Option<&str> {
     Some(inner.trim())
 }
 
+/// The loader name of the template file `name` read as `source`.
+fn file_key(name: &str, source: &str) -> String {
+    format!("{FILE_KEY}{}\u{1}{name}{source}", name.len())
+}
+
+/// The file name and source in a [`file_key`]; `None` for any other name.
+fn split_file_key(key: &str) -> Option<(&str, &str)> {
+    let rest = key.strip_prefix(FILE_KEY)?;
+    let (len, rest) = rest.split_once('\u{1}')?;
+    let len: usize = len.parse().ok()?;
+    Some((rest.get(..len)?, rest.get(len..)?))
+}
+
 /// The loader that turns the environment into a compile cache, and loads the files
 /// template files include (by the absolute path [`join_include`] made).
 fn cache_loader(name: &str) -> Result<Option<String>, minijinja::Error> {
@@ -232,6 +252,8 @@ fn cache_loader(name: &str) -> Result<Option<String>, minijinja::Error> {
         Environment::empty().compile_expression(expr)?;
         Ok(Some(expression_wrapper(expr)))
     } else if let Some(source) = name.strip_prefix(STR_KEY) {
+        Ok(Some(source.to_string()))
+    } else if let Some((_, source)) = split_file_key(name) {
         Ok(Some(source.to_string()))
     } else if Path::new(name).is_absolute() {
         match crate::input::read_text(Path::new(name), crate::input::MAX_TEXT_BYTES) {
@@ -256,6 +278,8 @@ fn cache_loader(name: &str) -> Result<Option<String>, minijinja::Error> {
 /// `templates/` directory (so `roles/x/templates/sub/a.j2` finds
 /// `roles/x/templates/common.j2`, as Ansible's template search path does).
 fn join_include<'s>(name: &'s str, parent: &'s str) -> Cow<'s, str> {
+    // A template file compiled under its file key includes relative to its name.
+    let parent = split_file_key(parent).map_or(parent, |(file, _)| file);
     // Strings and expressions include nothing relative to themselves; a template file
     // named relative to the working directory (a playbook run as `site.yml`) is made
     // absolute, since the loader reads only absolute names.

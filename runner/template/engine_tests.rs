@@ -510,3 +510,25 @@ fn env_and_vars_lookups() {
         .unwrap_err();
     assert!(err.message.contains("'pipe'"), "{}", err.message);
 }
+
+#[test]
+fn a_template_file_is_compiled_per_source_and_includes_beside_its_name() {
+    let t = Templates::new();
+    let context = vars(json!({"x": 1}));
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("inc.j2"), "inc {{ x }}").unwrap();
+    let name = dir.path().join("main.j2").display().to_string();
+    let main = "main {% include 'inc.j2' %}\n";
+    for _ in 0..2 {
+        assert_eq!(
+            t.render_file(&name, main, &context, FileOptions::default())
+                .unwrap(),
+            "main inc 1"
+        );
+    }
+    assert_eq!(
+        t.render_file(&name, "changed {{ x }}\n", &context, FileOptions::default())
+            .unwrap(),
+        "changed 1\n"
+    );
+}

@@ -140,9 +140,10 @@ impl Task<'_> {
         mode: u32,
         size: u64,
     ) -> After {
+        let (uid, gid) = crate::host::effective_ids();
         let ours = Ownership {
-            uid: Some(rustix::process::geteuid().as_raw()),
-            gid: Some(rustix::process::getegid().as_raw()),
+            uid: Some(uid),
+            gid: Some(gid),
         };
         let kept = self.kept_owner(current);
         After {

@@ -1,18 +1,38 @@
-//! What a Host remembers of the disk between two applies: `lstat` answers and the
-//! passwd/group databases.
+//! What a Host remembers of the disk between two applies: `lstat` answers, resolved
+//! (canonical) paths and the passwd/group databases.
 //!
-//! Every task resolves and checks the same parents (/etc, /srv/app…), each with an
-//! openat2, an fstat and a close; between two applies the tree does not change, so
-//! each is asked once. Any Host's apply may change any other Host's tree (a play on / writes into a
+//! Every task resolves and checks the same parents (/etc, /srv/app…), each an
+//! openat2, fstat and close; between two applies the tree does not change, so each is
+//! asked once (at most [`MAX_REMEMBERED`] paths). A task resolves its path several
+//! times (place, lstat, read), each a walk of every component: the answer is
+//! remembered too, as it only depends on the lstat answers and the check-mode overlay,
+//! which change only while ops apply; a path whose parent is remembered to resolve to
+//! itself is resolved in one step (`Host::canonical`).
+//!
+//! Any Host's apply may change any other Host's tree (a play on / writes into a
 //! container's rootfs that a `root:` play reads), so one process-wide generation,
 //! bumped by every apply, forgets every Host's caches; while any apply runs nothing
 //! is read from or put into them.
 
 use super::Meta;
 use std::collections::HashMap;
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
+
+/// Paths remembered per map at most: a run that plans ten thousand files without
+/// applying anything (a rerun) would otherwise keep every one of them. When a map is
+/// full it starts again empty; the parents every task shares come back at once.
+const MAX_REMEMBERED: usize = 4096;
+
+/// Remember `value` under `key`, starting the map again when it is full.
+fn remember<V>(map: &mut HashMap<OsString, V>, key: &Path, value: V) {
+    if map.len() >= MAX_REMEMBERED {
+        map.clear();
+    }
+    map.insert(key.as_os_str().to_os_string(), value);
+}
 
 /// Bumped when an apply starts and when it ends.
 static GENERATION: AtomicU64 = AtomicU64::new(0);
@@ -40,7 +60,12 @@ impl Drop for Applying {
 #[derive(Default)]
 struct Remembered {
     generation: u64,
-    stats: HashMap<PathBuf, Option<Meta>>,
+    // Keyed by the paths' bytes: hashing a `Path` walks it component by component,
+    // which cost more than the lookups saved. (Two spellings of one path are two
+    // keys with the same answer.)
+    stats: HashMap<OsString, Option<Meta>>,
+    /// Canonical paths by the path asked for: `[0]` final symlink kept, `[1]` followed.
+    resolved: [HashMap<OsString, PathBuf>; 2],
     databases: HashMap<&'static str, Option<String>>,
 }
 
@@ -74,16 +99,50 @@ impl Caches {
         canonical: &Path,
         ask: impl FnOnce() -> Result<Option<Meta>, E>,
     ) -> Result<Option<Meta>, E> {
-        if let Some(known) = self.current().and_then(|c| c.stats.get(canonical).cloned()) {
+        if let Some(known) = self
+            .current()
+            .and_then(|c| c.stats.get(canonical.as_os_str()).cloned())
+        {
             return Ok(known);
         }
         let meta = ask()?;
         if let Some(mut remembered) = self.current() {
-            remembered
-                .stats
-                .insert(canonical.to_path_buf(), meta.clone());
+            remember(&mut remembered.stats, canonical, meta.clone());
         }
         Ok(meta)
+    }
+
+    /// The canonical form of `path` (`follow_final` as in `path::chase`), found by
+    /// `chase` unless remembered. Errors are not remembered.
+    pub fn canonical<E>(
+        &self,
+        path: &Path,
+        follow_final: bool,
+        chase: impl FnOnce() -> Result<PathBuf, E>,
+    ) -> Result<PathBuf, E> {
+        let slot = usize::from(follow_final);
+        if let Some(known) = self
+            .current()
+            .and_then(|c| c.resolved[slot].get(path.as_os_str()).cloned())
+        {
+            return Ok(known);
+        }
+        let canonical = chase()?;
+        if let Some(mut remembered) = self.current() {
+            remember(&mut remembered.resolved[slot], path, canonical.clone());
+        }
+        Ok(canonical)
+    }
+
+    /// Whether `path` is remembered to resolve (symlinks followed) to itself, byte for
+    /// byte: a canonical path with no symlink on the way. (Remember one with
+    /// [`Caches::canonical`].)
+    pub fn resolves_to_itself(&self, path: &Path) -> bool {
+        self.current().is_some_and(|c| {
+            c.resolved[1]
+                .get(path.as_os_str())
+                .is_some_and(|known| known.as_os_str() == path.as_os_str())
+        })
     }
 
     /// The database at `path`, read by `read` unless remembered.
@@ -118,5 +177,42 @@ mod tests {
         assert_eq!(caches.database("/etc/passwd", || answer("d")), answer("d"));
         drop(applying);
         assert_eq!(caches.database("/etc/passwd", || answer("e")), answer("e"));
+    }
+
+    #[test]
+    fn resolved_paths_are_remembered_per_follow_until_an_apply() {
+        let caches = Caches::default();
+        let path = Path::new("/etc/resolv.conf");
+        let answer = |to: &str| Ok::<_, ()>(PathBuf::from(to));
+        assert_eq!(
+            caches.canonical(path, true, || answer("/run/a")),
+            answer("/run/a")
+        );
+        assert_eq!(
+            caches.canonical(path, true, || answer("/run/b")),
+            answer("/run/a")
+        );
+        assert_eq!(
+            caches.canonical(path, false, || answer("/etc/x")),
+            answer("/etc/x")
+        );
+        assert_eq!(caches.canonical(path, true, || Err(())), answer("/run/a"));
+        drop(Applying::start());
+        assert_eq!(
+            caches.canonical(path, true, || answer("/run/c")),
+            answer("/run/c")
+        );
+    }
+
+    #[test]
+    fn a_full_map_starts_again() {
+        let caches = Caches::default();
+        let answer = |n: usize| Ok::<_, ()>(PathBuf::from(format!("/{n}")));
+        for n in 0..=MAX_REMEMBERED {
+            let path = PathBuf::from(format!("/p{n}"));
+            assert_eq!(caches.canonical(&path, true, || answer(n)), answer(n));
+        }
+        let first = Path::new("/p0");
+        assert_eq!(caches.canonical(first, true, || answer(7)), answer(7));
     }
 }

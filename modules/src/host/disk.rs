@@ -147,7 +147,9 @@ impl Disk {
         if (again.st_dev, again.st_ino) != (stat.st_dev, stat.st_ino) {
             return Err(io::Error::other("the file was replaced while it was read"));
         }
-        let mut content = Vec::new();
+        // Room for what fstat says, and one byte to see the end: no probing reads.
+        let expected = usize::try_from(again.st_size).unwrap_or(0).min(1 << 20);
+        let mut content = Vec::with_capacity(expected + 1);
         std::fs::File::from(fd)
             .take(MAX_READ_BYTES + 1)
             .read_to_end(&mut content)?;

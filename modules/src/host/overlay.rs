@@ -72,6 +72,10 @@ impl Overlay {
 
     /// What the overlay says about a canonical path.
     pub fn lookup(&self, canonical: &Path) -> Seen {
+        // A real run records nothing: every read asks the disk.
+        if self.nodes.is_empty() {
+            return Seen::Disk;
+        }
         let mut ancestors: Vec<&Path> = canonical.ancestors().skip(1).collect();
         ancestors.reverse();
         let mut hidden_below = false;

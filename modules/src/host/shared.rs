@@ -9,6 +9,7 @@
 
 use super::overlay::{Node, Overlay, Seen};
 use super::path::relative_to_root;
+use std::borrow::Cow;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -32,7 +33,7 @@ impl SharedOverlay {
     pub fn within(&self, canonical: &Path) -> SharedOverlay {
         SharedOverlay {
             overlay: Arc::clone(&self.overlay),
-            base: self.key(canonical),
+            base: self.key(canonical).into_owned(),
         }
     }
 
@@ -44,11 +45,14 @@ impl SharedOverlay {
     }
 
     /// This host's canonical path in the overlay's frame.
-    fn key(&self, canonical: &Path) -> PathBuf {
-        if canonical == Path::new("/") {
-            return self.base.clone();
+    fn key<'a>(&self, canonical: &'a Path) -> Cow<'a, Path> {
+        if self.base == Path::new("/") {
+            return Cow::Borrowed(canonical);
         }
-        self.base.join(relative_to_root(canonical))
+        if canonical == Path::new("/") {
+            return Cow::Owned(self.base.clone());
+        }
+        Cow::Owned(self.base.join(relative_to_root(canonical)))
     }
 
     /// An overlay path back in this host's frame; `None` when it lies outside.
@@ -70,7 +74,9 @@ impl SharedOverlay {
 
     pub fn put(&self, canonical: &Path, node: Node) {
         let node = match node {
-            Node::Hardlink { to } => Node::Hardlink { to: self.key(&to) },
+            Node::Hardlink { to } => Node::Hardlink {
+                to: self.key(&to).into_owned(),
+            },
             node => node,
         };
         self.lock().put(&self.key(canonical), node);

@@ -51,7 +51,7 @@ impl Loader {
             dirs.join(", ")
         };
         if let Some(name) = key.name.strip_prefix(QUALIFIER) {
-            return match discover::find(name, &dirs) {
+            return match self.find_plugin(name, &dirs) {
                 Some(found) => self.plugin_found(name, found, &key.span),
                 None => {
                     let message = format!("no plugin module '{name}'; looked in: {}", looked());
@@ -60,7 +60,7 @@ impl Loader {
                 }
             };
         }
-        let found = discover::find(&key.name, &dirs);
+        let found = self.find_plugin(&key.name, &dirs);
         match (Action::from_name(&key.name), found) {
             (Some(action), None) => Resolved::Action(action),
             (Some(_), Some(Ok(path) | Err(path))) => {
@@ -78,6 +78,17 @@ impl Loader {
             (None, Some(found)) => self.plugin_found(&key.name, found, &key.span),
             (None, None) => Resolved::Unknown,
         }
+    }
+
+    /// [`discover::find`], asked once per name and folders while loading.
+    fn find_plugin(&mut self, name: &str, dirs: &[PathBuf]) -> super::PluginLookup {
+        let key = (name.to_string(), dirs.to_vec());
+        if let Some(known) = self.plugin_lookups.get(&key) {
+            return known.clone();
+        }
+        let found = discover::find(name, dirs);
+        self.plugin_lookups.insert(key, found.clone());
+        found
     }
 
     fn plugin_found(
