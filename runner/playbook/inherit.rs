@@ -14,22 +14,10 @@ pub fn no_log(tasks: &mut [Task], on: bool) {
     for task in tasks {
         task.no_log |= on;
         let inner = task.no_log;
-        match &mut task.kind {
-            TaskKind::Block {
-                block,
-                rescue,
-                always,
-            } => {
-                for list in [block, rescue, always] {
-                    no_log(list, inner);
-                }
-            }
-            TaskKind::IncludeRole { tasks } if inner => {
-                no_log(Arc::make_mut(tasks).as_mut_slice(), true)
-            }
-            TaskKind::IncludeRole { .. }
-            | TaskKind::Action { .. }
-            | TaskKind::IncludeTasks { .. } => {}
+        // A role's tasks were marked when the role was loaded; only an outer
+        // `no_log: true` has more to say to them.
+        for list in contained(&mut task.kind, inner) {
+            no_log(list, inner);
         }
     }
 }
@@ -41,24 +29,27 @@ pub fn environment(tasks: &mut [Task], outer: &[Node]) {
         if !outer.is_empty() {
             task.environment.splice(0..0, outer.iter().cloned());
         }
-        if task.environment.is_empty() {
-            continue;
-        }
         let chain = task.environment.clone();
-        match &mut task.kind {
-            TaskKind::Block {
-                block,
-                rescue,
-                always,
-            } => {
-                for list in [block, rescue, always] {
-                    environment(list, &chain);
-                }
-            }
-            TaskKind::IncludeRole { tasks } => {
-                environment(Arc::make_mut(tasks).as_mut_slice(), &chain)
-            }
-            TaskKind::Action { .. } | TaskKind::IncludeTasks { .. } => {}
+        for list in contained(&mut task.kind, true) {
+            environment(list, &chain);
+        }
+    }
+}
+
+/// The task lists a task brings with it when it is loaded: a block's block, rescue
+/// and always; the tasks of an imported or included role, if `roles`. (An
+/// `include_tasks` brings its tasks at run time: the runner applies both keywords
+/// then.)
+fn contained(kind: &mut TaskKind, roles: bool) -> Vec<&mut [Task]> {
+    match kind {
+        TaskKind::Block {
+            block,
+            rescue,
+            always,
+        } => vec![block.as_mut_slice(), rescue, always],
+        TaskKind::IncludeRole { tasks } if roles => vec![Arc::make_mut(tasks).as_mut_slice()],
+        TaskKind::IncludeRole { .. } | TaskKind::Action { .. } | TaskKind::IncludeTasks { .. } => {
+            Vec::new()
         }
     }
 }
