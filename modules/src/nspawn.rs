@@ -223,19 +223,9 @@ impl Task<'_> {
     /// Both units' enablement now; a prediction where systemctl cannot see them yet.
     fn enablement(&mut self, unit: &str) -> Result<Enablement, ModuleError> {
         let predicted = Enablement::Disabled("not-found".into());
-        if self.host.is_offline() && !self.host.root_exists() {
-            if self.host.check_mode() {
-                self.plan.warnings.push(format!(
-                    "{} does not exist yet: assuming an earlier task creates it, {unit} is \
-                     predicted not enabled",
-                    self.host.root().display()
-                ));
-                return Ok(predicted);
-            }
-            return Err(ModuleError::Failed(format!(
-                "the root {} does not exist",
-                self.host.root().display()
-            )));
+        if let Some(warning) = systemd::missing_root(self.host, unit)? {
+            self.plan.warnings.push(warning);
+            return Ok(predicted);
         }
         match self.systemctl.is_enabled(unit)? {
             Enablement::NotFound if self.host.check_mode() && self.args.enabled == Some(true) => {

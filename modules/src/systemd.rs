@@ -12,6 +12,6 @@ mod unit_name;
 
 pub use config_file::{plan_absent, plan_file};
 pub use facets::Facets;
-pub use state::{Activity, Enablement};
+pub use state::{missing_root, Activity, Enablement};
 pub use systemctl::{Scope, Systemctl};
 pub use unit_name::{dropin_name, unit_name};

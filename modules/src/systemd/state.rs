@@ -1,7 +1,7 @@
 //! What systemctl's answers mean: `is-enabled` (offline and live) and
 //! `show -p LoadState,ActiveState,SubState,UnitFileState,NeedDaemonReload` (live).
 
-use crate::OpOutput;
+use crate::{Host, ModuleError, OpOutput};
 
 /// A unit file's enablement, as `systemctl is-enabled` prints it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -131,6 +131,27 @@ impl Activity {
             "NeedDaemonReload": if self.need_daemon_reload { "yes" } else { "no" },
         })
     }
+}
+
+/// Before asking `systemctl --root` about `unit`: `None` when the root exists. An
+/// offline root that does not exist yet is, in check mode, one an earlier task would
+/// create (the unit is predicted not enabled; the warning says so), and otherwise a
+/// failure.
+pub fn missing_root(host: &Host, unit: &str) -> Result<Option<String>, ModuleError> {
+    if !host.is_offline() || host.root_exists() {
+        return Ok(None);
+    }
+    if host.check_mode() {
+        return Ok(Some(format!(
+            "{} does not exist yet: assuming an earlier task creates it, {unit} is \
+             predicted not enabled",
+            host.root().display()
+        )));
+    }
+    Err(ModuleError::Failed(format!(
+        "the root {} does not exist",
+        host.root().display()
+    )))
 }
 
 #[cfg(test)]

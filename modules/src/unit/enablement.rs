@@ -4,7 +4,7 @@
 //! never the command's silence.
 
 use super::Task;
-use crate::systemd::Enablement;
+use crate::systemd::{self, Enablement};
 use crate::{Change, ModuleError};
 
 impl Task<'_> {
@@ -13,19 +13,9 @@ impl Task<'_> {
     /// would have created.
     fn current_enablement(&mut self, unit: &str) -> Result<Enablement, ModuleError> {
         let predicted = Enablement::Disabled("not-found".into());
-        if self.host.is_offline() && !self.host.root_exists() {
-            if self.host.check_mode() {
-                self.warn(format!(
-                    "{} does not exist yet: assuming an earlier task creates it, {unit} is \
-                     predicted not enabled",
-                    self.host.root().display()
-                ));
-                return Ok(predicted);
-            }
-            return Err(ModuleError::Failed(format!(
-                "the root {} does not exist",
-                self.host.root().display()
-            )));
+        if let Some(warning) = systemd::missing_root(self.host, unit)? {
+            self.warn(warning);
+            return Ok(predicted);
         }
         match self.systemctl.is_enabled(unit)? {
             Enablement::NotFound if self.wrote_unit_file => Ok(predicted),
