@@ -32,6 +32,31 @@ fn unit_enable_three_checks() {
     )));
 }
 
+/// `--check` predicts each task as the real run will find it: a unit enabled by an
+/// earlier task (the nspawn host role enables machines.target, a later task may
+/// again) is already enabled for the next.
+#[test]
+fn check_mode_remembers_what_an_earlier_task_enabled() {
+    let test = test_with_rootfs();
+    test.playbook(&play(
+        "    - name: first\n      unit: {name: systemd-networkd, enabled: true}\n    - name: again\n      unit: {name: systemd-networkd.service, enabled: true}\n    - name: machines\n      nspawn: {name: box, enabled: true}\n    - name: machines again\n      unit: {name: machines.target, enabled: true}\n",
+    ));
+    let checked = test.run_json(&["--check"]);
+    assert_eq!(
+        checked.statuses(),
+        [
+            ("first", "changed"),
+            ("again", "ok"),
+            ("machines", "changed"),
+            ("machines again", "ok")
+        ]
+        .map(|(task, status)| (task.to_string(), status.to_string()))
+    );
+    assert_eq!(is_enabled(&test.root(), "systemd-networkd"), "disabled");
+    let real = test.run_json(&[]);
+    assert_eq!(real.statuses(), checked.statuses());
+}
+
 #[test]
 fn unit_disable_three_checks_with_ansibles_module_name() {
     let test = test_with_rootfs();

@@ -197,6 +197,15 @@ impl Host {
         self.options.check_mode
     }
 
+    /// Check mode: the enablement an earlier task left `unit` (`scope/name`) in, if
+    /// one changed it (see [`Op::PredictedEnablement`]).
+    pub fn predicted_enablement(&self, unit: &str) -> Option<String> {
+        if !self.options.check_mode {
+            return None;
+        }
+        self.overlay.enablement(unit)
+    }
+
     /// Whether the root is a tree of files rather than this running machine: any root
     /// but the machine's own `/`. No service manager runs there; tools get `--root`.
     pub fn is_offline(&self) -> bool {
@@ -407,7 +416,7 @@ impl Host {
                     }
                     OpOutput::default()
                 }
-                Op::Predicted(_) => OpOutput::default(),
+                Op::Predicted(_) | Op::PredictedEnablement { .. } => OpOutput::default(),
                 Op::Run(spec) => {
                     let output = self.run(spec, on_progress)?;
                     a_run_failed |= output.rc != Some(0);
@@ -629,7 +638,7 @@ impl Host {
             }
             Op::Run(spec) => self.run(spec, &mut |_| {}),
             Op::Verify(verify) => verify.run(self).map(|()| OpOutput::default()),
-            Op::Predicted(_) => Ok(OpOutput::default()),
+            Op::Predicted(_) | Op::PredictedEnablement { .. } => Ok(OpOutput::default()),
         }
     }
 
@@ -757,6 +766,9 @@ impl Host {
                 }
             }
             Op::Predicted(op) => self.record(op)?,
+            Op::PredictedEnablement { unit, state } => {
+                self.overlay.set_enablement(unit, state.as_deref());
+            }
             Op::Run(_) | Op::Verify(_) => {}
         }
         Ok(())

@@ -191,6 +191,11 @@ pub enum Op {
     /// the new root's skeleton), recorded in the overlay so later tasks of the same
     /// check run plan against it. A real run skips it: the program did the work.
     Predicted(Box<Op>),
+    /// Check mode only: the enablement `systemctl enable|disable|mask|unmask` would
+    /// leave `unit` (`scope/name`) in, as `is-enabled` would print it (`None`: not
+    /// known beforehand, as after `unmask`), remembered for later tasks of the same
+    /// check run: systemctl itself sees only the disk. A real run skips it.
+    PredictedEnablement { unit: String, state: Option<String> },
 }
 
 /// A program to run, and how.

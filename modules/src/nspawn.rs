@@ -291,12 +291,11 @@ impl Task<'_> {
             return Ok(Vec::new());
         }
         let verb = if want { "enable" } else { "disable" };
-        let mut words = vec![verb];
-        words.extend(to_change.iter().map(String::as_str));
+        let units: Vec<&str> = to_change.iter().map(String::as_str).collect();
         Ok(vec![Change {
             summary: format!("{verb} {}", to_change.join(" ")),
             diff: None,
-            ops: vec![self.systemctl.op(&words)],
+            ops: self.systemctl.enablement_ops(verb, &units),
         }])
     }
 

@@ -139,7 +139,7 @@ fn link_target(target: &str) -> Result<PathBuf, ModuleError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::{CheckMode, Sandbox, TestResult};
+    use crate::test_support::{Sandbox, TestResult};
     use serde_json::{json, Value};
     use std::os::unix::fs::symlink;
 
@@ -151,7 +151,7 @@ mod tests {
         setup: fn(&Sandbox) -> TestResult,
         args: Value,
     ) -> Result<(Sandbox, Plan), Box<dyn std::error::Error>> {
-        crate::test_support::three_checks(&ResolvLinkModule, CheckMode::Remembers, setup, args)
+        crate::test_support::three_checks(&ResolvLinkModule, setup, args)
     }
 
     fn resolv(sandbox: &Sandbox) -> Result<PathBuf, std::io::Error> {

@@ -128,23 +128,13 @@ pub fn apply(host: &Host, plan: &Plan) -> Result<(), ModuleError> {
     Ok(())
 }
 
-/// What check mode remembers of a module's change.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum CheckMode {
-    /// The overlay holds it: a second plan in check mode is ok.
-    Remembers,
-    /// It is a program run (`systemctl enable`) the overlay cannot replay.
-    Forgets,
-}
-
 /// The three checks of a module on a fresh sandbox prepared by `setup`: in check mode
-/// the first plan changes, applying it touches no byte (and, if it `Remembers`, the
-/// second plan is ok); for real the first plan changes, the second is ok, and the
+/// the first plan changes, applying it touches no byte, and the second plan is ok (the
+/// overlay holds the first); for real the first plan changes, the second is ok, and the
 /// decoy beside the root is untouched. Returns the sandbox of the real run and its
 /// first plan.
 pub fn three_checks<M: Module>(
     module: &M,
-    check_mode: CheckMode,
     setup: impl Fn(&Sandbox) -> TestResult,
     args: serde_json::Value,
 ) -> Result<(Sandbox, Plan), Box<dyn std::error::Error>> {
@@ -161,14 +151,12 @@ pub fn three_checks<M: Module>(
         before,
         "check mode touched the disk"
     );
-    if check_mode == CheckMode::Remembers {
-        let again = plan_with(module, &check, args.clone())?;
-        assert!(
-            !again.is_changed(),
-            "check mode, second plan (the overlay should hold the first): {:?}",
-            again.changes
-        );
-    }
+    let again = plan_with(module, &check, args.clone())?;
+    assert!(
+        !again.is_changed(),
+        "check mode, second plan (the overlay should hold the first): {:?}",
+        again.changes
+    );
 
     let host = sandbox.host(false);
     let first = plan_with(module, &host, args.clone())?;

@@ -4,7 +4,7 @@
 //! overlay and is `ok`.
 
 use super::*;
-use crate::test_support::{apply, CheckMode, Sandbox, TestResult};
+use crate::test_support::{apply, Sandbox, TestResult};
 use crate::Diff;
 use serde_json::{json, Value};
 use std::os::unix::fs::{symlink, MetadataExt, PermissionsExt};
@@ -18,7 +18,7 @@ fn three_checks(
     setup: fn(&Sandbox) -> TestResult,
     args: Value,
 ) -> Result<(Sandbox, Plan), Box<dyn std::error::Error>> {
-    crate::test_support::three_checks(&FileModule, CheckMode::Remembers, setup, args)
+    crate::test_support::three_checks(&FileModule, setup, args)
 }
 
 fn nothing(_: &Sandbox) -> TestResult {

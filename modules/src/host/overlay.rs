@@ -1,7 +1,9 @@
 //! The check-mode overlay: what earlier tasks "did", kept in memory, keyed by canonical
 //! in-root path, and laid over the disk for every later read. A directory made here
 //! hides whatever the disk has below it (it did not exist there, or was removed first);
-//! a removed path hides itself and everything below.
+//! a removed path hides itself and everything below. Beside the files, it keeps what
+//! `systemctl enable|disable|mask` would have left units in, since systemctl itself
+//! only ever sees the disk.
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;
@@ -60,6 +62,9 @@ pub enum Seen {
 #[derive(Debug, Default)]
 pub struct Overlay {
     nodes: BTreeMap<PathBuf, Node>,
+    /// By the unit's root (canonical, like `nodes`), then `scope/unit`: the word
+    /// `systemctl is-enabled` would print.
+    enablement: BTreeMap<(PathBuf, String), String>,
     last_ino: u64,
 }
 
@@ -92,6 +97,22 @@ impl Overlay {
             None if hidden_below => Seen::Absent,
             None => Seen::Disk,
         }
+    }
+
+    /// What an earlier task of this check run left a unit's enablement in.
+    pub fn enablement(&self, root: &Path, unit: &str) -> Option<&str> {
+        self.enablement
+            .get(&(root.to_path_buf(), unit.to_string()))
+            .map(String::as_str)
+    }
+
+    /// Remember a unit's predicted enablement (`None`: not known, ask systemctl).
+    pub fn set_enablement(&mut self, root: &Path, unit: &str, state: Option<&str>) {
+        let key = (root.to_path_buf(), unit.to_string());
+        match state {
+            Some(state) => self.enablement.insert(key, state.to_string()),
+            None => self.enablement.remove(&key),
+        };
     }
 
     /// Record a new object at a path, replacing what was there and below.

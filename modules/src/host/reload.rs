@@ -38,7 +38,8 @@ pub fn changes_units(op: &Op) -> bool {
         | Op::Chmod { .. }
         | Op::Chown { .. }
         | Op::Run(_)
-        | Op::Verify(_) => return false,
+        | Op::Verify(_)
+        | Op::PredictedEnablement { .. } => return false,
     };
     let path = Path::new("/").join(path);
     UNIT_DIRS.iter().any(|dir| path.starts_with(dir))

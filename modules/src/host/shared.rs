@@ -104,6 +104,15 @@ impl SharedOverlay {
     pub fn next_ino(&self) -> u64 {
         self.lock().next_ino()
     }
+
+    /// The predicted enablement of `unit` (`scope/name`) in this host's root.
+    pub fn enablement(&self, unit: &str) -> Option<String> {
+        self.lock().enablement(&self.base, unit).map(str::to_string)
+    }
+
+    pub fn set_enablement(&self, unit: &str, state: Option<&str>) {
+        self.lock().set_enablement(&self.base, unit, state);
+    }
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 //! changed once then ok, check mode touching nothing; warnings and refusals.
 
 use super::*;
-use crate::test_support::{apply, CheckMode, Sandbox, TestResult};
+use crate::test_support::{apply, Sandbox, TestResult};
 use serde_json::{json, Value};
 
 /// A root with the container units of this machine (systemd-container).
@@ -30,7 +30,7 @@ fn plan(host: &Host, args: Value) -> Result<Plan, ModuleError> {
 
 /// The three checks (see `test_support::three_checks`) on a root with nspawn's units.
 fn three_checks(args: Value) -> Result<(Sandbox, Plan), Box<dyn std::error::Error>> {
-    crate::test_support::three_checks(&NspawnModule, CheckMode::Forgets, nspawn_root, args)
+    crate::test_support::three_checks(&NspawnModule, nspawn_root, args)
 }
 
 #[test]

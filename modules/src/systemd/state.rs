@@ -30,17 +30,11 @@ impl Enablement {
             .map(str::trim)
             .rfind(|line| !line.is_empty())
             .unwrap_or_default();
+        if let Some(known) = Enablement::from_word(word) {
+            return Ok(known);
+        }
         Ok(match word {
-            "enabled" | "alias" => Enablement::Enabled,
-            "disabled" | "enabled-runtime" | "linked" | "linked-runtime" => {
-                Enablement::Disabled(word.to_string())
-            }
-            "masked" | "masked-runtime" => Enablement::Masked,
-            "static" | "indirect" | "generated" | "transient" => {
-                Enablement::Fixed(word.to_string())
-            }
             "" if output.stderr.contains("No such file or directory") => Enablement::NotFound,
-            "not-found" => Enablement::NotFound,
             _ => {
                 let said = [output.stdout.trim(), output.stderr.trim()]
                     .iter()
@@ -53,6 +47,22 @@ impl Enablement {
                     output.rc.map_or("none".into(), |rc| rc.to_string())
                 ));
             }
+        })
+    }
+
+    /// The state a word of `systemctl is-enabled` names.
+    pub fn from_word(word: &str) -> Option<Enablement> {
+        Some(match word {
+            "enabled" | "alias" => Enablement::Enabled,
+            "disabled" | "enabled-runtime" | "linked" | "linked-runtime" => {
+                Enablement::Disabled(word.to_string())
+            }
+            "masked" | "masked-runtime" => Enablement::Masked,
+            "static" | "indirect" | "generated" | "transient" => {
+                Enablement::Fixed(word.to_string())
+            }
+            "not-found" => Enablement::NotFound,
+            _ => return None,
         })
     }
 

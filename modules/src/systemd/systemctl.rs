@@ -103,6 +103,37 @@ impl<'h> Systemctl<'h> {
         argv
     }
 
+    /// The ops of `systemctl VERB UNITS…` (enable, disable, mask, unmask): the run,
+    /// and for check mode the state it leaves each unit in, so later tasks of the same
+    /// check run see it. What `unmask` reveals is the unit file's own state, not known
+    /// until it runs: systemctl is asked again.
+    pub fn enablement_ops(&self, verb: &str, units: &[&str]) -> Vec<Op> {
+        let state = match verb {
+            "enable" => Some("enabled"),
+            "disable" => Some("disabled"),
+            "mask" => Some("masked"),
+            _ => None,
+        };
+        let mut words = vec![verb];
+        words.extend(units);
+        let mut ops = vec![self.op(&words)];
+        ops.extend(units.iter().map(|unit| Op::PredictedEnablement {
+            unit: self.prediction_key(unit),
+            state: state.map(str::to_string),
+        }));
+        ops
+    }
+
+    /// A unit's key among check mode's predictions: its scope and name.
+    fn prediction_key(&self, unit: &str) -> String {
+        let scope = match self.scope {
+            Scope::System => "system",
+            Scope::User => "user",
+            Scope::Global => "global",
+        };
+        format!("{scope}/{unit}")
+    }
+
     /// An op running `systemctl WORDS…`.
     pub fn op(&self, words: &[&str]) -> Op {
         Op::Run(RunSpec {
@@ -145,8 +176,13 @@ impl<'h> Systemctl<'h> {
         self.host.query(&spec)
     }
 
-    /// `systemctl is-enabled UNIT`.
+    /// `systemctl is-enabled UNIT`; in check mode, what an earlier task would have
+    /// left it in comes first.
     pub fn is_enabled(&self, unit: &str) -> Result<Enablement, ModuleError> {
+        let predicted = self.host.predicted_enablement(&self.prediction_key(unit));
+        if let Some(state) = predicted.as_deref().and_then(Enablement::from_word) {
+            return Ok(state);
+        }
         let output = self.query(&["is-enabled", unit])?;
         Enablement::parse(&output).map_err(|msg| ModuleError::Failed(format!("{unit}: {msg}")))
     }

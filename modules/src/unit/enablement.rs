@@ -49,11 +49,11 @@ impl Task<'_> {
         match (masked, current == Enablement::Masked) {
             (Some(true), false) => {
                 self.facet("masked", "false", "true");
-                changes.push(self.systemctl_change(&["mask", unit], format!("mask {unit}")));
+                changes.push(self.enablement_change("mask", unit));
             }
             (Some(false), true) => {
                 self.facet("masked", "true", "false");
-                changes.push(self.systemctl_change(&["unmask", unit], format!("unmask {unit}")));
+                changes.push(self.enablement_change("unmask", unit));
                 unmasked = true;
             }
             _ => {}
@@ -72,7 +72,7 @@ impl Task<'_> {
             // are idempotent, so running one costs nothing if it was already so.
             Enablement::Masked if unmasked => {
                 self.facet("enabled", "masked", after);
-                Some(self.systemctl_change(&[verb, unit], format!("{verb} {unit}")))
+                Some(self.enablement_change(verb, unit))
             }
             Enablement::Masked if want => {
                 return Err(ModuleError::Failed(format!(
@@ -88,7 +88,7 @@ impl Task<'_> {
             current if current.is_enabled() == want => None,
             current => {
                 self.facet("enabled", current.word(), after);
-                Some(self.systemctl_change(&[verb, unit], format!("{verb} {unit}")))
+                Some(self.enablement_change(verb, unit))
             }
         };
         let now = match (&change, &current) {
@@ -104,6 +104,14 @@ impl Task<'_> {
         self.plan.data.insert("enabled".into(), now);
         changes.extend(change);
         Ok(changes)
+    }
+
+    fn enablement_change(&self, verb: &str, unit: &str) -> Change {
+        Change {
+            summary: format!("{verb} {unit}"),
+            diff: None,
+            ops: self.systemctl.enablement_ops(verb, &[unit]),
+        }
     }
 
     pub(super) fn systemctl_change(&self, words: &[&str], summary: String) -> Change {

@@ -4,7 +4,7 @@
 //! an offline root, a root whose /etc leads out of it).
 
 use super::*;
-use crate::test_support::{apply, CheckMode, Sandbox, TestResult};
+use crate::test_support::{apply, Sandbox, TestResult};
 use crate::Diff;
 use serde_json::{json, Value};
 use std::path::Path;
@@ -28,7 +28,7 @@ fn three_checks(
     setup: fn(&Sandbox) -> TestResult,
     args: Value,
 ) -> Result<(Sandbox, Plan), Box<dyn std::error::Error>> {
-    crate::test_support::three_checks(&UnitModule, CheckMode::Forgets, setup, args)
+    crate::test_support::three_checks(&UnitModule, setup, args)
 }
 
 fn state_diff(plan: &Plan) -> Option<(String, String)> {
@@ -91,6 +91,34 @@ fn mask_and_unmask() -> TestResult {
     )?
     .is_changed());
     assert!(!sandbox.real("/etc/systemd/system/foo.service").exists());
+    Ok(())
+}
+
+/// Check mode remembers what systemctl would have done for the rest of the run:
+/// masked, then unmasked (its own state shows again), then enabled.
+#[test]
+fn check_mode_remembers_enablement_across_tasks() -> TestResult {
+    let sandbox = Sandbox::new()?;
+    unit_root(&sandbox)?;
+    let check = sandbox.host(true);
+    let changed = |args: Value| -> Result<bool, ModuleError> {
+        let planned = plan(&check, args)?;
+        apply(&check, &planned)?;
+        Ok(planned.is_changed())
+    };
+    assert!(changed(json!({"name": "foo", "masked": true}))?);
+    assert!(!changed(json!({"name": "foo", "masked": true}))?);
+    let enabling = plan(&check, json!({"name": "foo", "enabled": true}));
+    assert!(enabling.is_err(), "a masked unit cannot be enabled");
+    assert!(changed(json!({"name": "foo", "masked": false}))?);
+    assert!(!changed(json!({"name": "foo", "masked": false}))?);
+    assert!(changed(json!({"name": "foo", "enabled": true}))?);
+    assert!(!changed(json!({"name": "foo", "enabled": true}))?);
+    assert!(changed(json!({"name": "foo", "enabled": false}))?);
+    assert!(!sandbox.real("/etc/systemd/system/foo.service").exists());
+    assert!(!sandbox
+        .real("/etc/systemd/system/multi-user.target.wants")
+        .exists());
     Ok(())
 }
 
