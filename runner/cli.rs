@@ -114,6 +114,9 @@ pub struct RoleInstallArgs {
     /// Ignore machinist.lock: resolve every version again and rewrite the lock.
     #[arg(short = 'U', long)]
     pub update: bool,
+    /// Install only the roles named, not the roles they depend on.
+    #[arg(short = 'n', long)]
+    pub no_deps: bool,
 }
 
 #[derive(Debug, Args)]

@@ -306,6 +306,121 @@ fn a_second_install_changes_nothing_and_force_reinstalls() {
     assert_eq!(env.roles_folder(), [".machinist-install-lock", "web"]);
 }
 
+/// A role's dependencies come with it, as ansible-galaxy installs them: `meta/main.yml`
+/// entries with a `src` (its parameters ignored), the string form, and
+/// `meta/requirements.yml`; a dependency naming only a role is left to the search path;
+/// a role asked for at the top wins over a dependency of the same name; the lock pins
+/// them all, a second install changes nothing, and `--no-deps` installs only the role.
+#[test]
+fn installs_a_roles_dependencies_and_pins_them() {
+    let env = Env::new();
+    let (web, [web_one, web_two, _]) = web_repo(&env);
+    let db = env.repo("db");
+    let db_one = env.commit(&db, "db one");
+    env.git(&db, &["tag", "v1"]);
+    env.commit(&db, "db two");
+    let cache = env.repo("cache");
+    let cache_one = env.commit(&cache, "cache");
+    let base = env.repo("base");
+    env.write(
+        &base.join("meta/requirements.yml"),
+        &format!(
+            "- src: git+file://{}
+",
+            cache.display()
+        ),
+    );
+    let base_one = env.commit(&base, "base");
+    let app = env.repo("app");
+    env.write(
+        &app.join("meta/main.yml"),
+        &format!(
+            "galaxy_info: {{author: test}}
+dependencies:
+  - role: common
+  - common_too
+  - src: git+file://{db}
+    version: v1
+    name: database
+    port: 5432
+    tags: [db]
+  - git+file://{base},main
+  - src: git+file://{web}
+    version: v1
+",
+            db = db.display(),
+            base = base.display(),
+            web = web.display(),
+        ),
+    );
+    let app_one = env.commit(&app, "app");
+    env.requirements(&format!(
+        "- src: git+file://{}
+- src: git+file://{}
+",
+        app.display(),
+        web.display()
+    ));
+    let out = env.install();
+    let short = |commit: &str| commit[..12].to_string();
+    let from = |repo: &str| format!("git+file://[TMP]/repos/{repo}");
+    assert_eq!(
+        out.lines().collect::<Vec<_>>(),
+        [
+            format!("- app: fetching {}", from("app")),
+            format!("- app: installed {} into roles/app", short(&app_one)),
+            format!(
+                "- web: app depends on it from {} (version v1); keeping {}, asked for first",
+                from("web"),
+                from("web")
+            ),
+            format!("- web: fetching {}", from("web")),
+            format!("- web: installed {} into roles/web", short(&web_two)),
+            "- database: a dependency of app".to_string(),
+            format!("- database: fetching {}", from("db")),
+            format!(
+                "- database: installed v1 @ {} into roles/database",
+                short(&db_one)
+            ),
+            "- base: a dependency of app".to_string(),
+            format!("- base: fetching {}", from("base")),
+            format!(
+                "- base: installed main @ {} into roles/base",
+                short(&base_one)
+            ),
+            "- cache: a dependency of base".to_string(),
+            format!("- cache: fetching {}", from("cache")),
+            format!("- cache: installed {} into roles/cache", short(&cache_one)),
+            "- wrote machinist.lock".to_string(),
+        ]
+    );
+    assert_eq!(env.installed_msg("database"), "db one");
+    assert_eq!(env.installed_msg("web"), "two");
+    assert_ne!(web_one, web_two);
+    let lock = env.read("machinist.lock");
+    assert_eq!(
+        locked_commits(&lock),
+        [app_one, web_two, db_one, base_one, cache_one]
+    );
+
+    let again = env.install();
+    assert!(
+        again.lines().all(|line| line.contains("already installed")
+            || line.contains("a dependency of")
+            || line.contains("keeping")),
+        "{again}"
+    );
+    assert_eq!(env.read("machinist.lock"), lock);
+
+    std::fs::remove_dir_all(env.project().join("roles")).expect("rm roles");
+    let bare = env.ok(&["role", "install", "-r", "requirements.yml", "--no-deps"]);
+    assert!(!bare.contains("database"), "{bare}");
+    assert_eq!(
+        env.roles_folder(),
+        [".machinist-install-lock", "app", "web"]
+    );
+}
+
 #[test]
 fn installs_from_a_path_and_a_tarball() {
     let env = Env::new();

@@ -19,6 +19,7 @@ pub fn run(args: RoleArgs) -> ExitCode {
                 roles_path: args.roles_path,
                 force: args.force,
                 update: args.update,
+                no_deps: args.no_deps,
             };
             install::install(&options, &sources, &mut |event| {
                 output::install_event(&event)

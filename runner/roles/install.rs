@@ -3,7 +3,10 @@
 //! For each role: the version to install is the lock's pin (unless `--update` or the
 //! requirement changed), else what the version resolves to now. A role whose install
 //! record already matches is left alone; anything else is fetched into a staging folder
-//! and swapped in whole. The lock is rewritten (only if it changed) once every role is in.
+//! and swapped in whole. Then the roles it depends on (see `requirements::of_role`) are
+//! installed the same way, unless `--no-deps`; a role asked for by name at the top wins
+//! over a dependency of the same name. The lock (every role, dependencies too) is
+//! rewritten (only if it changed) once every role is in.
 
 use super::error::RoleError;
 use super::fetch;
@@ -13,6 +16,7 @@ use super::requirements::{self, Requirement};
 use super::source::{self, Source};
 use super::staging::RolesDir;
 use crate::error::{Diagnostic, InputError, SourceMap};
+use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 
 /// What the user asked for.
@@ -23,6 +27,8 @@ pub struct Options {
     pub roles_path: Option<PathBuf>,
     pub force: bool,
     pub update: bool,
+    /// Install only the roles asked for, not what they depend on.
+    pub no_deps: bool,
 }
 
 /// What an install is doing, for the printer.
@@ -46,6 +52,18 @@ pub enum Event<'a> {
         role: &'a Pinned,
     },
     LockWritten(&'a Path),
+    /// A role the installed role `of` depends on is installed next.
+    Dependency {
+        name: &'a str,
+        of: &'a str,
+    },
+    /// `of` depends on `wanted`, but a role of that name from another source or
+    /// version is already asked for: that one (`kept`) is installed.
+    DependencyConflict {
+        wanted: &'a Requirement,
+        of: &'a str,
+        kept: &'a Requirement,
+    },
 }
 
 const DEFAULT_ROLE_FILE: &str = "requirements.yml";
@@ -99,17 +117,44 @@ pub fn install(
         on(Event::RemovedStale(path));
     }
     let mut pinned = Vec::new();
-    for req in &wanted {
+    // Every role asked for is known before any dependency, so those win.
+    let mut known: Vec<Requirement> = wanted.clone();
+    let mut queue: VecDeque<(Requirement, Option<String>)> =
+        wanted.into_iter().map(|req| (req, None)).collect();
+    while let Some((req, of)) = queue.pop_front() {
+        if let Some(of) = &of {
+            on(Event::Dependency {
+                name: &req.name,
+                of,
+            });
+        }
         let lock = locked
             .iter()
             .find(|l| l.name == req.name && l.src == req.src && l.version == req.version);
         pinned.push(install_one(
-            req,
+            &req,
             lock.map(|l| &l.pin),
             &mut dir,
             options.force,
             on,
         )?);
+        if options.no_deps {
+            continue;
+        }
+        for dependency in requirements::of_role(&dir.path().join(&req.name), sources)? {
+            match known.iter().find(|k| k.name == dependency.name) {
+                Some(kept) if kept.src == dependency.src && kept.version == dependency.version => {}
+                Some(kept) => on(Event::DependencyConflict {
+                    wanted: &dependency,
+                    of: &req.name,
+                    kept,
+                }),
+                None => {
+                    known.push(dependency.clone());
+                    queue.push_back((dependency, Some(req.name.clone())));
+                }
+            }
+        }
     }
     if role_file.is_some() {
         let lock_path = base.join(LOCK_FILE);

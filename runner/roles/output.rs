@@ -51,7 +51,24 @@ pub fn install_event(event: &Event) {
             role.describe()
         )),
         Event::LockWritten(path) => line(&format!("- wrote {}", path.display())),
+        Event::Dependency { name, of } => line(&format!("- {name}: a dependency of {of}")),
+        Event::DependencyConflict { wanted, of, kept } => line(&format!(
+            "- {}: {of} depends on it from {}{}; keeping {}{}, asked for first",
+            wanted.name,
+            wanted.src,
+            version_suffix(wanted),
+            kept.src,
+            version_suffix(kept),
+        )),
     }
+}
+
+/// ` (version V)` when a requirement names one.
+fn version_suffix(req: &super::requirements::Requirement) -> String {
+    req.version
+        .as_ref()
+        .map(|version| format!(" (version {version})"))
+        .unwrap_or_default()
 }
 
 /// Print the roles of `folders`; `looked` is every folder searched, for when none has any.

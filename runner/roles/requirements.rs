@@ -2,6 +2,8 @@
 //! with `roles:` (its `collections:` are not ours and are skipped). An entry is a
 //! mapping (`src`, `name`, `version`, `scm`) or a string `SRC[,VERSION[,NAME]]`, the
 //! form the command line takes too. Everything is checked before anything is installed.
+//! An installed role's own dependencies are read the way ansible-galaxy reads them
+//! (see [`of_role`]).
 
 use super::source::{self, Source};
 use super::yaml_file::{self, YamlFile};
@@ -79,7 +81,20 @@ fn entry_from_text(text: &str, at: Option<&Span>) -> Entry {
     }
 }
 
-fn entry_from_map(file: &YamlFile, node: &Node) -> Result<Entry, Vec<Diagnostic>> {
+/// What an entry's keys beyond `src`, `name`, `version` and `scm` are.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum OtherKeys {
+    /// A requirements file: a typo, refused.
+    Refused,
+    /// A role's `dependencies:`: the role's parameters (`role:` names it).
+    Parameters,
+}
+
+fn entry_from_map(
+    file: &YamlFile,
+    node: &Node,
+    other_keys: OtherKeys,
+) -> Result<Entry, Vec<Diagnostic>> {
     let mut errors = Vec::new();
     let mut entry = Entry {
         src: String::new(),
@@ -91,7 +106,11 @@ fn entry_from_map(file: &YamlFile, node: &Node) -> Result<Entry, Vec<Diagnostic>
         version_at: None,
     };
     for (key, value) in node.as_map().unwrap_or_default() {
-        if value.value == Value::Null {
+        let ours = matches!(
+            key.name.as_str(),
+            "src" | "name" | "version" | "scm" | "role"
+        );
+        if value.value == Value::Null || (other_keys == OtherKeys::Parameters && !ours) {
             continue;
         }
         let Some(text) = file.scalar(value) else {
@@ -105,8 +124,12 @@ fn entry_from_map(file: &YamlFile, node: &Node) -> Result<Entry, Vec<Diagnostic>
         match key.name.as_str() {
             "src" => (entry.src, entry.src_at) = (text, at),
             "name" => (entry.name, entry.name_at) = (Some(text), at),
+            "role" if other_keys == OtherKeys::Parameters && entry.name.is_none() => {
+                (entry.name, entry.name_at) = (Some(text), at)
+            }
             "version" => (entry.version, entry.version_at) = (Some(text), at),
             "scm" => entry.scm = Some(text),
+            _ if other_keys == OtherKeys::Parameters => {}
             other => errors.push(Diagnostic::at(
                 &key.span,
                 format!("unknown key '{other}' in a role requirement (expected src, name, version, scm)"),
@@ -237,7 +260,7 @@ pub fn read(path: &Path, sources: &SourceMap) -> Result<Requirements, InputError
         .iter()
         .map(|item| match &item.value {
             Value::Str(text) => Ok(entry_from_text(text, Some(&item.span))),
-            Value::Map(_) => entry_from_map(&file, item),
+            Value::Map(_) => entry_from_map(&file, item, OtherKeys::Refused),
             _ => Err(vec![Diagnostic::at(
                 &item.span,
                 format!(
@@ -251,6 +274,50 @@ pub fn read(path: &Path, sources: &SourceMap) -> Result<Requirements, InputError
         roles: finish(entries, base)?,
         has_collections,
     })
+}
+
+/// What an installed role needs installed too, as ansible-galaxy reads it: the roles
+/// of its `meta/requirements.yml`, then those `dependencies:` of its `meta/main.yml`
+/// that say where to get them (a `src`, or a `SRC[,VERSION[,NAME]]` string). A
+/// dependency naming only a role (`- common`, `- role: common`) is not fetched: the
+/// role search path finds it when a play runs. Relative sources start from the
+/// role's folder (its meta/ for meta/requirements.yml, like any requirements file).
+pub fn of_role(role: &Path, sources: &SourceMap) -> Result<Vec<Requirement>, InputError> {
+    let mut roles = Vec::new();
+    let role_requirements = role.join("meta/requirements.yml");
+    if role_requirements.is_file() {
+        roles = read(&role_requirements, sources)?.roles;
+    }
+    let meta = role.join("meta/main.yml");
+    if !meta.is_file() {
+        return Ok(roles);
+    }
+    let file = yaml_file::read(&meta, sources)?;
+    let dependencies = file.doc.get("dependencies").and_then(Node::as_seq);
+    let entries = dependencies
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|dependency| match &dependency.value {
+            Value::Str(text) if names_a_source(text) => {
+                Some(Ok(entry_from_text(text, Some(&dependency.span))))
+            }
+            Value::Map(_) if dependency.get("src").is_some() => {
+                Some(entry_from_map(&file, dependency, OtherKeys::Parameters))
+            }
+            _ => None,
+        })
+        .collect();
+    for dependency in finish(entries, role)? {
+        if roles.iter().all(|known| known.name != dependency.name) {
+            roles.push(dependency);
+        }
+    }
+    Ok(roles)
+}
+
+/// Whether a string dependency says where to get the role, rather than naming one.
+fn names_a_source(text: &str) -> bool {
+    text.contains(',') || source::is_remote(text)
 }
 
 /// Requirements given on the command line as `SRC[,VERSION[,NAME]]`.

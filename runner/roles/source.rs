@@ -35,6 +35,11 @@ fn is_scp_like(src: &str) -> bool {
     }
 }
 
+/// Whether `src` is a repository or a URL (not a role's name, nor a path).
+pub fn is_remote(src: &str) -> bool {
+    src.starts_with("git+") || is_url(src) || is_scp_like(src)
+}
+
 /// `src` as a path: `file://` removed, relative paths taken from `base`.
 fn local_path(src: &str, base: &Path) -> PathBuf {
     let path = Path::new(src.strip_prefix("file://").unwrap_or(src));
