@@ -27,9 +27,11 @@ pub fn no_log(tasks: &mut [Task], on: bool) {
 pub fn environment(tasks: &mut [Task], outer: &[Node]) {
     for task in tasks {
         if !outer.is_empty() {
-            task.environment.splice(0..0, outer.iter().cloned());
+            task.rare_mut()
+                .environment
+                .splice(0..0, outer.iter().cloned());
         }
-        let chain = task.environment.clone();
+        let chain = task.environment().to_vec();
         for list in contained(&mut task.kind, true) {
             environment(list, &chain);
         }

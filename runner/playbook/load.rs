@@ -7,7 +7,7 @@ mod roles;
 
 use super::argspec;
 use super::model::RoleScope;
-use super::model::{Action, Condition, LoopControl, Origin, Play, Playbook, Task, TaskKind};
+use super::model::{Action, Condition, LoopControl, Origin, Play, Playbook, Rare, Task, TaskKind};
 use super::validate;
 use super::yaml::{self, Key, Node, Value};
 use crate::error::{Diagnostic, InputError, SourceMap, Span};
@@ -578,10 +578,22 @@ impl Loader {
         let loop_items = ["loop", "with_items", "with_list"]
             .iter()
             .find_map(|k| node.get(k).map(|n| (*k, n.clone())));
-        let loop_control = node
-            .get("loop_control")
-            .map(|lc| self.loop_control(lc))
-            .unwrap_or_default();
+        let rare = Rare {
+            loop_control: node
+                .get("loop_control")
+                .map(|lc| self.loop_control(lc))
+                .unwrap_or_default(),
+            notify_span: node.get("notify").map(|n| n.span.clone()),
+            listen: node
+                .get("listen")
+                .map(|n| self.string_list(n))
+                .unwrap_or_default(),
+            changed_when: node.get("changed_when").map(|c| self.conditions(c)),
+            failed_when: node.get("failed_when").map(|c| self.conditions(c)),
+            timeout: node.get("timeout").and_then(|t| self.seconds(t)),
+            root: node.get("root").cloned(),
+            environment: node.get("environment").cloned().into_iter().collect(),
+        };
         Some(Task {
             name: node.get("name").and_then(|n| self.string(n)),
             span: node.span.clone(),
@@ -592,29 +604,19 @@ impl Loader {
                 .unwrap_or_default(),
             loop_flatten: matches!(loop_items, Some(("with_items", _))),
             loop_items: loop_items.map(|(_, n)| Box::new(n)),
-            loop_control,
             register: node.get("register").and_then(|r| self.identifier(r)),
             notify: node
                 .get("notify")
                 .map(|n| self.string_list(n))
                 .unwrap_or_default(),
-            notify_span: node.get("notify").map(|n| n.span.clone()),
-            listen: node
-                .get("listen")
-                .map(|n| self.string_list(n))
-                .unwrap_or_default(),
-            changed_when: node.get("changed_when").map(|c| self.conditions(c)),
-            failed_when: node.get("failed_when").map(|c| self.conditions(c)),
             ignore_errors: node.get("ignore_errors").is_some_and(|b| self.boolean(b)),
             tags,
             vars: Layer::from_nodes(&node.get("vars").map(|v| self.vars(v)).unwrap_or_default()),
             check_mode: node.get("check_mode").map(|b| self.boolean(b)),
             diff: node.get("diff").map(|b| self.boolean(b)),
             no_log: node.get("no_log").is_some_and(|b| self.boolean(b)),
-            timeout: node.get("timeout").and_then(|t| self.seconds(t)),
-            root: node.get("root").cloned().map(Box::new),
-            environment: node.get("environment").cloned().into_iter().collect(),
             origin: origin.clone(),
+            rare: rare.boxed(),
         })
     }
 

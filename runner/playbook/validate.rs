@@ -48,8 +48,8 @@ pub fn tasks(tasks: &[Task], errors: &mut Vec<Diagnostic>) {
         for cond in task
             .when
             .iter()
-            .chain(task.changed_when.iter().flatten())
-            .chain(task.failed_when.iter().flatten())
+            .chain(task.changed_when().unwrap_or_default())
+            .chain(task.failed_when().unwrap_or_default())
         {
             if let Err(err) = check_expression(&cond.expr) {
                 errors.push(Diagnostic::at(
@@ -252,7 +252,7 @@ fn handlers_exist(play: &Play, errors: &mut Vec<Diagnostic>) {
                     .map(|s| format!(" (did you mean '{s}'?)"))
                     .unwrap_or_default();
                 errors.push(Diagnostic::at(
-                    task.notify_span.as_ref().unwrap_or(&task.span),
+                    task.notify_span().unwrap_or(&task.span),
                     format!("notifies handler '{topic}', which this play does not define{hint}"),
                 ));
             }
@@ -367,8 +367,7 @@ pub fn offline_managers(
 fn offline_tasks(tasks: &[Task], root: Option<&str>, errors: &mut Vec<Diagnostic>) {
     for task in tasks.iter().filter(|task| task.when.is_empty()) {
         let own = task
-            .root
-            .as_deref()
+            .root()
             .and_then(Node::as_str)
             .filter(|r| *r != "/")
             .map(|r| format!("{r} (root:)"));

@@ -80,11 +80,11 @@ impl Executor<'_> {
             Ok(rendered) => rendered,
             Err(msg) => return Outcome::failed(msg),
         };
-        if matches!(builtin, Builtin::Command | Builtin::Shell) && !task.environment.is_empty() {
+        if matches!(builtin, Builtin::Command | Builtin::Shell) && !task.environment().is_empty() {
             // The `environment:` keywords (play's, blocks', the task's), under the
             // module's own `environment`.
             let mut merged = serde_json::Map::new();
-            for env in &task.environment {
+            for env in task.environment() {
                 let raw = vars::node_to_value(env);
                 let value = match self.templates.render_tree(&raw, ctx) {
                     Ok(value) => vars::to_json(&value),
