@@ -4,6 +4,7 @@
 mod checks;
 mod plugins;
 mod roles;
+mod stream;
 
 use super::argspec;
 use super::model::RoleScope;
@@ -19,6 +20,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
+use stream::{PlayStream, StreamedList};
 
 /// Files larger than this are refused before parsing (a playbook is small).
 const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
@@ -179,6 +181,19 @@ impl Loader {
 
     /// Read and parse one YAML file; `None` after recording why it could not be.
     fn read_yaml(&mut self, path: &Path, site: Option<&Span>) -> Option<Vec<Node>> {
+        let (file, text) = self.read_text(path, site)?;
+        match yaml::parse(&file, &text) {
+            Ok(docs) => Some(docs),
+            Err(diag) => {
+                self.errors.push(diag);
+                None
+            }
+        }
+    }
+
+    /// Read one YAML file, remembering its text; `None` after recording why it
+    /// could not be.
+    fn read_text(&mut self, path: &Path, site: Option<&Span>) -> Option<(Arc<Path>, Arc<str>)> {
         let fail = |message: String| match site {
             Some(span) => Diagnostic::at(span, message),
             None => Diagnostic::bare(message),
@@ -228,9 +243,26 @@ impl Loader {
             }
         };
         self.sources.insert(&file, text.clone());
-        match yaml::parse(&file, &text) {
-            Ok(docs) => Some(docs),
+        Some((file, text))
+    }
+
+    /// Parse a playbook, its plays' tasks converted as they are read (see
+    /// `stream`); `None` after recording why it could not be.
+    fn read_playbook(
+        &mut self,
+        path: &Path,
+        origin: &Arc<Origin>,
+    ) -> Option<(Vec<Node>, Vec<(yaml::PlayAt, &'static str, StreamedList)>)> {
+        let (file, text) = self.read_text(path, None)?;
+        let errors = self.errors.len();
+        let mut stream = PlayStream::new(self, origin.clone());
+        let parsed = yaml::parse_playbook(&file, &text, Some(&mut stream));
+        let lists = stream.lists;
+        match parsed {
+            Ok(docs) => Some((docs, lists)),
             Err(diag) => {
+                // As if nothing had been converted: the syntax error is the news.
+                self.errors.truncate(errors);
                 self.errors.push(diag);
                 None
             }
@@ -245,17 +277,22 @@ impl Loader {
             )));
             return;
         }
-        let Some(docs) = self.read_yaml(path, None) else {
+        let dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
+        let origin = Arc::new(Origin {
+            dir: dir.clone(),
+            role: None,
+        });
+        let (outer_dir, outer_base) = (self.playbook_dir.clone(), self.library_base.clone());
+        self.playbook_dir = dir.clone();
+        self.library_base = Some(dir);
+        let Some((docs, mut streamed)) = self.read_playbook(path, &origin) else {
+            (self.playbook_dir, self.library_base) = (outer_dir, outer_base);
             return;
         };
         self.check_not_empty(path, &docs);
-        let dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
-        self.playbook_dir = dir.clone();
-        self.library_base = Some(dir.clone());
-        let origin = Arc::new(Origin { dir, role: None });
         self.importing.push(path.to_path_buf());
         // Owned: each play's tree is freed as soon as its model is built.
-        for doc in docs {
+        for (doc_at, doc) in docs.into_iter().enumerate() {
             let items = match doc {
                 Node {
                     value: Value::Seq(items),
@@ -269,7 +306,8 @@ impl Loader {
                     continue;
                 }
             };
-            for item in items {
+            for (item_at, item) in items.into_iter().enumerate() {
+                let lists = take_lists(&mut streamed, (doc_at, item_at));
                 if let Some(target) = item.get("import_playbook") {
                     if let Some(name) = target.as_str() {
                         let target_path = origin.dir.join(name);
@@ -279,7 +317,7 @@ impl Loader {
                     }
                     continue;
                 }
-                if let Some(play) = self.play(item, &origin) {
+                if let Some(play) = self.play(item, &origin, lists) {
                     plays.push(play);
                 }
             }
@@ -287,7 +325,13 @@ impl Loader {
         self.importing.pop();
     }
 
-    fn play(&mut self, mut node: Node, origin: &Arc<Origin>) -> Option<Play> {
+    /// A play, with the task lists converted while it was parsed (`streamed`).
+    fn play(
+        &mut self,
+        mut node: Node,
+        origin: &Arc<Origin>,
+        mut streamed: Vec<(&'static str, StreamedList)>,
+    ) -> Option<Play> {
         let Some(entries) = node.as_map() else {
             self.error(
                 &node.span,
@@ -335,9 +379,15 @@ impl Loader {
         };
         // Task lists are taken out of the tree: each task's nodes are freed once its
         // model is built, so the tree and the model are never both whole in memory.
-        let tasks = |this: &mut Loader, node: &mut Node, key: &str| match node.take(key) {
-            Some(list) => this.owned_task_list(list, origin, &tags),
-            None => Vec::new(),
+        let mut tasks = |this: &mut Loader, node: &mut Node, key: &str| {
+            if let Some(at) = streamed.iter().position(|(list, _)| *list == key) {
+                let (_, list) = streamed.swap_remove(at);
+                return this.finish_list(list, origin, &tags);
+            }
+            match node.take(key) {
+                Some(list) => this.owned_task_list(list, origin, &tags),
+                None => Vec::new(),
+            }
         };
         self.roles_seen.clear();
         let pre_tasks = tasks(self, &mut node, "pre_tasks");
@@ -989,6 +1039,19 @@ impl Loader {
             }
         }
     }
+}
+
+/// The lists of the play at `play` that were converted while parsing.
+fn take_lists(
+    streamed: &mut Vec<(yaml::PlayAt, &'static str, StreamedList)>,
+    play: yaml::PlayAt,
+) -> Vec<(&'static str, StreamedList)> {
+    let mut lists = Vec::new();
+    while let Some(at) = streamed.iter().position(|(at, _, _)| *at == play) {
+        let (_, name, list) = streamed.remove(at);
+        lists.push((name, list));
+    }
+    lists
 }
 
 /// Where `import_tasks`/`include_tasks: NAME` points: beside the including file, then

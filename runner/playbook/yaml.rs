@@ -140,12 +140,40 @@ impl Node {
 
 /// Parse every document of `text` (read from `file`).
 pub fn parse(file: &Arc<Path>, text: &str) -> Result<Vec<Node>, Diagnostic> {
+    parse_playbook(file, text, None)
+}
+
+/// A play: the document (0-based) and the play's place in that document's list.
+pub type PlayAt = (usize, usize);
+
+/// Takes the tasks of a playbook's plays while they are parsed, so a big playbook is
+/// never a whole tree in memory: each item of a play's `pre_tasks`, `tasks` or
+/// `post_tasks` list is handed over as soon as it is complete, and the list is left
+/// empty in the tree. Lists with an anchor, and plays or playbooks with one, stay
+/// in the tree (an alias may copy them).
+pub trait TaskSink {
+    /// One item of list `list` (`tasks`, …) of the play at `play`.
+    fn task(&mut self, play: PlayAt, list: &'static str, item: Node);
+    /// The play at `play` is complete: its keys, the lists handed over left empty.
+    fn play_end(&mut self, play: PlayAt, entries: &[(Key, Node)]);
+}
+
+/// The lists of a play that [`TaskSink`] takes.
+const STREAMED_LISTS: [&str; 3] = ["pre_tasks", "tasks", "post_tasks"];
+
+/// [`parse`], handing the tasks of a playbook's plays to `sink` as they complete.
+pub fn parse_playbook(
+    file: &Arc<Path>,
+    text: &str,
+    sink: Option<&mut dyn TaskSink>,
+) -> Result<Vec<Node>, Diagnostic> {
     printable(file, text)?;
     let mut builder = Builder {
         file: SpanFile::of(file),
         parser: Parser::new_from_str(text),
         anchors: HashMap::new(),
         size: Size::default(),
+        sink,
     };
     builder.documents().map_err(|err| explain_tabs(err, text))
 }
@@ -208,13 +236,23 @@ fn span_at(file: SpanFile, line: u32, col: u32, len: u32) -> Span {
     }
 }
 
-struct Builder<'a> {
+struct Builder<'a, 's> {
     file: SpanFile,
     parser: Parser<std::str::Chars<'a>>,
     /// Anchored nodes, with their size (an alias adds it before it is copied).
     anchors: HashMap<usize, (Node, Size)>,
     /// What the document has expanded to so far.
     size: Size,
+    sink: Option<&'s mut dyn TaskSink>,
+}
+
+/// Where a node stands in a playbook, for [`TaskSink`].
+#[derive(Clone, Copy)]
+enum Place {
+    Other,
+    /// The root of document N.
+    Document(usize),
+    Play(PlayAt),
 }
 
 /// How much a node holds: values, and bytes of scalar text.
@@ -224,7 +262,7 @@ struct Size {
     bytes: usize,
 }
 
-impl Builder<'_> {
+impl Builder<'_, '_> {
     fn span(&self, mark: Marker, len: usize) -> Span {
         span_at(
             self.file,
@@ -248,14 +286,15 @@ impl Builder<'_> {
         let mut docs = Vec::new();
         loop {
             let (event, mark) = self.next()?;
+            let place = Place::Document(docs.len());
             match event {
                 Event::StreamStart | Event::DocumentEnd | Event::Nothing => {}
                 Event::DocumentStart => {
                     let (event, mark) = self.next()?;
-                    docs.push(self.node(event, mark, 0)?);
+                    docs.push(self.node(event, mark, 0, place)?);
                 }
                 Event::StreamEnd => return Ok(docs),
-                other => docs.push(self.node(other, mark, 0)?),
+                other => docs.push(self.node(other, mark, 0, place)?),
             }
         }
     }
@@ -278,7 +317,13 @@ impl Builder<'_> {
         Ok(())
     }
 
-    fn node(&mut self, event: Event, mark: Marker, depth: usize) -> Result<Node, Diagnostic> {
+    fn node(
+        &mut self,
+        event: Event,
+        mark: Marker,
+        depth: usize,
+        place: Place,
+    ) -> Result<Node, Diagnostic> {
         if depth > MAX_DEPTH {
             return Err(Diagnostic::at(
                 &self.span(mark, 1),
@@ -299,7 +344,11 @@ impl Builder<'_> {
                     if event == Event::SequenceEnd {
                         break;
                     }
-                    items.push(self.node(event, mark, depth + 1)?);
+                    let place = match place {
+                        Place::Document(doc) if anchor == 0 => Place::Play((doc, items.len())),
+                        _ => Place::Other,
+                    };
+                    items.push(self.node(event, mark, depth + 1, place)?);
                 }
                 (
                     Node {
@@ -311,7 +360,14 @@ impl Builder<'_> {
             }
             Event::MappingStart(anchor, _) => {
                 let span = self.span(mark, 1);
-                let entries = self.mapping(depth)?;
+                let play = match place {
+                    Place::Play(at) if anchor == 0 && self.sink.is_some() => Some(at),
+                    _ => None,
+                };
+                let entries = self.mapping(depth, play)?;
+                if let (Some(at), Some(sink)) = (play, self.sink.as_deref_mut()) {
+                    sink.play_end(at, &entries);
+                }
                 (
                     Node {
                         value: Value::Map(entries),
@@ -355,7 +411,13 @@ impl Builder<'_> {
         Ok(node)
     }
 
-    fn mapping(&mut self, depth: usize) -> Result<Vec<(Key, Node)>, Diagnostic> {
+    /// The entries of a mapping; those of a play (`play`) hand their task lists to
+    /// the sink.
+    fn mapping(
+        &mut self,
+        depth: usize,
+        play: Option<PlayAt>,
+    ) -> Result<Vec<(Key, Node)>, Diagnostic> {
         let mut entries: Vec<(Key, Node)> = Vec::new();
         let mut merged: Vec<(Key, Node)> = Vec::new();
         let mut lines = FirstLines::default();
@@ -364,13 +426,19 @@ impl Builder<'_> {
             if event == Event::MappingEnd {
                 break;
             }
-            let key_node = self.node(event, mark, depth + 1)?;
+            let key_node = self.node(event, mark, depth + 1, Place::Other)?;
             let key = Key {
                 name: scalar_key(&key_node)?,
                 span: key_node.span.clone(),
             };
             let (event, mark) = self.next()?;
-            let value = self.node(event, mark, depth + 1)?;
+            let streamed = play.zip(STREAMED_LISTS.iter().find(|list| **list == key.name));
+            let value = match (streamed, event) {
+                (Some((at, list)), Event::SequenceStart(0, _)) => {
+                    self.stream_list(mark, depth + 1, at, list)?
+                }
+                (_, event) => self.node(event, mark, depth + 1, Place::Other)?,
+            };
             if key.name == "<<" {
                 merged.extend(merge_source(&value)?);
                 continue;
@@ -396,6 +464,42 @@ impl Builder<'_> {
         // Kept for the whole load: no spare capacity.
         entries.shrink_to_fit();
         Ok(entries)
+    }
+}
+
+impl Builder<'_, '_> {
+    /// A play's task list whose SequenceStart was just read: each item goes to the
+    /// sink as soon as it is built; the node left in the tree is an empty list.
+    fn stream_list(
+        &mut self,
+        mark: Marker,
+        depth: usize,
+        play: PlayAt,
+        list: &'static str,
+    ) -> Result<Node, Diagnostic> {
+        if depth > MAX_DEPTH {
+            return Err(Diagnostic::at(
+                &self.span(mark, 1),
+                format!("YAML nested deeper than {MAX_DEPTH} levels"),
+            ));
+        }
+        let span = self.span(mark, 1);
+        loop {
+            let (event, mark) = self.next()?;
+            if event == Event::SequenceEnd {
+                break;
+            }
+            let item = self.node(event, mark, depth + 1, Place::Other)?;
+            if let Some(sink) = self.sink.as_deref_mut() {
+                sink.task(play, list, item);
+            }
+        }
+        let node = Node {
+            value: Value::Seq(Vec::new()),
+            span,
+        };
+        self.count(&node.span, Size { nodes: 1, bytes: 0 })?;
+        Ok(node)
     }
 }
 
