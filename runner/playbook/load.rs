@@ -117,7 +117,10 @@ pub struct Loader {
     plugins: HashMap<PathBuf, Option<Arc<crate::plugins::Plugin>>>,
     /// What looking for a plugin found, by name and folders: every task's module
     /// name is looked for (a stat per folder), most of them built-ins found nowhere.
-    plugin_lookups: HashMap<(String, Vec<PathBuf>), PluginLookup>,
+    plugin_lookups: HashMap<Vec<PathBuf>, HashMap<String, PluginLookup>>,
+    /// The plugin folders last computed, by library base and role folder (each
+    /// task asks for them).
+    plugin_dirs_memo: Option<(PathBuf, Option<PathBuf>, Arc<[PathBuf]>)>,
     /// Names of handlers that failed to load (their error is reported already).
     broken_handlers: Vec<String>,
 }
@@ -137,6 +140,7 @@ impl Loader {
             library_base: None,
             plugins: HashMap::new(),
             plugin_lookups: HashMap::new(),
+            plugin_dirs_memo: None,
             broken_handlers: Vec::new(),
         }
     }
@@ -411,7 +415,8 @@ impl Loader {
             main_tasks.extend(play_tasks);
         }
         let post_tasks = tasks(self, &mut node, "post_tasks");
-        let own_handlers = match node.get("handlers") {
+        // Their names stay in the tree (only what a task keeps is taken out of it).
+        let own_handlers = match node.get_mut("handlers") {
             Some(list) => self.task_list(list, origin, &tags),
             None => Vec::new(),
         };
@@ -514,15 +519,40 @@ impl Loader {
         match &node.value {
             Value::Map(entries) => entries
                 .iter()
-                .filter(|(k, _)| {
-                    let name = Node {
-                        value: Value::Str(k.name.clone()),
-                        span: k.span.clone(),
-                    };
-                    self.identifier(&name).is_some()
-                })
+                .filter(|(k, _)| self.variable_name(k))
                 .map(|(k, v)| (k.name.clone(), v.clone()))
                 .collect(),
+            _ => self.not_vars(node),
+        }
+    }
+
+    /// [`Loader::vars`] of a mapping the caller gives up (moved, not copied).
+    fn owned_vars(&mut self, node: Node) -> Vec<(String, Node)> {
+        match node.value {
+            Value::Map(entries) => entries
+                .into_iter()
+                .filter(|(k, _)| self.variable_name(k))
+                .map(|(k, v)| (k.name, v))
+                .collect(),
+            _ => self.not_vars(&node),
+        }
+    }
+
+    /// Whether a vars key is a valid variable name; an error if not.
+    fn variable_name(&mut self, key: &Key) -> bool {
+        let valid = is_identifier(&key.name);
+        if !valid {
+            self.error(
+                &key.span,
+                format!("'{}' is not a valid variable name", key.name),
+            );
+        }
+        valid
+    }
+
+    /// The variables of a `vars:` that is not a mapping: none (an error unless null).
+    fn not_vars(&mut self, node: &Node) -> Vec<(String, Node)> {
+        match &node.value {
             Value::Null => Vec::new(),
             _ => {
                 self.error(
@@ -556,11 +586,11 @@ impl Loader {
         };
         self.importing.push(path.to_path_buf());
         let mut tasks = Vec::new();
-        for doc in &docs {
+        for mut doc in docs {
             if doc.value == Value::Null {
                 continue;
             }
-            tasks.extend(self.task_list(doc, origin, tags));
+            tasks.extend(self.task_list(&mut doc, origin, tags));
         }
         self.importing.pop();
         tasks
@@ -576,19 +606,20 @@ impl Loader {
             } => {
                 // Sized once: growing by doubling would copy every task built so far.
                 let mut tasks = Vec::with_capacity(items.len());
-                for item in items {
-                    tasks.extend(self.task(&item, origin, tags));
+                for mut item in items {
+                    tasks.extend(self.task(&mut item, origin, tags));
                 }
                 tasks
             }
-            other => self.task_list(&other, origin, tags),
+            mut other => self.task_list(&mut other, origin, tags),
         }
     }
 
-    fn task_list(&mut self, node: &Node, origin: &Arc<Origin>, tags: &[String]) -> Vec<Task> {
-        match &node.value {
+    /// The tasks of a list; what they keep of it is taken out of `node`.
+    fn task_list(&mut self, node: &mut Node, origin: &Arc<Origin>, tags: &[String]) -> Vec<Task> {
+        match &mut node.value {
             Value::Seq(items) => items
-                .iter()
+                .iter_mut()
                 .filter_map(|item| self.task(item, origin, tags))
                 .collect(),
             Value::Null => Vec::new(),
@@ -602,19 +633,21 @@ impl Loader {
         }
     }
 
+    /// The task written as `node`; what the task keeps of it (arguments, loop,
+    /// vars…) is taken out of `node`, not copied.
     fn task(
         &mut self,
-        node: &Node,
+        node: &mut Node,
         origin: &Arc<Origin>,
         inherited_tags: &[String],
     ) -> Option<Task> {
-        let Some(entries) = node.as_map() else {
+        if node.as_map().is_none() {
             self.error(
                 &node.span,
                 format!("a task is a mapping, found {}", node.kind()),
             );
             return None;
-        };
+        }
         let mut tags = inherited_tags.to_vec();
         if let Some(own) = node.get("tags") {
             for tag in self.string_list(own) {
@@ -623,11 +656,11 @@ impl Loader {
                 }
             }
         }
-        let kind = self.task_kind(node, entries, origin, &tags)?;
-        self.check_task_shape(entries, &kind);
+        let kind = self.task_kind(node, origin, &tags)?;
+        self.check_task_shape(node.as_map().unwrap_or_default(), &kind);
         let loop_items = ["loop", "with_items", "with_list"]
             .iter()
-            .find_map(|k| node.get(k).map(|n| (*k, n.clone())));
+            .find_map(|k| node.take(k).map(|n| (*k, n)));
         let rare = Rare {
             loop_control: node
                 .get("loop_control")
@@ -641,8 +674,8 @@ impl Loader {
             changed_when: node.get("changed_when").map(|c| self.conditions(c)),
             failed_when: node.get("failed_when").map(|c| self.conditions(c)),
             timeout: node.get("timeout").and_then(|t| self.seconds(t)),
-            root: node.get("root").cloned(),
-            environment: node.get("environment").cloned().into_iter().collect(),
+            root: node.take("root"),
+            environment: node.take("environment").into_iter().collect(),
         };
         Some(Task {
             name: node.get("name").and_then(|n| self.string(n)),
@@ -661,7 +694,10 @@ impl Loader {
                 .unwrap_or_default(),
             ignore_errors: node.get("ignore_errors").is_some_and(|b| self.boolean(b)),
             tags,
-            vars: Layer::from_nodes(&node.get("vars").map(|v| self.vars(v)).unwrap_or_default()),
+            vars: match node.take("vars") {
+                Some(vars) => Layer::from_nodes(&self.owned_vars(vars)),
+                None => Layer::default(),
+            },
             check_mode: node.get("check_mode").map(|b| self.boolean(b)),
             diff: node.get("diff").map(|b| self.boolean(b)),
             no_log: node.get("no_log").is_some_and(|b| self.boolean(b)),
@@ -672,18 +708,17 @@ impl Loader {
 
     fn task_kind(
         &mut self,
-        node: &Node,
-        entries: &[(Key, Node)],
+        node: &mut Node,
         origin: &Arc<Origin>,
         tags: &[String],
     ) -> Option<TaskKind> {
-        if let Some(block) = node.get("block") {
-            let list = |this: &mut Loader, key: &str| {
-                node.get(key)
+        if let Some(block) = node.get_mut("block") {
+            let block = self.task_list(block, origin, tags);
+            let mut list = |this: &mut Loader, key: &str| {
+                node.get_mut(key)
                     .map(|n| this.task_list(n, origin, tags))
                     .unwrap_or_default()
             };
-            let block = self.task_list(block, origin, tags);
             return Some(TaskKind::Block {
                 block,
                 rescue: list(self, "rescue"),
@@ -729,9 +764,11 @@ impl Loader {
             });
         }
         for key in ["import_role", "include_role"] {
-            let entry = node
-                .get(key)
-                .or_else(|| node.get(&format!("ansible.builtin.{key}")));
+            let qualified = match key {
+                "import_role" => "ansible.builtin.import_role",
+                _ => "ansible.builtin.include_role",
+            };
+            let entry = node.get(key).or_else(|| node.get(qualified));
             let Some(entry) = entry else { continue };
             let mut role = self.role_use(entry, false)?;
             role.params
@@ -759,12 +796,13 @@ impl Loader {
                 }
             });
         }
-        let mut module: Option<(&Key, &Node, Action)> = None;
-        for (key, value) in entries {
+        let entries = node.as_map().unwrap_or_default();
+        let mut module: Option<(usize, &Key, Action)> = None;
+        for (at, (key, _)) in entries.iter().enumerate() {
             if TASK_KEYS.contains(&key.name.as_str()) {
                 continue;
             }
-            if let Some((first, _, _)) = &module {
+            if let Some((_, first, _)) = &module {
                 if self.is_module_name(&key.name, origin) {
                     self.error(
                         &key.span,
@@ -797,13 +835,17 @@ impl Loader {
                     return None;
                 }
             };
-            module = Some((key, value, action));
+            module = Some((at, key, action));
         }
-        let Some((key, value, action)) = module else {
+        let Some((at, key, action)) = module else {
             self.error(
                 &node.span,
                 "this task names no module (file, command, debug, …)",
             );
+            return None;
+        };
+        let module = key.name.clone();
+        let Some(value) = node.take_at(at) else {
             return None;
         };
         let mut args = self.free_form(&action, value)?;
@@ -819,8 +861,9 @@ impl Loader {
                 _ => self.error(&extra.span, "'args' is a mapping of module arguments"),
             }
         }
+        args.shrink();
         Some(TaskKind::Action {
-            module: key.name.clone(),
+            module,
             action,
             args,
         })
@@ -828,16 +871,16 @@ impl Loader {
 
     /// `command: echo hi`, `meta: flush_handlers`, `file: path=/x state=touch`: the
     /// string forms of arguments, turned into mappings.
-    fn free_form(&mut self, action: &Action, value: &Node) -> Option<Node> {
-        let text = match &value.value {
-            Value::Map(_) => return Some(value.clone()),
+    fn free_form(&mut self, action: &Action, value: Node) -> Option<Node> {
+        let text = match value.value {
+            Value::Map(_) => return Some(value),
             Value::Null => {
                 return Some(Node {
                     value: Value::Map(Vec::new()),
-                    span: value.span.clone(),
+                    span: value.span,
                 })
             }
-            Value::Str(text) => text.clone(),
+            Value::Str(text) => text,
             _ => {
                 self.error(
                     &value.span,
@@ -997,12 +1040,7 @@ impl Loader {
 
     fn identifier(&mut self, node: &Node) -> Option<String> {
         let name = self.string(node)?;
-        let valid = name
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-        if !valid {
+        if !is_identifier(&name) {
             self.error(&node.span, format!("'{name}' is not a valid variable name"));
             return None;
         }
@@ -1039,6 +1077,14 @@ impl Loader {
             }
         }
     }
+}
+
+/// Whether `name` can name a variable.
+fn is_identifier(name: &str) -> bool {
+    name.chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 /// The lists of the play at `play` that were converted while parsing.

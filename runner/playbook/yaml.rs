@@ -80,12 +80,55 @@ impl Node {
         let Value::Map(entries) = &mut self.value else {
             return None;
         };
-        let (_, node) = entries.iter_mut().find(|(k, _)| k.name == key)?;
+        let index = entries.iter().position(|(k, _)| k.name == key)?;
+        self.take_at(index)
+    }
+
+    /// The value of the entry at `index` of a mapping node, taken out as
+    /// [`Node::take`] does.
+    pub fn take_at(&mut self, index: usize) -> Option<Node> {
+        let Value::Map(entries) = &mut self.value else {
+            return None;
+        };
+        let (_, node) = entries.get_mut(index)?;
         let null = Node {
             value: Value::Null,
             span: node.span.clone(),
         };
         Some(std::mem::replace(node, null))
+    }
+
+    /// Give back the spare capacity the YAML parser leaves in strings (it starts
+    /// each at 32 bytes), for a node kept for the whole run.
+    pub fn shrink(&mut self) {
+        fn shrink_string(text: &mut String) {
+            // The allocator hands out 16-byte steps: less spare than this saves nothing.
+            if text.capacity() - text.len() >= 8 {
+                *text = text.as_str().to_owned();
+            }
+        }
+        match &mut self.value {
+            Value::Str(text) => shrink_string(text),
+            Value::Seq(items) => items.iter_mut().for_each(Node::shrink),
+            Value::Map(entries) => {
+                for (key, value) in entries {
+                    shrink_string(&mut key.name);
+                    value.shrink();
+                }
+            }
+            Value::Null | Value::Bool(_) | Value::Int(_) | Value::Float(_) => {}
+        }
+    }
+
+    /// The value of `key` in a mapping node, to change it.
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut Node> {
+        let Value::Map(entries) = &mut self.value else {
+            return None;
+        };
+        entries
+            .iter_mut()
+            .find(|(k, _)| k.name == key)
+            .map(|(_, v)| v)
     }
 
     /// The value of `key` in a mapping node.
@@ -426,11 +469,7 @@ impl Builder<'_, '_> {
             if event == Event::MappingEnd {
                 break;
             }
-            let key_node = self.node(event, mark, depth + 1, Place::Other)?;
-            let key = Key {
-                name: scalar_key(&key_node)?,
-                span: key_node.span.clone(),
-            };
+            let key = scalar_key(self.node(event, mark, depth + 1, Place::Other)?)?;
             let (event, mark) = self.next()?;
             let streamed = play.zip(STREAMED_LISTS.iter().find(|list| **list == key.name));
             let value = match (streamed, event) {
@@ -555,18 +594,24 @@ fn size_of(node: &Node) -> Size {
     size
 }
 
-fn scalar_key(node: &Node) -> Result<String, Diagnostic> {
-    match &node.value {
-        Value::Str(s) => Ok(s.clone()),
-        Value::Int(i) => Ok(i.to_string()),
-        Value::Float(f) => Ok(f.to_string()),
-        Value::Bool(b) => Ok(if *b { "True" } else { "False" }.to_string()),
-        Value::Null => Ok(String::new()),
-        _ => Err(Diagnostic::at(
-            &node.span,
-            format!("a mapping key must be a scalar, found {}", node.kind()),
-        )),
-    }
+fn scalar_key(node: Node) -> Result<Key, Diagnostic> {
+    let name = match node.value {
+        Value::Str(s) => s,
+        Value::Int(i) => i.to_string(),
+        Value::Float(f) => f.to_string(),
+        Value::Bool(b) => if b { "True" } else { "False" }.to_string(),
+        Value::Null => String::new(),
+        _ => {
+            return Err(Diagnostic::at(
+                &node.span,
+                format!("a mapping key must be a scalar, found {}", node.kind()),
+            ))
+        }
+    };
+    Ok(Key {
+        name,
+        span: node.span,
+    })
 }
 
 /// The entries a `<<:` merge key brings in: a mapping, or a list of mappings.

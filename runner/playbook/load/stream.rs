@@ -50,7 +50,7 @@ impl<'l> PlayStream<'l> {
 }
 
 impl yaml::TaskSink for PlayStream<'_> {
-    fn task(&mut self, play: PlayAt, list: &'static str, item: Node) {
+    fn task(&mut self, play: PlayAt, list: &'static str, mut item: Node) {
         if !matches!(self.play_errors, Some((at, _)) if at == play) {
             self.play_errors = Some((play, self.loader.errors.len()));
         }
@@ -68,7 +68,7 @@ impl yaml::TaskSink for PlayStream<'_> {
         let streamed = &mut self.lists[index].2;
         if self.keep_yaml || loads_files(&item) {
             streamed.later.push((streamed.tasks.len(), item));
-        } else if let Some(task) = self.loader.task(&item, &self.origin, &[]) {
+        } else if let Some(task) = self.loader.task(&mut item, &self.origin, &[]) {
             streamed.tasks.push(task);
         }
     }
@@ -121,10 +121,10 @@ impl Loader {
         let mut all = Vec::with_capacity(tasks.len() + later.len());
         let mut converted = tasks.into_iter();
         let mut done = 0;
-        for (before, item) in later {
+        for (before, mut item) in later {
             all.extend(converted.by_ref().take(before - done));
             done = before;
-            all.extend(self.task(&item, origin, tags));
+            all.extend(self.task(&mut item, origin, tags));
         }
         all.extend(converted);
         all
