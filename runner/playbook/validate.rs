@@ -10,8 +10,11 @@ use crate::template::Templates;
 use machinist_modules::args::did_you_mean;
 use machinist_modules::registry::ArgError;
 use machinist_modules::Builtin;
+use std::collections::{HashMap, HashSet};
+use std::sync::Mutex;
 
 pub fn playbook(playbook: &Playbook, errors: &mut Vec<Diagnostic>) {
+    let mut known = Known::default();
     for play in &playbook.plays {
         for list in [
             &play.pre_tasks,
@@ -19,31 +22,58 @@ pub fn playbook(playbook: &Playbook, errors: &mut Vec<Diagnostic>) {
             &play.post_tasks,
             &play.handlers,
         ] {
-            tasks(list, errors);
+            checked_tasks(list, errors, &mut known);
         }
         handlers_exist(play, errors);
     }
 }
 
 pub fn tasks(tasks: &[Task], errors: &mut Vec<Diagnostic>) {
+    checked_tasks(tasks, errors, &mut Known::default());
+}
+
+/// What one validation learns once and is asked again: the tasks of a big playbook
+/// repeat a few shapes of fixed arguments.
+#[derive(Default)]
+struct Known {
+    /// Module and fixed arguments (as JSON text) → what `check_args` said.
+    args: HashMap<(Builtin, String), Result<(), ArgError>>,
+}
+
+impl Known {
+    /// [`Builtin::check_args`], asked once per module and fixed arguments.
+    fn check_args(&mut self, builtin: Builtin, fixed: &serde_json::Value) -> Result<(), ArgError> {
+        let said = self
+            .args
+            .entry((builtin, fixed.to_string()))
+            .or_insert_with(|| builtin.check_args(fixed));
+        said.as_ref().map(drop).map_err(|err| ArgError {
+            field: err.field.clone(),
+            path: err.path.clone(),
+            message: err.message.clone(),
+        })
+    }
+}
+
+fn checked_tasks(tasks: &[Task], errors: &mut Vec<Diagnostic>, known: &mut Known) {
     for task in tasks {
         match &task.kind {
             TaskKind::Action {
                 module,
                 action,
                 args,
-            } => arguments(task, module, action, args, errors),
+            } => arguments(task, module, action, args, errors, known),
             TaskKind::Block {
                 block,
                 rescue,
                 always,
             } => {
                 for list in [block, rescue, always] {
-                    self::tasks(list, errors);
+                    checked_tasks(list, errors, known);
                 }
             }
             TaskKind::IncludeTasks { .. } => {}
-            TaskKind::IncludeRole { tasks: inner } => self::tasks(inner, errors),
+            TaskKind::IncludeRole { tasks: inner } => checked_tasks(inner, errors, known),
         }
         for cond in task
             .when
@@ -67,6 +97,7 @@ fn arguments(
     action: &Action,
     args: &Node,
     errors: &mut Vec<Diagnostic>,
+    known: &mut Known,
 ) {
     inline_templates(args, errors);
     let Some(entries) = args.as_map() else {
@@ -111,13 +142,13 @@ fn arguments(
     let mut templated = Vec::new();
     for (key, value) in entries {
         if value.is_templated() {
-            templated.push(key.name.as_str());
+            templated.push((key, value));
         } else {
             fixed.insert(key.name.clone(), value.to_json());
         }
     }
-    let mut checked = builtin.check_args(&serde_json::Value::Object(fixed));
-    for (key, value) in entries.iter().filter(|(_, value)| value.is_templated()) {
+    let mut checked = known.check_args(builtin, &serde_json::Value::Object(fixed));
+    for (key, value) in &templated {
         if checked.is_ok() {
             checked = builtin.check_templated(&key.name, Some(&value.to_json()));
         }
@@ -289,7 +320,7 @@ pub fn walk<'a>(tasks: &'a [Task], visit: &mut impl FnMut(&'a Task)) {
 fn inline_templates(node: &Node, errors: &mut Vec<Diagnostic>) {
     match &node.value {
         crate::playbook::yaml::Value::Str(text)
-            if Templates::is_template(text) && !Templates::is_plain(text) =>
+            if Templates::is_template(text) && !simple_and_valid(text) =>
         {
             if let Err(err) = syntax_env().template_from_str(text) {
                 let detail = err.detail().unwrap_or("invalid syntax");
@@ -307,6 +338,31 @@ fn inline_templates(node: &Node, errors: &mut Vec<Diagnostic>) {
             .for_each(|(_, n)| inline_templates(n, errors)),
         _ => {}
     }
+}
+
+/// Whether a string's syntax is known valid without compiling it (see
+/// [`Templates::simple_syntax_is_valid`]).
+fn simple_and_valid(text: &str) -> bool {
+    Templates::simple_syntax_is_valid(text, valid_expression)
+}
+
+/// Whether an expression compiles. Tasks share few expressions (`{{ base }}`,
+/// `{{ ports | length }}`), so the valid ones are remembered (up to a bound).
+fn valid_expression(expr: &str) -> bool {
+    const REMEMBERED: usize = 4096;
+    static VALID: std::sync::OnceLock<Mutex<HashSet<String>>> = std::sync::OnceLock::new();
+    let mut valid = VALID
+        .get_or_init(Mutex::default)
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if valid.contains(expr) {
+        return true;
+    }
+    let compiles = syntax_env().compile_expression(expr).is_ok();
+    if compiles && valid.len() < REMEMBERED {
+        valid.insert(expr.to_string());
+    }
+    compiles
 }
 
 /// Syntax-check a template file (filters and tests are looked up when it renders).

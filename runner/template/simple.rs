@@ -52,12 +52,14 @@ pub(super) fn render(
     Some(out)
 }
 
-/// Whether a string is literal text around bare names only (so its syntax is valid).
-pub(super) fn is_plain(source: &str) -> bool {
+/// Whether a string is literal text around `{{ }}`s of bare names (valid syntax)
+/// or of other simple expressions (attributes, filters and tests without arguments)
+/// that `compiles` accepts: its syntax is then valid, nothing to compile to know it.
+pub(super) fn syntax_is_valid(source: &str, mut compiles: impl FnMut(&str) -> bool) -> bool {
     pieces(source).is_some_and(|pieces| {
         pieces.iter().all(|piece| match piece {
             Piece::Text(_) => true,
-            Piece::Expr(expr) => is_name(expr),
+            Piece::Expr(expr) => is_name(expr) || compiles(expr),
         })
     })
 }
@@ -161,10 +163,12 @@ mod tests {
     }
 
     #[test]
-    fn plain_strings_have_only_names() {
-        assert!(is_plain("{{ base }}/etc/{{ name }}"));
-        assert!(is_plain("text"));
-        assert!(!is_plain("{{ a b }}"));
-        assert!(!is_plain("{{ x | length }}"));
+    fn simple_strings_are_valid_when_their_expressions_are() {
+        let never = |_: &str| false;
+        assert!(syntax_is_valid("{{ base }}/etc/{{ name }}", never));
+        assert!(syntax_is_valid("text", never));
+        assert!(!syntax_is_valid("{{ x | length }}", never));
+        assert!(syntax_is_valid("{{ x | length }}", |expr| expr == "x | length"));
+        assert!(!syntax_is_valid("{% if x %}y{% endif %}", |_| true));
     }
 }
