@@ -666,6 +666,11 @@ impl Loader {
                 .get("loop_control")
                 .map(|lc| self.loop_control(lc))
                 .unwrap_or_default(),
+            register: node.get("register").and_then(|r| self.identifier(r)),
+            notify: node
+                .get("notify")
+                .map(|n| self.string_list(n))
+                .unwrap_or_default(),
             notify_span: node.get("notify").map(|n| n.span.clone()),
             listen: node
                 .get("listen")
@@ -687,11 +692,6 @@ impl Loader {
                 .unwrap_or_default(),
             loop_flatten: matches!(loop_items, Some(("with_items", _))),
             loop_items: loop_items.map(|(_, n)| Box::new(n)),
-            register: node.get("register").and_then(|r| self.identifier(r)),
-            notify: node
-                .get("notify")
-                .map(|n| self.string_list(n))
-                .unwrap_or_default(),
             ignore_errors: node.get("ignore_errors").is_some_and(|b| self.boolean(b)),
             tags,
             vars: match node.take("vars") {

@@ -116,8 +116,6 @@ pub struct Task {
     pub loop_items: Option<Box<Node>>,
     /// `with_items` flattens one level of nested lists; `loop` does not.
     pub loop_flatten: bool,
-    pub register: Option<String>,
-    pub notify: Vec<String>,
     pub ignore_errors: bool,
     /// Own tags plus those inherited from enclosing blocks, imports and the play.
     pub tags: Vec<String>,
@@ -134,6 +132,9 @@ pub struct Task {
 #[derive(Debug, Clone, Default)]
 pub struct Rare {
     pub loop_control: LoopControl,
+    pub register: Option<String>,
+    /// The handlers (or topics) to notify when the task changes something.
+    pub notify: Vec<String>,
     /// Where `notify` was written, for "no such handler" errors.
     pub notify_span: Option<Span>,
     /// Handlers only: the topics this handler also answers to.
@@ -158,6 +159,8 @@ impl Rare {
         let unused = self.loop_control.loop_var.is_none()
             && self.loop_control.index_var.is_none()
             && self.loop_control.label.is_none()
+            && self.register.is_none()
+            && self.notify.is_empty()
             && self.notify_span.is_none()
             && self.listen.is_empty()
             && self.changed_when.is_none()
@@ -261,6 +264,14 @@ impl Task {
             .map_or(Task::NO_LOOP_CONTROL, |rare| &rare.loop_control)
     }
 
+    pub fn register(&self) -> Option<&str> {
+        self.rare.as_ref()?.register.as_deref()
+    }
+
+    pub fn notify(&self) -> &[String] {
+        self.rare.as_ref().map_or(&[], |rare| &rare.notify)
+    }
+
     pub fn notify_span(&self) -> Option<&Span> {
         self.rare.as_ref()?.notify_span.as_ref()
     }
@@ -319,7 +330,7 @@ mod tests {
     fn a_task_stays_small() {
         // A 10 000-task playbook holds 10 000 of them for the whole run.
         assert!(
-            std::mem::size_of::<Task>() <= 264,
+            std::mem::size_of::<Task>() <= 216,
             "{}",
             std::mem::size_of::<Task>()
         );

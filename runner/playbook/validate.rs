@@ -277,7 +277,7 @@ fn handlers_exist(play: &Play, errors: &mut Vec<Diagnostic>) {
         .collect();
     let names: Vec<&str> = names.iter().map(String::as_str).collect();
     let mut check = |task: &Task| {
-        for topic in &task.notify {
+        for topic in task.notify() {
             if !Templates::is_template(topic) && !names.contains(&topic.as_str()) {
                 let hint = did_you_mean(topic, names.iter().copied())
                     .map(|s| format!(" (did you mean '{s}'?)"))

@@ -275,7 +275,7 @@ impl Executor<'_> {
         if outcome.skipped || (task.changed_when().is_none() && task.failed_when().is_none()) {
             return outcome;
         }
-        let name = task.register.as_deref().unwrap_or("result");
+        let name = task.register().unwrap_or("result");
         let mut layer = Layer::default();
         layer.set(name, vars::from_json(&outcome.registered()));
         let ctx = minijinja::value::merge_maps([vars_layer_value(&layer), ctx.clone()]);
@@ -340,7 +340,7 @@ impl Executor<'_> {
                 (false, false) => Flow::Continue,
             };
         }
-        if let Some(name) = &task.register {
+        if let Some(name) = task.register() {
             let mut registered = outcome.registered();
             if task.no_log {
                 redact_registered(&mut registered);
@@ -375,8 +375,8 @@ impl Executor<'_> {
             }
             Status::Ok => self.stats.ok += 1,
         }
-        if outcome.changed && !outcome.failed && !task.notify.is_empty() {
-            self.notify(state, &task.notify);
+        if outcome.changed && !outcome.failed && !task.notify().is_empty() {
+            self.notify(state, task.notify());
         }
         if failed && !ignored {
             return Flow::Failed;

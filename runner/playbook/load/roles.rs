@@ -346,8 +346,6 @@ fn block(role: &RoleUse, tasks: Vec<Task>, tags: Vec<String>, origin: Arc<Origin
         when: role.when.clone(),
         loop_items: None,
         loop_flatten: false,
-        register: None,
-        notify: Vec::new(),
         ignore_errors: false,
         tags,
         vars: Layer::default(),
