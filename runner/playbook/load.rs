@@ -520,7 +520,7 @@ impl Loader {
             Value::Map(entries) => entries
                 .iter()
                 .filter(|(k, _)| self.variable_name(k))
-                .map(|(k, v)| (k.name.clone(), v.clone()))
+                .map(|(k, v)| (k.name.to_string(), v.clone()))
                 .collect(),
             _ => self.not_vars(node),
         }
@@ -532,7 +532,7 @@ impl Loader {
             Value::Map(entries) => entries
                 .into_iter()
                 .filter(|(k, _)| self.variable_name(k))
-                .map(|(k, v)| (k.name, v))
+                .map(|(k, v)| (k.name.to_string(), v))
                 .collect(),
             _ => self.not_vars(&node),
         }
@@ -844,7 +844,7 @@ impl Loader {
             );
             return None;
         };
-        let module = key.name.clone();
+        let module = key.name.to_string();
         let Some(value) = node.take_at(at) else {
             return None;
         };
@@ -890,7 +890,7 @@ impl Loader {
             }
         };
         let key = |name: &str| Key {
-            name: name.to_string(),
+            name: name.into(),
             span: value.span.clone(),
         };
         let string = |s: String| Node {

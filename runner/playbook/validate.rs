@@ -144,7 +144,7 @@ fn arguments(
         if value.is_templated() {
             templated.push((key, value));
         } else {
-            fixed.insert(key.name.clone(), value.to_json());
+            fixed.insert(key.name.to_string(), value.to_json());
         }
     }
     let mut checked = known.check_args(builtin, &serde_json::Value::Object(fixed));
@@ -487,7 +487,7 @@ fn needs_manager(task: &Task, root: &str, errors: &mut Vec<Diagnostic>) {
     let fixed: serde_json::Map<String, serde_json::Value> = entries
         .iter()
         .filter(|(_, value)| !value.is_templated())
-        .map(|(key, value)| (key.name.clone(), value.to_json()))
+        .map(|(key, value)| (key.name.to_string(), value.to_json()))
         .collect();
     let Some((field, what)) = builtin.needs_manager(&serde_json::Value::Object(fixed)) else {
         return;

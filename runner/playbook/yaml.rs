@@ -11,6 +11,11 @@
 //! small; characters YAML forbids (NUL and other control characters) are refused,
 //! as PyYAML refuses them, instead of silently ending the file.
 
+mod name;
+
+pub use name::Name;
+use name::Names;
+
 use crate::error::{Diagnostic, Span, SpanFile};
 use std::collections::HashMap;
 use std::path::Path;
@@ -48,7 +53,7 @@ pub enum Value {
 /// A mapping key.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Key {
-    pub name: String,
+    pub name: Name,
     pub span: Span,
 }
 
@@ -111,10 +116,7 @@ impl Node {
             Value::Str(text) => shrink_string(text),
             Value::Seq(items) => items.iter_mut().for_each(Node::shrink),
             Value::Map(entries) => {
-                for (key, value) in entries {
-                    shrink_string(&mut key.name);
-                    value.shrink();
-                }
+                entries.iter_mut().for_each(|(_, value)| value.shrink());
             }
             Value::Null | Value::Bool(_) | Value::Int(_) | Value::Float(_) => {}
         }
@@ -174,7 +176,7 @@ impl Node {
             Value::Map(entries) => J::Object(
                 entries
                     .iter()
-                    .map(|(k, v)| (k.name.clone(), v.to_json()))
+                    .map(|(k, v)| (k.name.to_string(), v.to_json()))
                     .collect(),
             ),
         }
@@ -217,6 +219,7 @@ pub fn parse_playbook(
         anchors: HashMap::new(),
         size: Size::default(),
         sink,
+        names: Names::default(),
     };
     builder.documents().map_err(|err| explain_tabs(err, text))
 }
@@ -287,6 +290,8 @@ struct Builder<'a, 's> {
     /// What the document has expanded to so far.
     size: Size,
     sink: Option<&'s mut dyn TaskSink>,
+    /// The keys met so far, sharing their text.
+    names: Names,
 }
 
 /// Where a node stands in a playbook, for [`TaskSink`].
@@ -469,7 +474,10 @@ impl Builder<'_, '_> {
             if event == Event::MappingEnd {
                 break;
             }
-            let key = scalar_key(self.node(event, mark, depth + 1, Place::Other)?)?;
+            let key = scalar_key(
+                self.node(event, mark, depth + 1, Place::Other)?,
+                &mut self.names,
+            )?;
             let (event, mark) = self.next()?;
             let streamed = play.zip(STREAMED_LISTS.iter().find(|list| **list == key.name));
             let value = match (streamed, event) {
@@ -565,11 +573,15 @@ impl FirstLines {
     fn insert(&mut self, entries: &[(Key, Node)], key: &Key) {
         match &mut self.0 {
             Some(lines) => {
-                lines.insert(key.name.clone(), key.span.line);
+                lines.insert(key.name.to_string(), key.span.line);
             }
             None if entries.len() + 1 >= Self::SCAN => {
                 let noted = entries.iter().map(|(key, _)| key).chain([key]);
-                self.0 = Some(noted.map(|key| (key.name.clone(), key.span.line)).collect());
+                self.0 = Some(
+                    noted
+                        .map(|key| (key.name.to_string(), key.span.line))
+                        .collect(),
+                );
             }
             None => {}
         }
@@ -594,7 +606,7 @@ fn size_of(node: &Node) -> Size {
     size
 }
 
-fn scalar_key(node: Node) -> Result<Key, Diagnostic> {
+fn scalar_key(node: Node, names: &mut Names) -> Result<Key, Diagnostic> {
     let name = match node.value {
         Value::Str(s) => s,
         Value::Int(i) => i.to_string(),
@@ -609,7 +621,7 @@ fn scalar_key(node: Node) -> Result<Key, Diagnostic> {
         }
     };
     Ok(Key {
-        name,
+        name: names.name(name),
         span: node.span,
     })
 }

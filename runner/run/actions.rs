@@ -61,7 +61,7 @@ impl Executor<'_> {
                 .render_tree(&raw, ctx)
                 .map_err(|err| self.located(&node.span, format!("{}: {err}", key.name)))?;
             if !Templates::is_omit(&rendered) {
-                out.insert(key.name.clone(), vars::to_json(&rendered));
+                out.insert(key.name.to_string(), vars::to_json(&rendered));
             }
         }
         Ok(out)

@@ -88,7 +88,7 @@ impl Loader {
                 continue;
             }
             if params_from_extra_keys {
-                params.push((key.name.clone(), value.clone()));
+                params.push((key.name.to_string(), value.clone()));
             } else {
                 self.unknown_key(key, "role", ROLE_KEYS.iter().copied());
             }
