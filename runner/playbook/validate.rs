@@ -3,7 +3,7 @@
 //! found. Problems become located diagnostics.
 
 use super::model::{Action, Play, Playbook, Task, TaskKind};
-use super::yaml::Node;
+use super::yaml::{Key, Node, Value};
 use crate::error::Diagnostic;
 use crate::sources::{find, SourceKind};
 use crate::template::Templates;
@@ -36,23 +36,54 @@ pub fn tasks(tasks: &[Task], errors: &mut Vec<Diagnostic>) {
 /// repeat a few shapes of fixed arguments.
 #[derive(Default)]
 struct Known {
-    /// Module and fixed arguments (as JSON text) → what `check_args` said.
-    args: HashMap<(Builtin, String), Result<(), ArgError>>,
+    /// Module and fixed arguments (see [`fixed_key`]) → what `check_args` said.
+    args: HashMap<(Builtin, Vec<u8>), Result<(), ArgError>>,
 }
 
-impl Known {
-    /// [`Builtin::check_args`], asked once per module and fixed arguments.
-    fn check_args(&mut self, builtin: Builtin, fixed: &serde_json::Value) -> Result<(), ArgError> {
-        let said = self
-            .args
-            .entry((builtin, fixed.to_string()))
-            .or_insert_with(|| builtin.check_args(fixed));
-        said.as_ref().map(drop).map_err(|err| ArgError {
-            field: err.field.clone(),
-            path: err.path.clone(),
-            message: err.message.clone(),
-        })
+/// The fixed arguments of a task, written so that equal keys mean equal arguments
+/// (their spans left out): one byte for the kind, lengths before texts.
+fn fixed_key(fixed: &[(&Key, &Node)]) -> Vec<u8> {
+    fn text(out: &mut Vec<u8>, text: &str) {
+        out.extend_from_slice(&text.len().to_le_bytes());
+        out.extend_from_slice(text.as_bytes());
     }
+    fn value(out: &mut Vec<u8>, node: &Node) {
+        match &node.value {
+            Value::Null => out.push(b'n'),
+            Value::Bool(b) => out.push(if *b { b't' } else { b'f' }),
+            Value::Int(i) => {
+                out.push(b'i');
+                out.extend_from_slice(&i.to_le_bytes());
+            }
+            Value::Float(f) => {
+                out.push(b'd');
+                out.extend_from_slice(&f.to_bits().to_le_bytes());
+            }
+            Value::Str(s) => {
+                out.push(b's');
+                text(out, s);
+            }
+            Value::Seq(items) => {
+                out.push(b'[');
+                out.extend_from_slice(&items.len().to_le_bytes());
+                items.iter().for_each(|item| value(out, item));
+            }
+            Value::Map(entries) => {
+                out.push(b'{');
+                out.extend_from_slice(&entries.len().to_le_bytes());
+                for (key, item) in entries {
+                    text(out, &key.name);
+                    value(out, item);
+                }
+            }
+        }
+    }
+    let mut out = Vec::with_capacity(64);
+    for (key, node) in fixed {
+        text(&mut out, &key.name);
+        value(&mut out, node);
+    }
+    out
 }
 
 fn checked_tasks(tasks: &[Task], errors: &mut Vec<Diagnostic>, known: &mut Known) {
@@ -138,22 +169,30 @@ fn arguments(
     };
     // Arguments known before templating are type-checked now; templated ones when
     // the task runs.
-    let mut fixed = serde_json::Map::new();
-    let mut templated = Vec::new();
-    for (key, value) in entries {
-        if value.is_templated() {
-            templated.push((key, value));
-        } else {
-            fixed.insert(key.name.to_string(), value.to_json());
-        }
+    let (templated, fixed): (Vec<_>, Vec<_>) = entries
+        .iter()
+        .map(|(key, value)| (key, value))
+        .partition(|(_, value)| value.is_templated());
+    // Asked once per module and fixed arguments: a big playbook repeats a few.
+    let said = known
+        .args
+        .entry((builtin, fixed_key(&fixed)))
+        .or_insert_with(|| {
+            let fixed = fixed
+                .iter()
+                .map(|(key, value)| (key.name.to_string(), value.to_json()))
+                .collect();
+            builtin.check_args(&serde_json::Value::Object(fixed))
+        });
+    let mut templated_error = None;
+    if said.is_ok() {
+        templated_error = templated.iter().find_map(|(key, value)| {
+            builtin
+                .check_templated(&key.name, Some(&value.to_json()))
+                .err()
+        });
     }
-    let mut checked = known.check_args(builtin, &serde_json::Value::Object(fixed));
-    for (key, value) in &templated {
-        if checked.is_ok() {
-            checked = builtin.check_templated(&key.name, Some(&value.to_json()));
-        }
-    }
-    if let Err(err) = checked {
+    if let Some(err) = said.as_ref().err().or(templated_error.as_ref()) {
         // A missing argument may be given by a templated one (or its alias):
         // checked when the task runs.
         let missing_templated =
