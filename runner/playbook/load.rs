@@ -844,7 +844,7 @@ impl Loader {
             );
             return None;
         };
-        let module = key.name.to_string();
+        let module = key.name.clone();
         let Some(value) = node.take_at(at) else {
             return None;
         };

@@ -1,7 +1,7 @@
 //! The typed playbook: plays, tasks, blocks and handlers, each with its [`Span`].
 //! Built by `load`, read by `run`; nothing here touches the disk.
 
-use super::yaml::Node;
+use super::yaml::{Name, Node};
 use crate::error::Span;
 use crate::plugins::Plugin;
 use crate::vars::Layer;
@@ -177,7 +177,7 @@ pub enum TaskKind {
     /// A module or a runner action, with its (unrendered) arguments.
     Action {
         /// The key as written (`file`, `ansible.builtin.copy`).
-        module: String,
+        module: Name,
         action: Action,
         args: Node,
     },
@@ -310,7 +310,7 @@ impl Task {
     pub fn display_name(&self) -> String {
         let base = match (&self.name, &self.kind) {
             (Some(name), _) => name.clone(),
-            (None, TaskKind::Action { module, .. }) => module.clone(),
+            (None, TaskKind::Action { module, .. }) => module.to_string(),
             (None, TaskKind::Block { .. }) => "block".to_string(),
             (None, TaskKind::IncludeTasks { .. }) => "include_tasks".to_string(),
             (None, TaskKind::IncludeRole { .. }) => "include_role".to_string(),
@@ -330,7 +330,7 @@ mod tests {
     fn a_task_stays_small() {
         // A 10 000-task playbook holds 10 000 of them for the whole run.
         assert!(
-            std::mem::size_of::<Task>() <= 216,
+            std::mem::size_of::<Task>() <= 208,
             "{}",
             std::mem::size_of::<Task>()
         );

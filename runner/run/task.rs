@@ -400,7 +400,7 @@ impl Executor<'_> {
             return;
         }
         let module = match &task.kind {
-            TaskKind::Action { module, .. } => module.clone(),
+            TaskKind::Action { module, .. } => module.to_string(),
             TaskKind::IncludeTasks { .. } => "include_tasks".into(),
             TaskKind::IncludeRole { .. } => "include_role".into(),
             TaskKind::Block { .. } => "block".into(),
