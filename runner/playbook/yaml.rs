@@ -227,6 +227,13 @@ pub fn parse_playbook(
 /// YAML allows only printable characters (PyYAML's set): a NUL would otherwise end
 /// the file early without a word, and other control characters are surely mistakes.
 fn printable(file: &Arc<Path>, text: &str) -> Result<(), Diagnostic> {
+    // Most files are printable ASCII: a byte scan tells, without decoding.
+    if text
+        .bytes()
+        .all(|b| matches!(b, b'\t' | b'\n' | b'\r' | b' '..=b'~'))
+    {
+        return Ok(());
+    }
     let allowed = |c: char| {
         matches!(c, '\t' | '\n' | '\r' | ' '..='~' | '\u{85}')
             || matches!(c, '\u{a0}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}' | '\u{10000}'..)
