@@ -22,6 +22,9 @@ use std::sync::Arc;
 use std::time::Duration;
 use stream::{PlayStream, StreamedList};
 
+/// A play's task list converted while parsing, with the play and the list's name.
+type StreamedLists = (yaml::PlayAt, &'static str, StreamedList);
+
 /// Files larger than this are refused before parsing (a playbook is small).
 const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
 
@@ -256,7 +259,7 @@ impl Loader {
         &mut self,
         path: &Path,
         origin: &Arc<Origin>,
-    ) -> Option<(Vec<Node>, Vec<(yaml::PlayAt, &'static str, StreamedList)>)> {
+    ) -> Option<(Vec<Node>, Vec<StreamedLists>)> {
         let (file, text) = self.read_text(path, None)?;
         let errors = self.errors.len();
         let mut stream = PlayStream::new(self, origin.clone());
@@ -845,9 +848,7 @@ impl Loader {
             return None;
         };
         let module = key.name.clone();
-        let Some(value) = node.take_at(at) else {
-            return None;
-        };
+        let value = node.take_at(at)?;
         let mut args = self.free_form(&action, value)?;
         if let Some(extra) = node.get("args") {
             match (&mut args.value, &extra.value) {
@@ -1089,7 +1090,7 @@ fn is_identifier(name: &str) -> bool {
 
 /// The lists of the play at `play` that were converted while parsing.
 fn take_lists(
-    streamed: &mut Vec<(yaml::PlayAt, &'static str, StreamedList)>,
+    streamed: &mut Vec<StreamedLists>,
     play: yaml::PlayAt,
 ) -> Vec<(&'static str, StreamedList)> {
     let mut lists = Vec::new();

@@ -201,7 +201,7 @@ fn arguments(
             return;
         }
         errors.push(Diagnostic::at(
-            span_at(args, &err),
+            span_at(args, err),
             format!("module {module}: {}", err.message),
         ));
     }
