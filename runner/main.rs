@@ -121,6 +121,9 @@ fn run_command(args: RunArgs) -> ExitCode {
         verbosity: args.verbose,
         no_wait: args.no_wait,
     };
+    // Loaded and checked: the run quotes no line of these files (a big playbook's
+    // text would stay in memory for nothing; a line asked for is read again).
+    sources.release();
     let code = match run::run(&playbooks, &options, &sources, reporter.as_mut()) {
         Ok(RunStatus::Success) => ExitCode::SUCCESS,
         Ok(RunStatus::Failed) => ExitCode::from(EXIT_FAILED),

@@ -110,13 +110,16 @@ impl Templates {
 
     /// Whether a string needs rendering at all.
     pub fn is_template(text: &str) -> bool {
-        text.contains("{{") || text.contains("{%") || text.contains("{#")
+        // One pass for `{{`, `{%` and `{#` (each string of a playbook is asked).
+        let bytes = text.as_bytes();
+        (1..bytes.len()).any(|at| bytes[at - 1] == b'{' && matches!(bytes[at], b'{' | b'%' | b'#'))
     }
 
-    /// Whether a string is literal text around bare `{{ name }}`s only: valid syntax,
-    /// nothing to compile to check it.
-    pub fn is_plain(text: &str) -> bool {
-        simple::is_plain(text)
+    /// Whether a string is literal text around `{{ name }}`s, or around other simple
+    /// expressions that `compiles` accepts: valid syntax, no template to compile to
+    /// know it.
+    pub fn simple_syntax_is_valid(text: &str, compiles: impl FnMut(&str) -> bool) -> bool {
+        simple::syntax_is_valid(text, compiles)
     }
 
     /// Whether a rendered value is the `omit` placeholder (the argument must be dropped).

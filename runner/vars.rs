@@ -219,7 +219,7 @@ mod tests {
             .as_map()
             .unwrap()
             .iter()
-            .map(|(k, v)| (k.name.clone(), v.clone()))
+            .map(|(k, v)| (k.name.to_string(), v.clone()))
             .collect();
         Layer::from_nodes(&entries)
     }

@@ -87,7 +87,7 @@ pub fn parse_options(node: &Node, errors: &mut Vec<Diagnostic>) -> Vec<ArgOption
                 .is_some_and(|n| n.value == YamlValue::Bool(true))
         };
         options.push(ArgOption {
-            name: key.name.clone(),
+            name: key.name.to_string(),
             span: key.span.clone(),
             kind,
             elements: text("elements"),

@@ -2,7 +2,8 @@
 //! tasks and handlers, a block's its block, rescue and always, an import or include
 //! (of tasks or of a role) what it brings in. `no_log` (without this it was accepted
 //! on plays and blocks and did nothing, and their secrets were printed) and
-//! `environment` (each task keeps the chain, outermost first; inner values win).
+//! `environment` (each task keeps the chain, outermost first; inner values win), and
+//! `tags` (each task's own after those around it, each once).
 
 use super::model::{Task, TaskKind};
 use super::yaml::Node;
@@ -27,11 +28,33 @@ pub fn no_log(tasks: &mut [Task], on: bool) {
 pub fn environment(tasks: &mut [Task], outer: &[Node]) {
     for task in tasks {
         if !outer.is_empty() {
-            task.environment.splice(0..0, outer.iter().cloned());
+            task.rare_mut()
+                .environment
+                .splice(0..0, outer.iter().cloned());
         }
-        let chain = task.environment.clone();
+        let chain = task.environment().to_vec();
         for list in contained(&mut task.kind, true) {
             environment(list, &chain);
+        }
+    }
+}
+
+/// Put `outer` before the tags of `tasks` and of everything inside them, each tag
+/// once: what loading them with `outer` inherited gives.
+pub fn tags(tasks: &mut [Task], outer: &[String]) {
+    if outer.is_empty() {
+        return;
+    }
+    for task in tasks {
+        let mut tags = outer.to_vec();
+        for tag in task.tags.drain(..) {
+            if !tags.contains(&tag) {
+                tags.push(tag);
+            }
+        }
+        task.tags = tags;
+        for list in contained(&mut task.kind, true) {
+            self::tags(list, outer);
         }
     }
 }

@@ -4,10 +4,11 @@
 mod checks;
 mod plugins;
 mod roles;
+mod stream;
 
 use super::argspec;
 use super::model::RoleScope;
-use super::model::{Action, Condition, LoopControl, Origin, Play, Playbook, Task, TaskKind};
+use super::model::{Action, Condition, LoopControl, Origin, Play, Playbook, Rare, Task, TaskKind};
 use super::validate;
 use super::yaml::{self, Key, Node, Value};
 use crate::error::{Diagnostic, InputError, SourceMap, Span};
@@ -19,6 +20,10 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
+use stream::{PlayStream, StreamedList};
+
+/// A play's task list converted while parsing, with the play and the list's name.
+type StreamedLists = (yaml::PlayAt, &'static str, StreamedList);
 
 /// Files larger than this are refused before parsing (a playbook is small).
 const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
@@ -115,7 +120,10 @@ pub struct Loader {
     plugins: HashMap<PathBuf, Option<Arc<crate::plugins::Plugin>>>,
     /// What looking for a plugin found, by name and folders: every task's module
     /// name is looked for (a stat per folder), most of them built-ins found nowhere.
-    plugin_lookups: HashMap<(String, Vec<PathBuf>), PluginLookup>,
+    plugin_lookups: HashMap<Vec<PathBuf>, HashMap<String, PluginLookup>>,
+    /// The plugin folders last computed, by library base and role folder (each
+    /// task asks for them).
+    plugin_dirs_memo: Option<(PathBuf, Option<PathBuf>, Arc<[PathBuf]>)>,
     /// Names of handlers that failed to load (their error is reported already).
     broken_handlers: Vec<String>,
 }
@@ -135,6 +143,7 @@ impl Loader {
             library_base: None,
             plugins: HashMap::new(),
             plugin_lookups: HashMap::new(),
+            plugin_dirs_memo: None,
             broken_handlers: Vec::new(),
         }
     }
@@ -179,6 +188,19 @@ impl Loader {
 
     /// Read and parse one YAML file; `None` after recording why it could not be.
     fn read_yaml(&mut self, path: &Path, site: Option<&Span>) -> Option<Vec<Node>> {
+        let (file, text) = self.read_text(path, site)?;
+        match yaml::parse(&file, &text) {
+            Ok(docs) => Some(docs),
+            Err(diag) => {
+                self.errors.push(diag);
+                None
+            }
+        }
+    }
+
+    /// Read one YAML file, remembering its text; `None` after recording why it
+    /// could not be.
+    fn read_text(&mut self, path: &Path, site: Option<&Span>) -> Option<(Arc<Path>, Arc<str>)> {
         let fail = |message: String| match site {
             Some(span) => Diagnostic::at(span, message),
             None => Diagnostic::bare(message),
@@ -228,9 +250,26 @@ impl Loader {
             }
         };
         self.sources.insert(&file, text.clone());
-        match yaml::parse(&file, &text) {
-            Ok(docs) => Some(docs),
+        Some((file, text))
+    }
+
+    /// Parse a playbook, its plays' tasks converted as they are read (see
+    /// `stream`); `None` after recording why it could not be.
+    fn read_playbook(
+        &mut self,
+        path: &Path,
+        origin: &Arc<Origin>,
+    ) -> Option<(Vec<Node>, Vec<StreamedLists>)> {
+        let (file, text) = self.read_text(path, None)?;
+        let errors = self.errors.len();
+        let mut stream = PlayStream::new(self, origin.clone());
+        let parsed = yaml::parse_playbook(&file, &text, Some(&mut stream));
+        let lists = stream.lists;
+        match parsed {
+            Ok(docs) => Some((docs, lists)),
             Err(diag) => {
+                // As if nothing had been converted: the syntax error is the news.
+                self.errors.truncate(errors);
                 self.errors.push(diag);
                 None
             }
@@ -245,17 +284,22 @@ impl Loader {
             )));
             return;
         }
-        let Some(docs) = self.read_yaml(path, None) else {
+        let dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
+        let origin = Arc::new(Origin {
+            dir: dir.clone(),
+            role: None,
+        });
+        let (outer_dir, outer_base) = (self.playbook_dir.clone(), self.library_base.clone());
+        self.playbook_dir = dir.clone();
+        self.library_base = Some(dir);
+        let Some((docs, mut streamed)) = self.read_playbook(path, &origin) else {
+            (self.playbook_dir, self.library_base) = (outer_dir, outer_base);
             return;
         };
         self.check_not_empty(path, &docs);
-        let dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
-        self.playbook_dir = dir.clone();
-        self.library_base = Some(dir.clone());
-        let origin = Arc::new(Origin { dir, role: None });
         self.importing.push(path.to_path_buf());
         // Owned: each play's tree is freed as soon as its model is built.
-        for doc in docs {
+        for (doc_at, doc) in docs.into_iter().enumerate() {
             let items = match doc {
                 Node {
                     value: Value::Seq(items),
@@ -269,7 +313,8 @@ impl Loader {
                     continue;
                 }
             };
-            for item in items {
+            for (item_at, item) in items.into_iter().enumerate() {
+                let lists = take_lists(&mut streamed, (doc_at, item_at));
                 if let Some(target) = item.get("import_playbook") {
                     if let Some(name) = target.as_str() {
                         let target_path = origin.dir.join(name);
@@ -279,7 +324,7 @@ impl Loader {
                     }
                     continue;
                 }
-                if let Some(play) = self.play(item, &origin) {
+                if let Some(play) = self.play(item, &origin, lists) {
                     plays.push(play);
                 }
             }
@@ -287,7 +332,13 @@ impl Loader {
         self.importing.pop();
     }
 
-    fn play(&mut self, mut node: Node, origin: &Arc<Origin>) -> Option<Play> {
+    /// A play, with the task lists converted while it was parsed (`streamed`).
+    fn play(
+        &mut self,
+        mut node: Node,
+        origin: &Arc<Origin>,
+        mut streamed: Vec<(&'static str, StreamedList)>,
+    ) -> Option<Play> {
         let Some(entries) = node.as_map() else {
             self.error(
                 &node.span,
@@ -335,9 +386,15 @@ impl Loader {
         };
         // Task lists are taken out of the tree: each task's nodes are freed once its
         // model is built, so the tree and the model are never both whole in memory.
-        let tasks = |this: &mut Loader, node: &mut Node, key: &str| match node.take(key) {
-            Some(list) => this.owned_task_list(list, origin, &tags),
-            None => Vec::new(),
+        let mut tasks = |this: &mut Loader, node: &mut Node, key: &str| {
+            if let Some(at) = streamed.iter().position(|(list, _)| *list == key) {
+                let (_, list) = streamed.swap_remove(at);
+                return this.finish_list(list, origin, &tags);
+            }
+            match node.take(key) {
+                Some(list) => this.owned_task_list(list, origin, &tags),
+                None => Vec::new(),
+            }
         };
         self.roles_seen.clear();
         let pre_tasks = tasks(self, &mut node, "pre_tasks");
@@ -361,7 +418,8 @@ impl Loader {
             main_tasks.extend(play_tasks);
         }
         let post_tasks = tasks(self, &mut node, "post_tasks");
-        let own_handlers = match node.get("handlers") {
+        // Their names stay in the tree (only what a task keeps is taken out of it).
+        let own_handlers = match node.get_mut("handlers") {
             Some(list) => self.task_list(list, origin, &tags),
             None => Vec::new(),
         };
@@ -464,15 +522,40 @@ impl Loader {
         match &node.value {
             Value::Map(entries) => entries
                 .iter()
-                .filter(|(k, _)| {
-                    let name = Node {
-                        value: Value::Str(k.name.clone()),
-                        span: k.span.clone(),
-                    };
-                    self.identifier(&name).is_some()
-                })
-                .map(|(k, v)| (k.name.clone(), v.clone()))
+                .filter(|(k, _)| self.variable_name(k))
+                .map(|(k, v)| (k.name.to_string(), v.clone()))
                 .collect(),
+            _ => self.not_vars(node),
+        }
+    }
+
+    /// [`Loader::vars`] of a mapping the caller gives up (moved, not copied).
+    fn owned_vars(&mut self, node: Node) -> Vec<(String, Node)> {
+        match node.value {
+            Value::Map(entries) => entries
+                .into_iter()
+                .filter(|(k, _)| self.variable_name(k))
+                .map(|(k, v)| (k.name.to_string(), v))
+                .collect(),
+            _ => self.not_vars(&node),
+        }
+    }
+
+    /// Whether a vars key is a valid variable name; an error if not.
+    fn variable_name(&mut self, key: &Key) -> bool {
+        let valid = is_identifier(&key.name);
+        if !valid {
+            self.error(
+                &key.span,
+                format!("'{}' is not a valid variable name", key.name),
+            );
+        }
+        valid
+    }
+
+    /// The variables of a `vars:` that is not a mapping: none (an error unless null).
+    fn not_vars(&mut self, node: &Node) -> Vec<(String, Node)> {
+        match &node.value {
             Value::Null => Vec::new(),
             _ => {
                 self.error(
@@ -506,11 +589,11 @@ impl Loader {
         };
         self.importing.push(path.to_path_buf());
         let mut tasks = Vec::new();
-        for doc in &docs {
+        for mut doc in docs {
             if doc.value == Value::Null {
                 continue;
             }
-            tasks.extend(self.task_list(doc, origin, tags));
+            tasks.extend(self.task_list(&mut doc, origin, tags));
         }
         self.importing.pop();
         tasks
@@ -526,19 +609,20 @@ impl Loader {
             } => {
                 // Sized once: growing by doubling would copy every task built so far.
                 let mut tasks = Vec::with_capacity(items.len());
-                for item in items {
-                    tasks.extend(self.task(&item, origin, tags));
+                for mut item in items {
+                    tasks.extend(self.task(&mut item, origin, tags));
                 }
                 tasks
             }
-            other => self.task_list(&other, origin, tags),
+            mut other => self.task_list(&mut other, origin, tags),
         }
     }
 
-    fn task_list(&mut self, node: &Node, origin: &Arc<Origin>, tags: &[String]) -> Vec<Task> {
-        match &node.value {
+    /// The tasks of a list; what they keep of it is taken out of `node`.
+    fn task_list(&mut self, node: &mut Node, origin: &Arc<Origin>, tags: &[String]) -> Vec<Task> {
+        match &mut node.value {
             Value::Seq(items) => items
-                .iter()
+                .iter_mut()
                 .filter_map(|item| self.task(item, origin, tags))
                 .collect(),
             Value::Null => Vec::new(),
@@ -552,19 +636,21 @@ impl Loader {
         }
     }
 
+    /// The task written as `node`; what the task keeps of it (arguments, loop,
+    /// vars…) is taken out of `node`, not copied.
     fn task(
         &mut self,
-        node: &Node,
+        node: &mut Node,
         origin: &Arc<Origin>,
         inherited_tags: &[String],
     ) -> Option<Task> {
-        let Some(entries) = node.as_map() else {
+        if node.as_map().is_none() {
             self.error(
                 &node.span,
                 format!("a task is a mapping, found {}", node.kind()),
             );
             return None;
-        };
+        }
         let mut tags = inherited_tags.to_vec();
         if let Some(own) = node.get("tags") {
             for tag in self.string_list(own) {
@@ -573,26 +659,16 @@ impl Loader {
                 }
             }
         }
-        let kind = self.task_kind(node, entries, origin, &tags)?;
-        self.check_task_shape(entries, &kind);
+        let kind = self.task_kind(node, origin, &tags)?;
+        self.check_task_shape(node.as_map().unwrap_or_default(), &kind);
         let loop_items = ["loop", "with_items", "with_list"]
             .iter()
-            .find_map(|k| node.get(k).map(|n| (*k, n.clone())));
-        let loop_control = node
-            .get("loop_control")
-            .map(|lc| self.loop_control(lc))
-            .unwrap_or_default();
-        Some(Task {
-            name: node.get("name").and_then(|n| self.string(n)),
-            span: node.span.clone(),
-            kind,
-            when: node
-                .get("when")
-                .map(|w| self.conditions(w))
+            .find_map(|k| node.take(k).map(|n| (*k, n)));
+        let rare = Rare {
+            loop_control: node
+                .get("loop_control")
+                .map(|lc| self.loop_control(lc))
                 .unwrap_or_default(),
-            loop_flatten: matches!(loop_items, Some(("with_items", _))),
-            loop_items: loop_items.map(|(_, n)| Box::new(n)),
-            loop_control,
             register: node.get("register").and_then(|r| self.identifier(r)),
             notify: node
                 .get("notify")
@@ -605,33 +681,47 @@ impl Loader {
                 .unwrap_or_default(),
             changed_when: node.get("changed_when").map(|c| self.conditions(c)),
             failed_when: node.get("failed_when").map(|c| self.conditions(c)),
+            timeout: node.get("timeout").and_then(|t| self.seconds(t)),
+            root: node.take("root"),
+            environment: node.take("environment").into_iter().collect(),
+        };
+        Some(Task {
+            name: node.get("name").and_then(|n| self.string(n)),
+            span: node.span.clone(),
+            kind,
+            when: node
+                .get("when")
+                .map(|w| self.conditions(w))
+                .unwrap_or_default(),
+            loop_flatten: matches!(loop_items, Some(("with_items", _))),
+            loop_items: loop_items.map(|(_, n)| Box::new(n)),
             ignore_errors: node.get("ignore_errors").is_some_and(|b| self.boolean(b)),
             tags,
-            vars: Layer::from_nodes(&node.get("vars").map(|v| self.vars(v)).unwrap_or_default()),
+            vars: match node.take("vars") {
+                Some(vars) => Layer::from_nodes(&self.owned_vars(vars)),
+                None => Layer::default(),
+            },
             check_mode: node.get("check_mode").map(|b| self.boolean(b)),
             diff: node.get("diff").map(|b| self.boolean(b)),
             no_log: node.get("no_log").is_some_and(|b| self.boolean(b)),
-            timeout: node.get("timeout").and_then(|t| self.seconds(t)),
-            root: node.get("root").cloned().map(Box::new),
-            environment: node.get("environment").cloned().into_iter().collect(),
             origin: origin.clone(),
+            rare: rare.boxed(),
         })
     }
 
     fn task_kind(
         &mut self,
-        node: &Node,
-        entries: &[(Key, Node)],
+        node: &mut Node,
         origin: &Arc<Origin>,
         tags: &[String],
     ) -> Option<TaskKind> {
-        if let Some(block) = node.get("block") {
-            let list = |this: &mut Loader, key: &str| {
-                node.get(key)
+        if let Some(block) = node.get_mut("block") {
+            let block = self.task_list(block, origin, tags);
+            let mut list = |this: &mut Loader, key: &str| {
+                node.get_mut(key)
                     .map(|n| this.task_list(n, origin, tags))
                     .unwrap_or_default()
             };
-            let block = self.task_list(block, origin, tags);
             return Some(TaskKind::Block {
                 block,
                 rescue: list(self, "rescue"),
@@ -677,9 +767,11 @@ impl Loader {
             });
         }
         for key in ["import_role", "include_role"] {
-            let entry = node
-                .get(key)
-                .or_else(|| node.get(&format!("ansible.builtin.{key}")));
+            let qualified = match key {
+                "import_role" => "ansible.builtin.import_role",
+                _ => "ansible.builtin.include_role",
+            };
+            let entry = node.get(key).or_else(|| node.get(qualified));
             let Some(entry) = entry else { continue };
             let mut role = self.role_use(entry, false)?;
             role.params
@@ -707,12 +799,13 @@ impl Loader {
                 }
             });
         }
-        let mut module: Option<(&Key, &Node, Action)> = None;
-        for (key, value) in entries {
+        let entries = node.as_map().unwrap_or_default();
+        let mut module: Option<(usize, &Key, Action)> = None;
+        for (at, (key, _)) in entries.iter().enumerate() {
             if TASK_KEYS.contains(&key.name.as_str()) {
                 continue;
             }
-            if let Some((first, _, _)) = &module {
+            if let Some((_, first, _)) = &module {
                 if self.is_module_name(&key.name, origin) {
                     self.error(
                         &key.span,
@@ -745,15 +838,17 @@ impl Loader {
                     return None;
                 }
             };
-            module = Some((key, value, action));
+            module = Some((at, key, action));
         }
-        let Some((key, value, action)) = module else {
+        let Some((at, key, action)) = module else {
             self.error(
                 &node.span,
                 "this task names no module (file, command, debug, …)",
             );
             return None;
         };
+        let module = key.name.clone();
+        let value = node.take_at(at)?;
         let mut args = self.free_form(&action, value)?;
         if let Some(extra) = node.get("args") {
             match (&mut args.value, &extra.value) {
@@ -767,8 +862,9 @@ impl Loader {
                 _ => self.error(&extra.span, "'args' is a mapping of module arguments"),
             }
         }
+        args.shrink();
         Some(TaskKind::Action {
-            module: key.name.clone(),
+            module,
             action,
             args,
         })
@@ -776,16 +872,16 @@ impl Loader {
 
     /// `command: echo hi`, `meta: flush_handlers`, `file: path=/x state=touch`: the
     /// string forms of arguments, turned into mappings.
-    fn free_form(&mut self, action: &Action, value: &Node) -> Option<Node> {
-        let text = match &value.value {
-            Value::Map(_) => return Some(value.clone()),
+    fn free_form(&mut self, action: &Action, value: Node) -> Option<Node> {
+        let text = match value.value {
+            Value::Map(_) => return Some(value),
             Value::Null => {
                 return Some(Node {
                     value: Value::Map(Vec::new()),
-                    span: value.span.clone(),
+                    span: value.span,
                 })
             }
-            Value::Str(text) => text.clone(),
+            Value::Str(text) => text,
             _ => {
                 self.error(
                     &value.span,
@@ -795,7 +891,7 @@ impl Loader {
             }
         };
         let key = |name: &str| Key {
-            name: name.to_string(),
+            name: name.into(),
             span: value.span.clone(),
         };
         let string = |s: String| Node {
@@ -945,12 +1041,7 @@ impl Loader {
 
     fn identifier(&mut self, node: &Node) -> Option<String> {
         let name = self.string(node)?;
-        let valid = name
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-        if !valid {
+        if !is_identifier(&name) {
             self.error(&node.span, format!("'{name}' is not a valid variable name"));
             return None;
         }
@@ -987,6 +1078,27 @@ impl Loader {
             }
         }
     }
+}
+
+/// Whether `name` can name a variable.
+fn is_identifier(name: &str) -> bool {
+    name.chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// The lists of the play at `play` that were converted while parsing.
+fn take_lists(
+    streamed: &mut Vec<StreamedLists>,
+    play: yaml::PlayAt,
+) -> Vec<(&'static str, StreamedList)> {
+    let mut lists = Vec::new();
+    while let Some(at) = streamed.iter().position(|(at, _, _)| *at == play) {
+        let (_, name, list) = streamed.remove(at);
+        lists.push((name, list));
+    }
+    lists
 }
 
 /// Where `import_tasks`/`include_tasks: NAME` points: beside the including file, then

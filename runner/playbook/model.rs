@@ -1,7 +1,7 @@
 //! The typed playbook: plays, tasks, blocks and handlers, each with its [`Span`].
 //! Built by `load`, read by `run`; nothing here touches the disk.
 
-use super::yaml::Node;
+use super::yaml::{Name, Node};
 use crate::error::Span;
 use crate::plugins::Plugin;
 use crate::vars::Layer;
@@ -106,6 +106,7 @@ pub struct LoopControl {
     pub label: Option<String>,
 }
 
+/// One per task, so kept small: the keywords most tasks leave out live in [`Rare`].
 #[derive(Debug, Clone)]
 pub struct Task {
     pub name: Option<String>,
@@ -115,15 +116,6 @@ pub struct Task {
     pub loop_items: Option<Box<Node>>,
     /// `with_items` flattens one level of nested lists; `loop` does not.
     pub loop_flatten: bool,
-    pub loop_control: LoopControl,
-    pub register: Option<String>,
-    pub notify: Vec<String>,
-    /// Where `notify` was written, for "no such handler" errors.
-    pub notify_span: Option<Span>,
-    /// Handlers only: the topics this handler also answers to.
-    pub listen: Vec<String>,
-    pub changed_when: Option<Vec<Condition>>,
-    pub failed_when: Option<Vec<Condition>>,
     pub ignore_errors: bool,
     /// Own tags plus those inherited from enclosing blocks, imports and the play.
     pub tags: Vec<String>,
@@ -131,17 +123,53 @@ pub struct Task {
     pub check_mode: Option<bool>,
     pub diff: Option<bool>,
     pub no_log: bool,
+    pub origin: Arc<Origin>,
+    /// `None` when the task uses none of them (most tasks).
+    pub rare: Option<Box<Rare>>,
+}
+
+/// The keywords of a task that few tasks use.
+#[derive(Debug, Clone, Default)]
+pub struct Rare {
+    pub loop_control: LoopControl,
+    pub register: Option<String>,
+    /// The handlers (or topics) to notify when the task changes something.
+    pub notify: Vec<String>,
+    /// Where `notify` was written, for "no such handler" errors.
+    pub notify_span: Option<Span>,
+    /// Handlers only: the topics this handler also answers to.
+    pub listen: Vec<String>,
+    pub changed_when: Option<Vec<Condition>>,
+    pub failed_when: Option<Vec<Condition>>,
     /// `timeout:` in seconds; a plugin running longer is killed (built-in modules do
     /// not use it yet).
     pub timeout: Option<Duration>,
     /// `root:` on a block or task (a machinist keyword, like the play's): what it runs
     /// acts inside this directory of the run's root.
-    pub root: Option<Box<Node>>,
+    pub root: Option<Node>,
     /// `environment:` of the plays, blocks and includes around the task and of the
     /// task itself, outermost first (unrendered): variables for the commands it runs;
     /// inner ones win.
     pub environment: Vec<Node>,
-    pub origin: Arc<Origin>,
+}
+
+impl Rare {
+    /// Boxed, or `None` when every keyword is left out.
+    pub fn boxed(self) -> Option<Box<Rare>> {
+        let unused = self.loop_control.loop_var.is_none()
+            && self.loop_control.index_var.is_none()
+            && self.loop_control.label.is_none()
+            && self.register.is_none()
+            && self.notify.is_empty()
+            && self.notify_span.is_none()
+            && self.listen.is_empty()
+            && self.changed_when.is_none()
+            && self.failed_when.is_none()
+            && self.timeout.is_none()
+            && self.root.is_none()
+            && self.environment.is_empty();
+        (!unused).then(|| Box::new(self))
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -149,7 +177,7 @@ pub enum TaskKind {
     /// A module or a runner action, with its (unrendered) arguments.
     Action {
         /// The key as written (`file`, `ansible.builtin.copy`).
-        module: String,
+        module: Name,
         action: Action,
         args: Node,
     },
@@ -224,12 +252,65 @@ impl Action {
 }
 
 impl Task {
+    const NO_LOOP_CONTROL: &'static LoopControl = &LoopControl {
+        loop_var: None,
+        index_var: None,
+        label: None,
+    };
+
+    pub fn loop_control(&self) -> &LoopControl {
+        self.rare
+            .as_ref()
+            .map_or(Task::NO_LOOP_CONTROL, |rare| &rare.loop_control)
+    }
+
+    pub fn register(&self) -> Option<&str> {
+        self.rare.as_ref()?.register.as_deref()
+    }
+
+    pub fn notify(&self) -> &[String] {
+        self.rare.as_ref().map_or(&[], |rare| &rare.notify)
+    }
+
+    pub fn notify_span(&self) -> Option<&Span> {
+        self.rare.as_ref()?.notify_span.as_ref()
+    }
+
+    pub fn listen(&self) -> &[String] {
+        self.rare.as_ref().map_or(&[], |rare| &rare.listen)
+    }
+
+    pub fn changed_when(&self) -> Option<&[Condition]> {
+        self.rare.as_ref()?.changed_when.as_deref()
+    }
+
+    pub fn failed_when(&self) -> Option<&[Condition]> {
+        self.rare.as_ref()?.failed_when.as_deref()
+    }
+
+    pub fn timeout(&self) -> Option<Duration> {
+        self.rare.as_ref()?.timeout
+    }
+
+    pub fn root(&self) -> Option<&Node> {
+        self.rare.as_ref()?.root.as_ref()
+    }
+
+    pub fn environment(&self) -> &[Node] {
+        self.rare.as_ref().map_or(&[], |rare| &rare.environment)
+    }
+
+    /// The rare keywords, to set one.
+    pub fn rare_mut(&mut self) -> &mut Rare {
+        self.rare.get_or_insert_with(Box::default)
+    }
+
     /// The name shown in output: the task's name, else the module and its
     /// arguments' first words (as Ansible shows the action).
     pub fn display_name(&self) -> String {
         let base = match (&self.name, &self.kind) {
             (Some(name), _) => name.clone(),
-            (None, TaskKind::Action { module, .. }) => module.clone(),
+            (None, TaskKind::Action { module, .. }) => module.to_string(),
             (None, TaskKind::Block { .. }) => "block".to_string(),
             (None, TaskKind::IncludeTasks { .. }) => "include_tasks".to_string(),
             (None, TaskKind::IncludeRole { .. }) => "include_role".to_string(),
@@ -238,5 +319,20 @@ impl Task {
             Some(role) => format!("{} : {base}", role.name),
             None => base,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_task_stays_small() {
+        // A 10 000-task playbook holds 10 000 of them for the whole run.
+        assert!(
+            std::mem::size_of::<Task>() <= 208,
+            "{}",
+            std::mem::size_of::<Task>()
+        );
     }
 }

@@ -3,15 +3,18 @@
 //! found. Problems become located diagnostics.
 
 use super::model::{Action, Play, Playbook, Task, TaskKind};
-use super::yaml::Node;
+use super::yaml::{Key, Node, Value};
 use crate::error::Diagnostic;
 use crate::sources::{find, SourceKind};
 use crate::template::Templates;
 use machinist_modules::args::did_you_mean;
 use machinist_modules::registry::ArgError;
 use machinist_modules::Builtin;
+use std::collections::{HashMap, HashSet};
+use std::sync::Mutex;
 
 pub fn playbook(playbook: &Playbook, errors: &mut Vec<Diagnostic>) {
+    let mut known = Known::default();
     for play in &playbook.plays {
         for list in [
             &play.pre_tasks,
@@ -19,37 +22,95 @@ pub fn playbook(playbook: &Playbook, errors: &mut Vec<Diagnostic>) {
             &play.post_tasks,
             &play.handlers,
         ] {
-            tasks(list, errors);
+            checked_tasks(list, errors, &mut known);
         }
         handlers_exist(play, errors);
     }
 }
 
 pub fn tasks(tasks: &[Task], errors: &mut Vec<Diagnostic>) {
+    checked_tasks(tasks, errors, &mut Known::default());
+}
+
+/// What one validation learns once and is asked again: the tasks of a big playbook
+/// repeat a few shapes of fixed arguments.
+#[derive(Default)]
+struct Known {
+    /// Module and fixed arguments (see [`fixed_key`]) → what `check_args` said.
+    args: HashMap<(Builtin, Vec<u8>), Result<(), ArgError>>,
+}
+
+/// The fixed arguments of a task, written so that equal keys mean equal arguments
+/// (their spans left out): one byte for the kind, lengths before texts.
+fn fixed_key(fixed: &[(&Key, &Node)]) -> Vec<u8> {
+    fn text(out: &mut Vec<u8>, text: &str) {
+        out.extend_from_slice(&text.len().to_le_bytes());
+        out.extend_from_slice(text.as_bytes());
+    }
+    fn value(out: &mut Vec<u8>, node: &Node) {
+        match &node.value {
+            Value::Null => out.push(b'n'),
+            Value::Bool(b) => out.push(if *b { b't' } else { b'f' }),
+            Value::Int(i) => {
+                out.push(b'i');
+                out.extend_from_slice(&i.to_le_bytes());
+            }
+            Value::Float(f) => {
+                out.push(b'd');
+                out.extend_from_slice(&f.to_bits().to_le_bytes());
+            }
+            Value::Str(s) => {
+                out.push(b's');
+                text(out, s);
+            }
+            Value::Seq(items) => {
+                out.push(b'[');
+                out.extend_from_slice(&items.len().to_le_bytes());
+                items.iter().for_each(|item| value(out, item));
+            }
+            Value::Map(entries) => {
+                out.push(b'{');
+                out.extend_from_slice(&entries.len().to_le_bytes());
+                for (key, item) in entries {
+                    text(out, &key.name);
+                    value(out, item);
+                }
+            }
+        }
+    }
+    let mut out = Vec::with_capacity(64);
+    for (key, node) in fixed {
+        text(&mut out, &key.name);
+        value(&mut out, node);
+    }
+    out
+}
+
+fn checked_tasks(tasks: &[Task], errors: &mut Vec<Diagnostic>, known: &mut Known) {
     for task in tasks {
         match &task.kind {
             TaskKind::Action {
                 module,
                 action,
                 args,
-            } => arguments(task, module, action, args, errors),
+            } => arguments(task, module, action, args, errors, known),
             TaskKind::Block {
                 block,
                 rescue,
                 always,
             } => {
                 for list in [block, rescue, always] {
-                    self::tasks(list, errors);
+                    checked_tasks(list, errors, known);
                 }
             }
             TaskKind::IncludeTasks { .. } => {}
-            TaskKind::IncludeRole { tasks: inner } => self::tasks(inner, errors),
+            TaskKind::IncludeRole { tasks: inner } => checked_tasks(inner, errors, known),
         }
         for cond in task
             .when
             .iter()
-            .chain(task.changed_when.iter().flatten())
-            .chain(task.failed_when.iter().flatten())
+            .chain(task.changed_when().unwrap_or_default())
+            .chain(task.failed_when().unwrap_or_default())
         {
             if let Err(err) = check_expression(&cond.expr) {
                 errors.push(Diagnostic::at(
@@ -67,6 +128,7 @@ fn arguments(
     action: &Action,
     args: &Node,
     errors: &mut Vec<Diagnostic>,
+    known: &mut Known,
 ) {
     inline_templates(args, errors);
     let Some(entries) = args.as_map() else {
@@ -107,22 +169,30 @@ fn arguments(
     };
     // Arguments known before templating are type-checked now; templated ones when
     // the task runs.
-    let mut fixed = serde_json::Map::new();
-    let mut templated = Vec::new();
-    for (key, value) in entries {
-        if value.is_templated() {
-            templated.push(key.name.as_str());
-        } else {
-            fixed.insert(key.name.clone(), value.to_json());
-        }
+    let (templated, fixed): (Vec<_>, Vec<_>) = entries
+        .iter()
+        .map(|(key, value)| (key, value))
+        .partition(|(_, value)| value.is_templated());
+    // Asked once per module and fixed arguments: a big playbook repeats a few.
+    let said = known
+        .args
+        .entry((builtin, fixed_key(&fixed)))
+        .or_insert_with(|| {
+            let fixed = fixed
+                .iter()
+                .map(|(key, value)| (key.name.to_string(), value.to_json()))
+                .collect();
+            builtin.check_args(&serde_json::Value::Object(fixed))
+        });
+    let mut templated_error = None;
+    if said.is_ok() {
+        templated_error = templated.iter().find_map(|(key, value)| {
+            builtin
+                .check_templated(&key.name, Some(&value.to_json()))
+                .err()
+        });
     }
-    let mut checked = builtin.check_args(&serde_json::Value::Object(fixed));
-    for (key, value) in entries.iter().filter(|(_, value)| value.is_templated()) {
-        if checked.is_ok() {
-            checked = builtin.check_templated(&key.name, Some(&value.to_json()));
-        }
-    }
-    if let Err(err) = checked {
+    if let Some(err) = said.as_ref().err().or(templated_error.as_ref()) {
         // A missing argument may be given by a templated one (or its alias):
         // checked when the task runs.
         let missing_templated =
@@ -131,7 +201,7 @@ fn arguments(
             return;
         }
         errors.push(Diagnostic::at(
-            span_at(args, &err),
+            span_at(args, err),
             format!("module {module}: {}", err.message),
         ));
     }
@@ -246,13 +316,13 @@ fn handlers_exist(play: &Play, errors: &mut Vec<Diagnostic>) {
         .collect();
     let names: Vec<&str> = names.iter().map(String::as_str).collect();
     let mut check = |task: &Task| {
-        for topic in &task.notify {
+        for topic in task.notify() {
             if !Templates::is_template(topic) && !names.contains(&topic.as_str()) {
                 let hint = did_you_mean(topic, names.iter().copied())
                     .map(|s| format!(" (did you mean '{s}'?)"))
                     .unwrap_or_default();
                 errors.push(Diagnostic::at(
-                    task.notify_span.as_ref().unwrap_or(&task.span),
+                    task.notify_span().unwrap_or(&task.span),
                     format!("notifies handler '{topic}', which this play does not define{hint}"),
                 ));
             }
@@ -289,7 +359,7 @@ pub fn walk<'a>(tasks: &'a [Task], visit: &mut impl FnMut(&'a Task)) {
 fn inline_templates(node: &Node, errors: &mut Vec<Diagnostic>) {
     match &node.value {
         crate::playbook::yaml::Value::Str(text)
-            if Templates::is_template(text) && !Templates::is_plain(text) =>
+            if Templates::is_template(text) && !simple_and_valid(text) =>
         {
             if let Err(err) = syntax_env().template_from_str(text) {
                 let detail = err.detail().unwrap_or("invalid syntax");
@@ -307,6 +377,31 @@ fn inline_templates(node: &Node, errors: &mut Vec<Diagnostic>) {
             .for_each(|(_, n)| inline_templates(n, errors)),
         _ => {}
     }
+}
+
+/// Whether a string's syntax is known valid without compiling it (see
+/// [`Templates::simple_syntax_is_valid`]).
+fn simple_and_valid(text: &str) -> bool {
+    Templates::simple_syntax_is_valid(text, valid_expression)
+}
+
+/// Whether an expression compiles. Tasks share few expressions (`{{ base }}`,
+/// `{{ ports | length }}`), so the valid ones are remembered (up to a bound).
+fn valid_expression(expr: &str) -> bool {
+    const REMEMBERED: usize = 4096;
+    static VALID: std::sync::OnceLock<Mutex<HashSet<String>>> = std::sync::OnceLock::new();
+    let mut valid = VALID
+        .get_or_init(Mutex::default)
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if valid.contains(expr) {
+        return true;
+    }
+    let compiles = syntax_env().compile_expression(expr).is_ok();
+    if compiles && valid.len() < REMEMBERED {
+        valid.insert(expr.to_string());
+    }
+    compiles
 }
 
 /// Syntax-check a template file (filters and tests are looked up when it renders).
@@ -367,8 +462,7 @@ pub fn offline_managers(
 fn offline_tasks(tasks: &[Task], root: Option<&str>, errors: &mut Vec<Diagnostic>) {
     for task in tasks.iter().filter(|task| task.when.is_empty()) {
         let own = task
-            .root
-            .as_deref()
+            .root()
             .and_then(Node::as_str)
             .filter(|r| *r != "/")
             .map(|r| format!("{r} (root:)"));
@@ -432,7 +526,7 @@ fn needs_manager(task: &Task, root: &str, errors: &mut Vec<Diagnostic>) {
     let fixed: serde_json::Map<String, serde_json::Value> = entries
         .iter()
         .filter(|(_, value)| !value.is_templated())
-        .map(|(key, value)| (key.name.clone(), value.to_json()))
+        .map(|(key, value)| (key.name.to_string(), value.to_json()))
         .collect();
     let Some((field, what)) = builtin.needs_manager(&serde_json::Value::Object(fixed)) else {
         return;

@@ -11,6 +11,11 @@
 //! small; characters YAML forbids (NUL and other control characters) are refused,
 //! as PyYAML refuses them, instead of silently ending the file.
 
+mod name;
+
+pub use name::Name;
+use name::Names;
+
 use crate::error::{Diagnostic, Span, SpanFile};
 use std::collections::HashMap;
 use std::path::Path;
@@ -48,7 +53,7 @@ pub enum Value {
 /// A mapping key.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Key {
-    pub name: String,
+    pub name: Name,
     pub span: Span,
 }
 
@@ -80,12 +85,52 @@ impl Node {
         let Value::Map(entries) = &mut self.value else {
             return None;
         };
-        let (_, node) = entries.iter_mut().find(|(k, _)| k.name == key)?;
+        let index = entries.iter().position(|(k, _)| k.name == key)?;
+        self.take_at(index)
+    }
+
+    /// The value of the entry at `index` of a mapping node, taken out as
+    /// [`Node::take`] does.
+    pub fn take_at(&mut self, index: usize) -> Option<Node> {
+        let Value::Map(entries) = &mut self.value else {
+            return None;
+        };
+        let (_, node) = entries.get_mut(index)?;
         let null = Node {
             value: Value::Null,
             span: node.span.clone(),
         };
         Some(std::mem::replace(node, null))
+    }
+
+    /// Give back the spare capacity the YAML parser leaves in strings (it starts
+    /// each at 32 bytes), for a node kept for the whole run.
+    pub fn shrink(&mut self) {
+        fn shrink_string(text: &mut String) {
+            // The allocator hands out 16-byte steps: less spare than this saves nothing.
+            if text.capacity() - text.len() >= 8 {
+                *text = text.as_str().to_owned();
+            }
+        }
+        match &mut self.value {
+            Value::Str(text) => shrink_string(text),
+            Value::Seq(items) => items.iter_mut().for_each(Node::shrink),
+            Value::Map(entries) => {
+                entries.iter_mut().for_each(|(_, value)| value.shrink());
+            }
+            Value::Null | Value::Bool(_) | Value::Int(_) | Value::Float(_) => {}
+        }
+    }
+
+    /// The value of `key` in a mapping node, to change it.
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut Node> {
+        let Value::Map(entries) = &mut self.value else {
+            return None;
+        };
+        entries
+            .iter_mut()
+            .find(|(k, _)| k.name == key)
+            .map(|(_, v)| v)
     }
 
     /// The value of `key` in a mapping node.
@@ -131,7 +176,7 @@ impl Node {
             Value::Map(entries) => J::Object(
                 entries
                     .iter()
-                    .map(|(k, v)| (k.name.clone(), v.to_json()))
+                    .map(|(k, v)| (k.name.to_string(), v.to_json()))
                     .collect(),
             ),
         }
@@ -140,12 +185,41 @@ impl Node {
 
 /// Parse every document of `text` (read from `file`).
 pub fn parse(file: &Arc<Path>, text: &str) -> Result<Vec<Node>, Diagnostic> {
+    parse_playbook(file, text, None)
+}
+
+/// A play: the document (0-based) and the play's place in that document's list.
+pub type PlayAt = (usize, usize);
+
+/// Takes the tasks of a playbook's plays while they are parsed, so a big playbook is
+/// never a whole tree in memory: each item of a play's `pre_tasks`, `tasks` or
+/// `post_tasks` list is handed over as soon as it is complete, and the list is left
+/// empty in the tree. Lists with an anchor, and plays or playbooks with one, stay
+/// in the tree (an alias may copy them).
+pub trait TaskSink {
+    /// One item of list `list` (`tasks`, …) of the play at `play`.
+    fn task(&mut self, play: PlayAt, list: &'static str, item: Node);
+    /// The play at `play` is complete: its keys, the lists handed over left empty.
+    fn play_end(&mut self, play: PlayAt, entries: &[(Key, Node)]);
+}
+
+/// The lists of a play that [`TaskSink`] takes.
+const STREAMED_LISTS: [&str; 3] = ["pre_tasks", "tasks", "post_tasks"];
+
+/// [`parse`], handing the tasks of a playbook's plays to `sink` as they complete.
+pub fn parse_playbook(
+    file: &Arc<Path>,
+    text: &str,
+    sink: Option<&mut dyn TaskSink>,
+) -> Result<Vec<Node>, Diagnostic> {
     printable(file, text)?;
     let mut builder = Builder {
         file: SpanFile::of(file),
         parser: Parser::new_from_str(text),
         anchors: HashMap::new(),
         size: Size::default(),
+        sink,
+        names: Names::default(),
     };
     builder.documents().map_err(|err| explain_tabs(err, text))
 }
@@ -153,6 +227,13 @@ pub fn parse(file: &Arc<Path>, text: &str) -> Result<Vec<Node>, Diagnostic> {
 /// YAML allows only printable characters (PyYAML's set): a NUL would otherwise end
 /// the file early without a word, and other control characters are surely mistakes.
 fn printable(file: &Arc<Path>, text: &str) -> Result<(), Diagnostic> {
+    // Most files are printable ASCII: a byte scan tells, without decoding.
+    if text
+        .bytes()
+        .all(|b| matches!(b, b'\t' | b'\n' | b'\r' | b' '..=b'~'))
+    {
+        return Ok(());
+    }
     let allowed = |c: char| {
         matches!(c, '\t' | '\n' | '\r' | ' '..='~' | '\u{85}')
             || matches!(c, '\u{a0}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}' | '\u{10000}'..)
@@ -208,13 +289,25 @@ fn span_at(file: SpanFile, line: u32, col: u32, len: u32) -> Span {
     }
 }
 
-struct Builder<'a> {
+struct Builder<'a, 's> {
     file: SpanFile,
     parser: Parser<std::str::Chars<'a>>,
     /// Anchored nodes, with their size (an alias adds it before it is copied).
     anchors: HashMap<usize, (Node, Size)>,
     /// What the document has expanded to so far.
     size: Size,
+    sink: Option<&'s mut dyn TaskSink>,
+    /// The keys met so far, sharing their text.
+    names: Names,
+}
+
+/// Where a node stands in a playbook, for [`TaskSink`].
+#[derive(Clone, Copy)]
+enum Place {
+    Other,
+    /// The root of document N.
+    Document(usize),
+    Play(PlayAt),
 }
 
 /// How much a node holds: values, and bytes of scalar text.
@@ -224,7 +317,7 @@ struct Size {
     bytes: usize,
 }
 
-impl Builder<'_> {
+impl Builder<'_, '_> {
     fn span(&self, mark: Marker, len: usize) -> Span {
         span_at(
             self.file,
@@ -248,14 +341,15 @@ impl Builder<'_> {
         let mut docs = Vec::new();
         loop {
             let (event, mark) = self.next()?;
+            let place = Place::Document(docs.len());
             match event {
                 Event::StreamStart | Event::DocumentEnd | Event::Nothing => {}
                 Event::DocumentStart => {
                     let (event, mark) = self.next()?;
-                    docs.push(self.node(event, mark, 0)?);
+                    docs.push(self.node(event, mark, 0, place)?);
                 }
                 Event::StreamEnd => return Ok(docs),
-                other => docs.push(self.node(other, mark, 0)?),
+                other => docs.push(self.node(other, mark, 0, place)?),
             }
         }
     }
@@ -278,7 +372,13 @@ impl Builder<'_> {
         Ok(())
     }
 
-    fn node(&mut self, event: Event, mark: Marker, depth: usize) -> Result<Node, Diagnostic> {
+    fn node(
+        &mut self,
+        event: Event,
+        mark: Marker,
+        depth: usize,
+        place: Place,
+    ) -> Result<Node, Diagnostic> {
         if depth > MAX_DEPTH {
             return Err(Diagnostic::at(
                 &self.span(mark, 1),
@@ -299,7 +399,11 @@ impl Builder<'_> {
                     if event == Event::SequenceEnd {
                         break;
                     }
-                    items.push(self.node(event, mark, depth + 1)?);
+                    let place = match place {
+                        Place::Document(doc) if anchor == 0 => Place::Play((doc, items.len())),
+                        _ => Place::Other,
+                    };
+                    items.push(self.node(event, mark, depth + 1, place)?);
                 }
                 (
                     Node {
@@ -311,7 +415,14 @@ impl Builder<'_> {
             }
             Event::MappingStart(anchor, _) => {
                 let span = self.span(mark, 1);
-                let entries = self.mapping(depth)?;
+                let play = match place {
+                    Place::Play(at) if anchor == 0 && self.sink.is_some() => Some(at),
+                    _ => None,
+                };
+                let entries = self.mapping(depth, play)?;
+                if let (Some(at), Some(sink)) = (play, self.sink.as_deref_mut()) {
+                    sink.play_end(at, &entries);
+                }
                 (
                     Node {
                         value: Value::Map(entries),
@@ -355,7 +466,13 @@ impl Builder<'_> {
         Ok(node)
     }
 
-    fn mapping(&mut self, depth: usize) -> Result<Vec<(Key, Node)>, Diagnostic> {
+    /// The entries of a mapping; those of a play (`play`) hand their task lists to
+    /// the sink.
+    fn mapping(
+        &mut self,
+        depth: usize,
+        play: Option<PlayAt>,
+    ) -> Result<Vec<(Key, Node)>, Diagnostic> {
         let mut entries: Vec<(Key, Node)> = Vec::new();
         let mut merged: Vec<(Key, Node)> = Vec::new();
         let mut lines = FirstLines::default();
@@ -364,13 +481,18 @@ impl Builder<'_> {
             if event == Event::MappingEnd {
                 break;
             }
-            let key_node = self.node(event, mark, depth + 1)?;
-            let key = Key {
-                name: scalar_key(&key_node)?,
-                span: key_node.span.clone(),
-            };
+            let key = scalar_key(
+                self.node(event, mark, depth + 1, Place::Other)?,
+                &mut self.names,
+            )?;
             let (event, mark) = self.next()?;
-            let value = self.node(event, mark, depth + 1)?;
+            let streamed = play.zip(STREAMED_LISTS.iter().find(|list| **list == key.name));
+            let value = match (streamed, event) {
+                (Some((at, list)), Event::SequenceStart(0, _)) => {
+                    self.stream_list(mark, depth + 1, at, list)?
+                }
+                (_, event) => self.node(event, mark, depth + 1, Place::Other)?,
+            };
             if key.name == "<<" {
                 merged.extend(merge_source(&value)?);
                 continue;
@@ -399,6 +521,42 @@ impl Builder<'_> {
     }
 }
 
+impl Builder<'_, '_> {
+    /// A play's task list whose SequenceStart was just read: each item goes to the
+    /// sink as soon as it is built; the node left in the tree is an empty list.
+    fn stream_list(
+        &mut self,
+        mark: Marker,
+        depth: usize,
+        play: PlayAt,
+        list: &'static str,
+    ) -> Result<Node, Diagnostic> {
+        if depth > MAX_DEPTH {
+            return Err(Diagnostic::at(
+                &self.span(mark, 1),
+                format!("YAML nested deeper than {MAX_DEPTH} levels"),
+            ));
+        }
+        let span = self.span(mark, 1);
+        loop {
+            let (event, mark) = self.next()?;
+            if event == Event::SequenceEnd {
+                break;
+            }
+            let item = self.node(event, mark, depth + 1, Place::Other)?;
+            if let Some(sink) = self.sink.as_deref_mut() {
+                sink.task(play, list, item);
+            }
+        }
+        let node = Node {
+            value: Value::Seq(Vec::new()),
+            span,
+        };
+        self.count(&node.span, Size { nodes: 1, bytes: 0 })?;
+        Ok(node)
+    }
+}
+
 /// Key → the line it was first written on, for duplicate keys. A mapping's entries are
 /// scanned while it is small (most are: no allocation per key); past
 /// [`FirstLines::SCAN`] keys a hash is built, so a huge mapping stays fast.
@@ -422,11 +580,15 @@ impl FirstLines {
     fn insert(&mut self, entries: &[(Key, Node)], key: &Key) {
         match &mut self.0 {
             Some(lines) => {
-                lines.insert(key.name.clone(), key.span.line);
+                lines.insert(key.name.to_string(), key.span.line);
             }
             None if entries.len() + 1 >= Self::SCAN => {
                 let noted = entries.iter().map(|(key, _)| key).chain([key]);
-                self.0 = Some(noted.map(|key| (key.name.clone(), key.span.line)).collect());
+                self.0 = Some(
+                    noted
+                        .map(|key| (key.name.to_string(), key.span.line))
+                        .collect(),
+                );
             }
             None => {}
         }
@@ -451,18 +613,24 @@ fn size_of(node: &Node) -> Size {
     size
 }
 
-fn scalar_key(node: &Node) -> Result<String, Diagnostic> {
-    match &node.value {
-        Value::Str(s) => Ok(s.clone()),
-        Value::Int(i) => Ok(i.to_string()),
-        Value::Float(f) => Ok(f.to_string()),
-        Value::Bool(b) => Ok(if *b { "True" } else { "False" }.to_string()),
-        Value::Null => Ok(String::new()),
-        _ => Err(Diagnostic::at(
-            &node.span,
-            format!("a mapping key must be a scalar, found {}", node.kind()),
-        )),
-    }
+fn scalar_key(node: Node, names: &mut Names) -> Result<Key, Diagnostic> {
+    let name = match node.value {
+        Value::Str(s) => s,
+        Value::Int(i) => i.to_string(),
+        Value::Float(f) => f.to_string(),
+        Value::Bool(b) => if b { "True" } else { "False" }.to_string(),
+        Value::Null => String::new(),
+        _ => {
+            return Err(Diagnostic::at(
+                &node.span,
+                format!("a mapping key must be a scalar, found {}", node.kind()),
+            ))
+        }
+    };
+    Ok(Key {
+        name: names.name(name),
+        span: node.span,
+    })
 }
 
 /// The entries a `<<:` merge key brings in: a mapping, or a list of mappings.

@@ -169,7 +169,7 @@ fn node_of(value: &Json, span: &Span) -> Node {
             map.iter()
                 .map(|(k, v)| {
                     let key = Key {
-                        name: k.clone(),
+                        name: k.as_str().into(),
                         span: span.clone(),
                     };
                     (key, node_of(v, span))

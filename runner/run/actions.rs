@@ -61,7 +61,7 @@ impl Executor<'_> {
                 .render_tree(&raw, ctx)
                 .map_err(|err| self.located(&node.span, format!("{}: {err}", key.name)))?;
             if !Templates::is_omit(&rendered) {
-                out.insert(key.name.clone(), vars::to_json(&rendered));
+                out.insert(key.name.to_string(), vars::to_json(&rendered));
             }
         }
         Ok(out)
@@ -80,11 +80,11 @@ impl Executor<'_> {
             Ok(rendered) => rendered,
             Err(msg) => return Outcome::failed(msg),
         };
-        if matches!(builtin, Builtin::Command | Builtin::Shell) && !task.environment.is_empty() {
+        if matches!(builtin, Builtin::Command | Builtin::Shell) && !task.environment().is_empty() {
             // The `environment:` keywords (play's, blocks', the task's), under the
             // module's own `environment`.
             let mut merged = serde_json::Map::new();
-            for env in &task.environment {
+            for env in task.environment() {
                 let raw = vars::node_to_value(env);
                 let value = match self.templates.render_tree(&raw, ctx) {
                     Ok(value) => vars::to_json(&value),

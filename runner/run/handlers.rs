@@ -16,7 +16,7 @@ pub fn handler_names(handler: &Task) -> impl Iterator<Item = String> + '_ {
     };
     name.into_iter()
         .chain(qualified)
-        .chain(handler.listen.iter().cloned())
+        .chain(handler.listen().iter().cloned())
 }
 
 /// The handlers notified and not yet run, as indexes into the play's handlers.

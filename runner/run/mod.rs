@@ -335,7 +335,7 @@ impl<'a> Executor<'a> {
         looped: Option<&Layer>,
     ) -> Result<Inherited<'t>, String> {
         let mut inner = inherited.clone();
-        if let Some(node) = &task.root {
+        if let Some(node) = task.root() {
             let ctx = self.context(state, inherited, task, looped);
             let host = self.host_for_root(node, &ctx)?;
             let mut magic = Layer::default();

@@ -76,7 +76,7 @@ impl Executor<'_> {
             request: &request,
             args_file: plugin.protocol == Protocol::WantJson,
             limits: Limits {
-                timeout: task.timeout,
+                timeout: task.timeout(),
                 max_stdout: MAX_STDOUT,
                 max_stderr: MAX_STDERR,
             },

@@ -45,7 +45,7 @@ impl Executor<'_> {
             return self.meta(state, &what);
         }
         let rooted;
-        let inherited = match &task.root {
+        let inherited = match task.root() {
             // A looped task's root is chosen for each item.
             Some(_) if task.loop_items.is_none() => {
                 match self.with_root(state, task, inherited, None) {
@@ -87,7 +87,7 @@ impl Executor<'_> {
             self.report(state, task, &name, &outcome, None);
             return self.conclude(state, task, &name, outcome);
         }
-        let loop_var = task.loop_control.loop_var.as_deref().unwrap_or("item");
+        let loop_var = task.loop_control().loop_var.as_deref().unwrap_or("item");
         let include = matches!(task.kind, TaskKind::IncludeTasks { .. });
         let outer_deferred = if include {
             self.deferred.replace(Vec::new())
@@ -107,12 +107,12 @@ impl Executor<'_> {
             }
             let mut loop_layer = Layer::default();
             loop_layer.set(loop_var, item.clone());
-            if let Some(index_var) = &task.loop_control.index_var {
+            if let Some(index_var) = &task.loop_control().index_var {
                 loop_layer.set(index_var, Value::from(index));
             }
             loop_layer.set("ansible_loop_var", Value::from(loop_var));
             let ctx = self.context(state, inherited, task, Some(&loop_layer));
-            let mut outcome = match &task.root {
+            let mut outcome = match task.root() {
                 None => self.guarded(state, task, inherited, &ctx),
                 Some(_) => match self.with_root(state, task, inherited, Some(&loop_layer)) {
                     Ok(rooted) => self.guarded(state, task, &rooted, &ctx),
@@ -120,7 +120,7 @@ impl Executor<'_> {
                 },
             };
             outcome = self.after_conditions(task, outcome, &ctx);
-            let label = match &task.loop_control.label {
+            let label = match &task.loop_control().label {
                 Some(label) => self
                     .templates
                     .render_str(label, &ctx)
@@ -272,20 +272,20 @@ impl Executor<'_> {
 
     /// `changed_when` and `failed_when`, evaluated with the task's result registered.
     fn after_conditions(&mut self, task: &Task, mut outcome: Outcome, ctx: &Value) -> Outcome {
-        if outcome.skipped || (task.changed_when.is_none() && task.failed_when.is_none()) {
+        if outcome.skipped || (task.changed_when().is_none() && task.failed_when().is_none()) {
             return outcome;
         }
-        let name = task.register.as_deref().unwrap_or("result");
+        let name = task.register().unwrap_or("result");
         let mut layer = Layer::default();
         layer.set(name, vars::from_json(&outcome.registered()));
         let ctx = minijinja::value::merge_maps([vars_layer_value(&layer), ctx.clone()]);
-        if let Some(conds) = &task.changed_when {
+        if let Some(conds) = task.changed_when() {
             match self.all(conds, &ctx) {
                 Ok(changed) => outcome.changed = changed,
                 Err(msg) => return Outcome::failed(msg),
             }
         }
-        if let Some(conds) = &task.failed_when {
+        if let Some(conds) = task.failed_when() {
             match self.all(conds, &ctx) {
                 Ok(failed) => {
                     if failed && outcome.msg.is_none() {
@@ -340,7 +340,7 @@ impl Executor<'_> {
                 (false, false) => Flow::Continue,
             };
         }
-        if let Some(name) = &task.register {
+        if let Some(name) = task.register() {
             let mut registered = outcome.registered();
             if task.no_log {
                 redact_registered(&mut registered);
@@ -375,8 +375,8 @@ impl Executor<'_> {
             }
             Status::Ok => self.stats.ok += 1,
         }
-        if outcome.changed && !outcome.failed && !task.notify.is_empty() {
-            self.notify(state, &task.notify);
+        if outcome.changed && !outcome.failed && !task.notify().is_empty() {
+            self.notify(state, task.notify());
         }
         if failed && !ignored {
             return Flow::Failed;
@@ -400,7 +400,7 @@ impl Executor<'_> {
             return;
         }
         let module = match &task.kind {
-            TaskKind::Action { module, .. } => module.clone(),
+            TaskKind::Action { module, .. } => module.to_string(),
             TaskKind::IncludeTasks { .. } => "include_tasks".into(),
             TaskKind::IncludeRole { .. } => "include_role".into(),
             TaskKind::Block { .. } => "block".into(),
@@ -525,8 +525,8 @@ impl Executor<'_> {
         };
         // As Ansible: the absolute path, the loop item, and one `ok` in the recap.
         let item = task.loop_items.as_ref().map(|_| {
-            let loop_var = task.loop_control.loop_var.as_deref().unwrap_or("item");
-            match &task.loop_control.label {
+            let loop_var = task.loop_control().loop_var.as_deref().unwrap_or("item");
+            match &task.loop_control().label {
                 Some(label) => self
                     .templates
                     .render_str(label, ctx)
@@ -544,7 +544,7 @@ impl Executor<'_> {
         });
         self.stats.ok += 1;
         crate::playbook::inherit::no_log(&mut tasks, task.no_log);
-        crate::playbook::inherit::environment(&mut tasks, &task.environment);
+        crate::playbook::inherit::environment(&mut tasks, task.environment());
         if let Some(deferred) = &mut self.deferred {
             deferred.push(super::Deferred {
                 tasks,
@@ -602,8 +602,8 @@ impl Executor<'_> {
         inner.vars.push(task.vars.clone());
         if task.loop_items.is_some() {
             let mut looped = Layer::default();
-            let loop_var = task.loop_control.loop_var.as_deref().unwrap_or("item");
-            for name in [Some(loop_var), task.loop_control.index_var.as_deref()]
+            let loop_var = task.loop_control().loop_var.as_deref().unwrap_or("item");
+            for name in [Some(loop_var), task.loop_control().index_var.as_deref()]
                 .into_iter()
                 .flatten()
             {

@@ -52,28 +52,30 @@ pub(super) fn render(
     Some(out)
 }
 
-/// Whether a string is literal text around bare names only (so its syntax is valid).
-pub(super) fn is_plain(source: &str) -> bool {
+/// Whether a string is literal text around `{{ }}`s of bare names (valid syntax)
+/// or of other simple expressions (attributes, filters and tests without arguments)
+/// that `compiles` accepts: its syntax is then valid, nothing to compile to know it.
+pub(super) fn syntax_is_valid(source: &str, mut compiles: impl FnMut(&str) -> bool) -> bool {
     pieces(source).is_some_and(|pieces| {
         pieces.iter().all(|piece| match piece {
             Piece::Text(_) => true,
-            Piece::Expr(expr) => is_name(expr),
+            Piece::Expr(expr) => is_name(expr) || compiles(expr),
         })
     })
 }
 
 fn pieces(source: &str) -> Option<Vec<Piece<'_>>> {
-    if source.contains("{%") || source.contains("{#") {
+    if find_pair(source, b"{%").is_some() || find_pair(source, b"{#").is_some() {
         return None;
     }
     let mut pieces = Vec::new();
     let mut rest = source;
-    while let Some(start) = rest.find("{{") {
+    while let Some(start) = find_pair(rest, b"{{") {
         if start > 0 {
             pieces.push(Piece::Text(&rest[..start]));
         }
         let after = &rest[start + 2..];
-        let end = after.find("}}")?;
+        let end = find_pair(after, b"}}")?;
         let expr = after[..end].trim();
         if expr.is_empty() || !expr.chars().all(allowed) {
             return None;
@@ -85,6 +87,12 @@ fn pieces(source: &str) -> Option<Vec<Piece<'_>>> {
         pieces.push(Piece::Text(rest));
     }
     Some(pieces)
+}
+
+/// Where two ASCII bytes first stand together in `text` (a byte offset on a char
+/// boundary): cheaper than a substring search for these short strings.
+fn find_pair(text: &str, pair: &[u8; 2]) -> Option<usize> {
+    text.as_bytes().windows(2).position(|two| two == pair)
 }
 
 /// Characters of the expressions handled here: names, numbers, attribute and index
@@ -161,10 +169,12 @@ mod tests {
     }
 
     #[test]
-    fn plain_strings_have_only_names() {
-        assert!(is_plain("{{ base }}/etc/{{ name }}"));
-        assert!(is_plain("text"));
-        assert!(!is_plain("{{ a b }}"));
-        assert!(!is_plain("{{ x | length }}"));
+    fn simple_strings_are_valid_when_their_expressions_are() {
+        let never = |_: &str| false;
+        assert!(syntax_is_valid("{{ base }}/etc/{{ name }}", never));
+        assert!(syntax_is_valid("text", never));
+        assert!(!syntax_is_valid("{{ x | length }}", never));
+        assert!(syntax_is_valid("{{ x | length }}", |expr| expr == "x | length"));
+        assert!(!syntax_is_valid("{% if x %}y{% endif %}", |_| true));
     }
 }

@@ -44,8 +44,24 @@ impl Loader {
             .collect()
     }
 
+    /// [`Loader::plugin_dirs`], computed again only when the library base or the
+    /// role changes.
+    fn memo_plugin_dirs(&mut self, origin: &Origin) -> Arc<[PathBuf]> {
+        let base = self.library_base.as_ref().unwrap_or(&self.playbook_dir);
+        let role = origin.role.as_ref().map(|role| role.path.as_path());
+        if let Some((memo_base, memo_role, dirs)) = &self.plugin_dirs_memo {
+            if memo_base == base && memo_role.as_deref() == role {
+                return dirs.clone();
+            }
+        }
+        let dirs: Arc<[PathBuf]> = self.plugin_dirs(origin).into();
+        let key = (base.clone(), role.map(Path::to_path_buf));
+        self.plugin_dirs_memo = Some((key.0, key.1, dirs.clone()));
+        dirs
+    }
+
     pub(super) fn resolve_module(&mut self, key: &Key, origin: &Origin) -> Resolved {
-        let dirs = self.plugin_dirs(origin);
+        let dirs = self.memo_plugin_dirs(origin);
         let looked = || {
             let dirs: Vec<String> = dirs.iter().map(|d| d.display().to_string()).collect();
             dirs.join(", ")
@@ -82,12 +98,18 @@ impl Loader {
 
     /// [`discover::find`], asked once per name and folders while loading.
     fn find_plugin(&mut self, name: &str, dirs: &[PathBuf]) -> super::PluginLookup {
-        let key = (name.to_string(), dirs.to_vec());
-        if let Some(known) = self.plugin_lookups.get(&key) {
+        let known = self
+            .plugin_lookups
+            .get(dirs)
+            .and_then(|found| found.get(name));
+        if let Some(known) = known {
             return known.clone();
         }
         let found = discover::find(name, dirs);
-        self.plugin_lookups.insert(key, found.clone());
+        self.plugin_lookups
+            .entry(dirs.to_vec())
+            .or_default()
+            .insert(name.to_string(), found.clone());
         found
     }
 

@@ -88,7 +88,7 @@ impl Loader {
                 continue;
             }
             if params_from_extra_keys {
-                params.push((key.name.clone(), value.clone()));
+                params.push((key.name.to_string(), value.clone()));
             } else {
                 self.unknown_key(key, "role", ROLE_KEYS.iter().copied());
             }
@@ -346,22 +346,13 @@ fn block(role: &RoleUse, tasks: Vec<Task>, tags: Vec<String>, origin: Arc<Origin
         when: role.when.clone(),
         loop_items: None,
         loop_flatten: false,
-        loop_control: Default::default(),
-        register: None,
-        notify: Vec::new(),
-        notify_span: None,
-        listen: Vec::new(),
-        changed_when: None,
-        failed_when: None,
         ignore_errors: false,
         tags,
         vars: Layer::default(),
         check_mode: None,
         diff: None,
         no_log: false,
-        timeout: None,
-        root: None,
-        environment: Vec::new(),
+        rare: None,
         origin,
     }
 }
