@@ -32,6 +32,7 @@ use shared::SharedOverlay;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 /// How a Host is set up.
 #[derive(Debug, Clone)]
@@ -265,10 +266,13 @@ impl Host {
             Seen::Node(Node::Dir { .. }) => Err(os_error(&canonical, Errno::ISDIR)),
             Seen::Node(Node::Hardlink { to }) => self.read_file(&to),
             Seen::Node(Node::Symlink { .. } | Node::Absent) => Ok(None),
-            Seen::Node(Node::Changed { .. }) | Seen::Disk => self
-                .disk
-                .read_file(&canonical)
-                .map_err(|err| ModuleError::io(&canonical, err)),
+            Seen::Node(Node::Changed { .. }) | Seen::Disk => {
+                match self.caches.take_pinned(&canonical) {
+                    Some(pinned) => self.disk.read_pinned(&canonical, pinned).map(Some),
+                    None => self.disk.read_file(&canonical),
+                }
+                .map_err(|err| ModuleError::io(&canonical, err))
+            }
         }
     }
 
@@ -438,7 +442,7 @@ impl Host {
             .and_then(|db| passwd::id_of(&db, name)))
     }
 
-    fn database(&self, path: &'static str) -> Result<Option<String>, ModuleError> {
+    fn database(&self, path: &'static str) -> Result<Option<Arc<str>>, ModuleError> {
         self.caches.database(path, || {
             let content = self.read_file(Path::new(path))?;
             Ok(content.map(|bytes| String::from_utf8_lossy(&bytes).into_owned()))
@@ -540,9 +544,16 @@ impl Host {
         };
         let on_disk = || {
             self.caches.stat(canonical, || {
-                self.disk
-                    .lstat(canonical)
-                    .map_err(|err| ModuleError::io(canonical, err))
+                let found = self
+                    .disk
+                    .lstat_pinned(canonical)
+                    .map_err(|err| ModuleError::io(canonical, err))?;
+                Ok(found.map(|(meta, pinned)| {
+                    if let Some(pinned) = pinned {
+                        self.caches.pin(canonical, pinned);
+                    }
+                    meta
+                }))
             })
         };
         Ok(match self.seen(canonical) {
