@@ -259,19 +259,23 @@ impl Host {
 
     /// The whole content of a regular file (symlinks followed inside the root).
     pub fn read_file(&self, path: &Path) -> Result<Option<Vec<u8>>, ModuleError> {
-        let canonical = self.canonical(path, true)?;
-        match self.seen(&canonical) {
+        self.read_canonical(&self.canonical(path, true)?)
+    }
+
+    /// [`Host::read_file`] of a path that [`Host::resolve`] gave (or a prefix of one).
+    pub(crate) fn read_canonical(&self, canonical: &Path) -> Result<Option<Vec<u8>>, ModuleError> {
+        match self.seen(canonical) {
             Seen::Absent => Ok(None),
             Seen::Node(Node::File { content, .. }) => Ok(Some(content)),
-            Seen::Node(Node::Dir { .. }) => Err(os_error(&canonical, Errno::ISDIR)),
+            Seen::Node(Node::Dir { .. }) => Err(os_error(canonical, Errno::ISDIR)),
             Seen::Node(Node::Hardlink { to }) => self.read_file(&to),
             Seen::Node(Node::Symlink { .. } | Node::Absent) => Ok(None),
             Seen::Node(Node::Changed { .. }) | Seen::Disk => {
-                match self.caches.take_pinned(&canonical) {
-                    Some(pinned) => self.disk.read_pinned(&canonical, pinned).map(Some),
-                    None => self.disk.read_file(&canonical),
+                match self.caches.take_pinned(canonical) {
+                    Some(pinned) => self.disk.read_pinned(canonical, pinned).map(Some),
+                    None => self.disk.read_file(canonical),
                 }
-                .map_err(|err| ModuleError::io(&canonical, err))
+                .map_err(|err| ModuleError::io(canonical, err))
             }
         }
     }
@@ -530,8 +534,10 @@ impl Host {
         Ok(Some(candidate))
     }
 
-    /// Metadata of a canonical path in the effective tree (overlay over disk).
-    fn lstat_canonical(&self, canonical: &Path) -> Result<Option<Meta>, ModuleError> {
+    /// Metadata of a canonical path in the effective tree (overlay over disk): what
+    /// [`Host::lstat`] answers for a path that [`Host::resolve`] gave, or a prefix of
+    /// one, without resolving it again.
+    pub(crate) fn lstat_canonical(&self, canonical: &Path) -> Result<Option<Meta>, ModuleError> {
         let made = |kind, attrs: Attrs, size| Meta {
             kind,
             mode: attrs.mode,

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 impl Task<'_> {
     pub(super) fn plan_link(&self) -> Result<Plan, ModuleError> {
         let place = self.place(false)?;
-        let meta = self.host.lstat(&place)?;
+        let meta = self.host.lstat_canonical(&place)?;
         let src = match (&self.args.src, &meta) {
             (Some(src), _) => PathBuf::from(src),
             (
@@ -108,7 +108,7 @@ impl Task<'_> {
         };
         let place = self.place(false)?;
         self.expect_parent_dir(&place)?;
-        let meta = self.host.lstat(&place)?;
+        let meta = self.host.lstat_canonical(&place)?;
         let (before, mut ops) = match &meta {
             None => ("state: absent\n".to_string(), Vec::new()),
             Some(meta) if (meta.dev, meta.ino) == (source.dev, source.ino) => {
