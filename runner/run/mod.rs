@@ -106,7 +106,11 @@ pub fn run(
             if executor.host_failed || interrupt::pending().is_some() {
                 break;
             }
-            executor.play(playbook, play)?;
+            if let Err(err) = executor.play(playbook, play) {
+                // The error goes to stderr after what the run has shown.
+                executor.reporter.flush();
+                return Err(err);
+            }
         }
     }
     let interrupted = interrupt::pending();
