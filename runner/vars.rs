@@ -58,6 +58,11 @@ impl Layer {
         self.0.as_ref()?.vars.get(name)
     }
 
+    /// Whether some value still holds a template (rendered for each task).
+    pub fn has_templates(&self) -> bool {
+        self.templated().next().is_some()
+    }
+
     pub fn is_empty(&self) -> bool {
         self.0.as_ref().map_or(true, |scope| scope.vars.is_empty())
     }

@@ -242,7 +242,13 @@ impl<W: Write, E: Write> Drop for HumanReporter<W, E> {
 pub(crate) fn banner(msg: &str) -> String {
     let msg = msg.trim();
     let stars = BANNER_COLUMNS.saturating_sub(msg.chars().count()).max(3);
-    format!("\n{msg} {}\n", "*".repeat(stars))
+    let mut line = String::with_capacity(msg.len() + stars + 3);
+    line.push('\n');
+    line.push_str(msg);
+    line.push(' ');
+    line.extend(std::iter::repeat('*').take(stars));
+    line.push('\n');
+    line
 }
 
 /// `PLAY RECAP`, one line per host (sorted, as Ansible does), then a blank line.

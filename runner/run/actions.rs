@@ -134,7 +134,7 @@ impl Executor<'_> {
                 })
                 .map_or(&args.span, |(k, _)| &k.span)
         };
-        let plan = match builtin.plan(&Json::Object(rendered), host) {
+        let mut plan = match builtin.plan(&Json::Object(rendered), host) {
             Ok(plan) => plan,
             Err(PlanError::Args(err)) => {
                 return Outcome::failed(self.located(at(err.field.as_deref()), err.message));
@@ -148,8 +148,8 @@ impl Executor<'_> {
             self.reporter.event(&Event::Warning(warning.clone()));
         }
         let mut outcome = Outcome::ok();
-        outcome.data = plan.data.clone();
-        outcome.msg = plan.msg.clone();
+        outcome.data = std::mem::take(&mut plan.data);
+        outcome.msg = plan.msg.take();
         outcome.diff = plan.changes.iter().filter_map(|c| c.diff.clone()).collect();
         if !plan.is_changed() {
             return outcome;

@@ -9,8 +9,15 @@ use minijinja::{Error, Output, State, Value};
 
 /// The environment's formatter: what `{{ value }}` writes.
 pub(crate) fn formatter(out: &mut Output, _state: &State, value: &Value) -> Result<(), Error> {
-    let text = py_str(value);
-    out.write_str(&text).map_err(Error::from)
+    // Strings and integers, most of what templates print, are written as they are;
+    // the rest through `py_str`.
+    match value.kind() {
+        ValueKind::Undefined | ValueKind::None => Ok(()),
+        ValueKind::String => out.write_str(value.as_str().unwrap_or_default()),
+        ValueKind::Number if value.is_integer() => write!(out, "{value}"),
+        _ => out.write_str(&py_str(value)),
+    }
+    .map_err(Error::from)
 }
 
 /// Python's `str(value)`, except that none (and undefined) print as nothing.
