@@ -317,6 +317,14 @@ impl Host {
         self.id_in("/etc/group", name)
     }
 
+    /// The target's /etc/passwd and /etc/group as read, to look names up in later
+    /// ([`passwd::name_of`]).
+    pub(crate) fn name_databases(
+        &self,
+    ) -> Result<(Option<Arc<str>>, Option<Arc<str>>), ModuleError> {
+        Ok((self.database("/etc/passwd")?, self.database("/etc/group")?))
+    }
+
     /// The name of a uid in the target's /etc/passwd.
     pub fn user_name(&self, uid: u32) -> Result<Option<String>, ModuleError> {
         Ok(self

@@ -148,7 +148,19 @@ impl Executor<'_> {
             self.reporter.event(&Event::Warning(warning.clone()));
         }
         let mut outcome = Outcome::ok();
-        outcome.data = std::mem::take(&mut plan.data);
+        // The result's keys are read only when the task is registered, has
+        // changed_when/failed_when or a loop (its results), or may fail in the apply
+        // below (the failure shows them); a module's deferred keys are built only then.
+        let keys_read = task.register.is_some()
+            || task.changed_when.is_some()
+            || task.failed_when.is_some()
+            || task.loop_items.is_some()
+            || plan.is_changed();
+        outcome.data = if keys_read {
+            plan.take_data()
+        } else {
+            std::mem::take(&mut plan.data)
+        };
         outcome.msg = plan.msg.take();
         outcome.diff = plan.changes.iter().filter_map(|c| c.diff.clone()).collect();
         if !plan.is_changed() {

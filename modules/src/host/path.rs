@@ -8,7 +8,8 @@
 
 use crate::ModuleError;
 use std::collections::VecDeque;
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Component, Path, PathBuf};
 
 /// How many symlinks one resolution may follow (the kernel's MAXSYMLINKS).
@@ -39,9 +40,12 @@ pub fn absolute(path: &Path) -> PathBuf {
 
 /// The path relative to the root, as the `*at` calls on a root fd want it (`.` for `/`).
 pub fn relative_to_root(canonical: &Path) -> &Path {
-    match canonical.strip_prefix("/") {
-        Ok(rel) if !rel.as_os_str().is_empty() => rel,
-        _ => Path::new("."),
+    // The leading slashes off, byte by byte (Path::strip_prefix walks components).
+    let bytes = canonical.as_os_str().as_bytes();
+    let start = bytes.iter().take_while(|byte| **byte == b'/').count();
+    match &bytes[start..] {
+        rest if start == 0 || rest.is_empty() => Path::new("."),
+        rest => Path::new(OsStr::from_bytes(rest)),
     }
 }
 
