@@ -110,7 +110,10 @@ impl Templates {
 
     /// Whether a string needs rendering at all.
     pub fn is_template(text: &str) -> bool {
-        text.contains("{{") || text.contains("{%") || text.contains("{#")
+        // One pass for `{{`, `{%` and `{#`.
+        text.as_bytes()
+            .windows(2)
+            .any(|pair| pair[0] == b'{' && matches!(pair[1], b'{' | b'%' | b'#'))
     }
 
     /// Whether a string is literal text around bare `{{ name }}`s only: valid syntax,

@@ -202,7 +202,13 @@ pub fn node_to_value(node: &Node) -> Value {
 
 /// A template value as JSON (module arguments, registered results, events).
 pub fn to_json(value: &Value) -> serde_json::Value {
-    serde_json::to_value(value).unwrap_or(serde_json::Value::Null)
+    match value.as_str() {
+        // Most arguments are strings; the same JSON as serde's, without its machinery.
+        Some(text) if value.kind() == ValueKind::String => {
+            serde_json::Value::String(text.to_string())
+        }
+        _ => serde_json::to_value(value).unwrap_or(serde_json::Value::Null),
+    }
 }
 
 /// JSON as a template value.

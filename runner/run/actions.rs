@@ -55,6 +55,13 @@ impl Executor<'_> {
     ) -> Result<serde_json::Map<String, Json>, String> {
         let mut out = serde_json::Map::new();
         for (key, node) in args.as_map().unwrap_or_default() {
+            if let YamlValue::Str(text) = &node.value {
+                // Text without a template renders as itself.
+                if !Templates::is_template(text) && text != crate::template::OMIT {
+                    out.insert(key.name.clone(), Json::String(text.clone()));
+                    continue;
+                }
+            }
             let raw = vars::node_to_value(node);
             let rendered = self
                 .templates

@@ -45,7 +45,7 @@ pub(super) fn render(
                 if value.is_undefined() {
                     return None;
                 }
-                out.push_str(&value_format::py_str(&value));
+                value_format::write_py_str(&mut out, &value).ok()?;
             }
         }
     }
@@ -63,17 +63,17 @@ pub(super) fn is_plain(source: &str) -> bool {
 }
 
 fn pieces(source: &str) -> Option<Vec<Piece<'_>>> {
-    if source.contains("{%") || source.contains("{#") {
+    if find_pair(source, b"{%").is_some() || find_pair(source, b"{#").is_some() {
         return None;
     }
     let mut pieces = Vec::new();
     let mut rest = source;
-    while let Some(start) = rest.find("{{") {
+    while let Some(start) = find_pair(rest, b"{{") {
         if start > 0 {
             pieces.push(Piece::Text(&rest[..start]));
         }
         let after = &rest[start + 2..];
-        let end = after.find("}}")?;
+        let end = find_pair(after, b"}}")?;
         let expr = after[..end].trim();
         if expr.is_empty() || !expr.chars().all(allowed) {
             return None;
@@ -85,6 +85,12 @@ fn pieces(source: &str) -> Option<Vec<Piece<'_>>> {
         pieces.push(Piece::Text(rest));
     }
     Some(pieces)
+}
+
+/// Where two ASCII bytes first occur together in `text` (str::find sets up a
+/// substring searcher, which costs more than these short strings take to scan).
+fn find_pair(text: &str, pair: &[u8; 2]) -> Option<usize> {
+    text.as_bytes().windows(2).position(|bytes| bytes == pair)
 }
 
 /// Characters of the expressions handled here: names, numbers, attribute and index
