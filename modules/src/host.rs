@@ -493,7 +493,8 @@ impl Host {
         let mut unknown = Vec::new();
         let mut anchored = false;
         for ancestor in dir.ancestors() {
-            if ancestor == Path::new("/") || self.caches.resolves_to_itself(ancestor) {
+            // (Bytes: comparing Paths walks their components.)
+            if ancestor.as_os_str() == "/" || self.caches.resolves_to_itself(ancestor) {
                 anchored = true;
                 break;
             }

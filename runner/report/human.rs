@@ -122,7 +122,7 @@ impl<W: Write, E: Write> HumanReporter<W, E> {
             }
             Event::TaskStart { name, handler } => {
                 let lead = if *handler { "RUNNING HANDLER" } else { "TASK" };
-                self.write_out(&banner(&format!("{lead} [{}]", name.trim())))
+                self.write_out(&banner_of(&[lead, " [", name.trim(), "]"]))
             }
             Event::TaskResult(result) => {
                 let text = task_line::render(result, self.opts.verbosity, paint);
@@ -240,11 +240,19 @@ impl<W: Write, E: Write> Drop for HumanReporter<W, E> {
 /// Ansible's `Display.banner`: a blank line, then `msg` and stars to 80 columns
 /// (at least 3 stars).
 pub(crate) fn banner(msg: &str) -> String {
-    let msg = msg.trim();
-    let stars = BANNER_COLUMNS.saturating_sub(msg.chars().count()).max(3);
-    let mut line = String::with_capacity(msg.len() + stars + 3);
+    banner_of(&[msg.trim()])
+}
+
+/// [`banner`] of the message made of `parts` (already trimmed at its ends).
+fn banner_of(parts: &[&str]) -> String {
+    let chars: usize = parts.iter().map(|part| part.chars().count()).sum();
+    let len: usize = parts.iter().map(|part| part.len()).sum();
+    let stars = BANNER_COLUMNS.saturating_sub(chars).max(3);
+    let mut line = String::with_capacity(len + stars + 3);
     line.push('\n');
-    line.push_str(msg);
+    for part in parts {
+        line.push_str(part);
+    }
     line.push(' ');
     line.extend(std::iter::repeat('*').take(stars));
     line.push('\n');
