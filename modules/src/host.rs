@@ -100,6 +100,9 @@ impl Meta {
     }
 }
 
+/// The target's /etc/passwd and /etc/group texts (`None`: not there).
+pub(crate) type NameDatabases = (Option<Arc<str>>, Option<Arc<str>>);
+
 pub struct Host {
     options: HostOptions,
     /// How to run programs; `None`: [`Exec::auto`] at each run (a root bootstrapped
@@ -319,9 +322,7 @@ impl Host {
 
     /// The target's /etc/passwd and /etc/group as read, to look names up in later
     /// ([`passwd::name_of`]).
-    pub(crate) fn name_databases(
-        &self,
-    ) -> Result<(Option<Arc<str>>, Option<Arc<str>>), ModuleError> {
+    pub(crate) fn name_databases(&self) -> Result<NameDatabases, ModuleError> {
         Ok((self.database("/etc/passwd")?, self.database("/etc/group")?))
     }
 

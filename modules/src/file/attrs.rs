@@ -75,7 +75,7 @@ impl Task<'_> {
         place: &Path,
         meta: &Meta,
     ) -> Result<Option<Change>, ModuleError> {
-        self.attr_change_named(place, &self.shown(), meta)
+        self.attr_change_named(place, self.shown(), meta)
     }
 
     /// [`Task::attr_change`] for a path shown as `shown` (paths below a directory).

@@ -71,7 +71,7 @@ impl Task<'_> {
         };
         let change = Change {
             summary: format!("create {}", self.shown()),
-            diff: Some(Diff::of_path(&self.shown(), "", shown_content(content))),
+            diff: Some(Diff::of_path(self.shown(), "", shown_content(content))),
             ops: vec![write],
         };
         let after = self.after("file", None, mode, content.len() as u64);
@@ -103,7 +103,7 @@ impl Task<'_> {
             changes.push(Change {
                 summary: format!("update {}", self.shown()),
                 diff: Some(Diff::of_path(
-                    &self.shown(),
+                    self.shown(),
                     shown_content(&old),
                     shown_content(content),
                 )),
@@ -134,7 +134,7 @@ impl Task<'_> {
         let change = Change {
             summary: format!("replace symlink {} with a file", self.shown()),
             diff: Some(Diff::of_path(
-                &self.shown(),
+                self.shown(),
                 format!("state: link\nsrc: {}\n", target.display()),
                 shown_content(content),
             )),

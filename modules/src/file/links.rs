@@ -53,7 +53,7 @@ impl Task<'_> {
         let change = Change {
             summary: format!("link {} -> {}", self.shown(), src.display()),
             diff: Some(Diff::of_path(
-                &self.shown(),
+                self.shown(),
                 before,
                 format!("state: link\nsrc: {}\n", src.display()),
             )),
@@ -126,7 +126,7 @@ impl Task<'_> {
         let mut changes = vec![Change {
             summary: format!("hard link {} -> {}", self.shown(), src.display()),
             diff: Some(Diff::of_path(
-                &self.shown(),
+                self.shown(),
                 before,
                 format!("state: hard\nsrc: {}\n", src.display()),
             )),

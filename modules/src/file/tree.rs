@@ -77,7 +77,7 @@ impl Task<'_> {
         let change = Change {
             summary: format!("create directory {}", self.shown()),
             diff: Some(Diff::of_path(
-                &self.shown(),
+                self.shown(),
                 "state: absent\n",
                 format!("state: directory\nmode: {}\n", crate::mode::format(mode)),
             )),
@@ -111,7 +111,7 @@ impl Task<'_> {
         let change = Change {
             summary: format!("remove {}", self.shown()),
             diff: Some(Diff::of_path(
-                &self.shown(),
+                self.shown(),
                 format!("state: {}\n", kind_name(&meta)),
                 "state: absent\n",
             )),
@@ -152,7 +152,7 @@ impl Task<'_> {
         let change = Change {
             summary: format!("create empty file {}", self.shown()),
             diff: Some(Diff::of_path(
-                &self.shown(),
+                self.shown(),
                 "state: absent\n",
                 "state: file\n",
             )),

@@ -197,8 +197,8 @@ impl Disk {
             Some(fd) => fd,
             None => {
                 let fd = self.open(canonical, flags | OFlags::NOFOLLOW)?;
-                let again = fs::fstat(&fd)?;
-                if (u64::from(again.st_dev), u64::from(again.st_ino)) != (pinned.dev, pinned.ino) {
+                let again = meta_of(&fs::fstat(&fd)?, Kind::File);
+                if (again.dev, again.ino) != (pinned.dev, pinned.ino) {
                     return Err(io::Error::other("the file was replaced while it was read"));
                 }
                 fd
