@@ -520,6 +520,32 @@ impl Host {
         true
     }
 
+    /// `path` itself, when the disk alone decides (a real run: nothing in the overlay),
+    /// it is spelt plainly and one openat2 with RESOLVE_NO_SYMLINKS finds it: no
+    /// component is a symlink, so the chase would walk it unchanged. Its metadata and
+    /// its ancestors (directories that resolve to themselves) are remembered: one
+    /// openat2 instead of one per ancestor not known yet (a new directory's parent).
+    /// `None`: the chase decides.
+    fn found_without_symlinks(&self, path: &Path) -> Option<PathBuf> {
+        if !path::is_plain(path) || !self.overlay.is_empty() {
+            return None;
+        }
+        let (meta, pinned) = self.disk.lstat_without_symlinks(path)?;
+        let _ = self.caches.stat(path, || Ok::<_, ()>(Some(meta)));
+        if let Some(pinned) = pinned {
+            self.caches.pin(path, pinned);
+        }
+        for ancestor in path.ancestors().skip(1) {
+            if ancestor.as_os_str() == "/" || self.caches.resolves_to_itself(ancestor) {
+                break;
+            }
+            let _ = self
+                .caches
+                .canonical(ancestor, true, || Ok::<_, ()>(ancestor.to_path_buf()));
+        }
+        Some(path.to_path_buf())
+    }
+
     /// The chase of `path` in one step, when its parent is known to resolve to itself:
     /// no component of it is a symlink (one followed could not lead back to the same
     /// path without a loop), so the chase would walk it unchanged, with no hop, and
@@ -534,8 +560,13 @@ impl Host {
         let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else {
             return Ok(None);
         };
-        if !self.resolves_to_itself(parent, symlink_at) {
-            return Ok(None);
+        if !self.caches.resolves_to_itself(parent) {
+            if let Some(found) = self.found_without_symlinks(path) {
+                return Ok(Some(found));
+            }
+            if !self.resolves_to_itself(parent, symlink_at) {
+                return Ok(None);
+            }
         }
         let candidate = parent.join(name);
         if follow_final && symlink_at(&candidate)?.is_some() {

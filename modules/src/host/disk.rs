@@ -158,6 +158,35 @@ impl Disk {
         Ok(Some((meta, pinned)))
     }
 
+    /// [`Disk::lstat_pinned`] of a path none of whose components is a symlink
+    /// (openat2's RESOLVE_NO_SYMLINKS, as well as RESOLVE_IN_ROOT); `None` when it is
+    /// absent, when some component is a symlink, or on any other error: only a found
+    /// path is an answer.
+    pub fn lstat_without_symlinks(&self, canonical: &Path) -> Option<(Meta, Option<Pinned>)> {
+        let root = self.root_fd().ok()?;
+        let resolve = ResolveFlags::IN_ROOT | ResolveFlags::NO_SYMLINKS;
+        let flags = OFlags::PATH | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+        let fd = fs::openat2(
+            root,
+            relative_to_root(canonical),
+            flags,
+            Mode::empty(),
+            resolve,
+        )
+        .ok()?;
+        let stat = fs::fstat(&fd).ok()?;
+        let kind = match FileType::from_raw_mode(stat.st_mode) {
+            FileType::RegularFile => Kind::File,
+            FileType::Directory => Kind::Dir,
+            // A final symlink (O_PATH|O_NOFOLLOW gives it): the chase decides.
+            FileType::Symlink => return None,
+            _ => Kind::Other,
+        };
+        let meta = meta_of(&stat, kind);
+        let pinned = meta.is_file().then(|| Pinned::of(fd, &meta));
+        Some((meta, pinned))
+    }
+
     /// The content of the regular file at a canonical path; `None` when absent.
     ///
     /// The root is untrusted: what it has at a path may be a device (`/dev/zero`

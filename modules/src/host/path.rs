@@ -95,6 +95,22 @@ pub fn chase(
     Ok(canonical)
 }
 
+/// Whether `path` is absolute and spelt plainly: no empty, `.` or `..` component
+/// and no trailing `/` (so it is its own canonical form when no component of it is
+/// a symlink).
+pub fn is_plain(path: &Path) -> bool {
+    let bytes = path.as_os_str().as_bytes();
+    match bytes.strip_prefix(b"/") {
+        None => false,
+        Some(rest) => {
+            !rest.is_empty()
+                && rest
+                    .split(|byte| *byte == b'/')
+                    .all(|name| !matches!(name, b"" | b"." | b".."))
+        }
+    }
+}
+
 /// A canonical path split into its parent and final name; `None` for `/` itself.
 pub fn split(canonical: &Path) -> Option<(&Path, &std::ffi::OsStr)> {
     Some((canonical.parent()?, canonical.file_name()?))
@@ -111,6 +127,24 @@ mod tests {
             .map(|(at, to)| (PathBuf::from(at), PathBuf::from(to)))
             .collect();
         chase(Path::new(path), follow, |p| Ok(links.get(p).cloned()))
+    }
+
+    #[test]
+    fn plain_paths_are_absolute_without_dots_or_empty_names() {
+        for plain in ["/etc", "/etc/hostname", "/srv/a b/c.conf"] {
+            assert!(is_plain(Path::new(plain)), "{plain}");
+        }
+        for not in [
+            "/",
+            "etc/x",
+            "/etc/",
+            "//etc",
+            "/etc/./x",
+            "/etc/../x",
+            "/etc/..",
+        ] {
+            assert!(!is_plain(Path::new(not)), "{not}");
+        }
     }
 
     #[test]
