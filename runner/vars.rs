@@ -104,13 +104,14 @@ pub fn context(layers: &[&Layer], templates: &Templates) -> Value {
         .all(|layer| layer.templated().next().is_none())
     {
         // Nothing to render: the layers straight into the context (a later layer's
-        // value replaces an earlier one's, as below).
-        return Value::from_iter(
-            layers
-                .iter()
-                .flat_map(|layer| layer.vars())
-                .map(|(name, value)| (name, value.clone())),
-        );
+        // value replaces an earlier one's, as below). Collected first, so the map is
+        // made at its size at once.
+        let pairs: Vec<(&str, Value)> = layers
+            .iter()
+            .flat_map(|layer| layer.vars())
+            .map(|(name, value)| (name, value.clone()))
+            .collect();
+        return Value::from_iter(pairs);
     }
     let mut merged: IndexMap<&str, Value> = IndexMap::new();
     let mut pending: Vec<&str> = Vec::new();

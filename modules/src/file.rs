@@ -157,11 +157,14 @@ impl<'a> Task<'a> {
             uid: attrs::owner_id(host, args.owner.as_ref(), "owner")?,
             gid: attrs::owner_id(host, args.group.as_ref(), "group")?,
         };
-        let path = Path::new("/").join(&args.path);
+        let mut path = PathBuf::with_capacity(1 + args.path.len());
+        path.push("/");
+        path.push(&args.path);
         Ok(Task {
             args,
             host,
-            shown: path.display().to_string(),
+            // What Display shows (invalid UTF-8 replaced), without its formatter.
+            shown: path.to_string_lossy().into_owned(),
             path,
             owner,
         })
