@@ -233,12 +233,23 @@ impl Disk {
                 fd
             }
         };
-        // Room for what fstat said, and one byte to see the end: no probing reads.
+        // One read of what fstat said and a byte more: when it gives exactly that
+        // size, the file ends there (a regular file's read is short only at its end),
+        // and no second read is needed to see 0 bytes. Otherwise (grown, shrunk, over
+        // 1 MiB) on to the end.
         let expected = usize::try_from(pinned.size).unwrap_or(0).min(1 << 20);
-        let mut content = Vec::with_capacity(expected + 1);
-        std::fs::File::from(fd)
-            .take(MAX_READ_BYTES + 1)
-            .read_to_end(&mut content)?;
+        let mut reader = std::fs::File::from(fd).take(MAX_READ_BYTES + 1);
+        let mut content = vec![0; expected + 1];
+        let first = loop {
+            match reader.read(&mut content) {
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+                result => break result?,
+            }
+        };
+        content.truncate(first);
+        if first as u64 != pinned.size {
+            reader.read_to_end(&mut content)?;
+        }
         if content.len() as u64 > MAX_READ_BYTES {
             return Err(io::Error::other(format!(
                 "larger than {MAX_READ_BYTES} bytes; machinist does not read it whole"
