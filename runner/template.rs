@@ -110,9 +110,10 @@ impl Templates {
 
     /// Whether a string needs rendering at all.
     pub fn is_template(text: &str) -> bool {
-        // One pass for `{{`, `{%` and `{#` (each string of a playbook is asked).
-        let bytes = text.as_bytes();
-        (1..bytes.len()).any(|at| bytes[at - 1] == b'{' && matches!(bytes[at], b'{' | b'%' | b'#'))
+        // One pass for `{{`, `{%` and `{#`.
+        text.as_bytes()
+            .windows(2)
+            .any(|pair| pair[0] == b'{' && matches!(pair[1], b'{' | b'%' | b'#'))
     }
 
     /// Whether a string is literal text around `{{ name }}`s, or around other simple

@@ -58,6 +58,11 @@ impl Layer {
         self.0.as_ref()?.vars.get(name)
     }
 
+    /// Whether some value still holds a template (rendered for each task).
+    pub fn has_templates(&self) -> bool {
+        self.templated().next().is_some()
+    }
+
     pub fn is_empty(&self) -> bool {
         self.0.as_ref().map_or(true, |scope| scope.vars.is_empty())
     }
@@ -99,13 +104,14 @@ pub fn context(layers: &[&Layer], templates: &Templates) -> Value {
         .all(|layer| layer.templated().next().is_none())
     {
         // Nothing to render: the layers straight into the context (a later layer's
-        // value replaces an earlier one's, as below).
-        return Value::from_iter(
-            layers
-                .iter()
-                .flat_map(|layer| layer.vars())
-                .map(|(name, value)| (name, value.clone())),
-        );
+        // value replaces an earlier one's, as below). Collected first, so the map is
+        // made at its size at once.
+        let pairs: Vec<(&str, Value)> = layers
+            .iter()
+            .flat_map(|layer| layer.vars())
+            .map(|(name, value)| (name, value.clone()))
+            .collect();
+        return Value::from_iter(pairs);
     }
     let mut merged: IndexMap<&str, Value> = IndexMap::new();
     let mut pending: Vec<&str> = Vec::new();
@@ -197,7 +203,13 @@ pub fn node_to_value(node: &Node) -> Value {
 
 /// A template value as JSON (module arguments, registered results, events).
 pub fn to_json(value: &Value) -> serde_json::Value {
-    serde_json::to_value(value).unwrap_or(serde_json::Value::Null)
+    match value.as_str() {
+        // Most arguments are strings; the same JSON as serde's, without its machinery.
+        Some(text) if value.kind() == ValueKind::String => {
+            serde_json::Value::String(text.to_string())
+        }
+        _ => serde_json::to_value(value).unwrap_or(serde_json::Value::Null),
+    }
 }
 
 /// JSON as a template value.

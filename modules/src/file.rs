@@ -136,6 +136,8 @@ struct Task<'a> {
     host: &'a Host,
     /// The path as written, made absolute (for messages and diff headers).
     path: PathBuf,
+    /// `path` as text, as messages, diffs and results show it.
+    shown: String,
     /// The owner and group asked for, as ids of the target.
     owner: Ownership,
 }
@@ -155,10 +157,15 @@ impl<'a> Task<'a> {
             uid: attrs::owner_id(host, args.owner.as_ref(), "owner")?,
             gid: attrs::owner_id(host, args.group.as_ref(), "group")?,
         };
+        let mut path = PathBuf::with_capacity(1 + args.path.len());
+        path.push("/");
+        path.push(&args.path);
         Ok(Task {
             args,
             host,
-            path: Path::new("/").join(&args.path),
+            // What Display shows (invalid UTF-8 replaced), without its formatter.
+            shown: path.to_string_lossy().into_owned(),
+            path,
             owner,
         })
     }
@@ -168,8 +175,8 @@ impl<'a> Task<'a> {
         self.args.force.unwrap_or(self.args.content.is_some())
     }
 
-    fn shown(&self) -> String {
-        self.path.display().to_string()
+    fn shown(&self) -> &str {
+        &self.shown
     }
 
     /// The state asked for, or the one the path has now.

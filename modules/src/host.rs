@@ -32,6 +32,7 @@ use shared::SharedOverlay;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 /// How a Host is set up.
 #[derive(Debug, Clone)]
@@ -98,6 +99,9 @@ impl Meta {
         matches!(self.kind, Kind::Symlink(_))
     }
 }
+
+/// The target's /etc/passwd and /etc/group texts (`None`: not there).
+pub(crate) type NameDatabases = (Option<Arc<str>>, Option<Arc<str>>);
 
 pub struct Host {
     options: HostOptions,
@@ -267,17 +271,24 @@ impl Host {
 
     /// The whole content of a regular file (symlinks followed inside the root).
     pub fn read_file(&self, path: &Path) -> Result<Option<Vec<u8>>, ModuleError> {
-        let canonical = self.canonical(path, true)?;
-        match self.seen(&canonical) {
+        self.read_canonical(&self.canonical(path, true)?)
+    }
+
+    /// [`Host::read_file`] of a path that [`Host::resolve`] gave (or a prefix of one).
+    pub(crate) fn read_canonical(&self, canonical: &Path) -> Result<Option<Vec<u8>>, ModuleError> {
+        match self.seen(canonical) {
             Seen::Absent => Ok(None),
             Seen::Node(Node::File { content, .. }) => Ok(Some(content)),
-            Seen::Node(Node::Dir { .. }) => Err(os_error(&canonical, Errno::ISDIR)),
+            Seen::Node(Node::Dir { .. }) => Err(os_error(canonical, Errno::ISDIR)),
             Seen::Node(Node::Hardlink { to }) => self.read_file(&to),
             Seen::Node(Node::Symlink { .. } | Node::Absent) => Ok(None),
-            Seen::Node(Node::Changed { .. }) | Seen::Disk => self
-                .disk
-                .read_file(&canonical)
-                .map_err(|err| ModuleError::io(&canonical, err)),
+            Seen::Node(Node::Changed { .. }) | Seen::Disk => {
+                match self.caches.take_pinned(canonical) {
+                    Some(pinned) => self.disk.read_pinned(canonical, pinned).map(Some),
+                    None => self.disk.read_file(canonical),
+                }
+                .map_err(|err| ModuleError::io(canonical, err))
+            }
         }
     }
 
@@ -316,6 +327,12 @@ impl Host {
     /// The gid of a group in the target's /etc/group (numeric strings pass through).
     pub fn group_id(&self, name: &str) -> Result<Option<u32>, ModuleError> {
         self.id_in("/etc/group", name)
+    }
+
+    /// The target's /etc/passwd and /etc/group as read, to look names up in later
+    /// ([`passwd::name_of`]).
+    pub(crate) fn name_databases(&self) -> Result<NameDatabases, ModuleError> {
+        Ok((self.database("/etc/passwd")?, self.database("/etc/group")?))
     }
 
     /// The name of a uid in the target's /etc/passwd.
@@ -447,7 +464,7 @@ impl Host {
             .and_then(|db| passwd::id_of(&db, name)))
     }
 
-    fn database(&self, path: &'static str) -> Result<Option<String>, ModuleError> {
+    fn database(&self, path: &'static str) -> Result<Option<Arc<str>>, ModuleError> {
         self.caches.database(path, || {
             let content = self.read_file(Path::new(path))?;
             Ok(content.map(|bytes| String::from_utf8_lossy(&bytes).into_owned()))
@@ -486,7 +503,8 @@ impl Host {
         let mut unknown = Vec::new();
         let mut anchored = false;
         for ancestor in dir.ancestors() {
-            if ancestor == Path::new("/") || self.caches.resolves_to_itself(ancestor) {
+            // (Bytes: comparing Paths walks their components.)
+            if ancestor.as_os_str() == "/" || self.caches.resolves_to_itself(ancestor) {
                 anchored = true;
                 break;
             }
@@ -511,6 +529,32 @@ impl Host {
         true
     }
 
+    /// `path` itself, when the disk alone decides (a real run: nothing in the overlay),
+    /// it is spelt plainly and one openat2 with RESOLVE_NO_SYMLINKS finds it: no
+    /// component is a symlink, so the chase would walk it unchanged. Its metadata and
+    /// its ancestors (directories that resolve to themselves) are remembered: one
+    /// openat2 instead of one per ancestor not known yet (a new directory's parent).
+    /// `None`: the chase decides.
+    fn found_without_symlinks(&self, path: &Path) -> Option<PathBuf> {
+        if !path::is_plain(path) || !self.overlay.is_empty() {
+            return None;
+        }
+        let (meta, pinned) = self.disk.lstat_without_symlinks(path)?;
+        let _ = self.caches.stat(path, || Ok::<_, ()>(Some(meta)));
+        if let Some(pinned) = pinned {
+            self.caches.pin(path, pinned);
+        }
+        for ancestor in path.ancestors().skip(1) {
+            if ancestor.as_os_str() == "/" || self.caches.resolves_to_itself(ancestor) {
+                break;
+            }
+            let _ = self
+                .caches
+                .canonical(ancestor, true, || Ok::<_, ()>(ancestor.to_path_buf()));
+        }
+        Some(path.to_path_buf())
+    }
+
     /// The chase of `path` in one step, when its parent is known to resolve to itself:
     /// no component of it is a symlink (one followed could not lead back to the same
     /// path without a loop), so the chase would walk it unchanged, with no hop, and
@@ -525,8 +569,13 @@ impl Host {
         let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else {
             return Ok(None);
         };
-        if !self.resolves_to_itself(parent, symlink_at) {
-            return Ok(None);
+        if !self.caches.resolves_to_itself(parent) {
+            if let Some(found) = self.found_without_symlinks(path) {
+                return Ok(Some(found));
+            }
+            if !self.resolves_to_itself(parent, symlink_at) {
+                return Ok(None);
+            }
         }
         let candidate = parent.join(name);
         if follow_final && symlink_at(&candidate)?.is_some() {
@@ -535,8 +584,10 @@ impl Host {
         Ok(Some(candidate))
     }
 
-    /// Metadata of a canonical path in the effective tree (overlay over disk).
-    fn lstat_canonical(&self, canonical: &Path) -> Result<Option<Meta>, ModuleError> {
+    /// Metadata of a canonical path in the effective tree (overlay over disk): what
+    /// [`Host::lstat`] answers for a path that [`Host::resolve`] gave, or a prefix of
+    /// one, without resolving it again.
+    pub(crate) fn lstat_canonical(&self, canonical: &Path) -> Result<Option<Meta>, ModuleError> {
         let made = |kind, attrs: Attrs, size| Meta {
             kind,
             mode: attrs.mode,
@@ -549,9 +600,16 @@ impl Host {
         };
         let on_disk = || {
             self.caches.stat(canonical, || {
-                self.disk
-                    .lstat(canonical)
-                    .map_err(|err| ModuleError::io(canonical, err))
+                let found = self
+                    .disk
+                    .lstat_pinned(canonical)
+                    .map_err(|err| ModuleError::io(canonical, err))?;
+                Ok(found.map(|(meta, pinned)| {
+                    if let Some(pinned) = pinned {
+                        self.caches.pin(canonical, pinned);
+                    }
+                    meta
+                }))
             })
         };
         Ok(match self.seen(canonical) {

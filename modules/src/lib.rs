@@ -64,6 +64,10 @@ pub struct Plan {
     pub msg: Option<String>,
     /// Extra keys of the registered result (`path`, `mode`, `state`, …).
     pub data: serde_json::Map<String, serde_json::Value>,
+    /// More keys of the result, built only when asked for ([`Plan::take_data`]),
+    /// ahead of `data`'s: most tasks are not registered, and an unchanged file's
+    /// keys cost more to build than the rest of its plan.
+    pub deferred_data: Option<DeferredData>,
     /// Things the user should know even when the task succeeds (a setting nspawn will
     /// ignore, a unit assumed to come from an earlier task in check mode). The runner
     /// reports each as a warning.
@@ -99,6 +103,28 @@ impl Plan {
         self
     }
 
+    /// Keys of the result that `build` makes if they are asked for.
+    pub fn with_deferred_data(
+        mut self,
+        build: impl FnOnce() -> serde_json::Map<String, serde_json::Value> + 'static,
+    ) -> Plan {
+        self.deferred_data = Some(DeferredData(Box::new(build)));
+        self
+    }
+
+    /// Every key of the result: the deferred ones, then `data`'s.
+    pub fn take_data(&mut self) -> serde_json::Map<String, serde_json::Value> {
+        let data = std::mem::take(&mut self.data);
+        match self.deferred_data.take() {
+            None => data,
+            Some(DeferredData(build)) => {
+                let mut all = build();
+                all.extend(data);
+                all
+            }
+        }
+    }
+
     pub fn with_warning(mut self, warning: impl Into<String>) -> Plan {
         self.warnings.push(warning.into());
         self
@@ -106,6 +132,15 @@ impl Plan {
 
     pub fn is_changed(&self) -> bool {
         !self.changes.is_empty()
+    }
+}
+
+/// See [`Plan::deferred_data`].
+pub struct DeferredData(Box<dyn FnOnce() -> serde_json::Map<String, serde_json::Value>>);
+
+impl std::fmt::Debug for DeferredData {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DeferredData(..)")
     }
 }
 

@@ -156,10 +156,10 @@ impl Builtin {
     pub fn check_args(self, value: &serde_json::Value) -> Result<(), ArgError> {
         match self {
             Builtin::File | Builtin::Copy | Builtin::Template => {
-                decode::<file::Args>(value).map(drop)
+                decode_tracked::<file::Args>(value).map(drop)
             }
             Builtin::Command | Builtin::Shell => {
-                let args = decode::<command::Args>(value)?;
+                let args = decode_tracked::<command::Args>(value)?;
                 if args.cmd.is_none() && args.argv.is_none() {
                     // Said as a missing argument, so a templated one may still give it.
                     return Err(ArgError {
@@ -170,14 +170,14 @@ impl Builtin {
                 }
                 Ok(())
             }
-            Builtin::Pacstrap => decode::<pacstrap::Args>(value).map(drop),
-            Builtin::Firstboot => decode::<firstboot::Args>(value).map(drop),
-            Builtin::Unit => decode::<unit::Args>(value).map(drop),
+            Builtin::Pacstrap => decode_tracked::<pacstrap::Args>(value).map(drop),
+            Builtin::Firstboot => decode_tracked::<firstboot::Args>(value).map(drop),
+            Builtin::Unit => decode_tracked::<unit::Args>(value).map(drop),
             Builtin::Nspawn => {
                 self.check_templated("settings", value.get("settings"))?;
-                decode::<nspawn::Args>(value).map(drop)
+                decode_tracked::<nspawn::Args>(value).map(drop)
             }
-            Builtin::ResolvLink => decode::<resolv_link::Args>(value).map(drop),
+            Builtin::ResolvLink => decode_tracked::<resolv_link::Args>(value).map(drop),
         }
     }
 
@@ -271,7 +271,18 @@ pub enum PlanError {
     Module(#[from] ModuleError),
 }
 
+/// Rendered arguments decoded for planning: nearly all decode, and do without
+/// tracking the path; a failure is decoded again with it, for the field at fault
+/// (decoding has no effects, so the second attempt fails the same way).
 fn decode<T: DeserializeOwned>(value: &serde_json::Value) -> Result<T, ArgError> {
+    match T::deserialize(value) {
+        Ok(decoded) => Ok(decoded),
+        Err(_) => decode_tracked(value),
+    }
+}
+
+/// Arguments decoded with the path to the field at fault, if one is.
+fn decode_tracked<T: DeserializeOwned>(value: &serde_json::Value) -> Result<T, ArgError> {
     serde_path_to_error::deserialize(value).map_err(|err| {
         let path: Vec<String> = err
             .path()

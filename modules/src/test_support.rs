@@ -113,7 +113,9 @@ pub fn plan_with<M: Module>(
 ) -> Result<Plan, ModuleError> {
     let args: M::Args =
         serde_json::from_value(args).map_err(|err| ModuleError::Failed(err.to_string()))?;
-    module.plan(&args, host)
+    let mut plan = module.plan(&args, host)?;
+    plan.data = plan.take_data();
+    Ok(plan)
 }
 
 /// Apply every change of `plan`; a program that exits non-zero is a failure.

@@ -47,7 +47,19 @@ impl Painter {
         if !self.enabled {
             return text.to_string();
         }
-        text.split('\n')
+        let mut out = String::new();
+        self.paint_onto(&mut out, text, color);
+        out
+    }
+
+    /// [`Painter::paint`] appended to `out`.
+    pub fn paint_onto(&self, out: &mut String, text: &str, color: Color) {
+        if !self.enabled {
+            out.push_str(text);
+            return;
+        }
+        let painted = text
+            .split('\n')
             .map(|line| {
                 if line.is_empty() {
                     String::new()
@@ -56,7 +68,8 @@ impl Painter {
                 }
             })
             .collect::<Vec<_>>()
-            .join("\n")
+            .join("\n");
+        out.push_str(&painted);
     }
 }
 

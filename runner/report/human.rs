@@ -6,6 +6,12 @@
 //! to `err` (stderr), as in Ansible, so piping stdout keeps only the play's output.
 //! Diffs are printed for results whose `show_diff` is set: the executor folds `--diff`
 //! (`OutputOptions::diff`) and the task's `diff:` keyword into it.
+//!
+//! The result of a task (not of a loop item) is held back until the next output, which
+//! follows at once (the next banner, the recap, a warning, an interruption), and is
+//! written with it: one write(2) per task, not two. Nothing runs in between but the
+//! executor's bookkeeping, so a task's lines are out before the next task starts;
+//! `finish`, a write to stderr and dropping the reporter write what is held.
 
 use crate::events::{Event, Recap, Stats};
 use crate::report::color::{Color, Painter};
@@ -27,6 +33,8 @@ pub struct HumanReporter<W: Write, E: Write> {
     progress: bool,
     /// A progress line is on screen and must be cleared before the next output.
     progress_drawn: bool,
+    /// A task's result, written with the next output (see the module's header).
+    held: String,
     /// The first write error; later events are dropped and `finish` returns it.
     error: Option<io::Error>,
 }
@@ -49,6 +57,7 @@ impl<W: Write, E: Write> HumanReporter<W, E> {
             opts,
             progress: false,
             progress_drawn: false,
+            held: String::new(),
             error: None,
         }
     }
@@ -71,15 +80,29 @@ impl<W: Write, E: Write> HumanReporter<W, E> {
             self.out.write_all(b"\r\x1b[K")?;
             self.progress_drawn = false;
         }
-        self.out.write_all(text.as_bytes())?;
+        if self.held.is_empty() {
+            self.out.write_all(text.as_bytes())?;
+        } else {
+            self.held.push_str(text);
+            let written = self.out.write_all(self.held.as_bytes());
+            self.held.clear();
+            written?;
+        }
         self.out.flush()
     }
 
-    fn write_err(&mut self, text: &str) -> io::Result<()> {
+    /// `text` written with the next output; at once while a progress line is drawn.
+    fn hold_out(&mut self, text: &str) -> io::Result<()> {
         if self.progress_drawn {
-            self.out.write_all(b"\r\x1b[K")?;
-            self.out.flush()?;
-            self.progress_drawn = false;
+            return self.write_out(text);
+        }
+        self.held.push_str(text);
+        Ok(())
+    }
+
+    fn write_err(&mut self, text: &str) -> io::Result<()> {
+        if self.progress_drawn || !self.held.is_empty() {
+            self.write_out("")?;
         }
         self.err.write_all(text.as_bytes())?;
         self.err.flush()
@@ -99,10 +122,16 @@ impl<W: Write, E: Write> HumanReporter<W, E> {
             }
             Event::TaskStart { name, handler } => {
                 let lead = if *handler { "RUNNING HANDLER" } else { "TASK" };
-                self.write_out(&banner(&format!("{lead} [{}]", name.trim())))
+                self.write_out(&banner_of(&[lead, " [", name.trim(), "]"]))
             }
             Event::TaskResult(result) => {
-                self.write_out(&task_line::render(result, self.opts.verbosity, paint))
+                let text = task_line::render(result, self.opts.verbosity, paint);
+                if result.item.is_none() {
+                    self.hold_out(&text)
+                } else {
+                    // The next item may take long: its predecessor is shown now.
+                    self.write_out(&text)
+                }
             }
             Event::Included { file, host, item } => {
                 let text = match item {
@@ -126,7 +155,7 @@ impl<W: Write, E: Write> HumanReporter<W, E> {
                     text.push_str(&paint.paint("...ignoring", Color::Cyan));
                     text.push('\n');
                 }
-                self.write_out(&text)
+                self.hold_out(&text)
             }
             Event::Progress {
                 task,
@@ -136,6 +165,9 @@ impl<W: Write, E: Write> HumanReporter<W, E> {
             } => {
                 if !self.progress {
                     return Ok(());
+                }
+                if !self.held.is_empty() {
+                    self.write_out("")?;
                 }
                 let line: String = format!("[{done}/{total}] {task}: {what}")
                     .chars()
@@ -175,11 +207,19 @@ impl<W: Write, E: Write> Reporter for HumanReporter<W, E> {
         }
     }
 
+    fn flush(&mut self) {
+        if !self.held.is_empty() && self.error.is_none() {
+            if let Err(e) = self.write_out("") {
+                self.error = Some(e);
+            }
+        }
+    }
+
     fn finish(&mut self) -> io::Result<()> {
         if let Some(e) = self.error.take() {
             return Err(e);
         }
-        if self.progress_drawn {
+        if self.progress_drawn || !self.held.is_empty() {
             self.write_out("")?;
         }
         self.out.flush()?;
@@ -187,12 +227,36 @@ impl<W: Write, E: Write> Reporter for HumanReporter<W, E> {
     }
 }
 
+impl<W: Write, E: Write> Drop for HumanReporter<W, E> {
+    /// What is held is still shown when the run ends without `finish` (bad input
+    /// found while running, a panic).
+    fn drop(&mut self) {
+        if !self.held.is_empty() && self.error.is_none() {
+            let _ = self.write_out("");
+        }
+    }
+}
+
 /// Ansible's `Display.banner`: a blank line, then `msg` and stars to 80 columns
 /// (at least 3 stars).
 pub(crate) fn banner(msg: &str) -> String {
-    let msg = msg.trim();
-    let stars = BANNER_COLUMNS.saturating_sub(msg.chars().count()).max(3);
-    format!("\n{msg} {}\n", "*".repeat(stars))
+    banner_of(&[msg.trim()])
+}
+
+/// [`banner`] of the message made of `parts` (already trimmed at its ends).
+fn banner_of(parts: &[&str]) -> String {
+    let chars: usize = parts.iter().map(|part| part.chars().count()).sum();
+    let len: usize = parts.iter().map(|part| part.len()).sum();
+    let stars = BANNER_COLUMNS.saturating_sub(chars).max(3);
+    let mut line = String::with_capacity(len + stars + 3);
+    line.push('\n');
+    for part in parts {
+        line.push_str(part);
+    }
+    line.push(' ');
+    line.extend(std::iter::repeat('*').take(stars));
+    line.push('\n');
+    line
 }
 
 /// `PLAY RECAP`, one line per host (sorted, as Ansible does), then a blank line.

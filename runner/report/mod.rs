@@ -25,6 +25,10 @@ use crate::events::Event;
 pub trait Reporter {
     fn event(&mut self, event: &Event);
 
+    /// Write out what is held for the next output (see `human`), before something
+    /// else is printed (an error on stderr).
+    fn flush(&mut self) {}
+
     /// Flushes, and returns the first write error met (a closed pipe, a full disk):
     /// `event` cannot fail, so a reporter keeps the error for the caller to see here.
     fn finish(&mut self) -> std::io::Result<()> {

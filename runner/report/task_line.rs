@@ -56,7 +56,7 @@ pub(crate) fn render(result: &TaskResult, verbosity: u8, paint: Painter) -> Stri
             }
         }
     };
-    out.push_str(&paint.paint(&line, color));
+    paint.paint_onto(&mut out, &line, color);
     out.push('\n');
     // A loop's items say it once, after the last (`Event::LoopDone`), as Ansible.
     if result.status == Status::Failed && result.ignored && result.item.is_none() {

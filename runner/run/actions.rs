@@ -55,6 +55,13 @@ impl Executor<'_> {
     ) -> Result<serde_json::Map<String, Json>, String> {
         let mut out = serde_json::Map::new();
         for (key, node) in args.as_map().unwrap_or_default() {
+            if let YamlValue::Str(text) = &node.value {
+                // Text without a template renders as itself.
+                if !Templates::is_template(text) && text != crate::template::OMIT {
+                    out.insert(key.name.to_string(), Json::String(text.clone()));
+                    continue;
+                }
+            }
             let raw = vars::node_to_value(node);
             let rendered = self
                 .templates
@@ -134,7 +141,7 @@ impl Executor<'_> {
                 })
                 .map_or(&args.span, |(k, _)| &k.span)
         };
-        let plan = match builtin.plan(&Json::Object(rendered), host) {
+        let mut plan = match builtin.plan(&Json::Object(rendered), host) {
             Ok(plan) => plan,
             Err(PlanError::Args(err)) => {
                 return Outcome::failed(self.located(at(err.field.as_deref()), err.message));
@@ -148,8 +155,20 @@ impl Executor<'_> {
             self.reporter.event(&Event::Warning(warning.clone()));
         }
         let mut outcome = Outcome::ok();
-        outcome.data = plan.data.clone();
-        outcome.msg = plan.msg.clone();
+        // The result's keys are read only when the task is registered, has
+        // changed_when/failed_when or a loop (its results), or may fail in the apply
+        // below (the failure shows them); a module's deferred keys are built only then.
+        let keys_read = task.register().is_some()
+            || task.changed_when().is_some()
+            || task.failed_when().is_some()
+            || task.loop_items.is_some()
+            || plan.is_changed();
+        outcome.data = if keys_read {
+            plan.take_data()
+        } else {
+            std::mem::take(&mut plan.data)
+        };
+        outcome.msg = plan.msg.take();
         outcome.diff = plan.changes.iter().filter_map(|c| c.diff.clone()).collect();
         if !plan.is_changed() {
             return outcome;

@@ -86,7 +86,7 @@ pub fn run(
         sources,
         reporter,
         stats: Stats::default(),
-        facts: Layer::default(),
+        facts: Facts::default(),
         start_at: options.start_at_task.clone(),
         host_failed: false,
         rescue_depth: 0,
@@ -106,7 +106,11 @@ pub fn run(
             if executor.host_failed || interrupt::pending().is_some() {
                 break;
             }
-            executor.play(playbook, play)?;
+            if let Err(err) = executor.play(playbook, play) {
+                // The error goes to stderr after what the run has shown.
+                executor.reporter.flush();
+                return Err(err);
+            }
         }
     }
     let interrupted = interrupt::pending();
@@ -135,7 +139,7 @@ struct Executor<'a> {
     reporter: &'a mut dyn Reporter,
     stats: Stats,
     /// Gathered facts, `set_fact` and `register`: they outlive the play.
-    facts: Layer,
+    facts: Facts,
     /// `--start-at-task`: tasks are passed over until one has this name.
     start_at: Option<String>,
     host_failed: bool,
@@ -177,6 +181,25 @@ struct Deferred {
     host: Option<Rc<Host>>,
 }
 
+/// Gathered facts, `set_fact` and `register`, and how often they changed.
+#[derive(Default)]
+struct Facts {
+    layer: Layer,
+    changes: u64,
+}
+
+impl Facts {
+    fn set(&mut self, name: &str, value: minijinja::Value) {
+        self.layer.set(name, value);
+        self.changes += 1;
+    }
+
+    fn clear(&mut self) {
+        self.layer.clear();
+        self.changes += 1;
+    }
+}
+
 /// State of one play.
 struct PlayState<'p> {
     play: &'p Play,
@@ -184,6 +207,9 @@ struct PlayState<'p> {
     magic: Layer,
     notified: handlers::Notified,
     ended: bool,
+    /// The context of a task with no variables of its own (see `Executor::context`),
+    /// and the facts' change count it was built at.
+    plain_context: std::cell::RefCell<Option<(u64, minijinja::Value)>>,
 }
 
 /// Scopes a task inherits from the blocks and includes around it.
@@ -245,6 +271,7 @@ impl<'a> Executor<'a> {
             host,
             notified: handlers::Notified::default(),
             ended: false,
+            plain_context: Default::default(),
         };
         if play.gather_facts {
             self.gather_facts(&state);
@@ -287,7 +314,7 @@ impl<'a> Executor<'a> {
     ) -> Result<Rc<Host>, String> {
         let mut layers: Vec<&Layer> = vec![magic, &play.vars];
         layers.extend(play.vars_files.iter());
-        layers.push(&self.facts);
+        layers.push(&self.facts.layer);
         layers.push(&self.options.extra_vars);
         let ctx = crate::vars::context(&layers, self.templates);
         self.host_for_root(node, &ctx)
@@ -556,6 +583,31 @@ impl<'a> Executor<'a> {
         looped: Option<&Layer>,
     ) -> minijinja::Value {
         let role = task.origin.role.as_deref();
+        // Most tasks add nothing to the play's variables, the facts and the extra
+        // vars; while none of those is templated (rendered anew for each task: a
+        // lookup may answer differently) and the facts are unchanged, such a task's
+        // context is the one built for the last of them.
+        let plain = role.is_none()
+            && looped.is_none()
+            && inherited.looped.is_empty()
+            && task.vars.is_empty()
+            && inherited.vars.iter().all(Layer::is_empty)
+            && [
+                &state.magic,
+                &state.play.vars,
+                &self.facts.layer,
+                &self.options.extra_vars,
+            ]
+            .into_iter()
+            .chain(state.play.vars_files.iter())
+            .all(|layer| !layer.has_templates());
+        if plain {
+            if let Some((changes, ctx)) = &*state.plain_context.borrow() {
+                if *changes == self.facts.changes {
+                    return ctx.clone();
+                }
+            }
+        }
         let mut layers: Vec<&Layer> = Vec::with_capacity(12);
         layers.push(&state.magic);
         if let Some(role) = role {
@@ -569,14 +621,18 @@ impl<'a> Executor<'a> {
         }
         layers.extend(inherited.vars.iter());
         layers.push(&task.vars);
-        layers.push(&self.facts);
+        layers.push(&self.facts.layer);
         if let Some(role) = role {
             layers.push(&role.params);
         }
         layers.extend(inherited.looped.iter());
         layers.extend(looped);
         layers.push(&self.options.extra_vars);
-        crate::vars::context(&layers, self.templates)
+        let ctx = crate::vars::context(&layers, self.templates);
+        if plain {
+            *state.plain_context.borrow_mut() = Some((self.facts.changes, ctx.clone()));
+        }
+        ctx
     }
 }
 

@@ -45,7 +45,7 @@ pub(super) fn render(
                 if value.is_undefined() {
                     return None;
                 }
-                out.push_str(&value_format::py_str(&value));
+                value_format::write_py_str(&mut out, &value).ok()?;
             }
         }
     }
@@ -65,34 +65,47 @@ pub(super) fn syntax_is_valid(source: &str, mut compiles: impl FnMut(&str) -> bo
 }
 
 fn pieces(source: &str) -> Option<Vec<Piece<'_>>> {
-    if find_pair(source, b"{%").is_some() || find_pair(source, b"{#").is_some() {
-        return None;
-    }
+    // One pass over the bytes: a `{%` or `{#` anywhere sends the string to the engine
+    // (inside an expression it would not be an allowed character either).
+    let bytes = source.as_bytes();
     let mut pieces = Vec::new();
-    let mut rest = source;
-    while let Some(start) = find_pair(rest, b"{{") {
-        if start > 0 {
-            pieces.push(Piece::Text(&rest[..start]));
+    let mut text_from = 0;
+    let mut at = 0;
+    while at + 1 < bytes.len() {
+        if bytes[at] != b'{' {
+            at += 1;
+            continue;
         }
-        let after = &rest[start + 2..];
-        let end = find_pair(after, b"}}")?;
-        let expr = after[..end].trim();
-        if expr.is_empty() || !expr.chars().all(allowed) {
-            return None;
+        match bytes[at + 1] {
+            b'%' | b'#' => return None,
+            b'{' => {
+                if at > text_from {
+                    pieces.push(Piece::Text(&source[text_from..at]));
+                }
+                let after = &source[at + 2..];
+                let end = find_pair(after, b"}}")?;
+                let expr = after[..end].trim();
+                if expr.is_empty() || !expr.chars().all(allowed) {
+                    return None;
+                }
+                pieces.push(Piece::Expr(expr));
+                at += 2 + end + 2;
+                text_from = at;
+            }
+            _ => at += 1,
         }
-        pieces.push(Piece::Expr(expr));
-        rest = &after[end + 2..];
     }
-    if !rest.is_empty() {
-        pieces.push(Piece::Text(rest));
+    if text_from < source.len() {
+        pieces.push(Piece::Text(&source[text_from..]));
     }
     Some(pieces)
 }
 
-/// Where two ASCII bytes first stand together in `text` (a byte offset on a char
-/// boundary): cheaper than a substring search for these short strings.
+/// Where two bytes first occur together in `text` (str::find of a two-byte string
+/// sets up a substring searcher, which costs more than these short strings take to
+/// scan).
 fn find_pair(text: &str, pair: &[u8; 2]) -> Option<usize> {
-    text.as_bytes().windows(2).position(|two| two == pair)
+    text.as_bytes().windows(2).position(|bytes| bytes == pair)
 }
 
 /// Characters of the expressions handled here: names, numbers, attribute and index

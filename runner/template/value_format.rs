@@ -9,8 +9,18 @@ use minijinja::{Error, Output, State, Value};
 
 /// The environment's formatter: what `{{ value }}` writes.
 pub(crate) fn formatter(out: &mut Output, _state: &State, value: &Value) -> Result<(), Error> {
-    let text = py_str(value);
-    out.write_str(&text).map_err(Error::from)
+    write_py_str(out, value).map_err(Error::from)
+}
+
+/// [`py_str`] written to `out`: strings and integers, most of what templates print,
+/// as they are (no String made for them), the rest through `py_str`.
+pub(crate) fn write_py_str(out: &mut impl Write, value: &Value) -> std::fmt::Result {
+    match value.kind() {
+        ValueKind::Undefined | ValueKind::None => Ok(()),
+        ValueKind::String => out.write_str(value.as_str().unwrap_or_default()),
+        ValueKind::Number if value.is_integer() => write!(out, "{value}"),
+        _ => out.write_str(&py_str(value)),
+    }
 }
 
 /// Python's `str(value)`, except that none (and undefined) print as nothing.

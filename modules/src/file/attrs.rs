@@ -4,8 +4,10 @@
 
 use super::{IdArg, Task};
 use crate::host::Meta;
-use crate::{mode, Change, Diff, Host, ModuleError, Op, Ownership, Plan};
+use crate::{mode, passwd, Change, Diff, Host, ModuleError, Op, Ownership, Plan};
+use serde_json::Value as Json;
 use std::path::Path;
+use std::sync::Arc;
 
 /// The id an `owner`/`group` argument names, looked up in the target's own databases.
 pub fn owner_id(host: &Host, arg: Option<&IdArg>, field: &str) -> Result<Option<u32>, ModuleError> {
@@ -28,6 +30,7 @@ pub fn owner_id(host: &Host, arg: Option<&IdArg>, field: &str) -> Result<Option<
 }
 
 /// What a path will be once the task is applied, for the registered result.
+#[derive(Clone, Copy)]
 pub struct After {
     pub state: &'static str,
     pub mode: u32,
@@ -72,7 +75,7 @@ impl Task<'_> {
         place: &Path,
         meta: &Meta,
     ) -> Result<Option<Change>, ModuleError> {
-        self.attr_change_named(place, &self.shown(), meta)
+        self.attr_change_named(place, self.shown(), meta)
     }
 
     /// [`Task::attr_change`] for a path shown as `shown` (paths below a directory).
@@ -156,16 +159,35 @@ impl Task<'_> {
     }
 
     /// The plan with the result keys of the path (`path` and `dest`, as Ansible's file
-    /// and copy name it).
+    /// and copy name it), built when asked for.
     pub(super) fn finish(&self, plan: Plan, after: &After) -> Result<Plan, ModuleError> {
-        Ok(self
-            .finish_absent(plan, after.state)
-            .with_data("mode", mode::format(after.mode))
-            .with_data("uid", after.uid)
-            .with_data("gid", after.gid)
-            .with_data("owner", self.user_shown(after.uid)?)
-            .with_data("group", self.group_shown(after.gid)?)
-            .with_data("size", after.size))
+        let (users, groups) = self.host.name_databases()?;
+        let shown = self.shown.clone();
+        let After {
+            state,
+            mode,
+            uid,
+            gid,
+            size,
+        } = *after;
+        Ok(plan.with_deferred_data(move || {
+            let name = |database: Option<Arc<str>>, id: u32| {
+                database
+                    .and_then(|db| passwd::name_of(&db, id))
+                    .unwrap_or_else(|| id.to_string())
+            };
+            let mut data = serde_json::Map::new();
+            data.insert("path".into(), Json::String(shown.clone()));
+            data.insert("dest".into(), Json::String(shown));
+            data.insert("state".into(), Json::from(state));
+            data.insert("mode".into(), Json::String(mode::format(mode)));
+            data.insert("uid".into(), Json::from(uid));
+            data.insert("gid".into(), Json::from(gid));
+            data.insert("owner".into(), Json::String(name(users, uid)));
+            data.insert("group".into(), Json::String(name(groups, gid)));
+            data.insert("size".into(), Json::from(size));
+            data
+        }))
     }
 
     /// The plan with only `path`, `dest` and `state`.

@@ -11,7 +11,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 impl Task<'_> {
     pub(super) fn plan_file(&self) -> Result<Plan, ModuleError> {
         let place = self.place(self.args.follow)?;
-        let meta = self.host.lstat(&place)?;
+        let meta = self.host.lstat_canonical(&place)?;
         let Some(content) = &self.args.content else {
             return self.plan_existing_file(&place, meta);
         };
@@ -71,7 +71,7 @@ impl Task<'_> {
         };
         let change = Change {
             summary: format!("create {}", self.shown()),
-            diff: Some(Diff::of_path(&self.shown(), "", shown_content(content))),
+            diff: Some(Diff::of_path(self.shown(), "", shown_content(content))),
             ops: vec![write],
         };
         let after = self.after("file", None, mode, content.len() as u64);
@@ -79,7 +79,7 @@ impl Task<'_> {
     }
 
     fn replace_file(&self, place: &Path, meta: &Meta, content: &[u8]) -> Result<Plan, ModuleError> {
-        let old = self.host.read_file(place)?.unwrap_or_default();
+        let old = self.host.read_canonical(place)?.unwrap_or_default();
         let mode = self.wanted_mode(meta.mode, false)?.unwrap_or(meta.mode);
         let rewrite = self.force() && old != content;
         let mut changes = Vec::new();
@@ -103,7 +103,7 @@ impl Task<'_> {
             changes.push(Change {
                 summary: format!("update {}", self.shown()),
                 diff: Some(Diff::of_path(
-                    &self.shown(),
+                    self.shown(),
                     shown_content(&old),
                     shown_content(content),
                 )),
@@ -134,7 +134,7 @@ impl Task<'_> {
         let change = Change {
             summary: format!("replace symlink {} with a file", self.shown()),
             diff: Some(Diff::of_path(
-                &self.shown(),
+                self.shown(),
                 format!("state: link\nsrc: {}\n", target.display()),
                 shown_content(content),
             )),

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 impl Task<'_> {
     pub(super) fn plan_link(&self) -> Result<Plan, ModuleError> {
         let place = self.place(false)?;
-        let meta = self.host.lstat(&place)?;
+        let meta = self.host.lstat_canonical(&place)?;
         let src = match (&self.args.src, &meta) {
             (Some(src), _) => PathBuf::from(src),
             (
@@ -53,7 +53,7 @@ impl Task<'_> {
         let change = Change {
             summary: format!("link {} -> {}", self.shown(), src.display()),
             diff: Some(Diff::of_path(
-                &self.shown(),
+                self.shown(),
                 before,
                 format!("state: link\nsrc: {}\n", src.display()),
             )),
@@ -108,7 +108,7 @@ impl Task<'_> {
         };
         let place = self.place(false)?;
         self.expect_parent_dir(&place)?;
-        let meta = self.host.lstat(&place)?;
+        let meta = self.host.lstat_canonical(&place)?;
         let (before, mut ops) = match &meta {
             None => ("state: absent\n".to_string(), Vec::new()),
             Some(meta) if (meta.dev, meta.ino) == (source.dev, source.ino) => {
@@ -126,7 +126,7 @@ impl Task<'_> {
         let mut changes = vec![Change {
             summary: format!("hard link {} -> {}", self.shown(), src.display()),
             diff: Some(Diff::of_path(
-                &self.shown(),
+                self.shown(),
                 before,
                 format!("state: hard\nsrc: {}\n", src.display()),
             )),

@@ -9,6 +9,23 @@ use std::path::{Path, PathBuf};
 impl Task<'_> {
     pub(super) fn plan_directory(&self) -> Result<Plan, ModuleError> {
         let place = self.place(self.args.follow)?;
+        // The place is canonical: when it is a directory, so is every prefix of it.
+        let meta = match self.host.lstat_canonical(&place)? {
+            Some(meta) if meta.is_dir() => meta,
+            _ => return self.create_missing(&place),
+        };
+        let mut changes: Vec<Change> = self.attr_change(&place, &meta)?.into_iter().collect();
+        if self.args.recurse {
+            self.recurse_below(&place, &mut changes)?;
+        }
+        let mode = self.wanted_mode(meta.mode, true)?.unwrap_or(meta.mode);
+        let after = self.after("directory", Some(&meta), mode, meta.size);
+        self.finish(Plan::change(changes), &after)
+    }
+
+    /// The directories of `place` that are missing, first to last, made (an error
+    /// when one of its prefixes is something else).
+    fn create_missing(&self, place: &Path) -> Result<Plan, ModuleError> {
         let mut missing = Vec::new();
         let mut prefixes: Vec<&Path> = place.ancestors().filter(|p| p.parent().is_some()).collect();
         prefixes.reverse();
@@ -17,7 +34,7 @@ impl Task<'_> {
                 missing.push(prefix.to_path_buf());
                 continue;
             }
-            match self.host.lstat(prefix)? {
+            match self.host.lstat_canonical(prefix)? {
                 None => missing.push(prefix.to_path_buf()),
                 Some(meta) if meta.is_dir() => {}
                 Some(_) => {
@@ -29,19 +46,13 @@ impl Task<'_> {
                 }
             }
         }
-        if !missing.is_empty() {
-            return self.create_directories(&missing);
+        if missing.is_empty() {
+            return Err(ModuleError::Failed(format!(
+                "{} vanished while planning",
+                place.display()
+            )));
         }
-        let meta = self.host.lstat(&place)?.ok_or_else(|| {
-            ModuleError::Failed(format!("{} vanished while planning", place.display()))
-        })?;
-        let mut changes: Vec<Change> = self.attr_change(&place, &meta)?.into_iter().collect();
-        if self.args.recurse {
-            self.recurse_below(&place, &mut changes)?;
-        }
-        let mode = self.wanted_mode(meta.mode, true)?.unwrap_or(meta.mode);
-        let after = self.after("directory", Some(&meta), mode, meta.size);
-        self.finish(Plan::change(changes), &after)
+        self.create_directories(&missing)
     }
 
     /// mkdir -p: the missing parents get 0755 and our ownership, the leaf the wanted
@@ -66,7 +77,7 @@ impl Task<'_> {
         let change = Change {
             summary: format!("create directory {}", self.shown()),
             diff: Some(Diff::of_path(
-                &self.shown(),
+                self.shown(),
                 "state: absent\n",
                 format!("state: directory\nmode: {}\n", crate::mode::format(mode)),
             )),
@@ -80,7 +91,7 @@ impl Task<'_> {
     fn recurse_below(&self, dir: &Path, changes: &mut Vec<Change>) -> Result<(), ModuleError> {
         for name in self.host.read_dir(dir)?.unwrap_or_default() {
             let path = dir.join(name);
-            let Some(meta) = self.host.lstat(&path)? else {
+            let Some(meta) = self.host.lstat_canonical(&path)? else {
                 continue;
             };
             let shown = path.display().to_string();
@@ -94,13 +105,13 @@ impl Task<'_> {
 
     pub(super) fn plan_absent(&self) -> Result<Plan, ModuleError> {
         let place = self.place(false)?;
-        let Some(meta) = self.host.lstat(&place)? else {
+        let Some(meta) = self.host.lstat_canonical(&place)? else {
             return Ok(self.finish_absent(Plan::ok(), "absent"));
         };
         let change = Change {
             summary: format!("remove {}", self.shown()),
             diff: Some(Diff::of_path(
-                &self.shown(),
+                self.shown(),
                 format!("state: {}\n", kind_name(&meta)),
                 "state: absent\n",
             )),
@@ -113,7 +124,7 @@ impl Task<'_> {
     /// unchanged path is `ok` (Ansible would bump the mtime and say `changed`).
     pub(super) fn plan_touch(&self) -> Result<Plan, ModuleError> {
         let place = self.place(self.args.follow)?;
-        if let Some(meta) = self.host.lstat(&place)? {
+        if let Some(meta) = self.host.lstat_canonical(&place)? {
             let changes = self.attr_change(&place, &meta)?.into_iter().collect();
             let mode = self
                 .wanted_mode(meta.mode, meta.is_dir())?
@@ -141,7 +152,7 @@ impl Task<'_> {
         let change = Change {
             summary: format!("create empty file {}", self.shown()),
             diff: Some(Diff::of_path(
-                &self.shown(),
+                self.shown(),
                 "state: absent\n",
                 "state: file\n",
             )),

@@ -9,17 +9,24 @@
 //! which change only while ops apply; a path whose parent is remembered to resolve to
 //! itself is resolved in one step (`Host::canonical`).
 //!
+//! A regular file that was lstat-ed is read next, most of the time (a file task looks
+//! at its path, then compares the content): the O_PATH descriptor of the last one is
+//! kept ([`Pinned`]), so the read reopens that inode instead of resolving the path
+//! again (an openat2, an fstat and a close fewer per file).
+//!
 //! Any Host's apply may change any other Host's tree (a play on / writes into a
 //! container's rootfs that a `root:` play reads), so one process-wide generation,
 //! bumped by every apply, forgets every Host's caches; while any apply runs nothing
-//! is read from or put into them.
+//! is read from or put into them, and no file is held pinned (an unmount must not
+//! find it busy).
 
+use super::disk::Pinned;
 use super::Meta;
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 /// Paths remembered per map at most: a run that plans ten thousand files without
 /// applying anything (a rerun) would otherwise keep every one of them. When a map is
@@ -39,6 +46,26 @@ static GENERATION: AtomicU64 = AtomicU64::new(0);
 /// How many applies are running now.
 static APPLYING: AtomicUsize = AtomicUsize::new(0);
 
+/// The file pinned last, by any Host: which Host's caches pinned it, in which
+/// generation, at which canonical path.
+struct PinnedAt {
+    caches: u64,
+    generation: u64,
+    canonical: OsString,
+    pinned: Pinned,
+}
+
+static PINNED: Mutex<Option<PinnedAt>> = Mutex::new(None);
+
+/// Gives each Host's caches an id for [`PINNED`].
+static NEXT_CACHES_ID: AtomicU64 = AtomicU64::new(0);
+
+fn pinned_slot() -> MutexGuard<'static, Option<PinnedAt>> {
+    PINNED
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 /// An apply in progress: caches are off until it is dropped.
 pub struct Applying(());
 
@@ -46,6 +73,7 @@ impl Applying {
     pub fn start() -> Applying {
         APPLYING.fetch_add(1, Ordering::SeqCst);
         GENERATION.fetch_add(1, Ordering::SeqCst);
+        pinned_slot().take();
         Applying(())
     }
 }
@@ -66,12 +94,24 @@ struct Remembered {
     stats: HashMap<OsString, Option<Meta>>,
     /// Canonical paths by the path asked for: `[0]` final symlink kept, `[1]` followed.
     resolved: [HashMap<OsString, PathBuf>; 2],
-    databases: HashMap<&'static str, Option<String>>,
+    databases: HashMap<&'static str, Option<Arc<str>>>,
 }
 
 /// One Host's caches.
-#[derive(Default)]
-pub struct Caches(Mutex<Remembered>);
+pub struct Caches {
+    remembered: Mutex<Remembered>,
+    /// This Host's id in [`PINNED`].
+    id: u64,
+}
+
+impl Default for Caches {
+    fn default() -> Caches {
+        Caches {
+            remembered: Mutex::default(),
+            id: NEXT_CACHES_ID.fetch_add(1, Ordering::Relaxed),
+        }
+    }
+}
 
 impl Caches {
     /// The caches as of now, or `None` while an apply runs.
@@ -81,7 +121,7 @@ impl Caches {
         }
         let generation = GENERATION.load(Ordering::SeqCst);
         let mut remembered = self
-            .0
+            .remembered
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         if remembered.generation != generation {
@@ -145,16 +185,51 @@ impl Caches {
         })
     }
 
+    /// Keep `pinned`, the regular file just lstat-ed at `canonical`, for a read that
+    /// may follow (in place of the one pinned before).
+    pub fn pin(&self, canonical: &Path, pinned: Pinned) {
+        if APPLYING.load(Ordering::SeqCst) > 0 {
+            return;
+        }
+        let generation = GENERATION.load(Ordering::SeqCst);
+        *pinned_slot() = Some(PinnedAt {
+            caches: self.id,
+            generation,
+            canonical: canonical.as_os_str().to_os_string(),
+            pinned,
+        });
+    }
+
+    /// The file pinned at `canonical` by this Host since the last apply, if it is the
+    /// last one pinned (taken: a second read opens the path again).
+    pub fn take_pinned(&self, canonical: &Path) -> Option<Pinned> {
+        if APPLYING.load(Ordering::SeqCst) > 0 {
+            return None;
+        }
+        let generation = GENERATION.load(Ordering::SeqCst);
+        let mut slot = pinned_slot();
+        let current = slot.as_ref().is_some_and(|at| {
+            at.caches == self.id
+                && at.generation == generation
+                && at.canonical == canonical.as_os_str()
+        });
+        if current {
+            slot.take().map(|at| at.pinned)
+        } else {
+            None
+        }
+    }
+
     /// The database at `path`, read by `read` unless remembered.
     pub fn database<E>(
         &self,
         path: &'static str,
         read: impl FnOnce() -> Result<Option<String>, E>,
-    ) -> Result<Option<String>, E> {
+    ) -> Result<Option<Arc<str>>, E> {
         if let Some(known) = self.current().and_then(|c| c.databases.get(path).cloned()) {
             return Ok(known);
         }
-        let text = read()?;
+        let text: Option<Arc<str>> = read()?.map(Arc::from);
         if let Some(mut remembered) = self.current() {
             remembered.databases.insert(path, text.clone());
         }
@@ -170,13 +245,18 @@ mod tests {
     fn any_apply_forgets_every_hosts_answers() {
         let caches = Caches::default();
         let answer = |text: &str| Ok::<_, ()>(Some(text.to_string()));
-        assert_eq!(caches.database("/etc/passwd", || answer("a")), answer("a"));
-        assert_eq!(caches.database("/etc/passwd", || answer("b")), answer("a"));
+        let database = |text: &str| {
+            caches
+                .database("/etc/passwd", || answer(text))
+                .map(|db| db.map(|db| db.to_string()))
+        };
+        assert_eq!(database("a"), answer("a"));
+        assert_eq!(database("b"), answer("a"));
         let applying = Applying::start();
-        assert_eq!(caches.database("/etc/passwd", || answer("c")), answer("c"));
-        assert_eq!(caches.database("/etc/passwd", || answer("d")), answer("d"));
+        assert_eq!(database("c"), answer("c"));
+        assert_eq!(database("d"), answer("d"));
         drop(applying);
-        assert_eq!(caches.database("/etc/passwd", || answer("e")), answer("e"));
+        assert_eq!(database("e"), answer("e"));
     }
 
     #[test]

@@ -36,6 +36,47 @@ pub struct Disk {
     root_fd: std::sync::OnceLock<OwnedFd>,
 }
 
+/// A regular file held by its O_PATH descriptor (which cannot read, nor had any
+/// effect when opened), with what fstat said of it then.
+#[derive(Debug)]
+pub struct Pinned {
+    fd: OwnedFd,
+    dev: u64,
+    ino: u64,
+    size: u64,
+}
+
+impl Pinned {
+    fn of(fd: OwnedFd, meta: &Meta) -> Pinned {
+        Pinned {
+            fd,
+            dev: meta.dev,
+            ino: meta.ino,
+            size: meta.size,
+        }
+    }
+}
+
+/// `pinned` opened again with `flags` through /proc/self/fd: the very inode, whatever
+/// is at its path now. `None` when /proc is not procfs (checked once: only procfs
+/// makes /proc/self/fd/N that inode) or the open failed.
+fn reopen_through_procfs(pinned: &OwnedFd, flags: OFlags) -> Option<OwnedFd> {
+    static PROCFS: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    const PROC_SUPER_MAGIC: i128 = 0x9fa0;
+    let procfs = *PROCFS.get_or_init(|| {
+        fs::statfs("/proc/self/fd").is_ok_and(|info| i128::from(info.f_type) == PROC_SUPER_MAGIC)
+    });
+    if !procfs {
+        return None;
+    }
+    fs::open(
+        format!("/proc/self/fd/{}", pinned.as_raw_fd()),
+        flags,
+        Mode::empty(),
+    )
+    .ok()
+}
+
 /// Whether an error means "there is nothing at that path".
 pub fn is_absent(err: &io::Error) -> bool {
     matches!(
@@ -90,7 +131,14 @@ impl Disk {
     }
 
     /// Metadata without following a final symlink; `None` when absent.
+    #[cfg(test)]
     pub fn lstat(&self, canonical: &Path) -> io::Result<Option<Meta>> {
+        Ok(self.lstat_pinned(canonical)?.map(|(meta, _)| meta))
+    }
+
+    /// [`Disk::lstat`], and a regular file found there kept pinned for
+    /// [`Disk::read_pinned`].
+    pub fn lstat_pinned(&self, canonical: &Path) -> io::Result<Option<(Meta, Option<Pinned>)>> {
         let fd = match self.open(canonical, OFlags::PATH | OFlags::NOFOLLOW) {
             Err(err) if is_absent(&err) => return Ok(None),
             result => result?,
@@ -105,7 +153,38 @@ impl Disk {
             }
             _ => Kind::Other,
         };
-        Ok(Some(meta_of(&stat, kind)))
+        let meta = meta_of(&stat, kind);
+        let pinned = meta.is_file().then(|| Pinned::of(fd, &meta));
+        Ok(Some((meta, pinned)))
+    }
+
+    /// [`Disk::lstat_pinned`] of a path none of whose components is a symlink
+    /// (openat2's RESOLVE_NO_SYMLINKS, as well as RESOLVE_IN_ROOT); `None` when it is
+    /// absent, when some component is a symlink, or on any other error: only a found
+    /// path is an answer.
+    pub fn lstat_without_symlinks(&self, canonical: &Path) -> Option<(Meta, Option<Pinned>)> {
+        let root = self.root_fd().ok()?;
+        let resolve = ResolveFlags::IN_ROOT | ResolveFlags::NO_SYMLINKS;
+        let flags = OFlags::PATH | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+        let fd = fs::openat2(
+            root,
+            relative_to_root(canonical),
+            flags,
+            Mode::empty(),
+            resolve,
+        )
+        .ok()?;
+        let stat = fs::fstat(&fd).ok()?;
+        let kind = match FileType::from_raw_mode(stat.st_mode) {
+            FileType::RegularFile => Kind::File,
+            FileType::Directory => Kind::Dir,
+            // A final symlink (O_PATH|O_NOFOLLOW gives it): the chase decides.
+            FileType::Symlink => return None,
+            _ => Kind::Other,
+        };
+        let meta = meta_of(&stat, kind);
+        let pinned = meta.is_file().then(|| Pinned::of(fd, &meta));
+        Some((meta, pinned))
     }
 
     /// The content of the regular file at a canonical path; `None` when absent.
@@ -113,9 +192,8 @@ impl Disk {
     /// The root is untrusted: what it has at a path may be a device (`/dev/zero`
     /// would be read forever), a FIFO or a huge sparse file. The path is pinned with
     /// O_PATH and checked to be a regular file before it is opened for reading (a
-    /// device is never opened: opening one can have effects), the reopened file must
-    /// be the pinned one (reopened through /proc/self/fd), and no more than
-    /// [`MAX_READ_BYTES`] are read.
+    /// device is never opened: opening one can have effects); see
+    /// [`Disk::read_pinned`].
     pub fn read_file(&self, canonical: &Path) -> io::Result<Option<Vec<u8>>> {
         let pinned = match self.open(canonical, OFlags::PATH | OFlags::NOFOLLOW) {
             Err(err) if is_absent(&err) => return Ok(None),
@@ -133,32 +211,51 @@ impl Disk {
                 ))
             }
         }
-        // Reopen the pinned inode itself (no race); without /proc, the path again.
+        let meta = meta_of(&stat, Kind::File);
+        self.read_pinned(canonical, Pinned::of(pinned, &meta))
+            .map(Some)
+    }
+
+    /// The content of a pinned regular file (at `canonical`), no more than
+    /// [`MAX_READ_BYTES`]. The pinned inode itself is reopened through procfs, so
+    /// what is read is the file that was checked to be regular; without procfs the
+    /// path is opened again and must still be that file.
+    pub fn read_pinned(&self, canonical: &Path, pinned: Pinned) -> io::Result<Vec<u8>> {
         let flags = OFlags::RDONLY | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC;
-        let fd = match fs::open(
-            format!("/proc/self/fd/{}", pinned.as_raw_fd()),
-            flags,
-            Mode::empty(),
-        ) {
-            Ok(fd) => fd,
-            Err(_) => self.open(canonical, flags | OFlags::NOFOLLOW)?,
+        let fd = match reopen_through_procfs(&pinned.fd, flags) {
+            Some(fd) => fd,
+            None => {
+                let fd = self.open(canonical, flags | OFlags::NOFOLLOW)?;
+                let again = meta_of(&fs::fstat(&fd)?, Kind::File);
+                if (again.dev, again.ino) != (pinned.dev, pinned.ino) {
+                    return Err(io::Error::other("the file was replaced while it was read"));
+                }
+                fd
+            }
         };
-        let again = fs::fstat(&fd)?;
-        if (again.st_dev, again.st_ino) != (stat.st_dev, stat.st_ino) {
-            return Err(io::Error::other("the file was replaced while it was read"));
+        // One read of what fstat said and a byte more: when it gives exactly that
+        // size, the file ends there (a regular file's read is short only at its end),
+        // and no second read is needed to see 0 bytes. Otherwise (grown, shrunk, over
+        // 1 MiB) on to the end.
+        let expected = usize::try_from(pinned.size).unwrap_or(0).min(1 << 20);
+        let mut reader = std::fs::File::from(fd).take(MAX_READ_BYTES + 1);
+        let mut content = vec![0; expected + 1];
+        let first = loop {
+            match reader.read(&mut content) {
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+                result => break result?,
+            }
+        };
+        content.truncate(first);
+        if first as u64 != pinned.size {
+            reader.read_to_end(&mut content)?;
         }
-        // Room for what fstat says, and one byte to see the end: no probing reads.
-        let expected = usize::try_from(again.st_size).unwrap_or(0).min(1 << 20);
-        let mut content = Vec::with_capacity(expected + 1);
-        std::fs::File::from(fd)
-            .take(MAX_READ_BYTES + 1)
-            .read_to_end(&mut content)?;
         if content.len() as u64 > MAX_READ_BYTES {
             return Err(io::Error::other(format!(
                 "larger than {MAX_READ_BYTES} bytes; machinist does not read it whole"
             )));
         }
-        Ok(Some(content))
+        Ok(content)
     }
 
     /// The names in the directory at a canonical path, sorted; `None` when absent.

@@ -76,6 +76,11 @@ impl Overlay {
     }
 
     /// What the overlay says about a canonical path.
+    /// Whether nothing was recorded (a real run): every path is as the disk has it.
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
+    }
+
     pub fn lookup(&self, canonical: &Path) -> Seen {
         // A real run records nothing: every read asks the disk.
         if self.nodes.is_empty() {

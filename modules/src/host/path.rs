@@ -8,7 +8,8 @@
 
 use crate::ModuleError;
 use std::collections::VecDeque;
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Component, Path, PathBuf};
 
 /// How many symlinks one resolution may follow (the kernel's MAXSYMLINKS).
@@ -39,9 +40,12 @@ pub fn absolute(path: &Path) -> PathBuf {
 
 /// The path relative to the root, as the `*at` calls on a root fd want it (`.` for `/`).
 pub fn relative_to_root(canonical: &Path) -> &Path {
-    match canonical.strip_prefix("/") {
-        Ok(rel) if !rel.as_os_str().is_empty() => rel,
-        _ => Path::new("."),
+    // The leading slashes off, byte by byte (Path::strip_prefix walks components).
+    let bytes = canonical.as_os_str().as_bytes();
+    let start = bytes.iter().take_while(|byte| **byte == b'/').count();
+    match &bytes[start..] {
+        rest if start == 0 || rest.is_empty() => Path::new("."),
+        rest => Path::new(OsStr::from_bytes(rest)),
     }
 }
 
@@ -91,6 +95,22 @@ pub fn chase(
     Ok(canonical)
 }
 
+/// Whether `path` is absolute and spelt plainly: no empty, `.` or `..` component
+/// and no trailing `/` (so it is its own canonical form when no component of it is
+/// a symlink).
+pub fn is_plain(path: &Path) -> bool {
+    let bytes = path.as_os_str().as_bytes();
+    match bytes.strip_prefix(b"/") {
+        None => false,
+        Some(rest) => {
+            !rest.is_empty()
+                && rest
+                    .split(|byte| *byte == b'/')
+                    .all(|name| !matches!(name, b"" | b"." | b".."))
+        }
+    }
+}
+
 /// A canonical path split into its parent and final name; `None` for `/` itself.
 pub fn split(canonical: &Path) -> Option<(&Path, &std::ffi::OsStr)> {
     Some((canonical.parent()?, canonical.file_name()?))
@@ -107,6 +127,24 @@ mod tests {
             .map(|(at, to)| (PathBuf::from(at), PathBuf::from(to)))
             .collect();
         chase(Path::new(path), follow, |p| Ok(links.get(p).cloned()))
+    }
+
+    #[test]
+    fn plain_paths_are_absolute_without_dots_or_empty_names() {
+        for plain in ["/etc", "/etc/hostname", "/srv/a b/c.conf"] {
+            assert!(is_plain(Path::new(plain)), "{plain}");
+        }
+        for not in [
+            "/",
+            "etc/x",
+            "/etc/",
+            "//etc",
+            "/etc/./x",
+            "/etc/../x",
+            "/etc/..",
+        ] {
+            assert!(!is_plain(Path::new(not)), "{not}");
+        }
     }
 
     #[test]

@@ -61,6 +61,11 @@ impl SharedOverlay {
         Some(Path::new("/").join(inside))
     }
 
+    /// Whether nothing was recorded in any host's tree.
+    pub fn is_empty(&self) -> bool {
+        self.lock().is_empty()
+    }
+
     pub fn lookup(&self, canonical: &Path) -> Seen {
         match self.lock().lookup(&self.key(canonical)) {
             // A hard link to a file outside this host's root: only the disk can tell.
