@@ -43,3 +43,41 @@ fn ansible_shaped_output_with_diff() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     insta::assert_snapshot!(run.stdout);
 }
+
+/// Stdout into a pipe is written in batches, but never held back while a task runs:
+/// the lines before a slow task, and its banner, are read while it still runs.
+#[test]
+fn a_slow_tasks_banner_is_out_before_it_ends() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+
+    let test = Test::new();
+    test.playbook(
+        "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - name: quick\n      debug: msg=hello\n    - name: slow\n      command: sleep 5\n",
+    );
+    // On this machine's `/`, so the sleep really runs (nothing is written).
+    let mut child = test
+        .command(&["run", "site.yml"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start machinist");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut seen = Vec::new();
+    for line in BufReader::new(stdout).lines() {
+        let line = line.expect("line");
+        let slow_banner = line.starts_with("TASK [slow]");
+        seen.push(line);
+        if slow_banner {
+            break;
+        }
+    }
+    let still_running = child.try_wait().expect("try_wait").is_none();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(still_running, "the banner came only at the end: {seen:#?}");
+    assert!(
+        seen.iter().any(|line| line.starts_with("ok: [localhost]")),
+        "{seen:#?}"
+    );
+}

@@ -11,12 +11,14 @@
 //! follows at once (the next banner, the recap, a warning, an interruption), and is
 //! written with it: one write(2) per task, not two. Nothing runs in between but the
 //! executor's bookkeeping, so a task's lines are out before the next task starts;
-//! `finish`, a write to stderr and dropping the reporter write what is held.
+//! `finish`, a write to stderr and dropping the reporter write what is held. When
+//! stdout is not a terminal, [`Batched`] gathers those writes further (at most 50 ms).
 
 use crate::events::{Event, Recap, Stats};
+use crate::report::batched::Batched;
 use crate::report::color::{Color, Painter};
 use crate::report::{task_line, OutputOptions, Reporter};
-use std::io::{self, IsTerminal, Stderr, Stdout, Write};
+use std::io::{self, IsTerminal, Stderr, Write};
 
 /// Banners are this wide plus one (`msg`, a space, stars): Ansible's 80-column terminal.
 const BANNER_COLUMNS: usize = 79;
@@ -35,16 +37,29 @@ pub struct HumanReporter<W: Write, E: Write> {
     progress_drawn: bool,
     /// A task's result, written with the next output (see the module's header).
     held: String,
+    /// Flush `out` after each output (a terminal, a test's buffer); off when `out`
+    /// batches its writes itself and is flushed only where order or the end needs it.
+    flush_each: bool,
     /// The first write error; later events are dropped and `finish` returns it.
     error: Option<io::Error>,
 }
 
-impl HumanReporter<Stdout, Stderr> {
+impl HumanReporter<Box<dyn Write>, Stderr> {
     /// Writes to stdout and stderr; progress is drawn when stdout is a terminal.
-    /// Colour is `opts.color` (see [`crate::report::color::color_wanted`]).
+    /// Colour is `opts.color` (see [`crate::report::color::color_wanted`]). Stdout is
+    /// [`Batched`] unless it is a terminal or debug logs (`-vv`, `RUST_LOG`) share
+    /// stderr with it, whose lines must interleave with it as they happen.
     pub fn stdio(opts: OutputOptions) -> Self {
-        let progress = io::stdout().is_terminal();
-        HumanReporter::new(io::stdout(), io::stderr(), opts).with_progress(progress)
+        let terminal = io::stdout().is_terminal();
+        let logging = opts.verbosity >= 2 || std::env::var_os("RUST_LOG").is_some();
+        let (out, flush_each): (Box<dyn Write>, bool) = if terminal || logging {
+            (Box::new(io::stdout()), true)
+        } else {
+            (Box::new(Batched::new(Box::new(io::stdout()))), false)
+        };
+        let mut reporter = HumanReporter::new(out, io::stderr(), opts).with_progress(terminal);
+        reporter.flush_each = flush_each;
+        reporter
     }
 }
 
@@ -58,6 +73,7 @@ impl<W: Write, E: Write> HumanReporter<W, E> {
             progress: false,
             progress_drawn: false,
             held: String::new(),
+            flush_each: true,
             error: None,
         }
     }
@@ -88,7 +104,10 @@ impl<W: Write, E: Write> HumanReporter<W, E> {
             self.held.clear();
             written?;
         }
-        self.out.flush()
+        if self.flush_each {
+            self.out.flush()?;
+        }
+        Ok(())
     }
 
     /// `text` written with the next output; at once while a progress line is drawn.
@@ -104,6 +123,7 @@ impl<W: Write, E: Write> HumanReporter<W, E> {
         if self.progress_drawn || !self.held.is_empty() {
             self.write_out("")?;
         }
+        self.out.flush()?;
         self.err.write_all(text.as_bytes())?;
         self.err.flush()
     }
@@ -189,7 +209,8 @@ impl<W: Write, E: Write> HumanReporter<W, E> {
                 }
             }
             Event::Interrupted(event) => {
-                self.write_out(&super::interrupted::interruption(event, paint))
+                self.write_out(&super::interrupted::interruption(event, paint))?;
+                self.out.flush()
             }
             Event::LockWait(event) => self.write_err(&super::interrupted::lock_wait(event)),
             Event::Recap(recap) => self.write_out(&recap_text(recap, paint)),
@@ -208,10 +229,11 @@ impl<W: Write, E: Write> Reporter for HumanReporter<W, E> {
     }
 
     fn flush(&mut self) {
-        if !self.held.is_empty() && self.error.is_none() {
-            if let Err(e) = self.write_out("") {
-                self.error = Some(e);
-            }
+        if self.error.is_some() {
+            return;
+        }
+        if let Err(e) = self.write_out("").and_then(|()| self.out.flush()) {
+            self.error = Some(e);
         }
     }
 
@@ -234,6 +256,7 @@ impl<W: Write, E: Write> Drop for HumanReporter<W, E> {
         if !self.held.is_empty() && self.error.is_none() {
             let _ = self.write_out("");
         }
+        let _ = self.out.flush();
     }
 }
 

@@ -1,6 +1,7 @@
 //! Reporters: the only code that writes to stdout. Human output follows Ansible's
 //! shape; JSON output is one event per line for machines.
 
+mod batched;
 pub mod color;
 pub mod diagnostic;
 mod diff;
