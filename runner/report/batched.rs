@@ -179,7 +179,7 @@ mod tests {
         let sink = Sink::default();
         let mut out = Batched::new(Box::new(sink.clone()));
         for i in 0..1000 {
-            write!(out, "line {i}\n").unwrap();
+            writeln!(out, "line {i}").unwrap();
         }
         out.flush().unwrap();
         let (text, writes) = sink.text();
