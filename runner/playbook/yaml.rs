@@ -11,8 +11,10 @@
 //! small; characters YAML forbids (NUL and other control characters) are refused,
 //! as PyYAML refuses them, instead of silently ending the file.
 
+mod events;
 mod name;
 
+use events::Events;
 pub use name::Name;
 use name::Names;
 
@@ -20,7 +22,7 @@ use crate::error::{Diagnostic, Span, SpanFile};
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
-use yaml_rust2::parser::{Event, Parser, Tag};
+use yaml_rust2::parser::{Event, Tag};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 
 /// Nodes one document may expand to (aliases included) before it is refused: far
@@ -213,15 +215,17 @@ pub fn parse_playbook(
     sink: Option<&mut dyn TaskSink>,
 ) -> Result<Vec<Node>, Diagnostic> {
     printable(file, text)?;
-    let mut builder = Builder {
-        file: SpanFile::of(file),
-        parser: Parser::new_from_str(text),
-        anchors: HashMap::new(),
-        size: Size::default(),
-        sink,
-        names: Names::default(),
-    };
-    builder.documents().map_err(|err| explain_tabs(err, text))
+    std::thread::scope(|scope| {
+        let mut builder = Builder {
+            file: SpanFile::of(file),
+            events: Events::of(text, scope),
+            anchors: HashMap::new(),
+            size: Size::default(),
+            sink,
+            names: Names::default(),
+        };
+        builder.documents().map_err(|err| explain_tabs(err, text))
+    })
 }
 
 /// YAML allows only printable characters (PyYAML's set): a NUL would otherwise end
@@ -291,7 +295,7 @@ fn span_at(file: SpanFile, line: u32, col: u32, len: u32) -> Span {
 
 struct Builder<'a, 's> {
     file: SpanFile,
-    parser: Parser<std::str::Chars<'a>>,
+    events: Events<'a>,
     /// Anchored nodes, with their size (an alias adds it before it is copied).
     anchors: HashMap<usize, (Node, Size)>,
     /// What the document has expanded to so far.
@@ -328,7 +332,10 @@ impl Builder<'_, '_> {
     }
 
     fn next(&mut self) -> Result<(Event, Marker), Diagnostic> {
-        self.parser.next_token().map_err(|err| {
+        let Some(parsed) = self.events.next() else {
+            return Err(Diagnostic::bare("the YAML parser stopped before the end"));
+        };
+        parsed.map_err(|err| {
             let mark = *err.marker();
             Diagnostic::at(
                 &self.span(mark, 1),
