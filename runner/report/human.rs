@@ -7,12 +7,9 @@
 //! Diffs are printed for results whose `show_diff` is set: the executor folds `--diff`
 //! (`OutputOptions::diff`) and the task's `diff:` keyword into it.
 //!
-//! The result of a task (not of a loop item) is held back until the next output, which
-//! follows at once (the next banner, the recap, a warning, an interruption), and is
-//! written with it: one write(2) per task, not two. Nothing runs in between but the
-//! executor's bookkeeping, so a task's lines are out before the next task starts;
-//! `finish`, a write to stderr and dropping the reporter write what is held. When
-//! stdout is not a terminal, [`Batched`] gathers those writes further (at most 50 ms).
+//! Every output ends in a newline, so a terminal's line-buffered stdout shows it at
+//! once; stdout that is not a terminal is [`Batched`] (a write(2) per batch, at most
+//! 50 ms late), and is flushed before stderr output, an interruption and the end.
 
 use crate::events::{Event, Recap, Stats};
 use crate::report::batched::Batched;
@@ -35,11 +32,6 @@ pub struct HumanReporter<W: Write, E: Write> {
     progress: bool,
     /// A progress line is on screen and must be cleared before the next output.
     progress_drawn: bool,
-    /// A task's result, written with the next output (see the module's header).
-    held: String,
-    /// Flush `out` after each output (a terminal, a test's buffer); off when `out`
-    /// batches its writes itself and is flushed only where order or the end needs it.
-    flush_each: bool,
     /// The first write error; later events are dropped and `finish` returns it.
     error: Option<io::Error>,
 }
@@ -52,14 +44,12 @@ impl HumanReporter<Box<dyn Write>, Stderr> {
     pub fn stdio(opts: OutputOptions) -> Self {
         let terminal = io::stdout().is_terminal();
         let logging = opts.verbosity >= 2 || std::env::var_os("RUST_LOG").is_some();
-        let (out, flush_each): (Box<dyn Write>, bool) = if terminal || logging {
-            (Box::new(io::stdout()), true)
+        let out: Box<dyn Write> = if terminal || logging {
+            Box::new(io::stdout())
         } else {
-            (Box::new(Batched::new(Box::new(io::stdout()))), false)
+            Box::new(Batched::new(Box::new(io::stdout())))
         };
-        let mut reporter = HumanReporter::new(out, io::stderr(), opts).with_progress(terminal);
-        reporter.flush_each = flush_each;
-        reporter
+        HumanReporter::new(out, io::stderr(), opts).with_progress(terminal)
     }
 }
 
@@ -72,8 +62,6 @@ impl<W: Write, E: Write> HumanReporter<W, E> {
             opts,
             progress: false,
             progress_drawn: false,
-            held: String::new(),
-            flush_each: true,
             error: None,
         }
     }
@@ -96,31 +84,11 @@ impl<W: Write, E: Write> HumanReporter<W, E> {
             self.out.write_all(b"\r\x1b[K")?;
             self.progress_drawn = false;
         }
-        if self.held.is_empty() {
-            self.out.write_all(text.as_bytes())?;
-        } else {
-            self.held.push_str(text);
-            let written = self.out.write_all(self.held.as_bytes());
-            self.held.clear();
-            written?;
-        }
-        if self.flush_each {
-            self.out.flush()?;
-        }
-        Ok(())
-    }
-
-    /// `text` written with the next output; at once while a progress line is drawn.
-    fn hold_out(&mut self, text: &str) -> io::Result<()> {
-        if self.progress_drawn {
-            return self.write_out(text);
-        }
-        self.held.push_str(text);
-        Ok(())
+        self.out.write_all(text.as_bytes())
     }
 
     fn write_err(&mut self, text: &str) -> io::Result<()> {
-        if self.progress_drawn || !self.held.is_empty() {
+        if self.progress_drawn {
             self.write_out("")?;
         }
         self.out.flush()?;
@@ -145,13 +113,7 @@ impl<W: Write, E: Write> HumanReporter<W, E> {
                 self.write_out(&banner_of(&[lead, " [", name.trim(), "]"]))
             }
             Event::TaskResult(result) => {
-                let text = task_line::render(result, self.opts.verbosity, paint);
-                if result.item.is_none() {
-                    self.hold_out(&text)
-                } else {
-                    // The next item may take long: its predecessor is shown now.
-                    self.write_out(&text)
-                }
+                self.write_out(&task_line::render(result, self.opts.verbosity, paint))
             }
             Event::Included { file, host, item } => {
                 let text = match item {
@@ -175,7 +137,7 @@ impl<W: Write, E: Write> HumanReporter<W, E> {
                     text.push_str(&paint.paint("...ignoring", Color::Cyan));
                     text.push('\n');
                 }
-                self.hold_out(&text)
+                self.write_out(&text)
             }
             Event::Progress {
                 task,
@@ -185,9 +147,6 @@ impl<W: Write, E: Write> HumanReporter<W, E> {
             } => {
                 if !self.progress {
                     return Ok(());
-                }
-                if !self.held.is_empty() {
-                    self.write_out("")?;
                 }
                 let line: String = format!("[{done}/{total}] {task}: {what}")
                     .chars()
@@ -232,7 +191,7 @@ impl<W: Write, E: Write> Reporter for HumanReporter<W, E> {
         if self.error.is_some() {
             return;
         }
-        if let Err(e) = self.write_out("").and_then(|()| self.out.flush()) {
+        if let Err(e) = self.out.flush() {
             self.error = Some(e);
         }
     }
@@ -241,7 +200,7 @@ impl<W: Write, E: Write> Reporter for HumanReporter<W, E> {
         if let Some(e) = self.error.take() {
             return Err(e);
         }
-        if self.progress_drawn || !self.held.is_empty() {
+        if self.progress_drawn {
             self.write_out("")?;
         }
         self.out.flush()?;
@@ -250,12 +209,9 @@ impl<W: Write, E: Write> Reporter for HumanReporter<W, E> {
 }
 
 impl<W: Write, E: Write> Drop for HumanReporter<W, E> {
-    /// What is held is still shown when the run ends without `finish` (bad input
+    /// What is written is still shown when the run ends without `finish` (bad input
     /// found while running, a panic).
     fn drop(&mut self) {
-        if !self.held.is_empty() && self.error.is_none() {
-            let _ = self.write_out("");
-        }
         let _ = self.out.flush();
     }
 }

@@ -26,8 +26,8 @@ use crate::events::Event;
 pub trait Reporter {
     fn event(&mut self, event: &Event);
 
-    /// Write out what is held for the next output (see `human`), before something
-    /// else is printed (an error on stderr).
+    /// Write out what is buffered (see `human`), before something else is printed
+    /// (an error on stderr).
     fn flush(&mut self) {}
 
     /// Flushes, and returns the first write error met (a closed pipe, a full disk):
