@@ -218,15 +218,17 @@ fn expression_wrapper(expr: &str) -> String {
 }
 
 /// The expression of a string that is exactly one `{{ expression }}` (surrounding
-/// whitespace allowed), or `None`.
+/// whitespace allowed), or `None`. As Jinja's lexer does, a `}}` inside brackets or a
+/// string literal does not end the expression (`{{ a | combine({'b': {'c': 1}}) }}`).
 pub(crate) fn single_expression(source: &str) -> Option<&str> {
-    let inner = source.trim().strip_prefix("{{")?.strip_suffix("}}")?;
-    let inner = inner.strip_prefix(['-', '+']).unwrap_or(inner);
-    let inner = inner.strip_suffix(['-', '+']).unwrap_or(inner);
-    let nested = ["{{", "}}", "{%", "%}", "{#", "#}"];
-    if nested.iter().any(|marker| inner.contains(marker)) {
+    let inner = source.trim().strip_prefix("{{")?;
+    let end = super::expr_guard::closing_braces(inner)?;
+    if !inner[end + 2..].is_empty() {
         return None;
     }
+    let inner = &inner[..end];
+    let inner = inner.strip_prefix(['-', '+']).unwrap_or(inner);
+    let inner = inner.strip_suffix(['-', '+']).unwrap_or(inner);
     Some(inner.trim())
 }
 

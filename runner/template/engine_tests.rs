@@ -256,6 +256,24 @@ fn render_native_keeps_types() {
 }
 
 #[test]
+fn a_closing_brace_pair_inside_brackets_does_not_end_the_expression() {
+    let t = Templates::new();
+    let context = vars(json!({"cfg": {"server": {"port": 80}}}));
+    let native = |src: &str| t.render_native(src, &context).unwrap();
+    let merged = native("{{ cfg | combine({'server': {'port': 8080}}, recursive=true) }}");
+    assert_eq!(merged.kind(), ValueKind::Map);
+    let port = merged.get_attr("server").unwrap().get_attr("port").unwrap();
+    assert_eq!(port, Value::from(8080));
+    let mapped = native("{{ [{'v': {'b': 1}}] | map(attribute='v.b') | list }}");
+    assert_eq!(mapped.kind(), ValueKind::Seq);
+    assert_eq!(mapped.get_item(&Value::from(0)).unwrap(), Value::from(1));
+    assert_eq!(native("{{ '}}' }}"), Value::from("}}"));
+    assert_eq!(native("{{ {'a': 1} }}").kind(), ValueKind::Map);
+    assert_eq!(native("{{ {'a': 1} }} x"), Value::from("{'a': 1} x"));
+    assert_eq!(native("{{ 1 }} {{ 2 }}"), Value::from("1 2"));
+}
+
+#[test]
 fn omit_is_usable_and_dropped_from_trees() {
     let t = Templates::new();
     let context = vars(json!({"mode": "0644"}));
