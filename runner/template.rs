@@ -35,6 +35,7 @@ mod error;
 pub(crate) mod expr_guard;
 mod filters;
 mod lookup;
+pub(crate) mod overrides;
 mod pyjson;
 mod pyyaml;
 mod pyyaml_emitter;
@@ -57,6 +58,17 @@ use std::sync::Arc;
 use minijinja::Value;
 
 pub use error::{TemplateError, TemplateErrorKind};
+
+/// Python's `json.dumps(value)` with its defaults (keys in their order, `ensure_ascii`),
+/// as ansible-core writes a list or mapping given to copy's `content`.
+pub fn json_dumps(value: &serde_json::Value) -> String {
+    let options = pyjson::Options {
+        indent: None,
+        sort_keys: false,
+        ensure_ascii: true,
+    };
+    pyjson::dumps(&Value::from_serialize(value), &options).unwrap_or_else(|_| value.to_string())
+}
 
 /// Python's `str(value)`, as Ansible prints a value with `%s` (a loop item's label:
 /// `{'name': 'a'}`, `True`); none prints as nothing.

@@ -1,7 +1,7 @@
 //! Running one task: conditions, loops, the action itself, `changed_when` /
 //! `failed_when`, `register`, `notify`, `no_log`, and the report of each result.
 
-use super::outcome::Outcome;
+use super::outcome::{Outcome, Shape};
 use super::{Executor, Flow, Inherited, PlayState, LOCALHOST};
 use crate::error::Diagnostic;
 use crate::events::{Event, Status, TaskResult};
@@ -81,6 +81,7 @@ impl Executor<'_> {
         if items.is_empty() {
             // As Ansible: a task whose loop is empty is skipped, once.
             let mut outcome = Outcome::skipped("No items in the list");
+            outcome.shape = Shape::NotRun;
             outcome
                 .data
                 .insert("results".into(), serde_json::Value::Array(Vec::new()));
@@ -175,10 +176,13 @@ impl Executor<'_> {
             changed: any_changed,
             failed: any_failed,
             skipped: all_skipped,
+            shape: Shape::Loop,
             ..Outcome::ok()
         };
         summary.msg = Some(if any_failed {
             "One or more items failed".into()
+        } else if all_skipped {
+            "All items skipped".into()
         } else {
             "All items completed".into()
         });
@@ -229,6 +233,7 @@ impl Executor<'_> {
                 Ok(true) => {}
                 Ok(false) => {
                     let mut outcome = Outcome::skipped("Conditional result was False");
+                    outcome.shape = Shape::NotRun;
                     outcome
                         .data
                         .insert("false_condition".into(), cond.expr.clone().into());
