@@ -141,7 +141,8 @@ impl Templates {
     }
 
     /// Render a string from a playbook (task argument, name, message). Ansible's rules
-    /// for strings: `trim_blocks` on, trailing newline kept, backslashes in string
+    /// for strings: `trim_blocks` on, trailing newlines as many as the source's (see
+    /// `engine::with_source_newlines`), backslashes in string
     /// literals inside `{{ }}` taken literally.
     pub fn render_str(&self, source: &str, vars: &Value) -> Result<String, TemplateError> {
         if !Templates::is_template(source) {
