@@ -34,15 +34,19 @@ mod engine;
 mod error;
 pub(crate) mod expr_guard;
 mod filters;
+mod legacy_loops;
 mod lookup;
 pub(crate) mod overrides;
 mod pyjson;
+mod python_methods;
 mod pyyaml;
 mod pyyaml_emitter;
 mod pyyaml_scalar;
 mod regexes;
+mod sequences;
 mod simple;
 mod tests;
+mod text_filters;
 mod value_format;
 mod version;
 
@@ -58,6 +62,7 @@ use std::sync::Arc;
 use minijinja::Value;
 
 pub use error::{TemplateError, TemplateErrorKind};
+pub use legacy_loops::{legacy_items, LegacyLoop};
 
 /// Python's `json.dumps(value)` with its defaults (keys in their order, `ensure_ascii`),
 /// as ansible-core writes a list or mapping given to copy's `content`.

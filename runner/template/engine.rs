@@ -18,8 +18,8 @@ use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
 use super::diagnose::diagnose;
 use super::error::{TemplateError, TemplateErrorKind};
 use super::{
-    backslash, collections, conversions, crypt, filters, lookup, overrides, pyjson, pyyaml,
-    regexes, simple, tests, value_format, FileOptions, OMIT,
+    backslash, collections, conversions, crypt, filters, lookup, overrides, pyjson, python_methods,
+    pyyaml, regexes, simple, tests, text_filters, value_format, FileOptions, OMIT,
 };
 
 /// Loader names under which expressions and strings are cached. The leading control
@@ -368,9 +368,11 @@ fn base_env(slot: &EngineSlot) -> Environment<'static> {
     env.set_auto_escape_callback(|_| AutoEscape::None);
     env.set_debug(false);
     env.set_formatter(value_format::formatter);
-    env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
+    env.set_unknown_method_callback(python_methods::call);
     minijinja_contrib::add_to_environment(&mut env);
+    python_methods::register(&mut env);
     filters::register(&mut env);
+    text_filters::register(&mut env);
     conversions::register(&mut env);
     regexes::register(&mut env);
     collections::register(&mut env);
