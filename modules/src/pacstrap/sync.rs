@@ -68,7 +68,7 @@ impl SyncDbs {
             return Err(ModuleError::Failed(format!(
                 "pacman --config {} -Sy (into a temporary dbpath) failed: {}",
                 conf.display(),
-                refreshed.stderr.trim()
+                refreshed.said()
             )));
         }
         Ok(sync)
@@ -88,7 +88,7 @@ impl SyncDbs {
             .lines()
             .map(str::to_string)
             .collect();
-        let groups = parse_groups(&self.succeeded(host, &["-Sgg"])?.stdout);
+        let groups = self.groups(host)?;
         let mut wanted = Wanted::default();
         let mut seen = BTreeSet::new();
         for name in names {
@@ -131,7 +131,10 @@ impl SyncDbs {
             return Err(ModuleError::Failed(format!(
                 "pacman cannot install {}: {}",
                 names.join(" "),
-                (output.stdout + &output.stderr).trim()
+                match (output.stdout.trim(), output.stderr.trim()) {
+                    ("", "") => output.said(),
+                    (out, err) => format!("{out}\n{err}").trim().to_string(),
+                }
             )));
         }
         Ok(output
@@ -147,6 +150,22 @@ impl SyncDbs {
             .collect())
     }
 
+    /// Every group of the repositories with its members. pacman exits 1 and prints
+    /// nothing when no repository has a group: that is no groups, not a failure.
+    fn groups(&self, host: &Host) -> Result<BTreeMap<String, Vec<String>>, ModuleError> {
+        let output = self.pacman(host, &["-Sgg"])?;
+        let none = output.rc == Some(1)
+            && output.stdout.trim().is_empty()
+            && output.stderr.trim().is_empty();
+        if output.rc == Some(0) || none {
+            return Ok(parse_groups(&output.stdout));
+        }
+        Err(ModuleError::Failed(format!(
+            "pacman -Sgg: {}",
+            output.said()
+        )))
+    }
+
     fn succeeded(&self, host: &Host, args: &[&str]) -> Result<OpOutput, ModuleError> {
         let output = self.pacman(host, args)?;
         if output.rc == Some(0) {
@@ -155,7 +174,7 @@ impl SyncDbs {
         Err(ModuleError::Failed(format!(
             "pacman {}: {}",
             args.join(" "),
-            output.stderr.trim()
+            output.said()
         )))
     }
 
