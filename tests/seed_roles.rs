@@ -64,7 +64,10 @@ fn one_container_from_nothing_plans_every_step() {
         .find(|e| e["module"] == "pacstrap")
         .expect("a pacstrap task");
     assert_eq!(pacstrap["status"], "changed");
-    assert_eq!(pacstrap["diff"][0]["after"], "busybox\nfilesystem\nhello\n");
+    assert_eq!(
+        pacstrap["diff"][0]["after"],
+        "busybox\nfilesystem\nglibc\nhello\nsystemd\n"
+    );
 }
 
 #[test]
