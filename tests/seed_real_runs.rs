@@ -213,3 +213,55 @@ fn two_containers_run_for_real_twice_on_an_arch_like_host() {
     assert_seed_container(&root, "web");
     assert_seed_container(&root, "db");
 }
+
+/// The README's first command: the example plans on an empty scratch root, touching
+/// nothing, and no task or handler of it only prints.
+#[test]
+fn the_example_plans_on_an_empty_scratch_root() {
+    let test = Test::new();
+    let path = playbook("example.yml");
+    let root = test.root();
+    let run = test.machinist(&[
+        "run",
+        path.to_str().expect("utf-8"),
+        "--check",
+        "--diff",
+        "--format",
+        "json",
+        "--root",
+        root.to_str().expect("utf-8"),
+    ]);
+    succeeded(&run, "--check of the example");
+    assert!(test.root_tree().is_empty(), "--check wrote into the root");
+    let events = run.events();
+    let modules: Vec<&str> = events
+        .iter()
+        .filter(|e| e["event"] == "task")
+        .filter_map(|e| e["module"].as_str())
+        .collect();
+    assert!(!modules.contains(&"debug"), "{modules:?}");
+    for planned in ["firstboot", "nspawn", "unit", "resolv_link", "template"] {
+        assert!(modules.contains(&planned), "no {planned} in {modules:?}");
+    }
+    let yaml = read(&path);
+    assert!(
+        !yaml.contains("debug:"),
+        "the example prints instead of acting"
+    );
+}
+
+/// The example on an Arch-like host, bootstrapping the container itself.
+#[test]
+fn the_example_runs_for_real_twice_on_an_arch_like_host() {
+    let test = Test::new();
+    let conf = arch_like_host(&test);
+    real_twice(&test, "example.yml", &conf, &[]);
+    let root = test.root();
+    assert_seed_container(&root, "arch1");
+    assert_eq!(
+        read(&root.join("etc/systemd/nspawn/arch1.nspawn")),
+        "[Exec]\nBoot=yes\nPrivateUsers=pick\nTimezone=off\nResolvConf=off\n\n\
+         [Files]\nBind=/var/cache/pacman/pkg:/var/cache/pacman/pkg:idmap\n\
+         Bind=/srv/share:/srv/share:idmap\n\n[Network]\nBridge=br0\n"
+    );
+}
