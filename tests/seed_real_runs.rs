@@ -92,7 +92,9 @@ fn real_twice(test: &Test, name: &str, conf: &Path, extra: &[&str]) -> Vec<Run> 
     succeeded(&check, "--check");
     assert_eq!(stat_tree(&root), before, "--check changed the root");
 
-    let first = run(test, name, conf, extra);
+    let mut first_args = vec!["--diff"];
+    first_args.extend_from_slice(extra);
+    let first = run(test, name, conf, &first_args);
     succeeded(&first, "the first run");
     assert!(first.changed() > 0, "{}", first.stdout);
     let predicted = check.statuses();
@@ -105,6 +107,22 @@ fn real_twice(test: &Test, name: &str, conf: &Path, extra: &[&str]) -> Vec<Run> 
         );
     }
     assert_eq!(predicted.len(), happened.len());
+    // And what it showed: each task's diff, as the real run's.
+    let diffs = |run: &Run| -> Vec<(String, serde_json::Value)> {
+        run.events()
+            .into_iter()
+            .filter(|e| e["event"] == "task")
+            .map(|e| {
+                (
+                    e["task"].as_str().unwrap_or_default().to_string(),
+                    e["diff"].clone(),
+                )
+            })
+            .collect()
+    };
+    for (predicted, happened) in diffs(&check).iter().zip(diffs(&first).iter()) {
+        assert_eq!(predicted, happened, "--check --diff showed otherwise");
+    }
 
     let after_first = stat_tree(&root);
     let second = run(test, name, conf, extra);

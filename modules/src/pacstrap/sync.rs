@@ -19,6 +19,8 @@ pub struct SyncDbs {
 pub struct Target {
     pub name: String,
     pub version: String,
+    /// Where pacman gets the package file (`file:///…`, `https://…`).
+    pub location: Option<String>,
 }
 
 /// The wanted names, groups expanded: real packages, and names no repository has as a
@@ -121,7 +123,7 @@ impl SyncDbs {
         names: &[String],
         ignore: &[String],
     ) -> Result<Vec<Target>, ModuleError> {
-        let mut args = vec!["-Sp", "--print-format", "%n %v", "--needed"];
+        let mut args = vec!["-Sp", "--print-format", "%n %v %l", "--needed"];
         let ignored: Vec<String> = ignore.iter().map(|n| format!("--ignore={n}")).collect();
         args.extend(ignored.iter().map(String::as_str));
         args.push("--");
@@ -141,10 +143,11 @@ impl SyncDbs {
             .stdout
             .lines()
             .filter_map(|line| {
-                let (name, version) = line.split_once(' ')?;
+                let mut words = line.split(' ');
                 Some(Target {
-                    name: name.to_string(),
-                    version: version.to_string(),
+                    name: words.next()?.to_string(),
+                    version: words.next()?.to_string(),
+                    location: words.next().map(str::to_string),
                 })
             })
             .collect())
