@@ -6,7 +6,7 @@
 //! read-only: it inspects the target through the [`Host`] (so a check-mode overlay
 //! counts) and answers with changes whose ops the executor applies.
 
-mod attrs;
+pub(crate) mod attrs;
 mod content;
 pub(crate) mod doc;
 mod links;
@@ -90,7 +90,7 @@ fn yes() -> bool {
 }
 
 /// A string, or a number or boolean as Python's `str()` prints it (`True`, `2`, `1.5`).
-fn text_or_scalar<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Option<String>, D::Error> {
+pub(crate) fn text_or_scalar<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Option<String>, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum Scalar {

@@ -652,6 +652,23 @@ impl Host {
                     &canonical,
                 )
             }
+            Op::WriteValidated {
+                path,
+                content,
+                mode,
+                owner,
+                validate,
+            } => {
+                let canonical = self.named(path, true)?;
+                let mut check = |temp: &Path| self.validate(validate, temp);
+                let checked = self
+                    .disk
+                    .write_file_checked(&canonical, content, *mode, *owner, &mut check);
+                match checked {
+                    Ok(Err(refused)) => Err(ModuleError::Failed(refused)),
+                    written => done(written.map(drop), &canonical),
+                }
+            }
             Op::Mkdir { path, mode, owner } => {
                 let canonical = self.canonical(path, false)?;
                 if canonical == Path::new("/") {
@@ -700,6 +717,30 @@ impl Host {
         }
     }
 
+    /// Run `validate` (`%s`: the temp file, a path inside the root) in the target;
+    /// Ansible's message when it fails.
+    fn validate(&self, validate: &[String], temp: &Path) -> Result<(), String> {
+        let temp = temp.to_string_lossy();
+        let argv = validate
+            .iter()
+            .map(|word| word.replace("%s", &temp))
+            .collect();
+        let spec = crate::RunSpec {
+            argv,
+            ..crate::RunSpec::default()
+        };
+        tracing::debug!(argv = ?spec.argv, "validating the new content");
+        match self.run(&spec, &mut |_| {}) {
+            Ok(output) if output.rc == Some(0) => Ok(()),
+            Ok(output) => Err(format!(
+                "failed to validate: rc:{} error:{}",
+                output.rc.map_or("none".to_string(), |rc| rc.to_string()),
+                output.stderr
+            )),
+            Err(err) => Err(format!("failed to validate: {err}")),
+        }
+    }
+
     /// The canonical path of something that is replaced or removed: never `/` itself.
     fn named(&self, path: &Path, follow_final: bool) -> Result<PathBuf, ModuleError> {
         let canonical = self.canonical(path, follow_final)?;
@@ -730,6 +771,13 @@ impl Host {
                 content,
                 mode,
                 owner,
+            }
+            | Op::WriteValidated {
+                path,
+                content,
+                mode,
+                owner,
+                ..
             } => {
                 let canonical = self.named(path, true)?;
                 self.expect_replaceable(&canonical)?;

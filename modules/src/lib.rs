@@ -12,16 +12,19 @@
 pub mod args;
 pub mod command;
 pub mod doc;
+pub(crate) mod edit;
 pub mod error;
 pub mod file;
 pub mod firstboot;
 pub mod host;
 pub mod interrupt;
+pub mod lineinfile;
 pub mod mode;
 pub mod nspawn;
 pub mod pacstrap;
 pub mod passwd;
 pub mod progress;
+pub mod pyregex;
 pub mod registry;
 pub mod resolv_link;
 pub mod shell_words;
@@ -194,6 +197,18 @@ pub enum Op {
         content: Vec<u8>,
         mode: u32,
         owner: Ownership,
+    },
+    /// [`Op::WriteFile`], with a check of the new content before it replaces the old:
+    /// the temp file is written beside the file, `validate` (argv, `%s` standing for
+    /// the temp file's path inside the root) runs in the target, and only when it
+    /// exits 0 is the temp file renamed into place (Ansible's `validate`). Check mode
+    /// records the write without running the program, as Ansible does.
+    WriteValidated {
+        path: PathBuf,
+        content: Vec<u8>,
+        mode: u32,
+        owner: Ownership,
+        validate: Vec<String>,
     },
     /// Create one directory (the parent must exist or be created by an earlier op).
     Mkdir {

@@ -2,8 +2,8 @@
 //! modules (validation, dispatch, docs) asks this enum, so nothing keeps a copy.
 
 use crate::{
-    args, command, file, firstboot, nspawn, pacstrap, resolv_link, unit, Host, Module, ModuleError,
-    Plan,
+    args, command, file, firstboot, lineinfile, nspawn, pacstrap, resolv_link, unit, Host, Module,
+    ModuleError, Plan,
 };
 use serde::de::DeserializeOwned;
 
@@ -21,6 +21,7 @@ pub enum Builtin {
     Unit,
     Nspawn,
     ResolvLink,
+    Lineinfile,
 }
 
 impl Builtin {
@@ -35,6 +36,7 @@ impl Builtin {
         Builtin::Unit,
         Builtin::Nspawn,
         Builtin::ResolvLink,
+        Builtin::Lineinfile,
     ];
 
     pub fn name(self) -> &'static str {
@@ -49,6 +51,7 @@ impl Builtin {
             Builtin::Unit => unit::UnitModule::NAME,
             Builtin::Nspawn => nspawn::NspawnModule::NAME,
             Builtin::ResolvLink => resolv_link::ResolvLinkModule::NAME,
+            Builtin::Lineinfile => lineinfile::LineinfileModule::NAME,
         }
     }
 
@@ -83,6 +86,7 @@ impl Builtin {
                 "A systemd-nspawn container: its .nspawn settings, flags, enabled and running"
             }
             Builtin::ResolvLink => "/etc/resolv.conf as a link to systemd-resolved's file",
+            Builtin::Lineinfile => "One line present or absent in a text file (Ansible's lineinfile)",
         }
     }
 
@@ -99,6 +103,7 @@ impl Builtin {
             Builtin::Unit => unit::doc::UNIT,
             Builtin::Nspawn => nspawn::doc::NSPAWN,
             Builtin::ResolvLink => resolv_link::doc::RESOLV_LINK,
+            Builtin::Lineinfile => lineinfile::doc::LINEINFILE,
         }
     }
 
@@ -131,6 +136,7 @@ impl Builtin {
             Builtin::Unit => args::field_names::<unit::Args>(),
             Builtin::Nspawn => args::field_names::<nspawn::Args>(),
             Builtin::ResolvLink => args::field_names::<resolv_link::Args>(),
+            Builtin::Lineinfile => args::field_names::<lineinfile::Args>(),
         }
     }
 
@@ -178,6 +184,7 @@ impl Builtin {
                 decode_tracked::<nspawn::Args>(value).map(drop)
             }
             Builtin::ResolvLink => decode_tracked::<resolv_link::Args>(value).map(drop),
+            Builtin::Lineinfile => decode_tracked::<lineinfile::Args>(value).map(drop),
         }
     }
 
@@ -245,6 +252,9 @@ impl Builtin {
                 .plan(&decode(value)?, host)
                 .map_err(PlanError::Module),
             Builtin::ResolvLink => resolv_link::ResolvLinkModule
+                .plan(&decode(value)?, host)
+                .map_err(PlanError::Module),
+            Builtin::Lineinfile => lineinfile::LineinfileModule
                 .plan(&decode(value)?, host)
                 .map_err(PlanError::Module),
         }

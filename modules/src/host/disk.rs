@@ -294,6 +294,37 @@ impl Disk {
         Ok(fs::fsync(&dir)?)
     }
 
+    /// [`Disk::write_file`], with `check` run on the temp file (given its canonical
+    /// in-root path) before the rename: when it answers an error, the temp file is
+    /// removed, the old file stays, and the error is handed back inside `Ok`.
+    pub fn write_file_checked(
+        &self,
+        canonical: &Path,
+        content: &[u8],
+        mode: u32,
+        owner: Ownership,
+        check: &mut dyn FnMut(&Path) -> Result<(), String>,
+    ) -> io::Result<Result<(), String>> {
+        let (dir, name) = self.open_parent(canonical)?;
+        let (temp, file) = create_temp_file(&dir, &name, mode)?;
+        let mut file = std::fs::File::from(file);
+        let written = set_owner_and_mode(file.as_fd(), owner, mode)
+            .and_then(|()| file.write_all(content))
+            .and_then(|()| file.sync_all());
+        drop(file);
+        if let Err(err) = written {
+            let _ = fs::unlinkat(&dir, &temp, AtFlags::empty());
+            return Err(err);
+        }
+        let temp_path = canonical.with_file_name(&temp);
+        if let Err(refused) = check(&temp_path) {
+            let _ = fs::unlinkat(&dir, &temp, AtFlags::empty());
+            return Ok(Err(refused));
+        }
+        rename_into_place(&dir, &temp, &name)?;
+        Ok(Ok(()))
+    }
+
     /// Create one directory; an existing directory is left as it is.
     pub fn mkdir(&self, canonical: &Path, mode: u32, owner: Ownership) -> io::Result<()> {
         let (dir, name) = self.open_parent(canonical)?;
