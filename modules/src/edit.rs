@@ -41,6 +41,9 @@ pub(crate) struct Edit {
     pub msg: String,
     /// Create missing parent directories before writing a new file.
     pub make_parents: bool,
+    /// The content diff's header is `PATH (content)` (lineinfile, blockinfile) or
+    /// the bare path (replace).
+    pub content_header: bool,
 }
 
 /// The plan, and the backup it makes (for the result's `backup`/`backup_file` key).
@@ -145,7 +148,11 @@ impl<'a> TextFile<'a> {
                     validate,
                 },
             });
-            let header = format!("{} (content)", self.shown);
+            let header = if edit.content_header {
+                format!("{} (content)", self.shown)
+            } else {
+                self.shown.clone()
+            };
             changes.push(Change {
                 summary: format!("{}: {}", self.shown, edit.msg),
                 diff: Some(Diff {
@@ -275,6 +282,32 @@ pub(crate) fn validate_argv(validate: &str) -> Result<Vec<String>, ModuleError> 
     Ok(argv)
 }
 
+/// Split content into lines, each keeping its ending: `\n`, `\r\n` or `\r` (Python's
+/// `bytes.splitlines(True)`).
+pub(crate) fn splitlines(content: &[u8]) -> Vec<Vec<u8>> {
+    let mut lines = Vec::new();
+    let mut start = 0;
+    let mut at = 0;
+    while at < content.len() {
+        let end = match content[at] {
+            b'\n' => at + 1,
+            b'\r' if content.get(at + 1) == Some(&b'\n') => at + 2,
+            b'\r' => at + 1,
+            _ => {
+                at += 1;
+                continue;
+            }
+        };
+        lines.push(content[start..end].to_vec());
+        start = end;
+        at = end;
+    }
+    if start < content.len() {
+        lines.push(content[start..].to_vec());
+    }
+    lines
+}
+
 /// Split content into lines, each keeping its line ending (Python's `readlines`).
 pub(crate) fn lines_of(content: &[u8]) -> Vec<Vec<u8>> {
     content
@@ -305,6 +338,8 @@ mod tests {
     fn lines_keep_their_endings() {
         assert_eq!(lines_of(b"a\nb"), vec![b"a\n".to_vec(), b"b".to_vec()]);
         assert!(lines_of(b"").is_empty());
+        let split = splitlines(b"a\r\nb\rc\nd");
+        assert_eq!(split, [&b"a\r\n"[..], b"b\r", b"c\n", b"d"]);
         assert_eq!(rstrip_newlines(b"x\r\n"), b"x");
         assert_eq!(without_newline(b"x\r\n"), b"x\r");
     }

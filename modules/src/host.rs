@@ -10,6 +10,7 @@
 
 pub mod bounded;
 mod caches;
+mod details;
 mod disk;
 mod exec;
 mod overlay;
@@ -19,6 +20,7 @@ mod reload;
 mod shared;
 mod tool_paths;
 
+pub use details::{Details, Extra, Timestamp};
 pub use exec::Exec;
 pub use plugin::{PluginCall, PluginRun, NSPAWN_PLUGIN_DIR};
 

@@ -10,6 +10,7 @@
 //! prints. Built-ins are one enum ([`registry::Builtin`]) and one `match`.
 
 pub mod args;
+pub mod blockinfile;
 pub mod command;
 pub mod doc;
 pub(crate) mod edit;
@@ -26,8 +27,10 @@ pub mod passwd;
 pub mod progress;
 pub mod pyregex;
 pub mod registry;
+pub mod replace;
 pub mod resolv_link;
 pub mod shell_words;
+pub mod stat;
 pub mod systemd;
 #[cfg(test)]
 mod test_support;

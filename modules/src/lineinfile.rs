@@ -301,6 +301,7 @@ fn present(
         after,
         msg: msg.to_string(),
         make_parents: true,
+        content_header: true,
     };
     let planned = file.plan(edit, common)?;
     Ok(planned
@@ -336,6 +337,7 @@ fn absent(
             String::new()
         },
         make_parents: false,
+        content_header: true,
     };
     let planned = file.plan(edit, common)?;
     Ok(planned

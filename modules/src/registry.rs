@@ -2,7 +2,7 @@
 //! modules (validation, dispatch, docs) asks this enum, so nothing keeps a copy.
 
 use crate::{
-    args, command, file, firstboot, lineinfile, nspawn, pacstrap, resolv_link, unit, Host, Module,
+    args, blockinfile, command, file, firstboot, lineinfile, nspawn, replace, stat, pacstrap, resolv_link, unit, Host, Module,
     ModuleError, Plan,
 };
 use serde::de::DeserializeOwned;
@@ -22,6 +22,9 @@ pub enum Builtin {
     Nspawn,
     ResolvLink,
     Lineinfile,
+    Stat,
+    Blockinfile,
+    Replace,
 }
 
 impl Builtin {
@@ -37,6 +40,9 @@ impl Builtin {
         Builtin::Nspawn,
         Builtin::ResolvLink,
         Builtin::Lineinfile,
+        Builtin::Stat,
+        Builtin::Blockinfile,
+        Builtin::Replace,
     ];
 
     pub fn name(self) -> &'static str {
@@ -52,6 +58,9 @@ impl Builtin {
             Builtin::Nspawn => nspawn::NspawnModule::NAME,
             Builtin::ResolvLink => resolv_link::ResolvLinkModule::NAME,
             Builtin::Lineinfile => lineinfile::LineinfileModule::NAME,
+            Builtin::Stat => stat::StatModule::NAME,
+            Builtin::Blockinfile => blockinfile::BlockinfileModule::NAME,
+            Builtin::Replace => replace::ReplaceModule::NAME,
         }
     }
 
@@ -87,6 +96,9 @@ impl Builtin {
             }
             Builtin::ResolvLink => "/etc/resolv.conf as a link to systemd-resolved's file",
             Builtin::Lineinfile => "One line present or absent in a text file (Ansible's lineinfile)",
+            Builtin::Stat => "Everything about one path of the target, registered (never changes)",
+            Builtin::Blockinfile => "A marked block of lines in a text file (Ansible's blockinfile)",
+            Builtin::Replace => "Every match of a regular expression in a file replaced",
         }
     }
 
@@ -104,6 +116,9 @@ impl Builtin {
             Builtin::Nspawn => nspawn::doc::NSPAWN,
             Builtin::ResolvLink => resolv_link::doc::RESOLV_LINK,
             Builtin::Lineinfile => lineinfile::doc::LINEINFILE,
+            Builtin::Stat => stat::doc::STAT,
+            Builtin::Blockinfile => blockinfile::doc::BLOCKINFILE,
+            Builtin::Replace => replace::doc::REPLACE,
         }
     }
 
@@ -137,6 +152,9 @@ impl Builtin {
             Builtin::Nspawn => args::field_names::<nspawn::Args>(),
             Builtin::ResolvLink => args::field_names::<resolv_link::Args>(),
             Builtin::Lineinfile => args::field_names::<lineinfile::Args>(),
+            Builtin::Stat => args::field_names::<stat::Args>(),
+            Builtin::Blockinfile => args::field_names::<blockinfile::Args>(),
+            Builtin::Replace => args::field_names::<replace::Args>(),
         }
     }
 
@@ -185,6 +203,9 @@ impl Builtin {
             }
             Builtin::ResolvLink => decode_tracked::<resolv_link::Args>(value).map(drop),
             Builtin::Lineinfile => decode_tracked::<lineinfile::Args>(value).map(drop),
+            Builtin::Stat => decode_tracked::<stat::Args>(value).map(drop),
+            Builtin::Blockinfile => decode_tracked::<blockinfile::Args>(value).map(drop),
+            Builtin::Replace => decode_tracked::<replace::Args>(value).map(drop),
         }
     }
 
@@ -255,6 +276,15 @@ impl Builtin {
                 .plan(&decode(value)?, host)
                 .map_err(PlanError::Module),
             Builtin::Lineinfile => lineinfile::LineinfileModule
+                .plan(&decode(value)?, host)
+                .map_err(PlanError::Module),
+            Builtin::Stat => stat::StatModule
+                .plan(&decode(value)?, host)
+                .map_err(PlanError::Module),
+            Builtin::Blockinfile => blockinfile::BlockinfileModule
+                .plan(&decode(value)?, host)
+                .map_err(PlanError::Module),
+            Builtin::Replace => replace::ReplaceModule
                 .plan(&decode(value)?, host)
                 .map_err(PlanError::Module),
         }

@@ -158,6 +158,28 @@ impl Disk {
         Ok(Some((meta, pinned)))
     }
 
+    /// The parts of the path's lstat answer that [`Meta`] leaves out (see
+    /// `host/details.rs`); `None` when absent.
+    #[allow(clippy::useless_conversion)]
+    pub fn extra(&self, canonical: &Path) -> io::Result<Option<super::details::Extra>> {
+        use super::details::{Extra, Timestamp};
+        let fd = match self.open(canonical, OFlags::PATH | OFlags::NOFOLLOW) {
+            Err(err) if is_absent(&err) => return Ok(None),
+            result => result?,
+        };
+        let stat = fs::fstat(&fd)?;
+        let at = |secs: i64, nanos: i64| Timestamp { secs, nanos };
+        Ok(Some(Extra {
+            file_type: stat.st_mode & 0o170000,
+            atime: at(stat.st_atime as i64, stat.st_atime_nsec as i64),
+            mtime: at(stat.st_mtime as i64, stat.st_mtime_nsec as i64),
+            ctime: at(stat.st_ctime as i64, stat.st_ctime_nsec as i64),
+            blocks: u64::try_from(stat.st_blocks).unwrap_or(0),
+            block_size: u64::try_from(stat.st_blksize).unwrap_or(0),
+            rdev: u64::from(stat.st_rdev),
+        }))
+    }
+
     /// [`Disk::lstat_pinned`] of a path none of whose components is a symlink
     /// (openat2's RESOLVE_NO_SYMLINKS, as well as RESOLVE_IN_ROOT); `None` when it is
     /// absent, when some component is a symlink, or on any other error: only a found
