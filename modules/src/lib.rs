@@ -16,6 +16,7 @@ pub mod doc;
 pub(crate) mod edit;
 pub mod error;
 pub mod file;
+pub mod find;
 pub mod firstboot;
 pub mod host;
 pub mod interrupt;
@@ -30,6 +31,7 @@ pub mod registry;
 pub mod replace;
 pub mod resolv_link;
 pub mod shell_words;
+pub mod slurp;
 pub mod stat;
 pub mod systemd;
 #[cfg(test)]

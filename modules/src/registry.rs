@@ -2,7 +2,7 @@
 //! modules (validation, dispatch, docs) asks this enum, so nothing keeps a copy.
 
 use crate::{
-    args, blockinfile, command, file, firstboot, lineinfile, nspawn, replace, stat, pacstrap, resolv_link, unit, Host, Module,
+    args, blockinfile, command, file, find, firstboot, lineinfile, nspawn, replace, slurp, stat, pacstrap, resolv_link, unit, Host, Module,
     ModuleError, Plan,
 };
 use serde::de::DeserializeOwned;
@@ -25,6 +25,8 @@ pub enum Builtin {
     Stat,
     Blockinfile,
     Replace,
+    Slurp,
+    Find,
 }
 
 impl Builtin {
@@ -43,6 +45,8 @@ impl Builtin {
         Builtin::Stat,
         Builtin::Blockinfile,
         Builtin::Replace,
+        Builtin::Slurp,
+        Builtin::Find,
     ];
 
     pub fn name(self) -> &'static str {
@@ -61,6 +65,8 @@ impl Builtin {
             Builtin::Stat => stat::StatModule::NAME,
             Builtin::Blockinfile => blockinfile::BlockinfileModule::NAME,
             Builtin::Replace => replace::ReplaceModule::NAME,
+            Builtin::Slurp => slurp::SlurpModule::NAME,
+            Builtin::Find => find::FindModule::NAME,
         }
     }
 
@@ -99,6 +105,8 @@ impl Builtin {
             Builtin::Stat => "Everything about one path of the target, registered (never changes)",
             Builtin::Blockinfile => "A marked block of lines in a text file (Ansible's blockinfile)",
             Builtin::Replace => "Every match of a regular expression in a file replaced",
+            Builtin::Slurp => "A file of the target, registered base64-encoded (never changes)",
+            Builtin::Find => "Paths of the target that pass Ansible's find filters, registered",
         }
     }
 
@@ -119,6 +127,8 @@ impl Builtin {
             Builtin::Stat => stat::doc::STAT,
             Builtin::Blockinfile => blockinfile::doc::BLOCKINFILE,
             Builtin::Replace => replace::doc::REPLACE,
+            Builtin::Slurp => slurp::doc::SLURP,
+            Builtin::Find => find::doc::FIND,
         }
     }
 
@@ -155,6 +165,8 @@ impl Builtin {
             Builtin::Stat => args::field_names::<stat::Args>(),
             Builtin::Blockinfile => args::field_names::<blockinfile::Args>(),
             Builtin::Replace => args::field_names::<replace::Args>(),
+            Builtin::Slurp => args::field_names::<slurp::Args>(),
+            Builtin::Find => args::field_names::<find::Args>(),
         }
     }
 
@@ -206,6 +218,8 @@ impl Builtin {
             Builtin::Stat => decode_tracked::<stat::Args>(value).map(drop),
             Builtin::Blockinfile => decode_tracked::<blockinfile::Args>(value).map(drop),
             Builtin::Replace => decode_tracked::<replace::Args>(value).map(drop),
+            Builtin::Slurp => decode_tracked::<slurp::Args>(value).map(drop),
+            Builtin::Find => decode_tracked::<find::Args>(value).map(drop),
         }
     }
 
@@ -285,6 +299,12 @@ impl Builtin {
                 .plan(&decode(value)?, host)
                 .map_err(PlanError::Module),
             Builtin::Replace => replace::ReplaceModule
+                .plan(&decode(value)?, host)
+                .map_err(PlanError::Module),
+            Builtin::Slurp => slurp::SlurpModule
+                .plan(&decode(value)?, host)
+                .map_err(PlanError::Module),
+            Builtin::Find => find::FindModule
                 .plan(&decode(value)?, host)
                 .map_err(PlanError::Module),
         }

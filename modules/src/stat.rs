@@ -101,7 +101,7 @@ impl Module for StatModule {
 }
 
 /// Ansible's `format_output`: the keys every existing path gets.
-fn format_output(path: &str, details: &Details) -> Map<String, Value> {
+pub(crate) fn format_output(path: &str, details: &Details) -> Map<String, Value> {
     let meta = &details.meta;
     let extra = &details.extra;
     let mode = meta.mode;
