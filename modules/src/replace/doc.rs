@@ -57,7 +57,12 @@ pub const REPLACE: ModuleDoc = ModuleDoc {
     args: &ARGS,
     check_mode: Support::Full,
     diff: Support::Full,
-    examples: r#"- name: colour in pacman's output
+    examples: r#"- name: a pacman.conf with a commented option
+  copy:
+    dest: /etc/pacman.conf
+    content: "[options]\n#Color\n"
+
+- name: colour in pacman's output
   replace:
     path: /etc/pacman.conf
     regexp: '^#Color$'
