@@ -10,6 +10,7 @@ pub(crate) mod attrs;
 mod content;
 pub(crate) mod doc;
 mod links;
+mod times;
 mod tree;
 
 pub use crate::mode::ModeArg;
@@ -83,6 +84,12 @@ pub struct Args {
     /// With `follow: false` content replaces a symlink by a regular file.
     #[serde(default = "yes")]
     pub follow: bool,
+    /// `preserve`, `now`, or a timestamp read with `modification_time_format`.
+    pub modification_time: Option<String>,
+    pub modification_time_format: Option<String>,
+    /// `preserve`, `now`, or a timestamp read with `access_time_format`.
+    pub access_time: Option<String>,
+    pub access_time_format: Option<String>,
 }
 
 fn yes() -> bool {
@@ -119,14 +126,21 @@ impl Module for FileModule {
 
     fn plan(&self, args: &Args, host: &Host) -> Result<Plan, ModuleError> {
         let task = Task::new(args, host)?;
-        match task.state()? {
+        let state = task.state()?;
+        let mut plan = match state {
             State::File => task.plan_file(),
             State::Directory => task.plan_directory(),
             State::Link => task.plan_link(),
             State::Hard => task.plan_hard(),
             State::Absent => task.plan_absent(),
             State::Touch => task.plan_touch(),
+        }?;
+        if task.sets_times() {
+            let place = task.place(args.follow)?;
+            let change = task.time_change(state, &place)?;
+            plan.changes.extend(change);
         }
+        Ok(plan)
     }
 }
 

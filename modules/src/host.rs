@@ -713,6 +713,13 @@ impl Host {
                 let canonical = self.named(path, true)?;
                 done(self.disk.touch(&canonical, *mode), &canonical)
             }
+            Op::SetTimes { path, atime, mtime } => {
+                let canonical = self.canonical(path, false)?;
+                done(
+                    self.disk.set_times(&canonical, *atime, *mtime),
+                    &canonical,
+                )
+            }
             Op::Run(spec) => self.run(spec, &mut |_| {}),
             Op::Verify(verify) => verify.run(self).map(|()| OpOutput::default()),
             Op::Predicted(_) | Op::PredictedEnablement { .. } => Ok(OpOutput::default()),
@@ -872,6 +879,18 @@ impl Host {
                     };
                     self.overlay.put(&canonical, file);
                 }
+            }
+            Op::SetTimes { path, atime, mtime } => {
+                let canonical = self.canonical(path, false)?;
+                if self.lstat_canonical(&canonical)?.is_none() {
+                    return Err(os_error(&canonical, Errno::NOENT));
+                }
+                let at = |time: &Option<crate::TimeSpec>| match time {
+                    None => None,
+                    Some(crate::TimeSpec::Now) => Some(Timestamp::now()),
+                    Some(crate::TimeSpec::At(at)) => Some(*at),
+                };
+                self.overlay.set_times(&canonical, at(atime), at(mtime));
             }
             Op::Predicted(op) => self.record(op)?,
             Op::PredictedEnablement { unit, state } => {

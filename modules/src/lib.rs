@@ -235,6 +235,13 @@ pub enum Op {
     Chown { path: PathBuf, owner: Ownership },
     /// Set the modification time to now, creating an empty file if needed.
     Touch { path: PathBuf, mode: u32 },
+    /// Set the access and/or modification time (`None`: left as it is) of the object
+    /// at `path`, never following a final symlink (utimensat).
+    SetTimes {
+        path: PathBuf,
+        atime: Option<TimeSpec>,
+        mtime: Option<TimeSpec>,
+    },
     /// Run a program in the target (directly on `/`, in the root otherwise).
     Run(RunSpec),
     /// After a real run of the ops before it, check that the target is as planned
@@ -251,6 +258,13 @@ pub enum Op {
     /// known beforehand, as after `unmask`), remembered for later tasks of the same
     /// check run: systemctl itself sees only the disk. A real run skips it.
     PredictedEnablement { unit: String, state: Option<String> },
+}
+
+/// A time to set: the moment the op is applied, or a given one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeSpec {
+    Now,
+    At(host::Timestamp),
 }
 
 /// A program to run, and how.

@@ -70,7 +70,11 @@ impl Host {
                 .map_err(|err| ModuleError::io(&canonical, err))?,
             _ => None,
         };
-        let extra = from_disk.unwrap_or_else(|| made_extra(&meta));
+        let mut extra = from_disk.unwrap_or_else(|| made_extra(&meta));
+        if let Some((atime, mtime)) = self.overlay.times(&canonical) {
+            extra.atime = atime.unwrap_or(extra.atime);
+            extra.mtime = mtime.unwrap_or(extra.mtime);
+        }
         Ok(Some(Details {
             canonical,
             meta,

@@ -457,6 +457,41 @@ impl Disk {
         )?)
     }
 
+    /// Set the access and/or modification time of the object at `canonical` (a final
+    /// symlink itself, never what it points to); `None` leaves one as it is.
+    pub fn set_times(
+        &self,
+        canonical: &Path,
+        atime: Option<crate::TimeSpec>,
+        mtime: Option<crate::TimeSpec>,
+    ) -> io::Result<()> {
+        let spec = |time: Option<crate::TimeSpec>| match time {
+            None => Timespec {
+                tv_sec: 0,
+                tv_nsec: fs::UTIME_OMIT,
+            },
+            Some(crate::TimeSpec::Now) => Timespec {
+                tv_sec: 0,
+                tv_nsec: fs::UTIME_NOW,
+            },
+            Some(crate::TimeSpec::At(at)) => Timespec {
+                tv_sec: at.secs,
+                tv_nsec: at.nanos as _,
+            },
+        };
+        let (dir, name) = self.open_parent(canonical)?;
+        let times = Timestamps {
+            last_access: spec(atime),
+            last_modification: spec(mtime),
+        };
+        Ok(fs::utimensat(
+            &dir,
+            &name,
+            &times,
+            AtFlags::SYMLINK_NOFOLLOW,
+        )?)
+    }
+
     /// Set the modification time to now, creating an empty file with `mode` if missing.
     pub fn touch(&self, canonical: &Path, mode: u32) -> io::Result<()> {
         let (dir, name) = self.open_parent(canonical)?;

@@ -38,6 +38,7 @@ pub fn changes_units(op: &Op) -> bool {
         | Op::Backup { .. }
         | Op::Chmod { .. }
         | Op::Chown { .. }
+        | Op::SetTimes { .. }
         | Op::Run(_)
         | Op::Verify(_)
         | Op::PredictedEnablement { .. } => return false,
