@@ -77,8 +77,14 @@ const MODULES: &[(&str, &str)] = &[
         "blockinfile",
         "blockinfile: {path: PATH, block: pwned, create: true, owner: '0'}",
     ),
-    ("replace", "replace: {path: PATH, regexp: '.+', replace: pwned}"),
-    ("stat", "stat: {path: PATH, follow: true, get_checksum: true}"),
+    (
+        "replace",
+        "replace: {path: PATH, regexp: '.+', replace: pwned}",
+    ),
+    (
+        "stat",
+        "stat: {path: PATH, follow: true, get_checksum: true}",
+    ),
     ("slurp", "slurp: {src: PATH}"),
     (
         "find",

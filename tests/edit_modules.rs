@@ -166,9 +166,7 @@ fn links_out_of_a_hostile_root_are_followed_inside_it() {
     let inside = test
         .root()
         .join(outside.strip_prefix("/").expect("absolute"));
-    assert!(
-        std::fs::read_to_string(inside)
-            .expect("written inside the root")
-            .starts_with("PermitRootLogin no\n"),
-    );
+    assert!(std::fs::read_to_string(inside)
+        .expect("written inside the root")
+        .starts_with("PermitRootLogin no\n"),);
 }

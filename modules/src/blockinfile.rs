@@ -206,8 +206,7 @@ fn edited(args: &Args, original: &[u8]) -> Result<(Vec<u8>, bool), ModuleError> 
     let written = !block_lines.is_empty();
     let after_block = at + block_lines.len();
     lines.splice(at..at, block_lines);
-    if args.append_newline && present && after_block < lines.len() && lines[after_block] != b"\n"
-    {
+    if args.append_newline && present && after_block < lines.len() && lines[after_block] != b"\n" {
         lines.insert(after_block, b"\n".to_vec());
     }
     Ok((lines.concat(), written))
@@ -219,7 +218,9 @@ fn has_multiline_flag(pattern: &str) -> bool {
     pattern
         .strip_prefix("(?")
         .and_then(|rest| rest.split_once(')'))
-        .is_some_and(|(flags, _)| flags.chars().all(|c| c.is_ascii_alphabetic()) && flags.contains('m'))
+        .is_some_and(|(flags, _)| {
+            flags.chars().all(|c| c.is_ascii_alphabetic()) && flags.contains('m')
+        })
 }
 
 #[cfg(test)]

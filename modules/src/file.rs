@@ -97,7 +97,9 @@ fn yes() -> bool {
 }
 
 /// A string, or a number or boolean as Python's `str()` prints it (`True`, `2`, `1.5`).
-pub(crate) fn text_or_scalar<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Option<String>, D::Error> {
+pub(crate) fn text_or_scalar<'de, D: serde::Deserializer<'de>>(
+    de: D,
+) -> Result<Option<String>, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum Scalar {

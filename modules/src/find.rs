@@ -197,7 +197,10 @@ impl Filters {
             .map(|p| pattern("patterns", p))
             .collect::<Result<Vec<_>, _>>()?;
         if patterns.is_empty() {
-            patterns.push(pattern("patterns", if args.use_regex { ".*" } else { "*" })?);
+            patterns.push(pattern(
+                "patterns",
+                if args.use_regex { ".*" } else { "*" },
+            )?);
         }
         let excludes = args
             .excludes
@@ -238,7 +241,13 @@ impl Filters {
             .age
             .as_deref()
             .map(|age| {
-                let table = [('s', 1), ('m', 60), ('h', 3600), ('d', 86_400), ('w', 604_800)];
+                let table = [
+                    ('s', 1),
+                    ('m', 60),
+                    ('h', 3600),
+                    ('d', 86_400),
+                    ('w', 604_800),
+                ];
                 units("age", age, &table)
             })
             .transpose()?;
@@ -280,7 +289,8 @@ impl Filters {
 
     /// Ansible's pfilter: a pattern matches and no exclude does.
     fn name(&self, name: &str) -> bool {
-        self.patterns.iter().any(|p| p.matches(name)) && !self.excludes.iter().any(|e| e.matches(name))
+        self.patterns.iter().any(|p| p.matches(name))
+            && !self.excludes.iter().any(|e| e.matches(name))
     }
 
     fn age(&self, details: &Details, stamp: AgeStamp) -> bool {
@@ -344,7 +354,9 @@ impl Search<'_> {
             return Ok(());
         }
         // Ansible's depth: separators in the path beyond those of `PATH/`, plus one.
-        let top_depth = format!("{}/", path.trim_end_matches('/')).matches('/').count();
+        let top_depth = format!("{}/", path.trim_end_matches('/'))
+            .matches('/')
+            .count();
         self.walk(path, top_depth)
     }
 
@@ -393,7 +405,11 @@ impl Search<'_> {
             if self.wanted(name, &details)? {
                 self.files.push(self.entry(&shown, &details)?);
             }
-            if self.args.limit.is_some_and(|limit| self.files.len() as i64 == limit) {
+            if self
+                .args
+                .limit
+                .is_some_and(|limit| self.files.len() as i64 == limit)
+            {
                 self.limit_reached = true;
                 return Ok(());
             }

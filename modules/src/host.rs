@@ -715,10 +715,7 @@ impl Host {
             }
             Op::SetTimes { path, atime, mtime } => {
                 let canonical = self.canonical(path, false)?;
-                done(
-                    self.disk.set_times(&canonical, *atime, *mtime),
-                    &canonical,
-                )
+                done(self.disk.set_times(&canonical, *atime, *mtime), &canonical)
             }
             Op::Run(spec) => self.run(spec, &mut |_| {}),
             Op::Verify(verify) => verify.run(self).map(|()| OpOutput::default()),

@@ -187,7 +187,9 @@ fn present(
         (after, before) => (after.as_deref(), before.as_deref()),
     };
     let insert_pattern = match (insertafter, insertbefore) {
-        (Some(after), _) if after != "BOF" && after != "EOF" => Some(compile("insertafter", after)?),
+        (Some(after), _) if after != "BOF" && after != "EOF" => {
+            Some(compile("insertafter", after)?)
+        }
         (None, Some(before)) if before != "BOF" => Some(compile("insertbefore", before)?),
         _ => None,
     };
@@ -347,7 +349,10 @@ fn absent(
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    needle.is_empty() || haystack.windows(needle.len()).any(|window| window == needle)
+    needle.is_empty()
+        || haystack
+            .windows(needle.len())
+            .any(|window| window == needle)
 }
 
 /// Python's `match.expand(template)`: `\1`, `\g<name>` and escapes, from the groups

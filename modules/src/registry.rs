@@ -2,8 +2,8 @@
 //! modules (validation, dispatch, docs) asks this enum, so nothing keeps a copy.
 
 use crate::{
-    args, blockinfile, command, file, find, firstboot, lineinfile, nspawn, replace, slurp, stat, pacstrap, resolv_link, unit, Host, Module,
-    ModuleError, Plan,
+    args, blockinfile, command, file, find, firstboot, lineinfile, nspawn, pacstrap, replace,
+    resolv_link, slurp, stat, unit, Host, Module, ModuleError, Plan,
 };
 use serde::de::DeserializeOwned;
 
@@ -101,9 +101,13 @@ impl Builtin {
                 "A systemd-nspawn container: its .nspawn settings, flags, enabled and running"
             }
             Builtin::ResolvLink => "/etc/resolv.conf as a link to systemd-resolved's file",
-            Builtin::Lineinfile => "One line present or absent in a text file (Ansible's lineinfile)",
+            Builtin::Lineinfile => {
+                "One line present or absent in a text file (Ansible's lineinfile)"
+            }
             Builtin::Stat => "Everything about one path of the target, registered (never changes)",
-            Builtin::Blockinfile => "A marked block of lines in a text file (Ansible's blockinfile)",
+            Builtin::Blockinfile => {
+                "A marked block of lines in a text file (Ansible's blockinfile)"
+            }
             Builtin::Replace => "Every match of a regular expression in a file replaced",
             Builtin::Slurp => "A file of the target, registered base64-encoded (never changes)",
             Builtin::Find => "Paths of the target that pass Ansible's find filters, registered",

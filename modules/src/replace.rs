@@ -53,9 +53,8 @@ impl Module for ReplaceModule {
                 file.shown
             )));
         };
-        let contents = String::from_utf8(bytes).map_err(|_| {
-            ModuleError::Failed(format!("{} is not valid UTF-8", file.shown))
-        })?;
+        let contents = String::from_utf8(bytes)
+            .map_err(|_| ModuleError::Failed(format!("{} is not valid UTF-8", file.shown)))?;
         let section_pattern = match (
             args.after.as_deref().filter(|a| !a.is_empty()),
             args.before.as_deref().filter(|b| !b.is_empty()),

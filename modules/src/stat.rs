@@ -71,7 +71,8 @@ impl Module for StatModule {
             Kind::Symlink(_) => host.stat(&path)?,
             _ => Some(details.meta.clone()),
         };
-        let (readable, writeable, executable) = followed.as_ref().map_or((false, false, false), access);
+        let (readable, writeable, executable) =
+            followed.as_ref().map_or((false, false, false), access);
         stat.insert("readable".into(), json!(readable));
         stat.insert("writeable".into(), json!(writeable));
         stat.insert("executable".into(), json!(executable));

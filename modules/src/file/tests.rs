@@ -521,7 +521,8 @@ fn now_changes_every_time_and_links_refuse_times() -> TestResult {
     assert!(plan(&host, &args)?.is_changed());
     let preserved = json!({"path": "/etc/f", "state": "touch", "modification_time": "preserve"});
     assert!(!plan(&host, &preserved)?.is_changed());
-    let link = json!({"path": "/etc/l", "state": "link", "src": "/etc/f", "modification_time": "now"});
+    let link =
+        json!({"path": "/etc/l", "state": "link", "src": "/etc/f", "modification_time": "now"});
     assert!(error_of(plan(&host, &link)).contains("not supported with state=link"));
     let bad = json!({"path": "/etc/f", "modification_time": "yesterday"});
     assert!(error_of(plan(&host, &bad)).contains("Error while obtaining timestamp"));

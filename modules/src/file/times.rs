@@ -109,7 +109,9 @@ fn wanted(field: &str, value: Option<&str>, format: Option<&str>) -> Result<Want
             strptime_utc(text, format).map(Wanted::At).ok_or_else(|| {
                 ModuleError::invalid(
                     field,
-                    format!("Error while obtaining timestamp for time {text} using format {format}"),
+                    format!(
+                        "Error while obtaining timestamp for time {text} using format {format}"
+                    ),
                 )
             })
         }
@@ -147,7 +149,11 @@ fn strptime_utc(text: &str, format: &str) -> Option<Timestamp> {
             b'Y' => year = number(&mut rest, 4)?,
             b'y' => {
                 let short = number(&mut rest, 2)?;
-                year = if short < 69 { 2000 + short } else { 1900 + short };
+                year = if short < 69 {
+                    2000 + short
+                } else {
+                    1900 + short
+                };
             }
             b'm' => month = number(&mut rest, 2)?,
             b'd' => day = number(&mut rest, 2)?,
@@ -196,7 +202,10 @@ mod tests {
         let at = |text, format| strptime_utc(text, format).map(|t| t.secs);
         assert_eq!(at("197001010000.00", DEFAULT_FORMAT), Some(0));
         assert_eq!(at("202001020304.05", DEFAULT_FORMAT), Some(1_577_934_245));
-        assert_eq!(at("2000-02-29 01:01:01", "%Y-%m-%d %H:%M:%S"), Some(951_786_061));
+        assert_eq!(
+            at("2000-02-29 01:01:01", "%Y-%m-%d %H:%M:%S"),
+            Some(951_786_061)
+        );
         assert_eq!(at("2020010203", DEFAULT_FORMAT), None);
         assert_eq!(at("202013020304.05", DEFAULT_FORMAT), None);
     }

@@ -92,7 +92,10 @@ fn a_missing_path_is_a_warning_and_links_stay_in_the_root() -> TestResult {
     let sandbox = tree()?;
     std::os::unix::fs::symlink(&sandbox.decoy, sandbox.real("/etc/out"))?;
     let host = sandbox.host(false);
-    let (paths, plan) = found(&host, json!({"paths": ["/nope", "/etc/out"], "follow": true}))?;
+    let (paths, plan) = found(
+        &host,
+        json!({"paths": ["/nope", "/etc/out"], "follow": true}),
+    )?;
     assert!(paths.is_empty());
     assert_eq!(
         plan.msg.as_deref(),

@@ -206,7 +206,12 @@ impl Overlay {
     }
 
     /// Record times set on an existing path (`None` keeps what was there).
-    pub fn set_times(&mut self, canonical: &Path, atime: Option<Timestamp>, mtime: Option<Timestamp>) {
+    pub fn set_times(
+        &mut self,
+        canonical: &Path,
+        atime: Option<Timestamp>,
+        mtime: Option<Timestamp>,
+    ) {
         let entry = self.times.entry(canonical.to_path_buf()).or_default();
         entry.0 = atime.or(entry.0);
         entry.1 = mtime.or(entry.1);
@@ -214,8 +219,7 @@ impl Overlay {
 
     /// Forget the times of a path and everything below (it was replaced or removed).
     fn forget_times(&mut self, canonical: &Path) {
-        self.times
-            .retain(|path, _| !path.starts_with(canonical));
+        self.times.retain(|path, _| !path.starts_with(canonical));
     }
 
     fn forget_below(&mut self, canonical: &Path) {

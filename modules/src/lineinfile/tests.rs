@@ -127,7 +127,10 @@ fn three_checks_create_with_parents_and_mode() -> TestResult {
     )?;
     let real = sandbox.real("/etc/new/dir/f.conf");
     assert_eq!(std::fs::read_to_string(&real)?, "a\n");
-    assert_eq!(std::fs::metadata(&real)?.permissions().mode() & 0o7777, 0o600);
+    assert_eq!(
+        std::fs::metadata(&real)?.permissions().mode() & 0o7777,
+        0o600
+    );
     assert_eq!(
         first.msg.as_deref(),
         Some("line added and ownership, perms or SE linux context changed")
@@ -142,10 +145,17 @@ fn three_checks_replace_with_backup() -> TestResult {
         |sandbox| Ok(std::fs::write(sandbox.real("/etc/f"), "a=1\n")?),
         json!({"path": "/etc/f", "regexp": "^a=", "line": "a=2", "backup": true}),
     )?;
-    let backup = first.data.get("backup").and_then(Value::as_str).unwrap_or("");
+    let backup = first
+        .data
+        .get("backup")
+        .and_then(Value::as_str)
+        .unwrap_or("");
     assert!(backup.starts_with("/etc/f."), "{backup}");
     assert_eq!(std::fs::read_to_string(sandbox.real(backup))?, "a=1\n");
-    let diff = first.changes[0].diff.as_ref().map(|d| d.before_header.as_str());
+    let diff = first.changes[0]
+        .diff
+        .as_ref()
+        .map(|d| d.before_header.as_str());
     assert_eq!(diff, Some("/etc/f (content)"));
     Ok(())
 }
@@ -154,12 +164,20 @@ fn three_checks_replace_with_backup() -> TestResult {
 fn a_missing_file_without_create_fails_and_a_directory_is_refused() -> TestResult {
     let sandbox = Sandbox::new()?;
     let host = sandbox.host(false);
-    let missing = plan_with(&LineinfileModule, &host, json!({"path": "/etc/f", "line": "x"}));
+    let missing = plan_with(
+        &LineinfileModule,
+        &host,
+        json!({"path": "/etc/f", "line": "x"}),
+    );
     assert_eq!(
         missing.err().map(|e| e.to_string()),
         Some("Destination /etc/f does not exist !".into())
     );
-    let dir = plan_with(&LineinfileModule, &host, json!({"path": "/etc", "line": "x"}));
+    let dir = plan_with(
+        &LineinfileModule,
+        &host,
+        json!({"path": "/etc", "line": "x"}),
+    );
     assert_eq!(
         dir.err().map(|e| e.to_string()),
         Some("Path /etc is a directory !".into())
@@ -201,7 +219,10 @@ fn validate_runs_on_the_new_content_before_it_replaces_the_file() -> TestResult 
     let host = sandbox.host(false);
     let refused = json!({"path": "/etc/f", "line": "bad", "validate": "/bin/sh -c '! grep -q bad \"$1\"' sh %s"});
     let plan = plan_with(&LineinfileModule, &host, refused)?;
-    let err = apply(&host, &plan).err().map(|e| e.to_string()).unwrap_or_default();
+    let err = apply(&host, &plan)
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
     assert!(err.starts_with("failed to validate: rc:1"), "{err}");
     assert_eq!(std::fs::read_to_string(sandbox.real("/etc/f"))?, "ok\n");
     let names = std::fs::read_dir(sandbox.real("/etc"))?.count();
@@ -209,7 +230,10 @@ fn validate_runs_on_the_new_content_before_it_replaces_the_file() -> TestResult 
     let accepted = json!({"path": "/etc/f", "line": "good", "validate": "/bin/grep -q good %s"});
     let plan = plan_with(&LineinfileModule, &host, accepted)?;
     apply(&host, &plan)?;
-    assert_eq!(std::fs::read_to_string(sandbox.real("/etc/f"))?, "ok\ngood\n");
+    assert_eq!(
+        std::fs::read_to_string(sandbox.real("/etc/f"))?,
+        "ok\ngood\n"
+    );
     let no_placeholder = json!({"path": "/etc/f", "line": "x", "validate": "true"});
     let err = plan_with(&LineinfileModule, &host, no_placeholder).err();
     assert_eq!(

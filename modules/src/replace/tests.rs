@@ -58,7 +58,11 @@ fn other_encodings_and_missing_files_are_refused() -> TestResult {
         json!({"path": "/etc/f", "regexp": "x", "encoding": "latin-1"}),
     );
     assert!(latin.is_err());
-    let missing = plan_with(&ReplaceModule, &host, json!({"path": "/etc/g", "regexp": "x"}));
+    let missing = plan_with(
+        &ReplaceModule,
+        &host,
+        json!({"path": "/etc/g", "regexp": "x"}),
+    );
     assert_eq!(
         missing.err().map(|e| e.to_string()),
         Some("Path /etc/g does not exist !".into())
@@ -74,7 +78,10 @@ fn three_checks_replace() -> TestResult {
         json!({"path": "/etc/f", "regexp": "^#Color$", "replace": "Color"}),
     )?;
     assert_eq!(std::fs::read_to_string(sandbox.real("/etc/f"))?, "Color\n");
-    let header = first.changes[0].diff.as_ref().map(|d| d.before_header.clone());
+    let header = first.changes[0]
+        .diff
+        .as_ref()
+        .map(|d| d.before_header.clone());
     assert_eq!(header.as_deref(), Some("/etc/f"));
     Ok(())
 }

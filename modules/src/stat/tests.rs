@@ -27,9 +27,28 @@ fn a_file_reports_ansibles_keys() -> TestResult {
         json!("f572d396fae9206628714fb2ce00f72e94f2258f")
     );
     for key in [
-        "mode", "uid", "gid", "inode", "dev", "nlink", "atime", "mtime", "ctime", "rusr",
-        "wusr", "xusr", "readable", "writeable", "executable", "isuid", "isgid", "issock",
-        "isfifo", "ischr", "isblk", "islnk",
+        "mode",
+        "uid",
+        "gid",
+        "inode",
+        "dev",
+        "nlink",
+        "atime",
+        "mtime",
+        "ctime",
+        "rusr",
+        "wusr",
+        "xusr",
+        "readable",
+        "writeable",
+        "executable",
+        "isuid",
+        "isgid",
+        "issock",
+        "isfifo",
+        "ischr",
+        "isblk",
+        "islnk",
     ] {
         assert!(stat.get(key).is_some(), "{key} missing: {stat}");
     }
