@@ -84,6 +84,9 @@ pub struct Args {
     /// With `follow: false` content replaces a symlink by a regular file.
     #[serde(default = "yes")]
     pub follow: bool,
+    /// copy/template: a command run in the target on the new content (`%s`: its temp
+    /// file) before it replaces the file.
+    pub validate: Option<String>,
     /// `preserve`, `now`, or a timestamp read with `modification_time_format`.
     pub modification_time: Option<String>,
     pub modification_time_format: Option<String>,
@@ -217,6 +220,12 @@ impl<'a> Task<'a> {
                      the file module uses src only as the target of state=link/hard",
                     state_name(state)
                 ),
+            ));
+        }
+        if args.validate.is_some() && (state != State::File || args.content.is_none()) {
+            return Err(ModuleError::invalid(
+                "validate",
+                "validate checks new content: it needs content (copy, template) and state=file",
             ));
         }
         if args.content.is_some() && state != State::File {

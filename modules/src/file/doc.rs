@@ -3,7 +3,7 @@
 
 use crate::doc::{ArgDoc, ModuleDoc, Support};
 
-const fn args(src: ArgDoc) -> [ArgDoc; 18] {
+const fn args(src: ArgDoc) -> [ArgDoc; 19] {
     [
         ArgDoc::new("path", "path", "The path inside the target root.")
             .required()
@@ -59,6 +59,11 @@ const fn args(src: ArgDoc) -> [ArgDoc; 18] {
         )
         .default("true"),
         ArgDoc::new(
+            "validate",
+            "str",
+            "copy/template: a command run in the target on the new content before it replaces the file; %s is the temp file's path (required). Not run in check mode.",
+        ),
+        ArgDoc::new(
             "modification_time",
             "str",
             "state=file/directory/touch: preserve, now (changed on every run), or a timestamp in modification_time_format (read as UTC); a timestamp changes only a path whose time differs.",
@@ -83,19 +88,19 @@ const fn args(src: ArgDoc) -> [ArgDoc; 18] {
     ]
 }
 
-const FILE_ARGS: [ArgDoc; 18] = args(ArgDoc::new(
+const FILE_ARGS: [ArgDoc; 19] = args(ArgDoc::new(
     "src",
     "path",
     "state=link/hard: the link's target; otherwise a file in files/ whose bytes become the content.",
 ));
 
-const COPY_ARGS: [ArgDoc; 18] = args(ArgDoc::new(
+const COPY_ARGS: [ArgDoc; 19] = args(ArgDoc::new(
     "src",
     "path",
     "A file in the playbook's (or role's) files/ folder, copied to path.",
 ));
 
-const TEMPLATE_ARGS: [ArgDoc; 18] = args(ArgDoc::new(
+const TEMPLATE_ARGS: [ArgDoc; 19] = args(ArgDoc::new(
     "src",
     "path",
     "A template in the playbook's (or role's) templates/ folder, rendered to path.",

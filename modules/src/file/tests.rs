@@ -528,3 +528,36 @@ fn now_changes_every_time_and_links_refuse_times() -> TestResult {
     assert!(error_of(plan(&host, &bad)).contains("Error while obtaining timestamp"));
     Ok(())
 }
+
+#[test]
+fn validate_checks_copied_content_inside_the_root() -> TestResult {
+    let sandbox = Sandbox::new()?;
+    std::fs::create_dir_all(sandbox.real("/bin"))?;
+    crate::test_support::copy_executable(
+        std::path::Path::new("/bin/busybox"),
+        &sandbox.real("/bin/busybox"),
+    )?;
+    symlink("busybox", sandbox.real("/bin/grep"))?;
+    std::fs::write(sandbox.real("/etc/sudoers"), "old\n")?;
+    let host = sandbox.host(false);
+    let refused =
+        json!({"path": "/etc/sudoers", "content": "bad\n", "validate": "/bin/grep -q good %s"});
+    let first = plan(&host, &refused)?;
+    let err = apply(&host, &first).err().map(|err| err.to_string());
+    let err = err.unwrap_or_default();
+    assert!(err.starts_with("failed to validate: rc:1"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(sandbox.real("/etc/sudoers"))?,
+        "old\n"
+    );
+    let accepted =
+        json!({"path": "/etc/sudoers", "content": "good\n", "validate": "/bin/grep -q good %s"});
+    apply(&host, &plan(&host, &accepted)?)?;
+    assert_eq!(
+        std::fs::read_to_string(sandbox.real("/etc/sudoers"))?,
+        "good\n"
+    );
+    let without_content = json!({"path": "/etc/sudoers", "validate": "true %s"});
+    assert!(error_of(plan(&host, &without_content)).contains("validate checks new content"));
+    Ok(())
+}
