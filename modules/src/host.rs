@@ -667,7 +667,7 @@ impl Host {
                     .disk
                     .write_file_checked(&canonical, content, *mode, *owner, &mut check);
                 match checked {
-                    Ok(Err(refused)) => Err(ModuleError::Failed(refused)),
+                    Ok(Err(refused)) => Err(ModuleError::Refused(refused)),
                     written => done(written.map(drop), &canonical),
                 }
             }

@@ -217,6 +217,10 @@ impl Executor<'_> {
                 if matches!(err, ModuleError::Interrupted { .. }) {
                     self.progress.cut_short = Some(format!("{}: {err}", task.display_name()));
                 }
+                // A refused validation replaced nothing: failed, not changed.
+                if matches!(err, ModuleError::Refused(_)) {
+                    outcome.changed = false;
+                }
                 outcome.failed = true;
                 outcome.msg = Some(err.to_string());
             }
