@@ -131,3 +131,28 @@ fn globs_are_pythons_fnmatch() {
     assert!(fnmatch(b"x[", b"x["));
     assert_eq!(normpath("/etc//./d/../a"), "/etc/a");
 }
+
+#[test]
+fn age_looks_at_the_chosen_time() -> TestResult {
+    let sandbox = tree()?;
+    let host = sandbox.host(false);
+    let long_ago = crate::host::Timestamp {
+        secs: 86_400,
+        nanos: 0,
+    };
+    host.apply(&[Op::SetTimes {
+        path: "/etc/b.txt".into(),
+        atime: None,
+        mtime: Some(crate::TimeSpec::At(long_ago)),
+    }])?;
+    let (old, _) = found(&host, json!({"paths": "/etc", "age": "1w"}))?;
+    assert_eq!(old, ["/etc/b.txt"]);
+    let (recent, _) = found(&host, json!({"paths": "/etc", "age": "-1d"}))?;
+    assert_eq!(recent, ["/etc/a.conf"]);
+    let (by_atime, _) = found(
+        &host,
+        json!({"paths": "/etc", "age": "1w", "age_stamp": "atime"}),
+    )?;
+    assert!(by_atime.is_empty());
+    Ok(())
+}

@@ -118,3 +118,24 @@ fn get_attributes_is_refused() -> TestResult {
     assert!(refused.is_err());
     Ok(())
 }
+
+#[test]
+fn get_mime_runs_file_in_the_target_or_says_unknown() -> TestResult {
+    // This machine's own root has `file` (a Debian package the CI installs).
+    let host = Host::new(crate::HostOptions::new("/"))?;
+    let stat = stat_of(
+        &host,
+        json!({"path": "/etc/os-release", "get_mime": true, "follow": true}),
+    )?;
+    assert_eq!(stat["mimetype"], json!("text/plain"));
+    assert_eq!(stat["charset"], json!("us-ascii"));
+    // A root without it: unknown, as Ansible says.
+    let sandbox = Sandbox::new()?;
+    std::fs::write(sandbox.real("/etc/f"), "x")?;
+    let stat = stat_of(
+        &sandbox.host(false),
+        json!({"path": "/etc/f", "mime": true}),
+    )?;
+    assert_eq!(stat["mimetype"], json!("unknown"));
+    Ok(())
+}
