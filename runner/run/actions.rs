@@ -232,9 +232,12 @@ impl Executor<'_> {
     /// /run of its own there, unlike systemd-nspawn (not installed, or the root is not
     /// an OS tree yet).
     fn warn_chroot(&mut self, host: &Host, ops: &[Op]) {
-        let runs_inside = ops
-            .iter()
-            .any(|op| matches!(op, Op::Run(spec) if spec.place == Place::Target));
+        let runs_inside = ops.iter().any(|op| match op {
+            Op::Run(spec) => spec.place == Place::Target,
+            // validate's command runs in the target too.
+            Op::WriteValidated { .. } => true,
+            _ => false,
+        });
         let root = host.root().to_path_buf();
         if !runs_inside || host.exec() != Exec::Chroot || self.chroot_warned.contains(&root) {
             return;
