@@ -3,9 +3,9 @@
 //! under the result key `stat`. It never changes anything: always `ok`.
 //!
 //! Differences, documented in docs/ansible-differences.md: `get_mime` is off unless
-//! asked (Ansible's default is on; it runs `file` in the target), `get_attributes`
-//! (lsattr) is refused, and readable/writeable/executable are worked out from the
-//! mode bits for the running user (no ACLs, no read-only mounts).
+//! asked (Ansible's default is on; it runs `file` in the target), so is
+//! `get_attributes` (lsattr in the target), and readable/writeable/executable are
+//! worked out from the mode bits for the running user (no ACLs, no read-only mounts).
 
 pub(crate) mod doc;
 
@@ -55,12 +55,6 @@ impl Module for StatModule {
     const NAME: &'static str = "stat";
 
     fn plan(&self, args: &Args, host: &Host) -> Result<Plan, ModuleError> {
-        if args.get_attributes {
-            return Err(ModuleError::invalid(
-                "get_attributes",
-                "get_attributes (lsattr) is not supported; leave it false",
-            ));
-        }
         let path = Path::new("/").join(&args.path);
         let Some(details) = host.details(&path, args.follow)? else {
             return Ok(Plan::ok().with_data("stat", json!({"exists": false})));
@@ -97,8 +91,64 @@ impl Module for StatModule {
             stat.insert("mimetype".into(), json!(mimetype));
             stat.insert("charset".into(), json!(charset));
         }
+        if args.get_attributes {
+            let (version, flags) = attributes(host, &details.canonical);
+            let names: Vec<&str> = flags.chars().filter_map(attribute_name).collect();
+            stat.insert("version".into(), json!(version));
+            stat.insert("attributes".into(), json!(names));
+            stat.insert("attr_flags".into(), json!(flags));
+        }
         Ok(Plan::ok().with_data("stat", Value::Object(stat)))
     }
+}
+
+/// `lsattr -vd PATH` run in the target, as Ansible's get_file_attributes runs it:
+/// the version and the flags (dashes dropped); nothing when it cannot tell.
+fn attributes(host: &Host, canonical: &Path) -> (Option<String>, String) {
+    let spec = RunSpec {
+        argv: vec![
+            "lsattr".into(),
+            "-vd".into(),
+            canonical.to_string_lossy().into_owned(),
+        ],
+        ..RunSpec::default()
+    };
+    match host.query(&spec) {
+        Ok(output) if output.rc == Some(0) => {
+            let mut words = output.stdout.split(' ').filter(|word| !word.is_empty());
+            let version = words.next().map(|v| v.trim().to_string());
+            let flags = words.next().unwrap_or_default().replace('-', "");
+            (version, flags.trim().to_string())
+        }
+        _ => (None, String::new()),
+    }
+}
+
+/// Ansible's names of lsattr's flags (FILE_ATTRIBUTES).
+fn attribute_name(flag: char) -> Option<&'static str> {
+    Some(match flag {
+        'A' => "noatime",
+        'a' => "append",
+        'c' => "compressed",
+        'C' => "nocow",
+        'd' => "nodump",
+        'D' => "dirsync",
+        'e' => "extents",
+        'E' => "encrypted",
+        'h' => "blocksize",
+        'i' => "immutable",
+        'I' => "indexed",
+        'j' => "journalled",
+        'N' => "inline",
+        's' => "zero",
+        'S' => "synchronous",
+        't' => "notail",
+        'T' => "blockroot",
+        'u' => "undelete",
+        'X' => "compressedraw",
+        'Z' => "compresseddirty",
+        _ => return None,
+    })
 }
 
 /// Ansible's `format_output`: the keys every existing path gets.

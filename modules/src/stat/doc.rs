@@ -37,7 +37,7 @@ const ARGS: [ArgDoc; 6] = [
     ArgDoc::new(
         "get_attributes",
         "bool",
-        "Not supported (lsattr): only false is accepted.",
+        "Add `attributes`, `attr_flags` and `version` from `lsattr -vd` run in the target (empty without it). Off by default, unlike Ansible.",
     )
     .default("false")
     .aliases(&["attr", "attributes"]),

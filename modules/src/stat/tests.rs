@@ -108,14 +108,25 @@ fn check_mode_sees_what_an_earlier_task_wrote() -> TestResult {
 }
 
 #[test]
-fn get_attributes_is_refused() -> TestResult {
+fn get_attributes_runs_lsattr_in_the_target_or_says_nothing() -> TestResult {
     let sandbox = Sandbox::new()?;
-    let refused = plan_with(
-        &StatModule,
+    std::fs::write(sandbox.real("/etc/f"), "x")?;
+    let without = stat_of(
         &sandbox.host(false),
-        json!({"path": "/etc", "get_attributes": true}),
-    );
-    assert!(refused.is_err());
+        json!({"path": "/etc/f", "get_attributes": true}),
+    )?;
+    assert_eq!(without["version"], Value::Null);
+    assert_eq!(without["attributes"], json!([]));
+    assert_eq!(without["attr_flags"], json!(""));
+    // This machine's own root has lsattr (e2fsprogs); /etc/os-release's flags depend
+    // on the file system, so only their shape is checked.
+    let host = Host::new(crate::HostOptions::new("/"))?;
+    let with = stat_of(
+        &host,
+        json!({"path": "/etc/os-release", "follow": true, "attr": true}),
+    )?;
+    assert!(with["attributes"].is_array(), "{with}");
+    assert!(with["attr_flags"].is_string(), "{with}");
     Ok(())
 }
 
