@@ -668,7 +668,10 @@ impl Loader {
                 }
             }
         }
-        let kind = self.task_kind(node, origin, &tags)?;
+        let mut kind = self.task_kind(node, origin, &tags)?;
+        if let TaskKind::IncludeTasks { inherited_tags: outer, .. } = &mut kind {
+            *outer = inherited_tags.to_vec();
+        }
         self.check_task_shape(node.as_map().unwrap_or_default(), &kind);
         let loop_items = LOOP_KEYWORDS
             .iter()
@@ -773,6 +776,7 @@ impl Loader {
                     value: Value::Str(name),
                     span,
                 },
+                inherited_tags: Vec::new(),
             });
         }
         for key in ["import_role", "include_role"] {

@@ -209,7 +209,12 @@ pub enum TaskKind {
         always: Vec<Task>,
     },
     /// `include_tasks`: the file is chosen when the task runs.
-    IncludeTasks { file: Node },
+    /// `include_tasks`: the file, and the tags its tasks inherit — those around the
+    /// include, not its own (which only select the include itself, as in Ansible).
+    IncludeTasks {
+        file: Node,
+        inherited_tags: Vec<String>,
+    },
     /// `include_role`: the role's tasks, run when (and each time) this task runs.
     IncludeRole { tasks: Arc<Vec<Task>> },
 }

@@ -255,7 +255,10 @@ impl Executor<'_> {
                     .unwrap_or_else(|| Rc::clone(&state.host));
                 self.action(&host, task, module, action, args, ctx, check)
             }
-            TaskKind::IncludeTasks { file } => self.include(state, task, inherited, file, ctx),
+            TaskKind::IncludeTasks {
+                file,
+                inherited_tags,
+            } => self.include(state, task, inherited, file, inherited_tags, ctx),
             TaskKind::IncludeRole { tasks } => {
                 let tasks = tasks.clone();
                 self.include_role(state, task, inherited, &tasks, ctx)
@@ -481,6 +484,7 @@ impl Executor<'_> {
         task: &'t Task,
         inherited: &Inherited<'t>,
         file: &crate::playbook::yaml::Node,
+        inherited_tags: &[String],
         ctx: &Value,
     ) -> Outcome {
         let name = file.as_str().unwrap_or_default();
@@ -511,7 +515,7 @@ impl Executor<'_> {
         if let Some(dir) = state.magic.get("playbook_dir").and_then(Value::as_str) {
             loader = loader.with_library_base(dir.into());
         }
-        let mut tasks = match loader.task_file(&path, &task.origin, &task.tags, &file.span) {
+        let mut tasks = match loader.task_file(&path, &task.origin, inherited_tags, &file.span) {
             Ok(tasks) => tasks,
             Err(err) => {
                 let text: Vec<String> = err.0.iter().map(Diagnostic::to_string).collect();
