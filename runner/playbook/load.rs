@@ -669,7 +669,11 @@ impl Loader {
             }
         }
         let mut kind = self.task_kind(node, origin, &tags)?;
-        if let TaskKind::IncludeTasks { inherited_tags: outer, .. } = &mut kind {
+        if let TaskKind::IncludeTasks {
+            inherited_tags: outer,
+            ..
+        } = &mut kind
+        {
             *outer = inherited_tags.to_vec();
         }
         self.check_task_shape(node.as_map().unwrap_or_default(), &kind);

@@ -28,6 +28,7 @@ use crate::vars::Layer;
 use machinist_modules::{Host, HostOptions};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
+use std::sync::Arc;
 
 /// The one host name until inventories exist.
 pub const LOCALHOST: &str = "localhost";
@@ -175,7 +176,9 @@ struct Executor<'a> {
 /// An included file waiting for the loop that included it to finish: its tasks, the
 /// item's template context, and the scope it was included in (a per-item `root:`).
 struct Deferred {
-    tasks: Vec<Task>,
+    /// Its `included:` line, shown when the loop is done.
+    announce: Event,
+    tasks: Arc<Vec<Task>>,
     ctx: minijinja::Value,
     vars: Vec<Layer>,
     host: Option<Rc<Host>>,
