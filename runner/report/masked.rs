@@ -1,0 +1,105 @@
+//! The reporter every run's events pass through first: vaulted values
+//! (`vault::revealed`) are masked in every string an event carries — task names,
+//! messages, items, labels, what `debug` shows, warnings — and a diff that holds one
+//! is censored whole, for human and JSON output alike. With nothing revealed,
+//! events pass untouched.
+
+use super::Reporter;
+use crate::events::{Event, TaskResult};
+use crate::vault::revealed::{self, holds_secret, mask, mask_json};
+
+/// What a censored diff says instead of its content.
+pub const CENSORED_DIFF: &str = "(content hidden: it holds a vaulted value)\n";
+
+pub struct Masked<R: Reporter + ?Sized> {
+    inner: Box<R>,
+}
+
+impl<R: Reporter + ?Sized> Masked<R> {
+    pub fn new(inner: Box<R>) -> Masked<R> {
+        Masked { inner }
+    }
+}
+
+fn text(value: &mut String) {
+    if let std::borrow::Cow::Owned(masked) = mask(value) {
+        *value = masked;
+    }
+}
+
+fn task_result(result: &mut TaskResult) {
+    text(&mut result.play);
+    text(&mut result.task);
+    if let Some(msg) = &mut result.msg {
+        text(msg);
+    }
+    if let Some(label) = &mut result.label {
+        text(label);
+    }
+    if let Some(item) = &mut result.item {
+        mask_json(item);
+    }
+    if let Some(shown) = &mut result.shown {
+        mask_json(shown);
+    }
+    for diff in &mut result.diff {
+        text(&mut diff.before_header);
+        text(&mut diff.after_header);
+        if holds_secret(&diff.before) || holds_secret(&diff.after) {
+            diff.before = CENSORED_DIFF.into();
+            diff.after = CENSORED_DIFF.into();
+        }
+    }
+}
+
+/// `event` with every vaulted value masked.
+pub fn masked(event: &Event) -> Event {
+    let mut event = event.clone();
+    match &mut event {
+        Event::PlayStart { name } | Event::TaskStart { name, .. } => text(name),
+        Event::TaskResult(result) => task_result(result),
+        Event::Included { file, item, .. } => {
+            text(file);
+            if let Some(item) = item {
+                text(item);
+            }
+        }
+        Event::Progress { task, what, .. } => {
+            text(task);
+            text(what);
+        }
+        Event::Warning(message) | Event::Listing(message) => text(message),
+        Event::Interrupted(interruption) => {
+            if let Some(cut) = &mut interruption.cut_short {
+                text(cut);
+            }
+            for list in [
+                &mut interruption.changed,
+                &mut interruption.not_run,
+                &mut interruption.handlers_not_run,
+            ] {
+                list.iter_mut().for_each(text);
+            }
+        }
+        Event::LoopDone { .. } | Event::LockWait(_) | Event::Recap(_) => {}
+    }
+    event
+}
+
+impl<R: Reporter + ?Sized> Reporter for Masked<R> {
+    fn event(&mut self, event: &Event) {
+        if revealed::any() {
+            self.inner.event(&masked(event));
+        } else {
+            self.inner.event(event);
+        }
+    }
+
+    fn flush(&mut self) {
+        self.inner.flush();
+    }
+
+    fn finish(&mut self) -> std::io::Result<()> {
+        self.inner.finish()
+    }
+}

@@ -1,0 +1,40 @@
+//! Ansible Vault: secrets kept encrypted in playbooks, vars files and `-e @file`,
+//! whole files or inline `!vault` values, in ansible-core's format (`envelope.rs`),
+//! opened with the passwords the command line names (`keyring.rs`), and never shown
+//! once opened (`revealed.rs`). `machinist vault …` is `command.rs`.
+//!
+//! The run's keyring is installed once, before anything loads: the YAML loader
+//! (`playbook/yaml.rs`) opens vaulted text wherever it meets it, and is called from
+//! many places (playbooks, vars files, roles, extra vars) that need not carry it.
+
+pub mod command;
+pub mod envelope;
+pub mod error;
+mod files;
+pub mod keyring;
+pub mod revealed;
+pub mod terminal;
+
+pub use error::VaultError;
+pub use keyring::{Keyring, SecretSource};
+
+use std::sync::OnceLock;
+
+static KEYRING: OnceLock<Keyring> = OnceLock::new();
+
+/// Give the process its vault secrets (once; a second call is ignored, and says so
+/// in the log).
+pub fn install(keyring: Keyring) {
+    if KEYRING.set(keyring).is_err() {
+        tracing::warn!("the vault keyring was installed twice; the first one stays");
+    }
+}
+
+/// The plaintext of a vaulted text met while loading, remembered as a secret.
+pub fn open(text: &str) -> Result<String, VaultError> {
+    let keyring = KEYRING.get().ok_or(VaultError::NoSecrets)?;
+    let plain = keyring.decrypt(text.as_bytes())?;
+    let plain = String::from_utf8(plain).map_err(|_| VaultError::NotUtf8)?;
+    revealed::reveal(&plain);
+    Ok(plain)
+}
