@@ -26,6 +26,12 @@ impl Terminal {
         termios::isatty(&file).then_some(Terminal { file })
     }
 
+    /// Print a line of its own (a complaint about the answer).
+    pub fn tell(&mut self, text: &str) -> io::Result<()> {
+        self.file.write_all(text.as_bytes())?;
+        self.file.flush()
+    }
+
     /// Print `prompt` and read one line (without its line end); `private` turns
     /// echo off while it is typed.
     pub fn ask(&mut self, prompt: &str, private: bool) -> io::Result<String> {
@@ -36,7 +42,7 @@ impl Terminal {
             let mut quiet = saved.clone();
             quiet.local_modes.remove(LocalModes::ECHO);
             quiet.local_modes.insert(LocalModes::ECHONL);
-            termios::tcsetattr(&self.file, OptionalActions::Flush, &quiet)?;
+            termios::tcsetattr(&self.file, OptionalActions::Drain, &quiet)?;
             Some(saved)
         } else {
             None
@@ -44,7 +50,7 @@ impl Terminal {
         let mut line = String::new();
         let read = BufReader::new(&self.file).read_line(&mut line);
         if let Some(saved) = saved {
-            termios::tcsetattr(&self.file, OptionalActions::Flush, &saved)?;
+            termios::tcsetattr(&self.file, OptionalActions::Drain, &saved)?;
         }
         if read? == 0 {
             return Err(io::Error::new(
