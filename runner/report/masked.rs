@@ -8,8 +8,10 @@ use super::Reporter;
 use crate::events::{Event, TaskResult};
 use crate::vault::revealed::{self, holds_secret, mask, mask_json};
 
-/// What a censored diff says instead of its content.
+/// What a censored diff says instead of its new content...
 pub const CENSORED_DIFF: &str = "(content hidden: it holds a vaulted value)\n";
+/// ...and instead of its old one (unless there was none).
+pub const CENSORED_BEFORE: &str = "(old content hidden)\n";
 
 pub struct Masked<R: Reporter + ?Sized> {
     inner: Box<R>,
@@ -46,7 +48,9 @@ fn task_result(result: &mut TaskResult) {
         text(&mut diff.before_header);
         text(&mut diff.after_header);
         if holds_secret(&diff.before) || holds_secret(&diff.after) {
-            diff.before = CENSORED_DIFF.into();
+            if !diff.before.is_empty() {
+                diff.before = CENSORED_BEFORE.into();
+            }
             diff.after = CENSORED_DIFF.into();
         }
     }

@@ -157,7 +157,9 @@ fn run_script(path: &Path, id: &str) -> Result<Vec<u8>, VaultError> {
         path: path.to_path_buf(),
         why,
     };
-    let mut command = Command::new(path);
+    // A relative path is the file in this folder (as Ansible's), never one on $PATH.
+    let program = std::path::absolute(path).map_err(|err| script_error(err.to_string()))?;
+    let mut command = Command::new(program);
     let is_client = path
         .file_stem()
         .and_then(|stem| stem.to_str())
@@ -361,13 +363,23 @@ mod tests {
         let file = dir.path().join("pw");
         std::fs::write(&file, "  s3cret \n").unwrap();
         assert_eq!(read_source(&file, "default").unwrap(), b"s3cret");
-        let script = dir.path().join("pass.sh");
-        std::fs::write(&script, "#!/bin/sh\necho from-script\n").unwrap();
-        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o700)).unwrap();
+        // Installed by a child: a file this multi-threaded process had open for
+        // writing could be inherited by another test's child (ETXTBSY at exec).
+        let executable = |name: &str, body: &str| {
+            let draft = dir.path().join(format!("{name}.draft"));
+            std::fs::write(&draft, body).unwrap();
+            let dest = dir.path().join(name);
+            let status = Command::new("install")
+                .arg("-m")
+                .arg("700")
+                .arg(&draft)
+                .arg(&dest);
+            assert!(status.status().unwrap().success());
+            dest
+        };
+        let script = executable("pass.sh", "#!/bin/sh\necho from-script\n");
         assert_eq!(read_source(&script, "default").unwrap(), b"from-script");
-        let client = dir.path().join("keys-client.sh");
-        std::fs::write(&client, "#!/bin/sh\n[ \"$1\" = --vault-id ] || exit 1\n[ \"$2\" = prod ] || exit 2\necho for-$2\n").unwrap();
-        std::fs::set_permissions(&client, std::fs::Permissions::from_mode(0o700)).unwrap();
+        let client = executable("keys-client.sh", "#!/bin/sh\n[ \"$1\" = --vault-id ] || exit 1\n[ \"$2\" = prod ] || exit 2\necho for-$2\n");
         assert_eq!(read_source(&client, "prod").unwrap(), b"for-prod");
         let err = read_source(&client, "dev").unwrap_err().to_string();
         assert!(err.contains("knows no vault id 'dev'"), "{err}");
