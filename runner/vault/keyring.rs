@@ -373,8 +373,10 @@ mod tests {
                 .arg("-m")
                 .arg("700")
                 .arg(&draft)
-                .arg(&dest);
-            assert!(status.status().unwrap().success());
+                .arg(&dest)
+                .status()
+                .unwrap();
+            assert!(status.success());
             dest
         };
         let script = executable("pass.sh", "#!/bin/sh\necho from-script\n");
