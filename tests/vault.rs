@@ -787,3 +787,56 @@ fn ask_vault_pass_reads_the_terminal() {
         "{shown}"
     );
 }
+
+#[test]
+fn roles_take_vaulted_defaults_and_vars() {
+    let test = Test::new();
+    password_files(&test);
+    busybox_root(&test);
+    test.root_file("/etc/hostname", "target\n");
+    let dir = test.project();
+    test.project_file("roles/keeper/defaults/main.yml", &format!("keeper_password: {SECRET}\n"))
+        .project_file("roles/keeper/tasks/main.yml", "- copy: {dest: /etc/keeper, content: \"{{ keeper_password }} {{ keeper_token }}\\n\"}\n- debug: var=keeper_token\n");
+    ansible(
+        "ansible-vault",
+        &dir,
+        &[
+            "encrypt",
+            "--vault-password-file",
+            "pw",
+            "roles/keeper/defaults/main.yml",
+        ],
+    );
+    let inline = ansible(
+        "ansible-vault",
+        &dir,
+        &[
+            "encrypt_string",
+            "--vault-password-file",
+            "pw",
+            "--name",
+            "keeper_token",
+            INLINE_SECRET,
+        ],
+    );
+    test.project_file("roles/keeper/vars/main.yml", &inline);
+    test.playbook("- hosts: localhost\n  gather_facts: false\n  roles: [keeper]\n");
+    let run = test.run(&["--vault-password-file", "pw", "--diff"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert_eq!(
+        test.read("/etc/keeper"),
+        format!("{SECRET} {INLINE_SECRET}\n")
+    );
+    for secret in [SECRET, INLINE_SECRET] {
+        assert!(
+            !run.stdout.contains(secret) && !run.stderr.contains(secret),
+            "{}",
+            run.stdout
+        );
+    }
+    assert!(
+        run.stdout.contains("\"keeper_token\": \"********\""),
+        "{}",
+        run.stdout
+    );
+}

@@ -107,3 +107,56 @@ impl<R: Reporter + ?Sized> Reporter for Masked<R> {
         self.inner.finish()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::events::Status;
+    use machinist_modules::Diff;
+
+    #[test]
+    fn every_string_of_a_result_is_masked_and_diffs_are_censored() {
+        crate::vault::revealed::reveal("Zm-masked-7");
+        let result = TaskResult {
+            play: "p".into(),
+            task: "set Zm-masked-7".into(),
+            module: "copy".into(),
+            host: "localhost".into(),
+            status: Status::Changed,
+            diff: vec![
+                Diff::of_path("/etc/a", "old\n", "pw=Zm-masked-7\n"),
+                Diff::of_path("/etc/b", "", "Zm-masked-7"),
+                Diff::of_path("/etc/c", "x\n", "y\n"),
+            ],
+            msg: Some("Zm-masked-7!".into()),
+            item: Some(serde_json::json!({"pw": "Zm-masked-7"})),
+            label: Some("Zm-masked-7".into()),
+            ignored: false,
+            shown: Some(serde_json::json!({"msg": "Zm-masked-7"})),
+            show_diff: true,
+        };
+        let Event::TaskResult(masked) = masked(&Event::TaskResult(Box::new(result))) else {
+            panic!("not a task result");
+        };
+        assert_eq!(masked.task, "set ********");
+        assert_eq!(masked.msg.as_deref(), Some("********!"));
+        assert_eq!(masked.label.as_deref(), Some("********"));
+        assert_eq!(masked.item, Some(serde_json::json!({"pw": "********"})));
+        assert_eq!(masked.shown, Some(serde_json::json!({"msg": "********"})));
+        assert_eq!(
+            (
+                masked.diff[0].before.as_str(),
+                masked.diff[0].after.as_str()
+            ),
+            (CENSORED_BEFORE, CENSORED_DIFF)
+        );
+        assert_eq!(
+            (
+                masked.diff[1].before.as_str(),
+                masked.diff[1].after.as_str()
+            ),
+            ("", CENSORED_DIFF)
+        );
+        assert_eq!(masked.diff[2].after, "y\n");
+    }
+}

@@ -113,3 +113,25 @@ impl<W: std::io::Write> std::io::Write for MaskedWriter<W> {
         self.0.flush()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // The set is process-wide: these values are unlike anything other tests print.
+    #[test]
+    fn revealed_values_are_masked_in_text_and_json() {
+        reveal("Zq-revealed-1\nZq-second-line\n");
+        assert!(any());
+        assert_eq!(mask("a Zq-revealed-1 b"), "a ******** b");
+        assert_eq!(mask("x Zq-second-line"), "x ********");
+        assert!(holds_secret("..Zq-revealed-1.."));
+        assert!(!holds_secret("nothing here"));
+        let mut json = serde_json::json!({"Zq-revealed-1": ["Zq-second-line", 1, null]});
+        mask_json(&mut json);
+        assert_eq!(json, serde_json::json!({"********": ["********", 1, null]}));
+        let mut out = Vec::new();
+        std::io::Write::write_all(&mut MaskedWriter(&mut out), b"log Zq-revealed-1\n").unwrap();
+        assert_eq!(out, b"log ********\n");
+    }
+}
