@@ -840,3 +840,65 @@ fn roles_take_vaulted_defaults_and_vars() {
         run.stdout
     );
 }
+
+#[test]
+fn vaulted_sources_and_lookups_are_used_decrypted() {
+    let test = Test::new();
+    password_files(&test);
+    busybox_root(&test);
+    test.root_file("/etc/hostname", "target\n");
+    let dir = test.project();
+    test.project_file("files/key.pem", &format!("-----KEY-----\n{SECRET}\n"))
+        .project_file(
+            "templates/conf.j2",
+            &format!("user={{{{ user }}}} key={INLINE_SECRET}\n"),
+        )
+        .project_file("token.txt", &format!("{SECRET}-looked-up\n"));
+    ansible(
+        "ansible-vault",
+        &dir,
+        &[
+            "encrypt",
+            "--vault-password-file",
+            "pw",
+            "files/key.pem",
+            "templates/conf.j2",
+            "token.txt",
+        ],
+    );
+    test.playbook("- hosts: localhost\n  gather_facts: false\n  vars: {user: alice}\n  tasks:\n    - copy: {src: key.pem, dest: /etc/key.pem, mode: '0600'}\n    - template: {src: conf.j2, dest: /etc/app.conf}\n    - copy: {dest: /etc/token, content: \"{{ lookup('file', 'token.txt') }}\"}\n");
+    let run = test.run(&["--vault-password-file", "pw", "--diff", "-vvv"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert_eq!(
+        test.read("/etc/key.pem"),
+        format!("-----KEY-----\n{SECRET}\n")
+    );
+    assert_eq!(
+        test.read("/etc/app.conf"),
+        format!("user=alice key={INLINE_SECRET}\n")
+    );
+    assert_eq!(test.read("/etc/token"), format!("{SECRET}-looked-up"));
+    for secret in [SECRET, INLINE_SECRET] {
+        assert!(
+            !run.stdout.contains(secret) && !run.stderr.contains(secret),
+            "{}",
+            run.stdout
+        );
+    }
+    let run = detached(
+        &test,
+        &[
+            "run",
+            "site.yml",
+            "--root",
+            test.root().to_str().expect("utf-8"),
+        ],
+    );
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("key.pem: this is vaulted, but no vault password was given"),
+        "{}",
+        run.stdout
+    );
+}

@@ -1,7 +1,9 @@
 //! Ansible Vault: secrets kept encrypted in playbooks, vars files and `-e @file`,
 //! whole files or inline `!vault` values, in ansible-core's format (`envelope.rs`),
 //! opened with the passwords the command line names (`keyring.rs`), and never shown
-//! once opened (`revealed.rs`). `machinist vault …` is `command.rs`.
+//! once opened (`revealed.rs`). `copy`/`template` sources and `lookup('file')` that
+//! are vaulted files are opened too, as Ansible opens them. `machinist vault …` is
+//! `command.rs`.
 //!
 //! The run's keyring is installed once, before anything loads: the YAML loader
 //! (`playbook/yaml.rs`) opens vaulted text wherever it meets it, and is called from
@@ -27,6 +29,40 @@ static KEYRING: OnceLock<Keyring> = OnceLock::new();
 pub fn install(keyring: Keyring) {
     if KEYRING.set(keyring).is_err() {
         tracing::warn!("the vault keyring was installed twice; the first one stays");
+    }
+}
+
+/// `text` itself, or its plaintext (remembered as a secret) if it is vaulted: what
+/// Ansible does with a file it reads for `copy`/`template` `src:` and `lookup('file')`.
+pub fn open_if_vaulted(text: String) -> Result<Opened, VaultError> {
+    if envelope::is_vaulted(text.as_bytes()) {
+        Ok(Opened {
+            text: open(&text)?,
+            vaulted: true,
+        })
+    } else {
+        Ok(Opened {
+            text,
+            vaulted: false,
+        })
+    }
+}
+
+/// A file's text, and whether it came out of a vault: what is made of it (a
+/// template's rendering) is a secret too.
+#[derive(Debug, Clone)]
+pub struct Opened {
+    pub text: String,
+    pub vaulted: bool,
+}
+
+impl Opened {
+    /// `derived` (rendered from this text), remembered as a secret if this was vaulted.
+    pub fn derive(&self, derived: String) -> String {
+        if self.vaulted {
+            revealed::reveal(&derived);
+        }
+        derived
     }
 }
 
