@@ -439,6 +439,35 @@ fn errors_name_the_problem_and_never_the_secret() {
         run.stdout,
         run.stderr
     );
+    // A YAML error inside a vaulted file is placed in its decrypted text.
+    test.project_file("broken.yml", &format!("a: [{SECRET}\n"));
+    ansible(
+        "ansible-vault",
+        &test.project(),
+        &["encrypt", "--vault-password-file", "pw", "broken.yml"],
+    );
+    let run = detached(
+        &test,
+        &[
+            "run",
+            "site.yml",
+            "--root",
+            root,
+            "--vault-password-file",
+            "pw",
+            "-e",
+            "@broken.yml",
+        ],
+    );
+    assert_eq!(run.code, 4, "{}", run.stderr);
+    assert!(
+        run.stderr.starts_with(
+            "broken.yml:1:1: error: in this vaulted file's decrypted text, line 2, column 1: "
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains(SECRET), "{}", run.stderr);
     // Prompting without a terminal: a clear refusal.
     let run = detached(
         &test,

@@ -240,7 +240,22 @@ fn parse_vaulted(file: &Arc<Path>, text: &str) -> Result<Vec<Node>, Diagnostic> 
             format!("cannot open this vaulted file: {err}"),
         )
     })?;
-    let docs = parse_playbook(file, &plain, None)?;
+    // The file on disk is ciphertext: a caret under one of its lines would say
+    // nothing, so a problem is placed in the decrypted text by words.
+    let docs = parse_playbook(file, &plain, None).map_err(|diag| {
+        let place = diag
+            .span
+            .as_ref()
+            .map(|span| format!("line {}, column {}: ", span.line, span.col))
+            .unwrap_or_default();
+        Diagnostic::at(
+            &span_at(SpanFile::of(file), 1, 1, 1),
+            format!(
+                "in this vaulted file's decrypted text, {place}{}",
+                diag.message
+            ),
+        )
+    })?;
     docs.iter().for_each(reveal_strings);
     Ok(docs)
 }
