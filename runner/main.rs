@@ -92,6 +92,7 @@ fn run_command(args: RunArgs) -> ExitCode {
     };
     match vault::Keyring::load(&vault_sources, false) {
         Ok(keyring) => vault::install(keyring),
+        Err(_) if interrupt::pending().is_some() => return stopped(),
         Err(err) => return bad_input(&InputError::from(Diagnostic::bare(err.to_string()))),
     }
     let extra_vars = match extra_vars::parse(&args.extra_vars, &sources) {
@@ -148,6 +149,8 @@ fn run_command(args: RunArgs) -> ExitCode {
         Ok(RunStatus::Success) => ExitCode::SUCCESS,
         Ok(RunStatus::Failed) => ExitCode::from(EXIT_FAILED),
         Ok(RunStatus::Interrupted(signal)) => ExitCode::from(interrupt::exit_code(signal)),
+        // A signal while `vars_prompt` waited for an answer.
+        Err(RunError::Input(_)) if interrupt::pending().is_some() => stopped(),
         Err(RunError::Input(err)) => return bad_input(&err),
         Err(err) => {
             report::print_internal_error(&err);
@@ -155,6 +158,13 @@ fn run_command(args: RunArgs) -> ExitCode {
         }
     };
     finish(reporter.as_mut(), code)
+}
+
+/// The exit code of a run a signal stopped before its first task.
+fn stopped() -> ExitCode {
+    ExitCode::from(interrupt::exit_code(
+        interrupt::pending().unwrap_or_default(),
+    ))
 }
 
 fn finish(reporter: &mut dyn Reporter, code: ExitCode) -> ExitCode {

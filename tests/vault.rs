@@ -802,6 +802,14 @@ fn ask_vault_pass_reads_the_terminal() {
     assert_eq!(code, 0, "{shown}");
     assert!(shown.contains(&format!("secret: {SECRET}")), "{shown}");
     assert!(!shown.contains(PASSWORD), "{shown}");
+    // Ctrl-C at the prompt: the command stops (130) once the line ends, echo back on.
+    let (code, shown) = on_a_terminal(
+        &test,
+        "vault view --ask-vault-pass v.yml",
+        &[("Vault password: ", "\u{3}")],
+    );
+    assert_eq!(code, 130, "{shown}");
+    assert!(!shown.contains(SECRET), "{shown}");
     let (code, shown) = on_a_terminal(
         &test,
         "vault encrypt_string --vault-id dev@prompt -n k abc",

@@ -1,7 +1,8 @@
 //! Asking on the terminal: the vault password (`--ask-vault-pass`, `--vault-id
 //! LABEL@prompt`) and `vars_prompt` values. Read from `/dev/tty` (as Python's getpass
 //! does, so stdin stays free for `-` and pipes), with echo off for private answers and
-//! restored however the read ends. Without a controlling terminal, nothing is asked:
+//! restored however the read ends (a SIGINT only sets the stop flag of
+//! `run/interrupt.rs`, installed first, so echo is always turned back on). Without a controlling terminal, nothing is asked:
 //! the caller gets `None` and refuses with its own clear error.
 
 use std::fs::{File, OpenOptions};
@@ -51,6 +52,14 @@ impl Terminal {
         let read = BufReader::new(&self.file).read_line(&mut line);
         if let Some(saved) = saved {
             termios::tcsetattr(&self.file, OptionalActions::Drain, &saved)?;
+        }
+        // SIGINT/SIGTERM only set the stop flag (run/interrupt.rs): the read goes on
+        // until Enter, and the answer is thrown away, echo back on.
+        if let Some(signal) = crate::run::interrupt::pending() {
+            return Err(io::Error::new(
+                io::ErrorKind::Interrupted,
+                format!("stopped by signal {signal}"),
+            ));
         }
         if read? == 0 {
             return Err(io::Error::new(
