@@ -12,8 +12,10 @@ use crate::vars::Layer;
 use crate::vault::terminal::Terminal;
 
 /// The prompts `-e` does not answer.
-fn unanswered<'p>(play: &'p Play, extra_vars: &Layer) -> impl Iterator<Item = &'p VarPrompt> {
-    let extra_vars = extra_vars.clone();
+fn unanswered<'p>(
+    play: &'p Play,
+    extra_vars: &'p Layer,
+) -> impl Iterator<Item = &'p VarPrompt> + 'p {
     play.vars_prompt
         .iter()
         .filter(move |prompt| extra_vars.get(&prompt.name).is_none())
