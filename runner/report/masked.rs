@@ -30,21 +30,36 @@ fn text(value: &mut String) {
 }
 
 fn task_result(result: &mut TaskResult) {
-    text(&mut result.play);
-    text(&mut result.task);
-    if let Some(msg) = &mut result.msg {
+    // Every field named: a field added to TaskResult must be decided on here.
+    let TaskResult {
+        play,
+        task,
+        module: _,
+        host: _,
+        status: _,
+        diff,
+        msg,
+        item,
+        label,
+        ignored: _,
+        shown,
+        show_diff: _,
+    } = result;
+    text(play);
+    text(task);
+    if let Some(msg) = msg {
         text(msg);
     }
-    if let Some(label) = &mut result.label {
+    if let Some(label) = label {
         text(label);
     }
-    if let Some(item) = &mut result.item {
+    if let Some(item) = item {
         mask_json(item);
     }
-    if let Some(shown) = &mut result.shown {
+    if let Some(shown) = shown {
         mask_json(shown);
     }
-    for diff in &mut result.diff {
+    for diff in diff {
         text(&mut diff.before_header);
         text(&mut diff.after_header);
         if holds_secret(&diff.before) || holds_secret(&diff.after) {

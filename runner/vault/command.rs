@@ -223,6 +223,9 @@ fn encrypt_string(args: VaultStringArgs) -> Result<(), CommandError> {
             return Err(CommandError::NameTwice);
         }
         let name = args.stdin_name.clone().or_else(|| names.next().cloned());
+        if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+            note("Reading plaintext input from stdin. (ctrl-d to end input, twice if your content does not already have a newline)");
+        }
         plaintexts.push((name, files::read(Path::new("-"))?));
     }
     for text in args.strings.iter().filter(|s| *s != "-") {
