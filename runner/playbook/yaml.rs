@@ -234,7 +234,7 @@ pub fn parse_playbook(
 /// A whole vaulted file: its plaintext parsed (never streamed: every string value in
 /// it is a secret, revealed once the tree is whole).
 fn parse_vaulted(file: &Arc<Path>, text: &str) -> Result<Vec<Node>, Diagnostic> {
-    let plain = crate::vault::open(text).map_err(|err| {
+    let plain = crate::vault::decrypt(text).map_err(|err| {
         Diagnostic::at(
             &span_at(SpanFile::of(file), 1, 1, 1),
             format!("cannot open this vaulted file: {err}"),

@@ -68,9 +68,15 @@ impl Opened {
 
 /// The plaintext of a vaulted text met while loading, remembered as a secret.
 pub fn open(text: &str) -> Result<String, VaultError> {
-    let keyring = KEYRING.get().ok_or(VaultError::NoSecrets)?;
-    let plain = keyring.decrypt(text.as_bytes())?;
-    let plain = String::from_utf8(plain).map_err(|_| VaultError::NotUtf8)?;
+    let plain = decrypt(text)?;
     revealed::reveal(&plain);
     Ok(plain)
+}
+
+/// The plaintext of a vaulted text, not remembered: the caller reveals what in it
+/// is secret (a vaulted YAML file: its string values, not its keys and markers).
+pub fn decrypt(text: &str) -> Result<String, VaultError> {
+    let keyring = KEYRING.get().ok_or(VaultError::NoSecrets)?;
+    let plain = keyring.decrypt(text.as_bytes())?;
+    String::from_utf8(plain).map_err(|_| VaultError::NotUtf8)
 }

@@ -25,6 +25,10 @@ fn revealed() -> MutexGuard<'static, Vec<String>> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
+/// Lines of a multi-line secret shorter than this are not masked on their own (a
+/// `}` or `---` line is no secret, and masking it everywhere would garble output).
+const MIN_LINE: usize = 4;
+
 /// Remember a decrypted value (and each line of a multi-line one, since output
 /// may break it into lines).
 pub fn reveal(plaintext: &str) {
@@ -36,8 +40,12 @@ pub fn reveal(plaintext: &str) {
     };
     add(plaintext);
     add(plaintext.trim());
-    for line in plaintext.lines().map(str::trim) {
-        add(line);
+    if plaintext.trim().contains('\n') {
+        for line in plaintext.lines().map(str::trim) {
+            if line.chars().count() >= MIN_LINE {
+                add(line);
+            }
+        }
     }
     // The longest first, so a secret containing another is masked whole.
     values.sort_by_key(|value| std::cmp::Reverse(value.len()));
