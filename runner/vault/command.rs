@@ -36,6 +36,8 @@ pub enum CommandError {
     NotEncrypted(String),
     #[error("{0} exists already; `machinist vault create` makes new files (use edit)")]
     Exists(String),
+    #[error("the plaintext from {0} is empty; not encrypting")]
+    Empty(&'static str),
     #[error("--output names one file: give one input with it")]
     OutputOfMany,
     #[error("--stdin-name and --name cannot both name the string from stdin")]
@@ -207,7 +209,8 @@ fn encrypt_string(args: VaultStringArgs) -> Result<(), CommandError> {
     let keyring = sealing_keyring(&args.common)?;
     let secret = keyring.for_encrypt(args.common.encrypt_vault_id.as_deref())?;
     let mut names = args.names.iter();
-    let mut plaintexts: Vec<(Option<String>, Vec<u8>)> = Vec::new();
+    // (name, plaintext, where it came from)
+    let mut plaintexts: Vec<(Option<String>, Vec<u8>, &'static str)> = Vec::new();
     if args.prompt {
         let mut terminal = Terminal::open().ok_or(VaultError::NoTerminal("--prompt"))?;
         let name = match (&args.stdin_name, names.next()) {
@@ -217,7 +220,7 @@ fn encrypt_string(args: VaultStringArgs) -> Result<(), CommandError> {
         let text = terminal
             .ask("String to encrypt (hidden): ", true)
             .map_err(VaultError::Terminal)?;
-        plaintexts.push((name, text.into_bytes()));
+        plaintexts.push((name, text.into_bytes(), "the prompt"));
     } else if args.strings.is_empty() || args.strings.iter().any(|s| s == "-") {
         if args.stdin_name.is_some() && args.strings.is_empty() && !args.names.is_empty() {
             return Err(CommandError::NameTwice);
@@ -226,13 +229,20 @@ fn encrypt_string(args: VaultStringArgs) -> Result<(), CommandError> {
         if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
             note("Reading plaintext input from stdin. (ctrl-d to end input, twice if your content does not already have a newline)");
         }
-        plaintexts.push((name, files::read(Path::new("-"))?));
+        plaintexts.push((name, files::read(Path::new("-"))?, "stdin"));
     }
     for text in args.strings.iter().filter(|s| *s != "-") {
-        plaintexts.push((names.next().cloned(), text.clone().into_bytes()));
+        plaintexts.push((
+            names.next().cloned(),
+            text.clone().into_bytes(),
+            "the command line",
+        ));
     }
     let mut out = String::new();
-    for (name, plain) in plaintexts {
+    for (name, plain, from) in plaintexts {
+        if plain.is_empty() {
+            return Err(CommandError::Empty(from));
+        }
         let vaulted = secret.encrypt(&plain)?;
         if !out.is_empty() {
             out.push('\n');

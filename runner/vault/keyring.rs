@@ -256,6 +256,7 @@ impl Keyring {
             [only] => Ok(only),
             many => {
                 let mut ids: Vec<&str> = many.iter().map(|s| s.id.as_str()).collect();
+                ids.sort_unstable();
                 ids.dedup();
                 if ids.len() == 1 {
                     return Ok(&many[0]);
