@@ -123,11 +123,11 @@ pub enum VaultCommand {
     /// Edit an encrypted file in $EDITOR (re-encrypted only if it changed).
     Edit(VaultFileArgs),
     /// Show the plaintext of encrypted files.
-    View(VaultFilesArgs),
+    View(VaultViewArgs),
     /// Encrypt files in place (or stdin `-` to stdout, or into --output).
-    Encrypt(VaultFilesArgs),
+    Encrypt(VaultEncryptArgs),
     /// Decrypt files in place (or stdin `-` to stdout, or into --output).
-    Decrypt(VaultFilesArgs),
+    Decrypt(VaultDecryptArgs),
     /// Encrypt strings as inline `!vault` YAML values.
     #[command(name = "encrypt_string", alias = "encrypt-string")]
     EncryptString(VaultStringArgs),
@@ -135,29 +135,46 @@ pub enum VaultCommand {
     Rekey(VaultRekeyArgs),
 }
 
-/// Options every vault command takes.
-#[derive(Debug, Clone, Args)]
-pub struct VaultCommonArgs {
+#[derive(Debug, Args)]
+pub struct VaultFileArgs {
     #[command(flatten)]
     pub secrets: VaultSecretArgs,
     /// The vault id to encrypt with (one of the --vault-id labels).
     #[arg(long = "encrypt-vault-id", value_name = "LABEL")]
     pub encrypt_vault_id: Option<String>,
-}
-
-#[derive(Debug, Args)]
-pub struct VaultFileArgs {
-    #[command(flatten)]
-    pub common: VaultCommonArgs,
     /// The file.
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
 }
 
 #[derive(Debug, Args)]
-pub struct VaultFilesArgs {
+pub struct VaultViewArgs {
     #[command(flatten)]
-    pub common: VaultCommonArgs,
+    pub secrets: VaultSecretArgs,
+    /// Files (`-` or none: stdin).
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct VaultDecryptArgs {
+    #[command(flatten)]
+    pub secrets: VaultSecretArgs,
+    /// Write the result here instead of in place (`-`: stdout).
+    #[arg(long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Files (`-` or none: stdin).
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct VaultEncryptArgs {
+    #[command(flatten)]
+    pub secrets: VaultSecretArgs,
+    /// The vault id to encrypt with (one of the --vault-id labels).
+    #[arg(long = "encrypt-vault-id", value_name = "LABEL")]
+    pub encrypt_vault_id: Option<String>,
     /// Write the result here instead of in place (`-`: stdout).
     #[arg(long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -169,7 +186,10 @@ pub struct VaultFilesArgs {
 #[derive(Debug, Args)]
 pub struct VaultStringArgs {
     #[command(flatten)]
-    pub common: VaultCommonArgs,
+    pub secrets: VaultSecretArgs,
+    /// The vault id to encrypt with (one of the --vault-id labels).
+    #[arg(long = "encrypt-vault-id", value_name = "LABEL")]
+    pub encrypt_vault_id: Option<String>,
     /// Write the result here instead of stdout.
     #[arg(long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -190,7 +210,7 @@ pub struct VaultStringArgs {
 #[derive(Debug, Args)]
 pub struct VaultRekeyArgs {
     #[command(flatten)]
-    pub common: VaultCommonArgs,
+    pub secrets: VaultSecretArgs,
     /// The new vault id: `LABEL@SOURCE`.
     #[arg(long = "new-vault-id", value_name = "LABEL@SOURCE")]
     pub new_vault_id: Option<String>,

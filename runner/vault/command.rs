@@ -13,8 +13,8 @@ use super::files::{self, PrivateDir};
 use super::keyring::{self, Keyring, SecretSource};
 use super::terminal::Terminal;
 use crate::cli::{
-    VaultArgs, VaultCommand, VaultCommonArgs, VaultFileArgs, VaultFilesArgs, VaultRekeyArgs,
-    VaultStringArgs,
+    VaultArgs, VaultCommand, VaultDecryptArgs, VaultEncryptArgs, VaultFileArgs, VaultRekeyArgs,
+    VaultSecretArgs, VaultStringArgs, VaultViewArgs,
 };
 use crate::input::ReadError;
 
@@ -40,8 +40,12 @@ pub enum CommandError {
     Empty(&'static str),
     #[error("--output names one file: give one input with it")]
     OutputOfMany,
-    #[error("--stdin-name and --name cannot both name the string from stdin")]
-    NameTwice,
+    #[error(
+        "--stdin-name names the string read from stdin, and none is read (give `-` or no string)"
+    )]
+    StdinNameUnused,
+    #[error("more --name options than strings to encrypt")]
+    NamesLeft,
     #[error("cannot write {path}: {source}")]
     Write {
         path: String,
@@ -98,17 +102,16 @@ fn note(text: &str) {
 }
 
 /// The secrets to open vaulted text with; without any source, the terminal is asked.
-fn opening_keyring(common: &VaultCommonArgs) -> Result<Keyring, CommandError> {
-    keyring_of(common, false)
+fn opening_keyring(secrets: &VaultSecretArgs) -> Result<Keyring, CommandError> {
+    keyring_of(secrets, false)
 }
 
 /// The secrets to encrypt with; a password asked on the terminal is asked twice.
-fn sealing_keyring(common: &VaultCommonArgs) -> Result<Keyring, CommandError> {
-    keyring_of(common, true)
+fn sealing_keyring(secrets: &VaultSecretArgs) -> Result<Keyring, CommandError> {
+    keyring_of(secrets, true)
 }
 
-fn keyring_of(common: &VaultCommonArgs, new: bool) -> Result<Keyring, CommandError> {
-    let secrets = &common.secrets;
+fn keyring_of(secrets: &VaultSecretArgs, new: bool) -> Result<Keyring, CommandError> {
     let mut sources = keyring::sources(
         &secrets.vault_ids,
         &secrets.vault_password_files,
@@ -148,42 +151,45 @@ fn open_file(keyring: &Keyring, path: &Path) -> Result<Vec<u8>, CommandError> {
         })
 }
 
-/// Input files (`-` when none) and where each result goes.
-fn targets(args: &VaultFilesArgs) -> Result<Vec<(PathBuf, PathBuf)>, CommandError> {
-    let inputs = if args.files.is_empty() {
+/// The files named, or stdin (`-`) when none is.
+fn inputs(files: &[PathBuf]) -> Vec<PathBuf> {
+    if files.is_empty() {
         vec![PathBuf::from("-")]
     } else {
-        args.files.clone()
-    };
-    if args.output.is_some() && inputs.len() > 1 {
+        files.to_vec()
+    }
+}
+
+/// Input files and where each result goes: in place, or `--output` for one input.
+fn targets(
+    files: &[PathBuf],
+    output: Option<&Path>,
+) -> Result<Vec<(PathBuf, PathBuf)>, CommandError> {
+    let inputs = inputs(files);
+    if output.is_some() && inputs.len() > 1 {
         return Err(CommandError::OutputOfMany);
     }
     Ok(inputs
         .into_iter()
         .map(|input| {
-            let output = args.output.clone().unwrap_or_else(|| input.clone());
+            let output = output.map_or_else(|| input.clone(), Path::to_path_buf);
             (input, output)
         })
         .collect())
 }
 
-fn view(args: VaultFilesArgs) -> Result<(), CommandError> {
-    let keyring = opening_keyring(&args.common)?;
-    let inputs = if args.files.is_empty() {
-        vec![PathBuf::from("-")]
-    } else {
-        args.files.clone()
-    };
-    for input in inputs {
+fn view(args: VaultViewArgs) -> Result<(), CommandError> {
+    let keyring = opening_keyring(&args.secrets)?;
+    for input in inputs(&args.files) {
         let plain = open_file(&keyring, &input)?;
         write(Path::new("-"), &plain)?;
     }
     Ok(())
 }
 
-fn decrypt(args: VaultFilesArgs) -> Result<(), CommandError> {
-    let keyring = opening_keyring(&args.common)?;
-    for (input, output) in targets(&args)? {
+fn decrypt(args: VaultDecryptArgs) -> Result<(), CommandError> {
+    let keyring = opening_keyring(&args.secrets)?;
+    for (input, output) in targets(&args.files, args.output.as_deref())? {
         let plain = open_file(&keyring, &input)?;
         write(&output, &plain)?;
     }
@@ -191,10 +197,10 @@ fn decrypt(args: VaultFilesArgs) -> Result<(), CommandError> {
     Ok(())
 }
 
-fn encrypt(args: VaultFilesArgs) -> Result<(), CommandError> {
-    let keyring = sealing_keyring(&args.common)?;
-    let secret = keyring.for_encrypt(args.common.encrypt_vault_id.as_deref())?;
-    for (input, output) in targets(&args)? {
+fn encrypt(args: VaultEncryptArgs) -> Result<(), CommandError> {
+    let keyring = sealing_keyring(&args.secrets)?;
+    let secret = keyring.for_encrypt(args.encrypt_vault_id.as_deref())?;
+    for (input, output) in targets(&args.files, args.output.as_deref())? {
         let plain = files::read(&input)?;
         if envelope::is_vaulted(&plain) {
             return Err(CommandError::AlreadyEncrypted(shown(&input)));
@@ -206,37 +212,35 @@ fn encrypt(args: VaultFilesArgs) -> Result<(), CommandError> {
 }
 
 fn encrypt_string(args: VaultStringArgs) -> Result<(), CommandError> {
-    let keyring = sealing_keyring(&args.common)?;
-    let secret = keyring.for_encrypt(args.common.encrypt_vault_id.as_deref())?;
-    let mut names = args.names.iter();
-    // (name, plaintext, where it came from)
+    let keyring = sealing_keyring(&args.secrets)?;
+    let secret = keyring.for_encrypt(args.encrypt_vault_id.as_deref())?;
+    let mut names = args.names.iter().cloned();
+    let reads_stdin =
+        (args.strings.is_empty() && !args.prompt) || args.strings.iter().any(|s| s == "-");
+    if args.stdin_name.is_some() && !reads_stdin {
+        return Err(CommandError::StdinNameUnused);
+    }
+    // (name, plaintext, where it came from), in ansible-vault's order.
     let mut plaintexts: Vec<(Option<String>, Vec<u8>, &'static str)> = Vec::new();
     if args.prompt {
         let mut terminal = Terminal::open().ok_or(VaultError::NoTerminal("--prompt"))?;
-        let name = match (&args.stdin_name, names.next()) {
-            (Some(name), _) | (None, Some(name)) => Some(name.clone()),
-            (None, None) => None,
-        };
         let text = terminal
             .ask("String to encrypt (hidden): ", true)
             .map_err(VaultError::Terminal)?;
-        plaintexts.push((name, text.into_bytes(), "the prompt"));
-    } else if args.strings.is_empty() || args.strings.iter().any(|s| s == "-") {
-        if args.stdin_name.is_some() && args.strings.is_empty() && !args.names.is_empty() {
-            return Err(CommandError::NameTwice);
-        }
-        let name = args.stdin_name.clone().or_else(|| names.next().cloned());
+        plaintexts.push((names.next(), text.into_bytes(), "the prompt"));
+    }
+    if reads_stdin {
+        let name = args.stdin_name.clone().or_else(|| names.next());
         if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
             note("Reading plaintext input from stdin. (ctrl-d to end input, twice if your content does not already have a newline)");
         }
         plaintexts.push((name, files::read(Path::new("-"))?, "stdin"));
     }
     for text in args.strings.iter().filter(|s| *s != "-") {
-        plaintexts.push((
-            names.next().cloned(),
-            text.clone().into_bytes(),
-            "the command line",
-        ));
+        plaintexts.push((names.next(), text.clone().into_bytes(), "the command line"));
+    }
+    if names.next().is_some() {
+        return Err(CommandError::NamesLeft);
     }
     let mut out = String::new();
     for (name, plain, from) in plaintexts {
@@ -273,7 +277,7 @@ fn yaml_block(name: Option<&str>, vaulted: &str) -> String {
 }
 
 fn rekey(args: VaultRekeyArgs) -> Result<(), CommandError> {
-    let keyring = opening_keyring(&args.common)?;
+    let keyring = opening_keyring(&args.secrets)?;
     let new_source = match (&args.new_vault_id, &args.new_vault_password_file) {
         (Some(id), _) => SecretSource::parse_vault_id(id)?,
         (None, Some(file)) => SecretSource::password_file(file),
@@ -292,14 +296,14 @@ fn create(args: VaultFileArgs) -> Result<(), CommandError> {
     if files::exists(&args.file) {
         return Err(CommandError::Exists(shown(&args.file)));
     }
-    let keyring = sealing_keyring(&args.common)?;
-    let secret = keyring.for_encrypt(args.common.encrypt_vault_id.as_deref())?;
+    let keyring = sealing_keyring(&args.secrets)?;
+    let secret = keyring.for_encrypt(args.encrypt_vault_id.as_deref())?;
     let plain = in_editor(&args.file, b"")?;
     write(&args.file, secret.encrypt(&plain)?.as_bytes())
 }
 
 fn edit(args: VaultFileArgs) -> Result<(), CommandError> {
-    let keyring = opening_keyring(&args.common)?;
+    let keyring = opening_keyring(&args.secrets)?;
     let text = files::read(&args.file)?;
     if !envelope::is_vaulted(&text) {
         return Err(CommandError::NotEncrypted(shown(&args.file)));
@@ -312,7 +316,7 @@ fn edit(args: VaultFileArgs) -> Result<(), CommandError> {
                 source,
             })?;
     // Re-encrypted with the id that opened it, unless another is asked for.
-    let secret = match &args.common.encrypt_vault_id {
+    let secret = match &args.encrypt_vault_id {
         Some(id) => keyring.for_encrypt(Some(id))?,
         None => secret,
     };
