@@ -93,6 +93,12 @@ impl Loader {
         if encrypt.is_none() && (salt.is_some() || salt_size.is_some()) {
             self.error(&node.span, "salt and salt_size go with encrypt");
         }
+        if salt.is_some() && salt_size.is_some() {
+            self.error(
+                &node.span,
+                "give salt or salt_size, not both (a given salt has its own size)",
+            );
+        }
         Some(VarPrompt {
             prompt: text(self, "prompt").unwrap_or_else(|| name.clone()),
             name,
