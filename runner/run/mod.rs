@@ -247,10 +247,11 @@ impl<'a> Executor<'a> {
             .root
             .clone()
             .unwrap_or_else(|| PathBuf::from("/"));
+        // Asked before the root is locked: no other run waits while a person types.
+        let prompted = prompt::ask(play, &self.options.extra_vars)?;
         if !self.lock_root(&root)? {
             return Ok(());
         }
-        let prompted = prompt::ask(play, &self.options.extra_vars)?;
         self.reporter.event(&Event::PlayStart {
             name: play.name.clone(),
         });
