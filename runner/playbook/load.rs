@@ -976,7 +976,10 @@ impl Loader {
     }
 
     fn loop_control(&mut self, node: &Node) -> LoopControl {
-        let mut control = LoopControl::default();
+        let mut control = LoopControl {
+            extended_allitems: true,
+            ..LoopControl::default()
+        };
         let Some(entries) = node.as_map() else {
             self.error(&node.span, "loop_control is a mapping");
             return control;
@@ -986,11 +989,21 @@ impl Loader {
                 "loop_var" => control.loop_var = self.identifier(value),
                 "index_var" => control.index_var = self.identifier(value),
                 "label" => control.label = self.string(value),
-                "pause" | "extended" => {}
+                "pause" => control.pause = self.pause_seconds(value),
+                "extended" => control.extended = self.boolean(value),
+                "extended_allitems" => control.extended_allitems = self.boolean(value),
                 _ => self.unknown_key(
                     key,
                     "loop_control",
-                    ["loop_var", "index_var", "label"].into_iter(),
+                    [
+                        "loop_var",
+                        "index_var",
+                        "label",
+                        "pause",
+                        "extended",
+                        "extended_allitems",
+                    ]
+                    .into_iter(),
                 ),
             }
         }
@@ -1055,6 +1068,24 @@ impl Loader {
                     &node.span,
                     format!(
                         "timeout is a positive whole number of seconds, found {}",
+                        node.kind()
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    /// `loop_control.pause`: a number of seconds, whole or not.
+    fn pause_seconds(&mut self, node: &Node) -> Option<f64> {
+        match node.value {
+            Value::Int(seconds) if seconds >= 0 => Some(seconds as f64),
+            Value::Float(seconds) if seconds >= 0.0 && seconds.is_finite() => Some(seconds),
+            _ => {
+                self.error(
+                    &node.span,
+                    format!(
+                        "loop_control.pause is a number of seconds, found {}",
                         node.kind()
                     ),
                 );

@@ -124,14 +124,19 @@ pub struct Condition {
     pub span: Span,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct LoopControl {
     pub loop_var: Option<String>,
     pub index_var: Option<String>,
     pub label: Option<String>,
+    /// Seconds to wait between items.
+    pub pause: Option<f64>,
+    /// `ansible_loop` for each item (index, first, last, previtem, …); with
+    /// `extended_allitems: false`, without `allitems`.
+    pub extended: bool,
+    pub extended_allitems: bool,
 }
 
-/// One per task, so kept small: the keywords most tasks leave out live in [`Rare`].
 /// The keywords that give a task its loop, and how each makes items of its value.
 pub const LOOP_KEYWORDS: [(&str, Option<LegacyLoop>); 10] = [
     ("loop", None),
@@ -151,6 +156,7 @@ pub fn is_loop_keyword(key: &str) -> bool {
     LOOP_KEYWORDS.iter().any(|(name, _)| *name == key)
 }
 
+/// One per task, so kept small: the keywords most tasks leave out live in [`Rare`].
 #[derive(Debug, Clone)]
 pub struct Task {
     pub name: Option<String>,
@@ -201,9 +207,7 @@ pub struct Rare {
 impl Rare {
     /// Boxed, or `None` when every keyword is left out.
     pub fn boxed(self) -> Option<Box<Rare>> {
-        let unused = self.loop_control.loop_var.is_none()
-            && self.loop_control.index_var.is_none()
-            && self.loop_control.label.is_none()
+        let unused = self.loop_control == *Task::NO_LOOP_CONTROL
             && self.register.is_none()
             && self.notify.is_empty()
             && self.notify_span.is_none()
@@ -306,6 +310,9 @@ impl Task {
         loop_var: None,
         index_var: None,
         label: None,
+        pause: None,
+        extended: false,
+        extended_allitems: true,
     };
 
     pub fn loop_control(&self) -> &LoopControl {

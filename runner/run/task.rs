@@ -112,12 +112,21 @@ impl Executor<'_> {
                     Some(format!("{name}: {index} of {} items done", items.len()));
                 break;
             }
+            if index > 0 {
+                if let Some(pause) = task.loop_control().pause {
+                    std::thread::sleep(std::time::Duration::from_secs_f64(pause));
+                }
+            }
             let mut loop_layer = Layer::default();
             loop_layer.set(loop_var, item.clone());
             if let Some(index_var) = &task.loop_control().index_var {
                 loop_layer.set(index_var, Value::from(index));
             }
             loop_layer.set("ansible_loop_var", Value::from(loop_var));
+            if task.loop_control().extended {
+                let all = task.loop_control().extended_allitems.then_some(&items[..]);
+                loop_layer.set("ansible_loop", extended_loop(&items, index, all));
+            }
             let ctx = self.context(state, inherited, task, Some(&loop_layer));
             let mut outcome = match task.root() {
                 None => self.guarded(state, task, inherited, &ctx),
@@ -689,4 +698,29 @@ fn redact_registered(value: &mut serde_json::Value) {
         map.insert("changed".into(), changed);
         map.insert("failed".into(), failed);
     }
+}
+
+/// `ansible_loop` for the item at `index`, as ansible-core's `loop_control.extended`
+/// makes it (`allitems` unless `extended_allitems: false`).
+fn extended_loop(items: &[Value], index: usize, all: Option<&[Value]>) -> Value {
+    let length = items.len();
+    let mut fields: Vec<(&str, Value)> = vec![
+        ("index", Value::from(index + 1)),
+        ("index0", Value::from(index)),
+        ("revindex", Value::from(length - index)),
+        ("revindex0", Value::from(length - index - 1)),
+        ("first", Value::from(index == 0)),
+        ("last", Value::from(index + 1 == length)),
+        ("length", Value::from(length)),
+    ];
+    if let Some(all) = all {
+        fields.push(("allitems", Value::from(all.to_vec())));
+    }
+    if index > 0 {
+        fields.push(("previtem", items[index - 1].clone()));
+    }
+    if let Some(next) = items.get(index + 1) {
+        fields.push(("nextitem", next.clone()));
+    }
+    Value::from_iter(fields)
 }
