@@ -68,6 +68,10 @@ fn every_built_in_example_runs_under_check() {
         &std::fs::read_to_string(conf).expect("conf"),
     );
     test.root_file("usr/share/zoneinfo/Europe/Berlin", "TZif2 (a stand-in)\n");
+    // get_url's examples: a download already there with the right checksum (not
+    // fetched again), and a file:// URL inside the target.
+    test.root_file("var/lib/tool-1.0.tar.gz", "test");
+    test.root_file("etc/motd.dist", "Welcome.\n");
     test.project_file(
         "templates/motd.j2",
         "Welcome to {{ inventory_hostname }}.\n",

@@ -130,6 +130,13 @@ impl Module for FileModule {
     }
 }
 
+/// state=file with the content given as bytes, for modules whose content is not text
+/// from the task (get_url's download, unarchive's entries): the file module's planning
+/// of content, mode, owner, backup and result keys. `args.content` must be `None`.
+pub(crate) fn plan_bytes(args: &Args, content: &[u8], host: &Host) -> Result<Plan, ModuleError> {
+    Task::new(args, host)?.plan_file_content(Some(content))
+}
+
 /// One planning of one `file` task: the arguments, the host, and what they resolve to.
 struct Task<'a> {
     args: &'a Args,

@@ -2,8 +2,8 @@
 //! modules (validation, dispatch, docs) asks this enum, so nothing keeps a copy.
 
 use crate::{
-    args, command, file, firstboot, nspawn, pacstrap, resolv_link, unit, Host, Module, ModuleError,
-    Plan,
+    args, command, file, firstboot, get_url, nspawn, pacstrap, resolv_link, unit, Host, Module,
+    ModuleError, Plan,
 };
 use serde::de::DeserializeOwned;
 
@@ -21,6 +21,7 @@ pub enum Builtin {
     Unit,
     Nspawn,
     ResolvLink,
+    GetUrl,
 }
 
 impl Builtin {
@@ -35,6 +36,7 @@ impl Builtin {
         Builtin::Unit,
         Builtin::Nspawn,
         Builtin::ResolvLink,
+        Builtin::GetUrl,
     ];
 
     pub fn name(self) -> &'static str {
@@ -49,6 +51,7 @@ impl Builtin {
             Builtin::Unit => unit::UnitModule::NAME,
             Builtin::Nspawn => nspawn::NspawnModule::NAME,
             Builtin::ResolvLink => resolv_link::ResolvLinkModule::NAME,
+            Builtin::GetUrl => get_url::GetUrlModule::NAME,
         }
     }
 
@@ -83,6 +86,9 @@ impl Builtin {
                 "A systemd-nspawn container: its .nspawn settings, flags, enabled and running"
             }
             Builtin::ResolvLink => "/etc/resolv.conf as a link to systemd-resolved's file",
+            Builtin::GetUrl => {
+                "Download a file over http(s) (or file://) into the target, verified"
+            }
         }
     }
 
@@ -99,6 +105,7 @@ impl Builtin {
             Builtin::Unit => unit::doc::UNIT,
             Builtin::Nspawn => nspawn::doc::NSPAWN,
             Builtin::ResolvLink => resolv_link::doc::RESOLV_LINK,
+            Builtin::GetUrl => get_url::doc::GET_URL,
         }
     }
 
@@ -131,6 +138,7 @@ impl Builtin {
             Builtin::Unit => args::field_names::<unit::Args>(),
             Builtin::Nspawn => args::field_names::<nspawn::Args>(),
             Builtin::ResolvLink => args::field_names::<resolv_link::Args>(),
+            Builtin::GetUrl => args::field_names::<get_url::Args>(),
         }
     }
 
@@ -139,6 +147,7 @@ impl Builtin {
     pub fn secret_args(self) -> &'static [&'static str] {
         match self {
             Builtin::Firstboot => firstboot::SECRET_ARGS,
+            Builtin::GetUrl => get_url::SECRET_ARGS,
             _ => &[],
         }
     }
@@ -178,6 +187,7 @@ impl Builtin {
                 decode_tracked::<nspawn::Args>(value).map(drop)
             }
             Builtin::ResolvLink => decode_tracked::<resolv_link::Args>(value).map(drop),
+            Builtin::GetUrl => decode_tracked::<get_url::Args>(value).map(drop),
         }
     }
 
@@ -245,6 +255,9 @@ impl Builtin {
                 .plan(&decode(value)?, host)
                 .map_err(PlanError::Module),
             Builtin::ResolvLink => resolv_link::ResolvLinkModule
+                .plan(&decode(value)?, host)
+                .map_err(PlanError::Module),
+            Builtin::GetUrl => get_url::GetUrlModule
                 .plan(&decode(value)?, host)
                 .map_err(PlanError::Module),
         }
