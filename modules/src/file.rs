@@ -13,6 +13,8 @@ mod links;
 mod tree;
 
 pub use crate::mode::ModeArg;
+/// The id an `owner`/`group` argument names, for other modules' owners.
+pub(crate) use attrs::owner_id as attrs_owner_id;
 /// Ansible's backup file name (`PATH.YYYY-MM-DD@HH:MM:SS~`), for other modules' backups.
 pub(crate) use content::backup_name;
 

@@ -30,6 +30,7 @@ pub mod shell_words;
 pub mod systemd;
 #[cfg(test)]
 mod test_support;
+pub mod unarchive;
 pub mod unit;
 pub mod verify;
 
@@ -74,6 +75,9 @@ pub struct Plan {
     /// ignore, a unit assumed to come from an earlier task in check mode). The runner
     /// reports each as a warning.
     pub warnings: Vec<String>,
+    /// Nothing done because the task said when not to act (unarchive's `creates`):
+    /// reported `skipped`, as Ansible's action reports it.
+    pub skipped: bool,
 }
 
 impl Plan {
@@ -83,6 +87,15 @@ impl Plan {
             predictable: true,
             ..Plan::default()
         }
+    }
+
+    /// Nothing to do, reported `skipped` with `msg`.
+    pub fn skipped(msg: impl Into<String>) -> Plan {
+        Plan {
+            skipped: true,
+            ..Plan::ok()
+        }
+        .with_msg(msg)
     }
 
     /// The given changes, predictable in check mode.

@@ -2,8 +2,8 @@
 //! modules (validation, dispatch, docs) asks this enum, so nothing keeps a copy.
 
 use crate::{
-    args, command, file, firstboot, get_url, nspawn, pacstrap, resolv_link, unit, Host, Module,
-    ModuleError, Plan,
+    args, command, file, firstboot, get_url, nspawn, pacstrap, resolv_link, unarchive, unit, Host,
+    Module, ModuleError, Plan,
 };
 use serde::de::DeserializeOwned;
 
@@ -22,6 +22,7 @@ pub enum Builtin {
     Nspawn,
     ResolvLink,
     GetUrl,
+    Unarchive,
 }
 
 impl Builtin {
@@ -37,6 +38,7 @@ impl Builtin {
         Builtin::Nspawn,
         Builtin::ResolvLink,
         Builtin::GetUrl,
+        Builtin::Unarchive,
     ];
 
     pub fn name(self) -> &'static str {
@@ -52,6 +54,7 @@ impl Builtin {
             Builtin::Nspawn => nspawn::NspawnModule::NAME,
             Builtin::ResolvLink => resolv_link::ResolvLinkModule::NAME,
             Builtin::GetUrl => get_url::GetUrlModule::NAME,
+            Builtin::Unarchive => unarchive::UnarchiveModule::NAME,
         }
     }
 
@@ -89,6 +92,9 @@ impl Builtin {
             Builtin::GetUrl => {
                 "Download a file over http(s) (or file://) into the target, verified"
             }
+            Builtin::Unarchive => {
+                "Unpack a tar (gz, xz, zst, bz2) or zip archive into a directory of the target"
+            }
         }
     }
 
@@ -106,6 +112,7 @@ impl Builtin {
             Builtin::Nspawn => nspawn::doc::NSPAWN,
             Builtin::ResolvLink => resolv_link::doc::RESOLV_LINK,
             Builtin::GetUrl => get_url::doc::GET_URL,
+            Builtin::Unarchive => unarchive::doc::UNARCHIVE,
         }
     }
 
@@ -139,6 +146,7 @@ impl Builtin {
             Builtin::Nspawn => args::field_names::<nspawn::Args>(),
             Builtin::ResolvLink => args::field_names::<resolv_link::Args>(),
             Builtin::GetUrl => args::field_names::<get_url::Args>(),
+            Builtin::Unarchive => args::field_names::<unarchive::Args>(),
         }
     }
 
@@ -188,6 +196,7 @@ impl Builtin {
             }
             Builtin::ResolvLink => decode_tracked::<resolv_link::Args>(value).map(drop),
             Builtin::GetUrl => decode_tracked::<get_url::Args>(value).map(drop),
+            Builtin::Unarchive => decode_tracked::<unarchive::Args>(value).map(drop),
         }
     }
 
@@ -258,6 +267,9 @@ impl Builtin {
                 .plan(&decode(value)?, host)
                 .map_err(PlanError::Module),
             Builtin::GetUrl => get_url::GetUrlModule
+                .plan(&decode(value)?, host)
+                .map_err(PlanError::Module),
+            Builtin::Unarchive => unarchive::UnarchiveModule
                 .plan(&decode(value)?, host)
                 .map_err(PlanError::Module),
         }

@@ -171,6 +171,7 @@ impl Executor<'_> {
         outcome.msg = plan.msg.take();
         outcome.diff = plan.changes.iter().filter_map(|c| c.diff.clone()).collect();
         if !plan.is_changed() {
+            outcome.skipped = plan.skipped;
             return outcome;
         }
         if check && !plan.predictable {
