@@ -51,6 +51,8 @@ mod engine_tests;
 mod filter_tests;
 #[cfg(test)]
 mod is_tests;
+#[cfg(test)]
+mod lookup_tests;
 
 use std::sync::Arc;
 

@@ -60,7 +60,7 @@ fn checked_salt(salt: &str) -> Result<String, Error> {
     Ok(salt.chars().take(SALT_MAX).collect())
 }
 
-fn random_salt(len: usize) -> String {
+pub(crate) fn random_salt(len: usize) -> String {
     let mut rng = rand::thread_rng();
     (0..len)
         .map(|_| char::from(SALT_CHARS[rng.gen_range(0..SALT_CHARS.len())]))
