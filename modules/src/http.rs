@@ -39,6 +39,14 @@ pub struct Response {
 }
 
 impl Response {
+    /// The standard reason phrase of the status (`Not Found`), empty if none.
+    pub fn reason(&self) -> &'static str {
+        ureq::http::StatusCode::from_u16(self.status)
+            .ok()
+            .and_then(|code| code.canonical_reason())
+            .unwrap_or("")
+    }
+
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()

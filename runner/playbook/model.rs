@@ -205,6 +205,10 @@ pub enum Action {
     Assert,
     Fail,
     Meta,
+    /// An HTTP request, judged by its status (runner/run/uri.rs).
+    Uri,
+    /// Wait for a port or a path (runner/run/wait_for.rs).
+    WaitFor,
 }
 
 impl Action {
@@ -215,6 +219,8 @@ impl Action {
         ("assert", Action::Assert),
         ("fail", Action::Fail),
         ("meta", Action::Meta),
+        ("uri", Action::Uri),
+        ("wait_for", Action::WaitFor),
     ];
 
     pub fn from_name(name: &str) -> Option<Action> {
@@ -247,6 +253,10 @@ impl Action {
             Action::Assert => Some(&["that", "fail_msg", "msg", "success_msg", "quiet"]),
             Action::Fail => Some(&["msg"]),
             Action::Meta => Some(&["_raw_params"]),
+            Action::Uri => Some(machinist_modules::args::field_names::<crate::run::uri::Args>()),
+            Action::WaitFor => Some(machinist_modules::args::field_names::<
+                crate::run::wait_for::Args,
+            >()),
         }
     }
 }

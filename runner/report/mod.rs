@@ -9,7 +9,7 @@ pub mod doc;
 pub mod human;
 mod interrupted;
 pub mod json;
-mod pyjson;
+pub(crate) mod pyjson;
 mod stderr;
 mod task_line;
 #[cfg(test)]

@@ -14,6 +14,8 @@ mod secrets;
 mod sources;
 mod tags;
 mod task;
+pub(crate) mod uri;
+pub(crate) mod wait_for;
 
 pub use outcome::Outcome;
 pub use tags::TagFilter;
