@@ -191,6 +191,9 @@ pub enum TaskKind {
     IncludeTasks { file: Node },
     /// `include_role`: the role's tasks, run when (and each time) this task runs.
     IncludeRole { tasks: Arc<Vec<Task>> },
+    /// `include_role` with a templated name: the role is found and loaded when the
+    /// task runs, from the `include_role` entry (and the task's `vars`).
+    IncludeRoleNamed { entry: Node, vars: Option<Node> },
 }
 
 /// What a task does.
@@ -323,7 +326,9 @@ impl Task {
             (None, TaskKind::Action { module, .. }) => module.to_string(),
             (None, TaskKind::Block { .. }) => "block".to_string(),
             (None, TaskKind::IncludeTasks { .. }) => "include_tasks".to_string(),
-            (None, TaskKind::IncludeRole { .. }) => "include_role".to_string(),
+            (None, TaskKind::IncludeRole { .. } | TaskKind::IncludeRoleNamed { .. }) => {
+                "include_role".to_string()
+            }
         };
         match &self.origin.role {
             Some(role) => format!("{} : {base}", role.name),

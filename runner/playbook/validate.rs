@@ -103,7 +103,7 @@ fn checked_tasks(tasks: &[Task], errors: &mut Vec<Diagnostic>, known: &mut Known
                     checked_tasks(list, errors, known);
                 }
             }
-            TaskKind::IncludeTasks { .. } => {}
+            TaskKind::IncludeTasks { .. } | TaskKind::IncludeRoleNamed { .. } => {}
             TaskKind::IncludeRole { tasks: inner } => checked_tasks(inner, errors, known),
         }
         for cond in task

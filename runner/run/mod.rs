@@ -498,7 +498,8 @@ impl<'a> Executor<'a> {
                 } => self.block(state, task, inherited, (block, rescue, always), handler),
                 TaskKind::Action { .. }
                 | TaskKind::IncludeTasks { .. }
-                | TaskKind::IncludeRole { .. } => self.task(state, task, inherited, handler),
+                | TaskKind::IncludeRole { .. }
+                | TaskKind::IncludeRoleNamed { .. } => self.task(state, task, inherited, handler),
             };
             if flow != Flow::Continue {
                 return flow;
