@@ -68,24 +68,14 @@ fn the_result_names_status_checksums_and_message() {
 }
 
 #[test]
-fn an_existing_dest_is_kept_without_force_and_replaced_with_it() {
+fn an_existing_dest_is_replaced_when_it_differs_as_ansible_core_does() {
     let (_dir, server) = served(&[("a.txt", b"remote\n")]);
     let test = Test::new();
     test.root_file("srv/a.txt", "local\n");
-    let task = |force: bool| {
-        play(&format!(
-            "    - get_url: {{url: '{}', dest: /srv/a.txt, force: {force}}}\n      register: r\n    - debug: var=r.msg\n",
-            server.url("a.txt")
-        ))
-    };
-    test.playbook(&task(false));
-    let run = test.run_json(&[]);
-    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
-    assert_eq!(run.statuses()[0].1, "ok");
-    assert!(run.stdout.contains("file already exists"), "{}", run.stdout);
-    assert_eq!(test.read("srv/a.txt"), "local\n");
-
-    test.playbook(&task(true));
+    test.playbook(&play(&format!(
+        "    - get_url: {{url: '{}', dest: /srv/a.txt}}\n",
+        server.url("a.txt")
+    )));
     three_checks(&test);
     assert_eq!(test.read("srv/a.txt"), "remote\n");
 }

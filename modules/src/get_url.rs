@@ -7,8 +7,10 @@
 //! apply writes them. So one run downloads once, check mode downloads too and predicts
 //! exactly (Ansible sends a HEAD in check mode and guesses), and planning has no side
 //! effect on the target: the request is a read on the machine running machinist.
-//! Ansible's rule decides whether to download at all: an existing `dest` (not a
-//! directory) is left alone unless `force`, or a `checksum` it does not match.
+//! Ansible's rule decides whether to download at all: an existing `dest` that a
+//! `checksum` matches is left alone (unless `force`); anything else is downloaded and
+//! compared. (Ansible sends If-Modified-Since with the file's mtime and keeps it on a
+//! 304; machinist does not, and compares the content instead.)
 
 pub(crate) mod doc;
 #[cfg(test)]
@@ -35,7 +37,7 @@ pub struct Args {
     /// A file, or a directory to download into (the name from Content-Disposition or
     /// the URL).
     pub dest: String,
-    /// Download even when `dest` exists, and replace it when the content differs.
+    /// Download even when a checksum says `dest` is right already.
     #[serde(default)]
     pub force: bool,
     #[serde(default)]
@@ -85,28 +87,26 @@ impl Module for GetUrlModule {
         let dest = Path::new("/").join(&args.dest);
         let checksum = Checksum::parse(args, host)?;
         let dest_is_dir = host.stat(&dest)?.is_some_and(|meta| meta.is_dir());
-        if !dest_is_dir && host.exists(&dest)? && !args.force {
-            let matches = match &checksum {
-                None => true,
-                Some(wanted) => {
-                    let current = host.read_file(&dest)?.unwrap_or_default();
-                    wanted.hex == wanted.algorithm.digest(&current)
+        // Ansible's rule (ansible-core 2.19's code, not its docs): an existing dest is
+        // kept without a download only when a checksum says it is right; otherwise it
+        // is downloaded and replaced if the content differs.
+        if let (false, false, Some(wanted)) = (dest_is_dir, args.force, &checksum) {
+            if let Some(current) = host.read_file(&dest)? {
+                if wanted.hex == wanted.algorithm.digest(&current) {
+                    let plan = file::FileModule.plan(&file_args(args, &dest)?, host)?;
+                    let msg = if plan.is_changed() {
+                        "file already exists but file attributes changed"
+                    } else {
+                        "file already exists"
+                    };
+                    return Ok(plan
+                        .with_msg(msg)
+                        .with_data("dest", dest.display().to_string())
+                        .with_data("url", http::mask_url(&args.url))
+                        .with_data("checksum_dest", serde_json::Value::Null)
+                        .with_data("checksum_src", serde_json::Value::Null)
+                        .with_data("elapsed", 0));
                 }
-            };
-            if matches {
-                let plan = file::FileModule.plan(&file_args(args, &dest)?, host)?;
-                let msg = if plan.is_changed() {
-                    "file already exists but file attributes changed"
-                } else {
-                    "file already exists"
-                };
-                return Ok(plan
-                    .with_msg(msg)
-                    .with_data("dest", dest.display().to_string())
-                    .with_data("url", http::mask_url(&args.url))
-                    .with_data("checksum_dest", serde_json::Value::Null)
-                    .with_data("checksum_src", serde_json::Value::Null)
-                    .with_data("elapsed", 0));
             }
         }
         let started = Instant::now();

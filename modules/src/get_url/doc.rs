@@ -6,7 +6,7 @@ use crate::doc::{ArgDoc, ModuleDoc, Support};
 const ARGS: [ArgDoc; 15] = [
     ArgDoc::new("url", "str", "An http://, https:// or file:// URL (a file:// path is read inside the target).").required(),
     ArgDoc::new("dest", "path", "The file to write, or a directory to download into (the name from Content-Disposition, else the URL's last segment).").required(),
-    ArgDoc::new("force", "bool", "Download even when dest exists, and replace it if the content differs. Without it an existing dest is left alone (unless checksum says it is wrong).").default("false"),
+    ArgDoc::new("force", "bool", "Download even when checksum says the existing dest is right. (An existing dest is otherwise downloaded again and replaced if the content differs, as ansible-core does; machinist sends no If-Modified-Since.)").default("false"),
     ArgDoc::new("backup", "bool", "Keep the replaced file as DEST.TIMESTAMP~.").default("false"),
     ArgDoc::new("checksum", "str", "ALGORITHM:HEX (md5, sha1, sha224, sha256, sha384, sha512), or ALGORITHM:URL of a checksum file (GNU or BSD lines). The download must match; an existing dest that matches is not downloaded again.").default("''"),
     ArgDoc::new("timeout", "int", "Seconds for the whole request.").default("10"),
