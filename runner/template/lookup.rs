@@ -1,6 +1,7 @@
 //! `lookup()` and `query()`/`q()`: the `env`, `file`, `template`, `vars`,
-//! `first_found`, `pipe`, `lines`, `fileglob` and `password` plugins (the last four in
-//! lookup/). Relative file names are searched as Ansible does, from the
+//! `first_found`, `items`, `dict`, `sequence` (the last two in sequences.rs), `pipe`,
+//! `lines`, `fileglob` and `password` plugins (those four in lookup/). Relative file
+//! names are searched as Ansible does, from the
 //! variables `role_path` (ROLE/files or ROLE/templates, then ROLE) and `playbook_dir`
 //! (DIR/files or DIR/templates, then DIR); not finding one names every place looked.
 
@@ -49,13 +50,16 @@ fn run(
         "template" => template_lookup(slot, state, &terms, kwargs),
         "vars" => vars_lookup(state, &terms, kwargs),
         "first_found" => first_found(state, &terms, kwargs),
+        "items" => Ok(terms),
+        "dict" => super::sequences::dict_lookup(&terms),
+        "sequence" => super::sequences::sequence_lookup(&terms),
         "pipe" => no_kwargs(kwargs).and_then(|()| commands::pipe(state, &terms)),
         "lines" => no_kwargs(kwargs).and_then(|()| commands::lines(state, &terms)),
         "fileglob" => no_kwargs(kwargs).and_then(|()| fileglob::fileglob(state, &terms)),
         "password" => password::password(state, &terms, kwargs),
         other => Err(invalid(format!(
-            "lookup plugin '{other}' is not available (available: env, file, template, vars, \
-             first_found, pipe, lines, fileglob, password)"
+            "lookup plugin '{other}' is not available (available: env, file, template, \
+             vars, first_found, items, dict, sequence, pipe, lines, fileglob, password)"
         ))),
     };
     let results = match (results, on_error.as_str()) {
