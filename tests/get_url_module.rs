@@ -220,3 +220,30 @@ fn file_urls_and_dest_links_stay_inside_the_root() {
     assert!(!Path::new(&outside).join("motd").exists());
     assert!(!Path::new(&outside).join("other").exists());
 }
+
+#[test]
+fn https_verifies_the_certificate_unless_told_not_to() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("tls.txt"), "over tls\n").expect("write");
+    let server = HttpServer::start_https(dir.path());
+    let test = Test::new();
+    test.root_file("srv/.keep", "");
+    test.playbook(&play(&format!(
+        "    - get_url: {{url: '{}', dest: /srv/tls.txt}}\n",
+        server.url("tls.txt")
+    )));
+    let run = test.run_json(&[]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(
+        run.stdout.contains("invalid peer certificate"),
+        "{}",
+        run.stdout
+    );
+    assert!(!test.root().join("srv/tls.txt").exists());
+    test.playbook(&play(&format!(
+        "    - get_url: {{url: '{}', dest: /srv/tls.txt, validate_certs: false}}\n",
+        server.url("tls.txt")
+    )));
+    three_checks(&test);
+    assert_eq!(test.read("srv/tls.txt"), "over tls\n");
+}

@@ -3,7 +3,8 @@
 //! serving a folder, with a few routes to exercise a client: `/echo` (the request as
 //! JSON: method, headers, body), `/status/N` (that status), `/redirect/PATH` (302 to
 //! PATH), `/auth/PATH` (PATH behind basic auth `user:secret`), `/named` (a
-//! Content-Disposition file name). Killed when dropped.
+//! Content-Disposition file name). Over https with a self-signed certificate too.
+//! Killed when dropped.
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -50,6 +51,11 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         return self.answer(405, b"")
     do_GET = do_HEAD = do_POST = do_PUT = do_DELETE = do_PATCH = route
 server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+if len(sys.argv) > 3:
+    import ssl
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(sys.argv[2], sys.argv[3])
+    server.socket = context.wrap_socket(server.socket, server_side=True)
 print(server.server_address[1], flush=True)
 server.serve_forever()
 "#;
@@ -57,14 +63,52 @@ server.serve_forever()
 pub struct HttpServer {
     child: Child,
     pub port: u16,
+    scheme: &'static str,
+    /// The self-signed certificate's folder of an https server.
+    _tls: Option<tempfile::TempDir>,
 }
 
 impl HttpServer {
     /// Serve `dir` (and the routes above) until dropped.
     pub fn start(dir: &Path) -> HttpServer {
-        let mut child = Command::new("python3")
-            .args(["-c", SERVER])
-            .arg(dir)
+        HttpServer::spawn(dir, None)
+    }
+
+    /// The same over https, with a self-signed certificate for 127.0.0.1 made by the
+    /// real openssl (no client trusts it).
+    pub fn start_https(dir: &Path) -> HttpServer {
+        let tls = tempfile::tempdir().expect("tempdir");
+        let (cert, key) = (tls.path().join("cert.pem"), tls.path().join("key.pem"));
+        let made = Command::new("openssl")
+            .args([
+                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+            ])
+            .args([
+                "-subj",
+                "/CN=127.0.0.1",
+                "-addext",
+                "subjectAltName=IP:127.0.0.1",
+            ])
+            .arg("-keyout")
+            .arg(&key)
+            .arg("-out")
+            .arg(&cert)
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|status| status.success());
+        assert!(made, "openssl could not make a certificate");
+        let mut server = HttpServer::spawn(dir, Some((&cert, &key)));
+        server._tls = Some(tls);
+        server
+    }
+
+    fn spawn(dir: &Path, tls: Option<(&Path, &Path)>) -> HttpServer {
+        let mut command = Command::new("python3");
+        command.args(["-c", SERVER]).arg(dir);
+        if let Some((cert, key)) = tls {
+            command.arg(cert).arg(key);
+        }
+        let mut child = command
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -75,13 +119,19 @@ impl HttpServer {
             .read_line(&mut line)
             .expect("the server prints its port");
         let port = line.trim().parse().expect("a port number");
-        HttpServer { child, port }
+        HttpServer {
+            child,
+            port,
+            scheme: if tls.is_some() { "https" } else { "http" },
+            _tls: None,
+        }
     }
 
-    /// `http://127.0.0.1:PORT/PATH`.
+    /// `http(s)://127.0.0.1:PORT/PATH`.
     pub fn url(&self, path: &str) -> String {
         format!(
-            "http://127.0.0.1:{}/{}",
+            "{}://127.0.0.1:{}/{}",
+            self.scheme,
             self.port,
             path.trim_start_matches('/')
         )
