@@ -111,9 +111,8 @@ impl Module for UnarchiveModule {
         let members: Vec<Member> = read::members(&bytes, format, strip)?
             .into_iter()
             .filter(|member| {
-                let name = member.name.trim_end_matches('/');
-                (include.is_empty() || include.iter().any(|p| p.matches(name)))
-                    && !exclude.iter().any(|p| p.matches(name))
+                (include.is_empty() || named(&include, &member.name))
+                    && !named(&exclude, &member.name)
             })
             .collect();
         tracing::debug!(
@@ -181,6 +180,22 @@ fn patterns(globs: &[String], field: &str) -> Result<Vec<glob::Pattern>, ModuleE
                 .map_err(|err| ModuleError::invalid(field, format!("{text}: {err}")))
         })
         .collect()
+}
+
+/// Whether a pattern names the member or a folder it is in (as tar's member names and
+/// `--exclude` patterns take a folder with everything below it).
+fn named(patterns: &[glob::Pattern], name: &str) -> bool {
+    let name = name.trim_start_matches("./").trim_end_matches('/');
+    let mut prefix = name;
+    loop {
+        if patterns.iter().any(|pattern| pattern.matches(prefix)) {
+            return true;
+        }
+        match prefix.rsplit_once('/') {
+            Some((parent, _)) => prefix = parent,
+            None => return false,
+        }
+    }
 }
 
 /// The archive's bytes: the controller's file, the target's, or a download.

@@ -148,3 +148,13 @@ fn extra_opts_take_only_strip_components() {
     assert!(opts(&["--absolute-names"]).is_err());
     assert!(opts(&["--strip-components=x"]).is_err());
 }
+
+#[test]
+fn a_pattern_naming_a_folder_takes_what_is_below_it() {
+    let pattern = |text: &str| vec![glob::Pattern::new(text).expect("a pattern")];
+    assert!(named(&pattern("site/css"), "site/css/a.css"));
+    assert!(named(&pattern("site/css"), "site/css/"));
+    assert!(named(&pattern("*.css"), "./site/css/a.css"));
+    assert!(!named(&pattern("site/css"), "site/index.html"));
+    assert!(!named(&pattern("css"), "site/css/a.css"));
+}
