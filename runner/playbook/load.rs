@@ -900,8 +900,8 @@ impl Loader {
                     return None;
                 }
                 return Some(TaskKind::IncludeRoleNamed {
-                    entry: entry.clone(),
-                    vars: node.get("vars").cloned(),
+                    entry: Box::new(entry.clone()),
+                    vars: node.get("vars").cloned().map(Box::new),
                 });
             }
             let mut handlers = Vec::new();

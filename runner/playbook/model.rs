@@ -214,7 +214,11 @@ pub enum TaskKind {
     IncludeRole { tasks: Arc<Vec<Task>> },
     /// `include_role` with a templated name: the role is found and loaded when the
     /// task runs, from the `include_role` entry (and the task's `vars`).
-    IncludeRoleNamed { entry: Node, vars: Option<Node> },
+    /// (Boxed: a task stays small.)
+    IncludeRoleNamed {
+        entry: Box<Node>,
+        vars: Option<Box<Node>>,
+    },
 }
 
 /// What a task does.

@@ -261,7 +261,7 @@ impl Executor<'_> {
                 self.include_role(state, task, inherited, &tasks, ctx)
             }
             TaskKind::IncludeRoleNamed { entry, vars } => {
-                self.include_role_named(state, task, inherited, entry, vars.as_ref(), ctx)
+                self.include_role_named(state, task, inherited, entry, vars.as_deref(), ctx)
             }
             TaskKind::Block { .. } => Outcome::failed("a block cannot run as a task"),
         }
