@@ -70,6 +70,17 @@ fn uri_fails_on_an_unexpected_status_and_accepts_listed_ones() {
 }
 
 #[test]
+fn uri_registers_the_cookies_set() {
+    let (_dir, server) = served();
+    let test = Test::new();
+    test.playbook(&play(&format!(
+        "    - uri: {{url: '{}'}}\n      register: r\n    - assert:\n        that:\n          - \"r.cookies == {{'session': 'abc', 'theme': 'dark'}}\"\n          - r.cookies_string == 'session=abc; theme=dark'\n",
+        server.url("cookie")
+    )));
+    run_ok(&test, &[]);
+}
+
+#[test]
 fn uri_redirects_and_basic_auth_with_a_hidden_password() {
     let (_dir, server) = served();
     let test = Test::new();

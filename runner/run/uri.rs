@@ -227,7 +227,23 @@ fn judge(
     data.insert("url".into(), json!(response.url));
     data.insert("status".into(), json!(status));
     data.insert("elapsed".into(), json!(elapsed));
-    data.insert("cookies".into(), json!({}));
+    // The cookies the answer set, as Ansible registers them: a mapping and a header.
+    let cookies: Map<String, Json> = response
+        .headers
+        .iter()
+        .filter(|(name, _)| name == "set-cookie")
+        .filter_map(|(_, value)| {
+            let pair = value.split(';').next()?.trim();
+            let (name, value) = pair.split_once('=')?;
+            Some((name.to_string(), json!(value)))
+        })
+        .collect();
+    let cookies_string: Vec<String> = cookies
+        .iter()
+        .map(|(name, value)| format!("{name}={}", value.as_str().unwrap_or_default()))
+        .collect();
+    data.insert("cookies".into(), Json::Object(cookies));
+    data.insert("cookies_string".into(), json!(cookies_string.join("; ")));
     let text = String::from_utf8_lossy(&response.body).into_owned();
     if maybe_json {
         if let Ok(parsed) = serde_json::from_str::<Json>(&text) {

@@ -3,7 +3,7 @@
 //! serving a folder, with a few routes to exercise a client: `/echo` (the request as
 //! JSON: method, headers, body), `/status/N` (that status), `/redirect/PATH` (302 to
 //! PATH), `/auth/PATH` (PATH behind basic auth `user:secret`), `/named` (a
-//! Content-Disposition file name). Over https with a self-signed certificate too.
+//! Content-Disposition file name), `/cookie` (two Set-Cookie headers). Over https with a self-signed certificate too.
 //! Killed when dropped.
 
 use std::io::{BufRead, BufReader};
@@ -44,6 +44,8 @@ class Handler(http.server.SimpleHTTPRequestHandler):
                 return self.answer(401, b"no\n", [("WWW-Authenticate", 'Basic realm="t"')])
             self.path = "/" + p[len("/auth/"):]
             return super().do_GET()
+        if p.startswith("/cookie"):
+            return self.answer(200, b"", [("Set-Cookie", "session=abc; Path=/"), ("Set-Cookie", "theme=dark")])
         if p.startswith("/named"):
             return self.answer(200, b"named content\n", [("Content-Disposition", 'attachment; filename="../given.txt"')])
         if self.command in ("GET", "HEAD"):
