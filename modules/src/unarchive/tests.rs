@@ -158,3 +158,39 @@ fn a_pattern_naming_a_folder_takes_what_is_below_it() {
     assert!(!named(&pattern("site/css"), "site/index.html"));
     assert!(!named(&pattern("css"), "site/css/a.css"));
 }
+
+#[test]
+fn hard_links_and_symlinks_are_made_and_then_left_alone() -> TestResult {
+    let mut builder = tar::Builder::new(Vec::new());
+    let mut header = tar::Header::new_gnu();
+    header.set_entry_type(tar::EntryType::Regular);
+    header.set_size(2);
+    header.set_mode(0o644);
+    builder.append_data(&mut header, "a", &b"a\n"[..])?;
+    let mut link = tar::Header::new_gnu();
+    link.set_entry_type(tar::EntryType::Link);
+    link.set_size(0);
+    builder.append_link(&mut link, "b", "a")?;
+    let mut symlink = tar::Header::new_gnu();
+    symlink.set_entry_type(tar::EntryType::Symlink);
+    symlink.set_size(0);
+    builder.append_link(&mut symlink, "c", "a")?;
+    let tar = builder.into_inner()?;
+    let (sandbox, _) = three_checks(
+        &UnarchiveModule,
+        move |sandbox: &Sandbox| {
+            std::fs::create_dir_all(sandbox.real("/srv"))?;
+            std::fs::write(sandbox.real("/etc/a.tar"), &tar)?;
+            Ok(())
+        },
+        json!({"src": "/etc/a.tar", "dest": "/srv", "remote_src": true}),
+    )?;
+    use std::os::unix::fs::MetadataExt;
+    let (a, b) = (
+        std::fs::metadata(sandbox.real("/srv/a"))?,
+        std::fs::metadata(sandbox.real("/srv/b"))?,
+    );
+    assert_eq!(a.ino(), b.ino(), "b is a hard link of a");
+    assert_eq!(std::fs::read_link(sandbox.real("/srv/c"))?, Path::new("a"));
+    Ok(())
+}
