@@ -8,7 +8,7 @@ const ARGS: [ArgDoc; 15] = [
     ArgDoc::new("dest", "path", "The file to write, or a directory to download into (the name from Content-Disposition, else the URL's last segment).").required(),
     ArgDoc::new("force", "bool", "Download even when checksum says the existing dest is right. (An existing dest is otherwise downloaded again and replaced if the content differs, as ansible-core does; machinist sends no If-Modified-Since.)").default("false"),
     ArgDoc::new("backup", "bool", "Keep the replaced file as DEST.TIMESTAMP~.").default("false"),
-    ArgDoc::new("checksum", "str", "ALGORITHM:HEX (md5, sha1, sha224, sha256, sha384, sha512), or ALGORITHM:URL of a checksum file (GNU or BSD lines). The download must match; an existing dest that matches is not downloaded again.").default("''"),
+    ArgDoc::new("checksum", "str", "ALGORITHM:HEX (md5, sha1, sha224, sha256, sha384, sha512), or ALGORITHM:URL of a checksum file (GNU or BSD lines). The download must match; an existing dest that matches is not downloaded again."),
     ArgDoc::new("timeout", "int", "Seconds for the whole request.").default("10"),
     ArgDoc::new("headers", "dict", "Request headers.").default("{}"),
     ArgDoc::new("validate_certs", "bool", "Verify the server's certificate (webpki roots).").default("true"),
