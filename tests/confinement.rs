@@ -66,6 +66,31 @@ const MODULES: &[(&str, &str)] = &[
         "template: {src: t.j2, dest: PATH, owner: root, group: root}",
     ),
     (
+        "lineinfile",
+        "lineinfile: {path: PATH, line: pwned, create: true, backup: true, mode: '0600'}",
+    ),
+    (
+        "lineinfile absent",
+        "lineinfile: {path: PATH, regexp: '.', state: absent}",
+    ),
+    (
+        "blockinfile",
+        "blockinfile: {path: PATH, block: pwned, create: true, owner: '0'}",
+    ),
+    (
+        "replace",
+        "replace: {path: PATH, regexp: '.+', replace: pwned}",
+    ),
+    (
+        "stat",
+        "stat: {path: PATH, follow: true, get_checksum: true}",
+    ),
+    ("slurp", "slurp: {src: PATH}"),
+    (
+        "find",
+        "find: {paths: /etc/confined, recurse: true, follow: true, contains: DECOY, hidden: true}",
+    ),
+    (
         "get_url",
         "get_url: {url: 'file:///etc/hostname', dest: PATH, force: true, mode: '0600'}",
     ),

@@ -9,6 +9,7 @@ pub mod doc;
 pub mod human;
 mod interrupted;
 pub mod json;
+pub mod masked;
 pub(crate) mod pyjson;
 mod stderr;
 mod task_line;

@@ -50,7 +50,7 @@ fn password_hash(
     hash(&password, &hashtype, &salt, rounds)
 }
 
-fn checked_salt(salt: &str) -> Result<String, Error> {
+pub(crate) fn checked_salt(salt: &str) -> Result<String, Error> {
     if !salt.bytes().all(|b| SALT_CHARS.contains(&b)) {
         return Err(invalid(
             "password_hash: invalid characters in salt (use only [./0-9A-Za-z])",
