@@ -14,6 +14,8 @@ mod times;
 mod tree;
 
 pub use crate::mode::ModeArg;
+/// The id an `owner`/`group` argument names, for other modules' owners.
+pub(crate) use attrs::owner_id as attrs_owner_id;
 /// Ansible's backup file name (`PATH.YYYY-MM-DD@HH:MM:SS~`), for other modules' backups.
 pub(crate) use content::backup_name;
 
@@ -147,6 +149,13 @@ impl Module for FileModule {
         }
         Ok(plan)
     }
+}
+
+/// state=file with the content given as bytes, for modules whose content is not text
+/// from the task (get_url's download, unarchive's entries): the file module's planning
+/// of content, mode, owner, backup and result keys. `args.content` must be `None`.
+pub(crate) fn plan_bytes(args: &Args, content: &[u8], host: &Host) -> Result<Plan, ModuleError> {
+    Task::new(args, host)?.plan_file_content(Some(content))
 }
 
 /// One planning of one `file` task: the arguments, the host, and what they resolve to.

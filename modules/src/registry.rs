@@ -2,8 +2,8 @@
 //! modules (validation, dispatch, docs) asks this enum, so nothing keeps a copy.
 
 use crate::{
-    args, blockinfile, command, file, find, firstboot, lineinfile, nspawn, pacstrap, replace,
-    resolv_link, slurp, stat, unit, Host, Module, ModuleError, Plan,
+    args, blockinfile, command, file, find, firstboot, get_url, lineinfile, nspawn, pacstrap,
+    replace, resolv_link, slurp, stat, unarchive, unit, Host, Module, ModuleError, Plan,
 };
 use serde::de::DeserializeOwned;
 
@@ -27,6 +27,8 @@ pub enum Builtin {
     Replace,
     Slurp,
     Find,
+    GetUrl,
+    Unarchive,
 }
 
 impl Builtin {
@@ -47,6 +49,8 @@ impl Builtin {
         Builtin::Replace,
         Builtin::Slurp,
         Builtin::Find,
+        Builtin::GetUrl,
+        Builtin::Unarchive,
     ];
 
     pub fn name(self) -> &'static str {
@@ -67,6 +71,8 @@ impl Builtin {
             Builtin::Replace => replace::ReplaceModule::NAME,
             Builtin::Slurp => slurp::SlurpModule::NAME,
             Builtin::Find => find::FindModule::NAME,
+            Builtin::GetUrl => get_url::GetUrlModule::NAME,
+            Builtin::Unarchive => unarchive::UnarchiveModule::NAME,
         }
     }
 
@@ -111,6 +117,12 @@ impl Builtin {
             Builtin::Replace => "Every match of a regular expression in a file replaced",
             Builtin::Slurp => "A file of the target, registered base64-encoded (never changes)",
             Builtin::Find => "Paths of the target that pass Ansible's find filters, registered",
+            Builtin::GetUrl => {
+                "Download a file over http(s) (or file://) into the target, verified"
+            }
+            Builtin::Unarchive => {
+                "Unpack a tar (gz, xz, zst, bz2) or zip archive into a directory of the target"
+            }
         }
     }
 
@@ -133,6 +145,8 @@ impl Builtin {
             Builtin::Replace => replace::doc::REPLACE,
             Builtin::Slurp => slurp::doc::SLURP,
             Builtin::Find => find::doc::FIND,
+            Builtin::GetUrl => get_url::doc::GET_URL,
+            Builtin::Unarchive => unarchive::doc::UNARCHIVE,
         }
     }
 
@@ -171,6 +185,8 @@ impl Builtin {
             Builtin::Replace => args::field_names::<replace::Args>(),
             Builtin::Slurp => args::field_names::<slurp::Args>(),
             Builtin::Find => args::field_names::<find::Args>(),
+            Builtin::GetUrl => args::field_names::<get_url::Args>(),
+            Builtin::Unarchive => args::field_names::<unarchive::Args>(),
         }
     }
 
@@ -179,6 +195,7 @@ impl Builtin {
     pub fn secret_args(self) -> &'static [&'static str] {
         match self {
             Builtin::Firstboot => firstboot::SECRET_ARGS,
+            Builtin::GetUrl => get_url::SECRET_ARGS,
             _ => &[],
         }
     }
@@ -234,6 +251,8 @@ impl Builtin {
             Builtin::Replace => decode_tracked::<replace::Args>(value).map(drop),
             Builtin::Slurp => decode_tracked::<slurp::Args>(value).map(drop),
             Builtin::Find => decode_tracked::<find::Args>(value).map(drop),
+            Builtin::GetUrl => decode_tracked::<get_url::Args>(value).map(drop),
+            Builtin::Unarchive => decode_tracked::<unarchive::Args>(value).map(drop),
         }
     }
 
@@ -319,6 +338,12 @@ impl Builtin {
                 .plan(&decode(value)?, host)
                 .map_err(PlanError::Module),
             Builtin::Find => find::FindModule
+                .plan(&decode(value)?, host)
+                .map_err(PlanError::Module),
+            Builtin::GetUrl => get_url::GetUrlModule
+                .plan(&decode(value)?, host)
+                .map_err(PlanError::Module),
+            Builtin::Unarchive => unarchive::UnarchiveModule
                 .plan(&decode(value)?, host)
                 .map_err(PlanError::Module),
         }

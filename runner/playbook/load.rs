@@ -197,6 +197,62 @@ impl Loader {
         }
     }
 
+    /// The tasks of an `include_role` whose name was templated, loaded when the task
+    /// runs: `entry` with the name rendered. `defined` says whether a variable is set
+    /// at that point (for the role's argument spec). A role chosen at run time cannot
+    /// add handlers to a play already running: one that has handlers is refused.
+    pub fn role_at_run_time(
+        mut self,
+        entry: &Node,
+        task_vars: Option<&Node>,
+        origin: &Arc<Origin>,
+        tags: &[String],
+        defined: &dyn Fn(&str) -> bool,
+    ) -> Result<Vec<Task>, InputError> {
+        self.playbook_dir = origin.dir.clone();
+        let Some(mut role) = self.role_use(entry, false) else {
+            return Err(InputError(self.errors));
+        };
+        role.params
+            .extend(task_vars.map(|v| self.vars(v)).unwrap_or_default());
+        let mut handlers = Vec::new();
+        let loaded = self.role(&role, tags, &mut handlers, true);
+        handlers.extend(std::mem::take(&mut self.extra_handlers));
+        if !handlers.is_empty() {
+            self.error(
+                &role.span,
+                format!(
+                    "include_role: role '{}' has handlers, which a role named at run time \
+                     cannot add to the running play (name the role without a template)",
+                    role.name
+                ),
+            );
+        }
+        for scope in std::mem::take(&mut self.role_scopes) {
+            let set_now: Vec<(String, Node)> = scope
+                .spec
+                .iter()
+                .flat_map(|spec| &spec.options)
+                .filter(|option| defined(&option.name))
+                .map(|option| {
+                    let node = Node {
+                        value: Value::Str(format!("{{{{ {} }}}}", option.name)),
+                        span: scope.span.clone(),
+                    };
+                    (option.name.clone(), node)
+                })
+                .collect();
+            argspec::check(&scope, &set_now, &self.extra_vars, &mut self.errors);
+        }
+        let tasks = loaded.map(|l| l.tasks).unwrap_or_default();
+        validate::tasks(&tasks, &mut self.errors);
+        if self.errors.is_empty() {
+            Ok(tasks)
+        } else {
+            Err(InputError(self.errors))
+        }
+    }
+
     /// Read and parse one YAML file; `None` after recording why it could not be.
     fn read_yaml(&mut self, path: &Path, site: Option<&Span>) -> Option<Vec<Node>> {
         let (file, text) = self.read_text(path, site)?;
@@ -387,7 +443,7 @@ impl Loader {
             .unwrap_or_default();
         let vars_nodes = node.get("vars").map(|v| self.vars(v)).unwrap_or_default();
         let vars_files = match node.get("vars_files") {
-            Some(list) => self.vars_files(list, origin),
+            Some(list) => self.vars_files(list, origin, &vars_nodes),
             None => Vec::new(),
         };
         let vars_prompt = node
@@ -501,6 +557,7 @@ impl Loader {
         &mut self,
         list: &Node,
         origin: &Arc<Origin>,
+        play_vars: &[(String, Node)],
     ) -> Vec<(PathBuf, Vec<(String, Node)>)> {
         let names: Vec<&Node> = match &list.value {
             Value::Seq(items) => items.iter().collect(),
@@ -516,10 +573,21 @@ impl Loader {
                 self.error(&name.span, "a vars file name is a string");
                 continue;
             };
-            if crate::template::Templates::is_template(file) {
-                self.error(&name.span, "templated vars_files names are not supported; use include_vars-free static names or -e @file");
-                continue;
-            }
+            let rendered;
+            let file = if crate::template::Templates::is_template(file) {
+                match self.render_vars_file_name(file, &origin.dir, play_vars, &out) {
+                    Ok(name) => {
+                        rendered = name;
+                        rendered.as_str()
+                    }
+                    Err(msg) => {
+                        self.error(&name.span, msg);
+                        continue;
+                    }
+                }
+            } else {
+                file
+            };
             let path = origin.dir.join(file);
             let Some(docs) = self.read_yaml(&path, Some(&name.span)) else {
                 continue;
@@ -531,6 +599,44 @@ impl Loader {
             out.push((path, vars));
         }
         out
+    }
+
+    /// A templated `vars_files` name, rendered as Ansible renders it before the play:
+    /// with the play's vars, the vars files before it, extra vars and `playbook_dir`
+    /// (no facts yet).
+    fn render_vars_file_name(
+        &self,
+        name: &str,
+        playbook_dir: &Path,
+        play_vars: &[(String, Node)],
+        earlier: &[(PathBuf, Vec<(String, Node)>)],
+    ) -> Result<String, String> {
+        let templates = crate::template::Templates::new();
+        let mut magic = Layer::default();
+        let dir = match playbook_dir.as_os_str().is_empty() {
+            true => Path::new("."),
+            false => playbook_dir,
+        };
+        let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+        magic.set(
+            "playbook_dir",
+            minijinja::Value::from(dir.display().to_string()),
+        );
+        let play = Layer::from_nodes(play_vars);
+        let files: Vec<Layer> = earlier
+            .iter()
+            .map(|(_, vars)| Layer::from_nodes(vars))
+            .collect();
+        let mut layers: Vec<&Layer> = vec![&magic, &play];
+        layers.extend(files.iter());
+        layers.push(&self.extra_vars);
+        let ctx = crate::vars::context(&layers, &templates);
+        templates.render_str(name, &ctx).map_err(|err| {
+            format!(
+                "vars_files name '{name}': {err} (names are rendered with the play's vars, \
+                 extra vars and playbook_dir, before facts are gathered)"
+            )
+        })
     }
 
     /// A mapping of variables.
@@ -801,11 +907,17 @@ impl Loader {
             role.params
                 .extend(node.get("vars").map(|v| self.vars(v)).unwrap_or_default());
             if crate::template::Templates::is_template(&role.name) {
-                self.error(
-                    &role.span,
-                    format!("{key}: the role name cannot be templated"),
-                );
-                return None;
+                if key == "import_role" {
+                    self.error(
+                        &role.span,
+                        "import_role is static: its role name cannot be templated (use include_role)",
+                    );
+                    return None;
+                }
+                return Some(TaskKind::IncludeRoleNamed {
+                    entry: Box::new(entry.clone()),
+                    vars: node.get("vars").cloned().map(Box::new),
+                });
             }
             let mut handlers = Vec::new();
             let loaded = self.role(&role, tags, &mut handlers, true);

@@ -245,6 +245,13 @@ pub enum TaskKind {
     },
     /// `include_role`: the role's tasks, run when (and each time) this task runs.
     IncludeRole { tasks: Arc<Vec<Task>> },
+    /// `include_role` with a templated name: the role is found and loaded when the
+    /// task runs, from the `include_role` entry (and the task's `vars`).
+    /// (Boxed: a task stays small.)
+    IncludeRoleNamed {
+        entry: Box<Node>,
+        vars: Option<Box<Node>>,
+    },
 }
 
 /// What a task does.
@@ -259,6 +266,10 @@ pub enum Action {
     Assert,
     Fail,
     Meta,
+    /// An HTTP request, judged by its status (runner/run/uri.rs).
+    Uri,
+    /// Wait for a port or a path (runner/run/wait_for.rs).
+    WaitFor,
 }
 
 impl Action {
@@ -269,6 +280,8 @@ impl Action {
         ("assert", Action::Assert),
         ("fail", Action::Fail),
         ("meta", Action::Meta),
+        ("uri", Action::Uri),
+        ("wait_for", Action::WaitFor),
     ];
 
     pub fn from_name(name: &str) -> Option<Action> {
@@ -301,6 +314,10 @@ impl Action {
             Action::Assert => Some(&["that", "fail_msg", "msg", "success_msg", "quiet"]),
             Action::Fail => Some(&["msg"]),
             Action::Meta => Some(&["_raw_params"]),
+            Action::Uri => Some(machinist_modules::args::field_names::<crate::run::uri::Args>()),
+            Action::WaitFor => Some(machinist_modules::args::field_names::<
+                crate::run::wait_for::Args,
+            >()),
         }
     }
 }
@@ -370,7 +387,9 @@ impl Task {
             (None, TaskKind::Action { module, .. }) => module.to_string(),
             (None, TaskKind::Block { .. }) => "block".to_string(),
             (None, TaskKind::IncludeTasks { .. }) => "include_tasks".to_string(),
-            (None, TaskKind::IncludeRole { .. }) => "include_role".to_string(),
+            (None, TaskKind::IncludeRole { .. } | TaskKind::IncludeRoleNamed { .. }) => {
+                "include_role".to_string()
+            }
         };
         match &self.origin.role {
             Some(role) => format!("{} : {base}", role.name),

@@ -10,7 +10,7 @@ pub mod human;
 mod interrupted;
 pub mod json;
 pub mod masked;
-mod pyjson;
+pub(crate) mod pyjson;
 mod stderr;
 mod task_line;
 #[cfg(test)]

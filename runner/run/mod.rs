@@ -15,6 +15,8 @@ mod secrets;
 mod sources;
 mod tags;
 mod task;
+pub(crate) mod uri;
+pub(crate) mod wait_for;
 
 pub use outcome::Outcome;
 pub use tags::TagFilter;
@@ -547,7 +549,8 @@ impl<'a> Executor<'a> {
                 } => self.block(state, task, inherited, (block, rescue, always), handler),
                 TaskKind::Action { .. }
                 | TaskKind::IncludeTasks { .. }
-                | TaskKind::IncludeRole { .. } => self.task(state, task, inherited, handler),
+                | TaskKind::IncludeRole { .. }
+                | TaskKind::IncludeRoleNamed { .. } => self.task(state, task, inherited, handler),
             };
             if flow != Flow::Continue {
                 return flow;

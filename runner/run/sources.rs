@@ -24,6 +24,9 @@ impl Executor<'_> {
         args: &mut Map<String, Json>,
         ctx: &Value,
     ) -> Result<(), String> {
+        if builtin == Builtin::Unarchive {
+            return self.resolve_archive(task, args);
+        }
         if !builtin.reads_sources() {
             return Ok(());
         }
@@ -121,6 +124,27 @@ fn user_name(uid: u32) -> String {
 }
 
 impl Executor<'_> {
+    /// unarchive's `src` on the controller (no `remote_src`): found as copy's is and
+    /// handed over as its path; the module reads the archive (binary, perhaps large)
+    /// itself.
+    fn resolve_archive(&self, task: &Task, args: &mut Map<String, Json>) -> Result<(), String> {
+        if args.get("remote_src").is_some_and(truthy) {
+            return Ok(());
+        }
+        let Some(src) = args.get_mut("src") else {
+            return Ok(());
+        };
+        let name = text(src, "src")?;
+        let path = find(&task.origin, &task.span.file, SourceKind::File, &name)
+            .and_then(|path| {
+                path.canonicalize()
+                    .map_err(|err| format!("{}: {err}", path.display()))
+            })
+            .map_err(|msg| self.located(&task.span, msg))?;
+        *src = Json::String(path.display().to_string());
+        Ok(())
+    }
+
     /// A `src:`/`template:` file of the playbook or role, found and read once per run
     /// (the controller's files do not change while it runs).
     fn controller_file(
@@ -178,6 +202,15 @@ pub(super) struct SourceKey {
 /// Controller files found and read in this run.
 pub(super) type ControllerFiles =
     RefCell<HashMap<SourceKey, Result<(PathBuf, Arc<Opened>), String>>>;
+
+/// A boolean argument that is set: `true`, or one of Ansible's yes-strings.
+fn truthy(value: &Json) -> bool {
+    match value {
+        Json::Bool(b) => *b,
+        Json::String(s) => matches!(s.to_ascii_lowercase().as_str(), "yes" | "true" | "on" | "1"),
+        _ => false,
+    }
+}
 
 fn take_bool(args: &mut Map<String, Json>, key: &str) -> Option<bool> {
     args.remove(key).and_then(|v| v.as_bool())

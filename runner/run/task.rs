@@ -283,6 +283,9 @@ impl Executor<'_> {
                 let tasks = Arc::clone(tasks);
                 self.include_role(state, task, inherited, &tasks, ctx)
             }
+            TaskKind::IncludeRoleNamed { entry, vars } => {
+                self.include_role_named(state, task, inherited, entry, vars.as_deref(), ctx)
+            }
             TaskKind::Block { .. } => Outcome::failed("a block cannot run as a task"),
         }
     }
@@ -430,7 +433,9 @@ impl Executor<'_> {
         let module = match &task.kind {
             TaskKind::Action { module, .. } => module.to_string(),
             TaskKind::IncludeTasks { .. } => "include_tasks".into(),
-            TaskKind::IncludeRole { .. } => "include_role".into(),
+            TaskKind::IncludeRole { .. } | TaskKind::IncludeRoleNamed { .. } => {
+                "include_role".into()
+            }
             TaskKind::Block { .. } => "block".into(),
         };
         let show_diff = task.diff.unwrap_or(self.options.diff);
@@ -561,6 +566,55 @@ impl Executor<'_> {
         let outcome = self.run_included(state, task, inherited, &tasks, ctx);
         self.includes.pop();
         outcome
+    }
+
+    /// `include_role` with a templated name: render it, load the role now (as
+    /// include_tasks loads its file), then run it as any included role.
+    fn include_role_named(
+        &mut self,
+        state: &mut PlayState<'_>,
+        task: &Task,
+        inherited: &Inherited<'_>,
+        entry: &crate::playbook::yaml::Node,
+        vars: Option<&crate::playbook::yaml::Node>,
+        ctx: &Value,
+    ) -> Outcome {
+        let Some(name_node) = entry.get("name").or_else(|| entry.get("role")) else {
+            return Outcome::failed("include_role needs a name");
+        };
+        let name = match self
+            .templates
+            .render_str(name_node.as_str().unwrap_or_default(), ctx)
+        {
+            Ok(name) => name,
+            Err(err) => return Outcome::failed(self.located(&name_node.span, err.to_string())),
+        };
+        let mut entry = entry.clone();
+        let key = if entry.get("name").is_some() {
+            "name"
+        } else {
+            "role"
+        };
+        if let Some(node) = entry.get_mut(key) {
+            node.value = crate::playbook::yaml::Value::Str(name.clone());
+        }
+        let mut loader = Loader::new(self.sources.clone(), &self.options.extra_vars);
+        if let Some(dir) = state.magic.get("playbook_dir").and_then(Value::as_str) {
+            loader = loader.with_library_base(dir.into());
+        }
+        let defined = |var: &str| ctx.get_attr(var).is_ok_and(|value| !value.is_undefined());
+        let mut tasks =
+            match loader.role_at_run_time(&entry, vars, &task.origin, &task.tags, &defined) {
+                Ok(tasks) => tasks,
+                Err(err) => {
+                    let text: Vec<String> = err.0.iter().map(Diagnostic::to_string).collect();
+                    return Outcome::failed(text.join("\n"));
+                }
+            };
+        tracing::debug!(role = %name, tasks = tasks.len(), "include_role loaded at run time");
+        crate::playbook::inherit::no_log(&mut tasks, task.no_log);
+        crate::playbook::inherit::environment(&mut tasks, task.environment());
+        self.include_role(state, task, inherited, &std::sync::Arc::new(tasks), ctx)
     }
 
     /// `include_role`: its tasks were loaded with the playbook; run them now.

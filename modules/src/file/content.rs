@@ -10,12 +10,16 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 impl Task<'_> {
     pub(super) fn plan_file(&self) -> Result<Plan, ModuleError> {
+        self.plan_file_content(self.args.content.as_deref().map(str::as_bytes))
+    }
+
+    /// state=file with `content` as bytes (text from `content`, or a download).
+    pub(super) fn plan_file_content(&self, content: Option<&[u8]>) -> Result<Plan, ModuleError> {
         let place = self.place(self.args.follow)?;
         let meta = self.host.lstat_canonical(&place)?;
-        let Some(content) = &self.args.content else {
+        let Some(content) = content else {
             return self.plan_existing_file(&place, meta);
         };
-        let content = content.as_bytes();
         match meta {
             None => self.create_file(&place, content),
             Some(meta) if meta.is_file() => self.replace_file(&place, &meta, content),
