@@ -155,7 +155,7 @@ impl Loader {
     /// Load a playbook and everything it references statically.
     pub fn playbook(mut self, path: &Path) -> Result<Playbook, InputError> {
         let mut plays = Vec::new();
-        self.plays_from(path, &mut plays);
+        self.plays_from(path, None, &mut plays);
         let playbook = Playbook {
             path: path.to_path_buf(),
             plays,
@@ -259,8 +259,9 @@ impl Loader {
         &mut self,
         path: &Path,
         origin: &Arc<Origin>,
+        site: Option<&Span>,
     ) -> Option<(Vec<Node>, Vec<StreamedLists>)> {
-        let (file, text) = self.read_text(path, None)?;
+        let (file, text) = self.read_text(path, site)?;
         let errors = self.errors.len();
         let mut stream = PlayStream::new(self, origin.clone());
         let parsed = yaml::parse_playbook(&file, &text, Some(&mut stream));
@@ -276,7 +277,7 @@ impl Loader {
         }
     }
 
-    fn plays_from(&mut self, path: &Path, plays: &mut Vec<Play>) {
+    fn plays_from(&mut self, path: &Path, site: Option<&Span>, plays: &mut Vec<Play>) {
         if self.importing.iter().any(|p| p == path) {
             self.errors.push(Diagnostic::bare(format!(
                 "import loop: {} imports itself",
@@ -292,7 +293,7 @@ impl Loader {
         let (outer_dir, outer_base) = (self.playbook_dir.clone(), self.library_base.clone());
         self.playbook_dir = dir.clone();
         self.library_base = Some(dir);
-        let Some((docs, mut streamed)) = self.read_playbook(path, &origin) else {
+        let Some((docs, mut streamed)) = self.read_playbook(path, &origin, site) else {
             (self.playbook_dir, self.library_base) = (outer_dir, outer_base);
             return;
         };
@@ -318,7 +319,7 @@ impl Loader {
                 if let Some(target) = item.get("import_playbook") {
                     if let Some(name) = target.as_str() {
                         let target_path = origin.dir.join(name);
-                        self.plays_from(&target_path, plays);
+                        self.plays_from(&target_path, Some(&target.span), plays);
                     } else {
                         self.error(&target.span, "import_playbook takes a file name");
                     }

@@ -1,0 +1,157 @@
+//! Inputs a hostile role or a careless user hands machinist (issue 13, breaks 7 and
+//! 8 and the memory bound): a FIFO in place of every kind of input file is refused at
+//! once with a located error and exit 4 (it used to block in open() for ever), and
+//! what a no_log task failed with never reaches the output.
+
+mod common;
+
+use common::child::Running;
+use common::Test;
+use std::path::Path;
+use std::time::Duration;
+
+fn fifo(path: &Path) {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).expect("mkdir");
+    }
+    let _ = std::fs::remove_file(path);
+    rustix::fs::mkfifoat(
+        rustix::fs::CWD,
+        path,
+        rustix::fs::Mode::from_raw_mode(0o600),
+    )
+    .expect("mkfifo");
+}
+
+/// The run must end on its own, within seconds, with exit 4 and `expected` in stderr.
+fn refused(test: &Test, args: &[&str], expected: &str) {
+    let finished = Running::start(test.command(args)).finish(Duration::from_secs(20));
+    assert_eq!(
+        finished.code,
+        Some(4),
+        "args {args:?}\nstdout:\n{}\nstderr:\n{}",
+        finished.stdout,
+        finished.stderr
+    );
+    let stderr = test.filter(finished.stderr.as_bytes());
+    assert!(
+        stderr.contains(expected),
+        "wanted {expected:?} in:\n{stderr}"
+    );
+}
+
+fn run_args(test: &Test) -> Vec<String> {
+    let root = test.root().display().to_string();
+    ["run", "site.yml", "--root", &root]
+        .into_iter()
+        .map(String::from)
+        .collect()
+}
+
+#[test]
+fn a_fifo_as_the_playbook_is_refused() {
+    let test = Test::new();
+    fifo(&test.project().join("site.yml"));
+    let args = run_args(&test);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    refused(
+        &test,
+        &args,
+        "error: site.yml is a FIFO, not a regular file",
+    );
+}
+
+#[test]
+fn a_fifo_as_extra_vars_is_refused() {
+    let test = Test::new();
+    test.playbook("- hosts: localhost\n  tasks: []\n");
+    fifo(&test.project().join("vars.yml"));
+    let mut args = run_args(&test);
+    args.extend(["-e".to_string(), "@vars.yml".to_string()]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    refused(
+        &test,
+        &args,
+        "-e @vars.yml: vars.yml is a FIFO, not a regular file",
+    );
+}
+
+/// Files the playbook names: each one a FIFO in turn, each refused where it is named.
+#[test]
+fn a_fifo_named_by_the_playbook_is_refused_where_it_is_named() {
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "- hosts: localhost\n  vars_files: [vars.yml]\n  tasks: []\n",
+            "vars.yml",
+            "site.yml:2:16: ",
+        ),
+        (
+            "- hosts: localhost\n  tasks:\n    - import_tasks: more.yml\n",
+            "more.yml",
+            "site.yml:3:21: ",
+        ),
+        (
+            "- import_playbook: other.yml\n",
+            "other.yml",
+            "site.yml:1:20: ",
+        ),
+        (
+            "- hosts: localhost\n  tasks:\n    - include_tasks: more.yml\n",
+            "more.yml",
+            "site.yml:3:7: ",
+        ),
+        (
+            "- hosts: localhost\n  tasks:\n    - template: {src: t.j2, dest: /t}\n",
+            "templates/t.j2",
+            "site.yml:3:23: ",
+        ),
+        (
+            "- hosts: localhost\n  tasks:\n    - copy: {src: f, dest: /f}\n",
+            "files/f",
+            "site.yml:3:19: ",
+        ),
+        (
+            "- hosts: localhost\n  roles: [web]\n",
+            "roles/web/tasks/main.yml",
+            "site.yml:2:11: ",
+        ),
+        (
+            "- hosts: localhost\n  roles: [web]\n",
+            "roles/web/defaults/main.yml",
+            "site.yml:2:11: ",
+        ),
+        (
+            "- hosts: localhost\n  tasks:\n    - debug: {msg: \"{{ lookup('file', 'f') }}\"}\n",
+            "files/f",
+            "site.yml:3:7: ",
+        ),
+    ];
+    let mut wrong = Vec::new();
+    for (playbook, file, place) in cases {
+        let test = Test::new();
+        test.playbook(playbook);
+        test.project_file("roles/web/tasks/main.yml", "- debug: {msg: hi}\n");
+        fifo(&test.project().join(file));
+        let args = run_args(&test);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let finished = Running::start(test.command(&args)).finish(Duration::from_secs(20));
+        let stderr = test.filter(finished.stderr.as_bytes());
+        let code = finished.code;
+        // A file only running can read (include_tasks, a lookup) fails its task (exit
+        // 2); every other is refused before anything runs (exit 4).
+        let want = if playbook.contains("include_tasks") || playbook.contains("lookup") {
+            2
+        } else {
+            4
+        };
+        let output = format!("{}{stderr}", test.filter(finished.stdout.as_bytes()));
+        let said = output.contains(&format!("{file} is a FIFO, not a regular file"));
+        let located = want != 4 || output.contains(place);
+        if code != Some(want) || !said || !located {
+            wrong.push(format!(
+                "{file} ({playbook}): exit {code:?}, wanted {want} and {place}:\n{output}"
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n\n"));
+}
