@@ -155,3 +155,58 @@ fn a_fifo_named_by_the_playbook_is_refused_where_it_is_named() {
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n\n"));
 }
+
+/// Break 8: a no_log task's failure, wherever it surfaces: the rescue's
+/// `ansible_failed_result`, a registered failed result, the error message, `-vvv`
+/// and the JSON events.
+#[test]
+fn a_no_log_failure_never_shows_its_secret() {
+    let test = Test::new();
+    test.playbook(
+        r#"- hosts: localhost
+  gather_facts: false
+  vars:
+    secret: hunter2-s3cr3t
+  tasks:
+    - block:
+        - name: fails with the secret
+          command: "/no/such/program {{ secret }}"
+          no_log: true
+      rescue:
+        - debug: {var: ansible_failed_result}
+        - debug: {msg: "{{ ansible_failed_result }}"}
+    - name: registered
+      fail: {msg: "the secret is {{ secret }}"}
+      register: failed_result
+      ignore_errors: true
+      no_log: true
+    - debug: {var: failed_result}
+    - name: a template error names the secret
+      debug: {msg: "{{ secret ~ undefined_thing }}"}
+      no_log: true
+      ignore_errors: true
+    - block:
+        - name: assert
+          assert: {that: "secret == 'x'", fail_msg: "it was {{ secret }}"}
+          no_log: true
+      rescue:
+        - debug: {var: ansible_failed_result}
+"#,
+    );
+    for args in [
+        &["-vvv"][..],
+        &["--format", "json", "-vvv"][..],
+        &["--check", "--diff", "-vvv"][..],
+    ] {
+        let run = test.run(args);
+        assert_eq!(run.code, 0, "{args:?}\n{}\n{}", run.stdout, run.stderr);
+        let all = format!("{}{}", run.stdout, run.stderr);
+        assert!(
+            !all.contains("hunter2"),
+            "{args:?} leaked the secret:\n{all}"
+        );
+        if args[0] != "--format" {
+            assert!(all.contains("\"censored\""), "{args:?}:\n{all}");
+        }
+    }
+}

@@ -350,7 +350,11 @@ impl Executor<'_> {
         let failed = outcome.failed;
         let ignored = failed && self.ignores(task);
         if failed && !ignored {
-            self.last_failure = Some((name.to_string(), outcome.registered()));
+            let mut result = outcome.registered();
+            if task.no_log {
+                redact_registered(&mut result);
+            }
+            self.last_failure = Some((name.to_string(), result));
         }
         match outcome.status() {
             Status::Skipped => self.stats.skipped += 1,
