@@ -210,3 +210,16 @@ fn a_no_log_failure_never_shows_its_secret() {
         }
     }
 }
+
+/// The keywords accepted because their value makes them a no-op for a run as root on
+/// this machine (and refused otherwise: tests/bad-input/keyword-*).
+#[test]
+fn become_to_root_and_a_local_connection_are_accepted_as_no_ops() {
+    let test = Test::new();
+    test.playbook(
+        "- hosts: localhost\n  connection: local\n  become: true\n  gather_facts: false\n  tasks:\n    - copy: {dest: /f, content: x}\n      become: true\n      become_user: root\n      become_method: sudo\n      connection: local\n",
+    );
+    let run = test.run(&[]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(test.read("/f"), "x");
+}

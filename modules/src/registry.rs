@@ -156,10 +156,18 @@ impl Builtin {
     pub fn check_args(self, value: &serde_json::Value) -> Result<(), ArgError> {
         match self {
             Builtin::File | Builtin::Copy | Builtin::Template => {
-                decode_tracked::<file::Args>(value).map(drop)
+                let args = decode_tracked::<file::Args>(value)?;
+                let links = matches!(args.state, Some(file::State::Link | file::State::Hard));
+                let given = [
+                    ("src", args.src.is_some() && !links),
+                    ("content", args.content.is_some()),
+                    ("template", args.template.is_some()),
+                ];
+                exclusive(&given)
             }
             Builtin::Command | Builtin::Shell => {
                 let args = decode_tracked::<command::Args>(value)?;
+                exclusive(&[("cmd", args.cmd.is_some()), ("argv", args.argv.is_some())])?;
                 if args.cmd.is_none() && args.argv.is_none() {
                     // Said as a missing argument, so a templated one may still give it.
                     return Err(ArgError {
@@ -248,6 +256,23 @@ impl Builtin {
                 .plan(&decode(value)?, host)
                 .map_err(PlanError::Module),
         }
+    }
+}
+
+/// Ansible's mutually exclusive arguments: at most one of `given` (name, present).
+fn exclusive(given: &[(&str, bool)]) -> Result<(), ArgError> {
+    let present: Vec<&str> = given
+        .iter()
+        .filter(|(_, present)| *present)
+        .map(|(name, _)| *name)
+        .collect();
+    match present[..] {
+        [first, second, ..] => Err(ArgError {
+            field: Some(second.to_string()),
+            path: vec![second.to_string()],
+            message: format!("'{first}' and '{second}' are mutually exclusive"),
+        }),
+        _ => Ok(()),
     }
 }
 

@@ -5,6 +5,7 @@ mod checks;
 mod plugins;
 mod roles;
 mod stream;
+mod unsupported;
 
 use super::argspec;
 use super::model::RoleScope;
@@ -48,10 +49,7 @@ const PLAY_KEYS: &[&str] = &[
     "check_mode",
     "diff",
     "no_log",
-    "any_errors_fatal",
     "environment",
-    "strategy",
-    "serial",
 ];
 
 const TASK_KEYS: &[&str] = &[
@@ -83,11 +81,9 @@ const TASK_KEYS: &[&str] = &[
     "become",
     "become_user",
     "become_method",
+    "connection",
     "args",
-    "run_once",
     "environment",
-    "delegate_to",
-    "any_errors_fatal",
     "timeout",
 ];
 
@@ -347,8 +343,10 @@ impl Loader {
             );
             return None;
         };
+        self.refuse_unsupported(entries, "play");
         for (key, _) in entries {
-            if !PLAY_KEYS.contains(&key.name.as_str()) {
+            let name = key.name.as_str();
+            if !PLAY_KEYS.contains(&name) && unsupported::waiting_for(name).is_none() {
                 self.unknown_key(key, "play", PLAY_KEYS.iter().copied());
             }
         }
@@ -366,7 +364,7 @@ impl Loader {
             if let Some(h) = node.get("hosts") {
                 self.error(
                     &h.span,
-                    format!("hosts '{hosts}': machinist has no inventories yet; only localhost (use --root or a play's root to target a container's tree)"),
+                    format!("hosts '{hosts}' is not supported yet (issue #16): machinist has no inventories yet; only localhost (use --root or a play's root to target a container's tree)"),
                 );
             }
         }
@@ -660,11 +658,20 @@ impl Loader {
                 }
             }
         }
+        let what = if node.get("block").is_some() {
+            "block"
+        } else {
+            "task"
+        };
+        self.refuse_unsupported(node.as_map().unwrap_or_default(), what);
         let kind = self.task_kind(node, origin, &tags)?;
         self.check_task_shape(node.as_map().unwrap_or_default(), &kind);
         let loop_items = ["loop", "with_items", "with_list"]
             .iter()
             .find_map(|k| node.take(k).map(|n| (*k, n)));
+        if let Some(("loop", items)) = &loop_items {
+            self.literal_loop_is_a_list(items);
+        }
         let rare = Rare {
             loop_control: node
                 .get("loop_control")
@@ -803,7 +810,9 @@ impl Loader {
         let entries = node.as_map().unwrap_or_default();
         let mut module: Option<(usize, &Key, Action)> = None;
         for (at, (key, _)) in entries.iter().enumerate() {
-            if TASK_KEYS.contains(&key.name.as_str()) {
+            if TASK_KEYS.contains(&key.name.as_str())
+                || unsupported::waiting_for(&key.name).is_some()
+            {
                 continue;
             }
             if let Some((_, first, _)) = &module {
@@ -824,6 +833,16 @@ impl Loader {
                 Resolved::Action(action) => action,
                 Resolved::Refused => return None,
                 Resolved::Unknown => {
+                    if let Some(issue) = unsupported::module_waiting_for(&key.name) {
+                        self.error(
+                            &key.span,
+                            format!(
+                                "module '{}' is not supported yet (issue #{issue})",
+                                key.name
+                            ),
+                        );
+                        return None;
+                    }
                     let plugins = self.plugin_names(origin);
                     let mut candidates: Vec<&str> = Action::all_names()
                         .chain(TASK_KEYS.iter().copied())
@@ -996,6 +1015,20 @@ impl Loader {
             Value::Seq(items) => items.iter().filter_map(|n| one(self, n)).collect(),
             _ => one(self, node).into_iter().collect(),
         }
+    }
+
+    /// `loop:` written as a literal takes a list (as Ansible: "Invalid data passed to
+    /// 'loop', it requires a list"); a template is checked when it renders.
+    fn literal_loop_is_a_list(&mut self, items: &Node) {
+        let found = match &items.value {
+            Value::Seq(_) | Value::Null => return,
+            Value::Str(text) if crate::template::Templates::is_template(text) => return,
+            _ => items.kind(),
+        };
+        self.error(
+            &items.span,
+            format!("loop: takes a list, found {found} (Ansible: \"Invalid data passed to 'loop', it requires a list\")"),
+        );
     }
 
     fn unknown_key<'a>(&mut self, key: &Key, what: &str, known: impl Iterator<Item = &'a str>) {

@@ -37,7 +37,6 @@ const INCLUDE_KEYWORDS: &[&str] = &[
     "loop_control",
     "no_log",
     "register",
-    "run_once",
     "tags",
     "timeout",
     "vars",
@@ -79,6 +78,7 @@ impl Loader {
             let name = key.name.as_str();
             if include
                 && !structural(name)
+                && super::unsupported::waiting_for(name).is_none()
                 && TASK_KEYS.contains(&name)
                 && !INCLUDE_KEYWORDS.contains(&name)
             {
@@ -92,7 +92,10 @@ impl Loader {
                 );
                 continue;
             }
-            if TASK_KEYS.contains(&name) || structural(name) {
+            if TASK_KEYS.contains(&name)
+                || structural(name)
+                || super::unsupported::waiting_for(name).is_some()
+            {
                 continue;
             }
             if Action::from_name(name).is_some() {
