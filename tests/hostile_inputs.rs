@@ -223,3 +223,79 @@ fn become_to_root_and_a_local_connection_are_accepted_as_no_ops() {
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     assert_eq!(test.read("/f"), "x");
 }
+
+/// The memory bound: the expressions (a namespace string doubled in a loop
+/// passed 5 GB; three `set_fact` concatenations built 1 GB) stop the run with the
+/// task's place and exit 2, and the run's peak RSS stays near the limit.
+#[test]
+fn templates_and_facts_stop_at_the_memory_limit() {
+    let cases = [
+        (
+            "doubling",
+            "    - name: doubling\n      debug:\n        msg: \"{% set ns = namespace(s='x' * 1000000) %}{% for i in range(12) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}{{ ns.s | length }}\"\n",
+            "site.yml:4:11: task 'doubling': the run reached its memory limit of 256 MiB",
+        ),
+        (
+            "set_fact",
+            "    - set_fact: {a: \"{{ 'x' * 50000000 }}\"}\n    - name: four\n      set_fact: {b: \"{{ a ~ a ~ a ~ a }}\"}\n    - name: twelve\n      set_fact: {c: \"{{ b ~ b ~ b }}\"}\n",
+            "the run reached its memory limit of 256 MiB",
+        ),
+        (
+            "register",
+            "    - name: registered\n      command: {argv: [\"true\", \"{{ 'y' * 90000000 }}\", \"{{ 'y' * 90000000 }}\"]}\n      register: r\n",
+            "task 'registered': the run reached its memory limit of 256 MiB",
+        ),
+    ];
+    for (name, tasks, expected) in cases {
+        let test = Test::new();
+        test.playbook(&format!(
+            "- hosts: localhost\n  gather_facts: false\n  tasks:\n{tasks}    - debug: {{msg: never}}\n"
+        ));
+        let root = test.root().display().to_string();
+        let run = common::rusage::measure(test.command(&["run", "site.yml", "--root", &root]));
+        let stderr = test.filter(&run.stderr);
+        assert_eq!(run.code, 2, "{name}: {stderr}");
+        assert!(stderr.contains(expected), "{name}: {stderr}");
+        assert!(
+            !String::from_utf8_lossy(&run.stdout).contains("never"),
+            "{name}"
+        );
+        assert!(
+            run.max_rss_kb < 320 * 1024,
+            "{name}: peak RSS {} KiB",
+            run.max_rss_kb
+        );
+    }
+}
+
+/// The limit is the user's: `--max-memory` and `MACHINIST_MAX_MEMORY` set it; a
+/// nonsense value is bad input.
+#[test]
+fn the_memory_limit_is_settable() {
+    let test = Test::new();
+    test.playbook(
+        "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - set_fact: {a: \"{{ 'x' * 60000000 }}\"}\n    - set_fact: {b: \"{{ a ~ a }}\"}\n",
+    );
+    let root = test.root().display().to_string();
+    let args = ["run", "site.yml", "--root", root.as_str()];
+    let low = test.machinist_env(&args, &[("MACHINIST_MAX_MEMORY", "64M")]);
+    assert_eq!(low.code, 2, "{}", low.stderr);
+    assert!(
+        low.stderr.contains("memory limit of 64 MiB"),
+        "{}",
+        low.stderr
+    );
+    let mut high = args.to_vec();
+    high.extend(["--max-memory", "1G"]);
+    let run = test.machinist_env(&high, &[("MACHINIST_MAX_MEMORY", "64M")]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let mut bad = args.to_vec();
+    bad.extend(["--max-memory", "lots"]);
+    let run = test.machinist(&bad);
+    assert_eq!(run.code, 4, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("'lots' is not a size"),
+        "{}",
+        run.stderr
+    );
+}

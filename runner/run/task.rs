@@ -28,6 +28,10 @@ impl Executor<'_> {
         handler: bool,
     ) -> Flow {
         self.progress.enter(task);
+        match &task.name {
+            Some(name) => crate::memory::at(format_args!("{}: task '{name}'", task.span)),
+            None => crate::memory::at(format_args!("{}", task.span)),
+        }
         if !handler && !self.selected(task) {
             return Flow::Continue;
         }
