@@ -25,6 +25,7 @@ pub mod progress;
 pub mod registry;
 pub mod resolv_link;
 pub mod shell_words;
+pub mod source;
 pub mod systemd;
 #[cfg(test)]
 mod test_support;
@@ -192,6 +193,14 @@ pub enum Op {
     WriteFile {
         path: PathBuf,
         content: Vec<u8>,
+        mode: u32,
+        owner: Ownership,
+    },
+    /// As `WriteFile`, with the bytes of a controller file, streamed (copy's `src:`):
+    /// never held in memory whole.
+    CopyFile {
+        path: PathBuf,
+        source: source::SourceFile,
         mode: u32,
         owner: Ownership,
     },

@@ -157,6 +157,13 @@ impl Builtin {
         match self {
             Builtin::File | Builtin::Copy | Builtin::Template => {
                 let args = decode_tracked::<file::Args>(value)?;
+                if args.copy_from.is_some() {
+                    return Err(ArgError {
+                        field: Some("_copy_from".into()),
+                        path: vec!["_copy_from".into()],
+                        message: "'_copy_from' is the runner's, not a task's: use src".into(),
+                    });
+                }
                 let links = matches!(args.state, Some(file::State::Link | file::State::Hard));
                 let given = [
                     ("src", args.src.is_some() && !links),

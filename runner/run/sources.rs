@@ -1,7 +1,8 @@
-//! The runner's half of `file`, `copy`, `template` and `unit`: it reads `src:` from
+//! The runner's half of `file`, `copy`, `template` and `unit`: it finds `src:` in
 //! files/ and renders `template:` from templates/ into `content`, so the module itself
 //! only ever plans bytes (modules know nothing about templates or the controller's
-//! folders).
+//! folders). A copy's `src:` is handed over as the path it was found at
+//! (`_copy_from`): the module streams it, never whole in memory, binary or not.
 
 use super::Executor;
 use crate::playbook::model::Task;
@@ -56,8 +57,19 @@ impl Executor<'_> {
             return Ok(());
         };
         let name = text(&src, "src")?;
-        let (_, content) = self.controller_file(task, SourceKind::File, &name)?;
-        args.insert("content".into(), Json::String(content.to_string()));
+        if matches!(builtin, Builtin::Copy | Builtin::File) {
+            // Copied streamed by the module: never read whole here (binary too).
+            let path = find(&task.origin, &task.span.file, SourceKind::File, &name)
+                .map_err(|msg| self.located(&task.span, msg))?;
+            let path = std::path::absolute(&path).unwrap_or(path);
+            args.insert(
+                "_copy_from".into(),
+                Json::String(path.to_string_lossy().into_owned()),
+            );
+        } else {
+            let (_, content) = self.controller_file(task, SourceKind::File, &name)?;
+            args.insert("content".into(), Json::String(content.to_string()));
+        }
         let dest_key = ["dest", "path", "name"]
             .into_iter()
             .find(|k| args.contains_key(*k));
