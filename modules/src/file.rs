@@ -89,6 +89,9 @@ pub struct Args {
     pub follow: bool,
 }
 
+/// Arguments the runner sets, never a task (validation does not know them).
+pub const RUNNER_ARGS: &[&str] = &["_copy_from"];
+
 fn yes() -> bool {
     true
 }

@@ -121,10 +121,20 @@ impl Builtin {
         )
     }
 
-    /// The argument names the module accepts, from its serde definition.
+    /// The argument names the module accepts, from its serde definition (less the
+    /// ones only the runner sets: `file::RUNNER_ARGS`).
     pub fn arg_names(self) -> &'static [&'static str] {
         match self {
-            Builtin::File | Builtin::Copy | Builtin::Template => args::field_names::<file::Args>(),
+            Builtin::File | Builtin::Copy | Builtin::Template => {
+                static NAMES: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+                NAMES.get_or_init(|| {
+                    args::field_names::<file::Args>()
+                        .iter()
+                        .copied()
+                        .filter(|name| !file::RUNNER_ARGS.contains(name))
+                        .collect()
+                })
+            }
             Builtin::Command | Builtin::Shell => args::field_names::<command::Args>(),
             Builtin::Pacstrap => args::field_names::<pacstrap::Args>(),
             Builtin::Firstboot => args::field_names::<firstboot::Args>(),
@@ -157,13 +167,6 @@ impl Builtin {
         match self {
             Builtin::File | Builtin::Copy | Builtin::Template => {
                 let args = decode_tracked::<file::Args>(value)?;
-                if args.copy_from.is_some() {
-                    return Err(ArgError {
-                        field: Some("_copy_from".into()),
-                        path: vec!["_copy_from".into()],
-                        message: "'_copy_from' is the runner's, not a task's: use src".into(),
-                    });
-                }
                 let links = matches!(args.state, Some(file::State::Link | file::State::Hard));
                 let given = [
                     ("src", args.src.is_some() && !links),

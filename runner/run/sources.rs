@@ -27,6 +27,10 @@ impl Executor<'_> {
         if !builtin.reads_sources() {
             return Ok(());
         }
+        // Only this function sets it (a task's own, templated in, names no file).
+        if args.remove("_copy_from").is_some() {
+            return Err(self.located(&task.span, "unknown argument '_copy_from'".into()));
+        }
         if builtin == Builtin::Template {
             if let Some(src) = args.remove("src") {
                 args.insert("template".into(), src);
