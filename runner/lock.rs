@@ -253,7 +253,7 @@ fn related_conflict(
 ) -> std::io::Result<Option<(File, PathBuf)>> {
     for entry in std::fs::read_dir(dir)? {
         let path = entry?.path();
-        if path.extension().is_none_or(|ext| ext != "lock") {
+        if path.extension().map_or(true, |ext| ext != "lock") {
             continue;
         }
         let Ok(file) = open_existing(&path) else {
@@ -265,7 +265,7 @@ fn related_conflict(
         let related = other != canonical
             && other.is_absolute()
             && (other.starts_with(canonical) || canonical.starts_with(&other));
-        if !related || held.iter().any(|mine| *mine == other) {
+        if !related || held.contains(&other) {
             continue;
         }
         if try_lock(&file, access)? {

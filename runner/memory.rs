@@ -199,10 +199,10 @@ fn stop(wanted: usize) -> ! {
     PLACE.with(|place_len, place| {
         let _ = out.write_str(std::str::from_utf8(&place[..*place_len]).unwrap_or("?"));
     });
-    let _ = write!(
+    let _ = writeln!(
         out,
         ": the run reached its memory limit of {} MiB ({} MiB in use, {} more asked for); \
-         stopped (set the limit with --max-memory or {LIMIT_VAR})\n",
+         stopped (set the limit with --max-memory or {LIMIT_VAR})",
         limit() >> 20,
         IN_USE.load(Ordering::Relaxed) >> 20,
         wanted.div_ceil(1 << 20),

@@ -177,7 +177,7 @@ impl Task<'_> {
         } else {
             let old = self.host.file_digest(place)?;
             let differs = meta.size != content.len()
-                || old.is_none_or(|old| old.sha256 != content.digest().sha256);
+                || old.map_or(true, |old| old.sha256 != content.digest().sha256);
             (
                 differs,
                 old.as_ref().map(summary_of).unwrap_or_default(),
