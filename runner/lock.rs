@@ -292,8 +292,9 @@ fn describe(holders: &[u32]) -> String {
 }
 
 /// Create the lock folder 0700 (and the folders above it that are missing); it must be
-/// this user's and closed to others. A folder of an older machinist (0755, root's) is
-/// closed now.
+/// this user's. A default folder left open by an older machinist (0755) is closed; a
+/// `MACHINIST_LOCK_DIR` the user chose is never chmodded (it could be /tmp), only
+/// refused when others may write in it.
 fn make_dir(dir: &Path) -> std::io::Result<()> {
     std::fs::DirBuilder::new()
         .recursive(true)
@@ -301,13 +302,14 @@ fn make_dir(dir: &Path) -> std::io::Result<()> {
         .create(dir)?;
     let meta = std::fs::symlink_metadata(dir)?;
     let ours = meta.uid() == rustix::process::geteuid().as_raw();
-    if !meta.is_dir() || !ours {
+    let chosen = std::env::var_os("MACHINIST_LOCK_DIR").is_some_and(|d| !d.is_empty());
+    if !meta.is_dir() || !ours || (chosen && meta.mode() & 0o022 != 0) {
         return Err(std::io::Error::other(format!(
-            "{} is not a folder of this user",
+            "{} is not a private folder of this user",
             dir.display()
         )));
     }
-    if meta.mode() & 0o077 != 0 {
+    if !chosen && meta.mode() & 0o077 != 0 {
         std::fs::set_permissions(dir, std::os::unix::fs::PermissionsExt::from_mode(0o700))?;
     }
     Ok(())

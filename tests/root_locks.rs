@@ -53,15 +53,27 @@ fn hold(test: &Test, root: &Path, exclusive: bool) -> File {
 fn lock_files_are_roots_alone_and_name_no_pid() {
     let test = Test::new();
     test.playbook(EMPTY);
-    let (code, stderr) = run_on(&test, &test.root(), &[]);
-    assert_eq!(code, 0, "{stderr}");
-    let dir = test.lock_dir();
-    // Even a folder left open (an older machinist made it 0755) is closed again.
-    std::fs::set_permissions(&dir, PermissionsExt::from_mode(0o755)).expect("chmod");
-    let lock = lock_file_of(&test, &test.root());
+    // A folder the run makes (as /run/machinist/locks).
+    let dir = test.lock_dir().join("made/locks");
+    let root = test.root().display().to_string();
+    let args = ["run", "site.yml", "--root", root.as_str()];
+    let env = [("MACHINIST_LOCK_DIR", dir.to_str().expect("utf-8"))];
+    let run = test.machinist_env(&args, &env);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // A file an older machinist left open (0644) is closed again.
+    let canonical = std::fs::canonicalize(test.root()).expect("canonical");
+    let lock = std::fs::read_dir(&dir)
+        .expect("lock dir")
+        .map(|entry| entry.expect("entry").path())
+        .find(|path| path.extension().is_some_and(|ext| ext == "lock"))
+        .expect("a lock file");
     std::fs::set_permissions(&lock, PermissionsExt::from_mode(0o644)).expect("chmod");
-    let (code, stderr) = run_on(&test, &test.root(), &[]);
-    assert_eq!(code, 0, "{stderr}");
+    let run = test.machinist_env(&args, &env);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    for folder in [dir.parent().expect("made"), dir.as_path()] {
+        let meta = std::fs::metadata(folder).expect("folder");
+        assert_eq!(meta.mode() & 0o7777, 0o700, "{}", folder.display());
+    }
     let folder = std::fs::metadata(&dir).expect("lock dir");
     assert_eq!(folder.mode() & 0o7777, 0o700);
     assert_eq!(folder.uid(), rustix::process::geteuid().as_raw());
@@ -83,7 +95,7 @@ fn lock_files_are_roots_alone_and_name_no_pid() {
 fn user_nobody_cannot_hold_a_roots_lock() {
     let test = Test::new();
     test.playbook(EMPTY);
-    // The folder as /run/machinist/locks was made before (0755): the run closes it.
+    // Only the files' own mode keeps nobody out: the folder is open to all here.
     std::fs::set_permissions(test.lock_dir(), PermissionsExt::from_mode(0o755)).expect("chmod");
     let (code, stderr) = run_on(&test, &test.root(), &[]);
     assert_eq!(code, 0, "{stderr}");

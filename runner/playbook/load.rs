@@ -767,6 +767,20 @@ impl Loader {
         {
             let name = self.file_arg(file)?;
             let span = file.span.clone();
+            // Read when it runs; a literal name that is no regular file is bad input now.
+            if !crate::template::Templates::is_template(&name) {
+                let path = include_path(&span, origin, &name);
+                if let Some(kind) = crate::input::special_kind(&path) {
+                    self.error(
+                        &span,
+                        format!(
+                            "{} is {kind}, not a regular file; machinist refuses to read it",
+                            path.display()
+                        ),
+                    );
+                    return None;
+                }
+            }
             return Some(TaskKind::IncludeTasks {
                 file: Node {
                     value: Value::Str(name),
