@@ -70,7 +70,7 @@ fn a_big_copy_streams_and_its_json_diff_is_a_summary() {
     // counts what it shared with it before exec).
     let path = test.project().join("files/big.txt");
     std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-    let size = 64 * 1024 * 1024;
+    let size = 40 * 1024 * 1024;
     let made = std::process::Command::new("sh")
         .arg("-c")
         .arg(format!(
@@ -99,7 +99,7 @@ fn a_big_copy_streams_and_its_json_diff_is_a_summary() {
         stdout.contains(&format!("({size} bytes, sha256 {digest})")),
         "{stdout}"
     );
-    // A run is ~15 MB; a 64 MiB file read whole would be four times that and more.
+    // A run is ~15 MB; a 40 MiB file read whole would be three times that and more.
     assert!(
         run.max_rss_kb < 48 * 1024,
         "peak RSS {} KiB",
