@@ -9,7 +9,9 @@ mod unsupported;
 
 use super::argspec;
 use super::model::RoleScope;
-use super::model::{Action, Condition, LoopControl, Origin, Play, Playbook, Rare, Task, TaskKind};
+use super::model::{
+    Action, Condition, LoopControl, Origin, Play, Playbook, Rare, Task, TaskKind, LOOP_KEYWORDS,
+};
 use super::validate;
 use super::yaml::{self, Key, Node, Value};
 use crate::error::{Diagnostic, InputError, SourceMap, Span};
@@ -58,6 +60,13 @@ const TASK_KEYS: &[&str] = &[
     "loop",
     "with_items",
     "with_list",
+    "with_dict",
+    "with_subelements",
+    "with_nested",
+    "with_cartesian",
+    "with_together",
+    "with_sequence",
+    "with_indexed_items",
     "loop_control",
     "register",
     "notify",
@@ -666,12 +675,13 @@ impl Loader {
         self.refuse_unsupported(node.as_map().unwrap_or_default(), what);
         let kind = self.task_kind(node, origin, &tags)?;
         self.check_task_shape(node.as_map().unwrap_or_default(), &kind);
-        let loop_items = ["loop", "with_items", "with_list"]
+        let loop_items = LOOP_KEYWORDS
             .iter()
-            .find_map(|k| node.take(k).map(|n| (*k, n)));
-        if let Some(("loop", items)) = &loop_items {
+            .find_map(|(key, with)| node.take(key).map(|n| (*key, *with, n)));
+        if let Some(("loop", _, items)) = &loop_items {
             self.literal_loop_is_a_list(items);
         }
+        let loop_items = loop_items.map(|(_, with, n)| (with, n));
         let rare = Rare {
             loop_control: node
                 .get("loop_control")
@@ -701,7 +711,7 @@ impl Loader {
                 .get("when")
                 .map(|w| self.conditions(w))
                 .unwrap_or_default(),
-            loop_flatten: matches!(loop_items, Some(("with_items", _))),
+            loop_with: loop_items.as_ref().and_then(|(with, _)| *with),
             loop_items: loop_items.map(|(_, n)| Box::new(n)),
             ignore_errors: node.get("ignore_errors").is_some_and(|b| self.boolean(b)),
             tags,

@@ -7,7 +7,7 @@
 
 use super::{Loader, TASK_KEYS};
 use crate::error::Diagnostic;
-use crate::playbook::model::{Action, Task, TaskKind};
+use crate::playbook::model::{is_loop_keyword, Action, Task, TaskKind};
 use crate::playbook::yaml::{Key, Node, Value};
 use machinist_modules::args::did_you_mean;
 use std::path::Path;
@@ -21,13 +21,10 @@ const STRUCTURAL_KEYS: &[&str] = &[
     "include_role",
 ];
 
-/// Task keywords a block or an import does not take (Ansible: "'loop' is not a valid
-/// attribute for a Block", "You cannot use loops on 'import_tasks'"); they were
-/// accepted and ignored.
+/// Task keywords a block or an import does not take, beside the loop keywords
+/// (Ansible: "'loop' is not a valid attribute for a Block", "You cannot use loops on
+/// 'import_tasks'"); they were accepted and ignored.
 const NOT_FOR_BLOCKS: &[&str] = &[
-    "loop",
-    "with_items",
-    "with_list",
     "loop_control",
     "register",
     "changed_when",
@@ -40,19 +37,13 @@ const NOT_FOR_BLOCKS: &[&str] = &[
 /// not yet.
 const BLOCK_WAITING: &[(&str, u32)] = &[("notify", 15), ("timeout", 15)];
 
-/// The keys that give a task its loop.
-const LOOP_KEYS: &[&str] = &["loop", "with_items", "with_list"];
-
 /// The keywords an `include_tasks` or `include_role` takes: Ansible's
-/// `VALID_INCLUDE_KEYWORDS` (it says "'become' is not a valid attribute for a
+/// `VALID_INCLUDE_KEYWORDS` (with the loop keywords, its `loop_with`; it says "'become' is not a valid attribute for a
 /// TaskInclude" for any other), and machinist's `root`.
 const INCLUDE_KEYWORDS: &[&str] = &[
     "name",
     "args",
     "ignore_errors",
-    "loop",
-    "with_items",
-    "with_list",
     "loop_control",
     "no_log",
     "register",
@@ -69,7 +60,7 @@ impl Loader {
         let loops: Vec<&Key> = entries
             .iter()
             .map(|(key, _)| key)
-            .filter(|key| LOOP_KEYS.contains(&key.name.as_str()))
+            .filter(|key| is_loop_keyword(&key.name))
             .collect();
         if let [first, second, ..] = loops[..] {
             self.error(
@@ -103,6 +94,7 @@ impl Loader {
                 && super::unsupported::waiting_for(name).is_none()
                 && TASK_KEYS.contains(&name)
                 && !INCLUDE_KEYWORDS.contains(&name)
+                && !is_loop_keyword(name)
             {
                 self.error(
                     &key.span,
@@ -138,7 +130,7 @@ impl Loader {
     fn check_block_keywords(&mut self, entries: &[(Key, Node)], what: &str) {
         for (key, _) in entries {
             let name = key.name.as_str();
-            if NOT_FOR_BLOCKS.contains(&name) {
+            if NOT_FOR_BLOCKS.contains(&name) || is_loop_keyword(name) {
                 self.error(
                     &key.span,
                     format!(

@@ -58,10 +58,10 @@ pub(super) const ROLE_ENTRY_WAITING: &[&str] = &[
 /// Modules Ansible users reach for that machinist refuses until an issue adds them.
 const MODULES_WAITING: &[(&str, u32)] = &[("include_vars", 15)];
 
-/// The issue an unimplemented Ansible keyword waits for (legacy `with_*` loops other
-/// than `with_items`/`with_list` included).
+/// The issue an unimplemented Ansible keyword waits for (legacy `with_*` loops that
+/// are not among the loop keywords included: `with_fileglob`, `with_first_found`, …).
 pub(super) fn waiting_for(name: &str) -> Option<u32> {
-    if name.starts_with("with_") && !matches!(name, "with_items" | "with_list") {
+    if name.starts_with("with_") && !crate::playbook::model::is_loop_keyword(name) {
         return Some(15);
     }
     WAITING
