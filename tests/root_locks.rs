@@ -61,7 +61,6 @@ fn lock_files_are_roots_alone_and_name_no_pid() {
     let run = test.machinist_env(&args, &env);
     assert_eq!(run.code, 0, "{}", run.stderr);
     // A file an older machinist left open (0644) is closed again.
-    let canonical = std::fs::canonicalize(test.root()).expect("canonical");
     let lock = std::fs::read_dir(&dir)
         .expect("lock dir")
         .map(|entry| entry.expect("entry").path())
