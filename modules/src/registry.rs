@@ -200,7 +200,14 @@ impl Builtin {
             }
             Builtin::Pacstrap => decode_tracked::<pacstrap::Args>(value).map(drop),
             Builtin::Firstboot => decode_tracked::<firstboot::Args>(value).map(drop),
-            Builtin::Unit => decode_tracked::<unit::Args>(value).map(drop),
+            Builtin::Unit => {
+                let args = decode_tracked::<unit::Args>(value)?;
+                exclusive(&[
+                    ("src", args.src.is_some()),
+                    ("content", args.content.is_some()),
+                    ("template", args.template.is_some()),
+                ])
+            }
             Builtin::Nspawn => {
                 self.check_templated("settings", value.get("settings"))?;
                 decode_tracked::<nspawn::Args>(value).map(drop)
