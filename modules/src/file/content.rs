@@ -145,7 +145,7 @@ impl Task<'_> {
     fn create_file(&self, place: &Path, content: &Wanted) -> Result<Plan, ModuleError> {
         self.expect_parent_dir(place)?;
         let mode = self.new_mode(false)?;
-        let write = content.write(place, mode, self.owner);
+        let write = self.write_op(place, content, mode, self.owner)?;
         let change = Change {
             summary: format!("create {}", self.shown()),
             diff: Some(Diff::of_path(self.shown(), "", content.shown()?)),
@@ -198,7 +198,7 @@ impl Task<'_> {
                 });
                 backup = Some(to);
             }
-            ops.push(content.write(place, mode, self.kept_owner(Some(meta))));
+            ops.push(self.write_op(place, content, mode, self.kept_owner(Some(meta)))?);
             let (before, after) = match (summarised, content.diffable()?) {
                 (false, Some(text)) => (before, String::from_utf8_lossy(&text).into_owned()),
                 // One side summarised: both are (size and sha256, before and after).
@@ -245,10 +245,39 @@ impl Task<'_> {
                 Op::Remove {
                     path: place.to_path_buf(),
                 },
-                content.write(place, mode, self.owner),
+                self.write_op(place, content, mode, self.owner)?,
             ],
         };
         self.finish(Plan::change(vec![change]), &after)
+    }
+}
+
+impl Task<'_> {
+    /// The write of new content: checked by `validate` first when the task has one
+    /// (a validated copy's `src:` is read whole: the program checks the bytes in place).
+    fn write_op(
+        &self,
+        place: &Path,
+        content: &Wanted,
+        mode: u32,
+        owner: crate::Ownership,
+    ) -> Result<Op, ModuleError> {
+        let Some(validate) = self.args.validate.as_deref() else {
+            return Ok(content.write(place, mode, owner));
+        };
+        let bytes = match content {
+            Wanted::Bytes(bytes) => bytes.to_vec(),
+            Wanted::Source(source) => source
+                .read_all()
+                .map_err(|err| ModuleError::io(&source.path, err))?,
+        };
+        Ok(Op::WriteValidated {
+            path: place.to_path_buf(),
+            content: bytes,
+            mode,
+            owner,
+            validate: crate::edit::validate_argv(validate)?,
+        })
     }
 }
 

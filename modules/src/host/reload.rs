@@ -28,6 +28,7 @@ pub fn changes_units(op: &Op) -> bool {
     let path = match op {
         Op::WriteFile { path, .. }
         | Op::CopyFile { path, .. }
+        | Op::WriteValidated { path, .. }
         | Op::Symlink { path, .. }
         | Op::Hardlink { path, .. }
         | Op::Remove { path }
@@ -38,6 +39,7 @@ pub fn changes_units(op: &Op) -> bool {
         | Op::Backup { .. }
         | Op::Chmod { .. }
         | Op::Chown { .. }
+        | Op::SetTimes { .. }
         | Op::Run(_)
         | Op::Verify(_)
         | Op::PredictedEnablement { .. } => return false,
