@@ -6,7 +6,7 @@
 mod common;
 
 use common::rusage::measure;
-use common::{three_checks_runs, Test};
+use common::{busybox_root, three_checks_runs, Test};
 
 fn binary_bytes(len: usize, seed: u32) -> Vec<u8> {
     let mut state = seed;
@@ -149,6 +149,30 @@ fn file_sha256_hex(path: &std::path::Path) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
+}
+
+/// `validate` on a copy of a `src:` file checks the new bytes inside the root before
+/// they replace the old; a refusal keeps the old file.
+#[test]
+fn a_validated_copy_checks_the_src_bytes_first() {
+    let test = Test::new();
+    busybox_root(&test);
+    test.project_file("files/conf", "good\n");
+    test.root_file("etc/conf", "old\n");
+    test.playbook(
+        "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - copy:\n        src: conf\n        dest: /etc/conf\n        validate: /bin/sh -c 'cat \"$1\" > /tmp/validated' sh %s\n",
+    );
+    let run = test.run(&[]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(test.read("/etc/conf"), "good\n");
+    assert_eq!(test.read("/tmp/validated"), "good\n");
+    test.project_file("files/conf", "bad\n");
+    test.playbook(
+        "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - copy: {src: conf, dest: /etc/conf, validate: /bin/false %s}\n",
+    );
+    let run = test.run(&[]);
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(test.read("/etc/conf"), "good\n");
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
