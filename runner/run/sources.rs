@@ -8,6 +8,7 @@ use super::Executor;
 use crate::playbook::model::Task;
 use crate::sources::{find, SourceKind};
 use crate::template::FileOptions;
+use crate::vault::Opened;
 use machinist_modules::Builtin;
 use minijinja::Value;
 use serde_json::{Map, Value as Json};
@@ -51,9 +52,10 @@ impl Executor<'_> {
             let (path, source) = self.controller_file(task, SourceKind::Template, &name)?;
             let rendered = self
                 .templates
-                .render_file(&path.display().to_string(), &source, ctx, options)
+                .render_file(&path.display().to_string(), &source.text, ctx, options)
                 .map_err(|err| self.located(&task.span, err.to_string()))?;
-            args.insert("content".into(), Json::String(rendered));
+            // A vaulted template's rendering is a secret too.
+            args.insert("content".into(), Json::String(source.derive(rendered)));
             return Ok(());
         }
         let links = matches!(
@@ -67,18 +69,19 @@ impl Executor<'_> {
             return Ok(());
         };
         let name = text(&src, "src")?;
-        if matches!(builtin, Builtin::Copy | Builtin::File) {
+        let found = find(&task.origin, &task.span.file, SourceKind::File, &name)
+            .map_err(|msg| self.located(&task.span, msg))?;
+        if matches!(builtin, Builtin::Copy | Builtin::File) && !vaulted(&found) {
             // Copied streamed by the module: never read whole here (binary too).
-            let path = find(&task.origin, &task.span.file, SourceKind::File, &name)
-                .map_err(|msg| self.located(&task.span, msg))?;
-            let path = std::path::absolute(&path).unwrap_or(path);
+            let path = std::path::absolute(&found).unwrap_or(found);
             args.insert(
                 "_copy_from".into(),
                 Json::String(path.to_string_lossy().into_owned()),
             );
         } else {
+            // A vaulted source is read whole, to be copied decrypted.
             let (_, content) = self.controller_file(task, SourceKind::File, &name)?;
-            args.insert("content".into(), Json::String(content.to_string()));
+            args.insert("content".into(), Json::String(content.text.clone()));
         }
         let dest_key = ["dest", "path", "name"]
             .into_iter()
@@ -104,7 +107,7 @@ impl Executor<'_> {
         task: &Task,
         kind: SourceKind,
         name: &str,
-    ) -> Result<(PathBuf, Arc<str>), String> {
+    ) -> Result<(PathBuf, Arc<Opened>), String> {
         let key = SourceKey {
             kind,
             origin: task.origin.dir.clone(),
@@ -129,7 +132,11 @@ impl Executor<'_> {
                         path.display()
                     )
                 })?;
-                Ok((path, Arc::from(text)))
+                // A vaulted source is copied or rendered decrypted, as Ansible's.
+                let opened = crate::vault::open_if_vaulted(text).map_err(|err| {
+                    self.located(&task.span, format!("{}: {err}", path.display()))
+                })?;
+                Ok((path, Arc::new(opened)))
             });
         self.controller_files
             .borrow_mut()
@@ -148,7 +155,20 @@ pub(super) struct SourceKey {
 }
 
 /// Controller files found and read in this run.
-pub(super) type ControllerFiles = RefCell<HashMap<SourceKey, Result<(PathBuf, Arc<str>), String>>>;
+pub(super) type ControllerFiles =
+    RefCell<HashMap<SourceKey, Result<(PathBuf, Arc<Opened>), String>>>;
+
+/// Whether a controller file is an Ansible vault (its first bytes say so); one that
+/// cannot be read is left for the copy to report.
+fn vaulted(path: &Path) -> bool {
+    use std::io::Read;
+    let Ok(file) = crate::input::open_regular(path) else {
+        return false;
+    };
+    let mut head = Vec::new();
+    let _ = file.take(4096).read_to_end(&mut head);
+    crate::vault::envelope::is_vaulted(&head)
+}
 
 fn take_bool(args: &mut Map<String, Json>, key: &str) -> Option<bool> {
     args.remove(key).and_then(|v| v.as_bool())

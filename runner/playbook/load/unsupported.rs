@@ -40,7 +40,6 @@ const WAITING: &[(&str, u32)] = &[
     ("fact_path", 15),
     ("gather_subset", 15),
     ("gather_timeout", 15),
-    ("vars_prompt", 15),
 ];
 
 /// Keywords a role entry takes in Ansible that machinist applies only to tasks,
