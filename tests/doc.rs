@@ -56,10 +56,15 @@ fn doc_lists_exactly_the_modules_the_registry_dispatches() {
 #[test]
 fn every_built_in_example_runs_under_check() {
     let test = Test::new();
-    for dir in ["etc", "tmp", "usr/bin", "var/lib"] {
+    for dir in ["etc", "tmp", "usr/bin", "usr/share/myapp", "var/lib"] {
         std::fs::create_dir_all(test.root().join(dir)).expect("mkdir");
     }
     test.project_file("files/motd", "Welcome.\n");
+    std::fs::write(
+        test.project().join("files/logo.png"),
+        b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR",
+    )
+    .expect("logo");
     // pacstrap's example installs from the project's own pacman.conf (a local
     // repository here); firstboot's sets a zone the root must have.
     let conf = common::pacman_repo::local_repo(&test);

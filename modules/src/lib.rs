@@ -34,6 +34,7 @@ pub mod replace;
 pub mod resolv_link;
 pub mod shell_words;
 pub mod slurp;
+pub mod source;
 pub mod stat;
 pub mod systemd;
 #[cfg(test)]
@@ -215,6 +216,14 @@ pub enum Op {
     WriteFile {
         path: PathBuf,
         content: Vec<u8>,
+        mode: u32,
+        owner: Ownership,
+    },
+    /// As `WriteFile`, with the bytes of a controller file, streamed (copy's `src:`):
+    /// never held in memory whole.
+    CopyFile {
+        path: PathBuf,
+        source: source::SourceFile,
         mode: u32,
         owner: Ownership,
     },

@@ -169,10 +169,20 @@ impl Builtin {
         )
     }
 
-    /// The argument names the module accepts, from its serde definition.
+    /// The argument names the module accepts, from its serde definition (less the
+    /// ones only the runner sets: `file::RUNNER_ARGS`).
     pub fn arg_names(self) -> &'static [&'static str] {
         match self {
-            Builtin::File | Builtin::Copy | Builtin::Template => args::field_names::<file::Args>(),
+            Builtin::File | Builtin::Copy | Builtin::Template => {
+                static NAMES: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+                NAMES.get_or_init(|| {
+                    args::field_names::<file::Args>()
+                        .iter()
+                        .copied()
+                        .filter(|name| !file::RUNNER_ARGS.contains(name))
+                        .collect()
+                })
+            }
             Builtin::Command | Builtin::Shell => args::field_names::<command::Args>(),
             Builtin::Pacstrap => args::field_names::<pacstrap::Args>(),
             Builtin::Firstboot => args::field_names::<firstboot::Args>(),
@@ -223,10 +233,18 @@ impl Builtin {
                 decode_tracked::<file::Args>(&as_text).map(drop)
             }
             Builtin::File | Builtin::Copy | Builtin::Template => {
-                decode_tracked::<file::Args>(value).map(drop)
+                let args = decode_tracked::<file::Args>(value)?;
+                let links = matches!(args.state, Some(file::State::Link | file::State::Hard));
+                let given = [
+                    ("src", args.src.is_some() && !links),
+                    ("content", args.content.is_some()),
+                    ("template", args.template.is_some()),
+                ];
+                exclusive(&given)
             }
             Builtin::Command | Builtin::Shell => {
                 let args = decode_tracked::<command::Args>(value)?;
+                exclusive(&[("cmd", args.cmd.is_some()), ("argv", args.argv.is_some())])?;
                 if args.cmd.is_none() && args.argv.is_none() {
                     // Said as a missing argument, so a templated one may still give it.
                     return Err(ArgError {
@@ -239,7 +257,14 @@ impl Builtin {
             }
             Builtin::Pacstrap => decode_tracked::<pacstrap::Args>(value).map(drop),
             Builtin::Firstboot => decode_tracked::<firstboot::Args>(value).map(drop),
-            Builtin::Unit => decode_tracked::<unit::Args>(value).map(drop),
+            Builtin::Unit => {
+                let args = decode_tracked::<unit::Args>(value)?;
+                exclusive(&[
+                    ("src", args.src.is_some()),
+                    ("content", args.content.is_some()),
+                    ("template", args.template.is_some()),
+                ])
+            }
             Builtin::Nspawn => {
                 self.check_templated("settings", value.get("settings"))?;
                 decode_tracked::<nspawn::Args>(value).map(drop)
@@ -347,6 +372,23 @@ impl Builtin {
                 .plan(&decode(value)?, host)
                 .map_err(PlanError::Module),
         }
+    }
+}
+
+/// Ansible's mutually exclusive arguments: at most one of `given` (name, present).
+fn exclusive(given: &[(&str, bool)]) -> Result<(), ArgError> {
+    let present: Vec<&str> = given
+        .iter()
+        .filter(|(_, present)| *present)
+        .map(|(name, _)| *name)
+        .collect();
+    match present[..] {
+        [first, second, ..] => Err(ArgError {
+            field: Some(second.to_string()),
+            path: vec![second.to_string()],
+            message: format!("'{first}' and '{second}' are mutually exclusive"),
+        }),
+        _ => Ok(()),
     }
 }
 

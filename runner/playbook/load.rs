@@ -6,6 +6,7 @@ mod plugins;
 mod prompts;
 mod roles;
 mod stream;
+mod unsupported;
 
 use super::argspec;
 use super::model::RoleScope;
@@ -52,10 +53,7 @@ const PLAY_KEYS: &[&str] = &[
     "check_mode",
     "diff",
     "no_log",
-    "any_errors_fatal",
     "environment",
-    "strategy",
-    "serial",
 ];
 
 const TASK_KEYS: &[&str] = &[
@@ -94,11 +92,9 @@ const TASK_KEYS: &[&str] = &[
     "become",
     "become_user",
     "become_method",
+    "connection",
     "args",
-    "run_once",
     "environment",
-    "delegate_to",
-    "any_errors_fatal",
     "timeout",
 ];
 
@@ -166,7 +162,7 @@ impl Loader {
     /// Load a playbook and everything it references statically.
     pub fn playbook(mut self, path: &Path) -> Result<Playbook, InputError> {
         let mut plays = Vec::new();
-        self.plays_from(path, &mut plays);
+        self.plays_from(path, None, &mut plays);
         let playbook = Playbook {
             path: path.to_path_buf(),
             plays,
@@ -326,8 +322,9 @@ impl Loader {
         &mut self,
         path: &Path,
         origin: &Arc<Origin>,
+        site: Option<&Span>,
     ) -> Option<(Vec<Node>, Vec<StreamedLists>)> {
-        let (file, text) = self.read_text(path, None)?;
+        let (file, text) = self.read_text(path, site)?;
         let errors = self.errors.len();
         let mut stream = PlayStream::new(self, origin.clone());
         let parsed = yaml::parse_playbook(&file, &text, Some(&mut stream));
@@ -343,7 +340,7 @@ impl Loader {
         }
     }
 
-    fn plays_from(&mut self, path: &Path, plays: &mut Vec<Play>) {
+    fn plays_from(&mut self, path: &Path, site: Option<&Span>, plays: &mut Vec<Play>) {
         if self.importing.iter().any(|p| p == path) {
             self.errors.push(Diagnostic::bare(format!(
                 "import loop: {} imports itself",
@@ -359,7 +356,7 @@ impl Loader {
         let (outer_dir, outer_base) = (self.playbook_dir.clone(), self.library_base.clone());
         self.playbook_dir = dir.clone();
         self.library_base = Some(dir);
-        let Some((docs, mut streamed)) = self.read_playbook(path, &origin) else {
+        let Some((docs, mut streamed)) = self.read_playbook(path, &origin, site) else {
             (self.playbook_dir, self.library_base) = (outer_dir, outer_base);
             return;
         };
@@ -385,7 +382,7 @@ impl Loader {
                 if let Some(target) = item.get("import_playbook") {
                     if let Some(name) = target.as_str() {
                         let target_path = origin.dir.join(name);
-                        self.plays_from(&target_path, plays);
+                        self.plays_from(&target_path, Some(&target.span), plays);
                     } else {
                         self.error(&target.span, "import_playbook takes a file name");
                     }
@@ -413,8 +410,10 @@ impl Loader {
             );
             return None;
         };
+        self.refuse_unsupported(entries, "play");
         for (key, _) in entries {
-            if !PLAY_KEYS.contains(&key.name.as_str()) {
+            let name = key.name.as_str();
+            if !PLAY_KEYS.contains(&name) && unsupported::waiting_for(name).is_none() {
                 self.unknown_key(key, "play", PLAY_KEYS.iter().copied());
             }
         }
@@ -432,7 +431,7 @@ impl Loader {
             if let Some(h) = node.get("hosts") {
                 self.error(
                     &h.span,
-                    format!("hosts '{hosts}': machinist has no inventories yet; only localhost (use --root or a play's root to target a container's tree)"),
+                    format!("hosts '{hosts}' is not supported yet (issue #16): machinist has no inventories yet; only localhost (use --root or a play's root to target a container's tree)"),
                 );
             }
         }
@@ -781,6 +780,12 @@ impl Loader {
                 }
             }
         }
+        let what = if node.get("block").is_some() {
+            "block"
+        } else {
+            "task"
+        };
+        self.refuse_unsupported(node.as_map().unwrap_or_default(), what);
         let mut kind = self.task_kind(node, origin, &tags)?;
         if let TaskKind::IncludeTasks {
             inherited_tags: outer,
@@ -792,7 +797,11 @@ impl Loader {
         self.check_task_shape(node.as_map().unwrap_or_default(), &kind);
         let loop_items = LOOP_KEYWORDS
             .iter()
-            .find_map(|(key, with)| node.take(key).map(|n| (*with, n)));
+            .find_map(|(key, with)| node.take(key).map(|n| (*key, *with, n)));
+        if let Some(("loop", _, items)) = &loop_items {
+            self.literal_loop_is_a_list(items);
+        }
+        let loop_items = loop_items.map(|(_, with, n)| (with, n));
         let rare = Rare {
             loop_control: node
                 .get("loop_control")
@@ -888,6 +897,20 @@ impl Loader {
         {
             let name = self.file_arg(file)?;
             let span = file.span.clone();
+            // Read when it runs; a literal name that is no regular file is bad input now.
+            if !crate::template::Templates::is_template(&name) {
+                let path = include_path(&span, origin, &name);
+                if let Some(kind) = crate::input::special_kind(&path) {
+                    self.error(
+                        &span,
+                        format!(
+                            "{} is {kind}, not a regular file; machinist refuses to read it",
+                            path.display()
+                        ),
+                    );
+                    return None;
+                }
+            }
             return Some(TaskKind::IncludeTasks {
                 file: Node {
                     value: Value::Str(name),
@@ -938,7 +961,9 @@ impl Loader {
         let entries = node.as_map().unwrap_or_default();
         let mut module: Option<(usize, &Key, Action)> = None;
         for (at, (key, _)) in entries.iter().enumerate() {
-            if TASK_KEYS.contains(&key.name.as_str()) {
+            if TASK_KEYS.contains(&key.name.as_str())
+                || unsupported::waiting_for(&key.name).is_some()
+            {
                 continue;
             }
             if let Some((_, first, _)) = &module {
@@ -959,6 +984,16 @@ impl Loader {
                 Resolved::Action(action) => action,
                 Resolved::Refused => return None,
                 Resolved::Unknown => {
+                    if let Some(issue) = unsupported::module_waiting_for(&key.name) {
+                        self.error(
+                            &key.span,
+                            format!(
+                                "module '{}' is not supported yet (issue #{issue})",
+                                key.name
+                            ),
+                        );
+                        return None;
+                    }
                     let plugins = self.plugin_names(origin);
                     let mut candidates: Vec<&str> = Action::all_names()
                         .chain(TASK_KEYS.iter().copied())
@@ -1144,6 +1179,20 @@ impl Loader {
             Value::Seq(items) => items.iter().filter_map(|n| one(self, n)).collect(),
             _ => one(self, node).into_iter().collect(),
         }
+    }
+
+    /// `loop:` written as a literal takes a list (as Ansible: "Invalid data passed to
+    /// 'loop', it requires a list"); a template is checked when it renders.
+    fn literal_loop_is_a_list(&mut self, items: &Node) {
+        let found = match &items.value {
+            Value::Seq(_) | Value::Null => return,
+            Value::Str(text) if crate::template::Templates::is_template(text) => return,
+            _ => items.kind(),
+        };
+        self.error(
+            &items.span,
+            format!("loop: takes a list, found {found} (Ansible: \"Invalid data passed to 'loop', it requires a list\")"),
+        );
     }
 
     fn unknown_key<'a>(&mut self, key: &Key, what: &str, known: impl Iterator<Item = &'a str>) {

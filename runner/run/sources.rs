@@ -1,7 +1,8 @@
-//! The runner's half of `file`, `copy`, `template` and `unit`: it reads `src:` from
+//! The runner's half of `file`, `copy`, `template` and `unit`: it finds `src:` in
 //! files/ and renders `template:` from templates/ into `content`, so the module itself
 //! only ever plans bytes (modules know nothing about templates or the controller's
-//! folders).
+//! folders). A copy's `src:` is handed over as the path it was found at
+//! (`_copy_from`): the module streams it, never whole in memory, binary or not.
 
 use super::Executor;
 use crate::playbook::model::Task;
@@ -29,6 +30,10 @@ impl Executor<'_> {
         }
         if !builtin.reads_sources() {
             return Ok(());
+        }
+        // Only this function sets it (a task's own, templated in, names no file).
+        if args.remove("_copy_from").is_some() {
+            return Err(self.located(&task.span, "unknown argument '_copy_from'".into()));
         }
         if builtin == Builtin::Copy {
             // ansible-core's copy writes a list or mapping `content` as JSON.
@@ -68,8 +73,20 @@ impl Executor<'_> {
             return Ok(());
         };
         let name = text(&src, "src")?;
-        let (_, content) = self.controller_file(task, SourceKind::File, &name)?;
-        args.insert("content".into(), Json::String(content.text.clone()));
+        let found = find(&task.origin, &task.span.file, SourceKind::File, &name)
+            .map_err(|msg| self.located(&task.span, msg))?;
+        if matches!(builtin, Builtin::Copy | Builtin::File) && !vaulted(&found) {
+            // Copied streamed by the module: never read whole here (binary too).
+            let path = std::path::absolute(&found).unwrap_or(found);
+            args.insert(
+                "_copy_from".into(),
+                Json::String(path.to_string_lossy().into_owned()),
+            );
+        } else {
+            // A vaulted source is read whole, to be copied decrypted.
+            let (_, content) = self.controller_file(task, SourceKind::File, &name)?;
+            args.insert("content".into(), Json::String(content.text.clone()));
+        }
         let dest_key = ["dest", "path", "name"]
             .into_iter()
             .find(|k| args.contains_key(*k));
@@ -210,6 +227,18 @@ fn truthy(value: &Json) -> bool {
         Json::String(s) => matches!(s.to_ascii_lowercase().as_str(), "yes" | "true" | "on" | "1"),
         _ => false,
     }
+}
+
+/// Whether a controller file is an Ansible vault (its first bytes say so); one that
+/// cannot be read is left for the copy to report.
+fn vaulted(path: &Path) -> bool {
+    use std::io::Read;
+    let Ok(file) = crate::input::open_regular(path) else {
+        return false;
+    };
+    let mut head = Vec::new();
+    let _ = file.take(4096).read_to_end(&mut head);
+    crate::vault::envelope::is_vaulted(&head)
 }
 
 fn take_bool(args: &mut Map<String, Json>, key: &str) -> Option<bool> {

@@ -29,6 +29,10 @@ impl Executor<'_> {
         handler: bool,
     ) -> Flow {
         self.progress.enter(task);
+        match &task.name {
+            Some(name) => crate::memory::at(format_args!("{}: task '{name}'", task.span)),
+            None => crate::memory::at(format_args!("{}", task.span)),
+        }
         if !handler && !self.selected(task) {
             return Flow::Continue;
         }
@@ -381,7 +385,11 @@ impl Executor<'_> {
         let failed = outcome.failed;
         let ignored = failed && self.ignores(task);
         if failed && !ignored {
-            self.last_failure = Some((name.to_string(), outcome.registered()));
+            let mut result = outcome.registered();
+            if task.no_log {
+                redact_registered(&mut result);
+            }
+            self.last_failure = Some((name.to_string(), result));
         }
         match outcome.status() {
             Status::Skipped => self.stats.skipped += 1,

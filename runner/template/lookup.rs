@@ -297,8 +297,16 @@ fn search_places(state: &State, name: &str, subdir: &str) -> Vec<PathBuf> {
 
 fn find(state: &State, name: &str, subdir: &str) -> Result<PathBuf, Error> {
     let places = search_places(state, name, subdir);
-    if let Some(found) = places.iter().find(|p| p.is_file()) {
-        return Ok(found.clone());
+    for place in &places {
+        if let Some(special) = crate::input::special_kind(place) {
+            return Err(invalid(format!(
+                "{} is {special}, not a regular file; machinist refuses to read it",
+                place.display()
+            )));
+        }
+        if place.is_file() {
+            return Ok(place.clone());
+        }
     }
     if places.is_empty() {
         return Err(invalid(format!(
