@@ -9,12 +9,14 @@
 //! This crate knows nothing about playbooks, YAML files, templates or the CLI; it never
 //! prints. Built-ins are one enum ([`registry::Builtin`]) and one `match`.
 
+pub mod accounts;
 pub mod args;
 pub mod command;
 pub mod doc;
 pub mod error;
 pub mod file;
 pub mod firstboot;
+pub mod group;
 pub mod host;
 pub mod interrupt;
 pub mod mode;
@@ -29,6 +31,7 @@ pub mod systemd;
 #[cfg(test)]
 mod test_support;
 pub mod unit;
+pub mod user;
 pub mod verify;
 
 pub use error::ModuleError;

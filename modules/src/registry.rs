@@ -2,8 +2,8 @@
 //! modules (validation, dispatch, docs) asks this enum, so nothing keeps a copy.
 
 use crate::{
-    args, command, file, firstboot, nspawn, pacstrap, resolv_link, unit, Host, Module, ModuleError,
-    Plan,
+    args, command, file, firstboot, group, nspawn, pacstrap, resolv_link, unit, user, Host, Module,
+    ModuleError, Plan,
 };
 use serde::de::DeserializeOwned;
 
@@ -21,6 +21,8 @@ pub enum Builtin {
     Unit,
     Nspawn,
     ResolvLink,
+    Group,
+    User,
 }
 
 impl Builtin {
@@ -35,6 +37,8 @@ impl Builtin {
         Builtin::Unit,
         Builtin::Nspawn,
         Builtin::ResolvLink,
+        Builtin::Group,
+        Builtin::User,
     ];
 
     pub fn name(self) -> &'static str {
@@ -49,6 +53,8 @@ impl Builtin {
             Builtin::Unit => unit::UnitModule::NAME,
             Builtin::Nspawn => nspawn::NspawnModule::NAME,
             Builtin::ResolvLink => resolv_link::ResolvLinkModule::NAME,
+            Builtin::Group => group::GroupModule::NAME,
+            Builtin::User => user::UserModule::NAME,
         }
     }
 
@@ -83,6 +89,10 @@ impl Builtin {
                 "A systemd-nspawn container: its .nspawn settings, flags, enabled and running"
             }
             Builtin::ResolvLink => "/etc/resolv.conf as a link to systemd-resolved's file",
+            Builtin::Group => "A group of the target, through its groupadd/groupmod/groupdel",
+            Builtin::User => {
+                "An account of the target, through its useradd/usermod/userdel (password as a hash)"
+            }
         }
     }
 
@@ -99,6 +109,8 @@ impl Builtin {
             Builtin::Unit => unit::doc::UNIT,
             Builtin::Nspawn => nspawn::doc::NSPAWN,
             Builtin::ResolvLink => resolv_link::doc::RESOLV_LINK,
+            Builtin::Group => group::doc::GROUP,
+            Builtin::User => user::doc::USER,
         }
     }
 
@@ -131,6 +143,8 @@ impl Builtin {
             Builtin::Unit => args::field_names::<unit::Args>(),
             Builtin::Nspawn => args::field_names::<nspawn::Args>(),
             Builtin::ResolvLink => args::field_names::<resolv_link::Args>(),
+            Builtin::Group => args::field_names::<group::Args>(),
+            Builtin::User => args::field_names::<user::Args>(),
         }
     }
 
@@ -139,6 +153,7 @@ impl Builtin {
     pub fn secret_args(self) -> &'static [&'static str] {
         match self {
             Builtin::Firstboot => firstboot::SECRET_ARGS,
+            Builtin::User => user::SECRET_ARGS,
             _ => &[],
         }
     }
@@ -178,6 +193,8 @@ impl Builtin {
                 decode_tracked::<nspawn::Args>(value).map(drop)
             }
             Builtin::ResolvLink => decode_tracked::<resolv_link::Args>(value).map(drop),
+            Builtin::Group => decode_tracked::<group::Args>(value).map(drop),
+            Builtin::User => decode_tracked::<user::Args>(value).map(drop),
         }
     }
 
@@ -245,6 +262,12 @@ impl Builtin {
                 .plan(&decode(value)?, host)
                 .map_err(PlanError::Module),
             Builtin::ResolvLink => resolv_link::ResolvLinkModule
+                .plan(&decode(value)?, host)
+                .map_err(PlanError::Module),
+            Builtin::Group => group::GroupModule
+                .plan(&decode(value)?, host)
+                .map_err(PlanError::Module),
+            Builtin::User => user::UserModule
                 .plan(&decode(value)?, host)
                 .map_err(PlanError::Module),
         }
