@@ -54,15 +54,28 @@ fn group_user_and_a_file_they_own_pass_the_three_checks() {
     )));
     let runs = three_checks_runs(&test);
     for run in &runs {
-        assert!(!run.stdout.contains(HASH), "the hash was printed:\n{}", run.stdout);
+        assert!(
+            !run.stdout.contains(HASH),
+            "the hash was printed:\n{}",
+            run.stdout
+        );
     }
     let passwd = test.read("/etc/passwd");
-    assert!(passwd.contains("alice:x:1000:1000::/home/alice:/bin/sh\n"), "{passwd}");
+    assert!(
+        passwd.contains("alice:x:1000:1000::/home/alice:/bin/sh\n"),
+        "{passwd}"
+    );
     assert!(test.read("/etc/group").contains("web:x:2001:alice\n"));
     let meta = std::fs::metadata(test.root().join("srv/alice.txt")).expect("alice.txt");
     assert_eq!((meta.uid(), meta.gid()), (1000, 2001));
-    let check_msg = runs[0].stdout.contains("1000 /home/alice NOT_LOGGING_PASSWORD");
-    assert!(check_msg, "check mode did not predict the account:\n{}", runs[0].stdout);
+    let check_msg = runs[0]
+        .stdout
+        .contains("1000 /home/alice NOT_LOGGING_PASSWORD");
+    assert!(
+        check_msg,
+        "check mode did not predict the account:\n{}",
+        runs[0].stdout
+    );
 
     test.playbook(&play(
         "    - name: user gone
@@ -96,7 +109,12 @@ fn the_diff_shows_the_fields_and_hides_the_password() {
     )));
     let run = test.run(&["--check", "--diff"]);
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
-    for line in ["+uid: 1000", "+comment: Bob", "+home: /home/bob", "+password: changed"] {
+    for line in [
+        "+uid: 1000",
+        "+comment: Bob",
+        "+home: /home/bob",
+        "+password: changed",
+    ] {
         assert!(run.stdout.contains(line), "{line} not in:\n{}", run.stdout);
     }
     assert!(!run.stdout.contains("saltsalt"), "{}", run.stdout);
@@ -115,7 +133,10 @@ fn databases_linked_out_of_the_root_are_never_written_outside() {
     std::os::unix::fs::symlink(&decoy, &group).expect("link");
     test.playbook(&play("    - group:\n        name: web\n"));
     let run = test.run_json(&[]);
-    assert_eq!(std::fs::read_to_string(&decoy).expect("decoy"), "decoy:x:5:\n");
+    assert_eq!(
+        std::fs::read_to_string(&decoy).expect("decoy"),
+        "decoy:x:5:\n"
+    );
     assert!(run.stdout.contains("\"event\":\"recap\""), "{}", run.stderr);
 }
 
@@ -123,8 +144,14 @@ fn databases_linked_out_of_the_root_are_never_written_outside() {
 fn unknown_groups_fail_as_ansible_says() {
     let test = Test::new();
     accounts_root(&test);
-    test.playbook(&play("    - user:\n        name: carol\n        group: nope\n"));
+    test.playbook(&play(
+        "    - user:\n        name: carol\n        group: nope\n",
+    ));
     let run = test.run(&[]);
     assert_eq!(run.code, 2, "{}", run.stdout);
-    assert!(run.stdout.contains("Group nope does not exist"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("Group nope does not exist"),
+        "{}",
+        run.stdout
+    );
 }

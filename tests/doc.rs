@@ -63,10 +63,15 @@ fn every_built_in_example_runs_under_check() {
     // pacstrap's example installs from the project's own pacman.conf (a local
     // repository here); firstboot's sets a zone the root must have.
     let conf = common::pacman_repo::local_repo(&test);
-    test.project_file(
-        "files/pacman.conf",
-        &std::fs::read_to_string(conf).expect("conf"),
-    );
+    let conf = std::fs::read_to_string(conf).expect("conf");
+    test.project_file("files/pacman.conf", &conf);
+    // pacman's and package's examples install from the root's own pacman.conf and
+    // databases.
+    test.root_file("etc/pacman.conf", &conf);
+    let sync = test.root().join("var/lib/pacman/sync");
+    std::fs::create_dir_all(&sync).expect("mkdir sync");
+    let db = test.outside().join("repo/machinist-test.db");
+    std::fs::copy(&db, sync.join("machinist-test.db")).expect("copy the database");
     test.root_file("usr/share/zoneinfo/Europe/Berlin", "TZif2 (a stand-in)\n");
     test.project_file(
         "templates/motd.j2",

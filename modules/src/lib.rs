@@ -21,6 +21,8 @@ pub mod host;
 pub mod interrupt;
 pub mod mode;
 pub mod nspawn;
+pub mod package;
+pub mod pacman;
 pub mod pacstrap;
 pub mod passwd;
 pub mod progress;

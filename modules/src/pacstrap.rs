@@ -15,8 +15,8 @@
 mod dest;
 pub mod doc;
 mod flags;
-mod local;
-mod sync;
+pub(crate) mod local;
+pub(crate) mod sync;
 #[cfg(test)]
 mod tests;
 

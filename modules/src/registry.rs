@@ -2,10 +2,17 @@
 //! modules (validation, dispatch, docs) asks this enum, so nothing keeps a copy.
 
 use crate::{
-    args, command, file, firstboot, group, nspawn, pacstrap, resolv_link, unit, user, Host, Module,
-    ModuleError, Plan,
+    args, command, file, firstboot, group, nspawn, package, pacman, pacstrap, resolv_link, unit,
+    user, Host, Module, ModuleError, Plan,
 };
 use serde::de::DeserializeOwned;
+
+/// The modules Ansible keeps in a collection, by the collection's prefix: a task may
+/// name them either way (`community.general.pacman` or `pacman`).
+const COLLECTIONS: &[(&str, &[&str])] = &[
+    ("community.general.", &["pacman", "timezone", "locale_gen"]),
+    ("ansible.posix.", &["authorized_key", "mount", "sysctl"]),
+];
 
 /// A module implemented in this crate. `Copy` and `Template` are `file` with Ansible's
 /// meaning of `src` (the runner reads or renders the source into `content` first).
@@ -23,6 +30,8 @@ pub enum Builtin {
     ResolvLink,
     Group,
     User,
+    Pacman,
+    Package,
 }
 
 impl Builtin {
@@ -39,6 +48,8 @@ impl Builtin {
         Builtin::ResolvLink,
         Builtin::Group,
         Builtin::User,
+        Builtin::Pacman,
+        Builtin::Package,
     ];
 
     pub fn name(self) -> &'static str {
@@ -55,6 +66,8 @@ impl Builtin {
             Builtin::ResolvLink => resolv_link::ResolvLinkModule::NAME,
             Builtin::Group => group::GroupModule::NAME,
             Builtin::User => user::UserModule::NAME,
+            Builtin::Pacman => pacman::PacmanModule::NAME,
+            Builtin::Package => package::PackageModule::NAME,
         }
     }
 
@@ -93,6 +106,8 @@ impl Builtin {
             Builtin::User => {
                 "An account of the target, through its useradd/usermod/userdel (password as a hash)"
             }
+            Builtin::Pacman => "Packages of the target installed, upgraded or removed with pacman",
+            Builtin::Package => "Ansible's generic package task: pacman on an Arch target",
         }
     }
 
@@ -111,12 +126,21 @@ impl Builtin {
             Builtin::ResolvLink => resolv_link::doc::RESOLV_LINK,
             Builtin::Group => group::doc::GROUP,
             Builtin::User => user::doc::USER,
+            Builtin::Pacman => pacman::doc::PACMAN,
+            Builtin::Package => package::doc::PACKAGE,
         }
     }
 
     /// The built-in a task's module key names: the short name or `ansible.builtin.NAME`.
     pub fn from_name(name: &str) -> Option<Builtin> {
-        let short = name.strip_prefix("ansible.builtin.").unwrap_or(name);
+        let short = COLLECTIONS
+            .iter()
+            .find_map(|(prefix, modules)| {
+                let short = name.strip_prefix(prefix)?;
+                modules.contains(&short).then_some(short)
+            })
+            .or_else(|| name.strip_prefix("ansible.builtin."))
+            .unwrap_or(name);
         let short = short.strip_prefix("machinist.").unwrap_or(short);
         Builtin::ALL
             .iter()
@@ -145,6 +169,8 @@ impl Builtin {
             Builtin::ResolvLink => args::field_names::<resolv_link::Args>(),
             Builtin::Group => args::field_names::<group::Args>(),
             Builtin::User => args::field_names::<user::Args>(),
+            Builtin::Pacman => args::field_names::<pacman::Args>(),
+            Builtin::Package => args::field_names::<package::Args>(),
         }
     }
 
@@ -195,6 +221,8 @@ impl Builtin {
             Builtin::ResolvLink => decode_tracked::<resolv_link::Args>(value).map(drop),
             Builtin::Group => decode_tracked::<group::Args>(value).map(drop),
             Builtin::User => decode_tracked::<user::Args>(value).map(drop),
+            Builtin::Pacman => decode_tracked::<pacman::Args>(value).map(drop),
+            Builtin::Package => decode_tracked::<package::Args>(value).map(drop),
         }
     }
 
@@ -268,6 +296,12 @@ impl Builtin {
                 .plan(&decode(value)?, host)
                 .map_err(PlanError::Module),
             Builtin::User => user::UserModule
+                .plan(&decode(value)?, host)
+                .map_err(PlanError::Module),
+            Builtin::Pacman => pacman::PacmanModule
+                .plan(&decode(value)?, host)
+                .map_err(PlanError::Module),
+            Builtin::Package => package::PackageModule
                 .plan(&decode(value)?, host)
                 .map_err(PlanError::Module),
         }
