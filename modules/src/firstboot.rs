@@ -8,9 +8,9 @@
 //! sha512-crypt before use and never appears in a diff, message, result or error: the
 //! diff says `root password: changed`, and the registered command line is masked.
 
-mod current;
+pub(crate) mod current;
 pub mod doc;
-mod locale_gen;
+pub(crate) mod locale_gen;
 mod secret;
 mod settings;
 #[cfg(test)]
@@ -153,7 +153,10 @@ fn check_zone(host: &Host, zone: &str) -> Result<(), ModuleError> {
 }
 
 /// /etc/locale.gen with the wanted entries enabled, then `locale-gen` in the root.
-fn locales_change(host: &Host, locales: &[String]) -> Result<Option<Change>, ModuleError> {
+pub(crate) fn locales_change(
+    host: &Host,
+    locales: &[String],
+) -> Result<Option<Change>, ModuleError> {
     if locales.is_empty() {
         return Ok(None);
     }

@@ -2,8 +2,8 @@
 //! modules (validation, dispatch, docs) asks this enum, so nothing keeps a copy.
 
 use crate::{
-    args, command, file, firstboot, group, nspawn, package, pacman, pacstrap, resolv_link, unit,
-    user, Host, Module, ModuleError, Plan,
+    args, command, file, firstboot, group, hostname, locale_gen, nspawn, package, pacman, pacstrap,
+    resolv_link, sysctl, timezone, unit, user, Host, Module, ModuleError, Plan,
 };
 use serde::de::DeserializeOwned;
 
@@ -32,6 +32,10 @@ pub enum Builtin {
     User,
     Pacman,
     Package,
+    Hostname,
+    Sysctl,
+    Timezone,
+    LocaleGen,
 }
 
 impl Builtin {
@@ -50,6 +54,10 @@ impl Builtin {
         Builtin::User,
         Builtin::Pacman,
         Builtin::Package,
+        Builtin::Hostname,
+        Builtin::Sysctl,
+        Builtin::Timezone,
+        Builtin::LocaleGen,
     ];
 
     pub fn name(self) -> &'static str {
@@ -68,13 +76,19 @@ impl Builtin {
             Builtin::User => user::UserModule::NAME,
             Builtin::Pacman => pacman::PacmanModule::NAME,
             Builtin::Package => package::PackageModule::NAME,
+            Builtin::LocaleGen => locale_gen::LocaleGenModule::NAME,
+            Builtin::Timezone => timezone::TimezoneModule::NAME,
+            Builtin::Sysctl => sysctl::SysctlModule::NAME,
+            Builtin::Hostname => hostname::HostnameModule::NAME,
         }
     }
 
     /// Other names the module answers to: Ansible's, where the arguments overlap.
     pub fn aliases(self) -> &'static [&'static str] {
         match self {
-            Builtin::Unit => &["systemd", "systemd_service"],
+            // Ansible's service, as systemd's: its pattern, sleep, arguments and
+            // runlevel are not arguments here, so they are refused as unknown.
+            Builtin::Unit => &["systemd", "systemd_service", "service"],
             _ => &[],
         }
     }
@@ -108,6 +122,16 @@ impl Builtin {
             }
             Builtin::Pacman => "Packages of the target installed, upgraded or removed with pacman",
             Builtin::Package => "Ansible's generic package task: pacman on an Arch target",
+            Builtin::LocaleGen => "Locales of the target enabled in /etc/locale.gen and generated",
+            Builtin::Timezone => {
+                "The target's time zone (/etc/localtime, through systemd-firstboot)"
+            }
+            Builtin::Sysctl => {
+                "A kernel setting in a sysctl file (loaded now on the machine's own /)"
+            }
+            Builtin::Hostname => {
+                "The target's hostname: /etc/hostname (and hostnamectl on the machine's own /)"
+            }
         }
     }
 
@@ -128,6 +152,10 @@ impl Builtin {
             Builtin::User => user::doc::USER,
             Builtin::Pacman => pacman::doc::PACMAN,
             Builtin::Package => package::doc::PACKAGE,
+            Builtin::LocaleGen => locale_gen::doc::LOCALE_GEN,
+            Builtin::Timezone => timezone::doc::TIMEZONE,
+            Builtin::Sysctl => sysctl::doc::SYSCTL,
+            Builtin::Hostname => hostname::doc::HOSTNAME,
         }
     }
 
@@ -171,6 +199,10 @@ impl Builtin {
             Builtin::User => args::field_names::<user::Args>(),
             Builtin::Pacman => args::field_names::<pacman::Args>(),
             Builtin::Package => args::field_names::<package::Args>(),
+            Builtin::LocaleGen => args::field_names::<locale_gen::Args>(),
+            Builtin::Timezone => args::field_names::<timezone::Args>(),
+            Builtin::Sysctl => args::field_names::<sysctl::Args>(),
+            Builtin::Hostname => args::field_names::<hostname::Args>(),
         }
     }
 
@@ -223,6 +255,10 @@ impl Builtin {
             Builtin::User => decode_tracked::<user::Args>(value).map(drop),
             Builtin::Pacman => decode_tracked::<pacman::Args>(value).map(drop),
             Builtin::Package => decode_tracked::<package::Args>(value).map(drop),
+            Builtin::LocaleGen => decode_tracked::<locale_gen::Args>(value).map(drop),
+            Builtin::Timezone => decode_tracked::<timezone::Args>(value).map(drop),
+            Builtin::Sysctl => decode_tracked::<sysctl::Args>(value).map(drop),
+            Builtin::Hostname => decode_tracked::<hostname::Args>(value).map(drop),
         }
     }
 
@@ -304,6 +340,18 @@ impl Builtin {
             Builtin::Package => package::PackageModule
                 .plan(&decode(value)?, host)
                 .map_err(PlanError::Module),
+            Builtin::LocaleGen => locale_gen::LocaleGenModule
+                .plan(&decode(value)?, host)
+                .map_err(PlanError::Module),
+            Builtin::Timezone => timezone::TimezoneModule
+                .plan(&decode(value)?, host)
+                .map_err(PlanError::Module),
+            Builtin::Sysctl => sysctl::SysctlModule
+                .plan(&decode(value)?, host)
+                .map_err(PlanError::Module),
+            Builtin::Hostname => hostname::HostnameModule
+                .plan(&decode(value)?, host)
+                .map_err(PlanError::Module),
         }
     }
 }
@@ -381,10 +429,21 @@ mod tests {
             "systemd_service",
             "ansible.builtin.systemd",
             "ansible.builtin.systemd_service",
+            "service",
+            "ansible.builtin.service",
         ] {
             assert_eq!(Builtin::from_name(name), Some(Builtin::Unit), "{name}");
         }
         assert_eq!(Builtin::from_name("nspawn"), Some(Builtin::Nspawn));
+        assert!(!Builtin::Unit.arg_names().contains(&"pattern"));
+        for (name, builtin) in [
+            ("community.general.pacman", Builtin::Pacman),
+            ("ansible.builtin.user", Builtin::User),
+            ("ansible.builtin.package", Builtin::Package),
+        ] {
+            assert_eq!(Builtin::from_name(name), Some(builtin), "{name}");
+        }
+        assert_eq!(Builtin::from_name("community.general.user"), None);
         assert_eq!(Builtin::from_name("resolv_link"), Some(Builtin::ResolvLink));
         let names = Builtin::Unit.arg_names();
         for ansible in [

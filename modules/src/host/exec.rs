@@ -13,8 +13,9 @@ use std::process::{Command, Stdio};
 pub enum Exec {
     /// On this machine, as a child process (the root is `/`).
     Direct,
-    /// `systemd-nspawn -q -D ROOT --register=no --keep-unit --pipe`: a container of the
-    /// root, with its own /proc, /dev and /run.
+    /// `systemd-nspawn -q -D ROOT --register=no --keep-unit --pipe --timezone=off
+    /// --resolv-conf=off`: a container of the root, with its own /proc, /dev and /run,
+    /// its /etc/localtime and /etc/resolv.conf left alone.
     Nspawn,
     /// `chroot ROOT`: for roots that are not an OS tree (no os-release).
     Chroot,
@@ -95,6 +96,10 @@ pub(crate) fn command_binding(
             command = Command::new("systemd-nspawn");
             command.args(["-q", "-D"]).arg(root);
             command.args(["--register=no", "--keep-unit", "--pipe"]);
+            // nspawn's defaults (`auto`) rewrite the root's /etc/localtime and
+            // /etc/resolv.conf to match the controller's: a program run in the root
+            // must not undo what a task set (timezone, resolv_link).
+            command.args(["--timezone=off", "--resolv-conf=off"]);
             if let Some((outside, inside)) = bind_ro {
                 let mut bind = std::ffi::OsString::from("--bind-ro=");
                 bind.push(outside);
@@ -266,6 +271,8 @@ mod tests {
                 "--register=no",
                 "--keep-unit",
                 "--pipe",
+                "--timezone=off",
+                "--resolv-conf=off",
                 "--chdir=/etc",
                 "--setenv=A=b c",
                 "--",
