@@ -54,7 +54,7 @@ impl Module for HostnameModule {
         };
         let plan = Plan::ok().with_data("name", name);
         let file_ok = now.as_deref() == Some(name);
-        let running_ok = running.as_deref().is_none_or(|running| running == name);
+        let running_ok = running.as_deref().map_or(true, |running| running == name);
         if file_ok && running_ok {
             return Ok(plan);
         }
