@@ -11,6 +11,7 @@
 
 pub mod accounts;
 pub mod args;
+pub mod authorized_key;
 pub mod command;
 pub mod doc;
 pub mod error;

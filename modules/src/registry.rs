@@ -2,8 +2,8 @@
 //! modules (validation, dispatch, docs) asks this enum, so nothing keeps a copy.
 
 use crate::{
-    args, command, file, firstboot, group, hostname, locale_gen, nspawn, package, pacman, pacstrap,
-    resolv_link, sysctl, timezone, unit, user, Host, Module, ModuleError, Plan,
+    args, authorized_key, command, file, firstboot, group, hostname, locale_gen, nspawn, package,
+    pacman, pacstrap, resolv_link, sysctl, timezone, unit, user, Host, Module, ModuleError, Plan,
 };
 use serde::de::DeserializeOwned;
 
@@ -36,6 +36,7 @@ pub enum Builtin {
     Sysctl,
     Timezone,
     LocaleGen,
+    AuthorizedKey,
 }
 
 impl Builtin {
@@ -58,6 +59,7 @@ impl Builtin {
         Builtin::Sysctl,
         Builtin::Timezone,
         Builtin::LocaleGen,
+        Builtin::AuthorizedKey,
     ];
 
     pub fn name(self) -> &'static str {
@@ -76,6 +78,7 @@ impl Builtin {
             Builtin::User => user::UserModule::NAME,
             Builtin::Pacman => pacman::PacmanModule::NAME,
             Builtin::Package => package::PackageModule::NAME,
+            Builtin::AuthorizedKey => authorized_key::AuthorizedKeyModule::NAME,
             Builtin::LocaleGen => locale_gen::LocaleGenModule::NAME,
             Builtin::Timezone => timezone::TimezoneModule::NAME,
             Builtin::Sysctl => sysctl::SysctlModule::NAME,
@@ -122,6 +125,9 @@ impl Builtin {
             }
             Builtin::Pacman => "Packages of the target installed, upgraded or removed with pacman",
             Builtin::Package => "Ansible's generic package task: pacman on an Arch target",
+            Builtin::AuthorizedKey => {
+                "SSH public keys in a user's authorized_keys (its ~/.ssh 0700, the file 0600)"
+            }
             Builtin::LocaleGen => "Locales of the target enabled in /etc/locale.gen and generated",
             Builtin::Timezone => {
                 "The target's time zone (/etc/localtime, through systemd-firstboot)"
@@ -152,6 +158,7 @@ impl Builtin {
             Builtin::User => user::doc::USER,
             Builtin::Pacman => pacman::doc::PACMAN,
             Builtin::Package => package::doc::PACKAGE,
+            Builtin::AuthorizedKey => authorized_key::doc::AUTHORIZED_KEY,
             Builtin::LocaleGen => locale_gen::doc::LOCALE_GEN,
             Builtin::Timezone => timezone::doc::TIMEZONE,
             Builtin::Sysctl => sysctl::doc::SYSCTL,
@@ -199,6 +206,7 @@ impl Builtin {
             Builtin::User => args::field_names::<user::Args>(),
             Builtin::Pacman => args::field_names::<pacman::Args>(),
             Builtin::Package => args::field_names::<package::Args>(),
+            Builtin::AuthorizedKey => args::field_names::<authorized_key::Args>(),
             Builtin::LocaleGen => args::field_names::<locale_gen::Args>(),
             Builtin::Timezone => args::field_names::<timezone::Args>(),
             Builtin::Sysctl => args::field_names::<sysctl::Args>(),
@@ -255,6 +263,7 @@ impl Builtin {
             Builtin::User => decode_tracked::<user::Args>(value).map(drop),
             Builtin::Pacman => decode_tracked::<pacman::Args>(value).map(drop),
             Builtin::Package => decode_tracked::<package::Args>(value).map(drop),
+            Builtin::AuthorizedKey => decode_tracked::<authorized_key::Args>(value).map(drop),
             Builtin::LocaleGen => decode_tracked::<locale_gen::Args>(value).map(drop),
             Builtin::Timezone => decode_tracked::<timezone::Args>(value).map(drop),
             Builtin::Sysctl => decode_tracked::<sysctl::Args>(value).map(drop),
@@ -338,6 +347,9 @@ impl Builtin {
                 .plan(&decode(value)?, host)
                 .map_err(PlanError::Module),
             Builtin::Package => package::PackageModule
+                .plan(&decode(value)?, host)
+                .map_err(PlanError::Module),
+            Builtin::AuthorizedKey => authorized_key::AuthorizedKeyModule
                 .plan(&decode(value)?, host)
                 .map_err(PlanError::Module),
             Builtin::LocaleGen => locale_gen::LocaleGenModule
