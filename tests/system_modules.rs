@@ -136,3 +136,74 @@ fn a_hostname_file_linked_out_of_the_root_is_written_inside() {
     common::three_checks(&test);
     assert_eq!(std::fs::read_to_string(&decoy).expect("decoy"), "host\n");
 }
+
+#[test]
+fn authorized_key_for_an_account_made_in_the_same_play() {
+    let test = Test::new();
+    test.root_file("/etc/passwd", "root:x:0:0:root:/root:/bin/bash\n")
+        .root_file("/etc/group", "root:x:0:\nusers:x:100:\n")
+        .root_file("/etc/shadow", "root:*:19000:0:99999:7:::\n")
+        .root_file("/etc/login.defs", "USERGROUPS_ENAB yes\nHOME_MODE 0700\n");
+    std::fs::create_dir_all(test.root().join("home")).expect("home");
+    test.playbook(&play(
+        "    - user: {name: deploy}
+    - ansible.posix.authorized_key:
+        user: deploy
+        key: |
+          ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAAA deploy@laptop
+          ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQ deploy@desk
+        key_options: no-pty
+",
+    ));
+    common::three_checks(&test);
+    let keys = test.read("/home/deploy/.ssh/authorized_keys");
+    assert_eq!(
+        keys,
+        "no-pty ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAAA deploy@laptop\n\
+         no-pty ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQ deploy@desk\n"
+    );
+    assert_eq!(test.mode("/home/deploy/.ssh"), 0o700);
+    assert_eq!(test.mode("/home/deploy/.ssh/authorized_keys"), 0o600);
+    use std::os::unix::fs::MetadataExt;
+    let owner = std::fs::metadata(test.root().join("home/deploy/.ssh/authorized_keys"))
+        .expect("keys")
+        .uid();
+    assert_eq!(owner, 1000);
+}
+
+#[test]
+fn mount_entries_in_fstab_and_mounting_refused() {
+    let test = Test::new();
+    test.root_file("/etc/fstab", "# static\nUUID=a / ext4 defaults 0 1\n");
+    std::fs::create_dir_all(test.root().join("srv/data")).expect("mount point");
+    test.playbook(&play(
+        "    - ansible.posix.mount:
+        path: /srv/data
+        src: LABEL=data
+        fstype: ext4
+        opts: noatime
+        boot: false
+        state: present
+",
+    ));
+    common::three_checks(&test);
+    assert_eq!(
+        test.read("/etc/fstab"),
+        "# static\nUUID=a / ext4 defaults 0 1\nLABEL=data /srv/data ext4 noatime,noauto 0 0\n"
+    );
+    test.playbook(&play("    - mount: {path: /srv/data, state: absent}\n"));
+    common::three_checks(&test);
+    assert_eq!(
+        test.read("/etc/fstab"),
+        "# static\nUUID=a / ext4 defaults 0 1\n"
+    );
+    assert!(!test.root().join("srv/data").exists());
+    for state in ["mounted", "unmounted", "remounted", "ephemeral"] {
+        test.playbook(&play(&format!(
+            "    - mount: {{path: /srv, src: /dev/x, fstype: ext4, state: {state}}}\n"
+        )));
+        let run = test.run(&["--check"]);
+        assert_eq!(run.code, 2, "{}", run.stdout);
+        assert!(run.stdout.contains("does not do (yet)"), "{}", run.stdout);
+    }
+}

@@ -23,6 +23,7 @@ pub mod hostname;
 pub mod interrupt;
 pub mod locale_gen;
 pub mod mode;
+pub mod mount;
 pub mod nspawn;
 pub mod package;
 pub mod pacman;

@@ -2,8 +2,9 @@
 //! modules (validation, dispatch, docs) asks this enum, so nothing keeps a copy.
 
 use crate::{
-    args, authorized_key, command, file, firstboot, group, hostname, locale_gen, nspawn, package,
-    pacman, pacstrap, resolv_link, sysctl, timezone, unit, user, Host, Module, ModuleError, Plan,
+    args, authorized_key, command, file, firstboot, group, hostname, locale_gen, mount, nspawn,
+    package, pacman, pacstrap, resolv_link, sysctl, timezone, unit, user, Host, Module,
+    ModuleError, Plan,
 };
 use serde::de::DeserializeOwned;
 
@@ -37,6 +38,7 @@ pub enum Builtin {
     Timezone,
     LocaleGen,
     AuthorizedKey,
+    Mount,
 }
 
 impl Builtin {
@@ -60,6 +62,7 @@ impl Builtin {
         Builtin::Timezone,
         Builtin::LocaleGen,
         Builtin::AuthorizedKey,
+        Builtin::Mount,
     ];
 
     pub fn name(self) -> &'static str {
@@ -78,6 +81,7 @@ impl Builtin {
             Builtin::User => user::UserModule::NAME,
             Builtin::Pacman => pacman::PacmanModule::NAME,
             Builtin::Package => package::PackageModule::NAME,
+            Builtin::Mount => mount::MountModule::NAME,
             Builtin::AuthorizedKey => authorized_key::AuthorizedKeyModule::NAME,
             Builtin::LocaleGen => locale_gen::LocaleGenModule::NAME,
             Builtin::Timezone => timezone::TimezoneModule::NAME,
@@ -125,6 +129,7 @@ impl Builtin {
             }
             Builtin::Pacman => "Packages of the target installed, upgraded or removed with pacman",
             Builtin::Package => "Ansible's generic package task: pacman on an Arch target",
+            Builtin::Mount => "An /etc/fstab entry (ansible.posix.mount's present/absent)",
             Builtin::AuthorizedKey => {
                 "SSH public keys in a user's authorized_keys (its ~/.ssh 0700, the file 0600)"
             }
@@ -158,6 +163,7 @@ impl Builtin {
             Builtin::User => user::doc::USER,
             Builtin::Pacman => pacman::doc::PACMAN,
             Builtin::Package => package::doc::PACKAGE,
+            Builtin::Mount => mount::doc::MOUNT,
             Builtin::AuthorizedKey => authorized_key::doc::AUTHORIZED_KEY,
             Builtin::LocaleGen => locale_gen::doc::LOCALE_GEN,
             Builtin::Timezone => timezone::doc::TIMEZONE,
@@ -206,6 +212,7 @@ impl Builtin {
             Builtin::User => args::field_names::<user::Args>(),
             Builtin::Pacman => args::field_names::<pacman::Args>(),
             Builtin::Package => args::field_names::<package::Args>(),
+            Builtin::Mount => args::field_names::<mount::Args>(),
             Builtin::AuthorizedKey => args::field_names::<authorized_key::Args>(),
             Builtin::LocaleGen => args::field_names::<locale_gen::Args>(),
             Builtin::Timezone => args::field_names::<timezone::Args>(),
@@ -263,6 +270,7 @@ impl Builtin {
             Builtin::User => decode_tracked::<user::Args>(value).map(drop),
             Builtin::Pacman => decode_tracked::<pacman::Args>(value).map(drop),
             Builtin::Package => decode_tracked::<package::Args>(value).map(drop),
+            Builtin::Mount => decode_tracked::<mount::Args>(value).map(drop),
             Builtin::AuthorizedKey => decode_tracked::<authorized_key::Args>(value).map(drop),
             Builtin::LocaleGen => decode_tracked::<locale_gen::Args>(value).map(drop),
             Builtin::Timezone => decode_tracked::<timezone::Args>(value).map(drop),
@@ -347,6 +355,9 @@ impl Builtin {
                 .plan(&decode(value)?, host)
                 .map_err(PlanError::Module),
             Builtin::Package => package::PackageModule
+                .plan(&decode(value)?, host)
+                .map_err(PlanError::Module),
+            Builtin::Mount => mount::MountModule
                 .plan(&decode(value)?, host)
                 .map_err(PlanError::Module),
             Builtin::AuthorizedKey => authorized_key::AuthorizedKeyModule
