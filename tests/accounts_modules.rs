@@ -155,3 +155,36 @@ fn unknown_groups_fail_as_ansible_says() {
         run.stdout
     );
 }
+
+#[test]
+fn a_new_account_with_a_key_pair_passes_the_three_checks() {
+    let test = Test::new();
+    accounts_root(&test);
+    test.playbook(&play(
+        "    - user:
+        name: deploy
+        generate_ssh_key: true
+        ssh_key_type: ed25519
+        ssh_key_passphrase: s3cret-phrase
+      register: deploy
+    - debug:
+        msg: \"{{ deploy.ssh_key_file }} {{ deploy.ssh_fingerprint is search('SHA256') }}\"
+",
+    ));
+    let runs = three_checks_runs(&test);
+    let private = test.read("/home/deploy/.ssh/id_ed25519");
+    let secret_line = private.lines().nth(1).unwrap_or("-").to_string();
+    for run in &runs {
+        assert!(!run.stdout.contains("s3cret-phrase"), "{}", run.stdout);
+        assert!(!run.stdout.contains(&secret_line), "{}", run.stdout);
+    }
+    assert!(
+        runs[1].stdout.contains("/home/deploy/.ssh/id_ed25519 True"),
+        "{}",
+        runs[1].stdout
+    );
+    assert_eq!(test.mode("/home/deploy/.ssh/id_ed25519"), 0o600);
+    let meta = std::fs::metadata(test.root().join("home/deploy/.ssh/id_ed25519")).expect("key");
+    assert_eq!((meta.uid(), meta.gid()), (1000, 1000));
+    assert!(private.contains("BEGIN OPENSSH PRIVATE KEY"));
+}

@@ -14,6 +14,7 @@ mod add;
 pub mod doc;
 mod modify;
 mod remove;
+mod ssh_key;
 #[cfg(test)]
 mod tests;
 
@@ -23,7 +24,7 @@ use crate::{Host, Module, ModuleError, Plan};
 use serde::{Deserialize, Deserializer};
 
 /// The arguments whose values are secrets.
-pub const SECRET_ARGS: &[&str] = &["password"];
+pub const SECRET_ARGS: &[&str] = &["password", "ssh_key_passphrase"];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -86,6 +87,21 @@ pub struct Args {
     pub uid_min: Option<u32>,
     /// UID_MAX for a new user (useradd -K).
     pub uid_max: Option<u32>,
+    /// Make an SSH key pair for the account when its key file is missing.
+    #[serde(default)]
+    pub generate_ssh_key: bool,
+    #[serde(default = "rsa")]
+    pub ssh_key_type: String,
+    pub ssh_key_bits: Option<u32>,
+    /// Relative to the home directory (default `.ssh/id_TYPE`).
+    pub ssh_key_file: Option<String>,
+    /// Default `ansible-generated on HOSTNAME` (the target's name).
+    pub ssh_key_comment: Option<String>,
+    pub ssh_key_passphrase: Option<Secret>,
+}
+
+fn rsa() -> String {
+    "rsa".into()
 }
 
 fn yes() -> bool {
@@ -131,32 +147,51 @@ impl Module for UserModule {
                 State::Absent => "absent",
             },
         );
-        match (args.state, existing) {
-            (State::Absent, None) => Ok(plan),
+        let (plan, entry) = match (args.state, existing) {
+            (State::Absent, None) => return Ok(plan),
             (State::Absent, Some(user)) => {
                 let change = remove::change(host, &accounts, args, &user)?;
-                Ok(Plan {
+                let plan = Plan {
                     changes: vec![change],
                     ..plan
-                }
-                .with_data("force", args.force)
-                .with_data("remove", args.remove))
+                };
+                return Ok(plan
+                    .with_data("force", args.force)
+                    .with_data("remove", args.remove));
             }
             (State::Present, None) => {
                 let (change, entry) = add::change(host, &accounts, args)?;
                 let plan =
                     present_data(plan, args, &entry).with_data("create_home", args.create_home);
-                Ok(Plan {
-                    changes: vec![change],
-                    ..plan
-                })
+                (
+                    Plan {
+                        changes: vec![change],
+                        ..plan
+                    },
+                    entry,
+                )
             }
             (State::Present, Some(user)) => {
                 let (changes, entry) = modify::changes(host, &accounts, args, &user)?;
-                let plan = present_data(plan, args, &entry);
-                Ok(Plan { changes, ..plan })
+                (
+                    Plan {
+                        changes,
+                        ..present_data(plan, args, &entry)
+                    },
+                    entry,
+                )
             }
+        };
+        if !args.generate_ssh_key {
+            return Ok(plan);
         }
+        let (change, key) = ssh_key::change(host, args, &entry)?;
+        let mut plan = plan
+            .with_data("ssh_fingerprint", key.fingerprint)
+            .with_data("ssh_key_file", key.file)
+            .with_data("ssh_public_key", key.public_key);
+        plan.changes.extend(change);
+        Ok(plan)
     }
 }
 

@@ -34,7 +34,12 @@ pub(super) fn change(
         }
         None => {
             let range = accounts.id_range(IdKind::User, args.system, args.uid_min, args.uid_max);
-            accounts.free_id(IdKind::User, &range, None)
+            let uid = accounts.free_id(IdKind::User, &range, None);
+            if args.generate_ssh_key {
+                // The key files are written with this uid: useradd must use it.
+                push(&mut flags, "-u", uid.to_string());
+            }
+            uid
         }
     };
     let mut own_group = None;

@@ -3,7 +3,7 @@
 
 use crate::doc::{ArgDoc, ModuleDoc, Support};
 
-const ARGS: [ArgDoc; 20] = [
+const ARGS: [ArgDoc; 26] = [
     ArgDoc::new("name", "str", "The account's name.")
         .required()
         .aliases(&["user"]),
@@ -65,6 +65,25 @@ const ARGS: [ArgDoc; 20] = [
         .default("false"),
     ArgDoc::new("uid_min", "int", "UID_MIN for a new account (useradd -K)."),
     ArgDoc::new("uid_max", "int", "UID_MAX for a new account (useradd -K)."),
+    ArgDoc::new(
+        "generate_ssh_key",
+        "bool",
+        "Make an SSH key pair (ssh-keygen) when the key file is missing; never replaces one.",
+    )
+    .default("false"),
+    ArgDoc::new("ssh_key_type", "str", "The key type (ssh-keygen -t).").default("rsa"),
+    ArgDoc::new("ssh_key_bits", "int", "The key size (ssh-keygen -b; its default otherwise)."),
+    ArgDoc::new(
+        "ssh_key_file",
+        "path",
+        "The private key, relative to the home (default .ssh/id_TYPE); .pub beside it.",
+    ),
+    ArgDoc::new(
+        "ssh_key_comment",
+        "str",
+        "The key's comment (default: ansible-generated on HOSTNAME, the target's name).",
+    ),
+    ArgDoc::new("ssh_key_passphrase", "str", "The private key's passphrase; never shown."),
 ];
 
 pub const USER: ModuleDoc = ModuleDoc {

@@ -215,3 +215,46 @@ fn a_user_group_that_exists_means_no_own_group() -> TestResult {
     assert!(spec.argv.contains(&"-N".to_string()) && spec.argv.contains(&"-M".to_string()));
     Ok(())
 }
+
+#[test]
+fn a_key_pair_for_the_account_once() -> TestResult {
+    let (sandbox, first) = three_checks(
+        &UserModule,
+        with_alice,
+        json!({"name": "alice", "generate_ssh_key": true, "ssh_key_type": "ed25519", "ssh_key_comment": "alice@box"}),
+    )?;
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let private = std::fs::metadata(sandbox.real("/home/alice/.ssh/id_ed25519"))?;
+    assert_eq!(
+        (private.uid(), private.permissions().mode() & 0o777),
+        (1000, 0o600)
+    );
+    let dir = std::fs::metadata(sandbox.real("/home/alice/.ssh"))?;
+    assert_eq!((dir.uid(), dir.permissions().mode() & 0o777), (1000, 0o700));
+    let public = std::fs::read_to_string(sandbox.real("/home/alice/.ssh/id_ed25519.pub"))?;
+    assert!(public.starts_with("ssh-ed25519 ") && public.trim_end().ends_with("alice@box"));
+    assert_eq!(
+        first.data.get("ssh_public_key"),
+        Some(&json!(public.trim()))
+    );
+    let fingerprint = first
+        .data
+        .get("ssh_fingerprint")
+        .and_then(|f| f.as_str())
+        .unwrap_or("");
+    assert!(
+        fingerprint.contains("SHA256:") && fingerprint.ends_with("(ED25519)"),
+        "{fingerprint}"
+    );
+    let private_text = std::fs::read_to_string(sandbox.real("/home/alice/.ssh/id_ed25519"))?;
+    for change in &first.changes {
+        let diff = change
+            .diff
+            .as_ref()
+            .map(|d| format!("{}{}", d.before, d.after));
+        assert!(!diff
+            .unwrap_or_default()
+            .contains(private_text.lines().nth(1).unwrap_or("-")));
+    }
+    Ok(())
+}
