@@ -244,7 +244,7 @@ fn check_args(args: &Args) -> Result<(), ModuleError> {
     Ok(())
 }
 
-/// The groups of `names` that do not exist, as Ansible says it.
+/// Refuse a `group` or `groups` that the target does not have, as Ansible says it.
 fn check_groups_exist(accounts: &Accounts, args: &Args) -> Result<(), ModuleError> {
     let missing = args
         .group
