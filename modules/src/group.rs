@@ -149,7 +149,9 @@ fn add(host: &Host, accounts: &Accounts, args: &Args) -> Result<(Change, u32), M
         name: args.name.clone(),
         gid,
         members: Vec::new(),
-        password: if accounts.gshadow.is_some() { "x" } else { "!" }.into(),
+        // groupadd writes `x` with or without a gshadow (useradd's own group gets `!`
+        // without one).
+        password: "x".into(),
     };
     let after = accounts::with_line(&accounts.group, &args.name, Some(&entry.line()));
     let mut ops = vec![
