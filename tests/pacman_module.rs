@@ -1,7 +1,7 @@
 //! The `pacman` module through the real binary and the real pacman on a temp root
 //! whose pacman.conf names the local test repository: the three checks of installing
 //! (dependencies predicted exactly in check mode, a second task of the same check run
-//! seeing them), refreshing the databases and removing; `package` dispatching to it
+//! seeing them, and a task after it the packages' files), refreshing the databases and removing; `package` dispatching to it
 //! on an Arch root and refused elsewhere.
 
 mod common;
@@ -51,6 +51,11 @@ fn install_refresh_and_remove_pass_the_three_checks() {
       pacman:
         name: [vim]
         state: latest
+    - name: the filesystem package's link, predicted in check mode
+      file:
+        path: /etc/os-release
+        src: ../usr/lib/os-release
+        state: link
     - debug:
         msg: \"{{ vim.packages | join(',') }} {{ vim.cache_updated }}\"
 ",
@@ -68,7 +73,7 @@ fn install_refresh_and_remove_pass_the_three_checks() {
             run.stdout
         );
         let statuses: Vec<String> = run.statuses().into_iter().map(|(_, s)| s).collect();
-        assert_eq!(statuses, ["changed", "ok", "ok"], "{}", run.stdout);
+        assert_eq!(statuses, ["changed", "ok", "ok", "ok"], "{}", run.stdout);
     }
     let diff = test.run(&["--check", "--diff"]);
     assert!(!diff.stdout.contains("+vim"), "{}", diff.stdout);

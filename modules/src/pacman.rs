@@ -10,14 +10,16 @@
 //! local database read through the Host, and asks `pacman -Sp`/`-Sup`/`-Rp` there what
 //! the real run would install, upgrade or remove — the exact package list, dependencies
 //! included. Check mode records the predicted local database entries in the overlay,
-//! so later tasks of the same run see the packages.
+//! and on an offline root the packages' own trees as pacstrap predicts them (its
+//! `predicted` module), so later tasks of the same run see the packages and their
+//! files.
 
 pub mod doc;
 pub(crate) mod names;
 #[cfg(test)]
 mod tests;
 
-use crate::pacstrap::{local, sync};
+use crate::pacstrap::{dest::Dest, local, predicted, sync};
 use crate::{Change, Diff, Host, Module, ModuleError, Op, Ownership, Place, Plan, RunSpec};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -130,7 +132,7 @@ impl Module for PacmanModule {
         let mut changed_packages: Vec<String> = Vec::new();
         if args.upgrade {
             let mut upgrades = sync
-                .print(host, &print_args(&["-Sup"], &[]))
+                .print(host, &print_args(&["-Sup"], "%n %v %l", &[]))
                 .map_err(|reason| ModuleError::Failed(format!("pacman -Su: {reason}")))?;
             upgrades.retain(|t| installed.get(&t.name) != Some(&t.version));
             if !upgrades.is_empty() {
@@ -310,6 +312,11 @@ impl Target {
             }
         }
         ops.extend(local_entries(host, targets)?);
+        if self.root.is_some() {
+            // The packages' own trees, as pacstrap predicts them (its Dest refuses the
+            // controller's own /: on a live system only the database is predicted).
+            ops.extend(predicted::tree_ops(host, &Dest::new(host, "/")?, targets)?);
+        }
         let before: String = targets
             .iter()
             .filter_map(|t| Some(format!("{} {}\n", t.name, installed.get(&t.name)?)))
@@ -421,7 +428,7 @@ impl Target {
         query.push("-p");
         query.extend(extra.iter().map(String::as_str));
         let removed = sync
-            .print(host, &print_args(&query, &present))
+            .print(host, &print_args(&query, "%n %v", &present))
             .map_err(|reason| {
                 ModuleError::Failed(format!(
                     "pacman cannot remove {}: {reason}",
@@ -463,10 +470,10 @@ impl Target {
 /// installs or removes (none when they are as wanted).
 type Decided = (String, Option<(Change, Vec<String>)>);
 
-/// `pacman ARGS --print-format '%n %v' -- NAMES`.
-fn print_args<'a>(args: &[&'a str], names: &'a [String]) -> Vec<&'a str> {
+/// `pacman ARGS --print-format FORMAT -- NAMES`.
+fn print_args<'a>(args: &[&'a str], format: &'a str, names: &'a [String]) -> Vec<&'a str> {
     let mut all: Vec<&str> = args.to_vec();
-    all.extend(["--print-format", "%n %v"]);
+    all.extend(["--print-format", format]);
     if !names.is_empty() {
         all.push("--");
         all.extend(names.iter().map(String::as_str));
