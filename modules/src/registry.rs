@@ -2,9 +2,9 @@
 //! modules (validation, dispatch, docs) asks this enum, so nothing keeps a copy.
 
 use crate::{
-    args, authorized_key, command, file, firstboot, group, hostname, locale_gen, mount, nspawn,
-    package, pacman, pacstrap, resolv_link, sysctl, timezone, unit, user, Host, Module,
-    ModuleError, Plan,
+    args, authorized_key, blockinfile, command, file, find, firstboot, group, hostname, lineinfile,
+    locale_gen, mount, nspawn, package, pacman, pacstrap, replace, resolv_link, slurp, stat,
+    sysctl, timezone, unit, user, Host, Module, ModuleError, Plan,
 };
 use serde::de::DeserializeOwned;
 
@@ -39,6 +39,12 @@ pub enum Builtin {
     LocaleGen,
     AuthorizedKey,
     Mount,
+    Lineinfile,
+    Stat,
+    Blockinfile,
+    Replace,
+    Slurp,
+    Find,
 }
 
 impl Builtin {
@@ -63,6 +69,12 @@ impl Builtin {
         Builtin::LocaleGen,
         Builtin::AuthorizedKey,
         Builtin::Mount,
+        Builtin::Lineinfile,
+        Builtin::Stat,
+        Builtin::Blockinfile,
+        Builtin::Replace,
+        Builtin::Slurp,
+        Builtin::Find,
     ];
 
     pub fn name(self) -> &'static str {
@@ -87,6 +99,12 @@ impl Builtin {
             Builtin::Timezone => timezone::TimezoneModule::NAME,
             Builtin::Sysctl => sysctl::SysctlModule::NAME,
             Builtin::Hostname => hostname::HostnameModule::NAME,
+            Builtin::Lineinfile => lineinfile::LineinfileModule::NAME,
+            Builtin::Stat => stat::StatModule::NAME,
+            Builtin::Blockinfile => blockinfile::BlockinfileModule::NAME,
+            Builtin::Replace => replace::ReplaceModule::NAME,
+            Builtin::Slurp => slurp::SlurpModule::NAME,
+            Builtin::Find => find::FindModule::NAME,
         }
     }
 
@@ -143,6 +161,16 @@ impl Builtin {
             Builtin::Hostname => {
                 "The target's hostname: /etc/hostname (and hostnamectl on the machine's own /)"
             }
+            Builtin::Lineinfile => {
+                "One line present or absent in a text file (Ansible's lineinfile)"
+            }
+            Builtin::Stat => "Everything about one path of the target, registered (never changes)",
+            Builtin::Blockinfile => {
+                "A marked block of lines in a text file (Ansible's blockinfile)"
+            }
+            Builtin::Replace => "Every match of a regular expression in a file replaced",
+            Builtin::Slurp => "A file of the target, registered base64-encoded (never changes)",
+            Builtin::Find => "Paths of the target that pass Ansible's find filters, registered",
         }
     }
 
@@ -169,6 +197,12 @@ impl Builtin {
             Builtin::Timezone => timezone::doc::TIMEZONE,
             Builtin::Sysctl => sysctl::doc::SYSCTL,
             Builtin::Hostname => hostname::doc::HOSTNAME,
+            Builtin::Lineinfile => lineinfile::doc::LINEINFILE,
+            Builtin::Stat => stat::doc::STAT,
+            Builtin::Blockinfile => blockinfile::doc::BLOCKINFILE,
+            Builtin::Replace => replace::doc::REPLACE,
+            Builtin::Slurp => slurp::doc::SLURP,
+            Builtin::Find => find::doc::FIND,
         }
     }
 
@@ -218,6 +252,12 @@ impl Builtin {
             Builtin::Timezone => args::field_names::<timezone::Args>(),
             Builtin::Sysctl => args::field_names::<sysctl::Args>(),
             Builtin::Hostname => args::field_names::<hostname::Args>(),
+            Builtin::Lineinfile => args::field_names::<lineinfile::Args>(),
+            Builtin::Stat => args::field_names::<stat::Args>(),
+            Builtin::Blockinfile => args::field_names::<blockinfile::Args>(),
+            Builtin::Replace => args::field_names::<replace::Args>(),
+            Builtin::Slurp => args::field_names::<slurp::Args>(),
+            Builtin::Find => args::field_names::<find::Args>(),
         }
     }
 
@@ -286,6 +326,12 @@ impl Builtin {
             Builtin::Timezone => decode_tracked::<timezone::Args>(value).map(drop),
             Builtin::Sysctl => decode_tracked::<sysctl::Args>(value).map(drop),
             Builtin::Hostname => decode_tracked::<hostname::Args>(value).map(drop),
+            Builtin::Lineinfile => decode_tracked::<lineinfile::Args>(value).map(drop),
+            Builtin::Stat => decode_tracked::<stat::Args>(value).map(drop),
+            Builtin::Blockinfile => decode_tracked::<blockinfile::Args>(value).map(drop),
+            Builtin::Replace => decode_tracked::<replace::Args>(value).map(drop),
+            Builtin::Slurp => decode_tracked::<slurp::Args>(value).map(drop),
+            Builtin::Find => decode_tracked::<find::Args>(value).map(drop),
         }
     }
 
@@ -383,6 +429,24 @@ impl Builtin {
                 .plan(&decode(value)?, host)
                 .map_err(PlanError::Module),
             Builtin::Hostname => hostname::HostnameModule
+                .plan(&decode(value)?, host)
+                .map_err(PlanError::Module),
+            Builtin::Lineinfile => lineinfile::LineinfileModule
+                .plan(&decode(value)?, host)
+                .map_err(PlanError::Module),
+            Builtin::Stat => stat::StatModule
+                .plan(&decode(value)?, host)
+                .map_err(PlanError::Module),
+            Builtin::Blockinfile => blockinfile::BlockinfileModule
+                .plan(&decode(value)?, host)
+                .map_err(PlanError::Module),
+            Builtin::Replace => replace::ReplaceModule
+                .plan(&decode(value)?, host)
+                .map_err(PlanError::Module),
+            Builtin::Slurp => slurp::SlurpModule
+                .plan(&decode(value)?, host)
+                .map_err(PlanError::Module),
+            Builtin::Find => find::FindModule
                 .plan(&decode(value)?, host)
                 .map_err(PlanError::Module),
         }
