@@ -65,7 +65,7 @@ impl Module for FirstbootModule {
             changes.push(change);
         }
         let locale_file = match args.locale {
-            Some(_) => current::locale_file(host)?,
+            Some(_) => current::locale_file()?,
             None => current::LOCALE_CONF,
         };
         // systemd-firstboot replaces its files (temporary file or link, then rename):
@@ -78,7 +78,7 @@ impl Module for FirstbootModule {
         if !settings.is_empty() {
             let root = std::path::absolute(host.root())
                 .map_err(|err| ModuleError::io(host.root(), err))?;
-            let (change, shown_argv) = firstboot_change(&root, &settings);
+            let (change, shown_argv) = firstboot_change(host.tool_root(), &root, &settings);
             changes.push(change);
             plan = plan.with_data("cmd", shown_argv);
         }

@@ -2,7 +2,7 @@
 //! (so check mode sees what earlier tasks "wrote"): the locale file, /etc/vconsole.conf,
 //! the /etc/localtime link, /etc/hostname, /etc/machine-id and root's /etc/shadow field.
 
-use crate::{Host, ModuleError, Place, RunSpec};
+use crate::{Host, HostOptions, ModuleError, Place, RunSpec};
 use std::path::Path;
 
 /// Where upstream systemd-firstboot writes the locale.
@@ -12,15 +12,17 @@ pub const DEFAULT_LOCALE: &str = "/etc/default/locale";
 
 /// Where the installed systemd-firstboot writes the locale, found by letting it write
 /// one into an empty scratch root.
-pub fn locale_file(host: &Host) -> Result<&'static str, ModuleError> {
+pub fn locale_file() -> Result<&'static str, ModuleError> {
     let scratch = tempfile::Builder::new()
         .prefix("machinist-firstboot-")
         .tempdir()
         .map_err(|err| ModuleError::io(std::env::temp_dir(), err))?;
-    let output = host.query(&RunSpec {
+    // Jailed on the scratch root as any tool on a root is (see host/jail.rs).
+    let scratch_host = Host::new(HostOptions::new(scratch.path()))?;
+    let output = scratch_host.query(&RunSpec {
         argv: vec![
             "systemd-firstboot".into(),
-            format!("--root={}", scratch.path().display()),
+            format!("--root={}", scratch_host.tool_root().display()),
             "--locale=C.UTF-8".into(),
         ],
         place: Place::Controller,

@@ -162,18 +162,27 @@ fn password_setting(host: &Host, args: &Args) -> Result<Option<Setting>, ModuleE
 
 /// One run of systemd-firstboot for all differing settings, and its command line as it
 /// may be shown.
-pub fn firstboot_change(root: &Path, settings: &[Setting]) -> (Change, Vec<String>) {
-    let lead = vec![
-        "systemd-firstboot".to_string(),
-        format!("--root={}", root.display()),
-        "--force".to_string(),
-    ];
-    let argv: Vec<String> = lead
-        .iter()
-        .cloned()
+/// `tool_root` is the root as the tool is handed it ([`Host::tool_root`]), `root` as
+/// the user named it (shown).
+///
+/// [`Host::tool_root`]: crate::Host::tool_root
+pub fn firstboot_change(
+    tool_root: &Path,
+    root: &Path,
+    settings: &[Setting],
+) -> (Change, Vec<String>) {
+    let lead = |root: &Path| {
+        vec![
+            "systemd-firstboot".to_string(),
+            format!("--root={}", root.display()),
+            "--force".to_string(),
+        ]
+    };
+    let argv: Vec<String> = lead(tool_root)
+        .into_iter()
         .chain(settings.iter().map(|s| s.flag.clone()))
         .collect();
-    let shown: Vec<String> = lead
+    let shown: Vec<String> = lead(root)
         .into_iter()
         .chain(settings.iter().map(|s| s.shown_flag.clone()))
         .collect();

@@ -2,6 +2,7 @@
 //! systemd-nspawn (an OS tree) or chroot (anything else). The choice is a public enum so
 //! the runner can say which one it used.
 
+use super::jail::{clean_env, Jail, TARGET_PATH};
 use crate::{ModuleError, OpOutput, RunSpec};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::process::ExitStatusExt;
@@ -62,7 +63,9 @@ fn find_program(name: &str) -> Option<PathBuf> {
         .find(|candidate| candidate.is_file())
 }
 
-/// The command line that runs `spec` in `root` the given way.
+/// The command line that runs `spec` in `root` the given way. On the machine's own `/`
+/// the program inherits machinist's environment (as Ansible's local connection does),
+/// plus the run's; in another root it gets [`clean_env`] only.
 pub fn command(exec: Exec, root: &Path, spec: &RunSpec) -> Result<Command, ModuleError> {
     command_binding(exec, root, spec, None)
 }
@@ -105,7 +108,9 @@ pub(crate) fn command_binding(
             if let Some(dir) = &spec.chdir {
                 command.arg(format!("--chdir={}", dir.display()));
             }
-            for (key, value) in &spec.env {
+            // nspawn builds the container's environment itself; its own is clean too.
+            command.env_clear().env("PATH", TARGET_PATH);
+            for (key, value) in clean_env(spec) {
                 command.arg(format!("--setenv={key}={value}"));
             }
             command.arg("--").arg(program).args(args);
@@ -118,7 +123,7 @@ pub(crate) fn command_binding(
                 command.arg(dir);
             }
             command.arg(program).args(args);
-            command.envs(spec.env.iter().map(|(key, value)| (key, value)));
+            command.env_clear().envs(clean_env(spec));
         }
     }
     Ok(command)
@@ -139,7 +144,38 @@ pub fn run_streaming(
     spec: &RunSpec,
     on_line: &mut dyn FnMut(&str),
 ) -> Result<OpOutput, ModuleError> {
-    let mut command = command(exec, root, spec)?;
+    run_command(command(exec, root, spec)?, spec, on_line)
+}
+
+/// Run `spec`, a tool of the controller handed `root` ([`Place::Controller`]): on the
+/// machine's own `/` as a plain child; on any other root jailed (see `jail`), where it
+/// finds the root at [`super::jail::TOOL_ROOT`].
+///
+/// [`Place::Controller`]: crate::Place::Controller
+pub(super) fn run_tool_streaming(
+    root: &Path,
+    spec: &RunSpec,
+    on_line: &mut dyn FnMut(&str),
+) -> Result<OpOutput, ModuleError> {
+    if is_host_root(root) {
+        return run_streaming(Exec::Direct, root, spec, on_line);
+    }
+    let (program, args) = spec
+        .argv
+        .split_first()
+        .ok_or_else(|| ModuleError::invalid("argv", "no program to run"))?;
+    let mut command = Command::new(program);
+    command.args(args).env_clear().envs(clean_env(spec));
+    let _jail = Jail::confine(&mut command, root, spec)?;
+    tracing::debug!(argv = ?spec.argv, root = %root.display(), "running a tool jailed");
+    run_command(command, spec, on_line)
+}
+
+fn run_command(
+    mut command: Command,
+    spec: &RunSpec,
+    on_line: &mut dyn FnMut(&str),
+) -> Result<OpOutput, ModuleError> {
     let program = command.get_program().to_os_string();
     let failed = |source| ModuleError::io(PathBuf::from(&program), source);
     command

@@ -92,7 +92,7 @@ impl<'h> Systemctl<'h> {
     pub fn argv(&self, words: &[&str]) -> Vec<String> {
         let mut argv = vec!["systemctl".to_string()];
         if self.host.is_offline() {
-            argv.push(format!("--root={}", self.host.root().display()));
+            argv.push(format!("--root={}", self.host.tool_root().display()));
         }
         match self.scope {
             Scope::System => {}
@@ -225,7 +225,7 @@ mod tests {
         let sandbox = Sandbox::new()?;
         let host = sandbox.host(false);
         let systemctl = Systemctl::new(&host, Scope::Global)?;
-        let root = format!("--root={}", sandbox.root.display());
+        let root = format!("--root={}", crate::host::TOOL_ROOT);
         assert_eq!(
             systemctl.argv(&["enable", "a.service"]),
             [

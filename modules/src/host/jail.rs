@@ -1,0 +1,296 @@
+//! Confinement by construction for the controller's tools that are handed a root
+//! (`systemctl --root`, `systemd-firstboot --root`, `pacstrap`, `pacman --dbpath`):
+//! every [`Place::Controller`](crate::Place::Controller) run on a root other than `/`.
+//!
+//! Such a tool resolves the root's symlinks the kernel's way, where `/` and `..` lead
+//! to whatever its own `/` is. Checking the root's paths first and calling the tool
+//! later loses to a process in the root that swaps a folder for a link in between.
+//! So the tool's `/` holds nothing worth reaching: it runs in a private mount
+//! namespace, chrooted into a fresh tmpfs holding only read-only binds of the
+//! controller's `/usr` (the `/bin`, `/lib*` links or binds beside it), the loader
+//! cache, a few device nodes, the controller paths its [`RunSpec`] names, and the root
+//! itself, bound at [`TOOL_ROOT`]. No host `/etc`, no `/proc` (so no
+//! `/proc/self/root`), no `/home`, no `/run`. Whatever link the root holds, at whatever
+//! moment, leads at worst to a read-only copy of `/usr` or to the empty tmpfs, which
+//! dies with the tool.
+//!
+//! The jail is set up in the child between fork and exec (`pre_exec`) with plain
+//! system calls on paths prepared beforehand: nothing is allocated there.
+
+use crate::{ModuleError, RunSpec};
+use rustix::mount::{MountFlags, MountPropagationFlags};
+use std::ffi::{CStr, CString};
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+
+/// Where a jailed tool sees the root (`systemctl --root=/machinist-root`).
+pub const TOOL_ROOT: &str = "/machinist-root";
+
+/// The PATH of every program machinist runs on a root: the target's usual one.
+pub const TARGET_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+/// The controller's top-level entries a tool may need, replicated in the jail: a
+/// symlink as the same symlink (`/bin -> usr/bin`), a folder as a read-only bind.
+const SYSTEM_DIRS: &[&str] = &["usr", "bin", "sbin", "lib", "lib32", "lib64", "libx32"];
+/// Single files bound read-only at the same path, when the controller has them.
+const SYSTEM_FILES: &[&str] = &[
+    "etc/ld.so.cache",
+    "dev/null",
+    "dev/zero",
+    "dev/full",
+    "dev/random",
+    "dev/urandom",
+];
+/// Empty folders of the jail's tmpfs, made before anything is bound.
+const JAIL_DIRS: &[&str] = &["etc", "dev", "tmp", "run", "var", "var/tmp"];
+
+/// A controller path a jailed tool needs besides the root (pacstrap's pacman.conf and
+/// package cache), bound at the same path inside the jail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ControllerPath {
+    pub path: PathBuf,
+    /// Bound read-write (a cache the tool fills); read-only otherwise.
+    pub writable: bool,
+}
+
+impl ControllerPath {
+    pub fn read_only(path: impl Into<PathBuf>) -> ControllerPath {
+        ControllerPath {
+            path: path.into(),
+            writable: false,
+        }
+    }
+
+    pub fn writable(path: impl Into<PathBuf>) -> ControllerPath {
+        ControllerPath {
+            path: path.into(),
+            writable: true,
+        }
+    }
+}
+
+/// One step of setting up the jail, all paths absolute on the controller.
+#[derive(Debug)]
+enum Step {
+    Mkdir(CString),
+    /// A mount point for a single file.
+    Touch(CString),
+    Symlink {
+        target: CString,
+        path: CString,
+    },
+    Bind {
+        source: CString,
+        target: CString,
+        writable: bool,
+    },
+}
+
+/// The jail of one run: its folder on the controller (empty there: the tmpfs is
+/// mounted over it in the tool's namespace only), removed when dropped.
+pub(super) struct Jail {
+    dir: PathBuf,
+}
+
+impl Drop for Jail {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir(&self.dir);
+    }
+}
+
+impl Jail {
+    /// Prepare `command` (a program of `spec`, still unresolved) to run jailed with
+    /// `root` at [`TOOL_ROOT`]; keep the returned Jail until the program has ended.
+    pub(super) fn confine(
+        command: &mut Command,
+        root: &Path,
+        spec: &RunSpec,
+    ) -> Result<Jail, ModuleError> {
+        let root = std::path::absolute(root).map_err(|err| ModuleError::io(root, err))?;
+        if std::fs::symlink_metadata(&root).is_err() {
+            return Err(ModuleError::Failed(format!(
+                "{}: the root does not exist, so no tool can be run on it",
+                root.display()
+            )));
+        }
+        let dir = super::plugin::private_dir(&std::env::temp_dir(), ".machinist-jail")?;
+        let jail = Jail { dir };
+        let steps = jail.steps(&root, spec)?;
+        let top = c_path(&jail.dir)?;
+        let chdir = c_path(spec.chdir.as_deref().unwrap_or(Path::new("/")))?;
+        let plan = Arc::new((top, steps, chdir));
+        // SAFETY: the closure runs between fork and exec and only makes system calls
+        // on strings prepared above; it allocates nothing and takes no lock.
+        unsafe {
+            command.pre_exec(move || {
+                let (top, steps, chdir) = &*plan;
+                enter(top, steps, chdir).map_err(std::io::Error::from)
+            });
+        }
+        Ok(jail)
+    }
+
+    fn steps(&self, root: &Path, spec: &RunSpec) -> Result<Vec<Step>, ModuleError> {
+        let inside = |path: &Path| c_path(&self.dir.join(path.strip_prefix("/").unwrap_or(path)));
+        let mut steps = Vec::new();
+        for dir in JAIL_DIRS {
+            steps.push(Step::Mkdir(inside(Path::new(dir))?));
+        }
+        for name in SYSTEM_DIRS {
+            let host = Path::new("/").join(name);
+            match std::fs::symlink_metadata(&host) {
+                Ok(meta) if meta.file_type().is_symlink() => {
+                    let target = std::fs::read_link(&host).map_err(|e| ModuleError::io(&host, e))?;
+                    steps.push(Step::Symlink {
+                        target: c_path(&target)?,
+                        path: inside(&host)?,
+                    });
+                }
+                Ok(meta) if meta.is_dir() => {
+                    steps.push(Step::Mkdir(inside(&host)?));
+                    steps.push(bind(&host, inside(&host)?, false)?);
+                }
+                _ => {}
+            }
+        }
+        for name in SYSTEM_FILES {
+            let host = Path::new("/").join(name);
+            if std::fs::symlink_metadata(&host).is_ok() {
+                steps.push(Step::Touch(inside(&host)?));
+                steps.push(bind(&host, inside(&host)?, false)?);
+            }
+        }
+        for extra in &spec.controller_paths {
+            let meta = std::fs::metadata(&extra.path).map_err(|e| ModuleError::io(&extra.path, e))?;
+            let target = inside(&extra.path)?;
+            for parent in extra.path.ancestors().skip(1).collect::<Vec<_>>().iter().rev() {
+                if parent.parent().is_some() {
+                    steps.push(Step::Mkdir(inside(parent)?));
+                }
+            }
+            steps.push(if meta.is_dir() {
+                Step::Mkdir(target.clone())
+            } else {
+                Step::Touch(target.clone())
+            });
+            steps.push(bind(&extra.path, target, extra.writable)?);
+        }
+        let root_inside = inside(Path::new(TOOL_ROOT))?;
+        steps.push(Step::Mkdir(root_inside.clone()));
+        steps.push(bind(root, root_inside, true)?);
+        Ok(steps)
+    }
+}
+
+fn bind(source: &Path, target: CString, writable: bool) -> Result<Step, ModuleError> {
+    Ok(Step::Bind {
+        source: c_path(source)?,
+        target,
+        writable,
+    })
+}
+
+fn c_path(path: &Path) -> Result<CString, ModuleError> {
+    CString::new(path.as_os_str().as_bytes())
+        .map_err(|_| ModuleError::invalid("path", format!("{}: a NUL byte", path.display())))
+}
+
+/// In the child: a private mount namespace, the tmpfs over `top`, the steps, then
+/// chroot into it. Any failure stops the exec (the tool never runs unconfined).
+fn enter(top: &CStr, steps: &[Step], chdir: &CStr) -> rustix::io::Result<()> {
+    // SAFETY: a fresh single-threaded child; no file table is shared.
+    unsafe { rustix::thread::unshare_unsafe(rustix::thread::UnshareFlags::NEWNS)? };
+    rustix::mount::mount_change(
+        c"/",
+        MountPropagationFlags::PRIVATE | MountPropagationFlags::REC,
+    )?;
+    rustix::mount::mount(
+        c"tmpfs",
+        top,
+        c"tmpfs",
+        MountFlags::NOSUID | MountFlags::NODEV,
+        c"mode=0755",
+    )?;
+    for step in steps {
+        match step {
+            Step::Mkdir(path) => match rustix::fs::mkdir(path.as_c_str(), 0o755.into()) {
+                Ok(()) | Err(rustix::io::Errno::EXIST) => {}
+                Err(errno) => return Err(errno),
+            },
+            Step::Touch(path) => {
+                rustix::fs::open(
+                    path.as_c_str(),
+                    rustix::fs::OFlags::CREATE | rustix::fs::OFlags::WRONLY | rustix::fs::OFlags::CLOEXEC,
+                    0o644.into(),
+                )?;
+            }
+            Step::Symlink { target, path } => {
+                rustix::fs::symlink(target.as_c_str(), path.as_c_str())?
+            }
+            Step::Bind {
+                source,
+                target,
+                writable,
+            } => {
+                rustix::mount::mount_bind_recursive(source.as_c_str(), target.as_c_str())?;
+                if !writable {
+                    rustix::mount::mount_remount(
+                        target.as_c_str(),
+                        MountFlags::BIND | MountFlags::RDONLY | MountFlags::NOSUID,
+                        c"",
+                    )?;
+                }
+            }
+        }
+    }
+    rustix::process::chroot(top)?;
+    rustix::process::chdir(chdir)
+}
+
+/// The environment of a program run on a root: [`TARGET_PATH`], the controller's
+/// `LANG`, `LC_*` and `TERM`, then the run's own (the task's `environment:`).
+/// Nothing else of the controller's passes; a task passes more on purpose with
+/// `environment: {NAME: "{{ lookup('env', 'NAME') }}"}`.
+pub fn clean_env(spec: &RunSpec) -> Vec<(String, String)> {
+    let mut env = vec![("PATH".to_string(), TARGET_PATH.to_string())];
+    for (name, value) in std::env::vars_os() {
+        let (Some(name), Some(value)) = (name.to_str(), value.to_str()) else {
+            continue;
+        };
+        if passes_through(name) {
+            env.push((name.to_string(), value.to_string()));
+        }
+    }
+    for (name, value) in &spec.env {
+        env.retain(|(kept, _)| kept != name);
+        env.push((name.clone(), value.clone()));
+    }
+    env
+}
+
+/// Whether the controller's variable `name` reaches programs run on a root.
+fn passes_through(name: &str) -> bool {
+    name == "LANG" || name == "TERM" || name == "LANGUAGE" || name.starts_with("LC_")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clean_env_keeps_locale_term_and_the_tasks_own() {
+        let spec = RunSpec {
+            env: vec![("PATH".into(), "/opt/bin".into()), ("X".into(), "1".into())],
+            ..RunSpec::default()
+        };
+        let env = clean_env(&spec);
+        assert!(env.contains(&("PATH".into(), "/opt/bin".into())));
+        assert!(env.contains(&("X".into(), "1".into())));
+        assert!(env.iter().all(|(name, _)| name == "PATH"
+            || name == "X"
+            || passes_through(name)));
+    }
+}
