@@ -100,6 +100,12 @@ impl Meta {
     pub fn is_symlink(&self) -> bool {
         matches!(self.kind, Kind::Symlink(_))
     }
+
+    /// Whether this is on the disk, not only in check mode's overlay (what a program
+    /// run now would find).
+    pub fn on_disk(&self) -> bool {
+        self.dev != OVERLAY_DEV
+    }
 }
 
 /// The target's /etc/passwd and /etc/group texts (`None`: not there).

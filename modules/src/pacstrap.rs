@@ -12,6 +12,7 @@
 //! proc/sys/dev mounts never leak, not even when it is killed; pacman is told to honour
 //! `ignore` for real (`--ask`), and a check after the run proves it did.
 
+mod controller;
 mod dest;
 pub mod doc;
 mod flags;
@@ -20,11 +21,12 @@ mod sync;
 #[cfg(test)]
 mod tests;
 
+use crate::host::ControllerPath;
 use crate::{Change, Diff, Host, Module, ModuleError, Op, Ownership, Place, Plan, RunSpec, Verify};
 use dest::Dest;
 use serde::Deserialize;
 use std::collections::BTreeSet;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Where pacman keeps what is installed, below the new root.
 const LOCAL_DB: &str = "var/lib/pacman/local";
@@ -99,8 +101,6 @@ impl Module for PacstrapModule {
     fn plan(&self, args: &Args, host: &Host) -> Result<Plan, ModuleError> {
         check_args(args)?;
         let dest = Dest::new(host, &args.dest)?;
-        let tool_paths = dest.checked(&dest.tool_paths());
-        host.check_tool_paths(&tool_paths.iter().map(String::as_str).collect::<Vec<_>>())?;
         let lock = dest.inside(DB_LOCK);
         if host.lstat(&lock)?.is_some() {
             return Err(ModuleError::Failed(format!(
@@ -110,12 +110,12 @@ impl Module for PacstrapModule {
             )));
         }
         let installed = local::installed(host, &dest.inside(LOCAL_DB))?;
-        let conf = PathBuf::from(args.pacman_conf.as_deref().unwrap_or("/etc/pacman.conf"));
+        let conf = conf_of(args);
         let sync = sync::SyncDbs::open(
             host,
             &conf,
-            &dest.real_path(&dest.inside(LOCAL_DB)),
-            &dest.real_path(&dest.inside("var/lib/pacman/sync")),
+            &dest.inside(LOCAL_DB),
+            &dest.inside("var/lib/pacman/sync"),
         )?;
         let wanted = sync.expand(host, &args.packages, &args.ignore)?;
         let intruders: Vec<&String> = args
@@ -185,11 +185,16 @@ impl PacstrapModule {
     ) -> Result<Vec<Op>, ModuleError> {
         let accepted = flags::Accepted::query(host)?;
         let mut ops = dest.mkdir_ops(host)?;
-        let argv = flags::argv(&accepted, args, &dest.real, missing)?;
+        let argv = flags::argv(&accepted, args, &dest.tool, missing)?;
+        let mut controller_paths = controller::for_pacman(&conf_of(args));
+        if args.host_cache && Path::new(controller::HOST_CACHE).is_dir() {
+            controller_paths.push(ControllerPath::writable(controller::HOST_CACHE));
+        }
         ops.push(Op::Run(RunSpec {
             argv: confined(argv),
             env: vec![("LC_ALL".into(), "C".into())],
             place: Place::Controller,
+            controller_paths,
             progress: Some(crate::ProgressLines {
                 total: install.len() as u64,
                 step: installing,
@@ -201,7 +206,7 @@ impl PacstrapModule {
                 argv: vec![
                     "gpgconf".into(),
                     "--homedir".into(),
-                    dest.real_path(&dest.inside(GNUPG_DIR))
+                    host.tool_path(&dest.inside(GNUPG_DIR))
                         .display()
                         .to_string(),
                     "--kill".into(),
@@ -225,6 +230,11 @@ impl PacstrapModule {
         }));
         Ok(ops)
     }
+}
+
+/// The pacman.conf pacman and pacstrap are run with, on the controller.
+fn conf_of(args: &Args) -> PathBuf {
+    PathBuf::from(args.pacman_conf.as_deref().unwrap_or("/etc/pacman.conf"))
 }
 
 fn check_args(args: &Args) -> Result<(), ModuleError> {

@@ -110,12 +110,6 @@ impl Jail {
         spec: &RunSpec,
     ) -> Result<Jail, ModuleError> {
         let root = std::path::absolute(root).map_err(|err| ModuleError::io(root, err))?;
-        if std::fs::symlink_metadata(&root).is_err() {
-            return Err(ModuleError::Failed(format!(
-                "{}: the root does not exist, so no tool can be run on it",
-                root.display()
-            )));
-        }
         let dir = super::plugin::private_dir(&std::env::temp_dir(), ".machinist-jail")?;
         let jail = Jail { dir };
         let steps = jail.steps(&root, spec)?;
@@ -180,7 +174,10 @@ impl Jail {
         }
         let root_inside = inside(Path::new(TOOL_ROOT))?;
         steps.push(Step::Mkdir(root_inside.clone()));
-        steps.push(bind(root, root_inside, true)?);
+        // A root not made yet (a bootstrap task comes first) is an empty folder.
+        if std::fs::metadata(root).is_ok_and(|meta| meta.is_dir()) {
+            steps.push(bind(root, root_inside, true)?);
+        }
         Ok(steps)
     }
 }
