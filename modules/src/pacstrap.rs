@@ -8,8 +8,9 @@
 //! the predicted root (pacstrap's skeleton and the local database entries) goes into
 //! the overlay, so the tasks that configure the new root plan against it.
 //!
-//! pacstrap runs in a private mount and PID namespace that dies with machinist, so its
-//! proc/sys/dev mounts never leak, not even when it is killed; pacman is told to honour
+//! pacstrap runs jailed (host/jail.rs): a private mount and PID namespace that dies
+//! with machinist, so its proc/sys/dev mounts never leak, not even when it is killed,
+//! and the root's links lead nowhere on the controller; pacman is told to honour
 //! `ignore` for real (`--ask`), and a check after the run proves it did.
 
 mod controller;
@@ -191,7 +192,7 @@ impl PacstrapModule {
             controller_paths.push(ControllerPath::writable(controller::HOST_CACHE));
         }
         ops.push(Op::Run(RunSpec {
-            argv: confined(argv),
+            argv,
             env: vec![("LC_ALL".into(), "C".into())],
             place: Place::Controller,
             controller_paths,
@@ -259,31 +260,6 @@ fn check_args(args: &Args) -> Result<(), ModuleError> {
         ));
     }
     Ok(())
-}
-
-/// pacstrap in a private mount namespace and its own PID namespace: its mounts are
-/// never seen outside and vanish with it; `--kill-child` and the parent-death signal
-/// take the whole tree down when machinist dies, however it dies.
-fn confined(pacstrap: Vec<String>) -> Vec<String> {
-    let wrapper = [
-        "setpriv",
-        "--pdeathsig",
-        "KILL",
-        "--",
-        "unshare",
-        "--mount",
-        "--propagation",
-        "private",
-        "--pid",
-        "--fork",
-        "--kill-child",
-        "--",
-    ];
-    wrapper
-        .iter()
-        .map(|word| word.to_string())
-        .chain(pacstrap)
-        .collect()
 }
 
 /// pacman's step lines without a terminal: `installing NAME...`.

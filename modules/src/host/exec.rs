@@ -164,8 +164,13 @@ pub(super) fn run_tool_streaming(
         .argv
         .split_first()
         .ok_or_else(|| ModuleError::invalid("argv", "no program to run"))?;
-    let mut command = Command::new(program);
-    command.args(args).env_clear().envs(clean_env(spec));
+    let mut command = Command::new(super::jail::PID_NAMESPACE[0]);
+    command
+        .args(&super::jail::PID_NAMESPACE[1..])
+        .arg(program)
+        .args(args)
+        .env_clear()
+        .envs(clean_env(spec));
     let _jail = Jail::confine(&mut command, root, spec)?;
     tracing::debug!(argv = ?spec.argv, root = %root.display(), "running a tool jailed");
     run_command(command, spec, on_line)
@@ -292,8 +297,9 @@ mod tests {
         run.chdir = Some("/etc".into());
         run.env = vec![("A".into(), "b c".into())];
         let command = command(Exec::Nspawn, Path::new("/m"), &run)?;
+        let words = words(&command);
         assert_eq!(
-            words(&command),
+            words[..8],
             [
                 "systemd-nspawn",
                 "-q",
@@ -303,12 +309,23 @@ mod tests {
                 "--keep-unit",
                 "--pipe",
                 "--chdir=/etc",
-                "--setenv=A=b c",
-                "--",
-                "echo",
-                "hi"
             ]
         );
+        // The environment: the target's PATH, the controller's locale and terminal
+        // (whatever this test runs with), the run's own; then the program.
+        let setenv: Vec<&str> = words[8..words.len() - 3]
+            .iter()
+            .map(|word| word.strip_prefix("--setenv=").unwrap_or("NOT --setenv"))
+            .collect();
+        assert_eq!(setenv[0], format!("PATH={TARGET_PATH}"));
+        assert_eq!(setenv[setenv.len() - 1], "A=b c");
+        assert!(setenv
+            .iter()
+            .all(|pair| pair.starts_with("PATH=") || pair.starts_with("A=")
+                || pair.starts_with("LANG") || pair.starts_with("LC_") || pair.starts_with("TERM=")));
+        assert_eq!(words[words.len() - 3..], ["--", "echo", "hi"]);
+        let inherited: Vec<_> = command.get_envs().map(|(name, _)| name.to_owned()).collect();
+        assert_eq!(inherited, ["PATH"], "nspawn itself gets a clean environment");
         Ok(())
     }
 

@@ -9,8 +9,9 @@
 //! namespace, chrooted into a fresh tmpfs holding only read-only binds of the
 //! controller's `/usr` (the `/bin`, `/lib*` links or binds beside it), the loader
 //! cache, a few device nodes, the controller paths its [`RunSpec`] names, and the root
-//! itself, bound at [`TOOL_ROOT`]. No host `/etc`, no `/proc` (so no
-//! `/proc/self/root`), no `/home`, no `/run`. Whatever link the root holds, at whatever
+//! itself, bound at [`TOOL_ROOT`]. No host `/etc`, no `/home`, no `/run`, and a `/proc`
+//! of the tool's own PID namespace ([`PID_NAMESPACE`]), where `/proc/self/root` and
+//! `/proc/1/root` lead back into the jail. Whatever link the root holds, at whatever
 //! moment, leads at worst to a read-only copy of `/usr` or to the empty tmpfs, which
 //! dies with the tool.
 //!
@@ -29,6 +30,23 @@ use std::sync::Arc;
 /// Where a jailed tool sees the root (`systemctl --root=/machinist-root`).
 pub const TOOL_ROOT: &str = "/machinist-root";
 
+/// What every jailed tool runs under, inside the jail: its own PID namespace whose
+/// `/proc` shows only its own processes (systemd's tools reopen files through
+/// `/proc/self/fd`; `/proc/1/root` is then the tool's own jail), killed whole when
+/// machinist dies however it dies.
+pub(super) const PID_NAMESPACE: &[&str] = &[
+    "setpriv",
+    "--pdeathsig",
+    "KILL",
+    "--",
+    "unshare",
+    "--pid",
+    "--fork",
+    "--kill-child",
+    "--mount-proc",
+    "--",
+];
+
 /// The PATH of every program machinist runs on a root: the target's usual one.
 pub const TARGET_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
@@ -45,7 +63,7 @@ const SYSTEM_FILES: &[&str] = &[
     "dev/urandom",
 ];
 /// Empty folders of the jail's tmpfs, made before anything is bound.
-const JAIL_DIRS: &[&str] = &["etc", "dev", "tmp", "run", "var", "var/tmp"];
+const JAIL_DIRS: &[&str] = &["etc", "dev", "proc", "tmp", "run", "var", "var/tmp"];
 
 /// A controller path a jailed tool needs besides the root (pacstrap's pacman.conf and
 /// package cache), bound at the same path inside the jail.
@@ -199,7 +217,12 @@ fn c_path(path: &Path) -> Result<CString, ModuleError> {
 /// chroot into it. Any failure stops the exec (the tool never runs unconfined).
 fn enter(top: &CStr, steps: &[Step], chdir: &CStr) -> rustix::io::Result<()> {
     // SAFETY: a fresh single-threaded child; no file table is shared.
-    unsafe { rustix::thread::unshare_unsafe(rustix::thread::UnshareFlags::NEWNS)? };
+    // Its own hostname and IPC too: `/proc/sys/kernel/hostname` in the jail's /proc
+    // is then the jail's.
+    let flags = rustix::thread::UnshareFlags::NEWNS
+        | rustix::thread::UnshareFlags::NEWUTS
+        | rustix::thread::UnshareFlags::NEWIPC;
+    unsafe { rustix::thread::unshare_unsafe(flags)? };
     rustix::mount::mount_change(
         c"/",
         MountPropagationFlags::PRIVATE | MountPropagationFlags::REC,
