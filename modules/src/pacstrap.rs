@@ -248,16 +248,31 @@ fn check_args(args: &Args) -> Result<(), ModuleError> {
             format!("'{both}' is both wanted (packages) and ignored"),
         ));
     }
-    if args
-        .packages
-        .iter()
-        .chain(&args.ignore)
-        .any(|n| n.starts_with('-'))
-    {
-        return Err(ModuleError::invalid(
-            "packages",
-            "package names cannot start with '-' (options go in extra_args)",
-        ));
+    check_names(args)
+}
+
+/// Package and group names follow pacman's grammar: ASCII letters, digits and
+/// `@._+-`, not starting with `-` or `.` (so none reads as an option; options go in
+/// `extra_args`).
+pub(crate) fn check_names(args: &Args) -> Result<(), ModuleError> {
+    let lists = [("packages", &args.packages), ("ignore", &args.ignore)];
+    for (field, names) in lists {
+        for name in names {
+            let valid = !name.is_empty()
+                && !name.starts_with(['-', '.'])
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "@._+-".contains(c));
+            if !valid {
+                return Err(ModuleError::invalid(
+                    field,
+                    format!(
+                        "'{name}' is not a pacman package name (letters, digits and @._+-, \
+                         not starting with '-' or '.'; options go in extra_args)"
+                    ),
+                ));
+            }
+        }
     }
     Ok(())
 }

@@ -172,7 +172,8 @@ pub(super) fn run_tool_streaming(
         .env_clear()
         .envs(clean_env(spec));
     let _jail = Jail::confine(&mut command, root, spec)?;
-    tracing::debug!(argv = ?spec.argv, root = %root.display(), "running a tool jailed");
+    // The program only: its arguments may hold secrets (a password hash).
+    tracing::debug!(program = %program, root = %root.display(), "running a tool jailed");
     run_command(command, spec, on_line)
 }
 

@@ -107,6 +107,31 @@ enum Step {
     },
 }
 
+/// Everything the child needs, prepared before the fork.
+struct Plan {
+    top: CString,
+    steps: Vec<Step>,
+    chdir: CString,
+    user: Option<UserMaps>,
+}
+
+/// An unprivileged machinist (a `--check` run as a plain user) gets the namespaces
+/// it needs inside a user namespace of its own, where it is root mapped to itself.
+struct UserMaps {
+    uid_map: Vec<u8>,
+    gid_map: Vec<u8>,
+}
+
+impl UserMaps {
+    fn for_unprivileged() -> Option<UserMaps> {
+        let (uid, gid) = super::effective_ids();
+        (uid != 0).then(|| UserMaps {
+            uid_map: format!("0 {uid} 1\n").into_bytes(),
+            gid_map: format!("0 {gid} 1\n").into_bytes(),
+        })
+    }
+}
+
 /// The jail of one run: its folder on the controller (empty there: the tmpfs is
 /// mounted over it in the tool's namespace only), removed when dropped.
 pub(super) struct Jail {
@@ -133,14 +158,16 @@ impl Jail {
         let steps = jail.steps(&root, spec)?;
         let top = c_path(&jail.dir)?;
         let chdir = c_path(spec.chdir.as_deref().unwrap_or(Path::new("/")))?;
-        let plan = Arc::new((top, steps, chdir));
+        let plan = Arc::new(Plan {
+            top,
+            steps,
+            chdir,
+            user: UserMaps::for_unprivileged(),
+        });
         // SAFETY: the closure runs between fork and exec and only makes system calls
         // on strings prepared above; it allocates nothing and takes no lock.
         unsafe {
-            command.pre_exec(move || {
-                let (top, steps, chdir) = &*plan;
-                enter(top, steps, chdir).map_err(std::io::Error::from)
-            });
+            command.pre_exec(move || enter(&plan).map_err(std::io::Error::from));
         }
         Ok(jail)
     }
@@ -213,61 +240,97 @@ fn c_path(path: &Path) -> Result<CString, ModuleError> {
         .map_err(|_| ModuleError::invalid("path", format!("{}: a NUL byte", path.display())))
 }
 
-/// In the child: a private mount namespace, the tmpfs over `top`, the steps, then
-/// chroot into it. Any failure stops the exec (the tool never runs unconfined).
-fn enter(top: &CStr, steps: &[Step], chdir: &CStr) -> rustix::io::Result<()> {
-    // SAFETY: a fresh single-threaded child; no file table is shared.
+/// In the child: private namespaces, the tmpfs over `top`, the steps, then chroot
+/// into it. Any failure stops the exec (the tool never runs unconfined).
+fn enter(plan: &Plan) -> rustix::io::Result<()> {
+    use rustix::thread::UnshareFlags;
     // Its own hostname and IPC too: `/proc/sys/kernel/hostname` in the jail's /proc
     // is then the jail's.
-    let flags = rustix::thread::UnshareFlags::NEWNS
-        | rustix::thread::UnshareFlags::NEWUTS
-        | rustix::thread::UnshareFlags::NEWIPC;
+    let mut flags = UnshareFlags::NEWNS | UnshareFlags::NEWUTS | UnshareFlags::NEWIPC;
+    if plan.user.is_some() {
+        flags |= UnshareFlags::NEWUSER;
+    }
+    // SAFETY: a fresh single-threaded child; no file table is shared.
     unsafe { rustix::thread::unshare_unsafe(flags)? };
+    if let Some(maps) = &plan.user {
+        write_file(c"/proc/self/setgroups", b"deny")?;
+        write_file(c"/proc/self/uid_map", &maps.uid_map)?;
+        write_file(c"/proc/self/gid_map", &maps.gid_map)?;
+    }
     rustix::mount::mount_change(
         c"/",
         MountPropagationFlags::PRIVATE | MountPropagationFlags::REC,
     )?;
     rustix::mount::mount(
         c"tmpfs",
-        top,
+        plan.top.as_c_str(),
         c"tmpfs",
         MountFlags::NOSUID | MountFlags::NODEV,
         c"mode=0755",
     )?;
-    for step in steps {
-        match step {
-            Step::Mkdir(path) => match rustix::fs::mkdir(path.as_c_str(), 0o755.into()) {
-                Ok(()) | Err(rustix::io::Errno::EXIST) => {}
-                Err(errno) => return Err(errno),
-            },
-            Step::Touch(path) => {
-                rustix::fs::open(
-                    path.as_c_str(),
-                    rustix::fs::OFlags::CREATE | rustix::fs::OFlags::WRONLY | rustix::fs::OFlags::CLOEXEC,
-                    0o644.into(),
-                )?;
+    for step in &plan.steps {
+        take(step)?;
+    }
+    rustix::process::chroot(plan.top.as_c_str())?;
+    rustix::process::chdir(plan.chdir.as_c_str())
+}
+
+fn take(step: &Step) -> rustix::io::Result<()> {
+    use rustix::fs::OFlags;
+    match step {
+        Step::Mkdir(path) => match rustix::fs::mkdir(path.as_c_str(), 0o755.into()) {
+            Ok(()) | Err(rustix::io::Errno::EXIST) => Ok(()),
+            Err(errno) => Err(errno),
+        },
+        Step::Touch(path) => rustix::fs::open(
+            path.as_c_str(),
+            OFlags::CREATE | OFlags::WRONLY | OFlags::CLOEXEC,
+            0o644.into(),
+        )
+        .map(drop),
+        Step::Symlink { target, path } => rustix::fs::symlink(target.as_c_str(), path.as_c_str()),
+        Step::Bind {
+            source,
+            target,
+            writable,
+        } => {
+            rustix::mount::mount_bind_recursive(source.as_c_str(), target.as_c_str())?;
+            if *writable {
+                return Ok(());
             }
-            Step::Symlink { target, path } => {
-                rustix::fs::symlink(target.as_c_str(), path.as_c_str())?
-            }
-            Step::Bind {
-                source,
-                target,
-                writable,
-            } => {
-                rustix::mount::mount_bind_recursive(source.as_c_str(), target.as_c_str())?;
-                if !writable {
-                    rustix::mount::mount_remount(
-                        target.as_c_str(),
-                        MountFlags::BIND | MountFlags::RDONLY | MountFlags::NOSUID,
-                        c"",
-                    )?;
-                }
-            }
+            // A remount keeps the flags the mount already has (a user namespace may
+            // not drop them), and adds read-only.
+            let kept = rustix::fs::statvfs(target.as_c_str())?.f_flag;
+            let flags = kept_flags(kept) | MountFlags::BIND | MountFlags::RDONLY | MountFlags::NOSUID;
+            rustix::mount::mount_remount(target.as_c_str(), flags, c"")
         }
     }
-    rustix::process::chroot(top)?;
-    rustix::process::chdir(chdir)
+}
+
+/// The mount flags statvfs reports, as mount(2) takes them (most bits agree, not all).
+fn kept_flags(reported: rustix::fs::StatVfsMountFlags) -> MountFlags {
+    use rustix::fs::StatVfsMountFlags as St;
+    const SAME: &[(St, MountFlags)] = &[
+        (St::NOSUID, MountFlags::NOSUID),
+        (St::NODEV, MountFlags::NODEV),
+        (St::NOEXEC, MountFlags::NOEXEC),
+        (St::SYNCHRONOUS, MountFlags::SYNCHRONOUS),
+        (St::NOATIME, MountFlags::NOATIME),
+        (St::NODIRATIME, MountFlags::NODIRATIME),
+        (St::RELATIME, MountFlags::RELATIME),
+    ];
+    SAME.iter()
+        .filter(|(reported_flag, _)| reported.contains(*reported_flag))
+        .fold(MountFlags::empty(), |flags, (_, flag)| flags | *flag)
+}
+
+fn write_file(path: &CStr, bytes: &[u8]) -> rustix::io::Result<()> {
+    let file = rustix::fs::open(
+        path,
+        rustix::fs::OFlags::WRONLY | rustix::fs::OFlags::CLOEXEC,
+        0.into(),
+    )?;
+    rustix::io::write(&file, bytes).map(drop)
 }
 
 /// The environment of a program run on a root: [`TARGET_PATH`], the controller's

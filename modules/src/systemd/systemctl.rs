@@ -88,7 +88,8 @@ impl<'h> Systemctl<'h> {
         !self.host.is_offline() && self.scope != Scope::Global
     }
 
-    /// The command line for `systemctl WORDS…` on this host.
+    /// The command line for `systemctl WORDS…` on this host. Callers put `--` before
+    /// the operands (unit names) among `words`.
     pub fn argv(&self, words: &[&str]) -> Vec<String> {
         let mut argv = vec!["systemctl".to_string()];
         if self.host.is_offline() {
@@ -114,7 +115,7 @@ impl<'h> Systemctl<'h> {
             "mask" => Some("masked"),
             _ => None,
         };
-        let mut words = vec![verb];
+        let mut words = vec![verb, "--"];
         words.extend(units);
         let mut ops = vec![self.op(&words)];
         ops.extend(units.iter().map(|unit| Op::PredictedEnablement {
@@ -183,13 +184,13 @@ impl<'h> Systemctl<'h> {
         if let Some(state) = predicted.as_deref().and_then(Enablement::from_word) {
             return Ok(state);
         }
-        let output = self.query(&["is-enabled", unit])?;
+        let output = self.query(&["is-enabled", "--", unit])?;
         Enablement::parse(&output).map_err(|msg| ModuleError::Failed(format!("{unit}: {msg}")))
     }
 
     /// `systemctl show -p …  UNIT` on the running manager.
     pub fn show(&self, unit: &str) -> Result<Activity, ModuleError> {
-        let output = self.query(&["show", "-p", Activity::PROPERTIES, unit])?;
+        let output = self.query(&["show", "-p", Activity::PROPERTIES, "--", unit])?;
         if output.rc != Some(0) {
             return Err(ModuleError::Failed(format!(
                 "systemctl show {unit} failed (is systemd running here?): {}",
@@ -201,7 +202,7 @@ impl<'h> Systemctl<'h> {
 
     /// Whether any loaded unit's files changed since the manager last loaded them.
     pub fn any_need_daemon_reload(&self) -> Result<bool, ModuleError> {
-        let output = self.query(&["show", "-p", "NeedDaemonReload", "*"])?;
+        let output = self.query(&["show", "-p", "NeedDaemonReload", "--", "*"])?;
         if output.rc != Some(0) {
             return Err(ModuleError::Failed(format!(
                 "systemctl show failed (is systemd running here?): {}",
