@@ -90,12 +90,14 @@ fn options_are_read_from_the_help_text() {
                 "/etc/p.conf",
                 "-G",
                 "-M",
+                "--",
                 "/m",
-                "base",
                 "--needed",
                 "--ask=1",
                 "--ignore=linux",
-                "--disable-download-timeout"
+                "--disable-download-timeout",
+                "--",
+                "base"
             ]
             .map(String::from)[..]
         )
