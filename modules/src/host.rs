@@ -18,7 +18,6 @@ mod path;
 mod plugin;
 mod reload;
 mod shared;
-mod tool_paths;
 
 pub use exec::Exec;
 pub use jail::{ControllerPath, TOOL_ROOT};

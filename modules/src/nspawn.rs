@@ -109,9 +109,6 @@ impl Module for NspawnModule {
             facets: Facets::default(),
             wrote_dropin: false,
         };
-        if args.enabled.is_some() || args.state.is_some() {
-            task.systemctl.confine()?;
-        }
         task.plan_settings(name)?;
         task.plan_exec_start(name)?;
         let mut state_changes = task.plan_enabled()?;

@@ -12,8 +12,8 @@
 //! itself, bound at [`TOOL_ROOT`]. No host `/etc`, no `/home`, no `/run`, and a `/proc`
 //! of the tool's own PID namespace ([`PID_NAMESPACE`]), where `/proc/self/root` and
 //! `/proc/1/root` lead back into the jail. Whatever link the root holds, at whatever
-//! moment, leads at worst to a read-only copy of `/usr` or to the empty tmpfs, which
-//! dies with the tool.
+//! moment, leads at worst to a read-only copy of `/usr` or into the jail's own
+//! read-only tmpfs, which dies with the tool.
 //!
 //! The jail is set up in the child between fork and exec (`pre_exec`) with plain
 //! system calls on paths prepared beforehand: nothing is allocated there.
@@ -110,6 +110,8 @@ enum Step {
 /// Everything the child needs, prepared before the fork.
 struct Plan {
     top: CString,
+    /// The jail's /tmp, on the controller.
+    tmp: CString,
     steps: Vec<Step>,
     chdir: CString,
     user: Option<UserMaps>,
@@ -159,6 +161,7 @@ impl Jail {
         let top = c_path(&jail.dir)?;
         let chdir = c_path(spec.chdir.as_deref().unwrap_or(Path::new("/")))?;
         let plan = Arc::new(Plan {
+            tmp: c_path(&jail.dir.join("tmp"))?,
             top,
             steps,
             chdir,
@@ -268,9 +271,26 @@ fn enter(plan: &Plan) -> rustix::io::Result<()> {
         MountFlags::NOSUID | MountFlags::NODEV,
         c"mode=0755",
     )?;
+    // A scratch /tmp of its own (pacstrap's temporary files), gone with the tool;
+    // first, so what is bound below /tmp lands on it.
+    rustix::fs::mkdir(plan.tmp.as_c_str(), 0o755.into())?;
+    rustix::mount::mount(
+        c"tmpfs",
+        plan.tmp.as_c_str(),
+        c"tmpfs",
+        MountFlags::NOSUID | MountFlags::NODEV,
+        c"mode=1777",
+    )?;
     for step in &plan.steps {
         take(step)?;
     }
+    // Nothing of the jail itself is writable but its scratch /tmp: a link of the root
+    // into the jail's /etc or /usr fails the tool instead of writing into the void.
+    rustix::mount::mount_remount(
+        plan.top.as_c_str(),
+        MountFlags::BIND | MountFlags::RDONLY | MountFlags::NOSUID | MountFlags::NODEV,
+        c"",
+    )?;
     rustix::process::chroot(plan.top.as_c_str())?;
     rustix::process::chdir(plan.chdir.as_c_str())
 }

@@ -65,7 +65,7 @@ impl Accepted {
     }
 }
 
-/// `pacstrap OPTIONS -- DEST PACMAN-OPTIONS… -- PACKAGES…`.
+/// `pacstrap OPTIONS -- DEST PACKAGES… PACMAN-OPTIONS…`.
 pub fn argv(
     accepted: &Accepted,
     args: &Args,
@@ -91,17 +91,18 @@ pub fn argv(
     if args.mirrorlist == Mirrorlist::None {
         argv.push(accepted.require('M', "mirrorlist", "mirrorlist: none")?);
     }
-    // `--` ends pacstrap's options before the root, and pacman's before the packages:
-    // no operand can read as an option.
+    // `--` ends pacstrap's options before the root. pacstrap appends options of its
+    // own (`--config`, `--noconfirm`) after the packages, so pacman cannot be given
+    // `--` there: a package name never starts with '-' (`check_names`, at load and
+    // when the task plans) instead.
     argv.push("--".into());
     argv.push(dest.display().to_string());
+    argv.extend(packages.iter().cloned());
     argv.push("--needed".into());
     if !args.ignore.is_empty() {
         argv.push(ASK_SKIP_IGNORED.into());
         argv.extend(args.ignore.iter().map(|name| format!("--ignore={name}")));
     }
     argv.extend(args.extra_args.iter().cloned());
-    argv.push("--".into());
-    argv.extend(packages.iter().cloned());
     Ok(argv)
 }

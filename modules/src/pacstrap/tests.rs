@@ -92,12 +92,11 @@ fn options_are_read_from_the_help_text() {
                 "-M",
                 "--",
                 "/m",
+                "base",
                 "--needed",
                 "--ask=1",
                 "--ignore=linux",
-                "--disable-download-timeout",
-                "--",
-                "base"
+                "--disable-download-timeout"
             ]
             .map(String::from)[..]
         )
