@@ -51,6 +51,8 @@ impl Swapper {
                             swaps.fetch_add(1, Ordering::Relaxed);
                         }
                     }
+                    // Thousands of exchanges a second, and CPU left for the tools.
+                    std::thread::sleep(std::time::Duration::from_micros(50));
                 }
             })
         };
@@ -118,13 +120,14 @@ fn race(test: &Test, tasks: &str, swaps: &[(PathBuf, PathBuf)]) -> u64 {
         .into_iter()
         .filter(|event| event["event"] == "task")
         .count();
-    assert!(tasks_run >= 200, "only {tasks_run} module runs:\n{}", run.stderr);
+    assert!(tasks_run >= 120, "only {tasks_run} module runs:\n{}", run.stderr);
     let mut outcomes: std::collections::BTreeMap<String, usize> = Default::default();
     for event in run.events().into_iter().filter(|event| event["event"] == "task") {
         let msg = event["msg"].as_str().unwrap_or_default();
         let key = format!("{} {}", event["status"], &msg[..msg.len().min(90)]);
         *outcomes.entry(key).or_default() += 1;
     }
+    // With --nocapture: how the tasks fared under the swapping (failed, changed, ok).
     eprintln!("{exchanges} exchanges; outcomes: {outcomes:#?}");
     assert!(exchanges > 1000, "the swapper hardly ran: {exchanges}");
     exchanges
@@ -161,9 +164,9 @@ fn unit_enable_and_mask_never_write_into_a_swapped_in_host_folder() {
     race(
         &test,
         "    - unit: {name: hello, enabled: \"{{ item is even }}\"}\n      \
-         loop: \"{{ range(120) | list }}\"\n      ignore_errors: true\n    \
+         loop: \"{{ range(60) | list }}\"\n      ignore_errors: true\n    \
          - unit: {name: hello, masked: \"{{ item is even }}\"}\n      \
-         loop: \"{{ range(120) | list }}\"\n      ignore_errors: true\n",
+         loop: \"{{ range(60) | list }}\"\n      ignore_errors: true\n",
         &[(units, decoy_units), (wants, decoy_wants)],
     );
 }
@@ -180,7 +183,7 @@ fn nspawn_enabled_never_writes_into_a_swapped_in_host_folder() {
     race(
         &test,
         "    - nspawn: {name: box, enabled: \"{{ item is even }}\"}\n      \
-         loop: \"{{ range(200) | list }}\"\n      ignore_errors: true\n",
+         loop: \"{{ range(120) | list }}\"\n      ignore_errors: true\n",
         &[(units, decoy_units), (wants, decoy_wants)],
     );
 }
@@ -198,7 +201,7 @@ fn firstboot_never_writes_into_a_swapped_in_host_etc() {
     race(
         &test,
         "    - firstboot: {hostname: \"box{{ item }}\", root_password: \"pw{{ item }}\"}\n      \
-         loop: \"{{ range(200) | list }}\"\n      ignore_errors: true\n",
+         loop: \"{{ range(120) | list }}\"\n      ignore_errors: true\n",
         &[(etc, decoy_etc)],
     );
 }
