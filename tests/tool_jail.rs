@@ -120,9 +120,17 @@ fn race(test: &Test, tasks: &str, swaps: &[(PathBuf, PathBuf)]) -> u64 {
         .into_iter()
         .filter(|event| event["event"] == "task")
         .count();
-    assert!(tasks_run >= 120, "only {tasks_run} module runs:\n{}", run.stderr);
+    assert!(
+        tasks_run >= 120,
+        "only {tasks_run} module runs:\n{}",
+        run.stderr
+    );
     let mut outcomes: std::collections::BTreeMap<String, usize> = Default::default();
-    for event in run.events().into_iter().filter(|event| event["event"] == "task") {
+    for event in run
+        .events()
+        .into_iter()
+        .filter(|event| event["event"] == "task")
+    {
         let msg = event["msg"].as_str().unwrap_or_default();
         let key = format!("{} {}", event["status"], &msg[..msg.len().min(90)]);
         *outcomes.entry(key).or_default() += 1;
@@ -143,7 +151,11 @@ fn unit_root(test: &Test) -> PathBuf {
         "[Service]\nExecStart=/bin/true\n\n[Install]\nWantedBy=multi-user.target\n",
     )
     .expect("unit");
-    for unit in ["systemd-nspawn@.service", "machines.target", "multi-user.target"] {
+    for unit in [
+        "systemd-nspawn@.service",
+        "machines.target",
+        "multi-user.target",
+    ] {
         let host = Path::new("/usr/lib/systemd/system").join(unit);
         std::fs::copy(&host, lib.join(unit)).expect("host unit");
     }
@@ -232,7 +244,11 @@ fn firstboot_never_reads_host_files_through_proc_links() {
             format!("root:decoy-secret-{n}:19000:0:99999:7:::\nLANG=decoy-secret-{n}\n"),
         )
         .expect("decoy file");
-        let through = if n % 2 == 0 { "/proc/self/root" } else { "/proc/1/root" };
+        let through = if n % 2 == 0 {
+            "/proc/self/root"
+        } else {
+            "/proc/1/root"
+        };
         let in_root = test.root().join(file);
         let _ = std::fs::remove_file(&in_root);
         std::fs::create_dir_all(in_root.parent().expect("parent")).expect("mkdir");
@@ -245,7 +261,12 @@ fn firstboot_never_reads_host_files_through_proc_links() {
          keymap: us\n        timezone: UTC\n      ignore_errors: true\n",
     );
     let run = test.run_json(&[]);
-    assert_eq!(snapshot(&decoys), before, "a host file was written:\n{}", run.stdout);
+    assert_eq!(
+        snapshot(&decoys),
+        before,
+        "a host file was written:\n{}",
+        run.stdout
+    );
     for entry in walkdir(&test.root().join("etc")) {
         let text = std::fs::read(&entry).unwrap_or_default();
         assert!(
@@ -291,14 +312,30 @@ fn the_controllers_environment_never_reaches_a_program_in_a_root() {
     );
     let root = test.root();
     let run = test.machinist_env(
-        &["run", "site.yml", "--format", "json", "--root", root.to_str().expect("utf-8")],
-        &[("API_TOKEN", "tok-91c2"), ("LANG", "C.UTF-8"), ("SSH_AUTH_SOCK", "/x")],
+        &[
+            "run",
+            "site.yml",
+            "--format",
+            "json",
+            "--root",
+            root.to_str().expect("utf-8"),
+        ],
+        &[
+            ("API_TOKEN", "tok-91c2"),
+            ("LANG", "C.UTF-8"),
+            ("SSH_AUTH_SOCK", "/x"),
+        ],
     );
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     let msg = run
         .events()
         .into_iter()
-        .find_map(|event| event["msg"].as_str().map(str::to_string).filter(|m| m.starts_with("PLAIN")))
+        .find_map(|event| {
+            event["msg"]
+                .as_str()
+                .map(str::to_string)
+                .filter(|m| m.starts_with("PLAIN"))
+        })
         .expect("the debug message");
     let (plain, passed) = msg.split_once(" PASSED ").expect("two parts");
     let names = |list: &str| -> Vec<String> {
@@ -344,7 +381,11 @@ fn a_unit_name_never_becomes_an_option() {
     );
     let run = test.run_json(&[]);
     assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
-    assert!(run.stdout.contains("not a systemd unit name"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("not a systemd unit name"),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]
@@ -357,5 +398,9 @@ fn a_package_name_never_becomes_an_option() {
     let root = test.root();
     let run = test.machinist(&["run", "site.yml", "--root", root.to_str().expect("utf-8")]);
     assert_eq!(run.code, 4, "{}\n{}", run.stdout, run.stderr);
-    assert!(run.stderr.contains("not a pacman package name"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("not a pacman package name"),
+        "{}",
+        run.stderr
+    );
 }

@@ -222,7 +222,8 @@ impl Host {
     /// An in-root path as a [`Place::Controller`](crate::Place::Controller) tool
     /// reaches it (below [`Host::tool_root`]).
     pub fn tool_path(&self, in_root: &Path) -> PathBuf {
-        self.tool_root().join(in_root.strip_prefix("/").unwrap_or(in_root))
+        self.tool_root()
+            .join(in_root.strip_prefix("/").unwrap_or(in_root))
     }
 
     /// Check mode: the enablement an earlier task left `unit` (`scope/name`) in, if

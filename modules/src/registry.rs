@@ -187,7 +187,9 @@ impl Builtin {
             Builtin::Nspawn => {
                 self.check_templated("settings", value.get("settings"))?;
                 let args = decode_tracked::<nspawn::Args>(value)?;
-                nspawn::machine_name(&args.name).map(drop).map_err(arg_error)
+                nspawn::machine_name(&args.name)
+                    .map(drop)
+                    .map_err(arg_error)
             }
             Builtin::ResolvLink => decode_tracked::<resolv_link::Args>(value).map(drop),
         }

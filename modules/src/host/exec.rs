@@ -320,13 +320,21 @@ mod tests {
             .collect();
         assert_eq!(setenv[0], format!("PATH={TARGET_PATH}"));
         assert_eq!(setenv[setenv.len() - 1], "A=b c");
-        assert!(setenv
-            .iter()
-            .all(|pair| pair.starts_with("PATH=") || pair.starts_with("A=")
-                || pair.starts_with("LANG") || pair.starts_with("LC_") || pair.starts_with("TERM=")));
+        assert!(setenv.iter().all(|pair| pair.starts_with("PATH=")
+            || pair.starts_with("A=")
+            || pair.starts_with("LANG")
+            || pair.starts_with("LC_")
+            || pair.starts_with("TERM=")));
         assert_eq!(words[words.len() - 3..], ["--", "echo", "hi"]);
-        let inherited: Vec<_> = command.get_envs().map(|(name, _)| name.to_owned()).collect();
-        assert_eq!(inherited, ["PATH"], "nspawn itself gets a clean environment");
+        let inherited: Vec<_> = command
+            .get_envs()
+            .map(|(name, _)| name.to_owned())
+            .collect();
+        assert_eq!(
+            inherited,
+            ["PATH"],
+            "nspawn itself gets a clean environment"
+        );
         Ok(())
     }
 

@@ -185,7 +185,8 @@ impl Jail {
             let host = Path::new("/").join(name);
             match std::fs::symlink_metadata(&host) {
                 Ok(meta) if meta.file_type().is_symlink() => {
-                    let target = std::fs::read_link(&host).map_err(|e| ModuleError::io(&host, e))?;
+                    let target =
+                        std::fs::read_link(&host).map_err(|e| ModuleError::io(&host, e))?;
                     steps.push(Step::Symlink {
                         target: c_path(&target)?,
                         path: inside(&host)?,
@@ -206,9 +207,17 @@ impl Jail {
             }
         }
         for extra in &spec.controller_paths {
-            let meta = std::fs::metadata(&extra.path).map_err(|e| ModuleError::io(&extra.path, e))?;
+            let meta =
+                std::fs::metadata(&extra.path).map_err(|e| ModuleError::io(&extra.path, e))?;
             let target = inside(&extra.path)?;
-            for parent in extra.path.ancestors().skip(1).collect::<Vec<_>>().iter().rev() {
+            for parent in extra
+                .path
+                .ancestors()
+                .skip(1)
+                .collect::<Vec<_>>()
+                .iter()
+                .rev()
+            {
                 if parent.parent().is_some() {
                     steps.push(Step::Mkdir(inside(parent)?));
                 }
@@ -321,7 +330,8 @@ fn take(step: &Step) -> rustix::io::Result<()> {
             // A remount keeps the flags the mount already has (a user namespace may
             // not drop them), and adds read-only.
             let kept = rustix::fs::statvfs(target.as_c_str())?.f_flag;
-            let flags = kept_flags(kept) | MountFlags::BIND | MountFlags::RDONLY | MountFlags::NOSUID;
+            let flags =
+                kept_flags(kept) | MountFlags::BIND | MountFlags::RDONLY | MountFlags::NOSUID;
             rustix::mount::mount_remount(target.as_c_str(), flags, c"")
         }
     }
@@ -392,8 +402,8 @@ mod tests {
         let env = clean_env(&spec);
         assert!(env.contains(&("PATH".into(), "/opt/bin".into())));
         assert!(env.contains(&("X".into(), "1".into())));
-        assert!(env.iter().all(|(name, _)| name == "PATH"
-            || name == "X"
-            || passes_through(name)));
+        assert!(env
+            .iter()
+            .all(|(name, _)| name == "PATH" || name == "X" || passes_through(name)));
     }
 }

@@ -81,7 +81,10 @@ mod tests {
         let conf = dir.path().join("pacman.conf");
         std::fs::write(
             &conf,
-            format!("[core]\nInclude = {}\nServer = https://x/$repo\n", list.display()),
+            format!(
+                "[core]\nInclude = {}\nServer = https://x/$repo\n",
+                list.display()
+            ),
         )?;
         let bound: Vec<PathBuf> = for_pacman(&conf).into_iter().map(|b| b.path).collect();
         for wanted in [&conf, &list, &repo] {

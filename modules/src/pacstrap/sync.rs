@@ -58,7 +58,9 @@ impl SyncDbs {
         let sync_dir = sync.dir.path().join("sync");
         std::fs::create_dir(&sync_dir).map_err(|err| ModuleError::io(&sync_dir, err))?;
         let local_link = sync.dir.path().join("local");
-        let on_disk = host.lstat(local)?.is_some_and(|meta| meta.is_dir() && meta.on_disk());
+        let on_disk = host
+            .lstat(local)?
+            .is_some_and(|meta| meta.is_dir() && meta.on_disk());
         let linked = if on_disk {
             std::os::unix::fs::symlink(host.tool_path(local), &local_link)
         } else {

@@ -111,12 +111,27 @@ mod tests {
 
     #[test]
     fn systemds_unit_name_grammar_holds() {
-        for good in ["-.mount", "-.slice", "getty@tty1.service", "getty@.service",
-            "dev-disk-by\\x2duuid-x.device", "a:b_c.timer"] {
+        for good in [
+            "-.mount",
+            "-.slice",
+            "getty@tty1.service",
+            "getty@.service",
+            "dev-disk-by\\x2duuid-x.device",
+            "a:b_c.timer",
+        ] {
             assert!(unit_name(good).is_ok(), "{good}");
         }
-        for bad in ["--root=/", "-x", "--force.service", "@x.service", ".service", "a=b",
-            "a/b.service", "ü.service", &"a".repeat(250)] {
+        for bad in [
+            "--root=/",
+            "-x",
+            "--force.service",
+            "@x.service",
+            ".service",
+            "a=b",
+            "a/b.service",
+            "ü.service",
+            &"a".repeat(250),
+        ] {
             assert!(unit_name(bad).is_err(), "{bad}");
         }
     }
