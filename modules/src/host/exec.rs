@@ -174,7 +174,14 @@ pub(super) fn run_tool_streaming(
     let _jail = Jail::confine(&mut command, root, spec)?;
     // The program only: its arguments may hold secrets (a password hash).
     tracing::debug!(program = %program, root = %root.display(), "running a tool jailed");
-    run_command(command, spec, on_line)
+    run_command(command, spec, on_line).map_err(|err| match err {
+        ModuleError::Io { source, .. } => ModuleError::Failed(format!(
+            "{program}: could not run jailed on {} ({source}); the jail needs mount \
+             namespaces: run machinist as root, or allow unprivileged user namespaces",
+            root.display()
+        )),
+        other => other,
+    })
 }
 
 fn run_command(

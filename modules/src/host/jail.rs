@@ -394,6 +394,51 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_jailed_tool_sees_the_root_and_usr_only() -> Result<(), Box<dyn std::error::Error>> {
+        let root = tempfile::tempdir()?;
+        std::fs::create_dir(root.path().join("etc"))?;
+        std::fs::write(root.path().join("etc/hostname"), "inside\n")?;
+        std::os::unix::fs::symlink("/proc/1/root/etc/shadow", root.path().join("etc/shadow"))?;
+        let script = "cat /machinist-root/etc/hostname; ls / | tr '\\n' ' '; echo; \
+                      ls /proc/1/root/ | tr '\\n' ' '; echo; \
+                      cat /machinist-root/etc/shadow /etc/shadow /proc/self/root/etc/shadow \
+                      2>/dev/null; echo \"PATH=$PATH\"; env | cut -d= -f1 | tr '\\n' ' '; echo; \
+                      touch /usr/x /etc/x 2>/dev/null || echo read-only";
+        let spec = RunSpec {
+            argv: vec!["sh".into(), "-c".into(), script.into()],
+            place: crate::Place::Controller,
+            ..RunSpec::default()
+        };
+        let output = super::super::exec::run_tool_streaming(root.path(), &spec, &mut |_| {})?;
+        let lines: Vec<&str> = output.stdout.lines().collect();
+        assert_eq!(lines[0], "inside", "{output:?}");
+        for top in [lines[1], lines[2]] {
+            let mut names: Vec<&str> = top.split_whitespace().collect();
+            names.sort_unstable();
+            for absent in ["home", "root", "boot", "srv", "opt", "work"] {
+                assert!(!names.contains(&absent), "{absent} in the jail: {names:?}");
+            }
+            assert!(
+                names.contains(&"machinist-root") && names.contains(&"usr"),
+                "{names:?}"
+            );
+        }
+        assert_eq!(lines[3], format!("PATH={TARGET_PATH}"), "{output:?}");
+        assert!(
+            !output.stdout.contains("root:"),
+            "a shadow was read: {output:?}"
+        );
+        for name in lines[4].split_whitespace() {
+            assert!(
+                name == "PATH" || name == "PWD" || passes_through(name),
+                "{name} reached the tool"
+            );
+        }
+        assert_eq!(lines.last().copied(), Some("read-only"), "{output:?}");
+        Ok(())
+    }
+
+    #[test]
     fn clean_env_keeps_locale_term_and_the_tasks_own() {
         let spec = RunSpec {
             env: vec![("PATH".into(), "/opt/bin".into()), ("X".into(), "1".into())],
