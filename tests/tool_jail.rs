@@ -404,3 +404,77 @@ fn a_package_name_never_becomes_an_option() {
         run.stderr
     );
 }
+
+/// A plugin module run in a root gets the same clean environment.
+#[test]
+fn the_controllers_environment_never_reaches_a_plugin_in_a_root() {
+    use std::os::unix::fs::PermissionsExt;
+    let test = Test::new();
+    busybox_root(&test);
+    test.project_file(
+        "library/envcheck",
+        "#!/bin/sh\ncat >/dev/null\ncase \"$(env)\" in\n  *API_TOKEN*) echo '{\"changed\": false, \"msg\": \"leaked\"}' ;;\n  \
+         *) echo '{\"changed\": false, \"msg\": \"clean\"}' ;;\nesac\n",
+    );
+    let plugin = test.project().join("library/envcheck");
+    std::fs::set_permissions(&plugin, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    test.playbook("- hosts: localhost\n  gather_facts: false\n  tasks:\n    - envcheck:\n");
+    let root = test.root();
+    let run = test.machinist_env(
+        &[
+            "run",
+            "site.yml",
+            "--format",
+            "json",
+            "--root",
+            root.to_str().expect("utf-8"),
+        ],
+        &[("API_TOKEN", "tok-91c2")],
+    );
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let said: Vec<String> = run
+        .events()
+        .into_iter()
+        .filter(|event| event["event"] == "task")
+        .map(|event| event["msg"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(said, ["clean"], "{}", run.stdout);
+}
+
+/// pacstrap and pacman jailed: the new root's `etc` and `var/lib/pacman`, swapped for
+/// links to decoy folders while pacstrap installs, never lead to the decoys.
+#[test]
+fn pacstrap_never_writes_into_a_swapped_in_host_folder() {
+    require_root();
+    let test = Test::new();
+    let conf = common::pacman_repo::local_repo(&test);
+    let dest = test.root().join("m");
+    for dir in ["etc", "var/lib/pacman"] {
+        std::fs::create_dir_all(dest.join(dir)).expect("dest dirs");
+    }
+    let decoy_etc = decoy(&test, "decoy-etc", &dest.join("etc"));
+    let decoy_db = decoy(&test, "decoy-db", &dest.join("var/lib/pacman"));
+    let task = format!(
+        "      pacstrap: {{dest: /m, packages: [base], ignore: [linux], pacman_conf: {}, \
+         mirrorlist: none, keyring: none}}\n      ignore_errors: true\n",
+        conf.display()
+    );
+    test.playbook(&format!(
+        "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - name: one\n{task}    \
+         - name: two\n{task}    - name: three\n{task}"
+    ));
+    let before = (snapshot(&decoy_etc), snapshot(&decoy_db));
+    let swapper = Swapper::start(&[
+        (dest.join("etc"), decoy_etc.clone()),
+        (dest.join("var/lib/pacman"), decoy_db.clone()),
+    ]);
+    let run = test.run_json(&[]);
+    drop(swapper);
+    assert_eq!(
+        (snapshot(&decoy_etc), snapshot(&decoy_db)),
+        before,
+        "a decoy changed:\n{}\n{}",
+        run.stdout,
+        run.stderr
+    );
+}
