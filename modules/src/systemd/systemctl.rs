@@ -141,7 +141,7 @@ impl<'h> Systemctl<'h> {
         if output.rc != Some(0) {
             return Err(ModuleError::Failed(format!(
                 "systemctl show {unit} failed (is systemd running here?): {}",
-                output.stderr.trim()
+                output.said()
             )));
         }
         Ok(Activity::parse(&output.stdout))
@@ -153,7 +153,7 @@ impl<'h> Systemctl<'h> {
         if output.rc != Some(0) {
             return Err(ModuleError::Failed(format!(
                 "systemctl show failed (is systemd running here?): {}",
-                output.stderr.trim()
+                output.said()
             )));
         }
         Ok(output
