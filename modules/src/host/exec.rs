@@ -2,7 +2,7 @@
 //! systemd-nspawn (an OS tree) or chroot (anything else). The choice is a public enum so
 //! the runner can say which one it used.
 
-use super::jail::{clean_env, Jail, TARGET_PATH};
+use super::jail::{clean_env, tool_env, Jail, TARGET_PATH};
 use crate::{ModuleError, OpOutput, RunSpec};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::process::ExitStatusExt;
@@ -174,7 +174,7 @@ pub(super) fn run_tool_streaming(
         .arg(program)
         .args(args)
         .env_clear()
-        .envs(clean_env(spec));
+        .envs(tool_env(spec));
     let _jail = Jail::confine(&mut command, root, spec)?;
     // The program only: its arguments may hold secrets (a password hash).
     tracing::debug!(program = %program, root = %root.display(), "running a tool jailed");
@@ -311,7 +311,7 @@ mod tests {
         let command = command(Exec::Nspawn, Path::new("/m"), &run)?;
         let words = words(&command);
         assert_eq!(
-            words[..8],
+            words[..11],
             [
                 "systemd-nspawn",
                 "-q",
@@ -328,7 +328,7 @@ mod tests {
         );
         // The environment: the target's PATH, the controller's locale and terminal
         // (whatever this test runs with), the run's own; then the program.
-        let setenv: Vec<&str> = words[8..words.len() - 3]
+        let setenv: Vec<&str> = words[11..words.len() - 3]
             .iter()
             .map(|word| word.strip_prefix("--setenv=").unwrap_or("NOT --setenv"))
             .collect();

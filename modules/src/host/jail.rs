@@ -384,6 +384,15 @@ pub fn clean_env(spec: &RunSpec) -> Vec<(String, String)> {
     env
 }
 
+/// The environment of a jailed tool: [`clean_env`] without `TERM`. The tool is PID 1
+/// of its namespace, and systemd's tools then colour their messages for any terminal
+/// named; without one they write plain text.
+pub fn tool_env(spec: &RunSpec) -> Vec<(String, String)> {
+    let mut env = clean_env(spec);
+    env.retain(|(name, _)| name != "TERM" || spec.env.iter().any(|(own, _)| own == "TERM"));
+    env
+}
+
 /// Whether the controller's variable `name` reaches programs run on a root.
 fn passes_through(name: &str) -> bool {
     name == "LANG" || name == "TERM" || name == "LANGUAGE" || name.starts_with("LC_")
@@ -430,7 +439,7 @@ mod tests {
         );
         for name in lines[4].split_whitespace() {
             assert!(
-                name == "PATH" || name == "PWD" || passes_through(name),
+                name == "PATH" || name == "PWD" || (passes_through(name) && name != "TERM"),
                 "{name} reached the tool"
             );
         }
