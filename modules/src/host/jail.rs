@@ -155,7 +155,8 @@ impl Jail {
         spec: &RunSpec,
     ) -> Result<Jail, ModuleError> {
         let root = std::path::absolute(root).map_err(|err| ModuleError::io(root, err))?;
-        let dir = super::plugin::private_dir(&std::env::temp_dir(), ".machinist-jail")?;
+        remove_stale_jails(&std::env::temp_dir());
+        let dir = super::plugin::private_dir(&std::env::temp_dir(), JAIL_PREFIX)?;
         let jail = Jail { dir };
         let steps = jail.steps(&root, spec)?;
         let top = c_path(&jail.dir)?;
@@ -236,6 +237,32 @@ impl Jail {
             steps.push(bind(root, root_inside, true)?);
         }
         Ok(steps)
+    }
+}
+
+/// The name of a jail's folder starts so (then the pid of its machinist).
+const JAIL_PREFIX: &str = ".machinist-jail";
+
+/// The empty folders of jails whose machinist was killed before it could remove them.
+fn remove_stale_jails(parent: &Path) {
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|name| name.strip_prefix(JAIL_PREFIX)?.strip_prefix('-'))
+            .and_then(|rest| rest.split('-').next()?.parse::<i32>().ok())
+        else {
+            continue;
+        };
+        let alive = rustix::process::Pid::from_raw(pid)
+            .is_some_and(|pid| rustix::process::test_kill_process(pid).is_ok());
+        if !alive {
+            // Only an empty folder goes: rmdir refuses anything else.
+            let _ = std::fs::remove_dir(entry.path());
+        }
     }
 }
 
@@ -444,6 +471,22 @@ mod tests {
             );
         }
         assert_eq!(lines.last().copied(), Some("read-only"), "{output:?}");
+        Ok(())
+    }
+
+    #[test]
+    fn jails_of_dead_runs_are_removed() -> Result<(), Box<dyn std::error::Error>> {
+        let tmp = tempfile::tempdir()?;
+        let dead = tmp.path().join(format!("{JAIL_PREFIX}-2147483000-1"));
+        let live = tmp
+            .path()
+            .join(format!("{JAIL_PREFIX}-{}-1", std::process::id()));
+        let other = tmp.path().join(format!("{JAIL_PREFIX}-x"));
+        for dir in [&dead, &live, &other] {
+            std::fs::create_dir(dir)?;
+        }
+        remove_stale_jails(tmp.path());
+        assert!(!dead.exists() && live.exists() && other.exists());
         Ok(())
     }
 
