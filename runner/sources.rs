@@ -11,6 +11,8 @@ use std::path::{Path, PathBuf};
 pub enum SourceKind {
     File,
     Template,
+    /// An `include_vars` file (the `vars/` folder).
+    Vars,
 }
 
 impl SourceKind {
@@ -18,6 +20,7 @@ impl SourceKind {
         match self {
             SourceKind::File => "files",
             SourceKind::Template => "templates",
+            SourceKind::Vars => "vars",
         }
     }
 }
@@ -67,6 +70,7 @@ pub fn find(
         match kind {
             SourceKind::File => "file",
             SourceKind::Template => "template",
+            SourceKind::Vars => "vars file",
         },
         looked.join(", ")
     ))

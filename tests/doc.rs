@@ -60,6 +60,9 @@ fn every_built_in_example_runs_under_check() {
         std::fs::create_dir_all(test.root().join(dir)).expect("mkdir");
     }
     test.project_file("files/motd", "Welcome.\n");
+    // include_vars' examples: the project's vars/ files.
+    test.project_file("vars/Archlinux.yml", "sshd_service: sshd\n");
+    test.project_file("vars/ports.yml", "web: 80\n");
     std::fs::write(
         test.project().join("files/logo.png"),
         b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR",

@@ -1,4 +1,4 @@
-//! The documentation of the runner's own actions (`debug`, `set_fact`, `assert`,
+//! The documentation of the runner's own actions (`debug`, `set_fact`, `include_vars`, `assert`,
 //! `fail`, `meta`), in the same shape as the built-in modules' tables. A test holds
 //! each to the argument names the validator accepts (`Action::arg_names`).
 
@@ -21,6 +21,7 @@ pub fn doc(action: &Action) -> Option<ActionDoc> {
         Action::Module(_) | Action::Plugin(_) => return None,
         Action::Debug => DEBUG,
         Action::SetFact => SET_FACT,
+        Action::IncludeVars => INCLUDE_VARS,
         Action::Assert => ASSERT,
         Action::Fail => FAIL,
         Action::Meta => META,
@@ -73,6 +74,35 @@ const SET_FACT: ActionDoc = ActionDoc {
     app_port: 8080
 - debug:
     msg: "the app runs from {{ app_dir }} on port {{ app_port }}"
+"#,
+    },
+};
+
+const INCLUDE_VARS: ActionDoc = ActionDoc {
+    summary: "Load variables from a YAML file when the task runs",
+    any_args: false,
+    doc: ModuleDoc {
+        args: &[
+            ArgDoc::new(
+                "file",
+                "str",
+                "The file (templated; the free-form argument): found in the role's or \
+                 playbook's vars/ folder, that folder, then beside the task file.",
+            )
+            .required(),
+            ArgDoc::new(
+                "name",
+                "str",
+                "Put the file's variables under this one variable instead.",
+            ),
+        ],
+        check_mode: Support::Full,
+        diff: Support::None,
+        examples: r#"- name: The distribution's own names (vars/Archlinux.yml, vars/Debian.yml)
+  include_vars: "{{ ansible_facts.os_family | default('Archlinux') }}.yml"
+- include_vars:
+    file: ports.yml
+    name: ports
 "#,
     },
 };

@@ -249,6 +249,23 @@ impl Loader {
         }
     }
 
+    /// The file an `include_vars` task names, read when the task runs: its variables
+    /// (the first document's mapping; none for an empty file) and that document.
+    pub fn vars_file(mut self, path: &Path, site: &Span) -> Result<VarsFile, InputError> {
+        let doc = self
+            .read_yaml(path, Some(site))
+            .and_then(|docs| docs.into_iter().next());
+        let vars = match &doc {
+            Some(doc) if doc.value != Value::Null => self.vars(doc),
+            _ => Vec::new(),
+        };
+        if self.errors.is_empty() {
+            Ok(VarsFile { vars, doc })
+        } else {
+            Err(InputError(self.errors))
+        }
+    }
+
     /// Read and parse one YAML file; `None` after recording why it could not be.
     fn read_yaml(&mut self, path: &Path, site: Option<&Span>) -> Option<Vec<Node>> {
         let (file, text) = self.read_text(path, site)?;
@@ -1074,6 +1091,7 @@ impl Loader {
             Action::Meta => vec![(key("_raw_params"), string(text))],
             Action::Debug if !text.contains('=') => vec![(key("msg"), string(text))],
             Action::Fail if !text.contains('=') => vec![(key("msg"), string(text))],
+            Action::IncludeVars if !text.contains('=') => vec![(key("file"), string(text))],
             _ => match split_key_values(&text) {
                 Some(pairs) => pairs
                     .into_iter()
@@ -1315,6 +1333,12 @@ fn take_lists(
         lists.push((name, list));
     }
     lists
+}
+
+/// What an `include_vars` file holds: its variables, and the document they came from.
+pub struct VarsFile {
+    pub vars: Vec<(String, Node)>,
+    pub doc: Option<Node>,
 }
 
 /// Where `import_tasks`/`include_tasks: NAME` points: beside the including file, then

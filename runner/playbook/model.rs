@@ -270,6 +270,8 @@ pub enum Action {
     Uri,
     /// Wait for a port or a path (runner/run/wait_for.rs).
     WaitFor,
+    /// Variables from a YAML file of the controller (runner/run/include_vars.rs).
+    IncludeVars,
 }
 
 impl Action {
@@ -282,6 +284,7 @@ impl Action {
         ("meta", Action::Meta),
         ("uri", Action::Uri),
         ("wait_for", Action::WaitFor),
+        ("include_vars", Action::IncludeVars),
     ];
 
     pub fn from_name(name: &str) -> Option<Action> {
@@ -311,6 +314,7 @@ impl Action {
             Action::Plugin(_) => None,
             Action::Debug => Some(&["msg", "var", "verbosity"]),
             Action::SetFact => None,
+            Action::IncludeVars => Some(crate::run::include_vars::ARGS),
             Action::Assert => Some(&["that", "fail_msg", "msg", "success_msg", "quiet"]),
             Action::Fail => Some(&["msg"]),
             Action::Meta => Some(&["_raw_params"]),

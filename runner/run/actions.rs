@@ -1,6 +1,6 @@
 //! What a task's action does: a module (render arguments → plan → apply or record),
 //! or one of the runner's own actions that work on variables and flow (`debug`,
-//! `set_fact`, `assert`, `fail`, `meta`).
+//! `set_fact`, `include_vars`, `assert`, `fail`, `meta`).
 
 use super::outcome::Outcome;
 use super::secrets::Secrets;
@@ -33,6 +33,7 @@ impl Executor<'_> {
             Action::Plugin(plugin) => self.plugin(host, task, plugin, args, ctx, check),
             Action::Debug => self.debug(args, ctx),
             Action::SetFact => self.set_fact(args, ctx),
+            Action::IncludeVars => self.include_vars(task, args, ctx),
             Action::Assert => self.assert(args, ctx),
             Action::Fail => match self.render_args(args, ctx) {
                 Ok(rendered) => Outcome::failed(

@@ -6,6 +6,7 @@
 
 mod actions;
 pub mod handlers;
+pub(crate) mod include_vars;
 pub mod interrupt;
 mod locking;
 mod outcome;
@@ -198,6 +199,12 @@ struct Facts {
 impl Facts {
     fn set(&mut self, name: &str, value: minijinja::Value) {
         self.layer.set(name, value);
+        self.changes += 1;
+    }
+
+    /// Variables that may hold templates, rendered when used (`include_vars`).
+    fn extend(&mut self, layer: &Layer) {
+        self.layer.extend(layer);
         self.changes += 1;
     }
 

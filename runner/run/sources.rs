@@ -183,7 +183,7 @@ impl Executor<'_> {
             .map_err(|msg| self.located(&task.span, msg))
             .and_then(|path| {
                 let limit = match kind {
-                    SourceKind::Template => crate::input::MAX_TEXT_BYTES,
+                    SourceKind::Template | SourceKind::Vars => crate::input::MAX_TEXT_BYTES,
                     SourceKind::File => crate::input::MAX_SOURCE_BYTES,
                 };
                 let bytes = crate::input::read(&path, limit)

@@ -55,7 +55,7 @@ pub(super) const ROLE_ENTRY_WAITING: &[&str] = &[
 ];
 
 /// Modules Ansible users reach for that machinist refuses until an issue adds them.
-const MODULES_WAITING: &[(&str, u32)] = &[("include_vars", 15)];
+const MODULES_WAITING: &[(&str, u32)] = &[];
 
 /// The issue an unimplemented Ansible keyword waits for (legacy `with_*` loops that
 /// are not among the loop keywords included: `with_fileglob`, `with_first_found`, …).
@@ -69,7 +69,7 @@ pub(super) fn waiting_for(name: &str) -> Option<u32> {
         .map(|(_, issue)| *issue)
 }
 
-/// The issue a refused module name waits for (`include_vars`, `ansible.builtin.include_vars`).
+/// The issue a refused module name waits for (none is refused this way today).
 pub(super) fn module_waiting_for(name: &str) -> Option<u32> {
     let short = name.strip_prefix("ansible.builtin.").unwrap_or(name);
     MODULES_WAITING
