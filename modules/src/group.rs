@@ -17,13 +17,7 @@ use crate::accounts::{self, Accounts, GroupEntry, IdKind};
 use crate::{Change, Diff, Host, Module, ModuleError, Op, Plan};
 use serde::Deserialize;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum State {
-    #[default]
-    Present,
-    Absent,
-}
+pub use crate::presence::Presence as State;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -35,6 +35,7 @@ pub mod package;
 pub mod pacman;
 pub mod pacstrap;
 pub mod passwd;
+pub mod presence;
 pub mod progress;
 pub mod pyregex;
 pub mod registry;

@@ -17,13 +17,7 @@ use std::path::Path;
 const LOCALE_GEN: &str = "/etc/locale.gen";
 const SUPPORTED: &str = "/usr/share/i18n/SUPPORTED";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum State {
-    #[default]
-    Present,
-    Absent,
-}
+pub use crate::presence::Presence as State;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]

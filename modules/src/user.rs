@@ -26,13 +26,7 @@ use serde::{Deserialize, Deserializer};
 /// The arguments whose values are secrets.
 pub const SECRET_ARGS: &[&str] = &["password", "ssh_key_passphrase"];
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum State {
-    #[default]
-    Present,
-    Absent,
-}
+pub use crate::presence::Presence as State;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "snake_case")]
