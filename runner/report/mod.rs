@@ -10,6 +10,7 @@ pub mod human;
 mod interrupted;
 pub mod json;
 mod pyjson;
+pub mod shell;
 mod stderr;
 mod task_line;
 #[cfg(test)]
