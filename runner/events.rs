@@ -36,6 +36,10 @@ pub struct TaskResult {
     pub label: Option<String>,
     /// A failure that `ignore_errors` let pass.
     pub ignored: bool,
+    /// What `register:` holds for this task or item (`changed`, `failed`, `msg`,
+    /// `rc`, `stdout`, a debug's value, a plugin's data …): censored under `no_log`,
+    /// large texts summarised (run/reported.rs).
+    pub result: serde_json::Value,
     /// What the human reporter prints after `=>` (debug's `msg`/`var`, a failure's
     /// result); redacted already when the task is `no_log`.
     #[serde(skip)]

@@ -23,6 +23,7 @@ fn result(task: &str, module: &str, status: Status) -> TaskResult {
         item: None,
         label: None,
         ignored: false,
+        result: json!({"changed": status == Status::Changed, "failed": status == Status::Failed}),
         shown: None,
         show_diff: false,
     }
@@ -330,7 +331,8 @@ fn json_lines_field_by_field() {
     assert_eq!(
         lines[1],
         json!({"event": "task", "play": PLAY, "task": "Set the hostname", "module": "file",
-               "host": "localhost", "status": "ok", "diff": [], "msg": null, "ignored": false})
+               "host": "localhost", "status": "ok", "diff": [], "msg": null, "ignored": false,
+               "result": {"changed": false, "failed": false}})
     );
     // Diffs are always in JSON, whatever `--diff` says.
     assert_eq!(

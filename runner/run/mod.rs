@@ -10,6 +10,7 @@ pub mod interrupt;
 mod locking;
 mod outcome;
 mod plugin;
+mod reported;
 mod secrets;
 mod sources;
 mod tags;
@@ -385,6 +386,7 @@ impl<'a> Executor<'a> {
         });
         self.stats.failed += 1;
         self.host_failed = true;
+        let shown_msg = msg.clone();
         self.reporter
             .event(&Event::TaskResult(Box::new(crate::events::TaskResult {
                 play: play.name.clone(),
@@ -398,6 +400,7 @@ impl<'a> Executor<'a> {
                 item: None,
                 label: None,
                 ignored: false,
+                result: serde_json::json!({ "changed": false, "failed": true, "msg": shown_msg }),
                 show_diff: false,
             })));
     }
@@ -458,6 +461,10 @@ impl<'a> Executor<'a> {
         for (name, value) in gathered.iter() {
             self.facts.set(name, value.clone());
         }
+        let ansible_facts = gathered
+            .get("ansible_facts")
+            .map(crate::vars::to_json)
+            .unwrap_or_default();
         self.stats.ok += 1;
         self.reporter
             .event(&Event::TaskResult(Box::new(crate::events::TaskResult {
@@ -471,6 +478,11 @@ impl<'a> Executor<'a> {
                 item: None,
                 label: None,
                 ignored: false,
+                result: serde_json::json!({
+                    "changed": false,
+                    "failed": false,
+                    "ansible_facts": ansible_facts,
+                }),
                 shown: None,
                 show_diff: false,
             })));
