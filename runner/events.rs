@@ -2,7 +2,7 @@
 //! them, and nothing else prints.
 
 use indexmap::IndexMap;
-use machinist_modules::Diff;
+use machinist_modules::{Diff, ProgressUnit};
 use serde::Serialize;
 
 /// How one task (or one loop item) ended.
@@ -120,12 +120,14 @@ pub enum Event {
         all_skipped: bool,
         ignored: bool,
     },
-    /// Progress of a long task (pacstrap): `done` of `total` steps, `what` now.
+    /// Progress of a long task: `done` of `total` `unit`s (pacstrap: packages as
+    /// steps; a large file write: bytes), doing `what` now.
     Progress {
         task: String,
         done: u64,
         total: u64,
         what: String,
+        unit: ProgressUnit,
     },
     Warning(String),
     /// A task list was printed instead of run (`--list-tasks`, `--list-tags`).

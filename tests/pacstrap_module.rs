@@ -328,3 +328,34 @@ fn check_mode_plans_bootstrap_then_configure_on_a_missing_directory() {
     assert_eq!(predicted[7].2, "install vim");
     assert_eq!(test.run_json(&[]).changed(), 0);
 }
+
+#[test]
+fn pacstrap_draws_pacman_progress_on_a_terminal_only() {
+    let test = Test::new();
+    let conf = local_repo(&test);
+    test.playbook(&play(&pacstrap("bootstrap", DEST, "[base]", &conf)));
+    let terminal = test.run_on_terminal(&[]);
+    assert_eq!(terminal.code, 0, "{}", terminal.stdout);
+    let screen = &terminal.stdout;
+    for (step, bar) in [
+        ("(1/3) installing filesystem", "[######--------------]  33%"),
+        ("(2/3) installing busybox", "[#############-------]  66%"),
+        ("(3/3) installing hello", "[####################] 100%"),
+    ] {
+        let drawn = regex::Regex::new(&format!(
+            "\r\x1b\\[K{} +{}",
+            regex::escape(step),
+            regex::escape(bar)
+        ))
+        .expect("regex");
+        assert!(drawn.is_match(screen), "no {step:?} in {screen:?}");
+    }
+
+    let piped_test = Test::new();
+    let conf = local_repo(&piped_test);
+    piped_test.playbook(&play(&pacstrap("bootstrap", DEST, "[base]", &conf)));
+    let piped = piped_test.run(&[]);
+    assert_eq!(piped.code, 0, "{}", piped.stdout);
+    assert!(!piped.stdout.contains("installing"), "{}", piped.stdout);
+    assert!(!piped.stdout.contains('\r'), "{:?}", piped.stdout);
+}

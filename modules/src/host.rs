@@ -439,7 +439,7 @@ impl Host {
                     a_run_failed |= output.rc != Some(0);
                     output
                 }
-                _ => self.execute(op)?,
+                _ => self.execute(op, on_progress)?,
             };
             self.keep_reload_books(op, &output);
             outputs.push(output);
@@ -633,7 +633,11 @@ impl Host {
         })
     }
 
-    fn execute(&self, op: &Op) -> Result<OpOutput, ModuleError> {
+    fn execute(
+        &self,
+        op: &Op,
+        on_progress: &mut dyn FnMut(Progress),
+    ) -> Result<OpOutput, ModuleError> {
         let done = |result: std::io::Result<()>, canonical: &Path| {
             result.map_err(|err| ModuleError::io(canonical, err))?;
             self.overlay.forget(canonical);
@@ -647,8 +651,26 @@ impl Host {
                 owner,
             } => {
                 let canonical = self.named(path, true)?;
+                let total = content.len() as u64;
+                let large = content.len() >= crate::progress::LARGE_WRITE_BYTES;
+                let mut on_written = |done: u64| {
+                    if large {
+                        on_progress(Progress {
+                            done,
+                            total,
+                            what: format!("writing {}", path.display()),
+                            unit: crate::ProgressUnit::Bytes,
+                        });
+                    }
+                };
                 done(
-                    self.disk.write_file(&canonical, content, *mode, *owner),
+                    self.disk.write_file_reporting(
+                        &canonical,
+                        content,
+                        *mode,
+                        *owner,
+                        &mut on_written,
+                    ),
                     &canonical,
                 )
             }

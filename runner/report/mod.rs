@@ -9,6 +9,7 @@ pub mod doc;
 pub mod human;
 mod interrupted;
 pub mod json;
+mod progress_line;
 mod pyjson;
 pub mod shell;
 mod stderr;

@@ -209,6 +209,7 @@ impl Executor<'_> {
                 done: progress.done,
                 total: progress.total,
                 what: progress.what,
+                unit: progress.unit,
             });
         });
         match applied {

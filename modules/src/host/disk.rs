@@ -28,6 +28,9 @@ const TEMP_NAME_TRIES: u32 = 100;
 /// and diff; /etc/passwd; os-release): a hostile root's huge file is refused.
 pub const MAX_READ_BYTES: u64 = 256 * 1024 * 1024;
 
+/// Large writes go in chunks of this size, with progress after each.
+pub const WRITE_CHUNK_BYTES: usize = 1024 * 1024;
+
 /// The real tree below one root directory.
 #[derive(Debug)]
 pub struct Disk {
@@ -280,11 +283,32 @@ impl Disk {
         mode: u32,
         owner: Ownership,
     ) -> io::Result<()> {
+        self.write_file_reporting(canonical, content, mode, owner, &mut |_| {})
+    }
+
+    /// [`Disk::write_file`], telling `on_written` the bytes written so far after each
+    /// chunk of [`WRITE_CHUNK_BYTES`].
+    pub fn write_file_reporting(
+        &self,
+        canonical: &Path,
+        content: &[u8],
+        mode: u32,
+        owner: Ownership,
+        on_written: &mut dyn FnMut(u64),
+    ) -> io::Result<()> {
         let (dir, name) = self.open_parent(canonical)?;
         let (temp, file) = create_temp_file(&dir, &name, mode)?;
         let mut file = std::fs::File::from(file);
         let written = set_owner_and_mode(file.as_fd(), owner, mode)
-            .and_then(|()| file.write_all(content))
+            .and_then(|()| {
+                let mut written = 0u64;
+                for chunk in content.chunks(WRITE_CHUNK_BYTES) {
+                    file.write_all(chunk)?;
+                    written += chunk.len() as u64;
+                    on_written(written);
+                }
+                Ok(())
+            })
             .and_then(|()| file.sync_all())
             .and_then(|()| Ok(fs::renameat(&dir, &temp, &dir, &name)?));
         if let Err(err) = written {
