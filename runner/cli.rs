@@ -1,7 +1,7 @@
 //! The command line: `machinist run [OPTIONS] PLAYBOOK...`, with Ansible's flag names,
 //! `machinist role install|list|init` (ansible-galaxy's role commands, with a lock),
-//! `machinist doc`, and `machinist completions SHELL` (plus the hidden `machinist man
-//! DIR`), whose scripts and pages are generated from these same definitions.
+//! `machinist doc`, and `machinist completions SHELL` and `machinist man DIR`, whose
+//! scripts and pages are generated from these same definitions.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -41,7 +41,6 @@ pub enum Command {
     /// fish: `~/.config/fish/completions/machinist.fish`.
     Completions(CompletionsArgs),
     /// Write the man pages (machinist.1, machinist-run.1, …) into DIR.
-    #[command(hide = true)]
     Man(ManArgs),
 }
 
