@@ -418,7 +418,7 @@ pub fn busybox_root(test: &Test) {
     let busybox = Path::new("/bin/busybox");
     assert!(
         busybox.exists(),
-        "/bin/busybox is missing: install busybox-static (.ci/run does)"
+        "/bin/busybox is missing: install busybox-static (scripts/test does)"
     );
     let bin = test.root().join("bin");
     std::fs::create_dir_all(&bin).expect("mkdir bin");
