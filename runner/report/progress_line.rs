@@ -33,11 +33,7 @@ pub fn render(
             )
         }
     };
-    let percent = if total == 0 {
-        100
-    } else {
-        (done.min(total) * 100 / total) as usize
-    };
+    let percent = (done.min(total) * 100).checked_div(total).unwrap_or(100) as usize;
     let filled = percent * BAR_WIDTH / 100;
     let right = format!(
         "{middle} [{}{}] {percent:>3}%",
