@@ -34,14 +34,19 @@ mod engine;
 mod error;
 pub(crate) mod expr_guard;
 mod filters;
+mod legacy_loops;
 mod lookup;
+pub(crate) mod overrides;
 mod pyjson;
+mod python_methods;
 mod pyyaml;
 mod pyyaml_emitter;
 mod pyyaml_scalar;
 mod regexes;
+mod sequences;
 mod simple;
 mod tests;
+mod text_filters;
 mod value_format;
 mod version;
 
@@ -57,6 +62,18 @@ use std::sync::Arc;
 use minijinja::Value;
 
 pub use error::{TemplateError, TemplateErrorKind};
+pub use legacy_loops::{legacy_items, LegacyLoop};
+
+/// Python's `json.dumps(value)` with its defaults (keys in their order, `ensure_ascii`),
+/// as ansible-core writes a list or mapping given to copy's `content`.
+pub fn json_dumps(value: &serde_json::Value) -> String {
+    let options = pyjson::Options {
+        indent: None,
+        sort_keys: false,
+        ensure_ascii: true,
+    };
+    pyjson::dumps(&Value::from_serialize(value), &options).unwrap_or_else(|_| value.to_string())
+}
 
 /// Python's `str(value)`, as Ansible prints a value with `%s` (a loop item's label:
 /// `{'name': 'a'}`, `True`); none prints as nothing.
@@ -129,7 +146,8 @@ impl Templates {
     }
 
     /// Render a string from a playbook (task argument, name, message). Ansible's rules
-    /// for strings: `trim_blocks` on, trailing newline kept, backslashes in string
+    /// for strings: `trim_blocks` on, trailing newlines as many as the source's (see
+    /// `engine::with_source_newlines`), backslashes in string
     /// literals inside `{{ }}` taken literally.
     pub fn render_str(&self, source: &str, vars: &Value) -> Result<String, TemplateError> {
         if !Templates::is_template(source) {

@@ -1,6 +1,7 @@
 //! The `firstboot` module through the real binary with the real systemd-firstboot and
 //! locale-gen: the three checks on a root pacstrapped in the same play (from the local
-//! test repository) and on a debootstrapped Debian root; the password never printed,
+//! test repository; its locale in /etc/locale.conf, as Arch reads it, on this Debian
+//! controller) and on a debootstrapped Debian root (/etc/default/locale); the password never printed,
 //! in human or JSON output, with or without --diff, and /etc/shadow holding a
 //! sha512-crypt hash of it.
 
@@ -55,12 +56,17 @@ fn assert_never_printed(runs: &[Run], secrets: &[&str]) {
     }
 }
 
-/// The root's LANG, wherever the installed systemd-firstboot wrote it.
-fn lang(root: &Path) -> String {
-    ["etc/locale.conf", "etc/default/locale"]
-        .iter()
-        .filter_map(|file| std::fs::read_to_string(root.join(file)).ok())
-        .collect()
+/// The root's locale file, which must be the one its distribution reads (Arch and
+/// systemd: /etc/locale.conf; Debian: /etc/default/locale), and never the other,
+/// whatever this Debian controller's systemd-firstboot would write.
+fn lang(root: &Path, file: &str) -> String {
+    let other = if file == "etc/locale.conf" {
+        "etc/default/locale"
+    } else {
+        "etc/locale.conf"
+    };
+    assert!(!root.join(other).exists(), "{other} was written");
+    std::fs::read_to_string(root.join(file)).unwrap_or_default()
 }
 
 /// A password change shows as `root password: changed` and nothing of the password.
@@ -111,7 +117,11 @@ fn firstboot_on_a_pacstrapped_root_three_checks() {
         std::fs::read_to_string(root.join("etc/machine-id")).ok(),
         Some("0123456789abcdef0123456789abcdef\n".into())
     );
-    assert!(lang(&root).contains("LANG=en_US.UTF-8"), "{}", lang(&root));
+    assert_eq!(lang(&root, "etc/locale.conf"), "LANG=en_US.UTF-8\n");
+    assert_eq!(
+        std::fs::read_to_string(root.join("etc/vconsole.conf")).ok(),
+        Some("KEYMAP=us\n".into())
+    );
     let zone = std::fs::read_link(root.join("etc/localtime")).unwrap_or_default();
     assert!(zone.ends_with("zoneinfo/Europe/Berlin"), "{zone:?}");
 
@@ -132,7 +142,7 @@ fn firstboot_on_a_debian_root_three_checks() {
     let mut runs = three_checks_runs(&test);
     let hash = root_hash(&root);
     assert!(sha_crypt::sha512_check(PASSWORD, &hash).is_ok());
-    assert!(lang(&root).contains("LANG=en_US.UTF-8"), "{}", lang(&root));
+    assert!(lang(&root, "etc/default/locale").contains("LANG=en_US.UTF-8"));
     let gen = std::fs::read_to_string(root.join("etc/locale.gen")).expect("locale.gen");
     assert!(gen.lines().any(|l| l == "en_US.UTF-8 UTF-8"), "{gen}");
     assert!(gen.lines().any(|l| l == "de_DE.UTF-8 UTF-8"), "{gen}");

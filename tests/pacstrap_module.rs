@@ -141,20 +141,28 @@ fn pacstrap_installs_once_then_only_what_is_added() {
     test.playbook(&play(&pacstrap("bootstrap", DEST, "[base]", &conf)));
 
     let runs = three_checks_runs(&test);
-    assert_eq!(installed(&dest), ["busybox", "filesystem", "hello"]);
-    let predicted = task_event(&runs[0], "bootstrap");
-    assert_eq!(predicted["msg"], "install filesystem busybox hello");
     assert_eq!(
-        predicted["diff"][0]["after"], "busybox\nfilesystem\nhello\n",
+        installed(&dest),
+        ["busybox", "filesystem", "glibc", "hello", "systemd"]
+    );
+    let predicted = task_event(&runs[0], "bootstrap");
+    assert_eq!(
+        predicted["msg"],
+        "install filesystem busybox glibc hello systemd"
+    );
+    assert_eq!(
+        predicted["diff"][0]["after"], "busybox\nfilesystem\nglibc\nhello\nsystemd\n",
         "--check did not predict the list"
     );
     let steps = progress(&runs[1]);
     assert_eq!(
         steps,
         [
-            (1, 3, "installing filesystem".to_string()),
-            (2, 3, "installing busybox".to_string()),
-            (3, 3, "installing hello".to_string())
+            (1, 5, "installing filesystem".to_string()),
+            (2, 5, "installing busybox".to_string()),
+            (3, 5, "installing glibc".to_string()),
+            (4, 5, "installing hello".to_string()),
+            (5, 5, "installing systemd".to_string())
         ]
     );
     assert!(progress(&runs[2]).is_empty(), "the second run ran pacstrap");
@@ -169,11 +177,11 @@ fn pacstrap_installs_once_then_only_what_is_added() {
     assert_eq!(predicted["msg"], "install vim");
     assert_eq!(
         predicted["diff"][0]["before"],
-        "busybox\nfilesystem\nhello\n"
+        "busybox\nfilesystem\nglibc\nhello\nsystemd\n"
     );
     assert_eq!(
         predicted["diff"][0]["after"],
-        "busybox\nfilesystem\nhello\nvim\n"
+        "busybox\nfilesystem\nglibc\nhello\nsystemd\nvim\n"
     );
 
     let added = test.run_json(&[]);
@@ -181,7 +189,10 @@ fn pacstrap_installs_once_then_only_what_is_added() {
     assert_eq!(task_event(&added, "bootstrap")["status"], "changed");
     assert_eq!(progress(&added), [(1, 1, "installing vim".to_string())]);
     assert_eq!(last_transaction(&dest), ["vim"]);
-    assert_eq!(installed(&dest), ["busybox", "filesystem", "hello", "vim"]);
+    assert_eq!(
+        installed(&dest),
+        ["busybox", "filesystem", "glibc", "hello", "systemd", "vim"]
+    );
     assert_eq!(test.run_json(&[]).changed(), 0);
     assert_eq!(mounts_under(&test.root()), Vec::<String>::new());
 }
@@ -338,9 +349,11 @@ fn pacstrap_draws_pacman_progress_on_a_terminal_only() {
     assert_eq!(terminal.code, 0, "{}", terminal.stdout);
     let screen = &terminal.stdout;
     for (step, bar) in [
-        ("(1/3) installing filesystem", "[######--------------]  33%"),
-        ("(2/3) installing busybox", "[#############-------]  66%"),
-        ("(3/3) installing hello", "[####################] 100%"),
+        ("(1/5) installing filesystem", "[####----------------]  20%"),
+        ("(2/5) installing busybox", "[########------------]  40%"),
+        ("(3/5) installing glibc", "[############--------]  60%"),
+        ("(4/5) installing hello", "[################----]  80%"),
+        ("(5/5) installing systemd", "[####################] 100%"),
     ] {
         let drawn = regex::Regex::new(&format!(
             "\r\x1b\\[K{} +{}",
@@ -358,4 +371,17 @@ fn pacstrap_draws_pacman_progress_on_a_terminal_only() {
     assert_eq!(piped.code, 0, "{}", piped.stdout);
     assert!(!piped.stdout.contains("installing"), "{}", piped.stdout);
     assert!(!piped.stdout.contains('\r'), "{:?}", piped.stdout);
+}
+
+/// A repository without any group: pacman -Sgg exits 1 and prints nothing there,
+/// which is no groups, not a failure; the three checks hold.
+#[test]
+fn a_repository_without_groups_is_no_groups() {
+    let test = Test::new();
+    let conf = common::pacman_repo::repo_without_groups(&test);
+    test.playbook(&play(&pacstrap("bootstrap", DEST, "[lonely]", &conf)));
+    let runs = three_checks_runs(&test);
+    let dest = test.root().join(DEST.trim_start_matches('/'));
+    assert_eq!(installed(&dest), ["lonely"]);
+    assert_eq!(task_event(&runs[1], "bootstrap")["msg"], "install lonely");
 }

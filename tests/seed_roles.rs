@@ -33,6 +33,8 @@ fn check(test: &Test, name: &str, extra: &[&str]) -> common::Run {
         // The test repository has no tzdata; a real Arch root has.
         "-e",
         "{\"timezone\": \"\"}",
+        "-e",
+        "root_password_hash=$6$salt$hash",
     ];
     args.extend_from_slice(extra);
     test.machinist(&args)
@@ -64,7 +66,10 @@ fn one_container_from_nothing_plans_every_step() {
         .find(|e| e["module"] == "pacstrap")
         .expect("a pacstrap task");
     assert_eq!(pacstrap["status"], "changed");
-    assert_eq!(pacstrap["diff"][0]["after"], "busybox\nfilesystem\nhello\n");
+    assert_eq!(
+        pacstrap["diff"][0]["after"],
+        "busybox\nfilesystem\nglibc\nhello\nsystemd\n"
+    );
 }
 
 #[test]
@@ -105,6 +110,110 @@ fn the_role_requires_a_container_name() {
     assert!(
         run.stderr
             .contains("role nspawn_container: required argument 'container' is not set"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// An empty root password is refused before anything is done, saying how to give one.
+#[test]
+fn the_role_refuses_an_empty_root_password() {
+    let test = Test::new();
+    let run = check(
+        &test,
+        "nspawn-container.yml",
+        &["-e", "root_password_hash="],
+    );
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    let failed: Vec<String> = run
+        .events()
+        .into_iter()
+        .filter(|e| e["status"] == "failed")
+        .map(|e| format!("{} {}", e["task"], e["msg"]))
+        .collect();
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    assert!(failed[0].contains("nspawn_container : Refuse an empty root password"));
+    assert!(failed[0].contains("openssl passwd -6"), "{failed:?}");
+    assert!(failed[0].contains("vars_prompt"), "{failed:?}");
+    assert!(test.root_tree().is_empty());
+}
+
+/// The .nspawn file each choice writes (and the host side of veth), planned.
+#[test]
+fn network_and_user_namespace_choices_write_their_nspawn_file() {
+    let cases: [(&[&str], &str); 4] = [
+        (
+            &[],
+            "[Exec]\nBoot=yes\nPrivateUsers=pick\nTimezone=off\nResolvConf=off\n\n\
+             [Files]\nBind=/var/cache/pacman/pkg:/var/cache/pacman/pkg:idmap\n\n\
+             [Network]\nBridge=br0\n",
+        ),
+        (
+            &["-e", "network=veth", "-e", "{\"bind_idmap\": false}"],
+            "[Exec]\nBoot=yes\nPrivateUsers=pick\nTimezone=off\nResolvConf=off\n\n\
+             [Files]\nBind=/var/cache/pacman/pkg\n\n\
+             [Network]\nVirtualEthernet=yes\n",
+        ),
+        (
+            &["-e", "network=host", "-e", "private_users=no"],
+            "[Exec]\nBoot=yes\nPrivateUsers=no\nTimezone=off\nResolvConf=off\n\n\
+             [Files]\nBind=/var/cache/pacman/pkg\n\n\
+             [Network]\nPrivate=no\nVirtualEthernet=no\n",
+        ),
+        (
+            &[
+                "-e",
+                "{\"binds\": [\"/srv/a:/mnt/a\", \"/srv/b:/b:norbind\"]}",
+            ],
+            "[Exec]\nBoot=yes\nPrivateUsers=pick\nTimezone=off\nResolvConf=off\n\n\
+             [Files]\nBind=/srv/a:/mnt/a:idmap\nBind=/srv/b:/b:norbind\n\n\
+             [Network]\nBridge=br0\n",
+        ),
+    ];
+    for (extra, wanted) in cases {
+        let test = Test::new();
+        let run = check(&test, "nspawn-container.yml", extra);
+        assert_eq!(run.code, 0, "{extra:?}\n{}\n{}", run.stdout, run.stderr);
+        let events = run.events();
+        let written = events
+            .iter()
+            .find(|e| e["task"] == "nspawn_container : Write the container's .nspawn settings")
+            .map(|e| e["diff"][0]["after"].clone())
+            .expect("the .nspawn task");
+        assert_eq!(written, wanted, "{extra:?}");
+        let task = |name: &str| {
+            events
+                .iter()
+                .find(|e| e["task"] == name)
+                .map(|e| e["status"].as_str().unwrap_or_default().to_string())
+        };
+        let network = if extra.contains(&"network=veth") {
+            "veth"
+        } else if extra.contains(&"network=host") {
+            "host"
+        } else {
+            "bridge"
+        };
+        let bridge = task("nspawn_host : Define the bridge");
+        let veth =
+            task("nspawn_host : Give each container's veth an address, a DHCP server and NAT");
+        let (bridge_wanted, veth_wanted) = match network {
+            "bridge" => ("changed", "skipped"),
+            "veth" => ("skipped", "changed"),
+            _ => ("skipped", "skipped"),
+        };
+        assert_eq!(bridge.as_deref(), Some(bridge_wanted), "{extra:?}");
+        assert_eq!(veth.as_deref(), Some(veth_wanted), "{extra:?}");
+    }
+}
+
+#[test]
+fn an_unknown_network_is_bad_input() {
+    let test = Test::new();
+    let run = check(&test, "nspawn-container.yml", &["-e", "network=wifi"]);
+    assert_eq!(run.code, 4, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr.contains("-e network: is \"wifi\", not one of"),
         "{}",
         run.stderr
     );

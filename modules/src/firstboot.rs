@@ -1,13 +1,17 @@
 //! The `firstboot` module: what a container's first boot used to ask for (locale,
 //! keymap, timezone, hostname, root password, machine id), set offline with the real
 //! `systemd-firstboot --root`, plus the locales generated in the root (`locale-gen`).
+//! The locale and the keymap are written through the Host where the root's own
+//! distribution reads them (its os-release decides: conventions.rs), whatever the
+//! controller's systemd-firstboot would do with them.
 //!
-//! Idempotent by reading the files systemd-firstboot would write; it runs only for the
+//! Idempotent by reading the files the settings live in; it runs only for the
 //! settings that differ, with `--force` (it leaves an existing file alone otherwise,
 //! and the filesystem package ships /etc/shadow). The root password is hashed with
 //! sha512-crypt before use and never appears in a diff, message, result or error: the
 //! diff says `root password: changed`, and the registered command line is masked.
 
+mod conventions;
 mod current;
 pub mod doc;
 mod locale_gen;
@@ -19,6 +23,7 @@ mod tests;
 pub use secret::Secret;
 
 use crate::{Change, Diff, Host, Module, ModuleError, Op, Ownership, Place, Plan, RunSpec};
+use conventions::Conventions;
 use serde::Deserialize;
 use settings::{differing, firstboot_change};
 use std::path::Path;
@@ -64,23 +69,21 @@ impl Module for FirstbootModule {
         if let Some(change) = locales_change(host, &args.locales)? {
             changes.push(change);
         }
-        let locale_file = match args.locale {
-            Some(_) => current::locale_file(host)?,
-            None => current::LOCALE_CONF,
-        };
+        let conventions = Conventions::of(host)?;
         // systemd-firstboot replaces its files (temporary file or link, then rename):
         // a link in their place is replaced, not followed (/etc/localtime is one). The
-        // directories it writes into are followed, the kernel's way.
-        let locale_dir = Path::new(locale_file).parent().and_then(Path::to_str);
-        host.check_tool_paths(&["/etc", locale_dir.unwrap_or("/etc")])?;
-        let settings = differing(host, args, locale_file, machine_id.as_deref())?;
+        // directory it writes into is followed, the kernel's way.
+        host.check_tool_paths(&["/etc"])?;
+        let settings = differing(host, args, &conventions, machine_id.as_deref())?;
         let mut plan = Plan::ok();
         if !settings.is_empty() {
             let root = std::path::absolute(host.root())
                 .map_err(|err| ModuleError::io(host.root(), err))?;
             let (change, shown_argv) = firstboot_change(&root, &settings);
             changes.push(change);
-            plan = plan.with_data("cmd", shown_argv);
+            if let Some(argv) = shown_argv {
+                plan = plan.with_data("cmd", argv);
+            }
         }
         let changed: Vec<&str> = settings.iter().map(|s| s.label).collect();
         plan.changes = changes;

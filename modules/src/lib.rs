@@ -263,3 +263,18 @@ pub struct OpOutput {
     pub stdout: String,
     pub stderr: String,
 }
+
+impl OpOutput {
+    /// What a failed tool said, for an error message: its stderr, or that it printed
+    /// nothing there (with its exit code), never an empty tail after a colon.
+    pub fn said(&self) -> String {
+        let stderr = self.stderr.trim();
+        if !stderr.is_empty() {
+            return stderr.to_string();
+        }
+        let rc = self
+            .rc
+            .map_or("no exit code".into(), |rc| format!("exit code {rc}"));
+        format!("it printed nothing on stderr ({rc})")
+    }
+}

@@ -6,7 +6,8 @@
 //! installed (`--needed`). Planning only reads: the sync databases are refreshed into a
 //! temporary dbpath, and `pacman -Sp` there says what would be installed. In check mode
 //! the predicted root (pacstrap's skeleton and the local database entries) goes into
-//! the overlay, so the tasks that configure the new root plan against it.
+//! the overlay, so the tasks that configure the new root plan against it — with the
+//! packages' own trees where their files are at hand (predicted.rs).
 //!
 //! pacstrap runs in a private mount and PID namespace that dies with machinist, so its
 //! proc/sys/dev mounts never leak, not even when it is killed; pacman is told to honour
@@ -16,6 +17,7 @@ mod dest;
 pub mod doc;
 mod flags;
 mod local;
+pub(crate) mod predicted;
 mod sync;
 #[cfg(test)]
 mod tests;
@@ -215,6 +217,7 @@ impl PacstrapModule {
             ops.push(Op::Verify(ignored_absent(dest, &args.ignore)));
         }
         ops.extend(dest.predicted_skeleton());
+        ops.extend(predicted::tree_ops(host, dest, install)?);
         let local = dest.inside(LOCAL_DB);
         ops.extend(install.iter().map(|target| {
             Op::Predicted(Box::new(Op::Mkdir {

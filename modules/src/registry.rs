@@ -155,6 +155,16 @@ impl Builtin {
     /// Type-check rendered arguments without planning.
     pub fn check_args(self, value: &serde_json::Value) -> Result<(), ArgError> {
         match self {
+            Builtin::Copy
+                if value
+                    .get("content")
+                    .is_some_and(|c| c.is_array() || c.is_object()) =>
+            {
+                // The runner writes a list or mapping `content` as JSON, as ansible-core.
+                let mut as_text = value.clone();
+                as_text["content"] = serde_json::Value::String(String::new());
+                decode_tracked::<file::Args>(&as_text).map(drop)
+            }
             Builtin::File | Builtin::Copy | Builtin::Template => {
                 decode_tracked::<file::Args>(value).map(drop)
             }

@@ -244,13 +244,21 @@ fn fits_value(option: &ArgOption, value: &minijinja::Value) -> Result<(), String
         ("dict", ValueKind::Map) => true,
         _ => false,
     };
-    if ok {
-        Ok(())
-    } else {
-        Err(format!(
+    if !ok {
+        return Err(format!(
             "must be of type {}, found {}",
             option.kind,
             value.kind()
-        ))
+        ));
     }
+    if option.choices.is_empty() {
+        return Ok(());
+    }
+    let given = serde_json::to_value(value).unwrap_or_default();
+    let choices: Vec<serde_json::Value> = option.choices.iter().map(|c| c.to_json()).collect();
+    if choices.contains(&given) {
+        return Ok(());
+    }
+    let shown: Vec<String> = choices.iter().map(|c| c.to_string()).collect();
+    Err(format!("is {given}, not one of: {}", shown.join(", ")))
 }

@@ -8,7 +8,9 @@ mod stream;
 
 use super::argspec;
 use super::model::RoleScope;
-use super::model::{Action, Condition, LoopControl, Origin, Play, Playbook, Rare, Task, TaskKind};
+use super::model::{
+    Action, Condition, LoopControl, Origin, Play, Playbook, Rare, Task, TaskKind, LOOP_KEYWORDS,
+};
 use super::validate;
 use super::yaml::{self, Key, Node, Value};
 use crate::error::{Diagnostic, InputError, SourceMap, Span};
@@ -60,6 +62,13 @@ const TASK_KEYS: &[&str] = &[
     "loop",
     "with_items",
     "with_list",
+    "with_dict",
+    "with_subelements",
+    "with_nested",
+    "with_cartesian",
+    "with_together",
+    "with_sequence",
+    "with_indexed_items",
     "loop_control",
     "register",
     "notify",
@@ -661,9 +670,9 @@ impl Loader {
         }
         let kind = self.task_kind(node, origin, &tags)?;
         self.check_task_shape(node.as_map().unwrap_or_default(), &kind);
-        let loop_items = ["loop", "with_items", "with_list"]
+        let loop_items = LOOP_KEYWORDS
             .iter()
-            .find_map(|k| node.take(k).map(|n| (*k, n)));
+            .find_map(|(key, with)| node.take(key).map(|n| (*with, n)));
         let rare = Rare {
             loop_control: node
                 .get("loop_control")
@@ -693,7 +702,7 @@ impl Loader {
                 .get("when")
                 .map(|w| self.conditions(w))
                 .unwrap_or_default(),
-            loop_flatten: matches!(loop_items, Some(("with_items", _))),
+            loop_with: loop_items.as_ref().and_then(|(with, _)| *with),
             loop_items: loop_items.map(|(_, n)| Box::new(n)),
             ignore_errors: node.get("ignore_errors").is_some_and(|b| self.boolean(b)),
             tags,

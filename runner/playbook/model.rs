@@ -4,6 +4,7 @@
 use super::yaml::{Name, Node};
 use crate::error::Span;
 use crate::plugins::Plugin;
+use crate::template::LegacyLoop;
 use crate::vars::Layer;
 use machinist_modules::Builtin;
 use std::path::PathBuf;
@@ -107,6 +108,25 @@ pub struct LoopControl {
 }
 
 /// One per task, so kept small: the keywords most tasks leave out live in [`Rare`].
+/// The keywords that give a task its loop, and how each makes items of its value.
+pub const LOOP_KEYWORDS: [(&str, Option<LegacyLoop>); 10] = [
+    ("loop", None),
+    ("with_list", None),
+    ("with_items", Some(LegacyLoop::Items)),
+    ("with_dict", Some(LegacyLoop::Dict)),
+    ("with_subelements", Some(LegacyLoop::Subelements)),
+    ("with_nested", Some(LegacyLoop::Nested)),
+    ("with_cartesian", Some(LegacyLoop::Nested)),
+    ("with_together", Some(LegacyLoop::Together)),
+    ("with_sequence", Some(LegacyLoop::Sequence)),
+    ("with_indexed_items", Some(LegacyLoop::IndexedItems)),
+];
+
+/// Whether `key` is one of [`LOOP_KEYWORDS`].
+pub fn is_loop_keyword(key: &str) -> bool {
+    LOOP_KEYWORDS.iter().any(|(name, _)| *name == key)
+}
+
 #[derive(Debug, Clone)]
 pub struct Task {
     pub name: Option<String>,
@@ -114,8 +134,9 @@ pub struct Task {
     pub kind: TaskKind,
     pub when: Vec<Condition>,
     pub loop_items: Option<Box<Node>>,
-    /// `with_items` flattens one level of nested lists; `loop` does not.
-    pub loop_flatten: bool,
+    /// How a `with_<lookup>` keyword makes items of its value; `None` for `loop` and
+    /// `with_list` (a list as it is).
+    pub loop_with: Option<LegacyLoop>,
     pub ignore_errors: bool,
     /// Own tags plus those inherited from enclosing blocks, imports and the play.
     pub tags: Vec<String>,

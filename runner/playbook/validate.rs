@@ -409,8 +409,10 @@ fn check_template(path: &std::path::Path) -> Result<(), String> {
     let source = crate::input::read_text(path, crate::input::MAX_TEXT_BYTES)
         .map_err(|err| err.to_string())?;
     let name = path.display().to_string();
+    let (body, _) = crate::template::overrides::split(&source)
+        .map_err(|message| format!("{name}:1: {message}"))?;
     syntax_env()
-        .template_from_named_str(&name, &source)
+        .template_from_named_str(&name, body)
         .map(drop)
         .map_err(|err| match err.line() {
             Some(line) => format!(

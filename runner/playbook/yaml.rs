@@ -719,15 +719,34 @@ fn parse_int(text: &str) -> Option<i64> {
         .map(|v| sign * v)
 }
 
+/// PyYAML's YAML 1.1 float, which Ansible reads: a dot is required and an exponent
+/// has a sign (`1.5`, `.5`, `1.0e+3`; `1e3` and `1.0e3` are strings), plus the rule of
+/// the file header that a leading zero stays a string (`0.5` is a float, `01.5` not).
 fn looks_like_float(text: &str) -> bool {
-    let body = text.trim_start_matches(['-', '+']);
-    let mut chars = body.chars();
-    matches!(chars.next(), Some(c) if c.is_ascii_digit() || c == '.')
-        && body.contains(['.', 'e', 'E'])
-        && body
-            .chars()
-            .all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '-' | '+' | '_'))
-        && !(body.len() > 1 && body.starts_with('0') && !body.starts_with("0."))
+    let digits = |part: &str| part.bytes().all(|b| b.is_ascii_digit() || b == b'_');
+    let (mantissa, exponent) = match text.find(['e', 'E']) {
+        Some(at) => (&text[..at], Some(&text[at + 1..])),
+        None => (text, None),
+    };
+    let exponent_ok = match exponent {
+        None => true,
+        Some(exp) => exp
+            .strip_prefix(['-', '+'])
+            .is_some_and(|exp| !exp.is_empty() && exp.bytes().all(|b| b.is_ascii_digit())),
+    };
+    let Some((whole, fraction)) = mantissa.split_once('.') else {
+        return false;
+    };
+    let mantissa_ok = if whole.is_empty() {
+        !fraction.is_empty() && digits(fraction)
+    } else {
+        let unsigned = whole.strip_prefix(['-', '+']).unwrap_or(whole);
+        unsigned.starts_with(|c: char| c.is_ascii_digit())
+            && digits(unsigned)
+            && digits(fraction)
+            && !(unsigned.len() > 1 && unsigned.starts_with('0'))
+    };
+    exponent_ok && mantissa_ok
 }
 
 #[cfg(test)]
@@ -751,7 +770,37 @@ mod tests {
         assert_eq!(doc.get("f").unwrap().value, Value::Float(1.5));
         assert_eq!(doc.get("g").unwrap().value, Value::Null);
         assert_eq!(doc.get("h").unwrap().value, Value::Int(31));
-        assert_eq!(doc.get("i").unwrap().value, Value::Float(1000.0));
+        assert_eq!(doc.get("i").unwrap().value, Value::Str("1e3".into()));
+    }
+
+    #[test]
+    fn floats_are_pyyaml_floats() {
+        for (text, float) in [
+            ("1.5", Some(1.5)),
+            (".5", Some(0.5)),
+            ("-2.5e-2", Some(-0.025)),
+            ("1.0e+3", Some(1000.0)),
+            ("1_0.5", Some(10.5)),
+            ("0.5", Some(0.5)),
+            ("1.", Some(1.0)),
+            ("1e3", None),
+            ("1.0e3", None),
+            ("+.5", None),
+            ("01.5", None),
+            ("1.2.3", None),
+            ("e+3", None),
+            (".", None),
+        ] {
+            let expected = match float {
+                Some(f) => Value::Float(f),
+                None => Value::Str(text.into()),
+            };
+            assert_eq!(
+                resolve_scalar(text.into(), TScalarStyle::Plain, None),
+                expected,
+                "{text}"
+            );
+        }
     }
 
     #[test]

@@ -213,7 +213,7 @@ impl Executor<'_> {
             });
         });
         match applied {
-            Ok(outputs) => command_result(&mut outcome, &ops, &outputs),
+            Ok(outputs) => command_result(&mut outcome, builtin, &ops, &outputs),
             Err(err) => {
                 if matches!(err, ModuleError::Interrupted { .. }) {
                     self.progress.cut_short = Some(format!("{}: {err}", task.display_name()));
@@ -395,6 +395,22 @@ fn as_condition(node: &Node) -> Option<Condition> {
     })
 }
 
+/// The tool a module ran, past the wrappers that confine it (`setpriv … -- unshare
+/// … -- pacstrap …` is pacstrap).
+fn tool_name(argv: &[String]) -> String {
+    let mut at = 0;
+    while argv
+        .get(at)
+        .is_some_and(|word| word == "setpriv" || word == "unshare")
+    {
+        match argv[at..].iter().position(|word| word == "--") {
+            Some(dashes) => at += dashes + 1,
+            None => break,
+        }
+    }
+    argv.get(at).or(argv.first()).cloned().unwrap_or_default()
+}
+
 fn json_text(value: &Json) -> String {
     match value {
         Json::String(s) => s.clone(),
@@ -404,8 +420,10 @@ fn json_text(value: &Json) -> String {
 
 /// A command's result keys (rc, stdout, stderr and their lines) from the main run: the
 /// first one that failed, else the first one (a helper run after it, such as stopping
-/// a gpg-agent, does not replace its output). Any run's failure fails the task.
-fn command_result(outcome: &mut Outcome, ops: &[Op], outputs: &[OpOutput]) {
+/// a gpg-agent, does not replace its output). Any run's failure fails the task: for
+/// command and shell with Ansible's message, for a module's own tool with what the
+/// tool said on stderr (or that it said nothing), so the message alone explains it.
+fn command_result(outcome: &mut Outcome, builtin: Builtin, ops: &[Op], outputs: &[OpOutput]) {
     let runs: Vec<(&RunSpec, &OpOutput)> = ops
         .iter()
         .zip(outputs)
@@ -435,11 +453,70 @@ fn command_result(outcome: &mut Outcome, ops: &[Op], outputs: &[OpOutput]) {
     }
     if output.rc != Some(0) {
         outcome.failed = true;
+        let ansible_words = matches!(builtin, Builtin::Command | Builtin::Shell);
         outcome.msg = Some(match output.rc {
-            Some(_) => "non-zero return code".into(),
-            None => "killed by a signal".into(),
+            Some(_) if ansible_words => "non-zero return code".into(),
+            None if ansible_words => "killed by a signal".into(),
+            _ => format!("{} failed: {}", tool_name(&spec.argv), output.said()),
         });
     } else if outcome.msg.is_none() {
         outcome.msg = Some(String::new());
+    }
+}
+
+#[cfg(test)]
+mod tool_failure_tests {
+    use super::*;
+
+    fn words(argv: &[&str]) -> Vec<String> {
+        argv.iter().map(|word| word.to_string()).collect()
+    }
+
+    #[test]
+    fn the_tool_is_named_past_its_wrappers() {
+        let pacstrap = words(&[
+            "setpriv",
+            "--pdeathsig",
+            "KILL",
+            "--",
+            "unshare",
+            "--pid",
+            "--",
+            "pacstrap",
+            "-c",
+            "/m",
+            "--",
+            "base",
+        ]);
+        assert_eq!(tool_name(&pacstrap), "pacstrap");
+        assert_eq!(tool_name(&words(&["systemctl", "start", "x"])), "systemctl");
+    }
+
+    #[test]
+    fn a_modules_failed_tool_says_what_it_printed_or_that_it_printed_nothing() {
+        let ops = vec![Op::Run(RunSpec {
+            argv: words(&["systemctl", "start", "box"]),
+            ..RunSpec::default()
+        })];
+        let said = |stderr: &str, builtin: Builtin| {
+            let mut outcome = Outcome::ok();
+            let output = OpOutput {
+                rc: Some(1),
+                stdout: String::new(),
+                stderr: stderr.into(),
+            };
+            command_result(&mut outcome, builtin, &ops, &[output]);
+            assert!(outcome.failed);
+            outcome.msg.unwrap_or_default()
+        };
+        assert_eq!(
+            said("Job failed.\n", Builtin::Unit),
+            "systemctl failed: Job failed."
+        );
+        assert_eq!(
+            said("", Builtin::Nspawn),
+            "systemctl failed: it printed nothing on stderr (exit code 1)"
+        );
+        assert_eq!(said("oops", Builtin::Command), "non-zero return code");
     }
 }

@@ -19,6 +19,20 @@ pub struct Outcome {
     pub data: Map<String, Value>,
     /// What the human reporter shows after `=>` (debug output, failure details).
     pub shown: Option<Value>,
+    /// Which of ansible-core's result shapes this is registered as.
+    pub shape: Shape,
+}
+
+/// ansible-core adds `failed: false` to what an action returns; results the executor
+/// makes itself (a false `when`, a loop's summary) have `failed` only when true.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// What a module or runner action returned.
+    Action,
+    /// A task whose `when` was false, or whose loop had no items.
+    NotRun,
+    /// The summary of a loop's items (`results`), with `skipped` always.
+    Loop,
 }
 
 impl Outcome {
@@ -32,6 +46,7 @@ impl Outcome {
             diff: Vec::new(),
             data: Map::new(),
             shown: None,
+            shape: Shape::Action,
         }
     }
 
@@ -73,13 +88,15 @@ impl Outcome {
     }
 
     /// The registered result: Ansible's keys (`changed`, `failed`, `skipped`, `msg`,
-    /// `diff`) plus the module's own.
+    /// `diff`) plus the module's own, in the [`Shape`] ansible-core gives them.
     pub fn registered(&self) -> Value {
         let mut map = Map::new();
         map.insert("changed".into(), Value::Bool(self.changed));
-        map.insert("failed".into(), Value::Bool(self.failed));
-        if self.skipped {
-            map.insert("skipped".into(), Value::Bool(true));
+        if self.failed || self.shape == Shape::Action {
+            map.insert("failed".into(), Value::Bool(self.failed));
+        }
+        if self.skipped || self.shape == Shape::Loop {
+            map.insert("skipped".into(), Value::Bool(self.skipped));
         }
         if let Some(msg) = &self.msg {
             map.insert("msg".into(), Value::String(msg.clone()));

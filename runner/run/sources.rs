@@ -26,6 +26,12 @@ impl Executor<'_> {
         if !builtin.reads_sources() {
             return Ok(());
         }
+        if builtin == Builtin::Copy {
+            // ansible-core's copy writes a list or mapping `content` as JSON.
+            if let Some(content @ (Json::Array(_) | Json::Object(_))) = args.get_mut("content") {
+                *content = Json::String(crate::template::json_dumps(content));
+            }
+        }
         if builtin == Builtin::Template {
             if let Some(src) = args.remove("src") {
                 args.insert("template".into(), src);

@@ -1,7 +1,7 @@
 //! Running one task: conditions, loops, the action itself, `changed_when` /
 //! `failed_when`, `register`, `notify`, `no_log`, and the report of each result.
 
-use super::outcome::Outcome;
+use super::outcome::{Outcome, Shape};
 use super::{Executor, Flow, Inherited, PlayState, LOCALHOST};
 use crate::error::Diagnostic;
 use crate::events::{Event, Status, TaskResult};
@@ -81,6 +81,7 @@ impl Executor<'_> {
         if items.is_empty() {
             // As Ansible: a task whose loop is empty is skipped, once.
             let mut outcome = Outcome::skipped("No items in the list");
+            outcome.shape = Shape::NotRun;
             outcome
                 .data
                 .insert("results".into(), serde_json::Value::Array(Vec::new()));
@@ -176,10 +177,13 @@ impl Executor<'_> {
             changed: any_changed,
             failed: any_failed,
             skipped: all_skipped,
+            shape: Shape::Loop,
             ..Outcome::ok()
         };
         summary.msg = Some(if any_failed {
             "One or more items failed".into()
+        } else if all_skipped {
+            "All items skipped".into()
         } else {
             "All items completed".into()
         });
@@ -230,6 +234,7 @@ impl Executor<'_> {
                 Ok(true) => {}
                 Ok(false) => {
                     let mut outcome = Outcome::skipped("Conditional result was False");
+                    outcome.shape = Shape::NotRun;
                     outcome
                         .data
                         .insert("false_condition".into(), cond.expr.clone().into());
@@ -442,7 +447,7 @@ impl Executor<'_> {
         self.reporter.event(&Event::TaskResult(Box::new(result)));
     }
 
-    /// The loop's items: a rendered list (`with_items` flattens one level).
+    /// The loop's items: a rendered list, or what a `with_<lookup>` makes of its value.
     fn loop_items(
         &self,
         task: &Task,
@@ -454,32 +459,22 @@ impl Executor<'_> {
             .templates
             .render_tree(&raw, ctx)
             .map_err(|err| self.located(&node.span, format!("loop: {err}")))?;
-        let list: Vec<Value> = match value.kind() {
+        if let Some(with) = task.loop_with {
+            return crate::template::legacy_items(with, &value)
+                .map_err(|err| self.located(&node.span, err));
+        }
+        match value.kind() {
             minijinja::value::ValueKind::Seq | minijinja::value::ValueKind::Iterable => {
-                value.try_iter().map_err(|err| err.to_string())?.collect()
+                Ok(value.try_iter().map_err(|err| err.to_string())?.collect())
             }
             minijinja::value::ValueKind::None | minijinja::value::ValueKind::Undefined => {
-                Vec::new()
+                Ok(Vec::new())
             }
-            _ => {
-                return Err(self.located(
-                    &node.span,
-                    format!("loop needs a list, got {value:?} (use dict2items for a mapping)"),
-                ))
-            }
-        };
-        if !task.loop_flatten {
-            return Ok(list);
+            _ => Err(self.located(
+                &node.span,
+                format!("loop needs a list, got {value:?} (use dict2items for a mapping)"),
+            )),
         }
-        let mut flat = Vec::new();
-        for item in list {
-            if item.kind() == minijinja::value::ValueKind::Seq {
-                flat.extend(item.try_iter().map_err(|err| err.to_string())?);
-            } else {
-                flat.push(item);
-            }
-        }
-        Ok(flat)
     }
 
     /// `include_tasks`: load the file now and run its tasks with this task's scope.

@@ -1,6 +1,6 @@
 //! Ansible's collection filters: `combine` (recursive, list_merge), `dict2items`,
 //! `items2dict`, `flatten`, the set operations (order-preserving, case-sensitive as
-//! ansible-core's), `extract` and `subelements`.
+//! ansible-core's), `extract`, `subelements`, `product`, `zip_longest` and `random`.
 
 use std::collections::HashSet;
 
@@ -27,9 +27,110 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     });
     env.add_filter("extract", extract);
     env.add_filter("subelements", subelements);
+    env.add_filter("product", product);
+    env.add_filter("zip_longest", zip_longest);
+    env.add_filter("random", random);
 }
 
-fn items(value: &Value) -> Result<Vec<Value>, Error> {
+/// Ansible's `product`: `itertools.product(a, *others, repeat=N)` as a list of lists.
+fn product(first: Value, others: Rest<Value>, kwargs: Kwargs) -> Result<Value, Error> {
+    let repeat = kwargs.get::<Option<usize>>("repeat")?.unwrap_or(1);
+    kwargs.assert_all_used()?;
+    let mut pools = vec![items(&first)?];
+    for other in others.iter() {
+        pools.push(items(other)?);
+    }
+    let pools: Vec<Vec<Value>> = (0..repeat).flat_map(|_| pools.iter().cloned()).collect();
+    Ok(Value::from(cartesian(&pools)))
+}
+
+/// Every combination of one item from each pool, in order (`itertools.product`).
+pub(crate) fn cartesian(pools: &[Vec<Value>]) -> Vec<Value> {
+    let mut rows: Vec<Vec<Value>> = vec![Vec::new()];
+    for pool in pools {
+        rows = rows
+            .iter()
+            .flat_map(|row| {
+                pool.iter().map(move |item| {
+                    let mut next = row.clone();
+                    next.push(item.clone());
+                    next
+                })
+            })
+            .collect();
+    }
+    rows.into_iter().map(Value::from).collect()
+}
+
+/// Ansible's `zip_longest`: `itertools.zip_longest(*lists, fillvalue=None)`.
+fn zip_longest(first: Value, others: Rest<Value>, kwargs: Kwargs) -> Result<Value, Error> {
+    let fill = kwargs
+        .get::<Option<Value>>("fillvalue")?
+        .unwrap_or(Value::from(()));
+    kwargs.assert_all_used()?;
+    let mut lists = vec![items(&first)?];
+    for other in others.iter() {
+        lists.push(items(other)?);
+    }
+    Ok(Value::from(zipped(&lists, &fill)))
+}
+
+/// The lists side by side, the short ones filled (`itertools.zip_longest`).
+pub(crate) fn zipped(lists: &[Vec<Value>], fill: &Value) -> Vec<Value> {
+    let longest = lists.iter().map(Vec::len).max().unwrap_or(0);
+    let rows = (0..longest).map(|at| {
+        Value::from(
+            lists
+                .iter()
+                .map(|list| list.get(at).cloned().unwrap_or_else(|| fill.clone()))
+                .collect::<Vec<_>>(),
+        )
+    });
+    rows.collect()
+}
+
+/// Ansible's `random`: an item of a list, or a number below an integer end
+/// (`start` and `step` as `random.randrange`); `seed` makes it repeatable.
+fn random(
+    value: Value,
+    start: Option<i64>,
+    step: Option<i64>,
+    kwargs: Kwargs,
+) -> Result<Value, Error> {
+    use rand::{Rng, SeedableRng};
+    let seed = kwargs.get::<Option<Value>>("seed")?;
+    kwargs.assert_all_used()?;
+    let mut rng: rand::rngs::StdRng = match seed {
+        Some(seed) => {
+            use sha2::Digest;
+            let digest = sha2::Sha256::digest(seed.to_string().as_bytes());
+            rand::rngs::StdRng::from_seed(digest.into())
+        }
+        None => rand::rngs::StdRng::from_entropy(),
+    };
+    if let Some(end) = value.as_i64() {
+        let start = start.unwrap_or(0);
+        let step = step.unwrap_or(1);
+        if step <= 0 || end <= start {
+            return Err(Error::new(
+                ErrorKind::InvalidOperation,
+                format!("random: empty range for randrange({start}, {end}, {step})"),
+            ));
+        }
+        let choices = (end - start + step - 1) / step;
+        return Ok(Value::from(start + step * rng.gen_range(0..choices)));
+    }
+    let pool = items(&value)?;
+    if pool.is_empty() {
+        return Err(Error::new(
+            ErrorKind::InvalidOperation,
+            "random: the list is empty",
+        ));
+    }
+    Ok(pool[rng.gen_range(0..pool.len())].clone())
+}
+
+pub(crate) fn items(value: &Value) -> Result<Vec<Value>, Error> {
     if value.is_undefined() {
         return Err(Error::from(ErrorKind::UndefinedError));
     }
@@ -302,9 +403,18 @@ fn subelements(
         None => kwargs.get::<Option<bool>>("skip_missing")?.unwrap_or(false),
     };
     kwargs.assert_all_used()?;
+    subelement_pairs(&obj, &path, skip_missing).map(Value::from)
+}
+
+/// Each element of `obj` paired with each item of its list at `path`.
+pub(crate) fn subelement_pairs(
+    obj: &Value,
+    path: &Value,
+    skip_missing: bool,
+) -> Result<Vec<Value>, Error> {
     let elements = match obj.kind() {
-        ValueKind::Map => entries(&obj).into_iter().map(|(_, v)| v).collect(),
-        ValueKind::Seq | ValueKind::Iterable => items(&obj)?,
+        ValueKind::Map => entries(obj).into_iter().map(|(_, v)| v).collect(),
+        ValueKind::Seq | ValueKind::Iterable => items(obj)?,
         _ => {
             return Err(invalid(
                 "subelements: obj must be a list of dicts or a nested dict",
@@ -313,7 +423,7 @@ fn subelements(
     };
     let keys: Vec<Value> = match path.as_str() {
         Some(text) => text.split('.').map(Value::from).collect(),
-        None if is_list(&path) => items(&path)?,
+        None if is_list(path) => items(path)?,
         None => {
             return Err(invalid(
                 "subelements: subelements must be a list or a string",
@@ -347,7 +457,7 @@ fn subelements(
         if !is_list(&values) {
             return Err(invalid(format!(
                 "subelements: the key {} should point to a list, got {}",
-                py_repr(&path),
+                py_repr(path),
                 py_repr(&values)
             )));
         }
@@ -355,5 +465,5 @@ fn subelements(
             results.push(Value::from(vec![element.clone(), value]));
         }
     }
-    Ok(Value::from(results))
+    Ok(results)
 }

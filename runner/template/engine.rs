@@ -18,8 +18,8 @@ use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
 use super::diagnose::diagnose;
 use super::error::{TemplateError, TemplateErrorKind};
 use super::{
-    backslash, collections, conversions, crypt, filters, lookup, pyjson, pyyaml, regexes, simple,
-    tests, value_format, FileOptions, OMIT,
+    backslash, collections, conversions, crypt, filters, lookup, overrides, pyjson, python_methods,
+    pyyaml, regexes, simple, tests, text_filters, value_format, FileOptions, OMIT,
 };
 
 /// Loader names under which expressions and strings are cached. The leading control
@@ -82,8 +82,15 @@ impl Engine {
     }
 
     fn render_escaped(&self, source: &str, vars: &Value) -> Result<String, TemplateError> {
+        self.render_template_str(source, vars)
+            .map(|text| with_source_newlines(source, text))
+    }
+
+    /// A playbook string rendered as Jinja does (its one trailing newline dropped).
+    fn render_template_str(&self, source: &str, vars: &Value) -> Result<String, TemplateError> {
         let env = self.strings();
-        if let Some(text) = simple::render(source, vars, |expr| self.eval_expr(expr, vars).ok()) {
+        let body = without_trailing_newline(source);
+        if let Some(text) = simple::render(body, vars, |expr| self.eval_expr(expr, vars).ok()) {
             return Ok(text);
         }
         let fail = |err| diagnose(env, err, source, vars, None);
@@ -199,11 +206,51 @@ impl Engine {
         vars: &Value,
         options: FileOptions,
     ) -> Result<String, TemplateError> {
-        let env = &self.envs[env_index(options.trim_blocks, options.lstrip_blocks)];
+        let (body, set) = overrides::split(source).map_err(|message| {
+            TemplateError::new(TemplateErrorKind::Syntax, format!("{name}: {message}"))
+        })?;
+        let env = &self.envs[env_index(
+            set.trim_blocks.unwrap_or(options.trim_blocks),
+            set.lstrip_blocks.unwrap_or(options.lstrip_blocks),
+        )];
         let fail = |err| diagnose(env, err, source, vars, Some(name));
-        let tmpl = env.get_template(&file_key(name, source)).map_err(fail)?;
-        tmpl.render(vars).map_err(fail)
+        let kept;
+        let compiled = if set.keep_trailing_newline == Some(true) && body.ends_with('\n') {
+            // The environments drop a last newline; one more keeps the source's.
+            kept = format!("{body}\n");
+            &kept
+        } else {
+            body
+        };
+        let tmpl = env.get_template(&file_key(name, compiled)).map_err(fail)?;
+        let text = tmpl.render(vars).map_err(fail)?;
+        Ok(with_source_newlines(body, text))
     }
+}
+
+/// `source` without the one trailing newline Jinja drops (`\n` or `\r\n`).
+fn without_trailing_newline(source: &str) -> &str {
+    source
+        .strip_suffix("\r\n")
+        .or_else(|| source.strip_suffix('\n'))
+        .unwrap_or(source)
+}
+
+/// Ansible's rule for the end of a rendered string or file: Jinja drops the source's
+/// last newline, then ansible-core adds newlines until the result ends in as many as
+/// the source did. So `"[main]\n{{ extra }}\n"` with `extra: "workers = 4\n"` ends in one
+/// newline, and `"a\n{{ b }}\n\n"` in two.
+fn with_source_newlines(source: &str, mut rendered: String) -> String {
+    let wanted = trailing_newlines(source);
+    let have = trailing_newlines(&rendered);
+    for _ in have..wanted {
+        rendered.push('\n');
+    }
+    rendered
+}
+
+fn trailing_newlines(text: &str) -> usize {
+    text.bytes().rev().take_while(|&b| b == b'\n').count()
 }
 
 fn iter(value: &Value) -> Result<minijinja::value::ValueIter, TemplateError> {
@@ -218,15 +265,17 @@ fn expression_wrapper(expr: &str) -> String {
 }
 
 /// The expression of a string that is exactly one `{{ expression }}` (surrounding
-/// whitespace allowed), or `None`.
+/// whitespace allowed), or `None`. As Jinja's lexer does, a `}}` inside brackets or a
+/// string literal does not end the expression (`{{ a | combine({'b': {'c': 1}}) }}`).
 pub(crate) fn single_expression(source: &str) -> Option<&str> {
-    let inner = source.trim().strip_prefix("{{")?.strip_suffix("}}")?;
-    let inner = inner.strip_prefix(['-', '+']).unwrap_or(inner);
-    let inner = inner.strip_suffix(['-', '+']).unwrap_or(inner);
-    let nested = ["{{", "}}", "{%", "%}", "{#", "#}"];
-    if nested.iter().any(|marker| inner.contains(marker)) {
+    let inner = source.trim().strip_prefix("{{")?;
+    let end = super::expr_guard::closing_braces(inner)?;
+    if !inner[end + 2..].is_empty() {
         return None;
     }
+    let inner = &inner[..end];
+    let inner = inner.strip_prefix(['-', '+']).unwrap_or(inner);
+    let inner = inner.strip_suffix(['-', '+']).unwrap_or(inner);
     Some(inner.trim())
 }
 
@@ -317,12 +366,13 @@ fn base_env(slot: &EngineSlot) -> Environment<'static> {
     env.set_fuel(Some(MAX_FUEL));
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.set_auto_escape_callback(|_| AutoEscape::None);
-    env.set_keep_trailing_newline(true);
     env.set_debug(false);
     env.set_formatter(value_format::formatter);
-    env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
+    env.set_unknown_method_callback(python_methods::call);
     minijinja_contrib::add_to_environment(&mut env);
+    python_methods::register(&mut env);
     filters::register(&mut env);
+    text_filters::register(&mut env);
     conversions::register(&mut env);
     regexes::register(&mut env);
     collections::register(&mut env);

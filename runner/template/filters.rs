@@ -22,6 +22,7 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     });
     env.add_filter("path_join", path_join);
     env.add_filter("splitext", |path: Value| text(&path).map(|p| splitext(&p)));
+    env.add_filter("realpath", |path: Value| text(&path).map(|p| realpath(&p)));
     env.add_filter("quote", |value: Value| quote(&value));
     env.add_filter("b64encode", b64encode);
     env.add_filter("b64decode", b64decode);
@@ -34,6 +35,31 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     env.add_filter("center", |value: Value, width: Option<usize>| {
         Ok::<_, Error>(center(&text(&value)?, width.unwrap_or(80)))
     });
+}
+
+/// Python's `os.path.realpath` on the controller: links resolved as far as the path
+/// exists, the rest normalised (`.` and `..` folded).
+fn realpath(path: &str) -> String {
+    use std::path::{Component, Path, PathBuf};
+    let mut absolute = match std::env::current_dir() {
+        Ok(cwd) if Path::new(path).is_relative() => cwd,
+        _ => PathBuf::from("/"),
+    };
+    for component in Path::new(path).components() {
+        match component {
+            Component::ParentDir => {
+                absolute.pop();
+            }
+            Component::Normal(name) => {
+                absolute.push(name);
+                if let Ok(resolved) = std::fs::canonicalize(&absolute) {
+                    absolute = resolved;
+                }
+            }
+            Component::RootDir | Component::CurDir | Component::Prefix(_) => {}
+        }
+    }
+    absolute.display().to_string()
 }
 
 /// Jinja2's `center`: Python's `str.center`, which puts an odd space on the left

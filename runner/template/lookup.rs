@@ -1,5 +1,5 @@
-//! `lookup()` and `query()`/`q()`: the `env`, `file`, `template`, `vars` and
-//! `first_found` plugins. Relative file names are searched as Ansible does, from the
+//! `lookup()` and `query()`/`q()`: the `env`, `file`, `template`, `vars`,
+//! `first_found`, `items`, `dict` and `sequence` plugins (the last two in sequences.rs). Relative file names are searched as Ansible does, from the
 //! variables `role_path` (ROLE/files or ROLE/templates, then ROLE) and `playbook_dir`
 //! (DIR/files or DIR/templates, then DIR); not finding one names every place looked.
 
@@ -44,8 +44,12 @@ fn run(
         "template" => template_lookup(slot, state, &terms, kwargs),
         "vars" => vars_lookup(state, &terms, kwargs),
         "first_found" => first_found(state, &terms, kwargs),
+        "items" => Ok(terms),
+        "dict" => super::sequences::dict_lookup(&terms),
+        "sequence" => super::sequences::sequence_lookup(&terms),
         other => Err(invalid(format!(
-            "lookup plugin '{other}' is not available (available: env, file, template, vars, first_found)"
+            "lookup plugin '{other}' is not available (available: env, file, template, \
+             vars, first_found, items, dict, sequence)"
         ))),
     };
     let results = match (results, on_error.as_str()) {

@@ -7,9 +7,18 @@
 //!   links, os-release;
 //! - `busybox` (group `base`): Debian's busybox-static as /usr/bin/busybox and applets;
 //! - `hello` (group `base`): a systemd unit;
+//! - `systemd` (group `base`): the unit files the seed enables (networkd, resolved,
+//!   machines.target, systemd-nspawn@.service), so a root bootstrapped from this
+//!   repository stands in for an Arch host or container to `systemctl --root`;
+//! - `glibc` (group `base`): a `locale-gen` standing in for Arch's (it writes the
+//!   enabled entries of /etc/locale.gen into /usr/lib/locale/locale-archive), and an
+//!   /etc/locale.gen with every entry commented out;
 //! - `linux` (group `base`): what the seed ignores (`--ignore linux`);
 //! - `vim`: not in the group, added later by the tests;
 //! - `slow`: an install scriptlet that marks /var/slow-started and sleeps, to be killed.
+//!
+//! A second repository ([`repo_without_groups`]) has one package and no group at all
+//! (pacman -Sgg exits 1 there).
 
 use super::cache::{cached, copy_tree, run};
 use super::Test;
@@ -95,6 +104,58 @@ fn packages() -> Vec<Package> {
             install: None,
         },
         Package {
+            name: "systemd",
+            groups: &["base"],
+            depends: &["filesystem"],
+            items: vec![
+                Dir("usr", 0o755),
+                Dir("usr/lib", 0o755),
+                Dir("usr/lib/systemd", 0o755),
+                Dir("usr/lib/systemd/system", 0o755),
+                File("usr/lib/systemd/system/multi-user.target", "[Unit]\nDescription=Multi-User System\n", 0o644),
+                File(
+                    "usr/lib/systemd/system/machines.target",
+                    "[Unit]\nDescription=Containers\n\n[Install]\nWantedBy=multi-user.target\n",
+                    0o644,
+                ),
+                File(
+                    "usr/lib/systemd/system/systemd-networkd.service",
+                    "[Unit]\nDescription=Network Configuration\n\n[Service]\nExecStart=/usr/lib/systemd/systemd-networkd\n\n[Install]\nWantedBy=multi-user.target\n",
+                    0o644,
+                ),
+                File(
+                    "usr/lib/systemd/system/systemd-resolved.service",
+                    "[Unit]\nDescription=Network Name Resolution\n\n[Service]\nExecStart=/usr/lib/systemd/systemd-resolved\n\n[Install]\nWantedBy=multi-user.target\n",
+                    0o644,
+                ),
+                File(
+                    "usr/lib/systemd/system/systemd-nspawn@.service",
+                    "[Unit]\nDescription=Container %i\n\n[Service]\nExecStart=systemd-nspawn --quiet --keep-unit --boot --link-journal=try-guest --network-veth -U --settings=override --machine=%i\n\n[Install]\nWantedBy=machines.target\n",
+                    0o644,
+                ),
+            ],
+            install: None,
+        },
+        Package {
+            name: "glibc",
+            groups: &["base"],
+            depends: &["busybox"],
+            items: vec![
+                Dir("etc", 0o755),
+                File("etc/locale.gen", "# Uncomment the locales to generate.\n#de_DE.UTF-8 UTF-8\n#en_US.UTF-8 UTF-8\n", 0o644),
+                Dir("usr", 0o755),
+                Dir("usr/bin", 0o755),
+                File(
+                    "usr/bin/locale-gen",
+                    "#!/bin/sh\nset -e\nmkdir -p /usr/lib/locale\ngrep -v '^#' /etc/locale.gen | grep . > /usr/lib/locale/locale-archive || true\n",
+                    0o755,
+                ),
+                Link("usr/bin/grep", "busybox"),
+                Link("usr/bin/mkdir", "busybox"),
+            ],
+            install: None,
+        },
+        Package {
             name: "linux",
             groups: &["base"],
             depends: &[],
@@ -125,10 +186,30 @@ fn packages() -> Vec<Package> {
 /// The repository, copied into the test's folder, and a pacman.conf for it. Returns
 /// the pacman.conf's path.
 pub fn local_repo(test: &Test) -> PathBuf {
-    let cache = cached("pacman-repo-v1", build);
-    let repo = test.outside().join("repo");
+    repo_from(test, "pacman-repo-v2", "repo", packages)
+}
+
+/// A repository with one package (`lonely`) and no group, with its pacman.conf.
+pub fn repo_without_groups(test: &Test) -> PathBuf {
+    repo_from(test, "pacman-repo-nogroups-v1", "repo-nogroups", || {
+        vec![Package {
+            name: "lonely",
+            groups: &[],
+            depends: &[],
+            items: vec![
+                Item::Dir("etc", 0o755),
+                Item::File("etc/lonely", "alone\n", 0o644),
+            ],
+            install: None,
+        }]
+    })
+}
+
+fn repo_from(test: &Test, cache: &str, folder: &str, packages: fn() -> Vec<Package>) -> PathBuf {
+    let cache = cached(cache, |dir| build(dir, packages()));
+    let repo = test.outside().join(folder);
     copy_tree(&cache, &repo);
-    let conf = test.outside().join("pacman.conf");
+    let conf = test.outside().join(format!("{folder}.conf"));
     std::fs::write(
         &conf,
         format!(
@@ -140,9 +221,9 @@ pub fn local_repo(test: &Test) -> PathBuf {
     conf
 }
 
-fn build(dir: &Path) {
+fn build(dir: &Path, packages: Vec<Package>) {
     let mut files = Vec::new();
-    for package in packages() {
+    for package in packages {
         files.push(build_package(dir, &package));
     }
     run(Command::new("repo-add")

@@ -1,44 +1,9 @@
-//! What a root has now, read from the files systemd-firstboot writes, through the Host
+//! What a root has now, read from the files its settings live in, through the Host
 //! (so check mode sees what earlier tasks "wrote"): the locale file, /etc/vconsole.conf,
 //! the /etc/localtime link, /etc/hostname, /etc/machine-id and root's /etc/shadow field.
 
-use crate::{Host, ModuleError, Place, RunSpec};
+use crate::{Host, ModuleError};
 use std::path::Path;
-
-/// Where upstream systemd-firstboot writes the locale.
-pub const LOCALE_CONF: &str = "/etc/locale.conf";
-/// Where Debian's systemd-firstboot (252) writes it instead.
-pub const DEFAULT_LOCALE: &str = "/etc/default/locale";
-
-/// Where the installed systemd-firstboot writes the locale, found by letting it write
-/// one into an empty scratch root.
-pub fn locale_file(host: &Host) -> Result<&'static str, ModuleError> {
-    let scratch = tempfile::Builder::new()
-        .prefix("machinist-firstboot-")
-        .tempdir()
-        .map_err(|err| ModuleError::io(std::env::temp_dir(), err))?;
-    let output = host.query(&RunSpec {
-        argv: vec![
-            "systemd-firstboot".into(),
-            format!("--root={}", scratch.path().display()),
-            "--locale=C.UTF-8".into(),
-        ],
-        place: Place::Controller,
-        ..RunSpec::default()
-    })?;
-    if output.rc != Some(0) {
-        return Err(ModuleError::Failed(format!(
-            "systemd-firstboot (probing where it writes the locale) failed: {}",
-            output.stderr.trim()
-        )));
-    }
-    let wrote = |path: &str| scratch.path().join(path.trim_start_matches('/')).exists();
-    Ok(if wrote(DEFAULT_LOCALE) && !wrote(LOCALE_CONF) {
-        DEFAULT_LOCALE
-    } else {
-        LOCALE_CONF
-    })
-}
 
 /// A file's text, `None` when absent.
 fn text(host: &Host, path: &str) -> Result<Option<String>, ModuleError> {
@@ -60,9 +25,9 @@ pub fn locale(host: &Host, file: &str) -> Result<Option<String>, ModuleError> {
     Ok(text(host, file)?.and_then(|content| assignment(&content, "LANG")))
 }
 
-/// `KEYMAP` of /etc/vconsole.conf.
-pub fn keymap(host: &Host) -> Result<Option<String>, ModuleError> {
-    Ok(text(host, "/etc/vconsole.conf")?.and_then(|content| assignment(&content, "KEYMAP")))
+/// `KEYMAP` of the keymap file (/etc/vconsole.conf).
+pub fn keymap(host: &Host, file: &str) -> Result<Option<String>, ModuleError> {
+    Ok(text(host, file)?.and_then(|content| assignment(&content, "KEYMAP")))
 }
 
 /// The zone /etc/localtime links to (`Europe/Berlin` of `../usr/share/zoneinfo/…`).

@@ -7,9 +7,9 @@ const ARGS: [ArgDoc; 8] = [
     ArgDoc::new(
         "locale",
         "str",
-        "LANG (en_US.UTF-8), written where the installed systemd-firstboot writes it.",
+        "LANG (en_US.UTF-8), written where the root's distribution reads it (its os-release: /etc/default/locale on Debian and its derivatives, /etc/locale.conf elsewhere).",
     ),
-    ArgDoc::new("keymap", "str", "The console keymap (us, de-latin1)."),
+    ArgDoc::new("keymap", "str", "The console keymap (us, de-latin1), in /etc/vconsole.conf."),
     ArgDoc::new(
         "timezone",
         "str",

@@ -1,8 +1,11 @@
-//! The settings systemd-firstboot must change — those whose files say something else
-//! than the arguments — each with its flag, its lines of the diff (a secret shows only
-//! as `root password: changed`) and the files it leaves, predicted for check mode; and
-//! the one run of systemd-firstboot that sets them.
+//! The settings that must change — those whose files say something else than the
+//! arguments — each with its lines of the diff (a secret shows only as `root password:
+//! changed`) and either its systemd-firstboot flag and the files that run leaves
+//! (predicted for check mode), or, for the locale and the keymap, the file written
+//! through the Host where the root's distribution reads it (conventions.rs); and the
+//! one change that sets them all.
 
+use super::conventions::Conventions;
 use super::{current, secret, Args};
 use crate::{Change, Diff, Host, ModuleError, Op, Ownership, Place, RunSpec};
 use std::path::{Path, PathBuf};
@@ -10,15 +13,17 @@ use std::path::{Path, PathBuf};
 /// One setting systemd-firstboot must change.
 pub struct Setting {
     pub label: &'static str,
-    /// `--hostname=box`.
-    flag: String,
+    /// `--hostname=box`; `None` for what is written through the Host instead.
+    flag: Option<String>,
     /// The flag as it may be shown (a hash masked).
-    shown_flag: String,
+    shown_flag: Option<String>,
     /// `hostname: vm` / `hostname: box` for the diff; `None` for secrets.
     before: Option<String>,
     after: String,
     /// What the root holds afterwards, for later plans of a check run.
     predicted: Vec<Op>,
+    /// What is written through the Host (no flag).
+    writes: Vec<Op>,
 }
 
 impl Setting {
@@ -26,15 +31,44 @@ impl Setting {
         let flag = format!("--{option}={after}");
         Setting {
             label,
-            shown_flag: flag.clone(),
-            flag,
+            shown_flag: Some(flag.clone()),
+            flag: Some(flag),
             before: Some(format!(
                 "{label}: {}\n",
                 before.as_deref().unwrap_or("(unset)")
             )),
             after: format!("{label}: {after}\n"),
             predicted: Vec::new(),
+            writes: Vec::new(),
         }
+    }
+
+    /// A setting written through the Host as `KEY=value` in `path`, not by a flag.
+    fn written(
+        host: &Host,
+        label: &'static str,
+        before: Option<String>,
+        path: &str,
+        line: String,
+    ) -> Result<Setting, ModuleError> {
+        let after = line
+            .split_once('=')
+            .map_or("", |(_, value)| value)
+            .to_string();
+        let mut writes = missing_dirs(host, Path::new(path))?;
+        writes.push(file(path, format!("{line}\n"), 0o644));
+        Ok(Setting {
+            label,
+            flag: None,
+            shown_flag: None,
+            before: Some(format!(
+                "{label}: {}\n",
+                before.as_deref().unwrap_or("(unset)")
+            )),
+            after: format!("{label}: {after}\n"),
+            predicted: Vec::new(),
+            writes,
+        })
     }
 
     fn predicting(mut self, ops: Vec<Op>) -> Setting {
@@ -56,35 +90,32 @@ fn file(path: &str, content: String, mode: u32) -> Op {
 pub fn differing(
     host: &Host,
     args: &Args,
-    locale_file: &str,
+    conventions: &Conventions,
     machine_id: Option<&str>,
 ) -> Result<Vec<Setting>, ModuleError> {
     let mut settings = Vec::new();
     if let Some(locale) = &args.locale {
-        let now = current::locale(host, locale_file)?;
+        let now = current::locale(host, conventions.locale_file)?;
         if now.as_deref() != Some(locale) {
-            let mut predicted = Vec::new();
-            if let Some(dir) = Path::new(locale_file)
-                .parent()
-                .filter(|d| *d != Path::new("/etc"))
-            {
-                predicted.push(Op::Mkdir {
-                    path: dir.to_path_buf(),
-                    mode: 0o755,
-                    owner: Ownership::default(),
-                });
-            }
-            predicted.push(file(locale_file, format!("LANG={locale}\n"), 0o644));
-            let setting = Setting::plain("locale", "locale", now, locale);
-            settings.push(setting.predicting(predicted));
+            settings.push(Setting::written(
+                host,
+                "locale",
+                now,
+                conventions.locale_file,
+                format!("LANG={locale}"),
+            )?);
         }
     }
     if let Some(keymap) = &args.keymap {
-        let now = current::keymap(host)?;
+        let now = current::keymap(host, conventions.keymap_file)?;
         if now.as_deref() != Some(keymap) {
-            let predicted = file("/etc/vconsole.conf", format!("KEYMAP={keymap}\n"), 0o644);
-            settings
-                .push(Setting::plain("keymap", "keymap", now, keymap).predicting(vec![predicted]));
+            settings.push(Setting::written(
+                host,
+                "keymap",
+                now,
+                conventions.keymap_file,
+                format!("KEYMAP={keymap}"),
+            )?);
         }
     }
     if let Some(zone) = &args.timezone {
@@ -152,50 +183,87 @@ fn password_setting(host: &Host, args: &Args) -> Result<Option<Setting>, ModuleE
     );
     Ok(Some(Setting {
         label: "root password",
-        flag: format!("--root-password-hashed={hash}"),
-        shown_flag: format!("--root-password-hashed={}", secret::MASK),
+        flag: Some(format!("--root-password-hashed={hash}")),
+        shown_flag: Some(format!("--root-password-hashed={}", secret::MASK)),
         before: None,
         after: "root password: changed\n".into(),
         predicted: vec![predicted],
+        writes: Vec::new(),
     }))
 }
 
-/// One run of systemd-firstboot for all differing settings, and its command line as it
-/// may be shown.
-pub fn firstboot_change(root: &Path, settings: &[Setting]) -> (Change, Vec<String>) {
-    let lead = vec![
-        "systemd-firstboot".to_string(),
-        format!("--root={}", root.display()),
-        "--force".to_string(),
-    ];
-    let argv: Vec<String> = lead
-        .iter()
-        .cloned()
-        .chain(settings.iter().map(|s| s.flag.clone()))
-        .collect();
-    let shown: Vec<String> = lead
-        .into_iter()
-        .chain(settings.iter().map(|s| s.shown_flag.clone()))
-        .collect();
+/// The directories a file written through the Host needs, parents first (/etc on a
+/// root not bootstrapped yet, /etc/default).
+fn missing_dirs(host: &Host, path: &Path) -> Result<Vec<Op>, ModuleError> {
+    let mut ops = Vec::new();
+    let mut dirs: Vec<&Path> = path.ancestors().skip(1).collect();
+    dirs.reverse();
+    for dir in dirs {
+        if dir == Path::new("/") || host.lstat(dir)?.is_some() {
+            continue;
+        }
+        ops.push(Op::Mkdir {
+            path: dir.to_path_buf(),
+            mode: 0o755,
+            owner: Ownership::default(),
+        });
+    }
+    Ok(ops)
+}
+
+/// One change for all differing settings: one run of systemd-firstboot for those it
+/// sets (with its command line as it may be shown), then the files written through
+/// the Host.
+pub fn firstboot_change(root: &Path, settings: &[Setting]) -> (Change, Option<Vec<String>>) {
+    let flagged: Vec<&Setting> = settings.iter().filter(|s| s.flag.is_some()).collect();
     let labels: Vec<&str> = settings.iter().map(|s| s.label).collect();
-    let mut ops = vec![Op::Run(RunSpec {
-        argv,
-        place: Place::Controller,
-        ..RunSpec::default()
-    })];
-    ops.push(Op::Predicted(Box::new(Op::Mkdir {
-        path: "/etc".into(),
-        mode: 0o755,
-        owner: Ownership::default(),
-    })));
-    ops.extend(
-        settings
+    let mut ops = Vec::new();
+    let mut shown = None;
+    if !flagged.is_empty() {
+        let lead = vec![
+            "systemd-firstboot".to_string(),
+            format!("--root={}", root.display()),
+            "--force".to_string(),
+        ];
+        let argv: Vec<String> = lead
             .iter()
-            .flat_map(|s| s.predicted.iter().cloned())
-            .map(|op| Op::Predicted(Box::new(op))),
-    );
+            .cloned()
+            .chain(flagged.iter().filter_map(|s| s.flag.clone()))
+            .collect();
+        shown = Some(
+            lead.into_iter()
+                .chain(flagged.iter().filter_map(|s| s.shown_flag.clone()))
+                .collect(),
+        );
+        ops.push(Op::Run(RunSpec {
+            argv,
+            place: Place::Controller,
+            ..RunSpec::default()
+        }));
+        ops.push(Op::Predicted(Box::new(Op::Mkdir {
+            path: "/etc".into(),
+            mode: 0o755,
+            owner: Ownership::default(),
+        })));
+        ops.extend(
+            flagged
+                .iter()
+                .flat_map(|s| s.predicted.iter().cloned())
+                .map(|op| Op::Predicted(Box::new(op))),
+        );
+    }
+    let mut made = std::collections::BTreeSet::new();
+    for op in settings.iter().flat_map(|s| s.writes.iter()) {
+        // Two files in one missing directory: it is made once.
+        if let Op::Mkdir { path, .. } = op {
+            if !made.insert(path.clone()) {
+                continue;
+            }
+        }
+        ops.push(op.clone());
+    }
     let change = Change {
-        summary: format!("systemd-firstboot: {}", labels.join(", ")),
+        summary: format!("first boot settings: {}", labels.join(", ")),
         diff: Some(Diff {
             before_header: "firstboot settings".into(),
             after_header: "firstboot settings".into(),

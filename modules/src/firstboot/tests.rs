@@ -131,10 +131,15 @@ fn three_checks_with_the_real_systemd_firstboot() -> TestResult {
 #[test]
 fn only_the_differing_setting_is_forced() -> TestResult {
     let sandbox = Sandbox::new()?;
-    std::fs::write(sandbox.real("/etc/hostname"), "box\n")?;
-    std::fs::write(sandbox.real("/etc/vconsole.conf"), "KEYMAP=de\n")?;
+    std::fs::write(sandbox.real("/etc/hostname"), "old\n")?;
+    std::fs::write(sandbox.real("/etc/locale.conf"), "LANG=en_US.UTF-8\n")?;
     let host = sandbox.host(false);
-    let plan = FirstbootModule.plan(&args(json!({"hostname": "box", "keymap": "us"})), &host)?;
+    let wanted = json!({"hostname": "box", "locale": "en_US.UTF-8", "timezone": "Etc/UTC"});
+    std::os::unix::fs::symlink(
+        "../usr/share/zoneinfo/Etc/UTC",
+        sandbox.real("/etc/localtime"),
+    )?;
+    let plan = FirstbootModule.plan(&args(wanted), &host)?;
     let argv: Vec<String> = plan
         .changes
         .iter()
@@ -144,8 +149,76 @@ fn only_the_differing_setting_is_forced() -> TestResult {
             _ => None,
         })
         .unwrap_or_default();
-    assert_eq!(argv[2..], ["--force", "--keymap=us"]);
+    assert_eq!(argv[2..], ["--force", "--hostname=box"]);
     Ok(())
+}
+
+/// An Arch root gets /etc/locale.conf and /etc/vconsole.conf, a Debian one
+/// /etc/default/locale, whatever this controller's systemd-firstboot writes; the
+/// keymap and locale never reach systemd-firstboot's command line.
+#[test]
+fn the_locale_goes_where_the_roots_distribution_reads_it() -> TestResult {
+    let cases = [
+        ("ID=arch\n", "/etc/locale.conf", "/etc/default/locale"),
+        ("ID=debian\n", "/etc/default/locale", "/etc/locale.conf"),
+        (
+            "ID=ubuntu\nID_LIKE=debian\n",
+            "/etc/default/locale",
+            "/etc/locale.conf",
+        ),
+        ("ID=\"fedora\"\n", "/etc/locale.conf", "/etc/default/locale"),
+    ];
+    for (release, wanted, unwanted) in cases {
+        let sandbox = Sandbox::new()?;
+        std::fs::create_dir_all(sandbox.real("/usr/lib"))?;
+        std::fs::write(sandbox.real("/usr/lib/os-release"), release)?;
+        std::os::unix::fs::symlink("../usr/lib/os-release", sandbox.real("/etc/os-release"))?;
+        let settings =
+            args(json!({"locale": "de_DE.UTF-8", "keymap": "de-latin1", "hostname": "box"}));
+        let host = sandbox.host(false);
+        let plan = FirstbootModule.plan(&settings, &host)?;
+        let flags = plan
+            .data
+            .get("cmd")
+            .map(|cmd| cmd.to_string())
+            .unwrap_or_default();
+        assert!(
+            !flags.contains("--locale") && !flags.contains("--keymap"),
+            "{flags}"
+        );
+        apply(&host, &plan)?;
+        assert_eq!(
+            std::fs::read_to_string(sandbox.real(wanted))?,
+            "LANG=de_DE.UTF-8\n",
+            "{release}"
+        );
+        assert!(
+            !sandbox.real(unwanted).exists(),
+            "{release}: {unwanted} written"
+        );
+        assert_eq!(
+            std::fs::read_to_string(sandbox.real("/etc/vconsole.conf"))?,
+            "KEYMAP=de-latin1\n"
+        );
+        assert!(
+            !FirstbootModule.plan(&settings, &host)?.is_changed(),
+            "{release}"
+        );
+    }
+    Ok(())
+}
+
+#[test]
+fn os_release_families_decide_the_conventions() {
+    use super::conventions::{Conventions, DEFAULT_LOCALE, LOCALE_CONF};
+    let locale = |text: &str| Conventions::from_os_release(text).locale_file;
+    assert_eq!(locale("ID=arch\nID_LIKE=\"\"\n"), LOCALE_CONF);
+    assert_eq!(locale(""), LOCALE_CONF);
+    assert_eq!(
+        locale("ID=linuxmint\nID_LIKE=\"ubuntu debian\"\n"),
+        DEFAULT_LOCALE
+    );
+    assert_eq!(locale("ID=debian\n"), DEFAULT_LOCALE);
 }
 
 #[test]

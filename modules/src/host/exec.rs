@@ -13,8 +13,9 @@ use std::process::{Command, Stdio};
 pub enum Exec {
     /// On this machine, as a child process (the root is `/`).
     Direct,
-    /// `systemd-nspawn -q -D ROOT --register=no --keep-unit --pipe`: a container of the
-    /// root, with its own /proc, /dev and /run.
+    /// `systemd-nspawn -q -D ROOT --register=no --keep-unit --pipe --timezone=off
+    /// --resolv-conf=off --link-journal=no`: a container of the root, with its own
+    /// /proc, /dev and /run, that leaves the root's files alone.
     Nspawn,
     /// `chroot ROOT`: for roots that are not an OS tree (no os-release).
     Chroot,
@@ -95,6 +96,9 @@ pub(crate) fn command_binding(
             command = Command::new("systemd-nspawn");
             command.args(["-q", "-D"]).arg(root);
             command.args(["--register=no", "--keep-unit", "--pipe"]);
+            // nspawn's defaults (auto) would rewrite the root's /etc/localtime and
+            // /etc/resolv.conf, and link its journal, on every run of a task's program.
+            command.args(["--timezone=off", "--resolv-conf=off", "--link-journal=no"]);
             if let Some((outside, inside)) = bind_ro {
                 let mut bind = std::ffi::OsString::from("--bind-ro=");
                 bind.push(outside);
@@ -266,6 +270,9 @@ mod tests {
                 "--register=no",
                 "--keep-unit",
                 "--pipe",
+                "--timezone=off",
+                "--resolv-conf=off",
+                "--link-journal=no",
                 "--chdir=/etc",
                 "--setenv=A=b c",
                 "--",

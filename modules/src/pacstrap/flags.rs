@@ -27,8 +27,8 @@ impl Accepted {
         let accepted = Accepted::parse(&format!("{}{}", output.stdout, output.stderr));
         if accepted.options.is_empty() {
             return Err(ModuleError::Failed(format!(
-                "pacstrap -h printed no options (rc {:?}): is arch-install-scripts installed?",
-                output.rc
+                "pacstrap -h printed no options (is arch-install-scripts installed?): {}",
+                output.said()
             )));
         }
         Ok(accepted)

@@ -19,6 +19,8 @@ pub struct SyncDbs {
 pub struct Target {
     pub name: String,
     pub version: String,
+    /// Where pacman gets the package file (`file:///…`, `https://…`).
+    pub location: Option<String>,
 }
 
 /// The wanted names, groups expanded: real packages, and names no repository has as a
@@ -68,7 +70,7 @@ impl SyncDbs {
             return Err(ModuleError::Failed(format!(
                 "pacman --config {} -Sy (into a temporary dbpath) failed: {}",
                 conf.display(),
-                refreshed.stderr.trim()
+                refreshed.said()
             )));
         }
         Ok(sync)
@@ -88,7 +90,7 @@ impl SyncDbs {
             .lines()
             .map(str::to_string)
             .collect();
-        let groups = parse_groups(&self.succeeded(host, &["-Sgg"])?.stdout);
+        let groups = self.groups(host)?;
         let mut wanted = Wanted::default();
         let mut seen = BTreeSet::new();
         for name in names {
@@ -121,7 +123,7 @@ impl SyncDbs {
         names: &[String],
         ignore: &[String],
     ) -> Result<Vec<Target>, ModuleError> {
-        let mut args = vec!["-Sp", "--print-format", "%n %v", "--needed"];
+        let mut args = vec!["-Sp", "--print-format", "%n %v %l", "--needed"];
         let ignored: Vec<String> = ignore.iter().map(|n| format!("--ignore={n}")).collect();
         args.extend(ignored.iter().map(String::as_str));
         args.push("--");
@@ -131,20 +133,40 @@ impl SyncDbs {
             return Err(ModuleError::Failed(format!(
                 "pacman cannot install {}: {}",
                 names.join(" "),
-                (output.stdout + &output.stderr).trim()
+                match (output.stdout.trim(), output.stderr.trim()) {
+                    ("", "") => output.said(),
+                    (out, err) => format!("{out}\n{err}").trim().to_string(),
+                }
             )));
         }
         Ok(output
             .stdout
             .lines()
             .filter_map(|line| {
-                let (name, version) = line.split_once(' ')?;
+                let mut words = line.split(' ');
                 Some(Target {
-                    name: name.to_string(),
-                    version: version.to_string(),
+                    name: words.next()?.to_string(),
+                    version: words.next()?.to_string(),
+                    location: words.next().map(str::to_string),
                 })
             })
             .collect())
+    }
+
+    /// Every group of the repositories with its members. pacman exits 1 and prints
+    /// nothing when no repository has a group: that is no groups, not a failure.
+    fn groups(&self, host: &Host) -> Result<BTreeMap<String, Vec<String>>, ModuleError> {
+        let output = self.pacman(host, &["-Sgg"])?;
+        let none = output.rc == Some(1)
+            && output.stdout.trim().is_empty()
+            && output.stderr.trim().is_empty();
+        if output.rc == Some(0) || none {
+            return Ok(parse_groups(&output.stdout));
+        }
+        Err(ModuleError::Failed(format!(
+            "pacman -Sgg: {}",
+            output.said()
+        )))
     }
 
     fn succeeded(&self, host: &Host, args: &[&str]) -> Result<OpOutput, ModuleError> {
@@ -155,7 +177,7 @@ impl SyncDbs {
         Err(ModuleError::Failed(format!(
             "pacman {}: {}",
             args.join(" "),
-            output.stderr.trim()
+            output.said()
         )))
     }
 

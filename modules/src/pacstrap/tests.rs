@@ -285,6 +285,7 @@ fn a_fresh_keyring_gets_its_gpg_agent_stopped_after_the_run() -> TestResult {
     let target = sync::Target {
         name: "filesystem".into(),
         version: "1-1".into(),
+        location: None,
     };
     let ops = PacstrapModule.ops(&host, &args, &dest, &["filesystem".into()], &[target])?;
     let runs: Vec<&Vec<String>> = ops
@@ -312,4 +313,38 @@ fn a_fresh_keyring_gets_its_gpg_agent_stopped_after_the_run() -> TestResult {
     let verify_after_runs = ops.iter().position(|op| matches!(op, Op::Verify(_)));
     assert!(verify_after_runs.is_some_and(|at| at > 1));
     Ok(())
+}
+
+#[test]
+fn package_trees_are_read_from_bsdtar_mtree() {
+    let entries = predicted::parse_mtree(
+        "#mtree\n./.PKGINFO mode=644 gid=0 uid=0 type=file\n./bin mode=777 gid=0 uid=0 type=link link=usr/bin\n\
+         ./root mode=750 gid=0 uid=0 type=dir\n./etc/a\\040b mode=600 gid=5 uid=7 type=file\n./../x type=file\n",
+    );
+    assert_eq!(
+        entries,
+        [
+            predicted::Entry {
+                path: "bin".into(),
+                kind: predicted::Kind::Link("usr/bin".into()),
+                mode: 0o777,
+                uid: Some(0),
+                gid: Some(0)
+            },
+            predicted::Entry {
+                path: "root".into(),
+                kind: predicted::Kind::Dir,
+                mode: 0o750,
+                uid: Some(0),
+                gid: Some(0)
+            },
+            predicted::Entry {
+                path: "etc/a b".into(),
+                kind: predicted::Kind::File,
+                mode: 0o600,
+                uid: Some(7),
+                gid: Some(5)
+            },
+        ]
+    );
 }

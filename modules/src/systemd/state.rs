@@ -36,15 +36,12 @@ impl Enablement {
         Ok(match word {
             "" if output.stderr.contains("No such file or directory") => Enablement::NotFound,
             _ => {
-                let said = [output.stdout.trim(), output.stderr.trim()]
-                    .iter()
-                    .filter(|text| !text.is_empty())
-                    .copied()
-                    .collect::<Vec<_>>()
-                    .join("; ");
+                let said = match output.stdout.trim() {
+                    "" => output.said(),
+                    stdout => format!("{stdout}; {}", output.said()),
+                };
                 return Err(format!(
-                    "systemctl is-enabled gave no state we know (rc {}): {said}",
-                    output.rc.map_or("none".into(), |rc| rc.to_string())
+                    "systemctl is-enabled gave no state we know: {said}"
                 ));
             }
         })
@@ -197,8 +194,14 @@ mod tests {
             )),
             Ok(Enablement::NotFound)
         );
-        assert!(parse(said(1, "", "Access denied\n")).is_err());
-        assert!(parse(said(1, "bad\n", "")).is_err());
+        assert_eq!(
+            parse(said(1, "", "Access denied\n")),
+            Err("systemctl is-enabled gave no state we know: Access denied".into())
+        );
+        assert_eq!(
+            parse(said(1, "bad\n", "")),
+            Err("systemctl is-enabled gave no state we know: bad; it printed nothing on stderr (exit code 1)".into())
+        );
     }
 
     #[test]

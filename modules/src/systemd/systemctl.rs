@@ -193,7 +193,7 @@ impl<'h> Systemctl<'h> {
         if output.rc != Some(0) {
             return Err(ModuleError::Failed(format!(
                 "systemctl show {unit} failed (is systemd running here?): {}",
-                output.stderr.trim()
+                output.said()
             )));
         }
         Ok(Activity::parse(&output.stdout))
@@ -205,7 +205,7 @@ impl<'h> Systemctl<'h> {
         if output.rc != Some(0) {
             return Err(ModuleError::Failed(format!(
                 "systemctl show failed (is systemd running here?): {}",
-                output.stderr.trim()
+                output.said()
             )));
         }
         Ok(output

@@ -7,7 +7,7 @@
 
 use super::{Loader, TASK_KEYS};
 use crate::error::Diagnostic;
-use crate::playbook::model::{Action, Task, TaskKind};
+use crate::playbook::model::{is_loop_keyword, Action, Task, TaskKind};
 use crate::playbook::yaml::{Key, Node, Value};
 use machinist_modules::args::did_you_mean;
 use std::path::Path;
@@ -21,19 +21,13 @@ const STRUCTURAL_KEYS: &[&str] = &[
     "include_role",
 ];
 
-/// The keys that give a task its loop.
-const LOOP_KEYS: &[&str] = &["loop", "with_items", "with_list"];
-
 /// The keywords an `include_tasks` or `include_role` takes: Ansible's
-/// `VALID_INCLUDE_KEYWORDS` (it says "'become' is not a valid attribute for a
+/// `VALID_INCLUDE_KEYWORDS` (with the loop keywords, its `loop_with`; it says "'become' is not a valid attribute for a
 /// TaskInclude" for any other), and machinist's `root`.
 const INCLUDE_KEYWORDS: &[&str] = &[
     "name",
     "args",
     "ignore_errors",
-    "loop",
-    "with_items",
-    "with_list",
     "loop_control",
     "no_log",
     "register",
@@ -51,7 +45,7 @@ impl Loader {
         let loops: Vec<&Key> = entries
             .iter()
             .map(|(key, _)| key)
-            .filter(|key| LOOP_KEYS.contains(&key.name.as_str()))
+            .filter(|key| is_loop_keyword(&key.name))
             .collect();
         if let [first, second, ..] = loops[..] {
             self.error(
@@ -81,6 +75,7 @@ impl Loader {
                 && !structural(name)
                 && TASK_KEYS.contains(&name)
                 && !INCLUDE_KEYWORDS.contains(&name)
+                && !is_loop_keyword(name)
             {
                 self.error(
                     &key.span,

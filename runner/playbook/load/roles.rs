@@ -345,7 +345,7 @@ fn block(role: &RoleUse, tasks: Vec<Task>, tags: Vec<String>, origin: Arc<Origin
         },
         when: role.when.clone(),
         loop_items: None,
-        loop_flatten: false,
+        loop_with: None,
         ignore_errors: false,
         tags,
         vars: Layer::default(),

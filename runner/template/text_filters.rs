@@ -1,0 +1,193 @@
+//! Text filters real roles use that minijinja lacks or shapes differently: Jinja2's
+//! own `truncate` (with `killwords`, `end` and `leeway`), `wordcount` and `urlencode`,
+//! and Ansible's `comment`, each with the argument names and results of the Python
+//! originals.
+
+use minijinja::value::{Kwargs, ValueKind};
+use minijinja::{Environment, Error, Value};
+
+use super::filters::{invalid, text};
+
+pub(crate) fn register(env: &mut Environment<'static>) {
+    env.add_filter("truncate", truncate);
+    env.add_filter("wordcount", |value: Value| {
+        Ok::<_, Error>(count_words(&text(&value)?))
+    });
+    env.add_filter("urlencode", urlencode);
+    env.add_filter("comment", comment);
+}
+
+/// Jinja2's `do_truncate(s, length=255, killwords=False, end='...', leeway=5)`.
+fn truncate(
+    value: Value,
+    length: Option<usize>,
+    killwords: Option<bool>,
+    end: Option<String>,
+    leeway: Option<usize>,
+) -> Result<String, Error> {
+    let text = text(&value)?;
+    let length = length.unwrap_or(255);
+    let end = end.unwrap_or_else(|| "...".into());
+    let leeway = leeway.unwrap_or(5);
+    let chars: Vec<char> = text.chars().collect();
+    let end_len = end.chars().count();
+    if length < end_len {
+        return Err(invalid(format!(
+            "truncate: length {length} is shorter than the end '{end}'"
+        )));
+    }
+    if chars.len() <= length + leeway {
+        return Ok(text);
+    }
+    let kept: String = chars[..length - end_len].iter().collect();
+    if killwords.unwrap_or(false) {
+        return Ok(kept + &end);
+    }
+    let cut = match kept.rfind(' ') {
+        Some(at) => &kept[..at],
+        None => kept.as_str(),
+    };
+    Ok(format!("{cut}{end}"))
+}
+
+/// Jinja2's `wordcount`: runs of word characters (`\w+`).
+fn count_words(text: &str) -> usize {
+    let mut count = 0;
+    let mut in_word = false;
+    for c in text.chars() {
+        let word = c.is_alphanumeric() || c == '_';
+        if word && !in_word {
+            count += 1;
+        }
+        in_word = word;
+    }
+    count
+}
+
+/// Jinja2's `urlencode`: a string quoted keeping `/`, a mapping or a list of pairs as
+/// a query string (`a=1&b=x%20y`, nothing kept).
+fn urlencode(value: Value) -> Result<String, Error> {
+    let pairs: Vec<(Value, Value)> = match value.kind() {
+        ValueKind::Map => value
+            .try_iter()?
+            .map(|key| {
+                let item = value.get_item(&key).unwrap_or_default();
+                (key, item)
+            })
+            .collect(),
+        ValueKind::Seq | ValueKind::Iterable => value
+            .try_iter()?
+            .map(|pair| {
+                (
+                    pair.get_item_by_index(0).unwrap_or_default(),
+                    pair.get_item_by_index(1).unwrap_or_default(),
+                )
+            })
+            .collect(),
+        _ => return Ok(quote(&text(&value)?, "/")),
+    };
+    let encoded: Result<Vec<String>, Error> = pairs
+        .iter()
+        .map(|(key, item)| {
+            Ok(format!(
+                "{}={}",
+                quote(&text(key)?, ""),
+                quote(&text(item)?, "")
+            ))
+        })
+        .collect();
+    Ok(encoded?.join("&"))
+}
+
+/// Python's `urllib.parse.quote(text, safe)`.
+fn quote(text: &str, safe: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        let unreserved = byte.is_ascii_alphanumeric() || b"_.-~".contains(&byte);
+        if unreserved || safe.as_bytes().contains(&byte) {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+/// Ansible's `comment(text, style='plain', **kw)`: the text as a comment block in the
+/// style's decoration, with its beginning, prefix, postfix and end lines.
+fn comment(value: Value, style: Option<String>, kwargs: Kwargs) -> Result<String, Error> {
+    let text = text(&value)?;
+    let style = style.unwrap_or_else(|| "plain".into());
+    let (beginning, decoration, end) = match style.as_str() {
+        "plain" => ("", "# ", ""),
+        "erlang" => ("", "% ", ""),
+        "c" => ("", "// ", ""),
+        "cblock" => ("/*", " * ", " */"),
+        "xml" => ("<!--", " - ", "-->"),
+        other => return Err(invalid(format!("comment: unknown style '{other}'"))),
+    };
+    let given = |name: &str| kwargs.get::<Option<String>>(name);
+    let decoration = given("decoration")?.unwrap_or_else(|| decoration.into());
+    let newline = given("newline")?.unwrap_or_else(|| "\n".into());
+    let beginning = given("beginning")?.unwrap_or_else(|| beginning.into());
+    let prefix = given("prefix")?.unwrap_or_else(|| decoration.trim_end().to_string());
+    let postfix = given("postfix")?.unwrap_or_else(|| decoration.trim_end().to_string());
+    let end = given("end")?.unwrap_or_else(|| end.into());
+    let prefix_count = kwargs.get::<Option<usize>>("prefix_count")?.unwrap_or(1);
+    let postfix_count = kwargs.get::<Option<usize>>("postfix_count")?.unwrap_or(1);
+    kwargs.assert_all_used()?;
+
+    let mut out = String::new();
+    if !beginning.is_empty() {
+        out.push_str(&beginning);
+        out.push_str(&newline);
+    }
+    if !prefix.is_empty() {
+        let line = if prefix == newline {
+            newline.clone()
+        } else {
+            format!("{prefix}{newline}")
+        };
+        out.push_str(&line.repeat(prefix_count));
+    }
+    let body = format!(
+        "{decoration}{}",
+        text.replace(&newline, &format!("{newline}{decoration}"))
+    );
+    out.push_str(&body.replace(
+        &format!("{decoration}{newline}"),
+        &format!("{}{newline}", decoration.trim_end()),
+    ));
+    for _ in 0..postfix_count {
+        out.push_str(&newline);
+        out.push_str(&postfix);
+    }
+    if !end.is_empty() {
+        out.push_str(&newline);
+        out.push_str(&end);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn truncate_is_jinja2s() {
+        let t = |s: &str, n, kill, end: &str| {
+            truncate(Value::from(s), Some(n), Some(kill), Some(end.into()), None).unwrap()
+        };
+        assert_eq!(t("hello world foo bar", 9, false, "..."), "hello...");
+        assert_eq!(t("hello world foo bar", 11, true, ".."), "hello wor..");
+        assert_eq!(t("short", 3, false, "..."), "short");
+    }
+
+    #[test]
+    fn words_and_urls() {
+        assert_eq!(count_words("  a  b_c d-e "), 4);
+        assert_eq!(urlencode(Value::from("x y/z")).unwrap(), "x%20y/z");
+        let map = Value::from_iter([("a", "1"), ("b", "x y")]);
+        assert_eq!(urlencode(map).unwrap(), "a=1&b=x%20y");
+    }
+}
