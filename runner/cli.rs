@@ -1,7 +1,8 @@
 //! The command line: `machinist run [OPTIONS] PLAYBOOK...`, with Ansible's flag names,
 //! `machinist role install|list|init` (ansible-galaxy's role commands, with a lock),
-//! `machinist doc`, and `machinist completions SHELL` and `machinist man DIR`, whose
-//! scripts and pages are generated from these same definitions.
+//! `machinist vault …` (ansible-vault's commands and flags), `machinist doc`, and
+//! `machinist completions SHELL` and `machinist man DIR`, whose scripts and pages are
+//! generated from these same definitions.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -42,6 +43,32 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Write the man pages (machinist.1, machinist-run.1, …) into DIR.
     Man(ManArgs),
+    /// Encrypt and decrypt Ansible Vault files and strings (ansible-vault's commands).
+    Vault(VaultArgs),
+}
+
+/// Where vault passwords come from (Ansible's flags), for `run` and `vault`.
+#[derive(Debug, Clone, Default, Args)]
+pub struct VaultSecretArgs {
+    /// A vault id: `LABEL@SOURCE` or `SOURCE`; SOURCE is a password file, an
+    /// executable printing the password, or `prompt` (repeatable).
+    #[arg(long = "vault-id", value_name = "LABEL@SOURCE")]
+    pub vault_ids: Vec<String>,
+    /// A file holding the vault password, or an executable printing it (repeatable;
+    /// ANSIBLE_VAULT_PASSWORD_FILE adds one).
+    #[arg(
+        long = "vault-password-file",
+        visible_alias = "vault-pass-file",
+        value_name = "FILE"
+    )]
+    pub vault_password_files: Vec<PathBuf>,
+    /// Ask for the vault password on the terminal.
+    #[arg(
+        short = 'J',
+        long = "ask-vault-pass",
+        visible_alias = "ask-vault-password"
+    )]
+    pub ask_vault_pass: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -119,6 +146,120 @@ pub struct RunArgs {
     /// Accepted for Ansible habits: only `localhost` (or `localhost,`) for now.
     #[arg(short = 'i', long = "inventory", value_name = "INVENTORY")]
     pub inventory: Option<String>,
+    #[command(flatten)]
+    pub vault: VaultSecretArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct VaultArgs {
+    #[command(subcommand)]
+    pub command: VaultCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum VaultCommand {
+    /// Create a new encrypted file, written in $EDITOR.
+    Create(VaultFileArgs),
+    /// Edit an encrypted file in $EDITOR (re-encrypted only if it changed).
+    Edit(VaultFileArgs),
+    /// Show the plaintext of encrypted files.
+    View(VaultViewArgs),
+    /// Encrypt files in place (or stdin `-` to stdout, or into --output).
+    Encrypt(VaultEncryptArgs),
+    /// Decrypt files in place (or stdin `-` to stdout, or into --output).
+    Decrypt(VaultDecryptArgs),
+    /// Encrypt strings as inline `!vault` YAML values.
+    #[command(name = "encrypt_string", alias = "encrypt-string")]
+    EncryptString(VaultStringArgs),
+    /// Re-encrypt files with a new password.
+    Rekey(VaultRekeyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct VaultFileArgs {
+    #[command(flatten)]
+    pub secrets: VaultSecretArgs,
+    /// The vault id to encrypt with (one of the --vault-id labels).
+    #[arg(long = "encrypt-vault-id", value_name = "LABEL")]
+    pub encrypt_vault_id: Option<String>,
+    /// The file.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct VaultViewArgs {
+    #[command(flatten)]
+    pub secrets: VaultSecretArgs,
+    /// Files (`-` or none: stdin).
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct VaultDecryptArgs {
+    #[command(flatten)]
+    pub secrets: VaultSecretArgs,
+    /// Write the result here instead of in place (`-`: stdout).
+    #[arg(long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Files (`-` or none: stdin).
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct VaultEncryptArgs {
+    #[command(flatten)]
+    pub secrets: VaultSecretArgs,
+    /// The vault id to encrypt with (one of the --vault-id labels).
+    #[arg(long = "encrypt-vault-id", value_name = "LABEL")]
+    pub encrypt_vault_id: Option<String>,
+    /// Write the result here instead of in place (`-`: stdout).
+    #[arg(long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Files (`-` or none: stdin).
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct VaultStringArgs {
+    #[command(flatten)]
+    pub secrets: VaultSecretArgs,
+    /// The vault id to encrypt with (one of the --vault-id labels).
+    #[arg(long = "encrypt-vault-id", value_name = "LABEL")]
+    pub encrypt_vault_id: Option<String>,
+    /// Write the result here instead of stdout.
+    #[arg(long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Name the variable of each string, in order (`NAME: !vault |`).
+    #[arg(short = 'n', long = "name", value_name = "NAME")]
+    pub names: Vec<String>,
+    /// Name the variable of the string read from stdin.
+    #[arg(long = "stdin-name", value_name = "NAME")]
+    pub stdin_name: Option<String>,
+    /// Ask for the string on the terminal (no echo).
+    #[arg(short = 'p', long = "prompt")]
+    pub prompt: bool,
+    /// Strings to encrypt (`-` or none: stdin).
+    #[arg(value_name = "STRING")]
+    pub strings: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct VaultRekeyArgs {
+    #[command(flatten)]
+    pub secrets: VaultSecretArgs,
+    /// The new vault id: `LABEL@SOURCE`.
+    #[arg(long = "new-vault-id", value_name = "LABEL@SOURCE")]
+    pub new_vault_id: Option<String>,
+    /// The file holding the new password (or an executable printing it).
+    #[arg(long = "new-vault-password-file", value_name = "FILE")]
+    pub new_vault_password_file: Option<PathBuf>,
+    /// Files to re-encrypt.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -22,6 +22,7 @@ pub mod run;
 pub mod sources;
 pub mod template;
 pub mod vars;
+pub mod vault;
 
 use error::{InputError, SourceMap};
 use playbook::load::Loader;

@@ -1,15 +1,15 @@
 //! The `machinist` binary: parse the command line, load and validate, run, and map
 //! the result to an exit code (0 success, 2 a task failed, 4 bad input, 1 internal,
 //! 130/143 stopped by SIGINT/SIGTERM).
-//! `machinist role …` is handed whole to `roles::command`; `completions` and `man`
-//! to `report::shell`.
+//! `machinist role …` is handed whole to `roles::command`, `machinist vault …` to
+//! `vault::command`; `completions` and `man` to `report::shell`.
 
 use clap::Parser;
 use machinist::cli::{Cli, Command, Format, RunArgs};
-use machinist::error::{InputError, SourceMap};
+use machinist::error::{Diagnostic, InputError, SourceMap};
 use machinist::report::{self, HumanReporter, JsonReporter, OutputOptions, Reporter};
 use machinist::run::{self, interrupt, RunError, RunOptions, RunStatus, TagFilter};
-use machinist::{events::Event, extra_vars, listing};
+use machinist::{events::Event, extra_vars, listing, vault};
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
@@ -32,6 +32,10 @@ fn main() -> ExitCode {
         Command::Doc(args) => machinist::doc::command(&args),
         Command::Completions(args) => output_result(report::shell::completions(args.shell)),
         Command::Man(args) => output_result(report::shell::man_pages(&args.dir).map(drop)),
+        Command::Vault(args) => {
+            init_logging(0);
+            machinist::vault::command::run(args)
+        }
     }
 }
 
@@ -55,9 +59,10 @@ fn init_logging(verbosity: u8) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    // Log lines may quote values: vaulted ones are masked.
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(|| machinist::vault::revealed::MaskedWriter(std::io::stderr()))
         .try_init();
 }
 
@@ -84,11 +89,25 @@ fn run_command(args: RunArgs) -> ExitCode {
             .filter(|h| !h.is_empty())
             .collect();
         if hosts.iter().any(|h| *h != "localhost" && *h != "127.0.0.1") {
-            let err = InputError::from(machinist::error::Diagnostic::bare(format!(
+            let err = InputError::from(Diagnostic::bare(format!(
                 "-i {inventory}: machinist has no inventories yet; only localhost"
             )));
             return bad_input(&err);
         }
+    }
+    // Before anything loads: vaulted text is opened wherever the loader meets it.
+    let vault_sources = match vault::keyring::sources(
+        &args.vault.vault_ids,
+        &args.vault.vault_password_files,
+        args.vault.ask_vault_pass,
+    ) {
+        Ok(sources) => sources,
+        Err(err) => return bad_input(&InputError::from(Diagnostic::bare(err.to_string()))),
+    };
+    match vault::Keyring::load(&vault_sources, false) {
+        Ok(keyring) => vault::install(keyring),
+        Err(_) if interrupt::pending().is_some() => return stopped(),
+        Err(err) => return bad_input(&InputError::from(Diagnostic::bare(err.to_string()))),
     }
     let extra_vars = match extra_vars::parse(&args.extra_vars, &sources) {
         Ok(layer) => layer,
@@ -105,7 +124,7 @@ fn run_command(args: RunArgs) -> ExitCode {
         only: args.tags.clone(),
         skip: args.skip_tags.clone(),
     };
-    let mut reporter: Box<dyn Reporter> = match args.format {
+    let inner: Box<dyn Reporter> = match args.format {
         Format::Human => Box::new(HumanReporter::stdio(OutputOptions {
             color,
             diff: args.diff,
@@ -113,6 +132,7 @@ fn run_command(args: RunArgs) -> ExitCode {
         })),
         Format::Json => Box::new(JsonReporter::stdout()),
     };
+    let mut reporter: Box<dyn Reporter> = Box::new(report::masked::Masked::new(inner));
     if args.syntax_check || args.list_tasks || args.list_tags {
         for playbook in &playbooks {
             let text = if args.list_tasks {
@@ -143,6 +163,8 @@ fn run_command(args: RunArgs) -> ExitCode {
         Ok(RunStatus::Success) => ExitCode::SUCCESS,
         Ok(RunStatus::Failed) => ExitCode::from(EXIT_FAILED),
         Ok(RunStatus::Interrupted(signal)) => ExitCode::from(interrupt::exit_code(signal)),
+        // A signal while `vars_prompt` waited for an answer.
+        Err(RunError::Input(_)) if interrupt::pending().is_some() => stopped(),
         Err(RunError::Input(err)) => return bad_input(&err),
         Err(err) => {
             report::print_internal_error(&err);
@@ -150,6 +172,13 @@ fn run_command(args: RunArgs) -> ExitCode {
         }
     };
     finish(reporter.as_mut(), code)
+}
+
+/// The exit code of a run a signal stopped before its first task.
+fn stopped() -> ExitCode {
+    ExitCode::from(interrupt::exit_code(
+        interrupt::pending().unwrap_or_default(),
+    ))
 }
 
 fn finish(reporter: &mut dyn Reporter, code: ExitCode) -> ExitCode {

@@ -28,7 +28,7 @@
 mod backslash;
 mod collections;
 mod conversions;
-mod crypt;
+pub(crate) mod crypt;
 mod diagnose;
 mod engine;
 mod error;

@@ -1,5 +1,5 @@
 //! Variable scopes and their precedence, Ansible's order for the scopes that exist
-//! here (lowest first): magic variables, play `vars`, `vars_files`, block `vars`,
+//! here (lowest first): magic variables, play `vars`, `vars_prompt` answers, `vars_files`, block `vars`,
 //! task `vars`, facts (gathered, `set_fact`, `register`), loop variables, extra vars.
 //!
 //! Variables are templated lazily, as in Ansible: `a: "{{ b }}-x"` means whatever `b`

@@ -65,6 +65,31 @@ const MODULES: &[(&str, &str)] = &[
         "template",
         "template: {src: t.j2, dest: PATH, owner: root, group: root}",
     ),
+    (
+        "lineinfile",
+        "lineinfile: {path: PATH, line: pwned, create: true, backup: true, mode: '0600'}",
+    ),
+    (
+        "lineinfile absent",
+        "lineinfile: {path: PATH, regexp: '.', state: absent}",
+    ),
+    (
+        "blockinfile",
+        "blockinfile: {path: PATH, block: pwned, create: true, owner: '0'}",
+    ),
+    (
+        "replace",
+        "replace: {path: PATH, regexp: '.+', replace: pwned}",
+    ),
+    (
+        "stat",
+        "stat: {path: PATH, follow: true, get_checksum: true}",
+    ),
+    ("slurp", "slurp: {src: PATH}"),
+    (
+        "find",
+        "find: {paths: /etc/confined, recurse: true, follow: true, contains: DECOY, hidden: true}",
+    ),
 ];
 
 /// A hostile root: made by a function given the test (root, and the decoy beside it).

@@ -8,7 +8,7 @@ mod common;
 use common::Test;
 use std::process::Command;
 
-const SUBCOMMANDS: [&str; 5] = ["run", "role", "doc", "completions", "man"];
+const SUBCOMMANDS: [&str; 6] = ["run", "role", "vault", "doc", "completions", "man"];
 
 fn completions(shell: &str) -> String {
     let run = Test::new().machinist(&["completions", shell]);
@@ -97,6 +97,14 @@ fn man_pages_for_every_subcommand() {
             "machinist-role-list.1",
             "machinist-role.1",
             "machinist-run.1",
+            "machinist-vault-create.1",
+            "machinist-vault-decrypt.1",
+            "machinist-vault-edit.1",
+            "machinist-vault-encrypt.1",
+            "machinist-vault-encrypt_string.1",
+            "machinist-vault-rekey.1",
+            "machinist-vault-view.1",
+            "machinist-vault.1",
             "machinist.1"
         ]
     );
@@ -114,7 +122,14 @@ fn man_pages_for_every_subcommand() {
     let text = overstruck
         .replace_all(&String::from_utf8_lossy(&rendered.stdout), "")
         .replace(['\u{2010}', '\u{2212}'], "-");
-    for option in ["--check", "--diff", "--extra-vars", "--format", "--root"] {
+    for option in [
+        "--check",
+        "--diff",
+        "--extra-vars",
+        "--format",
+        "--root",
+        "--vault-password-file",
+    ] {
         assert!(text.contains(option), "no {option} in\n{text}");
     }
     let top = std::fs::read_to_string(out.join("machinist.1")).expect("machinist.1");

@@ -33,6 +33,10 @@ pub enum ModuleError {
     /// The module ran and failed (a command exited non-zero, a tool refused).
     #[error("{0}")]
     Failed(String),
+    /// `validate` refused the new content: the file was not replaced (Ansible reports
+    /// the task failed and not changed).
+    #[error("{0}")]
+    Refused(String),
 }
 
 impl ModuleError {

@@ -6,10 +6,11 @@
 //! read-only: it inspects the target through the [`Host`] (so a check-mode overlay
 //! counts) and answers with changes whose ops the executor applies.
 
-mod attrs;
+pub(crate) mod attrs;
 mod content;
 pub(crate) mod doc;
 mod links;
+mod times;
 mod tree;
 
 pub use crate::mode::ModeArg;
@@ -83,6 +84,15 @@ pub struct Args {
     /// With `follow: false` content replaces a symlink by a regular file.
     #[serde(default = "yes")]
     pub follow: bool,
+    /// copy/template: a command run in the target on the new content (`%s`: its temp
+    /// file) before it replaces the file.
+    pub validate: Option<String>,
+    /// `preserve`, `now`, or a timestamp read with `modification_time_format`.
+    pub modification_time: Option<String>,
+    pub modification_time_format: Option<String>,
+    /// `preserve`, `now`, or a timestamp read with `access_time_format`.
+    pub access_time: Option<String>,
+    pub access_time_format: Option<String>,
 }
 
 fn yes() -> bool {
@@ -90,7 +100,9 @@ fn yes() -> bool {
 }
 
 /// A string, or a number or boolean as Python's `str()` prints it (`True`, `2`, `1.5`).
-fn text_or_scalar<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Option<String>, D::Error> {
+pub(crate) fn text_or_scalar<'de, D: serde::Deserializer<'de>>(
+    de: D,
+) -> Result<Option<String>, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum Scalar {
@@ -119,14 +131,21 @@ impl Module for FileModule {
 
     fn plan(&self, args: &Args, host: &Host) -> Result<Plan, ModuleError> {
         let task = Task::new(args, host)?;
-        match task.state()? {
+        let state = task.state()?;
+        let mut plan = match state {
             State::File => task.plan_file(),
             State::Directory => task.plan_directory(),
             State::Link => task.plan_link(),
             State::Hard => task.plan_hard(),
             State::Absent => task.plan_absent(),
             State::Touch => task.plan_touch(),
+        }?;
+        if task.sets_times() {
+            let place = task.place(args.follow)?;
+            let change = task.time_change(state, &place)?;
+            plan.changes.extend(change);
         }
+        Ok(plan)
     }
 }
 
@@ -201,6 +220,12 @@ impl<'a> Task<'a> {
                      the file module uses src only as the target of state=link/hard",
                     state_name(state)
                 ),
+            ));
+        }
+        if args.validate.is_some() && (state != State::File || args.content.is_none()) {
+            return Err(ModuleError::invalid(
+                "validate",
+                "validate checks new content: it needs content (copy, template) and state=file",
             ));
         }
         if args.content.is_some() && state != State::File {

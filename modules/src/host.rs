@@ -10,6 +10,7 @@
 
 pub mod bounded;
 mod caches;
+mod details;
 mod disk;
 mod exec;
 mod overlay;
@@ -19,6 +20,7 @@ mod reload;
 mod shared;
 mod tool_paths;
 
+pub use details::{Details, Extra, Timestamp};
 pub use exec::Exec;
 pub use plugin::{PluginCall, PluginRun, NSPAWN_PLUGIN_DIR};
 
@@ -674,6 +676,23 @@ impl Host {
                     &canonical,
                 )
             }
+            Op::WriteValidated {
+                path,
+                content,
+                mode,
+                owner,
+                validate,
+            } => {
+                let canonical = self.named(path, true)?;
+                let mut check = |temp: &Path| self.validate(validate, temp);
+                let checked = self
+                    .disk
+                    .write_file_checked(&canonical, content, *mode, *owner, &mut check);
+                match checked {
+                    Ok(Err(refused)) => Err(ModuleError::Refused(refused)),
+                    written => done(written.map(drop), &canonical),
+                }
+            }
             Op::Mkdir { path, mode, owner } => {
                 let canonical = self.canonical(path, false)?;
                 if canonical == Path::new("/") {
@@ -716,9 +735,37 @@ impl Host {
                 let canonical = self.named(path, true)?;
                 done(self.disk.touch(&canonical, *mode), &canonical)
             }
+            Op::SetTimes { path, atime, mtime } => {
+                let canonical = self.canonical(path, false)?;
+                done(self.disk.set_times(&canonical, *atime, *mtime), &canonical)
+            }
             Op::Run(spec) => self.run(spec, &mut |_| {}),
             Op::Verify(verify) => verify.run(self).map(|()| OpOutput::default()),
             Op::Predicted(_) | Op::PredictedEnablement { .. } => Ok(OpOutput::default()),
+        }
+    }
+
+    /// Run `validate` (`%s`: the temp file, a path inside the root) in the target;
+    /// Ansible's message when it fails.
+    fn validate(&self, validate: &[String], temp: &Path) -> Result<(), String> {
+        let temp = temp.to_string_lossy();
+        let argv = validate
+            .iter()
+            .map(|word| word.replace("%s", &temp))
+            .collect();
+        let spec = crate::RunSpec {
+            argv,
+            ..crate::RunSpec::default()
+        };
+        tracing::debug!(argv = ?spec.argv, "validating the new content");
+        match self.run(&spec, &mut |_| {}) {
+            Ok(output) if output.rc == Some(0) => Ok(()),
+            Ok(output) => Err(format!(
+                "failed to validate: rc:{} error:{}",
+                output.rc.map_or("none".to_string(), |rc| rc.to_string()),
+                output.stderr
+            )),
+            Err(err) => Err(format!("failed to validate: {err}")),
         }
     }
 
@@ -752,6 +799,13 @@ impl Host {
                 content,
                 mode,
                 owner,
+            }
+            | Op::WriteValidated {
+                path,
+                content,
+                mode,
+                owner,
+                ..
             } => {
                 let canonical = self.named(path, true)?;
                 self.expect_replaceable(&canonical)?;
@@ -844,6 +898,18 @@ impl Host {
                     };
                     self.overlay.put(&canonical, file);
                 }
+            }
+            Op::SetTimes { path, atime, mtime } => {
+                let canonical = self.canonical(path, false)?;
+                if self.lstat_canonical(&canonical)?.is_none() {
+                    return Err(os_error(&canonical, Errno::NOENT));
+                }
+                let at = |time: &Option<crate::TimeSpec>| match time {
+                    None => None,
+                    Some(crate::TimeSpec::Now) => Some(Timestamp::now()),
+                    Some(crate::TimeSpec::At(at)) => Some(*at),
+                };
+                self.overlay.set_times(&canonical, at(atime), at(mtime));
             }
             Op::Predicted(op) => self.record(op)?,
             Op::PredictedEnablement { unit, state } => {

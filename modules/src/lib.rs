@@ -10,21 +10,29 @@
 //! prints. Built-ins are one enum ([`registry::Builtin`]) and one `match`.
 
 pub mod args;
+pub mod blockinfile;
 pub mod command;
 pub mod doc;
+pub(crate) mod edit;
 pub mod error;
 pub mod file;
+pub mod find;
 pub mod firstboot;
 pub mod host;
 pub mod interrupt;
+pub mod lineinfile;
 pub mod mode;
 pub mod nspawn;
 pub mod pacstrap;
 pub mod passwd;
 pub mod progress;
+pub mod pyregex;
 pub mod registry;
+pub mod replace;
 pub mod resolv_link;
 pub mod shell_words;
+pub mod slurp;
+pub mod stat;
 pub mod systemd;
 #[cfg(test)]
 mod test_support;
@@ -195,6 +203,18 @@ pub enum Op {
         mode: u32,
         owner: Ownership,
     },
+    /// [`Op::WriteFile`], with a check of the new content before it replaces the old:
+    /// the temp file is written beside the file, `validate` (argv, `%s` standing for
+    /// the temp file's path inside the root) runs in the target, and only when it
+    /// exits 0 is the temp file renamed into place (Ansible's `validate`). Check mode
+    /// records the write without running the program, as Ansible does.
+    WriteValidated {
+        path: PathBuf,
+        content: Vec<u8>,
+        mode: u32,
+        owner: Ownership,
+        validate: Vec<String>,
+    },
     /// Create one directory (the parent must exist or be created by an earlier op).
     Mkdir {
         path: PathBuf,
@@ -215,6 +235,13 @@ pub enum Op {
     Chown { path: PathBuf, owner: Ownership },
     /// Set the modification time to now, creating an empty file if needed.
     Touch { path: PathBuf, mode: u32 },
+    /// Set the access and/or modification time (`None`: left as it is) of the object
+    /// at `path`, never following a final symlink (utimensat).
+    SetTimes {
+        path: PathBuf,
+        atime: Option<TimeSpec>,
+        mtime: Option<TimeSpec>,
+    },
     /// Run a program in the target (directly on `/`, in the root otherwise).
     Run(RunSpec),
     /// After a real run of the ops before it, check that the target is as planned
@@ -231,6 +258,13 @@ pub enum Op {
     /// known beforehand, as after `unmask`), remembered for later tasks of the same
     /// check run: systemctl itself sees only the disk. A real run skips it.
     PredictedEnablement { unit: String, state: Option<String> },
+}
+
+/// A time to set: the moment the op is applied, or a given one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeSpec {
+    Now,
+    At(host::Timestamp),
 }
 
 /// A program to run, and how.

@@ -2,8 +2,8 @@
 //! modules (validation, dispatch, docs) asks this enum, so nothing keeps a copy.
 
 use crate::{
-    args, command, file, firstboot, nspawn, pacstrap, resolv_link, unit, Host, Module, ModuleError,
-    Plan,
+    args, blockinfile, command, file, find, firstboot, lineinfile, nspawn, pacstrap, replace,
+    resolv_link, slurp, stat, unit, Host, Module, ModuleError, Plan,
 };
 use serde::de::DeserializeOwned;
 
@@ -21,6 +21,12 @@ pub enum Builtin {
     Unit,
     Nspawn,
     ResolvLink,
+    Lineinfile,
+    Stat,
+    Blockinfile,
+    Replace,
+    Slurp,
+    Find,
 }
 
 impl Builtin {
@@ -35,6 +41,12 @@ impl Builtin {
         Builtin::Unit,
         Builtin::Nspawn,
         Builtin::ResolvLink,
+        Builtin::Lineinfile,
+        Builtin::Stat,
+        Builtin::Blockinfile,
+        Builtin::Replace,
+        Builtin::Slurp,
+        Builtin::Find,
     ];
 
     pub fn name(self) -> &'static str {
@@ -49,6 +61,12 @@ impl Builtin {
             Builtin::Unit => unit::UnitModule::NAME,
             Builtin::Nspawn => nspawn::NspawnModule::NAME,
             Builtin::ResolvLink => resolv_link::ResolvLinkModule::NAME,
+            Builtin::Lineinfile => lineinfile::LineinfileModule::NAME,
+            Builtin::Stat => stat::StatModule::NAME,
+            Builtin::Blockinfile => blockinfile::BlockinfileModule::NAME,
+            Builtin::Replace => replace::ReplaceModule::NAME,
+            Builtin::Slurp => slurp::SlurpModule::NAME,
+            Builtin::Find => find::FindModule::NAME,
         }
     }
 
@@ -83,6 +101,16 @@ impl Builtin {
                 "A systemd-nspawn container: its .nspawn settings, flags, enabled and running"
             }
             Builtin::ResolvLink => "/etc/resolv.conf as a link to systemd-resolved's file",
+            Builtin::Lineinfile => {
+                "One line present or absent in a text file (Ansible's lineinfile)"
+            }
+            Builtin::Stat => "Everything about one path of the target, registered (never changes)",
+            Builtin::Blockinfile => {
+                "A marked block of lines in a text file (Ansible's blockinfile)"
+            }
+            Builtin::Replace => "Every match of a regular expression in a file replaced",
+            Builtin::Slurp => "A file of the target, registered base64-encoded (never changes)",
+            Builtin::Find => "Paths of the target that pass Ansible's find filters, registered",
         }
     }
 
@@ -99,6 +127,12 @@ impl Builtin {
             Builtin::Unit => unit::doc::UNIT,
             Builtin::Nspawn => nspawn::doc::NSPAWN,
             Builtin::ResolvLink => resolv_link::doc::RESOLV_LINK,
+            Builtin::Lineinfile => lineinfile::doc::LINEINFILE,
+            Builtin::Stat => stat::doc::STAT,
+            Builtin::Blockinfile => blockinfile::doc::BLOCKINFILE,
+            Builtin::Replace => replace::doc::REPLACE,
+            Builtin::Slurp => slurp::doc::SLURP,
+            Builtin::Find => find::doc::FIND,
         }
     }
 
@@ -131,6 +165,12 @@ impl Builtin {
             Builtin::Unit => args::field_names::<unit::Args>(),
             Builtin::Nspawn => args::field_names::<nspawn::Args>(),
             Builtin::ResolvLink => args::field_names::<resolv_link::Args>(),
+            Builtin::Lineinfile => args::field_names::<lineinfile::Args>(),
+            Builtin::Stat => args::field_names::<stat::Args>(),
+            Builtin::Blockinfile => args::field_names::<blockinfile::Args>(),
+            Builtin::Replace => args::field_names::<replace::Args>(),
+            Builtin::Slurp => args::field_names::<slurp::Args>(),
+            Builtin::Find => args::field_names::<find::Args>(),
         }
     }
 
@@ -188,6 +228,12 @@ impl Builtin {
                 decode_tracked::<nspawn::Args>(value).map(drop)
             }
             Builtin::ResolvLink => decode_tracked::<resolv_link::Args>(value).map(drop),
+            Builtin::Lineinfile => decode_tracked::<lineinfile::Args>(value).map(drop),
+            Builtin::Stat => decode_tracked::<stat::Args>(value).map(drop),
+            Builtin::Blockinfile => decode_tracked::<blockinfile::Args>(value).map(drop),
+            Builtin::Replace => decode_tracked::<replace::Args>(value).map(drop),
+            Builtin::Slurp => decode_tracked::<slurp::Args>(value).map(drop),
+            Builtin::Find => decode_tracked::<find::Args>(value).map(drop),
         }
     }
 
@@ -255,6 +301,24 @@ impl Builtin {
                 .plan(&decode(value)?, host)
                 .map_err(PlanError::Module),
             Builtin::ResolvLink => resolv_link::ResolvLinkModule
+                .plan(&decode(value)?, host)
+                .map_err(PlanError::Module),
+            Builtin::Lineinfile => lineinfile::LineinfileModule
+                .plan(&decode(value)?, host)
+                .map_err(PlanError::Module),
+            Builtin::Stat => stat::StatModule
+                .plan(&decode(value)?, host)
+                .map_err(PlanError::Module),
+            Builtin::Blockinfile => blockinfile::BlockinfileModule
+                .plan(&decode(value)?, host)
+                .map_err(PlanError::Module),
+            Builtin::Replace => replace::ReplaceModule
+                .plan(&decode(value)?, host)
+                .map_err(PlanError::Module),
+            Builtin::Slurp => slurp::SlurpModule
+                .plan(&decode(value)?, host)
+                .map_err(PlanError::Module),
+            Builtin::Find => find::FindModule
                 .plan(&decode(value)?, host)
                 .map_err(PlanError::Module),
         }

@@ -3,6 +3,7 @@
 
 mod checks;
 mod plugins;
+mod prompts;
 mod roles;
 mod stream;
 
@@ -37,6 +38,7 @@ const PLAY_KEYS: &[&str] = &[
     "roles",
     "vars",
     "vars_files",
+    "vars_prompt",
     "pre_tasks",
     "tasks",
     "post_tasks",
@@ -388,6 +390,10 @@ impl Loader {
             Some(list) => self.vars_files(list, origin),
             None => Vec::new(),
         };
+        let vars_prompt = node
+            .get("vars_prompt")
+            .map(|list| self.vars_prompt(list))
+            .unwrap_or_default();
         let gather_facts = node.get("gather_facts").map_or(true, |g| self.boolean(g));
         let name = match node.get("name") {
             Some(n) => self.string(n).unwrap_or_default(),
@@ -468,6 +474,7 @@ impl Loader {
                 .iter()
                 .map(|(_, v)| Layer::from_nodes(v))
                 .collect(),
+            vars_prompt,
             pre_tasks,
             tasks: main_tasks,
             post_tasks,
@@ -668,7 +675,14 @@ impl Loader {
                 }
             }
         }
-        let kind = self.task_kind(node, origin, &tags)?;
+        let mut kind = self.task_kind(node, origin, &tags)?;
+        if let TaskKind::IncludeTasks {
+            inherited_tags: outer,
+            ..
+        } = &mut kind
+        {
+            *outer = inherited_tags.to_vec();
+        }
         self.check_task_shape(node.as_map().unwrap_or_default(), &kind);
         let loop_items = LOOP_KEYWORDS
             .iter()
@@ -773,6 +787,7 @@ impl Loader {
                     value: Value::Str(name),
                     span,
                 },
+                inherited_tags: Vec::new(),
             });
         }
         for key in ["import_role", "include_role"] {

@@ -85,12 +85,36 @@ pub struct Play {
     pub vars: Layer,
     /// `vars_files`, each already loaded.
     pub vars_files: Vec<Layer>,
+    /// `vars_prompt`: asked on the terminal before the play runs.
+    pub vars_prompt: Vec<VarPrompt>,
     pub pre_tasks: Vec<Task>,
     pub tasks: Vec<Task>,
     pub post_tasks: Vec<Task>,
     pub handlers: Vec<Task>,
     pub tags: Vec<String>,
     pub origin: Arc<Origin>,
+}
+
+/// One question of a play's `vars_prompt` (Ansible's keys).
+#[derive(Debug, Clone)]
+pub struct VarPrompt {
+    pub name: String,
+    /// The question (the name when none is given).
+    pub prompt: String,
+    /// No echo while typing (the default), and the answer is a secret: masked in
+    /// every output as a vaulted value is.
+    pub private: bool,
+    /// Ask twice; ask again until both answers match.
+    pub confirm: bool,
+    /// The answer to an empty line.
+    pub default: Option<String>,
+    /// `sha512_crypt` or `sha256_crypt`: the variable holds the crypt(3) hash.
+    pub encrypt: Option<String>,
+    pub salt: Option<String>,
+    pub salt_size: Option<usize>,
+    /// `unsafe`: the answer is never templated.
+    pub unsafe_text: bool,
+    pub span: Span,
 }
 
 /// A condition (`when`, `changed_when`, `failed_when`, `assert.that`).
@@ -209,7 +233,12 @@ pub enum TaskKind {
         always: Vec<Task>,
     },
     /// `include_tasks`: the file is chosen when the task runs.
-    IncludeTasks { file: Node },
+    /// `include_tasks`: the file, and the tags its tasks inherit — those around the
+    /// include, not its own (which only select the include itself, as in Ansible).
+    IncludeTasks {
+        file: Node,
+        inherited_tags: Vec<String>,
+    },
     /// `include_role`: the role's tasks, run when (and each time) this task runs.
     IncludeRole { tasks: Arc<Vec<Task>> },
 }

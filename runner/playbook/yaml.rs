@@ -214,6 +214,9 @@ pub fn parse_playbook(
     text: &str,
     sink: Option<&mut dyn TaskSink>,
 ) -> Result<Vec<Node>, Diagnostic> {
+    if crate::vault::envelope::is_vaulted(text.as_bytes()) {
+        return parse_vaulted(file, text);
+    }
     printable(file, text)?;
     std::thread::scope(|scope| {
         let mut builder = Builder {
@@ -226,6 +229,44 @@ pub fn parse_playbook(
         };
         builder.documents().map_err(|err| explain_tabs(err, text))
     })
+}
+
+/// A whole vaulted file: its plaintext parsed (never streamed: every string value in
+/// it is a secret, revealed once the tree is whole).
+fn parse_vaulted(file: &Arc<Path>, text: &str) -> Result<Vec<Node>, Diagnostic> {
+    let plain = crate::vault::decrypt(text).map_err(|err| {
+        Diagnostic::at(
+            &span_at(SpanFile::of(file), 1, 1, 1),
+            format!("cannot open this vaulted file: {err}"),
+        )
+    })?;
+    // The file on disk is ciphertext: a caret under one of its lines would say
+    // nothing, so a problem is placed in the decrypted text by words.
+    let docs = parse_playbook(file, &plain, None).map_err(|diag| {
+        let place = diag
+            .span
+            .as_ref()
+            .map(|span| format!("line {}, column {}: ", span.line, span.col))
+            .unwrap_or_default();
+        Diagnostic::at(
+            &span_at(SpanFile::of(file), 1, 1, 1),
+            format!(
+                "in this vaulted file's decrypted text, {place}{}",
+                diag.message
+            ),
+        )
+    })?;
+    docs.iter().for_each(reveal_strings);
+    Ok(docs)
+}
+
+fn reveal_strings(node: &Node) {
+    match &node.value {
+        Value::Str(text) => crate::vault::revealed::reveal(text),
+        Value::Seq(items) => items.iter().for_each(reveal_strings),
+        Value::Map(entries) => entries.iter().for_each(|(_, value)| reveal_strings(value)),
+        Value::Null | Value::Bool(_) | Value::Int(_) | Value::Float(_) => {}
+    }
 }
 
 /// YAML allows only printable characters (PyYAML's set): a NUL would otherwise end
@@ -395,7 +436,14 @@ impl Builder<'_, '_> {
         let (node, anchor) = match event {
             Event::Scalar(text, style, anchor, tag) => {
                 let span = self.span(mark, text.chars().count());
-                let value = resolve_scalar(text, style, tag.as_ref());
+                let value = match tag {
+                    Some(tag) if tag.handle == "!" && tag.suffix == "vault" => {
+                        Value::Str(crate::vault::open(&text).map_err(|err| {
+                            Diagnostic::at(&span, format!("cannot open this !vault value: {err}"))
+                        })?)
+                    }
+                    tag => resolve_scalar(text, style, tag.as_ref()),
+                };
                 (Node { value, span }, anchor)
             }
             Event::SequenceStart(anchor, _) => {

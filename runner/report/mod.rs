@@ -9,6 +9,7 @@ pub mod doc;
 pub mod human;
 mod interrupted;
 pub mod json;
+pub mod masked;
 mod progress_line;
 mod pyjson;
 pub mod shell;

@@ -218,6 +218,10 @@ impl Executor<'_> {
                 if matches!(err, ModuleError::Interrupted { .. }) {
                     self.progress.cut_short = Some(format!("{}: {err}", task.display_name()));
                 }
+                // A refused validation replaced nothing: failed, not changed.
+                if matches!(err, ModuleError::Refused(_)) {
+                    outcome.changed = false;
+                }
                 outcome.failed = true;
                 outcome.msg = Some(err.to_string());
             }
@@ -229,9 +233,12 @@ impl Executor<'_> {
     /// /run of its own there, unlike systemd-nspawn (not installed, or the root is not
     /// an OS tree yet).
     fn warn_chroot(&mut self, host: &Host, ops: &[Op]) {
-        let runs_inside = ops
-            .iter()
-            .any(|op| matches!(op, Op::Run(spec) if spec.place == Place::Target));
+        let runs_inside = ops.iter().any(|op| match op {
+            Op::Run(spec) => spec.place == Place::Target,
+            // validate's command runs in the target too.
+            Op::WriteValidated { .. } => true,
+            _ => false,
+        });
         let root = host.root().to_path_buf();
         if !runs_inside || host.exec() != Exec::Chroot || self.chroot_warned.contains(&root) {
             return;

@@ -10,6 +10,7 @@ pub mod interrupt;
 mod locking;
 mod outcome;
 mod plugin;
+mod prompt;
 mod reported;
 mod secrets;
 mod sources;
@@ -29,6 +30,7 @@ use crate::vars::Layer;
 use machinist_modules::{Host, HostOptions};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
+use std::sync::Arc;
 
 /// The one host name until inventories exist.
 pub const LOCALHOST: &str = "localhost";
@@ -76,6 +78,7 @@ pub fn run(
     sources: &SourceMap,
     reporter: &mut dyn Reporter,
 ) -> Result<RunStatus, RunError> {
+    prompt::check_terminal(playbooks, &options.extra_vars)?;
     let templates = Templates::new();
     let base = Host::new(HostOptions {
         root: options.root.clone().unwrap_or_else(|| PathBuf::from("/")),
@@ -176,7 +179,9 @@ struct Executor<'a> {
 /// An included file waiting for the loop that included it to finish: its tasks, the
 /// item's template context, and the scope it was included in (a per-item `root:`).
 struct Deferred {
-    tasks: Vec<Task>,
+    /// Its `included:` line, shown when the loop is done.
+    announce: Event,
+    tasks: Arc<Vec<Task>>,
     ctx: minijinja::Value,
     vars: Vec<Layer>,
     host: Option<Rc<Host>>,
@@ -206,6 +211,8 @@ struct PlayState<'p> {
     play: &'p Play,
     host: Rc<Host>,
     magic: Layer,
+    /// The answers to the play's `vars_prompt` (just above its `vars`).
+    prompted: Layer,
     notified: handlers::Notified,
     ended: bool,
     /// The context of a task with no variables of its own (see `Executor::context`),
@@ -244,6 +251,8 @@ impl<'a> Executor<'a> {
             .root
             .clone()
             .unwrap_or_else(|| PathBuf::from("/"));
+        // Asked before the root is locked: no other run waits while a person types.
+        let prompted = prompt::ask(play, &self.options.extra_vars)?;
         if !self.lock_root(&root)? {
             return Ok(());
         }
@@ -254,7 +263,7 @@ impl<'a> Executor<'a> {
             None => Rc::clone(&self.hosts[0].1),
             Some(node) => {
                 let base_magic = self.magic_vars(playbook, play, self.hosts[0].1.root());
-                match self.play_host(node, &base_magic, play) {
+                match self.play_host(node, &base_magic, play, &prompted) {
                     Ok(host) => host,
                     Err(msg) => {
                         self.root_failed(play, msg);
@@ -270,6 +279,7 @@ impl<'a> Executor<'a> {
             play,
             magic: self.magic_vars(playbook, play, host.root()),
             host,
+            prompted,
             notified: handlers::Notified::default(),
             ended: false,
             plain_context: Default::default(),
@@ -312,8 +322,9 @@ impl<'a> Executor<'a> {
         node: &crate::playbook::yaml::Node,
         magic: &Layer,
         play: &Play,
+        prompted: &Layer,
     ) -> Result<Rc<Host>, String> {
-        let mut layers: Vec<&Layer> = vec![magic, &play.vars];
+        let mut layers: Vec<&Layer> = vec![magic, &play.vars, prompted];
         layers.extend(play.vars_files.iter());
         layers.push(&self.facts.layer);
         layers.push(&self.options.extra_vars);
@@ -607,6 +618,7 @@ impl<'a> Executor<'a> {
             && [
                 &state.magic,
                 &state.play.vars,
+                &state.prompted,
                 &self.facts.layer,
                 &self.options.extra_vars,
             ]
@@ -627,6 +639,7 @@ impl<'a> Executor<'a> {
             layers.push(&role.defaults);
         }
         layers.push(&state.play.vars);
+        layers.push(&state.prompted);
         layers.extend(state.play.vars_files.iter());
         if let Some(role) = role {
             layers.push(&role.vars);

@@ -2,7 +2,8 @@
 //! task (or loop item), so scripts get debug values, command output and plugin data.
 //! Under `no_log` it is censored as the registered value is; text too large to be
 //! useful in an event line (a file's contents in a diff, a huge stdout) is summarised:
-//! its size, line count, SHA-256 and first bytes, never the whole of it.
+//! its size, line count, SHA-256 and first bytes, never the whole of it (only the
+//! sizes when it holds a vaulted value: report/masked.rs masks the rest of the event).
 
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
@@ -61,6 +62,15 @@ fn is_big_text_list(items: &[Value]) -> bool {
 }
 
 fn text_summary(text: &str) -> Value {
+    if crate::vault::revealed::holds_secret(text) {
+        // Neither its first bytes nor a hash to check a guess against.
+        return json!({
+            "summarised": "text",
+            "bytes": text.len(),
+            "lines": text.lines().count(),
+            "censored": "it holds a vaulted value",
+        });
+    }
     let mut end = HEAD_BYTES.min(text.len());
     while !text.is_char_boundary(end) {
         end -= 1;
@@ -75,6 +85,15 @@ fn text_summary(text: &str) -> Value {
 }
 
 fn lines_summary(items: &[Value]) -> Value {
+    let lines = || items.iter().filter_map(Value::as_str);
+    if lines().any(crate::vault::revealed::holds_secret) {
+        return json!({
+            "summarised": "lines",
+            "items": items.len(),
+            "bytes": lines().map(str::len).sum::<usize>(),
+            "censored": "it holds a vaulted value",
+        });
+    }
     let mut hasher = Sha256::new();
     let mut bytes = 0;
     for line in items.iter().filter_map(Value::as_str) {
@@ -144,5 +163,21 @@ mod tests {
             result["stdout_lines"]["head"].as_array().map(Vec::len),
             Some(HEAD_ITEMS)
         );
+    }
+
+    #[test]
+    fn a_large_text_holding_a_vaulted_value_keeps_only_its_sizes() {
+        crate::vault::revealed::reveal("Qv-summary-9");
+        let text = format!("{}Qv-summary-9\n", "padding\n".repeat(10_000));
+        let lines: Vec<Value> = text.lines().map(Value::from).collect();
+        let result = event_result(
+            json!({"changed": true, "stdout": text, "stdout_lines": lines}),
+            false,
+        );
+        for key in ["stdout", "stdout_lines"] {
+            let summary = &result[key];
+            assert!(summary["censored"].is_string(), "{summary}");
+            assert!(summary.get("head").is_none() && summary.get("sha256").is_none());
+        }
     }
 }

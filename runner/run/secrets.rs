@@ -7,8 +7,7 @@ use super::outcome::Outcome;
 use machinist_modules::Builtin;
 use serde_json::{Map, Value as Json};
 
-/// What a masked value reads as (Ansible's mask).
-const MASK: &str = "********";
+use crate::vault::revealed::MASK;
 
 /// The secret values of one task's arguments.
 #[derive(Debug, Default)]

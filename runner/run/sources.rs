@@ -7,6 +7,7 @@ use super::Executor;
 use crate::playbook::model::Task;
 use crate::sources::{find, SourceKind};
 use crate::template::FileOptions;
+use crate::vault::Opened;
 use machinist_modules::Builtin;
 use minijinja::Value;
 use serde_json::{Map, Value as Json};
@@ -46,9 +47,10 @@ impl Executor<'_> {
             let (path, source) = self.controller_file(task, SourceKind::Template, &name)?;
             let rendered = self
                 .templates
-                .render_file(&path.display().to_string(), &source, ctx, options)
+                .render_file(&path.display().to_string(), &source.text, ctx, options)
                 .map_err(|err| self.located(&task.span, err.to_string()))?;
-            args.insert("content".into(), Json::String(rendered));
+            // A vaulted template's rendering is a secret too.
+            args.insert("content".into(), Json::String(source.derive(rendered)));
             return Ok(());
         }
         let links = matches!(
@@ -63,7 +65,7 @@ impl Executor<'_> {
         };
         let name = text(&src, "src")?;
         let (_, content) = self.controller_file(task, SourceKind::File, &name)?;
-        args.insert("content".into(), Json::String(content.to_string()));
+        args.insert("content".into(), Json::String(content.text.clone()));
         let dest_key = ["dest", "path", "name"]
             .into_iter()
             .find(|k| args.contains_key(*k));
@@ -88,7 +90,7 @@ impl Executor<'_> {
         task: &Task,
         kind: SourceKind,
         name: &str,
-    ) -> Result<(PathBuf, Arc<str>), String> {
+    ) -> Result<(PathBuf, Arc<Opened>), String> {
         let key = SourceKey {
             kind,
             origin: task.origin.dir.clone(),
@@ -113,7 +115,11 @@ impl Executor<'_> {
                         path.display()
                     )
                 })?;
-                Ok((path, Arc::from(text)))
+                // A vaulted source is copied or rendered decrypted, as Ansible's.
+                let opened = crate::vault::open_if_vaulted(text).map_err(|err| {
+                    self.located(&task.span, format!("{}: {err}", path.display()))
+                })?;
+                Ok((path, Arc::new(opened)))
             });
         self.controller_files
             .borrow_mut()
@@ -132,7 +138,8 @@ pub(super) struct SourceKey {
 }
 
 /// Controller files found and read in this run.
-pub(super) type ControllerFiles = RefCell<HashMap<SourceKey, Result<(PathBuf, Arc<str>), String>>>;
+pub(super) type ControllerFiles =
+    RefCell<HashMap<SourceKey, Result<(PathBuf, Arc<Opened>), String>>>;
 
 fn take_bool(args: &mut Map<String, Json>, key: &str) -> Option<bool> {
     args.remove(key).and_then(|v| v.as_bool())

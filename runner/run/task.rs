@@ -10,6 +10,7 @@ use crate::playbook::model::{Action, Condition, Task, TaskKind};
 use crate::vars::{self, Layer};
 use minijinja::Value;
 use std::rc::Rc;
+use std::sync::Arc;
 
 /// How deep `include_tasks` may nest: recursion through a `when` that ends it is an
 /// Ansible idiom, a file that includes itself unconditionally is a mistake.
@@ -89,7 +90,12 @@ impl Executor<'_> {
             return self.conclude(state, task, &name, outcome);
         }
         let loop_var = task.loop_control().loop_var.as_deref().unwrap_or("item");
-        let include = matches!(task.kind, TaskKind::IncludeTasks { .. });
+        // As Ansible: a looped include's files or roles run after the whole loop, one
+        // after the other, and the first that fails stops the rest.
+        let include = matches!(
+            task.kind,
+            TaskKind::IncludeTasks { .. } | TaskKind::IncludeRole { .. }
+        );
         let outer_deferred = if include {
             self.deferred.replace(Vec::new())
         } else {
@@ -156,7 +162,12 @@ impl Executor<'_> {
         });
         if include {
             let deferred = std::mem::replace(&mut self.deferred, outer_deferred);
-            for included in deferred.unwrap_or_default() {
+            let deferred = deferred.unwrap_or_default();
+            for included in &deferred {
+                self.reporter.event(&included.announce);
+                self.stats.ok += 1;
+            }
+            for included in deferred {
                 let mut scope = inherited.clone();
                 scope.vars = included.vars;
                 scope.host = included.host.or(scope.host);
@@ -256,9 +267,12 @@ impl Executor<'_> {
                     .unwrap_or_else(|| Rc::clone(&state.host));
                 self.action(&host, task, module, action, args, ctx, check)
             }
-            TaskKind::IncludeTasks { file } => self.include(state, task, inherited, file, ctx),
+            TaskKind::IncludeTasks {
+                file,
+                inherited_tags,
+            } => self.include(state, task, inherited, file, inherited_tags, ctx),
             TaskKind::IncludeRole { tasks } => {
-                let tasks = tasks.clone();
+                let tasks = Arc::clone(tasks);
                 self.include_role(state, task, inherited, &tasks, ctx)
             }
             TaskKind::Block { .. } => Outcome::failed("a block cannot run as a task"),
@@ -484,6 +498,7 @@ impl Executor<'_> {
         task: &'t Task,
         inherited: &Inherited<'t>,
         file: &crate::playbook::yaml::Node,
+        inherited_tags: &[String],
         ctx: &Value,
     ) -> Outcome {
         let name = file.as_str().unwrap_or_default();
@@ -514,7 +529,7 @@ impl Executor<'_> {
         if let Some(dir) = state.magic.get("playbook_dir").and_then(Value::as_str) {
             loader = loader.with_library_base(dir.into());
         }
-        let mut tasks = match loader.task_file(&path, &task.origin, &task.tags, &file.span) {
+        let mut tasks = match loader.task_file(&path, &task.origin, inherited_tags, &file.span) {
             Ok(tasks) => tasks,
             Err(err) => {
                 let text: Vec<String> = err.0.iter().map(Diagnostic::to_string).collect();
@@ -522,38 +537,19 @@ impl Executor<'_> {
             }
         };
         // As Ansible: the absolute path, the loop item, and one `ok` in the recap.
-        let item = task.loop_items.as_ref().map(|_| {
-            let loop_var = task.loop_control().loop_var.as_deref().unwrap_or("item");
-            match &task.loop_control().label {
-                Some(label) => self
-                    .templates
-                    .render_str(label, ctx)
-                    .unwrap_or_else(|_| label.clone()),
-                None => item_label(&ctx.get_attr(loop_var).unwrap_or_default()),
-            }
-        });
-        self.reporter.event(&Event::Included {
+        let announce = Event::Included {
             file: std::path::absolute(&path)
                 .unwrap_or_else(|_| path.clone())
                 .display()
                 .to_string(),
             host: LOCALHOST.into(),
-            item,
-        });
-        self.stats.ok += 1;
+            item: self.included_item(task, ctx),
+        };
         crate::playbook::inherit::no_log(&mut tasks, task.no_log);
         crate::playbook::inherit::environment(&mut tasks, task.environment());
-        if let Some(deferred) = &mut self.deferred {
-            deferred.push(super::Deferred {
-                tasks,
-                ctx: ctx.clone(),
-                vars: inherited.vars.clone(),
-                host: inherited.host.clone(),
-            });
-            return Outcome {
-                silent: true,
-                ..Outcome::ok()
-            };
+        let tasks = Arc::new(tasks);
+        if let Some(deferred) = self.defer(announce, &tasks, inherited, ctx) {
+            return deferred;
         }
         self.includes.push(path);
         let outcome = self.run_included(state, task, inherited, &tasks, ctx);
@@ -567,7 +563,7 @@ impl Executor<'_> {
         state: &mut PlayState<'_>,
         task: &Task,
         inherited: &Inherited<'_>,
-        tasks: &[Task],
+        tasks: &Arc<Vec<Task>>,
         ctx: &Value,
     ) -> Outcome {
         // As Ansible: `included: ROLE for localhost`, and one `ok` in the recap. The
@@ -576,15 +572,58 @@ impl Executor<'_> {
             .last()
             .and_then(|t| t.origin.role.as_ref())
             .map(|r| r.name.clone());
-        if let Some(role) = role {
-            self.reporter.event(&Event::Included {
-                file: role,
-                host: LOCALHOST.into(),
-                item: None,
-            });
-            self.stats.ok += 1;
+        let Some(role) = role else {
+            return self.run_included(state, task, inherited, tasks, ctx);
+        };
+        let announce = Event::Included {
+            file: role,
+            host: LOCALHOST.into(),
+            item: self.included_item(task, ctx),
+        };
+        if let Some(deferred) = self.defer(announce, tasks, inherited, ctx) {
+            return deferred;
         }
         self.run_included(state, task, inherited, tasks, ctx)
+    }
+
+    /// An include's `included:` line, shown and counted now; or, inside a looped
+    /// include, kept with its tasks until the loop is done (`Some`: the item's outcome).
+    fn defer(
+        &mut self,
+        announce: Event,
+        tasks: &Arc<Vec<Task>>,
+        inherited: &Inherited<'_>,
+        ctx: &Value,
+    ) -> Option<Outcome> {
+        let Some(deferred) = &mut self.deferred else {
+            self.reporter.event(&announce);
+            self.stats.ok += 1;
+            return None;
+        };
+        deferred.push(super::Deferred {
+            announce,
+            tasks: Arc::clone(tasks),
+            ctx: ctx.clone(),
+            vars: inherited.vars.clone(),
+            host: inherited.host.clone(),
+        });
+        Some(Outcome {
+            silent: true,
+            ..Outcome::ok()
+        })
+    }
+
+    /// The loop item an `included:` line shows, when the include loops.
+    fn included_item(&self, task: &Task, ctx: &Value) -> Option<String> {
+        task.loop_items.as_ref()?;
+        let loop_var = task.loop_control().loop_var.as_deref().unwrap_or("item");
+        Some(match &task.loop_control().label {
+            Some(label) => self
+                .templates
+                .render_str(label, ctx)
+                .unwrap_or_else(|_| label.clone()),
+            None => item_label(&ctx.get_attr(loop_var).unwrap_or_default()),
+        })
     }
 
     /// Run included tasks with the including task's variables (and loop item).

@@ -50,7 +50,7 @@ fn password_hash(
     hash(&password, &hashtype, &salt, rounds)
 }
 
-fn checked_salt(salt: &str) -> Result<String, Error> {
+pub(crate) fn checked_salt(salt: &str) -> Result<String, Error> {
     if !salt.bytes().all(|b| SALT_CHARS.contains(&b)) {
         return Err(invalid(
             "password_hash: invalid characters in salt (use only [./0-9A-Za-z])",
@@ -60,7 +60,7 @@ fn checked_salt(salt: &str) -> Result<String, Error> {
     Ok(salt.chars().take(SALT_MAX).collect())
 }
 
-fn random_salt(len: usize) -> String {
+pub(crate) fn random_salt(len: usize) -> String {
     let mut rng = rand::thread_rng();
     (0..len)
         .map(|_| char::from(SALT_CHARS[rng.gen_range(0..SALT_CHARS.len())]))

@@ -110,7 +110,7 @@ fn file_lookup(state: &State, terms: &[Value], kwargs: &Kwargs) -> Result<Vec<Va
         .iter()
         .map(|term| {
             let path = find(state, &text(term)?, "files")?;
-            let mut content = read(&path)?;
+            let mut content = read(&path)?.text;
             if rstrip {
                 content.truncate(content.trim_end().len());
             }
@@ -144,7 +144,8 @@ fn template_lookup(
             let path = find(state, &text(term)?, "templates")?;
             let source = read(&path)?;
             let name = path.display().to_string();
-            render_in_slot(slot, &name, &source, &vars, options).map(Value::from)
+            let rendered = render_in_slot(slot, &name, &source.text, &vars, options)?;
+            Ok(Value::from(source.derive(rendered)))
         })
         .collect()
 }
@@ -269,7 +270,10 @@ fn find(state: &State, name: &str, subdir: &str) -> Result<PathBuf, Error> {
     )))
 }
 
-fn read(path: &Path) -> Result<String, Error> {
-    crate::input::read_text(path, crate::input::MAX_TEXT_BYTES)
-        .map_err(|err| invalid(err.to_string()))
+/// A file's text; a vaulted file's plaintext (a secret from then on), as Ansible's
+/// `file` and `template` lookups open them.
+fn read(path: &Path) -> Result<crate::vault::Opened, Error> {
+    let text = crate::input::read_text(path, crate::input::MAX_TEXT_BYTES)
+        .map_err(|err| invalid(err.to_string()))?;
+    crate::vault::open_if_vaulted(text).map_err(|err| invalid(format!("{}: {err}", path.display())))
 }

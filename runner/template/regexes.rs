@@ -1,7 +1,8 @@
 //! Python-flavoured regular expressions and the regex filters (`regex_replace`,
 //! `regex_search`, `regex_findall`, `regex_escape`): a small compile cache (the same
 //! pattern runs once per loop item), Python's `\Z`, and Python's replacement syntax
-//! (`\1`, `\g<name>`) translated to the regex crate's. Look-around and
+//! (`\1`, `\g<name>`) translated to the regex crate's (the translation lives in
+//! machinist-modules' pyregex.rs, shared with lineinfile and replace). Look-around and
 //! back-references are not supported by the regex crate.
 
 use std::collections::HashMap;
@@ -12,6 +13,7 @@ use minijinja::{Environment, Error, ErrorKind, Value};
 use regex::{Regex, RegexBuilder};
 
 use super::filters::{flag, invalid, text};
+pub(crate) use machinist_modules::pyregex::{python_pattern, python_replacement};
 
 pub(crate) fn register(env: &mut Environment<'static>) {
     env.add_filter("regex_replace", regex_replace);
@@ -57,71 +59,6 @@ pub(crate) fn compile(
         cache.insert(key, regex.clone());
     }
     Ok(regex)
-}
-
-/// Python pattern syntax the regex crate spells differently: `\Z` is `\z`.
-fn python_pattern(pattern: &str) -> String {
-    let mut out = String::with_capacity(pattern.len());
-    let mut chars = pattern.chars();
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
-        match chars.next() {
-            Some('Z') => out.push_str("\\z"),
-            Some(next) => {
-                out.push('\\');
-                out.push(next);
-            }
-            None => out.push('\\'),
-        }
-    }
-    out
-}
-
-/// Python's `re.sub` replacement template in the regex crate's syntax.
-pub(crate) fn python_replacement(template: &str) -> String {
-    let mut out = String::with_capacity(template.len());
-    let mut chars = template.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '$' => out.push_str("$$"),
-            '\\' => match chars.next() {
-                Some('g') if chars.peek() == Some(&'<') => {
-                    chars.next();
-                    let name: String = chars.by_ref().take_while(|&c| c != '>').collect();
-                    out.push_str(&format!("${{{name}}}"));
-                }
-                Some(d @ '1'..='9') => {
-                    let mut group = d.to_string();
-                    if let Some(&next) = chars.peek() {
-                        if next.is_ascii_digit() {
-                            group.push(next);
-                            chars.next();
-                        }
-                    }
-                    out.push_str(&format!("${{{group}}}"));
-                }
-                Some('0') => out.push('\0'),
-                Some('n') => out.push('\n'),
-                Some('t') => out.push('\t'),
-                Some('r') => out.push('\r'),
-                Some('f') => out.push('\x0c'),
-                Some('v') => out.push('\x0b'),
-                Some('a') => out.push('\x07'),
-                Some('b') => out.push('\x08'),
-                Some('\\') => out.push('\\'),
-                Some(other) => {
-                    out.push('\\');
-                    out.push(other);
-                }
-                None => out.push('\\'),
-            },
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 fn regex_replace(
@@ -273,16 +210,6 @@ fn regex_escape(value: Value, re_type: Option<String>, kwargs: Kwargs) -> Result
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn replacement_translation() {
-        assert_eq!(
-            python_replacement(r"\1-\g<2>-\g<name>"),
-            "${1}-${2}-${name}"
-        );
-        assert_eq!(python_replacement(r"$5 \\ \n"), "$$5 \\ \n");
-        assert_eq!(python_replacement(r"\12"), "${12}");
-    }
 
     #[test]
     fn python_end_anchor() {

@@ -6,6 +6,7 @@
 
 #![allow(dead_code)]
 
+pub mod ansible_venv;
 pub mod cache;
 pub mod child;
 pub mod container;

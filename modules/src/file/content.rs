@@ -63,12 +63,7 @@ impl Task<'_> {
     fn create_file(&self, place: &Path, content: &[u8]) -> Result<Plan, ModuleError> {
         self.expect_parent_dir(place)?;
         let mode = self.new_mode(false)?;
-        let write = Op::WriteFile {
-            path: place.to_path_buf(),
-            content: content.to_vec(),
-            mode,
-            owner: self.owner,
-        };
+        let write = self.write_op(place, content, mode, self.owner)?;
         let change = Change {
             summary: format!("create {}", self.shown()),
             diff: Some(Diff::of_path(self.shown(), "", shown_content(content))),
@@ -94,12 +89,7 @@ impl Task<'_> {
                 });
                 backup = Some(to);
             }
-            ops.push(Op::WriteFile {
-                path: place.to_path_buf(),
-                content: content.to_vec(),
-                mode,
-                owner: self.kept_owner(Some(meta)),
-            });
+            ops.push(self.write_op(place, content, mode, self.kept_owner(Some(meta)))?);
             changes.push(Change {
                 summary: format!("update {}", self.shown()),
                 diff: Some(Diff::of_path(
@@ -142,15 +132,39 @@ impl Task<'_> {
                 Op::Remove {
                     path: place.to_path_buf(),
                 },
-                Op::WriteFile {
-                    path: place.to_path_buf(),
-                    content: content.to_vec(),
-                    mode,
-                    owner: self.owner,
-                },
+                self.write_op(place, content, mode, self.owner)?,
             ],
         };
         self.finish(Plan::change(vec![change]), &after)
+    }
+}
+
+impl Task<'_> {
+    /// The write of new content: checked by `validate` first when the task has one.
+    fn write_op(
+        &self,
+        place: &Path,
+        content: &[u8],
+        mode: u32,
+        owner: crate::Ownership,
+    ) -> Result<Op, ModuleError> {
+        let path = place.to_path_buf();
+        let content = content.to_vec();
+        Ok(match self.args.validate.as_deref() {
+            None => Op::WriteFile {
+                path,
+                content,
+                mode,
+                owner,
+            },
+            Some(validate) => Op::WriteValidated {
+                path,
+                content,
+                mode,
+                owner,
+                validate: crate::edit::validate_argv(validate)?,
+            },
+        })
     }
 }
 

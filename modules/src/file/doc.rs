@@ -3,7 +3,7 @@
 
 use crate::doc::{ArgDoc, ModuleDoc, Support};
 
-const fn args(src: ArgDoc) -> [ArgDoc; 14] {
+const fn args(src: ArgDoc) -> [ArgDoc; 19] {
     [
         ArgDoc::new("path", "path", "The path inside the target root.")
             .required()
@@ -58,22 +58,49 @@ const fn args(src: ArgDoc) -> [ArgDoc; 14] {
             "Act on the target of a symlink at path (inside the root) rather than on the link.",
         )
         .default("true"),
+        ArgDoc::new(
+            "validate",
+            "str",
+            "copy/template: a command run in the target on the new content before it replaces the file; %s is the temp file's path (required). Not run in check mode.",
+        ),
+        ArgDoc::new(
+            "modification_time",
+            "str",
+            "state=file/directory/touch: preserve, now (changed on every run), or a timestamp in modification_time_format (read as UTC); a timestamp changes only a path whose time differs.",
+        ),
+        ArgDoc::new(
+            "modification_time_format",
+            "str",
+            "Python strptime codes %Y %m %d %H %M %S %y %% for modification_time.",
+        )
+        .default("'%Y%m%d%H%M.%S'"),
+        ArgDoc::new(
+            "access_time",
+            "str",
+            "As modification_time, for the access time.",
+        ),
+        ArgDoc::new(
+            "access_time_format",
+            "str",
+            "As modification_time_format, for access_time.",
+        )
+        .default("'%Y%m%d%H%M.%S'"),
     ]
 }
 
-const FILE_ARGS: [ArgDoc; 14] = args(ArgDoc::new(
+const FILE_ARGS: [ArgDoc; 19] = args(ArgDoc::new(
     "src",
     "path",
     "state=link/hard: the link's target; otherwise a file in files/ whose bytes become the content.",
 ));
 
-const COPY_ARGS: [ArgDoc; 14] = args(ArgDoc::new(
+const COPY_ARGS: [ArgDoc; 19] = args(ArgDoc::new(
     "src",
     "path",
     "A file in the playbook's (or role's) files/ folder, copied to path.",
 ));
 
-const TEMPLATE_ARGS: [ArgDoc; 14] = args(ArgDoc::new(
+const TEMPLATE_ARGS: [ArgDoc; 19] = args(ArgDoc::new(
     "src",
     "path",
     "A template in the playbook's (or role's) templates/ folder, rendered to path.",
@@ -99,6 +126,12 @@ pub const FILE: ModuleDoc = ModuleDoc {
     path: /etc/myapp.conf
     state: link
     src: /etc/myapp/myapp.conf
+- name: A stamp file dated as the release
+  file:
+    path: /var/lib/myapp.stamp
+    state: touch
+    modification_time: "202401011200.00"
+    access_time: preserve
 - name: No stale lock file
   file:
     path: /var/lib/myapp.lock

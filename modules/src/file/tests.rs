@@ -482,3 +482,82 @@ fn unresolved_sources_and_misplaced_arguments_are_refused() -> TestResult {
     assert!(error_of(number).starts_with("mode 755 is a number"));
     Ok(())
 }
+
+#[test]
+fn touch_with_a_timestamp_three_checks() -> TestResult {
+    let (sandbox, _) = three_checks(
+        nothing,
+        json!({"path": "/etc/stamp", "state": "touch", "modification_time": "202001020304.05",
+               "access_time": "2020-01-02", "access_time_format": "%Y-%m-%d"}),
+    )?;
+    let meta = std::fs::metadata(sandbox.real("/etc/stamp"))?;
+    assert_eq!(meta.mtime(), 1_577_934_245);
+    assert_eq!(meta.atime(), 1_577_923_200);
+    Ok(())
+}
+
+#[test]
+fn an_existing_directory_gets_its_time_and_keeps_it() -> TestResult {
+    let (sandbox, first) = three_checks(
+        |sandbox| Ok(std::fs::create_dir(sandbox.real("/etc/d"))?),
+        json!({"path": "/etc/d", "state": "directory", "modification_time": "197001010000.10"}),
+    )?;
+    assert_eq!(std::fs::metadata(sandbox.real("/etc/d"))?.mtime(), 10);
+    assert!(matches!(
+        first.changes[0].ops[0],
+        crate::Op::SetTimes { atime: None, .. }
+    ));
+    Ok(())
+}
+
+#[test]
+fn now_changes_every_time_and_links_refuse_times() -> TestResult {
+    let sandbox = Sandbox::new()?;
+    std::fs::write(sandbox.real("/etc/f"), "x")?;
+    let host = sandbox.host(false);
+    let args = json!({"path": "/etc/f", "state": "file", "modification_time": "now"});
+    let first = plan(&host, &args)?;
+    apply(&host, &first)?;
+    assert!(plan(&host, &args)?.is_changed());
+    let preserved = json!({"path": "/etc/f", "state": "touch", "modification_time": "preserve"});
+    assert!(!plan(&host, &preserved)?.is_changed());
+    let link =
+        json!({"path": "/etc/l", "state": "link", "src": "/etc/f", "modification_time": "now"});
+    assert!(error_of(plan(&host, &link)).contains("not supported with state=link"));
+    let bad = json!({"path": "/etc/f", "modification_time": "yesterday"});
+    assert!(error_of(plan(&host, &bad)).contains("Error while obtaining timestamp"));
+    Ok(())
+}
+
+#[test]
+fn validate_checks_copied_content_inside_the_root() -> TestResult {
+    let sandbox = Sandbox::new()?;
+    std::fs::create_dir_all(sandbox.real("/bin"))?;
+    crate::test_support::copy_executable(
+        std::path::Path::new("/bin/busybox"),
+        &sandbox.real("/bin/busybox"),
+    )?;
+    symlink("busybox", sandbox.real("/bin/grep"))?;
+    std::fs::write(sandbox.real("/etc/sudoers"), "old\n")?;
+    let host = sandbox.host(false);
+    let refused =
+        json!({"path": "/etc/sudoers", "content": "bad\n", "validate": "/bin/grep -q good %s"});
+    let first = plan(&host, &refused)?;
+    let err = apply(&host, &first).err().map(|err| err.to_string());
+    let err = err.unwrap_or_default();
+    assert!(err.starts_with("failed to validate: rc:1"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(sandbox.real("/etc/sudoers"))?,
+        "old\n"
+    );
+    let accepted =
+        json!({"path": "/etc/sudoers", "content": "good\n", "validate": "/bin/grep -q good %s"});
+    apply(&host, &plan(&host, &accepted)?)?;
+    assert_eq!(
+        std::fs::read_to_string(sandbox.real("/etc/sudoers"))?,
+        "good\n"
+    );
+    let without_content = json!({"path": "/etc/sudoers", "validate": "true %s"});
+    assert!(error_of(plan(&host, &without_content)).contains("validate checks new content"));
+    Ok(())
+}

@@ -161,6 +161,28 @@ impl Disk {
         Ok(Some((meta, pinned)))
     }
 
+    /// The parts of the path's lstat answer that [`Meta`] leaves out (see
+    /// `host/details.rs`); `None` when absent.
+    #[allow(clippy::useless_conversion)]
+    pub fn extra(&self, canonical: &Path) -> io::Result<Option<super::details::Extra>> {
+        use super::details::{Extra, Timestamp};
+        let fd = match self.open(canonical, OFlags::PATH | OFlags::NOFOLLOW) {
+            Err(err) if is_absent(&err) => return Ok(None),
+            result => result?,
+        };
+        let stat = fs::fstat(&fd)?;
+        let at = |secs: i64, nanos: i64| Timestamp { secs, nanos };
+        Ok(Some(Extra {
+            file_type: stat.st_mode & 0o170000,
+            atime: at(stat.st_atime as i64, stat.st_atime_nsec as i64),
+            mtime: at(stat.st_mtime as i64, stat.st_mtime_nsec as i64),
+            ctime: at(stat.st_ctime as i64, stat.st_ctime_nsec as i64),
+            blocks: u64::try_from(stat.st_blocks).unwrap_or(0),
+            block_size: u64::try_from(stat.st_blksize).unwrap_or(0),
+            rdev: u64::from(stat.st_rdev),
+        }))
+    }
+
     /// [`Disk::lstat_pinned`] of a path none of whose components is a symlink
     /// (openat2's RESOLVE_NO_SYMLINKS, as well as RESOLVE_IN_ROOT); `None` when it is
     /// absent, when some component is a symlink, or on any other error: only a found
@@ -318,6 +340,37 @@ impl Disk {
         Ok(fs::fsync(&dir)?)
     }
 
+    /// [`Disk::write_file`], with `check` run on the temp file (given its canonical
+    /// in-root path) before the rename: when it answers an error, the temp file is
+    /// removed, the old file stays, and the error is handed back inside `Ok`.
+    pub fn write_file_checked(
+        &self,
+        canonical: &Path,
+        content: &[u8],
+        mode: u32,
+        owner: Ownership,
+        check: &mut dyn FnMut(&Path) -> Result<(), String>,
+    ) -> io::Result<Result<(), String>> {
+        let (dir, name) = self.open_parent(canonical)?;
+        let (temp, file) = create_temp_file(&dir, &name, mode)?;
+        let mut file = std::fs::File::from(file);
+        let written = set_owner_and_mode(file.as_fd(), owner, mode)
+            .and_then(|()| file.write_all(content))
+            .and_then(|()| file.sync_all());
+        drop(file);
+        if let Err(err) = written {
+            let _ = fs::unlinkat(&dir, &temp, AtFlags::empty());
+            return Err(err);
+        }
+        let temp_path = canonical.with_file_name(&temp);
+        if let Err(refused) = check(&temp_path) {
+            let _ = fs::unlinkat(&dir, &temp, AtFlags::empty());
+            return Ok(Err(refused));
+        }
+        rename_into_place(&dir, &temp, &name)?;
+        Ok(Ok(()))
+    }
+
     /// Create one directory; an existing directory is left as it is.
     pub fn mkdir(&self, canonical: &Path, mode: u32, owner: Ownership) -> io::Result<()> {
         let (dir, name) = self.open_parent(canonical)?;
@@ -424,6 +477,41 @@ impl Disk {
             &name,
             uid,
             gid,
+            AtFlags::SYMLINK_NOFOLLOW,
+        )?)
+    }
+
+    /// Set the access and/or modification time of the object at `canonical` (a final
+    /// symlink itself, never what it points to); `None` leaves one as it is.
+    pub fn set_times(
+        &self,
+        canonical: &Path,
+        atime: Option<crate::TimeSpec>,
+        mtime: Option<crate::TimeSpec>,
+    ) -> io::Result<()> {
+        let spec = |time: Option<crate::TimeSpec>| match time {
+            None => Timespec {
+                tv_sec: 0,
+                tv_nsec: fs::UTIME_OMIT,
+            },
+            Some(crate::TimeSpec::Now) => Timespec {
+                tv_sec: 0,
+                tv_nsec: fs::UTIME_NOW,
+            },
+            Some(crate::TimeSpec::At(at)) => Timespec {
+                tv_sec: at.secs,
+                tv_nsec: at.nanos as _,
+            },
+        };
+        let (dir, name) = self.open_parent(canonical)?;
+        let times = Timestamps {
+            last_access: spec(atime),
+            last_modification: spec(mtime),
+        };
+        Ok(fs::utimensat(
+            &dir,
+            &name,
+            &times,
             AtFlags::SYMLINK_NOFOLLOW,
         )?)
     }

@@ -10,6 +10,8 @@ use std::ffi::OsString;
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
 
+use super::details::Timestamp;
+
 /// The device number overlay objects report (no real device has it).
 pub const OVERLAY_DEV: u64 = u64::MAX;
 
@@ -65,8 +67,13 @@ pub struct Overlay {
     /// By the unit's root (canonical, like `nodes`), then `scope/unit`: the word
     /// `systemctl is-enabled` would print.
     enablement: BTreeMap<(PathBuf, String), String>,
+    /// Access and modification times set on a path (`None`: as the disk has it).
+    times: BTreeMap<PathBuf, Times>,
     last_ino: u64,
 }
+
+/// Access and modification times recorded for a path.
+pub type Times = (Option<Timestamp>, Option<Timestamp>);
 
 impl Overlay {
     /// A fresh inode number for an object made in the overlay.
@@ -123,6 +130,7 @@ impl Overlay {
     /// Record a new object at a path, replacing what was there and below.
     pub fn put(&mut self, canonical: &Path, node: Node) {
         self.forget_below(canonical);
+        self.forget_times(canonical);
         self.nodes.insert(canonical.to_path_buf(), node);
     }
 
@@ -188,7 +196,30 @@ impl Overlay {
     /// Drop what the overlay says about a path and below (the disk changed there).
     pub fn forget(&mut self, canonical: &Path) {
         self.forget_below(canonical);
+        self.forget_times(canonical);
         self.nodes.remove(canonical);
+    }
+
+    /// The times recorded for a path, if any.
+    pub fn times(&self, canonical: &Path) -> Option<Times> {
+        self.times.get(canonical).copied()
+    }
+
+    /// Record times set on an existing path (`None` keeps what was there).
+    pub fn set_times(
+        &mut self,
+        canonical: &Path,
+        atime: Option<Timestamp>,
+        mtime: Option<Timestamp>,
+    ) {
+        let entry = self.times.entry(canonical.to_path_buf()).or_default();
+        entry.0 = atime.or(entry.0);
+        entry.1 = mtime.or(entry.1);
+    }
+
+    /// Forget the times of a path and everything below (it was replaced or removed).
+    fn forget_times(&mut self, canonical: &Path) {
+        self.times.retain(|path, _| !path.starts_with(canonical));
     }
 
     fn forget_below(&mut self, canonical: &Path) {

@@ -27,6 +27,7 @@ pub const UNIT_DIRS: &[&str] = &[
 pub fn changes_units(op: &Op) -> bool {
     let path = match op {
         Op::WriteFile { path, .. }
+        | Op::WriteValidated { path, .. }
         | Op::Symlink { path, .. }
         | Op::Hardlink { path, .. }
         | Op::Remove { path }
@@ -37,6 +38,7 @@ pub fn changes_units(op: &Op) -> bool {
         | Op::Backup { .. }
         | Op::Chmod { .. }
         | Op::Chown { .. }
+        | Op::SetTimes { .. }
         | Op::Run(_)
         | Op::Verify(_)
         | Op::PredictedEnablement { .. } => return false,

@@ -106,6 +106,19 @@ impl SharedOverlay {
             .change_attrs(&self.key(canonical), mode, uid, gid);
     }
 
+    pub fn times(&self, canonical: &Path) -> Option<super::overlay::Times> {
+        self.lock().times(&self.key(canonical))
+    }
+
+    pub fn set_times(
+        &self,
+        canonical: &Path,
+        atime: Option<super::details::Timestamp>,
+        mtime: Option<super::details::Timestamp>,
+    ) {
+        self.lock().set_times(&self.key(canonical), atime, mtime);
+    }
+
     pub fn next_ino(&self) -> u64 {
         self.lock().next_ino()
     }
