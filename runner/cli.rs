@@ -143,6 +143,11 @@ pub struct RunArgs {
     /// of waiting for it.
     #[arg(long)]
     pub no_wait: bool,
+    /// The most memory the run may use (`256M`, `1G`; default 256M, or
+    /// $MACHINIST_MAX_MEMORY): a template, `set_fact` or result past it stops the run
+    /// (exit 2) with the task's place.
+    #[arg(long, value_name = "SIZE")]
+    pub max_memory: Option<String>,
     /// Accepted for Ansible habits: only `localhost` (or `localhost,`) for now.
     #[arg(short = 'i', long = "inventory", value_name = "INVENTORY")]
     pub inventory: Option<String>,

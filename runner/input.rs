@@ -1,6 +1,8 @@
 //! Reading the files a user hands machinist (playbooks, vars files, `-e @file`,
 //! templates, `copy` sources, lookups) with a bound: a huge file, `/dev/zero` or a
-//! FIFO given by mistake is refused with a message instead of eating the memory.
+//! FIFO given by mistake is refused with a message instead of eating the memory or
+//! hanging the run. Every file is opened with O_NONBLOCK (opening a FIFO with no writer
+//! would block for ever) and refused unless fstat says it is a regular file.
 
 use std::io::Read;
 use std::path::Path;
@@ -22,6 +24,8 @@ pub enum ReadError {
     },
     #[error("{path} is larger than {limit} bytes; machinist refuses to read it")]
     TooBig { path: String, limit: u64 },
+    #[error("{path} is {kind}, not a regular file; machinist refuses to read it")]
+    NotRegular { path: String, kind: &'static str },
     #[error("{path}:{line}:{col}: this file is not valid UTF-8")]
     NotUtf8 { path: String, line: u32, col: u32 },
 }
@@ -34,7 +38,7 @@ pub fn read(path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
         path: shown(),
         source,
     };
-    let file = std::fs::File::open(path).map_err(io)?;
+    let file = open_regular(path)?;
     let mut bytes = Vec::new();
     file.take(limit.saturating_add(1))
         .read_to_end(&mut bytes)
@@ -46,6 +50,63 @@ pub fn read(path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
         });
     }
     Ok(bytes)
+}
+
+/// `path` opened for reading without blocking, if it is a regular file (symlinks
+/// followed); a FIFO, socket, device or folder is refused before a byte is read.
+pub fn open_regular(path: &Path) -> Result<std::fs::File, ReadError> {
+    use rustix::fs::{FileType, Mode, OFlags};
+    let io = |source: std::io::Error| ReadError::Io {
+        path: path.display().to_string(),
+        source,
+    };
+    let fd = rustix::fs::open(
+        path,
+        OFlags::RDONLY | OFlags::NONBLOCK | OFlags::CLOEXEC | OFlags::NOCTTY,
+        Mode::empty(),
+    )
+    .map_err(|err| io(err.into()))?;
+    let kind = FileType::from_raw_mode(
+        rustix::fs::fstat(&fd)
+            .map_err(|err| io(err.into()))?
+            .st_mode,
+    );
+    let refused = match kind {
+        FileType::RegularFile => None,
+        FileType::Directory => Some("a folder"),
+        FileType::Fifo => Some("a FIFO"),
+        FileType::Socket => Some("a socket"),
+        FileType::CharacterDevice => Some("a character device"),
+        FileType::BlockDevice => Some("a block device"),
+        FileType::Symlink | FileType::Unknown => Some("not a file"),
+    };
+    if let Some(kind) = refused {
+        return Err(ReadError::NotRegular {
+            path: path.display().to_string(),
+            kind,
+        });
+    }
+    // Reads of a regular file never block; clear the flag all the same.
+    rustix::fs::fcntl_setfl(&fd, OFlags::empty()).map_err(|err| io(err.into()))?;
+    Ok(std::fs::File::from(fd))
+}
+
+/// The kind of file `path` is when it exists and is not a regular file or a folder
+/// (what [`open_regular`] refuses, said without opening it).
+pub fn special_kind(path: &Path) -> Option<&'static str> {
+    use std::os::unix::fs::FileTypeExt;
+    let kind = std::fs::metadata(path).ok()?.file_type();
+    if kind.is_fifo() {
+        Some("a FIFO")
+    } else if kind.is_socket() {
+        Some("a socket")
+    } else if kind.is_char_device() {
+        Some("a character device")
+    } else if kind.is_block_device() {
+        Some("a block device")
+    } else {
+        None
+    }
 }
 
 /// The whole file as UTF-8 text, within `limit` bytes.
@@ -68,14 +129,49 @@ mod tests {
     use super::*;
 
     #[test]
-    fn endless_files_stop_at_the_bound() {
+    fn devices_and_fifos_are_refused_without_blocking() -> Result<(), Box<dyn std::error::Error>> {
         let err = read(Path::new("/dev/zero"), 1024)
             .err()
             .map(|e| e.to_string());
         assert_eq!(
             err.as_deref(),
-            Some("/dev/zero is larger than 1024 bytes; machinist refuses to read it")
+            Some(
+                "/dev/zero is a character device, not a regular file; machinist refuses to read it"
+            )
         );
+        let dir = tempfile::tempdir()?;
+        let fifo = dir.path().join("fifo");
+        rustix::fs::mkfifoat(
+            rustix::fs::CWD,
+            &fifo,
+            rustix::fs::Mode::from_raw_mode(0o600),
+        )?;
+        let err = read(&fifo, 1024).err().map(|e| e.to_string());
+        assert_eq!(
+            err,
+            Some(format!(
+                "{} is a FIFO, not a regular file; machinist refuses to read it",
+                fifo.display()
+            ))
+        );
+        assert_eq!(special_kind(&fifo), Some("a FIFO"));
+        Ok(())
+    }
+
+    #[test]
+    fn big_files_stop_at_the_bound() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("big");
+        std::fs::write(&path, vec![b'x'; 2048])?;
+        let err = read(&path, 1024).err().map(|e| e.to_string());
+        assert_eq!(
+            err,
+            Some(format!(
+                "{} is larger than 1024 bytes; machinist refuses to read it",
+                path.display()
+            ))
+        );
+        Ok(())
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub mod facts;
 pub mod input;
 pub mod listing;
 pub mod lock;
+pub mod memory;
 pub mod playbook;
 pub mod plugins;
 pub mod report;

@@ -1,18 +1,32 @@
-//! One writer per target root: two runs against the same root never interleave their
-//! writes. A run takes an exclusive lock on the root before its first task; a
+//! One writer per target root: two runs against the same root — or against a root
+//! and a root inside it (`--root /A` and `--root /A/b`) — never interleave their
+//! writes. A run takes an exclusive lock on its root before its first task; a
 //! `--check` run takes a shared one (check runs coexist, and never see a real run's
 //! half-way state). A second run waits, saying which pid holds the lock, or with
 //! `--no-wait` fails at once (exit 1: the playbook is fine, the machine is busy).
 //!
 //! The lock is flock(2) on a file outside the root, named by a hash of the root's
-//! canonical path: a container root cannot hold, replace or remove it (a lock inside
-//! the root would be the container's to tamper with, and roots without /run, or not
-//! bootstrapped yet, have nowhere to put one). The kernel drops the lock when its
-//! holder exits, however it exits, so there is never a stale lock to clean up.
+//! canonical path and holding that path: a container root cannot hold, replace or
+//! remove it (a lock inside the root would be the container's to tamper with, and
+//! roots without /run, or not bootstrapped yet, have nowhere to put one). The kernel
+//! drops the lock when its holder exits, however it exits, so there is never a stale
+//! lock to clean up; the files stay (a few bytes each, in a tmpfs for root).
+//!
+//! Nested roots: a run holds only its own root's file, but takes it under the
+//! folder's registry lock (`.registry`, flock held for the moment of taking), after
+//! trying, in its own mode and without waiting, every other file whose root is above
+//! or below its own: a conflicting holder there means wait (all released, tried again
+//! later: nothing is held while waiting, so no deadlock). As every run takes its file
+//! under the registry lock, a run that comes later finds the held file in its turn.
+//!
+//! Other users: the folder is 0700 and the files 0600, root's own for root's runs, so
+//! no other user can open a file to flock it (and block root's runs), nor read the
+//! paths in them. Nothing in a file names a pid.
 //!
 //! The folder: `$MACHINIST_LOCK_DIR` if set; `/run/machinist/locks` for root;
 //! `$XDG_RUNTIME_DIR/machinist/locks` for other users; else
-//! `$TMPDIR/machinist-UID/locks` (created 0700, refused unless ours).
+//! `$TMPDIR/machinist-UID/locks`. It is created 0700 and refused unless it is this
+//! user's and closed to others.
 
 use crate::events::LockWait;
 use rustix::fs::{flock, FlockOperation, Mode, OFlags};
@@ -20,6 +34,7 @@ use rustix::io::Errno;
 use sha2::{Digest, Sha256};
 use std::fs::File;
 use std::io::{Read, Seek, Write};
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{DirBuilderExt, MetadataExt};
 use std::path::{Component, Path, PathBuf};
 use std::time::Duration;
@@ -123,15 +138,22 @@ pub fn lock_file(dir: &Path, root: &Path) -> PathBuf {
     dir.join(format!("{name}.lock"))
 }
 
-/// Lock `root` for `access`. When another run holds it: with `wait`, call `waiting`
-/// once and poll until it is free (or a signal asks to stop); without, fail at once.
+/// The registry lock's name in the lock folder (taken only while a run takes its own).
+const REGISTRY: &str = ".registry";
+
+/// Lock `root` for `access`. `held`: the roots this process holds already (never a
+/// conflict with itself). When another run holds it, or a root above or below it:
+/// with `wait`, call `waiting` once and poll until it is free (or a signal asks to
+/// stop); without, fail at once.
 pub fn acquire(
     root: &Path,
     access: Access,
     wait: bool,
+    held: &[PathBuf],
     mut waiting: impl FnMut(&LockWait),
 ) -> Result<Locked, LockError> {
     let dir = lock_dir();
+    let canonical = canonical_root(root);
     let path = lock_file(&dir, root);
     let shown = root.display().to_string();
     let io = |path: &Path, source: std::io::Error| LockError::Io {
@@ -140,24 +162,39 @@ pub fn acquire(
         source,
     };
     make_dir(&dir).map_err(|err| io(&dir, err))?;
-    let mut file = open(&path).map_err(|err| io(&path, err))?;
-    let operation = match access {
-        Access::Exclusive => FlockOperation::NonBlockingLockExclusive,
-        Access::Shared => FlockOperation::NonBlockingLockShared,
-    };
+    let registry_path = dir.join(REGISTRY);
     let mut told = false;
     loop {
-        match flock(&file, operation) {
-            Ok(()) => break,
-            Err(Errno::WOULDBLOCK) => {}
-            Err(err) => return Err(io(&path, err.into())),
-        }
-        let holders = holders(&mut file);
+        let registry = open(&registry_path).map_err(|err| io(&registry_path, err))?;
+        flock(&registry, FlockOperation::LockExclusive)
+            .map_err(|err| io(&registry_path, err.into()))?;
+        let file = open(&path).map_err(|err| io(&path, err))?;
+        note_root(&file, &canonical).map_err(|err| io(&path, err))?;
+        let busy = if try_lock(&file, access).map_err(|err| io(&path, err))? {
+            match related_conflict(&dir, &canonical, held, access).map_err(|err| io(&dir, err))? {
+                None => {
+                    return Ok(Locked::Held(RootLock {
+                        _file: file,
+                        root: canonical,
+                    }));
+                }
+                Some(conflict) => {
+                    drop(file);
+                    conflict
+                }
+            }
+        } else {
+            (file, path.clone())
+        };
+        // Nothing is held while waiting.
+        drop(registry);
+        let (mut busy_file, busy_path) = busy;
+        let holders = holders(&mut busy_file);
         if !wait {
             return Err(LockError::Busy {
                 root: shown,
                 holders: describe(&holders),
-                lock_file: path.display().to_string(),
+                lock_file: busy_path.display().to_string(),
             });
         }
         if !told {
@@ -165,7 +202,7 @@ pub fn acquire(
             waiting(&LockWait {
                 root: shown.clone(),
                 holders,
-                lock_file: path.display().to_string(),
+                lock_file: busy_path.display().to_string(),
             });
         }
         if crate::run::interrupt::pending().is_some() {
@@ -173,21 +210,75 @@ pub fn acquire(
         }
         std::thread::sleep(RETRY);
     }
-    let canonical = canonical_root(root);
-    if access == Access::Exclusive {
-        // For people and for kernels whose /proc/locks does not say: who holds it.
-        let note = format!("{} {}\n", std::process::id(), canonical.display());
-        let noted = file
-            .set_len(0)
-            .and_then(|()| file.rewind())
-            .and_then(|()| file.write_all(note.as_bytes()));
-        noted.map_err(|err| io(&path, err))?;
-    }
-    Ok(Locked::Held(RootLock {
-        _file: file,
-        root: canonical,
-    }))
 }
+
+/// Take `file` for `access` without waiting: `false` when another holds it.
+fn try_lock(file: &File, access: Access) -> std::io::Result<bool> {
+    let operation = match access {
+        Access::Exclusive => FlockOperation::NonBlockingLockExclusive,
+        Access::Shared => FlockOperation::NonBlockingLockShared,
+    };
+    match flock(file, operation) {
+        Ok(()) => Ok(true),
+        Err(Errno::WOULDBLOCK) => Ok(false),
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// Write the root's path into its lock file, unless it is there already (a file of an
+/// older machinist holds a pid: replaced). Under the registry lock.
+fn note_root(mut file: &File, canonical: &Path) -> std::io::Result<()> {
+    let want = canonical.as_os_str().as_encoded_bytes();
+    let mut have = Vec::new();
+    file.rewind()?;
+    (&mut file)
+        .take(want.len() as u64 + 1)
+        .read_to_end(&mut have)?;
+    if have != want {
+        file.set_len(0)?;
+        file.rewind()?;
+        file.write_all(want)?;
+    }
+    Ok(())
+}
+
+/// The first lock file of a root above or below `canonical` (not one of `held`) that
+/// another run holds in a mode that excludes `access`: tried in that mode without
+/// waiting, released at once. Under the registry lock.
+fn related_conflict(
+    dir: &Path,
+    canonical: &Path,
+    held: &[PathBuf],
+    access: Access,
+) -> std::io::Result<Option<(File, PathBuf)>> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.extension().map_or(true, |ext| ext != "lock") {
+            continue;
+        }
+        let Ok(file) = open_existing(&path) else {
+            continue;
+        };
+        let mut text = Vec::new();
+        (&file).take(PATH_MAX).read_to_end(&mut text)?;
+        let other = PathBuf::from(std::ffi::OsStr::from_bytes(&text));
+        let related = other != canonical
+            && other.is_absolute()
+            && (other.starts_with(canonical) || canonical.starts_with(&other));
+        if !related || held.contains(&other) {
+            continue;
+        }
+        if try_lock(&file, access)? {
+            flock(&file, FlockOperation::Unlock)?;
+        } else {
+            return Ok(Some((file, path)));
+        }
+    }
+    Ok(None)
+}
+
+/// The longest path a lock file holds.
+const PATH_MAX: u64 = 4096;
 
 fn describe(holders: &[u32]) -> String {
     match holders {
@@ -200,41 +291,66 @@ fn describe(holders: &[u32]) -> String {
     }
 }
 
-/// Create the lock folder; a private fallback folder must be ours and closed to others.
+/// Create the lock folder 0700 (and the folders above it that are missing); it must be
+/// this user's. A default folder left open by an older machinist (0755) is closed; a
+/// `MACHINIST_LOCK_DIR` the user chose is never chmodded (it could be /tmp), only
+/// refused when others may write in it.
 fn make_dir(dir: &Path) -> std::io::Result<()> {
-    let private = !rustix::process::geteuid().is_root()
-        && std::env::var_os("MACHINIST_LOCK_DIR").is_none()
-        && std::env::var_os("XDG_RUNTIME_DIR").is_none();
-    let mode = if private { 0o700 } else { 0o755 };
     std::fs::DirBuilder::new()
         .recursive(true)
-        .mode(mode)
+        .mode(0o700)
         .create(dir)?;
-    if private {
-        let owner = dir.parent().unwrap_or(dir);
-        let meta = std::fs::symlink_metadata(owner)?;
-        let ours = meta.uid() == rustix::process::geteuid().as_raw();
-        if !meta.is_dir() || !ours || meta.mode() & 0o022 != 0 {
-            return Err(std::io::Error::other(format!(
-                "{} is not a private folder of this user",
-                owner.display()
-            )));
-        }
+    let meta = std::fs::symlink_metadata(dir)?;
+    let ours = meta.uid() == rustix::process::geteuid().as_raw();
+    let chosen = std::env::var_os("MACHINIST_LOCK_DIR").is_some_and(|d| !d.is_empty());
+    if !meta.is_dir() || !ours || (chosen && meta.mode() & 0o022 != 0) {
+        return Err(std::io::Error::other(format!(
+            "{} is not a private folder of this user",
+            dir.display()
+        )));
+    }
+    if !chosen && meta.mode() & 0o077 != 0 {
+        std::fs::set_permissions(dir, std::os::unix::fs::PermissionsExt::from_mode(0o700))?;
     }
     Ok(())
 }
 
+/// A lock file, created 0600 if missing; never through a symlink, and refused unless
+/// it is a regular file of this user (an older machinist's 0644 file is closed now).
 fn open(path: &Path) -> std::io::Result<File> {
     let fd = rustix::fs::open(
         path,
-        OFlags::RDWR | OFlags::CREATE | OFlags::NOFOLLOW | OFlags::CLOEXEC,
-        Mode::from_raw_mode(0o644),
+        OFlags::RDWR | OFlags::CREATE | OFlags::NOFOLLOW | OFlags::CLOEXEC | OFlags::NONBLOCK,
+        Mode::from_raw_mode(0o600),
     )?;
-    Ok(File::from(fd))
+    private_file(File::from(fd), path)
 }
 
-/// The pids holding a lock on `file`: from /proc/locks, else the pid the last
-/// exclusive holder wrote into it.
+/// An existing lock file, for trying it: as [`open`], never created.
+fn open_existing(path: &Path) -> std::io::Result<File> {
+    let fd = rustix::fs::open(
+        path,
+        OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC | OFlags::NONBLOCK,
+        Mode::empty(),
+    )?;
+    private_file(File::from(fd), path)
+}
+
+fn private_file(file: File, path: &Path) -> std::io::Result<File> {
+    let meta = file.metadata()?;
+    if !meta.is_file() || meta.uid() != rustix::process::geteuid().as_raw() {
+        return Err(std::io::Error::other(format!(
+            "{} is not a lock file of this user",
+            path.display()
+        )));
+    }
+    if meta.mode() & 0o077 != 0 {
+        file.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
+    }
+    Ok(file)
+}
+
+/// The pids holding a lock on `file`, from /proc/locks.
 fn holders(file: &mut File) -> Vec<u32> {
     let Ok(meta) = file.metadata() else {
         return Vec::new();
@@ -244,15 +360,6 @@ fn holders(file: &mut File) -> Vec<u32> {
     let mut pids = holders_in(&table, Some(dev), meta.ino());
     if pids.is_empty() {
         pids = holders_in(&table, None, meta.ino());
-    }
-    if pids.is_empty() {
-        let mut note = String::new();
-        let _ = file.rewind().and_then(|()| file.read_to_string(&mut note));
-        pids.extend(
-            note.split_whitespace()
-                .next()
-                .and_then(|pid| pid.parse::<u32>().ok()),
-        );
     }
     pids
 }

@@ -13,6 +13,10 @@ use machinist::{events::Event, extra_vars, listing, vault};
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
+/// Counts the heap, and stops the run at its memory limit (runner/memory.rs).
+#[global_allocator]
+static ALLOCATOR: machinist::memory::Bounded = machinist::memory::Bounded;
+
 const EXIT_FAILED: u8 = 2;
 const EXIT_BAD_INPUT: u8 = 4;
 const EXIT_INTERNAL: u8 = 1;
@@ -82,6 +86,24 @@ fn run_command(args: RunArgs) -> ExitCode {
         );
         ExitCode::from(EXIT_BAD_INPUT)
     };
+    let limit = match args.max_memory.clone().or_else(|| {
+        std::env::var(machinist::memory::LIMIT_VAR)
+            .ok()
+            .filter(|v| !v.is_empty())
+    }) {
+        None => Ok(machinist::memory::DEFAULT_LIMIT),
+        Some(text) => machinist::memory::parse_size(&text)
+            .map_err(|err| format!("--max-memory / {}: {err}", machinist::memory::LIMIT_VAR)),
+    };
+    match limit {
+        Ok(bytes) => machinist::memory::set_limit(bytes),
+        Err(message) => {
+            return bad_input(&InputError::from(machinist::error::Diagnostic::bare(
+                message,
+            )))
+        }
+    }
+    machinist::memory::at(format_args!("loading the playbooks"));
     if let Some(inventory) = &args.inventory {
         let hosts: Vec<&str> = inventory
             .split(',')

@@ -47,6 +47,17 @@ pub fn find(
     name: &str,
 ) -> Result<PathBuf, String> {
     let candidates = candidates(origin, task_file, kind, name);
+    for candidate in &candidates {
+        if let Some(special) = crate::input::special_kind(candidate) {
+            return Err(format!(
+                "{} is {special}, not a regular file; machinist refuses to read it",
+                candidate.display()
+            ));
+        }
+        if candidate.is_file() {
+            return Ok(candidate.clone());
+        }
+    }
     if let Some(found) = candidates.iter().find(|p| p.is_file()) {
         return Ok(found.clone());
     }

@@ -56,6 +56,8 @@ mod engine_tests;
 mod filter_tests;
 #[cfg(test)]
 mod is_tests;
+#[cfg(test)]
+mod lookup_tests;
 
 use std::sync::Arc;
 

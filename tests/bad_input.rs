@@ -176,7 +176,6 @@ const UNLOCATED: &[&str] = &[
     "cli-unknown-option",
     "extra-vars-file-missing",
     "extra-vars-not-pairs",
-    "import-playbook-missing",
     "import-playbook-of-itself",
     "yaml-empty-playbook",
     "yaml-huge-file",

@@ -90,7 +90,35 @@ const MODULES: &[(&str, &str)] = &[
         "find",
         "find: {paths: /etc/confined, recurse: true, follow: true, contains: DECOY, hidden: true}",
     ),
+    (
+        "get_url",
+        "get_url: {url: 'file:///etc/hostname', dest: PATH, force: true, mode: '0600'}",
+    ),
+    (
+        "get_url reading",
+        "get_url: {url: 'file://PATH', dest: /etc/hostname.copy}",
+    ),
+    (
+        "unarchive",
+        "unarchive: {src: a.tar.gz, dest: /etc, mode: '0600'}",
+    ),
 ];
+
+/// files/a.tar.gz of the unarchive line: one member, confined/file (PATH below /etc).
+fn archive(test: &Test) {
+    let work = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir_all(work.path().join("confined")).expect("mkdir");
+    std::fs::write(work.path().join("confined/file"), "pwned\n").expect("write");
+    let files = test.project().join("files");
+    std::fs::create_dir_all(&files).expect("mkdir");
+    let status = std::process::Command::new("tar")
+        .arg("-czf")
+        .arg(files.join("a.tar.gz"))
+        .args(["-C", work.path().to_str().expect("utf-8"), "confined/file"])
+        .status()
+        .expect("tar");
+    assert!(status.success(), "tar");
+}
 
 /// A hostile root: made by a function given the test (root, and the decoy beside it).
 type Layout = fn(&Test, &Path);
@@ -203,6 +231,7 @@ fn no_module_reads_or_writes_outside_a_hostile_root() {
             let decoy = decoy(&test);
             test.root_file("/etc/hostname", "inside\n");
             test.project_file("templates/t.j2", "pwned {{ 1 + 1 }}\n");
+            archive(&test);
             test.playbook(&format!(
                 "- hosts: localhost\n  tasks:\n    - {}\n",
                 task.replace("PATH", PATH)

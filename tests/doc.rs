@@ -56,10 +56,15 @@ fn doc_lists_exactly_the_modules_the_registry_dispatches() {
 #[test]
 fn every_built_in_example_runs_under_check() {
     let test = Test::new();
-    for dir in ["etc", "tmp", "usr/bin", "var/lib"] {
+    for dir in ["etc", "tmp", "usr/bin", "usr/share/myapp", "var/lib"] {
         std::fs::create_dir_all(test.root().join(dir)).expect("mkdir");
     }
     test.project_file("files/motd", "Welcome.\n");
+    std::fs::write(
+        test.project().join("files/logo.png"),
+        b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR",
+    )
+    .expect("logo");
     // pacstrap's example installs from the project's own pacman.conf (a local
     // repository here); firstboot's sets a zone the root must have.
     let conf = common::pacman_repo::local_repo(&test);
@@ -68,6 +73,29 @@ fn every_built_in_example_runs_under_check() {
         &std::fs::read_to_string(conf).expect("conf"),
     );
     test.root_file("usr/share/zoneinfo/Europe/Berlin", "TZif2 (a stand-in)\n");
+    // get_url's examples: a download already there with the right checksum (not
+    // fetched again), and a file:// URL inside the target.
+    test.root_file("var/lib/tool-1.0.tar.gz", "test");
+    test.root_file("etc/motd.dist", "Welcome.\n");
+    // unarchive's: an archive in files/, another in the target, and /srv to unpack into.
+    test.project_file("site/index.html", "<h1>hi</h1>\n");
+    std::fs::create_dir_all(test.project().join("files")).expect("mkdir");
+    std::fs::create_dir_all(test.root().join("srv")).expect("mkdir");
+    let made = std::process::Command::new("tar")
+        .args(["-czf", "files/site.tar.gz", "site"])
+        .current_dir(test.project())
+        .status()
+        .is_ok_and(|status| status.success());
+    assert!(made, "tar could not make the example's archive");
+    let zip = test.root().join("var/lib/site.zip");
+    let made = std::process::Command::new("python3")
+        .args(["-m", "zipfile", "-c"])
+        .arg(&zip)
+        .arg("site")
+        .current_dir(test.project())
+        .status()
+        .is_ok_and(|status| status.success());
+    assert!(made, "python3 could not make the example's zip");
     test.project_file(
         "templates/motd.j2",
         "Welcome to {{ inventory_hostname }}.\n",

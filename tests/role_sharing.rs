@@ -342,7 +342,7 @@ dependencies:
   - src: git+file://{db}
     version: v1
     name: database
-    port: 5432
+    db_port: 5432
     tags: [db]
   - git+file://{base},main
   - src: git+file://{web}

@@ -196,13 +196,13 @@ fn argument_spec_errors_are_located_and_stop_the_run() {
         &[
             (
                 "meta/argument_specs.yml",
-                "argument_specs:\n  main:\n    options:\n      name: {type: str, required: true}\n      bridge: {type: str, choices: [br0, br1], default: br0}\n      binds: {type: list, elements: str, default: []}\n      port: {type: int}\n",
+                "argument_specs:\n  main:\n    options:\n      name: {type: str, required: true}\n      bridge: {type: str, choices: [br0, br1], default: br0}\n      binds: {type: list, elements: str, default: []}\n      size: {type: int}\n",
             ),
             ("tasks/main.yml", "- copy: {dest: /etc/x, content: x}\n"),
         ],
     );
     test.playbook(
-        "- hosts: localhost\n  gather_facts: false\n  roles:\n    - role: box\n      bridge: br9\n      port: many\n",
+        "- hosts: localhost\n  gather_facts: false\n  roles:\n    - role: box\n      bridge: br9\n      size: many\n",
     );
     let before = test.tree();
     let run = test.run(&[]);
@@ -217,7 +217,7 @@ fn argument_spec_errors_are_located_and_stop_the_run() {
     assert!(run.stderr.contains("site.yml:5:15: error: role box: argument 'bridge' is \"br9\", not one of: \"br0\", \"br1\""), "{}", run.stderr);
     assert!(
         run.stderr.contains(
-            "site.yml:6:13: error: role box: argument 'port' must be of type int, found a string"
+            "site.yml:6:13: error: role box: argument 'size' must be of type int, found a string"
         ),
         "{}",
         run.stderr
@@ -227,7 +227,7 @@ fn argument_spec_errors_are_located_and_stop_the_run() {
         "-e",
         "name=web",
         "-e",
-        "{\"port\": 80, \"bridge\": \"br1\"}",
+        "{\"size\": 80, \"bridge\": \"br1\"}",
     ]);
     assert_eq!(ok.code, 0, "{}\n{}", ok.stdout, ok.stderr);
 }

@@ -1,8 +1,8 @@
 //! The `file` module: one module for what Ansible splits into file, copy and template.
 //! It plans the content, type, mode and owner of one path inside the target root.
 //!
-//! `src` (copy) and `template` are read or rendered by the runner into `content`
-//! before planning; here `src` only means the target of state=link/hard. The plan is
+//! `template` is rendered by the runner into `content`, and `src` (copy) is found by it
+//! and handed over as `_copy_from` (streamed, see source.rs), before planning; here `src` only means the target of state=link/hard. The plan is
 //! read-only: it inspects the target through the [`Host`] (so a check-mode overlay
 //! counts) and answers with changes whose ops the executor applies.
 
@@ -14,6 +14,8 @@ mod times;
 mod tree;
 
 pub use crate::mode::ModeArg;
+/// The id an `owner`/`group` argument names, for other modules' owners.
+pub(crate) use attrs::owner_id as attrs_owner_id;
 /// Ansible's backup file name (`PATH.YYYY-MM-DD@HH:MM:SS~`), for other modules' backups.
 pub(crate) use content::backup_name;
 
@@ -62,6 +64,10 @@ pub struct Args {
     pub src: Option<String>,
     /// A template in templates/ (rendered by the runner into `content` before planning).
     pub template: Option<String>,
+    /// Set by the runner, never by a task: the controller file `src:` was found at,
+    /// copied streamed (never read whole).
+    #[serde(rename = "_copy_from")]
+    pub copy_from: Option<String>,
     pub mode: Option<ModeArg>,
     pub owner: Option<IdArg>,
     pub group: Option<IdArg>,
@@ -94,6 +100,9 @@ pub struct Args {
     pub access_time: Option<String>,
     pub access_time_format: Option<String>,
 }
+
+/// Arguments the runner sets, never a task (validation does not know them).
+pub const RUNNER_ARGS: &[&str] = &["_copy_from"];
 
 fn yes() -> bool {
     true
@@ -149,6 +158,13 @@ impl Module for FileModule {
     }
 }
 
+/// state=file with the content given as bytes, for modules whose content is not text
+/// from the task (get_url's download, unarchive's entries): the file module's planning
+/// of content, mode, owner, backup and result keys. `args.content` must be `None`.
+pub(crate) fn plan_bytes(args: &Args, content: &[u8], host: &Host) -> Result<Plan, ModuleError> {
+    Task::new(args, host)?.plan_file_content(Some(content))
+}
+
 /// One planning of one `file` task: the arguments, the host, and what they resolve to.
 struct Task<'a> {
     args: &'a Args,
@@ -191,7 +207,8 @@ impl<'a> Task<'a> {
 
     /// `force`, defaulting as Ansible's copy (content) or file (links) would.
     fn force(&self) -> bool {
-        self.args.force.unwrap_or(self.args.content.is_some())
+        let copies = self.args.content.is_some() || self.args.copy_from.is_some();
+        self.args.force.unwrap_or(copies)
     }
 
     fn shown(&self) -> &str {
@@ -203,7 +220,7 @@ impl<'a> Task<'a> {
         let args = self.args;
         let state = match args.state {
             Some(state) => state,
-            None if args.content.is_some() => State::File,
+            None if args.content.is_some() || args.copy_from.is_some() => State::File,
             None if args.src.is_some() => {
                 return Err(ModuleError::invalid(
                     "src",
@@ -222,15 +239,20 @@ impl<'a> Task<'a> {
                 ),
             ));
         }
-        if args.validate.is_some() && (state != State::File || args.content.is_none()) {
+        let new_content = args.content.is_some() || args.copy_from.is_some();
+        if args.validate.is_some() && (state != State::File || !new_content) {
             return Err(ModuleError::invalid(
                 "validate",
                 "validate checks new content: it needs content (copy, template) and state=file",
             ));
         }
-        if args.content.is_some() && state != State::File {
+        if new_content && state != State::File {
             return Err(ModuleError::invalid(
-                "content",
+                if args.content.is_some() {
+                    "content"
+                } else {
+                    "src"
+                },
                 format!(
                     "content is only used with state=file, not state={}",
                     state_name(state)

@@ -25,6 +25,7 @@ pub use exec::Exec;
 pub use plugin::{PluginCall, PluginRun, NSPAWN_PLUGIN_DIR};
 
 use crate::progress::ProgressCounter;
+use crate::source::FileDigest;
 use crate::{passwd, ModuleError, Op, OpOutput, Ownership, Progress};
 use caches::{Applying, Caches};
 use disk::Disk;
@@ -281,6 +282,10 @@ impl Host {
         match self.seen(canonical) {
             Seen::Absent => Ok(None),
             Seen::Node(Node::File { content, .. }) => Ok(Some(content)),
+            Seen::Node(Node::Copied { source, .. }) => source
+                .read_all()
+                .map(Some)
+                .map_err(|err| ModuleError::io(&source.path, err)),
             Seen::Node(Node::Dir { .. }) => Err(os_error(canonical, Errno::ISDIR)),
             Seen::Node(Node::Hardlink { to }) => self.read_file(&to),
             Seen::Node(Node::Symlink { .. } | Node::Absent) => Ok(None),
@@ -290,6 +295,47 @@ impl Host {
                     None => self.disk.read_file(canonical),
                 }
                 .map_err(|err| ModuleError::io(canonical, err))
+            }
+        }
+    }
+
+    /// The size, sha256 and text-ness of a regular file (symlinks followed inside the
+    /// root), read in chunks: never the whole file in memory. `None` if absent.
+    pub fn file_digest(&self, path: &Path) -> Result<Option<FileDigest>, ModuleError> {
+        let canonical = self.canonical(path, true)?;
+        let of_bytes = |content: &[u8]| FileDigest {
+            size: content.len() as u64,
+            sha256: crate::source::sha256(content),
+            text: std::str::from_utf8(content).is_ok(),
+        };
+        match self.seen(&canonical) {
+            Seen::Absent => Ok(None),
+            Seen::Node(Node::File { content, .. }) => Ok(Some(of_bytes(&content))),
+            Seen::Node(Node::Copied { source, .. }) => Ok(Some(FileDigest {
+                size: source.size,
+                sha256: source.sha256,
+                text: source.text,
+            })),
+            Seen::Node(Node::Dir { .. }) => Err(os_error(&canonical, Errno::ISDIR)),
+            Seen::Node(Node::Hardlink { to }) => self.file_digest(&to),
+            Seen::Node(Node::Symlink { .. } | Node::Absent) => Ok(None),
+            Seen::Node(Node::Changed { .. }) | Seen::Disk => {
+                let mut digest = <sha2::Sha256 as sha2::Digest>::new();
+                let mut size = 0u64;
+                let mut text = crate::source::Utf8Check::default();
+                let found = self
+                    .disk
+                    .file_chunks(&canonical, |chunk| {
+                        sha2::Digest::update(&mut digest, chunk);
+                        size += chunk.len() as u64;
+                        text.feed(chunk);
+                    })
+                    .map_err(|err| ModuleError::io(&canonical, err))?;
+                Ok(found.then(|| FileDigest {
+                    size,
+                    sha256: sha2::Digest::finalize(digest).into(),
+                    text: text.finish(),
+                }))
             }
         }
     }
@@ -620,6 +666,9 @@ impl Host {
             Seen::Node(Node::File { content, attrs }) => {
                 Some(made(Kind::File, attrs, content.len() as u64))
             }
+            Seen::Node(Node::Copied { source, attrs }) => {
+                Some(made(Kind::File, attrs, source.size))
+            }
             Seen::Node(Node::Dir { attrs }) => Some(made(Kind::Dir, attrs, 0)),
             Seen::Node(Node::Symlink { target, attrs }) => {
                 let size = target.as_os_str().len() as u64;
@@ -675,6 +724,38 @@ impl Host {
                     ),
                     &canonical,
                 )
+            }
+            Op::CopyFile {
+                path,
+                source,
+                mode,
+                owner,
+            } => {
+                let canonical = self.named(path, true)?;
+                let large = source.size >= crate::progress::LARGE_WRITE_BYTES as u64;
+                let mut copied = 0u64;
+                let written = self
+                    .disk
+                    .write_file_with(&canonical, *mode, *owner, |file| {
+                        source.chunks(|chunk| {
+                            std::io::Write::write_all(file, chunk)?;
+                            let before = copied;
+                            copied += chunk.len() as u64;
+                            // One event a MiB (the source reads smaller chunks).
+                            let step = disk::WRITE_CHUNK_BYTES as u64;
+                            let crossed = before / step != copied / step || copied == source.size;
+                            if large && crossed {
+                                on_progress(Progress {
+                                    done: copied,
+                                    total: source.size.max(copied),
+                                    what: format!("writing {}", path.display()),
+                                    unit: crate::ProgressUnit::Bytes,
+                                });
+                            }
+                            Ok(())
+                        })
+                    });
+                done(written, &canonical)
             }
             Op::WriteValidated {
                 path,
@@ -816,6 +897,18 @@ impl Host {
                 };
                 self.overlay.put(&canonical, file);
             }
+            Op::CopyFile {
+                path,
+                source,
+                mode,
+                owner,
+            } => {
+                let canonical = self.named(path, true)?;
+                self.expect_replaceable(&canonical)?;
+                let attrs = self.new_attrs(*mode, *owner);
+                let source = source.clone();
+                self.overlay.put(&canonical, Node::Copied { source, attrs });
+            }
             Op::Mkdir { path, mode, owner } => {
                 let canonical = self.canonical(path, false)?;
                 match self.lstat_canonical(&canonical)? {
@@ -846,7 +939,7 @@ impl Host {
                 }
                 self.expect_replaceable(&canonical)?;
                 let node = match self.seen(&target) {
-                    Seen::Node(file @ Node::File { .. }) => file,
+                    Seen::Node(file @ (Node::File { .. } | Node::Copied { .. })) => file,
                     Seen::Node(Node::Hardlink { to }) => Node::Hardlink { to },
                     _ => Node::Hardlink { to: target },
                 };

@@ -18,7 +18,9 @@ pub mod error;
 pub mod file;
 pub mod find;
 pub mod firstboot;
+pub mod get_url;
 pub mod host;
+pub mod http;
 pub mod interrupt;
 pub mod lineinfile;
 pub mod mode;
@@ -32,10 +34,12 @@ pub mod replace;
 pub mod resolv_link;
 pub mod shell_words;
 pub mod slurp;
+pub mod source;
 pub mod stat;
 pub mod systemd;
 #[cfg(test)]
 mod test_support;
+pub mod unarchive;
 pub mod unit;
 pub mod verify;
 
@@ -80,6 +84,9 @@ pub struct Plan {
     /// ignore, a unit assumed to come from an earlier task in check mode). The runner
     /// reports each as a warning.
     pub warnings: Vec<String>,
+    /// Nothing done because the task said when not to act (unarchive's `creates`):
+    /// reported `skipped`, as Ansible's action reports it.
+    pub skipped: bool,
 }
 
 impl Plan {
@@ -89,6 +96,15 @@ impl Plan {
             predictable: true,
             ..Plan::default()
         }
+    }
+
+    /// Nothing to do, reported `skipped` with `msg`.
+    pub fn skipped(msg: impl Into<String>) -> Plan {
+        Plan {
+            skipped: true,
+            ..Plan::ok()
+        }
+        .with_msg(msg)
     }
 
     /// The given changes, predictable in check mode.
@@ -200,6 +216,14 @@ pub enum Op {
     WriteFile {
         path: PathBuf,
         content: Vec<u8>,
+        mode: u32,
+        owner: Ownership,
+    },
+    /// As `WriteFile`, with the bytes of a controller file, streamed (copy's `src:`):
+    /// never held in memory whole.
+    CopyFile {
+        path: PathBuf,
+        source: source::SourceFile,
         mode: u32,
         owner: Ownership,
     },

@@ -2,8 +2,8 @@
 //! modules (validation, dispatch, docs) asks this enum, so nothing keeps a copy.
 
 use crate::{
-    args, blockinfile, command, file, find, firstboot, lineinfile, nspawn, pacstrap, replace,
-    resolv_link, slurp, stat, unit, Host, Module, ModuleError, Plan,
+    args, blockinfile, command, file, find, firstboot, get_url, lineinfile, nspawn, pacstrap,
+    replace, resolv_link, slurp, stat, unarchive, unit, Host, Module, ModuleError, Plan,
 };
 use serde::de::DeserializeOwned;
 
@@ -27,6 +27,8 @@ pub enum Builtin {
     Replace,
     Slurp,
     Find,
+    GetUrl,
+    Unarchive,
 }
 
 impl Builtin {
@@ -47,6 +49,8 @@ impl Builtin {
         Builtin::Replace,
         Builtin::Slurp,
         Builtin::Find,
+        Builtin::GetUrl,
+        Builtin::Unarchive,
     ];
 
     pub fn name(self) -> &'static str {
@@ -67,6 +71,8 @@ impl Builtin {
             Builtin::Replace => replace::ReplaceModule::NAME,
             Builtin::Slurp => slurp::SlurpModule::NAME,
             Builtin::Find => find::FindModule::NAME,
+            Builtin::GetUrl => get_url::GetUrlModule::NAME,
+            Builtin::Unarchive => unarchive::UnarchiveModule::NAME,
         }
     }
 
@@ -111,6 +117,12 @@ impl Builtin {
             Builtin::Replace => "Every match of a regular expression in a file replaced",
             Builtin::Slurp => "A file of the target, registered base64-encoded (never changes)",
             Builtin::Find => "Paths of the target that pass Ansible's find filters, registered",
+            Builtin::GetUrl => {
+                "Download a file over http(s) (or file://) into the target, verified"
+            }
+            Builtin::Unarchive => {
+                "Unpack a tar (gz, xz, zst, bz2) or zip archive into a directory of the target"
+            }
         }
     }
 
@@ -133,6 +145,8 @@ impl Builtin {
             Builtin::Replace => replace::doc::REPLACE,
             Builtin::Slurp => slurp::doc::SLURP,
             Builtin::Find => find::doc::FIND,
+            Builtin::GetUrl => get_url::doc::GET_URL,
+            Builtin::Unarchive => unarchive::doc::UNARCHIVE,
         }
     }
 
@@ -155,10 +169,20 @@ impl Builtin {
         )
     }
 
-    /// The argument names the module accepts, from its serde definition.
+    /// The argument names the module accepts, from its serde definition (less the
+    /// ones only the runner sets: `file::RUNNER_ARGS`).
     pub fn arg_names(self) -> &'static [&'static str] {
         match self {
-            Builtin::File | Builtin::Copy | Builtin::Template => args::field_names::<file::Args>(),
+            Builtin::File | Builtin::Copy | Builtin::Template => {
+                static NAMES: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+                NAMES.get_or_init(|| {
+                    args::field_names::<file::Args>()
+                        .iter()
+                        .copied()
+                        .filter(|name| !file::RUNNER_ARGS.contains(name))
+                        .collect()
+                })
+            }
             Builtin::Command | Builtin::Shell => args::field_names::<command::Args>(),
             Builtin::Pacstrap => args::field_names::<pacstrap::Args>(),
             Builtin::Firstboot => args::field_names::<firstboot::Args>(),
@@ -171,6 +195,8 @@ impl Builtin {
             Builtin::Replace => args::field_names::<replace::Args>(),
             Builtin::Slurp => args::field_names::<slurp::Args>(),
             Builtin::Find => args::field_names::<find::Args>(),
+            Builtin::GetUrl => args::field_names::<get_url::Args>(),
+            Builtin::Unarchive => args::field_names::<unarchive::Args>(),
         }
     }
 
@@ -179,6 +205,7 @@ impl Builtin {
     pub fn secret_args(self) -> &'static [&'static str] {
         match self {
             Builtin::Firstboot => firstboot::SECRET_ARGS,
+            Builtin::GetUrl => get_url::SECRET_ARGS,
             _ => &[],
         }
     }
@@ -206,10 +233,18 @@ impl Builtin {
                 decode_tracked::<file::Args>(&as_text).map(drop)
             }
             Builtin::File | Builtin::Copy | Builtin::Template => {
-                decode_tracked::<file::Args>(value).map(drop)
+                let args = decode_tracked::<file::Args>(value)?;
+                let links = matches!(args.state, Some(file::State::Link | file::State::Hard));
+                let given = [
+                    ("src", args.src.is_some() && !links),
+                    ("content", args.content.is_some()),
+                    ("template", args.template.is_some()),
+                ];
+                exclusive(&given)
             }
             Builtin::Command | Builtin::Shell => {
                 let args = decode_tracked::<command::Args>(value)?;
+                exclusive(&[("cmd", args.cmd.is_some()), ("argv", args.argv.is_some())])?;
                 if args.cmd.is_none() && args.argv.is_none() {
                     // Said as a missing argument, so a templated one may still give it.
                     return Err(ArgError {
@@ -222,7 +257,14 @@ impl Builtin {
             }
             Builtin::Pacstrap => decode_tracked::<pacstrap::Args>(value).map(drop),
             Builtin::Firstboot => decode_tracked::<firstboot::Args>(value).map(drop),
-            Builtin::Unit => decode_tracked::<unit::Args>(value).map(drop),
+            Builtin::Unit => {
+                let args = decode_tracked::<unit::Args>(value)?;
+                exclusive(&[
+                    ("src", args.src.is_some()),
+                    ("content", args.content.is_some()),
+                    ("template", args.template.is_some()),
+                ])
+            }
             Builtin::Nspawn => {
                 self.check_templated("settings", value.get("settings"))?;
                 decode_tracked::<nspawn::Args>(value).map(drop)
@@ -234,6 +276,8 @@ impl Builtin {
             Builtin::Replace => decode_tracked::<replace::Args>(value).map(drop),
             Builtin::Slurp => decode_tracked::<slurp::Args>(value).map(drop),
             Builtin::Find => decode_tracked::<find::Args>(value).map(drop),
+            Builtin::GetUrl => decode_tracked::<get_url::Args>(value).map(drop),
+            Builtin::Unarchive => decode_tracked::<unarchive::Args>(value).map(drop),
         }
     }
 
@@ -321,7 +365,30 @@ impl Builtin {
             Builtin::Find => find::FindModule
                 .plan(&decode(value)?, host)
                 .map_err(PlanError::Module),
+            Builtin::GetUrl => get_url::GetUrlModule
+                .plan(&decode(value)?, host)
+                .map_err(PlanError::Module),
+            Builtin::Unarchive => unarchive::UnarchiveModule
+                .plan(&decode(value)?, host)
+                .map_err(PlanError::Module),
         }
+    }
+}
+
+/// Ansible's mutually exclusive arguments: at most one of `given` (name, present).
+fn exclusive(given: &[(&str, bool)]) -> Result<(), ArgError> {
+    let present: Vec<&str> = given
+        .iter()
+        .filter(|(_, present)| *present)
+        .map(|(name, _)| *name)
+        .collect();
+    match present[..] {
+        [first, second, ..] => Err(ArgError {
+            field: Some(second.to_string()),
+            path: vec![second.to_string()],
+            message: format!("'{first}' and '{second}' are mutually exclusive"),
+        }),
+        _ => Ok(()),
     }
 }
 

@@ -24,6 +24,8 @@ pub fn doc(action: &Action) -> Option<ActionDoc> {
         Action::Assert => ASSERT,
         Action::Fail => FAIL,
         Action::Meta => META,
+        Action::Uri => URI,
+        Action::WaitFor => WAIT_FOR,
     })
 }
 
@@ -129,6 +131,83 @@ const META: ActionDoc = ActionDoc {
         diff: Support::None,
         examples: r#"- name: Run the handlers notified so far, now
   meta: flush_handlers
+"#,
+    },
+};
+
+const URI: ActionDoc = ActionDoc {
+    summary: "Send an HTTP request and check the answer's status (skipped under --check)",
+    any_args: false,
+    doc: ModuleDoc {
+        args: &[
+            ArgDoc::new("url", "str", "An http:// or https:// URL.").required(),
+            ArgDoc::new("method", "str", "The method, one uppercase word.").default("GET"),
+            ArgDoc::new("body", "raw", "The request body (a mapping or list with body_format json or form-urlencoded)."),
+            ArgDoc::new("body_format", "str", "How body is encoded; json and form-urlencoded set Content-Type unless headers do.")
+                .default("raw")
+                .choices(&["raw", "json", "form-urlencoded"]),
+            ArgDoc::new("headers", "dict", "Request headers.").default("{}"),
+            ArgDoc::new("status_code", "list", "The statuses that mean success; any other fails the task.").default("[200]"),
+            ArgDoc::new("return_content", "bool", "Register the body as `content` (always on failure; a JSON answer is parsed into `json` regardless).").default("false"),
+            ArgDoc::new("timeout", "int", "Seconds for the whole request.").default("30"),
+            ArgDoc::new("validate_certs", "bool", "Verify the server's certificate.").default("true"),
+            ArgDoc::new("url_username", "str", "User for HTTP basic auth.").aliases(&["user"]),
+            ArgDoc::new("url_password", "str", "Password for HTTP basic auth (a secret: never shown).").aliases(&["password"]),
+            ArgDoc::new("force_basic_auth", "bool", "Send the credentials with the first request, not only after a 401.").default("false"),
+            ArgDoc::new("follow_redirects", "str", "safe: only for GET and HEAD; all/yes: always; none/no: never.")
+                .default("safe")
+                .choices(&["all", "yes", "safe", "urllib2", "none", "no"]),
+            ArgDoc::new("http_agent", "str", "The User-Agent header.").default("ansible-httpget"),
+            ArgDoc::new("creates", "path", "Do not send the request when this path exists in the target."),
+            ArgDoc::new("removes", "path", "Do not send the request unless this path exists in the target."),
+        ],
+        check_mode: Support::None,
+        diff: Support::None,
+        examples: r#"- name: The service answers
+  uri:
+    url: http://127.0.0.1:8080/health
+    status_code: [200, 204]
+    return_content: true
+  register: health
+- name: Tell the API
+  uri:
+    url: https://api.example.org/deployments
+    method: POST
+    body_format: json
+    body: {version: "1.2"}
+    status_code: 201
+"#,
+    },
+};
+
+const WAIT_FOR: ActionDoc = ActionDoc {
+    summary: "Wait for a TCP port or a path of the target (skipped under --check)",
+    any_args: false,
+    doc: ModuleDoc {
+        args: &[
+            ArgDoc::new("host", "str", "The address to connect to.").default("127.0.0.1"),
+            ArgDoc::new("port", "int", "A TCP port to wait for."),
+            ArgDoc::new("path", "path", "A path of the target (inside the root) to wait for."),
+            ArgDoc::new("state", "str", "started/present: until it answers or exists; stopped/absent: until it does not. drained is refused.")
+                .default("started")
+                .choices(&["started", "present", "stopped", "absent", "drained"]),
+            ArgDoc::new("search_regex", "str", "A regex (multi-line) the file's content, or what the port sends, must match."),
+            ArgDoc::new("timeout", "int", "Seconds before the task fails.").default("300"),
+            ArgDoc::new("delay", "int", "Seconds to wait before the first check.").default("0"),
+            ArgDoc::new("sleep", "int", "Seconds between checks.").default("1"),
+            ArgDoc::new("connect_timeout", "int", "Seconds for one connection attempt.").default("5"),
+            ArgDoc::new("msg", "str", "The failure message instead of the default one."),
+        ],
+        check_mode: Support::None,
+        diff: Support::None,
+        examples: r#"- name: Until the web server listens
+  wait_for:
+    port: 80
+    timeout: 60
+- name: Until the service has written that it is ready
+  wait_for:
+    path: /var/log/app.log
+    search_regex: "ready on port (\\d+)"
 "#,
     },
 };

@@ -71,8 +71,9 @@ fn contained(kind: &mut TaskKind, roles: bool) -> Vec<&mut [Task]> {
             always,
         } => vec![block.as_mut_slice(), rescue, always],
         TaskKind::IncludeRole { tasks } if roles => vec![Arc::make_mut(tasks).as_mut_slice()],
-        TaskKind::IncludeRole { .. } | TaskKind::Action { .. } | TaskKind::IncludeTasks { .. } => {
-            Vec::new()
-        }
+        TaskKind::IncludeRole { .. }
+        | TaskKind::IncludeRoleNamed { .. }
+        | TaskKind::Action { .. }
+        | TaskKind::IncludeTasks { .. } => Vec::new(),
     }
 }

@@ -6,6 +6,7 @@ mod plugins;
 mod prompts;
 mod roles;
 mod stream;
+mod unsupported;
 
 use super::argspec;
 use super::model::RoleScope;
@@ -52,10 +53,7 @@ const PLAY_KEYS: &[&str] = &[
     "check_mode",
     "diff",
     "no_log",
-    "any_errors_fatal",
     "environment",
-    "strategy",
-    "serial",
 ];
 
 const TASK_KEYS: &[&str] = &[
@@ -94,11 +92,9 @@ const TASK_KEYS: &[&str] = &[
     "become",
     "become_user",
     "become_method",
+    "connection",
     "args",
-    "run_once",
     "environment",
-    "delegate_to",
-    "any_errors_fatal",
     "timeout",
 ];
 
@@ -166,7 +162,7 @@ impl Loader {
     /// Load a playbook and everything it references statically.
     pub fn playbook(mut self, path: &Path) -> Result<Playbook, InputError> {
         let mut plays = Vec::new();
-        self.plays_from(path, &mut plays);
+        self.plays_from(path, None, &mut plays);
         let playbook = Playbook {
             path: path.to_path_buf(),
             plays,
@@ -189,6 +185,62 @@ impl Loader {
     ) -> Result<Vec<Task>, InputError> {
         self.playbook_dir = origin.dir.clone();
         let tasks = self.tasks_from_file(path, origin, tags, site);
+        validate::tasks(&tasks, &mut self.errors);
+        if self.errors.is_empty() {
+            Ok(tasks)
+        } else {
+            Err(InputError(self.errors))
+        }
+    }
+
+    /// The tasks of an `include_role` whose name was templated, loaded when the task
+    /// runs: `entry` with the name rendered. `defined` says whether a variable is set
+    /// at that point (for the role's argument spec). A role chosen at run time cannot
+    /// add handlers to a play already running: one that has handlers is refused.
+    pub fn role_at_run_time(
+        mut self,
+        entry: &Node,
+        task_vars: Option<&Node>,
+        origin: &Arc<Origin>,
+        tags: &[String],
+        defined: &dyn Fn(&str) -> bool,
+    ) -> Result<Vec<Task>, InputError> {
+        self.playbook_dir = origin.dir.clone();
+        let Some(mut role) = self.role_use(entry, false) else {
+            return Err(InputError(self.errors));
+        };
+        role.params
+            .extend(task_vars.map(|v| self.vars(v)).unwrap_or_default());
+        let mut handlers = Vec::new();
+        let loaded = self.role(&role, tags, &mut handlers, true);
+        handlers.extend(std::mem::take(&mut self.extra_handlers));
+        if !handlers.is_empty() {
+            self.error(
+                &role.span,
+                format!(
+                    "include_role: role '{}' has handlers, which a role named at run time \
+                     cannot add to the running play (name the role without a template)",
+                    role.name
+                ),
+            );
+        }
+        for scope in std::mem::take(&mut self.role_scopes) {
+            let set_now: Vec<(String, Node)> = scope
+                .spec
+                .iter()
+                .flat_map(|spec| &spec.options)
+                .filter(|option| defined(&option.name))
+                .map(|option| {
+                    let node = Node {
+                        value: Value::Str(format!("{{{{ {} }}}}", option.name)),
+                        span: scope.span.clone(),
+                    };
+                    (option.name.clone(), node)
+                })
+                .collect();
+            argspec::check(&scope, &set_now, &self.extra_vars, &mut self.errors);
+        }
+        let tasks = loaded.map(|l| l.tasks).unwrap_or_default();
         validate::tasks(&tasks, &mut self.errors);
         if self.errors.is_empty() {
             Ok(tasks)
@@ -270,8 +322,9 @@ impl Loader {
         &mut self,
         path: &Path,
         origin: &Arc<Origin>,
+        site: Option<&Span>,
     ) -> Option<(Vec<Node>, Vec<StreamedLists>)> {
-        let (file, text) = self.read_text(path, None)?;
+        let (file, text) = self.read_text(path, site)?;
         let errors = self.errors.len();
         let mut stream = PlayStream::new(self, origin.clone());
         let parsed = yaml::parse_playbook(&file, &text, Some(&mut stream));
@@ -287,7 +340,7 @@ impl Loader {
         }
     }
 
-    fn plays_from(&mut self, path: &Path, plays: &mut Vec<Play>) {
+    fn plays_from(&mut self, path: &Path, site: Option<&Span>, plays: &mut Vec<Play>) {
         if self.importing.iter().any(|p| p == path) {
             self.errors.push(Diagnostic::bare(format!(
                 "import loop: {} imports itself",
@@ -303,7 +356,7 @@ impl Loader {
         let (outer_dir, outer_base) = (self.playbook_dir.clone(), self.library_base.clone());
         self.playbook_dir = dir.clone();
         self.library_base = Some(dir);
-        let Some((docs, mut streamed)) = self.read_playbook(path, &origin) else {
+        let Some((docs, mut streamed)) = self.read_playbook(path, &origin, site) else {
             (self.playbook_dir, self.library_base) = (outer_dir, outer_base);
             return;
         };
@@ -329,7 +382,7 @@ impl Loader {
                 if let Some(target) = item.get("import_playbook") {
                     if let Some(name) = target.as_str() {
                         let target_path = origin.dir.join(name);
-                        self.plays_from(&target_path, plays);
+                        self.plays_from(&target_path, Some(&target.span), plays);
                     } else {
                         self.error(&target.span, "import_playbook takes a file name");
                     }
@@ -357,8 +410,10 @@ impl Loader {
             );
             return None;
         };
+        self.refuse_unsupported(entries, "play");
         for (key, _) in entries {
-            if !PLAY_KEYS.contains(&key.name.as_str()) {
+            let name = key.name.as_str();
+            if !PLAY_KEYS.contains(&name) && unsupported::waiting_for(name).is_none() {
                 self.unknown_key(key, "play", PLAY_KEYS.iter().copied());
             }
         }
@@ -376,7 +431,7 @@ impl Loader {
             if let Some(h) = node.get("hosts") {
                 self.error(
                     &h.span,
-                    format!("hosts '{hosts}': machinist has no inventories yet; only localhost (use --root or a play's root to target a container's tree)"),
+                    format!("hosts '{hosts}' is not supported yet (issue #16): machinist has no inventories yet; only localhost (use --root or a play's root to target a container's tree)"),
                 );
             }
         }
@@ -387,7 +442,7 @@ impl Loader {
             .unwrap_or_default();
         let vars_nodes = node.get("vars").map(|v| self.vars(v)).unwrap_or_default();
         let vars_files = match node.get("vars_files") {
-            Some(list) => self.vars_files(list, origin),
+            Some(list) => self.vars_files(list, origin, &vars_nodes),
             None => Vec::new(),
         };
         let vars_prompt = node
@@ -501,6 +556,7 @@ impl Loader {
         &mut self,
         list: &Node,
         origin: &Arc<Origin>,
+        play_vars: &[(String, Node)],
     ) -> Vec<(PathBuf, Vec<(String, Node)>)> {
         let names: Vec<&Node> = match &list.value {
             Value::Seq(items) => items.iter().collect(),
@@ -516,10 +572,21 @@ impl Loader {
                 self.error(&name.span, "a vars file name is a string");
                 continue;
             };
-            if crate::template::Templates::is_template(file) {
-                self.error(&name.span, "templated vars_files names are not supported; use include_vars-free static names or -e @file");
-                continue;
-            }
+            let rendered;
+            let file = if crate::template::Templates::is_template(file) {
+                match self.render_vars_file_name(file, &origin.dir, play_vars, &out) {
+                    Ok(name) => {
+                        rendered = name;
+                        rendered.as_str()
+                    }
+                    Err(msg) => {
+                        self.error(&name.span, msg);
+                        continue;
+                    }
+                }
+            } else {
+                file
+            };
             let path = origin.dir.join(file);
             let Some(docs) = self.read_yaml(&path, Some(&name.span)) else {
                 continue;
@@ -531,6 +598,44 @@ impl Loader {
             out.push((path, vars));
         }
         out
+    }
+
+    /// A templated `vars_files` name, rendered as Ansible renders it before the play:
+    /// with the play's vars, the vars files before it, extra vars and `playbook_dir`
+    /// (no facts yet).
+    fn render_vars_file_name(
+        &self,
+        name: &str,
+        playbook_dir: &Path,
+        play_vars: &[(String, Node)],
+        earlier: &[(PathBuf, Vec<(String, Node)>)],
+    ) -> Result<String, String> {
+        let templates = crate::template::Templates::new();
+        let mut magic = Layer::default();
+        let dir = match playbook_dir.as_os_str().is_empty() {
+            true => Path::new("."),
+            false => playbook_dir,
+        };
+        let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+        magic.set(
+            "playbook_dir",
+            minijinja::Value::from(dir.display().to_string()),
+        );
+        let play = Layer::from_nodes(play_vars);
+        let files: Vec<Layer> = earlier
+            .iter()
+            .map(|(_, vars)| Layer::from_nodes(vars))
+            .collect();
+        let mut layers: Vec<&Layer> = vec![&magic, &play];
+        layers.extend(files.iter());
+        layers.push(&self.extra_vars);
+        let ctx = crate::vars::context(&layers, &templates);
+        templates.render_str(name, &ctx).map_err(|err| {
+            format!(
+                "vars_files name '{name}': {err} (names are rendered with the play's vars, \
+                 extra vars and playbook_dir, before facts are gathered)"
+            )
+        })
     }
 
     /// A mapping of variables.
@@ -675,6 +780,12 @@ impl Loader {
                 }
             }
         }
+        let what = if node.get("block").is_some() {
+            "block"
+        } else {
+            "task"
+        };
+        self.refuse_unsupported(node.as_map().unwrap_or_default(), what);
         let mut kind = self.task_kind(node, origin, &tags)?;
         if let TaskKind::IncludeTasks {
             inherited_tags: outer,
@@ -686,7 +797,11 @@ impl Loader {
         self.check_task_shape(node.as_map().unwrap_or_default(), &kind);
         let loop_items = LOOP_KEYWORDS
             .iter()
-            .find_map(|(key, with)| node.take(key).map(|n| (*with, n)));
+            .find_map(|(key, with)| node.take(key).map(|n| (*key, *with, n)));
+        if let Some(("loop", _, items)) = &loop_items {
+            self.literal_loop_is_a_list(items);
+        }
+        let loop_items = loop_items.map(|(_, with, n)| (with, n));
         let rare = Rare {
             loop_control: node
                 .get("loop_control")
@@ -782,6 +897,20 @@ impl Loader {
         {
             let name = self.file_arg(file)?;
             let span = file.span.clone();
+            // Read when it runs; a literal name that is no regular file is bad input now.
+            if !crate::template::Templates::is_template(&name) {
+                let path = include_path(&span, origin, &name);
+                if let Some(kind) = crate::input::special_kind(&path) {
+                    self.error(
+                        &span,
+                        format!(
+                            "{} is {kind}, not a regular file; machinist refuses to read it",
+                            path.display()
+                        ),
+                    );
+                    return None;
+                }
+            }
             return Some(TaskKind::IncludeTasks {
                 file: Node {
                     value: Value::Str(name),
@@ -801,11 +930,17 @@ impl Loader {
             role.params
                 .extend(node.get("vars").map(|v| self.vars(v)).unwrap_or_default());
             if crate::template::Templates::is_template(&role.name) {
-                self.error(
-                    &role.span,
-                    format!("{key}: the role name cannot be templated"),
-                );
-                return None;
+                if key == "import_role" {
+                    self.error(
+                        &role.span,
+                        "import_role is static: its role name cannot be templated (use include_role)",
+                    );
+                    return None;
+                }
+                return Some(TaskKind::IncludeRoleNamed {
+                    entry: Box::new(entry.clone()),
+                    vars: node.get("vars").cloned().map(Box::new),
+                });
             }
             let mut handlers = Vec::new();
             let loaded = self.role(&role, tags, &mut handlers, true);
@@ -826,7 +961,9 @@ impl Loader {
         let entries = node.as_map().unwrap_or_default();
         let mut module: Option<(usize, &Key, Action)> = None;
         for (at, (key, _)) in entries.iter().enumerate() {
-            if TASK_KEYS.contains(&key.name.as_str()) {
+            if TASK_KEYS.contains(&key.name.as_str())
+                || unsupported::waiting_for(&key.name).is_some()
+            {
                 continue;
             }
             if let Some((_, first, _)) = &module {
@@ -847,6 +984,16 @@ impl Loader {
                 Resolved::Action(action) => action,
                 Resolved::Refused => return None,
                 Resolved::Unknown => {
+                    if let Some(issue) = unsupported::module_waiting_for(&key.name) {
+                        self.error(
+                            &key.span,
+                            format!(
+                                "module '{}' is not supported yet (issue #{issue})",
+                                key.name
+                            ),
+                        );
+                        return None;
+                    }
                     let plugins = self.plugin_names(origin);
                     let mut candidates: Vec<&str> = Action::all_names()
                         .chain(TASK_KEYS.iter().copied())
@@ -976,7 +1123,10 @@ impl Loader {
     }
 
     fn loop_control(&mut self, node: &Node) -> LoopControl {
-        let mut control = LoopControl::default();
+        let mut control = LoopControl {
+            extended_allitems: true,
+            ..LoopControl::default()
+        };
         let Some(entries) = node.as_map() else {
             self.error(&node.span, "loop_control is a mapping");
             return control;
@@ -986,11 +1136,21 @@ impl Loader {
                 "loop_var" => control.loop_var = self.identifier(value),
                 "index_var" => control.index_var = self.identifier(value),
                 "label" => control.label = self.string(value),
-                "pause" | "extended" => {}
+                "pause" => control.pause = self.pause_seconds(value),
+                "extended" => control.extended = self.boolean(value),
+                "extended_allitems" => control.extended_allitems = self.boolean(value),
                 _ => self.unknown_key(
                     key,
                     "loop_control",
-                    ["loop_var", "index_var", "label"].into_iter(),
+                    [
+                        "loop_var",
+                        "index_var",
+                        "label",
+                        "pause",
+                        "extended",
+                        "extended_allitems",
+                    ]
+                    .into_iter(),
                 ),
             }
         }
@@ -1019,6 +1179,20 @@ impl Loader {
             Value::Seq(items) => items.iter().filter_map(|n| one(self, n)).collect(),
             _ => one(self, node).into_iter().collect(),
         }
+    }
+
+    /// `loop:` written as a literal takes a list (as Ansible: "Invalid data passed to
+    /// 'loop', it requires a list"); a template is checked when it renders.
+    fn literal_loop_is_a_list(&mut self, items: &Node) {
+        let found = match &items.value {
+            Value::Seq(_) | Value::Null => return,
+            Value::Str(text) if crate::template::Templates::is_template(text) => return,
+            _ => items.kind(),
+        };
+        self.error(
+            &items.span,
+            format!("loop: takes a list, found {found} (Ansible: \"Invalid data passed to 'loop', it requires a list\")"),
+        );
     }
 
     fn unknown_key<'a>(&mut self, key: &Key, what: &str, known: impl Iterator<Item = &'a str>) {
@@ -1055,6 +1229,24 @@ impl Loader {
                     &node.span,
                     format!(
                         "timeout is a positive whole number of seconds, found {}",
+                        node.kind()
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    /// `loop_control.pause`: a number of seconds, whole or not.
+    fn pause_seconds(&mut self, node: &Node) -> Option<f64> {
+        match node.value {
+            Value::Int(seconds) if seconds >= 0 => Some(seconds as f64),
+            Value::Float(seconds) if seconds >= 0.0 && seconds.is_finite() => Some(seconds),
+            _ => {
+                self.error(
+                    &node.span,
+                    format!(
+                        "loop_control.pause is a number of seconds, found {}",
                         node.kind()
                     ),
                 );

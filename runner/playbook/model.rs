@@ -124,14 +124,19 @@ pub struct Condition {
     pub span: Span,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct LoopControl {
     pub loop_var: Option<String>,
     pub index_var: Option<String>,
     pub label: Option<String>,
+    /// Seconds to wait between items.
+    pub pause: Option<f64>,
+    /// `ansible_loop` for each item (index, first, last, previtem, …); with
+    /// `extended_allitems: false`, without `allitems`.
+    pub extended: bool,
+    pub extended_allitems: bool,
 }
 
-/// One per task, so kept small: the keywords most tasks leave out live in [`Rare`].
 /// The keywords that give a task its loop, and how each makes items of its value.
 pub const LOOP_KEYWORDS: [(&str, Option<LegacyLoop>); 10] = [
     ("loop", None),
@@ -151,6 +156,7 @@ pub fn is_loop_keyword(key: &str) -> bool {
     LOOP_KEYWORDS.iter().any(|(name, _)| *name == key)
 }
 
+/// One per task, so kept small: the keywords most tasks leave out live in [`Rare`].
 #[derive(Debug, Clone)]
 pub struct Task {
     pub name: Option<String>,
@@ -201,9 +207,7 @@ pub struct Rare {
 impl Rare {
     /// Boxed, or `None` when every keyword is left out.
     pub fn boxed(self) -> Option<Box<Rare>> {
-        let unused = self.loop_control.loop_var.is_none()
-            && self.loop_control.index_var.is_none()
-            && self.loop_control.label.is_none()
+        let unused = self.loop_control == *Task::NO_LOOP_CONTROL
             && self.register.is_none()
             && self.notify.is_empty()
             && self.notify_span.is_none()
@@ -241,6 +245,13 @@ pub enum TaskKind {
     },
     /// `include_role`: the role's tasks, run when (and each time) this task runs.
     IncludeRole { tasks: Arc<Vec<Task>> },
+    /// `include_role` with a templated name: the role is found and loaded when the
+    /// task runs, from the `include_role` entry (and the task's `vars`).
+    /// (Boxed: a task stays small.)
+    IncludeRoleNamed {
+        entry: Box<Node>,
+        vars: Option<Box<Node>>,
+    },
 }
 
 /// What a task does.
@@ -255,6 +266,10 @@ pub enum Action {
     Assert,
     Fail,
     Meta,
+    /// An HTTP request, judged by its status (runner/run/uri.rs).
+    Uri,
+    /// Wait for a port or a path (runner/run/wait_for.rs).
+    WaitFor,
 }
 
 impl Action {
@@ -265,6 +280,8 @@ impl Action {
         ("assert", Action::Assert),
         ("fail", Action::Fail),
         ("meta", Action::Meta),
+        ("uri", Action::Uri),
+        ("wait_for", Action::WaitFor),
     ];
 
     pub fn from_name(name: &str) -> Option<Action> {
@@ -297,6 +314,10 @@ impl Action {
             Action::Assert => Some(&["that", "fail_msg", "msg", "success_msg", "quiet"]),
             Action::Fail => Some(&["msg"]),
             Action::Meta => Some(&["_raw_params"]),
+            Action::Uri => Some(machinist_modules::args::field_names::<crate::run::uri::Args>()),
+            Action::WaitFor => Some(machinist_modules::args::field_names::<
+                crate::run::wait_for::Args,
+            >()),
         }
     }
 }
@@ -306,6 +327,9 @@ impl Task {
         loop_var: None,
         index_var: None,
         label: None,
+        pause: None,
+        extended: false,
+        extended_allitems: true,
     };
 
     pub fn loop_control(&self) -> &LoopControl {
@@ -363,7 +387,9 @@ impl Task {
             (None, TaskKind::Action { module, .. }) => module.to_string(),
             (None, TaskKind::Block { .. }) => "block".to_string(),
             (None, TaskKind::IncludeTasks { .. }) => "include_tasks".to_string(),
-            (None, TaskKind::IncludeRole { .. }) => "include_role".to_string(),
+            (None, TaskKind::IncludeRole { .. } | TaskKind::IncludeRoleNamed { .. }) => {
+                "include_role".to_string()
+            }
         };
         match &self.origin.role {
             Some(role) => format!("{} : {base}", role.name),

@@ -103,7 +103,7 @@ fn checked_tasks(tasks: &[Task], errors: &mut Vec<Diagnostic>, known: &mut Known
                     checked_tasks(list, errors, known);
                 }
             }
-            TaskKind::IncludeTasks { .. } => {}
+            TaskKind::IncludeTasks { .. } | TaskKind::IncludeRoleNamed { .. } => {}
             TaskKind::IncludeRole { tasks: inner } => checked_tasks(inner, errors, known),
         }
         for cond in task
@@ -272,7 +272,12 @@ fn meta_action(args: &Node, errors: &mut Vec<Diagnostic>) {
 
 /// `template:`/`src:` files named without templating must exist before the run.
 fn required_sources(task: &Task, builtin: Builtin, args: &Node, errors: &mut Vec<Diagnostic>) {
-    if !builtin.reads_sources() {
+    // unarchive's src is on the controller unless remote_src (templated: left to run time).
+    let archive_on_controller = builtin == Builtin::Unarchive
+        && args.get("remote_src").map_or(true, |node| {
+            node.value == crate::playbook::yaml::Value::Bool(false)
+        });
+    if !builtin.reads_sources() && !archive_on_controller {
         return;
     }
     let links = matches!(

@@ -93,7 +93,8 @@ pub fn all(dirs: &[PathBuf]) -> Vec<(String, PathBuf)> {
 /// word `WANT_JSON` gets an arguments file; anything else gets JSON on stdin.
 pub fn protocol(path: &Path) -> std::io::Result<Protocol> {
     let mut bytes = Vec::new();
-    std::fs::File::open(path)?
+    crate::input::open_regular(path)
+        .map_err(std::io::Error::other)?
         .take(MAX_SCRIPT_BYTES)
         .read_to_end(&mut bytes)?;
     let wants = bytes.starts_with(b"#!") && bytes.windows(9).any(|w| w == b"WANT_JSON");

@@ -11,7 +11,7 @@ mod interrupted;
 pub mod json;
 pub mod masked;
 mod progress_line;
-mod pyjson;
+pub(crate) mod pyjson;
 pub mod shell;
 mod stderr;
 mod task_line;

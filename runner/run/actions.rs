@@ -44,7 +44,53 @@ impl Executor<'_> {
                 Err(msg) => Outcome::failed(msg),
             },
             Action::Meta => Outcome::failed(format!("{module} cannot run here")),
+            Action::Uri | Action::WaitFor => {
+                self.check_action(host, module, action, args, ctx, check)
+            }
         }
+    }
+
+    /// uri and wait_for: arguments rendered and decoded, then the request or the wait;
+    /// skipped under --check, as Ansible's modules (no check mode) are.
+    fn check_action(
+        &mut self,
+        host: &Host,
+        module: &str,
+        action: &Action,
+        args: &Node,
+        ctx: &Value,
+        check: bool,
+    ) -> Outcome {
+        let rendered = match self.render_args(args, ctx) {
+            Ok(rendered) => rendered,
+            Err(msg) => return Outcome::failed(msg),
+        };
+        let secrets = match action {
+            Action::Uri => Secrets::named(super::uri::SECRET_ARGS, &rendered),
+            _ => Secrets::default(),
+        };
+        let short = module.strip_prefix("ansible.builtin.").unwrap_or(module);
+        if check {
+            let mut skipped = Outcome::skipped(format!(
+                "remote module ({short}) does not support check mode"
+            ));
+            skipped.msg = Some(format!(
+                "remote module ({short}) does not support check mode"
+            ));
+            return skipped;
+        }
+        let decoded = Json::Object(rendered);
+        let outcome = match action {
+            Action::Uri => match serde_json::from_value::<super::uri::Args>(decoded) {
+                Ok(parsed) => super::uri::request(&parsed, host),
+                Err(err) => Outcome::failed(format!("{short}: {err}")),
+            },
+            _ => match serde_json::from_value::<super::wait_for::Args>(decoded) {
+                Ok(parsed) => super::wait_for::wait(&parsed, host),
+                Err(err) => Outcome::failed(format!("{short}: {err}")),
+            },
+        };
+        secrets.masked(outcome)
     }
 
     /// Render a task's arguments (Ansible's native templating) and drop `omit`s.
@@ -171,6 +217,7 @@ impl Executor<'_> {
         outcome.msg = plan.msg.take();
         outcome.diff = plan.changes.iter().filter_map(|c| c.diff.clone()).collect();
         if !plan.is_changed() {
+            outcome.skipped = plan.skipped;
             return outcome;
         }
         if check && !plan.predictable {

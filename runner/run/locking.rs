@@ -13,7 +13,12 @@ impl Executor<'_> {
     /// waiting, and the run must stop before it starts anything.
     pub(super) fn lock_root(&mut self, root: &Path) -> Result<bool, RunError> {
         let canonical = lock::canonical_root(root);
-        if self.locks.iter().any(|held| held.root == canonical) {
+        // A root inside one this run holds is held with it.
+        if self
+            .locks
+            .iter()
+            .any(|held| canonical.starts_with(&held.root))
+        {
             return Ok(true);
         }
         let access = if self.options.check && !self.writes_in_check_mode {
@@ -24,7 +29,8 @@ impl Executor<'_> {
         let reporter = &mut *self.reporter;
         let waiting =
             |wait: &crate::events::LockWait| reporter.event(&Event::LockWait(wait.clone()));
-        match lock::acquire(root, access, !self.options.no_wait, waiting)? {
+        let held: Vec<_> = self.locks.iter().map(|held| held.root.clone()).collect();
+        match lock::acquire(root, access, !self.options.no_wait, &held, waiting)? {
             Locked::Held(held) => {
                 self.locks.push(held);
                 Ok(true)

@@ -16,6 +16,8 @@ mod secrets;
 mod sources;
 mod tags;
 mod task;
+pub(crate) mod uri;
+pub(crate) mod wait_for;
 
 pub use outcome::Outcome;
 pub use tags::TagFilter;
@@ -460,6 +462,46 @@ impl<'a> Executor<'a> {
             minijinja::Value::from(root.display().to_string()),
         );
         magic.set("omit", minijinja::Value::from(crate::template::OMIT));
+        // With one host, the inventory's and the play's host lists are that host.
+        let hosts = || minijinja::Value::from(vec![LOCALHOST]);
+        magic.set(
+            "groups",
+            minijinja::Value::from_iter([("all", hosts()), ("ungrouped", hosts())]),
+        );
+        magic.set("group_names", minijinja::Value::from(vec!["ungrouped"]));
+        for name in [
+            "play_hosts",
+            "ansible_play_hosts",
+            "ansible_play_hosts_all",
+            "ansible_play_batch",
+        ] {
+            magic.set(name, hosts());
+        }
+        magic.set("ansible_connection", minijinja::Value::from("local"));
+        magic.set(
+            "ansible_facts",
+            minijinja::Value::from_iter(Vec::<(String, minijinja::Value)>::new()),
+        );
+        magic.set(
+            "ansible_search_path",
+            minijinja::Value::from(vec![dir.display().to_string()]),
+        );
+        let tags = &self.options.tags;
+        let run_tags = if tags.only.is_empty() {
+            vec!["all".to_string()]
+        } else {
+            tags.only.clone()
+        };
+        magic.set("ansible_run_tags", minijinja::Value::from(run_tags));
+        magic.set(
+            "ansible_skip_tags",
+            minijinja::Value::from(tags.skip.clone()),
+        );
+        magic.set(
+            "ansible_verbosity",
+            minijinja::Value::from(self.options.verbosity),
+        );
+        magic.set("ansible_version", ansible_version());
         magic
     }
 
@@ -519,7 +561,8 @@ impl<'a> Executor<'a> {
                 } => self.block(state, task, inherited, (block, rescue, always), handler),
                 TaskKind::Action { .. }
                 | TaskKind::IncludeTasks { .. }
-                | TaskKind::IncludeRole { .. } => self.task(state, task, inherited, handler),
+                | TaskKind::IncludeRole { .. }
+                | TaskKind::IncludeRoleNamed { .. } => self.task(state, task, inherited, handler),
             };
             if flow != Flow::Continue {
                 return flow;
@@ -653,13 +696,47 @@ impl<'a> Executor<'a> {
         layers.extend(inherited.looped.iter());
         layers.extend(looped);
         layers.push(&self.options.extra_vars);
-        let ctx = crate::vars::context(&layers, self.templates);
+        // A host's own variables, as `hostvars` shows them: not the play's or a
+        // task's, but what the host has (its facts, registered results) and -e.
+        let host_layers = [&state.magic, &self.facts.layer, &self.options.extra_vars];
+        let host_vars = crate::vars::context(&host_layers, self.templates);
+        let ctx = with_vars_and_hostvars(crate::vars::context(&layers, self.templates), host_vars);
         if plain {
             *state.plain_context.borrow_mut() = Some((self.facts.changes, ctx.clone()));
         }
         ctx
     }
 }
+
+/// The context with Ansible's `vars` (every variable in scope) and `hostvars` (each
+/// host's own variables, by inventory name).
+fn with_vars_and_hostvars(ctx: minijinja::Value, host_vars: minijinja::Value) -> minijinja::Value {
+    let references = minijinja::Value::from_iter([
+        ("vars", ctx.clone()),
+        (
+            "hostvars",
+            minijinja::Value::from_iter([(LOCALHOST, host_vars)]),
+        ),
+    ]);
+    minijinja::value::merge_maps([ctx, references])
+}
+
+/// `ansible_version`: the ansible-core release whose language machinist speaks (its
+/// differential tests run against it), so roles that check it carry on.
+fn ansible_version() -> minijinja::Value {
+    let (major, minor, revision) = ANSIBLE_CORE_VERSION;
+    let full = format!("{major}.{minor}.{revision}");
+    minijinja::Value::from_iter([
+        ("string", minijinja::Value::from(full.clone())),
+        ("full", minijinja::Value::from(full)),
+        ("major", minijinja::Value::from(major)),
+        ("minor", minijinja::Value::from(minor)),
+        ("revision", minijinja::Value::from(revision)),
+    ])
+}
+
+/// The ansible-core release the corpus is compared with (scripts/ansible-venv).
+const ANSIBLE_CORE_VERSION: (u32, u32, u32) = (2, 19, 14);
 
 impl Executor<'_> {
     /// Whether a failure of `task` is let through: its own `ignore_errors`, or an

@@ -17,8 +17,12 @@ pub(super) struct Secrets {
 
 impl Secrets {
     pub(super) fn of(builtin: Builtin, rendered: &Map<String, Json>) -> Secrets {
-        let mut values: Vec<String> = builtin
-            .secret_args()
+        Secrets::named(builtin.secret_args(), rendered)
+    }
+
+    /// The values of the arguments `names` (a runner action's secrets: uri's password).
+    pub(super) fn named(names: &[&str], rendered: &Map<String, Json>) -> Secrets {
+        let mut values: Vec<String> = names
             .iter()
             .filter_map(|name| match rendered.get(*name)? {
                 Json::String(text) => Some(text.clone()),

@@ -1,7 +1,8 @@
-//! The runner's half of `file`, `copy`, `template` and `unit`: it reads `src:` from
+//! The runner's half of `file`, `copy`, `template` and `unit`: it finds `src:` in
 //! files/ and renders `template:` from templates/ into `content`, so the module itself
 //! only ever plans bytes (modules know nothing about templates or the controller's
-//! folders).
+//! folders). A copy's `src:` is handed over as the path it was found at
+//! (`_copy_from`): the module streams it, never whole in memory, binary or not.
 
 use super::Executor;
 use crate::playbook::model::Task;
@@ -24,8 +25,15 @@ impl Executor<'_> {
         args: &mut Map<String, Json>,
         ctx: &Value,
     ) -> Result<(), String> {
+        if builtin == Builtin::Unarchive {
+            return self.resolve_archive(task, args);
+        }
         if !builtin.reads_sources() {
             return Ok(());
+        }
+        // Only this function sets it (a task's own, templated in, names no file).
+        if args.remove("_copy_from").is_some() {
+            return Err(self.located(&task.span, "unknown argument '_copy_from'".into()));
         }
         if builtin == Builtin::Copy {
             // ansible-core's copy writes a list or mapping `content` as JSON.
@@ -45,9 +53,10 @@ impl Executor<'_> {
         if let Some(name) = args.remove("template") {
             let name = text(&name, "template")?;
             let (path, source) = self.controller_file(task, SourceKind::Template, &name)?;
+            let ctx = with_template_vars(ctx, &path, args);
             let rendered = self
                 .templates
-                .render_file(&path.display().to_string(), &source.text, ctx, options)
+                .render_file(&path.display().to_string(), &source.text, &ctx, options)
                 .map_err(|err| self.located(&task.span, err.to_string()))?;
             // A vaulted template's rendering is a secret too.
             args.insert("content".into(), Json::String(source.derive(rendered)));
@@ -64,8 +73,20 @@ impl Executor<'_> {
             return Ok(());
         };
         let name = text(&src, "src")?;
-        let (_, content) = self.controller_file(task, SourceKind::File, &name)?;
-        args.insert("content".into(), Json::String(content.text.clone()));
+        let found = find(&task.origin, &task.span.file, SourceKind::File, &name)
+            .map_err(|msg| self.located(&task.span, msg))?;
+        if matches!(builtin, Builtin::Copy | Builtin::File) && !vaulted(&found) {
+            // Copied streamed by the module: never read whole here (binary too).
+            let path = std::path::absolute(&found).unwrap_or(found);
+            args.insert(
+                "_copy_from".into(),
+                Json::String(path.to_string_lossy().into_owned()),
+            );
+        } else {
+            // A vaulted source is read whole, to be copied decrypted.
+            let (_, content) = self.controller_file(task, SourceKind::File, &name)?;
+            args.insert("content".into(), Json::String(content.text.clone()));
+        }
         let dest_key = ["dest", "path", "name"]
             .into_iter()
             .find(|k| args.contains_key(*k));
@@ -82,7 +103,65 @@ impl Executor<'_> {
     }
 }
 
+/// What ansible-core's template module adds for its template (over the task's own
+/// variables): `ansible_managed` and the `template_*` facts about the file.
+fn with_template_vars(ctx: &Value, path: &Path, args: &Map<String, Json>) -> Value {
+    use std::os::unix::fs::MetadataExt;
+    let dest = ["dest", "path", "name"]
+        .into_iter()
+        .find_map(|key| args.get(key).and_then(Json::as_str))
+        .unwrap_or_default();
+    let owner = std::fs::metadata(path)
+        .map(|meta| user_name(meta.uid()))
+        .unwrap_or_default();
+    let host = rustix::system::uname()
+        .nodename()
+        .to_string_lossy()
+        .into_owned();
+    let template = Value::from_iter([
+        ("ansible_managed", Value::from("Ansible managed")),
+        ("template_path", Value::from(path.display().to_string())),
+        ("template_fullpath", Value::from(path.display().to_string())),
+        ("template_destpath", Value::from(dest)),
+        ("template_host", Value::from(host)),
+        ("template_uid", Value::from(owner)),
+    ]);
+    minijinja::value::merge_maps([template, ctx.clone()])
+}
+
+/// The controller's name for `uid` (its /etc/passwd), or the number.
+fn user_name(uid: u32) -> String {
+    let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
+    passwd
+        .lines()
+        .map(|line| line.split(':').collect::<Vec<_>>())
+        .find(|fields| fields.get(2) == Some(&uid.to_string().as_str()))
+        .and_then(|fields| fields.first().map(|name| name.to_string()))
+        .unwrap_or_else(|| uid.to_string())
+}
+
 impl Executor<'_> {
+    /// unarchive's `src` on the controller (no `remote_src`): found as copy's is and
+    /// handed over as its path; the module reads the archive (binary, perhaps large)
+    /// itself.
+    fn resolve_archive(&self, task: &Task, args: &mut Map<String, Json>) -> Result<(), String> {
+        if args.get("remote_src").is_some_and(truthy) {
+            return Ok(());
+        }
+        let Some(src) = args.get_mut("src") else {
+            return Ok(());
+        };
+        let name = text(src, "src")?;
+        let path = find(&task.origin, &task.span.file, SourceKind::File, &name)
+            .and_then(|path| {
+                path.canonicalize()
+                    .map_err(|err| format!("{}: {err}", path.display()))
+            })
+            .map_err(|msg| self.located(&task.span, msg))?;
+        *src = Json::String(path.display().to_string());
+        Ok(())
+    }
+
     /// A `src:`/`template:` file of the playbook or role, found and read once per run
     /// (the controller's files do not change while it runs).
     fn controller_file(
@@ -140,6 +219,27 @@ pub(super) struct SourceKey {
 /// Controller files found and read in this run.
 pub(super) type ControllerFiles =
     RefCell<HashMap<SourceKey, Result<(PathBuf, Arc<Opened>), String>>>;
+
+/// A boolean argument that is set: `true`, or one of Ansible's yes-strings.
+fn truthy(value: &Json) -> bool {
+    match value {
+        Json::Bool(b) => *b,
+        Json::String(s) => matches!(s.to_ascii_lowercase().as_str(), "yes" | "true" | "on" | "1"),
+        _ => false,
+    }
+}
+
+/// Whether a controller file is an Ansible vault (its first bytes say so); one that
+/// cannot be read is left for the copy to report.
+fn vaulted(path: &Path) -> bool {
+    use std::io::Read;
+    let Ok(file) = crate::input::open_regular(path) else {
+        return false;
+    };
+    let mut head = Vec::new();
+    let _ = file.take(4096).read_to_end(&mut head);
+    crate::vault::envelope::is_vaulted(&head)
+}
 
 fn take_bool(args: &mut Map<String, Json>, key: &str) -> Option<bool> {
     args.remove(key).and_then(|v| v.as_bool())

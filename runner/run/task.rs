@@ -29,6 +29,10 @@ impl Executor<'_> {
         handler: bool,
     ) -> Flow {
         self.progress.enter(task);
+        match &task.name {
+            Some(name) => crate::memory::at(format_args!("{}: task '{name}'", task.span)),
+            None => crate::memory::at(format_args!("{}", task.span)),
+        }
         if !handler && !self.selected(task) {
             return Flow::Continue;
         }
@@ -112,12 +116,21 @@ impl Executor<'_> {
                     Some(format!("{name}: {index} of {} items done", items.len()));
                 break;
             }
+            if index > 0 {
+                if let Some(pause) = task.loop_control().pause {
+                    std::thread::sleep(std::time::Duration::from_secs_f64(pause));
+                }
+            }
             let mut loop_layer = Layer::default();
             loop_layer.set(loop_var, item.clone());
             if let Some(index_var) = &task.loop_control().index_var {
                 loop_layer.set(index_var, Value::from(index));
             }
             loop_layer.set("ansible_loop_var", Value::from(loop_var));
+            if task.loop_control().extended {
+                let all = task.loop_control().extended_allitems.then_some(&items[..]);
+                loop_layer.set("ansible_loop", extended_loop(&items, index, all));
+            }
             let ctx = self.context(state, inherited, task, Some(&loop_layer));
             let mut outcome = match task.root() {
                 None => self.guarded(state, task, inherited, &ctx),
@@ -275,6 +288,9 @@ impl Executor<'_> {
                 let tasks = Arc::clone(tasks);
                 self.include_role(state, task, inherited, &tasks, ctx)
             }
+            TaskKind::IncludeRoleNamed { entry, vars } => {
+                self.include_role_named(state, task, inherited, entry, vars.as_deref(), ctx)
+            }
             TaskKind::Block { .. } => Outcome::failed("a block cannot run as a task"),
         }
     }
@@ -370,7 +386,11 @@ impl Executor<'_> {
         let failed = outcome.failed;
         let ignored = failed && self.ignores(task);
         if failed && !ignored {
-            self.last_failure = Some((name.to_string(), outcome.registered()));
+            let mut result = outcome.registered();
+            if task.no_log {
+                super::reported::censor(&mut result);
+            }
+            self.last_failure = Some((name.to_string(), result));
         }
         match outcome.status() {
             Status::Skipped => self.stats.skipped += 1,
@@ -423,7 +443,9 @@ impl Executor<'_> {
         let module = match &task.kind {
             TaskKind::Action { module, .. } => module.to_string(),
             TaskKind::IncludeTasks { .. } => "include_tasks".into(),
-            TaskKind::IncludeRole { .. } => "include_role".into(),
+            TaskKind::IncludeRole { .. } | TaskKind::IncludeRoleNamed { .. } => {
+                "include_role".into()
+            }
             TaskKind::Block { .. } => "block".into(),
         };
         let show_diff = task.diff.unwrap_or(self.options.diff);
@@ -557,6 +579,55 @@ impl Executor<'_> {
         outcome
     }
 
+    /// `include_role` with a templated name: render it, load the role now (as
+    /// include_tasks loads its file), then run it as any included role.
+    fn include_role_named(
+        &mut self,
+        state: &mut PlayState<'_>,
+        task: &Task,
+        inherited: &Inherited<'_>,
+        entry: &crate::playbook::yaml::Node,
+        vars: Option<&crate::playbook::yaml::Node>,
+        ctx: &Value,
+    ) -> Outcome {
+        let Some(name_node) = entry.get("name").or_else(|| entry.get("role")) else {
+            return Outcome::failed("include_role needs a name");
+        };
+        let name = match self
+            .templates
+            .render_str(name_node.as_str().unwrap_or_default(), ctx)
+        {
+            Ok(name) => name,
+            Err(err) => return Outcome::failed(self.located(&name_node.span, err.to_string())),
+        };
+        let mut entry = entry.clone();
+        let key = if entry.get("name").is_some() {
+            "name"
+        } else {
+            "role"
+        };
+        if let Some(node) = entry.get_mut(key) {
+            node.value = crate::playbook::yaml::Value::Str(name.clone());
+        }
+        let mut loader = Loader::new(self.sources.clone(), &self.options.extra_vars);
+        if let Some(dir) = state.magic.get("playbook_dir").and_then(Value::as_str) {
+            loader = loader.with_library_base(dir.into());
+        }
+        let defined = |var: &str| ctx.get_attr(var).is_ok_and(|value| !value.is_undefined());
+        let mut tasks =
+            match loader.role_at_run_time(&entry, vars, &task.origin, &task.tags, &defined) {
+                Ok(tasks) => tasks,
+                Err(err) => {
+                    let text: Vec<String> = err.0.iter().map(Diagnostic::to_string).collect();
+                    return Outcome::failed(text.join("\n"));
+                }
+            };
+        tracing::debug!(role = %name, tasks = tasks.len(), "include_role loaded at run time");
+        crate::playbook::inherit::no_log(&mut tasks, task.no_log);
+        crate::playbook::inherit::environment(&mut tasks, task.environment());
+        self.include_role(state, task, inherited, &std::sync::Arc::new(tasks), ctx)
+    }
+
     /// `include_role`: its tasks were loaded with the playbook; run them now.
     fn include_role(
         &mut self,
@@ -681,4 +752,29 @@ fn vars_layer_value(layer: &Layer) -> Value {
             .names()
             .filter_map(|n| layer.get(n).map(|v| (n.to_string(), v.clone()))),
     )
+}
+
+/// `ansible_loop` for the item at `index`, as ansible-core's `loop_control.extended`
+/// makes it (`allitems` unless `extended_allitems: false`).
+fn extended_loop(items: &[Value], index: usize, all: Option<&[Value]>) -> Value {
+    let length = items.len();
+    let mut fields: Vec<(&str, Value)> = vec![
+        ("index", Value::from(index + 1)),
+        ("index0", Value::from(index)),
+        ("revindex", Value::from(length - index)),
+        ("revindex0", Value::from(length - index - 1)),
+        ("first", Value::from(index == 0)),
+        ("last", Value::from(index + 1 == length)),
+        ("length", Value::from(length)),
+    ];
+    if let Some(all) = all {
+        fields.push(("allitems", Value::from(all.to_vec())));
+    }
+    if index > 0 {
+        fields.push(("previtem", items[index - 1].clone()));
+    }
+    if let Some(next) = items.get(index + 1) {
+        fields.push(("nextitem", next.clone()));
+    }
+    Value::from_iter(fields)
 }

@@ -1,7 +1,13 @@
 //! `lookup()` and `query()`/`q()`: the `env`, `file`, `template`, `vars`,
-//! `first_found`, `items`, `dict` and `sequence` plugins (the last two in sequences.rs). Relative file names are searched as Ansible does, from the
+//! `first_found`, `items`, `dict`, `sequence` (the last two in sequences.rs), `pipe`,
+//! `lines`, `fileglob` and `password` plugins (those four in lookup/). Relative file
+//! names are searched as Ansible does, from the
 //! variables `role_path` (ROLE/files or ROLE/templates, then ROLE) and `playbook_dir`
 //! (DIR/files or DIR/templates, then DIR); not finding one names every place looked.
+
+mod commands;
+mod fileglob;
+mod password;
 
 use std::path::{Path, PathBuf};
 
@@ -47,9 +53,13 @@ fn run(
         "items" => Ok(terms),
         "dict" => super::sequences::dict_lookup(&terms),
         "sequence" => super::sequences::sequence_lookup(&terms),
+        "pipe" => no_kwargs(kwargs).and_then(|()| commands::pipe(state, &terms)),
+        "lines" => no_kwargs(kwargs).and_then(|()| commands::lines(state, &terms)),
+        "fileglob" => no_kwargs(kwargs).and_then(|()| fileglob::fileglob(state, &terms)),
+        "password" => password::password(state, &terms, kwargs),
         other => Err(invalid(format!(
             "lookup plugin '{other}' is not available (available: env, file, template, \
-             vars, first_found, items, dict, sequence)"
+             vars, first_found, items, dict, sequence, pipe, lines, fileglob, password)"
         ))),
     };
     let results = match (results, on_error.as_str()) {
@@ -69,6 +79,10 @@ fn run(
         Ok([single]) => Ok(single),
         Err(results) => Ok(Value::from(results)),
     }
+}
+
+fn no_kwargs(kwargs: &Kwargs) -> Result<(), Error> {
+    kwargs.assert_all_used()
 }
 
 /// Terms given as lists are spread out, as Ansible's lookups take them.
@@ -191,30 +205,41 @@ fn vars_lookup(state: &State, terms: &[Value], kwargs: &Kwargs) -> Result<Vec<Va
 }
 
 fn first_found(state: &State, terms: &[Value], kwargs: &Kwargs) -> Result<Vec<Value>, Error> {
-    let skip = kwargs.get::<Option<bool>>("skip")?.unwrap_or(false);
-    let mut files: Vec<String> = terms.iter().map(text).collect::<Result<_, _>>()?;
-    if let Some(more) = kwargs.get::<Option<Value>>("files")? {
-        files.extend(
-            flat_terms(&[more])?
-                .iter()
-                .map(text)
-                .collect::<Result<Vec<_>, _>>()?,
-        );
+    let mut skip = kwargs.get::<Option<bool>>("skip")?.unwrap_or(false);
+    let mut files = Vec::new();
+    let mut paths = Vec::new();
+    // A term is a file name, or a mapping of `files`, `paths` (and `skip`), as roles
+    // write `lookup('first_found', params)`.
+    for term in terms {
+        if term.kind() == ValueKind::Map {
+            files.extend(split_names(term.get_attr("files")?, ",;")?);
+            paths.extend(split_names(term.get_attr("paths")?, ",:;")?);
+            skip |= term.get_attr("skip")?.is_true();
+        } else {
+            files.push(text(term)?);
+        }
     }
-    let paths: Vec<String> = match kwargs.get::<Option<Value>>("paths")? {
-        Some(paths) => flat_terms(&[paths])?
-            .iter()
-            .map(text)
-            .collect::<Result<_, _>>()?,
-        None => Vec::new(),
-    };
+    files.extend(split_names(
+        kwargs.get::<Option<Value>>("files")?.unwrap_or_default(),
+        ",;",
+    )?);
+    paths.extend(split_names(
+        kwargs.get::<Option<Value>>("paths")?.unwrap_or_default(),
+        ",:;",
+    )?);
     kwargs.assert_all_used()?;
     let mut looked = Vec::new();
     for file in &files {
         let candidates: Vec<PathBuf> = if paths.is_empty() {
             search_places(state, file, "files")
         } else {
-            paths.iter().map(|dir| Path::new(dir).join(file)).collect()
+            // A relative folder is searched for as a relative file name is.
+            paths
+                .iter()
+                .flat_map(|dir| {
+                    search_places(state, &Path::new(dir).join(file).to_string_lossy(), "files")
+                })
+                .collect()
         };
         for candidate in candidates {
             if candidate.is_file() {
@@ -230,6 +255,23 @@ fn first_found(state: &State, terms: &[Value], kwargs: &Kwargs) -> Result<Vec<Va
         "lookup('first_found'): no file was found; looked in: {}",
         looked.join(", ")
     )))
+}
+
+/// File or folder names from a string (split on `separators`, as Ansible splits them)
+/// or a list; nothing from an undefined or none value.
+fn split_names(value: Value, separators: &str) -> Result<Vec<String>, Error> {
+    if value.is_undefined() || value.is_none() {
+        return Ok(Vec::new());
+    }
+    if let Some(text) = value.as_str() {
+        return Ok(text
+            .split(|c| separators.contains(c))
+            .map(str::trim)
+            .filter(|name| !name.is_empty())
+            .map(str::to_string)
+            .collect());
+    }
+    flat_terms(&[value])?.iter().map(text).collect()
 }
 
 fn var_path(state: &State, name: &str) -> Option<PathBuf> {
@@ -255,8 +297,16 @@ fn search_places(state: &State, name: &str, subdir: &str) -> Vec<PathBuf> {
 
 fn find(state: &State, name: &str, subdir: &str) -> Result<PathBuf, Error> {
     let places = search_places(state, name, subdir);
-    if let Some(found) = places.iter().find(|p| p.is_file()) {
-        return Ok(found.clone());
+    for place in &places {
+        if let Some(special) = crate::input::special_kind(place) {
+            return Err(invalid(format!(
+                "{} is {special}, not a regular file; machinist refuses to read it",
+                place.display()
+            )));
+        }
+        if place.is_file() {
+            return Ok(place.clone());
+        }
     }
     if places.is_empty() {
         return Err(invalid(format!(

@@ -5,11 +5,13 @@ use super::Test;
 use std::fs::File;
 
 /// Lock the root of `test` (exclusive or shared) until the returned file is dropped.
-/// The lock file is the one an earlier run of the test left in its lock folder.
+/// The lock file is the one an earlier run of the test left in its lock folder (the
+/// folder's `.registry` aside).
 pub fn hold_lock(test: &Test, exclusive: bool) -> File {
     let files: Vec<_> = std::fs::read_dir(test.lock_dir())
         .expect("lock dir")
         .map(|entry| entry.expect("entry").path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "lock"))
         .collect();
     assert_eq!(files.len(), 1, "expected one lock file, found {files:?}");
     let file = File::options()

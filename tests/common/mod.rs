@@ -11,6 +11,7 @@ pub mod cache;
 pub mod child;
 pub mod container;
 pub mod debian;
+pub mod http_server;
 mod lock;
 pub mod pacman_repo;
 pub mod rootfs;

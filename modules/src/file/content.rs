@@ -3,19 +3,112 @@
 
 use super::Task;
 use crate::host::Meta;
-use crate::{Change, Diff, ModuleError, Op, Plan};
-use sha2::{Digest, Sha256};
+use crate::source::{self, SourceFile, DIFF_LIMIT};
+use crate::{Change, Diff, ModuleError, Op, Ownership, Plan};
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+/// What the file must hold: text from the task (content, a rendered template) or a
+/// controller file, streamed (copy's `src:`).
+enum Wanted<'a> {
+    Bytes(&'a [u8]),
+    Source(SourceFile),
+}
+
+impl Wanted<'_> {
+    fn len(&self) -> u64 {
+        match self {
+            Wanted::Bytes(content) => content.len() as u64,
+            Wanted::Source(source) => source.size,
+        }
+    }
+
+    fn write(&self, path: &Path, mode: u32, owner: Ownership) -> Op {
+        match self {
+            Wanted::Bytes(content) => Op::WriteFile {
+                path: path.to_path_buf(),
+                content: content.to_vec(),
+                mode,
+                owner,
+            },
+            Wanted::Source(source) => Op::CopyFile {
+                path: path.to_path_buf(),
+                source: source.clone(),
+                mode,
+                owner,
+            },
+        }
+    }
+
+    fn digest(&self) -> source::FileDigest {
+        match self {
+            Wanted::Bytes(content) => source::FileDigest {
+                size: content.len() as u64,
+                sha256: source::sha256(content),
+                text: std::str::from_utf8(content).is_ok(),
+            },
+            Wanted::Source(source) => source::FileDigest {
+                size: source.size,
+                sha256: source.sha256,
+                text: source.text,
+            },
+        }
+    }
+
+    /// Small text: the bytes, for a text diff; else `None` (a summary is shown).
+    fn diffable(&self) -> Result<Option<Vec<u8>>, ModuleError> {
+        match self {
+            Wanted::Bytes(content) if content.len() as u64 <= DIFF_LIMIT => {
+                Ok(std::str::from_utf8(content)
+                    .is_ok()
+                    .then(|| content.to_vec()))
+            }
+            Wanted::Bytes(_) => Ok(None),
+            Wanted::Source(source) if source.text && source.size <= DIFF_LIMIT => source
+                .read_all()
+                .map(Some)
+                .map_err(|err| ModuleError::io(&source.path, err)),
+            Wanted::Source(_) => Ok(None),
+        }
+    }
+
+    /// The "after" side of a diff.
+    fn shown(&self) -> Result<String, ModuleError> {
+        Ok(match self.diffable()? {
+            Some(text) => String::from_utf8_lossy(&text).into_owned(),
+            None => summary_of(&self.digest()),
+        })
+    }
+}
+
+fn summary_of(digest: &source::FileDigest) -> String {
+    source::summary(digest.text, digest.size, &digest.sha256)
+}
+
 impl Task<'_> {
     pub(super) fn plan_file(&self) -> Result<Plan, ModuleError> {
+        let wanted = match (&self.args.content, &self.args.copy_from) {
+            (Some(content), _) => Some(Wanted::Bytes(content.as_bytes())),
+            (None, Some(from)) => Some(Wanted::Source(
+                SourceFile::open(Path::new(from))
+                    .map_err(|err| ModuleError::io(Path::new(from), err))?,
+            )),
+            (None, None) => None,
+        };
+        self.plan_wanted(wanted.as_ref())
+    }
+
+    /// state=file with `content` as bytes (text from `content`, or a download).
+    pub(super) fn plan_file_content(&self, content: Option<&[u8]>) -> Result<Plan, ModuleError> {
+        self.plan_wanted(content.map(Wanted::Bytes).as_ref())
+    }
+
+    fn plan_wanted(&self, content: Option<&Wanted>) -> Result<Plan, ModuleError> {
         let place = self.place(self.args.follow)?;
         let meta = self.host.lstat_canonical(&place)?;
-        let Some(content) = &self.args.content else {
+        let Some(content) = content else {
             return self.plan_existing_file(&place, meta);
         };
-        let content = content.as_bytes();
         match meta {
             None => self.create_file(&place, content),
             Some(meta) if meta.is_file() => self.replace_file(&place, &meta, content),
@@ -60,23 +153,50 @@ impl Task<'_> {
         self.finish(Plan::change(changes), &after)
     }
 
-    fn create_file(&self, place: &Path, content: &[u8]) -> Result<Plan, ModuleError> {
+    fn create_file(&self, place: &Path, content: &Wanted) -> Result<Plan, ModuleError> {
         self.expect_parent_dir(place)?;
         let mode = self.new_mode(false)?;
         let write = self.write_op(place, content, mode, self.owner)?;
         let change = Change {
             summary: format!("create {}", self.shown()),
-            diff: Some(Diff::of_path(self.shown(), "", shown_content(content))),
+            diff: Some(Diff::of_path(self.shown(), "", content.shown()?)),
             ops: vec![write],
         };
-        let after = self.after("file", None, mode, content.len() as u64);
+        let after = self.after("file", None, mode, content.len());
         self.finish(Plan::change(vec![change]), &after)
     }
 
-    fn replace_file(&self, place: &Path, meta: &Meta, content: &[u8]) -> Result<Plan, ModuleError> {
-        let old = self.host.read_canonical(place)?.unwrap_or_default();
+    fn replace_file(
+        &self,
+        place: &Path,
+        meta: &Meta,
+        content: &Wanted,
+    ) -> Result<Plan, ModuleError> {
+        // Small files are compared (and diffed) whole; big ones by digest, in chunks.
+        let small = meta.size <= DIFF_LIMIT && content.len() <= DIFF_LIMIT;
+        // `before`: the old file as diff text, or its summary (`summarised`).
+        let (differs, before, summarised) = if small {
+            let old = self.host.read_canonical(place)?.unwrap_or_default();
+            let new = match content {
+                Wanted::Bytes(bytes) => bytes.to_vec(),
+                Wanted::Source(source) => source
+                    .read_all()
+                    .map_err(|err| ModuleError::io(&source.path, err))?,
+            };
+            let summarised = std::str::from_utf8(&old).is_err();
+            (old != new, shown_content(&old), summarised)
+        } else {
+            let old = self.host.file_digest(place)?;
+            let differs = meta.size != content.len()
+                || old.map_or(true, |old| old.sha256 != content.digest().sha256);
+            (
+                differs,
+                old.as_ref().map(summary_of).unwrap_or_default(),
+                true,
+            )
+        };
         let mode = self.wanted_mode(meta.mode, false)?.unwrap_or(meta.mode);
-        let rewrite = self.force() && old != content;
+        let rewrite = self.force() && differs;
         let mut changes = Vec::new();
         let mut backup = None;
         if rewrite {
@@ -90,22 +210,26 @@ impl Task<'_> {
                 backup = Some(to);
             }
             ops.push(self.write_op(place, content, mode, self.kept_owner(Some(meta)))?);
+            let (before, after) = match (summarised, content.diffable()?) {
+                (false, Some(text)) => (before, String::from_utf8_lossy(&text).into_owned()),
+                // One side summarised: both are (size and sha256, before and after).
+                _ => (
+                    self.host
+                        .file_digest(place)?
+                        .as_ref()
+                        .map(summary_of)
+                        .unwrap_or_default(),
+                    summary_of(&content.digest()),
+                ),
+            };
             changes.push(Change {
                 summary: format!("update {}", self.shown()),
-                diff: Some(Diff::of_path(
-                    self.shown(),
-                    shown_content(&old),
-                    shown_content(content),
-                )),
+                diff: Some(Diff::of_path(self.shown(), before, after)),
                 ops,
             });
         }
         changes.extend(self.attr_change(place, meta)?);
-        let size = if rewrite {
-            content.len() as u64
-        } else {
-            meta.size
-        };
+        let size = if rewrite { content.len() } else { meta.size };
         let after = self.after("file", Some(meta), mode, size);
         let plan = self.finish(Plan::change(changes), &after)?;
         Ok(match backup {
@@ -114,9 +238,9 @@ impl Task<'_> {
         })
     }
 
-    fn replace_link_with_file(&self, place: &Path, content: &[u8]) -> Result<Plan, ModuleError> {
+    fn replace_link_with_file(&self, place: &Path, content: &Wanted) -> Result<Plan, ModuleError> {
         let mode = self.new_mode(false)?;
-        let after = self.after("file", None, mode, content.len() as u64);
+        let after = self.after("file", None, mode, content.len());
         if !self.force() {
             return self.finish(Plan::ok(), &after);
         }
@@ -126,7 +250,7 @@ impl Task<'_> {
             diff: Some(Diff::of_path(
                 self.shown(),
                 format!("state: link\nsrc: {}\n", target.display()),
-                shown_content(content),
+                content.shown()?,
             )),
             ops: vec![
                 Op::Remove {
@@ -140,45 +264,41 @@ impl Task<'_> {
 }
 
 impl Task<'_> {
-    /// The write of new content: checked by `validate` first when the task has one.
+    /// The write of new content: checked by `validate` first when the task has one
+    /// (a validated copy's `src:` is read whole: the program checks the bytes in place).
     fn write_op(
         &self,
         place: &Path,
-        content: &[u8],
+        content: &Wanted,
         mode: u32,
         owner: crate::Ownership,
     ) -> Result<Op, ModuleError> {
-        let path = place.to_path_buf();
-        let content = content.to_vec();
-        Ok(match self.args.validate.as_deref() {
-            None => Op::WriteFile {
-                path,
-                content,
-                mode,
-                owner,
-            },
-            Some(validate) => Op::WriteValidated {
-                path,
-                content,
-                mode,
-                owner,
-                validate: crate::edit::validate_argv(validate)?,
-            },
+        let Some(validate) = self.args.validate.as_deref() else {
+            return Ok(content.write(place, mode, owner));
+        };
+        let bytes = match content {
+            Wanted::Bytes(bytes) => bytes.to_vec(),
+            Wanted::Source(source) => source
+                .read_all()
+                .map_err(|err| ModuleError::io(&source.path, err))?,
+        };
+        Ok(Op::WriteValidated {
+            path: place.to_path_buf(),
+            content: bytes,
+            mode,
+            owner,
+            validate: crate::edit::validate_argv(validate)?,
         })
     }
 }
 
-/// Content as diff text; binary content as a one-line placeholder.
+/// Content as diff text; binary content, or more than [`DIFF_LIMIT`] bytes, as a
+/// one-line summary (size and sha256).
 fn shown_content(content: &[u8]) -> String {
     match std::str::from_utf8(content) {
-        Ok(text) => text.to_string(),
-        Err(_) => {
-            let digest: String = Sha256::digest(content)
-                .iter()
-                .map(|byte| format!("{byte:02x}"))
-                .collect();
-            format!("(binary, {} bytes, sha256 {digest})\n", content.len())
-        }
+        Ok(text) if content.len() as u64 <= DIFF_LIMIT => text.to_string(),
+        Ok(_) => source::summary(true, content.len() as u64, &source::sha256(content)),
+        Err(_) => source::summary(false, content.len() as u64, &source::sha256(content)),
     }
 }
 

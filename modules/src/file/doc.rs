@@ -91,13 +91,13 @@ const fn args(src: ArgDoc) -> [ArgDoc; 19] {
 const FILE_ARGS: [ArgDoc; 19] = args(ArgDoc::new(
     "src",
     "path",
-    "state=link/hard: the link's target; otherwise a file in files/ whose bytes become the content.",
+    "state=link/hard: the link's target; otherwise a file in files/ copied byte for byte (as copy's src; not with content).",
 ));
 
 const COPY_ARGS: [ArgDoc; 19] = args(ArgDoc::new(
     "src",
     "path",
-    "A file in the playbook's (or role's) files/ folder, copied to path.",
+    "A file in the playbook's (or role's) files/ folder, copied to path byte for byte (text or binary, streamed: never read whole). Not with content. Diffs of binary files or files over 1 MiB show size and sha256, before and after.",
 ));
 
 const TEMPLATE_ARGS: [ArgDoc; 19] = args(ArgDoc::new(
@@ -148,6 +148,10 @@ pub const COPY: ModuleDoc = ModuleDoc {
     src: motd
     dest: /etc/motd
     mode: "0644"
+- name: A binary file, byte for byte (its diff is its size and sha256)
+  copy:
+    src: logo.png
+    dest: /usr/share/myapp/logo.png
 - name: The hostname, inline
   ansible.builtin.copy:
     content: "web1\n"

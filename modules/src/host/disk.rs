@@ -246,23 +246,13 @@ impl Disk {
     /// what is read is the file that was checked to be regular; without procfs the
     /// path is opened again and must still be that file.
     pub fn read_pinned(&self, canonical: &Path, pinned: Pinned) -> io::Result<Vec<u8>> {
-        let flags = OFlags::RDONLY | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC;
-        let fd = match reopen_through_procfs(&pinned.fd, flags) {
-            Some(fd) => fd,
-            None => {
-                let fd = self.open(canonical, flags | OFlags::NOFOLLOW)?;
-                let again = meta_of(&fs::fstat(&fd)?, Kind::File);
-                if (again.dev, again.ino) != (pinned.dev, pinned.ino) {
-                    return Err(io::Error::other("the file was replaced while it was read"));
-                }
-                fd
-            }
-        };
+        let size = pinned.size;
+        let fd = self.reopen_pinned(canonical, pinned)?;
         // One read of what fstat said and a byte more: when it gives exactly that
         // size, the file ends there (a regular file's read is short only at its end),
         // and no second read is needed to see 0 bytes. Otherwise (grown, shrunk, over
         // 1 MiB) on to the end.
-        let expected = usize::try_from(pinned.size).unwrap_or(0).min(1 << 20);
+        let expected = usize::try_from(size).unwrap_or(0).min(1 << 20);
         let mut reader = std::fs::File::from(fd).take(MAX_READ_BYTES + 1);
         let mut content = vec![0; expected + 1];
         let first = loop {
@@ -272,7 +262,7 @@ impl Disk {
             }
         };
         content.truncate(first);
-        if first as u64 != pinned.size {
+        if first as u64 != size {
             reader.read_to_end(&mut content)?;
         }
         if content.len() as u64 > MAX_READ_BYTES {
@@ -281,6 +271,54 @@ impl Disk {
             )));
         }
         Ok(content)
+    }
+
+    /// A pinned regular file opened for reading: through procfs (the very inode that
+    /// was checked), or the path again, which must still be that file.
+    fn reopen_pinned(&self, canonical: &Path, pinned: Pinned) -> io::Result<OwnedFd> {
+        let flags = OFlags::RDONLY | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC;
+        if let Some(fd) = reopen_through_procfs(&pinned.fd, flags) {
+            return Ok(fd);
+        }
+        let fd = self.open(canonical, flags | OFlags::NOFOLLOW)?;
+        let again = meta_of(&fs::fstat(&fd)?, Kind::File);
+        if (again.dev, again.ino) != (pinned.dev, pinned.ino) {
+            return Err(io::Error::other("the file was replaced while it was read"));
+        }
+        Ok(fd)
+    }
+
+    /// Every byte of the regular file at a canonical path, chunk by chunk (never the
+    /// whole file in memory); `false` when absent. Pinned and checked as
+    /// [`Disk::read_file`] does.
+    pub fn file_chunks(&self, canonical: &Path, mut each: impl FnMut(&[u8])) -> io::Result<bool> {
+        let pinned = match self.open(canonical, OFlags::PATH | OFlags::NOFOLLOW) {
+            Err(err) if is_absent(&err) => return Ok(false),
+            result => result?,
+        };
+        let stat = fs::fstat(&pinned)?;
+        match FileType::from_raw_mode(stat.st_mode) {
+            FileType::RegularFile => {}
+            FileType::Directory => return Err(Errno::ISDIR.into()),
+            FileType::Symlink => return Ok(false),
+            _ => {
+                return Err(io::Error::other(
+                    "not a regular file (a device, FIFO or socket)",
+                ))
+            }
+        }
+        let meta = meta_of(&stat, Kind::File);
+        let fd = self.reopen_pinned(canonical, Pinned::of(pinned, &meta))?;
+        let mut file = std::fs::File::from(fd);
+        let mut buffer = vec![0; 64 * 1024];
+        loop {
+            match file.read(&mut buffer) {
+                Ok(0) => return Ok(true),
+                Ok(read) => each(&buffer[..read]),
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+                Err(err) => return Err(err),
+            }
+        }
     }
 
     /// The names in the directory at a canonical path, sorted; `None` when absent.
@@ -318,19 +356,31 @@ impl Disk {
         owner: Ownership,
         on_written: &mut dyn FnMut(u64),
     ) -> io::Result<()> {
+        self.write_file_with(canonical, mode, owner, |file| {
+            let mut written = 0u64;
+            for chunk in content.chunks(WRITE_CHUNK_BYTES) {
+                file.write_all(chunk)?;
+                written += chunk.len() as u64;
+                on_written(written);
+            }
+            Ok(())
+        })
+    }
+
+    /// Atomically replace (or create) a regular file with what `fill` writes into
+    /// the temp file (a stream: copy's `src:`).
+    pub fn write_file_with(
+        &self,
+        canonical: &Path,
+        mode: u32,
+        owner: Ownership,
+        fill: impl FnOnce(&mut std::fs::File) -> io::Result<()>,
+    ) -> io::Result<()> {
         let (dir, name) = self.open_parent(canonical)?;
         let (temp, file) = create_temp_file(&dir, &name, mode)?;
         let mut file = std::fs::File::from(file);
         let written = set_owner_and_mode(file.as_fd(), owner, mode)
-            .and_then(|()| {
-                let mut written = 0u64;
-                for chunk in content.chunks(WRITE_CHUNK_BYTES) {
-                    file.write_all(chunk)?;
-                    written += chunk.len() as u64;
-                    on_written(written);
-                }
-                Ok(())
-            })
+            .and_then(|()| fill(&mut file))
             .and_then(|()| file.sync_all())
             .and_then(|()| Ok(fs::renameat(&dir, &temp, &dir, &name)?));
         if let Err(err) = written {

@@ -33,6 +33,12 @@ pub enum Node {
         content: Vec<u8>,
         attrs: Attrs,
     },
+    /// A file a check-mode copy would write: a controller file's bytes (read only if
+    /// a later task reads it).
+    Copied {
+        source: crate::source::SourceFile,
+        attrs: Attrs,
+    },
     Dir {
         attrs: Attrs,
     },
@@ -151,7 +157,10 @@ impl Overlay {
                 gid: None,
             });
         match entry {
-            Node::File { attrs, .. } | Node::Dir { attrs } | Node::Symlink { attrs, .. } => {
+            Node::File { attrs, .. }
+            | Node::Copied { attrs, .. }
+            | Node::Dir { attrs }
+            | Node::Symlink { attrs, .. } => {
                 attrs.mode = mode.unwrap_or(attrs.mode);
                 attrs.uid = uid.unwrap_or(attrs.uid);
                 attrs.gid = gid.unwrap_or(attrs.gid);

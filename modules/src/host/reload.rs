@@ -27,6 +27,7 @@ pub const UNIT_DIRS: &[&str] = &[
 pub fn changes_units(op: &Op) -> bool {
     let path = match op {
         Op::WriteFile { path, .. }
+        | Op::CopyFile { path, .. }
         | Op::WriteValidated { path, .. }
         | Op::Symlink { path, .. }
         | Op::Hardlink { path, .. }

@@ -21,6 +21,22 @@ const STRUCTURAL_KEYS: &[&str] = &[
     "include_role",
 ];
 
+/// Task keywords a block or an import does not take, beside the loop keywords
+/// (Ansible: "'loop' is not a valid attribute for a Block", "You cannot use loops on
+/// 'import_tasks'"); they were accepted and ignored.
+const NOT_FOR_BLOCKS: &[&str] = &[
+    "loop_control",
+    "register",
+    "changed_when",
+    "failed_when",
+    "listen",
+    "args",
+];
+
+/// Keywords Ansible's blocks and imports pass down to their tasks that machinist does
+/// not yet.
+const BLOCK_WAITING: &[(&str, u32)] = &[("notify", 15), ("timeout", 15)];
+
 /// The keywords an `include_tasks` or `include_role` takes: Ansible's
 /// `VALID_INCLUDE_KEYWORDS` (with the loop keywords, its `loop_with`; it says "'become' is not a valid attribute for a
 /// TaskInclude" for any other), and machinist's `root`.
@@ -31,7 +47,6 @@ const INCLUDE_KEYWORDS: &[&str] = &[
     "loop_control",
     "no_log",
     "register",
-    "run_once",
     "tags",
     "timeout",
     "vars",
@@ -68,11 +83,15 @@ impl Loader {
         };
         let what = what.name.clone();
         let short_what = what.strip_prefix("ansible.builtin.").unwrap_or(&what);
+        if matches!(short_what, "block" | "import_tasks" | "import_role") {
+            self.check_block_keywords(entries, short_what);
+        }
         let include = matches!(short_what, "include_tasks" | "include_role");
         for (key, _) in entries {
             let name = key.name.as_str();
             if include
                 && !structural(name)
+                && super::unsupported::waiting_for(name).is_none()
                 && TASK_KEYS.contains(&name)
                 && !INCLUDE_KEYWORDS.contains(&name)
                 && !is_loop_keyword(name)
@@ -87,7 +106,10 @@ impl Loader {
                 );
                 continue;
             }
-            if TASK_KEYS.contains(&name) || structural(name) {
+            if TASK_KEYS.contains(&name)
+                || structural(name)
+                || super::unsupported::waiting_for(name).is_some()
+            {
                 continue;
             }
             if Action::from_name(name).is_some() {
@@ -100,6 +122,30 @@ impl Loader {
                     .map(|s| format!(" (did you mean '{s}'?)"))
                     .unwrap_or_default();
                 self.error(&key.span, format!("unknown task keyword '{name}'{hint}"));
+            }
+        }
+    }
+
+    /// Keywords of a block or an import (`what`) that would be ignored: refused.
+    fn check_block_keywords(&mut self, entries: &[(Key, Node)], what: &str) {
+        for (key, _) in entries {
+            let name = key.name.as_str();
+            if NOT_FOR_BLOCKS.contains(&name) || is_loop_keyword(name) {
+                self.error(
+                    &key.span,
+                    format!(
+                        "'{name}' is not a keyword of {what} (as in Ansible); put it on the \
+                         tasks it brings in"
+                    ),
+                );
+            } else if let Some((_, issue)) = BLOCK_WAITING.iter().find(|(k, _)| *k == name) {
+                self.error(
+                    &key.span,
+                    format!(
+                        "'{name}' on {what} is not supported yet (issue #{issue}); put it on \
+                         the tasks it brings in"
+                    ),
+                );
             }
         }
     }

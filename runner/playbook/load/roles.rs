@@ -29,6 +29,8 @@ const ROLE_KEYS: &[&str] = &[
     "apply",
     "become",
     "become_user",
+    "become_method",
+    "connection",
 ];
 
 /// One place a role is used, and how.
@@ -83,8 +85,20 @@ impl Loader {
         };
         let name = self.string(name_node)?;
         let mut params = node.get("vars").map(|v| self.vars(v)).unwrap_or_default();
+        self.refuse_unsupported(entries, "role entry");
         for (key, value) in entries {
-            if ROLE_KEYS.contains(&key.name.as_str()) {
+            let keyword = key.name.as_str();
+            if ROLE_KEYS.contains(&keyword) || super::unsupported::waiting_for(keyword).is_some() {
+                continue;
+            }
+            if super::unsupported::ROLE_ENTRY_WAITING.contains(&keyword) {
+                self.error(
+                    &key.span,
+                    format!(
+                        "'{keyword}' on a role entry is not supported yet (issue #15); \
+                         put it on the role's tasks, or on a block around import_role"
+                    ),
+                );
                 continue;
             }
             if params_from_extra_keys {

@@ -1,0 +1,184 @@
+//! Copy's `src:` files (issue 13, issue 18): streamed, never read whole (a 242 MB
+//! text file took 1.19 GB and its JSON diff carried the whole file); binary files
+//! copied byte for byte (refused before); the diff of a binary or big file a summary,
+//! size and sha256, before and after, in human and JSON output.
+
+mod common;
+
+use common::rusage::measure;
+use common::{busybox_root, three_checks_runs, Test};
+
+fn binary_bytes(len: usize, seed: u32) -> Vec<u8> {
+    let mut state = seed;
+    (0..len)
+        .map(|_| {
+            state = state.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            (state >> 16) as u8
+        })
+        .collect()
+}
+
+fn write_project_bytes(test: &Test, name: &str, bytes: &[u8]) {
+    let path = test.project().join(name);
+    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+    std::fs::write(path, bytes).expect("write");
+}
+
+#[test]
+fn binary_files_are_copied_byte_for_byte_with_the_three_checks() {
+    let test = Test::new();
+    let bytes = binary_bytes(300_000, 7);
+    write_project_bytes(&test, "files/blob.bin", &bytes);
+    test.root_file("etc/.keep", "");
+    test.playbook(
+        "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - copy: {src: blob.bin, dest: /etc/blob.bin, mode: \"0600\"}\n",
+    );
+    let runs = three_checks_runs(&test);
+    assert_eq!(
+        std::fs::read(test.root().join("etc/blob.bin")).expect("copied"),
+        bytes
+    );
+    assert_eq!(test.mode("/etc/blob.bin"), 0o600);
+    let check = &runs[0];
+    let digest = sha256_hex(&bytes);
+    assert!(
+        check
+            .stdout
+            .contains(&format!("(binary, 300000 bytes, sha256 {digest})")),
+        "{}",
+        check.stdout
+    );
+
+    // Changed on the target: the diff is both summaries.
+    let other = binary_bytes(300_000, 8);
+    std::fs::write(test.root().join("etc/blob.bin"), &other).expect("write");
+    let run = test.run(&["--check", "--diff"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let before = format!("-(binary, 300000 bytes, sha256 {})", sha256_hex(&other));
+    let after = format!("+(binary, 300000 bytes, sha256 {digest})");
+    assert!(
+        run.stdout.contains(&before) && run.stdout.contains(&after),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn a_big_copy_streams_and_its_json_diff_is_a_summary() {
+    let test = Test::new();
+    // Made by `yes`, read in chunks: the test process stays small (a run's peak RSS
+    // counts what it shared with it before exec).
+    let path = test.project().join("files/big.txt");
+    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+    let size = 40 * 1024 * 1024;
+    let made = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "yes 0123456789abcdef0123456789abcdef | head -c {size} > '{}'",
+            path.display()
+        ))
+        .status()
+        .expect("sh");
+    assert!(made.success());
+    let digest = file_sha256_hex(&path);
+    test.playbook(
+        "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - copy: {src: big.txt, dest: /big.txt}\n",
+    );
+    let root = test.root().display().to_string();
+    let run = measure(test.command(&[
+        "run", "site.yml", "--root", &root, "--diff", "--format", "json",
+    ]));
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert_eq!(run.code, 0, "{}", String::from_utf8_lossy(&run.stderr));
+    assert!(
+        stdout.len() < 4096,
+        "the JSON output carries the file: {} bytes",
+        stdout.len()
+    );
+    assert!(
+        stdout.contains(&format!("({size} bytes, sha256 {digest})")),
+        "{stdout}"
+    );
+    // A run is ~15 MB; a 40 MiB file read whole would be three times that and more.
+    assert!(
+        run.max_rss_kb < 48 * 1024,
+        "peak RSS {} KiB",
+        run.max_rss_kb
+    );
+    assert_eq!(file_sha256_hex(&test.root().join("big.txt")), digest);
+    let again = measure(test.command(&["run", "site.yml", "--root", &root, "--format", "json"]));
+    assert_eq!(again.code, 0);
+    assert!(String::from_utf8_lossy(&again.stdout).contains(r#""status":"ok""#));
+    assert!(
+        again.max_rss_kb < 48 * 1024,
+        "peak RSS {} KiB",
+        again.max_rss_kb
+    );
+}
+
+#[test]
+fn text_copies_still_show_a_text_diff() {
+    let test = Test::new();
+    test.project_file("files/motd", "hello\n");
+    test.root_file("etc/motd", "bye\n");
+    test.playbook(
+        "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - copy: {src: motd, dest: /etc/motd}\n",
+    );
+    let run = test.run(&["--diff"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("-bye\n+hello\n"), "{}", run.stdout);
+    assert_eq!(test.read("/etc/motd"), "hello\n");
+}
+
+/// A file's sha256, read in chunks.
+fn file_sha256_hex(path: &std::path::Path) -> String {
+    use sha2::Digest;
+    use std::io::Read;
+    let mut file = std::fs::File::open(path).expect("open");
+    let mut digest = sha2::Sha256::new();
+    let mut buffer = vec![0; 1 << 16];
+    loop {
+        let read = file.read(&mut buffer).expect("read");
+        if read == 0 {
+            break;
+        }
+        digest.update(&buffer[..read]);
+    }
+    digest
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// `validate` on a copy of a `src:` file checks the new bytes inside the root before
+/// they replace the old; a refusal keeps the old file.
+#[test]
+fn a_validated_copy_checks_the_src_bytes_first() {
+    let test = Test::new();
+    busybox_root(&test);
+    test.project_file("files/conf", "good\n");
+    test.root_file("etc/conf", "old\n");
+    test.playbook(
+        "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - copy:\n        src: conf\n        dest: /etc/conf\n        validate: /bin/sh -c 'cat \"$1\" > /tmp/validated' sh %s\n",
+    );
+    let run = test.run(&[]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(test.read("/etc/conf"), "good\n");
+    assert_eq!(test.read("/tmp/validated"), "good\n");
+    test.project_file("files/conf", "bad\n");
+    test.playbook(
+        "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - copy: {src: conf, dest: /etc/conf, validate: /bin/false %s}\n",
+    );
+    let run = test.run(&[]);
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(test.read("/etc/conf"), "good\n");
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
