@@ -154,3 +154,76 @@ fn resolv_conf_and_unit_dirs_leading_out_are_never_followed() {
         Path::new("/run/systemd/resolve/stub-resolv.conf")
     );
 }
+
+/// The account, package and system modules, each allowed to fail.
+const SYSTEM_MODULES: &str = r#"- hosts: localhost
+  gather_facts: false
+  tasks:
+    - group: {name: pwned}
+      ignore_errors: true
+    - user: {name: pwned, groups: [users], generate_ssh_key: true, ssh_key_type: ed25519}
+      ignore_errors: true
+    - authorized_key: {user: root, key: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAAA x"}
+      ignore_errors: true
+    - hostname: {name: pwned}
+      ignore_errors: true
+    - sysctl: {name: vm.swappiness, value: 1}
+      ignore_errors: true
+    - mount: {path: /pwned, src: /dev/x, fstype: ext4, state: present}
+      ignore_errors: true
+    - timezone: {name: Europe/Berlin}
+      ignore_errors: true
+    - locale_gen: {name: C.UTF-8}
+      ignore_errors: true
+    - pacman: {name: vim}
+      ignore_errors: true
+"#;
+
+#[test]
+fn system_modules_never_write_through_an_etc_leading_out() {
+    let test = test_with_rootfs();
+    let decoy = test.outside().join("decoy-etc");
+    cp_a(&test.root().join("etc"), &decoy);
+    std::fs::remove_dir_all(test.root().join("etc")).expect("rm etc");
+    std::os::unix::fs::symlink(&decoy, test.root().join("etc")).expect("etc link");
+    test.playbook(SYSTEM_MODULES);
+    let before = snapshot(&decoy);
+    let checked = test.run_json(&["--check"]);
+    let run = test.run_json(&[]);
+    assert_eq!(
+        snapshot(&decoy),
+        before,
+        "the decoy changed:\n{}\n{}",
+        checked.stdout,
+        run.stdout
+    );
+    let failed = failures(&run);
+    assert_eq!(failed.len(), 9, "every task must fail here: {failed:#?}");
+}
+
+#[test]
+fn homes_leading_out_are_never_written_through() {
+    let test = test_with_rootfs();
+    let decoy = test.outside().join("decoy-home");
+    std::fs::create_dir(&decoy).expect("decoy");
+    let home = test.root().join("home");
+    let _ = std::fs::remove_dir_all(&home);
+    // ROOT/../decoy-home on the controller; /decoy-home inside the root.
+    std::os::unix::fs::symlink("../decoy-home", &home).expect("home link");
+    std::fs::create_dir_all(test.root().join("decoy-home")).expect("inside");
+    test.playbook(
+        r#"- hosts: localhost
+  gather_facts: false
+  tasks:
+    - user: {name: pwned, generate_ssh_key: true, ssh_key_type: ed25519}
+    - authorized_key: {user: pwned, key: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAAA x"}
+"#,
+    );
+    let run = test.run_json(&[]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(snapshot(&decoy).len(), 0, "written outside the root");
+    assert!(test
+        .root()
+        .join("decoy-home/pwned/.ssh/authorized_keys")
+        .exists());
+}

@@ -429,3 +429,58 @@ fn role_playbook_with_a_veth_pair_starts_a_networked_nested_container() {
     assert_eq!(second.changed(), 0, "{}", second.stdout);
     stop_nested(&booted);
 }
+
+/// The account and system modules on the container's own `/`: the shadow tools and
+/// hostnamectl run directly there (no `--root`), `--check` predicts the first run,
+/// the second changes nothing.
+#[test]
+fn accounts_and_hostname_on_a_running_system() {
+    let booted = container::turn();
+    let (inside, here) = booted.project("live-accounts");
+    let old_name = booted.says(&["hostname"]);
+    write(
+        &here,
+        "site.yml",
+        "- hosts: localhost
+  gather_facts: false
+  tasks:
+    - group: {name: mt-live}
+    - user: {name: mt-live-user, groups: [mt-live], shell: /bin/sh}
+    - hostname: {name: mt-live-host}
+    - service: {name: systemd-journald, state: started}
+",
+    );
+    let playbook = inside.join("site.yml");
+    let check = booted.machinist(&playbook, &["--check"]);
+    ok(&check);
+    let first = booted.machinist(&playbook, &[]);
+    ok(&first);
+    assert_eq!(check.statuses(), first.statuses());
+    let statuses: Vec<String> = first.statuses().into_iter().map(|(_, s)| s).collect();
+    assert_eq!(
+        statuses,
+        ["changed", "changed", "changed", "ok"],
+        "{}",
+        first.stdout
+    );
+    let second = booted.machinist(&playbook, &[]);
+    ok(&second);
+    assert_eq!(second.changed(), 0, "{}", second.stdout);
+    assert_eq!(booted.says(&["hostname"]), "mt-live-host");
+    assert_eq!(booted.says(&["cat", "/etc/hostname"]), "mt-live-host");
+    assert!(booted
+        .says(&["id", "-nG", "mt-live-user"])
+        .split_whitespace()
+        .any(|g| g == "mt-live"));
+    let cleanup = format!(
+        "- hosts: localhost
+  gather_facts: false
+  tasks:
+    - user: {{name: mt-live-user, state: absent, remove: true}}
+    - group: {{name: mt-live, state: absent}}
+    - hostname: {{name: {old_name}}}
+"
+    );
+    write(&here, "cleanup.yml", &cleanup);
+    ok(&booted.machinist(&inside.join("cleanup.yml"), &[]));
+}

@@ -110,7 +110,10 @@ mod tests {
             .args
             .iter()
             .filter(|arg| arg.required || first_of_one_of == Some(&arg.name))
-            .map(|arg| (arg.name.to_string(), sample(arg.kind)))
+            .map(|arg| match arg.choices.first() {
+                Some(choice) => (arg.name.to_string(), json!(choice)),
+                None => (arg.name.to_string(), sample(arg.kind)),
+            })
             .collect()
     }
 

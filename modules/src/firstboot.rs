@@ -12,9 +12,9 @@
 //! diff says `root password: changed`, and the registered command line is masked.
 
 mod conventions;
-mod current;
+pub(crate) mod current;
 pub mod doc;
-mod locale_gen;
+pub(crate) mod locale_gen;
 mod secret;
 mod settings;
 #[cfg(test)]
@@ -156,7 +156,10 @@ fn check_zone(host: &Host, zone: &str) -> Result<(), ModuleError> {
 }
 
 /// /etc/locale.gen with the wanted entries enabled, then `locale-gen` in the root.
-fn locales_change(host: &Host, locales: &[String]) -> Result<Option<Change>, ModuleError> {
+pub(crate) fn locales_change(
+    host: &Host,
+    locales: &[String],
+) -> Result<Option<Change>, ModuleError> {
     if locales.is_empty() {
         return Ok(None);
     }

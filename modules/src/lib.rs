@@ -9,7 +9,9 @@
 //! This crate knows nothing about playbooks, YAML files, templates or the CLI; it never
 //! prints. Built-ins are one enum ([`registry::Builtin`]) and one `match`.
 
+pub mod accounts;
 pub mod args;
+pub mod authorized_key;
 pub mod blockinfile;
 pub mod command;
 pub mod doc;
@@ -19,12 +21,18 @@ pub mod file;
 pub mod find;
 pub mod firstboot;
 pub mod get_url;
+pub mod group;
 pub mod host;
+pub mod hostname;
 pub mod http;
 pub mod interrupt;
 pub mod lineinfile;
+pub mod locale_gen;
 pub mod mode;
+pub mod mount;
 pub mod nspawn;
+pub mod package;
+pub mod pacman;
 pub mod pacstrap;
 pub mod passwd;
 pub mod progress;
@@ -36,11 +44,14 @@ pub mod shell_words;
 pub mod slurp;
 pub mod source;
 pub mod stat;
+pub mod sysctl;
 pub mod systemd;
 #[cfg(test)]
 mod test_support;
+pub mod timezone;
 pub mod unarchive;
 pub mod unit;
+pub mod user;
 pub mod verify;
 
 pub use error::ModuleError;

@@ -13,12 +13,12 @@
 //! proc/sys/dev mounts never leak, not even when it is killed; pacman is told to honour
 //! `ignore` for real (`--ask`), and a check after the run proves it did.
 
-mod dest;
+pub(crate) mod dest;
 pub mod doc;
 mod flags;
-mod local;
+pub(crate) mod local;
 pub(crate) mod predicted;
-mod sync;
+pub(crate) mod sync;
 #[cfg(test)]
 mod tests;
 
@@ -280,7 +280,7 @@ fn confined(pacstrap: Vec<String>) -> Vec<String> {
 }
 
 /// pacman's step lines without a terminal: `installing NAME...`.
-fn installing(line: &str) -> Option<String> {
+pub(crate) fn installing(line: &str) -> Option<String> {
     let line = line.trim();
     ["installing ", "upgrading ", "reinstalling "]
         .iter()

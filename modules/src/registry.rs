@@ -2,10 +2,18 @@
 //! modules (validation, dispatch, docs) asks this enum, so nothing keeps a copy.
 
 use crate::{
-    args, blockinfile, command, file, find, firstboot, get_url, lineinfile, nspawn, pacstrap,
-    replace, resolv_link, slurp, stat, unarchive, unit, Host, Module, ModuleError, Plan,
+    args, authorized_key, blockinfile, command, file, find, firstboot, get_url, group, hostname,
+    lineinfile, locale_gen, mount, nspawn, package, pacman, pacstrap, replace, resolv_link, slurp,
+    stat, sysctl, timezone, unarchive, unit, user, Host, Module, ModuleError, Plan,
 };
 use serde::de::DeserializeOwned;
+
+/// The modules Ansible keeps in a collection, by the collection's prefix: a task may
+/// name them either way (`community.general.pacman` or `pacman`).
+const COLLECTIONS: &[(&str, &[&str])] = &[
+    ("community.general.", &["pacman", "timezone", "locale_gen"]),
+    ("ansible.posix.", &["authorized_key", "mount", "sysctl"]),
+];
 
 /// A module implemented in this crate. `Copy` and `Template` are `file` with Ansible's
 /// meaning of `src` (the runner reads or renders the source into `content` first).
@@ -21,6 +29,16 @@ pub enum Builtin {
     Unit,
     Nspawn,
     ResolvLink,
+    Group,
+    User,
+    Pacman,
+    Package,
+    Hostname,
+    Sysctl,
+    Timezone,
+    LocaleGen,
+    AuthorizedKey,
+    Mount,
     Lineinfile,
     Stat,
     Blockinfile,
@@ -43,6 +61,16 @@ impl Builtin {
         Builtin::Unit,
         Builtin::Nspawn,
         Builtin::ResolvLink,
+        Builtin::Group,
+        Builtin::User,
+        Builtin::Pacman,
+        Builtin::Package,
+        Builtin::Hostname,
+        Builtin::Sysctl,
+        Builtin::Timezone,
+        Builtin::LocaleGen,
+        Builtin::AuthorizedKey,
+        Builtin::Mount,
         Builtin::Lineinfile,
         Builtin::Stat,
         Builtin::Blockinfile,
@@ -65,6 +93,16 @@ impl Builtin {
             Builtin::Unit => unit::UnitModule::NAME,
             Builtin::Nspawn => nspawn::NspawnModule::NAME,
             Builtin::ResolvLink => resolv_link::ResolvLinkModule::NAME,
+            Builtin::Group => group::GroupModule::NAME,
+            Builtin::User => user::UserModule::NAME,
+            Builtin::Pacman => pacman::PacmanModule::NAME,
+            Builtin::Package => package::PackageModule::NAME,
+            Builtin::Mount => mount::MountModule::NAME,
+            Builtin::AuthorizedKey => authorized_key::AuthorizedKeyModule::NAME,
+            Builtin::LocaleGen => locale_gen::LocaleGenModule::NAME,
+            Builtin::Timezone => timezone::TimezoneModule::NAME,
+            Builtin::Sysctl => sysctl::SysctlModule::NAME,
+            Builtin::Hostname => hostname::HostnameModule::NAME,
             Builtin::Lineinfile => lineinfile::LineinfileModule::NAME,
             Builtin::Stat => stat::StatModule::NAME,
             Builtin::Blockinfile => blockinfile::BlockinfileModule::NAME,
@@ -79,7 +117,9 @@ impl Builtin {
     /// Other names the module answers to: Ansible's, where the arguments overlap.
     pub fn aliases(self) -> &'static [&'static str] {
         match self {
-            Builtin::Unit => &["systemd", "systemd_service"],
+            // Ansible's service, as systemd's: its pattern, sleep, arguments and
+            // runlevel are not arguments here, so they are refused as unknown.
+            Builtin::Unit => &["systemd", "systemd_service", "service"],
             _ => &[],
         }
     }
@@ -107,6 +147,26 @@ impl Builtin {
                 "A systemd-nspawn container: its .nspawn settings, flags, enabled and running"
             }
             Builtin::ResolvLink => "/etc/resolv.conf as a link to systemd-resolved's file",
+            Builtin::Group => "A group of the target, through its groupadd/groupmod/groupdel",
+            Builtin::User => {
+                "An account of the target, through its useradd/usermod/userdel (password as a hash)"
+            }
+            Builtin::Pacman => "Packages of the target installed, upgraded or removed with pacman",
+            Builtin::Package => "Ansible's generic package task: pacman on an Arch target",
+            Builtin::Mount => "An /etc/fstab entry (ansible.posix.mount's present/absent)",
+            Builtin::AuthorizedKey => {
+                "SSH public keys in a user's authorized_keys (its ~/.ssh 0700, the file 0600)"
+            }
+            Builtin::LocaleGen => "Locales of the target enabled in /etc/locale.gen and generated",
+            Builtin::Timezone => {
+                "The target's time zone (/etc/localtime, through systemd-firstboot)"
+            }
+            Builtin::Sysctl => {
+                "A kernel setting in a sysctl file (loaded now on the machine's own /)"
+            }
+            Builtin::Hostname => {
+                "The target's hostname: /etc/hostname (and hostnamectl on the machine's own /)"
+            }
             Builtin::Lineinfile => {
                 "One line present or absent in a text file (Ansible's lineinfile)"
             }
@@ -139,6 +199,16 @@ impl Builtin {
             Builtin::Unit => unit::doc::UNIT,
             Builtin::Nspawn => nspawn::doc::NSPAWN,
             Builtin::ResolvLink => resolv_link::doc::RESOLV_LINK,
+            Builtin::Group => group::doc::GROUP,
+            Builtin::User => user::doc::USER,
+            Builtin::Pacman => pacman::doc::PACMAN,
+            Builtin::Package => package::doc::PACKAGE,
+            Builtin::Mount => mount::doc::MOUNT,
+            Builtin::AuthorizedKey => authorized_key::doc::AUTHORIZED_KEY,
+            Builtin::LocaleGen => locale_gen::doc::LOCALE_GEN,
+            Builtin::Timezone => timezone::doc::TIMEZONE,
+            Builtin::Sysctl => sysctl::doc::SYSCTL,
+            Builtin::Hostname => hostname::doc::HOSTNAME,
             Builtin::Lineinfile => lineinfile::doc::LINEINFILE,
             Builtin::Stat => stat::doc::STAT,
             Builtin::Blockinfile => blockinfile::doc::BLOCKINFILE,
@@ -152,7 +222,14 @@ impl Builtin {
 
     /// The built-in a task's module key names: the short name or `ansible.builtin.NAME`.
     pub fn from_name(name: &str) -> Option<Builtin> {
-        let short = name.strip_prefix("ansible.builtin.").unwrap_or(name);
+        let short = COLLECTIONS
+            .iter()
+            .find_map(|(prefix, modules)| {
+                let short = name.strip_prefix(prefix)?;
+                modules.contains(&short).then_some(short)
+            })
+            .or_else(|| name.strip_prefix("ansible.builtin."))
+            .unwrap_or(name);
         let short = short.strip_prefix("machinist.").unwrap_or(short);
         Builtin::ALL
             .iter()
@@ -189,6 +266,16 @@ impl Builtin {
             Builtin::Unit => args::field_names::<unit::Args>(),
             Builtin::Nspawn => args::field_names::<nspawn::Args>(),
             Builtin::ResolvLink => args::field_names::<resolv_link::Args>(),
+            Builtin::Group => args::field_names::<group::Args>(),
+            Builtin::User => args::field_names::<user::Args>(),
+            Builtin::Pacman => args::field_names::<pacman::Args>(),
+            Builtin::Package => args::field_names::<package::Args>(),
+            Builtin::Mount => args::field_names::<mount::Args>(),
+            Builtin::AuthorizedKey => args::field_names::<authorized_key::Args>(),
+            Builtin::LocaleGen => args::field_names::<locale_gen::Args>(),
+            Builtin::Timezone => args::field_names::<timezone::Args>(),
+            Builtin::Sysctl => args::field_names::<sysctl::Args>(),
+            Builtin::Hostname => args::field_names::<hostname::Args>(),
             Builtin::Lineinfile => args::field_names::<lineinfile::Args>(),
             Builtin::Stat => args::field_names::<stat::Args>(),
             Builtin::Blockinfile => args::field_names::<blockinfile::Args>(),
@@ -206,6 +293,7 @@ impl Builtin {
         match self {
             Builtin::Firstboot => firstboot::SECRET_ARGS,
             Builtin::GetUrl => get_url::SECRET_ARGS,
+            Builtin::User => user::SECRET_ARGS,
             _ => &[],
         }
     }
@@ -270,6 +358,16 @@ impl Builtin {
                 decode_tracked::<nspawn::Args>(value).map(drop)
             }
             Builtin::ResolvLink => decode_tracked::<resolv_link::Args>(value).map(drop),
+            Builtin::Group => decode_tracked::<group::Args>(value).map(drop),
+            Builtin::User => decode_tracked::<user::Args>(value).map(drop),
+            Builtin::Pacman => decode_tracked::<pacman::Args>(value).map(drop),
+            Builtin::Package => decode_tracked::<package::Args>(value).map(drop),
+            Builtin::Mount => decode_tracked::<mount::Args>(value).map(drop),
+            Builtin::AuthorizedKey => decode_tracked::<authorized_key::Args>(value).map(drop),
+            Builtin::LocaleGen => decode_tracked::<locale_gen::Args>(value).map(drop),
+            Builtin::Timezone => decode_tracked::<timezone::Args>(value).map(drop),
+            Builtin::Sysctl => decode_tracked::<sysctl::Args>(value).map(drop),
+            Builtin::Hostname => decode_tracked::<hostname::Args>(value).map(drop),
             Builtin::Lineinfile => decode_tracked::<lineinfile::Args>(value).map(drop),
             Builtin::Stat => decode_tracked::<stat::Args>(value).map(drop),
             Builtin::Blockinfile => decode_tracked::<blockinfile::Args>(value).map(drop),
@@ -345,6 +443,36 @@ impl Builtin {
                 .plan(&decode(value)?, host)
                 .map_err(PlanError::Module),
             Builtin::ResolvLink => resolv_link::ResolvLinkModule
+                .plan(&decode(value)?, host)
+                .map_err(PlanError::Module),
+            Builtin::Group => group::GroupModule
+                .plan(&decode(value)?, host)
+                .map_err(PlanError::Module),
+            Builtin::User => user::UserModule
+                .plan(&decode(value)?, host)
+                .map_err(PlanError::Module),
+            Builtin::Pacman => pacman::PacmanModule
+                .plan(&decode(value)?, host)
+                .map_err(PlanError::Module),
+            Builtin::Package => package::PackageModule
+                .plan(&decode(value)?, host)
+                .map_err(PlanError::Module),
+            Builtin::Mount => mount::MountModule
+                .plan(&decode(value)?, host)
+                .map_err(PlanError::Module),
+            Builtin::AuthorizedKey => authorized_key::AuthorizedKeyModule
+                .plan(&decode(value)?, host)
+                .map_err(PlanError::Module),
+            Builtin::LocaleGen => locale_gen::LocaleGenModule
+                .plan(&decode(value)?, host)
+                .map_err(PlanError::Module),
+            Builtin::Timezone => timezone::TimezoneModule
+                .plan(&decode(value)?, host)
+                .map_err(PlanError::Module),
+            Builtin::Sysctl => sysctl::SysctlModule
+                .plan(&decode(value)?, host)
+                .map_err(PlanError::Module),
+            Builtin::Hostname => hostname::HostnameModule
                 .plan(&decode(value)?, host)
                 .map_err(PlanError::Module),
             Builtin::Lineinfile => lineinfile::LineinfileModule
@@ -465,10 +593,21 @@ mod tests {
             "systemd_service",
             "ansible.builtin.systemd",
             "ansible.builtin.systemd_service",
+            "service",
+            "ansible.builtin.service",
         ] {
             assert_eq!(Builtin::from_name(name), Some(Builtin::Unit), "{name}");
         }
         assert_eq!(Builtin::from_name("nspawn"), Some(Builtin::Nspawn));
+        assert!(!Builtin::Unit.arg_names().contains(&"pattern"));
+        for (name, builtin) in [
+            ("community.general.pacman", Builtin::Pacman),
+            ("ansible.builtin.user", Builtin::User),
+            ("ansible.builtin.package", Builtin::Package),
+        ] {
+            assert_eq!(Builtin::from_name(name), Some(builtin), "{name}");
+        }
+        assert_eq!(Builtin::from_name("community.general.user"), None);
         assert_eq!(Builtin::from_name("resolv_link"), Some(Builtin::ResolvLink));
         let names = Builtin::Unit.arg_names();
         for ansible in [

@@ -47,6 +47,29 @@ impl SyncDbs {
         local: &Path,
         seed_sync: &Path,
     ) -> Result<SyncDbs, ModuleError> {
+        SyncDbs::open_seeded(host, conf, local, seed_sync, None, true)
+    }
+
+    /// [`SyncDbs::open`] without a refresh: the root's databases as they are (what
+    /// pacman without `-y` uses), the `*.db` files of `in_root_sync` read through the
+    /// Host (so check mode sees a refresh an earlier task predicted). None is an error.
+    pub fn open_as_is(
+        host: &Host,
+        conf: &Path,
+        local: &Path,
+        in_root_sync: &Path,
+    ) -> Result<SyncDbs, ModuleError> {
+        SyncDbs::open_seeded(host, conf, local, in_root_sync, Some(host), false)
+    }
+
+    fn open_seeded(
+        host: &Host,
+        conf: &Path,
+        local: &Path,
+        seed_sync: &Path,
+        seed_host: Option<&Host>,
+        refresh: bool,
+    ) -> Result<SyncDbs, ModuleError> {
         let dir = tempfile::Builder::new()
             .prefix("machinist-pacman-")
             .tempdir()
@@ -64,7 +87,19 @@ impl SyncDbs {
             std::fs::create_dir(&local_link)
         };
         linked.map_err(|err| ModuleError::io(&local_link, err))?;
-        let seeded = seed(seed_sync, &sync_dir)?;
+        let seeded = match seed_host {
+            Some(seed_host) => seed_through(seed_host, seed_sync, &sync_dir)?,
+            None => seed(seed_sync, &sync_dir)?,
+        };
+        if !refresh {
+            if seeded == 0 {
+                return Err(ModuleError::Failed(format!(
+                    "{}: no package databases (refresh them first: update_cache)",
+                    seed_sync.display()
+                )));
+            }
+            return Ok(sync);
+        }
         let refreshed = sync.pacman(host, &["-Sy", "--noconfirm"])?;
         if refreshed.rc != Some(0) && seeded == 0 {
             return Err(ModuleError::Failed(format!(
@@ -128,16 +163,23 @@ impl SyncDbs {
         args.extend(ignored.iter().map(String::as_str));
         args.push("--");
         args.extend(names.iter().map(String::as_str));
-        let output = self.pacman(host, &args)?;
+        self.print(host, &args).map_err(|reason| {
+            ModuleError::Failed(format!(
+                "pacman cannot install {}: {reason}",
+                names.join(" ")
+            ))
+        })
+    }
+
+    /// The `NAME VERSION` lines a `-p` operation (`-Sp`, `-Sup`, `-Rp`) prints with
+    /// `--print-format '%n %v'` in ARGS, or what pacman said when it refused.
+    pub fn print(&self, host: &Host, args: &[&str]) -> Result<Vec<Target>, String> {
+        let output = self.pacman(host, args).map_err(|err| err.to_string())?;
         if output.rc != Some(0) {
-            return Err(ModuleError::Failed(format!(
-                "pacman cannot install {}: {}",
-                names.join(" "),
-                match (output.stdout.trim(), output.stderr.trim()) {
-                    ("", "") => output.said(),
-                    (out, err) => format!("{out}\n{err}").trim().to_string(),
-                }
-            )));
+            return Err(match (output.stdout.trim(), output.stderr.trim()) {
+                ("", "") => output.said(),
+                (out, err) => format!("{out}\n{err}").trim().to_string(),
+            });
         }
         Ok(output
             .stdout
@@ -151,6 +193,11 @@ impl SyncDbs {
                 })
             })
             .collect())
+    }
+
+    /// The refreshed sync databases (controller path), to compare with the root's.
+    pub fn sync_dir(&self) -> PathBuf {
+        self.dir.path().join("sync")
     }
 
     /// Every group of the repositories with its members. pacman exits 1 and prints
@@ -225,6 +272,27 @@ fn seed(from: &Path, to: &Path) -> Result<usize, ModuleError> {
                 .set_modified(modified)
         };
         copy().map_err(|err| ModuleError::io(&target, err))?;
+        copied += 1;
+    }
+    Ok(copied)
+}
+
+/// Copy the `*.db` files of the in-root directory `from`, read through the Host, into
+/// `to`. How many were copied.
+fn seed_through(host: &Host, from: &Path, to: &Path) -> Result<usize, ModuleError> {
+    let Some(names) = host.read_dir(from)? else {
+        return Ok(0);
+    };
+    let mut copied = 0;
+    for name in names {
+        if !name.to_string_lossy().ends_with(".db") {
+            continue;
+        }
+        let Some(content) = host.read_file(&from.join(&name))? else {
+            continue;
+        };
+        let target = to.join(&name);
+        std::fs::write(&target, content).map_err(|err| ModuleError::io(&target, err))?;
         copied += 1;
     }
     Ok(copied)

@@ -1,0 +1,34 @@
+//! The documentation of `package`. Checked against `package::Args` by the tests in
+//! `crate::doc`.
+
+use crate::doc::{ArgDoc, ModuleDoc, Support};
+
+const ARGS: [ArgDoc; 3] = [
+    ArgDoc::new("name", "list", "Packages (a list or a comma-separated string).").required(),
+    ArgDoc::new(
+        "state",
+        "str",
+        "present/installed, latest, or absent/removed (as the pacman module).",
+    )
+    .required()
+    .choices(&["present", "installed", "latest", "absent", "removed"]),
+    ArgDoc::new(
+        "use",
+        "str",
+        "The manager: auto (from the target's os-release; Arch → pacman, others refused) or pacman.",
+    )
+    .default("auto")
+    .choices(&["auto", "pacman"]),
+];
+
+pub const PACKAGE: ModuleDoc = ModuleDoc {
+    args: &ARGS,
+    check_mode: Support::Full,
+    diff: Support::Full,
+    examples: r#"- name: vim, with whatever manager the target has (pacman on Arch)
+  package:
+    name: vim
+    state: present
+    use: pacman
+"#,
+};
