@@ -9,19 +9,32 @@ mod common;
 use common::pacman_repo::local_repo;
 use common::{three_checks_runs, Test};
 
-fn pacman_root(test: &Test) {
+/// A root for pacman; the repository's pacman.conf (on the controller) is returned:
+/// pacman reads the controller's configuration on an offline root (`pacman_conf`).
+fn pacman_root(test: &Test) -> String {
     let conf = local_repo(test);
     test.root_file(
         "/etc/pacman.conf",
-        &std::fs::read_to_string(conf).expect("conf"),
+        &std::fs::read_to_string(&conf).expect("conf"),
     );
     for dir in ["var/lib/pacman", "var/cache/pacman/pkg"] {
         std::fs::create_dir_all(test.root().join(dir)).expect("mkdir");
     }
+    conf.display().to_string()
 }
 
-fn play(tasks: &str) -> String {
-    format!("- hosts: localhost\n  gather_facts: false\n  tasks:\n{tasks}")
+/// A play of `tasks`, each pacman task given `conf` as its `pacman_conf`.
+fn play(conf: &str, tasks: &str) -> String {
+    let mut out = String::new();
+    for line in tasks.lines() {
+        out.push_str(line);
+        out.push('\n');
+        if line.trim_end().ends_with("pacman:") {
+            let indent = line.find(|c| c != ' ' && c != '-').unwrap_or(0) + 2;
+            out.push_str(&format!("{}pacman_conf: {conf}\n", " ".repeat(indent)));
+        }
+    }
+    format!("- hosts: localhost\n  gather_facts: false\n  tasks:\n{out}")
 }
 
 fn installed(test: &Test) -> Vec<String> {
@@ -40,8 +53,9 @@ fn installed(test: &Test) -> Vec<String> {
 #[test]
 fn install_refresh_and_remove_pass_the_three_checks() {
     let test = Test::new();
-    pacman_root(&test);
+    let conf = pacman_root(&test);
     test.playbook(&play(
+        &conf,
         "    - name: vim
       community.general.pacman:
         name: vim
@@ -96,6 +110,7 @@ fn install_refresh_and_remove_pass_the_three_checks() {
     assert!(!diff.stdout.contains("+vim"), "{}", diff.stdout);
 
     test.playbook(&play(
+        &conf,
         "    - name: vim gone
       pacman:
         name: vim
@@ -115,8 +130,9 @@ fn install_refresh_and_remove_pass_the_three_checks() {
 #[test]
 fn the_diff_lists_the_packages_and_unknown_ones_fail() {
     let test = Test::new();
-    pacman_root(&test);
+    let conf = pacman_root(&test);
     test.playbook(&play(
+        &conf,
         "    - pacman:\n        name: hello\n        update_cache: true\n",
     ));
     let run = test.run(&["--check", "--diff"]);
@@ -124,7 +140,10 @@ fn the_diff_lists_the_packages_and_unknown_ones_fail() {
     for line in ["+filesystem 1.0-1", "+busybox 1.0-1", "+hello 1.0-1"] {
         assert!(run.stdout.contains(line), "{line} not in:\n{}", run.stdout);
     }
-    test.playbook(&play("    - pacman:\n        name: no-such-package\n"));
+    test.playbook(&play(
+        &conf,
+        "    - pacman:\n        name: no-such-package\n",
+    ));
     let run = test.run(&["--check"]);
     assert_eq!(run.code, 2, "{}", run.stdout);
     // Without update_cache, pacman uses the root's databases: it has none yet.
@@ -134,6 +153,7 @@ fn the_diff_lists_the_packages_and_unknown_ones_fail() {
         run.stdout
     );
     test.playbook(&play(
+        &conf,
         "    - pacman:\n        name: no-such-package\n        update_cache: true\n",
     ));
     let run = test.run(&["--check"]);
@@ -144,23 +164,26 @@ fn the_diff_lists_the_packages_and_unknown_ones_fail() {
 #[test]
 fn package_is_pacman_on_arch_and_refused_elsewhere() {
     let test = Test::new();
-    pacman_root(&test);
+    let conf = pacman_root(&test);
     // The test repository's filesystem package ships an os-release of its own.
     test.playbook(&play(
+        &conf,
         "    - pacman:\n        name: vim\n        update_cache: true\n",
     ));
     assert_eq!(test.run(&[]).code, 0);
     test.root_file("/usr/lib/os-release", "NAME=\"Arch Linux\"\nID=arch\n");
     test.playbook(&play(
+        &conf,
         "    - ansible.builtin.package:\n        name: vim\n        state: absent\n",
     ));
     three_checks_runs(&test);
     assert!(!installed(&test).contains(&"vim-1.0-1".to_string()));
 
     let debian = Test::new();
-    pacman_root(&debian);
+    let debian_conf = pacman_root(&debian);
     debian.root_file("/etc/os-release", "ID=debian\n");
     debian.playbook(&play(
+        &debian_conf,
         "    - package:\n        name: vim\n        state: present\n",
     ));
     let run = debian.run(&["--check"]);

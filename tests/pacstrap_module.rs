@@ -9,6 +9,7 @@ mod common;
 use common::pacman_repo::local_repo;
 use common::{three_checks_runs, Run, Test};
 use serde_json::Value;
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -69,7 +70,13 @@ fn processes_in(dir: &Path) -> Vec<u32> {
             let zombie = stat
                 .rsplit_once(") ")
                 .is_some_and(|(_, rest)| rest.starts_with('Z'));
-            !zombie && root.is_ok_and(|root| root.starts_with(dir))
+            // A jailed pacstrap's chroot shows as its path in the jail: compare the
+            // directories themselves too.
+            let same_dir = std::fs::metadata(format!("/proc/{pid}/root"))
+                .ok()
+                .zip(std::fs::metadata(dir).ok())
+                .is_some_and(|(a, b)| (a.dev(), a.ino()) == (b.dev(), b.ino()));
+            !zombie && (same_dir || root.is_ok_and(|root| root.starts_with(dir)))
         })
         .collect()
 }

@@ -242,10 +242,9 @@ pub fn with_memberships(accounts: &Accounts, user: &str, member_of: &[String]) -
 pub fn tool(host: &Host, program: &str, args: Vec<String>) -> Result<RunSpec, ModuleError> {
     let mut argv = vec![program.to_string()];
     let place = if host.is_offline() {
-        let root =
-            std::path::absolute(host.root()).map_err(|err| ModuleError::io(host.root(), err))?;
+        // Jailed (host/jail.rs): the tool reaches the root only at its tool root.
         argv.push("--root".into());
-        argv.push(root.display().to_string());
+        argv.push(host.tool_root().display().to_string());
         Place::Controller
     } else {
         Place::Target

@@ -80,7 +80,7 @@ impl Module for CommandModule {
                 .collect(),
             stdin,
             place: crate::Place::Target,
-            progress: None,
+            ..RunSpec::default()
         };
         let change = Change {
             summary: format!("run: {shown}"),

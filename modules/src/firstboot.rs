@@ -70,16 +70,14 @@ impl Module for FirstbootModule {
             changes.push(change);
         }
         let conventions = Conventions::of(host)?;
-        // systemd-firstboot replaces its files (temporary file or link, then rename):
-        // a link in their place is replaced, not followed (/etc/localtime is one). The
-        // directory it writes into is followed, the kernel's way.
-        host.check_tool_paths(&["/etc"])?;
+        // systemd-firstboot follows the root's links the kernel's way: it runs jailed
+        // (host/jail.rs), where no link leads out of the root.
         let settings = differing(host, args, &conventions, machine_id.as_deref())?;
         let mut plan = Plan::ok();
         if !settings.is_empty() {
             let root = std::path::absolute(host.root())
                 .map_err(|err| ModuleError::io(host.root(), err))?;
-            let (change, shown_argv) = firstboot_change(&root, &settings);
+            let (change, shown_argv) = firstboot_change(host.tool_root(), &root, &settings);
             changes.push(change);
             if let Some(argv) = shown_argv {
                 plan = plan.with_data("cmd", argv);

@@ -13,15 +13,16 @@ mod caches;
 mod details;
 mod disk;
 mod exec;
+mod jail;
 mod overlay;
 mod path;
 mod plugin;
 mod reload;
 mod shared;
-mod tool_paths;
 
 pub use details::{Details, Extra, Timestamp};
 pub use exec::Exec;
+pub use jail::{ControllerPath, TOOL_ROOT};
 pub use plugin::{PluginCall, PluginRun, NSPAWN_PLUGIN_DIR};
 
 use crate::progress::ProgressCounter;
@@ -100,6 +101,12 @@ impl Meta {
 
     pub fn is_symlink(&self) -> bool {
         matches!(self.kind, Kind::Symlink(_))
+    }
+
+    /// Whether this is on the disk, not only in check mode's overlay (what a program
+    /// run now would find).
+    pub fn on_disk(&self) -> bool {
+        self.dev != OVERLAY_DEV
     }
 }
 
@@ -202,6 +209,24 @@ impl Host {
 
     pub fn check_mode(&self) -> bool {
         self.options.check_mode
+    }
+
+    /// The root as a [`Place::Controller`](crate::Place::Controller) tool is handed it:
+    /// `/` for the machine itself, [`TOOL_ROOT`] (where its jail binds the root)
+    /// otherwise.
+    pub fn tool_root(&self) -> &Path {
+        if self.is_offline() {
+            Path::new(TOOL_ROOT)
+        } else {
+            Path::new("/")
+        }
+    }
+
+    /// An in-root path as a [`Place::Controller`](crate::Place::Controller) tool
+    /// reaches it (below [`Host::tool_root`]).
+    pub fn tool_path(&self, in_root: &Path) -> PathBuf {
+        self.tool_root()
+            .join(in_root.strip_prefix("/").unwrap_or(in_root))
     }
 
     /// Check mode: the enablement an earlier task left `unit` (`scope/name`) in, if
@@ -421,16 +446,18 @@ impl Host {
         spec: &crate::RunSpec,
         on_progress: &mut dyn FnMut(Progress),
     ) -> Result<OpOutput, ModuleError> {
-        let exec = match spec.place {
-            crate::Place::Target => self.exec(),
-            crate::Place::Controller => Exec::Direct,
-        };
         let mut counter = spec.progress.map(ProgressCounter::new);
-        exec::run_streaming(exec, self.root(), spec, &mut |line| {
+        let mut on_line = |line: &str| {
             if let Some(progress) = counter.as_mut().and_then(|counter| counter.line(line)) {
                 on_progress(progress);
             }
-        })
+        };
+        match spec.place {
+            crate::Place::Target => {
+                exec::run_streaming(self.exec(), self.root(), spec, &mut on_line)
+            }
+            crate::Place::Controller => exec::run_tool_streaming(self.root(), spec, &mut on_line),
+        }
     }
 
     /// Carry out ops on disk (`check == false`) or in the overlay (`check == true`),

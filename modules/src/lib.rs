@@ -312,6 +312,9 @@ pub struct RunSpec {
     pub place: Place,
     /// How the program's output tells its progress, for long runs (pacstrap).
     pub progress: Option<ProgressLines>,
+    /// [`Place::Controller`] only: the controller's paths the tool needs besides the
+    /// root (a pacman.conf, a package cache), bound at the same path in its jail.
+    pub controller_paths: Vec<host::ControllerPath>,
 }
 
 /// Where a program runs.
@@ -320,8 +323,9 @@ pub enum Place {
     /// Inside the target: directly on `/`, through systemd-nspawn or chroot otherwise.
     #[default]
     Target,
-    /// On the machine running machinist, with the root named in its arguments
-    /// (`systemctl --root=ROOT`, `pacstrap ROOT`, `systemd-firstboot --root=ROOT`).
+    /// A tool of the machine running machinist, handed the root in its arguments as
+    /// [`Host::tool_root`] (`systemctl --root=…`, `pacstrap …/dest`). On a root other
+    /// than `/` it runs jailed: the root is all it can reach (see `host/jail.rs`).
     Controller,
 }
 

@@ -109,9 +109,6 @@ impl Module for NspawnModule {
             facets: Facets::default(),
             wrote_dropin: false,
         };
-        if args.enabled.is_some() || args.state.is_some() {
-            task.systemctl.confine()?;
-        }
         task.plan_settings(name)?;
         task.plan_exec_start(name)?;
         let mut state_changes = task.plan_enabled()?;
@@ -132,7 +129,7 @@ pub fn needs_manager(args: &serde_json::Value) -> Option<String> {
 }
 
 /// A machine name as systemd-nspawn accepts it (a valid host name).
-fn machine_name(name: &str) -> Result<&str, ModuleError> {
+pub(crate) fn machine_name(name: &str) -> Result<&str, ModuleError> {
     let valid = !name.is_empty()
         && name.len() <= 64
         && !name.starts_with(['.', '-'])
@@ -327,7 +324,7 @@ impl Task<'_> {
         changes.push(Change {
             summary: format!("{verb} {}", self.service),
             diff: None,
-            ops: vec![self.systemctl.op(&[verb, &self.service])],
+            ops: vec![self.systemctl.op(&[verb, "--", &self.service])],
         });
         Ok(changes)
     }

@@ -73,6 +73,10 @@ pub struct Args {
     pub upgrade: bool,
     #[serde(default)]
     pub upgrade_extra_args: String,
+    /// machinist's own, as pacstrap's: a pacman.conf of the controller naming the
+    /// repositories (see [`Target::new`] for what is read without it).
+    #[serde(default)]
+    pub pacman_conf: Option<String>,
 }
 
 pub struct PacmanModule;
@@ -94,29 +98,19 @@ impl Module for PacmanModule {
                 format!("'{bad}' is not a package name (options go in extra_args)"),
             ));
         }
-        let target = Target::new(host)?;
+        let target = Target::new(host, args)?;
         if host.lstat(Path::new(DB_LOCK))?.is_some() {
             return Err(ModuleError::Failed(format!(
                 "{}: pacman's lock exists: another pacman is working on this root, or one \
                  was killed; remove the file once no pacman runs there",
-                target.real(DB_LOCK).display()
+                host.root().join(DB_LOCK.trim_start_matches('/')).display()
             )));
         }
         let installed = installed_versions(host)?;
         let sync = if args.update_cache {
-            sync::SyncDbs::open(
-                host,
-                &target.conf,
-                &target.real(LOCAL_DB),
-                &target.real(SYNC_DB),
-            )?
+            sync::SyncDbs::open(host, &target.conf, Path::new(LOCAL_DB), Path::new(SYNC_DB))?
         } else {
-            sync::SyncDbs::open_as_is(
-                host,
-                &target.conf,
-                &target.real(LOCAL_DB),
-                Path::new(SYNC_DB),
-            )?
+            sync::SyncDbs::open_as_is(host, &target.conf, Path::new(LOCAL_DB), Path::new(SYNC_DB))?
         };
         let mut changes = Vec::new();
         let mut plan = Plan::ok();
@@ -171,48 +165,35 @@ impl Module for PacmanModule {
     }
 }
 
-/// Where pacman acts: the root on the controller (`None` on the machine's own `/`) and
-/// the pacman.conf it reads.
+/// Where pacman acts: the root as the jailed tool reaches it (`None` on the
+/// machine's own `/`) and the controller's pacman.conf it reads.
 struct Target {
     root: Option<PathBuf>,
     conf: PathBuf,
 }
 
 impl Target {
-    fn new(host: &Host) -> Result<Target, ModuleError> {
-        if !host.is_offline() {
-            return Ok(Target {
-                root: None,
-                conf: PathBuf::from("/etc/pacman.conf"),
-            });
-        }
-        let root =
-            std::path::absolute(host.root()).map_err(|err| ModuleError::io(host.root(), err))?;
-        host.check_tool_paths(&[
-            "/",
-            "/etc",
-            "/usr",
-            "/var",
-            "/var/lib",
-            "/var/lib/pacman",
-            "/var/cache",
-        ])?;
-        let own_conf = host
-            .lstat(Path::new("/etc/pacman.conf"))?
-            .is_some_and(|meta| meta.is_file());
-        let conf = if own_conf {
-            host.check_tool_paths(&["/etc/pacman.conf"])?;
-            root.join("etc/pacman.conf")
-        } else {
-            PathBuf::from("/etc/pacman.conf")
+    /// The configuration: `pacman_conf` (the controller's, bound into the jail with
+    /// what it names); else, on an offline root with its own, the root's, read by the
+    /// jailed pacman inside the root (its `Include`s reach only what the jail holds,
+    /// its `file://` servers nothing of the controller); else /etc/pacman.conf.
+    fn new(host: &Host, args: &Args) -> Result<Target, ModuleError> {
+        let own = host.is_offline()
+            && host
+                .lstat(Path::new("/etc/pacman.conf"))?
+                .is_some_and(|meta| meta.is_file());
+        let conf = match (&args.pacman_conf, own) {
+            (Some(conf), _) => PathBuf::from(conf),
+            (None, true) => host.tool_path(Path::new("/etc/pacman.conf")),
+            (None, false) => PathBuf::from("/etc/pacman.conf"),
         };
         Ok(Target {
-            root: Some(root),
+            root: host.is_offline().then(|| host.tool_root().to_path_buf()),
             conf,
         })
     }
 
-    /// An in-root path on the controller.
+    /// An in-root path as pacman reaches it.
     fn real(&self, inside: &str) -> PathBuf {
         match &self.root {
             Some(root) => root.join(inside.trim_start_matches('/')),
@@ -232,12 +213,15 @@ impl Target {
                     self.real("/var/lib/pacman").display().to_string(),
                     "--cachedir".into(),
                     self.real("/var/cache/pacman/pkg").display().to_string(),
-                    "--config".into(),
-                    self.conf.display().to_string(),
                 ]);
                 Place::Controller
             }
             None => Place::Target,
+        };
+        argv.extend(["--config".into(), self.conf.display().to_string()]);
+        let controller_paths = match place {
+            Place::Controller => crate::pacstrap::controller::for_pacman(&self.conf),
+            Place::Target => Vec::new(),
         };
         argv.push("--noconfirm".into());
         argv.extend(crate::shell_words::split(extra).map_err(|err| {
@@ -248,6 +232,7 @@ impl Target {
             argv,
             env: vec![("LC_ALL".into(), "C".into())],
             place,
+            controller_paths,
             ..RunSpec::default()
         }))
     }

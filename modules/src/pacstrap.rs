@@ -9,10 +9,12 @@
 //! the overlay, so the tasks that configure the new root plan against it — with the
 //! packages' own trees where their files are at hand (predicted.rs).
 //!
-//! pacstrap runs in a private mount and PID namespace that dies with machinist, so its
-//! proc/sys/dev mounts never leak, not even when it is killed; pacman is told to honour
+//! pacstrap runs jailed (host/jail.rs): a private mount and PID namespace that dies
+//! with machinist, so its proc/sys/dev mounts never leak, not even when it is killed,
+//! and the root's links lead nowhere on the controller; pacman is told to honour
 //! `ignore` for real (`--ask`), and a check after the run proves it did.
 
+pub(crate) mod controller;
 pub(crate) mod dest;
 pub mod doc;
 mod flags;
@@ -22,11 +24,12 @@ pub(crate) mod sync;
 #[cfg(test)]
 mod tests;
 
+use crate::host::ControllerPath;
 use crate::{Change, Diff, Host, Module, ModuleError, Op, Ownership, Place, Plan, RunSpec, Verify};
 use dest::Dest;
 use serde::Deserialize;
 use std::collections::BTreeSet;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Where pacman keeps what is installed, below the new root.
 const LOCAL_DB: &str = "var/lib/pacman/local";
@@ -101,8 +104,6 @@ impl Module for PacstrapModule {
     fn plan(&self, args: &Args, host: &Host) -> Result<Plan, ModuleError> {
         check_args(args)?;
         let dest = Dest::new(host, &args.dest)?;
-        let tool_paths = dest.checked(&dest.tool_paths());
-        host.check_tool_paths(&tool_paths.iter().map(String::as_str).collect::<Vec<_>>())?;
         let lock = dest.inside(DB_LOCK);
         if host.lstat(&lock)?.is_some() {
             return Err(ModuleError::Failed(format!(
@@ -112,12 +113,12 @@ impl Module for PacstrapModule {
             )));
         }
         let installed = local::installed(host, &dest.inside(LOCAL_DB))?;
-        let conf = PathBuf::from(args.pacman_conf.as_deref().unwrap_or("/etc/pacman.conf"));
+        let conf = conf_of(args);
         let sync = sync::SyncDbs::open(
             host,
             &conf,
-            &dest.real_path(&dest.inside(LOCAL_DB)),
-            &dest.real_path(&dest.inside("var/lib/pacman/sync")),
+            &dest.inside(LOCAL_DB),
+            &dest.inside("var/lib/pacman/sync"),
         )?;
         let wanted = sync.expand(host, &args.packages, &args.ignore)?;
         let intruders: Vec<&String> = args
@@ -187,11 +188,16 @@ impl PacstrapModule {
     ) -> Result<Vec<Op>, ModuleError> {
         let accepted = flags::Accepted::query(host)?;
         let mut ops = dest.mkdir_ops(host)?;
-        let argv = flags::argv(&accepted, args, &dest.real, missing)?;
+        let argv = flags::argv(&accepted, args, &dest.tool, missing)?;
+        let mut controller_paths = controller::for_pacman(&conf_of(args));
+        if args.host_cache && Path::new(controller::HOST_CACHE).is_dir() {
+            controller_paths.push(ControllerPath::writable(controller::HOST_CACHE));
+        }
         ops.push(Op::Run(RunSpec {
-            argv: confined(argv),
+            argv,
             env: vec![("LC_ALL".into(), "C".into())],
             place: Place::Controller,
+            controller_paths,
             progress: Some(crate::ProgressLines {
                 total: install.len() as u64,
                 step: installing,
@@ -203,7 +209,7 @@ impl PacstrapModule {
                 argv: vec![
                     "gpgconf".into(),
                     "--homedir".into(),
-                    dest.real_path(&dest.inside(GNUPG_DIR))
+                    host.tool_path(&dest.inside(GNUPG_DIR))
                         .display()
                         .to_string(),
                     "--kill".into(),
@@ -230,6 +236,11 @@ impl PacstrapModule {
     }
 }
 
+/// The pacman.conf pacman and pacstrap are run with, on the controller.
+fn conf_of(args: &Args) -> PathBuf {
+    PathBuf::from(args.pacman_conf.as_deref().unwrap_or("/etc/pacman.conf"))
+}
+
 fn check_args(args: &Args) -> Result<(), ModuleError> {
     if args.packages.is_empty() {
         return Err(ModuleError::invalid("packages", "no packages to install"));
@@ -240,43 +251,33 @@ fn check_args(args: &Args) -> Result<(), ModuleError> {
             format!("'{both}' is both wanted (packages) and ignored"),
         ));
     }
-    if args
-        .packages
-        .iter()
-        .chain(&args.ignore)
-        .any(|n| n.starts_with('-'))
-    {
-        return Err(ModuleError::invalid(
-            "packages",
-            "package names cannot start with '-' (options go in extra_args)",
-        ));
-    }
-    Ok(())
+    check_names(args)
 }
 
-/// pacstrap in a private mount namespace and its own PID namespace: its mounts are
-/// never seen outside and vanish with it; `--kill-child` and the parent-death signal
-/// take the whole tree down when machinist dies, however it dies.
-fn confined(pacstrap: Vec<String>) -> Vec<String> {
-    let wrapper = [
-        "setpriv",
-        "--pdeathsig",
-        "KILL",
-        "--",
-        "unshare",
-        "--mount",
-        "--propagation",
-        "private",
-        "--pid",
-        "--fork",
-        "--kill-child",
-        "--",
-    ];
-    wrapper
-        .iter()
-        .map(|word| word.to_string())
-        .chain(pacstrap)
-        .collect()
+/// Package and group names follow pacman's grammar: ASCII letters, digits and
+/// `@._+-`, not starting with `-` or `.` (so none reads as an option; options go in
+/// `extra_args`).
+pub(crate) fn check_names(args: &Args) -> Result<(), ModuleError> {
+    let lists = [("packages", &args.packages), ("ignore", &args.ignore)];
+    for (field, names) in lists {
+        for name in names {
+            let valid = !name.is_empty()
+                && !name.starts_with(['-', '.'])
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "@._+-".contains(c));
+            if !valid {
+                return Err(ModuleError::invalid(
+                    field,
+                    format!(
+                        "'{name}' is not a pacman package name (letters, digits and @._+-, \
+                         not starting with '-' or '.'; options go in extra_args)"
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// pacman's step lines without a terminal: `installing NAME...`.

@@ -343,7 +343,12 @@ impl Builtin {
                 }
                 Ok(())
             }
-            Builtin::Pacstrap => decode_tracked::<pacstrap::Args>(value).map(drop),
+            // Names handed to a tool follow its grammar (literal ones checked here, at
+            // load; templated ones when the module plans).
+            Builtin::Pacstrap => {
+                let args = decode_tracked::<pacstrap::Args>(value)?;
+                pacstrap::check_names(&args).map_err(arg_error)
+            }
             Builtin::Firstboot => decode_tracked::<firstboot::Args>(value).map(drop),
             Builtin::Unit => {
                 let args = decode_tracked::<unit::Args>(value)?;
@@ -351,11 +356,18 @@ impl Builtin {
                     ("src", args.src.is_some()),
                     ("content", args.content.is_some()),
                     ("template", args.template.is_some()),
-                ])
+                ])?;
+                match &args.name {
+                    Some(name) => crate::systemd::unit_name(name).map(drop).map_err(arg_error),
+                    None => Ok(()),
+                }
             }
             Builtin::Nspawn => {
                 self.check_templated("settings", value.get("settings"))?;
-                decode_tracked::<nspawn::Args>(value).map(drop)
+                let args = decode_tracked::<nspawn::Args>(value)?;
+                nspawn::machine_name(&args.name)
+                    .map(drop)
+                    .map_err(arg_error)
             }
             Builtin::ResolvLink => decode_tracked::<resolv_link::Args>(value).map(drop),
             Builtin::Group => decode_tracked::<group::Args>(value).map(drop),
@@ -551,6 +563,22 @@ fn decode<T: DeserializeOwned>(value: &serde_json::Value) -> Result<T, ArgError>
 }
 
 /// Arguments decoded with the path to the field at fault, if one is.
+/// A module's own argument error, as a load-time one.
+fn arg_error(err: crate::ModuleError) -> ArgError {
+    match err {
+        crate::ModuleError::InvalidArgs { field, message } => ArgError {
+            path: field.iter().cloned().collect(),
+            field,
+            message,
+        },
+        other => ArgError {
+            field: None,
+            path: Vec::new(),
+            message: other.to_string(),
+        },
+    }
+}
+
 fn decode_tracked<T: DeserializeOwned>(value: &serde_json::Value) -> Result<T, ArgError> {
     serde_path_to_error::deserialize(value).map_err(|err| {
         let path: Vec<String> = err

@@ -92,9 +92,6 @@ impl Module for UnitModule {
             wrote_unit_file: false,
             wrote_any: false,
         };
-        if args.enabled.is_some() || args.masked.is_some() || args.state.is_some() {
-            task.systemctl.confine()?;
-        }
         if let Some(unit) = &unit {
             task.plan_files(unit)?;
         }

@@ -213,25 +213,32 @@ fn missing_dirs(host: &Host, path: &Path) -> Result<Vec<Op>, ModuleError> {
 
 /// One change for all differing settings: one run of systemd-firstboot for those it
 /// sets (with its command line as it may be shown), then the files written through
-/// the Host.
-pub fn firstboot_change(root: &Path, settings: &[Setting]) -> (Change, Option<Vec<String>>) {
+/// the Host. `tool_root` is the root as the tool is handed it ([`Host::tool_root`]),
+/// `root` as the user named it (shown).
+pub fn firstboot_change(
+    tool_root: &Path,
+    root: &Path,
+    settings: &[Setting],
+) -> (Change, Option<Vec<String>>) {
     let flagged: Vec<&Setting> = settings.iter().filter(|s| s.flag.is_some()).collect();
     let labels: Vec<&str> = settings.iter().map(|s| s.label).collect();
     let mut ops = Vec::new();
     let mut shown = None;
     if !flagged.is_empty() {
-        let lead = vec![
-            "systemd-firstboot".to_string(),
-            format!("--root={}", root.display()),
-            "--force".to_string(),
-        ];
-        let argv: Vec<String> = lead
-            .iter()
-            .cloned()
+        let lead = |root: &Path| {
+            vec![
+                "systemd-firstboot".to_string(),
+                format!("--root={}", root.display()),
+                "--force".to_string(),
+            ]
+        };
+        let argv: Vec<String> = lead(tool_root)
+            .into_iter()
             .chain(flagged.iter().filter_map(|s| s.flag.clone()))
             .collect();
         shown = Some(
-            lead.into_iter()
+            lead(root)
+                .into_iter()
                 .chain(flagged.iter().filter_map(|s| s.shown_flag.clone()))
                 .collect(),
         );

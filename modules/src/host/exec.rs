@@ -2,6 +2,7 @@
 //! systemd-nspawn (an OS tree) or chroot (anything else). The choice is a public enum so
 //! the runner can say which one it used.
 
+use super::jail::{clean_env, tool_env, Jail, TARGET_PATH};
 use crate::{ModuleError, OpOutput, RunSpec};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::process::ExitStatusExt;
@@ -63,7 +64,9 @@ fn find_program(name: &str) -> Option<PathBuf> {
         .find(|candidate| candidate.is_file())
 }
 
-/// The command line that runs `spec` in `root` the given way.
+/// The command line that runs `spec` in `root` the given way. On the machine's own `/`
+/// the program inherits machinist's environment (as Ansible's local connection does),
+/// plus the run's; in another root it gets [`clean_env`] only.
 pub fn command(exec: Exec, root: &Path, spec: &RunSpec) -> Result<Command, ModuleError> {
     command_binding(exec, root, spec, None)
 }
@@ -109,7 +112,9 @@ pub(crate) fn command_binding(
             if let Some(dir) = &spec.chdir {
                 command.arg(format!("--chdir={}", dir.display()));
             }
-            for (key, value) in &spec.env {
+            // nspawn builds the container's environment itself; its own is clean too.
+            command.env_clear().env("PATH", TARGET_PATH);
+            for (key, value) in clean_env(spec) {
                 command.arg(format!("--setenv={key}={value}"));
             }
             command.arg("--").arg(program).args(args);
@@ -122,7 +127,7 @@ pub(crate) fn command_binding(
                 command.arg(dir);
             }
             command.arg(program).args(args);
-            command.envs(spec.env.iter().map(|(key, value)| (key, value)));
+            command.env_clear().envs(clean_env(spec));
         }
     }
     Ok(command)
@@ -143,7 +148,51 @@ pub fn run_streaming(
     spec: &RunSpec,
     on_line: &mut dyn FnMut(&str),
 ) -> Result<OpOutput, ModuleError> {
-    let mut command = command(exec, root, spec)?;
+    run_command(command(exec, root, spec)?, spec, on_line)
+}
+
+/// Run `spec`, a tool of the controller handed `root` ([`Place::Controller`]): on the
+/// machine's own `/` as a plain child; on any other root jailed (see `jail`), where it
+/// finds the root at [`super::jail::TOOL_ROOT`].
+///
+/// [`Place::Controller`]: crate::Place::Controller
+pub(super) fn run_tool_streaming(
+    root: &Path,
+    spec: &RunSpec,
+    on_line: &mut dyn FnMut(&str),
+) -> Result<OpOutput, ModuleError> {
+    if is_host_root(root) {
+        return run_streaming(Exec::Direct, root, spec, on_line);
+    }
+    let (program, args) = spec
+        .argv
+        .split_first()
+        .ok_or_else(|| ModuleError::invalid("argv", "no program to run"))?;
+    let mut command = Command::new(super::jail::PID_NAMESPACE[0]);
+    command
+        .args(&super::jail::PID_NAMESPACE[1..])
+        .arg(program)
+        .args(args)
+        .env_clear()
+        .envs(tool_env(spec));
+    let _jail = Jail::confine(&mut command, root, spec)?;
+    // The program only: its arguments may hold secrets (a password hash).
+    tracing::debug!(program = %program, root = %root.display(), "running a tool jailed");
+    run_command(command, spec, on_line).map_err(|err| match err {
+        ModuleError::Io { source, .. } => ModuleError::Failed(format!(
+            "{program}: could not run jailed on {} ({source}); the jail needs mount \
+             namespaces: run machinist as root, or allow unprivileged user namespaces",
+            root.display()
+        )),
+        other => other,
+    })
+}
+
+fn run_command(
+    mut command: Command,
+    spec: &RunSpec,
+    on_line: &mut dyn FnMut(&str),
+) -> Result<OpOutput, ModuleError> {
     let program = command.get_program().to_os_string();
     let failed = |source| ModuleError::io(PathBuf::from(&program), source);
     command
@@ -260,8 +309,9 @@ mod tests {
         run.chdir = Some("/etc".into());
         run.env = vec![("A".into(), "b c".into())];
         let command = command(Exec::Nspawn, Path::new("/m"), &run)?;
+        let words = words(&command);
         assert_eq!(
-            words(&command),
+            words[..11],
             [
                 "systemd-nspawn",
                 "-q",
@@ -274,11 +324,30 @@ mod tests {
                 "--resolv-conf=off",
                 "--link-journal=no",
                 "--chdir=/etc",
-                "--setenv=A=b c",
-                "--",
-                "echo",
-                "hi"
             ]
+        );
+        // The environment: the target's PATH, the controller's locale and terminal
+        // (whatever this test runs with), the run's own; then the program.
+        let setenv: Vec<&str> = words[11..words.len() - 3]
+            .iter()
+            .map(|word| word.strip_prefix("--setenv=").unwrap_or("NOT --setenv"))
+            .collect();
+        assert_eq!(setenv[0], format!("PATH={TARGET_PATH}"));
+        assert_eq!(setenv[setenv.len() - 1], "A=b c");
+        assert!(setenv.iter().all(|pair| pair.starts_with("PATH=")
+            || pair.starts_with("A=")
+            || pair.starts_with("LANG")
+            || pair.starts_with("LC_")
+            || pair.starts_with("TERM=")));
+        assert_eq!(words[words.len() - 3..], ["--", "echo", "hi"]);
+        let inherited: Vec<_> = command
+            .get_envs()
+            .map(|(name, _)| name.to_owned())
+            .collect();
+        assert_eq!(
+            inherited,
+            ["PATH"],
+            "nspawn itself gets a clean environment"
         );
         Ok(())
     }

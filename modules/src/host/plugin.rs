@@ -20,6 +20,9 @@ use std::sync::atomic::{AtomicU32, Ordering};
 /// Where an nspawn container sees the plugin's folder.
 pub const NSPAWN_PLUGIN_DIR: &str = "/run/machinist-plugin";
 
+/// The name of a plugin's private folder starts so.
+const PLUGIN_DIR_PREFIX: &str = ".machinist-plugin";
+
 /// One call of a plugin.
 #[derive(Debug, Clone)]
 pub struct PluginCall<'a> {
@@ -62,7 +65,7 @@ pub(super) fn run(exec: Exec, root: &Path, call: &PluginCall) -> Result<PluginRu
     let stage = match exec {
         Exec::Direct if !call.args_file => None,
         Exec::Direct => {
-            let dir = private_dir(&std::env::temp_dir())?;
+            let dir = private_dir(&std::env::temp_dir(), PLUGIN_DIR_PREFIX)?;
             Some(Stage {
                 inside: dir.clone(),
                 dir,
@@ -71,12 +74,12 @@ pub(super) fn run(exec: Exec, root: &Path, call: &PluginCall) -> Result<PluginRu
         Exec::Chroot => {
             let tmp = root.join("tmp");
             let real_tmp = std::fs::symlink_metadata(&tmp).is_ok_and(|meta| meta.is_dir());
-            let dir = private_dir(if real_tmp { &tmp } else { root })?;
+            let dir = private_dir(if real_tmp { &tmp } else { root }, PLUGIN_DIR_PREFIX)?;
             let inside = Path::new("/").join(dir.strip_prefix(root).unwrap_or(&dir));
             Some(Stage { dir, inside })
         }
         Exec::Nspawn => Some(Stage {
-            dir: private_dir(&std::env::temp_dir())?,
+            dir: private_dir(&std::env::temp_dir(), PLUGIN_DIR_PREFIX)?,
             inside: PathBuf::from(NSPAWN_PLUGIN_DIR),
         }),
     };
@@ -118,11 +121,11 @@ pub(super) fn run(exec: Exec, root: &Path, call: &PluginCall) -> Result<PluginRu
 }
 
 /// A new folder only we may enter, in `parent`.
-fn private_dir(parent: &Path) -> Result<PathBuf, ModuleError> {
+pub(super) fn private_dir(parent: &Path, prefix: &str) -> Result<PathBuf, ModuleError> {
     static NEXT: AtomicU32 = AtomicU32::new(0);
     for _ in 0..1000 {
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let dir = parent.join(format!(".machinist-plugin-{}-{n}", std::process::id()));
+        let dir = parent.join(format!("{prefix}-{}-{n}", std::process::id()));
         match DirBuilder::new().mode(0o700).create(&dir) {
             Ok(()) => return Ok(dir),
             Err(err) if err.kind() == ErrorKind::AlreadyExists => continue,

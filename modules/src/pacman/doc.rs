@@ -3,7 +3,7 @@
 
 use crate::doc::{ArgDoc, ModuleDoc, Support};
 
-const ARGS: [ArgDoc; 9] = [
+const ARGS: [ArgDoc; 10] = [
     ArgDoc::new(
         "name",
         "list",
@@ -46,6 +46,15 @@ const ARGS: [ArgDoc; 9] = [
     .default("''"),
     ArgDoc::new("upgrade", "bool", "Upgrade every package (pacman -Su).").default("false"),
     ArgDoc::new("upgrade_extra_args", "str", "More arguments for the upgrade.").default("''"),
+    ArgDoc::new(
+        "pacman_conf",
+        "path",
+        "machinist's own: a pacman.conf of the controller naming the repositories. On \
+         an offline root pacman runs jailed from the controller: without it, it reads \
+         the root's own pacman.conf inside the root, where its file:// servers and \
+         includes reach only the root and the controller's /etc/pacman.d.",
+    )
+    .default("the root's, else /etc/pacman.conf"),
 ];
 
 pub const PACMAN: ModuleDoc = ModuleDoc {

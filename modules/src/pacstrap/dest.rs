@@ -2,7 +2,6 @@
 //! finds it (what pacstrap is given), the paths pacstrap's script follows there, and
 //! the skeleton pacstrap makes, predicted for check mode.
 
-use super::GNUPG_DIR;
 use crate::{Host, ModuleError, Op, Ownership};
 use std::path::{Path, PathBuf};
 
@@ -10,8 +9,10 @@ use std::path::{Path, PathBuf};
 pub struct Dest {
     /// Canonical, inside the target's root.
     pub inside: PathBuf,
-    /// On the controller: what pacstrap is given.
+    /// On the controller (shown to the user).
     pub real: PathBuf,
+    /// As pacstrap is handed it, in its jail ([`Host::tool_path`]).
+    pub tool: PathBuf,
     /// The target's root on the controller.
     host_root: PathBuf,
 }
@@ -23,6 +24,7 @@ impl Dest {
             std::path::absolute(host.root()).map_err(|err| ModuleError::io(host.root(), err))?;
         let dest = Dest {
             real: host_root.join(relative(&inside)),
+            tool: host.tool_path(&inside),
             inside,
             host_root,
         };
@@ -40,25 +42,9 @@ impl Dest {
         self.inside.join(below)
     }
 
-    /// Where the controller finds a path inside the target.
+    /// Where the controller finds a path inside the target (shown to the user).
     pub fn real_path(&self, inside: &Path) -> PathBuf {
         self.host_root.join(relative(inside))
-    }
-
-    /// Every path pacstrap's script follows itself (`mkdir -p`, `mount`, `cp`); pacman
-    /// resolves inside the root and creates its lock with O_EXCL.
-    pub fn tool_paths(&self) -> Vec<&'static str> {
-        let mut below = vec!["", GNUPG_DIR, "etc/pacman.d/mirrorlist"];
-        below.extend(SKELETON.iter().map(|(path, _)| *path));
-        below
-    }
-
-    /// In-root path strings for [`Host::check_tool_paths`].
-    pub fn checked(&self, below: &[&str]) -> Vec<String> {
-        below
-            .iter()
-            .map(|path| self.inside(path).display().to_string())
-            .collect()
     }
 
     /// The new root and its missing parents: pacstrap wants an existing directory.

@@ -65,7 +65,7 @@ impl Accepted {
     }
 }
 
-/// `pacstrap OPTIONS DEST PACKAGES… PACMAN-OPTIONS…`.
+/// `pacstrap OPTIONS -- DEST PACKAGES… PACMAN-OPTIONS…`.
 pub fn argv(
     accepted: &Accepted,
     args: &Args,
@@ -91,6 +91,11 @@ pub fn argv(
     if args.mirrorlist == Mirrorlist::None {
         argv.push(accepted.require('M', "mirrorlist", "mirrorlist: none")?);
     }
+    // `--` ends pacstrap's options before the root. pacstrap appends options of its
+    // own (`--config`, `--noconfirm`) after the packages, so pacman cannot be given
+    // `--` there: a package name never starts with '-' (`check_names`, at load and
+    // when the task plans) instead.
+    argv.push("--".into());
     argv.push(dest.display().to_string());
     argv.extend(packages.iter().cloned());
     argv.push("--needed".into());

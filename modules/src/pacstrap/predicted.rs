@@ -13,6 +13,7 @@
 
 use super::dest::Dest;
 use super::sync::Target;
+use crate::host::ControllerPath;
 use crate::{Host, ModuleError, Op, Ownership, Place, RunSpec};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -51,7 +52,7 @@ pub fn tree_ops(host: &Host, dest: &Dest, targets: &[Target]) -> Result<Vec<Op>,
     let mut entries = Vec::new();
     let mut contents = Vec::new();
     for (index, target) in targets.iter().enumerate() {
-        let Some(package) = package_file(dest, target) else {
+        let Some(package) = package_file(host, dest, target)? else {
             tracing::debug!(
                 package = %target.name,
                 "no package file on this machine: its files are not predicted"
@@ -66,27 +67,51 @@ pub fn tree_ops(host: &Host, dest: &Dest, targets: &[Target]) -> Result<Vec<Op>,
     ops(host, dest, &entries, &contents)
 }
 
+/// A package file as bsdtar, jailed (host/jail.rs), reaches it: a path in its jail,
+/// and the controller file bound there, if it is one.
+struct PackageFile {
+    path: PathBuf,
+    bound: Option<ControllerPath>,
+}
+
 /// Where the package file is: a `file://` location, or a package cache (this
-/// machine's, or the new root's own).
-fn package_file(dest: &Dest, target: &Target) -> Option<PathBuf> {
-    let location = target.location.as_deref()?;
+/// machine's, or the new root's own, looked up through the Host and read by bsdtar
+/// in its jail).
+fn package_file(
+    host: &Host,
+    dest: &Dest,
+    target: &Target,
+) -> Result<Option<PackageFile>, ModuleError> {
+    let on_controller = |path: PathBuf| {
+        path.is_file().then(|| PackageFile {
+            bound: Some(ControllerPath::read_only(&path)),
+            path,
+        })
+    };
+    let Some(location) = target.location.as_deref() else {
+        return Ok(None);
+    };
     if let Some(path) = location.strip_prefix("file://") {
-        let path = PathBuf::from(path);
-        return path.is_file().then_some(path);
+        return Ok(on_controller(PathBuf::from(path)));
     }
-    let name = location
-        .rsplit('/')
-        .next()
-        .filter(|name| !name.is_empty())?;
-    let own_cache = dest.real_path(&dest.inside("var/cache/pacman/pkg"));
-    [PathBuf::from(HOST_CACHE), own_cache]
-        .into_iter()
-        .map(|dir| dir.join(name))
-        .find(|path| path.is_file())
+    let Some(name) = location.rsplit('/').next().filter(|name| !name.is_empty()) else {
+        return Ok(None);
+    };
+    if let Some(found) = on_controller(Path::new(HOST_CACHE).join(name)) {
+        return Ok(Some(found));
+    }
+    let own = dest.inside("var/cache/pacman/pkg").join(name);
+    Ok(host
+        .stat(&own)?
+        .filter(|meta| meta.is_file())
+        .map(|_| PackageFile {
+            path: host.tool_path(&own),
+            bound: None,
+        }))
 }
 
 /// The package's tree, its metadata files (`.PKGINFO`, `.MTREE`, …) left out.
-fn mtree(host: &Host, package: &Path) -> Result<Vec<Entry>, ModuleError> {
+fn mtree(host: &Host, package: &PackageFile) -> Result<Vec<Entry>, ModuleError> {
     let output = host.query(&RunSpec {
         argv: vec![
             "bsdtar".into(),
@@ -94,16 +119,17 @@ fn mtree(host: &Host, package: &Path) -> Result<Vec<Entry>, ModuleError> {
             "-".into(),
             "--format=mtree".into(),
             "--options=!all,type,mode,link,uid,gid".into(),
-            format!("@{}", package.display()),
+            format!("@{}", package.path.display()),
         ],
         env: vec![("LC_ALL".into(), "C".into())],
         place: Place::Controller,
+        controller_paths: package.bound.iter().cloned().collect(),
         ..RunSpec::default()
     })?;
     if output.rc != Some(0) {
         return Err(ModuleError::Failed(format!(
             "bsdtar (reading {} for check mode): {}",
-            package.display(),
+            package.path.display(),
             output.said()
         )));
     }
@@ -187,7 +213,7 @@ fn wants_content(entry: &Entry) -> bool {
 /// (regular files only: a link extracted there is never followed).
 fn extract_small_files(
     host: &Host,
-    package: &Path,
+    package: &PackageFile,
     folder: &Path,
     listed: &[Entry],
 ) -> Result<Vec<(String, Vec<u8>)>, ModuleError> {
@@ -199,7 +225,7 @@ fn extract_small_files(
     let mut argv = vec![
         "bsdtar".to_string(),
         "-xf".into(),
-        package.display().to_string(),
+        package.path.display().to_string(),
         "-C".into(),
         folder.display().to_string(),
         "--no-same-owner".into(),
@@ -209,10 +235,13 @@ fn extract_small_files(
         argv.push(entry.path.clone());
     }
     // Names the archive spells otherwise (`./etc/…`) are simply not extracted.
+    let mut controller_paths: Vec<ControllerPath> = package.bound.iter().cloned().collect();
+    controller_paths.push(ControllerPath::writable(folder));
     host.query(&RunSpec {
         argv,
         env: vec![("LC_ALL".into(), "C".into())],
         place: Place::Controller,
+        controller_paths,
         ..RunSpec::default()
     })?;
     let mut read = Vec::new();

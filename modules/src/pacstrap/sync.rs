@@ -3,6 +3,7 @@
 //! date downloads nothing, and asked which names are packages or groups and what
 //! `pacman -Sp` would install on top of the root's local database.
 
+use crate::host::ControllerPath;
 use crate::{Host, ModuleError, OpOutput, Place, RunSpec};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -39,15 +40,16 @@ impl Wanted {
 
 impl SyncDbs {
     /// Refresh the databases of `conf` into a new temporary dbpath, seeded from
-    /// `seed_sync` (the root's var/lib/pacman/sync, on the controller) when it has
-    /// them; `local` is the root's var/lib/pacman/local on the controller.
+    /// `seed_sync` (the root's var/lib/pacman/sync, inside the root) when it has them;
+    /// `local` is the root's var/lib/pacman/local, inside the root. pacman and the
+    /// seeding `cp` reach the root only from their jail (host/jail.rs).
     pub fn open(
         host: &Host,
         conf: &Path,
         local: &Path,
         seed_sync: &Path,
     ) -> Result<SyncDbs, ModuleError> {
-        SyncDbs::open_seeded(host, conf, local, seed_sync, None, true)
+        SyncDbs::open_seeded(host, conf, local, seed_sync, true)
     }
 
     /// [`SyncDbs::open`] without a refresh: the root's databases as they are (what
@@ -59,7 +61,7 @@ impl SyncDbs {
         local: &Path,
         in_root_sync: &Path,
     ) -> Result<SyncDbs, ModuleError> {
-        SyncDbs::open_seeded(host, conf, local, in_root_sync, Some(host), false)
+        SyncDbs::open_seeded(host, conf, local, in_root_sync, false)
     }
 
     fn open_seeded(
@@ -67,7 +69,6 @@ impl SyncDbs {
         conf: &Path,
         local: &Path,
         seed_sync: &Path,
-        seed_host: Option<&Host>,
         refresh: bool,
     ) -> Result<SyncDbs, ModuleError> {
         let dir = tempfile::Builder::new()
@@ -81,18 +82,17 @@ impl SyncDbs {
         let sync_dir = sync.dir.path().join("sync");
         std::fs::create_dir(&sync_dir).map_err(|err| ModuleError::io(&sync_dir, err))?;
         let local_link = sync.dir.path().join("local");
-        let linked = if local.is_dir() {
-            std::os::unix::fs::symlink(local, &local_link)
+        let on_disk = host
+            .lstat(local)?
+            .is_some_and(|meta| meta.is_dir() && meta.on_disk());
+        let linked = if on_disk {
+            std::os::unix::fs::symlink(host.tool_path(local), &local_link)
         } else {
             std::fs::create_dir(&local_link)
         };
         linked.map_err(|err| ModuleError::io(&local_link, err))?;
-        let seeded = match seed_host {
-            Some(seed_host) => seed_through(seed_host, seed_sync, &sync_dir)?,
-            None => seed(seed_sync, &sync_dir)?,
-        };
         if !refresh {
-            if seeded == 0 {
+            if seed_through(host, seed_sync, &sync_dir)? == 0 {
                 return Err(ModuleError::Failed(format!(
                     "{}: no package databases (refresh them first: update_cache)",
                     seed_sync.display()
@@ -100,6 +100,7 @@ impl SyncDbs {
             }
             return Ok(sync);
         }
+        let seeded = sync.seed(host, seed_sync, &sync_dir)?;
         let refreshed = sync.pacman(host, &["-Sy", "--noconfirm"])?;
         if refreshed.rc != Some(0) && seeded == 0 {
             return Err(ModuleError::Failed(format!(
@@ -109,6 +110,39 @@ impl SyncDbs {
             )));
         }
         Ok(sync)
+    }
+
+    /// Copy the `*.db` files of `from` (inside the root) into `to`, keeping their
+    /// modification times so `pacman -Sy` downloads only what changed; the copy runs
+    /// jailed. How many are there afterwards.
+    fn seed(&self, host: &Host, from: &Path, to: &Path) -> Result<usize, ModuleError> {
+        let mut sources = Vec::new();
+        for name in host.read_dir(from)?.unwrap_or_default() {
+            let path = from.join(&name);
+            let is_db = path.extension().is_some_and(|ext| ext == "db");
+            if is_db && host.lstat(&path)?.is_some_and(|meta| meta.is_file()) {
+                sources.push(host.tool_path(&path).display().to_string());
+            }
+        }
+        if sources.is_empty() {
+            return Ok(0);
+        }
+        let mut argv: Vec<String> = vec!["cp".into(), "--preserve=timestamps".into(), "--".into()];
+        argv.extend(sources);
+        argv.push(to.display().to_string());
+        let copied = host.query(&RunSpec {
+            argv,
+            place: Place::Controller,
+            controller_paths: vec![ControllerPath::writable(self.dir.path())],
+            ..RunSpec::default()
+        })?;
+        tracing::debug!(rc = ?copied.rc, "seeded the sync databases from the root");
+        let count = std::fs::read_dir(to)
+            .map_err(|err| ModuleError::io(to, err))?
+            .flatten()
+            .filter(|entry| entry.path().extension().is_some_and(|ext| ext == "db"))
+            .count();
+        Ok(count)
     }
 
     /// Which names are packages, which groups (members in repository order, ignored
@@ -240,41 +274,16 @@ impl SyncDbs {
             dbpath.join("pacman.log").display().to_string(),
         ];
         argv.extend(args.iter().map(|arg| arg.to_string()));
+        let mut controller_paths = super::controller::for_pacman(&self.conf);
+        controller_paths.push(ControllerPath::writable(dbpath));
         host.query(&RunSpec {
             argv,
             env: vec![("LC_ALL".into(), "C".into())],
             place: Place::Controller,
+            controller_paths,
             ..RunSpec::default()
         })
     }
-}
-
-/// Copy the `*.db` files of `from` (if it is a directory) into `to`, keeping their
-/// modification times so `pacman -Sy` downloads only what changed. How many were copied.
-fn seed(from: &Path, to: &Path) -> Result<usize, ModuleError> {
-    let Ok(entries) = std::fs::read_dir(from) else {
-        return Ok(0);
-    };
-    let mut copied = 0;
-    for entry in entries.flatten() {
-        let path = entry.path();
-        let is_db = path.extension().is_some_and(|ext| ext == "db");
-        if !is_db || !entry.file_type().is_ok_and(|kind| kind.is_file()) {
-            continue;
-        }
-        let target = to.join(entry.file_name());
-        let copy = || -> std::io::Result<()> {
-            std::fs::copy(&path, &target)?;
-            let modified = std::fs::metadata(&path)?.modified()?;
-            std::fs::File::options()
-                .write(true)
-                .open(&target)?
-                .set_modified(modified)
-        };
-        copy().map_err(|err| ModuleError::io(&target, err))?;
-        copied += 1;
-    }
-    Ok(copied)
 }
 
 /// Copy the `*.db` files of the in-root directory `from`, read through the Host, into

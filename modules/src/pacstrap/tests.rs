@@ -90,6 +90,7 @@ fn options_are_read_from_the_help_text() {
                 "/etc/p.conf",
                 "-G",
                 "-M",
+                "--",
                 "/m",
                 "base",
                 "--needed",
@@ -263,20 +264,6 @@ fn a_dest_behind_an_absolute_link_stays_inside_the_root() -> TestResult {
 }
 
 #[test]
-fn a_link_pacstrap_would_follow_out_of_the_root_is_refused() -> TestResult {
-    let sandbox = Sandbox::new()?;
-    std::fs::create_dir_all(sandbox.real("/m"))?;
-    std::os::unix::fs::symlink("/etc", sandbox.real("/m/etc"))?;
-    let host = sandbox.host(false);
-    let refused = PacstrapModule.plan(&args(serde_json::json!({"dest": "/m"})), &host);
-    assert!(
-        matches!(refused, Err(ModuleError::Escape { .. })),
-        "{refused:?}"
-    );
-    Ok(())
-}
-
-#[test]
 fn a_fresh_keyring_gets_its_gpg_agent_stopped_after_the_run() -> TestResult {
     let sandbox = Sandbox::new()?;
     let host = sandbox.host(false);
@@ -296,10 +283,9 @@ fn a_fresh_keyring_gets_its_gpg_agent_stopped_after_the_run() -> TestResult {
         })
         .collect();
     assert_eq!(runs.len(), 2);
-    let pacstrap_at = runs[0].iter().position(|word| word == "pacstrap");
-    assert!(pacstrap_at.is_some_and(|at| runs[0][..at].contains(&"--kill-child".to_string())));
+    assert_eq!(runs[0][0], "pacstrap");
     assert!(runs[0].contains(&"-K".to_string()));
-    let gnupg = sandbox.real("/m/etc/pacman.d/gnupg").display().to_string();
+    let gnupg = format!("{}/m/etc/pacman.d/gnupg", crate::host::TOOL_ROOT);
     assert_eq!(
         runs[1][..],
         [

@@ -83,7 +83,7 @@ impl Task<'_> {
         };
         self.facet("active", before, after);
         self.plan.data.insert("state".into(), state.word().into());
-        Some(self.systemctl_change(&[verb, unit], format!("{verb} {unit}")))
+        Some(self.systemctl_change(&[verb, "--", unit], format!("{verb} {unit}")))
     }
 
     fn settled(&mut self, state: UnitState) -> Option<Change> {

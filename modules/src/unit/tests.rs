@@ -238,7 +238,7 @@ fn contradictions_are_refused() {
 }
 
 #[test]
-fn a_root_whose_etc_leads_out_is_refused() -> TestResult {
+fn a_root_whose_etc_leads_out_is_never_written_through() -> TestResult {
     let sandbox = Sandbox::new()?;
     std::fs::create_dir_all(sandbox.decoy.join("systemd/system"))?;
     std::fs::remove_dir(sandbox.real("/etc"))?;
@@ -246,13 +246,13 @@ fn a_root_whose_etc_leads_out_is_refused() -> TestResult {
     std::fs::create_dir_all(sandbox.real("/usr/lib/systemd/system"))?;
     std::fs::write(sandbox.real("/usr/lib/systemd/system/foo.service"), FOO)?;
     let decoy = sandbox.decoy_snapshot();
-    let err = plan(
-        &sandbox.host(false),
-        json!({"name": "foo", "enabled": true}),
-    )
-    .err()
-    .ok_or("systemctl was handed a hostile root")?;
-    assert!(matches!(err, ModuleError::Escape { .. }), "{err}");
+    // systemctl runs jailed: the link leads nowhere there; whatever it answers, the
+    // decoy is never written.
+    let host = sandbox.host(false);
+    if let Ok(planned) = plan(&host, json!({"name": "foo", "enabled": true})) {
+        let ops: Vec<crate::Op> = planned.changes.into_iter().flat_map(|c| c.ops).collect();
+        let _ = host.apply(&ops);
+    }
     assert_eq!(sandbox.decoy_snapshot(), decoy);
     Ok(())
 }

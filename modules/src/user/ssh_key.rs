@@ -82,9 +82,12 @@ pub(super) fn change(
         "-f".into(),
         made.display().to_string(),
     ]);
+    // Jailed (host/jail.rs): ssh-keygen sees only its scratch folder of the controller.
+    let scratch_dir = made.parent().unwrap_or(&made).to_path_buf();
     let output = host.query(&RunSpec {
         argv,
         place: Place::Controller,
+        controller_paths: keygen_paths(crate::host::ControllerPath::writable(scratch_dir)),
         ..RunSpec::default()
     })?;
     if output.rc != Some(0) {
@@ -160,7 +163,20 @@ fn fingerprint_of(host: &Host, public_key: &str) -> Result<String, ModuleError> 
             file.display().to_string(),
         ],
         place: Place::Controller,
+        controller_paths: keygen_paths(crate::host::ControllerPath::read_only(scratch.path())),
         ..RunSpec::default()
     })?;
     Ok(output.stdout.trim().to_string())
+}
+
+/// What a jailed ssh-keygen needs of the controller besides its scratch folder: it
+/// looks up the running user (the public account files, never shadow).
+fn keygen_paths(scratch: crate::host::ControllerPath) -> Vec<crate::host::ControllerPath> {
+    let mut paths = vec![scratch];
+    for file in ["/etc/passwd", "/etc/group", "/etc/nsswitch.conf"] {
+        if std::path::Path::new(file).exists() {
+            paths.push(crate::host::ControllerPath::read_only(file));
+        }
+    }
+    paths
 }
