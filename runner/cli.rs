@@ -1,14 +1,25 @@
 //! The command line: `machinist run [OPTIONS] PLAYBOOK...`, with Ansible's flag names,
-//! `machinist role install|list|init` (ansible-galaxy's role commands, with a lock)
-//! and `machinist vault …` (ansible-vault's commands and flags).
+//! `machinist role install|list|init` (ansible-galaxy's role commands, with a lock),
+//! `machinist vault …` (ansible-vault's commands and flags), `machinist doc`, and
+//! `machinist completions SHELL` and `machinist man DIR`, whose scripts and pages are
+//! generated from these same definitions.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
+/// `machinist --version`: the package version and the commit it was built from
+/// (captured by build.rs; `unknown` when built without git metadata).
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("MACHINIST_COMMIT"),
+    ")"
+);
+
 #[derive(Debug, Parser)]
 #[command(
     name = "machinist",
-    version,
+    version = VERSION,
     about = "Idempotent playbooks for Arch Linux and systemd-nspawn containers"
 )]
 pub struct Cli {
@@ -24,6 +35,14 @@ pub enum Command {
     Role(RoleArgs),
     /// Show the documentation of modules: built-ins, runner actions and plugins.
     Doc(crate::doc::DocArgs),
+    /// Print the shell completion script for bash, zsh or fish.
+    ///
+    /// bash: `machinist completions bash > ~/.local/share/bash-completion/completions/machinist`;
+    /// zsh: into a directory of `$fpath` as `_machinist`;
+    /// fish: `~/.config/fish/completions/machinist.fish`.
+    Completions(CompletionsArgs),
+    /// Write the man pages (machinist.1, machinist-run.1, …) into DIR.
+    Man(ManArgs),
     /// Encrypt and decrypt Ansible Vault files and strings (ansible-vault's commands).
     Vault(VaultArgs),
 }
@@ -50,6 +69,27 @@ pub struct VaultSecretArgs {
         visible_alias = "ask-vault-password"
     )]
     pub ask_vault_pass: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CompletionShell {
+    Bash,
+    Zsh,
+    Fish,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: CompletionShell,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// The directory to write the pages into (created if missing).
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -2,7 +2,7 @@
 //! them, and nothing else prints.
 
 use indexmap::IndexMap;
-use machinist_modules::Diff;
+use machinist_modules::{Diff, ProgressUnit};
 use serde::Serialize;
 
 /// How one task (or one loop item) ended.
@@ -36,6 +36,10 @@ pub struct TaskResult {
     pub label: Option<String>,
     /// A failure that `ignore_errors` let pass.
     pub ignored: bool,
+    /// What `register:` holds for this task or item (`changed`, `failed`, `msg`,
+    /// `rc`, `stdout`, a debug's value, a plugin's data …): censored under `no_log`,
+    /// large texts summarised (run/reported.rs).
+    pub result: serde_json::Value,
     /// What the human reporter prints after `=>` (debug's `msg`/`var`, a failure's
     /// result); redacted already when the task is `no_log`.
     #[serde(skip)]
@@ -116,12 +120,14 @@ pub enum Event {
         all_skipped: bool,
         ignored: bool,
     },
-    /// Progress of a long task (pacstrap): `done` of `total` steps, `what` now.
+    /// Progress of a long task: `done` of `total` `unit`s (pacstrap: packages as
+    /// steps; a large file write: bytes), doing `what` now.
     Progress {
         task: String,
         done: u64,
         total: u64,
         what: String,
+        unit: ProgressUnit,
     },
     Warning(String),
     /// A task list was printed instead of run (`--list-tasks`, `--list-tags`).

@@ -2,7 +2,7 @@
 //! the result to an exit code (0 success, 2 a task failed, 4 bad input, 1 internal,
 //! 130/143 stopped by SIGINT/SIGTERM).
 //! `machinist role …` is handed whole to `roles::command`, `machinist vault …` to
-//! `vault::command`.
+//! `vault::command`; `completions` and `man` to `report::shell`.
 
 use clap::Parser;
 use machinist::cli::{Cli, Command, Format, RunArgs};
@@ -34,9 +34,23 @@ fn main() -> ExitCode {
         Command::Run(args) => run_command(args),
         Command::Role(args) => machinist::roles::command::run(args),
         Command::Doc(args) => machinist::doc::command(&args),
+        Command::Completions(args) => output_result(report::shell::completions(args.shell)),
+        Command::Man(args) => output_result(report::shell::man_pages(&args.dir).map(drop)),
         Command::Vault(args) => {
             init_logging(0);
             machinist::vault::command::run(args)
+        }
+    }
+}
+
+/// Exit 0, or 1 with the error on stderr (a closed pipe is no error).
+fn output_result(result: std::io::Result<()>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(err) => {
+            report::print_internal_error(&err);
+            ExitCode::from(EXIT_INTERNAL)
         }
     }
 }

@@ -89,6 +89,23 @@ fn install_refresh_and_remove_pass_the_three_checks() {
         let statuses: Vec<String> = run.statuses().into_iter().map(|(_, s)| s).collect();
         assert_eq!(statuses, ["changed", "ok", "ok", "ok"], "{}", run.stdout);
     }
+    // The real run's progress, package by package with the total, as pacstrap's.
+    let steps: Vec<(u64, u64, String)> = runs[1]
+        .events()
+        .iter()
+        .filter(|e| e["event"] == "progress" && e["task"] == "vim")
+        .map(|e| {
+            (
+                e["done"].as_u64().unwrap_or_default(),
+                e["total"].as_u64().unwrap_or_default(),
+                e["what"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    let names: Vec<&str> = steps.iter().map(|(_, _, what)| what.as_str()).collect();
+    assert_eq!(steps.len(), 3, "{steps:?}");
+    assert!(steps.iter().all(|&(_, total, _)| total == 3), "{steps:?}");
+    assert!(names.contains(&"installing vim"), "{steps:?}");
     let diff = test.run(&["--check", "--diff"]);
     assert!(!diff.stdout.contains("+vim"), "{}", diff.stdout);
 

@@ -347,6 +347,39 @@ fn check_mode_plans_bootstrap_then_configure_on_a_missing_directory() {
     assert_eq!(test.run_json(&[]).changed(), 0);
 }
 
+#[test]
+fn pacstrap_draws_pacman_progress_on_a_terminal_only() {
+    let test = Test::new();
+    let conf = local_repo(&test);
+    test.playbook(&play(&pacstrap("bootstrap", DEST, "[base]", &conf)));
+    let terminal = test.run_on_terminal(&[]);
+    assert_eq!(terminal.code, 0, "{}", terminal.stdout);
+    let screen = &terminal.stdout;
+    for (step, bar) in [
+        ("(1/5) installing filesystem", "[####----------------]  20%"),
+        ("(2/5) installing busybox", "[########------------]  40%"),
+        ("(3/5) installing glibc", "[############--------]  60%"),
+        ("(4/5) installing hello", "[################----]  80%"),
+        ("(5/5) installing systemd", "[####################] 100%"),
+    ] {
+        let drawn = regex::Regex::new(&format!(
+            "\r\x1b\\[K{} +{}",
+            regex::escape(step),
+            regex::escape(bar)
+        ))
+        .expect("regex");
+        assert!(drawn.is_match(screen), "no {step:?} in {screen:?}");
+    }
+
+    let piped_test = Test::new();
+    let conf = local_repo(&piped_test);
+    piped_test.playbook(&play(&pacstrap("bootstrap", DEST, "[base]", &conf)));
+    let piped = piped_test.run(&[]);
+    assert_eq!(piped.code, 0, "{}", piped.stdout);
+    assert!(!piped.stdout.contains("installing"), "{}", piped.stdout);
+    assert!(!piped.stdout.contains('\r'), "{:?}", piped.stdout);
+}
+
 /// A repository without any group: pacman -Sgg exits 1 and prints nothing there,
 /// which is no groups, not a failure; the three checks hold.
 #[test]

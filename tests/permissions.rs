@@ -100,7 +100,7 @@ fn final_name(name: &str) -> String {
 fn modes_and_owners_are_right_from_the_first_byte() {
     assert!(
         Command::new("strace").arg("-V").output().is_ok(),
-        "strace is missing: install it (.ci/run does)"
+        "strace is missing: install it (scripts/test does)"
     );
     let test = Test::new();
     test.project_file("templates/t.j2", "x\n")

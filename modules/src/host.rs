@@ -514,7 +514,7 @@ impl Host {
                     a_run_failed |= output.rc != Some(0);
                     output
                 }
-                _ => self.execute(op)?,
+                _ => self.execute(op, on_progress)?,
             };
             self.keep_reload_books(op, &output);
             outputs.push(output);
@@ -711,7 +711,11 @@ impl Host {
         })
     }
 
-    fn execute(&self, op: &Op) -> Result<OpOutput, ModuleError> {
+    fn execute(
+        &self,
+        op: &Op,
+        on_progress: &mut dyn FnMut(Progress),
+    ) -> Result<OpOutput, ModuleError> {
         let done = |result: std::io::Result<()>, canonical: &Path| {
             result.map_err(|err| ModuleError::io(canonical, err))?;
             self.overlay.forget(canonical);
@@ -725,8 +729,26 @@ impl Host {
                 owner,
             } => {
                 let canonical = self.named(path, true)?;
+                let total = content.len() as u64;
+                let large = content.len() >= crate::progress::LARGE_WRITE_BYTES;
+                let mut on_written = |done: u64| {
+                    if large {
+                        on_progress(Progress {
+                            done,
+                            total,
+                            what: format!("writing {}", path.display()),
+                            unit: crate::ProgressUnit::Bytes,
+                        });
+                    }
+                };
                 done(
-                    self.disk.write_file(&canonical, content, *mode, *owner),
+                    self.disk.write_file_reporting(
+                        &canonical,
+                        content,
+                        *mode,
+                        *owner,
+                        &mut on_written,
+                    ),
                     &canonical,
                 )
             }
@@ -737,10 +759,28 @@ impl Host {
                 owner,
             } => {
                 let canonical = self.named(path, true)?;
+                let large = source.size >= crate::progress::LARGE_WRITE_BYTES as u64;
+                let mut copied = 0u64;
                 let written = self
                     .disk
                     .write_file_with(&canonical, *mode, *owner, |file| {
-                        source.chunks(|chunk| std::io::Write::write_all(file, chunk))
+                        source.chunks(|chunk| {
+                            std::io::Write::write_all(file, chunk)?;
+                            let before = copied;
+                            copied += chunk.len() as u64;
+                            // One event a MiB (the source reads smaller chunks).
+                            let step = disk::WRITE_CHUNK_BYTES as u64;
+                            let crossed = before / step != copied / step || copied == source.size;
+                            if large && crossed {
+                                on_progress(Progress {
+                                    done: copied,
+                                    total: source.size.max(copied),
+                                    what: format!("writing {}", path.display()),
+                                    unit: crate::ProgressUnit::Bytes,
+                                });
+                            }
+                            Ok(())
+                        })
                     });
                 done(written, &canonical)
             }

@@ -57,7 +57,7 @@ pub mod verify;
 
 pub use error::ModuleError;
 pub use host::{Host, HostOptions};
-pub use progress::{Progress, ProgressLines};
+pub use progress::{Progress, ProgressLines, ProgressUnit};
 pub use registry::Builtin;
 pub use verify::Verify;
 

@@ -288,7 +288,15 @@ impl Target {
         words: Vec<String>,
         extra: &str,
     ) -> Result<Change, ModuleError> {
-        let mut ops = vec![self.run(words, extra)?];
+        let mut run = self.run(words, extra)?;
+        if let Op::Run(spec) = &mut run {
+            // Progress as pacstrap's: pacman's `installing NAME...` lines.
+            spec.progress = Some(crate::ProgressLines {
+                total: targets.len() as u64,
+                step: crate::pacstrap::installing,
+            });
+        }
+        let mut ops = vec![run];
         for target in targets {
             if let Some(old) = installed.get(&target.name) {
                 ops.push(Op::Predicted(Box::new(Op::Remove {

@@ -281,7 +281,7 @@ pub(crate) fn check_names(args: &Args) -> Result<(), ModuleError> {
 }
 
 /// pacman's step lines without a terminal: `installing NAME...`.
-fn installing(line: &str) -> Option<String> {
+pub(crate) fn installing(line: &str) -> Option<String> {
     let line = line.trim();
     ["installing ", "upgrading ", "reinstalling "]
         .iter()

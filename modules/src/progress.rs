@@ -1,13 +1,27 @@
-//! Progress of a long program run (pacstrap installing a hundred packages): which of
-//! its output lines are steps, and the step counts the Host hands to whoever watches
-//! (the runner turns them into `Event::Progress`).
+//! Progress of long work, handed by the Host to whoever watches (the runner turns it
+//! into `Event::Progress`): a program run (pacstrap installing a hundred packages),
+//! where some output lines are steps; and a large file written (bytes).
 
-/// One step of a running program: `done` of `total`, doing `what` now.
+/// A file write of at least this many bytes reports its progress.
+pub const LARGE_WRITE_BYTES: usize = 8 * 1024 * 1024;
+
+/// What `done` and `total` count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProgressUnit {
+    /// Steps of a program (pacstrap: packages).
+    Steps,
+    /// Bytes written.
+    Bytes,
+}
+
+/// How far long work got: `done` of `total` `unit`s, doing `what` now.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Progress {
     pub done: u64,
     pub total: u64,
     pub what: String,
+    pub unit: ProgressUnit,
 }
 
 /// How a program's standard output tells its progress: every line that `step` maps to
@@ -47,6 +61,7 @@ impl ProgressCounter {
             done: self.done,
             total: self.lines.total.max(self.done),
             what,
+            unit: ProgressUnit::Steps,
         })
     }
 }

@@ -16,6 +16,7 @@ use crate::report::batched::Batched;
 use crate::report::color::{Color, Painter};
 use crate::report::{task_line, OutputOptions, Reporter};
 use std::io::{self, IsTerminal, Stderr, Write};
+use std::time::Instant;
 
 /// Banners are this wide plus one (`msg`, a space, stars): Ansible's 80-column terminal.
 const BANNER_COLUMNS: usize = 79;
@@ -32,6 +33,8 @@ pub struct HumanReporter<W: Write, E: Write> {
     progress: bool,
     /// A progress line is on screen and must be cleared before the next output.
     progress_drawn: bool,
+    /// When the progress on screen started (for a rate).
+    progress_started: Option<Instant>,
     /// The first write error; later events are dropped and `finish` returns it.
     error: Option<io::Error>,
 }
@@ -62,6 +65,7 @@ impl<W: Write, E: Write> HumanReporter<W, E> {
             opts,
             progress: false,
             progress_drawn: false,
+            progress_started: None,
             error: None,
         }
     }
@@ -84,6 +88,7 @@ impl<W: Write, E: Write> HumanReporter<W, E> {
             self.out.write_all(b"\r\x1b[K")?;
             self.progress_drawn = false;
         }
+        self.progress_started = None;
         self.out.write_all(text.as_bytes())
     }
 
@@ -140,18 +145,24 @@ impl<W: Write, E: Write> HumanReporter<W, E> {
                 self.write_out(&text)
             }
             Event::Progress {
-                task,
+                task: _,
                 done,
                 total,
                 what,
+                unit,
             } => {
                 if !self.progress {
                     return Ok(());
                 }
-                let line: String = format!("[{done}/{total}] {task}: {what}")
-                    .chars()
-                    .take(BANNER_COLUMNS)
-                    .collect();
+                let started = *self.progress_started.get_or_insert_with(Instant::now);
+                let line = super::progress_line::render(
+                    *done,
+                    *total,
+                    what,
+                    *unit,
+                    started.elapsed(),
+                    BANNER_COLUMNS,
+                );
                 self.out.write_all(format!("\r\x1b[K{line}").as_bytes())?;
                 self.progress_drawn = true;
                 self.out.flush()

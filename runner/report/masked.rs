@@ -1,7 +1,7 @@
 //! The reporter every run's events pass through first: vaulted values
 //! (`vault::revealed`) are masked in every string an event carries — task names,
-//! messages, items, labels, what `debug` shows, warnings — and a diff that holds one
-//! is censored whole, for human and JSON output alike. With nothing revealed,
+//! messages, items, labels, what `debug` shows, the registered `result`, warnings —
+//! and a diff that holds one is censored whole, for human and JSON output alike. With nothing revealed,
 //! events pass untouched.
 
 use super::Reporter;
@@ -42,6 +42,7 @@ fn task_result(result: &mut TaskResult) {
         item,
         label,
         ignored: _,
+        result: registered,
         shown,
         show_diff: _,
     } = result;
@@ -59,6 +60,27 @@ fn task_result(result: &mut TaskResult) {
     if let Some(shown) = shown {
         mask_json(shown);
     }
+    // The registered value's diffs as the event's (censored whole), then the rest.
+    if let Some(diffs) = registered.get_mut("diff").and_then(|d| d.as_array_mut()) {
+        for diff in diffs.iter_mut().filter_map(|d| d.as_object_mut()) {
+            let secret = |key: &str| {
+                diff.get(key)
+                    .and_then(|v| v.as_str())
+                    .is_some_and(holds_secret)
+            };
+            if secret("before") || secret("after") {
+                if diff
+                    .get("before")
+                    .and_then(|v| v.as_str())
+                    .is_some_and(|b| !b.is_empty())
+                {
+                    diff.insert("before".into(), CENSORED_BEFORE.into());
+                }
+                diff.insert("after".into(), CENSORED_DIFF.into());
+            }
+        }
+    }
+    mask_json(registered);
     for diff in diff {
         text(&mut diff.before_header);
         text(&mut diff.after_header);
@@ -147,6 +169,14 @@ mod tests {
             item: Some(serde_json::json!({"pw": "Zm-masked-7"})),
             label: Some("Zm-masked-7".into()),
             ignored: false,
+            result: serde_json::json!({
+                "changed": true,
+                "stdout": "echo Zm-masked-7",
+                "diff": [{"before_header": "/etc/a", "after_header": "/etc/a",
+                          "before": "old\n", "after": "pw=Zm-masked-7\n"},
+                         {"before_header": "/etc/c", "after_header": "/etc/c",
+                          "before": "x\n", "after": "y\n"}],
+            }),
             shown: Some(serde_json::json!({"msg": "Zm-masked-7"})),
             show_diff: true,
         };
@@ -173,5 +203,9 @@ mod tests {
             ("", CENSORED_DIFF)
         );
         assert_eq!(masked.diff[2].after, "y\n");
+        assert_eq!(masked.result["stdout"], "echo ********");
+        assert_eq!(masked.result["diff"][0]["before"], CENSORED_BEFORE);
+        assert_eq!(masked.result["diff"][0]["after"], CENSORED_DIFF);
+        assert_eq!(masked.result["diff"][1]["after"], "y\n");
     }
 }

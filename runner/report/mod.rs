@@ -10,7 +10,9 @@ pub mod human;
 mod interrupted;
 pub mod json;
 pub mod masked;
+mod progress_line;
 pub(crate) mod pyjson;
+pub mod shell;
 mod stderr;
 mod task_line;
 #[cfg(test)]

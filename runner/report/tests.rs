@@ -6,7 +6,7 @@ use crate::events::{Event, Recap, Stats, Status, TaskResult};
 use crate::report::color::Painter;
 use crate::report::human::{banner, recap_line};
 use crate::report::{HumanReporter, JsonReporter, OutputOptions, Reporter};
-use machinist_modules::Diff;
+use machinist_modules::{Diff, ProgressUnit};
 use serde_json::{json, Value};
 
 const PLAY: &str = "Configure the container";
@@ -23,6 +23,7 @@ fn result(task: &str, module: &str, status: Status) -> TaskResult {
         item: None,
         label: None,
         ignored: false,
+        result: json!({"changed": status == Status::Changed, "failed": status == Status::Failed}),
         shown: None,
         show_diff: false,
     }
@@ -97,6 +98,7 @@ fn run(show_diff: bool) -> Vec<Event> {
             done: 3,
             total: 10,
             what: "installing glibc".into(),
+            unit: ProgressUnit::Steps,
         },
         Event::TaskStart {
             name: "restart networkd".into(),
@@ -254,13 +256,15 @@ fn progress_draws_one_line_on_a_terminal_only() {
             task: "pacstrap".into(),
             done: 1,
             total: 2,
-            what: "base".into(),
+            what: "installing base".into(),
+            unit: ProgressUnit::Steps,
         },
         Event::Progress {
             task: "pacstrap".into(),
             done: 2,
             total: 2,
-            what: "vim".into(),
+            what: "installing vim".into(),
+            unit: ProgressUnit::Steps,
         },
         Event::TaskResult(Box::new(result("pacstrap", "pacstrap", Status::Changed))),
     ];
@@ -276,10 +280,12 @@ fn progress_draws_one_line_on_a_terminal_only() {
     }
     assert!(reporter.finish().is_ok());
     drop(reporter);
+    let first = format!("(1/2) installing base{}", " ".repeat(51 - 21));
+    let second = format!("(2/2) installing vim{}", " ".repeat(51 - 20));
     assert_eq!(
         String::from_utf8_lossy(&out),
         format!(
-            "{}\r\x1b[K[1/2] pacstrap: base\r\x1b[K[2/2] pacstrap: vim\r\x1b[Kchanged: [localhost]\n",
+            "{}\r\x1b[K{first} [##########----------]  50%\r\x1b[K{second} [####################] 100%\r\x1b[Kchanged: [localhost]\n",
             banner("TASK [pacstrap]")
         )
     );
@@ -330,7 +336,8 @@ fn json_lines_field_by_field() {
     assert_eq!(
         lines[1],
         json!({"event": "task", "play": PLAY, "task": "Set the hostname", "module": "file",
-               "host": "localhost", "status": "ok", "diff": [], "msg": null, "ignored": false})
+               "host": "localhost", "status": "ok", "diff": [], "msg": null, "ignored": false,
+               "result": {"changed": false, "failed": false}})
     );
     // Diffs are always in JSON, whatever `--diff` says.
     assert_eq!(
@@ -361,7 +368,8 @@ fn json_lines_field_by_field() {
     );
     assert_eq!(
         lines[11],
-        json!({"event": "progress", "task": "pacstrap", "done": 3, "total": 10, "what": "installing glibc"})
+        json!({"event": "progress", "task": "pacstrap", "done": 3, "total": 10,
+               "what": "installing glibc", "unit": "steps"})
     );
     assert_eq!(lines[12]["task"], "restart networkd");
     assert_eq!(

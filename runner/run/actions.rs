@@ -257,6 +257,7 @@ impl Executor<'_> {
                 done: progress.done,
                 total: progress.total,
                 what: progress.what,
+                unit: progress.unit,
             });
         });
         match applied {
@@ -317,6 +318,8 @@ impl Executor<'_> {
                 Ok(_) => Json::String(format!("<< error 1 - '{name}' is undefined >>")),
                 Err(err) => Json::String(format!("<< error 1 - {} >>", err.message)),
             };
+            // As Ansible registers it: `{NAME: value, changed, failed}`.
+            outcome.data.insert(name.to_string(), value.clone());
             let mut shown = serde_json::Map::new();
             shown.insert(name.to_string(), value);
             outcome.shown = Some(Json::Object(shown));
@@ -332,8 +335,12 @@ impl Executor<'_> {
             }
             None => Json::String("Hello world!".into()),
         };
-        if let Json::String(text) = &msg {
-            outcome.msg = Some(text.clone());
+        match &msg {
+            Json::String(text) => outcome.msg = Some(text.clone()),
+            // A list or mapping is registered as it is, as Ansible does.
+            other => {
+                outcome.data.insert("msg".into(), other.clone());
+            }
         }
         outcome.shown = Some(serde_json::json!({ "msg": msg }));
         outcome

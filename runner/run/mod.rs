@@ -12,6 +12,7 @@ mod locking;
 mod outcome;
 mod plugin;
 mod prompt;
+mod reported;
 mod secrets;
 mod sources;
 mod tags;
@@ -405,6 +406,7 @@ impl<'a> Executor<'a> {
         });
         self.stats.failed += 1;
         self.host_failed = true;
+        let shown_msg = msg.clone();
         self.reporter
             .event(&Event::TaskResult(Box::new(crate::events::TaskResult {
                 play: play.name.clone(),
@@ -418,6 +420,7 @@ impl<'a> Executor<'a> {
                 item: None,
                 label: None,
                 ignored: false,
+                result: serde_json::json!({ "changed": false, "failed": true, "msg": shown_msg }),
                 show_diff: false,
             })));
     }
@@ -518,6 +521,10 @@ impl<'a> Executor<'a> {
         for (name, value) in gathered.iter() {
             self.facts.set(name, value.clone());
         }
+        let ansible_facts = gathered
+            .get("ansible_facts")
+            .map(crate::vars::to_json)
+            .unwrap_or_default();
         self.stats.ok += 1;
         self.reporter
             .event(&Event::TaskResult(Box::new(crate::events::TaskResult {
@@ -531,6 +538,11 @@ impl<'a> Executor<'a> {
                 item: None,
                 label: None,
                 ignored: false,
+                result: serde_json::json!({
+                    "changed": false,
+                    "failed": false,
+                    "ansible_facts": ansible_facts,
+                }),
                 shown: None,
                 show_diff: false,
             })));

@@ -16,7 +16,7 @@ use std::sync::Arc;
 /// Ansible idiom, a file that includes itself unconditionally is a mistake.
 const MAX_INCLUDE_DEPTH: usize = 64;
 
-const NO_LOG_MSG: &str =
+pub(super) const NO_LOG_MSG: &str =
     "the output has been hidden due to the fact that 'no_log: true' was specified for this result";
 
 impl Executor<'_> {
@@ -72,14 +72,14 @@ impl Executor<'_> {
         let Some(items) = &task.loop_items else {
             let outcome = self.guarded(state, task, inherited, &ctx);
             let outcome = self.after_conditions(task, outcome, &ctx);
-            self.report(state, task, &name, &outcome, None);
+            self.report(state, task, &name, &outcome, None, outcome.registered());
             return self.conclude(state, task, &name, outcome);
         };
         let items = match self.loop_items(task, items, &ctx) {
             Ok(items) => items,
             Err(msg) => {
                 let outcome = Outcome::failed(msg);
-                self.report(state, task, &name, &outcome, None);
+                self.report(state, task, &name, &outcome, None, outcome.registered());
                 return self.conclude(state, task, &name, outcome);
             }
         };
@@ -90,7 +90,7 @@ impl Executor<'_> {
             outcome
                 .data
                 .insert("results".into(), serde_json::Value::Array(Vec::new()));
-            self.report(state, task, &name, &outcome, None);
+            self.report(state, task, &name, &outcome, None, outcome.registered());
             return self.conclude(state, task, &name, outcome);
         }
         let loop_var = task.loop_control().loop_var.as_deref().unwrap_or("item");
@@ -158,13 +158,14 @@ impl Executor<'_> {
                 map.insert(loop_var.to_string(), vars::to_json(item));
                 map.insert("ansible_loop_var".into(), loop_var.into());
             }
-            results.push(registered);
+            results.push(registered.clone());
             self.report(
                 state,
                 task,
                 &name,
                 &outcome,
                 Some((vars::to_json(item), label)),
+                registered,
             );
         }
         self.reporter.event(&Event::LoopDone {
@@ -229,7 +230,7 @@ impl Executor<'_> {
             handler: false,
         });
         let outcome = Outcome::failed(msg);
-        self.report(state, task, &name, &outcome, None);
+        self.report(state, task, &name, &outcome, None, outcome.registered());
         self.conclude(state, task, &name, outcome)
     }
 
@@ -378,7 +379,7 @@ impl Executor<'_> {
         if let Some(name) = task.register() {
             let mut registered = outcome.registered();
             if task.no_log {
-                redact_registered(&mut registered);
+                super::reported::censor(&mut registered);
             }
             self.facts.set(name, vars::from_json(&registered));
         }
@@ -387,7 +388,7 @@ impl Executor<'_> {
         if failed && !ignored {
             let mut result = outcome.registered();
             if task.no_log {
-                redact_registered(&mut result);
+                super::reported::censor(&mut result);
             }
             self.last_failure = Some((name.to_string(), result));
         }
@@ -434,6 +435,7 @@ impl Executor<'_> {
         name: &str,
         outcome: &Outcome,
         item: Option<(serde_json::Value, String)>,
+        registered: serde_json::Value,
     ) {
         if outcome.silent {
             return;
@@ -462,6 +464,7 @@ impl Executor<'_> {
             item: item.as_ref().map(|(value, _)| value.clone()),
             label: item.map(|(_, label)| label),
             ignored: outcome.failed && self.ignores(task),
+            result: super::reported::event_result(registered, task.no_log),
             shown,
             show_diff,
         };
@@ -749,17 +752,6 @@ fn vars_layer_value(layer: &Layer) -> Value {
             .names()
             .filter_map(|n| layer.get(n).map(|v| (n.to_string(), v.clone()))),
     )
-}
-
-fn redact_registered(value: &mut serde_json::Value) {
-    if let serde_json::Value::Object(map) = value {
-        let changed = map.get("changed").cloned().unwrap_or(false.into());
-        let failed = map.get("failed").cloned().unwrap_or(false.into());
-        map.clear();
-        map.insert("censored".into(), NO_LOG_MSG.into());
-        map.insert("changed".into(), changed);
-        map.insert("failed".into(), failed);
-    }
 }
 
 /// `ansible_loop` for the item at `index`, as ansible-core's `loop_control.extended`

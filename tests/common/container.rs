@@ -83,7 +83,7 @@ impl Booted {
         for tool in ["/usr/bin/systemd-nspawn", "/usr/bin/nsenter"] {
             assert!(
                 Path::new(tool).exists(),
-                "{tool} is missing: install systemd-container and util-linux (.ci/run does)"
+                "{tool} is missing: install systemd-container and util-linux (scripts/test does)"
             );
         }
         let dir = tempfile::Builder::new()

@@ -12,7 +12,7 @@ pub fn debian_root(root: &Path) {
     let cache = cached("debian-bookworm-minbase-locales-v1", |dir| {
         assert!(
             Path::new("/usr/sbin/debootstrap").exists(),
-            "debootstrap is missing: install it (.ci/run does)"
+            "debootstrap is missing: install it (scripts/test does)"
         );
         run(Command::new("debootstrap")
             .args(["--variant=minbase", "--include=locales", "bookworm"])

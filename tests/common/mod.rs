@@ -222,6 +222,45 @@ impl Test {
         }
     }
 
+    /// Run `machinist run site.yml --root ROOT ARGS` on a pseudo-terminal (util-linux
+    /// `script`), as a person at a terminal runs it: `stdout` is what the terminal got
+    /// (stdout and stderr both, `\r\n` line ends).
+    pub fn run_on_terminal(&self, args: &[&str]) -> Run {
+        let root = self.root();
+        let mut words = vec![
+            env!("CARGO_BIN_EXE_machinist"),
+            "run",
+            "site.yml",
+            "--root",
+            root.to_str().expect("utf-8"),
+        ];
+        words.extend_from_slice(args);
+        let line: Vec<String> = words
+            .iter()
+            .map(|word| format!("'{}'", word.replace('\'', "'\\''")))
+            .collect();
+        let output = Command::new("script")
+            .args([
+                "--quiet",
+                "--return",
+                "--command",
+                &line.join(" "),
+                "/dev/null",
+            ])
+            .current_dir(self.project())
+            .env("NO_COLOR", "1")
+            .env("MACHINIST_LOCK_DIR", self.locks.path())
+            .env_remove("RUST_LOG")
+            .env_remove("MACHINIST_ROLES_PATH")
+            .output()
+            .expect("script(1) is missing: install bsdutils");
+        Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: self.filter(&output.stdout),
+            stderr: self.filter(&output.stderr),
+        }
+    }
+
     /// Everything below the test's folder (root, project, decoys).
     pub fn tree(&self) -> Tree {
         snapshot(self.dir.path())
@@ -381,7 +420,7 @@ pub fn busybox_root(test: &Test) {
     let busybox = Path::new("/bin/busybox");
     assert!(
         busybox.exists(),
-        "/bin/busybox is missing: install busybox-static (.ci/run does)"
+        "/bin/busybox is missing: install busybox-static (scripts/test does)"
     );
     let bin = test.root().join("bin");
     std::fs::create_dir_all(&bin).expect("mkdir bin");

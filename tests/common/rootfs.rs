@@ -6,7 +6,7 @@
 //! unmounts it when the test ends, passed or failed.
 //!
 //! Needs root, debootstrap and the network the first time; a test that cannot have it
-//! fails loudly (CI installs debootstrap: .ci/run).
+//! fails loudly (scripts/test installs debootstrap).
 
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
@@ -25,7 +25,7 @@ pub fn require_root() {
     assert_eq!(
         rustix::process::geteuid().as_raw(),
         0,
-        "the systemd tests need root (systemctl --root on a real rootfs, systemd-nspawn); run them as root (.ci/run does)"
+        "the systemd tests need root (systemctl --root on a real rootfs, systemd-nspawn); run them as root (scripts/test does)"
     );
 }
 
@@ -35,7 +35,7 @@ pub fn cached() -> PathBuf {
     cache::cached(CACHE_NAME, |dir| {
         assert!(
             Path::new("/usr/sbin/debootstrap").exists(),
-            "debootstrap is missing: apt-get install debootstrap (.ci/run does)"
+            "debootstrap is missing: apt-get install debootstrap (scripts/test does)"
         );
         cache::run(
             Command::new("debootstrap")

@@ -28,6 +28,9 @@ const TEMP_NAME_TRIES: u32 = 100;
 /// and diff; /etc/passwd; os-release): a hostile root's huge file is refused.
 pub const MAX_READ_BYTES: u64 = 256 * 1024 * 1024;
 
+/// Large writes go in chunks of this size, with progress after each.
+pub const WRITE_CHUNK_BYTES: usize = 1024 * 1024;
+
 /// The real tree below one root directory.
 #[derive(Debug)]
 pub struct Disk {
@@ -340,7 +343,28 @@ impl Disk {
         mode: u32,
         owner: Ownership,
     ) -> io::Result<()> {
-        self.write_file_with(canonical, mode, owner, |file| file.write_all(content))
+        self.write_file_reporting(canonical, content, mode, owner, &mut |_| {})
+    }
+
+    /// [`Disk::write_file`], telling `on_written` the bytes written so far after each
+    /// chunk of [`WRITE_CHUNK_BYTES`].
+    pub fn write_file_reporting(
+        &self,
+        canonical: &Path,
+        content: &[u8],
+        mode: u32,
+        owner: Ownership,
+        on_written: &mut dyn FnMut(u64),
+    ) -> io::Result<()> {
+        self.write_file_with(canonical, mode, owner, |file| {
+            let mut written = 0u64;
+            for chunk in content.chunks(WRITE_CHUNK_BYTES) {
+                file.write_all(chunk)?;
+                written += chunk.len() as u64;
+                on_written(written);
+            }
+            Ok(())
+        })
     }
 
     /// Atomically replace (or create) a regular file with what `fill` writes into

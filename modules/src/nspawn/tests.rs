@@ -16,7 +16,7 @@ fn nspawn_root(sandbox: &Sandbox) -> TestResult {
         let from = Path::new("/lib/systemd/system").join(unit);
         assert!(
             from.exists(),
-            "{} is missing: install systemd-container (.ci/run does)",
+            "{} is missing: install systemd-container (scripts/test does)",
             from.display()
         );
         std::fs::copy(from, units.join(unit))?;
