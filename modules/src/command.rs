@@ -51,12 +51,12 @@ impl Module for CommandModule {
         let chdir = args.chdir.as_ref().map(|dir| Path::new("/").join(dir));
         let from_chdir = |path: &str| chdir.as_deref().unwrap_or(Path::new("/")).join(path);
         if let Some(creates) = &args.creates {
-            if host.exists(&from_chdir(creates))? {
+            if glob_matches(host, &from_chdir(creates))? {
                 return Ok(skipped(format!("'{creates}' exists"), registered_cmd));
             }
         }
         if let Some(removes) = &args.removes {
-            if !host.exists(&from_chdir(removes))? {
+            if !glob_matches(host, &from_chdir(removes))? {
                 return Ok(skipped(
                     format!("'{removes}' does not exist"),
                     registered_cmd,
@@ -91,6 +91,50 @@ impl Module for CommandModule {
         plan.predictable = args.creates.is_some() || args.removes.is_some();
         Ok(plan)
     }
+}
+
+/// Whether Python's `glob.glob(path)` finds anything in the target, as Ansible's
+/// `creates`/`removes` ask: a component with `*`, `?` or `[` matched against the
+/// names of its directory (read through the Host; a hidden name only by a pattern
+/// that starts with `.`), the others taken as written.
+fn glob_matches(host: &Host, path: &Path) -> Result<bool, ModuleError> {
+    let wild = |text: &str| text.contains(['*', '?', '[']);
+    if !wild(&path.to_string_lossy()) {
+        return host.exists(path);
+    }
+    let mut found = vec![std::path::PathBuf::from("/")];
+    for component in path.components() {
+        let std::path::Component::Normal(name) = component else {
+            continue;
+        };
+        let name = name.to_string_lossy();
+        let mut next = Vec::new();
+        for dir in found {
+            if !wild(&name) {
+                next.push(dir.join(&*name));
+                continue;
+            }
+            let entries = match host.read_dir(&dir) {
+                Ok(Some(entries)) => entries,
+                Ok(None) | Err(ModuleError::Io { .. }) => continue,
+                Err(err) => return Err(err),
+            };
+            for entry in entries {
+                let entry = entry.to_string_lossy();
+                let hidden = entry.starts_with('.') && !name.starts_with('.');
+                if !hidden && crate::find::fnmatch(name.as_bytes(), entry.as_bytes()) {
+                    next.push(dir.join(&*entry));
+                }
+            }
+        }
+        found = next;
+    }
+    for candidate in found {
+        if host.exists(&candidate)? {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 impl CommandModule {

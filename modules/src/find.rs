@@ -507,7 +507,7 @@ fn normpath(path: &str) -> String {
 }
 
 /// Python's `fnmatch.fnmatch` on POSIX: `*`, `?`, `[seq]`, `[!seq]`, case-sensitive.
-fn fnmatch(pattern: &[u8], name: &[u8]) -> bool {
+pub(crate) fn fnmatch(pattern: &[u8], name: &[u8]) -> bool {
     match pattern.split_first() {
         None => name.is_empty(),
         Some((b'*', rest)) => (0..=name.len()).any(|skip| fnmatch(rest, &name[skip..])),

@@ -15,12 +15,12 @@ const fn args(cmd: &'static str, executable: &'static str) -> [ArgDoc; 9] {
         ArgDoc::new(
             "creates",
             "path",
-            "Do not run when this path exists; also makes the task predictable in check mode.",
+            "Do not run when this path exists (a glob: when anything matches); also makes the task predictable in check mode.",
         ),
         ArgDoc::new(
             "removes",
             "path",
-            "Do not run unless this path exists; also makes the task predictable in check mode.",
+            "Do not run unless this path exists (a glob: unless anything matches); also makes the task predictable in check mode.",
         ),
         ArgDoc::new("environment", "dict", "Variables added to the environment.").default("{}"),
         ArgDoc::new(

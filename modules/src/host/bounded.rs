@@ -33,7 +33,7 @@ pub enum Ended {
     Exited(i32),
     /// A signal killed it (not one of ours).
     Signaled(i32),
-    /// It ran past `Limits::timeout`; its process group was killed.
+    /// It ran past `Limits::timeout` (the limit); its process group was killed.
     TimedOut(Duration),
     /// It printed more than `Limits::max_stdout`; its process group was killed.
     TooMuchOutput(usize),
@@ -134,7 +134,8 @@ pub fn run(mut command: Command, stdin: Vec<u8>, limits: &Limits) -> std::io::Re
                     return Ok(out);
                 }
                 kill_group(pid);
-                out.ended = Ended::TimedOut(started.elapsed());
+                // The limit, not the time measured: the message says what was set.
+                out.ended = Ended::TimedOut(limits.timeout.unwrap_or_else(|| started.elapsed()));
                 return Ok(out);
             }
             Err(RecvTimeoutError::Disconnected) => {
