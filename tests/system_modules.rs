@@ -172,7 +172,7 @@ fn authorized_key_for_an_account_made_in_the_same_play() {
 }
 
 #[test]
-fn mount_entries_in_fstab_and_mounting_refused() {
+fn mount_entries_in_fstab_and_mounting_refused_on_an_offline_root() {
     let test = Test::new();
     test.root_file("/etc/fstab", "# static\nUUID=a / ext4 defaults 0 1\n");
     std::fs::create_dir_all(test.root().join("srv/data")).expect("mount point");
@@ -204,6 +204,6 @@ fn mount_entries_in_fstab_and_mounting_refused() {
         )));
         let run = test.run(&["--check"]);
         assert_eq!(run.code, 2, "{}", run.stdout);
-        assert!(run.stdout.contains("does not do (yet)"), "{}", run.stdout);
+        assert!(run.stdout.contains("an offline root"), "{}", run.stdout);
     }
 }

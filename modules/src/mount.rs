@@ -1,9 +1,12 @@
-//! The `mount` module (Ansible's `ansible.posix.mount`), its fstab half: an entry of
-//! the target's /etc/fstab (or `fstab`) present with Ansible's fields and format, or
-//! absent, written through the Host — what configures an offline root's mounts for its
-//! next boot. Mounting and unmounting (`mounted`, `unmounted`, `remounted`,
-//! `ephemeral`) need the target's running system and are not implemented: they are
-//! refused with that said, on any target.
+//! The `mount` module (Ansible's `ansible.posix.mount`): an entry of the target's
+//! /etc/fstab (or `fstab`) present with Ansible's fields and format, or absent, written
+//! through the Host — what configures an offline root's mounts for its next boot; and,
+//! on a running system (the machine's own `/`), the mount itself: `mounted` (the entry,
+//! and mounted — remounted when its entry changed), `unmounted`, `remounted` (always
+//! changed, as Ansible), `ephemeral` (mounted, fstab untouched), and `absent` unmounting
+//! first. Whether a path is mounted is read from /proc/self/mountinfo through the Host;
+//! mount(8) and umount(8) run in the target with `--` before their operands. An offline
+//! root has no running system: those states are refused there.
 //!
 //! Entries are found by their mount point (with `\040` for spaces, as fstab writes
 //! them); a differing one is rewritten in place of the first, others with the same
@@ -12,7 +15,7 @@
 
 pub mod doc;
 
-use crate::{Change, Diff, Host, Module, ModuleError, Op, Ownership, Plan};
+use crate::{Change, Diff, Host, Module, ModuleError, Op, Ownership, Place, Plan, RunSpec};
 use serde::Deserialize;
 use std::path::Path;
 
@@ -88,26 +91,21 @@ impl Module for MountModule {
     const NAME: &'static str = "mount";
 
     fn plan(&self, args: &Args, host: &Host) -> Result<Plan, ModuleError> {
-        let present = match args.state {
-            State::Present => true,
-            State::Absent | State::AbsentFromFstab => false,
-            other => {
-                return Err(ModuleError::invalid(
-                    "state",
-                    format!(
-                        "state={} mounts or unmounts on the running system, which machinist's \
-                         mount does not do (yet): use state=present or absent for the fstab \
-                         entry{}",
-                        state_name(other),
-                        if host.is_offline() {
-                            ", the only states that make sense on an offline root"
-                        } else {
-                            ""
-                        }
-                    ),
-                ))
-            }
-        };
+        let live = matches!(
+            args.state,
+            State::Mounted | State::Unmounted | State::Remounted | State::Ephemeral
+        );
+        if live && host.is_offline() {
+            return Err(ModuleError::invalid(
+                "state",
+                format!(
+                    "state={} mounts or unmounts on a running system, and an offline root \
+                     has none: use state=present or absent for its fstab entry",
+                    state_name(args.state)
+                ),
+            ));
+        }
+        let present = matches!(args.state, State::Present | State::Mounted);
         let path = args.path.trim_end_matches('/');
         let path = if path.is_empty() { "/" } else { path };
         if !path.starts_with('/') || path.contains('\n') {
@@ -163,7 +161,11 @@ impl Module for MountModule {
             plan = plan.with_data("fstype", fstype);
         }
         let mut changes = Vec::new();
-        if after != before {
+        let fstab_changes = matches!(
+            args.state,
+            State::Present | State::Absent | State::AbsentFromFstab | State::Mounted
+        );
+        if fstab_changes && after != before {
             let meta = host.stat(fstab)?;
             let mut ops = Vec::new();
             if args.backup && current.is_some() {
@@ -190,6 +192,10 @@ impl Module for MountModule {
                 ops,
             });
         }
+        let fstab_changed = !changes.is_empty();
+        if !host.is_offline() {
+            changes.extend(live_changes(host, args, path, fstab_changed)?);
+        }
         if args.state == State::Absent && path != "/" {
             let point = Path::new(path);
             let empty_dir = host.lstat(point)?.is_some_and(|meta| meta.is_dir())
@@ -207,6 +213,102 @@ impl Module for MountModule {
         plan.changes = changes;
         Ok(plan)
     }
+}
+
+/// What mount(8) and umount(8) must do on the running system for `state`.
+fn live_changes(
+    host: &Host,
+    args: &Args,
+    path: &str,
+    fstab_changed: bool,
+) -> Result<Vec<Change>, ModuleError> {
+    let mounted = is_mounted(host, path)?;
+    let run = |summary: String, argv: Vec<String>| Change {
+        summary,
+        diff: None,
+        ops: vec![Op::Run(RunSpec {
+            argv,
+            place: Place::Target,
+            ..RunSpec::default()
+        })],
+    };
+    let remount = || {
+        run(
+            format!("remount {path}"),
+            vec![
+                "mount".into(),
+                "-o".into(),
+                "remount".into(),
+                "--".into(),
+                path.into(),
+            ],
+        )
+    };
+    let mount = |host: &Host| -> Result<Vec<Change>, ModuleError> {
+        let (Some(src), Some(fstype)) = (&args.src, &args.fstype) else {
+            return Err(ModuleError::invalid(
+                "src",
+                format!("state={} needs src and fstype", state_name(args.state)),
+            ));
+        };
+        let mut changes = Vec::new();
+        if host.lstat(Path::new(path))?.is_none() {
+            changes.push(Change {
+                summary: format!("create the mount point {path}"),
+                diff: Some(Diff::of_path(path, "(absent)\n", "directory\n")),
+                ops: vec![Op::Mkdir {
+                    path: path.into(),
+                    mode: 0o755,
+                    owner: Ownership::default(),
+                }],
+            });
+        }
+        changes.push(run(
+            format!("mount {src} on {path}"),
+            vec![
+                "mount".into(),
+                "-t".into(),
+                fstype.clone(),
+                "-o".into(),
+                args.opts.clone(),
+                "--".into(),
+                src.clone(),
+                path.into(),
+            ],
+        ));
+        Ok(changes)
+    };
+    let umount = || {
+        run(
+            format!("unmount {path}"),
+            vec!["umount".into(), "--".into(), path.into()],
+        )
+    };
+    Ok(match (args.state, mounted) {
+        (State::Mounted | State::Ephemeral, false) => mount(host)?,
+        (State::Mounted, true) if fstab_changed => vec![remount()],
+        (State::Remounted, true) => vec![remount()],
+        (State::Remounted, false) => {
+            return Err(ModuleError::Failed(format!(
+                "{path} is not mounted: nothing to remount"
+            )))
+        }
+        (State::Unmounted | State::Absent, true) => vec![umount()],
+        _ => Vec::new(),
+    })
+}
+
+/// Whether `path` is a mount point of the running system (/proc/self/mountinfo, field
+/// five, with its octal escapes).
+fn is_mounted(host: &Host, path: &str) -> Result<bool, ModuleError> {
+    let Some(info) = host.read_file(Path::new("/proc/self/mountinfo"))? else {
+        return Ok(false);
+    };
+    let escaped = escape(path).replace('\n', "\\012");
+    Ok(String::from_utf8_lossy(&info)
+        .lines()
+        .filter_map(|line| line.split(' ').nth(4))
+        .any(|point| point == escaped))
 }
 
 fn state_name(state: State) -> &'static str {

@@ -5,15 +5,15 @@ use crate::doc::{ArgDoc, ModuleDoc, Support};
 
 const ARGS: [ArgDoc; 10] = [
     ArgDoc::new("path", "path", "The mount point.").required().aliases(&["name"]),
-    ArgDoc::new("src", "str", "The device, label or remote (needed with state=present)."),
-    ArgDoc::new("fstype", "str", "The filesystem type (needed with state=present)."),
+    ArgDoc::new("src", "str", "The device, label or remote (needed with present, mounted and ephemeral)."),
+    ArgDoc::new("fstype", "str", "The filesystem type (needed with present, mounted and ephemeral)."),
     ArgDoc::new("opts", "str", "Mount options.").default("defaults"),
     ArgDoc::new("dump", "str", "The fifth field of the entry.").default("0"),
     ArgDoc::new("passno", "str", "The sixth field of the entry.").default("0"),
     ArgDoc::new(
         "state",
         "str",
-        "present: the fstab entry; absent: no entry (and an empty mount point removed); absent_from_fstab: no entry. mounted, unmounted, remounted and ephemeral act on the running system and are refused (not implemented).",
+        "present: the fstab entry; absent: no entry, unmounted on a running system, and an empty mount point removed; absent_from_fstab: no entry. On a running system (the machine's own /; refused on an offline root): mounted (the entry, and mounted; remounted when the entry changed), unmounted, remounted (always changed), ephemeral (mounted, fstab untouched).",
     )
     .required()
     .choices(&[
