@@ -150,3 +150,24 @@ fn the_schema_rejects_what_is_not_an_event() {
         assert!(!validator.is_valid(&bad), "{bad} passed");
     }
 }
+
+/// A task's `diff: false` keeps its diff out of every output, JSON included (issue 15:
+/// `--format json` carried the whole before and after).
+#[test]
+fn a_task_with_diff_false_carries_no_diff() {
+    let test = Test::new();
+    test.playbook(
+        "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - name: quiet\n      copy: {dest: /secret.conf, content: \"token=abc\\n\"}\n      diff: false\n    - name: loud\n      copy: {dest: /plain.conf, content: \"x\\n\"}\n",
+    );
+    let run = test.run_json(&["--diff"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let events = run.events();
+    let quiet = task(&events, "quiet");
+    assert_eq!(quiet["status"], "changed");
+    assert_eq!(quiet["diff"], json!([]));
+    assert!(quiet["result"].get("diff").is_none(), "{quiet}");
+    assert!(!run.stdout.contains("token=abc"), "{}", run.stdout);
+    let loud = task(&events, "loud");
+    assert_ne!(loud["diff"], json!([]), "{loud}");
+    assert_valid(&events);
+}

@@ -468,6 +468,13 @@ impl Executor<'_> {
             shown,
             show_diff,
         };
+        if task.diff == Some(false) {
+            // The task asked for no diff: none reaches any output, JSON included.
+            result.diff.clear();
+            if let serde_json::Value::Object(registered) = &mut result.result {
+                registered.remove("diff");
+            }
+        }
         if task.no_log {
             result.diff.clear();
             result.msg = Some(NO_LOG_MSG.into());
