@@ -228,6 +228,8 @@ impl Loader {
             .join(yml(role.handlers_from.as_deref().unwrap_or("main")));
         if first_use && (handlers_file.exists() || role.handlers_from.is_some()) {
             handlers.extend(self.tasks_from_file(&handlers_file, &origin, &tags, &role.span));
+        } else if !first_use {
+            in_last_scope(handlers, &path, &origin);
         }
         self.role_stack.pop();
         tasks.push(block(role, own, tags, origin));
@@ -368,5 +370,25 @@ fn block(role: &RoleUse, tasks: Vec<Task>, tags: Vec<String>, origin: Arc<Origin
         no_log: false,
         rare: None,
         origin,
+    }
+}
+
+/// ansible-core runs a role's handlers (loaded once per play, at its first use) with
+/// the variables of the role's last use: each later use hands them its scope.
+fn in_last_scope(handlers: &mut [Task], dir: &Path, origin: &Arc<Origin>) {
+    for handler in handlers {
+        if handler.origin.role.is_some() && handler.origin.dir == dir {
+            handler.origin = Arc::clone(origin);
+        }
+        if let TaskKind::Block {
+            block,
+            rescue,
+            always,
+        } = &mut handler.kind
+        {
+            for list in [block, rescue, always] {
+                in_last_scope(list, dir, origin);
+            }
+        }
     }
 }
