@@ -3,6 +3,8 @@
 //! overlay counts); the executor runs it as an `Op::Run`. A run without `creates` or
 //! `removes` cannot be predicted, so the runner reports it skipped in check mode.
 
+mod expand;
+
 use crate::{shell_words, Change, Host, Module, ModuleError, Op, Plan, RunSpec};
 use indexmap::IndexMap;
 use serde::Deserialize;
@@ -28,6 +30,10 @@ pub struct Args {
     pub stdin_add_newline: bool,
     /// shell only: the shell to run the command line with (default /bin/sh).
     pub executable: Option<String>,
+    /// command only: `$NAME` and a leading `~` in each argument expanded, as
+    /// ansible-core's command module does (see command/expand.rs).
+    #[serde(default = "yes")]
+    pub expand_argument_vars: bool,
 }
 
 fn yes() -> bool {
@@ -70,7 +76,7 @@ impl Module for CommandModule {
             }
             bytes
         });
-        let run = RunSpec {
+        let mut run = RunSpec {
             argv,
             chdir,
             env: args
@@ -82,6 +88,19 @@ impl Module for CommandModule {
             place: crate::Place::Target,
             ..RunSpec::default()
         };
+        if !self.shell && args.expand_argument_vars {
+            // The environment the program gets: a root's clean one, or this machine's.
+            let env = if host.is_offline() {
+                crate::host::clean_env(&run)
+            } else {
+                std::env::vars().chain(run.env.iter().cloned()).collect()
+            };
+            run.argv = run
+                .argv
+                .iter()
+                .map(|arg| expand::argument(host, &env, arg))
+                .collect::<Result<_, _>>()?;
+        }
         let change = Change {
             summary: format!("run: {shown}"),
             diff: None,

@@ -22,7 +22,7 @@ mod shared;
 
 pub use details::{Details, Extra, Timestamp};
 pub use exec::Exec;
-pub use jail::{ControllerPath, TOOL_ROOT};
+pub use jail::{clean_env, ControllerPath, TOOL_ROOT};
 pub use plugin::{PluginCall, PluginRun, NSPAWN_PLUGIN_DIR};
 
 use crate::progress::ProgressCounter;

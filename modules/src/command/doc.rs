@@ -3,7 +3,7 @@
 
 use crate::doc::{ArgDoc, ModuleDoc, Support};
 
-const fn args(cmd: &'static str, executable: &'static str) -> [ArgDoc; 9] {
+const fn args(cmd: &'static str, executable: &'static str) -> [ArgDoc; 10] {
     [
         ArgDoc::new("cmd", "str", cmd).aliases(&["_raw_params"]),
         ArgDoc::new(
@@ -30,15 +30,21 @@ const fn args(cmd: &'static str, executable: &'static str) -> [ArgDoc; 9] {
         ),
         ArgDoc::new("stdin_add_newline", "bool", "End stdin with a newline.").default("true"),
         ArgDoc::new("executable", "path", executable),
+        ArgDoc::new(
+            "expand_argument_vars",
+            "bool",
+            "command: `$NAME`, `${NAME}` and a leading `~` in each argument expanded from the program's environment and the target's /etc/passwd, as Ansible's (shell: the shell expands them).",
+        )
+        .default("true"),
     ]
 }
 
-const COMMAND_ARGS: [ArgDoc; 9] = args(
+const COMMAND_ARGS: [ArgDoc; 10] = args(
     "The command line, split into words as a POSIX shell would, but run without a shell (the free form: `command: echo hi`).",
     "Not for command (shell only).",
 );
 
-const SHELL_ARGS: [ArgDoc; 9] = args(
+const SHELL_ARGS: [ArgDoc; 10] = args(
     "The command line, run with /bin/sh -c (the free form: `shell: echo hi | tr a-z A-Z`).",
     "The shell to run the command line with. Default: /bin/sh.",
 );

@@ -42,13 +42,50 @@ fn error_of(result: Result<Plan, ModuleError>) -> String {
 #[test]
 fn command_splits_without_a_shell() -> TestResult {
     let host = Host::new(HostOptions::default())?;
-    let plan = plan(&COMMAND, &host, json!({"cmd": "echo 'a b' $HOME"}))?;
+    let plan = plan(
+        &COMMAND,
+        &host,
+        json!({"cmd": "echo 'a b' $HOME", "expand_argument_vars": false}),
+    )?;
     let spec = the_run(&plan).ok_or("no run")?;
     assert_eq!(spec.argv, ["echo", "a b", "$HOME"]);
     assert_eq!(plan.changes[0].summary, "run: echo 'a b' $HOME");
     assert!(plan.changes[0].diff.is_none());
     assert!(!plan.predictable);
     assert_eq!(plan.data["cmd"], json!(["echo", "a b", "$HOME"]));
+    Ok(())
+}
+
+#[test]
+fn command_expands_variables_and_the_home_as_ansible() -> TestResult {
+    let host = Host::new(HostOptions::default())?;
+    let home = std::env::var("HOME").unwrap_or_default();
+    let plan = plan(
+        &COMMAND,
+        &host,
+        json!({"cmd": "echo $HOME ${MINE} $NOT_SET ~/x", "environment": {"MINE": "mine"}}),
+    )?;
+    let spec = the_run(&plan).ok_or("no run")?;
+    let tilde = if home.is_empty() {
+        "~/x".to_string()
+    } else {
+        format!("{}/x", home.trim_end_matches('/'))
+    };
+    assert_eq!(
+        spec.argv,
+        [
+            "echo".to_string(),
+            home.clone(),
+            "mine".into(),
+            "$NOT_SET".into(),
+            tilde
+        ]
+    );
+    // What is registered and shown is the command as written, as Ansible's `cmd`.
+    assert_eq!(
+        plan.data["cmd"],
+        json!(["echo", "$HOME", "${MINE}", "$NOT_SET", "~/x"])
+    );
     Ok(())
 }
 
