@@ -220,6 +220,16 @@ impl Disk {
     /// device is never opened: opening one can have effects); see
     /// [`Disk::read_pinned`].
     pub fn read_file(&self, canonical: &Path) -> io::Result<Option<Vec<u8>>> {
+        match self.pin_regular(canonical)? {
+            Some(pinned) => self.read_pinned(canonical, pinned).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// The regular file at a canonical path pinned with O_PATH (never opened: a
+    /// device is refused before anything could have effects); `None` when absent or
+    /// a dangling or swapped final link.
+    fn pin_regular(&self, canonical: &Path) -> io::Result<Option<Pinned>> {
         let pinned = match self.open(canonical, OFlags::PATH | OFlags::NOFOLLOW) {
             Err(err) if is_absent(&err) => return Ok(None),
             result => result?,
@@ -228,7 +238,6 @@ impl Disk {
         match FileType::from_raw_mode(stat.st_mode) {
             FileType::RegularFile => {}
             FileType::Directory => return Err(Errno::ISDIR.into()),
-            // A symlink here is a dangling or swapped final link: nothing to read.
             FileType::Symlink => return Ok(None),
             _ => {
                 return Err(io::Error::other(
@@ -237,8 +246,7 @@ impl Disk {
             }
         }
         let meta = meta_of(&stat, Kind::File);
-        self.read_pinned(canonical, Pinned::of(pinned, &meta))
-            .map(Some)
+        Ok(Some(Pinned::of(pinned, &meta)))
     }
 
     /// The content of a pinned regular file (at `canonical`), no more than
@@ -292,23 +300,10 @@ impl Disk {
     /// whole file in memory); `false` when absent. Pinned and checked as
     /// [`Disk::read_file`] does.
     pub fn file_chunks(&self, canonical: &Path, mut each: impl FnMut(&[u8])) -> io::Result<bool> {
-        let pinned = match self.open(canonical, OFlags::PATH | OFlags::NOFOLLOW) {
-            Err(err) if is_absent(&err) => return Ok(false),
-            result => result?,
+        let Some(pinned) = self.pin_regular(canonical)? else {
+            return Ok(false);
         };
-        let stat = fs::fstat(&pinned)?;
-        match FileType::from_raw_mode(stat.st_mode) {
-            FileType::RegularFile => {}
-            FileType::Directory => return Err(Errno::ISDIR.into()),
-            FileType::Symlink => return Ok(false),
-            _ => {
-                return Err(io::Error::other(
-                    "not a regular file (a device, FIFO or socket)",
-                ))
-            }
-        }
-        let meta = meta_of(&stat, Kind::File);
-        let fd = self.reopen_pinned(canonical, Pinned::of(pinned, &meta))?;
+        let fd = self.reopen_pinned(canonical, pinned)?;
         let mut file = std::fs::File::from(fd);
         let mut buffer = vec![0; 64 * 1024];
         loop {
