@@ -2,6 +2,7 @@
 //! or one of the runner's own actions that work on variables and flow (`debug`,
 //! `set_fact`, `include_vars`, `assert`, `fail`, `meta`).
 
+use super::module_run::{run_module, ModuleEvent, ModuleRequest, ModuleRun};
 use super::outcome::Outcome;
 use super::secrets::Secrets;
 use super::{Executor, Flow, PlayState};
@@ -11,8 +12,7 @@ use crate::playbook::yaml::{Node, Value as YamlValue};
 use crate::template::Templates;
 use crate::vars;
 use machinist_modules::host::Exec;
-use machinist_modules::registry::PlanError;
-use machinist_modules::{Builtin, Host, ModuleError, Op, OpOutput, Place, RunSpec};
+use machinist_modules::{Builtin, Host, Op, Place};
 use minijinja::Value;
 use serde_json::Value as Json;
 
@@ -177,125 +177,59 @@ impl Executor<'_> {
         rendered: serde_json::Map<String, Json>,
         check: bool,
     ) -> Outcome {
-        // An argument at fault is pointed at where the task wrote it.
-        let at = |field: Option<&str>| {
-            field
-                .and_then(|f| {
-                    args.as_map()
-                        .unwrap_or_default()
-                        .iter()
-                        .find(|(k, _)| k.name == f)
-                })
-                .map_or(&args.span, |(k, _)| &k.span)
-        };
-        let mut plan = match builtin.plan(&Json::Object(rendered), host) {
-            Ok(plan) => plan,
-            Err(PlanError::Args(err)) => {
-                return Outcome::failed(self.located(at(err.field.as_deref()), err.message));
-            }
-            Err(PlanError::Module(ModuleError::InvalidArgs { field, message })) => {
-                return Outcome::failed(self.located(at(field.as_deref()), message));
-            }
-            Err(PlanError::Module(err)) => return Outcome::failed(err.to_string()),
-        };
-        for warning in &plan.warnings {
-            self.reporter.event(&Event::Warning(warning.clone()));
-        }
-        let mut outcome = Outcome::ok();
         // The result's keys are read only when the task is registered, has
         // changed_when/failed_when or a loop (its results), or may fail in the apply
-        // below (the failure shows them); a module's deferred keys are built only then.
+        // (the failure shows them); a module's deferred keys are built only then.
         let keys_read = task.register().is_some()
             || task.changed_when().is_some()
             || task.failed_when().is_some()
-            || task.loop_items.is_some()
-            || plan.is_changed();
-        outcome.data = if keys_read {
-            plan.take_data()
-        } else {
-            std::mem::take(&mut plan.data)
+            || task.loop_items.is_some();
+        let request = ModuleRequest {
+            builtin,
+            args: rendered,
+            check,
+            keys_read,
         };
-        outcome.msg = plan.msg.take();
-        outcome.diff = plan.changes.iter().filter_map(|c| c.diff.clone()).collect();
-        if !plan.is_changed() {
-            outcome.skipped = plan.skipped;
-            return outcome;
-        }
-        if check && !plan.predictable {
-            let mut skipped = Outcome::skipped("Command would have run if not in check mode");
-            skipped.msg = Some("Command would have run if not in check mode".into());
-            let runs = plan
-                .changes
-                .iter()
-                .flat_map(|c| &c.ops)
-                .any(|op| matches!(op, Op::Run(_)));
-            if runs {
-                // As Ansible's command module registers it: a command that did not
-                // run has rc 0 and empty output, so `r.rc` and `r.stdout` still work.
-                for (key, value) in [
-                    ("rc", Json::from(0)),
-                    ("stdout", Json::from("")),
-                    ("stderr", Json::from("")),
-                    ("stdout_lines", Json::Array(Vec::new())),
-                    ("stderr_lines", Json::Array(Vec::new())),
-                ] {
-                    skipped.data.insert(key.into(), value);
-                }
-            }
-            return skipped;
-        }
-        outcome.changed = true;
-        let ops: Vec<Op> = plan.changes.into_iter().flat_map(|c| c.ops).collect();
-        if !check {
-            self.warn_chroot(host, &ops);
-        }
         let name = task.display_name();
         let reporter = &mut self.reporter;
-        let applied = host.apply_with_progress(&ops, check, &mut |progress| {
-            reporter.event(&Event::Progress {
+        let chroot_warned = &mut self.chroot_warned;
+        let run = run_module(host, &request, &mut |event| match event {
+            ModuleEvent::Warning(warning) => reporter.event(&Event::Warning(warning)),
+            ModuleEvent::Applying(ops) => {
+                if let Some(warning) = chroot_warning(host, ops, chroot_warned) {
+                    reporter.event(&Event::Warning(warning));
+                }
+            }
+            ModuleEvent::Progress(progress) => reporter.event(&Event::Progress {
                 task: name.clone(),
                 done: progress.done,
                 total: progress.total,
                 what: progress.what,
                 unit: progress.unit,
-            });
+            }),
         });
-        match applied {
-            Ok(outputs) => command_result(&mut outcome, builtin, &ops, &outputs),
-            Err(err) => {
-                if matches!(err, ModuleError::Interrupted { .. }) {
-                    self.progress.cut_short = Some(format!("{}: {err}", task.display_name()));
-                }
-                // A refused validation replaced nothing: failed, not changed.
-                if matches!(err, ModuleError::Refused(_)) {
-                    outcome.changed = false;
-                }
-                outcome.failed = true;
-                outcome.msg = Some(err.to_string());
+        match run {
+            ModuleRun::Done(outcome) => outcome,
+            ModuleRun::BadArgs { field, message } => {
+                // An argument at fault is pointed at where the task wrote it.
+                let span = field
+                    .as_deref()
+                    .and_then(|f| {
+                        args.as_map()
+                            .unwrap_or_default()
+                            .iter()
+                            .find(|(k, _)| k.name == f)
+                            .map(|(k, _)| k.span.clone())
+                    })
+                    .unwrap_or_else(|| args.span.clone());
+                Outcome::failed(self.located(&span, message))
+            }
+            ModuleRun::Interrupted(outcome) => {
+                let msg = outcome.msg.clone().unwrap_or_default();
+                self.progress.cut_short = Some(format!("{}: {msg}", task.display_name()));
+                outcome
             }
         }
-        outcome
-    }
-
-    /// Say once per root that its commands run through chroot: no /proc, /dev or
-    /// /run of its own there, unlike systemd-nspawn (not installed, or the root is not
-    /// an OS tree yet).
-    fn warn_chroot(&mut self, host: &Host, ops: &[Op]) {
-        let runs_inside = ops.iter().any(|op| match op {
-            Op::Run(spec) => spec.place == Place::Target,
-            // validate's command runs in the target too.
-            Op::WriteValidated { .. } => true,
-            _ => false,
-        });
-        let root = host.root().to_path_buf();
-        if !runs_inside || host.exec() != Exec::Chroot || self.chroot_warned.contains(&root) {
-            return;
-        }
-        self.reporter.event(&Event::Warning(format!(
-            "commands in {} run with chroot: systemd-nspawn is not installed, or the root is              not an OS tree (no /usr with an os-release); they get no /proc, /dev or /run of              their own",
-            root.display()
-        )));
-        self.chroot_warned.push(root);
     }
 
     fn debug(&mut self, args: &Node, ctx: &Value) -> Outcome {
@@ -438,6 +372,30 @@ impl Executor<'_> {
     }
 }
 
+/// Said once per root: its commands run through chroot, with no /proc, /dev or /run
+/// of their own there, unlike systemd-nspawn (not installed, or the root is not an OS
+/// tree yet).
+fn chroot_warning(host: &Host, ops: &[Op], warned: &mut Vec<std::path::PathBuf>) -> Option<String> {
+    let runs_inside = ops.iter().any(|op| match op {
+        Op::Run(spec) => spec.place == Place::Target,
+        // validate's command runs in the target too.
+        Op::WriteValidated { .. } => true,
+        _ => false,
+    });
+    let root = host.root().to_path_buf();
+    if !runs_inside || host.exec() != Exec::Chroot || warned.contains(&root) {
+        return None;
+    }
+    let warning = format!(
+        "commands in {} run with chroot: systemd-nspawn is not installed, or the root is \
+         not an OS tree (no /usr with an os-release); they get no /proc, /dev or /run of \
+         their own",
+        root.display()
+    );
+    warned.push(root);
+    Some(warning)
+}
+
 fn as_condition(node: &Node) -> Option<Condition> {
     let expr = match &node.value {
         YamlValue::Str(s) => s.clone(),
@@ -450,128 +408,9 @@ fn as_condition(node: &Node) -> Option<Condition> {
     })
 }
 
-/// The tool a module ran, past the wrappers that confine it (`setpriv … -- unshare
-/// … -- pacstrap …` is pacstrap).
-fn tool_name(argv: &[String]) -> String {
-    let mut at = 0;
-    while argv
-        .get(at)
-        .is_some_and(|word| word == "setpriv" || word == "unshare")
-    {
-        match argv[at..].iter().position(|word| word == "--") {
-            Some(dashes) => at += dashes + 1,
-            None => break,
-        }
-    }
-    argv.get(at).or(argv.first()).cloned().unwrap_or_default()
-}
-
 fn json_text(value: &Json) -> String {
     match value {
         Json::String(s) => s.clone(),
         other => other.to_string(),
-    }
-}
-
-/// A command's result keys (rc, stdout, stderr and their lines) from the main run: the
-/// first one that failed, else the first one (a helper run after it, such as stopping
-/// a gpg-agent, does not replace its output). Any run's failure fails the task: for
-/// command and shell with Ansible's message, for a module's own tool with what the
-/// tool said on stderr (or that it said nothing), so the message alone explains it.
-fn command_result(outcome: &mut Outcome, builtin: Builtin, ops: &[Op], outputs: &[OpOutput]) {
-    let runs: Vec<(&RunSpec, &OpOutput)> = ops
-        .iter()
-        .zip(outputs)
-        .filter_map(|(op, output)| match op {
-            Op::Run(spec) => Some((spec, output)),
-            _ => None,
-        })
-        .collect();
-    let failed = runs.iter().find(|(_, output)| output.rc != Some(0));
-    let Some((spec, output)) = failed.or(runs.first()) else {
-        return;
-    };
-    let lines = |s: &str| Json::Array(s.lines().map(|l| Json::String(l.into())).collect());
-    let stdout = output.stdout.strip_suffix('\n').unwrap_or(&output.stdout);
-    let stderr = output.stderr.strip_suffix('\n').unwrap_or(&output.stderr);
-    let data = &mut outcome.data;
-    data.insert("rc".into(), output.rc.map_or(Json::Null, Json::from));
-    data.insert("stdout".into(), stdout.into());
-    data.insert("stderr".into(), stderr.into());
-    data.insert("stdout_lines".into(), lines(stdout));
-    data.insert("stderr_lines".into(), lines(stderr));
-    if !data.contains_key("cmd") {
-        data.insert(
-            "cmd".into(),
-            serde_json::to_value(&spec.argv).unwrap_or(Json::Null),
-        );
-    }
-    if output.rc != Some(0) {
-        outcome.failed = true;
-        let ansible_words = matches!(builtin, Builtin::Command | Builtin::Shell);
-        outcome.msg = Some(match output.rc {
-            Some(_) if ansible_words => "non-zero return code".into(),
-            None if ansible_words => "killed by a signal".into(),
-            _ => format!("{} failed: {}", tool_name(&spec.argv), output.said()),
-        });
-    } else if outcome.msg.is_none() {
-        outcome.msg = Some(String::new());
-    }
-}
-
-#[cfg(test)]
-mod tool_failure_tests {
-    use super::*;
-
-    fn words(argv: &[&str]) -> Vec<String> {
-        argv.iter().map(|word| word.to_string()).collect()
-    }
-
-    #[test]
-    fn the_tool_is_named_past_its_wrappers() {
-        let pacstrap = words(&[
-            "setpriv",
-            "--pdeathsig",
-            "KILL",
-            "--",
-            "unshare",
-            "--pid",
-            "--",
-            "pacstrap",
-            "-c",
-            "/m",
-            "--",
-            "base",
-        ]);
-        assert_eq!(tool_name(&pacstrap), "pacstrap");
-        assert_eq!(tool_name(&words(&["systemctl", "start", "x"])), "systemctl");
-    }
-
-    #[test]
-    fn a_modules_failed_tool_says_what_it_printed_or_that_it_printed_nothing() {
-        let ops = vec![Op::Run(RunSpec {
-            argv: words(&["systemctl", "start", "box"]),
-            ..RunSpec::default()
-        })];
-        let said = |stderr: &str, builtin: Builtin| {
-            let mut outcome = Outcome::ok();
-            let output = OpOutput {
-                rc: Some(1),
-                stdout: String::new(),
-                stderr: stderr.into(),
-            };
-            command_result(&mut outcome, builtin, &ops, &[output]);
-            assert!(outcome.failed);
-            outcome.msg.unwrap_or_default()
-        };
-        assert_eq!(
-            said("Job failed.\n", Builtin::Unit),
-            "systemctl failed: Job failed."
-        );
-        assert_eq!(
-            said("", Builtin::Nspawn),
-            "systemctl failed: it printed nothing on stderr (exit code 1)"
-        );
-        assert_eq!(said("oops", Builtin::Command), "non-zero return code");
     }
 }

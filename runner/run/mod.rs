@@ -9,6 +9,7 @@ pub mod handlers;
 pub(crate) mod include_vars;
 pub mod interrupt;
 mod locking;
+mod module_run;
 mod outcome;
 mod plugin;
 mod prompt;

@@ -1,0 +1,243 @@
+//! One module's run on one Host: plan, then apply (or record, under check mode), and
+//! the result shaped as Ansible registers it. The seam between the executor, which
+//! renders, reports and registers, and the place the module acts: this process's Host
+//! today, an agent's Host across a connection (issue 17).
+
+use super::outcome::Outcome;
+use machinist_modules::registry::PlanError;
+use machinist_modules::{Builtin, Host, ModuleError, Op, OpOutput, Progress, RunSpec};
+use serde_json::Value as Json;
+
+/// A module with its rendered arguments (sources already resolved) and the task's flags.
+pub struct ModuleRequest {
+    pub builtin: Builtin,
+    pub args: serde_json::Map<String, Json>,
+    /// The task runs in check mode (`--check`, or its own `check_mode: true`).
+    pub check: bool,
+    /// The result's keys are read (registered, changed_when/failed_when, a loop): a
+    /// module's deferred keys are built only then.
+    pub keys_read: bool,
+}
+
+/// What happens while a module runs, in order.
+pub enum ModuleEvent<'a> {
+    Warning(String),
+    /// The ops about to be applied (or recorded).
+    Applying(&'a [Op]),
+    Progress(Progress),
+}
+
+/// How a module's run ended.
+pub enum ModuleRun {
+    Done(Outcome),
+    /// An argument is at fault (`field`, when one is): the caller points at it.
+    BadArgs {
+        field: Option<String>,
+        message: String,
+    },
+    /// A signal stopped the apply; the outcome is failed.
+    Interrupted(Outcome),
+}
+
+pub fn run_module(
+    host: &Host,
+    request: &ModuleRequest,
+    on_event: &mut dyn FnMut(ModuleEvent),
+) -> ModuleRun {
+    let builtin = request.builtin;
+    let check = request.check;
+    let mut plan = match builtin.plan(&Json::Object(request.args.clone()), host) {
+        Ok(plan) => plan,
+        Err(PlanError::Args(err)) => {
+            return ModuleRun::BadArgs {
+                field: err.field,
+                message: err.message,
+            }
+        }
+        Err(PlanError::Module(ModuleError::InvalidArgs { field, message })) => {
+            return ModuleRun::BadArgs { field, message }
+        }
+        Err(PlanError::Module(err)) => return ModuleRun::Done(Outcome::failed(err.to_string())),
+    };
+    for warning in std::mem::take(&mut plan.warnings) {
+        on_event(ModuleEvent::Warning(warning));
+    }
+    let mut outcome = Outcome::ok();
+    outcome.data = if request.keys_read || plan.is_changed() {
+        plan.take_data()
+    } else {
+        std::mem::take(&mut plan.data)
+    };
+    outcome.msg = plan.msg.take();
+    outcome.diff = plan.changes.iter().filter_map(|c| c.diff.clone()).collect();
+    if !plan.is_changed() {
+        outcome.skipped = plan.skipped;
+        return ModuleRun::Done(outcome);
+    }
+    if check && !plan.predictable {
+        let mut skipped = Outcome::skipped("Command would have run if not in check mode");
+        skipped.msg = Some("Command would have run if not in check mode".into());
+        let runs = plan
+            .changes
+            .iter()
+            .flat_map(|c| &c.ops)
+            .any(|op| matches!(op, Op::Run(_)));
+        if runs {
+            // As Ansible's command module registers it: a command that did not
+            // run has rc 0 and empty output, so `r.rc` and `r.stdout` still work.
+            for (key, value) in [
+                ("rc", Json::from(0)),
+                ("stdout", Json::from("")),
+                ("stderr", Json::from("")),
+                ("stdout_lines", Json::Array(Vec::new())),
+                ("stderr_lines", Json::Array(Vec::new())),
+            ] {
+                skipped.data.insert(key.into(), value);
+            }
+        }
+        return ModuleRun::Done(skipped);
+    }
+    outcome.changed = true;
+    let ops: Vec<Op> = plan.changes.into_iter().flat_map(|c| c.ops).collect();
+    if !check {
+        on_event(ModuleEvent::Applying(&ops));
+    }
+    let applied = host.apply_with_progress(&ops, check, &mut |progress| {
+        on_event(ModuleEvent::Progress(progress))
+    });
+    match applied {
+        Ok(outputs) => command_result(&mut outcome, builtin, &ops, &outputs),
+        Err(err) => {
+            let interrupted = matches!(err, ModuleError::Interrupted { .. });
+            // A refused validation replaced nothing: failed, not changed.
+            if matches!(err, ModuleError::Refused(_)) {
+                outcome.changed = false;
+            }
+            outcome.failed = true;
+            outcome.msg = Some(err.to_string());
+            if interrupted {
+                return ModuleRun::Interrupted(outcome);
+            }
+        }
+    }
+    ModuleRun::Done(outcome)
+}
+
+/// The tool a module ran, past the wrappers that confine it (`setpriv … -- unshare
+/// … -- pacstrap …` is pacstrap).
+fn tool_name(argv: &[String]) -> String {
+    let mut at = 0;
+    while argv
+        .get(at)
+        .is_some_and(|word| word == "setpriv" || word == "unshare")
+    {
+        match argv[at..].iter().position(|word| word == "--") {
+            Some(dashes) => at += dashes + 1,
+            None => break,
+        }
+    }
+    argv.get(at).or(argv.first()).cloned().unwrap_or_default()
+}
+
+/// A command's result keys (rc, stdout, stderr and their lines) from the main run: the
+/// first one that failed, else the first one (a helper run after it, such as stopping
+/// a gpg-agent, does not replace its output). Any run's failure fails the task: for
+/// command and shell with Ansible's message, for a module's own tool with what the
+/// tool said on stderr (or that it said nothing), so the message alone explains it.
+fn command_result(outcome: &mut Outcome, builtin: Builtin, ops: &[Op], outputs: &[OpOutput]) {
+    let runs: Vec<(&RunSpec, &OpOutput)> = ops
+        .iter()
+        .zip(outputs)
+        .filter_map(|(op, output)| match op {
+            Op::Run(spec) => Some((spec, output)),
+            _ => None,
+        })
+        .collect();
+    let failed = runs.iter().find(|(_, output)| output.rc != Some(0));
+    let Some((spec, output)) = failed.or(runs.first()) else {
+        return;
+    };
+    let lines = |s: &str| Json::Array(s.lines().map(|l| Json::String(l.into())).collect());
+    let stdout = output.stdout.strip_suffix('\n').unwrap_or(&output.stdout);
+    let stderr = output.stderr.strip_suffix('\n').unwrap_or(&output.stderr);
+    let data = &mut outcome.data;
+    data.insert("rc".into(), output.rc.map_or(Json::Null, Json::from));
+    data.insert("stdout".into(), stdout.into());
+    data.insert("stderr".into(), stderr.into());
+    data.insert("stdout_lines".into(), lines(stdout));
+    data.insert("stderr_lines".into(), lines(stderr));
+    if !data.contains_key("cmd") {
+        data.insert(
+            "cmd".into(),
+            serde_json::to_value(&spec.argv).unwrap_or(Json::Null),
+        );
+    }
+    if output.rc != Some(0) {
+        outcome.failed = true;
+        let ansible_words = matches!(builtin, Builtin::Command | Builtin::Shell);
+        outcome.msg = Some(match output.rc {
+            Some(_) if ansible_words => "non-zero return code".into(),
+            None if ansible_words => "killed by a signal".into(),
+            _ => format!("{} failed: {}", tool_name(&spec.argv), output.said()),
+        });
+    } else if outcome.msg.is_none() {
+        outcome.msg = Some(String::new());
+    }
+}
+
+#[cfg(test)]
+mod tool_failure_tests {
+    use super::*;
+
+    fn words(argv: &[&str]) -> Vec<String> {
+        argv.iter().map(|word| word.to_string()).collect()
+    }
+
+    #[test]
+    fn the_tool_is_named_past_its_wrappers() {
+        let pacstrap = words(&[
+            "setpriv",
+            "--pdeathsig",
+            "KILL",
+            "--",
+            "unshare",
+            "--pid",
+            "--",
+            "pacstrap",
+            "-c",
+            "/m",
+            "--",
+            "base",
+        ]);
+        assert_eq!(tool_name(&pacstrap), "pacstrap");
+        assert_eq!(tool_name(&words(&["systemctl", "start", "x"])), "systemctl");
+    }
+
+    #[test]
+    fn a_modules_failed_tool_says_what_it_printed_or_that_it_printed_nothing() {
+        let ops = vec![Op::Run(RunSpec {
+            argv: words(&["systemctl", "start", "box"]),
+            ..RunSpec::default()
+        })];
+        let said = |stderr: &str, builtin: Builtin| {
+            let mut outcome = Outcome::ok();
+            let output = OpOutput {
+                rc: Some(1),
+                stdout: String::new(),
+                stderr: stderr.into(),
+            };
+            command_result(&mut outcome, builtin, &ops, &[output]);
+            assert!(outcome.failed);
+            outcome.msg.unwrap_or_default()
+        };
+        assert_eq!(
+            said("Job failed.\n", Builtin::Unit),
+            "systemctl failed: Job failed."
+        );
+        assert_eq!(
+            said("", Builtin::Nspawn),
+            "systemctl failed: it printed nothing on stderr (exit code 1)"
+        );
+        assert_eq!(said("oops", Builtin::Command), "non-zero return code");
+    }
+}
