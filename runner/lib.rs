@@ -12,6 +12,7 @@ pub mod events;
 pub mod extra_vars;
 pub mod facts;
 pub mod input;
+pub mod inventory;
 pub mod listing;
 pub mod lock;
 pub mod memory;

@@ -1,0 +1,188 @@
+//! What `machinist inventory` and `machinist run --list-hosts` print, in the shapes
+//! of `ansible-inventory --list` (groups with their own hosts and children, and
+//! `_meta.hostvars` without the internal variables, as JSON with sorted keys and
+//! 4-space indents), `ansible-inventory --graph` and `--host`, and
+//! `ansible-playbook --list-hosts`. Only the text is made here; report/ prints it.
+
+use super::data::ALL;
+use super::Inventory;
+use crate::error::{Diagnostic, InputError};
+use crate::playbook::model::Playbook;
+use indexmap::IndexSet;
+use serde_json::{Map, Value as Json};
+use std::fmt::Write as _;
+use std::path::Path;
+
+/// Variables `ansible-inventory` leaves out of host variables (ansible-core's
+/// `INTERNAL_STATIC_VARS` that an inventory can hold).
+const INTERNAL: [&str; 4] = [
+    "inventory_dir",
+    "inventory_file",
+    "inventory_hostname",
+    "group_names",
+];
+
+/// `ansible-inventory --list`.
+pub fn list(inventory: &Inventory, playbook_dir: Option<&Path>) -> String {
+    let available: IndexSet<String> = inventory.hosts().into_iter().collect();
+    let mut out = Map::new();
+    let mut seen = IndexSet::new();
+    format_group(inventory, ALL, &available, &mut seen, &mut out);
+    let mut hostvars = Map::new();
+    for host in &available {
+        let vars = host_json(inventory, host, playbook_dir);
+        if !vars.is_empty() {
+            hostvars.insert(host.clone(), Json::Object(vars));
+        }
+    }
+    let mut meta = Map::new();
+    meta.insert("hostvars".into(), Json::Object(hostvars));
+    meta.insert("profile".into(), Json::String("inventory_legacy".into()));
+    out.insert("_meta".into(), Json::Object(meta));
+    python_json(&Json::Object(out))
+}
+
+fn format_group(
+    inventory: &Inventory,
+    name: &str,
+    available: &IndexSet<String>,
+    seen: &mut IndexSet<String>,
+    out: &mut Map<String, Json>,
+) {
+    let Some(group) = inventory.data.groups.get(name) else {
+        return;
+    };
+    let mut entry = Map::new();
+    if name != ALL {
+        let hosts: Vec<Json> = group
+            .hosts
+            .iter()
+            .filter(|h| available.contains(*h))
+            .map(|h| Json::String(h.clone()))
+            .collect();
+        if !hosts.is_empty() {
+            entry.insert("hosts".into(), Json::Array(hosts));
+        }
+    }
+    let children: Vec<Json> = group
+        .children
+        .iter()
+        .map(|c| Json::String(c.clone()))
+        .collect();
+    if !children.is_empty() {
+        entry.insert("children".into(), Json::Array(children));
+    }
+    if !entry.is_empty() {
+        out.insert(name.to_string(), Json::Object(entry));
+    }
+    for child in &group.children {
+        if seen.insert(child.clone()) {
+            format_group(inventory, child, available, seen, out);
+        }
+    }
+}
+
+/// A host's inventory variables as `ansible-inventory` shows them (unrendered).
+fn host_json(inventory: &Inventory, host: &str, playbook_dir: Option<&Path>) -> Map<String, Json> {
+    let layer = inventory.host_vars_in(host, playbook_dir);
+    layer
+        .names()
+        .filter(|name| !INTERNAL.contains(name))
+        .filter_map(|name| Some((name.to_string(), crate::vars::to_json(layer.get(name)?))))
+        .collect()
+}
+
+/// `ansible-inventory --host HOST`.
+pub fn host(
+    inventory: &Inventory,
+    host: &str,
+    playbook_dir: Option<&Path>,
+) -> Result<String, InputError> {
+    if !inventory.contains(host) {
+        return Err(InputError::from(Diagnostic::bare(format!(
+            "You must pass a single valid host to --host parameter: {host} is not in the inventory"
+        ))));
+    }
+    Ok(python_json(&Json::Object(host_json(
+        inventory,
+        host,
+        playbook_dir,
+    ))))
+}
+
+/// `ansible-inventory --graph [GROUP]`.
+pub fn graph(inventory: &Inventory, group: &str) -> Result<String, InputError> {
+    if !inventory.data.groups.contains_key(group) {
+        return Err(InputError::from(Diagnostic::bare(
+            "Pattern must be valid group name when using --graph",
+        )));
+    }
+    let mut lines = Vec::new();
+    graph_group(inventory, group, 0, &mut lines);
+    Ok(lines.join("\n") + "\n")
+}
+
+fn graph_group(inventory: &Inventory, name: &str, depth: usize, lines: &mut Vec<String>) {
+    let line = |text: String, depth: usize| match depth {
+        0 => text,
+        _ => format!("{}--{text}", "  |".repeat(depth)),
+    };
+    lines.push(line(format!("@{name}:"), depth));
+    let Some(group) = inventory.data.groups.get(name) else {
+        return;
+    };
+    for child in &group.children {
+        graph_group(inventory, child, depth + 1, lines);
+    }
+    if name != ALL {
+        for host in &group.hosts {
+            lines.push(line(host.clone(), depth + 1));
+        }
+    }
+}
+
+/// `ansible-playbook --list-hosts` for one playbook: each play, its pattern and the
+/// hosts it would run on (after `--limit`), in inventory order.
+pub fn play_hosts(
+    playbook: &Playbook,
+    inventory: &Inventory,
+    limit: Option<&str>,
+) -> Result<String, InputError> {
+    let mut out = format!("\nplaybook: {}\n", playbook.path.display());
+    for (index, play) in playbook.plays.iter().enumerate() {
+        let hosts = inventory.limit(inventory.select(&play.hosts)?, limit)?;
+        let _ = writeln!(
+            out,
+            "\n  play #{} ({}): {}\tTAGS: [{}]\n    pattern: ['{}']\n    hosts ({}):",
+            index + 1,
+            play.hosts,
+            play.name,
+            play.tags.join(","),
+            play.hosts,
+            hosts.len()
+        );
+        for host in hosts {
+            let _ = writeln!(out, "      {host}");
+        }
+    }
+    Ok(out)
+}
+
+/// Python's `json.dumps(value, sort_keys=True, indent=4)` (ASCII only, as its default
+/// `ensure_ascii`), with the final newline `print` adds.
+fn python_json(value: &Json) -> String {
+    let text = crate::report::pyjson::dump(value, Some(4));
+    let mut out = String::with_capacity(text.len() + 1);
+    for c in text.chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                let _ = write!(out, "\\u{unit:04x}");
+            }
+        }
+    }
+    out.push('\n');
+    out
+}
