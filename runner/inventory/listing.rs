@@ -22,9 +22,16 @@ const INTERNAL: [&str; 4] = [
     "group_names",
 ];
 
-/// `ansible-inventory --list`.
-pub fn list(inventory: &Inventory, playbook_dir: Option<&Path>) -> String {
-    let available: IndexSet<String> = inventory.hosts().into_iter().collect();
+/// `ansible-inventory --list` (`--limit`: only the hosts it selects).
+pub fn list(
+    inventory: &Inventory,
+    playbook_dir: Option<&Path>,
+    limit: Option<&str>,
+) -> Result<String, InputError> {
+    let available: IndexSet<String> = inventory
+        .limit(inventory.hosts(), limit)?
+        .into_iter()
+        .collect();
     let mut out = Map::new();
     let mut seen = IndexSet::new();
     format_group(inventory, ALL, &available, &mut seen, &mut out);
@@ -39,7 +46,7 @@ pub fn list(inventory: &Inventory, playbook_dir: Option<&Path>) -> String {
     meta.insert("hostvars".into(), Json::Object(hostvars));
     meta.insert("profile".into(), Json::String("inventory_legacy".into()));
     out.insert("_meta".into(), Json::Object(meta));
-    python_json(&Json::Object(out))
+    Ok(python_json(&Json::Object(out)))
 }
 
 fn format_group(

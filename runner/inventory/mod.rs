@@ -10,6 +10,7 @@
 //! [`Inventory::group_names`] for the magic variables, and [`connection::Target`] for
 //! the behavioural variables (`ansible_connection`, `machinist_root`, …).
 
+pub mod command;
 pub mod connection;
 mod data;
 mod host_names;

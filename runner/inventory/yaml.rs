@@ -154,13 +154,15 @@ impl Reader<'_> {
             | Some(Node {
                 value: Value::Null, ..
             }) => &[],
-            Some(value) => return Err(Diagnostic::at(
-                &value.span,
-                format!(
+            Some(value) => {
+                return Err(Diagnostic::at(
+                    &value.span,
+                    format!(
                     "Invalid data from file, expected dictionary and got {} for host '{pattern}'",
                     value.kind()
                 ),
-            )),
+                ))
+            }
         };
         for host in hosts {
             let new = !self.data.hosts.contains_key(&host);
