@@ -160,12 +160,12 @@ pub fn play_hosts(
         let hosts = inventory.limit(inventory.select(&play.hosts)?, limit)?;
         let _ = writeln!(
             out,
-            "\n  play #{} ({}): {}\tTAGS: [{}]\n    pattern: ['{}']\n    hosts ({}):",
+            "\n  play #{} ({}): {}\tTAGS: [{}]\n    pattern: [{}]\n    hosts ({}):",
             index + 1,
             play.hosts,
             play.name,
             play.tags.join(","),
-            play.hosts,
+            python_str_repr(&play.hosts),
             hosts.len()
         );
         for host in hosts {
@@ -173,6 +173,32 @@ pub fn play_hosts(
         }
     }
     Ok(out)
+}
+
+/// Python's `repr()` of a string: single quotes unless it holds one and no double
+/// quote, backslashes and the quote doubled.
+fn python_str_repr(text: &str) -> String {
+    let quote = if text.contains('\'') && !text.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
+    let mut out = String::from(quote);
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if c == quote => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push(quote);
+    out
 }
 
 /// Python's `json.dumps(value, sort_keys=True, indent=4)` (ASCII only, as its default

@@ -205,7 +205,8 @@ impl Inventory {
     /// Inventory variables of `host` with Ansible's precedence (file group vars all <
     /// parent < child, group_vars/ beside inventory then playbook, file host vars,
     /// host_vars/ beside inventory then playbook) — the executor puts this layer BELOW
-    /// play vars (Ansible's precedence 3–10).
+    /// play vars (Ansible's precedence 3–10). Group files: `all` of the inventory's
+    /// folders, then the playbook's, then the other groups' likewise.
     pub fn host_vars(&self, host: &str, playbook_dir: &Path) -> Layer {
         self.host_vars_in(host, Some(playbook_dir))
     }
@@ -228,17 +229,16 @@ impl Inventory {
         folders.extend(playbook_dir.and_then(|dir| dirs.get(&canonical(dir))));
         let mut layer = Layer::default();
         let mut add = |vars: &[(String, Node)]| layer.extend(&Layer::from_nodes(vars));
-        if let Some(all) = self.data.groups.get(ALL) {
-            add(&pairs(&all.vars));
-        }
-        for folder in &folders {
-            add(folder.group(ALL));
-        }
+        // ansible-core's VARIABLE_PRECEDENCE: every inline group variable (all, then
+        // the groups by depth) below every group_vars/ file (all, then the groups).
         let groups = self.sorted_groups(host);
-        for group in &groups {
+        for group in std::iter::once(ALL).chain(groups.iter().map(String::as_str)) {
             if let Some(entry) = self.data.groups.get(group) {
                 add(&pairs(&entry.vars));
             }
+        }
+        for folder in &folders {
+            add(folder.group(ALL));
         }
         for folder in &folders {
             for group in &groups {
