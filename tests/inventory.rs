@@ -237,6 +237,29 @@ fn vaulted_group_vars_open_with_the_password() {
         !run.stdout.contains("s3cr3t-value"),
         "a vaulted value is masked"
     );
+    // A vaulted inventory file opens the same way.
+    let encrypt = test.machinist(&[
+        "vault",
+        "encrypt",
+        "--vault-password-file",
+        "pw",
+        "hosts.ini",
+    ]);
+    assert_eq!(encrypt.code, 0, "{}", encrypt.stderr);
+    let run = test.machinist(&[
+        "inventory",
+        "-i",
+        "hosts.ini",
+        "--graph",
+        "web",
+        "--vault-password-file",
+        "pw",
+    ]);
+    assert_eq!(
+        run.stdout, "@web:\n  |--web1\n  |--web2\n",
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
