@@ -151,6 +151,10 @@ fn run_command(args: RunArgs) -> ExitCode {
         Format::Json => Box::new(JsonReporter::stdout()),
     };
     let mut reporter: Box<dyn Reporter> = Box::new(report::masked::Masked::new(inner));
+    // What loading the inventory warned about (a key skipped in a YAML inventory).
+    for warning in inventory.take_warnings() {
+        reporter.event(&Event::Warning(warning));
+    }
     if args.list_hosts {
         for playbook in &playbooks {
             let limit = args.hosts.limit.as_deref();
