@@ -77,6 +77,10 @@ struct Setup {
     /// `inventory`; its playbook is not run (see README: plays on many hosts).
     #[serde(default)]
     inventory: Option<String>,
+    /// With `inventory`: `--playbook-dir DIR` (below corpus/) for `inventory --list`,
+    /// so the `group_vars/` and `host_vars/` beside DIR apply too.
+    #[serde(default)]
+    playbook_dir: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -251,7 +255,11 @@ fn inventory_views(tool: &Tool, case: &Case, inventory: &str, scratch: &Path) ->
             String::from_utf8_lossy(&output.stdout).into_owned(),
         )
     };
-    let (list_rc, list) = run(Program::Inventory, &["--list"]);
+    let mut list_args = vec!["--list"];
+    if let Some(dir) = &case.setup.playbook_dir {
+        list_args.extend(["--playbook-dir", dir.as_str()]);
+    }
+    let (list_rc, list) = run(Program::Inventory, &list_args);
     let (graph_rc, graph) = run(Program::Inventory, &["--graph"]);
     let playbook = format!("{}.yml", case.name);
     let mut args: Vec<&str> = vec![&playbook, "--list-hosts"];
