@@ -157,7 +157,7 @@ pub fn play_hosts(
 ) -> Result<String, InputError> {
     let mut out = format!("\nplaybook: {}\n", playbook.path.display());
     for (index, play) in playbook.plays.iter().enumerate() {
-        let hosts = inventory.limit(inventory.select(&play.hosts)?, limit)?;
+        let hosts = inventory.play_hosts(&play.hosts, limit)?;
         let _ = writeln!(
             out,
             "\n  play #{} ({}): {}\tTAGS: [{}]\n    pattern: [{}]\n    hosts ({}):",

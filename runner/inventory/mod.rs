@@ -134,6 +134,15 @@ impl Inventory {
         patterns::select(self, pattern)
     }
 
+    /// A play's hosts: those `pattern` selects, narrowed by `limit`.
+    pub fn play_hosts(
+        &self,
+        pattern: &str,
+        limit: Option<&str>,
+    ) -> Result<Vec<String>, InputError> {
+        self.limit(self.select(pattern)?, limit)
+    }
+
     /// `hosts` narrowed to those `limit` (`--limit`, with `@file`) selects.
     pub fn limit(
         &self,

@@ -135,3 +135,69 @@ fn a_missing_source_is_an_error() {
     let err = Inventory::load(&["/no/such/inventory".into()], dir.path()).unwrap_err();
     assert!(err.to_string().contains("/no/such/inventory"));
 }
+
+#[test]
+fn an_inventory_is_shared_by_threads() {
+    fn shared<T: Send + Sync>() {}
+    shared::<Inventory>();
+}
+
+#[test]
+fn group_priority_orders_groups_of_one_depth() {
+    let dir = tempfile::tempdir().unwrap();
+    let inv = write(
+        dir.path(),
+        "hosts",
+        "[a]\nh\n[b]\nh\n[a:vars]\nv=a\nansible_group_priority=5\n[b:vars]\nv=b\n",
+    );
+    let inventory = Inventory::load(&[inv.display().to_string()], dir.path()).unwrap();
+    assert_eq!(var(&inventory, "h", dir.path(), "v"), "a");
+    assert_eq!(inventory.group_names("h"), ["a", "b"]);
+}
+
+#[test]
+fn vars_of_an_undeclared_group_are_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let inv = write(dir.path(), "hosts", "[web:vars]\nx=1\n");
+    let err = Inventory::load(&[inv.display().to_string()], dir.path()).unwrap_err();
+    assert!(err.to_string().contains("hosts:1:1"), "{err}");
+    assert!(err.to_string().contains("undefined group 'web'"), "{err}");
+}
+
+#[test]
+fn yaml_keys_ansible_skips_are_warnings() {
+    let dir = tempfile::tempdir().unwrap();
+    let inv = write(
+        dir.path(),
+        "hosts.yml",
+        "all:\n  hosts:\n    a:\n  extra: {x: 1}\n  note: 3\nbad: 1\n",
+    );
+    let inventory = Inventory::load(&[inv.display().to_string()], dir.path()).unwrap();
+    assert_eq!(
+        inventory.take_warnings(),
+        [
+            "Skipping unexpected key (extra) in group (all), only \"vars\", \"children\" and \"hosts\" are valid",
+            "Skipping key (note) in group (all) as it is not a mapping, it is a number",
+            "Skipping 'bad' as this is not a valid group definition",
+        ]
+    );
+    assert_eq!(inventory.hosts(), ["a"]);
+}
+
+#[test]
+fn scripts_plugins_and_toml_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text, says) in [
+        ("inv.sh", "#!/bin/sh\necho {}\n", "inventory scripts"),
+        (
+            "aws.yml",
+            "plugin: amazon.aws.aws_ec2\n",
+            "inventory plugins",
+        ),
+        ("hosts.toml", "[web]\n", "TOML"),
+    ] {
+        let path = write(dir.path(), name, text);
+        let err = Inventory::load(&[path.display().to_string()], dir.path()).unwrap_err();
+        assert!(err.to_string().contains(says), "{name}: {err}");
+    }
+}
