@@ -158,7 +158,7 @@ fn run_command(args: RunArgs) -> ExitCode {
     if args.list_hosts {
         for playbook in &playbooks {
             let limit = args.hosts.limit.as_deref();
-            match inventory::listing::play_hosts(playbook, &inventory, limit) {
+            match inventory::listing::play_hosts(playbook, &inventory, limit, &extra_vars) {
                 Ok(text) => reporter.event(&Event::Listing(text)),
                 Err(err) => return bad_input(&err),
             }
@@ -168,7 +168,9 @@ fn run_command(args: RunArgs) -> ExitCode {
         }
         return finish(reporter.as_mut(), ExitCode::SUCCESS);
     }
-    if let Err(err) = only_localhost_until_the_executor_has_hosts(&playbooks, &inventory, &args) {
+    if let Err(err) =
+        only_localhost_until_the_executor_has_hosts(&playbooks, &inventory, &args, &extra_vars)
+    {
         return bad_input(&err);
     }
     if args.syntax_check || args.list_tasks || args.list_tags {
@@ -234,13 +236,14 @@ fn only_localhost_until_the_executor_has_hosts(
     playbooks: &[machinist::playbook::model::Playbook],
     inventory: &Inventory,
     args: &RunArgs,
+    extra_vars: &machinist::vars::Layer,
 ) -> Result<(), InputError> {
     const FILE_VARS: [&str; 3] = ["inventory_file", "inventory_dir", "ansible_connection"];
     for playbook in playbooks {
         let dir = playbook.path.parent().unwrap_or(std::path::Path::new("."));
         for play in &playbook.plays {
-            let hosts =
-                inventory.limit(inventory.select(&play.hosts)?, args.hosts.limit.as_deref())?;
+            let pattern = inventory::play_pattern(play, extra_vars)?;
+            let hosts = inventory.play_hosts(&pattern, args.hosts.limit.as_deref())?;
             let local = match hosts.as_slice() {
                 [host] if inventory::LOCALHOST_NAMES.contains(&host.as_str()) => {
                     let vars = inventory.host_vars(host, dir);
@@ -262,7 +265,7 @@ fn only_localhost_until_the_executor_has_hosts(
                         "hosts '{}' selects {selected}: running plays on inventory hosts (or \
                          with inventory variables for localhost) is not supported yet \
                          (issue #16); `--list-hosts` shows the hosts",
-                        play.hosts
+                        pattern
                     ),
                 )));
             }

@@ -134,6 +134,29 @@ fn list_hosts_in_ansible_playbooks_shape() {
 }
 
 #[test]
+fn a_templated_pattern_is_rendered_with_extra_vars() {
+    let test = project();
+    test.playbook("- hosts: \"{{ target }}\"\n  gather_facts: false\n  tasks: []\n");
+    let run = test.machinist(&[
+        "run",
+        "-i",
+        "hosts.ini",
+        "site.yml",
+        "--list-hosts",
+        "-e",
+        "target=db",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains(
+            "play #1 (db): db\tTAGS: []\n    pattern: ['db']\n    hosts (1):\n      db1\n"
+        ),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
 fn the_inventory_beside_the_playbook_is_the_default() {
     let test = project();
     test.project_file("inventory", "[web]\nonly1\n");

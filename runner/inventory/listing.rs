@@ -154,18 +154,25 @@ pub fn play_hosts(
     playbook: &Playbook,
     inventory: &Inventory,
     limit: Option<&str>,
+    extra_vars: &crate::vars::Layer,
 ) -> Result<String, InputError> {
     let mut out = format!("\nplaybook: {}\n", playbook.path.display());
     for (index, play) in playbook.plays.iter().enumerate() {
-        let hosts = inventory.play_hosts(&play.hosts, limit)?;
+        let pattern = super::play_pattern(play, extra_vars)?;
+        let hosts = inventory.play_hosts(&pattern, limit)?;
+        // A play without a name is named after its hosts, rendered (as Ansible).
+        let name = match play.name == play.hosts {
+            true => &pattern,
+            false => &play.name,
+        };
         let _ = writeln!(
             out,
             "\n  play #{} ({}): {}\tTAGS: [{}]\n    pattern: [{}]\n    hosts ({}):",
             index + 1,
-            play.hosts,
-            play.name,
+            pattern,
+            name,
             play.tags.join(","),
-            python_str_repr(&play.hosts),
+            python_str_repr(&pattern),
             hosts.len()
         );
         for host in hosts {

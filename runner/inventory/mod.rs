@@ -328,6 +328,31 @@ impl Inventory {
     }
 }
 
+/// A play's `hosts:` with its templates rendered, as ansible-core renders it before
+/// the play: with the play's vars, its vars_files and the extra vars.
+pub fn play_pattern(
+    play: &crate::playbook::model::Play,
+    extra_vars: &Layer,
+) -> Result<String, InputError> {
+    let templates = crate::template::Templates::new();
+    if !crate::template::Templates::is_template(&play.hosts) {
+        return Ok(play.hosts.clone());
+    }
+    let mut layers: Vec<&Layer> = vec![&play.vars];
+    layers.extend(play.vars_files.iter());
+    layers.push(extra_vars);
+    let ctx = crate::vars::context(&layers, &templates);
+    templates.render_str(&play.hosts, &ctx).map_err(|err| {
+        InputError::from(Diagnostic::at(
+            &play.span,
+            format!(
+                "hosts '{}': {err} (rendered with the play's vars, vars_files and extra vars)",
+                play.hosts
+            ),
+        ))
+    })
+}
+
 fn pairs(vars: &data::Vars) -> Vec<(String, Node)> {
     vars.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
 }
