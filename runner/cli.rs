@@ -187,6 +187,9 @@ pub struct InventoryArgs {
     /// One host's inventory variables as JSON.
     #[arg(long, value_name = "HOST")]
     pub host: Option<String>,
+    /// With --graph: show each host's and group's variables.
+    #[arg(long, requires = "graph")]
+    pub vars: bool,
     /// With --graph: the group to start from.
     #[arg(value_name = "GROUP", requires = "graph")]
     pub group: Option<String>,

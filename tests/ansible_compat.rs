@@ -231,7 +231,8 @@ enum Program {
     Inventory,
 }
 
-/// What a tool shows of a case's inventory: `--list` (JSON), `--graph` (lines) and
+/// What a tool shows of a case's inventory: `--list` (JSON), `--graph` and
+/// `--graph --vars` (lines) and
 /// the playbook's `--list-hosts` (each play's pattern and hosts, sorted: Ansible
 /// prints a set), each with its exit code.
 fn inventory_views(tool: &Tool, case: &Case, inventory: &str, scratch: &Path) -> Value {
@@ -261,6 +262,7 @@ fn inventory_views(tool: &Tool, case: &Case, inventory: &str, scratch: &Path) ->
     }
     let (list_rc, list) = run(Program::Inventory, &list_args);
     let (graph_rc, graph) = run(Program::Inventory, &["--graph"]);
+    let (vars_rc, graph_vars) = run(Program::Inventory, &["--graph", "--vars"]);
     let playbook = format!("{}.yml", case.name);
     let mut args: Vec<&str> = vec![&playbook, "--list-hosts"];
     args.extend(case.setup.args.iter().map(String::as_str));
@@ -268,6 +270,7 @@ fn inventory_views(tool: &Tool, case: &Case, inventory: &str, scratch: &Path) ->
     json!({
         "list": { "rc": list_rc, "json": serde_json::from_str::<Value>(&list).unwrap_or(Value::String(list)) },
         "graph": { "rc": graph_rc, "lines": graph.lines().collect::<Vec<_>>() },
+        "graph_vars": { "rc": vars_rc, "lines": graph_vars.lines().collect::<Vec<_>>() },
         "list_hosts": { "rc": hosts_rc, "plays": output::list_hosts(&hosts) },
     })
 }

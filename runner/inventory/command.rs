@@ -53,7 +53,8 @@ fn output(args: &InventoryArgs, sources: &SourceMap) -> Result<(String, Vec<Stri
     let text = if let Some(host) = &args.host {
         listing::host(&inventory, host, playbook_dir)?
     } else if args.graph {
-        listing::graph(&inventory, args.group.as_deref().unwrap_or("all"))?
+        let group = args.group.as_deref().unwrap_or("all");
+        listing::graph(&inventory, group, args.vars, playbook_dir)?
     } else {
         let limit = args.hosts.limit.as_deref();
         inventory.check_limit(limit)?;

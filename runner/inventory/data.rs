@@ -26,7 +26,7 @@ pub struct HostEntry {
     pub source: Option<PathBuf>,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Group {
     pub hosts: IndexSet<String>,
     pub children: IndexSet<String>,
@@ -34,8 +34,21 @@ pub struct Group {
     pub vars: Vars,
     /// The longest path from `all` (sorts group vars: depth, priority, name).
     pub depth: u32,
-    /// `ansible_group_priority`.
+    /// `ansible_group_priority` (1 unless set).
     pub priority: i64,
+}
+
+impl Default for Group {
+    fn default() -> Group {
+        Group {
+            hosts: IndexSet::new(),
+            children: IndexSet::new(),
+            parents: IndexSet::new(),
+            vars: Vars::new(),
+            depth: 0,
+            priority: 1,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]

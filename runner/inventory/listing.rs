@@ -117,33 +117,74 @@ pub fn host(
     ))))
 }
 
-/// `ansible-inventory --graph [GROUP]`.
-pub fn graph(inventory: &Inventory, group: &str) -> Result<String, InputError> {
+/// `ansible-inventory --graph [GROUP] [--vars]`.
+pub fn graph(
+    inventory: &Inventory,
+    group: &str,
+    vars: bool,
+    playbook_dir: Option<&Path>,
+) -> Result<String, InputError> {
     if !inventory.data.groups.contains_key(group) {
         return Err(InputError::from(Diagnostic::bare(
             "Pattern must be valid group name when using --graph",
         )));
     }
+    let graph = Graph {
+        inventory,
+        vars,
+        playbook_dir,
+    };
     let mut lines = Vec::new();
-    graph_group(inventory, group, 0, &mut lines);
+    graph.group(group, 0, &mut lines);
     Ok(lines.join("\n") + "\n")
 }
 
-fn graph_group(inventory: &Inventory, name: &str, depth: usize, lines: &mut Vec<String>) {
-    let line = |text: String, depth: usize| match depth {
-        0 => text,
-        _ => format!("{}--{text}", "  |".repeat(depth)),
-    };
-    lines.push(line(format!("@{name}:"), depth));
-    let Some(group) = inventory.data.groups.get(name) else {
-        return;
-    };
-    for child in &group.children {
-        graph_group(inventory, child, depth + 1, lines);
+struct Graph<'a> {
+    inventory: &'a Inventory,
+    vars: bool,
+    playbook_dir: Option<&'a Path>,
+}
+
+impl Graph<'_> {
+    fn line(text: String, depth: usize) -> String {
+        match depth {
+            0 => text,
+            _ => format!("{}--{text}", "  |".repeat(depth)),
+        }
     }
-    if name != ALL {
-        for host in &group.hosts {
-            lines.push(line(host.clone(), depth + 1));
+
+    fn group(&self, name: &str, depth: usize, lines: &mut Vec<String>) {
+        lines.push(Graph::line(format!("@{name}:"), depth));
+        let Some(group) = self.inventory.data.groups.get(name) else {
+            return;
+        };
+        for child in &group.children {
+            self.group(child, depth + 1, lines);
+        }
+        if name != ALL {
+            for host in &group.hosts {
+                lines.push(Graph::line(host.clone(), depth + 1));
+                if self.vars {
+                    let layer = self.inventory.host_vars_in(host, self.playbook_dir);
+                    Graph::show(&layer, depth + 2, lines);
+                }
+            }
+        }
+        if self.vars {
+            let layer = self.inventory.group_vars_in(name, self.playbook_dir);
+            Graph::show(&layer, depth + 1, lines);
+        }
+    }
+
+    /// `{name = value}` lines, by name, the value as Python's `str()`.
+    fn show(layer: &crate::vars::Layer, depth: usize, lines: &mut Vec<String>) {
+        let mut names: Vec<&str> = layer.names().filter(|n| !INTERNAL.contains(n)).collect();
+        names.sort_unstable();
+        for name in names {
+            if let Some(value) = layer.get(name) {
+                let text = crate::template::value_format::py_text(value);
+                lines.push(Graph::line(format!("{{{name} = {text}}}"), depth));
+            }
         }
     }
 }

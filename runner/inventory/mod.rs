@@ -40,7 +40,8 @@ pub const LOCALHOST_NAMES: [&str; 3] = ["127.0.0.1", "localhost", "::1"];
 pub struct Inventory {
     data: Data,
     /// Folders whose `group_vars/` and `host_vars/` belong to the inventory: each
-    /// source's (a folder source itself, a file's folder), in `-i` order.
+    /// source's (a folder source itself, a file's folder), in `-i` order, as real
+    /// paths.
     inventory_dirs: Vec<PathBuf>,
     /// `group_vars/` and `host_vars/` read so far, by the folder holding them.
     vars_dirs: Mutex<IndexMap<PathBuf, Arc<VarsDir>>>,
@@ -78,7 +79,7 @@ impl Inventory {
         let loaded = sources::load(sources, map)?;
         let mut inventory = Inventory {
             data: loaded.data,
-            inventory_dirs: loaded.vars_dirs,
+            inventory_dirs: loaded.vars_dirs.iter().map(|d| canonical(d)).collect(),
             vars_dirs: Mutex::new(IndexMap::new()),
             warnings: Mutex::new(loaded.warnings),
             sources: map.clone(),
@@ -223,19 +224,7 @@ impl Inventory {
     /// [`Inventory::host_vars`], with the playbook's folder or none (as
     /// `ansible-inventory` without `--playbook-dir`).
     pub fn host_vars_in(&self, host: &str, playbook_dir: Option<&Path>) -> Layer {
-        if let Some(dir) = playbook_dir {
-            if let Err(err) = self.prepare(dir) {
-                // The executor prepares each playbook's folder first; this is a bug.
-                tracing::error!("variables beside {}: {err}", dir.display());
-            }
-        }
-        let dirs = self.locked_vars_dirs();
-        let mut folders: Vec<&Arc<VarsDir>> = self
-            .inventory_dirs
-            .iter()
-            .filter_map(|dir| dirs.get(&canonical(dir)))
-            .collect();
-        folders.extend(playbook_dir.and_then(|dir| dirs.get(&canonical(dir))));
+        let folders = self.folders(playbook_dir);
         let mut layer = Layer::default();
         let mut add = |vars: &[(String, Node)]| layer.extend(&Layer::from_nodes(vars));
         // ansible-core's VARIABLE_PRECEDENCE: every inline group variable (all, then
@@ -269,6 +258,45 @@ impl Inventory {
             add(folder.host(host));
         }
         layer
+    }
+
+    /// A group's own variables as `ansible-inventory --graph --vars` shows them:
+    /// inline, then its `group_vars/` files (the inventory's folders, then those
+    /// beside `playbook_dir`), and `ansible_group_priority` when it is not 1.
+    pub fn group_vars_in(&self, group: &str, playbook_dir: Option<&Path>) -> Layer {
+        let mut layer = Layer::default();
+        let Some(entry) = self.data.groups.get(group) else {
+            return layer;
+        };
+        layer.extend(&Layer::from_nodes(&pairs(&entry.vars)));
+        for folder in self.folders(playbook_dir) {
+            layer.extend(&Layer::from_nodes(folder.group(group)));
+        }
+        if entry.priority != 1 {
+            layer.set(
+                "ansible_group_priority",
+                minijinja::Value::from(entry.priority),
+            );
+        }
+        layer
+    }
+
+    /// The variable folders that apply, in order: the inventory's, then the
+    /// playbook's (read first if needed).
+    fn folders(&self, playbook_dir: Option<&Path>) -> Vec<Arc<VarsDir>> {
+        if let Some(dir) = playbook_dir {
+            if let Err(err) = self.prepare(dir) {
+                // The executor prepares each playbook's folder first; this is a bug.
+                tracing::error!("variables beside {}: {err}", dir.display());
+            }
+        }
+        let playbook_dir = playbook_dir.map(canonical);
+        let dirs = self.locked_vars_dirs();
+        self.inventory_dirs
+            .iter()
+            .chain(playbook_dir.as_ref())
+            .filter_map(|dir| dirs.get(dir).cloned())
+            .collect()
     }
 
     /// `inventory_file` and `inventory_dir` of a host (null for a comma list).
