@@ -4,11 +4,14 @@
 //! localhost), with `group_vars/` and `host_vars/` beside the inventory and beside the
 //! playbook. `hosts:` and `--limit` patterns select hosts from it (patterns.rs).
 //!
-//! The executor asks this API: [`Inventory::select`] and [`Inventory::limit`] for a
-//! play's hosts, [`Inventory::host_vars`] for the inventory layer of a host's
-//! variables (below play vars, Ansible's precedence 3–10), [`Inventory::groups`] and
-//! [`Inventory::group_names`] for the magic variables, and [`connection::Target`] for
-//! the behavioural variables (`ansible_connection`, `machinist_root`, …).
+//! The executor asks this API: [`play_pattern`] (a templated `hosts:` rendered) and
+//! [`Inventory::play_hosts`] ([`Inventory::select`] + [`Inventory::limit`]) for a
+//! play's hosts, [`Inventory::prepare`] once per playbook folder, then
+//! [`Inventory::host_vars`] for the inventory layer of a host's variables (below play
+//! vars, Ansible's precedence 3–10), [`Inventory::groups`] and
+//! [`Inventory::group_names`] for the magic variables, [`connection::Target`] for the
+//! behavioural variables (`ansible_connection`, `machinist_root`, …), and
+//! [`Inventory::take_warnings`] for the reporter. An Inventory is Send + Sync.
 
 pub mod command;
 pub mod connection;
