@@ -5,8 +5,9 @@
 //! Every path a module names is an absolute path inside the root (a relative one is
 //! relative to the root's `/`). Resolution never leaves the root: `..` at the root
 //! stays there and an absolute symlink target starts again at the root, as with
-//! openat2's RESOLVE_IN_ROOT. Reads look at the overlay first, then the disk; in check
-//! mode `apply` only records into the overlay.
+//! openat2's RESOLVE_IN_ROOT. Reads look at the overlay first, then the disk; `apply`
+//! of a task in check mode (the flag comes with each call, never from the Host) only
+//! records into the overlay.
 
 pub mod bounded;
 mod caches;
@@ -44,17 +45,12 @@ pub struct HostOptions {
     /// The target's `/` (`/` for localhost, a container rootfs otherwise). It need not
     /// exist yet (a bootstrap task may create it); until it does, every path is absent.
     pub root: PathBuf,
-    /// Record ops in the overlay instead of applying them.
-    pub check_mode: bool,
 }
 
 impl HostOptions {
-    /// A host on `root`, applying for real.
+    /// A host on `root`.
     pub fn new(root: impl Into<PathBuf>) -> HostOptions {
-        HostOptions {
-            root: root.into(),
-            check_mode: false,
-        }
+        HostOptions { root: root.into() }
     }
 }
 
@@ -178,7 +174,7 @@ impl Host {
     /// A host on a directory inside this one's root (a container's rootfs, for a play
     /// with `root:`), resolved inside this root and sharing its check-mode overlay: a
     /// rootfs "created" by an earlier play in check mode exists for the plays that
-    /// configure it. Same check mode; programs run the way [`Exec::auto`] picks for it.
+    /// configure it. Programs run the way [`Exec::auto`] picks for it.
     pub fn within(&self, path: &Path) -> Result<Host, ModuleError> {
         let canonical = self.resolve(path)?;
         if let Some(meta) = self.stat(&canonical)? {
@@ -193,10 +189,7 @@ impl Host {
         Ok(Host {
             exec: None,
             disk: Disk::new(root.clone()),
-            options: HostOptions {
-                root,
-                check_mode: self.options.check_mode,
-            },
+            options: HostOptions { root },
             overlay: self.overlay.within(&canonical),
             reload_owed: AtomicBool::new(false),
             caches: Caches::default(),
@@ -205,10 +198,6 @@ impl Host {
 
     pub fn root(&self) -> &Path {
         &self.options.root
-    }
-
-    pub fn check_mode(&self) -> bool {
-        self.options.check_mode
     }
 
     /// The root as a [`Place::Controller`](crate::Place::Controller) tool is handed it:
@@ -229,13 +218,18 @@ impl Host {
             .join(in_root.strip_prefix("/").unwrap_or(in_root))
     }
 
-    /// Check mode: the enablement an earlier task left `unit` (`scope/name`) in, if
-    /// one changed it (see [`Op::PredictedEnablement`]).
+    /// The enablement an earlier task recorded (check mode) for `unit` (`scope/name`),
+    /// if one did (see [`Op::PredictedEnablement`]).
     pub fn predicted_enablement(&self, unit: &str) -> Option<String> {
-        if !self.options.check_mode {
-            return None;
-        }
         self.overlay.enablement(unit)
+    }
+
+    /// Whether this Host's tree holds what earlier tasks' recorded (check-mode) ops
+    /// would have done and the disk does not show: a file written, a unit enabled, a
+    /// program not run. A tool that reads the disk (systemctl) cannot see it, so a
+    /// module that finds nothing there predicts from this answer, never from a mode.
+    pub fn holds_predictions(&self) -> bool {
+        self.overlay.holds_records()
     }
 
     /// Whether the root is a tree of files rather than this running machine: any root
@@ -422,12 +416,6 @@ impl Host {
             .and_then(|db| passwd::name_of(&db, gid)))
     }
 
-    /// Carry out ops in order: on disk, or into the overlay in check mode (where `Run`
-    /// does nothing and reports rc 0 with no output). Stops at the first error.
-    pub fn apply(&self, ops: &[Op]) -> Result<Vec<OpOutput>, ModuleError> {
-        self.apply_as(ops, self.options.check_mode)
-    }
-
     /// Run a read-only query (`systemctl --root=ROOT is-enabled x`, `pacman -Q`) while
     /// planning, in check mode too: the caller promises it changes nothing.
     pub fn query(&self, spec: &crate::RunSpec) -> Result<OpOutput, ModuleError> {
@@ -460,14 +448,15 @@ impl Host {
         }
     }
 
-    /// Carry out ops on disk (`check == false`) or in the overlay (`check == true`),
-    /// whatever the host's own mode: a task's `check_mode:` keyword overrides the run's.
-    /// A real change forgets what the overlay said about its path, so the disk shows.
-    pub fn apply_as(&self, ops: &[Op], check: bool) -> Result<Vec<OpOutput>, ModuleError> {
+    /// Carry out ops in order: on disk (`check == false`), or into the overlay (`check
+    /// == true`: the task at hand is in check mode; a `Run` does nothing and reports rc
+    /// 0 with no output). Stops at the first error. A real change forgets what the
+    /// overlay said about its path, so the disk shows.
+    pub fn apply(&self, ops: &[Op], check: bool) -> Result<Vec<OpOutput>, ModuleError> {
         self.apply_with_progress(ops, check, &mut |_| {})
     }
 
-    /// [`Host::apply_as`], telling `on_progress` how a long `Run` advances (for runs
+    /// [`Host::apply`], telling `on_progress` how a long `Run` advances (for runs
     /// whose spec says how their output tells it).
     pub fn apply_with_progress(
         &self,
@@ -1035,7 +1024,8 @@ impl Host {
             Op::PredictedEnablement { unit, state } => {
                 self.overlay.set_enablement(unit, state.as_deref());
             }
-            Op::Run(_) | Op::Verify(_) => {}
+            Op::Run(_) => self.overlay.record_unrun(),
+            Op::Verify(_) => {}
         }
         Ok(())
     }
