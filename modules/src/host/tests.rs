@@ -4,7 +4,8 @@
 
 use super::*;
 use crate::test_support::{snapshot, Sandbox, TestResult};
-use crate::RunSpec;
+use crate::{Op, OpOutput, Ownership, RunSpec};
+use std::ffi::OsString;
 use std::os::unix::fs::{symlink, MetadataExt, PermissionsExt};
 
 fn write(path: &str, content: &str, mode: u32) -> Op {
