@@ -316,6 +316,9 @@ pub struct RunSpec {
     /// [`Place::Controller`] only: the controller's paths the tool needs besides the
     /// root (a pacman.conf, a package cache), bound at the same path in its jail.
     pub controller_paths: Vec<host::ControllerPath>,
+    /// Values in `argv` that logs never show (a password hash): masked wherever they
+    /// occur in a word. (`stdin` is never logged at all.)
+    pub secrets: Vec<String>,
 }
 
 /// Where a program runs.

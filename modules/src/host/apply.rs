@@ -117,6 +117,61 @@ impl Op {
     }
 }
 
+/// An op applied or recorded, for `-vv`: its kind and path, or a program's argv (its
+/// secrets masked); for `-vvv` its mode, owner, size and link target. Never a file's
+/// content.
+fn log_op(op: &Op, how: &'static str) {
+    let (op, predicted) = match op {
+        Op::Predicted(inner) => (&**inner, true),
+        op => (op, false),
+    };
+    match op {
+        Op::Run(spec) => {
+            tracing::debug!(argv = ?super::run::shown_argv(spec), how, "a program");
+            return;
+        }
+        _ => tracing::debug!(op = op.kind(), path = ?op.path(), predicted, how, "an op"),
+    }
+    if !tracing::enabled!(tracing::Level::TRACE) {
+        return;
+    }
+    let (mode, owner, bytes, target) = match op {
+        Op::WriteFile {
+            mode,
+            owner,
+            content,
+            ..
+        }
+        | Op::WriteValidated {
+            mode,
+            owner,
+            content,
+            ..
+        } => (Some(*mode), Some(*owner), Some(content.len() as u64), None),
+        Op::CopyFile {
+            mode,
+            owner,
+            source,
+            ..
+        } => (Some(*mode), Some(*owner), Some(source.size), None),
+        Op::Mkdir { mode, owner, .. } => (Some(*mode), Some(*owner), None, None),
+        Op::Chmod { mode, .. } | Op::Touch { mode, .. } => (Some(*mode), None, None, None),
+        Op::Chown { owner, .. } => (None, Some(*owner), None, None),
+        Op::Symlink { target, .. } | Op::Hardlink { target, .. } => {
+            (None, None, None, Some(target.as_path()))
+        }
+        Op::Backup { to, .. } => (None, None, None, Some(to.as_path())),
+        _ => (None, None, None, None),
+    };
+    tracing::trace!(
+        mode = ?mode.map(|mode| format!("{mode:o}")),
+        ?owner,
+        bytes,
+        ?target,
+        "the op's attributes"
+    );
+}
+
 /// What an op "produced" in check mode: nothing, and for a program that would have
 /// run, rc 0 (as Ansible reports a command in check mode).
 fn checked_output(op: &Op) -> OpOutput {
@@ -161,7 +216,7 @@ impl Host {
             }
             let output = if check {
                 self.record(op)?;
-                tracing::debug!(op = op.kind(), path = ?op.path(), "recorded (check mode)");
+                log_op(op, "recorded (check mode)");
                 checked_output(op)
             } else {
                 let output = self.carry_out(op, a_run_failed, on_progress)?;
@@ -195,7 +250,7 @@ impl Host {
             _ => {
                 let resolved = self.resolve_op(op)?;
                 let output = self.write(resolved, on_progress)?;
-                tracing::debug!(op = op.kind(), path = ?op.path(), "applied");
+                log_op(op, "applied");
                 Ok(output)
             }
         }

@@ -1,6 +1,8 @@
 //! Programs the Host runs: read-only queries while planning, plugin modules, the
 //! `Run` ops of an apply and the `validate` command of a write — in the target, or on
 //! the controller against the root (jailed), with progress read from their output.
+//! Each run is logged (debug: argv with its secrets masked, place, exit status,
+//! duration; trace: more, never stdin or output contents).
 
 use super::{exec, plugin, Host, PluginCall, PluginRun};
 use crate::progress::ProgressCounter;
@@ -18,7 +20,25 @@ impl Host {
     /// way programs run here, within `call.limits`. In check mode too: the plugin is
     /// told, and decides what that means.
     pub fn run_plugin(&self, call: &PluginCall) -> Result<PluginRun, ModuleError> {
-        plugin::run(self.exec(), self.root(), call)
+        let started = std::time::Instant::now();
+        let run = plugin::run(self.exec(), self.root(), call);
+        let took_ms = started.elapsed().as_millis();
+        match &run {
+            Ok(run) => tracing::debug!(
+                program = %call.program.display(),
+                place = run.exec.name(),
+                ended = ?run.output.ended,
+                took_ms,
+                "ran a plugin module"
+            ),
+            Err(err) => tracing::debug!(
+                program = %call.program.display(),
+                %err,
+                took_ms,
+                "a plugin module did not run"
+            ),
+        }
+        run
     }
 
     pub(super) fn run(
@@ -32,12 +52,41 @@ impl Host {
                 on_progress(progress);
             }
         };
-        match spec.place {
+        let argv = shown_argv(spec);
+        let place = match spec.place {
+            crate::Place::Target => self.exec().name(),
+            crate::Place::Controller if self.is_offline() => "controller, jailed",
+            crate::Place::Controller => "controller",
+        };
+        tracing::trace!(
+            ?argv,
+            place,
+            chdir = ?spec.chdir,
+            env = ?spec.env.iter().map(|(name, _)| name).collect::<Vec<_>>(),
+            stdin_bytes = spec.stdin.as_ref().map(Vec::len),
+            controller_paths = spec.controller_paths.len(),
+            "starting a program"
+        );
+        let started = std::time::Instant::now();
+        let output = match spec.place {
             crate::Place::Target => {
                 exec::run_streaming(self.exec(), self.root(), spec, &mut on_line)
             }
             crate::Place::Controller => exec::run_tool_streaming(self.root(), spec, &mut on_line),
+        };
+        let took_ms = started.elapsed().as_millis();
+        match &output {
+            Ok(output) => {
+                tracing::debug!(?argv, place, rc = ?output.rc, took_ms, "ran a program");
+                tracing::trace!(
+                    stdout_bytes = output.stdout.len(),
+                    stderr_bytes = output.stderr.len(),
+                    "its output"
+                );
+            }
+            Err(err) => tracing::debug!(?argv, place, %err, took_ms, "a program did not run"),
         }
+        output
     }
 
     /// Run `validate` (`%s`: the temp file, a path inside the root) in the target;
@@ -52,7 +101,7 @@ impl Host {
             argv,
             ..crate::RunSpec::default()
         };
-        tracing::debug!(argv = ?spec.argv, "validating the new content");
+        tracing::debug!(argv = ?shown_argv(&spec), "validating the new content");
         match self.run(&spec, &mut |_| {}) {
             Ok(output) if output.rc == Some(0) => Ok(()),
             Ok(output) => Err(format!(
@@ -62,5 +111,40 @@ impl Host {
             )),
             Err(err) => Err(format!("failed to validate: {err}")),
         }
+    }
+}
+
+/// The argv as logs show it: each of the spec's secrets masked wherever it occurs.
+pub(super) fn shown_argv(spec: &crate::RunSpec) -> Vec<String> {
+    spec.argv
+        .iter()
+        .map(|word| {
+            spec.secrets
+                .iter()
+                .filter(|secret| !secret.is_empty())
+                .fold(word.clone(), |word, secret| {
+                    word.replace(secret.as_str(), crate::firstboot::secret::MASK)
+                })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_masked_in_the_logged_argv() {
+        let spec = crate::RunSpec {
+            argv: vec![
+                "useradd".into(),
+                "-p".into(),
+                "!$6$salt$hash".into(),
+                "bob".into(),
+            ],
+            secrets: vec!["$6$salt$hash".into()],
+            ..crate::RunSpec::default()
+        };
+        assert_eq!(shown_argv(&spec), ["useradd", "-p", "!********", "bob"]);
     }
 }
