@@ -193,9 +193,32 @@ impl SyncDbs {
             .collect())
     }
 
-    /// The refreshed sync databases (controller path), to compare with the root's.
-    pub fn sync_dir(&self) -> PathBuf {
-        self.dir.path().join("sync")
+    /// The databases a refresh of the root would change (name, new content): the
+    /// freshly refreshed copies that differ from the root's own in `root_sync` (read
+    /// through the Host, so a refresh an earlier task predicted counts).
+    pub fn refreshed(
+        &self,
+        host: &Host,
+        root_sync: &Path,
+    ) -> Result<Vec<(String, Vec<u8>)>, ModuleError> {
+        let fresh_dir = self.dir.path().join("sync");
+        let fresh =
+            std::fs::read_dir(&fresh_dir).map_err(|err| ModuleError::io(&fresh_dir, err))?;
+        let mut changed = Vec::new();
+        for entry in fresh.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if !name.ends_with(".db") {
+                continue;
+            }
+            let new =
+                std::fs::read(entry.path()).map_err(|err| ModuleError::io(entry.path(), err))?;
+            let old = host.read_file(&root_sync.join(&name))?;
+            if old.as_deref() != Some(new.as_slice()) {
+                changed.push((name, new));
+            }
+        }
+        changed.sort();
+        Ok(changed)
     }
 
     /// Every group of the repositories with its members. pacman exits 1 and prints
