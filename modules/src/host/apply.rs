@@ -73,50 +73,6 @@ pub(super) enum Resolved<'op> {
     },
 }
 
-impl Op {
-    /// The op's word in logs (`write`, `mkdir`, `run` …).
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Op::WriteFile { .. } => "write",
-            Op::CopyFile { .. } => "copy",
-            Op::WriteValidated { .. } => "write (validated)",
-            Op::Mkdir { .. } => "mkdir",
-            Op::Symlink { .. } => "symlink",
-            Op::Hardlink { .. } => "hardlink",
-            Op::Remove { .. } => "remove",
-            Op::Backup { .. } => "backup",
-            Op::Chmod { .. } => "chmod",
-            Op::Chown { .. } => "chown",
-            Op::Touch { .. } => "touch",
-            Op::SetTimes { .. } => "set times",
-            Op::Run(_) => "run",
-            Op::Verify(_) => "verify",
-            Op::Predicted(_) => "predicted",
-            Op::PredictedEnablement { .. } => "predicted enablement",
-        }
-    }
-
-    /// The in-root path the op names, if it names one.
-    pub fn path(&self) -> Option<&Path> {
-        match self {
-            Op::WriteFile { path, .. }
-            | Op::CopyFile { path, .. }
-            | Op::WriteValidated { path, .. }
-            | Op::Mkdir { path, .. }
-            | Op::Symlink { path, .. }
-            | Op::Hardlink { path, .. }
-            | Op::Remove { path }
-            | Op::Backup { path, .. }
-            | Op::Chmod { path, .. }
-            | Op::Chown { path, .. }
-            | Op::Touch { path, .. }
-            | Op::SetTimes { path, .. } => Some(path),
-            Op::Predicted(op) => op.path(),
-            Op::Run(_) | Op::Verify(_) | Op::PredictedEnablement { .. } => None,
-        }
-    }
-}
-
 /// An op applied or recorded, for `-vv`: its kind and path, or a program's argv (its
 /// secrets masked); for `-vvv` its mode, owner, size and link target. Never a file's
 /// content.
