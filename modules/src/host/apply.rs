@@ -226,7 +226,8 @@ impl Host {
         Ok(())
     }
 
-    /// The paths of a file-tree op resolved inside the root (`None` for the others).
+    /// The paths of a file-tree op resolved inside the root (the walk hands over no
+    /// other kind: one would be an internal error).
     fn resolve_op<'op>(&self, op: &'op Op) -> Result<Resolved<'op>, ModuleError> {
         Ok(match op {
             Op::WriteFile {
