@@ -146,5 +146,11 @@ mod tests {
             ..crate::RunSpec::default()
         };
         assert_eq!(shown_argv(&spec), ["useradd", "-p", "!********", "bob"]);
+        let mut hidden = crate::Op::Run(spec);
+        hidden.hide_from_logs();
+        let crate::Op::Run(spec) = hidden else {
+            unreachable!("still a run")
+        };
+        assert!(shown_argv(&spec).iter().all(|word| word == "********"));
     }
 }
