@@ -283,7 +283,7 @@ fn seed_through(host: &Host, from: &Path, to: &Path) -> Result<usize, ModuleErro
     let mut copied = 0;
     for name in names {
         let path = from.join(&name);
-        if path.extension().is_none_or(|ext| ext != "db") {
+        if !path.extension().is_some_and(|ext| ext == "db") {
             continue;
         }
         let Some(details) = host.details(&path, true)?.filter(|d| d.meta.is_file()) else {
