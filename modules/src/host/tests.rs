@@ -731,3 +731,25 @@ fn unit_file_writes_owe_a_daemon_reload_until_one_runs() -> TestResult {
     assert!(!host.daemon_reload_owed());
     Ok(())
 }
+
+#[test]
+fn the_host_tells_whether_it_holds_predictions() -> TestResult {
+    let sandbox = Sandbox::new()?;
+    let host = sandbox.host(false).host;
+    assert!(!host.holds_predictions());
+    host.apply(&[write("/etc/real", "x", 0o644)], false)?;
+    assert!(!host.holds_predictions(), "a real write predicts nothing");
+    let boxed = host.within(Path::new("/var/lib/machines/box"))?;
+    assert!(!boxed.holds_predictions());
+    // A program recorded, not run, on the outer host may have changed the box too.
+    host.apply(
+        &[Op::Run(run_spec(&["pacstrap", "/var/lib/machines/box"]))],
+        true,
+    )?;
+    assert!(host.holds_predictions() && boxed.holds_predictions());
+    let other = Sandbox::new()?;
+    let host = other.host(false).host;
+    host.apply(&[write("/etc/predicted", "x", 0o644)], true)?;
+    assert!(host.holds_predictions());
+    Ok(())
+}
