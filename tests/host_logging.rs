@@ -1,7 +1,8 @@
 //! What `-vv` and `-vvv` tell about the Host (issue 14, "logging that tells"): every
 //! program run with its argv, where it ran, its exit status and duration; every op
 //! applied or recorded with its kind and path — and never a secret: no file content,
-//! no password hash (masked in the argv of the tool that sets it).
+//! no password hash (masked in the argv of the tool that sets it), and for a `no_log`
+//! task no argv or path at all.
 
 mod common;
 
@@ -72,4 +73,30 @@ fn vvv_adds_detail_and_check_mode_says_what_it_recorded() {
     }
     assert!(!log.contains("the-private-content"), "{log}");
     assert!(!log.contains("saltsalt"), "{log}");
+}
+
+#[test]
+fn a_no_log_task_logs_no_argv_and_no_path() {
+    let test = Test::new();
+    busybox_root(&test);
+    test.root_file("/etc/hostname", "box\n");
+    test.playbook(
+        "- hosts: localhost
+  gather_facts: false
+  tasks:
+    - command: echo hunter2-argv
+      no_log: true
+    - copy: {dest: /etc/hunter2-path, content: \"x\\n\"}
+      no_log: true
+    - command: echo after
+",
+    );
+    let run = test.run(&["-vvv"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let log = &run.stderr;
+    assert!(!log.contains("hunter2"), "{log}");
+    assert!(log.contains(r#"ran a program argv=["(no_log)"]"#), "{log}");
+    assert!(log.contains(r#"an op op="write" path="(no_log)""#), "{log}");
+    // The next task is not hidden.
+    assert!(log.contains(r#"argv=["echo", "after"]"#), "{log}");
 }

@@ -36,6 +36,7 @@ pub use details::{Details, Extra, Timestamp};
 pub use exec::Exec;
 pub use jail::{clean_env, ControllerPath, TOOL_ROOT};
 pub use plugin::{PluginCall, PluginRun, NSPAWN_PLUGIN_DIR};
+pub use run::LogsHidden;
 
 use crate::ModuleError;
 use caches::Caches;
@@ -126,6 +127,8 @@ pub struct Host {
     overlay: SharedOverlay,
     /// Whether a unit file changed since the manager last reloaded (see `reload`).
     reload_owed: AtomicBool,
+    /// A `no_log` task is at work: logs name no argv or path (see `run`).
+    logs_hidden: AtomicBool,
     /// lstat answers and /etc/passwd, /etc/group as last read (see `caches`).
     caches: Caches,
 }
@@ -166,6 +169,7 @@ impl Host {
             options,
             overlay: SharedOverlay::new(),
             reload_owed: AtomicBool::new(false),
+            logs_hidden: AtomicBool::new(false),
             caches: Caches::default(),
         })
     }
@@ -191,6 +195,7 @@ impl Host {
             options: HostOptions { root },
             overlay: self.overlay.within(&canonical),
             reload_owed: AtomicBool::new(false),
+            logs_hidden: AtomicBool::new(false),
             caches: Caches::default(),
         })
     }

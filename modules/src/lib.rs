@@ -319,16 +319,6 @@ impl Op {
         }
     }
 
-    /// Keep this op's program out of the logs: every word of a `Run`'s argv masked (a
-    /// `no_log` task's, which the runner marks before applying).
-    pub fn hide_from_logs(&mut self) {
-        match self {
-            Op::Run(spec) => spec.secrets = spec.argv.clone(),
-            Op::Predicted(op) => op.hide_from_logs(),
-            _ => {}
-        }
-    }
-
     /// The in-root path the op names, if it names one.
     pub fn path(&self) -> Option<&std::path::Path> {
         match self {

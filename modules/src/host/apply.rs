@@ -75,15 +75,21 @@ pub(super) enum Resolved<'op> {
 
 /// An op applied or recorded, for `-vv`: its kind and path, or a program's argv (its
 /// secrets masked); for `-vvv` its mode, owner, size and link target. Never a file's
-/// content.
-fn log_op(op: &Op, how: &'static str) {
+/// content; for a `no_log` task, no path or argv either.
+fn log_op(host: &Host, op: &Op, how: &'static str) {
     let (op, predicted) = match op {
         Op::Predicted(inner) => (&**inner, true),
         op => (op, false),
     };
+    let hidden = host.logs_hidden();
     match op {
         Op::Run(spec) => {
-            tracing::debug!(argv = ?super::run::shown_argv(spec), how, "a program");
+            tracing::debug!(argv = ?host.shown_argv(spec), how, "a program");
+            return;
+        }
+        _ if hidden => {
+            let path = super::run::HIDDEN;
+            tracing::debug!(op = op.kind(), path, predicted, how, "an op");
             return;
         }
         _ => tracing::debug!(op = op.kind(), path = ?op.path(), predicted, how, "an op"),
@@ -172,7 +178,7 @@ impl Host {
             }
             let output = if check {
                 self.record(op)?;
-                log_op(op, "recorded (check mode)");
+                log_op(self, op, "recorded (check mode)");
                 checked_output(op)
             } else {
                 let output = self.carry_out(op, a_run_failed, on_progress)?;
@@ -197,7 +203,9 @@ impl Host {
             Op::Run(spec) => self.run(spec, on_progress),
             Op::Verify(verify) => {
                 if !a_run_failed {
-                    tracing::debug!(what = %verify.what, "verifying");
+                    if !self.logs_hidden() {
+                        tracing::debug!(what = %verify.what, "verifying");
+                    }
                     verify.run(self)?;
                 }
                 Ok(OpOutput::default())
@@ -206,7 +214,7 @@ impl Host {
             _ => {
                 let resolved = self.resolve_op(op)?;
                 let output = self.write(resolved, on_progress)?;
-                log_op(op, "applied");
+                log_op(self, op, "applied");
                 Ok(output)
             }
         }

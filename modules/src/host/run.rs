@@ -8,8 +8,43 @@ use super::{exec, plugin, Host, PluginCall, PluginRun};
 use crate::progress::ProgressCounter;
 use crate::{ModuleError, OpOutput, Progress};
 use std::path::Path;
+use std::sync::atomic::Ordering;
+
+/// While held, the Host's logs name no argv and no path: a `no_log` task is at work
+/// (its arguments may hold anything). Dropped: as before.
+pub struct LogsHidden<'host> {
+    host: &'host Host,
+    before: bool,
+}
+
+impl Drop for LogsHidden<'_> {
+    fn drop(&mut self) {
+        self.host.logs_hidden.store(self.before, Ordering::Relaxed);
+    }
+}
 
 impl Host {
+    /// Hide argv and paths from this Host's logs until the guard is dropped: the
+    /// runner holds one while a `no_log` task plans and applies.
+    pub fn hide_logs(&self) -> LogsHidden<'_> {
+        let before = self.logs_hidden.swap(true, Ordering::Relaxed);
+        LogsHidden { host: self, before }
+    }
+
+    /// Whether logs must name no argv or path now (see [`Host::hide_logs`]).
+    pub(super) fn logs_hidden(&self) -> bool {
+        self.logs_hidden.load(Ordering::Relaxed)
+    }
+
+    /// The argv as this Host's logs show it: the spec's secrets masked wherever they
+    /// occur, or nothing of it for a `no_log` task.
+    pub(super) fn shown_argv(&self, spec: &crate::RunSpec) -> Vec<String> {
+        if self.logs_hidden() {
+            return vec![HIDDEN.to_string()];
+        }
+        shown_argv(spec)
+    }
+
     /// Run a read-only query (`systemctl --root=ROOT is-enabled x`, `pacman -Q`) while
     /// planning, in check mode too: the caller promises it changes nothing.
     pub fn query(&self, spec: &crate::RunSpec) -> Result<OpOutput, ModuleError> {
@@ -52,7 +87,7 @@ impl Host {
                 on_progress(progress);
             }
         };
-        let argv = shown_argv(spec);
+        let argv = self.shown_argv(spec);
         let place = match spec.place {
             crate::Place::Target => self.exec().name(),
             crate::Place::Controller if self.is_offline() => "controller, jailed",
@@ -61,7 +96,7 @@ impl Host {
         tracing::trace!(
             ?argv,
             place,
-            chdir = ?spec.chdir,
+            chdir = ?spec.chdir.as_ref().filter(|_| !self.logs_hidden()),
             env = ?spec.env.iter().map(|(name, _)| name).collect::<Vec<_>>(),
             stdin_bytes = spec.stdin.as_ref().map(Vec::len),
             controller_paths = spec.controller_paths.len(),
@@ -84,7 +119,14 @@ impl Host {
                     "its output"
                 );
             }
-            Err(err) => tracing::debug!(?argv, place, %err, took_ms, "a program did not run"),
+            Err(err) => {
+                let err = if self.logs_hidden() {
+                    HIDDEN.to_string()
+                } else {
+                    err.to_string()
+                };
+                tracing::debug!(?argv, place, %err, took_ms, "a program did not run")
+            }
         }
         output
     }
@@ -101,7 +143,7 @@ impl Host {
             argv,
             ..crate::RunSpec::default()
         };
-        tracing::debug!(argv = ?shown_argv(&spec), "validating the new content");
+        tracing::debug!(argv = ?self.shown_argv(&spec), "validating the new content");
         match self.run(&spec, &mut |_| {}) {
             Ok(output) if output.rc == Some(0) => Ok(()),
             Ok(output) => Err(format!(
@@ -114,8 +156,11 @@ impl Host {
     }
 }
 
+/// What logs show for what a `no_log` task ran or touched.
+pub(super) const HIDDEN: &str = "(no_log)";
+
 /// The argv as logs show it: each of the spec's secrets masked wherever it occurs.
-pub(super) fn shown_argv(spec: &crate::RunSpec) -> Vec<String> {
+fn shown_argv(spec: &crate::RunSpec) -> Vec<String> {
     spec.argv
         .iter()
         .map(|word| {
@@ -146,11 +191,27 @@ mod tests {
             ..crate::RunSpec::default()
         };
         assert_eq!(shown_argv(&spec), ["useradd", "-p", "!********", "bob"]);
-        let mut hidden = crate::Op::Run(spec);
-        hidden.hide_from_logs();
-        let crate::Op::Run(spec) = hidden else {
-            unreachable!("still a run")
+    }
+
+    #[test]
+    fn a_no_log_task_shows_no_argv_while_the_guard_lives() {
+        let host = Host::new(crate::HostOptions::default()).unwrap_or_else(|err| panic!("{err}"));
+        let spec = crate::RunSpec {
+            argv: vec!["echo".into(), "hunter2".into()],
+            ..crate::RunSpec::default()
         };
-        assert!(shown_argv(&spec).iter().all(|word| word == "********"));
+        {
+            let _outer = host.hide_logs();
+            {
+                let _inner = host.hide_logs();
+                assert_eq!(host.shown_argv(&spec), [HIDDEN]);
+            }
+            assert_eq!(
+                host.shown_argv(&spec),
+                [HIDDEN],
+                "the outer guard still holds"
+            );
+        }
+        assert_eq!(host.shown_argv(&spec), ["echo", "hunter2"]);
     }
 }
