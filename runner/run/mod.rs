@@ -16,6 +16,7 @@ mod prompt;
 mod reported;
 mod secrets;
 mod sources;
+mod step;
 mod tags;
 mod task;
 pub(crate) mod uri;
@@ -88,10 +89,17 @@ pub fn run(
         root: options.root.clone().unwrap_or_else(|| PathBuf::from("/")),
         check_mode: options.check,
     })?;
-    let mut executor = Executor {
-        options,
+    let shared = step::Shared {
         templates: &templates,
         sources,
+        extra_vars: &options.extra_vars,
+        verbosity: options.verbosity,
+        controller_files: Default::default(),
+        chroot_warned: Default::default(),
+    };
+    let mut executor = Executor {
+        options,
+        shared: &shared,
         reporter,
         stats: Stats::default(),
         facts: Facts::default(),
@@ -100,9 +108,7 @@ pub fn run(
         rescue_depth: 0,
         ignore_depth: 0,
         last_failure: None,
-        controller_files: Default::default(),
         hosts: vec![(PathBuf::from("/"), Rc::new(base))],
-        chroot_warned: Vec::new(),
         deferred: None,
         progress: interrupt::Progress::default(),
         locks: Vec::new(),
@@ -142,8 +148,8 @@ pub fn run(
 /// State of one run.
 struct Executor<'a> {
     options: &'a RunOptions,
-    templates: &'a Templates,
-    sources: &'a SourceMap,
+    /// What every task's step reads (templates, sources, caches).
+    shared: &'a step::Shared<'a>,
     reporter: &'a mut dyn Reporter,
     stats: Stats,
     /// Gathered facts, `set_fact` and `register`: they outlive the play.
@@ -158,13 +164,10 @@ struct Executor<'a> {
     /// The last task that failed, and its result: `ansible_failed_task` and
     /// `ansible_failed_result` in a `rescue`.
     last_failure: Option<(String, serde_json::Value)>,
-    controller_files: sources::ControllerFiles,
     /// One Host per root for the whole run, keyed by its path inside the run's root
     /// (`/` first): plays on the same root share check-mode overlay and daemon-reload
     /// books, and a play's `root:` host sees what earlier plays did inside it.
     hosts: Vec<(PathBuf, Rc<Host>)>,
-    /// Roots whose commands were said to run through chroot (said once per root).
-    chroot_warned: Vec<PathBuf>,
     /// While a looped `include_tasks` runs its items: the files each item included,
     /// with the item's variables, run after the loop (Ansible includes every item's
     /// file first, then runs them in order).
@@ -338,7 +341,7 @@ impl<'a> Executor<'a> {
         layers.extend(play.vars_files.iter());
         layers.push(&self.facts.layer);
         layers.push(&self.options.extra_vars);
-        let ctx = crate::vars::context(&layers, self.templates);
+        let ctx = crate::vars::context(&layers, self.shared.templates);
         self.host_for_root(node, &ctx)
     }
 
@@ -351,6 +354,7 @@ impl<'a> Executor<'a> {
     ) -> Result<Rc<Host>, String> {
         let text = node.as_str().unwrap_or_default();
         let rendered = self
+            .shared
             .templates
             .render_str(text, ctx)
             .map_err(|err| format!("{}: root: {err}", node.span))?;
@@ -707,8 +711,8 @@ impl<'a> Executor<'a> {
         // A host's own variables, as `hostvars` shows them: not the play's or a
         // task's, but what the host has (its facts, registered results) and -e.
         let host_layers = [&state.magic, &self.facts.layer, &self.options.extra_vars];
-        let host_vars = crate::vars::context(&host_layers, self.templates);
-        let ctx = with_vars_and_hostvars(crate::vars::context(&layers, self.templates), host_vars);
+        let host_vars = crate::vars::context(&host_layers, self.shared.templates);
+        let ctx = with_vars_and_hostvars(crate::vars::context(&layers, self.shared.templates), host_vars);
         if plain {
             *state.plain_context.borrow_mut() = Some((self.facts.changes, ctx.clone()));
         }

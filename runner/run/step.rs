@@ -1,0 +1,139 @@
+//! The step from one task (or loop item) to its [`Outcome`] on one Host: the task, its
+//! rendered context, the target Host and the task's flags in; the outcome, the facts it
+//! sets and whether a signal cut it short out. A step holds no state of the run: what
+//! it reads of the run ([`Shared`]) is read-only (its caches are locked), and what it
+//! changes comes back in [`Stepped`] for the executor to apply to that host's state —
+//! so one task can step on many hosts at once (issue 16). The executor keeps the flow
+//! around it: conditions, loops, includes, `changed_when`/`failed_when`, register,
+//! notify, counting and reporting.
+//!
+//! The actions themselves live beside it: actions.rs (modules and the runner's own
+//! actions), plugin.rs, sources.rs (copy/template sources), include_vars.rs.
+
+use super::outcome::Outcome;
+use super::sources::ControllerFiles;
+use crate::error::{SourceMap, Span};
+use crate::events::Event;
+use crate::playbook::model::{Condition, Task};
+use crate::template::Templates;
+use crate::vars::Layer;
+use machinist_modules::Host;
+use minijinja::Value;
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+/// What every step of a run reads: the same for every host and task.
+pub(super) struct Shared<'a> {
+    pub templates: &'a Templates,
+    pub sources: &'a SourceMap,
+    /// The run's extra vars (a loader of included variables needs them).
+    pub extra_vars: &'a Layer,
+    /// `-v`s: debug's `verbosity:` and plugins' `_ansible_verbosity`.
+    pub verbosity: u8,
+    /// Controller files found and read (templates, vaulted sources), by task and name.
+    pub controller_files: ControllerFiles,
+    /// Roots whose commands were said to run through chroot (said once per root).
+    pub chroot_warned: Mutex<Vec<PathBuf>>,
+}
+
+/// A task's own flags, as the executor resolved them (the task's keyword over the
+/// run's option).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Flags {
+    /// `--check`, or the task's `check_mode:`.
+    pub check: bool,
+    /// `--diff`, or the task's `diff:`.
+    pub diff: bool,
+}
+
+/// One task's action on one Host.
+pub(super) struct Step<'a> {
+    pub shared: &'a Shared<'a>,
+    pub task: &'a Task,
+    /// The task's variables (and loop item), rendered lazily by the templates.
+    pub ctx: &'a Value,
+    pub host: &'a Host,
+    pub flags: Flags,
+    /// Warnings and progress, as they happen.
+    pub on_event: &'a mut dyn FnMut(Event),
+    /// Facts the action set (`set_fact`, `include_vars`), given back in [`Stepped`].
+    pub(super) facts: Option<Layer>,
+    /// A signal stopped the apply: what was cut short.
+    pub(super) cut_short: Option<String>,
+}
+
+/// What a step gives back for the executor to apply to its host's state.
+pub(super) struct Stepped {
+    pub outcome: Outcome,
+    /// Facts to set on the host (above task vars).
+    pub facts: Option<Layer>,
+    /// A signal stopped the apply: the task and how far it got.
+    pub cut_short: Option<String>,
+}
+
+impl<'a> Step<'a> {
+    pub(super) fn new(
+        shared: &'a Shared<'a>,
+        task: &'a Task,
+        ctx: &'a Value,
+        host: &'a Host,
+        flags: Flags,
+        on_event: &'a mut dyn FnMut(Event),
+    ) -> Step<'a> {
+        Step {
+            shared,
+            task,
+            ctx,
+            host,
+            flags,
+            on_event,
+            facts: None,
+            cut_short: None,
+        }
+    }
+
+    /// Run the task's action (a module, a plugin or one of the runner's actions).
+    pub(super) fn run(mut self) -> Stepped {
+        let started = std::time::Instant::now();
+        let outcome = self.action();
+        tracing::trace!(
+            task = %self.task.display_name(),
+            elapsed_us = started.elapsed().as_micros() as u64,
+            "action done"
+        );
+        Stepped {
+            outcome,
+            facts: self.facts,
+            cut_short: self.cut_short,
+        }
+    }
+
+    pub(super) fn event(&mut self, event: Event) {
+        (self.on_event)(event)
+    }
+
+    pub(super) fn templates(&self) -> &'a Templates {
+        self.shared.templates
+    }
+
+    /// Facts this step sets (later ones over earlier ones).
+    pub(super) fn set_facts(&mut self, layer: &Layer) {
+        self.facts.get_or_insert_with(Layer::default).extend(layer);
+    }
+}
+
+/// Evaluate one condition; the message of an error names the expression and place.
+pub(super) fn condition(
+    templates: &Templates,
+    cond: &Condition,
+    ctx: &Value,
+) -> Result<bool, String> {
+    templates
+        .condition(&cond.expr, ctx)
+        .map_err(|err| located(&cond.span, format!("{err}")))
+}
+
+/// A message with the place in the playbook it is about.
+pub(super) fn located(span: &Span, message: String) -> String {
+    format!("{span}: {message}")
+}
