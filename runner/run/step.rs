@@ -137,3 +137,23 @@ pub(super) fn condition(
 pub(super) fn located(span: &Span, message: String) -> String {
     format!("{span}: {message}")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shared_between_threads<T: Sync>() {}
+    fn sent_to_a_thread<T: Send>() {}
+
+    /// What a step reads may be read by many hosts' workers at once, and each worker
+    /// may own its Host (issue 16).
+    #[test]
+    fn a_steps_inputs_cross_threads() {
+        shared_between_threads::<Shared<'_>>();
+        shared_between_threads::<Task>();
+        shared_between_threads::<Value>();
+        sent_to_a_thread::<Host>();
+        sent_to_a_thread::<Outcome>();
+        sent_to_a_thread::<Layer>();
+    }
+}
