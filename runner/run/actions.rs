@@ -354,7 +354,9 @@ fn chroot_warning(
     if !runs_inside || host.exec() != Exec::Chroot {
         return None;
     }
-    let mut warned = warned.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut warned = warned
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     if warned.contains(&root) {
         return None;
     }

@@ -137,9 +137,15 @@ mod tests {
         let secrets = Secrets::of(Builtin::Firstboot, &rendered);
         let logged = secrets.masked_args(&rendered, false);
         assert!(logged.contains("\"hostname\":\"box\""), "{logged}");
-        assert!(logged.contains(MASK) && !logged.contains("hunter2"), "{logged}");
+        assert!(
+            logged.contains(MASK) && !logged.contains("hunter2"),
+            "{logged}"
+        );
         let hidden = secrets.masked_args(&rendered, true);
-        assert!(!hidden.contains("box") && !hidden.contains("hunter2"), "{hidden}");
+        assert!(
+            !hidden.contains("box") && !hidden.contains("hunter2"),
+            "{hidden}"
+        );
     }
 
     #[test]

@@ -174,7 +174,13 @@ impl Step<'_> {
             beside: task.span.file.parent().map(Path::to_path_buf),
             name: name.to_string(),
         };
-        if let Some(found) = self.shared.controller_files.lock().ok().and_then(|files| files.get(&key).cloned()) {
+        if let Some(found) = self
+            .shared
+            .controller_files
+            .lock()
+            .ok()
+            .and_then(|files| files.get(&key).cloned())
+        {
             return found;
         }
         let found = find(&task.origin, &task.span.file, kind, name)
@@ -193,9 +199,8 @@ impl Step<'_> {
                     )
                 })?;
                 // A vaulted source is copied or rendered decrypted, as Ansible's.
-                let opened = crate::vault::open_if_vaulted(text).map_err(|err| {
-                    located(&task.span, format!("{}: {err}", path.display()))
-                })?;
+                let opened = crate::vault::open_if_vaulted(text)
+                    .map_err(|err| located(&task.span, format!("{}: {err}", path.display())))?;
                 Ok((path, Arc::new(opened)))
             });
         if let Ok(mut files) = self.shared.controller_files.lock() {
@@ -215,8 +220,7 @@ pub(super) struct SourceKey {
 }
 
 /// Controller files found and read in this run (by every host's steps).
-pub(super) type ControllerFiles =
-    Mutex<HashMap<SourceKey, Result<(PathBuf, Arc<Opened>), String>>>;
+pub(super) type ControllerFiles = Mutex<HashMap<SourceKey, Result<(PathBuf, Arc<Opened>), String>>>;
 
 /// A boolean argument that is set: `true`, or one of Ansible's yes-strings.
 fn truthy(value: &Json) -> bool {

@@ -3,7 +3,7 @@
 
 use super::outcome::{Outcome, Shape};
 use super::step::{condition, located, Flags, Step};
-use super::{Executor, Flow, Inherited, PlayState, LOCALHOST};
+use super::{Executor, Flow, Inherited, PlayState};
 use crate::error::Diagnostic;
 use crate::events::{Event, Status, TaskResult};
 use crate::playbook::load::{include_path, Loader};
@@ -71,7 +71,7 @@ impl Executor<'_> {
             name: name.clone(),
             handler,
         });
-        let _timing = TaskTiming::start(&name, task, handler);
+        let _timing = TaskTiming::start(&name, &self.target.name, task, handler);
         let Some(items) = &task.loop_items else {
             let outcome = self.guarded(state, task, inherited, &ctx);
             let outcome = self.after_conditions(task, outcome, &ctx);
@@ -104,7 +104,7 @@ impl Executor<'_> {
             TaskKind::IncludeTasks { .. } | TaskKind::IncludeRole { .. }
         );
         let outer_deferred = if include {
-            self.deferred.replace(Vec::new())
+            self.target.deferred.replace(Vec::new())
         } else {
             None
         };
@@ -173,16 +173,16 @@ impl Executor<'_> {
             );
         }
         self.reporter.event(&Event::LoopDone {
-            host: LOCALHOST.into(),
+            host: self.target.name.clone(),
             all_skipped,
             ignored: any_failed && self.ignores(task),
         });
         if include {
-            let deferred = std::mem::replace(&mut self.deferred, outer_deferred);
+            let deferred = std::mem::replace(&mut self.target.deferred, outer_deferred);
             let deferred = deferred.unwrap_or_default();
             for included in &deferred {
                 self.reporter.event(&included.announce);
-                self.stats.ok += 1;
+                self.target.stats.ok += 1;
             }
             for included in deferred {
                 let mut scope = inherited.clone();
@@ -305,7 +305,7 @@ impl Executor<'_> {
         let mut on_event = |event: crate::events::Event| reporter.event(&event);
         let stepped = Step::new(self.shared, task, ctx, host, flags, &mut on_event).run();
         if let Some(layer) = stepped.facts {
-            self.facts.extend(&layer);
+            self.target.facts.extend(&layer);
         }
         if let Some(cut_short) = stepped.cut_short {
             self.progress.cut_short = Some(cut_short);
@@ -325,7 +325,7 @@ impl Executor<'_> {
                 Flow::Continue
             }
             "clear_facts" => {
-                self.facts.clear();
+                self.target.facts.clear();
                 Flow::Continue
             }
             // Unknown names were refused when the playbook was validated.
@@ -408,7 +408,7 @@ impl Executor<'_> {
             if task.no_log {
                 super::reported::censor(&mut registered);
             }
-            self.facts.set(name, vars::from_json(&registered));
+            self.target.facts.set(name, vars::from_json(&registered));
         }
         let failed = outcome.failed;
         let ignored = failed && self.ignores(task);
@@ -417,30 +417,30 @@ impl Executor<'_> {
             if task.no_log {
                 super::reported::censor(&mut result);
             }
-            self.last_failure = Some((name.to_string(), result));
+            self.target.last_failure = Some((name.to_string(), result));
         }
         match outcome.status() {
-            Status::Skipped => self.stats.skipped += 1,
+            Status::Skipped => self.target.stats.skipped += 1,
             Status::Failed if ignored => {
                 // As Ansible: an ignored failure that changed something (a command
                 // that ran and exited 1) counts as changed too.
-                self.stats.ok += 1;
-                self.stats.ignored += 1;
+                self.target.stats.ok += 1;
+                self.target.stats.ignored += 1;
                 if outcome.changed {
-                    self.stats.changed += 1;
+                    self.target.stats.changed += 1;
                 }
             }
             Status::Failed => {
                 if !self.rescuable() {
-                    self.stats.failed += 1;
+                    self.target.stats.failed += 1;
                 }
             }
             Status::Changed => {
                 self.progress.changed(name);
-                self.stats.ok += 1;
-                self.stats.changed += 1;
+                self.target.stats.ok += 1;
+                self.target.stats.changed += 1;
             }
-            Status::Ok => self.stats.ok += 1,
+            Status::Ok => self.target.stats.ok += 1,
         }
         if outcome.changed && !outcome.failed && !task.notify().is_empty() {
             self.notify(state, task.notify());
@@ -484,7 +484,7 @@ impl Executor<'_> {
             play: state.play.name.clone(),
             task: name.to_string(),
             module,
-            host: LOCALHOST.into(),
+            host: self.target.name.clone(),
             status: outcome.status(),
             diff: outcome.diff.clone(),
             msg: outcome.msg.clone(),
@@ -606,7 +606,7 @@ impl Executor<'_> {
                 .unwrap_or_else(|_| path.clone())
                 .display()
                 .to_string(),
-            host: LOCALHOST.into(),
+            host: self.target.name.clone(),
             item: self.included_item(task, ctx),
         };
         crate::playbook::inherit::no_log(&mut tasks, task.no_log);
@@ -691,7 +691,7 @@ impl Executor<'_> {
         };
         let announce = Event::Included {
             file: role,
-            host: LOCALHOST.into(),
+            host: self.target.name.clone(),
             item: self.included_item(task, ctx),
         };
         if let Some(deferred) = self.defer(announce, tasks, inherited, ctx) {
@@ -709,12 +709,12 @@ impl Executor<'_> {
         inherited: &Inherited<'_>,
         ctx: &Value,
     ) -> Option<Outcome> {
-        let Some(deferred) = &mut self.deferred else {
+        let Some(deferred) = &mut self.target.deferred else {
             self.reporter.event(&announce);
-            self.stats.ok += 1;
+            self.target.stats.ok += 1;
             return None;
         };
-        deferred.push(super::Deferred {
+        deferred.push(super::host_state::Deferred {
             announce,
             tasks: Arc::clone(tasks),
             ctx: ctx.clone(),
@@ -785,14 +785,16 @@ impl Executor<'_> {
 /// with how long the task took (its loop and included tasks in it), when it is dropped.
 struct TaskTiming {
     name: String,
+    host: String,
     started: std::time::Instant,
 }
 
 impl TaskTiming {
-    fn start(name: &str, task: &Task, handler: bool) -> TaskTiming {
-        tracing::debug!(task = %name, host = %LOCALHOST, at = %task.span, handler, "task started");
+    fn start(name: &str, host: &str, task: &Task, handler: bool) -> TaskTiming {
+        tracing::debug!(task = %name, host = %host, at = %task.span, handler, "task started");
         TaskTiming {
             name: name.to_string(),
+            host: host.to_string(),
             started: std::time::Instant::now(),
         }
     }
@@ -803,7 +805,7 @@ impl Drop for TaskTiming {
         let elapsed = self.started.elapsed();
         tracing::debug!(
             task = %self.name,
-            host = %LOCALHOST,
+            host = %self.host,
             elapsed_ms = elapsed.as_secs_f64() * 1000.0,
             "task ended"
         );
