@@ -286,7 +286,7 @@ pub(crate) fn recap_line(host: &str, stats: &Stats, paint: Painter) -> String {
         paint.paint(host, host_color),
         count("ok", stats.ok, Color::Green),
         count("changed", stats.changed, Color::Yellow),
-        count("unreachable", 0, Color::BrightRed),
+        count("unreachable", stats.unreachable, Color::BrightRed),
         count("failed", stats.failed, Color::Red),
         count("skipped", stats.skipped, Color::Cyan),
         count("rescued", stats.rescued, Color::Green),

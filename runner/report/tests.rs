@@ -115,6 +115,7 @@ fn run(show_diff: bool) -> Vec<Event> {
                 Stats {
                     ok: 6,
                     changed: 3,
+                    unreachable: 0,
                     failed: 0,
                     skipped: 1,
                     rescued: 0,
@@ -374,8 +375,8 @@ fn json_lines_field_by_field() {
     assert_eq!(lines[12]["task"], "restart networkd");
     assert_eq!(
         lines[13],
-        json!({"event": "recap", "hosts": {"localhost": {"ok": 6, "changed": 3, "failed": 0,
-               "skipped": 1, "rescued": 0, "ignored": 2}}})
+        json!({"event": "recap", "hosts": {"localhost": {"ok": 6, "changed": 3,
+               "unreachable": 0, "failed": 0, "skipped": 1, "rescued": 0, "ignored": 2}}})
     );
     let keys: Vec<&String> = lines[1]
         .as_object()
