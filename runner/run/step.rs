@@ -156,4 +156,73 @@ mod tests {
         sent_to_a_thread::<Outcome>();
         sent_to_a_thread::<Layer>();
     }
+
+    /// One task stepped on two Hosts at once, each Host owned by its thread, with the
+    /// run's shared part read by both: each root gets its own rendering, each thread
+    /// its own events and facts.
+    #[test]
+    fn one_task_steps_on_two_hosts_at_once() {
+        let project = tempfile::tempdir().expect("temp dir");
+        let playbook = project.path().join("site.yml");
+        std::fs::write(
+            &playbook,
+            "- hosts: localhost\n  tasks:\n    - copy: {dest: /greeting, content: \"hi {{ who }}\\n\"}\n    - set_fact: {seen: \"{{ who }}\"}\n",
+        )
+        .expect("playbook");
+        let sources = SourceMap::default();
+        let extra_vars = Layer::default();
+        let playbooks =
+            crate::load(&[playbook], &sources, &extra_vars).expect("the playbook loads");
+        let tasks = &playbooks[0].plays[0].tasks;
+        let templates = Templates::new();
+        let shared = Shared {
+            templates: &templates,
+            sources: &sources,
+            extra_vars: &extra_vars,
+            verbosity: 0,
+            controller_files: Default::default(),
+            chroot_warned: Default::default(),
+        };
+        let roots = [
+            tempfile::tempdir().expect("a"),
+            tempfile::tempdir().expect("b"),
+        ];
+        let flags = Flags {
+            check: false,
+            diff: false,
+        };
+        let results: Vec<(Outcome, Option<Layer>)> = std::thread::scope(|scope| {
+            let workers: Vec<_> = roots
+                .iter()
+                .enumerate()
+                .map(|(index, root)| {
+                    let shared = &shared;
+                    scope.spawn(move || {
+                        let host = Host::new(machinist_modules::HostOptions::new(root.path()))
+                            .expect("host");
+                        let ctx = Value::from_iter([("who", Value::from(format!("host{index}")))]);
+                        let mut events = Vec::new();
+                        let mut on_event = |event: Event| events.push(event);
+                        let copied =
+                            Step::new(shared, &tasks[0], &ctx, &host, flags, &mut on_event).run();
+                        let fact =
+                            Step::new(shared, &tasks[1], &ctx, &host, flags, &mut on_event).run();
+                        assert!(fact.outcome.status() == crate::events::Status::Ok);
+                        (copied.outcome, fact.facts)
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .map(|worker| worker.join().expect("the worker ends"))
+                .collect()
+        });
+        for (index, (copied, facts)) in results.iter().enumerate() {
+            assert!(copied.changed && !copied.failed, "{copied:?}");
+            let written = std::fs::read_to_string(roots[index].path().join("greeting"));
+            assert_eq!(written.expect("written"), format!("hi host{index}\n"));
+            let seen = facts.as_ref().and_then(|layer| layer.get("seen")).cloned();
+            assert_eq!(seen, Some(Value::from(format!("host{index}"))));
+        }
+    }
 }
