@@ -66,7 +66,7 @@ fn init_logging(verbosity: u8) {
     // Log lines may quote values: vaulted ones are masked.
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(|| machinist::vault::revealed::MaskedWriter(std::io::stderr()))
+        .with_writer(|| machinist::revealed::MaskedWriter(std::io::stderr()))
         .try_init();
 }
 

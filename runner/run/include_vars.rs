@@ -13,14 +13,11 @@ use super::outcome::Outcome;
 use super::Executor;
 use crate::playbook::load::{Loader, VarsFile};
 use crate::playbook::model::Task;
-use crate::playbook::yaml::Node;
-use crate::sources::{find, SourceKind};
+use crate::playbook::sources::{find, SourceKind};
 use crate::vars::Layer;
+use crate::yaml::Node;
 use minijinja::Value;
 use serde_json::Value as Json;
-
-/// The arguments `include_vars` takes (the free form is `file`).
-pub const ARGS: &[&str] = &["file", "name"];
 
 impl Executor<'_> {
     pub(super) fn include_vars(&mut self, task: &Task, args: &Node, ctx: &Value) -> Outcome {
@@ -46,7 +43,7 @@ impl Executor<'_> {
         let (layer, facts) = match rendered.get("name") {
             Some(Json::String(name)) => {
                 let doc = doc.unwrap_or_else(|| Node {
-                    value: crate::playbook::yaml::Value::Map(Vec::new()),
+                    value: crate::yaml::Value::Map(Vec::new()),
                     span: task.span.clone(),
                 });
                 let facts = serde_json::json!({ name.as_str(): doc.to_json() });

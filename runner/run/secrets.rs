@@ -7,7 +7,7 @@ use super::outcome::Outcome;
 use machinist_modules::Builtin;
 use serde_json::{Map, Value as Json};
 
-use crate::vault::revealed::MASK;
+use crate::revealed::MASK;
 
 /// The secret values of one task's arguments.
 #[derive(Debug, Default)]
