@@ -68,7 +68,7 @@ fn init_logging(verbosity: u8) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(ansi)
-        .with_writer(|| machinist::vault::revealed::MaskedWriter(std::io::stderr()))
+        .with_writer(|| machinist::revealed::MaskedWriter(std::io::stderr()))
         .try_init();
 }
 

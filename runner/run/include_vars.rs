@@ -12,13 +12,10 @@
 use super::outcome::Outcome;
 use super::step::{located, Step};
 use crate::playbook::load::{Loader, VarsFile};
-use crate::playbook::yaml::Node;
-use crate::sources::{find, SourceKind};
+use crate::playbook::sources::{find, SourceKind};
 use crate::vars::Layer;
+use crate::yaml::Node;
 use serde_json::Value as Json;
-
-/// The arguments `include_vars` takes (the free form is `file`).
-pub const ARGS: &[&str] = &["file", "name"];
 
 impl Step<'_> {
     pub(super) fn include_vars(&mut self, args: &Node) -> Outcome {
@@ -45,7 +42,7 @@ impl Step<'_> {
         let (layer, facts) = match rendered.get("name") {
             Some(Json::String(name)) => {
                 let doc = doc.unwrap_or_else(|| Node {
-                    value: crate::playbook::yaml::Value::Map(Vec::new()),
+                    value: crate::yaml::Value::Map(Vec::new()),
                     span: task.span.clone(),
                 });
                 let facts = serde_json::json!({ name.as_str(): doc.to_json() });

@@ -9,7 +9,7 @@ pub mod handlers;
 mod host_state;
 pub(crate) mod include_vars;
 pub mod interrupt;
-mod locking;
+mod lock_roots;
 mod module_run;
 mod outcome;
 mod plugin;
@@ -74,7 +74,7 @@ pub enum RunError {
     #[error("{0}")]
     Host(#[from] machinist_modules::ModuleError),
     #[error("{0}")]
-    Lock(#[from] crate::lock::LockError),
+    Lock(#[from] crate::root_lock::LockError),
 }
 
 /// Run every play of every playbook, in order.
@@ -109,7 +109,7 @@ pub fn run(
         progress: interrupt::Progress::default(),
         locks: Vec::new(),
         includes: Vec::new(),
-        writes_in_check_mode: locking::writes_in_check_mode(playbooks),
+        writes_in_check_mode: lock_roots::writes_in_check_mode(playbooks),
     };
     for playbook in playbooks {
         for play in &playbook.plays {
@@ -159,8 +159,8 @@ struct Executor<'a> {
     ignore_depth: u32,
     /// What a signal's report would say was done and not done.
     progress: interrupt::Progress,
-    /// The roots this run has locked (see lock.rs); released when the run ends.
-    locks: Vec<crate::lock::RootLock>,
+    /// The roots this run has locked (see root_lock.rs); released when the run ends.
+    locks: Vec<crate::root_lock::RootLock>,
     /// Some task has `check_mode: false`: even `--check` takes the exclusive lock.
     writes_in_check_mode: bool,
     /// The `include_tasks` files being run, outermost first (bounded: a file that
@@ -281,7 +281,7 @@ impl<'a> Executor<'a> {
     /// Host per path for the whole run.
     fn play_host(
         &mut self,
-        node: &crate::playbook::yaml::Node,
+        node: &crate::yaml::Node,
         magic: &Layer,
         play: &Play,
         prompted: &Layer,
@@ -298,7 +298,7 @@ impl<'a> Executor<'a> {
     /// a directory inside the run's root, one Host per path for the whole run.
     fn host_for_root(
         &mut self,
-        node: &crate::playbook::yaml::Node,
+        node: &crate::yaml::Node,
         ctx: &minijinja::Value,
     ) -> Result<Rc<Host>, String> {
         let text = node.as_str().unwrap_or_default();

@@ -8,9 +8,9 @@
 use super::outcome::Outcome;
 use super::step::{located, Step};
 use crate::events::Event;
-use crate::playbook::yaml::Node;
 use crate::plugins::protocol::{self, Meta};
 use crate::plugins::{args, Plugin, Protocol, MAX_STDERR, MAX_STDOUT};
+use crate::yaml::Node;
 use machinist_modules::host::bounded::{Bounded, Ended, Limits};
 use machinist_modules::host::PluginCall;
 use serde_json::Value as Json;

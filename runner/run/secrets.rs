@@ -7,7 +7,7 @@ use super::outcome::Outcome;
 use machinist_modules::Builtin;
 use serde_json::{Map, Value as Json};
 
-use crate::vault::revealed::MASK;
+use crate::revealed::MASK;
 
 /// How much of a task's rendered arguments a `-vvv` log line shows.
 const LOGGED_ARGS: usize = 4096;

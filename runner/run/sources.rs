@@ -6,7 +6,7 @@
 
 use super::step::{located, Step};
 use crate::playbook::model::Task;
-use crate::sources::{find, SourceKind};
+use crate::playbook::sources::{find, SourceKind};
 use crate::template::FileOptions;
 use crate::vault::Opened;
 use machinist_modules::Builtin;

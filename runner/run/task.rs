@@ -528,7 +528,7 @@ impl Executor<'_> {
     fn loop_items(
         &self,
         task: &Task,
-        node: &crate::playbook::yaml::Node,
+        node: &crate::yaml::Node,
         ctx: &Value,
     ) -> Result<Vec<Value>, String> {
         let raw = vars::node_to_value(node);
@@ -561,7 +561,7 @@ impl Executor<'_> {
         state: &mut PlayState<'_>,
         task: &'t Task,
         inherited: &Inherited<'t>,
-        file: &crate::playbook::yaml::Node,
+        file: &crate::yaml::Node,
         inherited_tags: &[String],
         ctx: &Value,
     ) -> Outcome {
@@ -628,8 +628,8 @@ impl Executor<'_> {
         state: &mut PlayState<'_>,
         task: &Task,
         inherited: &Inherited<'_>,
-        entry: &crate::playbook::yaml::Node,
-        vars: Option<&crate::playbook::yaml::Node>,
+        entry: &crate::yaml::Node,
+        vars: Option<&crate::yaml::Node>,
         ctx: &Value,
     ) -> Outcome {
         let Some(name_node) = entry.get("name").or_else(|| entry.get("role")) else {
@@ -650,7 +650,7 @@ impl Executor<'_> {
             "role"
         };
         if let Some(node) = entry.get_mut(key) {
-            node.value = crate::playbook::yaml::Value::Str(name.clone());
+            node.value = crate::yaml::Value::Str(name.clone());
         }
         let mut loader = Loader::new(self.shared.sources.clone(), &self.options.extra_vars);
         if let Some(dir) = state.magic.get("playbook_dir").and_then(Value::as_str) {
