@@ -82,7 +82,7 @@ impl Secrets {
                 end -= 1;
             }
             text.truncate(end);
-            text.push_str("…");
+            text.push('…');
         }
         text
     }
