@@ -95,6 +95,9 @@ impl<'a> Step<'a> {
     /// Run the task's action (a module, a plugin or one of the runner's actions).
     pub(super) fn run(mut self) -> Stepped {
         let started = std::time::Instant::now();
+        // A no_log task's argv and paths stay out of the Host's logs too (its module's
+        // plan and apply, a plugin's run).
+        let _hidden = self.task.no_log.then(|| self.host.hide_logs());
         let outcome = self.action();
         tracing::trace!(
             task = %self.task.display_name(),
