@@ -1,6 +1,7 @@
 //! Logging that tells (issue 14): at `-vv` and with `RUST_LOG`, each task's start, its
 //! result and its end with the time it took go to stderr; at `-vvv`, its rendered
-//! arguments — a module's secret arguments masked, a `no_log` task's not at all. Without
+//! arguments — a module's secret arguments masked, a file's content as its size, a
+//! `no_log` task's not at all. Without
 //! `-v` and `RUST_LOG`, stderr stays quiet. stdout (the report) is never touched.
 
 mod common;
@@ -77,7 +78,7 @@ fn vvv_logs_rendered_arguments_with_secrets_masked_and_no_log_hidden() {
     let args = lines_with(&run.stderr, "rendered arguments");
     assert_eq!(args.len(), 3, "{}", run.stderr);
     assert!(
-        args[0].contains(r#"args={"content":"hello 42\n","dest":"/greeting"}"#),
+        args[0].contains(r#"args={"content":"(9 bytes)","dest":"/greeting"}"#),
         "{}",
         args[0]
     );

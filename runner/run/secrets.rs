@@ -67,13 +67,19 @@ impl Secrets {
     }
 
     /// The rendered arguments as the `-vvv` log shows them: every secret value masked
-    /// (vaulted ones are masked by the log's writer), nothing of them under `no_log`,
-    /// and cut after [`LOGGED_ARGS`] bytes.
+    /// (vaulted ones are masked by the log's writer), a file's `content` as its size,
+    /// nothing of them under `no_log`, and cut after [`LOGGED_ARGS`] bytes.
     pub(super) fn masked_args(&self, rendered: &Map<String, Json>, no_log: bool) -> String {
         if no_log {
             return "(hidden: no_log)".into();
         }
-        let mut value = Json::Object(rendered.clone());
+        let mut shown = rendered.clone();
+        // A file's bytes are its own business (a private key, a rendered config):
+        // their size is what a log needs.
+        if let Some(Json::String(content)) = shown.get_mut("content") {
+            *content = format!("({} bytes)", content.len());
+        }
+        let mut value = Json::Object(shown);
         self.json(&mut value);
         let mut text = value.to_string();
         if text.len() > LOGGED_ARGS {
@@ -134,9 +140,11 @@ mod tests {
         let mut rendered = Map::new();
         rendered.insert("root_password".into(), "hunter2".into());
         rendered.insert("hostname".into(), "box".into());
+        rendered.insert("content".into(), "private\n".into());
         let secrets = Secrets::of(Builtin::Firstboot, &rendered);
         let logged = secrets.masked_args(&rendered, false);
         assert!(logged.contains("\"hostname\":\"box\""), "{logged}");
+        assert!(logged.contains("\"content\":\"(8 bytes)\""), "{logged}");
         assert!(
             logged.contains(MASK) && !logged.contains("hunter2"),
             "{logged}"
