@@ -181,6 +181,43 @@ fn recap_line_matches_ansible_format_exactly() {
 }
 
 #[test]
+fn recap_has_a_line_per_host_sorted_an_unreachable_one_red() {
+    let recap = Recap {
+        hosts: [
+            (
+                "web2".to_string(),
+                Stats {
+                    unreachable: 1,
+                    ..Stats::default()
+                },
+            ),
+            (
+                "db1".to_string(),
+                Stats {
+                    ok: 1,
+                    ..Stats::default()
+                },
+            ),
+        ]
+        .into_iter()
+        .collect(),
+    };
+    let (out, _) = human(&[Event::Recap(recap.clone())], false, 0);
+    let lines: Vec<&str> = out.lines().filter(|line| line.contains(" : ")).collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    assert!(
+        lines[0].starts_with("db1   ") && lines[0].contains("ok=1 "),
+        "{out}"
+    );
+    assert!(
+        lines[1].starts_with("web2  ") && lines[1].contains("unreachable=1 "),
+        "{out}"
+    );
+    let painted = recap_line("web2", &recap.hosts["web2"], Painter { enabled: true });
+    assert!(painted.starts_with("\x1b[0;31mweb2\x1b[0m"), "{painted:?}");
+}
+
+#[test]
 fn human_plain_with_diff() {
     let (out, err) = human(&run(true), false, 0);
     insta::assert_snapshot!(out);
