@@ -5,7 +5,7 @@
 //! (a group without a parent is a child of `all`; a host in no group but `all` is in
 //! `ungrouped`). Every loader (INI, YAML, comma lists) builds through these methods.
 
-use crate::playbook::yaml::Node;
+use crate::yaml::Node;
 use indexmap::{IndexMap, IndexSet};
 use std::path::PathBuf;
 

@@ -9,7 +9,7 @@
 use super::data::Data;
 use super::{host_names, values};
 use crate::error::{Diagnostic, Span, SpanFile};
-use crate::playbook::yaml::Value;
+use crate::yaml::Value;
 use indexmap::IndexMap;
 use regex::Regex;
 use std::path::{Path, PathBuf};

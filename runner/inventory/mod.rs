@@ -26,7 +26,7 @@ mod vars_files;
 mod yaml;
 
 use crate::error::{Diagnostic, InputError, SourceMap, Span, SpanFile};
-use crate::playbook::yaml::{Node, Value};
+use crate::yaml::{Node, Value};
 use crate::vars::Layer;
 use data::{Data, ALL};
 use indexmap::IndexMap;

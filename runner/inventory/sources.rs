@@ -10,7 +10,7 @@
 use super::data::{Data, UNGROUPED};
 use super::{host_names, ini, yaml};
 use crate::error::{Diagnostic, InputError, SourceMap};
-use crate::playbook::yaml::{self as yaml_tree, Node, Value};
+use crate::yaml::{self as yaml_tree, Node, Value};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 

@@ -5,7 +5,7 @@
 //! and sets become lists, as they do in Ansible.
 
 use crate::error::Span;
-use crate::playbook::yaml::{Key, Name, Node, Value};
+use crate::yaml::{Key, Name, Node, Value};
 
 /// The value of `text` (one INI value), placed at `span`.
 pub fn parse(text: &str, span: &Span) -> Node {

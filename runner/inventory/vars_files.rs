@@ -8,7 +8,7 @@
 
 use crate::error::{Diagnostic, InputError, SourceMap, Span, SpanFile};
 use crate::playbook::load::Loader;
-use crate::playbook::yaml::Node;
+use crate::yaml::Node;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
@@ -138,7 +138,7 @@ fn read_file(path: &Path, map: &SourceMap) -> Result<Vec<(String, Node)>, InputE
     if loaded.doc.is_some_and(|doc| {
         !matches!(
             doc.value,
-            crate::playbook::yaml::Value::Map(_) | crate::playbook::yaml::Value::Null
+            crate::yaml::Value::Map(_) | crate::yaml::Value::Null
         )
     }) {
         return Err(Diagnostic::at(&site, "a variables file holds a mapping").into());

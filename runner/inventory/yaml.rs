@@ -8,7 +8,7 @@
 use super::data::Data;
 use super::host_names;
 use crate::error::Diagnostic;
-use crate::playbook::yaml::{Key, Node, Value};
+use crate::yaml::{Key, Node, Value};
 use std::path::Path;
 
 pub fn read(

@@ -7,7 +7,7 @@ use std::io::Write;
 
 pub fn print(text: &str) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
-    out.write_all(crate::vault::revealed::mask(text).as_bytes())?;
+    out.write_all(crate::revealed::mask(text).as_bytes())?;
     out.flush()
 }
 
@@ -16,6 +16,6 @@ pub fn warnings(warnings: &[String], color: bool) {
     let mut err = std::io::stderr().lock();
     for warning in warnings {
         let line = paint.paint(&format!("[WARNING]: {warning}"), Color::BrightPurple);
-        let _ = writeln!(err, "{}", crate::vault::revealed::mask(&line));
+        let _ = writeln!(err, "{}", crate::revealed::mask(&line));
     }
 }
