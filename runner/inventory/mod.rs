@@ -26,8 +26,8 @@ mod vars_files;
 mod yaml;
 
 use crate::error::{Diagnostic, InputError, SourceMap, Span, SpanFile};
-use crate::yaml::{Node, Value};
 use crate::vars::Layer;
+use crate::yaml::{Node, Value};
 use data::{Data, ALL};
 use indexmap::IndexMap;
 use std::path::{Path, PathBuf};
