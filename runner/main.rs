@@ -171,7 +171,7 @@ fn run_command(args: RunArgs) -> ExitCode {
         return finish(reporter.as_mut(), ExitCode::SUCCESS);
     }
     if let Err(err) =
-        only_localhost_until_the_executor_has_hosts(&playbooks, &inventory, &args, &extra_vars)
+        hosts_reachable_here(&playbooks, &inventory, &args, &extra_vars)
     {
         return bad_input(&err);
     }
@@ -197,6 +197,8 @@ fn run_command(args: RunArgs) -> ExitCode {
         extra_vars,
         verbosity: args.verbose,
         no_wait: args.no_wait,
+        inventory: Some(std::sync::Arc::new(inventory)),
+        limit: args.hosts.limit.clone(),
     };
     // Loaded and checked: the run quotes no line of these files (a big playbook's
     // text would stay in memory for nothing; a line asked for is read again).
@@ -231,45 +233,28 @@ fn load_inventory(args: &RunArgs, sources: &SourceMap) -> Result<Inventory, Inpu
     Ok(inventory)
 }
 
-/// Until the executor runs plays on inventory hosts (issue #16), a run acts on this
-/// machine alone: a play whose hosts are not exactly localhost, or a localhost the
-/// inventory gives variables to, is refused rather than run without them.
-fn only_localhost_until_the_executor_has_hosts(
+/// Every host a play selects is one machinist can act on: a connection of issue #17
+/// (`machine`, `ssh`) is refused before anything runs, not halfway through the run.
+fn hosts_reachable_here(
     playbooks: &[machinist::playbook::model::Playbook],
     inventory: &Inventory,
     args: &RunArgs,
     extra_vars: &machinist::vars::Layer,
 ) -> Result<(), InputError> {
-    const FILE_VARS: [&str; 3] = ["inventory_file", "inventory_dir", "ansible_connection"];
+    let templates = machinist::template::Templates::new();
     for playbook in playbooks {
         let dir = playbook.path.parent().unwrap_or(std::path::Path::new("."));
         for play in &playbook.plays {
             let pattern = inventory::play_pattern(play, extra_vars)?;
-            let hosts = inventory.play_hosts(&pattern, args.hosts.limit.as_deref())?;
-            let local = match hosts.as_slice() {
-                [host] if inventory::LOCALHOST_NAMES.contains(&host.as_str()) => {
-                    let vars = inventory.host_vars(host, dir);
-                    vars.names().all(|name| FILE_VARS.contains(&name))
-                        && vars
-                            .get("ansible_connection")
-                            .map_or(true, |c| c.as_str() == Some("local"))
+            for host in inventory.play_hosts(&pattern, args.hosts.limit.as_deref())? {
+                let vars = inventory.host_vars(&host, dir);
+                let ctx = machinist::vars::context(&[&vars, extra_vars], &templates);
+                if let Err(err) = inventory::connection::Target::of(&host, &ctx) {
+                    return Err(InputError::from(Diagnostic::at(
+                        &play.span,
+                        err.to_string(),
+                    )));
                 }
-                _ => false,
-            };
-            if !local {
-                let selected = match hosts.is_empty() {
-                    true => "no host".to_string(),
-                    false => hosts.join(", "),
-                };
-                return Err(InputError::from(Diagnostic::at(
-                    &play.span,
-                    format!(
-                        "hosts '{}' selects {selected}: running plays on inventory hosts (or \
-                         with inventory variables for localhost) is not supported yet \
-                         (issue #16); `--list-hosts` shows the hosts",
-                        pattern
-                    ),
-                )));
             }
         }
     }

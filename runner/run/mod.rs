@@ -7,6 +7,7 @@
 mod actions;
 pub mod handlers;
 mod host_state;
+mod hosts;
 pub(crate) mod include_vars;
 pub mod interrupt;
 mod lock_roots;
@@ -54,6 +55,11 @@ pub struct RunOptions {
     pub verbosity: u8,
     /// `--no-wait`: fail at once when another run holds the root's lock.
     pub no_wait: bool,
+    /// The inventory (`-i`): plays run on the hosts their `hosts:` selects in it;
+    /// localhost alone without one.
+    pub inventory: Option<std::sync::Arc<crate::inventory::Inventory>>,
+    /// `--limit`: the pattern a play's hosts are narrowed to.
+    pub limit: Option<String>,
 }
 
 /// How a run ended.
@@ -86,9 +92,9 @@ pub fn run(
 ) -> Result<RunStatus, RunError> {
     prompt::check_terminal(playbooks, &options.extra_vars)?;
     let templates = Templates::new();
-    let base = Host::new(HostOptions::new(
+    let base = Rc::new(Host::new(HostOptions::new(
         options.root.clone().unwrap_or_else(|| PathBuf::from("/")),
-    ))?;
+    ))?);
     let shared = step::Shared {
         templates: &templates,
         sources,
@@ -101,7 +107,14 @@ pub fn run(
         options,
         shared: &shared,
         reporter,
-        target: HostState::new(LOCALHOST, Rc::new(base)),
+        // No host's state until a play enters one (see hosts.rs).
+        target: HostState::new(LOCALHOST, Rc::clone(&base)),
+        base,
+        hosts: Vec::new(),
+        current: None,
+        step_banner: None,
+        first_of_host: false,
+        play_ended: false,
         start_at: options.start_at_task.clone(),
         rescue_depth: 0,
         ignore_depth: 0,
@@ -112,10 +125,11 @@ pub fn run(
     };
     for playbook in playbooks {
         for play in &playbook.plays {
-            if executor.target.failed || interrupt::pending().is_some() {
+            if interrupt::pending().is_some() {
                 break;
             }
             if let Err(err) = executor.play(playbook, play) {
+                executor.leave();
                 // The error goes to stderr after what the run has shown.
                 executor.reporter.flush();
                 return Err(err);
@@ -131,13 +145,14 @@ pub fn run(
             .event(&Event::Interrupted(Box::new(summary)));
     }
     let mut recap = Recap::default();
-    recap
-        .hosts
-        .insert(executor.target.name.clone(), executor.target.stats);
+    for host in &executor.hosts {
+        recap.hosts.insert(host.name.clone(), host.stats);
+    }
     executor.reporter.event(&Event::Recap(recap));
+    let failed = executor.hosts.iter().any(|host| host.failed);
     Ok(match interrupted {
         Some(signal) => RunStatus::Interrupted(signal),
-        None if executor.target.failed => RunStatus::Failed,
+        None if failed => RunStatus::Failed,
         None => RunStatus::Success,
     })
 }
@@ -148,8 +163,24 @@ struct Executor<'a> {
     /// What every task's step reads (templates, sources, caches).
     shared: &'a step::Shared<'a>,
     reporter: &'a mut dyn Reporter,
-    /// The host the plays run on, and what it has gathered and counted.
+    /// The host the task flow acts on now (entered from `hosts`, see hosts.rs), and
+    /// what it has gathered and counted.
     target: HostState,
+    /// The run's `/` (`--root`): hosts without a `machinist_root` act on it.
+    base: Rc<Host>,
+    /// Every host a play has reached, in the order reached (the recap's order); the
+    /// entered one's place holds a stand-in until it is left.
+    hosts: Vec<HostState>,
+    /// Which of `hosts` is entered.
+    current: Option<usize>,
+    /// The first banner of this step of the linear strategy (a task, for every
+    /// host): its task and name. Another host's step starting with the same task
+    /// shows no banner of its own: one banner, then a result line per host.
+    step_banner: Option<(usize, String)>,
+    /// The entered host has shown no banner yet in this step.
+    first_of_host: bool,
+    /// `meta: end_play` ended the play for every host.
+    play_ended: bool,
     /// `--start-at-task`: tasks are passed over until one has this name.
     start_at: Option<String>,
     /// How many enclosing blocks have a `rescue` (a failure inside is rescued).
@@ -172,6 +203,10 @@ struct PlayState<'p> {
     play: &'p Play,
     host: Rc<Host>,
     magic: Layer,
+    /// The host's inventory variables (just above `magic`, below the play's vars).
+    inventory: Layer,
+    /// Every inventory host's variables, for `hostvars`.
+    everyone: Rc<hosts::Everyone>,
     /// The answers to the play's `vars_prompt` (just above its `vars`).
     prompted: Layer,
     notified: handlers::Notified,
@@ -206,12 +241,16 @@ enum Flow {
 }
 
 impl<'a> Executor<'a> {
+    /// Run `play` on its hosts with Ansible's linear strategy: each task of a section
+    /// runs for every host still in the play before the next task starts; a host
+    /// whose task fails leaves the play (and the run), the others go on.
     fn play(&mut self, playbook: &Playbook, play: &Play) -> Result<(), RunError> {
         let root = self
             .options
             .root
             .clone()
             .unwrap_or_else(|| PathBuf::from("/"));
+        let names = self.play_host_names(play)?;
         // Asked before the root is locked: no other run waits while a person types.
         let prompted = prompt::ask(play, &self.options.extra_vars)?;
         if !self.lock_root(&root)? {
@@ -220,60 +259,158 @@ impl<'a> Executor<'a> {
         self.reporter.event(&Event::PlayStart {
             name: play.name.clone(),
         });
+        let mut indexes = Vec::with_capacity(names.len());
+        for name in &names {
+            let vars = self.inventory_vars(playbook, name);
+            let index = self.host_index(play, name, &vars)?;
+            let host_root = self.hosts[index].roots[0].1.root().to_path_buf();
+            if !self.lock_root(&host_root)? {
+                return Ok(());
+            }
+            if !self.hosts[index].failed {
+                indexes.push((index, vars));
+            }
+        }
+        if indexes.is_empty() {
+            self.reporter.event(&Event::Warning(format!(
+                "play '{}': no hosts matched (or every host has failed): skipping",
+                play.name
+            )));
+            return Ok(());
+        }
+        let everyone = Rc::new(self.everyone(playbook));
+        self.play_ended = false;
+        let mut slots = Vec::with_capacity(indexes.len());
+        self.step_banner = None;
+        for (index, inventory) in indexes {
+            self.enter(index);
+            let slot = self.play_state(playbook, play, &prompted, inventory, &everyone, &names);
+            self.leave();
+            if let Some(state) = slot? {
+                slots.push((index, state, false));
+            }
+        }
+        if play.gather_facts {
+            self.step_banner = None;
+            for (index, state, _) in &slots {
+                self.enter(*index);
+                self.gather_facts(state);
+                self.leave();
+            }
+        }
+        'sections: for section in [&play.pre_tasks, &play.tasks, &play.post_tasks] {
+            for task in section.iter() {
+                self.step_banner = None;
+                for (index, state, done) in slots.iter_mut() {
+                    if *done {
+                        continue;
+                    }
+                    self.enter(*index);
+                    let flow = self.tasks(
+                        state,
+                        std::slice::from_ref(task),
+                        &Inherited::default(),
+                        false,
+                    );
+                    let interrupted = self.conclude_host(state, flow, done);
+                    self.leave();
+                    if interrupted || self.play_ended {
+                        break 'sections;
+                    }
+                }
+            }
+            self.step_banner = None;
+            for (index, state, done) in slots.iter_mut() {
+                if *done {
+                    continue;
+                }
+                self.enter(*index);
+                // A handler's `meta: end_play` ends only the flush, as before.
+                let flow = match self.flush_handlers(state) {
+                    Flow::EndPlay => Flow::Continue,
+                    flow => flow,
+                };
+                self.play_ended = false;
+                let interrupted = self.conclude_host(state, flow, done);
+                self.leave();
+                if interrupted {
+                    break 'sections;
+                }
+            }
+        }
+        if interrupt::pending().is_some() {
+            let mut pending = Vec::new();
+            for (_, state, _) in &slots {
+                for name in state.notified.names(play) {
+                    if !pending.contains(&name) {
+                        pending.push(name);
+                    }
+                }
+            }
+            self.progress.handlers_not_run = pending;
+        }
+        Ok(())
+    }
+
+    /// What a flow means for the entered host: it failed (and leaves the play), it
+    /// ended its play, or a signal stops the run (`true`).
+    fn conclude_host(&mut self, state: &mut PlayState<'_>, flow: Flow, done: &mut bool) -> bool {
+        match flow {
+            Flow::Continue => false,
+            Flow::Failed => {
+                self.target.failed = true;
+                *done = true;
+                false
+            }
+            Flow::EndPlay => {
+                state.ended = true;
+                *done = true;
+                false
+            }
+            Flow::Interrupted => true,
+        }
+    }
+
+    /// The entered host's state for `play`: its Host (the play's `root:` inside its
+    /// own), its magic and inventory variables. `None`: the play's root failed it.
+    fn play_state<'p>(
+        &mut self,
+        playbook: &Playbook,
+        play: &'p Play,
+        prompted: &Layer,
+        inventory: Layer,
+        everyone: &Rc<hosts::Everyone>,
+        play_hosts: &[String],
+    ) -> Result<Option<PlayState<'p>>, RunError> {
         let host = match &play.root {
             None => Rc::clone(&self.target.roots[0].1),
             Some(node) => {
-                let base_magic = self.magic_vars(playbook, play, self.target.roots[0].1.root());
-                match self.play_host(node, &base_magic, play, &prompted) {
+                let mut base_magic =
+                    self.magic_vars(playbook, play, self.target.roots[0].1.root(), play_hosts);
+                base_magic.extend(&inventory);
+                match self.play_host(node, &base_magic, play, prompted) {
                     Ok(host) => host,
                     Err(msg) => {
                         self.root_failed(play, msg);
-                        return Ok(());
+                        return Ok(None);
                     }
                 }
             }
         };
         if play.root.is_some() && !self.lock_root(host.root())? {
-            return Ok(());
+            return Ok(None);
         }
-        let mut state = PlayState {
+        Ok(Some(PlayState {
             play,
-            magic: self.magic_vars(playbook, play, host.root()),
+            magic: self.magic_vars(playbook, play, host.root(), play_hosts),
+            inventory,
+            everyone: Rc::clone(everyone),
             host,
-            prompted,
+            prompted: prompted.clone(),
             notified: handlers::Notified::default(),
             ended: false,
             plain_context: Default::default(),
-        };
-        if play.gather_facts {
-            self.gather_facts(&state);
-        }
-        for section in [&play.pre_tasks, &play.tasks, &play.post_tasks] {
-            let flow = match self.tasks(&mut state, section, &Inherited::default(), false) {
-                // A handler's `meta: end_play` ends only the flush, as before.
-                Flow::Continue => match self.flush_handlers(&mut state) {
-                    Flow::EndPlay => Flow::Continue,
-                    flow => flow,
-                },
-                flow => flow,
-            };
-            match flow {
-                Flow::Continue => {}
-                Flow::Failed => {
-                    self.target.failed = true;
-                    break;
-                }
-                Flow::EndPlay => {
-                    state.ended = true;
-                    break;
-                }
-                Flow::Interrupted => break,
-            }
-        }
-        if interrupt::pending().is_some() {
-            self.progress.handlers_not_run = state.notified.names(play);
-        }
-        Ok(())
+        }))
     }
 
     /// The Host of a play with `root:`: the rendered path inside the run's root, one
@@ -353,10 +490,7 @@ impl<'a> Executor<'a> {
     /// A play whose `root:` cannot be used fails before its first task.
     fn root_failed(&mut self, play: &Play, msg: String) {
         let task = "Choosing the play's root".to_string();
-        self.reporter.event(&Event::TaskStart {
-            name: task.clone(),
-            handler: false,
-        });
+        self.task_start(0, task.clone(), false);
         self.target.stats.failed += 1;
         self.target.failed = true;
         let shown_msg = msg.clone();
@@ -378,8 +512,14 @@ impl<'a> Executor<'a> {
             })));
     }
 
-    fn magic_vars(&self, playbook: &Playbook, play: &Play, root: &Path) -> Layer {
-        let mut magic = Layer::default();
+    fn magic_vars(
+        &self,
+        playbook: &Playbook,
+        play: &Play,
+        root: &Path,
+        play_hosts: &[String],
+    ) -> Layer {
+        let mut magic = self.host_magic(&self.target.name);
         let dir = playbook
             .path
             .parent()
@@ -396,10 +536,6 @@ impl<'a> Executor<'a> {
             "playbook_dir",
             minijinja::Value::from(dir.display().to_string()),
         );
-        let name = self.target.name.as_str();
-        magic.set("inventory_hostname", minijinja::Value::from(name));
-        let short = name.split('.').next().unwrap_or(name);
-        magic.set("inventory_hostname_short", minijinja::Value::from(short));
         magic.set(
             "ansible_check_mode",
             minijinja::Value::from(self.options.check),
@@ -421,21 +557,7 @@ impl<'a> Executor<'a> {
             minijinja::Value::from(root.display().to_string()),
         );
         magic.set("omit", minijinja::Value::from(crate::template::OMIT));
-        // With one host, the inventory's and the play's host lists are that host.
-        let hosts = || minijinja::Value::from(vec![name.to_string()]);
-        magic.set(
-            "groups",
-            minijinja::Value::from_iter([("all", hosts()), ("ungrouped", hosts())]),
-        );
-        magic.set("group_names", minijinja::Value::from(vec!["ungrouped"]));
-        for name in [
-            "play_hosts",
-            "ansible_play_hosts",
-            "ansible_play_hosts_all",
-            "ansible_play_batch",
-        ] {
-            magic.set(name, hosts());
-        }
+        self.play_magic(&mut magic, play_hosts);
         magic.set("ansible_connection", minijinja::Value::from("local"));
         magic.set(
             "ansible_facts",
@@ -464,11 +586,24 @@ impl<'a> Executor<'a> {
         magic
     }
 
-    fn gather_facts(&mut self, state: &PlayState) {
+    /// A task's banner, shown once for all the hosts that run it in this step of the
+    /// linear strategy (`key` tells the task apart from another of the same name).
+    fn task_start(&mut self, key: usize, name: String, handler: bool) {
+        let banner = (key, name);
+        if std::mem::take(&mut self.first_of_host) {
+            if self.step_banner.as_ref() == Some(&banner) {
+                return;
+            }
+            self.step_banner.get_or_insert_with(|| banner.clone());
+        }
         self.reporter.event(&Event::TaskStart {
-            name: "Gathering Facts".into(),
-            handler: false,
+            name: banner.1,
+            handler,
         });
+    }
+
+    fn gather_facts(&mut self, state: &PlayState) {
+        self.task_start(1, "Gathering Facts".into(), false);
         let gathered = facts::gather(&state.host);
         for (name, value) in gathered.iter() {
             self.target.facts.set(name, value.clone());
@@ -621,6 +756,7 @@ impl<'a> Executor<'a> {
             && inherited.vars.iter().all(Layer::is_empty)
             && [
                 &state.magic,
+                &state.inventory,
                 &state.play.vars,
                 &state.prompted,
                 &self.target.facts.layer,
@@ -631,13 +767,14 @@ impl<'a> Executor<'a> {
             .all(|layer| !layer.has_templates());
         if plain {
             if let Some((changes, ctx)) = &*state.plain_context.borrow() {
-                if *changes == self.target.facts.changes {
+                if *changes == self.facts_epoch() {
                     return ctx.clone();
                 }
             }
         }
         let mut layers: Vec<&Layer> = Vec::with_capacity(12);
         layers.push(&state.magic);
+        layers.push(&state.inventory);
         if let Some(role) = role {
             layers.push(&role.magic);
             layers.push(&role.defaults);
@@ -657,21 +794,12 @@ impl<'a> Executor<'a> {
         layers.extend(inherited.looped.iter());
         layers.extend(looped);
         layers.push(&self.options.extra_vars);
-        // A host's own variables, as `hostvars` shows them: not the play's or a
-        // task's, but what the host has (its facts, registered results) and -e.
-        let host_layers = [
-            &state.magic,
-            &self.target.facts.layer,
-            &self.options.extra_vars,
-        ];
-        let host_vars = crate::vars::context(&host_layers, self.shared.templates);
         let ctx = with_vars_and_hostvars(
             crate::vars::context(&layers, self.shared.templates),
-            &self.target.name,
-            host_vars,
+            self.hostvars(&state.everyone),
         );
         if plain {
-            *state.plain_context.borrow_mut() = Some((self.target.facts.changes, ctx.clone()));
+            *state.plain_context.borrow_mut() = Some((self.facts_epoch(), ctx.clone()));
         }
         ctx
     }
@@ -679,15 +807,8 @@ impl<'a> Executor<'a> {
 
 /// The context with Ansible's `vars` (every variable in scope) and `hostvars` (each
 /// host's own variables, by inventory name).
-fn with_vars_and_hostvars(
-    ctx: minijinja::Value,
-    host: &str,
-    host_vars: minijinja::Value,
-) -> minijinja::Value {
-    let references = minijinja::Value::from_iter([
-        ("vars", ctx.clone()),
-        ("hostvars", minijinja::Value::from_iter([(host, host_vars)])),
-    ]);
+fn with_vars_and_hostvars(ctx: minijinja::Value, hostvars: minijinja::Value) -> minijinja::Value {
+    let references = minijinja::Value::from_iter([("vars", ctx.clone()), ("hostvars", hostvars)]);
     minijinja::value::merge_maps([ctx, references])
 }
 

@@ -67,10 +67,7 @@ impl Executor<'_> {
         };
         let ctx = self.context(state, inherited, task, None);
         let name = self.task_name(task, &ctx);
-        self.reporter.event(&Event::TaskStart {
-            name: name.clone(),
-            handler,
-        });
+        self.task_start(task as *const Task as usize, name.clone(), handler);
         let _timing = TaskTiming::start(&name, &self.target.name, task, handler);
         let Some(items) = &task.loop_items else {
             let outcome = self.guarded(state, task, inherited, &ctx);
@@ -229,10 +226,7 @@ impl Executor<'_> {
         msg: String,
     ) -> Flow {
         let name = task.display_name();
-        self.reporter.event(&Event::TaskStart {
-            name: name.clone(),
-            handler: false,
-        });
+        self.task_start(task as *const Task as usize, name.clone(), false);
         let outcome = Outcome::failed(msg);
         self.report(state, task, &name, &outcome, None, outcome.registered());
         self.conclude(state, task, &name, outcome)
@@ -318,6 +312,8 @@ impl Executor<'_> {
         match what {
             "flush_handlers" => self.flush_handlers(state),
             "end_play" | "end_host" | "end_batch" => {
+                // `end_play` ends it for every host; `end_host` for this one.
+                self.play_ended |= what != "end_host";
                 state.ended = true;
                 Flow::EndPlay
             }

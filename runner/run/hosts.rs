@@ -1,0 +1,193 @@
+//! A play's hosts (issue 16): which inventory hosts a play runs on, each host's state
+//! (made when a play first reaches it, acting inside its `machinist_root`), its
+//! inventory variables and magic variables, and `hostvars` across every host.
+//!
+//! The executor runs one host at a time through `self.target`: [`Executor::enter`]
+//! swaps a host's state in, [`Executor::leave`] puts it back, so the task flow reads
+//! and updates "the host" as it did with one.
+
+use super::host_state::HostState;
+use super::{Executor, RunError};
+use crate::error::{Diagnostic, InputError};
+use crate::inventory::connection::Target;
+use crate::playbook::model::{Play, Playbook};
+use crate::vars::Layer;
+use minijinja::Value;
+use std::path::Path;
+use std::rc::Rc;
+
+/// What a play knows of every inventory host: the variables `hostvars` shows of it
+/// besides its facts (its inventory variables and a few magic ones).
+pub(super) struct Everyone {
+    pub hosts: Vec<(String, Layer)>,
+}
+
+impl Executor<'_> {
+    /// The hosts `play` runs on: its `hosts:` pattern in the inventory, narrowed by
+    /// `--limit`; localhost alone without an inventory.
+    pub(super) fn play_host_names(&self, play: &Play) -> Result<Vec<String>, RunError> {
+        let Some(inventory) = &self.options.inventory else {
+            return Ok(vec![super::LOCALHOST.to_string()]);
+        };
+        let pattern = crate::inventory::play_pattern(play, &self.options.extra_vars)?;
+        Ok(inventory.play_hosts(&pattern, self.options.limit.as_deref())?)
+    }
+
+    /// The inventory variables of `host` (below the play's vars).
+    pub(super) fn inventory_vars(&self, playbook: &Playbook, host: &str) -> Layer {
+        match &self.options.inventory {
+            Some(inventory) => inventory.host_vars(host, playbook_folder(playbook)),
+            None => Layer::default(),
+        }
+    }
+
+    /// The index of `name`'s state in `self.hosts`, made the first time a play reaches
+    /// it: its Host acts inside its `machinist_root` (inside the run's root), and a
+    /// connection machinist cannot use yet is refused.
+    pub(super) fn host_index(
+        &mut self,
+        play: &Play,
+        name: &str,
+        inventory_vars: &Layer,
+    ) -> Result<usize, RunError> {
+        if let Some(index) = self.hosts.iter().position(|host| host.name == name) {
+            return Ok(index);
+        }
+        let layers = [inventory_vars, &self.options.extra_vars];
+        let ctx = crate::vars::context(&layers, self.shared.templates);
+        let target = Target::of(name, &ctx)
+            .map_err(|err| InputError::from(Diagnostic::at(&play.span, err.to_string())))?;
+        let host = match &target.root {
+            None => Rc::clone(&self.base),
+            Some(root) => {
+                tracing::debug!(host = name, root = %root.display(), "the host acts inside its machinist_root");
+                Rc::new(self.base.within(root)?)
+            }
+        };
+        self.hosts.push(HostState::new(name, host));
+        Ok(self.hosts.len() - 1)
+    }
+
+    /// Make host `index` the one the task flow acts on.
+    pub(super) fn enter(&mut self, index: usize) {
+        std::mem::swap(&mut self.target, &mut self.hosts[index]);
+        self.current = Some(index);
+        self.first_of_host = true;
+    }
+
+    /// Put the current host's state back.
+    pub(super) fn leave(&mut self) {
+        if let Some(index) = self.current.take() {
+            std::mem::swap(&mut self.target, &mut self.hosts[index]);
+        }
+    }
+
+    /// The state of host `name` (the current one included).
+    fn state_of(&self, name: &str) -> Option<&HostState> {
+        if self.current.is_some() && self.target.name == name {
+            return Some(&self.target);
+        }
+        self.hosts
+            .iter()
+            .enumerate()
+            .find(|(index, host)| Some(*index) != self.current && host.name == name)
+            .map(|(_, host)| host)
+    }
+
+    /// How often any host's facts changed: a context built at the same count still
+    /// shows every host's facts as they are.
+    pub(super) fn facts_epoch(&self) -> u64 {
+        let parked: u64 = self.hosts.iter().map(|host| host.facts.changes).sum();
+        parked + self.target.facts.changes
+    }
+
+    /// `hostvars`: every inventory host's variables as a task sees them from another
+    /// host: its inventory and magic variables, its facts and registered results, -e.
+    pub(super) fn hostvars(&self, everyone: &Everyone) -> Value {
+        let empty = Layer::default();
+        Value::from_iter(everyone.hosts.iter().map(|(name, vars)| {
+            let facts = self.state_of(name).map_or(&empty, |host| &host.facts.layer);
+            let layers = [vars, facts, &self.options.extra_vars];
+            (
+                name.clone(),
+                crate::vars::context(&layers, self.shared.templates),
+            )
+        }))
+    }
+
+    /// Every inventory host's `hostvars` layer for `playbook`.
+    pub(super) fn everyone(&self, playbook: &Playbook) -> Everyone {
+        let names = match &self.options.inventory {
+            Some(inventory) => inventory.hosts(),
+            None => Vec::new(),
+        };
+        let mut names = names;
+        for host in &self.hosts {
+            if !names.contains(&host.name) {
+                names.push(host.name.clone());
+            }
+        }
+        if names.is_empty() {
+            names.push(super::LOCALHOST.to_string());
+        }
+        let hosts = names
+            .into_iter()
+            .map(|name| {
+                let mut layer = self.host_magic(&name);
+                layer.extend(&self.inventory_vars(playbook, &name));
+                (name, layer)
+            })
+            .collect();
+        Everyone { hosts }
+    }
+
+    /// The magic variables that name `host` in the inventory.
+    pub(super) fn host_magic(&self, host: &str) -> Layer {
+        let mut magic = Layer::default();
+        magic.set("inventory_hostname", Value::from(host));
+        let short = host.split('.').next().unwrap_or(host);
+        magic.set("inventory_hostname_short", Value::from(short));
+        let group_names = match &self.options.inventory {
+            Some(inventory) => inventory.group_names(host),
+            None => vec!["ungrouped".to_string()],
+        };
+        magic.set("group_names", Value::from(group_names));
+        magic
+    }
+
+    /// `groups` and the play's host lists (`ansible_play_hosts` and its kin).
+    pub(super) fn play_magic(&self, magic: &mut Layer, play_hosts: &[String]) {
+        let groups = match &self.options.inventory {
+            Some(inventory) => {
+                let mut groups = inventory.groups();
+                // The implicit localhost is in no group, as in Ansible; a play on it
+                // still sees itself in `all` when the inventory has no hosts at all.
+                if groups.get("all").is_none_or(Vec::is_empty) && play_hosts.len() == 1 {
+                    groups.insert("all".into(), play_hosts.to_vec());
+                }
+                Value::from_iter(groups)
+            }
+            None => {
+                let hosts = || Value::from(play_hosts.to_vec());
+                Value::from_iter([("all", hosts()), ("ungrouped", hosts())])
+            }
+        };
+        magic.set("groups", groups);
+        for name in [
+            "play_hosts",
+            "ansible_play_hosts",
+            "ansible_play_hosts_all",
+            "ansible_play_batch",
+        ] {
+            magic.set(name, Value::from(play_hosts.to_vec()));
+        }
+    }
+}
+
+/// The folder of `playbook` (host_vars/ and group_vars/ beside it count).
+fn playbook_folder(playbook: &Playbook) -> &Path {
+    match playbook.path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    }
+}

@@ -1,0 +1,268 @@
+//! One play across many hosts (issue 16), end to end: three hosts that are folders of
+//! the test's root (`machinist_root` per host in an INI inventory, as container roots
+//! on one machine are) and localhost. Ansible's linear strategy (each task on every
+//! host before the next), per-host inventory and group variables, `hostvars` and
+//! `groups` across hosts, a failing host leaving the play while the others go on,
+//! handlers per host, `--limit`, the recap line per host and the exit codes.
+
+mod common;
+
+use common::{Run, Test};
+use serde_json::Value;
+
+const INVENTORY: &str = "\
+localhost ansible_connection=local
+
+[web]
+web1 machinist_root=/srv/web1 greeting=hello-web1
+web2 machinist_root=/srv/web2
+
+[db]
+db1 machinist_root=/srv/db1
+
+[web:vars]
+role=frontend
+";
+
+const HOSTS: [&str; 4] = ["localhost", "web1", "web2", "db1"];
+
+/// The project: the inventory, group_vars for `all` and `db`, and the hosts' folders.
+fn fleet(playbook: &str) -> Test {
+    let test = Test::new();
+    test.project_file("hosts.ini", INVENTORY);
+    test.project_file("group_vars/all.yml", "greeting: hi\n");
+    test.project_file("group_vars/db.yml", "role: database\n");
+    for host in ["web1", "web2", "db1"] {
+        std::fs::create_dir_all(test.root().join("srv").join(host)).expect("host root");
+    }
+    test.playbook(playbook);
+    test
+}
+
+/// The path of `file` on `host`, in the test's root.
+fn on(test: &Test, host: &str, file: &str) -> std::path::PathBuf {
+    match host {
+        "localhost" => test.root().join(file),
+        _ => test.root().join("srv").join(host).join(file),
+    }
+}
+
+fn read(test: &Test, host: &str, file: &str) -> Option<String> {
+    std::fs::read_to_string(on(test, host, file)).ok()
+}
+
+/// The recap entry of each host, by name.
+fn recap(run: &Run) -> serde_json::Map<String, Value> {
+    run.events()
+        .into_iter()
+        .find(|e| e["event"] == "recap")
+        .and_then(|e| e["hosts"].as_object().cloned())
+        .unwrap_or_else(|| panic!("no recap:\n{}\n{}", run.stdout, run.stderr))
+}
+
+/// The (task, host, status) of every task event, in order.
+fn results(run: &Run) -> Vec<(String, String, String)> {
+    run.events()
+        .into_iter()
+        .filter(|e| e["event"] == "task")
+        .map(|e| {
+            let text = |key: &str| e[key].as_str().unwrap_or_default().to_string();
+            (text("task"), text("host"), text("status"))
+        })
+        .collect()
+}
+
+const WRITE_WHO: &str = "\
+- hosts: all
+  gather_facts: false
+  tasks:
+    - name: write who
+      copy:
+        dest: /who
+        content: \"{{ inventory_hostname }} {{ role | default('none') }} {{ greeting }} {{ group_names | join(',') }}\\n\"
+    - name: mark
+      copy: {dest: /mark, content: \"{{ machinist_root }}\\n\"}
+";
+
+#[test]
+fn a_play_runs_on_every_host_changed_then_ok_and_check_writes_nothing() {
+    let test = fleet(WRITE_WHO);
+    let before = test.root_tree();
+    let check = test.run_json(&["-i", "hosts.ini", "--check"]);
+    assert_eq!(check.code, 0, "{}\n{}", check.stdout, check.stderr);
+    assert_eq!(test.root_tree(), before, "--check changed the roots");
+
+    let first = test.run_json(&["-i", "hosts.ini"]);
+    assert_eq!(first.code, 0, "{}\n{}", first.stdout, first.stderr);
+    assert_eq!(results(&check), results(&first), "--check did not predict");
+    // Linear: each task on every host, in inventory order, before the next task.
+    let expected: Vec<_> = ["write who", "mark"]
+        .iter()
+        .flat_map(|task| {
+            HOSTS
+                .iter()
+                .map(move |host| (task.to_string(), host.to_string(), "changed".to_string()))
+        })
+        .collect();
+    assert_eq!(results(&first), expected);
+    let counts = recap(&first);
+    assert_eq!(counts.keys().collect::<Vec<_>>(), HOSTS.to_vec());
+    for host in HOSTS {
+        assert_eq!(counts[host]["changed"], 2, "{host}: {}", first.stdout);
+    }
+    assert_eq!(
+        read(&test, "localhost", "who").as_deref(),
+        Some("localhost none hi ungrouped\n")
+    );
+    assert_eq!(
+        read(&test, "web1", "who").as_deref(),
+        Some("web1 frontend hello-web1 web\n")
+    );
+    assert_eq!(
+        read(&test, "web2", "who").as_deref(),
+        Some("web2 frontend hi web\n")
+    );
+    assert_eq!(
+        read(&test, "db1", "who").as_deref(),
+        Some("db1 database hi db\n")
+    );
+    assert_eq!(read(&test, "db1", "mark").as_deref(), Some("/srv/db1\n"));
+    // Without a machinist_root of its own, localhost acts on the run's root.
+    let run_root = format!("{}\n", test.root().display());
+    assert_eq!(read(&test, "localhost", "mark"), Some(run_root));
+
+    let after = test.root_tree();
+    let second = test.run_json(&["-i", "hosts.ini"]);
+    assert_eq!(second.code, 0, "{}", second.stderr);
+    for (host, stats) in recap(&second) {
+        assert_eq!(stats["changed"], 0, "{host}: {}", second.stdout);
+        assert_eq!(stats["ok"], 2, "{host}");
+    }
+    assert_eq!(test.root_tree(), after, "the second run changed a root");
+}
+
+#[test]
+fn the_human_output_has_one_banner_per_task_and_a_recap_line_per_host() {
+    let test = fleet(WRITE_WHO);
+    let run = test.run(&["-i", "hosts.ini"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(run.stdout.matches("TASK [write who]").count(), 1, "{}", run.stdout);
+    for host in HOSTS {
+        assert_eq!(
+            run.stdout.matches(&format!("changed: [{host}]")).count(),
+            2,
+            "{}",
+            run.stdout
+        );
+        let line = run
+            .stdout
+            .lines()
+            .find(|line| line.starts_with(&format!("{host} ")))
+            .unwrap_or_else(|| panic!("no recap line for {host}:\n{}", run.stdout));
+        assert!(line.contains("changed=2"), "{line}");
+    }
+}
+
+#[test]
+fn a_failing_host_leaves_the_play_and_the_others_go_on() {
+    let test = fleet(
+        "\
+- hosts: all
+  gather_facts: false
+  tasks:
+    - name: web2 fails
+      fail: {msg: no}
+      when: inventory_hostname == 'web2'
+    - name: after
+      copy: {dest: /after, content: \"done\\n\"}
+- hosts: all
+  gather_facts: false
+  tasks:
+    - name: second play
+      copy: {dest: /second, content: \"done\\n\"}
+",
+    );
+    let run = test.run_json(&["-i", "hosts.ini"]);
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    for host in ["localhost", "web1", "db1"] {
+        assert_eq!(read(&test, host, "after").as_deref(), Some("done\n"), "{host}");
+        assert_eq!(read(&test, host, "second").as_deref(), Some("done\n"), "{host}");
+    }
+    assert_eq!(read(&test, "web2", "after"), None);
+    assert_eq!(read(&test, "web2", "second"), None);
+    let recap = recap(&run);
+    assert_eq!(recap["web2"]["failed"], 1);
+    assert_eq!(recap["web1"]["failed"], 0);
+    assert_eq!(recap["web1"]["changed"], 2);
+    assert_eq!(recap["web1"]["skipped"], 1);
+}
+
+#[test]
+fn hostvars_and_groups_reach_across_hosts() {
+    let test = fleet(
+        "\
+- hosts: web:db
+  gather_facts: false
+  tasks:
+    - set_fact: {mine: \"fact-of-{{ inventory_hostname }}\"}
+    - name: peers
+      copy:
+        dest: /peers
+        content: \"{{ groups['web'] | join(',') }} {{ hostvars['web1'].greeting }} {{ hostvars['db1'].mine }} {{ hostvars['web2'].role }} {{ ansible_play_hosts | join(',') }}\\n\"
+",
+    );
+    let run = test.run_json(&["-i", "hosts.ini"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    for host in ["web1", "web2", "db1"] {
+        assert_eq!(
+            read(&test, host, "peers").as_deref(),
+            Some("web1,web2 hello-web1 fact-of-db1 frontend web1,web2,db1\n"),
+            "{host}"
+        );
+    }
+    assert_eq!(read(&test, "localhost", "peers"), None);
+}
+
+#[test]
+fn handlers_run_per_host_that_notified() {
+    let test = fleet(
+        "\
+- hosts: all
+  gather_facts: false
+  tasks:
+    - copy: {dest: /conf, content: \"x\\n\"}
+      when: \"'web' in group_names\"
+      notify: restart
+  handlers:
+    - name: restart
+      copy: {dest: /restarted, content: \"{{ inventory_hostname }}\\n\"}
+",
+    );
+    let run = test.run_json(&["-i", "hosts.ini"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(read(&test, "web1", "restarted").as_deref(), Some("web1\n"));
+    assert_eq!(read(&test, "web2", "restarted").as_deref(), Some("web2\n"));
+    assert_eq!(read(&test, "db1", "restarted"), None);
+    assert_eq!(read(&test, "localhost", "restarted"), None);
+}
+
+#[test]
+fn limit_narrows_the_play_to_its_hosts() {
+    let test = fleet(WRITE_WHO);
+    let run = test.run_json(&["-i", "hosts.ini", "--limit", "web"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(recap(&run).keys().collect::<Vec<_>>(), vec!["web1", "web2"]);
+    assert!(read(&test, "web1", "who").is_some());
+    assert_eq!(read(&test, "db1", "who"), None);
+    assert_eq!(read(&test, "localhost", "who"), None);
+}
+
+#[test]
+fn a_host_reached_over_ssh_is_refused_before_anything_runs() {
+    let test = fleet(WRITE_WHO);
+    test.project_file("remote.ini", "far ansible_host=192.0.2.1\nweb1 machinist_root=/srv/web1\n");
+    let run = test.run(&["-i", "remote.ini"]);
+    assert_eq!(run.code, 4, "{}\n{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("issue #17"), "{}", run.stderr);
+    assert_eq!(read(&test, "web1", "who"), None);
+}
