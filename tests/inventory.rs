@@ -1,8 +1,9 @@
 //! Inventories end to end (issue 16): `machinist inventory --list|--graph|--host`,
 //! `machinist run --list-hosts` and `--limit`, located errors in inventory files,
-//! vaulted group_vars, and the refusal of plays on inventory hosts until the
-//! executor runs them. ansible-core's own answers on the same inventories are the
-//! inventory cases of tests/ansible_compat.
+//! vaulted group_vars, and the refusal of hosts reached over SSH until the
+//! connections exist (issue 17); plays on many hosts are tests/many_hosts.rs.
+//! ansible-core's own answers on the same inventories are the inventory cases of
+//! tests/ansible_compat.
 
 mod common;
 
@@ -286,11 +287,11 @@ fn vaulted_group_vars_open_with_the_password() {
 }
 
 #[test]
-fn plays_on_inventory_hosts_wait_for_the_executor() {
+fn plays_on_hosts_reached_over_ssh_wait_for_the_connections() {
     let test = project();
     let run = test.machinist(&["run", "-i", "hosts.ini", "site.yml"]);
     assert_eq!(run.code, 4);
-    assert!(run.stderr.contains("issue #16"), "{}", run.stderr);
+    assert!(run.stderr.contains("issue #17"), "{}", run.stderr);
     // localhost alone, with no inventory variables, runs as before.
     test.playbook("- hosts: localhost\n  gather_facts: false\n  tasks:\n    - debug: msg=hi\n");
     let run = test.machinist(&["run", "-i", "localhost,", "site.yml"]);
