@@ -77,6 +77,10 @@ struct Setup {
     /// `inventory`; its playbook is not run (see README: plays on many hosts).
     #[serde(default)]
     inventory: Option<String>,
+    /// With `inventory`: run the playbook too (phases as any case's, `-i` the
+    /// inventory), its records naming each result's host (see README).
+    #[serde(default)]
+    run: bool,
     /// With `inventory`: `--playbook-dir DIR` (below corpus/) for `inventory --list`,
     /// so the `group_vars/` and `host_vars/` beside DIR apply too.
     #[serde(default)]
@@ -291,12 +295,15 @@ fn run_case(tool: &Tool, case: &Case) -> Value {
     if let Some(inventory) = &case.setup.inventory {
         let views = inventory_views(tool, case, inventory, scratch.path());
         phases.insert("inventory".into(), views);
-        return Value::Object(phases);
+        if !case.setup.run {
+            return Value::Object(phases);
+        }
     }
+    let inventory = case.setup.inventory.as_deref().unwrap_or("localhost,");
     for (phase, flags) in PHASES {
         let output = tool
             .command(scratch.path())
-            .args(["-i", "localhost,"])
+            .args(["-i", inventory])
             .arg(format!("{}.yml", case.name))
             .arg("-e")
             .arg(format!("base={base_text}"))
@@ -307,7 +314,10 @@ fn run_case(tool: &Tool, case: &Case) -> Value {
         let stdout = String::from_utf8_lossy(&output.stdout)
             .replace(&base_text, tree::BASE)
             .replace(&corpus_text, "[CORPUS]");
-        let parsed = output::parse(&stdout);
+        let parsed = match case.setup.inventory {
+            Some(_) => output::parse_hosts(&stdout),
+            None => output::parse(&stdout),
+        };
         if std::env::var_os("MACHINIST_COMPAT_VERBOSE").is_some() {
             eprintln!(
                 "--- {} {phase}:\n{stdout}\n{}",

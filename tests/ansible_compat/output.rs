@@ -19,6 +19,40 @@ pub struct Parsed {
 
 /// Parse the default callback's output (paths already replaced by placeholders).
 pub fn parse(text: &str) -> Parsed {
+    parse_results(text, false)
+}
+
+/// [`parse`] for a run on many hosts: each result record names its `host` (and
+/// carries `ignoring` itself), the results of one task are sorted by host (Ansible's
+/// forks finish in any order), and the recap has an entry per host.
+pub fn parse_hosts(text: &str) -> Parsed {
+    let mut parsed = parse_results(text, true);
+    let mut sorted: Vec<Value> = Vec::with_capacity(parsed.records.len());
+    let mut run: Vec<Value> = Vec::new();
+    let flush = |run: &mut Vec<Value>, sorted: &mut Vec<Value>| {
+        run.sort_by(|a, b| a["host"].as_str().cmp(&b["host"].as_str()));
+        sorted.append(run);
+    };
+    for record in parsed.records {
+        let same_task = run.last().is_some_and(|last| {
+            record.get("host").is_some() && last["task"] == record["task"]
+        });
+        if !same_task {
+            flush(&mut run, &mut sorted);
+        }
+        if record.get("host").is_some() {
+            run.push(record);
+        } else {
+            sorted.push(record);
+        }
+    }
+    flush(&mut run, &mut sorted);
+    parsed.records = sorted;
+    parsed
+}
+
+fn parse_results(text: &str, hosts: bool) -> Parsed {
+    let mut recaps = Map::new();
     let mut records: Vec<Value> = Vec::new();
     let mut recap = Value::Null;
     let mut task = String::new();
@@ -36,8 +70,12 @@ pub fn parse(text: &str) -> Parsed {
         } else if line.starts_with("PLAY RECAP ") {
             for next in lines.by_ref() {
                 if let Some(counts) = recap_counts(next) {
+                    let host = next.split_whitespace().next().unwrap_or_default();
+                    recaps.insert(host.to_string(), counts.clone());
                     recap = counts;
-                    break;
+                    if !hosts {
+                        break;
+                    }
                 }
             }
         } else if let Some(rest) = line.strip_prefix("included: ") {
@@ -55,6 +93,11 @@ pub fn parse(text: &str) -> Parsed {
             record.insert("task".into(), task.clone().into());
             if handler {
                 record.insert("handler".into(), true.into());
+            }
+            if hosts {
+                let host = line.split_once('[').and_then(|(_, rest)| rest.split_once(']'));
+                let host = host.map(|(host, _)| host).unwrap_or_default();
+                record.insert("host".into(), host.into());
             }
             record.insert("status".into(), status.into());
             let item = item_text(rest);
@@ -76,8 +119,14 @@ pub fn parse(text: &str) -> Parsed {
             }
             records.push(Value::Object(record));
         } else if line == "...ignoring" {
-            records.push(json!({ "ignoring": task }));
+            match records.last_mut() {
+                Some(last) if hosts => last["ignoring"] = true.into(),
+                _ => records.push(json!({ "ignoring": task })),
+            }
         }
+    }
+    if hosts {
+        recap = Value::Object(recaps);
     }
     Parsed { records, recap }
 }
@@ -179,6 +228,28 @@ mod tests {
         assert_eq!(
             parsed.recap,
             json!({"ok": 2, "changed": 1, "failed": 0, "skipped": 1, "rescued": 0, "ignored": 1})
+        );
+    }
+
+    #[test]
+    fn results_on_many_hosts_are_sorted_by_host_within_a_task() {
+        let text = "\nPLAY [p] ***\n\nTASK [t] ***\nchanged: [web2]\nok: [web1]\n\nTASK [u] ***\n\
+                    fatal: [web1]: FAILED! => {\"msg\": \"no\"}\n...ignoring\nok: [web2]\n\
+                    \nPLAY RECAP ***\nweb1 : ok=2 changed=0 unreachable=0 failed=0\nweb2 : ok=2 changed=1 unreachable=0 failed=0\n";
+        let parsed = parse_hosts(text);
+        assert_eq!(
+            parsed.records,
+            vec![
+                json!({"play": "p"}),
+                json!({"task": "t", "host": "web1", "status": "ok"}),
+                json!({"task": "t", "host": "web2", "status": "changed"}),
+                json!({"task": "u", "host": "web1", "status": "failed", "ignoring": true}),
+                json!({"task": "u", "host": "web2", "status": "ok"}),
+            ]
+        );
+        assert_eq!(
+            parsed.recap,
+            json!({"web1": {"ok": 2, "changed": 0, "failed": 0}, "web2": {"ok": 2, "changed": 1, "failed": 0}})
         );
     }
 }
