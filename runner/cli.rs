@@ -165,6 +165,11 @@ pub struct RunArgs {
     pub max_memory: Option<String>,
     #[command(flatten)]
     pub hosts: HostArgs,
+    /// How many hosts a task runs on at once (Ansible's forks); results are still
+    /// shown in inventory order.
+    #[arg(short = 'f', long = "forks", value_name = "N", default_value_t = 5,
+          value_parser = clap::value_parser!(u16).range(1..))]
+    pub forks: u16,
     /// List the hosts each play would run on, and exit.
     #[arg(long)]
     pub list_hosts: bool,

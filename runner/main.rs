@@ -170,9 +170,7 @@ fn run_command(args: RunArgs) -> ExitCode {
         }
         return finish(reporter.as_mut(), ExitCode::SUCCESS);
     }
-    if let Err(err) =
-        hosts_reachable_here(&playbooks, &inventory, &args, &extra_vars)
-    {
+    if let Err(err) = hosts_reachable_here(&playbooks, &inventory, &args, &extra_vars) {
         return bad_input(&err);
     }
     if args.syntax_check || args.list_tasks || args.list_tags {
@@ -199,6 +197,7 @@ fn run_command(args: RunArgs) -> ExitCode {
         no_wait: args.no_wait,
         inventory: Some(std::sync::Arc::new(inventory)),
         limit: args.hosts.limit.clone(),
+        forks: usize::from(args.forks),
     };
     // Loaded and checked: the run quotes no line of these files (a big playbook's
     // text would stay in memory for nothing; a line asked for is read again).

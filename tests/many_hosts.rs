@@ -146,7 +146,12 @@ fn the_human_output_has_one_banner_per_task_and_a_recap_line_per_host() {
     let test = fleet(WRITE_WHO);
     let run = test.run(&["-i", "hosts.ini"]);
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
-    assert_eq!(run.stdout.matches("TASK [write who]").count(), 1, "{}", run.stdout);
+    assert_eq!(
+        run.stdout.matches("TASK [write who]").count(),
+        1,
+        "{}",
+        run.stdout
+    );
     for host in HOSTS {
         assert_eq!(
             run.stdout.matches(&format!("changed: [{host}]")).count(),
@@ -185,8 +190,16 @@ fn a_failing_host_leaves_the_play_and_the_others_go_on() {
     let run = test.run_json(&["-i", "hosts.ini"]);
     assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
     for host in ["localhost", "web1", "db1"] {
-        assert_eq!(read(&test, host, "after").as_deref(), Some("done\n"), "{host}");
-        assert_eq!(read(&test, host, "second").as_deref(), Some("done\n"), "{host}");
+        assert_eq!(
+            read(&test, host, "after").as_deref(),
+            Some("done\n"),
+            "{host}"
+        );
+        assert_eq!(
+            read(&test, host, "second").as_deref(),
+            Some("done\n"),
+            "{host}"
+        );
     }
     assert_eq!(read(&test, "web2", "after"), None);
     assert_eq!(read(&test, "web2", "second"), None);
@@ -260,9 +273,68 @@ fn limit_narrows_the_play_to_its_hosts() {
 #[test]
 fn a_host_reached_over_ssh_is_refused_before_anything_runs() {
     let test = fleet(WRITE_WHO);
-    test.project_file("remote.ini", "far ansible_host=192.0.2.1\nweb1 machinist_root=/srv/web1\n");
+    test.project_file(
+        "remote.ini",
+        "far ansible_host=192.0.2.1\nweb1 machinist_root=/srv/web1\n",
+    );
     let run = test.run(&["-i", "remote.ini"]);
     assert_eq!(run.code, 4, "{}\n{}", run.stdout, run.stderr);
     assert!(run.stderr.contains("issue #17"), "{}", run.stderr);
+    assert_eq!(read(&test, "web1", "who"), None);
+}
+
+#[test]
+fn forks_run_a_tasks_actions_on_hosts_at_once_and_report_in_inventory_order() {
+    let test = fleet(
+        "\
+- hosts: all
+  gather_facts: false
+  tasks:
+    - name: wait a second
+      wait_for: {path: /here, delay: 1}
+    - name: then write
+      copy: {dest: /written, content: \"{{ inventory_hostname }}\\n\"}
+",
+    );
+    for host in HOSTS {
+        std::fs::write(on(&test, host, "here"), "").expect("here");
+    }
+    let timed = |forks: &str| {
+        let started = std::time::Instant::now();
+        let run = test.run_json(&["-i", "hosts.ini", "-f", forks]);
+        (run, started.elapsed())
+    };
+    let (parallel, parallel_time) = timed("4");
+    assert_eq!(parallel.code, 0, "{}\n{}", parallel.stdout, parallel.stderr);
+    let (one_by_one, one_by_one_time) = timed("1");
+    assert_eq!(one_by_one.code, 0, "{}", one_by_one.stderr);
+    // Four one-second waits: at once they take about a second, one by one four.
+    assert!(
+        parallel_time < std::time::Duration::from_millis(2500),
+        "-f 4 took {parallel_time:?}"
+    );
+    assert!(
+        one_by_one_time >= std::time::Duration::from_secs(4),
+        "-f 1 took {one_by_one_time:?}"
+    );
+    let places = |run: &Run| -> Vec<(String, String)> {
+        results(run)
+            .into_iter()
+            .map(|(task, host, _)| (task, host))
+            .collect()
+    };
+    assert_eq!(places(&parallel), places(&one_by_one));
+    let hosts: Vec<String> = results(&parallel).into_iter().map(|r| r.1).collect();
+    assert_eq!(hosts[..4], HOSTS.map(String::from));
+    for host in HOSTS {
+        assert_eq!(read(&test, host, "written"), Some(format!("{host}\n")));
+    }
+}
+
+#[test]
+fn forks_must_be_at_least_one() {
+    let test = fleet(WRITE_WHO);
+    let run = test.run(&["-i", "hosts.ini", "-f", "0"]);
+    assert_ne!(run.code, 0);
     assert_eq!(read(&test, "web1", "who"), None);
 }

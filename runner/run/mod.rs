@@ -5,6 +5,7 @@
 //! overlay; then it reports an event. Nothing here prints.
 
 mod actions;
+mod forks;
 pub mod handlers;
 mod host_state;
 mod hosts;
@@ -60,6 +61,8 @@ pub struct RunOptions {
     pub inventory: Option<std::sync::Arc<crate::inventory::Inventory>>,
     /// `--limit`: the pattern a play's hosts are narrowed to.
     pub limit: Option<String>,
+    /// `-f/--forks`: how many hosts a task's action runs on at once (0 and 1: one).
+    pub forks: usize,
 }
 
 /// How a run ended.
@@ -280,7 +283,7 @@ impl<'a> Executor<'a> {
         }
         let everyone = Rc::new(self.everyone(playbook));
         self.play_ended = false;
-        let mut slots = Vec::with_capacity(indexes.len());
+        let mut slots: Vec<(usize, PlayState<'_>, bool)> = Vec::with_capacity(indexes.len());
         self.step_banner = None;
         for (index, inventory) in indexes {
             self.enter(index);
@@ -301,6 +304,13 @@ impl<'a> Executor<'a> {
         'sections: for section in [&play.pre_tasks, &play.tasks, &play.post_tasks] {
             for task in section.iter() {
                 self.step_banner = None;
+                let active = slots.iter().filter(|(_, _, done)| !done).count();
+                if self.steps_in_parallel(task, active) {
+                    if self.parallel_task(task, &mut slots) {
+                        break 'sections;
+                    }
+                    continue;
+                }
                 for (index, state, done) in slots.iter_mut() {
                     if *done {
                         continue;

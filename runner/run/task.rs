@@ -234,7 +234,7 @@ impl Executor<'_> {
 
     /// The task's name as shown: templated with the task's variables where it can be
     /// (a name using a loop variable keeps its braces, as in Ansible).
-    fn task_name(&self, task: &Task, ctx: &Value) -> String {
+    pub(super) fn task_name(&self, task: &Task, ctx: &Value) -> String {
         let name = task.display_name();
         if !crate::template::Templates::is_template(&name) {
             return name;
@@ -250,27 +250,12 @@ impl Executor<'_> {
         inherited: &Inherited<'_>,
         ctx: &Value,
     ) -> Outcome {
-        let conditions = inherited.when.iter().copied().chain(task.when.iter());
-        for cond in conditions {
-            match condition(self.shared.templates, cond, ctx) {
-                Ok(true) => {}
-                Ok(false) => {
-                    let mut outcome = Outcome::skipped("Conditional result was False");
-                    outcome.shape = Shape::NotRun;
-                    outcome
-                        .data
-                        .insert("false_condition".into(), cond.expr.clone().into());
-                    return outcome;
-                }
-                Err(msg) => return Outcome::failed(msg),
-            }
+        if let Some(outcome) = self.unmet(task, inherited, ctx) {
+            return outcome;
         }
         match &task.kind {
             TaskKind::Action { .. } => {
-                let flags = Flags {
-                    check: task.check_mode.unwrap_or(self.options.check),
-                    diff: task.diff.unwrap_or(self.options.diff),
-                };
+                let flags = self.flags(task);
                 let host = inherited
                     .host
                     .clone()
@@ -292,12 +277,52 @@ impl Executor<'_> {
         }
     }
 
+    /// The outcome of a task whose conditions (its own and inherited) do not hold, or
+    /// cannot be evaluated; `None`: its action runs.
+    pub(super) fn unmet(
+        &self,
+        task: &Task,
+        inherited: &Inherited<'_>,
+        ctx: &Value,
+    ) -> Option<Outcome> {
+        let conditions = inherited.when.iter().copied().chain(task.when.iter());
+        for cond in conditions {
+            match condition(self.shared.templates, cond, ctx) {
+                Ok(true) => {}
+                Ok(false) => {
+                    let mut outcome = Outcome::skipped("Conditional result was False");
+                    outcome.shape = Shape::NotRun;
+                    outcome
+                        .data
+                        .insert("false_condition".into(), cond.expr.clone().into());
+                    return Some(outcome);
+                }
+                Err(msg) => return Some(Outcome::failed(msg)),
+            }
+        }
+        None
+    }
+
+    /// The task's `check_mode:` and `diff:` over the run's options.
+    pub(super) fn flags(&self, task: &Task) -> Flags {
+        Flags {
+            check: task.check_mode.unwrap_or(self.options.check),
+            diff: task.diff.unwrap_or(self.options.diff),
+        }
+    }
+
     /// The task's action as one [`Step`] on `host`; what it changed of the run (facts,
     /// a cut-short apply) is applied here, its warnings and progress reported.
     fn step(&mut self, host: &Host, task: &Task, ctx: &Value, flags: Flags) -> Outcome {
         let reporter = &mut *self.reporter;
         let mut on_event = |event: crate::events::Event| reporter.event(&event);
         let stepped = Step::new(self.shared, task, ctx, host, flags, &mut on_event).run();
+        self.apply_stepped(stepped)
+    }
+
+    /// What a step changed of the entered host (its facts) and of the run (a
+    /// cut-short apply); its outcome.
+    pub(super) fn apply_stepped(&mut self, stepped: super::step::Stepped) -> Outcome {
         if let Some(layer) = stepped.facts {
             self.target.facts.extend(&layer);
         }
@@ -330,7 +355,12 @@ impl Executor<'_> {
     }
 
     /// `changed_when` and `failed_when`, evaluated with the task's result registered.
-    fn after_conditions(&mut self, task: &Task, mut outcome: Outcome, ctx: &Value) -> Outcome {
+    pub(super) fn after_conditions(
+        &mut self,
+        task: &Task,
+        mut outcome: Outcome,
+        ctx: &Value,
+    ) -> Outcome {
         if outcome.skipped || (task.changed_when().is_none() && task.failed_when().is_none()) {
             return outcome;
         }
@@ -371,7 +401,7 @@ impl Executor<'_> {
     }
 
     /// Register, notify, count, and decide whether the play goes on.
-    fn conclude(
+    pub(super) fn conclude(
         &mut self,
         state: &mut PlayState<'_>,
         task: &Task,
@@ -451,7 +481,7 @@ impl Executor<'_> {
     }
 
     /// Tell the reporters about one result.
-    fn report(
+    pub(super) fn report(
         &mut self,
         state: &PlayState<'_>,
         task: &Task,

@@ -34,9 +34,9 @@ pub fn parse_hosts(text: &str) -> Parsed {
         sorted.append(run);
     };
     for record in parsed.records {
-        let same_task = run.last().is_some_and(|last| {
-            record.get("host").is_some() && last["task"] == record["task"]
-        });
+        let same_task = run
+            .last()
+            .is_some_and(|last| record.get("host").is_some() && last["task"] == record["task"]);
         if !same_task {
             flush(&mut run, &mut sorted);
         }
@@ -95,7 +95,9 @@ fn parse_results(text: &str, hosts: bool) -> Parsed {
                 record.insert("handler".into(), true.into());
             }
             if hosts {
-                let host = line.split_once('[').and_then(|(_, rest)| rest.split_once(']'));
+                let host = line
+                    .split_once('[')
+                    .and_then(|(_, rest)| rest.split_once(']'));
                 let host = host.map(|(host, _)| host).unwrap_or_default();
                 record.insert("host".into(), host.into());
             }

@@ -1,0 +1,152 @@
+//! Parallel hosts (`-f/--forks`, issue 16): one step of the linear strategy — a task
+//! for every host still in the play — with the actions running on up to `forks` hosts
+//! at once, on real threads. Everything around an action stays on the executor's
+//! thread, host by host in inventory order: the context and conditions before it, the
+//! banner, the events the action sent (held until its host's turn), `changed_when`,
+//! register, notify, counting and the result line after it. So the output is what a
+//! one-at-a-time run prints, never interleaved.
+//!
+//! Only plain actions step in parallel: a loop, an include, a block, `meta:` or a
+//! task with its own `root:` runs host by host (as Ansible's linear strategy runs
+//! them for each host before the next task).
+
+use super::outcome::Outcome;
+use super::step::{Flags, Step, Stepped};
+use super::{Executor, Inherited, PlayState};
+use crate::events::Event;
+use crate::playbook::model::{Action, Task, TaskKind};
+use machinist_modules::Host;
+use minijinja::Value;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+/// One host's part of the task, prepared before the actions run.
+struct Prepared {
+    slot: usize,
+    ctx: Value,
+    name: String,
+    /// The action's Host and flags; `Err`: its conditions decided the outcome.
+    action: Result<(Rc<Host>, Flags), Outcome>,
+}
+
+/// What one host's action gave back, with the events it sent while it ran.
+type Done = (Stepped, Vec<Event>);
+
+impl Executor<'_> {
+    /// Whether `task` steps on `hosts` hosts at once (see the header).
+    pub(super) fn steps_in_parallel(&self, task: &Task, hosts: usize) -> bool {
+        let plain = matches!(&task.kind, TaskKind::Action { action, .. } if !matches!(action, Action::Meta))
+            && task.loop_items.is_none()
+            && task.root().is_none();
+        plain && hosts > 1 && self.options.forks > 1
+    }
+
+    /// Run `task` for every host of `slots` not done, the actions up to `forks` at
+    /// once. `true`: a signal stops the run.
+    pub(super) fn parallel_task(
+        &mut self,
+        task: &Task,
+        slots: &mut [(usize, PlayState<'_>, bool)],
+    ) -> bool {
+        if !self.selected(task) {
+            return false;
+        }
+        let inherited = Inherited::default();
+        let mut prepared = Vec::with_capacity(slots.len());
+        for (slot, (index, state, done)) in slots.iter().enumerate() {
+            if *done {
+                continue;
+            }
+            self.enter(*index);
+            self.progress.enter(task);
+            let ctx = self.context(state, &inherited, task, None);
+            let name = self.task_name(task, &ctx);
+            let action = match self.unmet(task, &inherited, &ctx) {
+                Some(outcome) => Err(outcome),
+                None => Ok((Rc::clone(&state.host), self.flags(task))),
+            };
+            self.leave();
+            prepared.push(Prepared {
+                slot,
+                ctx,
+                name,
+                action,
+            });
+        }
+        let mut done = self.run_actions(task, &prepared);
+        for (part, stepped) in prepared.into_iter().zip(done.iter_mut()) {
+            if super::interrupt::pending().is_some() {
+                return true;
+            }
+            let (index, state, finished) = &mut slots[part.slot];
+            self.enter(*index);
+            self.task_start(task as *const Task as usize, part.name.clone(), false);
+            let outcome = match (part.action, stepped.take()) {
+                (Err(outcome), _) => outcome,
+                (Ok(_), Some((stepped, events))) => {
+                    for event in &events {
+                        self.reporter.event(event);
+                    }
+                    self.apply_stepped(stepped)
+                }
+                (Ok(_), None) => Outcome::failed("the host's worker stopped"),
+            };
+            let outcome = self.after_conditions(task, outcome, &part.ctx);
+            self.report(
+                state,
+                task,
+                &part.name,
+                &outcome,
+                None,
+                outcome.registered(),
+            );
+            let flow = self.conclude(state, task, &part.name, outcome);
+            let interrupted = self.conclude_host(state, flow, finished);
+            self.leave();
+            if interrupted {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// The actions of `prepared` that run, on up to `forks` threads; each result at
+    /// its host's place.
+    fn run_actions(&self, task: &Task, prepared: &[Prepared]) -> Vec<Option<Done>> {
+        let work: Vec<(usize, &Host, &Value, Flags)> = prepared
+            .iter()
+            .enumerate()
+            .filter_map(|(place, part)| match &part.action {
+                Ok((host, flags)) => Some((place, &**host, &part.ctx, *flags)),
+                Err(_) => None,
+            })
+            .collect();
+        let results: Vec<Mutex<Option<Done>>> = prepared.iter().map(|_| Mutex::new(None)).collect();
+        let next = AtomicUsize::new(0);
+        let shared = self.shared;
+        let workers = self.options.forks.min(work.len());
+        tracing::debug!(task = %task.display_name(), hosts = work.len(), workers, "stepping hosts in parallel");
+        std::thread::scope(|scope| {
+            for _ in 0..workers {
+                scope.spawn(|| loop {
+                    let Some(&(place, host, ctx, flags)) =
+                        work.get(next.fetch_add(1, Ordering::Relaxed))
+                    else {
+                        break;
+                    };
+                    let mut events = Vec::new();
+                    let mut on_event = |event: Event| events.push(event);
+                    let stepped = Step::new(shared, task, ctx, host, flags, &mut on_event).run();
+                    if let Ok(mut slot) = results[place].lock() {
+                        *slot = Some((stepped, events));
+                    }
+                });
+            }
+        });
+        results
+            .into_iter()
+            .map(|slot| slot.into_inner().ok().flatten())
+            .collect()
+    }
+}
