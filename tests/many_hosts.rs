@@ -338,3 +338,49 @@ fn forks_must_be_at_least_one() {
     assert_ne!(run.code, 0);
     assert_eq!(read(&test, "web1", "who"), None);
 }
+
+#[test]
+fn a_block_runs_linearly_and_rescues_only_the_hosts_that_failed() {
+    let test = fleet(
+        "\
+- hosts: all
+  gather_facts: false
+  tasks:
+    - block:
+        - name: t1
+          fail: {msg: no}
+          when: inventory_hostname == 'web2'
+        - name: t2
+          copy: {dest: /t2, content: \"x\\n\"}
+      rescue:
+        - name: r1
+          copy: {dest: /rescued, content: \"{{ ansible_failed_task.name }}\\n\"}
+      always:
+        - name: a1
+          copy: {dest: /always, content: \"x\\n\"}
+",
+    );
+    let run = test.run_json(&["-i", "hosts.ini"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let order: Vec<(String, String)> = results(&run)
+        .into_iter()
+        .map(|(task, host, _)| (task, host))
+        .collect();
+    let pairs = |task: &str, hosts: &[&str]| -> Vec<(String, String)> {
+        hosts
+            .iter()
+            .map(|h| (task.to_string(), h.to_string()))
+            .collect()
+    };
+    let mut expected = pairs("t1", &HOSTS);
+    expected.extend(pairs("t2", &["localhost", "web1", "db1"]));
+    expected.extend(pairs("r1", &["web2"]));
+    expected.extend(pairs("a1", &HOSTS));
+    assert_eq!(order, expected);
+    assert_eq!(read(&test, "web2", "rescued").as_deref(), Some("t1\n"));
+    assert_eq!(read(&test, "web1", "rescued"), None);
+    assert_eq!(recap(&run)["web2"]["rescued"], 1);
+    for host in HOSTS {
+        assert!(read(&test, host, "always").is_some(), "{host}");
+    }
+}

@@ -10,9 +10,10 @@
 //! task with its own `root:` runs host by host (as Ansible's linear strategy runs
 //! them for each host before the next task).
 
+use super::linear::Slot;
 use super::outcome::Outcome;
 use super::step::{Flags, Step, Stepped};
-use super::{Executor, Inherited, PlayState};
+use super::{Executor, Flow, Inherited};
 use crate::events::Event;
 use crate::playbook::model::{Action, Task, TaskKind};
 use machinist_modules::Host;
@@ -42,44 +43,47 @@ impl Executor<'_> {
         plain && hosts > 1 && self.options.forks > 1
     }
 
-    /// Run `task` for every host of `slots` not done, the actions up to `forks` at
-    /// once. `true`: a signal stops the run.
+    /// Run `task` on the slots of `running` (each with its inherited scope), the
+    /// actions on up to `forks` hosts at once; each host's flow, in their order.
     pub(super) fn parallel_task(
         &mut self,
         task: &Task,
-        slots: &mut [(usize, PlayState<'_>, bool)],
-    ) -> bool {
+        slots: &mut [Slot<'_>],
+        running: &[(usize, Inherited<'_>)],
+    ) -> Vec<Flow> {
         if !self.selected(task) {
-            return false;
+            return vec![Flow::Continue; running.len()];
         }
-        let inherited = Inherited::default();
-        let mut prepared = Vec::with_capacity(slots.len());
-        for (slot, (index, state, done)) in slots.iter().enumerate() {
-            if *done {
-                continue;
-            }
+        let mut prepared = Vec::with_capacity(running.len());
+        for (slot, inherited) in running {
+            let (index, state, _) = &slots[*slot];
             self.enter(*index);
             self.progress.enter(task);
-            let ctx = self.context(state, &inherited, task, None);
+            let ctx = self.context(state, inherited, task, None);
             let name = self.task_name(task, &ctx);
-            let action = match self.unmet(task, &inherited, &ctx) {
+            let action = match self.unmet(task, inherited, &ctx) {
                 Some(outcome) => Err(outcome),
-                None => Ok((Rc::clone(&state.host), self.flags(task))),
+                None => {
+                    let host = inherited.host.as_ref().unwrap_or(&state.host);
+                    Ok((Rc::clone(host), self.flags(task)))
+                }
             };
             self.leave();
             prepared.push(Prepared {
-                slot,
+                slot: *slot,
                 ctx,
                 name,
                 action,
             });
         }
         let mut done = self.run_actions(task, &prepared);
+        let mut flows = Vec::with_capacity(prepared.len());
         for (part, stepped) in prepared.into_iter().zip(done.iter_mut()) {
             if super::interrupt::pending().is_some() {
-                return true;
+                flows.push(Flow::Interrupted);
+                continue;
             }
-            let (index, state, finished) = &mut slots[part.slot];
+            let (index, state, _) = &mut slots[part.slot];
             self.enter(*index);
             self.task_start(task as *const Task as usize, part.name.clone(), false);
             let outcome = match (part.action, stepped.take()) {
@@ -101,14 +105,10 @@ impl Executor<'_> {
                 None,
                 outcome.registered(),
             );
-            let flow = self.conclude(state, task, &part.name, outcome);
-            let interrupted = self.conclude_host(state, flow, finished);
+            flows.push(self.conclude(state, task, &part.name, outcome));
             self.leave();
-            if interrupted {
-                return true;
-            }
         }
-        false
+        flows
     }
 
     /// The actions of `prepared` that run, on up to `forks` threads; each result at

@@ -11,6 +11,7 @@ mod host_state;
 mod hosts;
 pub(crate) mod include_vars;
 pub mod interrupt;
+mod linear;
 mod lock_roots;
 mod module_run;
 mod outcome;
@@ -283,7 +284,7 @@ impl<'a> Executor<'a> {
         }
         let everyone = Rc::new(self.everyone(playbook));
         self.play_ended = false;
-        let mut slots: Vec<(usize, PlayState<'_>, bool)> = Vec::with_capacity(indexes.len());
+        let mut slots: Vec<linear::Slot<'_>> = Vec::with_capacity(indexes.len());
         self.step_banner = None;
         for (index, inventory) in indexes {
             self.enter(index);
@@ -302,32 +303,21 @@ impl<'a> Executor<'a> {
             }
         }
         'sections: for section in [&play.pre_tasks, &play.tasks, &play.post_tasks] {
-            for task in section.iter() {
-                self.step_banner = None;
-                let active = slots.iter().filter(|(_, _, done)| !done).count();
-                if self.steps_in_parallel(task, active) {
-                    if self.parallel_task(task, &mut slots) {
-                        break 'sections;
-                    }
-                    continue;
-                }
-                for (index, state, done) in slots.iter_mut() {
-                    if *done {
-                        continue;
-                    }
-                    self.enter(*index);
-                    let flow = self.tasks(
-                        state,
-                        std::slice::from_ref(task),
-                        &Inherited::default(),
-                        false,
-                    );
-                    let interrupted = self.conclude_host(state, flow, done);
-                    self.leave();
-                    if interrupted || self.play_ended {
-                        break 'sections;
-                    }
-                }
+            let running = (0..slots.len())
+                .filter(|slot| !slots[*slot].2)
+                .map(|slot| (slot, Inherited::default()))
+                .collect();
+            let mut flows = self.linear(&mut slots, running, section);
+            flows.sort_by_key(|(slot, _)| *slot);
+            let mut interrupted = false;
+            for (slot, flow) in flows {
+                let (index, state, done) = &mut slots[slot];
+                self.enter(*index);
+                interrupted |= self.conclude_host(state, flow, done);
+                self.leave();
+            }
+            if interrupted || self.play_ended {
+                break 'sections;
             }
             self.step_banner = None;
             for (index, state, done) in slots.iter_mut() {

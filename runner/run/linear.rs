@@ -1,0 +1,170 @@
+//! Ansible's linear strategy (issue 16): a list of tasks runs on a set of hosts, each
+//! task on every host still going before the next task starts. A block is one step
+//! for its hosts: its tasks run linearly on them; the hosts that failed in it run its
+//! `rescue` together, then every host of the block its `always`. A host whose task
+//! fails (not rescued nor ignored) or ends its play leaves the list; the others go on.
+//!
+//! An `include_tasks`/`include_role` runs its file for each host in turn (not yet
+//! grouped by file across hosts, as Ansible's strategy does: docs/ansible-differences.md).
+
+use super::{Executor, Flow, Inherited, PlayState};
+use crate::playbook::model::{Task, TaskKind};
+
+/// A host of the play: its index in `Executor::hosts`, its state for this play, and
+/// whether it is done with the play (failed or ended).
+pub(super) type Slot<'p> = (usize, PlayState<'p>, bool);
+
+impl Executor<'_> {
+    /// Run `tasks` on the slots of `running` (each with the scope it inherits); how
+    /// each slot ended, by slot.
+    pub(super) fn linear<'t>(
+        &mut self,
+        slots: &mut [Slot<'_>],
+        mut running: Vec<(usize, Inherited<'t>)>,
+        tasks: &'t [Task],
+    ) -> Vec<(usize, Flow)> {
+        let mut ended: Vec<(usize, Flow)> = Vec::new();
+        for task in tasks {
+            if running.is_empty() {
+                break;
+            }
+            if super::interrupt::pending().is_some() {
+                ended.extend(running.drain(..).map(|(slot, _)| (slot, Flow::Interrupted)));
+                break;
+            }
+            self.step_banner = None;
+            let flows = match &task.kind {
+                TaskKind::Block {
+                    block,
+                    rescue,
+                    always,
+                } => self.linear_block(slots, &running, task, (block, rescue, always)),
+                _ if self.steps_in_parallel(task, running.len()) => {
+                    self.parallel_task(task, slots, &running)
+                }
+                _ => running
+                    .iter()
+                    .map(|(slot, inherited)| {
+                        let (index, state, _) = &mut slots[*slot];
+                        self.enter(*index);
+                        let flow = self.task(state, task, inherited, false);
+                        self.leave();
+                        flow
+                    })
+                    .collect(),
+            };
+            let mut still = Vec::with_capacity(running.len());
+            for ((slot, inherited), flow) in running.into_iter().zip(flows) {
+                match flow {
+                    Flow::Continue => still.push((slot, inherited)),
+                    flow => ended.push((slot, flow)),
+                }
+            }
+            running = still;
+            let interrupted = ended.iter().any(|(_, flow)| *flow == Flow::Interrupted);
+            if interrupted || self.play_ended {
+                let flow = match interrupted {
+                    true => Flow::Interrupted,
+                    false => Flow::EndPlay,
+                };
+                ended.extend(running.drain(..).map(|(slot, _)| (slot, flow)));
+                break;
+            }
+        }
+        ended.extend(running.into_iter().map(|(slot, _)| (slot, Flow::Continue)));
+        ended
+    }
+
+    /// One block on the hosts of `running`: its flow for each, in their order.
+    fn linear_block<'t>(
+        &mut self,
+        slots: &mut [Slot<'_>],
+        running: &[(usize, Inherited<'t>)],
+        task: &'t Task,
+        (block, rescue, always): (&'t [Task], &'t [Task], &'t [Task]),
+    ) -> Vec<Flow> {
+        let mut flows = vec![Flow::Continue; running.len()];
+        let mut inside: Vec<(usize, usize, Inherited<'t>)> = Vec::new();
+        for (place, (slot, inherited)) in running.iter().enumerate() {
+            let (index, state, _) = &mut slots[*slot];
+            self.enter(*index);
+            match self.with_root(state, task, inherited, None) {
+                Ok(mut inner) => {
+                    inner.when.extend(task.when.iter());
+                    if !task.vars.is_empty() {
+                        inner.vars.push(task.vars.clone());
+                    }
+                    inside.push((place, *slot, inner));
+                }
+                Err(msg) => flows[place] = self.root_task_failed(state, task, msg),
+            }
+            self.leave();
+        }
+        // As Ansible: a block's ignore_errors is inherited by its tasks.
+        let lenient = u32::from(task.ignore_errors);
+        self.ignore_depth += lenient;
+        let rescuable = u32::from(!rescue.is_empty());
+        self.rescue_depth += rescuable;
+        let hosts = inside.iter().map(|(_, slot, inner)| (*slot, inner.clone()));
+        let body = self.linear(slots, hosts.collect(), block);
+        self.rescue_depth -= rescuable;
+        let flow_of = |flows: &[(usize, Flow)], slot: usize| {
+            flows
+                .iter()
+                .find(|(done, _)| *done == slot)
+                .map_or(Flow::Continue, |(_, flow)| *flow)
+        };
+        for (place, slot, _) in &inside {
+            flows[*place] = flow_of(&body, *slot);
+        }
+        if flows.contains(&Flow::Interrupted) {
+            self.ignore_depth -= lenient;
+            return vec![Flow::Interrupted; running.len()];
+        }
+        if rescuable > 0 {
+            let mut failed = Vec::new();
+            for (place, slot, inner) in &inside {
+                if flows[*place] != Flow::Failed {
+                    continue;
+                }
+                self.enter(slots[*slot].0);
+                self.target.stats.rescued += 1;
+                if let Some((name, result)) = self.target.last_failure.take() {
+                    let task = serde_json::json!({ "name": name });
+                    self.target
+                        .facts
+                        .set("ansible_failed_task", crate::vars::from_json(&task));
+                    self.target
+                        .facts
+                        .set("ansible_failed_result", crate::vars::from_json(&result));
+                }
+                self.leave();
+                failed.push((*slot, inner.clone()));
+            }
+            let rescued = self.linear(slots, failed, rescue);
+            for (place, slot, _) in &inside {
+                if let Some((_, flow)) = rescued.iter().find(|(done, _)| done == slot) {
+                    flows[*place] = *flow;
+                }
+            }
+            if flows.contains(&Flow::Interrupted) {
+                self.ignore_depth -= lenient;
+                return vec![Flow::Interrupted; running.len()];
+            }
+        }
+        let finishing: Vec<_> = inside
+            .iter()
+            .filter(|(place, _, _)| flows[*place] != Flow::EndPlay)
+            .map(|(_, slot, inner)| (*slot, inner.clone()))
+            .collect();
+        let after = self.linear(slots, finishing, always);
+        for (place, slot, _) in &inside {
+            let flow = flow_of(&after, *slot);
+            if flow != Flow::Continue {
+                flows[*place] = flow;
+            }
+        }
+        self.ignore_depth -= lenient;
+        flows
+    }
+}
