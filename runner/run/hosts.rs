@@ -20,6 +20,9 @@ use std::rc::Rc;
 /// besides its facts (its inventory variables and a few magic ones).
 pub(super) struct Everyone {
     pub hosts: Vec<(String, Layer)>,
+    /// Each host's `hostvars` entry as last built, and its facts' change count then:
+    /// a task's context rebuilds only the entries of hosts whose facts changed.
+    built: std::cell::RefCell<Vec<Option<(u64, Value)>>>,
 }
 
 impl Executor<'_> {
@@ -105,14 +108,24 @@ impl Executor<'_> {
     /// host: its inventory and magic variables, its facts and registered results, -e.
     pub(super) fn hostvars(&self, everyone: &Everyone) -> Value {
         let empty = Layer::default();
-        Value::from_iter(everyone.hosts.iter().map(|(name, vars)| {
-            let facts = self.state_of(name).map_or(&empty, |host| &host.facts.layer);
-            let layers = [vars, facts, &self.options.extra_vars];
-            (
-                name.clone(),
-                crate::vars::context(&layers, self.shared.templates),
-            )
-        }))
+        let mut built = everyone.built.borrow_mut();
+        built.resize(everyone.hosts.len(), None);
+        Value::from_iter(everyone.hosts.iter().zip(built.iter_mut()).map(
+            |((name, vars), built)| {
+                let state = self.state_of(name);
+                let changes = state.map_or(0, |host| host.facts.changes);
+                match built {
+                    Some((at, value)) if *at == changes => (name.clone(), value.clone()),
+                    _ => {
+                        let facts = state.map_or(&empty, |host| &host.facts.layer);
+                        let layers = [vars, facts, &self.options.extra_vars];
+                        let value = crate::vars::context(&layers, self.shared.templates);
+                        *built = Some((changes, value.clone()));
+                        (name.clone(), value)
+                    }
+                }
+            },
+        ))
     }
 
     /// Every inventory host's `hostvars` layer for `playbook`.
@@ -138,7 +151,10 @@ impl Executor<'_> {
                 (name, layer)
             })
             .collect();
-        Everyone { hosts }
+        Everyone {
+            hosts,
+            built: Default::default(),
+        }
     }
 
     /// The magic variables that name `host` in the inventory.
