@@ -36,6 +36,7 @@ pub(crate) mod expr_guard;
 mod filters;
 mod legacy_loops;
 mod lookup;
+pub(crate) mod names;
 pub(crate) mod overrides;
 mod pyjson;
 mod python_methods;

@@ -18,7 +18,7 @@ use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
 use super::diagnose::diagnose;
 use super::error::{TemplateError, TemplateErrorKind};
 use super::{
-    backslash, collections, conversions, crypt, filters, lookup, overrides, pyjson, python_methods,
+    backslash, collections, conversions, crypt, filters, lookup, names, overrides, pyjson, python_methods,
     pyyaml, regexes, simple, tests, text_filters, value_format, FileOptions, OMIT,
 };
 
@@ -77,7 +77,8 @@ impl Engine {
     }
 
     pub(crate) fn render_str(&self, source: &str, vars: &Value) -> Result<String, TemplateError> {
-        let escaped = backslash::escape_expressions(source);
+        let source = names::unqualified(source, true);
+        let escaped = backslash::escape_expressions(&source);
         self.render_escaped(&escaped, vars)
     }
 
@@ -110,7 +111,8 @@ impl Engine {
     }
 
     pub(crate) fn render_native(&self, source: &str, vars: &Value) -> Result<Value, TemplateError> {
-        let escaped = backslash::escape_expressions(source);
+        let source = names::unqualified(source, true);
+        let escaped = backslash::escape_expressions(&source);
         let Some(expr) = single_expression(&escaped) else {
             return self.render_escaped(&escaped, vars).map(Value::from);
         };
@@ -162,7 +164,7 @@ impl Engine {
 
     pub(crate) fn eval(&self, expr: &str, vars: &Value) -> Result<Value, TemplateError> {
         let expr = single_expression(expr).unwrap_or(expr);
-        self.eval_expr(expr, vars)
+        self.eval_expr(&names::unqualified(expr, false), vars)
     }
 
     fn eval_expr(&self, expr: &str, vars: &Value) -> Result<Value, TemplateError> {
@@ -209,6 +211,7 @@ impl Engine {
         let (body, set) = overrides::split(source).map_err(|message| {
             TemplateError::new(TemplateErrorKind::Syntax, format!("{name}: {message}"))
         })?;
+        let body = &*names::unqualified(body, true);
         let env = &self.envs[env_index(
             set.trim_blocks.unwrap_or(options.trim_blocks),
             set.lstrip_blocks.unwrap_or(options.lstrip_blocks),
