@@ -36,6 +36,7 @@ pub(crate) mod expr_guard;
 mod filters;
 mod legacy_loops;
 mod lookup;
+mod math_filters;
 pub(crate) mod names;
 pub(crate) mod overrides;
 mod pyjson;
@@ -125,6 +126,16 @@ impl Templates {
     pub fn new() -> Templates {
         Templates {
             engine: engine::Engine::build(),
+        }
+    }
+
+    /// Whether machinist has a filter, test or lookup plugin of this name (Ansible's
+    /// qualified `ansible.builtin.` and `ansible.legacy.` names included).
+    pub fn has_plugin(&self, kind: names::NameKind, name: &str) -> bool {
+        let name = names::short_name(name);
+        match kind {
+            names::NameKind::Lookup => lookup::PLUGINS.contains(&name),
+            names::NameKind::Filter | names::NameKind::Test => self.engine.has(kind, name),
         }
     }
 

@@ -3,6 +3,7 @@
 
 pub mod argspec;
 pub mod inherit;
+pub mod known_names;
 pub mod load;
 pub mod model;
 pub mod validate;

@@ -18,7 +18,7 @@ use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
 use super::diagnose::diagnose;
 use super::error::{TemplateError, TemplateErrorKind};
 use super::{
-    backslash, collections, conversions, crypt, filters, lookup, names, overrides, pyjson, python_methods,
+    backslash, collections, conversions, crypt, filters, lookup, math_filters, names, overrides, pyjson, python_methods,
     pyyaml, regexes, simple, tests, text_filters, value_format, FileOptions, OMIT,
 };
 
@@ -70,6 +70,26 @@ impl Engine {
         // A fresh OnceLock: setting it cannot fail.
         let _ = slot.set(Arc::downgrade(&engine));
         engine
+    }
+
+    /// Whether a filter or test of this (short) name is registered: a probe that
+    /// applies it to `none` fails as unknown only when it is not.
+    pub(crate) fn has(&self, kind: names::NameKind, name: &str) -> bool {
+        let valid = name
+            .split('.')
+            .all(|part| part.bytes().next().is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+                && part.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'));
+        if !valid {
+            return false;
+        }
+        let (probe, unknown) = match kind {
+            names::NameKind::Test => (format!("none is {name}"), minijinja::ErrorKind::UnknownTest),
+            _ => (format!("none | {name}"), minijinja::ErrorKind::UnknownFilter),
+        };
+        let Ok(expr) = self.strings().compile_expression(&probe) else {
+            return false;
+        };
+        !matches!(expr.eval(()), Err(err) if err.kind() == unknown)
     }
 
     fn strings(&self) -> &Environment<'static> {
@@ -379,6 +399,7 @@ fn base_env(slot: &EngineSlot) -> Environment<'static> {
     conversions::register(&mut env);
     regexes::register(&mut env);
     collections::register(&mut env);
+    math_filters::register(&mut env);
     pyjson::register(&mut env);
     pyyaml::register(&mut env);
     crypt::register(&mut env);
