@@ -34,6 +34,7 @@ mod engine;
 mod error;
 pub(crate) mod expr_guard;
 mod filters;
+mod jinja_compat;
 mod legacy_loops;
 mod lookup;
 mod math_filters;

@@ -18,7 +18,7 @@ use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
 use super::diagnose::diagnose;
 use super::error::{TemplateError, TemplateErrorKind};
 use super::{
-    backslash, collections, conversions, crypt, filters, lookup, math_filters, names, overrides, pyjson, python_methods,
+    backslash, collections, conversions, crypt, filters, jinja_compat, lookup, math_filters, names, overrides, pyjson, python_methods,
     pyyaml, regexes, simple, tests, text_filters, value_format, FileOptions, OMIT,
 };
 
@@ -400,6 +400,7 @@ fn base_env(slot: &EngineSlot) -> Environment<'static> {
     regexes::register(&mut env);
     collections::register(&mut env);
     math_filters::register(&mut env);
+    jinja_compat::register(&mut env);
     pyjson::register(&mut env);
     pyyaml::register(&mut env);
     crypt::register(&mut env);
