@@ -142,6 +142,10 @@ const FILTERS: &[&str] = &[
     "map(attribute='n') | list",
 ];
 
+/// ansible-core's set filters answer in the order of a Python set, which for strings
+/// changes from run to run (hash randomisation): not applied to values holding strings.
+const SET_FILTERS: &[&str] = &["intersect", "difference", "union", "symmetric_difference"];
+
 /// Tests applied to every value.
 const TESTS: &[&str] = &[
     "defined",
@@ -190,6 +194,9 @@ fn expressions() -> Vec<String> {
     let mut all = Vec::new();
     for value in VALUES {
         for filter in FILTERS {
+            if SET_FILTERS.iter().any(|f| filter.starts_with(f)) && value.contains('\'') {
+                continue;
+            }
             all.push(format!("{value} | {filter}"));
         }
         for test in TESTS {

@@ -8,7 +8,7 @@
 use minijinja::value::{Kwargs, ValueKind};
 use minijinja::{Environment, Error, Value};
 
-use super::filters::{invalid, text};
+use super::filters::{invalid, string_only, text};
 use super::value_format::py_text;
 
 pub(crate) fn register(env: &mut Environment<'static>) {
@@ -77,6 +77,16 @@ fn truncate(
     end: Option<String>,
     leeway: Option<usize>,
 ) -> Result<String, Error> {
+    // Jinja takes len() of the value first: a number, boolean or none has none.
+    if matches!(
+        value.kind(),
+        ValueKind::Number | ValueKind::Bool | ValueKind::None
+    ) {
+        return Err(invalid(format!(
+            "truncate: object of type '{}' has no len()",
+            super::value_format::py_type_name(&value)
+        )));
+    }
     let text = text(&value)?;
     let length = length.unwrap_or(255);
     let end = end.unwrap_or_else(|| "...".into());
@@ -168,7 +178,7 @@ fn quote(text: &str, safe: &str) -> String {
 /// Ansible's `comment(text, style='plain', **kw)`: the text as a comment block in the
 /// style's decoration, with its beginning, prefix, postfix and end lines.
 fn comment(value: Value, style: Option<String>, kwargs: Kwargs) -> Result<String, Error> {
-    let text = text(&value)?;
+    let text = string_only(&value, "comment")?;
     let style = style.unwrap_or_else(|| "plain".into());
     let (beginning, decoration, end) = match style.as_str() {
         "plain" => ("", "# ", ""),
