@@ -91,6 +91,14 @@ pub fn py_str(value: &minijinja::Value) -> String {
 pub struct FileOptions {
     pub trim_blocks: bool,
     pub lstrip_blocks: bool,
+    /// What every newline of the template's text becomes (`\n`, `\r\n` or `\r`).
+    pub newline_sequence: &'static str,
+}
+
+/// The template module's `newline_sequence` argument (`'\n'`, `'\r\n'`, `'\r'`, as
+/// escaped or as the characters), or `None` for anything else.
+pub fn newline_sequence(text: &str) -> Option<&'static str> {
+    overrides::newline_sequence(text)
 }
 
 impl Default for FileOptions {
@@ -98,6 +106,7 @@ impl Default for FileOptions {
         FileOptions {
             trim_blocks: true,
             lstrip_blocks: false,
+            newline_sequence: "\n",
         }
     }
 }

@@ -190,6 +190,9 @@ TEMPLATES = [
     ("{% with y = 2 %}\n{{ y }}\n{% endwith %}\n", {}),
     ("{{ '%s-%d' % ('a', 3) }}\n", {}),
     ("{{ lookup('vars', 'raw') }}\n", {}),
+    ("{% for i in items %}\n{{ i }}\n{% endfor %}\n", {"newline_sequence": "\\r\\n"}),
+    ("one\ntwo\n{{ value_nl }}", {"newline_sequence": "\r\n"}),
+    ("one\ntwo\n", {"newline_sequence": "\\r"}),
 ]
 
 

@@ -564,11 +564,18 @@ impl Builder<'_, '_> {
             lines.insert(&entries, &key);
             entries.push((key, value));
         }
-        for (key, value) in merged {
-            if lines.get(&entries, &key.name).is_none() {
-                lines.insert(&entries, &key);
-                entries.push((key, value));
+        if !merged.is_empty() {
+            // As PyYAML's flatten_mapping: the merged entries come first, then the
+            // mapping's own; a later value for a key replaces an earlier one where
+            // the key first stood (`{z: 0, <<: {x: 1}}` is x, z).
+            let mut flat: Vec<(Key, Node)> = Vec::with_capacity(merged.len() + entries.len());
+            for (key, value) in merged.into_iter().chain(entries) {
+                match flat.iter_mut().find(|(k, _)| k.name == key.name) {
+                    Some(slot) => slot.1 = value,
+                    None => flat.push((key, value)),
+                }
             }
+            entries = flat;
         }
         // Kept for the whole load: no spare capacity.
         entries.shrink_to_fit();
@@ -692,14 +699,11 @@ fn scalar_key(node: Node, names: &mut Names) -> Result<Key, Diagnostic> {
 fn merge_source(value: &Node) -> Result<Vec<(Key, Node)>, Diagnostic> {
     match &value.value {
         Value::Map(entries) => Ok(entries.clone()),
+        // PyYAML merges a list's mappings last first, so the first one's values win.
         Value::Seq(items) => {
             let mut out: Vec<(Key, Node)> = Vec::new();
-            for item in items {
-                for (key, value) in merge_source(item)? {
-                    if !out.iter().any(|(k, _)| k.name == key.name) {
-                        out.push((key, value));
-                    }
-                }
+            for item in items.iter().rev() {
+                out.extend(merge_source(item)?);
             }
             Ok(out)
         }

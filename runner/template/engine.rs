@@ -232,6 +232,16 @@ impl Engine {
             TemplateError::new(TemplateErrorKind::Syntax, format!("{name}: {message}"))
         })?;
         let body = &*names::unqualified(body, true);
+        // Jinja writes each newline of the template's own text (not of the values it
+        // renders) as newline_sequence.
+        let newline = set.newline_sequence.unwrap_or(options.newline_sequence);
+        let normalised;
+        let body = if newline == "\n" {
+            body
+        } else {
+            normalised = normalise_newlines(body, newline);
+            &normalised
+        };
         let env = &self.envs[env_index(
             set.trim_blocks.unwrap_or(options.trim_blocks),
             set.lstrip_blocks.unwrap_or(options.lstrip_blocks),
@@ -249,6 +259,13 @@ impl Engine {
         let text = tmpl.render(vars).map_err(fail)?;
         Ok(with_source_newlines(body, text))
     }
+}
+
+/// Every newline (`\r\n`, `\r`, `\n`) of `text` as `newline`.
+fn normalise_newlines(text: &str, newline: &str) -> String {
+    text.replace("\r\n", "\n")
+        .replace('\r', "\n")
+        .replace('\n', newline)
 }
 
 /// `source` without the one trailing newline Jinja drops (`\n` or `\r\n`).

@@ -163,6 +163,7 @@ fn template_lookup(
         lstrip_blocks: kwargs
             .get::<Option<bool>>("lstrip_blocks")?
             .unwrap_or(false),
+        ..FileOptions::default()
     };
     let extra = kwargs.get::<Option<Value>>("template_vars")?;
     let _convert_data = kwargs.get::<Option<bool>>("convert_data")?;

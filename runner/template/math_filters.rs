@@ -155,10 +155,23 @@ fn arrange(
 }
 
 /// ansible's `bytes_to_human`: `'%.2f %s' % (size / limit, suffix)`.
-fn human_readable(size: Value, isbits: Option<bool>, unit: Option<String>) -> Result<String, Error> {
-    if size.kind() != ValueKind::Number {
-        return Err(invalid("human_readable() failed on bad input"));
-    }
+fn human_readable(
+    size: Value,
+    isbits: Option<bool>,
+    unit: Option<String>,
+    kwargs: Kwargs,
+) -> Result<String, Error> {
+    let isbits = match kwargs.get::<Option<Value>>("isbits")? {
+        Some(value) => Some(value.is_true()),
+        None => isbits,
+    };
+    let unit = kwargs.get::<Option<String>>("unit")?.or(unit);
+    kwargs.assert_all_used()?;
+    let size = match size.kind() {
+        ValueKind::Bool => Value::from(u8::from(size.is_true())),
+        ValueKind::Number => size,
+        _ => return Err(invalid("human_readable() failed on bad input")),
+    };
     let size = f64::try_from(size).map_err(|_| invalid("human_readable() failed on bad input"))?;
     let base = if isbits.unwrap_or(false) { "bits" } else { "Bytes" };
     const RANGES: [(&str, u32); 9] = [
