@@ -21,6 +21,13 @@ SKIP_LOOKUPS = {"config", "csvfile", "file", "fileglob", "first_found", "ini", "
 # Filters whose result depends on the machine, the clock or chance.
 SKIP_FILTERS = {"random", "shuffle", "strftime", "to_datetime", "password_hash", "vault",
                 "unvault", "realpath", "expanduser", "expandvars", "fileglob"}
+# Plugins machinist does not have (a playbook naming one is refused at load, so the
+# example would test nothing but that refusal).
+MISSING = {"human_to_bytes", "rekey_on_member", "relpath", "urldecode", "urlsplit",
+           "commonpath", "normpath", "win_basename", "win_dirname", "win_splitdrive",
+           "varnames", "link", "is_link", "same_file", "is_same_file", "link_exists",
+           "uri", "url", "urn", "vault_encrypted", "vaulted_file", "exists", "file",
+           "is_file", "directory", "is_dir", "mount", "is_mount"}
 MAGIC = {"item", "omit", "inventory_hostname", "hostvars", "groups", "ansible_facts",
          "ansible_loop", "lookup", "query", "q", "range", "dict", "lipsum", "namespace",
          "zip", "cycler", "joiner", "True", "False", "None", "true", "false", "none"}
@@ -120,6 +127,16 @@ def cases_from_snippet(text):
     return out
 
 
+def names_missing(text):
+    """Whether a text names a plugin machinist lacks (as `| name`, `is name` or a
+    quoted lookup name)."""
+    for name in MISSING:
+        if re.search(r"(\||\bis(\s+not)?)\s*(ansible\.builtin\.)?%s\b" % name, text) or \
+                re.search(r"(lookup|query|q)\(\s*'(ansible\.builtin\.)?%s'" % name, text):
+            return True
+    return False
+
+
 def playbook(title, scope, tasks):
     play = {"name": title, "hosts": "localhost", "gather_facts": False}
     if scope:
@@ -133,11 +150,44 @@ def debug_task(msg):
 
 
 def write(name, text, written):
+    if names_missing(text):
+        return
     path = os.path.join(CORPUS, name + ".yml")
     with open(path, "w") as f:
         f.write("# Mined from ansible-core's documentation by scripts/mine-doc-examples.\n")
         f.write(text)
     written.append(name)
+
+
+# Names only a loop, facts or an inventory define: an expression using them is not
+# an example that stands alone.
+CONTEXTUAL = {"item", "ansible_facts", "hostvars", "groups", "inventory_hostname"}
+
+# The pages of Ansible's user guide (ansible/ansible-documentation) about expressions.
+GUIDE_PAGES = ["playbooks_filters", "playbooks_tests", "playbooks_loops",
+               "playbooks_conditionals", "complex_data_manipulation"]
+
+
+def guide_expressions():
+    """(page, expression) of every `{{ }}` in the user guide's pages that stands
+    alone (MACHINIST_ANSIBLE_DOCS: a checkout of ansible/ansible-documentation)."""
+    docs = os.environ.get("MACHINIST_ANSIBLE_DOCS")
+    if not docs:
+        return []
+    out = []
+    for page in GUIDE_PAGES:
+        path = os.path.join(docs, "docs", "docsite", "rst", "playbook_guide", page + ".rst")
+        if not os.path.exists(path):
+            continue
+        seen = set()
+        for expr in expressions_in(open(path).read()):
+            names = free_names(expr)
+            uses_context = any(re.search(r"\b%s\b" % n, expr) for n in CONTEXTUAL)
+            if names is None or names or uses_context or expr in seen:
+                continue
+            seen.add(expr)
+            out.append((page, expr))
+    return out
 
 
 def integration_task_files():
@@ -239,6 +289,16 @@ def main():
             task = {"name": "example", "assert": {"that": [condition]}, "ignore_errors": True}
             write(f"src_{target}_{n}",
                   playbook(f"{target}: assertion {n}", scope, [task]), written)
+    counts = {}
+    for page, expr in guide_expressions():
+        key = ("{}", expr)
+        if key in seen:
+            continue
+        seen.add(key)
+        counts[page] = counts.get(page, 0) + 1
+        n = counts[page]
+        write(f"guide_{page.replace('playbooks_', '')}_{n}",
+              playbook(f"user guide {page}: example {n}", {}, [debug_task(expr)]), written)
     print("\n".join(written))
     print(f"{len(written)} playbooks", file=sys.stderr)
 
