@@ -417,11 +417,12 @@ fn base_env(slot: &EngineSlot) -> Environment<'static> {
     regexes::register(&mut env);
     collections::register(&mut env);
     math_filters::register(&mut env);
-    jinja_compat::register(&mut env);
     pyjson::register(&mut env);
     pyyaml::register(&mut env);
     crypt::register(&mut env);
     tests::register(&mut env);
+    // Last: it replaces minijinja's versions and the ones above.
+    jinja_compat::register(&mut env);
     lookup::register(&mut env, slot);
     env.add_global("omit", Value::from(OMIT));
     env.set_loader(cache_loader);

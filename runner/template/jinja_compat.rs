@@ -2,14 +2,18 @@
 //! matrix (tests/expression_matrix.rs) found against ansible-core: `min` and `max`
 //! compare strings without case by default, `last` of a mapping is its last key,
 //! `tojson` is Jinja's HTML-safe `json.dumps` (sorted keys, `", "` separators, ASCII),
-//! and the `number` and `sequence` tests follow Python's types (a boolean is a number,
-//! a string and a mapping are sequences).
+//! and the tests follow Python's types: a boolean is a number, a string and a mapping
+//! are sequences, `lower`/`upper` read any value as `str()`, `odd`/`even`/
+//! `divisibleby` want numbers, comparisons (`ge`, `lt`, …) and `contains` fail on
+//! types Python cannot compare or search, as ansible-core's do.
 
 use minijinja::value::{Kwargs, ValueKind};
 use minijinja::{Environment, Error, Value};
 
 use super::filters::invalid;
 use super::pyjson;
+use super::value_format::{py_text, py_type_name};
+use std::cmp::Ordering;
 
 pub(crate) fn register(env: &mut Environment<'static>) {
     env.add_filter("min", |value: Value, kwargs: Kwargs| {
@@ -36,12 +40,90 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     env.add_test("number", |value: Value| {
         matches!(value.kind(), ValueKind::Number | ValueKind::Bool)
     });
+    env.add_test("lower", |value: Value| cased(&py_text(&value), false));
+    env.add_test("upper", |value: Value| cased(&py_text(&value), true));
+    env.add_test("odd", |value: Value| Ok::<_, Error>(remainder(&value, 2.0, "odd")? == 1.0));
+    env.add_test("even", |value: Value| Ok::<_, Error>(remainder(&value, 2.0, "even")? == 0.0));
+    env.add_test("divisibleby", |value: Value, by: Value| {
+        let by = number(&by, "divisibleby")?;
+        Ok::<_, Error>(remainder(&value, by, "divisibleby")? == 0.0)
+    });
+    for (names, wanted) in [
+        (&["ge", ">="][..], &[Ordering::Greater, Ordering::Equal][..]),
+        (&["gt", "greaterthan", ">"][..], &[Ordering::Greater][..]),
+        (&["le", "<="][..], &[Ordering::Less, Ordering::Equal][..]),
+        (&["lt", "lessthan", "<"][..], &[Ordering::Less][..]),
+    ] {
+        for name in names {
+            env.add_test(*name, move |a: Value, b: Value| {
+                if !comparable(&a, &b) {
+                    return Err(invalid(format!(
+                        "'{name}' not supported between instances of '{}' and '{}'",
+                        py_type_name(&a),
+                        py_type_name(&b)
+                    )));
+                }
+                Ok(wanted.contains(&a.cmp(&b)))
+            });
+        }
+    }
+    env.add_test("contains", |seq: Value, item: Value| match seq.kind() {
+        ValueKind::String => match (seq.as_str(), item.as_str()) {
+            (Some(text), Some(part)) => Ok(text.contains(part)),
+            _ => Err(invalid(format!(
+                "'in <string>' requires string as left operand, not {}",
+                py_type_name(&item)
+            ))),
+        },
+        ValueKind::Seq | ValueKind::Map | ValueKind::Iterable => {
+            Ok(seq.try_iter()?.any(|x| x == item))
+        }
+        _ => Err(invalid(format!(
+            "argument of type '{}' is not iterable",
+            py_type_name(&seq)
+        ))),
+    });
     env.add_test("sequence", |value: Value| {
         matches!(
             value.kind(),
             ValueKind::String | ValueKind::Seq | ValueKind::Map | ValueKind::Bytes
         )
     });
+}
+
+/// Python's `str.islower()`/`isupper()`: some cased character, none of the other case.
+fn cased(text: &str, upper: bool) -> bool {
+    let mut any = false;
+    for c in text.chars() {
+        if c.is_lowercase() || c.is_uppercase() {
+            any = true;
+            if c.is_uppercase() != upper {
+                return false;
+            }
+        }
+    }
+    any
+}
+
+fn number(value: &Value, test: &str) -> Result<f64, Error> {
+    match value.kind() {
+        ValueKind::Bool => Ok(f64::from(u8::from(value.is_true()))),
+        ValueKind::Number => f64::try_from(value.clone())
+            .map_err(|_| invalid(format!("{test}: not a number"))),
+        _ => Err(invalid(format!(
+            "{test}: unsupported operand type(s) for %: '{}' and 'int'",
+            py_type_name(value)
+        ))),
+    }
+}
+
+/// Python's `value % by` (the sign of the divisor).
+fn remainder(value: &Value, by: f64, test: &str) -> Result<f64, Error> {
+    let value = number(value, test)?;
+    if by == 0.0 {
+        return Err(invalid(format!("{test}: integer modulo by zero")));
+    }
+    Ok(value - by * (value / by).floor())
 }
 
 /// Jinja's `do_min`/`do_max(value, case_sensitive=False, attribute=None)`.
@@ -68,8 +150,8 @@ fn extreme(value: &Value, kwargs: &Kwargs, wanted: std::cmp::Ordering) -> Result
                 if !comparable(&item_key, &best_key) {
                     return Err(invalid(format!(
                         "'<' not supported between instances of '{}' and '{}'",
-                        super::value_format::py_type_name(&item_key),
-                        super::value_format::py_type_name(&best_key)
+                        py_type_name(&item_key),
+                        py_type_name(&best_key)
                     )));
                 }
                 if item_key.cmp(&best_key) == wanted {
@@ -124,7 +206,7 @@ fn last(value: Value) -> Result<Value, Error> {
         }
         _ => Err(invalid(format!(
             "'{}' object is not reversible",
-            super::value_format::py_type_name(&value)
+            py_type_name(&value)
         ))),
     }
 }
