@@ -125,7 +125,8 @@ fn yaml_filters_write_pyyaml_bytes() {
     );
     assert_eq!(
         n("{{ '{a: yes, b: [1]}' | from_yaml }}"),
-        "{'a': 'yes', 'b': [1]}"
+        "{'a': True, 'b': [1]}",
+        "YAML 1.1, as PyYAML reads it"
     );
 }
 
