@@ -720,6 +720,16 @@ fn resolve_scalar(text: String, style: TScalarStyle, tag: Option<&Tag>) -> Value
         if tag.suffix == "str" || tag.suffix == "unsafe" || tag.handle == "!" {
             return Value::Str(text);
         }
+        // YAML's own types asked for by name, whatever the quoting (`!!int '7'`).
+        let plain = resolve_scalar(text.clone(), TScalarStyle::Plain, None);
+        match (tag.suffix.as_str(), plain) {
+            ("int", Value::Int(int)) => return Value::Int(int),
+            ("float", Value::Int(int)) => return Value::Float(int as f64),
+            ("float", Value::Float(float)) => return Value::Float(float),
+            ("bool", Value::Bool(flag)) => return Value::Bool(flag),
+            ("null", Value::Null) => return Value::Null,
+            _ => {}
+        }
     }
     if style != TScalarStyle::Plain {
         return Value::Str(text);
@@ -754,8 +764,14 @@ fn parse_int(text: &str) -> Option<i64> {
         b'+' => (1, &text[1..]),
         _ => (1, text),
     };
-    if let Some(hex) = digits.strip_prefix("0x") {
-        return i64::from_str_radix(hex, 16).ok().map(|v| sign * v);
+    for (prefix, radix) in [("0x", 16), ("0b", 2)] {
+        if let Some(number) = digits.strip_prefix(prefix) {
+            let number = number.replace('_', "");
+            if number.is_empty() {
+                return None;
+            }
+            return i64::from_str_radix(&number, radix).ok().map(|v| sign * v);
+        }
     }
     // A leading zero (0644, 007) stays a string: see the file header.
     if digits.is_empty() || (digits.len() > 1 && digits.starts_with('0')) {

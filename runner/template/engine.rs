@@ -232,6 +232,7 @@ impl Engine {
             TemplateError::new(TemplateErrorKind::Syntax, format!("{name}: {message}"))
         })?;
         let body = &*names::unqualified(body, true);
+        let original = body;
         // Jinja writes each newline of the template's own text (not of the values it
         // renders) as newline_sequence.
         let newline = set.newline_sequence.unwrap_or(options.newline_sequence);
@@ -256,8 +257,14 @@ impl Engine {
             body
         };
         let tmpl = env.get_template(&file_key(name, compiled)).map_err(fail)?;
-        let text = tmpl.render(vars).map_err(fail)?;
-        Ok(with_source_newlines(body, text))
+        let mut text = tmpl.render(vars).map_err(fail)?;
+        // Jinja drops a last `\n` alone: a source ending in `\r\n` keeps its `\r`.
+        if original.ends_with("\r\n") && newline == "\n" && !text.ends_with(['\r', '\n']) {
+            text.push('\r');
+        }
+        // ansible-core adds the newlines Jinja dropped as the module's newline_sequence
+        // (a header's does not count here).
+        Ok(with_source_newlines_as(original, text, options.newline_sequence))
     }
 }
 
@@ -285,6 +292,30 @@ fn with_source_newlines(source: &str, mut rendered: String) -> String {
     let have = trailing_newlines(&rendered);
     for _ in have..wanted {
         rendered.push('\n');
+    }
+    rendered
+}
+
+/// [`with_source_newlines`] for a template file: the source's trailing newlines
+/// counted as written, the rendered text's as newline sequences of any kind, and the
+/// missing ones added as `newline`.
+fn with_source_newlines_as(source: &str, mut rendered: String, newline: &str) -> String {
+    if newline == "\n" {
+        return with_source_newlines(source, rendered);
+    }
+    let wanted = trailing_newlines(source);
+    let mut have = 0;
+    let mut rest = rendered.as_str();
+    while let Some(shorter) = rest
+        .strip_suffix("\r\n")
+        .or_else(|| rest.strip_suffix('\n'))
+        .or_else(|| rest.strip_suffix('\r'))
+    {
+        have += 1;
+        rest = shorter;
+    }
+    for _ in have..wanted {
+        rendered.push_str(newline);
     }
     rendered
 }
