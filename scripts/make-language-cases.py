@@ -344,12 +344,43 @@ def interplay_cases(written):
                 f.write(HEAD + "args: " + json.dumps(args) + "\n")
 
 
+# Values a `when:` meets, as vars: a condition must be a boolean in ansible-core 2.19
+# (a string or a number fails the task), and `| bool` converts the usual spellings.
+WHEN_VALUES = ["yes", "'yes'", "on", "'on'", "1", "0", "'1'", "'true'", "true", "''",
+               "[]", "{}", "~", "'false'", "false", "'0'", "0.0", "abc", "[1]", "{a: 1}",
+               "'True'", "'no'", "off", "'off'"]
+
+
+def when_cases(written):
+    for n, value in enumerate(WHEN_VALUES, 1):
+        write(f"gen_when_value_{n:02}", f"""- name: when meets {json.dumps(value)}
+  hosts: localhost
+  gather_facts: false
+  vars:
+    v: {value}
+  tasks:
+    - name: bare
+      debug: {{msg: ran}}
+      when: v
+      ignore_errors: true
+    - name: with bool
+      debug: {{msg: ran}}
+      when: v | bool
+      ignore_errors: true
+    - name: negated
+      debug: {{msg: ran}}
+      when: not v
+      ignore_errors: true
+""", written)
+
+
 def main():
     written = []
     scalar_cases(written)
     anchor_cases(written)
     template_cases(written)
     interplay_cases(written)
+    when_cases(written)
     print("\n".join(written))
 
 

@@ -5,7 +5,9 @@
 //! docs/ansible-differences.md. Names are read from the Jinja code of task arguments,
 //! conditions, assert's `that`, debug's `var`, loops and template files
 //! (template/names.rs); a name inside a string literal (`map('upper')`) is left to
-//! run time.
+//! run time, and so is every name of a template that has an `if` (Jinja looks a
+//! filter up only when a branch calls it: `x | json_query('a') if false else 1` runs
+//! in ansible-core).
 
 use super::model::Condition;
 use super::yaml::{Node, Value};
@@ -17,6 +19,17 @@ use std::sync::OnceLock;
 fn templates() -> &'static Templates {
     static TEMPLATES: OnceLock<Templates> = OnceLock::new();
     TEMPLATES.get_or_init(Templates::new)
+}
+
+/// Whether a template has a conditional (`{% if %}` or `a if b else c`), where Jinja
+/// defers looking filters and tests up until a branch runs.
+fn has_conditional(text: &str) -> bool {
+    text.match_indices("if").any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + 2..].chars().next();
+        let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+        !word(before) && !word(after)
+    })
 }
 
 /// The first use of a name no plugin has, as the words of an error.
@@ -35,7 +48,7 @@ fn unknown(uses: Vec<NameUse>) -> Option<String> {
 /// Every templated string below an argument tree (or a loop's, a vars value's).
 pub fn in_node(node: &Node, errors: &mut Vec<Diagnostic>) {
     match &node.value {
-        Value::Str(text) if Templates::is_template(text) => {
+        Value::Str(text) if Templates::is_template(text) && !has_conditional(text) => {
             if let Some(message) = unknown(in_template(text)) {
                 errors.push(Diagnostic::at(&node.span, message));
             }
@@ -49,7 +62,7 @@ pub fn in_node(node: &Node, errors: &mut Vec<Diagnostic>) {
 /// A bare expression: a condition, an assertion, debug's `var`.
 pub fn in_bare(node: &Node, errors: &mut Vec<Diagnostic>) {
     match &node.value {
-        Value::Str(text) if !Templates::is_template(text) => {
+        Value::Str(text) if !Templates::is_template(text) && !has_conditional(text) => {
             if let Some(message) = unknown(in_expression(text)) {
                 errors.push(Diagnostic::at(&node.span, message));
             }
@@ -61,6 +74,9 @@ pub fn in_bare(node: &Node, errors: &mut Vec<Diagnostic>) {
 }
 
 pub fn in_condition(cond: &Condition, errors: &mut Vec<Diagnostic>) {
+    if has_conditional(&cond.expr) {
+        return;
+    }
     let uses = if Templates::is_template(&cond.expr) {
         in_template(&cond.expr)
     } else {
@@ -74,6 +90,9 @@ pub fn in_condition(cond: &Condition, errors: &mut Vec<Diagnostic>) {
 /// A template file's body (after its `#jinja2:` header): the error's words, naming
 /// the line.
 pub fn in_template_file(name: &str, body: &str) -> Result<(), String> {
+    if has_conditional(body) {
+        return Ok(());
+    }
     let uses = in_template(body);
     let line_of = |at: usize| body[..at].matches('\n').count() + 1;
     let first = uses
