@@ -23,6 +23,7 @@ pub(crate) fn register(env: &mut Environment<'static>) {
         extreme(&value, &kwargs, std::cmp::Ordering::Greater)
     });
     env.add_filter("last", last);
+    env.add_filter("unique", unique);
     env.add_filter("tojson", |value: Value, indent: Option<usize>| {
         let options = pyjson::Options {
             indent,
@@ -190,6 +191,34 @@ fn comparable(a: &Value, b: &Value) -> bool {
         _ => 3,
     };
     class(a) == class(b) && class(a) != 3
+}
+
+/// Jinja's `do_unique(value, case_sensitive=False, attribute=None)`: the first of
+/// each item, strings compared without case unless `case_sensitive` is truthy (as
+/// Python reads it: `'true'` is).
+fn unique(value: Value, kwargs: Kwargs) -> Result<Value, Error> {
+    let case_sensitive = kwargs
+        .get::<Option<Value>>("case_sensitive")?
+        .is_some_and(|v| v.is_true());
+    let attribute: Option<Value> = kwargs.get("attribute")?;
+    kwargs.assert_all_used()?;
+    let mut seen: Vec<Value> = Vec::new();
+    let mut out = Vec::new();
+    for item in value.try_iter()? {
+        let key = match &attribute {
+            Some(attr) => attribute_of(&item, attr)?,
+            None => item.clone(),
+        };
+        let key = match key.as_str() {
+            Some(text) if !case_sensitive => Value::from(text.to_lowercase()),
+            _ => key,
+        };
+        if !seen.contains(&key) {
+            seen.push(key);
+            out.push(item);
+        }
+    }
+    Ok(Value::from(out))
 }
 
 /// Jinja's `do_last`: the last item of a sequence, the last key of a mapping, the
