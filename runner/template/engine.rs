@@ -18,8 +18,9 @@ use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
 use super::diagnose::diagnose;
 use super::error::{TemplateError, TemplateErrorKind};
 use super::{
-    backslash, collections, conversions, crypt, filters, jinja_compat, lookup, math_filters, names, overrides, pyjson, python_methods,
-    pyyaml, regexes, simple, tests, text_filters, value_format, FileOptions, OMIT,
+    backslash, collections, conversions, crypt, filters, jinja_compat, lookup, math_filters, names,
+    overrides, pyjson, python_methods, pyyaml, regexes, simple, tests, text_filters, value_format,
+    FileOptions, OMIT,
 };
 
 /// Loader names under which expressions and strings are cached. The leading control
@@ -75,16 +76,21 @@ impl Engine {
     /// Whether a filter or test of this (short) name is registered: a probe that
     /// applies it to `none` fails as unknown only when it is not.
     pub(crate) fn has(&self, kind: names::NameKind, name: &str) -> bool {
-        let valid = name
-            .split('.')
-            .all(|part| part.bytes().next().is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
-                && part.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'));
+        let valid = name.split('.').all(|part| {
+            part.bytes()
+                .next()
+                .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+                && part.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        });
         if !valid {
             return false;
         }
         let (probe, unknown) = match kind {
             names::NameKind::Test => (format!("none is {name}"), minijinja::ErrorKind::UnknownTest),
-            _ => (format!("none | {name}"), minijinja::ErrorKind::UnknownFilter),
+            _ => (
+                format!("none | {name}"),
+                minijinja::ErrorKind::UnknownFilter,
+            ),
         };
         let Ok(expr) = self.strings().compile_expression(&probe) else {
             return false;
@@ -264,7 +270,11 @@ impl Engine {
         }
         // ansible-core adds the newlines Jinja dropped as the module's newline_sequence
         // (a header's does not count here).
-        Ok(with_source_newlines_as(original, text, options.newline_sequence))
+        Ok(with_source_newlines_as(
+            original,
+            text,
+            options.newline_sequence,
+        ))
     }
 }
 

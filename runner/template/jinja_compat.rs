@@ -43,8 +43,12 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     });
     env.add_test("lower", |value: Value| cased(&py_text(&value), false));
     env.add_test("upper", |value: Value| cased(&py_text(&value), true));
-    env.add_test("odd", |value: Value| Ok::<_, Error>(remainder(&value, 2.0, "odd")? == 1.0));
-    env.add_test("even", |value: Value| Ok::<_, Error>(remainder(&value, 2.0, "even")? == 0.0));
+    env.add_test("odd", |value: Value| {
+        Ok::<_, Error>(remainder(&value, 2.0, "odd")? == 1.0)
+    });
+    env.add_test("even", |value: Value| {
+        Ok::<_, Error>(remainder(&value, 2.0, "even")? == 0.0)
+    });
     env.add_test("divisibleby", |value: Value, by: Value| {
         let by = number(&by, "divisibleby")?;
         Ok::<_, Error>(remainder(&value, by, "divisibleby")? == 0.0)
@@ -109,8 +113,9 @@ fn cased(text: &str, upper: bool) -> bool {
 fn number(value: &Value, test: &str) -> Result<f64, Error> {
     match value.kind() {
         ValueKind::Bool => Ok(f64::from(u8::from(value.is_true()))),
-        ValueKind::Number => f64::try_from(value.clone())
-            .map_err(|_| invalid(format!("{test}: not a number"))),
+        ValueKind::Number => {
+            f64::try_from(value.clone()).map_err(|_| invalid(format!("{test}: not a number")))
+        }
         _ => Err(invalid(format!(
             "{test}: unsupported operand type(s) for %: '{}' and 'int'",
             py_type_name(value)

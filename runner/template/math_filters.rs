@@ -14,9 +14,9 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     env.add_filter("log", |x: Value, base: Option<Value>| {
         let x = number(&x, "log")?;
         let log = match base.as_ref().map(|b| number(b, "log")).transpose()? {
-            Some(base) if base == 10.0 => x.log10(),
-            Some(base) => x.ln() / base.ln(),
             None => x.ln(),
+            Some(base) if (base - 10.0).abs() < f64::EPSILON => x.log10(),
+            Some(base) => x.ln() / base.ln(),
         };
         domain(log, "log")
     });
@@ -26,9 +26,8 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     env.add_filter("root", |x: Value, base: Option<Value>| {
         let x = number(&x, "root")?;
         let root = match base.as_ref().map(|b| number(b, "root")).transpose()? {
-            None => x.sqrt(),
-            Some(base) if base == 2.0 => x.sqrt(),
-            Some(base) => x.powf(1.0 / base),
+            Some(base) if (base - 2.0).abs() > f64::EPSILON => x.powf(1.0 / base),
+            _ => x.sqrt(),
         };
         domain(root, "root")
     });
@@ -87,16 +86,18 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     env.add_test("issubset", |a: Value, b: Value| subset(&a, &b));
     env.add_test("issuperset", |a: Value, b: Value| subset(&b, &a));
     env.add_test("unreachable", |r: Value| {
-        Ok::<_, Error>(result(&r, "unreachable")?.get_attr("unreachable")?.is_true())
+        Ok::<_, Error>(
+            result(&r, "unreachable")?
+                .get_attr("unreachable")?
+                .is_true(),
+        )
     });
     env.add_test("reachable", |r: Value| {
         Ok::<_, Error>(!result(&r, "reachable")?.get_attr("unreachable")?.is_true())
     });
     env.add_test("timedout", |r: Value| {
         let timedout = result(&r, "timedout")?.get_attr("timedout")?;
-        Ok::<_, Error>(
-            timedout.is_true() && timedout.get_attr("period").is_ok_and(|p| p.is_true()),
-        )
+        Ok::<_, Error>(timedout.is_true() && timedout.get_attr("period").is_ok_and(|p| p.is_true()))
     });
 }
 
@@ -173,7 +174,11 @@ fn human_readable(
         _ => return Err(invalid("human_readable() failed on bad input")),
     };
     let size = f64::try_from(size).map_err(|_| invalid("human_readable() failed on bad input"))?;
-    let base = if isbits.unwrap_or(false) { "bits" } else { "Bytes" };
+    let base = if isbits.unwrap_or(false) {
+        "bits"
+    } else {
+        "Bytes"
+    };
     const RANGES: [(&str, u32); 9] = [
         ("Y", 80),
         ("Z", 70),
@@ -185,7 +190,10 @@ fn human_readable(
         ("K", 10),
         ("B", 0),
     ];
-    let wanted = unit.as_deref().and_then(|u| u.chars().next()).map(|c| c.to_ascii_uppercase());
+    let wanted = unit
+        .as_deref()
+        .and_then(|u| u.chars().next())
+        .map(|c| c.to_ascii_uppercase());
     let (mut suffix, mut shift) = RANGES[RANGES.len() - 1];
     for (name, bits) in RANGES {
         (suffix, shift) = (name, bits);

@@ -45,7 +45,9 @@ pub fn in_template(source: &str) -> Vec<NameUse> {
     while at + 1 < bytes.len() {
         match (bytes[at], bytes[at + 1]) {
             (b'{', b'#') => {
-                at = source[at..].find("#}").map_or(bytes.len(), |end| at + end + 2);
+                at = source[at..]
+                    .find("#}")
+                    .map_or(bytes.len(), |end| at + end + 2);
             }
             (b'{', b'{') => at = scan_code(source, at + 2, "}}", &mut uses),
             (b'{', b'%') => {
@@ -311,7 +313,9 @@ mod tests {
             vec![(NameKind::Filter, "upper")]
         );
         assert_eq!(
-            names(&in_expression("x.is_ok is sameas true and y|length > q('items', 1)|first")),
+            names(&in_expression(
+                "x.is_ok is sameas true and y|length > q('items', 1)|first"
+            )),
             vec![
                 (NameKind::Test, "sameas"),
                 (NameKind::Filter, "length"),
@@ -328,7 +332,10 @@ mod tests {
             "{{ a | to_json }} {{ 1 is truthy }} 'ansible.builtin.x'"
         );
         assert_eq!(
-            unqualified("x | ansible.builtin.bool and 'ansible.builtin.' in y", false),
+            unqualified(
+                "x | ansible.builtin.bool and 'ansible.builtin.' in y",
+                false
+            ),
             "x | bool and 'ansible.builtin.' in y"
         );
     }

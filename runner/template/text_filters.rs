@@ -18,12 +18,18 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     });
     env.add_filter("urlencode", urlencode);
     env.add_filter("comment", comment);
-    env.add_filter("lower", |value: Value| Ok::<_, Error>(py_text(&value).to_lowercase()));
-    env.add_filter("upper", |value: Value| Ok::<_, Error>(py_text(&value).to_uppercase()));
+    env.add_filter("lower", |value: Value| {
+        Ok::<_, Error>(py_text(&value).to_lowercase())
+    });
+    env.add_filter("upper", |value: Value| {
+        Ok::<_, Error>(py_text(&value).to_uppercase())
+    });
     env.add_filter("capitalize", |value: Value| {
         Ok::<_, Error>(capitalize(&py_text(&value)))
     });
-    env.add_filter("title", |value: Value| Ok::<_, Error>(title(&py_text(&value))));
+    env.add_filter("title", |value: Value| {
+        Ok::<_, Error>(title(&py_text(&value)))
+    });
     env.add_filter("trim", |value: Value, chars: Option<String>| {
         let text = py_text(&value);
         Ok::<_, Error>(match chars {
@@ -47,7 +53,10 @@ pub(crate) fn register(env: &mut Environment<'static>) {
 fn capitalize(text: &str) -> String {
     let mut chars = text.chars();
     match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars.as_str().to_lowercase().chars()).collect(),
+        Some(first) => first
+            .to_uppercase()
+            .chain(chars.as_str().to_lowercase().chars())
+            .collect(),
         None => String::new(),
     }
 }

@@ -100,4 +100,3 @@ pub fn ansible_version(playbook: &Path) -> String {
         .unwrap_or(first)
         .to_string()
 }
-
