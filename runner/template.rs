@@ -149,6 +149,28 @@ impl Templates {
         }
     }
 
+    /// The items of a `with_<lookup>` loop whose value is `value`: what the lookup
+    /// makes of it, with the run's variables for the ones that search the controller
+    /// (`with_fileglob`, as `query('fileglob', …)`, relative to files/ as Ansible's).
+    pub fn legacy_loop_items(
+        &self,
+        kind: LegacyLoop,
+        value: &Value,
+        vars: &Value,
+    ) -> Result<Vec<Value>, String> {
+        if !matches!(kind, LegacyLoop::Fileglob) {
+            return legacy_items(kind, value);
+        }
+        const TERMS: &str = "__machinist_fileglob_terms";
+        let vars =
+            minijinja::context! { __machinist_fileglob_terms => value.clone(), ..vars.clone() };
+        let found = self
+            .engine
+            .eval(&format!("query('fileglob', {TERMS})"), &vars)
+            .map_err(|err| format!("with_fileglob: {err}"))?;
+        Ok(found.try_iter().map_err(|err| err.to_string())?.collect())
+    }
+
     /// Whether a string needs rendering at all.
     pub fn is_template(text: &str) -> bool {
         // One pass for `{{`, `{%` and `{#`.
