@@ -5,6 +5,7 @@
 //! validate (every module and argument checked before anything runs) → run (render,
 //! plan, apply or record in check mode) → report (events to reporters).
 
+pub mod arg_options;
 pub mod cli;
 pub mod doc;
 pub mod error;
@@ -12,18 +13,21 @@ pub mod events;
 pub mod extra_vars;
 pub mod facts;
 pub mod input;
+pub mod key_values;
 pub mod listing;
-pub mod lock;
 pub mod memory;
 pub mod playbook;
 pub mod plugins;
 pub mod report;
+pub mod revealed;
 pub mod roles;
+pub mod root_lock;
 pub mod run;
-pub mod sources;
+pub mod signals;
 pub mod template;
 pub mod vars;
 pub mod vault;
+pub mod yaml;
 
 use error::{InputError, SourceMap};
 use playbook::load::Loader;

@@ -10,10 +10,10 @@
 //! in ansible-core).
 
 use super::model::Condition;
-use super::yaml::{Node, Value};
 use crate::error::Diagnostic;
 use crate::template::names::{in_expression, in_template, NameUse};
 use crate::template::Templates;
+use crate::yaml::{Node, Value};
 use std::sync::OnceLock;
 
 fn templates() -> &'static Templates {

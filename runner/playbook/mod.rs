@@ -1,10 +1,11 @@
 //! Playbooks: YAML files → a typed model with source locations, validated whole
 //! before anything runs.
 
+pub mod action_args;
 pub mod argspec;
 pub mod inherit;
 pub mod known_names;
 pub mod load;
 pub mod model;
+pub mod sources;
 pub mod validate;
-pub mod yaml;

@@ -201,7 +201,7 @@ pub(crate) fn dump(value: &Value, options: &Options) -> Result<String, Error> {
 fn documents(value: &Value, filter: &str) -> Result<Vec<Value>, Error> {
     let source = text(value)?;
     let file: std::sync::Arc<std::path::Path> = std::path::Path::new(filter).into();
-    let docs = crate::playbook::yaml::parse(&file, &source)
+    let docs = crate::yaml::parse(&file, &source)
         .map_err(|err| invalid(format!("{filter}: {}", err.message)))?;
     Ok(docs
         .iter()
