@@ -15,14 +15,25 @@ pub enum Tool {
 }
 
 impl Tool {
+    /// `machinist run` / `ansible-playbook` in `dir`.
     pub fn command(&self, scratch: &Path, dir: &Path) -> Command {
+        self.program(scratch, dir, Program::Run)
+    }
+
+    /// `machinist run` / `ansible-playbook`, or `machinist inventory` /
+    /// `ansible-inventory`, in `dir`.
+    pub fn program(&self, scratch: &Path, dir: &Path, program: Program) -> Command {
         // Both tools start with the same umask, whatever the test runner's is.
         let mut cmd = Command::new("/bin/sh");
         cmd.args(["-c", "umask 022 && exec \"$@\"", "sh"]);
         cmd.current_dir(dir).env("LANG", "C.UTF-8");
         match self {
             Tool::Machinist => {
-                cmd.args([MACHINIST, "run"])
+                let subcommand = match program {
+                    Program::Run => "run",
+                    Program::Inventory => "inventory",
+                };
+                cmd.args([MACHINIST, subcommand])
                     .env("NO_COLOR", "1")
                     .env_remove("FORCE_COLOR")
                     .env_remove("RUST_LOG")
@@ -37,9 +48,11 @@ impl Tool {
                     venv_bin.display(),
                     std::env::var("PATH").unwrap_or_default()
                 );
-                cmd.arg(playbook)
-                    .args(["-c", "local"])
-                    .env("PATH", path)
+                match program {
+                    Program::Run => cmd.arg(playbook).args(["-c", "local"]),
+                    Program::Inventory => cmd.arg(venv_bin.join("ansible-inventory")),
+                };
+                cmd.env("PATH", path)
                     .env("ANSIBLE_CONFIG", &config)
                     .env("ANSIBLE_HOME", scratch.join("ansible-home"))
                     .env("ANSIBLE_LOCAL_TEMP", scratch.join("ansible-local"))
@@ -61,6 +74,13 @@ impl Tool {
         }
         cmd
     }
+}
+
+/// Which of a tool's programs runs.
+#[derive(Clone, Copy)]
+pub enum Program {
+    Run,
+    Inventory,
 }
 
 /// The ansible-playbook of the pinned venv (scripts/ansible-venv installs it).
