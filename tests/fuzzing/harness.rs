@@ -92,6 +92,7 @@ pub fn template(data: &[u8]) {
             FileOptions {
                 trim_blocks: true,
                 lstrip_blocks: mode & 4 != 0,
+                newline_sequence: if mode & 8 != 0 { "\r\n" } else { "\n" },
             },
         )),
         _ => drop(templates.render_native(text, vars)),
