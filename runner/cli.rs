@@ -45,7 +45,15 @@ pub enum Command {
     Man(ManArgs),
     /// Encrypt and decrypt Ansible Vault files and strings (ansible-vault's commands).
     Vault(VaultArgs),
+    /// The agent a connection starts on a target: framed requests on stdin, replies
+    /// on stdout (docs/connections.md). Not for people.
+    #[command(hide = true)]
+    Agent(AgentArgs),
 }
+
+/// `machinist agent` takes no options: everything comes in the controller's hello.
+#[derive(Debug, Args)]
+pub struct AgentArgs {}
 
 /// Where vault passwords come from (Ansible's flags), for `run` and `vault`.
 #[derive(Debug, Clone, Default, Args)]
@@ -153,6 +161,19 @@ pub struct RunArgs {
     pub inventory: Option<String>,
     #[command(flatten)]
     pub vault: VaultSecretArgs,
+    #[command(flatten)]
+    pub become_password: BecomePasswordArgs,
+}
+
+/// Where the become password of ssh hosts comes from (Ansible's flags).
+#[derive(Debug, Clone, Default, Args)]
+pub struct BecomePasswordArgs {
+    /// A file holding the password `become: true` gives sudo on ssh hosts.
+    #[arg(long = "become-password-file", visible_alias = "become-pass-file", value_name = "FILE")]
+    pub become_password_file: Option<PathBuf>,
+    /// Ask for the become password on the terminal.
+    #[arg(short = 'K', long = "ask-become-pass")]
+    pub ask_become_pass: bool,
 }
 
 #[derive(Debug, Args)]

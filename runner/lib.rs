@@ -5,6 +5,7 @@
 //! validate (every module and argument checked before anything runs) → run (render,
 //! plan, apply or record in check mode) → report (events to reporters).
 
+pub mod agent;
 pub mod cli;
 pub mod doc;
 pub mod error;

@@ -1,0 +1,107 @@
+//! A controller file (copy's `src`) sent with a module request, streamed: the
+//! controller reads it in pieces into Data frames; the agent writes them, as they
+//! come, into an unnamed temporary file (O_TMPFILE in the target's temp folder:
+//! nothing to clean up, nothing left if the agent dies), checks size and sha256, and
+//! hands the module `/proc/self/fd/N`. Neither side holds the file whole.
+
+use super::frame::{read_frame, write_frame, FrameError, Kind, MAX_FRAME};
+use super::identity::hex;
+use super::message::FileAnnounce;
+use sha2::{Digest, Sha256};
+use std::fs::File;
+use std::io::{self, Read, Write};
+use std::os::fd::AsRawFd;
+
+/// The bytes of one Data frame.
+const PIECE: usize = MAX_FRAME - 1;
+
+#[derive(Debug, thiserror::Error)]
+pub enum TransferError {
+    #[error("{0}")]
+    Frame(#[from] FrameError),
+    #[error("cannot hold a sent file in the target's temp folder {dir}: {source}")]
+    TempFile { dir: String, source: io::Error },
+    #[error("the sent file for {arg} is {got} bytes, {wanted} were announced")]
+    Size { arg: String, got: u64, wanted: u64 },
+    #[error("the sent file for {arg} does not have the announced sha256")]
+    Digest { arg: String },
+}
+
+/// Send `file`'s `size` bytes as Data frames (the size the announcement named: a
+/// file that grew or shrank since is caught by the agent's checks).
+pub fn send(writer: &mut impl Write, file: &mut impl Read, size: u64) -> io::Result<()> {
+    let mut buf = vec![0u8; PIECE];
+    let mut left = size;
+    while left > 0 {
+        let want = usize::try_from(left).unwrap_or(PIECE).min(PIECE);
+        let got = file.read(&mut buf[..want])?;
+        if got == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "the file shrank while it was sent",
+            ));
+        }
+        write_frame(writer, Kind::Data, &buf[..got])?;
+        left -= got as u64;
+    }
+    Ok(())
+}
+
+/// A received file, open (its `/proc/self/fd/N` name lives as long as it does).
+pub struct Received {
+    file: File,
+}
+
+impl Received {
+    /// The name the module opens it by.
+    pub fn path(&self) -> String {
+        format!("/proc/self/fd/{}", self.file.as_raw_fd())
+    }
+}
+
+/// Receive the Data frames of `announce` into an unnamed temporary file.
+pub fn receive(reader: &mut impl Read, announce: &FileAnnounce) -> Result<Received, TransferError> {
+    let dir = std::env::temp_dir();
+    let mut file = tempfile::tempfile_in(&dir).map_err(|source| TransferError::TempFile {
+        dir: dir.display().to_string(),
+        source,
+    })?;
+    let mut digest = Sha256::new();
+    let mut got = 0u64;
+    let mut frame = Vec::new();
+    while got < announce.size {
+        match read_frame(reader, &mut frame)? {
+            Kind::Data => {}
+            other => {
+                return Err(FrameError::Unexpected {
+                    got: other,
+                    wanted: "file's data",
+                }
+                .into())
+            }
+        }
+        got += frame.len() as u64;
+        if got > announce.size {
+            break;
+        }
+        digest.update(&frame);
+        file.write_all(&frame)
+            .map_err(|source| TransferError::TempFile {
+                dir: dir.display().to_string(),
+                source,
+            })?;
+    }
+    if got != announce.size {
+        return Err(TransferError::Size {
+            arg: announce.arg.clone(),
+            got,
+            wanted: announce.size,
+        });
+    }
+    if hex(&digest.finalize()) != announce.sha256 {
+        return Err(TransferError::Digest {
+            arg: announce.arg.clone(),
+        });
+    }
+    Ok(Received { file })
+}
