@@ -7,6 +7,7 @@
 
 pub mod agent;
 pub mod cli;
+pub mod connection;
 pub mod doc;
 pub mod error;
 pub mod events;

@@ -5,8 +5,8 @@
 //! hands the module `/proc/self/fd/N`. Neither side holds the file whole.
 
 use super::frame::{read_frame, write_frame, FrameError, Kind, MAX_FRAME};
-use super::identity::hex;
 use super::message::FileAnnounce;
+use machinist_modules::source::{hex, SourceFile};
 use sha2::{Digest, Sha256};
 use std::fs::File;
 use std::io::{self, Read, Write};
@@ -27,22 +27,22 @@ pub enum TransferError {
     Digest { arg: String },
 }
 
-/// Send `file`'s `size` bytes as Data frames (the size the announcement named: a
-/// file that grew or shrank since is caught by the agent's checks).
-pub fn send(writer: &mut impl Write, file: &mut impl Read, size: u64) -> io::Result<()> {
-    let mut buf = vec![0u8; PIECE];
-    let mut left = size;
-    while left > 0 {
-        let want = usize::try_from(left).unwrap_or(PIECE).min(PIECE);
-        let got = file.read(&mut buf[..want])?;
-        if got == 0 {
-            return Err(io::Error::new(
-                io::ErrorKind::UnexpectedEof,
-                "the file shrank while it was sent",
-            ));
+/// Send `source`'s bytes as Data frames: exactly the size announced, or an error (a
+/// file that changed size since it was opened breaks the session, never its stream).
+pub fn send(writer: &mut impl Write, source: &SourceFile) -> io::Result<()> {
+    let mut left = source.size;
+    source.chunks(|chunk| {
+        for piece in chunk.chunks(PIECE) {
+            if piece.len() as u64 > left {
+                return Err(io::Error::other("the file grew while it was sent"));
+            }
+            write_frame(writer, Kind::Data, piece)?;
+            left -= piece.len() as u64;
         }
-        write_frame(writer, Kind::Data, &buf[..got])?;
-        left -= got as u64;
+        Ok(())
+    })?;
+    if left > 0 {
+        return Err(io::Error::other("the file shrank while it was sent"));
     }
     Ok(())
 }
@@ -98,7 +98,7 @@ pub fn receive(reader: &mut impl Read, announce: &FileAnnounce) -> Result<Receiv
             wanted: announce.size,
         });
     }
-    if hex(&digest.finalize()) != announce.sha256 {
+    if hex(&digest.finalize().into()) != announce.sha256 {
         return Err(TransferError::Digest {
             arg: announce.arg.clone(),
         });

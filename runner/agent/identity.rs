@@ -3,6 +3,7 @@
 //! handed over, refuses to serve when either differs. The ssh connection names the
 //! cached copy on a target by this hash (runner/connection/ssh.rs).
 
+use machinist_modules::source::hex;
 use sha2::{Digest, Sha256};
 use std::io::{self, Read};
 use std::sync::OnceLock;
@@ -32,9 +33,5 @@ pub fn file_sha256(reader: &mut impl Read) -> io::Result<String> {
             Err(err) => return Err(err),
         }
     }
-    Ok(hex(&digest.finalize()))
-}
-
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+    Ok(hex(&digest.finalize().into()))
 }
