@@ -21,6 +21,33 @@ pub fn own_hash() -> io::Result<&'static str> {
     Ok(HASH.get_or_init(|| hash))
 }
 
+/// The executable a connection starts as the agent: this one (`/proc/self/exe`), or
+/// another build of the same version (the tests' machinist binary).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgentExe {
+    pub path: std::path::PathBuf,
+    /// Its sha256, hex.
+    pub sha256: String,
+}
+
+impl AgentExe {
+    /// This process's executable.
+    pub fn own() -> io::Result<AgentExe> {
+        Ok(AgentExe {
+            path: "/proc/self/exe".into(),
+            sha256: own_hash()?.to_string(),
+        })
+    }
+
+    /// The machinist executable at `path`.
+    pub fn at(path: &std::path::Path) -> io::Result<AgentExe> {
+        Ok(AgentExe {
+            path: path.to_path_buf(),
+            sha256: file_sha256(&mut std::fs::File::open(path)?)?,
+        })
+    }
+}
+
 /// The sha256 of what `reader` gives, hex, read in pieces.
 pub fn file_sha256(reader: &mut impl Read) -> io::Result<String> {
     let mut digest = Sha256::new();

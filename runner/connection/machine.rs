@@ -46,8 +46,8 @@ pub fn start(
             format!("machine {machine} is not running: its leader {leader} is gone"),
         ));
     }
-    // Inherited by nsenter (no O_CLOEXEC) and closed here once it has started.
-    let exe = rustix::fs::open("/proc/self/exe", OFlags::RDONLY, Mode::empty())
+    // The agent's executable, inherited by nsenter (no O_CLOEXEC) and closed here once it has started.
+    let exe = rustix::fs::open(&setup.agent.path, OFlags::RDONLY, Mode::empty())
         .map_err(|err| Unreachable::new(name, format!("cannot open machinist itself: {err}")))?;
     let mut command = Command::new("nsenter");
     command

@@ -10,7 +10,7 @@
 use super::Unreachable;
 use crate::agent::file_transfer;
 use crate::agent::frame::{read_message, write_message, FrameError};
-use crate::agent::identity::{self, VERSION};
+use crate::agent::identity::{AgentExe, VERSION};
 use crate::agent::message::{AgentEvent, FileAnnounce, Reply, Request};
 use crate::run::module_run::{ModuleRequest, ModuleRun};
 use machinist_modules::source::SourceFile;
@@ -29,6 +29,8 @@ const STDERR_TAIL: usize = 4096;
 /// What the session starts with: the target's root and the run's check mode.
 #[derive(Debug, Clone)]
 pub struct Setup {
+    /// The executable the agent is (`AgentExe::own()` but in tests).
+    pub agent: AgentExe,
     pub root: PathBuf,
     pub check_mode: bool,
 }
@@ -65,8 +67,6 @@ impl AgentSession {
         become_prompt: Option<BecomePrompt>,
     ) -> Result<AgentSession, Unreachable> {
         let unreachable = |message: String| Unreachable::new(name, message);
-        let content_hash = identity::own_hash()
-            .map_err(|err| unreachable(format!("cannot read machinist's own executable: {err}")))?;
         tracing::debug!(host = name, ?command, "starting the agent");
         let mut child = command
             .stdin(Stdio::piped())
@@ -94,7 +94,7 @@ impl AgentSession {
         session.greeted(become_prompt)?;
         session.send(&Request::Hello {
             version: VERSION.into(),
-            content_hash: content_hash.into(),
+            content_hash: setup.agent.sha256.clone(),
             root: setup.root.clone(),
             check_mode: setup.check_mode,
         })?;

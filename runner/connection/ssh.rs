@@ -10,7 +10,7 @@
 
 use super::session::{AgentSession, BecomePrompt, Setup};
 use super::Unreachable;
-use crate::agent::identity;
+use crate::agent::identity::AgentExe;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
@@ -93,11 +93,10 @@ impl SshConnection {
 
     /// Start the agent on the host, copying it there first when its cache lacks it.
     pub fn start(&self, setup: &Setup) -> Result<AgentSession, Unreachable> {
-        let hash = identity::own_hash()
-            .map_err(|err| Unreachable::new(&self.name, format!("cannot read machinist: {err}")))?;
+        let hash = &setup.agent.sha256;
         match self.start_cached(hash, setup) {
             Err(err) if err.message.contains(MISSING) => {
-                self.upload(hash)?;
+                self.upload(&setup.agent)?;
                 self.start_cached(hash, setup)
             }
             started => started,
@@ -135,7 +134,8 @@ exec {runner}"$f" agent"#,
     /// Copy this executable into the host's cache: a temp file in the private folder,
     /// checked, then renamed; refused before sending when the host's architecture is
     /// not the one machinist was built for.
-    fn upload(&self, hash: &str) -> Result<(), Unreachable> {
+    fn upload(&self, agent: &AgentExe) -> Result<(), Unreachable> {
+        let hash = &agent.sha256;
         let arch = std::env::consts::ARCH;
         let script = format!(
             r#"a="$(uname -m)"; if [ "$a" != "{arch}" ]; then echo "this host is $a, machinist was built for {arch}: build one for it (docs/connections.md)" >&2; exit 1; fi
@@ -146,7 +146,7 @@ if cat > "$t" && [ "$(sha256sum < "$t")" = "{hash}  -" ] && chmod 700 "$t" && mv
 rm -f "$t"; echo "the copy of machinist did not arrive whole" >&2; exit 1"#,
             private = PRIVATE_CHECK,
         );
-        let exe = std::fs::File::open("/proc/self/exe")
+        let exe = std::fs::File::open(&agent.path)
             .map_err(|err| Unreachable::new(&self.name, format!("cannot read machinist: {err}")))?;
         tracing::debug!(host = %self.name, hash, "copying the agent");
         let output = self
@@ -168,13 +168,13 @@ rm -f "$t"; echo "the copy of machinist did not arrive whole" >&2; exit 1"#,
 
     /// `ssh … HOST 'sh -c SCRIPT'` through this host's multiplexed connection.
     fn ssh(&self, script: &str) -> Command {
-        let mut command = self.ssh_to_host();
+        let mut command = self.ssh_to_host(&[]);
         command.arg(format!("sh -c {}", shell_quote(script)));
         command
     }
 
     /// ssh with its options and the host, before the remote command.
-    fn ssh_to_host(&self) -> Command {
+    fn ssh_to_host(&self, options: &[&str]) -> Command {
         let target = &self.target;
         let mut command = Command::new("ssh");
         command.env_clear();
@@ -201,7 +201,9 @@ rm -f "$t"; echo "the copy of machinist did not arrive whole" >&2; exit 1"#,
                 "ControlPath={}",
                 self.control.path().join("%C").display()
             ))
-            .args(["-o", "ConnectTimeout=10", "-T", "--"])
+            .args(["-o", "ConnectTimeout=10", "-T"])
+            .args(options)
+            .arg("--")
             .arg(&target.address);
         command
     }
@@ -209,9 +211,8 @@ rm -f "$t"; echo "the copy of machinist did not arrive whole" >&2; exit 1"#,
     /// End the multiplexed connection (its master would otherwise linger for
     /// ControlPersist).
     pub fn close(&self) {
-        let mut exit = self.ssh_to_host();
-        let _ = exit
-            .args(["-O", "exit"])
+        let _ = self
+            .ssh_to_host(&["-O", "exit"])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())

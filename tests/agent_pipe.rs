@@ -1,0 +1,274 @@
+//! `machinist agent` driven over a pipe, as a connection drives it, with real modules:
+//! file, copy (content, and a controller file streamed in frames) and template
+//! (rendered content), through the three checks: the first session changes, the
+//! second finds everything ok, a check-mode session on a fresh root predicts the
+//! changes and writes no byte. Also what the agent refuses (another version or
+//! executable, garbage) and that a large file's progress comes back as events.
+
+mod common;
+
+use common::{snapshot, Test};
+use machinist::agent::frame::{read_message, write_message};
+use machinist::agent::identity::{AgentExe, VERSION};
+use machinist::agent::message::{AgentEvent, Reply, Request};
+use machinist::connection::{AgentSession, Setup};
+use machinist::run::module_run::{ModuleRequest, ModuleRun};
+use machinist::run::outcome::Outcome;
+use machinist_modules::Builtin;
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+fn machinist() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_machinist"))
+}
+
+fn session(root: &Path, check_mode: bool) -> AgentSession {
+    let mut command = Command::new(machinist());
+    command.arg("agent").env_clear();
+    let setup = Setup {
+        agent: AgentExe::at(&machinist()).expect("hash machinist"),
+        root: root.to_path_buf(),
+        check_mode,
+    };
+    AgentSession::start("pipe", command, &setup, None).expect("agent starts")
+}
+
+fn request(builtin: Builtin, args: Value, check: bool) -> ModuleRequest {
+    let Value::Object(args) = args else {
+        panic!("arguments are a mapping")
+    };
+    ModuleRequest {
+        builtin,
+        args,
+        check,
+        keys_read: true,
+    }
+}
+
+fn done(run: ModuleRun) -> Outcome {
+    match run {
+        ModuleRun::Done(outcome) => outcome,
+        other => panic!("the module did not run: {other:?}"),
+    }
+}
+
+/// The tasks of the three checks: a folder, a file from content, a streamed
+/// controller file, and a rendered template.
+fn tasks(test: &Test, check: bool) -> Vec<ModuleRequest> {
+    let source = test.project().join("files/motd");
+    std::fs::create_dir_all(source.parent().unwrap()).unwrap();
+    std::fs::write(&source, "welcome\n".repeat(1000)).unwrap();
+    vec![
+        request(
+            Builtin::File,
+            json!({"path": "/etc/app", "state": "directory", "mode": "0750"}),
+            check,
+        ),
+        request(
+            Builtin::Copy,
+            json!({"dest": "/etc/app/app.conf", "content": "port = 80\n", "mode": "0640"}),
+            check,
+        ),
+        request(
+            Builtin::Copy,
+            json!({"dest": "/etc/motd", "_copy_from": source.display().to_string()}),
+            check,
+        ),
+        request(
+            Builtin::Template,
+            json!({"dest": "/etc/app/hosts", "content": "127.0.0.1 box\n"}),
+            check,
+        ),
+    ]
+}
+
+fn run_all(session: &mut AgentSession, tasks: &[ModuleRequest]) -> Vec<Outcome> {
+    tasks
+        .iter()
+        .map(|task| done(session.run_module(task, &mut |_| {}).expect("reachable")))
+        .collect()
+}
+
+#[test]
+fn modules_run_through_the_agent_pass_the_three_checks() {
+    let test = Test::new();
+    let root = test.root();
+    std::fs::create_dir_all(root.join("etc")).unwrap();
+
+    // Check mode on the fresh root: every task predicts a change, no byte written.
+    let before = snapshot(&root);
+    let mut agent = session(&root, true);
+    let predicted = run_all(&mut agent, &tasks(&test, true));
+    agent.close();
+    assert!(predicted.iter().all(|o| o.changed && !o.failed), "{predicted:?}");
+    assert_eq!(snapshot(&root), before, "check mode wrote through the agent");
+
+    // The first real session changes all of it, as predicted.
+    let mut agent = session(&root, false);
+    let first = run_all(&mut agent, &tasks(&test, false));
+    agent.close();
+    assert!(first.iter().all(|o| o.changed && !o.failed), "{first:?}");
+    let diffs = |outcomes: &[Outcome]| -> Vec<_> { outcomes.iter().map(|o| o.diff.clone()).collect() };
+    assert_eq!(diffs(&predicted), diffs(&first), "check mode predicts the diffs");
+    assert_eq!(test.read("etc/app/app.conf"), "port = 80\n");
+    assert_eq!(test.read("etc/motd"), "welcome\n".repeat(1000));
+    assert_eq!(test.read("etc/app/hosts"), "127.0.0.1 box\n");
+    assert_eq!(test.mode("etc/app") & 0o7777, 0o750);
+    assert_eq!(test.mode("etc/app/app.conf") & 0o7777, 0o640);
+
+    // The second finds nothing to do.
+    let after_first = snapshot(&root);
+    let mut agent = session(&root, false);
+    let second = run_all(&mut agent, &tasks(&test, false));
+    agent.close();
+    assert!(second.iter().all(|o| !o.changed && !o.failed), "{second:?}");
+    assert_eq!(snapshot(&root), after_first);
+}
+
+#[test]
+fn a_check_mode_session_plans_later_tasks_against_earlier_recorded_ones() {
+    let test = Test::new();
+    let root = test.root();
+    std::fs::create_dir_all(&root).unwrap();
+    let mut agent = session(&root, true);
+    let dir = request(Builtin::File, json!({"path": "/srv", "state": "directory"}), true);
+    let file = request(Builtin::Copy, json!({"dest": "/srv/x", "content": "x"}), true);
+    let outcomes = run_all(&mut agent, &[dir, file]);
+    agent.close();
+    // The file's parent exists in the overlay: its plan does not fail.
+    assert!(outcomes.iter().all(|o| o.changed && !o.failed), "{outcomes:?}");
+    assert!(!root.join("srv").exists());
+}
+
+#[test]
+fn a_large_file_streams_and_its_progress_comes_back_as_events() {
+    let test = Test::new();
+    let root = test.root();
+    std::fs::create_dir_all(&root).unwrap();
+    let source = test.project().join("big");
+    std::fs::create_dir_all(test.project()).unwrap();
+    let content: Vec<u8> = (0..9 * 1024 * 1024u32).map(|i| (i % 251) as u8).collect();
+    std::fs::write(&source, &content).unwrap();
+    let mut agent = session(&root, false);
+    let mut events = Vec::new();
+    let run = agent
+        .run_module(
+            &request(
+                Builtin::Copy,
+                json!({"dest": "/big", "_copy_from": source.display().to_string()}),
+                false,
+            ),
+            &mut |event| events.push(event),
+        )
+        .expect("reachable");
+    agent.close();
+    assert!(done(run).changed);
+    assert_eq!(std::fs::read(root.join("big")).unwrap(), content);
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, AgentEvent::Progress { done, total, .. } if done == total)),
+        "{events:?}"
+    );
+}
+
+#[test]
+fn facts_come_from_the_agents_root() {
+    let test = Test::new();
+    let root = test.root();
+    std::fs::create_dir_all(root.join("etc")).unwrap();
+    std::fs::write(root.join("etc/os-release"), "ID=debian\nVERSION_ID=\"12\"\n").unwrap();
+    std::fs::write(root.join("etc/hostname"), "web1.example\n").unwrap();
+    let mut agent = session(&root, false);
+    let facts = agent.gather_facts().expect("reachable");
+    agent.close();
+    assert_eq!(facts["ansible_hostname"], "web1");
+    assert_eq!(facts["ansible_facts"]["os_family"], "Debian");
+    assert_eq!(facts["ansible_distribution_version"], "12");
+}
+
+#[test]
+fn bad_arguments_come_back_as_bad_args_and_the_session_goes_on() {
+    let test = Test::new();
+    let root = test.root();
+    std::fs::create_dir_all(&root).unwrap();
+    let mut agent = session(&root, false);
+    let bad = request(Builtin::File, json!({"path": "/x", "mdoe": "0644"}), false);
+    match agent.run_module(&bad, &mut |_| {}).expect("reachable") {
+        ModuleRun::BadArgs { message, .. } => assert!(message.contains("mdoe"), "{message}"),
+        other => panic!("{other:?}"),
+    }
+    let good = request(Builtin::File, json!({"path": "/x", "state": "touch"}), false);
+    assert!(done(agent.run_module(&good, &mut |_| {}).expect("reachable")).changed);
+    agent.close();
+}
+
+/// A raw session: the agent's greeting read, `hello` sent, its answer returned.
+fn raw_hello(hello: &Request) -> (Reply, std::process::Output) {
+    let mut child = Command::new(machinist())
+        .arg("agent")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut output = child.stdout.take().unwrap();
+    let greeting: Reply = read_message(&mut output).unwrap();
+    assert!(matches!(greeting, Reply::Started { .. }), "{greeting:?}");
+    let mut input = child.stdin.take().unwrap();
+    write_message(&mut input, hello).unwrap();
+    let reply: Reply = read_message(&mut output).unwrap();
+    drop(input);
+    (reply, child.wait_with_output().unwrap())
+}
+
+#[test]
+fn another_version_or_executable_is_refused() {
+    let test = Test::new();
+    let hello = |version: &str, hash: &str| Request::Hello {
+        version: version.into(),
+        content_hash: hash.into(),
+        root: test.root(),
+        check_mode: false,
+    };
+    let own = AgentExe::at(&machinist()).unwrap().sha256;
+    let (reply, ended) = raw_hello(&hello("0.0.1 (commit old)", &own));
+    let Reply::Refused { message } = reply else {
+        panic!("{reply:?}")
+    };
+    assert!(message.contains("0.0.1 (commit old)") && message.contains(VERSION), "{message}");
+    assert!(!ended.status.success());
+    let (reply, _) = raw_hello(&hello(VERSION, &"0".repeat(64)));
+    let Reply::Refused { message } = reply else {
+        panic!("{reply:?}")
+    };
+    assert!(message.contains(&own), "{message}");
+}
+
+#[test]
+fn garbage_on_the_agents_input_ends_it_with_a_message_never_a_panic() {
+    for garbage in [
+        b"\xff\xff\xff\xffGET / HTTP/1.1\r\n".to_vec(),
+        b"\x00\x00\x00\x05\x01{\"ty".to_vec(),
+        b"\x00\x00\x00\x02\x09x".to_vec(),
+    ] {
+        let mut child = Command::new(machinist())
+            .arg("agent")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        {
+            let mut input = child.stdin.take().unwrap();
+            use std::io::Write;
+            input.write_all(&garbage).unwrap();
+        }
+        let ended = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&ended.stderr);
+        assert_eq!(ended.status.code(), Some(1), "{stderr}");
+        assert!(stderr.contains("machinist: error: agent:"), "{stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+}
