@@ -1,0 +1,108 @@
+//! The `machine` connection against the booted debootstrapped container (its leader
+//! named as `machinist_machine_pid` names it): the agent, this build's machinist
+//! executed from a descriptor without being copied in, runs modules inside the
+//! container's namespaces: a file (changed, then ok, seen from inside), a live unit
+//! started and restarted (checked with `systemctl is-active` and its MainPID inside),
+//! check mode that records and leaves the container untouched, and facts read back. A
+//! container that is not running is unreachable with a message that says so.
+
+mod common;
+
+use common::container;
+use machinist::agent::identity::AgentExe;
+use machinist::connection::{machine, AgentSession, Setup};
+use machinist::run::module_run::{ModuleRequest, ModuleRun};
+use machinist::run::outcome::Outcome;
+use machinist_modules::Builtin;
+use serde_json::{json, Value};
+use std::path::PathBuf;
+
+fn setup(check_mode: bool) -> Setup {
+    Setup {
+        agent: AgentExe::at(&PathBuf::from(env!("CARGO_BIN_EXE_machinist"))).unwrap(),
+        root: "/".into(),
+        check_mode,
+    }
+}
+
+fn run(agent: &mut AgentSession, builtin: Builtin, args: Value, check: bool) -> Outcome {
+    let Value::Object(args) = args else { panic!() };
+    let request = ModuleRequest {
+        builtin,
+        args,
+        check,
+        keys_read: false,
+    };
+    match agent.run_module(&request, &mut |_| {}).expect("reachable") {
+        ModuleRun::Done(outcome) => outcome,
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn modules_run_inside_a_running_container_through_its_leader() {
+    let turn = container::turn();
+    let leader = Some(turn.leader());
+    let mut agent = machine::start("box", "box", leader, &setup(false)).expect("reachable");
+
+    // A file: changed, then ok; it is the container's.
+    let file = json!({"path": "/srv/agent-machine", "content": "inside\n", "mode": "0600"});
+    let first = run(&mut agent, Builtin::Copy, file.clone(), false);
+    assert!(first.changed && !first.failed, "{first:?}");
+    assert!(!run(&mut agent, Builtin::Copy, file, false).changed);
+    assert_eq!(turn.says(&["cat", "/srv/agent-machine"]), "inside");
+
+    // A live unit, started then restarted by the container's own systemd.
+    let unit = json!({
+        "name": "agent-sleeper.service",
+        "content": "[Service]\nExecStart=/bin/sleep infinity\n",
+        "state": "started",
+        "daemon_reload": true,
+    });
+    let started = run(&mut agent, Builtin::Unit, unit.clone(), false);
+    assert!(started.changed && !started.failed, "{started:?}");
+    assert_eq!(turn.says(&["systemctl", "is-active", "agent-sleeper"]), "active");
+    assert!(!run(&mut agent, Builtin::Unit, unit, false).changed);
+    let pid = || turn.says(&["systemctl", "show", "-p", "MainPID", "--value", "agent-sleeper"]);
+    let before = pid();
+    let restart = json!({"name": "agent-sleeper", "state": "restarted"});
+    assert!(run(&mut agent, Builtin::Unit, restart, false).changed);
+    assert_eq!(turn.says(&["systemctl", "is-active", "agent-sleeper"]), "active");
+    assert_ne!(pid(), before, "restarted: a new main process");
+
+    // Facts are the container's.
+    let facts = agent.gather_facts().expect("reachable");
+    assert_eq!(facts["ansible_distribution"], "Debian");
+    assert_eq!(facts["ansible_os_family"], "Debian");
+    agent.close();
+
+    // Check mode inside: predicted, recorded, nothing written.
+    let mut agent = machine::start("box", "box", leader, &setup(true)).expect("reachable");
+    let file = json!({"path": "/srv/agent-machine-check", "content": "x"});
+    assert!(run(&mut agent, Builtin::Copy, file, true).changed);
+    let stop = json!({"name": "agent-sleeper", "state": "stopped"});
+    assert!(run(&mut agent, Builtin::Unit, stop, true).changed);
+    agent.close();
+    assert_eq!(turn.says(&["systemctl", "is-active", "agent-sleeper"]), "active");
+    assert_eq!(
+        turn.exec(&["test", "-e", "/srv/agent-machine-check"]).status.code(),
+        Some(1)
+    );
+    let _ = turn.exec(&["systemctl", "stop", "agent-sleeper"]);
+}
+
+#[test]
+fn a_container_that_is_not_running_is_unreachable_and_says_so() {
+    // A pid no process has (beyond the default pid_max).
+    let gone = machine::start("box", "box", Some(4_194_305), &setup(false)).err();
+    let message = gone.expect("unreachable").message;
+    assert!(message.contains("machine box is not running"), "{message}");
+    // Without a leader, systemd-machined is asked; here it does not run.
+    let unknown = machine::start("ghost", "ghost", None, &setup(false)).err();
+    let message = unknown.expect("unreachable").message;
+    assert!(message.contains("ghost"), "{message}");
+    assert!(
+        message.contains("not running") || message.contains("machinist_machine_pid"),
+        "{message}"
+    );
+}
