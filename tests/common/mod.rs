@@ -16,6 +16,7 @@ mod lock;
 pub mod pacman_repo;
 pub mod rootfs;
 pub mod rusage;
+pub mod sshd;
 
 #[allow(unused_imports)]
 pub use lock::hold_lock;
