@@ -169,7 +169,11 @@ pub struct RunArgs {
 #[derive(Debug, Clone, Default, Args)]
 pub struct BecomePasswordArgs {
     /// A file holding the password `become: true` gives sudo on ssh hosts.
-    #[arg(long = "become-password-file", visible_alias = "become-pass-file", value_name = "FILE")]
+    #[arg(
+        long = "become-password-file",
+        visible_alias = "become-pass-file",
+        value_name = "FILE"
+    )]
     pub become_password_file: Option<PathBuf>,
     /// Ask for the become password on the terminal.
     #[arg(short = 'K', long = "ask-become-pass")]

@@ -61,13 +61,28 @@ fn modules_run_inside_a_running_container_through_its_leader() {
     });
     let started = run(&mut agent, Builtin::Unit, unit.clone(), false);
     assert!(started.changed && !started.failed, "{started:?}");
-    assert_eq!(turn.says(&["systemctl", "is-active", "agent-sleeper"]), "active");
+    assert_eq!(
+        turn.says(&["systemctl", "is-active", "agent-sleeper"]),
+        "active"
+    );
     assert!(!run(&mut agent, Builtin::Unit, unit, false).changed);
-    let pid = || turn.says(&["systemctl", "show", "-p", "MainPID", "--value", "agent-sleeper"]);
+    let pid = || {
+        turn.says(&[
+            "systemctl",
+            "show",
+            "-p",
+            "MainPID",
+            "--value",
+            "agent-sleeper",
+        ])
+    };
     let before = pid();
     let restart = json!({"name": "agent-sleeper", "state": "restarted"});
     assert!(run(&mut agent, Builtin::Unit, restart, false).changed);
-    assert_eq!(turn.says(&["systemctl", "is-active", "agent-sleeper"]), "active");
+    assert_eq!(
+        turn.says(&["systemctl", "is-active", "agent-sleeper"]),
+        "active"
+    );
     assert_ne!(pid(), before, "restarted: a new main process");
 
     // Facts are the container's.
@@ -83,9 +98,14 @@ fn modules_run_inside_a_running_container_through_its_leader() {
     let stop = json!({"name": "agent-sleeper", "state": "stopped"});
     assert!(run(&mut agent, Builtin::Unit, stop, true).changed);
     agent.close();
-    assert_eq!(turn.says(&["systemctl", "is-active", "agent-sleeper"]), "active");
     assert_eq!(
-        turn.exec(&["test", "-e", "/srv/agent-machine-check"]).status.code(),
+        turn.says(&["systemctl", "is-active", "agent-sleeper"]),
+        "active"
+    );
+    assert_eq!(
+        turn.exec(&["test", "-e", "/srv/agent-machine-check"])
+            .status
+            .code(),
         Some(1)
     );
     let _ = turn.exec(&["systemctl", "stop", "agent-sleeper"]);
@@ -105,4 +125,25 @@ fn a_container_that_is_not_running_is_unreachable_and_says_so() {
         message.contains("not running") || message.contains("machinist_machine_pid"),
         "{message}"
     );
+}
+
+/// The cost of one no-change file task through `machine`, printed:
+/// `cargo test --release --test agent_machine per_request -- --ignored --nocapture`.
+#[test]
+#[ignore = "a measurement, run by hand"]
+fn per_request_cost_through_machine() {
+    let turn = container::turn();
+    let mut agent = machine::start("box", "box", Some(turn.leader()), &setup(false)).unwrap();
+    let file = json!({"path": "/srv/agent-bench", "content": "x\n"});
+    run(&mut agent, Builtin::Copy, file.clone(), false);
+    let rounds = 2000;
+    let started = std::time::Instant::now();
+    for _ in 0..rounds {
+        assert!(!run(&mut agent, Builtin::Copy, file.clone(), false).changed);
+    }
+    eprintln!(
+        "machine: {:?} per no-change copy task ({rounds} rounds)",
+        started.elapsed() / rounds
+    );
+    agent.close();
 }

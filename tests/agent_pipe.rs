@@ -101,16 +101,28 @@ fn modules_run_through_the_agent_pass_the_three_checks() {
     let mut agent = session(&root, true);
     let predicted = run_all(&mut agent, &tasks(&test, true));
     agent.close();
-    assert!(predicted.iter().all(|o| o.changed && !o.failed), "{predicted:?}");
-    assert_eq!(snapshot(&root), before, "check mode wrote through the agent");
+    assert!(
+        predicted.iter().all(|o| o.changed && !o.failed),
+        "{predicted:?}"
+    );
+    assert_eq!(
+        snapshot(&root),
+        before,
+        "check mode wrote through the agent"
+    );
 
     // The first real session changes all of it, as predicted.
     let mut agent = session(&root, false);
     let first = run_all(&mut agent, &tasks(&test, false));
     agent.close();
     assert!(first.iter().all(|o| o.changed && !o.failed), "{first:?}");
-    let diffs = |outcomes: &[Outcome]| -> Vec<_> { outcomes.iter().map(|o| o.diff.clone()).collect() };
-    assert_eq!(diffs(&predicted), diffs(&first), "check mode predicts the diffs");
+    let diffs =
+        |outcomes: &[Outcome]| -> Vec<_> { outcomes.iter().map(|o| o.diff.clone()).collect() };
+    assert_eq!(
+        diffs(&predicted),
+        diffs(&first),
+        "check mode predicts the diffs"
+    );
     assert_eq!(test.read("etc/app/app.conf"), "port = 80\n");
     assert_eq!(test.read("etc/motd"), "welcome\n".repeat(1000));
     assert_eq!(test.read("etc/app/hosts"), "127.0.0.1 box\n");
@@ -132,12 +144,23 @@ fn a_check_mode_session_plans_later_tasks_against_earlier_recorded_ones() {
     let root = test.root();
     std::fs::create_dir_all(&root).unwrap();
     let mut agent = session(&root, true);
-    let dir = request(Builtin::File, json!({"path": "/srv", "state": "directory"}), true);
-    let file = request(Builtin::Copy, json!({"dest": "/srv/x", "content": "x"}), true);
+    let dir = request(
+        Builtin::File,
+        json!({"path": "/srv", "state": "directory"}),
+        true,
+    );
+    let file = request(
+        Builtin::Copy,
+        json!({"dest": "/srv/x", "content": "x"}),
+        true,
+    );
     let outcomes = run_all(&mut agent, &[dir, file]);
     agent.close();
     // The file's parent exists in the overlay: its plan does not fail.
-    assert!(outcomes.iter().all(|o| o.changed && !o.failed), "{outcomes:?}");
+    assert!(
+        outcomes.iter().all(|o| o.changed && !o.failed),
+        "{outcomes:?}"
+    );
     assert!(!root.join("srv").exists());
 }
 
@@ -178,7 +201,11 @@ fn facts_come_from_the_agents_root() {
     let test = Test::new();
     let root = test.root();
     std::fs::create_dir_all(root.join("etc")).unwrap();
-    std::fs::write(root.join("etc/os-release"), "ID=debian\nVERSION_ID=\"12\"\n").unwrap();
+    std::fs::write(
+        root.join("etc/os-release"),
+        "ID=debian\nVERSION_ID=\"12\"\n",
+    )
+    .unwrap();
     std::fs::write(root.join("etc/hostname"), "web1.example\n").unwrap();
     let mut agent = session(&root, false);
     let facts = agent.gather_facts().expect("reachable");
@@ -199,7 +226,11 @@ fn bad_arguments_come_back_as_bad_args_and_the_session_goes_on() {
         ModuleRun::BadArgs { message, .. } => assert!(message.contains("mdoe"), "{message}"),
         other => panic!("{other:?}"),
     }
-    let good = request(Builtin::File, json!({"path": "/x", "state": "touch"}), false);
+    let good = request(
+        Builtin::File,
+        json!({"path": "/x", "state": "touch"}),
+        false,
+    );
     assert!(done(agent.run_module(&good, &mut |_| {}).expect("reachable")).changed);
     agent.close();
 }
@@ -237,7 +268,10 @@ fn another_version_or_executable_is_refused() {
     let Reply::Refused { message } = reply else {
         panic!("{reply:?}")
     };
-    assert!(message.contains("0.0.1 (commit old)") && message.contains(VERSION), "{message}");
+    assert!(
+        message.contains("0.0.1 (commit old)") && message.contains(VERSION),
+        "{message}"
+    );
     assert!(!ended.status.success());
     let (reply, _) = raw_hello(&hello(VERSION, &"0".repeat(64)));
     let Reply::Refused { message } = reply else {
@@ -271,4 +305,31 @@ fn garbage_on_the_agents_input_ends_it_with_a_message_never_a_panic() {
         assert!(stderr.contains("machinist: error: agent:"), "{stderr}");
         assert!(!stderr.contains("panicked"), "{stderr}");
     }
+}
+
+/// The cost of one no-change file task on an agent over a pipe, printed:
+/// `cargo test --release --test agent_pipe per_request -- --ignored --nocapture`.
+#[test]
+#[ignore = "a measurement, run by hand"]
+fn per_request_cost_over_a_pipe() {
+    let test = Test::new();
+    let root = test.root();
+    std::fs::create_dir_all(&root).unwrap();
+    let mut agent = session(&root, false);
+    let task = request(
+        Builtin::Copy,
+        json!({"dest": "/x", "content": "x\n"}),
+        false,
+    );
+    agent.run_module(&task, &mut |_| {}).unwrap();
+    let rounds = 5000;
+    let started = std::time::Instant::now();
+    for _ in 0..rounds {
+        assert!(!done(agent.run_module(&task, &mut |_| {}).unwrap()).changed);
+    }
+    eprintln!(
+        "pipe: {:?} per no-change copy task ({rounds} rounds)",
+        started.elapsed() / rounds
+    );
+    agent.close();
 }

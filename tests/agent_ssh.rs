@@ -42,12 +42,21 @@ fn target(sshd: &Sshd, become_: Option<Become>) -> SshTarget {
             "-o".into(),
             format!("UserKnownHostsFile={}", sshd.known_hosts().display()),
         ],
-        extra_args: vec!["-o".into(), "StrictHostKeyChecking=yes".into(), "-o".into(), "BatchMode=yes".into()],
+        extra_args: vec![
+            "-o".into(),
+            "StrictHostKeyChecking=yes".into(),
+            "-o".into(),
+            "BatchMode=yes".into(),
+        ],
         become_,
     }
 }
 
-fn connect(name: &str, sshd: &Sshd, become_: Option<Become>) -> (SshConnection, Result<AgentSession, Unreachable>) {
+fn connect(
+    name: &str,
+    sshd: &Sshd,
+    become_: Option<Become>,
+) -> (SshConnection, Result<AgentSession, Unreachable>) {
     let connection = SshConnection::new(name, target(sshd, become_)).expect("a connection");
     let session = connection.start(&setup());
     (connection, session)
@@ -70,7 +79,9 @@ fn copy(agent: &mut AgentSession, dest: &str, content: &str) -> Result<Outcome, 
 }
 
 fn cache_entry() -> PathBuf {
-    sshd::home().join(".cache/machinist/agent").join(setup().agent.sha256)
+    sshd::home()
+        .join(".cache/machinist/agent")
+        .join(setup().agent.sha256)
 }
 
 #[test]
@@ -87,12 +98,20 @@ fn two_hosts_run_modules_through_an_agent_cached_once() {
         let mut agent = session.unwrap_or_else(|err| panic!("{err}\n{}", sshd.log()));
         let first = copy(&mut agent, dest.to_str().unwrap(), "over ssh\n").unwrap();
         assert!(first.changed && !first.failed, "{first:?}");
-        assert!(!copy(&mut agent, dest.to_str().unwrap(), "over ssh\n").unwrap().changed);
+        assert!(
+            !copy(&mut agent, dest.to_str().unwrap(), "over ssh\n")
+                .unwrap()
+                .changed
+        );
         agent.close();
         connection.close();
         assert_eq!(std::fs::read_to_string(&dest).unwrap(), "over ssh\n");
         let meta = std::fs::metadata(&dest).unwrap();
-        assert_eq!(meta.uid(), uid_of(sshd::USER), "written as the connecting user");
+        assert_eq!(
+            meta.uid(),
+            uid_of(sshd::USER),
+            "written as the connecting user"
+        );
     }
     // One copy in the cache, private to the user, used again without a new copy.
     let entry = cache_entry();
@@ -103,7 +122,10 @@ fn two_hosts_run_modules_through_an_agent_cached_once() {
     let (connection, session) = connect("web0", &hosts[0], None);
     session.expect("reachable").close();
     connection.close();
-    assert_eq!(std::fs::metadata(&entry).unwrap().modified().unwrap(), copied_at);
+    assert_eq!(
+        std::fs::metadata(&entry).unwrap().modified().unwrap(),
+        copied_at
+    );
 
     // A cached copy that is not what its name says is replaced, never run.
     std::fs::write(&entry, b"#!/bin/sh\necho tampered >&2\n").unwrap();
@@ -114,8 +136,14 @@ fn two_hosts_run_modules_through_an_agent_cached_once() {
 }
 
 fn uid_of(user: &str) -> u32 {
-    let output = std::process::Command::new("id").args(["-u", user]).output().unwrap();
-    String::from_utf8_lossy(&output.stdout).trim().parse().unwrap()
+    let output = std::process::Command::new("id")
+        .args(["-u", user])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&output.stdout)
+        .trim()
+        .parse()
+        .unwrap()
 }
 
 #[test]
@@ -154,7 +182,11 @@ fn a_stopped_server_is_unreachable() {
     let (_connection, session) = connect("down", &sshd, None);
     let err = session.err().expect("unreachable");
     assert_eq!(err.host, "down");
-    assert!(err.message.contains("Connection refused"), "{}", err.message);
+    assert!(
+        err.message.contains("Connection refused"),
+        "{}",
+        err.message
+    );
 }
 
 #[test]
@@ -163,7 +195,10 @@ fn a_host_key_that_is_not_the_known_one_is_unreachable_and_named() {
     sshd.forget_host_key_for_another();
     let (_connection, session) = connect("spoofed", &sshd, None);
     let message = session.err().expect("unreachable").message;
-    assert!(message.contains("host key verification failed"), "{message}");
+    assert!(
+        message.contains("host key verification failed"),
+        "{message}"
+    );
     assert!(message.contains(&sshd.host_fingerprint()), "{message}");
     assert!(message.contains("ED25519"), "{message}");
 }
@@ -186,9 +221,17 @@ fn a_server_killed_while_a_file_is_sent_leaves_it_old_or_new() {
     drop(agent);
     drop(connection);
     let now = std::fs::read_to_string(&dest).unwrap();
-    assert!(now == "old\n" || now == content, "half a file: {} bytes", now.len());
+    assert!(
+        now == "old\n" || now == content,
+        "half a file: {} bytes",
+        now.len()
+    );
     match run {
-        Err(err) => assert!(err.message.contains("closed") || err.message.contains("send"), "{}", err.message),
+        Err(err) => assert!(
+            err.message.contains("closed") || err.message.contains("send"),
+            "{}",
+            err.message
+        ),
         Ok(outcome) => assert_eq!(now, content, "{outcome:?}"),
     }
     let leftovers: Vec<_> = std::fs::read_dir(sshd::home())
@@ -199,4 +242,30 @@ fn a_server_killed_while_a_file_is_sent_leaves_it_old_or_new() {
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
     std::fs::remove_file(&dest).unwrap();
+}
+
+/// The cost of one no-change file task on an established ssh connection (loopback),
+/// printed: `cargo test --release --test agent_ssh per_request -- --ignored --nocapture`.
+#[test]
+#[ignore = "a measurement, run by hand"]
+fn per_request_cost_on_an_established_connection() {
+    let _cache = CACHE.lock().unwrap_or_else(|p| p.into_inner());
+    let sshd = Sshd::start();
+    let (connection, session) = connect("web", &sshd, None);
+    let mut agent = session.expect("reachable");
+    let dest = sshd::home().join("agent-ssh-bench");
+    copy(&mut agent, dest.to_str().unwrap(), "x\n").unwrap();
+    let rounds = 2000;
+    let started = std::time::Instant::now();
+    for _ in 0..rounds {
+        assert!(
+            !copy(&mut agent, dest.to_str().unwrap(), "x\n")
+                .unwrap()
+                .changed
+        );
+    }
+    let each = started.elapsed() / rounds;
+    eprintln!("ssh (loopback): {each:?} per no-change copy task ({rounds} rounds)");
+    agent.close();
+    connection.close();
 }

@@ -177,7 +177,10 @@ mod tests {
         }
         assert_eq!(kinds.len(), 4);
         assert_eq!(kinds.last(), Some(&Kind::Message));
-        assert_eq!(decode(&out).unwrap()["content"].as_str().unwrap().len(), long.len());
+        assert_eq!(
+            decode(&out).unwrap()["content"].as_str().unwrap().len(),
+            long.len()
+        );
     }
 
     #[test]

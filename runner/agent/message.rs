@@ -57,17 +57,28 @@ pub struct FileAnnounce {
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Reply {
     /// The agent is up and reads requests.
-    Started { version: String, pid: u32 },
+    Started {
+        version: String,
+        pid: u32,
+    },
     /// The hello is accepted.
     Ready,
     /// Something that happened while a module ran.
-    Event { event: AgentEvent },
+    Event {
+        event: AgentEvent,
+    },
     /// How the module's run ended.
-    Ran { run: ModuleRun },
-    Facts { facts: Map<String, Json> },
+    Ran {
+        run: ModuleRun,
+    },
+    Facts {
+        facts: Map<String, Json>,
+    },
     /// The agent cannot go on (a version or hash that differs, a request it cannot
     /// read, a root it cannot open); it exits after saying so.
-    Refused { message: String },
+    Refused {
+        message: String,
+    },
 }
 
 /// The events of a module run that cross the connection: the ops themselves stay on

@@ -78,9 +78,7 @@ pub fn serve(input: &mut impl Read, output: &mut impl Write) -> Result<(), Agent
             }
             match Host::new(HostOptions { root, check_mode }) {
                 Ok(host) => host,
-                Err(err) => {
-                    return refuse(output, format!("cannot open the target's root: {err}"))
-                }
+                Err(err) => return refuse(output, format!("cannot open the target's root: {err}")),
             }
         }
         other => return refuse(output, format!("a request before the hello: {other:?}")),
@@ -177,7 +175,9 @@ fn module_request(
         .iter()
         .find(|arg| args.contains_key(**arg) && !files.iter().any(|f| f.arg == **arg));
     if let Some(arg) = unsent {
-        return Ok(Err(format!("{arg} names a controller file that was not sent")));
+        return Ok(Err(format!(
+            "{arg} names a controller file that was not sent"
+        )));
     }
     let request = ModuleRequest {
         builtin,

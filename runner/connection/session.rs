@@ -73,7 +73,9 @@ impl AgentSession {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .map_err(|err| unreachable(format!("cannot start {:?}: {err}", command.get_program())))?;
+            .map_err(|err| {
+                unreachable(format!("cannot start {:?}: {err}", command.get_program()))
+            })?;
         let (Some(input), Some(output), Some(stderr)) =
             (child.stdin.take(), child.stdout.take(), child.stderr.take())
         else {
@@ -141,7 +143,9 @@ impl AgentSession {
                 self.input
                     .write_all(password.as_bytes())
                     .and_then(|()| self.input.flush())
-                    .map_err(|err| self.broken(format!("cannot answer the become prompt: {err}")))?;
+                    .map_err(|err| {
+                        self.broken(format!("cannot answer the become prompt: {err}"))
+                    })?;
             }
         }
     }
@@ -180,8 +184,11 @@ impl AgentSession {
             files,
         })?;
         for (_, source) in &sources {
-            let sent = file_transfer::send(&mut self.input, source).and_then(|()| self.input.flush());
-            sent.map_err(|err| self.broken(format!("cannot send {}: {err}", source.path.display())))?;
+            let sent =
+                file_transfer::send(&mut self.input, source).and_then(|()| self.input.flush());
+            sent.map_err(|err| {
+                self.broken(format!("cannot send {}: {err}", source.path.display()))
+            })?;
         }
         loop {
             match self.hear(None)? {
@@ -222,7 +229,10 @@ impl AgentSession {
     fn hear(&mut self, deadline: Option<Instant>) -> Result<Reply, Unreachable> {
         loop {
             let heard = match deadline {
-                None => self.heard.recv().map_err(|_| RecvTimeoutError::Disconnected),
+                None => self
+                    .heard
+                    .recv()
+                    .map_err(|_| RecvTimeoutError::Disconnected),
                 Some(deadline) => self
                     .heard
                     .recv_timeout(deadline.saturating_duration_since(Instant::now())),
@@ -239,9 +249,9 @@ impl AgentSession {
         heard: Result<Heard, RecvTimeoutError>,
     ) -> Result<Reply, Unreachable> {
         match heard {
-            Ok(Heard::Reply(Reply::Refused { message })) => Err(self.broken(format!(
-                "the agent refused: {message}"
-            ))),
+            Ok(Heard::Reply(Reply::Refused { message })) => {
+                Err(self.broken(format!("the agent refused: {message}")))
+            }
             Ok(Heard::Reply(reply)) => Ok(reply),
             Ok(Heard::Stderr(_)) => Err(self.broken("unexpected stderr".into())),
             Ok(Heard::Ended(FrameError::Closed)) | Err(RecvTimeoutError::Disconnected) => {

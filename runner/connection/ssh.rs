@@ -83,7 +83,9 @@ impl SshConnection {
         let control = tempfile::Builder::new()
             .prefix("machinist-ssh-")
             .tempdir()
-            .map_err(|err| Unreachable::new(name, format!("cannot make a control folder: {err}")))?;
+            .map_err(|err| {
+                Unreachable::new(name, format!("cannot make a control folder: {err}"))
+            })?;
         Ok(SshConnection {
             name: name.to_string(),
             target,

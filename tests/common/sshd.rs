@@ -23,7 +23,11 @@ pub struct Sshd {
 
 fn run(command: &mut Command) {
     let output = command.output().expect("run a setup tool");
-    assert!(output.status.success(), "{command:?}: {}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{command:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 /// The test user, with sudo behind its password.
@@ -34,12 +38,20 @@ pub fn ensure_user() {
 
 fn make_user() {
     super::rootfs::require_root();
-    let exists = Command::new("id").arg(USER).output().is_ok_and(|o| o.status.success());
+    let exists = Command::new("id")
+        .arg(USER)
+        .output()
+        .is_ok_and(|o| o.status.success());
     if !exists {
         run(Command::new("useradd").args(["-m", "-s", "/bin/sh", USER]));
     }
-    run(Command::new("chown").arg(format!("{USER}:{USER}")).arg(home()));
-    let mut chpasswd = Command::new("chpasswd").stdin(Stdio::piped()).spawn().unwrap();
+    run(Command::new("chown")
+        .arg(format!("{USER}:{USER}"))
+        .arg(home()));
+    let mut chpasswd = Command::new("chpasswd")
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
     use std::io::Write;
     writeln!(chpasswd.stdin.take().unwrap(), "{USER}:{PASSWORD}").unwrap();
     assert!(chpasswd.wait().unwrap().success());
@@ -53,7 +65,9 @@ pub fn home() -> PathBuf {
 }
 
 fn keygen(path: &Path) {
-    run(Command::new("ssh-keygen").args(["-q", "-t", "ed25519", "-N", "", "-C", "test", "-f"]).arg(path));
+    run(Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-C", "test", "-f"])
+        .arg(path));
 }
 
 impl Sshd {
@@ -62,14 +76,29 @@ impl Sshd {
         static NEXT: AtomicU8 = AtomicU8::new(20);
         ensure_user();
         std::fs::create_dir_all("/run/sshd").unwrap();
-        let dir = tempfile::Builder::new().prefix("machinist-sshd").tempdir().unwrap();
+        let dir = tempfile::Builder::new()
+            .prefix("machinist-sshd")
+            .tempdir()
+            .unwrap();
         let address = format!("127.0.0.{}", NEXT.fetch_add(1, Ordering::SeqCst));
-        let port = TcpListener::bind((address.as_str(), 0)).unwrap().local_addr().unwrap().port();
+        let port = TcpListener::bind((address.as_str(), 0))
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
         keygen(&dir.path().join("host_key"));
         keygen(&dir.path().join("user_key"));
-        std::fs::copy(dir.path().join("user_key.pub"), dir.path().join("authorized_keys")).unwrap();
+        std::fs::copy(
+            dir.path().join("user_key.pub"),
+            dir.path().join("authorized_keys"),
+        )
+        .unwrap();
         let host_public = std::fs::read_to_string(dir.path().join("host_key.pub")).unwrap();
-        std::fs::write(dir.path().join("known_hosts"), format!("[{address}]:{port} {host_public}")).unwrap();
+        std::fs::write(
+            dir.path().join("known_hosts"),
+            format!("[{address}]:{port} {host_public}"),
+        )
+        .unwrap();
         let config = format!(
             "ListenAddress {address}:{port}\nHostKey {dir}/host_key\nAuthorizedKeysFile {dir}/authorized_keys\n\
              PasswordAuthentication no\nKbdInteractiveAuthentication no\nUsePAM no\nStrictModes no\n\
@@ -85,11 +114,20 @@ impl Sshd {
             .stderr(std::fs::File::create(dir.path().join("sshd.log")).unwrap())
             .spawn()
             .expect("start sshd");
-        let sshd = Sshd { address, port, child: Some(child), dir };
+        let sshd = Sshd {
+            address,
+            port,
+            child: Some(child),
+            dir,
+        };
         let at: SocketAddr = format!("{}:{}", sshd.address, sshd.port).parse().unwrap();
         let started = Instant::now();
         while TcpStream::connect_timeout(&at, Duration::from_millis(100)).is_err() {
-            assert!(started.elapsed() < Duration::from_secs(10), "sshd did not listen: {}", sshd.log());
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "sshd did not listen: {}",
+                sshd.log()
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
         sshd
@@ -109,8 +147,16 @@ impl Sshd {
 
     /// Its host key's fingerprint, as ssh shows it (`SHA256:…`).
     pub fn host_fingerprint(&self) -> String {
-        let output = Command::new("ssh-keygen").arg("-lf").arg(self.dir.path().join("host_key.pub")).output().unwrap();
-        String::from_utf8_lossy(&output.stdout).split_whitespace().nth(1).unwrap().to_string()
+        let output = Command::new("ssh-keygen")
+            .arg("-lf")
+            .arg(self.dir.path().join("host_key.pub"))
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&output.stdout)
+            .split_whitespace()
+            .nth(1)
+            .unwrap()
+            .to_string()
     }
 
     /// Put another key than the server's in the client's known_hosts for it.
@@ -118,7 +164,11 @@ impl Sshd {
         let other = self.dir.path().join("other_key");
         keygen(&other);
         let public = std::fs::read_to_string(other.with_extension("pub")).unwrap();
-        std::fs::write(self.known_hosts(), format!("[{}]:{} {public}", self.address, self.port)).unwrap();
+        std::fs::write(
+            self.known_hosts(),
+            format!("[{}]:{} {public}", self.address, self.port),
+        )
+        .unwrap();
     }
 
     /// Kill the server and everything under it (sessions, agents).
@@ -143,10 +193,19 @@ pub fn kill_tree(pid: u32) {
     while at < all.len() {
         let parent = all[at];
         for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
-            let Some(child) = entry.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else { continue };
+            let Some(child) = entry
+                .file_name()
+                .to_str()
+                .and_then(|n| n.parse::<u32>().ok())
+            else {
+                continue;
+            };
             let stat = std::fs::read_to_string(format!("/proc/{child}/stat")).unwrap_or_default();
             // pid (comm) state ppid …: the comm may hold spaces, so after the last ')'.
-            let ppid = stat.rsplit_once(')').and_then(|(_, rest)| rest.split_whitespace().nth(1)).and_then(|p| p.parse::<u32>().ok());
+            let ppid = stat
+                .rsplit_once(')')
+                .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+                .and_then(|p| p.parse::<u32>().ok());
             if ppid == Some(parent) && !all.contains(&child) {
                 all.push(child);
             }
@@ -154,6 +213,8 @@ pub fn kill_tree(pid: u32) {
         at += 1;
     }
     for pid in all {
-        let _ = Command::new("kill").args(["-KILL", &pid.to_string()]).status();
+        let _ = Command::new("kill")
+            .args(["-KILL", &pid.to_string()])
+            .status();
     }
 }
