@@ -333,3 +333,98 @@ fn per_request_cost_over_a_pipe() {
     );
     agent.close();
 }
+
+#[test]
+fn an_unarchive_of_a_controller_archive_is_streamed_to_the_agent() {
+    let test = Test::new();
+    let root = test.root();
+    std::fs::create_dir_all(root.join("opt")).unwrap();
+    let files = test.project().join("files");
+    std::fs::create_dir_all(files.join("app")).unwrap();
+    std::fs::write(files.join("app/readme"), "hello\n").unwrap();
+    let archive = files.join("app.tar.gz");
+    let made = Command::new("tar")
+        .arg("czf")
+        .arg(&archive)
+        .arg("-C")
+        .arg(&files)
+        .arg("app")
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let unarchive = request(
+        Builtin::Unarchive,
+        json!({"src": archive.display().to_string(), "dest": "/opt"}),
+        false,
+    );
+    let mut agent = session(&root, false);
+    let first = done(
+        agent
+            .run_module(&unarchive, &mut |_| {})
+            .expect("reachable"),
+    );
+    assert!(first.changed && !first.failed, "{first:?}");
+    let second = done(
+        agent
+            .run_module(&unarchive, &mut |_| {})
+            .expect("reachable"),
+    );
+    assert!(!second.changed && !second.failed, "{second:?}");
+    // A controller file that cannot be read fails the task; the agent goes on.
+    let missing = request(
+        Builtin::Unarchive,
+        json!({"src": "/nonexistent/x.tar", "dest": "/opt"}),
+        false,
+    );
+    let failed = done(agent.run_module(&missing, &mut |_| {}).expect("reachable"));
+    assert!(failed.failed, "{failed:?}");
+    agent.close();
+    assert_eq!(test.read("opt/app/readme"), "hello\n");
+}
+
+#[test]
+fn a_controller_file_argument_that_was_not_sent_is_refused() {
+    let test = Test::new();
+    std::fs::create_dir_all(test.root()).unwrap();
+    let mut child = Command::new(machinist())
+        .arg("agent")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut output = child.stdout.take().unwrap();
+    let mut input = child.stdin.take().unwrap();
+    let _started: Reply = read_message(&mut output).unwrap();
+    let hello = Request::Hello {
+        version: VERSION.into(),
+        content_hash: AgentExe::at(&machinist()).unwrap().sha256,
+        root: test.root(),
+        check_mode: false,
+    };
+    write_message(&mut input, &hello).unwrap();
+    assert!(matches!(read_message(&mut output).unwrap(), Reply::Ready));
+    // A path of the target posing as the controller's copy source.
+    let Value::Object(args) = json!({"dest": "/stolen", "_copy_from": "/etc/hostname"}) else {
+        unreachable!()
+    };
+    let run = Request::RunModule {
+        module: "copy".into(),
+        args,
+        check: false,
+        keys_read: false,
+        files: Vec::new(),
+    };
+    write_message(&mut input, &run).unwrap();
+    let reply: Reply = read_message(&mut output).unwrap();
+    let Reply::Ran {
+        run: ModuleRun::BadArgs { message, .. },
+    } = reply
+    else {
+        panic!("{reply:?}")
+    };
+    assert!(message.contains("not sent"), "{message}");
+    write_message(&mut input, &Request::Bye).unwrap();
+    assert!(child.wait().unwrap().success());
+    assert!(!test.root().join("stolen").exists());
+}

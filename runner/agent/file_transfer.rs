@@ -7,6 +7,8 @@
 use super::frame::{read_frame, write_frame, FrameError, Kind, MAX_FRAME};
 use super::message::FileAnnounce;
 use machinist_modules::source::{hex, SourceFile};
+use machinist_modules::Builtin;
+use serde_json::{Map, Value as Json};
 use sha2::{Digest, Sha256};
 use std::fs::File;
 use std::io::{self, Read, Write};
@@ -45,6 +47,18 @@ pub fn send(writer: &mut impl Write, source: &SourceFile) -> io::Result<()> {
         return Err(io::Error::other("the file shrank while it was sent"));
     }
     Ok(())
+}
+
+/// The arguments of a module request that may name controller files, sent with it:
+/// copy's `_copy_from` (the runner's name for `src`), and unarchive's `src` unless
+/// `remote_src` (a path on the target, or a URL the target fetches).
+pub fn controller_file_args(builtin: Builtin, args: &Map<String, Json>) -> Vec<&'static str> {
+    match builtin {
+        // remote_src as the module reads it: a boolean.
+        Builtin::Unarchive if args.get("remote_src") != Some(&Json::Bool(true)) => vec!["src"],
+        Builtin::Unarchive => Vec::new(),
+        _ => machinist_modules::file::RUNNER_ARGS.to_vec(),
+    }
 }
 
 /// A received file, open (its `/proc/self/fd/N` name lives as long as it does).

@@ -161,23 +161,35 @@ fn module_request(
     keys_read: bool,
     files: &[FileAnnounce],
 ) -> Result<Result<(ModuleRequest, Vec<Received>), String>, AgentError> {
+    let Some(builtin) = Builtin::from_name(&module) else {
+        for announce in files {
+            file_transfer::receive(input, announce)?;
+        }
+        return Ok(Err(format!("the agent has no module {module}")));
+    };
+    // A controller file is only ever one sent with the request, never a path of the
+    // target the request names.
+    let allowed = file_transfer::controller_file_args(builtin, &args);
+    let unsent = allowed
+        .iter()
+        .find(|arg| args.contains_key(**arg) && !files.iter().any(|f| f.arg == **arg));
     let mut received = Vec::new();
+    let mut unexpected = None;
     for announce in files {
         let file = file_transfer::receive(input, announce)?;
+        if !allowed.contains(&announce.arg.as_str()) {
+            unexpected = Some(announce.arg.clone());
+        }
         args.insert(announce.arg.clone(), file.path().into());
         received.push(file);
     }
-    let Some(builtin) = Builtin::from_name(&module) else {
-        return Ok(Err(format!("the agent has no module {module}")));
-    };
-    // A controller file is only ever one sent with the request.
-    let unsent = machinist_modules::file::RUNNER_ARGS
-        .iter()
-        .find(|arg| args.contains_key(**arg) && !files.iter().any(|f| f.arg == **arg));
     if let Some(arg) = unsent {
         return Ok(Err(format!(
             "{arg} names a controller file that was not sent"
         )));
+    }
+    if let Some(arg) = unexpected {
+        return Ok(Err(format!("{module} takes no controller file as {arg}")));
     }
     let request = ModuleRequest {
         builtin,

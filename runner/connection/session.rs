@@ -13,6 +13,7 @@ use crate::agent::frame::{read_message, write_message, FrameError};
 use crate::agent::identity::{AgentExe, VERSION};
 use crate::agent::message::{AgentEvent, FileAnnounce, Reply, Request};
 use crate::run::module_run::{ModuleRequest, ModuleRun};
+use crate::run::outcome::Outcome;
 use machinist_modules::source::SourceFile;
 use serde_json::{Map, Value as Json};
 use std::io::{self, BufReader, BufWriter, Read, Write};
@@ -158,14 +159,19 @@ impl AgentSession {
     ) -> Result<ModuleRun, Unreachable> {
         let mut args = request.args.clone();
         let mut sources = Vec::new();
-        for arg in machinist_modules::file::RUNNER_ARGS {
-            let Some(path) = args.remove(*arg) else {
+        for arg in file_transfer::controller_file_args(request.builtin, &args) {
+            let Some(path) = args.remove(arg) else {
                 continue;
             };
             let path = PathBuf::from(path.as_str().unwrap_or_default());
-            let source = SourceFile::open(&path).map_err(|err| {
-                Unreachable::new(&self.name, format!("cannot read {}: {err}", path.display()))
-            })?;
+            let source = match SourceFile::open(&path) {
+                Ok(source) => source,
+                // The task fails, as a local run's would; the host is reachable.
+                Err(err) => {
+                    let message = format!("{}: {err}", path.display());
+                    return Ok(ModuleRun::Done(Outcome::failed(message)));
+                }
+            };
             sources.push((arg.to_string(), source));
         }
         let files = sources
