@@ -269,3 +269,50 @@ fn per_request_cost_on_an_established_connection() {
     agent.close();
     connection.close();
 }
+
+#[test]
+fn inventory_variables_reach_a_root_on_an_ssh_host() {
+    use machinist::connection::target::{Remote, Target};
+    let _cache = CACHE.lock().unwrap_or_else(|p| p.into_inner());
+    let sshd = Sshd::start();
+    let root = sshd::home().join("agent-ssh-root");
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(root.join("etc")).unwrap();
+    let chown = std::process::Command::new("chown")
+        .args(["-R", &format!("{0}:{0}", sshd::USER)])
+        .arg(&root)
+        .status()
+        .unwrap();
+    assert!(chown.success());
+    let vars = json!({
+        "ansible_connection": "ssh",
+        "ansible_host": sshd.address,
+        "ansible_port": sshd.port,
+        "ansible_user": sshd::USER,
+        "ansible_ssh_private_key_file": sshd.user_key(),
+        "ansible_ssh_common_args": format!(
+            "-F /dev/null -o UserKnownHostsFile={} -o StrictHostKeyChecking=yes -o BatchMode=yes",
+            sshd.known_hosts().display()
+        ),
+        "machinist_root": root,
+    });
+    let Value::Object(vars) = vars else {
+        unreachable!()
+    };
+    let Target::Remote(remote @ Remote::Ssh { .. }) = Target::from_vars("web", &vars).unwrap()
+    else {
+        panic!("not ssh")
+    };
+    let mut connected = remote.connect("web", &setup()).expect("reachable");
+    assert!(
+        copy(&mut connected.session, "/etc/motd", "rooted\n")
+            .unwrap()
+            .changed
+    );
+    connected.close();
+    assert_eq!(
+        std::fs::read_to_string(root.join("etc/motd")).unwrap(),
+        "rooted\n"
+    );
+    std::fs::remove_dir_all(&root).unwrap();
+}

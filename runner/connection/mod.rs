@@ -9,6 +9,7 @@
 pub mod machine;
 pub mod session;
 pub mod ssh;
+pub mod target;
 
 pub use session::{AgentSession, Setup};
 

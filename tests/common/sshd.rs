@@ -213,8 +213,9 @@ pub fn kill_tree(pid: u32) {
         at += 1;
     }
     for pid in all {
-        let _ = Command::new("kill")
-            .args(["-KILL", &pid.to_string()])
-            .status();
+        if let Some(pid) = rustix::process::Pid::from_raw(pid as i32) {
+            // A process gone meanwhile is no error.
+            let _ = rustix::process::kill_process(pid, rustix::process::Signal::KILL);
+        }
     }
 }
