@@ -428,3 +428,47 @@ fn a_controller_file_argument_that_was_not_sent_is_refused() {
     assert!(child.wait().unwrap().success());
     assert!(!test.root().join("stolen").exists());
 }
+
+#[test]
+fn outcomes_through_the_agent_equal_the_local_ones_task_by_task() {
+    use machinist::run::module_run::run_module;
+    use machinist_modules::{Host, HostOptions};
+    for check in [true, false] {
+        let local = Test::new();
+        let remote = Test::new();
+        for test in [&local, &remote] {
+            std::fs::create_dir_all(test.root().join("etc")).unwrap();
+            std::fs::write(test.root().join("etc/motd"), "old\n").unwrap();
+        }
+        let host = Host::new(HostOptions {
+            root: local.root(),
+            check_mode: check,
+        })
+        .unwrap();
+        let mut agent = session(&remote.root(), check);
+        let here = tasks(&local, check);
+        let there = tasks(&remote, check);
+        for (task_here, task_there) in here.iter().zip(&there) {
+            let ran_here = done(run_module(&host, task_here, &mut |_| {}));
+            let ran_there = done(
+                agent
+                    .run_module(task_there, &mut |_| {})
+                    .expect("reachable"),
+            );
+            let shape = |o: &Outcome| {
+                // The temp roots differ in name only; the registered keys name paths
+                // inside the root.
+                let text = serde_json::to_string(&o.registered()).unwrap();
+                text.replace(&local.project().display().to_string(), "PROJECT")
+                    .replace(&remote.project().display().to_string(), "PROJECT")
+            };
+            assert_eq!(shape(&ran_here), shape(&ran_there), "check: {check}");
+        }
+        agent.close();
+        assert_eq!(
+            snapshot(&local.root()),
+            snapshot(&remote.root()),
+            "check: {check}"
+        );
+    }
+}
