@@ -3,6 +3,7 @@
 //! executed from a descriptor without being copied in, runs modules inside the
 //! container's namespaces: a file (changed, then ok, seen from inside), a live unit
 //! started and restarted (checked with `systemctl is-active` and its MainPID inside),
+//! a networkd file templated in and networkd restarted,
 //! check mode that records and leaves the container untouched, and facts read back. A
 //! container that is not running is unreachable with a message that says so.
 
@@ -84,6 +85,19 @@ fn modules_run_inside_a_running_container_through_its_leader() {
         "active"
     );
     assert_ne!(pid(), before, "restarted: a new main process");
+
+    // A networkd file templated in (rendered content, as the runner hands it over),
+    // and networkd restarted live.
+    let network = json!({
+        "dest": "/etc/systemd/network/90-agent-test.network",
+        "content": "[Match]\nName=agent-none\n\n[Network]\nDHCP=no\n",
+    });
+    assert!(run(&mut agent, Builtin::Template, network, false).changed);
+    let networkd = json!({"name": "systemd-networkd", "state": "restarted"});
+    let restarted = run(&mut agent, Builtin::Unit, networkd, false);
+    assert!(restarted.changed && !restarted.failed, "{restarted:?}");
+    assert_eq!(turn.says(&["systemctl", "is-active", "systemd-networkd"]), "active");
+    let _ = turn.exec(&["rm", "-f", "/etc/systemd/network/90-agent-test.network"]);
 
     // Facts are the container's.
     let facts = agent.gather_facts().expect("reachable");
