@@ -96,7 +96,10 @@ fn modules_run_inside_a_running_container_through_its_leader() {
     let networkd = json!({"name": "systemd-networkd", "state": "restarted"});
     let restarted = run(&mut agent, Builtin::Unit, networkd, false);
     assert!(restarted.changed && !restarted.failed, "{restarted:?}");
-    assert_eq!(turn.says(&["systemctl", "is-active", "systemd-networkd"]), "active");
+    assert_eq!(
+        turn.says(&["systemctl", "is-active", "systemd-networkd"]),
+        "active"
+    );
     let _ = turn.exec(&["rm", "-f", "/etc/systemd/network/90-agent-test.network"]);
 
     // Facts are the container's.
@@ -160,4 +163,32 @@ fn per_request_cost_through_machine() {
         started.elapsed() / rounds
     );
     agent.close();
+}
+
+#[test]
+fn an_agent_the_container_cannot_run_is_unreachable_with_the_reason() {
+    let turn = container::turn();
+    // An executable whose loader the container does not have: what a build against
+    // another C library looks like at exec (this machine's `true`, its interpreter
+    // renamed).
+    let dir = tempfile::tempdir().unwrap();
+    let foreign = dir.path().join("machinist");
+    let mut bytes = std::fs::read("/bin/true").unwrap();
+    let loader = b"/lib64/ld-linux-x86-64.so.2";
+    let at = bytes
+        .windows(loader.len())
+        .position(|window| window == loader)
+        .expect("a dynamically linked /bin/true");
+    bytes[at + loader.len() - 1] = b'9';
+    std::fs::write(&foreign, bytes).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&foreign, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let setup = Setup {
+        agent: AgentExe::at(&foreign).unwrap(),
+        ..setup(false)
+    };
+    let err = machine::start("box", "box", Some(turn.leader()), &setup).err();
+    let message = err.expect("unreachable").message;
+    assert!(message.contains("No such file or directory"), "{message}");
+    assert!(message.contains("static"), "{message}");
 }

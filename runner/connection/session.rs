@@ -291,15 +291,33 @@ impl AgentSession {
         let _ = self.child.kill();
         let _ = self.child.wait();
         let said = String::from_utf8_lossy(&self.stderr).trim().to_string();
-        Unreachable::new(
-            &self.name,
-            if said.is_empty() {
-                what
-            } else {
-                format!("{what}: {said}")
-            },
-        )
+        let message = if said.is_empty() {
+            what
+        } else {
+            format!("{what}: {said}")
+        };
+        Unreachable::new(&self.name, with_cannot_run_hint(message))
     }
+}
+
+/// A target that cannot run this build (another architecture, an older C library, no
+/// loader) is told how to get one that runs.
+fn with_cannot_run_hint(message: String) -> String {
+    // nsenter's words when the loader is missing, the loader's when the C library is
+    // too old, the kernel's (through a shell) for another architecture.
+    let cannot_run = [
+        "failed to execute",
+        "GLIBC_",
+        "Exec format error",
+        "cannot execute",
+    ];
+    if cannot_run.iter().any(|sign| message.contains(sign)) {
+        return format!(
+            "{message} (this target cannot run this build of machinist: build a static \
+             one, docs/connections.md)"
+        );
+    }
+    message
 }
 
 impl Drop for AgentSession {

@@ -259,11 +259,5 @@ fn plain_ssh_error(message: &str) -> String {
              one known_hosts has for it"
         );
     }
-    if message.contains("Exec format error") || message.contains("GLIBC_") {
-        return format!(
-            "{message} (this host cannot run this build of machinist: build a static one, \
-             docs/connections.md)"
-        );
-    }
     message.to_string()
 }
