@@ -13,6 +13,7 @@ use super::session::{AgentSession, Setup};
 use super::Unreachable;
 use rustix::fs::{Mode, OFlags};
 use std::os::fd::AsRawFd;
+use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::Command;
 
@@ -56,7 +57,10 @@ pub fn start(
         .arg("agent")
         .env_clear()
         .envs(ENVIRONMENT.iter().copied())
-        .current_dir("/");
+        .current_dir("/")
+        // A process group of its own: a Ctrl-C on the controller's terminal is the
+        // controller's to handle; the agent ends when its session does.
+        .process_group(0);
     let session = AgentSession::start(name, command, setup, None);
     drop(exe);
     session
