@@ -54,6 +54,7 @@ pub struct SshConnection {
     name: String,
     target: SshTarget,
     control: tempfile::TempDir,
+    closed: std::cell::Cell<bool>,
 }
 
 impl SshConnection {
@@ -90,6 +91,7 @@ impl SshConnection {
             name: name.to_string(),
             target,
             control,
+            closed: std::cell::Cell::new(false),
         })
     }
 
@@ -213,6 +215,9 @@ rm -f "$t"; echo "the copy of machinist did not arrive whole" >&2; exit 1"#,
     /// End the multiplexed connection (its master would otherwise linger for
     /// ControlPersist).
     pub fn close(&self) {
+        if self.closed.replace(true) {
+            return;
+        }
         let _ = self
             .ssh_to_host(&["-O", "exit"])
             .stdin(Stdio::null())
