@@ -472,3 +472,21 @@ fn outcomes_through_the_agent_equal_the_local_ones_task_by_task() {
         );
     }
 }
+
+#[test]
+fn the_become_password_flags_are_refused_until_plays_reach_ssh_hosts() {
+    let test = Test::new();
+    test.playbook("- hosts: localhost\n  gather_facts: false\n  tasks: []\n");
+    test.project_file("pw", "secret\n");
+    for flags in [
+        &["--become-password-file", "pw"][..],
+        &["--ask-become-pass"][..],
+    ] {
+        let run = test.run(flags);
+        assert_eq!(run.code, 4, "{run:?}");
+        assert!(
+            run.stderr.contains("plays do not reach ssh hosts yet"),
+            "{run:?}"
+        );
+    }
+}
