@@ -199,6 +199,14 @@ mod tests {
     }
 
     #[test]
+    fn a_connected_host_can_be_handed_to_its_own_thread() {
+        // Issue 16's parallel hosts: each host's connection lives on its thread.
+        fn send<T: Send>() {}
+        send::<Connected>();
+        send::<Target>();
+    }
+
+    #[test]
     fn no_connection_is_local_on_slash_or_the_root() {
         assert!(
             matches!(target(json!({})), Ok(Target::Local { root }) if root == std::path::Path::new("/"))
