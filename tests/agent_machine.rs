@@ -106,6 +106,15 @@ fn modules_run_inside_a_running_container_through_its_leader() {
     let facts = agent.gather_facts().expect("reachable");
     assert_eq!(facts["ansible_distribution"], "Debian");
     assert_eq!(facts["ansible_os_family"], "Debian");
+    let machine_id = turn.says(&["cat", "/etc/machine-id"]);
+    assert_eq!(facts["ansible_machine_id"], machine_id.as_str());
+    assert_eq!(facts["ansible_service_mgr"], "systemd");
+    assert_eq!(facts["ansible_virtualization_type"], "systemd-nspawn");
+    assert_eq!(facts["ansible_virtualization_role"], "guest");
+    // Its own network namespace: no default route on its private network.
+    assert!(facts["ansible_default_ipv4"].is_object(), "{facts:?}");
+    let hostname = turn.says(&["hostname"]);
+    assert_eq!(facts["ansible_hostname"], hostname.split('.').next().unwrap());
     agent.close();
 
     // Check mode inside: predicted, recorded, nothing written.

@@ -213,6 +213,10 @@ fn facts_come_from_the_agents_root() {
     assert_eq!(facts["ansible_hostname"], "web1");
     assert_eq!(facts["ansible_facts"]["os_family"], "Debian");
     assert_eq!(facts["ansible_distribution_version"], "12");
+    // A root is no running system: no network, no virtualization of its own.
+    assert_eq!(facts["ansible_default_ipv4"], json!({}));
+    assert_eq!(facts["ansible_virtualization_type"], "NA");
+    assert_eq!(facts["ansible_service_mgr"], "unknown");
 }
 
 #[test]
