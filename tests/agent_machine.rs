@@ -114,7 +114,10 @@ fn modules_run_inside_a_running_container_through_its_leader() {
     // Its own network namespace: no default route on its private network.
     assert!(facts["ansible_default_ipv4"].is_object(), "{facts:?}");
     let hostname = turn.says(&["hostname"]);
-    assert_eq!(facts["ansible_hostname"], hostname.split('.').next().unwrap());
+    assert_eq!(
+        facts["ansible_hostname"],
+        hostname.split('.').next().unwrap()
+    );
     agent.close();
 
     // Check mode inside: predicted, recorded, nothing written.

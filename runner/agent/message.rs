@@ -42,6 +42,18 @@ pub enum Request {
     Bye,
 }
 
+impl Request {
+    /// Its name in messages (never its content: arguments may be secrets).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Request::Hello { .. } => "hello",
+            Request::RunModule { .. } => "run_module",
+            Request::GatherFacts => "gather_facts",
+            Request::Bye => "bye",
+        }
+    }
+}
+
 /// A controller file sent with a request: the argument it replaces, and its bytes'
 /// size and sha256 (checked when they have all arrived).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -79,6 +91,20 @@ pub enum Reply {
     Refused {
         message: String,
     },
+}
+
+impl Reply {
+    /// Its name in messages (never its content: results may hold secrets).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Reply::Started { .. } => "started",
+            Reply::Ready => "ready",
+            Reply::Event { .. } => "event",
+            Reply::Ran { .. } => "ran",
+            Reply::Facts { .. } => "facts",
+            Reply::Refused { .. } => "refused",
+        }
+    }
 }
 
 /// The events of a module run that cross the connection: the ops themselves stay on

@@ -81,7 +81,12 @@ pub fn serve(input: &mut impl Read, output: &mut impl Write) -> Result<(), Agent
                 Err(err) => return refuse(output, format!("cannot open the target's root: {err}")),
             }
         }
-        other => return refuse(output, format!("a request before the hello: {other:?}")),
+        other => {
+            return refuse(
+                output,
+                format!("a request before the hello: {}", other.kind()),
+            )
+        }
     };
     write_message(output, &Reply::Ready)?;
     tracing::debug!(root = %host.root().display(), "agent ready");

@@ -103,7 +103,7 @@ impl AgentSession {
         })?;
         match session.hear(Some(Instant::now() + START_TIMEOUT))? {
             Reply::Ready => Ok(session),
-            other => Err(session.broken(format!("the hello answered with {other:?}"))),
+            other => Err(session.broken(format!("the hello answered with {}", other.kind()))),
         }
     }
 
@@ -124,7 +124,9 @@ impl AgentSession {
                             tracing::debug!(host = %self.name, version, pid, "agent started");
                             Ok(())
                         }
-                        other => Err(self.broken(format!("an agent greeting with {other:?}"))),
+                        other => {
+                            Err(self.broken(format!("an agent greeting with {}", other.kind())))
+                        }
                     }
                 }
             };
@@ -200,7 +202,9 @@ impl AgentSession {
             match self.hear(None)? {
                 Reply::Event { event } => on_event(event),
                 Reply::Ran { run } => return Ok(run),
-                other => return Err(self.broken(format!("a module run answered with {other:?}"))),
+                other => {
+                    return Err(self.broken(format!("a module run answered with {}", other.kind())))
+                }
             }
         }
     }
@@ -210,7 +214,7 @@ impl AgentSession {
         self.send(&Request::GatherFacts)?;
         match self.hear(None)? {
             Reply::Facts { facts } => Ok(facts),
-            other => Err(self.broken(format!("facts answered with {other:?}"))),
+            other => Err(self.broken(format!("facts answered with {}", other.kind()))),
         }
     }
 
