@@ -39,7 +39,7 @@ pub struct SshTarget {
     pub become_: Option<Become>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Become {
     /// `become_method`: `sudo` (the only one taken so far).
     pub method: String,
@@ -47,6 +47,17 @@ pub struct Become {
     pub user: String,
     /// From `--become-password-file` or `--ask-become-pass`.
     pub password: Option<String>,
+}
+
+/// Shown without its password.
+impl std::fmt::Debug for Become {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Become")
+            .field("method", &self.method)
+            .field("user", &self.user)
+            .field("password", &self.password.as_ref().map(|_| "********"))
+            .finish()
+    }
 }
 
 /// One host's multiplexed ssh connection and its private control folder.

@@ -266,6 +266,17 @@ mod tests {
     }
 
     #[test]
+    fn a_become_password_is_never_shown() {
+        let found = target(json!({
+            "ansible_connection": "ssh",
+            "ansible_become": "yes",
+            "ansible_become_password": "hunter2",
+        }))
+        .unwrap();
+        assert!(!format!("{found:?}").contains("hunter2"));
+    }
+
+    #[test]
     fn wrong_values_name_their_variable() {
         let cases = [
             (
