@@ -316,3 +316,93 @@ fn inventory_variables_reach_a_root_on_an_ssh_host() {
     );
     std::fs::remove_dir_all(&root).unwrap();
 }
+
+#[test]
+fn check_mode_and_diffs_over_ssh_equal_the_local_ones() {
+    use machinist::run::module_run::run_module;
+    use machinist_modules::{Host, HostOptions};
+    let _cache = CACHE.lock().unwrap_or_else(|p| p.into_inner());
+    let sshd = Sshd::start();
+    let remote = sshd::home().join("agent-ssh-compare");
+    let local = tempfile::tempdir().unwrap();
+    for check in [true, false] {
+        let _ = std::fs::remove_dir_all(&remote);
+        for root in [remote.as_path(), local.path()] {
+            let _ = std::fs::remove_dir_all(root.join("etc"));
+            std::fs::create_dir_all(root.join("etc")).unwrap();
+            std::fs::write(root.join("etc/motd"), "old\n").unwrap();
+        }
+        let chown = std::process::Command::new("chown")
+            .args(["-R", &format!("{0}:{0}", sshd::USER)])
+            .arg(&remote)
+            .status()
+            .unwrap();
+        assert!(chown.success());
+        let connection = SshConnection::new("web", target(&sshd, None)).unwrap();
+        let setup = Setup {
+            root: remote.clone(),
+            check_mode: check,
+            ..setup()
+        };
+        let mut agent = connection.start(&setup).expect("reachable");
+        let host = Host::new(HostOptions {
+            root: local.path().to_path_buf(),
+            check_mode: check,
+        })
+        .unwrap();
+        let tasks = [
+            (
+                Builtin::File,
+                json!({"path": "/etc/app", "state": "directory", "mode": "0750"}),
+            ),
+            (
+                Builtin::Copy,
+                json!({"dest": "/etc/motd", "content": "new\n"}),
+            ),
+            (
+                Builtin::Copy,
+                json!({"dest": "/etc/app/x.conf", "content": "x = 1\n"}),
+            ),
+            (
+                Builtin::Template,
+                json!({"dest": "/etc/app/t", "content": "rendered\n"}),
+            ),
+        ];
+        for (builtin, args) in tasks {
+            let Value::Object(args) = args else {
+                unreachable!()
+            };
+            let request = ModuleRequest {
+                builtin,
+                args,
+                check,
+                keys_read: true,
+            };
+            let here = match run_module(&host, &request, &mut |_| {}) {
+                ModuleRun::Done(outcome) => outcome,
+                other => panic!("{other:?}"),
+            };
+            let there = match agent.run_module(&request, &mut |_| {}).expect("reachable") {
+                ModuleRun::Done(outcome) => outcome,
+                other => panic!("{other:?}"),
+            };
+            // Owners differ (root here, the ssh user there): compare what does not.
+            let shape = |o: &Outcome| {
+                let mut value = o.registered();
+                if let Some(map) = value.as_object_mut() {
+                    for key in ["uid", "gid", "owner", "group"] {
+                        map.remove(key);
+                    }
+                }
+                value
+            };
+            assert_eq!(shape(&here), shape(&there), "{builtin:?}, check: {check}");
+            assert_eq!(here.diff, there.diff, "{builtin:?}, check: {check}");
+        }
+        agent.close();
+        connection.close();
+        let motd = std::fs::read_to_string(remote.join("etc/motd")).unwrap();
+        assert_eq!(motd, if check { "old\n" } else { "new\n" });
+    }
+    std::fs::remove_dir_all(&remote).unwrap();
+}
