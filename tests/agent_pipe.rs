@@ -494,3 +494,40 @@ fn the_become_password_flags_are_refused_until_plays_reach_ssh_hosts() {
         );
     }
 }
+
+/// Peak resident memory of a process, KiB (VmHWM).
+fn peak_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status.lines().find(|l| l.starts_with("VmHWM:")).unwrap();
+    line.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+#[test]
+fn a_file_larger_than_the_agents_memory_limit_streams_through_it() {
+    let test = Test::new();
+    let root = test.root();
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::create_dir_all(test.project()).unwrap();
+    // Past the agent's default memory limit (256 MiB): held whole, it would stop.
+    let size: u64 = 300 << 20;
+    let source = test.project().join("huge");
+    let file = std::fs::File::create(&source).unwrap();
+    file.set_len(size).unwrap();
+    let mut agent = session(&root, false);
+    let copy = request(
+        Builtin::Copy,
+        json!({"dest": "/huge", "_copy_from": source.display().to_string()}),
+        false,
+    );
+    let outcome = done(agent.run_module(&copy, &mut |_| {}).expect("reachable"));
+    assert!(outcome.changed && !outcome.failed, "{outcome:?}");
+    let peak = peak_kib(agent.process_id());
+    agent.close();
+    assert_eq!(std::fs::metadata(root.join("huge")).unwrap().len(), size);
+    eprintln!(
+        "agent peak RSS copying {} MiB: {} MiB",
+        size >> 20,
+        peak >> 10
+    );
+    assert!(peak < 128 << 10, "the agent held {} MiB", peak >> 10);
+}

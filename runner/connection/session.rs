@@ -218,6 +218,12 @@ impl AgentSession {
         }
     }
 
+    /// The process this session started here (the agent itself over a pipe; nsenter
+    /// or ssh otherwise).
+    pub fn process_id(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Say goodbye and wait for the agent (and the tool that started it) to end.
     pub fn close(mut self) {
         let _ = write_message(&mut self.input, &Request::Bye);
