@@ -1,6 +1,7 @@
 //! The ssh connection against real OpenSSH servers on loopback (tests/common/sshd.rs):
-//! the agent copied once into the user's private cache and found there by its hash
-//! (verified before each start), modules run as the user and, with `become`, as root
+//! two hosts at once, the agent copied into the user's private cache and found there
+//! by its hash (verified before each start), modules run as the user and, with
+//! `become`, as root
 //! through sudo and its password; a stopped server, a host key that is not the known
 //! one (the message names the key offered) and a server killed while a file is sent
 //! are unreachable, the file old or new, never half.
@@ -85,34 +86,18 @@ fn cache_entry() -> PathBuf {
 }
 
 #[test]
-fn two_hosts_run_modules_through_an_agent_cached_once() {
+fn two_hosts_at_once_run_modules_through_an_agent_cached_once() {
     let _cache = CACHE.lock().unwrap_or_else(|p| p.into_inner());
     sshd::ensure_user();
     let _ = std::fs::remove_file(cache_entry());
     let hosts = [Sshd::start(), Sshd::start()];
-    for (n, sshd) in hosts.iter().enumerate() {
-        let dest = sshd::home().join(format!("agent-ssh-{n}"));
-        let _ = std::fs::remove_file(&dest);
-        let name = format!("web{n}");
-        let (connection, session) = connect(&name, sshd, None);
-        let mut agent = session.unwrap_or_else(|err| panic!("{err}\n{}", sshd.log()));
-        let first = copy(&mut agent, dest.to_str().unwrap(), "over ssh\n").unwrap();
-        assert!(first.changed && !first.failed, "{first:?}");
-        assert!(
-            !copy(&mut agent, dest.to_str().unwrap(), "over ssh\n")
-                .unwrap()
-                .changed
-        );
-        agent.close();
-        connection.close();
-        assert_eq!(std::fs::read_to_string(&dest).unwrap(), "over ssh\n");
-        let meta = std::fs::metadata(&dest).unwrap();
-        assert_eq!(
-            meta.uid(),
-            uid_of(sshd::USER),
-            "written as the connecting user"
-        );
-    }
+    // The hosts at once, each on its own thread, as parallel hosts run: both find
+    // the cache empty and copy the agent, each through its own temp file and rename.
+    std::thread::scope(|scope| {
+        for (n, sshd) in hosts.iter().enumerate() {
+            scope.spawn(move || one_host(n, sshd));
+        }
+    });
     // One copy in the cache, private to the user, used again without a new copy.
     let entry = cache_entry();
     let folder = std::fs::metadata(entry.parent().unwrap()).unwrap();
@@ -133,6 +118,30 @@ fn two_hosts_run_modules_through_an_agent_cached_once() {
     session.expect("reachable after a new copy").close();
     connection.close();
     assert_eq!(AgentExe::at(&entry).unwrap().sha256, setup().agent.sha256);
+}
+
+fn one_host(n: usize, sshd: &Sshd) {
+    let dest = sshd::home().join(format!("agent-ssh-{n}"));
+    let _ = std::fs::remove_file(&dest);
+    let name = format!("web{n}");
+    let (connection, session) = connect(&name, sshd, None);
+    let mut agent = session.unwrap_or_else(|err| panic!("{err}\n{}", sshd.log()));
+    let first = copy(&mut agent, dest.to_str().unwrap(), "over ssh\n").unwrap();
+    assert!(first.changed && !first.failed, "{first:?}");
+    assert!(
+        !copy(&mut agent, dest.to_str().unwrap(), "over ssh\n")
+            .unwrap()
+            .changed
+    );
+    agent.close();
+    connection.close();
+    assert_eq!(std::fs::read_to_string(&dest).unwrap(), "over ssh\n");
+    let meta = std::fs::metadata(&dest).unwrap();
+    assert_eq!(
+        meta.uid(),
+        uid_of(sshd::USER),
+        "written as the connecting user"
+    );
 }
 
 fn uid_of(user: &str) -> u32 {
