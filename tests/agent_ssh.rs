@@ -1,9 +1,9 @@
 //! The ssh connection against real OpenSSH servers on loopback (tests/common/sshd.rs):
 //! two hosts at once, the agent copied into the user's private cache and found there
 //! by its hash (verified before each start), modules run as the user and, with
-//! `become`, as root through sudo and its password; a stopped server, a host key that is not the known
-//! one (the message names the key offered) and a server killed while a file is sent
-//! are unreachable, the file old or new, never half.
+//! `become`, as root through sudo and its password; a stopped server, a host key that
+//! is not the known one (the message names the key offered) and a server killed while
+//! a file is sent are unreachable, the file old or new, never half.
 
 mod common;
 
