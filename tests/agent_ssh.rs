@@ -97,8 +97,11 @@ fn two_hosts_at_once_run_modules_through_an_agent_cached_once() {
             scope.spawn(move || one_host(n, sshd));
         }
     });
-    // One copy in the cache, private to the user, used again without a new copy.
+    // One copy in the cache, private to the user, used again without a new copy; the
+    // copies of other builds beyond the newest three are gone.
     let entry = cache_entry();
+    let cached = std::fs::read_dir(entry.parent().unwrap()).unwrap().count();
+    assert!((1..=3).contains(&cached), "{cached} agents cached");
     let folder = std::fs::metadata(entry.parent().unwrap()).unwrap();
     assert_eq!(folder.mode() & 0o7777, 0o700);
     assert_eq!(folder.uid(), uid_of(sshd::USER));

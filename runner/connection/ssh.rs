@@ -22,6 +22,10 @@ const BECOME_PROMPT: &str = "[machinist become password]";
 /// The folder of the cached agent, relative to the user's home on the target.
 const CACHE: &str = ".cache/machinist/agent";
 
+/// How many agents (versions) a host's cache keeps: a new copy removes the oldest
+/// past this many (an agent running from a removed file runs on).
+const KEPT_AGENTS: usize = 3;
+
 /// The controller's environment ssh keeps: what finds the user's keys and agent.
 const KEPT_ENVIRONMENT: &[&str] = &["HOME", "USER", "LOGNAME", "PATH", "SSH_AUTH_SOCK"];
 
@@ -157,9 +161,13 @@ exec {runner}"$f" agent"#,
 umask 077; d="$HOME/{CACHE}"; mkdir -p "$d" && chmod 700 "$d" || exit 1
 {private}
 t="$(mktemp "$d/.upload.XXXXXX")" || exit 1
-if cat > "$t" && [ "$(sha256sum < "$t")" = "{hash}  -" ] && chmod 700 "$t" && mv -f "$t" "$d/{hash}"; then exit 0; fi
+if cat > "$t" && [ "$(sha256sum < "$t")" = "{hash}  -" ] && chmod 700 "$t" && mv -f "$t" "$d/{hash}"; then
+  ls -t "$d" | grep -E '^[0-9a-f]{{64}}$' | tail -n +{keep} | while read -r old; do rm -f "$d/$old"; done
+  exit 0
+fi
 rm -f "$t"; echo "the copy of machinist did not arrive whole" >&2; exit 1"#,
             private = PRIVATE_CHECK,
+            keep = KEPT_AGENTS + 1,
         );
         let exe = std::fs::File::open(&agent.path)
             .map_err(|err| Unreachable::new(&self.name, format!("cannot read machinist: {err}")))?;
