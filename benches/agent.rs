@@ -56,7 +56,6 @@ fn main() {
     let setup = Setup {
         agent: AgentExe::at(Path::new(BIN)).expect("hash machinist"),
         root,
-        check_mode: false,
     };
     let mut agent = AgentSession::start("bench", command, &setup, None).expect("agent");
     let small = request(json!({"dest": "/small", "content": "x\n"}));

@@ -34,7 +34,7 @@ pub enum Command {
     /// Install, list and create roles (ansible-galaxy's role commands, with a lock file).
     Role(RoleArgs),
     /// Show the documentation of modules: built-ins, runner actions and plugins.
-    Doc(crate::doc::DocArgs),
+    Doc(DocArgs),
     /// Print the shell completion script for bash, zsh or fish.
     ///
     /// bash: `machinist completions bash > ~/.local/share/bash-completion/completions/machinist`;
@@ -54,6 +54,18 @@ pub enum Command {
 /// `machinist agent` takes no options: everything comes in the controller's hello.
 #[derive(Debug, Args)]
 pub struct AgentArgs {}
+
+/// `machinist doc [MODULE]`.
+#[derive(Debug, clap::Args)]
+pub struct DocArgs {
+    /// The module to describe (`file`, `kv_line`, `library.NAME`); without it, list
+    /// every module.
+    #[arg(value_name = "MODULE")]
+    pub module: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+}
 
 /// Where vault passwords come from (Ansible's flags), for `run` and `vault`.
 #[derive(Debug, Clone, Default, Args)]

@@ -1,9 +1,9 @@
 //! `-e/--extra-vars`: `k=v` pairs, an inline JSON/YAML mapping, or `@file.yml`.
 
 use crate::error::{Diagnostic, InputError, SourceMap};
-use crate::playbook::load::split_key_values;
-use crate::playbook::yaml::{self, Value as YamlValue};
+use crate::key_values::split_key_values;
 use crate::vars::{node_to_value, Layer};
+use crate::yaml::{self, Value as YamlValue};
 use minijinja::Value;
 use std::path::Path;
 use std::sync::Arc;

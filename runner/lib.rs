@@ -6,6 +6,7 @@
 //! plan, apply or record in check mode) → report (events to reporters).
 
 pub mod agent;
+pub mod arg_options;
 pub mod cli;
 pub mod connection;
 pub mod doc;
@@ -14,18 +15,21 @@ pub mod events;
 pub mod extra_vars;
 pub mod facts;
 pub mod input;
+pub mod key_values;
 pub mod listing;
-pub mod lock;
 pub mod memory;
 pub mod playbook;
 pub mod plugins;
 pub mod report;
+pub mod revealed;
 pub mod roles;
+pub mod root_lock;
 pub mod run;
-pub mod sources;
+pub mod signals;
 pub mod template;
 pub mod vars;
 pub mod vault;
+pub mod yaml;
 
 use error::{InputError, SourceMap};
 use playbook::load::Loader;

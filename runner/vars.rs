@@ -6,8 +6,8 @@
 //! is when a task uses `a`. Each task's context resolves templated values against the
 //! merged scopes until nothing changes.
 
-use crate::playbook::yaml::{Node, Value as YamlValue};
 use crate::template::Templates;
+use crate::yaml::{Node, Value as YamlValue};
 use indexmap::IndexMap;
 use minijinja::value::ValueKind;
 use minijinja::Value;
@@ -220,7 +220,7 @@ pub fn from_json(value: &serde_json::Value) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::playbook::yaml;
+    use crate::yaml;
     use std::path::Path;
     use std::sync::Arc;
 

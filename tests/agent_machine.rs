@@ -18,11 +18,10 @@ use machinist_modules::Builtin;
 use serde_json::{json, Value};
 use std::path::PathBuf;
 
-fn setup(check_mode: bool) -> Setup {
+fn setup() -> Setup {
     Setup {
         agent: AgentExe::at(&PathBuf::from(env!("CARGO_BIN_EXE_machinist"))).unwrap(),
         root: "/".into(),
-        check_mode,
     }
 }
 
@@ -44,7 +43,7 @@ fn run(agent: &mut AgentSession, builtin: Builtin, args: Value, check: bool) -> 
 fn modules_run_inside_a_running_container_through_its_leader() {
     let turn = container::turn();
     let leader = Some(turn.leader());
-    let mut agent = machine::start("box", "box", leader, &setup(false)).expect("reachable");
+    let mut agent = machine::start("box", "box", leader, &setup()).expect("reachable");
 
     // A file: changed, then ok; it is the container's.
     let file = json!({"path": "/srv/agent-machine", "content": "inside\n", "mode": "0600"});
@@ -121,7 +120,7 @@ fn modules_run_inside_a_running_container_through_its_leader() {
     agent.close();
 
     // Check mode inside: predicted, recorded, nothing written.
-    let mut agent = machine::start("box", "box", leader, &setup(true)).expect("reachable");
+    let mut agent = machine::start("box", "box", leader, &setup()).expect("reachable");
     let file = json!({"path": "/srv/agent-machine-check", "content": "x"});
     assert!(run(&mut agent, Builtin::Copy, file, true).changed);
     let stop = json!({"name": "agent-sleeper", "state": "stopped"});
@@ -143,11 +142,11 @@ fn modules_run_inside_a_running_container_through_its_leader() {
 #[test]
 fn a_container_that_is_not_running_is_unreachable_and_says_so() {
     // A pid no process has (beyond the default pid_max).
-    let gone = machine::start("box", "box", Some(4_194_305), &setup(false)).err();
+    let gone = machine::start("box", "box", Some(4_194_305), &setup()).err();
     let message = gone.expect("unreachable").message;
     assert!(message.contains("machine box is not running"), "{message}");
     // Without a leader, systemd-machined is asked; here it does not run.
-    let unknown = machine::start("ghost", "ghost", None, &setup(false)).err();
+    let unknown = machine::start("ghost", "ghost", None, &setup()).err();
     let message = unknown.expect("unreachable").message;
     assert!(message.contains("ghost"), "{message}");
     assert!(
@@ -162,7 +161,7 @@ fn a_container_that_is_not_running_is_unreachable_and_says_so() {
 #[ignore = "a measurement, run by hand"]
 fn per_request_cost_through_machine() {
     let turn = container::turn();
-    let mut agent = machine::start("box", "box", Some(turn.leader()), &setup(false)).unwrap();
+    let mut agent = machine::start("box", "box", Some(turn.leader()), &setup()).unwrap();
     let file = json!({"path": "/srv/agent-bench", "content": "x\n"});
     run(&mut agent, Builtin::Copy, file.clone(), false);
     let rounds = 2000;
@@ -197,7 +196,7 @@ fn an_agent_the_container_cannot_run_is_unreachable_with_the_reason() {
     std::fs::set_permissions(&foreign, std::fs::Permissions::from_mode(0o755)).unwrap();
     let setup = Setup {
         agent: AgentExe::at(&foreign).unwrap(),
-        ..setup(false)
+        ..setup()
     };
     let err = machine::start("box", "box", Some(turn.leader()), &setup).err();
     let message = err.expect("unreachable").message;

@@ -23,13 +23,12 @@ fn machinist() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_machinist"))
 }
 
-fn session(root: &Path, check_mode: bool) -> AgentSession {
+fn session(root: &Path) -> AgentSession {
     let mut command = Command::new(machinist());
     command.arg("agent").env_clear();
     let setup = Setup {
         agent: AgentExe::at(&machinist()).expect("hash machinist"),
         root: root.to_path_buf(),
-        check_mode,
     };
     AgentSession::start("pipe", command, &setup, None).expect("agent starts")
 }
@@ -98,7 +97,7 @@ fn modules_run_through_the_agent_pass_the_three_checks() {
 
     // Check mode on the fresh root: every task predicts a change, no byte written.
     let before = snapshot(&root);
-    let mut agent = session(&root, true);
+    let mut agent = session(&root);
     let predicted = run_all(&mut agent, &tasks(&test, true));
     agent.close();
     assert!(
@@ -112,7 +111,7 @@ fn modules_run_through_the_agent_pass_the_three_checks() {
     );
 
     // The first real session changes all of it, as predicted.
-    let mut agent = session(&root, false);
+    let mut agent = session(&root);
     let first = run_all(&mut agent, &tasks(&test, false));
     agent.close();
     assert!(first.iter().all(|o| o.changed && !o.failed), "{first:?}");
@@ -131,7 +130,7 @@ fn modules_run_through_the_agent_pass_the_three_checks() {
 
     // The second finds nothing to do.
     let after_first = snapshot(&root);
-    let mut agent = session(&root, false);
+    let mut agent = session(&root);
     let second = run_all(&mut agent, &tasks(&test, false));
     agent.close();
     assert!(second.iter().all(|o| !o.changed && !o.failed), "{second:?}");
@@ -143,7 +142,7 @@ fn a_check_mode_session_plans_later_tasks_against_earlier_recorded_ones() {
     let test = Test::new();
     let root = test.root();
     std::fs::create_dir_all(&root).unwrap();
-    let mut agent = session(&root, true);
+    let mut agent = session(&root);
     let dir = request(
         Builtin::File,
         json!({"path": "/srv", "state": "directory"}),
@@ -173,7 +172,7 @@ fn a_large_file_streams_and_its_progress_comes_back_as_events() {
     std::fs::create_dir_all(test.project()).unwrap();
     let content: Vec<u8> = (0..9 * 1024 * 1024u32).map(|i| (i % 251) as u8).collect();
     std::fs::write(&source, &content).unwrap();
-    let mut agent = session(&root, false);
+    let mut agent = session(&root);
     let mut events = Vec::new();
     let run = agent
         .run_module(
@@ -207,7 +206,7 @@ fn facts_come_from_the_agents_root() {
     )
     .unwrap();
     std::fs::write(root.join("etc/hostname"), "web1.example\n").unwrap();
-    let mut agent = session(&root, false);
+    let mut agent = session(&root);
     let facts = agent.gather_facts().expect("reachable");
     agent.close();
     assert_eq!(facts["ansible_hostname"], "web1");
@@ -224,7 +223,7 @@ fn bad_arguments_come_back_as_bad_args_and_the_session_goes_on() {
     let test = Test::new();
     let root = test.root();
     std::fs::create_dir_all(&root).unwrap();
-    let mut agent = session(&root, false);
+    let mut agent = session(&root);
     let bad = request(Builtin::File, json!({"path": "/x", "mdoe": "0644"}), false);
     match agent.run_module(&bad, &mut |_| {}).expect("reachable") {
         ModuleRun::BadArgs { message, .. } => assert!(message.contains("mdoe"), "{message}"),
@@ -265,7 +264,6 @@ fn another_version_or_executable_is_refused() {
         version: version.into(),
         content_hash: hash.into(),
         root: test.root(),
-        check_mode: false,
     };
     let own = AgentExe::at(&machinist()).unwrap().sha256;
     let (reply, ended) = raw_hello(&hello("0.0.1 (commit old)", &own));
@@ -319,7 +317,7 @@ fn per_request_cost_over_a_pipe() {
     let test = Test::new();
     let root = test.root();
     std::fs::create_dir_all(&root).unwrap();
-    let mut agent = session(&root, false);
+    let mut agent = session(&root);
     let task = request(
         Builtin::Copy,
         json!({"dest": "/x", "content": "x\n"}),
@@ -361,7 +359,7 @@ fn an_unarchive_of_a_controller_archive_is_streamed_to_the_agent() {
         json!({"src": archive.display().to_string(), "dest": "/opt"}),
         false,
     );
-    let mut agent = session(&root, false);
+    let mut agent = session(&root);
     let first = done(
         agent
             .run_module(&unarchive, &mut |_| {})
@@ -404,7 +402,6 @@ fn a_controller_file_argument_that_was_not_sent_is_refused() {
         version: VERSION.into(),
         content_hash: AgentExe::at(&machinist()).unwrap().sha256,
         root: test.root(),
-        check_mode: false,
     };
     write_message(&mut input, &hello).unwrap();
     assert!(matches!(read_message(&mut output).unwrap(), Reply::Ready));
@@ -444,12 +441,8 @@ fn outcomes_through_the_agent_equal_the_local_ones_task_by_task() {
             std::fs::create_dir_all(test.root().join("etc")).unwrap();
             std::fs::write(test.root().join("etc/motd"), "old\n").unwrap();
         }
-        let host = Host::new(HostOptions {
-            root: local.root(),
-            check_mode: check,
-        })
-        .unwrap();
-        let mut agent = session(&remote.root(), check);
+        let host = Host::new(HostOptions { root: local.root() }).unwrap();
+        let mut agent = session(&remote.root());
         let here = tasks(&local, check);
         let there = tasks(&remote, check);
         for (task_here, task_there) in here.iter().zip(&there) {
@@ -513,7 +506,7 @@ fn a_file_larger_than_the_agents_memory_limit_streams_through_it() {
     let source = test.project().join("huge");
     let file = std::fs::File::create(&source).unwrap();
     file.set_len(size).unwrap();
-    let mut agent = session(&root, false);
+    let mut agent = session(&root);
     let copy = request(
         Builtin::Copy,
         json!({"dest": "/huge", "_copy_from": source.display().to_string()}),

@@ -26,7 +26,6 @@ fn setup() -> Setup {
     Setup {
         agent: AgentExe::at(&PathBuf::from(env!("CARGO_BIN_EXE_machinist"))).unwrap(),
         root: "/".into(),
-        check_mode: false,
     }
 }
 
@@ -352,13 +351,11 @@ fn check_mode_and_diffs_over_ssh_equal_the_local_ones() {
         let connection = SshConnection::new("web", target(&sshd, None)).unwrap();
         let setup = Setup {
             root: remote.clone(),
-            check_mode: check,
             ..setup()
         };
         let mut agent = connection.start(&setup).expect("reachable");
         let host = Host::new(HostOptions {
             root: local.path().to_path_buf(),
-            check_mode: check,
         })
         .unwrap();
         let tasks = [

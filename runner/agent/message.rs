@@ -23,8 +23,6 @@ pub enum Request {
         content_hash: String,
         /// The target's `/` (`machinist_root`), or `/`.
         root: PathBuf,
-        /// The run's `--check`: the Host records into its overlay.
-        check_mode: bool,
     },
     /// Run one module (the executor's [`crate::run::module_run::ModuleRequest`]).
     RunModule {

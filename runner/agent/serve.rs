@@ -71,12 +71,11 @@ pub fn serve(input: &mut impl Read, output: &mut impl Write) -> Result<(), Agent
             version,
             content_hash,
             root,
-            check_mode,
         } => {
             if let Some(message) = hello_refused(&version, &content_hash) {
                 return refuse(output, message);
             }
-            match Host::new(HostOptions { root, check_mode }) {
+            match Host::new(HostOptions { root }) {
                 Ok(host) => host,
                 Err(err) => return refuse(output, format!("cannot open the target's root: {err}")),
             }

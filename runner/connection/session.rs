@@ -27,13 +27,12 @@ const START_TIMEOUT: Duration = Duration::from_secs(60);
 /// The most of the agent's stderr kept for a message.
 const STDERR_TAIL: usize = 4096;
 
-/// What the session starts with: the target's root and the run's check mode.
+/// What the session starts with: the agent's executable and the target's root.
 #[derive(Debug, Clone)]
 pub struct Setup {
     /// The executable the agent is (`AgentExe::own()` but in tests).
     pub agent: AgentExe,
     pub root: PathBuf,
-    pub check_mode: bool,
 }
 
 /// The password to give sudo when it asks (its prompt, as set with `-p`).
@@ -99,7 +98,6 @@ impl AgentSession {
             version: VERSION.into(),
             content_hash: setup.agent.sha256.clone(),
             root: setup.root.clone(),
-            check_mode: setup.check_mode,
         })?;
         match session.hear(Some(Instant::now() + START_TIMEOUT))? {
             Reply::Ready => Ok(session),

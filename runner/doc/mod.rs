@@ -7,16 +7,17 @@
 
 pub mod actions;
 
-use crate::cli::Format;
+use crate::arg_options::ArgOption;
+use crate::cli::DocArgs;
 use crate::error::{Diagnostic, InputError, SourceMap};
 use crate::playbook::load::Loader;
-use crate::playbook::model::{Action, ArgOption};
+use crate::playbook::model::Action;
 use crate::plugins::{discover, Plugin, QUALIFIER};
 use crate::report;
+use crate::report::doc::{ArgDoc, Entry, Kind, ModuleDoc};
 use machinist_modules::args::did_you_mean;
 use machinist_modules::doc::{ArgDoc as BuiltinArg, ModuleDoc as Table, Support};
 use machinist_modules::Builtin;
-use serde::Serialize;
 use serde_json::Value as Json;
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -25,70 +26,6 @@ use std::sync::Arc;
 
 /// Bad input (an unknown module, a broken spec), as `machinist run` exits for it.
 const EXIT_BAD_INPUT: u8 = 4;
-
-/// `machinist doc [MODULE]`.
-#[derive(Debug, clap::Args)]
-pub struct DocArgs {
-    /// The module to describe (`file`, `kv_line`, `library.NAME`); without it, list
-    /// every module.
-    #[arg(value_name = "MODULE")]
-    pub module: Option<String>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    pub format: Format,
-}
-
-/// What a module is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Kind {
-    /// A module of machinist-modules.
-    Builtin,
-    /// One of the runner's own actions (debug, set_fact, assert, fail, meta).
-    Action,
-    /// An executable in a library/ folder.
-    Plugin,
-}
-
-/// One line of the list.
-#[derive(Debug, Clone, Serialize)]
-pub struct Entry {
-    pub name: String,
-    pub kind: Kind,
-    pub summary: String,
-}
-
-/// One module's page.
-#[derive(Debug, Clone, Serialize)]
-pub struct ModuleDoc {
-    pub name: String,
-    pub kind: Kind,
-    pub summary: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    /// A plugin's executable.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub path: Option<String>,
-    /// `full`, `partial` or `none`.
-    pub check_mode: &'static str,
-    pub diff: &'static str,
-    /// `None`: any argument is accepted (set_fact; a plugin without argument_spec).
-    pub arguments: Option<Vec<ArgDoc>>,
-    pub examples: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct ArgDoc {
-    pub name: String,
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub required: bool,
-    pub default: Option<Json>,
-    pub choices: Vec<Json>,
-    pub aliases: Vec<String>,
-    pub description: String,
-    pub no_log: bool,
-}
 
 /// Run `machinist doc`.
 pub fn command(args: &DocArgs) -> ExitCode {

@@ -1,31 +1,15 @@
 //! Role argument specs (meta/argument_specs.yml, Ansible's format): parsed when the
 //! role is loaded, and checked before the first task of the run, with located errors.
 //! Ansible checks them only when the role starts (and only if asked); we always do.
-//! Plugin modules declare their arguments in the same shape (`argument_spec` in
-//! NAME.yml), parsed and type-checked by the same functions.
+//! The options themselves (Ansible's `argument_spec` shape, which plugin modules
+//! declare too) are parsed and type-checked by `crate::arg_options`.
 
-use super::model::{ArgOption, ArgSpec, RoleScope};
-use super::yaml::{Node, Value as YamlValue};
+use super::model::{ArgSpec, RoleScope};
+use crate::arg_options::{fits_node, fits_value, parse_options};
 use crate::error::Diagnostic;
-use crate::template::Templates;
 use crate::vars::Layer;
-use minijinja::value::ValueKind;
+use crate::yaml::Node;
 use std::path::Path;
-
-/// The option types known (Ansible's names).
-pub(crate) const TYPES: &[&str] = &["str", "int", "float", "bool", "list", "dict", "path", "raw"];
-const OPTION_KEYS: &[&str] = &[
-    "type",
-    "required",
-    "default",
-    "choices",
-    "elements",
-    "description",
-    "options",
-    "aliases",
-    "version_added",
-    "no_log",
-];
 
 /// The options of entry point `entry` (`main`, or a `tasks_from` name) in a parsed
 /// argument_specs.yml; `None` when the file does not describe that entry point.
@@ -45,95 +29,6 @@ pub fn parse(
         file: file.to_path_buf(),
         options,
     })
-}
-
-/// A mapping of option name → definition (`type`, `required`, `default`, `choices`,
-/// `elements`, `aliases`, `no_log`, `description`), Ansible's shape.
-pub fn parse_options(node: &Node, errors: &mut Vec<Diagnostic>) -> Vec<ArgOption> {
-    let mut options = Vec::new();
-    let Some(entries) = node.as_map() else {
-        if node.value != YamlValue::Null {
-            errors.push(Diagnostic::at(
-                &node.span,
-                format!("options are a mapping of names, found {}", node.kind()),
-            ));
-        }
-        return options;
-    };
-    for (key, def) in entries {
-        let text = |name: &str| def.get(name).and_then(Node::as_str).map(str::to_string);
-        let kind = text("type").unwrap_or_else(|| "str".into());
-        if !TYPES.contains(&kind.as_str()) {
-            errors.push(Diagnostic::at(
-                &def.get("type").map_or(&key.span, |n| &n.span).clone(),
-                format!(
-                    "unknown argument type '{kind}' (one of: {})",
-                    TYPES.join(", ")
-                ),
-            ));
-        }
-        if let Some(map) = def.as_map() {
-            for (k, _) in map {
-                if !OPTION_KEYS.contains(&k.name.as_str()) {
-                    errors.push(Diagnostic::at(
-                        &k.span,
-                        format!("unknown argument spec key '{}'", k.name),
-                    ));
-                }
-            }
-        }
-        let flag = |name: &str| {
-            def.get(name)
-                .is_some_and(|n| n.value == YamlValue::Bool(true))
-        };
-        options.push(ArgOption {
-            name: key.name.to_string(),
-            span: key.span.clone(),
-            kind,
-            elements: text("elements"),
-            required: flag("required"),
-            default: def.get("default").cloned(),
-            choices: def
-                .get("choices")
-                .and_then(Node::as_seq)
-                .map(<[Node]>::to_vec)
-                .unwrap_or_default(),
-            aliases: def
-                .get("aliases")
-                .map(|list| names(list, errors))
-                .unwrap_or_default(),
-            no_log: flag("no_log"),
-            description: def.get("description").map(description),
-        });
-    }
-    options
-}
-
-/// A list of names (`aliases: [dest, name]`).
-fn names(node: &Node, errors: &mut Vec<Diagnostic>) -> Vec<String> {
-    let names: Option<Vec<String>> = node.as_seq().and_then(|items| {
-        items
-            .iter()
-            .map(|n| n.as_str().map(str::to_string))
-            .collect()
-    });
-    names.unwrap_or_else(|| {
-        errors.push(Diagnostic::at(&node.span, "aliases are a list of names"));
-        Vec::new()
-    })
-}
-
-/// A description: a string, or Ansible's list of paragraphs.
-fn description(node: &Node) -> String {
-    match &node.value {
-        YamlValue::Seq(items) => items
-            .iter()
-            .filter_map(Node::as_str)
-            .collect::<Vec<_>>()
-            .join(" "),
-        YamlValue::Str(text) => text.clone(),
-        _ => node.to_json().to_string(),
-    }
 }
 
 /// Check one use of a role against its spec. `play_vars` are the play's own
@@ -187,78 +82,4 @@ pub fn check(
             }
         }
     }
-}
-
-/// Whether a value fits an option: its type, its elements' type, its choices.
-pub(crate) fn fits_node(option: &ArgOption, node: &Node) -> Result<(), String> {
-    fits_kind(&option.kind, node)?;
-    if let (Some(elements), Some(items)) = (&option.elements, node.as_seq()) {
-        for item in items {
-            fits_kind(elements, item).map_err(|why| format!("has an element that {why}"))?;
-        }
-    }
-    if !option.choices.is_empty() && !option.choices.iter().any(|c| c.value == node.value) {
-        let choices: Vec<String> = option
-            .choices
-            .iter()
-            .map(|c| c.to_json().to_string())
-            .collect();
-        return Err(format!(
-            "is {}, not one of: {}",
-            node.to_json(),
-            choices.join(", ")
-        ));
-    }
-    Ok(())
-}
-
-fn fits_kind(kind: &str, node: &Node) -> Result<(), String> {
-    let ok = match (kind, &node.value) {
-        ("raw", _) => true,
-        ("str" | "path", YamlValue::Str(_) | YamlValue::Int(_) | YamlValue::Float(_)) => true,
-        ("int", YamlValue::Int(_)) => true,
-        ("int", YamlValue::Str(s)) => s.parse::<i64>().is_ok(),
-        ("float", YamlValue::Int(_) | YamlValue::Float(_)) => true,
-        ("bool", YamlValue::Bool(_)) => true,
-        ("list", YamlValue::Seq(_)) => true,
-        ("dict", YamlValue::Map(_)) => true,
-        _ => false,
-    };
-    if ok {
-        Ok(())
-    } else {
-        Err(format!("must be of type {kind}, found {}", node.kind()))
-    }
-}
-
-fn fits_value(option: &ArgOption, value: &minijinja::Value) -> Result<(), String> {
-    let ok = match (option.kind.as_str(), value.kind()) {
-        ("raw", _) => true,
-        (_, ValueKind::String) if value.as_str().is_some_and(Templates::is_template) => true,
-        ("str" | "path", ValueKind::String | ValueKind::Number) => true,
-        ("int", ValueKind::Number) => value.is_integer(),
-        ("int", ValueKind::String) => value.as_str().is_some_and(|s| s.parse::<i64>().is_ok()),
-        ("float", ValueKind::Number) => true,
-        ("bool", ValueKind::Bool) => true,
-        ("list", ValueKind::Seq) => true,
-        ("dict", ValueKind::Map) => true,
-        _ => false,
-    };
-    if !ok {
-        return Err(format!(
-            "must be of type {}, found {}",
-            option.kind,
-            value.kind()
-        ));
-    }
-    if option.choices.is_empty() {
-        return Ok(());
-    }
-    let given = serde_json::to_value(value).unwrap_or_default();
-    let choices: Vec<serde_json::Value> = option.choices.iter().map(|c| c.to_json()).collect();
-    if choices.contains(&given) {
-        return Ok(());
-    }
-    let shown: Vec<String> = choices.iter().map(|c| c.to_string()).collect();
-    Err(format!("is {given}, not one of: {}", shown.join(", ")))
 }

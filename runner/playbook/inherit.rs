@@ -6,7 +6,7 @@
 //! `tags` (each task's own after those around it, each once).
 
 use super::model::{Task, TaskKind};
-use super::yaml::Node;
+use crate::yaml::Node;
 use std::sync::Arc;
 
 /// Mark `tasks` (and everything inside them) `no_log` when `on`, and pass each task's

@@ -1,9 +1,10 @@
 //! Playbooks: YAML files → a typed model with source locations, validated whole
 //! before anything runs.
 
+pub mod action_args;
 pub mod argspec;
 pub mod inherit;
 pub mod load;
 pub mod model;
+pub mod sources;
 pub mod validate;
-pub mod yaml;

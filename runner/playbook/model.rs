@@ -1,11 +1,12 @@
 //! The typed playbook: plays, tasks, blocks and handlers, each with its [`Span`].
 //! Built by `load`, read by `run`; nothing here touches the disk.
 
-use super::yaml::{Name, Node};
+use crate::arg_options::ArgOption;
 use crate::error::Span;
 use crate::plugins::Plugin;
 use crate::template::LegacyLoop;
 use crate::vars::Layer;
+use crate::yaml::{Name, Node};
 use machinist_modules::Builtin;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -53,23 +54,6 @@ pub struct RoleScope {
 pub struct ArgSpec {
     pub file: PathBuf,
     pub options: Vec<ArgOption>,
-}
-
-#[derive(Debug, Clone)]
-pub struct ArgOption {
-    pub name: String,
-    pub span: Span,
-    /// str, int, float, bool, list, dict, path, raw (Ansible's names).
-    pub kind: String,
-    pub elements: Option<String>,
-    pub required: bool,
-    pub default: Option<Node>,
-    pub choices: Vec<Node>,
-    /// Other names of the option (plugin arguments).
-    pub aliases: Vec<String>,
-    /// Its value is a secret: masked in results.
-    pub no_log: bool,
-    pub description: Option<String>,
 }
 
 #[derive(Debug)]
@@ -314,16 +298,31 @@ impl Action {
             Action::Plugin(_) => None,
             Action::Debug => Some(&["msg", "var", "verbosity"]),
             Action::SetFact => None,
-            Action::IncludeVars => Some(crate::run::include_vars::ARGS),
+            Action::IncludeVars => Some(super::action_args::INCLUDE_VARS),
             Action::Assert => Some(&["that", "fail_msg", "msg", "success_msg", "quiet"]),
             Action::Fail => Some(&["msg"]),
             Action::Meta => Some(&["_raw_params"]),
-            Action::Uri => Some(machinist_modules::args::field_names::<crate::run::uri::Args>()),
+            Action::Uri => Some(machinist_modules::args::field_names::<
+                super::action_args::uri::Args,
+            >()),
             Action::WaitFor => Some(machinist_modules::args::field_names::<
-                crate::run::wait_for::Args,
+                super::action_args::wait_for::Args,
             >()),
         }
     }
+}
+
+/// The names a handler answers to: its name, `ROLE : NAME` inside a role, and its
+/// `listen` topics.
+pub fn handler_names(handler: &Task) -> impl Iterator<Item = String> + '_ {
+    let name = handler.name.clone();
+    let qualified = match (&handler.origin.role, &handler.name) {
+        (Some(role), Some(name)) => Some(format!("{} : {name}", role.name)),
+        _ => None,
+    };
+    name.into_iter()
+        .chain(qualified)
+        .chain(handler.listen().iter().cloned())
 }
 
 impl Task {

@@ -3,10 +3,10 @@
 //! found. Problems become located diagnostics.
 
 use super::model::{Action, Play, Playbook, Task, TaskKind};
-use super::yaml::{Key, Node, Value};
 use crate::error::Diagnostic;
-use crate::sources::{find, SourceKind};
+use crate::playbook::sources::{find, SourceKind};
 use crate::template::Templates;
+use crate::yaml::{Key, Node, Value};
 use machinist_modules::args::did_you_mean;
 use machinist_modules::registry::ArgError;
 use machinist_modules::Builtin;
@@ -274,9 +274,9 @@ fn meta_action(args: &Node, errors: &mut Vec<Diagnostic>) {
 fn required_sources(task: &Task, builtin: Builtin, args: &Node, errors: &mut Vec<Diagnostic>) {
     // unarchive's src is on the controller unless remote_src (templated: left to run time).
     let archive_on_controller = builtin == Builtin::Unarchive
-        && args.get("remote_src").map_or(true, |node| {
-            node.value == crate::playbook::yaml::Value::Bool(false)
-        });
+        && args
+            .get("remote_src")
+            .map_or(true, |node| node.value == crate::yaml::Value::Bool(false));
     if !builtin.reads_sources() && !archive_on_controller {
         return;
     }
@@ -317,7 +317,7 @@ fn handlers_exist(play: &Play, errors: &mut Vec<Diagnostic>) {
     let names: Vec<String> = play
         .handlers
         .iter()
-        .flat_map(crate::run::handlers::handler_names)
+        .flat_map(super::model::handler_names)
         .collect();
     let names: Vec<&str> = names.iter().map(String::as_str).collect();
     let mut check = |task: &Task| {
@@ -363,7 +363,7 @@ pub fn walk<'a>(tasks: &'a [Task], visit: &mut impl FnMut(&'a Task)) {
 /// Syntax-check every templated string in an argument tree.
 fn inline_templates(node: &Node, errors: &mut Vec<Diagnostic>) {
     match &node.value {
-        crate::playbook::yaml::Value::Str(text)
+        crate::yaml::Value::Str(text)
             if Templates::is_template(text) && !simple_and_valid(text) =>
         {
             if let Err(err) = syntax_env().template_from_str(text) {
@@ -374,10 +374,8 @@ fn inline_templates(node: &Node, errors: &mut Vec<Diagnostic>) {
                 ));
             }
         }
-        crate::playbook::yaml::Value::Seq(items) => {
-            items.iter().for_each(|n| inline_templates(n, errors))
-        }
-        crate::playbook::yaml::Value::Map(entries) => entries
+        crate::yaml::Value::Seq(items) => items.iter().for_each(|n| inline_templates(n, errors)),
+        crate::yaml::Value::Map(entries) => entries
             .iter()
             .for_each(|(_, n)| inline_templates(n, errors)),
         _ => {}

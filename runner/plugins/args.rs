@@ -2,13 +2,13 @@
 //! values written without templates: located errors, exit 4), and again once
 //! rendered (every value; then aliases resolved, defaults filled in and values
 //! converted to their declared type, so the plugin gets what its spec promises).
-//! The type checks are the role argument specs' own (`argspec::fits_node`).
+//! The type checks are the role argument specs' own (`arg_options::fits_node`).
 
 use super::Plugin;
+use crate::arg_options::fits_node;
+use crate::arg_options::ArgOption;
 use crate::error::{Diagnostic, Span};
-use crate::playbook::argspec::fits_node;
-use crate::playbook::model::ArgOption;
-use crate::playbook::yaml::{Key, Node, Value};
+use crate::yaml::{Key, Node, Value};
 use machinist_modules::args::did_you_mean;
 use serde_json::{Map, Value as Json};
 

@@ -13,7 +13,7 @@ pub mod discover;
 pub mod protocol;
 pub mod spec;
 
-use crate::playbook::model::ArgOption;
+use crate::arg_options::ArgOption;
 use std::path::PathBuf;
 
 /// The prefix that names a plugin even when a built-in has its name

@@ -5,9 +5,9 @@
 //! a misspelt `supports_check_mode` must not quietly turn check mode off.
 
 use super::Spec;
+use crate::arg_options::{self, fits_node};
 use crate::error::Diagnostic;
-use crate::playbook::argspec::{self, fits_node};
-use crate::playbook::yaml::{Node, Value};
+use crate::yaml::{Node, Value};
 use machinist_modules::args::did_you_mean;
 use std::path::Path;
 
@@ -51,7 +51,7 @@ pub fn parse(file: &Path, doc: Option<&Node>, errors: &mut Vec<Diagnostic>) -> S
             "supports_check_mode" => spec.supports_check_mode = flag(value, errors),
             "supports_diff" => spec.supports_diff = flag(value, errors),
             "argument_spec" => {
-                let options = argspec::parse_options(value, errors);
+                let options = arg_options::parse_options(value, errors);
                 check_options(&options, errors);
                 spec.options = Some(options);
             }
@@ -71,7 +71,7 @@ pub fn parse(file: &Path, doc: Option<&Node>, errors: &mut Vec<Diagnostic>) -> S
 }
 
 /// Defaults fit their own option, and no name or alias is used twice.
-fn check_options(options: &[crate::playbook::model::ArgOption], errors: &mut Vec<Diagnostic>) {
+fn check_options(options: &[crate::arg_options::ArgOption], errors: &mut Vec<Diagnostic>) {
     let mut seen: Vec<&str> = Vec::new();
     for option in options {
         for name in std::iter::once(&option.name).chain(&option.aliases) {
@@ -85,7 +85,7 @@ fn check_options(options: &[crate::playbook::model::ArgOption], errors: &mut Vec
         }
         if let Some(default) = &option.default {
             // An unknown type is reported by itself.
-            let known = argspec::TYPES.contains(&option.kind.as_str());
+            let known = arg_options::TYPES.contains(&option.kind.as_str());
             if let Err(why) =
                 fits_node(option, default).or_else(|why| if known { Err(why) } else { Ok(()) })
             {

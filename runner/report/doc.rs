@@ -1,12 +1,65 @@
 //! `machinist doc` output: the list of modules and one module's page, as text for
-//! people (shaped like ansible-doc's) or JSON for editors and completion. The pages
-//! themselves are built by `crate::doc`; this only writes them to stdout.
+//! people (shaped like ansible-doc's) or JSON for editors and completion. The pages'
+//! shape is defined here; they are built by `crate::doc` (which depends on this,
+//! never the reverse) and only written to stdout here.
 
 use crate::cli::Format;
-use crate::doc::{ArgDoc, Entry, Kind, ModuleDoc};
+use serde::Serialize;
 use serde_json::Value as Json;
 use std::fmt::Write as _;
 use std::io::Write;
+
+/// What a module is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// A module of machinist-modules.
+    Builtin,
+    /// One of the runner's own actions (debug, set_fact, assert, fail, meta).
+    Action,
+    /// An executable in a library/ folder.
+    Plugin,
+}
+
+/// One line of the list.
+#[derive(Debug, Clone, Serialize)]
+pub struct Entry {
+    pub name: String,
+    pub kind: Kind,
+    pub summary: String,
+}
+
+/// One module's page.
+#[derive(Debug, Clone, Serialize)]
+pub struct ModuleDoc {
+    pub name: String,
+    pub kind: Kind,
+    pub summary: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// A plugin's executable.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// `full`, `partial` or `none`.
+    pub check_mode: &'static str,
+    pub diff: &'static str,
+    /// `None`: any argument is accepted (set_fact; a plugin without argument_spec).
+    pub arguments: Option<Vec<ArgDoc>>,
+    pub examples: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ArgDoc {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub required: bool,
+    pub default: Option<Json>,
+    pub choices: Vec<Json>,
+    pub aliases: Vec<String>,
+    pub description: String,
+    pub no_log: bool,
+}
 
 /// Print the list of modules.
 pub fn list(entries: &[Entry], format: Format) -> std::io::Result<()> {

@@ -6,7 +6,7 @@
 
 use super::Reporter;
 use crate::events::{Event, TaskResult};
-use crate::vault::revealed::{self, holds_secret, mask, mask_json};
+use crate::revealed::{self, holds_secret, mask, mask_json};
 
 /// What a censored diff says instead of its new content...
 pub const CENSORED_DIFF: &str = "(content hidden: it holds a vaulted value)\n";
@@ -153,7 +153,7 @@ mod tests {
 
     #[test]
     fn every_string_of_a_result_is_masked_and_diffs_are_censored() {
-        crate::vault::revealed::reveal("Zm-masked-7");
+        crate::revealed::reveal("Zm-masked-7");
         let result = TaskResult {
             play: "p".into(),
             task: "set Zm-masked-7".into(),

@@ -10,7 +10,7 @@ pub fn print_errors(diags: &[Diagnostic], sources: &SourceMap, color: bool) {
     let mut err = std::io::stderr().lock();
     for diag in diags {
         let text = super::diagnostic::render(diag, sources, color);
-        let _ = write!(err, "{}", crate::vault::revealed::mask(&text));
+        let _ = write!(err, "{}", crate::revealed::mask(&text));
     }
     if diags.len() > 1 {
         let _ = writeln!(err, "{} errors; nothing was run", diags.len());
@@ -23,6 +23,6 @@ pub fn print_internal_error(error: &dyn std::fmt::Display) {
     let _ = writeln!(
         std::io::stderr().lock(),
         "machinist: error: {}",
-        crate::vault::revealed::mask(&text)
+        crate::revealed::mask(&text)
     );
 }

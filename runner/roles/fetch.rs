@@ -37,7 +37,7 @@ fn entries(dir: &Path) -> Result<Vec<PathBuf>, RoleError> {
     for entry in std::fs::read_dir(dir).map_err(RoleError::io(dir))? {
         let entry = entry.map_err(RoleError::io(dir))?;
         let name = entry.file_name();
-        if name != ".git" && name != super::lock::RECORD_FILE {
+        if name != ".git" && name != super::lockfile::RECORD_FILE {
             names.push(entry.path());
         }
     }

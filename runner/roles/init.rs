@@ -168,8 +168,7 @@ mod tests {
             assert!(!text.contains("ROLE"), "{path}: {text}");
             if path.ends_with(".yml") {
                 let file: Arc<Path> = Arc::from(Path::new(path));
-                crate::playbook::yaml::parse(&file, &text)
-                    .unwrap_or_else(|e| panic!("{path}: {e}"));
+                crate::yaml::parse(&file, &text).unwrap_or_else(|e| panic!("{path}: {e}"));
             }
         }
     }

@@ -11,7 +11,7 @@
 use super::error::RoleError;
 use super::fetch;
 use super::git;
-use super::lock::{self, Pin, Pinned, LOCK_FILE, RECORD_FILE};
+use super::lockfile::{self as lock, Pin, Pinned, LOCK_FILE, RECORD_FILE};
 use super::requirements::{self, Requirement};
 use super::source::{self, Source};
 use super::staging::RolesDir;

@@ -2,7 +2,7 @@
 //! with the version, commit and source its install record gives, and which roles an
 //! earlier folder hides (the search takes the first `DIR/NAME` that exists).
 
-use super::lock::{self, Pinned};
+use super::lockfile::{self as lock, Pinned};
 use std::path::{Path, PathBuf};
 
 /// One role folder.

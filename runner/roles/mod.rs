@@ -12,7 +12,7 @@ pub mod git;
 pub mod init;
 pub mod install;
 pub mod list;
-pub mod lock;
+pub mod lockfile;
 mod output;
 pub mod requirements;
 pub mod source;

@@ -8,7 +8,7 @@
 use super::source::{self, Source};
 use super::yaml_file::{self, YamlFile};
 use crate::error::{Diagnostic, InputError, SourceMap, Span};
-use crate::playbook::yaml::{Node, Value};
+use crate::yaml::{Node, Value};
 use std::path::Path;
 
 /// One role to install.

@@ -3,7 +3,7 @@
 //! the caret printer can quote the line.
 
 use crate::error::{Diagnostic, InputError, SourceMap, Span};
-use crate::playbook::yaml::{self, Node, Value};
+use crate::yaml::{self, Node, Value};
 use std::path::Path;
 use std::sync::Arc;
 

@@ -4,20 +4,7 @@
 
 use super::{Executor, Flow, Inherited, PlayState};
 use crate::events::Event;
-use crate::playbook::model::Task;
-
-/// The names a handler answers to: its name, `ROLE : NAME` inside a role, and its
-/// `listen` topics.
-pub fn handler_names(handler: &Task) -> impl Iterator<Item = String> + '_ {
-    let name = handler.name.clone();
-    let qualified = match (&handler.origin.role, &handler.name) {
-        (Some(role), Some(name)) => Some(format!("{} : {name}", role.name)),
-        _ => None,
-    };
-    name.into_iter()
-        .chain(qualified)
-        .chain(handler.listen().iter().cloned())
-}
+use crate::playbook::model::handler_names;
 
 /// The handlers notified and not yet run, as indexes into the play's handlers.
 #[derive(Debug, Default)]

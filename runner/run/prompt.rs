@@ -7,9 +7,9 @@
 
 use crate::error::{Diagnostic, InputError};
 use crate::playbook::model::{Play, Playbook, VarPrompt};
-use crate::playbook::yaml::{Node, Value as YamlValue};
 use crate::vars::Layer;
 use crate::vault::terminal::Terminal;
+use crate::yaml::{Node, Value as YamlValue};
 
 /// The prompts `-e` does not answer.
 fn unanswered<'p>(
@@ -61,7 +61,7 @@ pub(super) fn ask(play: &Play, extra_vars: &Layer) -> Result<Layer, InputError> 
         };
         let answer = answer(term, prompt).map_err(|err| no_terminal(prompt, &err.to_string()))?;
         if prompt.private {
-            crate::vault::revealed::reveal(&answer);
+            crate::revealed::reveal(&answer);
         }
         let value = match &prompt.encrypt {
             Some(kind) => hashed(prompt, kind, &answer)?,

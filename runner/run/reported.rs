@@ -62,7 +62,7 @@ fn is_big_text_list(items: &[Value]) -> bool {
 }
 
 fn text_summary(text: &str) -> Value {
-    if crate::vault::revealed::holds_secret(text) {
+    if crate::revealed::holds_secret(text) {
         // Neither its first bytes nor a hash to check a guess against.
         return json!({
             "summarised": "text",
@@ -86,7 +86,7 @@ fn text_summary(text: &str) -> Value {
 
 fn lines_summary(items: &[Value]) -> Value {
     let lines = || items.iter().filter_map(Value::as_str);
-    if lines().any(crate::vault::revealed::holds_secret) {
+    if lines().any(crate::revealed::holds_secret) {
         return json!({
             "summarised": "lines",
             "items": items.len(),
@@ -167,7 +167,7 @@ mod tests {
 
     #[test]
     fn a_large_text_holding_a_vaulted_value_keeps_only_its_sizes() {
-        crate::vault::revealed::reveal("Qv-summary-9");
+        crate::revealed::reveal("Qv-summary-9");
         let text = format!("{}Qv-summary-9\n", "padding\n".repeat(10_000));
         let lines: Vec<Value> = text.lines().map(Value::from).collect();
         let result = event_result(

@@ -6,73 +6,15 @@
 //! ports are reached from the machine running machinist. A stop signal ends the wait.
 
 use super::outcome::Outcome;
+pub use crate::playbook::action_args::wait_for::Args;
+use crate::playbook::action_args::wait_for::State;
 use machinist_modules::{interrupt, Host};
 use regex::bytes::{Regex, RegexBuilder};
-use serde::Deserialize;
 use serde_json::{json, Value as Json};
 use std::io::Read;
 use std::net::{TcpStream, ToSocketAddrs};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum State {
-    Started,
-    Present,
-    Stopped,
-    Absent,
-    Drained,
-}
-
-impl State {
-    fn name(self) -> &'static str {
-        match self {
-            State::Started => "started",
-            State::Present => "present",
-            State::Stopped => "stopped",
-            State::Absent => "absent",
-            State::Drained => "drained",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Args {
-    #[serde(default = "localhost")]
-    pub host: String,
-    pub port: Option<u16>,
-    pub path: Option<String>,
-    #[serde(default = "started")]
-    pub state: State,
-    pub search_regex: Option<String>,
-    #[serde(default = "three_hundred")]
-    pub timeout: u64,
-    #[serde(default)]
-    pub delay: u64,
-    #[serde(default = "one")]
-    pub sleep: u64,
-    #[serde(default = "five")]
-    pub connect_timeout: u64,
-    pub msg: Option<String>,
-}
-
-fn localhost() -> String {
-    "127.0.0.1".into()
-}
-fn started() -> State {
-    State::Started
-}
-fn three_hundred() -> u64 {
-    300
-}
-fn one() -> u64 {
-    1
-}
-fn five() -> u64 {
-    5
-}
 
 /// Wait as `args` say; the outcome is Ansible's result (`elapsed`, `match_groups`, …).
 pub fn wait(args: &Args, host: &Host) -> Outcome {

@@ -69,7 +69,7 @@ impl CommandError {
 pub fn run(args: VaultArgs) -> ExitCode {
     // A signal while a password is typed must not leave the terminal without echo:
     // it only sets the stop flag, and the command ends after the read.
-    if let Err(err) = crate::run::interrupt::install() {
+    if let Err(err) = crate::signals::install() {
         crate::report::print_internal_error(&format!("cannot catch SIGINT/SIGTERM: {err}"));
         return ExitCode::from(1);
     }
@@ -84,9 +84,9 @@ pub fn run(args: VaultArgs) -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(_) if crate::run::interrupt::pending().is_some() => {
-            let signal = crate::run::interrupt::pending().unwrap_or_default();
-            ExitCode::from(crate::run::interrupt::exit_code(signal))
+        Err(_) if crate::signals::pending().is_some() => {
+            let signal = crate::signals::pending().unwrap_or_default();
+            ExitCode::from(crate::signals::exit_code(signal))
         }
         Err(err) => {
             crate::report::print_internal_error(&err);

@@ -1,12 +1,12 @@
 //! Ansible Vault: secrets kept encrypted in playbooks, vars files and `-e @file`,
 //! whole files or inline `!vault` values, in ansible-core's format (`envelope.rs`),
 //! opened with the passwords the command line names (`keyring.rs`), and never shown
-//! once opened (`revealed.rs`). `copy`/`template` sources and `lookup('file')` that
+//! once opened (`crate::revealed`, below the reporters that mask with it). `copy`/`template` sources and `lookup('file')` that
 //! are vaulted files are opened too, as Ansible opens them. `machinist vault …` is
 //! `command.rs`.
 //!
 //! The run's keyring is installed once, before anything loads: the YAML loader
-//! (`playbook/yaml.rs`) opens vaulted text wherever it meets it, and is called from
+//! (`yaml.rs`) opens vaulted text wherever it meets it, and is called from
 //! many places (playbooks, vars files, roles, extra vars) that need not carry it.
 
 pub mod command;
@@ -14,11 +14,12 @@ pub mod envelope;
 pub mod error;
 mod files;
 pub mod keyring;
-pub mod revealed;
 pub mod terminal;
 
 pub use error::VaultError;
 pub use keyring::{Keyring, SecretSource};
+
+use crate::revealed;
 
 use std::sync::OnceLock;
 

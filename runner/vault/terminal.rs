@@ -55,7 +55,7 @@ impl Terminal {
         }
         // SIGINT/SIGTERM only set the stop flag (run/interrupt.rs): the read goes on
         // until Enter, and the answer is thrown away, echo back on.
-        if let Some(signal) = crate::run::interrupt::pending() {
+        if let Some(signal) = crate::signals::pending() {
             return Err(io::Error::new(
                 io::ErrorKind::Interrupted,
                 format!("stopped by signal {signal}"),

@@ -12,14 +12,14 @@ pub mod child;
 pub mod container;
 pub mod debian;
 pub mod http_server;
-mod lock;
 pub mod pacman_repo;
+mod root_lock;
 pub mod rootfs;
 pub mod rusage;
 pub mod sshd;
 
 #[allow(unused_imports)]
-pub use lock::hold_lock;
+pub use root_lock::hold_lock;
 
 use std::collections::BTreeMap;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};

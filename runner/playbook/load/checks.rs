@@ -8,7 +8,7 @@
 use super::{Loader, TASK_KEYS};
 use crate::error::Diagnostic;
 use crate::playbook::model::{is_loop_keyword, Action, Task, TaskKind};
-use crate::playbook::yaml::{Key, Node, Value};
+use crate::yaml::{Key, Node, Value};
 use machinist_modules::args::did_you_mean;
 use std::path::Path;
 
@@ -180,7 +180,7 @@ impl Loader {
     pub(super) fn note_broken_handlers(&mut self, raw: Option<&Node>, loaded: &[Task]) {
         let loaded: Vec<String> = loaded
             .iter()
-            .flat_map(crate::run::handlers::handler_names)
+            .flat_map(crate::playbook::model::handler_names)
             .collect();
         for handler in raw.and_then(Node::as_seq).unwrap_or_default() {
             let names = ["name", "listen"]

@@ -7,8 +7,8 @@
 use super::Loader;
 use crate::error::{Diagnostic, InputError, Span};
 use crate::playbook::model::{Action, Origin};
-use crate::playbook::yaml::{Key, Value};
 use crate::plugins::{discover, spec, Plugin, QUALIFIER};
+use crate::yaml::{Key, Value};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 

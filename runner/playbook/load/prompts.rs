@@ -5,7 +5,7 @@
 
 use super::Loader;
 use crate::playbook::model::VarPrompt;
-use crate::playbook::yaml::{Node, Value};
+use crate::yaml::{Node, Value};
 
 const PROMPT_KEYS: &[&str] = &[
     "name",

@@ -6,9 +6,9 @@ use super::Loader;
 use crate::error::Span;
 use crate::playbook::argspec;
 use crate::playbook::model::{Condition, Origin, RoleScope, Task, TaskKind};
-use crate::playbook::yaml::{Node, Value};
 use crate::roles::search::find_role;
 use crate::vars::Layer;
+use crate::yaml::{Node, Value};
 use std::path::Path;
 use std::sync::Arc;
 

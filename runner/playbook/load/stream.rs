@@ -10,7 +10,7 @@
 use super::Loader;
 use crate::playbook::inherit;
 use crate::playbook::model::{Origin, Task};
-use crate::playbook::yaml::{self, Key, Node, PlayAt, Value};
+use crate::yaml::{self, Key, Node, PlayAt, Value};
 use std::sync::Arc;
 
 /// Task keys that load other files when the task is converted.

@@ -6,7 +6,7 @@
 //! docs/ansible-differences.md lists them.
 
 use super::Loader;
-use crate::playbook::yaml::{Key, Node, Value};
+use crate::yaml::{Key, Node, Value};
 
 /// Keywords of Ansible's plays, blocks, tasks and role entries (ansible-core 2.19's
 /// `fattributes`) that machinist does not implement, with the issue each waits for:

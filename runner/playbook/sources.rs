@@ -3,7 +3,7 @@
 //! itself. Used both by validation (missing files stop the run before it starts) and
 //! by the executor.
 
-use crate::playbook::model::Origin;
+use super::model::Origin;
 use std::path::{Path, PathBuf};
 
 /// The kind of source a task names.

@@ -1,11 +1,11 @@
-//! The executor's side of `lock.rs`: each target root is locked before its first
+//! The executor's side of `root_lock.rs`: each target root is locked before its first
 //! play starts and stays locked until the run ends.
 
 use super::{Executor, RunError};
 use crate::events::Event;
-use crate::lock::{self, Access, Locked};
 use crate::playbook::model::{Playbook, TaskKind};
 use crate::playbook::validate::walk;
+use crate::root_lock::{self as lock, Access, Locked};
 use std::path::Path;
 
 impl Executor<'_> {

@@ -9,7 +9,7 @@
 
 use super::yaml_file::{self, YamlFile};
 use crate::error::{Diagnostic, InputError, SourceMap};
-use crate::playbook::yaml::{Node, Value};
+use crate::yaml::{Node, Value};
 use std::io::Write;
 use std::path::Path;
 

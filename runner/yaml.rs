@@ -262,7 +262,7 @@ fn parse_vaulted(file: &Arc<Path>, text: &str) -> Result<Vec<Node>, Diagnostic> 
 
 fn reveal_strings(node: &Node) {
     match &node.value {
-        Value::Str(text) => crate::vault::revealed::reveal(text),
+        Value::Str(text) => crate::revealed::reveal(text),
         Value::Seq(items) => items.iter().for_each(reveal_strings),
         Value::Map(entries) => entries.iter().for_each(|(_, value)| reveal_strings(value)),
         Value::Null | Value::Bool(_) | Value::Int(_) | Value::Float(_) => {}

@@ -205,7 +205,7 @@ pub fn acquire(
                 lock_file: busy_path.display().to_string(),
             });
         }
-        if crate::run::interrupt::pending().is_some() {
+        if crate::signals::pending().is_some() {
             return Ok(Locked::Interrupted);
         }
         std::thread::sleep(RETRY);

@@ -1,0 +1,9 @@
+//! The arguments of the runner's own actions that take more than a message: defined
+//! beside the model, so that validation (`Action::arg_names`) reads them without
+//! reaching into the executor, which only uses them.
+
+pub mod uri;
+pub mod wait_for;
+
+/// The arguments `include_vars` takes (the free form is `file`).
+pub const INCLUDE_VARS: &[&str] = &["file", "name"];
