@@ -436,6 +436,15 @@ impl Loader {
             }
         }
         let hosts = match node.get("hosts") {
+            // A list of patterns is their union, as ansible-core's `hosts: [a, b]`.
+            Some(Node {
+                value: Value::Seq(items),
+                ..
+            }) => items
+                .iter()
+                .filter_map(|item| self.string(item))
+                .collect::<Vec<_>>()
+                .join(","),
             Some(hosts) => self.string(hosts).unwrap_or_default(),
             None => {
                 self.error(
@@ -445,14 +454,6 @@ impl Loader {
                 String::new()
             }
         };
-        if !hosts.is_empty() && hosts != "localhost" && hosts != "127.0.0.1" {
-            if let Some(h) = node.get("hosts") {
-                self.error(
-                    &h.span,
-                    format!("hosts '{hosts}' is not supported yet (issue #16): machinist has no inventories yet; only localhost (use --root or a play's root to target a container's tree)"),
-                );
-            }
-        }
         let root = node.get("root").and_then(|root| self.play_root(root));
         let tags = node
             .get("tags")
