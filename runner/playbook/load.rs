@@ -70,6 +70,7 @@ const TASK_KEYS: &[&str] = &[
     "with_together",
     "with_sequence",
     "with_indexed_items",
+    "with_fileglob",
     "loop_control",
     "register",
     "notify",

@@ -122,7 +122,7 @@ pub struct LoopControl {
 }
 
 /// The keywords that give a task its loop, and how each makes items of its value.
-pub const LOOP_KEYWORDS: [(&str, Option<LegacyLoop>); 10] = [
+pub const LOOP_KEYWORDS: [(&str, Option<LegacyLoop>); 11] = [
     ("loop", None),
     ("with_list", None),
     ("with_items", Some(LegacyLoop::Items)),
@@ -133,6 +133,7 @@ pub const LOOP_KEYWORDS: [(&str, Option<LegacyLoop>); 10] = [
     ("with_together", Some(LegacyLoop::Together)),
     ("with_sequence", Some(LegacyLoop::Sequence)),
     ("with_indexed_items", Some(LegacyLoop::IndexedItems)),
+    ("with_fileglob", Some(LegacyLoop::Fileglob)),
 ];
 
 /// Whether `key` is one of [`LOOP_KEYWORDS`].

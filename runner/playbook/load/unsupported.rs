@@ -58,7 +58,7 @@ pub(super) const ROLE_ENTRY_WAITING: &[&str] = &[
 const MODULES_WAITING: &[(&str, u32)] = &[];
 
 /// The issue an unimplemented Ansible keyword waits for (legacy `with_*` loops that
-/// are not among the loop keywords included: `with_fileglob`, `with_first_found`, …).
+/// are not among the loop keywords included: `with_first_found`, `with_lines`, …).
 pub(super) fn waiting_for(name: &str) -> Option<u32> {
     if name.starts_with("with_") && !crate::playbook::model::is_loop_keyword(name) {
         return Some(15);
