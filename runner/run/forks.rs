@@ -129,17 +129,17 @@ impl Executor<'_> {
         tracing::debug!(task = %task.display_name(), hosts = work.len(), workers, "stepping hosts in parallel");
         std::thread::scope(|scope| {
             for _ in 0..workers {
-                scope.spawn(|| loop {
-                    let Some(&(place, host, ctx, flags)) =
+                scope.spawn(|| {
+                    while let Some(&(place, host, ctx, flags)) =
                         work.get(next.fetch_add(1, Ordering::Relaxed))
-                    else {
-                        break;
-                    };
-                    let mut events = Vec::new();
-                    let mut on_event = |event: Event| events.push(event);
-                    let stepped = Step::new(shared, task, ctx, host, flags, &mut on_event).run();
-                    if let Ok(mut slot) = results[place].lock() {
-                        *slot = Some((stepped, events));
+                    {
+                        let mut events = Vec::new();
+                        let mut on_event = |event: Event| events.push(event);
+                        let stepped =
+                            Step::new(shared, task, ctx, host, flags, &mut on_event).run();
+                        if let Ok(mut slot) = results[place].lock() {
+                            *slot = Some((stepped, events));
+                        }
                     }
                 });
             }

@@ -178,7 +178,7 @@ impl Executor<'_> {
                 let mut groups = inventory.groups();
                 // The implicit localhost is in no group, as in Ansible; a play on it
                 // still sees itself in `all` when the inventory has no hosts at all.
-                if groups.get("all").is_none_or(Vec::is_empty) && play_hosts.len() == 1 {
+                if groups.get("all").map_or(true, Vec::is_empty) && play_hosts.len() == 1 {
                     groups.insert("all".into(), play_hosts.to_vec());
                 }
                 Value::from_iter(groups)
