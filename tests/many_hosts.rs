@@ -384,3 +384,33 @@ fn a_block_runs_linearly_and_rescues_only_the_hosts_that_failed() {
         assert!(read(&test, host, "always").is_some(), "{host}");
     }
 }
+
+#[test]
+fn when_every_host_of_a_play_fails_no_later_play_starts() {
+    let test = fleet(
+        "\
+- name: all fail
+  hosts: web
+  gather_facts: false
+  tasks:
+    - fail: {msg: no}
+- name: never
+  hosts: all
+  gather_facts: false
+  tasks:
+    - copy: {dest: /never, content: \"x\\n\"}
+",
+    );
+    let run = test.run_json(&["-i", "hosts.ini"]);
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    let plays: Vec<Value> = run
+        .events()
+        .into_iter()
+        .filter(|e| e["event"] == "play")
+        .collect();
+    assert_eq!(plays.len(), 1, "{}", run.stdout);
+    for host in HOSTS {
+        assert_eq!(read(&test, host, "never"), None, "{host}");
+    }
+    assert_eq!(recap(&run).keys().collect::<Vec<_>>(), vec!["web1", "web2"]);
+}

@@ -119,6 +119,7 @@ pub fn run(
         step_banner: None,
         first_of_host: false,
         play_ended: false,
+        no_hosts_left: false,
         start_at: options.start_at_task.clone(),
         rescue_depth: 0,
         ignore_depth: 0,
@@ -129,7 +130,9 @@ pub fn run(
     };
     for playbook in playbooks {
         for play in &playbook.plays {
-            if interrupt::pending().is_some() {
+            // As ansible-playbook: when every host of a play has failed, the run
+            // stops ("NO MORE HOSTS LEFT"); no later play starts.
+            if interrupt::pending().is_some() || executor.no_hosts_left {
                 break;
             }
             if let Err(err) = executor.play(playbook, play) {
@@ -185,6 +188,8 @@ struct Executor<'a> {
     first_of_host: bool,
     /// `meta: end_play` ended the play for every host.
     play_ended: bool,
+    /// Every host of the last play failed: the run stops.
+    no_hosts_left: bool,
     /// `--start-at-task`: tasks are passed over until one has this name.
     start_at: Option<String>,
     /// How many enclosing blocks have a `rescue` (a failure inside is rescued).
@@ -338,6 +343,7 @@ impl<'a> Executor<'a> {
                 }
             }
         }
+        self.no_hosts_left = slots.iter().all(|(index, _, _)| self.hosts[*index].failed);
         if interrupt::pending().is_some() {
             let mut pending = Vec::new();
             for (_, state, _) in &slots {
