@@ -156,6 +156,9 @@ mod tests {
         shared_between_threads::<Task>();
         shared_between_threads::<Value>();
         sent_to_a_thread::<Host>();
+        // forks.rs lends each worker its host's Host (hosts without a
+        // machinist_root share the run's).
+        shared_between_threads::<Host>();
         sent_to_a_thread::<Outcome>();
         sent_to_a_thread::<Layer>();
     }
