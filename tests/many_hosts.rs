@@ -414,3 +414,51 @@ fn when_every_host_of_a_play_fails_no_later_play_starts() {
     }
     assert_eq!(recap(&run).keys().collect::<Vec<_>>(), vec!["web1", "web2"]);
 }
+
+#[test]
+fn an_include_runs_each_file_on_the_hosts_that_included_it_together() {
+    let test = fleet(
+        "\
+- hosts: all
+  gather_facts: false
+  tasks:
+    - include_tasks: \"{{ 'web' if 'web' in group_names else 'other' }}.yml\"
+    - name: after
+      copy: {dest: /after, content: \"x\\n\"}
+",
+    );
+    test.project_file(
+        "web.yml",
+        "- name: w1\n  copy: {dest: /w1, content: \"x\\n\"}\n- name: w2\n  copy: {dest: /w2, content: \"x\\n\"}\n",
+    );
+    test.project_file(
+        "other.yml",
+        "- name: o1\n  copy: {dest: /o1, content: \"{{ inventory_hostname }}\\n\"}\n",
+    );
+    let run = test.run(&["-i", "hosts.ini"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let included: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|line| line.starts_with("included: "))
+        .collect();
+    assert_eq!(included.len(), 2, "{}", run.stdout);
+    assert!(included[0].ends_with("other.yml for localhost, db1"), "{}", run.stdout);
+    assert!(included[1].ends_with("web.yml for web1, web2"), "{}", run.stdout);
+    let json = test.run_json(&["-i", "hosts.ini"]);
+    let order: Vec<(String, String)> = results(&json)
+        .into_iter()
+        .map(|(task, host, _)| (task, host))
+        .collect();
+    let pairs = |task: &str, hosts: &[&str]| -> Vec<(String, String)> {
+        hosts.iter().map(|h| (task.to_string(), h.to_string())).collect()
+    };
+    let mut expected = pairs("o1", &["localhost", "db1"]);
+    expected.extend(pairs("w1", &["web1", "web2"]));
+    expected.extend(pairs("w2", &["web1", "web2"]));
+    expected.extend(pairs("after", &HOSTS));
+    assert_eq!(order, expected);
+    assert_eq!(read(&test, "db1", "o1").as_deref(), Some("db1\n"));
+    assert!(read(&test, "web2", "w2").is_some());
+    assert_eq!(recap(&json)["web1"]["ok"], 4);
+}

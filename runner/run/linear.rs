@@ -4,11 +4,24 @@
 //! `rescue` together, then every host of the block its `always`. A host whose task
 //! fails (not rescued nor ignored) or ends its play leaves the list; the others go on.
 //!
-//! An `include_tasks`/`include_role` runs its file for each host in turn (not yet
-//! grouped by file across hosts, as Ansible's strategy does: docs/ansible-differences.md).
+//! An `include_tasks`/`include_role` (not looped) is included by every host first;
+//! the hosts that included the same file run it together, linearly, one file after
+//! the other (`included: FILE for web1, web2`), as Ansible's linear strategy does. A
+//! looped include runs its files host by host.
 
 use super::{Executor, Flow, Inherited, PlayState};
+use crate::events::Event;
 use crate::playbook::model::{Task, TaskKind};
+use std::sync::Arc;
+
+/// The hosts that included one file: the file, its tasks, and each host's place in
+/// the step, slot, scope inside the file and name.
+struct Group<'t> {
+    file: String,
+    tasks: Arc<Vec<Task>>,
+    members: Vec<(usize, usize, Inherited<'t>)>,
+    names: Vec<String>,
+}
 
 /// A host of the play: its index in `Executor::hosts`, its state for this play, and
 /// whether it is done with the play (failed or ended).
@@ -39,6 +52,13 @@ impl Executor<'_> {
                     rescue,
                     always,
                 } => self.linear_block(slots, &running, task, (block, rescue, always)),
+                TaskKind::IncludeTasks { .. }
+                | TaskKind::IncludeRole { .. }
+                | TaskKind::IncludeRoleNamed { .. }
+                    if task.loop_items.is_none() && task.root().is_none() =>
+                {
+                    self.linear_include(slots, &running, task)
+                }
                 _ if self.steps_in_parallel(task, running.len()) => {
                     self.parallel_task(task, slots, &running)
                 }
@@ -165,6 +185,77 @@ impl Executor<'_> {
             }
         }
         self.ignore_depth -= lenient;
+        flows
+    }
+
+    /// A (not looped) include on the hosts of `running`: each host includes (its
+    /// conditions, its file rendered and loaded), then each file runs on the hosts
+    /// that included it. Its flow for each host, in their order.
+    fn linear_include<'t>(
+        &mut self,
+        slots: &mut [Slot<'_>],
+        running: &[(usize, Inherited<'t>)],
+        task: &'t Task,
+    ) -> Vec<Flow> {
+        let mut flows = Vec::with_capacity(running.len());
+        let mut groups: Vec<Group<'t>> = Vec::new();
+        for (place, (slot, inherited)) in running.iter().enumerate() {
+            let (index, state, _) = &mut slots[*slot];
+            self.enter(*index);
+            // Held, not run: the include's file waits for every host to include.
+            let outer = self.target.deferred.replace(Vec::new());
+            let flow = self.task(state, task, inherited, false);
+            let deferred = std::mem::replace(&mut self.target.deferred, outer);
+            let name = self.target.name.clone();
+            self.leave();
+            flows.push(flow);
+            for included in deferred.unwrap_or_default() {
+                let Event::Included { file, .. } = &included.announce else {
+                    continue;
+                };
+                let mut scope = inherited.clone();
+                scope.vars = included.vars;
+                scope.vars.push(task.vars.clone());
+                scope.host = included.host.or(scope.host);
+                match groups.iter_mut().find(|group| group.file == *file) {
+                    Some(group) => {
+                        group.members.push((place, *slot, scope));
+                        group.names.push(name.clone());
+                    }
+                    None => groups.push(Group {
+                        file: file.clone(),
+                        tasks: included.tasks,
+                        members: vec![(place, *slot, scope)],
+                        names: vec![name.clone()],
+                    }),
+                }
+            }
+        }
+        for group in groups {
+            if super::interrupt::pending().is_some() {
+                return vec![Flow::Interrupted; running.len()];
+            }
+            self.reporter.event(&Event::Included {
+                file: group.file.clone(),
+                host: group.names.join(", "),
+                item: None,
+            });
+            for (_, slot, _) in &group.members {
+                self.enter(slots[*slot].0);
+                self.target.stats.ok += 1;
+                self.leave();
+            }
+            let hosts = group.members.iter();
+            let hosts = hosts.map(|(_, slot, scope)| (*slot, scope.clone())).collect();
+            self.includes.push(group.file.clone().into());
+            let done = self.linear(slots, hosts, &group.tasks);
+            self.includes.pop();
+            for (place, slot, _) in &group.members {
+                if let Some((_, flow)) = done.iter().find(|(done, _)| done == slot) {
+                    flows[*place] = *flow;
+                }
+            }
+        }
         flows
     }
 }
