@@ -443,15 +443,26 @@ fn an_include_runs_each_file_on_the_hosts_that_included_it_together() {
         .filter(|line| line.starts_with("included: "))
         .collect();
     assert_eq!(included.len(), 2, "{}", run.stdout);
-    assert!(included[0].ends_with("other.yml for localhost, db1"), "{}", run.stdout);
-    assert!(included[1].ends_with("web.yml for web1, web2"), "{}", run.stdout);
+    assert!(
+        included[0].ends_with("other.yml for localhost, db1"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        included[1].ends_with("web.yml for web1, web2"),
+        "{}",
+        run.stdout
+    );
     let json = test.run_json(&["-i", "hosts.ini"]);
     let order: Vec<(String, String)> = results(&json)
         .into_iter()
         .map(|(task, host, _)| (task, host))
         .collect();
     let pairs = |task: &str, hosts: &[&str]| -> Vec<(String, String)> {
-        hosts.iter().map(|h| (task.to_string(), h.to_string())).collect()
+        hosts
+            .iter()
+            .map(|h| (task.to_string(), h.to_string()))
+            .collect()
     };
     let mut expected = pairs("o1", &["localhost", "db1"]);
     expected.extend(pairs("w1", &["web1", "web2"]));

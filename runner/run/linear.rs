@@ -231,10 +231,8 @@ impl Executor<'_> {
                 }
             }
         }
-        for group in groups {
-            if super::interrupt::pending().is_some() {
-                return vec![Flow::Interrupted; running.len()];
-            }
+        // As Ansible: every file's `included:` line, then the files one after the other.
+        for group in &groups {
             self.reporter.event(&Event::Included {
                 file: group.file.clone(),
                 host: group.names.join(", "),
@@ -245,8 +243,15 @@ impl Executor<'_> {
                 self.target.stats.ok += 1;
                 self.leave();
             }
+        }
+        for group in groups {
+            if super::interrupt::pending().is_some() {
+                return vec![Flow::Interrupted; running.len()];
+            }
             let hosts = group.members.iter();
-            let hosts = hosts.map(|(_, slot, scope)| (*slot, scope.clone())).collect();
+            let hosts = hosts
+                .map(|(_, slot, scope)| (*slot, scope.clone()))
+                .collect();
             self.includes.push(group.file.clone().into());
             let done = self.linear(slots, hosts, &group.tasks);
             self.includes.pop();

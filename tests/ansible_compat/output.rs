@@ -78,6 +78,13 @@ fn parse_results(text: &str, hosts: bool) -> Parsed {
                     }
                 }
             }
+        } else if let (true, Some(rest)) = (hosts, line.strip_prefix("included: ")) {
+            // `included: FILE for web1, web2`: the hosts sorted (forks finish in any
+            // order); a looped include's `=> (item=…)` stays in the file's text.
+            let (file, names) = rest.rsplit_once(" for ").unwrap_or((rest, ""));
+            let mut names: Vec<&str> = names.split(", ").collect();
+            names.sort_unstable();
+            records.push(json!({ "included": file, "hosts": names }));
         } else if let Some(rest) = line.strip_prefix("included: ") {
             let (file, item) = match rest.split_once(" for localhost => (item=") {
                 Some((file, item)) => (file, item.strip_suffix(')')),
