@@ -2,8 +2,9 @@
 //! `vars_files` (templated names rendered with the play's vars), its task lists,
 //! roles and handlers, and what plays pass down to their tasks.
 
-use super::{argspec, unsupported, Loader, StreamedList, StreamedLists, PLAY_KEYS};
+use super::{argspec, Loader, StreamedList, StreamedLists};
 use crate::error::{Diagnostic, Span};
+use crate::playbook::keywords::{self, Places};
 use crate::playbook::model::{Origin, Play, Task};
 use crate::vars::Layer;
 use crate::yaml::{self, Node, Value};
@@ -92,8 +93,8 @@ impl Loader {
         self.refuse_unsupported(entries, "play");
         for (key, _) in entries {
             let name = key.name.as_str();
-            if !PLAY_KEYS.contains(&name) && unsupported::waiting_for(name).is_none() {
-                self.unknown_key(key, "play", PLAY_KEYS.iter().copied());
+            if !keywords::is_read_at(name, Places::PLAY) && keywords::waiting_for(name).is_none() {
+                self.unknown_key(key, "play", keywords::read_at(Places::PLAY));
             }
         }
         let hosts = self.play_hosts(&node);

@@ -3,10 +3,11 @@
 //! free-form ones included).
 
 use super::plugins::Resolved;
-use super::{unsupported, Loader, TASK_KEYS};
+use super::{unsupported, Loader};
 use crate::error::Span;
 use crate::key_values::split_key_values;
-use crate::playbook::model::{Action, Origin, Rare, Task, TaskKind, LOOP_KEYWORDS};
+use crate::playbook::keywords;
+use crate::playbook::model::{Action, Origin, Rare, Task, TaskKind};
 use crate::vars::Layer;
 use crate::yaml::{Key, Node, Value};
 use machinist_modules::args::did_you_mean;
@@ -132,9 +133,8 @@ impl Loader {
             *outer = inherited_tags.to_vec();
         }
         self.check_task_shape(node.as_map().unwrap_or_default(), &kind);
-        let loop_items = LOOP_KEYWORDS
-            .iter()
-            .find_map(|(key, with)| node.take(key).map(|n| (*key, *with, n)));
+        let loop_items =
+            keywords::loops().find_map(|(key, with)| node.take(key).map(|n| (key, with, n)));
         if let Some(("loop", _, items)) = &loop_items {
             self.literal_loop_is_a_list(items);
         }
@@ -332,9 +332,7 @@ impl Loader {
         let entries = node.as_map().unwrap_or_default();
         let mut module: Option<(usize, &Key, Action)> = None;
         for (at, (key, _)) in entries.iter().enumerate() {
-            if TASK_KEYS.contains(&key.name.as_str())
-                || unsupported::waiting_for(&key.name).is_some()
-            {
+            if keywords::is_task_keyword(&key.name) || keywords::waiting_for(&key.name).is_some() {
                 continue;
             }
             if let Some((_, first, _)) = &module {
@@ -347,7 +345,7 @@ impl Loader {
                         ),
                     );
                 } else {
-                    self.unknown_key(key, "task", TASK_KEYS.iter().copied());
+                    self.unknown_key(key, "task", keywords::task_keywords());
                 }
                 continue;
             }
@@ -406,7 +404,7 @@ impl Loader {
         }
         let plugins = self.plugin_names(origin);
         let mut candidates: Vec<&str> = Action::all_names()
-            .chain(TASK_KEYS.iter().copied())
+            .chain(keywords::task_keywords())
             .collect();
         candidates.extend(plugins.iter().map(String::as_str));
         let hint = did_you_mean(&key.name, candidates)
