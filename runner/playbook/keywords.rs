@@ -183,7 +183,7 @@ const fn waiting(name: &'static str, issue: u32) -> Keyword {
 /// them (the first of two equally near names wins).
 #[rustfmt::skip]
 pub const KEYWORDS: &[Keyword] = &[
-    supported("hosts", PLAY, false, Parse::Hosts, "the machines it runs on: localhost (inventories wait for #16)"),
+    supported("hosts", PLAY, false, Parse::Hosts, "the machines it runs on (inventories wait for #16)"),
     supported("roles", PLAY, false, Parse::Roles, "roles whose tasks run before the play's tasks"),
     supported("vars_files", PLAY, false, Parse::VarsFiles, "files of variables (names may be templates)"),
     supported("vars_prompt", PLAY, false, Parse::Prompts, "variables asked on the terminal before the play"),
