@@ -323,14 +323,33 @@ fn no_log_hides_secrets_everywhere() {
       no_log: true
 "#,
     );
+    // Ansible's words for a censored result.
+    let censored = "the output has been hidden due to the fact that 'no_log: true' was specified for this result";
     for args in [&["--diff"][..], &["--diff", "-v"][..]] {
+        std::fs::remove_file(test.root().join("etc/secret")).ok();
         let human = test.run(args);
+        assert_eq!(human.code, 0, "{args:?}: {}\n{}", human.stdout, human.stderr);
         assert!(!human.stdout.contains("hunter2"), "{}", human.stdout);
         assert!(!human.stderr.contains("hunter2"), "{}", human.stderr);
+        // Both no_log tasks say they were censored; the registered result too.
+        assert!(
+            human.stdout.matches(censored).count() >= 3,
+            "{args:?}: the censored marker is missing:\n{}",
+            human.stdout
+        );
+        // The secret did reach the file: hidden in output, not lost.
+        let written = std::fs::read_to_string(test.root().join("etc/secret")).unwrap();
+        assert_eq!(written, "hunter2-secret");
     }
     std::fs::remove_file(test.root().join("etc/secret")).unwrap();
     let json = test.run_json(&["--diff"]);
+    assert_eq!(json.code, 0, "{}\n{}", json.stdout, json.stderr);
     assert!(!json.stdout.contains("hunter2"), "{}", json.stdout);
+    assert!(
+        json.stdout.matches(censored).count() >= 3,
+        "the censored marker is missing:\n{}",
+        json.stdout
+    );
 }
 
 #[test]

@@ -9,6 +9,7 @@ pub mod doc;
 pub mod human;
 mod interrupted;
 pub mod json;
+mod lines;
 pub mod masked;
 mod progress_line;
 pub(crate) mod pyjson;
@@ -21,6 +22,7 @@ mod tests;
 pub use color::color_wanted;
 pub use human::HumanReporter;
 pub use json::JsonReporter;
+pub use lines::print_line;
 pub use stderr::{print_errors, print_internal_error};
 
 use crate::events::Event;
