@@ -4,6 +4,7 @@
 //! `--check`, and `--keywords` shows the loader's keyword table (issue 14).
 
 mod common;
+use common::play;
 
 use common::Test;
 use machinist::playbook::model::Action;
@@ -192,9 +193,7 @@ fn every_built_in_example_runs_under_check() {
         let examples = page["examples"].as_str().unwrap_or_default();
         assert!(!examples.trim().is_empty(), "{name} has no example");
         let tasks: String = examples.lines().map(|l| format!("    {l}\n")).collect();
-        test.playbook(&format!(
-            "- hosts: localhost\n  gather_facts: false\n  tasks:\n{tasks}"
-        ));
+        test.playbook(&play(&tasks));
         let before = test.tree();
         let run = test.run_json(&["--check"]);
         assert_eq!(

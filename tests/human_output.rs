@@ -2,6 +2,7 @@
 //! statuses, diffs, loop items, debug output, handlers, recap), without colour.
 
 mod common;
+use common::play;
 
 use common::Test;
 
@@ -52,9 +53,9 @@ fn a_slow_tasks_banner_is_out_before_it_ends() {
     use std::process::Stdio;
 
     let test = Test::new();
-    test.playbook(
-        "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - name: quick\n      debug: msg=hello\n    - name: slow\n      command: sleep 5\n",
-    );
+    test.playbook(&play(
+        "    - name: quick\n      debug: msg=hello\n    - name: slow\n      command: sleep 5\n",
+    ));
     // On this machine's `/`, so the sleep really runs (nothing is written).
     let mut child = test
         .command(&["run", "site.yml"])

@@ -5,6 +5,7 @@
 //! directory that does not exist yet agreeing task by task with the real run.
 
 mod common;
+use common::play;
 
 use common::pacman_repo::local_repo;
 use common::{three_checks_runs, Run, Test};
@@ -15,10 +16,6 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 const DEST: &str = "/var/lib/machines/box";
-
-fn play(tasks: &str) -> String {
-    format!("- hosts: localhost\n  gather_facts: false\n  tasks:\n{tasks}")
-}
 
 fn pacstrap(name: &str, dest: &str, packages: &str, conf: &Path) -> String {
     format!(

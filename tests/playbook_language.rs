@@ -2,6 +2,7 @@
 //! blocks, includes and imports, tags, variables and their precedence, no_log.
 
 mod common;
+use common::play;
 
 use common::Test;
 
@@ -180,9 +181,7 @@ fn block_rescue_always() {
 #[test]
 fn failure_stops_the_play_and_exits_2() {
     let test = Test::new();
-    test.playbook(
-        "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - fail: msg=stop\n    - debug: msg=never\n",
-    );
+    test.playbook(&play("    - fail: msg=stop\n    - debug: msg=never\n"));
     let run = test.run_json(&[]);
     assert_eq!(run.code, 2);
     assert_eq!(statuses(&run), pairs(&[("fail", "failed")]));
@@ -192,9 +191,9 @@ fn failure_stops_the_play_and_exits_2() {
 #[test]
 fn ignore_errors_goes_on() {
     let test = Test::new();
-    test.playbook(
-        "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - fail: msg=soft\n      ignore_errors: true\n    - debug: msg=next\n",
-    );
+    test.playbook(&play(
+        "    - fail: msg=soft\n      ignore_errors: true\n    - debug: msg=next\n",
+    ));
     let run = test.run_json(&[]);
     assert_eq!(run.code, 0);
     assert_eq!(run.recap()["ignored"], 1);
@@ -292,9 +291,9 @@ fn variable_precedence() {
 fn extra_vars_forms() {
     let test = Test::new();
     test.project_file("extra.yml", "c: [1, 2]\n");
-    test.playbook(
-        "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - assert:\n        that: [\"a == '1'\", \"b.k == 'v'\", \"c | length == 2\"]\n",
-    );
+    test.playbook(&play(
+        "    - assert:\n        that: [\"a == '1'\", \"b.k == 'v'\", \"c | length == 2\"]\n",
+    ));
     let run = test.run_json(&[
         "-e",
         "a=1",
@@ -328,7 +327,11 @@ fn no_log_hides_secrets_everywhere() {
     for args in [&["--diff"][..], &["--diff", "-v"][..]] {
         std::fs::remove_file(test.root().join("etc/secret")).ok();
         let human = test.run(args);
-        assert_eq!(human.code, 0, "{args:?}: {}\n{}", human.stdout, human.stderr);
+        assert_eq!(
+            human.code, 0,
+            "{args:?}: {}\n{}",
+            human.stdout, human.stderr
+        );
         assert!(!human.stdout.contains("hunter2"), "{}", human.stdout);
         assert!(!human.stderr.contains("hunter2"), "{}", human.stderr);
         // Both no_log tasks say they were censored; the registered result too.
@@ -383,7 +386,7 @@ fn facts_are_read_from_the_target_root() {
 fn loop_variables_outrank_facts() {
     let test = Test::new();
     test.playbook(
-        "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - set_fact: {item: fact}\n    - name: each\n      assert: {that: \"item != 'fact'\"}\n      loop: [a, b]\n",
+        &play("    - set_fact: {item: fact}\n    - name: each\n      assert: {that: \"item != 'fact'\"}\n      loop: [a, b]\n"),
     );
     let run = test.run_json(&[]);
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
@@ -423,7 +426,7 @@ fn block_and_task_root_act_inside_a_directory_of_the_root() {
 fn a_block_root_is_offline_for_units() {
     let test = Test::new();
     test.playbook(
-        "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - root: /var/lib/machines/a\n      block:\n        - unit: {name: systemd-networkd, state: started}\n",
+        &play("    - root: /var/lib/machines/a\n      block:\n        - unit: {name: systemd-networkd, state: started}\n"),
     );
     let run = test.machinist(&["run", "site.yml"]);
     assert_eq!(run.code, 4, "{}\n{}", run.stdout, run.stderr);
