@@ -355,6 +355,61 @@ fn no_log_hides_secrets_everywhere() {
     );
 }
 
+/// `check_mode` and `diff` of a play or a block reach every task they cover (and the
+/// tasks of an include inside), a task's own winning: they were accepted there and
+/// did nothing, so a block under `check_mode: true` wrote for real.
+#[test]
+fn check_mode_and_diff_of_plays_and_blocks_reach_their_tasks() {
+    let test = Test::new();
+    test.root_file("etc/keep", "");
+    test.project_file(
+        "inner.yml",
+        "- copy: {dest: /etc/included, content: \"i\\n\"}\n",
+    );
+    test.playbook(
+        r#"- hosts: localhost
+  gather_facts: false
+  check_mode: true
+  tasks:
+    - copy: {dest: /etc/play, content: "p\n"}
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - check_mode: true
+      diff: false
+      block:
+        - copy: {dest: /etc/block, content: "b\n"}
+        - include_tasks: inner.yml
+        - copy: {dest: /etc/own, content: "o\n"}
+          check_mode: false
+"#,
+    );
+    let run = test.run_json(&["--diff"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    for predicted in ["etc/play", "etc/block", "etc/included"] {
+        assert!(
+            !test.root().join(predicted).exists(),
+            "{predicted} was written"
+        );
+    }
+    assert_eq!(
+        std::fs::read_to_string(test.root().join("etc/own")).unwrap(),
+        "o\n"
+    );
+    // The block's diff: false keeps its tasks' diffs out of the events; the play's
+    // task (no diff: false around it) has its diff.
+    let diff_of = |path: &str| {
+        run.stdout
+            .lines()
+            .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+            .find(|event| event["result"]["dest"] == path)
+            .map(|event| event["diff"].clone())
+            .unwrap_or_else(|| panic!("no event for {path}"))
+    };
+    assert_eq!(diff_of("/etc/block"), serde_json::json!([]));
+    assert_ne!(diff_of("/etc/play"), serde_json::json!([]));
+}
+
 #[test]
 fn when_must_be_boolean() {
     let test = Test::new();

@@ -229,6 +229,8 @@ impl Loader {
         };
         let play_no_log = node.get("no_log").is_some_and(|b| self.boolean(b));
         let play_environment: Vec<Node> = node.get("environment").cloned().into_iter().collect();
+        let play_check_mode = node.get("check_mode").map(|b| self.boolean(b));
+        let play_diff = node.get("diff").map(|b| self.boolean(b));
         for list in [
             &mut sections.pre_tasks,
             &mut sections.tasks,
@@ -237,6 +239,7 @@ impl Loader {
         ] {
             crate::playbook::inherit::no_log(list, play_no_log);
             crate::playbook::inherit::environment(list, &play_environment);
+            crate::playbook::inherit::modes(list, play_check_mode, play_diff);
         }
         sections
     }
