@@ -156,6 +156,16 @@ fn every_built_in_example_runs_under_check() {
     let db = test.outside().join("repo/machinist-test.db");
     std::fs::copy(&db, sync.join("machinist-test.db")).expect("copy the database");
     test.root_file("usr/share/zoneinfo/Europe/Berlin", "TZif2 (a stand-in)\n");
+    // nspawn's example enables a container: the root has systemd-nspawn's units (a
+    // root without them fails under --check as in a real run).
+    test.root_file(
+        "usr/lib/systemd/system/machines.target",
+        "[Unit]\nDescription=Containers\n\n[Install]\nWantedBy=multi-user.target\n",
+    );
+    test.root_file(
+        "usr/lib/systemd/system/systemd-nspawn@.service",
+        "[Unit]\nDescription=Container %i\n\n[Service]\nExecStart=/usr/bin/systemd-nspawn --boot --machine=%i\n\n[Install]\nWantedBy=machines.target\n",
+    );
     // get_url's examples: a download already there with the right checksum (not
     // fetched again), and a file:// URL inside the target.
     test.root_file("var/lib/tool-1.0.tar.gz", "test");

@@ -2,7 +2,8 @@
 //! on a local repository the tests build (tests/common/pacman_repo.rs): the three
 //! checks, only added packages installed, progress, no mount or process left behind
 //! (not even by a killed run), and a check-mode plan of bootstrap-then-configure on a
-//! directory that does not exist yet agreeing task by task with the real run.
+//! directory that does not exist yet agreeing task by task with the real run, and the
+//! sync databases pacstrap leaves predicted for a `pacman` task after it.
 
 mod common;
 use common::play;
@@ -388,4 +389,38 @@ fn a_repository_without_groups_is_no_groups() {
     let dest = test.root().join(DEST.trim_start_matches('/'));
     assert_eq!(installed(&dest), ["lonely"]);
     assert_eq!(task_event(&runs[1], "bootstrap")["msg"], "install lonely");
+}
+
+/// pacstrap refreshes the new root's sync databases; check mode predicts them (as the
+/// plan's own refresh found them), so a `pacman` task after it that does not refresh
+/// plans against them in `--check` as in the real run.
+#[test]
+fn check_mode_predicts_the_sync_databases_pacstrap_leaves() {
+    let test = Test::new();
+    let conf = local_repo(&test);
+    let dest = "/var/lib/machines/new";
+    let playbook = format!(
+        "{}- hosts: localhost\n  gather_facts: false\n  root: {dest}\n  tasks:\n    - name: vim\n      pacman: {{name: vim, pacman_conf: {}}}\n",
+        play(&pacstrap("bootstrap", dest, "[base]", &conf)),
+        conf.display()
+    );
+    test.playbook(&playbook);
+    let before = test.tree();
+    let check = test.run_json(&["--check"]);
+    assert_eq!(check.code, 0, "{}\n{}", check.stdout, check.stderr);
+    assert_eq!(test.tree(), before, "--check changed the tree");
+    let real = test.run_json(&[]);
+    assert_eq!(real.code, 0, "{}\n{}", real.stdout, real.stderr);
+    let outcome = |run: &Run| -> Vec<(Value, Value, Value)> {
+        task_events(run)
+            .into_iter()
+            .map(|e| (e["task"].clone(), e["status"].clone(), e["msg"].clone()))
+            .collect()
+    };
+    assert_eq!(outcome(&check), outcome(&real));
+    assert_eq!(
+        real.statuses()[1],
+        ("vim".to_string(), "changed".to_string())
+    );
+    assert!(installed(&test.root().join(&dest[1..])).contains(&"vim".to_string()));
 }

@@ -54,6 +54,38 @@ fn check_mode_remembers_what_an_earlier_task_enabled() {
     assert_eq!(real.statuses(), checked.statuses());
 }
 
+/// Issue 14: a task in check mode (`check_mode: true`) gives the same result in a
+/// normal run and under `--check`: no module asks which mode it is in. A unit that is
+/// nowhere, with no earlier task that could install it, cannot be enabled in either.
+#[test]
+fn a_task_in_check_mode_fails_alike_in_both_runs() {
+    let test = test_with_rootfs();
+    test.playbook(&play(
+        "    - name: missing\n      unit: {name: nothere.service, enabled: true}\n      check_mode: true\n",
+    ));
+    let before = test.tree();
+    let normal = test.run_json(&[]);
+    let checked = test.run_json(&["--check"]);
+    assert_eq!(normal.code, 2, "{}\n{}", normal.stdout, normal.stderr);
+    assert_eq!(
+        checked.code, normal.code,
+        "{}\n{}",
+        checked.stdout, checked.stderr
+    );
+    let outcome = |run: &common::Run| {
+        run.events()
+            .into_iter()
+            .filter(|e| e["event"] == "task")
+            .map(|e| (e["status"].clone(), e["msg"].clone(), e["warnings"].clone()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(outcome(&checked), outcome(&normal));
+    assert_eq!(normal.statuses()[0].1, "failed");
+    let msg = outcome(&normal)[0].1.to_string();
+    assert!(msg.contains("no unit file nothere.service"), "{msg}");
+    assert_eq!(test.tree(), before);
+}
+
 #[test]
 fn unit_disable_three_checks_with_ansibles_module_name() {
     let test = test_with_rootfs();

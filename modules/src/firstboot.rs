@@ -15,7 +15,7 @@ mod conventions;
 pub(crate) mod current;
 pub mod doc;
 pub(crate) mod locale_gen;
-mod secret;
+pub(crate) mod secret;
 mod settings;
 #[cfg(test)]
 mod tests;

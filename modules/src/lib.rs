@@ -296,6 +296,50 @@ pub enum Op {
     PredictedEnablement { unit: String, state: Option<String> },
 }
 
+impl Op {
+    /// The op's word in logs (`write`, `mkdir`, `run` …).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Op::WriteFile { .. } => "write",
+            Op::CopyFile { .. } => "copy",
+            Op::WriteValidated { .. } => "write (validated)",
+            Op::Mkdir { .. } => "mkdir",
+            Op::Symlink { .. } => "symlink",
+            Op::Hardlink { .. } => "hardlink",
+            Op::Remove { .. } => "remove",
+            Op::Backup { .. } => "backup",
+            Op::Chmod { .. } => "chmod",
+            Op::Chown { .. } => "chown",
+            Op::Touch { .. } => "touch",
+            Op::SetTimes { .. } => "set times",
+            Op::Run(_) => "run",
+            Op::Verify(_) => "verify",
+            Op::Predicted(_) => "predicted",
+            Op::PredictedEnablement { .. } => "predicted enablement",
+        }
+    }
+
+    /// The in-root path the op names, if it names one.
+    pub fn path(&self) -> Option<&std::path::Path> {
+        match self {
+            Op::WriteFile { path, .. }
+            | Op::CopyFile { path, .. }
+            | Op::WriteValidated { path, .. }
+            | Op::Mkdir { path, .. }
+            | Op::Symlink { path, .. }
+            | Op::Hardlink { path, .. }
+            | Op::Remove { path }
+            | Op::Backup { path, .. }
+            | Op::Chmod { path, .. }
+            | Op::Chown { path, .. }
+            | Op::Touch { path, .. }
+            | Op::SetTimes { path, .. } => Some(path),
+            Op::Predicted(op) => op.path(),
+            Op::Run(_) | Op::Verify(_) | Op::PredictedEnablement { .. } => None,
+        }
+    }
+}
+
 /// A time to set: the moment the op is applied, or a given one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TimeSpec {
@@ -316,6 +360,9 @@ pub struct RunSpec {
     /// [`Place::Controller`] only: the controller's paths the tool needs besides the
     /// root (a pacman.conf, a package cache), bound at the same path in its jail.
     pub controller_paths: Vec<host::ControllerPath>,
+    /// Values in `argv` that logs never show (a password hash): masked wherever they
+    /// occur in a word. (`stdin` is never logged at all.)
+    pub secrets: Vec<String>,
 }
 
 /// Where a program runs.

@@ -225,10 +225,12 @@ impl Task<'_> {
             return Ok(predicted);
         }
         match self.systemctl.is_enabled(unit)? {
-            Enablement::NotFound if self.host.check_mode() && self.args.enabled == Some(true) => {
+            Enablement::NotFound
+                if self.host.holds_predictions() && self.args.enabled == Some(true) =>
+            {
                 self.plan.warnings.push(format!(
                     "{unit} is not installed in {}: assuming an earlier task installs \
-                     systemd-nspawn (check mode)",
+                     systemd-nspawn (its changes are only predicted)",
                     self.host.root().display()
                 ));
                 Ok(predicted)

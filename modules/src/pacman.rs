@@ -115,7 +115,7 @@ impl Module for PacmanModule {
         let mut changes = Vec::new();
         let mut plan = Plan::ok();
         let refreshed = match args.update_cache {
-            true => refreshed_databases(host, &sync)?,
+            true => sync.refreshed(host, Path::new(SYNC_DB))?,
             false => Vec::new(),
         };
         let cache_updated = !refreshed.is_empty();
@@ -512,28 +512,4 @@ fn local_entries(host: &Host, targets: &[sync::Target]) -> Result<Vec<Op>, Modul
         }))
     }));
     Ok(ops)
-}
-
-/// The databases a refresh would change (name, new content): the freshly refreshed
-/// copies that differ from the root's own.
-fn refreshed_databases(
-    host: &Host,
-    sync: &sync::SyncDbs,
-) -> Result<Vec<(String, Vec<u8>)>, ModuleError> {
-    let fresh_dir = sync.sync_dir();
-    let fresh = std::fs::read_dir(&fresh_dir).map_err(|err| ModuleError::io(&fresh_dir, err))?;
-    let mut changed = Vec::new();
-    for entry in fresh.flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if !name.ends_with(".db") {
-            continue;
-        }
-        let new = std::fs::read(entry.path()).map_err(|err| ModuleError::io(entry.path(), err))?;
-        let old = host.read_file(&Path::new(SYNC_DB).join(&name))?;
-        if old.as_deref() != Some(new.as_slice()) {
-            changed.push((name, new));
-        }
-    }
-    changed.sort();
-    Ok(changed)
 }

@@ -5,7 +5,8 @@
 //! there the task is ok and pacstrap does not run; otherwise only the missing ones are
 //! installed (`--needed`). Planning only reads: the sync databases are refreshed into a
 //! temporary dbpath, and `pacman -Sp` there says what would be installed. In check mode
-//! the predicted root (pacstrap's skeleton and the local database entries) goes into
+//! the predicted root (pacstrap's skeleton, the sync databases as the plan's refresh
+//! found them, and the local database entries) goes into
 //! the overlay, so the tasks that configure the new root plan against it — with the
 //! packages' own trees where their files are at hand (predicted.rs).
 //!
@@ -33,6 +34,8 @@ use std::path::{Path, PathBuf};
 
 /// Where pacman keeps what is installed, below the new root.
 const LOCAL_DB: &str = "var/lib/pacman/local";
+/// Where pacman keeps the repositories' databases, below the new root.
+const SYNC_DB: &str = "var/lib/pacman/sync";
 /// The lock pacman holds while it changes a root.
 const DB_LOCK: &str = "var/lib/pacman/db.lck";
 /// The keyring `-K` creates, whose gpg-agent must not outlive the run.
@@ -114,12 +117,7 @@ impl Module for PacstrapModule {
         }
         let installed = local::installed(host, &dest.inside(LOCAL_DB))?;
         let conf = conf_of(args);
-        let sync = sync::SyncDbs::open(
-            host,
-            &conf,
-            &dest.inside(LOCAL_DB),
-            &dest.inside("var/lib/pacman/sync"),
-        )?;
+        let sync = sync::SyncDbs::open(host, &conf, &dest.inside(LOCAL_DB), &dest.inside(SYNC_DB))?;
         let wanted = sync.expand(host, &args.packages, &args.ignore)?;
         let intruders: Vec<&String> = args
             .ignore
@@ -167,7 +165,7 @@ impl Module for PacstrapModule {
                 join(&names)
             ),
             diff: Some(packages_diff(&dest, &all_wanted, &present)),
-            ops: self.ops(host, args, &dest, &missing, &install)?,
+            ops: self.ops(host, args, &dest, &sync, &missing, &install)?,
         };
         Ok(Plan::change(vec![change])
             .with_msg(format!("install {}", join(&names)))
@@ -183,6 +181,7 @@ impl PacstrapModule {
         host: &Host,
         args: &Args,
         dest: &Dest,
+        sync: &sync::SyncDbs,
         missing: &[String],
         install: &[sync::Target],
     ) -> Result<Vec<Op>, ModuleError> {
@@ -223,6 +222,20 @@ impl PacstrapModule {
             ops.push(Op::Verify(ignored_absent(dest, &args.ignore)));
         }
         ops.extend(dest.predicted_skeleton());
+        // pacstrap refreshes the root's sync databases: as the plan's refresh found them.
+        let root_sync = dest.inside(SYNC_DB);
+        ops.extend(
+            sync.refreshed(host, &root_sync)?
+                .into_iter()
+                .map(|(name, content)| {
+                    Op::Predicted(Box::new(Op::WriteFile {
+                        path: root_sync.join(name),
+                        content,
+                        mode: 0o644,
+                        owner: Ownership::default(),
+                    }))
+                }),
+        );
         ops.extend(predicted::tree_ops(host, dest, install)?);
         let local = dest.inside(LOCAL_DB);
         ops.extend(install.iter().map(|target| {

@@ -15,72 +15,60 @@ const COLLECTIONS: &[(&str, &[&str])] = &[
     ("ansible.posix.", &["authorized_key", "mount", "sysctl"]),
 ];
 
-/// A module implemented in this crate. `Copy` and `Template` are `file` with Ansible's
-/// meaning of `src` (the runner reads or renders the source into `content` first).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Builtin {
-    File,
-    Copy,
-    Template,
-    Command,
-    Shell,
-    Pacstrap,
-    Firstboot,
-    Unit,
-    Nspawn,
-    ResolvLink,
-    Group,
-    User,
-    Pacman,
-    Package,
-    Hostname,
-    Sysctl,
-    Timezone,
-    LocaleGen,
-    AuthorizedKey,
-    Mount,
-    Lineinfile,
-    Stat,
-    Blockinfile,
-    Replace,
-    Slurp,
-    Find,
-    GetUrl,
-    Unarchive,
+/// The enum and its `ALL` written from one list: a variant added to the enum is in
+/// `ALL` by construction, and every `match` below is exhaustive, so the compiler asks
+/// for the new module's name, doc, arguments and plan.
+macro_rules! builtins {
+    ($(#[$meta:meta])* pub enum Builtin { $($variant:ident,)* }) => {
+        $(#[$meta])*
+        pub enum Builtin {
+            $($variant,)*
+        }
+
+        impl Builtin {
+            /// Every built-in, in the enum's order.
+            pub const ALL: &'static [Builtin] = &[$(Builtin::$variant,)*];
+        }
+    };
+}
+
+builtins! {
+    /// A module implemented in this crate. `Copy` and `Template` are `file` with Ansible's
+    /// meaning of `src` (the runner reads or renders the source into `content` first).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub enum Builtin {
+        File,
+        Copy,
+        Template,
+        Command,
+        Shell,
+        Pacstrap,
+        Firstboot,
+        Unit,
+        Nspawn,
+        ResolvLink,
+        Group,
+        User,
+        Pacman,
+        Package,
+        Hostname,
+        Sysctl,
+        Timezone,
+        LocaleGen,
+        AuthorizedKey,
+        Mount,
+        Lineinfile,
+        Stat,
+        Blockinfile,
+        Replace,
+        Slurp,
+        Find,
+        GetUrl,
+        Unarchive,
+    }
 }
 
 impl Builtin {
-    pub const ALL: &'static [Builtin] = &[
-        Builtin::File,
-        Builtin::Copy,
-        Builtin::Template,
-        Builtin::Command,
-        Builtin::Shell,
-        Builtin::Pacstrap,
-        Builtin::Firstboot,
-        Builtin::Unit,
-        Builtin::Nspawn,
-        Builtin::ResolvLink,
-        Builtin::Group,
-        Builtin::User,
-        Builtin::Pacman,
-        Builtin::Package,
-        Builtin::Hostname,
-        Builtin::Sysctl,
-        Builtin::Timezone,
-        Builtin::LocaleGen,
-        Builtin::AuthorizedKey,
-        Builtin::Mount,
-        Builtin::Lineinfile,
-        Builtin::Stat,
-        Builtin::Blockinfile,
-        Builtin::Replace,
-        Builtin::Slurp,
-        Builtin::Find,
-        Builtin::GetUrl,
-        Builtin::Unarchive,
-    ];
-
     pub fn name(self) -> &'static str {
         match self {
             Builtin::File => file::FileModule::NAME,

@@ -37,16 +37,36 @@ impl Sandbox {
         self.root.join(in_root.trim_start_matches('/'))
     }
 
-    pub fn host(&self, check_mode: bool) -> Host {
-        let options = HostOptions {
-            check_mode,
-            ..HostOptions::new(&self.root)
-        };
-        Host::new(options).unwrap_or_else(|err| panic!("host on {}: {err}", self.root.display()))
+    /// A Host on the root whose [`TestHost::apply`] records (`check`) or applies, as
+    /// the executor's calls do for a task in check mode or not.
+    pub fn host(&self, check: bool) -> TestHost {
+        let host = Host::new(HostOptions::new(&self.root))
+            .unwrap_or_else(|err| panic!("host on {}: {err}", self.root.display()));
+        TestHost { host, check }
     }
 
     pub fn decoy_snapshot(&self) -> BTreeMap<PathBuf, String> {
         snapshot(&self.decoy)
+    }
+}
+
+/// A Host with the check flag of the task a test plays: every apply passes it.
+pub struct TestHost {
+    pub host: Host,
+    pub check: bool,
+}
+
+impl TestHost {
+    pub fn apply(&self, ops: &[crate::Op]) -> Result<Vec<crate::OpOutput>, ModuleError> {
+        self.host.apply(ops, self.check)
+    }
+}
+
+impl std::ops::Deref for TestHost {
+    type Target = Host;
+
+    fn deref(&self) -> &Host {
+        &self.host
     }
 }
 
@@ -119,7 +139,7 @@ pub fn plan_with<M: Module>(
 }
 
 /// Apply every change of `plan`; a program that exits non-zero is a failure.
-pub fn apply(host: &Host, plan: &Plan) -> Result<(), ModuleError> {
+pub fn apply(host: &TestHost, plan: &Plan) -> Result<(), ModuleError> {
     for change in &plan.changes {
         for output in host.apply(&change.ops)? {
             if output.rc.is_some_and(|rc| rc != 0) {

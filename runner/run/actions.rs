@@ -193,6 +193,8 @@ impl Executor<'_> {
         let name = task.display_name();
         let reporter = &mut self.reporter;
         let chroot_warned = &mut self.chroot_warned;
+        // A no_log task's argv and paths stay out of the Host's logs too.
+        let _hidden = task.no_log.then(|| host.hide_logs());
         let run = run_module(host, &request, &mut |event| match event {
             ModuleEvent::Warning(warning) => reporter.event(&Event::Warning(warning)),
             ModuleEvent::Applying(ops) => {

@@ -84,10 +84,9 @@ pub fn run(
 ) -> Result<RunStatus, RunError> {
     prompt::check_terminal(playbooks, &options.extra_vars)?;
     let templates = Templates::new();
-    let base = Host::new(HostOptions {
-        root: options.root.clone().unwrap_or_else(|| PathBuf::from("/")),
-        check_mode: options.check,
-    })?;
+    let base = Host::new(HostOptions::new(
+        options.root.clone().unwrap_or_else(|| PathBuf::from("/")),
+    ))?;
     let mut executor = Executor {
         options,
         templates: &templates,

@@ -31,7 +31,7 @@ fn run(
     args: Value,
 ) -> Result<OpOutput, Box<dyn std::error::Error>> {
     let plan = plan(module, host, args)?;
-    let outputs = host.apply(&plan.changes[0].ops)?;
+    let outputs = host.apply(&plan.changes[0].ops, false)?;
     Ok(outputs.into_iter().next().ok_or("no output")?)
 }
 

@@ -242,9 +242,16 @@ pub fn firstboot_change(
                 .chain(flagged.iter().filter_map(|s| s.shown_flag.clone()))
                 .collect(),
         );
+        // A flag shown otherwise than it is given holds a secret (a hash).
+        let secrets = flagged
+            .iter()
+            .filter(|s| s.shown_flag != s.flag)
+            .filter_map(|s| s.flag.clone())
+            .collect();
         ops.push(Op::Run(RunSpec {
             argv,
             place: Place::Controller,
+            secrets,
             ..RunSpec::default()
         }));
         ops.push(Op::Predicted(Box::new(Op::Mkdir {

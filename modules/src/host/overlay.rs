@@ -5,7 +5,7 @@
 //! `systemctl enable|disable|mask` would have left units in, since systemctl itself
 //! only ever sees the disk.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::OsString;
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
@@ -75,6 +75,9 @@ pub struct Overlay {
     enablement: BTreeMap<(PathBuf, String), String>,
     /// Access and modification times set on a path (`None`: as the disk has it).
     times: BTreeMap<PathBuf, Times>,
+    /// The roots (canonical) of hosts where a program run was recorded, not run: what
+    /// it would have changed there is unknown.
+    unrun: BTreeSet<PathBuf>,
     last_ino: u64,
 }
 
@@ -131,6 +134,30 @@ impl Overlay {
             Some(state) => self.enablement.insert(key, state.to_string()),
             None => self.enablement.remove(&key),
         };
+    }
+
+    /// Remember that a program was not run on the host whose root is `root`.
+    pub fn record_unrun(&mut self, root: &Path) {
+        self.unrun.insert(root.to_path_buf());
+    }
+
+    /// Whether anything was recorded that the disk of `root` (canonical) does not
+    /// show: an object at or below it, a unit's enablement there, or a program not
+    /// run on it or on a host whose tree holds it.
+    pub fn recorded_in(&self, root: &Path) -> bool {
+        let below = |path: &PathBuf| path.starts_with(root);
+        self.nodes
+            .range::<PathBuf, _>(root.to_path_buf()..)
+            .next()
+            .is_some_and(|(path, _)| below(path))
+            || self
+                .enablement
+                .keys()
+                .any(|(unit_root, _)| unit_root == root)
+            || self
+                .unrun
+                .iter()
+                .any(|host_root| root.starts_with(host_root))
     }
 
     /// Record a new object at a path, replacing what was there and below.

@@ -12,6 +12,7 @@
 
 use super::*;
 use crate::test_support::{Sandbox, TestResult};
+use crate::{Op, Ownership};
 use rustix::fs::{renameat_with, RenameFlags, CWD};
 use std::os::unix::fs::symlink;
 use std::sync::atomic::{AtomicBool, Ordering};

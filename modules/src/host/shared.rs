@@ -131,6 +131,17 @@ impl SharedOverlay {
     pub fn set_enablement(&self, unit: &str, state: Option<&str>) {
         self.lock().set_enablement(&self.base, unit, state);
     }
+
+    /// Remember that a program was recorded, not run, on this host.
+    pub fn record_unrun(&self) {
+        self.lock().record_unrun(&self.base);
+    }
+
+    /// Whether anything recorded, not applied, lies in this host's tree (see
+    /// [`Overlay::recorded_in`]).
+    pub fn holds_records(&self) -> bool {
+        self.lock().recorded_in(&self.base)
+    }
 }
 
 #[cfg(test)]
@@ -162,6 +173,26 @@ mod tests {
         );
         let (added, _) = outer.children(Path::new("/var/lib/machines/box"));
         assert_eq!(added, vec![OsString::from("etc")]);
+    }
+
+    #[test]
+    fn records_are_told_by_the_tree_they_lie_in() {
+        let outer = SharedOverlay::new();
+        let inner = outer.within(Path::new("/var/lib/machines/box"));
+        let other = outer.within(Path::new("/var/lib/machines/other"));
+        assert!(!outer.holds_records() && !inner.holds_records());
+        inner.put(Path::new("/etc"), dir());
+        assert!(outer.holds_records() && inner.holds_records());
+        assert!(!other.holds_records());
+        // A program not run on the outer host may have changed any tree inside it.
+        let fresh = SharedOverlay::new();
+        let boxed = fresh.within(Path::new("/var/lib/machines/box"));
+        boxed.record_unrun();
+        assert!(!fresh.holds_records());
+        fresh.record_unrun();
+        assert!(fresh.within(Path::new("/srv")).holds_records());
+        boxed.set_enablement("system/x.service", Some("enabled"));
+        assert!(boxed.holds_records());
     }
 
     #[test]

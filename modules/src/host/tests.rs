@@ -4,7 +4,8 @@
 
 use super::*;
 use crate::test_support::{snapshot, Sandbox, TestResult};
-use crate::RunSpec;
+use crate::{Op, OpOutput, Ownership, RunSpec};
+use std::ffi::OsString;
 use std::os::unix::fs::{symlink, MetadataExt, PermissionsExt};
 
 fn write(path: &str, content: &str, mode: u32) -> Op {
@@ -319,7 +320,7 @@ fn a_missing_root_has_nothing_in_it() -> TestResult {
     let host = Host::new(HostOptions::new(sandbox.root.join("not-yet")))?;
     assert_eq!(host.lstat(Path::new("/etc"))?, None);
     assert_eq!(host.read_dir(Path::new("/"))?, None);
-    assert!(host.apply(&[write("/x", "x", 0o644)]).is_err());
+    assert!(host.apply(&[write("/x", "x", 0o644)], false).is_err());
     Ok(())
 }
 
@@ -524,7 +525,7 @@ fn programs_run_directly_on_the_host_root() -> TestResult {
     spec.chdir = Some("/etc".into());
     spec.env = vec![("GREETING".into(), "hello".into())];
     spec.stdin = Some(b"from stdin\n".to_vec());
-    let outputs = host.apply(&[Op::Run(spec)])?;
+    let outputs = host.apply(&[Op::Run(spec)], false)?;
     let expected = OpOutput {
         rc: Some(3),
         stdout: "/etc\nhello\nfrom stdin\n".into(),
@@ -600,7 +601,7 @@ fn programs_run_inside_an_nspawn_container() -> TestResult {
 fn a_missing_program_is_an_error() -> TestResult {
     let host = Host::new(HostOptions::default())?;
     assert!(host
-        .apply(&[Op::Run(run_spec(&["/nonexistent/program"]))])
+        .apply(&[Op::Run(run_spec(&["/nonexistent/program"]))], false)
         .is_err());
     Ok(())
 }
@@ -627,19 +628,18 @@ fn modes_reach_the_disk_exactly_despite_the_umask() -> TestResult {
 }
 
 #[test]
-fn apply_as_overrides_the_host_mode_per_call() -> TestResult {
+fn each_apply_says_whether_it_records() -> TestResult {
     let sandbox = Sandbox::new()?;
-    let host = sandbox.host(true);
-    host.apply(&[write("/etc/a", "overlay\n", 0o644)])?;
+    let host = sandbox.host(true).host;
+    host.apply(&[write("/etc/a", "overlay\n", 0o644)], true)?;
     // A task with `check_mode: false` in a check run writes for real; the disk shows.
-    host.apply_as(&[write("/etc/a", "disk\n", 0o644)], false)?;
+    host.apply(&[write("/etc/a", "disk\n", 0o644)], false)?;
     assert_eq!(std::fs::read_to_string(sandbox.real("/etc/a"))?, "disk\n");
     assert_eq!(
         host.read_file(Path::new("/etc/a"))?,
         Some(b"disk\n".to_vec())
     );
-    let host = sandbox.host(false);
-    host.apply_as(
+    host.apply(
         &[Op::Remove {
             path: "/etc/a".into(),
         }],
@@ -653,9 +653,9 @@ fn apply_as_overrides_the_host_mode_per_call() -> TestResult {
 #[test]
 fn the_way_programs_run_can_be_forced() -> TestResult {
     let sandbox = Sandbox::new()?;
-    let host = sandbox.host(false).with_exec(Exec::Direct);
+    let host = sandbox.host(false).host.with_exec(Exec::Direct);
     assert_eq!(host.exec(), Exec::Direct);
-    let outputs = host.apply(&[Op::Run(run_spec(&["true"]))])?;
+    let outputs = host.apply(&[Op::Run(run_spec(&["true"]))], false)?;
     assert_eq!(outputs[0].rc, Some(0));
     Ok(())
 }
@@ -680,11 +680,14 @@ fn a_host_within_shares_the_check_mode_overlay() -> TestResult {
     let inner = outer.within(machines)?;
     assert_eq!(inner.root(), sandbox.root.join("var/lib/machines/box"));
     assert!(inner.is_offline());
-    inner.apply(&[Op::Mkdir {
-        path: "/etc".into(),
-        mode: 0o755,
-        owner: Ownership::default(),
-    }])?;
+    inner.apply(
+        &[Op::Mkdir {
+            path: "/etc".into(),
+            mode: 0o755,
+            owner: Ownership::default(),
+        }],
+        true,
+    )?;
     assert!(outer.exists(Path::new("/var/lib/machines/box/etc"))?);
     assert!(
         !sandbox.real("/var").exists(),
@@ -726,5 +729,27 @@ fn unit_file_writes_owe_a_daemon_reload_until_one_runs() -> TestResult {
         ..crate::RunSpec::default()
     })])?;
     assert!(!host.daemon_reload_owed());
+    Ok(())
+}
+
+#[test]
+fn the_host_tells_whether_it_holds_predictions() -> TestResult {
+    let sandbox = Sandbox::new()?;
+    let host = sandbox.host(false).host;
+    assert!(!host.holds_predictions());
+    host.apply(&[write("/etc/real", "x", 0o644)], false)?;
+    assert!(!host.holds_predictions(), "a real write predicts nothing");
+    let boxed = host.within(Path::new("/var/lib/machines/box"))?;
+    assert!(!boxed.holds_predictions());
+    // A program recorded, not run, on the outer host may have changed the box too.
+    host.apply(
+        &[Op::Run(run_spec(&["pacstrap", "/var/lib/machines/box"]))],
+        true,
+    )?;
+    assert!(host.holds_predictions() && boxed.holds_predictions());
+    let other = Sandbox::new()?;
+    let host = other.host(false).host;
+    host.apply(&[write("/etc/predicted", "x", 0o644)], true)?;
+    assert!(host.holds_predictions());
     Ok(())
 }

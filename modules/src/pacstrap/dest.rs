@@ -28,7 +28,8 @@ impl Dest {
             inside,
             host_root,
         };
-        if std::fs::canonicalize(&dest.real).is_ok_and(|real| real == Path::new("/")) {
+        // `inside` is canonical in the root: `/` of a root that is this machine's.
+        if !host.is_offline() && dest.inside == Path::new("/") {
             return Err(ModuleError::invalid(
                 "dest",
                 "refusing to pacstrap the controller's own /",

@@ -2,6 +2,12 @@
 //! into a temporary dbpath, seeded with the root's own copies so a root that is up to
 //! date downloads nothing, and asked which names are packages or groups and what
 //! `pacman -Sp` would install on top of the root's local database.
+//!
+//! The root is read only through the Host (its overlay first): the sync databases and
+//! the local database's entries are copied into the temporary dbpath, so pacman never
+//! reaches the root itself while a task plans. The refresh is a read of the
+//! repositories into that private folder, gone when the plan is made; the root's own
+//! databases are refreshed by the tool the apply runs (pacstrap, `pacman -Sy`).
 
 use crate::host::ControllerPath;
 use crate::{Host, ModuleError, OpOutput, Place, RunSpec};
@@ -81,18 +87,10 @@ impl SyncDbs {
         };
         let sync_dir = sync.dir.path().join("sync");
         std::fs::create_dir(&sync_dir).map_err(|err| ModuleError::io(&sync_dir, err))?;
-        let local_link = sync.dir.path().join("local");
-        let on_disk = host
-            .lstat(local)?
-            .is_some_and(|meta| meta.is_dir() && meta.on_disk());
-        let linked = if on_disk {
-            std::os::unix::fs::symlink(host.tool_path(local), &local_link)
-        } else {
-            std::fs::create_dir(&local_link)
-        };
-        linked.map_err(|err| ModuleError::io(&local_link, err))?;
+        copy_local_db(host, local, &sync.dir.path().join("local"))?;
+        let seeded = seed_through(host, seed_sync, &sync_dir)?;
         if !refresh {
-            if seed_through(host, seed_sync, &sync_dir)? == 0 {
+            if seeded == 0 {
                 return Err(ModuleError::Failed(format!(
                     "{}: no package databases (refresh them first: update_cache)",
                     seed_sync.display()
@@ -100,7 +98,6 @@ impl SyncDbs {
             }
             return Ok(sync);
         }
-        let seeded = sync.seed(host, seed_sync, &sync_dir)?;
         let refreshed = sync.pacman(host, &["-Sy", "--noconfirm"])?;
         if refreshed.rc != Some(0) && seeded == 0 {
             return Err(ModuleError::Failed(format!(
@@ -110,39 +107,6 @@ impl SyncDbs {
             )));
         }
         Ok(sync)
-    }
-
-    /// Copy the `*.db` files of `from` (inside the root) into `to`, keeping their
-    /// modification times so `pacman -Sy` downloads only what changed; the copy runs
-    /// jailed. How many are there afterwards.
-    fn seed(&self, host: &Host, from: &Path, to: &Path) -> Result<usize, ModuleError> {
-        let mut sources = Vec::new();
-        for name in host.read_dir(from)?.unwrap_or_default() {
-            let path = from.join(&name);
-            let is_db = path.extension().is_some_and(|ext| ext == "db");
-            if is_db && host.lstat(&path)?.is_some_and(|meta| meta.is_file()) {
-                sources.push(host.tool_path(&path).display().to_string());
-            }
-        }
-        if sources.is_empty() {
-            return Ok(0);
-        }
-        let mut argv: Vec<String> = vec!["cp".into(), "--preserve=timestamps".into(), "--".into()];
-        argv.extend(sources);
-        argv.push(to.display().to_string());
-        let copied = host.query(&RunSpec {
-            argv,
-            place: Place::Controller,
-            controller_paths: vec![ControllerPath::writable(self.dir.path())],
-            ..RunSpec::default()
-        })?;
-        tracing::debug!(rc = ?copied.rc, "seeded the sync databases from the root");
-        let count = std::fs::read_dir(to)
-            .map_err(|err| ModuleError::io(to, err))?
-            .flatten()
-            .filter(|entry| entry.path().extension().is_some_and(|ext| ext == "db"))
-            .count();
-        Ok(count)
     }
 
     /// Which names are packages, which groups (members in repository order, ignored
@@ -229,9 +193,32 @@ impl SyncDbs {
             .collect())
     }
 
-    /// The refreshed sync databases (controller path), to compare with the root's.
-    pub fn sync_dir(&self) -> PathBuf {
-        self.dir.path().join("sync")
+    /// The databases a refresh of the root would change (name, new content): the
+    /// freshly refreshed copies that differ from the root's own in `root_sync` (read
+    /// through the Host, so a refresh an earlier task predicted counts).
+    pub fn refreshed(
+        &self,
+        host: &Host,
+        root_sync: &Path,
+    ) -> Result<Vec<(String, Vec<u8>)>, ModuleError> {
+        let fresh_dir = self.dir.path().join("sync");
+        let fresh =
+            std::fs::read_dir(&fresh_dir).map_err(|err| ModuleError::io(&fresh_dir, err))?;
+        let mut changed = Vec::new();
+        for entry in fresh.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if !name.ends_with(".db") {
+                continue;
+            }
+            let new =
+                std::fs::read(entry.path()).map_err(|err| ModuleError::io(entry.path(), err))?;
+            let old = host.read_file(&root_sync.join(&name))?;
+            if old.as_deref() != Some(new.as_slice()) {
+                changed.push((name, new));
+            }
+        }
+        changed.sort();
+        Ok(changed)
     }
 
     /// Every group of the repositories with its members. pacman exits 1 and prints
@@ -287,24 +274,83 @@ impl SyncDbs {
 }
 
 /// Copy the `*.db` files of the in-root directory `from`, read through the Host, into
-/// `to`. How many were copied.
+/// `to`, keeping their modification times so `pacman -Sy` downloads only what changed.
+/// How many were copied.
 fn seed_through(host: &Host, from: &Path, to: &Path) -> Result<usize, ModuleError> {
     let Some(names) = host.read_dir(from)? else {
         return Ok(0);
     };
     let mut copied = 0;
     for name in names {
-        if !name.to_string_lossy().ends_with(".db") {
+        let path = from.join(&name);
+        if !path.extension().is_some_and(|ext| ext == "db") {
             continue;
         }
-        let Some(content) = host.read_file(&from.join(&name))? else {
+        let Some(details) = host.details(&path, true)?.filter(|d| d.meta.is_file()) else {
+            continue;
+        };
+        let Some(content) = host.read_file(&path)? else {
             continue;
         };
         let target = to.join(&name);
-        std::fs::write(&target, content).map_err(|err| ModuleError::io(&target, err))?;
+        write_scratch(&target, &content, Some(details.extra.mtime))?;
         copied += 1;
     }
+    tracing::debug!(from = %from.display(), copied, "seeded the sync databases from the root");
     Ok(copied)
+}
+
+/// The root's local database (`local`, inside the root) as pacman needs it to plan —
+/// its version stamp and each entry's `desc` — read through the Host into the new
+/// folder `to`. An entry only predicted (check mode: no `desc`) is left out: pacman
+/// would refuse it, and the caller filters what the overlay says is installed.
+fn copy_local_db(host: &Host, local: &Path, to: &Path) -> Result<(), ModuleError> {
+    std::fs::create_dir(to).map_err(|err| ModuleError::io(to, err))?;
+    let Some(names) = host.read_dir(local)? else {
+        return Ok(());
+    };
+    for name in names {
+        let entry = local.join(&name);
+        if name == "ALPM_DB_VERSION" {
+            if let Some(stamp) = host.read_file(&entry)? {
+                write_scratch(&to.join(&name), &stamp, None)?;
+            }
+            continue;
+        }
+        if !host.lstat(&entry)?.is_some_and(|meta| meta.is_dir()) {
+            continue;
+        }
+        let Some(desc) = host.read_file(&entry.join("desc"))? else {
+            continue;
+        };
+        let folder = to.join(&name);
+        std::fs::create_dir(&folder).map_err(|err| ModuleError::io(&folder, err))?;
+        write_scratch(&folder.join("desc"), &desc, None)?;
+    }
+    Ok(())
+}
+
+/// A file of the temporary dbpath (the plan's own scratch, on the controller).
+fn write_scratch(
+    path: &Path,
+    content: &[u8],
+    mtime: Option<crate::host::Timestamp>,
+) -> Result<(), ModuleError> {
+    let failed = |err| ModuleError::io(path, err);
+    std::fs::write(path, content).map_err(failed)?;
+    if let Some(mtime) = mtime {
+        let at = std::time::UNIX_EPOCH
+            + std::time::Duration::new(
+                u64::try_from(mtime.secs).unwrap_or(0),
+                u32::try_from(mtime.nanos).unwrap_or(0),
+            );
+        let file = std::fs::File::options()
+            .write(true)
+            .open(path)
+            .map_err(failed)?;
+        file.set_modified(at).map_err(failed)?;
+    }
+    Ok(())
 }
 
 /// `pacman -Sgg` lines (`GROUP PACKAGE`) as each group's members, in order.

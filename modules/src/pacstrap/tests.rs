@@ -274,7 +274,17 @@ fn a_fresh_keyring_gets_its_gpg_agent_stopped_after_the_run() -> TestResult {
         version: "1-1".into(),
         location: None,
     };
-    let ops = PacstrapModule.ops(&host, &args, &dest, &["filesystem".into()], &[target])?;
+    // The root's own databases as they are (no pacman runs): nothing to predict there.
+    std::fs::create_dir_all(sandbox.real("/m/var/lib/pacman/sync"))?;
+    std::fs::write(sandbox.real("/m/var/lib/pacman/sync/core.db"), "db")?;
+    let sync = sync::SyncDbs::open_as_is(
+        &host,
+        Path::new("/etc/pacman.conf"),
+        &dest.inside(LOCAL_DB),
+        &dest.inside(SYNC_DB),
+    )?;
+    let missing = ["filesystem".to_string()];
+    let ops = PacstrapModule.ops(&host, &args, &dest, &sync, &missing, &[target])?;
     let runs: Vec<&Vec<String>> = ops
         .iter()
         .filter_map(|op| match op {

@@ -141,14 +141,14 @@ impl Activity {
 }
 
 /// Before asking `systemctl --root` about `unit`: `None` when the root exists. An
-/// offline root that does not exist yet is, in check mode, one an earlier task would
-/// create (the unit is predicted not enabled; the warning says so), and otherwise a
-/// failure.
+/// offline root that does not exist yet is one an earlier task would create when the
+/// Host holds that task's predictions (the unit is predicted not enabled; the warning
+/// says so), and otherwise a failure.
 pub fn missing_root(host: &Host, unit: &str) -> Result<Option<String>, ModuleError> {
     if !host.is_offline() || host.root_exists() {
         return Ok(None);
     }
-    if host.check_mode() {
+    if host.holds_predictions() {
         return Ok(Some(format!(
             "{} does not exist yet: assuming an earlier task creates it, {unit} is \
              predicted not enabled",

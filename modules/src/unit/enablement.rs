@@ -9,8 +9,8 @@ use crate::{Change, ModuleError};
 
 impl Task<'_> {
     /// The unit's enablement now, or a prediction where systemctl cannot see it yet: a
-    /// unit file this task writes, or (check mode) a root or unit an earlier task
-    /// would have created.
+    /// unit file this task writes, or a root or unit an earlier task would have created
+    /// (when the Host holds that task's predictions).
     fn current_enablement(&mut self, unit: &str) -> Result<Enablement, ModuleError> {
         let predicted = Enablement::Disabled("not-found".into());
         if let Some(warning) = systemd::missing_root(self.host, unit)? {
@@ -20,10 +20,10 @@ impl Task<'_> {
         match self.systemctl.is_enabled(unit)? {
             Enablement::NotFound if self.wrote_unit_file => Ok(predicted),
             Enablement::NotFound if self.args.enabled == Some(true) => {
-                if self.host.check_mode() {
+                if self.host.holds_predictions() {
                     self.warn(format!(
                         "{unit} is not installed in {}: assuming an earlier task installs it \
-                         (check mode)",
+                         (its changes are only predicted)",
                         self.host.root().display()
                     ));
                     return Ok(predicted);

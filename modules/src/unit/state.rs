@@ -47,13 +47,14 @@ impl Task<'_> {
             Some(UnitState::Started | UnitState::Restarted | UnitState::Reloaded)
         );
         if !activity.is_found() && starting && !self.wrote_unit_file {
-            if !self.host.check_mode() {
+            if !self.host.holds_predictions() {
                 return Err(ModuleError::Failed(format!(
                     "unit {unit} not found; nothing to start"
                 )));
             }
             self.warn(format!(
-                "unit {unit} not found: assuming an earlier task installs it (check mode)"
+                "unit {unit} not found: assuming an earlier task installs it (its changes \
+                 are only predicted)"
             ));
         }
         self.plan.data.insert("status".into(), activity.as_json());

@@ -112,7 +112,11 @@ pub(super) fn change(
             .or_else(|| accounts.useradd_default("SHELL").map(str::to_string))
             .unwrap_or_else(|| "/bin/bash".into()),
     };
-    let mut ops = vec![Op::Run(accounts::tool(host, "useradd", flags)?)];
+    let mut useradd = accounts::tool(host, "useradd", flags)?;
+    useradd
+        .secrets
+        .extend(args.password.as_ref().map(|p| p.expose().to_string()));
+    let mut ops = vec![Op::Run(useradd)];
     ops.extend(predicted(host, accounts, args, &entry, own_group)?);
     let groups = args.groups.clone().unwrap_or_default();
     let mut after = describe(

@@ -105,7 +105,11 @@ pub(super) fn changes(
     let mut changes = Vec::new();
     if !flags.is_empty() {
         flags.push(user.name.clone());
-        let mut ops = vec![Op::Run(accounts::tool(host, "usermod", flags)?)];
+        let mut usermod = accounts::tool(host, "usermod", flags)?;
+        usermod
+            .secrets
+            .extend(password.map(|p| p.expose().to_string()));
+        let mut ops = vec![Op::Run(usermod)];
         ops.extend(predicted(host, accounts, &after, &member_of, new_hash)?);
         let mut before_text = describe(user, accounts, &current);
         let mut after_text = describe(&after, accounts, &member_of);
