@@ -55,6 +55,10 @@ pub struct TaskResult {
 pub struct Stats {
     pub ok: u64,
     pub changed: u64,
+    /// Tasks the host could not be reached for (a connection that failed). Every
+    /// host of a run is this machine's (its `/` or a root in it) until connections
+    /// come (issue 17), so this stays 0 until then.
+    pub unreachable: u64,
     pub failed: u64,
     pub skipped: u64,
     pub rescued: u64,

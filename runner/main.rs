@@ -63,9 +63,11 @@ fn init_logging(verbosity: u8) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    // Log lines may quote values: vaulted ones are masked.
+    // Log lines may quote values: vaulted ones are masked. Coloured only on a terminal.
+    let ansi = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(ansi)
         .with_writer(|| machinist::revealed::MaskedWriter(std::io::stderr()))
         .try_init();
 }

@@ -185,6 +185,7 @@ fn json_events_follow_the_documented_schema() {
     assert_eq!(
         events.last().unwrap(),
         &serde_json::json!({"event": "recap", "hosts": {"localhost": {
-            "ok": 2, "changed": 1, "failed": 0, "skipped": 0, "rescued": 0, "ignored": 0}}})
+            "ok": 2, "changed": 1, "unreachable": 0, "failed": 0, "skipped": 0, "rescued": 0,
+            "ignored": 0}}})
     );
 }

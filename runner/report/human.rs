@@ -265,7 +265,7 @@ fn recap_text(recap: &Recap, paint: Painter) -> String {
 /// Ansible's `"%s : %s %s %s %s %s %s %s"` of `hostcolor` and `colorize` (`name=%-4s`,
 /// coloured only when non-zero), trailing spaces included.
 pub(crate) fn recap_line(host: &str, stats: &Stats, paint: Painter) -> String {
-    let host_color = if stats.failed > 0 {
+    let host_color = if stats.failed > 0 || stats.unreachable > 0 {
         Color::Red
     } else if stats.changed > 0 {
         Color::Yellow
@@ -286,7 +286,7 @@ pub(crate) fn recap_line(host: &str, stats: &Stats, paint: Painter) -> String {
         paint.paint(host, host_color),
         count("ok", stats.ok, Color::Green),
         count("changed", stats.changed, Color::Yellow),
-        count("unreachable", 0, Color::BrightRed),
+        count("unreachable", stats.unreachable, Color::BrightRed),
         count("failed", stats.failed, Color::Red),
         count("skipped", stats.skipped, Color::Cyan),
         count("rescued", stats.rescued, Color::Green),

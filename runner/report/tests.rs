@@ -115,6 +115,7 @@ fn run(show_diff: bool) -> Vec<Event> {
                 Stats {
                     ok: 6,
                     changed: 3,
+                    unreachable: 0,
                     failed: 0,
                     skipped: 1,
                     rescued: 0,
@@ -177,6 +178,43 @@ fn recap_line_matches_ansible_format_exactly() {
         recap_line("localhost", &stats, Painter { enabled: true }),
         "\x1b[0;33mlocalhost\x1b[0m                  : \x1b[0;32mok=2   \x1b[0m \x1b[0;33mchanged=1   \x1b[0m unreachable=0    failed=0    skipped=0    rescued=0    ignored=0   "
     );
+}
+
+#[test]
+fn recap_has_a_line_per_host_sorted_an_unreachable_one_red() {
+    let recap = Recap {
+        hosts: [
+            (
+                "web2".to_string(),
+                Stats {
+                    unreachable: 1,
+                    ..Stats::default()
+                },
+            ),
+            (
+                "db1".to_string(),
+                Stats {
+                    ok: 1,
+                    ..Stats::default()
+                },
+            ),
+        ]
+        .into_iter()
+        .collect(),
+    };
+    let (out, _) = human(&[Event::Recap(recap.clone())], false, 0);
+    let lines: Vec<&str> = out.lines().filter(|line| line.contains(" : ")).collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    assert!(
+        lines[0].starts_with("db1   ") && lines[0].contains("ok=1 "),
+        "{out}"
+    );
+    assert!(
+        lines[1].starts_with("web2  ") && lines[1].contains("unreachable=1 "),
+        "{out}"
+    );
+    let painted = recap_line("web2", &recap.hosts["web2"], Painter { enabled: true });
+    assert!(painted.starts_with("\x1b[0;31mweb2\x1b[0m"), "{painted:?}");
 }
 
 #[test]
@@ -374,8 +412,8 @@ fn json_lines_field_by_field() {
     assert_eq!(lines[12]["task"], "restart networkd");
     assert_eq!(
         lines[13],
-        json!({"event": "recap", "hosts": {"localhost": {"ok": 6, "changed": 3, "failed": 0,
-               "skipped": 1, "rescued": 0, "ignored": 2}}})
+        json!({"event": "recap", "hosts": {"localhost": {"ok": 6, "changed": 3,
+               "unreachable": 0, "failed": 0, "skipped": 1, "rescued": 0, "ignored": 2}}})
     );
     let keys: Vec<&String> = lines[1]
         .as_object()

@@ -5,37 +5,35 @@
 use super::module_run::{run_module, ModuleEvent, ModuleRequest, ModuleRun};
 use super::outcome::Outcome;
 use super::secrets::Secrets;
-use super::{Executor, Flow, PlayState};
+use super::step::{condition, located, Step};
 use crate::events::Event;
-use crate::playbook::model::{Action, Condition, Task};
+use crate::playbook::model::{Action, Condition, TaskKind};
 use crate::template::Templates;
-use crate::vars;
+use crate::vars::{self, Layer};
 use crate::yaml::{Node, Value as YamlValue};
 use machinist_modules::host::Exec;
 use machinist_modules::{Builtin, Host, Op, Place};
-use minijinja::Value;
 use serde_json::Value as Json;
 
-impl Executor<'_> {
-    #[allow(clippy::too_many_arguments)]
-    pub(super) fn action(
-        &mut self,
-        host: &Host,
-        task: &Task,
-        module: &str,
-        action: &Action,
-        args: &Node,
-        ctx: &Value,
-        check: bool,
-    ) -> Outcome {
+impl Step<'_> {
+    /// The task's action, dispatched on its kind.
+    pub(super) fn action(&mut self) -> Outcome {
+        let TaskKind::Action {
+            module,
+            action,
+            args,
+        } = &self.task.kind
+        else {
+            return Outcome::failed("only an action runs as a step");
+        };
         match action {
-            Action::Module(builtin) => self.module(host, task, *builtin, args, ctx, check),
-            Action::Plugin(plugin) => self.plugin(host, task, plugin, args, ctx, check),
-            Action::Debug => self.debug(args, ctx),
-            Action::SetFact => self.set_fact(args, ctx),
-            Action::IncludeVars => self.include_vars(task, args, ctx),
-            Action::Assert => self.assert(args, ctx),
-            Action::Fail => match self.render_args(args, ctx) {
+            Action::Module(builtin) => self.module(*builtin, args),
+            Action::Plugin(plugin) => self.plugin(plugin, args),
+            Action::Debug => self.debug(args),
+            Action::SetFact => self.set_fact(args),
+            Action::IncludeVars => self.include_vars(args),
+            Action::Assert => self.assert(args),
+            Action::Fail => match self.render_args(args) {
                 Ok(rendered) => Outcome::failed(
                     rendered
                         .get("msg")
@@ -45,24 +43,14 @@ impl Executor<'_> {
                 Err(msg) => Outcome::failed(msg),
             },
             Action::Meta => Outcome::failed(format!("{module} cannot run here")),
-            Action::Uri | Action::WaitFor => {
-                self.check_action(host, module, action, args, ctx, check)
-            }
+            Action::Uri | Action::WaitFor => self.check_action(module, action, args),
         }
     }
 
     /// uri and wait_for: arguments rendered and decoded, then the request or the wait;
     /// skipped under --check, as Ansible's modules (no check mode) are.
-    fn check_action(
-        &mut self,
-        host: &Host,
-        module: &str,
-        action: &Action,
-        args: &Node,
-        ctx: &Value,
-        check: bool,
-    ) -> Outcome {
-        let rendered = match self.render_args(args, ctx) {
+    fn check_action(&mut self, module: &str, action: &Action, args: &Node) -> Outcome {
+        let rendered = match self.render_args(args) {
             Ok(rendered) => rendered,
             Err(msg) => return Outcome::failed(msg),
         };
@@ -71,7 +59,7 @@ impl Executor<'_> {
             _ => Secrets::default(),
         };
         let short = module.strip_prefix("ansible.builtin.").unwrap_or(module);
-        if check {
+        if self.flags.check {
             let mut skipped = Outcome::skipped(format!(
                 "remote module ({short}) does not support check mode"
             ));
@@ -83,11 +71,11 @@ impl Executor<'_> {
         let decoded = Json::Object(rendered);
         let outcome = match action {
             Action::Uri => match serde_json::from_value::<super::uri::Args>(decoded) {
-                Ok(parsed) => super::uri::request(&parsed, host),
+                Ok(parsed) => super::uri::request(&parsed, self.host),
                 Err(err) => Outcome::failed(format!("{short}: {err}")),
             },
             _ => match serde_json::from_value::<super::wait_for::Args>(decoded) {
-                Ok(parsed) => super::wait_for::wait(&parsed, host),
+                Ok(parsed) => super::wait_for::wait(&parsed, self.host),
                 Err(err) => Outcome::failed(format!("{short}: {err}")),
             },
         };
@@ -95,11 +83,7 @@ impl Executor<'_> {
     }
 
     /// Render a task's arguments (Ansible's native templating) and drop `omit`s.
-    pub(super) fn render_args(
-        &self,
-        args: &Node,
-        ctx: &Value,
-    ) -> Result<serde_json::Map<String, Json>, String> {
+    pub(super) fn render_args(&self, args: &Node) -> Result<serde_json::Map<String, Json>, String> {
         let mut out = serde_json::Map::new();
         for (key, node) in args.as_map().unwrap_or_default() {
             if let YamlValue::Str(text) = &node.value {
@@ -111,9 +95,9 @@ impl Executor<'_> {
             }
             let raw = vars::node_to_value(node);
             let rendered = self
-                .templates
-                .render_tree(&raw, ctx)
-                .map_err(|err| self.located(&node.span, format!("{}: {err}", key.name)))?;
+                .templates()
+                .render_tree(&raw, self.ctx)
+                .map_err(|err| located(&node.span, format!("{}: {err}", key.name)))?;
             if !Templates::is_omit(&rendered) {
                 out.insert(key.name.to_string(), vars::to_json(&rendered));
             }
@@ -121,16 +105,9 @@ impl Executor<'_> {
         Ok(out)
     }
 
-    fn module(
-        &mut self,
-        host: &Host,
-        task: &Task,
-        builtin: Builtin,
-        args: &Node,
-        ctx: &Value,
-        check: bool,
-    ) -> Outcome {
-        let mut rendered = match self.render_args(args, ctx) {
+    fn module(&mut self, builtin: Builtin, args: &Node) -> Outcome {
+        let task = self.task;
+        let mut rendered = match self.render_args(args) {
             Ok(rendered) => rendered,
             Err(msg) => return Outcome::failed(msg),
         };
@@ -140,18 +117,17 @@ impl Executor<'_> {
             let mut merged = serde_json::Map::new();
             for env in task.environment() {
                 let raw = vars::node_to_value(env);
-                let value = match self.templates.render_tree(&raw, ctx) {
+                let value = match self.templates().render_tree(&raw, self.ctx) {
                     Ok(value) => vars::to_json(&value),
                     Err(err) => {
-                        return Outcome::failed(
-                            self.located(&env.span, format!("environment: {err}")),
-                        )
+                        return Outcome::failed(located(&env.span, format!("environment: {err}")))
                     }
                 };
                 let Json::Object(layer) = value else {
-                    return Outcome::failed(
-                        self.located(&env.span, "environment must be a mapping".into()),
-                    );
+                    return Outcome::failed(located(
+                        &env.span,
+                        "environment must be a mapping".into(),
+                    ));
                 };
                 merged.extend(layer);
             }
@@ -161,22 +137,26 @@ impl Executor<'_> {
             rendered.insert("environment".into(), Json::Object(merged));
         }
         let secrets = Secrets::of(builtin, &rendered);
-        if let Err(msg) = self.resolve_sources(task, builtin, &mut rendered, ctx) {
+        if let Err(msg) = self.resolve_sources(builtin, &mut rendered) {
             return secrets.masked(Outcome::failed(msg));
         }
-        let outcome = self.plan_and_apply(host, task, builtin, args, rendered, check);
+        tracing::trace!(
+            task = %task.display_name(),
+            args = %secrets.masked_args(&rendered, task.no_log),
+            "rendered arguments"
+        );
+        let outcome = self.plan_and_apply(builtin, args, rendered);
         secrets.masked(outcome)
     }
 
     fn plan_and_apply(
         &mut self,
-        host: &Host,
-        task: &Task,
         builtin: Builtin,
         args: &Node,
         rendered: serde_json::Map<String, Json>,
-        check: bool,
     ) -> Outcome {
+        let task = self.task;
+        let host = self.host;
         // The result's keys are read only when the task is registered, has
         // changed_when/failed_when or a loop (its results), or may fail in the apply
         // (the failure shows them); a module's deferred keys are built only then.
@@ -187,22 +167,20 @@ impl Executor<'_> {
         let request = ModuleRequest {
             builtin,
             args: rendered,
-            check,
+            check: self.flags.check,
             keys_read,
         };
         let name = task.display_name();
-        let reporter = &mut self.reporter;
-        let chroot_warned = &mut self.chroot_warned;
-        // A no_log task's argv and paths stay out of the Host's logs too.
-        let _hidden = task.no_log.then(|| host.hide_logs());
+        let on_event = &mut *self.on_event;
+        let chroot_warned = &self.shared.chroot_warned;
         let run = run_module(host, &request, &mut |event| match event {
-            ModuleEvent::Warning(warning) => reporter.event(&Event::Warning(warning)),
+            ModuleEvent::Warning(warning) => on_event(Event::Warning(warning)),
             ModuleEvent::Applying(ops) => {
                 if let Some(warning) = chroot_warning(host, ops, chroot_warned) {
-                    reporter.event(&Event::Warning(warning));
+                    on_event(Event::Warning(warning));
                 }
             }
-            ModuleEvent::Progress(progress) => reporter.event(&Event::Progress {
+            ModuleEvent::Progress(progress) => on_event(Event::Progress {
                 task: name.clone(),
                 done: progress.done,
                 total: progress.total,
@@ -224,17 +202,18 @@ impl Executor<'_> {
                             .map(|(k, _)| k.span.clone())
                     })
                     .unwrap_or_else(|| args.span.clone());
-                Outcome::failed(self.located(&span, message))
+                Outcome::failed(located(&span, message))
             }
             ModuleRun::Interrupted(outcome) => {
                 let msg = outcome.msg.clone().unwrap_or_default();
-                self.progress.cut_short = Some(format!("{}: {msg}", task.display_name()));
+                self.cut_short = Some(format!("{}: {msg}", task.display_name()));
                 outcome
             }
         }
     }
 
-    fn debug(&mut self, args: &Node, ctx: &Value) -> Outcome {
+    fn debug(&mut self, args: &Node) -> Outcome {
+        let ctx = self.ctx;
         let verbosity = args
             .get("verbosity")
             .and_then(|n| match n.value {
@@ -242,14 +221,14 @@ impl Executor<'_> {
                 _ => None,
             })
             .unwrap_or(0);
-        if verbosity > i64::from(self.options.verbosity) {
+        if verbosity > i64::from(self.shared.verbosity) {
             return Outcome::skipped("Verbosity threshold not met.");
         }
         let mut outcome = Outcome::ok();
         if let Some(var) = args.get("var") {
             let name = var.as_str().unwrap_or_default();
             // ansible-core 2.19 shows an undefined variable as an error in the value.
-            let value = match self.templates.eval(name, ctx) {
+            let value = match self.templates().eval(name, ctx) {
                 Ok(value) if !value.is_undefined() => vars::to_json(&value),
                 Ok(_) => Json::String(format!("<< error 1 - '{name}' is undefined >>")),
                 Err(err) => Json::String(format!("<< error 1 - {} >>", err.message)),
@@ -264,9 +243,9 @@ impl Executor<'_> {
         let msg = match args.get("msg") {
             Some(node) => {
                 let raw = vars::node_to_value(node);
-                match self.templates.render_tree(&raw, ctx) {
+                match self.templates().render_tree(&raw, ctx) {
                     Ok(value) => vars::to_json(&value),
-                    Err(err) => return Outcome::failed(self.located(&node.span, err.to_string())),
+                    Err(err) => return Outcome::failed(located(&node.span, err.to_string())),
                 }
             }
             None => Json::String("Hello world!".into()),
@@ -282,19 +261,21 @@ impl Executor<'_> {
         outcome
     }
 
-    fn set_fact(&mut self, args: &Node, ctx: &Value) -> Outcome {
-        let rendered = match self.render_args(args, ctx) {
+    fn set_fact(&mut self, args: &Node) -> Outcome {
+        let rendered = match self.render_args(args) {
             Ok(rendered) => rendered,
             Err(msg) => return Outcome::failed(msg),
         };
         let mut facts = serde_json::Map::new();
+        let mut layer = Layer::default();
         for (name, value) in rendered {
             if name == "cacheable" {
                 continue;
             }
-            self.facts.set(&name, vars::from_json(&value));
+            layer.set(&name, vars::from_json(&value));
             facts.insert(name, value);
         }
+        self.set_facts(&layer);
         let mut outcome = Outcome::ok();
         outcome
             .data
@@ -302,7 +283,8 @@ impl Executor<'_> {
         outcome
     }
 
-    fn assert(&mut self, args: &Node, ctx: &Value) -> Outcome {
+    fn assert(&mut self, args: &Node) -> Outcome {
+        let ctx = self.ctx;
         let that: Vec<Condition> = match args.get("that") {
             Some(node) => match &node.value {
                 YamlValue::Seq(items) => items.iter().filter_map(as_condition).collect(),
@@ -314,13 +296,13 @@ impl Executor<'_> {
             .get("quiet")
             .is_some_and(|n| n.value == YamlValue::Bool(true));
         for cond in &that {
-            match self.condition(cond, ctx) {
+            match condition(self.templates(), cond, ctx) {
                 Ok(true) => {}
                 Ok(false) => {
                     let msg = ["fail_msg", "msg"]
                         .iter()
                         .find_map(|k| args.get(k))
-                        .map(|node| self.render_text(node, ctx))
+                        .map(|node| self.render_text(node))
                         .unwrap_or_else(|| "Assertion failed".into());
                     let mut outcome = Outcome::failed(msg);
                     outcome
@@ -334,7 +316,7 @@ impl Executor<'_> {
         }
         let msg = args
             .get("success_msg")
-            .map(|node| self.render_text(node, ctx))
+            .map(|node| self.render_text(node))
             .unwrap_or_else(|| "All assertions passed".into());
         let mut outcome = Outcome::ok().with_msg(msg.clone());
         if !quiet {
@@ -343,33 +325,13 @@ impl Executor<'_> {
         outcome
     }
 
-    fn render_text(&self, node: &Node, ctx: &Value) -> String {
+    fn render_text(&self, node: &Node) -> String {
         match node.as_str() {
             Some(text) => self
-                .templates
-                .render_str(text, ctx)
+                .templates()
+                .render_str(text, self.ctx)
                 .unwrap_or_else(|err| format!("{text} (could not render: {err})")),
             None => json_text(&node.to_json()),
-        }
-    }
-
-    /// `meta:` actions change the flow; they print nothing of their own.
-    pub(super) fn meta(&mut self, state: &mut PlayState<'_>, what: &str) -> Flow {
-        match what {
-            "flush_handlers" => self.flush_handlers(state),
-            "end_play" | "end_host" | "end_batch" => {
-                state.ended = true;
-                Flow::EndPlay
-            }
-            "noop" | "refresh_inventory" | "clear_host_errors" | "reset_connection" => {
-                Flow::Continue
-            }
-            "clear_facts" => {
-                self.facts.clear();
-                Flow::Continue
-            }
-            // Unknown names were refused when the playbook was validated.
-            _ => Flow::Continue,
         }
     }
 }
@@ -377,7 +339,11 @@ impl Executor<'_> {
 /// Said once per root: its commands run through chroot, with no /proc, /dev or /run
 /// of their own there, unlike systemd-nspawn (not installed, or the root is not an OS
 /// tree yet).
-fn chroot_warning(host: &Host, ops: &[Op], warned: &mut Vec<std::path::PathBuf>) -> Option<String> {
+fn chroot_warning(
+    host: &Host,
+    ops: &[Op],
+    warned: &std::sync::Mutex<Vec<std::path::PathBuf>>,
+) -> Option<String> {
     let runs_inside = ops.iter().any(|op| match op {
         Op::Run(spec) => spec.place == Place::Target,
         // validate's command runs in the target too.
@@ -385,7 +351,13 @@ fn chroot_warning(host: &Host, ops: &[Op], warned: &mut Vec<std::path::PathBuf>)
         _ => false,
     });
     let root = host.root().to_path_buf();
-    if !runs_inside || host.exec() != Exec::Chroot || warned.contains(&root) {
+    if !runs_inside || host.exec() != Exec::Chroot {
+        return None;
+    }
+    let mut warned = warned
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if warned.contains(&root) {
         return None;
     }
     let warning = format!(

@@ -10,32 +10,31 @@
 //! arguments), never ignored.
 
 use super::outcome::Outcome;
-use super::Executor;
+use super::step::{located, Step};
 use crate::playbook::load::{Loader, VarsFile};
-use crate::playbook::model::Task;
 use crate::playbook::sources::{find, SourceKind};
 use crate::vars::Layer;
 use crate::yaml::Node;
-use minijinja::Value;
 use serde_json::Value as Json;
 
-impl Executor<'_> {
-    pub(super) fn include_vars(&mut self, task: &Task, args: &Node, ctx: &Value) -> Outcome {
-        let rendered = match self.render_args(args, ctx) {
+impl Step<'_> {
+    pub(super) fn include_vars(&mut self, args: &Node) -> Outcome {
+        let task = self.task;
+        let rendered = match self.render_args(args) {
             Ok(rendered) => rendered,
             Err(msg) => return Outcome::failed(msg),
         };
         let Some(file) = rendered.get("file").and_then(Json::as_str) else {
-            return Outcome::failed(self.located(
+            return Outcome::failed(located(
                 &task.span,
                 "include_vars needs a file: `include_vars: NAME.yml` or `file: NAME.yml`".into(),
             ));
         };
         let path = match find(&task.origin, &task.span.file, SourceKind::Vars, file) {
             Ok(path) => path,
-            Err(msg) => return Outcome::failed(self.located(&task.span, msg)),
+            Err(msg) => return Outcome::failed(located(&task.span, msg)),
         };
-        let loader = Loader::new(self.sources.clone(), &self.options.extra_vars);
+        let loader = Loader::new(self.shared.sources.clone(), self.shared.extra_vars);
         let VarsFile { vars, doc } = match loader.vars_file(&path, &task.span) {
             Ok(loaded) => loaded,
             Err(err) => return Outcome::failed(err.to_string()),
@@ -50,7 +49,7 @@ impl Executor<'_> {
                 (Layer::from_nodes(&[(name.clone(), doc)]), facts)
             }
             Some(other) => {
-                return Outcome::failed(self.located(
+                return Outcome::failed(located(
                     &task.span,
                     format!("include_vars: 'name' is a variable name, found {other}"),
                 ))
@@ -64,7 +63,7 @@ impl Executor<'_> {
             }
         };
         tracing::debug!(file = %path.display(), "include_vars");
-        self.facts.extend(&layer);
+        self.set_facts(&layer);
         let mut outcome = Outcome::ok();
         outcome.data.insert("ansible_facts".into(), facts);
         outcome.data.insert(

@@ -6,6 +6,7 @@
 
 mod actions;
 pub mod handlers;
+mod host_state;
 pub(crate) mod include_vars;
 pub mod interrupt;
 mod lock_roots;
@@ -16,6 +17,7 @@ mod prompt;
 mod reported;
 mod secrets;
 mod sources;
+mod step;
 mod tags;
 mod task;
 pub(crate) mod uri;
@@ -25,16 +27,16 @@ pub use outcome::Outcome;
 pub use tags::TagFilter;
 
 use crate::error::SourceMap;
-use crate::events::{Event, Recap, Stats};
+use crate::events::{Event, Recap};
 use crate::facts;
 use crate::playbook::model::{Condition, Play, Playbook, Task, TaskKind};
 use crate::report::Reporter;
 use crate::template::Templates;
 use crate::vars::Layer;
+use host_state::HostState;
 use machinist_modules::{Host, HostOptions};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
-use std::sync::Arc;
 
 /// The one host name until inventories exist.
 pub const LOCALHOST: &str = "localhost";
@@ -87,22 +89,22 @@ pub fn run(
     let base = Host::new(HostOptions::new(
         options.root.clone().unwrap_or_else(|| PathBuf::from("/")),
     ))?;
-    let mut executor = Executor {
-        options,
+    let shared = step::Shared {
         templates: &templates,
         sources,
+        extra_vars: &options.extra_vars,
+        verbosity: options.verbosity,
+        controller_files: Default::default(),
+        chroot_warned: Default::default(),
+    };
+    let mut executor = Executor {
+        options,
+        shared: &shared,
         reporter,
-        stats: Stats::default(),
-        facts: Facts::default(),
+        target: HostState::new(LOCALHOST, Rc::new(base)),
         start_at: options.start_at_task.clone(),
-        host_failed: false,
         rescue_depth: 0,
         ignore_depth: 0,
-        last_failure: None,
-        controller_files: Default::default(),
-        hosts: vec![(PathBuf::from("/"), Rc::new(base))],
-        chroot_warned: Vec::new(),
-        deferred: None,
         progress: interrupt::Progress::default(),
         locks: Vec::new(),
         includes: Vec::new(),
@@ -110,7 +112,7 @@ pub fn run(
     };
     for playbook in playbooks {
         for play in &playbook.plays {
-            if executor.host_failed || interrupt::pending().is_some() {
+            if executor.target.failed || interrupt::pending().is_some() {
                 break;
             }
             if let Err(err) = executor.play(playbook, play) {
@@ -129,11 +131,13 @@ pub fn run(
             .event(&Event::Interrupted(Box::new(summary)));
     }
     let mut recap = Recap::default();
-    recap.hosts.insert(LOCALHOST.to_string(), executor.stats);
+    recap
+        .hosts
+        .insert(executor.target.name.clone(), executor.target.stats);
     executor.reporter.event(&Event::Recap(recap));
     Ok(match interrupted {
         Some(signal) => RunStatus::Interrupted(signal),
-        None if executor.host_failed => RunStatus::Failed,
+        None if executor.target.failed => RunStatus::Failed,
         None => RunStatus::Success,
     })
 }
@@ -141,33 +145,17 @@ pub fn run(
 /// State of one run.
 struct Executor<'a> {
     options: &'a RunOptions,
-    templates: &'a Templates,
-    sources: &'a SourceMap,
+    /// What every task's step reads (templates, sources, caches).
+    shared: &'a step::Shared<'a>,
     reporter: &'a mut dyn Reporter,
-    stats: Stats,
-    /// Gathered facts, `set_fact` and `register`: they outlive the play.
-    facts: Facts,
+    /// The host the plays run on, and what it has gathered and counted.
+    target: HostState,
     /// `--start-at-task`: tasks are passed over until one has this name.
     start_at: Option<String>,
-    host_failed: bool,
     /// How many enclosing blocks have a `rescue` (a failure inside is rescued).
     rescue_depth: u32,
     /// How many enclosing blocks have `ignore_errors: true` (their tasks inherit it).
     ignore_depth: u32,
-    /// The last task that failed, and its result: `ansible_failed_task` and
-    /// `ansible_failed_result` in a `rescue`.
-    last_failure: Option<(String, serde_json::Value)>,
-    controller_files: sources::ControllerFiles,
-    /// One Host per root for the whole run, keyed by its path inside the run's root
-    /// (`/` first): plays on the same root share check-mode overlay and daemon-reload
-    /// books, and a play's `root:` host sees what earlier plays did inside it.
-    hosts: Vec<(PathBuf, Rc<Host>)>,
-    /// Roots whose commands were said to run through chroot (said once per root).
-    chroot_warned: Vec<PathBuf>,
-    /// While a looped `include_tasks` runs its items: the files each item included,
-    /// with the item's variables, run after the loop (Ansible includes every item's
-    /// file first, then runs them in order).
-    deferred: Option<Vec<Deferred>>,
     /// What a signal's report would say was done and not done.
     progress: interrupt::Progress,
     /// The roots this run has locked (see root_lock.rs); released when the run ends.
@@ -177,42 +165,6 @@ struct Executor<'a> {
     /// The `include_tasks` files being run, outermost first (bounded: a file that
     /// includes itself would otherwise recurse until the stack overflows).
     includes: Vec<PathBuf>,
-}
-
-/// An included file waiting for the loop that included it to finish: its tasks, the
-/// item's template context, and the scope it was included in (a per-item `root:`).
-struct Deferred {
-    /// Its `included:` line, shown when the loop is done.
-    announce: Event,
-    tasks: Arc<Vec<Task>>,
-    ctx: minijinja::Value,
-    vars: Vec<Layer>,
-    host: Option<Rc<Host>>,
-}
-
-/// Gathered facts, `set_fact` and `register`, and how often they changed.
-#[derive(Default)]
-struct Facts {
-    layer: Layer,
-    changes: u64,
-}
-
-impl Facts {
-    fn set(&mut self, name: &str, value: minijinja::Value) {
-        self.layer.set(name, value);
-        self.changes += 1;
-    }
-
-    /// Variables that may hold templates, rendered when used (`include_vars`).
-    fn extend(&mut self, layer: &Layer) {
-        self.layer.extend(layer);
-        self.changes += 1;
-    }
-
-    fn clear(&mut self) {
-        self.layer.clear();
-        self.changes += 1;
-    }
 }
 
 /// State of one play.
@@ -269,9 +221,9 @@ impl<'a> Executor<'a> {
             name: play.name.clone(),
         });
         let host = match &play.root {
-            None => Rc::clone(&self.hosts[0].1),
+            None => Rc::clone(&self.target.roots[0].1),
             Some(node) => {
-                let base_magic = self.magic_vars(playbook, play, self.hosts[0].1.root());
+                let base_magic = self.magic_vars(playbook, play, self.target.roots[0].1.root());
                 match self.play_host(node, &base_magic, play, &prompted) {
                     Ok(host) => host,
                     Err(msg) => {
@@ -308,7 +260,7 @@ impl<'a> Executor<'a> {
             match flow {
                 Flow::Continue => {}
                 Flow::Failed => {
-                    self.host_failed = true;
+                    self.target.failed = true;
                     break;
                 }
                 Flow::EndPlay => {
@@ -335,9 +287,9 @@ impl<'a> Executor<'a> {
     ) -> Result<Rc<Host>, String> {
         let mut layers: Vec<&Layer> = vec![magic, &play.vars, prompted];
         layers.extend(play.vars_files.iter());
-        layers.push(&self.facts.layer);
+        layers.push(&self.target.facts.layer);
         layers.push(&self.options.extra_vars);
-        let ctx = crate::vars::context(&layers, self.templates);
+        let ctx = crate::vars::context(&layers, self.shared.templates);
         self.host_for_root(node, &ctx)
     }
 
@@ -350,6 +302,7 @@ impl<'a> Executor<'a> {
     ) -> Result<Rc<Host>, String> {
         let text = node.as_str().unwrap_or_default();
         let rendered = self
+            .shared
             .templates
             .render_str(text, ctx)
             .map_err(|err| format!("{}: root: {err}", node.span))?;
@@ -361,15 +314,15 @@ impl<'a> Executor<'a> {
                 path.display()
             ));
         }
-        if let Some((_, host)) = self.hosts.iter().find(|(known, _)| *known == path) {
+        if let Some((_, host)) = self.target.roots.iter().find(|(known, _)| *known == path) {
             return Ok(Rc::clone(host));
         }
-        let host = self.hosts[0]
+        let host = self.target.roots[0]
             .1
             .within(&path)
             .map(Rc::new)
             .map_err(|err| format!("{}: root {}: {err}", node.span, path.display()))?;
-        self.hosts.push((path, Rc::clone(&host)));
+        self.target.roots.push((path, Rc::clone(&host)));
         Ok(host)
     }
 
@@ -404,15 +357,15 @@ impl<'a> Executor<'a> {
             name: task.clone(),
             handler: false,
         });
-        self.stats.failed += 1;
-        self.host_failed = true;
+        self.target.stats.failed += 1;
+        self.target.failed = true;
         let shown_msg = msg.clone();
         self.reporter
             .event(&Event::TaskResult(Box::new(crate::events::TaskResult {
                 play: play.name.clone(),
                 task,
                 module: "root".into(),
-                host: LOCALHOST.into(),
+                host: self.target.name.clone(),
                 status: crate::events::Status::Failed,
                 diff: Vec::new(),
                 shown: Some(serde_json::json!({ "changed": false, "msg": msg })),
@@ -443,11 +396,10 @@ impl<'a> Executor<'a> {
             "playbook_dir",
             minijinja::Value::from(dir.display().to_string()),
         );
-        magic.set("inventory_hostname", minijinja::Value::from(LOCALHOST));
-        magic.set(
-            "inventory_hostname_short",
-            minijinja::Value::from(LOCALHOST),
-        );
+        let name = self.target.name.as_str();
+        magic.set("inventory_hostname", minijinja::Value::from(name));
+        let short = name.split('.').next().unwrap_or(name);
+        magic.set("inventory_hostname_short", minijinja::Value::from(short));
         magic.set(
             "ansible_check_mode",
             minijinja::Value::from(self.options.check),
@@ -470,7 +422,7 @@ impl<'a> Executor<'a> {
         );
         magic.set("omit", minijinja::Value::from(crate::template::OMIT));
         // With one host, the inventory's and the play's host lists are that host.
-        let hosts = || minijinja::Value::from(vec![LOCALHOST]);
+        let hosts = || minijinja::Value::from(vec![name.to_string()]);
         magic.set(
             "groups",
             minijinja::Value::from_iter([("all", hosts()), ("ungrouped", hosts())]),
@@ -519,19 +471,19 @@ impl<'a> Executor<'a> {
         });
         let gathered = facts::gather(&state.host);
         for (name, value) in gathered.iter() {
-            self.facts.set(name, value.clone());
+            self.target.facts.set(name, value.clone());
         }
         let ansible_facts = gathered
             .get("ansible_facts")
             .map(crate::vars::to_json)
             .unwrap_or_default();
-        self.stats.ok += 1;
+        self.target.stats.ok += 1;
         self.reporter
             .event(&Event::TaskResult(Box::new(crate::events::TaskResult {
                 play: state.play.name.clone(),
                 task: "Gathering Facts".into(),
                 module: "gather_facts".into(),
-                host: LOCALHOST.into(),
+                host: self.target.name.clone(),
                 status: crate::events::Status::Ok,
                 diff: Vec::new(),
                 msg: None,
@@ -604,12 +556,14 @@ impl<'a> Executor<'a> {
             return flow;
         }
         if flow == Flow::Failed && !rescue.is_empty() {
-            self.stats.rescued += 1;
-            if let Some((name, result)) = self.last_failure.take() {
+            self.target.stats.rescued += 1;
+            if let Some((name, result)) = self.target.last_failure.take() {
                 let task = serde_json::json!({ "name": name });
-                self.facts
+                self.target
+                    .facts
                     .set("ansible_failed_task", crate::vars::from_json(&task));
-                self.facts
+                self.target
+                    .facts
                     .set("ansible_failed_result", crate::vars::from_json(&result));
             }
             flow = self.tasks(state, rescue, &inner, handler);
@@ -669,7 +623,7 @@ impl<'a> Executor<'a> {
                 &state.magic,
                 &state.play.vars,
                 &state.prompted,
-                &self.facts.layer,
+                &self.target.facts.layer,
                 &self.options.extra_vars,
             ]
             .into_iter()
@@ -677,7 +631,7 @@ impl<'a> Executor<'a> {
             .all(|layer| !layer.has_templates());
         if plain {
             if let Some((changes, ctx)) = &*state.plain_context.borrow() {
-                if *changes == self.facts.changes {
+                if *changes == self.target.facts.changes {
                     return ctx.clone();
                 }
             }
@@ -696,7 +650,7 @@ impl<'a> Executor<'a> {
         }
         layers.extend(inherited.vars.iter());
         layers.push(&task.vars);
-        layers.push(&self.facts.layer);
+        layers.push(&self.target.facts.layer);
         if let Some(role) = role {
             layers.push(&role.params);
         }
@@ -705,11 +659,19 @@ impl<'a> Executor<'a> {
         layers.push(&self.options.extra_vars);
         // A host's own variables, as `hostvars` shows them: not the play's or a
         // task's, but what the host has (its facts, registered results) and -e.
-        let host_layers = [&state.magic, &self.facts.layer, &self.options.extra_vars];
-        let host_vars = crate::vars::context(&host_layers, self.templates);
-        let ctx = with_vars_and_hostvars(crate::vars::context(&layers, self.templates), host_vars);
+        let host_layers = [
+            &state.magic,
+            &self.target.facts.layer,
+            &self.options.extra_vars,
+        ];
+        let host_vars = crate::vars::context(&host_layers, self.shared.templates);
+        let ctx = with_vars_and_hostvars(
+            crate::vars::context(&layers, self.shared.templates),
+            &self.target.name,
+            host_vars,
+        );
         if plain {
-            *state.plain_context.borrow_mut() = Some((self.facts.changes, ctx.clone()));
+            *state.plain_context.borrow_mut() = Some((self.target.facts.changes, ctx.clone()));
         }
         ctx
     }
@@ -717,13 +679,14 @@ impl<'a> Executor<'a> {
 
 /// The context with Ansible's `vars` (every variable in scope) and `hostvars` (each
 /// host's own variables, by inventory name).
-fn with_vars_and_hostvars(ctx: minijinja::Value, host_vars: minijinja::Value) -> minijinja::Value {
+fn with_vars_and_hostvars(
+    ctx: minijinja::Value,
+    host: &str,
+    host_vars: minijinja::Value,
+) -> minijinja::Value {
     let references = minijinja::Value::from_iter([
         ("vars", ctx.clone()),
-        (
-            "hostvars",
-            minijinja::Value::from_iter([(LOCALHOST, host_vars)]),
-        ),
+        ("hostvars", minijinja::Value::from_iter([(host, host_vars)])),
     ]);
     minijinja::value::merge_maps([ctx, references])
 }

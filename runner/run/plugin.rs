@@ -6,32 +6,22 @@
 //! shown with -v (and with every failure).
 
 use super::outcome::Outcome;
-use super::Executor;
+use super::step::{located, Step};
 use crate::events::Event;
-use crate::playbook::model::Task;
 use crate::plugins::protocol::{self, Meta};
 use crate::plugins::{args, Plugin, Protocol, MAX_STDERR, MAX_STDOUT};
 use crate::yaml::Node;
 use machinist_modules::host::bounded::{Bounded, Ended, Limits};
 use machinist_modules::host::PluginCall;
-use machinist_modules::Host;
-use minijinja::Value;
 use serde_json::Value as Json;
 
 /// How much of an unusable stdout goes into the failed result.
 const STDOUT_SHOWN: usize = 4096;
 
-impl Executor<'_> {
-    pub(super) fn plugin(
-        &mut self,
-        host: &Host,
-        task: &Task,
-        plugin: &Plugin,
-        args: &Node,
-        ctx: &Value,
-        check: bool,
-    ) -> Outcome {
-        let rendered = match self.render_args(args, ctx) {
+impl Step<'_> {
+    pub(super) fn plugin(&mut self, plugin: &Plugin, args: &Node) -> Outcome {
+        let (task, host, check) = (self.task, self.host, self.flags.check);
+        let rendered = match self.render_args(args) {
             Ok(rendered) => rendered,
             Err(msg) => return Outcome::failed(msg),
         };
@@ -52,7 +42,7 @@ impl Executor<'_> {
                         })
                         .map_or(&args.span, |(_, value)| &value.span);
                     let message = format!("module {}: {}", plugin.name, problem.message);
-                    return Outcome::failed(self.located(span, message));
+                    return Outcome::failed(located(span, message));
                 }
             },
         };
@@ -65,10 +55,10 @@ impl Executor<'_> {
         }
         let meta = Meta {
             check_mode: check,
-            diff: task.diff.unwrap_or(self.options.diff),
+            diff: self.flags.diff,
             root: host.root().display().to_string(),
             no_log: task.no_log,
-            verbosity: self.options.verbosity,
+            verbosity: self.shared.verbosity,
         };
         let request = protocol::request(plugin.protocol, &plugin.name, prepared, &meta);
         let call = PluginCall {
@@ -149,10 +139,7 @@ impl Executor<'_> {
             }
         };
         for warning in &answer.warnings {
-            self.reporter.event(&Event::Warning(format!(
-                "plugin {}: {warning}",
-                plugin.name
-            )));
+            self.event(Event::Warning(format!("plugin {}: {warning}", plugin.name)));
         }
         let mut outcome = if answer.skipped {
             let reason = answer
@@ -180,7 +167,7 @@ impl Executor<'_> {
             outcome
                 .data
                 .insert("module_stderr".into(), stderr.clone().into());
-            if self.options.verbosity > 0 && !outcome.failed {
+            if self.shared.verbosity > 0 && !outcome.failed {
                 let mut shown = serde_json::Map::new();
                 shown.insert("changed".into(), outcome.changed.into());
                 if let Some(msg) = &outcome.msg {

@@ -9,6 +9,9 @@ use serde_json::{Map, Value as Json};
 
 use crate::revealed::MASK;
 
+/// How much of a task's rendered arguments a `-vvv` log line shows.
+const LOGGED_ARGS: usize = 4096;
+
 /// The secret values of one task's arguments.
 #[derive(Debug, Default)]
 pub(super) struct Secrets {
@@ -63,6 +66,33 @@ impl Secrets {
         outcome
     }
 
+    /// The rendered arguments as the `-vvv` log shows them: every secret value masked
+    /// (vaulted ones are masked by the log's writer), a file's `content` as its size,
+    /// nothing of them under `no_log`, and cut after [`LOGGED_ARGS`] bytes.
+    pub(super) fn masked_args(&self, rendered: &Map<String, Json>, no_log: bool) -> String {
+        if no_log {
+            return "(hidden: no_log)".into();
+        }
+        let mut shown = rendered.clone();
+        // A file's bytes are its own business (a private key, a rendered config):
+        // their size is what a log needs.
+        if let Some(Json::String(content)) = shown.get_mut("content") {
+            *content = format!("({} bytes)", content.len());
+        }
+        let mut value = Json::Object(shown);
+        self.json(&mut value);
+        let mut text = value.to_string();
+        if text.len() > LOGGED_ARGS {
+            let mut end = LOGGED_ARGS;
+            while !text.is_char_boundary(end) {
+                end -= 1;
+            }
+            text.truncate(end);
+            text.push('…');
+        }
+        text
+    }
+
     fn text(&self, text: &str) -> String {
         self.values
             .iter()
@@ -103,6 +133,27 @@ mod tests {
             serde_json::json!(["x ******** y", "box"])
         );
         assert_eq!(outcome.diff[0].after, "********\n");
+    }
+
+    #[test]
+    fn logged_arguments_mask_secrets_and_hide_all_under_no_log() {
+        let mut rendered = Map::new();
+        rendered.insert("root_password".into(), "hunter2".into());
+        rendered.insert("hostname".into(), "box".into());
+        rendered.insert("content".into(), "private\n".into());
+        let secrets = Secrets::of(Builtin::Firstboot, &rendered);
+        let logged = secrets.masked_args(&rendered, false);
+        assert!(logged.contains("\"hostname\":\"box\""), "{logged}");
+        assert!(logged.contains("\"content\":\"(8 bytes)\""), "{logged}");
+        assert!(
+            logged.contains(MASK) && !logged.contains("hunter2"),
+            "{logged}"
+        );
+        let hidden = secrets.masked_args(&rendered, true);
+        assert!(
+            !hidden.contains("box") && !hidden.contains("hunter2"),
+            "{hidden}"
+        );
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! folders). A copy's `src:` is handed over as the path it was found at
 //! (`_copy_from`): the module streams it, never whole in memory, binary or not.
 
-use super::Executor;
+use super::step::{located, Step};
 use crate::playbook::model::Task;
 use crate::playbook::sources::{find, SourceKind};
 use crate::template::FileOptions;
@@ -12,19 +12,17 @@ use crate::vault::Opened;
 use machinist_modules::Builtin;
 use minijinja::Value;
 use serde_json::{Map, Value as Json};
-use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
-impl Executor<'_> {
+impl Step<'_> {
     pub(super) fn resolve_sources(
         &self,
-        task: &Task,
         builtin: Builtin,
         args: &mut Map<String, Json>,
-        ctx: &Value,
     ) -> Result<(), String> {
+        let (task, ctx) = (self.task, self.ctx);
         if builtin == Builtin::Unarchive {
             return self.resolve_archive(task, args);
         }
@@ -33,7 +31,7 @@ impl Executor<'_> {
         }
         // Only this function sets it (a task's own, templated in, names no file).
         if args.remove("_copy_from").is_some() {
-            return Err(self.located(&task.span, "unknown argument '_copy_from'".into()));
+            return Err(located(&task.span, "unknown argument '_copy_from'".into()));
         }
         if builtin == Builtin::Copy {
             // ansible-core's copy writes a list or mapping `content` as JSON.
@@ -55,9 +53,9 @@ impl Executor<'_> {
             let (path, source) = self.controller_file(task, SourceKind::Template, &name)?;
             let ctx = with_template_vars(ctx, &path, args);
             let rendered = self
-                .templates
+                .templates()
                 .render_file(&path.display().to_string(), &source.text, &ctx, options)
-                .map_err(|err| self.located(&task.span, err.to_string()))?;
+                .map_err(|err| located(&task.span, err.to_string()))?;
             // A vaulted template's rendering is a secret too.
             args.insert("content".into(), Json::String(source.derive(rendered)));
             return Ok(());
@@ -74,7 +72,7 @@ impl Executor<'_> {
         };
         let name = text(&src, "src")?;
         let found = find(&task.origin, &task.span.file, SourceKind::File, &name)
-            .map_err(|msg| self.located(&task.span, msg))?;
+            .map_err(|msg| located(&task.span, msg))?;
         if matches!(builtin, Builtin::Copy | Builtin::File) && !vaulted(&found) {
             // Copied streamed by the module: never read whole here (binary too).
             let path = std::path::absolute(&found).unwrap_or(found);
@@ -140,7 +138,7 @@ fn user_name(uid: u32) -> String {
         .unwrap_or_else(|| uid.to_string())
 }
 
-impl Executor<'_> {
+impl Step<'_> {
     /// unarchive's `src` on the controller (no `remote_src`): found as copy's is and
     /// handed over as its path; the module reads the archive (binary, perhaps large)
     /// itself.
@@ -157,7 +155,7 @@ impl Executor<'_> {
                 path.canonicalize()
                     .map_err(|err| format!("{}: {err}", path.display()))
             })
-            .map_err(|msg| self.located(&task.span, msg))?;
+            .map_err(|msg| located(&task.span, msg))?;
         *src = Json::String(path.display().to_string());
         Ok(())
     }
@@ -176,18 +174,24 @@ impl Executor<'_> {
             beside: task.span.file.parent().map(Path::to_path_buf),
             name: name.to_string(),
         };
-        if let Some(found) = self.controller_files.borrow().get(&key) {
-            return found.clone();
+        if let Some(found) = self
+            .shared
+            .controller_files
+            .lock()
+            .ok()
+            .and_then(|files| files.get(&key).cloned())
+        {
+            return found;
         }
         let found = find(&task.origin, &task.span.file, kind, name)
-            .map_err(|msg| self.located(&task.span, msg))
+            .map_err(|msg| located(&task.span, msg))
             .and_then(|path| {
                 let limit = match kind {
                     SourceKind::Template | SourceKind::Vars => crate::input::MAX_TEXT_BYTES,
                     SourceKind::File => crate::input::MAX_SOURCE_BYTES,
                 };
                 let bytes = crate::input::read(&path, limit)
-                    .map_err(|err| self.located(&task.span, err.to_string()))?;
+                    .map_err(|err| located(&task.span, err.to_string()))?;
                 let text = String::from_utf8(bytes).map_err(|_| {
                     format!(
                         "{}: binary files cannot be copied yet (only UTF-8 text)",
@@ -195,14 +199,13 @@ impl Executor<'_> {
                     )
                 })?;
                 // A vaulted source is copied or rendered decrypted, as Ansible's.
-                let opened = crate::vault::open_if_vaulted(text).map_err(|err| {
-                    self.located(&task.span, format!("{}: {err}", path.display()))
-                })?;
+                let opened = crate::vault::open_if_vaulted(text)
+                    .map_err(|err| located(&task.span, format!("{}: {err}", path.display())))?;
                 Ok((path, Arc::new(opened)))
             });
-        self.controller_files
-            .borrow_mut()
-            .insert(key, found.clone());
+        if let Ok(mut files) = self.shared.controller_files.lock() {
+            files.insert(key, found.clone());
+        }
         found
     }
 }
@@ -216,9 +219,8 @@ pub(super) struct SourceKey {
     name: String,
 }
 
-/// Controller files found and read in this run.
-pub(super) type ControllerFiles =
-    RefCell<HashMap<SourceKey, Result<(PathBuf, Arc<Opened>), String>>>;
+/// Controller files found and read in this run (by every host's steps).
+pub(super) type ControllerFiles = Mutex<HashMap<SourceKey, Result<(PathBuf, Arc<Opened>), String>>>;
 
 /// A boolean argument that is set: `true`, or one of Ansible's yes-strings.
 fn truthy(value: &Json) -> bool {

@@ -2,12 +2,14 @@
 //! `failed_when`, `register`, `notify`, `no_log`, and the report of each result.
 
 use super::outcome::{Outcome, Shape};
-use super::{Executor, Flow, Inherited, PlayState, LOCALHOST};
+use super::step::{condition, located, Flags, Step};
+use super::{Executor, Flow, Inherited, PlayState};
 use crate::error::Diagnostic;
 use crate::events::{Event, Status, TaskResult};
 use crate::playbook::load::{include_path, Loader};
 use crate::playbook::model::{Action, Condition, Task, TaskKind};
 use crate::vars::{self, Layer};
+use machinist_modules::Host;
 use minijinja::Value;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -69,6 +71,7 @@ impl Executor<'_> {
             name: name.clone(),
             handler,
         });
+        let _timing = TaskTiming::start(&name, &self.target.name, task, handler);
         let Some(items) = &task.loop_items else {
             let outcome = self.guarded(state, task, inherited, &ctx);
             let outcome = self.after_conditions(task, outcome, &ctx);
@@ -101,7 +104,7 @@ impl Executor<'_> {
             TaskKind::IncludeTasks { .. } | TaskKind::IncludeRole { .. }
         );
         let outer_deferred = if include {
-            self.deferred.replace(Vec::new())
+            self.target.deferred.replace(Vec::new())
         } else {
             None
         };
@@ -142,6 +145,7 @@ impl Executor<'_> {
             outcome = self.after_conditions(task, outcome, &ctx);
             let label = match &task.loop_control().label {
                 Some(label) => self
+                    .shared
                     .templates
                     .render_str(label, &ctx)
                     .unwrap_or_else(|_| label.clone()),
@@ -169,16 +173,16 @@ impl Executor<'_> {
             );
         }
         self.reporter.event(&Event::LoopDone {
-            host: LOCALHOST.into(),
+            host: self.target.name.clone(),
             all_skipped,
             ignored: any_failed && self.ignores(task),
         });
         if include {
-            let deferred = std::mem::replace(&mut self.deferred, outer_deferred);
+            let deferred = std::mem::replace(&mut self.target.deferred, outer_deferred);
             let deferred = deferred.unwrap_or_default();
             for included in &deferred {
                 self.reporter.event(&included.announce);
-                self.stats.ok += 1;
+                self.target.stats.ok += 1;
             }
             for included in deferred {
                 let mut scope = inherited.clone();
@@ -241,7 +245,7 @@ impl Executor<'_> {
         if !crate::template::Templates::is_template(&name) {
             return name;
         }
-        self.templates.render_str(&name, ctx).unwrap_or(name)
+        self.shared.templates.render_str(&name, ctx).unwrap_or(name)
     }
 
     /// Run the task's action when its conditions hold.
@@ -254,7 +258,7 @@ impl Executor<'_> {
     ) -> Outcome {
         let conditions = inherited.when.iter().copied().chain(task.when.iter());
         for cond in conditions {
-            match self.condition(cond, ctx) {
+            match condition(self.shared.templates, cond, ctx) {
                 Ok(true) => {}
                 Ok(false) => {
                     let mut outcome = Outcome::skipped("Conditional result was False");
@@ -268,17 +272,16 @@ impl Executor<'_> {
             }
         }
         match &task.kind {
-            TaskKind::Action {
-                module,
-                action,
-                args,
-            } => {
-                let check = task.check_mode.unwrap_or(self.options.check);
+            TaskKind::Action { .. } => {
+                let flags = Flags {
+                    check: task.check_mode.unwrap_or(self.options.check),
+                    diff: task.diff.unwrap_or(self.options.diff),
+                };
                 let host = inherited
                     .host
                     .clone()
                     .unwrap_or_else(|| Rc::clone(&state.host));
-                self.action(&host, task, module, action, args, ctx, check)
+                self.step(&host, task, ctx, flags)
             }
             TaskKind::IncludeTasks {
                 file,
@@ -295,15 +298,39 @@ impl Executor<'_> {
         }
     }
 
-    /// Evaluate one condition; the message of an error names the expression and place.
-    pub(super) fn condition(&self, cond: &Condition, ctx: &Value) -> Result<bool, String> {
-        self.templates
-            .condition(&cond.expr, ctx)
-            .map_err(|err| self.located(&cond.span, format!("{err}")))
+    /// The task's action as one [`Step`] on `host`; what it changed of the run (facts,
+    /// a cut-short apply) is applied here, its warnings and progress reported.
+    fn step(&mut self, host: &Host, task: &Task, ctx: &Value, flags: Flags) -> Outcome {
+        let reporter = &mut *self.reporter;
+        let mut on_event = |event: crate::events::Event| reporter.event(&event);
+        let stepped = Step::new(self.shared, task, ctx, host, flags, &mut on_event).run();
+        if let Some(layer) = stepped.facts {
+            self.target.facts.extend(&layer);
+        }
+        if let Some(cut_short) = stepped.cut_short {
+            self.progress.cut_short = Some(cut_short);
+        }
+        stepped.outcome
     }
 
-    pub(super) fn located(&self, span: &crate::error::Span, message: String) -> String {
-        format!("{span}: {message}")
+    /// `meta:` actions change the flow; they print nothing of their own.
+    pub(super) fn meta(&mut self, state: &mut PlayState<'_>, what: &str) -> Flow {
+        match what {
+            "flush_handlers" => self.flush_handlers(state),
+            "end_play" | "end_host" | "end_batch" => {
+                state.ended = true;
+                Flow::EndPlay
+            }
+            "noop" | "refresh_inventory" | "clear_host_errors" | "reset_connection" => {
+                Flow::Continue
+            }
+            "clear_facts" => {
+                self.target.facts.clear();
+                Flow::Continue
+            }
+            // Unknown names were refused when the playbook was validated.
+            _ => Flow::Continue,
+        }
     }
 
     /// `changed_when` and `failed_when`, evaluated with the task's result registered.
@@ -340,7 +367,7 @@ impl Executor<'_> {
 
     fn all(&self, conds: &[Condition], ctx: &Value) -> Result<bool, String> {
         for cond in conds {
-            if !self.condition(cond, ctx)? {
+            if !condition(self.shared.templates, cond, ctx)? {
                 return Ok(false);
             }
         }
@@ -381,7 +408,7 @@ impl Executor<'_> {
             if task.no_log {
                 super::reported::censor(&mut registered);
             }
-            self.facts.set(name, vars::from_json(&registered));
+            self.target.facts.set(name, vars::from_json(&registered));
         }
         let failed = outcome.failed;
         let ignored = failed && self.ignores(task);
@@ -390,30 +417,30 @@ impl Executor<'_> {
             if task.no_log {
                 super::reported::censor(&mut result);
             }
-            self.last_failure = Some((name.to_string(), result));
+            self.target.last_failure = Some((name.to_string(), result));
         }
         match outcome.status() {
-            Status::Skipped => self.stats.skipped += 1,
+            Status::Skipped => self.target.stats.skipped += 1,
             Status::Failed if ignored => {
                 // As Ansible: an ignored failure that changed something (a command
                 // that ran and exited 1) counts as changed too.
-                self.stats.ok += 1;
-                self.stats.ignored += 1;
+                self.target.stats.ok += 1;
+                self.target.stats.ignored += 1;
                 if outcome.changed {
-                    self.stats.changed += 1;
+                    self.target.stats.changed += 1;
                 }
             }
             Status::Failed => {
                 if !self.rescuable() {
-                    self.stats.failed += 1;
+                    self.target.stats.failed += 1;
                 }
             }
             Status::Changed => {
                 self.progress.changed(name);
-                self.stats.ok += 1;
-                self.stats.changed += 1;
+                self.target.stats.ok += 1;
+                self.target.stats.changed += 1;
             }
-            Status::Ok => self.stats.ok += 1,
+            Status::Ok => self.target.stats.ok += 1,
         }
         if outcome.changed && !outcome.failed && !task.notify().is_empty() {
             self.notify(state, task.notify());
@@ -457,7 +484,7 @@ impl Executor<'_> {
             play: state.play.name.clone(),
             task: name.to_string(),
             module,
-            host: LOCALHOST.into(),
+            host: self.target.name.clone(),
             status: outcome.status(),
             diff: outcome.diff.clone(),
             msg: outcome.msg.clone(),
@@ -487,6 +514,13 @@ impl Executor<'_> {
                 result.label = Some("None".into());
             }
         }
+        tracing::debug!(
+            task = %result.task,
+            host = %result.host,
+            status = ?result.status,
+            item = ?result.label,
+            "task result"
+        );
         self.reporter.event(&Event::TaskResult(Box::new(result)));
     }
 
@@ -499,12 +533,13 @@ impl Executor<'_> {
     ) -> Result<Vec<Value>, String> {
         let raw = vars::node_to_value(node);
         let value = self
+            .shared
             .templates
             .render_tree(&raw, ctx)
-            .map_err(|err| self.located(&node.span, format!("loop: {err}")))?;
+            .map_err(|err| located(&node.span, format!("loop: {err}")))?;
         if let Some(with) = task.loop_with {
             return crate::template::legacy_items(with, &value)
-                .map_err(|err| self.located(&node.span, err));
+                .map_err(|err| located(&node.span, err));
         }
         match value.kind() {
             minijinja::value::ValueKind::Seq | minijinja::value::ValueKind::Iterable => {
@@ -513,7 +548,7 @@ impl Executor<'_> {
             minijinja::value::ValueKind::None | minijinja::value::ValueKind::Undefined => {
                 Ok(Vec::new())
             }
-            _ => Err(self.located(
+            _ => Err(located(
                 &node.span,
                 format!("loop needs a list, got {value:?} (use dict2items for a mapping)"),
             )),
@@ -531,9 +566,9 @@ impl Executor<'_> {
         ctx: &Value,
     ) -> Outcome {
         let name = file.as_str().unwrap_or_default();
-        let name = match self.templates.render_str(name, ctx) {
+        let name = match self.shared.templates.render_str(name, ctx) {
             Ok(name) => name,
-            Err(err) => return Outcome::failed(self.located(&file.span, err.to_string())),
+            Err(err) => return Outcome::failed(located(&file.span, err.to_string())),
         };
         let path = include_path(&file.span, &task.origin, &name);
         if self.includes.len() >= MAX_INCLUDE_DEPTH {
@@ -546,7 +581,7 @@ impl Executor<'_> {
                 .chain(std::iter::once(&path))
                 .map(|p| p.display().to_string())
                 .collect();
-            return Outcome::failed(self.located(
+            return Outcome::failed(located(
                 &file.span,
                 format!(
                     "include_tasks nested more than {MAX_INCLUDE_DEPTH} deep (… -> {}): does a file include itself?",
@@ -554,7 +589,7 @@ impl Executor<'_> {
                 ),
             ));
         }
-        let mut loader = Loader::new(self.sources.clone(), &self.options.extra_vars);
+        let mut loader = Loader::new(self.shared.sources.clone(), &self.options.extra_vars);
         if let Some(dir) = state.magic.get("playbook_dir").and_then(Value::as_str) {
             loader = loader.with_library_base(dir.into());
         }
@@ -571,7 +606,7 @@ impl Executor<'_> {
                 .unwrap_or_else(|_| path.clone())
                 .display()
                 .to_string(),
-            host: LOCALHOST.into(),
+            host: self.target.name.clone(),
             item: self.included_item(task, ctx),
         };
         crate::playbook::inherit::from_include(&mut tasks, task);
@@ -600,11 +635,12 @@ impl Executor<'_> {
             return Outcome::failed("include_role needs a name");
         };
         let name = match self
+            .shared
             .templates
             .render_str(name_node.as_str().unwrap_or_default(), ctx)
         {
             Ok(name) => name,
-            Err(err) => return Outcome::failed(self.located(&name_node.span, err.to_string())),
+            Err(err) => return Outcome::failed(located(&name_node.span, err.to_string())),
         };
         let mut entry = entry.clone();
         let key = if entry.get("name").is_some() {
@@ -615,7 +651,7 @@ impl Executor<'_> {
         if let Some(node) = entry.get_mut(key) {
             node.value = crate::yaml::Value::Str(name.clone());
         }
-        let mut loader = Loader::new(self.sources.clone(), &self.options.extra_vars);
+        let mut loader = Loader::new(self.shared.sources.clone(), &self.options.extra_vars);
         if let Some(dir) = state.magic.get("playbook_dir").and_then(Value::as_str) {
             loader = loader.with_library_base(dir.into());
         }
@@ -653,7 +689,7 @@ impl Executor<'_> {
         };
         let announce = Event::Included {
             file: role,
-            host: LOCALHOST.into(),
+            host: self.target.name.clone(),
             item: self.included_item(task, ctx),
         };
         if let Some(deferred) = self.defer(announce, tasks, inherited, ctx) {
@@ -671,12 +707,12 @@ impl Executor<'_> {
         inherited: &Inherited<'_>,
         ctx: &Value,
     ) -> Option<Outcome> {
-        let Some(deferred) = &mut self.deferred else {
+        let Some(deferred) = &mut self.target.deferred else {
             self.reporter.event(&announce);
-            self.stats.ok += 1;
+            self.target.stats.ok += 1;
             return None;
         };
-        deferred.push(super::Deferred {
+        deferred.push(super::host_state::Deferred {
             announce,
             tasks: Arc::clone(tasks),
             ctx: ctx.clone(),
@@ -695,6 +731,7 @@ impl Executor<'_> {
         let loop_var = task.loop_control().loop_var.as_deref().unwrap_or("item");
         Some(match &task.loop_control().label {
             Some(label) => self
+                .shared
                 .templates
                 .render_str(label, ctx)
                 .unwrap_or_else(|_| label.clone()),
@@ -739,6 +776,37 @@ impl Executor<'_> {
             failed,
             ..Outcome::ok()
         }
+    }
+}
+
+/// A task's start and end in the log (`-vv`, `RUST_LOG=machinist=debug`): the end,
+/// with how long the task took (its loop and included tasks in it), when it is dropped.
+struct TaskTiming {
+    name: String,
+    host: String,
+    started: std::time::Instant,
+}
+
+impl TaskTiming {
+    fn start(name: &str, host: &str, task: &Task, handler: bool) -> TaskTiming {
+        tracing::debug!(task = %name, host = %host, at = %task.span, handler, "task started");
+        TaskTiming {
+            name: name.to_string(),
+            host: host.to_string(),
+            started: std::time::Instant::now(),
+        }
+    }
+}
+
+impl Drop for TaskTiming {
+    fn drop(&mut self) {
+        let elapsed = self.started.elapsed();
+        tracing::debug!(
+            task = %self.name,
+            host = %self.host,
+            elapsed_ms = elapsed.as_secs_f64() * 1000.0,
+            "task ended"
+        );
     }
 }
 

@@ -1,0 +1,84 @@
+//! One target host's own state for a run: its name, its Hosts (one per root), the facts
+//! it gathered and set, what it registered, its counts for the recap, and whether it
+//! failed. Nothing here is shared with another host (issue 16 runs many, each with its
+//! own); the executor's play loop and the task flow read and update it.
+
+use crate::events::{Event, Stats};
+use crate::playbook::model::Task;
+use crate::vars::Layer;
+use machinist_modules::Host;
+use std::path::PathBuf;
+use std::rc::Rc;
+use std::sync::Arc;
+
+pub(super) struct HostState {
+    /// Its inventory name (`inventory_hostname`; the recap's line).
+    pub name: String,
+    pub stats: Stats,
+    /// Gathered facts, `set_fact` and `register`: they outlive the play.
+    pub facts: Facts,
+    /// A task failed on it (not rescued nor ignored): it leaves the run.
+    pub failed: bool,
+    /// The last task that failed, and its result: `ansible_failed_task` and
+    /// `ansible_failed_result` in a `rescue`.
+    pub last_failure: Option<(String, serde_json::Value)>,
+    /// One Host per root for the whole run, keyed by its path inside the run's root
+    /// (`/` first): plays on the same root share check-mode overlay and daemon-reload
+    /// books, and a play's `root:` host sees what earlier plays did inside it.
+    pub roots: Vec<(PathBuf, Rc<Host>)>,
+    /// While a looped `include_tasks` runs its items: the files each item included,
+    /// with the item's variables, run after the loop (Ansible includes every item's
+    /// file first, then runs them in order).
+    pub deferred: Option<Vec<Deferred>>,
+}
+
+impl HostState {
+    /// A host whose tasks act on `base` (its `/`).
+    pub fn new(name: &str, base: Rc<Host>) -> HostState {
+        HostState {
+            name: name.to_string(),
+            stats: Stats::default(),
+            facts: Facts::default(),
+            failed: false,
+            last_failure: None,
+            roots: vec![(PathBuf::from("/"), base)],
+            deferred: None,
+        }
+    }
+}
+
+/// An included file waiting for the loop that included it to finish: its tasks, the
+/// item's template context, and the scope it was included in (a per-item `root:`).
+pub(super) struct Deferred {
+    /// Its `included:` line, shown when the loop is done.
+    pub announce: Event,
+    pub tasks: Arc<Vec<Task>>,
+    pub ctx: minijinja::Value,
+    pub vars: Vec<Layer>,
+    pub host: Option<Rc<Host>>,
+}
+
+/// Gathered facts, `set_fact` and `register`, and how often they changed.
+#[derive(Default)]
+pub(super) struct Facts {
+    pub layer: Layer,
+    pub changes: u64,
+}
+
+impl Facts {
+    pub fn set(&mut self, name: &str, value: minijinja::Value) {
+        self.layer.set(name, value);
+        self.changes += 1;
+    }
+
+    /// Variables that may hold templates, rendered when used (`include_vars`).
+    pub fn extend(&mut self, layer: &Layer) {
+        self.layer.extend(layer);
+        self.changes += 1;
+    }
+
+    pub fn clear(&mut self) {
+        self.layer.clear();
+        self.changes += 1;
+    }
+}
