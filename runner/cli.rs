@@ -45,6 +45,9 @@ pub enum Command {
     Man(ManArgs),
     /// Encrypt and decrypt Ansible Vault files and strings (ansible-vault's commands).
     Vault(VaultArgs),
+    /// Show an inventory: its groups and hosts as JSON (--list), a tree (--graph) or
+    /// one host's variables (--host), as ansible-inventory does.
+    Inventory(InventoryArgs),
 }
 
 /// `machinist doc [MODULE]`, `machinist doc --keywords`.
@@ -164,9 +167,53 @@ pub struct RunArgs {
     /// (exit 2) with the task's place.
     #[arg(long, value_name = "SIZE")]
     pub max_memory: Option<String>,
-    /// Accepted for Ansible habits: only `localhost` (or `localhost,`) for now.
+    #[command(flatten)]
+    pub hosts: HostArgs,
+    /// List the hosts each play would run on, and exit.
+    #[arg(long)]
+    pub list_hosts: bool,
+    #[command(flatten)]
+    pub vault: VaultSecretArgs,
+}
+
+/// Which hosts a run knows and targets (Ansible's `-i` and `-l`), for `run` and
+/// `inventory`.
+#[derive(Debug, Clone, Default, Args)]
+pub struct HostArgs {
+    /// An inventory: an INI or YAML file, a folder of them, or a comma list
+    /// (`web1,web2,`); repeatable. Default: `inventory` beside the playbook, else
+    /// the implicit localhost.
     #[arg(short = 'i', long = "inventory", value_name = "INVENTORY")]
-    pub inventory: Option<String>,
+    pub inventory: Vec<String>,
+    /// Only the hosts this pattern selects (`web:&prod`, `!db*`, `@FILE` with one
+    /// pattern a line).
+    #[arg(short = 'l', long = "limit", value_name = "SUBSET")]
+    pub limit: Option<String>,
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("action").required(true).args(["list", "graph", "host"])))]
+pub struct InventoryArgs {
+    /// Every group and host, with `_meta.hostvars` (ansible-inventory's JSON).
+    #[arg(long)]
+    pub list: bool,
+    /// The groups and hosts as a tree, from GROUP (default `all`).
+    #[arg(long)]
+    pub graph: bool,
+    /// One host's inventory variables as JSON.
+    #[arg(long, value_name = "HOST")]
+    pub host: Option<String>,
+    /// With --graph: show each host's and group's variables.
+    #[arg(long, requires = "graph")]
+    pub vars: bool,
+    /// With --graph: the group to start from.
+    #[arg(value_name = "GROUP", requires = "graph")]
+    pub group: Option<String>,
+    /// Also read `group_vars/` and `host_vars/` beside DIR (a playbook's folder).
+    #[arg(long, value_name = "DIR")]
+    pub playbook_dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub hosts: HostArgs,
     #[command(flatten)]
     pub vault: VaultSecretArgs,
 }

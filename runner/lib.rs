@@ -13,6 +13,7 @@ pub mod events;
 pub mod extra_vars;
 pub mod facts;
 pub mod input;
+pub mod inventory;
 pub mod key_values;
 pub mod listing;
 pub mod memory;

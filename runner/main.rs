@@ -7,6 +7,7 @@
 use clap::Parser;
 use machinist::cli::{Cli, Command, Format, RunArgs};
 use machinist::error::{Diagnostic, InputError, SourceMap};
+use machinist::inventory::{self, Inventory};
 use machinist::report::{self, HumanReporter, JsonReporter, OutputOptions, Reporter};
 use machinist::run::{self, interrupt, RunError, RunOptions, RunStatus, TagFilter};
 use machinist::{events::Event, extra_vars, listing, vault};
@@ -36,6 +37,10 @@ fn main() -> ExitCode {
         Command::Doc(args) => machinist::doc::command(&args),
         Command::Completions(args) => output_result(report::shell::completions(args.shell)),
         Command::Man(args) => output_result(report::shell::man_pages(&args.dir).map(drop)),
+        Command::Inventory(args) => {
+            init_logging(0);
+            inventory::command::run(args)
+        }
         Command::Vault(args) => {
             init_logging(0);
             machinist::vault::command::run(args)
@@ -106,19 +111,6 @@ fn run_command(args: RunArgs) -> ExitCode {
         }
     }
     machinist::memory::at(format_args!("loading the playbooks"));
-    if let Some(inventory) = &args.inventory {
-        let hosts: Vec<&str> = inventory
-            .split(',')
-            .map(str::trim)
-            .filter(|h| !h.is_empty())
-            .collect();
-        if hosts.iter().any(|h| *h != "localhost" && *h != "127.0.0.1") {
-            let err = InputError::from(Diagnostic::bare(format!(
-                "-i {inventory}: machinist has no inventories yet; only localhost"
-            )));
-            return bad_input(&err);
-        }
-    }
     // Before anything loads: vaulted text is opened wherever the loader meets it.
     let vault_sources = match vault::keyring::sources(
         &args.vault.vault_ids,
@@ -135,6 +127,10 @@ fn run_command(args: RunArgs) -> ExitCode {
     }
     let extra_vars = match extra_vars::parse(&args.extra_vars, &sources) {
         Ok(layer) => layer,
+        Err(err) => return bad_input(&err),
+    };
+    let inventory = match load_inventory(&args, &sources) {
+        Ok(inventory) => inventory,
         Err(err) => return bad_input(&err),
     };
     let playbooks = match machinist::load(&args.playbooks, &sources, &extra_vars) {
@@ -157,6 +153,28 @@ fn run_command(args: RunArgs) -> ExitCode {
         Format::Json => Box::new(JsonReporter::stdout()),
     };
     let mut reporter: Box<dyn Reporter> = Box::new(report::masked::Masked::new(inner));
+    // What loading the inventory warned about (a key skipped in a YAML inventory).
+    for warning in inventory.take_warnings() {
+        reporter.event(&Event::Warning(warning));
+    }
+    if args.list_hosts {
+        for playbook in &playbooks {
+            let limit = args.hosts.limit.as_deref();
+            match inventory::listing::play_hosts(playbook, &inventory, limit, &extra_vars) {
+                Ok(text) => reporter.event(&Event::Listing(text)),
+                Err(err) => return bad_input(&err),
+            }
+        }
+        for warning in inventory.take_warnings() {
+            reporter.event(&Event::Warning(warning));
+        }
+        return finish(reporter.as_mut(), ExitCode::SUCCESS);
+    }
+    if let Err(err) =
+        only_localhost_until_the_executor_has_hosts(&playbooks, &inventory, &args, &extra_vars)
+    {
+        return bad_input(&err);
+    }
     if args.syntax_check || args.list_tasks || args.list_tags {
         for playbook in &playbooks {
             let text = if args.list_tasks {
@@ -196,6 +214,66 @@ fn run_command(args: RunArgs) -> ExitCode {
         }
     };
     finish(reporter.as_mut(), code)
+}
+
+/// The inventory of `-i` (or beside the first playbook), checked against `--limit`.
+fn load_inventory(args: &RunArgs, sources: &SourceMap) -> Result<Inventory, InputError> {
+    let first_dir = args
+        .playbooks
+        .first()
+        .and_then(|p| p.parent())
+        .unwrap_or(std::path::Path::new("."));
+    let inventory = Inventory::load_quoting(&args.hosts.inventory, first_dir, sources)?;
+    for playbook in &args.playbooks {
+        inventory.prepare(playbook.parent().unwrap_or(std::path::Path::new(".")))?;
+    }
+    inventory.check_limit(args.hosts.limit.as_deref())?;
+    Ok(inventory)
+}
+
+/// Until the executor runs plays on inventory hosts (issue #16), a run acts on this
+/// machine alone: a play whose hosts are not exactly localhost, or a localhost the
+/// inventory gives variables to, is refused rather than run without them.
+fn only_localhost_until_the_executor_has_hosts(
+    playbooks: &[machinist::playbook::model::Playbook],
+    inventory: &Inventory,
+    args: &RunArgs,
+    extra_vars: &machinist::vars::Layer,
+) -> Result<(), InputError> {
+    const FILE_VARS: [&str; 3] = ["inventory_file", "inventory_dir", "ansible_connection"];
+    for playbook in playbooks {
+        let dir = playbook.path.parent().unwrap_or(std::path::Path::new("."));
+        for play in &playbook.plays {
+            let pattern = inventory::play_pattern(play, extra_vars)?;
+            let hosts = inventory.play_hosts(&pattern, args.hosts.limit.as_deref())?;
+            let local = match hosts.as_slice() {
+                [host] if inventory::LOCALHOST_NAMES.contains(&host.as_str()) => {
+                    let vars = inventory.host_vars(host, dir);
+                    vars.names().all(|name| FILE_VARS.contains(&name))
+                        && vars
+                            .get("ansible_connection")
+                            .map_or(true, |c| c.as_str() == Some("local"))
+                }
+                _ => false,
+            };
+            if !local {
+                let selected = match hosts.is_empty() {
+                    true => "no host".to_string(),
+                    false => hosts.join(", "),
+                };
+                return Err(InputError::from(Diagnostic::at(
+                    &play.span,
+                    format!(
+                        "hosts '{}' selects {selected}: running plays on inventory hosts (or \
+                         with inventory variables for localhost) is not supported yet \
+                         (issue #16); `--list-hosts` shows the hosts",
+                        pattern
+                    ),
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The exit code of a run a signal stopped before its first task.

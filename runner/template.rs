@@ -47,7 +47,7 @@ mod sequences;
 mod simple;
 mod tests;
 mod text_filters;
-mod value_format;
+pub(crate) mod value_format;
 mod version;
 
 #[cfg(test)]

@@ -71,6 +71,16 @@ struct Setup {
     /// More command-line arguments for both tools (`-e`, `--tags`, …).
     #[serde(default)]
     args: Vec<String>,
+    /// An inventory (a file or folder below corpus/, or a comma list) passed as `-i`
+    /// to both tools instead of `localhost,`. Such a case records the inventory's
+    /// views (`inventory --list`, `--graph`, the playbook's `--list-hosts`) in phase
+    /// `inventory`; its playbook is not run (see README: plays on many hosts).
+    #[serde(default)]
+    inventory: Option<String>,
+    /// With `inventory`: `--playbook-dir DIR` (below corpus/) for `inventory --list`,
+    /// so the `group_vars/` and `host_vars/` beside DIR apply too.
+    #[serde(default)]
+    playbook_dir: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -156,13 +166,23 @@ enum Tool {
 
 impl Tool {
     fn command(&self, scratch: &Path) -> Command {
+        self.program(scratch, Program::Run)
+    }
+
+    /// `machinist run` / `ansible-playbook`, or `machinist inventory` /
+    /// `ansible-inventory`.
+    fn program(&self, scratch: &Path, program: Program) -> Command {
         // Both tools start with the same umask, whatever the test runner's is.
         let mut cmd = Command::new("/bin/sh");
         cmd.args(["-c", "umask 022 && exec \"$@\"", "sh"]);
         cmd.current_dir(corpus_dir()).env("LANG", "C.UTF-8");
         match self {
             Tool::Machinist => {
-                cmd.args([MACHINIST, "run"])
+                let subcommand = match program {
+                    Program::Run => "run",
+                    Program::Inventory => "inventory",
+                };
+                cmd.args([MACHINIST, subcommand])
                     .env("NO_COLOR", "1")
                     .env_remove("FORCE_COLOR")
                     .env_remove("RUST_LOG")
@@ -177,9 +197,11 @@ impl Tool {
                     venv_bin.display(),
                     std::env::var("PATH").unwrap_or_default()
                 );
-                cmd.arg(playbook)
-                    .args(["-c", "local"])
-                    .env("PATH", path)
+                match program {
+                    Program::Run => cmd.arg(playbook).args(["-c", "local"]),
+                    Program::Inventory => cmd.arg(venv_bin.join("ansible-inventory")),
+                };
+                cmd.env("PATH", path)
                     .env("ANSIBLE_CONFIG", &config)
                     .env("ANSIBLE_HOME", scratch.join("ansible-home"))
                     .env("ANSIBLE_LOCAL_TEMP", scratch.join("ansible-local"))
@@ -203,6 +225,56 @@ impl Tool {
     }
 }
 
+#[derive(Clone, Copy)]
+enum Program {
+    Run,
+    Inventory,
+}
+
+/// What a tool shows of a case's inventory: `--list` (JSON), `--graph` and
+/// `--graph --vars` (lines) and
+/// the playbook's `--list-hosts` (each play's pattern and hosts, sorted: Ansible
+/// prints a set), each with its exit code.
+fn inventory_views(tool: &Tool, case: &Case, inventory: &str, scratch: &Path) -> Value {
+    let run = |program: Program, args: &[&str]| {
+        let output = tool
+            .program(scratch, program)
+            .args(["-i", inventory])
+            .args(args)
+            .output()
+            .expect("start the tool");
+        if std::env::var_os("MACHINIST_COMPAT_VERBOSE").is_some() {
+            eprintln!(
+                "--- {} {args:?}:\n{}\n{}",
+                case.name,
+                String::from_utf8_lossy(&output.stdout),
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+        (
+            output.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+        )
+    };
+    let mut list_args = vec!["--list"];
+    if let Some(dir) = &case.setup.playbook_dir {
+        list_args.extend(["--playbook-dir", dir.as_str()]);
+    }
+    let (list_rc, list) = run(Program::Inventory, &list_args);
+    let (graph_rc, graph) = run(Program::Inventory, &["--graph"]);
+    let (vars_rc, graph_vars) = run(Program::Inventory, &["--graph", "--vars"]);
+    let playbook = format!("{}.yml", case.name);
+    let mut args: Vec<&str> = vec![&playbook, "--list-hosts"];
+    args.extend(case.setup.args.iter().map(String::as_str));
+    let (hosts_rc, hosts) = run(Program::Run, &args);
+    json!({
+        "list": { "rc": list_rc, "json": serde_json::from_str::<Value>(&list).unwrap_or(Value::String(list)) },
+        "graph": { "rc": graph_rc, "lines": graph.lines().collect::<Vec<_>>() },
+        "graph_vars": { "rc": vars_rc, "lines": graph_vars.lines().collect::<Vec<_>>() },
+        "list_hosts": { "rc": hosts_rc, "plays": output::list_hosts(&hosts) },
+    })
+}
+
 /// Run a case's three phases with one tool; the phases as JSON.
 fn run_case(tool: &Tool, case: &Case) -> Value {
     let scratch = tempfile::Builder::new()
@@ -216,6 +288,11 @@ fn run_case(tool: &Tool, case: &Case) -> Value {
     let corpus_text = corpus_dir().to_string_lossy().to_string();
     let mut phases = Map::new();
     phases.insert("setup".into(), json!({ "tree": tree::snapshot(&base) }));
+    if let Some(inventory) = &case.setup.inventory {
+        let views = inventory_views(tool, case, inventory, scratch.path());
+        phases.insert("inventory".into(), views);
+        return Value::Object(phases);
+    }
     for (phase, flags) in PHASES {
         let output = tool
             .command(scratch.path())
@@ -392,6 +469,10 @@ fn ansible_second_run_changes(name: &str, golden: &Value, diffs: &[Difference]) 
 /// Checks every case must pass beyond equality with its expectation.
 fn invariants(name: &str, phases: &Value) -> Vec<String> {
     let mut problems = Vec::new();
+    if phases.get("check").is_none() {
+        // An inventory case: its playbook was listed, not run.
+        return problems;
+    }
     if phases["check"]["tree"] != phases["setup"]["tree"] {
         problems.push(format!("{name}: --check changed the tree"));
     }

@@ -44,7 +44,7 @@ fn value(parse: Parse) -> &'static str {
         Parse::Role => "a role name or mapping",
         Parse::Root => "an absolute path",
         Parse::Environment => "a mapping of variables",
-        Parse::Hosts => "localhost",
+        Parse::Hosts => "a host pattern or a list of them",
         Parse::Roles => "a list of roles",
         Parse::VarsFiles => "a list of file names",
         Parse::Prompts => "a list of questions",

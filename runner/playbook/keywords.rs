@@ -98,7 +98,7 @@ pub enum Parse {
     Root,
     /// A mapping of environment variables (a template of one too).
     Environment,
-    /// Plays only: `hosts`, which must be this machine.
+    /// Plays only: `hosts`, a pattern of the inventory's hosts or a list of them.
     Hosts,
     /// Plays only: the roles the play runs.
     Roles,
@@ -183,7 +183,7 @@ const fn waiting(name: &'static str, issue: u32) -> Keyword {
 /// them (the first of two equally near names wins).
 #[rustfmt::skip]
 pub const KEYWORDS: &[Keyword] = &[
-    supported("hosts", PLAY, false, Parse::Hosts, "the machines it runs on (inventories wait for #16)"),
+    supported("hosts", PLAY, false, Parse::Hosts, "the inventory's hosts it runs on (a pattern, or a list of them)"),
     supported("roles", PLAY, false, Parse::Roles, "roles whose tasks run before the play's tasks"),
     supported("vars_files", PLAY, false, Parse::VarsFiles, "files of variables (names may be templates)"),
     supported("vars_prompt", PLAY, false, Parse::Prompts, "variables asked on the terminal before the play"),

@@ -8,6 +8,7 @@ mod diff;
 pub mod doc;
 pub mod human;
 mod interrupted;
+pub mod inventory;
 pub mod json;
 mod lines;
 pub mod masked;

@@ -82,6 +82,27 @@ pub fn parse(text: &str) -> Parsed {
     Parsed { records, recap }
 }
 
+/// `--list-hosts` output: each play's header, pattern and hosts (sorted: Ansible
+/// lists a set).
+pub fn list_hosts(text: &str) -> Vec<Value> {
+    let mut plays: Vec<Value> = Vec::new();
+    for line in text.lines() {
+        if let Some(header) = line.strip_prefix("  play #") {
+            plays.push(json!({ "play": header, "hosts": [] }));
+        } else if let Some(pattern) = line.strip_prefix("    pattern: ") {
+            if let Some(play) = plays.last_mut() {
+                play["pattern"] = pattern.into();
+            }
+        } else if let Some(host) = line.strip_prefix("      ") {
+            if let Some(Value::Array(hosts)) = plays.last_mut().map(|p| &mut p["hosts"]) {
+                hosts.push(host.into());
+                hosts.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
+            }
+        }
+    }
+    plays
+}
+
 /// `TASK [name] ****…` → `name`.
 fn banner(line: &str, lead: &str) -> Option<String> {
     let rest = line.strip_prefix(lead)?;

@@ -146,9 +146,19 @@ impl Loader {
         })
     }
 
-    /// A play's `hosts:`, which must be this machine (inventories wait for #16).
+    /// A play's `hosts:`: a pattern of the inventory's hosts (the run refuses, for
+    /// now, plays on other hosts than this machine).
     fn play_hosts(&mut self, node: &Node) -> String {
-        let hosts = match node.get("hosts") {
+        match node.get("hosts") {
+            // A list of patterns is their union, as ansible-core's `hosts: [a, b]`.
+            Some(Node {
+                value: Value::Seq(items),
+                ..
+            }) => items
+                .iter()
+                .filter_map(|item| self.string(item))
+                .collect::<Vec<_>>()
+                .join(","),
             Some(hosts) => self.string(hosts).unwrap_or_default(),
             None => {
                 self.error(
@@ -157,16 +167,7 @@ impl Loader {
                 );
                 String::new()
             }
-        };
-        if !hosts.is_empty() && hosts != "localhost" && hosts != "127.0.0.1" {
-            if let Some(h) = node.get("hosts") {
-                self.error(
-                    &h.span,
-                    format!("hosts '{hosts}' is not supported yet (issue #16): machinist has no inventories yet; only localhost (use --root or a play's root to target a container's tree)"),
-                );
-            }
         }
-        hosts
     }
 
     /// A play's task lists: pre_tasks, its roles' tasks then its tasks, post_tasks,
