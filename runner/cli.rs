@@ -45,10 +45,18 @@ pub enum Command {
     Man(ManArgs),
     /// Encrypt and decrypt Ansible Vault files and strings (ansible-vault's commands).
     Vault(VaultArgs),
+    /// The agent a connection starts on a target: framed requests on stdin, replies
+    /// on stdout (docs/connections.md). Not for people.
+    #[command(hide = true)]
+    Agent(AgentArgs),
     /// Show an inventory: its groups and hosts as JSON (--list), a tree (--graph) or
     /// one host's variables (--host), as ansible-inventory does.
     Inventory(InventoryArgs),
 }
+
+/// `machinist agent` takes no options: everything comes in the controller's hello.
+#[derive(Debug, Args)]
+pub struct AgentArgs {}
 
 /// `machinist doc [MODULE]`, `machinist doc --keywords`.
 #[derive(Debug, clap::Args)]
@@ -174,6 +182,8 @@ pub struct RunArgs {
     pub list_hosts: bool,
     #[command(flatten)]
     pub vault: VaultSecretArgs,
+    #[command(flatten)]
+    pub become_password: BecomePasswordArgs,
 }
 
 /// Which hosts a run knows and targets (Ansible's `-i` and `-l`), for `run` and
@@ -216,6 +226,21 @@ pub struct InventoryArgs {
     pub hosts: HostArgs,
     #[command(flatten)]
     pub vault: VaultSecretArgs,
+}
+
+/// Where the become password of ssh hosts comes from (Ansible's flags).
+#[derive(Debug, Clone, Default, Args)]
+pub struct BecomePasswordArgs {
+    /// A file holding the password `become: true` gives sudo on ssh hosts.
+    #[arg(
+        long = "become-password-file",
+        visible_alias = "become-pass-file",
+        value_name = "FILE"
+    )]
+    pub become_password_file: Option<PathBuf>,
+    /// Ask for the become password on the terminal.
+    #[arg(short = 'K', long = "ask-become-pass")]
+    pub ask_become_pass: bool,
 }
 
 #[derive(Debug, Args)]

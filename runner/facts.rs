@@ -1,5 +1,9 @@
-//! The small fact set `gather_facts` provides: hostname, os-release fields and
-//! architecture, read from the TARGET (its root), not from the machine running us.
+//! The small fact set `gather_facts` provides: hostname, os-release fields,
+//! architecture, and the running system's machine id, service manager,
+//! virtualization and default IPv4 route (facts/system.rs), read from the TARGET (its
+//! root, or the system an agent runs in), not from the machine running us.
+
+mod system;
 
 use indexmap::IndexMap;
 use machinist_modules::Host;
@@ -66,6 +70,20 @@ pub fn gather(host: &Host) -> IndexMap<String, Value> {
                 .map(|(k, v)| (k.clone(), Value::from(v.as_str()))),
         ),
     );
+    if let Some(machine_id) = system::machine_id(host) {
+        facts.insert("machine_id".into(), Value::from(machine_id));
+    }
+    facts.insert("service_mgr".into(), Value::from(system::service_mgr(host)));
+    let (virtualization_type, virtualization_role) = system::virtualization(host);
+    facts.insert(
+        "virtualization_type".into(),
+        Value::from(virtualization_type),
+    );
+    facts.insert(
+        "virtualization_role".into(),
+        Value::from(virtualization_role),
+    );
+    facts.insert("default_ipv4".into(), system::default_ipv4(host));
     let mut vars: IndexMap<String, Value> = facts
         .iter()
         .map(|(k, v)| (format!("ansible_{k}"), v.clone()))

@@ -5,8 +5,10 @@
 //! validate (every module and argument checked before anything runs) → run (render,
 //! plan, apply or record in check mode) → report (events to reporters).
 
+pub mod agent;
 pub mod arg_options;
 pub mod cli;
+pub mod connection;
 pub mod doc;
 pub mod error;
 pub mod events;

@@ -45,6 +45,20 @@ fn main() -> ExitCode {
             init_logging(0);
             machinist::vault::command::run(args)
         }
+        Command::Agent(_) => agent_command(),
+    }
+}
+
+/// `machinist agent`: serve a controller on stdin/stdout (runner/agent/serve.rs); a
+/// session that ends badly says why on stderr, which the connection reports.
+fn agent_command() -> ExitCode {
+    init_logging(0);
+    match machinist::agent::serve::serve_stdio() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            report::print_internal_error(&format!("agent: {err}"));
+            ExitCode::from(EXIT_INTERNAL)
+        }
     }
 }
 
@@ -109,6 +123,13 @@ fn run_command(args: RunArgs) -> ExitCode {
                 message,
             )))
         }
+    }
+    if args.become_password.become_password_file.is_some() || args.become_password.ask_become_pass {
+        return bad_input(&InputError::from(Diagnostic::bare(
+            "--become-password-file and --ask-become-pass give sudo a password on ssh hosts, \
+             and plays do not reach ssh hosts yet (issue 17: the executor's connections)"
+                .to_string(),
+        )));
     }
     machinist::memory::at(format_args!("loading the playbooks"));
     // Before anything loads: vaulted text is opened wherever the loader meets it.

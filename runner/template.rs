@@ -34,8 +34,11 @@ mod engine;
 mod error;
 pub(crate) mod expr_guard;
 mod filters;
+mod jinja_compat;
 mod legacy_loops;
 mod lookup;
+mod math_filters;
+pub(crate) mod names;
 pub(crate) mod overrides;
 mod pyjson;
 mod python_methods;
@@ -88,6 +91,14 @@ pub fn py_str(value: &minijinja::Value) -> String {
 pub struct FileOptions {
     pub trim_blocks: bool,
     pub lstrip_blocks: bool,
+    /// What every newline of the template's text becomes (`\n`, `\r\n` or `\r`).
+    pub newline_sequence: &'static str,
+}
+
+/// The template module's `newline_sequence` argument (`'\n'`, `'\r\n'`, `'\r'`, as
+/// escaped or as the characters), or `None` for anything else.
+pub fn newline_sequence(text: &str) -> Option<&'static str> {
+    overrides::newline_sequence(text)
 }
 
 impl Default for FileOptions {
@@ -95,6 +106,7 @@ impl Default for FileOptions {
         FileOptions {
             trim_blocks: true,
             lstrip_blocks: false,
+            newline_sequence: "\n",
         }
     }
 }
@@ -125,6 +137,38 @@ impl Templates {
         Templates {
             engine: engine::Engine::build(),
         }
+    }
+
+    /// Whether machinist has a filter, test or lookup plugin of this name (Ansible's
+    /// qualified `ansible.builtin.` and `ansible.legacy.` names included).
+    pub fn has_plugin(&self, kind: names::NameKind, name: &str) -> bool {
+        let name = names::short_name(name);
+        match kind {
+            names::NameKind::Lookup => lookup::PLUGINS.contains(&name),
+            names::NameKind::Filter | names::NameKind::Test => self.engine.has(kind, name),
+        }
+    }
+
+    /// The items of a `with_<lookup>` loop whose value is `value`: what the lookup
+    /// makes of it, with the run's variables for the ones that search the controller
+    /// (`with_fileglob`, as `query('fileglob', …)`, relative to files/ as Ansible's).
+    pub fn legacy_loop_items(
+        &self,
+        kind: LegacyLoop,
+        value: &Value,
+        vars: &Value,
+    ) -> Result<Vec<Value>, String> {
+        if !matches!(kind, LegacyLoop::Fileglob) {
+            return legacy_items(kind, value);
+        }
+        const TERMS: &str = "__machinist_fileglob_terms";
+        let vars =
+            minijinja::context! { __machinist_fileglob_terms => value.clone(), ..vars.clone() };
+        let found = self
+            .engine
+            .eval(&format!("query('fileglob', {TERMS})"), &vars)
+            .map_err(|err| format!("with_fileglob: {err}"))?;
+        Ok(found.try_iter().map_err(|err| err.to_string())?.collect())
     }
 
     /// Whether a string needs rendering at all.

@@ -564,11 +564,18 @@ impl Builder<'_, '_> {
             lines.insert(&entries, &key);
             entries.push((key, value));
         }
-        for (key, value) in merged {
-            if lines.get(&entries, &key.name).is_none() {
-                lines.insert(&entries, &key);
-                entries.push((key, value));
+        if !merged.is_empty() {
+            // As PyYAML's flatten_mapping: the merged entries come first, then the
+            // mapping's own; a later value for a key replaces an earlier one where
+            // the key first stood (`{z: 0, <<: {x: 1}}` is x, z).
+            let mut flat: Vec<(Key, Node)> = Vec::with_capacity(merged.len() + entries.len());
+            for (key, value) in merged.into_iter().chain(entries) {
+                match flat.iter_mut().find(|(k, _)| k.name == key.name) {
+                    Some(slot) => slot.1 = value,
+                    None => flat.push((key, value)),
+                }
             }
+            entries = flat;
         }
         // Kept for the whole load: no spare capacity.
         entries.shrink_to_fit();
@@ -692,14 +699,11 @@ fn scalar_key(node: Node, names: &mut Names) -> Result<Key, Diagnostic> {
 fn merge_source(value: &Node) -> Result<Vec<(Key, Node)>, Diagnostic> {
     match &value.value {
         Value::Map(entries) => Ok(entries.clone()),
+        // PyYAML merges a list's mappings last first, so the first one's values win.
         Value::Seq(items) => {
             let mut out: Vec<(Key, Node)> = Vec::new();
-            for item in items {
-                for (key, value) in merge_source(item)? {
-                    if !out.iter().any(|(k, _)| k.name == key.name) {
-                        out.push((key, value));
-                    }
-                }
+            for item in items.iter().rev() {
+                out.extend(merge_source(item)?);
             }
             Ok(out)
         }
@@ -715,6 +719,16 @@ fn resolve_scalar(text: String, style: TScalarStyle, tag: Option<&Tag>) -> Value
         // `!!str`, Ansible's `!unsafe` and `!vault`-less tags: keep the text as is.
         if tag.suffix == "str" || tag.suffix == "unsafe" || tag.handle == "!" {
             return Value::Str(text);
+        }
+        // YAML's own types asked for by name, whatever the quoting (`!!int '7'`).
+        let plain = resolve_scalar(text.clone(), TScalarStyle::Plain, None);
+        match (tag.suffix.as_str(), plain) {
+            ("int", Value::Int(int)) => return Value::Int(int),
+            ("float", Value::Int(int)) => return Value::Float(int as f64),
+            ("float", Value::Float(float)) => return Value::Float(float),
+            ("bool", Value::Bool(flag)) => return Value::Bool(flag),
+            ("null", Value::Null) => return Value::Null,
+            _ => {}
         }
     }
     if style != TScalarStyle::Plain {
@@ -750,8 +764,14 @@ fn parse_int(text: &str) -> Option<i64> {
         b'+' => (1, &text[1..]),
         _ => (1, text),
     };
-    if let Some(hex) = digits.strip_prefix("0x") {
-        return i64::from_str_radix(hex, 16).ok().map(|v| sign * v);
+    for (prefix, radix) in [("0x", 16), ("0b", 2)] {
+        if let Some(number) = digits.strip_prefix(prefix) {
+            let number = number.replace('_', "");
+            if number.is_empty() {
+                return None;
+            }
+            return i64::from_str_radix(&number, radix).ok().map(|v| sign * v);
+        }
     }
     // A leading zero (0644, 007) stays a string: see the file header.
     if digits.is_empty() || (digits.len() > 1 && digits.starts_with('0')) {

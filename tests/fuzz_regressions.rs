@@ -163,3 +163,28 @@ fn template_seeds_crashes_and_mutations_render_without_panic() {
         harness::template(&mutate(&mut rng, &seeds, tokens));
     }
 }
+
+#[test]
+fn agent_frame_seeds_crashes_and_mutations_decode_without_panic() {
+    let seeds = inputs("agent_frames");
+    assert!(seeds.len() >= 5, "no agent_frames seeds");
+    for seed in &seeds {
+        harness::agent_frames(seed);
+    }
+    let tokens: &[&[u8]] = &[
+        b"\x00\x00\x00",
+        b"\x00\x10\x00\x01",
+        b"\xff\xff\xff\xff",
+        b"\x01",
+        b"\x02",
+        b"\x03",
+        b"{\"type\":",
+        b"\"run_module\"",
+        b"\"files\":[",
+        b"null",
+    ];
+    let mut rng = StdRng::seed_from_u64(17);
+    for _ in 0..MUTATIONS {
+        harness::agent_frames(&mutate(&mut rng, &seeds, tokens));
+    }
+}

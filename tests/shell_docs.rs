@@ -91,6 +91,7 @@ fn man_pages_for_every_subcommand() {
         [
             "machinist-completions.1",
             "machinist-doc.1",
+            "machinist-inventory.1",
             "machinist-man.1",
             "machinist-role-init.1",
             "machinist-role-install.1",

@@ -85,6 +85,9 @@ pub struct Args {
     /// Templates: Ansible's defaults (trim_blocks on, lstrip_blocks off).
     pub trim_blocks: Option<bool>,
     pub lstrip_blocks: Option<bool>,
+    /// Templates: what each newline of the template's text becomes (`\n`, `\r\n`,
+    /// `\r`); read by the runner, which renders templates.
+    pub newline_sequence: Option<String>,
     /// Act on the target of a symlink at `path` (inside the root) rather than the link
     /// itself, for state=file/directory/touch and mode/owner (Ansible's default, yes).
     /// With `follow: false` content replaces a symlink by a regular file.

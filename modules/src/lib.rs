@@ -192,7 +192,8 @@ pub struct Change {
 }
 
 /// A before/after pair, rendered as a unified diff by the reporter.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// Serializable both ways: an agent sends it back to the controller (issue 17).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Diff {
     pub before_header: String,
     pub after_header: String,

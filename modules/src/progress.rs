@@ -6,7 +6,7 @@
 pub const LARGE_WRITE_BYTES: usize = 8 * 1024 * 1024;
 
 /// What `done` and `total` count.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ProgressUnit {
     /// Steps of a program (pacstrap: packages).

@@ -2,6 +2,7 @@
 //! type-checked (as far as they are known before templating), every notified handler
 //! found. Problems become located diagnostics.
 
+use super::known_names;
 use super::model::{Action, Play, Playbook, Task, TaskKind};
 use crate::error::Diagnostic;
 use crate::playbook::sources::{find, SourceKind};
@@ -117,7 +118,12 @@ fn checked_tasks(tasks: &[Task], errors: &mut Vec<Diagnostic>, known: &mut Known
                     &cond.span,
                     format!("invalid expression '{}': {err}", cond.expr),
                 ));
+            } else {
+                known_names::in_condition(cond, errors);
             }
+        }
+        if let Some(items) = &task.loop_items {
+            known_names::in_node(items, errors);
         }
     }
 }
@@ -131,6 +137,15 @@ fn arguments(
     known: &mut Known,
 ) {
     inline_templates(args, errors);
+    known_names::in_node(args, errors);
+    let bare = match module.rsplit('.').next() {
+        Some("assert") => args.get("that"),
+        Some("debug") => args.get("var"),
+        _ => None,
+    };
+    if let Some(bare) = bare {
+        known_names::in_bare(bare, errors);
+    }
     let Some(entries) = args.as_map() else {
         errors.push(Diagnostic::at(&args.span, "module arguments are a mapping"));
         return;
@@ -407,7 +422,7 @@ fn valid_expression(expr: &str) -> bool {
     compiles
 }
 
-/// Syntax-check a template file (filters and tests are looked up when it renders).
+/// Syntax-check a template file, and check the filters, tests and lookups it names.
 fn check_template(path: &std::path::Path) -> Result<(), String> {
     let source = crate::input::read_text(path, crate::input::MAX_TEXT_BYTES)
         .map_err(|err| err.to_string())?;
@@ -423,7 +438,8 @@ fn check_template(path: &std::path::Path) -> Result<(), String> {
                 err.detail().unwrap_or("invalid syntax")
             ),
             None => format!("{name}: template syntax error: {err}"),
-        })
+        })?;
+    known_names::in_template_file(&name, body)
 }
 
 fn syntax_env() -> &'static minijinja::Environment<'static> {

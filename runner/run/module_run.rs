@@ -27,7 +27,9 @@ pub enum ModuleEvent<'a> {
     Progress(Progress),
 }
 
-/// How a module's run ended.
+/// How a module's run ended (sent back by an agent: runner/agent/).
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "end", rename_all = "snake_case")]
 pub enum ModuleRun {
     Done(Outcome),
     /// An argument is at fault (`field`, when one is): the caller points at it.

@@ -6,7 +6,8 @@ use serde_json::{Map, Value};
 
 /// What a task did, before it is reported and registered. As in Ansible, `changed`
 /// and `failed` are independent (a command that ran and exited 1 is both).
-#[derive(Debug, Clone)]
+/// Serializable both ways: an agent sends it back to the controller (runner/agent/).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Outcome {
     pub changed: bool,
     pub failed: bool,
@@ -25,7 +26,7 @@ pub struct Outcome {
 
 /// ansible-core adds `failed: false` to what an action returns; results the executor
 /// makes itself (a false `when`, a loop's summary) have `failed` only when true.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Shape {
     /// What a module or runner action returned.
     Action,

@@ -44,9 +44,22 @@ impl Step<'_> {
                 args.insert("template".into(), src);
             }
         }
+        let newline_sequence = match args.remove("newline_sequence") {
+            None => "\n",
+            Some(value) => value
+                .as_str()
+                .and_then(crate::template::newline_sequence)
+                .ok_or_else(|| {
+                    located(
+                        &task.span,
+                        format!("newline_sequence must be '\\n', '\\r' or '\\r\\n', not {value}"),
+                    )
+                })?,
+        };
         let options = FileOptions {
             trim_blocks: take_bool(args, "trim_blocks").unwrap_or(true),
             lstrip_blocks: take_bool(args, "lstrip_blocks").unwrap_or(false),
+            newline_sequence,
         };
         if let Some(name) = args.remove("template") {
             let name = text(&name, "template")?;

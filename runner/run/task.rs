@@ -538,7 +538,10 @@ impl Executor<'_> {
             .render_tree(&raw, ctx)
             .map_err(|err| located(&node.span, format!("loop: {err}")))?;
         if let Some(with) = task.loop_with {
-            return crate::template::legacy_items(with, &value)
+            return self
+                .shared
+                .templates
+                .legacy_loop_items(with, &value, ctx)
                 .map_err(|err| located(&node.span, err));
         }
         match value.kind() {

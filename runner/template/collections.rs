@@ -375,7 +375,17 @@ fn set_op(a: &Value, b: &Value, op: SetOp) -> Result<Value, Error> {
     Ok(Value::from(result))
 }
 
-fn extract(item: Value, container: Value, morekeys: Option<Value>) -> Result<Value, Error> {
+fn extract(
+    item: Value,
+    container: Value,
+    morekeys: Option<Value>,
+    kwargs: Kwargs,
+) -> Result<Value, Error> {
+    let morekeys = match morekeys {
+        Some(more) => Some(more),
+        None => kwargs.get::<Option<Value>>("morekeys")?,
+    };
+    kwargs.assert_all_used()?;
     let mut keys = vec![item];
     match morekeys {
         None => {}

@@ -18,8 +18,9 @@ use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
 use super::diagnose::diagnose;
 use super::error::{TemplateError, TemplateErrorKind};
 use super::{
-    backslash, collections, conversions, crypt, filters, lookup, overrides, pyjson, python_methods,
-    pyyaml, regexes, simple, tests, text_filters, value_format, FileOptions, OMIT,
+    backslash, collections, conversions, crypt, filters, jinja_compat, lookup, math_filters, names,
+    overrides, pyjson, python_methods, pyyaml, regexes, simple, tests, text_filters, value_format,
+    FileOptions, OMIT,
 };
 
 /// Loader names under which expressions and strings are cached. The leading control
@@ -72,12 +73,38 @@ impl Engine {
         engine
     }
 
+    /// Whether a filter or test of this (short) name is registered: a probe that
+    /// applies it to `none` fails as unknown only when it is not.
+    pub(crate) fn has(&self, kind: names::NameKind, name: &str) -> bool {
+        let valid = name.split('.').all(|part| {
+            part.bytes()
+                .next()
+                .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+                && part.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        });
+        if !valid {
+            return false;
+        }
+        let (probe, unknown) = match kind {
+            names::NameKind::Test => (format!("none is {name}"), minijinja::ErrorKind::UnknownTest),
+            _ => (
+                format!("none | {name}"),
+                minijinja::ErrorKind::UnknownFilter,
+            ),
+        };
+        let Ok(expr) = self.strings().compile_expression(&probe) else {
+            return false;
+        };
+        !matches!(expr.eval(()), Err(err) if err.kind() == unknown)
+    }
+
     fn strings(&self) -> &Environment<'static> {
         &self.envs[STRINGS]
     }
 
     pub(crate) fn render_str(&self, source: &str, vars: &Value) -> Result<String, TemplateError> {
-        let escaped = backslash::escape_expressions(source);
+        let source = names::unqualified(source, true);
+        let escaped = backslash::escape_expressions(&source);
         self.render_escaped(&escaped, vars)
     }
 
@@ -110,7 +137,8 @@ impl Engine {
     }
 
     pub(crate) fn render_native(&self, source: &str, vars: &Value) -> Result<Value, TemplateError> {
-        let escaped = backslash::escape_expressions(source);
+        let source = names::unqualified(source, true);
+        let escaped = backslash::escape_expressions(&source);
         let Some(expr) = single_expression(&escaped) else {
             return self.render_escaped(&escaped, vars).map(Value::from);
         };
@@ -162,7 +190,7 @@ impl Engine {
 
     pub(crate) fn eval(&self, expr: &str, vars: &Value) -> Result<Value, TemplateError> {
         let expr = single_expression(expr).unwrap_or(expr);
-        self.eval_expr(expr, vars)
+        self.eval_expr(&names::unqualified(expr, false), vars)
     }
 
     fn eval_expr(&self, expr: &str, vars: &Value) -> Result<Value, TemplateError> {
@@ -209,6 +237,18 @@ impl Engine {
         let (body, set) = overrides::split(source).map_err(|message| {
             TemplateError::new(TemplateErrorKind::Syntax, format!("{name}: {message}"))
         })?;
+        let body = &*names::unqualified(body, true);
+        let original = body;
+        // Jinja writes each newline of the template's own text (not of the values it
+        // renders) as newline_sequence.
+        let newline = set.newline_sequence.unwrap_or(options.newline_sequence);
+        let normalised;
+        let body = if newline == "\n" {
+            body
+        } else {
+            normalised = normalise_newlines(body, newline);
+            &normalised
+        };
         let env = &self.envs[env_index(
             set.trim_blocks.unwrap_or(options.trim_blocks),
             set.lstrip_blocks.unwrap_or(options.lstrip_blocks),
@@ -223,9 +263,26 @@ impl Engine {
             body
         };
         let tmpl = env.get_template(&file_key(name, compiled)).map_err(fail)?;
-        let text = tmpl.render(vars).map_err(fail)?;
-        Ok(with_source_newlines(body, text))
+        let mut text = tmpl.render(vars).map_err(fail)?;
+        // Jinja drops a last `\n` alone: a source ending in `\r\n` keeps its `\r`.
+        if original.ends_with("\r\n") && newline == "\n" && !text.ends_with(['\r', '\n']) {
+            text.push('\r');
+        }
+        // ansible-core adds the newlines Jinja dropped as the module's newline_sequence
+        // (a header's does not count here).
+        Ok(with_source_newlines_as(
+            original,
+            text,
+            options.newline_sequence,
+        ))
     }
+}
+
+/// Every newline (`\r\n`, `\r`, `\n`) of `text` as `newline`.
+fn normalise_newlines(text: &str, newline: &str) -> String {
+    text.replace("\r\n", "\n")
+        .replace('\r', "\n")
+        .replace('\n', newline)
 }
 
 /// `source` without the one trailing newline Jinja drops (`\n` or `\r\n`).
@@ -245,6 +302,30 @@ fn with_source_newlines(source: &str, mut rendered: String) -> String {
     let have = trailing_newlines(&rendered);
     for _ in have..wanted {
         rendered.push('\n');
+    }
+    rendered
+}
+
+/// [`with_source_newlines`] for a template file: the source's trailing newlines
+/// counted as written, the rendered text's as newline sequences of any kind, and the
+/// missing ones added as `newline`.
+fn with_source_newlines_as(source: &str, mut rendered: String, newline: &str) -> String {
+    if newline == "\n" {
+        return with_source_newlines(source, rendered);
+    }
+    let wanted = trailing_newlines(source);
+    let mut have = 0;
+    let mut rest = rendered.as_str();
+    while let Some(shorter) = rest
+        .strip_suffix("\r\n")
+        .or_else(|| rest.strip_suffix('\n'))
+        .or_else(|| rest.strip_suffix('\r'))
+    {
+        have += 1;
+        rest = shorter;
+    }
+    for _ in have..wanted {
+        rendered.push_str(newline);
     }
     rendered
 }
@@ -376,10 +457,13 @@ fn base_env(slot: &EngineSlot) -> Environment<'static> {
     conversions::register(&mut env);
     regexes::register(&mut env);
     collections::register(&mut env);
+    math_filters::register(&mut env);
     pyjson::register(&mut env);
     pyyaml::register(&mut env);
     crypt::register(&mut env);
     tests::register(&mut env);
+    // Last: it replaces minijinja's versions and the ones above.
+    jinja_compat::register(&mut env);
     lookup::register(&mut env, slot);
     env.add_global("omit", Value::from(OMIT));
     env.set_loader(cache_loader);

@@ -203,6 +203,7 @@ fn template_files_use_ansible_whitespace_rules() {
     let untrimmed = FileOptions {
         trim_blocks: false,
         lstrip_blocks: false,
+        ..FileOptions::default()
     };
     assert_eq!(
         t.render_file("l.j2", looped, &context, untrimmed).unwrap(),
@@ -217,10 +218,22 @@ fn template_files_use_ansible_whitespace_rules() {
     let lstrip = FileOptions {
         trim_blocks: true,
         lstrip_blocks: true,
+        ..FileOptions::default()
     };
     assert_eq!(
         t.render_file("i.j2", indented, &context, lstrip).unwrap(),
         "[main]\nx=1\nend\n"
+    );
+    let crlf = FileOptions {
+        newline_sequence: "\r\n",
+        ..FileOptions::default()
+    };
+    assert_eq!(
+        t.render_file("c.j2", "a\n{{ 'b\n' }}c\n", &context, crlf)
+            .unwrap(),
+        "a\r\nb\r\nc\r\n",
+        "the template's newlines (string literals too) change, and so does the last one \
+         ansible-core adds back"
     );
 }
 

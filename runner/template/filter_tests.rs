@@ -114,7 +114,7 @@ fn yaml_filters_write_pyyaml_bytes() {
         rc("{{ {'x': w} | to_yaml }}", json!({"w": words})),
         "{x: word word word word word word word word word word word word word word word word\n    word word word word word word word word word}\n"
     );
-    assert_eq!(r("{{ 'plain' | to_yaml }}"), "plain\n...\n");
+    assert_eq!(r("{{ 'plain' | to_yaml }}"), "plain\n");
     assert_eq!(r("{{ [1, 2] | to_nice_yaml(indent=2) }}"), "- 1\n- 2\n");
     assert_eq!(
         rc(
@@ -125,7 +125,8 @@ fn yaml_filters_write_pyyaml_bytes() {
     );
     assert_eq!(
         n("{{ '{a: yes, b: [1]}' | from_yaml }}"),
-        "{'a': 'yes', 'b': [1]}"
+        "{'a': True, 'b': [1]}",
+        "YAML 1.1, as PyYAML reads it"
     );
 }
 

@@ -15,13 +15,15 @@ use super::value_format::{py_text, py_type_name};
 pub(crate) fn register(env: &mut Environment<'static>) {
     env.add_filter("type_debug", |value: Value| py_type_name(&value));
     env.add_filter("basename", |path: Value| {
-        text(&path).map(|p| basename(&p).to_string())
+        string_only(&path, "basename").map(|p| basename(&p).to_string())
     });
     env.add_filter("dirname", |path: Value| {
-        text(&path).map(|p| dirname(&p).to_string())
+        string_only(&path, "dirname").map(|p| dirname(&p).to_string())
     });
     env.add_filter("path_join", path_join);
-    env.add_filter("splitext", |path: Value| text(&path).map(|p| splitext(&p)));
+    env.add_filter("splitext", |path: Value| {
+        string_only(&path, "splitext").map(|p| splitext(&p))
+    });
     env.add_filter("realpath", |path: Value| text(&path).map(|p| realpath(&p)));
     env.add_filter("quote", |value: Value| quote(&value));
     env.add_filter("b64encode", b64encode);
@@ -84,6 +86,19 @@ pub(crate) fn text(value: &Value) -> Result<String, Error> {
         return Err(Error::from(ErrorKind::UndefinedError));
     }
     Ok(py_text(value))
+}
+
+/// A value that must already be a string, as Python's `os.path` functions, `str`
+/// methods and `json.loads` demand (`0 | basename` fails in ansible-core too).
+pub(crate) fn string_only(value: &Value, filter: &str) -> Result<String, Error> {
+    match value.kind() {
+        ValueKind::String => Ok(value.as_str().unwrap_or_default().to_string()),
+        ValueKind::Undefined => Err(Error::from(ErrorKind::UndefinedError)),
+        _ => Err(invalid(format!(
+            "{filter} expects a string, got {}",
+            py_type_name(value)
+        ))),
+    }
 }
 
 /// Python's `os.path.basename`.

@@ -1,7 +1,8 @@
 //! The `with_<lookup>` loops of older playbooks, as ansible-core turns each one's
 //! rendered value into items: `with_items` (one level flattened; a string is one
 //! item), `with_dict`, `with_subelements`, `with_nested`/`with_cartesian`,
-//! `with_together`, `with_sequence` and `with_indexed_items`. `loop` and `with_list`
+//! `with_together`, `with_sequence`, `with_indexed_items` and `with_fileglob` (which
+//! searches the controller: Templates::legacy_loop_items). `loop` and `with_list`
 //! take a list as it is and are not here.
 
 use minijinja::value::ValueKind;
@@ -20,6 +21,9 @@ pub enum LegacyLoop {
     Together,
     Sequence,
     IndexedItems,
+    /// `with_fileglob`: files found on the controller, so it needs the run's
+    /// variables (`playbook_dir`, `role_path`): [`super::Templates::loop_items`].
+    Fileglob,
 }
 
 /// The value's items for that lookup, or the message of why it has none.
@@ -39,6 +43,10 @@ fn legacy(kind: LegacyLoop, value: &Value) -> Result<Vec<Value>, Error> {
         }
     };
     match kind {
+        LegacyLoop::Fileglob => Err(Error::new(
+            ErrorKind::InvalidOperation,
+            "with_fileglob needs the run's variables (Templates::legacy_loop_items)",
+        )),
         LegacyLoop::Items => Ok(flatten_once(terms()?)),
         LegacyLoop::Dict => dict_lookup(std::slice::from_ref(value)),
         LegacyLoop::Sequence => sequence_lookup(&terms()?),

@@ -18,6 +18,22 @@ use super::engine::{render_in_slot, EngineSlot};
 use super::filters::{invalid, text};
 use super::FileOptions;
 
+/// The lookup plugins machinist has, by their short names.
+pub(crate) const PLUGINS: [&str; 12] = [
+    "env",
+    "file",
+    "template",
+    "vars",
+    "first_found",
+    "items",
+    "dict",
+    "sequence",
+    "pipe",
+    "lines",
+    "fileglob",
+    "password",
+];
+
 pub(crate) fn register(env: &mut Environment<'static>, slot: &EngineSlot) {
     for (name, wantlist) in [("lookup", false), ("query", true), ("q", true)] {
         let slot = slot.clone();
@@ -58,8 +74,8 @@ fn run(
         "fileglob" => no_kwargs(kwargs).and_then(|()| fileglob::fileglob(state, &terms)),
         "password" => password::password(state, &terms, kwargs),
         other => Err(invalid(format!(
-            "lookup plugin '{other}' is not available (available: env, file, template, \
-             vars, first_found, items, dict, sequence, pipe, lines, fileglob, password)"
+            "lookup plugin '{other}' is not available (available: {})",
+            PLUGINS.join(", ")
         ))),
     };
     let results = match (results, on_error.as_str()) {
@@ -147,6 +163,7 @@ fn template_lookup(
         lstrip_blocks: kwargs
             .get::<Option<bool>>("lstrip_blocks")?
             .unwrap_or(false),
+        ..FileOptions::default()
     };
     let extra = kwargs.get::<Option<Value>>("template_vars")?;
     let _convert_data = kwargs.get::<Option<bool>>("convert_data")?;

@@ -3,9 +3,9 @@
 //! part of the output. Pairs are `key: Python literal`, separated by commas.
 //!
 //! machinist renders with four prepared environments (trim_blocks × lstrip_blocks), so
-//! it takes those two and `keep_trailing_newline`; ansible-core's other keys (other
-//! delimiters, `newline_sequence`) are refused with an error that says so, never
-//! ignored.
+//! it takes those two, `keep_trailing_newline` and `newline_sequence`; ansible-core's
+//! other keys (other delimiters, line statements) are refused with an error that says
+//! so, never ignored.
 
 /// The header's prefix.
 const HEADER: &str = "#jinja2:";
@@ -16,10 +16,11 @@ pub(crate) struct Overrides {
     pub trim_blocks: Option<bool>,
     pub lstrip_blocks: Option<bool>,
     pub keep_trailing_newline: Option<bool>,
+    pub newline_sequence: Option<&'static str>,
 }
 
 /// ansible-core's keys that machinist does not take.
-const UNSUPPORTED: [&str; 9] = [
+const UNSUPPORTED: [&str; 8] = [
     "block_start_string",
     "block_end_string",
     "variable_start_string",
@@ -28,8 +29,23 @@ const UNSUPPORTED: [&str; 9] = [
     "comment_end_string",
     "line_statement_prefix",
     "line_comment_prefix",
-    "newline_sequence",
 ];
+
+/// A newline sequence written as a Python string literal (`'\r\n'`), one of the three
+/// Jinja allows.
+pub(crate) fn newline_sequence(text: &str) -> Option<&'static str> {
+    let inner = text
+        .strip_prefix('\'')
+        .and_then(|t| t.strip_suffix('\''))
+        .or_else(|| text.strip_prefix('"').and_then(|t| t.strip_suffix('"')))
+        .unwrap_or(text);
+    match inner {
+        "\\n" | "\n" => Some("\n"),
+        "\\r\\n" | "\r\n" => Some("\r\n"),
+        "\\r" | "\r" => Some("\r"),
+        _ => None,
+    }
+}
 
 /// The template without its header line, and what the header set; a source without
 /// a header comes back whole with no overrides.
@@ -49,6 +65,15 @@ pub(crate) fn split(source: &str) -> Result<(&str, Overrides), String> {
             ));
         };
         let key = key.trim();
+        if key == "newline_sequence" {
+            overrides.newline_sequence = Some(newline_sequence(value.trim()).ok_or_else(|| {
+                format!(
+                    "'{HEADER}' newline_sequence: {} is not '\\n', '\\r\\n' or '\\r'",
+                    value.trim()
+                )
+            })?);
+            continue;
+        }
         let slot = match key {
             "trim_blocks" => &mut overrides.trim_blocks,
             "lstrip_blocks" => &mut overrides.lstrip_blocks,
@@ -56,7 +81,8 @@ pub(crate) fn split(source: &str) -> Result<(&str, Overrides), String> {
             _ if UNSUPPORTED.contains(&key) => {
                 return Err(format!(
                     "'{HEADER}' {key} is not supported by machinist \
-                     (trim_blocks, lstrip_blocks and keep_trailing_newline are)"
+                     (trim_blocks, lstrip_blocks, keep_trailing_newline and \
+                     newline_sequence are)"
                 ))
             }
             _ => return Err(format!("unknown '{HEADER}' key '{key}'")),
@@ -83,6 +109,8 @@ mod tests {
         let (_, set) = split("#jinja2:trim_blocks: False, keep_trailing_newline: True\n").unwrap();
         assert_eq!(set.trim_blocks, Some(false));
         assert_eq!(set.keep_trailing_newline, Some(true));
+        let (_, set) = split("#jinja2: newline_sequence: '\\r\\n'\n").unwrap();
+        assert_eq!(set.newline_sequence, Some("\r\n"));
         assert_eq!(
             split("no header\n").unwrap(),
             ("no header\n", Overrides::default())

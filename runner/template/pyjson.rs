@@ -8,7 +8,7 @@ use std::fmt::Write;
 use minijinja::value::{Kwargs, ValueKind};
 use minijinja::{Environment, Error, Value};
 
-use super::filters::{invalid, text};
+use super::filters::invalid;
 use super::value_format::{py_number, py_str};
 
 pub(crate) fn register(env: &mut Environment<'static>) {
@@ -177,7 +177,7 @@ fn write_string(out: &mut String, text: &str, ensure_ascii: bool) {
 }
 
 fn from_json(value: Value) -> Result<Value, Error> {
-    let source = text(&value)?;
+    let source = super::filters::string_only(&value, "from_json")?;
     let parsed: serde_json::Value =
         serde_json::from_str(&source).map_err(|err| invalid(format!("from_json: {err}")))?;
     Ok(Value::from_serialize(parsed))

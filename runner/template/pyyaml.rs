@@ -32,6 +32,7 @@ pub(crate) fn register(env: &mut Environment<'static>) {
         },
     );
     env.add_filter("from_yaml", from_yaml);
+    env.add_filter("from_yaml_all", from_yaml_all);
 }
 
 /// The `yaml.dump` options Ansible's filters pass through.
@@ -195,9 +196,32 @@ pub(crate) fn dump(value: &Value, options: &Options) -> Result<String, Error> {
     Ok(Emitter::new(options).dump(&node, options.explicit_start))
 }
 
+/// The documents of a YAML text, read with YAML 1.1's scalars as playbooks are
+/// (`yes` is true, as PyYAML reads it).
+fn documents(value: &Value, filter: &str) -> Result<Vec<Value>, Error> {
+    let source = text(value)?;
+    let file: std::sync::Arc<std::path::Path> = std::path::Path::new(filter).into();
+    let docs = crate::yaml::parse(&file, &source)
+        .map_err(|err| invalid(format!("{filter}: {}", err.message)))?;
+    Ok(docs
+        .iter()
+        .map(|node| Value::from_serialize(node.to_json()))
+        .collect())
+}
+
 fn from_yaml(value: Value) -> Result<Value, Error> {
-    let source = text(&value)?;
-    let parsed: serde_yaml::Value =
-        serde_yaml::from_str(&source).map_err(|err| invalid(format!("from_yaml: {err}")))?;
-    Ok(Value::from_serialize(parsed))
+    if value.is_none() {
+        return Ok(value);
+    }
+    Ok(documents(&value, "from_yaml")?
+        .into_iter()
+        .next()
+        .unwrap_or(Value::from(())))
+}
+
+fn from_yaml_all(value: Value) -> Result<Value, Error> {
+    if value.is_none() {
+        return Ok(Value::from(Vec::<Value>::new()));
+    }
+    Ok(Value::from(documents(&value, "from_yaml_all")?))
 }

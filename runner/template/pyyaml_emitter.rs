@@ -81,12 +81,9 @@ impl Emitter {
             self.write_indicator("---", true, false, false);
         }
         self.node(node, Context::ROOT);
-        // Document end, then stream end.
+        // ansible-core's AnsibleDumper never ends the document with `...` (PyYAML's
+        // own dumper does after an open-ended scalar: `yaml.dump(0)` is `0\n...\n`).
         self.write_indent();
-        if self.open_ended {
-            self.write_indicator("...", true, false, false);
-            self.write_indent();
-        }
         self.out
     }
 

@@ -45,9 +45,6 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     env.add_test("falsy", |v: Value, k: Kwargs| truthy(&v, &k).map(|t| !t));
     env.add_test("subset", |a: Value, b: Value| subset(&a, &b));
     env.add_test("superset", |a: Value, b: Value| subset(&b, &a));
-    env.add_test("contains", |seq: Value, item: Value| {
-        Ok::<_, Error>(seq.try_iter()?.any(|x| x == item))
-    });
 }
 
 #[derive(Clone, Copy)]

@@ -1,12 +1,15 @@
 //! Text filters real roles use that minijinja lacks or shapes differently: Jinja2's
 //! own `truncate` (with `killwords`, `end` and `leeway`), `wordcount` and `urlencode`,
 //! and Ansible's `comment`, each with the argument names and results of the Python
-//! originals.
+//! originals. Jinja's string filters (`lower`, `upper`, `capitalize`, `title`, `trim`,
+//! `replace`) read any other value as Python's `str()` of it (`['a']` becomes
+//! `"['a']"`, none `"None"`), as Jinja does, where minijinja would write JSON.
 
 use minijinja::value::{Kwargs, ValueKind};
 use minijinja::{Environment, Error, Value};
 
-use super::filters::{invalid, text};
+use super::filters::{invalid, string_only, text};
+use super::value_format::py_text;
 
 pub(crate) fn register(env: &mut Environment<'static>) {
     env.add_filter("truncate", truncate);
@@ -15,6 +18,64 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     });
     env.add_filter("urlencode", urlencode);
     env.add_filter("comment", comment);
+    env.add_filter("lower", |value: Value| {
+        Ok::<_, Error>(py_text(&value).to_lowercase())
+    });
+    env.add_filter("upper", |value: Value| {
+        Ok::<_, Error>(py_text(&value).to_uppercase())
+    });
+    env.add_filter("capitalize", |value: Value| {
+        Ok::<_, Error>(capitalize(&py_text(&value)))
+    });
+    env.add_filter("title", |value: Value| {
+        Ok::<_, Error>(title(&py_text(&value)))
+    });
+    env.add_filter("trim", |value: Value, chars: Option<String>| {
+        let text = py_text(&value);
+        Ok::<_, Error>(match chars {
+            Some(chars) => text.trim_matches(|c| chars.contains(c)).to_string(),
+            None => text.trim().to_string(),
+        })
+    });
+    env.add_filter(
+        "replace",
+        |value: Value, old: String, new: String, count: Option<usize>| {
+            let text = py_text(&value);
+            Ok::<_, Error>(match count {
+                Some(count) => text.replacen(&old, &new, count),
+                None => text.replace(&old, &new),
+            })
+        },
+    );
+}
+
+/// Python's `str.capitalize`: the first character upper case, the rest lower.
+fn capitalize(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first
+            .to_uppercase()
+            .chain(chars.as_str().to_lowercase().chars())
+            .collect(),
+        None => String::new(),
+    }
+}
+
+/// Jinja's `do_title`: each piece between `-`, whitespace and opening brackets
+/// capitalised (so `a,b` is `A,b` and `/etc/x` stays as it is).
+fn title(text: &str) -> String {
+    let separator = |c: char| c == '-' || c.is_whitespace() || "({[<".contains(c);
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while !rest.is_empty() {
+        let sep_len = rest.len() - rest.trim_start_matches(separator).len();
+        out.push_str(&rest[..sep_len]);
+        rest = &rest[sep_len..];
+        let word_len = rest.find(separator).unwrap_or(rest.len());
+        out.push_str(&capitalize(&rest[..word_len]));
+        rest = &rest[word_len..];
+    }
+    out
 }
 
 /// Jinja2's `do_truncate(s, length=255, killwords=False, end='...', leeway=5)`.
@@ -25,6 +86,16 @@ fn truncate(
     end: Option<String>,
     leeway: Option<usize>,
 ) -> Result<String, Error> {
+    // Jinja takes len() of the value first: a number, boolean or none has none.
+    if matches!(
+        value.kind(),
+        ValueKind::Number | ValueKind::Bool | ValueKind::None
+    ) {
+        return Err(invalid(format!(
+            "truncate: object of type '{}' has no len()",
+            super::value_format::py_type_name(&value)
+        )));
+    }
     let text = text(&value)?;
     let length = length.unwrap_or(255);
     let end = end.unwrap_or_else(|| "...".into());
@@ -116,7 +187,7 @@ fn quote(text: &str, safe: &str) -> String {
 /// Ansible's `comment(text, style='plain', **kw)`: the text as a comment block in the
 /// style's decoration, with its beginning, prefix, postfix and end lines.
 fn comment(value: Value, style: Option<String>, kwargs: Kwargs) -> Result<String, Error> {
-    let text = text(&value)?;
+    let text = string_only(&value, "comment")?;
     let style = style.unwrap_or_else(|| "plain".into());
     let (beginning, decoration, end) = match style.as_str() {
         "plain" => ("", "# ", ""),

@@ -140,6 +140,11 @@ impl Booted {
         booted
     }
 
+    /// The container's init, as `machinist_machine_pid` names it.
+    pub fn leader(&self) -> u32 {
+        self.leader
+    }
+
     /// The container's rootfs, as seen from this machine.
     pub fn root(&self) -> PathBuf {
         self.dir.path().join("root")

@@ -92,8 +92,22 @@ pub fn template(data: &[u8]) {
             FileOptions {
                 trim_blocks: true,
                 lstrip_blocks: mode & 4 != 0,
+                newline_sequence: if mode & 8 != 0 { "\r\n" } else { "\n" },
             },
         )),
         _ => drop(templates.render_native(text, vars)),
     }
+}
+
+/// The agent's frame decoder (runner/agent/frame.rs): the input is what a peer wrote
+/// on the agent's stdin (or the controller's end); every message in it is decoded as
+/// a request and as a reply until the first error. Errors are fine; panics, and
+/// allocations beyond one frame's limit per frame, are not.
+pub fn agent_frames(data: &[u8]) {
+    use machinist::agent::frame::read_message;
+    use machinist::agent::message::{Reply, Request};
+    let mut as_requests = data;
+    while read_message::<Request>(&mut as_requests).is_ok() {}
+    let mut as_replies = data;
+    while read_message::<Reply>(&mut as_replies).is_ok() {}
 }

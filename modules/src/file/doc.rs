@@ -3,7 +3,7 @@
 
 use crate::doc::{ArgDoc, ModuleDoc, Support};
 
-const fn args(src: ArgDoc) -> [ArgDoc; 19] {
+const fn args(src: ArgDoc) -> [ArgDoc; 20] {
     [
         ArgDoc::new("path", "path", "The path inside the target root.")
             .required()
@@ -50,6 +50,12 @@ const fn args(src: ArgDoc) -> [ArgDoc; 19] {
         )
         .default("false"),
         ArgDoc::new("trim_blocks", "bool", "Templates: Jinja2's trim_blocks.").default("true"),
+        ArgDoc::new(
+            "newline_sequence",
+            "str",
+            "Templates: what each newline of the template's own text becomes: '\\n', '\\r\\n' or '\\r'.",
+        )
+        .default("\\n"),
         ArgDoc::new("lstrip_blocks", "bool", "Templates: Jinja2's lstrip_blocks.")
             .default("false"),
         ArgDoc::new(
@@ -88,19 +94,19 @@ const fn args(src: ArgDoc) -> [ArgDoc; 19] {
     ]
 }
 
-const FILE_ARGS: [ArgDoc; 19] = args(ArgDoc::new(
+const FILE_ARGS: [ArgDoc; 20] = args(ArgDoc::new(
     "src",
     "path",
     "state=link/hard: the link's target; otherwise a file in files/ copied byte for byte (as copy's src; not with content).",
 ));
 
-const COPY_ARGS: [ArgDoc; 19] = args(ArgDoc::new(
+const COPY_ARGS: [ArgDoc; 20] = args(ArgDoc::new(
     "src",
     "path",
     "A file in the playbook's (or role's) files/ folder, copied to path byte for byte (text or binary, streamed: never read whole). Not with content. Diffs of binary files or files over 1 MiB show size and sha256, before and after.",
 ));
 
-const TEMPLATE_ARGS: [ArgDoc; 19] = args(ArgDoc::new(
+const TEMPLATE_ARGS: [ArgDoc; 20] = args(ArgDoc::new(
     "src",
     "path",
     "A template in the playbook's (or role's) templates/ folder, rendered to path.",

@@ -1,0 +1,11 @@
+//! The agent: the machinist executable itself, started on a target by a connection
+//! (runner/connection/), running modules there for a controller that loads, renders
+//! and reports. The protocol is framed JSON on the agent's stdin and stdout
+//! (frame.rs, message.rs); controller files travel streamed (file_transfer.rs); the
+//! loop is serve.rs; identity.rs says which executable both ends must be.
+
+pub mod file_transfer;
+pub mod frame;
+pub mod identity;
+pub mod message;
+pub mod serve;

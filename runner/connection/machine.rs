@@ -1,0 +1,97 @@
+//! `ansible_connection: machine` (also `machinectl`, `nspawn`): a running
+//! systemd-nspawn container. Its leader (the container's init) comes from
+//! systemd-machined (`machinectl show -p Leader`), or from `machinist_machine_pid` for
+//! a container started with `--register=no` or on a machine without machined.
+//! `nsenter -t LEADER -a` enters all its namespaces and runs this very executable
+//! there without copying it in: it is opened here (`/proc/self/exe`), the descriptor
+//! inherited, and executed as `/proc/self/fd/N`, which the container's own /proc
+//! resolves to the same open file. It is linked against a C library it finds in the
+//! container (the loader is looked up inside): a container whose C library is older
+//! fails at exec, and the loader's message is in the unreachable message.
+
+use super::session::{AgentSession, Setup};
+use super::Unreachable;
+use rustix::fs::{Mode, OFlags};
+use std::os::fd::AsRawFd;
+use std::os::unix::process::CommandExt;
+use std::path::Path;
+use std::process::Command;
+
+/// The environment the agent gets in the container: a login's basics, nothing of
+/// the controller's.
+const ENVIRONMENT: &[(&str, &str)] = &[
+    (
+        "PATH",
+        "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+    ),
+    ("HOME", "/root"),
+    ("USER", "root"),
+    ("LOGNAME", "root"),
+];
+
+/// Start an agent inside the running container `machine` (the inventory host
+/// `name`), whose leader is `leader` when the inventory names it.
+pub fn start(
+    name: &str,
+    machine: &str,
+    leader: Option<u32>,
+    setup: &Setup,
+) -> Result<AgentSession, Unreachable> {
+    let leader = match leader {
+        Some(pid) => pid,
+        None => machined_leader(name, machine)?,
+    };
+    if !Path::new(&format!("/proc/{leader}")).exists() {
+        return Err(Unreachable::new(
+            name,
+            format!("machine {machine} is not running: its leader {leader} is gone"),
+        ));
+    }
+    // The agent's executable, inherited by nsenter (no O_CLOEXEC) and closed here once it has started.
+    let exe = rustix::fs::open(&setup.agent.path, OFlags::RDONLY, Mode::empty())
+        .map_err(|err| Unreachable::new(name, format!("cannot open machinist itself: {err}")))?;
+    let mut command = Command::new("nsenter");
+    command
+        .args(["-t", &leader.to_string(), "-a", "--"])
+        .arg(format!("/proc/self/fd/{}", exe.as_raw_fd()))
+        .arg("agent")
+        .env_clear()
+        .envs(ENVIRONMENT.iter().copied())
+        .current_dir("/")
+        // A process group of its own: a Ctrl-C on the controller's terminal is the
+        // controller's to handle; the agent ends when its session does.
+        .process_group(0);
+    let session = AgentSession::start(name, command, setup, None);
+    drop(exe);
+    session
+}
+
+/// The leader of a machine registered with systemd-machined.
+fn machined_leader(name: &str, machine: &str) -> Result<u32, Unreachable> {
+    let output = Command::new("machinectl")
+        .args(["show", "--property=Leader", "--value", "--", machine])
+        .env_clear()
+        .env("PATH", ENVIRONMENT[0].1)
+        .output()
+        .map_err(|err| {
+            Unreachable::new(
+                name,
+                format!(
+                    "cannot ask systemd-machined for machine {machine} ({err}): name its \
+                     leader with machinist_machine_pid"
+                ),
+            )
+        })?;
+    let said = String::from_utf8_lossy(&output.stdout).trim().to_string();
+    match said.parse::<u32>() {
+        Ok(pid) if output.status.success() && pid > 0 => Ok(pid),
+        _ => Err(Unreachable::new(
+            name,
+            format!(
+                "machine {machine} is not running (machinectl: {}); a container started \
+                 without registering is named by machinist_machine_pid",
+                String::from_utf8_lossy(&output.stderr).trim()
+            ),
+        )),
+    }
+}

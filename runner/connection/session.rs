@@ -1,0 +1,374 @@
+//! One agent on one target, seen from the controller: the process a connection
+//! started (nsenter for a machine, ssh for a host), its greeting and the hello, then
+//! one request at a time. Two threads read what the agent says (its replies, and its
+//! stderr, kept for messages and shown with `-vv`) into one channel, so the
+//! controller can wait for either: the greeting or sudo's password prompt while it
+//! starts, the events and the end of a run after. Anything that breaks the session
+//! (the process gone, the stream cut or garbled) is [`Unreachable`], with what the
+//! agent and the tool that started it said last.
+
+use super::Unreachable;
+use crate::agent::file_transfer;
+use crate::agent::frame::{read_message, write_message, FrameError};
+use crate::agent::identity::{AgentExe, VERSION};
+use crate::agent::message::{AgentEvent, FileAnnounce, Reply, Request};
+use crate::run::module_run::{ModuleRequest, ModuleRun};
+use crate::run::outcome::Outcome;
+use machinist_modules::source::SourceFile;
+use serde_json::{Map, Value as Json};
+use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::path::PathBuf;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{channel, Receiver, RecvTimeoutError, Sender};
+use std::time::{Duration, Instant};
+
+/// How long an agent may take to start (an ssh login, a first sudo).
+const START_TIMEOUT: Duration = Duration::from_secs(60);
+/// The most of the agent's stderr kept for a message.
+const STDERR_TAIL: usize = 4096;
+
+/// What the session starts with: the agent's executable and the target's root.
+#[derive(Debug, Clone)]
+pub struct Setup {
+    /// The executable the agent is (`AgentExe::own()` but in tests).
+    pub agent: AgentExe,
+    pub root: PathBuf,
+}
+
+/// The password to give sudo when it asks (its prompt, as set with `-p`).
+pub struct BecomePrompt<'a> {
+    pub prompt: &'a str,
+    pub password: &'a str,
+}
+
+enum Heard {
+    Reply(Reply),
+    /// The reply stream ended or broke.
+    Ended(FrameError),
+    Stderr(Vec<u8>),
+}
+
+pub struct AgentSession {
+    /// Who the agent works for, in messages (`web1`, `machine box`).
+    name: String,
+    child: Child,
+    input: BufWriter<ChildStdin>,
+    heard: Receiver<Heard>,
+    stderr: Vec<u8>,
+}
+
+impl AgentSession {
+    /// Start `command` (which runs `machinist agent` on the target), wait for its
+    /// greeting (answering `become`'s prompt if it comes first) and say hello.
+    pub fn start(
+        name: &str,
+        mut command: Command,
+        setup: &Setup,
+        become_prompt: Option<BecomePrompt>,
+    ) -> Result<AgentSession, Unreachable> {
+        let unreachable = |message: String| Unreachable::new(name, message);
+        tracing::debug!(host = name, ?command, "starting the agent");
+        let mut child = command
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|err| {
+                unreachable(format!("cannot start {:?}: {err}", command.get_program()))
+            })?;
+        let (Some(input), Some(output), Some(stderr)) =
+            (child.stdin.take(), child.stdout.take(), child.stderr.take())
+        else {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(unreachable("the agent's pipes are missing".into()));
+        };
+        let (send, heard) = channel();
+        read_replies(output, send.clone());
+        read_stderr(stderr, send);
+        let mut session = AgentSession {
+            name: name.to_string(),
+            child,
+            input: BufWriter::with_capacity(64 * 1024, input),
+            heard,
+            stderr: Vec::new(),
+        };
+        session.greeted(become_prompt)?;
+        session.send(&Request::Hello {
+            version: VERSION.into(),
+            content_hash: setup.agent.sha256.clone(),
+            root: setup.root.clone(),
+        })?;
+        match session.hear(Some(Instant::now() + START_TIMEOUT))? {
+            Reply::Ready => Ok(session),
+            other => Err(session.broken(format!("the hello answered with {}", other.kind()))),
+        }
+    }
+
+    /// Wait for the agent's greeting, giving `become`'s password when its prompt
+    /// comes first (once: a second prompt means the password was refused).
+    fn greeted(&mut self, become_prompt: Option<BecomePrompt>) -> Result<(), Unreachable> {
+        let deadline = Instant::now() + START_TIMEOUT;
+        let mut answered = false;
+        loop {
+            let heard = self
+                .heard
+                .recv_timeout(deadline.saturating_duration_since(Instant::now()));
+            let bytes = match heard {
+                Ok(Heard::Stderr(bytes)) => bytes,
+                heard => {
+                    return match self.heard_as_reply(heard)? {
+                        Reply::Started { version, pid } => {
+                            tracing::debug!(host = %self.name, version, pid, "agent started");
+                            Ok(())
+                        }
+                        other => {
+                            Err(self.broken(format!("an agent greeting with {}", other.kind())))
+                        }
+                    }
+                }
+            };
+            self.keep_stderr(&bytes);
+            let Some(become_prompt) = &become_prompt else {
+                continue;
+            };
+            let prompts = String::from_utf8_lossy(&self.stderr)
+                .matches(become_prompt.prompt)
+                .count();
+            if prompts > 1 {
+                return Err(self.broken("the become password was refused".into()));
+            }
+            if prompts == 1 && !answered {
+                answered = true;
+                let password = format!("{}\n", become_prompt.password);
+                self.input
+                    .write_all(password.as_bytes())
+                    .and_then(|()| self.input.flush())
+                    .map_err(|err| {
+                        self.broken(format!("cannot answer the become prompt: {err}"))
+                    })?;
+            }
+        }
+    }
+
+    /// Run one module on the target; its events go to `on_event` as they come.
+    pub fn run_module(
+        &mut self,
+        request: &ModuleRequest,
+        on_event: &mut dyn FnMut(AgentEvent),
+    ) -> Result<ModuleRun, Unreachable> {
+        let mut args = request.args.clone();
+        let mut sources = Vec::new();
+        for arg in file_transfer::controller_file_args(request.builtin, &args) {
+            let Some(path) = args.remove(arg) else {
+                continue;
+            };
+            let path = PathBuf::from(path.as_str().unwrap_or_default());
+            let source = match SourceFile::open(&path) {
+                Ok(source) => source,
+                // The task fails, as a local run's would; the host is reachable.
+                Err(err) => {
+                    let message = format!("{}: {err}", path.display());
+                    return Ok(ModuleRun::Done(Outcome::failed(message)));
+                }
+            };
+            sources.push((arg.to_string(), source));
+        }
+        let files = sources
+            .iter()
+            .map(|(arg, source)| FileAnnounce {
+                arg: arg.clone(),
+                size: source.size,
+                sha256: machinist_modules::source::hex(&source.sha256),
+            })
+            .collect();
+        self.send(&Request::RunModule {
+            module: request.builtin.name().into(),
+            args,
+            check: request.check,
+            keys_read: request.keys_read,
+            files,
+        })?;
+        for (_, source) in &sources {
+            let sent =
+                file_transfer::send(&mut self.input, source).and_then(|()| self.input.flush());
+            sent.map_err(|err| {
+                self.broken(format!("cannot send {}: {err}", source.path.display()))
+            })?;
+        }
+        loop {
+            match self.hear(None)? {
+                Reply::Event { event } => on_event(event),
+                Reply::Ran { run } => return Ok(run),
+                other => {
+                    return Err(self.broken(format!("a module run answered with {}", other.kind())))
+                }
+            }
+        }
+    }
+
+    /// The target's facts, as `ansible_*` variables and `ansible_facts`.
+    pub fn gather_facts(&mut self) -> Result<Map<String, Json>, Unreachable> {
+        self.send(&Request::GatherFacts)?;
+        match self.hear(None)? {
+            Reply::Facts { facts } => Ok(facts),
+            other => Err(self.broken(format!("facts answered with {}", other.kind()))),
+        }
+    }
+
+    /// The process this session started here (the agent itself over a pipe; nsenter
+    /// or ssh otherwise).
+    pub fn process_id(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Say goodbye and wait for the agent (and the tool that started it) to end.
+    pub fn close(mut self) {
+        let _ = write_message(&mut self.input, &Request::Bye);
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+
+    fn send(&mut self, request: &Request) -> Result<(), Unreachable> {
+        write_message(&mut self.input, request)
+            .map_err(|err| self.broken(format!("cannot send to the agent: {err}")))
+    }
+
+    /// The next reply (stderr kept on the way), or why there is none.
+    fn hear(&mut self, deadline: Option<Instant>) -> Result<Reply, Unreachable> {
+        loop {
+            let heard = match deadline {
+                None => self
+                    .heard
+                    .recv()
+                    .map_err(|_| RecvTimeoutError::Disconnected),
+                Some(deadline) => self
+                    .heard
+                    .recv_timeout(deadline.saturating_duration_since(Instant::now())),
+            };
+            match heard {
+                Ok(Heard::Stderr(bytes)) => self.keep_stderr(&bytes),
+                heard => return self.heard_as_reply(heard),
+            }
+        }
+    }
+
+    fn heard_as_reply(
+        &mut self,
+        heard: Result<Heard, RecvTimeoutError>,
+    ) -> Result<Reply, Unreachable> {
+        match heard {
+            Ok(Heard::Reply(Reply::Refused { message })) => {
+                Err(self.broken(format!("the agent refused: {message}")))
+            }
+            Ok(Heard::Reply(reply)) => Ok(reply),
+            Ok(Heard::Stderr(_)) => Err(self.broken("unexpected stderr".into())),
+            Ok(Heard::Ended(FrameError::Closed)) | Err(RecvTimeoutError::Disconnected) => {
+                Err(self.broken("the agent's connection closed".into()))
+            }
+            Ok(Heard::Ended(err)) => Err(self.broken(err.to_string())),
+            Err(RecvTimeoutError::Timeout) => {
+                Err(self.broken("the agent did not answer in time".into()))
+            }
+        }
+    }
+
+    fn keep_stderr(&mut self, bytes: &[u8]) {
+        tracing::debug!(host = %self.name, "agent stderr: {}", String::from_utf8_lossy(bytes).trim_end());
+        self.stderr.extend_from_slice(bytes);
+        if self.stderr.len() > STDERR_TAIL {
+            self.stderr.drain(..self.stderr.len() - STDERR_TAIL);
+        }
+    }
+
+    /// The session is over: `what` went wrong, with the last the agent said on stderr.
+    fn broken(&mut self, what: String) -> Unreachable {
+        // What the process said as it ended comes just after the stream closed.
+        let until = Instant::now() + Duration::from_millis(500);
+        while let Ok(Heard::Stderr(bytes)) = self
+            .heard
+            .recv_timeout(until.saturating_duration_since(Instant::now()))
+        {
+            self.keep_stderr(&bytes);
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let said = String::from_utf8_lossy(&self.stderr).trim().to_string();
+        let message = if said.is_empty() {
+            what
+        } else {
+            format!("{what}: {said}")
+        };
+        Unreachable::new(&self.name, with_cannot_run_hint(message))
+    }
+}
+
+/// A target that cannot run this build (another architecture, an older C library, no
+/// loader) is told how to get one that runs.
+fn with_cannot_run_hint(message: String) -> String {
+    // nsenter's words when the loader is missing, the loader's when the C library is
+    // too old, the kernel's (through a shell) for another architecture.
+    let cannot_run = [
+        "failed to execute",
+        "GLIBC_",
+        "Exec format error",
+        "cannot execute",
+    ];
+    if cannot_run.iter().any(|sign| message.contains(sign)) {
+        return format!(
+            "{message} (this target cannot run this build of machinist: build a static \
+             one, docs/connections.md)"
+        );
+    }
+    message
+}
+
+impl Drop for AgentSession {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+fn read_replies(output: impl Read + Send + 'static, send: Sender<Heard>) {
+    std::thread::spawn(move || {
+        let mut output = BufReader::with_capacity(64 * 1024, output);
+        loop {
+            let heard = match read_message(&mut output) {
+                Ok(reply) => Heard::Reply(reply),
+                Err(err) => {
+                    let _ = send.send(Heard::Ended(err));
+                    return;
+                }
+            };
+            if send.send(heard).is_err() {
+                return;
+            }
+        }
+    });
+}
+
+fn read_stderr(mut stderr: impl Read + Send + 'static, send: Sender<Heard>) {
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        loop {
+            match stderr.read(&mut buf) {
+                Ok(0) => return,
+                Ok(n) => {
+                    if send.send(Heard::Stderr(buf[..n].to_vec())).is_err() {
+                        return;
+                    }
+                }
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+                Err(_) => return,
+            }
+        }
+    });
+}

@@ -1,0 +1,287 @@
+//! `ansible_connection: ssh`: the OpenSSH client itself (`ssh`), so ~/.ssh/config,
+//! the agent, known_hosts, ProxyJump and certificates work as for the user. One
+//! multiplexed connection per host (ControlMaster, its socket in a private 0700
+//! folder of this run, closed with the run); the agent, this executable, is copied
+//! once to `~/.cache/machinist/agent/SHA256` on the target (a folder owned by the
+//! connecting user, 0700) and its sha256 checked by the target's `sha256sum` before
+//! every start. `become` runs it through sudo (`-n`, or `-S` answering sudo's prompt
+//! with the password given). Nothing of the controller's environment goes along: ssh
+//! runs with HOME, USER, LOGNAME, PATH and SSH_AUTH_SOCK only (no LANG for SendEnv).
+
+use super::session::{AgentSession, BecomePrompt, Setup};
+use super::Unreachable;
+use crate::agent::identity::AgentExe;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+/// How the script below says the cached agent is missing or not the right one.
+const MISSING: &str = "machinist-agent-missing";
+/// The prompt sudo is given, so its question is recognized on stderr.
+const BECOME_PROMPT: &str = "[machinist become password]";
+
+/// The folder of the cached agent, relative to the user's home on the target.
+const CACHE: &str = ".cache/machinist/agent";
+
+/// How many agents (versions) a host's cache keeps: a new copy removes the oldest
+/// past this many (an agent running from a removed file runs on).
+const KEPT_AGENTS: usize = 3;
+
+/// The controller's environment ssh keeps: what finds the user's keys and agent.
+const KEPT_ENVIRONMENT: &[&str] = &["HOME", "USER", "LOGNAME", "PATH", "SSH_AUTH_SOCK"];
+
+/// How an ssh host is reached (its inventory variables).
+#[derive(Debug, Clone, Default)]
+pub struct SshTarget {
+    /// `ansible_host`, else the inventory name.
+    pub address: String,
+    pub port: Option<u16>,
+    pub user: Option<String>,
+    pub private_key_file: Option<PathBuf>,
+    /// `ansible_ssh_common_args` and `ansible_ssh_extra_args`, split as a shell would.
+    pub common_args: Vec<String>,
+    pub extra_args: Vec<String>,
+    pub become_: Option<Become>,
+}
+
+#[derive(Clone)]
+pub struct Become {
+    /// `become_method`: `sudo` (the only one taken so far).
+    pub method: String,
+    /// `become_user` (root).
+    pub user: String,
+    /// From `--become-password-file` or `--ask-become-pass`.
+    pub password: Option<String>,
+}
+
+/// Shown without its password.
+impl std::fmt::Debug for Become {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Become")
+            .field("method", &self.method)
+            .field("user", &self.user)
+            .field("password", &self.password.as_ref().map(|_| "********"))
+            .finish()
+    }
+}
+
+/// One host's multiplexed ssh connection and its private control folder.
+pub struct SshConnection {
+    name: String,
+    target: SshTarget,
+    control: tempfile::TempDir,
+    closed: std::cell::Cell<bool>,
+}
+
+impl SshConnection {
+    pub fn new(name: &str, target: SshTarget) -> Result<SshConnection, Unreachable> {
+        if let Some(become_) = &target.become_ {
+            if become_.method != "sudo" {
+                return Err(Unreachable::new(
+                    name,
+                    format!(
+                        "become_method {} is not supported over ssh yet (sudo is)",
+                        become_.method
+                    ),
+                ));
+            }
+            if become_.user != "root" {
+                return Err(Unreachable::new(
+                    name,
+                    format!(
+                        "become_user {} over ssh is not supported yet: the cached agent \
+                         is private to the connecting user, which only root can run",
+                        become_.user
+                    ),
+                ));
+            }
+        }
+        // A private folder (0700) for the control socket.
+        let control = tempfile::Builder::new()
+            .prefix("machinist-ssh-")
+            .tempdir()
+            .map_err(|err| {
+                Unreachable::new(name, format!("cannot make a control folder: {err}"))
+            })?;
+        Ok(SshConnection {
+            name: name.to_string(),
+            target,
+            control,
+            closed: std::cell::Cell::new(false),
+        })
+    }
+
+    /// Start the agent on the host, copying it there first when its cache lacks it.
+    pub fn start(&self, setup: &Setup) -> Result<AgentSession, Unreachable> {
+        let hash = &setup.agent.sha256;
+        match self.start_cached(hash, setup) {
+            Err(err) if err.message.contains(MISSING) => {
+                self.upload(&setup.agent)?;
+                self.start_cached(hash, setup)
+            }
+            started => started,
+        }
+        .map_err(|err| Unreachable::new(&self.name, plain_ssh_error(&err.message)))
+    }
+
+    fn start_cached(&self, hash: &str, setup: &Setup) -> Result<AgentSession, Unreachable> {
+        let become_ = self.target.become_.as_ref();
+        let runner = match become_ {
+            None => String::new(),
+            Some(become_) if become_.password.is_some() => format!(
+                "sudo -H -S -p '{BECOME_PROMPT}' -u {} -- ",
+                shell_quote(&become_.user)
+            ),
+            Some(become_) => format!("sudo -H -n -u {} -- ", shell_quote(&become_.user)),
+        };
+        let script = format!(
+            r#"d="$HOME/{CACHE}"; f="$d/{hash}"
+if [ ! -f "$f" ]; then echo {MISSING} >&2; exit 97; fi
+{private}
+if [ "$(sha256sum < "$f")" != "{hash}  -" ]; then echo {MISSING} >&2; exit 97; fi
+exec {runner}"$f" agent"#,
+            private = PRIVATE_CHECK,
+        );
+        let prompt = become_
+            .and_then(|become_| become_.password.as_deref())
+            .map(|password| BecomePrompt {
+                prompt: BECOME_PROMPT,
+                password,
+            });
+        AgentSession::start(&self.name, self.ssh(&script), setup, prompt)
+    }
+
+    /// Copy this executable into the host's cache: a temp file in the private folder,
+    /// checked, then renamed; refused before sending when the host's architecture is
+    /// not the one machinist was built for.
+    fn upload(&self, agent: &AgentExe) -> Result<(), Unreachable> {
+        let hash = &agent.sha256;
+        let arch = std::env::consts::ARCH;
+        let script = format!(
+            r#"a="$(uname -m)"; if [ "$a" != "{arch}" ]; then echo "this host is $a, machinist was built for {arch}: build one for it (docs/connections.md)" >&2; exit 1; fi
+umask 077; d="$HOME/{CACHE}"; mkdir -p "$d" && chmod 700 "$d" || exit 1
+{private}
+t="$(mktemp "$d/.upload.XXXXXX")" || exit 1
+if cat > "$t" && [ "$(sha256sum < "$t")" = "{hash}  -" ] && chmod 700 "$t" && mv -f "$t" "$d/{hash}"; then
+  ls -t "$d" | grep -E '^[0-9a-f]{{64}}$' | tail -n +{keep} | while read -r old; do rm -f "$d/$old"; done
+  exit 0
+fi
+rm -f "$t"; echo "the copy of machinist did not arrive whole" >&2; exit 1"#,
+            private = PRIVATE_CHECK,
+            keep = KEPT_AGENTS + 1,
+        );
+        let exe = std::fs::File::open(&agent.path)
+            .map_err(|err| Unreachable::new(&self.name, format!("cannot read machinist: {err}")))?;
+        tracing::debug!(host = %self.name, hash, "copying the agent");
+        let output = self
+            .ssh(&script)
+            .stdin(Stdio::from(exe))
+            .output()
+            .map_err(|err| Unreachable::new(&self.name, format!("cannot run ssh: {err}")))?;
+        if output.status.success() {
+            return Ok(());
+        }
+        Err(Unreachable::new(
+            &self.name,
+            plain_ssh_error(&format!(
+                "cannot copy the agent: {}",
+                String::from_utf8_lossy(&output.stderr).trim()
+            )),
+        ))
+    }
+
+    /// `ssh … HOST 'sh -c SCRIPT'` through this host's multiplexed connection.
+    fn ssh(&self, script: &str) -> Command {
+        let mut command = self.ssh_to_host(&[]);
+        command.arg(format!("sh -c {}", shell_quote(script)));
+        command
+    }
+
+    /// ssh with its options and the host, before the remote command.
+    fn ssh_to_host(&self, options: &[&str]) -> Command {
+        let target = &self.target;
+        let mut command = Command::new("ssh");
+        command.env_clear();
+        for name in KEPT_ENVIRONMENT {
+            if let Some(value) = std::env::var_os(name) {
+                command.env(name, value);
+            }
+        }
+        // ssh takes the first value given for an option: the user's come first.
+        command.args(&target.common_args).args(&target.extra_args);
+        if let Some(port) = target.port {
+            command.arg("-p").arg(port.to_string());
+        }
+        if let Some(user) = &target.user {
+            command.arg("-l").arg(user);
+        }
+        if let Some(key) = &target.private_key_file {
+            command.arg("-i").arg(key);
+        }
+        command
+            .args(["-o", "ControlMaster=auto", "-o", "ControlPersist=60s"])
+            .arg("-o")
+            .arg(format!(
+                "ControlPath={}",
+                self.control.path().join("%C").display()
+            ))
+            .args(["-o", "ConnectTimeout=10", "-T"])
+            .args(options)
+            .arg("--")
+            .arg(&target.address);
+        command
+    }
+
+    /// End the multiplexed connection (its master would otherwise linger for
+    /// ControlPersist).
+    pub fn close(&self) {
+        if self.closed.replace(true) {
+            return;
+        }
+        let _ = self
+            .ssh_to_host(&["-O", "exit"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+    }
+}
+
+impl Drop for SshConnection {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+/// The cache folder must be the connecting user's, 0700, not a link.
+const PRIVATE_CHECK: &str = r#"if [ -L "$d" ] || [ "$(stat -c %u:%a "$d")" != "$(id -u):700" ]; then echo "$d is not a private folder (0700) of $(id -un): machinist will not run an agent from it" >&2; exit 1; fi"#;
+
+/// A word for the remote shell, in single quotes.
+fn shell_quote(word: &str) -> String {
+    format!("'{}'", word.replace('\'', r#"'\''"#))
+}
+
+/// ssh's long warnings said in one line: a changed host key names the key it got.
+fn plain_ssh_error(message: &str) -> String {
+    if message.contains("REMOTE HOST IDENTIFICATION HAS CHANGED") {
+        let key = message
+            .split("The fingerprint for the ")
+            .nth(1)
+            .map(|rest| {
+                let words: Vec<&str> = rest.split_whitespace().collect();
+                // "ED25519 key sent by the remote host is SHA256:…."
+                let kind = words.first().copied().unwrap_or("host");
+                let fingerprint = words
+                    .iter()
+                    .find(|word| word.starts_with("SHA256:"))
+                    .map(|word| word.trim_end_matches('.'))
+                    .unwrap_or("(unknown)");
+                format!("{kind} key {fingerprint}")
+            })
+            .unwrap_or_else(|| "host key".into());
+        return format!(
+            "host key verification failed: the host offered the {key}, which is not the \
+             one known_hosts has for it"
+        );
+    }
+    message.to_string()
+}

@@ -1,0 +1,267 @@
+//! ansible-core's math filters (`log`, `pow`, `root`, `combinations`, `permutations`,
+//! `human_readable`), `to_uuid`, and the small tests of its core and math plugins that
+//! roles use on data (`all`, `any`, `nan`, `issubset`, `reachable`, …), each as
+//! ansible-core 2.19 computes it (plugins/filter/mathstuff.py, core.py,
+//! plugins/test/core.py, mathstuff.py).
+
+use minijinja::value::{Kwargs, ValueKind};
+use minijinja::{Environment, Error, Value};
+use sha1::{Digest, Sha1};
+
+use super::filters::{invalid, text};
+
+pub(crate) fn register(env: &mut Environment<'static>) {
+    env.add_filter("log", |x: Value, base: Option<Value>| {
+        let x = number(&x, "log")?;
+        let log = match base.as_ref().map(|b| number(b, "log")).transpose()? {
+            None => x.ln(),
+            Some(base) if (base - 10.0).abs() < f64::EPSILON => x.log10(),
+            Some(base) => x.ln() / base.ln(),
+        };
+        domain(log, "log")
+    });
+    env.add_filter("pow", |x: Value, y: Value| {
+        domain(number(&x, "pow")?.powf(number(&y, "pow")?), "pow")
+    });
+    env.add_filter("root", |x: Value, base: Option<Value>| {
+        let x = number(&x, "root")?;
+        let root = match base.as_ref().map(|b| number(b, "root")).transpose()? {
+            Some(base) if (base - 2.0).abs() > f64::EPSILON => x.powf(1.0 / base),
+            _ => x.sqrt(),
+        };
+        domain(root, "root")
+    });
+    env.add_filter("combinations", |values: Value, r: usize| {
+        let items: Vec<Value> = values.try_iter()?.collect();
+        let mut out = Vec::new();
+        choose(&items, r, 0, &mut Vec::new(), &mut out);
+        Ok::<_, Error>(Value::from(out))
+    });
+    env.add_filter("permutations", |values: Value, r: Option<usize>| {
+        let items: Vec<Value> = values.try_iter()?.collect();
+        let r = r.unwrap_or(items.len());
+        let mut out = Vec::new();
+        let mut used = vec![false; items.len()];
+        arrange(&items, r, &mut used, &mut Vec::new(), &mut out);
+        Ok::<_, Error>(Value::from(out))
+    });
+    env.add_filter("human_readable", human_readable);
+    env.add_filter("to_uuid", |value: Value, kwargs: Kwargs| {
+        let namespace: Option<String> = kwargs.get("namespace")?;
+        kwargs.assert_all_used()?;
+        let namespace = namespace.as_deref().unwrap_or(ANSIBLE_NAMESPACE);
+        let Some(namespace) = parse_uuid(namespace) else {
+            return Err(invalid(format!(
+                "Invalid value '{namespace}' for 'namespace': badly formed hexadecimal UUID string"
+            )));
+        };
+        Ok(uuid5(&namespace, text(&value)?.as_bytes()))
+    });
+    env.add_test("all", |values: Value| {
+        Ok::<_, Error>(values.try_iter()?.all(|v| v.is_true()))
+    });
+    env.add_test("any", |values: Value| {
+        Ok::<_, Error>(values.try_iter()?.any(|v| v.is_true()))
+    });
+    for name in ["nan", "isnan"] {
+        env.add_test(name, |x: Value| {
+            x.kind() == ValueKind::Number && f64::try_from(x).is_ok_and(f64::is_nan)
+        });
+    }
+    for name in ["abs", "is_abs"] {
+        env.add_test(name, |path: Value| {
+            if path.kind() != ValueKind::String {
+                return Err(invalid(format!(
+                    "expected str, bytes or os.PathLike object, not {}",
+                    super::value_format::py_type_name(&path)
+                )));
+            }
+            Ok(text(&path)?.starts_with('/'))
+        });
+    }
+    // Data is never callable; minijinja's functions and macros are.
+    env.add_test("callable", |value: Value| {
+        matches!(value.kind(), ValueKind::Plain) && value.as_object().is_some()
+    });
+    env.add_test("issubset", |a: Value, b: Value| subset(&a, &b));
+    env.add_test("issuperset", |a: Value, b: Value| subset(&b, &a));
+    env.add_test("unreachable", |r: Value| {
+        Ok::<_, Error>(
+            result(&r, "unreachable")?
+                .get_attr("unreachable")?
+                .is_true(),
+        )
+    });
+    env.add_test("reachable", |r: Value| {
+        Ok::<_, Error>(!result(&r, "reachable")?.get_attr("unreachable")?.is_true())
+    });
+    env.add_test("timedout", |r: Value| {
+        let timedout = result(&r, "timedout")?.get_attr("timedout")?;
+        Ok::<_, Error>(timedout.is_true() && timedout.get_attr("period").is_ok_and(|p| p.is_true()))
+    });
+}
+
+/// ansible-core's namespace for `to_uuid`.
+const ANSIBLE_NAMESPACE: &str = "361E6D51-FAEC-444A-9079-341386DA8E2E";
+
+fn number(value: &Value, filter: &str) -> Result<f64, Error> {
+    match value.kind() {
+        ValueKind::Number => f64::try_from(value.clone())
+            .map_err(|_| invalid(format!("{filter}() can only be used on numbers"))),
+        _ => Err(invalid(format!("{filter}() can only be used on numbers"))),
+    }
+}
+
+/// Python's math functions raise "math domain error" where Rust's give NaN.
+fn domain(result: f64, filter: &str) -> Result<Value, Error> {
+    if result.is_nan() {
+        return Err(invalid(format!("{filter}(): math domain error")));
+    }
+    Ok(Value::from(result))
+}
+
+fn choose(items: &[Value], r: usize, from: usize, current: &mut Vec<Value>, out: &mut Vec<Value>) {
+    if current.len() == r {
+        out.push(Value::from(current.clone()));
+        return;
+    }
+    for i in from..items.len() {
+        current.push(items[i].clone());
+        choose(items, r, i + 1, current, out);
+        current.pop();
+    }
+}
+
+fn arrange(
+    items: &[Value],
+    r: usize,
+    used: &mut Vec<bool>,
+    current: &mut Vec<Value>,
+    out: &mut Vec<Value>,
+) {
+    if current.len() == r {
+        out.push(Value::from(current.clone()));
+        return;
+    }
+    for i in 0..items.len() {
+        if used[i] {
+            continue;
+        }
+        used[i] = true;
+        current.push(items[i].clone());
+        arrange(items, r, used, current, out);
+        current.pop();
+        used[i] = false;
+    }
+}
+
+/// ansible's `bytes_to_human`: `'%.2f %s' % (size / limit, suffix)`.
+fn human_readable(
+    size: Value,
+    isbits: Option<bool>,
+    unit: Option<String>,
+    kwargs: Kwargs,
+) -> Result<String, Error> {
+    let isbits = match kwargs.get::<Option<Value>>("isbits")? {
+        Some(value) => Some(value.is_true()),
+        None => isbits,
+    };
+    let unit = kwargs.get::<Option<String>>("unit")?.or(unit);
+    kwargs.assert_all_used()?;
+    let size = match size.kind() {
+        ValueKind::Bool => Value::from(u8::from(size.is_true())),
+        ValueKind::Number => size,
+        _ => return Err(invalid("human_readable() failed on bad input")),
+    };
+    let size = f64::try_from(size).map_err(|_| invalid("human_readable() failed on bad input"))?;
+    let base = if isbits.unwrap_or(false) {
+        "bits"
+    } else {
+        "Bytes"
+    };
+    const RANGES: [(&str, u32); 9] = [
+        ("Y", 80),
+        ("Z", 70),
+        ("E", 60),
+        ("P", 50),
+        ("T", 40),
+        ("G", 30),
+        ("M", 20),
+        ("K", 10),
+        ("B", 0),
+    ];
+    let wanted = unit
+        .as_deref()
+        .and_then(|u| u.chars().next())
+        .map(|c| c.to_ascii_uppercase());
+    let (mut suffix, mut shift) = RANGES[RANGES.len() - 1];
+    for (name, bits) in RANGES {
+        (suffix, shift) = (name, bits);
+        let limit = 2f64.powi(bits as i32);
+        let matches = match wanted {
+            None => size >= limit,
+            Some(c) => name.starts_with(c),
+        };
+        if matches {
+            break;
+        }
+    }
+    let limit = 2f64.powi(shift as i32);
+    let suffix = if shift != 0 {
+        format!("{suffix}{}", &base[..1])
+    } else {
+        base.to_string()
+    };
+    Ok(format!("{:.2} {suffix}", size / limit))
+}
+
+fn parse_uuid(text: &str) -> Option<[u8; 16]> {
+    let hex: String = text
+        .trim_start_matches("urn:")
+        .trim_start_matches("uuid:")
+        .trim_matches(|c| c == '{' || c == '}')
+        .replace('-', "");
+    if hex.len() != 32 {
+        return None;
+    }
+    let mut bytes = [0u8; 16];
+    for (i, byte) in bytes.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok()?;
+    }
+    Some(bytes)
+}
+
+/// Python's `uuid.uuid5(namespace, name)`, as text.
+fn uuid5(namespace: &[u8; 16], name: &[u8]) -> String {
+    let mut hasher = Sha1::new();
+    hasher.update(namespace);
+    hasher.update(name);
+    let hash = hasher.finalize();
+    let mut b = [0u8; 16];
+    b.copy_from_slice(&hash[..16]);
+    b[6] = (b[6] & 0x0f) | 0x50;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    )
+}
+
+/// A task result the tests read, or ansible-core's error for anything else.
+fn result(value: &Value, test: &str) -> Result<Value, Error> {
+    if value.kind() != ValueKind::Map {
+        return Err(invalid(format!("The '{test}' test expects a dictionary")));
+    }
+    Ok(value.clone())
+}
+
+fn subset(a: &Value, b: &Value) -> Result<bool, Error> {
+    let b: Vec<Value> = b.try_iter()?.collect();
+    let mut items = a.try_iter()?;
+    Ok(items.all(|x| b.contains(&x)))
+}

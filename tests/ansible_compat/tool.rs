@@ -1,0 +1,122 @@
+//! How the two tools are started for a differential test (the corpus and the
+//! expression matrix): the same playbook, from the same folder, with the same umask
+//! and locale; ansible-core with the pinned venv's interpreter, its default callback
+//! printing results as JSON, and no warnings or colour.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub const MACHINIST: &str = env!("CARGO_BIN_EXE_machinist");
+
+/// Which program runs a case.
+pub enum Tool {
+    Machinist,
+    Ansible { playbook: PathBuf },
+}
+
+impl Tool {
+    /// `machinist run` / `ansible-playbook` in `dir`.
+    pub fn command(&self, scratch: &Path, dir: &Path) -> Command {
+        self.program(scratch, dir, Program::Run)
+    }
+
+    /// `machinist run` / `ansible-playbook`, or `machinist inventory` /
+    /// `ansible-inventory`, in `dir`.
+    pub fn program(&self, scratch: &Path, dir: &Path, program: Program) -> Command {
+        // Both tools start with the same umask, whatever the test runner's is.
+        let mut cmd = Command::new("/bin/sh");
+        cmd.args(["-c", "umask 022 && exec \"$@\"", "sh"]);
+        cmd.current_dir(dir).env("LANG", "C.UTF-8");
+        match self {
+            Tool::Machinist => {
+                let subcommand = match program {
+                    Program::Run => "run",
+                    Program::Inventory => "inventory",
+                };
+                cmd.args([MACHINIST, subcommand])
+                    .env("NO_COLOR", "1")
+                    .env_remove("FORCE_COLOR")
+                    .env_remove("RUST_LOG")
+                    .env_remove("MACHINIST_ROLES_PATH");
+            }
+            Tool::Ansible { playbook } => {
+                let venv_bin = playbook.parent().expect("venv bin");
+                let config = scratch.join("ansible.cfg");
+                std::fs::write(&config, "[defaults]\n").expect("ansible.cfg");
+                let path = format!(
+                    "{}:{}",
+                    venv_bin.display(),
+                    std::env::var("PATH").unwrap_or_default()
+                );
+                match program {
+                    Program::Run => cmd.arg(playbook).args(["-c", "local"]),
+                    Program::Inventory => cmd.arg(venv_bin.join("ansible-inventory")),
+                };
+                cmd.env("PATH", path)
+                    .env("ANSIBLE_CONFIG", &config)
+                    .env("ANSIBLE_HOME", scratch.join("ansible-home"))
+                    .env("ANSIBLE_LOCAL_TEMP", scratch.join("ansible-local"))
+                    .env("ANSIBLE_REMOTE_TEMP", scratch.join("ansible-remote"))
+                    .env("ANSIBLE_PYTHON_INTERPRETER", venv_bin.join("python"))
+                    .env("ANSIBLE_ROLES_PATH", dir.join("roles"))
+                    .env("ANSIBLE_NOCOLOR", "1")
+                    .env("ANSIBLE_FORCE_COLOR", "0")
+                    .env("ANSIBLE_RETRY_FILES_ENABLED", "0")
+                    .env("ANSIBLE_STDOUT_CALLBACK", "default")
+                    .env("ANSIBLE_CALLBACK_RESULT_FORMAT", "json")
+                    .env("ANSIBLE_DISPLAY_SKIPPED_HOSTS", "1")
+                    .env("ANSIBLE_DISPLAY_OK_HOSTS", "1")
+                    .env("ANSIBLE_LOCALHOST_WARNING", "0")
+                    .env("ANSIBLE_INVENTORY_UNPARSED_WARNING", "0")
+                    .env("ANSIBLE_DEPRECATION_WARNINGS", "0")
+                    .env("ANSIBLE_SYSTEM_WARNINGS", "0");
+            }
+        }
+        cmd
+    }
+}
+
+/// Which of a tool's programs runs.
+#[derive(Clone, Copy)]
+pub enum Program {
+    Run,
+    Inventory,
+}
+
+/// The ansible-playbook of the pinned venv (scripts/ansible-venv installs it).
+pub fn ansible_playbook() -> Result<PathBuf, String> {
+    if let Some(path) = std::env::var_os("MACHINIST_ANSIBLE_PLAYBOOK") {
+        return Ok(PathBuf::from(path));
+    }
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/ansible-venv");
+    let output = Command::new("bash")
+        .arg(&script)
+        .output()
+        .map_err(|e| format!("{}: {e}", script.display()))?;
+    if !output.status.success() {
+        return Err(format!(
+            "{} failed:\n{}",
+            script.display(),
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    Ok(PathBuf::from(
+        String::from_utf8_lossy(&output.stdout).trim().to_string(),
+    ))
+}
+
+/// `ansible-playbook [core 2.19.14]` → `2.19.14`.
+pub fn ansible_version(playbook: &Path) -> String {
+    let output = Command::new(playbook)
+        .arg("--version")
+        .output()
+        .expect("ansible-playbook --version");
+    let text = String::from_utf8_lossy(&output.stdout);
+    let first = text.lines().next().unwrap_or_default();
+    first
+        .split("[core ")
+        .nth(1)
+        .and_then(|rest| rest.split(']').next())
+        .unwrap_or(first)
+        .to_string()
+}
