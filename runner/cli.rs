@@ -58,13 +58,17 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct AgentArgs {}
 
-/// `machinist doc [MODULE]`.
+/// `machinist doc [MODULE]`, `machinist doc --keywords`.
 #[derive(Debug, clap::Args)]
 pub struct DocArgs {
     /// The module to describe (`file`, `kv_line`, `library.NAME`); without it, list
     /// every module.
     #[arg(value_name = "MODULE")]
     pub module: Option<String>,
+    /// List the keywords of plays, blocks, tasks and includes instead: where each
+    /// is taken, whether it is passed down, and which wait for an issue.
+    #[arg(long, conflicts_with = "module")]
+    pub keywords: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,

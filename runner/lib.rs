@@ -16,6 +16,7 @@ pub mod extra_vars;
 pub mod facts;
 pub mod input;
 pub mod inventory;
+pub mod jinja_marks;
 pub mod key_values;
 pub mod listing;
 pub mod memory;

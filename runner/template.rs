@@ -173,10 +173,7 @@ impl Templates {
 
     /// Whether a string needs rendering at all.
     pub fn is_template(text: &str) -> bool {
-        // One pass for `{{`, `{%` and `{#`.
-        text.as_bytes()
-            .windows(2)
-            .any(|pair| pair[0] == b'{' && matches!(pair[1], b'{' | b'%' | b'#'))
+        crate::jinja_marks::holds_markup(text)
     }
 
     /// Whether a string is literal text around `{{ name }}`s, or around other simple

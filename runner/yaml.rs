@@ -158,7 +158,7 @@ impl Node {
     /// Whether any string in this node contains template markers.
     pub fn is_templated(&self) -> bool {
         match &self.value {
-            Value::Str(s) => crate::template::Templates::is_template(s),
+            Value::Str(s) => crate::jinja_marks::holds_markup(s),
             Value::Seq(items) => items.iter().any(Node::is_templated),
             Value::Map(entries) => entries.iter().any(|(_, v)| v.is_templated()),
             _ => false,

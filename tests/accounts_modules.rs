@@ -5,6 +5,7 @@
 //! a root whose databases are links leading out of it never writes outside.
 
 mod common;
+use common::play;
 
 use common::{three_checks_runs, Test};
 use std::os::unix::fs::MetadataExt;
@@ -20,10 +21,6 @@ fn accounts_root(test: &Test) {
         .root_file("/etc/login.defs", "USERGROUPS_ENAB yes\nHOME_MODE 0700\n");
     std::fs::create_dir_all(test.root().join("home")).expect("home");
     std::fs::create_dir_all(test.root().join("srv")).expect("srv");
-}
-
-fn play(tasks: &str) -> String {
-    format!("- hosts: localhost\n  gather_facts: false\n  tasks:\n{tasks}")
 }
 
 #[test]

@@ -2,12 +2,9 @@
 //! creates/removes, register, changed_when/failed_when, and check mode.
 
 mod common;
+use common::play;
 
 use common::{busybox_root, three_checks, Test};
-
-fn play(tasks: &str) -> String {
-    format!("- hosts: localhost\n  gather_facts: false\n  tasks:\n{tasks}")
-}
 
 #[test]
 fn creates_makes_command_idempotent_three_checks() {

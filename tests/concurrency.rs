@@ -4,6 +4,7 @@
 //! other but not with a real run.
 
 mod common;
+use common::play;
 
 use common::child::{Running, Stream};
 use common::{busybox_root, hold_lock, Test};
@@ -147,9 +148,9 @@ fn check_runs_share_the_lock_with_each_other_only() {
     let real = test.run(&["--no-wait", "-e", "who=x"]);
     assert_eq!(real.code, 1, "{real:?}");
     // A check run that writes anyway (`check_mode: false`) needs the root alone.
-    test.playbook(
-        "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - copy: {dest: /y, content: y}\n      check_mode: false\n",
-    );
+    test.playbook(&play(
+        "    - copy: {dest: /y, content: y}\n      check_mode: false\n",
+    ));
     let writes = test.run(&["--check", "--no-wait"]);
     assert_eq!(writes.code, 1, "{writes:?}");
     drop(reader);

@@ -11,6 +11,7 @@
 //! with `--check --diff` and then for real.
 
 mod common;
+use common::play;
 
 use common::child::Running;
 use common::Test;
@@ -268,7 +269,7 @@ fn a_directory_swapped_for_a_link_out_during_the_run_changes_nothing_outside() {
     let test = Test::new();
     let decoy = decoy(&test);
     test.playbook(
-        "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - copy: {dest: \"/etc/race/f{{ item }}\", content: \"pwned\\n\", mode: '0600'}\n      loop: \"{{ range(0, 300) | list }}\"\n      ignore_errors: true\n    - file: {path: \"/etc/race/d{{ item }}\", state: directory}\n      loop: \"{{ range(0, 100) | list }}\"\n      ignore_errors: true\n    - file: {path: /etc/race, state: directory, recurse: true, mode: '0777'}\n      ignore_errors: true\n",
+        &play("    - copy: {dest: \"/etc/race/f{{ item }}\", content: \"pwned\\n\", mode: '0600'}\n      loop: \"{{ range(0, 300) | list }}\"\n      ignore_errors: true\n    - file: {path: \"/etc/race/d{{ item }}\", state: directory}\n      loop: \"{{ range(0, 100) | list }}\"\n      ignore_errors: true\n    - file: {path: /etc/race, state: directory, recurse: true, mode: '0777'}\n      ignore_errors: true\n"),
     );
     std::fs::create_dir_all(at(&test, "/etc/race")).expect("race dir");
     let absolute = at(&test, "/etc/race-absolute");

@@ -4,6 +4,7 @@
 //! size and sha256, before and after, in human and JSON output.
 
 mod common;
+use common::play;
 
 use common::rusage::measure;
 use common::{busybox_root, three_checks_runs, Test};
@@ -30,9 +31,9 @@ fn binary_files_are_copied_byte_for_byte_with_the_three_checks() {
     let bytes = binary_bytes(300_000, 7);
     write_project_bytes(&test, "files/blob.bin", &bytes);
     test.root_file("etc/.keep", "");
-    test.playbook(
-        "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - copy: {src: blob.bin, dest: /etc/blob.bin, mode: \"0600\"}\n",
-    );
+    test.playbook(&play(
+        "    - copy: {src: blob.bin, dest: /etc/blob.bin, mode: \"0600\"}\n",
+    ));
     let runs = three_checks_runs(&test);
     assert_eq!(
         std::fs::read(test.root().join("etc/blob.bin")).expect("copied"),
@@ -81,9 +82,7 @@ fn a_big_copy_streams_and_its_json_diff_is_a_summary() {
         .expect("sh");
     assert!(made.success());
     let digest = file_sha256_hex(&path);
-    test.playbook(
-        "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - copy: {src: big.txt, dest: /big.txt}\n",
-    );
+    test.playbook(&play("    - copy: {src: big.txt, dest: /big.txt}\n"));
     let root = test.root().display().to_string();
     let run = measure(test.command(&[
         "run", "site.yml", "--root", &root, "--diff", "--format", "json",
@@ -126,9 +125,7 @@ fn text_copies_still_show_a_text_diff() {
     let test = Test::new();
     test.project_file("files/motd", "hello\n");
     test.root_file("etc/motd", "bye\n");
-    test.playbook(
-        "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - copy: {src: motd, dest: /etc/motd}\n",
-    );
+    test.playbook(&play("    - copy: {src: motd, dest: /etc/motd}\n"));
     let run = test.run(&["--diff"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.stdout.contains("-bye\n+hello\n"), "{}", run.stdout);
@@ -165,16 +162,16 @@ fn a_validated_copy_checks_the_src_bytes_first() {
     test.project_file("files/conf", "good\n");
     test.root_file("etc/conf", "old\n");
     test.playbook(
-        "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - copy:\n        src: conf\n        dest: /etc/conf\n        validate: /bin/sh -c 'cat \"$1\" > /tmp/validated' sh %s\n",
+        &play("    - copy:\n        src: conf\n        dest: /etc/conf\n        validate: /bin/sh -c 'cat \"$1\" > /tmp/validated' sh %s\n"),
     );
     let run = test.run(&[]);
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     assert_eq!(test.read("/etc/conf"), "good\n");
     assert_eq!(test.read("/tmp/validated"), "good\n");
     test.project_file("files/conf", "bad\n");
-    test.playbook(
-        "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - copy: {src: conf, dest: /etc/conf, validate: /bin/false %s}\n",
-    );
+    test.playbook(&play(
+        "    - copy: {src: conf, dest: /etc/conf, validate: /bin/false %s}\n",
+    ));
     let run = test.run(&[]);
     assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
     assert_eq!(test.read("/etc/conf"), "good\n");

@@ -1,8 +1,10 @@
-//! `machinist doc` through the real binary (issue 8): it lists exactly the modules the
-//! registry dispatches (and the plugins found), shows each one's arguments, and every
-//! built-in's (and runner action's) examples run under `--check`.
+//! `machinist doc` through the real binary (issue 8): every module the registry
+//! dispatches has a page with its arguments described and an example (and the plugins
+//! found are listed), every built-in's (and runner action's) examples run under
+//! `--check`, and `--keywords` shows the loader's keyword table (issue 14).
 
 mod common;
+use common::play;
 
 use common::Test;
 use machinist::playbook::model::Action;
@@ -31,26 +33,99 @@ fn names_of(list: &Value, kind: &str) -> Vec<String> {
     names
 }
 
+/// Every name a task can run (the registry's built-ins and the runner's actions, not
+/// the list `doc` prints) has a page: a summary, each argument described, and an
+/// example task that uses it. A module added without its documentation fails here.
 #[test]
-fn doc_lists_exactly_the_modules_the_registry_dispatches() {
+fn every_module_a_task_can_run_has_a_page_with_an_example() {
     let test = Test::new();
-    let list = doc_json(&test, &[]);
-    let mut builtins: Vec<String> = Builtin::ALL.iter().map(|b| b.name().to_string()).collect();
-    builtins.sort();
-    let mut actions: Vec<String> = Action::RUNNER_ACTIONS
+    let names = Builtin::ALL
         .iter()
-        .map(|(n, _)| n.to_string())
-        .collect();
-    actions.sort();
-    assert_eq!(names_of(&list, "builtin"), builtins);
-    assert_eq!(names_of(&list, "action"), actions);
-    assert_eq!(names_of(&list, "plugin"), Vec::<String>::new());
-    for entry in list.as_array().expect("list") {
-        assert!(
-            !entry["summary"].as_str().unwrap_or_default().is_empty(),
-            "{entry}"
-        );
+        .map(|b| b.name())
+        .chain(Action::RUNNER_ACTIONS.iter().map(|(n, _)| *n));
+    let list = doc_json(&test, &[]);
+    let listed = names_of(&list, "builtin")
+        .into_iter()
+        .chain(names_of(&list, "action"))
+        .collect::<Vec<_>>();
+    let mut missing = Vec::new();
+    for name in names {
+        if !listed.iter().any(|n| n == name) {
+            missing.push(format!("{name}: not in `machinist doc`"));
+        }
+        let run = test.machinist(&["doc", "--format", "json", name]);
+        if run.code != 0 {
+            missing.push(format!("{name}: no page ({})", run.stderr.trim()));
+            continue;
+        }
+        let page: Value = serde_json::from_str(&run.stdout).expect("doc JSON");
+        if page["summary"]
+            .as_str()
+            .unwrap_or_default()
+            .trim()
+            .is_empty()
+        {
+            missing.push(format!("{name}: no summary"));
+        }
+        let examples = page["examples"].as_str().unwrap_or_default();
+        // Under any name that runs it: `ansible.posix.sysctl:` is sysctl.
+        let action = Action::from_name(name);
+        let uses = examples.lines().any(|line| {
+            let key = line.trim_start().trim_start_matches("- ");
+            key.split_once(':')
+                .is_some_and(|(key, _)| Action::from_name(key) == action)
+        });
+        if !uses {
+            missing.push(format!("{name}: no example task that uses it"));
+        }
+        for arg in page["arguments"].as_array().into_iter().flatten() {
+            if arg["description"]
+                .as_str()
+                .unwrap_or_default()
+                .trim()
+                .is_empty()
+            {
+                missing.push(format!("{name}: argument {} is not described", arg["name"]));
+            }
+        }
     }
+    assert!(missing.is_empty(), "{}", missing.join("\n"));
+}
+
+/// `machinist doc --keywords` is the loader's keyword table: every keyword a task or
+/// play takes is there with where it is taken, and the refused ones with their issue.
+#[test]
+fn doc_lists_the_keywords_the_loader_reads() {
+    use machinist::playbook::keywords::{self, Places};
+    let test = Test::new();
+    let page = doc_json(&test, &["--keywords"]);
+    let page = page.as_array().expect("a list");
+    let find = |name: &str| {
+        page.iter()
+            .find(|k| k["name"] == name)
+            .unwrap_or_else(|| panic!("{name} is not on the keywords page"))
+    };
+    for name in keywords::task_keywords().chain(keywords::read_at(Places::PLAY)) {
+        assert_eq!(find(name)["status"], "supported", "{name}");
+    }
+    assert_eq!(find("delegate_to")["status"], "issue #16");
+    assert_eq!(find("notify")["waiting_on"], "block: issue #15");
+    assert_eq!(
+        find("loop")["places"],
+        serde_json::json!(["task", "include"])
+    );
+    assert_eq!(find("no_log")["inherited"], true);
+    let human = test.machinist(&["doc", "--keywords"]);
+    assert_eq!(human.code, 0, "{}", human.stderr);
+    assert!(
+        human.stdout.lines().any(|line| line.starts_with("when ")
+            && line.contains("task, block, include")
+            && line.contains(" yes ")),
+        "{}",
+        human.stdout
+    );
+    let both = test.machinist(&["doc", "--keywords", "file"]);
+    assert_eq!(both.code, 4, "{}", both.stderr);
 }
 
 #[test]
@@ -128,9 +203,7 @@ fn every_built_in_example_runs_under_check() {
         let examples = page["examples"].as_str().unwrap_or_default();
         assert!(!examples.trim().is_empty(), "{name} has no example");
         let tasks: String = examples.lines().map(|l| format!("    {l}\n")).collect();
-        test.playbook(&format!(
-            "- hosts: localhost\n  gather_facts: false\n  tasks:\n{tasks}"
-        ));
+        test.playbook(&play(&tasks));
         let before = test.tree();
         let run = test.run_json(&["--check"]);
         assert_eq!(

@@ -4,12 +4,9 @@
 //! point out of the root (hostile roots) followed inside it.
 
 mod common;
+use common::play;
 
 use common::{busybox_root, three_checks, Test};
-
-fn play(tasks: &str) -> String {
-    format!("- hosts: localhost\n  gather_facts: false\n  tasks:\n{tasks}")
-}
 
 #[test]
 fn lineinfile_three_checks() {

@@ -2,12 +2,9 @@
 //! the three checks for every state, modes, templates and confinement in the root.
 
 mod common;
+use common::play;
 
 use common::{three_checks, Test};
-
-fn play(tasks: &str) -> String {
-    format!("- hosts: localhost\n  gather_facts: false\n  tasks:\n{tasks}")
-}
 
 #[test]
 fn content_file_three_checks() {

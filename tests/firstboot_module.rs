@@ -6,6 +6,7 @@
 //! sha512-crypt hash of it.
 
 mod common;
+use common::play;
 
 use common::debian::debian_root;
 use common::pacman_repo::local_repo;
@@ -15,10 +16,6 @@ use std::process::Command;
 
 const PASSWORD: &str = "s3cret-Passw0rd";
 const NEW_PASSWORD: &str = "An0ther-s3cret";
-
-fn play(tasks: &str) -> String {
-    format!("- hosts: localhost\n  gather_facts: false\n  tasks:\n{tasks}")
-}
 
 fn firstboot(password: &str, extra: &str) -> String {
     format!(

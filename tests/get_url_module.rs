@@ -4,14 +4,11 @@
 //! binary content, failures, and a root whose links point out of it.
 
 mod common;
+use common::play;
 
 use common::http_server::HttpServer;
 use common::{three_checks, Test};
 use std::path::Path;
-
-fn play(tasks: &str) -> String {
-    format!("- hosts: localhost\n  gather_facts: false\n  tasks:\n{tasks}")
-}
 
 /// A folder of served files, outside the test's tree.
 fn served(files: &[(&str, &[u8])]) -> (tempfile::TempDir, HttpServer) {

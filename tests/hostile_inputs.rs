@@ -4,6 +4,7 @@
 //! what a no_log task failed with never reaches the output.
 
 mod common;
+use common::play;
 
 use common::child::Running;
 use common::Test;
@@ -244,9 +245,7 @@ fn templates_and_facts_stop_at_the_memory_limit() {
     ];
     for (name, tasks, expected) in cases {
         let test = Test::new();
-        test.playbook(&format!(
-            "- hosts: localhost\n  gather_facts: false\n  tasks:\n{tasks}    - debug: {{msg: never}}\n"
-        ));
+        test.playbook(&play(&format!("{tasks}    - debug: {{msg: never}}\n")));
         let root = test.root().display().to_string();
         let run = common::rusage::measure(test.command(&["run", "site.yml", "--root", &root]));
         let stderr = test.filter(&run.stderr);
@@ -269,9 +268,9 @@ fn templates_and_facts_stop_at_the_memory_limit() {
 #[test]
 fn the_memory_limit_is_settable() {
     let test = Test::new();
-    test.playbook(
-        "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - set_fact: {a: \"{{ 'x' * 60000000 }}\"}\n    - set_fact: {b: \"{{ a ~ a }}\"}\n",
-    );
+    test.playbook(&play(
+        "    - set_fact: {a: \"{{ 'x' * 60000000 }}\"}\n    - set_fact: {b: \"{{ a ~ a }}\"}\n",
+    ));
     let root = test.root().display().to_string();
     let args = ["run", "site.yml", "--root", root.as_str()];
     let low = test.machinist_env(&args, &[("MACHINIST_MAX_MEMORY", "64M")]);

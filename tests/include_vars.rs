@@ -5,6 +5,7 @@
 //! arguments machinist does not implement).
 
 mod common;
+use common::play;
 
 use common::Test;
 
@@ -104,9 +105,7 @@ fn name_register_and_precedence() {
 #[test]
 fn a_missing_file_fails_the_task_with_the_places_looked() {
     let test = Test::new();
-    test.playbook(
-        "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - include_vars: \"{{ 'nowhere' }}.yml\"\n",
-    );
+    test.playbook(&play("    - include_vars: \"{{ 'nowhere' }}.yml\"\n"));
     let run = test.run_json(&[]);
     assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
     assert!(
@@ -120,9 +119,7 @@ fn a_missing_file_fails_the_task_with_the_places_looked() {
 #[test]
 fn arguments_machinist_does_not_implement_are_refused_at_load() {
     let test = Test::new();
-    test.playbook(
-        "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - include_vars:\n        dir: vars\n",
-    );
+    test.playbook(&play("    - include_vars:\n        dir: vars\n"));
     let run = test.run_json(&[]);
     assert_eq!(run.code, 4, "{}\n{}", run.stdout, run.stderr);
     assert!(run.stderr.contains("dir"), "{}", run.stderr);

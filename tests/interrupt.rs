@@ -4,6 +4,7 @@
 //! 128 + the signal (130, 143). A running program gets the signal too.
 
 mod common;
+use common::play;
 
 use common::child::{Running, Stream};
 use common::{busybox_root, Test};
@@ -145,7 +146,7 @@ fn a_running_program_gets_the_signal_and_nothing_after_it_starts() {
     busybox_root(&test);
     std::os::unix::fs::symlink("busybox", test.root().join("bin/sleep")).expect("sleep applet");
     test.playbook(
-        "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - name: long\n      command: sleep 120\n    - name: after\n      command: touch /after\n",
+        &play("    - name: long\n      command: sleep 120\n    - name: after\n      command: touch /after\n"),
     );
     let mut run = Running::start(test.run_command(&[]));
     let started = run.wait_for(Duration::from_secs(30), |stream, line| {
@@ -170,9 +171,9 @@ fn a_running_program_gets_the_signal_and_nothing_after_it_starts() {
 #[test]
 fn a_signal_while_waiting_for_the_lock_runs_nothing() {
     let test = Test::new();
-    test.playbook(
-        "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - name: write\n      copy: {dest: /x, content: x}\n",
-    );
+    test.playbook(&play(
+        "    - name: write\n      copy: {dest: /x, content: x}\n",
+    ));
     assert_eq!(test.run(&["--check"]).code, 0);
     let lock = common::hold_lock(&test, true);
     let before = test.tree();
@@ -194,9 +195,9 @@ fn a_second_signal_kills_at_once_when_the_operation_does_not_end() {
     let test = Test::new();
     busybox_root(&test);
     std::os::unix::fs::symlink("busybox", test.root().join("bin/sleep")).expect("sleep applet");
-    test.playbook(
-        "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - name: deaf\n      shell: trap '' TERM INT; sleep 8\n",
-    );
+    test.playbook(&play(
+        "    - name: deaf\n      shell: trap '' TERM INT; sleep 8\n",
+    ));
     let mut run = Running::start(test.run_command(&[]));
     let started = run.wait_for(Duration::from_secs(30), |stream, line| {
         stream == Stream::Stdout && line.starts_with("TASK [deaf]")

@@ -5,6 +5,7 @@
 //! published schema, docs/events.schema.json.
 
 mod common;
+use common::play;
 
 use common::{busybox_root, Test};
 use serde_json::{json, Value};
@@ -157,7 +158,7 @@ fn the_schema_rejects_what_is_not_an_event() {
 fn a_task_with_diff_false_carries_no_diff() {
     let test = Test::new();
     test.playbook(
-        "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - name: quiet\n      copy: {dest: /secret.conf, content: \"token=abc\\n\"}\n      diff: false\n    - name: loud\n      copy: {dest: /plain.conf, content: \"x\\n\"}\n",
+        &play("    - name: quiet\n      copy: {dest: /secret.conf, content: \"token=abc\\n\"}\n      diff: false\n    - name: loud\n      copy: {dest: /plain.conf, content: \"x\\n\"}\n"),
     );
     let run = test.run_json(&["--diff"]);
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);

@@ -34,7 +34,7 @@ fn play(conf: &str, tasks: &str) -> String {
             out.push_str(&format!("{}pacman_conf: {conf}\n", " ".repeat(indent)));
         }
     }
-    format!("- hosts: localhost\n  gather_facts: false\n  tasks:\n{out}")
+    common::play(&out)
 }
 
 fn installed(test: &Test) -> Vec<String> {

@@ -6,6 +6,7 @@
 //! sync databases pacstrap leaves predicted for a `pacman` task after it.
 
 mod common;
+use common::play;
 
 use common::pacman_repo::local_repo;
 use common::{three_checks_runs, Run, Test};
@@ -16,10 +17,6 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 const DEST: &str = "/var/lib/machines/box";
-
-fn play(tasks: &str) -> String {
-    format!("- hosts: localhost\n  gather_facts: false\n  tasks:\n{tasks}")
-}
 
 fn pacstrap(name: &str, dest: &str, packages: &str, conf: &Path) -> String {
     format!(

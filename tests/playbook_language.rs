@@ -2,6 +2,7 @@
 //! blocks, includes and imports, tags, variables and their precedence, no_log.
 
 mod common;
+use common::play;
 
 use common::Test;
 
@@ -180,9 +181,7 @@ fn block_rescue_always() {
 #[test]
 fn failure_stops_the_play_and_exits_2() {
     let test = Test::new();
-    test.playbook(
-        "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - fail: msg=stop\n    - debug: msg=never\n",
-    );
+    test.playbook(&play("    - fail: msg=stop\n    - debug: msg=never\n"));
     let run = test.run_json(&[]);
     assert_eq!(run.code, 2);
     assert_eq!(statuses(&run), pairs(&[("fail", "failed")]));
@@ -192,9 +191,9 @@ fn failure_stops_the_play_and_exits_2() {
 #[test]
 fn ignore_errors_goes_on() {
     let test = Test::new();
-    test.playbook(
-        "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - fail: msg=soft\n      ignore_errors: true\n    - debug: msg=next\n",
-    );
+    test.playbook(&play(
+        "    - fail: msg=soft\n      ignore_errors: true\n    - debug: msg=next\n",
+    ));
     let run = test.run_json(&[]);
     assert_eq!(run.code, 0);
     assert_eq!(run.recap()["ignored"], 1);
@@ -292,9 +291,9 @@ fn variable_precedence() {
 fn extra_vars_forms() {
     let test = Test::new();
     test.project_file("extra.yml", "c: [1, 2]\n");
-    test.playbook(
-        "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - assert:\n        that: [\"a == '1'\", \"b.k == 'v'\", \"c | length == 2\"]\n",
-    );
+    test.playbook(&play(
+        "    - assert:\n        that: [\"a == '1'\", \"b.k == 'v'\", \"c | length == 2\"]\n",
+    ));
     let run = test.run_json(&[
         "-e",
         "a=1",
@@ -323,14 +322,92 @@ fn no_log_hides_secrets_everywhere() {
       no_log: true
 "#,
     );
+    // Ansible's words for a censored result.
+    let censored = "the output has been hidden due to the fact that 'no_log: true' was specified for this result";
     for args in [&["--diff"][..], &["--diff", "-v"][..]] {
+        std::fs::remove_file(test.root().join("etc/secret")).ok();
         let human = test.run(args);
+        assert_eq!(
+            human.code, 0,
+            "{args:?}: {}\n{}",
+            human.stdout, human.stderr
+        );
         assert!(!human.stdout.contains("hunter2"), "{}", human.stdout);
         assert!(!human.stderr.contains("hunter2"), "{}", human.stderr);
+        // Both no_log tasks say they were censored; the registered result too.
+        assert!(
+            human.stdout.matches(censored).count() >= 3,
+            "{args:?}: the censored marker is missing:\n{}",
+            human.stdout
+        );
+        // The secret did reach the file: hidden in output, not lost.
+        let written = std::fs::read_to_string(test.root().join("etc/secret")).unwrap();
+        assert_eq!(written, "hunter2-secret");
     }
     std::fs::remove_file(test.root().join("etc/secret")).unwrap();
     let json = test.run_json(&["--diff"]);
+    assert_eq!(json.code, 0, "{}\n{}", json.stdout, json.stderr);
     assert!(!json.stdout.contains("hunter2"), "{}", json.stdout);
+    assert!(
+        json.stdout.matches(censored).count() >= 3,
+        "the censored marker is missing:\n{}",
+        json.stdout
+    );
+}
+
+/// `check_mode` and `diff` of a play or a block reach every task they cover (and the
+/// tasks of an include inside), a task's own winning: they were accepted there and
+/// did nothing, so a block under `check_mode: true` wrote for real.
+#[test]
+fn check_mode_and_diff_of_plays_and_blocks_reach_their_tasks() {
+    let test = Test::new();
+    test.root_file("etc/keep", "");
+    test.project_file(
+        "inner.yml",
+        "- copy: {dest: /etc/included, content: \"i\\n\"}\n",
+    );
+    test.playbook(
+        r#"- hosts: localhost
+  gather_facts: false
+  check_mode: true
+  tasks:
+    - copy: {dest: /etc/play, content: "p\n"}
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - check_mode: true
+      diff: false
+      block:
+        - copy: {dest: /etc/block, content: "b\n"}
+        - include_tasks: inner.yml
+        - copy: {dest: /etc/own, content: "o\n"}
+          check_mode: false
+"#,
+    );
+    let run = test.run_json(&["--diff"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    for predicted in ["etc/play", "etc/block", "etc/included"] {
+        assert!(
+            !test.root().join(predicted).exists(),
+            "{predicted} was written"
+        );
+    }
+    assert_eq!(
+        std::fs::read_to_string(test.root().join("etc/own")).unwrap(),
+        "o\n"
+    );
+    // The block's diff: false keeps its tasks' diffs out of the events; the play's
+    // task (no diff: false around it) has its diff.
+    let diff_of = |path: &str| {
+        run.stdout
+            .lines()
+            .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+            .find(|event| event["result"]["dest"] == path)
+            .map(|event| event["diff"].clone())
+            .unwrap_or_else(|| panic!("no event for {path}"))
+    };
+    assert_eq!(diff_of("/etc/block"), serde_json::json!([]));
+    assert_ne!(diff_of("/etc/play"), serde_json::json!([]));
 }
 
 #[test]
@@ -364,7 +441,7 @@ fn facts_are_read_from_the_target_root() {
 fn loop_variables_outrank_facts() {
     let test = Test::new();
     test.playbook(
-        "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - set_fact: {item: fact}\n    - name: each\n      assert: {that: \"item != 'fact'\"}\n      loop: [a, b]\n",
+        &play("    - set_fact: {item: fact}\n    - name: each\n      assert: {that: \"item != 'fact'\"}\n      loop: [a, b]\n"),
     );
     let run = test.run_json(&[]);
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
@@ -404,7 +481,7 @@ fn block_and_task_root_act_inside_a_directory_of_the_root() {
 fn a_block_root_is_offline_for_units() {
     let test = Test::new();
     test.playbook(
-        "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - root: /var/lib/machines/a\n      block:\n        - unit: {name: systemd-networkd, state: started}\n",
+        &play("    - root: /var/lib/machines/a\n      block:\n        - unit: {name: systemd-networkd, state: started}\n"),
     );
     let run = test.machinist(&["run", "site.yml"]);
     assert_eq!(run.code, 4, "{}\n{}", run.stdout, run.stderr);

@@ -5,6 +5,7 @@
 //! inside a container root, and the two shipped examples (POSIX shell and Rust).
 
 mod common;
+use common::play;
 
 use common::{busybox_root, three_checks, Test};
 use std::os::unix::fs::PermissionsExt;
@@ -16,10 +17,6 @@ fn plugin(test: &Test, path: &str, script: &str) {
     test.project_file(path, script);
     let full = test.project().join(path);
     std::fs::set_permissions(&full, std::fs::Permissions::from_mode(0o755)).expect("chmod");
-}
-
-fn play(tasks: &str) -> String {
-    format!("- hosts: localhost\n  gather_facts: false\n  tasks:\n{tasks}")
 }
 
 /// `machinist run site.yml --format json ARGS` on `/` (plugins run directly).

@@ -4,6 +4,7 @@
 //! output is not a terminal.
 
 mod common;
+use common::play;
 
 use common::Test;
 
@@ -13,9 +14,9 @@ const BIG: usize = 12 * 1024 * 1024;
 fn big_copy(test: &Test) {
     let content: String = "0123456789abcde\n".repeat(BIG / 16);
     test.project_file("files/big.txt", &content);
-    test.playbook(
-        "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - name: copy big\n      copy: {src: big.txt, dest: /big.txt}\n",
-    );
+    test.playbook(&play(
+        "    - name: copy big\n      copy: {src: big.txt, dest: /big.txt}\n",
+    ));
 }
 
 #[test]

@@ -3,6 +3,7 @@
 //! these pin behaviour that used to be wrong on good input.
 
 mod common;
+use common::play;
 
 use common::Test;
 
@@ -15,9 +16,9 @@ fn issue7_template_includes_work_when_the_playbook_path_is_relative() {
     test.project_file("templates/a.j2", "A {% include 'b.j2' %}\n")
         .project_file("templates/sub/c.j2", "C {% include 'b.j2' %}\n")
         .project_file("templates/b.j2", "B")
-        .playbook(
-            "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - template: {src: a.j2, dest: /a}\n    - template: {src: sub/c.j2, dest: /c}\n",
-        );
+        .playbook(&play(
+            "    - template: {src: a.j2, dest: /a}\n    - template: {src: sub/c.j2, dest: /c}\n",
+        ));
     let run = test.run(&[]);
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     // As ansible-core: the source's last newline is dropped, then restored (the file
@@ -32,7 +33,7 @@ fn issue7_template_includes_work_when_the_playbook_path_is_relative() {
 fn issue7_free_form_arguments_keep_jinja_expressions_whole() {
     let test = Test::new();
     test.playbook(
-        "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - debug: msg={{ item | upper }} verbosity=0\n      loop: [a]\n    - copy: dest=/x content={{ 'x' ~ ' y' }}\n",
+        &play("    - debug: msg={{ item | upper }} verbosity=0\n      loop: [a]\n    - copy: dest=/x content={{ 'x' ~ ' y' }}\n"),
     );
     let run = test.run_json(&[]);
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
@@ -47,9 +48,9 @@ fn issue7_free_form_arguments_keep_jinja_expressions_whole() {
 fn issue7_an_include_loop_fails_the_task_instead_of_overflowing_the_stack() {
     let test = Test::new();
     test.project_file("again.yml", "- include_tasks: again.yml\n")
-        .playbook(
-            "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - include_tasks: again.yml\n    - debug: msg=never\n",
-        );
+        .playbook(&play(
+            "    - include_tasks: again.yml\n    - debug: msg=never\n",
+        ));
     let run = test.run(&[]);
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(
@@ -83,7 +84,7 @@ fn issue7_a_nul_byte_is_refused_not_the_end_of_the_file() {
 fn issue7_a_runaway_template_runs_out_of_fuel() {
     let test = Test::new();
     test.playbook(
-        "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - debug: msg=\"{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}\"\n",
+        &play("    - debug: msg=\"{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}\"\n"),
     );
     let run = test.run(&[]);
     assert_eq!(run.code, 2, "{}", run.stderr);

@@ -7,15 +7,12 @@
 //! through systemd-nspawn, leaves the /etc/localtime link timezone set alone.
 
 mod common;
+use common::play;
 
 use common::debian::debian_root;
 use common::rootfs::{is_enabled, stat_tree, test_with_rootfs, three_checks_on_rootfs};
 use common::{three_checks_looking, Test};
 use std::process::Command;
-
-fn play(tasks: &str) -> String {
-    format!("- hosts: localhost\n  gather_facts: false\n  tasks:\n{tasks}")
-}
 
 #[test]
 fn system_modules_on_a_debian_root_three_checks() {

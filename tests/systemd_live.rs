@@ -6,6 +6,7 @@
 //! The tests share one booted container and take turns in it (common/container.rs).
 
 mod common;
+use common::play;
 
 use common::container::{self, Booted};
 use common::Run;
@@ -52,9 +53,8 @@ fn unit_written_reloaded_started_restarted_by_a_handler_stopped_enabled() {
     write(
         &here,
         "start.yml",
-        &format!(
-            "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - unit:\n        name: mt-hello\n        content: {}\n        state: started\n        enabled: true\n",
-            yaml_unit("one")
+        &play(&format!("    - unit:\n        name: mt-hello\n        content: {}\n        state: started\n        enabled: true\n",
+            yaml_unit("one"))
         ),
     );
     let start = inside.join("start.yml");
@@ -100,9 +100,8 @@ fn unit_written_reloaded_started_restarted_by_a_handler_stopped_enabled() {
     write(
         &here,
         "restart.yml",
-        &format!(
-            "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - unit:\n        name: mt-hello\n        content: {}\n      notify: restart hello\n  handlers:\n    - name: restart hello\n      unit: {{name: mt-hello, state: restarted}}\n",
-            yaml_unit("two")
+        &play(&format!("    - unit:\n        name: mt-hello\n        content: {}\n      notify: restart hello\n  handlers:\n    - name: restart hello\n      unit: {{name: mt-hello, state: restarted}}\n",
+            yaml_unit("two"))
         ),
     );
     let restart = inside.join("restart.yml");
@@ -134,7 +133,7 @@ fn unit_written_reloaded_started_restarted_by_a_handler_stopped_enabled() {
     write(
         &here,
         "stop.yml",
-        "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - systemd: {name: mt-hello, state: stopped, enabled: false}\n",
+        &play("    - systemd: {name: mt-hello, state: stopped, enabled: false}\n"),
     );
     let stop = inside.join("stop.yml");
     ok(&booted.machinist(&stop, &[]));
@@ -159,9 +158,7 @@ fn many_unit_files_cost_one_daemon_reload() {
     write(
         &here,
         "site.yml",
-        &format!(
-            "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - unit: {{name: mt-a, content: {unit}}}\n    - unit: {{name: mt-b, content: {unit}}}\n    - unit: {{name: mt-a, state: started}}\n    - unit: {{name: mt-b, state: started}}\n"
-        ),
+        &play(&format!("    - unit: {{name: mt-a, content: {unit}}}\n    - unit: {{name: mt-b, content: {unit}}}\n    - unit: {{name: mt-a, state: started}}\n    - unit: {{name: mt-b, state: started}}\n")),
     );
     let before = reloads(&booted);
     let run = booted.machinist(&inside.join("site.yml"), &[]);

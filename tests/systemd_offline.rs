@@ -5,14 +5,11 @@
 //! validation of tasks that need a running manager, and the chroot warning.
 
 mod common;
+use common::play;
 
 use common::rootfs::{self, is_enabled, test_with_rootfs, three_checks_on_rootfs};
 use common::{busybox_root, Test};
 use std::path::Path;
-
-fn play(tasks: &str) -> String {
-    format!("- hosts: localhost\n  gather_facts: false\n  tasks:\n{tasks}")
-}
 
 fn link_exists(path: &Path) -> bool {
     std::fs::symlink_metadata(path).is_ok_and(|meta| meta.file_type().is_symlink())
@@ -235,7 +232,7 @@ fn play_root_composes_with_the_command_line_root() {
 fn check_mode_sees_a_rootfs_made_by_an_earlier_play() {
     let test = Test::new();
     test.playbook(
-        "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - file: {path: /var/lib/machines/box/etc, state: directory}\n- hosts: localhost\n  gather_facts: false\n  root: /var/lib/machines/box\n  tasks:\n    - file: {path: /etc/hostname, content: \"box\\n\"}\n    - resolv_link: {}\n",
+        &play("    - file: {path: /var/lib/machines/box/etc, state: directory}\n- hosts: localhost\n  gather_facts: false\n  root: /var/lib/machines/box\n  tasks:\n    - file: {path: /etc/hostname, content: \"box\\n\"}\n    - resolv_link: {}\n"),
     );
     let before = test.tree();
     let run = test.run_json(&["--check"]);

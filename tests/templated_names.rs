@@ -3,6 +3,7 @@
 //! runs), as Ansible allows them; `import_role` stays static.
 
 mod common;
+use common::play;
 
 use common::Test;
 
@@ -48,7 +49,7 @@ fn include_role_names_are_rendered_when_the_task_runs() {
         test.project_file(&format!("roles/{role}/defaults/main.yml"), "word: hello\n");
     }
     test.playbook(
-        "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - include_role:\n        name: \"{{ item }}\"\n      loop: [web, db]\n    - include_role:\n        name: \"{{ 'w' ~ 'eb' }}\"\n      vars:\n        word: bye\n",
+        &play("    - include_role:\n        name: \"{{ item }}\"\n      loop: [web, db]\n    - include_role:\n        name: \"{{ 'w' ~ 'eb' }}\"\n      vars:\n        word: bye\n"),
     );
     let run = test.run_json(&[]);
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);

@@ -9,6 +9,7 @@
 //! becomes a tool's option.
 
 mod common;
+use common::play;
 
 use common::rootfs::require_root;
 use common::{busybox_root, snapshot, Test};
@@ -108,9 +109,7 @@ const RACE_FOR: Duration = Duration::from_secs(6);
 /// Run `tasks` (each allowed to fail), round after round for [`RACE_FOR`], while
 /// `swaps` are being exchanged; every decoy must stay as it was after every round.
 fn race(test: &Test, tasks: &str, swaps: &[(PathBuf, PathBuf)], pause: Duration) {
-    test.playbook(&format!(
-        "- hosts: localhost\n  gather_facts: false\n  tasks:\n{tasks}"
-    ));
+    test.playbook(&play(tasks));
     let decoys: Vec<PathBuf> = swaps.iter().map(|(_, decoy)| decoy.clone()).collect();
     let before: Vec<_> = decoys.iter().map(|decoy| snapshot(decoy)).collect();
     let swapper = Swapper::start(swaps, pause);
@@ -264,11 +263,11 @@ fn firstboot_never_reads_host_files_through_proc_links() {
         symlink(format!("{through}{}", host_file.display()), &in_root).expect("link");
     }
     let before = snapshot(&decoys);
-    test.playbook(
-        "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - firstboot:\n        \
+    test.playbook(&play(
+        "    - firstboot:\n        \
          root_password: x\n        hostname: box\n        locale: C.UTF-8\n      \
          ignore_errors: true\n",
-    );
+    ));
     let run = test.run_json(&[]);
     assert_eq!(
         snapshot(&decoys),
@@ -313,11 +312,11 @@ fn the_controllers_environment_never_reaches_a_program_in_a_root() {
     let test = Test::new();
     busybox_root(&test);
     test.playbook(
-        "- hosts: localhost\n  gather_facts: false\n  tasks:\n    \
+        &play("    \
          - command: env\n      register: plain\n    \
          - command: env\n      environment: {API_TOKEN: \"{{ lookup('env', 'API_TOKEN') }}\"}\n      \
          register: passed\n    \
-         - debug: {msg: \"PLAIN {{ plain.stdout_lines | join(',') }} PASSED {{ passed.stdout_lines | join(',') }}\"}\n",
+         - debug: {msg: \"PLAIN {{ plain.stdout_lines | join(',') }} PASSED {{ passed.stdout_lines | join(',') }}\"}\n"),
     );
     let root = test.root();
     let run = test.machinist_env(
@@ -371,10 +370,10 @@ fn the_controllers_environment_never_reaches_a_program_in_a_root() {
 #[test]
 fn a_unit_name_never_becomes_an_option() {
     let test = Test::new();
-    test.playbook(
-        "- hosts: localhost\n  gather_facts: false\n  tasks:\n    \
+    test.playbook(&play(
+        "    \
          - unit: {name: \"--root=/\", enabled: true}\n",
-    );
+    ));
     let root = test.root();
     let run = test.machinist(&["run", "site.yml", "--root", root.to_str().expect("utf-8")]);
     assert_eq!(run.code, 4, "{}\n{}", run.stdout, run.stderr);
@@ -400,10 +399,10 @@ fn a_unit_name_never_becomes_an_option() {
 #[test]
 fn a_package_name_never_becomes_an_option() {
     let test = Test::new();
-    test.playbook(
-        "- hosts: localhost\n  gather_facts: false\n  tasks:\n    \
+    test.playbook(&play(
+        "    \
          - pacstrap: {dest: /m, packages: [base, \"--config=/tmp/x\"]}\n",
-    );
+    ));
     let root = test.root();
     let run = test.machinist(&["run", "site.yml", "--root", root.to_str().expect("utf-8")]);
     assert_eq!(run.code, 4, "{}\n{}", run.stdout, run.stderr);
@@ -427,7 +426,7 @@ fn the_controllers_environment_never_reaches_a_plugin_in_a_root() {
     );
     let plugin = test.project().join("library/envcheck");
     std::fs::set_permissions(&plugin, std::fs::Permissions::from_mode(0o755)).expect("chmod");
-    test.playbook("- hosts: localhost\n  gather_facts: false\n  tasks:\n    - envcheck:\n");
+    test.playbook(&play("    - envcheck:\n"));
     let root = test.root();
     let run = test.machinist_env(
         &[
@@ -468,10 +467,10 @@ fn pacstrap_never_writes_into_a_swapped_in_host_folder() {
          mirrorlist: none, keyring: none}}\n      ignore_errors: true\n",
         conf.display()
     );
-    test.playbook(&format!(
-        "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - name: one\n{task}    \
+    test.playbook(&play(&format!(
+        "    - name: one\n{task}    \
          - name: two\n{task}    - name: three\n{task}"
-    ));
+    )));
     let before = (snapshot(&decoy_etc), snapshot(&decoy_db));
     let swapper = Swapper::start(
         &[

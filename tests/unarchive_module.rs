@@ -4,14 +4,11 @@
 //! hostile archives (members climbing out of dest, absolute, below a link).
 
 mod common;
+use common::play;
 
 use common::{three_checks, Test};
 use std::path::Path;
 use std::process::Command;
-
-fn play(tasks: &str) -> String {
-    format!("- hosts: localhost\n  gather_facts: false\n  tasks:\n{tasks}")
-}
 
 /// A tree to archive: site/index.html, site/css/a.css (0600), site/latest -> index.html.
 fn tree(dir: &Path) {

@@ -4,14 +4,11 @@
 //! skipped under --check (Ansible's modules have no check mode).
 
 mod common;
+use common::play;
 
 use common::http_server::HttpServer;
 use common::Test;
 use std::net::TcpListener;
-
-fn play(tasks: &str) -> String {
-    format!("- hosts: localhost\n  gather_facts: false\n  tasks:\n{tasks}")
-}
 
 fn served() -> (tempfile::TempDir, HttpServer) {
     let dir = tempfile::tempdir().expect("tempdir");

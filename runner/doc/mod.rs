@@ -3,9 +3,11 @@
 //! `Builtin::ALL` and their tables in machinist-modules (tested against serde), the
 //! runner's own actions from `Action::RUNNER_ACTIONS` and `actions.rs`, plugins from
 //! the NAME.yml the validator reads. Plugins are those of `./library` and of
-//! `MACHINIST_LIBRARY`. The text and JSON forms are written by `report::doc`.
+//! `MACHINIST_LIBRARY`. The keywords of plays and tasks (`--keywords`) from playbook/keywords.rs. The text
+//! and JSON forms are written by `report::doc`.
 
 pub mod actions;
+pub mod keywords;
 
 use crate::arg_options::ArgOption;
 use crate::cli::DocArgs;
@@ -32,6 +34,7 @@ pub fn command(args: &DocArgs) -> ExitCode {
     let sources = SourceMap::default();
     let found = discover::all(&plugin_dirs());
     let result = match &args.module {
+        None if args.keywords => Ok(report::doc::keywords(&keywords::all(), args.format)),
         None => Ok(report::doc::list(&list(&found, &sources), args.format)),
         Some(name) => {
             page(name, &found, &sources).map(|doc| report::doc::module(&doc, args.format))

@@ -1,9 +1,11 @@
 //! Keywords that reach every task they cover, as in Ansible: a play's covers all its
 //! tasks and handlers, a block's its block, rescue and always, an import or include
 //! (of tasks or of a role) what it brings in. `no_log` (without this it was accepted
-//! on plays and blocks and did nothing, and their secrets were printed) and
-//! `environment` (each task keeps the chain, outermost first; inner values win), and
-//! `tags` (each task's own after those around it, each once).
+//! on plays and blocks and did nothing, and their secrets were printed),
+//! `environment` (each task keeps the chain, outermost first; inner values win),
+//! `check_mode` and `diff` (a task's own wins; without this a block under
+//! `check_mode: true` wrote for real), and `tags` (each task's own after those around
+//! it, each once).
 
 use super::model::{Task, TaskKind};
 use crate::yaml::Node;
@@ -37,6 +39,31 @@ pub fn environment(tasks: &mut [Task], outer: &[Node]) {
             environment(list, &chain);
         }
     }
+}
+
+/// Give each of `tasks` without its own `check_mode` (`diff`) the one around it, and
+/// pass each task's down to what it contains: a play's, block's or import's value
+/// reaches every task it covers, and a task's own wins (as Ansible's inherited field
+/// attributes). Without this they were accepted on plays and blocks and did nothing: a
+/// block under `check_mode: true` wrote for real.
+pub fn modes(tasks: &mut [Task], check_mode: Option<bool>, diff: Option<bool>) {
+    for task in tasks {
+        task.check_mode = task.check_mode.or(check_mode);
+        task.diff = task.diff.or(diff);
+        let (check_mode, diff) = (task.check_mode, task.diff);
+        for list in contained(&mut task.kind, true) {
+            modes(list, check_mode, diff);
+        }
+    }
+}
+
+/// What an include passes down to the tasks it brought at run time (include_tasks,
+/// include_role with a templated name): what the loader passes down to the tasks
+/// loaded with the playbook.
+pub fn from_include(tasks: &mut [Task], include: &Task) {
+    no_log(tasks, include.no_log);
+    environment(tasks, include.environment());
+    modes(tasks, include.check_mode, include.diff);
 }
 
 /// Put `outer` before the tags of `tasks` and of everything inside them, each tag

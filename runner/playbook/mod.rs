@@ -4,6 +4,7 @@
 pub mod action_args;
 pub mod argspec;
 pub mod inherit;
+pub mod keywords;
 pub mod known_names;
 pub mod load;
 pub mod model;

@@ -121,26 +121,6 @@ pub struct LoopControl {
     pub extended_allitems: bool,
 }
 
-/// The keywords that give a task its loop, and how each makes items of its value.
-pub const LOOP_KEYWORDS: [(&str, Option<LegacyLoop>); 11] = [
-    ("loop", None),
-    ("with_list", None),
-    ("with_items", Some(LegacyLoop::Items)),
-    ("with_dict", Some(LegacyLoop::Dict)),
-    ("with_subelements", Some(LegacyLoop::Subelements)),
-    ("with_nested", Some(LegacyLoop::Nested)),
-    ("with_cartesian", Some(LegacyLoop::Nested)),
-    ("with_together", Some(LegacyLoop::Together)),
-    ("with_sequence", Some(LegacyLoop::Sequence)),
-    ("with_indexed_items", Some(LegacyLoop::IndexedItems)),
-    ("with_fileglob", Some(LegacyLoop::Fileglob)),
-];
-
-/// Whether `key` is one of [`LOOP_KEYWORDS`].
-pub fn is_loop_keyword(key: &str) -> bool {
-    LOOP_KEYWORDS.iter().any(|(name, _)| *name == key)
-}
-
 /// One per task, so kept small: the keywords most tasks leave out live in [`Rare`].
 #[derive(Debug, Clone)]
 pub struct Task {

@@ -61,6 +61,68 @@ pub struct ArgDoc {
     pub no_log: bool,
 }
 
+/// One keyword of plays, blocks, tasks or includes (`machinist doc --keywords`).
+#[derive(Debug, Clone, Serialize)]
+pub struct KeywordDoc {
+    pub name: String,
+    /// `play`, `task`, `block` (block, import_tasks, import_role), `include`
+    /// (include_tasks, include_role), `role entry`.
+    pub places: Vec<&'static str>,
+    /// Passed down to the tasks of what it is written on.
+    pub inherited: bool,
+    /// What its value is.
+    pub value: &'static str,
+    /// `supported`, or `issue #N` for a keyword refused until that issue.
+    pub status: String,
+    /// Where it is refused though taken elsewhere, and the issue (`block: issue #15`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waiting_on: Option<String>,
+    pub description: &'static str,
+}
+
+/// Print the keywords.
+pub fn keywords(keywords: &[KeywordDoc], format: Format) -> std::io::Result<()> {
+    match format {
+        Format::Json => print(&json(&keywords)?),
+        Format::Human => print(&keywords_text(keywords)),
+    }
+}
+
+pub(crate) fn keywords_text(keywords: &[KeywordDoc]) -> String {
+    let width = keywords.iter().map(|k| k.name.len()).max().unwrap_or(0);
+    let places = |k: &KeywordDoc| match k.status.as_str() {
+        "supported" => k.places.join(", "),
+        _ => "-".to_string(),
+    };
+    let where_width = keywords.iter().map(|k| places(k).len()).max().unwrap_or(0);
+    let mut out = format!(
+        "{:width$}  {:where_width$}  DOWN  DESCRIPTION\n",
+        "KEYWORD", "WHERE"
+    );
+    for keyword in keywords {
+        let mut description = match keyword.status.as_str() {
+            "supported" => format!("{} ({})", keyword.description, keyword.value),
+            waiting => format!("not supported yet ({waiting})"),
+        };
+        if let Some(waiting_on) = &keyword.waiting_on {
+            let _ = write!(description, "; not yet on a {waiting_on}");
+        }
+        let _ = writeln!(
+            out,
+            "{:width$}  {:where_width$}  {:4}  {description}",
+            keyword.name,
+            places(keyword),
+            if keyword.inherited { "yes" } else { "-" },
+        );
+    }
+    out.push_str(
+        "\nDOWN: a play, block, import or include passes it down to every task it covers.\n\
+         Handlers are tasks: they take the task keywords.\n\
+         Any other with_<lookup> loop: not supported yet (issue #15).\n",
+    );
+    out
+}
+
 /// Print the list of modules.
 pub fn list(entries: &[Entry], format: Format) -> std::io::Result<()> {
     match format {

@@ -10,6 +10,7 @@ pub mod human;
 mod interrupted;
 pub mod inventory;
 pub mod json;
+mod lines;
 pub mod masked;
 mod progress_line;
 pub(crate) mod pyjson;
@@ -22,6 +23,7 @@ mod tests;
 pub use color::color_wanted;
 pub use human::HumanReporter;
 pub use json::JsonReporter;
+pub use lines::print_line;
 pub use stderr::{print_errors, print_internal_error};
 
 use crate::events::Event;

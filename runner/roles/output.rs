@@ -1,17 +1,14 @@
-//! The one place `machinist role …` prints: progress and results to stdout, one line
-//! each; errors go to stderr through the reporter layer (carets for bad input).
+//! What `machinist role …` says: progress and results, one line each, written to
+//! stdout by the report layer (`report::print_line`); errors go to stderr through it
+//! too (carets for bad input).
 
 use super::install::Event;
 use super::list::Folder;
 use crate::error::SourceMap;
 use crate::report;
-use std::io::{IsTerminal, Write};
+use report::print_line as line;
+use std::io::IsTerminal;
 use std::path::Path;
-
-/// Print one line on stdout; a closed pipe is not an error worth reporting here.
-fn line(text: &str) {
-    let _ = writeln!(std::io::stdout().lock(), "{text}");
-}
 
 /// Print what an install is doing.
 pub fn install_event(event: &Event) {

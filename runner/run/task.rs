@@ -638,8 +638,7 @@ impl Executor<'_> {
             host: self.target.name.clone(),
             item: self.included_item(task, ctx),
         };
-        crate::playbook::inherit::no_log(&mut tasks, task.no_log);
-        crate::playbook::inherit::environment(&mut tasks, task.environment());
+        crate::playbook::inherit::from_include(&mut tasks, task);
         let tasks = Arc::new(tasks);
         if let Some(deferred) = self.defer(announce, &tasks, inherited, ctx) {
             return deferred;
@@ -695,8 +694,7 @@ impl Executor<'_> {
                 }
             };
         tracing::debug!(role = %name, tasks = tasks.len(), "include_role loaded at run time");
-        crate::playbook::inherit::no_log(&mut tasks, task.no_log);
-        crate::playbook::inherit::environment(&mut tasks, task.environment());
+        crate::playbook::inherit::from_include(&mut tasks, task);
         self.include_role(state, task, inherited, &std::sync::Arc::new(tasks), ctx)
     }
 

@@ -2,7 +2,7 @@
 //! LABEL@prompt`) and `vars_prompt` values. Read from `/dev/tty` (as Python's getpass
 //! does, so stdin stays free for `-` and pipes), with echo off for private answers and
 //! restored however the read ends (a SIGINT only sets the stop flag of
-//! `run/interrupt.rs`, installed first, so echo is always turned back on). Without a controlling terminal, nothing is asked:
+//! `signals.rs`, installed first, so echo is always turned back on). Without a controlling terminal, nothing is asked:
 //! the caller gets `None` and refuses with its own clear error.
 
 use std::fs::{File, OpenOptions};
@@ -53,7 +53,7 @@ impl Terminal {
         if let Some(saved) = saved {
             termios::tcsetattr(&self.file, OptionalActions::Drain, &saved)?;
         }
-        // SIGINT/SIGTERM only set the stop flag (run/interrupt.rs): the read goes on
+        // SIGINT/SIGTERM only set the stop flag (signals.rs): the read goes on
         // until Enter, and the answer is thrown away, echo back on.
         if let Some(signal) = crate::signals::pending() {
             return Err(io::Error::new(

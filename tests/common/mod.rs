@@ -286,6 +286,12 @@ impl Test {
     }
 }
 
+/// A playbook of one play on localhost without fact gathering, whose `tasks:` are
+/// `tasks` (indented as list items of the play: `    - debug: msg=x\n`).
+pub fn play(tasks: &str) -> String {
+    format!("- hosts: localhost\n  gather_facts: false\n  tasks:\n{tasks}")
+}
+
 pub fn snapshot(base: &Path) -> Tree {
     let mut tree = Tree::new();
     walk(base, base, &mut tree);

@@ -5,54 +5,13 @@
 //! mistake gives one error: a handler that failed to load does not also make every
 //! task notifying it "notify a handler this play does not define".
 
-use super::{Loader, TASK_KEYS};
+use super::Loader;
 use crate::error::Diagnostic;
-use crate::playbook::model::{is_loop_keyword, Action, Task, TaskKind};
+use crate::playbook::keywords::{self, Places};
+use crate::playbook::model::{Action, Task, TaskKind};
 use crate::yaml::{Key, Node, Value};
 use machinist_modules::args::did_you_mean;
 use std::path::Path;
-
-/// The keys that make a task a block, an import or an include (they take no module).
-const STRUCTURAL_KEYS: &[&str] = &[
-    "block",
-    "import_tasks",
-    "include_tasks",
-    "import_role",
-    "include_role",
-];
-
-/// Task keywords a block or an import does not take, beside the loop keywords
-/// (Ansible: "'loop' is not a valid attribute for a Block", "You cannot use loops on
-/// 'import_tasks'"); they were accepted and ignored.
-const NOT_FOR_BLOCKS: &[&str] = &[
-    "loop_control",
-    "register",
-    "changed_when",
-    "failed_when",
-    "listen",
-    "args",
-];
-
-/// Keywords Ansible's blocks and imports pass down to their tasks that machinist does
-/// not yet.
-const BLOCK_WAITING: &[(&str, u32)] = &[("notify", 15), ("timeout", 15)];
-
-/// The keywords an `include_tasks` or `include_role` takes: Ansible's
-/// `VALID_INCLUDE_KEYWORDS` (with the loop keywords, its `loop_with`; it says "'become' is not a valid attribute for a
-/// TaskInclude" for any other), and machinist's `root`.
-const INCLUDE_KEYWORDS: &[&str] = &[
-    "name",
-    "args",
-    "ignore_errors",
-    "loop_control",
-    "no_log",
-    "register",
-    "tags",
-    "timeout",
-    "vars",
-    "when",
-    "root",
-];
 
 impl Loader {
     /// After the kind of a task is known: what else in it would be ignored.
@@ -60,7 +19,7 @@ impl Loader {
         let loops: Vec<&Key> = entries
             .iter()
             .map(|(key, _)| key)
-            .filter(|key| is_loop_keyword(&key.name))
+            .filter(|key| keywords::is_loop(&key.name))
             .collect();
         if let [first, second, ..] = loops[..] {
             self.error(
@@ -75,8 +34,7 @@ impl Loader {
             return;
         }
         let structural = |name: &str| {
-            let short = name.strip_prefix("ansible.builtin.").unwrap_or(name);
-            STRUCTURAL_KEYS.contains(&short)
+            keywords::is_structural(name.strip_prefix("ansible.builtin.").unwrap_or(name))
         };
         let Some((what, _)) = entries.iter().find(|(key, _)| structural(&key.name)) else {
             return;
@@ -91,10 +49,8 @@ impl Loader {
             let name = key.name.as_str();
             if include
                 && !structural(name)
-                && super::unsupported::waiting_for(name).is_none()
-                && TASK_KEYS.contains(&name)
-                && !INCLUDE_KEYWORDS.contains(&name)
-                && !is_loop_keyword(name)
+                && keywords::is_task_keyword(name)
+                && !keywords::is_read_at(name, Places::INCLUDE)
             {
                 self.error(
                     &key.span,
@@ -106,9 +62,9 @@ impl Loader {
                 );
                 continue;
             }
-            if TASK_KEYS.contains(&name)
+            if keywords::is_task_keyword(name)
                 || structural(name)
-                || super::unsupported::waiting_for(name).is_some()
+                || keywords::waiting_for(name).is_some()
             {
                 continue;
             }
@@ -118,7 +74,7 @@ impl Loader {
                     format!("a task with '{what}' runs no module; '{name}' belongs in a task of its own"),
                 );
             } else {
-                let hint = did_you_mean(name, TASK_KEYS.iter().copied())
+                let hint = did_you_mean(name, keywords::task_keywords())
                     .map(|s| format!(" (did you mean '{s}'?)"))
                     .unwrap_or_default();
                 self.error(&key.span, format!("unknown task keyword '{name}'{hint}"));
@@ -130,20 +86,23 @@ impl Loader {
     fn check_block_keywords(&mut self, entries: &[(Key, Node)], what: &str) {
         for (key, _) in entries {
             let name = key.name.as_str();
-            if NOT_FOR_BLOCKS.contains(&name) || is_loop_keyword(name) {
-                self.error(
-                    &key.span,
-                    format!(
-                        "'{name}' is not a keyword of {what} (as in Ansible); put it on the \
-                         tasks it brings in"
-                    ),
-                );
-            } else if let Some((_, issue)) = BLOCK_WAITING.iter().find(|(k, _)| *k == name) {
+            if let Some(issue) = keywords::waiting_at(name, Places::BLOCK) {
                 self.error(
                     &key.span,
                     format!(
                         "'{name}' on {what} is not supported yet (issue #{issue}); put it on \
                          the tasks it brings in"
+                    ),
+                );
+            } else if keywords::is_task_keyword(name)
+                && !keywords::is_structural(name)
+                && !keywords::is_read_at(name, Places::BLOCK)
+            {
+                self.error(
+                    &key.span,
+                    format!(
+                        "'{name}' is not a keyword of {what} (as in Ansible); put it on the \
+                         tasks it brings in"
                     ),
                 );
             }

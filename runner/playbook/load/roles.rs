@@ -5,6 +5,7 @@
 use super::Loader;
 use crate::error::Span;
 use crate::playbook::argspec;
+use crate::playbook::keywords::{self, Places};
 use crate::playbook::model::{Condition, Origin, RoleScope, Task, TaskKind};
 use crate::roles::search::find_role;
 use crate::vars::Layer;
@@ -88,14 +89,14 @@ impl Loader {
         self.refuse_unsupported(entries, "role entry");
         for (key, value) in entries {
             let keyword = key.name.as_str();
-            if ROLE_KEYS.contains(&keyword) || super::unsupported::waiting_for(keyword).is_some() {
+            if ROLE_KEYS.contains(&keyword) || keywords::waiting_for(keyword).is_some() {
                 continue;
             }
-            if super::unsupported::ROLE_ENTRY_WAITING.contains(&keyword) {
+            if let Some(issue) = keywords::waiting_at(keyword, Places::ROLE_ENTRY) {
                 self.error(
                     &key.span,
                     format!(
-                        "'{keyword}' on a role entry is not supported yet (issue #15); \
+                        "'{keyword}' on a role entry is not supported yet (issue #{issue}); \
                          put it on the role's tasks, or on a block around import_role"
                     ),
                 );

@@ -9,12 +9,10 @@
 
 use super::Loader;
 use crate::playbook::inherit;
+use crate::playbook::keywords;
 use crate::playbook::model::{Origin, Task};
 use crate::yaml::{self, Key, Node, PlayAt, Value};
 use std::sync::Arc;
-
-/// Task keys that load other files when the task is converted.
-const LOADING_KEYS: &[&str] = &["import_tasks", "import_role", "include_role"];
 
 /// One play's task list, as far as it was converted while parsing.
 #[derive(Default)]
@@ -98,7 +96,7 @@ fn loads_files(item: &Node) -> bool {
             .name
             .strip_prefix("ansible.builtin.")
             .unwrap_or(&key.name);
-        LOADING_KEYS.contains(&short)
+        keywords::loads_files(short)
             || (matches!(short, "block" | "rescue" | "always")
                 && matches!(&value.value, Value::Seq(items) if items.iter().any(loads_files)))
     })

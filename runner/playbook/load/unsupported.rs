@@ -6,68 +6,11 @@
 //! docs/ansible-differences.md lists them.
 
 use super::Loader;
+use crate::playbook::keywords::{self, Parse};
 use crate::yaml::{Key, Node, Value};
-
-/// Keywords of Ansible's plays, blocks, tasks and role entries (ansible-core 2.19's
-/// `fattributes`) that machinist does not implement, with the issue each waits for:
-/// #15 the language, #16 many hosts, #17 connections and privilege escalation.
-const WAITING: &[(&str, u32)] = &[
-    ("any_errors_fatal", 16),
-    ("delegate_to", 16),
-    ("delegate_facts", 16),
-    ("run_once", 16),
-    ("strategy", 16),
-    ("serial", 16),
-    ("max_fail_percentage", 16),
-    ("throttle", 16),
-    ("order", 16),
-    ("ignore_unreachable", 16),
-    ("force_handlers", 16),
-    ("remote_user", 17),
-    ("port", 17),
-    ("become_exe", 17),
-    ("become_flags", 17),
-    ("until", 15),
-    ("retries", 15),
-    ("delay", 15),
-    ("async", 15),
-    ("poll", 15),
-    ("module_defaults", 15),
-    ("collections", 15),
-    ("debugger", 15),
-    ("action", 15),
-    ("local_action", 15),
-    ("fact_path", 15),
-    ("gather_subset", 15),
-    ("gather_timeout", 15),
-];
-
-/// Keywords a role entry takes in Ansible that machinist applies only to tasks,
-/// plays and blocks so far (on a `roles:` entry they would otherwise become role
-/// parameters, silently).
-pub(super) const ROLE_ENTRY_WAITING: &[&str] = &[
-    "check_mode",
-    "diff",
-    "environment",
-    "ignore_errors",
-    "no_log",
-    "timeout",
-];
 
 /// Modules Ansible users reach for that machinist refuses until an issue adds them.
 const MODULES_WAITING: &[(&str, u32)] = &[];
-
-/// The issue an unimplemented Ansible keyword waits for (legacy `with_*` loops that
-/// are not among the loop keywords included: `with_first_found`, `with_lines`, …).
-pub(super) fn waiting_for(name: &str) -> Option<u32> {
-    if name.starts_with("with_") && !crate::playbook::model::is_loop_keyword(name) {
-        return Some(15);
-    }
-    WAITING
-        .iter()
-        .find(|(keyword, _)| *keyword == name)
-        .map(|(_, issue)| *issue)
-}
 
 /// The issue a refused module name waits for (none is refused this way today).
 pub(super) fn module_waiting_for(name: &str) -> Option<u32> {
@@ -85,7 +28,7 @@ impl Loader {
     pub(super) fn refuse_unsupported(&mut self, entries: &[(Key, Node)], what: &str) {
         for (key, value) in entries {
             let name = key.name.as_str();
-            if let Some(issue) = waiting_for(name) {
+            if let Some(issue) = keywords::waiting_for(name) {
                 self.error(
                     &key.span,
                     format!(
@@ -95,7 +38,8 @@ impl Loader {
                 );
                 continue;
             }
-            if let Some(why) = not_a_no_op(name, value) {
+            let no_op = keywords::get(name).is_some_and(|k| k.parse == Parse::NoOp);
+            if let Some(why) = no_op.then(|| not_a_no_op(name, value)).flatten() {
                 self.error(
                     &value.span,
                     format!("{why}: not supported yet (issue #17); machinist runs as the user that starts it, on this machine"),

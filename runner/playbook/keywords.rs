@@ -1,0 +1,385 @@
+//! Every keyword of plays, blocks, tasks and includes in one table: where it may be
+//! written, whether blocks and includes pass it down to their tasks, how its value is
+//! read, and whether machinist implements it (or refuses it with the issue it waits
+//! for, never accepting and ignoring it). The loader's accepted keys, its "did you
+//! mean", the include and block rules, the refusals and `machinist doc --keywords` all
+//! read this table: adding a keyword starts here (docs/ARCHITECTURE.md, "Adding a
+//! task keyword").
+
+use crate::template::LegacyLoop;
+
+/// Where a keyword may be written (a set).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Places(u8);
+
+impl Places {
+    pub const PLAY: Places = Places(1);
+    /// A task that runs an action (a module, a plugin, a runner action). Handlers are
+    /// such tasks: they take the same keywords (`listen` means something only there).
+    pub const TASK: Places = Places(2);
+    /// `block:`, `import_tasks:` and `import_role:` entries.
+    pub const BLOCK: Places = Places(4);
+    /// `include_tasks:` and `include_role:` entries.
+    pub const INCLUDE: Places = Places(8);
+    /// A role entry: an item of a play's `roles:`.
+    pub const ROLE_ENTRY: Places = Places(16);
+    /// Anywhere in a task list (not plays).
+    const IN_TASKS: Places = Places(2 | 4 | 8);
+
+    const fn or(self, other: Places) -> Places {
+        Places(self.0 | other.0)
+    }
+
+    pub fn has(self, other: Places) -> bool {
+        self.0 & other.0 != 0
+    }
+
+    /// The places' names, for documentation.
+    pub fn names(self) -> Vec<&'static str> {
+        [
+            (Places::PLAY, "play"),
+            (Places::TASK, "task"),
+            (Places::BLOCK, "block"),
+            (Places::INCLUDE, "include"),
+            (Places::ROLE_ENTRY, "role entry"),
+        ]
+        .into_iter()
+        .filter(|(place, _)| self.has(*place))
+        .map(|(_, name)| name)
+        .collect()
+    }
+}
+
+const PLAY: Places = Places::PLAY;
+const TASK: Places = Places::TASK;
+const BLOCK: Places = Places::BLOCK;
+const INCLUDE: Places = Places::INCLUDE;
+const ANYWHERE_IN_TASKS: Places = Places::IN_TASKS;
+const EVERYWHERE: Places = PLAY.or(ANYWHERE_IN_TASKS);
+const TASK_OR_INCLUDE: Places = TASK.or(INCLUDE);
+const TASK_OR_BLOCK: Places = TASK.or(BLOCK);
+/// Keywords a role entry takes in Ansible that machinist applies only to tasks,
+/// plays and blocks so far wait on role entries (they would otherwise become role
+/// parameters there, silently).
+const ROLE: Places = Places::ROLE_ENTRY;
+
+/// How the loader reads a keyword's value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Parse {
+    /// A string (numbers are taken as their text).
+    Text,
+    /// `true` or `false`.
+    Boolean,
+    /// A list of strings, or one string of comma-separated ones.
+    TextList,
+    /// An expression, or a list of them that must all hold.
+    Conditions,
+    /// A variable name.
+    VariableName,
+    /// A positive whole number of seconds.
+    Seconds,
+    /// A mapping of variable names to values (templated when used).
+    Vars,
+    /// A list of tasks.
+    Tasks,
+    /// The items of a loop: a list (or a template of one) for `loop`; a legacy
+    /// `with_*` loop makes its items as Ansible's lookup of that name.
+    Loop(Option<LegacyLoop>),
+    /// `loop_var`, `index_var`, `label`, `pause`, `extended`, `extended_allitems`.
+    LoopControl,
+    /// A mapping of module arguments, merged under the module's own.
+    Arguments,
+    /// A task file's name; `loaded` says it is read while loading (an import), not
+    /// when the task runs.
+    TaskFile { loaded: bool },
+    /// A role: a name, or a mapping with `name` and the role's options.
+    Role,
+    /// An absolute directory, or a template of one: the root the tasks act in.
+    Root,
+    /// A mapping of environment variables (a template of one too).
+    Environment,
+    /// Plays only: `hosts`, a pattern of the inventory's hosts or a list of them.
+    Hosts,
+    /// Plays only: the roles the play runs.
+    Roles,
+    /// Plays only: files of variables.
+    VarsFiles,
+    /// Plays only: questions asked before the play.
+    Prompts,
+    /// Accepted only with a value that makes it a no-op here (`become` to root,
+    /// `connection: local`); any other value is refused (issue 17).
+    NoOp,
+    /// Not read: refused wherever it is written.
+    Refused,
+}
+
+/// Whether machinist implements a keyword.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Support {
+    Supported,
+    /// Refused with the issue it waits for.
+    Waiting(u32),
+}
+
+/// One keyword.
+#[derive(Debug, Clone, Copy)]
+pub struct Keyword {
+    pub name: &'static str,
+    /// Where it is a keyword machinist reads.
+    pub places: Places,
+    /// Passed down to every task it covers by the play, block, import or include it
+    /// is written on.
+    pub inherited: bool,
+    pub parse: Parse,
+    pub support: Support,
+    /// Places where it is refused though it is read elsewhere, and the issue that
+    /// will read it there too (`notify` on a block, `no_log` on a role entry).
+    pub waiting_on: Option<(Places, u32)>,
+    /// One line for `machinist doc --keywords`.
+    pub doc: &'static str,
+}
+
+const fn supported(
+    name: &'static str,
+    places: Places,
+    inherited: bool,
+    parse: Parse,
+    doc: &'static str,
+) -> Keyword {
+    Keyword {
+        name,
+        places,
+        inherited,
+        parse,
+        support: Support::Supported,
+        waiting_on: None,
+        doc,
+    }
+}
+
+const fn waiting_on(keyword: Keyword, places: Places, issue: u32) -> Keyword {
+    Keyword {
+        waiting_on: Some((places, issue)),
+        ..keyword
+    }
+}
+
+/// An Ansible keyword (ansible-core 2.19's `fattributes` of plays, blocks, tasks and
+/// role entries) that machinist does not implement: #15 the language, #16 many hosts,
+/// #17 connections and privilege escalation.
+const fn waiting(name: &'static str, issue: u32) -> Keyword {
+    Keyword {
+        name,
+        places: EVERYWHERE,
+        inherited: false,
+        parse: Parse::Refused,
+        support: Support::Waiting(issue),
+        waiting_on: None,
+        doc: "Ansible's keyword; not supported yet",
+    }
+}
+
+/// The table. Task keywords come in the order "did you mean" has always weighed
+/// them (the first of two equally near names wins).
+#[rustfmt::skip]
+pub const KEYWORDS: &[Keyword] = &[
+    supported("hosts", PLAY, false, Parse::Hosts, "the inventory's hosts it runs on (a pattern, or a list of them)"),
+    supported("roles", PLAY, false, Parse::Roles, "roles whose tasks run before the play's tasks"),
+    supported("vars_files", PLAY, false, Parse::VarsFiles, "files of variables (names may be templates)"),
+    supported("vars_prompt", PLAY, false, Parse::Prompts, "variables asked on the terminal before the play"),
+    supported("pre_tasks", PLAY, false, Parse::Tasks, "tasks run before the roles"),
+    supported("tasks", PLAY, false, Parse::Tasks, "the play's tasks, after its roles'"),
+    supported("post_tasks", PLAY, false, Parse::Tasks, "tasks run after the tasks"),
+    supported("handlers", PLAY, false, Parse::Tasks, "tasks run when notified, once, after each section"),
+    supported("gather_facts", PLAY, false, Parse::Boolean, "read the target's facts first (default true)"),
+    supported("name", EVERYWHERE, false, Parse::Text, "what the output calls it"),
+    supported("when", ANYWHERE_IN_TASKS, true, Parse::Conditions, "run only if these conditions hold"),
+    supported("loop", TASK_OR_INCLUDE, false, Parse::Loop(None), "run once for each item of a list"),
+    supported("with_items", TASK_OR_INCLUDE, false, Parse::Loop(Some(LegacyLoop::Items)), "a loop over a list, lists in it flattened one level"),
+    supported("with_list", TASK_OR_INCLUDE, false, Parse::Loop(None), "a loop over a list, as loop"),
+    supported("with_dict", TASK_OR_INCLUDE, false, Parse::Loop(Some(LegacyLoop::Dict)), "a loop over a mapping's key/value pairs"),
+    supported("with_subelements", TASK_OR_INCLUDE, false, Parse::Loop(Some(LegacyLoop::Subelements)), "a loop over each item's sub-list"),
+    supported("with_nested", TASK_OR_INCLUDE, false, Parse::Loop(Some(LegacyLoop::Nested)), "a loop over the product of lists"),
+    supported("with_cartesian", TASK_OR_INCLUDE, false, Parse::Loop(Some(LegacyLoop::Nested)), "a loop over the product of lists, as with_nested"),
+    supported("with_together", TASK_OR_INCLUDE, false, Parse::Loop(Some(LegacyLoop::Together)), "a loop over lists zipped together"),
+    supported("with_sequence", TASK_OR_INCLUDE, false, Parse::Loop(Some(LegacyLoop::Sequence)), "a loop over a sequence of numbers"),
+    supported("with_indexed_items", TASK_OR_INCLUDE, false, Parse::Loop(Some(LegacyLoop::IndexedItems)), "a loop over (index, item) pairs"),
+    supported("with_fileglob", TASK_OR_INCLUDE, false, Parse::Loop(Some(LegacyLoop::Fileglob)), "a loop over the controller's files matching patterns"),
+    supported("loop_control", TASK_OR_INCLUDE, false, Parse::LoopControl, "the loop's variable names, label, pause and ansible_loop"),
+    supported("register", TASK_OR_INCLUDE, false, Parse::VariableName, "keep the result in this variable"),
+    waiting_on(supported("notify", TASK, false, Parse::TextList, "handlers (names or listen topics) to run when it changed something"), BLOCK, 15),
+    supported("listen", TASK, false, Parse::TextList, "a handler's topics: notifying one runs every handler listening"),
+    supported("changed_when", TASK, false, Parse::Conditions, "conditions that decide it changed"),
+    supported("failed_when", TASK, false, Parse::Conditions, "conditions that decide it failed"),
+    waiting_on(supported("ignore_errors", ANYWHERE_IN_TASKS, true, Parse::Boolean, "a failure does not stop the play"), ROLE, 15),
+    supported("tags", EVERYWHERE, true, Parse::TextList, "names --tags and --skip-tags select by"),
+    supported("vars", EVERYWHERE, true, Parse::Vars, "variables for what it covers"),
+    supported("block", BLOCK, false, Parse::Tasks, "tasks run together"),
+    supported("rescue", BLOCK, false, Parse::Tasks, "a block's tasks run when one of its tasks failed"),
+    supported("always", BLOCK, false, Parse::Tasks, "a block's tasks run whatever happened"),
+    supported("include_tasks", INCLUDE, false, Parse::TaskFile { loaded: false }, "a task file read when the task runs"),
+    supported("import_tasks", BLOCK, false, Parse::TaskFile { loaded: true }, "a task file read while loading"),
+    supported("root", EVERYWHERE, true, Parse::Root, "the directory (a container's tree) the tasks act in"),
+    supported("include_role", INCLUDE, false, Parse::Role, "a role's tasks, run when the task runs"),
+    supported("import_role", BLOCK, false, Parse::Role, "a role's tasks, loaded in place"),
+    waiting_on(supported("check_mode", PLAY.or(TASK_OR_BLOCK), true, Parse::Boolean, "true: predict only; false: act even under --check"), ROLE, 15),
+    waiting_on(supported("diff", PLAY.or(TASK_OR_BLOCK), true, Parse::Boolean, "false: no diff even under --diff"), ROLE, 15),
+    waiting_on(supported("no_log", EVERYWHERE, true, Parse::Boolean, "censor its results and arguments in every output"), ROLE, 15),
+    supported("become", PLAY.or(TASK_OR_BLOCK), false, Parse::NoOp, "only false, or true when machinist runs as root"),
+    supported("become_user", PLAY.or(TASK_OR_BLOCK), false, Parse::NoOp, "only root"),
+    supported("become_method", PLAY.or(TASK_OR_BLOCK), false, Parse::NoOp, "any literal name (nothing is escalated)"),
+    supported("connection", PLAY.or(TASK_OR_BLOCK), false, Parse::NoOp, "only local"),
+    supported("args", TASK_OR_INCLUDE, false, Parse::Arguments, "module arguments, merged under those written with the module"),
+    waiting_on(supported("environment", PLAY.or(TASK_OR_BLOCK), true, Parse::Environment, "environment variables of the programs it runs"), ROLE, 15),
+    waiting_on(supported("timeout", TASK_OR_INCLUDE, false, Parse::Seconds, "fail the task after this many seconds"), BLOCK.or(ROLE), 15),
+    waiting("any_errors_fatal", 16),
+    waiting("delegate_to", 16),
+    waiting("delegate_facts", 16),
+    waiting("run_once", 16),
+    waiting("strategy", 16),
+    waiting("serial", 16),
+    waiting("max_fail_percentage", 16),
+    waiting("throttle", 16),
+    waiting("order", 16),
+    waiting("ignore_unreachable", 16),
+    waiting("force_handlers", 16),
+    waiting("remote_user", 17),
+    waiting("port", 17),
+    waiting("become_exe", 17),
+    waiting("become_flags", 17),
+    waiting("until", 15),
+    waiting("retries", 15),
+    waiting("delay", 15),
+    waiting("async", 15),
+    waiting("poll", 15),
+    waiting("module_defaults", 15),
+    waiting("collections", 15),
+    waiting("debugger", 15),
+    waiting("action", 15),
+    waiting("local_action", 15),
+    waiting("fact_path", 15),
+    waiting("gather_subset", 15),
+    waiting("gather_timeout", 15),
+];
+
+/// The keyword called `name`, if the table has it.
+pub fn get(name: &str) -> Option<&'static Keyword> {
+    KEYWORDS.iter().find(|keyword| keyword.name == name)
+}
+
+/// The keywords machinist reads at `place`, in the table's order.
+pub fn read_at(place: Places) -> impl Iterator<Item = &'static str> + Clone {
+    KEYWORDS
+        .iter()
+        .filter(move |k| k.support == Support::Supported && k.places.has(place))
+        .map(|k| k.name)
+}
+
+/// Whether `name` is a keyword machinist reads at `place`.
+pub fn is_read_at(name: &str, place: Places) -> bool {
+    get(name).is_some_and(|k| k.support == Support::Supported && k.places.has(place))
+}
+
+/// The keywords of task lists (tasks, blocks, imports, includes): every other key of
+/// a task names its module.
+pub fn task_keywords() -> impl Iterator<Item = &'static str> + Clone {
+    read_at(Places::IN_TASKS)
+}
+
+/// Whether `name` is a keyword of task lists ([`task_keywords`]).
+pub fn is_task_keyword(name: &str) -> bool {
+    is_read_at(name, Places::IN_TASKS)
+}
+
+/// The keywords that give a task its loop, and how each makes items of its value.
+pub fn loops() -> impl Iterator<Item = (&'static str, Option<LegacyLoop>)> {
+    KEYWORDS.iter().filter_map(|k| match k.parse {
+        Parse::Loop(legacy) => Some((k.name, legacy)),
+        _ => None,
+    })
+}
+
+/// Whether `name` gives a task its loop.
+pub fn is_loop(name: &str) -> bool {
+    get(name).is_some_and(|k| matches!(k.parse, Parse::Loop(_)))
+}
+
+/// Whether `name` makes an entry a block, an import or an include (no module).
+pub fn is_structural(name: &str) -> bool {
+    get(name).is_some_and(|k| {
+        k.name == "block" || matches!(k.parse, Parse::TaskFile { .. } | Parse::Role)
+    })
+}
+
+/// Whether an entry with `name` reads other files while loading (an import, a role).
+pub fn loads_files(name: &str) -> bool {
+    get(name).is_some_and(|k| matches!(k.parse, Parse::TaskFile { loaded: true } | Parse::Role))
+}
+
+/// The issue an unimplemented Ansible keyword waits for, wherever it is written
+/// (legacy `with_*` loops that are not among the loops read included:
+/// `with_first_found`, `with_lines`, …).
+pub fn waiting_for(name: &str) -> Option<u32> {
+    match get(name) {
+        Some(Keyword {
+            support: Support::Waiting(issue),
+            ..
+        }) => Some(*issue),
+        Some(_) => None,
+        None if name.starts_with("with_") => Some(15),
+        None => None,
+    }
+}
+
+/// The issue `name` waits for at `place`, where it is refused though read elsewhere.
+pub fn waiting_at(name: &str, place: Places) -> Option<u32> {
+    get(name)
+        .and_then(|k| k.waiting_on)
+        .filter(|(places, _)| places.has(place))
+        .map(|(_, issue)| issue)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_keyword_is_in_the_table_once() {
+        for (at, keyword) in KEYWORDS.iter().enumerate() {
+            assert!(
+                KEYWORDS[..at].iter().all(|k| k.name != keyword.name),
+                "{} twice",
+                keyword.name
+            );
+        }
+    }
+
+    #[test]
+    fn a_keyword_waits_only_where_it_is_not_read() {
+        for keyword in KEYWORDS {
+            if let Some((places, _)) = keyword.waiting_on {
+                assert!(!keyword.places.has(places), "{}", keyword.name);
+            }
+            if let Support::Waiting(_) = keyword.support {
+                assert_eq!(keyword.parse, Parse::Refused, "{}", keyword.name);
+            }
+        }
+    }
+
+    #[test]
+    fn what_blocks_and_includes_take() {
+        let block: Vec<&str> = read_at(Places::BLOCK).collect();
+        assert!(block.contains(&"when") && block.contains(&"no_log"));
+        assert!(!block.contains(&"register") && !block.contains(&"loop"));
+        assert_eq!(waiting_at("notify", Places::BLOCK), Some(15));
+        assert_eq!(waiting_at("notify", Places::TASK), None);
+        let include: Vec<&str> = read_at(Places::INCLUDE).collect();
+        assert!(include.contains(&"loop") && include.contains(&"root"));
+        assert!(!include.contains(&"become") && !include.contains(&"environment"));
+        assert_eq!(waiting_for("with_first_found"), Some(15));
+        assert_eq!(waiting_for("with_items"), None);
+        assert_eq!(waiting_for("delegate_to"), Some(16));
+        assert!(loads_files("import_role") && loads_files("include_role"));
+        assert!(!loads_files("include_tasks"));
+    }
+}

@@ -1,0 +1,359 @@
+//! Plays: a playbook's plays (and import_playbook), each play's keywords, its
+//! `vars_files` (templated names rendered with the play's vars), its task lists,
+//! roles and handlers, and what plays pass down to their tasks.
+
+use super::{argspec, Loader, StreamedList, StreamedLists};
+use crate::error::{Diagnostic, Span};
+use crate::playbook::keywords::{self, Places};
+use crate::playbook::model::{Origin, Play, Task};
+use crate::vars::Layer;
+use crate::yaml::{self, Node, Value};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// The task lists of a play.
+struct Sections {
+    pre_tasks: Vec<Task>,
+    tasks: Vec<Task>,
+    post_tasks: Vec<Task>,
+    handlers: Vec<Task>,
+}
+
+impl Loader {
+    pub(super) fn plays_from(&mut self, path: &Path, site: Option<&Span>, plays: &mut Vec<Play>) {
+        if self.importing.iter().any(|p| p == path) {
+            self.errors.push(Diagnostic::bare(format!(
+                "import loop: {} imports itself",
+                path.display()
+            )));
+            return;
+        }
+        let dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
+        let origin = Arc::new(Origin {
+            dir: dir.clone(),
+            role: None,
+        });
+        let (outer_dir, outer_base) = (self.playbook_dir.clone(), self.library_base.clone());
+        self.playbook_dir = dir.clone();
+        self.library_base = Some(dir);
+        let Some((docs, mut streamed)) = self.read_playbook(path, &origin, site) else {
+            (self.playbook_dir, self.library_base) = (outer_dir, outer_base);
+            return;
+        };
+        self.check_not_empty(path, &docs);
+        self.importing.push(path.to_path_buf());
+        // Owned: each play's tree is freed as soon as its model is built.
+        for (doc_at, doc) in docs.into_iter().enumerate() {
+            let items = match doc {
+                Node {
+                    value: Value::Seq(items),
+                    ..
+                } => items,
+                doc => {
+                    self.error(
+                        &doc.span,
+                        format!("a playbook is a list of plays, found {}", doc.kind()),
+                    );
+                    continue;
+                }
+            };
+            for (item_at, item) in items.into_iter().enumerate() {
+                let lists = take_lists(&mut streamed, (doc_at, item_at));
+                if let Some(target) = item.get("import_playbook") {
+                    if let Some(name) = target.as_str() {
+                        let target_path = origin.dir.join(name);
+                        self.plays_from(&target_path, Some(&target.span), plays);
+                    } else {
+                        self.error(&target.span, "import_playbook takes a file name");
+                    }
+                    continue;
+                }
+                if let Some(play) = self.play(item, &origin, lists) {
+                    plays.push(play);
+                }
+            }
+        }
+        self.importing.pop();
+    }
+
+    /// A play, with the task lists converted while it was parsed (`streamed`).
+    pub(super) fn play(
+        &mut self,
+        mut node: Node,
+        origin: &Arc<Origin>,
+        streamed: Vec<(&'static str, StreamedList)>,
+    ) -> Option<Play> {
+        let Some(entries) = node.as_map() else {
+            self.error(
+                &node.span,
+                format!("a play is a mapping, found {}", node.kind()),
+            );
+            return None;
+        };
+        self.refuse_unsupported(entries, "play");
+        for (key, _) in entries {
+            let name = key.name.as_str();
+            if !keywords::is_read_at(name, Places::PLAY) && keywords::waiting_for(name).is_none() {
+                self.unknown_key(key, "play", keywords::read_at(Places::PLAY));
+            }
+        }
+        let hosts = self.play_hosts(&node);
+        let root = node.get("root").and_then(|root| self.play_root(root));
+        let tags = node
+            .get("tags")
+            .map(|t| self.string_list(t))
+            .unwrap_or_default();
+        let vars_nodes = node.get("vars").map(|v| self.vars(v)).unwrap_or_default();
+        let vars_files = match node.get("vars_files") {
+            Some(list) => self.vars_files(list, origin, &vars_nodes),
+            None => Vec::new(),
+        };
+        let vars_prompt = node
+            .get("vars_prompt")
+            .map(|list| self.vars_prompt(list))
+            .unwrap_or_default();
+        let gather_facts = node.get("gather_facts").map_or(true, |g| self.boolean(g));
+        let name = match node.get("name") {
+            Some(n) => self.string(n).unwrap_or_default(),
+            None => hosts.clone(),
+        };
+        let sections = self.play_sections(&mut node, origin, &tags, streamed);
+        let mut play_inputs = vars_nodes.clone();
+        for (_, file_vars) in &vars_files {
+            play_inputs.extend(file_vars.iter().cloned());
+        }
+        for scope in std::mem::take(&mut self.role_scopes) {
+            argspec::check(&scope, &play_inputs, &self.extra_vars, &mut self.errors);
+        }
+        Some(Play {
+            name,
+            span: node.span.clone(),
+            hosts,
+            root,
+            gather_facts,
+            vars: Layer::from_nodes(&vars_nodes),
+            vars_files: vars_files
+                .iter()
+                .map(|(_, v)| Layer::from_nodes(v))
+                .collect(),
+            vars_prompt,
+            pre_tasks: sections.pre_tasks,
+            tasks: sections.tasks,
+            post_tasks: sections.post_tasks,
+            handlers: sections.handlers,
+            tags,
+            origin: origin.clone(),
+        })
+    }
+
+    /// A play's `hosts:`: a pattern of the inventory's hosts (the run refuses, for
+    /// now, plays on other hosts than this machine).
+    fn play_hosts(&mut self, node: &Node) -> String {
+        match node.get("hosts") {
+            // A list of patterns is their union, as ansible-core's `hosts: [a, b]`.
+            Some(Node {
+                value: Value::Seq(items),
+                ..
+            }) => items
+                .iter()
+                .filter_map(|item| self.string(item))
+                .collect::<Vec<_>>()
+                .join(","),
+            Some(hosts) => self.string(hosts).unwrap_or_default(),
+            None => {
+                self.error(
+                    &node.span,
+                    "this play has no 'hosts' (use hosts: localhost)",
+                );
+                String::new()
+            }
+        }
+    }
+
+    /// A play's task lists: pre_tasks, its roles' tasks then its tasks, post_tasks,
+    /// and the handlers (its roles' and its own), with the play's `no_log` and
+    /// `environment` passed down to them.
+    fn play_sections(
+        &mut self,
+        node: &mut Node,
+        origin: &Arc<Origin>,
+        tags: &[String],
+        mut streamed: Vec<(&'static str, StreamedList)>,
+    ) -> Sections {
+        // Task lists are taken out of the tree: each task's nodes are freed once its
+        // model is built, so the tree and the model are never both whole in memory.
+        let mut tasks = |this: &mut Loader, node: &mut Node, key: &str| {
+            if let Some(at) = streamed.iter().position(|(list, _)| *list == key) {
+                let (_, list) = streamed.swap_remove(at);
+                return this.finish_list(list, origin, tags);
+            }
+            match node.take(key) {
+                Some(list) => this.owned_task_list(list, origin, tags),
+                None => Vec::new(),
+            }
+        };
+        self.roles_seen.clear();
+        let pre_tasks = tasks(self, node, "pre_tasks");
+        let mut handlers = Vec::new();
+        let mut main_tasks = Vec::new();
+        for entry in node
+            .get("roles")
+            .and_then(|r| self.list(r))
+            .unwrap_or_default()
+        {
+            if let Some(role) = self.role_use(&entry, true) {
+                if let Some(loaded) = self.role(&role, tags, &mut handlers, false) {
+                    main_tasks.extend(loaded.tasks);
+                }
+            }
+        }
+        let play_tasks = tasks(self, node, "tasks");
+        if main_tasks.is_empty() {
+            main_tasks = play_tasks;
+        } else {
+            main_tasks.extend(play_tasks);
+        }
+        let post_tasks = tasks(self, node, "post_tasks");
+        // Their names stay in the tree (only what a task keeps is taken out of it).
+        let own_handlers = match node.get_mut("handlers") {
+            Some(list) => self.task_list(list, origin, tags),
+            None => Vec::new(),
+        };
+        self.note_broken_handlers(node.get("handlers"), &own_handlers);
+        handlers.extend(std::mem::take(&mut self.extra_handlers));
+        handlers.extend(own_handlers);
+        let mut sections = Sections {
+            pre_tasks,
+            tasks: main_tasks,
+            post_tasks,
+            handlers,
+        };
+        let play_no_log = node.get("no_log").is_some_and(|b| self.boolean(b));
+        let play_environment: Vec<Node> = node.get("environment").cloned().into_iter().collect();
+        let play_check_mode = node.get("check_mode").map(|b| self.boolean(b));
+        let play_diff = node.get("diff").map(|b| self.boolean(b));
+        for list in [
+            &mut sections.pre_tasks,
+            &mut sections.tasks,
+            &mut sections.post_tasks,
+            &mut sections.handlers,
+        ] {
+            crate::playbook::inherit::no_log(list, play_no_log);
+            crate::playbook::inherit::environment(list, &play_environment);
+            crate::playbook::inherit::modes(list, play_check_mode, play_diff);
+        }
+        sections
+    }
+
+    /// A play's `root:`: an absolute path, or a template that renders to one.
+    pub(super) fn play_root(&mut self, node: &Node) -> Option<Node> {
+        let text = self.string(node)?;
+        if !crate::template::Templates::is_template(&text) && !text.starts_with('/') {
+            self.error(
+                &node.span,
+                format!("root '{text}' must be an absolute path (a container's rootfs, e.g. /var/lib/machines/NAME)"),
+            );
+            return None;
+        }
+        Some(node.clone())
+    }
+
+    pub(super) fn vars_files(
+        &mut self,
+        list: &Node,
+        origin: &Arc<Origin>,
+        play_vars: &[(String, Node)],
+    ) -> Vec<(PathBuf, Vec<(String, Node)>)> {
+        let names: Vec<&Node> = match &list.value {
+            Value::Seq(items) => items.iter().collect(),
+            Value::Str(_) => vec![list],
+            _ => {
+                self.error(&list.span, "vars_files is a list of file names");
+                return Vec::new();
+            }
+        };
+        let mut out = Vec::new();
+        for name in names {
+            let Some(file) = name.as_str() else {
+                self.error(&name.span, "a vars file name is a string");
+                continue;
+            };
+            let rendered;
+            let file = if crate::template::Templates::is_template(file) {
+                match self.render_vars_file_name(file, &origin.dir, play_vars, &out) {
+                    Ok(name) => {
+                        rendered = name;
+                        rendered.as_str()
+                    }
+                    Err(msg) => {
+                        self.error(&name.span, msg);
+                        continue;
+                    }
+                }
+            } else {
+                file
+            };
+            let path = origin.dir.join(file);
+            let Some(docs) = self.read_yaml(&path, Some(&name.span)) else {
+                continue;
+            };
+            let vars = match docs.first() {
+                Some(doc) => self.vars(doc),
+                None => Vec::new(),
+            };
+            out.push((path, vars));
+        }
+        out
+    }
+
+    /// A templated `vars_files` name, rendered as Ansible renders it before the play:
+    /// with the play's vars, the vars files before it, extra vars and `playbook_dir`
+    /// (no facts yet).
+    pub(super) fn render_vars_file_name(
+        &self,
+        name: &str,
+        playbook_dir: &Path,
+        play_vars: &[(String, Node)],
+        earlier: &[(PathBuf, Vec<(String, Node)>)],
+    ) -> Result<String, String> {
+        let templates = crate::template::Templates::new();
+        let mut magic = Layer::default();
+        let dir = match playbook_dir.as_os_str().is_empty() {
+            true => Path::new("."),
+            false => playbook_dir,
+        };
+        let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+        magic.set(
+            "playbook_dir",
+            minijinja::Value::from(dir.display().to_string()),
+        );
+        let play = Layer::from_nodes(play_vars);
+        let files: Vec<Layer> = earlier
+            .iter()
+            .map(|(_, vars)| Layer::from_nodes(vars))
+            .collect();
+        let mut layers: Vec<&Layer> = vec![&magic, &play];
+        layers.extend(files.iter());
+        layers.push(&self.extra_vars);
+        let ctx = crate::vars::context(&layers, &templates);
+        templates.render_str(name, &ctx).map_err(|err| {
+            format!(
+                "vars_files name '{name}': {err} (names are rendered with the play's vars, \
+                 extra vars and playbook_dir, before facts are gathered)"
+            )
+        })
+    }
+}
+
+/// The lists of the play at `play` that were converted while parsing.
+fn take_lists(
+    streamed: &mut Vec<StreamedLists>,
+    play: yaml::PlayAt,
+) -> Vec<(&'static str, StreamedList)> {
+    let mut lists = Vec::new();
+    while let Some(at) = streamed.iter().position(|(at, _, _)| *at == play) {
+        let (_, name, list) = streamed.remove(at);
+        lists.push((name, list));
+    }
+    lists
+}

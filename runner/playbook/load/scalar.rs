@@ -1,0 +1,260 @@
+//! The values of keywords: strings, booleans, lists, conditions, seconds, variable
+//! names and `vars:` mappings, `loop_control`, each checked with a located error.
+
+use super::Loader;
+use crate::playbook::model::{Condition, LoopControl};
+use crate::yaml::{Key, Node, Value};
+use machinist_modules::args::did_you_mean;
+use std::time::Duration;
+
+impl Loader {
+    /// A mapping of variables.
+    pub fn vars(&mut self, node: &Node) -> Vec<(String, Node)> {
+        match &node.value {
+            Value::Map(entries) => entries
+                .iter()
+                .filter(|(k, _)| self.variable_name(k))
+                .map(|(k, v)| (k.name.to_string(), v.clone()))
+                .collect(),
+            _ => self.not_vars(node),
+        }
+    }
+
+    /// [`Loader::vars`] of a mapping the caller gives up (moved, not copied).
+    pub(super) fn owned_vars(&mut self, node: Node) -> Vec<(String, Node)> {
+        match node.value {
+            Value::Map(entries) => entries
+                .into_iter()
+                .filter(|(k, _)| self.variable_name(k))
+                .map(|(k, v)| (k.name.to_string(), v))
+                .collect(),
+            _ => self.not_vars(&node),
+        }
+    }
+
+    /// Whether a vars key is a valid variable name; an error if not.
+    pub(super) fn variable_name(&mut self, key: &Key) -> bool {
+        let valid = is_identifier(&key.name);
+        if !valid {
+            self.error(
+                &key.span,
+                format!("'{}' is not a valid variable name", key.name),
+            );
+        }
+        valid
+    }
+
+    /// The variables of a `vars:` that is not a mapping: none (an error unless null).
+    pub(super) fn not_vars(&mut self, node: &Node) -> Vec<(String, Node)> {
+        match &node.value {
+            Value::Null => Vec::new(),
+            _ => {
+                self.error(
+                    &node.span,
+                    format!("vars is a mapping, found {}", node.kind()),
+                );
+                Vec::new()
+            }
+        }
+    }
+
+    pub(super) fn list(&mut self, node: &Node) -> Option<Vec<Node>> {
+        match &node.value {
+            Value::Seq(items) => Some(items.clone()),
+            Value::Null => Some(Vec::new()),
+            _ => {
+                self.error(
+                    &node.span,
+                    format!("expected a list, found {}", node.kind()),
+                );
+                None
+            }
+        }
+    }
+
+    pub(super) fn loop_control(&mut self, node: &Node) -> LoopControl {
+        let mut control = LoopControl {
+            extended_allitems: true,
+            ..LoopControl::default()
+        };
+        let Some(entries) = node.as_map() else {
+            self.error(&node.span, "loop_control is a mapping");
+            return control;
+        };
+        for (key, value) in entries {
+            match key.name.as_str() {
+                "loop_var" => control.loop_var = self.identifier(value),
+                "index_var" => control.index_var = self.identifier(value),
+                "label" => control.label = self.string(value),
+                "pause" => control.pause = self.pause_seconds(value),
+                "extended" => control.extended = self.boolean(value),
+                "extended_allitems" => control.extended_allitems = self.boolean(value),
+                _ => self.unknown_key(
+                    key,
+                    "loop_control",
+                    [
+                        "loop_var",
+                        "index_var",
+                        "label",
+                        "pause",
+                        "extended",
+                        "extended_allitems",
+                    ]
+                    .into_iter(),
+                ),
+            }
+        }
+        control
+    }
+
+    pub(super) fn conditions(&mut self, node: &Node) -> Vec<Condition> {
+        let one = |this: &mut Loader, n: &Node| -> Option<Condition> {
+            let expr = match &n.value {
+                Value::Str(s) => s.trim().to_string(),
+                Value::Bool(b) => if *b { "True" } else { "False" }.to_string(),
+                _ => {
+                    this.error(
+                        &n.span,
+                        format!("a condition is an expression string, found {}", n.kind()),
+                    );
+                    return None;
+                }
+            };
+            Some(Condition {
+                expr,
+                span: n.span.clone(),
+            })
+        };
+        match &node.value {
+            Value::Seq(items) => items.iter().filter_map(|n| one(self, n)).collect(),
+            _ => one(self, node).into_iter().collect(),
+        }
+    }
+
+    /// `loop:` written as a literal takes a list (as Ansible: "Invalid data passed to
+    /// 'loop', it requires a list"); a template is checked when it renders.
+    pub(super) fn literal_loop_is_a_list(&mut self, items: &Node) {
+        let found = match &items.value {
+            Value::Seq(_) | Value::Null => return,
+            Value::Str(text) if crate::template::Templates::is_template(text) => return,
+            _ => items.kind(),
+        };
+        self.error(
+            &items.span,
+            format!("loop: takes a list, found {found} (Ansible: \"Invalid data passed to 'loop', it requires a list\")"),
+        );
+    }
+
+    pub(super) fn unknown_key<'a>(
+        &mut self,
+        key: &Key,
+        what: &str,
+        known: impl Iterator<Item = &'a str>,
+    ) {
+        let hint = did_you_mean(&key.name, known)
+            .map(|s| format!(" (did you mean '{s}'?)"))
+            .unwrap_or_default();
+        self.error(
+            &key.span,
+            format!("unknown {what} keyword '{}'{hint}", key.name),
+        );
+    }
+
+    pub(super) fn string(&mut self, node: &Node) -> Option<String> {
+        match &node.value {
+            Value::Str(s) => Some(s.clone()),
+            Value::Int(i) => Some(i.to_string()),
+            Value::Float(f) => Some(f.to_string()),
+            _ => {
+                self.error(
+                    &node.span,
+                    format!("expected a string, found {}", node.kind()),
+                );
+                None
+            }
+        }
+    }
+
+    /// A positive whole number of seconds (`timeout: 30`).
+    pub(super) fn seconds(&mut self, node: &Node) -> Option<Duration> {
+        match node.value {
+            Value::Int(seconds) if seconds > 0 => Some(Duration::from_secs(seconds.unsigned_abs())),
+            _ => {
+                self.error(
+                    &node.span,
+                    format!(
+                        "timeout is a positive whole number of seconds, found {}",
+                        node.kind()
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    /// `loop_control.pause`: a number of seconds, whole or not.
+    pub(super) fn pause_seconds(&mut self, node: &Node) -> Option<f64> {
+        match node.value {
+            Value::Int(seconds) if seconds >= 0 => Some(seconds as f64),
+            Value::Float(seconds) if seconds >= 0.0 && seconds.is_finite() => Some(seconds),
+            _ => {
+                self.error(
+                    &node.span,
+                    format!(
+                        "loop_control.pause is a number of seconds, found {}",
+                        node.kind()
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    pub(super) fn identifier(&mut self, node: &Node) -> Option<String> {
+        let name = self.string(node)?;
+        if !is_identifier(&name) {
+            self.error(&node.span, format!("'{name}' is not a valid variable name"));
+            return None;
+        }
+        Some(name)
+    }
+
+    pub(super) fn boolean(&mut self, node: &Node) -> bool {
+        match &node.value {
+            Value::Bool(b) => *b,
+            _ => {
+                self.error(
+                    &node.span,
+                    format!("expected a boolean (true/false), found {}", node.kind()),
+                );
+                false
+            }
+        }
+    }
+
+    pub(super) fn string_list(&mut self, node: &Node) -> Vec<String> {
+        match &node.value {
+            Value::Seq(items) => items.iter().filter_map(|n| self.string(n)).collect(),
+            Value::Str(s) => s
+                .split(',')
+                .map(|t| t.trim().to_string())
+                .filter(|t| !t.is_empty())
+                .collect(),
+            _ => {
+                self.error(
+                    &node.span,
+                    format!("expected a string or a list, found {}", node.kind()),
+                );
+                Vec::new()
+            }
+        }
+    }
+}
+
+/// Whether `name` can name a variable.
+fn is_identifier(name: &str) -> bool {
+    name.chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
