@@ -473,3 +473,45 @@ fn an_include_runs_each_file_on_the_hosts_that_included_it_together() {
     assert!(read(&test, "web2", "w2").is_some());
     assert_eq!(recap(&json)["web1"]["ok"], 4);
 }
+
+#[test]
+fn each_handler_runs_on_every_host_that_notified_it_before_the_next() {
+    let test = fleet(
+        "\
+- hosts: web
+  gather_facts: false
+  tasks:
+    - copy: {dest: /conf, content: \"x\\n\"}
+      notify: [first, second]
+  handlers:
+    - name: first
+      copy: {dest: /first, content: \"x\\n\"}
+    - name: second
+      copy: {dest: /second, content: \"x\\n\"}
+",
+    );
+    let run = test.run_json(&["-i", "hosts.ini"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let order: Vec<(String, String)> = results(&run)
+        .into_iter()
+        .skip(2)
+        .map(|(task, host, _)| (task, host))
+        .collect();
+    let pair = |task: &str, host: &str| (task.to_string(), host.to_string());
+    assert_eq!(
+        order,
+        vec![
+            pair("first", "web1"),
+            pair("first", "web2"),
+            pair("second", "web1"),
+            pair("second", "web2"),
+        ]
+    );
+    let human = test.run(&["-i", "hosts.ini", "--check"]);
+    assert_eq!(
+        human.stdout.matches("RUNNING HANDLER").count(),
+        0,
+        "{}",
+        human.stdout
+    );
+}

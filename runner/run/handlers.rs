@@ -1,7 +1,9 @@
 //! Handlers: notified by name or `listen` topic, deduplicated, and run in the order
 //! they are defined, when handlers are flushed (after each task section of a play,
-//! and at `meta: flush_handlers`).
+//! and at `meta: flush_handlers`). After a section, as Ansible's linear strategy, each
+//! handler runs on every host that notified it before the next handler runs.
 
+use super::linear::Slot;
 use super::{Executor, Flow, Inherited, PlayState};
 use crate::events::Event;
 use crate::playbook::model::handler_names;
@@ -65,5 +67,55 @@ impl Executor<'_> {
             }
         }
         Flow::Continue
+    }
+
+    /// Flush the handlers of every host still in the play: each pending handler, in
+    /// definition order, on all the hosts that notified it, then the next. How each
+    /// host's flush ended, by slot (a handler's `meta: end_play` ends only the flush).
+    pub(super) fn flush_linear(
+        &mut self,
+        slots: &mut [Slot<'_>],
+        play: &crate::playbook::model::Play,
+    ) -> Vec<(usize, Flow)> {
+        let mut ended: Vec<Option<Flow>> = slots
+            .iter()
+            .map(|(_, _, done)| done.then_some(Flow::Continue))
+            .collect();
+        loop {
+            let flushing = |slot: usize, index: usize, slots: &[Slot<'_>]| {
+                slots[slot].1.notified.pending.contains(&index)
+            };
+            let next = (0..play.handlers.len()).find(|index| {
+                (0..slots.len()).any(|slot| ended[slot].is_none() && flushing(slot, *index, slots))
+            });
+            let Some(index) = next else { break };
+            self.step_banner = None;
+            for slot in 0..slots.len() {
+                if ended[slot].is_some() || !flushing(slot, index, slots) {
+                    continue;
+                }
+                if super::interrupt::pending().is_some() {
+                    ended[slot] = Some(Flow::Interrupted);
+                    continue;
+                }
+                let (host, state, _) = &mut slots[slot];
+                state.notified.pending.retain(|i| *i != index);
+                self.enter(*host);
+                let flow = self.task(state, &play.handlers[index], &Inherited::default(), true);
+                self.leave();
+                self.play_ended = false;
+                match flow {
+                    Flow::Continue => {}
+                    Flow::EndPlay => ended[slot] = Some(Flow::Continue),
+                    flow => ended[slot] = Some(flow),
+                }
+            }
+        }
+        ended
+            .into_iter()
+            .enumerate()
+            .filter(|(slot, _)| !slots[*slot].2)
+            .map(|(slot, flow)| (slot, flow.unwrap_or(Flow::Continue)))
+            .collect()
     }
 }

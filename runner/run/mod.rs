@@ -324,23 +324,15 @@ impl<'a> Executor<'a> {
             if interrupted || self.play_ended {
                 break 'sections;
             }
-            self.step_banner = None;
-            for (index, state, done) in slots.iter_mut() {
-                if *done {
-                    continue;
-                }
+            let mut interrupted = false;
+            for (slot, flow) in self.flush_linear(&mut slots, play) {
+                let (index, state, done) = &mut slots[slot];
                 self.enter(*index);
-                // A handler's `meta: end_play` ends only the flush, as before.
-                let flow = match self.flush_handlers(state) {
-                    Flow::EndPlay => Flow::Continue,
-                    flow => flow,
-                };
-                self.play_ended = false;
-                let interrupted = self.conclude_host(state, flow, done);
+                interrupted |= self.conclude_host(state, flow, done);
                 self.leave();
-                if interrupted {
-                    break 'sections;
-                }
+            }
+            if interrupted {
+                break 'sections;
             }
         }
         self.no_hosts_left = slots.iter().all(|(index, _, _)| self.hosts[*index].failed);
