@@ -52,6 +52,8 @@ impl HostState {
 pub(super) struct Deferred {
     /// Its `included:` line, shown when the loop is done.
     pub announce: Event,
+    /// The included task file (on the include chain while it runs); none for a role.
+    pub file: Option<std::path::PathBuf>,
     pub tasks: Arc<Vec<Task>>,
     pub ctx: minijinja::Value,
     pub vars: Vec<Layer>,

@@ -18,6 +18,8 @@ use std::sync::Arc;
 /// the step, slot, scope inside the file and name.
 struct Group<'t> {
     file: String,
+    /// The task file's path, for the include chain (none for a role).
+    path: Option<std::path::PathBuf>,
     tasks: Arc<Vec<Task>>,
     members: Vec<(usize, usize, Inherited<'t>)>,
     names: Vec<String>,
@@ -224,6 +226,7 @@ impl Executor<'_> {
                     }
                     None => groups.push(Group {
                         file: file.clone(),
+                        path: included.file.clone(),
                         tasks: included.tasks,
                         members: vec![(place, *slot, scope)],
                         names: vec![name.clone()],
@@ -252,9 +255,11 @@ impl Executor<'_> {
             let hosts = hosts
                 .map(|(_, slot, scope)| (*slot, scope.clone()))
                 .collect();
-            self.includes.push(group.file.clone().into());
+            let chained = group.path.clone().map(|path| self.includes.push(path));
             let done = self.linear(slots, hosts, &group.tasks);
-            self.includes.pop();
+            if chained.is_some() {
+                self.includes.pop();
+            }
             for (place, slot, _) in &group.members {
                 if let Some((_, flow)) = done.iter().find(|(done, _)| done == slot) {
                     flows[*place] = *flow;

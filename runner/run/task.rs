@@ -640,7 +640,7 @@ impl Executor<'_> {
         };
         crate::playbook::inherit::from_include(&mut tasks, task);
         let tasks = Arc::new(tasks);
-        if let Some(deferred) = self.defer(announce, &tasks, inherited, ctx) {
+        if let Some(deferred) = self.defer(announce, Some(&path), &tasks, inherited, ctx) {
             return deferred;
         }
         self.includes.push(path);
@@ -721,7 +721,7 @@ impl Executor<'_> {
             host: self.target.name.clone(),
             item: self.included_item(task, ctx),
         };
-        if let Some(deferred) = self.defer(announce, tasks, inherited, ctx) {
+        if let Some(deferred) = self.defer(announce, None, tasks, inherited, ctx) {
             return deferred;
         }
         self.run_included(state, task, inherited, tasks, ctx)
@@ -732,6 +732,7 @@ impl Executor<'_> {
     fn defer(
         &mut self,
         announce: Event,
+        file: Option<&std::path::Path>,
         tasks: &Arc<Vec<Task>>,
         inherited: &Inherited<'_>,
         ctx: &Value,
@@ -743,6 +744,7 @@ impl Executor<'_> {
         };
         deferred.push(super::host_state::Deferred {
             announce,
+            file: file.map(std::path::Path::to_path_buf),
             tasks: Arc::clone(tasks),
             ctx: ctx.clone(),
             vars: inherited.vars.clone(),
