@@ -98,12 +98,21 @@ fn missing_template_and_handler() {
 }
 
 #[test]
-fn only_localhost_until_the_executor_runs_inventory_hosts() {
-    let err = bad("- hosts: webservers\n  tasks: []\n");
+fn a_hosts_pattern_that_matches_nothing_warns_and_runs_no_task() {
+    // As ansible-playbook: a group that is empty (or absent) in this inventory is not
+    // an error, but it is said.
+    let test = Test::new();
+    test.root_file("etc/keep", "");
+    test.playbook("- hosts: webservers\n  tasks:\n    - copy: {dest: /etc/new, content: x}\n");
+    let before = test.tree();
+    let run = test.run(&[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
-        err.contains("error: hosts 'webservers' selects no host") && err.contains("issue #16"),
-        "{err}"
+        run.stderr.contains("play 'webservers': no hosts matched"),
+        "{}",
+        run.stderr
     );
+    assert_eq!(test.tree(), before);
 }
 
 #[test]
