@@ -142,7 +142,7 @@ fn scan_code(source: &str, start: usize, end: &str, uses: &mut Vec<NameUse>) -> 
     let mut after_filter_tag = false;
     let mut first_word = true;
     while at < bytes.len() {
-        if !end.is_empty() && depth == 0 && source[at..].starts_with(end) {
+        if !end.is_empty() && depth == 0 && bytes[at..].starts_with(end.as_bytes()) {
             return at + end.len();
         }
         // `-}}` and `-%}` end it too.
@@ -287,6 +287,14 @@ mod tests {
 
     fn names(uses: &[NameUse]) -> Vec<(NameKind, &str)> {
         uses.iter().map(|u| (u.kind, u.name.as_str())).collect()
+    }
+
+    #[test]
+    fn text_past_ascii_inside_code_is_stepped_over_whole() {
+        // Found by fuzzing: a byte-wise scan looked for `}}` inside a character.
+        let uses = in_template("{{ container \u{602} | upper }} and {% if ü %}{% endif %}");
+        assert_eq!(names(&uses), [(NameKind::Filter, "upper")]);
+        assert!(in_expression("é | lower").iter().any(|u| u.name == "lower"));
     }
 
     #[test]
