@@ -150,16 +150,7 @@ impl Executor<'_> {
                     continue;
                 }
                 self.enter(slots[*slot].0);
-                self.target.stats.rescued += 1;
-                if let Some((name, result)) = self.target.last_failure.take() {
-                    let task = serde_json::json!({ "name": name });
-                    self.target
-                        .facts
-                        .set("ansible_failed_task", crate::vars::from_json(&task));
-                    self.target
-                        .facts
-                        .set("ansible_failed_result", crate::vars::from_json(&result));
-                }
+                self.rescuing();
                 self.leave();
                 failed.push((*slot, inner.clone()));
             }

@@ -689,16 +689,7 @@ impl<'a> Executor<'a> {
             return flow;
         }
         if flow == Flow::Failed && !rescue.is_empty() {
-            self.target.stats.rescued += 1;
-            if let Some((name, result)) = self.target.last_failure.take() {
-                let task = serde_json::json!({ "name": name });
-                self.target
-                    .facts
-                    .set("ansible_failed_task", crate::vars::from_json(&task));
-                self.target
-                    .facts
-                    .set("ansible_failed_result", crate::vars::from_json(&result));
-            }
+            self.rescuing();
             flow = self.tasks(state, rescue, &inner, handler);
         }
         if flow != Flow::EndPlay {
@@ -709,6 +700,21 @@ impl<'a> Executor<'a> {
         }
         self.ignore_depth -= lenient;
         flow
+    }
+
+    /// The current host goes into a block's `rescue`: counted, and its last failure
+    /// given as `ansible_failed_task` and `ansible_failed_result`.
+    fn rescuing(&mut self) {
+        self.target.stats.rescued += 1;
+        if let Some((name, result)) = self.target.last_failure.take() {
+            let task = serde_json::json!({ "name": name });
+            self.target
+                .facts
+                .set("ansible_failed_task", crate::vars::from_json(&task));
+            self.target
+                .facts
+                .set("ansible_failed_result", crate::vars::from_json(&result));
+        }
     }
 
     fn in_rescuable(&mut self, rescuable: bool, body: impl FnOnce(&mut Self) -> Flow) -> Flow {
