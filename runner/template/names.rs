@@ -104,7 +104,7 @@ pub fn short_name(name: &str) -> &str {
 
 /// The length of a `{% raw %}…{% endraw %}` block at the start of `text`.
 fn raw_block_end(text: &str) -> Option<usize> {
-    let close = text.find("%}")?;
+    let close = 2 + text.get(2..)?.find("%}")?;
     let inner = text[2..close].trim_matches(|c: char| c.is_whitespace() || c == '-' || c == '+');
     if inner != "raw" {
         return None;
@@ -112,13 +112,13 @@ fn raw_block_end(text: &str) -> Option<usize> {
     let mut from = close + 2;
     loop {
         let open = from + text[from..].find("{%")?;
-        let close = open + text[open..].find("%}")?;
+        let close = open + 2 + text[open + 2..].find("%}")?;
         let inner =
             text[open + 2..close].trim_matches(|c: char| c.is_whitespace() || c == '-' || c == '+');
         if inner == "endraw" {
             return Some(close + 2);
         }
-        from = close + 2;
+        from = open + 2;
     }
 }
 
@@ -287,6 +287,16 @@ mod tests {
 
     fn names(uses: &[NameUse]) -> Vec<(NameKind, &str)> {
         uses.iter().map(|u| (u.kind, u.name.as_str())).collect()
+    }
+
+    #[test]
+    fn a_tag_closed_by_its_own_percent_is_not_a_raw_block() {
+        // Found by fuzzing: `{%}` made the raw-block check slice backwards.
+        assert!(
+            names(&in_template("{%}x }}{{ a | upper }}")).contains(&(NameKind::Filter, "upper"))
+        );
+        let raw = in_template("{% raw %}{%}{{ a | lower }}{% endraw %}{{ b | upper }}");
+        assert_eq!(names(&raw), [(NameKind::Filter, "upper")]);
     }
 
     #[test]
