@@ -88,6 +88,7 @@ pub fn serve(input: &mut impl Read, output: &mut impl Write) -> Result<(), Agent
         }
     };
     write_message(output, &Reply::Ready)?;
+    let chroot_warned = std::sync::Mutex::new(Vec::new());
     tracing::debug!(root = %host.root().display(), "agent ready");
     loop {
         let request = match read_message(input) {
@@ -115,7 +116,9 @@ pub fn serve(input: &mut impl Read, output: &mut impl Write) -> Result<(), Agent
             } => {
                 let run = module_request(input, module, args, check, keys_read, &files)?;
                 let run = match run {
-                    Ok((request, _received)) => run_streaming(&host, &request, output)?,
+                    Ok((request, _received)) => {
+                        run_streaming(&host, &request, output, &chroot_warned)?
+                    }
                     Err(message) => ModuleRun::BadArgs {
                         field: None,
                         message,
@@ -209,6 +212,7 @@ fn run_streaming(
     host: &Host,
     request: &ModuleRequest,
     output: &mut impl Write,
+    chroot_warned: &std::sync::Mutex<Vec<std::path::PathBuf>>,
 ) -> Result<ModuleRun, AgentError> {
     let mut failed_write = None;
     let mut send = |event: AgentEvent| {
@@ -219,8 +223,13 @@ fn run_streaming(
     let run = run_module(host, request, &mut |event| match event {
         ModuleEvent::Warning(message) => send(AgentEvent::Warning { message }),
         ModuleEvent::Progress(progress) => send(progress.into()),
-        // The ops stay here; what they do is in the outcome.
-        ModuleEvent::Applying(_) => {}
+        // The ops stay here (what they do is in the outcome); that commands run
+        // with chroot is said, once per root, as a local run says it.
+        ModuleEvent::Applying(ops) => {
+            if let Some(message) = crate::run::chroot_warning(host, ops, chroot_warned) {
+                send(AgentEvent::Warning { message });
+            }
+        }
     });
     match failed_write {
         Some(err) => Err(err.into()),

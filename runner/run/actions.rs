@@ -1,9 +1,16 @@
 //! What a task's action does: a module (render arguments → plan → apply or record),
 //! or one of the runner's own actions that work on variables and flow (`debug`,
 //! `set_fact`, `include_vars`, `assert`, `fail`, `meta`).
+//!
+//! The routing of issue 17: a module on a remote host (machine, ssh) is rendered
+//! here and run by the host's agent (run/remote.rs), which plans, applies or records
+//! it in its own Host; a connection that fails makes the outcome `unreachable`. The
+//! runner's own actions stay on the controller, as Ansible's action plugins do;
+//! `uri` and `wait_for`, which Ansible runs on the target, are refused there for now.
 
 use super::module_run::{run_module, ModuleEvent, ModuleRequest, ModuleRun};
 use super::outcome::Outcome;
+use super::remote::Site;
 use super::secrets::Secrets;
 use super::step::{condition, located, Step};
 use crate::events::Event;
@@ -59,6 +66,13 @@ impl Step<'_> {
             _ => Secrets::default(),
         };
         let short = module.strip_prefix("ansible.builtin.").unwrap_or(module);
+        let Some(host) = self.host.local() else {
+            return Outcome::failed(format!(
+                "{short} runs on the target in Ansible, and machinist cannot run it through \
+                 an agent (machine, ssh) yet: run it on a local host, or use command \
+                 (curl, systemctl is-system-running --wait) on this one"
+            ));
+        };
         if self.flags.check {
             let mut skipped = Outcome::skipped(format!(
                 "remote module ({short}) does not support check mode"
@@ -71,11 +85,11 @@ impl Step<'_> {
         let decoded = Json::Object(rendered);
         let outcome = match action {
             Action::Uri => match serde_json::from_value::<super::uri::Args>(decoded) {
-                Ok(parsed) => super::uri::request(&parsed, self.host),
+                Ok(parsed) => super::uri::request(&parsed, host),
                 Err(err) => Outcome::failed(format!("{short}: {err}")),
             },
             _ => match serde_json::from_value::<super::wait_for::Args>(decoded) {
-                Ok(parsed) => super::wait_for::wait(&parsed, self.host),
+                Ok(parsed) => super::wait_for::wait(&parsed, host),
                 Err(err) => Outcome::failed(format!("{short}: {err}")),
             },
         };
@@ -173,10 +187,13 @@ impl Step<'_> {
         let name = task.display_name();
         let on_event = &mut *self.on_event;
         let chroot_warned = &self.shared.chroot_warned;
-        let run = run_module(host, &request, &mut |event| match event {
+        let mut on_module_event = |event: ModuleEvent| match event {
             ModuleEvent::Warning(warning) => on_event(Event::Warning(warning)),
             ModuleEvent::Applying(ops) => {
-                if let Some(warning) = chroot_warning(host, ops, chroot_warned) {
+                let warning = host
+                    .local()
+                    .and_then(|host| chroot_warning(host, ops, chroot_warned));
+                if let Some(warning) = warning {
                     on_event(Event::Warning(warning));
                 }
             }
@@ -187,7 +204,14 @@ impl Step<'_> {
                 what: progress.what,
                 unit: progress.unit,
             }),
-        });
+        };
+        let run = match host {
+            Site::Local(host) => run_module(host, &request, &mut on_module_event),
+            Site::Remote(remote) => match remote.run_module(&request, &mut on_module_event) {
+                Ok(run) => run,
+                Err(unreachable) => return Outcome::unreachable(unreachable.message),
+            },
+        };
         match run {
             ModuleRun::Done(outcome) => outcome,
             ModuleRun::BadArgs { field, message } => {
@@ -339,7 +363,7 @@ impl Step<'_> {
 /// Said once per root: its commands run through chroot, with no /proc, /dev or /run
 /// of their own there, unlike systemd-nspawn (not installed, or the root is not an OS
 /// tree yet).
-fn chroot_warning(
+pub(crate) fn chroot_warning(
     host: &Host,
     ops: &[Op],
     warned: &std::sync::Mutex<Vec<std::path::PathBuf>>,

@@ -7,14 +7,16 @@
 //! and updates "the host" as it did with one.
 
 use super::host_state::HostState;
+use super::remote::{RemoteHost, Site};
 use super::{Executor, RunError};
 use crate::error::{Diagnostic, InputError};
-use crate::inventory::connection::Target;
+use crate::inventory::connection::{Connection, Target};
 use crate::playbook::model::{Play, Playbook};
 use crate::vars::Layer;
 use minijinja::Value;
 use std::path::Path;
 use std::rc::Rc;
+use std::sync::Arc;
 
 /// What a play knows of every inventory host: the variables `hostvars` shows of it
 /// besides its facts (its inventory variables and a few magic ones).
@@ -58,13 +60,29 @@ impl Executor<'_> {
         }
         let layers = [inventory_vars, &self.options.extra_vars];
         let ctx = crate::vars::context(&layers, self.shared.templates);
-        let target = Target::of(name, &ctx)
-            .map_err(|err| InputError::from(Diagnostic::at(&play.span, err.to_string())))?;
-        let host = match &target.root {
-            None => Rc::clone(&self.base),
-            Some(root) => {
+        let refused = |message: String| InputError::from(Diagnostic::at(&play.span, message));
+        let target = Target::read(name, &ctx).map_err(|err| refused(err.to_string()))?;
+        let host = match (target.connection, &target.root, &self.options.connector) {
+            (Connection::Local, None, _) => Rc::clone(&self.base),
+            (Connection::Local, Some(root), _) => {
                 tracing::debug!(host = name, root = %root.display(), "the host acts inside its machinist_root");
-                Rc::new(self.base.within(root)?)
+                let base = self.base.local().ok_or_else(|| {
+                    refused(format!(
+                        "host {name}: the run's root is not on this machine"
+                    ))
+                })?;
+                Rc::new(Site::Local(base.within(root)?))
+            }
+            (_, _, Some(connector)) => {
+                let remote = RemoteHost::new(target, connector.clone());
+                Rc::new(Site::Remote(Arc::new(remote)))
+            }
+            (connection, _, None) => {
+                return Err(refused(format!(
+                    "host {name}: this run cannot start {} connections",
+                    connection.name()
+                ))
+                .into())
             }
         };
         self.hosts.push(HostState::new(name, host));

@@ -17,6 +17,7 @@ pub mod module_run;
 pub mod outcome;
 mod plugin;
 mod prompt;
+pub mod remote;
 mod reported;
 mod secrets;
 mod sources;
@@ -26,6 +27,7 @@ mod task;
 pub(crate) mod uri;
 pub(crate) mod wait_for;
 
+pub(crate) use actions::chroot_warning;
 pub use outcome::Outcome;
 pub use tags::TagFilter;
 
@@ -38,6 +40,7 @@ use crate::template::Templates;
 use crate::vars::Layer;
 use host_state::HostState;
 use machinist_modules::{Host, HostOptions};
+use remote::Site;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
@@ -64,14 +67,19 @@ pub struct RunOptions {
     pub limit: Option<String>,
     /// `-f/--forks`: how many hosts a task's action runs on at once (0 and 1: one).
     pub forks: usize,
+    /// Starts the agent of a `machine` or `ssh` host (the binary's, from
+    /// runner/connection/); without one such hosts are refused.
+    pub connector: Option<remote::Connector>,
 }
 
 /// How a run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RunStatus {
     Success,
-    /// Some task failed (exit 2).
+    /// Some task failed (exit 2), whether or not a host was also unreachable.
     Failed,
+    /// Some host could not be reached, and no task failed (exit 3).
+    Unreachable,
     /// A signal stopped the run (exit 128 + the signal: see `interrupt`).
     Interrupted(i32),
 }
@@ -96,9 +104,9 @@ pub fn run(
 ) -> Result<RunStatus, RunError> {
     prompt::check_terminal(playbooks, &options.extra_vars)?;
     let templates = Templates::new();
-    let base = Rc::new(Host::new(HostOptions::new(
+    let base = Rc::new(Site::Local(Host::new(HostOptions::new(
         options.root.clone().unwrap_or_else(|| PathBuf::from("/")),
-    ))?);
+    ))?));
     let shared = step::Shared {
         templates: &templates,
         sources,
@@ -156,10 +164,17 @@ pub fn run(
         recap.hosts.insert(host.name.clone(), host.stats);
     }
     executor.reporter.event(&Event::Recap(recap));
+    for host in &executor.hosts {
+        if let Some(remote) = host.roots.first().and_then(|(_, site)| site.remote()) {
+            remote.close();
+        }
+    }
     let failed = executor.hosts.iter().any(|host| host.failed);
+    let unreachable = executor.hosts.iter().any(|host| host.unreachable);
     Ok(match interrupted {
         Some(signal) => RunStatus::Interrupted(signal),
         None if failed => RunStatus::Failed,
+        None if unreachable => RunStatus::Unreachable,
         None => RunStatus::Success,
     })
 }
@@ -174,7 +189,7 @@ struct Executor<'a> {
     /// what it has gathered and counted.
     target: HostState,
     /// The run's `/` (`--root`): hosts without a `machinist_root` act on it.
-    base: Rc<Host>,
+    base: Rc<Site>,
     /// Every host a play has reached, in the order reached (the recap's order); the
     /// entered one's place holds a stand-in until it is left.
     hosts: Vec<HostState>,
@@ -210,7 +225,7 @@ struct Executor<'a> {
 /// State of one play.
 struct PlayState<'p> {
     play: &'p Play,
-    host: Rc<Host>,
+    host: Rc<Site>,
     magic: Layer,
     /// The host's inventory variables (just above `magic`, below the play's vars).
     inventory: Layer,
@@ -233,7 +248,7 @@ struct Inherited<'t> {
     looped: Vec<Layer>,
     when: Vec<&'t Condition>,
     /// The Host of an enclosing block's `root:` (the play's otherwise).
-    host: Option<Rc<Host>>,
+    host: Option<Rc<Site>>,
 }
 
 /// How running a list of tasks ended.
@@ -242,6 +257,9 @@ enum Flow {
     Continue,
     /// A task failed (and was not rescued or ignored).
     Failed,
+    /// The host could not be reached for a task (and `ignore_unreachable` was not
+    /// set): it leaves the play and the run, as in Ansible; no rescue, no always.
+    Unreachable,
     /// `meta: end_play` / `end_host`.
     EndPlay,
     /// A signal asked the run to stop: nothing more runs, not even `rescue`,
@@ -272,11 +290,17 @@ impl<'a> Executor<'a> {
         for name in &names {
             let vars = self.inventory_vars(playbook, name);
             let index = self.host_index(play, name, &vars)?;
-            let host_root = self.hosts[index].roots[0].1.root().to_path_buf();
-            if !self.lock_root(&host_root)? {
-                return Ok(());
+            // A remote host's roots are its agent's: none of this machine's is locked.
+            let host_root = self.hosts[index].roots[0]
+                .1
+                .local()
+                .map(|host| host.root().to_path_buf());
+            if let Some(host_root) = host_root {
+                if !self.lock_root(&host_root)? {
+                    return Ok(());
+                }
             }
-            if !self.hosts[index].failed {
+            if !self.hosts[index].failed && !self.hosts[index].unreachable {
                 indexes.push((index, vars));
             }
         }
@@ -301,9 +325,9 @@ impl<'a> Executor<'a> {
         }
         if play.gather_facts {
             self.step_banner = None;
-            for (index, state, _) in &slots {
+            for (index, state, done) in &mut slots {
                 self.enter(*index);
-                self.gather_facts(state);
+                *done |= !self.gather_facts(state);
                 self.leave();
             }
         }
@@ -360,6 +384,11 @@ impl<'a> Executor<'a> {
                 *done = true;
                 false
             }
+            Flow::Unreachable => {
+                self.target.unreachable = true;
+                *done = true;
+                false
+            }
             Flow::EndPlay => {
                 state.ended = true;
                 *done = true;
@@ -395,7 +424,10 @@ impl<'a> Executor<'a> {
                 }
             }
         };
-        if play.root.is_some() && !self.lock_root(host.root())? {
+        let local_root = host.local().map(|host| host.root().to_path_buf());
+        if play.root.is_some()
+            && local_root.is_some_and(|root| !self.lock_root(&root).unwrap_or(false))
+        {
             return Ok(None);
         }
         Ok(Some(PlayState {
@@ -419,7 +451,7 @@ impl<'a> Executor<'a> {
         magic: &Layer,
         play: &Play,
         prompted: &Layer,
-    ) -> Result<Rc<Host>, String> {
+    ) -> Result<Rc<Site>, String> {
         let mut layers: Vec<&Layer> = vec![magic, &play.vars, prompted];
         layers.extend(play.vars_files.iter());
         layers.push(&self.target.facts.layer);
@@ -434,7 +466,7 @@ impl<'a> Executor<'a> {
         &mut self,
         node: &crate::yaml::Node,
         ctx: &minijinja::Value,
-    ) -> Result<Rc<Host>, String> {
+    ) -> Result<Rc<Site>, String> {
         let text = node.as_str().unwrap_or_default();
         let rendered = self
             .shared
@@ -600,16 +632,48 @@ impl<'a> Executor<'a> {
         });
     }
 
-    fn gather_facts(&mut self, state: &PlayState) {
+    /// Gather the entered host's facts (through its agent on a remote host); `false`
+    /// when the host could not be reached (it leaves the play).
+    fn gather_facts(&mut self, state: &PlayState) -> bool {
         self.task_start(1, "Gathering Facts".into(), false);
-        let gathered = facts::gather(&state.host);
-        for (name, value) in gathered.iter() {
-            self.target.facts.set(name, value.clone());
+        let gathered: Vec<(String, minijinja::Value)> = match &*state.host {
+            Site::Local(host) => facts::gather(host).into_iter().collect(),
+            Site::Remote(remote) => match remote.gather_facts() {
+                Ok(facts) => facts
+                    .iter()
+                    .map(|(name, value)| (name.clone(), crate::vars::from_json(value)))
+                    .collect(),
+                Err(unreachable) => {
+                    let outcome = Outcome::unreachable(unreachable.message);
+                    self.target.stats.unreachable += 1;
+                    self.target.unreachable = true;
+                    self.reporter
+                        .event(&Event::TaskResult(Box::new(crate::events::TaskResult {
+                            play: state.play.name.clone(),
+                            task: "Gathering Facts".into(),
+                            module: "gather_facts".into(),
+                            host: self.target.name.clone(),
+                            status: outcome.status(),
+                            diff: Vec::new(),
+                            msg: outcome.msg.clone(),
+                            item: None,
+                            label: None,
+                            ignored: false,
+                            result: outcome.registered(),
+                            shown: outcome.shown.clone(),
+                            show_diff: false,
+                        })));
+                    return false;
+                }
+            },
+        };
+        let mut ansible_facts = serde_json::Value::default();
+        for (name, value) in gathered {
+            if name == "ansible_facts" {
+                ansible_facts = crate::vars::to_json(&value);
+            }
+            self.target.facts.set(&name, value);
         }
-        let ansible_facts = gathered
-            .get("ansible_facts")
-            .map(crate::vars::to_json)
-            .unwrap_or_default();
         self.target.stats.ok += 1;
         self.reporter
             .event(&Event::TaskResult(Box::new(crate::events::TaskResult {
@@ -631,6 +695,7 @@ impl<'a> Executor<'a> {
                 shown: None,
                 show_diff: false,
             })));
+        true
     }
 
     /// Run a list of tasks; stop at the first failure that is not handled.
@@ -692,7 +757,7 @@ impl<'a> Executor<'a> {
             self.rescuing();
             flow = self.tasks(state, rescue, &inner, handler);
         }
-        if flow != Flow::EndPlay {
+        if flow != Flow::EndPlay && flow != Flow::Unreachable {
             let after = self.tasks(state, always, &inner, handler);
             if after != Flow::Continue {
                 flow = after;

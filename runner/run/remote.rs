@@ -1,0 +1,200 @@
+//! The seam between the executor and its connections (issue 17). The executor never
+//! knows how a host is reached: for a host whose inventory target is `machine` or
+//! `ssh` it holds a [`RemoteHost`], which starts one agent session through the run's
+//! [`Connector`] the first time a task needs it (on the worker thread of that host's
+//! step, so hosts connect in parallel under `-f`), sends it module requests and fact
+//! requests, and says `Bye` when the run ends. The connector is built by the binary
+//! from runner/connection/ (above this room); whatever goes wrong on the way is an
+//! [`Unreachable`], and from then on every request of that host is too.
+//!
+//! [`Site`] is where one host's tasks act: a Host of this process (`/`, a
+//! `machinist_root`, a `root:`), or a remote host through its agent.
+
+use super::module_run::{ModuleEvent, ModuleRequest, ModuleRun};
+use crate::inventory::connection::Target;
+use machinist_modules::Host;
+use serde_json::{Map, Value as Json};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+/// A target that cannot be reached, or a session that broke: which host, and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{host}: {message}")]
+pub struct Unreachable {
+    pub host: String,
+    pub message: String,
+}
+
+impl Unreachable {
+    pub fn new(host: &str, message: impl Into<String>) -> Unreachable {
+        Unreachable {
+            host: host.to_string(),
+            message: message.into(),
+        }
+    }
+}
+
+/// One agent session on one host, as the executor uses it.
+pub trait RemoteTarget: Send {
+    /// Run one module on the target (the controller files its arguments name are
+    /// sent along); its warnings and progress go to `on_event` as they come.
+    fn run_module(
+        &mut self,
+        request: &ModuleRequest,
+        on_event: &mut dyn FnMut(ModuleEvent),
+    ) -> Result<ModuleRun, Unreachable>;
+    /// The target's facts, as `ansible_*` variables and `ansible_facts`.
+    fn gather_facts(&mut self) -> Result<Map<String, Json>, Unreachable>;
+    /// Say goodbye to the agent and end the connection.
+    fn close(self: Box<Self>);
+}
+
+/// Starts the agent of a host from its target (the binary's, from runner/connection/).
+#[derive(Clone)]
+pub struct Connector(pub Arc<ConnectFn>);
+
+type ConnectFn = dyn Fn(&Target) -> Result<Box<dyn RemoteTarget>, Unreachable> + Send + Sync;
+
+impl std::fmt::Debug for Connector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Connector")
+    }
+}
+
+/// A remote host's session: not started yet, running, or lost.
+enum Session {
+    NotStarted,
+    Running(Box<dyn RemoteTarget>),
+    Lost(Unreachable),
+}
+
+/// A host reached through an agent: its target, and its one session for the run.
+pub struct RemoteHost {
+    target: Target,
+    connector: Connector,
+    session: Mutex<Session>,
+}
+
+impl RemoteHost {
+    pub fn new(target: Target, connector: Connector) -> RemoteHost {
+        RemoteHost {
+            target,
+            connector,
+            session: Mutex::new(Session::NotStarted),
+        }
+    }
+
+    pub fn target(&self) -> &Target {
+        &self.target
+    }
+
+    /// `work` on the running session, started first if need be; a session that
+    /// breaks is lost for the rest of the run.
+    fn with_session<T>(
+        &self,
+        work: impl FnOnce(&mut dyn RemoteTarget) -> Result<T, Unreachable>,
+    ) -> Result<T, Unreachable> {
+        let mut session = self
+            .session
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if matches!(*session, Session::NotStarted) {
+            tracing::debug!(host = %self.target.host, connection = self.target.connection.name(), "connecting");
+            *session = match (self.connector.0)(&self.target) {
+                Ok(running) => Session::Running(running),
+                Err(err) => Session::Lost(err),
+            };
+        }
+        let result = match &mut *session {
+            Session::Running(running) => work(running.as_mut()),
+            Session::Lost(err) => return Err(err.clone()),
+            Session::NotStarted => unreachable_state(&self.target.host),
+        };
+        if let Err(err) = &result {
+            if let Session::Running(running) =
+                std::mem::replace(&mut *session, Session::Lost(err.clone()))
+            {
+                running.close();
+            }
+        }
+        result
+    }
+
+    pub fn run_module(
+        &self,
+        request: &ModuleRequest,
+        on_event: &mut dyn FnMut(ModuleEvent),
+    ) -> Result<ModuleRun, Unreachable> {
+        self.with_session(|session| session.run_module(request, on_event))
+    }
+
+    pub fn gather_facts(&self) -> Result<Map<String, Json>, Unreachable> {
+        self.with_session(|session| session.gather_facts())
+    }
+
+    /// End the session, if one was started (`Bye`).
+    pub fn close(&self) {
+        let mut session = self
+            .session
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Session::Running(running) = std::mem::replace(&mut *session, Session::NotStarted) {
+            tracing::debug!(host = %self.target.host, "closing the agent session");
+            running.close();
+        }
+    }
+}
+
+fn unreachable_state<T>(host: &str) -> Result<T, Unreachable> {
+    Err(Unreachable::new(host, "the agent session was not started"))
+}
+
+/// Where one host's tasks act.
+pub enum Site {
+    /// A Host of this process: `/`, the host's `machinist_root`, a `root:` in it.
+    Local(Host),
+    /// A host reached through an agent.
+    Remote(Arc<RemoteHost>),
+}
+
+impl Site {
+    /// The root its tasks act in, as the task sees it (`machinist_root`).
+    pub fn root(&self) -> &Path {
+        match self {
+            Site::Local(host) => host.root(),
+            Site::Remote(remote) => remote.target.root.as_deref().unwrap_or(Path::new("/")),
+        }
+    }
+
+    /// The Host of this process, when the tasks act here.
+    pub fn local(&self) -> Option<&Host> {
+        match self {
+            Site::Local(host) => Some(host),
+            Site::Remote(_) => None,
+        }
+    }
+
+    /// The remote host, when the tasks act through an agent.
+    pub fn remote(&self) -> Option<&RemoteHost> {
+        match self {
+            Site::Local(_) => None,
+            Site::Remote(remote) => Some(remote),
+        }
+    }
+
+    /// A root inside this place (`root:` of a play, block or task).
+    pub fn within(&self, path: &Path) -> Result<Site, String> {
+        match self {
+            Site::Local(host) => host
+                .within(path)
+                .map(Site::Local)
+                .map_err(|err| err.to_string()),
+            Site::Remote(remote) => Err(format!(
+                "root: on host {} ({} connection) is not supported yet: name the root \
+                 with the host's machinist_root in the inventory",
+                remote.target.host,
+                remote.target.connection.name()
+            )),
+        }
+    }
+}
