@@ -477,7 +477,10 @@ fn the_become_password_flags_that_cannot_give_one_are_bad_input() {
     test.playbook("- hosts: localhost\n  gather_facts: false\n  tasks: []\n");
     let missing = test.run(&["--become-password-file", "missing"]);
     assert_eq!(missing.code, 4, "{missing:?}");
-    assert!(missing.stderr.contains("--become-password-file"), "{missing:?}");
+    assert!(
+        missing.stderr.contains("--become-password-file"),
+        "{missing:?}"
+    );
     let mut ask = test.command(&["run", "site.yml", "--ask-become-pass"]);
     ask.stdin(std::process::Stdio::null());
     // A session of its own: no controlling terminal to ask on.
@@ -488,7 +491,10 @@ fn the_become_password_flags_that_cannot_give_one_are_bad_input() {
     let asked = ask.output().unwrap();
     let stderr = String::from_utf8_lossy(&asked.stderr);
     assert_eq!(asked.status.code(), Some(4), "{stderr}");
-    assert!(stderr.contains("--ask-become-pass needs a terminal"), "{stderr}");
+    assert!(
+        stderr.contains("--ask-become-pass needs a terminal"),
+        "{stderr}"
+    );
     test.project_file("pw", "secret\n");
     let given = test.run(&["--become-password-file", "pw"]);
     assert_eq!(given.code, 0, "{given:?}");

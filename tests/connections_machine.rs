@@ -97,7 +97,10 @@ fn units_networkd_and_facts_live_inside_a_running_container() {
     let events = ran.events();
     assert_eq!(event(&events, "box", "A unit started")["status"], "changed");
     assert_eq!(event(&events, "box", "Restarted")["status"], "changed");
-    assert_eq!(event(&events, "box", "restart networkd")["status"], "changed");
+    assert_eq!(
+        event(&events, "box", "restart networkd")["status"],
+        "changed"
+    );
     assert_eq!(
         event(&events, "box", "What the controller learned")["result"]["msg"],
         "active True Debian systemd-nspawn systemd"
@@ -107,8 +110,14 @@ fn units_networkd_and_facts_live_inside_a_running_container() {
         facts["machine_id"],
         turn.says(&["cat", "/etc/machine-id"]).as_str()
     );
-    assert_eq!(turn.says(&["systemctl", "is-active", "conn-sleeper"]), "active");
-    assert_eq!(turn.says(&["systemctl", "is-active", "systemd-networkd"]), "active");
+    assert_eq!(
+        turn.says(&["systemctl", "is-active", "conn-sleeper"]),
+        "active"
+    );
+    assert_eq!(
+        turn.says(&["systemctl", "is-active", "systemd-networkd"]),
+        "active"
+    );
     assert_eq!(
         turn.says(&["cat", "/etc/systemd/network/90-conn.network"]),
         "[Match]\nName=conn-none\n\n[Network]\nDHCP=no"
@@ -146,7 +155,11 @@ fn the_three_checks_through_machine() {
     let first = run(&test, &[]);
     assert_eq!(first.code, 0, "{}\n{}", first.stdout, first.stderr);
     assert_eq!(recap(&first, "box")["changed"], 4);
-    assert_eq!(check.statuses(), first.statuses(), "--check did not predict the run");
+    assert_eq!(
+        check.statuses(),
+        first.statuses(),
+        "--check did not predict the run"
+    );
     let after = tree();
     let second = run(&test, &[]);
     assert_eq!(second.code, 0);
@@ -206,14 +219,14 @@ fn the_seeds_second_play_checks_the_running_container() {
         "json",
     ]);
     assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
-    let statuses: Vec<(String, String)> = ran
-        .statuses()
-        .into_iter()
-        .collect();
+    let statuses: Vec<(String, String)> = ran.statuses().into_iter().collect();
     assert_eq!(
         statuses,
         [
-            ("Its system has finished starting".to_string(), "ok".to_string()),
+            (
+                "Its system has finished starting".to_string(),
+                "ok".to_string()
+            ),
             ("networkd gave lo an address".to_string(), "ok".to_string()),
             ("resolved answers".to_string(), "ok".to_string()),
         ],
@@ -237,7 +250,10 @@ fn a_container_that_does_not_run_is_unreachable() {
     let facts = event(&events, "gone", "Gathering Facts");
     assert_eq!(facts["status"], "unreachable");
     assert!(
-        facts["msg"].as_str().unwrap().contains("machine gone is not running"),
+        facts["msg"]
+            .as_str()
+            .unwrap()
+            .contains("machine gone is not running"),
         "{facts}"
     );
     assert_eq!(recap(&ran, "gone")["unreachable"], 1);

@@ -198,7 +198,9 @@ fn a_play_over_several_ssh_hosts_leaves_the_unreachable_ones_and_goes_on() {
     let human = test.machinist(&["run", "site.yml", "-i", "inventory.yml", "-l", "down"]);
     assert_eq!(human.code, 3);
     assert!(
-        human.stdout.contains("fatal: [down]: UNREACHABLE! => {\"changed\": false, \"msg\": "),
+        human
+            .stdout
+            .contains("fatal: [down]: UNREACHABLE! => {\"changed\": false, \"msg\": "),
         "{}",
         human.stdout
     );
@@ -246,7 +248,9 @@ fn check_mode_and_diffs_over_ssh_equal_a_local_roots() {
     let check = run(&test, &["--check", "--diff"]);
     assert_eq!(check.code, 0, "{}\n{}", check.stdout, check.stderr);
     assert_eq!(compared(&check, "web"), compared(&check, "here"));
-    assert!(compared(&check, "web").iter().any(|(_, status, _)| status == "changed"));
+    assert!(compared(&check, "web")
+        .iter()
+        .any(|(_, status, _)| status == "changed"));
     assert_eq!(
         std::fs::read_dir(remote.path()).unwrap().count(),
         0,
@@ -275,7 +279,11 @@ fn the_three_checks_over_ssh() {
     let first = run(&test, &[]);
     assert_eq!(first.code, 0, "{}\n{}", first.stdout, first.stderr);
     assert!(recap(&first, "web")["changed"].as_u64().unwrap() > 0);
-    assert_eq!(results(&check), results(&first), "--check did not predict the run");
+    assert_eq!(
+        results(&check),
+        results(&first),
+        "--check did not predict the run"
+    );
     let after = tree();
     let second = run(&test, &[]);
     assert_eq!(second.code, 0);
@@ -303,14 +311,19 @@ fn become_runs_the_agent_as_root_through_sudo_and_its_password() {
     let events = ran.events();
     assert_eq!(event_of(&events, "web", "debug")["result"]["msg"], "0");
     use std::os::unix::fs::MetadataExt;
-    let owner = std::fs::metadata(remote.path().join("owned")).unwrap().uid();
+    let owner = std::fs::metadata(remote.path().join("owned"))
+        .unwrap()
+        .uid();
     assert_eq!(owner, 0, "written as root");
     // A wrong password: the host is unreachable, and says why.
     test.project_file("become-pass", "not-the-password\n");
     let refused = run(&test, &["--become-password-file", "become-pass"]);
     assert_eq!(refused.code, 3, "{}\n{}", refused.stdout, refused.stderr);
     let events = refused.events();
-    let msg = event_of(&events, "web", "command")["msg"].as_str().unwrap().to_string();
+    let msg = event_of(&events, "web", "command")["msg"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert!(msg.contains("become password was refused"), "{msg}");
 }
 
@@ -346,7 +359,10 @@ fn a_host_killed_while_its_task_runs_is_unreachable_and_the_others_go_on() {
     let started = roots[1].path().join("started");
     let waited = Instant::now();
     while !started.exists() {
-        assert!(waited.elapsed() < Duration::from_secs(60), "the slow task never started");
+        assert!(
+            waited.elapsed() < Duration::from_secs(60),
+            "the slow task never started"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     killed.kill();
@@ -366,4 +382,63 @@ fn a_host_killed_while_its_task_runs_is_unreachable_and_the_others_go_on() {
         .any(|(host, task, _)| host == "killed" && task == "After"));
     assert!(!roots[1].path().join("after").exists());
     assert!(roots[0].path().join("after").exists());
+}
+
+#[test]
+fn ignore_unreachable_keeps_the_host_in_the_play() {
+    let test = Test::new();
+    // Nothing listens on port 1: the connection is refused at once.
+    let far = json!({"ansible_connection": "ssh", "ansible_host": "127.0.0.1", "ansible_port": 1});
+    inventory(&test, &[("far", far)]);
+    test.playbook(
+        "- hosts: all\n  gather_facts: false\n  tasks:\n    - name: Unreached\n      copy: {dest: /srv/x, content: x}\n      ignore_unreachable: true\n    - name: Next\n      debug: {msg: still here}\n",
+    );
+    let ran = run(&test, &[]);
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    let events = ran.events();
+    let unreached = event_of(&events, "far", "Unreached");
+    assert_eq!(
+        (&unreached["status"], &unreached["ignored"]),
+        (&json!("unreachable"), &json!(true))
+    );
+    assert_eq!(event_of(&events, "far", "Next")["status"], "ok");
+    let counts = recap(&ran, "far");
+    assert_eq!(
+        (&counts["ok"], &counts["ignored"], &counts["unreachable"]),
+        (&json!(2), &json!(1), &json!(0))
+    );
+    let human = test.machinist(&["run", "site.yml", "-i", "inventory.yml"]);
+    assert!(
+        human
+            .stdout
+            .contains("UNREACHABLE! => {\"changed\": false, \"msg\": ")
+            && human
+                .stdout
+                .contains("\"unreachable\": true}\n...ignoring\n"),
+        "{}",
+        human.stdout
+    );
+
+    // The play's keyword covers gathering facts and every task.
+    test.playbook(
+        "- hosts: all\n  ignore_unreachable: true\n  tasks:\n    - name: Unreached\n      copy: {dest: /srv/x, content: x}\n    - name: Next\n      debug: {msg: still here}\n",
+    );
+    let ran = run(&test, &[]);
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    assert_eq!(
+        results(&ran)
+            .into_iter()
+            .map(|(_, _, status)| status)
+            .collect::<Vec<_>>(),
+        ["unreachable", "unreachable", "ok"]
+    );
+
+    // Without it the host leaves the play: exit 3.
+    test.playbook(
+        "- hosts: all\n  gather_facts: false\n  tasks:\n    - name: Unreached\n      copy: {dest: /srv/x, content: x}\n    - name: Next\n      debug: {msg: still here}\n",
+    );
+    let ran = run(&test, &[]);
+    assert_eq!(ran.code, 3, "{}\n{}", ran.stdout, ran.stderr);
+    assert_eq!(results(&ran).len(), 1);
+    assert_eq!(recap(&ran, "far")["unreachable"], 1);
 }

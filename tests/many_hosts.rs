@@ -284,10 +284,17 @@ fn a_host_that_cannot_be_reached_leaves_the_play_and_the_others_go_on() {
     assert!(read(&test, "web1", "who").is_some());
     // A host whose variables are wrong is bad input: nothing runs.
     std::fs::remove_file(on(&test, "web1", "who")).expect("who");
-    test.project_file("remote.ini", "far ansible_connection=docker\nweb1 machinist_root=/srv/web1\n");
+    test.project_file(
+        "remote.ini",
+        "far ansible_connection=docker\nweb1 machinist_root=/srv/web1\n",
+    );
     let run = test.run(&["-i", "remote.ini"]);
     assert_eq!(run.code, 4, "{}\n{}", run.stdout, run.stderr);
-    assert!(run.stderr.contains("ansible_connection 'docker'"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("ansible_connection 'docker'"),
+        "{}",
+        run.stderr
+    );
     assert_eq!(read(&test, "web1", "who"), None);
 }
 

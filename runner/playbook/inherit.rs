@@ -3,7 +3,7 @@
 //! (of tasks or of a role) what it brings in. `no_log` (without this it was accepted
 //! on plays and blocks and did nothing, and their secrets were printed),
 //! `environment` (each task keeps the chain, outermost first; inner values win),
-//! `check_mode` and `diff` (a task's own wins; without this a block under
+//! `ignore_unreachable` (a task's own wins), `check_mode` and `diff` (a task's own wins; without this a block under
 //! `check_mode: true` wrote for real), and `tags` (each task's own after those around
 //! it, each once).
 
@@ -57,6 +57,21 @@ pub fn modes(tasks: &mut [Task], check_mode: Option<bool>, diff: Option<bool>) {
     }
 }
 
+/// Give each of `tasks` without its own `ignore_unreachable` the one around it (a
+/// play's, block's or import's), and pass each task's down to what it contains.
+pub fn ignore_unreachable(tasks: &mut [Task], outer: Option<bool>) {
+    for task in tasks {
+        let own = task.rare.as_ref().and_then(|rare| rare.ignore_unreachable);
+        if own.is_none() && outer.is_some() {
+            task.rare_mut().ignore_unreachable = outer;
+        }
+        let inner = own.or(outer);
+        for list in contained(&mut task.kind, true) {
+            ignore_unreachable(list, inner);
+        }
+    }
+}
+
 /// What an include passes down to the tasks it brought at run time (include_tasks,
 /// include_role with a templated name): what the loader passes down to the tasks
 /// loaded with the playbook.
@@ -64,6 +79,11 @@ pub fn from_include(tasks: &mut [Task], include: &Task) {
     no_log(tasks, include.no_log);
     environment(tasks, include.environment());
     modes(tasks, include.check_mode, include.diff);
+    let unreachable = include
+        .rare
+        .as_ref()
+        .and_then(|rare| rare.ignore_unreachable);
+    ignore_unreachable(tasks, unreachable);
 }
 
 /// Put `outer` before the tags of `tasks` and of everything inside them, each tag

@@ -65,6 +65,9 @@ pub struct Play {
     /// as a container's rootfs; unrendered (it may use play and extra vars).
     pub root: Option<Node>,
     pub gather_facts: bool,
+    /// `ignore_unreachable:` of the play (its tasks have it too): also for gathering
+    /// facts.
+    pub ignore_unreachable: bool,
     /// Play `vars`.
     pub vars: Layer,
     /// `vars_files`, each already loaded.
@@ -167,6 +170,8 @@ pub struct Rare {
     /// task itself, outermost first (unrendered): variables for the commands it runs;
     /// inner ones win.
     pub environment: Vec<Node>,
+    /// `ignore_unreachable:`, its own or the one around it (a block's, a play's).
+    pub ignore_unreachable: Option<bool>,
 }
 
 impl Rare {
@@ -181,7 +186,8 @@ impl Rare {
             && self.failed_when.is_none()
             && self.timeout.is_none()
             && self.root.is_none()
-            && self.environment.is_empty();
+            && self.environment.is_empty()
+            && self.ignore_unreachable.is_none();
         (!unused).then(|| Box::new(self))
     }
 }
@@ -352,6 +358,14 @@ impl Task {
 
     pub fn root(&self) -> Option<&Node> {
         self.rare.as_ref()?.root.as_ref()
+    }
+
+    /// A host unreachable for this task stays in the play (`ignore_unreachable`).
+    pub fn ignore_unreachable(&self) -> bool {
+        self.rare
+            .as_ref()
+            .and_then(|rare| rare.ignore_unreachable)
+            .unwrap_or(false)
     }
 
     pub fn environment(&self) -> &[Node] {

@@ -69,7 +69,8 @@ pub(crate) fn render(result: &TaskResult, verbosity: u8, paint: Painter) -> Stri
     paint.paint_onto(&mut out, &line, color);
     out.push('\n');
     // A loop's items say it once, after the last (`Event::LoopDone`), as Ansible.
-    if result.status == Status::Failed && result.ignored && result.item.is_none() {
+    let let_through = matches!(result.status, Status::Failed | Status::Unreachable);
+    if let_through && result.ignored && result.item.is_none() {
         out.push_str(&paint.paint("...ignoring", Color::Cyan));
         out.push('\n');
     }

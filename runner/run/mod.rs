@@ -645,8 +645,14 @@ impl<'a> Executor<'a> {
                     .collect(),
                 Err(unreachable) => {
                     let outcome = Outcome::unreachable(unreachable.message);
-                    self.target.stats.unreachable += 1;
-                    self.target.unreachable = true;
+                    let ignored = state.play.ignore_unreachable;
+                    if ignored {
+                        self.target.stats.ok += 1;
+                        self.target.stats.ignored += 1;
+                    } else {
+                        self.target.stats.unreachable += 1;
+                        self.target.unreachable = true;
+                    }
                     self.reporter
                         .event(&Event::TaskResult(Box::new(crate::events::TaskResult {
                             play: state.play.name.clone(),
@@ -658,12 +664,12 @@ impl<'a> Executor<'a> {
                             msg: outcome.msg.clone(),
                             item: None,
                             label: None,
-                            ignored: false,
+                            ignored,
                             result: outcome.registered(),
                             shown: outcome.shown.clone(),
                             show_diff: false,
                         })));
-                    return false;
+                    return ignored;
                 }
             },
         };

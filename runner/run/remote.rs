@@ -61,18 +61,12 @@ impl std::fmt::Debug for Connector {
     }
 }
 
-/// A remote host's session: not started yet, running, or lost.
-enum Session {
-    NotStarted,
-    Running(Box<dyn RemoteTarget>),
-    Lost(Unreachable),
-}
-
 /// A host reached through an agent: its target, and its one session for the run.
 pub struct RemoteHost {
     target: Target,
     connector: Connector,
-    session: Mutex<Session>,
+    /// Its agent session, once started (none again after it broke).
+    session: Mutex<Option<Box<dyn RemoteTarget>>>,
 }
 
 impl RemoteHost {
@@ -80,7 +74,7 @@ impl RemoteHost {
         RemoteHost {
             target,
             connector,
-            session: Mutex::new(Session::NotStarted),
+            session: Mutex::new(None),
         }
     }
 
@@ -88,8 +82,9 @@ impl RemoteHost {
         &self.target
     }
 
-    /// `work` on the running session, started first if need be; a session that
-    /// breaks is lost for the rest of the run.
+    /// `work` on the running session, started first if need be. A session that
+    /// cannot start or breaks is closed; the next request (a host kept in the play by
+    /// `ignore_unreachable`) tries to connect again, as Ansible does.
     fn with_session<T>(
         &self,
         work: impl FnOnce(&mut dyn RemoteTarget) -> Result<T, Unreachable>,
@@ -98,22 +93,16 @@ impl RemoteHost {
             .session
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if matches!(*session, Session::NotStarted) {
+        if session.is_none() {
             tracing::debug!(host = %self.target.host, connection = self.target.connection.name(), "connecting");
-            *session = match (self.connector.0)(&self.target) {
-                Ok(running) => Session::Running(running),
-                Err(err) => Session::Lost(err),
-            };
+            *session = Some((self.connector.0)(&self.target)?);
         }
-        let result = match &mut *session {
-            Session::Running(running) => work(running.as_mut()),
-            Session::Lost(err) => return Err(err.clone()),
-            Session::NotStarted => unreachable_state(&self.target.host),
+        let Some(running) = session.as_mut() else {
+            return Err(Unreachable::new(&self.target.host, "no agent session"));
         };
-        if let Err(err) = &result {
-            if let Session::Running(running) =
-                std::mem::replace(&mut *session, Session::Lost(err.clone()))
-            {
+        let result = work(running.as_mut());
+        if result.is_err() {
+            if let Some(running) = session.take() {
                 running.close();
             }
         }
@@ -138,15 +127,11 @@ impl RemoteHost {
             .session
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if let Session::Running(running) = std::mem::replace(&mut *session, Session::NotStarted) {
+        if let Some(running) = session.take() {
             tracing::debug!(host = %self.target.host, "closing the agent session");
             running.close();
         }
     }
-}
-
-fn unreachable_state<T>(host: &str) -> Result<T, Unreachable> {
-    Err(Unreachable::new(host, "the agent session was not started"))
 }
 
 /// Where one host's tasks act.

@@ -447,6 +447,11 @@ impl Executor<'_> {
             self.target.last_failure = Some((name.to_string(), result));
         }
         match outcome.status() {
+            // As Ansible: let through by ignore_unreachable, ok and ignored.
+            Status::Unreachable if task.ignore_unreachable() => {
+                self.target.stats.ok += 1;
+                self.target.stats.ignored += 1;
+            }
             Status::Unreachable => {
                 self.target.stats.unreachable += 1;
                 return Flow::Unreachable;
@@ -521,7 +526,8 @@ impl Executor<'_> {
             msg: outcome.msg.clone(),
             item: item.as_ref().map(|(value, _)| value.clone()),
             label: item.map(|(_, label)| label),
-            ignored: outcome.failed && self.ignores(task),
+            ignored: (outcome.failed && self.ignores(task))
+                || (outcome.unreachable && task.ignore_unreachable()),
             result: super::reported::event_result(registered, task.no_log),
             shown,
             show_diff,

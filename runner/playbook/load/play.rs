@@ -131,6 +131,9 @@ impl Loader {
             hosts,
             root,
             gather_facts,
+            ignore_unreachable: node
+                .get("ignore_unreachable")
+                .is_some_and(|b| self.boolean(b)),
             vars: Layer::from_nodes(&vars_nodes),
             vars_files: vars_files
                 .iter()
@@ -232,6 +235,7 @@ impl Loader {
         let play_environment: Vec<Node> = node.get("environment").cloned().into_iter().collect();
         let play_check_mode = node.get("check_mode").map(|b| self.boolean(b));
         let play_diff = node.get("diff").map(|b| self.boolean(b));
+        let play_unreachable = node.get("ignore_unreachable").map(|b| self.boolean(b));
         for list in [
             &mut sections.pre_tasks,
             &mut sections.tasks,
@@ -241,6 +245,7 @@ impl Loader {
             crate::playbook::inherit::no_log(list, play_no_log);
             crate::playbook::inherit::environment(list, &play_environment);
             crate::playbook::inherit::modes(list, play_check_mode, play_diff);
+            crate::playbook::inherit::ignore_unreachable(list, play_unreachable);
         }
         sections
     }

@@ -159,6 +159,7 @@ impl Loader {
             timeout: node.get("timeout").and_then(|t| self.seconds(t)),
             root: node.take("root"),
             environment: node.take("environment").into_iter().collect(),
+            ignore_unreachable: node.get("ignore_unreachable").map(|b| self.boolean(b)),
         };
         Some(Task {
             name: node.get("name").and_then(|n| self.string(n)),
