@@ -442,3 +442,21 @@ fn ignore_unreachable_keeps_the_host_in_the_play() {
     assert_eq!(results(&ran).len(), 1);
     assert_eq!(recap(&ran, "far")["unreachable"], 1);
 }
+
+#[test]
+fn the_become_keyword_on_an_ssh_host_without_ansible_become_is_refused() {
+    let test = Test::new();
+    let far = json!({"ansible_connection": "ssh", "ansible_host": "127.0.0.1", "ansible_port": 1});
+    inventory(&test, &[("far", far)]);
+    test.playbook(
+        "- hosts: all\n  gather_facts: false\n  become: true\n  tasks:\n    - block:\n        - name: As root\n          copy: {dest: /srv/x, content: x}\n",
+    );
+    let ran = run(&test, &[]);
+    assert_eq!(ran.code, 2, "{}\n{}", ran.stdout, ran.stderr);
+    let events = ran.events();
+    let refused = event_of(&events, "far", "As root")["msg"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(refused.contains("set ansible_become=true"), "{refused}");
+}

@@ -72,6 +72,21 @@ pub fn ignore_unreachable(tasks: &mut [Task], outer: Option<bool>) {
     }
 }
 
+/// Give each of `tasks` without its own `become` the one around it, and pass each
+/// task's down to what it contains (its value is checked where it runs: run/actions.rs).
+pub fn becomes(tasks: &mut [Task], outer: Option<bool>) {
+    for task in tasks {
+        let own = task.rare.as_ref().and_then(|rare| rare.becomes);
+        if own.is_none() && outer.is_some() {
+            task.rare_mut().becomes = outer;
+        }
+        let inner = own.or(outer);
+        for list in contained(&mut task.kind, true) {
+            becomes(list, inner);
+        }
+    }
+}
+
 /// What an include passes down to the tasks it brought at run time (include_tasks,
 /// include_role with a templated name): what the loader passes down to the tasks
 /// loaded with the playbook.
@@ -84,6 +99,7 @@ pub fn from_include(tasks: &mut [Task], include: &Task) {
         .as_ref()
         .and_then(|rare| rare.ignore_unreachable);
     ignore_unreachable(tasks, unreachable);
+    becomes(tasks, include.rare.as_ref().and_then(|rare| rare.becomes));
 }
 
 /// Put `outer` before the tags of `tasks` and of everything inside them, each tag

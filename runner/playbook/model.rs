@@ -172,6 +172,9 @@ pub struct Rare {
     pub environment: Vec<Node>,
     /// `ignore_unreachable:`, its own or the one around it (a block's, a play's).
     pub ignore_unreachable: Option<bool>,
+    /// `become: true`, its own or around it: a no-op on this machine (machinist runs
+    /// as root), and on a remote host only where its inventory says ansible_become.
+    pub becomes: Option<bool>,
 }
 
 impl Rare {
@@ -187,7 +190,8 @@ impl Rare {
             && self.timeout.is_none()
             && self.root.is_none()
             && self.environment.is_empty()
-            && self.ignore_unreachable.is_none();
+            && self.ignore_unreachable.is_none()
+            && self.becomes.is_none();
         (!unused).then(|| Box::new(self))
     }
 }
@@ -365,6 +369,14 @@ impl Task {
         self.rare
             .as_ref()
             .and_then(|rare| rare.ignore_unreachable)
+            .unwrap_or(false)
+    }
+
+    /// `become: true` covers this task (its own, a block's or the play's).
+    pub fn becomes(&self) -> bool {
+        self.rare
+            .as_ref()
+            .and_then(|rare| rare.becomes)
             .unwrap_or(false)
     }
 

@@ -121,6 +121,9 @@ impl Step<'_> {
 
     fn module(&mut self, builtin: Builtin, args: &Node) -> Outcome {
         let task = self.task;
+        if let Some(refusal) = self.become_refused() {
+            return Outcome::failed(refusal);
+        }
         let mut rendered = match self.render_args(args) {
             Ok(rendered) => rendered,
             Err(msg) => return Outcome::failed(msg),
@@ -161,6 +164,25 @@ impl Step<'_> {
         );
         let outcome = self.plan_and_apply(builtin, args, rendered);
         secrets.masked(outcome)
+    }
+
+    /// `become: true` on an ssh host whose agent does not run as root: its session is
+    /// the inventory's (`ansible_become`), one per host, and the keyword does not
+    /// switch it (a machine's agent is root in the container already).
+    fn become_refused(&self) -> Option<String> {
+        let remote = self.host.remote()?;
+        let target = remote.target();
+        let unbecome = target.connection == crate::inventory::connection::Connection::Ssh
+            && target.become_.is_none();
+        (self.task.becomes() && unbecome).then(|| {
+            format!(
+                "become: true on ssh host {} whose agent runs as {}: set ansible_become=true \
+                 for the host in the inventory (the become keyword does not switch an \
+                 agent's user yet)",
+                target.host,
+                target.user.as_deref().unwrap_or("the connecting user")
+            )
+        })
     }
 
     fn plan_and_apply(

@@ -236,6 +236,7 @@ impl Loader {
         let play_check_mode = node.get("check_mode").map(|b| self.boolean(b));
         let play_diff = node.get("diff").map(|b| self.boolean(b));
         let play_unreachable = node.get("ignore_unreachable").map(|b| self.boolean(b));
+        let play_becomes = node.get("become").and_then(super::task::literal_bool);
         for list in [
             &mut sections.pre_tasks,
             &mut sections.tasks,
@@ -246,6 +247,7 @@ impl Loader {
             crate::playbook::inherit::environment(list, &play_environment);
             crate::playbook::inherit::modes(list, play_check_mode, play_diff);
             crate::playbook::inherit::ignore_unreachable(list, play_unreachable);
+            crate::playbook::inherit::becomes(list, play_becomes);
         }
         sections
     }

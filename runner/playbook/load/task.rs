@@ -160,6 +160,7 @@ impl Loader {
             root: node.take("root"),
             environment: node.take("environment").into_iter().collect(),
             ignore_unreachable: node.get("ignore_unreachable").map(|b| self.boolean(b)),
+            becomes: node.get("become").and_then(literal_bool),
         };
         Some(Task {
             name: node.get("name").and_then(|n| self.string(n)),
@@ -500,4 +501,12 @@ pub fn include_path(site: &Span, origin: &Origin, name: &str) -> PathBuf {
         .find(|p| p.exists())
         .cloned()
         .unwrap_or_else(|| origin.dir.join(name))
+}
+
+/// A literal boolean (`become:` is checked to be one by load/unsupported.rs).
+pub(super) fn literal_bool(node: &Node) -> Option<bool> {
+    match node.value {
+        crate::yaml::Value::Bool(value) => Some(value),
+        _ => None,
+    }
 }
