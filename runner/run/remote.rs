@@ -134,7 +134,8 @@ impl RemoteHost {
     }
 }
 
-/// Where one host's tasks act.
+/// Where one host's tasks act (always behind an `Rc`: its size does not matter).
+#[allow(clippy::large_enum_variant)]
 pub enum Site {
     /// A Host of this process: `/`, the host's `machinist_root`, a `root:` in it.
     Local(Host),
