@@ -258,3 +258,56 @@ fn a_container_that_does_not_run_is_unreachable() {
     );
     assert_eq!(recap(&ran, "gone")["unreachable"], 1);
 }
+
+/// The cost of a no-change file task in a whole run through `machine`, against the
+/// same tree as a local root (the difference between runs of 300 and 30 tasks),
+/// printed: `cargo test --test connections_machine per_task -- --ignored --nocapture`.
+#[test]
+#[ignore = "a measurement, run by hand"]
+fn per_task_cost_of_a_play_through_machine_and_on_its_tree() {
+    let turn = container::turn();
+    let play = |tasks: u32| {
+        let mut play = String::from("- hosts: all\n  gather_facts: false\n  tasks:\n");
+        for n in 0..tasks {
+            play.push_str(&format!(
+                "    - copy: {{dest: /srv/conn-bench/f{n}, content: \"{n}\\n\"}}\n"
+            ));
+        }
+        play
+    };
+    for (name, line) in [
+        (
+            "box",
+            format!(
+                "box ansible_connection=machine machinist_machine_pid={}",
+                turn.leader()
+            ),
+        ),
+        (
+            "tree",
+            format!(
+                "tree ansible_connection=local machinist_root={}",
+                turn.root().display()
+            ),
+        ),
+    ] {
+        let rerun = |tasks: u32| {
+            let _ = turn.exec(&["mkdir", "-p", "/srv/conn-bench"]);
+            let test = Test::new();
+            test.playbook(&play(tasks));
+            test.project_file("inventory.ini", &format!("{line}\n"));
+            assert_eq!(run(&test, &[]).code, 0);
+            let started = std::time::Instant::now();
+            let again = run(&test, &[]);
+            let took = started.elapsed();
+            assert_eq!(recap(&again, name)["changed"], 0);
+            took
+        };
+        let (few, many) = (rerun(30), rerun(300));
+        eprintln!(
+            "{name}: 30 tasks {few:?}, 300 tasks {many:?}: {:?} per no-change copy task",
+            many.saturating_sub(few) / 270
+        );
+    }
+    let _ = turn.exec(&["rm", "-rf", "/srv/conn-bench"]);
+}

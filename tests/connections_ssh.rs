@@ -460,3 +460,48 @@ fn the_become_keyword_on_an_ssh_host_without_ansible_become_is_refused() {
         .to_string();
     assert!(refused.contains("set ansible_become=true"), "{refused}");
 }
+
+/// The cost of a no-change file task in a whole run, over ssh and on a local root
+/// (the difference between runs of 300 and 30 tasks: the connection's start and the
+/// agent's checks left out), printed:
+/// `cargo test --test connections_ssh per_task -- --ignored --nocapture`.
+#[test]
+#[ignore = "a measurement, run by hand"]
+fn per_task_cost_of_a_play_over_ssh_and_on_a_local_root() {
+    let play = |tasks: u32| {
+        let mut play = String::from("- hosts: all\n  gather_facts: false\n  tasks:\n");
+        for n in 0..tasks {
+            play.push_str(&format!(
+                "    - copy: {{dest: /f{n}, content: \"{n}\\n\"}}\n"
+            ));
+        }
+        play
+    };
+    let sshd = Sshd::start();
+    let remote = RemoteRoot::new("bench");
+    let local = tempfile::tempdir().unwrap();
+    for (name, vars) in [
+        ("ssh", ssh_vars(&sshd, remote.path())),
+        (
+            "local",
+            json!({"ansible_connection": "local", "machinist_root": local.path()}),
+        ),
+    ] {
+        let rerun = |tasks: u32| {
+            let test = Test::new();
+            test.playbook(&play(tasks));
+            inventory(&test, &[(name, vars.clone())]);
+            assert_eq!(run(&test, &[]).code, 0);
+            let started = Instant::now();
+            let again = run(&test, &[]);
+            let took = started.elapsed();
+            assert_eq!(recap(&again, name)["changed"], 0);
+            took
+        };
+        let (few, many) = (rerun(30), rerun(300));
+        eprintln!(
+            "{name}: 30 tasks {few:?}, 300 tasks {many:?}: {:?} per no-change copy task",
+            many.saturating_sub(few) / 270
+        );
+    }
+}
