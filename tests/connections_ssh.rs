@@ -505,3 +505,32 @@ fn per_task_cost_of_a_play_over_ssh_and_on_a_local_root() {
         );
     }
 }
+
+#[test]
+fn what_cannot_run_through_an_agent_yet_fails_the_task_saying_so() {
+    let test = Test::new();
+    let far = json!({"ansible_host": "127.0.0.1", "ansible_port": 1});
+    inventory(&test, &[("far", far)]);
+    test.playbook(
+        "- hosts: all\n  gather_facts: false\n  tasks:\n    - debug: {msg: \"{{ ansible_connection }}\"}\n    - block:\n        - name: A request\n          uri: {url: \"http://127.0.0.1:1/\"}\n          ignore_errors: true\n        - name: A wait\n          wait_for: {path: /etc/hostname}\n          ignore_errors: true\n    - name: A root inside\n      root: /srv/inner\n      copy: {dest: /x, content: x}\n",
+    );
+    let ran = run(&test, &[]);
+    assert_eq!(ran.code, 2, "{}\n{}", ran.stdout, ran.stderr);
+    let events = ran.events();
+    assert_eq!(event_of(&events, "far", "debug")["result"]["msg"], "ssh");
+    for task in ["A request", "A wait"] {
+        let msg = event_of(&events, "far", task)["msg"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert!(msg.contains("cannot run it through an agent"), "{msg}");
+    }
+    let msg = event_of(&events, "far", "A root inside")["msg"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        msg.contains("root: on host far (ssh connection) is not supported yet"),
+        "{msg}"
+    );
+}

@@ -588,7 +588,12 @@ impl<'a> Executor<'a> {
         );
         magic.set("omit", minijinja::Value::from(crate::template::OMIT));
         self.play_magic(&mut magic, play_hosts);
-        magic.set("ansible_connection", minijinja::Value::from("local"));
+        // The host's own (its inventory variable, when it has one, is above this).
+        let connection = self.target.roots[0]
+            .1
+            .remote()
+            .map_or("local", |remote| remote.target().connection.name());
+        magic.set("ansible_connection", minijinja::Value::from(connection));
         magic.set(
             "ansible_facts",
             minijinja::Value::from_iter(Vec::<(String, minijinja::Value)>::new()),
