@@ -1,5 +1,6 @@
 //! A play's hosts (issue 16): which inventory hosts a play runs on, each host's state
-//! (made when a play first reaches it, acting inside its `machinist_root`), its
+//! (made when a play first reaches it, acting inside its `machinist_root`, or through
+//! its agent on a machine or ssh host: issue 17), its
 //! inventory variables and magic variables, and `hostvars` across every host.
 //!
 //! The executor runs one host at a time through `self.target`: [`Executor::enter`]
@@ -47,8 +48,7 @@ impl Executor<'_> {
     }
 
     /// The index of `name`'s state in `self.hosts`, made the first time a play reaches
-    /// it: its Host acts inside its `machinist_root` (inside the run's root), and a
-    /// connection machinist cannot use yet is refused.
+    /// it, with its [`Site`] (see `site_of`).
     pub(super) fn host_index(
         &mut self,
         play: &Play,
@@ -58,11 +58,25 @@ impl Executor<'_> {
         if let Some(index) = self.hosts.iter().position(|host| host.name == name) {
             return Ok(index);
         }
+        let host = self.site_of(play, name, inventory_vars)?;
+        self.hosts.push(HostState::new(name, host));
+        Ok(self.hosts.len() - 1)
+    }
+
+    /// Where inventory host `name`'s tasks act, from its variables: this run's Host
+    /// (`/` or `--root`), a Host inside its `machinist_root`, or a remote host whose
+    /// agent starts when first asked. (A delegated task's place is this too.)
+    pub(super) fn site_of(
+        &self,
+        play: &Play,
+        name: &str,
+        inventory_vars: &Layer,
+    ) -> Result<Rc<Site>, RunError> {
         let layers = [inventory_vars, &self.options.extra_vars];
         let ctx = crate::vars::context(&layers, self.shared.templates);
         let refused = |message: String| InputError::from(Diagnostic::at(&play.span, message));
         let target = Target::read(name, &ctx).map_err(|err| refused(err.to_string()))?;
-        let host = match (target.connection, &target.root, &self.options.connector) {
+        let site = match (target.connection, &target.root, &self.options.connector) {
             (Connection::Local, None, _) => Rc::clone(&self.base),
             (Connection::Local, Some(root), _) => {
                 tracing::debug!(host = name, root = %root.display(), "the host acts inside its machinist_root");
@@ -85,8 +99,7 @@ impl Executor<'_> {
                 .into())
             }
         };
-        self.hosts.push(HostState::new(name, host));
-        Ok(self.hosts.len() - 1)
+        Ok(site)
     }
 
     /// Make host `index` the one the task flow acts on.
