@@ -507,24 +507,46 @@ fn per_task_cost_of_a_play_over_ssh_and_on_a_local_root() {
 }
 
 #[test]
-fn what_cannot_run_through_an_agent_yet_fails_the_task_saying_so() {
+fn uri_and_wait_for_run_on_the_target() {
+    let test = Test::new();
+    let sshd = Sshd::start();
+    let remote = RemoteRoot::new("actions");
+    std::fs::write(remote.path().join("only-there"), "ready\n").unwrap();
+    let served = tempfile::tempdir().unwrap();
+    std::fs::write(served.path().join("hello.txt"), "hi\n").unwrap();
+    let server = common::http_server::HttpServer::start(served.path());
+    inventory(&test, &[("web", ssh_vars(&sshd, remote.path()))]);
+    test.playbook(&format!(
+        "- hosts: all\n  gather_facts: false\n  tasks:\n    - debug: {{msg: \"{{{{ ansible_connection }}}}\"}}\n    - name: A file only the target has\n      wait_for: {{path: /only-there, search_regex: ready, timeout: 5}}\n    - name: A request from the target\n      uri: {{url: \"{}\", return_content: true}}\n      register: answer\n    - debug: {{msg: \"{{{{ answer.content }}}}\"}}\n",
+        server.url("/hello.txt")
+    ));
+    assert!(!Path::new("/only-there").exists());
+    let ran = run(&test, &[]);
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    let events = ran.events();
+    let debug: Vec<&Value> = events
+        .iter()
+        .filter(|e| e["event"] == "task" && e["task"] == "debug")
+        .collect();
+    assert_eq!(debug[0]["result"]["msg"], "ssh");
+    assert_eq!(debug[1]["result"]["msg"], "hi\n");
+    assert_eq!(
+        event_of(&events, "web", "A file only the target has")["status"],
+        "ok"
+    );
+}
+
+#[test]
+fn a_root_keyword_on_an_ssh_host_fails_the_task_saying_so() {
     let test = Test::new();
     let far = json!({"ansible_host": "127.0.0.1", "ansible_port": 1});
     inventory(&test, &[("far", far)]);
     test.playbook(
-        "- hosts: all\n  gather_facts: false\n  tasks:\n    - debug: {msg: \"{{ ansible_connection }}\"}\n    - block:\n        - name: A request\n          uri: {url: \"http://127.0.0.1:1/\"}\n          ignore_errors: true\n        - name: A wait\n          wait_for: {path: /etc/hostname}\n          ignore_errors: true\n    - name: A root inside\n      root: /srv/inner\n      copy: {dest: /x, content: x}\n",
+        "- hosts: all\n  gather_facts: false\n  tasks:\n    - name: A root inside\n      root: /srv/inner\n      copy: {dest: /x, content: x}\n",
     );
     let ran = run(&test, &[]);
     assert_eq!(ran.code, 2, "{}\n{}", ran.stdout, ran.stderr);
     let events = ran.events();
-    assert_eq!(event_of(&events, "far", "debug")["result"]["msg"], "ssh");
-    for task in ["A request", "A wait"] {
-        let msg = event_of(&events, "far", task)["msg"]
-            .as_str()
-            .unwrap()
-            .to_string();
-        assert!(msg.contains("cannot run it through an agent"), "{msg}");
-    }
     let msg = event_of(&events, "far", "A root inside")["msg"]
         .as_str()
         .unwrap()

@@ -5,6 +5,7 @@
 //! its events in order, then [`Reply::Ran`].
 
 use crate::run::module_run::ModuleRun;
+use crate::run::remote::TargetAction;
 use machinist_modules::{Progress, ProgressUnit};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value as Json};
@@ -34,6 +35,12 @@ pub enum Request {
         /// Data frames, in this order.
         files: Vec<FileAnnounce>,
     },
+    /// One of the runner's actions that act on the target (uri, wait_for), with its
+    /// rendered arguments; answered with `ran` (`done`).
+    RunAction {
+        action: TargetAction,
+        args: Map<String, Json>,
+    },
     /// The target's facts (runner/facts.rs), as `ansible_*` variables.
     GatherFacts,
     /// The end of the session: the agent exits 0.
@@ -46,6 +53,7 @@ impl Request {
         match self {
             Request::Hello { .. } => "hello",
             Request::RunModule { .. } => "run_module",
+            Request::RunAction { .. } => "run_action",
             Request::GatherFacts => "gather_facts",
             Request::Bye => "bye",
         }

@@ -100,6 +100,11 @@ pub fn serve(input: &mut impl Read, output: &mut impl Write) -> Result<(), Agent
         match request {
             Request::Hello { .. } => return refuse(output, "a second hello".into()),
             Request::Bye => return Ok(()),
+            Request::RunAction { action, args } => {
+                let outcome = crate::run::remote::act_on_target(action, args, &host);
+                let run = ModuleRun::Done(outcome);
+                write_message(output, &Reply::Ran { run })?;
+            }
             Request::GatherFacts => {
                 let facts = crate::facts::gather(&host)
                     .iter()

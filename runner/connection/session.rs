@@ -14,6 +14,7 @@ use crate::agent::identity::{AgentExe, VERSION};
 use crate::agent::message::{AgentEvent, FileAnnounce, Reply, Request};
 use crate::run::module_run::{ModuleRequest, ModuleRun};
 use crate::run::outcome::Outcome;
+use crate::run::remote::TargetAction;
 use machinist_modules::source::SourceFile;
 use serde_json::{Map, Value as Json};
 use std::io::{self, BufReader, BufWriter, Read, Write};
@@ -204,6 +205,24 @@ impl AgentSession {
                     return Err(self.broken(format!("a module run answered with {}", other.kind())))
                 }
             }
+        }
+    }
+
+    /// One of the runner's actions that act on the target (uri, wait_for).
+    pub fn run_action(
+        &mut self,
+        action: TargetAction,
+        args: &Map<String, Json>,
+    ) -> Result<Outcome, Unreachable> {
+        self.send(&Request::RunAction {
+            action,
+            args: args.clone(),
+        })?;
+        match self.hear(None)? {
+            Reply::Ran {
+                run: ModuleRun::Done(outcome),
+            } => Ok(outcome),
+            other => Err(self.broken(format!("an action answered with {}", other.kind()))),
         }
     }
 

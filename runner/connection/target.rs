@@ -12,7 +12,8 @@ use crate::agent::identity::AgentExe;
 use crate::agent::message::AgentEvent;
 use crate::inventory::connection::{Connection, Target};
 use crate::run::module_run::{ModuleEvent, ModuleRequest, ModuleRun};
-use crate::run::remote::{Connector, RemoteTarget};
+use crate::run::outcome::Outcome;
+use crate::run::remote::{Connector, RemoteTarget, TargetAction};
 use machinist_modules::Progress;
 use serde_json::{Map, Value as Json};
 use std::path::PathBuf;
@@ -102,6 +103,14 @@ impl RemoteTarget for Connected {
                 unit,
             })),
         })
+    }
+
+    fn run_action(
+        &mut self,
+        action: TargetAction,
+        args: &Map<String, Json>,
+    ) -> Result<Outcome, Unreachable> {
+        self.session.run_action(action, args)
     }
 
     fn gather_facts(&mut self) -> Result<Map<String, Json>, Unreachable> {

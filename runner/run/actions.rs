@@ -6,11 +6,12 @@
 //! here and run by the host's agent (run/remote.rs), which plans, applies or records
 //! it in its own Host; a connection that fails makes the outcome `unreachable`. The
 //! runner's own actions stay on the controller, as Ansible's action plugins do;
-//! `uri` and `wait_for`, which Ansible runs on the target, are refused there for now.
+//! `uri` and `wait_for`, which Ansible runs on the target, run there (the agent's
+//! Host: its files, its network).
 
 use super::module_run::{run_module, ModuleEvent, ModuleRequest, ModuleRun};
 use super::outcome::Outcome;
-use super::remote::Site;
+use super::remote::{act_on_target, Site, TargetAction};
 use super::secrets::Secrets;
 use super::step::{condition, located, Step};
 use crate::events::Event;
@@ -66,13 +67,6 @@ impl Step<'_> {
             _ => Secrets::default(),
         };
         let short = module.strip_prefix("ansible.builtin.").unwrap_or(module);
-        let Some(host) = self.host.local() else {
-            return Outcome::failed(format!(
-                "{short} runs on the target in Ansible, and machinist cannot run it through \
-                 an agent (machine, ssh) yet: run it on a local host, or use command \
-                 (curl, systemctl is-system-running --wait) on this one"
-            ));
-        };
         if self.flags.check {
             let mut skipped = Outcome::skipped(format!(
                 "remote module ({short}) does not support check mode"
@@ -82,16 +76,16 @@ impl Step<'_> {
             ));
             return skipped;
         }
-        let decoded = Json::Object(rendered);
-        let outcome = match action {
-            Action::Uri => match serde_json::from_value::<super::uri::Args>(decoded) {
-                Ok(parsed) => super::uri::request(&parsed, host),
-                Err(err) => Outcome::failed(format!("{short}: {err}")),
-            },
-            _ => match serde_json::from_value::<super::wait_for::Args>(decoded) {
-                Ok(parsed) => super::wait_for::wait(&parsed, host),
-                Err(err) => Outcome::failed(format!("{short}: {err}")),
-            },
+        let action = match action {
+            Action::Uri => TargetAction::Uri,
+            _ => TargetAction::WaitFor,
+        };
+        // On the target, as Ansible runs them: here, or by the host's agent.
+        let outcome = match self.host {
+            Site::Local(host) => act_on_target(action, rendered, host),
+            Site::Remote(remote) => remote
+                .run_action(action, &rendered)
+                .unwrap_or_else(|unreachable| Outcome::unreachable(unreachable.message)),
         };
         secrets.masked(outcome)
     }

@@ -11,6 +11,7 @@
 //! `machinist_root`, a `root:`), or a remote host through its agent.
 
 use super::module_run::{ModuleEvent, ModuleRequest, ModuleRun};
+use super::outcome::Outcome;
 use crate::inventory::connection::Target;
 use machinist_modules::Host;
 use serde_json::{Map, Value as Json};
@@ -34,6 +35,40 @@ impl Unreachable {
     }
 }
 
+/// The runner's actions that act on the target (as Ansible runs them there): run by
+/// the executor on a local Host, by the agent on its own otherwise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TargetAction {
+    Uri,
+    WaitFor,
+}
+
+impl TargetAction {
+    pub fn name(self) -> &'static str {
+        match self {
+            TargetAction::Uri => "uri",
+            TargetAction::WaitFor => "wait_for",
+        }
+    }
+}
+
+/// `action` with its rendered arguments on `host` (the controller's, or an agent's).
+pub fn act_on_target(action: TargetAction, args: Map<String, Json>, host: &Host) -> Outcome {
+    let decoded = Json::Object(args);
+    let name = action.name();
+    match action {
+        TargetAction::Uri => match serde_json::from_value::<super::uri::Args>(decoded) {
+            Ok(parsed) => super::uri::request(&parsed, host),
+            Err(err) => Outcome::failed(format!("{name}: {err}")),
+        },
+        TargetAction::WaitFor => match serde_json::from_value::<super::wait_for::Args>(decoded) {
+            Ok(parsed) => super::wait_for::wait(&parsed, host),
+            Err(err) => Outcome::failed(format!("{name}: {err}")),
+        },
+    }
+}
+
 /// One agent session on one host, as the executor uses it.
 pub trait RemoteTarget: Send {
     /// Run one module on the target (the controller files its arguments name are
@@ -43,6 +78,12 @@ pub trait RemoteTarget: Send {
         request: &ModuleRequest,
         on_event: &mut dyn FnMut(ModuleEvent),
     ) -> Result<ModuleRun, Unreachable>;
+    /// One of the runner's actions that act on the target (uri, wait_for).
+    fn run_action(
+        &mut self,
+        action: TargetAction,
+        args: &Map<String, Json>,
+    ) -> Result<Outcome, Unreachable>;
     /// The target's facts, as `ansible_*` variables and `ansible_facts`.
     fn gather_facts(&mut self) -> Result<Map<String, Json>, Unreachable>;
     /// Say goodbye to the agent and end the connection.
@@ -115,6 +156,14 @@ impl RemoteHost {
         on_event: &mut dyn FnMut(ModuleEvent),
     ) -> Result<ModuleRun, Unreachable> {
         self.with_session(|session| session.run_module(request, on_event))
+    }
+
+    pub fn run_action(
+        &self,
+        action: TargetAction,
+        args: &Map<String, Json>,
+    ) -> Result<Outcome, Unreachable> {
+        self.with_session(|session| session.run_action(action, args))
     }
 
     pub fn gather_facts(&self) -> Result<Map<String, Json>, Unreachable> {
