@@ -3,9 +3,10 @@
 //! `ssh` it holds a [`RemoteHost`], which starts one agent session through the run's
 //! [`Connector`] the first time a task needs it (on the worker thread of that host's
 //! step, so hosts connect in parallel under `-f`), sends it module requests and fact
-//! requests, and says `Bye` when the run ends. The connector is built by the binary
-//! from runner/connection/ (above this room); whatever goes wrong on the way is an
-//! [`Unreachable`], and from then on every request of that host is too.
+//! requests (and uri/wait_for, which act on the target), and says `Bye` when the run
+//! ends. The connector is built by the binary from runner/connection/ (above this
+//! room); whatever goes wrong on the way is an [`Unreachable`] for the request in
+//! hand, and the host's next request (if `ignore_unreachable` kept it) connects anew.
 //!
 //! [`Site`] is where one host's tasks act: a Host of this process (`/`, a
 //! `machinist_root`, a `root:`), or a remote host through its agent.
