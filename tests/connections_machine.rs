@@ -311,3 +311,28 @@ fn per_task_cost_of_a_play_through_machine_and_on_its_tree() {
     }
     let _ = turn.exec(&["rm", "-rf", "/srv/conn-bench"]);
 }
+
+#[test]
+fn the_agents_chroot_warning_reaches_the_controller() {
+    let turn = container::turn();
+    let _ = turn.exec(&["mkdir", "-p", "/srv/conn-bare"]);
+    let test = Test::new();
+    // A root inside the container that is no OS tree: its commands run with chroot.
+    test.project_file(
+        "inventory.ini",
+        &format!(
+            "box ansible_connection=machine machinist_machine_pid={} machinist_root=/srv/conn-bare\n",
+            turn.leader()
+        ),
+    );
+    test.playbook(
+        "- hosts: box\n  gather_facts: false\n  tasks:\n    - command: /bin/true\n      ignore_errors: true\n",
+    );
+    let ran = run(&test, &[]);
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    let warned = ran.events().into_iter().any(|e| {
+        e["event"] == "warning" && e["msg"].as_str().unwrap_or("").contains("run with chroot")
+    });
+    assert!(warned, "{}", ran.stdout);
+    let _ = turn.exec(&["rm", "-rf", "/srv/conn-bare"]);
+}
