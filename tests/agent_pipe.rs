@@ -415,6 +415,7 @@ fn a_controller_file_argument_that_was_not_sent_is_refused() {
         check: false,
         keys_read: false,
         files: Vec::new(),
+        root: None,
     };
     write_message(&mut input, &run).unwrap();
     let reply: Reply = read_message(&mut output).unwrap();

@@ -537,22 +537,35 @@ fn uri_and_wait_for_run_on_the_target() {
 }
 
 #[test]
-fn a_root_keyword_on_an_ssh_host_fails_the_task_saying_so() {
+fn a_root_keyword_on_an_ssh_host_is_a_root_inside_its_own() {
     let test = Test::new();
-    let far = json!({"ansible_host": "127.0.0.1", "ansible_port": 1});
-    inventory(&test, &[("far", far)]);
+    let sshd = Sshd::start();
+    let remote = RemoteRoot::new("roots");
+    std::fs::create_dir(remote.path().join("inner")).unwrap();
+    let chown = std::process::Command::new("chown")
+        .arg(format!("{0}:{0}", sshd::USER))
+        .arg(remote.path().join("inner"))
+        .status()
+        .unwrap();
+    assert!(chown.success());
+    inventory(&test, &[("web", ssh_vars(&sshd, remote.path()))]);
     test.playbook(
-        "- hosts: all\n  gather_facts: false\n  tasks:\n    - name: A root inside\n      root: /srv/inner\n      copy: {dest: /x, content: x}\n",
+        "- hosts: all\n  gather_facts: false\n  tasks:\n    - block:\n        - name: Inside\n          copy: {dest: /x, content: \"inner\\n\"}\n        - name: Where\n          debug: {msg: \"{{ machinist_root }}\"}\n      root: /inner\n    - name: Outside\n      copy: {dest: /x, content: \"outer\\n\"}\n",
     );
+    let check = run(&test, &["--check"]);
+    assert_eq!(check.code, 0, "{}\n{}", check.stdout, check.stderr);
+    assert!(!remote.path().join("inner/x").exists());
     let ran = run(&test, &[]);
-    assert_eq!(ran.code, 2, "{}\n{}", ran.stdout, ran.stderr);
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    assert_eq!(results(&check), results(&ran));
     let events = ran.events();
-    let msg = event_of(&events, "far", "A root inside")["msg"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    assert!(
-        msg.contains("root: on host far (ssh connection) is not supported yet"),
-        "{msg}"
+    assert_eq!(
+        event_of(&events, "web", "Where")["result"]["msg"],
+        remote.path().join("inner").display().to_string()
+    );
+    let read = |path: &str| std::fs::read_to_string(remote.path().join(path)).unwrap();
+    assert_eq!(
+        (read("inner/x"), read("x")),
+        ("inner\n".to_string(), "outer\n".to_string())
     );
 }

@@ -34,12 +34,18 @@ pub enum Request {
         /// Controller files the arguments name, whose bytes follow this message as
         /// Data frames, in this order.
         files: Vec<FileAnnounce>,
+        /// A root inside the agent's (a `root:` keyword), where the module acts.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        root: Option<PathBuf>,
     },
     /// One of the runner's actions that act on the target (uri, wait_for), with its
     /// rendered arguments; answered with `ran` (`done`).
     RunAction {
         action: TargetAction,
         args: Map<String, Json>,
+        /// A root inside the agent's (a `root:` keyword).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        root: Option<PathBuf>,
     },
     /// The target's facts (runner/facts.rs), as `ansible_*` variables.
     GatherFacts,

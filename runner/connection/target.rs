@@ -16,7 +16,7 @@ use crate::run::outcome::Outcome;
 use crate::run::remote::{Connector, RemoteTarget, TargetAction};
 use machinist_modules::Progress;
 use serde_json::{Map, Value as Json};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// An agent started on a remote target, with the ssh connection it goes through.
@@ -87,30 +87,33 @@ impl RemoteTarget for Connected {
     fn run_module(
         &mut self,
         request: &ModuleRequest,
+        root: Option<&Path>,
         on_event: &mut dyn FnMut(ModuleEvent),
     ) -> Result<ModuleRun, Unreachable> {
-        self.session.run_module(request, &mut |event| match event {
-            AgentEvent::Warning { message } => on_event(ModuleEvent::Warning(message)),
-            AgentEvent::Progress {
-                done,
-                total,
-                what,
-                unit,
-            } => on_event(ModuleEvent::Progress(Progress {
-                done,
-                total,
-                what,
-                unit,
-            })),
-        })
+        self.session
+            .run_module_in(request, root, &mut |event| match event {
+                AgentEvent::Warning { message } => on_event(ModuleEvent::Warning(message)),
+                AgentEvent::Progress {
+                    done,
+                    total,
+                    what,
+                    unit,
+                } => on_event(ModuleEvent::Progress(Progress {
+                    done,
+                    total,
+                    what,
+                    unit,
+                })),
+            })
     }
 
     fn run_action(
         &mut self,
         action: TargetAction,
         args: &Map<String, Json>,
+        root: Option<&Path>,
     ) -> Result<Outcome, Unreachable> {
-        self.session.run_action(action, args)
+        self.session.run_action(action, args, root)
     }
 
     fn gather_facts(&mut self) -> Result<Map<String, Json>, Unreachable> {

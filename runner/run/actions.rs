@@ -83,8 +83,8 @@ impl Step<'_> {
         // On the target, as Ansible runs them: here, or by the host's agent.
         let outcome = match self.host {
             Site::Local(host) => act_on_target(action, rendered, host),
-            Site::Remote(remote) => remote
-                .run_action(action, &rendered)
+            Site::Remote(remote, root) => remote
+                .run_action(action, &rendered, root.as_deref())
                 .unwrap_or_else(|unreachable| Outcome::unreachable(unreachable.message)),
         };
         secrets.masked(outcome)
@@ -223,10 +223,12 @@ impl Step<'_> {
         };
         let run = match host {
             Site::Local(host) => run_module(host, &request, &mut on_module_event),
-            Site::Remote(remote) => match remote.run_module(&request, &mut on_module_event) {
-                Ok(run) => run,
-                Err(unreachable) => return Outcome::unreachable(unreachable.message),
-            },
+            Site::Remote(remote, root) => {
+                match remote.run_module(&request, root.as_deref(), &mut on_module_event) {
+                    Ok(run) => run,
+                    Err(unreachable) => return Outcome::unreachable(unreachable.message),
+                }
+            }
         };
         match run {
             ModuleRun::Done(outcome) => outcome,

@@ -89,7 +89,7 @@ impl Executor<'_> {
             }
             (_, _, Some(connector)) => {
                 let remote = RemoteHost::new(target, connector.clone());
-                Rc::new(Site::Remote(Arc::new(remote)))
+                Rc::new(Site::Remote(Arc::new(remote), None))
             }
             (connection, _, None) => {
                 return Err(refused(format!(

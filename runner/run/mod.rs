@@ -413,7 +413,7 @@ impl<'a> Executor<'a> {
             None => Rc::clone(&self.target.roots[0].1),
             Some(node) => {
                 let mut base_magic =
-                    self.magic_vars(playbook, play, self.target.roots[0].1.root(), play_hosts);
+                    self.magic_vars(playbook, play, &self.target.roots[0].1.root(), play_hosts);
                 base_magic.extend(&inventory);
                 match self.play_host(node, &base_magic, play, prompted) {
                     Ok(host) => host,
@@ -432,7 +432,7 @@ impl<'a> Executor<'a> {
         }
         Ok(Some(PlayState {
             play,
-            magic: self.magic_vars(playbook, play, host.root(), play_hosts),
+            magic: self.magic_vars(playbook, play, &host.root(), play_hosts),
             inventory,
             everyone: Rc::clone(everyone),
             host,
@@ -643,7 +643,7 @@ impl<'a> Executor<'a> {
         self.task_start(1, "Gathering Facts".into(), false);
         let gathered: Vec<(String, minijinja::Value)> = match &*state.host {
             Site::Local(host) => facts::gather(host).into_iter().collect(),
-            Site::Remote(remote) => match remote.gather_facts() {
+            Site::Remote(remote, _) => match remote.gather_facts() {
                 Ok(facts) => facts
                     .iter()
                     .map(|(name, value)| (name.clone(), crate::vars::from_json(value)))

@@ -16,7 +16,7 @@ use super::outcome::Outcome;
 use crate::inventory::connection::Target;
 use machinist_modules::Host;
 use serde_json::{Map, Value as Json};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 /// A target that cannot be reached, or a session that broke: which host, and why.
@@ -74,9 +74,11 @@ pub fn act_on_target(action: TargetAction, args: Map<String, Json>, host: &Host)
 pub trait RemoteTarget: Send {
     /// Run one module on the target (the controller files its arguments name are
     /// sent along); its warnings and progress go to `on_event` as they come.
+    /// `root`: a root inside the agent's (a `root:` keyword), where it acts.
     fn run_module(
         &mut self,
         request: &ModuleRequest,
+        root: Option<&Path>,
         on_event: &mut dyn FnMut(ModuleEvent),
     ) -> Result<ModuleRun, Unreachable>;
     /// One of the runner's actions that act on the target (uri, wait_for).
@@ -84,6 +86,7 @@ pub trait RemoteTarget: Send {
         &mut self,
         action: TargetAction,
         args: &Map<String, Json>,
+        root: Option<&Path>,
     ) -> Result<Outcome, Unreachable>;
     /// The target's facts, as `ansible_*` variables and `ansible_facts`.
     fn gather_facts(&mut self) -> Result<Map<String, Json>, Unreachable>;
@@ -154,17 +157,19 @@ impl RemoteHost {
     pub fn run_module(
         &self,
         request: &ModuleRequest,
+        root: Option<&Path>,
         on_event: &mut dyn FnMut(ModuleEvent),
     ) -> Result<ModuleRun, Unreachable> {
-        self.with_session(|session| session.run_module(request, on_event))
+        self.with_session(|session| session.run_module(request, root, on_event))
     }
 
     pub fn run_action(
         &self,
         action: TargetAction,
         args: &Map<String, Json>,
+        root: Option<&Path>,
     ) -> Result<Outcome, Unreachable> {
-        self.with_session(|session| session.run_action(action, args))
+        self.with_session(|session| session.run_action(action, args, root))
     }
 
     pub fn gather_facts(&self) -> Result<Map<String, Json>, Unreachable> {
@@ -189,16 +194,23 @@ impl RemoteHost {
 pub enum Site {
     /// A Host of this process: `/`, the host's `machinist_root`, a `root:` in it.
     Local(Host),
-    /// A host reached through an agent.
-    Remote(Arc<RemoteHost>),
+    /// A host reached through an agent, and a root inside the agent's where the
+    /// tasks act (a `root:` keyword), if one.
+    Remote(Arc<RemoteHost>, Option<PathBuf>),
 }
 
 impl Site {
     /// The root its tasks act in, as the task sees it (`machinist_root`).
-    pub fn root(&self) -> &Path {
+    pub fn root(&self) -> PathBuf {
         match self {
-            Site::Local(host) => host.root(),
-            Site::Remote(remote) => remote.target.root.as_deref().unwrap_or(Path::new("/")),
+            Site::Local(host) => host.root().to_path_buf(),
+            Site::Remote(remote, inner) => {
+                let base = remote.target.root.as_deref().unwrap_or(Path::new("/"));
+                match inner {
+                    None => base.to_path_buf(),
+                    Some(inner) => base.join(inner.strip_prefix("/").unwrap_or(inner)),
+                }
+            }
         }
     }
 
@@ -206,7 +218,7 @@ impl Site {
     pub fn local(&self) -> Option<&Host> {
         match self {
             Site::Local(host) => Some(host),
-            Site::Remote(_) => None,
+            Site::Remote(..) => None,
         }
     }
 
@@ -214,7 +226,7 @@ impl Site {
     pub fn remote(&self) -> Option<&RemoteHost> {
         match self {
             Site::Local(_) => None,
-            Site::Remote(remote) => Some(remote),
+            Site::Remote(remote, _) => Some(remote),
         }
     }
 
@@ -225,12 +237,11 @@ impl Site {
                 .within(path)
                 .map(Site::Local)
                 .map_err(|err| err.to_string()),
-            Site::Remote(remote) => Err(format!(
-                "root: on host {} ({} connection) is not supported yet: name the root \
-                 with the host's machinist_root in the inventory",
-                remote.target.host,
-                remote.target.connection.name()
-            )),
+            // Inside the agent's root, as a local root is inside the run's: the agent
+            // keeps one Host per root for the session (runner/agent/serve.rs).
+            Site::Remote(remote, _) => {
+                Ok(Site::Remote(Arc::clone(remote), Some(path.to_path_buf())))
+            }
         }
     }
 }
