@@ -459,6 +459,25 @@ fn the_become_keyword_on_an_ssh_host_without_ansible_become_is_refused() {
         .unwrap()
         .to_string();
     assert!(refused.contains("set ansible_become=true"), "{refused}");
+    // And become: false where the inventory's agent is root.
+    let far = json!({"ansible_connection": "ssh", "ansible_host": "127.0.0.1", "ansible_port": 1, "ansible_become": true});
+    inventory(&test, &[("far", far)]);
+    test.playbook(
+        &std::fs::read_to_string(test.project().join("site.yml"))
+            .unwrap()
+            .replace("become: true", "become: false"),
+    );
+    let ran = run(&test, &[]);
+    assert_eq!(ran.code, 2, "{}\n{}", ran.stdout, ran.stderr);
+    let events = ran.events();
+    let refused = event_of(&events, "far", "As root")["msg"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        refused.contains("become: false on ssh host far"),
+        "{refused}"
+    );
 }
 
 /// The cost of a no-change file task in a whole run, over ssh and on a local root

@@ -372,12 +372,10 @@ impl Task {
             .unwrap_or(false)
     }
 
-    /// `become: true` covers this task (its own, a block's or the play's).
-    pub fn becomes(&self) -> bool {
-        self.rare
-            .as_ref()
-            .and_then(|rare| rare.becomes)
-            .unwrap_or(false)
+    /// `become:` as it covers this task (its own, a block's or the play's), when
+    /// written.
+    pub fn becomes(&self) -> Option<bool> {
+        self.rare.as_ref().and_then(|rare| rare.becomes)
     }
 
     pub fn environment(&self) -> &[Node] {

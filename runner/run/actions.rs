@@ -160,23 +160,30 @@ impl Step<'_> {
         secrets.masked(outcome)
     }
 
-    /// `become: true` on an ssh host whose agent does not run as root: its session is
-    /// the inventory's (`ansible_become`), one per host, and the keyword does not
-    /// switch it (a machine's agent is root in the container already).
+    /// A `become:` on an ssh host that its agent's user contradicts: the session is the
+    /// inventory's (`ansible_become`), one per host, and the keyword does not switch
+    /// it (a machine's agent is root in the container already).
     fn become_refused(&self) -> Option<String> {
         let remote = self.host.remote()?;
         let target = remote.target();
-        let unbecome = target.connection == crate::inventory::connection::Connection::Ssh
-            && target.become_.is_none();
-        (self.task.becomes() && unbecome).then(|| {
-            format!(
-                "become: true on ssh host {} whose agent runs as {}: set ansible_become=true \
-                 for the host in the inventory (the become keyword does not switch an \
-                 agent's user yet)",
-                target.host,
-                target.user.as_deref().unwrap_or("the connecting user")
-            )
-        })
+        if target.connection != crate::inventory::connection::Connection::Ssh {
+            return None;
+        }
+        let user = target.user.as_deref().unwrap_or("the connecting user");
+        match (self.task.becomes()?, target.become_.is_some()) {
+            (true, false) => Some(format!(
+                "become: true on ssh host {} whose agent runs as {user}: set \
+                 ansible_become=true for the host in the inventory (the become keyword \
+                 does not switch an agent's user yet)",
+                target.host
+            )),
+            (false, true) => Some(format!(
+                "become: false on ssh host {} whose agent runs as root (ansible_become): \
+                 the become keyword does not switch an agent's user yet",
+                target.host
+            )),
+            _ => None,
+        }
     }
 
     fn plan_and_apply(
