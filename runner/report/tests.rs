@@ -17,6 +17,7 @@ fn result(task: &str, module: &str, status: Status) -> TaskResult {
         task: task.into(),
         module: module.into(),
         host: "localhost".into(),
+        delegated_to: None,
         status,
         diff: Vec::new(),
         msg: None,

@@ -1,7 +1,9 @@
 //! Handlers: notified by name or `listen` topic, deduplicated, and run in the order
 //! they are defined, when handlers are flushed (after each task section of a play,
 //! and at `meta: flush_handlers`). After a section, as Ansible's linear strategy, each
-//! handler runs on every host that notified it before the next handler runs.
+//! handler runs on every host that notified it before the next handler runs. Under
+//! `force_handlers` (the play's, or `--force-handlers`) a host that failed runs the
+//! handlers it notified as well.
 
 use super::linear::Slot;
 use super::{Executor, Flow, Inherited, PlayState};
@@ -77,9 +79,14 @@ impl Executor<'_> {
         slots: &mut [Slot<'_>],
         play: &crate::playbook::model::Play,
     ) -> Vec<(usize, Flow)> {
+        // `force_handlers`: a host that failed runs the handlers it notified too.
+        let forced = play.force_handlers || self.options.force_handlers;
         let mut ended: Vec<Option<Flow>> = slots
             .iter()
-            .map(|(_, _, done)| done.then_some(Flow::Continue))
+            .map(|(index, _, done)| {
+                let runs = !done || (forced && self.hosts[*index].failed);
+                (!runs).then_some(Flow::Continue)
+            })
             .collect();
         loop {
             let flushing = |slot: usize, index: usize, slots: &[Slot<'_>]| {

@@ -48,7 +48,7 @@ impl Executor<'_> {
                 break;
             }
             self.step_banner = None;
-            let flows = match &task.kind {
+            let mut flows = match &task.kind {
                 TaskKind::Block {
                     block,
                     rescue,
@@ -60,6 +60,9 @@ impl Executor<'_> {
                     if task.loop_items.is_none() && task.root().is_none() =>
                 {
                     self.linear_include(slots, &running, task)
+                }
+                TaskKind::Action { .. } if task.run_once() => {
+                    self.run_once(slots, &running, task)
                 }
                 _ if self.steps_in_parallel(task, running.len()) => {
                     self.parallel_task(task, slots, &running)
@@ -75,6 +78,8 @@ impl Executor<'_> {
                     })
                     .collect(),
             };
+            let each = running.iter().map(|(slot, _)| *slot);
+            self.fail_everyone_if_fatal(slots, task, each, &mut flows);
             let mut still = Vec::with_capacity(running.len());
             for ((slot, inherited), flow) in running.into_iter().zip(flows) {
                 match flow {
@@ -95,6 +100,40 @@ impl Executor<'_> {
         }
         ended.extend(running.into_iter().map(|(slot, _)| (slot, Flow::Continue)));
         ended
+    }
+
+    /// A `run_once` task: it runs on the first host of `running` alone, and what it
+    /// registered or set (its facts) is given to every host of the batch, as Ansible.
+    /// The others go on (a failure fails them all: `run_once` is fatal).
+    fn run_once(
+        &mut self,
+        slots: &mut [Slot<'_>],
+        running: &[(usize, Inherited<'_>)],
+        task: &Task,
+    ) -> Vec<Flow> {
+        let mut flows = vec![Flow::Continue; running.len()];
+        let Some((first, inherited)) = running.first() else {
+            return flows;
+        };
+        let (index, state, _) = &mut slots[*first];
+        self.enter(*index);
+        let before = self.target.facts.layer.clone();
+        flows[0] = self.task(state, task, inherited, false);
+        let after = &self.target.facts.layer;
+        let mut set = crate::vars::Layer::default();
+        for name in after.names() {
+            if let Some(value) = after.get(name).filter(|value| before.get(name) != Some(*value)) {
+                set.set(name, value.clone());
+            }
+        }
+        self.leave();
+        if set.is_empty() {
+            return flows;
+        }
+        for (index, _, _) in slots.iter().filter(|(index, _, _)| *index != slots[*first].0) {
+            self.hosts[*index].facts.extend(&set);
+        }
+        flows
     }
 
     /// One block on the hosts of `running`: its flow for each, in their order.

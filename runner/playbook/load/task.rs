@@ -118,6 +118,7 @@ impl Loader {
                 }
             }
         }
+        self.local_action(node);
         let what = if node.get("block").is_some() {
             "block"
         } else {
@@ -159,6 +160,7 @@ impl Loader {
             timeout: node.get("timeout").and_then(|t| self.seconds(t)),
             root: node.take("root"),
             environment: node.take("environment").into_iter().collect(),
+            fleet: self.fleet(node),
         };
         Some(Task {
             name: node.get("name").and_then(|n| self.string(n)),
