@@ -287,19 +287,13 @@ impl<'a> Executor<'a> {
         if !self.lock_root(&root)? {
             return Ok(());
         }
-        let mut indexes = Vec::with_capacity(names.len());
-        for name in &names {
-            let vars = self.inventory_vars(playbook, name);
-            let index = self.host_index(play, name, &vars)?;
-            let host_root = self.hosts[index].roots[0].1.root().to_path_buf();
-            if !self.lock_root(&host_root)? {
-                return Ok(());
-            }
-            if !self.hosts[index].failed {
-                indexes.push((index, vars));
-            }
-        }
-        if indexes.is_empty() {
+        // As ansible-playbook: a host that failed in an earlier play is left out.
+        let active: Vec<String> = names
+            .iter()
+            .filter(|name| !self.hosts.iter().any(|host| host.name == **name && host.failed))
+            .cloned()
+            .collect();
+        if active.is_empty() {
             self.reporter.event(&Event::PlayStart {
                 name: play.name.clone(),
             });
@@ -310,17 +304,22 @@ impl<'a> Executor<'a> {
             return Ok(());
         }
         let everyone = Rc::new(self.everyone(playbook));
-        let indexes = batches::ordered(indexes, play.order, |(index, _)| {
-            self.hosts[*index].name.clone()
-        });
-        let active: Vec<String> = names
-            .iter()
-            .filter(|name| indexes.iter().any(|(index, _)| self.hosts[*index].name == **name))
-            .cloned()
-            .collect();
-        for batch in batches::batches(indexes, &play.serial) {
+        let ordered = batches::ordered(active.clone(), play.order, String::clone);
+        for batch_names in batches::batches(ordered, &play.serial) {
             if interrupt::pending().is_some() {
                 break;
+            }
+            // Each host's state is made when its batch starts (a host no batch
+            // reached is in no recap, as in Ansible).
+            let mut batch = Vec::with_capacity(batch_names.len());
+            for name in &batch_names {
+                let vars = self.inventory_vars(playbook, name);
+                let index = self.host_index(play, name, &vars)?;
+                let host_root = self.hosts[index].roots[0].1.root().to_path_buf();
+                if !self.lock_root(&host_root)? {
+                    return Ok(());
+                }
+                batch.push((index, vars));
             }
             self.reporter.event(&Event::PlayStart {
                 name: play.name.clone(),
@@ -328,10 +327,7 @@ impl<'a> Executor<'a> {
             let hosts = PlayHosts {
                 all: &names,
                 active: &active,
-                batch: batch
-                    .iter()
-                    .map(|(index, _)| self.hosts[*index].name.clone())
-                    .collect(),
+                batch: batch_names,
             };
             self.batch = batches::Batch::new(play, batch.len());
             self.play_batch(playbook, play, &prompted, batch, &everyone, &hosts)?;
