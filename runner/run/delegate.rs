@@ -68,7 +68,7 @@ impl Executor<'_> {
             .map_err(|err| format!("{}: delegate_to {name}: {err}", task.span))?;
         if target.connection != Connection::Local {
             return Err(format!(
-                "{}: delegate_to {name}: a {} delegate is not yet supported (issue #17); delegate to localhost or to a host with the local connection or a machinist_root",
+                "{}: delegate_to {name}: a machine/ssh delegate is not yet supported (its connection is {}; issue #17): delegate to localhost, or to a host with the local connection or a machinist_root",
                 task.span,
                 target.connection.name()
             ));
