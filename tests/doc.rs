@@ -109,7 +109,7 @@ fn doc_lists_the_keywords_the_loader_reads() {
         assert_eq!(find(name)["status"], "supported", "{name}");
     }
     assert_eq!(find("strategy")["status"], "issue #16");
-    assert_eq!(find("delegate_to")["waiting_on"], "include, role entry: issue #16");
+    assert_eq!(find("delegate_to")["waiting_on"], "role entry: issue #16");
     assert_eq!(find("notify")["waiting_on"], "block: issue #15");
     assert_eq!(
         find("loop")["places"],

@@ -243,14 +243,14 @@ pub const KEYWORDS: &[Keyword] = &[
     supported("args", TASK_OR_INCLUDE, false, Parse::Arguments, "module arguments, merged under those written with the module"),
     waiting_on(supported("environment", PLAY.or(TASK_OR_BLOCK), true, Parse::Environment, "environment variables of the programs it runs"), ROLE, 15),
     waiting_on(supported("timeout", TASK_OR_INCLUDE, false, Parse::Seconds, "fail the task after this many seconds"), BLOCK.or(ROLE), 15),
-    waiting_on(supported("any_errors_fatal", PLAY.or(TASK_OR_BLOCK), true, Parse::Boolean, "a failure ends the play for every host after this task"), INCLUDE.or(ROLE), 16),
-    waiting_on(supported("delegate_to", TASK_OR_BLOCK, true, Parse::Text, "the inventory host (or localhost) the task acts on instead (a template)"), INCLUDE.or(ROLE), 16),
-    waiting_on(supported("delegate_facts", TASK_OR_BLOCK, true, Parse::Boolean, "a delegated task's facts go to the delegate"), INCLUDE.or(ROLE), 16),
+    waiting_on(supported("any_errors_fatal", PLAY.or(TASK_OR_BLOCK), true, Parse::Boolean, "a failure ends the play for every host after this task"), ROLE, 16),
+    waiting_on(supported("delegate_to", TASK_OR_BLOCK, true, Parse::Text, "the inventory host (or localhost) the task acts on instead (a template)"), ROLE, 16),
+    waiting_on(supported("delegate_facts", TASK_OR_BLOCK, true, Parse::Boolean, "a delegated task's facts go to the delegate"), ROLE, 16),
     waiting_on(supported("run_once", TASK_OR_BLOCK, true, Parse::Boolean, "run on the batch's first host only; every host gets the result"), INCLUDE.or(ROLE), 16),
     waiting("strategy", 16),
     supported("serial", PLAY, false, Parse::Batches, "batches of hosts, each running the whole play: a number, a percentage, a list of them"),
     supported("max_fail_percentage", PLAY, false, Parse::Percentage, "end the play when more than this share of a batch failed"),
-    waiting_on(supported("throttle", TASK_OR_BLOCK, true, Parse::Count, "at most this many hosts run the task at once"), INCLUDE.or(ROLE), 16),
+    waiting_on(supported("throttle", TASK_OR_BLOCK, true, Parse::Count, "at most this many hosts run the task at once"), ROLE, 16),
     supported("order", PLAY, false, Parse::HostOrder, "the hosts' order: inventory, reverse_inventory, sorted, reverse_sorted, shuffle"),
     waiting("ignore_unreachable", 16),
     supported("force_handlers", PLAY, false, Parse::Boolean, "a host that failed still runs the handlers it notified"),
@@ -390,7 +390,8 @@ mod tests {
         assert_eq!(waiting_for("with_first_found"), Some(15));
         assert_eq!(waiting_for("with_items"), None);
         assert_eq!(waiting_for("delegate_to"), None);
-        assert_eq!(waiting_at("delegate_to", Places::INCLUDE), Some(16));
+        assert_eq!(waiting_at("delegate_to", Places::ROLE_ENTRY), Some(16));
+        assert_eq!(waiting_at("run_once", Places::INCLUDE), Some(16));
         assert_eq!(waiting_for("strategy"), Some(16));
         assert!(loads_files("import_role") && loads_files("include_role"));
         assert!(!loads_files("include_tasks"));
