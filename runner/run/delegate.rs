@@ -50,6 +50,10 @@ impl Executor<'_> {
         if name.is_empty() {
             return Err(format!("{}: delegate_to names no host", task.span));
         }
+        if name == self.target.name {
+            // As Ansible: a task delegated to its own host is that host's, shown so.
+            return Ok(own());
+        }
         if inherited.host.is_some() || task.root().is_some() {
             return Err(format!(
                 "{}: delegate_to {name}: a task with its own root: cannot be delegated",
