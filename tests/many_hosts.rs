@@ -525,7 +525,12 @@ fn delegated(run: &Run) -> Vec<(String, String, String, String)> {
         .filter(|e| e["event"] == "task")
         .map(|e| {
             let text = |key: &str| e[key].as_str().unwrap_or_default().to_string();
-            (text("task"), text("host"), text("delegated_to"), text("status"))
+            (
+                text("task"),
+                text("host"),
+                text("delegated_to"),
+                text("status"),
+            )
         })
         .collect()
 }
@@ -552,7 +557,11 @@ fn delegate_to_acts_in_the_delegates_root_with_the_hosts_variables_three_checks(
     assert_eq!(test.root_tree(), before, "--check changed a root");
     let first = test.run_json(&["-i", "hosts.ini"]);
     assert_eq!(first.code, 0, "{}\n{}", first.stdout, first.stderr);
-    assert_eq!(delegated(&check), delegated(&first), "--check did not predict");
+    assert_eq!(
+        delegated(&check),
+        delegated(&first),
+        "--check did not predict"
+    );
     let row = |task: &str, host: &str, to: &str, status: &str| {
         (task.into(), host.into(), to.into(), status.into())
     };
@@ -570,7 +579,10 @@ fn delegate_to_acts_in_the_delegates_root_with_the_hosts_variables_three_checks(
         read(&test, "db1", "from-web1").as_deref(),
         Some("web1 frontend /srv/web1\n")
     );
-    assert_eq!(read(&test, "db1", "from-web2").as_deref(), Some("web2 frontend /srv/web2\n"));
+    assert_eq!(
+        read(&test, "db1", "from-web2").as_deref(),
+        Some("web2 frontend /srv/web2\n")
+    );
     assert_eq!(read(&test, "localhost", "local-web1").as_deref(), Some("x"));
     assert_eq!(read(&test, "web1", "from-web1"), None);
     // The delegate is no host of the play: it has no recap line.
@@ -578,13 +590,23 @@ fn delegate_to_acts_in_the_delegates_root_with_the_hosts_variables_three_checks(
     let second = test.run_json(&["-i", "hosts.ini"]);
     assert_eq!(second.code, 0, "{}", second.stderr);
     assert!(
-        delegated(&second).iter().all(|(_, _, _, status)| status == "ok"),
+        delegated(&second)
+            .iter()
+            .all(|(_, _, _, status)| status == "ok"),
         "{}",
         second.stdout
     );
     let human = test.run(&["-i", "hosts.ini"]);
-    assert!(human.stdout.contains("ok: [web1 -> db1]\n"), "{}", human.stdout);
-    assert!(human.stdout.contains("ok: [web2 -> localhost]\n"), "{}", human.stdout);
+    assert!(
+        human.stdout.contains("ok: [web1 -> db1]\n"),
+        "{}",
+        human.stdout
+    );
+    assert!(
+        human.stdout.contains("ok: [web2 -> localhost]\n"),
+        "{}",
+        human.stdout
+    );
 }
 
 #[test]
@@ -602,7 +624,8 @@ fn a_delegate_reached_over_ssh_is_refused_with_a_clear_error() {
     let run = test.run(&["-i", "hosts.ini"]);
     assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
     assert!(
-        run.stdout.contains("delegate_to far.example.com: a machine/ssh delegate is not yet supported"),
+        run.stdout
+            .contains("delegate_to far.example.com: a machine/ssh delegate is not yet supported"),
         "{}",
         run.stdout
     );
@@ -629,7 +652,12 @@ fn delegate_facts_put_the_facts_on_the_delegate() {
     let run = test.run_json(&["-i", "hosts.ini"]);
     // db1 is reached by no play before the fact is set: refused, not dropped.
     assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
-    assert!(run.stdout.contains("delegate_facts: db1 is no host of a play"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("delegate_facts: db1 is no host of a play"),
+        "{}",
+        run.stdout
+    );
 
     let test = fleet(
         "\
@@ -665,10 +693,17 @@ fn run_once_runs_on_the_first_host_and_every_host_gets_its_result() {
     );
     let run = test.run_json(&["-i", "hosts.ini"]);
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
-    let once: Vec<_> = results(&run).into_iter().filter(|(task, _, _)| task == "once").collect();
+    let once: Vec<_> = results(&run)
+        .into_iter()
+        .filter(|(task, _, _)| task == "once")
+        .collect();
     assert_eq!(once, [("once".into(), "web1".into(), "ok".into())]);
     for host in ["web1", "web2", "db1"] {
-        assert_eq!(read(&test, host, "first").as_deref(), Some("web1\n"), "{host}");
+        assert_eq!(
+            read(&test, host, "first").as_deref(),
+            Some("web1\n"),
+            "{host}"
+        );
     }
 }
 
@@ -690,7 +725,11 @@ fn serial_runs_the_play_batch_by_batch_in_the_plays_order() {
     let hosts: Vec<String> = results(&run).into_iter().map(|(_, host, _)| host).collect();
     // The batch runs the whole play before the next batch starts.
     assert_eq!(hosts, ["web2", "web1", "web2", "web1", "db1", "db1"]);
-    let plays = run.events().into_iter().filter(|e| e["event"] == "play").count();
+    let plays = run
+        .events()
+        .into_iter()
+        .filter(|e| e["event"] == "play")
+        .count();
     assert_eq!(plays, 2, "one play banner per batch");
     assert_eq!(read(&test, "web1", "batch").as_deref(), Some("web2,web1\n"));
     assert_eq!(read(&test, "db1", "batch").as_deref(), Some("db1\n"));
@@ -726,7 +765,11 @@ fn any_errors_fatal_and_max_fail_percentage_end_the_play_for_every_host() {
         for host in ["web1", "db1"] {
             let after = read(&test, host, "after");
             assert_eq!(after.is_none(), ends, "{keyword}: {host}: {}", run.stdout);
-            assert_eq!(read(&test, host, "next").is_none(), ends, "{keyword}: {host}");
+            assert_eq!(
+                read(&test, host, "next").is_none(),
+                ends,
+                "{keyword}: {host}"
+            );
         }
         // The hosts the failure stopped count no failure of their own.
         assert_eq!(recap(&run)["web1"]["failed"], 0, "{keyword}");
@@ -754,13 +797,26 @@ fn force_handlers_run_the_handlers_of_a_host_that_failed() {
     assert!(read(&test, "web2", "handled").is_none(), "{}", run.stdout);
 
     for (forced, args) in [
-        (playbook.replace("  gather_facts: false\n", "  gather_facts: false\n  force_handlers: true\n"), vec!["-i", "hosts.ini"]),
-        (playbook.to_string(), vec!["-i", "hosts.ini", "--force-handlers"]),
+        (
+            playbook.replace(
+                "  gather_facts: false\n",
+                "  gather_facts: false\n  force_handlers: true\n",
+            ),
+            vec!["-i", "hosts.ini"],
+        ),
+        (
+            playbook.to_string(),
+            vec!["-i", "hosts.ini", "--force-handlers"],
+        ),
     ] {
         let test = fleet(&forced);
         let run = test.run_json(&args);
         assert_eq!(run.code, 2, "{}", run.stderr);
-        assert!(read(&test, "web2", "handled").is_some(), "{args:?}: {}", run.stdout);
+        assert!(
+            read(&test, "web2", "handled").is_some(),
+            "{args:?}: {}",
+            run.stdout
+        );
     }
 }
 
@@ -784,7 +840,16 @@ fn throttle_runs_a_task_on_at_most_that_many_hosts_at_once() {
 ",
         lock = lock.display()
     ));
-    let run = test.machinist(&["run", "site.yml", "-i", "hosts.ini", "-f", "4", "--format", "json"]);
+    let run = test.machinist(&[
+        "run",
+        "site.yml",
+        "-i",
+        "hosts.ini",
+        "-f",
+        "4",
+        "--format",
+        "json",
+    ]);
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     assert_eq!(results(&run).len(), 4);
 }

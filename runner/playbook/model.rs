@@ -138,7 +138,10 @@ impl Fleet {
     pub fn under(&self, outer: &Fleet) -> Fleet {
         Fleet {
             run_once: self.run_once.or(outer.run_once),
-            delegate_to: self.delegate_to.clone().or_else(|| outer.delegate_to.clone()),
+            delegate_to: self
+                .delegate_to
+                .clone()
+                .or_else(|| outer.delegate_to.clone()),
             delegate_facts: self.delegate_facts.or(outer.delegate_facts),
             throttle: self.throttle.or(outer.throttle),
             any_errors_fatal: self.any_errors_fatal.or(outer.any_errors_fatal),

@@ -37,7 +37,11 @@ impl Batch {
 }
 
 /// `hosts` in the play's `order` (`name` tells a host's name).
-pub(super) fn ordered<T>(mut hosts: Vec<T>, order: HostOrder, name: impl Fn(&T) -> String) -> Vec<T> {
+pub(super) fn ordered<T>(
+    mut hosts: Vec<T>,
+    order: HostOrder,
+    name: impl Fn(&T) -> String,
+) -> Vec<T> {
     match order {
         HostOrder::Inventory => {}
         HostOrder::ReverseInventory => hosts.reverse(),
@@ -74,9 +78,9 @@ pub(super) fn batches<T>(hosts: Vec<T>, serial: &[BatchSize]) -> Vec<Vec<T>> {
         let size = match serial.get(entry.min(serial.len().saturating_sub(1))) {
             None | Some(BatchSize::Hosts(0)) => usize::MAX,
             Some(BatchSize::Hosts(n)) => *n,
-            Some(BatchSize::Percent(percent)) => {
-                ((f64::from(*percent) / 100.0) * total as f64).floor().max(1.0) as usize
-            }
+            Some(BatchSize::Percent(percent)) => ((f64::from(*percent) / 100.0) * total as f64)
+                .floor()
+                .max(1.0) as usize,
         };
         batches.push(rest.by_ref().take(size).collect());
         entry += 1;
@@ -145,7 +149,11 @@ mod tests {
         assert_eq!(sizes(4, &[BatchSize::Hosts(0)]), [4]);
         assert_eq!(sizes(4, &[BatchSize::Percent(50)]), [2, 2]);
         assert_eq!(sizes(3, &[BatchSize::Percent(10)]), [1, 1, 1]);
-        let list = [BatchSize::Hosts(1), BatchSize::Percent(25), BatchSize::Hosts(2)];
+        let list = [
+            BatchSize::Hosts(1),
+            BatchSize::Percent(25),
+            BatchSize::Hosts(2),
+        ];
         assert_eq!(sizes(6, &list), [1, 1, 2, 2]);
         assert!(batches(Vec::<usize>::new(), &list).is_empty());
     }
@@ -153,9 +161,19 @@ mod tests {
     #[test]
     fn order_sorts_by_name() {
         let hosts = vec!["b", "c", "a"];
-        assert_eq!(ordered(hosts.clone(), HostOrder::Sorted, |h| h.to_string()), ["a", "b", "c"]);
-        assert_eq!(ordered(hosts.clone(), HostOrder::ReverseSorted, |h| h.to_string()), ["c", "b", "a"]);
-        assert_eq!(ordered(hosts.clone(), HostOrder::ReverseInventory, |h| h.to_string()), ["a", "c", "b"]);
+        assert_eq!(
+            ordered(hosts.clone(), HostOrder::Sorted, |h| h.to_string()),
+            ["a", "b", "c"]
+        );
+        assert_eq!(
+            ordered(hosts.clone(), HostOrder::ReverseSorted, |h| h.to_string()),
+            ["c", "b", "a"]
+        );
+        assert_eq!(
+            ordered(hosts.clone(), HostOrder::ReverseInventory, |h| h
+                .to_string()),
+            ["a", "c", "b"]
+        );
         let mut shuffled = ordered(hosts.clone(), HostOrder::Shuffle, |h| h.to_string());
         shuffled.sort_unstable();
         assert_eq!(shuffled, ["a", "b", "c"]);

@@ -37,7 +37,12 @@ impl Executor<'_> {
         ctx: &Value,
     ) -> Result<Rc<Host>, String> {
         self.delegated_to = None;
-        let own = || inherited.host.clone().unwrap_or_else(|| Rc::clone(&state.host));
+        let own = || {
+            inherited
+                .host
+                .clone()
+                .unwrap_or_else(|| Rc::clone(&state.host))
+        };
         let Some(template) = &task.fleet().delegate_to else {
             return Ok(own());
         };

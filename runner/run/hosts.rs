@@ -205,8 +205,14 @@ impl Executor<'_> {
             }
         };
         magic.set("groups", groups);
-        magic.set("ansible_play_hosts_all", Value::from(play_hosts.all.to_vec()));
-        magic.set("ansible_play_hosts", Value::from(play_hosts.active.to_vec()));
+        magic.set(
+            "ansible_play_hosts_all",
+            Value::from(play_hosts.all.to_vec()),
+        );
+        magic.set(
+            "ansible_play_hosts",
+            Value::from(play_hosts.active.to_vec()),
+        );
         for name in ["play_hosts", "ansible_play_batch"] {
             magic.set(name, Value::from(play_hosts.batch.clone()));
         }

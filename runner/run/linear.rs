@@ -62,7 +62,7 @@ impl Executor<'_> {
                     self.linear_include(slots, &running, task)
                 }
                 TaskKind::Action { .. } if task.run_once() => {
-                    self.run_once(slots, &running, task)
+                    self.run_once(slots, &running, task, false)
                 }
                 _ if self.steps_in_parallel(task, running.len()) => {
                     self.parallel_task(task, slots, &running)
@@ -105,11 +105,12 @@ impl Executor<'_> {
     /// A `run_once` task: it runs on the first host of `running` alone, and what it
     /// registered or set (its facts) is given to every host of the batch, as Ansible.
     /// The others go on (a failure fails them all: `run_once` is fatal).
-    fn run_once(
+    pub(super) fn run_once(
         &mut self,
         slots: &mut [Slot<'_>],
         running: &[(usize, Inherited<'_>)],
         task: &Task,
+        handler: bool,
     ) -> Vec<Flow> {
         let mut flows = vec![Flow::Continue; running.len()];
         let Some((first, inherited)) = running.first() else {
@@ -118,11 +119,14 @@ impl Executor<'_> {
         let (index, state, _) = &mut slots[*first];
         self.enter(*index);
         let before = self.target.facts.layer.clone();
-        flows[0] = self.task(state, task, inherited, false);
+        flows[0] = self.task(state, task, inherited, handler);
         let after = &self.target.facts.layer;
         let mut set = crate::vars::Layer::default();
         for name in after.names() {
-            if let Some(value) = after.get(name).filter(|value| before.get(name) != Some(*value)) {
+            if let Some(value) = after
+                .get(name)
+                .filter(|value| before.get(name) != Some(*value))
+            {
                 set.set(name, value.clone());
             }
         }
@@ -130,7 +134,10 @@ impl Executor<'_> {
         if set.is_empty() {
             return flows;
         }
-        for (index, _, _) in slots.iter().filter(|(index, _, _)| *index != slots[*first].0) {
+        for (index, _, _) in slots
+            .iter()
+            .filter(|(index, _, _)| *index != slots[*first].0)
+        {
             self.hosts[*index].facts.extend(&set);
         }
         flows

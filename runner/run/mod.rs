@@ -290,7 +290,12 @@ impl<'a> Executor<'a> {
         // As ansible-playbook: a host that failed in an earlier play is left out.
         let active: Vec<String> = names
             .iter()
-            .filter(|name| !self.hosts.iter().any(|host| host.name == **name && host.failed))
+            .filter(|name| {
+                !self
+                    .hosts
+                    .iter()
+                    .any(|host| host.name == **name && host.failed)
+            })
             .cloned()
             .collect();
         if active.is_empty() {

@@ -131,7 +131,9 @@ impl Loader {
                 (module.to_string(), args)
             }
             Value::Map(mut entries) => {
-                let Some(at) = entries.iter().position(|(key, _)| key.name.as_str() == "module")
+                let Some(at) = entries
+                    .iter()
+                    .position(|(key, _)| key.name.as_str() == "module")
                 else {
                     self.error(&local.span, "local_action as a mapping needs a 'module'");
                     return;
