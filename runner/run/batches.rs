@@ -16,6 +16,9 @@ pub(super) struct Batch {
     pub size: usize,
     /// The failed hosts (indexes into `Executor::hosts`), each once.
     pub failed: Vec<usize>,
+    /// The hosts another host's failure failed (indexes): a `rescue` they enter
+    /// does not count as theirs in the recap, as in Ansible.
+    pub spread: Vec<usize>,
     pub max_fail_percentage: Option<f64>,
 }
 
@@ -24,6 +27,7 @@ impl Batch {
         Batch {
             size,
             failed: Vec::new(),
+            spread: Vec::new(),
             max_fail_percentage: play.max_fail_percentage,
         }
     }
@@ -123,9 +127,10 @@ impl Executor<'_> {
             return;
         }
         tracing::debug!(task = %task.display_name(), failed = failed.len(), too_many, "a failure ends the play for every host");
-        for flow in flows.iter_mut() {
+        for (slot, flow) in running.iter().zip(flows.iter_mut()) {
             if *flow == Flow::Continue {
                 *flow = Flow::Failed;
+                self.batch.spread.push(slots[*slot].0);
             }
         }
     }
@@ -184,6 +189,7 @@ mod tests {
         let mut batch = Batch {
             size: 4,
             failed: vec![0],
+            spread: Vec::new(),
             max_fail_percentage: Some(25.0),
         };
         assert!(!batch.too_many_failed());

@@ -195,8 +195,13 @@ impl Executor<'_> {
                 if flows[*place] != Flow::Failed {
                     continue;
                 }
-                self.enter(slots[*slot].0);
-                self.rescuing();
+                let index = slots[*slot].0;
+                let before = self.batch.spread.len();
+                self.batch.spread.retain(|spread| *spread != index);
+                self.enter(index);
+                if self.batch.spread.len() == before {
+                    self.rescuing();
+                }
                 self.leave();
                 failed.push((*slot, inner.clone()));
             }
