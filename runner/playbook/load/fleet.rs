@@ -113,12 +113,12 @@ impl Loader {
         let Some(local) = node.take("local_action") else {
             return;
         };
-        if let Some(delegate) = node.get("delegate_to") {
+        let delegated = node.get("delegate_to").map(|d| d.span.clone());
+        if let Some(span) = &delegated {
             self.error(
-                &delegate.span,
+                span,
                 "a task with local_action runs on localhost: it takes no delegate_to",
             );
-            return;
         }
         let (module, args) = match local.value {
             Value::Str(text) => {
@@ -173,6 +173,9 @@ impl Loader {
                 },
                 args,
             ));
+            if delegated.is_some() {
+                return;
+            }
             entries.push((
                 Key {
                     name: "delegate_to".into(),
