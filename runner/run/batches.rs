@@ -2,12 +2,14 @@
 //! the play's hosts, `serial` cuts them into batches that each run the whole play;
 //! within a batch, a failure ends the play for every host when the task is
 //! `any_errors_fatal` (or `run_once`), or when more than `max_fail_percentage` of the
-//! batch has failed. A batch whose hosts all failed ends the run (ansible-playbook
-//! starts neither the next batch nor the next play).
+//! batch has failed. A host that failed leaves `ansible_play_hosts` and
+//! `ansible_play_batch` at once. A batch whose hosts all failed ends the run
+//! (ansible-playbook starts neither the next batch nor the next play).
 
 use super::linear::Slot;
 use super::{Executor, Flow};
 use crate::playbook::model::{BatchSize, HostOrder, Play, Task};
+use minijinja::Value;
 use std::hash::{BuildHasher, Hasher};
 
 /// The batch being run: its size and the hosts that failed in it.
@@ -132,6 +134,45 @@ impl Executor<'_> {
                 *flow = Flow::Failed;
                 self.batch.spread.push(slots[*slot].0);
             }
+        }
+    }
+
+    /// After a step: the hosts of `running` that failed it (unless a `rescue`
+    /// catches their own failure) leave `ansible_play_hosts` and `ansible_play_batch`
+    /// of every host of the batch, as Ansible's `_removed_hosts`.
+    pub(super) fn leave_play_lists(
+        &self,
+        slots: &mut [Slot<'_>],
+        running: impl Iterator<Item = usize>,
+        flows: &[Flow],
+    ) {
+        let rescuable = self.rescuable();
+        let leaving: Vec<String> = running
+            .zip(flows)
+            .filter(|(slot, flow)| {
+                **flow == Flow::Failed
+                    && (!rescuable || self.batch.spread.contains(&slots[*slot].0))
+            })
+            .map(|(slot, _)| self.hosts[slots[slot].0].name.clone())
+            .collect();
+        if leaving.is_empty() {
+            return;
+        }
+        for (_, state, _) in slots.iter_mut() {
+            for list in ["ansible_play_hosts", "ansible_play_batch", "play_hosts"] {
+                let Some(Ok(hosts)) = state.magic.get(list).map(|hosts| hosts.try_iter()) else {
+                    continue;
+                };
+                let kept: Vec<Value> = hosts
+                    .filter(|host| {
+                        !host
+                            .as_str()
+                            .is_some_and(|name| leaving.iter().any(|l| l == name))
+                    })
+                    .collect();
+                state.magic.set(list, Value::from(kept));
+            }
+            *state.plain_context.borrow_mut() = None;
         }
     }
 }

@@ -138,6 +138,7 @@ impl Executor<'_> {
                 })
                 .collect();
             self.fail_everyone_if_fatal(slots, handler, going.iter().copied(), &mut step);
+            self.leave_play_lists(slots, going.iter().copied(), &step);
             for (slot, flow) in going.into_iter().zip(step) {
                 match flow {
                     Flow::Continue => {}

@@ -80,6 +80,7 @@ impl Executor<'_> {
             };
             let each = running.iter().map(|(slot, _)| *slot);
             self.fail_everyone_if_fatal(slots, task, each, &mut flows);
+            self.leave_play_lists(slots, running.iter().map(|(slot, _)| *slot), &flows);
             let mut still = Vec::with_capacity(running.len());
             for ((slot, inherited), flow) in running.into_iter().zip(flows) {
                 match flow {
