@@ -114,6 +114,7 @@ impl Executor<'_> {
                 outcome.registered(),
             );
             flows.push(self.conclude(state, task, &part.name, outcome));
+            self.delegated_to = None;
             self.leave();
         }
         flows

@@ -48,6 +48,7 @@ impl Executor<'_> {
                 break;
             }
             self.step_banner = None;
+            self.delegated_to = None;
             let mut flows = match &task.kind {
                 TaskKind::Block {
                     block,
