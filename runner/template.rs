@@ -41,6 +41,7 @@ mod math_filters;
 pub(crate) mod names;
 pub(crate) mod overrides;
 mod pyjson;
+mod python_iteration;
 mod python_methods;
 mod pyyaml;
 mod pyyaml_emitter;

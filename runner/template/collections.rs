@@ -130,10 +130,12 @@ fn random(
     Ok(pool[rng.gen_range(0..pool.len())].clone())
 }
 
+/// The items of a value Python iterates (none is not iterable, undefined an error).
 pub(crate) fn items(value: &Value) -> Result<Vec<Value>, Error> {
     if value.is_undefined() {
         return Err(Error::from(ErrorKind::UndefinedError));
     }
+    super::python_iteration::iterable(Some(value), "iterate")?;
     Ok(value.try_iter()?.collect())
 }
 
@@ -184,11 +186,12 @@ fn combine(terms: Rest<Value>, kwargs: Kwargs) -> Result<Value, Error> {
         }
     };
     kwargs.assert_all_used()?;
+    // ansible-core flattens the terms one level, dropping nulls.
     let mut dicts = Vec::new();
     for term in terms.iter() {
         if is_list(term) {
-            dicts.extend(items(term)?);
-        } else {
+            dicts.extend(items(term)?.into_iter().filter(|d| !d.is_none()));
+        } else if !term.is_none() {
             dicts.push(term.clone());
         }
     }
@@ -372,7 +375,23 @@ fn set_op(a: &Value, b: &Value, op: SetOp) -> Result<Value, Error> {
                 .collect()
         }
     };
-    Ok(Value::from(result))
+    Ok(Value::from(in_set_order(result)))
+}
+
+/// ansible-core answers with `list(set(...))`. A Python set of a few non-negative
+/// integers iterates them in ascending order (an integer hashes to itself, its slot
+/// the low bits); other sets keep the order of first appearance (a set of strings has
+/// no stable order in Python at all: hash randomisation).
+fn in_set_order(mut items: Vec<Value>) -> Vec<Value> {
+    let natural = |v: &Value| {
+        v.kind() == ValueKind::Number
+            && v.is_integer()
+            && i64::try_from(v.clone()).is_ok_and(|n| n >= 0)
+    };
+    if items.iter().all(natural) {
+        items.sort();
+    }
+    items
 }
 
 fn extract(

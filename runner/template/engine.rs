@@ -19,7 +19,7 @@ use super::diagnose::diagnose;
 use super::error::{TemplateError, TemplateErrorKind};
 use super::{
     backslash, collections, conversions, crypt, filters, jinja_compat, lookup, math_filters, names,
-    overrides, pyjson, python_methods, pyyaml, regexes, simple, tests, text_filters, value_format,
+    overrides, pyjson, python_iteration, python_methods, pyyaml, regexes, simple, tests, text_filters, value_format,
     FileOptions, OMIT,
 };
 
@@ -462,8 +462,9 @@ fn base_env(slot: &EngineSlot) -> Environment<'static> {
     pyyaml::register(&mut env);
     crypt::register(&mut env);
     tests::register(&mut env);
-    // Last: it replaces minijinja's versions and the ones above.
+    // Last: they replace minijinja's versions and the ones above.
     jinja_compat::register(&mut env);
+    python_iteration::register(&mut env);
     lookup::register(&mut env, slot);
     env.add_global("omit", Value::from(OMIT));
     env.set_loader(cache_loader);

@@ -1,18 +1,22 @@
 //! ansible-core's math filters (`log`, `pow`, `root`, `combinations`, `permutations`,
-//! `human_readable`), `to_uuid`, and the small tests of its core and math plugins that
+//! `human_readable`), `abs` and `round` of a boolean (Python's int), `to_uuid`, and the small tests of its core and math plugins that
 //! roles use on data (`all`, `any`, `nan`, `issubset`, `reachable`, …), each as
 //! ansible-core 2.19 computes it (plugins/filter/mathstuff.py, core.py,
 //! plugins/test/core.py, mathstuff.py).
 
-use minijinja::value::{Kwargs, ValueKind};
-use minijinja::{Environment, Error, Value};
+use minijinja::value::{Kwargs, Rest, ValueKind};
+use minijinja::{Environment, Error, State, Value};
 use sha1::{Digest, Sha1};
 
 use super::filters::{invalid, text};
+use super::tests::subset;
 
 pub(crate) fn register(env: &mut Environment<'static>) {
     env.add_filter("log", |x: Value, base: Option<Value>| {
         let x = number(&x, "log")?;
+        if x <= 0.0 {
+            return Err(invalid("log(): math domain error"));
+        }
         let log = match base.as_ref().map(|b| number(b, "log")).transpose()? {
             None => x.ln(),
             Some(base) if (base - 10.0).abs() < f64::EPSILON => x.log10(),
@@ -85,6 +89,18 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     });
     env.add_test("issubset", |a: Value, b: Value| subset(&a, &b));
     env.add_test("issuperset", |a: Value, b: Value| subset(&b, &a));
+    // A boolean is Python's int 0 or 1 to `abs` and `round` (minijinja refuses it).
+    let abs = Value::from_function(minijinja::filters::abs);
+    let round = Value::from_function(minijinja::filters::round);
+    for (name, builtin) in [("abs", abs), ("round", round)] {
+        env.add_filter(name, move |state: &State, args: Rest<Value>| {
+            let mut args = args.0;
+            if let Some(first) = args.first_mut().filter(|v| v.kind() == ValueKind::Bool) {
+                *first = Value::from(i64::from(first.is_true()));
+            }
+            builtin.call(state, &args)
+        });
+    }
     env.add_test("unreachable", |r: Value| {
         Ok::<_, Error>(
             result(&r, "unreachable")?
@@ -104,8 +120,10 @@ pub(crate) fn register(env: &mut Environment<'static>) {
 /// ansible-core's namespace for `to_uuid`.
 const ANSIBLE_NAMESPACE: &str = "361E6D51-FAEC-444A-9079-341386DA8E2E";
 
+/// A number Python's math module takes (a boolean is 0 or 1).
 fn number(value: &Value, filter: &str) -> Result<f64, Error> {
     match value.kind() {
+        ValueKind::Bool => Ok(f64::from(u8::from(value.is_true()))),
         ValueKind::Number => f64::try_from(value.clone())
             .map_err(|_| invalid(format!("{filter}() can only be used on numbers"))),
         _ => Err(invalid(format!("{filter}() can only be used on numbers"))),
@@ -260,8 +278,3 @@ fn result(value: &Value, test: &str) -> Result<Value, Error> {
     Ok(value.clone())
 }
 
-fn subset(a: &Value, b: &Value) -> Result<bool, Error> {
-    let b: Vec<Value> = b.try_iter()?.collect();
-    let mut items = a.try_iter()?;
-    Ok(items.all(|x| b.contains(&x)))
-}
