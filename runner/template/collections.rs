@@ -7,6 +7,7 @@ use std::collections::HashSet;
 use minijinja::value::{Kwargs, Rest, ValueKind};
 use minijinja::{Environment, Error, ErrorKind, Value};
 
+use super::python_set::{python_order, SetOp};
 use super::filters::invalid;
 use super::value_format::{py_repr, py_type_name};
 
@@ -343,13 +344,6 @@ fn flatten(
     Ok(())
 }
 
-#[derive(Clone, Copy)]
-enum SetOp {
-    Union,
-    Intersect,
-    Difference,
-    Symmetric,
-}
 
 /// The first occurrence of every value, in order.
 fn unique(values: impl IntoIterator<Item = Value>) -> Vec<Value> {
@@ -360,9 +354,16 @@ fn unique(values: impl IntoIterator<Item = Value>) -> Vec<Value> {
         .collect()
 }
 
+/// ansible-core's `list(set(a) OP set(b))`: for integers in CPython's set order
+/// (python_set.rs); for other items (unhashable ones, and strings, whose order
+/// changes with every Python process) in the order of first appearance, as
+/// ansible-core's fallback gives it.
 fn set_op(a: &Value, b: &Value, op: SetOp) -> Result<Value, Error> {
     let a = items(a)?;
     let b = items(b)?;
+    if let Some(ordered) = python_order(&a, &b, op) {
+        return Ok(Value::from(ordered));
+    }
     let result = match op {
         SetOp::Union => unique(a.into_iter().chain(b)),
         SetOp::Intersect => unique(a.into_iter().filter(|x| b.contains(x))),
@@ -375,23 +376,7 @@ fn set_op(a: &Value, b: &Value, op: SetOp) -> Result<Value, Error> {
                 .collect()
         }
     };
-    Ok(Value::from(in_set_order(result)))
-}
-
-/// ansible-core answers with `list(set(...))`. A Python set of a few non-negative
-/// integers iterates them in ascending order (an integer hashes to itself, its slot
-/// the low bits); other sets keep the order of first appearance (a set of strings has
-/// no stable order in Python at all: hash randomisation).
-fn in_set_order(mut items: Vec<Value>) -> Vec<Value> {
-    let natural = |v: &Value| {
-        v.kind() == ValueKind::Number
-            && v.is_integer()
-            && i64::try_from(v.clone()).is_ok_and(|n| n >= 0)
-    };
-    if items.iter().all(natural) {
-        items.sort();
-    }
-    items
+    Ok(Value::from(result))
 }
 
 fn extract(

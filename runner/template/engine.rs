@@ -19,7 +19,7 @@ use super::diagnose::diagnose;
 use super::error::{TemplateError, TemplateErrorKind};
 use super::{
     backslash, collections, conversions, crypt, filters, jinja_compat, lookup, math_filters, names,
-    overrides, pyjson, python_iteration, python_methods, pyyaml, regexes, simple, tests, text_filters, value_format,
+    overrides, path_tests, pyjson, python_iteration, python_methods, pyyaml, regexes, simple, size_filters, tests, text_filters, time_filters, url_filters, value_format,
     FileOptions, OMIT,
 };
 
@@ -458,6 +458,10 @@ fn base_env(slot: &EngineSlot) -> Environment<'static> {
     regexes::register(&mut env);
     collections::register(&mut env);
     math_filters::register(&mut env);
+    size_filters::register(&mut env);
+    time_filters::register(&mut env);
+    url_filters::register(&mut env);
+    path_tests::register(&mut env);
     pyjson::register(&mut env);
     pyyaml::register(&mut env);
     crypt::register(&mut env);

@@ -383,16 +383,16 @@ fn flatten_and_set_operations() {
     let sets = json!({"a": [1, 2, 5, 1, 3, 4, 10], "b": [1, 2, 3, 4, 5, 11, 99]});
     assert_eq!(
         rc("{{ a | union(b) }}", sets.clone()),
-        "[1, 2, 5, 3, 4, 10, 11, 99]"
+        "[1, 2, 3, 4, 5, 99, 10, 11]"
     );
     assert_eq!(
         rc("{{ a | intersect(b) }}", sets.clone()),
-        "[1, 2, 5, 3, 4]"
+        "[1, 2, 3, 4, 5]"
     );
     assert_eq!(rc("{{ a | difference(b) }}", sets.clone()), "[10]");
     assert_eq!(
         rc("{{ a | symmetric_difference(b) }}", sets),
-        "[10, 11, 99]"
+        "[99, 10, 11]"
     );
     assert_eq!(r("{{ ['A'] | union(['a']) }}"), "['A', 'a']");
 }

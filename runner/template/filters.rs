@@ -1,4 +1,5 @@
-//! Ansible's path, shell, base64 and hash filters, and the helpers every filter file
+//! Ansible's path (`normpath`, `commonpath` as Python's posixpath), shell, base64 and
+//! hash filters, and the helpers every filter file
 //! shares. Conversions (`bool`, `int`, `string`, `ternary`…) are in `conversions.rs`,
 //! regex filters in `regexes.rs`, collections in `collections.rs`, serialisation in
 //! `pyjson.rs`/`pyyaml.rs`.
@@ -25,6 +26,10 @@ pub(crate) fn register(env: &mut Environment<'static>) {
         string_only(&path, "splitext").map(|p| splitext(&p))
     });
     env.add_filter("realpath", |path: Value| text(&path).map(|p| realpath(&p)));
+    env.add_filter("normpath", |path: Value| {
+        string_only(&path, "normpath").map(|p| normpath(&p))
+    });
+    env.add_filter("commonpath", commonpath);
     env.add_filter("quote", |value: Value| quote(&value));
     env.add_filter("b64encode", b64encode);
     env.add_filter("b64decode", b64decode);
@@ -62,6 +67,74 @@ fn realpath(path: &str) -> String {
         }
     }
     absolute.display().to_string()
+}
+
+/// Python's `posixpath.normpath`: `.`, `..` and doubled slashes folded, lexically
+/// (two leading slashes are kept, as POSIX allows them a meaning).
+pub(crate) fn normpath(path: &str) -> String {
+    if path.is_empty() {
+        return ".".to_string();
+    }
+    let leading = match path.bytes().take_while(|&b| b == b'/').count() {
+        0 => "",
+        2 => "//",
+        _ => "/",
+    };
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." if leading.is_empty() && parts.last().is_none_or(|last| *last == "..") => {
+                parts.push("..")
+            }
+            ".." => {
+                parts.pop();
+            }
+            part => parts.push(part),
+        }
+    }
+    let joined = format!("{leading}{}", parts.join("/"));
+    if joined.is_empty() {
+        ".".to_string()
+    } else {
+        joined
+    }
+}
+
+/// Python's `posixpath.commonpath(paths)`: the longest common leading run of path
+/// components; all absolute or all relative, at least one.
+fn commonpath(paths: Value) -> Result<String, Error> {
+    if !matches!(paths.kind(), ValueKind::Seq | ValueKind::Iterable) {
+        return Err(invalid(format!(
+            "commonpath: expected a list of paths, got {}",
+            py_type_name(&paths)
+        )));
+    }
+    let paths: Vec<String> = paths
+        .try_iter()?
+        .map(|p| string_only(&p, "commonpath"))
+        .collect::<Result<_, _>>()?;
+    let Some(first) = paths.first() else {
+        return Err(invalid("commonpath() arg is an empty sequence"));
+    };
+    let absolute = first.starts_with('/');
+    if paths.iter().any(|p| p.starts_with('/') != absolute) {
+        return Err(invalid("commonpath: can't mix absolute and relative paths"));
+    }
+    let parts = |p: &str| -> Vec<String> {
+        p.split('/')
+            .filter(|c| !c.is_empty() && *c != ".")
+            .map(String::from)
+            .collect()
+    };
+    let mut common = parts(first);
+    for path in &paths[1..] {
+        let other = parts(path);
+        let same = common.iter().zip(&other).take_while(|(a, b)| a == b).count();
+        common.truncate(same);
+    }
+    let prefix = if absolute { "/" } else { "" };
+    Ok(format!("{prefix}{}", common.join("/")))
 }
 
 /// Jinja2's `center`: Python's `str.center`, which puts an odd space on the left
@@ -236,6 +309,11 @@ mod tests {
         assert_eq!(split("/a/b.tar.gz"), "['/a/b.tar', '.gz']");
         assert_eq!(split("/a/.bashrc"), "['/a/.bashrc', '']");
         assert_eq!(split("a.d/b"), "['a.d/b', '']");
+        assert_eq!(normpath("/a//b/./c/../d/"), "/a/b/d");
+        assert_eq!(normpath("../a/.."), "..");
+        assert_eq!(normpath("/.."), "/");
+        assert_eq!(normpath("//a"), "//a");
+        assert_eq!(normpath(""), ".");
     }
 
     #[test]

@@ -34,7 +34,7 @@ pub fn legacy_items(kind: LegacyLoop, value: &Value) -> Result<Vec<Value>, Strin
     })
 }
 
-fn legacy(kind: LegacyLoop, value: &Value) -> Result<Vec<Value>, Error> {
+pub(crate) fn legacy(kind: LegacyLoop, value: &Value) -> Result<Vec<Value>, Error> {
     let terms = || -> Result<Vec<Value>, Error> {
         match value.kind() {
             ValueKind::Seq | ValueKind::Iterable => items(value),

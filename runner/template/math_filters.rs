@@ -1,5 +1,5 @@
-//! ansible-core's math filters (`log`, `pow`, `root`, `combinations`, `permutations`,
-//! `human_readable`), `abs` and `round` of a boolean (Python's int), `to_uuid`, and the small tests of its core and math plugins that
+//! ansible-core's math filters (`log`, `pow`, `root`, `combinations`, `permutations`),
+//! `abs` and `round` of a boolean (Python's int), `to_uuid`, and the small tests of its core and math plugins that
 //! roles use on data (`all`, `any`, `nan`, `issubset`, `reachable`, …), each as
 //! ansible-core 2.19 computes it (plugins/filter/mathstuff.py, core.py,
 //! plugins/test/core.py, mathstuff.py).
@@ -49,7 +49,6 @@ pub(crate) fn register(env: &mut Environment<'static>) {
         arrange(&items, r, &mut used, &mut Vec::new(), &mut out);
         Ok::<_, Error>(Value::from(out))
     });
-    env.add_filter("human_readable", human_readable);
     env.add_filter("to_uuid", |value: Value, kwargs: Kwargs| {
         let namespace: Option<String> = kwargs.get("namespace")?;
         kwargs.assert_all_used()?;
@@ -171,66 +170,6 @@ fn arrange(
         current.pop();
         used[i] = false;
     }
-}
-
-/// ansible's `bytes_to_human`: `'%.2f %s' % (size / limit, suffix)`.
-fn human_readable(
-    size: Value,
-    isbits: Option<bool>,
-    unit: Option<String>,
-    kwargs: Kwargs,
-) -> Result<String, Error> {
-    let isbits = match kwargs.get::<Option<Value>>("isbits")? {
-        Some(value) => Some(value.is_true()),
-        None => isbits,
-    };
-    let unit = kwargs.get::<Option<String>>("unit")?.or(unit);
-    kwargs.assert_all_used()?;
-    let size = match size.kind() {
-        ValueKind::Bool => Value::from(u8::from(size.is_true())),
-        ValueKind::Number => size,
-        _ => return Err(invalid("human_readable() failed on bad input")),
-    };
-    let size = f64::try_from(size).map_err(|_| invalid("human_readable() failed on bad input"))?;
-    let base = if isbits.unwrap_or(false) {
-        "bits"
-    } else {
-        "Bytes"
-    };
-    const RANGES: [(&str, u32); 9] = [
-        ("Y", 80),
-        ("Z", 70),
-        ("E", 60),
-        ("P", 50),
-        ("T", 40),
-        ("G", 30),
-        ("M", 20),
-        ("K", 10),
-        ("B", 0),
-    ];
-    let wanted = unit
-        .as_deref()
-        .and_then(|u| u.chars().next())
-        .map(|c| c.to_ascii_uppercase());
-    let (mut suffix, mut shift) = RANGES[RANGES.len() - 1];
-    for (name, bits) in RANGES {
-        (suffix, shift) = (name, bits);
-        let limit = 2f64.powi(bits as i32);
-        let matches = match wanted {
-            None => size >= limit,
-            Some(c) => name.starts_with(c),
-        };
-        if matches {
-            break;
-        }
-    }
-    let limit = 2f64.powi(shift as i32);
-    let suffix = if shift != 0 {
-        format!("{suffix}{}", &base[..1])
-    } else {
-        base.to_string()
-    };
-    Ok(format!("{:.2} {suffix}", size / limit))
 }
 
 fn parse_uuid(text: &str) -> Option<[u8; 16]> {

@@ -295,7 +295,9 @@ mod tests {
     #[test]
     fn truncate_is_jinja2s() {
         let t = |s: &str, n, kill, end: &str| {
-            truncate(Value::from(s), Some(n), Some(kill), Some(end.into()), None).unwrap()
+            truncate(Value::from(s), Some(n), Some(kill), Some(end.into()), None)
+                .unwrap()
+                .to_string()
         };
         assert_eq!(t("hello world foo bar", 9, false, "..."), "hello...");
         assert_eq!(t("hello world foo bar", 11, true, ".."), "hello wor..");
@@ -307,6 +309,10 @@ mod tests {
         assert_eq!(count_words("  a  b_c d-e "), 4);
         assert_eq!(urlencode(Value::from("x y/z")).unwrap(), "x%20y/z");
         let map = Value::from_iter([("a", "1"), ("b", "x y")]);
-        assert_eq!(urlencode(map).unwrap(), "a=1&b=x%20y");
+        assert_eq!(urlencode(map).unwrap(), "a=1&b=x+y");
+        let pairs = Value::from_serialize(serde_json::json!([["k", "v w"], {"n": 1, "v": 2}]));
+        assert_eq!(urlencode(pairs).unwrap(), "k=v+w&n=v");
+        let short = Value::from(vec![1, 2, 3]);
+        assert_eq!(truncate(short.clone(), Some(5), None, None, None).unwrap(), short);
     }
 }
