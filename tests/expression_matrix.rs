@@ -284,6 +284,17 @@ const PLUGIN_EXPRESSIONS: &[&str] = &[
     "[40, 8, 16, 24] | intersect([24, 16, 8, 99])",
     "[1, 2, 3] | symmetric_difference([3, 4, 12, 20])",
     "[3, 2.5, 1] | union([1])",
+    "'/etc/nginx/nginx.conf' | relpath('/etc')",
+    "'/etc' | relpath('/usr/lib')",
+    "'/a/b' | relpath('/a/b/')",
+    "'' | relpath('/')",
+    "[{'n': 'a', 'v': 1}, {'n': 'b', 'v': 2}] | rekey_on_member('n')",
+    "{'x': {'n': 'a'}, 'y': {'n': 'b'}} | rekey_on_member('n')",
+    "{'x': {'n': 'a'}, 'y': {'n': 'a'}} | rekey_on_member('n')",
+    "[{'n': 'a'}, {'n': 'a', 'z': 1}] | rekey_on_member('n', duplicates='overwrite')",
+    "[{'n': 'a'}] | rekey_on_member('m')",
+    "[1] | rekey_on_member('n')",
+    "'text' | rekey_on_member('n')",
 ];
 
 /// Every expression of the matrix, in a stable order, without repeats.

@@ -7,8 +7,8 @@ use std::collections::HashSet;
 use minijinja::value::{Kwargs, Rest, ValueKind};
 use minijinja::{Environment, Error, ErrorKind, Value};
 
-use super::python_set::{python_order, SetOp};
 use super::filters::invalid;
+use super::python_set::{python_order, SetOp};
 use super::value_format::{py_repr, py_type_name};
 
 pub(crate) fn register(env: &mut Environment<'static>) {
@@ -31,6 +31,57 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     env.add_filter("product", product);
     env.add_filter("zip_longest", zip_longest);
     env.add_filter("random", random);
+    env.add_filter("rekey_on_member", rekey_on_member);
+}
+
+/// ansible-core's `rekey_on_member(data, key, duplicates='error')`: a mapping of the
+/// dictionaries of `data` (a list, or a mapping's values) by their `key` member.
+fn rekey_on_member(
+    data: Value,
+    key: Value,
+    duplicates: Option<String>,
+    kwargs: Kwargs,
+) -> Result<Value, Error> {
+    let duplicates = match duplicates {
+        Some(duplicates) => Some(duplicates),
+        None => kwargs.get::<Option<String>>("duplicates")?,
+    };
+    kwargs.assert_all_used()?;
+    let overwrite = match duplicates.as_deref() {
+        None | Some("error") => false,
+        Some("overwrite") => true,
+        Some(other) => {
+            return Err(invalid(format!(
+                "duplicates parameter to rekey_on_member has unknown value '{other}'"
+            )))
+        }
+    };
+    let members = match data.kind() {
+        ValueKind::Map => entries(&data).into_iter().map(|(_, v)| v).collect(),
+        ValueKind::Seq | ValueKind::Iterable => items(&data)?,
+        _ => return Err(invalid("Type is not a valid list, set, or dict")),
+    };
+    let mut rekeyed: Vec<(Value, Value)> = Vec::new();
+    for member in members {
+        if !is_map(&member) {
+            return Err(invalid("List item is not a valid dict"));
+        }
+        let found = member.get_item(&key).unwrap_or_default();
+        if found.is_undefined() {
+            return Err(invalid(format!("Key {} was not found.", py_repr(&key))));
+        }
+        match rekeyed.iter_mut().find(|(k, _)| *k == found) {
+            Some(_) if !overwrite => {
+                return Err(invalid(format!(
+                    "Key {} is not unique, cannot convert to dict.",
+                    py_repr(&found)
+                )))
+            }
+            Some(entry) => entry.1 = member,
+            None => rekeyed.push((found, member)),
+        }
+    }
+    Ok(Value::from_iter(rekeyed))
 }
 
 /// Ansible's `product`: `itertools.product(a, *others, repeat=N)` as a list of lists.
@@ -343,7 +394,6 @@ fn flatten(
     }
     Ok(())
 }
-
 
 /// The first occurrence of every value, in order.
 fn unique(values: impl IntoIterator<Item = Value>) -> Vec<Value> {

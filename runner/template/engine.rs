@@ -19,8 +19,8 @@ use super::diagnose::diagnose;
 use super::error::{TemplateError, TemplateErrorKind};
 use super::{
     backslash, collections, conversions, crypt, filters, jinja_compat, lookup, math_filters, names,
-    overrides, path_tests, pyjson, python_iteration, python_methods, pyyaml, regexes, simple, size_filters, tests, text_filters, time_filters, url_filters, value_format,
-    FileOptions, OMIT,
+    overrides, path_tests, pyjson, python_iteration, python_methods, pyyaml, regexes, simple,
+    size_filters, tests, text_filters, time_filters, url_filters, value_format, FileOptions, OMIT,
 };
 
 /// Loader names under which expressions and strings are cached. The leading control

@@ -1,4 +1,4 @@
-//! Ansible's path (`normpath`, `commonpath` as Python's posixpath), shell, base64 and
+//! Ansible's path (`normpath`, `commonpath`, `relpath` as Python's posixpath), shell, base64 and
 //! hash filters, and the helpers every filter file
 //! shares. Conversions (`bool`, `int`, `string`, `ternary`…) are in `conversions.rs`,
 //! regex filters in `regexes.rs`, collections in `collections.rs`, serialisation in
@@ -30,6 +30,14 @@ pub(crate) fn register(env: &mut Environment<'static>) {
         string_only(&path, "normpath").map(|p| normpath(&p))
     });
     env.add_filter("commonpath", commonpath);
+    env.add_filter("relpath", |path: Value, start: Option<Value>| {
+        let path = string_only(&path, "relpath")?;
+        let start = match start {
+            Some(start) => string_only(&start, "relpath")?,
+            None => ".".to_string(),
+        };
+        relpath(&path, &start)
+    });
     env.add_filter("quote", |value: Value| quote(&value));
     env.add_filter("b64encode", b64encode);
     env.add_filter("b64decode", b64decode);
@@ -101,6 +109,38 @@ pub(crate) fn normpath(path: &str) -> String {
     }
 }
 
+/// Python's `posixpath.relpath(path, start)`: both made absolute against the
+/// working directory and normalised, then `..` up to their common part.
+fn relpath(path: &str, start: &str) -> Result<String, Error> {
+    if path.is_empty() {
+        return Err(invalid("relpath: no path specified"));
+    }
+    let absolute = |p: &str| -> Result<Vec<String>, Error> {
+        let joined = if p.starts_with('/') {
+            p.to_string()
+        } else {
+            let cwd = std::env::current_dir()
+                .map_err(|err| invalid(format!("relpath: the working directory: {err}")))?;
+            format!("{}/{p}", cwd.display())
+        };
+        Ok(normpath(&joined)
+            .split('/')
+            .filter(|part| !part.is_empty())
+            .map(String::from)
+            .collect())
+    };
+    let (path, start) = (absolute(path)?, absolute(start)?);
+    let common = path.iter().zip(&start).take_while(|(a, b)| a == b).count();
+    let parts: Vec<&str> = std::iter::repeat_n("..", start.len() - common)
+        .chain(path[common..].iter().map(String::as_str))
+        .collect();
+    Ok(if parts.is_empty() {
+        ".".to_string()
+    } else {
+        parts.join("/")
+    })
+}
+
 /// Python's `posixpath.commonpath(paths)`: the longest common leading run of path
 /// components; all absolute or all relative, at least one.
 fn commonpath(paths: Value) -> Result<String, Error> {
@@ -130,7 +170,11 @@ fn commonpath(paths: Value) -> Result<String, Error> {
     let mut common = parts(first);
     for path in &paths[1..] {
         let other = parts(path);
-        let same = common.iter().zip(&other).take_while(|(a, b)| a == b).count();
+        let same = common
+            .iter()
+            .zip(&other)
+            .take_while(|(a, b)| a == b)
+            .count();
         common.truncate(same);
     }
     let prefix = if absolute { "/" } else { "" };

@@ -83,7 +83,7 @@ fn run(
         "lines" => no_kwargs(kwargs).and_then(|()| commands::lines(state, &terms)),
         "fileglob" => no_kwargs(kwargs).and_then(|()| fileglob::fileglob(state, &terms)),
         "password" => password::password(state, &terms, kwargs),
-        "list" => no_kwargs(kwargs).map(|()| as_given(raw_terms).try_iter().map_or_else(|_| Vec::new(), Iterator::collect)),
+        "list" => no_kwargs(kwargs).and_then(|()| Ok(as_given(raw_terms).try_iter()?.collect())),
         "indexed_items" => legacy(LegacyLoop::IndexedItems, raw_terms, kwargs),
         "nested" => legacy(LegacyLoop::Nested, raw_terms, kwargs),
         "together" => legacy(LegacyLoop::Together, raw_terms, kwargs),
@@ -144,9 +144,9 @@ fn varnames(state: &State, terms: &[Value]) -> Result<Vec<Value>, Error> {
         .map(|name| name.into_owned())
         .filter(|name| !name.starts_with("__machinist"))
         .filter(|name| {
-            state
-                .lookup(name)
-                .is_some_and(|v| !v.is_undefined() && v.as_object().is_none_or(|_| v.kind() != ValueKind::Plain))
+            state.lookup(name).is_some_and(|v| {
+                !v.is_undefined() && v.as_object().is_none_or(|_| v.kind() != ValueKind::Plain)
+            })
         })
         .collect();
     names.sort();

@@ -216,4 +216,3 @@ fn result(value: &Value, test: &str) -> Result<Value, Error> {
     }
     Ok(value.clone())
 }
-

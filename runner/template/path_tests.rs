@@ -15,8 +15,12 @@ use super::filters::{invalid, string_only};
 
 pub(crate) fn register(env: &mut Environment<'static>) {
     let kinds: [(&[&str], fn(&str) -> bool); 6] = [
-        (&["directory", "is_dir"], |p| fs::metadata(p).is_ok_and(|m| m.is_dir())),
-        (&["file", "is_file"], |p| fs::metadata(p).is_ok_and(|m| m.is_file())),
+        (&["directory", "is_dir"], |p| {
+            fs::metadata(p).is_ok_and(|m| m.is_dir())
+        }),
+        (&["file", "is_file"], |p| {
+            fs::metadata(p).is_ok_and(|m| m.is_file())
+        }),
         (&["link", "is_link"], |p| {
             fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink())
         }),
@@ -36,8 +40,7 @@ pub(crate) fn register(env: &mut Environment<'static>) {
         env.add_test(name, move |a: Value, b: Value| {
             let stat = |path: &Value| -> Result<Metadata, Error> {
                 let path = string_only(path, name)?;
-                fs::metadata(&path)
-                    .map_err(|err| invalid(format!("{name}: '{path}': {err}")))
+                fs::metadata(&path).map_err(|err| invalid(format!("{name}: '{path}': {err}")))
             };
             let (a, b) = (stat(&a)?, stat(&b)?);
             Ok::<_, Error>(a.dev() == b.dev() && a.ino() == b.ino())

@@ -41,20 +41,29 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     });
     env.add_filter("reverse", reverse);
     let indent = Value::from_function(builtin::indent);
-    env.add_filter("indent", move |state: &State, args: Rest<Value>| {
-        match args.first() {
+    env.add_filter(
+        "indent",
+        move |state: &State, args: Rest<Value>| match args.first() {
             Some(text) if text.kind() == ValueKind::String => indent.call(state, &args),
             other => Err(invalid(format!(
                 "indent: can only concatenate str (not \"{}\") to str",
                 other.map_or("AnsibleUndefined", py_type_name)
             ))),
-        }
-    });
+        },
+    );
     for (name, filter, by_attribute) in [
         ("select", Value::from_function(builtin::select), false),
         ("reject", Value::from_function(builtin::reject), false),
-        ("selectattr", Value::from_function(builtin::selectattr), true),
-        ("rejectattr", Value::from_function(builtin::rejectattr), true),
+        (
+            "selectattr",
+            Value::from_function(builtin::selectattr),
+            true,
+        ),
+        (
+            "rejectattr",
+            Value::from_function(builtin::rejectattr),
+            true,
+        ),
     ] {
         env.add_filter(name, move |state: &State, args: Rest<Value>| {
             let (value, rest) = split(&args)?;

@@ -162,10 +162,19 @@ mod tests {
 
     #[test]
     fn human_to_bytes_as_ansible() {
-        assert_eq!(to_bytes("1 MB", None, false).unwrap(), Value::from(1_048_576));
+        assert_eq!(
+            to_bytes("1 MB", None, false).unwrap(),
+            Value::from(1_048_576)
+        );
         assert_eq!(to_bytes("2K", None, false).unwrap(), Value::from(2048));
-        assert_eq!(to_bytes("10", Some("M"), false).unwrap(), Value::from(10_485_760));
-        assert_eq!(to_bytes("1.5 kilobyte", None, false).unwrap(), Value::from(1536));
+        assert_eq!(
+            to_bytes("10", Some("M"), false).unwrap(),
+            Value::from(10_485_760)
+        );
+        assert_eq!(
+            to_bytes("1.5 kilobyte", None, false).unwrap(),
+            Value::from(1536)
+        );
         assert_eq!(to_bytes("1Mb", None, true).unwrap(), Value::from(1_048_576));
         assert_eq!(to_bytes("2.5", None, false).unwrap(), Value::from(2));
         assert!(to_bytes("1Mb", None, false).is_err());

@@ -313,6 +313,9 @@ mod tests {
         let pairs = Value::from_serialize(serde_json::json!([["k", "v w"], {"n": 1, "v": 2}]));
         assert_eq!(urlencode(pairs).unwrap(), "k=v+w&n=v");
         let short = Value::from(vec![1, 2, 3]);
-        assert_eq!(truncate(short.clone(), Some(5), None, None, None).unwrap(), short);
+        assert_eq!(
+            truncate(short.clone(), Some(5), None, None, None).unwrap(),
+            short
+        );
     }
 }

@@ -48,12 +48,14 @@ fn strftime(format: &str, seconds: f64, utc: bool) -> Result<String, Error> {
     // Python's time.localtime truncates towards negative infinity.
     let seconds = seconds.floor();
     if !(-(2f64.powi(62))..2f64.powi(62)).contains(&seconds) {
-        return Err(invalid("strftime: timestamp out of range for platform time_t"));
+        return Err(invalid(
+            "strftime: timestamp out of range for platform time_t",
+        ));
     }
     // In range just above: the conversion is exact.
     let time: libc::time_t = seconds as libc::time_t;
-    let format = std::ffi::CString::new(format)
-        .map_err(|_| invalid("strftime: embedded null character"))?;
+    let format =
+        std::ffi::CString::new(format).map_err(|_| invalid("strftime: embedded null character"))?;
     // SAFETY: `tm` is plain data that gmtime_r/localtime_r fill; they read `time` only.
     let mut tm: libc::tm = unsafe { std::mem::zeroed() };
     let converted = unsafe {
@@ -64,7 +66,9 @@ fn strftime(format: &str, seconds: f64, utc: bool) -> Result<String, Error> {
         }
     };
     if converted.is_null() {
-        return Err(invalid("strftime: timestamp out of range for platform time_t"));
+        return Err(invalid(
+            "strftime: timestamp out of range for platform time_t",
+        ));
     }
     // Python grows its buffer until the result fits; an empty result of a non-empty
     // format is what a too-small buffer gives, so grow up to a bound.

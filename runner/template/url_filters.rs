@@ -45,7 +45,10 @@ fn is_uri(value: &Value, schemes: Option<&Value>, url: bool) -> Result<bool, Err
         return Ok(false);
     }
     if let Some(schemes) = schemes.filter(|s| s.is_true()) {
-        if !schemes.try_iter()?.any(|s| s.as_str() == Some(scheme.as_str())) {
+        if !schemes
+            .try_iter()?
+            .any(|s| s.as_str() == Some(scheme.as_str()))
+        {
             return Ok(false);
         }
     }
