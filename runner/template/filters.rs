@@ -92,7 +92,7 @@ pub(crate) fn normpath(path: &str) -> String {
     for part in path.split('/') {
         match part {
             "" | "." => {}
-            ".." if leading.is_empty() && parts.last().is_none_or(|last| *last == "..") => {
+            ".." if leading.is_empty() && parts.last().map_or(true, |last| *last == "..") => {
                 parts.push("..")
             }
             ".." => {
@@ -131,7 +131,8 @@ fn relpath(path: &str, start: &str) -> Result<String, Error> {
     };
     let (path, start) = (absolute(path)?, absolute(start)?);
     let common = path.iter().zip(&start).take_while(|(a, b)| a == b).count();
-    let parts: Vec<&str> = std::iter::repeat_n("..", start.len() - common)
+    let parts: Vec<&str> = std::iter::repeat("..")
+        .take(start.len() - common)
         .chain(path[common..].iter().map(String::as_str))
         .collect();
     Ok(if parts.is_empty() {

@@ -83,7 +83,7 @@ fn run(
         "lines" => no_kwargs(kwargs).and_then(|()| commands::lines(state, &terms)),
         "fileglob" => no_kwargs(kwargs).and_then(|()| fileglob::fileglob(state, &terms)),
         "password" => password::password(state, &terms, kwargs),
-        "list" => no_kwargs(kwargs).and_then(|()| Ok(as_given(raw_terms).try_iter()?.collect())),
+        "list" => no_kwargs(kwargs).map(|()| raw_terms.to_vec()),
         "indexed_items" => legacy(LegacyLoop::IndexedItems, raw_terms, kwargs),
         "nested" => legacy(LegacyLoop::Nested, raw_terms, kwargs),
         "together" => legacy(LegacyLoop::Together, raw_terms, kwargs),
@@ -118,20 +118,12 @@ fn no_kwargs(kwargs: &Kwargs) -> Result<(), Error> {
 }
 
 /// Terms given as lists are spread out, as Ansible's lookups take them.
-/// The terms as ansible-core hands them to a lookup that takes them whole: one list
-/// given alone is the terms, several arguments are a list of them.
-fn as_given(terms: &[Value]) -> Value {
-    match terms {
-        [one] if one.kind() == ValueKind::Seq => one.clone(),
-        _ => Value::from(terms.to_vec()),
-    }
-}
-
 /// The lookups behind `with_indexed_items`, `with_nested`, `with_together` and
-/// `with_subelements` give the loops' items.
+/// `with_subelements` give the loops' items; their terms are the arguments as given
+/// (what the `with_` keyword's value is to the loop).
 fn legacy(kind: LegacyLoop, terms: &[Value], kwargs: &Kwargs) -> Result<Vec<Value>, Error> {
     no_kwargs(kwargs)?;
-    super::legacy_loops::legacy(kind, &as_given(terms))
+    super::legacy_loops::legacy(kind, &Value::from(terms.to_vec()))
 }
 
 /// ansible-core's `varnames`: the names of the variables (not functions) that each
@@ -145,7 +137,9 @@ fn varnames(state: &State, terms: &[Value]) -> Result<Vec<Value>, Error> {
         .filter(|name| !name.starts_with("__machinist"))
         .filter(|name| {
             state.lookup(name).is_some_and(|v| {
-                !v.is_undefined() && v.as_object().is_none_or(|_| v.kind() != ValueKind::Plain)
+                // Functions and macros are not variables.
+                let callable = v.kind() == ValueKind::Plain && v.as_object().is_some();
+                !v.is_undefined() && !callable
             })
         })
         .collect();

@@ -13,8 +13,11 @@ use minijinja::{Environment, Error, Value};
 
 use super::filters::{invalid, string_only};
 
+/// A test of one path on the controller.
+type PathTest = fn(&str) -> bool;
+
 pub(crate) fn register(env: &mut Environment<'static>) {
-    let kinds: [(&[&str], fn(&str) -> bool); 6] = [
+    let kinds: [(&[&str], PathTest); 6] = [
         (&["directory", "is_dir"], |p| {
             fs::metadata(p).is_ok_and(|m| m.is_dir())
         }),
