@@ -295,6 +295,21 @@ const PLUGIN_EXPRESSIONS: &[&str] = &[
     "[{'n': 'a'}] | rekey_on_member('m')",
     "[1] | rekey_on_member('n')",
     "'text' | rekey_on_member('n')",
+    "'~root/x' | expanduser",
+    "'~nosuchuser_machinist/x' | expanduser",
+    "'/a/~b' | expanduser",
+    "'$MACHINIST_NOPE_X/${}/$' | expandvars",
+    "'/usr/${MACHINIST_NOPE_Y}x$' | expandvars",
+    "{'class': 'a b', 'id': none, 'x': '<&>'} | xmlattr",
+    "{'class': 'a'} | xmlattr(false)",
+    "{'a b': 1} | xmlattr",
+    "{} | xmlattr",
+    "[1] | xmlattr",
+    "'<a & b>' | forceescape",
+    "[1, '<'] | forceescape",
+    "none | forceescape",
+    "query('random_choice')",
+    "lookup('random_choice', 'a', 'a')",
 ];
 
 /// Every expression of the matrix, in a stable order, without repeats.

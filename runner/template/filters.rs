@@ -1,4 +1,5 @@
-//! Ansible's path (`normpath`, `commonpath`, `relpath` as Python's posixpath), shell, base64 and
+//! Ansible's path (`normpath`, `commonpath`, `relpath`, `expanduser`, `expandvars` as
+//! Python's posixpath), shell, base64 and
 //! hash filters, and the helpers every filter file
 //! shares. Conversions (`bool`, `int`, `string`, `ternary`…) are in `conversions.rs`,
 //! regex filters in `regexes.rs`, collections in `collections.rs`, serialisation in
@@ -30,6 +31,12 @@ pub(crate) fn register(env: &mut Environment<'static>) {
         string_only(&path, "normpath").map(|p| normpath(&p))
     });
     env.add_filter("commonpath", commonpath);
+    env.add_filter("expanduser", |path: Value| {
+        string_only(&path, "expanduser").map(|p| expanduser(&p))
+    });
+    env.add_filter("expandvars", |path: Value| {
+        string_only(&path, "expandvars").map(|p| expandvars(&p))
+    });
     env.add_filter("relpath", |path: Value, start: Option<Value>| {
         let path = string_only(&path, "relpath")?;
         let start = match start {
@@ -140,6 +147,80 @@ fn relpath(path: &str, start: &str) -> Result<String, Error> {
     } else {
         parts.join("/")
     })
+}
+
+/// Python's `os.path.expanduser` on the controller: `~` is `$HOME` (or the user's
+/// home in /etc/passwd), `~name` that user's home; anything else stays as it is.
+fn expanduser(path: &str) -> String {
+    let Some(rest) = path.strip_prefix('~') else {
+        return path.to_string();
+    };
+    let (name, tail) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let home = if name.is_empty() {
+        std::env::var("HOME")
+            .ok()
+            .or_else(|| passwd_home(&rustix::process::getuid().as_raw().to_string(), 2))
+    } else {
+        passwd_home(name, 0)
+    };
+    match home {
+        Some(home) => {
+            let expanded = format!("{}{tail}", home.trim_end_matches('/'));
+            if expanded.is_empty() {
+                "/".to_string()
+            } else {
+                expanded
+            }
+        }
+        None => path.to_string(),
+    }
+}
+
+/// The home directory of the /etc/passwd entry whose field `field` (0 the name, 2
+/// the uid) is `key`.
+fn passwd_home(key: &str, field: usize) -> Option<String> {
+    let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
+    passwd.lines().find_map(|line| {
+        let fields: Vec<&str> = line.split(':').collect();
+        (fields.len() >= 7 && fields[field] == key).then(|| fields[5].to_string())
+    })
+}
+
+/// Python's `os.path.expandvars` on the controller: `$name` and `${name}` of set
+/// environment variables replaced, everything else kept.
+fn expandvars(path: &str) -> String {
+    if !path.contains('$') {
+        return path.to_string();
+    }
+    let word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let mut out = String::with_capacity(path.len());
+    let mut rest = path;
+    while let Some(at) = rest.find('$') {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 1..];
+        let (name, consumed) = match after.strip_prefix('{') {
+            Some(braced) => match braced.find('}') {
+                Some(end) => (&braced[..end], end + 2),
+                None => ("", 0),
+            },
+            None => {
+                let end = after.find(|c: char| !word(c)).unwrap_or(after.len());
+                (&after[..end], end)
+            }
+        };
+        match std::env::var(name).ok().filter(|_| !name.is_empty()) {
+            Some(value) => {
+                out.push_str(&value);
+                rest = &after[consumed..];
+            }
+            None => {
+                out.push('$');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Python's `posixpath.commonpath(paths)`: the longest common leading run of path
@@ -359,6 +440,19 @@ mod tests {
         assert_eq!(normpath("/.."), "/");
         assert_eq!(normpath("//a"), "//a");
         assert_eq!(normpath(""), ".");
+        assert_eq!(
+            expanduser("~root/x"),
+            format!("{}/x", passwd_home("root", 0).unwrap())
+        );
+        assert_eq!(
+            expanduser("~nosuchuser_machinist/x"),
+            "~nosuchuser_machinist/x"
+        );
+        assert_eq!(expanduser("/a/~b"), "/a/~b");
+        assert_eq!(
+            expandvars("$MACHINIST_NOPE_X/${}/$"),
+            "$MACHINIST_NOPE_X/${}/$"
+        );
     }
 
     #[test]

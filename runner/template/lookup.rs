@@ -1,7 +1,7 @@
 //! `lookup()` and `query()`/`q()`: the `env`, `file`, `template`, `vars`,
 //! `first_found`, `items`, `dict`, `sequence` (the last two in sequences.rs), `pipe`,
 //! `lines`, `fileglob` and `password` plugins (those four in lookup/), `list`,
-//! `varnames`, and the lookups of the `with_` loops (`indexed_items`, `nested`,
+//! `varnames`, `random_choice`, and the lookups of the `with_` loops (`indexed_items`, `nested`,
 //! `together`, `subelements`: legacy_loops.rs). Relative file
 //! names are searched as Ansible does, from the
 //! variables `role_path` (ROLE/files or ROLE/templates, then ROLE) and `playbook_dir`
@@ -22,7 +22,7 @@ use super::legacy_loops::LegacyLoop;
 use super::FileOptions;
 
 /// The lookup plugins machinist has, by their short names.
-pub(crate) const PLUGINS: [&str; 18] = [
+pub(crate) const PLUGINS: [&str; 19] = [
     "env",
     "file",
     "template",
@@ -41,6 +41,7 @@ pub(crate) const PLUGINS: [&str; 18] = [
     "together",
     "subelements",
     "varnames",
+    "random_choice",
 ];
 
 pub(crate) fn register(env: &mut Environment<'static>, slot: &EngineSlot) {
@@ -89,6 +90,15 @@ fn run(
         "together" => legacy(LegacyLoop::Together, raw_terms, kwargs),
         "subelements" => legacy(LegacyLoop::Subelements, raw_terms, kwargs),
         "varnames" => no_kwargs(kwargs).and_then(|()| varnames(state, &terms)),
+        // One of the terms at random (none of them when there are none).
+        "random_choice" => no_kwargs(kwargs).map(|()| {
+            use rand::seq::SliceRandom;
+            terms
+                .choose(&mut rand::thread_rng())
+                .cloned()
+                .into_iter()
+                .collect()
+        }),
         other => Err(invalid(format!(
             "lookup plugin '{other}' is not available (available: {})",
             PLUGINS.join(", ")

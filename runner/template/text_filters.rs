@@ -1,6 +1,7 @@
 //! Text filters real roles use that minijinja lacks or shapes differently: Jinja2's
 //! own `truncate` (with `killwords`, `end` and `leeway`), `wordcount`, `urlencode`,
-//! `escape` (markupsafe's) and `striptags` of Python's `str()`, and Ansible's `comment`, each with the argument names and results of the Python
+//! `escape`/`forceescape` (markupsafe's), `xmlattr` and `striptags` of Python's
+//! `str()`, and Ansible's `comment`, each with the argument names and results of the Python
 //! originals. Jinja's string filters (`lower`, `upper`, `capitalize`, `title`, `trim`,
 //! `replace`) read any other value as Python's `str()` of it (`['a']` becomes
 //! `"['a']"`, none `"None"`), as Jinja does, where minijinja would write JSON.
@@ -27,6 +28,10 @@ pub(crate) fn register(env: &mut Environment<'static>) {
             Ok(Value::from_safe_string(html_escape(&text(&value)?)))
         });
     }
+    env.add_filter("forceescape", |value: Value| {
+        Ok::<_, Error>(Value::from_safe_string(html_escape(&text(&value)?)))
+    });
+    env.add_filter("xmlattr", xmlattr);
     env.add_filter("striptags", |value: Value| {
         Ok::<_, Error>(minijinja_contrib::filters::striptags(text(&value)?))
     });
@@ -160,6 +165,42 @@ fn html_escape(text: &str) -> String {
         }
     }
     out
+}
+
+/// Jinja2's `xmlattr(d, autospace=True)`: ` key="value"` for each entry whose value is
+/// not none, values escaped; a key with a space, `/`, `>` or `=` is refused.
+fn xmlattr(value: Value, autospace: Option<bool>) -> Result<Value, Error> {
+    if value.kind() != ValueKind::Map {
+        return Err(invalid(format!(
+            "xmlattr: '{}' object has no attribute 'items'",
+            super::value_format::py_type_name(&value)
+        )));
+    }
+    let mut attributes = Vec::new();
+    for key in value.try_iter()? {
+        let item = value.get_item(&key)?;
+        if item.is_none() || item.is_undefined() {
+            continue;
+        }
+        let key = text(&key)?;
+        if key.contains(|c: char| c.is_ascii_whitespace() || "/>=".contains(c)) {
+            return Err(invalid(format!(
+                "xmlattr: Invalid character in attribute name: '{key}'"
+            )));
+        }
+        attributes.push(format!(
+            "{}=\"{}\"",
+            html_escape(&key),
+            html_escape(&text(&item)?)
+        ));
+    }
+    let joined = attributes.join(" ");
+    let spaced = if autospace.unwrap_or(true) && !joined.is_empty() {
+        format!(" {joined}")
+    } else {
+        joined
+    };
+    Ok(Value::from_safe_string(spaced))
 }
 
 /// Jinja2's `wordcount`: runs of word characters (`\w+`).
