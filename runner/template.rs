@@ -46,6 +46,7 @@ mod path_tests;
 mod pyjson;
 mod python_iteration;
 mod python_methods;
+mod python_random;
 mod python_set;
 mod pyyaml;
 mod pyyaml_emitter;

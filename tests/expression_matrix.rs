@@ -310,6 +310,19 @@ const PLUGIN_EXPRESSIONS: &[&str] = &[
     "none | forceescape",
     "query('random_choice')",
     "lookup('random_choice', 'a', 'a')",
+    "59 | random(seed='web1')",
+    "60 | random(seed=42)",
+    "100 | random(5, 7, seed='')",
+    "['a', 'b', 'c', 'd'] | random(seed='web1')",
+    "'hostname' | random(seed='db2')",
+    "0 | random(seed='a')",
+    "[] | random(seed='a')",
+    "[1, 2, 3, 4, 5] | shuffle(seed='x')",
+    "['w', 'x', 'y', 'z'] | shuffle(seed=7)",
+    "'abc' | shuffle(seed='x')",
+    "5 | shuffle",
+    "[] | shuffle",
+    "[7] | shuffle",
 ];
 
 /// Every expression of the matrix, in a stable order, without repeats.

@@ -8,6 +8,7 @@ use minijinja::value::{Kwargs, Rest, ValueKind};
 use minijinja::{Environment, Error, ErrorKind, Value};
 
 use super::filters::invalid;
+use super::python_random::PyRandom;
 use super::python_set::{python_order, SetOp};
 use super::value_format::{py_repr, py_type_name};
 
@@ -31,6 +32,7 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     env.add_filter("product", product);
     env.add_filter("zip_longest", zip_longest);
     env.add_filter("random", random);
+    env.add_filter("shuffle", shuffle);
     env.add_filter("rekey_on_member", rekey_on_member);
 }
 
@@ -143,26 +145,28 @@ pub(crate) fn zipped(lists: &[Vec<Value>], fill: &Value) -> Vec<Value> {
 
 /// Ansible's `random`: an item of a list, or a number below an integer end
 /// (`start` and `step` as `random.randrange`); `seed` makes it repeatable.
+/// ansible-core's `random(end, start=None, step=None, seed=None)`: `randrange` of an
+/// integer, `choice` of a sequence; with a seed, Python's seeded sequence
+/// (python_random.rs), so a host gets the value Ansible gives it.
 fn random(
     value: Value,
     start: Option<i64>,
     step: Option<i64>,
     kwargs: Kwargs,
 ) -> Result<Value, Error> {
-    use rand::{Rng, SeedableRng};
+    use rand::Rng;
     let seed = kwargs.get::<Option<Value>>("seed")?;
     kwargs.assert_all_used()?;
-    let mut rng: rand::rngs::StdRng = match seed {
-        Some(seed) => {
-            use sha2::Digest;
-            let digest = sha2::Sha256::digest(seed.to_string().as_bytes());
-            rand::rngs::StdRng::from_seed(digest.into())
-        }
-        None => rand::rngs::StdRng::from_entropy(),
+    let mut seeded = match seed.filter(|s| !s.is_none()) {
+        Some(seed) => Some(PyRandom::new(&seed)?),
+        None => None,
     };
-    if let Some(end) = value.as_i64() {
+    if let Some(end) = value.as_i64().filter(|_| value.kind() == ValueKind::Number) {
         let start = start.unwrap_or(0);
-        let step = step.unwrap_or(1);
+        let step = step.filter(|s| *s != 0).unwrap_or(1);
+        if let Some(rng) = seeded.as_mut() {
+            return rng.randrange(start, end, step).map(Value::from);
+        }
         if step <= 0 || end <= start {
             return Err(Error::new(
                 ErrorKind::InvalidOperation,
@@ -170,19 +174,50 @@ fn random(
             ));
         }
         let choices = (end - start + step - 1) / step;
-        return Ok(Value::from(start + step * rng.gen_range(0..choices)));
-    }
-    let pool = items(&value)?;
-    if pool.is_empty() {
-        return Err(Error::new(
-            ErrorKind::InvalidOperation,
-            "random: the list is empty",
+        return Ok(Value::from(
+            start + step * rand::thread_rng().gen_range(0..choices),
         ));
     }
-    Ok(pool[rng.gen_range(0..pool.len())].clone())
+    if start.is_some_and(|s| s != 0) || step.is_some_and(|s| s != 0) {
+        return Err(invalid(
+            "start and step can only be used with integer values",
+        ));
+    }
+    let pool = items(&value)?;
+    let picked = match seeded.as_mut() {
+        Some(rng) => rng.choice(&pool).cloned(),
+        None => {
+            use rand::seq::SliceRandom;
+            pool.choose(&mut rand::thread_rng()).cloned()
+        }
+    };
+    picked.ok_or_else(|| {
+        Error::new(
+            ErrorKind::InvalidOperation,
+            "random: Cannot choose from an empty sequence",
+        )
+    })
 }
 
-/// The items of a value Python iterates (none is not iterable, undefined an error).
+/// ansible-core's `shuffle(mylist, seed=None)`: the items in a random order (with a
+/// truthy seed, Python's seeded order); a value that is not iterable comes back as it
+/// is.
+fn shuffle(value: Value, kwargs: Kwargs) -> Result<Value, Error> {
+    let seed = kwargs.get::<Option<Value>>("seed")?;
+    kwargs.assert_all_used()?;
+    let Ok(mut pool) = items(&value) else {
+        return Ok(value);
+    };
+    match seed.filter(|s| s.is_true()) {
+        Some(seed) => PyRandom::new(&seed)?.shuffle(&mut pool),
+        None => {
+            use rand::seq::SliceRandom;
+            pool.shuffle(&mut rand::thread_rng());
+        }
+    }
+    Ok(Value::from(pool))
+}
+
 pub(crate) fn items(value: &Value) -> Result<Vec<Value>, Error> {
     if value.is_undefined() {
         return Err(Error::from(ErrorKind::UndefinedError));
