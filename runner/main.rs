@@ -230,6 +230,7 @@ fn run_command(args: RunArgs) -> ExitCode {
             agent,
             become_password,
         )),
+        force_handlers: args.force_handlers,
     };
     // Loaded and checked: the run quotes no line of these files (a big playbook's
     // text would stay in memory for nothing; a line asked for is read again).

@@ -588,3 +588,38 @@ fn a_root_keyword_on_an_ssh_host_is_a_root_inside_its_own() {
         ("inner\n".to_string(), "outer\n".to_string())
     );
 }
+
+#[test]
+fn a_task_delegated_to_an_ssh_host_acts_there_through_its_agent() {
+    let test = Test::new();
+    let sshd = Sshd::start();
+    let remote = RemoteRoot::new("delegate");
+    let here = tempfile::tempdir().unwrap();
+    inventory(
+        &test,
+        &[
+            ("web", ssh_vars(&sshd, remote.path())),
+            (
+                "here",
+                json!({"ansible_connection": "local", "machinist_root": here.path()}),
+            ),
+        ],
+    );
+    test.playbook(
+        "- hosts: here\n  gather_facts: false\n  tasks:\n    - name: On web\n      copy: {dest: /from, content: \"{{ inventory_hostname }}\\n\"}\n      delegate_to: web\n    - name: Here\n      copy: {dest: /own, content: x}\n",
+    );
+    let ran = run(&test, &[]);
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    let events = ran.events();
+    assert_eq!(
+        event_of(&events, "here", "On web")["delegated_to"],
+        sshd.address
+    );
+    let from = std::fs::read_to_string(remote.path().join("from")).unwrap();
+    assert_eq!(
+        from, "here\n",
+        "rendered with the original host's variables"
+    );
+    assert!(!here.path().join("from").exists());
+    assert!(here.path().join("own").exists());
+}

@@ -7,7 +7,7 @@
 //! `check_mode: true` wrote for real), and `tags` (each task's own after those around
 //! it, each once).
 
-use super::model::{Task, TaskKind};
+use super::model::{Fleet, Task, TaskKind};
 use crate::yaml::Node;
 use std::sync::Arc;
 
@@ -87,6 +87,21 @@ pub fn becomes(tasks: &mut [Task], outer: Option<bool>) {
     }
 }
 
+/// Give each of `tasks` the keywords of runs on many hosts (`run_once`, `delegate_to`,
+/// `delegate_facts`, `throttle`, `any_errors_fatal`) of the play or block around it
+/// where it has none of its own, and pass each task's down to what it contains.
+pub fn fleet(tasks: &mut [Task], outer: &Fleet) {
+    for task in tasks {
+        let merged = task.fleet().under(outer);
+        if merged != *task.fleet() {
+            task.rare_mut().fleet = merged.clone();
+        }
+        for list in contained(&mut task.kind, true) {
+            fleet(list, &merged);
+        }
+    }
+}
+
 /// What an include passes down to the tasks it brought at run time (include_tasks,
 /// include_role with a templated name): what the loader passes down to the tasks
 /// loaded with the playbook.
@@ -100,6 +115,7 @@ pub fn from_include(tasks: &mut [Task], include: &Task) {
         .and_then(|rare| rare.ignore_unreachable);
     ignore_unreachable(tasks, unreachable);
     becomes(tasks, include.rare.as_ref().and_then(|rare| rare.becomes));
+    fleet(tasks, include.fleet());
 }
 
 /// Put `outer` before the tags of `tasks` and of everything inside them, each tag

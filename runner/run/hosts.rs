@@ -58,14 +58,17 @@ impl Executor<'_> {
         if let Some(index) = self.hosts.iter().position(|host| host.name == name) {
             return Ok(index);
         }
-        let host = self.site_of(play, name, inventory_vars)?;
+        // A host first met as a delegate keeps the place it had (one agent session).
+        let host = match self.delegate_named(name) {
+            Some(site) => site,
+            None => self.site_of(play, name, inventory_vars)?,
+        };
         self.hosts.push(HostState::new(name, host));
         Ok(self.hosts.len() - 1)
     }
 
-    /// Where inventory host `name`'s tasks act, from its variables: this run's Host
-    /// (`/` or `--root`), a Host inside its `machinist_root`, or a remote host whose
-    /// agent starts when first asked. (A delegated task's place is this too.)
+    /// Where inventory host `name`'s tasks act, from its variables (a wrong value is
+    /// bad input at `play`): see [`Executor::site_for`].
     pub(super) fn site_of(
         &self,
         play: &Play,
@@ -76,15 +79,27 @@ impl Executor<'_> {
         let ctx = crate::vars::context(&layers, self.shared.templates);
         let refused = |message: String| InputError::from(Diagnostic::at(&play.span, message));
         let target = Target::read(name, &ctx).map_err(|err| refused(err.to_string()))?;
+        match self.site_for(target)? {
+            Ok(site) => Ok(site),
+            Err(message) => Err(refused(message).into()),
+        }
+    }
+
+    /// Where the tasks of a host with this target act: this run's Host (`/` or
+    /// `--root`), a Host inside its `machinist_root`, or a remote host whose agent
+    /// starts when first asked (a play's host, or a delegate); the inner `Err`: a
+    /// connection this run cannot start.
+    pub(super) fn site_for(&self, target: Target) -> Result<Result<Rc<Site>, String>, RunError> {
+        let name = target.host.clone();
         let site = match (target.connection, &target.root, &self.options.connector) {
             (Connection::Local, None, _) => Rc::clone(&self.base),
             (Connection::Local, Some(root), _) => {
-                tracing::debug!(host = name, root = %root.display(), "the host acts inside its machinist_root");
-                let base = self.base.local().ok_or_else(|| {
-                    refused(format!(
+                tracing::debug!(host = %name, root = %root.display(), "the host acts inside its machinist_root");
+                let Some(base) = self.base.local() else {
+                    return Ok(Err(format!(
                         "host {name}: the run's root is not on this machine"
-                    ))
-                })?;
+                    )));
+                };
                 Rc::new(Site::Local(base.within(root)?))
             }
             (_, _, Some(connector)) => {
@@ -92,14 +107,13 @@ impl Executor<'_> {
                 Rc::new(Site::Remote(Arc::new(remote), None))
             }
             (connection, _, None) => {
-                return Err(refused(format!(
+                return Ok(Err(format!(
                     "host {name}: this run cannot start {} connections",
                     connection.name()
-                ))
-                .into())
+                )))
             }
         };
-        Ok(site)
+        Ok(Ok(site))
     }
 
     /// Make host `index` the one the task flow acts on.
@@ -117,7 +131,7 @@ impl Executor<'_> {
     }
 
     /// The state of host `name` (the current one included).
-    fn state_of(&self, name: &str) -> Option<&HostState> {
+    pub(super) fn state_of(&self, name: &str) -> Option<&HostState> {
         if self.current.is_some() && self.target.name == name {
             return Some(&self.target);
         }
@@ -125,6 +139,19 @@ impl Executor<'_> {
             .iter()
             .enumerate()
             .find(|(index, host)| Some(*index) != self.current && host.name == name)
+            .map(|(_, host)| host)
+    }
+
+    /// [`Executor::state_of`], to change it.
+    pub(super) fn state_of_mut(&mut self, name: &str) -> Option<&mut HostState> {
+        if self.current.is_some() && self.target.name == name {
+            return Some(&mut self.target);
+        }
+        let current = self.current;
+        self.hosts
+            .iter_mut()
+            .enumerate()
+            .find(|(index, host)| Some(*index) != current && host.name == name)
             .map(|(_, host)| host)
     }
 
@@ -203,30 +230,33 @@ impl Executor<'_> {
     }
 
     /// `groups` and the play's host lists (`ansible_play_hosts` and its kin).
-    pub(super) fn play_magic(&self, magic: &mut Layer, play_hosts: &[String]) {
+    pub(super) fn play_magic(&self, magic: &mut Layer, play_hosts: &super::PlayHosts<'_>) {
         let groups = match &self.options.inventory {
             Some(inventory) => {
                 let mut groups = inventory.groups();
                 // The implicit localhost is in no group, as in Ansible; a play on it
                 // still sees itself in `all` when the inventory has no hosts at all.
-                if groups.get("all").map_or(true, Vec::is_empty) && play_hosts.len() == 1 {
-                    groups.insert("all".into(), play_hosts.to_vec());
+                if groups.get("all").map_or(true, Vec::is_empty) && play_hosts.all.len() == 1 {
+                    groups.insert("all".into(), play_hosts.all.to_vec());
                 }
                 Value::from_iter(groups)
             }
             None => {
-                let hosts = || Value::from(play_hosts.to_vec());
+                let hosts = || Value::from(play_hosts.all.to_vec());
                 Value::from_iter([("all", hosts()), ("ungrouped", hosts())])
             }
         };
         magic.set("groups", groups);
-        for name in [
-            "play_hosts",
-            "ansible_play_hosts",
+        magic.set(
             "ansible_play_hosts_all",
-            "ansible_play_batch",
-        ] {
-            magic.set(name, Value::from(play_hosts.to_vec()));
+            Value::from(play_hosts.all.to_vec()),
+        );
+        magic.set(
+            "ansible_play_hosts",
+            Value::from(play_hosts.active.to_vec()),
+        );
+        for name in ["play_hosts", "ansible_play_batch"] {
+            magic.set(name, Value::from(play_hosts.batch.clone()));
         }
     }
 }

@@ -5,6 +5,8 @@
 //! overlay; then it reports an event. Nothing here prints.
 
 mod actions;
+mod batches;
+mod delegate;
 mod forks;
 pub mod handlers;
 mod host_state;
@@ -70,6 +72,8 @@ pub struct RunOptions {
     /// Starts the agent of a `machine` or `ssh` host (the binary's, from
     /// runner/connection/); without one such hosts are refused.
     pub connector: Option<remote::Connector>,
+    /// `--force-handlers`: as every play's `force_handlers: true`.
+    pub force_handlers: bool,
 }
 
 /// How a run ended.
@@ -135,6 +139,9 @@ pub fn run(
         locks: Vec::new(),
         includes: Vec::new(),
         writes_in_check_mode: lock_roots::writes_in_check_mode(playbooks),
+        batch: batches::Batch::default(),
+        delegated_to: None,
+        delegates: Vec::new(),
     };
     for playbook in playbooks {
         for play in &playbook.plays {
@@ -164,11 +171,7 @@ pub fn run(
         recap.hosts.insert(host.name.clone(), host.stats);
     }
     executor.reporter.event(&Event::Recap(recap));
-    for host in &executor.hosts {
-        if let Some(remote) = host.roots.first().and_then(|(_, site)| site.remote()) {
-            remote.close();
-        }
-    }
+    executor.close_remotes();
     let failed = executor.hosts.iter().any(|host| host.failed);
     let unreachable = executor.hosts.iter().any(|host| host.unreachable);
     Ok(match interrupted {
@@ -220,6 +223,12 @@ struct Executor<'a> {
     /// The `include_tasks` files being run, outermost first (bounded: a file that
     /// includes itself would otherwise recurse until the stack overflows).
     includes: Vec<PathBuf>,
+    /// The batch of the play being run (its failures, for `max_fail_percentage`).
+    batch: batches::Batch,
+    /// The delegate the task being reported acts on (`[web1 -> localhost]`).
+    delegated_to: Option<delegate::Delegation>,
+    /// The Hosts of delegates that are no host of a play (yet), by name.
+    delegates: Vec<(String, Rc<Site>)>,
 }
 
 /// State of one play.
@@ -238,6 +247,15 @@ struct PlayState<'p> {
     /// The context of a task with no variables of its own (see `Executor::context`),
     /// and the facts' change count it was built at.
     plain_context: std::cell::RefCell<Option<(u64, minijinja::Value)>>,
+}
+
+/// The host lists of a play's magic variables: `ansible_play_hosts_all` (the
+/// pattern's hosts), `ansible_play_hosts` (those not failed when the play started)
+/// and `ansible_play_batch` (the batch's, in the play's `order`).
+struct PlayHosts<'h> {
+    all: &'h [String],
+    active: &'h [String],
+    batch: Vec<String>,
 }
 
 /// Scopes a task inherits from the blocks and includes around it.
@@ -283,28 +301,21 @@ impl<'a> Executor<'a> {
         if !self.lock_root(&root)? {
             return Ok(());
         }
-        self.reporter.event(&Event::PlayStart {
-            name: play.name.clone(),
-        });
-        let mut indexes = Vec::with_capacity(names.len());
-        for name in &names {
-            let vars = self.inventory_vars(playbook, name);
-            let index = self.host_index(play, name, &vars)?;
-            // A remote host's roots are its agent's: none of this machine's is locked.
-            let host_root = self.hosts[index].roots[0]
-                .1
-                .local()
-                .map(|host| host.root().to_path_buf());
-            if let Some(host_root) = host_root {
-                if !self.lock_root(&host_root)? {
-                    return Ok(());
-                }
-            }
-            if !self.hosts[index].failed && !self.hosts[index].unreachable {
-                indexes.push((index, vars));
-            }
-        }
-        if indexes.is_empty() {
+        // As ansible-playbook: a host that failed in an earlier play is left out.
+        let active: Vec<String> = names
+            .iter()
+            .filter(|name| {
+                !self
+                    .hosts
+                    .iter()
+                    .any(|host| host.name == **name && (host.failed || host.unreachable))
+            })
+            .cloned()
+            .collect();
+        if active.is_empty() {
+            self.reporter.event(&Event::PlayStart {
+                name: play.name.clone(),
+            });
             self.reporter.event(&Event::Warning(format!(
                 "play '{}': no hosts matched (or every host has failed): skipping",
                 play.name
@@ -312,12 +323,63 @@ impl<'a> Executor<'a> {
             return Ok(());
         }
         let everyone = Rc::new(self.everyone(playbook));
+        let ordered = batches::ordered(active.clone(), play.order, String::clone);
+        for batch_names in batches::batches(ordered, &play.serial) {
+            if interrupt::pending().is_some() {
+                break;
+            }
+            // Each host's state is made when its batch starts (a host no batch
+            // reached is in no recap, as in Ansible).
+            let mut batch = Vec::with_capacity(batch_names.len());
+            for name in &batch_names {
+                let vars = self.inventory_vars(playbook, name);
+                let index = self.host_index(play, name, &vars)?;
+                // A remote host's roots are its agent's: none of this machine's is locked.
+                let host_root = self.hosts[index].roots[0]
+                    .1
+                    .local()
+                    .map(|host| host.root().to_path_buf());
+                if let Some(host_root) = host_root {
+                    if !self.lock_root(&host_root)? {
+                        return Ok(());
+                    }
+                }
+                batch.push((index, vars));
+            }
+            self.reporter.event(&Event::PlayStart {
+                name: play.name.clone(),
+            });
+            let hosts = PlayHosts {
+                all: &names,
+                active: &active,
+                batch: batch_names,
+            };
+            self.batch = batches::Batch::new(play, batch.len());
+            self.play_batch(playbook, play, &prompted, batch, &everyone, &hosts)?;
+            if self.no_hosts_left {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// One batch of `play`'s hosts (all of them without `serial`) through the whole
+    /// play, linearly; when every host of the batch failed, the run ends.
+    fn play_batch(
+        &mut self,
+        playbook: &Playbook,
+        play: &Play,
+        prompted: &Layer,
+        batch: Vec<(usize, Layer)>,
+        everyone: &Rc<hosts::Everyone>,
+        hosts: &PlayHosts<'_>,
+    ) -> Result<(), RunError> {
         self.play_ended = false;
-        let mut slots: Vec<linear::Slot<'_>> = Vec::with_capacity(indexes.len());
+        let mut slots: Vec<linear::Slot<'_>> = Vec::with_capacity(batch.len());
         self.step_banner = None;
-        for (index, inventory) in indexes {
+        for (index, inventory) in batch {
             self.enter(index);
-            let slot = self.play_state(playbook, play, &prompted, inventory, &everyone, &names);
+            let slot = self.play_state(playbook, play, prompted, inventory, everyone, hosts);
             self.leave();
             if let Some(state) = slot? {
                 slots.push((index, state, false));
@@ -359,7 +421,9 @@ impl<'a> Executor<'a> {
                 break 'sections;
             }
         }
-        self.no_hosts_left = slots.iter().all(|(index, _, _)| self.hosts[*index].failed);
+        self.no_hosts_left = slots
+            .iter()
+            .all(|(index, _, _)| self.hosts[*index].failed || self.hosts[*index].unreachable);
         if interrupt::pending().is_some() {
             let mut pending = Vec::new();
             for (_, state, _) in &slots {
@@ -407,7 +471,7 @@ impl<'a> Executor<'a> {
         prompted: &Layer,
         inventory: Layer,
         everyone: &Rc<hosts::Everyone>,
-        play_hosts: &[String],
+        play_hosts: &PlayHosts<'_>,
     ) -> Result<Option<PlayState<'p>>, RunError> {
         let host = match &play.root {
             None => Rc::clone(&self.target.roots[0].1),
@@ -424,11 +488,12 @@ impl<'a> Executor<'a> {
                 }
             }
         };
+        // A remote host's roots are its agent's: none of this machine's is locked.
         let local_root = host.local().map(|host| host.root().to_path_buf());
-        if play.root.is_some()
-            && local_root.is_some_and(|root| !self.lock_root(&root).unwrap_or(false))
-        {
-            return Ok(None);
+        if let (Some(_), Some(root)) = (&play.root, local_root) {
+            if !self.lock_root(&root)? {
+                return Ok(None);
+            }
         }
         Ok(Some(PlayState {
             play,
@@ -530,6 +595,7 @@ impl<'a> Executor<'a> {
                 task,
                 module: "root".into(),
                 host: self.target.name.clone(),
+                delegated_to: None,
                 status: crate::events::Status::Failed,
                 diff: Vec::new(),
                 shown: Some(serde_json::json!({ "changed": false, "msg": msg })),
@@ -547,7 +613,7 @@ impl<'a> Executor<'a> {
         playbook: &Playbook,
         play: &Play,
         root: &Path,
-        play_hosts: &[String],
+        play_hosts: &PlayHosts<'_>,
     ) -> Layer {
         let mut magic = self.host_magic(&self.target.name);
         let dir = playbook
@@ -638,7 +704,8 @@ impl<'a> Executor<'a> {
     }
 
     /// Gather the entered host's facts (through its agent on a remote host); `false`
-    /// when the host could not be reached (it leaves the play).
+    /// when the host could not be reached (it leaves the play, unless the play's
+    /// `ignore_unreachable` keeps it).
     fn gather_facts(&mut self, state: &PlayState) -> bool {
         self.task_start(1, "Gathering Facts".into(), false);
         let gathered: Vec<(String, minijinja::Value)> = match &*state.host {
@@ -648,34 +715,7 @@ impl<'a> Executor<'a> {
                     .iter()
                     .map(|(name, value)| (name.clone(), crate::vars::from_json(value)))
                     .collect(),
-                Err(unreachable) => {
-                    let outcome = Outcome::unreachable(unreachable.message);
-                    let ignored = state.play.ignore_unreachable;
-                    if ignored {
-                        self.target.stats.ok += 1;
-                        self.target.stats.ignored += 1;
-                    } else {
-                        self.target.stats.unreachable += 1;
-                        self.target.unreachable = true;
-                    }
-                    self.reporter
-                        .event(&Event::TaskResult(Box::new(crate::events::TaskResult {
-                            play: state.play.name.clone(),
-                            task: "Gathering Facts".into(),
-                            module: "gather_facts".into(),
-                            host: self.target.name.clone(),
-                            status: outcome.status(),
-                            diff: Vec::new(),
-                            msg: outcome.msg.clone(),
-                            item: None,
-                            label: None,
-                            ignored,
-                            result: outcome.registered(),
-                            shown: outcome.shown.clone(),
-                            show_diff: false,
-                        })));
-                    return ignored;
-                }
+                Err(unreachable) => return self.facts_unreachable(state, unreachable),
             },
         };
         let mut ansible_facts = serde_json::Value::default();
@@ -692,6 +732,7 @@ impl<'a> Executor<'a> {
                 task: "Gathering Facts".into(),
                 module: "gather_facts".into(),
                 host: self.target.name.clone(),
+                delegated_to: None,
                 status: crate::events::Status::Ok,
                 diff: Vec::new(),
                 msg: None,
@@ -707,6 +748,49 @@ impl<'a> Executor<'a> {
                 show_diff: false,
             })));
         true
+    }
+
+    /// Gathering facts could not reach the entered host: reported and counted; whether
+    /// it stays in the play (the play's `ignore_unreachable`).
+    fn facts_unreachable(&mut self, state: &PlayState, unreachable: remote::Unreachable) -> bool {
+        let outcome = Outcome::unreachable(unreachable.message);
+        let ignored = state.play.ignore_unreachable;
+        if ignored {
+            self.target.stats.ok += 1;
+            self.target.stats.ignored += 1;
+        } else {
+            self.target.stats.unreachable += 1;
+            self.target.unreachable = true;
+        }
+        self.reporter
+            .event(&Event::TaskResult(Box::new(crate::events::TaskResult {
+                play: state.play.name.clone(),
+                task: "Gathering Facts".into(),
+                module: "gather_facts".into(),
+                host: self.target.name.clone(),
+                delegated_to: None,
+                status: outcome.status(),
+                diff: Vec::new(),
+                msg: outcome.msg.clone(),
+                item: None,
+                label: None,
+                ignored,
+                result: outcome.registered(),
+                shown: outcome.shown.clone(),
+                show_diff: false,
+            })));
+        ignored
+    }
+
+    /// Say goodbye to every remote host's agent (`bye`), delegates' included.
+    fn close_remotes(&self) {
+        let hosts = self.hosts.iter().map(|host| &host.roots[0].1);
+        let delegates = self.delegates.iter().map(|(_, site)| site);
+        for site in hosts.chain(delegates) {
+            if let Some(remote) = site.remote() {
+                remote.close();
+            }
+        }
     }
 
     /// Run a list of tasks; stop at the first failure that is not handled.

@@ -118,6 +118,7 @@ impl Loader {
                 }
             }
         }
+        self.local_action(node);
         let what = if node.get("block").is_some() {
             "block"
         } else {
@@ -161,6 +162,7 @@ impl Loader {
             environment: node.take("environment").into_iter().collect(),
             ignore_unreachable: node.get("ignore_unreachable").map(|b| self.boolean(b)),
             becomes: node.get("become").and_then(literal_bool),
+            fleet: self.fleet(node),
         };
         Some(Task {
             name: node.get("name").and_then(|n| self.string(n)),
