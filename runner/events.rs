@@ -81,6 +81,24 @@ pub struct Interruption {
     pub handlers_not_run: Vec<String>,
 }
 
+/// A task's `until` did not hold (or, with `retries` alone, it failed) and it runs
+/// again: Ansible's `FAILED - RETRYING: [host]: NAME (N retries left).`
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Retrying {
+    pub host: String,
+    pub task: String,
+    /// Tries left after this one.
+    pub retries_left: u64,
+    /// The tries made so far.
+    pub attempts: u64,
+    /// This try's result as registered (`attempts`, `retries` in it), censored under
+    /// `no_log`.
+    pub result: serde_json::Value,
+    /// The human output shows the result even without `-vv` (debug's, as Ansible's
+    /// `_ansible_verbose_always`).
+    pub verbose_always: bool,
+}
+
 /// Another run holds the lock of the target root; this one waits for it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LockWait {
@@ -138,6 +156,8 @@ pub enum Event {
     Listing(String),
     /// A signal stopped the run; the recap follows.
     Interrupted(Box<Interruption>),
+    /// A task runs again (`until`, `retries`).
+    Retrying(Box<Retrying>),
     /// The run waits for another run on the same root to finish.
     LockWait(LockWait),
     Recap(Recap),

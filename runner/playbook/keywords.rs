@@ -78,6 +78,8 @@ pub enum Parse {
     VariableName,
     /// A positive whole number of seconds.
     Seconds,
+    /// A number, or a template of one (rendered when the task runs).
+    Number,
     /// A mapping of variable names to values (templated when used).
     Vars,
     /// A list of tasks.
@@ -210,6 +212,9 @@ pub const KEYWORDS: &[Keyword] = &[
     waiting_on(supported("notify", TASK, false, Parse::TextList, "handlers (names or listen topics) to run when it changed something"), BLOCK, 15),
     supported("listen", TASK, false, Parse::TextList, "a handler's topics: notifying one runs every handler listening"),
     supported("changed_when", TASK, false, Parse::Conditions, "conditions that decide it changed"),
+    supported("until", TASK, false, Parse::Conditions, "run it again until these conditions hold (retries default 3)"),
+    supported("retries", TASK, false, Parse::Number, "how many times it runs again (with until; without: until it does not fail)"),
+    supported("delay", TASK, false, Parse::Number, "seconds between two tries (default 5)"),
     supported("failed_when", TASK, false, Parse::Conditions, "conditions that decide it failed"),
     waiting_on(supported("ignore_errors", ANYWHERE_IN_TASKS, true, Parse::Boolean, "a failure does not stop the play"), ROLE, 15),
     supported("tags", EVERYWHERE, true, Parse::TextList, "names --tags and --skip-tags select by"),
@@ -247,9 +252,6 @@ pub const KEYWORDS: &[Keyword] = &[
     waiting("port", 17),
     waiting("become_exe", 17),
     waiting("become_flags", 17),
-    waiting("until", 15),
-    waiting("retries", 15),
-    waiting("delay", 15),
     waiting("async", 15),
     waiting("poll", 15),
     waiting("module_defaults", 15),

@@ -157,6 +157,8 @@ pub struct Rare {
     pub listen: Vec<String>,
     pub changed_when: Option<Vec<Condition>>,
     pub failed_when: Option<Vec<Condition>>,
+    /// `until`, `retries`, `delay`: the action run again until it holds.
+    pub retry: Option<Retry>,
     /// `timeout:` in seconds; a plugin running longer is killed (built-in modules do
     /// not use it yet).
     pub timeout: Option<Duration>,
@@ -179,11 +181,25 @@ impl Rare {
             && self.listen.is_empty()
             && self.changed_when.is_none()
             && self.failed_when.is_none()
+            && self.retry.is_none()
             && self.timeout.is_none()
             && self.root.is_none()
             && self.environment.is_empty();
         (!unused).then(|| Box::new(self))
     }
+}
+
+/// `until` / `retries` / `delay`, as ansible-core's TaskExecutor reads them: with
+/// `until` and no `retries`, 3 retries; with `retries` and no `until`, until the
+/// action does not fail; `delay` 5 seconds unless given.
+#[derive(Debug, Clone)]
+pub struct Retry {
+    /// Empty: `not failed`.
+    pub until: Vec<Condition>,
+    /// An integer, or a template of one (rendered when the task runs).
+    pub retries: Option<Node>,
+    /// A number of seconds, or a template of one.
+    pub delay: Option<Node>,
 }
 
 #[derive(Debug, Clone)]
@@ -344,6 +360,10 @@ impl Task {
 
     pub fn failed_when(&self) -> Option<&[Condition]> {
         self.rare.as_ref()?.failed_when.as_deref()
+    }
+
+    pub fn retry(&self) -> Option<&Retry> {
+        self.rare.as_ref()?.retry.as_ref()
     }
 
     pub fn timeout(&self) -> Option<Duration> {

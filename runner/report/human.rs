@@ -182,6 +182,18 @@ impl<W: Write, E: Write> HumanReporter<W, E> {
                 self.write_out(&super::interrupted::interruption(event, paint))?;
                 self.out.flush()
             }
+            Event::Retrying(event) => {
+                let mut text = format!(
+                    "FAILED - RETRYING: [{}]: {} ({} retries left).",
+                    event.host, event.task, event.retries_left
+                );
+                if event.verbose_always || self.opts.verbosity >= 2 {
+                    text.push_str("Result was: ");
+                    text.push_str(&super::pyjson::dump(&event.result, Some(4)));
+                }
+                let line = paint.paint(&text, Color::DarkGray);
+                self.write_out(&format!("{line}\n"))
+            }
             Event::LockWait(event) => self.write_err(&super::interrupted::lock_wait(event)),
             Event::Recap(recap) => self.write_out(&recap_text(recap, paint)),
         }

@@ -18,6 +18,7 @@ pub mod outcome;
 mod plugin;
 mod prompt;
 mod reported;
+mod retry;
 mod secrets;
 mod sources;
 mod step;

@@ -5,9 +5,9 @@
 //!
 //! What is kept: the play and task names, each result's status (`ok`, `changed`,
 //! `skipped`, `failed`), its loop item as shown, what `debug` (or `assert`) showed
-//! after `=>`, `included:` lines and `...ignoring`. What is dropped: diffs, failure
-//! details (timestamps, internal keys), and warnings and errors printed between
-//! results.
+//! after `=>`, `included:` lines, `...ignoring` and `FAILED - RETRYING` lines. What
+//! is dropped: diffs, failure details (timestamps, internal keys), and warnings and
+//! errors printed between results.
 
 use serde_json::{json, Map, Value};
 
@@ -127,6 +127,8 @@ fn parse_results(text: &str, hosts: bool) -> Parsed {
                 record.insert("shown".into(), shown);
             }
             records.push(Value::Object(record));
+        } else if let Some((name, left)) = retrying(line) {
+            records.push(json!({ "retrying": name, "left": left }));
         } else if line == "...ignoring" {
             match records.last_mut() {
                 Some(last) if hosts => last["ignoring"] = true.into(),
@@ -166,6 +168,16 @@ fn banner(line: &str, lead: &str) -> Option<String> {
     let rest = line.strip_prefix(lead)?;
     let end = rest.rfind("] *")?;
     Some(rest[..end].to_string())
+}
+
+/// `FAILED - RETRYING: [host]: NAME (N retries left).` → the task's name and N (what
+/// follows, `Result was: …` under -vv or for debug, is dropped).
+fn retrying(line: &str) -> Option<(String, u64)> {
+    let rest = line.strip_prefix("FAILED - RETRYING: [")?;
+    let (_, rest) = rest.split_once("]: ")?;
+    let end = rest.rfind(" retries left).")?;
+    let (name, left) = rest[..end].rsplit_once(" (")?;
+    Some((name.to_string(), left.parse().ok()?))
 }
 
 /// A result line: its status and what follows the host.

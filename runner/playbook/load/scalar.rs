@@ -1,8 +1,9 @@
 //! The values of keywords: strings, booleans, lists, conditions, seconds, variable
-//! names and `vars:` mappings, `loop_control`, each checked with a located error.
+//! names and `vars:` mappings, `loop_control`, `until`/`retries`/`delay`, each
+//! checked with a located error.
 
 use super::Loader;
-use crate::playbook::model::{Condition, LoopControl};
+use crate::playbook::model::{Condition, LoopControl, Retry};
 use crate::yaml::{Key, Node, Value};
 use machinist_modules::args::did_you_mean;
 use std::time::Duration;
@@ -190,6 +191,45 @@ impl Loader {
                 None
             }
         }
+    }
+
+    /// `until`, `retries` and `delay` of a task, if it has any of them.
+    pub(super) fn retry(&mut self, node: &Node) -> Option<Retry> {
+        let until = node.get("until");
+        let retries = node.get("retries");
+        let delay = node.get("delay");
+        if until.is_none() && retries.is_none() && delay.is_none() {
+            return None;
+        }
+        Some(Retry {
+            until: until.map(|c| self.conditions(c)).unwrap_or_default(),
+            retries: retries.and_then(|n| self.number_or_template(n, "retries", true)),
+            delay: delay.and_then(|n| self.number_or_template(n, "delay", false)),
+        })
+    }
+
+    /// A number (`whole`: an integer) written as one, as text of one, or a template
+    /// rendered when the task runs.
+    fn number_or_template(&mut self, node: &Node, keyword: &str, whole: bool) -> Option<Node> {
+        let fits = match &node.value {
+            Value::Int(_) => true,
+            Value::Float(f) => !whole && f.is_finite(),
+            Value::Str(text) => {
+                crate::template::Templates::is_template(text)
+                    || text.trim().parse::<i64>().is_ok()
+                    || (!whole && text.trim().parse::<f64>().is_ok_and(f64::is_finite))
+            }
+            _ => false,
+        };
+        if !fits {
+            let what = if whole { "a whole number" } else { "a number" };
+            self.error(
+                &node.span,
+                format!("{keyword} is {what}, or a template of one; found {}", node.kind()),
+            );
+            return None;
+        }
+        Some(node.clone())
     }
 
     /// `loop_control.pause`: a number of seconds, whole or not.
