@@ -96,6 +96,7 @@ pub struct Retrying {
     pub result: serde_json::Value,
     /// The human output shows the result even without `-vv` (debug's, as Ansible's
     /// `_ansible_verbose_always`).
+    #[serde(skip)]
     pub verbose_always: bool,
 }
 

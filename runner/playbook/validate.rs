@@ -112,7 +112,11 @@ fn checked_tasks(tasks: &[Task], errors: &mut Vec<Diagnostic>, known: &mut Known
             .iter()
             .chain(task.changed_when().unwrap_or_default())
             .chain(task.failed_when().unwrap_or_default())
-            .chain(task.retry().map(|retry| &retry.until[..]).unwrap_or_default())
+            .chain(
+                task.retry()
+                    .map(|retry| &retry.until[..])
+                    .unwrap_or_default(),
+            )
         {
             if let Err(err) = check_expression(&cond.expr) {
                 errors.push(Diagnostic::at(

@@ -68,8 +68,7 @@ impl Executor<'_> {
             }
             self.report_retry(task, name, &outcome, attempt, tries);
             if !crate::signals::sleep(delay) {
-                self.progress.cut_short =
-                    Some(format!("{name}: {attempt} of {tries} tries made"));
+                self.progress.cut_short = Some(format!("{name}: {attempt} of {tries} tries made"));
                 outcome.failed = true;
                 return outcome;
             }
@@ -140,7 +139,14 @@ impl Executor<'_> {
     }
 
     /// `FAILED - RETRYING: [host]: NAME (N retries left).`
-    fn report_retry(&mut self, task: &Task, name: &str, outcome: &Outcome, attempt: u64, tries: u64) {
+    fn report_retry(
+        &mut self,
+        task: &Task,
+        name: &str,
+        outcome: &Outcome,
+        attempt: u64,
+        tries: u64,
+    ) {
         let mut result = outcome.registered();
         if let serde_json::Value::Object(map) = &mut result {
             map.insert("retries".into(), tries.into());

@@ -225,7 +225,10 @@ impl Loader {
             let what = if whole { "a whole number" } else { "a number" };
             self.error(
                 &node.span,
-                format!("{keyword} is {what}, or a template of one; found {}", node.kind()),
+                format!(
+                    "{keyword} is {what}, or a template of one; found {}",
+                    node.kind()
+                ),
             );
             return None;
         }
