@@ -80,6 +80,8 @@ pub enum Parse {
     Seconds,
     /// A number, or a template of one (rendered when the task runs).
     Number,
+    /// A mapping of module names to their default arguments, or a list of them.
+    ModuleDefaults,
     /// A mapping of variable names to values (templated when used).
     Vars,
     /// A list of tasks.
@@ -236,6 +238,7 @@ pub const KEYWORDS: &[Keyword] = &[
     supported("connection", PLAY.or(TASK_OR_BLOCK), false, Parse::NoOp, "only local"),
     supported("args", TASK_OR_INCLUDE, false, Parse::Arguments, "module arguments, merged under those written with the module"),
     waiting_on(supported("environment", PLAY.or(TASK_OR_BLOCK), true, Parse::Environment, "environment variables of the programs it runs"), ROLE, 15),
+    supported("module_defaults", PLAY.or(TASK_OR_BLOCK), true, Parse::ModuleDefaults, "arguments for each module it covers (its own arguments win)"),
     waiting_on(supported("timeout", TASK_OR_INCLUDE, false, Parse::Seconds, "fail the task after this many seconds"), BLOCK.or(ROLE), 15),
     waiting("any_errors_fatal", 16),
     waiting("delegate_to", 16),
@@ -254,7 +257,6 @@ pub const KEYWORDS: &[Keyword] = &[
     waiting("become_flags", 17),
     waiting("async", 15),
     waiting("poll", 15),
-    waiting("module_defaults", 15),
     waiting("collections", 15),
     waiting("debugger", 15),
     waiting("action", 15),

@@ -169,6 +169,10 @@ pub struct Rare {
     /// task itself, outermost first (unrendered): variables for the commands it runs;
     /// inner ones win.
     pub environment: Vec<Node>,
+    /// `module_defaults` of the plays, blocks and includes around the task and of the
+    /// task itself, outermost first: each a mapping of module names to arguments
+    /// (playbook/inherit.rs gives an action its module's).
+    pub module_defaults: Vec<Node>,
 }
 
 impl Rare {
@@ -184,7 +188,8 @@ impl Rare {
             && self.retry.is_none()
             && self.timeout.is_none()
             && self.root.is_none()
-            && self.environment.is_empty();
+            && self.environment.is_empty()
+            && self.module_defaults.is_empty();
         (!unused).then(|| Box::new(self))
     }
 }
@@ -376,6 +381,10 @@ impl Task {
 
     pub fn environment(&self) -> &[Node] {
         self.rare.as_ref().map_or(&[], |rare| &rare.environment)
+    }
+
+    pub fn module_defaults(&self) -> &[Node] {
+        self.rare.as_ref().map_or(&[], |rare| &rare.module_defaults)
     }
 
     /// The rare keywords, to set one.

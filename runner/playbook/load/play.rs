@@ -232,6 +232,7 @@ impl Loader {
         let play_environment: Vec<Node> = node.get("environment").cloned().into_iter().collect();
         let play_check_mode = node.get("check_mode").map(|b| self.boolean(b));
         let play_diff = node.get("diff").map(|b| self.boolean(b));
+        let play_module_defaults = self.module_defaults(node.get("module_defaults"), origin);
         for list in [
             &mut sections.pre_tasks,
             &mut sections.tasks,
@@ -241,6 +242,7 @@ impl Loader {
             crate::playbook::inherit::no_log(list, play_no_log);
             crate::playbook::inherit::environment(list, &play_environment);
             crate::playbook::inherit::modes(list, play_check_mode, play_diff);
+            crate::playbook::inherit::module_defaults(list, &play_module_defaults);
         }
         sections
     }

@@ -3,7 +3,8 @@
 //! checked with a located error.
 
 use super::Loader;
-use crate::playbook::model::{Condition, LoopControl, Retry};
+use crate::playbook::inherit::defaults_name;
+use crate::playbook::model::{Condition, LoopControl, Origin, Retry};
 use crate::yaml::{Key, Node, Value};
 use machinist_modules::args::did_you_mean;
 use std::time::Duration;
@@ -235,7 +236,81 @@ impl Loader {
         Some(node.clone())
     }
 
-    /// `loop_control.pause`: a number of seconds, whole or not.
+    /// `module_defaults:` (a mapping of module names to argument mappings, or a list
+    /// of such mappings), checked: each name a module or action machinist has (as
+    /// ansible-core cannot resolve others), each value a mapping. `group/NAME` is
+    /// refused: ansible-core's action groups hold only other collections' modules.
+    pub(super) fn module_defaults(&mut self, node: Option<&Node>, origin: &Origin) -> Vec<Node> {
+        let Some(node) = node else {
+            return Vec::new();
+        };
+        let dicts: Vec<&Node> = match &node.value {
+            Value::Seq(items) => items.iter().collect(),
+            Value::Null => Vec::new(),
+            _ => vec![node],
+        };
+        let mut checked = Vec::with_capacity(dicts.len());
+        for dict in dicts {
+            let Some(entries) = dict.as_map() else {
+                self.error(
+                    &dict.span,
+                    format!(
+                        "module_defaults is a mapping of module names to their arguments (or a list of them), found {}",
+                        dict.kind()
+                    ),
+                );
+                continue;
+            };
+            let mut fine = true;
+            for (key, value) in entries {
+                if key.name.starts_with("group/") {
+                    self.error(
+                        &key.span,
+                        format!(
+                            "module_defaults: '{}' is an action group; ansible-core's groups hold only other collections' modules, which machinist does not have (name the modules)",
+                            key.name
+                        ),
+                    );
+                    fine = false;
+                } else if !self.is_module_name(defaults_name(&key.name), origin) {
+                    self.error(
+                        &key.span,
+                        format!("module_defaults: no module or action '{}'", key.name),
+                    );
+                    fine = false;
+                }
+                match &value.value {
+                    Value::Map(_) | Value::Null => {}
+                    Value::Str(text) if crate::template::Templates::is_template(text) => {
+                        self.error(
+                            &value.span,
+                            format!(
+                                "module_defaults: the arguments of '{}' are a template; machinist takes a mapping here (templates inside it are fine)",
+                                key.name
+                            ),
+                        );
+                        fine = false;
+                    }
+                    _ => {
+                        self.error(
+                            &value.span,
+                            format!(
+                                "module_defaults: the arguments of '{}' are a mapping, found {}",
+                                key.name,
+                                value.kind()
+                            ),
+                        );
+                        fine = false;
+                    }
+                }
+            }
+            if fine {
+                checked.push(dict.clone());
+            }
+        }
+        checked
+    }
+
     pub(super) fn pause_seconds(&mut self, node: &Node) -> Option<f64> {
         match node.value {
             Value::Int(seconds) if seconds >= 0 => Some(seconds as f64),

@@ -160,6 +160,7 @@ impl Loader {
             timeout: node.get("timeout").and_then(|t| self.seconds(t)),
             root: node.take("root"),
             environment: node.take("environment").into_iter().collect(),
+            module_defaults: self.module_defaults(node.get("module_defaults"), origin),
         };
         Some(Task {
             name: node.get("name").and_then(|n| self.string(n)),
