@@ -392,16 +392,26 @@ impl Task {
         self.rare.get_or_insert_with(Box::default)
     }
 
-    /// The name shown in output: the task's name, else the module and its
-    /// arguments' first words (as Ansible shows the action).
+    /// The name shown in output: the task's name, else the module (an
+    /// `include_role`'s with its role), as Ansible shows the action.
     pub fn display_name(&self) -> String {
         let base = match (&self.name, &self.kind) {
             (Some(name), _) => name.clone(),
             (None, TaskKind::Action { module, .. }) => module.to_string(),
             (None, TaskKind::Block { .. }) => "block".to_string(),
             (None, TaskKind::IncludeTasks { .. }) => "include_tasks".to_string(),
-            (None, TaskKind::IncludeRole { .. } | TaskKind::IncludeRoleNamed { .. }) => {
-                "include_role".to_string()
+            // As ansible-core: `include_role : ROLE` (a templated name as written).
+            (None, TaskKind::IncludeRole { tasks }) => {
+                match tasks.last().and_then(|t| t.origin.role.as_ref()) {
+                    Some(role) => format!("include_role : {}", role.name),
+                    None => "include_role".to_string(),
+                }
+            }
+            (None, TaskKind::IncludeRoleNamed { entry, .. }) => {
+                match entry.get("name").or_else(|| entry.get("role")).and_then(Node::as_str) {
+                    Some(role) => format!("include_role : {role}"),
+                    None => "include_role".to_string(),
+                }
             }
         };
         match &self.origin.role {
