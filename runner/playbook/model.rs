@@ -408,7 +408,11 @@ impl Task {
                 }
             }
             (None, TaskKind::IncludeRoleNamed { entry, .. }) => {
-                match entry.get("name").or_else(|| entry.get("role")).and_then(Node::as_str) {
+                match entry
+                    .get("name")
+                    .or_else(|| entry.get("role"))
+                    .and_then(Node::as_str)
+                {
                     Some(role) => format!("include_role : {role}"),
                     None => "include_role".to_string(),
                 }

@@ -215,15 +215,15 @@ fn arguments(
     if let Some(err) = said.as_ref().err().or(templated_error.as_ref()) {
         // A missing argument may be given by a templated one (or its alias):
         // checked when the task runs.
+        // Its sources are still looked for.
         let missing_templated =
             !templated.is_empty() && err.message.starts_with("missing required argument");
-        if missing_templated {
-            return;
+        if !missing_templated {
+            errors.push(Diagnostic::at(
+                span_at(args, err),
+                format!("module {module}: {}", err.message),
+            ));
         }
-        errors.push(Diagnostic::at(
-            span_at(args, err),
-            format!("module {module}: {}", err.message),
-        ));
     }
     required_sources(task, builtin, args, errors);
 }
