@@ -207,6 +207,9 @@ impl Loader {
                 }
             }
         }
+        // The roles' handlers join those of pre_tasks' imports and includes, ahead of
+        // them, so that a later import or include of a role gives them its scope.
+        self.extra_handlers.splice(0..0, handlers.drain(..));
         let play_tasks = tasks(self, node, "tasks");
         if main_tasks.is_empty() {
             main_tasks = play_tasks;

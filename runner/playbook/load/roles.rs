@@ -230,7 +230,10 @@ impl Loader {
         if first_use && (handlers_file.exists() || role.handlers_from.is_some()) {
             handlers.extend(self.tasks_from_file(&handlers_file, &origin, &tags, &role.span));
         } else if !first_use {
+            // The handlers were loaded by its first use: in the play's roles
+            // (`handlers`) or by an import or include in its tasks (extra_handlers).
             in_last_scope(handlers, &path, &origin);
+            in_last_scope(&mut self.extra_handlers, &path, &origin);
         }
         self.role_stack.pop();
         tasks.push(block(role, own, tags, origin));
