@@ -137,11 +137,14 @@ pub enum Event {
     },
     /// A loop's items are all reported: `all_skipped` when every item was skipped,
     /// `ignored` when a failed item was let through by `ignore_errors` (the human
-    /// reporter then prints Ansible's `skipping: [host]` or `...ignoring` once).
+    /// reporter then prints Ansible's `skipping: [host]` or `...ignoring` once);
+    /// `debug_failed` when an item of a `debug` loop failed (Ansible's callback then
+    /// prints the loop's `fatal: … One or more items failed` too).
     LoopDone {
         host: String,
         all_skipped: bool,
         ignored: bool,
+        debug_failed: bool,
     },
     /// Progress of a long task: `done` of `total` `unit`s (pacstrap: packages as
     /// steps; a large file write: bytes), doing `what` now.

@@ -132,10 +132,20 @@ impl<W: Write, E: Write> HumanReporter<W, E> {
                 host,
                 all_skipped,
                 ignored,
+                debug_failed,
             } => {
                 let mut text = String::new();
                 if *all_skipped {
                     text.push_str(&paint.paint(&format!("skipping: [{host}]"), Color::Cyan));
+                    text.push('\n');
+                }
+                if *debug_failed {
+                    // Ansible's callback cleans a debug result down to its `msg`, which
+                    // drops `results`: the loop's summary is printed as a failure.
+                    let line = format!(
+                        "fatal: [{host}]: FAILED! => {{\"msg\": \"One or more items failed\"}}"
+                    );
+                    text.push_str(&paint.paint(&line, Color::Red));
                     text.push('\n');
                 }
                 if *ignored {

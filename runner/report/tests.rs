@@ -79,6 +79,7 @@ fn run(show_diff: bool) -> Vec<Event> {
             host: "localhost".into(),
             all_skipped: false,
             ignored: true,
+            debug_failed: false,
         },
         task("Only on Debian"),
         Event::TaskResult(Box::new(skipped)),

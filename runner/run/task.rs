@@ -170,10 +170,18 @@ impl Executor<'_> {
                 registered,
             );
         }
+        let debug = matches!(
+            task.kind,
+            TaskKind::Action {
+                action: Action::Debug,
+                ..
+            }
+        );
         self.reporter.event(&Event::LoopDone {
             host: self.target.name.clone(),
             all_skipped,
             ignored: any_failed && self.ignores(task),
+            debug_failed: any_failed && debug,
         });
         if include {
             let deferred = std::mem::replace(&mut self.target.deferred, outer_deferred);
