@@ -170,3 +170,36 @@ fn a_template_that_is_no_number_fails_the_task() {
         run.stdout
     );
 }
+
+#[test]
+fn a_no_log_task_retries_without_showing_its_result() {
+    let test = Test::new();
+    test.playbook(&play(
+        r#"    - name: secret tries
+      debug: msg=hunter2
+      register: out
+      until: false
+      retries: 1
+      delay: 0
+      no_log: true
+      ignore_errors: true
+"#,
+    ));
+    let human = test.run(&[]);
+    assert!(
+        human
+            .stdout
+            .contains("FAILED - RETRYING: [localhost]: secret tries (1 retries left)."),
+        "{}",
+        human.stdout
+    );
+    assert!(!human.stdout.contains("hunter2"), "{}", human.stdout);
+    let json = test.run_json(&[]);
+    let retry = json
+        .events()
+        .into_iter()
+        .find(|e| e["event"] == "retrying")
+        .expect("a retrying event");
+    assert!(retry["result"]["censored"].is_string(), "{retry}");
+    assert!(!json.stdout.contains("hunter2"), "{}", json.stdout);
+}
