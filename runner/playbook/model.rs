@@ -314,6 +314,27 @@ impl Action {
     }
 }
 
+/// ansible-core runs a role's handlers (loaded once per play, at its first use) with
+/// the variables of the role's last use: each later use hands them its scope
+/// (`origin`, a role's; its folder says which handlers are the role's).
+pub fn in_last_scope(handlers: &mut [Task], origin: &Arc<Origin>) {
+    for handler in handlers {
+        if handler.origin.role.is_some() && handler.origin.dir == origin.dir {
+            handler.origin = Arc::clone(origin);
+        }
+        if let TaskKind::Block {
+            block,
+            rescue,
+            always,
+        } = &mut handler.kind
+        {
+            for list in [block, rescue, always] {
+                in_last_scope(list, origin);
+            }
+        }
+    }
+}
+
 /// The names a handler answers to: its name, `ROLE : NAME` inside a role, and its
 /// `listen` topics.
 pub fn handler_names(handler: &Task) -> impl Iterator<Item = String> + '_ {

@@ -731,11 +731,11 @@ impl Executor<'_> {
         // role's own block comes last, after its dependencies'.
         let role = tasks
             .last()
-            .and_then(|t| t.origin.role.as_ref())
-            .map(|r| r.name.clone());
-        let Some(role) = role else {
+            .and_then(|t| t.origin.role.as_ref().map(|r| (r.name.clone(), &t.origin)));
+        let Some((role, origin)) = role else {
             return self.run_included(state, task, inherited, tasks, ctx);
         };
+        state.notified.role_included(origin);
         let announce = Event::Included {
             file: role,
             host: self.target.name.clone(),

@@ -296,6 +296,7 @@ impl Loader {
         tags: &[String],
     ) -> Option<TaskKind> {
         let mut role = self.role_use(entry, false)?;
+        role.included = !import;
         role.params
             .extend(vars.map(|v| self.vars(v)).unwrap_or_default());
         if crate::template::Templates::is_template(&role.name) {
