@@ -43,10 +43,8 @@ pub(crate) fn render(result: &TaskResult, verbosity: u8, paint: Painter) -> Stri
             None => (format!("skipping: [{host}]"), Color::Cyan),
         },
         Status::Failed => {
-            // A debug result is always shown indented (Ansible's `_ansible_verbose_always`).
-            let debug = matches!(result.module.as_str(), "debug" | "ansible.builtin.debug");
             let dump = match &result.shown {
-                Some(shown) => pyjson::dump(shown, debug.then_some(4)),
+                Some(shown) => pyjson::dump(shown, None),
                 None => pyjson::dump(&summary(result), None),
             };
             match &item {

@@ -486,9 +486,7 @@ fn retries_and_a_failed_debug_loop_print_as_ansible() {
         lines,
         [
             "FAILED - RETRYING: [localhost]: say (1 retries left).",
-            "failed: [localhost] (item=2) => {",
-            "    \"msg\": \"hi\"",
-            "}",
+            "failed: [localhost] (item=2) => {\"msg\": \"hi\"}",
             "fatal: [localhost]: FAILED! => {\"msg\": \"One or more items failed\"}",
             "...ignoring",
         ],
