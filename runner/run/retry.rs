@@ -2,7 +2,8 @@
 //! as ansible-core's TaskExecutor runs it. With `until` and no `retries` there are 3
 //! retries; with `retries` and no `until`, the condition is that the action did not
 //! fail; `delay` is 5 seconds unless given (1 when negative). A task's `when` is
-//! evaluated once, before the first try. Each try's result has `attempts`; the
+//! evaluated once, before the first try, and so are its arguments rendered: arguments
+//! that cannot be fail it at once. Each try's result has `attempts`; the
 //! `until` condition sees it under the `register` name, after `changed_when` and
 //! `failed_when`. A try that does not hold is reported (`FAILED - RETRYING: …`, an
 //! [`Event::Retrying`]) and the next one starts after the delay; when the retries run
@@ -40,6 +41,14 @@ impl Executor<'_> {
         };
         if let Some(outcome) = self.unmet(task, inherited, ctx) {
             return outcome;
+        }
+        if let TaskKind::Action { args, .. } = &task.kind {
+            let raw = vars::node_to_value(args);
+            if self.shared.templates.render_tree(&raw, ctx).is_err() {
+                // As ansible-core, which renders them before the first try: arguments
+                // that cannot be rendered fail the task once, with no retries.
+                return self.act(state, task, inherited, ctx);
+            }
         }
         let (tries, delay) = match self.retry_limits(retry, ctx) {
             Ok(limits) => limits,
