@@ -182,6 +182,10 @@ pub struct RunArgs {
     #[arg(short = 'f', long = "forks", value_name = "N", default_value_t = 5,
           value_parser = clap::value_parser!(u16).range(1..))]
     pub forks: u16,
+    /// Run the handlers a host notified even after it failed (every play's
+    /// `force_handlers: true`).
+    #[arg(long)]
+    pub force_handlers: bool,
     /// List the hosts each play would run on, and exit.
     #[arg(long)]
     pub list_hosts: bool,

@@ -24,6 +24,10 @@ pub struct TaskResult {
     /// The module as the task named it (`file`, `ansible.builtin.copy`, `debug`).
     pub module: String,
     pub host: String,
+    /// The host it acted on instead (`delegate_to`, `local_action`), as Ansible
+    /// shows it: `[web1 -> localhost]`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delegated_to: Option<String>,
     pub status: Status,
     /// Diffs, shown by the human reporter only under `--diff`; always in JSON.
     pub diff: Vec<Diff>,

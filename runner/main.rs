@@ -219,6 +219,7 @@ fn run_command(args: RunArgs) -> ExitCode {
         inventory: Some(std::sync::Arc::new(inventory)),
         limit: args.hosts.limit.clone(),
         forks: usize::from(args.forks),
+        force_handlers: args.force_handlers,
     };
     // Loaded and checked: the run quotes no line of these files (a big playbook's
     // text would stay in memory for nothing; a line asked for is read again).

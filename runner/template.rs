@@ -22,8 +22,10 @@
 //!   (Ansible would return a string unless the only whitespace is one final newline);
 //! - tuples are lists (`dictsort`, `items()`, `regex_findall` groups, `subelements`);
 //!   the `~` operator prints containers minijinja's way (`["a"]`), `{{ }}` Python's;
-//! - `from_yaml` reads YAML 1.2 (`yes` stays a string); regexes have no look-around
-//!   or back-references; `1 / 0` is `inf`.
+//! - regexes have no look-around or back-references;
+//! - the operators are minijinja's (not a choice: no hook to change them): `<`
+//!   between mismatched types and `1 / 0` (`inf`) answer where Python fails, `and`
+//!   between two literals is folded to a boolean (docs/ansible-differences.md).
 
 mod backslash;
 mod collections;
@@ -40,16 +42,23 @@ mod lookup;
 mod math_filters;
 pub(crate) mod names;
 pub(crate) mod overrides;
+mod path_tests;
 mod pyjson;
+mod python_iteration;
 mod python_methods;
+mod python_random;
+mod python_set;
 mod pyyaml;
 mod pyyaml_emitter;
 mod pyyaml_scalar;
 mod regexes;
 mod sequences;
 mod simple;
+mod size_filters;
 mod tests;
 mod text_filters;
+mod time_filters;
+mod url_filters;
 pub(crate) mod value_format;
 mod version;
 

@@ -22,6 +22,11 @@ fn wrong_value(parse: Parse) -> Option<&'static str> {
         Parse::LoopControl => Some("[not, a, mapping]"),
         Parse::Arguments => Some("[not, a, mapping]"),
         Parse::Loop(None) => Some("{not: a list}"),
+        Parse::Batches => Some("{not: a batch}"),
+        Parse::Percentage => Some("lots"),
+        Parse::Count => Some("many"),
+        Parse::HostOrder => Some("at_random"),
+        Parse::LocalAction => Some("[not, a, module]"),
         _ => None,
     }
 }

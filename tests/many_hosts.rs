@@ -517,3 +517,339 @@ fn each_handler_runs_on_every_host_that_notified_it_before_the_next() {
         human.stdout
     );
 }
+
+/// The results of the task events as (task, host, delegated_to, status).
+fn delegated(run: &Run) -> Vec<(String, String, String, String)> {
+    run.events()
+        .into_iter()
+        .filter(|e| e["event"] == "task")
+        .map(|e| {
+            let text = |key: &str| e[key].as_str().unwrap_or_default().to_string();
+            (
+                text("task"),
+                text("host"),
+                text("delegated_to"),
+                text("status"),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn delegate_to_acts_in_the_delegates_root_with_the_hosts_variables_three_checks() {
+    let test = fleet(
+        "\
+- hosts: web
+  gather_facts: false
+  tasks:
+    - name: on db1
+      copy:
+        dest: \"/from-{{ inventory_hostname }}\"
+        content: \"{{ inventory_hostname }} {{ role }} {{ machinist_root }}\\n\"
+      delegate_to: db1
+    - name: on localhost
+      local_action: copy dest=/local-{{ inventory_hostname }} content=x
+",
+    );
+    let before = test.root_tree();
+    let check = test.run_json(&["-i", "hosts.ini", "--check"]);
+    assert_eq!(check.code, 0, "{}\n{}", check.stdout, check.stderr);
+    assert_eq!(test.root_tree(), before, "--check changed a root");
+    let first = test.run_json(&["-i", "hosts.ini"]);
+    assert_eq!(first.code, 0, "{}\n{}", first.stdout, first.stderr);
+    assert_eq!(
+        delegated(&check),
+        delegated(&first),
+        "--check did not predict"
+    );
+    let row = |task: &str, host: &str, to: &str, status: &str| {
+        (task.into(), host.into(), to.into(), status.into())
+    };
+    assert_eq!(
+        delegated(&first),
+        vec![
+            row("on db1", "web1", "db1", "changed"),
+            row("on db1", "web2", "db1", "changed"),
+            row("on localhost", "web1", "localhost", "changed"),
+            row("on localhost", "web2", "localhost", "changed"),
+        ]
+    );
+    // The host's variables render the task; the delegate's root is where it acts.
+    assert_eq!(
+        read(&test, "db1", "from-web1").as_deref(),
+        Some("web1 frontend /srv/web1\n")
+    );
+    assert_eq!(
+        read(&test, "db1", "from-web2").as_deref(),
+        Some("web2 frontend /srv/web2\n")
+    );
+    assert_eq!(read(&test, "localhost", "local-web1").as_deref(), Some("x"));
+    assert_eq!(read(&test, "web1", "from-web1"), None);
+    // The delegate is no host of the play: it has no recap line.
+    assert_eq!(recap(&first).keys().collect::<Vec<_>>(), ["web1", "web2"]);
+    let second = test.run_json(&["-i", "hosts.ini"]);
+    assert_eq!(second.code, 0, "{}", second.stderr);
+    assert!(
+        delegated(&second)
+            .iter()
+            .all(|(_, _, _, status)| status == "ok"),
+        "{}",
+        second.stdout
+    );
+    let human = test.run(&["-i", "hosts.ini"]);
+    assert!(
+        human.stdout.contains("ok: [web1 -> db1]\n"),
+        "{}",
+        human.stdout
+    );
+    assert!(
+        human.stdout.contains("ok: [web2 -> localhost]\n"),
+        "{}",
+        human.stdout
+    );
+}
+
+#[test]
+fn a_delegate_reached_over_ssh_is_refused_with_a_clear_error() {
+    let test = fleet(
+        "\
+- hosts: web1
+  gather_facts: false
+  tasks:
+    - name: far away
+      copy: {dest: /far, content: x}
+      delegate_to: far.example.com
+",
+    );
+    let run = test.run(&["-i", "hosts.ini"]);
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout
+            .contains("delegate_to far.example.com: a machine/ssh delegate is not yet supported"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(read(&test, "localhost", "far"), None);
+}
+
+#[test]
+fn delegate_facts_put_the_facts_on_the_delegate() {
+    let test = fleet(
+        "\
+- hosts: web
+  gather_facts: false
+  tasks:
+    - set_fact: {given: \"by {{ inventory_hostname }}\"}
+      delegate_to: db1
+      delegate_facts: true
+      when: inventory_hostname == 'web1'
+- hosts: db1,web1
+  gather_facts: false
+  tasks:
+    - copy: {dest: /given, content: \"{{ given | default('none') }}\\n\"}
+",
+    );
+    let run = test.run_json(&["-i", "hosts.ini"]);
+    // db1 is reached by no play before the fact is set: refused, not dropped.
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout
+            .contains("delegate_facts: db1 is no host of a play"),
+        "{}",
+        run.stdout
+    );
+
+    let test = fleet(
+        "\
+- hosts: all
+  gather_facts: false
+  tasks:
+    - set_fact: {given: \"by {{ inventory_hostname }}\"}
+      delegate_to: db1
+      delegate_facts: true
+      when: inventory_hostname == 'web1'
+    - copy: {dest: /given, content: \"{{ given | default('none') }}\\n\"}
+",
+    );
+    let run = test.run_json(&["-i", "hosts.ini"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(read(&test, "db1", "given").as_deref(), Some("by web1\n"));
+    assert_eq!(read(&test, "web1", "given").as_deref(), Some("none\n"));
+}
+
+#[test]
+fn run_once_runs_on_the_first_host_and_every_host_gets_its_result() {
+    let test = fleet(
+        "\
+- hosts: web,db
+  gather_facts: false
+  tasks:
+    - name: once
+      debug: {msg: \"{{ inventory_hostname }}\"}
+      run_once: true
+      register: first
+    - copy: {dest: /first, content: \"{{ first.msg }}\\n\"}
+",
+    );
+    let run = test.run_json(&["-i", "hosts.ini"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let once: Vec<_> = results(&run)
+        .into_iter()
+        .filter(|(task, _, _)| task == "once")
+        .collect();
+    assert_eq!(once, [("once".into(), "web1".into(), "ok".into())]);
+    for host in ["web1", "web2", "db1"] {
+        assert_eq!(
+            read(&test, host, "first").as_deref(),
+            Some("web1\n"),
+            "{host}"
+        );
+    }
+}
+
+#[test]
+fn serial_runs_the_play_batch_by_batch_in_the_plays_order() {
+    let test = fleet(
+        "\
+- hosts: web,db
+  gather_facts: false
+  serial: 2
+  order: reverse_sorted
+  tasks:
+    - copy: {dest: /batch, content: \"{{ ansible_play_batch | join(',') }}\\n\"}
+    - copy: {dest: /again, content: \"x\\n\"}
+",
+    );
+    let run = test.run_json(&["-i", "hosts.ini"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let hosts: Vec<String> = results(&run).into_iter().map(|(_, host, _)| host).collect();
+    // The batch runs the whole play before the next batch starts.
+    assert_eq!(hosts, ["web2", "web1", "web2", "web1", "db1", "db1"]);
+    let plays = run
+        .events()
+        .into_iter()
+        .filter(|e| e["event"] == "play")
+        .count();
+    assert_eq!(plays, 2, "one play banner per batch");
+    assert_eq!(read(&test, "web1", "batch").as_deref(), Some("web2,web1\n"));
+    assert_eq!(read(&test, "db1", "batch").as_deref(), Some("db1\n"));
+}
+
+#[test]
+fn any_errors_fatal_and_max_fail_percentage_end_the_play_for_every_host() {
+    let play = |keyword: &str| {
+        format!(
+            "\
+- hosts: web,db
+  gather_facts: false
+  {keyword}
+  tasks:
+    - fail: {{msg: stop}}
+      when: inventory_hostname == 'web2'
+    - copy: {{dest: /after, content: x}}
+- hosts: all
+  gather_facts: false
+  tasks:
+    - copy: {{dest: /next, content: x}}
+"
+        )
+    };
+    for (keyword, ends) in [
+        ("any_errors_fatal: true", true),
+        ("max_fail_percentage: 30", true),
+        ("max_fail_percentage: 34", false),
+    ] {
+        let test = fleet(&play(keyword));
+        let run = test.run_json(&["-i", "hosts.ini"]);
+        assert_eq!(run.code, 2, "{keyword}: {}\n{}", run.stdout, run.stderr);
+        for host in ["web1", "db1"] {
+            let after = read(&test, host, "after");
+            assert_eq!(after.is_none(), ends, "{keyword}: {host}: {}", run.stdout);
+            assert_eq!(
+                read(&test, host, "next").is_none(),
+                ends,
+                "{keyword}: {host}"
+            );
+        }
+        // The hosts the failure stopped count no failure of their own.
+        assert_eq!(recap(&run)["web1"]["failed"], 0, "{keyword}");
+    }
+}
+
+#[test]
+fn force_handlers_run_the_handlers_of_a_host_that_failed() {
+    let playbook = "\
+- hosts: web
+  gather_facts: false
+  tasks:
+    - copy: {dest: /notified, content: x}
+      notify: handle
+    - fail: {msg: stop}
+      when: inventory_hostname == 'web2'
+  handlers:
+    - name: handle
+      copy: {dest: /handled, content: x}
+";
+    let test = fleet(playbook);
+    let run = test.run_json(&["-i", "hosts.ini"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(read(&test, "web1", "handled").is_some());
+    assert!(read(&test, "web2", "handled").is_none(), "{}", run.stdout);
+
+    for (forced, args) in [
+        (
+            playbook.replace(
+                "  gather_facts: false\n",
+                "  gather_facts: false\n  force_handlers: true\n",
+            ),
+            vec!["-i", "hosts.ini"],
+        ),
+        (
+            playbook.to_string(),
+            vec!["-i", "hosts.ini", "--force-handlers"],
+        ),
+    ] {
+        let test = fleet(&forced);
+        let run = test.run_json(&args);
+        assert_eq!(run.code, 2, "{}", run.stderr);
+        assert!(
+            read(&test, "web2", "handled").is_some(),
+            "{args:?}: {}",
+            run.stdout
+        );
+    }
+}
+
+#[test]
+fn throttle_runs_a_task_on_at_most_that_many_hosts_at_once() {
+    let test = Test::new();
+    let lock = test.outside().join("lock");
+    test.project_file(
+        "hosts.ini",
+        "a ansible_connection=local\nb ansible_connection=local\nc ansible_connection=local\nd ansible_connection=local\n",
+    );
+    // Only one host at a time can hold the lock folder.
+    test.playbook(&format!(
+        "\
+- hosts: all
+  gather_facts: false
+  tasks:
+    - command: sh -c 'mkdir {lock} && sleep 0.2 && rmdir {lock}'
+      throttle: 1
+      changed_when: false
+",
+        lock = lock.display()
+    ));
+    let run = test.machinist(&[
+        "run",
+        "site.yml",
+        "-i",
+        "hosts.ini",
+        "-f",
+        "4",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(results(&run).len(), 4);
+}

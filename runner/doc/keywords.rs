@@ -50,6 +50,11 @@ fn value(parse: Parse) -> &'static str {
         Parse::Roles => "a list of roles",
         Parse::VarsFiles => "a list of file names",
         Parse::Prompts => "a list of questions",
+        Parse::Batches => "a number, a percentage or a list of them",
+        Parse::Percentage => "a number from 0 to 100",
+        Parse::Count => "a positive whole number",
+        Parse::HostOrder => "inventory, reverse_inventory, sorted, reverse_sorted or shuffle",
+        Parse::LocalAction => "a module and its arguments",
         Parse::NoOp => "a value that makes it a no-op",
         Parse::Refused => "refused",
     }

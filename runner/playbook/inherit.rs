@@ -8,7 +8,7 @@
 //! it, each once), and `module_defaults` (the chain kept, as `environment`; each
 //! action given its module's arguments it does not set itself).
 
-use super::model::{Action, Task, TaskKind};
+use super::model::{Action, Fleet, Task, TaskKind};
 use crate::yaml::{Node, Value};
 use std::sync::Arc;
 
@@ -58,6 +58,21 @@ pub fn modes(tasks: &mut [Task], check_mode: Option<bool>, diff: Option<bool>) {
     }
 }
 
+/// Give each of `tasks` the keywords of runs on many hosts (`run_once`, `delegate_to`,
+/// `delegate_facts`, `throttle`, `any_errors_fatal`) of the play or block around it
+/// where it has none of its own, and pass each task's down to what it contains.
+pub fn fleet(tasks: &mut [Task], outer: &Fleet) {
+    for task in tasks {
+        let merged = task.fleet().under(outer);
+        if merged != *task.fleet() {
+            task.rare_mut().fleet = merged.clone();
+        }
+        for list in contained(&mut task.kind, true) {
+            fleet(list, &merged);
+        }
+    }
+}
+
 /// What an include passes down to the tasks it brought at run time (include_tasks,
 /// include_role with a templated name): what the loader passes down to the tasks
 /// loaded with the playbook.
@@ -65,6 +80,7 @@ pub fn from_include(tasks: &mut [Task], include: &Task) {
     no_log(tasks, include.no_log);
     environment(tasks, include.environment());
     modes(tasks, include.check_mode, include.diff);
+    fleet(tasks, include.fleet());
     module_defaults(tasks, include.module_defaults());
 }
 

@@ -110,6 +110,17 @@ pub enum Parse {
     VarsFiles,
     /// Plays only: questions asked before the play.
     Prompts,
+    /// Plays only: `serial`, a number of hosts, a percentage (`"30%"`), or a list of them.
+    Batches,
+    /// A number from 0 to 100.
+    Percentage,
+    /// A positive whole number.
+    Count,
+    /// Plays only: `order`, one of inventory, reverse_inventory, sorted,
+    /// reverse_sorted, shuffle.
+    HostOrder,
+    /// `local_action`: a module and its arguments, run on localhost.
+    LocalAction,
     /// Accepted only with a value that makes it a no-op here (`become` to root,
     /// `connection: local`); any other value is refused (issue 17).
     NoOp,
@@ -240,17 +251,17 @@ pub const KEYWORDS: &[Keyword] = &[
     waiting_on(supported("environment", PLAY.or(TASK_OR_BLOCK), true, Parse::Environment, "environment variables of the programs it runs"), ROLE, 15),
     supported("module_defaults", PLAY.or(TASK_OR_BLOCK), true, Parse::ModuleDefaults, "arguments for each module it covers (its own arguments win)"),
     waiting_on(supported("timeout", TASK_OR_INCLUDE, false, Parse::Seconds, "fail the task after this many seconds"), BLOCK.or(ROLE), 15),
-    waiting("any_errors_fatal", 16),
-    waiting("delegate_to", 16),
-    waiting("delegate_facts", 16),
-    waiting("run_once", 16),
+    waiting_on(supported("any_errors_fatal", PLAY.or(TASK_OR_BLOCK), true, Parse::Boolean, "a failure ends the play for every host after this task"), ROLE, 16),
+    waiting_on(supported("delegate_to", TASK_OR_BLOCK, true, Parse::Text, "the inventory host (or localhost) the task acts on instead (a template)"), ROLE, 16),
+    waiting_on(supported("delegate_facts", TASK_OR_BLOCK, true, Parse::Boolean, "a delegated task's facts go to the delegate"), ROLE, 16),
+    waiting_on(supported("run_once", TASK_OR_BLOCK, true, Parse::Boolean, "run on the batch's first host only; every host gets the result"), INCLUDE.or(ROLE), 16),
     waiting("strategy", 16),
-    waiting("serial", 16),
-    waiting("max_fail_percentage", 16),
-    waiting("throttle", 16),
-    waiting("order", 16),
+    supported("serial", PLAY, false, Parse::Batches, "batches of hosts, each running the whole play in turn"),
+    supported("max_fail_percentage", PLAY, false, Parse::Percentage, "end the play when more than this share of a batch failed"),
+    waiting_on(supported("throttle", TASK_OR_BLOCK, true, Parse::Count, "at most this many hosts run the task at once"), ROLE, 16),
+    supported("order", PLAY, false, Parse::HostOrder, "the order the play takes its hosts in"),
     waiting("ignore_unreachable", 16),
-    waiting("force_handlers", 16),
+    supported("force_handlers", PLAY, false, Parse::Boolean, "a host that failed still runs the handlers it notified"),
     waiting("remote_user", 17),
     waiting("port", 17),
     waiting("become_exe", 17),
@@ -260,7 +271,7 @@ pub const KEYWORDS: &[Keyword] = &[
     waiting("collections", 15),
     waiting("debugger", 15),
     waiting("action", 15),
-    waiting("local_action", 15),
+    supported("local_action", TASK, false, Parse::LocalAction, "a module run on localhost (as delegate_to: localhost), free-form or a mapping with `module`"),
     waiting("fact_path", 15),
     waiting("gather_subset", 15),
     waiting("gather_timeout", 15),
@@ -382,7 +393,10 @@ mod tests {
         assert!(!include.contains(&"become") && !include.contains(&"environment"));
         assert_eq!(waiting_for("with_first_found"), Some(15));
         assert_eq!(waiting_for("with_items"), None);
-        assert_eq!(waiting_for("delegate_to"), Some(16));
+        assert_eq!(waiting_for("delegate_to"), None);
+        assert_eq!(waiting_at("delegate_to", Places::ROLE_ENTRY), Some(16));
+        assert_eq!(waiting_at("run_once", Places::INCLUDE), Some(16));
+        assert_eq!(waiting_for("strategy"), Some(16));
         assert!(loads_files("import_role") && loads_files("include_role"));
         assert!(!loads_files("include_tasks"));
     }

@@ -2,6 +2,7 @@
 //! [`Diagnostic`]; a playbook with any of them never runs.
 
 mod checks;
+mod fleet;
 mod play;
 mod plugins;
 mod prompts;

@@ -77,6 +77,76 @@ pub struct Play {
     pub handlers: Vec<Task>,
     pub tags: Vec<String>,
     pub origin: Arc<Origin>,
+    /// `serial`: the batches' sizes, the last repeated (empty: one batch of all).
+    pub serial: Vec<BatchSize>,
+    /// `order`: the order the play takes its hosts in.
+    pub order: HostOrder,
+    /// `max_fail_percentage`: the play ends when more than this share of a batch failed.
+    pub max_fail_percentage: Option<f64>,
+    /// `force_handlers`: a host that failed still runs the handlers it notified.
+    pub force_handlers: bool,
+}
+
+/// One entry of a play's `serial`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum BatchSize {
+    /// This many hosts (0: all of them).
+    Hosts(usize),
+    /// This percentage of the play's hosts (at least one).
+    Percent(u32),
+}
+
+/// A play's `order`: how it takes its hosts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HostOrder {
+    #[default]
+    Inventory,
+    ReverseInventory,
+    Sorted,
+    ReverseSorted,
+    Shuffle,
+}
+
+impl HostOrder {
+    pub const NAMES: [(&'static str, HostOrder); 5] = [
+        ("inventory", HostOrder::Inventory),
+        ("reverse_inventory", HostOrder::ReverseInventory),
+        ("sorted", HostOrder::Sorted),
+        ("reverse_sorted", HostOrder::ReverseSorted),
+        ("shuffle", HostOrder::Shuffle),
+    ];
+}
+
+/// The keywords of runs on many hosts (issue 16) a task has, its own or passed down
+/// by the play and blocks around it (a task's own wins).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Fleet {
+    /// `run_once`: the batch's first host runs it; every host gets the result.
+    pub run_once: Option<bool>,
+    /// `delegate_to` (a template; `local_action` is `localhost`): the host it acts on.
+    pub delegate_to: Option<String>,
+    /// `delegate_facts`: the facts it sets go to the delegate.
+    pub delegate_facts: Option<bool>,
+    /// `throttle`: at most this many hosts at once.
+    pub throttle: Option<usize>,
+    /// `any_errors_fatal`: its failure on one host ends the play for all.
+    pub any_errors_fatal: Option<bool>,
+}
+
+impl Fleet {
+    /// `self` with what it leaves out taken from `outer`.
+    pub fn under(&self, outer: &Fleet) -> Fleet {
+        Fleet {
+            run_once: self.run_once.or(outer.run_once),
+            delegate_to: self
+                .delegate_to
+                .clone()
+                .or_else(|| outer.delegate_to.clone()),
+            delegate_facts: self.delegate_facts.or(outer.delegate_facts),
+            throttle: self.throttle.or(outer.throttle),
+            any_errors_fatal: self.any_errors_fatal.or(outer.any_errors_fatal),
+        }
+    }
 }
 
 /// One question of a play's `vars_prompt` (Ansible's keys).
@@ -173,6 +243,8 @@ pub struct Rare {
     /// task itself, outermost first: each a mapping of module names to arguments
     /// (playbook/inherit.rs gives an action its module's).
     pub module_defaults: Vec<Node>,
+    /// run_once, delegate_to, delegate_facts, throttle, any_errors_fatal.
+    pub fleet: Fleet,
 }
 
 impl Rare {
@@ -189,7 +261,8 @@ impl Rare {
             && self.timeout.is_none()
             && self.root.is_none()
             && self.environment.is_empty()
-            && self.module_defaults.is_empty();
+            && self.module_defaults.is_empty()
+            && self.fleet == Fleet::default();
         (!unused).then(|| Box::new(self))
     }
 }
@@ -406,6 +479,29 @@ impl Task {
 
     pub fn module_defaults(&self) -> &[Node] {
         self.rare.as_ref().map_or(&[], |rare| &rare.module_defaults)
+    }
+
+    /// The keywords of runs on many hosts (own or passed down).
+    pub fn fleet(&self) -> &Fleet {
+        const NONE: &Fleet = &Fleet {
+            run_once: None,
+            delegate_to: None,
+            delegate_facts: None,
+            throttle: None,
+            any_errors_fatal: None,
+        };
+        self.rare.as_ref().map_or(NONE, |rare| &rare.fleet)
+    }
+
+    pub fn run_once(&self) -> bool {
+        self.fleet().run_once == Some(true)
+    }
+
+    /// Whether its failure on one host ends the play for every host (as Ansible's
+    /// linear strategy: `any_errors_fatal`, or `run_once`, unless errors are ignored).
+    pub fn fatal(&self) -> bool {
+        let fleet = self.fleet();
+        (fleet.any_errors_fatal == Some(true) || self.run_once()) && !self.ignore_errors
     }
 
     /// The rare keywords, to set one.

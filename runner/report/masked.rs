@@ -36,6 +36,7 @@ fn task_result(result: &mut TaskResult) {
         task,
         module: _,
         host: _,
+        delegated_to: _,
         status: _,
         diff,
         msg,
@@ -163,6 +164,7 @@ mod tests {
             task: "set Zm-masked-7".into(),
             module: "copy".into(),
             host: "localhost".into(),
+            delegated_to: None,
             status: Status::Changed,
             diff: vec![
                 Diff::of_path("/etc/a", "old\n", "pw=Zm-masked-7\n"),

@@ -15,7 +15,10 @@ pub(crate) fn render(result: &TaskResult, verbosity: u8, paint: Painter) -> Stri
             out.push_str(&diff::render(d, paint));
         }
     }
-    let host = &result.host;
+    let host = match &result.delegated_to {
+        Some(delegate) => format!("{} -> {delegate}", result.host),
+        None => result.host.clone(),
+    };
     let item = item_text(result);
     let (line, color) = match result.status {
         Status::Ok | Status::Changed => {

@@ -17,6 +17,7 @@ fn result(task: &str, module: &str, status: Status) -> TaskResult {
         task: task.into(),
         module: module.into(),
         host: "localhost".into(),
+        delegated_to: None,
         status,
         diff: Vec::new(),
         msg: None,
@@ -497,4 +498,20 @@ fn retries_and_a_failed_debug_loop_print_as_ansible() {
         verbose.contains("(1 retries left).Result was: {\n    \"attempts\": 1,"),
         "{verbose}"
     );
+}
+
+#[test]
+fn a_delegated_result_names_its_delegate_in_json_and_after_an_arrow() {
+    let mut delegated = result("Copy", "copy", Status::Changed);
+    delegated.host = "web1".into();
+    delegated.delegated_to = Some("localhost".into());
+    let events = [task("Copy"), Event::TaskResult(Box::new(delegated.clone()))];
+    let lines = json_lines(&events);
+    assert_eq!(lines[0]["host"], "web1");
+    assert_eq!(lines[0]["delegated_to"], "localhost");
+    let (out, _) = human(&events, false, 0);
+    assert!(out.contains("\nchanged: [web1 -> localhost]\n"), "{out}");
+    delegated.delegated_to = None;
+    let lines = json_lines(&[Event::TaskResult(Box::new(delegated))]);
+    assert!(lines[0].get("delegated_to").is_none());
 }

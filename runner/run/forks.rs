@@ -6,8 +6,11 @@
 //! register, notify, counting and the result line after it. So the output is what a
 //! one-at-a-time run prints, never interleaved.
 //!
+//! A task's `throttle` runs it on fewer hosts at once than the forks.
+//!
 //! Only plain actions step in parallel: a loop, an include, a block, `meta:`, a
-//! task with `until`/`retries` or with its own `root:` runs host by host (as Ansible's linear strategy runs
+//! task with `until`/`retries` or with its own `root:` runs host by host (as
+//! Ansible's linear strategy runs
 //! them for each host before the next task).
 
 use super::linear::Slot;
@@ -29,6 +32,8 @@ struct Prepared {
     name: String,
     /// The action's Host and flags; `Err`: its conditions decided the outcome.
     action: Result<(Rc<Host>, Flags), Outcome>,
+    /// Where it was delegated.
+    delegated: Option<super::delegate::Delegation>,
 }
 
 /// What one host's action gave back, with the events it sent while it ran.
@@ -62,19 +67,22 @@ impl Executor<'_> {
             self.progress.enter(task);
             let ctx = self.context(state, inherited, task, None);
             let name = self.task_name(task, &ctx);
+            self.delegated_to = None;
             let action = match self.unmet(task, inherited, &ctx) {
                 Some(outcome) => Err(outcome),
-                None => {
-                    let host = inherited.host.as_ref().unwrap_or(&state.host);
-                    Ok((Rc::clone(host), self.flags(task)))
-                }
+                None => match self.acting_host(state, task, inherited, &ctx) {
+                    Ok(host) => Ok((host, self.flags(task))),
+                    Err(msg) => Err(Outcome::failed(msg)),
+                },
             };
+            let delegated = self.delegated_to.take();
             self.leave();
             prepared.push(Prepared {
                 slot: *slot,
                 ctx,
                 name,
                 action,
+                delegated,
             });
         }
         let mut done = self.run_actions(task, &prepared);
@@ -87,6 +95,7 @@ impl Executor<'_> {
             let (index, state, _) = &mut slots[part.slot];
             self.enter(*index);
             self.task_start(task as *const Task as usize, part.name.clone(), false);
+            self.delegated_to = part.delegated;
             let outcome = match (part.action, stepped.take()) {
                 (Err(outcome), _) => outcome,
                 (Ok(_), Some((stepped, events))) => {
@@ -107,6 +116,7 @@ impl Executor<'_> {
                 outcome.registered(),
             );
             flows.push(self.conclude(state, task, &part.name, outcome));
+            self.delegated_to = None;
             self.leave();
         }
         flows
@@ -126,7 +136,9 @@ impl Executor<'_> {
         let results: Vec<Mutex<Option<Done>>> = prepared.iter().map(|_| Mutex::new(None)).collect();
         let next = AtomicUsize::new(0);
         let shared = self.shared;
-        let workers = self.options.forks.min(work.len());
+        // `throttle` caps the task below the forks, never above them.
+        let throttle = task.fleet().throttle.unwrap_or(usize::MAX);
+        let workers = self.options.forks.min(throttle).min(work.len());
         tracing::debug!(task = %task.display_name(), hosts = work.len(), workers, "stepping hosts in parallel");
         std::thread::scope(|scope| {
             for _ in 0..workers {

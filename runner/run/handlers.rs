@@ -1,7 +1,9 @@
 //! Handlers: notified by name or `listen` topic, deduplicated, and run in the order
 //! they are defined, when handlers are flushed (after each task section of a play,
 //! and at `meta: flush_handlers`). After a section, as Ansible's linear strategy, each
-//! handler runs on every host that notified it before the next handler runs.
+//! handler runs on every host that notified it before the next handler runs. Under
+//! `force_handlers` (the play's, or `--force-handlers`) a host that failed runs the
+//! handlers it notified as well.
 
 use super::linear::Slot;
 use super::{Executor, Flow, Inherited, PlayState};
@@ -106,9 +108,14 @@ impl Executor<'_> {
         slots: &mut [Slot<'_>],
         play: &crate::playbook::model::Play,
     ) -> Vec<(usize, Flow)> {
+        // `force_handlers`: a host that failed runs the handlers it notified too.
+        let forced = play.force_handlers || self.options.force_handlers;
         let mut ended: Vec<Option<Flow>> = slots
             .iter()
-            .map(|(_, _, done)| done.then_some(Flow::Continue))
+            .map(|(index, _, done)| {
+                let runs = !done || (forced && self.hosts[*index].failed);
+                (!runs).then_some(Flow::Continue)
+            })
             .collect();
         loop {
             let flushing = |slot: usize, index: usize, slots: &[Slot<'_>]| {
@@ -119,21 +126,50 @@ impl Executor<'_> {
             });
             let Some(index) = next else { break };
             self.step_banner = None;
-            for slot in 0..slots.len() {
-                if ended[slot].is_some() || !flushing(slot, index, slots) {
-                    continue;
+            let handler = &play.handlers[index];
+            let notifying: Vec<(usize, Inherited<'_>)> = (0..slots.len())
+                .filter(|slot| ended[*slot].is_none() && flushing(*slot, index, slots))
+                .map(|slot| (slot, Inherited::default()))
+                .collect();
+            for (slot, _) in &notifying {
+                slots[*slot].1.notified.pending.retain(|i| *i != index);
+            }
+            let flows = if handler.run_once() {
+                // As Ansible: a run_once handler runs once for all the hosts it was
+                // notified on.
+                self.run_once(slots, &notifying, handler, true)
+            } else {
+                let mut flows = Vec::with_capacity(notifying.len());
+                for (slot, _) in &notifying {
+                    if super::interrupt::pending().is_some() {
+                        flows.push(Flow::Interrupted);
+                        continue;
+                    }
+                    let (host, state, _) = &mut slots[*slot];
+                    self.enter(*host);
+                    let scoped = state.notified.in_scope(handler);
+                    flows.push(self.task(state, &scoped, &Inherited::default(), true));
+                    self.leave();
                 }
-                if super::interrupt::pending().is_some() {
-                    ended[slot] = Some(Flow::Interrupted);
-                    continue;
-                }
-                let (host, state, _) = &mut slots[slot];
-                state.notified.pending.retain(|i| *i != index);
-                self.enter(*host);
-                let handler = state.notified.in_scope(&play.handlers[index]);
-                let flow = self.task(state, &handler, &Inherited::default(), true);
-                self.leave();
-                self.play_ended = false;
+                flows
+            };
+            self.play_ended = false;
+            // A fatal handler's failure ends the play for every host still flushing.
+            let going: Vec<usize> = (0..slots.len())
+                .filter(|slot| ended[*slot].is_none())
+                .collect();
+            let mut step: Vec<Flow> = going
+                .iter()
+                .map(|slot| {
+                    notifying
+                        .iter()
+                        .position(|(ran, _)| ran == slot)
+                        .map_or(Flow::Continue, |at| flows[at])
+                })
+                .collect();
+            self.fail_everyone_if_fatal(slots, handler, going.iter().copied(), &mut step);
+            self.leave_play_lists(slots, going.iter().copied(), &step);
+            for (slot, flow) in going.into_iter().zip(step) {
                 match flow {
                     Flow::Continue => {}
                     Flow::EndPlay => ended[slot] = Some(Flow::Continue),

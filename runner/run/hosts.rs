@@ -64,7 +64,10 @@ impl Executor<'_> {
             None => Rc::clone(&self.base),
             Some(root) => {
                 tracing::debug!(host = name, root = %root.display(), "the host acts inside its machinist_root");
-                Rc::new(self.base.within(root)?)
+                match self.delegate_named(name) {
+                    Some(host) => host,
+                    None => Rc::new(self.base.within(root)?),
+                }
             }
         };
         self.hosts.push(HostState::new(name, host));
@@ -86,7 +89,7 @@ impl Executor<'_> {
     }
 
     /// The state of host `name` (the current one included).
-    fn state_of(&self, name: &str) -> Option<&HostState> {
+    pub(super) fn state_of(&self, name: &str) -> Option<&HostState> {
         if self.current.is_some() && self.target.name == name {
             return Some(&self.target);
         }
@@ -94,6 +97,19 @@ impl Executor<'_> {
             .iter()
             .enumerate()
             .find(|(index, host)| Some(*index) != self.current && host.name == name)
+            .map(|(_, host)| host)
+    }
+
+    /// [`Executor::state_of`], to change it.
+    pub(super) fn state_of_mut(&mut self, name: &str) -> Option<&mut HostState> {
+        if self.current.is_some() && self.target.name == name {
+            return Some(&mut self.target);
+        }
+        let current = self.current;
+        self.hosts
+            .iter_mut()
+            .enumerate()
+            .find(|(index, host)| Some(*index) != current && host.name == name)
             .map(|(_, host)| host)
     }
 
@@ -172,30 +188,33 @@ impl Executor<'_> {
     }
 
     /// `groups` and the play's host lists (`ansible_play_hosts` and its kin).
-    pub(super) fn play_magic(&self, magic: &mut Layer, play_hosts: &[String]) {
+    pub(super) fn play_magic(&self, magic: &mut Layer, play_hosts: &super::PlayHosts<'_>) {
         let groups = match &self.options.inventory {
             Some(inventory) => {
                 let mut groups = inventory.groups();
                 // The implicit localhost is in no group, as in Ansible; a play on it
                 // still sees itself in `all` when the inventory has no hosts at all.
-                if groups.get("all").map_or(true, Vec::is_empty) && play_hosts.len() == 1 {
-                    groups.insert("all".into(), play_hosts.to_vec());
+                if groups.get("all").map_or(true, Vec::is_empty) && play_hosts.all.len() == 1 {
+                    groups.insert("all".into(), play_hosts.all.to_vec());
                 }
                 Value::from_iter(groups)
             }
             None => {
-                let hosts = || Value::from(play_hosts.to_vec());
+                let hosts = || Value::from(play_hosts.all.to_vec());
                 Value::from_iter([("all", hosts()), ("ungrouped", hosts())])
             }
         };
         magic.set("groups", groups);
-        for name in [
-            "play_hosts",
-            "ansible_play_hosts",
+        magic.set(
             "ansible_play_hosts_all",
-            "ansible_play_batch",
-        ] {
-            magic.set(name, Value::from(play_hosts.to_vec()));
+            Value::from(play_hosts.all.to_vec()),
+        );
+        magic.set(
+            "ansible_play_hosts",
+            Value::from(play_hosts.active.to_vec()),
+        );
+        for name in ["play_hosts", "ansible_play_batch"] {
+            magic.set(name, Value::from(play_hosts.batch.clone()));
         }
     }
 }

@@ -48,7 +48,8 @@ impl Executor<'_> {
                 break;
             }
             self.step_banner = None;
-            let flows = match &task.kind {
+            self.delegated_to = None;
+            let mut flows = match &task.kind {
                 TaskKind::Block {
                     block,
                     rescue,
@@ -60,6 +61,9 @@ impl Executor<'_> {
                     if task.loop_items.is_none() && task.root().is_none() =>
                 {
                     self.linear_include(slots, &running, task)
+                }
+                TaskKind::Action { .. } if task.run_once() => {
+                    self.run_once(slots, &running, task, false)
                 }
                 _ if self.steps_in_parallel(task, running.len()) => {
                     self.parallel_task(task, slots, &running)
@@ -75,6 +79,9 @@ impl Executor<'_> {
                     })
                     .collect(),
             };
+            let each = running.iter().map(|(slot, _)| *slot);
+            self.fail_everyone_if_fatal(slots, task, each, &mut flows);
+            self.leave_play_lists(slots, running.iter().map(|(slot, _)| *slot), &flows);
             let mut still = Vec::with_capacity(running.len());
             for ((slot, inherited), flow) in running.into_iter().zip(flows) {
                 match flow {
@@ -95,6 +102,47 @@ impl Executor<'_> {
         }
         ended.extend(running.into_iter().map(|(slot, _)| (slot, Flow::Continue)));
         ended
+    }
+
+    /// A `run_once` task: it runs on the first host of `running` alone, and what it
+    /// registered or set (its facts) is given to every host of the batch, as Ansible.
+    /// The others go on (a failure fails them all: `run_once` is fatal).
+    pub(super) fn run_once(
+        &mut self,
+        slots: &mut [Slot<'_>],
+        running: &[(usize, Inherited<'_>)],
+        task: &Task,
+        handler: bool,
+    ) -> Vec<Flow> {
+        let mut flows = vec![Flow::Continue; running.len()];
+        let Some((first, inherited)) = running.first() else {
+            return flows;
+        };
+        let (index, state, _) = &mut slots[*first];
+        self.enter(*index);
+        let before = self.target.facts.layer.clone();
+        flows[0] = self.task(state, task, inherited, handler);
+        let after = &self.target.facts.layer;
+        let mut set = crate::vars::Layer::default();
+        for name in after.names() {
+            if let Some(value) = after
+                .get(name)
+                .filter(|value| before.get(name) != Some(*value))
+            {
+                set.set(name, value.clone());
+            }
+        }
+        self.leave();
+        if set.is_empty() {
+            return flows;
+        }
+        for (index, _, _) in slots
+            .iter()
+            .filter(|(index, _, _)| *index != slots[*first].0)
+        {
+            self.hosts[*index].facts.extend(&set);
+        }
+        flows
     }
 
     /// One block on the hosts of `running`: its flow for each, in their order.
@@ -149,8 +197,13 @@ impl Executor<'_> {
                 if flows[*place] != Flow::Failed {
                     continue;
                 }
-                self.enter(slots[*slot].0);
-                self.rescuing();
+                let index = slots[*slot].0;
+                let before = self.batch.spread.len();
+                self.batch.spread.retain(|spread| *spread != index);
+                self.enter(index);
+                if self.batch.spread.len() == before {
+                    self.rescuing();
+                }
                 self.leave();
                 failed.push((*slot, inner.clone()));
             }

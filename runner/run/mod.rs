@@ -5,6 +5,8 @@
 //! overlay; then it reports an event. Nothing here prints.
 
 mod actions;
+mod batches;
+mod delegate;
 mod forks;
 pub mod handlers;
 mod host_state;
@@ -65,6 +67,8 @@ pub struct RunOptions {
     pub limit: Option<String>,
     /// `-f/--forks`: how many hosts a task's action runs on at once (0 and 1: one).
     pub forks: usize,
+    /// `--force-handlers`: as every play's `force_handlers: true`.
+    pub force_handlers: bool,
 }
 
 /// How a run ended.
@@ -128,6 +132,9 @@ pub fn run(
         locks: Vec::new(),
         includes: Vec::new(),
         writes_in_check_mode: lock_roots::writes_in_check_mode(playbooks),
+        batch: batches::Batch::default(),
+        delegated_to: None,
+        delegates: Vec::new(),
     };
     for playbook in playbooks {
         for play in &playbook.plays {
@@ -206,6 +213,12 @@ struct Executor<'a> {
     /// The `include_tasks` files being run, outermost first (bounded: a file that
     /// includes itself would otherwise recurse until the stack overflows).
     includes: Vec<PathBuf>,
+    /// The batch of the play being run (its failures, for `max_fail_percentage`).
+    batch: batches::Batch,
+    /// The delegate the task being reported acts on (`[web1 -> localhost]`).
+    delegated_to: Option<delegate::Delegation>,
+    /// The Hosts of delegates that are no host of a play (yet), by name.
+    delegates: Vec<(String, Rc<Host>)>,
 }
 
 /// State of one play.
@@ -224,6 +237,15 @@ struct PlayState<'p> {
     /// The context of a task with no variables of its own (see `Executor::context`),
     /// and the facts' change count it was built at.
     plain_context: std::cell::RefCell<Option<(u64, minijinja::Value)>>,
+}
+
+/// The host lists of a play's magic variables: `ansible_play_hosts_all` (the
+/// pattern's hosts), `ansible_play_hosts` (those not failed when the play started)
+/// and `ansible_play_batch` (the batch's, in the play's `order`).
+struct PlayHosts<'h> {
+    all: &'h [String],
+    active: &'h [String],
+    batch: Vec<String>,
 }
 
 /// Scopes a task inherits from the blocks and includes around it.
@@ -266,22 +288,21 @@ impl<'a> Executor<'a> {
         if !self.lock_root(&root)? {
             return Ok(());
         }
-        self.reporter.event(&Event::PlayStart {
-            name: play.name.clone(),
-        });
-        let mut indexes = Vec::with_capacity(names.len());
-        for name in &names {
-            let vars = self.inventory_vars(playbook, name);
-            let index = self.host_index(play, name, &vars)?;
-            let host_root = self.hosts[index].roots[0].1.root().to_path_buf();
-            if !self.lock_root(&host_root)? {
-                return Ok(());
-            }
-            if !self.hosts[index].failed {
-                indexes.push((index, vars));
-            }
-        }
-        if indexes.is_empty() {
+        // As ansible-playbook: a host that failed in an earlier play is left out.
+        let active: Vec<String> = names
+            .iter()
+            .filter(|name| {
+                !self
+                    .hosts
+                    .iter()
+                    .any(|host| host.name == **name && host.failed)
+            })
+            .cloned()
+            .collect();
+        if active.is_empty() {
+            self.reporter.event(&Event::PlayStart {
+                name: play.name.clone(),
+            });
             self.reporter.event(&Event::Warning(format!(
                 "play '{}': no hosts matched (or every host has failed): skipping",
                 play.name
@@ -289,12 +310,57 @@ impl<'a> Executor<'a> {
             return Ok(());
         }
         let everyone = Rc::new(self.everyone(playbook));
+        let ordered = batches::ordered(active.clone(), play.order, String::clone);
+        for batch_names in batches::batches(ordered, &play.serial) {
+            if interrupt::pending().is_some() {
+                break;
+            }
+            // Each host's state is made when its batch starts (a host no batch
+            // reached is in no recap, as in Ansible).
+            let mut batch = Vec::with_capacity(batch_names.len());
+            for name in &batch_names {
+                let vars = self.inventory_vars(playbook, name);
+                let index = self.host_index(play, name, &vars)?;
+                let host_root = self.hosts[index].roots[0].1.root().to_path_buf();
+                if !self.lock_root(&host_root)? {
+                    return Ok(());
+                }
+                batch.push((index, vars));
+            }
+            self.reporter.event(&Event::PlayStart {
+                name: play.name.clone(),
+            });
+            let hosts = PlayHosts {
+                all: &names,
+                active: &active,
+                batch: batch_names,
+            };
+            self.batch = batches::Batch::new(play, batch.len());
+            self.play_batch(playbook, play, &prompted, batch, &everyone, &hosts)?;
+            if self.no_hosts_left {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// One batch of `play`'s hosts (all of them without `serial`) through the whole
+    /// play, linearly; when every host of the batch failed, the run ends.
+    fn play_batch(
+        &mut self,
+        playbook: &Playbook,
+        play: &Play,
+        prompted: &Layer,
+        batch: Vec<(usize, Layer)>,
+        everyone: &Rc<hosts::Everyone>,
+        hosts: &PlayHosts<'_>,
+    ) -> Result<(), RunError> {
         self.play_ended = false;
-        let mut slots: Vec<linear::Slot<'_>> = Vec::with_capacity(indexes.len());
+        let mut slots: Vec<linear::Slot<'_>> = Vec::with_capacity(batch.len());
         self.step_banner = None;
-        for (index, inventory) in indexes {
+        for (index, inventory) in batch {
             self.enter(index);
-            let slot = self.play_state(playbook, play, &prompted, inventory, &everyone, &names);
+            let slot = self.play_state(playbook, play, prompted, inventory, everyone, hosts);
             self.leave();
             if let Some(state) = slot? {
                 slots.push((index, state, false));
@@ -379,7 +445,7 @@ impl<'a> Executor<'a> {
         prompted: &Layer,
         inventory: Layer,
         everyone: &Rc<hosts::Everyone>,
-        play_hosts: &[String],
+        play_hosts: &PlayHosts<'_>,
     ) -> Result<Option<PlayState<'p>>, RunError> {
         let host = match &play.root {
             None => Rc::clone(&self.target.roots[0].1),
@@ -499,6 +565,7 @@ impl<'a> Executor<'a> {
                 task,
                 module: "root".into(),
                 host: self.target.name.clone(),
+                delegated_to: None,
                 status: crate::events::Status::Failed,
                 diff: Vec::new(),
                 shown: Some(serde_json::json!({ "changed": false, "msg": msg })),
@@ -516,7 +583,7 @@ impl<'a> Executor<'a> {
         playbook: &Playbook,
         play: &Play,
         root: &Path,
-        play_hosts: &[String],
+        play_hosts: &PlayHosts<'_>,
     ) -> Layer {
         let mut magic = self.host_magic(&self.target.name);
         let dir = playbook
@@ -618,6 +685,7 @@ impl<'a> Executor<'a> {
                 task: "Gathering Facts".into(),
                 module: "gather_facts".into(),
                 host: self.target.name.clone(),
+                delegated_to: None,
                 status: crate::events::Status::Ok,
                 diff: Vec::new(),
                 msg: None,

@@ -12,7 +12,6 @@ use crate::playbook::model::{Action, Condition, Task, TaskKind};
 use crate::vars::{self, Layer};
 use machinist_modules::Host;
 use minijinja::Value;
-use std::rc::Rc;
 use std::sync::Arc;
 
 /// How deep `include_tasks` may nest: recursion through a `when` that ends it is an
@@ -36,6 +35,7 @@ impl Executor<'_> {
             Some(name) => crate::memory::at(format_args!("{}: task '{name}'", task.span)),
             None => crate::memory::at(format_args!("{}", task.span)),
         }
+        self.delegated_to = None;
         if !handler && !self.selected(task) {
             return Flow::Continue;
         }
@@ -259,6 +259,7 @@ impl Executor<'_> {
         inherited: &Inherited<'_>,
         ctx: &Value,
     ) -> Outcome {
+        self.delegated_to = None;
         if let Some(outcome) = self.unmet(task, inherited, ctx) {
             return outcome;
         }
@@ -276,11 +277,10 @@ impl Executor<'_> {
         match &task.kind {
             TaskKind::Action { .. } => {
                 let flags = self.flags(task);
-                let host = inherited
-                    .host
-                    .clone()
-                    .unwrap_or_else(|| Rc::clone(&state.host));
-                self.step(&host, task, ctx, flags)
+                match self.acting_host(state, task, inherited, ctx) {
+                    Ok(host) => self.step(&host, task, ctx, flags),
+                    Err(msg) => Outcome::failed(msg),
+                }
             }
             TaskKind::IncludeTasks {
                 file,
@@ -343,11 +343,13 @@ impl Executor<'_> {
     /// What a step changed of the entered host (its facts) and of the run (a
     /// cut-short apply); its outcome.
     pub(super) fn apply_stepped(&mut self, stepped: super::step::Stepped) -> Outcome {
-        if let Some(layer) = stepped.facts {
-            self.target.facts.extend(&layer);
-        }
         if let Some(cut_short) = stepped.cut_short {
             self.progress.cut_short = Some(cut_short);
+        }
+        if let Some(layer) = stepped.facts {
+            if let Err(msg) = self.keep_facts(&layer) {
+                return Outcome::failed(msg);
+            }
         }
         stepped.outcome
     }
@@ -531,6 +533,7 @@ impl Executor<'_> {
             task: name.to_string(),
             module,
             host: self.target.name.clone(),
+            delegated_to: self.delegated_to.as_ref().map(|d| d.shown.clone()),
             status: outcome.status(),
             diff: outcome.diff.clone(),
             msg: outcome.msg.clone(),

@@ -8,6 +8,8 @@ use minijinja::value::{Kwargs, Rest, ValueKind};
 use minijinja::{Environment, Error, ErrorKind, Value};
 
 use super::filters::invalid;
+use super::python_random::PyRandom;
+use super::python_set::{python_order, SetOp};
 use super::value_format::{py_repr, py_type_name};
 
 pub(crate) fn register(env: &mut Environment<'static>) {
@@ -30,6 +32,58 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     env.add_filter("product", product);
     env.add_filter("zip_longest", zip_longest);
     env.add_filter("random", random);
+    env.add_filter("shuffle", shuffle);
+    env.add_filter("rekey_on_member", rekey_on_member);
+}
+
+/// ansible-core's `rekey_on_member(data, key, duplicates='error')`: a mapping of the
+/// dictionaries of `data` (a list, or a mapping's values) by their `key` member.
+fn rekey_on_member(
+    data: Value,
+    key: Value,
+    duplicates: Option<String>,
+    kwargs: Kwargs,
+) -> Result<Value, Error> {
+    let duplicates = match duplicates {
+        Some(duplicates) => Some(duplicates),
+        None => kwargs.get::<Option<String>>("duplicates")?,
+    };
+    kwargs.assert_all_used()?;
+    let overwrite = match duplicates.as_deref() {
+        None | Some("error") => false,
+        Some("overwrite") => true,
+        Some(other) => {
+            return Err(invalid(format!(
+                "duplicates parameter to rekey_on_member has unknown value '{other}'"
+            )))
+        }
+    };
+    let members = match data.kind() {
+        ValueKind::Map => entries(&data).into_iter().map(|(_, v)| v).collect(),
+        ValueKind::Seq | ValueKind::Iterable => items(&data)?,
+        _ => return Err(invalid("Type is not a valid list, set, or dict")),
+    };
+    let mut rekeyed: Vec<(Value, Value)> = Vec::new();
+    for member in members {
+        if !is_map(&member) {
+            return Err(invalid("List item is not a valid dict"));
+        }
+        let found = member.get_item(&key).unwrap_or_default();
+        if found.is_undefined() {
+            return Err(invalid(format!("Key {} was not found.", py_repr(&key))));
+        }
+        match rekeyed.iter_mut().find(|(k, _)| *k == found) {
+            Some(_) if !overwrite => {
+                return Err(invalid(format!(
+                    "Key {} is not unique, cannot convert to dict.",
+                    py_repr(&found)
+                )))
+            }
+            Some(entry) => entry.1 = member,
+            None => rekeyed.push((found, member)),
+        }
+    }
+    Ok(Value::from_iter(rekeyed))
 }
 
 /// Ansible's `product`: `itertools.product(a, *others, repeat=N)` as a list of lists.
@@ -91,26 +145,28 @@ pub(crate) fn zipped(lists: &[Vec<Value>], fill: &Value) -> Vec<Value> {
 
 /// Ansible's `random`: an item of a list, or a number below an integer end
 /// (`start` and `step` as `random.randrange`); `seed` makes it repeatable.
+/// ansible-core's `random(end, start=None, step=None, seed=None)`: `randrange` of an
+/// integer, `choice` of a sequence; with a seed, Python's seeded sequence
+/// (python_random.rs), so a host gets the value Ansible gives it.
 fn random(
     value: Value,
     start: Option<i64>,
     step: Option<i64>,
     kwargs: Kwargs,
 ) -> Result<Value, Error> {
-    use rand::{Rng, SeedableRng};
+    use rand::Rng;
     let seed = kwargs.get::<Option<Value>>("seed")?;
     kwargs.assert_all_used()?;
-    let mut rng: rand::rngs::StdRng = match seed {
-        Some(seed) => {
-            use sha2::Digest;
-            let digest = sha2::Sha256::digest(seed.to_string().as_bytes());
-            rand::rngs::StdRng::from_seed(digest.into())
-        }
-        None => rand::rngs::StdRng::from_entropy(),
+    let mut seeded = match seed.filter(|s| !s.is_none()) {
+        Some(seed) => Some(PyRandom::new(&seed)?),
+        None => None,
     };
-    if let Some(end) = value.as_i64() {
+    if let Some(end) = value.as_i64().filter(|_| value.kind() == ValueKind::Number) {
         let start = start.unwrap_or(0);
-        let step = step.unwrap_or(1);
+        let step = step.filter(|s| *s != 0).unwrap_or(1);
+        if let Some(rng) = seeded.as_mut() {
+            return rng.randrange(start, end, step).map(Value::from);
+        }
         if step <= 0 || end <= start {
             return Err(Error::new(
                 ErrorKind::InvalidOperation,
@@ -118,22 +174,55 @@ fn random(
             ));
         }
         let choices = (end - start + step - 1) / step;
-        return Ok(Value::from(start + step * rng.gen_range(0..choices)));
-    }
-    let pool = items(&value)?;
-    if pool.is_empty() {
-        return Err(Error::new(
-            ErrorKind::InvalidOperation,
-            "random: the list is empty",
+        return Ok(Value::from(
+            start + step * rand::thread_rng().gen_range(0..choices),
         ));
     }
-    Ok(pool[rng.gen_range(0..pool.len())].clone())
+    if start.is_some_and(|s| s != 0) || step.is_some_and(|s| s != 0) {
+        return Err(invalid(
+            "start and step can only be used with integer values",
+        ));
+    }
+    let pool = items(&value)?;
+    let picked = match seeded.as_mut() {
+        Some(rng) => rng.choice(&pool).cloned(),
+        None => {
+            use rand::seq::SliceRandom;
+            pool.choose(&mut rand::thread_rng()).cloned()
+        }
+    };
+    picked.ok_or_else(|| {
+        Error::new(
+            ErrorKind::InvalidOperation,
+            "random: Cannot choose from an empty sequence",
+        )
+    })
+}
+
+/// ansible-core's `shuffle(mylist, seed=None)`: the items in a random order (with a
+/// truthy seed, Python's seeded order); a value that is not iterable comes back as it
+/// is.
+fn shuffle(value: Value, kwargs: Kwargs) -> Result<Value, Error> {
+    let seed = kwargs.get::<Option<Value>>("seed")?;
+    kwargs.assert_all_used()?;
+    let Ok(mut pool) = items(&value) else {
+        return Ok(value);
+    };
+    match seed.filter(|s| s.is_true()) {
+        Some(seed) => PyRandom::new(&seed)?.shuffle(&mut pool),
+        None => {
+            use rand::seq::SliceRandom;
+            pool.shuffle(&mut rand::thread_rng());
+        }
+    }
+    Ok(Value::from(pool))
 }
 
 pub(crate) fn items(value: &Value) -> Result<Vec<Value>, Error> {
     if value.is_undefined() {
         return Err(Error::from(ErrorKind::UndefinedError));
     }
+    super::python_iteration::iterable(Some(value), "iterate")?;
     Ok(value.try_iter()?.collect())
 }
 
@@ -184,11 +273,12 @@ fn combine(terms: Rest<Value>, kwargs: Kwargs) -> Result<Value, Error> {
         }
     };
     kwargs.assert_all_used()?;
+    // ansible-core flattens the terms one level, dropping nulls.
     let mut dicts = Vec::new();
     for term in terms.iter() {
         if is_list(term) {
-            dicts.extend(items(term)?);
-        } else {
+            dicts.extend(items(term)?.into_iter().filter(|d| !d.is_none()));
+        } else if !term.is_none() {
             dicts.push(term.clone());
         }
     }
@@ -340,14 +430,6 @@ fn flatten(
     Ok(())
 }
 
-#[derive(Clone, Copy)]
-enum SetOp {
-    Union,
-    Intersect,
-    Difference,
-    Symmetric,
-}
-
 /// The first occurrence of every value, in order.
 fn unique(values: impl IntoIterator<Item = Value>) -> Vec<Value> {
     let mut seen = HashSet::new();
@@ -357,9 +439,16 @@ fn unique(values: impl IntoIterator<Item = Value>) -> Vec<Value> {
         .collect()
 }
 
+/// ansible-core's `list(set(a) OP set(b))`: for integers in CPython's set order
+/// (python_set.rs); for other items (unhashable ones, and strings, whose order
+/// changes with every Python process) in the order of first appearance, as
+/// ansible-core's fallback gives it.
 fn set_op(a: &Value, b: &Value, op: SetOp) -> Result<Value, Error> {
     let a = items(a)?;
     let b = items(b)?;
+    if let Some(ordered) = python_order(&a, &b, op) {
+        return Ok(Value::from(ordered));
+    }
     let result = match op {
         SetOp::Union => unique(a.into_iter().chain(b)),
         SetOp::Intersect => unique(a.into_iter().filter(|x| b.contains(x))),

@@ -199,6 +199,7 @@ fn join(value: Value, separator: Option<String>, kwargs: Kwargs) -> Result<Strin
     if value.is_undefined() {
         return Err(Error::from(ErrorKind::UndefinedError));
     }
+    super::python_iteration::iterable(Some(&value), "join")?;
     let items: Vec<Value> = match value.as_str() {
         Some(text) => text.chars().map(Value::from).collect(),
         None => value.try_iter()?.collect(),

@@ -19,8 +19,8 @@ use super::diagnose::diagnose;
 use super::error::{TemplateError, TemplateErrorKind};
 use super::{
     backslash, collections, conversions, crypt, filters, jinja_compat, lookup, math_filters, names,
-    overrides, pyjson, python_methods, pyyaml, regexes, simple, tests, text_filters, value_format,
-    FileOptions, OMIT,
+    overrides, path_tests, pyjson, python_iteration, python_methods, pyyaml, regexes, simple,
+    size_filters, tests, text_filters, time_filters, url_filters, value_format, FileOptions, OMIT,
 };
 
 /// Loader names under which expressions and strings are cached. The leading control
@@ -458,12 +458,17 @@ fn base_env(slot: &EngineSlot) -> Environment<'static> {
     regexes::register(&mut env);
     collections::register(&mut env);
     math_filters::register(&mut env);
+    size_filters::register(&mut env);
+    time_filters::register(&mut env);
+    url_filters::register(&mut env);
+    path_tests::register(&mut env);
     pyjson::register(&mut env);
     pyyaml::register(&mut env);
     crypt::register(&mut env);
     tests::register(&mut env);
-    // Last: it replaces minijinja's versions and the ones above.
+    // Last: they replace minijinja's versions and the ones above.
     jinja_compat::register(&mut env);
+    python_iteration::register(&mut env);
     lookup::register(&mut env, slot);
     env.add_global("omit", Value::from(OMIT));
     env.set_loader(cache_loader);

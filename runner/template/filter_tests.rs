@@ -383,16 +383,16 @@ fn flatten_and_set_operations() {
     let sets = json!({"a": [1, 2, 5, 1, 3, 4, 10], "b": [1, 2, 3, 4, 5, 11, 99]});
     assert_eq!(
         rc("{{ a | union(b) }}", sets.clone()),
-        "[1, 2, 5, 3, 4, 10, 11, 99]"
+        "[1, 2, 3, 4, 5, 99, 10, 11]"
     );
     assert_eq!(
         rc("{{ a | intersect(b) }}", sets.clone()),
-        "[1, 2, 5, 3, 4]"
+        "[1, 2, 3, 4, 5]"
     );
     assert_eq!(rc("{{ a | difference(b) }}", sets.clone()), "[10]");
     assert_eq!(
         rc("{{ a | symmetric_difference(b) }}", sets),
-        "[10, 11, 99]"
+        "[99, 10, 11]"
     );
     assert_eq!(r("{{ ['A'] | union(['a']) }}"), "['A', 'a']");
 }
@@ -495,4 +495,58 @@ fn native_rendering_of_filter_results() {
         .unwrap();
     assert_eq!(value.kind(), ValueKind::Map);
     assert_eq!(value.get_attr("b").unwrap().len(), Some(2));
+}
+
+/// Python's iteration rules (python_iteration.rs) keep the everyday idioms working:
+/// a test given to `selectattr` sees a missing attribute as undefined, `map` with a
+/// `default` fills it, `sort(attribute=)` orders mappings; only a truth test of a
+/// missing attribute, or a mapping sorted as a whole, fails as in ansible-core.
+#[test]
+fn sequence_filters_follow_python_and_keep_the_idioms() {
+    let people = json!({"people": [{"n": "b", "admin": true}, {"n": "a"}]});
+    assert_eq!(
+        rc(
+            "{{ people | selectattr('admin', 'defined') | map(attribute='n') | list }}",
+            people.clone()
+        ),
+        "['b']"
+    );
+    assert_eq!(
+        rc(
+            "{{ people | map(attribute='admin', default=false) | list }}",
+            people.clone()
+        ),
+        "[True, False]"
+    );
+    assert_eq!(
+        rc(
+            "{{ people | sort(attribute='n') | map(attribute='n') | join }}",
+            people.clone()
+        ),
+        "ab"
+    );
+    assert_eq!(
+        r("{{ 0 | select | list }} {{ '' | map('upper') | list }}"),
+        "[] []"
+    );
+    for failing in [
+        "{{ people | selectattr('admin') | list }}",
+        "{{ people | map(attribute='admin') | list }}",
+        "{{ people | sort }}",
+    ] {
+        assert!(
+            Templates::new()
+                .render_str(failing, &ctx(people.clone()))
+                .is_err(),
+            "{failing} rendered"
+        );
+    }
+    for failing in [
+        "{{ none | list }}",
+        "{{ none | sort }}",
+        "{{ 1 | indent(2) }}",
+    ] {
+        fails(failing);
+    }
+    assert_eq!(r("{{ {'b': 1, 'a': 2} | reverse | list }}"), "['a', 'b']");
 }

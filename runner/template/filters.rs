@@ -1,4 +1,6 @@
-//! Ansible's path, shell, base64 and hash filters, and the helpers every filter file
+//! Ansible's path (`normpath`, `commonpath`, `relpath`, `expanduser`, `expandvars` as
+//! Python's posixpath), shell, base64 and
+//! hash filters, and the helpers every filter file
 //! shares. Conversions (`bool`, `int`, `string`, `ternary`…) are in `conversions.rs`,
 //! regex filters in `regexes.rs`, collections in `collections.rs`, serialisation in
 //! `pyjson.rs`/`pyyaml.rs`.
@@ -25,6 +27,24 @@ pub(crate) fn register(env: &mut Environment<'static>) {
         string_only(&path, "splitext").map(|p| splitext(&p))
     });
     env.add_filter("realpath", |path: Value| text(&path).map(|p| realpath(&p)));
+    env.add_filter("normpath", |path: Value| {
+        string_only(&path, "normpath").map(|p| normpath(&p))
+    });
+    env.add_filter("commonpath", commonpath);
+    env.add_filter("expanduser", |path: Value| {
+        string_only(&path, "expanduser").map(|p| expanduser(&p))
+    });
+    env.add_filter("expandvars", |path: Value| {
+        string_only(&path, "expandvars").map(|p| expandvars(&p))
+    });
+    env.add_filter("relpath", |path: Value, start: Option<Value>| {
+        let path = string_only(&path, "relpath")?;
+        let start = match start {
+            Some(start) => string_only(&start, "relpath")?,
+            None => ".".to_string(),
+        };
+        relpath(&path, &start)
+    });
     env.add_filter("quote", |value: Value| quote(&value));
     env.add_filter("b64encode", b64encode);
     env.add_filter("b64decode", b64decode);
@@ -62,6 +82,185 @@ fn realpath(path: &str) -> String {
         }
     }
     absolute.display().to_string()
+}
+
+/// Python's `posixpath.normpath`: `.`, `..` and doubled slashes folded, lexically
+/// (two leading slashes are kept, as POSIX allows them a meaning).
+pub(crate) fn normpath(path: &str) -> String {
+    if path.is_empty() {
+        return ".".to_string();
+    }
+    let leading = match path.bytes().take_while(|&b| b == b'/').count() {
+        0 => "",
+        2 => "//",
+        _ => "/",
+    };
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." if leading.is_empty() && parts.last().map_or(true, |last| *last == "..") => {
+                parts.push("..")
+            }
+            ".." => {
+                parts.pop();
+            }
+            part => parts.push(part),
+        }
+    }
+    let joined = format!("{leading}{}", parts.join("/"));
+    if joined.is_empty() {
+        ".".to_string()
+    } else {
+        joined
+    }
+}
+
+/// Python's `posixpath.relpath(path, start)`: both made absolute against the
+/// working directory and normalised, then `..` up to their common part.
+fn relpath(path: &str, start: &str) -> Result<String, Error> {
+    if path.is_empty() {
+        return Err(invalid("relpath: no path specified"));
+    }
+    let absolute = |p: &str| -> Result<Vec<String>, Error> {
+        let joined = if p.starts_with('/') {
+            p.to_string()
+        } else {
+            let cwd = std::env::current_dir()
+                .map_err(|err| invalid(format!("relpath: the working directory: {err}")))?;
+            format!("{}/{p}", cwd.display())
+        };
+        Ok(normpath(&joined)
+            .split('/')
+            .filter(|part| !part.is_empty())
+            .map(String::from)
+            .collect())
+    };
+    let (path, start) = (absolute(path)?, absolute(start)?);
+    let common = path.iter().zip(&start).take_while(|(a, b)| a == b).count();
+    let parts: Vec<&str> = std::iter::repeat("..")
+        .take(start.len() - common)
+        .chain(path[common..].iter().map(String::as_str))
+        .collect();
+    Ok(if parts.is_empty() {
+        ".".to_string()
+    } else {
+        parts.join("/")
+    })
+}
+
+/// Python's `os.path.expanduser` on the controller: `~` is `$HOME` (or the user's
+/// home in /etc/passwd), `~name` that user's home; anything else stays as it is.
+fn expanduser(path: &str) -> String {
+    let Some(rest) = path.strip_prefix('~') else {
+        return path.to_string();
+    };
+    let (name, tail) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let home = if name.is_empty() {
+        std::env::var("HOME")
+            .ok()
+            .or_else(|| passwd_home(&rustix::process::getuid().as_raw().to_string(), 2))
+    } else {
+        passwd_home(name, 0)
+    };
+    match home {
+        Some(home) => {
+            let expanded = format!("{}{tail}", home.trim_end_matches('/'));
+            if expanded.is_empty() {
+                "/".to_string()
+            } else {
+                expanded
+            }
+        }
+        None => path.to_string(),
+    }
+}
+
+/// The home directory of the /etc/passwd entry whose field `field` (0 the name, 2
+/// the uid) is `key`.
+fn passwd_home(key: &str, field: usize) -> Option<String> {
+    let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
+    passwd.lines().find_map(|line| {
+        let fields: Vec<&str> = line.split(':').collect();
+        (fields.len() >= 7 && fields[field] == key).then(|| fields[5].to_string())
+    })
+}
+
+/// Python's `os.path.expandvars` on the controller: `$name` and `${name}` of set
+/// environment variables replaced, everything else kept.
+fn expandvars(path: &str) -> String {
+    if !path.contains('$') {
+        return path.to_string();
+    }
+    let word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let mut out = String::with_capacity(path.len());
+    let mut rest = path;
+    while let Some(at) = rest.find('$') {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 1..];
+        let (name, consumed) = match after.strip_prefix('{') {
+            Some(braced) => match braced.find('}') {
+                Some(end) => (&braced[..end], end + 2),
+                None => ("", 0),
+            },
+            None => {
+                let end = after.find(|c: char| !word(c)).unwrap_or(after.len());
+                (&after[..end], end)
+            }
+        };
+        match std::env::var(name).ok().filter(|_| !name.is_empty()) {
+            Some(value) => {
+                out.push_str(&value);
+                rest = &after[consumed..];
+            }
+            None => {
+                out.push('$');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Python's `posixpath.commonpath(paths)`: the longest common leading run of path
+/// components; all absolute or all relative, at least one.
+fn commonpath(paths: Value) -> Result<String, Error> {
+    if !matches!(paths.kind(), ValueKind::Seq | ValueKind::Iterable) {
+        return Err(invalid(format!(
+            "commonpath: expected a list of paths, got {}",
+            py_type_name(&paths)
+        )));
+    }
+    let paths: Vec<String> = paths
+        .try_iter()?
+        .map(|p| string_only(&p, "commonpath"))
+        .collect::<Result<_, _>>()?;
+    let Some(first) = paths.first() else {
+        return Err(invalid("commonpath() arg is an empty sequence"));
+    };
+    let absolute = first.starts_with('/');
+    if paths.iter().any(|p| p.starts_with('/') != absolute) {
+        return Err(invalid("commonpath: can't mix absolute and relative paths"));
+    }
+    let parts = |p: &str| -> Vec<String> {
+        p.split('/')
+            .filter(|c| !c.is_empty() && *c != ".")
+            .map(String::from)
+            .collect()
+    };
+    let mut common = parts(first);
+    for path in &paths[1..] {
+        let other = parts(path);
+        let same = common
+            .iter()
+            .zip(&other)
+            .take_while(|(a, b)| a == b)
+            .count();
+        common.truncate(same);
+    }
+    let prefix = if absolute { "/" } else { "" };
+    Ok(format!("{prefix}{}", common.join("/")))
 }
 
 /// Jinja2's `center`: Python's `str.center`, which puts an odd space on the left
@@ -236,6 +435,24 @@ mod tests {
         assert_eq!(split("/a/b.tar.gz"), "['/a/b.tar', '.gz']");
         assert_eq!(split("/a/.bashrc"), "['/a/.bashrc', '']");
         assert_eq!(split("a.d/b"), "['a.d/b', '']");
+        assert_eq!(normpath("/a//b/./c/../d/"), "/a/b/d");
+        assert_eq!(normpath("../a/.."), "..");
+        assert_eq!(normpath("/.."), "/");
+        assert_eq!(normpath("//a"), "//a");
+        assert_eq!(normpath(""), ".");
+        assert_eq!(
+            expanduser("~root/x"),
+            format!("{}/x", passwd_home("root", 0).unwrap())
+        );
+        assert_eq!(
+            expanduser("~nosuchuser_machinist/x"),
+            "~nosuchuser_machinist/x"
+        );
+        assert_eq!(expanduser("/a/~b"), "/a/~b");
+        assert_eq!(
+            expandvars("$MACHINIST_NOPE_X/${}/$"),
+            "$MACHINIST_NOPE_X/${}/$"
+        );
     }
 
     #[test]

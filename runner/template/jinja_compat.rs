@@ -68,7 +68,7 @@ pub(crate) fn register(env: &mut Environment<'static>) {
                         py_type_name(&b)
                     )));
                 }
-                Ok(wanted.contains(&a.cmp(&b)))
+                Ok(wanted.contains(&py_cmp(&a, &b)))
             });
         }
     }
@@ -160,7 +160,7 @@ fn extreme(value: &Value, kwargs: &Kwargs, wanted: std::cmp::Ordering) -> Result
                         py_type_name(&best_key)
                     )));
                 }
-                if item_key.cmp(&best_key) == wanted {
+                if py_cmp(&item_key, &best_key) == wanted {
                     Some((item, item_key))
                 } else {
                     Some((best_item, best_key))
@@ -172,7 +172,7 @@ fn extreme(value: &Value, kwargs: &Kwargs, wanted: std::cmp::Ordering) -> Result
 }
 
 /// `attribute='a.b'` or an index, as Jinja's `make_attrgetter`.
-fn attribute_of(item: &Value, attr: &Value) -> Result<Value, Error> {
+pub(crate) fn attribute_of(item: &Value, attr: &Value) -> Result<Value, Error> {
     let Some(path) = attr.as_str() else {
         return item.get_item(attr);
     };
@@ -186,9 +186,18 @@ fn attribute_of(item: &Value, attr: &Value) -> Result<Value, Error> {
     Ok(current)
 }
 
+/// Python's order of two comparable values: a boolean is the number 0 or 1.
+fn py_cmp(a: &Value, b: &Value) -> Ordering {
+    let as_number = |v: &Value| match v.kind() {
+        ValueKind::Bool => Value::from(i64::from(v.is_true())),
+        _ => v.clone(),
+    };
+    as_number(a).cmp(&as_number(b))
+}
+
 /// Whether Python orders the two (numbers with numbers, strings with strings,
 /// lists with lists).
-fn comparable(a: &Value, b: &Value) -> bool {
+pub(crate) fn comparable(a: &Value, b: &Value) -> bool {
     let class = |v: &Value| match v.kind() {
         ValueKind::Number | ValueKind::Bool => 0,
         ValueKind::String => 1,
@@ -207,6 +216,7 @@ fn unique(value: Value, kwargs: Kwargs) -> Result<Value, Error> {
         .is_some_and(|v| v.is_true());
     let attribute: Option<Value> = kwargs.get("attribute")?;
     kwargs.assert_all_used()?;
+    super::python_iteration::iterable(Some(&value), "unique")?;
     let mut seen: Vec<Value> = Vec::new();
     let mut out = Vec::new();
     for item in value.try_iter()? {

@@ -8,7 +8,7 @@
 use minijinja::value::ValueKind;
 use minijinja::{Error, ErrorKind, Value};
 
-use super::collections::{cartesian, items, subelement_pairs, zipped};
+use super::collections::{items, subelement_pairs, zipped};
 use super::sequences::{dict_lookup, sequence_lookup};
 
 /// The lookup a `with_` keyword names.
@@ -34,7 +34,7 @@ pub fn legacy_items(kind: LegacyLoop, value: &Value) -> Result<Vec<Value>, Strin
     })
 }
 
-fn legacy(kind: LegacyLoop, value: &Value) -> Result<Vec<Value>, Error> {
+pub(crate) fn legacy(kind: LegacyLoop, value: &Value) -> Result<Vec<Value>, Error> {
     let terms = || -> Result<Vec<Value>, Error> {
         match value.kind() {
             ValueKind::Seq | ValueKind::Iterable => items(value),
@@ -55,7 +55,7 @@ fn legacy(kind: LegacyLoop, value: &Value) -> Result<Vec<Value>, Error> {
             .enumerate()
             .map(|(index, item)| Value::from(vec![Value::from(index), item]))
             .collect()),
-        LegacyLoop::Nested => Ok(cartesian(&lists(terms()?)?)),
+        LegacyLoop::Nested => nested(lists(terms()?)?),
         LegacyLoop::Together => Ok(zipped(&lists(terms()?)?, &Value::from(()))),
         LegacyLoop::Subelements => {
             let terms = terms()?;
@@ -130,6 +130,48 @@ fn lists(terms: Vec<Value>) -> Result<Vec<Vec<Value>>, Error> {
             _ => Ok(vec![term]),
         })
         .collect()
+}
+
+/// ansible-core's `nested` lookup: the combinations built list by list, each pair
+/// flattened one level as it grows (`_combine`), and each result once more
+/// (`_flatten`), so lists inside the lists are spread into the items.
+fn nested(lists: Vec<Vec<Value>>) -> Result<Vec<Value>, Error> {
+    let mut lists = lists.into_iter();
+    let Some(mut combined) = lists.next() else {
+        return Err(invalid(
+            "with_nested requires at least one element in the nested list",
+        ));
+    };
+    for next in lists {
+        combined = combined
+            .iter()
+            .flat_map(|x| {
+                next.iter()
+                    .map(move |y| Value::from(flatten_items([x.clone(), y.clone()])))
+            })
+            .collect();
+    }
+    Ok(combined
+        .into_iter()
+        .map(|combination| match combination.kind() {
+            ValueKind::Seq => {
+                Value::from(flatten_items(combination.try_iter().into_iter().flatten()))
+            }
+            _ => Value::from(vec![combination]),
+        })
+        .collect())
+}
+
+/// `LookupBase._flatten`: the items, a list among them spread one level.
+fn flatten_items(terms: impl IntoIterator<Item = Value>) -> Vec<Value> {
+    let mut flat = Vec::new();
+    for term in terms {
+        match term.kind() {
+            ValueKind::Seq => flat.extend(term.try_iter().into_iter().flatten()),
+            _ => flat.push(term),
+        }
+    }
+    flat
 }
 
 fn invalid(message: &str) -> Error {

@@ -1,6 +1,8 @@
 //! `lookup()` and `query()`/`q()`: the `env`, `file`, `template`, `vars`,
 //! `first_found`, `items`, `dict`, `sequence` (the last two in sequences.rs), `pipe`,
-//! `lines`, `fileglob` and `password` plugins (those four in lookup/). Relative file
+//! `lines`, `fileglob` and `password` plugins (those four in lookup/), `list`,
+//! `varnames`, `random_choice`, and the lookups of the `with_` loops (`indexed_items`, `nested`,
+//! `together`, `subelements`: legacy_loops.rs). Relative file
 //! names are searched as Ansible does, from the
 //! variables `role_path` (ROLE/files or ROLE/templates, then ROLE) and `playbook_dir`
 //! (DIR/files or DIR/templates, then DIR); not finding one names every place looked.
@@ -16,10 +18,11 @@ use minijinja::{Environment, Error, State, Value};
 
 use super::engine::{render_in_slot, EngineSlot};
 use super::filters::{invalid, text};
+use super::legacy_loops::LegacyLoop;
 use super::FileOptions;
 
 /// The lookup plugins machinist has, by their short names.
-pub(crate) const PLUGINS: [&str; 12] = [
+pub(crate) const PLUGINS: [&str; 19] = [
     "env",
     "file",
     "template",
@@ -32,6 +35,13 @@ pub(crate) const PLUGINS: [&str; 12] = [
     "lines",
     "fileglob",
     "password",
+    "list",
+    "indexed_items",
+    "nested",
+    "together",
+    "subelements",
+    "varnames",
+    "random_choice",
 ];
 
 pub(crate) fn register(env: &mut Environment<'static>, slot: &EngineSlot) {
@@ -59,6 +69,7 @@ fn run(
         .get::<Option<String>>("errors")?
         .unwrap_or_else(|| "strict".into());
     let plugin = plugin.strip_prefix("ansible.builtin.").unwrap_or(plugin);
+    let raw_terms = terms;
     let terms = flat_terms(terms)?;
     let results = match plugin {
         "env" => env_lookup(&terms, kwargs),
@@ -73,6 +84,21 @@ fn run(
         "lines" => no_kwargs(kwargs).and_then(|()| commands::lines(state, &terms)),
         "fileglob" => no_kwargs(kwargs).and_then(|()| fileglob::fileglob(state, &terms)),
         "password" => password::password(state, &terms, kwargs),
+        "list" => no_kwargs(kwargs).map(|()| raw_terms.to_vec()),
+        "indexed_items" => legacy(LegacyLoop::IndexedItems, raw_terms, kwargs),
+        "nested" => legacy(LegacyLoop::Nested, raw_terms, kwargs),
+        "together" => legacy(LegacyLoop::Together, raw_terms, kwargs),
+        "subelements" => legacy(LegacyLoop::Subelements, raw_terms, kwargs),
+        "varnames" => no_kwargs(kwargs).and_then(|()| varnames(state, &terms)),
+        // One of the terms at random (none of them when there are none).
+        "random_choice" => no_kwargs(kwargs).map(|()| {
+            use rand::seq::SliceRandom;
+            terms
+                .choose(&mut rand::thread_rng())
+                .cloned()
+                .into_iter()
+                .collect()
+        }),
         other => Err(invalid(format!(
             "lookup plugin '{other}' is not available (available: {})",
             PLUGINS.join(", ")
@@ -102,6 +128,50 @@ fn no_kwargs(kwargs: &Kwargs) -> Result<(), Error> {
 }
 
 /// Terms given as lists are spread out, as Ansible's lookups take them.
+/// The lookups behind `with_indexed_items`, `with_nested`, `with_together` and
+/// `with_subelements` give the loops' items; their terms are the arguments as given
+/// (what the `with_` keyword's value is to the loop).
+fn legacy(kind: LegacyLoop, terms: &[Value], kwargs: &Kwargs) -> Result<Vec<Value>, Error> {
+    no_kwargs(kwargs)?;
+    super::legacy_loops::legacy(kind, &Value::from(terms.to_vec()))
+}
+
+/// ansible-core's `varnames`: the names of the variables (not functions) that each
+/// term, a Python regular expression, finds somewhere in; in name order (Ansible's
+/// are in the order its variables were gathered).
+fn varnames(state: &State, terms: &[Value]) -> Result<Vec<Value>, Error> {
+    let mut names: Vec<String> = state
+        .known_variables()
+        .into_iter()
+        .map(|name| name.into_owned())
+        .filter(|name| !name.starts_with("__machinist"))
+        .filter(|name| {
+            state.lookup(name).is_some_and(|v| {
+                // Functions and macros are not variables.
+                let callable = v.kind() == ValueKind::Plain && v.as_object().is_some();
+                !v.is_undefined() && !callable
+            })
+        })
+        .collect();
+    names.sort();
+    let mut found = Vec::new();
+    for term in terms {
+        let Some(pattern) = term.as_str() else {
+            return Err(invalid(format!(
+                "lookup('varnames'): Invalid setting identifier, \"{term}\" is not a string"
+            )));
+        };
+        let regex = super::regexes::compile(pattern, false, false)?;
+        found.extend(
+            names
+                .iter()
+                .filter(|name| regex.is_match(name))
+                .map(|name| Value::from(name.as_str())),
+        );
+    }
+    Ok(found)
+}
+
 fn flat_terms(terms: &[Value]) -> Result<Vec<Value>, Error> {
     let mut flat = Vec::new();
     for term in terms {

@@ -1,18 +1,22 @@
-//! ansible-core's math filters (`log`, `pow`, `root`, `combinations`, `permutations`,
-//! `human_readable`), `to_uuid`, and the small tests of its core and math plugins that
+//! ansible-core's math filters (`log`, `pow`, `root`, `combinations`, `permutations`),
+//! `abs` and `round` of a boolean (Python's int), `to_uuid`, and the small tests of its core and math plugins that
 //! roles use on data (`all`, `any`, `nan`, `issubset`, `reachable`, …), each as
 //! ansible-core 2.19 computes it (plugins/filter/mathstuff.py, core.py,
 //! plugins/test/core.py, mathstuff.py).
 
-use minijinja::value::{Kwargs, ValueKind};
-use minijinja::{Environment, Error, Value};
+use minijinja::value::{Kwargs, Rest, ValueKind};
+use minijinja::{Environment, Error, State, Value};
 use sha1::{Digest, Sha1};
 
 use super::filters::{invalid, text};
+use super::tests::subset;
 
 pub(crate) fn register(env: &mut Environment<'static>) {
     env.add_filter("log", |x: Value, base: Option<Value>| {
         let x = number(&x, "log")?;
+        if x <= 0.0 {
+            return Err(invalid("log(): math domain error"));
+        }
         let log = match base.as_ref().map(|b| number(b, "log")).transpose()? {
             None => x.ln(),
             Some(base) if (base - 10.0).abs() < f64::EPSILON => x.log10(),
@@ -45,7 +49,6 @@ pub(crate) fn register(env: &mut Environment<'static>) {
         arrange(&items, r, &mut used, &mut Vec::new(), &mut out);
         Ok::<_, Error>(Value::from(out))
     });
-    env.add_filter("human_readable", human_readable);
     env.add_filter("to_uuid", |value: Value, kwargs: Kwargs| {
         let namespace: Option<String> = kwargs.get("namespace")?;
         kwargs.assert_all_used()?;
@@ -85,6 +88,18 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     });
     env.add_test("issubset", |a: Value, b: Value| subset(&a, &b));
     env.add_test("issuperset", |a: Value, b: Value| subset(&b, &a));
+    // A boolean is Python's int 0 or 1 to `abs` and `round` (minijinja refuses it).
+    let abs = Value::from_function(minijinja::filters::abs);
+    let round = Value::from_function(minijinja::filters::round);
+    for (name, builtin) in [("abs", abs), ("round", round)] {
+        env.add_filter(name, move |state: &State, args: Rest<Value>| {
+            let mut args = args.0;
+            if let Some(first) = args.first_mut().filter(|v| v.kind() == ValueKind::Bool) {
+                *first = Value::from(i64::from(first.is_true()));
+            }
+            builtin.call(state, &args)
+        });
+    }
     env.add_test("unreachable", |r: Value| {
         Ok::<_, Error>(
             result(&r, "unreachable")?
@@ -104,8 +119,10 @@ pub(crate) fn register(env: &mut Environment<'static>) {
 /// ansible-core's namespace for `to_uuid`.
 const ANSIBLE_NAMESPACE: &str = "361E6D51-FAEC-444A-9079-341386DA8E2E";
 
+/// A number Python's math module takes (a boolean is 0 or 1).
 fn number(value: &Value, filter: &str) -> Result<f64, Error> {
     match value.kind() {
+        ValueKind::Bool => Ok(f64::from(u8::from(value.is_true()))),
         ValueKind::Number => f64::try_from(value.clone())
             .map_err(|_| invalid(format!("{filter}() can only be used on numbers"))),
         _ => Err(invalid(format!("{filter}() can only be used on numbers"))),
@@ -155,66 +172,6 @@ fn arrange(
     }
 }
 
-/// ansible's `bytes_to_human`: `'%.2f %s' % (size / limit, suffix)`.
-fn human_readable(
-    size: Value,
-    isbits: Option<bool>,
-    unit: Option<String>,
-    kwargs: Kwargs,
-) -> Result<String, Error> {
-    let isbits = match kwargs.get::<Option<Value>>("isbits")? {
-        Some(value) => Some(value.is_true()),
-        None => isbits,
-    };
-    let unit = kwargs.get::<Option<String>>("unit")?.or(unit);
-    kwargs.assert_all_used()?;
-    let size = match size.kind() {
-        ValueKind::Bool => Value::from(u8::from(size.is_true())),
-        ValueKind::Number => size,
-        _ => return Err(invalid("human_readable() failed on bad input")),
-    };
-    let size = f64::try_from(size).map_err(|_| invalid("human_readable() failed on bad input"))?;
-    let base = if isbits.unwrap_or(false) {
-        "bits"
-    } else {
-        "Bytes"
-    };
-    const RANGES: [(&str, u32); 9] = [
-        ("Y", 80),
-        ("Z", 70),
-        ("E", 60),
-        ("P", 50),
-        ("T", 40),
-        ("G", 30),
-        ("M", 20),
-        ("K", 10),
-        ("B", 0),
-    ];
-    let wanted = unit
-        .as_deref()
-        .and_then(|u| u.chars().next())
-        .map(|c| c.to_ascii_uppercase());
-    let (mut suffix, mut shift) = RANGES[RANGES.len() - 1];
-    for (name, bits) in RANGES {
-        (suffix, shift) = (name, bits);
-        let limit = 2f64.powi(bits as i32);
-        let matches = match wanted {
-            None => size >= limit,
-            Some(c) => name.starts_with(c),
-        };
-        if matches {
-            break;
-        }
-    }
-    let limit = 2f64.powi(shift as i32);
-    let suffix = if shift != 0 {
-        format!("{suffix}{}", &base[..1])
-    } else {
-        base.to_string()
-    };
-    Ok(format!("{:.2} {suffix}", size / limit))
-}
-
 fn parse_uuid(text: &str) -> Option<[u8; 16]> {
     let hex: String = text
         .trim_start_matches("urn:")
@@ -258,10 +215,4 @@ fn result(value: &Value, test: &str) -> Result<Value, Error> {
         return Err(invalid(format!("The '{test}' test expects a dictionary")));
     }
     Ok(value.clone())
-}
-
-fn subset(a: &Value, b: &Value) -> Result<bool, Error> {
-    let b: Vec<Value> = b.try_iter()?.collect();
-    let mut items = a.try_iter()?;
-    Ok(items.all(|x| b.contains(&x)))
 }

@@ -209,8 +209,9 @@ fn documents(value: &Value, filter: &str) -> Result<Vec<Value>, Error> {
         .collect())
 }
 
+/// ansible-core 2.19 returns anything but a string as it is (none included).
 fn from_yaml(value: Value) -> Result<Value, Error> {
-    if value.is_none() {
+    if !matches!(value.kind(), ValueKind::String | ValueKind::Undefined) {
         return Ok(value);
     }
     Ok(documents(&value, "from_yaml")?

@@ -159,8 +159,22 @@ fn truthy(value: &Value, kwargs: &Kwargs) -> Result<bool, Error> {
     Ok(value.is_true())
 }
 
-fn subset(small: &Value, big: &Value) -> Result<bool, Error> {
-    let big: Vec<Value> = big.try_iter()?.collect();
-    let mut items = small.try_iter()?;
-    Ok(items.all(|x| big.contains(&x)))
+/// Python's `set(small) <= set(big)`: both iterable (not none), every item hashable
+/// (no lists or mappings).
+pub(crate) fn subset(small: &Value, big: &Value) -> Result<bool, Error> {
+    let set = |value: &Value| -> Result<Vec<Value>, Error> {
+        let items = super::collections::items(value)?;
+        if let Some(item) = items
+            .iter()
+            .find(|item| matches!(item.kind(), ValueKind::Seq | ValueKind::Map))
+        {
+            return Err(invalid(format!(
+                "unhashable type: '{}'",
+                super::value_format::py_type_name(item)
+            )));
+        }
+        Ok(items)
+    };
+    let big = set(big)?;
+    Ok(set(small)?.iter().all(|x| big.contains(x)))
 }

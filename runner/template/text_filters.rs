@@ -1,6 +1,7 @@
 //! Text filters real roles use that minijinja lacks or shapes differently: Jinja2's
-//! own `truncate` (with `killwords`, `end` and `leeway`), `wordcount` and `urlencode`,
-//! and Ansible's `comment`, each with the argument names and results of the Python
+//! own `truncate` (with `killwords`, `end` and `leeway`), `wordcount`, `urlencode`,
+//! `escape`/`forceescape` (markupsafe's), `xmlattr` and `striptags` of Python's
+//! `str()`, and Ansible's `comment`, each with the argument names and results of the Python
 //! originals. Jinja's string filters (`lower`, `upper`, `capitalize`, `title`, `trim`,
 //! `replace`) read any other value as Python's `str()` of it (`['a']` becomes
 //! `"['a']"`, none `"None"`), as Jinja does, where minijinja would write JSON.
@@ -8,6 +9,7 @@
 use minijinja::value::{Kwargs, ValueKind};
 use minijinja::{Environment, Error, Value};
 
+use super::collections::items;
 use super::filters::{invalid, string_only, text};
 use super::value_format::py_text;
 
@@ -18,6 +20,21 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     });
     env.add_filter("urlencode", urlencode);
     env.add_filter("comment", comment);
+    for name in ["e", "escape"] {
+        env.add_filter(name, |value: Value| {
+            if value.is_safe() {
+                return Ok::<_, Error>(value);
+            }
+            Ok(Value::from_safe_string(html_escape(&text(&value)?)))
+        });
+    }
+    env.add_filter("forceescape", |value: Value| {
+        Ok::<_, Error>(Value::from_safe_string(html_escape(&text(&value)?)))
+    });
+    env.add_filter("xmlattr", xmlattr);
+    env.add_filter("striptags", |value: Value| {
+        Ok::<_, Error>(minijinja_contrib::filters::striptags(text(&value)?))
+    });
     env.add_filter("lower", |value: Value| {
         Ok::<_, Error>(py_text(&value).to_lowercase())
     });
@@ -85,7 +102,7 @@ fn truncate(
     killwords: Option<bool>,
     end: Option<String>,
     leeway: Option<usize>,
-) -> Result<String, Error> {
+) -> Result<Value, Error> {
     // Jinja takes len() of the value first: a number, boolean or none has none.
     if matches!(
         value.kind(),
@@ -96,10 +113,22 @@ fn truncate(
             super::value_format::py_type_name(&value)
         )));
     }
-    let text = text(&value)?;
     let length = length.unwrap_or(255);
     let end = end.unwrap_or_else(|| "...".into());
     let leeway = leeway.unwrap_or(5);
+    if value.kind() != ValueKind::String {
+        // Jinja measures a list or mapping by its items and returns one short enough
+        // as it is; a longer one cannot be cut as a string is.
+        return match value.len() {
+            Some(len) if len <= length + leeway => Ok(value),
+            _ => Err(invalid(format!(
+                "truncate: a {} longer than {} cannot be truncated",
+                super::value_format::py_type_name(&value),
+                length + leeway
+            ))),
+        };
+    }
+    let text = text(&value)?;
     let chars: Vec<char> = text.chars().collect();
     let end_len = end.chars().count();
     if length < end_len {
@@ -108,17 +137,70 @@ fn truncate(
         )));
     }
     if chars.len() <= length + leeway {
-        return Ok(text);
+        return Ok(Value::from(text));
     }
     let kept: String = chars[..length - end_len].iter().collect();
     if killwords.unwrap_or(false) {
-        return Ok(kept + &end);
+        return Ok(Value::from(kept + &end));
     }
     let cut = match kept.rfind(' ') {
         Some(at) => &kept[..at],
         None => kept.as_str(),
     };
-    Ok(format!("{cut}{end}"))
+    Ok(Value::from(format!("{cut}{end}")))
+}
+
+/// markupsafe's `escape`: Python's `str()` of the value with `&`, `<`, `>`, `'` and
+/// `"` replaced (a `/` stays as it is).
+fn html_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&#34;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Jinja2's `xmlattr(d, autospace=True)`: ` key="value"` for each entry whose value is
+/// not none, values escaped; a key with a space, `/`, `>` or `=` is refused.
+fn xmlattr(value: Value, autospace: Option<bool>) -> Result<Value, Error> {
+    if value.kind() != ValueKind::Map {
+        return Err(invalid(format!(
+            "xmlattr: '{}' object has no attribute 'items'",
+            super::value_format::py_type_name(&value)
+        )));
+    }
+    let mut attributes = Vec::new();
+    for key in value.try_iter()? {
+        let item = value.get_item(&key)?;
+        if item.is_none() || item.is_undefined() {
+            continue;
+        }
+        let key = text(&key)?;
+        if key.contains(|c: char| c.is_ascii_whitespace() || "/>=".contains(c)) {
+            return Err(invalid(format!(
+                "xmlattr: Invalid character in attribute name: '{key}'"
+            )));
+        }
+        attributes.push(format!(
+            "{}=\"{}\"",
+            html_escape(&key),
+            html_escape(&text(&item)?)
+        ));
+    }
+    let joined = attributes.join(" ");
+    let spaced = if autospace.unwrap_or(true) && !joined.is_empty() {
+        format!(" {joined}")
+    } else {
+        joined
+    };
+    Ok(Value::from_safe_string(spaced))
 }
 
 /// Jinja2's `wordcount`: runs of word characters (`\w+`).
@@ -146,15 +228,17 @@ fn urlencode(value: Value) -> Result<String, Error> {
                 (key, item)
             })
             .collect(),
+        // Python unpacks each item as `k, v` (a mapping of two keys gives its keys).
         ValueKind::Seq | ValueKind::Iterable => value
             .try_iter()?
-            .map(|pair| {
-                (
-                    pair.get_item_by_index(0).unwrap_or_default(),
-                    pair.get_item_by_index(1).unwrap_or_default(),
-                )
+            .map(|pair| match <[Value; 2]>::try_from(items(&pair)?) {
+                Ok([key, item]) => Ok((key, item)),
+                Err(_) => Err(invalid(format!(
+                    "urlencode: cannot unpack {} into a key and a value",
+                    super::value_format::py_repr(&pair)
+                ))),
             })
-            .collect(),
+            .collect::<Result<_, Error>>()?,
         _ => return Ok(quote(&text(&value)?, "/")),
     };
     let encoded: Result<Vec<String>, Error> = pairs
@@ -162,12 +246,17 @@ fn urlencode(value: Value) -> Result<String, Error> {
         .map(|(key, item)| {
             Ok(format!(
                 "{}={}",
-                quote(&text(key)?, ""),
-                quote(&text(item)?, "")
+                quote_for_query(&text(key)?),
+                quote_for_query(&text(item)?)
             ))
         })
         .collect();
     Ok(encoded?.join("&"))
+}
+
+/// Jinja's `url_quote(text, for_qs=True)`: nothing kept, a space as `+`.
+fn quote_for_query(text: &str) -> String {
+    quote(text, "").replace("%20", "+")
 }
 
 /// Python's `urllib.parse.quote(text, safe)`.
@@ -247,7 +336,9 @@ mod tests {
     #[test]
     fn truncate_is_jinja2s() {
         let t = |s: &str, n, kill, end: &str| {
-            truncate(Value::from(s), Some(n), Some(kill), Some(end.into()), None).unwrap()
+            truncate(Value::from(s), Some(n), Some(kill), Some(end.into()), None)
+                .unwrap()
+                .to_string()
         };
         assert_eq!(t("hello world foo bar", 9, false, "..."), "hello...");
         assert_eq!(t("hello world foo bar", 11, true, ".."), "hello wor..");
@@ -259,6 +350,13 @@ mod tests {
         assert_eq!(count_words("  a  b_c d-e "), 4);
         assert_eq!(urlencode(Value::from("x y/z")).unwrap(), "x%20y/z");
         let map = Value::from_iter([("a", "1"), ("b", "x y")]);
-        assert_eq!(urlencode(map).unwrap(), "a=1&b=x%20y");
+        assert_eq!(urlencode(map).unwrap(), "a=1&b=x+y");
+        let pairs = Value::from_serialize(serde_json::json!([["k", "v w"], {"n": 1, "v": 2}]));
+        assert_eq!(urlencode(pairs).unwrap(), "k=v+w&n=v");
+        let short = Value::from(vec![1, 2, 3]);
+        assert_eq!(
+            truncate(short.clone(), Some(5), None, None, None).unwrap(),
+            short
+        );
     }
 }

@@ -47,6 +47,16 @@ impl Loader {
         let include = matches!(short_what, "include_tasks" | "include_role");
         for (key, _) in entries {
             let name = key.name.as_str();
+            if let Some(issue) = keywords::waiting_at(name, Places::INCLUDE).filter(|_| include) {
+                self.error(
+                    &key.span,
+                    format!(
+                        "'{name}' on {short_what} is not supported yet (issue #{issue}); put it \
+                         on the included tasks"
+                    ),
+                );
+                continue;
+            }
             if include
                 && !structural(name)
                 && keywords::is_task_keyword(name)

@@ -117,6 +117,18 @@ impl Loader {
             Some(n) => self.string(n).unwrap_or_default(),
             None => hosts.clone(),
         };
+        let serial = node
+            .get("serial")
+            .map(|s| self.batches(s))
+            .unwrap_or_default();
+        let order = node
+            .get("order")
+            .map(|o| self.host_order(o))
+            .unwrap_or_default();
+        let max_fail_percentage = node
+            .get("max_fail_percentage")
+            .and_then(|m| self.percentage(m));
+        let force_handlers = node.get("force_handlers").is_some_and(|b| self.boolean(b));
         let sections = self.play_sections(&mut node, origin, &tags, streamed);
         let mut play_inputs = vars_nodes.clone();
         for (_, file_vars) in &vars_files {
@@ -143,6 +155,10 @@ impl Loader {
             handlers: sections.handlers,
             tags,
             origin: origin.clone(),
+            serial,
+            order,
+            max_fail_percentage,
+            force_handlers,
         })
     }
 
@@ -236,6 +252,10 @@ impl Loader {
         let play_check_mode = node.get("check_mode").map(|b| self.boolean(b));
         let play_diff = node.get("diff").map(|b| self.boolean(b));
         let play_module_defaults = self.module_defaults(node.get("module_defaults"), origin);
+        let play_fleet = crate::playbook::model::Fleet {
+            any_errors_fatal: node.get("any_errors_fatal").map(|b| self.boolean(b)),
+            ..Default::default()
+        };
         for list in [
             &mut sections.pre_tasks,
             &mut sections.tasks,
@@ -246,6 +266,7 @@ impl Loader {
             crate::playbook::inherit::environment(list, &play_environment);
             crate::playbook::inherit::modes(list, play_check_mode, play_diff);
             crate::playbook::inherit::module_defaults(list, &play_module_defaults);
+            crate::playbook::inherit::fleet(list, &play_fleet);
         }
         sections
     }

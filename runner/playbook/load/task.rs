@@ -118,6 +118,7 @@ impl Loader {
                 }
             }
         }
+        self.local_action(node);
         let what = if node.get("block").is_some() {
             "block"
         } else {
@@ -161,6 +162,7 @@ impl Loader {
             root: node.take("root"),
             environment: node.take("environment").into_iter().collect(),
             module_defaults: self.module_defaults(node.get("module_defaults"), origin),
+            fleet: self.fleet(node),
         };
         Some(Task {
             name: node.get("name").and_then(|n| self.string(n)),

@@ -1,0 +1,191 @@
+//! The keywords of runs on many hosts (issue 16), read: a play's `serial`, `order`,
+//! `max_fail_percentage` and `force_handlers`; a play's, block's or task's
+//! `run_once`, `delegate_to`, `delegate_facts`, `throttle` and `any_errors_fatal`
+//! ([`Fleet`]); and `local_action`, turned into its module and `delegate_to: localhost`
+//! before the task is read.
+
+use super::Loader;
+use crate::playbook::model::{BatchSize, Fleet, HostOrder};
+use crate::yaml::{Key, Node, Value};
+
+impl Loader {
+    /// The [`Fleet`] keywords written on `node` (a play, block or task).
+    pub(super) fn fleet(&mut self, node: &Node) -> Fleet {
+        Fleet {
+            run_once: node.get("run_once").map(|b| self.boolean(b)),
+            delegate_to: node.get("delegate_to").and_then(|d| self.string(d)),
+            delegate_facts: node.get("delegate_facts").map(|b| self.boolean(b)),
+            throttle: node.get("throttle").and_then(|t| self.count(t)),
+            any_errors_fatal: node.get("any_errors_fatal").map(|b| self.boolean(b)),
+        }
+    }
+
+    /// `serial`: a number of hosts, a percentage (`"30%"`), or a list of them.
+    pub(super) fn batches(&mut self, node: &Node) -> Vec<BatchSize> {
+        let items = match &node.value {
+            Value::Seq(items) => items.iter().collect(),
+            _ => vec![node],
+        };
+        items
+            .into_iter()
+            .filter_map(|item| self.batch_size(item))
+            .collect()
+    }
+
+    fn batch_size(&mut self, node: &Node) -> Option<BatchSize> {
+        let percent = |text: &str| text.trim().strip_suffix('%')?.trim().parse::<u32>().ok();
+        match &node.value {
+            Value::Int(hosts) if *hosts >= 0 => usize::try_from(*hosts).ok().map(BatchSize::Hosts),
+            Value::Str(text) if percent(text).is_some() => percent(text).map(BatchSize::Percent),
+            Value::Str(text) if text.trim().parse::<usize>().is_ok() => {
+                text.trim().parse().ok().map(BatchSize::Hosts)
+            }
+            _ => {
+                self.error(
+                    &node.span,
+                    format!(
+                        "serial is a number of hosts, a percentage (\"30%\") or a list of them, found {}",
+                        node.kind()
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    /// `max_fail_percentage`: a number from 0 to 100.
+    pub(super) fn percentage(&mut self, node: &Node) -> Option<f64> {
+        let value = match &node.value {
+            Value::Int(n) => Some(*n as f64),
+            Value::Float(f) => Some(*f),
+            Value::Str(text) => text.trim().trim_end_matches('%').parse::<f64>().ok(),
+            _ => None,
+        };
+        match value {
+            Some(value) if (0.0..=100.0).contains(&value) => Some(value),
+            _ => {
+                self.error(
+                    &node.span,
+                    format!(
+                        "max_fail_percentage is a number from 0 to 100, found {}",
+                        node.kind()
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    /// `throttle`: a positive whole number (0: no limit, as Ansible).
+    fn count(&mut self, node: &Node) -> Option<usize> {
+        match &node.value {
+            Value::Int(n) if *n >= 0 => usize::try_from(*n).ok().filter(|n| *n > 0),
+            _ => {
+                self.error(
+                    &node.span,
+                    format!("throttle is a whole number of hosts, found {}", node.kind()),
+                );
+                None
+            }
+        }
+    }
+
+    /// `order`: how the play takes its hosts.
+    pub(super) fn host_order(&mut self, node: &Node) -> HostOrder {
+        let name = self.string(node).unwrap_or_default();
+        match HostOrder::NAMES.iter().find(|(known, _)| *known == name) {
+            Some((_, order)) => *order,
+            None => {
+                let names: Vec<&str> = HostOrder::NAMES.iter().map(|(n, _)| *n).collect();
+                self.error(
+                    &node.span,
+                    format!("order '{name}' is not one of {}", names.join(", ")),
+                );
+                HostOrder::Inventory
+            }
+        }
+    }
+
+    /// `local_action: copy dest=…` or `local_action: {module: copy, dest: …}`: the
+    /// module written into the task as its own key, and `delegate_to: localhost`
+    /// (both refused when the task names a module or a delegate of its own).
+    pub(super) fn local_action(&mut self, node: &mut Node) {
+        let Some(local) = node.take("local_action") else {
+            return;
+        };
+        let delegated = node.get("delegate_to").map(|d| d.span.clone());
+        if let Some(span) = &delegated {
+            self.error(
+                span,
+                "a task with local_action runs on localhost: it takes no delegate_to",
+            );
+        }
+        let (module, args) = match local.value {
+            Value::Str(text) => {
+                let text = text.trim_start();
+                let (module, rest) = text.split_once(char::is_whitespace).unwrap_or((text, ""));
+                let args = Node {
+                    value: Value::Str(rest.trim().to_string()),
+                    span: local.span.clone(),
+                };
+                (module.to_string(), args)
+            }
+            Value::Map(mut entries) => {
+                let Some(at) = entries
+                    .iter()
+                    .position(|(key, _)| key.name.as_str() == "module")
+                else {
+                    self.error(&local.span, "local_action as a mapping needs a 'module'");
+                    return;
+                };
+                let (_, module) = entries.remove(at);
+                let Some(module) = module.as_str().map(str::to_string) else {
+                    self.error(&module.span, "local_action's module is a module's name");
+                    return;
+                };
+                let args = Node {
+                    value: Value::Map(entries),
+                    span: local.span.clone(),
+                };
+                (module, args)
+            }
+            _ => {
+                self.error(
+                    &local.span,
+                    format!(
+                        "local_action is a module with its arguments, found {}",
+                        local.kind()
+                    ),
+                );
+                return;
+            }
+        };
+        if module.is_empty() {
+            self.error(&local.span, "local_action names no module");
+            return;
+        }
+        let span = local.span.clone();
+        if let Value::Map(entries) = &mut node.value {
+            entries.push((
+                Key {
+                    name: module.as_str().into(),
+                    span: span.clone(),
+                },
+                args,
+            ));
+            if delegated.is_some() {
+                return;
+            }
+            entries.push((
+                Key {
+                    name: "delegate_to".into(),
+                    span: span.clone(),
+                },
+                Node {
+                    value: Value::Str("localhost".into()),
+                    span,
+                },
+            ));
+        }
+    }
+}

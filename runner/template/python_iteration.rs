@@ -1,0 +1,201 @@
+//! Jinja2's sequence filters with Python's rules for what iterates, where minijinja's
+//! builtins are more lenient (found by the expression matrix, tests/expression_matrix.rs):
+//! none is not iterable (`none | list`, `sort`, `reverse`, `sum`, `batch`, `slice`,
+//! `zip` fail, as in ansible-core); `select`, `reject`, `selectattr`, `rejectattr` and
+//! `map` start with Jinja's `if value:` (so `0 | select` is `[]`), and an attribute an
+//! item lacks is Ansible's undefined, an error once tested for truth; `sort` orders
+//! only what Python orders; `reverse` of a mapping is its keys, last first; `indent`
+//! wants a string; `is iterable` is false for none. Each wrapper checks and then calls
+//! minijinja's own filter, so the answers for valid input stay minijinja's.
+
+use minijinja::value::{from_args, Kwargs, Rest, ValueKind};
+use minijinja::{filters as builtin, Environment, Error, ErrorKind, State, Value};
+
+use super::filters::invalid;
+use super::jinja_compat::{attribute_of, comparable};
+use super::value_format::py_type_name;
+
+pub(crate) fn register(env: &mut Environment<'static>) {
+    let iterating = [
+        ("list", Value::from_function(builtin::list)),
+        ("sum", Value::from_function(builtin::sum)),
+        ("batch", Value::from_function(builtin::batch)),
+        ("slice", Value::from_function(builtin::slice)),
+        ("zip", Value::from_function(builtin::zip)),
+    ];
+    for (name, filter) in iterating {
+        env.add_filter(name, move |state: &State, args: Rest<Value>| {
+            iterable(args.first(), name)?;
+            filter.call(state, &args)
+        });
+    }
+    let sort = Value::from_function(builtin::sort);
+    env.add_filter("sort", move |state: &State, args: Rest<Value>| {
+        iterable(args.first(), "sort")?;
+        let (value, rest) = split(&args)?;
+        let (_, kwargs): (&[Value], Kwargs) = from_args(rest)?;
+        if !kwargs.has("attribute") {
+            sortable(value)?;
+        }
+        sort.call(state, &args)
+    });
+    env.add_filter("reverse", reverse);
+    let indent = Value::from_function(builtin::indent);
+    env.add_filter(
+        "indent",
+        move |state: &State, args: Rest<Value>| match args.first() {
+            Some(text) if text.kind() == ValueKind::String => indent.call(state, &args),
+            other => Err(invalid(format!(
+                "indent: can only concatenate str (not \"{}\") to str",
+                other.map_or("AnsibleUndefined", py_type_name)
+            ))),
+        },
+    );
+    for (name, filter, by_attribute) in [
+        ("select", Value::from_function(builtin::select), false),
+        ("reject", Value::from_function(builtin::reject), false),
+        (
+            "selectattr",
+            Value::from_function(builtin::selectattr),
+            true,
+        ),
+        (
+            "rejectattr",
+            Value::from_function(builtin::rejectattr),
+            true,
+        ),
+    ] {
+        env.add_filter(name, move |state: &State, args: Rest<Value>| {
+            let (value, rest) = split(&args)?;
+            if !value.is_true() {
+                return Ok(Value::from(Vec::<Value>::new()));
+            }
+            if by_attribute && rest.len() == 1 {
+                // No test: each item's attribute is tested for truth, and Ansible's
+                // undefined fails that.
+                if let Some(attr) = rest[0].as_str() {
+                    for item in value.try_iter()? {
+                        attribute(&item, attr)?;
+                    }
+                }
+            }
+            filter.call(state, &args)
+        });
+    }
+    let map = Value::from_function(builtin::map);
+    env.add_filter("map", move |state: &State, args: Rest<Value>| {
+        let (value, rest) = split(&args)?;
+        if !value.is_true() {
+            return Ok(Value::from(Vec::<Value>::new()));
+        }
+        let (_, kwargs): (&[Value], Kwargs) = from_args(rest)?;
+        if let (Some(attr), false) = (
+            kwargs.get::<Option<Value>>("attribute")?,
+            kwargs.has("default"),
+        ) {
+            if let Some(attr) = attr.as_str() {
+                for item in value.try_iter()? {
+                    attribute(&item, attr)?;
+                }
+            }
+        }
+        map.call(state, &args)
+    });
+    env.add_test("iterable", |value: Value| {
+        matches!(
+            value.kind(),
+            ValueKind::String
+                | ValueKind::Bytes
+                | ValueKind::Seq
+                | ValueKind::Map
+                | ValueKind::Iterable
+        )
+    });
+}
+
+/// The filtered value (undefined is an error) and the filter's other arguments.
+fn split(args: &[Value]) -> Result<(&Value, &[Value]), Error> {
+    match args.split_first() {
+        Some((value, _)) if value.is_undefined() => Err(Error::from(ErrorKind::UndefinedError)),
+        Some((value, rest)) => Ok((value, rest)),
+        None => Err(Error::from(ErrorKind::MissingArgument)),
+    }
+}
+
+/// Python refuses to iterate none (minijinja iterates it as empty).
+pub(crate) fn iterable(value: Option<&Value>, filter: &str) -> Result<(), Error> {
+    match value {
+        Some(value) if value.is_none() => Err(invalid(format!(
+            "{filter}: 'NoneType' object is not iterable"
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// `item.attr` as Jinja's `make_attrgetter` reads it (`a.b`, `a.0`); a missing one is
+/// an error naming it.
+fn attribute(item: &Value, path: &str) -> Result<Value, Error> {
+    let found = attribute_of(item, &Value::from(path)).unwrap_or(Value::UNDEFINED);
+    if found.is_undefined() {
+        return Err(Error::new(
+            ErrorKind::UndefinedError,
+            format!("'{}' object has no attribute '{path}'", py_type_name(item)),
+        ));
+    }
+    Ok(found)
+}
+
+/// Python's `sorted` compares neighbours with `<`: every item must be orderable
+/// against the others (numbers with numbers, strings with strings, lists with lists of
+/// orderable items); mappings and none never are.
+fn sortable(value: &Value) -> Result<(), Error> {
+    if value.kind() == ValueKind::String {
+        return Ok(());
+    }
+    let items: Vec<Value> = value.try_iter()?.collect();
+    let mixed = items
+        .windows(2)
+        .find(|pair| !comparable(&pair[0], &pair[1]) || !orderable(&pair[0], &pair[1]));
+    if let Some(pair) = mixed {
+        return Err(invalid(format!(
+            "sort: '<' not supported between instances of '{}' and '{}'",
+            py_type_name(&pair[1]),
+            py_type_name(&pair[0])
+        )));
+    }
+    Ok(())
+}
+
+/// Two lists compare item by item up to their first difference.
+fn orderable(a: &Value, b: &Value) -> bool {
+    if a.kind() != ValueKind::Seq {
+        return true;
+    }
+    let (Ok(left), Ok(right)) = (a.try_iter(), b.try_iter()) else {
+        return false;
+    };
+    for (x, y) in left.zip(right) {
+        if x != y {
+            return comparable(&x, &y) && orderable(&x, &y);
+        }
+    }
+    true
+}
+
+/// Jinja's `do_reverse`: a string reversed, anything else iterated backwards (a
+/// mapping's keys, last first); none and numbers are not reversible.
+fn reverse(value: Value) -> Result<Value, Error> {
+    match value.kind() {
+        ValueKind::String | ValueKind::Seq | ValueKind::Iterable => builtin::reverse(&value),
+        ValueKind::Map => {
+            let mut keys: Vec<Value> = value.try_iter()?.collect();
+            keys.reverse();
+            Ok(Value::from(keys))
+        }
+        ValueKind::Undefined => Err(Error::from(ErrorKind::UndefinedError)),
+        _ => Err(invalid(format!(
+            "reverse: argument to reversed() must be a sequence, not '{}'",
+            py_type_name(&value)
+        ))),
+    }
+}
