@@ -23,8 +23,9 @@ pub fn parse(text: &str) -> Parsed {
 }
 
 /// [`parse`] for a run on many hosts: each result record names its `host` (and
-/// carries `ignoring` itself), the results of one task are sorted by host (Ansible's
-/// forks finish in any order), and the recap has an entry per host.
+/// carries `ignoring` itself), the results of one task and the `included:` lines of
+/// one include are sorted by host (Ansible's forks finish in any order), and the recap
+/// has an entry per host.
 pub fn parse_hosts(text: &str) -> Parsed {
     let mut parsed = parse_results(text, true);
     let mut sorted: Vec<Value> = Vec::with_capacity(parsed.records.len());
@@ -47,6 +48,18 @@ pub fn parse_hosts(text: &str) -> Parsed {
         }
     }
     flush(&mut run, &mut sorted);
+    // The `included:` lines of one include task, one per file, come in the order the
+    // hosts finished: sorted by their first host.
+    let mut at = 0;
+    while at < sorted.len() {
+        let end = at
+            + sorted[at..]
+                .iter()
+                .take_while(|r| r.get("included").is_some() && r.get("hosts").is_some())
+                .count();
+        sorted[at..end].sort_by(|a, b| a["hosts"][0].as_str().cmp(&b["hosts"][0].as_str()));
+        at = end.max(at + 1);
+    }
     parsed.records = sorted;
     parsed
 }
@@ -271,6 +284,20 @@ mod tests {
         assert_eq!(
             parsed.recap,
             json!({"web1": {"ok": 2, "changed": 0, "failed": 0}, "web2": {"ok": 2, "changed": 1, "failed": 0}})
+        );
+    }
+
+    #[test]
+    fn the_included_lines_of_one_include_are_sorted_by_host() {
+        let text = "\nPLAY [p] ***\n\nTASK [i] ***\nincluded: /b.yml for web2\nincluded: /a.yml for web3, web1\n\nPLAY RECAP ***\n";
+        let parsed = parse_hosts(text);
+        assert_eq!(
+            parsed.records,
+            vec![
+                json!({"play": "p"}),
+                json!({"included": "/a.yml", "hosts": ["web1", "web3"]}),
+                json!({"included": "/b.yml", "hosts": ["web2"]}),
+            ]
         );
     }
 }
