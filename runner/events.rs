@@ -86,6 +86,25 @@ pub struct Interruption {
     pub handlers_not_run: Vec<String>,
 }
 
+/// A task's `until` did not hold (or, with `retries` alone, it failed) and it runs
+/// again: Ansible's `FAILED - RETRYING: [host]: NAME (N retries left).`
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Retrying {
+    pub host: String,
+    pub task: String,
+    /// Tries left after this one.
+    pub retries_left: u64,
+    /// The tries made so far.
+    pub attempts: u64,
+    /// This try's result as registered (`attempts`, `retries` in it), censored under
+    /// `no_log`.
+    pub result: serde_json::Value,
+    /// The human output shows the result even without `-vv` (debug's, as Ansible's
+    /// `_ansible_verbose_always`).
+    #[serde(skip)]
+    pub verbose_always: bool,
+}
+
 /// Another run holds the lock of the target root; this one waits for it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LockWait {
@@ -123,11 +142,14 @@ pub enum Event {
     },
     /// A loop's items are all reported: `all_skipped` when every item was skipped,
     /// `ignored` when a failed item was let through by `ignore_errors` (the human
-    /// reporter then prints Ansible's `skipping: [host]` or `...ignoring` once).
+    /// reporter then prints Ansible's `skipping: [host]` or `...ignoring` once);
+    /// `debug_failed` when an item of a `debug` loop failed (Ansible's callback then
+    /// prints the loop's `fatal: … One or more items failed` too).
     LoopDone {
         host: String,
         all_skipped: bool,
         ignored: bool,
+        debug_failed: bool,
     },
     /// Progress of a long task: `done` of `total` `unit`s (pacstrap: packages as
     /// steps; a large file write: bytes), doing `what` now.
@@ -143,6 +165,8 @@ pub enum Event {
     Listing(String),
     /// A signal stopped the run; the recap follows.
     Interrupted(Box<Interruption>),
+    /// A task runs again (`until`, `retries`).
+    Retrying(Box<Retrying>),
     /// The run waits for another run on the same root to finish.
     LockWait(LockWait),
     Recap(Recap),

@@ -58,3 +58,19 @@ pub fn install() -> std::io::Result<()> {
 pub fn exit_code(signal: i32) -> u8 {
     u8::try_from(128 + signal.clamp(0, 127)).unwrap_or(u8::MAX)
 }
+
+/// Sleep `duration`, or less when a stop signal arrives (a loop's `pause`, a retried
+/// task's `delay`): false when one did.
+pub fn sleep(duration: std::time::Duration) -> bool {
+    let until = std::time::Instant::now() + duration;
+    loop {
+        if pending().is_some() {
+            return false;
+        }
+        let left = until.saturating_duration_since(std::time::Instant::now());
+        if left.is_zero() {
+            return true;
+        }
+        std::thread::sleep(left.min(std::time::Duration::from_millis(50)));
+    }
+}

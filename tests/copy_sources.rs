@@ -184,3 +184,32 @@ fn sha256_hex(bytes: &[u8]) -> String {
         .map(|b| format!("{b:02x}"))
         .collect()
 }
+
+#[test]
+fn a_dest_that_is_a_directory_without_a_slash_gets_the_file_inside_with_the_three_checks() {
+    let test = Test::new();
+    test.project_file("files/motd", "hello\n");
+    test.playbook(&play(
+        "    - file: {path: /etc/conf, state: directory}\n    - copy: {src: motd, dest: /etc/conf}\n",
+    ));
+    common::three_checks(&test);
+    assert_eq!(test.read("etc/conf/motd"), "hello\n");
+}
+
+#[test]
+fn a_directory_source_is_refused_before_the_run_naming_the_issue() {
+    let test = Test::new();
+    test.project_file("files/confdir/a", "a\n");
+    test.playbook(&play(
+        "    - copy: {src: confdir, dest: \"{{ '/etc/' }}\"}\n",
+    ));
+    let run = test.run(&[]);
+    assert_eq!(run.code, 4, "{}", run.stdout);
+    assert!(
+        run.stderr
+            .contains("is a directory: copying a directory tree is not supported yet (issue #15)"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("site.yml:4:19"), "{}", run.stderr);
+}

@@ -138,6 +138,15 @@ fn every_kind_of_run_is_valid_against_the_schema() {
     let events = test.run_json(&[]).events();
     assert_eq!(task(&events, "fail")["result"]["failed"], true);
     assert_valid(&events);
+    test.playbook(
+        "- hosts: localhost\n  tasks:\n    - debug: msg=hi\n      register: out\n      until: false\n      retries: 1\n      delay: 0\n      ignore_errors: true\n",
+    );
+    let events = test.run_json(&[]).events();
+    assert!(
+        events.iter().any(|e| e["event"] == "retrying"),
+        "{events:?}"
+    );
+    assert_valid(&events);
 }
 
 #[test]

@@ -198,6 +198,14 @@ impl<'a> Task<'a> {
         let mut path = PathBuf::with_capacity(1 + args.path.len());
         path.push("/");
         path.push(&args.path);
+        if let Some(source) = &args.copy_from {
+            // As Ansible's copy: a dest that is a directory (trailing slash or not)
+            // gets the source's name inside it.
+            let into_dir = host.stat(&path)?.is_some_and(|meta| meta.is_dir());
+            if let (true, Some(name)) = (into_dir, Path::new(source).file_name()) {
+                path.push(name);
+            }
+        }
         Ok(Task {
             args,
             host,

@@ -34,6 +34,8 @@ fn value(parse: Parse) -> &'static str {
         Parse::Conditions => "an expression or a list of them",
         Parse::VariableName => "a variable name",
         Parse::Seconds => "whole seconds",
+        Parse::Number => "a number, or a template of one",
+        Parse::ModuleDefaults => "a mapping of modules to arguments, or a list of them",
         Parse::Vars => "a mapping of variables",
         Parse::Tasks => "a list of tasks",
         Parse::Loop(None) => "a list",

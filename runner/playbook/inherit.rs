@@ -5,10 +5,11 @@
 //! `environment` (each task keeps the chain, outermost first; inner values win),
 //! `ignore_unreachable` (a task's own wins), `check_mode` and `diff` (a task's own wins; without this a block under
 //! `check_mode: true` wrote for real), and `tags` (each task's own after those around
-//! it, each once).
+//! it, each once), and `module_defaults` (the chain kept, as `environment`; each
+//! action given its module's arguments it does not set itself).
 
-use super::model::{Fleet, Task, TaskKind};
-use crate::yaml::Node;
+use super::model::{Action, Fleet, Task, TaskKind};
+use crate::yaml::{Node, Value};
 use std::sync::Arc;
 
 /// Mark `tasks` (and everything inside them) `no_log` when `on`, and pass each task's
@@ -116,6 +117,76 @@ pub fn from_include(tasks: &mut [Task], include: &Task) {
     ignore_unreachable(tasks, unreachable);
     becomes(tasks, include.rare.as_ref().and_then(|rare| rare.becomes));
     fleet(tasks, include.fleet());
+    module_defaults(tasks, include.module_defaults());
+}
+
+/// Put `outer` (the `module_defaults` around `tasks`, outermost first) before each
+/// task's own, give each action the arguments its module has there that it does not
+/// set itself, and pass each task's chain down to what it contains. As ansible-core
+/// merges the chain: the last entry naming the module (short or qualified) wins whole
+/// (an inner `file:` replaces an outer one, its keys are not merged into it).
+pub fn module_defaults(tasks: &mut [Task], outer: &[Node]) {
+    for task in tasks {
+        if !outer.is_empty() {
+            task.rare_mut()
+                .module_defaults
+                .splice(0..0, outer.iter().cloned());
+        }
+        let chain = task.module_defaults().to_vec();
+        if chain.is_empty() {
+            continue;
+        }
+        if let TaskKind::Action { action, args, .. } = &mut task.kind {
+            if let Some(defaults) = defaults_of(&chain, action) {
+                add_missing(args, defaults);
+            }
+        }
+        for list in contained(&mut task.kind, true) {
+            module_defaults(list, &chain);
+        }
+    }
+}
+
+/// A `module_defaults` key as machinist's names read it (`ansible.legacy.copy`, as
+/// ansible-core qualifies a short name, is `copy`).
+pub fn defaults_name(key: &str) -> &str {
+    key.strip_prefix("ansible.legacy.").unwrap_or(key)
+}
+
+/// The arguments the last entry of `chain` naming `action`'s module gives it.
+fn defaults_of<'c>(chain: &'c [Node], action: &Action) -> Option<&'c Node> {
+    let names = |key: &str| {
+        let key = defaults_name(key);
+        match (Action::from_name(key), action) {
+            (Some(named), _) => named == *action,
+            (None, Action::Plugin(plugin)) => {
+                key.strip_prefix(crate::plugins::QUALIFIER).unwrap_or(key) == plugin.name
+            }
+            (None, _) => false,
+        }
+    };
+    chain
+        .iter()
+        .filter_map(Node::as_map)
+        .flat_map(|entries| entries.iter())
+        .filter(|(key, _)| names(&key.name))
+        .map(|(_, value)| value)
+        .next_back()
+}
+
+/// Each argument of `defaults` that `args` does not set, added to `args`.
+fn add_missing(args: &mut Node, defaults: &Node) {
+    if matches!(args.value, Value::Null) {
+        args.value = Value::Map(Vec::new());
+    }
+    let (Value::Map(own), Some(more)) = (&mut args.value, defaults.as_map()) else {
+        return;
+    };
+    for (key, value) in more {
+        if !own.iter().any(|(k, _)| k.name == key.name) {
+            own.push((key.clone(), value.clone()));
+        }
+    }
 }
 
 /// Put `outer` before the tags of `tasks` and of everything inside them, each tag

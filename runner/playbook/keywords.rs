@@ -78,6 +78,10 @@ pub enum Parse {
     VariableName,
     /// A positive whole number of seconds.
     Seconds,
+    /// A number, or a template of one (rendered when the task runs).
+    Number,
+    /// A mapping of module names to their default arguments, or a list of them.
+    ModuleDefaults,
     /// A mapping of variable names to values (templated when used).
     Vars,
     /// A list of tasks.
@@ -221,6 +225,9 @@ pub const KEYWORDS: &[Keyword] = &[
     waiting_on(supported("notify", TASK, false, Parse::TextList, "handlers (names or listen topics) to run when it changed something"), BLOCK, 15),
     supported("listen", TASK, false, Parse::TextList, "a handler's topics: notifying one runs every handler listening"),
     supported("changed_when", TASK, false, Parse::Conditions, "conditions that decide it changed"),
+    supported("until", TASK, false, Parse::Conditions, "run it again until these conditions hold (retries default 3)"),
+    supported("retries", TASK, false, Parse::Number, "how many times it runs again (with until; without: until it does not fail)"),
+    supported("delay", TASK, false, Parse::Number, "seconds between two tries (default 5)"),
     supported("failed_when", TASK, false, Parse::Conditions, "conditions that decide it failed"),
     waiting_on(supported("ignore_errors", ANYWHERE_IN_TASKS, true, Parse::Boolean, "a failure does not stop the play"), ROLE, 15),
     supported("ignore_unreachable", PLAY.or(TASK_OR_BLOCK), true, Parse::Boolean, "a host unreachable for it stays in the play (counted ok and ignored)"),
@@ -243,6 +250,7 @@ pub const KEYWORDS: &[Keyword] = &[
     supported("connection", PLAY.or(TASK_OR_BLOCK), false, Parse::NoOp, "only local"),
     supported("args", TASK_OR_INCLUDE, false, Parse::Arguments, "module arguments, merged under those written with the module"),
     waiting_on(supported("environment", PLAY.or(TASK_OR_BLOCK), true, Parse::Environment, "environment variables of the programs it runs"), ROLE, 15),
+    supported("module_defaults", PLAY.or(TASK_OR_BLOCK), true, Parse::ModuleDefaults, "arguments for each module it covers (its own arguments win)"),
     waiting_on(supported("timeout", TASK_OR_INCLUDE, false, Parse::Seconds, "fail the task after this many seconds"), BLOCK.or(ROLE), 15),
     waiting_on(supported("any_errors_fatal", PLAY.or(TASK_OR_BLOCK), true, Parse::Boolean, "a failure ends the play for every host after this task"), ROLE, 16),
     waiting_on(supported("delegate_to", TASK_OR_BLOCK, true, Parse::Text, "the inventory host (or localhost) the task acts on instead (a template)"), ROLE, 16),
@@ -258,12 +266,8 @@ pub const KEYWORDS: &[Keyword] = &[
     waiting("port", 17),
     waiting("become_exe", 17),
     waiting("become_flags", 17),
-    waiting("until", 15),
-    waiting("retries", 15),
-    waiting("delay", 15),
     waiting("async", 15),
     waiting("poll", 15),
-    waiting("module_defaults", 15),
     waiting("collections", 15),
     waiting("debugger", 15),
     waiting("action", 15),

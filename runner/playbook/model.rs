@@ -230,6 +230,8 @@ pub struct Rare {
     pub listen: Vec<String>,
     pub changed_when: Option<Vec<Condition>>,
     pub failed_when: Option<Vec<Condition>>,
+    /// `until`, `retries`, `delay`: the action run again until it holds.
+    pub retry: Option<Retry>,
     /// `timeout:` in seconds; a plugin running longer is killed (built-in modules do
     /// not use it yet).
     pub timeout: Option<Duration>,
@@ -245,6 +247,10 @@ pub struct Rare {
     /// `become: true`, its own or around it: a no-op on this machine (machinist runs
     /// as root), and on a remote host only where its inventory says ansible_become.
     pub becomes: Option<bool>,
+    /// `module_defaults` of the plays, blocks and includes around the task and of the
+    /// task itself, outermost first: each a mapping of module names to arguments
+    /// (playbook/inherit.rs gives an action its module's).
+    pub module_defaults: Vec<Node>,
     /// run_once, delegate_to, delegate_facts, throttle, any_errors_fatal.
     pub fleet: Fleet,
 }
@@ -259,14 +265,29 @@ impl Rare {
             && self.listen.is_empty()
             && self.changed_when.is_none()
             && self.failed_when.is_none()
+            && self.retry.is_none()
             && self.timeout.is_none()
             && self.root.is_none()
             && self.environment.is_empty()
             && self.ignore_unreachable.is_none()
             && self.becomes.is_none()
+            && self.module_defaults.is_empty()
             && self.fleet == Fleet::default();
         (!unused).then(|| Box::new(self))
     }
+}
+
+/// `until` / `retries` / `delay`, as ansible-core's TaskExecutor reads them: with
+/// `until` and no `retries`, 3 retries; with `retries` and no `until`, until the
+/// action does not fail; `delay` 5 seconds unless given.
+#[derive(Debug, Clone)]
+pub struct Retry {
+    /// Empty: `not failed`.
+    pub until: Vec<Condition>,
+    /// An integer, or a template of one (rendered when the task runs).
+    pub retries: Option<Node>,
+    /// A number of seconds, or a template of one.
+    pub delay: Option<Node>,
 }
 
 #[derive(Debug, Clone)]
@@ -376,6 +397,27 @@ impl Action {
     }
 }
 
+/// ansible-core runs a role's handlers (loaded once per play, at its first use) with
+/// the variables of the role's last use: each later use hands them its scope
+/// (`origin`, a role's; its folder says which handlers are the role's).
+pub fn in_last_scope(handlers: &mut [Task], origin: &Arc<Origin>) {
+    for handler in handlers {
+        if handler.origin.role.is_some() && handler.origin.dir == origin.dir {
+            handler.origin = Arc::clone(origin);
+        }
+        if let TaskKind::Block {
+            block,
+            rescue,
+            always,
+        } = &mut handler.kind
+        {
+            for list in [block, rescue, always] {
+                in_last_scope(list, origin);
+            }
+        }
+    }
+}
+
 /// The names a handler answers to: its name, `ROLE : NAME` inside a role, and its
 /// `listen` topics.
 pub fn handler_names(handler: &Task) -> impl Iterator<Item = String> + '_ {
@@ -429,6 +471,10 @@ impl Task {
         self.rare.as_ref()?.failed_when.as_deref()
     }
 
+    pub fn retry(&self) -> Option<&Retry> {
+        self.rare.as_ref()?.retry.as_ref()
+    }
+
     pub fn timeout(&self) -> Option<Duration> {
         self.rare.as_ref()?.timeout
     }
@@ -453,6 +499,10 @@ impl Task {
 
     pub fn environment(&self) -> &[Node] {
         self.rare.as_ref().map_or(&[], |rare| &rare.environment)
+    }
+
+    pub fn module_defaults(&self) -> &[Node] {
+        self.rare.as_ref().map_or(&[], |rare| &rare.module_defaults)
     }
 
     /// The keywords of runs on many hosts (own or passed down).
@@ -483,16 +533,30 @@ impl Task {
         self.rare.get_or_insert_with(Box::default)
     }
 
-    /// The name shown in output: the task's name, else the module and its
-    /// arguments' first words (as Ansible shows the action).
+    /// The name shown in output: the task's name, else the module (an
+    /// `include_role`'s with its role), as Ansible shows the action.
     pub fn display_name(&self) -> String {
         let base = match (&self.name, &self.kind) {
             (Some(name), _) => name.clone(),
             (None, TaskKind::Action { module, .. }) => module.to_string(),
             (None, TaskKind::Block { .. }) => "block".to_string(),
             (None, TaskKind::IncludeTasks { .. }) => "include_tasks".to_string(),
-            (None, TaskKind::IncludeRole { .. } | TaskKind::IncludeRoleNamed { .. }) => {
-                "include_role".to_string()
+            // As ansible-core: `include_role : ROLE` (a templated name as written).
+            (None, TaskKind::IncludeRole { tasks }) => {
+                match tasks.last().and_then(|t| t.origin.role.as_ref()) {
+                    Some(role) => format!("include_role : {}", role.name),
+                    None => "include_role".to_string(),
+                }
+            }
+            (None, TaskKind::IncludeRoleNamed { entry, .. }) => {
+                match entry
+                    .get("name")
+                    .or_else(|| entry.get("role"))
+                    .and_then(Node::as_str)
+                {
+                    Some(role) => format!("include_role : {role}"),
+                    None => "include_role".to_string(),
+                }
             }
         };
         match &self.origin.role {

@@ -60,6 +60,12 @@ pub fn find(
         if candidate.is_file() {
             return Ok(candidate.clone());
         }
+        if kind == SourceKind::File && candidate.is_dir() {
+            return Err(format!(
+                "{} is a directory: copying a directory tree is not supported yet (issue #15); copy its files one by one (with_fileglob: DIR/*)",
+                candidate.display()
+            ));
+        }
     }
     if let Some(found) = candidates.iter().find(|p| p.is_file()) {
         return Ok(found.clone());

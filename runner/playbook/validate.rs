@@ -112,6 +112,11 @@ fn checked_tasks(tasks: &[Task], errors: &mut Vec<Diagnostic>, known: &mut Known
             .iter()
             .chain(task.changed_when().unwrap_or_default())
             .chain(task.failed_when().unwrap_or_default())
+            .chain(
+                task.retry()
+                    .map(|retry| &retry.until[..])
+                    .unwrap_or_default(),
+            )
         {
             if let Err(err) = check_expression(&cond.expr) {
                 errors.push(Diagnostic::at(
@@ -210,15 +215,15 @@ fn arguments(
     if let Some(err) = said.as_ref().err().or(templated_error.as_ref()) {
         // A missing argument may be given by a templated one (or its alias):
         // checked when the task runs.
+        // Its sources are still looked for.
         let missing_templated =
             !templated.is_empty() && err.message.starts_with("missing required argument");
-        if missing_templated {
-            return;
+        if !missing_templated {
+            errors.push(Diagnostic::at(
+                span_at(args, err),
+                format!("module {module}: {}", err.message),
+            ));
         }
-        errors.push(Diagnostic::at(
-            span_at(args, err),
-            format!("module {module}: {}", err.message),
-        ));
     }
     required_sources(task, builtin, args, errors);
 }

@@ -19,6 +19,8 @@ pub(crate) enum Color {
     BrightRed,
     /// `[WARNING]`, ignored counts.
     BrightPurple,
+    /// `FAILED - RETRYING` (Ansible's debug color).
+    DarkGray,
 }
 
 impl Color {
@@ -30,6 +32,7 @@ impl Color {
             Color::Red => "0;31",
             Color::BrightRed => "1;31",
             Color::BrightPurple => "1;35",
+            Color::DarkGray => "1;30",
         }
     }
 }

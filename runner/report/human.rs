@@ -132,10 +132,20 @@ impl<W: Write, E: Write> HumanReporter<W, E> {
                 host,
                 all_skipped,
                 ignored,
+                debug_failed,
             } => {
                 let mut text = String::new();
                 if *all_skipped {
                     text.push_str(&paint.paint(&format!("skipping: [{host}]"), Color::Cyan));
+                    text.push('\n');
+                }
+                if *debug_failed {
+                    // Ansible's callback cleans a debug result down to its `msg`, which
+                    // drops `results`: the loop's summary is printed as a failure.
+                    let line = format!(
+                        "fatal: [{host}]: FAILED! => {{\"msg\": \"One or more items failed\"}}"
+                    );
+                    text.push_str(&paint.paint(&line, Color::Red));
                     text.push('\n');
                 }
                 if *ignored {
@@ -181,6 +191,18 @@ impl<W: Write, E: Write> HumanReporter<W, E> {
             Event::Interrupted(event) => {
                 self.write_out(&super::interrupted::interruption(event, paint))?;
                 self.out.flush()
+            }
+            Event::Retrying(event) => {
+                let mut text = format!(
+                    "FAILED - RETRYING: [{}]: {} ({} retries left).",
+                    event.host, event.task, event.retries_left
+                );
+                if event.verbose_always || self.opts.verbosity >= 2 {
+                    text.push_str("Result was: ");
+                    text.push_str(&super::pyjson::dump(&event.result, Some(4)));
+                }
+                let line = paint.paint(&text, Color::DarkGray);
+                self.write_out(&format!("{line}\n"))
             }
             Event::LockWait(event) => self.write_err(&super::interrupted::lock_wait(event)),
             Event::Recap(recap) => self.write_out(&recap_text(recap, paint)),

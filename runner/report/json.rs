@@ -76,6 +76,7 @@ fn line(event: &Event) -> io::Result<Option<Value>> {
         Event::Warning(msg) => vec![("event", "warning".into()), ("msg", msg.as_str().into())],
         Event::Listing(text) => vec![("event", "listing".into()), ("text", text.as_str().into())],
         Event::Interrupted(event) => return tagged("interrupted", event.as_ref()),
+        Event::Retrying(event) => return tagged("retrying", event.as_ref()),
         Event::LockWait(event) => return tagged("lock_wait", event),
         Event::Recap(recap) => vec![
             ("event", "recap".into()),

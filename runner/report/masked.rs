@@ -123,6 +123,10 @@ pub fn masked(event: &Event) -> Event {
                 list.iter_mut().for_each(text);
             }
         }
+        Event::Retrying(retrying) => {
+            text(&mut retrying.task);
+            mask_json(&mut retrying.result);
+        }
         Event::LoopDone { .. } | Event::LockWait(_) | Event::Recap(_) => {}
     }
     event

@@ -80,6 +80,7 @@ fn run(show_diff: bool) -> Vec<Event> {
             host: "localhost".into(),
             all_skipped: false,
             ignored: true,
+            debug_failed: false,
         },
         task("Only on Debian"),
         Event::TaskResult(Box::new(skipped)),
@@ -454,6 +455,49 @@ fn write_errors_surface_in_finish() {
     let mut human = HumanReporter::new(Broken, Vec::new(), opts);
     human.event(&Event::PlayStart { name: "p".into() });
     assert!(human.finish().is_err());
+}
+
+#[test]
+fn retries_and_a_failed_debug_loop_print_as_ansible() {
+    let mut failed = result("say", "debug", Status::Failed);
+    failed.shown = Some(json!({"msg": "hi"}));
+    failed.item = Some(json!(2));
+    let retry = crate::events::Retrying {
+        host: "localhost".into(),
+        task: "say".into(),
+        retries_left: 1,
+        attempts: 1,
+        result: json!({"attempts": 1, "msg": "hi", "retries": 2}),
+        verbose_always: false,
+    };
+    let events = [
+        task("say"),
+        Event::Retrying(Box::new(retry)),
+        Event::TaskResult(Box::new(failed)),
+        Event::LoopDone {
+            host: "localhost".into(),
+            all_skipped: false,
+            ignored: true,
+            debug_failed: true,
+        },
+    ];
+    let (out, _) = human(&events, false, 0);
+    let lines: Vec<&str> = out.lines().skip(2).collect();
+    assert_eq!(
+        lines,
+        [
+            "FAILED - RETRYING: [localhost]: say (1 retries left).",
+            "failed: [localhost] (item=2) => {\"msg\": \"hi\"}",
+            "fatal: [localhost]: FAILED! => {\"msg\": \"One or more items failed\"}",
+            "...ignoring",
+        ],
+        "{out}"
+    );
+    let (verbose, _) = human(&events[..2], false, 2);
+    assert!(
+        verbose.contains("(1 retries left).Result was: {\n    \"attempts\": 1,"),
+        "{verbose}"
+    );
 }
 
 #[test]

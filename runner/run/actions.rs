@@ -195,11 +195,12 @@ impl Step<'_> {
         let task = self.task;
         let host = self.host;
         // The result's keys are read only when the task is registered, has
-        // changed_when/failed_when or a loop (its results), or may fail in the apply
+        // changed_when/failed_when/until or a loop (its results), or may fail in the apply
         // (the failure shows them); a module's deferred keys are built only then.
         let keys_read = task.register().is_some()
             || task.changed_when().is_some()
             || task.failed_when().is_some()
+            || task.retry().is_some()
             || task.loop_items.is_some();
         let request = ModuleRequest {
             builtin,

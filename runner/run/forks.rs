@@ -8,8 +8,9 @@
 //!
 //! A task's `throttle` runs it on fewer hosts at once than the forks.
 //!
-//! Only plain actions step in parallel: a loop, an include, a block, `meta:` or a
-//! task with its own `root:` runs host by host (as Ansible's linear strategy runs
+//! Only plain actions step in parallel: a loop, an include, a block, `meta:`, a
+//! task with `until`/`retries` or with its own `root:` runs host by host (as
+//! Ansible's linear strategy runs
 //! them for each host before the next task).
 
 use super::linear::Slot;
@@ -43,6 +44,7 @@ impl Executor<'_> {
     pub(super) fn steps_in_parallel(&self, task: &Task, hosts: usize) -> bool {
         let plain = matches!(&task.kind, TaskKind::Action { action, .. } if !matches!(action, Action::Meta))
             && task.loop_items.is_none()
+            && task.retry().is_none()
             && task.root().is_none();
         plain && hosts > 1 && self.options.forks > 1
     }

@@ -8,15 +8,44 @@
 use super::linear::Slot;
 use super::{Executor, Flow, Inherited, PlayState};
 use crate::events::Event;
-use crate::playbook::model::handler_names;
+use crate::playbook::model::{handler_names, in_last_scope, Origin, Task};
+use std::borrow::Cow;
+use std::sync::Arc;
 
 /// The handlers notified and not yet run, as indexes into the play's handlers.
 #[derive(Debug, Default)]
 pub struct Notified {
     pending: Vec<usize>,
+    /// The scope of each role's last `include_role` that ran: its handlers run with
+    /// it (ansible-core adds an included role's handlers when the include runs, so
+    /// its variables win over every use loaded with the playbook).
+    included: Vec<Arc<Origin>>,
 }
 
 impl Notified {
+    /// An `include_role` of the role of `origin` ran: its handlers take this scope.
+    pub fn role_included(&mut self, origin: &Arc<Origin>) {
+        self.included.retain(|seen| seen.dir != origin.dir);
+        self.included.push(Arc::clone(origin));
+    }
+
+    /// `handler` as it runs: in the scope of its role's last include, if one ran.
+    fn in_scope<'h>(&self, handler: &'h Task) -> Cow<'h, Task> {
+        let included = handler.origin.role.as_ref().and_then(|_| {
+            self.included
+                .iter()
+                .find(|origin| origin.dir == handler.origin.dir)
+        });
+        match included {
+            Some(origin) if !Arc::ptr_eq(origin, &handler.origin) => {
+                let mut scoped = handler.clone();
+                in_last_scope(std::slice::from_mut(&mut scoped), origin);
+                Cow::Owned(scoped)
+            }
+            _ => Cow::Borrowed(handler),
+        }
+    }
+
     /// The display names of the handlers still pending, in definition order.
     pub fn names(&self, play: &crate::playbook::model::Play) -> Vec<String> {
         play.handlers
@@ -62,8 +91,8 @@ impl Executor<'_> {
                 break;
             };
             state.notified.pending.retain(|i| *i != index);
-            let handler = &state.play.handlers[index];
-            let flow = self.task(state, handler, &Inherited::default(), true);
+            let handler = state.notified.in_scope(&state.play.handlers[index]);
+            let flow = self.task(state, &handler, &Inherited::default(), true);
             if flow != Flow::Continue {
                 return flow;
             }
@@ -118,7 +147,8 @@ impl Executor<'_> {
                     }
                     let (host, state, _) = &mut slots[*slot];
                     self.enter(*host);
-                    flows.push(self.task(state, handler, &Inherited::default(), true));
+                    let scoped = state.notified.in_scope(handler);
+                    flows.push(self.task(state, &scoped, &Inherited::default(), true));
                     self.leave();
                 }
                 flows

@@ -21,6 +21,7 @@ mod plugin;
 mod prompt;
 pub mod remote;
 mod reported;
+mod retry;
 mod secrets;
 mod sources;
 mod step;

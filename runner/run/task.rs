@@ -1,5 +1,6 @@
-//! Running one task: conditions, loops, the action itself, `changed_when` /
-//! `failed_when`, `register`, `notify`, `no_log`, and the report of each result.
+//! Running one task: conditions, loops, the action itself (tried again as `until`
+//! says: run/retry.rs), `changed_when` / `failed_when`, `register`, `notify`,
+//! `no_log`, and the report of each result.
 
 use super::outcome::{Outcome, Shape};
 use super::remote::Site;
@@ -70,8 +71,7 @@ impl Executor<'_> {
         self.task_start(task as *const Task as usize, name.clone(), handler);
         let _timing = TaskTiming::start(&name, &self.target.name, task, handler);
         let Some(items) = &task.loop_items else {
-            let outcome = self.guarded(state, task, inherited, &ctx);
-            let outcome = self.after_conditions(task, outcome, &ctx);
+            let outcome = self.attempted(state, task, inherited, &ctx, &name);
             self.report(state, task, &name, &outcome, None, outcome.registered());
             return self.conclude(state, task, &name, outcome);
         };
@@ -110,16 +110,18 @@ impl Executor<'_> {
         let mut any_failed = false;
         let mut all_skipped = !items.is_empty();
         for (index, item) in items.iter().enumerate() {
-            if super::interrupt::pending().is_some() {
+            let paused = match task.loop_control().pause {
+                // A stop signal ends the pause (false); the next item does not start.
+                Some(pause) if index > 0 => {
+                    crate::signals::sleep(std::time::Duration::from_secs_f64(pause))
+                }
+                _ => true,
+            };
+            if !paused || super::interrupt::pending().is_some() {
                 // The items done are registered, counted and notify; the rest wait.
                 self.progress.cut_short =
                     Some(format!("{name}: {index} of {} items done", items.len()));
                 break;
-            }
-            if index > 0 {
-                if let Some(pause) = task.loop_control().pause {
-                    std::thread::sleep(std::time::Duration::from_secs_f64(pause));
-                }
             }
             let mut loop_layer = Layer::default();
             loop_layer.set(loop_var, item.clone());
@@ -132,14 +134,13 @@ impl Executor<'_> {
                 loop_layer.set("ansible_loop", extended_loop(&items, index, all));
             }
             let ctx = self.context(state, inherited, task, Some(&loop_layer));
-            let mut outcome = match task.root() {
-                None => self.guarded(state, task, inherited, &ctx),
+            let outcome = match task.root() {
+                None => self.attempted(state, task, inherited, &ctx, &name),
                 Some(_) => match self.with_root(state, task, inherited, Some(&loop_layer)) {
-                    Ok(rooted) => self.guarded(state, task, &rooted, &ctx),
-                    Err(msg) => Outcome::failed(msg),
+                    Ok(rooted) => self.attempted(state, task, &rooted, &ctx, &name),
+                    Err(msg) => self.after_conditions(task, Outcome::failed(msg), &ctx),
                 },
             };
-            outcome = self.after_conditions(task, outcome, &ctx);
             let label = match &task.loop_control().label {
                 Some(label) => self
                     .shared
@@ -169,10 +170,18 @@ impl Executor<'_> {
                 registered,
             );
         }
+        let debug = matches!(
+            task.kind,
+            TaskKind::Action {
+                action: Action::Debug,
+                ..
+            }
+        );
         self.reporter.event(&Event::LoopDone {
             host: self.target.name.clone(),
             all_skipped,
             ignored: any_failed && self.ignores(task),
+            debug_failed: any_failed && debug,
         });
         if include {
             let deferred = std::mem::replace(&mut self.target.deferred, outer_deferred);
@@ -243,7 +252,7 @@ impl Executor<'_> {
     }
 
     /// Run the task's action when its conditions hold.
-    fn guarded(
+    pub(super) fn guarded(
         &mut self,
         state: &mut PlayState<'_>,
         task: &Task,
@@ -254,6 +263,17 @@ impl Executor<'_> {
         if let Some(outcome) = self.unmet(task, inherited, ctx) {
             return outcome;
         }
+        self.act(state, task, inherited, ctx)
+    }
+
+    /// Run the task's action (or include), its conditions already met.
+    pub(super) fn act(
+        &mut self,
+        state: &mut PlayState<'_>,
+        task: &Task,
+        inherited: &Inherited<'_>,
+        ctx: &Value,
+    ) -> Outcome {
         match &task.kind {
             TaskKind::Action { .. } => {
                 let flags = self.flags(task);
@@ -725,11 +745,11 @@ impl Executor<'_> {
         // role's own block comes last, after its dependencies'.
         let role = tasks
             .last()
-            .and_then(|t| t.origin.role.as_ref())
-            .map(|r| r.name.clone());
-        let Some(role) = role else {
+            .and_then(|t| t.origin.role.as_ref().map(|r| (r.name.clone(), &t.origin)));
+        let Some((role, origin)) = role else {
             return self.run_included(state, task, inherited, tasks, ctx);
         };
+        state.notified.role_included(origin);
         let announce = Event::Included {
             file: role,
             host: self.target.name.clone(),

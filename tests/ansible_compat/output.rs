@@ -5,9 +5,9 @@
 //!
 //! What is kept: the play and task names, each result's status (`ok`, `changed`,
 //! `skipped`, `failed`), its loop item as shown, what `debug` (or `assert`) showed
-//! after `=>`, `included:` lines and `...ignoring`. What is dropped: diffs, failure
-//! details (timestamps, internal keys), and warnings and errors printed between
-//! results.
+//! after `=>`, `included:` lines, `...ignoring` and `FAILED - RETRYING` lines. What
+//! is dropped: diffs, failure details (timestamps, internal keys), and warnings and
+//! errors printed between results.
 
 use serde_json::{json, Map, Value};
 
@@ -23,8 +23,9 @@ pub fn parse(text: &str) -> Parsed {
 }
 
 /// [`parse`] for a run on many hosts: each result record names its `host` (and
-/// carries `ignoring` itself), the results of one task are sorted by host (Ansible's
-/// forks finish in any order), and the recap has an entry per host.
+/// carries `ignoring` itself), the results of one task and the `included:` lines of
+/// one include are sorted by host (Ansible's forks finish in any order), and the recap
+/// has an entry per host.
 pub fn parse_hosts(text: &str) -> Parsed {
     let mut parsed = parse_results(text, true);
     let mut sorted: Vec<Value> = Vec::with_capacity(parsed.records.len());
@@ -47,6 +48,18 @@ pub fn parse_hosts(text: &str) -> Parsed {
         }
     }
     flush(&mut run, &mut sorted);
+    // The `included:` lines of one include task, one per file, come in the order the
+    // hosts finished: sorted by their first host.
+    let mut at = 0;
+    while at < sorted.len() {
+        let end = at
+            + sorted[at..]
+                .iter()
+                .take_while(|r| r.get("included").is_some() && r.get("hosts").is_some())
+                .count();
+        sorted[at..end].sort_by(|a, b| a["hosts"][0].as_str().cmp(&b["hosts"][0].as_str()));
+        at = end.max(at + 1);
+    }
     parsed.records = sorted;
     parsed
 }
@@ -127,6 +140,8 @@ fn parse_results(text: &str, hosts: bool) -> Parsed {
                 record.insert("shown".into(), shown);
             }
             records.push(Value::Object(record));
+        } else if let Some((name, left)) = retrying(line) {
+            records.push(json!({ "retrying": name, "left": left }));
         } else if line == "...ignoring" {
             match records.last_mut() {
                 Some(last) if hosts => last["ignoring"] = true.into(),
@@ -166,6 +181,16 @@ fn banner(line: &str, lead: &str) -> Option<String> {
     let rest = line.strip_prefix(lead)?;
     let end = rest.rfind("] *")?;
     Some(rest[..end].to_string())
+}
+
+/// `FAILED - RETRYING: [host]: NAME (N retries left).` → the task's name and N (what
+/// follows, `Result was: …` under -vv or for debug, is dropped).
+fn retrying(line: &str) -> Option<(String, u64)> {
+    let rest = line.strip_prefix("FAILED - RETRYING: [")?;
+    let (_, rest) = rest.split_once("]: ")?;
+    let end = rest.rfind(" retries left).")?;
+    let (name, left) = rest[..end].rsplit_once(" (")?;
+    Some((name.to_string(), left.parse().ok()?))
 }
 
 /// A result line: its status and what follows the host.
@@ -264,6 +289,20 @@ mod tests {
         assert_eq!(
             parsed.recap,
             json!({"web1": {"ok": 2, "changed": 0, "failed": 0}, "web2": {"ok": 2, "changed": 1, "failed": 0}})
+        );
+    }
+
+    #[test]
+    fn the_included_lines_of_one_include_are_sorted_by_host() {
+        let text = "\nPLAY [p] ***\n\nTASK [i] ***\nincluded: /b.yml for web2\nincluded: /a.yml for web3, web1\n\nPLAY RECAP ***\n";
+        let parsed = parse_hosts(text);
+        assert_eq!(
+            parsed.records,
+            vec![
+                json!({"play": "p"}),
+                json!({"included": "/a.yml", "hosts": ["web1", "web3"]}),
+                json!({"included": "/b.yml", "hosts": ["web2"]}),
+            ]
         );
     }
 }

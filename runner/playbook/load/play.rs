@@ -226,6 +226,9 @@ impl Loader {
                 }
             }
         }
+        // The roles' handlers join those of pre_tasks' imports and includes, ahead of
+        // them, so that a later import or include of a role gives them its scope.
+        self.extra_handlers.splice(0..0, handlers.drain(..));
         let play_tasks = tasks(self, node, "tasks");
         if main_tasks.is_empty() {
             main_tasks = play_tasks;
@@ -253,6 +256,7 @@ impl Loader {
         let play_diff = node.get("diff").map(|b| self.boolean(b));
         let play_unreachable = node.get("ignore_unreachable").map(|b| self.boolean(b));
         let play_becomes = node.get("become").and_then(super::task::literal_bool);
+        let play_module_defaults = self.module_defaults(node.get("module_defaults"), origin);
         let play_fleet = crate::playbook::model::Fleet {
             any_errors_fatal: node.get("any_errors_fatal").map(|b| self.boolean(b)),
             ..Default::default()
@@ -268,6 +272,7 @@ impl Loader {
             crate::playbook::inherit::modes(list, play_check_mode, play_diff);
             crate::playbook::inherit::ignore_unreachable(list, play_unreachable);
             crate::playbook::inherit::becomes(list, play_becomes);
+            crate::playbook::inherit::module_defaults(list, &play_module_defaults);
             crate::playbook::inherit::fleet(list, &play_fleet);
         }
         sections

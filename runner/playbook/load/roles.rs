@@ -6,7 +6,7 @@ use super::Loader;
 use crate::error::Span;
 use crate::playbook::argspec;
 use crate::playbook::keywords::{self, Places};
-use crate::playbook::model::{Condition, Origin, RoleScope, Task, TaskKind};
+use crate::playbook::model::{in_last_scope, Condition, Origin, RoleScope, Task, TaskKind};
 use crate::roles::search::find_role;
 use crate::vars::Layer;
 use crate::yaml::{Node, Value};
@@ -46,6 +46,9 @@ pub(super) struct RoleUse {
     pub handlers_from: Option<String>,
     pub defaults_from: Option<String>,
     pub vars_from: Option<String>,
+    /// Named by `include_role`: its scope reaches the role's handlers when it runs
+    /// (run/handlers.rs), not when it is loaded.
+    pub included: bool,
 }
 
 /// A role loaded for one use: its block of tasks (dependencies' blocks before it).
@@ -62,6 +65,7 @@ impl Loader {
     ) -> Option<RoleUse> {
         if let Some(name) = node.as_str() {
             return Some(RoleUse {
+                included: false,
                 name: name.to_string(),
                 span: node.span.clone(),
                 params: Vec::new(),
@@ -110,6 +114,7 @@ impl Loader {
         }
         let text = |this: &mut Loader, key: &str| node.get(key).and_then(|n| this.string(n));
         Some(RoleUse {
+            included: false,
             name,
             span: name_node.span.clone(),
             params,
@@ -229,8 +234,11 @@ impl Loader {
             .join(yml(role.handlers_from.as_deref().unwrap_or("main")));
         if first_use && (handlers_file.exists() || role.handlers_from.is_some()) {
             handlers.extend(self.tasks_from_file(&handlers_file, &origin, &tags, &role.span));
-        } else if !first_use {
-            in_last_scope(handlers, &path, &origin);
+        } else if !first_use && !role.included {
+            // The handlers were loaded by its first use: in the play's roles
+            // (`handlers`) or by an import or include in its tasks (extra_handlers).
+            in_last_scope(handlers, &origin);
+            in_last_scope(&mut self.extra_handlers, &origin);
         }
         self.role_stack.pop();
         tasks.push(block(role, own, tags, origin));
@@ -371,25 +379,5 @@ fn block(role: &RoleUse, tasks: Vec<Task>, tags: Vec<String>, origin: Arc<Origin
         no_log: false,
         rare: None,
         origin,
-    }
-}
-
-/// ansible-core runs a role's handlers (loaded once per play, at its first use) with
-/// the variables of the role's last use: each later use hands them its scope.
-fn in_last_scope(handlers: &mut [Task], dir: &Path, origin: &Arc<Origin>) {
-    for handler in handlers {
-        if handler.origin.role.is_some() && handler.origin.dir == dir {
-            handler.origin = Arc::clone(origin);
-        }
-        if let TaskKind::Block {
-            block,
-            rescue,
-            always,
-        } = &mut handler.kind
-        {
-            for list in [block, rescue, always] {
-                in_last_scope(list, dir, origin);
-            }
-        }
     }
 }

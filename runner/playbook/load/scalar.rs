@@ -1,8 +1,10 @@
 //! The values of keywords: strings, booleans, lists, conditions, seconds, variable
-//! names and `vars:` mappings, `loop_control`, each checked with a located error.
+//! names and `vars:` mappings, `loop_control`, `until`/`retries`/`delay`, each
+//! checked with a located error.
 
 use super::Loader;
-use crate::playbook::model::{Condition, LoopControl};
+use crate::playbook::inherit::defaults_name;
+use crate::playbook::model::{Condition, LoopControl, Origin, Retry};
 use crate::yaml::{Key, Node, Value};
 use machinist_modules::args::did_you_mean;
 use std::time::Duration;
@@ -192,7 +194,123 @@ impl Loader {
         }
     }
 
-    /// `loop_control.pause`: a number of seconds, whole or not.
+    /// `until`, `retries` and `delay` of a task, if it has any of them.
+    pub(super) fn retry(&mut self, node: &Node) -> Option<Retry> {
+        let until = node.get("until");
+        let retries = node.get("retries");
+        let delay = node.get("delay");
+        if until.is_none() && retries.is_none() && delay.is_none() {
+            return None;
+        }
+        Some(Retry {
+            until: until.map(|c| self.conditions(c)).unwrap_or_default(),
+            retries: retries.and_then(|n| self.number_or_template(n, "retries", true)),
+            delay: delay.and_then(|n| self.number_or_template(n, "delay", false)),
+        })
+    }
+
+    /// A number (`whole`: an integer) written as one, as text of one, or a template
+    /// rendered when the task runs.
+    fn number_or_template(&mut self, node: &Node, keyword: &str, whole: bool) -> Option<Node> {
+        let fits = match &node.value {
+            Value::Int(_) => true,
+            Value::Float(f) => !whole && f.is_finite(),
+            Value::Str(text) => {
+                crate::template::Templates::is_template(text)
+                    || text.trim().parse::<i64>().is_ok()
+                    || (!whole && text.trim().parse::<f64>().is_ok_and(f64::is_finite))
+            }
+            _ => false,
+        };
+        if !fits {
+            let what = if whole { "a whole number" } else { "a number" };
+            self.error(
+                &node.span,
+                format!(
+                    "{keyword} is {what}, or a template of one; found {}",
+                    node.kind()
+                ),
+            );
+            return None;
+        }
+        Some(node.clone())
+    }
+
+    /// `module_defaults:` (a mapping of module names to argument mappings, or a list
+    /// of such mappings), checked: each name a module or action machinist has (as
+    /// ansible-core cannot resolve others), each value a mapping. `group/NAME` is
+    /// refused: ansible-core's action groups hold only other collections' modules.
+    pub(super) fn module_defaults(&mut self, node: Option<&Node>, origin: &Origin) -> Vec<Node> {
+        let Some(node) = node else {
+            return Vec::new();
+        };
+        let dicts: Vec<&Node> = match &node.value {
+            Value::Seq(items) => items.iter().collect(),
+            Value::Null => Vec::new(),
+            _ => vec![node],
+        };
+        let mut checked = Vec::with_capacity(dicts.len());
+        for dict in dicts {
+            let Some(entries) = dict.as_map() else {
+                self.error(
+                    &dict.span,
+                    format!(
+                        "module_defaults is a mapping of module names to their arguments (or a list of them), found {}",
+                        dict.kind()
+                    ),
+                );
+                continue;
+            };
+            let mut fine = true;
+            for (key, value) in entries {
+                if key.name.starts_with("group/") {
+                    self.error(
+                        &key.span,
+                        format!(
+                            "module_defaults: '{}' is an action group; ansible-core's groups hold only other collections' modules, which machinist does not have (name the modules)",
+                            key.name
+                        ),
+                    );
+                    fine = false;
+                } else if !self.is_module_name(defaults_name(&key.name), origin) {
+                    self.error(
+                        &key.span,
+                        format!("module_defaults: no module or action '{}'", key.name),
+                    );
+                    fine = false;
+                }
+                match &value.value {
+                    Value::Map(_) | Value::Null => {}
+                    Value::Str(text) if crate::template::Templates::is_template(text) => {
+                        self.error(
+                            &value.span,
+                            format!(
+                                "module_defaults: the arguments of '{}' are a template; machinist takes a mapping here (templates inside it are fine)",
+                                key.name
+                            ),
+                        );
+                        fine = false;
+                    }
+                    _ => {
+                        self.error(
+                            &value.span,
+                            format!(
+                                "module_defaults: the arguments of '{}' are a mapping, found {}",
+                                key.name,
+                                value.kind()
+                            ),
+                        );
+                        fine = false;
+                    }
+                }
+            }
+            if fine {
+                checked.push(dict.clone());
+            }
+        }
+        checked
+    }
+
     pub(super) fn pause_seconds(&mut self, node: &Node) -> Option<f64> {
         match node.value {
             Value::Int(seconds) if seconds >= 0 => Some(seconds as f64),

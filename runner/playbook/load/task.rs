@@ -157,11 +157,13 @@ impl Loader {
                 .unwrap_or_default(),
             changed_when: node.get("changed_when").map(|c| self.conditions(c)),
             failed_when: node.get("failed_when").map(|c| self.conditions(c)),
+            retry: self.retry(node),
             timeout: node.get("timeout").and_then(|t| self.seconds(t)),
             root: node.take("root"),
             environment: node.take("environment").into_iter().collect(),
             ignore_unreachable: node.get("ignore_unreachable").map(|b| self.boolean(b)),
             becomes: node.get("become").and_then(literal_bool),
+            module_defaults: self.module_defaults(node.get("module_defaults"), origin),
             fleet: self.fleet(node),
         };
         Some(Task {
@@ -298,6 +300,7 @@ impl Loader {
         tags: &[String],
     ) -> Option<TaskKind> {
         let mut role = self.role_use(entry, false)?;
+        role.included = !import;
         role.params
             .extend(vars.map(|v| self.vars(v)).unwrap_or_default());
         if crate::template::Templates::is_template(&role.name) {
