@@ -5,7 +5,10 @@
 //! once to `~/.cache/machinist/agent/SHA256` on the target (a folder owned by the
 //! connecting user, 0700) and its sha256 checked by the target's `sha256sum` before
 //! every start. `become` runs it through sudo (`-n`, or `-S` answering sudo's prompt
-//! with the password given). Nothing of the controller's environment goes along: ssh
+//! with the password given): as root, the connecting user's copy; as another user,
+//! one cached in THAT user's home (0700, its own), written and run through
+//! `sudo -u USER sh -c` (nothing is made readable to others). su is refused (it asks
+//! on a terminal), run0 too (said missing when the host lacks it). Nothing of the controller's environment goes along: ssh
 //! runs with HOME, USER, LOGNAME, PATH and SSH_AUTH_SOCK only (no LANG for SendEnv).
 
 mod upload;
