@@ -1,7 +1,10 @@
 //! The ssh connection against real OpenSSH servers on loopback (tests/common/sshd.rs):
 //! two hosts at once, the agent copied into the user's private cache and found there
 //! by its hash (verified before each start), modules run as the user and, with
-//! `become`, as root through sudo and its password; a stopped server, a host key that
+//! `become`, as root through sudo and its password, and as another user from a private
+//! cache in that user's home (with a sudo that asks, and one that asks nothing: the
+//! password never lands in the copy); su refused, run0 said missing, a become user
+//! without a home unreachable saying so; a stopped server, a host key that
 //! is not the known one (the message names the key offered) and a server killed while
 //! a file is sent are unreachable, the file old or new, never half.
 
@@ -244,6 +247,40 @@ fn become_user_runs_the_agent_as_that_user_from_a_private_cache_of_its_own() {
     let (_connection, session) = connect("web", &sshd, Some(as_user(sshd::BECOME_USER, None)));
     let message = session.err().expect("unreachable").message;
     assert!(message.contains("password is required"), "{message}");
+    std::fs::remove_file(&dest).unwrap();
+}
+
+#[test]
+fn a_password_sudo_never_asks_for_stays_out_of_the_copied_agent() {
+    let _cache = CACHE.lock().unwrap_or_else(|p| p.into_inner());
+    sshd::ensure_become_users();
+    let sshd = Sshd::start();
+    let home = PathBuf::from(format!("/home/{}", sshd::NOPASSWD_USER));
+    let cache = home.join(".cache/machinist/agent");
+    let _ = std::fs::remove_dir_all(&cache);
+    // A password given, a sudo that asks none (NOPASSWD): the bytes are sent once the
+    // script reads them, with no password line before them.
+    let become_ = Become {
+        method: "sudo".into(),
+        user: sshd::NOPASSWD_USER.into(),
+        password: Some(sshd::PASSWORD.into()),
+    };
+    let (connection, session) = connect("web", &sshd, Some(become_));
+    let mut agent = session.unwrap_or_else(|err| panic!("{err}\n{}", sshd.log()));
+    let dest = home.join("nopasswd");
+    assert!(
+        copy(&mut agent, dest.to_str().unwrap(), "x\n")
+            .unwrap()
+            .changed
+    );
+    agent.close();
+    connection.close();
+    let entry = cache.join(setup().agent.sha256);
+    assert_eq!(AgentExe::at(&entry).unwrap().sha256, setup().agent.sha256);
+    assert_eq!(
+        std::fs::metadata(&dest).unwrap().uid(),
+        uid_of(sshd::NOPASSWD_USER)
+    );
     std::fs::remove_file(&dest).unwrap();
 }
 

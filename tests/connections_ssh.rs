@@ -4,7 +4,7 @@
 //! servers as several hosts of one inventory, one stopped and one with a host key
 //! that is not the known one (both unreachable, the play goes on for the others, exit
 //! 3), one killed while its task runs (that task unreachable, the others go on),
-//! become through sudo with its password, the three checks over the connection, and
+//! become through sudo with its password (to root, and to another user), the three checks over the connection, and
 //! `--check --diff` equal to the same playbook's on a local root, task by task.
 
 mod common;

@@ -15,6 +15,8 @@ pub const USER: &str = "machinist-agent-t";
 pub const PASSWORD: &str = "machinist-agent-t";
 /// A second user the test user may sudo to (`become_user`), with a home.
 pub const BECOME_USER: &str = "machinist-become-t";
+/// A user the test user may sudo to without a password (sudo never prompts).
+pub const NOPASSWD_USER: &str = "machinist-nopass-t";
 /// A user the test user may sudo to that has no home (its passwd names one missing).
 pub const HOMELESS_USER: &str = "machinist-homeless-t";
 
@@ -63,8 +65,8 @@ fn make_user() {
     std::fs::write(format!("/etc/sudoers.d/{USER}"), sudoers).unwrap();
 }
 
-/// The become users: [`BECOME_USER`] with a home of its own (0700), [`HOMELESS_USER`]
-/// without one.
+/// The become users: [`BECOME_USER`] with a home of its own (0700), [`NOPASSWD_USER`]
+/// too (sudo to it asks no password), [`HOMELESS_USER`] without one.
 pub fn ensure_become_users() {
     static MADE: std::sync::Once = std::sync::Once::new();
     ensure_user();
@@ -75,9 +77,15 @@ pub fn ensure_become_users() {
                 .output()
                 .is_ok_and(|o| o.status.success())
         };
-        if !exists(BECOME_USER) {
-            run(Command::new("useradd").args(["-m", "-s", "/bin/sh", BECOME_USER]));
+        for user in [BECOME_USER, NOPASSWD_USER] {
+            if !exists(user) {
+                run(Command::new("useradd").args(["-m", "-s", "/bin/sh", user]));
+            }
         }
+        // Read after the test user's own file (sudoers.d in name order): the last
+        // matching rule wins.
+        let sudoers = format!("{USER} ALL=({NOPASSWD_USER}) NOPASSWD: ALL\n");
+        std::fs::write(format!("/etc/sudoers.d/{NOPASSWD_USER}"), sudoers).unwrap();
         run(Command::new("chmod").arg("700").arg(become_user_home()));
         if !exists(HOMELESS_USER) {
             run(Command::new("useradd").args([
