@@ -14,7 +14,8 @@ use std::time::{Duration, Instant};
 /// What the upload script says on stderr just before it reads the bytes.
 pub const UPLOAD_READY: &str = "machinist-upload-ready";
 
-/// How long the script may take to be ready (an ssh login, a sudo).
+/// How long the script may take to be ready (an ssh login, a sudo); the copy itself
+/// has no deadline (a slow link).
 const READY_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Run `command` (ssh with the upload script), answer sudo's prompt, send `bytes`
@@ -53,7 +54,12 @@ pub fn send(
     let mut answered = false;
     let mut sent = false;
     let failure = loop {
-        match heard.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+        // Until the script is ready: a deadline; then the bytes take what they take.
+        let next = match sent {
+            false => heard.recv_timeout(deadline.saturating_duration_since(Instant::now())),
+            true => heard.recv().map_err(|_| RecvTimeoutError::Disconnected),
+        };
+        match next {
             Ok(chunk) => stderr.extend_from_slice(&chunk),
             Err(RecvTimeoutError::Disconnected) => break None,
             Err(RecvTimeoutError::Timeout) => {
