@@ -132,7 +132,7 @@ fn plan_entry(
         .iter()
         .flat_map(|change| change.ops.iter().cloned())
         .collect();
-    scratch.apply(&ops, true)?;
+    scratch.assume(&ops)?;
     changes.extend(plan.changes);
     Ok(plan.warnings)
 }
@@ -176,5 +176,65 @@ fn entry_args(args: &Args, path: &Path, from: Option<&str>) -> Args {
         modification_time_format: None,
         access_time: None,
         access_time_format: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::FileModule;
+    use crate::test_support::{three_checks, Sandbox, TestResult};
+    use serde_json::json;
+
+    /// A tree copied through a link that tries to leave the root lands inside it; the
+    /// three checks hold (check mode plans files inside directories it only assumed).
+    #[test]
+    fn a_tree_is_planned_entry_by_entry_inside_the_root() -> TestResult {
+        let source = tempfile::tempdir()?;
+        std::fs::create_dir_all(source.path().join("sub"))?;
+        std::fs::write(source.path().join("a"), "a\n")?;
+        std::fs::write(source.path().join("sub/b"), "b\n")?;
+        let from = |name: &str| source.path().join(name).display().to_string();
+        let args = json!({
+            "dest": "/srv/conf",
+            "mode": "0600",
+            "directory_mode": "0700",
+            "_copy_tree": {
+                "src": format!("{}/", source.path().display()),
+                "entries": [
+                    {"path": "a", "from": from("a")},
+                    {"path": "sub", "from": null},
+                    {"path": "sub/b", "from": from("sub/b")},
+                ],
+            },
+        });
+        let escape = |sandbox: &Sandbox| -> TestResult {
+            std::os::unix::fs::symlink("../decoy", sandbox.real("/srv"))?;
+            Ok(())
+        };
+        let (sandbox, first) = three_checks(&FileModule, escape, args)?;
+        assert_eq!(
+            std::fs::read_to_string(sandbox.real("/decoy/conf/sub/b"))?,
+            "b\n"
+        );
+        assert_eq!(first.data["dest"], "/srv/conf/");
+        assert_eq!(first.changes.len(), 4, "{:?}", first.changes);
+        Ok(())
+    }
+
+    #[test]
+    fn an_entry_that_climbs_out_of_dest_is_refused() -> TestResult {
+        let sandbox = Sandbox::new()?;
+        let host = sandbox.host(false);
+        let args = json!({
+            "dest": "/srv",
+            "_copy_tree": {"src": "x/", "entries": [{"path": "../etc", "from": null}]},
+        });
+        let planned = crate::test_support::plan_with(&FileModule, &host, args);
+        assert!(
+            matches!(&planned, Err(err) if err.to_string().contains("not a path below dest")),
+            "{:?}",
+            planned.map(|plan| plan.changes)
+        );
+        Ok(())
     }
 }
