@@ -286,6 +286,39 @@ fn a_link_out_of_the_copied_directory_is_refused_before_anything_is_written() {
 }
 
 #[test]
+fn a_vaulted_file_in_a_copied_directory_is_refused_and_backup_keeps_replaced_files() {
+    let test = Test::new();
+    test.project_file("files/confdir/a.conf", "new\n");
+    test.root_file("etc/app/a.conf", "old\n");
+    test.playbook(&play(
+        "    - copy: {src: confdir/, dest: /etc/app, backup: true}\n",
+    ));
+    let run = test.run(&[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(test.read("etc/app/a.conf"), "new\n");
+    let backups: Vec<_> = std::fs::read_dir(test.root().join("etc/app"))
+        .expect("read_dir")
+        .filter_map(Result::ok)
+        .filter(|entry| entry.file_name().to_string_lossy().starts_with("a.conf."))
+        .collect();
+    assert_eq!(backups.len(), 1, "{backups:?}");
+    assert_eq!(
+        std::fs::read_to_string(backups[0].path()).expect("backup"),
+        "old\n"
+    );
+
+    test.project_file("files/confdir/secret", "$ANSIBLE_VAULT;1.1;AES256\n6162\n");
+    let run = test.run(&[]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    let said = format!("{}{}", run.stdout, run.stderr);
+    assert!(
+        said.contains("is vaulted: a vaulted file inside a copied directory is not decrypted yet"),
+        "{said}"
+    );
+    assert!(!test.root().join("etc/app/secret").exists());
+}
+
+#[test]
 fn only_copy_takes_a_directory_and_local_follow_false_is_refused() {
     let test = Test::new();
     test.project_file("files/confdir/a", "a\n");

@@ -168,9 +168,9 @@ fn entry_args(args: &Args, path: &Path, from: Option<&str>) -> Args {
         trim_blocks: None,
         lstrip_blocks: None,
         newline_sequence: None,
-        // Ansible's copy follows no link at a file's dest in a directory copy; a
-        // directory that is a link to one is used as the directory.
-        follow: !is_file,
+        // As Ansible's copy: no link at a file's dest is followed in a directory copy
+        // (the link gives way to the file); a directory's follows the task's `follow`.
+        follow: !is_file && args.follow,
         validate: None,
         modification_time: None,
         modification_time_format: None,
