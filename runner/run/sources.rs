@@ -44,7 +44,13 @@ impl Step<'_> {
         // Ansible's copy follows the source's links (local_follow, default yes); the
         // other way (copy them as links) is refused rather than done differently.
         if let Some(follow) = args.remove("local_follow") {
-            if builtin != Builtin::Copy || !truthy(&follow) {
+            if builtin != Builtin::Copy {
+                return Err(located(
+                    &task.span,
+                    format!("{} takes no local_follow (copy's)", builtin.name()),
+                ));
+            }
+            if !truthy(&follow) {
                 return Err(located(
                     &task.span,
                     "local_follow: false is not supported: copy follows the source's symlinks (inside the source)".into(),
