@@ -494,6 +494,7 @@ fn a_copy_of_a_directory_is_refused_over_the_agent_on_both_sides() {
         check: false,
         keys_read: false,
         files: Vec::new(),
+        root: None,
     };
     write_message(&mut input, &run).unwrap();
     let reply: Reply = read_message(&mut output).unwrap();
