@@ -161,10 +161,12 @@ fn run_command(args: RunArgs) -> ExitCode {
     if let Err(err) = machinist::check_offline(&playbooks, args.root.as_deref()) {
         return bad_input(&err);
     }
-    // With --tags, --skip-tags or --start-at-task, tasks that read variables may not run.
+    // With --tags, --skip-tags or --start-at-task, tasks that read variables may not
+    // run; the listings read none.
     let every_task =
         args.tags.is_empty() && args.skip_tags.is_empty() && args.start_at_task.is_none();
-    if every_task {
+    let listing = args.list_hosts || args.list_tasks || args.list_tags;
+    if every_task && !listing {
         let limit = args.hosts.limit.as_deref();
         if let Err(err) = machinist::check_undefined(&playbooks, &inventory, limit, &extra_vars) {
             return bad_input(&err);
