@@ -23,6 +23,30 @@ fn loads(test: &Test, args: &[&str]) {
     );
 }
 
+/// With one unguarded read of a name nothing defines added first, the check runs (it
+/// did not give up) and refuses that read alone.
+fn checked(test: &Test, playbook: &str, args: &[&str]) {
+    let control = "    - debug: msg=\"{{ control_read }}\"\n";
+    let with_control = playbook.replacen("  tasks:\n", &format!("  tasks:\n{control}"), 1);
+    test.playbook(&with_control);
+    let mut full = vec!["run", "site.yml", "--syntax-check"];
+    full.extend_from_slice(args);
+    let run = test.machinist(&full);
+    assert_eq!(run.code, 4, "stderr:\n{}", run.stderr);
+    assert!(
+        run.stderr.contains("'control_read' is undefined"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        run.stderr.matches("is undefined").count(),
+        1,
+        "{}",
+        run.stderr
+    );
+    test.playbook(playbook);
+}
+
 fn refused(test: &Test) -> String {
     let run = test.machinist(&["run", "site.yml", "--syntax-check"]);
     assert_eq!(
@@ -58,6 +82,8 @@ fn names_defined_anywhere_in_the_run_load() {
         "- debug: msg=\"{{ web_root }} {{ web_user }} {{ web_group }} {{ role_path }} {{ role_name }}\"\n",
     );
     loads(&test, &["-e", "from_cli=1"]);
+    let playbook = std::fs::read_to_string(test.project().join("site.yml")).expect("read");
+    checked(&test, &playbook, &["-e", "from_cli=1"]);
 }
 
 #[test]
@@ -65,14 +91,16 @@ fn inventory_variables_of_any_host_and_group_load() {
     let test = Test::new();
     test.playbook(
         "- hosts: localhost\n  gather_facts: false\n  tasks:\n\
-         \x20   - debug: msg=\"{{ from_host }} {{ from_group }} {{ from_group_vars }}\"\n",
+         \x20   - debug: msg=\"{{ from_host }} {{ from_group }} {{ from_group_file }}\"\n",
     );
     test.project_file(
         "hosts.yml",
         "all:\n  hosts:\n    localhost: {ansible_connection: local, from_host: 1}\n  children:\n    web:\n      hosts: {localhost: {}}\n      vars: {from_group: 2}\n",
     );
-    test.project_file("group_vars/web.yml", "from_group_vars: 3\n");
+    test.project_file("group_vars/web.yml", "from_group_file: 3\n");
     loads(&test, &["-i", "hosts.yml"]);
+    let playbook = std::fs::read_to_string(test.project().join("site.yml")).expect("read");
+    checked(&test, &playbook, &["-i", "hosts.yml"]);
 }
 
 #[test]
@@ -97,6 +125,8 @@ fn reads_ansible_may_never_evaluate_load() {
          \x20   - debug: msg=\"{{ nowhere }}\"\n",
     ));
     loads(&test, &[]);
+    let playbook = std::fs::read_to_string(test.project().join("site.yml")).expect("read");
+    checked(&test, &playbook, &[]);
 }
 
 #[test]
@@ -108,6 +138,8 @@ fn handlers_and_plays_without_hosts_are_not_read() {
          - hosts: no_such_group\n  gather_facts: false\n  tasks:\n    - debug: msg=\"{{ nowhere }}\"\n",
     );
     loads(&test, &[]);
+    let playbook = std::fs::read_to_string(test.project().join("site.yml")).expect("read");
+    checked(&test, &playbook, &[]);
 }
 
 #[test]
@@ -127,6 +159,9 @@ fn what_runs_later_defines_makes_the_check_give_up() {
         test.project_file("vars/common.yml", "from_somewhere: 1\n");
         loads(&test, &[]);
     }
+    let test = Test::new();
+    test.playbook(&play("    - debug: msg=\"{{ from_somewhere }}\"\n"));
+    assert!(refused(&test).contains("'from_somewhere' is undefined"));
 }
 
 #[test]
