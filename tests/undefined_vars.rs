@@ -72,15 +72,18 @@ fn names_defined_anywhere_in_the_run_load() {
          \x20   - debug: msg=\"{{ loaded.from_file }}\"\n\
          \x20   - debug: msg=\"{{ entry }} {{ position }}\"\n      loop: [1, 2]\n      loop_control: {loop_var: entry, index_var: position}\n\
          \x20   - debug: msg=\"{{ shown }}\"\n      vars: {shown: 1}\n\
-         - hosts: localhost\n  gather_facts: false\n  vars: {from_play_two: 2}\n  roles:\n    - role: web\n      web_root: /srv\n",
+         - hosts: localhost\n  gather_facts: false\n  vars: {from_play_two: 2}\n  roles:\n    - common\n    - role: web\n      web_root: /srv\n",
     );
     test.project_file("vars/common.yml", "from_file: 1\n");
     test.project_file("roles/web/defaults/main.yml", "web_user: http\n");
     test.project_file("roles/web/vars/main.yml", "web_group: http\n");
     test.project_file(
         "roles/web/tasks/main.yml",
-        "- debug: msg=\"{{ web_root }} {{ web_user }} {{ web_group }} {{ role_path }} {{ role_name }}\"\n",
+        "- debug: msg=\"{{ web_root }} {{ web_user }} {{ web_group }} {{ role_path }} {{ role_name }}\"\n\
+         - debug: msg=\"{{ shared_port }} {{ lipsum(1) | length }}\"\n",
     );
+    // A role of defaults only: every later task of the play sees them.
+    test.project_file("roles/common/defaults/main.yml", "shared_port: 80\n");
     loads(&test, &["-e", "from_cli=1"]);
     let playbook = std::fs::read_to_string(test.project().join("site.yml")).expect("read");
     checked(&test, &playbook, &["-e", "from_cli=1"]);
@@ -119,6 +122,9 @@ fn reads_ansible_may_never_evaluate_load() {
          \x20   - debug: msg=\"{{ nowhere }}\"\n      loop: []\n\
          \x20   - debug: msg=\"{{ nowhere }}\"\n      tags: [never]\n\
          \x20   - debug: var=nowhere\n\
+         \x20   - debug: {msg: \"{{ nowhere }}\", verbosity: 3}\n\
+         \x20   - debug: msg=x\n      loop: []\n      when: nowhere\n\
+         \x20   - command: echo {{ item }}\n      loop: []\n      changed_when: nowhere\n\
          \x20   - block:\n        - debug: msg=\"{{ nowhere }}\"\n      rescue:\n        - debug: msg=\"{{ nowhere2 }}\"\n\
          \x20   - block:\n        - debug: msg=\"{{ nowhere }}\"\n      when: false\n\
          \x20   - meta: end_play\n\

@@ -10,9 +10,10 @@
 //! `include_role` with a templated name, a `set_fact` with a templated key, an
 //! `include_vars` without a fixed `name:`). Only reads that surely happen are
 //! checked: the first `when:` of a task, and the arguments, loop and
-//! `changed_when`/`failed_when`/`until` of a task nothing may skip or excuse (no `when:`
-//! on it or around it, no `ignore_errors`, no `rescue`, no `never` tag, no handler, not
-//! after a `meta: end_*`, in a play that has hosts). An expression with a guard
+//! `changed_when`/`until` of a task nothing may skip or excuse (no `when:` on it or
+//! around it, no `ignore_errors` or `failed_when`, no `rescue`, no `never` tag, no
+//! handler, not after a `meta: end_*`, in a play that has hosts); of a looped task only
+//! its loop (an empty loop reads nothing else). An expression with a guard
 //! (`is defined`, `default`, `omit`, `vars`, lookups) or a branch (`if`, `and`, `or`,
 //! `{% %}`) is not checked at all. Template files are not read (their variables
 //! include `template_*` and whatever a `{% include %}` brings).
@@ -28,7 +29,8 @@ use std::sync::Arc;
 
 /// Variables machinist (or ansible-core) defines on every host besides the `ansible_`
 /// ones: runner/run/mod.rs's magic_vars, run/hosts.rs, roles' magic and
-/// run/sources.rs's template variables; and the names Jinja gives macros and loops.
+/// run/sources.rs's template variables; Jinja's and Ansible's globals (most are also
+/// found by [`is_global`]); and the names Jinja gives macros and loops.
 const MAGIC: &[&str] = &[
     "hostvars",
     "groups",
@@ -55,6 +57,14 @@ const MAGIC: &[&str] = &[
     "module_setup",
     "gather_subset",
     "discovered_interpreter_python",
+    "range",
+    "lipsum",
+    "dict",
+    "cycler",
+    "joiner",
+    "namespace",
+    "now",
+    "undef",
     "loop",
     "caller",
     "varargs",
@@ -241,7 +251,9 @@ impl Reads<'_> {
 
     fn task(&mut self, task: &Task, excused: bool) {
         let excused = excused || self.ended || task.tags.iter().any(|tag| tag == "never");
-        if !excused {
+        let looped = task.loop_items.is_some() || task.loop_with.is_some();
+        // A loop's `when:` is read once per item: an empty loop never reads it.
+        if !excused && !looped {
             if let Some(first) = task.when.first() {
                 let all = task.when.iter().map(|c| c.expr.as_str());
                 if !all.clone().any(uncertain) {
@@ -266,8 +278,12 @@ impl Reads<'_> {
                     self.node(items);
                 }
                 // A loop may be empty: its task's arguments may never be rendered.
-                if task.loop_items.is_none() && task.loop_with.is_none() {
+                if !looped {
                     self.arguments(action, args);
+                }
+                // Read once per item too.
+                if looped {
+                    return;
                 }
                 for cond in task
                     .changed_when()
@@ -292,7 +308,6 @@ impl Reads<'_> {
                 self.tasks(always, own_excuse);
             }
             TaskKind::IncludeRole { tasks } => {
-                let looped = task.loop_items.is_some() || task.loop_with.is_some();
                 self.tasks(tasks, own_excuse || looped);
             }
             TaskKind::IncludeTasks { .. } | TaskKind::IncludeRoleNamed { .. } => {}
@@ -301,7 +316,9 @@ impl Reads<'_> {
 
     fn arguments(&mut self, action: &Action, args: &Node) {
         match action {
-            // debug's `var` prints "VARIABLE IS NOT DEFINED!"; its `msg` is read.
+            // debug's `var` prints "VARIABLE IS NOT DEFINED!"; its `msg` is read (unless
+            // a `verbosity` may skip it).
+            Action::Debug if args.get("verbosity").is_some() => {}
             Action::Debug => {
                 if let Some(msg) = args.get("msg") {
                     self.node(msg);
