@@ -84,6 +84,7 @@ pub fn check_offline(playbooks: &[Playbook], cli_root: Option<&Path>) -> Result<
 /// `limit`) reads nothing.
 pub fn check_undefined(
     playbooks: &[Playbook],
+    sources: &SourceMap,
     inventory: &inventory::Inventory,
     limit: Option<&str>,
     extra_vars: &vars::Layer,
@@ -103,7 +104,18 @@ pub fn check_undefined(
             .is_ok_and(|hosts| !hosts.is_empty())
     };
     let mut errors = Vec::new();
-    playbook::undefined::check(playbooks, outside, &has_hosts, &mut errors);
+    let library_base = playbooks
+        .first()
+        .and_then(|p| p.path.parent())
+        .filter(|dir| !dir.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .to_path_buf();
+    let loading = playbook::undefined::Loading {
+        sources,
+        extra_vars,
+        library_base,
+    };
+    playbook::undefined::check(playbooks, outside, &has_hosts, loading, &mut errors);
     if errors.is_empty() {
         Ok(())
     } else {

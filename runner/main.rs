@@ -168,7 +168,9 @@ fn run_command(args: RunArgs) -> ExitCode {
     let listing = args.list_hosts || args.list_tasks || args.list_tags;
     if every_task && !listing {
         let limit = args.hosts.limit.as_deref();
-        if let Err(err) = machinist::check_undefined(&playbooks, &inventory, limit, &extra_vars) {
+        if let Err(err) =
+            machinist::check_undefined(&playbooks, &sources, &inventory, limit, &extra_vars)
+        {
             return bad_input(&err);
         }
     }

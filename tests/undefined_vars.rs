@@ -150,10 +150,11 @@ fn handlers_and_plays_without_hosts_are_not_read() {
 
 #[test]
 fn what_runs_later_defines_makes_the_check_give_up() {
-    // An include_tasks, a templated set_fact key, an include_vars without `name:`:
+    // An include_tasks of a templated name, a templated set_fact key, an include_vars
+    // without `name:`:
     // their names are known only when they run.
     for defining in [
-        "    - include_tasks: more.yml\n",
+        "    - include_tasks: \"{{ 'more' }}.yml\"\n",
         "    - set_fact: {\"{{ 'dyn' }}\": 1}\n",
         "    - include_vars: vars/common.yml\n",
     ] {
@@ -168,6 +169,22 @@ fn what_runs_later_defines_makes_the_check_give_up() {
     let test = Test::new();
     test.playbook(&play("    - debug: msg=\"{{ from_somewhere }}\"\n"));
     assert!(refused(&test).contains("'from_somewhere' is undefined"));
+}
+
+#[test]
+fn a_task_file_named_without_templating_is_read_for_its_names() {
+    let test = Test::new();
+    let playbook = play(
+        "    - include_tasks: more.yml\n    - debug: msg=\"{{ from_include }} {{ from_nested }}\"\n",
+    );
+    test.playbook(&playbook);
+    test.project_file(
+        "more.yml",
+        "- set_fact: {from_include: 1}\n- include_tasks: nested.yml\n- include_tasks: more.yml\n  when: false\n",
+    );
+    test.project_file("nested.yml", "- command: echo\n  register: from_nested\n");
+    loads(&test, &[]);
+    checked(&test, &playbook, &[]);
 }
 
 #[test]

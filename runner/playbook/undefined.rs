@@ -5,9 +5,11 @@
 //! is a located error before anything runs, as an unknown module is.
 //!
 //! The bar is no false refusal: a playbook ansible-core runs must load. So names are
-//! collected over every play of every playbook, and the check gives up entirely when
-//! something could define names nobody can see at load (an `include_tasks`, an
-//! `include_role` with a templated name, a `set_fact` with a templated key, an
+//! collected over every play of every playbook (and the task files `include_tasks`
+//! names without templating, read here), and the check gives up entirely when
+//! something could define names nobody can see at load (an `include_tasks` of a
+//! templated name or of a file that does not load, an `include_role` with a templated
+//! name, a `set_fact` with a templated key, an
 //! `include_vars` without a fixed `name:`). Only reads that surely happen are
 //! checked: the first `when:` of a task, and the arguments, loop and
 //! `changed_when`/`until` of a task nothing may skip or excuse (no `when:` on it or
@@ -18,13 +20,15 @@
 //! `{% %}`) is not checked at all. Template files are not read (their variables
 //! include `template_*` and whatever a `{% include %}` brings).
 
+use super::load::{include_path, Loader};
 use super::model::{Action, Play, Playbook, Task, TaskKind};
-use crate::error::Diagnostic;
+use crate::error::{Diagnostic, SourceMap};
 use crate::template::Templates;
 use crate::vars::Layer;
 use crate::yaml::{Node, Value};
 use machinist_modules::args::did_you_mean;
 use std::collections::HashSet;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 /// Variables machinist (or ansible-core) defines on every host besides the `ansible_`
@@ -87,15 +91,27 @@ const GUARDS: &[&str] = &[
 const BRANCHES: &[&str] = &["if", "else", "and", "or", "for"];
 
 /// Every name something in the run could define.
-#[derive(Default)]
-struct Defined {
+struct Defined<'a> {
     names: HashSet<String>,
     /// Something defines names that cannot be known at load: nothing is checked.
     unknowable: bool,
     roles_seen: HashSet<*const super::model::RoleScope>,
+    /// What loads the files of `include_tasks` with fixed names.
+    loading: Loading<'a>,
+    /// The task files of `include_tasks` already read.
+    included: HashSet<PathBuf>,
 }
 
-impl Defined {
+/// What [`check`] needs to read the files `include_tasks` names (as run/task.rs does
+/// when the task runs).
+pub struct Loading<'a> {
+    pub sources: &'a SourceMap,
+    pub extra_vars: &'a Layer,
+    /// The folder of the first playbook: library/ plugins the files use are found there.
+    pub library_base: PathBuf,
+}
+
+impl Defined<'_> {
     fn layer(&mut self, layer: &Layer) {
         self.names.extend(layer.names().map(str::to_string));
     }
@@ -151,7 +167,32 @@ impl Defined {
                 }
             }
             TaskKind::IncludeRole { tasks } => self.tasks(tasks),
-            TaskKind::IncludeTasks { .. } | TaskKind::IncludeRoleNamed { .. } => {
+            TaskKind::IncludeTasks {
+                file,
+                inherited_tags,
+            } => self.include_tasks(task, file, inherited_tags),
+            TaskKind::IncludeRoleNamed { .. } => self.unknowable = true,
+        }
+    }
+
+    /// The names an included task file defines: a file named without templating is
+    /// read now (each once); a templated name, or a file that does not load, could
+    /// define anything.
+    fn include_tasks(&mut self, task: &Task, file: &Node, tags: &[String]) {
+        let Some(name) = file.as_str().filter(|name| !Templates::is_template(name)) else {
+            self.unknowable = true;
+            return;
+        };
+        let path = include_path(&file.span, &task.origin, name);
+        if !self.included.insert(path.clone()) {
+            return;
+        }
+        let loader = Loader::new(self.loading.sources.clone(), self.loading.extra_vars)
+            .with_library_base(self.loading.library_base.clone());
+        match loader.task_file(&path, &task.origin, tags, &file.span) {
+            Ok(tasks) => self.tasks(&tasks),
+            Err(_) => {
+                tracing::debug!(file = %path.display(), "undefined variables: an included file does not load");
                 self.unknowable = true;
             }
         }
@@ -207,10 +248,16 @@ pub fn check(
     playbooks: &[Playbook],
     defined_outside: impl IntoIterator<Item = String>,
     has_hosts: PlayHasHosts<'_>,
+    loading: Loading<'_>,
     errors: &mut Vec<Diagnostic>,
 ) {
-    let mut defined = Defined::default();
-    defined.names.extend(defined_outside);
+    let mut defined = Defined {
+        names: defined_outside.into_iter().collect(),
+        unknowable: false,
+        roles_seen: HashSet::new(),
+        loading,
+        included: HashSet::new(),
+    };
     for play in playbooks.iter().flat_map(|p| &p.plays) {
         defined.play(play);
     }
@@ -235,7 +282,7 @@ pub fn check(
 
 /// The reads of a play's tasks, in order.
 struct Reads<'a> {
-    defined: &'a Defined,
+    defined: &'a Defined<'a>,
     errors: &'a mut Vec<Diagnostic>,
     /// A `meta: end_*` was met: what follows may not run.
     ended: bool,
