@@ -9,9 +9,8 @@
 //! names without templating, read here), and the check gives up entirely when
 //! something could define names nobody can see at load (an `include_tasks` of a
 //! templated name or of a file that does not load, an `include_role` with a templated
-//! name, a `set_fact` with a templated key, an
-//! `include_vars` without a fixed `name:`). Only reads that surely happen are
-//! checked: the first `when:` of a task, and the arguments, loop and
+//! name, a `set_fact` with a templated key, an `include_vars` without a fixed
+//! `name:`). Only reads that surely happen are checked: the first `when:` of a task, and the arguments, loop and
 //! `changed_when`/`until` of a task nothing may skip or excuse (no `when:` on it or
 //! around it, no `ignore_errors` or `failed_when`, no `rescue`, no `never` tag, no
 //! handler, not after a `meta: end_*`, in a play that has hosts); of a looped task only
@@ -262,7 +261,10 @@ pub fn check(
         defined.play(play);
     }
     if defined.unknowable {
-        tracing::debug!("undefined variables not checked: an include or set_fact defines names only known when it runs");
+        tracing::debug!(
+            "undefined variables not checked: an include, include_vars or set_fact \
+             defines names only known when it runs"
+        );
         return;
     }
     for play in playbooks.iter().flat_map(|p| &p.plays) {
