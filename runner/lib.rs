@@ -77,3 +77,48 @@ pub fn check_offline(playbooks: &[Playbook], cli_root: Option<&Path>) -> Result<
         Err(InputError(errors))
     }
 }
+
+/// Refuse, before anything runs, a variable read that nothing in the run could define
+/// (playbook/undefined.rs): the names of `extra_vars` and of every inventory variable
+/// of every host count as defined; a play whose hosts pattern selects no host (after
+/// `limit`) reads nothing.
+pub fn check_undefined(
+    playbooks: &[Playbook],
+    sources: &SourceMap,
+    inventory: &inventory::Inventory,
+    limit: Option<&str>,
+    extra_vars: &vars::Layer,
+) -> Result<(), InputError> {
+    let mut outside: Vec<String> = extra_vars.names().map(str::to_string).collect();
+    let mut hosts = inventory.hosts();
+    hosts.push("localhost".into());
+    for playbook in playbooks {
+        let dir = playbook.path.parent().unwrap_or(Path::new("."));
+        for host in &hosts {
+            outside.extend(inventory.host_vars(host, dir).names().map(str::to_string));
+        }
+    }
+    let has_hosts = |play: &playbook::model::Play| {
+        inventory::play_pattern(play, extra_vars)
+            .and_then(|pattern| inventory.play_hosts(&pattern, limit))
+            .is_ok_and(|hosts| !hosts.is_empty())
+    };
+    let mut errors = Vec::new();
+    let library_base = playbooks
+        .first()
+        .and_then(|p| p.path.parent())
+        .filter(|dir| !dir.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .to_path_buf();
+    let loading = playbook::undefined::Loading {
+        sources,
+        extra_vars,
+        library_base,
+    };
+    playbook::undefined::check(playbooks, outside, &has_hosts, loading, &mut errors);
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(InputError(errors))
+    }
+}

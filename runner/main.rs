@@ -161,6 +161,19 @@ fn run_command(args: RunArgs) -> ExitCode {
     if let Err(err) = machinist::check_offline(&playbooks, args.root.as_deref()) {
         return bad_input(&err);
     }
+    // With --tags, --skip-tags or --start-at-task, tasks that read variables may not
+    // run; the listings read none.
+    let every_task =
+        args.tags.is_empty() && args.skip_tags.is_empty() && args.start_at_task.is_none();
+    let listing = args.list_hosts || args.list_tasks || args.list_tags;
+    if every_task && !listing {
+        let limit = args.hosts.limit.as_deref();
+        if let Err(err) =
+            machinist::check_undefined(&playbooks, &sources, &inventory, limit, &extra_vars)
+        {
+            return bad_input(&err);
+        }
+    }
     let tags = TagFilter {
         only: args.tags.clone(),
         skip: args.skip_tags.clone(),

@@ -9,4 +9,5 @@ pub mod known_names;
 pub mod load;
 pub mod model;
 pub mod sources;
+pub mod undefined;
 pub mod validate;

@@ -1,0 +1,474 @@
+//! Load-time check for undefined variables (issue 15): a variable a task reads that
+//! nothing in the whole run could define — no vars of any scope, vars_files,
+//! vars_prompt, role defaults/vars/params, register, set_fact, include_vars `name:`,
+//! loop variable, extra var, inventory variable of any host, fact or magic variable —
+//! is a located error before anything runs, as an unknown module is.
+//!
+//! The bar is no false refusal: a playbook ansible-core runs must load. So names are
+//! collected over every play of every playbook (and the task files `include_tasks`
+//! names without templating, read here), and the check gives up entirely when
+//! something could define names nobody can see at load (an `include_tasks` of a
+//! templated name or of a file that does not load, an `include_role` with a templated
+//! name, a `set_fact` with a templated key, an `include_vars` without a fixed
+//! `name:`). Only reads that surely happen are checked: the first `when:` of a task, and the arguments, loop and
+//! `changed_when`/`until` of a task nothing may skip or excuse (no `when:` on it or
+//! around it, no `ignore_errors` or `failed_when`, no `rescue`, no `never` tag, no
+//! handler, not after a `meta: end_*`, in a play that has hosts); of a looped task only
+//! its loop (an empty loop reads nothing else). An expression with a guard
+//! (`is defined`, `default`, `omit`, `vars`, lookups) or a branch (`if`, `and`, `or`,
+//! `{% %}`) is not checked at all. Template files are not read (their variables
+//! include `template_*` and whatever a `{% include %}` brings).
+
+use super::load::{include_path, Loader};
+use super::model::{Action, Play, Playbook, Task, TaskKind};
+use crate::error::{Diagnostic, SourceMap};
+use crate::template::Templates;
+use crate::vars::Layer;
+use crate::yaml::{Node, Value};
+use machinist_modules::args::did_you_mean;
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Variables machinist (or ansible-core) defines on every host besides the `ansible_`
+/// ones: runner/run/mod.rs's magic_vars, run/hosts.rs, roles' magic and
+/// run/sources.rs's template variables; Jinja's and Ansible's globals (most are also
+/// found by [`is_global`]); and the names Jinja gives macros and loops.
+const MAGIC: &[&str] = &[
+    "hostvars",
+    "groups",
+    "group_names",
+    "inventory_hostname",
+    "inventory_hostname_short",
+    "inventory_dir",
+    "inventory_file",
+    "play_hosts",
+    "omit",
+    "playbook_dir",
+    "role_name",
+    "role_names",
+    "role_path",
+    "vars",
+    "environment",
+    "template_host",
+    "template_path",
+    "template_fullpath",
+    "template_destpath",
+    "template_uid",
+    "template_run_date",
+    "role_uuid",
+    "module_setup",
+    "gather_subset",
+    "discovered_interpreter_python",
+    "range",
+    "lipsum",
+    "dict",
+    "cycler",
+    "joiner",
+    "namespace",
+    "now",
+    "undef",
+    "loop",
+    "caller",
+    "varargs",
+    "kwargs",
+    "self",
+    "super",
+];
+
+/// Prefixes of names that facts or machinist may set (every `ansible_` name, as
+/// gather_facts injects them; machinist's own `machinist_root`, `machinist_check_mode`).
+const PREFIXES: &[&str] = &["ansible_", "machinist_"];
+
+/// Text that makes an expression's reads uncertain: a guard against undefined names,
+/// or a way to read variables by a name held in a string.
+const GUARDS: &[&str] = &[
+    "defined", "default", "d(", "omit", "vars", "lookup", "query", "q(", "{%",
+];
+
+/// Words after which Jinja may not read what follows (a branch, a short circuit).
+const BRANCHES: &[&str] = &["if", "else", "and", "or", "for"];
+
+/// Every name something in the run could define.
+struct Defined<'a> {
+    names: HashSet<String>,
+    /// Something defines names that cannot be known at load: nothing is checked.
+    unknowable: bool,
+    roles_seen: HashSet<*const super::model::RoleScope>,
+    /// What loads the files of `include_tasks` with fixed names.
+    loading: Loading<'a>,
+    /// The task files of `include_tasks` already read.
+    included: HashSet<PathBuf>,
+}
+
+/// What [`check`] needs to read the files `include_tasks` names (as run/task.rs does
+/// when the task runs).
+pub struct Loading<'a> {
+    pub sources: &'a SourceMap,
+    pub extra_vars: &'a Layer,
+    /// The folder of the first playbook: library/ plugins the files use are found there.
+    pub library_base: PathBuf,
+}
+
+impl Defined<'_> {
+    fn layer(&mut self, layer: &Layer) {
+        self.names.extend(layer.names().map(str::to_string));
+    }
+
+    fn play(&mut self, play: &Play) {
+        self.layer(&play.vars);
+        play.vars_files.iter().for_each(|layer| self.layer(layer));
+        self.names
+            .extend(play.vars_prompt.iter().map(|p| p.name.clone()));
+        for list in [
+            &play.pre_tasks,
+            &play.tasks,
+            &play.post_tasks,
+            &play.handlers,
+        ] {
+            self.tasks(list);
+        }
+    }
+
+    fn tasks(&mut self, tasks: &[Task]) {
+        for task in tasks {
+            self.task(task);
+        }
+    }
+
+    fn task(&mut self, task: &Task) {
+        self.layer(&task.vars);
+        if let Some(role) = &task.origin.role {
+            if self.roles_seen.insert(Arc::as_ptr(role)) {
+                for layer in [&role.magic, &role.defaults, &role.vars, &role.params] {
+                    self.layer(layer);
+                }
+            }
+        }
+        if let Some(rare) = &task.rare {
+            self.names.extend(rare.register.clone());
+            let control = &rare.loop_control;
+            self.names.extend(control.loop_var.clone());
+            self.names.extend(control.index_var.clone());
+        }
+        if task.loop_items.is_some() || task.loop_with.is_some() {
+            self.names.insert("item".into());
+        }
+        match &task.kind {
+            TaskKind::Action { action, args, .. } => self.action(action, args),
+            TaskKind::Block {
+                block,
+                rescue,
+                always,
+            } => {
+                for list in [block, rescue, always] {
+                    self.tasks(list);
+                }
+            }
+            TaskKind::IncludeRole { tasks } => self.tasks(tasks),
+            TaskKind::IncludeTasks {
+                file,
+                inherited_tags,
+            } => self.include_tasks(task, file, inherited_tags),
+            TaskKind::IncludeRoleNamed { .. } => self.unknowable = true,
+        }
+    }
+
+    /// The names an included task file defines: a file named without templating is
+    /// read now (each once); a templated name, or a file that does not load, could
+    /// define anything.
+    fn include_tasks(&mut self, task: &Task, file: &Node, tags: &[String]) {
+        let Some(name) = file.as_str().filter(|name| !Templates::is_template(name)) else {
+            self.unknowable = true;
+            return;
+        };
+        let path = include_path(&file.span, &task.origin, name);
+        if !self.included.insert(path.clone()) {
+            return;
+        }
+        let loader = Loader::new(self.loading.sources.clone(), self.loading.extra_vars)
+            .with_library_base(self.loading.library_base.clone());
+        match loader.task_file(&path, &task.origin, tags, &file.span) {
+            Ok(tasks) => self.tasks(&tasks),
+            Err(_) => {
+                tracing::debug!(file = %path.display(), "undefined variables: an included file does not load");
+                self.unknowable = true;
+            }
+        }
+    }
+
+    fn action(&mut self, action: &Action, args: &Node) {
+        match action {
+            Action::SetFact => match args.as_map() {
+                Some(entries) => {
+                    for (key, _) in entries {
+                        if Templates::is_template(&key.name) {
+                            self.unknowable = true;
+                        }
+                        self.names.insert(key.name.to_string());
+                    }
+                }
+                None => self.unknowable = true,
+            },
+            Action::IncludeVars => match args.get("name").and_then(Node::as_str) {
+                Some(name) if !Templates::is_template(name) => {
+                    self.names.insert(name.to_string());
+                }
+                _ => self.unknowable = true,
+            },
+            _ => {}
+        }
+    }
+
+    fn has(&self, name: &str) -> bool {
+        self.names.contains(name)
+            || MAGIC.contains(&name)
+            || PREFIXES.iter().any(|prefix| name.starts_with(prefix))
+            || is_global(name)
+    }
+}
+
+/// Whether the template engine has a global of this name (`range`, `lookup`, `dict`,
+/// `namespace`, …): it evaluates without any variable.
+fn is_global(name: &str) -> bool {
+    static TEMPLATES: std::sync::OnceLock<Templates> = std::sync::OnceLock::new();
+    let templates = TEMPLATES.get_or_init(Templates::new);
+    let empty = minijinja::Value::from_iter(Vec::<(String, minijinja::Value)>::new());
+    templates.eval(name, &empty).is_ok()
+}
+
+/// What decides whether a play's tasks run on any host (its hosts pattern matched
+/// against the inventory and `--limit`): a play on no host reads nothing.
+pub type PlayHasHosts<'a> = &'a dyn Fn(&Play) -> bool;
+
+/// Refuse reads of variables nothing defines. `defined_outside` are the names of
+/// extra vars and of every inventory variable of every host.
+pub fn check(
+    playbooks: &[Playbook],
+    defined_outside: impl IntoIterator<Item = String>,
+    has_hosts: PlayHasHosts<'_>,
+    loading: Loading<'_>,
+    errors: &mut Vec<Diagnostic>,
+) {
+    let mut defined = Defined {
+        names: defined_outside.into_iter().collect(),
+        unknowable: false,
+        roles_seen: HashSet::new(),
+        loading,
+        included: HashSet::new(),
+    };
+    for play in playbooks.iter().flat_map(|p| &p.plays) {
+        defined.play(play);
+    }
+    if defined.unknowable {
+        tracing::debug!(
+            "undefined variables not checked: an include, include_vars or set_fact \
+             defines names only known when it runs"
+        );
+        return;
+    }
+    for play in playbooks.iter().flat_map(|p| &p.plays) {
+        if !has_hosts(play) {
+            continue;
+        }
+        let mut reads = Reads {
+            defined: &defined,
+            errors,
+            ended: false,
+        };
+        for list in [&play.pre_tasks, &play.tasks, &play.post_tasks] {
+            reads.tasks(list, false);
+        }
+    }
+}
+
+/// The reads of a play's tasks, in order.
+struct Reads<'a> {
+    defined: &'a Defined<'a>,
+    errors: &'a mut Vec<Diagnostic>,
+    /// A `meta: end_*` was met: what follows may not run.
+    ended: bool,
+}
+
+impl Reads<'_> {
+    /// `excused`: something around these tasks may skip them or excuse their failure.
+    fn tasks(&mut self, tasks: &[Task], excused: bool) {
+        for task in tasks {
+            self.task(task, excused);
+        }
+    }
+
+    fn task(&mut self, task: &Task, excused: bool) {
+        let excused = excused || self.ended || task.tags.iter().any(|tag| tag == "never");
+        let looped = task.loop_items.is_some() || task.loop_with.is_some();
+        // A loop's `when:` is read once per item: an empty loop never reads it.
+        if !excused && !looped {
+            if let Some(first) = task.when.first() {
+                let all = task.when.iter().map(|c| c.expr.as_str());
+                if !all.clone().any(uncertain) {
+                    self.expression(&first.expr, &first.span);
+                }
+            }
+        }
+        let failed_when = task.failed_when().is_some();
+        let own_excuse = excused || !task.when.is_empty() || task.ignore_errors || failed_when;
+        match &task.kind {
+            TaskKind::Action { action, args, .. } => {
+                if *action == Action::Meta {
+                    self.ended |= args
+                        .get("_raw_params")
+                        .and_then(Node::as_str)
+                        .is_some_and(|what| what.starts_with("end_"));
+                }
+                if own_excuse {
+                    return;
+                }
+                if let Some(items) = &task.loop_items {
+                    self.node(items);
+                }
+                // A loop may be empty: its task's arguments may never be rendered.
+                if !looped {
+                    self.arguments(action, args);
+                }
+                // Read once per item too.
+                if looped {
+                    return;
+                }
+                for cond in task
+                    .changed_when()
+                    .unwrap_or_default()
+                    .iter()
+                    .chain(task.retry().map(|r| &r.until[..]).unwrap_or_default())
+                    .take(1)
+                {
+                    if !uncertain(&cond.expr) {
+                        self.expression(&cond.expr, &cond.span);
+                    }
+                }
+            }
+            TaskKind::Block {
+                block,
+                rescue,
+                always,
+            } => {
+                let rescued = !rescue.is_empty();
+                self.tasks(block, own_excuse || rescued);
+                self.tasks(rescue, true);
+                self.tasks(always, own_excuse);
+            }
+            TaskKind::IncludeRole { tasks } => {
+                self.tasks(tasks, own_excuse || looped);
+            }
+            TaskKind::IncludeTasks { .. } | TaskKind::IncludeRoleNamed { .. } => {}
+        }
+    }
+
+    fn arguments(&mut self, action: &Action, args: &Node) {
+        match action {
+            // debug's `var` prints "VARIABLE IS NOT DEFINED!"; its `msg` is read (unless
+            // a `verbosity` may skip it).
+            Action::Debug if args.get("verbosity").is_some() => {}
+            Action::Debug => {
+                if let Some(msg) = args.get("msg") {
+                    self.node(msg);
+                }
+            }
+            Action::Assert => {
+                let mut that = Vec::new();
+                if let Some(node) = args.get("that") {
+                    match &node.value {
+                        Value::Seq(items) => that.extend(items),
+                        _ => that.push(node),
+                    }
+                }
+                // Each assertion is read only if those before it held.
+                let texts: Vec<&str> = that.iter().filter_map(|n| n.as_str()).collect();
+                if let Some(first) = that.first() {
+                    if let Some(text) = first.as_str() {
+                        if !Templates::is_template(text) && !texts.iter().any(|t| uncertain(t)) {
+                            self.expression(text, &first.span);
+                        }
+                    }
+                }
+            }
+            _ => self.node(args),
+        }
+    }
+
+    /// Every templated string below an argument tree or a loop.
+    fn node(&mut self, node: &Node) {
+        match &node.value {
+            Value::Str(text) if Templates::is_template(text) => {
+                if uncertain(text) {
+                    return;
+                }
+                let Ok(template) = syntax_env().template_from_str(text) else {
+                    return;
+                };
+                let names = template.undeclared_variables(false);
+                self.report(names, &node.span);
+            }
+            Value::Seq(items) => items.iter().for_each(|n| self.node(n)),
+            Value::Map(entries) => entries.iter().for_each(|(_, n)| self.node(n)),
+            _ => {}
+        }
+    }
+
+    /// A bare expression (a condition).
+    fn expression(&mut self, expr: &str, span: &crate::error::Span) {
+        if Templates::is_template(expr) {
+            if uncertain(expr) {
+                return;
+            }
+            if let Ok(template) = syntax_env().template_from_str(expr) {
+                self.report(template.undeclared_variables(false), span);
+            }
+            return;
+        }
+        if let Ok(compiled) = syntax_env().compile_expression(expr) {
+            self.report(compiled.undeclared_variables(false), span);
+        }
+    }
+
+    fn report(&mut self, names: HashSet<String>, span: &crate::error::Span) {
+        let mut undefined: Vec<String> = names
+            .into_iter()
+            .filter(|name| !self.defined.has(name))
+            .collect();
+        undefined.sort();
+        let Some(name) = undefined.into_iter().next() else {
+            return;
+        };
+        let hint = did_you_mean(&name, self.defined.names.iter().map(String::as_str))
+            .map(|s| format!(" (did you mean '{s}'?)"))
+            .unwrap_or_default();
+        self.errors.push(Diagnostic::at(
+            span,
+            format!(
+                "'{name}' is undefined: no vars, role, register, set_fact, include_vars, \
+                 loop, inventory or extra var defines it{hint}"
+            ),
+        ));
+    }
+}
+
+/// Whether an expression's reads are uncertain: guarded, by name, or branching.
+fn uncertain(text: &str) -> bool {
+    GUARDS.iter().any(|guard| text.contains(guard))
+        || BRANCHES.iter().any(|word| has_word(text, word))
+}
+
+fn has_word(text: &str, word: &str) -> bool {
+    text.match_indices(word).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + word.len()..].chars().next();
+        let part = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+        !part(before) && !part(after)
+    })
+}
+
+fn syntax_env() -> &'static minijinja::Environment<'static> {
+    static SYNTAX: std::sync::OnceLock<minijinja::Environment<'static>> =
+        std::sync::OnceLock::new();
+    SYNTAX.get_or_init(minijinja::Environment::new)
+}
