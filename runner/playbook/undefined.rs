@@ -216,6 +216,8 @@ impl Defined<'_> {
                 }
                 _ => self.unknowable = true,
             },
+            // A plugin module may return `ansible_facts` of any name.
+            Action::Plugin(_) => self.unknowable = true,
             _ => {}
         }
     }
