@@ -1,6 +1,6 @@
 //! `lookup()` and `query()`/`q()`: the `env`, `file`, `template`, `vars`,
 //! `first_found`, `items`, `dict`, `sequence` (the last two in sequences.rs), `pipe`,
-//! `lines`, `fileglob` and `password` plugins (those four in lookup/), `list`,
+//! `lines`, `fileglob`, `password`, `ini` and `csvfile` plugins (those in lookup/), `list`,
 //! `varnames`, `random_choice`, and the lookups of the `with_` loops (`indexed_items`, `nested`,
 //! `together`, `subelements`: legacy_loops.rs). Relative file
 //! names are searched as Ansible does, from the
@@ -8,7 +8,9 @@
 //! (DIR/files or DIR/templates, then DIR); not finding one names every place looked.
 
 mod commands;
+mod csvfile;
 mod fileglob;
+mod ini;
 mod password;
 
 use std::path::{Path, PathBuf};
@@ -22,7 +24,7 @@ use super::legacy_loops::LegacyLoop;
 use super::FileOptions;
 
 /// The lookup plugins machinist has, by their short names.
-pub(crate) const PLUGINS: [&str; 19] = [
+pub(crate) const PLUGINS: [&str; 21] = [
     "env",
     "file",
     "template",
@@ -42,6 +44,8 @@ pub(crate) const PLUGINS: [&str; 19] = [
     "subelements",
     "varnames",
     "random_choice",
+    "ini",
+    "csvfile",
 ];
 
 pub(crate) fn register(env: &mut Environment<'static>, slot: &EngineSlot) {
@@ -84,6 +88,8 @@ fn run(
         "lines" => no_kwargs(kwargs).and_then(|()| commands::lines(state, &terms)),
         "fileglob" => no_kwargs(kwargs).and_then(|()| fileglob::fileglob(state, &terms)),
         "password" => password::password(state, &terms, kwargs),
+        "ini" => ini::ini(state, &terms, kwargs),
+        "csvfile" => csvfile::csvfile(state, &terms, kwargs),
         "list" => no_kwargs(kwargs).map(|()| raw_terms.to_vec()),
         "indexed_items" => legacy(LegacyLoop::IndexedItems, raw_terms, kwargs),
         "nested" => legacy(LegacyLoop::Nested, raw_terms, kwargs),
