@@ -30,6 +30,7 @@
 mod backslash;
 mod collections;
 mod conversions;
+mod datetime;
 pub(crate) mod crypt;
 mod diagnose;
 mod engine;

@@ -18,7 +18,7 @@ use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
 use super::diagnose::diagnose;
 use super::error::{TemplateError, TemplateErrorKind};
 use super::{
-    backslash, collections, conversions, crypt, filters, jinja_compat, lookup, math_filters, names,
+    backslash, collections, conversions, crypt, datetime, filters, jinja_compat, lookup, math_filters, names,
     overrides, path_tests, pyjson, python_iteration, python_methods, pyyaml, regexes, simple,
     size_filters, tests, text_filters, time_filters, url_filters, value_format, FileOptions, OMIT,
 };
@@ -460,6 +460,7 @@ fn base_env(slot: &EngineSlot) -> Environment<'static> {
     math_filters::register(&mut env);
     size_filters::register(&mut env);
     time_filters::register(&mut env);
+    datetime::register(&mut env);
     url_filters::register(&mut env);
     path_tests::register(&mut env);
     pyjson::register(&mut env);
