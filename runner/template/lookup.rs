@@ -1,6 +1,7 @@
 //! `lookup()` and `query()`/`q()`: the `env`, `file`, `template`, `vars`,
 //! `first_found`, `items`, `dict`, `sequence` (the last two in sequences.rs), `pipe`,
-//! `lines`, `fileglob`, `password`, `ini` and `csvfile` plugins (those in lookup/), `list`,
+//! `lines`, `fileglob`, `password`, `ini`, `csvfile` and `inventory_hostnames` plugins
+//! (those in lookup/), `list`,
 //! `varnames`, `random_choice`, and the lookups of the `with_` loops (`indexed_items`, `nested`,
 //! `together`, `subelements`: legacy_loops.rs). Relative file
 //! names are searched as Ansible does, from the
@@ -11,6 +12,7 @@ mod commands;
 mod csvfile;
 mod fileglob;
 mod ini;
+mod inventory_hostnames;
 mod password;
 
 use std::path::{Path, PathBuf};
@@ -24,7 +26,7 @@ use super::legacy_loops::LegacyLoop;
 use super::FileOptions;
 
 /// The lookup plugins machinist has, by their short names.
-pub(crate) const PLUGINS: [&str; 21] = [
+pub(crate) const PLUGINS: [&str; 22] = [
     "env",
     "file",
     "template",
@@ -46,6 +48,7 @@ pub(crate) const PLUGINS: [&str; 21] = [
     "random_choice",
     "ini",
     "csvfile",
+    "inventory_hostnames",
 ];
 
 pub(crate) fn register(env: &mut Environment<'static>, slot: &EngineSlot) {
@@ -90,6 +93,8 @@ fn run(
         "password" => password::password(state, &terms, kwargs),
         "ini" => ini::ini(state, &terms, kwargs),
         "csvfile" => csvfile::csvfile(state, &terms, kwargs),
+        "inventory_hostnames" => no_kwargs(kwargs)
+            .and_then(|()| inventory_hostnames::inventory_hostnames(state, &terms)),
         "list" => no_kwargs(kwargs).map(|()| raw_terms.to_vec()),
         "indexed_items" => legacy(LegacyLoop::IndexedItems, raw_terms, kwargs),
         "nested" => legacy(LegacyLoop::Nested, raw_terms, kwargs),
