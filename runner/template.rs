@@ -62,6 +62,7 @@ mod time_filters;
 mod url_filters;
 pub(crate) mod value_format;
 mod version;
+mod wordwrap;
 
 #[cfg(test)]
 mod engine_tests;

@@ -20,7 +20,7 @@ use super::error::{TemplateError, TemplateErrorKind};
 use super::{
     backslash, collections, conversions, crypt, datetime, filters, jinja_compat, lookup, math_filters, names,
     overrides, path_tests, pyjson, python_iteration, python_methods, pyyaml, regexes, simple,
-    size_filters, tests, text_filters, time_filters, url_filters, value_format, FileOptions, OMIT,
+    size_filters, tests, text_filters, time_filters, url_filters, value_format, wordwrap, FileOptions, OMIT,
 };
 
 /// Loader names under which expressions and strings are cached. The leading control
@@ -461,6 +461,7 @@ fn base_env(slot: &EngineSlot) -> Environment<'static> {
     size_filters::register(&mut env);
     time_filters::register(&mut env);
     datetime::register(&mut env);
+    wordwrap::register(&mut env);
     url_filters::register(&mut env);
     path_tests::register(&mut env);
     pyjson::register(&mut env);
