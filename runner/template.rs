@@ -61,6 +61,7 @@ mod text_filters;
 mod time_filters;
 mod url_filters;
 pub(crate) mod value_format;
+mod vault_filters;
 mod version;
 mod wordwrap;
 
