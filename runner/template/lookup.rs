@@ -1,7 +1,7 @@
 //! `lookup()` and `query()`/`q()`: the `env`, `file`, `template`, `vars`,
 //! `first_found`, `items`, `dict`, `sequence` (the last two in sequences.rs), `pipe`,
 //! `lines`, `fileglob`, `password`, `ini`, `csvfile` and `inventory_hostnames` plugins
-//! (those in lookup/), `list`,
+//! (those in lookup/), `unvault`, `list`,
 //! `varnames`, `random_choice`, and the lookups of the `with_` loops (`indexed_items`, `nested`,
 //! `together`, `subelements`: legacy_loops.rs). Relative file
 //! names are searched as Ansible does, from the
@@ -26,7 +26,7 @@ use super::legacy_loops::LegacyLoop;
 use super::FileOptions;
 
 /// The lookup plugins machinist has, by their short names.
-pub(crate) const PLUGINS: [&str; 22] = [
+pub(crate) const PLUGINS: [&str; 23] = [
     "env",
     "file",
     "template",
@@ -49,6 +49,7 @@ pub(crate) const PLUGINS: [&str; 22] = [
     "ini",
     "csvfile",
     "inventory_hostnames",
+    "unvault",
 ];
 
 pub(crate) fn register(env: &mut Environment<'static>, slot: &EngineSlot) {
@@ -93,6 +94,7 @@ fn run(
         "password" => password::password(state, &terms, kwargs),
         "ini" => ini::ini(state, &terms, kwargs),
         "csvfile" => csvfile::csvfile(state, &terms, kwargs),
+        "unvault" => no_kwargs(kwargs).and_then(|()| unvault_lookup(state, &terms)),
         "inventory_hostnames" => no_kwargs(kwargs)
             .and_then(|()| inventory_hostnames::inventory_hostnames(state, &terms)),
         "list" => no_kwargs(kwargs).map(|()| raw_terms.to_vec()),
@@ -110,6 +112,12 @@ fn run(
                 .into_iter()
                 .collect()
         }),
+        other if super::names::refusal(super::names::NameKind::Lookup, other).is_some() => {
+            Err(invalid(format!(
+                "lookup plugin '{other}' is not supported: {}",
+                super::names::refusal(super::names::NameKind::Lookup, other).unwrap_or_default()
+            )))
+        }
         other => Err(invalid(format!(
             "lookup plugin '{other}' is not available (available: {})",
             PLUGINS.join(", ")
@@ -229,6 +237,18 @@ fn file_lookup(state: &State, terms: &[Value], kwargs: &Kwargs) -> Result<Vec<Va
                 content = content.trim_start().to_string();
             }
             Ok(Value::from(content))
+        })
+        .collect()
+}
+
+/// ansible-core's `unvault`: a file's whole text, opened if vaulted (not stripped,
+/// unlike `file`).
+fn unvault_lookup(state: &State, terms: &[Value]) -> Result<Vec<Value>, Error> {
+    terms
+        .iter()
+        .map(|term| {
+            let path = find(state, &text(term)?, "files")?;
+            Ok(Value::from(read(&path)?.text))
         })
         .collect()
 }
