@@ -30,8 +30,8 @@
 mod backslash;
 mod collections;
 mod conversions;
-mod datetime;
 pub(crate) mod crypt;
+mod datetime;
 mod diagnose;
 mod engine;
 mod error;

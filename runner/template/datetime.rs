@@ -69,11 +69,15 @@ fn directive(code: char) -> Option<&'static str> {
         'z' => r"(?P<z>[+-]\d\d:?[0-5]\d(:?[0-5]\d(\.\d{1,6})?)?|(?-i:Z))",
         'p' => r"(?P<p>am|pm)",
         'b' | 'h' => r"(?P<b>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)",
-        'B' => r"(?P<B>january|february|march|april|may|june|july|august|september|october|november|december)",
+        'B' => {
+            r"(?P<B>january|february|march|april|may|june|july|august|september|october|november|december)"
+        }
         'a' => r"(?P<a>mon|tue|wed|thu|fri|sat|sun)",
         'A' => r"(?P<A>monday|tuesday|wednesday|thursday|friday|saturday|sunday)",
         'T' => r"(?P<H>2[0-3]|[0-1]\d|\d):(?P<M>[0-5]\d|\d):(?P<S>6[0-1]|[0-5]\d|\d)",
-        'F' => r"(?P<Y>\d\d\d\d)-(?P<m>1[0-2]|0[1-9]|[1-9])-(?P<d>3[01]|[12]\d|0[1-9]|[1-9]| [1-9])",
+        'F' => {
+            r"(?P<Y>\d\d\d\d)-(?P<m>1[0-2]|0[1-9]|[1-9])-(?P<d>3[01]|[12]\d|0[1-9]|[1-9]| [1-9])"
+        }
         _ => return None,
     })
 }
@@ -89,9 +93,7 @@ pub(crate) fn strptime(data: &str, format: &str) -> Result<DateTime, Error> {
     while let Some(c) = chars.next() {
         if c == '%' {
             let Some(code) = chars.next() else {
-                return Err(invalid(format!(
-                    "stray % in format '{format}'"
-                )));
+                return Err(invalid(format!("stray % in format '{format}'")));
             };
             if code == '%' {
                 pattern.push('%');
@@ -135,16 +137,25 @@ pub(crate) fn strptime(data: &str, format: &str) -> Result<DateTime, Error> {
         )));
     }
     let number = |name: &str| -> Option<i64> {
-        found.name(name).and_then(|m| m.as_str().trim().parse().ok())
+        found
+            .name(name)
+            .and_then(|m| m.as_str().trim().parse().ok())
     };
     let mut year = number("Y").unwrap_or(1900);
     if let Some(short) = number("y") {
-        year = if short <= 68 { 2000 + short } else { 1900 + short };
+        year = if short <= 68 {
+            2000 + short
+        } else {
+            1900 + short
+        };
     }
     let mut month = number("m");
     if let Some(name) = found.name("b").or(found.name("B")) {
         let prefix = name.as_str()[..3].to_ascii_lowercase();
-        month = MONTHS.iter().position(|m| *m == prefix).map(|i| i as i64 + 1);
+        month = MONTHS
+            .iter()
+            .position(|m| *m == prefix)
+            .map(|i| i as i64 + 1);
     }
     let mut day = number("d");
     let mut hour = number("H").unwrap_or(0);
@@ -163,7 +174,10 @@ pub(crate) fn strptime(data: &str, format: &str) -> Result<DateTime, Error> {
         .name("f")
         .map(|f| format!("{:0<6}", f.as_str()).parse::<u32>().unwrap_or(0))
         .unwrap_or(0);
-    let offset = found.name("z").map(|z| utc_offset(z.as_str())).transpose()?;
+    let offset = found
+        .name("z")
+        .map(|z| utc_offset(z.as_str()))
+        .transpose()?;
     if let (Some(julian), None, None) = (number("j"), month, day) {
         let first = days_from_civil(year, 1, 1);
         let (_, m, d) = civil_from_days(first + julian - 1);
@@ -428,6 +442,9 @@ mod tests {
     #[test]
     fn formats_as_python_strftime() {
         let dt = strptime("1999-12-31 23:59:58", "%Y-%m-%d %H:%M:%S").unwrap();
-        assert_eq!(dt.strftime("%d/%m/%Y %f %z%Z %j %A").unwrap(), "31/12/1999 000000  365 Friday");
+        assert_eq!(
+            dt.strftime("%d/%m/%Y %f %z%Z %j %A").unwrap(),
+            "31/12/1999 000000  365 Friday"
+        );
     }
 }

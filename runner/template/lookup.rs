@@ -95,8 +95,9 @@ fn run(
         "ini" => ini::ini(state, &terms, kwargs),
         "csvfile" => csvfile::csvfile(state, &terms, kwargs),
         "unvault" => no_kwargs(kwargs).and_then(|()| unvault_lookup(state, &terms)),
-        "inventory_hostnames" => no_kwargs(kwargs)
-            .and_then(|()| inventory_hostnames::inventory_hostnames(state, &terms)),
+        "inventory_hostnames" => {
+            no_kwargs(kwargs).and_then(|()| inventory_hostnames::inventory_hostnames(state, &terms))
+        }
         "list" => no_kwargs(kwargs).map(|()| raw_terms.to_vec()),
         "indexed_items" => legacy(LegacyLoop::IndexedItems, raw_terms, kwargs),
         "nested" => legacy(LegacyLoop::Nested, raw_terms, kwargs),

@@ -41,16 +41,16 @@ const QUALIFIERS: [&str; 2] = ["ansible.builtin.", "ansible.legacy."];
 /// purpose (the load-time check and the plugin itself give this reason).
 pub fn refusal(kind: NameKind, name: &str) -> Option<&'static str> {
     match (kind, short_name(name)) {
-        (NameKind::Filter, "win_basename" | "win_dirname" | "win_splitdrive") => Some(
-            "Windows paths: machinist manages Linux hosts and has no Windows filters",
-        ),
+        (NameKind::Filter, "win_basename" | "win_dirname" | "win_splitdrive") => {
+            Some("Windows paths: machinist manages Linux hosts and has no Windows filters")
+        }
         (NameKind::Lookup, "url") => Some(
             "machinist fetches nothing while it renders templates; download with the \
              get_url or uri module and register the result",
         ),
-        (NameKind::Lookup, "config") => Some(
-            "machinist has no ansible.cfg settings to look up (it reads no ansible.cfg)",
-        ),
+        (NameKind::Lookup, "config") => {
+            Some("machinist has no ansible.cfg settings to look up (it reads no ansible.cfg)")
+        }
         _ => None,
     }
 }

@@ -18,7 +18,9 @@ use super::filters::{invalid, string_only};
 fn vaulted_file(path: &Value) -> Result<bool, Error> {
     let path = string_only(path, "vaulted_file")?;
     let bytes = fs::read(&path).map_err(|err| {
-        invalid(format!("Cannot test if the file '{path}' is a vault: {err}"))
+        invalid(format!(
+            "Cannot test if the file '{path}' is a vault: {err}"
+        ))
     })?;
     Ok(crate::vault::envelope::is_vaulted(&bytes))
 }

@@ -45,8 +45,7 @@ pub(crate) fn register(env: &mut Environment<'static>) {
         });
     }
     env.add_test("vault_encrypted", |v: Value| {
-        v.as_str()
-            .is_some_and(crate::vault::is_inline_plaintext)
+        v.as_str().is_some_and(crate::vault::is_inline_plaintext)
     });
     env.add_test("truthy", |v: Value, k: Kwargs| truthy(&v, &k));
     env.add_test("falsy", |v: Value, k: Kwargs| truthy(&v, &k).map(|t| !t));

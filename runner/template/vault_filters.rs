@@ -75,7 +75,9 @@ pub(crate) fn register(env: &mut Environment<'static>) {
 fn vault_id(kwargs: &Kwargs) -> Result<String, Error> {
     let given = kwargs.get::<Option<String>>("vault_id")?;
     let legacy = kwargs.get::<Option<String>>("vaultid")?;
-    Ok(given.or(legacy).unwrap_or_else(|| FILTER_DEFAULT_ID.to_string()))
+    Ok(given
+        .or(legacy)
+        .unwrap_or_else(|| FILTER_DEFAULT_ID.to_string()))
 }
 
 fn secret_text(secret: &Value, message: &str) -> Result<String, Error> {

@@ -27,15 +27,22 @@ pub(crate) fn register(env: &mut Environment<'static>) {
             let width = match arg(width, "width")? {
                 None => 79,
                 Some(w) => i64::try_from(w.clone()).map_err(|_| {
-                    invalid(format!("wordwrap: width must be an integer, got {}", py_type_name(&w)))
+                    invalid(format!(
+                        "wordwrap: width must be an integer, got {}",
+                        py_type_name(&w)
+                    ))
                 })?,
             };
-            let break_long_words = arg(break_long_words, "break_long_words")?.map_or(true, |v| v.is_true());
+            let break_long_words =
+                arg(break_long_words, "break_long_words")?.map_or(true, |v| v.is_true());
             let wrapstring = match arg(wrapstring, "wrapstring")? {
                 None => "\n".to_string(),
                 Some(v) if v.is_none() => "\n".to_string(),
                 Some(v) => v.as_str().map(str::to_string).ok_or_else(|| {
-                    invalid(format!("wordwrap: wrapstring must be a string, got {}", py_type_name(&v)))
+                    invalid(format!(
+                        "wordwrap: wrapstring must be a string, got {}",
+                        py_type_name(&v)
+                    ))
                 })?,
             };
             let break_on_hyphens = kwargs
@@ -70,7 +77,15 @@ fn python_splitlines(text: &str) -> Vec<&str> {
     while let Some((at, c)) = chars.next() {
         let breaks = matches!(
             c,
-            '\n' | '\r' | '\u{b}' | '\u{c}' | '\u{1c}' | '\u{1d}' | '\u{1e}' | '\u{85}' | '\u{2028}' | '\u{2029}'
+            '\n' | '\r'
+                | '\u{b}'
+                | '\u{c}'
+                | '\u{1c}'
+                | '\u{1d}'
+                | '\u{1e}'
+                | '\u{85}'
+                | '\u{2028}'
+                | '\u{2029}'
         );
         if !breaks {
             continue;
@@ -125,7 +140,10 @@ impl Wrapper {
     /// `_wrap_chunks` (no indents, no max_lines).
     fn wrap_chunks(&self, mut chunks: Vec<Vec<char>>) -> Result<Vec<String>, Error> {
         if self.width <= 0 {
-            return Err(invalid(format!("invalid width {} (must be > 0)", self.width)));
+            return Err(invalid(format!(
+                "invalid width {} (must be > 0)",
+                self.width
+            )));
         }
         let width = self.width as usize;
         let blank = |chunk: &[char]| chunk.iter().all(|c| c.is_whitespace());
@@ -207,7 +225,10 @@ fn split_words(chars: &[char]) -> Vec<Vec<char>> {
     let letter = |i: usize| at(i).is_some_and(is_letter);
     // `-{2,}` then a word character, from `i`.
     let em_dash = |i: usize| {
-        let dashes = chars[i.min(chars.len())..].iter().take_while(|c| **c == '-').count();
+        let dashes = chars[i.min(chars.len())..]
+            .iter()
+            .take_while(|c| **c == '-')
+            .count();
         (dashes >= 2 && at(i + dashes).is_some_and(is_word)).then_some(dashes)
     };
     let mut chunks = Vec::new();
@@ -273,7 +294,10 @@ mod tests {
         );
         assert_eq!(wrap("abcdefghij", 4, true, true), ["abcd", "efgh", "ij"]);
         assert_eq!(wrap("abcdefghij", 4, false, true), ["abcdefghij"]);
-        assert_eq!(wrap("wait--what now", 6, true, true), ["wait--", "what", "now"]);
+        assert_eq!(
+            wrap("wait--what now", 6, true, true),
+            ["wait--", "what", "now"]
+        );
         assert!(wrap("", 5, true, true).is_empty());
     }
 }

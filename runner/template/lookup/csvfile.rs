@@ -23,10 +23,11 @@ struct Options {
 impl Options {
     fn set(&mut self, name: &str, value: Value) -> Result<(), Error> {
         let index = |value: &Value| -> Result<usize, Error> {
-            text(value)?
-                .trim()
-                .parse::<usize>()
-                .map_err(|_| invalid(format!("lookup('csvfile'): {name} must be a column number, got '{value}'")))
+            text(value)?.trim().parse::<usize>().map_err(|_| {
+                invalid(format!(
+                    "lookup('csvfile'): {name} must be a column number, got '{value}'"
+                ))
+            })
         };
         match name {
             "col" => self.col = index(&value)?,
@@ -48,7 +49,11 @@ impl Options {
     }
 }
 
-pub(super) fn csvfile(state: &State, terms: &[Value], kwargs: &Kwargs) -> Result<Vec<Value>, Error> {
+pub(super) fn csvfile(
+    state: &State,
+    terms: &[Value],
+    kwargs: &Kwargs,
+) -> Result<Vec<Value>, Error> {
     let mut options = Options {
         col: 1,
         keycol: 0,
@@ -118,8 +123,11 @@ fn split_inline(term: &str) -> Result<(String, Vec<(String, String)>), Error> {
     let option_start = term.char_indices().find_map(|(at, _)| {
         let before_ok = at == 0 || term[..at].ends_with(char::is_whitespace);
         let word = term[at..].split('=').next()?;
-        (before_ok && term[at..].contains('=') && !word.is_empty() && !word.contains(char::is_whitespace))
-            .then_some(at)
+        (before_ok
+            && term[at..].contains('=')
+            && !word.is_empty()
+            && !word.contains(char::is_whitespace))
+        .then_some(at)
     });
     let Some(start) = option_start else {
         return Ok((term.trim().to_string(), Vec::new()));
@@ -128,8 +136,11 @@ fn split_inline(term: &str) -> Result<(String, Vec<(String, String)>), Error> {
     if key.is_empty() {
         return Err(invalid("Search key is required but was not found"));
     }
-    let pairs = crate::key_values::split_key_values(&term[start..])
-        .ok_or_else(|| invalid(format!("lookup('csvfile'): could not read the options of '{term}'")))?;
+    let pairs = crate::key_values::split_key_values(&term[start..]).ok_or_else(|| {
+        invalid(format!(
+            "lookup('csvfile'): could not read the options of '{term}'"
+        ))
+    })?;
     Ok((key, pairs))
 }
 
@@ -193,7 +204,10 @@ mod tests {
 
     #[test]
     fn reads_as_python_csv_does() {
-        let rows = rows("a,b,c\n\"x, y\",\"say \"\"hi\"\"\",\n\nlast,\"two\nlines\"", ',');
+        let rows = rows(
+            "a,b,c\n\"x, y\",\"say \"\"hi\"\"\",\n\nlast,\"two\nlines\"",
+            ',',
+        );
         assert_eq!(
             rows,
             vec![

@@ -263,8 +263,7 @@ impl Config {
             if let Some(header) = section_header(stripped) {
                 if header == "DEFAULT" {
                     current = Some(None);
-                } else if let Some(index) = config.sections.iter().position(|(n, _)| n == header)
-                {
+                } else if let Some(index) = config.sections.iter().position(|(n, _)| n == header) {
                     if seen_sections.iter().any(|s| s == header) {
                         return Err(format!(
                             "section '{header}' already exists (line {})",
@@ -314,7 +313,10 @@ impl Config {
             option = Some(name);
         }
         if !errors.is_empty() {
-            return Err(format!("Source contains parsing errors: {}", errors.join(" ")));
+            return Err(format!(
+                "Source contains parsing errors: {}",
+                errors.join(" ")
+            ));
         }
         for (section, name, lines) in pending {
             let value = lines.map(|lines| lines.join("\n").trim_end().to_string());
@@ -454,7 +456,8 @@ mod tests {
 
     #[test]
     fn reads_as_configparser_does() {
-        let text = "[DEFAULT]\nbase = /srv\n# comment\n[global]\nUser = alice\npath: %(base)s/app\n\
+        let text =
+            "[DEFAULT]\nbase = /srv\n# comment\n[global]\nUser = alice\npath: %(base)s/app\n\
                     multi = one\n  two\n\n  three\n\n[other]\nx=1\n";
         let config = Config::parse(text, &options()).unwrap();
         let global = config.section("global").unwrap();

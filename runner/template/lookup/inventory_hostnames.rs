@@ -13,7 +13,9 @@ pub(super) fn inventory_hostnames(state: &State, terms: &[Value]) -> Result<Vec<
     let groups = state
         .lookup("groups")
         .filter(|g| g.kind() == ValueKind::Map)
-        .ok_or_else(|| invalid("lookup('inventory_hostnames'): the variable 'groups' is not set"))?;
+        .ok_or_else(|| {
+            invalid("lookup('inventory_hostnames'): the variable 'groups' is not set")
+        })?;
     let mut members = Vec::new();
     for group in groups.try_iter()? {
         let hosts = groups.get_item(&group)?;

@@ -17,8 +17,8 @@ use minijinja::{Error, State, Value};
 use rand::Rng;
 
 use super::super::crypt;
-use super::super::python_random::PyRandom;
 use super::super::filters::{invalid, text};
+use super::super::python_random::PyRandom;
 use super::var_path;
 
 const DEFAULT_LENGTH: usize = 20;
@@ -185,7 +185,10 @@ fn kept_or_new(wanted: &Wanted) -> Result<String, Error> {
     let stored = if keeps { read(&wanted.path)? } else { None };
     let (password, salt) = match &stored {
         Some(content) => parse_content(content),
-        None => (generate(wanted.length, &wanted.chars, wanted.seed.as_ref())?, None),
+        None => (
+            generate(wanted.length, &wanted.chars, wanted.seed.as_ref())?,
+            None,
+        ),
     };
     let mut changed = stored.is_none();
     let salt = match (&wanted.encrypt, salt) {
@@ -239,7 +242,12 @@ fn generate(length: usize, chars: &[char], seed: Option<&Value>) -> Result<Strin
     let mut random = PyRandom::new(seed)?;
     let choices: Vec<Value> = chars.iter().map(|c| Value::from(c.to_string())).collect();
     Ok((0..length)
-        .filter_map(|_| random.choice(&choices).and_then(Value::as_str).map(str::to_string))
+        .filter_map(|_| {
+            random
+                .choice(&choices)
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        })
         .collect())
 }
 
