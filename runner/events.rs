@@ -13,6 +13,8 @@ pub enum Status {
     Changed,
     Failed,
     Skipped,
+    /// The host could not be reached for the task (its connection failed or broke).
+    Unreachable,
 }
 
 /// The result of one task on one host, or of one loop item.
@@ -59,9 +61,8 @@ pub struct TaskResult {
 pub struct Stats {
     pub ok: u64,
     pub changed: u64,
-    /// Tasks the host could not be reached for (a connection that failed). Every
-    /// host of a run is this machine's (its `/` or a root in it) until connections
-    /// come (issue 17), so this stays 0 until then.
+    /// Tasks the host could not be reached for (a `machine` or `ssh` connection that
+    /// could not start, or broke).
     pub unreachable: u64,
     pub failed: u64,
     pub skipped: u64,

@@ -1,6 +1,8 @@
 //! The `machinist` binary: parse the command line, load and validate, run, and map
-//! the result to an exit code (0 success, 2 a task failed, 4 bad input, 1 internal,
-//! 130/143 stopped by SIGINT/SIGTERM).
+//! the result to an exit code (0 success, 2 a task failed, 3 a host was unreachable
+//! and none failed, 4 bad input, 1 internal, 130/143 stopped by SIGINT/SIGTERM). It
+//! hands the executor its connections (runner/connection/ through run/remote.rs's
+//! seam: the executor never imports them).
 //! `machinist role …` is handed whole to `roles::command`, `machinist vault …` to
 //! `vault::command`; `completions` and `man` to `report::shell`.
 
@@ -19,6 +21,7 @@ use std::process::ExitCode;
 static ALLOCATOR: machinist::memory::Bounded = machinist::memory::Bounded;
 
 const EXIT_FAILED: u8 = 2;
+const EXIT_UNREACHABLE: u8 = 3;
 const EXIT_BAD_INPUT: u8 = 4;
 const EXIT_INTERNAL: u8 = 1;
 
@@ -124,13 +127,10 @@ fn run_command(args: RunArgs) -> ExitCode {
             )))
         }
     }
-    if args.become_password.become_password_file.is_some() || args.become_password.ask_become_pass {
-        return bad_input(&InputError::from(Diagnostic::bare(
-            "--become-password-file and --ask-become-pass give sudo a password on ssh hosts, \
-             and plays do not reach ssh hosts yet (issue 17: the executor's connections)"
-                .to_string(),
-        )));
-    }
+    let become_password = match become_password(&args.become_password) {
+        Ok(password) => password,
+        Err(message) => return bad_input(&InputError::from(Diagnostic::bare(message))),
+    };
     machinist::memory::at(format_args!("loading the playbooks"));
     // Before anything loads: vaulted text is opened wherever the loader meets it.
     let vault_sources = match vault::keyring::sources(
@@ -191,7 +191,7 @@ fn run_command(args: RunArgs) -> ExitCode {
         }
         return finish(reporter.as_mut(), ExitCode::SUCCESS);
     }
-    if let Err(err) = hosts_reachable_here(&playbooks, &inventory, &args, &extra_vars) {
+    if let Err(err) = hosts_targets_valid(&playbooks, &inventory, &args, &extra_vars) {
         return bad_input(&err);
     }
     if args.syntax_check || args.list_tasks || args.list_tags {
@@ -207,6 +207,13 @@ fn run_command(args: RunArgs) -> ExitCode {
         }
         return finish(reporter.as_mut(), ExitCode::SUCCESS);
     }
+    let agent = match machinist::agent::identity::AgentExe::own() {
+        Ok(agent) => agent,
+        Err(err) => {
+            report::print_internal_error(&format!("cannot read machinist's own executable: {err}"));
+            return ExitCode::from(EXIT_INTERNAL);
+        }
+    };
     let options = RunOptions {
         check: args.check,
         diff: args.diff,
@@ -219,6 +226,10 @@ fn run_command(args: RunArgs) -> ExitCode {
         inventory: Some(std::sync::Arc::new(inventory)),
         limit: args.hosts.limit.clone(),
         forks: usize::from(args.forks),
+        connector: Some(machinist::connection::target::connector(
+            agent,
+            become_password,
+        )),
         force_handlers: args.force_handlers,
     };
     // Loaded and checked: the run quotes no line of these files (a big playbook's
@@ -227,6 +238,7 @@ fn run_command(args: RunArgs) -> ExitCode {
     let code = match run::run(&playbooks, &options, &sources, reporter.as_mut()) {
         Ok(RunStatus::Success) => ExitCode::SUCCESS,
         Ok(RunStatus::Failed) => ExitCode::from(EXIT_FAILED),
+        Ok(RunStatus::Unreachable) => ExitCode::from(EXIT_UNREACHABLE),
         Ok(RunStatus::Interrupted(signal)) => ExitCode::from(interrupt::exit_code(signal)),
         // A signal while `vars_prompt` waited for an answer.
         Err(RunError::Input(_)) if interrupt::pending().is_some() => stopped(),
@@ -254,9 +266,10 @@ fn load_inventory(args: &RunArgs, sources: &SourceMap) -> Result<Inventory, Inpu
     Ok(inventory)
 }
 
-/// Every host a play selects is one machinist can act on: a connection of issue #17
-/// (`machine`, `ssh`) is refused before anything runs, not halfway through the run.
-fn hosts_reachable_here(
+/// Every host a play selects has variables machinist can reach it with (a known
+/// `ansible_connection`, a port that is a port …): a host whose variables are wrong
+/// is bad input before anything runs, not halfway through the run.
+fn hosts_targets_valid(
     playbooks: &[machinist::playbook::model::Playbook],
     inventory: &Inventory,
     args: &RunArgs,
@@ -270,7 +283,7 @@ fn hosts_reachable_here(
             for host in inventory.play_hosts(&pattern, args.hosts.limit.as_deref())? {
                 let vars = inventory.host_vars(&host, dir);
                 let ctx = machinist::vars::context(&[&vars, extra_vars], &templates);
-                if let Err(err) = inventory::connection::Target::of(&host, &ctx) {
+                if let Err(err) = inventory::connection::Target::read(&host, &ctx) {
                     return Err(InputError::from(Diagnostic::at(
                         &play.span,
                         err.to_string(),
@@ -280,6 +293,26 @@ fn hosts_reachable_here(
         }
     }
     Ok(())
+}
+
+/// The password `--become-password-file` or `--ask-become-pass` gives sudo on ssh
+/// hosts whose `ansible_become_password` does not name one.
+fn become_password(args: &machinist::cli::BecomePasswordArgs) -> Result<Option<String>, String> {
+    if let Some(path) = &args.become_password_file {
+        let text = machinist::input::read_text(path, 64 * 1024)
+            .map_err(|err| format!("--become-password-file {}: {err}", path.display()))?;
+        let password = text.strip_suffix('\n').unwrap_or(&text);
+        return Ok(Some(password.to_string()));
+    }
+    if !args.ask_become_pass {
+        return Ok(None);
+    }
+    let mut terminal = machinist::vault::terminal::Terminal::open()
+        .ok_or("--ask-become-pass needs a terminal to ask on")?;
+    terminal
+        .ask("BECOME password: ", true)
+        .map(Some)
+        .map_err(|err| format!("--ask-become-pass: {err}"))
 }
 
 /// The exit code of a run a signal stopped before its first task.

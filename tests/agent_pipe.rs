@@ -415,6 +415,7 @@ fn a_controller_file_argument_that_was_not_sent_is_refused() {
         check: false,
         keys_read: false,
         files: Vec::new(),
+        root: None,
     };
     write_message(&mut input, &run).unwrap();
     let reply: Reply = read_message(&mut output).unwrap();
@@ -471,21 +472,33 @@ fn outcomes_through_the_agent_equal_the_local_ones_task_by_task() {
 }
 
 #[test]
-fn the_become_password_flags_are_refused_until_plays_reach_ssh_hosts() {
+fn the_become_password_flags_that_cannot_give_one_are_bad_input() {
+    // Their use over ssh: tests/connections_ssh.rs.
     let test = Test::new();
     test.playbook("- hosts: localhost\n  gather_facts: false\n  tasks: []\n");
-    test.project_file("pw", "secret\n");
-    for flags in [
-        &["--become-password-file", "pw"][..],
-        &["--ask-become-pass"][..],
-    ] {
-        let run = test.run(flags);
-        assert_eq!(run.code, 4, "{run:?}");
-        assert!(
-            run.stderr.contains("plays do not reach ssh hosts yet"),
-            "{run:?}"
-        );
+    let missing = test.run(&["--become-password-file", "missing"]);
+    assert_eq!(missing.code, 4, "{missing:?}");
+    assert!(
+        missing.stderr.contains("--become-password-file"),
+        "{missing:?}"
+    );
+    let mut ask = test.command(&["run", "site.yml", "--ask-become-pass"]);
+    ask.stdin(std::process::Stdio::null());
+    // A session of its own: no controlling terminal to ask on.
+    use std::os::unix::process::CommandExt;
+    unsafe {
+        ask.pre_exec(|| rustix::process::setsid().map(drop).map_err(Into::into));
     }
+    let asked = ask.output().unwrap();
+    let stderr = String::from_utf8_lossy(&asked.stderr);
+    assert_eq!(asked.status.code(), Some(4), "{stderr}");
+    assert!(
+        stderr.contains("--ask-become-pass needs a terminal"),
+        "{stderr}"
+    );
+    test.project_file("pw", "secret\n");
+    let given = test.run(&["--become-password-file", "pw"]);
+    assert_eq!(given.code, 0, "{given:?}");
 }
 
 /// Peak resident memory of a process, KiB (VmHWM).

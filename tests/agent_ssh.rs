@@ -282,7 +282,8 @@ fn per_request_cost_on_an_established_connection() {
 
 #[test]
 fn inventory_variables_reach_a_root_on_an_ssh_host() {
-    use machinist::connection::target::{Remote, Target};
+    use machinist::connection::target::connect;
+    use machinist::inventory::connection::Target;
     let _cache = CACHE.lock().unwrap_or_else(|p| p.into_inner());
     let sshd = Sshd::start();
     let root = sshd::home().join("agent-ssh-root");
@@ -306,14 +307,9 @@ fn inventory_variables_reach_a_root_on_an_ssh_host() {
         ),
         "machinist_root": root,
     });
-    let Value::Object(vars) = vars else {
-        unreachable!()
-    };
-    let Target::Remote(remote @ Remote::Ssh { .. }) = Target::from_vars("web", &vars).unwrap()
-    else {
-        panic!("not ssh")
-    };
-    let mut connected = remote.connect("web", &setup()).expect("reachable");
+    let vars = minijinja::Value::from_serialize(&vars);
+    let target = Target::read("web", &vars).unwrap();
+    let mut connected = connect(&target, &setup()).expect("reachable");
     assert!(
         copy(&mut connected.session, "/etc/motd", "rooted\n")
             .unwrap()

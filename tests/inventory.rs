@@ -287,11 +287,11 @@ fn vaulted_group_vars_open_with_the_password() {
 }
 
 #[test]
-fn plays_on_hosts_reached_over_ssh_wait_for_the_connections() {
+fn plays_on_hosts_whose_connection_variables_are_wrong_are_refused_before_running() {
     let test = project();
-    let run = test.machinist(&["run", "-i", "hosts.ini", "site.yml"]);
+    let run = test.machinist(&["run", "-i", "hosts.ini", "site.yml", "-e", "ansible_port=x"]);
     assert_eq!(run.code, 4);
-    assert!(run.stderr.contains("issue #17"), "{}", run.stderr);
+    assert!(run.stderr.contains("ansible_port"), "{}", run.stderr);
     // localhost alone, with no inventory variables, runs as before.
     test.playbook("- hosts: localhost\n  gather_facts: false\n  tasks:\n    - debug: msg=hi\n");
     let run = test.machinist(&["run", "-i", "localhost,", "site.yml"]);

@@ -5,6 +5,7 @@
 //! its events in order, then [`Reply::Ran`].
 
 use crate::run::module_run::ModuleRun;
+use crate::run::remote::TargetAction;
 use machinist_modules::{Progress, ProgressUnit};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value as Json};
@@ -33,6 +34,18 @@ pub enum Request {
         /// Controller files the arguments name, whose bytes follow this message as
         /// Data frames, in this order.
         files: Vec<FileAnnounce>,
+        /// A root inside the agent's (a `root:` keyword), where the module acts.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        root: Option<PathBuf>,
+    },
+    /// One of the runner's actions that act on the target (uri, wait_for), with its
+    /// rendered arguments; answered with `ran` (`done`).
+    RunAction {
+        action: TargetAction,
+        args: Map<String, Json>,
+        /// A root inside the agent's (a `root:` keyword).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        root: Option<PathBuf>,
     },
     /// The target's facts (runner/facts.rs), as `ansible_*` variables.
     GatherFacts,
@@ -46,6 +59,7 @@ impl Request {
         match self {
             Request::Hello { .. } => "hello",
             Request::RunModule { .. } => "run_module",
+            Request::RunAction { .. } => "run_action",
             Request::GatherFacts => "gather_facts",
             Request::Bye => "bye",
         }

@@ -19,6 +19,7 @@ use machinist_modules::{Builtin, Host, HostOptions};
 use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::os::fd::OwnedFd;
+use std::path::PathBuf;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AgentError {
@@ -88,6 +89,8 @@ pub fn serve(input: &mut impl Read, output: &mut impl Write) -> Result<(), Agent
         }
     };
     write_message(output, &Reply::Ready)?;
+    let chroot_warned = std::sync::Mutex::new(Vec::new());
+    let mut roots = Roots::default();
     tracing::debug!(root = %host.root().display(), "agent ready");
     loop {
         let request = match read_message(input) {
@@ -99,6 +102,14 @@ pub fn serve(input: &mut impl Read, output: &mut impl Write) -> Result<(), Agent
         match request {
             Request::Hello { .. } => return refuse(output, "a second hello".into()),
             Request::Bye => return Ok(()),
+            Request::RunAction { action, args, root } => {
+                let outcome = match roots.host(&host, root) {
+                    Ok(inside) => crate::run::remote::act_on_target(action, args, inside),
+                    Err(message) => crate::run::Outcome::failed(message),
+                };
+                let run = ModuleRun::Done(outcome);
+                write_message(output, &Reply::Ran { run })?;
+            }
             Request::GatherFacts => {
                 let facts = crate::facts::gather(&host)
                     .iter()
@@ -112,11 +123,15 @@ pub fn serve(input: &mut impl Read, output: &mut impl Write) -> Result<(), Agent
                 check,
                 keys_read,
                 files,
+                root,
             } => {
                 let run = module_request(input, module, args, check, keys_read, &files)?;
-                let run = match run {
-                    Ok((request, _received)) => run_streaming(&host, &request, output)?,
-                    Err(message) => ModuleRun::BadArgs {
+                let run = match (run, roots.host(&host, root)) {
+                    (Ok((request, _received)), Ok(inside)) => {
+                        run_streaming(inside, &request, output, &chroot_warned)?
+                    }
+                    (Ok(_), Err(message)) => ModuleRun::Done(crate::run::Outcome::failed(message)),
+                    (Err(message), _) => ModuleRun::BadArgs {
                         field: None,
                         message,
                     },
@@ -124,6 +139,31 @@ pub fn serve(input: &mut impl Read, output: &mut impl Write) -> Result<(), Agent
                 write_message(output, &Reply::Ran { run })?;
             }
         }
+    }
+}
+
+/// The Hosts of the roots inside the agent's that requests named (`root:`), one per
+/// root for the session: they share the agent's check-mode overlay, as a local run's.
+#[derive(Default)]
+struct Roots(Vec<(PathBuf, Host)>);
+
+impl Roots {
+    /// The Host a request acts on: the agent's, or one inside it.
+    fn host<'h>(&'h mut self, base: &'h Host, root: Option<PathBuf>) -> Result<&'h Host, String> {
+        let Some(root) = root else {
+            return Ok(base);
+        };
+        let at = match self.0.iter().position(|(known, _)| *known == root) {
+            Some(at) => at,
+            None => {
+                let inside = base
+                    .within(&root)
+                    .map_err(|err| format!("root {}: {err}", root.display()))?;
+                self.0.push((root, inside));
+                self.0.len() - 1
+            }
+        };
+        Ok(&self.0[at].1)
     }
 }
 
@@ -209,6 +249,7 @@ fn run_streaming(
     host: &Host,
     request: &ModuleRequest,
     output: &mut impl Write,
+    chroot_warned: &std::sync::Mutex<Vec<std::path::PathBuf>>,
 ) -> Result<ModuleRun, AgentError> {
     let mut failed_write = None;
     let mut send = |event: AgentEvent| {
@@ -219,8 +260,13 @@ fn run_streaming(
     let run = run_module(host, request, &mut |event| match event {
         ModuleEvent::Warning(message) => send(AgentEvent::Warning { message }),
         ModuleEvent::Progress(progress) => send(progress.into()),
-        // The ops stay here; what they do is in the outcome.
-        ModuleEvent::Applying(_) => {}
+        // The ops stay here (what they do is in the outcome); that commands run
+        // with chroot is said, once per root, as a local run says it.
+        ModuleEvent::Applying(ops) => {
+            if let Some(message) = crate::run::chroot_warning(host, ops, chroot_warned) {
+                send(AgentEvent::Warning { message });
+            }
+        }
     });
     match failed_write {
         Some(err) => Err(err.into()),

@@ -11,42 +11,5 @@ pub mod session;
 pub mod ssh;
 pub mod target;
 
+pub use crate::run::remote::Unreachable;
 pub use session::{AgentSession, Setup};
-
-/// A target that cannot be reached, or a session that broke: which host, and why.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{host}: {message}")]
-pub struct Unreachable {
-    pub host: String,
-    pub message: String,
-}
-
-impl Unreachable {
-    pub fn new(host: &str, message: impl Into<String>) -> Unreachable {
-        Unreachable {
-            host: host.to_string(),
-            message: message.into(),
-        }
-    }
-}
-
-/// `ansible_connection` as it names the connections machinist has.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ConnectionKind {
-    Local,
-    Machine,
-    Ssh,
-}
-
-impl ConnectionKind {
-    /// `machinectl` and `nspawn` are other names of `machine`; `paramiko` and
-    /// `smart` (Ansible's) are not taken: machinist has only OpenSSH.
-    pub fn from_name(name: &str) -> Option<ConnectionKind> {
-        match name {
-            "local" => Some(ConnectionKind::Local),
-            "machine" | "machinectl" | "nspawn" => Some(ConnectionKind::Machine),
-            "ssh" => Some(ConnectionKind::Ssh),
-            _ => None,
-        }
-    }
-}

@@ -14,10 +14,11 @@ use crate::agent::identity::{AgentExe, VERSION};
 use crate::agent::message::{AgentEvent, FileAnnounce, Reply, Request};
 use crate::run::module_run::{ModuleRequest, ModuleRun};
 use crate::run::outcome::Outcome;
+use crate::run::remote::TargetAction;
 use machinist_modules::source::SourceFile;
 use serde_json::{Map, Value as Json};
 use std::io::{self, BufReader, BufWriter, Read, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{channel, Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
@@ -157,6 +158,16 @@ impl AgentSession {
         request: &ModuleRequest,
         on_event: &mut dyn FnMut(AgentEvent),
     ) -> Result<ModuleRun, Unreachable> {
+        self.run_module_in(request, None, on_event)
+    }
+
+    /// [`AgentSession::run_module`] in a root inside the agent's (`root:`).
+    pub fn run_module_in(
+        &mut self,
+        request: &ModuleRequest,
+        root: Option<&Path>,
+        on_event: &mut dyn FnMut(AgentEvent),
+    ) -> Result<ModuleRun, Unreachable> {
         let mut args = request.args.clone();
         let mut sources = Vec::new();
         for arg in file_transfer::controller_file_args(request.builtin, &args) {
@@ -188,6 +199,7 @@ impl AgentSession {
             check: request.check,
             keys_read: request.keys_read,
             files,
+            root: root.map(Path::to_path_buf),
         })?;
         for (_, source) in &sources {
             let sent =
@@ -204,6 +216,26 @@ impl AgentSession {
                     return Err(self.broken(format!("a module run answered with {}", other.kind())))
                 }
             }
+        }
+    }
+
+    /// One of the runner's actions that act on the target (uri, wait_for).
+    pub fn run_action(
+        &mut self,
+        action: TargetAction,
+        args: &Map<String, Json>,
+        root: Option<&Path>,
+    ) -> Result<Outcome, Unreachable> {
+        self.send(&Request::RunAction {
+            action,
+            args: args.clone(),
+            root: root.map(Path::to_path_buf),
+        })?;
+        match self.hear(None)? {
+            Reply::Ran {
+                run: ModuleRun::Done(outcome),
+            } => Ok(outcome),
+            other => Err(self.broken(format!("an action answered with {}", other.kind()))),
         }
     }
 

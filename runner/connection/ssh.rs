@@ -11,6 +11,8 @@
 use super::session::{AgentSession, BecomePrompt, Setup};
 use super::Unreachable;
 use crate::agent::identity::AgentExe;
+pub use crate::inventory::connection::Become;
+use crate::inventory::connection::Target;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
@@ -43,24 +45,18 @@ pub struct SshTarget {
     pub become_: Option<Become>,
 }
 
-#[derive(Clone)]
-pub struct Become {
-    /// `become_method`: `sudo` (the only one taken so far).
-    pub method: String,
-    /// `become_user` (root).
-    pub user: String,
-    /// From `--become-password-file` or `--ask-become-pass`.
-    pub password: Option<String>,
-}
-
-/// Shown without its password.
-impl std::fmt::Debug for Become {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Become")
-            .field("method", &self.method)
-            .field("user", &self.user)
-            .field("password", &self.password.as_ref().map(|_| "********"))
-            .finish()
+impl SshTarget {
+    /// The ssh side of an inventory host's target.
+    pub fn of(target: &Target) -> SshTarget {
+        SshTarget {
+            address: target.address.clone(),
+            port: target.port,
+            user: target.user.clone(),
+            private_key_file: target.private_key_file.clone(),
+            common_args: target.ssh_common_args.clone(),
+            extra_args: target.ssh_extra_args.clone(),
+            become_: target.become_.clone(),
+        }
     }
 }
 

@@ -1,12 +1,16 @@
-//! The behavioural inventory variables of one host, checked: how to reach it
-//! (`ansible_connection`, `ansible_host`, `ansible_port`, `ansible_user`) and
-//! machinist's `machinist_root` (that host's tasks act inside that folder, offline,
-//! as the `root:` keyword does). The executor reads a host's rendered variables
-//! through [`Target::of`] when a play reaches the host; a value machinist cannot act
-//! on yet is a clear error then, never a silent fallback to this machine.
+//! The behavioural inventory variables of one host, read once, in one place: how to
+//! reach it (`ansible_connection`: `local`, `machine` and its other names, `ssh`),
+//! each connection's own variables (`ansible_host`, `ansible_port`, `ansible_user`,
+//! `ansible_ssh_private_key_file`, `ansible_ssh_common_args`, `ansible_ssh_extra_args`,
+//! `ansible_become*`, `machinist_machine_pid`) and machinist's `machinist_root` (that
+//! host's tasks act inside that folder: on this machine offline, as the `root:`
+//! keyword does, or inside the remote target). The executor reads a host's rendered
+//! variables through [`Target::read`] when a play reaches the host; a value of the
+//! wrong kind is a [`TargetError`] naming the variable (bad input). Reaching a remote
+//! target is runner/connection/'s, through the executor's seam (run/remote.rs).
 //!
 //! Without `ansible_connection` a host is `local` when it is a localhost name or has
-//! a `machinist_root`, and `ssh` otherwise (Ansible's default, issue #17).
+//! a `machinist_root`, and `ssh` otherwise (Ansible's default).
 
 use minijinja::Value;
 use std::path::PathBuf;
@@ -16,9 +20,9 @@ use std::path::PathBuf;
 pub enum Connection {
     /// This machine (with `machinist_root`: a folder of it, offline).
     Local,
-    /// A running systemd-nspawn container, entered through its namespaces (issue #17).
+    /// A running systemd-nspawn container, entered through its namespaces.
     Machine,
-    /// SSH through the OpenSSH client (issue #17).
+    /// SSH through the OpenSSH client.
     Ssh,
 }
 
@@ -30,6 +34,43 @@ impl Connection {
             Connection::Ssh => "ssh",
         }
     }
+
+    /// `ansible_connection` as it names the connections machinist has: `machinectl`
+    /// and `nspawn` are other names of `machine`; Ansible's ssh names are OpenSSH.
+    pub fn from_name(name: &str) -> Option<Connection> {
+        match name {
+            "local" | "ansible.builtin.local" => Some(Connection::Local),
+            "machine" | "machinectl" | "nspawn" | "community.general.machinectl" => {
+                Some(Connection::Machine)
+            }
+            "ssh" | "smart" | "paramiko" | "paramiko_ssh" | "ansible.builtin.ssh" => {
+                Some(Connection::Ssh)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// `become` for a remote host's agent (`ansible_become*`, `--become-password-file`).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Become {
+    /// `ansible_become_method`: `sudo` (the only one taken so far).
+    pub method: String,
+    /// `ansible_become_user` (root).
+    pub user: String,
+    /// `ansible_become_password`, `--become-password-file` or `--ask-become-pass`.
+    pub password: Option<String>,
+}
+
+/// Shown without its password.
+impl std::fmt::Debug for Become {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Become")
+            .field("method", &self.method)
+            .field("user", &self.user)
+            .field("password", &self.password.as_ref().map(|_| "********"))
+            .finish()
+    }
 }
 
 /// Where one inventory host's tasks act.
@@ -39,17 +80,22 @@ pub struct Target {
     pub connection: Connection,
     /// `machinist_root`: an absolute folder the host's tasks act inside.
     pub root: Option<PathBuf>,
-    /// `ansible_host`, else the inventory name.
+    /// `ansible_host`, else the inventory name (a machine's name for `machine`).
     pub address: String,
     pub port: Option<u16>,
     pub user: Option<String>,
+    /// `machinist_machine_pid`: a container's leader, named directly.
+    pub machine_pid: Option<u32>,
+    pub private_key_file: Option<PathBuf>,
+    /// `ansible_ssh_common_args` and `ansible_ssh_extra_args`, split as a shell would.
+    pub ssh_common_args: Vec<String>,
+    pub ssh_extra_args: Vec<String>,
+    pub become_: Option<Become>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TargetError {
-    #[error("host {host}: ansible_connection '{connection}' is not supported yet (issue #17 brings `machine` and `ssh`); use `local`, with `machinist_root` for a container's tree")]
-    NotYet { host: String, connection: String },
-    #[error("host {host}: ansible_connection '{connection}' is not one machinist has (local; machine and ssh with issue #17)")]
+    #[error("host {host}: ansible_connection '{connection}' is not one machinist has (local, machine, ssh)")]
     Unknown { host: String, connection: String },
     #[error("host {host}: {name} must be {expected}, found {found}")]
     Invalid {
@@ -61,20 +107,7 @@ pub enum TargetError {
 }
 
 impl Target {
-    /// The target of `host` from its variables (rendered: the executor's context),
-    /// refused when its connection is not one machinist can use yet.
-    pub fn of(host: &str, vars: &Value) -> Result<Target, TargetError> {
-        let target = Target::read(host, vars)?;
-        match target.connection {
-            Connection::Local => Ok(target),
-            other => Err(TargetError::NotYet {
-                host: host.to_string(),
-                connection: other.name().to_string(),
-            }),
-        }
-    }
-
-    /// [`Target::of`] without refusing connections of issue #17.
+    /// The target of `host` from its variables (rendered: the executor's context).
     pub fn read(host: &str, vars: &Value) -> Result<Target, TargetError> {
         let invalid =
             |name: &'static str, expected: &'static str, found: &Value| TargetError::Invalid {
@@ -97,6 +130,24 @@ impl Target {
                 },
             }
         };
+        let number =
+            |name: &'static str, expected: &'static str| -> Result<Option<i64>, TargetError> {
+                match get(name) {
+                    None => Ok(None),
+                    Some(value) => i64::try_from(value.clone())
+                        .ok()
+                        .or_else(|| value.as_str().and_then(|s| s.trim().parse().ok()))
+                        .map(Some)
+                        .ok_or_else(|| invalid(name, expected, &value)),
+                }
+            };
+        let words = |name: &'static str| -> Result<Vec<String>, TargetError> {
+            match text(name)? {
+                None => Ok(Vec::new()),
+                Some(line) => machinist_modules::shell_words::split(&line)
+                    .map_err(|_| invalid(name, "words a shell can split", &Value::from(line))),
+            }
+        };
         let root = match text("machinist_root")? {
             None => None,
             Some(path) if path.starts_with('/') => Some(PathBuf::from(path)),
@@ -108,36 +159,54 @@ impl Target {
                 ))
             }
         };
-        let connection = match text("ansible_connection")?.as_deref() {
+        let connection = match text("ansible_connection")? {
             None if root.is_some() || super::LOCALHOST_NAMES.contains(&host) => Connection::Local,
             None => Connection::Ssh,
-            Some("local") => Connection::Local,
-            Some("machine" | "machinectl" | "community.general.machinectl") => Connection::Machine,
-            Some("ssh" | "smart" | "paramiko" | "paramiko_ssh" | "ansible.builtin.ssh") => {
-                Connection::Ssh
-            }
-            Some("ansible.builtin.local") => Connection::Local,
-            Some(other) => {
-                return Err(TargetError::Unknown {
-                    host: host.to_string(),
-                    connection: other.to_string(),
-                })
-            }
+            Some(name) => Connection::from_name(&name).ok_or_else(|| TargetError::Unknown {
+                host: host.to_string(),
+                connection: name,
+            })?,
         };
-        let port = match get("ansible_port") {
+        const PORT: &str = "a port number (1-65535)";
+        let port = match number("ansible_port", PORT)? {
             None => None,
-            Some(value) => {
-                let number = i64::try_from(value.clone())
+            Some(n) => Some(
+                u16::try_from(n)
                     .ok()
-                    .or_else(|| value.as_str().and_then(|s| s.trim().parse().ok()));
-                match number
-                    .and_then(|n| u16::try_from(n).ok())
                     .filter(|n| *n > 0)
-                {
-                    Some(port) => Some(port),
-                    None => return Err(invalid("ansible_port", "a port number (1-65535)", &value)),
-                }
-            }
+                    .ok_or_else(|| invalid("ansible_port", PORT, &Value::from(n)))?,
+            ),
+        };
+        const PID: &str = "a process id";
+        let machine_pid = match number("machinist_machine_pid", PID)? {
+            None => None,
+            Some(n) => Some(
+                u32::try_from(n)
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or_else(|| invalid("machinist_machine_pid", PID, &Value::from(n)))?,
+            ),
+        };
+        // As Ansible reads a boolean: true/false, or yes/no, on/off, 1/0.
+        let become_wanted = match get("ansible_become") {
+            None => false,
+            Some(value) => match value.as_str().map(str::to_ascii_lowercase).as_deref() {
+                Some("yes" | "true" | "on" | "1") => true,
+                Some("no" | "false" | "off" | "0") => false,
+                Some(_) => return Err(invalid("ansible_become", "a boolean", &value)),
+                None => match bool::try_from(value.clone()) {
+                    Ok(wanted) => wanted,
+                    Err(_) => return Err(invalid("ansible_become", "a boolean", &value)),
+                },
+            },
+        };
+        let become_ = match become_wanted {
+            false => None,
+            true => Some(Become {
+                method: text("ansible_become_method")?.unwrap_or_else(|| "sudo".into()),
+                user: text("ansible_become_user")?.unwrap_or_else(|| "root".into()),
+                password: text("ansible_become_password")?,
+            }),
         };
         Ok(Target {
             host: host.to_string(),
@@ -146,6 +215,11 @@ impl Target {
             address: text("ansible_host")?.unwrap_or_else(|| host.to_string()),
             port,
             user: text("ansible_user")?,
+            machine_pid,
+            private_key_file: text("ansible_ssh_private_key_file")?.map(PathBuf::from),
+            ssh_common_args: words("ansible_ssh_common_args")?,
+            ssh_extra_args: words("ansible_ssh_extra_args")?,
+            become_,
         })
     }
 }
@@ -158,49 +232,138 @@ mod tests {
         Value::from_iter(pairs.iter().map(|(k, v)| (k.to_string(), v.clone())))
     }
 
+    fn read(host: &str, pairs: &[(&str, Value)]) -> Result<Target, TargetError> {
+        Target::read(host, &vars(pairs))
+    }
+
     #[test]
     fn local_hosts_and_roots() {
-        let target = Target::of(
+        let target = read(
             "c1",
-            &vars(&[("machinist_root", Value::from("/var/lib/machines/c1"))]),
+            &[("machinist_root", Value::from("/var/lib/machines/c1"))],
         )
         .unwrap();
         assert_eq!(target.connection, Connection::Local);
         assert_eq!(target.root, Some(PathBuf::from("/var/lib/machines/c1")));
         assert_eq!(
-            Target::of("localhost", &vars(&[])).unwrap().connection,
+            read("localhost", &[]).unwrap().connection,
             Connection::Local
         );
     }
 
     #[test]
-    fn issue_17_connections_are_refused_by_name() {
-        let err = Target::of("web1", &vars(&[])).unwrap_err();
-        assert!(err.to_string().contains("issue #17"), "{err}");
-        let err = Target::of(
-            "c",
-            &vars(&[("ansible_connection", Value::from("machine"))]),
-        )
-        .unwrap_err();
-        assert!(err.to_string().contains("'machine'"), "{err}");
-        let err =
-            Target::of("c", &vars(&[("ansible_connection", Value::from("docker"))])).unwrap_err();
-        assert!(matches!(err, TargetError::Unknown { .. }));
+    fn a_host_without_a_connection_is_ssh_as_in_ansible() {
+        let target = read("web1", &[]).unwrap();
+        assert_eq!(
+            (target.connection, target.address.as_str()),
+            (Connection::Ssh, "web1")
+        );
     }
 
     #[test]
-    fn bad_values_are_named() {
-        let err = Target::of(
-            "h",
-            &vars(&[
-                ("ansible_connection", Value::from("local")),
-                ("ansible_port", Value::from("x")),
-            ]),
+    fn machine_and_its_other_names_take_the_host_and_the_leader() {
+        for name in ["machine", "machinectl", "nspawn"] {
+            let found = read(
+                "web1",
+                &[
+                    ("ansible_connection", Value::from(name)),
+                    ("machinist_machine_pid", Value::from("42")),
+                ],
+            )
+            .unwrap();
+            assert_eq!(found.connection, Connection::Machine);
+            assert_eq!(
+                (found.address.as_str(), found.machine_pid),
+                ("web1", Some(42))
+            );
+        }
+        let bad = read(
+            "c",
+            &[
+                ("ansible_connection", Value::from("machine")),
+                ("machinist_machine_pid", Value::from("x")),
+            ],
+        );
+        assert!(bad
+            .unwrap_err()
+            .to_string()
+            .contains("machinist_machine_pid"));
+    }
+
+    #[test]
+    fn ssh_reads_ansibles_variables() {
+        let found = read(
+            "web1",
+            &[
+                ("ansible_connection", Value::from("ssh")),
+                ("ansible_host", Value::from("10.0.0.5")),
+                ("ansible_port", Value::from(2222)),
+                ("ansible_user", Value::from("deploy")),
+                ("ansible_ssh_private_key_file", Value::from("~/.ssh/id")),
+                (
+                    "ansible_ssh_common_args",
+                    Value::from("-o ProxyJump='bastion host'"),
+                ),
+                ("ansible_ssh_extra_args", Value::from("-v")),
+                ("ansible_become", Value::from(true)),
+            ],
         )
-        .unwrap_err();
-        assert!(err.to_string().contains("ansible_port"), "{err}");
-        let err =
-            Target::of("h", &vars(&[("machinist_root", Value::from("rel/dir"))])).unwrap_err();
-        assert!(err.to_string().contains("absolute"), "{err}");
+        .unwrap();
+        assert_eq!(found.root, None);
+        assert_eq!(found.address, "10.0.0.5");
+        assert_eq!(found.port, Some(2222));
+        assert_eq!(found.user.as_deref(), Some("deploy"));
+        assert_eq!(found.ssh_common_args, ["-o", "ProxyJump=bastion host"]);
+        assert_eq!(found.ssh_extra_args, ["-v"]);
+        let become_ = found.become_.expect("become");
+        assert_eq!(
+            (become_.method.as_str(), become_.user.as_str()),
+            ("sudo", "root")
+        );
+    }
+
+    #[test]
+    fn a_become_password_is_never_shown() {
+        let found = read(
+            "h",
+            &[
+                ("ansible_become", Value::from("yes")),
+                ("ansible_become_password", Value::from("hunter2")),
+            ],
+        )
+        .unwrap();
+        assert!(!format!("{found:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn wrong_values_name_their_variable() {
+        let cases: [(&[(&str, Value)], &str); 7] = [
+            (
+                &[("ansible_connection", Value::from("docker"))],
+                "ansible_connection",
+            ),
+            (&[("ansible_port", Value::from(70000))], "ansible_port"),
+            (&[("ansible_port", Value::from("x"))], "ansible_port"),
+            (
+                &[("ansible_ssh_common_args", Value::from("-o 'x"))],
+                "ansible_ssh_common_args",
+            ),
+            (
+                &[("ansible_become", Value::from("maybe"))],
+                "ansible_become",
+            ),
+            (
+                &[("ansible_user", Value::from(vec![Value::from("a")]))],
+                "ansible_user",
+            ),
+            (
+                &[("machinist_root", Value::from("rel/dir"))],
+                "machinist_root",
+            ),
+        ];
+        for (pairs, named) in cases {
+            let err = read("h", pairs).unwrap_err();
+            assert!(err.to_string().contains(named), "{err}");
+        }
     }
 }

@@ -3,7 +3,7 @@
 //! (of tasks or of a role) what it brings in. `no_log` (without this it was accepted
 //! on plays and blocks and did nothing, and their secrets were printed),
 //! `environment` (each task keeps the chain, outermost first; inner values win),
-//! `check_mode` and `diff` (a task's own wins; without this a block under
+//! `ignore_unreachable` (a task's own wins), `check_mode` and `diff` (a task's own wins; without this a block under
 //! `check_mode: true` wrote for real), and `tags` (each task's own after those around
 //! it, each once), and `module_defaults` (the chain kept, as `environment`; each
 //! action given its module's arguments it does not set itself).
@@ -58,6 +58,36 @@ pub fn modes(tasks: &mut [Task], check_mode: Option<bool>, diff: Option<bool>) {
     }
 }
 
+/// Give each of `tasks` without its own `ignore_unreachable` the one around it (a
+/// play's, block's or import's), and pass each task's down to what it contains.
+pub fn ignore_unreachable(tasks: &mut [Task], outer: Option<bool>) {
+    for task in tasks {
+        let own = task.rare.as_ref().and_then(|rare| rare.ignore_unreachable);
+        if own.is_none() && outer.is_some() {
+            task.rare_mut().ignore_unreachable = outer;
+        }
+        let inner = own.or(outer);
+        for list in contained(&mut task.kind, true) {
+            ignore_unreachable(list, inner);
+        }
+    }
+}
+
+/// Give each of `tasks` without its own `become` the one around it, and pass each
+/// task's down to what it contains (its value is checked where it runs: run/actions.rs).
+pub fn becomes(tasks: &mut [Task], outer: Option<bool>) {
+    for task in tasks {
+        let own = task.rare.as_ref().and_then(|rare| rare.becomes);
+        if own.is_none() && outer.is_some() {
+            task.rare_mut().becomes = outer;
+        }
+        let inner = own.or(outer);
+        for list in contained(&mut task.kind, true) {
+            becomes(list, inner);
+        }
+    }
+}
+
 /// Give each of `tasks` the keywords of runs on many hosts (`run_once`, `delegate_to`,
 /// `delegate_facts`, `throttle`, `any_errors_fatal`) of the play or block around it
 /// where it has none of its own, and pass each task's down to what it contains.
@@ -80,6 +110,12 @@ pub fn from_include(tasks: &mut [Task], include: &Task) {
     no_log(tasks, include.no_log);
     environment(tasks, include.environment());
     modes(tasks, include.check_mode, include.diff);
+    let unreachable = include
+        .rare
+        .as_ref()
+        .and_then(|rare| rare.ignore_unreachable);
+    ignore_unreachable(tasks, unreachable);
+    becomes(tasks, include.rare.as_ref().and_then(|rare| rare.becomes));
     fleet(tasks, include.fleet());
     module_defaults(tasks, include.module_defaults());
 }

@@ -65,6 +65,9 @@ pub struct Play {
     /// as a container's rootfs; unrendered (it may use play and extra vars).
     pub root: Option<Node>,
     pub gather_facts: bool,
+    /// `ignore_unreachable:` of the play (its tasks have it too): also for gathering
+    /// facts.
+    pub ignore_unreachable: bool,
     /// Play `vars`.
     pub vars: Layer,
     /// `vars_files`, each already loaded.
@@ -239,6 +242,11 @@ pub struct Rare {
     /// task itself, outermost first (unrendered): variables for the commands it runs;
     /// inner ones win.
     pub environment: Vec<Node>,
+    /// `ignore_unreachable:`, its own or the one around it (a block's, a play's).
+    pub ignore_unreachable: Option<bool>,
+    /// `become: true`, its own or around it: a no-op on this machine (machinist runs
+    /// as root), and on a remote host only where its inventory says ansible_become.
+    pub becomes: Option<bool>,
     /// `module_defaults` of the plays, blocks and includes around the task and of the
     /// task itself, outermost first: each a mapping of module names to arguments
     /// (playbook/inherit.rs gives an action its module's).
@@ -261,6 +269,8 @@ impl Rare {
             && self.timeout.is_none()
             && self.root.is_none()
             && self.environment.is_empty()
+            && self.ignore_unreachable.is_none()
+            && self.becomes.is_none()
             && self.module_defaults.is_empty()
             && self.fleet == Fleet::default();
         (!unused).then(|| Box::new(self))
@@ -471,6 +481,20 @@ impl Task {
 
     pub fn root(&self) -> Option<&Node> {
         self.rare.as_ref()?.root.as_ref()
+    }
+
+    /// A host unreachable for this task stays in the play (`ignore_unreachable`).
+    pub fn ignore_unreachable(&self) -> bool {
+        self.rare
+            .as_ref()
+            .and_then(|rare| rare.ignore_unreachable)
+            .unwrap_or(false)
+    }
+
+    /// `become:` as it covers this task (its own, a block's or the play's), when
+    /// written.
+    pub fn becomes(&self) -> Option<bool> {
+        self.rare.as_ref().and_then(|rare| rare.becomes)
     }
 
     pub fn environment(&self) -> &[Node] {

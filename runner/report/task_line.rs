@@ -1,6 +1,6 @@
 //! One task result as Ansible's default callback prints it: its diffs (under `--diff`),
 //! then `ok: [host]`, `changed: [host] => (item=x)`, `fatal: [host]: FAILED! => {…}`,
-//! a debug result's indented JSON, and `...ignoring` after a failure let through.
+//! `fatal: [host]: UNREACHABLE! => {…}`, a debug result's indented JSON, and `...ignoring` after a failure let through.
 
 use crate::events::{Status, TaskResult};
 use crate::report::color::{Color, Painter};
@@ -45,6 +45,16 @@ pub(crate) fn render(result: &TaskResult, verbosity: u8, paint: Painter) -> Stri
             Some(item) => (format!("skipping: [{host}] => (item={item}) "), Color::Cyan),
             None => (format!("skipping: [{host}]"), Color::Cyan),
         },
+        Status::Unreachable => {
+            let dump = match &result.shown {
+                Some(shown) => pyjson::dump(shown, None),
+                None => pyjson::dump(&summary(result), None),
+            };
+            (
+                format!("fatal: [{host}]: UNREACHABLE! => {dump}"),
+                Color::BrightRed,
+            )
+        }
         Status::Failed => {
             let dump = match &result.shown {
                 Some(shown) => pyjson::dump(shown, None),
@@ -62,7 +72,8 @@ pub(crate) fn render(result: &TaskResult, verbosity: u8, paint: Painter) -> Stri
     paint.paint_onto(&mut out, &line, color);
     out.push('\n');
     // A loop's items say it once, after the last (`Event::LoopDone`), as Ansible.
-    if result.status == Status::Failed && result.ignored && result.item.is_none() {
+    let let_through = matches!(result.status, Status::Failed | Status::Unreachable);
+    if let_through && result.ignored && result.item.is_none() {
         out.push_str(&paint.paint("...ignoring", Color::Cyan));
         out.push('\n');
     }

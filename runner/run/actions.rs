@@ -1,9 +1,17 @@
 //! What a task's action does: a module (render arguments → plan → apply or record),
 //! or one of the runner's own actions that work on variables and flow (`debug`,
 //! `set_fact`, `include_vars`, `assert`, `fail`, `meta`).
+//!
+//! The routing of issue 17: a module on a remote host (machine, ssh) is rendered
+//! here and run by the host's agent (run/remote.rs), which plans, applies or records
+//! it in its own Host; a connection that fails makes the outcome `unreachable`. The
+//! runner's own actions stay on the controller, as Ansible's action plugins do;
+//! `uri` and `wait_for`, which Ansible runs on the target, run there (the agent's
+//! Host: its files, its network).
 
 use super::module_run::{run_module, ModuleEvent, ModuleRequest, ModuleRun};
 use super::outcome::Outcome;
+use super::remote::{act_on_target, Site, TargetAction};
 use super::secrets::Secrets;
 use super::step::{condition, located, Step};
 use crate::events::Event;
@@ -68,16 +76,16 @@ impl Step<'_> {
             ));
             return skipped;
         }
-        let decoded = Json::Object(rendered);
-        let outcome = match action {
-            Action::Uri => match serde_json::from_value::<super::uri::Args>(decoded) {
-                Ok(parsed) => super::uri::request(&parsed, self.host),
-                Err(err) => Outcome::failed(format!("{short}: {err}")),
-            },
-            _ => match serde_json::from_value::<super::wait_for::Args>(decoded) {
-                Ok(parsed) => super::wait_for::wait(&parsed, self.host),
-                Err(err) => Outcome::failed(format!("{short}: {err}")),
-            },
+        let action = match action {
+            Action::Uri => TargetAction::Uri,
+            _ => TargetAction::WaitFor,
+        };
+        // On the target, as Ansible runs them: here, or by the host's agent.
+        let outcome = match self.host {
+            Site::Local(host) => act_on_target(action, rendered, host),
+            Site::Remote(remote, root) => remote
+                .run_action(action, &rendered, root.as_deref())
+                .unwrap_or_else(|unreachable| Outcome::unreachable(unreachable.message)),
         };
         secrets.masked(outcome)
     }
@@ -107,6 +115,9 @@ impl Step<'_> {
 
     fn module(&mut self, builtin: Builtin, args: &Node) -> Outcome {
         let task = self.task;
+        if let Some(refusal) = self.become_refused() {
+            return Outcome::failed(refusal);
+        }
         let mut rendered = match self.render_args(args) {
             Ok(rendered) => rendered,
             Err(msg) => return Outcome::failed(msg),
@@ -149,6 +160,32 @@ impl Step<'_> {
         secrets.masked(outcome)
     }
 
+    /// A `become:` on an ssh host that its agent's user contradicts: the session is the
+    /// inventory's (`ansible_become`), one per host, and the keyword does not switch
+    /// it (a machine's agent is root in the container already).
+    fn become_refused(&self) -> Option<String> {
+        let remote = self.host.remote()?;
+        let target = remote.target();
+        if target.connection != crate::inventory::connection::Connection::Ssh {
+            return None;
+        }
+        let user = target.user.as_deref().unwrap_or("the connecting user");
+        match (self.task.becomes()?, target.become_.is_some()) {
+            (true, false) => Some(format!(
+                "become: true on ssh host {} whose agent runs as {user}: set \
+                 ansible_become=true for the host in the inventory (the become keyword \
+                 does not switch an agent's user yet)",
+                target.host
+            )),
+            (false, true) => Some(format!(
+                "become: false on ssh host {} whose agent runs as root (ansible_become): \
+                 the become keyword does not switch an agent's user yet",
+                target.host
+            )),
+            _ => None,
+        }
+    }
+
     fn plan_and_apply(
         &mut self,
         builtin: Builtin,
@@ -174,10 +211,13 @@ impl Step<'_> {
         let name = task.display_name();
         let on_event = &mut *self.on_event;
         let chroot_warned = &self.shared.chroot_warned;
-        let run = run_module(host, &request, &mut |event| match event {
+        let mut on_module_event = |event: ModuleEvent| match event {
             ModuleEvent::Warning(warning) => on_event(Event::Warning(warning)),
             ModuleEvent::Applying(ops) => {
-                if let Some(warning) = chroot_warning(host, ops, chroot_warned) {
+                let warning = host
+                    .local()
+                    .and_then(|host| chroot_warning(host, ops, chroot_warned));
+                if let Some(warning) = warning {
                     on_event(Event::Warning(warning));
                 }
             }
@@ -188,7 +228,16 @@ impl Step<'_> {
                 what: progress.what,
                 unit: progress.unit,
             }),
-        });
+        };
+        let run = match host {
+            Site::Local(host) => run_module(host, &request, &mut on_module_event),
+            Site::Remote(remote, root) => {
+                match remote.run_module(&request, root.as_deref(), &mut on_module_event) {
+                    Ok(run) => run,
+                    Err(unreachable) => return Outcome::unreachable(unreachable.message),
+                }
+            }
+        };
         match run {
             ModuleRun::Done(outcome) => outcome,
             ModuleRun::BadArgs { field, message } => {
@@ -340,7 +389,7 @@ impl Step<'_> {
 /// Said once per root: its commands run through chroot, with no /proc, /dev or /run
 /// of their own there, unlike systemd-nspawn (not installed, or the root is not an OS
 /// tree yet).
-fn chroot_warning(
+pub(crate) fn chroot_warning(
     host: &Host,
     ops: &[Op],
     warned: &std::sync::Mutex<Vec<std::path::PathBuf>>,

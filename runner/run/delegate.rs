@@ -1,17 +1,17 @@
 //! Which Host a task's action acts on (issue 16): the one place that decides it. The
 //! entered host's (its play's root, or a block's or task's `root:` inside it), or,
-//! with `delegate_to` (`local_action`), the delegate's: localhost, or an inventory
-//! host this machine reaches locally (the local connection, or its `machinist_root`).
-//! The task still renders with the original host's variables (`inventory_hostname`
-//! stays), as Ansible; with `delegate_facts` the facts it sets go to the delegate.
-//! A delegate reached over machine or ssh is refused until the executor reaches its
-//! connections (issue 17): that is the one branch to extend here.
+//! with `delegate_to` (`local_action`), the delegate's: localhost, or any inventory
+//! host (the local connection, its `machinist_root`, or a machine or ssh host through
+//! its agent: run/remote.rs, one session per host for the run, shared with the plays
+//! it is a host of). The task still renders with the original host's variables
+//! (`inventory_hostname` stays), as Ansible; with `delegate_facts` the facts it sets
+//! go to the delegate.
 
+use super::remote::Site;
 use super::{Executor, Inherited, PlayState};
-use crate::inventory::connection::{Connection, Target};
+use crate::inventory::connection::Target;
 use crate::playbook::model::Task;
 use crate::vars::Layer;
-use machinist_modules::Host;
 use minijinja::Value;
 use std::rc::Rc;
 
@@ -35,7 +35,7 @@ impl Executor<'_> {
         task: &Task,
         inherited: &Inherited<'_>,
         ctx: &Value,
-    ) -> Result<Rc<Host>, String> {
+    ) -> Result<Rc<Site>, String> {
         self.delegated_to = None;
         let own = || {
             inherited
@@ -75,13 +75,6 @@ impl Executor<'_> {
         let delegate_ctx = crate::vars::context(&layers, self.shared.templates);
         let target = Target::read(&name, &delegate_ctx)
             .map_err(|err| format!("{}: delegate_to {name}: {err}", task.span))?;
-        if target.connection != Connection::Local {
-            return Err(format!(
-                "{}: delegate_to {name}: a machine/ssh delegate is not yet supported (its connection is {}; issue #17): delegate to localhost, or to a host with the local connection or a machinist_root",
-                task.span,
-                target.connection.name()
-            ));
-        }
         let host = self
             .delegate_host(&name, &target)
             .map_err(|err| format!("{}: delegate_to {name}: {err}", task.span))?;
@@ -94,29 +87,24 @@ impl Executor<'_> {
         Ok(host)
     }
 
-    /// The Host of the delegate `name`: the run's root, or the one its own tasks act
-    /// on inside its `machinist_root` (one per run, so check mode's overlay is shared).
-    fn delegate_host(
-        &mut self,
-        name: &str,
-        target: &Target,
-    ) -> Result<Rc<Host>, machinist_modules::ModuleError> {
-        let Some(root) = &target.root else {
-            return Ok(Rc::clone(&self.base));
-        };
+    /// Where the delegate `name` acts: the place its own tasks act on (one per run, so
+    /// check mode's overlay and a remote host's agent session are shared).
+    fn delegate_host(&mut self, name: &str, target: &Target) -> Result<Rc<Site>, String> {
         if let Some(state) = self.state_of(name) {
             return Ok(Rc::clone(&state.roots[0].1));
         }
-        if let Some(host) = self.delegate_named(name) {
-            return Ok(host);
+        if let Some(site) = self.delegate_named(name) {
+            return Ok(site);
         }
-        let host = Rc::new(self.base.within(root)?);
-        self.delegates.push((name.to_string(), Rc::clone(&host)));
-        Ok(host)
+        let site = self
+            .site_for(target.clone())
+            .map_err(|err| err.to_string())??;
+        self.delegates.push((name.to_string(), Rc::clone(&site)));
+        Ok(site)
     }
 
-    /// The Host made for `name` when it was first a delegate (its tasks then act on it).
-    pub(super) fn delegate_named(&self, name: &str) -> Option<Rc<Host>> {
+    /// The place made for `name` when it was first a delegate (its tasks then act on it).
+    pub(super) fn delegate_named(&self, name: &str) -> Option<Rc<Site>> {
         self.delegates
             .iter()
             .find(|(known, _)| known == name)

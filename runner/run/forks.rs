@@ -15,11 +15,11 @@
 
 use super::linear::Slot;
 use super::outcome::Outcome;
+use super::remote::Site;
 use super::step::{Flags, Step, Stepped};
 use super::{Executor, Flow, Inherited};
 use crate::events::Event;
 use crate::playbook::model::{Action, Task, TaskKind};
-use machinist_modules::Host;
 use minijinja::Value;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -31,7 +31,7 @@ struct Prepared {
     ctx: Value,
     name: String,
     /// The action's Host and flags; `Err`: its conditions decided the outcome.
-    action: Result<(Rc<Host>, Flags), Outcome>,
+    action: Result<(Rc<Site>, Flags), Outcome>,
     /// Where it was delegated.
     delegated: Option<super::delegate::Delegation>,
 }
@@ -125,7 +125,7 @@ impl Executor<'_> {
     /// The actions of `prepared` that run, on up to `forks` threads; each result at
     /// its host's place.
     fn run_actions(&self, task: &Task, prepared: &[Prepared]) -> Vec<Option<Done>> {
-        let work: Vec<(usize, &Host, &Value, Flags)> = prepared
+        let work: Vec<(usize, &Site, &Value, Flags)> = prepared
             .iter()
             .enumerate()
             .filter_map(|(place, part)| match &part.action {

@@ -3,10 +3,10 @@
 //! failed. Nothing here is shared with another host (issue 16 runs many, each with its
 //! own); the executor's play loop and the task flow read and update it.
 
+use super::remote::Site;
 use crate::events::{Event, Stats};
 use crate::playbook::model::Task;
 use crate::vars::Layer;
-use machinist_modules::Host;
 use std::path::PathBuf;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -19,13 +19,16 @@ pub(super) struct HostState {
     pub facts: Facts,
     /// A task failed on it (not rescued nor ignored): it leaves the run.
     pub failed: bool,
+    /// A task could not reach it (not let through by `ignore_unreachable`): it
+    /// leaves the run, and the run exits 3 unless a host failed.
+    pub unreachable: bool,
     /// The last task that failed, and its result: `ansible_failed_task` and
     /// `ansible_failed_result` in a `rescue`.
     pub last_failure: Option<(String, serde_json::Value)>,
-    /// One Host per root for the whole run, keyed by its path inside the run's root
+    /// One place per root for the whole run (a remote host has one: its own), keyed by its path inside the run's root
     /// (`/` first): plays on the same root share check-mode overlay and daemon-reload
     /// books, and a play's `root:` host sees what earlier plays did inside it.
-    pub roots: Vec<(PathBuf, Rc<Host>)>,
+    pub roots: Vec<(PathBuf, Rc<Site>)>,
     /// While a looped `include_tasks` runs its items: the files each item included,
     /// with the item's variables, run after the loop (Ansible includes every item's
     /// file first, then runs them in order).
@@ -34,12 +37,13 @@ pub(super) struct HostState {
 
 impl HostState {
     /// A host whose tasks act on `base` (its `/`).
-    pub fn new(name: &str, base: Rc<Host>) -> HostState {
+    pub fn new(name: &str, base: Rc<Site>) -> HostState {
         HostState {
             name: name.to_string(),
             stats: Stats::default(),
             facts: Facts::default(),
             failed: false,
+            unreachable: false,
             last_failure: None,
             roots: vec![(PathBuf::from("/"), base)],
             deferred: None,
@@ -57,7 +61,7 @@ pub(super) struct Deferred {
     pub tasks: Arc<Vec<Task>>,
     pub ctx: minijinja::Value,
     pub vars: Vec<Layer>,
-    pub host: Option<Rc<Host>>,
+    pub host: Option<Rc<Site>>,
 }
 
 /// Gathered facts, `set_fact` and `register`, and how often they changed.

@@ -1,5 +1,6 @@
 //! A play's hosts (issue 16): which inventory hosts a play runs on, each host's state
-//! (made when a play first reaches it, acting inside its `machinist_root`), its
+//! (made when a play first reaches it, acting inside its `machinist_root`, or through
+//! its agent on a machine or ssh host: issue 17), its
 //! inventory variables and magic variables, and `hostvars` across every host.
 //!
 //! The executor runs one host at a time through `self.target`: [`Executor::enter`]
@@ -7,14 +8,16 @@
 //! and updates "the host" as it did with one.
 
 use super::host_state::HostState;
+use super::remote::{RemoteHost, Site};
 use super::{Executor, RunError};
 use crate::error::{Diagnostic, InputError};
-use crate::inventory::connection::Target;
+use crate::inventory::connection::{Connection, Target};
 use crate::playbook::model::{Play, Playbook};
 use crate::vars::Layer;
 use minijinja::Value;
 use std::path::Path;
 use std::rc::Rc;
+use std::sync::Arc;
 
 /// What a play knows of every inventory host: the variables `hostvars` shows of it
 /// besides its facts (its inventory variables and a few magic ones).
@@ -45,8 +48,7 @@ impl Executor<'_> {
     }
 
     /// The index of `name`'s state in `self.hosts`, made the first time a play reaches
-    /// it: its Host acts inside its `machinist_root` (inside the run's root), and a
-    /// connection machinist cannot use yet is refused.
+    /// it, with its [`Site`] (see `site_of`).
     pub(super) fn host_index(
         &mut self,
         play: &Play,
@@ -56,22 +58,62 @@ impl Executor<'_> {
         if let Some(index) = self.hosts.iter().position(|host| host.name == name) {
             return Ok(index);
         }
-        let layers = [inventory_vars, &self.options.extra_vars];
-        let ctx = crate::vars::context(&layers, self.shared.templates);
-        let target = Target::of(name, &ctx)
-            .map_err(|err| InputError::from(Diagnostic::at(&play.span, err.to_string())))?;
-        let host = match &target.root {
-            None => Rc::clone(&self.base),
-            Some(root) => {
-                tracing::debug!(host = name, root = %root.display(), "the host acts inside its machinist_root");
-                match self.delegate_named(name) {
-                    Some(host) => host,
-                    None => Rc::new(self.base.within(root)?),
-                }
-            }
+        // A host first met as a delegate keeps the place it had (one agent session).
+        let host = match self.delegate_named(name) {
+            Some(site) => site,
+            None => self.site_of(play, name, inventory_vars)?,
         };
         self.hosts.push(HostState::new(name, host));
         Ok(self.hosts.len() - 1)
+    }
+
+    /// Where inventory host `name`'s tasks act, from its variables (a wrong value is
+    /// bad input at `play`): see [`Executor::site_for`].
+    pub(super) fn site_of(
+        &self,
+        play: &Play,
+        name: &str,
+        inventory_vars: &Layer,
+    ) -> Result<Rc<Site>, RunError> {
+        let layers = [inventory_vars, &self.options.extra_vars];
+        let ctx = crate::vars::context(&layers, self.shared.templates);
+        let refused = |message: String| InputError::from(Diagnostic::at(&play.span, message));
+        let target = Target::read(name, &ctx).map_err(|err| refused(err.to_string()))?;
+        match self.site_for(target)? {
+            Ok(site) => Ok(site),
+            Err(message) => Err(refused(message).into()),
+        }
+    }
+
+    /// Where the tasks of a host with this target act: this run's Host (`/` or
+    /// `--root`), a Host inside its `machinist_root`, or a remote host whose agent
+    /// starts when first asked (a play's host, or a delegate); the inner `Err`: a
+    /// connection this run cannot start.
+    pub(super) fn site_for(&self, target: Target) -> Result<Result<Rc<Site>, String>, RunError> {
+        let name = target.host.clone();
+        let site = match (target.connection, &target.root, &self.options.connector) {
+            (Connection::Local, None, _) => Rc::clone(&self.base),
+            (Connection::Local, Some(root), _) => {
+                tracing::debug!(host = %name, root = %root.display(), "the host acts inside its machinist_root");
+                let Some(base) = self.base.local() else {
+                    return Ok(Err(format!(
+                        "host {name}: the run's root is not on this machine"
+                    )));
+                };
+                Rc::new(Site::Local(base.within(root)?))
+            }
+            (_, _, Some(connector)) => {
+                let remote = RemoteHost::new(target, connector.clone());
+                Rc::new(Site::Remote(Arc::new(remote), None))
+            }
+            (connection, _, None) => {
+                return Ok(Err(format!(
+                    "host {name}: this run cannot start {} connections",
+                    connection.name()
+                )))
+            }
+        };
+        Ok(Ok(site))
     }
 
     /// Make host `index` the one the task flow acts on.

@@ -220,7 +220,7 @@ impl Executor<'_> {
         }
         let finishing: Vec<_> = inside
             .iter()
-            .filter(|(place, _, _)| flows[*place] != Flow::EndPlay)
+            .filter(|(place, _, _)| !matches!(flows[*place], Flow::EndPlay | Flow::Unreachable))
             .map(|(_, slot, inner)| (*slot, inner.clone()))
             .collect();
         let after = self.linear(slots, finishing, always);

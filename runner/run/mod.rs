@@ -19,6 +19,7 @@ pub mod module_run;
 pub mod outcome;
 mod plugin;
 mod prompt;
+pub mod remote;
 mod reported;
 mod retry;
 mod secrets;
@@ -29,6 +30,7 @@ mod task;
 pub(crate) mod uri;
 pub(crate) mod wait_for;
 
+pub(crate) use actions::chroot_warning;
 pub use outcome::Outcome;
 pub use tags::TagFilter;
 
@@ -41,6 +43,7 @@ use crate::template::Templates;
 use crate::vars::Layer;
 use host_state::HostState;
 use machinist_modules::{Host, HostOptions};
+use remote::Site;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
@@ -67,6 +70,9 @@ pub struct RunOptions {
     pub limit: Option<String>,
     /// `-f/--forks`: how many hosts a task's action runs on at once (0 and 1: one).
     pub forks: usize,
+    /// Starts the agent of a `machine` or `ssh` host (the binary's, from
+    /// runner/connection/); without one such hosts are refused.
+    pub connector: Option<remote::Connector>,
     /// `--force-handlers`: as every play's `force_handlers: true`.
     pub force_handlers: bool,
 }
@@ -75,8 +81,10 @@ pub struct RunOptions {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RunStatus {
     Success,
-    /// Some task failed (exit 2).
+    /// Some task failed (exit 2), whether or not a host was also unreachable.
     Failed,
+    /// Some host could not be reached, and no task failed (exit 3).
+    Unreachable,
     /// A signal stopped the run (exit 128 + the signal: see `interrupt`).
     Interrupted(i32),
 }
@@ -101,9 +109,9 @@ pub fn run(
 ) -> Result<RunStatus, RunError> {
     prompt::check_terminal(playbooks, &options.extra_vars)?;
     let templates = Templates::new();
-    let base = Rc::new(Host::new(HostOptions::new(
+    let base = Rc::new(Site::Local(Host::new(HostOptions::new(
         options.root.clone().unwrap_or_else(|| PathBuf::from("/")),
-    ))?);
+    ))?));
     let shared = step::Shared {
         templates: &templates,
         sources,
@@ -164,10 +172,13 @@ pub fn run(
         recap.hosts.insert(host.name.clone(), host.stats);
     }
     executor.reporter.event(&Event::Recap(recap));
+    executor.close_remotes();
     let failed = executor.hosts.iter().any(|host| host.failed);
+    let unreachable = executor.hosts.iter().any(|host| host.unreachable);
     Ok(match interrupted {
         Some(signal) => RunStatus::Interrupted(signal),
         None if failed => RunStatus::Failed,
+        None if unreachable => RunStatus::Unreachable,
         None => RunStatus::Success,
     })
 }
@@ -182,7 +193,7 @@ struct Executor<'a> {
     /// what it has gathered and counted.
     target: HostState,
     /// The run's `/` (`--root`): hosts without a `machinist_root` act on it.
-    base: Rc<Host>,
+    base: Rc<Site>,
     /// Every host a play has reached, in the order reached (the recap's order); the
     /// entered one's place holds a stand-in until it is left.
     hosts: Vec<HostState>,
@@ -218,13 +229,13 @@ struct Executor<'a> {
     /// The delegate the task being reported acts on (`[web1 -> localhost]`).
     delegated_to: Option<delegate::Delegation>,
     /// The Hosts of delegates that are no host of a play (yet), by name.
-    delegates: Vec<(String, Rc<Host>)>,
+    delegates: Vec<(String, Rc<Site>)>,
 }
 
 /// State of one play.
 struct PlayState<'p> {
     play: &'p Play,
-    host: Rc<Host>,
+    host: Rc<Site>,
     magic: Layer,
     /// The host's inventory variables (just above `magic`, below the play's vars).
     inventory: Layer,
@@ -256,7 +267,7 @@ struct Inherited<'t> {
     looped: Vec<Layer>,
     when: Vec<&'t Condition>,
     /// The Host of an enclosing block's `root:` (the play's otherwise).
-    host: Option<Rc<Host>>,
+    host: Option<Rc<Site>>,
 }
 
 /// How running a list of tasks ended.
@@ -265,6 +276,9 @@ enum Flow {
     Continue,
     /// A task failed (and was not rescued or ignored).
     Failed,
+    /// The host could not be reached for a task (and `ignore_unreachable` was not
+    /// set): it leaves the play and the run, as in Ansible; no rescue, no always.
+    Unreachable,
     /// `meta: end_play` / `end_host`.
     EndPlay,
     /// A signal asked the run to stop: nothing more runs, not even `rescue`,
@@ -295,7 +309,7 @@ impl<'a> Executor<'a> {
                 !self
                     .hosts
                     .iter()
-                    .any(|host| host.name == **name && host.failed)
+                    .any(|host| host.name == **name && (host.failed || host.unreachable))
             })
             .cloned()
             .collect();
@@ -321,9 +335,15 @@ impl<'a> Executor<'a> {
             for name in &batch_names {
                 let vars = self.inventory_vars(playbook, name);
                 let index = self.host_index(play, name, &vars)?;
-                let host_root = self.hosts[index].roots[0].1.root().to_path_buf();
-                if !self.lock_root(&host_root)? {
-                    return Ok(());
+                // A remote host's roots are its agent's: none of this machine's is locked.
+                let host_root = self.hosts[index].roots[0]
+                    .1
+                    .local()
+                    .map(|host| host.root().to_path_buf());
+                if let Some(host_root) = host_root {
+                    if !self.lock_root(&host_root)? {
+                        return Ok(());
+                    }
                 }
                 batch.push((index, vars));
             }
@@ -368,9 +388,9 @@ impl<'a> Executor<'a> {
         }
         if play.gather_facts {
             self.step_banner = None;
-            for (index, state, _) in &slots {
+            for (index, state, done) in &mut slots {
                 self.enter(*index);
-                self.gather_facts(state);
+                *done |= !self.gather_facts(state);
                 self.leave();
             }
         }
@@ -402,7 +422,9 @@ impl<'a> Executor<'a> {
                 break 'sections;
             }
         }
-        self.no_hosts_left = slots.iter().all(|(index, _, _)| self.hosts[*index].failed);
+        self.no_hosts_left = slots
+            .iter()
+            .all(|(index, _, _)| self.hosts[*index].failed || self.hosts[*index].unreachable);
         if interrupt::pending().is_some() {
             let mut pending = Vec::new();
             for (_, state, _) in &slots {
@@ -424,6 +446,11 @@ impl<'a> Executor<'a> {
             Flow::Continue => false,
             Flow::Failed => {
                 self.target.failed = true;
+                *done = true;
+                false
+            }
+            Flow::Unreachable => {
+                self.target.unreachable = true;
                 *done = true;
                 false
             }
@@ -451,7 +478,7 @@ impl<'a> Executor<'a> {
             None => Rc::clone(&self.target.roots[0].1),
             Some(node) => {
                 let mut base_magic =
-                    self.magic_vars(playbook, play, self.target.roots[0].1.root(), play_hosts);
+                    self.magic_vars(playbook, play, &self.target.roots[0].1.root(), play_hosts);
                 base_magic.extend(&inventory);
                 match self.play_host(node, &base_magic, play, prompted) {
                     Ok(host) => host,
@@ -462,12 +489,16 @@ impl<'a> Executor<'a> {
                 }
             }
         };
-        if play.root.is_some() && !self.lock_root(host.root())? {
-            return Ok(None);
+        // A remote host's roots are its agent's: none of this machine's is locked.
+        let local_root = host.local().map(|host| host.root().to_path_buf());
+        if let (Some(_), Some(root)) = (&play.root, local_root) {
+            if !self.lock_root(&root)? {
+                return Ok(None);
+            }
         }
         Ok(Some(PlayState {
             play,
-            magic: self.magic_vars(playbook, play, host.root(), play_hosts),
+            magic: self.magic_vars(playbook, play, &host.root(), play_hosts),
             inventory,
             everyone: Rc::clone(everyone),
             host,
@@ -486,7 +517,7 @@ impl<'a> Executor<'a> {
         magic: &Layer,
         play: &Play,
         prompted: &Layer,
-    ) -> Result<Rc<Host>, String> {
+    ) -> Result<Rc<Site>, String> {
         let mut layers: Vec<&Layer> = vec![magic, &play.vars, prompted];
         layers.extend(play.vars_files.iter());
         layers.push(&self.target.facts.layer);
@@ -501,7 +532,7 @@ impl<'a> Executor<'a> {
         &mut self,
         node: &crate::yaml::Node,
         ctx: &minijinja::Value,
-    ) -> Result<Rc<Host>, String> {
+    ) -> Result<Rc<Site>, String> {
         let text = node.as_str().unwrap_or_default();
         let rendered = self
             .shared
@@ -624,7 +655,12 @@ impl<'a> Executor<'a> {
         );
         magic.set("omit", minijinja::Value::from(crate::template::OMIT));
         self.play_magic(&mut magic, play_hosts);
-        magic.set("ansible_connection", minijinja::Value::from("local"));
+        // The host's own (its inventory variable, when it has one, is above this).
+        let connection = self.target.roots[0]
+            .1
+            .remote()
+            .map_or("local", |remote| remote.target().connection.name());
+        magic.set("ansible_connection", minijinja::Value::from(connection));
         magic.set(
             "ansible_facts",
             minijinja::Value::from_iter(Vec::<(String, minijinja::Value)>::new()),
@@ -668,16 +704,28 @@ impl<'a> Executor<'a> {
         });
     }
 
-    fn gather_facts(&mut self, state: &PlayState) {
+    /// Gather the entered host's facts (through its agent on a remote host); `false`
+    /// when the host could not be reached (it leaves the play, unless the play's
+    /// `ignore_unreachable` keeps it).
+    fn gather_facts(&mut self, state: &PlayState) -> bool {
         self.task_start(1, "Gathering Facts".into(), false);
-        let gathered = facts::gather(&state.host);
-        for (name, value) in gathered.iter() {
-            self.target.facts.set(name, value.clone());
+        let gathered: Vec<(String, minijinja::Value)> = match &*state.host {
+            Site::Local(host) => facts::gather(host).into_iter().collect(),
+            Site::Remote(remote, _) => match remote.gather_facts() {
+                Ok(facts) => facts
+                    .iter()
+                    .map(|(name, value)| (name.clone(), crate::vars::from_json(value)))
+                    .collect(),
+                Err(unreachable) => return self.facts_unreachable(state, unreachable),
+            },
+        };
+        let mut ansible_facts = serde_json::Value::default();
+        for (name, value) in gathered {
+            if name == "ansible_facts" {
+                ansible_facts = crate::vars::to_json(&value);
+            }
+            self.target.facts.set(&name, value);
         }
-        let ansible_facts = gathered
-            .get("ansible_facts")
-            .map(crate::vars::to_json)
-            .unwrap_or_default();
         self.target.stats.ok += 1;
         self.reporter
             .event(&Event::TaskResult(Box::new(crate::events::TaskResult {
@@ -700,6 +748,50 @@ impl<'a> Executor<'a> {
                 shown: None,
                 show_diff: false,
             })));
+        true
+    }
+
+    /// Gathering facts could not reach the entered host: reported and counted; whether
+    /// it stays in the play (the play's `ignore_unreachable`).
+    fn facts_unreachable(&mut self, state: &PlayState, unreachable: remote::Unreachable) -> bool {
+        let outcome = Outcome::unreachable(unreachable.message);
+        let ignored = state.play.ignore_unreachable;
+        if ignored {
+            self.target.stats.ok += 1;
+            self.target.stats.ignored += 1;
+        } else {
+            self.target.stats.unreachable += 1;
+            self.target.unreachable = true;
+        }
+        self.reporter
+            .event(&Event::TaskResult(Box::new(crate::events::TaskResult {
+                play: state.play.name.clone(),
+                task: "Gathering Facts".into(),
+                module: "gather_facts".into(),
+                host: self.target.name.clone(),
+                delegated_to: None,
+                status: outcome.status(),
+                diff: Vec::new(),
+                msg: outcome.msg.clone(),
+                item: None,
+                label: None,
+                ignored,
+                result: outcome.registered(),
+                shown: outcome.shown.clone(),
+                show_diff: false,
+            })));
+        ignored
+    }
+
+    /// Say goodbye to every remote host's agent (`bye`), delegates' included.
+    fn close_remotes(&self) {
+        let hosts = self.hosts.iter().map(|host| &host.roots[0].1);
+        let delegates = self.delegates.iter().map(|(_, site)| site);
+        for site in hosts.chain(delegates) {
+            if let Some(remote) = site.remote() {
+                remote.close();
+            }
+        }
     }
 
     /// Run a list of tasks; stop at the first failure that is not handled.
@@ -761,7 +853,7 @@ impl<'a> Executor<'a> {
             self.rescuing();
             flow = self.tasks(state, rescue, &inner, handler);
         }
-        if flow != Flow::EndPlay {
+        if flow != Flow::EndPlay && flow != Flow::Unreachable {
             let after = self.tasks(state, always, &inner, handler);
             if after != Flow::Continue {
                 flow = after;

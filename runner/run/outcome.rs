@@ -12,6 +12,9 @@ pub struct Outcome {
     pub changed: bool,
     pub failed: bool,
     pub skipped: bool,
+    /// The host could not be reached for it (its connection failed or broke).
+    #[serde(default)]
+    pub unreachable: bool,
     /// Reported and counted elsewhere (an include: its tasks report themselves).
     pub silent: bool,
     pub msg: Option<String>,
@@ -42,6 +45,7 @@ impl Outcome {
             changed: false,
             failed: false,
             skipped: false,
+            unreachable: false,
             silent: false,
             msg: None,
             diff: Vec::new(),
@@ -70,14 +74,27 @@ impl Outcome {
         outcome
     }
 
+    /// The host could not be reached for the task: Ansible's `UNREACHABLE!`.
+    pub fn unreachable(msg: impl Into<String>) -> Outcome {
+        let msg = msg.into();
+        Outcome {
+            unreachable: true,
+            shown: Some(serde_json::json!({"changed": false, "msg": msg, "unreachable": true})),
+            ..Outcome::ok()
+        }
+        .with_msg(msg)
+    }
+
     pub fn with_msg(mut self, msg: impl Into<String>) -> Outcome {
         self.msg = Some(msg.into());
         self
     }
 
-    /// The one word reported: failed over skipped over changed over ok.
+    /// The one word reported: unreachable over failed over skipped over changed over ok.
     pub fn status(&self) -> Status {
-        if self.failed {
+        if self.unreachable {
+            Status::Unreachable
+        } else if self.failed {
             Status::Failed
         } else if self.skipped {
             Status::Skipped
@@ -102,6 +119,9 @@ impl Outcome {
         if let Some(msg) = &self.msg {
             map.insert("msg".into(), Value::String(msg.clone()));
         }
+        if self.unreachable {
+            map.insert("unreachable".into(), Value::Bool(true));
+        }
         if !self.diff.is_empty() {
             map.insert(
                 "diff".into(),
@@ -123,6 +143,9 @@ impl Outcome {
         }
         if let Some(msg) = &self.msg {
             map.insert("msg".into(), Value::String(msg.clone()));
+        }
+        if self.unreachable {
+            map.insert("unreachable".into(), Value::Bool(true));
         }
         Value::Object(map)
     }

@@ -20,7 +20,14 @@ const STDOUT_SHOWN: usize = 4096;
 
 impl Step<'_> {
     pub(super) fn plugin(&mut self, plugin: &Plugin, args: &Node) -> Outcome {
-        let (task, host, check) = (self.task, self.host, self.flags.check);
+        let (task, check) = (self.task, self.flags.check);
+        let Some(host) = self.host.local() else {
+            return Outcome::failed(format!(
+                "plugin module {} cannot run on a host reached through an agent yet \
+                 (machine, ssh): run it on a local host or a machinist_root",
+                plugin.name
+            ));
+        };
         let rendered = match self.render_args(args) {
             Ok(rendered) => rendered,
             Err(msg) => return Outcome::failed(msg),

@@ -11,6 +11,7 @@
 //! actions), plugin.rs, sources.rs (copy/template sources), include_vars.rs.
 
 use super::outcome::Outcome;
+use super::remote::Site;
 use super::sources::ControllerFiles;
 use crate::error::{SourceMap, Span};
 use crate::events::Event;
@@ -52,7 +53,8 @@ pub(super) struct Step<'a> {
     pub task: &'a Task,
     /// The task's variables (and loop item), rendered lazily by the templates.
     pub ctx: &'a Value,
-    pub host: &'a Host,
+    /// Where the task acts: a Host of this process, or a remote host's agent.
+    pub host: &'a Site,
     pub flags: Flags,
     /// Warnings and progress, as they happen.
     pub on_event: &'a mut dyn FnMut(Event),
@@ -76,7 +78,7 @@ impl<'a> Step<'a> {
         shared: &'a Shared<'a>,
         task: &'a Task,
         ctx: &'a Value,
-        host: &'a Host,
+        host: &'a Site,
         flags: Flags,
         on_event: &'a mut dyn FnMut(Event),
     ) -> Step<'a> {
@@ -97,7 +99,11 @@ impl<'a> Step<'a> {
         let started = std::time::Instant::now();
         // A no_log task's argv and paths stay out of the Host's logs too (its module's
         // plan and apply, a plugin's run).
-        let _hidden = self.task.no_log.then(|| self.host.hide_logs());
+        let _hidden = self
+            .host
+            .local()
+            .filter(|_| self.task.no_log)
+            .map(Host::hide_logs);
         let outcome = self.action();
         tracing::trace!(
             task = %self.task.display_name(),
@@ -156,6 +162,8 @@ mod tests {
         shared_between_threads::<Task>();
         shared_between_threads::<Value>();
         sent_to_a_thread::<Host>();
+        // A remote host's place is shared by its workers like a Host.
+        shared_between_threads::<Site>();
         // forks.rs lends each worker its host's Host (hosts without a
         // machinist_root share the run's).
         shared_between_threads::<Host>();
@@ -204,8 +212,10 @@ mod tests {
                 .map(|(index, root)| {
                     let shared = &shared;
                     scope.spawn(move || {
-                        let host = Host::new(machinist_modules::HostOptions::new(root.path()))
-                            .expect("host");
+                        let host = Site::Local(
+                            Host::new(machinist_modules::HostOptions::new(root.path()))
+                                .expect("host"),
+                        );
                         let ctx = Value::from_iter([("who", Value::from(format!("host{index}")))]);
                         let mut events = Vec::new();
                         let mut on_event = |event: Event| events.push(event);

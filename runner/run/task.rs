@@ -3,6 +3,7 @@
 //! `no_log`, and the report of each result.
 
 use super::outcome::{Outcome, Shape};
+use super::remote::Site;
 use super::step::{condition, located, Flags, Step};
 use super::{Executor, Flow, Inherited, PlayState};
 use crate::error::Diagnostic;
@@ -10,7 +11,6 @@ use crate::events::{Event, Status, TaskResult};
 use crate::playbook::load::{include_path, Loader};
 use crate::playbook::model::{Action, Condition, Task, TaskKind};
 use crate::vars::{self, Layer};
-use machinist_modules::Host;
 use minijinja::Value;
 use std::sync::Arc;
 
@@ -333,7 +333,7 @@ impl Executor<'_> {
 
     /// The task's action as one [`Step`] on `host`; what it changed of the run (facts,
     /// a cut-short apply) is applied here, its warnings and progress reported.
-    fn step(&mut self, host: &Host, task: &Task, ctx: &Value, flags: Flags) -> Outcome {
+    fn step(&mut self, host: &Site, task: &Task, ctx: &Value, flags: Flags) -> Outcome {
         let reporter = &mut *self.reporter;
         let mut on_event = |event: crate::events::Event| reporter.event(&event);
         let stepped = Step::new(self.shared, task, ctx, host, flags, &mut on_event).run();
@@ -446,6 +446,7 @@ impl Executor<'_> {
     ) -> Flow {
         if outcome.silent {
             return match (outcome.failed, state.ended) {
+                (true, _) if outcome.unreachable => Flow::Unreachable,
                 (true, _) => Flow::Failed,
                 (false, true) => Flow::EndPlay,
                 (false, false) => Flow::Continue,
@@ -468,6 +469,15 @@ impl Executor<'_> {
             self.target.last_failure = Some((name.to_string(), result));
         }
         match outcome.status() {
+            // As Ansible: let through by ignore_unreachable, ok and ignored.
+            Status::Unreachable if task.ignore_unreachable() => {
+                self.target.stats.ok += 1;
+                self.target.stats.ignored += 1;
+            }
+            Status::Unreachable => {
+                self.target.stats.unreachable += 1;
+                return Flow::Unreachable;
+            }
             Status::Skipped => self.target.stats.skipped += 1,
             Status::Failed if ignored => {
                 // As Ansible: an ignored failure that changed something (a command
@@ -539,7 +549,8 @@ impl Executor<'_> {
             msg: outcome.msg.clone(),
             item: item.as_ref().map(|(value, _)| value.clone()),
             label: item.map(|(_, label)| label),
-            ignored: outcome.failed && self.ignores(task),
+            ignored: (outcome.failed && self.ignores(task))
+                || (outcome.unreachable && task.ignore_unreachable()),
             result: super::reported::event_result(registered, task.no_log),
             shown,
             show_diff,
@@ -817,17 +828,19 @@ impl Executor<'_> {
             }
             inner.looped.push(looped);
         }
-        let failed = match self.tasks(state, tasks, &inner, false) {
+        let flow = self.tasks(state, tasks, &inner, false);
+        let failed = match flow {
             Flow::Continue => false,
             Flow::EndPlay => {
                 state.ended = true;
                 false
             }
-            Flow::Failed | Flow::Interrupted => true,
+            Flow::Failed | Flow::Unreachable | Flow::Interrupted => true,
         };
         Outcome {
             silent: true,
             failed,
+            unreachable: flow == Flow::Unreachable,
             ..Outcome::ok()
         }
     }

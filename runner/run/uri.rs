@@ -1,5 +1,6 @@
 //! `uri` (Ansible's `ansible.builtin.uri`), a runner action: one HTTP request from the
-//! machine running machinist (machinist-modules' http.rs: ureq, rustls), judged by
+//! target (this machine, or a remote host's agent: run/remote.rs), with
+//! machinist-modules' http.rs (ureq, rustls), judged by
 //! `status_code`, registered as Ansible registers it (`status`, `url`, `redirected`,
 //! `msg`, every response header as a lowercased key with `-` made `_`, `content` when
 //! asked or on failure, `json` for a JSON answer). It reports `ok` (Ansible's uri sets

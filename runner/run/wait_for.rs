@@ -3,7 +3,8 @@
 //! until a path of the target exists (or is gone), optionally holding a regex. It
 //! changes nothing, so it reports `ok`; like Ansible's module, which has no check mode,
 //! it is skipped under `--check`. Paths are read through the Host (inside the root);
-//! ports are reached from the machine running machinist. A stop signal ends the wait.
+//! ports are reached from the target (this machine, or a remote host's agent). A stop
+//! signal ends the wait.
 
 use super::outcome::Outcome;
 pub use crate::playbook::action_args::wait_for::Args;

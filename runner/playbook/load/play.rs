@@ -143,6 +143,9 @@ impl Loader {
             hosts,
             root,
             gather_facts,
+            ignore_unreachable: node
+                .get("ignore_unreachable")
+                .is_some_and(|b| self.boolean(b)),
             vars: Layer::from_nodes(&vars_nodes),
             vars_files: vars_files
                 .iter()
@@ -251,6 +254,8 @@ impl Loader {
         let play_environment: Vec<Node> = node.get("environment").cloned().into_iter().collect();
         let play_check_mode = node.get("check_mode").map(|b| self.boolean(b));
         let play_diff = node.get("diff").map(|b| self.boolean(b));
+        let play_unreachable = node.get("ignore_unreachable").map(|b| self.boolean(b));
+        let play_becomes = node.get("become").and_then(super::task::literal_bool);
         let play_module_defaults = self.module_defaults(node.get("module_defaults"), origin);
         let play_fleet = crate::playbook::model::Fleet {
             any_errors_fatal: node.get("any_errors_fatal").map(|b| self.boolean(b)),
@@ -265,6 +270,8 @@ impl Loader {
             crate::playbook::inherit::no_log(list, play_no_log);
             crate::playbook::inherit::environment(list, &play_environment);
             crate::playbook::inherit::modes(list, play_check_mode, play_diff);
+            crate::playbook::inherit::ignore_unreachable(list, play_unreachable);
+            crate::playbook::inherit::becomes(list, play_becomes);
             crate::playbook::inherit::module_defaults(list, &play_module_defaults);
             crate::playbook::inherit::fleet(list, &play_fleet);
         }

@@ -1,0 +1,247 @@
+//! The seam between the executor and its connections (issue 17). The executor never
+//! knows how a host is reached: for a host whose inventory target is `machine` or
+//! `ssh` it holds a [`RemoteHost`], which starts one agent session through the run's
+//! [`Connector`] the first time a task needs it (on the worker thread of that host's
+//! step, so hosts connect in parallel under `-f`), sends it module requests and fact
+//! requests (and uri/wait_for, which act on the target), and says `Bye` when the run
+//! ends. The connector is built by the binary from runner/connection/ (above this
+//! room); whatever goes wrong on the way is an [`Unreachable`] for the request in
+//! hand, and the host's next request (if `ignore_unreachable` kept it) connects anew.
+//!
+//! [`Site`] is where one host's tasks act: a Host of this process (`/`, a
+//! `machinist_root`, a `root:`), or a remote host through its agent.
+
+use super::module_run::{ModuleEvent, ModuleRequest, ModuleRun};
+use super::outcome::Outcome;
+use crate::inventory::connection::Target;
+use machinist_modules::Host;
+use serde_json::{Map, Value as Json};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+/// A target that cannot be reached, or a session that broke: which host, and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{host}: {message}")]
+pub struct Unreachable {
+    pub host: String,
+    pub message: String,
+}
+
+impl Unreachable {
+    pub fn new(host: &str, message: impl Into<String>) -> Unreachable {
+        Unreachable {
+            host: host.to_string(),
+            message: message.into(),
+        }
+    }
+}
+
+/// The runner's actions that act on the target (as Ansible runs them there): run by
+/// the executor on a local Host, by the agent on its own otherwise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TargetAction {
+    Uri,
+    WaitFor,
+}
+
+impl TargetAction {
+    pub fn name(self) -> &'static str {
+        match self {
+            TargetAction::Uri => "uri",
+            TargetAction::WaitFor => "wait_for",
+        }
+    }
+}
+
+/// `action` with its rendered arguments on `host` (the controller's, or an agent's).
+pub fn act_on_target(action: TargetAction, args: Map<String, Json>, host: &Host) -> Outcome {
+    let decoded = Json::Object(args);
+    let name = action.name();
+    match action {
+        TargetAction::Uri => match serde_json::from_value::<super::uri::Args>(decoded) {
+            Ok(parsed) => super::uri::request(&parsed, host),
+            Err(err) => Outcome::failed(format!("{name}: {err}")),
+        },
+        TargetAction::WaitFor => match serde_json::from_value::<super::wait_for::Args>(decoded) {
+            Ok(parsed) => super::wait_for::wait(&parsed, host),
+            Err(err) => Outcome::failed(format!("{name}: {err}")),
+        },
+    }
+}
+
+/// One agent session on one host, as the executor uses it.
+pub trait RemoteTarget: Send {
+    /// Run one module on the target (the controller files its arguments name are
+    /// sent along); its warnings and progress go to `on_event` as they come.
+    /// `root`: a root inside the agent's (a `root:` keyword), where it acts.
+    fn run_module(
+        &mut self,
+        request: &ModuleRequest,
+        root: Option<&Path>,
+        on_event: &mut dyn FnMut(ModuleEvent),
+    ) -> Result<ModuleRun, Unreachable>;
+    /// One of the runner's actions that act on the target (uri, wait_for).
+    fn run_action(
+        &mut self,
+        action: TargetAction,
+        args: &Map<String, Json>,
+        root: Option<&Path>,
+    ) -> Result<Outcome, Unreachable>;
+    /// The target's facts, as `ansible_*` variables and `ansible_facts`.
+    fn gather_facts(&mut self) -> Result<Map<String, Json>, Unreachable>;
+    /// Say goodbye to the agent and end the connection.
+    fn close(self: Box<Self>);
+}
+
+/// Starts the agent of a host from its target (the binary's, from runner/connection/).
+#[derive(Clone)]
+pub struct Connector(pub Arc<ConnectFn>);
+
+type ConnectFn = dyn Fn(&Target) -> Result<Box<dyn RemoteTarget>, Unreachable> + Send + Sync;
+
+impl std::fmt::Debug for Connector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Connector")
+    }
+}
+
+/// A host reached through an agent: its target, and its one session for the run.
+pub struct RemoteHost {
+    target: Target,
+    connector: Connector,
+    /// Its agent session, once started (none again after it broke).
+    session: Mutex<Option<Box<dyn RemoteTarget>>>,
+}
+
+impl RemoteHost {
+    pub fn new(target: Target, connector: Connector) -> RemoteHost {
+        RemoteHost {
+            target,
+            connector,
+            session: Mutex::new(None),
+        }
+    }
+
+    pub fn target(&self) -> &Target {
+        &self.target
+    }
+
+    /// `work` on the running session, started first if need be. A session that
+    /// cannot start or breaks is closed; the next request (a host kept in the play by
+    /// `ignore_unreachable`) tries to connect again, as Ansible does.
+    fn with_session<T>(
+        &self,
+        work: impl FnOnce(&mut dyn RemoteTarget) -> Result<T, Unreachable>,
+    ) -> Result<T, Unreachable> {
+        let mut session = self
+            .session
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if session.is_none() {
+            tracing::debug!(host = %self.target.host, connection = self.target.connection.name(), "connecting");
+            *session = Some((self.connector.0)(&self.target)?);
+        }
+        let Some(running) = session.as_mut() else {
+            return Err(Unreachable::new(&self.target.host, "no agent session"));
+        };
+        let result = work(running.as_mut());
+        if result.is_err() {
+            if let Some(running) = session.take() {
+                running.close();
+            }
+        }
+        result
+    }
+
+    pub fn run_module(
+        &self,
+        request: &ModuleRequest,
+        root: Option<&Path>,
+        on_event: &mut dyn FnMut(ModuleEvent),
+    ) -> Result<ModuleRun, Unreachable> {
+        self.with_session(|session| session.run_module(request, root, on_event))
+    }
+
+    pub fn run_action(
+        &self,
+        action: TargetAction,
+        args: &Map<String, Json>,
+        root: Option<&Path>,
+    ) -> Result<Outcome, Unreachable> {
+        self.with_session(|session| session.run_action(action, args, root))
+    }
+
+    pub fn gather_facts(&self) -> Result<Map<String, Json>, Unreachable> {
+        self.with_session(|session| session.gather_facts())
+    }
+
+    /// End the session, if one was started (`Bye`).
+    pub fn close(&self) {
+        let mut session = self
+            .session
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(running) = session.take() {
+            tracing::debug!(host = %self.target.host, "closing the agent session");
+            running.close();
+        }
+    }
+}
+
+/// Where one host's tasks act (always behind an `Rc`: its size does not matter).
+#[allow(clippy::large_enum_variant)]
+pub enum Site {
+    /// A Host of this process: `/`, the host's `machinist_root`, a `root:` in it.
+    Local(Host),
+    /// A host reached through an agent, and a root inside the agent's where the
+    /// tasks act (a `root:` keyword), if one.
+    Remote(Arc<RemoteHost>, Option<PathBuf>),
+}
+
+impl Site {
+    /// The root its tasks act in, as the task sees it (`machinist_root`).
+    pub fn root(&self) -> PathBuf {
+        match self {
+            Site::Local(host) => host.root().to_path_buf(),
+            Site::Remote(remote, inner) => {
+                let base = remote.target.root.as_deref().unwrap_or(Path::new("/"));
+                match inner {
+                    None => base.to_path_buf(),
+                    Some(inner) => base.join(inner.strip_prefix("/").unwrap_or(inner)),
+                }
+            }
+        }
+    }
+
+    /// The Host of this process, when the tasks act here.
+    pub fn local(&self) -> Option<&Host> {
+        match self {
+            Site::Local(host) => Some(host),
+            Site::Remote(..) => None,
+        }
+    }
+
+    /// The remote host, when the tasks act through an agent.
+    pub fn remote(&self) -> Option<&RemoteHost> {
+        match self {
+            Site::Local(_) => None,
+            Site::Remote(remote, _) => Some(remote),
+        }
+    }
+
+    /// A root inside this place (`root:` of a play, block or task).
+    pub fn within(&self, path: &Path) -> Result<Site, String> {
+        match self {
+            Site::Local(host) => host
+                .within(path)
+                .map(Site::Local)
+                .map_err(|err| err.to_string()),
+            // Inside the agent's root, as a local root is inside the run's: the agent
+            // keeps one Host per root for the session (runner/agent/serve.rs).
+            Site::Remote(remote, _) => {
+                Ok(Site::Remote(Arc::clone(remote), Some(path.to_path_buf())))
+            }
+        }
+    }
+}

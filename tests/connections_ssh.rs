@@ -1,0 +1,625 @@
+//! Plays over `ansible_connection: ssh` (issue 17), the real binary against real
+//! OpenSSH servers on loopback (tests/common/sshd.rs), each host's tasks acting in a
+//! root of its own in the test user's home (`machinist_root` on the ssh host): several
+//! servers as several hosts of one inventory, one stopped and one with a host key
+//! that is not the known one (both unreachable, the play goes on for the others, exit
+//! 3), one killed while its task runs (that task unreachable, the others go on),
+//! become through sudo with its password, the three checks over the connection, and
+//! `--check --diff` equal to the same playbook's on a local root, task by task.
+
+mod common;
+
+use common::sshd::{self, Sshd};
+use common::{Run, Test};
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// A root for one host in the test user's home, theirs, removed when dropped.
+struct RemoteRoot(PathBuf);
+
+impl RemoteRoot {
+    fn new(name: &str) -> RemoteRoot {
+        sshd::ensure_user();
+        let dir = tempfile::Builder::new()
+            .prefix(&format!("conn-{name}-"))
+            .tempdir_in(sshd::home())
+            .unwrap()
+            .keep();
+        let chown = std::process::Command::new("chown")
+            .arg(format!("{0}:{0}", sshd::USER))
+            .arg(&dir)
+            .status()
+            .unwrap();
+        assert!(chown.success());
+        RemoteRoot(dir)
+    }
+
+    fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for RemoteRoot {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The inventory variables that reach `sshd` as the test user, into `root`.
+fn ssh_vars(sshd: &Sshd, root: &Path) -> Value {
+    json!({
+        "ansible_connection": "ssh",
+        "ansible_host": sshd.address,
+        "ansible_port": sshd.port,
+        "ansible_user": sshd::USER,
+        "ansible_ssh_private_key_file": sshd.user_key(),
+        "ansible_ssh_common_args": format!(
+            "-F /dev/null -o UserKnownHostsFile={} -o StrictHostKeyChecking=yes -o BatchMode=yes",
+            sshd.known_hosts().display()
+        ),
+        "machinist_root": root,
+    })
+}
+
+/// A YAML inventory (JSON is YAML) of these hosts.
+fn inventory(test: &Test, hosts: &[(&str, Value)]) {
+    let hosts: serde_json::Map<String, Value> = hosts
+        .iter()
+        .map(|(name, vars)| (name.to_string(), vars.clone()))
+        .collect();
+    let text = json!({"all": {"hosts": hosts}}).to_string();
+    test.project_file("inventory.yml", &text);
+}
+
+fn run(test: &Test, args: &[&str]) -> Run {
+    let mut full = vec!["run", "site.yml", "-i", "inventory.yml", "--format", "json"];
+    full.extend_from_slice(args);
+    test.machinist(&full)
+}
+
+/// (host, task, status) of every task event.
+fn results(run: &Run) -> Vec<(String, String, String)> {
+    run.events()
+        .into_iter()
+        .filter(|e| e["event"] == "task")
+        .map(|e| {
+            let text = |key: &str| e[key].as_str().unwrap_or_default().to_string();
+            (text("host"), text("task"), text("status"))
+        })
+        .collect()
+}
+
+fn recap(run: &Run, host: &str) -> Value {
+    run.events()
+        .into_iter()
+        .find(|e| e["event"] == "recap")
+        .map(|e| e["hosts"][host].clone())
+        .unwrap_or_else(|| panic!("no recap:\n{}\n{}", run.stdout, run.stderr))
+}
+
+fn event_of<'a>(events: &'a [Value], host: &str, task: &str) -> &'a Value {
+    events
+        .iter()
+        .find(|e| e["event"] == "task" && e["host"] == host && e["task"] == task)
+        .unwrap_or_else(|| panic!("no event of {task} on {host}"))
+}
+
+const PLAY: &str = r#"- hosts: all
+  gather_facts: true
+  vars:
+    greeting: hello
+  tasks:
+    - name: A folder
+      file: {path: /srv/app, state: directory, mode: "0750"}
+    - name: A file
+      copy: {dest: /srv/app/motd, content: "{{ greeting }} from {{ inventory_hostname }}\n"}
+    - name: A template
+      template: {src: app.conf.j2, dest: /srv/app/app.conf}
+    - name: A line in it
+      lineinfile: {path: /srv/app/env, line: "debug = false", create: true}
+    - name: What the target says of the file
+      stat: {path: /srv/app/motd}
+      register: motd
+    - name: The controller says what the target said
+      debug: {msg: "{{ motd.stat.exists }} on {{ ansible_facts.architecture | default('?') }}"}
+"#;
+
+#[test]
+fn a_play_over_several_ssh_hosts_leaves_the_unreachable_ones_and_goes_on() {
+    let test = Test::new();
+    test.playbook(PLAY)
+        .project_file("templates/app.conf.j2", "name = {{ inventory_hostname }}\n");
+    let web1 = Sshd::start();
+    let web2 = Sshd::start();
+    let mut stopped = Sshd::start();
+    let wrong_key = Sshd::start();
+    stopped.kill();
+    wrong_key.forget_host_key_for_another();
+    let roots: Vec<RemoteRoot> = ["web1", "web2", "down", "badkey"]
+        .iter()
+        .map(|name| RemoteRoot::new(name))
+        .collect();
+    inventory(
+        &test,
+        &[
+            ("web1", ssh_vars(&web1, roots[0].path())),
+            ("web2", ssh_vars(&web2, roots[1].path())),
+            ("down", ssh_vars(&stopped, roots[2].path())),
+            ("badkey", ssh_vars(&wrong_key, roots[3].path())),
+        ],
+    );
+
+    let first = run(&test, &[]);
+    assert_eq!(first.code, 3, "{}\n{}", first.stdout, first.stderr);
+    let events = first.events();
+    for host in ["down", "badkey"] {
+        let facts = event_of(&events, host, "Gathering Facts");
+        assert_eq!(facts["status"], "unreachable", "{facts}");
+        assert!(
+            !results(&first)
+                .iter()
+                .any(|(h, task, _)| h == host && task == "A file"),
+            "an unreachable host left the play"
+        );
+        assert_eq!(recap(&first, host)["unreachable"], 1);
+    }
+    let refused = event_of(&events, "badkey", "Gathering Facts")["msg"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        refused.contains(&wrong_key.host_fingerprint()),
+        "the message names the key offered: {refused}"
+    );
+    for (host, root) in [("web1", &roots[0]), ("web2", &roots[1])] {
+        let statuses: Vec<String> = results(&first)
+            .into_iter()
+            .filter(|(h, _, _)| h == host)
+            .map(|(_, _, status)| status)
+            .collect();
+        assert_eq!(
+            statuses,
+            ["ok", "changed", "changed", "changed", "changed", "ok", "ok"],
+            "{host}"
+        );
+        let motd = std::fs::read_to_string(root.path().join("srv/app/motd")).unwrap();
+        assert_eq!(motd, format!("hello from {host}\n"));
+        let conf = std::fs::read_to_string(root.path().join("srv/app/app.conf")).unwrap();
+        assert_eq!(conf, format!("name = {host}\n"));
+        let said = event_of(&events, host, "The controller says what the target said");
+        assert_eq!(
+            said["result"]["msg"],
+            format!("True on {}", std::env::consts::ARCH)
+        );
+        assert_eq!(recap(&first, host)["unreachable"], 0);
+    }
+    // The human output says it as Ansible does.
+    let human = test.machinist(&["run", "site.yml", "-i", "inventory.yml", "-l", "down"]);
+    assert_eq!(human.code, 3);
+    assert!(
+        human
+            .stdout
+            .contains("fatal: [down]: UNREACHABLE! => {\"changed\": false, \"msg\": "),
+        "{}",
+        human.stdout
+    );
+
+    let second = run(&test, &["-l", "web1:web2"]);
+    assert_eq!(second.code, 0, "{}\n{}", second.stdout, second.stderr);
+    assert!(
+        results(&second).iter().all(|(_, _, status)| status == "ok"),
+        "{:?}",
+        results(&second)
+    );
+}
+
+#[test]
+fn check_mode_and_diffs_over_ssh_equal_a_local_roots() {
+    let test = Test::new();
+    // The same text on both hosts: their diffs can be compared whole.
+    test.playbook(&PLAY.replace("{{ inventory_hostname }}", "{{ greeting }}"))
+        .project_file("templates/app.conf.j2", "name = {{ greeting }}\n");
+    let sshd = Sshd::start();
+    let remote = RemoteRoot::new("check");
+    let local = tempfile::tempdir().unwrap();
+    let compared = |run: &Run, host: &str| -> Vec<(String, String, Value)> {
+        run.events()
+            .into_iter()
+            .filter(|e| e["event"] == "task" && e["host"] == host)
+            .filter(|e| e["task"] != "Gathering Facts")
+            .filter(|e| e["module"] != "debug")
+            .map(|e| {
+                let text = |key: &str| e[key].as_str().unwrap_or_default().to_string();
+                (text("task"), text("status"), e["diff"].clone())
+            })
+            .collect()
+    };
+    inventory(
+        &test,
+        &[
+            ("web", ssh_vars(&sshd, remote.path())),
+            (
+                "here",
+                json!({"ansible_connection": "local", "machinist_root": local.path()}),
+            ),
+        ],
+    );
+    let check = run(&test, &["--check", "--diff"]);
+    assert_eq!(check.code, 0, "{}\n{}", check.stdout, check.stderr);
+    assert_eq!(compared(&check, "web"), compared(&check, "here"));
+    assert!(compared(&check, "web")
+        .iter()
+        .any(|(_, status, _)| status == "changed"));
+    assert_eq!(
+        std::fs::read_dir(remote.path()).unwrap().count(),
+        0,
+        "--check wrote on the ssh host"
+    );
+    // The real run does what --check predicted, on both.
+    let first = run(&test, &["--diff"]);
+    assert_eq!(first.code, 0, "{}\n{}", first.stdout, first.stderr);
+    assert_eq!(compared(&first, "web"), compared(&check, "web"));
+    assert_eq!(compared(&first, "web"), compared(&first, "here"));
+}
+
+#[test]
+fn the_three_checks_over_ssh() {
+    let test = Test::new();
+    test.playbook(PLAY)
+        .project_file("templates/app.conf.j2", "name = {{ greeting }}\n");
+    let sshd = Sshd::start();
+    let remote = RemoteRoot::new("three");
+    inventory(&test, &[("web", ssh_vars(&sshd, remote.path()))]);
+    let tree = || common::snapshot(remote.path());
+    let before = tree();
+    let check = run(&test, &["--check"]);
+    assert_eq!(check.code, 0, "{}\n{}", check.stdout, check.stderr);
+    assert_eq!(tree(), before, "--check changed the ssh host's tree");
+    let first = run(&test, &[]);
+    assert_eq!(first.code, 0, "{}\n{}", first.stdout, first.stderr);
+    assert!(recap(&first, "web")["changed"].as_u64().unwrap() > 0);
+    assert_eq!(
+        results(&check),
+        results(&first),
+        "--check did not predict the run"
+    );
+    let after = tree();
+    let second = run(&test, &[]);
+    assert_eq!(second.code, 0);
+    assert_eq!(recap(&second, "web")["changed"], 0, "{}", second.stdout);
+    assert_eq!(tree(), after);
+}
+
+#[test]
+fn become_runs_the_agent_as_root_through_sudo_and_its_password() {
+    let test = Test::new();
+    // On the host's own / (a command needs a system to run in).
+    test.playbook(
+        "- hosts: all\n  gather_facts: false\n  tasks:\n    - command: id -u\n      register: who\n      changed_when: false\n    - copy: {dest: \"{{ base }}/owned\", content: \"x\\n\"}\n    - debug: {msg: \"{{ who.stdout }}\"}\n",
+    );
+    let sshd = Sshd::start();
+    let remote = RemoteRoot::new("become");
+    let mut vars = ssh_vars(&sshd, remote.path());
+    vars.as_object_mut().unwrap().remove("machinist_root");
+    vars["base"] = json!(remote.path());
+    vars["ansible_become"] = json!(true);
+    inventory(&test, &[("web", vars)]);
+    test.project_file("become-pass", &format!("{}\n", sshd::PASSWORD));
+    let ran = run(&test, &["--become-password-file", "become-pass"]);
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    let events = ran.events();
+    assert_eq!(event_of(&events, "web", "debug")["result"]["msg"], "0");
+    use std::os::unix::fs::MetadataExt;
+    let owner = std::fs::metadata(remote.path().join("owned"))
+        .unwrap()
+        .uid();
+    assert_eq!(owner, 0, "written as root");
+    // A wrong password: the host is unreachable, and says why.
+    test.project_file("become-pass", "not-the-password\n");
+    let refused = run(&test, &["--become-password-file", "become-pass"]);
+    assert_eq!(refused.code, 3, "{}\n{}", refused.stdout, refused.stderr);
+    let events = refused.events();
+    let msg = event_of(&events, "web", "command")["msg"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(msg.contains("become password was refused"), "{msg}");
+}
+
+#[test]
+fn a_host_killed_while_its_task_runs_is_unreachable_and_the_others_go_on() {
+    let test = Test::new();
+    test.playbook(
+        "- hosts: all\n  gather_facts: false\n  tasks:\n    - name: Slow\n      shell: touch {{ base }}/started; sleep 4\n    - name: After\n      copy: {dest: \"{{ base }}/after\", content: \"after\\n\"}\n",
+    );
+    let stays = Sshd::start();
+    let mut killed = Sshd::start();
+    let roots = [RemoteRoot::new("stays"), RemoteRoot::new("killed")];
+    // On the hosts' own / (a shell needs a system to run in), in their folders.
+    let on_slash = |sshd: &Sshd, root: &RemoteRoot| {
+        let mut vars = ssh_vars(sshd, root.path());
+        vars.as_object_mut().unwrap().remove("machinist_root");
+        vars["base"] = json!(root.path());
+        vars
+    };
+    inventory(
+        &test,
+        &[
+            ("stays", on_slash(&stays, &roots[0])),
+            ("killed", on_slash(&killed, &roots[1])),
+        ],
+    );
+    let child = test
+        .command(&["run", "site.yml", "-i", "inventory.yml", "--format", "json"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = roots[1].path().join("started");
+    let waited = Instant::now();
+    while !started.exists() {
+        assert!(
+            waited.elapsed() < Duration::from_secs(60),
+            "the slow task never started"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    killed.kill();
+    let output = child.wait_with_output().unwrap();
+    let ran = Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into(),
+        stderr: String::from_utf8_lossy(&output.stderr).into(),
+    };
+    assert_eq!(ran.code, 3, "{}\n{}", ran.stdout, ran.stderr);
+    let events = ran.events();
+    assert_eq!(event_of(&events, "killed", "Slow")["status"], "unreachable");
+    assert_eq!(event_of(&events, "stays", "Slow")["status"], "changed");
+    assert_eq!(event_of(&events, "stays", "After")["status"], "changed");
+    assert!(!results(&ran)
+        .iter()
+        .any(|(host, task, _)| host == "killed" && task == "After"));
+    assert!(!roots[1].path().join("after").exists());
+    assert!(roots[0].path().join("after").exists());
+}
+
+#[test]
+fn ignore_unreachable_keeps_the_host_in_the_play() {
+    let test = Test::new();
+    // Nothing listens on port 1: the connection is refused at once.
+    let far = json!({"ansible_connection": "ssh", "ansible_host": "127.0.0.1", "ansible_port": 1});
+    inventory(&test, &[("far", far)]);
+    test.playbook(
+        "- hosts: all\n  gather_facts: false\n  tasks:\n    - name: Unreached\n      copy: {dest: /srv/x, content: x}\n      ignore_unreachable: true\n    - name: Next\n      debug: {msg: still here}\n",
+    );
+    let ran = run(&test, &[]);
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    let events = ran.events();
+    let unreached = event_of(&events, "far", "Unreached");
+    assert_eq!(
+        (&unreached["status"], &unreached["ignored"]),
+        (&json!("unreachable"), &json!(true))
+    );
+    assert_eq!(event_of(&events, "far", "Next")["status"], "ok");
+    let counts = recap(&ran, "far");
+    assert_eq!(
+        (&counts["ok"], &counts["ignored"], &counts["unreachable"]),
+        (&json!(2), &json!(1), &json!(0))
+    );
+    let human = test.machinist(&["run", "site.yml", "-i", "inventory.yml"]);
+    assert!(
+        human
+            .stdout
+            .contains("UNREACHABLE! => {\"changed\": false, \"msg\": ")
+            && human
+                .stdout
+                .contains("\"unreachable\": true}\n...ignoring\n"),
+        "{}",
+        human.stdout
+    );
+
+    // The play's keyword covers gathering facts and every task.
+    test.playbook(
+        "- hosts: all\n  ignore_unreachable: true\n  tasks:\n    - name: Unreached\n      copy: {dest: /srv/x, content: x}\n    - name: Next\n      debug: {msg: still here}\n",
+    );
+    let ran = run(&test, &[]);
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    assert_eq!(
+        results(&ran)
+            .into_iter()
+            .map(|(_, _, status)| status)
+            .collect::<Vec<_>>(),
+        ["unreachable", "unreachable", "ok"]
+    );
+
+    // Without it the host leaves the play: exit 3.
+    test.playbook(
+        "- hosts: all\n  gather_facts: false\n  tasks:\n    - name: Unreached\n      copy: {dest: /srv/x, content: x}\n    - name: Next\n      debug: {msg: still here}\n",
+    );
+    let ran = run(&test, &[]);
+    assert_eq!(ran.code, 3, "{}\n{}", ran.stdout, ran.stderr);
+    assert_eq!(results(&ran).len(), 1);
+    assert_eq!(recap(&ran, "far")["unreachable"], 1);
+}
+
+#[test]
+fn the_become_keyword_on_an_ssh_host_without_ansible_become_is_refused() {
+    let test = Test::new();
+    let far = json!({"ansible_connection": "ssh", "ansible_host": "127.0.0.1", "ansible_port": 1});
+    inventory(&test, &[("far", far)]);
+    test.playbook(
+        "- hosts: all\n  gather_facts: false\n  become: true\n  tasks:\n    - block:\n        - name: As root\n          copy: {dest: /srv/x, content: x}\n",
+    );
+    let ran = run(&test, &[]);
+    assert_eq!(ran.code, 2, "{}\n{}", ran.stdout, ran.stderr);
+    let events = ran.events();
+    let refused = event_of(&events, "far", "As root")["msg"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(refused.contains("set ansible_become=true"), "{refused}");
+    // And become: false where the inventory's agent is root.
+    let far = json!({"ansible_connection": "ssh", "ansible_host": "127.0.0.1", "ansible_port": 1, "ansible_become": true});
+    inventory(&test, &[("far", far)]);
+    test.playbook(
+        &std::fs::read_to_string(test.project().join("site.yml"))
+            .unwrap()
+            .replace("become: true", "become: false"),
+    );
+    let ran = run(&test, &[]);
+    assert_eq!(ran.code, 2, "{}\n{}", ran.stdout, ran.stderr);
+    let events = ran.events();
+    let refused = event_of(&events, "far", "As root")["msg"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        refused.contains("become: false on ssh host far"),
+        "{refused}"
+    );
+}
+
+/// The cost of a no-change file task in a whole run, over ssh and on a local root
+/// (the difference between runs of 300 and 30 tasks: the connection's start and the
+/// agent's checks left out), printed:
+/// `cargo test --test connections_ssh per_task -- --ignored --nocapture`.
+#[test]
+#[ignore = "a measurement, run by hand"]
+fn per_task_cost_of_a_play_over_ssh_and_on_a_local_root() {
+    let play = |tasks: u32| {
+        let mut play = String::from("- hosts: all\n  gather_facts: false\n  tasks:\n");
+        for n in 0..tasks {
+            play.push_str(&format!(
+                "    - copy: {{dest: /f{n}, content: \"{n}\\n\"}}\n"
+            ));
+        }
+        play
+    };
+    let sshd = Sshd::start();
+    let remote = RemoteRoot::new("bench");
+    let local = tempfile::tempdir().unwrap();
+    for (name, vars) in [
+        ("ssh", ssh_vars(&sshd, remote.path())),
+        (
+            "local",
+            json!({"ansible_connection": "local", "machinist_root": local.path()}),
+        ),
+    ] {
+        let rerun = |tasks: u32| {
+            let test = Test::new();
+            test.playbook(&play(tasks));
+            inventory(&test, &[(name, vars.clone())]);
+            assert_eq!(run(&test, &[]).code, 0);
+            let started = Instant::now();
+            let again = run(&test, &[]);
+            let took = started.elapsed();
+            assert_eq!(recap(&again, name)["changed"], 0);
+            took
+        };
+        let (few, many) = (rerun(30), rerun(300));
+        eprintln!(
+            "{name}: 30 tasks {few:?}, 300 tasks {many:?}: {:?} per no-change copy task",
+            many.saturating_sub(few) / 270
+        );
+    }
+}
+
+#[test]
+fn uri_and_wait_for_run_on_the_target() {
+    let test = Test::new();
+    let sshd = Sshd::start();
+    let remote = RemoteRoot::new("actions");
+    std::fs::write(remote.path().join("only-there"), "ready\n").unwrap();
+    let served = tempfile::tempdir().unwrap();
+    std::fs::write(served.path().join("hello.txt"), "hi\n").unwrap();
+    let server = common::http_server::HttpServer::start(served.path());
+    inventory(&test, &[("web", ssh_vars(&sshd, remote.path()))]);
+    test.playbook(&format!(
+        "- hosts: all\n  gather_facts: false\n  tasks:\n    - debug: {{msg: \"{{{{ ansible_connection }}}}\"}}\n    - name: A file only the target has\n      wait_for: {{path: /only-there, search_regex: ready, timeout: 5}}\n    - name: A request from the target\n      uri: {{url: \"{}\", return_content: true}}\n      register: answer\n    - debug: {{msg: \"{{{{ answer.content }}}}\"}}\n",
+        server.url("/hello.txt")
+    ));
+    assert!(!Path::new("/only-there").exists());
+    let ran = run(&test, &[]);
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    let events = ran.events();
+    let debug: Vec<&Value> = events
+        .iter()
+        .filter(|e| e["event"] == "task" && e["task"] == "debug")
+        .collect();
+    assert_eq!(debug[0]["result"]["msg"], "ssh");
+    assert_eq!(debug[1]["result"]["msg"], "hi\n");
+    assert_eq!(
+        event_of(&events, "web", "A file only the target has")["status"],
+        "ok"
+    );
+}
+
+#[test]
+fn a_root_keyword_on_an_ssh_host_is_a_root_inside_its_own() {
+    let test = Test::new();
+    let sshd = Sshd::start();
+    let remote = RemoteRoot::new("roots");
+    std::fs::create_dir(remote.path().join("inner")).unwrap();
+    let chown = std::process::Command::new("chown")
+        .arg(format!("{0}:{0}", sshd::USER))
+        .arg(remote.path().join("inner"))
+        .status()
+        .unwrap();
+    assert!(chown.success());
+    inventory(&test, &[("web", ssh_vars(&sshd, remote.path()))]);
+    test.playbook(
+        "- hosts: all\n  gather_facts: false\n  tasks:\n    - block:\n        - name: Inside\n          copy: {dest: /x, content: \"inner\\n\"}\n        - name: Where\n          debug: {msg: \"{{ machinist_root }}\"}\n      root: /inner\n    - name: Outside\n      copy: {dest: /x, content: \"outer\\n\"}\n",
+    );
+    let check = run(&test, &["--check"]);
+    assert_eq!(check.code, 0, "{}\n{}", check.stdout, check.stderr);
+    assert!(!remote.path().join("inner/x").exists());
+    let ran = run(&test, &[]);
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    assert_eq!(results(&check), results(&ran));
+    let events = ran.events();
+    assert_eq!(
+        event_of(&events, "web", "Where")["result"]["msg"],
+        remote.path().join("inner").display().to_string()
+    );
+    let read = |path: &str| std::fs::read_to_string(remote.path().join(path)).unwrap();
+    assert_eq!(
+        (read("inner/x"), read("x")),
+        ("inner\n".to_string(), "outer\n".to_string())
+    );
+}
+
+#[test]
+fn a_task_delegated_to_an_ssh_host_acts_there_through_its_agent() {
+    let test = Test::new();
+    let sshd = Sshd::start();
+    let remote = RemoteRoot::new("delegate");
+    let here = tempfile::tempdir().unwrap();
+    inventory(
+        &test,
+        &[
+            ("web", ssh_vars(&sshd, remote.path())),
+            (
+                "here",
+                json!({"ansible_connection": "local", "machinist_root": here.path()}),
+            ),
+        ],
+    );
+    test.playbook(
+        "- hosts: here\n  gather_facts: false\n  tasks:\n    - name: On web\n      copy: {dest: /from, content: \"{{ inventory_hostname }}\\n\"}\n      delegate_to: web\n    - name: Here\n      copy: {dest: /own, content: x}\n",
+    );
+    let ran = run(&test, &[]);
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    let events = ran.events();
+    assert_eq!(
+        event_of(&events, "here", "On web")["delegated_to"],
+        sshd.address
+    );
+    let from = std::fs::read_to_string(remote.path().join("from")).unwrap();
+    assert_eq!(
+        from, "here\n",
+        "rendered with the original host's variables"
+    );
+    assert!(!here.path().join("from").exists());
+    assert!(here.path().join("own").exists());
+}
