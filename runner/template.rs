@@ -60,6 +60,7 @@ mod tests;
 mod text_filters;
 mod time_filters;
 mod url_filters;
+mod urlize;
 pub(crate) mod value_format;
 mod vault_filters;
 mod version;

@@ -20,8 +20,8 @@ use super::error::{TemplateError, TemplateErrorKind};
 use super::{
     backslash, collections, conversions, crypt, datetime, filters, jinja_compat, lookup,
     math_filters, names, overrides, path_tests, pyjson, python_iteration, python_methods, pyyaml,
-    regexes, simple, size_filters, tests, text_filters, time_filters, url_filters, value_format,
-    vault_filters, wordwrap, FileOptions, OMIT,
+    regexes, simple, size_filters, tests, text_filters, time_filters, url_filters, urlize,
+    value_format, vault_filters, wordwrap, FileOptions, OMIT,
 };
 
 /// Loader names under which expressions and strings are cached. The leading control
@@ -464,6 +464,7 @@ fn base_env(slot: &EngineSlot) -> Environment<'static> {
     datetime::register(&mut env);
     wordwrap::register(&mut env);
     vault_filters::register(&mut env);
+    urlize::register(&mut env);
     url_filters::register(&mut env);
     path_tests::register(&mut env);
     pyjson::register(&mut env);
