@@ -370,6 +370,12 @@ const PLUGIN_EXPRESSIONS: &[&str] = &[
     "query('inventory_hostnames', 'nothere')",
     "{'started': 0} is started",
     "{} is started",
+    "'see (www.example.com). or mail a@b.org' | urlize",
+    "'go to http://example.org/a?b=1#c, now' | urlize(10)",
+    "'<https://[::1]:8080/p> & foo.com' | urlize(nofollow=true, target='_blank')",
+    "'ftp://h/x mailto:me@x.io' | urlize(rel='me', extra_schemes=['ftp:'])",
+    "42 | urlize",
+    "'x' | urlize(extra_schemes=['1bad'])",
 ];
 
 /// Every expression of the matrix, in a stable order, without repeats.
