@@ -207,13 +207,6 @@ fn run_command(args: RunArgs) -> ExitCode {
         }
         return finish(reporter.as_mut(), ExitCode::SUCCESS);
     }
-    let agent = match machinist::agent::identity::AgentExe::own() {
-        Ok(agent) => agent,
-        Err(err) => {
-            report::print_internal_error(&format!("cannot read machinist's own executable: {err}"));
-            return ExitCode::from(EXIT_INTERNAL);
-        }
-    };
     let options = RunOptions {
         check: args.check,
         diff: args.diff,
@@ -226,10 +219,7 @@ fn run_command(args: RunArgs) -> ExitCode {
         inventory: Some(std::sync::Arc::new(inventory)),
         limit: args.hosts.limit.clone(),
         forks: usize::from(args.forks),
-        connector: Some(machinist::connection::target::connector(
-            agent,
-            become_password,
-        )),
+        connector: Some(machinist::connection::target::connector(become_password)),
         force_handlers: args.force_handlers,
     };
     // Loaded and checked: the run quotes no line of these files (a big playbook's

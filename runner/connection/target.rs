@@ -63,11 +63,19 @@ pub fn connect(target: &Target, setup: &Setup) -> Result<Connected, Unreachable>
     }
 }
 
-/// The run's connector: each remote host's agent is this executable (or `agent`),
+/// The run's connector: each remote host's agent is this executable,
 /// `become_password` the password `--become-password-file` gave, for hosts whose
 /// `ansible_become` has none of its own.
-pub fn connector(agent: AgentExe, become_password: Option<String>) -> Connector {
+pub fn connector(become_password: Option<String>) -> Connector {
     Connector(Arc::new(move |target: &Target| {
+        // Hashed on the first connection only: a run that reaches no agent never
+        // reads its own executable (tens of megabytes).
+        let agent = AgentExe::own().map_err(|err| {
+            Unreachable::new(
+                &target.host,
+                format!("cannot read machinist's own executable: {err}"),
+            )
+        })?;
         let mut target = target.clone();
         if let Some(become_) = &mut target.become_ {
             if become_.password.is_none() {
@@ -75,7 +83,7 @@ pub fn connector(agent: AgentExe, become_password: Option<String>) -> Connector 
             }
         }
         let setup = Setup {
-            agent: agent.clone(),
+            agent,
             root: PathBuf::from("/"),
         };
         let connected = connect(&target, &setup)?;
