@@ -431,6 +431,88 @@ fn a_controller_file_argument_that_was_not_sent_is_refused() {
     assert!(!test.root().join("stolen").exists());
 }
 
+/// A copy of a directory names many controller files; the announcement carries one per
+/// argument: the session refuses to send one, and the agent to run one.
+#[test]
+fn a_copy_of_a_directory_is_refused_over_the_agent_on_both_sides() {
+    let test = Test::new();
+    std::fs::create_dir_all(test.root()).unwrap();
+    let source = test.project().join("files/conf/a");
+    std::fs::create_dir_all(source.parent().unwrap()).unwrap();
+    std::fs::write(&source, "a\n").unwrap();
+    let tree = json!({
+        "src": test.project().join("files/conf/").display().to_string(),
+        "entries": [{"path": "a", "from": source.display().to_string()}],
+    });
+    let mut session = session(&test.root());
+    let refused = done(
+        session
+            .run_module(
+                &request(
+                    Builtin::Copy,
+                    json!({"dest": "/etc/conf", "_copy_tree": tree}),
+                    false,
+                ),
+                &mut |_| {},
+            )
+            .unwrap(),
+    );
+    assert!(refused.failed);
+    let message = refused.msg.unwrap_or_default();
+    assert!(
+        message.contains(
+            "copying a directory (src: DIR) to a host over a connection is not supported yet"
+        ),
+        "{message}"
+    );
+    session.close();
+    assert!(!test.root().join("etc").exists());
+
+    let mut child = Command::new(machinist())
+        .arg("agent")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut output = child.stdout.take().unwrap();
+    let mut input = child.stdin.take().unwrap();
+    let _started: Reply = read_message(&mut output).unwrap();
+    let hello = Request::Hello {
+        version: VERSION.into(),
+        content_hash: AgentExe::at(&machinist()).unwrap().sha256,
+        root: test.root(),
+    };
+    write_message(&mut input, &hello).unwrap();
+    assert!(matches!(read_message(&mut output).unwrap(), Reply::Ready));
+    let Value::Object(args) = json!({"dest": "/etc/conf", "_copy_tree": tree}) else {
+        unreachable!()
+    };
+    let run = Request::RunModule {
+        module: "copy".into(),
+        args,
+        check: false,
+        keys_read: false,
+        files: Vec::new(),
+        root: None,
+    };
+    write_message(&mut input, &run).unwrap();
+    let reply: Reply = read_message(&mut output).unwrap();
+    let Reply::Ran {
+        run: ModuleRun::BadArgs { message, .. },
+    } = reply
+    else {
+        panic!("{reply:?}")
+    };
+    assert!(
+        message.contains("a copy of a directory is not sent to an agent"),
+        "{message}"
+    );
+    write_message(&mut input, &Request::Bye).unwrap();
+    assert!(child.wait().unwrap().success());
+    assert!(!test.root().join("etc").exists());
+}
+
 #[test]
 fn outcomes_through_the_agent_equal_the_local_ones_task_by_task() {
     use machinist::run::module_run::run_module;

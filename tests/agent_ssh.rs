@@ -1,7 +1,10 @@
 //! The ssh connection against real OpenSSH servers on loopback (tests/common/sshd.rs):
 //! two hosts at once, the agent copied into the user's private cache and found there
 //! by its hash (verified before each start), modules run as the user and, with
-//! `become`, as root through sudo and its password; a stopped server, a host key that
+//! `become`, as root through sudo and its password, and as another user from a private
+//! cache in that user's home (with a sudo that asks, and one that asks nothing: the
+//! password never lands in the copy); su refused, run0 said missing, a become user
+//! without a home unreachable saying so; a stopped server, a host key that
 //! is not the known one (the message names the key offered) and a server killed while
 //! a file is sent are unreachable, the file old or new, never half.
 
@@ -183,6 +186,142 @@ fn become_runs_the_agent_as_root_through_sudo_and_its_password() {
     let (_connection, session) = connect("web", &sshd, Some(sudo(Some("wrong"))));
     let message = session.err().expect("unreachable").message;
     assert!(message.contains("become password was refused"), "{message}");
+}
+
+#[test]
+fn become_user_runs_the_agent_as_that_user_from_a_private_cache_of_its_own() {
+    let _cache = CACHE.lock().unwrap_or_else(|p| p.into_inner());
+    sshd::ensure_become_users();
+    let sshd = Sshd::start();
+    let as_user = |user: &str, password: Option<&str>| Become {
+        method: "sudo".into(),
+        user: user.into(),
+        password: password.map(str::to_string),
+    };
+    let cache = sshd::become_user_home().join(".cache/machinist/agent");
+    let _ = std::fs::remove_dir_all(&cache);
+    let dest = sshd::become_user_home().join("agent-ssh-become-user");
+    let _ = std::fs::remove_file(&dest);
+    let become_ = as_user(sshd::BECOME_USER, Some(sshd::PASSWORD));
+    let (connection, session) = connect("web", &sshd, Some(become_.clone()));
+    let mut agent = session.unwrap_or_else(|err| panic!("{err}\n{}", sshd.log()));
+    assert!(
+        copy(&mut agent, dest.to_str().unwrap(), "as it\n")
+            .unwrap()
+            .changed
+    );
+    agent.close();
+    connection.close();
+    // Written as the become user, from its cache: 0700, its own, nothing readable by
+    // others; the copy is whole (the password never mixed with the bytes).
+    let uid = uid_of(sshd::BECOME_USER);
+    assert_eq!(std::fs::metadata(&dest).unwrap().uid(), uid);
+    for folder in [cache.clone(), cache.parent().unwrap().to_path_buf()] {
+        let meta = std::fs::metadata(&folder).unwrap();
+        assert_eq!(
+            (meta.uid(), meta.mode() & 0o7777),
+            (uid, 0o700),
+            "{folder:?}"
+        );
+    }
+    let entry = cache.join(setup().agent.sha256);
+    let meta = std::fs::metadata(&entry).unwrap();
+    assert_eq!((meta.uid(), meta.mode() & 0o077), (uid, 0));
+    assert_eq!(AgentExe::at(&entry).unwrap().sha256, setup().agent.sha256);
+    let entries: Vec<_> = std::fs::read_dir(&cache).unwrap().flatten().collect();
+    assert_eq!(entries.len(), 1, "no temp file left: {entries:?}");
+
+    // Started again from the cache, not copied again.
+    let copied_at = meta.modified().unwrap();
+    let (connection, session) = connect("web", &sshd, Some(become_));
+    session.expect("reachable").close();
+    connection.close();
+    let again = std::fs::metadata(&entry).unwrap().modified().unwrap();
+    assert_eq!(again, copied_at);
+
+    // A wrong password is refused; none, sudo says it needs one.
+    let (_connection, session) =
+        connect("web", &sshd, Some(as_user(sshd::BECOME_USER, Some("no"))));
+    let message = session.err().expect("unreachable").message;
+    assert!(message.contains("become password was refused"), "{message}");
+    let (_connection, session) = connect("web", &sshd, Some(as_user(sshd::BECOME_USER, None)));
+    let message = session.err().expect("unreachable").message;
+    assert!(message.contains("password is required"), "{message}");
+    std::fs::remove_file(&dest).unwrap();
+}
+
+#[test]
+fn a_password_sudo_never_asks_for_stays_out_of_the_copied_agent() {
+    let _cache = CACHE.lock().unwrap_or_else(|p| p.into_inner());
+    sshd::ensure_become_users();
+    let sshd = Sshd::start();
+    let home = PathBuf::from(format!("/home/{}", sshd::NOPASSWD_USER));
+    let cache = home.join(".cache/machinist/agent");
+    let _ = std::fs::remove_dir_all(&cache);
+    // A password given, a sudo that asks none (NOPASSWD): the bytes are sent once the
+    // script reads them, with no password line before them.
+    let become_ = Become {
+        method: "sudo".into(),
+        user: sshd::NOPASSWD_USER.into(),
+        password: Some(sshd::PASSWORD.into()),
+    };
+    let (connection, session) = connect("web", &sshd, Some(become_));
+    let mut agent = session.unwrap_or_else(|err| panic!("{err}\n{}", sshd.log()));
+    let dest = home.join("nopasswd");
+    assert!(
+        copy(&mut agent, dest.to_str().unwrap(), "x\n")
+            .unwrap()
+            .changed
+    );
+    agent.close();
+    connection.close();
+    let entry = cache.join(setup().agent.sha256);
+    assert_eq!(AgentExe::at(&entry).unwrap().sha256, setup().agent.sha256);
+    assert_eq!(
+        std::fs::metadata(&dest).unwrap().uid(),
+        uid_of(sshd::NOPASSWD_USER)
+    );
+    std::fs::remove_file(&dest).unwrap();
+}
+
+#[test]
+fn a_become_user_without_a_home_is_unreachable_and_told_why() {
+    sshd::ensure_become_users();
+    let sshd = Sshd::start();
+    let become_ = Become {
+        method: "sudo".into(),
+        user: sshd::HOMELESS_USER.into(),
+        password: Some(sshd::PASSWORD.into()),
+    };
+    let (_connection, session) = connect("web", &sshd, Some(become_));
+    let message = session.err().expect("unreachable").message;
+    assert!(
+        message.contains("machinist-homeless-t needs a home folder it can write"),
+        "{message}"
+    );
+    assert!(!message.contains(sshd::PASSWORD), "{message}");
+}
+
+#[test]
+fn su_is_refused_saying_why_and_run0_where_the_host_lacks_it() {
+    let sshd = Sshd::start();
+    let method = |method: &str| Become {
+        method: method.into(),
+        user: "root".into(),
+        password: None,
+    };
+    let refused = SshConnection::new("web", target(&sshd, Some(method("su"))))
+        .err()
+        .expect("su refused")
+        .message;
+    assert!(
+        refused.contains("su reads its password from a terminal"),
+        "{refused}"
+    );
+    // Debian 12's systemd (252) has no run0: found out on the host.
+    let (_connection, session) = connect("web", &sshd, Some(method("run0")));
+    let message = session.err().expect("unreachable").message;
+    assert!(message.contains("run0 is not on this host"), "{message}");
 }
 
 #[test]

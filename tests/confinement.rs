@@ -63,6 +63,10 @@ const MODULES: &[(&str, &str)] = &[
         "copy: {dest: PATH, content: \"pwned\\n\", follow: false}",
     ),
     (
+        "copy directory",
+        "copy: {src: tree/, dest: PATH, mode: '0644', directory_mode: '0700', owner: '0'}",
+    ),
+    (
         "template",
         "template: {src: t.j2, dest: PATH, owner: root, group: root}",
     ),
@@ -232,6 +236,7 @@ fn no_module_reads_or_writes_outside_a_hostile_root() {
             let decoy = decoy(&test);
             test.root_file("/etc/hostname", "inside\n");
             test.project_file("templates/t.j2", "pwned {{ 1 + 1 }}\n");
+            test.project_file("files/tree/sub/f", "pwned\n");
             archive(&test);
             test.playbook(&format!(
                 "- hosts: localhost\n  tasks:\n    - {}\n",

@@ -4,7 +4,7 @@
 //! servers as several hosts of one inventory, one stopped and one with a host key
 //! that is not the known one (both unreachable, the play goes on for the others, exit
 //! 3), one killed while its task runs (that task unreachable, the others go on),
-//! become through sudo with its password, the three checks over the connection, and
+//! become through sudo with its password (to root, and to another user), the three checks over the connection, and
 //! `--check --diff` equal to the same playbook's on a local root, task by task.
 
 mod common;
@@ -325,6 +325,43 @@ fn become_runs_the_agent_as_root_through_sudo_and_its_password() {
         .unwrap()
         .to_string();
     assert!(msg.contains("become password was refused"), "{msg}");
+}
+
+#[test]
+fn become_user_runs_the_agent_as_that_user_and_writes_its_files() {
+    sshd::ensure_become_users();
+    let test = Test::new();
+    // On the host's own /, in the become user's home (its own, 0700).
+    let dest = sshd::become_user_home().join("by-play");
+    let _ = std::fs::remove_file(&dest);
+    test.playbook(
+        "- hosts: all\n  gather_facts: false\n  tasks:\n    - command: whoami\n      register: who\n      changed_when: false\n    - copy: {dest: \"{{ dest }}\", content: \"x\\n\"}\n    - debug: {msg: \"{{ who.stdout }}\"}\n",
+    );
+    let sshd = Sshd::start();
+    let remote = RemoteRoot::new("become-user");
+    let mut vars = ssh_vars(&sshd, remote.path());
+    vars.as_object_mut().unwrap().remove("machinist_root");
+    vars["dest"] = json!(dest);
+    vars["ansible_become"] = json!(true);
+    vars["ansible_become_user"] = json!(sshd::BECOME_USER);
+    vars["ansible_become_password"] = json!(sshd::PASSWORD);
+    inventory(&test, &[("web", vars)]);
+    let ran = run(&test, &[]);
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    let events = ran.events();
+    assert_eq!(
+        event_of(&events, "web", "debug")["result"]["msg"],
+        sshd::BECOME_USER
+    );
+    assert_eq!(event_of(&events, "web", "copy")["status"], "changed");
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::metadata(&dest).unwrap();
+    let uid = std::fs::metadata(sshd::become_user_home()).unwrap().uid();
+    assert_eq!(meta.uid(), uid, "written as the become user");
+    // The second run changes nothing.
+    let again = run(&test, &[]);
+    assert_eq!(recap(&again, "web")["changed"], 0, "{}", again.stdout);
+    std::fs::remove_file(&dest).unwrap();
 }
 
 #[test]

@@ -1,7 +1,8 @@
 //! Copy's `src:` files (issue 13, issue 18): streamed, never read whole (a 242 MB
 //! text file took 1.19 GB and its JSON diff carried the whole file); binary files
 //! copied byte for byte (refused before); the diff of a binary or big file a summary,
-//! size and sha256, before and after, in human and JSON output.
+//! size and sha256, before and after, in human and JSON output. A directory (issue 15)
+//! copied as Ansible's copy copies it: the folder or its contents, the three checks.
 
 mod common;
 use common::play;
@@ -196,20 +197,147 @@ fn a_dest_that_is_a_directory_without_a_slash_gets_the_file_inside_with_the_thre
     assert_eq!(test.read("etc/conf/motd"), "hello\n");
 }
 
+/// A source tree of files/: nested, an empty folder, a link to a file inside it.
+fn source_tree(test: &Test) {
+    test.project_file("files/confdir/a.conf", "a\n");
+    test.project_file("files/confdir/sub/b.conf", "b\n");
+    std::fs::create_dir_all(test.project().join("files/confdir/empty")).expect("mkdir");
+    std::os::unix::fs::symlink("a.conf", test.project().join("files/confdir/link.conf"))
+        .expect("symlink");
+}
+
 #[test]
-fn a_directory_source_is_refused_before_the_run_naming_the_issue() {
+fn a_directory_is_copied_as_ansible_copies_it_with_the_three_checks() {
+    let test = Test::new();
+    source_tree(&test);
+    test.root_file("etc/keep", "");
+    test.playbook(&play(concat!(
+        "    - copy: {src: confdir, dest: /etc/app}\n",
+        "    - copy: {src: confdir/, dest: /srv/flat/, mode: \"0600\", directory_mode: \"0700\"}\n",
+        "      register: flat\n",
+        "    - debug: {msg: \"{{ flat.dest }} {{ flat.src is match('.*/files/confdir/$') }} {{ flat.changed }}\"}\n",
+    )));
+    let runs = three_checks_runs(&test);
+    // --check --diff lists exactly what the run makes, one entry per path.
+    let check = &runs[0];
+    for path in [
+        "/etc/app/confdir/sub/b.conf",
+        "/srv/flat/empty",
+        "/srv/flat/link.conf",
+    ] {
+        assert!(check.stdout.contains(path), "{path}: {}", check.stdout);
+    }
+    assert!(
+        runs[1].stdout.contains("/srv/flat/ True True"),
+        "{}",
+        runs[1].stdout
+    );
+    assert_eq!(test.read("etc/app/confdir/a.conf"), "a\n");
+    assert_eq!(test.read("etc/app/confdir/sub/b.conf"), "b\n");
+    // The link is followed: a file with its target's content.
+    assert_eq!(test.read("etc/app/confdir/link.conf"), "a\n");
+    assert!(test.root().join("etc/app/confdir/empty").is_dir());
+    assert_eq!(test.mode("etc/app/confdir/a.conf"), 0o644);
+    assert_eq!(test.mode("etc/app/confdir/sub"), 0o755);
+    assert_eq!(test.read("srv/flat/sub/b.conf"), "b\n");
+    assert_eq!(test.mode("srv/flat/sub/b.conf"), 0o600);
+    assert_eq!(test.mode("srv/flat"), 0o700);
+    assert_eq!(test.mode("srv/flat/empty"), 0o700);
+    assert!(!test.root().join("srv/flat/confdir").exists());
+}
+
+#[test]
+fn a_changed_file_in_a_copied_directory_is_the_only_change_and_force_no_keeps_it() {
+    let test = Test::new();
+    source_tree(&test);
+    test.playbook(&play("    - copy: {src: confdir/, dest: /etc/app/}\n"));
+    assert_eq!(test.run(&[]).code, 0);
+    test.root_file("etc/app/sub/b.conf", "local\n");
+    let run = test.run(&["--check", "--diff"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("-local\n+b\n"), "{}", run.stdout);
+    assert!(!run.stdout.contains("a.conf"), "{}", run.stdout);
+    assert_eq!(test.read("etc/app/sub/b.conf"), "local\n");
+    test.playbook(&play(
+        "    - copy: {src: confdir/, dest: /etc/app/, force: false}\n",
+    ));
+    let run = test.run_json(&[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(test.read("etc/app/sub/b.conf"), "local\n");
+    assert_eq!(run.changed(), 0, "{}", run.stdout);
+}
+
+#[test]
+fn a_link_out_of_the_copied_directory_is_refused_before_anything_is_written() {
+    let test = Test::new();
+    test.project_file("files/confdir/a.conf", "a\n");
+    test.project_file("secret", "s3cret\n");
+    std::os::unix::fs::symlink(
+        test.project().join("secret"),
+        test.project().join("files/confdir/leak"),
+    )
+    .expect("symlink");
+    test.playbook(&play("    - copy: {src: confdir, dest: /etc/}\n"));
+    let run = test.run(&[]);
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    let said = format!("{}{}", run.stdout, run.stderr);
+    assert!(said.contains("outside the copied directory"), "{said}");
+    assert!(!test.root().join("etc/confdir").exists());
+}
+
+#[test]
+fn a_vaulted_file_in_a_copied_directory_is_refused_and_backup_keeps_replaced_files() {
+    let test = Test::new();
+    test.project_file("files/confdir/a.conf", "new\n");
+    test.root_file("etc/app/a.conf", "old\n");
+    test.playbook(&play(
+        "    - copy: {src: confdir/, dest: /etc/app, backup: true}\n",
+    ));
+    let run = test.run(&[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(test.read("etc/app/a.conf"), "new\n");
+    let backups: Vec<_> = std::fs::read_dir(test.root().join("etc/app"))
+        .expect("read_dir")
+        .filter_map(Result::ok)
+        .filter(|entry| entry.file_name().to_string_lossy().starts_with("a.conf."))
+        .collect();
+    assert_eq!(backups.len(), 1, "{backups:?}");
+    assert_eq!(
+        std::fs::read_to_string(backups[0].path()).expect("backup"),
+        "old\n"
+    );
+
+    test.project_file("files/confdir/secret", "$ANSIBLE_VAULT;1.1;AES256\n6162\n");
+    let run = test.run(&[]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    let said = format!("{}{}", run.stdout, run.stderr);
+    assert!(
+        said.contains("is vaulted: a vaulted file inside a copied directory is not decrypted yet"),
+        "{said}"
+    );
+    assert!(!test.root().join("etc/app/secret").exists());
+}
+
+#[test]
+fn only_copy_takes_a_directory_and_local_follow_false_is_refused() {
     let test = Test::new();
     test.project_file("files/confdir/a", "a\n");
-    test.playbook(&play(
-        "    - copy: {src: confdir, dest: \"{{ '/etc/' }}\"}\n",
-    ));
+    test.playbook(&play("    - file: {src: confdir, dest: /etc/x}\n"));
     let run = test.run(&[]);
     assert_eq!(run.code, 4, "{}", run.stdout);
     assert!(
-        run.stderr
-            .contains("is a directory: copying a directory tree is not supported yet (issue #15)"),
+        run.stderr.contains("only copy copies a directory"),
         "{}",
         run.stderr
     );
-    assert!(run.stderr.contains("site.yml:4:19"), "{}", run.stderr);
+    test.playbook(&play(
+        "    - copy: {src: confdir, dest: /etc/, local_follow: false}\n",
+    ));
+    let run = test.run(&[]);
+    assert_ne!(run.code, 0, "{}", run.stdout);
+    let said = format!("{}{}", run.stdout, run.stderr);
+    assert!(
+        said.contains("local_follow: false is not supported"),
+        "{said}"
+    );
 }

@@ -136,6 +136,9 @@ fn every_built_in_example_runs_under_check() {
         std::fs::create_dir_all(test.root().join(dir)).expect("mkdir");
     }
     test.project_file("files/motd", "Welcome.\n");
+    // copy's example of a directory: files/conf.d/ with a nested file.
+    test.project_file("files/conf.d/app.conf", "workers = 4\n");
+    test.project_file("files/conf.d/extra/log.conf", "level = info\n");
     // include_vars' examples: the project's vars/ files.
     test.project_file("vars/Archlinux.yml", "sshd_service: sshd\n");
     test.project_file("vars/ports.yml", "web: 80\n");

@@ -8,6 +8,7 @@
 
 pub(crate) mod attrs;
 mod content;
+pub mod copy_tree;
 pub(crate) mod doc;
 mod links;
 mod times;
@@ -68,6 +69,13 @@ pub struct Args {
     /// copied streamed (never read whole).
     #[serde(rename = "_copy_from")]
     pub copy_from: Option<String>,
+    /// Set by the runner, never by a task: copy's `src:` is a directory, walked on the
+    /// controller into these entries (see copy_tree.rs).
+    #[serde(rename = "_copy_tree")]
+    pub copy_tree: Option<copy_tree::CopyTree>,
+    /// Copy of a directory: the mode of the directories it creates or copies (default:
+    /// new ones 0755, existing ones as they are), as Ansible's copy.
+    pub directory_mode: Option<ModeArg>,
     pub mode: Option<ModeArg>,
     pub owner: Option<IdArg>,
     pub group: Option<IdArg>,
@@ -85,6 +93,9 @@ pub struct Args {
     /// Templates: Ansible's defaults (trim_blocks on, lstrip_blocks off).
     pub trim_blocks: Option<bool>,
     pub lstrip_blocks: Option<bool>,
+    /// copy: follow the symlinks of a `src:` directory (Ansible's default, yes); read
+    /// by the runner, which walks the source (no, copying them as links, is refused).
+    pub local_follow: Option<bool>,
     /// Templates: what each newline of the template's text becomes (`\n`, `\r\n`,
     /// `\r`); read by the runner, which renders templates.
     pub newline_sequence: Option<String>,
@@ -104,8 +115,13 @@ pub struct Args {
     pub access_time_format: Option<String>,
 }
 
-/// Arguments the runner sets, never a task (validation does not know them).
+/// Arguments the runner sets naming one controller file each, never a task
+/// (validation does not know them; an agent receives them as files).
 pub const RUNNER_ARGS: &[&str] = &["_copy_from"];
+
+/// The argument the runner sets for a copy of a directory, never a task: it names many
+/// controller files, which no agent is sent (refused over a connection).
+pub const RUNNER_TREE_ARG: &str = "_copy_tree";
 
 fn yes() -> bool {
     true
@@ -142,6 +158,15 @@ impl Module for FileModule {
     const NAME: &'static str = "file";
 
     fn plan(&self, args: &Args, host: &Host) -> Result<Plan, ModuleError> {
+        if let Some(tree) = &args.copy_tree {
+            return copy_tree::plan(args, tree, host);
+        }
+        if args.directory_mode.is_some() {
+            return Err(ModuleError::invalid(
+                "directory_mode",
+                "directory_mode is the mode of the directories a copy of a directory (src: DIR) makes; this task copies no directory",
+            ));
+        }
         let task = Task::new(args, host)?;
         let state = task.state()?;
         let mut plan = match state {
@@ -182,6 +207,13 @@ struct Task<'a> {
 
 impl<'a> Task<'a> {
     fn new(args: &'a Args, host: &'a Host) -> Result<Task<'a>, ModuleError> {
+        Task::with_dest(args, host, true)
+    }
+
+    /// `into_dir`: a copy's dest that is a directory gets the source's name inside it
+    /// (a task's own dest); not for the entries of a directory copy, whose paths are
+    /// exact.
+    fn with_dest(args: &'a Args, host: &'a Host, into_dir: bool) -> Result<Task<'a>, ModuleError> {
         if args.template.is_some() {
             return Err(ModuleError::invalid(
                 "template",
@@ -198,7 +230,7 @@ impl<'a> Task<'a> {
         let mut path = PathBuf::with_capacity(1 + args.path.len());
         path.push("/");
         path.push(&args.path);
-        if let Some(source) = &args.copy_from {
+        if let (true, Some(source)) = (into_dir, &args.copy_from) {
             // As Ansible's copy: a dest that is a directory (trailing slash or not)
             // gets the source's name inside it.
             let into_dir = host.stat(&path)?.is_some_and(|meta| meta.is_dir());

@@ -200,6 +200,22 @@ impl Host {
         })
     }
 
+    /// A throwaway view of this host (the disk, and the check-mode overlay as it is
+    /// now) whose own overlay takes what is applied to it in check mode: a module that
+    /// plans many paths (copy of a directory) plans each against what the ones before
+    /// it would leave. Nothing applied to it reaches the disk or this host.
+    pub fn scratch(&self) -> Host {
+        Host {
+            exec: None,
+            disk: Disk::new(self.options.root.clone()),
+            options: self.options.clone(),
+            overlay: self.overlay.snapshot(),
+            reload_owed: AtomicBool::new(false),
+            logs_hidden: AtomicBool::new(false),
+            caches: Caches::default(),
+        }
+    }
+
     pub fn root(&self) -> &Path {
         &self.options.root
     }

@@ -235,7 +235,7 @@ impl Builtin {
     }
 
     /// The argument names the module accepts, from its serde definition (less the
-    /// ones only the runner sets: `file::RUNNER_ARGS`).
+    /// ones only the runner sets: `file::RUNNER_ARGS`, `file::RUNNER_TREE_ARG`).
     pub fn arg_names(self) -> &'static [&'static str] {
         match self {
             Builtin::File | Builtin::Copy | Builtin::Template => {
@@ -244,7 +244,9 @@ impl Builtin {
                     args::field_names::<file::Args>()
                         .iter()
                         .copied()
-                        .filter(|name| !file::RUNNER_ARGS.contains(name))
+                        .filter(|name| {
+                            !file::RUNNER_ARGS.contains(name) && *name != file::RUNNER_TREE_ARG
+                        })
                         .collect()
                 })
             }

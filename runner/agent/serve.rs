@@ -227,6 +227,13 @@ fn module_request(
         args.insert(announce.arg.clone(), file.path().into());
         received.push(file);
     }
+    if args.contains_key(machinist_modules::file::RUNNER_TREE_ARG) {
+        // Its paths would be the controller's: never read on the target.
+        return Ok(Err(
+            "a copy of a directory is not sent to an agent (not supported over a connection)"
+                .to_string(),
+        ));
+    }
     if let Some(arg) = unsent {
         return Ok(Err(format!(
             "{arg} names a controller file that was not sent"

@@ -169,6 +169,13 @@ impl AgentSession {
         on_event: &mut dyn FnMut(AgentEvent),
     ) -> Result<ModuleRun, Unreachable> {
         let mut args = request.args.clone();
+        if args.contains_key(machinist_modules::file::RUNNER_TREE_ARG) {
+            // The announcement carries one file per argument, not a tree.
+            return Ok(ModuleRun::Done(Outcome::failed(
+                "copying a directory (src: DIR) to a host over a connection is not supported yet; copy its files (with_fileglob) or run on the host itself"
+                    .to_string(),
+            )));
+        }
         let mut sources = Vec::new();
         for arg in file_transfer::controller_file_args(request.builtin, &args) {
             let Some(path) = args.remove(arg) else {

@@ -5,8 +5,13 @@
 //! once to `~/.cache/machinist/agent/SHA256` on the target (a folder owned by the
 //! connecting user, 0700) and its sha256 checked by the target's `sha256sum` before
 //! every start. `become` runs it through sudo (`-n`, or `-S` answering sudo's prompt
-//! with the password given). Nothing of the controller's environment goes along: ssh
+//! with the password given): as root, the connecting user's copy; as another user,
+//! one cached in THAT user's home (0700, its own), written and run through
+//! `sudo -u USER sh -c` (nothing is made readable to others). su is refused (it asks
+//! on a terminal), run0 too (said missing when the host lacks it). Nothing of the controller's environment goes along: ssh
 //! runs with HOME, USER, LOGNAME, PATH and SSH_AUTH_SOCK only (no LANG for SendEnv).
+
+mod upload;
 
 use super::session::{AgentSession, BecomePrompt, Setup};
 use super::Unreachable;
@@ -15,6 +20,7 @@ pub use crate::inventory::connection::Become;
 use crate::inventory::connection::Target;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
+use upload::UPLOAD_READY;
 
 /// How the script below says the cached agent is missing or not the right one.
 const MISSING: &str = "machinist-agent-missing";
@@ -71,24 +77,8 @@ pub struct SshConnection {
 impl SshConnection {
     pub fn new(name: &str, target: SshTarget) -> Result<SshConnection, Unreachable> {
         if let Some(become_) = &target.become_ {
-            if become_.method != "sudo" {
-                return Err(Unreachable::new(
-                    name,
-                    format!(
-                        "become_method {} is not supported over ssh yet (sudo is)",
-                        become_.method
-                    ),
-                ));
-            }
-            if become_.user != "root" {
-                return Err(Unreachable::new(
-                    name,
-                    format!(
-                        "become_user {} over ssh is not supported yet: the cached agent \
-                         is private to the connecting user, which only root can run",
-                        become_.user
-                    ),
-                ));
+            if let Some(why) = refused_method(&become_.method) {
+                return Err(Unreachable::new(name, why));
             }
         }
         // A private folder (0700) for the control socket.
@@ -108,6 +98,11 @@ impl SshConnection {
 
     /// Start the agent on the host, copying it there first when its cache lacks it.
     pub fn start(&self, setup: &Setup) -> Result<AgentSession, Unreachable> {
+        if let Some(become_) = &self.target.become_ {
+            if become_.method == "run0" {
+                return Err(self.run0_refusal());
+            }
+        }
         let hash = &setup.agent.sha256;
         match self.start_cached(hash, setup) {
             Err(err) if err.message.contains(MISSING) => {
@@ -119,44 +114,66 @@ impl SshConnection {
         .map_err(|err| Unreachable::new(&self.name, plain_ssh_error(&err.message)))
     }
 
+    /// The become user whose own cache the agent runs from: one other than root
+    /// (root can run the connecting user's copy; another user cannot read it).
+    fn own_cache_user(&self) -> Option<&Become> {
+        self.target
+            .become_
+            .as_ref()
+            .filter(|become_| become_.user != "root")
+    }
+
+    /// `script` as the shell command ssh runs: as the connecting user, or through
+    /// sudo as the become user whose cache it works in.
+    fn in_cache_owner_shell(&self, script: String) -> String {
+        match self.own_cache_user() {
+            None => script,
+            Some(become_) => format!("exec {}sh -c {}", sudo(become_), shell_quote(&script)),
+        }
+    }
+
     fn start_cached(&self, hash: &str, setup: &Setup) -> Result<AgentSession, Unreachable> {
         let become_ = self.target.become_.as_ref();
+        // Root runs the connecting user's copy; another become user runs its own.
         let runner = match become_ {
-            None => String::new(),
-            Some(become_) if become_.password.is_some() => format!(
-                "sudo -H -S -p '{BECOME_PROMPT}' -u {} -- ",
-                shell_quote(&become_.user)
-            ),
-            Some(become_) => format!("sudo -H -n -u {} -- ", shell_quote(&become_.user)),
+            Some(become_) if self.own_cache_user().is_none() => sudo(become_),
+            _ => String::new(),
         };
-        let script = format!(
+        let script = self.in_cache_owner_shell(format!(
             r#"d="$HOME/{CACHE}"; f="$d/{hash}"
 if [ ! -f "$f" ]; then echo {MISSING} >&2; exit 97; fi
 {private}
 if [ "$(sha256sum < "$f")" != "{hash}  -" ]; then echo {MISSING} >&2; exit 97; fi
 exec {runner}"$f" agent"#,
             private = PRIVATE_CHECK,
-        );
-        let prompt = become_
-            .and_then(|become_| become_.password.as_deref())
-            .map(|password| BecomePrompt {
-                prompt: BECOME_PROMPT,
-                password,
-            });
-        AgentSession::start(&self.name, self.ssh(&script), setup, prompt)
+        ));
+        AgentSession::start(&self.name, self.ssh(&script), setup, self.become_prompt())
     }
 
-    /// Copy this executable into the host's cache: a temp file in the private folder,
+    fn become_prompt(&self) -> Option<BecomePrompt<'_>> {
+        let become_ = self.target.become_.as_ref()?;
+        become_.password.as_deref().map(|password| BecomePrompt {
+            prompt: BECOME_PROMPT,
+            password,
+        })
+    }
+
+    /// Copy this executable into the cache (the connecting user's, or the become
+    /// user's, written as that user through sudo): a temp file in the private folder,
     /// checked, then renamed; refused before sending when the host's architecture is
-    /// not the one machinist was built for.
+    /// not the one machinist was built for. The bytes go only once the script says it
+    /// reads them ([`UPLOAD_READY`]), so sudo's password, given when it asks, never
+    /// mixes with them.
     fn upload(&self, agent: &AgentExe) -> Result<(), Unreachable> {
         let hash = &agent.sha256;
         let arch = std::env::consts::ARCH;
-        let script = format!(
+        let script = self.in_cache_owner_shell(format!(
             r#"a="$(uname -m)"; if [ "$a" != "{arch}" ]; then echo "this host is $a, machinist was built for {arch}: build one for it (docs/connections.md)" >&2; exit 1; fi
-umask 077; d="$HOME/{CACHE}"; mkdir -p "$d" && chmod 700 "$d" || exit 1
+umask 077; d="$HOME/{CACHE}"
+if ! mkdir -p "$d" 2>/dev/null || ! chmod 700 "$d"; then echo "cannot make $d for the agent: $(id -un) needs a home folder it can write" >&2; exit 1; fi
 {private}
 t="$(mktemp "$d/.upload.XXXXXX")" || exit 1
+echo {UPLOAD_READY} >&2
 if cat > "$t" && [ "$(sha256sum < "$t")" = "{hash}  -" ] && chmod 700 "$t" && mv -f "$t" "$d/{hash}"; then
   ls -t "$d" | grep -E '^[0-9a-f]{{64}}$' | tail -n +{keep} | while read -r old; do rm -f "$d/$old"; done
   exit 0
@@ -164,25 +181,34 @@ fi
 rm -f "$t"; echo "the copy of machinist did not arrive whole" >&2; exit 1"#,
             private = PRIVATE_CHECK,
             keep = KEPT_AGENTS + 1,
-        );
+        ));
         let exe = std::fs::File::open(&agent.path)
             .map_err(|err| Unreachable::new(&self.name, format!("cannot read machinist: {err}")))?;
         tracing::debug!(host = %self.name, hash, "copying the agent");
-        let output = self
-            .ssh(&script)
-            .stdin(Stdio::from(exe))
+        upload::send(&self.name, self.ssh(&script), exe, self.become_prompt())
+    }
+
+    /// run0 (systemd 256+) is not driven over ssh: refused, saying whether the host
+    /// has it at all.
+    fn run0_refusal(&self) -> Unreachable {
+        let found = self
+            .ssh("command -v run0 >/dev/null 2>&1 || exit 3")
+            .stdin(Stdio::null())
             .output()
-            .map_err(|err| Unreachable::new(&self.name, format!("cannot run ssh: {err}")))?;
-        if output.status.success() {
-            return Ok(());
-        }
-        Err(Unreachable::new(
-            &self.name,
-            plain_ssh_error(&format!(
-                "cannot copy the agent: {}",
-                String::from_utf8_lossy(&output.stderr).trim()
-            )),
-        ))
+            .map_err(|err| Unreachable::new(&self.name, format!("cannot run ssh: {err}")));
+        let message = match found {
+            Err(err) => return err,
+            Ok(output) if output.status.success() => {
+                "become_method run0 is not supported over ssh yet: run0 asks polkit, which \
+                 has no one to answer over a pipe (use sudo)"
+                    .to_string()
+            }
+            Ok(output) if output.status.code() == Some(3) => "run0 is not on this host \
+                 (systemd 256 or later has it): use become_method sudo"
+                .to_string(),
+            Ok(output) => plain_ssh_error(String::from_utf8_lossy(&output.stderr).trim()),
+        };
+        Unreachable::new(&self.name, message)
     }
 
     /// `ssh … HOST 'sh -c SCRIPT'` through this host's multiplexed connection.
@@ -245,6 +271,32 @@ rm -f "$t"; echo "the copy of machinist did not arrive whole" >&2; exit 1"#,
 impl Drop for SshConnection {
     fn drop(&mut self) {
         self.close();
+    }
+}
+
+/// `sudo -u USER -- ` (`-S` with the prompt machinist answers, else `-n`).
+fn sudo(become_: &Become) -> String {
+    match &become_.password {
+        Some(_) => format!(
+            "sudo -H -S -p '{BECOME_PROMPT}' -u {} -- ",
+            shell_quote(&become_.user)
+        ),
+        None => format!("sudo -H -n -u {} -- ", shell_quote(&become_.user)),
+    }
+}
+
+/// Why a become method is refused over ssh (run0 is looked for on the host).
+fn refused_method(method: &str) -> Option<String> {
+    match method {
+        "sudo" | "run0" => None,
+        "su" => Some(
+            "become_method su is not supported over ssh: su reads its password from a \
+             terminal, and the agent speaks over a pipe (use sudo)"
+                .into(),
+        ),
+        other => Some(format!(
+            "become_method {other} is not supported over ssh (sudo is)"
+        )),
     }
 }
 

@@ -54,9 +54,9 @@ impl Connection {
 /// `become` for a remote host's agent (`ansible_become*`, `--become-password-file`).
 #[derive(Clone, PartialEq, Eq)]
 pub struct Become {
-    /// `ansible_become_method`: `sudo` (the only one taken so far).
+    /// `ansible_become_method`: `sudo` (the only one ssh takes; su and run0 refused there).
     pub method: String,
-    /// `ansible_become_user` (root).
+    /// `ansible_become_user` (root unless given).
     pub user: String,
     /// `ansible_become_password`, `--become-password-file` or `--ask-become-pass`.
     pub password: Option<String>,

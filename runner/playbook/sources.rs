@@ -57,14 +57,9 @@ pub fn find(
                 candidate.display()
             ));
         }
-        if candidate.is_file() {
+        // A directory is found too (copy copies it; its callers refuse it elsewhere).
+        if candidate.is_file() || (kind == SourceKind::File && candidate.is_dir()) {
             return Ok(candidate.clone());
-        }
-        if kind == SourceKind::File && candidate.is_dir() {
-            return Err(format!(
-                "{} is a directory: copying a directory tree is not supported yet (issue #15); copy its files one by one (with_fileglob: DIR/*)",
-                candidate.display()
-            ));
         }
     }
     if let Some(found) = candidates.iter().find(|p| p.is_file()) {
@@ -80,4 +75,12 @@ pub fn find(
         },
         looked.join(", ")
     ))
+}
+
+/// The refusal of a directory where only copy takes one.
+pub fn not_a_file(path: &Path) -> String {
+    format!(
+        "{} is a directory: only copy copies a directory (src: DIR, or DIR/ for its contents)",
+        path.display()
+    )
 }

@@ -323,6 +323,10 @@ fn required_sources(task: &Task, builtin: Builtin, args: &Node, errors: &mut Vec
         }
         match find(&task.origin, &task.span.file, kind, name) {
             Err(msg) => errors.push(Diagnostic::at(&node.span, msg)),
+            Ok(path) if path.is_dir() && builtin != Builtin::Copy => errors.push(Diagnostic::at(
+                &node.span,
+                crate::playbook::sources::not_a_file(&path),
+            )),
             Ok(path) if kind == SourceKind::Template => {
                 if let Err(msg) = check_template(&path) {
                     errors.push(Diagnostic::at(&node.span, msg));

@@ -178,9 +178,13 @@ impl Step<'_> {
                 target.host
             )),
             (false, true) => Some(format!(
-                "become: false on ssh host {} whose agent runs as root (ansible_become): \
+                "become: false on ssh host {} whose agent runs as {} (ansible_become): \
                  the become keyword does not switch an agent's user yet",
-                target.host
+                target.host,
+                target
+                    .become_
+                    .as_ref()
+                    .map_or("root", |become_| become_.user.as_str())
             )),
             _ => None,
         }

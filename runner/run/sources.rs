@@ -2,7 +2,10 @@
 //! files/ and renders `template:` from templates/ into `content`, so the module itself
 //! only ever plans bytes (modules know nothing about templates or the controller's
 //! folders). A copy's `src:` is handed over as the path it was found at
-//! (`_copy_from`): the module streams it, never whole in memory, binary or not.
+//! (`_copy_from`): the module streams it, never whole in memory, binary or not; a
+//! directory is walked (sources/tree.rs) into `_copy_tree`.
+
+mod tree;
 
 use super::step::{located, Step};
 use crate::playbook::model::Task;
@@ -30,8 +33,29 @@ impl Step<'_> {
             return Ok(());
         }
         // Only this function sets it (a task's own, templated in, names no file).
-        if args.remove("_copy_from").is_some() {
-            return Err(located(&task.span, "unknown argument '_copy_from'".into()));
+        for runner_arg in ["_copy_from", machinist_modules::file::RUNNER_TREE_ARG] {
+            if args.remove(runner_arg).is_some() {
+                return Err(located(
+                    &task.span,
+                    format!("unknown argument '{runner_arg}'"),
+                ));
+            }
+        }
+        // Ansible's copy follows the source's links (local_follow, default yes); the
+        // other way (copy them as links) is refused rather than done differently.
+        if let Some(follow) = args.remove("local_follow") {
+            if builtin != Builtin::Copy {
+                return Err(located(
+                    &task.span,
+                    format!("{} takes no local_follow (copy's)", builtin.name()),
+                ));
+            }
+            if !truthy(&follow) {
+                return Err(located(
+                    &task.span,
+                    "local_follow: false is not supported: copy follows the source's symlinks (inside the source)".into(),
+                ));
+            }
         }
         if builtin == Builtin::Copy {
             // ansible-core's copy writes a list or mapping `content` as JSON.
@@ -86,6 +110,20 @@ impl Step<'_> {
         let name = text(&src, "src")?;
         let found = find(&task.origin, &task.span.file, SourceKind::File, &name)
             .map_err(|msg| located(&task.span, msg))?;
+        if found.is_dir() {
+            if builtin != Builtin::Copy {
+                return Err(located(
+                    &task.span,
+                    crate::playbook::sources::not_a_file(&found),
+                ));
+            }
+            // rsync's rule, as Ansible's: `DIR/` copies the contents, `DIR` the folder.
+            let tree =
+                tree::walk(&found, name.ends_with('/')).map_err(|msg| located(&task.span, msg))?;
+            let tree = serde_json::to_value(tree).map_err(|err| err.to_string())?;
+            args.insert(machinist_modules::file::RUNNER_TREE_ARG.into(), tree);
+            return Ok(());
+        }
         if matches!(builtin, Builtin::Copy | Builtin::File) && !vaulted(&found) {
             // Copied streamed by the module: never read whole here (binary too).
             let path = std::path::absolute(&found).unwrap_or(found);
@@ -246,7 +284,7 @@ fn truthy(value: &Json) -> bool {
 
 /// Whether a controller file is an Ansible vault (its first bytes say so); one that
 /// cannot be read is left for the copy to report.
-fn vaulted(path: &Path) -> bool {
+pub(super) fn vaulted(path: &Path) -> bool {
     use std::io::Read;
     let Ok(file) = crate::input::open_regular(path) else {
         return false;

@@ -13,6 +13,12 @@ use std::time::{Duration, Instant};
 
 pub const USER: &str = "machinist-agent-t";
 pub const PASSWORD: &str = "machinist-agent-t";
+/// A second user the test user may sudo to (`become_user`), with a home.
+pub const BECOME_USER: &str = "machinist-become-t";
+/// A user the test user may sudo to without a password (sudo never prompts).
+pub const NOPASSWD_USER: &str = "machinist-nopass-t";
+/// A user the test user may sudo to that has no home (its passwd names one missing).
+pub const HOMELESS_USER: &str = "machinist-homeless-t";
 
 pub struct Sshd {
     pub address: String,
@@ -57,6 +63,45 @@ fn make_user() {
     assert!(chpasswd.wait().unwrap().success());
     let sudoers = format!("{USER} ALL=(ALL) ALL\n");
     std::fs::write(format!("/etc/sudoers.d/{USER}"), sudoers).unwrap();
+}
+
+/// The become users: [`BECOME_USER`] with a home of its own (0700), [`NOPASSWD_USER`]
+/// too (sudo to it asks no password), [`HOMELESS_USER`] without one.
+pub fn ensure_become_users() {
+    static MADE: std::sync::Once = std::sync::Once::new();
+    ensure_user();
+    MADE.call_once(|| {
+        let exists = |user: &str| {
+            Command::new("id")
+                .arg(user)
+                .output()
+                .is_ok_and(|o| o.status.success())
+        };
+        for user in [BECOME_USER, NOPASSWD_USER] {
+            if !exists(user) {
+                run(Command::new("useradd").args(["-m", "-s", "/bin/sh", user]));
+            }
+        }
+        // Read after the test user's own file (sudoers.d in name order): the last
+        // matching rule wins.
+        let sudoers = format!("{USER} ALL=({NOPASSWD_USER}) NOPASSWD: ALL\n");
+        std::fs::write(format!("/etc/sudoers.d/{NOPASSWD_USER}"), sudoers).unwrap();
+        run(Command::new("chmod").arg("700").arg(become_user_home()));
+        if !exists(HOMELESS_USER) {
+            run(Command::new("useradd").args([
+                "-M",
+                "-d",
+                "/nonexistent/machinist-homeless-t",
+                "-s",
+                "/bin/sh",
+                HOMELESS_USER,
+            ]));
+        }
+    });
+}
+
+pub fn become_user_home() -> PathBuf {
+    PathBuf::from(format!("/home/{BECOME_USER}"))
 }
 
 /// The user's home on the targets (all the servers are this machine).

@@ -3,7 +3,7 @@
 
 use crate::doc::{ArgDoc, ModuleDoc, Support};
 
-const fn args(src: ArgDoc) -> [ArgDoc; 20] {
+const fn args(src: ArgDoc) -> [ArgDoc; 22] {
     [
         ArgDoc::new("path", "path", "The path inside the target root.")
             .required()
@@ -91,22 +91,33 @@ const fn args(src: ArgDoc) -> [ArgDoc; 20] {
             "As modification_time_format, for access_time.",
         )
         .default("'%Y%m%d%H%M.%S'"),
+        ArgDoc::new(
+            "directory_mode",
+            "raw",
+            "copy of a directory: the mode of its directories and of a dest it creates (default: new ones 0755, existing ones kept).",
+        ),
+        ArgDoc::new(
+            "local_follow",
+            "bool",
+            "copy of a directory: follow the source's symlinks (only inside the copied directory; false is refused).",
+        )
+        .default("true"),
     ]
 }
 
-const FILE_ARGS: [ArgDoc; 20] = args(ArgDoc::new(
+const FILE_ARGS: [ArgDoc; 22] = args(ArgDoc::new(
     "src",
     "path",
     "state=link/hard: the link's target; otherwise a file in files/ copied byte for byte (as copy's src; not with content).",
 ));
 
-const COPY_ARGS: [ArgDoc; 20] = args(ArgDoc::new(
+const COPY_ARGS: [ArgDoc; 22] = args(ArgDoc::new(
     "src",
     "path",
-    "A file in the playbook's (or role's) files/ folder, copied to path byte for byte (text or binary, streamed: never read whole). Not with content. Diffs of binary files or files over 1 MiB show size and sha256, before and after.",
+    "A file in the playbook's (or role's) files/ folder, copied to path byte for byte (text or binary, streamed: never read whole). Not with content. Diffs of binary files or files over 1 MiB show size and sha256, before and after. A directory is copied whole: DIR puts the folder inside path (path/DIR/...), DIR/ its contents; files get mode, directories directory_mode, both owner and group; empty directories are made too; not over a connection.",
 ));
 
-const TEMPLATE_ARGS: [ArgDoc; 20] = args(ArgDoc::new(
+const TEMPLATE_ARGS: [ArgDoc; 22] = args(ArgDoc::new(
     "src",
     "path",
     "A template in the playbook's (or role's) templates/ folder, rendered to path.",
@@ -158,6 +169,16 @@ pub const COPY: ModuleDoc = ModuleDoc {
   copy:
     src: logo.png
     dest: /usr/share/myapp/logo.png
+- name: The folder files/conf.d/ and everything in it, into /etc/myapp/conf.d/
+  copy:
+    src: conf.d
+    dest: /etc/myapp/
+    directory_mode: "0750"
+    mode: "0640"
+- name: Only its contents, into /etc/myapp/extra/
+  copy:
+    src: conf.d/
+    dest: /etc/myapp/extra
 - name: The hostname, inline
   ansible.builtin.copy:
     content: "web1\n"

@@ -152,6 +152,17 @@ impl Host {
         self.apply_with_progress(ops, check, &mut |_| {})
     }
 
+    /// Records `ops` in the overlay as check mode does, without logging them as done
+    /// or recorded: what a plan of a [`Host::scratch`] assumes its earlier parts left.
+    pub fn assume(&self, ops: &[Op]) -> Result<(), ModuleError> {
+        let _applying = Applying::start();
+        for op in ops {
+            self.record(op)?;
+            tracing::trace!(op = op.kind(), path = ?op.path(), "assumed while planning");
+        }
+        Ok(())
+    }
+
     /// [`Host::apply`], telling `on_progress` how a long `Run` advances (for runs
     /// whose spec says how their output tells it).
     pub fn apply_with_progress(

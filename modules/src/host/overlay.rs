@@ -67,7 +67,7 @@ pub enum Seen {
     Disk,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Overlay {
     nodes: BTreeMap<PathBuf, Node>,
     /// By the unit's root (canonical, like `nodes`), then `scope/unit`: the word

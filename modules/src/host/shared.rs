@@ -37,6 +37,14 @@ impl SharedOverlay {
         }
     }
 
+    /// A copy of the overlay as it is now, on its own from here on (a scratch host's).
+    pub fn snapshot(&self) -> SharedOverlay {
+        SharedOverlay {
+            overlay: Arc::new(Mutex::new(self.lock().clone())),
+            base: self.base.clone(),
+        }
+    }
+
     fn lock(&self) -> MutexGuard<'_, Overlay> {
         // A panic while holding the lock cannot leave the map half-updated.
         self.overlay

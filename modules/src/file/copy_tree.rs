@@ -1,0 +1,240 @@
+//! copy of a directory (Ansible's copy with `src: DIR`, or `src: DIR/` for its
+//! contents): the runner walks the controller's tree into `_copy_tree` (each entry a
+//! path under dest, and for a file the controller file it copies), and this plans
+//! every entry as one `file` task would plan it, each against what the entries before
+//! it would leave (a scratch view of the Host), so a file inside a directory the copy
+//! makes is planned as new and `--check` predicts the run. The ops are the Host's, as
+//! for any file: every path is resolved inside the root when they are applied.
+
+use super::{Args, State, Task};
+use crate::{Change, Host, ModuleError, Op, Plan};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// What the runner found at `src:` (a directory), walked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CopyTree {
+    /// The source as found on the controller (the registered result's `src`), with
+    /// the trailing `/` the task gave.
+    pub src: String,
+    /// Parents before their children.
+    pub entries: Vec<TreeEntry>,
+}
+
+/// One directory or file of the source.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TreeEntry {
+    /// Relative to dest (`confdir/sub/b`, or `sub/b` for `src: confdir/`).
+    pub path: String,
+    /// A file: the controller file it is copied from (streamed). `None`: a directory.
+    pub from: Option<String>,
+}
+
+pub(super) fn plan(args: &Args, tree: &CopyTree, host: &Host) -> Result<Plan, ModuleError> {
+    if args.content.is_some() || args.copy_from.is_some() || args.src.is_some() {
+        return Err(ModuleError::invalid(
+            "src",
+            "a copy of a directory takes no content or other source",
+        ));
+    }
+    if !matches!(args.state, None | Some(State::File)) {
+        return Err(ModuleError::invalid(
+            "state",
+            "a copy of a directory takes no state",
+        ));
+    }
+    if args.validate.is_some() {
+        return Err(ModuleError::invalid(
+            "validate",
+            "validate checks one file's new content, not a copy of a directory",
+        ));
+    }
+    if args.recurse || args.modification_time.is_some() || args.access_time.is_some() {
+        return Err(ModuleError::invalid(
+            "recurse",
+            "recurse, modification_time and access_time are not taken by a copy of a directory",
+        ));
+    }
+    let dest = Path::new("/").join(&args.path);
+    let scratch = host.scratch();
+    let mut changes = Vec::new();
+    let mut warnings = Vec::new();
+    // The dest itself is made when missing (as Ansible's copy makes it, with
+    // directory_mode), and left as it is when there.
+    if scratch.stat(&dest)?.is_none() {
+        warnings.extend(plan_entry(args, &dest, None, &scratch, &mut changes)?);
+    }
+    let mut files = 0;
+    for entry in &tree.entries {
+        let relative = Path::new(&entry.path);
+        if relative.is_absolute()
+            || relative
+                .components()
+                .any(|part| !matches!(part, std::path::Component::Normal(_)))
+        {
+            return Err(ModuleError::invalid(
+                "_copy_tree",
+                format!("{} is not a path below dest", entry.path),
+            ));
+        }
+        let path = dest.join(relative);
+        if entry.from.is_some() {
+            files += 1;
+            // force: no: a file that is there is left alone, as Ansible's copy does.
+            if args.force == Some(false) && scratch.lstat(&path)?.is_some() {
+                continue;
+            }
+        }
+        warnings.extend(plan_entry(
+            args,
+            &path,
+            entry.from.as_deref(),
+            &scratch,
+            &mut changes,
+        )?);
+    }
+    tracing::debug!(
+        dest = %dest.display(),
+        files,
+        changes = changes.len(),
+        "planned a copy of a directory"
+    );
+    let mut shown = dest.to_string_lossy().into_owned();
+    if !shown.ends_with('/') {
+        shown.push('/');
+    }
+    let mut plan = Plan::change(changes)
+        .with_data("dest", shown)
+        .with_data("src", tree.src.clone());
+    plan.warnings = warnings;
+    Ok(plan)
+}
+
+/// Plans one directory (`from: None`) or file at `path` as the file module would, and
+/// records its ops in the scratch host for the entries after it; its warnings.
+fn plan_entry(
+    args: &Args,
+    path: &Path,
+    from: Option<&str>,
+    scratch: &Host,
+    changes: &mut Vec<Change>,
+) -> Result<Vec<String>, ModuleError> {
+    let entry_args = entry_args(args, path, from);
+    let task = Task::with_dest(&entry_args, scratch, false)?;
+    let plan = match from {
+        Some(_) => task.plan_file()?,
+        None => task.plan_directory()?,
+    };
+    let ops: Vec<Op> = plan
+        .changes
+        .iter()
+        .flat_map(|change| change.ops.iter().cloned())
+        .collect();
+    scratch.assume(&ops)?;
+    changes.extend(plan.changes);
+    Ok(plan.warnings)
+}
+
+/// The arguments of one entry, as Ansible's copy hands them to its copy and file
+/// modules: files get `mode`, directories `directory_mode`; both owner and group.
+fn entry_args(args: &Args, path: &Path, from: Option<&str>) -> Args {
+    let is_file = from.is_some();
+    Args {
+        path: PathBuf::from(path).to_string_lossy().into_owned(),
+        state: Some(if is_file {
+            State::File
+        } else {
+            State::Directory
+        }),
+        content: None,
+        src: None,
+        template: None,
+        copy_from: from.map(str::to_string),
+        copy_tree: None,
+        directory_mode: None,
+        local_follow: None,
+        mode: if is_file {
+            args.mode.clone()
+        } else {
+            args.directory_mode.clone()
+        },
+        owner: args.owner.clone(),
+        group: args.group.clone(),
+        recurse: false,
+        force: if is_file { args.force } else { None },
+        backup: is_file && args.backup,
+        trim_blocks: None,
+        lstrip_blocks: None,
+        newline_sequence: None,
+        // As Ansible's copy: no link at a file's dest is followed in a directory copy
+        // (the link gives way to the file); a directory's follows the task's `follow`.
+        follow: !is_file && args.follow,
+        validate: None,
+        modification_time: None,
+        modification_time_format: None,
+        access_time: None,
+        access_time_format: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::FileModule;
+    use crate::test_support::{three_checks, Sandbox, TestResult};
+    use serde_json::json;
+
+    /// A tree copied through a link that tries to leave the root lands inside it; the
+    /// three checks hold (check mode plans files inside directories it only assumed).
+    #[test]
+    fn a_tree_is_planned_entry_by_entry_inside_the_root() -> TestResult {
+        let source = tempfile::tempdir()?;
+        std::fs::create_dir_all(source.path().join("sub"))?;
+        std::fs::write(source.path().join("a"), "a\n")?;
+        std::fs::write(source.path().join("sub/b"), "b\n")?;
+        let from = |name: &str| source.path().join(name).display().to_string();
+        let args = json!({
+            "dest": "/srv/conf",
+            "mode": "0600",
+            "directory_mode": "0700",
+            "_copy_tree": {
+                "src": format!("{}/", source.path().display()),
+                "entries": [
+                    {"path": "a", "from": from("a")},
+                    {"path": "sub", "from": null},
+                    {"path": "sub/b", "from": from("sub/b")},
+                ],
+            },
+        });
+        let escape = |sandbox: &Sandbox| -> TestResult {
+            std::os::unix::fs::symlink("../decoy", sandbox.real("/srv"))?;
+            Ok(())
+        };
+        let (sandbox, first) = three_checks(&FileModule, escape, args)?;
+        assert_eq!(
+            std::fs::read_to_string(sandbox.real("/decoy/conf/sub/b"))?,
+            "b\n"
+        );
+        assert_eq!(first.data["dest"], "/srv/conf/");
+        assert_eq!(first.changes.len(), 4, "{:?}", first.changes);
+        Ok(())
+    }
+
+    #[test]
+    fn an_entry_that_climbs_out_of_dest_is_refused() -> TestResult {
+        let sandbox = Sandbox::new()?;
+        let host = sandbox.host(false);
+        let args = json!({
+            "dest": "/srv",
+            "_copy_tree": {"src": "x/", "entries": [{"path": "../etc", "from": null}]},
+        });
+        let planned = crate::test_support::plan_with(&FileModule, &host, args);
+        assert!(
+            matches!(&planned, Err(err) if err.to_string().contains("not a path below dest")),
+            "{:?}",
+            planned.map(|plan| plan.changes)
+        );
+        Ok(())
+    }
+}
