@@ -31,6 +31,7 @@ mod backslash;
 mod collections;
 mod conversions;
 pub(crate) mod crypt;
+mod datetime;
 mod diagnose;
 mod engine;
 mod error;
@@ -59,8 +60,11 @@ mod tests;
 mod text_filters;
 mod time_filters;
 mod url_filters;
+mod urlize;
 pub(crate) mod value_format;
+mod vault_filters;
 mod version;
+mod wordwrap;
 
 #[cfg(test)]
 mod engine_tests;

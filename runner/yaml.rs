@@ -438,7 +438,7 @@ impl Builder<'_, '_> {
                 let span = self.span(mark, text.chars().count());
                 let value = match tag {
                     Some(tag) if tag.handle == "!" && tag.suffix == "vault" => {
-                        Value::Str(crate::vault::open(&text).map_err(|err| {
+                        Value::Str(crate::vault::open_inline(&text).map_err(|err| {
                             Diagnostic::at(&span, format!("cannot open this !vault value: {err}"))
                         })?)
                     }

@@ -133,6 +133,31 @@ impl Inventory {
         }
     }
 
+    /// An inventory of these groups and their hosts only, as ansible-core's
+    /// `inventory_hostnames` lookup builds one from the `groups` variable.
+    pub fn from_groups(groups: &[(String, Vec<String>)]) -> Inventory {
+        let mut data = Data::default();
+        for (group, hosts) in groups {
+            data.add_group(group);
+            for host in hosts {
+                data.add_host(host, Some(group), None);
+            }
+        }
+        Inventory {
+            data,
+            inventory_dirs: Vec::new(),
+            vars_dirs: Mutex::new(IndexMap::new()),
+            warnings: Mutex::new(Vec::new()),
+            sources: SourceMap::default(),
+        }
+    }
+
+    /// The hosts several patterns select together (ansible-core's `get_hosts` of a
+    /// list: every part of every pattern in one evaluation).
+    pub fn select_many(&self, patterns: &[String]) -> Result<Vec<String>, InputError> {
+        patterns::select_many(self, patterns)
+    }
+
     /// The hosts `pattern` (a play's `hosts:`) selects, in Ansible's order.
     pub fn select(&self, pattern: &str) -> Result<Vec<String>, InputError> {
         patterns::select(self, pattern)

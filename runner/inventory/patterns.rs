@@ -19,6 +19,12 @@ pub fn select(inventory: &Inventory, pattern: &str) -> Result<Vec<String>, Input
     evaluate(inventory, &split(pattern))
 }
 
+/// The hosts a list of patterns selects, evaluated as one.
+pub fn select_many(inventory: &Inventory, patterns: &[String]) -> Result<Vec<String>, InputError> {
+    let parts: Vec<String> = patterns.iter().flat_map(|p| split(p)).collect();
+    evaluate(inventory, &parts)
+}
+
 /// The hosts a `--limit` allows (`@FILE` parts read, one pattern a line).
 pub fn select_limit(inventory: &Inventory, limit: &str) -> Result<IndexSet<String>, InputError> {
     let mut parts = Vec::new();

@@ -34,9 +34,17 @@ fn has_conditional(text: &str) -> bool {
 
 /// The first use of a name no plugin has, as the words of an error.
 fn unknown(uses: Vec<NameUse>) -> Option<String> {
-    let found = uses
-        .into_iter()
-        .find(|u| !templates().has_plugin(u.kind, &u.name))?;
+    let found = uses.into_iter().find(|u| {
+        crate::template::names::refusal(u.kind, &u.name).is_some()
+            || !templates().has_plugin(u.kind, &u.name)
+    })?;
+    if let Some(reason) = crate::template::names::refusal(found.kind, &found.name) {
+        return Some(format!(
+            "{} '{}' is not supported: {reason}",
+            found.kind.noun(),
+            found.name
+        ));
+    }
     Some(format!(
         "unknown {} '{}' (machinist has no such {})",
         found.kind.noun(),

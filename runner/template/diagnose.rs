@@ -65,6 +65,9 @@ fn describe(err: &minijinja::Error) -> String {
         cause = inner.source();
     }
     let mut message = words(err);
+    if message.contains("- operator on unsupported types plain object and plain object") {
+        message.push_str(&format!(" ({})", super::datetime::SUBTRACTION_HINT));
+    }
     match causes.as_slice() {
         [] => {}
         [first, .., last] if causes.len() > 3 => {

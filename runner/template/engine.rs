@@ -18,9 +18,10 @@ use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
 use super::diagnose::diagnose;
 use super::error::{TemplateError, TemplateErrorKind};
 use super::{
-    backslash, collections, conversions, crypt, filters, jinja_compat, lookup, math_filters, names,
-    overrides, path_tests, pyjson, python_iteration, python_methods, pyyaml, regexes, simple,
-    size_filters, tests, text_filters, time_filters, url_filters, value_format, FileOptions, OMIT,
+    backslash, collections, conversions, crypt, datetime, filters, jinja_compat, lookup,
+    math_filters, names, overrides, path_tests, pyjson, python_iteration, python_methods, pyyaml,
+    regexes, simple, size_filters, tests, text_filters, time_filters, url_filters, urlize,
+    value_format, vault_filters, wordwrap, FileOptions, OMIT,
 };
 
 /// Loader names under which expressions and strings are cached. The leading control
@@ -460,6 +461,10 @@ fn base_env(slot: &EngineSlot) -> Environment<'static> {
     math_filters::register(&mut env);
     size_filters::register(&mut env);
     time_filters::register(&mut env);
+    datetime::register(&mut env);
+    wordwrap::register(&mut env);
+    vault_filters::register(&mut env);
+    urlize::register(&mut env);
     url_filters::register(&mut env);
     path_tests::register(&mut env);
     pyjson::register(&mut env);

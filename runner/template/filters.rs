@@ -1,5 +1,5 @@
 //! Ansible's path (`normpath`, `commonpath`, `relpath`, `expanduser`, `expandvars` as
-//! Python's posixpath), shell, base64 and
+//! Python's posixpath, `fileglob`), shell, base64 and
 //! hash filters, and the helpers every filter file
 //! shares. Conversions (`bool`, `int`, `string`, `ternary`…) are in `conversions.rs`,
 //! regex filters in `regexes.rs`, collections in `collections.rs`, serialisation in
@@ -46,6 +46,18 @@ pub(crate) fn register(env: &mut Environment<'static>) {
         relpath(&path, &start)
     });
     env.add_filter("quote", |value: Value| quote(&value));
+    for name in ["win_basename", "win_dirname", "win_splitdrive"] {
+        env.add_filter(name, move |_: Value| -> Result<Value, Error> {
+            let reason = super::names::refusal(super::names::NameKind::Filter, name);
+            Err(invalid(format!(
+                "filter '{name}' is not supported: {}",
+                reason.unwrap_or_default()
+            )))
+        });
+    }
+    env.add_filter("fileglob", |pattern: Value| {
+        string_only(&pattern, "fileglob").and_then(|p| fileglob(&p))
+    });
     env.add_filter("b64encode", b64encode);
     env.add_filter("b64decode", b64decode);
     env.add_filter("hash", |value: Value, kind: Option<String>| {
@@ -82,6 +94,26 @@ fn realpath(path: &str) -> String {
         }
     }
     absolute.display().to_string()
+}
+
+/// ansible-core's `fileglob` filter: Python's `glob.glob` on the controller (relative
+/// to the working directory, a leading dot matched only literally), regular files
+/// only, sorted (Python gives them in directory order).
+fn fileglob(pattern: &str) -> Result<Vec<String>, Error> {
+    let options = glob::MatchOptions {
+        case_sensitive: true,
+        require_literal_separator: true,
+        require_literal_leading_dot: true,
+    };
+    let paths = glob::glob_with(pattern, options)
+        .map_err(|err| invalid(format!("fileglob: {pattern}: {err}")))?;
+    let mut found: Vec<String> = paths
+        .filter_map(Result::ok)
+        .filter(|path| path.is_file())
+        .map(|path| path.display().to_string())
+        .collect();
+    found.sort();
+    Ok(found)
 }
 
 /// Python's `posixpath.normpath`: `.`, `..` and doubled slashes folded, lexically

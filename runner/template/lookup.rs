@@ -1,6 +1,7 @@
 //! `lookup()` and `query()`/`q()`: the `env`, `file`, `template`, `vars`,
 //! `first_found`, `items`, `dict`, `sequence` (the last two in sequences.rs), `pipe`,
-//! `lines`, `fileglob` and `password` plugins (those four in lookup/), `list`,
+//! `lines`, `fileglob`, `password`, `ini`, `csvfile` and `inventory_hostnames` plugins
+//! (those in lookup/), `unvault`, `list`,
 //! `varnames`, `random_choice`, and the lookups of the `with_` loops (`indexed_items`, `nested`,
 //! `together`, `subelements`: legacy_loops.rs). Relative file
 //! names are searched as Ansible does, from the
@@ -8,7 +9,10 @@
 //! (DIR/files or DIR/templates, then DIR); not finding one names every place looked.
 
 mod commands;
+mod csvfile;
 mod fileglob;
+mod ini;
+mod inventory_hostnames;
 mod password;
 
 use std::path::{Path, PathBuf};
@@ -22,7 +26,7 @@ use super::legacy_loops::LegacyLoop;
 use super::FileOptions;
 
 /// The lookup plugins machinist has, by their short names.
-pub(crate) const PLUGINS: [&str; 19] = [
+pub(crate) const PLUGINS: [&str; 23] = [
     "env",
     "file",
     "template",
@@ -42,6 +46,10 @@ pub(crate) const PLUGINS: [&str; 19] = [
     "subelements",
     "varnames",
     "random_choice",
+    "ini",
+    "csvfile",
+    "inventory_hostnames",
+    "unvault",
 ];
 
 pub(crate) fn register(env: &mut Environment<'static>, slot: &EngineSlot) {
@@ -84,6 +92,12 @@ fn run(
         "lines" => no_kwargs(kwargs).and_then(|()| commands::lines(state, &terms)),
         "fileglob" => no_kwargs(kwargs).and_then(|()| fileglob::fileglob(state, &terms)),
         "password" => password::password(state, &terms, kwargs),
+        "ini" => ini::ini(state, &terms, kwargs),
+        "csvfile" => csvfile::csvfile(state, &terms, kwargs),
+        "unvault" => no_kwargs(kwargs).and_then(|()| unvault_lookup(state, &terms)),
+        "inventory_hostnames" => {
+            no_kwargs(kwargs).and_then(|()| inventory_hostnames::inventory_hostnames(state, &terms))
+        }
         "list" => no_kwargs(kwargs).map(|()| raw_terms.to_vec()),
         "indexed_items" => legacy(LegacyLoop::IndexedItems, raw_terms, kwargs),
         "nested" => legacy(LegacyLoop::Nested, raw_terms, kwargs),
@@ -99,6 +113,12 @@ fn run(
                 .into_iter()
                 .collect()
         }),
+        other if super::names::refusal(super::names::NameKind::Lookup, other).is_some() => {
+            Err(invalid(format!(
+                "lookup plugin '{other}' is not supported: {}",
+                super::names::refusal(super::names::NameKind::Lookup, other).unwrap_or_default()
+            )))
+        }
         other => Err(invalid(format!(
             "lookup plugin '{other}' is not available (available: {})",
             PLUGINS.join(", ")
@@ -218,6 +238,18 @@ fn file_lookup(state: &State, terms: &[Value], kwargs: &Kwargs) -> Result<Vec<Va
                 content = content.trim_start().to_string();
             }
             Ok(Value::from(content))
+        })
+        .collect()
+}
+
+/// ansible-core's `unvault`: a file's whole text, opened if vaulted (not stripped,
+/// unlike `file`).
+fn unvault_lookup(state: &State, terms: &[Value]) -> Result<Vec<Value>, Error> {
+    terms
+        .iter()
+        .map(|term| {
+            let path = find(state, &text(term)?, "files")?;
+            Ok(Value::from(read(&path)?.text))
         })
         .collect()
 }

@@ -37,6 +37,24 @@ pub struct NameUse {
 /// The collections whose plugins are machinist's own, under their short names.
 const QUALIFIERS: [&str; 2] = ["ansible.builtin.", "ansible.legacy."];
 
+/// Why machinist refuses a plugin ansible-core has, when it is one it refuses on
+/// purpose (the load-time check and the plugin itself give this reason).
+pub fn refusal(kind: NameKind, name: &str) -> Option<&'static str> {
+    match (kind, short_name(name)) {
+        (NameKind::Filter, "win_basename" | "win_dirname" | "win_splitdrive") => {
+            Some("Windows paths: machinist manages Linux hosts and has no Windows filters")
+        }
+        (NameKind::Lookup, "url") => Some(
+            "machinist fetches nothing while it renders templates; download with the \
+             get_url or uri module and register the result",
+        ),
+        (NameKind::Lookup, "config") => {
+            Some("machinist has no ansible.cfg settings to look up (it reads no ansible.cfg)")
+        }
+        _ => None,
+    }
+}
+
 /// The uses in a template (text with `{{ }}`, `{% %}` and `{# #}`).
 pub fn in_template(source: &str) -> Vec<NameUse> {
     let mut uses = Vec::new();

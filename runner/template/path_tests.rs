@@ -1,5 +1,5 @@
 //! ansible-core's file tests (`is file`, `is directory`, `is link`, `is exists`,
-//! `is link_exists`, `is same_file`, `is mount` and their `is_` names): Python's
+//! `is link_exists`, `is same_file`, `is mount` and their `is_` names, `is vaulted_file`): Python's
 //! `os.path` functions on the controller, where ansible-core runs them too (never
 //! inside the target's root). A path that cannot be read is false, as in Python; a
 //! value that is not a string is refused (Python would read a number as an open file
@@ -13,10 +13,23 @@ use minijinja::{Environment, Error, Value};
 
 use super::filters::{invalid, string_only};
 
+/// ansible-core's `vaulted_file`: whether the controller's file starts with the vault
+/// header; a file that cannot be read is an error, not false.
+fn vaulted_file(path: &Value) -> Result<bool, Error> {
+    let path = string_only(path, "vaulted_file")?;
+    let bytes = fs::read(&path).map_err(|err| {
+        invalid(format!(
+            "Cannot test if the file '{path}' is a vault: {err}"
+        ))
+    })?;
+    Ok(crate::vault::envelope::is_vaulted(&bytes))
+}
+
 /// A test of one path on the controller.
 type PathTest = fn(&str) -> bool;
 
 pub(crate) fn register(env: &mut Environment<'static>) {
+    env.add_test("vaulted_file", |path: Value| vaulted_file(&path));
     let kinds: [(&[&str], PathTest); 6] = [
         (&["directory", "is_dir"], |p| {
             fs::metadata(p).is_ok_and(|m| m.is_dir())

@@ -1,6 +1,7 @@
 //! Ansible's Jinja tests (`x is match(...)`, `result is changed`, `v is version(...)`):
 //! regex tests, version comparison, task-result tests over registered results, and
-//! `truthy`/`falsy`, `subset`/`superset`, `contains`. Type tests are minijinja's own.
+//! `truthy`/`falsy`, `subset`/`superset`, `contains`, `vault_encrypted` (a value that
+//! was an inline `!vault` one). Type tests are minijinja's own.
 
 use minijinja::value::{Kwargs, ValueKind};
 use minijinja::{Environment, Error, ErrorKind, Value};
@@ -35,11 +36,16 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     for name in ["skipped", "skip"] {
         env.add_test(name, |r: Value| result_flag(&r, "skipped", "skipped"));
     }
-    env.add_test("finished", |r: Value| {
-        let finished = expect_result(&r, "finished")?
-            .get_attr("finished")
-            .unwrap_or_default();
-        Ok::<_, Error>(finished.is_undefined() || finished.is_true())
+    // Async tasks are refused at load, so a result has these keys only when a
+    // playbook put them there; without them ansible-core answers true too.
+    for name in ["finished", "started"] {
+        env.add_test(name, move |r: Value| {
+            let flag = expect_result(&r, name)?.get_attr(name).unwrap_or_default();
+            Ok::<_, Error>(flag.is_undefined() || flag.is_true())
+        });
+    }
+    env.add_test("vault_encrypted", |v: Value| {
+        v.as_str().is_some_and(crate::vault::is_inline_plaintext)
     });
     env.add_test("truthy", |v: Value, k: Kwargs| truthy(&v, &k));
     env.add_test("falsy", |v: Value, k: Kwargs| truthy(&v, &k).map(|t| !t));

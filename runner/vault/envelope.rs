@@ -111,7 +111,8 @@ pub fn encrypt(plaintext: &[u8], password: &[u8], vault_id: &str) -> Result<Stri
     encrypt_with_salt(plaintext, password, vault_id, &salt)
 }
 
-fn encrypt_with_salt(
+/// [`encrypt`] with a given salt (ansible-core's `vault` filter takes one).
+pub fn encrypt_with_salt(
     plaintext: &[u8],
     password: &[u8],
     vault_id: &str,

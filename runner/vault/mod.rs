@@ -74,6 +74,26 @@ pub fn open(text: &str) -> Result<String, VaultError> {
     Ok(plain)
 }
 
+/// An inline `!vault` value's plaintext, remembered as one: Ansible keeps such a
+/// value encrypted until used, so `is vault_encrypted` is true of it (and of nothing
+/// else: a string that merely looks vaulted, or a vaulted file's values).
+pub fn open_inline(text: &str) -> Result<String, VaultError> {
+    let plain = open(text)?;
+    if let Ok(mut inline) = INLINE.lock() {
+        inline.insert(plain.clone());
+    }
+    Ok(plain)
+}
+
+/// Whether `text` came from an inline `!vault` value (compared by value, as
+/// `crate::revealed` masks).
+pub fn is_inline_plaintext(text: &str) -> bool {
+    INLINE.lock().is_ok_and(|inline| inline.contains(text))
+}
+
+static INLINE: std::sync::Mutex<std::collections::BTreeSet<String>> =
+    std::sync::Mutex::new(std::collections::BTreeSet::new());
+
 /// The plaintext of a vaulted text, not remembered: the caller reveals what in it
 /// is secret (a vaulted YAML file: its string values, not its keys and markers).
 pub fn decrypt(text: &str) -> Result<String, VaultError> {

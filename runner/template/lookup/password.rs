@@ -4,7 +4,9 @@
 //! keeps nothing). `encrypt` (sha512_crypt, sha256_crypt) returns the crypt(3) hash
 //! and stores its salt beside the password (`PASSWORD salt=SALT`) so the hash is the
 //! same next run. Like Ansible, the file is written when the lookup runs, so also
-//! under `--check`: it is the controller's state, not the target's.
+//! under `--check`: it is the controller's state, not the target's. With `seed`, the
+//! characters are picked by Python's `random.Random(seed)` (python_random.rs), so a
+//! seed gives the password ansible-core gives.
 
 use std::fs::Permissions;
 use std::os::unix::fs::PermissionsExt;
@@ -16,6 +18,7 @@ use rand::Rng;
 
 use super::super::crypt;
 use super::super::filters::{invalid, text};
+use super::super::python_random::PyRandom;
 use super::var_path;
 
 const DEFAULT_LENGTH: usize = 20;
@@ -27,6 +30,9 @@ struct Wanted {
     length: usize,
     chars: Vec<char>,
     encrypt: Option<String>,
+    /// Python's `random.Random(seed)` picks the characters: the same seed, the same
+    /// password.
+    seed: Option<Value>,
 }
 
 pub(super) fn password(
@@ -40,7 +46,7 @@ pub(super) fn password(
     let seed = kwargs.get::<Option<Value>>("seed")?;
     let ident = kwargs.get::<Option<Value>>("ident")?;
     kwargs.assert_all_used()?;
-    refuse_unsupported(seed.is_some(), ident.is_some())?;
+    refuse_unsupported(ident.is_some())?;
     let chars = match chars {
         None => None,
         Some(value) if value.as_str().is_some() => Some(char_specs(&text(&value)?)),
@@ -53,18 +59,22 @@ pub(super) fn password(
     terms
         .iter()
         .map(|term| {
-            let wanted = parse_term(state, &text(term)?, length, chars.clone(), encrypt.clone())?;
+            let mut wanted =
+                parse_term(state, &text(term)?, length, chars.clone(), encrypt.clone())?;
+            if wanted.seed.is_none() {
+                // The option is a string: `seed=42` seeds with '42', as in ansible-core.
+                wanted.seed = seed
+                    .as_ref()
+                    .filter(|s| !s.is_none())
+                    .map(|s| text(s).map(Value::from))
+                    .transpose()?;
+            }
             kept_or_new(&wanted).map(Value::from)
         })
         .collect()
 }
 
-fn refuse_unsupported(seed: bool, ident: bool) -> Result<(), Error> {
-    if seed {
-        return Err(invalid(
-            "lookup('password'): seed is not supported (Python's seeded random sequence cannot be reproduced)",
-        ));
-    }
+fn refuse_unsupported(ident: bool) -> Result<(), Error> {
     if ident {
         return Err(invalid(
             "lookup('password'): ident is not supported (only for bcrypt, which is not supported)",
@@ -86,6 +96,7 @@ fn parse_term(
         .next()
         .ok_or_else(|| invalid("lookup('password'): no path given"))?;
     let (mut length, mut chars, mut encrypt) = (length, chars, encrypt);
+    let mut seed = None;
     for word in words {
         let (key, value) = word.split_once('=').ok_or_else(|| {
             invalid("lookup('password'): Unrecognized value after key=value parameters")
@@ -101,7 +112,8 @@ fn parse_term(
             }
             "chars" => chars = Some(char_specs(value)),
             "encrypt" => encrypt = Some(value.to_string()),
-            "seed" | "ident" => refuse_unsupported(key == "seed", key == "ident")?,
+            "seed" => seed = Some(Value::from(value)),
+            "ident" => refuse_unsupported(true)?,
             other => {
                 return Err(invalid(format!(
                     "Unrecognized parameter(s) given to password lookup: {other}"
@@ -131,6 +143,7 @@ fn parse_term(
         length: length.unwrap_or(DEFAULT_LENGTH),
         chars,
         encrypt,
+        seed,
     })
 }
 
@@ -172,7 +185,10 @@ fn kept_or_new(wanted: &Wanted) -> Result<String, Error> {
     let stored = if keeps { read(&wanted.path)? } else { None };
     let (password, salt) = match &stored {
         Some(content) => parse_content(content),
-        None => (generate(wanted.length, &wanted.chars), None),
+        None => (
+            generate(wanted.length, &wanted.chars, wanted.seed.as_ref())?,
+            None,
+        ),
     };
     let mut changed = stored.is_none();
     let salt = match (&wanted.encrypt, salt) {
@@ -216,11 +232,23 @@ fn parse_content(content: &str) -> (String, Option<String>) {
     }
 }
 
-fn generate(length: usize, chars: &[char]) -> String {
-    let mut rng = rand::rngs::OsRng;
-    (0..length)
-        .map(|_| chars[rng.gen_range(0..chars.len())])
-        .collect()
+fn generate(length: usize, chars: &[char], seed: Option<&Value>) -> Result<String, Error> {
+    let Some(seed) = seed else {
+        let mut rng = rand::rngs::OsRng;
+        return Ok((0..length)
+            .map(|_| chars[rng.gen_range(0..chars.len())])
+            .collect());
+    };
+    let mut random = PyRandom::new(seed)?;
+    let choices: Vec<Value> = chars.iter().map(|c| Value::from(c.to_string())).collect();
+    Ok((0..length)
+        .filter_map(|_| {
+            random
+                .choice(&choices)
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        })
+        .collect())
 }
 
 fn write(path: &Path, content: &str) -> Result<(), Error> {
