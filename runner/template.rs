@@ -81,6 +81,7 @@ use minijinja::Value;
 
 pub use error::{TemplateError, TemplateErrorKind};
 pub use legacy_loops::{legacy_items, LegacyLoop};
+pub use lookup::{install_host_patterns, HostPatterns};
 
 /// Python's `json.dumps(value)` with its defaults (keys in their order, `ensure_ascii`),
 /// as ansible-core writes a list or mapping given to copy's `content`.

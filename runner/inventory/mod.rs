@@ -79,6 +79,7 @@ impl Inventory {
         } else {
             sources
         };
+        crate::template::install_host_patterns(select_over_groups);
         let loaded = sources::load(sources, map)?;
         let mut inventory = Inventory {
             data: loaded.data,
@@ -439,3 +440,14 @@ fn canonical(dir: &Path) -> PathBuf {
 
 #[cfg(test)]
 mod tests;
+
+/// The `inventory_hostnames` lookup's evaluation: the patterns over an inventory of
+/// these groups only.
+fn select_over_groups(
+    groups: &[(String, Vec<String>)],
+    patterns: &[String],
+) -> Result<Vec<String>, String> {
+    Inventory::from_groups(groups)
+        .select_many(patterns)
+        .map_err(|err| err.to_string())
+}

@@ -201,3 +201,29 @@ fn scripts_plugins_and_toml_are_refused() {
         assert!(err.to_string().contains(says), "{name}: {err}");
     }
 }
+
+/// The `inventory_hostnames` lookup evaluates its patterns with this room's patterns,
+/// over the `groups` variable only.
+#[test]
+fn inventory_hostnames_evaluates_patterns_over_groups() {
+    crate::template::install_host_patterns(select_over_groups);
+    let templates = crate::template::Templates::new();
+    let groups = serde_json::json!({"groups": {
+        "all": ["w1", "w2", "d1"],
+        "ungrouped": [],
+        "web": ["w1", "w2"],
+        "db": ["d1", "w2"],
+    }});
+    let ctx = minijinja::Value::from_serialize(&groups);
+    let hosts = |pattern: &str| {
+        let source = format!("{{{{ query('inventory_hostnames', {pattern}) | join(',') }}}}");
+        templates.render_str(&source, &ctx).unwrap()
+    };
+    assert_eq!(hosts("'web:!db'"), "w1");
+    assert_eq!(hosts("'web:&db'"), "w2");
+    // Both terms are one evaluation: the exclusion applies to web[0] too.
+    assert_eq!(hosts("'all:!web', 'web[0]'"), "d1");
+    // A regex matches group names too (db), as ansible-core's does.
+    assert_eq!(hosts("'~d.'"), "d1,w2");
+    assert_eq!(hosts("'nowhere'"), "");
+}

@@ -13,6 +13,7 @@ mod csvfile;
 mod fileglob;
 mod ini;
 mod inventory_hostnames;
+pub use inventory_hostnames::{install_host_patterns, HostPatterns};
 mod password;
 
 use std::path::{Path, PathBuf};

@@ -211,25 +211,3 @@ fn ini_and_csvfile_read_files_beside_the_playbook() {
         "[]"
     );
 }
-
-#[test]
-fn inventory_hostnames_evaluates_patterns_over_groups() {
-    let t = Templates::new();
-    let ctx = vars(json!({"groups": {
-        "all": ["w1", "w2", "d1"],
-        "ungrouped": [],
-        "web": ["w1", "w2"],
-        "db": ["d1", "w2"],
-    }}));
-    let hosts = |pattern: &str| {
-        let source = format!("{{{{ query('inventory_hostnames', {pattern}) }}}}");
-        py_repr(&t.render_native(&source, &ctx).unwrap())
-    };
-    assert_eq!(hosts("'web:!db'"), "['w1']");
-    assert_eq!(hosts("'web:&db'"), "['w2']");
-    // Both terms are one evaluation: the exclusion applies to web[0] too.
-    assert_eq!(hosts("'all:!web', 'web[0]'"), "['d1']");
-    // A regex matches group names too (db), as ansible-core's does.
-    assert_eq!(hosts("'~d.'"), "['d1', 'w2']");
-    assert_eq!(hosts("'nowhere'"), "[]");
-}
