@@ -30,7 +30,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
-use timed_run::{run, shown};
+use timed_run::{playbook_command, run, shown, Tool};
 
 const MACHINIST: &str = env!("CARGO_BIN_EXE_machinist");
 const FORKS: &str = "20";
@@ -124,11 +124,6 @@ fn fleet(out: &mut String, hosts: usize, tasks: usize, repeats: usize) {
     );
 }
 
-enum Tool {
-    Machinist,
-    Ansible(PathBuf),
-}
-
 /// The same inventory and playbook for both tools; median first-run and rerun walls.
 fn same_playbook(tool: &Tool, hosts: usize, tasks: usize, repeats: usize) -> (Duration, Duration) {
     let mut firsts = Vec::new();
@@ -150,18 +145,7 @@ fn same_playbook(tool: &Tool, hosts: usize, tasks: usize, repeats: usize) -> (Du
         let inventory_path = dir.path().join("hosts.ini");
         fs::write(&inventory_path, inventory).expect("inventory");
         let book = playbook(dir.path(), "site.yml", "fleet", tasks, "{{ base }}");
-        let mut cmd = match tool {
-            Tool::Machinist => {
-                let mut cmd = Command::new(MACHINIST);
-                cmd.arg("run").env("NO_COLOR", "1");
-                cmd
-            }
-            Tool::Ansible(path) => ansible(path, dir.path()),
-        };
-        cmd.arg("-i")
-            .arg(&inventory_path)
-            .args(["-f", FORKS])
-            .arg(&book);
+        let mut cmd = playbook_command(tool, &inventory_path, FORKS, &book, dir.path());
         let (first, changed) = run(&mut cmd, dir.path());
         assert_eq!(changed, (hosts * tasks) as u64, "first run: changed tasks");
         let (rerun, changed) = run(&mut cmd, dir.path());
@@ -193,17 +177,6 @@ fn machinist(args: &[&str], root: &Path, book: &Path) -> Command {
         .args(args)
         .arg(root)
         .arg(book);
-    cmd
-}
-
-fn ansible(path: &Path, scratch: &Path) -> Command {
-    let mut cmd = Command::new(path);
-    cmd.env("ANSIBLE_NOCOLOR", "1")
-        .env("ANSIBLE_RETRY_FILES_ENABLED", "0")
-        .env("ANSIBLE_HOME", scratch.join("ansible-home"))
-        .env("ANSIBLE_LOCAL_TEMP", scratch.join("ansible-tmp"))
-        .env("ANSIBLE_REMOTE_TEMP", scratch.join("ansible-tmp"))
-        .env("ANSIBLE_HOST_KEY_CHECKING", "0");
     cmd
 }
 

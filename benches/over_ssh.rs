@@ -40,11 +40,9 @@ use sshd::Sshd;
 use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Duration;
-use timed_run::{run, shown};
+use timed_run::{playbook_command, run, shown, Tool};
 
-const MACHINIST: &str = env!("CARGO_BIN_EXE_machinist");
 const FORKS: &str = "20";
 
 fn main() {
@@ -97,11 +95,6 @@ fn dedup(sizes: [usize; 2]) -> Vec<usize> {
     sizes
 }
 
-enum Tool {
-    Machinist,
-    Ansible(PathBuf),
-}
-
 /// Median first-run and rerun wall times over `repeats` fresh sets of folders.
 fn measure(tool: &Tool, servers: &[Sshd], tasks: usize, repeats: usize) -> (Duration, Duration) {
     let mut firsts = Vec::new();
@@ -114,18 +107,7 @@ fn measure(tool: &Tool, servers: &[Sshd], tasks: usize, repeats: usize) -> (Dura
         let run_name = format!("bench-{}-{rep}", std::process::id());
         let inventory = inventory(dir.path(), servers, tool, &run_name);
         let playbook = playbook(dir.path(), tasks);
-        let mut cmd = match tool {
-            Tool::Machinist => {
-                let mut cmd = Command::new(MACHINIST);
-                cmd.arg("run").env("NO_COLOR", "1");
-                cmd
-            }
-            Tool::Ansible(path) => ansible(path, dir.path()),
-        };
-        cmd.arg("-i")
-            .arg(&inventory)
-            .args(["-f", FORKS])
-            .arg(&playbook);
+        let mut cmd = playbook_command(tool, &inventory, FORKS, &playbook, dir.path());
         let (first, changed) = run(&mut cmd, dir.path());
         assert_eq!(changed, (servers.len() * (tasks + 1)) as u64, "first run");
         let (rerun, changed) = run(&mut cmd, dir.path());
@@ -192,15 +174,4 @@ fn playbook(dir: &Path, tasks: usize) -> PathBuf {
     let path = dir.join("site.yml");
     fs::write(&path, text).expect("playbook");
     path
-}
-
-fn ansible(path: &Path, scratch: &Path) -> Command {
-    let mut cmd = Command::new(path);
-    cmd.env("ANSIBLE_NOCOLOR", "1")
-        .env("ANSIBLE_PIPELINING", "1")
-        .env("ANSIBLE_RETRY_FILES_ENABLED", "0")
-        .env("ANSIBLE_HOME", scratch.join("ansible-home"))
-        .env("ANSIBLE_LOCAL_TEMP", scratch.join("ansible-tmp"))
-        .env("ANSIBLE_SSH_CONTROL_PATH_DIR", scratch.join("cp"));
-    cmd
 }

@@ -1,11 +1,51 @@
-//! One timed run of a tool whose human output ends in a PLAY RECAP (machinist's or
-//! ansible-playbook's): the wall time, and the `changed=` of every recap line summed
-//! (one line per host). Shared by the many-hosts benchmarks. Needs `rusage` beside it.
+//! The two tools the many-hosts benchmarks compare, invoked alike on one inventory
+//! and playbook, and one timed run of either: the wall time, and the `changed=` of
+//! every line of its PLAY RECAP summed (one line per host). Needs `rusage` beside it.
 
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+
+pub enum Tool {
+    Machinist,
+    /// The ansible-playbook at this path.
+    Ansible(PathBuf),
+}
+
+/// `TOOL -i INVENTORY -f FORKS PLAYBOOK`; ansible-playbook with pipelining, its state
+/// (home, temp and ssh control folders) in `scratch`, no colour or retry files.
+pub fn playbook_command(
+    tool: &Tool,
+    inventory: &Path,
+    forks: &str,
+    playbook: &Path,
+    scratch: &Path,
+) -> Command {
+    let mut cmd = match tool {
+        Tool::Machinist => {
+            let mut cmd = Command::new(env!("CARGO_BIN_EXE_machinist"));
+            cmd.arg("run").env("NO_COLOR", "1");
+            cmd
+        }
+        Tool::Ansible(path) => {
+            let mut cmd = Command::new(path);
+            cmd.env("ANSIBLE_NOCOLOR", "1")
+                .env("ANSIBLE_PIPELINING", "1")
+                .env("ANSIBLE_RETRY_FILES_ENABLED", "0")
+                .env("ANSIBLE_HOME", scratch.join("ansible-home"))
+                .env("ANSIBLE_LOCAL_TEMP", scratch.join("ansible-tmp"))
+                .env("ANSIBLE_REMOTE_TEMP", scratch.join("ansible-tmp"))
+                .env("ANSIBLE_SSH_CONTROL_PATH_DIR", scratch.join("cp"));
+            cmd
+        }
+    };
+    cmd.arg("-i")
+        .arg(inventory)
+        .args(["-f", forks])
+        .arg(playbook);
+    cmd
+}
 
 /// Run once in `scratch`, output to a file there; the wall time and the summed
 /// `changed=`. A tool that exits non-zero fails the benchmark with its output.
