@@ -13,8 +13,10 @@ pub enum Tool {
     Ansible(PathBuf),
 }
 
-/// `TOOL -i INVENTORY -f FORKS PLAYBOOK`; ansible-playbook with pipelining, its state
-/// (home, temp and ssh control folders) in `scratch`, no colour or retry files.
+/// `TOOL -i INVENTORY -f FORKS PLAYBOOK`; ansible-playbook with pipelining, its
+/// controller state (home, local temp and ssh control folders) in `scratch`, no colour
+/// or retry files. Its remote temp stays the target user's default (~/.ansible/tmp):
+/// an ssh host's user could not write into `scratch`.
 pub fn playbook_command(
     tool: &Tool,
     inventory: &Path,
@@ -35,7 +37,6 @@ pub fn playbook_command(
                 .env("ANSIBLE_RETRY_FILES_ENABLED", "0")
                 .env("ANSIBLE_HOME", scratch.join("ansible-home"))
                 .env("ANSIBLE_LOCAL_TEMP", scratch.join("ansible-tmp"))
-                .env("ANSIBLE_REMOTE_TEMP", scratch.join("ansible-tmp"))
                 .env("ANSIBLE_SSH_CONTROL_PATH_DIR", scratch.join("cp"));
             cmd
         }
