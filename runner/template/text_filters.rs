@@ -152,7 +152,7 @@ fn truncate(
 
 /// markupsafe's `escape`: Python's `str()` of the value with `&`, `<`, `>`, `'` and
 /// `"` replaced (a `/` stays as it is).
-fn html_escape(text: &str) -> String {
+pub(super) fn html_escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

@@ -11,6 +11,7 @@ use minijinja::{Environment, Value};
 use regex::Regex;
 
 use super::filters::{invalid, text};
+use super::text_filters::html_escape;
 
 pub(crate) fn register(env: &mut Environment<'static>) {
     env.add_filter(
@@ -53,14 +54,14 @@ pub(crate) fn register(env: &mut Environment<'static>) {
             }
             let options = Options {
                 trim,
-                rel: format!(" rel=\"{}\"", escape(&rel_parts.join(" "))),
+                rel: format!(" rel=\"{}\"", html_escape(&rel_parts.join(" "))),
                 target: target
                     .filter(|t| !t.is_empty())
-                    .map(|t| format!(" target=\"{}\"", escape(&t)))
+                    .map(|t| format!(" target=\"{}\"", html_escape(&t)))
                     .unwrap_or_default(),
                 schemes,
             };
-            Ok(urlize(&escape(&text(&value)?), &options))
+            Ok(urlize(&html_escape(&text(&value)?), &options))
         },
     );
 }
@@ -70,22 +71,6 @@ struct Options {
     rel: String,
     target: String,
     schemes: Vec<String>,
-}
-
-/// markupsafe's `escape`.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&#34;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 fn regex(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
@@ -214,7 +199,7 @@ mod tests {
             target: String::new(),
             schemes: Vec::new(),
         };
-        urlize(&escape(text), &options)
+        urlize(&html_escape(text), &options)
     }
 
     #[test]
