@@ -73,6 +73,56 @@ impl std::fmt::Debug for Become {
     }
 }
 
+/// `become`, `become_user` and `become_method` as one level of settings gives them
+/// (the task's keywords, the host's `ansible_become*` variables, the command line's
+/// `-b`, `--become-user`, `--become-method`), each where that level says it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BecomeChoice {
+    pub becomes: Option<bool>,
+    pub user: Option<String>,
+    pub method: Option<String>,
+}
+
+impl BecomeChoice {
+    /// These settings, each taken from `lower` where this level does not say it.
+    pub fn over(&self, lower: &BecomeChoice) -> BecomeChoice {
+        BecomeChoice {
+            becomes: self.becomes.or(lower.becomes),
+            user: self.user.clone().or_else(|| lower.user.clone()),
+            method: self.method.clone().or_else(|| lower.method.clone()),
+        }
+    }
+}
+
+impl Become {
+    /// Why `connection` cannot honour this become, if it cannot (run0 over ssh is
+    /// looked for on the host: runner/connection/ssh.rs).
+    pub fn refusal(&self, connection: Connection) -> Option<String> {
+        match connection {
+            Connection::Ssh => match self.method.as_str() {
+                "sudo" | "run0" => None,
+                "su" => Some(
+                    "become_method su is not supported over ssh: su reads its password \
+                     from a terminal, and the agent speaks over a pipe (use sudo)"
+                        .into(),
+                ),
+                other => Some(format!(
+                    "become_method {other} is not supported over ssh (sudo is)"
+                )),
+            },
+            // The agent is root in the container; this machine's runs are root's.
+            Connection::Machine | Connection::Local if self.user != "root" => Some(format!(
+                "become_user {} is not supported on a {} host yet: machinist acts there \
+                 as root and cannot switch to another user (use become_user: root, or \
+                 reach the host over ssh)",
+                self.user,
+                connection.name()
+            )),
+            Connection::Machine | Connection::Local => None,
+        }
+    }
+}
+
 /// Where one inventory host's tasks act.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
@@ -90,7 +140,13 @@ pub struct Target {
     /// `ansible_ssh_common_args` and `ansible_ssh_extra_args`, split as a shell would.
     pub ssh_common_args: Vec<String>,
     pub ssh_extra_args: Vec<String>,
+    /// The agent's become when no keyword says otherwise: the inventory's
+    /// `ansible_become*` (a task's is [`Target::becoming`]).
     pub become_: Option<Become>,
+    /// The host's `ansible_become`, `ansible_become_user`, `ansible_become_method`.
+    pub become_vars: BecomeChoice,
+    /// `ansible_become_password` (or `ansible_become_pass`).
+    pub become_password: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -189,8 +245,8 @@ impl Target {
         };
         // As Ansible reads a boolean: true/false, or yes/no, on/off, 1/0.
         let become_wanted = match get("ansible_become") {
-            None => false,
-            Some(value) => match value.as_str().map(str::to_ascii_lowercase).as_deref() {
+            None => None,
+            Some(value) => Some(match value.as_str().map(str::to_ascii_lowercase).as_deref() {
                 Some("yes" | "true" | "on" | "1") => true,
                 Some("no" | "false" | "off" | "0") => false,
                 Some(_) => return Err(invalid("ansible_become", "a boolean", &value)),
@@ -198,17 +254,18 @@ impl Target {
                     Ok(wanted) => wanted,
                     Err(_) => return Err(invalid("ansible_become", "a boolean", &value)),
                 },
-            },
-        };
-        let become_ = match become_wanted {
-            false => None,
-            true => Some(Become {
-                method: text("ansible_become_method")?.unwrap_or_else(|| "sudo".into()),
-                user: text("ansible_become_user")?.unwrap_or_else(|| "root".into()),
-                password: text("ansible_become_password")?,
             }),
         };
-        Ok(Target {
+        let become_vars = BecomeChoice {
+            becomes: become_wanted,
+            user: text("ansible_become_user")?,
+            method: text("ansible_become_method")?,
+        };
+        let become_password = match text("ansible_become_password")? {
+            Some(password) => Some(password),
+            None => text("ansible_become_pass")?,
+        };
+        let mut target = Target {
             host: host.to_string(),
             connection,
             root,
@@ -219,8 +276,31 @@ impl Target {
             private_key_file: text("ansible_ssh_private_key_file")?.map(PathBuf::from),
             ssh_common_args: words("ansible_ssh_common_args")?,
             ssh_extra_args: words("ansible_ssh_extra_args")?,
-            become_,
-        })
+            become_: None,
+            become_vars,
+            become_password,
+        };
+        target.become_ = target.becoming(&BecomeChoice::default(), &BecomeChoice::default());
+        Ok(target)
+    }
+
+    /// The become of a task on this host: its keywords over the host's
+    /// `ansible_become*` over the command line's (a choice ansible-core makes the
+    /// other way round for keywords and variables: docs/ansible-differences.md).
+    /// `None`: the connecting user. Become to root on a host whose agent is root
+    /// already (machine, local) is no become at all.
+    pub fn becoming(&self, keywords: &BecomeChoice, command_line: &BecomeChoice) -> Option<Become> {
+        let chosen = keywords.over(&self.become_vars).over(command_line);
+        if chosen.becomes != Some(true) {
+            return None;
+        }
+        let become_ = Become {
+            method: chosen.method.unwrap_or_else(|| "sudo".into()),
+            user: chosen.user.unwrap_or_else(|| "root".into()),
+            password: self.become_password.clone(),
+        };
+        let root_already = self.connection != Connection::Ssh && become_.user == "root";
+        (!root_already).then_some(become_)
     }
 }
 

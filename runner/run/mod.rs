@@ -6,6 +6,7 @@
 
 mod actions;
 mod batches;
+mod becoming;
 mod delegate;
 mod forks;
 pub mod handlers;
@@ -75,6 +76,9 @@ pub struct RunOptions {
     pub connector: Option<remote::Connector>,
     /// `--force-handlers`: as every play's `force_handlers: true`.
     pub force_handlers: bool,
+    /// `-b`, `--become-user`, `--become-method`: below hosts' `ansible_become*` and
+    /// the playbook's keywords (run/becoming.rs).
+    pub command_line_become: crate::inventory::connection::BecomeChoice,
 }
 
 /// How a run ended.
@@ -119,6 +123,7 @@ pub fn run(
         verbosity: options.verbosity,
         controller_files: Default::default(),
         chroot_warned: Default::default(),
+        command_line_become: &options.command_line_become,
     };
     let mut executor = Executor {
         options,
