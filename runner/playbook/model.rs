@@ -88,6 +88,9 @@ pub struct Play {
     pub max_fail_percentage: Option<f64>,
     /// `force_handlers`: a host that failed still runs the handlers it notified.
     pub force_handlers: bool,
+    /// `become`, `become_user`, `become_method` of the play (its tasks have them
+    /// too): also for gathering facts.
+    pub become_: BecomeKeywords,
 }
 
 /// One entry of a play's `serial`.

@@ -9,6 +9,7 @@
 use super::remote::Site;
 use super::step::{located, Step};
 use crate::inventory::connection::{Become, BecomeChoice, Connection, Target};
+use crate::playbook::model::BecomeKeywords;
 use crate::template::Templates;
 use crate::vars;
 use crate::yaml::{Node, Value as YamlValue};
@@ -103,4 +104,27 @@ impl Step<'_> {
             )),
         }
     }
+}
+
+/// The become a remote host's facts are gathered as: the play's (its names when
+/// written literally; a templated one, rendered only for tasks, leaves the host's
+/// own), over the host's `ansible_become*`, over the command line's. Facts do not
+/// depend on the user; this only spares a session.
+pub(super) fn for_facts(
+    play: &BecomeKeywords,
+    target: &Target,
+    command_line: &BecomeChoice,
+) -> Option<Become> {
+    let literal = |node: Option<&Node>| match node.map(|node| &node.value) {
+        Some(YamlValue::Str(text)) if !Templates::is_template(text) => Some(text.clone()),
+        _ => None,
+    };
+    let keywords = BecomeChoice {
+        becomes: play.becomes,
+        user: literal(play.user.as_ref()),
+        method: literal(play.method.as_ref()),
+    };
+    target
+        .becoming(&keywords, command_line)
+        .filter(|become_| become_.refusal(target.connection).is_none())
 }

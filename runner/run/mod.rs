@@ -716,7 +716,9 @@ impl<'a> Executor<'a> {
         self.task_start(1, "Gathering Facts".into(), false);
         let gathered: Vec<(String, minijinja::Value)> = match &*state.host {
             Site::Local(host) => facts::gather(host).into_iter().collect(),
-            Site::Remote(remote, _) => match remote.gather_facts() {
+            Site::Remote(remote, _) => match remote.gather_facts(
+                becoming::for_facts(&state.play.become_, remote.target(), &self.options.command_line_become).as_ref(),
+            ) {
                 Ok(facts) => facts
                     .iter()
                     .map(|(name, value)| (name.clone(), crate::vars::from_json(value)))

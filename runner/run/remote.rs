@@ -187,10 +187,9 @@ impl RemoteHost {
         })
     }
 
-    /// The target's facts, gathered as the host's own become (its inventory's).
-    pub fn gather_facts(&self) -> Result<Map<String, Json>, Unreachable> {
-        let becoming = self.target.become_.clone();
-        self.with_session(becoming.as_ref(), |session| session.gather_facts())
+    /// The target's facts, gathered by the session running as `becoming`.
+    pub fn gather_facts(&self, becoming: Option<&Become>) -> Result<Map<String, Json>, Unreachable> {
+        self.with_session(becoming, |session| session.gather_facts())
     }
 
     /// End every session started (`Bye`).

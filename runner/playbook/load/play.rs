@@ -162,6 +162,7 @@ impl Loader {
             order,
             max_fail_percentage,
             force_handlers,
+            become_: crate::playbook::model::BecomeKeywords::of(&node),
         })
     }
 
