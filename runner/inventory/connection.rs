@@ -146,7 +146,17 @@ pub struct Target {
     /// The host's `ansible_become`, `ansible_become_user`, `ansible_become_method`.
     pub become_vars: BecomeChoice,
     /// `ansible_become_password` (or `ansible_become_pass`).
-    pub become_password: Option<String>,
+    pub become_password: Option<BecomePassword>,
+}
+
+/// A become password, shown as stars.
+#[derive(Clone, PartialEq, Eq)]
+pub struct BecomePassword(pub String);
+
+impl std::fmt::Debug for BecomePassword {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("********")
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -264,7 +274,8 @@ impl Target {
         let become_password = match text("ansible_become_password")? {
             Some(password) => Some(password),
             None => text("ansible_become_pass")?,
-        };
+        }
+        .map(BecomePassword);
         let mut target = Target {
             host: host.to_string(),
             connection,
@@ -297,7 +308,7 @@ impl Target {
         let become_ = Become {
             method: chosen.method.unwrap_or_else(|| "sudo".into()),
             user: chosen.user.unwrap_or_else(|| "root".into()),
-            password: self.become_password.clone(),
+            password: self.become_password.as_ref().map(|secret| secret.0.clone()),
         };
         let root_already = self.connection != Connection::Ssh && become_.user == "root";
         (!root_already).then_some(become_)
@@ -445,5 +456,62 @@ mod tests {
             let err = read("h", pairs).unwrap_err();
             assert!(err.to_string().contains(named), "{err}");
         }
+    }
+
+    #[test]
+    fn keywords_win_over_the_inventory_which_wins_over_the_command_line() {
+        let choice = |becomes: Option<bool>, user: Option<&str>| BecomeChoice {
+            becomes,
+            user: user.map(str::to_string),
+            method: None,
+        };
+        let plain = read("web", &[]).unwrap();
+        let none = BecomeChoice::default();
+        assert_eq!(plain.becoming(&none, &none), None);
+        // -b alone: root through sudo.
+        let root = plain.becoming(&none, &choice(Some(true), None)).unwrap();
+        assert_eq!((root.user.as_str(), root.method.as_str()), ("root", "sudo"));
+        // The inventory over -b; a keyword over the inventory.
+        let becomes = read(
+            "web",
+            &[
+                ("ansible_become", Value::from(true)),
+                ("ansible_become_user", Value::from("deploy")),
+                ("ansible_become_password", Value::from("pw")),
+            ],
+        )
+        .unwrap();
+        let cli_user = choice(None, Some("admin"));
+        let deploy = becomes.becoming(&none, &cli_user).unwrap();
+        assert_eq!((deploy.user.as_str(), deploy.password.as_deref()), ("deploy", Some("pw")));
+        assert_eq!(becomes.becoming(&choice(Some(false), None), &none), None);
+        let postgres = becomes.becoming(&choice(None, Some("postgres")), &none).unwrap();
+        assert_eq!(postgres.user, "postgres");
+        // ansible_become: false is said, and -b does not turn it on.
+        let off = read("web", &[("ansible_become", Value::from(false))]).unwrap();
+        assert_eq!(off.becoming(&none, &choice(Some(true), None)), None);
+    }
+
+    #[test]
+    fn become_to_root_where_the_agent_is_root_is_no_become() {
+        let machine = read("c", &[("ansible_connection", Value::from("machine"))]).unwrap();
+        let to = |user: &str| BecomeChoice {
+            becomes: Some(true),
+            user: Some(user.into()),
+            method: None,
+        };
+        let none = BecomeChoice::default();
+        assert_eq!(machine.becoming(&to("root"), &none), None);
+        let other = machine.becoming(&to("postgres"), &none).unwrap();
+        assert!(other
+            .refusal(Connection::Machine)
+            .unwrap()
+            .contains("become_user postgres is not supported on a machine host"));
+        let su = Become {
+            method: "su".into(),
+            user: "root".into(),
+            password: None,
+        };
+        assert!(su.refusal(Connection::Ssh).unwrap().contains("su is not supported over ssh"));
     }
 }
