@@ -4,7 +4,8 @@
 //! folder of this run, closed with the run); the agent, this executable, is copied
 //! once to `~/.cache/machinist/agent/SHA256` on the target (a folder owned by the
 //! connecting user, 0700) and its sha256 checked by the target's `sha256sum` before
-//! every start. `become` runs it through sudo (`-n`, or `-S` answering sudo's prompt
+//! every start. A host's agents (one per become: run/remote.rs) share its
+//! multiplexed connection ([`SshConnection::start_as`]). `become` runs it through sudo (`-n`, or `-S` answering sudo's prompt
 //! with the password given): as root, the connecting user's copy; as another user,
 //! one cached in THAT user's home (0700, its own), written and run through
 //! `sudo -u USER sh -c` (nothing is made readable to others). su is refused (it asks

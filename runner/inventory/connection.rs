@@ -11,6 +11,10 @@
 //!
 //! Without `ansible_connection` a host is `local` when it is a localhost name or has
 //! a `machinist_root`, and `ssh` otherwise (Ansible's default).
+//!
+//! The host's `ansible_become*` are one level of a task's become
+//! ([`Target::becoming`]: the task's keywords over them over the command line's),
+//! and [`Become::refusal`] says what a connection cannot honour.
 
 use minijinja::Value;
 use std::path::PathBuf;
