@@ -61,7 +61,9 @@ fn connect_through(
     let name = &target.host;
     match target.connection {
         Connection::Machine => {
-            let session = machine::start(name, &target.address, target.machine_pid, &setup)?;
+            let user = target.become_.as_ref().map(|become_| become_.user.as_str());
+            let session =
+                machine::start_as(name, &target.address, target.machine_pid, user, &setup)?;
             Ok(Connected { session, ssh: None })
         }
         Connection::Ssh => {

@@ -114,15 +114,17 @@ impl Become {
                     "become_method {other} is not supported over ssh (sudo is)"
                 )),
             },
-            // The agent is root in the container; this machine's runs are root's.
-            Connection::Machine | Connection::Local if self.user != "root" => Some(format!(
-                "become_user {} is not supported on a {} host yet: machinist acts there \
-                 as root and cannot switch to another user (use become_user: root, or \
-                 reach the host over ssh)",
+            // The container's root agent starts another as the user (setpriv, no
+            // password to give: any method names it).
+            Connection::Machine => None,
+            // This machine's runs are the user's that started machinist.
+            Connection::Local if self.user != "root" => Some(format!(
+                "become_user {} is not supported on a local host yet: machinist acts \
+                 there as the user that started it and does not switch users (use \
+                 become_user: root, or reach the host over ssh or machine)",
                 self.user,
-                connection.name()
             )),
-            Connection::Machine | Connection::Local => None,
+            Connection::Local => None,
         }
     }
 }
@@ -507,10 +509,11 @@ mod tests {
         let none = BecomeChoice::default();
         assert_eq!(machine.becoming(&to("root"), &none), None);
         let other = machine.becoming(&to("postgres"), &none).unwrap();
+        assert_eq!(other.refusal(Connection::Machine), None);
         assert!(other
-            .refusal(Connection::Machine)
+            .refusal(Connection::Local)
             .unwrap()
-            .contains("become_user postgres is not supported on a machine host"));
+            .contains("become_user postgres is not supported on a local host"));
         let su = Become {
             method: "su".into(),
             user: "root".into(),
