@@ -383,11 +383,29 @@ fn become_user_runs_a_second_agent_as_that_user_inside() {
     let first = run(&test, &[]);
     assert_eq!(first.code, 0, "{}\n{}", first.stdout, first.stderr);
     let events = first.events();
-    assert_eq!(event(&events, "box", "Who")["result"]["msg"], "root machinist-box-t");
-    assert_eq!(event(&events, "box", "A file as the user")["status"], "changed");
-    assert_eq!(check.statuses(), first.statuses(), "--check did not predict the run");
-    let uid: u32 = turn.says(&["id", "-u", "machinist-box-t"]).trim().parse().unwrap();
-    assert_eq!(std::fs::metadata(&file).unwrap().uid(), uid, "written as the user");
+    assert_eq!(
+        event(&events, "box", "Who")["result"]["msg"],
+        "root machinist-box-t"
+    );
+    assert_eq!(
+        event(&events, "box", "A file as the user")["status"],
+        "changed"
+    );
+    assert_eq!(
+        check.statuses(),
+        first.statuses(),
+        "--check did not predict the run"
+    );
+    let uid: u32 = turn
+        .says(&["id", "-u", "machinist-box-t"])
+        .trim()
+        .parse()
+        .unwrap();
+    assert_eq!(
+        std::fs::metadata(&file).unwrap().uid(),
+        uid,
+        "written as the user"
+    );
     let second = run(&test, &[]);
     assert_eq!(second.code, 0, "{}\n{}", second.stdout, second.stderr);
     assert_eq!(recap(&second, "box")["changed"], 0, "{}", second.stdout);

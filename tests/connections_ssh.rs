@@ -527,7 +527,10 @@ fn become_keywords_switch_the_agents_user_per_task() {
     let checked = run(&test, &["--check"]);
     assert_eq!(checked.code, 0, "{}\n{}", checked.stdout, checked.stderr);
     let events = checked.events();
-    assert_eq!(event_of(&events, "web", "As the become user")["status"], "changed");
+    assert_eq!(
+        event_of(&events, "web", "As the become user")["status"],
+        "changed"
+    );
     assert!(!dest.exists(), "--check wrote {}", dest.display());
 
     let ran = run(&test, &[]);
@@ -538,21 +541,34 @@ fn become_keywords_switch_the_agents_user_per_task() {
         event_of(&events, "web", "Who")["result"]["msg"],
         format!("0 {own_uid}")
     );
-    assert_eq!(event_of(&events, "web", "As the become user")["status"], "changed");
-    assert_eq!(uid_of(&dest), uid_of(&sshd::become_user_home()), "written as the become user");
     assert_eq!(
-        results(&checked),
-        results(&ran),
-        "--check predicts the run"
+        event_of(&events, "web", "As the become user")["status"],
+        "changed"
     );
+    assert_eq!(
+        uid_of(&dest),
+        uid_of(&sshd::become_user_home()),
+        "written as the become user"
+    );
+    assert_eq!(results(&checked), results(&ran), "--check predicts the run");
 
     // Each user's agent cache is its own, private.
     for home in [sshd::home(), sshd::become_user_home()] {
         let cache = home.join(".cache/machinist/agent");
         let meta = std::fs::symlink_metadata(&cache).unwrap();
         assert!(meta.is_dir(), "{}", cache.display());
-        assert_eq!(meta.permissions().mode() & 0o777, 0o700, "{}", cache.display());
-        assert_eq!(meta.uid(), uid_of(&home), "{} is its user's", cache.display());
+        assert_eq!(
+            meta.permissions().mode() & 0o777,
+            0o700,
+            "{}",
+            cache.display()
+        );
+        assert_eq!(
+            meta.uid(),
+            uid_of(&home),
+            "{} is its user's",
+            cache.display()
+        );
     }
 
     let again = run(&test, &[]);
@@ -577,9 +593,15 @@ fn become_a_connection_cannot_honour_is_refused_at_the_task() {
         .as_str()
         .unwrap()
         .to_string();
-    assert!(refused.contains("become_method su is not supported over ssh"), "{refused}");
+    assert!(
+        refused.contains("become_method su is not supported over ssh"),
+        "{refused}"
+    );
     // Another user on this machine: machinist acts as root here, it does not switch.
-    inventory(&test, &[("localhost", json!({"ansible_connection": "local"}))]);
+    inventory(
+        &test,
+        &[("localhost", json!({"ansible_connection": "local"}))],
+    );
     test.playbook(
         "- hosts: all\n  gather_facts: false\n  tasks:\n    - name: As postgres\n      command: whoami\n      become: true\n      become_user: postgres\n",
     );

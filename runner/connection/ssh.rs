@@ -157,7 +157,7 @@ impl SshConnection {
         };
         let script = Self::in_cache_owner_shell(
             format!(
-            r#"d="$HOME/{CACHE}"; f="$d/{hash}"
+                r#"d="$HOME/{CACHE}"; f="$d/{hash}"
 if [ ! -f "$f" ]; then echo {MISSING} >&2; exit 97; fi
 {private}
 if [ "$(sha256sum < "$f")" != "{hash}  -" ]; then echo {MISSING} >&2; exit 97; fi
@@ -178,8 +178,9 @@ exec {runner}"$f" agent"#,
     fn upload(&self, agent: &AgentExe, become_: Option<&Become>) -> Result<(), Unreachable> {
         let hash = &agent.sha256;
         let arch = std::env::consts::ARCH;
-        let script = Self::in_cache_owner_shell(format!(
-            r#"a="$(uname -m)"; if [ "$a" != "{arch}" ]; then echo "this host is $a, machinist was built for {arch}: build one for it (docs/connections.md)" >&2; exit 1; fi
+        let script = Self::in_cache_owner_shell(
+            format!(
+                r#"a="$(uname -m)"; if [ "$a" != "{arch}" ]; then echo "this host is $a, machinist was built for {arch}: build one for it (docs/connections.md)" >&2; exit 1; fi
 umask 077; d="$HOME/{CACHE}"
 if ! mkdir -p "$d" 2>/dev/null || ! chmod 700 "$d"; then echo "cannot make $d for the agent: $(id -un) needs a home folder it can write" >&2; exit 1; fi
 {private}
@@ -190,9 +191,11 @@ if cat > "$t" && [ "$(sha256sum < "$t")" = "{hash}  -" ] && chmod 700 "$t" && mv
   exit 0
 fi
 rm -f "$t"; echo "the copy of machinist did not arrive whole" >&2; exit 1"#,
-            private = PRIVATE_CHECK,
-            keep = KEPT_AGENTS + 1,
-        ), become_);
+                private = PRIVATE_CHECK,
+                keep = KEPT_AGENTS + 1,
+            ),
+            become_,
+        );
         let exe = std::fs::File::open(&agent.path)
             .map_err(|err| Unreachable::new(&self.name, format!("cannot read machinist: {err}")))?;
         tracing::debug!(host = %self.name, hash, "copying the agent");

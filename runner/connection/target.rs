@@ -18,8 +18,8 @@ use crate::run::outcome::Outcome;
 use crate::run::remote::{Connector, RemoteTarget, TargetAction};
 use machinist_modules::Progress;
 use serde_json::{Map, Value as Json};
-use std::path::{Path, PathBuf};
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, Weak};
 
 /// An agent started on a remote target, with the ssh connection it goes through

@@ -262,15 +262,17 @@ impl Target {
         // As Ansible reads a boolean: true/false, or yes/no, on/off, 1/0.
         let become_wanted = match get("ansible_become") {
             None => None,
-            Some(value) => Some(match value.as_str().map(str::to_ascii_lowercase).as_deref() {
-                Some("yes" | "true" | "on" | "1") => true,
-                Some("no" | "false" | "off" | "0") => false,
-                Some(_) => return Err(invalid("ansible_become", "a boolean", &value)),
-                None => match bool::try_from(value.clone()) {
-                    Ok(wanted) => wanted,
-                    Err(_) => return Err(invalid("ansible_become", "a boolean", &value)),
+            Some(value) => Some(
+                match value.as_str().map(str::to_ascii_lowercase).as_deref() {
+                    Some("yes" | "true" | "on" | "1") => true,
+                    Some("no" | "false" | "off" | "0") => false,
+                    Some(_) => return Err(invalid("ansible_become", "a boolean", &value)),
+                    None => match bool::try_from(value.clone()) {
+                        Ok(wanted) => wanted,
+                        Err(_) => return Err(invalid("ansible_become", "a boolean", &value)),
+                    },
                 },
-            }),
+            ),
         };
         let become_vars = BecomeChoice {
             becomes: become_wanted,
@@ -489,9 +491,14 @@ mod tests {
         .unwrap();
         let cli_user = choice(None, Some("admin"));
         let deploy = becomes.becoming(&none, &cli_user).unwrap();
-        assert_eq!((deploy.user.as_str(), deploy.password.as_deref()), ("deploy", Some("pw")));
+        assert_eq!(
+            (deploy.user.as_str(), deploy.password.as_deref()),
+            ("deploy", Some("pw"))
+        );
         assert_eq!(becomes.becoming(&choice(Some(false), None), &none), None);
-        let postgres = becomes.becoming(&choice(None, Some("postgres")), &none).unwrap();
+        let postgres = becomes
+            .becoming(&choice(None, Some("postgres")), &none)
+            .unwrap();
         assert_eq!(postgres.user, "postgres");
         // ansible_become: false is said, and -b does not turn it on.
         let off = read("web", &[("ansible_become", Value::from(false))]).unwrap();
@@ -519,6 +526,9 @@ mod tests {
             user: "root".into(),
             password: None,
         };
-        assert!(su.refusal(Connection::Ssh).unwrap().contains("su is not supported over ssh"));
+        assert!(su
+            .refusal(Connection::Ssh)
+            .unwrap()
+            .contains("su is not supported over ssh"));
     }
 }

@@ -717,7 +717,12 @@ impl<'a> Executor<'a> {
         let gathered: Vec<(String, minijinja::Value)> = match &*state.host {
             Site::Local(host) => facts::gather(host).into_iter().collect(),
             Site::Remote(remote, _) => match remote.gather_facts(
-                becoming::for_facts(&state.play.become_, remote.target(), &self.options.command_line_become).as_ref(),
+                becoming::for_facts(
+                    &state.play.become_,
+                    remote.target(),
+                    &self.options.command_line_become,
+                )
+                .as_ref(),
             ) {
                 Ok(facts) => facts
                     .iter()

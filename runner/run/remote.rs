@@ -108,13 +108,16 @@ impl std::fmt::Debug for Connector {
     }
 }
 
+/// An agent session, and the become it runs as (`None`: the connecting user).
+type Session = (Option<Become>, Box<dyn RemoteTarget>);
+
 /// A host reached through an agent: its target, and its sessions for the run.
 pub struct RemoteHost {
     target: Target,
     connector: Connector,
     /// Its agent sessions, one per become, each once started (gone again after it
     /// broke).
-    sessions: Mutex<Vec<(Option<Become>, Box<dyn RemoteTarget>)>>,
+    sessions: Mutex<Vec<Session>>,
 }
 
 impl RemoteHost {
@@ -142,7 +145,10 @@ impl RemoteHost {
             .sessions
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let at = match sessions.iter().position(|(as_, _)| as_.as_ref() == becoming) {
+        let at = match sessions
+            .iter()
+            .position(|(as_, _)| as_.as_ref() == becoming)
+        {
             Some(at) => at,
             None => {
                 let user = becoming.map_or("the connecting user", |become_| become_.user.as_str());
@@ -182,13 +188,14 @@ impl RemoteHost {
         root: Option<&Path>,
         becoming: Option<&Become>,
     ) -> Result<Outcome, Unreachable> {
-        self.with_session(becoming, |session| {
-            session.run_action(action, args, root)
-        })
+        self.with_session(becoming, |session| session.run_action(action, args, root))
     }
 
     /// The target's facts, gathered by the session running as `becoming`.
-    pub fn gather_facts(&self, becoming: Option<&Become>) -> Result<Map<String, Json>, Unreachable> {
+    pub fn gather_facts(
+        &self,
+        becoming: Option<&Become>,
+    ) -> Result<Map<String, Json>, Unreachable> {
         self.with_session(becoming, |session| session.gather_facts())
     }
 
@@ -199,7 +206,9 @@ impl RemoteHost {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         for (becoming, running) in sessions.drain(..) {
-            let user = becoming.as_ref().map_or("the connecting user", |become_| become_.user.as_str());
+            let user = becoming
+                .as_ref()
+                .map_or("the connecting user", |become_| become_.user.as_str());
             tracing::debug!(host = %self.target.host, user, "closing the agent session");
             running.close();
         }

@@ -39,7 +39,8 @@ impl Loader {
                 );
                 continue;
             }
-            let no_op = keywords::get(name).is_some_and(|k| matches!(k.parse, Parse::NoOp | Parse::Become));
+            let no_op =
+                keywords::get(name).is_some_and(|k| matches!(k.parse, Parse::NoOp | Parse::Become));
             if let Some(why) = no_op.then(|| not_a_no_op(name, value)).flatten() {
                 self.error(
                     &value.span,
@@ -68,7 +69,9 @@ fn not_a_no_op(name: &str, value: &Node) -> Option<String> {
         },
         "become_user" | "become_method" => match &value.value {
             Value::Str(text) if !text.is_empty() => None,
-            _ => Some(format!("'{name}' that is not a user or method name (or a template of one)")),
+            _ => Some(format!(
+                "'{name}' that is not a user or method name (or a template of one)"
+            )),
         },
         "connection" => match literal {
             Some("local") => None,
