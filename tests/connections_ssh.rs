@@ -616,6 +616,24 @@ fn become_a_connection_cannot_honour_is_refused_at_the_task() {
         refused.contains("become_user postgres is not supported on a local host"),
         "{refused}"
     );
+    // The command line's become is the lowest level: -b --become-method su reaches the
+    // ssh host the inventory says nothing of become for.
+    let far = json!({"ansible_connection": "ssh", "ansible_host": "127.0.0.1", "ansible_port": 1});
+    inventory(&test, &[("far", far)]);
+    test.playbook(
+        "- hosts: all\n  gather_facts: false\n  tasks:\n    - name: Plain\n      command: id -u\n",
+    );
+    let ran = run(&test, &["-b", "--become-method", "su"]);
+    assert_eq!(ran.code, 2, "{}\n{}", ran.stdout, ran.stderr);
+    let events = ran.events();
+    let refused = event_of(&events, "far", "Plain")["msg"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        refused.contains("become_method su is not supported over ssh"),
+        "{refused}"
+    );
 }
 
 /// The cost of a no-change file task in a whole run, over ssh and on a local root
