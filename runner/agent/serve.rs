@@ -329,17 +329,39 @@ fn module_request(
         });
         found.push(have);
     }
-    let need: Vec<usize> = (0..files.len()).filter(|at| found[*at].is_none()).collect();
+    // Files with the same bytes are asked for once.
+    let mut need: Vec<usize> = Vec::new();
+    for at in (0..files.len()).filter(|at| found[*at].is_none()) {
+        let same = |other: &usize| {
+            files[*other].sha256 == files[at].sha256 && files[*other].size == files[at].size
+        };
+        if !need.iter().any(same) {
+            need.push(at);
+        }
+    }
     tracing::debug!(files = files.len(), need = need.len(), "a module request's files");
     if !need.is_empty() {
         write_message(output, &Reply::Need { files: need.clone() })?;
+        let mut fresh = Vec::with_capacity(need.len());
         for at in need {
             let received = file_transfer::receive(input, &files[at])?;
             kept.keep(&files[at], &received);
-            found[at] = Some(received);
+            fresh.push((at, received));
+        }
+        for (announce, slot) in files.iter().zip(found.iter_mut()) {
+            if slot.is_none() {
+                *slot = fresh
+                    .iter()
+                    .find(|(at, _)| {
+                        files[*at].sha256 == announce.sha256 && files[*at].size == announce.size
+                    })
+                    .map(|(_, received)| received.clone());
+            }
         }
     }
-    let received: Vec<Received> = found.into_iter().flatten().collect();
+    let Some(received) = found.into_iter().collect::<Option<Vec<Received>>>() else {
+        return Ok(Err("a sent file went missing".into()));
+    };
     for (announce, file) in files.iter().zip(&received) {
         match (&mut tree, announce.entry) {
             (Some(tree), Some(entry)) => tree.entries[entry].from = Some(file.path()),

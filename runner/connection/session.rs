@@ -3,7 +3,10 @@
 //! one request at a time. Two threads read what the agent says (its replies, and its
 //! stderr, kept for messages and shown with `-vv`) into one channel, so the
 //! controller can wait for either: the greeting or sudo's password prompt while it
-//! starts, the events and the end of a run after. Anything that breaks the session
+//! starts, the events and the end of a run after. A request's controller files
+//! (copy's, a copied directory's, a plugin's executable) are announced by sha256 and
+//! sent when the agent asks for them (`need`: it has not kept them, and their dest
+//! does not hold them already). Anything that breaks the session
 //! (the process gone, the stream cut or garbled) is [`Unreachable`], with what the
 //! agent and the tool that started it said last.
 
@@ -59,6 +62,9 @@ pub struct AgentSession {
     input: BufWriter<ChildStdin>,
     heard: Receiver<Heard>,
     stderr: Vec<u8>,
+    /// Controller files sent so far, and their bytes (the agent asks only for
+    /// those it does not have).
+    sent: (u64, u64),
 }
 
 impl AgentSession {
@@ -96,6 +102,7 @@ impl AgentSession {
             input: BufWriter::with_capacity(64 * 1024, input),
             heard,
             stderr: Vec::new(),
+            sent: (0, 0),
         };
         session.greeted(become_prompt)?;
         session.send(&Request::Hello {
@@ -205,6 +212,8 @@ impl AgentSession {
             };
             let sent = file.send(&mut self.input);
             sent.map_err(|err| self.broken(format!("cannot send {}: {err}", file.path.display())))?;
+            self.sent.0 += 1;
+            self.sent.1 += file.announce.size;
         }
         self.input
             .flush()
@@ -274,6 +283,11 @@ impl AgentSession {
         }
     }
 
+    /// How many controller files were sent to the agent so far, and their bytes.
+    pub fn files_sent(&self) -> (u64, u64) {
+        self.sent
+    }
+
     /// The process this session started here (the agent itself over a pipe; nsenter
     /// or ssh otherwise).
     pub fn process_id(&self) -> u32 {
@@ -282,6 +296,7 @@ impl AgentSession {
 
     /// Say goodbye and wait for the agent (and the tool that started it) to end.
     pub fn close(mut self) {
+        tracing::debug!(host = %self.name, files = self.sent.0, bytes = self.sent.1, "controller files sent");
         let _ = write_message(&mut self.input, &Request::Bye);
         let deadline = Instant::now() + Duration::from_secs(5);
         while Instant::now() < deadline {
