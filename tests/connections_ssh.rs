@@ -811,3 +811,73 @@ fn a_plugin_module_runs_on_the_ssh_host_through_its_cached_copy() {
     assert_eq!(std::fs::metadata(&cache).unwrap().mode() & 0o777, 0o700);
     assert!(std::fs::read_dir(&cache).unwrap().count() >= 3);
 }
+
+/// The cost of rerunning 100 copy tasks of an unchanged 1 MiB controller file over
+/// ssh (the dests already hold it: the agent asks for no byte), printed:
+/// `cargo test --test connections_ssh rerun_of_copies -- --ignored --nocapture`.
+#[test]
+#[ignore = "a measurement, run by hand"]
+fn rerun_of_copies_of_an_unchanged_file_over_ssh() {
+    let test = Test::new();
+    let content: Vec<u8> = (0..1024 * 1024u32).map(|i| (i % 251) as u8).collect();
+    std::fs::create_dir_all(test.project().join("files")).unwrap();
+    std::fs::write(test.project().join("files/big.bin"), &content).unwrap();
+    let mut play = String::from("- hosts: all\n  gather_facts: false\n  tasks:\n");
+    for n in 0..100 {
+        play.push_str(&format!("    - copy: {{src: big.bin, dest: /f{n}}}\n"));
+    }
+    test.playbook(&play);
+    let sshd = Sshd::start();
+    let remote = RemoteRoot::new("rerun");
+    inventory(&test, &[("web", ssh_vars(&sshd, remote.path()))]);
+    let first = run(&test, &[]);
+    assert_eq!(first.code, 0, "{}\n{}", first.stdout, first.stderr);
+    let mut took = Vec::new();
+    for _ in 0..3 {
+        let started = Instant::now();
+        let again = run(&test, &[]);
+        took.push(started.elapsed());
+        assert_eq!(recap(&again, "web")["changed"], 0);
+    }
+    took.sort();
+    eprintln!("rerun of 100 copies of an unchanged 1 MiB file over ssh: {took:?}");
+}
+
+/// Facts of an ssh host with `machinist_root` are read as a local machinist_root's
+/// are: os-release and hostname from the root, the running system's (kernel,
+/// architecture, default IPv4, …) from the system the agent runs in. On loopback the
+/// two are one machine: the facts are equal, whole.
+#[test]
+fn facts_of_an_ssh_host_with_machinist_root_equal_a_local_roots() {
+    let test = Test::new();
+    test.playbook("- hosts: all\n  gather_facts: true\n  tasks: []\n");
+    let sshd = Sshd::start();
+    let remote = RemoteRoot::new("facts");
+    let local = tempfile::tempdir().unwrap();
+    for root in [remote.path(), local.path()] {
+        std::fs::create_dir_all(root.join("etc")).unwrap();
+        std::fs::write(
+            root.join("etc/os-release"),
+            "NAME=\"Arch Linux\"\nID=arch\nBUILD_ID=rolling\n",
+        )
+        .unwrap();
+        std::fs::write(root.join("etc/hostname"), "inside\n").unwrap();
+    }
+    inventory(
+        &test,
+        &[
+            ("web", ssh_vars(&sshd, remote.path())),
+            (
+                "here",
+                json!({"ansible_connection": "local", "machinist_root": local.path()}),
+            ),
+        ],
+    );
+    let ran = run(&test, &[]);
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    let events = ran.events();
+    let facts = |host: &str| event_of(&events, host, "Gathering Facts")["result"]["ansible_facts"].clone();
+    assert_eq!(facts("web")["distribution"], "Archlinux");
+    assert_eq!(facts("web")["hostname"], "inside");
+    assert_eq!(facts("web"), facts("here"));
+}
