@@ -472,7 +472,10 @@ fn a_copy_of_a_directory_goes_through_the_agent_and_a_rerun_sends_no_byte() {
     // Two distinct contents: sent once each, for the first run; kept after.
     assert_eq!(agent.files_sent(), (2, 4));
     agent.close();
-    assert!(predicted.changed && first.changed && !second.changed, "{first:?} {second:?}");
+    assert!(
+        predicted.changed && first.changed && !second.changed,
+        "{first:?} {second:?}"
+    );
     assert_eq!(predicted.diff, first.diff);
     assert_eq!(test.read("etc/conf/sub/b"), "b\n");
     assert_eq!(test.read("etc/conf/sub/same-as-a"), "a\n");

@@ -345,8 +345,7 @@ fn directory_copy_project(test: &Test) {
         .project_file("files/conf/run.sh", "#!/bin/sh\necho hi\n");
     use std::os::unix::fs::PermissionsExt;
     let conf = test.project().join("files/conf");
-    std::fs::set_permissions(conf.join("run.sh"), std::fs::Permissions::from_mode(0o755))
-        .unwrap();
+    std::fs::set_permissions(conf.join("run.sh"), std::fs::Permissions::from_mode(0o755)).unwrap();
     std::os::unix::fs::symlink("sub/b.conf", conf.join("b-link.conf")).unwrap();
     test.playbook(
         "- hosts: all\n  gather_facts: false\n  tasks:\n    - name: Contents\n      copy: {src: conf/, dest: /srv/conn-tree/contents, mode: \"0640\", directory_mode: \"0750\"}\n    - name: Folder\n      copy: {src: conf, dest: /srv/conn-tree/whole}\n",
@@ -399,7 +398,10 @@ fn a_copy_of_a_directory_through_machine_predicts_and_equals_a_local_roots() {
     );
     let here = run(&test, &[]);
     assert_eq!(here.code, 0, "{}\n{}", here.stdout, here.stderr);
-    assert_eq!(remote, common::snapshot(&local.path().join("srv/conn-tree")));
+    assert_eq!(
+        remote,
+        common::snapshot(&local.path().join("srv/conn-tree"))
+    );
     // The second run through the agent changes nothing.
     test.project_file("inventory.ini", &line("box"));
     let second = run(&test, &[]);
@@ -424,7 +426,10 @@ fn a_plugin_module_runs_inside_the_container() {
         "library/machine_id",
         "#!/bin/sh\nprintf '{\"changed\": false, \"msg\": \"%s\"}\\n' \"$(cat /etc/machine-id)\"\n",
     )
-    .project_file("library/no_interpreter", "#!/opt/no-such/python9\nprint('{}')\n");
+    .project_file(
+        "library/no_interpreter",
+        "#!/opt/no-such/python9\nprint('{}')\n",
+    );
     use std::os::unix::fs::PermissionsExt;
     for name in ["kv_line", "machine_id", "no_interpreter"] {
         let path = test.project().join("library").join(name);
@@ -444,14 +449,8 @@ fn a_plugin_module_runs_inside_the_container() {
         turn.says(&["cat", "/etc/machine-id"]).as_str()
     );
     assert_eq!(event(&events, "box", "Locale")["status"], "changed");
-    assert_eq!(
-        event(&check.events(), "box", "Locale")["status"],
-        "changed"
-    );
-    assert_eq!(
-        turn.says(&["cat", "/srv/conn-locale.conf"]),
-        "LANG=C.UTF-8"
-    );
+    assert_eq!(event(&check.events(), "box", "Locale")["status"], "changed");
+    assert_eq!(turn.says(&["cat", "/srv/conn-locale.conf"]), "LANG=C.UTF-8");
     let missing = event(&events, "box", "Missing");
     assert_eq!(missing["status"], "failed");
     let msg = missing["result"]["msg"].as_str().unwrap_or_default();
@@ -459,5 +458,10 @@ fn a_plugin_module_runs_inside_the_container() {
     let second = run(&test, &[]);
     assert_eq!(second.code, 0, "{}\n{}", second.stdout, second.stderr);
     assert_eq!(event(&second.events(), "box", "Locale")["status"], "ok");
-    let _ = turn.exec(&["rm", "-rf", "/srv/conn-locale.conf", "/root/.cache/machinist"]);
+    let _ = turn.exec(&[
+        "rm",
+        "-rf",
+        "/srv/conn-locale.conf",
+        "/root/.cache/machinist",
+    ]);
 }

@@ -684,8 +684,7 @@ fn directory_copy_project(test: &Test) {
         .project_file("files/conf/run.sh", "#!/bin/sh\necho hi\n");
     use std::os::unix::fs::PermissionsExt;
     let conf = test.project().join("files/conf");
-    std::fs::set_permissions(conf.join("run.sh"), std::fs::Permissions::from_mode(0o755))
-        .unwrap();
+    std::fs::set_permissions(conf.join("run.sh"), std::fs::Permissions::from_mode(0o755)).unwrap();
     std::os::unix::fs::symlink("sub/b.conf", conf.join("b-link.conf")).unwrap();
     test.playbook(
         "- hosts: all\n  gather_facts: false\n  tasks:\n    - name: Contents\n      copy: {src: conf/, dest: /srv/contents, mode: \"0640\", directory_mode: \"0750\"}\n    - name: Folder\n      copy: {src: conf, dest: /srv/whole}\n    - name: One file into a folder\n      copy: {src: conf/a.conf, dest: /srv/whole}\n",
@@ -730,7 +729,10 @@ fn a_copy_of_a_directory_over_ssh_equals_a_local_one_and_passes_the_three_checks
     assert!(compared(&first, "web")
         .iter()
         .all(|(_, status, _)| status == "changed"));
-    assert_eq!(files_and_modes(remote.path()), files_and_modes(local.path()));
+    assert_eq!(
+        files_and_modes(remote.path()),
+        files_and_modes(local.path())
+    );
     assert_eq!(
         std::fs::read_to_string(remote.path().join("srv/whole/conf/b-link.conf")).unwrap(),
         "b = 2\n"
@@ -876,7 +878,8 @@ fn facts_of_an_ssh_host_with_machinist_root_equal_a_local_roots() {
     let ran = run(&test, &[]);
     assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
     let events = ran.events();
-    let facts = |host: &str| event_of(&events, host, "Gathering Facts")["result"]["ansible_facts"].clone();
+    let facts =
+        |host: &str| event_of(&events, host, "Gathering Facts")["result"]["ansible_facts"].clone();
     assert_eq!(facts("web")["distribution"], "Archlinux");
     assert_eq!(facts("web")["hostname"], "inside");
     assert_eq!(facts("web"), facts("here"));

@@ -49,8 +49,7 @@ impl Kept {
         if announce.size > MAX_KEPT_BYTES || self.get(announce).is_some() {
             return;
         }
-        while self.files.len() >= MAX_KEPT_FILES || self.bytes + announce.size > MAX_KEPT_BYTES
-        {
+        while self.files.len() >= MAX_KEPT_FILES || self.bytes + announce.size > MAX_KEPT_BYTES {
             let Some((_, size, _)) = self.files.pop_front() else {
                 break;
             };

@@ -244,9 +244,9 @@ impl PluginEnd {
             } => (ended, stdout, stderr, stderr_cut),
         };
         let decode = |text: &str, what: &str| {
-            BASE64
-                .decode(text)
-                .map_err(|err| format!("the agent sent a plugin's {what} that is not base64: {err}"))
+            BASE64.decode(text).map_err(|err| {
+                format!("the agent sent a plugin's {what} that is not base64: {err}")
+            })
         };
         Ok(Bounded {
             ended: match ended {

@@ -30,8 +30,8 @@ pub fn folder() -> Result<PathBuf, String> {
         .mode(0o700)
         .create(&folder)
         .map_err(|err| format!("cannot make the plugin cache {}: {err}", folder.display()))?;
-    let meta = std::fs::symlink_metadata(&folder)
-        .map_err(|err| format!("{}: {err}", folder.display()))?;
+    let meta =
+        std::fs::symlink_metadata(&folder).map_err(|err| format!("{}: {err}", folder.display()))?;
     let euid = rustix::process::geteuid().as_raw();
     if !meta.is_dir() || meta.uid() != euid || meta.mode() & 0o077 != 0 {
         return Err(format!(
@@ -89,7 +89,9 @@ pub fn store(
 /// such file (the message then names it).
 pub fn missing_interpreter(host: &machinist_modules::Host, program: &Path) -> Option<String> {
     let mut head = [0u8; 256];
-    let read = File::open(program).and_then(|mut f| f.read(&mut head)).ok()?;
+    let read = File::open(program)
+        .and_then(|mut f| f.read(&mut head))
+        .ok()?;
     let line = head[..read].strip_prefix(b"#!")?;
     let line = line.split(|b| *b == b'\n').next()?;
     let interpreter = std::str::from_utf8(line).ok()?.split_whitespace().next()?;

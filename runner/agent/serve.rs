@@ -308,11 +308,9 @@ fn module_request(
     let mut found = Vec::with_capacity(files.len());
     for announce in files {
         let landing = match (&dest, announce.entry, &tree) {
-            (Some((_, dest)), Some(entry), Some(tree)) => Some(
-                Path::new("/")
-                    .join(dest)
-                    .join(&tree.entries[entry].path),
-            ),
+            (Some((_, dest)), Some(entry), Some(tree)) => {
+                Some(Path::new("/").join(dest).join(&tree.entries[entry].path))
+            }
             (Some((key, dest)), None, None) if announce.arg == "_copy_from" => {
                 let landing = copy_landing(host, dest, announce.name.as_deref());
                 // The module takes the controller file's name for a directory dest,
@@ -339,9 +337,18 @@ fn module_request(
             need.push(at);
         }
     }
-    tracing::debug!(files = files.len(), need = need.len(), "a module request's files");
+    tracing::debug!(
+        files = files.len(),
+        need = need.len(),
+        "a module request's files"
+    );
     if !need.is_empty() {
-        write_message(output, &Reply::Need { files: need.clone() })?;
+        write_message(
+            output,
+            &Reply::Need {
+                files: need.clone(),
+            },
+        )?;
         let mut fresh = Vec::with_capacity(need.len());
         for at in need {
             let received = file_transfer::receive(input, &files[at])?;
@@ -400,7 +407,10 @@ fn files_match(
         .iter()
         .find(|announce| !allowed.contains(&announce.arg.as_str()))
     {
-        return Err(format!("{module} takes no controller file as {}", announce.arg));
+        return Err(format!(
+            "{module} takes no controller file as {}",
+            announce.arg
+        ));
     }
     if let Some(tree) = tree {
         let mut sent = vec![false; tree.entries.len()];
@@ -409,7 +419,11 @@ fn files_match(
                 Some(at) if tree.entries.get(at).is_some_and(|e| e.from.is_some()) && !sent[at] => {
                     sent[at] = true
                 }
-                _ => return Err(format!("{RUNNER_TREE_ARG}: a file announced for no file entry")),
+                _ => {
+                    return Err(format!(
+                        "{RUNNER_TREE_ARG}: a file announced for no file entry"
+                    ))
+                }
             }
         }
         if let Some(entry) = tree
@@ -458,7 +472,11 @@ fn enough_open_files(files: &[FileAnnounce]) -> Result<(), String> {
 /// the name it is given).
 fn copy_landing(host: &Host, dest: &str, name: Option<&str>) -> PathBuf {
     let mut landing = Path::new("/").join(dest);
-    let into_dir = host.stat(&landing).ok().flatten().is_some_and(|meta| meta.is_dir());
+    let into_dir = host
+        .stat(&landing)
+        .ok()
+        .flatten()
+        .is_some_and(|meta| meta.is_dir());
     if let (true, Some(name)) = (into_dir, name) {
         landing.push(name);
     }

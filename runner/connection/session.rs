@@ -222,7 +222,10 @@ impl AgentSession {
 
     /// Run a plugin module on the target: its executable announced by hash (sent when
     /// the agent's cache does not have it), its request and limits as a local run's.
-    pub fn run_plugin(&mut self, call: &RemotePlugin) -> Result<Result<Bounded, String>, Unreachable> {
+    pub fn run_plugin(
+        &mut self,
+        call: &RemotePlugin,
+    ) -> Result<Result<Bounded, String>, Unreachable> {
         let source = match SourceFile::open(call.program) {
             Ok(source) => source,
             Err(err) => return Ok(Err(format!("{}: {err}", call.program.display()))),
