@@ -117,3 +117,66 @@ fn digest(mut file: File) -> io::Result<(u64, [u8; 32])> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn announce(content: &[u8]) -> FileAnnounce {
+        FileAnnounce {
+            arg: "program".into(),
+            entry: None,
+            name: None,
+            size: content.len() as u64,
+            sha256: hex(&machinist_modules::source::sha256(content)),
+        }
+    }
+
+    #[test]
+    fn a_cached_copy_is_used_only_with_the_announced_bytes(
+    ) -> Result<(), Box<dyn std::error::Error>> {
+        let folder = tempfile::tempdir()?;
+        let program = announce(b"#!/bin/sh\necho '{}'\n");
+        assert!(
+            lookup(folder.path(), &program).is_none(),
+            "nothing cached yet"
+        );
+        // An altered copy under the right name is not run.
+        std::fs::write(folder.path().join(&program.sha256), "#!/bin/sh\nrm -rf ~\n")?;
+        assert!(lookup(folder.path(), &program).is_none());
+        // Nor a link to the right bytes.
+        std::fs::remove_file(folder.path().join(&program.sha256))?;
+        std::fs::write(folder.path().join("elsewhere"), "#!/bin/sh\necho '{}'\n")?;
+        std::os::unix::fs::symlink("elsewhere", folder.path().join(&program.sha256))?;
+        assert!(lookup(folder.path(), &program).is_none());
+        std::fs::remove_file(folder.path().join(&program.sha256))?;
+        std::fs::write(
+            folder.path().join(&program.sha256),
+            "#!/bin/sh\necho '{}'\n",
+        )?;
+        assert_eq!(
+            lookup(folder.path(), &program),
+            Some(folder.path().join(&program.sha256))
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn a_received_plugin_is_stored_0700_under_its_hash() -> Result<(), Box<dyn std::error::Error>> {
+        use crate::agent::frame::{write_frame, Kind};
+        let folder = tempfile::tempdir()?;
+        let content = b"#!/bin/sh\necho '{}'\n";
+        let program = announce(content);
+        let mut frames = Vec::new();
+        write_frame(&mut frames, Kind::Data, content)?;
+        let path = store(folder.path(), &mut frames.as_slice(), &program)?;
+        assert_eq!(path, folder.path().join(&program.sha256));
+        assert_eq!(std::fs::metadata(&path)?.mode() & 0o777, 0o700);
+        assert_eq!(lookup(folder.path(), &program), Some(path));
+        // Bytes that are not the announced ones are never stored.
+        let other = announce(b"#!/bin/sh\nexit 1\n");
+        assert!(store(folder.path(), &mut frames.as_slice(), &other).is_err());
+        assert!(!folder.path().join(&other.sha256).exists());
+        Ok(())
+    }
+}
