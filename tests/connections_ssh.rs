@@ -759,19 +759,20 @@ fn a_plugin_module_runs_on_the_ssh_host_through_its_cached_copy() {
     }
     test.project_file(
         "library/whoami_there",
-        "#!/bin/sh\nprintf '{\"changed\": false, \"msg\": \"%s\"}\\n' \"$(id -un)\"\n",
+        "#!/bin/sh\necho note >&2\nprintf '{\"changed\": false, \"msg\": \"%s\"}\\n' \"$(id -un)\"\n",
     )
     .project_file(
         "library/no_interpreter",
         "#!/opt/no-such/python9\nprint('{}')\n",
-    );
+    )
+    .project_file("library/sleeper", "#!/bin/sh\nsleep 30\necho '{}'\n");
     use std::os::unix::fs::PermissionsExt;
-    for name in ["kv_line", "whoami_there", "no_interpreter"] {
+    for name in ["kv_line", "whoami_there", "no_interpreter", "sleeper"] {
         let path = test.project().join("library").join(name);
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
     }
     test.playbook(
-        "- hosts: all\n  gather_facts: false\n  tasks:\n    - name: Who\n      whoami_there: {}\n    - name: Locale\n      kv_line: {path: \"{{ base }}/locale.conf\", key: LANG, value: C.UTF-8}\n    - name: Missing\n      no_interpreter: {}\n      ignore_errors: true\n",
+        "- hosts: all\n  gather_facts: false\n  tasks:\n    - name: Who\n      whoami_there: {}\n    - name: Locale\n      kv_line: {path: \"{{ base }}/locale.conf\", key: LANG, value: C.UTF-8}\n    - name: Missing\n      no_interpreter: {}\n      ignore_errors: true\n    - name: Slow\n      sleeper: {}\n      timeout: 1\n      ignore_errors: true\n",
     );
     let sshd = Sshd::start();
     let remote = RemoteRoot::new("plugin");
@@ -799,6 +800,13 @@ fn a_plugin_module_runs_on_the_ssh_host_through_its_cached_copy() {
     assert_eq!(missing["status"], "failed");
     let msg = missing["result"]["msg"].as_str().unwrap_or_default();
     assert!(msg.contains("/opt/no-such/python9"), "{missing}");
+    // The task's timeout and the plugin's stderr, as a local run's.
+    let who = event_of(&events, "web", "Who");
+    assert_eq!(who["result"]["module_stderr"], "note\n", "{who}");
+    let slow = event_of(&events, "web", "Slow");
+    assert_eq!(slow["status"], "failed");
+    let msg = slow["result"]["msg"].as_str().unwrap_or_default();
+    assert!(msg.contains("timed out after 1.0s"), "{slow}");
     let second = run(&test, &[]);
     assert_eq!(second.code, 0, "{}\n{}", second.stdout, second.stderr);
     assert_eq!(
