@@ -163,6 +163,13 @@ impl RemoteTarget for Connected {
         self.session.run_action(action, args, root)
     }
 
+    fn run_plugin(
+        &mut self,
+        call: &crate::run::remote::RemotePlugin,
+    ) -> Result<Result<machinist_modules::host::bounded::Bounded, String>, Unreachable> {
+        self.session.run_plugin(call)
+    }
+
     fn gather_facts(&mut self) -> Result<Map<String, Json>, Unreachable> {
         self.session.gather_facts()
     }

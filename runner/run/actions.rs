@@ -36,13 +36,8 @@ impl Step<'_> {
         };
         match action {
             Action::Module(builtin) => self.module(*builtin, args),
-            // A plugin acts on this machine: become is checked, nothing switches.
             Action::Plugin(plugin) => match self.becoming() {
-                Ok(None) => self.plugin(plugin, args),
-                Ok(Some(become_)) => Outcome::failed(format!(
-                    "plugin module {} cannot run as {} (become) yet",
-                    plugin.name, become_.user
-                )),
+                Ok(becoming) => self.plugin(plugin, args, becoming.as_ref()),
                 Err(refusal) => Outcome::failed(refusal),
             },
             Action::Debug => self.debug(args),

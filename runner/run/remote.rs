@@ -3,9 +3,9 @@
 //! `ssh` it holds a [`RemoteHost`], which starts one agent session per become (the
 //! connecting user, root, another user: run/becoming.rs) through the run's
 //! [`Connector`] the first time a task needs it (on the worker thread of that host's
-//! step, so hosts connect in parallel under `-f`), sends it module requests and fact
-//! requests (and uri/wait_for, which act on the target), and says `Bye` to each when
-//! the run ends. The connector is built by the binary from runner/connection/ (above this
+//! step, so hosts connect in parallel under `-f`), sends it module requests, plugin
+//! runs and fact requests (and uri/wait_for, which act on the target), and says `Bye`
+//! to each when the run ends. The connector is built by the binary from runner/connection/ (above this
 //! room); whatever goes wrong on the way is an [`Unreachable`] for the request in
 //! hand, and the host's next request (if `ignore_unreachable` kept it) connects anew.
 //!
@@ -71,6 +71,19 @@ pub fn act_on_target(action: TargetAction, args: Map<String, Json>, host: &Host)
     }
 }
 
+/// A plugin module's run on the target, as runner/run/plugin.rs prepared it.
+pub struct RemotePlugin<'a> {
+    pub name: &'a str,
+    /// Its executable, on the controller (the agent runs its cached copy).
+    pub program: &'a Path,
+    /// The JSON request.
+    pub request: &'a [u8],
+    pub args_file: bool,
+    pub timeout: Option<std::time::Duration>,
+    /// A root inside the agent's (`root:`).
+    pub root: Option<&'a Path>,
+}
+
 /// One agent session on one host, as the executor uses it.
 pub trait RemoteTarget: Send {
     /// Run one module on the target (the controller files its arguments name are
@@ -89,6 +102,12 @@ pub trait RemoteTarget: Send {
         args: &Map<String, Json>,
         root: Option<&Path>,
     ) -> Result<Outcome, Unreachable>;
+    /// Run a plugin module on the target: what it printed and how it ended, or why
+    /// it did not run.
+    fn run_plugin(
+        &mut self,
+        call: &RemotePlugin,
+    ) -> Result<Result<machinist_modules::host::bounded::Bounded, String>, Unreachable>;
     /// The target's facts, as `ansible_*` variables and `ansible_facts`.
     fn gather_facts(&mut self) -> Result<Map<String, Json>, Unreachable>;
     /// Say goodbye to the agent and end the connection.
@@ -189,6 +208,15 @@ impl RemoteHost {
         becoming: Option<&Become>,
     ) -> Result<Outcome, Unreachable> {
         self.with_session(becoming, |session| session.run_action(action, args, root))
+    }
+
+    /// A plugin module run on the target by the session running as `becoming`.
+    pub fn run_plugin(
+        &self,
+        call: &RemotePlugin,
+        becoming: Option<&Become>,
+    ) -> Result<Result<machinist_modules::host::bounded::Bounded, String>, Unreachable> {
+        self.with_session(becoming, |session| session.run_plugin(call))
     }
 
     /// The target's facts, gathered by the session running as `becoming`.
