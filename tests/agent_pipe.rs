@@ -30,7 +30,7 @@ fn session(root: &Path) -> AgentSession {
         agent: AgentExe::at(&machinist()).expect("hash machinist"),
         root: root.to_path_buf(),
     };
-    AgentSession::start("pipe", command, &setup, None).expect("agent starts")
+    AgentSession::start("pipe", command, &setup, true, None).expect("agent starts")
 }
 
 fn request(builtin: Builtin, args: Value, check: bool) -> ModuleRequest {
@@ -262,10 +262,14 @@ fn another_version_or_executable_is_refused() {
     let test = Test::new();
     let hello = |version: &str, hash: &str| Request::Hello {
         version: version.into(),
-        content_hash: hash.into(),
+        content_hash: Some(hash.into()),
         root: test.root(),
     };
-    let own = AgentExe::at(&machinist()).unwrap().sha256;
+    let own = AgentExe::at(&machinist())
+        .unwrap()
+        .sha256()
+        .unwrap()
+        .to_string();
     let (reply, ended) = raw_hello(&hello("0.0.1 (commit old)", &own));
     let Reply::Refused { message } = reply else {
         panic!("{reply:?}")
@@ -280,6 +284,17 @@ fn another_version_or_executable_is_refused() {
         panic!("{reply:?}")
     };
     assert!(message.contains(&own), "{message}");
+    // Handed over (machine's open executable): no hash to compare, the version still is.
+    let handed = |version: &str| Request::Hello {
+        version: version.into(),
+        content_hash: None,
+        root: test.root(),
+    };
+    assert!(matches!(raw_hello(&handed(VERSION)).0, Reply::Ready));
+    assert!(matches!(
+        raw_hello(&handed("0.0.1 (commit old)")).0,
+        Reply::Refused { .. }
+    ));
 }
 
 #[test]
@@ -400,7 +415,13 @@ fn a_controller_file_argument_that_was_not_sent_is_refused() {
     let _started: Reply = read_message(&mut output).unwrap();
     let hello = Request::Hello {
         version: VERSION.into(),
-        content_hash: AgentExe::at(&machinist()).unwrap().sha256,
+        content_hash: Some(
+            AgentExe::at(&machinist())
+                .unwrap()
+                .sha256()
+                .unwrap()
+                .to_string(),
+        ),
         root: test.root(),
     };
     write_message(&mut input, &hello).unwrap();
@@ -500,7 +521,13 @@ fn a_copy_of_a_directory_goes_through_the_agent_and_a_rerun_sends_no_byte() {
     let _started: Reply = read_message(&mut output).unwrap();
     let hello = Request::Hello {
         version: VERSION.into(),
-        content_hash: AgentExe::at(&machinist()).unwrap().sha256,
+        content_hash: Some(
+            AgentExe::at(&machinist())
+                .unwrap()
+                .sha256()
+                .unwrap()
+                .to_string(),
+        ),
         root: test.root(),
     };
     write_message(&mut input, &hello).unwrap();

@@ -83,7 +83,7 @@ fn copy(agent: &mut AgentSession, dest: &str, content: &str) -> Result<Outcome, 
 fn cache_entry() -> PathBuf {
     sshd::home()
         .join(".cache/machinist/agent")
-        .join(setup().agent.sha256)
+        .join(setup().agent.sha256().unwrap())
 }
 
 #[test]
@@ -121,7 +121,10 @@ fn two_hosts_at_once_run_modules_through_an_agent_cached_once() {
     let (connection, session) = connect("web0", &hosts[0], None);
     session.expect("reachable after a new copy").close();
     connection.close();
-    assert_eq!(AgentExe::at(&entry).unwrap().sha256, setup().agent.sha256);
+    assert_eq!(
+        AgentExe::at(&entry).unwrap().sha256().unwrap(),
+        setup().agent.sha256().unwrap()
+    );
 }
 
 fn one_host(n: usize, sshd: &Sshd) {
@@ -224,10 +227,13 @@ fn become_user_runs_the_agent_as_that_user_from_a_private_cache_of_its_own() {
             "{folder:?}"
         );
     }
-    let entry = cache.join(setup().agent.sha256);
+    let entry = cache.join(setup().agent.sha256().unwrap());
     let meta = std::fs::metadata(&entry).unwrap();
     assert_eq!((meta.uid(), meta.mode() & 0o077), (uid, 0));
-    assert_eq!(AgentExe::at(&entry).unwrap().sha256, setup().agent.sha256);
+    assert_eq!(
+        AgentExe::at(&entry).unwrap().sha256().unwrap(),
+        setup().agent.sha256().unwrap()
+    );
     let entries: Vec<_> = std::fs::read_dir(&cache).unwrap().flatten().collect();
     assert_eq!(entries.len(), 1, "no temp file left: {entries:?}");
 
@@ -275,8 +281,11 @@ fn a_password_sudo_never_asks_for_stays_out_of_the_copied_agent() {
     );
     agent.close();
     connection.close();
-    let entry = cache.join(setup().agent.sha256);
-    assert_eq!(AgentExe::at(&entry).unwrap().sha256, setup().agent.sha256);
+    let entry = cache.join(setup().agent.sha256().unwrap());
+    assert_eq!(
+        AgentExe::at(&entry).unwrap().sha256().unwrap(),
+        setup().agent.sha256().unwrap()
+    );
     assert_eq!(
         std::fs::metadata(&dest).unwrap().uid(),
         uid_of(sshd::NOPASSWD_USER)

@@ -26,25 +26,39 @@ pub fn own_hash() -> io::Result<&'static str> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AgentExe {
     pub path: std::path::PathBuf,
-    /// Its sha256, hex.
-    pub sha256: String,
+    /// Its sha256, hex, read the first time a connection needs it: `machine` hands
+    /// the open executable over and never does; ssh names its cached copy by it.
+    sha256: OnceLock<String>,
 }
 
 impl AgentExe {
     /// This process's executable.
-    pub fn own() -> io::Result<AgentExe> {
-        Ok(AgentExe {
+    pub fn own() -> AgentExe {
+        AgentExe {
             path: "/proc/self/exe".into(),
-            sha256: own_hash()?.to_string(),
+            sha256: OnceLock::new(),
+        }
+    }
+
+    /// The machinist executable at `path`, hashed now.
+    pub fn at(path: &std::path::Path) -> io::Result<AgentExe> {
+        let hash = file_sha256(&mut std::fs::File::open(path)?)?;
+        Ok(AgentExe {
+            path: path.to_path_buf(),
+            sha256: OnceLock::from(hash),
         })
     }
 
-    /// The machinist executable at `path`.
-    pub fn at(path: &std::path::Path) -> io::Result<AgentExe> {
-        Ok(AgentExe {
-            path: path.to_path_buf(),
-            sha256: file_sha256(&mut std::fs::File::open(path)?)?,
-        })
+    /// Its sha256, hex (read once).
+    pub fn sha256(&self) -> io::Result<&str> {
+        if let Some(hash) = self.sha256.get() {
+            return Ok(hash);
+        }
+        let hash = match self.path.as_path() == std::path::Path::new("/proc/self/exe") {
+            true => own_hash()?.to_string(),
+            false => file_sha256(&mut std::fs::File::open(&self.path)?)?,
+        };
+        Ok(self.sha256.get_or_init(|| hash))
     }
 }
 

@@ -23,8 +23,10 @@ pub enum Request {
         /// The controller's `machinist --version`: the agent refuses another one.
         version: String,
         /// The sha256 of the controller's executable, hex: the agent refuses to serve
-        /// when its own differs.
-        content_hash: String,
+        /// when its own differs. None when the agent is the controller's own open
+        /// executable handed over (`machine`: nothing was copied, nothing to compare).
+        #[serde(default)]
+        content_hash: Option<String>,
         /// The target's `/` (`machinist_root`), or `/`.
         root: PathBuf,
     },

@@ -101,7 +101,7 @@ pub fn serve(input: &mut impl Read, output: &mut impl Write) -> Result<(), Agent
             content_hash,
             root,
         } => {
-            if let Some(message) = hello_refused(&version, &content_hash) {
+            if let Some(message) = hello_refused(&version, content_hash.as_deref()) {
                 return refuse(output, message);
             }
             match Host::new(HostOptions { root }) {
@@ -232,12 +232,13 @@ impl Roots {
 }
 
 /// Why the hello is refused, if it is.
-fn hello_refused(version: &str, content_hash: &str) -> Option<String> {
+fn hello_refused(version: &str, content_hash: Option<&str>) -> Option<String> {
     if version != VERSION {
         return Some(format!(
             "the agent is machinist {VERSION}, the controller machinist {version}"
         ));
     }
+    let content_hash = content_hash?;
     match identity::own_hash() {
         Ok(own) if own == content_hash => None,
         Ok(own) => Some(format!(

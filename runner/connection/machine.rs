@@ -85,7 +85,7 @@ pub fn start_as(
         // A process group of its own: a Ctrl-C on the controller's terminal is the
         // controller's to handle; the agent ends when its session does.
         .process_group(0);
-    let session = AgentSession::start(name, command, setup, None);
+    let session = AgentSession::start(name, command, setup, false, None);
     drop(exe);
     session
 }

@@ -70,10 +70,14 @@ pub struct AgentSession {
 impl AgentSession {
     /// Start `command` (which runs `machinist agent` on the target), wait for its
     /// greeting (answering `become`'s prompt if it comes first) and say hello.
+    /// `copied`: the agent runs a copy of `setup.agent` (ssh's cache), so the hello
+    /// names its sha256 for the agent to compare; otherwise it is the very open
+    /// executable handed over (`machine`), and neither side hashes it.
     pub fn start(
         name: &str,
         mut command: Command,
         setup: &Setup,
+        copied: bool,
         become_prompt: Option<BecomePrompt>,
     ) -> Result<AgentSession, Unreachable> {
         let unreachable = |message: String| Unreachable::new(name, message);
@@ -107,7 +111,18 @@ impl AgentSession {
         session.greeted(become_prompt)?;
         session.send(&Request::Hello {
             version: VERSION.into(),
-            content_hash: setup.agent.sha256.clone(),
+            content_hash: match copied {
+                true => Some(
+                    setup
+                        .agent
+                        .sha256()
+                        .map_err(|err| {
+                            unreachable(format!("cannot read machinist's executable: {err}"))
+                        })?
+                        .to_string(),
+                ),
+                false => None,
+            },
             root: setup.root.clone(),
         })?;
         match session.hear(Some(Instant::now() + START_TIMEOUT))? {

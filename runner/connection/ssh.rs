@@ -118,7 +118,7 @@ impl SshConnection {
                 return Err(self.run0_refusal());
             }
         }
-        let hash = &setup.agent.sha256;
+        let hash = &self.agent_hash(&setup.agent)?;
         match self.start_cached(hash, setup, become_) {
             Err(err) if err.message.contains(MISSING) => {
                 self.upload(&setup.agent, become_)?;
@@ -127,6 +127,16 @@ impl SshConnection {
             started => started,
         }
         .map_err(|err| Unreachable::new(&self.name, plain_ssh_error(&err.message)))
+    }
+
+    /// The sha256 naming the agent's cached copy (read once per run).
+    fn agent_hash(&self, agent: &AgentExe) -> Result<String, Unreachable> {
+        agent.sha256().map(str::to_string).map_err(|err| {
+            Unreachable::new(
+                &self.name,
+                format!("cannot read machinist's own executable: {err}"),
+            )
+        })
     }
 
     /// The become user whose own cache the agent runs from: one other than root
@@ -166,7 +176,13 @@ exec {runner}"$f" agent"#,
             ),
             become_,
         );
-        AgentSession::start(&self.name, self.ssh(&script), setup, become_prompt(become_))
+        AgentSession::start(
+            &self.name,
+            self.ssh(&script),
+            setup,
+            true,
+            become_prompt(become_),
+        )
     }
 
     /// Copy this executable into the cache (the connecting user's, or the become
@@ -176,7 +192,7 @@ exec {runner}"$f" agent"#,
     /// reads them ([`UPLOAD_READY`]), so sudo's password, given when it asks, never
     /// mixes with them.
     fn upload(&self, agent: &AgentExe, become_: Option<&Become>) -> Result<(), Unreachable> {
-        let hash = &agent.sha256;
+        let hash = &self.agent_hash(agent)?;
         let arch = std::env::consts::ARCH;
         let script = Self::in_cache_owner_shell(
             format!(

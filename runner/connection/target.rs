@@ -107,14 +107,9 @@ fn shared_master(target: &Target, masters: &Masters) -> Result<Arc<SshConnection
 pub fn connector(become_password: Option<String>) -> Connector {
     let masters = Masters::default();
     Connector(Arc::new(move |target: &Target| {
-        // Hashed on the first connection only: a run that reaches no agent never
-        // reads its own executable (tens of megabytes).
-        let agent = AgentExe::own().map_err(|err| {
-            Unreachable::new(
-                &target.host,
-                format!("cannot read machinist's own executable: {err}"),
-            )
-        })?;
+        // Hashed by the first ssh connection only (once per run): a run that reaches
+        // no ssh host never reads its own executable (megabytes).
+        let agent = AgentExe::own();
         let mut target = target.clone();
         if let Some(become_) = &mut target.become_ {
             if become_.password.is_none() {
