@@ -16,16 +16,19 @@
 //! handler, not after a `meta: end_*`, in a play that has hosts); of a looped task only
 //! its loop (an empty loop reads nothing else). An expression with a guard
 //! (`is defined`, `default`, `omit`, `vars`, lookups) or a branch (`if`, `and`, `or`,
-//! `{% %}`) is not checked at all. Template files are not read (their variables
-//! include `template_*` and whatever a `{% include %}` brings).
+//! `{% %}`) is not checked at all. The file of a `template:` task with a fixed `src` is
+//! read too: its sure reads (playbook/undefined_template.rs) are checked like the
+//! task's arguments, the error naming the template's line.
 
 use super::load::{include_path, Loader};
 use super::model::{Action, Play, Playbook, Task, TaskKind};
+use super::sources::{find, SourceKind};
 use crate::error::{Diagnostic, SourceMap};
 use crate::template::Templates;
 use crate::vars::Layer;
 use crate::yaml::{Node, Value};
 use machinist_modules::args::did_you_mean;
+use machinist_modules::Builtin;
 use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -330,7 +333,7 @@ impl Reads<'_> {
                 }
                 // A loop may be empty: its task's arguments may never be rendered.
                 if !looped {
-                    self.arguments(action, args);
+                    self.arguments(task, action, args);
                 }
                 // Read once per item too.
                 if looped {
@@ -365,8 +368,12 @@ impl Reads<'_> {
         }
     }
 
-    fn arguments(&mut self, action: &Action, args: &Node) {
+    fn arguments(&mut self, task: &Task, action: &Action, args: &Node) {
         match action {
+            Action::Module(Builtin::Template) => {
+                self.node(args);
+                self.template_file(task, args);
+            }
             // debug's `var` prints "VARIABLE IS NOT DEFINED!"; its `msg` is read (unless
             // a `verbosity` may skip it).
             Action::Debug if args.get("verbosity").is_some() => {}
@@ -394,6 +401,40 @@ impl Reads<'_> {
                 }
             }
             _ => self.node(args),
+        }
+    }
+
+    /// The reads of the file a `template:` task renders, when its name is fixed (a
+    /// templated name may be anything) and it is found where the run looks for it.
+    fn template_file(&mut self, task: &Task, args: &Node) {
+        let Some(node) = args.get("src").or_else(|| args.get("template")) else {
+            return;
+        };
+        let Some(name) = node.as_str().filter(|name| !Templates::is_template(name)) else {
+            return;
+        };
+        let Ok(path) = find(&task.origin, &task.span.file, SourceKind::Template, name) else {
+            return;
+        };
+        let Ok(source) = crate::input::read_text(&path, crate::input::MAX_TEXT_BYTES) else {
+            return;
+        };
+        let Ok((body, _)) = crate::template::overrides::split(&source) else {
+            return;
+        };
+        let header_lines = source[..source.len() - body.len()].matches('\n').count();
+        let file = path.display().to_string();
+        let Some(reads) = super::undefined_template::sure_reads(&file, body) else {
+            tracing::debug!(template = %file, "undefined variables: template not checked (it extends another)");
+            return;
+        };
+        if let Some(read) = reads.into_iter().find(|read| !self.defined.has(&read.name)) {
+            let line = read.line + header_lines;
+            let message = self.undefined_message(&read.name);
+            self.errors.push(Diagnostic::at(
+                &node.span,
+                format!("{file}:{line}: {message} (template of this task)"),
+            ));
         }
     }
 
@@ -441,16 +482,18 @@ impl Reads<'_> {
         let Some(name) = undefined.into_iter().next() else {
             return;
         };
-        let hint = did_you_mean(&name, self.defined.names.iter().map(String::as_str))
+        let message = self.undefined_message(&name);
+        self.errors.push(Diagnostic::at(span, message));
+    }
+
+    fn undefined_message(&self, name: &str) -> String {
+        let hint = did_you_mean(name, self.defined.names.iter().map(String::as_str))
             .map(|s| format!(" (did you mean '{s}'?)"))
             .unwrap_or_default();
-        self.errors.push(Diagnostic::at(
-            span,
-            format!(
-                "'{name}' is undefined: no vars, role, register, set_fact, include_vars, \
-                 loop, inventory or extra var defines it{hint}"
-            ),
-        ));
+        format!(
+            "'{name}' is undefined: no vars, role, register, set_fact, include_vars, \
+             loop, inventory or extra var defines it{hint}"
+        )
     }
 }
 
