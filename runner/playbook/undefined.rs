@@ -433,7 +433,7 @@ impl Reads<'_> {
             let message = self.undefined_message(&read.name);
             self.errors.push(Diagnostic::at(
                 &node.span,
-                format!("{file}:{line}: {message} (template of this task)"),
+                format!("{file}:{line}: {message} (in the template this task renders)"),
             ));
         }
     }
