@@ -247,7 +247,10 @@ fn a_template_files_unknown_filter_is_refused_at_its_line() {
     ));
     test.project_file("templates/t.j2", "a\n{{ name | uper }}\n");
     let err = refused(&test);
-    assert!(err.contains("templates/t.j2:2: unknown filter 'uper'"), "{err}");
+    assert!(
+        err.contains("templates/t.j2:2: unknown filter 'uper'"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -277,7 +280,10 @@ fn template_files_ansible_renders_load() {
          {% with local = 1 %}{{ local }}{% endwith %}{% include 'lib.j2' %}\n\
          {% call line('x', 1) %}{{ nowhere9 }}{% endcall %}{{ range(2) | list }} {{ inventory_hostname }}\n",
     );
-    test.project_file("templates/lib.j2", "{% macro shout(w) %}{{ w | upper }}{% endmacro %}\n");
+    test.project_file(
+        "templates/lib.j2",
+        "{% macro shout(w) %}{{ w | upper }}{% endmacro %}\n",
+    );
     test.project_file("templates/reads_item.j2", "{{ item }} {{ nowhere }}\n");
     test.project_file(
         "templates/child.j2",
@@ -291,7 +297,10 @@ fn template_files_ansible_renders_load() {
     let text = std::fs::read_to_string(&scopes).expect("read");
     std::fs::write(&scopes, format!("{text}{{{{ control_read }}}}\n")).expect("write");
     let err = refused(&test);
-    assert!(err.contains("templates/scopes.j2:11: 'control_read' is undefined"), "{err}");
+    assert!(
+        err.contains("templates/scopes.j2:11: 'control_read' is undefined"),
+        "{err}"
+    );
 }
 
 /// Every playbook of playbooks/ (the examples of the README) loads with its inventory.

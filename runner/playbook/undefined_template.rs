@@ -260,9 +260,10 @@ impl Reader<'_> {
     fn args(&mut self, args: &[CallArg]) {
         for arg in args {
             match arg {
-                CallArg::Pos(e) | CallArg::Kwarg(_, e) | CallArg::PosSplat(e) | CallArg::KwargSplat(e) => {
-                    self.expr(e)
-                }
+                CallArg::Pos(e)
+                | CallArg::Kwarg(_, e)
+                | CallArg::PosSplat(e)
+                | CallArg::KwargSplat(e) => self.expr(e),
             }
         }
     }
@@ -315,7 +316,9 @@ mod tests {
 
     #[test]
     fn guarded_expressions_are_not_read() {
-        assert!(names("{{ a | default('x') }}{{ b is defined }}{{ c|ansible.builtin.d }}").is_empty());
+        assert!(
+            names("{{ a | default('x') }}{{ b is defined }}{{ c|ansible.builtin.d }}").is_empty()
+        );
         assert!(names("{{ (a | d(1)) + b }}{{ c.d is undefined }}").is_empty());
         assert_eq!(names("{{ vars['x' + y] }}"), ["vars", "y"]);
     }

@@ -32,7 +32,10 @@ pub(crate) fn register(env: &mut Environment<'static>) {
 
 /// `lhs - rhs`: a timedelta between two datetimes, else minijinja's own `-`.
 fn minus(state: &State, lhs: Value, rhs: Value) -> Result<Value, Error> {
-    match (lhs.downcast_object_ref::<DateTime>(), rhs.downcast_object_ref::<DateTime>()) {
+    match (
+        lhs.downcast_object_ref::<DateTime>(),
+        rhs.downcast_object_ref::<DateTime>(),
+    ) {
         (Some(a), Some(b)) => a.minus(b).map(Value::from_object),
         (Some(_), None) | (None, Some(_)) => Err(invalid(format!(
             "unsupported operand type(s) for -: '{}' and '{}' (machinist subtracts a \
@@ -93,7 +96,11 @@ impl fmt::Display for TimeDelta {
             let plural = if self.days.abs() == 1 { "" } else { "s" };
             write!(f, "{} day{plural}, ", self.days)?;
         }
-        let (h, m, s) = (self.seconds / 3600, self.seconds / 60 % 60, self.seconds % 60);
+        let (h, m, s) = (
+            self.seconds / 3600,
+            self.seconds / 60 % 60,
+            self.seconds % 60,
+        );
         write!(f, "{h}:{m:02}:{s:02}")?;
         if self.microseconds != 0 {
             write!(f, ".{:06}", self.microseconds)?;
@@ -146,8 +153,12 @@ pub(crate) fn rewritten(source: Cow<'_, str>, template: bool) -> Cow<'_, str> {
     }
     let mut edits = Vec::new();
     if template {
-        match minijinja::machinery::parse(&source, "<string>", Default::default(), Default::default())
-        {
+        match minijinja::machinery::parse(
+            &source,
+            "<string>",
+            Default::default(),
+            Default::default(),
+        ) {
             Ok(tree) => stmt(&tree, &source, &mut edits),
             Err(_) => return source,
         }
@@ -241,9 +252,10 @@ fn call(c: &ast::Call, source: &str, edits: &mut Vec<Edit>) {
 fn args(list: &[CallArg], source: &str, edits: &mut Vec<Edit>) {
     for arg in list {
         match arg {
-            CallArg::Pos(x) | CallArg::Kwarg(_, x) | CallArg::PosSplat(x) | CallArg::KwargSplat(x) => {
-                expr(x, source, edits)
-            }
+            CallArg::Pos(x)
+            | CallArg::Kwarg(_, x)
+            | CallArg::PosSplat(x)
+            | CallArg::KwargSplat(x) => expr(x, source, edits),
         }
     }
 }
@@ -360,9 +372,21 @@ mod tests {
 
     #[test]
     fn a_timedelta_is_shown_as_python_shows_it() {
-        assert_eq!(TimeDelta::from_microseconds(90_061_000_001).to_string(), "1 day, 1:01:01.000001");
-        assert_eq!(TimeDelta::from_microseconds(-1_000_000).to_string(), "-1 day, 23:59:59");
-        assert_eq!(TimeDelta::from_microseconds(3_600_000_000).to_string(), "1:00:00");
-        assert_eq!(TimeDelta::from_microseconds(-1_000_000).total_seconds(), -1.0);
+        assert_eq!(
+            TimeDelta::from_microseconds(90_061_000_001).to_string(),
+            "1 day, 1:01:01.000001"
+        );
+        assert_eq!(
+            TimeDelta::from_microseconds(-1_000_000).to_string(),
+            "-1 day, 23:59:59"
+        );
+        assert_eq!(
+            TimeDelta::from_microseconds(3_600_000_000).to_string(),
+            "1:00:00"
+        );
+        assert_eq!(
+            TimeDelta::from_microseconds(-1_000_000).total_seconds(),
+            -1.0
+        );
     }
 }

@@ -18,9 +18,9 @@ use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
 use super::diagnose::diagnose;
 use super::error::{TemplateError, TemplateErrorKind};
 use super::{
-    backslash, collections, conversions, crypt, datetime, datetime_minus, filters, jinja_compat, lookup,
-    math_filters, names, overrides, path_tests, pyjson, python_iteration, python_methods, pyyaml,
-    regexes, simple, size_filters, tests, text_filters, time_filters, url_filters, urlize,
+    backslash, collections, conversions, crypt, datetime, datetime_minus, filters, jinja_compat,
+    lookup, math_filters, names, overrides, path_tests, pyjson, python_iteration, python_methods,
+    pyyaml, regexes, simple, size_filters, tests, text_filters, time_filters, url_filters, urlize,
     value_format, vault_filters, wordwrap, FileOptions, OMIT,
 };
 
