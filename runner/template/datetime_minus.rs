@@ -201,7 +201,7 @@ fn stmts(list: &[Stmt], source: &str, edits: &mut Vec<Edit>) {
 fn stmt(node: &Stmt, source: &str, edits: &mut Vec<Edit>) {
     let mut e = |x: &Expr| expr(x, source, edits);
     match node {
-        Stmt::Template(t) => return stmts(&t.children, source, edits),
+        Stmt::Template(t) => stmts(&t.children, source, edits),
         Stmt::EmitExpr(x) => e(&x.expr),
         Stmt::ForLoop(f) => {
             e(&f.iter);
@@ -221,12 +221,20 @@ fn stmt(node: &Stmt, source: &str, edits: &mut Vec<Edit>) {
             stmts(&w.body, source, edits);
         }
         Stmt::Set(s) => e(&s.expr),
-        Stmt::SetBlock(s) => stmts(&s.body, source, edits),
+        Stmt::SetBlock(s) => {
+            if let Some(filter) = &s.filter {
+                e(filter);
+            }
+            stmts(&s.body, source, edits);
+        }
         Stmt::AutoEscape(a) => stmts(&a.body, source, edits),
-        Stmt::FilterBlock(f) => stmts(&f.body, source, edits),
+        Stmt::FilterBlock(f) => {
+            e(&f.filter);
+            stmts(&f.body, source, edits);
+        }
         Stmt::Block(b) => stmts(&b.body, source, edits),
         Stmt::Macro(m) => {
-            m.defaults.iter().for_each(|x| e(x));
+            m.defaults.iter().for_each(e);
             stmts(&m.body, source, edits);
         }
         Stmt::CallBlock(c) => {
