@@ -240,6 +240,24 @@ fn a_template_files_unguarded_read_is_refused_at_its_line() {
 }
 
 #[test]
+fn a_src_under_role_path_or_playbook_dir_is_read_too() {
+    for (src, file) in [
+        ("{{ role_path }}/templates/t.j2", "roles/web/templates/t.j2"),
+        ("{{ playbook_dir }}/shared/t.j2", "shared/t.j2"),
+    ] {
+        let test = Test::new();
+        test.playbook("- hosts: localhost\n  gather_facts: false\n  roles: [web]\n");
+        test.project_file(
+            "roles/web/tasks/main.yml",
+            &format!("- template: {{src: \"{src}\", dest: /x}}\n"),
+        );
+        test.project_file(file, "{{ nowhere }}\n");
+        let err = refused(&test);
+        assert!(err.contains("t.j2:1: 'nowhere' is undefined"), "{err}");
+    }
+}
+
+#[test]
 fn a_template_files_unknown_filter_is_refused_at_its_line() {
     let test = Test::new();
     test.playbook(&play(

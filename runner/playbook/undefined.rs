@@ -272,19 +272,36 @@ pub fn check(
         );
         return;
     }
-    for play in playbooks.iter().flat_map(|p| &p.plays) {
-        if !has_hosts(play) {
-            continue;
-        }
-        let mut reads = Reads {
-            defined: &defined,
-            errors,
-            ended: false,
-        };
-        for list in [&play.pre_tasks, &play.tasks, &play.post_tasks] {
-            reads.tasks(list, false);
+    for playbook in playbooks {
+        let playbook_dir = playbook_dir(playbook);
+        for play in &playbook.plays {
+            if !has_hosts(play) {
+                continue;
+            }
+            let mut reads = Reads {
+                defined: &defined,
+                errors: &mut *errors,
+                ended: false,
+                playbook_dir: &playbook_dir,
+            };
+            for list in [&play.pre_tasks, &play.tasks, &play.post_tasks] {
+                reads.tasks(list, false);
+            }
         }
     }
+}
+
+/// `playbook_dir` as the run sets it (runner/run/mod.rs): the playbook's folder, canonical.
+fn playbook_dir(playbook: &Playbook) -> Option<String> {
+    let dir = playbook.path.parent()?;
+    let dir = if dir.as_os_str().is_empty() {
+        std::path::Path::new(".")
+    } else {
+        dir
+    };
+    std::fs::canonicalize(dir)
+        .ok()
+        .map(|dir| dir.display().to_string())
 }
 
 /// The reads of a play's tasks, in order.
@@ -293,6 +310,8 @@ struct Reads<'a> {
     errors: &'a mut Vec<Diagnostic>,
     /// A `meta: end_*` was met: what follows may not run.
     ended: bool,
+    /// The `playbook_dir` of these tasks' playbook (a `src:` may be given under it).
+    playbook_dir: &'a Option<String>,
 }
 
 impl Reads<'_> {
@@ -410,10 +429,13 @@ impl Reads<'_> {
         let Some(node) = args.get("src").or_else(|| args.get("template")) else {
             return;
         };
-        let Some(name) = node.as_str().filter(|name| !Templates::is_template(name)) else {
+        let Some(name) = node
+            .as_str()
+            .and_then(|name| self.known_at_load(task, name))
+        else {
             return;
         };
-        let Ok(path) = find(&task.origin, &task.span.file, SourceKind::Template, name) else {
+        let Ok(path) = find(&task.origin, &task.span.file, SourceKind::Template, &name) else {
             return;
         };
         let Ok(source) = crate::input::read_text(&path, crate::input::MAX_TEXT_BYTES) else {
@@ -436,6 +458,42 @@ impl Reads<'_> {
                 format!("{file}:{line}: {message} (in the template this task renders)"),
             ));
         }
+    }
+
+    /// A `src:` as the run will render it, when that is known at load: a fixed name,
+    /// or one that reads only `role_path` and `playbook_dir` (as the run sets them).
+    fn known_at_load(&self, task: &Task, name: &str) -> Option<String> {
+        if !Templates::is_template(name) {
+            return Some(name.to_string());
+        }
+        let mut known = Vec::new();
+        if let Some(dir) = self.playbook_dir {
+            known.push(("playbook_dir", minijinja::Value::from(dir.as_str())));
+        }
+        if let Some(path) = task
+            .origin
+            .role
+            .as_ref()
+            .and_then(|r| r.magic.get("role_path"))
+        {
+            known.push(("role_path", path.clone()));
+        }
+        let reads = syntax_env()
+            .template_from_str(name)
+            .ok()?
+            .undeclared_variables(false);
+        if !reads
+            .iter()
+            .all(|read| known.iter().any(|(k, _)| k == read))
+        {
+            return None;
+        }
+        static TEMPLATES: std::sync::OnceLock<Templates> = std::sync::OnceLock::new();
+        let context = minijinja::Value::from_iter(known);
+        TEMPLATES
+            .get_or_init(Templates::new)
+            .render_str(name, &context)
+            .ok()
     }
 
     /// Every templated string below an argument tree or a loop.
