@@ -258,6 +258,24 @@ fn a_src_under_role_path_or_playbook_dir_is_read_too() {
 }
 
 #[test]
+fn a_template_looped_over_a_written_list_is_read_with_its_loop_variables() {
+    let test = Test::new();
+    let playbook = play(
+        "    - template: {src: site.j2, dest: \"/x/{{ site }}\"}\n      loop: [a, b]\n      loop_control: {loop_var: site, index_var: n}\n\
+         \x20   - template: {src: other.j2, dest: /x}\n      loop: \"{{ [] }}\"\n",
+    );
+    test.playbook(&playbook);
+    test.project_file(
+        "templates/site.j2",
+        "{{ site }} {{ n }} {{ ansible_loop.index }}\n",
+    );
+    test.project_file("templates/other.j2", "{{ nowhere }}\n");
+    loads(&test, &[]);
+    test.project_file("templates/site.j2", "{{ site }} {{ nowhere }}\n");
+    assert!(refused(&test).contains("templates/site.j2:1: 'nowhere' is undefined"));
+}
+
+#[test]
 fn a_template_files_unknown_filter_is_refused_at_its_line() {
     let test = Test::new();
     test.playbook(&play(

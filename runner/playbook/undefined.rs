@@ -16,9 +16,10 @@
 //! handler, not after a `meta: end_*`, in a play that has hosts); of a looped task only
 //! its loop (an empty loop reads nothing else). An expression with a guard
 //! (`is defined`, `default`, `omit`, `vars`, lookups) or a branch (`if`, `and`, `or`,
-//! `{% %}`) is not checked at all. The file of a `template:` task with a fixed `src` is
-//! read too: its sure reads (playbook/undefined_template.rs) are checked like the
-//! task's arguments, the error naming the template's line.
+//! `{% %}`) is not checked at all. The file of a `template:` task with a fixed `src`
+//! (or one under `role_path`/`playbook_dir`) is read too: its sure reads
+//! (playbook/undefined_template.rs) are checked like the task's arguments — also when
+//! the task loops over a written non-empty list — the error naming the template's line.
 
 use super::load::{include_path, Loader};
 use super::model::{Action, Play, Playbook, Task, TaskKind};
@@ -350,9 +351,18 @@ impl Reads<'_> {
                 if let Some(items) = &task.loop_items {
                     self.node(items);
                 }
-                // A loop may be empty: its task's arguments may never be rendered.
+                // A loop may be empty: its task's arguments may never be rendered. A
+                // template over a written, non-empty list is rendered (with its loop
+                // variables) for the first item at least.
                 if !looped {
                     self.arguments(task, action, args);
+                } else if *action == Action::Module(Builtin::Template)
+                    && task.loop_with.is_none()
+                    && task.loop_items.as_ref().is_some_and(
+                        |items| matches!(&items.value, Value::Seq(list) if !list.is_empty()),
+                    )
+                {
+                    self.template_file(task, args);
                 }
                 // Read once per item too.
                 if looped {
