@@ -286,8 +286,8 @@ impl Loader {
         }
         let mut magic = Layer::default();
         // Absolute, as ansible-core's (`{{ role_path }}/templates/x.j2` is found from any folder).
-        let absolute = std::fs::canonicalize(&path)
-            .or_else(|_| std::path::absolute(&path))
+        let absolute = std::fs::canonicalize(path)
+            .or_else(|_| std::path::absolute(path))
             .unwrap_or_else(|_| path.to_path_buf());
         magic.set(
             "role_path",
