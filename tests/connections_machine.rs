@@ -336,3 +336,78 @@ fn the_agents_chroot_warning_reaches_the_controller() {
     assert!(warned, "{}", ran.stdout);
     let _ = turn.exec(&["rm", "-rf", "/srv/conn-bare"]);
 }
+
+/// A task's `become_user` in a running container: a second agent as that user of the
+/// container (setpriv inside), beside the root one.
+const BECOME_PLAY: &str = r#"- hosts: box
+  gather_facts: false
+  vars:
+    box_user: machinist-box-t
+  tasks:
+    - name: As root
+      command: id -un
+      register: root_name
+      changed_when: false
+      check_mode: false
+    - name: As the user
+      command: id -un
+      register: user_name
+      changed_when: false
+      check_mode: false
+      become: true
+      become_user: "{{ box_user }}"
+    - name: A file as the user
+      copy: {dest: /home/machinist-box-t/by-play, content: "x\n"}
+      become: true
+      become_user: "{{ box_user }}"
+    - name: Who
+      debug: {msg: "{{ root_name.stdout }} {{ user_name.stdout }}"}
+"#;
+
+#[test]
+fn become_user_runs_a_second_agent_as_that_user_inside() {
+    use std::os::unix::fs::MetadataExt;
+    let turn = container::turn();
+    if turn.exec(&["id", "machinist-box-t"]).status.code() != Some(0) {
+        let made = turn.exec(&["useradd", "-m", "-s", "/bin/sh", "machinist-box-t"]);
+        assert!(made.status.success(), "{made:?}");
+    }
+    let _ = turn.exec(&["rm", "-f", "/home/machinist-box-t/by-play"]);
+    let test = Test::new();
+    inventory(&test, &turn);
+    test.playbook(BECOME_PLAY);
+    let file = turn.root().join("home/machinist-box-t/by-play");
+    let check = run(&test, &["--check"]);
+    assert_eq!(check.code, 0, "{}\n{}", check.stdout, check.stderr);
+    assert!(!file.exists(), "--check wrote the file");
+    let first = run(&test, &[]);
+    assert_eq!(first.code, 0, "{}\n{}", first.stdout, first.stderr);
+    let events = first.events();
+    assert_eq!(
+        event(&events, "box", "Who")["result"]["msg"],
+        "root machinist-box-t"
+    );
+    assert_eq!(
+        event(&events, "box", "A file as the user")["status"],
+        "changed"
+    );
+    assert_eq!(
+        check.statuses(),
+        first.statuses(),
+        "--check did not predict the run"
+    );
+    let uid: u32 = turn
+        .says(&["id", "-u", "machinist-box-t"])
+        .trim()
+        .parse()
+        .unwrap();
+    assert_eq!(
+        std::fs::metadata(&file).unwrap().uid(),
+        uid,
+        "written as the user"
+    );
+    let second = run(&test, &[]);
+    assert_eq!(second.code, 0, "{}\n{}", second.stdout, second.stderr);
+    assert_eq!(recap(&second, "box")["changed"], 0, "{}", second.stdout);
+    let _ = turn.exec(&["rm", "-f", "/home/machinist-box-t/by-play"]);
+}

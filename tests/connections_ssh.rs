@@ -4,7 +4,8 @@
 //! servers as several hosts of one inventory, one stopped and one with a host key
 //! that is not the known one (both unreachable, the play goes on for the others, exit
 //! 3), one killed while its task runs (that task unreachable, the others go on),
-//! become through sudo with its password (to root, and to another user), the three checks over the connection, and
+//! become through sudo with its password (to root, and to another user; by the
+//! inventory and by the become keywords, task by task), the three checks over the connection, and
 //! `--check --diff` equal to the same playbook's on a local root, task by task.
 
 mod common;
@@ -480,29 +481,110 @@ fn ignore_unreachable_keeps_the_host_in_the_play() {
     assert_eq!(recap(&ran, "far")["unreachable"], 1);
 }
 
+/// Issue 17's everyday play: `become: true` on the play, an inventory without
+/// ansible_become; a task's `become: false` and `become_user` switch the agent.
+const BECOME_KEYWORDS_PLAY: &str = r#"- hosts: all
+  gather_facts: false
+  become: true
+  tasks:
+    - name: As root
+      command: id -u
+      register: root_uid
+      changed_when: false
+      check_mode: false
+    - name: As the connecting user
+      command: id -u
+      register: own_uid
+      changed_when: false
+      check_mode: false
+      become: false
+    - name: As the become user
+      copy: {dest: "{{ dest }}", content: "x\n"}
+      become_user: "{{ second_user }}"
+    - name: Who
+      debug: {msg: "{{ root_uid.stdout }} {{ own_uid.stdout }}"}
+"#;
+
 #[test]
-fn the_become_keyword_on_an_ssh_host_without_ansible_become_is_refused() {
+fn become_keywords_switch_the_agents_user_per_task() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    sshd::ensure_become_users();
     let test = Test::new();
+    let dest = sshd::become_user_home().join("by-keyword");
+    let _ = std::fs::remove_file(&dest);
+    test.playbook(BECOME_KEYWORDS_PLAY);
+    let sshd = Sshd::start();
+    let remote = RemoteRoot::new("become-keywords");
+    let mut vars = ssh_vars(&sshd, remote.path());
+    vars.as_object_mut().unwrap().remove("machinist_root");
+    vars["dest"] = json!(dest);
+    vars["second_user"] = json!(sshd::BECOME_USER);
+    vars["ansible_become_password"] = json!(sshd::PASSWORD);
+    inventory(&test, &[("web", vars)]);
+    let uid_of = |path: &Path| std::fs::metadata(path).unwrap().uid();
+
+    // --check first: it predicts the copy and writes nothing.
+    let checked = run(&test, &["--check"]);
+    assert_eq!(checked.code, 0, "{}\n{}", checked.stdout, checked.stderr);
+    let events = checked.events();
+    assert_eq!(
+        event_of(&events, "web", "As the become user")["status"],
+        "changed"
+    );
+    assert!(!dest.exists(), "--check wrote {}", dest.display());
+
+    let ran = run(&test, &[]);
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    let events = ran.events();
+    let own_uid = uid_of(&sshd::home());
+    assert_eq!(
+        event_of(&events, "web", "Who")["result"]["msg"],
+        format!("0 {own_uid}")
+    );
+    assert_eq!(
+        event_of(&events, "web", "As the become user")["status"],
+        "changed"
+    );
+    assert_eq!(
+        uid_of(&dest),
+        uid_of(&sshd::become_user_home()),
+        "written as the become user"
+    );
+    assert_eq!(results(&checked), results(&ran), "--check predicts the run");
+
+    // Each user's agent cache is its own, private.
+    for home in [sshd::home(), sshd::become_user_home()] {
+        let cache = home.join(".cache/machinist/agent");
+        let meta = std::fs::symlink_metadata(&cache).unwrap();
+        assert!(meta.is_dir(), "{}", cache.display());
+        assert_eq!(
+            meta.permissions().mode() & 0o777,
+            0o700,
+            "{}",
+            cache.display()
+        );
+        assert_eq!(
+            meta.uid(),
+            uid_of(&home),
+            "{} is its user's",
+            cache.display()
+        );
+    }
+
+    let again = run(&test, &[]);
+    assert_eq!(again.code, 0, "{}\n{}", again.stdout, again.stderr);
+    assert_eq!(recap(&again, "web")["changed"], 0, "{}", again.stdout);
+    std::fs::remove_file(&dest).unwrap();
+}
+
+#[test]
+fn become_a_connection_cannot_honour_is_refused_at_the_task() {
+    let test = Test::new();
+    // su over ssh: the task fails, saying why, before any connection.
     let far = json!({"ansible_connection": "ssh", "ansible_host": "127.0.0.1", "ansible_port": 1});
     inventory(&test, &[("far", far)]);
     test.playbook(
-        "- hosts: all\n  gather_facts: false\n  become: true\n  tasks:\n    - block:\n        - name: As root\n          copy: {dest: /srv/x, content: x}\n",
-    );
-    let ran = run(&test, &[]);
-    assert_eq!(ran.code, 2, "{}\n{}", ran.stdout, ran.stderr);
-    let events = ran.events();
-    let refused = event_of(&events, "far", "As root")["msg"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    assert!(refused.contains("set ansible_become=true"), "{refused}");
-    // And become: false where the inventory's agent is root.
-    let far = json!({"ansible_connection": "ssh", "ansible_host": "127.0.0.1", "ansible_port": 1, "ansible_become": true});
-    inventory(&test, &[("far", far)]);
-    test.playbook(
-        &std::fs::read_to_string(test.project().join("site.yml"))
-            .unwrap()
-            .replace("become: true", "become: false"),
+        "- hosts: all\n  gather_facts: false\n  become: true\n  tasks:\n    - block:\n        - name: As root\n          copy: {dest: /srv/x, content: x}\n          become_method: su\n",
     );
     let ran = run(&test, &[]);
     assert_eq!(ran.code, 2, "{}\n{}", ran.stdout, ran.stderr);
@@ -512,7 +594,44 @@ fn the_become_keyword_on_an_ssh_host_without_ansible_become_is_refused() {
         .unwrap()
         .to_string();
     assert!(
-        refused.contains("become: false on ssh host far"),
+        refused.contains("become_method su is not supported over ssh"),
+        "{refused}"
+    );
+    // Another user on this machine: machinist acts as root here, it does not switch.
+    inventory(
+        &test,
+        &[("localhost", json!({"ansible_connection": "local"}))],
+    );
+    test.playbook(
+        "- hosts: all\n  gather_facts: false\n  tasks:\n    - name: As postgres\n      command: whoami\n      become: true\n      become_user: postgres\n",
+    );
+    let ran = run(&test, &[]);
+    assert_eq!(ran.code, 2, "{}\n{}", ran.stdout, ran.stderr);
+    let events = ran.events();
+    let refused = event_of(&events, "localhost", "As postgres")["msg"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        refused.contains("become_user postgres is not supported on a local host"),
+        "{refused}"
+    );
+    // The command line's become is the lowest level: -b --become-method su reaches the
+    // ssh host the inventory says nothing of become for.
+    let far = json!({"ansible_connection": "ssh", "ansible_host": "127.0.0.1", "ansible_port": 1});
+    inventory(&test, &[("far", far)]);
+    test.playbook(
+        "- hosts: all\n  gather_facts: false\n  tasks:\n    - name: Plain\n      command: id -u\n",
+    );
+    let ran = run(&test, &["-b", "--become-method", "su"]);
+    assert_eq!(ran.code, 2, "{}\n{}", ran.stdout, ran.stderr);
+    let events = ran.events();
+    let refused = event_of(&events, "far", "Plain")["msg"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        refused.contains("become_method su is not supported over ssh"),
         "{refused}"
     );
 }
