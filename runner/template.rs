@@ -32,6 +32,7 @@ mod collections;
 mod conversions;
 pub(crate) mod crypt;
 mod datetime;
+mod datetime_minus;
 mod diagnose;
 mod engine;
 mod error;

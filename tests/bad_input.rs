@@ -3,7 +3,7 @@
 //! keywords, undefined variables, include and role loops, non-UTF-8 bytes, a 50 MB
 //! file (made here, not committed), deep nesting, alias bombs. Each run must end with
 //! one clear error (file:line:col where there is a place to point at) and exit 4 —
-//! or, for what only running can find (an undefined variable in a template file), exit 2 with the place —
+//! or, for what only running can find (a task file or template that includes itself), exit 2 with the place —
 //! never panic, stay under MAX_RSS_KB of memory, and leave the target root as it was.
 //! The messages are snapshots (tests/snapshots/bad_input__CASE.snap).
 //!

@@ -211,6 +211,163 @@ fn an_unguarded_read_is_refused_with_its_place() {
     assert!(err.contains("did you mean 'packages_wanted'?"), "{err}");
 }
 
+#[test]
+fn a_template_files_unguarded_read_is_refused_at_its_line() {
+    let test = Test::new();
+    test.playbook(
+        "- hosts: localhost\n  gather_facts: false\n  vars: {listen_port: 80}\n  roles: [web]\n",
+    );
+    test.project_file(
+        "roles/web/tasks/main.yml",
+        "- name: site config\n  template: {src: site.conf.j2, dest: /etc/site.conf}\n",
+    );
+    test.project_file(
+        "roles/web/templates/site.conf.j2",
+        "#jinja2: trim_blocks: False\n# {{ ansible_managed }}\nlisten {{ listen_port }}\nroot {{ web_rot }}\n",
+    );
+    test.project_file("roles/web/defaults/main.yml", "web_root: /srv\n");
+    let err = refused(&test);
+    assert!(
+        err.starts_with("roles/web/tasks/main.yml:2:19: error: roles/web/templates/site.conf.j2:4: 'web_rot' is undefined"),
+        "{err}"
+    );
+    assert!(err.contains("did you mean 'web_root'?"), "{err}");
+    assert!(err.contains("in the template this task renders"), "{err}");
+    // Run as a whole (not only --syntax-check), nothing runs before the refusal.
+    let run = test.machinist(&["run", "site.yml"]);
+    assert_eq!(run.code, 4, "{}", run.stderr);
+    assert!(!run.stdout.contains("TASK"), "{}", run.stdout);
+}
+
+#[test]
+fn a_src_under_role_path_or_playbook_dir_is_read_too() {
+    for (src, file) in [
+        ("{{ role_path }}/templates/t.j2", "roles/web/templates/t.j2"),
+        ("{{ playbook_dir }}/shared/t.j2", "shared/t.j2"),
+    ] {
+        let test = Test::new();
+        test.playbook("- hosts: localhost\n  gather_facts: false\n  roles: [web]\n");
+        test.project_file(
+            "roles/web/tasks/main.yml",
+            &format!("- template: {{src: \"{src}\", dest: /x}}\n"),
+        );
+        test.project_file(file, "{{ nowhere }}\n");
+        let err = refused(&test);
+        assert!(err.contains("t.j2:1: 'nowhere' is undefined"), "{err}");
+    }
+}
+
+#[test]
+fn a_template_looped_over_a_written_list_is_read_with_its_loop_variables() {
+    let test = Test::new();
+    let playbook = play(
+        "    - template: {src: site.j2, dest: \"/x/{{ site }}\"}\n      loop: [a, b]\n      loop_control: {loop_var: site, index_var: n}\n\
+         \x20   - template: {src: other.j2, dest: /x}\n      loop: \"{{ [] }}\"\n",
+    );
+    test.playbook(&playbook);
+    test.project_file(
+        "templates/site.j2",
+        "{{ site }} {{ n }} {{ ansible_loop.index }}\n",
+    );
+    test.project_file("templates/other.j2", "{{ nowhere }}\n");
+    loads(&test, &[]);
+    test.project_file("templates/site.j2", "{{ site }} {{ nowhere }}\n");
+    assert!(refused(&test).contains("templates/site.j2:1: 'nowhere' is undefined"));
+}
+
+#[test]
+fn a_template_files_unknown_filter_is_refused_at_its_line() {
+    let test = Test::new();
+    test.playbook(&play(
+        "    - template: {src: t.j2, dest: /x}\n      vars: {name: x}\n",
+    ));
+    test.project_file("templates/t.j2", "a\n{{ name | uper }}\n");
+    let err = refused(&test);
+    assert!(
+        err.contains("templates/t.j2:2: unknown filter 'uper'"),
+        "{err}"
+    );
+}
+
+#[test]
+fn template_files_ansible_renders_load() {
+    // What Jinja never evaluates (branches, empty loops, uncalled macros, the right of
+    // `or`), guarded reads, names the template defines and the template module's own
+    // variables; and a task whose template is not known or may not render.
+    let test = Test::new();
+    let playbook = play(
+        "    - template: {src: scopes.j2, dest: /x}\n      vars: {task_only: 1}\n\
+         \x20   - template: {src: \"{{ which }}.j2\", dest: /x}\n      vars: {which: scopes}\n\
+         \x20   - template: {src: reads_item.j2, dest: /x}\n      loop: []\n\
+         \x20   - template: {src: reads_item.j2, dest: /x}\n      when: false\n\
+         \x20   - template: {src: child.j2, dest: /x}\n",
+    );
+    test.playbook(&playbook);
+    test.project_file(
+        "templates/scopes.j2",
+        "# {{ ansible_managed }} {{ template_path }} {{ template_host }} {{ template_uid }}\n\
+         {% import 'lib.j2' as lib %}{% from 'lib.j2' import shout as loud %}\n\
+         {% set ns = namespace(n=0) %}{% set greeting = 'hi' %}\n\
+         {% macro line(name, value=nowhere) %}{{ name }} {{ value }}{% endmacro %}{% macro unused() %}{{ nowhere2 }}{% endmacro %}\n\
+         {% for k, v in {'a': 1}.items() %}{% set ns.n = ns.n + v %}{{ line(k, v) }} {{ loop.index }}{% endfor %}{% for x in [] %}{{ nowhere3 }}{% endfor %}\n\
+         {{ ns.n }} {{ lib.shout(greeting) }} {{ loud(greeting) }} {{ task_only }}\n\
+         {% if nowhere4 is defined %}{{ nowhere4 }}{% endif %}{% if false %}{{ nowhere5 }}{% endif %}\n\
+         {{ nowhere6 | default(1) }} {{ true or nowhere7 }} {{ 1 if true else nowhere8 }}\n\
+         {% with local = 1 %}{{ local }}{% endwith %}{% include 'lib.j2' %}\n\
+         {% call line('x', 1) %}{{ nowhere9 }}{% endcall %}{{ range(2) | list }} {{ inventory_hostname }}\n",
+    );
+    test.project_file(
+        "templates/lib.j2",
+        "{% macro shout(w) %}{{ w | upper }}{% endmacro %}\n",
+    );
+    test.project_file("templates/reads_item.j2", "{{ item }} {{ nowhere }}\n");
+    test.project_file(
+        "templates/child.j2",
+        "{% extends 'base.j2' %}{% block body %}{{ nowhere }}{% endblock %}\n",
+    );
+    test.project_file("templates/base.j2", "{% block body %}{% endblock %}\n");
+    loads(&test, &[]);
+    checked(&test, &playbook, &[]);
+    // With one more unguarded read in the file, the file is read and refused.
+    let scopes = test.project().join("templates/scopes.j2");
+    let text = std::fs::read_to_string(&scopes).expect("read");
+    std::fs::write(&scopes, format!("{text}{{{{ control_read }}}}\n")).expect("write");
+    let err = refused(&test);
+    assert!(
+        err.contains("templates/scopes.j2:11: 'control_read' is undefined"),
+        "{err}"
+    );
+}
+
+/// Every playbook of playbooks/ (the examples of the README) loads with its inventory.
+#[test]
+fn the_example_playbooks_load() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("playbooks");
+    let test = Test::new();
+    let mut names: Vec<_> = std::fs::read_dir(&dir)
+        .expect("playbooks")
+        .map(|entry| entry.expect("entry").path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "yml"))
+        .collect();
+    names.sort();
+    assert!(!names.is_empty());
+    for path in names {
+        let output = test
+            .command(&[])
+            .args(["run", "--syntax-check", "-i", "machines.ini"])
+            .arg(&path)
+            .current_dir(&dir)
+            .output()
+            .expect("start machinist");
+        assert!(
+            output.status.success(),
+            "{}: {}",
+            path.display(),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+}
+
 /// Every playbook of tests/ansible_compat/corpus loads as the corpus runs it (`-e
 /// base=…` and its setup's arguments and inventory).
 #[test]

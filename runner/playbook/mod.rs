@@ -10,4 +10,5 @@ pub mod load;
 pub mod model;
 pub mod sources;
 pub mod undefined;
+pub mod undefined_template;
 pub mod validate;

@@ -16,16 +16,20 @@
 //! handler, not after a `meta: end_*`, in a play that has hosts); of a looped task only
 //! its loop (an empty loop reads nothing else). An expression with a guard
 //! (`is defined`, `default`, `omit`, `vars`, lookups) or a branch (`if`, `and`, `or`,
-//! `{% %}`) is not checked at all. Template files are not read (their variables
-//! include `template_*` and whatever a `{% include %}` brings).
+//! `{% %}`) is not checked at all. The file of a `template:` task with a fixed `src`
+//! (or one under `role_path`/`playbook_dir`) is read too: its sure reads
+//! (playbook/undefined_template.rs) are checked like the task's arguments — also when
+//! the task loops over a written non-empty list — the error naming the template's line.
 
 use super::load::{include_path, Loader};
 use super::model::{Action, Play, Playbook, Task, TaskKind};
+use super::sources::{find, SourceKind};
 use crate::error::{Diagnostic, SourceMap};
 use crate::template::Templates;
 use crate::vars::Layer;
 use crate::yaml::{Node, Value};
 use machinist_modules::args::did_you_mean;
+use machinist_modules::Builtin;
 use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -269,19 +273,36 @@ pub fn check(
         );
         return;
     }
-    for play in playbooks.iter().flat_map(|p| &p.plays) {
-        if !has_hosts(play) {
-            continue;
-        }
-        let mut reads = Reads {
-            defined: &defined,
-            errors,
-            ended: false,
-        };
-        for list in [&play.pre_tasks, &play.tasks, &play.post_tasks] {
-            reads.tasks(list, false);
+    for playbook in playbooks {
+        let playbook_dir = playbook_dir(playbook);
+        for play in &playbook.plays {
+            if !has_hosts(play) {
+                continue;
+            }
+            let mut reads = Reads {
+                defined: &defined,
+                errors: &mut *errors,
+                ended: false,
+                playbook_dir: &playbook_dir,
+            };
+            for list in [&play.pre_tasks, &play.tasks, &play.post_tasks] {
+                reads.tasks(list, false);
+            }
         }
     }
+}
+
+/// `playbook_dir` as the run sets it (runner/run/mod.rs): the playbook's folder, canonical.
+fn playbook_dir(playbook: &Playbook) -> Option<String> {
+    let dir = playbook.path.parent()?;
+    let dir = if dir.as_os_str().is_empty() {
+        std::path::Path::new(".")
+    } else {
+        dir
+    };
+    std::fs::canonicalize(dir)
+        .ok()
+        .map(|dir| dir.display().to_string())
 }
 
 /// The reads of a play's tasks, in order.
@@ -290,6 +311,8 @@ struct Reads<'a> {
     errors: &'a mut Vec<Diagnostic>,
     /// A `meta: end_*` was met: what follows may not run.
     ended: bool,
+    /// The `playbook_dir` of these tasks' playbook (a `src:` may be given under it).
+    playbook_dir: &'a Option<String>,
 }
 
 impl Reads<'_> {
@@ -328,9 +351,18 @@ impl Reads<'_> {
                 if let Some(items) = &task.loop_items {
                     self.node(items);
                 }
-                // A loop may be empty: its task's arguments may never be rendered.
+                // A loop may be empty: its task's arguments may never be rendered. A
+                // template over a written, non-empty list is rendered (with its loop
+                // variables) for the first item at least.
                 if !looped {
-                    self.arguments(action, args);
+                    self.arguments(task, action, args);
+                } else if *action == Action::Module(Builtin::Template)
+                    && task.loop_with.is_none()
+                    && task.loop_items.as_ref().is_some_and(
+                        |items| matches!(&items.value, Value::Seq(list) if !list.is_empty()),
+                    )
+                {
+                    self.template_file(task, args);
                 }
                 // Read once per item too.
                 if looped {
@@ -365,8 +397,12 @@ impl Reads<'_> {
         }
     }
 
-    fn arguments(&mut self, action: &Action, args: &Node) {
+    fn arguments(&mut self, task: &Task, action: &Action, args: &Node) {
         match action {
+            Action::Module(Builtin::Template) => {
+                self.node(args);
+                self.template_file(task, args);
+            }
             // debug's `var` prints "VARIABLE IS NOT DEFINED!"; its `msg` is read (unless
             // a `verbosity` may skip it).
             Action::Debug if args.get("verbosity").is_some() => {}
@@ -395,6 +431,79 @@ impl Reads<'_> {
             }
             _ => self.node(args),
         }
+    }
+
+    /// The reads of the file a `template:` task renders, when its name is fixed (a
+    /// templated name may be anything) and it is found where the run looks for it.
+    fn template_file(&mut self, task: &Task, args: &Node) {
+        let Some(node) = args.get("src").or_else(|| args.get("template")) else {
+            return;
+        };
+        let Some(name) = node
+            .as_str()
+            .and_then(|name| self.known_at_load(task, name))
+        else {
+            return;
+        };
+        let Ok(path) = find(&task.origin, &task.span.file, SourceKind::Template, &name) else {
+            return;
+        };
+        let Ok(source) = crate::input::read_text(&path, crate::input::MAX_TEXT_BYTES) else {
+            return;
+        };
+        let Ok((body, _)) = crate::template::overrides::split(&source) else {
+            return;
+        };
+        let header_lines = source[..source.len() - body.len()].matches('\n').count();
+        let file = path.display().to_string();
+        let Some(reads) = super::undefined_template::sure_reads(&file, body) else {
+            tracing::debug!(template = %file, "undefined variables: template not checked (it extends another)");
+            return;
+        };
+        if let Some(read) = reads.into_iter().find(|read| !self.defined.has(&read.name)) {
+            let line = read.line + header_lines;
+            let message = self.undefined_message(&read.name);
+            self.errors.push(Diagnostic::at(
+                &node.span,
+                format!("{file}:{line}: {message} (in the template this task renders)"),
+            ));
+        }
+    }
+
+    /// A `src:` as the run will render it, when that is known at load: a fixed name,
+    /// or one that reads only `role_path` and `playbook_dir` (as the run sets them).
+    fn known_at_load(&self, task: &Task, name: &str) -> Option<String> {
+        if !Templates::is_template(name) {
+            return Some(name.to_string());
+        }
+        let mut known = Vec::new();
+        if let Some(dir) = self.playbook_dir {
+            known.push(("playbook_dir", minijinja::Value::from(dir.as_str())));
+        }
+        if let Some(path) = task
+            .origin
+            .role
+            .as_ref()
+            .and_then(|r| r.magic.get("role_path"))
+        {
+            known.push(("role_path", path.clone()));
+        }
+        let reads = syntax_env()
+            .template_from_str(name)
+            .ok()?
+            .undeclared_variables(false);
+        if !reads
+            .iter()
+            .all(|read| known.iter().any(|(k, _)| k == read))
+        {
+            return None;
+        }
+        static TEMPLATES: std::sync::OnceLock<Templates> = std::sync::OnceLock::new();
+        let context = minijinja::Value::from_iter(known);
+        TEMPLATES
+            .get_or_init(Templates::new)
+            .render_str(name, &context)
+            .ok()
     }
 
     /// Every templated string below an argument tree or a loop.
@@ -441,16 +550,18 @@ impl Reads<'_> {
         let Some(name) = undefined.into_iter().next() else {
             return;
         };
-        let hint = did_you_mean(&name, self.defined.names.iter().map(String::as_str))
+        let message = self.undefined_message(&name);
+        self.errors.push(Diagnostic::at(span, message));
+    }
+
+    fn undefined_message(&self, name: &str) -> String {
+        let hint = did_you_mean(name, self.defined.names.iter().map(String::as_str))
             .map(|s| format!(" (did you mean '{s}'?)"))
             .unwrap_or_default();
-        self.errors.push(Diagnostic::at(
-            span,
-            format!(
-                "'{name}' is undefined: no vars, role, register, set_fact, include_vars, \
-                 loop, inventory or extra var defines it{hint}"
-            ),
-        ));
+        format!(
+            "'{name}' is undefined: no vars, role, register, set_fact, include_vars, \
+             loop, inventory or extra var defines it{hint}"
+        )
     }
 }
 

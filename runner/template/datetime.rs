@@ -2,9 +2,8 @@
 //! `_strptime` builds from the format, the whole string matched, case ignored) and the
 //! value it returns: `year`, `month`, `day`, `hour`, `minute`, `second`,
 //! `microsecond`, `strftime()`, `isoformat()`, `timestamp()`, `weekday()`,
-//! `isoweekday()`, shown as `str(datetime)` shows it. minijinja's `-` cannot be given
-//! to an object, so `(a - b).days` is refused at render with a hint
-//! (`a.timestamp() - b.timestamp()` gives the seconds between them).
+//! `isoweekday()`, shown as `str(datetime)` shows it. `a - b` of two of them is a
+//! `timedelta` (template/datetime_minus.rs).
 
 use std::fmt;
 use std::sync::Arc;
@@ -13,10 +12,12 @@ use minijinja::value::{Object, ObjectRepr, Value, ValueKind};
 use minijinja::{Environment, Error, State};
 use regex::Regex;
 
+use super::datetime_minus::TimeDelta;
 use super::filters::invalid;
 use super::value_format::{py_repr, py_type_name};
 
 pub(crate) fn register(env: &mut Environment<'static>) {
+    super::datetime_minus::register(env);
     env.add_filter("to_datetime", |string: Value, format: Option<Value>| {
         if string.kind() != ValueKind::String {
             return Err(invalid(format!(
@@ -274,6 +275,26 @@ impl DateTime {
         (self.days() + 3).rem_euclid(7)
     }
 
+    /// `self - other`: Python refuses to mix naive and aware values.
+    pub(crate) fn minus(&self, other: &DateTime) -> Result<TimeDelta, Error> {
+        let (mine, theirs) = match (self.offset, other.offset) {
+            (None, None) => (0, 0),
+            (Some(mine), Some(theirs)) => (mine, theirs),
+            _ => {
+                return Err(invalid(
+                    "can't subtract offset-naive and offset-aware datetimes",
+                ))
+            }
+        };
+        let micros = |dt: &DateTime, offset: i64| {
+            (dt.days() * 86_400 + dt.seconds_of_day() - offset) * 1_000_000
+                + i64::from(dt.microsecond)
+        };
+        Ok(TimeDelta::from_microseconds(
+            micros(self, mine) - micros(other, theirs),
+        ))
+    }
+
     fn seconds_of_day(&self) -> i64 {
         i64::from(self.hour) * 3600 + i64::from(self.minute) * 60 + i64::from(self.second)
     }
@@ -416,9 +437,9 @@ impl Object for DateTime {
 }
 
 /// The hint added to minijinja's error for `-` between two `to_datetime` values.
-pub(crate) const SUBTRACTION_HINT: &str = "if these are to_datetime values: machinist cannot \
-    subtract datetimes (its engine's `-` is for numbers only); `a.timestamp() - b.timestamp()` \
-    gives the seconds between them";
+pub(crate) const SUBTRACTION_HINT: &str = "if these are to_datetime values: machinist \
+    subtracts datetimes only in a template or expression that names to_datetime \
+    (template/datetime_minus.rs); `a.timestamp() - b.timestamp()` gives the seconds between them";
 
 #[cfg(test)]
 mod tests {

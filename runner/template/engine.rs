@@ -18,9 +18,9 @@ use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
 use super::diagnose::diagnose;
 use super::error::{TemplateError, TemplateErrorKind};
 use super::{
-    backslash, collections, conversions, crypt, datetime, filters, jinja_compat, lookup,
-    math_filters, names, overrides, path_tests, pyjson, python_iteration, python_methods, pyyaml,
-    regexes, simple, size_filters, tests, text_filters, time_filters, url_filters, urlize,
+    backslash, collections, conversions, crypt, datetime, datetime_minus, filters, jinja_compat,
+    lookup, math_filters, names, overrides, path_tests, pyjson, python_iteration, python_methods,
+    pyyaml, regexes, simple, size_filters, tests, text_filters, time_filters, url_filters, urlize,
     value_format, vault_filters, wordwrap, FileOptions, OMIT,
 };
 
@@ -104,7 +104,7 @@ impl Engine {
     }
 
     pub(crate) fn render_str(&self, source: &str, vars: &Value) -> Result<String, TemplateError> {
-        let source = names::unqualified(source, true);
+        let source = datetime_minus::rewritten(names::unqualified(source, true), true);
         let escaped = backslash::escape_expressions(&source);
         self.render_escaped(&escaped, vars)
     }
@@ -138,12 +138,13 @@ impl Engine {
     }
 
     pub(crate) fn render_native(&self, source: &str, vars: &Value) -> Result<Value, TemplateError> {
-        let source = names::unqualified(source, true);
+        let source = datetime_minus::rewritten(names::unqualified(source, true), true);
         let escaped = backslash::escape_expressions(&source);
         let Some(expr) = single_expression(&escaped) else {
             return self.render_escaped(&escaped, vars).map(Value::from);
         };
         let value = self.eval_expr(expr, vars)?;
+        datetime_minus::refuse_as_value(&value)?;
         let trimmed = escaped.trim();
         let scalar = matches!(
             value.kind(),
@@ -191,7 +192,10 @@ impl Engine {
 
     pub(crate) fn eval(&self, expr: &str, vars: &Value) -> Result<Value, TemplateError> {
         let expr = single_expression(expr).unwrap_or(expr);
-        self.eval_expr(&names::unqualified(expr, false), vars)
+        self.eval_expr(
+            &datetime_minus::rewritten(names::unqualified(expr, false), false),
+            vars,
+        )
     }
 
     fn eval_expr(&self, expr: &str, vars: &Value) -> Result<Value, TemplateError> {
@@ -238,7 +242,7 @@ impl Engine {
         let (body, set) = overrides::split(source).map_err(|message| {
             TemplateError::new(TemplateErrorKind::Syntax, format!("{name}: {message}"))
         })?;
-        let body = &*names::unqualified(body, true);
+        let body = &*datetime_minus::rewritten(names::unqualified(body, true), true);
         let original = body;
         // Jinja writes each newline of the template's own text (not of the values it
         // renders) as newline_sequence.

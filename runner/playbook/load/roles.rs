@@ -285,9 +285,13 @@ impl Loader {
             }
         }
         let mut magic = Layer::default();
+        // Absolute, as ansible-core's (`{{ role_path }}/templates/x.j2` is found from any folder).
+        let absolute = std::fs::canonicalize(path)
+            .or_else(|_| std::path::absolute(path))
+            .unwrap_or_else(|_| path.to_path_buf());
         magic.set(
             "role_path",
-            minijinja::Value::from(path.display().to_string()),
+            minijinja::Value::from(absolute.display().to_string()),
         );
         magic.set("role_name", minijinja::Value::from(role.name.as_str()));
         let sources = role

@@ -1,0 +1,400 @@
+//! `a - b` between two `to_datetime` values: Python's `timedelta` (`days`, `seconds`,
+//! `microseconds`, `total_seconds()`, shown as `str(timedelta)` shows it), as Ansible
+//! gives it (`((a | to_datetime) - (b | to_datetime)).days`).
+//!
+//! minijinja's `-` is for numbers only and cannot be given to an object, so a template
+//! or expression that names `to_datetime` has each of its subtractions rewritten,
+//! before it compiles, into a call of [`MINUS`] (found by parsing it: the syntax tree
+//! gives each `-`'s operands). That function subtracts datetimes itself and leaves
+//! anything else to minijinja's own `-`, so numbers subtract as everywhere else. A
+//! template that does not name `to_datetime` (nearly all) is not touched; nor is a
+//! file it `{% include %}`s. A timedelta is no value a task may keep, as in
+//! ansible-core: only its attributes or its text.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::sync::Arc;
+
+use minijinja::machinery::ast::{self, BinOpKind, CallArg, Expr, Stmt};
+use minijinja::value::{Object, ObjectRepr, Value};
+use minijinja::{Environment, Error, State};
+
+use super::datetime::DateTime;
+use super::error::{TemplateError, TemplateErrorKind};
+use super::filters::invalid;
+
+/// The global a rewritten `-` calls.
+const MINUS: &str = "__machinist_minus";
+
+pub(crate) fn register(env: &mut Environment<'static>) {
+    env.add_function(MINUS, minus);
+}
+
+/// `lhs - rhs`: a timedelta between two datetimes, else minijinja's own `-`.
+fn minus(state: &State, lhs: Value, rhs: Value) -> Result<Value, Error> {
+    match (
+        lhs.downcast_object_ref::<DateTime>(),
+        rhs.downcast_object_ref::<DateTime>(),
+    ) {
+        (Some(a), Some(b)) => a.minus(b).map(Value::from_object),
+        (Some(_), None) | (None, Some(_)) => Err(invalid(format!(
+            "unsupported operand type(s) for -: '{}' and '{}' (machinist subtracts a \
+             datetime only from a datetime)",
+            super::value_format::py_type_name(&lhs),
+            super::value_format::py_type_name(&rhs)
+        ))),
+        (None, None) => state
+            .env()
+            .compile_expression("lhs - rhs")?
+            .eval(minijinja::context! { lhs, rhs }),
+    }
+}
+
+/// A timedelta as a whole value (`msg: "{{ a - b }}"`): ansible-core stores no
+/// timedelta ("unsupported for variable storage"), so neither does machinist; its
+/// attributes, or the difference written inside text, are what a task can keep.
+pub(crate) fn refuse_as_value(value: &Value) -> Result<(), TemplateError> {
+    if value.downcast_object_ref::<TimeDelta>().is_none() {
+        return Ok(());
+    }
+    Err(TemplateError::new(
+        TemplateErrorKind::Render,
+        "a timedelta (the difference of two datetimes) cannot be a value, as in \
+         ansible-core: use its .days, .seconds or .total_seconds(), or write it inside text"
+            .to_string(),
+    ))
+}
+
+/// Python's `timedelta`, normalised as Python keeps it: `seconds` in 0..86400 and
+/// `microseconds` in 0..1_000_000, `days` carrying the sign.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct TimeDelta {
+    days: i64,
+    seconds: i64,
+    microseconds: i64,
+}
+
+impl TimeDelta {
+    pub(crate) fn from_microseconds(total: i64) -> TimeDelta {
+        const DAY: i64 = 86_400 * 1_000_000;
+        let rest = total.rem_euclid(DAY);
+        TimeDelta {
+            days: total.div_euclid(DAY),
+            seconds: rest / 1_000_000,
+            microseconds: rest % 1_000_000,
+        }
+    }
+
+    fn total_seconds(&self) -> f64 {
+        ((self.days * 86_400 + self.seconds) * 1_000_000 + self.microseconds) as f64 / 1e6
+    }
+}
+
+impl fmt::Display for TimeDelta {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.days != 0 {
+            let plural = if self.days.abs() == 1 { "" } else { "s" };
+            write!(f, "{} day{plural}, ", self.days)?;
+        }
+        let (h, m, s) = (
+            self.seconds / 3600,
+            self.seconds / 60 % 60,
+            self.seconds % 60,
+        );
+        write!(f, "{h}:{m:02}:{s:02}")?;
+        if self.microseconds != 0 {
+            write!(f, ".{:06}", self.microseconds)?;
+        }
+        Ok(())
+    }
+}
+
+impl Object for TimeDelta {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Plain
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        Some(Value::from(match key.as_str()? {
+            "days" => self.days,
+            "seconds" => self.seconds,
+            "microseconds" => self.microseconds,
+            _ => return None,
+        }))
+    }
+
+    fn call_method(
+        self: &Arc<Self>,
+        _state: &State<'_, '_>,
+        method: &str,
+        args: &[Value],
+    ) -> Result<Value, Error> {
+        match (method, args) {
+            ("total_seconds", []) => Ok(Value::from(self.total_seconds())),
+            _ => Err(invalid(format!(
+                "timedelta has no method '{method}' with {} argument(s) in machinist \
+                 (it has total_seconds, and the attributes days, seconds, microseconds)",
+                args.len()
+            ))),
+        }
+    }
+
+    fn render(self: &Arc<Self>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self.as_ref(), f)
+    }
+}
+
+/// `source` with each `a - b` written `__machinist_minus(a, b)`, when it names
+/// `to_datetime`; `template`: a template (else a bare expression). What does not
+/// parse is left as it is (compiling it reports the error).
+pub(crate) fn rewritten(source: Cow<'_, str>, template: bool) -> Cow<'_, str> {
+    if !source.contains("to_datetime") || !source.contains('-') {
+        return source;
+    }
+    let mut edits = Vec::new();
+    if template {
+        match minijinja::machinery::parse(
+            &source,
+            "<string>",
+            Default::default(),
+            Default::default(),
+        ) {
+            Ok(tree) => stmt(&tree, &source, &mut edits),
+            Err(_) => return source,
+        }
+    } else {
+        match minijinja::machinery::parse_expr(&source) {
+            Ok(tree) => expr(&tree, &source, &mut edits),
+            Err(_) => return source,
+        }
+    }
+    if edits.is_empty() {
+        return source;
+    }
+    // Applied from the end, so that earlier offsets stay true; at one offset the
+    // closing parentheses (found later, for inner subtractions) go first.
+    edits.sort_by(|a: &Edit, b: &Edit| b.at.cmp(&a.at).then(b.order.cmp(&a.order)));
+    let mut out = source.into_owned();
+    for edit in edits {
+        out.replace_range(edit.at..edit.at + edit.remove, edit.insert);
+    }
+    Cow::Owned(out)
+}
+
+/// Replace `remove` bytes at `at` by `insert`.
+struct Edit {
+    at: usize,
+    remove: usize,
+    insert: &'static str,
+    order: usize,
+}
+
+/// Byte offsets of a node in the source.
+fn range(span: minijinja::machinery::Span) -> (usize, usize) {
+    (span.start_offset as usize, span.end_offset as usize)
+}
+
+fn stmts(list: &[Stmt], source: &str, edits: &mut Vec<Edit>) {
+    list.iter().for_each(|s| stmt(s, source, edits));
+}
+
+fn stmt(node: &Stmt, source: &str, edits: &mut Vec<Edit>) {
+    let mut e = |x: &Expr| expr(x, source, edits);
+    match node {
+        Stmt::Template(t) => stmts(&t.children, source, edits),
+        Stmt::EmitExpr(x) => e(&x.expr),
+        Stmt::ForLoop(f) => {
+            e(&f.iter);
+            if let Some(filter) = &f.filter_expr {
+                e(filter);
+            }
+            stmts(&f.body, source, edits);
+            stmts(&f.else_body, source, edits);
+        }
+        Stmt::IfCond(i) => {
+            e(&i.expr);
+            stmts(&i.true_body, source, edits);
+            stmts(&i.false_body, source, edits);
+        }
+        Stmt::WithBlock(w) => {
+            w.assignments.iter().for_each(|(_, x)| e(x));
+            stmts(&w.body, source, edits);
+        }
+        Stmt::Set(s) => e(&s.expr),
+        Stmt::SetBlock(s) => {
+            if let Some(filter) = &s.filter {
+                e(filter);
+            }
+            stmts(&s.body, source, edits);
+        }
+        Stmt::AutoEscape(a) => stmts(&a.body, source, edits),
+        Stmt::FilterBlock(f) => {
+            e(&f.filter);
+            stmts(&f.body, source, edits);
+        }
+        Stmt::Block(b) => stmts(&b.body, source, edits),
+        Stmt::Macro(m) => {
+            m.defaults.iter().for_each(e);
+            stmts(&m.body, source, edits);
+        }
+        Stmt::CallBlock(c) => {
+            call(&c.call, source, edits);
+            stmts(&c.macro_decl.body, source, edits);
+        }
+        Stmt::Do(d) => call(&d.call, source, edits),
+        Stmt::EmitRaw(_)
+        | Stmt::Import(_)
+        | Stmt::FromImport(_)
+        | Stmt::Extends(_)
+        | Stmt::Include(_)
+        | Stmt::Continue(_)
+        | Stmt::Break(_) => {}
+    }
+}
+
+fn call(c: &ast::Call, source: &str, edits: &mut Vec<Edit>) {
+    expr(&c.expr, source, edits);
+    args(&c.args, source, edits);
+}
+
+fn args(list: &[CallArg], source: &str, edits: &mut Vec<Edit>) {
+    for arg in list {
+        match arg {
+            CallArg::Pos(x)
+            | CallArg::Kwarg(_, x)
+            | CallArg::PosSplat(x)
+            | CallArg::KwargSplat(x) => expr(x, source, edits),
+        }
+    }
+}
+
+fn expr(node: &Expr, source: &str, edits: &mut Vec<Edit>) {
+    match node {
+        Expr::Var(_) | Expr::Const(_) => {}
+        Expr::Slice(s) => {
+            expr(&s.expr, source, edits);
+            for part in [&s.start, &s.stop, &s.step].into_iter().flatten() {
+                expr(part, source, edits);
+            }
+        }
+        Expr::UnaryOp(u) => expr(&u.expr, source, edits),
+        Expr::BinOp(b) => {
+            if matches!(b.op, BinOpKind::Sub) {
+                subtraction(b, source, edits);
+            }
+            expr(&b.left, source, edits);
+            expr(&b.right, source, edits);
+        }
+        Expr::Compare(c) => {
+            expr(&c.expr, source, edits);
+            c.ops.iter().for_each(|op| expr(&op.expr, source, edits));
+        }
+        Expr::IfExpr(i) => {
+            expr(&i.test_expr, source, edits);
+            expr(&i.true_expr, source, edits);
+            if let Some(other) = &i.false_expr {
+                expr(other, source, edits);
+            }
+        }
+        Expr::Filter(f) => {
+            if let Some(operand) = &f.expr {
+                expr(operand, source, edits);
+            }
+            args(&f.args, source, edits);
+        }
+        Expr::Test(t) => {
+            expr(&t.expr, source, edits);
+            args(&t.args, source, edits);
+        }
+        Expr::GetAttr(g) => expr(&g.expr, source, edits),
+        Expr::GetItem(g) => {
+            expr(&g.expr, source, edits);
+            expr(&g.subscript_expr, source, edits);
+        }
+        Expr::Call(c) => call(c, source, edits),
+        Expr::List(l) => l.items.iter().for_each(|x| expr(x, source, edits)),
+        Expr::Map(m) => {
+            m.keys.iter().for_each(|x| expr(x, source, edits));
+            m.values.iter().for_each(|x| expr(x, source, edits));
+        }
+    }
+}
+
+/// `left - right` → `__machinist_minus(left, right)`: the call opens where the
+/// subtraction starts, its `-` becomes a comma, and it closes where it ends.
+fn subtraction(node: &ast::Spanned<ast::BinOp>, source: &str, edits: &mut Vec<Edit>) {
+    let (start, end) = range(node.span());
+    let (_, left_end) = range(node.left.span());
+    let (right_start, _) = range(node.right.span());
+    let Some(between) = source.get(left_end..right_start) else {
+        return;
+    };
+    let Some(minus) = between.find('-') else {
+        return;
+    };
+    let order = edits.len();
+    edits.push(Edit {
+        at: start,
+        remove: 0,
+        insert: concat!("__machinist_minus", "("),
+        order,
+    });
+    edits.push(Edit {
+        at: left_end + minus,
+        remove: 1,
+        insert: ",",
+        order,
+    });
+    edits.push(Edit {
+        at: end,
+        remove: 0,
+        insert: ")",
+        order,
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn template(source: &str) -> String {
+        rewritten(Cow::Borrowed(source), true).into_owned()
+    }
+
+    #[test]
+    fn subtractions_become_calls_only_where_to_datetime_is_named() {
+        assert_eq!(template("{{ a - b }}"), "{{ a - b }}");
+        assert_eq!(
+            template("{{ ((a | to_datetime) - (b | to_datetime)).days }}"),
+            "{{ (__machinist_minus((a | to_datetime) , (b | to_datetime))).days }}"
+        );
+        assert_eq!(
+            template("{{ (x - 1) - y | to_datetime }}"),
+            "{{ __machinist_minus((__machinist_minus(x , 1)) , y | to_datetime) }}"
+        );
+        assert_eq!(
+            rewritten(Cow::Borrowed("(a|to_datetime) - b > 3"), false),
+            "__machinist_minus((a|to_datetime) , b) > 3"
+        );
+    }
+
+    #[test]
+    fn a_timedelta_is_shown_as_python_shows_it() {
+        assert_eq!(
+            TimeDelta::from_microseconds(90_061_000_001).to_string(),
+            "1 day, 1:01:01.000001"
+        );
+        assert_eq!(
+            TimeDelta::from_microseconds(-1_000_000).to_string(),
+            "-1 day, 23:59:59"
+        );
+        assert_eq!(
+            TimeDelta::from_microseconds(3_600_000_000).to_string(),
+            "1:00:00"
+        );
+        assert_eq!(
+            TimeDelta::from_microseconds(-1_000_000).total_seconds(),
+            -1.0
+        );
+    }
+}
