@@ -57,7 +57,7 @@ fn main() {
         agent: AgentExe::at(Path::new(BIN)).expect("hash machinist"),
         root,
     };
-    let mut agent = AgentSession::start("bench", command, &setup, None).expect("agent");
+    let mut agent = AgentSession::start("bench", command, &setup, true, None).expect("agent");
     let small = request(json!({"dest": "/small", "content": "x\n"}));
     let big = request(json!({"dest": "/big", "_copy_from": source.display().to_string()}));
     for (name, task, rounds) in [
