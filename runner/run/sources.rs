@@ -174,6 +174,7 @@ fn with_template_vars(ctx: &Value, path: &Path, args: &Map<String, Json>) -> Val
         ("template_destpath", Value::from(dest)),
         ("template_host", Value::from(host)),
         ("template_uid", Value::from(owner)),
+        ("template_run_date", crate::template::run_date()),
     ]);
     minijinja::value::merge_maps([template, ctx.clone()])
 }

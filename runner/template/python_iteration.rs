@@ -18,7 +18,6 @@ use super::value_format::py_type_name;
 pub(crate) fn register(env: &mut Environment<'static>) {
     let iterating = [
         ("list", Value::from_function(builtin::list)),
-        ("sum", Value::from_function(builtin::sum)),
         ("batch", Value::from_function(builtin::batch)),
         ("slice", Value::from_function(builtin::slice)),
         ("zip", Value::from_function(builtin::zip)),
@@ -29,6 +28,7 @@ pub(crate) fn register(env: &mut Environment<'static>) {
             filter.call(state, &args)
         });
     }
+    env.add_filter("sum", sum);
     let sort = Value::from_function(builtin::sort);
     env.add_filter("sort", move |state: &State, args: Rest<Value>| {
         iterable(args.first(), "sort")?;
@@ -120,6 +120,46 @@ fn split(args: &[Value]) -> Result<(&Value, &[Value]), Error> {
         Some((value, rest)) => Ok((value, rest)),
         None => Err(Error::from(ErrorKind::MissingArgument)),
     }
+}
+
+/// Jinja's `sum(iterable, attribute=None, start=0)`: each item (or its attribute)
+/// added to `start`; a list `start` concatenates lists (`sum(start=[])` flattens one
+/// level, as roles use it).
+fn sum(state: &State, args: Rest<Value>) -> Result<Value, Error> {
+    iterable(args.first(), "sum")?;
+    let (values, rest) = split(&args)?;
+    let (positional, kwargs): (&[Value], Kwargs) = from_args(rest)?;
+    let attribute_name = match kwargs.get::<Option<Value>>("attribute")? {
+        Some(name) => Some(name),
+        None => positional.first().cloned(),
+    };
+    let start = match kwargs.get::<Option<Value>>("start")? {
+        Some(start) => start,
+        None => positional.get(1).cloned().unwrap_or(Value::from(0)),
+    };
+    kwargs.assert_all_used()?;
+    let mut items = Vec::new();
+    for item in values.try_iter()? {
+        items.push(match attribute_name.as_ref().filter(|a| !a.is_none()) {
+            Some(name) => attribute_of(&item, name)?,
+            None => item,
+        });
+    }
+    if start.kind() != ValueKind::Seq {
+        items.insert(0, start);
+        return builtin::sum(state, Value::from(items));
+    }
+    let mut joined: Vec<Value> = start.try_iter()?.collect();
+    for item in items {
+        if item.kind() != ValueKind::Seq {
+            return Err(invalid(format!(
+                "sum: can only concatenate list (not \"{}\") to list",
+                py_type_name(&item)
+            )));
+        }
+        joined.extend(item.try_iter()?);
+    }
+    Ok(Value::from(joined))
 }
 
 /// Python refuses to iterate none (minijinja iterates it as empty).
