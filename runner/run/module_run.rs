@@ -87,6 +87,10 @@ pub fn run_module(
         if runs {
             // As Ansible's command module registers it: a command that did not
             // run has rc 0 and empty output, so `r.rc` and `r.stdout` still work.
+            // Its `cmd` too, as the module registers it before deciding not to run.
+            if let Some(cmd) = outcome.data.get("cmd") {
+                skipped.data.insert("cmd".into(), cmd.clone());
+            }
             for (key, value) in [
                 ("rc", Json::from(0)),
                 ("stdout", Json::from("")),

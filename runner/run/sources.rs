@@ -88,6 +88,7 @@ impl Step<'_> {
         if let Some(name) = args.remove("template") {
             let name = text(&name, "template")?;
             let (path, source) = self.controller_file(task, SourceKind::Template, &name)?;
+            preserve_mode(args, &path);
             let ctx = with_template_vars(ctx, &path, args);
             let rendered = self
                 .templates()
@@ -124,6 +125,7 @@ impl Step<'_> {
             args.insert(machinist_modules::file::RUNNER_TREE_ARG.into(), tree);
             return Ok(());
         }
+        preserve_mode(args, &found);
         if matches!(builtin, Builtin::Copy | Builtin::File) && !vaulted(&found) {
             // Copied streamed by the module: never read whole here (binary too).
             let path = std::path::absolute(&found).unwrap_or(found);
@@ -149,6 +151,19 @@ impl Step<'_> {
             }
         }
         Ok(())
+    }
+}
+
+/// `mode: preserve` of copy and template: the controller source's own mode, as
+/// ansible-core gives it to the file it writes.
+fn preserve_mode(args: &mut Map<String, Json>, source: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    if args.get("mode").and_then(Json::as_str) != Some("preserve") {
+        return;
+    }
+    if let Ok(meta) = std::fs::metadata(source) {
+        let mode = meta.permissions().mode() & 0o7777;
+        args.insert("mode".into(), Json::String(format!("{mode:04o}")));
     }
 }
 

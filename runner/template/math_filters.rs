@@ -4,7 +4,7 @@
 //! ansible-core 2.19 computes it (plugins/filter/mathstuff.py, core.py,
 //! plugins/test/core.py, mathstuff.py).
 
-use minijinja::value::{Kwargs, Rest, ValueKind};
+use minijinja::value::{from_args, Kwargs, Rest, ValueKind};
 use minijinja::{Environment, Error, State, Value};
 use sha1::{Digest, Sha1};
 
@@ -97,10 +97,7 @@ pub(crate) fn register(env: &mut Environment<'static>) {
             if let Some(first) = args.first_mut().filter(|v| v.kind() == ValueKind::Bool) {
                 *first = Value::from(i64::from(first.is_true()));
             }
-            builtin.call(state, &args)
-        });
-    }
-    env.add_test("unreachable", |r: Value| {
+XX, |r: Value| {
         Ok::<_, Error>(
             result(&r, "unreachable")?
                 .get_attr("unreachable")?
@@ -114,6 +111,45 @@ pub(crate) fn register(env: &mut Environment<'static>) {
         let timedout = result(&r, "timedout")?.get_attr("timedout")?;
         Ok::<_, Error>(timedout.is_true() && timedout.get_attr("period").is_ok_and(|p| p.is_true()))
     });
+}
+
+/// Jinja's `round` with its default method `common` is Python's `round`, which takes a
+/// half to the even neighbour (`2.5 | round` is 2.0; minijinja gives 3.0): the value
+/// for a float exactly halfway at the precision, `None` for everything else (the
+/// builtin's answer is Python's there).
+fn round_half_even(args: &[Value]) -> Result<Option<Value>, Error> {
+    let Some((value, rest)) = args.split_first() else {
+        return Ok(None);
+    };
+    let (positional, kwargs): (&[Value], Kwargs) = from_args(rest)?;
+    let precision = match kwargs.get::<Option<i32>>("precision")? {
+        Some(precision) => precision,
+        None => match positional.first() {
+            Some(p) => i32::try_from(p.clone()).unwrap_or(0),
+            None => 0,
+        },
+    };
+    let method = match kwargs.get::<Option<String>>("method")? {
+        Some(method) => method,
+        None => positional
+            .get(1)
+            .and_then(|m| m.as_str().map(str::to_string))
+            .unwrap_or_else(|| "common".into()),
+    };
+    if method != "common" || value.as_i64().is_some() {
+        return Ok(None);
+    }
+    let Ok(number) = f64::try_from(value.clone()) else {
+        return Ok(None);
+    };
+    let scale = 10f64.powi(precision);
+    let scaled = number * scale;
+    if (scaled - scaled.trunc()).abs() != 0.5 {
+        return Ok(None);
+    }
+    let floor = scaled.floor();
+    let even = if floor.rem_euclid(2.0) == 0.0 { floor } else { floor + 1.0 };
+    Ok(Some(Value::from(even / scale)))
 }
 
 /// ansible-core's namespace for `to_uuid`.
