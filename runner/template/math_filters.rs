@@ -97,7 +97,15 @@ pub(crate) fn register(env: &mut Environment<'static>) {
             if let Some(first) = args.first_mut().filter(|v| v.kind() == ValueKind::Bool) {
                 *first = Value::from(i64::from(first.is_true()));
             }
-XX, |r: Value| {
+            if name == "round" {
+                if let Some(even) = round_half_even(&args)? {
+                    return Ok(even);
+                }
+            }
+            builtin.call(state, &args)
+        });
+    }
+    env.add_test("unreachable", |r: Value| {
         Ok::<_, Error>(
             result(&r, "unreachable")?
                 .get_attr("unreachable")?

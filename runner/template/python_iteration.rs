@@ -40,17 +40,13 @@ pub(crate) fn register(env: &mut Environment<'static>) {
         sort.call(state, &args)
     });
     env.add_filter("reverse", reverse);
-    let indent = Value::from_function(builtin::indent);
-    env.add_filter(
-        "indent",
-        move |state: &State, args: Rest<Value>| match args.first() {
-            Some(text) if text.kind() == ValueKind::String => indent.call(state, &args),
-            other => Err(invalid(format!(
-                "indent: can only concatenate str (not \"{}\") to str",
-                other.map_or("AnsibleUndefined", py_type_name)
-            ))),
-        },
-    );
+    env.add_filter("indent", |args: Rest<Value>| match args.first() {
+        Some(text) if text.kind() == ValueKind::String => indent(&args),
+        other => Err(invalid(format!(
+            "indent: can only concatenate str (not \"{}\") to str",
+            other.map_or("AnsibleUndefined", py_type_name)
+        ))),
+    });
     for (name, filter, by_attribute) in [
         ("select", Value::from_function(builtin::select), false),
         ("reject", Value::from_function(builtin::reject), false),
@@ -160,6 +156,54 @@ fn sum(state: &State, args: Rest<Value>) -> Result<Value, Error> {
         joined.extend(item.try_iter()?);
     }
     Ok(Value::from(joined))
+}
+
+/// Jinja's `do_indent(s, width=4, first=False, blank=False)`, quirk included: a newline
+/// is added before the lines are split, so text ending in a newline keeps it (and
+/// `to_nice_yaml | indent(2)` ends its last line as it did).
+fn indent(args: &[Value]) -> Result<Value, Error> {
+    let (value, rest) = split(args)?;
+    let (positional, kwargs): (&[Value], Kwargs) = from_args(rest)?;
+    let arg = |index: usize, name: &str| -> Result<Option<Value>, Error> {
+        Ok(match kwargs.get::<Option<Value>>(name)? {
+            Some(given) => Some(given),
+            None => positional.get(index).cloned(),
+        })
+    };
+    let indention = match arg(0, "width")? {
+        None => "    ".to_string(),
+        Some(width) if width.kind() == ValueKind::String => width.as_str().unwrap_or_default().into(),
+        Some(width) => " ".repeat(usize::try_from(width).unwrap_or(0)),
+    };
+    let first = arg(1, "first")?.is_some_and(|v| v.is_true());
+    let blank = arg(2, "blank")?.is_some_and(|v| v.is_true());
+    kwargs.assert_all_used()?;
+    let text = format!("{}\n", value.as_str().unwrap_or_default());
+    let lines = super::wordwrap::python_splitlines(&text);
+    let mut out = if blank {
+        lines.join(&format!("\n{indention}"))
+    } else {
+        let mut lines = lines.into_iter();
+        let mut out = lines.next().unwrap_or_default().to_string();
+        let others: Vec<String> = lines
+            .map(|line| {
+                if line.is_empty() {
+                    String::new()
+                } else {
+                    format!("{indention}{line}")
+                }
+            })
+            .collect();
+        if !others.is_empty() {
+            out.push('\n');
+            out.push_str(&others.join("\n"));
+        }
+        out
+    };
+    if first {
+        out.insert_str(0, &indention);
+    }
+    Ok(Value::from(out))
 }
 
 /// Python refuses to iterate none (minijinja iterates it as empty).
