@@ -334,9 +334,10 @@ fn no_log_hides_secrets_everywhere() {
         );
         assert!(!human.stdout.contains("hunter2"), "{}", human.stdout);
         assert!(!human.stderr.contains("hunter2"), "{}", human.stderr);
-        // Both no_log tasks say they were censored; the registered result too.
+        // The no_log debug says it was censored, and so does the registered result
+        // (the copy's own result is not shown at all by default, as in Ansible).
         assert!(
-            human.stdout.matches(censored).count() >= 3,
+            human.stdout.matches(censored).count() >= 2,
             "{args:?}: the censored marker is missing:\n{}",
             human.stdout
         );

@@ -565,10 +565,14 @@ impl Executor<'_> {
         if task.no_log {
             result.diff.clear();
             result.msg = Some(NO_LOG_MSG.into());
-            result.shown = Some(serde_json::json!({
-                "censored": NO_LOG_MSG,
-                "changed": outcome.changed,
-            }));
+            // Censored where a result is shown at all (debug); a module's result is
+            // not shown by default, so neither is its censored form (as Ansible).
+            if result.shown.is_some() {
+                result.shown = Some(serde_json::json!({
+                    "censored": NO_LOG_MSG,
+                    "changed": outcome.changed,
+                }));
+            }
             if result.item.is_some() {
                 result.item = Some(serde_json::Value::String("None".into()));
                 result.label = Some("None".into());
