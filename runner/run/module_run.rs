@@ -74,6 +74,16 @@ pub fn run_module(
     outcome.diff = plan.changes.iter().filter_map(|c| c.diff.clone()).collect();
     if !plan.is_changed() {
         outcome.skipped = plan.skipped;
+        if check {
+            // Ansible's command says what it would not do in check mode.
+            if let Some(rest) = outcome
+                .msg
+                .as_deref()
+                .and_then(|msg| msg.strip_prefix("Did not run command since"))
+            {
+                outcome.msg = Some(format!("Would not run command since{rest}"));
+            }
+        }
         return ModuleRun::Done(outcome);
     }
     if check && !plan.predictable {

@@ -98,9 +98,7 @@ pub(crate) fn register(env: &mut Environment<'static>) {
                 *first = Value::from(i64::from(first.is_true()));
             }
             if name == "round" {
-                if let Some(even) = round_half_even(&args)? {
-                    return Ok(even);
-                }
+                return jinja_round(state, &builtin, &args);
             }
             builtin.call(state, &args)
         });
@@ -121,43 +119,59 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     });
 }
 
-/// Jinja's `round` with its default method `common` is Python's `round`, which takes a
-/// half to the even neighbour (`2.5 | round` is 2.0; minijinja gives 3.0): the value
-/// for a float exactly halfway at the precision, `None` for everything else (the
-/// builtin's answer is Python's there).
-fn round_half_even(args: &[Value]) -> Result<Option<Value>, Error> {
+/// Jinja's `round(value, precision=0, method='common')`. `common` is Python's `round`,
+/// which rounds the exact binary value and takes a half to the even neighbour
+/// (`2.5 | round` is 2.0, `2.675 | round(2)` 2.67; minijinja gives 3.0 and 2.68);
+/// `ceil` and `floor` round up or down at the precision. Integers and negative
+/// precisions go to minijinja's `round`.
+fn jinja_round(state: &State, builtin: &Value, args: &[Value]) -> Result<Value, Error> {
     let Some((value, rest)) = args.split_first() else {
-        return Ok(None);
+        return builtin.call(state, args);
     };
     let (positional, kwargs): (&[Value], Kwargs) = from_args(rest)?;
     let precision = match kwargs.get::<Option<i32>>("precision")? {
         Some(precision) => precision,
         None => match positional.first() {
-            Some(p) => i32::try_from(p.clone()).unwrap_or(0),
+            Some(p) => i32::try_from(p.clone())?,
             None => 0,
         },
     };
     let method = match kwargs.get::<Option<String>>("method")? {
         Some(method) => method,
-        None => positional
-            .get(1)
-            .and_then(|m| m.as_str().map(str::to_string))
-            .unwrap_or_else(|| "common".into()),
+        None => match positional.get(1) {
+            Some(m) => m
+                .as_str()
+                .map(str::to_string)
+                .ok_or_else(|| invalid("round: method must be a string"))?,
+            None => "common".into(),
+        },
     };
-    if method != "common" || value.as_i64().is_some() {
-        return Ok(None);
-    }
-    let Ok(number) = f64::try_from(value.clone()) else {
-        return Ok(None);
+    kwargs.assert_all_used()?;
+    let plain = [value.clone(), Value::from(precision)];
+    let number = || {
+        f64::try_from(value.clone())
+            .map_err(|_| invalid(format!("round: {} is not a number", value.kind())))
     };
     let scale = 10f64.powi(precision);
-    let scaled = number * scale;
-    if (scaled - scaled.trunc()).abs() != 0.5 {
-        return Ok(None);
+    match method.as_str() {
+        "common" => {
+            if value.kind() != ValueKind::Number || value.as_i64().is_some() {
+                return builtin.call(state, &plain);
+            }
+            let Ok(digits) = usize::try_from(precision) else {
+                return builtin.call(state, &plain);
+            };
+            // Rust's formatting rounds the exact binary value, ties to even, as
+            // Python's `round` does (`2.675` is below the half: 2.67).
+            let text = format!("{:.digits$}", number()?);
+            text.parse::<f64>()
+                .map(Value::from)
+                .map_err(|err| invalid(format!("round: {err}")))
+        }
+        "ceil" => Ok(Value::from((number()? * scale).ceil() / scale)),
+        "floor" => Ok(Value::from((number()? * scale).floor() / scale)),
+        _ => Err(invalid("round: method must be common, ceil or floor")),
     }
-    let floor = scaled.floor();
-    let even = if floor.rem_euclid(2.0) == 0.0 { floor } else { floor + 1.0 };
-    Ok(Some(Value::from(even / scale)))
 }
 
 /// ansible-core's namespace for `to_uuid`.
