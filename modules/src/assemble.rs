@@ -82,7 +82,10 @@ impl Module for AssembleModule {
         let mut fragments = Vec::new();
         for name in host.read_dir(&src)?.unwrap_or_default() {
             let name = name.to_string_lossy().into_owned();
-            if regexp.as_ref().is_some_and(|re| !re.is_match(name.as_bytes())) {
+            if regexp
+                .as_ref()
+                .is_some_and(|re| !re.is_match(name.as_bytes()))
+            {
                 continue;
             }
             if args.ignore_hidden && name.starts_with('.') {
@@ -183,7 +186,9 @@ fn unescape(text: &str) -> Vec<u8> {
             i += 2;
             continue;
         }
-        let hex = bytes.get(i + 2..i + 4).and_then(|h| std::str::from_utf8(h).ok());
+        let hex = bytes
+            .get(i + 2..i + 4)
+            .and_then(|h| std::str::from_utf8(h).ok());
         if let (b'x', Some(Ok(byte))) = (next, hex.map(|h| u8::from_str_radix(h, 16))) {
             out.push(byte);
             i += 4;
@@ -196,7 +201,9 @@ fn unescape(text: &str) -> Vec<u8> {
             .copied()
             .collect();
         if !octal.is_empty() {
-            let value = octal.iter().fold(0u32, |acc, d| acc * 8 + u32::from(d - b'0'));
+            let value = octal
+                .iter()
+                .fold(0u32, |acc, d| acc * 8 + u32::from(d - b'0'));
             out.push((value & 0xff) as u8);
             i += 1 + octal.len();
             continue;

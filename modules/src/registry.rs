@@ -2,9 +2,10 @@
 //! modules (validation, dispatch, docs) asks this enum, so nothing keeps a copy.
 
 use crate::{
-    args, assemble, authorized_key, blockinfile, command, file, find, firstboot, get_url, group, hostname,
-    lineinfile, locale_gen, mount, nspawn, package, pacman, pacstrap, replace, resolv_link, slurp,
-    stat, sysctl, timezone, unarchive, unit, user, Host, Module, ModuleError, Plan,
+    args, assemble, authorized_key, blockinfile, command, file, find, firstboot, get_url, group,
+    hostname, lineinfile, locale_gen, mount, nspawn, package, pacman, pacstrap, replace,
+    resolv_link, slurp, stat, sysctl, timezone, unarchive, unit, user, Host, Module, ModuleError,
+    Plan,
 };
 use serde::de::DeserializeOwned;
 

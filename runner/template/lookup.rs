@@ -358,7 +358,9 @@ fn first_found(state: &State, terms: &[Value], kwargs: &Kwargs) -> Result<Vec<Va
             // A relative folder is searched for as a relative file name is.
             paths
                 .iter()
-                .flat_map(|dir| search_places(state, &Path::new(dir).join(file).to_string_lossy(), ""))
+                .flat_map(|dir| {
+                    search_places(state, &Path::new(dir).join(file).to_string_lossy(), "")
+                })
                 .collect()
         };
         candidates.dedup();

@@ -172,7 +172,9 @@ fn indent(args: &[Value]) -> Result<Value, Error> {
     };
     let indention = match arg(0, "width")? {
         None => "    ".to_string(),
-        Some(width) if width.kind() == ValueKind::String => width.as_str().unwrap_or_default().into(),
+        Some(width) if width.kind() == ValueKind::String => {
+            width.as_str().unwrap_or_default().into()
+        }
         Some(width) => " ".repeat(usize::try_from(width).unwrap_or(0)),
     };
     let first = arg(1, "first")?.is_some_and(|v| v.is_true());

@@ -62,17 +62,29 @@ pub const ASSEMBLE: ModuleDoc = ModuleDoc {
     args: &ARGS,
     check_mode: Support::Full,
     diff: Support::Full,
-    examples: r#"- name: sshd_config from its fragments
+    examples: r#"- name: a folder of fragments
+  file:
+    path: /etc/app/conf.d
+    state: directory
+
+- name: the fragments, each from its own role or task
+  copy:
+    dest: "/etc/app/conf.d/{{ item.name }}"
+    content: "{{ item.text }}"
+  loop:
+    - {name: 10-main.conf, text: "[main]\nworkers = 4\n"}
+    - {name: 20-log.conf, text: "[log]\nlevel = info\n"}
+
+- name: one file from them, in name order
   assemble:
-    src: /etc/ssh/sshd_config.d
-    dest: /etc/ssh/sshd_config
-    mode: "0600"
-    validate: /usr/bin/sshd -t -f %s
+    src: /etc/app/conf.d
+    dest: /etc/app/app.conf
+    mode: "0640"
 
 - name: only the .conf fragments, a separator between them
   assemble:
     src: /etc/app/conf.d
-    dest: /etc/app/app.conf
+    dest: /etc/app/all.conf
     regexp: '\.conf$'
     delimiter: '### next fragment'
     ignore_hidden: true

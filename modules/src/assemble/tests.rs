@@ -77,7 +77,11 @@ fn fragments_behind_a_link_out_of_the_root_stay_inside() -> TestResult {
     );
     if let Ok(plan) = out {
         for change in &plan.changes {
-            let diff = change.diff.as_ref().map(|d| d.after.clone()).unwrap_or_default();
+            let diff = change
+                .diff
+                .as_ref()
+                .map(|d| d.after.clone())
+                .unwrap_or_default();
             assert!(!diff.contains("keep me"), "the decoy was read: {diff}");
         }
     }
