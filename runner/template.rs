@@ -110,6 +110,14 @@ pub struct FileOptions {
     pub newline_sequence: &'static str,
 }
 
+/// ansible-core's `template_run_date`: `datetime.now()` when the template renders
+/// (undefined in the unlikely case the clock is before 1970).
+pub fn run_date() -> minijinja::Value {
+    datetime::now_local()
+        .map(minijinja::Value::from_object)
+        .unwrap_or(minijinja::Value::UNDEFINED)
+}
+
 /// The template module's `newline_sequence` argument (`'\n'`, `'\r\n'`, `'\r'`, as
 /// escaped or as the characters), or `None` for anything else.
 pub fn newline_sequence(text: &str) -> Option<&'static str> {

@@ -334,9 +334,10 @@ fn no_log_hides_secrets_everywhere() {
         );
         assert!(!human.stdout.contains("hunter2"), "{}", human.stdout);
         assert!(!human.stderr.contains("hunter2"), "{}", human.stderr);
-        // Both no_log tasks say they were censored; the registered result too.
+        // The registered result says it was censored (the no_log tasks themselves
+        // show only their status line, as in ansible-core 2.19).
         assert!(
-            human.stdout.matches(censored).count() >= 3,
+            human.stdout.matches(censored).count() >= 1,
             "{args:?}: the censored marker is missing:\n{}",
             human.stdout
         );

@@ -58,15 +58,12 @@ impl Module for CommandModule {
         let from_chdir = |path: &str| chdir.as_deref().unwrap_or(Path::new("/")).join(path);
         if let Some(creates) = &args.creates {
             if glob_matches(host, &from_chdir(creates))? {
-                return Ok(skipped(format!("'{creates}' exists"), registered_cmd));
+                return Ok(skipped(creates, "exists", registered_cmd));
             }
         }
         if let Some(removes) = &args.removes {
             if !glob_matches(host, &from_chdir(removes))? {
-                return Ok(skipped(
-                    format!("'{removes}' does not exist"),
-                    registered_cmd,
-                ));
+                return Ok(skipped(removes, "does not exist", registered_cmd));
             }
         }
         let stdin = args.stdin.as_ref().map(|text| {
@@ -208,13 +205,14 @@ impl CommandModule {
     }
 }
 
-/// Nothing to run, with the result keys Ansible registers for a skipped run.
-fn skipped(reason: String, cmd: serde_json::Value) -> Plan {
+/// Nothing to run, with the result keys Ansible registers for a skipped run (its msg
+/// quotes the path, its stdout does not).
+fn skipped(path: &str, reason: &str, cmd: serde_json::Value) -> Plan {
     Plan::ok()
-        .with_msg(format!("Did not run command since {reason}"))
+        .with_msg(format!("Did not run command since '{path}' {reason}"))
         .with_data("cmd", cmd)
         .with_data("rc", 0)
-        .with_data("stdout", format!("skipped, since {reason}"))
+        .with_data("stdout", format!("skipped, since {path} {reason}"))
         .with_data("stderr", "")
 }
 

@@ -55,9 +55,11 @@ pub struct Args {
     pub read_whole_file: bool,
     #[serde(default)]
     pub file_type: FileType,
+    #[serde(default, deserialize_with = "crate::file::text_or_scalar")]
     pub age: Option<String>,
     #[serde(default)]
     pub age_stamp: AgeStamp,
+    #[serde(default, deserialize_with = "crate::file::text_or_scalar")]
     pub size: Option<String>,
     #[serde(default)]
     pub recurse: bool,

@@ -11,6 +11,7 @@
 
 pub mod accounts;
 pub mod args;
+pub mod assemble;
 pub mod authorized_key;
 pub mod blockinfile;
 pub mod command;

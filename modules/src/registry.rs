@@ -2,9 +2,10 @@
 //! modules (validation, dispatch, docs) asks this enum, so nothing keeps a copy.
 
 use crate::{
-    args, authorized_key, blockinfile, command, file, find, firstboot, get_url, group, hostname,
-    lineinfile, locale_gen, mount, nspawn, package, pacman, pacstrap, replace, resolv_link, slurp,
-    stat, sysctl, timezone, unarchive, unit, user, Host, Module, ModuleError, Plan,
+    args, assemble, authorized_key, blockinfile, command, file, find, firstboot, get_url, group,
+    hostname, lineinfile, locale_gen, mount, nspawn, package, pacman, pacstrap, replace,
+    resolv_link, slurp, stat, sysctl, timezone, unarchive, unit, user, Host, Module, ModuleError,
+    Plan,
 };
 use serde::de::DeserializeOwned;
 
@@ -65,6 +66,7 @@ builtins! {
         Find,
         GetUrl,
         Unarchive,
+        Assemble,
     }
 }
 
@@ -99,6 +101,7 @@ impl Builtin {
             Builtin::Find => find::FindModule::NAME,
             Builtin::GetUrl => get_url::GetUrlModule::NAME,
             Builtin::Unarchive => unarchive::UnarchiveModule::NAME,
+            Builtin::Assemble => assemble::AssembleModule::NAME,
         }
     }
 
@@ -171,6 +174,7 @@ impl Builtin {
             Builtin::Unarchive => {
                 "Unpack a tar (gz, xz, zst, bz2) or zip archive into a directory of the target"
             }
+            Builtin::Assemble => "One file of the target joined from the fragments of a directory",
         }
     }
 
@@ -205,6 +209,7 @@ impl Builtin {
             Builtin::Find => find::doc::FIND,
             Builtin::GetUrl => get_url::doc::GET_URL,
             Builtin::Unarchive => unarchive::doc::UNARCHIVE,
+            Builtin::Assemble => assemble::doc::ASSEMBLE,
         }
     }
 
@@ -274,6 +279,7 @@ impl Builtin {
             Builtin::Find => args::field_names::<find::Args>(),
             Builtin::GetUrl => args::field_names::<get_url::Args>(),
             Builtin::Unarchive => args::field_names::<unarchive::Args>(),
+            Builtin::Assemble => args::field_names::<assemble::Args>(),
         }
     }
 
@@ -378,6 +384,7 @@ impl Builtin {
             Builtin::Find => decode_tracked::<find::Args>(value).map(drop),
             Builtin::GetUrl => decode_tracked::<get_url::Args>(value).map(drop),
             Builtin::Unarchive => decode_tracked::<unarchive::Args>(value).map(drop),
+            Builtin::Assemble => decode_tracked::<assemble::Args>(value).map(drop),
         }
     }
 
@@ -499,6 +506,9 @@ impl Builtin {
                 .plan(&decode(value)?, host)
                 .map_err(PlanError::Module),
             Builtin::Unarchive => unarchive::UnarchiveModule
+                .plan(&decode(value)?, host)
+                .map_err(PlanError::Module),
+            Builtin::Assemble => assemble::AssembleModule
                 .plan(&decode(value)?, host)
                 .map_err(PlanError::Module),
         }

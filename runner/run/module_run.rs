@@ -74,6 +74,16 @@ pub fn run_module(
     outcome.diff = plan.changes.iter().filter_map(|c| c.diff.clone()).collect();
     if !plan.is_changed() {
         outcome.skipped = plan.skipped;
+        if check {
+            // Ansible's command says what it would not do in check mode.
+            if let Some(rest) = outcome
+                .msg
+                .as_deref()
+                .and_then(|msg| msg.strip_prefix("Did not run command since"))
+            {
+                outcome.msg = Some(format!("Would not run command since{rest}"));
+            }
+        }
         return ModuleRun::Done(outcome);
     }
     if check && !plan.predictable {
@@ -87,6 +97,10 @@ pub fn run_module(
         if runs {
             // As Ansible's command module registers it: a command that did not
             // run has rc 0 and empty output, so `r.rc` and `r.stdout` still work.
+            // Its `cmd` too, as the module registers it before deciding not to run.
+            if let Some(cmd) = outcome.data.get("cmd") {
+                skipped.data.insert("cmd".into(), cmd.clone());
+            }
             for (key, value) in [
                 ("rc", Json::from(0)),
                 ("stdout", Json::from("")),

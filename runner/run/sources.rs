@@ -88,6 +88,7 @@ impl Step<'_> {
         if let Some(name) = args.remove("template") {
             let name = text(&name, "template")?;
             let (path, source) = self.controller_file(task, SourceKind::Template, &name)?;
+            preserve_mode(args, &path);
             let ctx = with_template_vars(ctx, &path, args);
             let rendered = self
                 .templates()
@@ -124,6 +125,7 @@ impl Step<'_> {
             args.insert(machinist_modules::file::RUNNER_TREE_ARG.into(), tree);
             return Ok(());
         }
+        preserve_mode(args, &found);
         if matches!(builtin, Builtin::Copy | Builtin::File) && !vaulted(&found) {
             // Copied streamed by the module: never read whole here (binary too).
             let path = std::path::absolute(&found).unwrap_or(found);
@@ -152,6 +154,19 @@ impl Step<'_> {
     }
 }
 
+/// `mode: preserve` of copy and template: the controller source's own mode, as
+/// ansible-core gives it to the file it writes.
+fn preserve_mode(args: &mut Map<String, Json>, source: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    if args.get("mode").and_then(Json::as_str) != Some("preserve") {
+        return;
+    }
+    if let Ok(meta) = std::fs::metadata(source) {
+        let mode = meta.permissions().mode() & 0o7777;
+        args.insert("mode".into(), Json::String(format!("{mode:04o}")));
+    }
+}
+
 /// What ansible-core's template module adds for its template (over the task's own
 /// variables): `ansible_managed` and the `template_*` facts about the file.
 fn with_template_vars(ctx: &Value, path: &Path, args: &Map<String, Json>) -> Value {
@@ -174,6 +189,7 @@ fn with_template_vars(ctx: &Value, path: &Path, args: &Map<String, Json>) -> Val
         ("template_destpath", Value::from(dest)),
         ("template_host", Value::from(host)),
         ("template_uid", Value::from(owner)),
+        ("template_run_date", crate::template::run_date()),
     ]);
     minijinja::value::merge_maps([template, ctx.clone()])
 }

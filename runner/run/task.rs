@@ -565,10 +565,9 @@ impl Executor<'_> {
         if task.no_log {
             result.diff.clear();
             result.msg = Some(NO_LOG_MSG.into());
-            result.shown = Some(serde_json::json!({
-                "censored": NO_LOG_MSG,
-                "changed": outcome.changed,
-            }));
+            // Nothing is shown, not even a debug's message: ansible-core 2.19 prints
+            // the bare status line (`ok: [host]`) for a no_log result.
+            result.shown = None;
             if result.item.is_some() {
                 result.item = Some(serde_json::Value::String("None".into()));
                 result.label = Some("None".into());

@@ -87,6 +87,18 @@ const MONTHS: [&str; 12] = [
     "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
 ];
 
+/// Python's `datetime.now()`: the local time, to the microsecond, naive (no offset).
+pub(crate) fn now_local() -> Result<DateTime, Error> {
+    let since_epoch = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_err(|err| invalid(format!("the clock is before 1970: {err}")))?;
+    let seconds = since_epoch.as_secs() as f64;
+    let text = super::time_filters::strftime("%Y-%m-%d %H:%M:%S", seconds, false)?;
+    let mut now = strptime(&text, "%Y-%m-%d %H:%M:%S")?;
+    now.microsecond = since_epoch.subsec_micros();
+    Ok(now)
+}
+
 pub(crate) fn strptime(data: &str, format: &str) -> Result<DateTime, Error> {
     let mut pattern = String::from("(?i)^");
     let mut chars = format.chars().peekable();

@@ -459,8 +459,19 @@ fn lookups_search_role_then_playbook() {
             err.message
         );
     }
+    // first_found, called as a lookup, searches no files/ folder (ansible-core 2.19).
+    let none = t
+        .render_str(
+            "{{ query('first_found', ['nope', 'motd'], skip=true) }}",
+            &play_only,
+        )
+        .unwrap();
+    assert_eq!(none, "[]");
     let first = t
-        .render_str("{{ lookup('first_found', ['nope', 'motd']) }}", &play_only)
+        .render_str(
+            "{{ lookup('first_found', ['nope', 'files/motd']) }}",
+            &play_only,
+        )
         .unwrap();
     assert_eq!(first, format!("{play_dir}/files/motd"));
 }

@@ -349,18 +349,21 @@ fn first_found(state: &State, terms: &[Value], kwargs: &Kwargs) -> Result<Vec<Va
     )?);
     kwargs.assert_all_used()?;
     let mut looked = Vec::new();
+    // Called as a lookup (not `with_first_found`), ansible-core searches no `files/`
+    // folder: a name is found beside the role or playbook, or in `paths`.
     for file in &files {
-        let candidates: Vec<PathBuf> = if paths.is_empty() {
-            search_places(state, file, "files")
+        let mut candidates: Vec<PathBuf> = if paths.is_empty() {
+            search_places(state, file, "")
         } else {
             // A relative folder is searched for as a relative file name is.
             paths
                 .iter()
                 .flat_map(|dir| {
-                    search_places(state, &Path::new(dir).join(file).to_string_lossy(), "files")
+                    search_places(state, &Path::new(dir).join(file).to_string_lossy(), "")
                 })
                 .collect()
         };
+        candidates.dedup();
         for candidate in candidates {
             if candidate.is_file() {
                 return Ok(vec![Value::from(candidate.display().to_string())]);

@@ -4,7 +4,7 @@
 //! ansible-core 2.19 computes it (plugins/filter/mathstuff.py, core.py,
 //! plugins/test/core.py, mathstuff.py).
 
-use minijinja::value::{Kwargs, Rest, ValueKind};
+use minijinja::value::{from_args, Kwargs, Rest, ValueKind};
 use minijinja::{Environment, Error, State, Value};
 use sha1::{Digest, Sha1};
 
@@ -97,6 +97,9 @@ pub(crate) fn register(env: &mut Environment<'static>) {
             if let Some(first) = args.first_mut().filter(|v| v.kind() == ValueKind::Bool) {
                 *first = Value::from(i64::from(first.is_true()));
             }
+            if name == "round" {
+                return jinja_round(state, &builtin, &args);
+            }
             builtin.call(state, &args)
         });
     }
@@ -114,6 +117,61 @@ pub(crate) fn register(env: &mut Environment<'static>) {
         let timedout = result(&r, "timedout")?.get_attr("timedout")?;
         Ok::<_, Error>(timedout.is_true() && timedout.get_attr("period").is_ok_and(|p| p.is_true()))
     });
+}
+
+/// Jinja's `round(value, precision=0, method='common')`. `common` is Python's `round`,
+/// which rounds the exact binary value and takes a half to the even neighbour
+/// (`2.5 | round` is 2.0, `2.675 | round(2)` 2.67; minijinja gives 3.0 and 2.68);
+/// `ceil` and `floor` round up or down at the precision. Integers and negative
+/// precisions go to minijinja's `round`.
+fn jinja_round(state: &State, builtin: &Value, args: &[Value]) -> Result<Value, Error> {
+    let Some((value, rest)) = args.split_first() else {
+        return builtin.call(state, args);
+    };
+    let (positional, kwargs): (&[Value], Kwargs) = from_args(rest)?;
+    let precision = match kwargs.get::<Option<i32>>("precision")? {
+        Some(precision) => precision,
+        None => match positional.first() {
+            Some(p) => i32::try_from(p.clone())?,
+            None => 0,
+        },
+    };
+    let method = match kwargs.get::<Option<String>>("method")? {
+        Some(method) => method,
+        None => match positional.get(1) {
+            Some(m) => m
+                .as_str()
+                .map(str::to_string)
+                .ok_or_else(|| invalid("round: method must be a string"))?,
+            None => "common".into(),
+        },
+    };
+    kwargs.assert_all_used()?;
+    let plain = [value.clone(), Value::from(precision)];
+    let number = || {
+        f64::try_from(value.clone())
+            .map_err(|_| invalid(format!("round: {} is not a number", value.kind())))
+    };
+    let scale = 10f64.powi(precision);
+    match method.as_str() {
+        "common" => {
+            if value.kind() != ValueKind::Number || value.as_i64().is_some() {
+                return builtin.call(state, &plain);
+            }
+            let Ok(digits) = usize::try_from(precision) else {
+                return builtin.call(state, &plain);
+            };
+            // Rust's formatting rounds the exact binary value, ties to even, as
+            // Python's `round` does (`2.675` is below the half: 2.67).
+            let text = format!("{:.digits$}", number()?);
+            text.parse::<f64>()
+                .map(Value::from)
+                .map_err(|err| invalid(format!("round: {err}")))
+        }
+        "ceil" => Ok(Value::from((number()? * scale).ceil() / scale)),
+        "floor" => Ok(Value::from((number()? * scale).floor() / scale)),
+        _ => Err(invalid("round: method must be common, ceil or floor")),
+    }
 }
 
 /// ansible-core's namespace for `to_uuid`.

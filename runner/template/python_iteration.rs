@@ -18,7 +18,6 @@ use super::value_format::py_type_name;
 pub(crate) fn register(env: &mut Environment<'static>) {
     let iterating = [
         ("list", Value::from_function(builtin::list)),
-        ("sum", Value::from_function(builtin::sum)),
         ("batch", Value::from_function(builtin::batch)),
         ("slice", Value::from_function(builtin::slice)),
         ("zip", Value::from_function(builtin::zip)),
@@ -29,6 +28,7 @@ pub(crate) fn register(env: &mut Environment<'static>) {
             filter.call(state, &args)
         });
     }
+    env.add_filter("sum", sum);
     let sort = Value::from_function(builtin::sort);
     env.add_filter("sort", move |state: &State, args: Rest<Value>| {
         iterable(args.first(), "sort")?;
@@ -40,17 +40,13 @@ pub(crate) fn register(env: &mut Environment<'static>) {
         sort.call(state, &args)
     });
     env.add_filter("reverse", reverse);
-    let indent = Value::from_function(builtin::indent);
-    env.add_filter(
-        "indent",
-        move |state: &State, args: Rest<Value>| match args.first() {
-            Some(text) if text.kind() == ValueKind::String => indent.call(state, &args),
-            other => Err(invalid(format!(
-                "indent: can only concatenate str (not \"{}\") to str",
-                other.map_or("AnsibleUndefined", py_type_name)
-            ))),
-        },
-    );
+    env.add_filter("indent", |args: Rest<Value>| match args.first() {
+        Some(text) if text.kind() == ValueKind::String => indent(&args),
+        other => Err(invalid(format!(
+            "indent: can only concatenate str (not \"{}\") to str",
+            other.map_or("AnsibleUndefined", py_type_name)
+        ))),
+    });
     for (name, filter, by_attribute) in [
         ("select", Value::from_function(builtin::select), false),
         ("reject", Value::from_function(builtin::reject), false),
@@ -120,6 +116,96 @@ fn split(args: &[Value]) -> Result<(&Value, &[Value]), Error> {
         Some((value, rest)) => Ok((value, rest)),
         None => Err(Error::from(ErrorKind::MissingArgument)),
     }
+}
+
+/// Jinja's `sum(iterable, attribute=None, start=0)`: each item (or its attribute)
+/// added to `start`; a list `start` concatenates lists (`sum(start=[])` flattens one
+/// level, as roles use it).
+fn sum(state: &State, args: Rest<Value>) -> Result<Value, Error> {
+    iterable(args.first(), "sum")?;
+    let (values, rest) = split(&args)?;
+    let (positional, kwargs): (&[Value], Kwargs) = from_args(rest)?;
+    let attribute_name = match kwargs.get::<Option<Value>>("attribute")? {
+        Some(name) => Some(name),
+        None => positional.first().cloned(),
+    };
+    let start = match kwargs.get::<Option<Value>>("start")? {
+        Some(start) => start,
+        None => positional.get(1).cloned().unwrap_or(Value::from(0)),
+    };
+    kwargs.assert_all_used()?;
+    let mut items = Vec::new();
+    for item in values.try_iter()? {
+        items.push(match attribute_name.as_ref().filter(|a| !a.is_none()) {
+            Some(name) => attribute_of(&item, name)?,
+            None => item,
+        });
+    }
+    if start.kind() != ValueKind::Seq {
+        items.insert(0, start);
+        return builtin::sum(state, Value::from(items));
+    }
+    let mut joined: Vec<Value> = start.try_iter()?.collect();
+    for item in items {
+        if item.kind() != ValueKind::Seq {
+            return Err(invalid(format!(
+                "sum: can only concatenate list (not \"{}\") to list",
+                py_type_name(&item)
+            )));
+        }
+        joined.extend(item.try_iter()?);
+    }
+    Ok(Value::from(joined))
+}
+
+/// Jinja's `do_indent(s, width=4, first=False, blank=False)`, quirk included: a newline
+/// is added before the lines are split, so text ending in a newline keeps it (and
+/// `to_nice_yaml | indent(2)` ends its last line as it did).
+fn indent(args: &[Value]) -> Result<Value, Error> {
+    let (value, rest) = split(args)?;
+    let (positional, kwargs): (&[Value], Kwargs) = from_args(rest)?;
+    let arg = |index: usize, name: &str| -> Result<Option<Value>, Error> {
+        Ok(match kwargs.get::<Option<Value>>(name)? {
+            Some(given) => Some(given),
+            None => positional.get(index).cloned(),
+        })
+    };
+    let indention = match arg(0, "width")? {
+        None => "    ".to_string(),
+        Some(width) if width.kind() == ValueKind::String => {
+            width.as_str().unwrap_or_default().into()
+        }
+        Some(width) => " ".repeat(usize::try_from(width).unwrap_or(0)),
+    };
+    let first = arg(1, "first")?.is_some_and(|v| v.is_true());
+    let blank = arg(2, "blank")?.is_some_and(|v| v.is_true());
+    kwargs.assert_all_used()?;
+    let text = format!("{}\n", value.as_str().unwrap_or_default());
+    let lines = super::wordwrap::python_splitlines(&text);
+    let mut out = if blank {
+        lines.join(&format!("\n{indention}"))
+    } else {
+        let mut lines = lines.into_iter();
+        let mut out = lines.next().unwrap_or_default().to_string();
+        let others: Vec<String> = lines
+            .map(|line| {
+                if line.is_empty() {
+                    String::new()
+                } else {
+                    format!("{indention}{line}")
+                }
+            })
+            .collect();
+        if !others.is_empty() {
+            out.push('\n');
+            out.push_str(&others.join("\n"));
+        }
+        out
+    };
+    if first {
+        out.insert_str(0, &indention);
+    }
+    Ok(Value::from(out))
 }
 
 /// Python refuses to iterate none (minijinja iterates it as empty).

@@ -70,7 +70,7 @@ pub(crate) fn register(env: &mut Environment<'static>) {
 }
 
 /// Python's `str.splitlines()`.
-fn python_splitlines(text: &str) -> Vec<&str> {
+pub(super) fn python_splitlines(text: &str) -> Vec<&str> {
     let mut lines = Vec::new();
     let mut start = 0;
     let mut chars = text.char_indices().peekable();

@@ -162,7 +162,7 @@ fn creates_and_removes_decide_through_the_overlay() -> TestResult {
         exists.msg.as_deref(),
         Some("Did not run command since '/etc/done' exists")
     );
-    assert_eq!(exists.data["stdout"], "skipped, since '/etc/done' exists");
+    assert_eq!(exists.data["stdout"], "skipped, since /etc/done exists");
     let relative = plan(
         &COMMAND,
         &host,

@@ -55,6 +55,23 @@ impl Wanted<'_> {
         }
     }
 
+    /// The sha1 Ansible's copy and template register as `checksum` (the source's,
+    /// streamed for a controller file).
+    fn sha1(&self) -> Result<String, ModuleError> {
+        use sha1::Digest;
+        let mut digest = sha1::Sha1::new();
+        match self {
+            Wanted::Bytes(content) => digest.update(content),
+            Wanted::Source(source) => source
+                .chunks(|chunk| {
+                    digest.update(chunk);
+                    Ok(())
+                })
+                .map_err(|err| ModuleError::io(&source.path, err))?,
+        }
+        Ok(crate::get_url::hex(&digest.finalize()))
+    }
+
     /// Small text: the bytes, for a text diff; else `None` (a summary is shown).
     fn diffable(&self) -> Result<Option<Vec<u8>>, ModuleError> {
         match self {
@@ -109,7 +126,8 @@ impl Task<'_> {
         let Some(content) = content else {
             return self.plan_existing_file(&place, meta);
         };
-        match meta {
+        let checksum = content.sha1()?;
+        let plan = match meta {
             None => self.create_file(&place, content),
             Some(meta) if meta.is_file() => self.replace_file(&place, &meta, content),
             // Only with follow: false; the link itself gives way to a file.
@@ -122,7 +140,8 @@ impl Task<'_> {
                 "{} is not a regular file",
                 self.shown()
             ))),
-        }
+        }?;
+        Ok(plan.with_data("checksum", checksum))
     }
 
     fn plan_existing_file(&self, place: &Path, meta: Option<Meta>) -> Result<Plan, ModuleError> {
