@@ -598,10 +598,14 @@ impl Executor<'_> {
             .render_tree(&raw, ctx)
             .map_err(|err| located(&node.span, format!("loop: {err}")))?;
         if let Some(with) = task.loop_with {
+            let action = match &task.kind {
+                TaskKind::Action { module, .. } => module.as_str(),
+                _ => "",
+            };
             return self
                 .shared
                 .templates
-                .legacy_loop_items(with, &value, ctx)
+                .legacy_loop_items(with, &value, ctx, action)
                 .map_err(|err| located(&node.span, err));
         }
         match value.kind() {

@@ -348,16 +348,22 @@ fn first_found(state: &State, terms: &[Value], kwargs: &Kwargs) -> Result<Vec<Va
         ",:;",
     )?);
     kwargs.assert_all_used()?;
+    // `with_first_found` searches the folder its task's action names (vars/ for
+    // include_vars, templates/ for template); the lookup itself, files/.
+    let subdir = state
+        .lookup("__machinist_search_subdir")
+        .and_then(|dir| dir.as_str().map(str::to_string))
+        .unwrap_or_else(|| "files".to_string());
     let mut looked = Vec::new();
     for file in &files {
         let candidates: Vec<PathBuf> = if paths.is_empty() {
-            search_places(state, file, "files")
+            search_places(state, file, &subdir)
         } else {
             // A relative folder is searched for as a relative file name is.
             paths
                 .iter()
                 .flat_map(|dir| {
-                    search_places(state, &Path::new(dir).join(file).to_string_lossy(), "files")
+                    search_places(state, &Path::new(dir).join(file).to_string_lossy(), &subdir)
                 })
                 .collect()
         };
