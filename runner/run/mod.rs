@@ -724,7 +724,7 @@ impl<'a> Executor<'a> {
             if name == "ansible_facts" {
                 ansible_facts = crate::vars::to_json(&value);
             }
-            self.target.facts.set(&name, value);
+            self.target.facts.set_gathered(&name, value);
         }
         self.target.stats.ok += 1;
         self.reporter

@@ -368,7 +368,7 @@ impl Executor<'_> {
                 Flow::Continue
             }
             "clear_facts" => {
-                self.target.facts.clear();
+                self.target.facts.clear_gathered();
                 Flow::Continue
             }
             // Unknown names were refused when the playbook was validated.
