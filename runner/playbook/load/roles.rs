@@ -112,6 +112,17 @@ impl Loader {
                 self.unknown_key(key, "role", ROLE_KEYS.iter().copied());
             }
         }
+        if let Some(public) = node.get("public") {
+            if super::task::literal_bool(public) != Some(false) {
+                self.error(
+                    &public.span,
+                    "'public: true' is not supported: machinist keeps a role's variables \
+                     inside the role (docs/ansible-differences.md, \"A role's variables stay \
+                     inside the role\"); give the values to the play (vars, -e) or to the \
+                     role as parameters",
+                );
+            }
+        }
         let text = |this: &mut Loader, key: &str| node.get(key).and_then(|n| this.string(n));
         Some(RoleUse {
             included: false,
