@@ -252,6 +252,12 @@ impl Loader {
             in_last_scope(&mut self.extra_handlers, &origin);
         }
         self.role_stack.pop();
+        // The use's `when` covers its dependencies too (Ansible evaluates the whole
+        // dependency chain's conditions for each of their tasks).
+        if !role.when.is_empty() && !tasks.is_empty() {
+            let dependencies = std::mem::take(&mut tasks);
+            tasks.push(block(role, dependencies, tags.clone(), origin.clone()));
+        }
         tasks.push(block(role, own, tags, origin));
         Some(LoadedRole { tasks })
     }
