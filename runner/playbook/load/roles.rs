@@ -113,7 +113,7 @@ impl Loader {
             }
         }
         if let Some(public) = node.get("public") {
-            if super::task::literal_bool(public) != Some(false) {
+            if public.value != Value::Bool(false) {
                 self.error(
                     &public.span,
                     "'public: true' is not supported: machinist keeps a role's variables \
