@@ -174,23 +174,31 @@ impl Templates {
 
     /// The items of a `with_<lookup>` loop whose value is `value`: what the lookup
     /// makes of it, with the run's variables for the ones that search the controller
-    /// (`with_fileglob`, as `query('fileglob', …)`, relative to files/ as Ansible's).
+    /// (`with_fileglob`, as `query('fileglob', …)`, relative to files/ as Ansible's;
+    /// `with_first_found`, in the folder `action` names as Ansible's task executor
+    /// chooses it: vars/ for include_vars, templates/ for template, else files/).
     pub fn legacy_loop_items(
         &self,
         kind: LegacyLoop,
         value: &Value,
         vars: &Value,
+        action: &str,
     ) -> Result<Vec<Value>, String> {
-        if !matches!(kind, LegacyLoop::Fileglob) {
-            return legacy_items(kind, value);
-        }
-        const TERMS: &str = "__machinist_fileglob_terms";
-        let vars =
-            minijinja::context! { __machinist_fileglob_terms => value.clone(), ..vars.clone() };
+        let (lookup, subdir) = match kind {
+            LegacyLoop::Fileglob => ("fileglob", "files"),
+            LegacyLoop::FirstFound => ("first_found", search_subdir(action)),
+            _ => return legacy_items(kind, value),
+        };
+        const TERMS: &str = "__machinist_legacy_terms";
+        let vars = minijinja::context! {
+            __machinist_legacy_terms => value.clone(),
+            __machinist_search_subdir => subdir,
+            ..vars.clone()
+        };
         let found = self
             .engine
-            .eval(&format!("query('fileglob', {TERMS})"), &vars)
-            .map_err(|err| format!("with_fileglob: {err}"))?;
+            .eval(&format!("query('{lookup}', {TERMS})"), &vars)
+            .map_err(|err| format!("with_{lookup}: {err}"))?;
         Ok(found.try_iter().map_err(|err| err.to_string())?.collect())
     }
 
@@ -262,5 +270,18 @@ impl Templates {
         options: FileOptions,
     ) -> Result<String, TemplateError> {
         self.engine.render_file(name, source, vars, options)
+    }
+}
+
+/// The folder a `with_<lookup>` searching the controller looks in first for a task
+/// of this action (ansible-core's TaskExecutor: the first of template, var, file that
+/// the action's name contains, else file; plural).
+fn search_subdir(action: &str) -> &'static str {
+    if action.contains("template") {
+        "templates"
+    } else if action.contains("var") {
+        "vars"
+    } else {
+        "files"
     }
 }

@@ -71,6 +71,13 @@ impl Layer {
         self.0 = None;
     }
 
+    pub fn remove(&mut self, name: &str) {
+        if let Some(scope) = self.0.as_mut() {
+            scope.vars.shift_remove(name);
+            scope.templated.retain(|n| n != name);
+        }
+    }
+
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.vars().map(|(name, _)| name)
     }

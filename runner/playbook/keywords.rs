@@ -224,6 +224,7 @@ pub const KEYWORDS: &[Keyword] = &[
     supported("with_sequence", TASK_OR_INCLUDE, false, Parse::Loop(Some(LegacyLoop::Sequence)), "a loop over a sequence of numbers"),
     supported("with_indexed_items", TASK_OR_INCLUDE, false, Parse::Loop(Some(LegacyLoop::IndexedItems)), "a loop over (index, item) pairs"),
     supported("with_fileglob", TASK_OR_INCLUDE, false, Parse::Loop(Some(LegacyLoop::Fileglob)), "a loop over the controller's files matching patterns"),
+    supported("with_first_found", TASK_OR_INCLUDE, false, Parse::Loop(Some(LegacyLoop::FirstFound)), "a loop over the first of these files found on the controller"),
     supported("loop_control", TASK_OR_INCLUDE, false, Parse::LoopControl, "the loop's variable names, label, pause and ansible_loop"),
     supported("register", TASK_OR_INCLUDE, false, Parse::VariableName, "keep the result in this variable"),
     waiting_on(supported("notify", TASK, false, Parse::TextList, "handlers (names or listen topics) to run when it changed something"), BLOCK, 15),
@@ -337,7 +338,7 @@ pub fn loads_files(name: &str) -> bool {
 
 /// The issue an unimplemented Ansible keyword waits for, wherever it is written
 /// (legacy `with_*` loops that are not among the loops read included:
-/// `with_first_found`, `with_lines`, …).
+/// `with_lines`, `with_env`, …).
 pub fn waiting_for(name: &str) -> Option<u32> {
     match get(name) {
         Some(Keyword {
@@ -395,7 +396,7 @@ mod tests {
         let include: Vec<&str> = read_at(Places::INCLUDE).collect();
         assert!(include.contains(&"loop") && include.contains(&"root"));
         assert!(!include.contains(&"become") && !include.contains(&"environment"));
-        assert_eq!(waiting_for("with_first_found"), Some(15));
+        assert_eq!(waiting_for("with_lines"), Some(15));
         assert_eq!(waiting_for("with_items"), None);
         assert_eq!(waiting_for("delegate_to"), None);
         assert_eq!(waiting_at("delegate_to", Places::ROLE_ENTRY), Some(16));

@@ -138,8 +138,9 @@ impl Executor<'_> {
     }
 
     /// After a step: the hosts of `running` that failed it (unless a `rescue`
-    /// catches their own failure) leave `ansible_play_hosts` and `ansible_play_batch`
-    /// of every host of the batch, as Ansible's `_removed_hosts`.
+    /// catches their own failure) or ended (`meta: end_host`) leave
+    /// `ansible_play_hosts` and `ansible_play_batch` of every host of the batch, as
+    /// Ansible's `_removed_hosts`.
     pub(super) fn leave_play_lists(
         &self,
         slots: &mut [Slot<'_>],
@@ -150,8 +151,9 @@ impl Executor<'_> {
         let leaving: Vec<String> = running
             .zip(flows)
             .filter(|(slot, flow)| {
-                **flow == Flow::Failed
-                    && (!rescuable || self.batch.spread.contains(&slots[*slot].0))
+                **flow == Flow::EndPlay
+                    || **flow == Flow::Failed
+                        && (!rescuable || self.batch.spread.contains(&slots[*slot].0))
             })
             .map(|(slot, _)| self.hosts[slots[slot].0].name.clone())
             .collect();

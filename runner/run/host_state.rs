@@ -69,22 +69,39 @@ pub(super) struct Deferred {
 pub(super) struct Facts {
     pub layer: Layer,
     pub changes: u64,
+    /// The names whose value came from gathering facts (what `meta: clear_facts`
+    /// forgets: Ansible's fact cache, not its set_fact and register variables).
+    gathered: Vec<String>,
 }
 
 impl Facts {
     pub fn set(&mut self, name: &str, value: minijinja::Value) {
+        self.gathered.retain(|n| n != name);
         self.layer.set(name, value);
         self.changes += 1;
     }
 
+    /// A fact gathered from the host.
+    pub fn set_gathered(&mut self, name: &str, value: minijinja::Value) {
+        self.set(name, value);
+        self.gathered.push(name.to_string());
+    }
+
     /// Variables that may hold templates, rendered when used (`include_vars`).
     pub fn extend(&mut self, layer: &Layer) {
+        for name in layer.names() {
+            self.gathered.retain(|n| n != name);
+        }
         self.layer.extend(layer);
         self.changes += 1;
     }
 
-    pub fn clear(&mut self) {
-        self.layer.clear();
+    /// `meta: clear_facts`: the gathered facts are gone; set_fact, include_vars and
+    /// registered variables stay, as in Ansible (they are not in its fact cache).
+    pub fn clear_gathered(&mut self) {
+        for name in std::mem::take(&mut self.gathered) {
+            self.layer.remove(&name);
+        }
         self.changes += 1;
     }
 }

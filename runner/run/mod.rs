@@ -416,6 +416,11 @@ impl<'a> Executor<'a> {
             if interrupted || self.play_ended {
                 break 'sections;
             }
+            // Ansible's flush after a section is a task tagged `always`: under
+            // `--skip-tags always` notified handlers do not run there.
+            if !self.options.tags.selects(&["always".to_string()]) {
+                continue;
+            }
             let mut interrupted = false;
             for (slot, flow) in self.flush_linear(&mut slots, play) {
                 let (index, state, done) = &mut slots[slot];
@@ -736,7 +741,7 @@ impl<'a> Executor<'a> {
             if name == "ansible_facts" {
                 ansible_facts = crate::vars::to_json(&value);
             }
-            self.target.facts.set(&name, value);
+            self.target.facts.set_gathered(&name, value);
         }
         self.target.stats.ok += 1;
         self.reporter

@@ -50,6 +50,20 @@ impl Executor<'_> {
                 .and_then(|n| n.as_str())
                 .unwrap_or_default()
                 .to_string();
+            // As Ansible: a meta task whose conditions do not hold is skipped (shown
+            // so, not counted in the recap); one that holds prints nothing of its own.
+            if !task.when.is_empty() || !inherited.when.is_empty() {
+                let ctx = self.context(state, inherited, task, None);
+                if let Some(outcome) = self.unmet(task, inherited, &ctx) {
+                    let name = self.task_name(task, &ctx);
+                    self.task_start(task as *const Task as usize, name.clone(), handler);
+                    self.report(state, task, &name, &outcome, None, outcome.registered());
+                    if outcome.skipped {
+                        return Flow::Continue;
+                    }
+                    return self.conclude(state, task, &name, outcome);
+                }
+            }
             return self.meta(state, &what);
         }
         let rooted;
@@ -368,7 +382,7 @@ impl Executor<'_> {
                 Flow::Continue
             }
             "clear_facts" => {
-                self.target.facts.clear();
+                self.target.facts.clear_gathered();
                 Flow::Continue
             }
             // Unknown names were refused when the playbook was validated.
@@ -597,10 +611,14 @@ impl Executor<'_> {
             .render_tree(&raw, ctx)
             .map_err(|err| located(&node.span, format!("loop: {err}")))?;
         if let Some(with) = task.loop_with {
+            let action = match &task.kind {
+                TaskKind::Action { module, .. } => module.as_str(),
+                _ => "",
+            };
             return self
                 .shared
                 .templates
-                .legacy_loop_items(with, &value, ctx)
+                .legacy_loop_items(with, &value, ctx, action)
                 .map_err(|err| located(&node.span, err));
         }
         match value.kind() {

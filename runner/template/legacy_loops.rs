@@ -1,8 +1,8 @@
 //! The `with_<lookup>` loops of older playbooks, as ansible-core turns each one's
 //! rendered value into items: `with_items` (one level flattened; a string is one
 //! item), `with_dict`, `with_subelements`, `with_nested`/`with_cartesian`,
-//! `with_together`, `with_sequence`, `with_indexed_items` and `with_fileglob` (which
-//! searches the controller: Templates::legacy_loop_items). `loop` and `with_list`
+//! `with_together`, `with_sequence`, `with_indexed_items`, `with_fileglob` and
+//! `with_first_found` (which search the controller: Templates::legacy_loop_items). `loop` and `with_list`
 //! take a list as it is and are not here.
 
 use minijinja::value::ValueKind;
@@ -24,6 +24,9 @@ pub enum LegacyLoop {
     /// `with_fileglob`: files found on the controller, so it needs the run's
     /// variables (`playbook_dir`, `role_path`): [`super::Templates::loop_items`].
     Fileglob,
+    /// `with_first_found`: the first file found on the controller, searched for in
+    /// the folder the task's action names (vars/, templates/, else files/).
+    FirstFound,
 }
 
 /// The value's items for that lookup, or the message of why it has none.
@@ -43,9 +46,10 @@ pub(crate) fn legacy(kind: LegacyLoop, value: &Value) -> Result<Vec<Value>, Erro
         }
     };
     match kind {
-        LegacyLoop::Fileglob => Err(Error::new(
+        LegacyLoop::Fileglob | LegacyLoop::FirstFound => Err(Error::new(
             ErrorKind::InvalidOperation,
-            "with_fileglob needs the run's variables (Templates::legacy_loop_items)",
+            "with_fileglob and with_first_found need the run's variables \
+             (Templates::legacy_loop_items)",
         )),
         LegacyLoop::Items => Ok(flatten_once(terms()?)),
         LegacyLoop::Dict => dict_lookup(std::slice::from_ref(value)),

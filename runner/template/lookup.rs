@@ -348,18 +348,24 @@ fn first_found(state: &State, terms: &[Value], kwargs: &Kwargs) -> Result<Vec<Va
         ",:;",
     )?);
     kwargs.assert_all_used()?;
+    // `with_first_found` searches the folder its task's action names (vars/ for
+    // include_vars, templates/ for template, files/ otherwise). Called as a lookup,
+    // ansible-core searches no such folder: a name is found beside the role or
+    // playbook, or in `paths`.
+    let subdir = state
+        .lookup("__machinist_search_subdir")
+        .and_then(|dir| dir.as_str().map(str::to_string))
+        .unwrap_or_default();
     let mut looked = Vec::new();
-    // Called as a lookup (not `with_first_found`), ansible-core searches no `files/`
-    // folder: a name is found beside the role or playbook, or in `paths`.
     for file in &files {
         let mut candidates: Vec<PathBuf> = if paths.is_empty() {
-            search_places(state, file, "")
+            search_places(state, file, &subdir)
         } else {
             // A relative folder is searched for as a relative file name is.
             paths
                 .iter()
                 .flat_map(|dir| {
-                    search_places(state, &Path::new(dir).join(file).to_string_lossy(), "")
+                    search_places(state, &Path::new(dir).join(file).to_string_lossy(), &subdir)
                 })
                 .collect()
         };

@@ -62,7 +62,9 @@ impl Loader {
                 if let Some(target) = item.get("import_playbook") {
                     if let Some(name) = target.as_str() {
                         let target_path = origin.dir.join(name);
+                        let first = plays.len();
                         self.plays_from(&target_path, Some(&target.span), plays);
+                        self.import_keywords(&item, &mut plays[first..]);
                     } else {
                         self.error(&target.span, "import_playbook takes a file name");
                     }
@@ -74,6 +76,56 @@ impl Loader {
             }
         }
         self.importing.pop();
+    }
+
+    /// The keywords of an `import_playbook` entry, given to each play it imported as
+    /// ansible-core's PlaybookInclude does: `vars` over each play's own, `when` before
+    /// the conditions of each of their tasks. Others are refused, not ignored.
+    fn import_keywords(&mut self, entry: &Node, imported: &mut [Play]) {
+        for (key, value) in entry.as_map().unwrap_or_default() {
+            match key.name.as_str() {
+                "import_playbook" | "ansible.builtin.import_playbook" | "name" => {}
+                "vars" => {
+                    let vars = Layer::from_nodes(&self.vars(value));
+                    for play in imported.iter_mut() {
+                        play.vars.extend(&vars);
+                    }
+                }
+                "when" => {
+                    let conditions = self.conditions(value);
+                    for play in imported.iter_mut() {
+                        if play.gather_facts {
+                            self.error(
+                                &key.span,
+                                format!(
+                                    "'when' on import_playbook is not supported yet for a play \
+                                     that gathers facts ('{}'); set gather_facts: false there \
+                                     or put the condition on its tasks",
+                                    play.name
+                                ),
+                            );
+                        }
+                        for task in play
+                            .pre_tasks
+                            .iter_mut()
+                            .chain(play.tasks.iter_mut())
+                            .chain(play.post_tasks.iter_mut())
+                        {
+                            let mut when = conditions.clone();
+                            when.append(&mut task.when);
+                            task.when = when;
+                        }
+                    }
+                }
+                other => self.error(
+                    &key.span,
+                    format!(
+                        "'{other}' on import_playbook is not supported yet (issue #15); \
+                         machinist refuses it rather than ignore it"
+                    ),
+                ),
+            }
+        }
     }
 
     /// A play, with the task lists converted while it was parsed (`streamed`).

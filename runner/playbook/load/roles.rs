@@ -112,6 +112,17 @@ impl Loader {
                 self.unknown_key(key, "role", ROLE_KEYS.iter().copied());
             }
         }
+        if let Some(public) = node.get("public") {
+            if public.value != Value::Bool(false) {
+                self.error(
+                    &public.span,
+                    "'public: true' is not supported: machinist keeps a role's variables \
+                     inside the role (docs/ansible-differences.md, \"A role's variables stay \
+                     inside the role\"); give the values to the play (vars, -e) or to the \
+                     role as parameters",
+                );
+            }
+        }
         let text = |this: &mut Loader, key: &str| node.get(key).and_then(|n| this.string(n));
         Some(RoleUse {
             included: false,
@@ -241,6 +252,12 @@ impl Loader {
             in_last_scope(&mut self.extra_handlers, &origin);
         }
         self.role_stack.pop();
+        // The use's `when` covers its dependencies too (Ansible evaluates the whole
+        // dependency chain's conditions for each of their tasks).
+        if !role.when.is_empty() && !tasks.is_empty() {
+            let dependencies = std::mem::take(&mut tasks);
+            tasks.push(block(role, dependencies, tags.clone(), origin.clone()));
+        }
         tasks.push(block(role, own, tags, origin));
         Some(LoadedRole { tasks })
     }

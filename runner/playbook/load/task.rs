@@ -132,6 +132,16 @@ impl Loader {
         } = &mut kind
         {
             *outer = inherited_tags.to_vec();
+            if let Some(file) = node
+                .get("include_tasks")
+                .or(node.get("ansible.builtin.include_tasks"))
+            {
+                for tag in self.applied_tags(file) {
+                    if !outer.contains(&tag) {
+                        outer.push(tag);
+                    }
+                }
+            }
         }
         self.check_task_shape(node.as_map().unwrap_or_default(), &kind);
         let loop_items =
@@ -218,7 +228,15 @@ impl Loader {
         }
         for key in ["import_role", "include_role"] {
             if let Some(entry) = named(key) {
-                return self.role_kind(key == "import_role", entry, node.get("vars"), tags);
+                let mut tags = tags.to_vec();
+                if key == "include_role" {
+                    for tag in self.applied_tags(entry) {
+                        if !tags.contains(&tag) {
+                            tags.push(tag);
+                        }
+                    }
+                }
+                return self.role_kind(key == "import_role", entry, node.get("vars"), &tags);
             }
         }
         self.action_kind(node, origin)
@@ -472,6 +490,35 @@ impl Loader {
             value: Value::Map(entries),
             span: value.span.clone(),
         })
+    }
+
+    /// The tags an include's `apply:` gives every task it includes (as Ansible wraps
+    /// them in a block with those keywords). Only `tags` is applied; any other key is
+    /// refused rather than ignored.
+    pub(super) fn applied_tags(&mut self, include: &Node) -> Vec<String> {
+        let Some(apply) = include.get("apply") else {
+            return Vec::new();
+        };
+        let Some(entries) = apply.as_map() else {
+            self.error(&apply.span, "'apply' is a mapping of keywords (tags: …)");
+            return Vec::new();
+        };
+        let mut tags = Vec::new();
+        for (key, value) in entries {
+            if key.name == "tags" {
+                tags = self.string_list(value);
+            } else {
+                self.error(
+                    &key.span,
+                    format!(
+                        "'apply: {}' is not supported yet (issue #15; only tags are); \
+                         machinist refuses it rather than ignore it",
+                        key.name
+                    ),
+                );
+            }
+        }
+        tags
     }
 
     pub(super) fn file_arg(&mut self, node: &Node) -> Option<String> {
