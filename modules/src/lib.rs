@@ -34,6 +34,7 @@ pub mod nspawn;
 pub mod package;
 pub mod pacman;
 pub mod pacstrap;
+pub mod ping;
 pub mod passwd;
 pub mod presence;
 pub mod progress;
@@ -49,6 +50,7 @@ pub mod sysctl;
 pub mod systemd;
 #[cfg(test)]
 mod test_support;
+pub mod temp_file;
 pub mod timezone;
 pub mod unarchive;
 pub mod unit;

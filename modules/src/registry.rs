@@ -3,8 +3,8 @@
 
 use crate::{
     args, authorized_key, blockinfile, command, file, find, firstboot, get_url, group, hostname,
-    lineinfile, locale_gen, mount, nspawn, package, pacman, pacstrap, replace, resolv_link, slurp,
-    stat, sysctl, timezone, unarchive, unit, user, Host, Module, ModuleError, Plan,
+    lineinfile, locale_gen, mount, nspawn, package, pacman, pacstrap, ping, replace, resolv_link, slurp,
+    stat, sysctl, temp_file, timezone, unarchive, unit, user, Host, Module, ModuleError, Plan,
 };
 use serde::de::DeserializeOwned;
 
@@ -65,6 +65,8 @@ builtins! {
         Find,
         GetUrl,
         Unarchive,
+        Ping,
+        Tempfile,
     }
 }
 
@@ -99,6 +101,8 @@ impl Builtin {
             Builtin::Find => find::FindModule::NAME,
             Builtin::GetUrl => get_url::GetUrlModule::NAME,
             Builtin::Unarchive => unarchive::UnarchiveModule::NAME,
+            Builtin::Ping => ping::PingModule::NAME,
+            Builtin::Tempfile => temp_file::TempfileModule::NAME,
         }
     }
 
@@ -171,6 +175,10 @@ impl Builtin {
             Builtin::Unarchive => {
                 "Unpack a tar (gz, xz, zst, bz2) or zip archive into a directory of the target"
             }
+            Builtin::Ping => "Prove the target answers (over a connection: its agent); never changes",
+            Builtin::Tempfile => {
+                "A new temporary file or directory in the target's /tmp (always changes)"
+            }
         }
     }
 
@@ -205,6 +213,8 @@ impl Builtin {
             Builtin::Find => find::doc::FIND,
             Builtin::GetUrl => get_url::doc::GET_URL,
             Builtin::Unarchive => unarchive::doc::UNARCHIVE,
+            Builtin::Ping => ping::doc::PING,
+            Builtin::Tempfile => temp_file::doc::TEMPFILE,
         }
     }
 
@@ -274,6 +284,8 @@ impl Builtin {
             Builtin::Find => args::field_names::<find::Args>(),
             Builtin::GetUrl => args::field_names::<get_url::Args>(),
             Builtin::Unarchive => args::field_names::<unarchive::Args>(),
+            Builtin::Ping => args::field_names::<ping::Args>(),
+            Builtin::Tempfile => args::field_names::<temp_file::Args>(),
         }
     }
 
@@ -378,6 +390,8 @@ impl Builtin {
             Builtin::Find => decode_tracked::<find::Args>(value).map(drop),
             Builtin::GetUrl => decode_tracked::<get_url::Args>(value).map(drop),
             Builtin::Unarchive => decode_tracked::<unarchive::Args>(value).map(drop),
+            Builtin::Ping => decode_tracked::<ping::Args>(value).map(drop),
+            Builtin::Tempfile => decode_tracked::<temp_file::Args>(value).map(drop),
         }
     }
 
@@ -499,6 +513,12 @@ impl Builtin {
                 .plan(&decode(value)?, host)
                 .map_err(PlanError::Module),
             Builtin::Unarchive => unarchive::UnarchiveModule
+                .plan(&decode(value)?, host)
+                .map_err(PlanError::Module),
+            Builtin::Ping => ping::PingModule
+                .plan(&decode(value)?, host)
+                .map_err(PlanError::Module),
+            Builtin::Tempfile => temp_file::TempfileModule
                 .plan(&decode(value)?, host)
                 .map_err(PlanError::Module),
         }

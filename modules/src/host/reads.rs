@@ -99,6 +99,7 @@ impl Host {
                         sha2::Digest::update(&mut digest, chunk);
                         size += chunk.len() as u64;
                         text.feed(chunk);
+                        Ok(())
                     })
                     .map_err(|err| ModuleError::io(&canonical, err))?;
                 Ok(found.then(|| FileDigest {
@@ -107,6 +108,35 @@ impl Host {
                     text: text.finish(),
                 }))
             }
+        }
+    }
+
+    /// Every byte of a regular file (symlinks followed inside the root, the overlay
+    /// first), handed to `each` chunk by chunk: never the whole file in memory (fetch
+    /// streams a target's file this way). `false` if absent; an error from `each`
+    /// stops the reading and is returned.
+    pub fn file_chunks(
+        &self,
+        path: &Path,
+        mut each: impl FnMut(&[u8]) -> std::io::Result<()>,
+    ) -> Result<bool, ModuleError> {
+        let canonical = self.canonical(path, true)?;
+        match self.seen(&canonical) {
+            Seen::Absent => Ok(false),
+            Seen::Node(Node::File { content, .. }) => each(&content)
+                .map(|()| true)
+                .map_err(|err| ModuleError::io(&canonical, err)),
+            Seen::Node(Node::Copied { source, .. }) => source
+                .chunks(each)
+                .map(|()| true)
+                .map_err(|err| ModuleError::io(&source.path, err)),
+            Seen::Node(Node::Dir { .. }) => Err(os_error(&canonical, Errno::ISDIR)),
+            Seen::Node(Node::Hardlink { to }) => self.file_chunks(&to, each),
+            Seen::Node(Node::Symlink { .. } | Node::Absent) => Ok(false),
+            Seen::Node(Node::Changed { .. }) | Seen::Disk => self
+                .disk
+                .file_chunks(&canonical, each)
+                .map_err(|err| ModuleError::io(&canonical, err)),
         }
     }
 
