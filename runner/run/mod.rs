@@ -7,6 +7,7 @@
 mod actions;
 mod batches;
 mod delegate;
+pub mod fetch;
 mod forks;
 pub mod handlers;
 mod host_state;
@@ -18,17 +19,20 @@ mod lock_roots;
 pub mod module_run;
 pub mod outcome;
 mod plugin;
+mod pause;
 mod prompt;
 pub mod remote;
 mod reported;
 mod retry;
 mod secrets;
+mod setup;
 mod sources;
 mod step;
 mod tags;
 mod task;
 pub(crate) mod uri;
 pub(crate) mod wait_for;
+mod wait_for_connection;
 
 pub(crate) use actions::chroot_warning;
 pub use outcome::Outcome;

@@ -3,7 +3,8 @@
 //! `ssh` it holds a [`RemoteHost`], which starts one agent session through the run's
 //! [`Connector`] the first time a task needs it (on the worker thread of that host's
 //! step, so hosts connect in parallel under `-f`), sends it module requests and fact
-//! requests (and uri/wait_for, which act on the target), and says `Bye` when the run
+//! requests (and uri/wait_for, which act on the target, and fetch, whose file comes
+//! back in chunks), and says `Bye` when the run
 //! ends. The connector is built by the binary from runner/connection/ (above this
 //! room); whatever goes wrong on the way is an [`Unreachable`] for the request in
 //! hand, and the host's next request (if `ignore_unreachable` kept it) connects anew.
@@ -90,6 +91,16 @@ pub trait RemoteTarget: Send {
     ) -> Result<Outcome, Unreachable>;
     /// The target's facts, as `ansible_*` variables and `ansible_facts`.
     fn gather_facts(&mut self) -> Result<Map<String, Json>, Unreachable>;
+    /// fetch: what is at `src`, and its bytes to `sink` as they arrive when `send`
+    /// and its sha1 is not `have_sha1` (runner/run/fetch.rs).
+    fn fetch(
+        &mut self,
+        src: &str,
+        have_sha1: Option<&str>,
+        send: bool,
+        root: Option<&Path>,
+        sink: &mut dyn FnMut(&[u8]) -> std::io::Result<()>,
+    ) -> Result<super::fetch::Fetched, Unreachable>;
     /// Say goodbye to the agent and end the connection.
     fn close(self: Box<Self>);
 }
@@ -174,6 +185,17 @@ impl RemoteHost {
 
     pub fn gather_facts(&self) -> Result<Map<String, Json>, Unreachable> {
         self.with_session(|session| session.gather_facts())
+    }
+
+    pub fn fetch(
+        &self,
+        src: &str,
+        have_sha1: Option<&str>,
+        send: bool,
+        root: Option<&Path>,
+        sink: &mut dyn FnMut(&[u8]) -> std::io::Result<()>,
+    ) -> Result<super::fetch::Fetched, Unreachable> {
+        self.with_session(|session| session.fetch(src, have_sha1, send, root, sink))
     }
 
     /// End the session, if one was started (`Bye`).
