@@ -265,6 +265,9 @@ const SETUP: ActionDoc = ActionDoc {
 - name: Show the address
   debug:
     msg: "{{ ansible_default_ipv4.address | default('none') }}"
+- name: The same, by its other name
+  gather_facts:
+    gather_subset: ["!all"]
 "#,
     },
 };
@@ -282,14 +285,18 @@ const FETCH: ActionDoc = ActionDoc {
         ],
         check_mode: Support::Full,
         diff: Support::None,
-        examples: r#"- name: Keep a copy of each host's config (streamed from its agent over ssh or machine)
+        examples: r#"- name: A config of the target
+  copy:
+    dest: /etc/app.conf
+    content: "port = 80\n"
+- name: Keep a copy of it per host (streamed from its agent over ssh or machine)
   fetch:
-    src: /etc/hostname
+    src: /etc/app.conf
     dest: /tmp/fetched
 - name: One file, named as wanted
   fetch:
-    src: /etc/os-release
-    dest: /tmp/fetched/os-release-{{ inventory_hostname }}
+    src: /etc/app.conf
+    dest: /tmp/fetched/app-{{ inventory_hostname }}.conf
     flat: true
 "#,
     },

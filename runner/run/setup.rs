@@ -16,8 +16,8 @@ const EMPTY_SUBSETS: &[&str] = &["hardware", "facter", "ohai"];
 const NETWORK: &[&str] = &["default_ipv4"];
 const VIRTUAL: &[&str] = &["virtualization_type", "virtualization_role"];
 
-/// Which subsets are gathered, as ansible-core's `get_collector_names` decides: the
-/// named ones (all when none is named), less the `!` ones, and `min` unless `!min`.
+/// Which subsets are gathered, as ansible-core's `get_collector_names` decides: `min`
+/// and the named ones, less the `!` ones unless named too.
 #[derive(Debug, PartialEq, Eq)]
 struct Subsets {
     min: bool,
@@ -25,15 +25,19 @@ struct Subsets {
     virtual_: bool,
 }
 
+const NOT_MIN: [&str; 3] = ["network", "virtual", "hardware"];
+
 fn subsets(names: &[String]) -> Result<Subsets, String> {
-    let mut added: Vec<&str> = Vec::new();
+    let mut added: Vec<&str> = vec!["min"];
+    let mut named: Vec<&str> = Vec::new();
     let mut removed: Vec<&str> = Vec::new();
     for name in names {
         let (excluded, subset) = match name.strip_prefix('!') {
             Some(subset) => (true, subset.trim()),
             None => (false, name.trim()),
         };
-        let known = ["all", "min", "network", "virtual"].contains(&subset)
+        let known = ["all", "min"].contains(&subset)
+            || NOT_MIN.contains(&subset)
             || EMPTY_SUBSETS.contains(&subset);
         if !known {
             return Err(format!(
@@ -42,21 +46,36 @@ fn subsets(names: &[String]) -> Result<Subsets, String> {
             ));
         }
         match (excluded, subset) {
-            (false, "all") => added.extend(["network", "virtual", "hardware"]),
-            (true, "all") => removed.extend(["network", "virtual", "hardware"]),
-            (false, subset) => added.push(subset),
+            (false, "all") => added.extend(NOT_MIN),
+            (false, "min") => {}
+            (true, "all") => removed.extend(NOT_MIN),
+            (false, subset) => {
+                added.push(subset);
+                named.push(subset);
+            }
             (true, subset) => removed.push(subset),
         }
     }
-    if added.is_empty() {
-        added.extend(["network", "virtual", "hardware"]);
-    }
-    let has = |subset: &str| added.contains(&subset) && !removed.contains(&subset);
+    let has = |subset: &str| {
+        added.contains(&subset) && (!removed.contains(&subset) || named.contains(&subset))
+    };
     Ok(Subsets {
-        min: !removed.contains(&"min"),
+        min: has("min"),
         network: has("network"),
         virtual_: has("virtual"),
     })
+}
+
+/// The facts Ansible's setup returns without the `ansible_` prefix (its metadata).
+const UNPREFIXED: [&str; 2] = ["gather_subset", "module_setup"];
+
+/// A fact's name in the registered result (and for `filter`): `ansible_NAME`, but
+/// for the metadata.
+pub fn registered_name(name: &str) -> String {
+    match UNPREFIXED.contains(&name) {
+        true => name.to_string(),
+        false => format!("ansible_{name}"),
+    }
 }
 
 /// The facts `args` select from `gathered` (names without `ansible_`), with the
@@ -95,8 +114,8 @@ pub fn select(gathered: &Map<String, Json>, args: &Args) -> Result<Map<String, J
     facts.insert("module_setup".into(), Json::Bool(true));
     if !globs.is_empty() {
         facts.retain(|name, _| {
-            let long = format!("ansible_{name}");
-            globs.iter().any(|glob| glob.matches(&long))
+            let registered = registered_name(name);
+            globs.iter().any(|glob| glob.matches(&registered))
         });
     }
     Ok(facts)
@@ -134,6 +153,9 @@ mod tests {
         assert!(min.contains(&"hostname".to_string()));
         assert!(!min.contains(&"default_ipv4".to_string()));
         assert!(!min.contains(&"virtualization_type".to_string()));
+        let virt = names(json!({"gather_subset": ["!all", "virtual"]}));
+        assert!(virt.contains(&"virtualization_type".to_string()));
+        assert!(!virt.contains(&"default_ipv4".to_string()));
         let network = names(json!({"gather_subset": "network"}));
         assert!(network.contains(&"default_ipv4".to_string()));
         assert!(!network.contains(&"virtualization_role".to_string()));
@@ -203,9 +225,8 @@ impl super::step::Step<'_> {
         let mut registered = Map::new();
         for (name, value) in &selected {
             merged.insert(name.clone(), value.clone());
-            let long = format!("ansible_{name}");
-            layer.set(&long, crate::vars::from_json(value));
-            registered.insert(long, value.clone());
+            layer.set(&format!("ansible_{name}"), crate::vars::from_json(value));
+            registered.insert(registered_name(name), value.clone());
         }
         layer.set("ansible_facts", crate::vars::from_json(&Json::Object(merged)));
         self.set_facts(&layer);

@@ -14,7 +14,7 @@ pub const PING: ModuleDoc = ModuleDoc {
     args: &ARGS,
     check_mode: Support::Full,
     diff: Support::None,
-    examples: r#"- name: the target answers (over ssh or machine: its agent does)
+    examples: r#"- name: the target answers (over ssh or machine, its agent does)
   ping:
 
 - name: with a value of our own

@@ -25,7 +25,7 @@ pub const TEMPFILE: ModuleDoc = ModuleDoc {
     // A check run reports the path the real run would make: always `changed`.
     check_mode: Support::Full,
     diff: Support::None,
-    examples: r#"- name: a scratch folder for the build (a new one on every run: always changed)
+    examples: r#"- name: a scratch folder for the build (a new one on every run, always changed)
   tempfile:
     state: directory
     suffix: .build
