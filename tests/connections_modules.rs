@@ -125,7 +125,10 @@ fn ping_and_setup_are_answered_by_the_ssh_hosts_agent() {
     inventory(&test, &[("gone", ssh_vars(&gone, remote.path()))]);
     let ran = run(&test, &[]);
     assert_eq!(ran.code, 3, "{}", ran.stdout);
-    assert_eq!(event(&ran.events(), "gone", "Ping")["status"], "unreachable");
+    assert_eq!(
+        event(&ran.events(), "gone", "Ping")["status"],
+        "unreachable"
+    );
 }
 
 #[test]
@@ -156,12 +159,19 @@ fn fetch_over_ssh_passes_the_three_checks() {
             .collect()
     };
     assert_eq!(statuses(&first), ["changed", "changed"]);
-    assert_eq!(statuses(&check), statuses(&first), "--check did not predict");
+    assert_eq!(
+        statuses(&check),
+        statuses(&first),
+        "--check did not predict"
+    );
     assert_eq!(
         std::fs::read_to_string(project.join("fetched/far/etc/motd")).unwrap(),
         "hello from far\n"
     );
-    assert_eq!(std::fs::read(project.join("fetched/empty-copy")).unwrap(), b"");
+    assert_eq!(
+        std::fs::read(project.join("fetched/empty-copy")).unwrap(),
+        b""
+    );
     let after = look();
     let second = run(&test, &[]);
     assert_eq!(statuses(&second), ["ok", "ok"], "{}", second.stdout);
@@ -231,7 +241,10 @@ fn wait_for_connection_rides_out_a_host_that_comes_back_and_fails_on_one_that_do
     let events = ran.events();
     let waited = event(&events, "back", "Wait");
     assert_eq!(waited["status"], "ok", "{waited}");
-    assert!(waited["result"]["elapsed"].as_u64().unwrap() >= 2, "{waited}");
+    assert!(
+        waited["result"]["elapsed"].as_u64().unwrap() >= 2,
+        "{waited}"
+    );
     assert_eq!(event(&events, "back", "After")["status"], "ok");
     let failed = event(&events, "never", "Wait");
     assert_eq!(failed["status"], "failed", "{failed}");

@@ -92,7 +92,10 @@ fn fetch_reads_inside_the_root_never_through_a_link_out_of_it() {
         "    - fetch: {src: /etc/link, dest: f, flat: true}\n      ignore_errors: true\n      register: r\n    - assert: {that: [r is failed]}\n",
     ));
     run_ok(&test, &[]);
-    assert!(!test.project().join("f").exists(), "the outside file was fetched");
+    assert!(
+        !test.project().join("f").exists(),
+        "the outside file was fetched"
+    );
 }
 
 #[test]
@@ -128,7 +131,11 @@ fn pause_waits_its_seconds_in_check_mode_too_and_a_prompt_needs_a_terminal() {
     );
     test.playbook(&play("    - pause: {seconds: 1, minutes: 1}\n"));
     let both = test.run_json(&[]);
-    assert!(both.stdout.contains("mutually exclusive"), "{}", both.stdout);
+    assert!(
+        both.stdout.contains("mutually exclusive"),
+        "{}",
+        both.stdout
+    );
 }
 
 #[test]
@@ -163,7 +170,10 @@ fn tempfile_makes_a_new_private_file_or_directory_each_run() {
         match name.starts_with("build.") {
             true => assert_eq!(*mode, 0o700, "{name}"),
             false => {
-                assert!(name.starts_with("ansible.") && name.ends_with(".conf"), "{name}");
+                assert!(
+                    name.starts_with("ansible.") && name.ends_with(".conf"),
+                    "{name}"
+                );
                 assert_eq!(*mode, 0o600, "{name}");
             }
         }

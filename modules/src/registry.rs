@@ -3,8 +3,9 @@
 
 use crate::{
     args, authorized_key, blockinfile, command, file, find, firstboot, get_url, group, hostname,
-    lineinfile, locale_gen, mount, nspawn, package, pacman, pacstrap, ping, replace, resolv_link, slurp,
-    stat, sysctl, temp_file, timezone, unarchive, unit, user, Host, Module, ModuleError, Plan,
+    lineinfile, locale_gen, mount, nspawn, package, pacman, pacstrap, ping, replace, resolv_link,
+    slurp, stat, sysctl, temp_file, timezone, unarchive, unit, user, Host, Module, ModuleError,
+    Plan,
 };
 use serde::de::DeserializeOwned;
 
@@ -175,7 +176,9 @@ impl Builtin {
             Builtin::Unarchive => {
                 "Unpack a tar (gz, xz, zst, bz2) or zip archive into a directory of the target"
             }
-            Builtin::Ping => "Prove the target answers (over a connection: its agent); never changes",
+            Builtin::Ping => {
+                "Prove the target answers (over a connection: its agent); never changes"
+            }
             Builtin::Tempfile => {
                 "A new temporary file or directory in the target's /tmp (always changes)"
             }

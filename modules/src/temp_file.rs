@@ -121,8 +121,9 @@ fn random_name() -> Result<String, ModuleError> {
     let mut bytes = [0u8; NAME_LEN];
     let mut filled = 0;
     while filled < NAME_LEN {
-        filled += rustix::rand::getrandom(&mut bytes[filled..], rustix::rand::GetRandomFlags::empty())
-            .map_err(|err| ModuleError::Failed(format!("cannot draw a random name: {err}")))?;
+        filled +=
+            rustix::rand::getrandom(&mut bytes[filled..], rustix::rand::GetRandomFlags::empty())
+                .map_err(|err| ModuleError::Failed(format!("cannot draw a random name: {err}")))?;
     }
     Ok(bytes
         .iter()

@@ -12,9 +12,9 @@ use crate::agent::file_transfer;
 use crate::agent::frame::{read_incoming, write_message, FrameError, Incoming};
 use crate::agent::identity::{AgentExe, VERSION};
 use crate::agent::message::{AgentEvent, FileAnnounce, Reply, Request};
+use crate::run::fetch::Fetched;
 use crate::run::module_run::{ModuleRequest, ModuleRun};
 use crate::run::outcome::Outcome;
-use crate::run::fetch::Fetched;
 use crate::run::remote::TargetAction;
 use machinist_modules::source::SourceFile;
 use serde_json::{Map, Value as Json};
@@ -289,7 +289,10 @@ impl AgentSession {
             sent: sending,
             error: None,
         };
-        while sending {
+        if !sending {
+            return Ok(fetched);
+        }
+        loop {
             match self.heard.recv() {
                 Ok(Heard::Data(bytes)) => {
                     if fetched.error.is_none() {
@@ -297,18 +300,21 @@ impl AgentSession {
                     }
                 }
                 Ok(Heard::Stderr(bytes)) => self.keep_stderr(&bytes),
-                heard => match self.heard_as_reply(heard.map_err(|_| RecvTimeoutError::Disconnected))? {
-                    Reply::Sent { error } => {
-                        fetched.error = error.or(fetched.error);
-                        return Ok(fetched);
+                heard => {
+                    match self.heard_as_reply(heard.map_err(|_| RecvTimeoutError::Disconnected))? {
+                        Reply::Sent { error } => {
+                            fetched.error = error.or(fetched.error);
+                            return Ok(fetched);
+                        }
+                        other => {
+                            return Err(
+                                self.broken(format!("a fetch's data ended with {}", other.kind()))
+                            )
+                        }
                     }
-                    other => {
-                        return Err(self.broken(format!("a fetch's data ended with {}", other.kind())))
-                    }
-                },
+                }
             }
         }
-        Ok(fetched)
     }
 
     /// The process this session started here (the agent itself over a pipe; nsenter

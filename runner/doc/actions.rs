@@ -303,14 +303,20 @@ const FETCH: ActionDoc = ActionDoc {
 };
 
 const WAIT_FOR_CONNECTION: ActionDoc = ActionDoc {
-    summary: "Wait until the target's agent answers (at once for a local host; skipped under --check)",
+    summary:
+        "Wait until the target's agent answers (at once for a local host; skipped under --check)",
     any_args: false,
     doc: ModuleDoc {
         args: &[
             ArgDoc::new("delay", "int", "Seconds before the first attempt.").default("0"),
             ArgDoc::new("sleep", "int", "Seconds between attempts.").default("1"),
             ArgDoc::new("timeout", "int", "Seconds before the task fails.").default("600"),
-            ArgDoc::new("connect_timeout", "int", "Seconds one attempt (start the agent, ping it) is waited for.").default("5"),
+            ArgDoc::new(
+                "connect_timeout",
+                "int",
+                "Seconds one attempt (start the agent, ping it) is waited for.",
+            )
+            .default("5"),
         ],
         check_mode: Support::None,
         diff: Support::None,

@@ -237,18 +237,27 @@ pub fn not_a_file(found: &Found, args: &Args) -> Option<Outcome> {
         true => Outcome::failed(msg),
         false => Outcome::ok().with_msg(format!("{msg}, not transferring, ignored")),
     };
-    outcome.data.insert("file".into(), Json::from(args.src.clone()));
+    outcome
+        .data
+        .insert("file".into(), Json::from(args.src.clone()));
     Some(outcome)
 }
 
 /// The outcome of a fetch that found a file: `ok` when the copy was the same.
-pub fn outcome(args: &Args, dest: &Path, remote_sha1: &str, copy: Result<Copied, String>) -> Outcome {
+pub fn outcome(
+    args: &Args,
+    dest: &Path,
+    remote_sha1: &str,
+    copy: Result<Copied, String>,
+) -> Outcome {
     let dest_text = dest.display().to_string();
     match copy {
         Err(msg) => {
             let mut outcome = Outcome::failed(msg);
             outcome.data.insert("dest".into(), Json::from(dest_text));
-            outcome.data.insert("file".into(), Json::from(args.src.clone()));
+            outcome
+                .data
+                .insert("file".into(), Json::from(args.src.clone()));
             outcome
         }
         Ok(Copied::Same { md5 }) => {
@@ -287,52 +296,6 @@ pub enum Copied {
     New { sha1: String, md5: Option<String> },
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn args(src: &str, dest: &str, flat: bool) -> Args {
-        Args {
-            src: src.into(),
-            dest: dest.into(),
-            flat,
-            fail_on_missing: true,
-            validate_checksum: true,
-        }
-    }
-
-    #[test]
-    fn the_destination_is_below_dest_and_the_host_name() {
-        let base = Path::new("/play");
-        let at = |a: &Args| destination(a, "web1", base);
-        assert_eq!(at(&args("/etc/motd", "/f", false)), Path::new("/f/web1/etc/motd"));
-        assert_eq!(at(&args("/etc/../../x/y", "f", false)), Path::new("/play/f/web1/x/y"));
-        assert_eq!(at(&args("/etc/motd", "/f/m", true)), Path::new("/f/m"));
-        assert_eq!(at(&args("/etc/motd", "/f/", true)), Path::new("/f/motd"));
-    }
-
-    #[test]
-    fn a_landing_is_checked_then_renamed_into_place() -> Result<(), Box<dyn std::error::Error>> {
-        let dir = tempfile::tempdir()?;
-        let dest = dir.path().join("a/b/copy");
-        let mut landing = Landing::new(dest.clone());
-        landing.write(b"hello\n")?;
-        let (sha1, md5) = landing.land(Some("f572d396fae9206628714fb2ce00f72e94f2258f"))?;
-        assert_eq!(sha1, "f572d396fae9206628714fb2ce00f72e94f2258f");
-        assert_eq!(md5, "b1946ac92492d2347c6235b4d2611184");
-        assert_eq!(std::fs::read(&dest)?, b"hello\n");
-        let mut wrong = Landing::new(dest.clone());
-        wrong.write(b"other\n")?;
-        assert!(wrong.land(Some("f572d396fae9206628714fb2ce00f72e94f2258f")).is_err());
-        assert_eq!(std::fs::read(&dest)?, b"hello\n", "a mismatch left the copy");
-        assert_eq!(
-            controller_digests(&dest)?,
-            Some((sha1, md5)),
-        );
-        Ok(())
-    }
-}
-
 impl super::step::Step<'_> {
     /// The task: where the copy goes, the target's file compared with it, and sent
     /// (or, under --check, predicted).
@@ -360,9 +323,7 @@ impl super::step::Step<'_> {
         let dest = destination(&parsed, &host_name, &base);
         let have = match controller_digests(&dest) {
             Ok(have) => have,
-            Err(err) => {
-                return Outcome::failed(format!("cannot read {}: {err}", dest.display()))
-            }
+            Err(err) => return Outcome::failed(format!("cannot read {}: {err}", dest.display())),
         };
         let have_sha1 = have.as_ref().map(|(sha1, _)| sha1.as_str());
         let send = !self.flags.check;
@@ -388,7 +349,11 @@ impl super::step::Step<'_> {
         if let Some(outcome) = not_a_file(&fetched.found, &parsed) {
             return outcome;
         }
-        let Found::File { sha1: remote_sha1, size } = &fetched.found else {
+        let Found::File {
+            sha1: remote_sha1,
+            size,
+        } = &fetched.found
+        else {
             return Outcome::failed("fetch: no file");
         };
         tracing::debug!(src = %parsed.src, dest = %dest.display(), size, sent = fetched.sent, "fetch");
@@ -404,14 +369,67 @@ impl super::step::Step<'_> {
             }),
             (_, true, None) => {
                 let expected = parsed.validate_checksum.then_some(remote_sha1.as_str());
-                landing
-                    .land(expected)
-                    .map(|(sha1, md5)| Copied::New {
-                        sha1,
-                        md5: Some(md5),
-                    })
+                landing.land(expected).map(|(sha1, md5)| Copied::New {
+                    sha1,
+                    md5: Some(md5),
+                })
             }
         };
         outcome(&parsed, &dest, remote_sha1, copy)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(src: &str, dest: &str, flat: bool) -> Args {
+        Args {
+            src: src.into(),
+            dest: dest.into(),
+            flat,
+            fail_on_missing: true,
+            validate_checksum: true,
+        }
+    }
+
+    #[test]
+    fn the_destination_is_below_dest_and_the_host_name() {
+        let base = Path::new("/play");
+        let at = |a: &Args| destination(a, "web1", base);
+        assert_eq!(
+            at(&args("/etc/motd", "/f", false)),
+            Path::new("/f/web1/etc/motd")
+        );
+        assert_eq!(
+            at(&args("/etc/../../x/y", "f", false)),
+            Path::new("/play/f/web1/x/y")
+        );
+        assert_eq!(at(&args("/etc/motd", "/f/m", true)), Path::new("/f/m"));
+        assert_eq!(at(&args("/etc/motd", "/f/", true)), Path::new("/f/motd"));
+    }
+
+    #[test]
+    fn a_landing_is_checked_then_renamed_into_place() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let dest = dir.path().join("a/b/copy");
+        let mut landing = Landing::new(dest.clone());
+        landing.write(b"hello\n")?;
+        let (sha1, md5) = landing.land(Some("f572d396fae9206628714fb2ce00f72e94f2258f"))?;
+        assert_eq!(sha1, "f572d396fae9206628714fb2ce00f72e94f2258f");
+        assert_eq!(md5, "b1946ac92492d2347c6235b4d2611184");
+        assert_eq!(std::fs::read(&dest)?, b"hello\n");
+        let mut wrong = Landing::new(dest.clone());
+        wrong.write(b"other\n")?;
+        assert!(wrong
+            .land(Some("f572d396fae9206628714fb2ce00f72e94f2258f"))
+            .is_err());
+        assert_eq!(
+            std::fs::read(&dest)?,
+            b"hello\n",
+            "a mismatch left the copy"
+        );
+        assert_eq!(controller_digests(&dest)?, Some((sha1, md5)),);
+        Ok(())
     }
 }

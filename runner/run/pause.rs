@@ -30,7 +30,11 @@ impl Step<'_> {
         };
         let started_at = now_text();
         let start = Instant::now();
-        let hidden = if parsed.echo { "" } else { " (output is hidden)" };
+        let hidden = if parsed.echo {
+            ""
+        } else {
+            " (output is hidden)"
+        };
         let mut user_input = String::new();
         match duration {
             Some((seconds, _)) => {
@@ -63,7 +67,10 @@ impl Step<'_> {
         }
         let elapsed = start.elapsed();
         let stdout = match duration {
-            Some((_, true)) => format!("Paused for {} minutes", round2(elapsed.as_secs_f64() / 60.0)),
+            Some((_, true)) => format!(
+                "Paused for {} minutes",
+                round2(elapsed.as_secs_f64() / 60.0)
+            ),
             _ => format!("Paused for {} seconds", round2(elapsed.as_secs_f64())),
         };
         let mut outcome = Outcome::ok();

@@ -121,6 +121,66 @@ pub fn select(gathered: &Map<String, Json>, args: &Args) -> Result<Map<String, J
     Ok(facts)
 }
 
+impl super::step::Step<'_> {
+    /// The task: gather (on the target), narrow, set and register.
+    pub(super) fn setup(&mut self, args: &crate::yaml::Node) -> super::outcome::Outcome {
+        use super::outcome::Outcome;
+        use super::remote::Site;
+        let rendered = match self.render_args(args) {
+            Ok(rendered) => rendered,
+            Err(msg) => return Outcome::failed(msg),
+        };
+        let parsed: Args = match serde_json::from_value(Json::Object(rendered)) {
+            Ok(parsed) => parsed,
+            Err(err) => return Outcome::failed(format!("setup: {err}")),
+        };
+        let all: Map<String, Json> = match self.host {
+            Site::Local(host) => crate::facts::gather(host)
+                .into_iter()
+                .map(|(name, value)| (name, crate::vars::to_json(&value)))
+                .collect(),
+            Site::Remote(remote, _) => match remote.gather_facts() {
+                Ok(facts) => facts,
+                Err(unreachable) => return Outcome::unreachable(unreachable.message),
+            },
+        };
+        let gathered = match all.get("ansible_facts") {
+            Some(Json::Object(facts)) => facts.clone(),
+            _ => Map::new(),
+        };
+        let selected = match select(&gathered, &parsed) {
+            Ok(selected) => selected,
+            Err(msg) => return Outcome::failed(msg),
+        };
+        tracing::debug!(facts = selected.len(), "setup: facts set");
+        // Merged into the facts the host has (an earlier gathering's stay).
+        let mut merged = match self.templates().eval("ansible_facts", self.ctx) {
+            Ok(value) if !value.is_undefined() => match crate::vars::to_json(&value) {
+                Json::Object(map) => map,
+                _ => Map::new(),
+            },
+            _ => Map::new(),
+        };
+        let mut layer = crate::vars::Layer::default();
+        let mut registered = Map::new();
+        for (name, value) in &selected {
+            merged.insert(name.clone(), value.clone());
+            layer.set(&format!("ansible_{name}"), crate::vars::from_json(value));
+            registered.insert(registered_name(name), value.clone());
+        }
+        layer.set(
+            "ansible_facts",
+            crate::vars::from_json(&Json::Object(merged)),
+        );
+        self.set_facts(&layer);
+        let mut outcome = Outcome::ok();
+        outcome
+            .data
+            .insert("ansible_facts".into(), Json::Object(registered));
+        outcome
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -178,62 +238,5 @@ mod tests {
             picked,
             ["hostname", "virtualization_type", "virtualization_role"]
         );
-    }
-}
-
-impl super::step::Step<'_> {
-    /// The task: gather (on the target), narrow, set and register.
-    pub(super) fn setup(&mut self, args: &crate::yaml::Node) -> super::outcome::Outcome {
-        use super::outcome::Outcome;
-        use super::remote::Site;
-        let rendered = match self.render_args(args) {
-            Ok(rendered) => rendered,
-            Err(msg) => return Outcome::failed(msg),
-        };
-        let parsed: Args = match serde_json::from_value(Json::Object(rendered)) {
-            Ok(parsed) => parsed,
-            Err(err) => return Outcome::failed(format!("setup: {err}")),
-        };
-        let all: Map<String, Json> = match self.host {
-            Site::Local(host) => crate::facts::gather(host)
-                .into_iter()
-                .map(|(name, value)| (name, crate::vars::to_json(&value)))
-                .collect(),
-            Site::Remote(remote, _) => match remote.gather_facts() {
-                Ok(facts) => facts,
-                Err(unreachable) => return Outcome::unreachable(unreachable.message),
-            },
-        };
-        let gathered = match all.get("ansible_facts") {
-            Some(Json::Object(facts)) => facts.clone(),
-            _ => Map::new(),
-        };
-        let selected = match select(&gathered, &parsed) {
-            Ok(selected) => selected,
-            Err(msg) => return Outcome::failed(msg),
-        };
-        tracing::debug!(facts = selected.len(), "setup: facts set");
-        // Merged into the facts the host has (an earlier gathering's stay).
-        let mut merged = match self.templates().eval("ansible_facts", self.ctx) {
-            Ok(value) if !value.is_undefined() => match crate::vars::to_json(&value) {
-                Json::Object(map) => map,
-                _ => Map::new(),
-            },
-            _ => Map::new(),
-        };
-        let mut layer = crate::vars::Layer::default();
-        let mut registered = Map::new();
-        for (name, value) in &selected {
-            merged.insert(name.clone(), value.clone());
-            layer.set(&format!("ansible_{name}"), crate::vars::from_json(value));
-            registered.insert(registered_name(name), value.clone());
-        }
-        layer.set("ansible_facts", crate::vars::from_json(&Json::Object(merged)));
-        self.set_facts(&layer);
-        let mut outcome = Outcome::ok();
-        outcome
-            .data
-            .insert("ansible_facts".into(), Json::Object(registered));
-        outcome
     }
 }

@@ -232,7 +232,10 @@ impl Sshd {
         let at: SocketAddr = format!("{}:{}", self.address, self.port).parse().unwrap();
         let started = Instant::now();
         while TcpStream::connect_timeout(&at, Duration::from_millis(100)).is_err() {
-            assert!(started.elapsed() < Duration::from_secs(10), "sshd did not listen again");
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "sshd did not listen again"
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
     }
