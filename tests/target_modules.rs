@@ -179,3 +179,38 @@ fn tempfile_makes_a_new_private_file_or_directory_each_run() {
         }
     }
 }
+
+#[test]
+fn pause_asks_on_a_terminal_and_registers_the_answer() {
+    use std::io::Write;
+    let test = Test::new();
+    test.playbook(&play(
+        "    - name: Ask\n      pause: {prompt: 'Ready?'}\n      register: p\n    - debug: {msg: 'answer=[{{ p.user_input }}]'}\n",
+    ));
+    let root = test.root();
+    let line = format!(
+        "'{}' run site.yml --root '{}'",
+        env!("CARGO_BIN_EXE_machinist"),
+        root.display()
+    );
+    // script(1) gives the run a terminal; what it reads there comes from our pipe.
+    let mut child = std::process::Command::new("script")
+        .args(["--quiet", "--return", "--command", &line, "/dev/null"])
+        .current_dir(test.project())
+        .env("NO_COLOR", "1")
+        .env("MACHINIST_LOCK_DIR", test.lock_dir())
+        .env_remove("RUST_LOG")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("script(1)");
+    let mut input = child.stdin.take().expect("stdin");
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    input.write_all(b"go on\n").expect("answer");
+    let output = child.wait_with_output().expect("run");
+    drop(input);
+    let shown = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{shown}");
+    assert!(shown.contains("[Ask]\r\nReady?:"), "{shown}");
+    assert!(shown.contains("answer=[go on]"), "{shown}");
+}
