@@ -76,7 +76,7 @@ impl Step<'_> {
         let mut outcome = Outcome::ok();
         let data = json!({
             "rc": 0, "stderr": "", "stdout": stdout, "start": started_at, "stop": now_text(),
-            "delta": elapsed.as_secs(), "echo": parsed.echo && duration.is_none(),
+            "delta": elapsed.as_secs(), "echo": parsed.echo,
             "user_input": user_input,
         });
         if let Json::Object(data) = data {
