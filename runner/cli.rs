@@ -237,9 +237,22 @@ pub struct InventoryArgs {
     pub vault: VaultSecretArgs,
 }
 
-/// Where the become password of ssh hosts comes from (Ansible's flags).
+/// Become by default, as whom and how, and where the become password of ssh hosts
+/// comes from (ansible-playbook's flags; a host's `ansible_become*` and the
+/// playbook's keywords say otherwise).
 #[derive(Debug, Clone, Default, Args)]
 pub struct BecomePasswordArgs {
+    /// Run the tasks as another user (--become-user, root by default) where the
+    /// inventory and the playbook do not say.
+    #[arg(short = 'b', long = "become")]
+    pub become_: bool,
+    /// The user --become and `become: true` run as, unless the inventory or the
+    /// playbook names one (default root).
+    #[arg(long = "become-user", value_name = "USER")]
+    pub become_user: Option<String>,
+    /// How to become, unless the inventory or the playbook says (default sudo).
+    #[arg(long = "become-method", value_name = "METHOD")]
+    pub become_method: Option<String>,
     /// A file holding the password `become: true` gives sudo on ssh hosts.
     #[arg(
         long = "become-password-file",

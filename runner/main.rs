@@ -234,6 +234,11 @@ fn run_command(args: RunArgs) -> ExitCode {
         forks: usize::from(args.forks),
         connector: Some(machinist::connection::target::connector(become_password)),
         force_handlers: args.force_handlers,
+        command_line_become: machinist::inventory::connection::BecomeChoice {
+            becomes: args.become_password.become_.then_some(true),
+            user: args.become_password.become_user.clone(),
+            method: args.become_password.become_method.clone(),
+        },
     };
     // Loaded and checked: the run quotes no line of these files (a big playbook's
     // text would stay in memory for nothing; a line asked for is read again).

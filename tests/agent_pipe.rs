@@ -431,42 +431,62 @@ fn a_controller_file_argument_that_was_not_sent_is_refused() {
     assert!(!test.root().join("stolen").exists());
 }
 
-/// A copy of a directory names many controller files; the announcement carries one per
-/// argument: the session refuses to send one, and the agent to run one.
+/// A copy of a directory through the agent: each file announced and sent, planned
+/// there by the same module code (changed, then ok, then ok again without a byte
+/// sent: the dests hold them); an announcement that leaves one of its files out is
+/// refused by the agent.
 #[test]
-fn a_copy_of_a_directory_is_refused_over_the_agent_on_both_sides() {
+fn a_copy_of_a_directory_goes_through_the_agent_and_a_rerun_sends_no_byte() {
     let test = Test::new();
     std::fs::create_dir_all(test.root()).unwrap();
-    let source = test.project().join("files/conf/a");
-    std::fs::create_dir_all(source.parent().unwrap()).unwrap();
-    std::fs::write(&source, "a\n").unwrap();
+    let conf = test.project().join("files/conf");
+    std::fs::create_dir_all(conf.join("sub")).unwrap();
+    std::fs::write(conf.join("a"), "a\n").unwrap();
+    std::fs::write(conf.join("sub/b"), "b\n").unwrap();
+    std::fs::write(conf.join("sub/same-as-a"), "a\n").unwrap();
+    let from = |name: &str| conf.join(name).display().to_string();
     let tree = json!({
-        "src": test.project().join("files/conf/").display().to_string(),
-        "entries": [{"path": "a", "from": source.display().to_string()}],
+        "src": format!("{}/", conf.display()),
+        "entries": [
+            {"path": "a", "from": from("a")},
+            {"path": "sub", "from": null},
+            {"path": "sub/b", "from": from("sub/b")},
+            {"path": "sub/same-as-a", "from": from("sub/same-as-a")},
+        ],
     });
-    let mut session = session(&test.root());
-    let refused = done(
-        session
-            .run_module(
-                &request(
-                    Builtin::Copy,
-                    json!({"dest": "/etc/conf", "_copy_tree": tree}),
-                    false,
-                ),
-                &mut |_| {},
-            )
-            .unwrap(),
-    );
-    assert!(refused.failed);
-    let message = refused.msg.unwrap_or_default();
+    let copy = |check: bool| {
+        request(
+            Builtin::Copy,
+            json!({"dest": "/etc/conf", "mode": "0600", "_copy_tree": tree}),
+            check,
+        )
+    };
+    let before = snapshot(&test.root());
+    let mut agent = session(&test.root());
+    let predicted = done(agent.run_module(&copy(true), &mut |_| {}).unwrap());
+    agent.close();
+    assert_eq!(snapshot(&test.root()), before, "check mode wrote");
+    let mut agent = session(&test.root());
+    let first = done(agent.run_module(&copy(false), &mut |_| {}).unwrap());
+    let second = done(agent.run_module(&copy(false), &mut |_| {}).unwrap());
+    // Two distinct contents: sent once each, for the first run; kept after.
+    assert_eq!(agent.files_sent(), (2, 4));
+    agent.close();
     assert!(
-        message.contains(
-            "copying a directory (src: DIR) to a host over a connection is not supported yet"
-        ),
-        "{message}"
+        predicted.changed && first.changed && !second.changed,
+        "{first:?} {second:?}"
     );
-    session.close();
-    assert!(!test.root().join("etc").exists());
+    assert_eq!(predicted.diff, first.diff);
+    assert_eq!(test.read("etc/conf/sub/b"), "b\n");
+    assert_eq!(test.read("etc/conf/sub/same-as-a"), "a\n");
+    assert_eq!(test.mode("etc/conf/a") & 0o7777, 0o600);
+
+    // A new session (a rerun): the dests hold the bytes, none is sent.
+    let mut agent = session(&test.root());
+    let rerun = done(agent.run_module(&copy(false), &mut |_| {}).unwrap());
+    assert_eq!(agent.files_sent(), (0, 0));
+    agent.close();
+    assert!(!rerun.changed && !rerun.failed, "{rerun:?}");
 
     let mut child = Command::new(machinist())
         .arg("agent")
@@ -485,7 +505,7 @@ fn a_copy_of_a_directory_is_refused_over_the_agent_on_both_sides() {
     };
     write_message(&mut input, &hello).unwrap();
     assert!(matches!(read_message(&mut output).unwrap(), Reply::Ready));
-    let Value::Object(args) = json!({"dest": "/etc/conf", "_copy_tree": tree}) else {
+    let Value::Object(args) = json!({"dest": "/etc/other", "_copy_tree": tree}) else {
         unreachable!()
     };
     let run = Request::RunModule {
@@ -505,12 +525,12 @@ fn a_copy_of_a_directory_is_refused_over_the_agent_on_both_sides() {
         panic!("{reply:?}")
     };
     assert!(
-        message.contains("a copy of a directory is not sent to an agent"),
+        message.contains("names a controller file that was not sent"),
         "{message}"
     );
     write_message(&mut input, &Request::Bye).unwrap();
     assert!(child.wait().unwrap().success());
-    assert!(!test.root().join("etc").exists());
+    assert!(!test.root().join("etc/other").exists());
 }
 
 #[test]

@@ -336,3 +336,207 @@ fn the_agents_chroot_warning_reaches_the_controller() {
     assert!(warned, "{}", ran.stdout);
     let _ = turn.exec(&["rm", "-rf", "/srv/conn-bare"]);
 }
+
+/// A task's `become_user` in a running container: a second agent as that user of the
+/// container (setpriv inside), beside the root one.
+const BECOME_PLAY: &str = r#"- hosts: box
+  gather_facts: false
+  vars:
+    box_user: machinist-box-t
+  tasks:
+    - name: As root
+      command: id -un
+      register: root_name
+      changed_when: false
+      check_mode: false
+    - name: As the user
+      command: id -un
+      register: user_name
+      changed_when: false
+      check_mode: false
+      become: true
+      become_user: "{{ box_user }}"
+    - name: A file as the user
+      copy: {dest: /home/machinist-box-t/by-play, content: "x\n"}
+      become: true
+      become_user: "{{ box_user }}"
+    - name: Who
+      debug: {msg: "{{ root_name.stdout }} {{ user_name.stdout }}"}
+"#;
+
+#[test]
+fn become_user_runs_a_second_agent_as_that_user_inside() {
+    use std::os::unix::fs::MetadataExt;
+    let turn = container::turn();
+    if turn.exec(&["id", "machinist-box-t"]).status.code() != Some(0) {
+        let made = turn.exec(&["useradd", "-m", "-s", "/bin/sh", "machinist-box-t"]);
+        assert!(made.status.success(), "{made:?}");
+    }
+    let _ = turn.exec(&["rm", "-f", "/home/machinist-box-t/by-play"]);
+    let test = Test::new();
+    inventory(&test, &turn);
+    test.playbook(BECOME_PLAY);
+    let file = turn.root().join("home/machinist-box-t/by-play");
+    let check = run(&test, &["--check"]);
+    assert_eq!(check.code, 0, "{}\n{}", check.stdout, check.stderr);
+    assert!(!file.exists(), "--check wrote the file");
+    let first = run(&test, &[]);
+    assert_eq!(first.code, 0, "{}\n{}", first.stdout, first.stderr);
+    let events = first.events();
+    assert_eq!(
+        event(&events, "box", "Who")["result"]["msg"],
+        "root machinist-box-t"
+    );
+    assert_eq!(
+        event(&events, "box", "A file as the user")["status"],
+        "changed"
+    );
+    assert_eq!(
+        check.statuses(),
+        first.statuses(),
+        "--check did not predict the run"
+    );
+    let uid: u32 = turn
+        .says(&["id", "-u", "machinist-box-t"])
+        .trim()
+        .parse()
+        .unwrap();
+    assert_eq!(
+        std::fs::metadata(&file).unwrap().uid(),
+        uid,
+        "written as the user"
+    );
+    let second = run(&test, &[]);
+    assert_eq!(second.code, 0, "{}\n{}", second.stdout, second.stderr);
+    assert_eq!(recap(&second, "box")["changed"], 0, "{}", second.stdout);
+    let _ = turn.exec(&["rm", "-f", "/home/machinist-box-t/by-play"]);
+}
+
+/// The directory-copy project: `src: conf/` (contents) and `src: conf` (the folder),
+/// a link inside the tree (followed, as Ansible's local_follow) and an executable.
+fn directory_copy_project(test: &Test) {
+    test.project_file("files/conf/a.conf", "a = 1\n")
+        .project_file("files/conf/sub/b.conf", "b = 2\n")
+        .project_file("files/conf/run.sh", "#!/bin/sh\necho hi\n");
+    use std::os::unix::fs::PermissionsExt;
+    let conf = test.project().join("files/conf");
+    std::fs::set_permissions(conf.join("run.sh"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::os::unix::fs::symlink("sub/b.conf", conf.join("b-link.conf")).unwrap();
+    test.playbook(
+        "- hosts: all\n  gather_facts: false\n  tasks:\n    - name: Contents\n      copy: {src: conf/, dest: /srv/conn-tree/contents, mode: \"0640\", directory_mode: \"0750\"}\n    - name: Folder\n      copy: {src: conf, dest: /srv/conn-tree/whole}\n",
+    );
+}
+
+#[test]
+fn a_copy_of_a_directory_through_machine_predicts_and_equals_a_local_roots() {
+    let turn = container::turn();
+    let _ = turn.exec(&["rm", "-rf", "/srv/conn-tree"]);
+    let test = Test::new();
+    directory_copy_project(&test);
+    let line = |name: &str| match name {
+        "box" => format!(
+            "box ansible_connection=machine machinist_machine_pid={}\n",
+            turn.leader()
+        ),
+        _ => format!(
+            "tree ansible_connection=local machinist_root={}\n",
+            turn.root().display()
+        ),
+    };
+    // --check --diff through the agent equals the same on the container's tree.
+    test.project_file("inventory.ini", &format!("{}{}", line("box"), line("tree")));
+    let check = run(&test, &["--check", "--diff"]);
+    assert_eq!(check.code, 0, "{}\n{}", check.stdout, check.stderr);
+    let of = |run: &Run, host: &str| -> Vec<(Value, Value, Value)> {
+        run.events()
+            .into_iter()
+            .filter(|e| e["event"] == "task" && e["host"] == host)
+            .map(|e| (e["task"].clone(), e["status"].clone(), e["diff"].clone()))
+            .collect()
+    };
+    assert_eq!(of(&check, "box").len(), 2);
+    assert_eq!(of(&check, "box"), of(&check, "tree"));
+    assert!(!turn.root().join("srv/conn-tree").exists());
+    // The real run through the agent, then the same on a local copy of the tree.
+    test.project_file("inventory.ini", &line("box"));
+    let first = run(&test, &["--diff"]);
+    assert_eq!(first.code, 0, "{}\n{}", first.stdout, first.stderr);
+    assert_eq!(of(&first, "box"), of(&check, "box"));
+    let remote = common::snapshot(&turn.root().join("srv/conn-tree"));
+    let local = tempfile::tempdir().unwrap();
+    test.project_file(
+        "inventory.ini",
+        &format!(
+            "tree ansible_connection=local machinist_root={}\n",
+            local.path().display()
+        ),
+    );
+    let here = run(&test, &[]);
+    assert_eq!(here.code, 0, "{}\n{}", here.stdout, here.stderr);
+    assert_eq!(
+        remote,
+        common::snapshot(&local.path().join("srv/conn-tree"))
+    );
+    // The second run through the agent changes nothing.
+    test.project_file("inventory.ini", &line("box"));
+    let second = run(&test, &[]);
+    assert_eq!(second.code, 0, "{}\n{}", second.stdout, second.stderr);
+    assert_eq!(recap(&second, "box")["changed"], 0, "{}", second.stdout);
+    assert_eq!(common::snapshot(&turn.root().join("srv/conn-tree")), remote);
+    let _ = turn.exec(&["rm", "-rf", "/srv/conn-tree"]);
+}
+
+#[test]
+fn a_plugin_module_runs_inside_the_container() {
+    let turn = container::turn();
+    let _ = turn.exec(&["rm", "-f", "/srv/conn-locale.conf"]);
+    let test = Test::new();
+    inventory(&test, &turn);
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/plugins/library");
+    for name in ["kv_line", "kv_line.yml"] {
+        let text = std::fs::read_to_string(examples.join(name)).unwrap();
+        test.project_file(&format!("library/{name}"), &text);
+    }
+    test.project_file(
+        "library/machine_id",
+        "#!/bin/sh\nprintf '{\"changed\": false, \"msg\": \"%s\"}\\n' \"$(cat /etc/machine-id)\"\n",
+    )
+    .project_file(
+        "library/no_interpreter",
+        "#!/opt/no-such/python9\nprint('{}')\n",
+    );
+    use std::os::unix::fs::PermissionsExt;
+    for name in ["kv_line", "machine_id", "no_interpreter"] {
+        let path = test.project().join("library").join(name);
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    test.playbook(
+        "- hosts: box\n  gather_facts: false\n  tasks:\n    - name: Which\n      machine_id: {}\n    - name: Locale\n      kv_line: {path: /srv/conn-locale.conf, key: LANG, value: C.UTF-8}\n    - name: Missing\n      no_interpreter: {}\n      ignore_errors: true\n",
+    );
+    let check = run(&test, &["--check"]);
+    assert_eq!(check.code, 0, "{}\n{}", check.stdout, check.stderr);
+    assert!(!turn.root().join("srv/conn-locale.conf").exists());
+    let first = run(&test, &[]);
+    assert_eq!(first.code, 0, "{}\n{}", first.stdout, first.stderr);
+    let events = first.events();
+    assert_eq!(
+        event(&events, "box", "Which")["result"]["msg"],
+        turn.says(&["cat", "/etc/machine-id"]).as_str()
+    );
+    assert_eq!(event(&events, "box", "Locale")["status"], "changed");
+    assert_eq!(event(&check.events(), "box", "Locale")["status"], "changed");
+    assert_eq!(turn.says(&["cat", "/srv/conn-locale.conf"]), "LANG=C.UTF-8");
+    let missing = event(&events, "box", "Missing");
+    assert_eq!(missing["status"], "failed");
+    let msg = missing["result"]["msg"].as_str().unwrap_or_default();
+    assert!(msg.contains("/opt/no-such/python9"), "{missing}");
+    let second = run(&test, &[]);
+    assert_eq!(second.code, 0, "{}\n{}", second.stdout, second.stderr);
+    assert_eq!(event(&second.events(), "box", "Locale")["status"], "ok");
+    let _ = turn.exec(&[
+        "rm",
+        "-rf",
+        "/srv/conn-locale.conf",
+        "/root/.cache/machinist",
+    ]);
+}

@@ -13,7 +13,7 @@ use machinist::playbook::keywords::{Parse, Places, Support, KEYWORDS};
 fn wrong_value(parse: Parse) -> Option<&'static str> {
     match parse {
         Parse::Text => Some("{not: text}"),
-        Parse::Boolean | Parse::NoOp => Some("{not: a boolean}"),
+        Parse::Boolean | Parse::NoOp | Parse::Become => Some("{not: a boolean}"),
         Parse::TextList => Some("{not: a list}"),
         Parse::Conditions => Some("{not: a condition}"),
         Parse::VariableName => Some("'not a name'"),

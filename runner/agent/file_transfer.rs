@@ -1,8 +1,10 @@
-//! A controller file (copy's `src`) sent with a module request, streamed: the
-//! controller reads it in pieces into Data frames; the agent writes them, as they
-//! come, into an unnamed temporary file (O_TMPFILE in the target's temp folder:
-//! nothing to clean up, nothing left if the agent dies), checks size and sha256, and
-//! hands the module `/proc/self/fd/N`. Neither side holds the file whole.
+//! A controller file (copy's `src`, a copied directory's files, a plugin) sent with a
+//! request, streamed: the controller announces it (size, sha256) and, when the agent
+//! asks for it (it may have the bytes already: kept.rs), reads it in pieces into Data
+//! frames; the agent writes them, as they come, into an unnamed temporary file
+//! (O_TMPFILE in the target's temp folder: nothing to clean up, nothing left if the
+//! agent dies), checks size and sha256, and hands the module `/proc/self/fd/N`.
+//! Neither side holds the file whole.
 
 use super::frame::{read_frame, write_frame, FrameError, Kind, MAX_FRAME};
 use super::message::FileAnnounce;
@@ -13,6 +15,7 @@ use sha2::{Digest, Sha256};
 use std::fs::File;
 use std::io::{self, Read, Write};
 use std::os::fd::AsRawFd;
+use std::sync::Arc;
 
 /// The bytes of one Data frame.
 const PIECE: usize = MAX_FRAME - 1;
@@ -23,6 +26,8 @@ pub enum TransferError {
     Frame(#[from] FrameError),
     #[error("cannot hold a sent file in the target's temp folder {dir}: {source}")]
     TempFile { dir: String, source: io::Error },
+    #[error("cannot write a sent file: {0}")]
+    Write(io::Error),
     #[error("the sent file for {arg} is {got} bytes, {wanted} were announced")]
     Size { arg: String, got: u64, wanted: u64 },
     #[error("the sent file for {arg} does not have the announced sha256")]
@@ -57,13 +62,21 @@ pub fn controller_file_args(builtin: Builtin, args: &Map<String, Json>) -> Vec<&
         // remote_src as the module reads it: a boolean.
         Builtin::Unarchive if args.get("remote_src") != Some(&Json::Bool(true)) => vec!["src"],
         Builtin::Unarchive => Vec::new(),
+        // A copy of a directory: one file per entry of its tree.
+        Builtin::Copy | Builtin::File
+            if args.contains_key(machinist_modules::file::RUNNER_TREE_ARG) =>
+        {
+            vec![machinist_modules::file::RUNNER_TREE_ARG]
+        }
         _ => machinist_modules::file::RUNNER_ARGS.to_vec(),
     }
 }
 
-/// A received file, open (its `/proc/self/fd/N` name lives as long as it does).
+/// A received file, open (its `/proc/self/fd/N` name lives as long as one of its
+/// clones does: the agent's kept files and a request's share it).
+#[derive(Clone)]
 pub struct Received {
-    file: File,
+    file: Arc<File>,
 }
 
 impl Received {
@@ -73,13 +86,36 @@ impl Received {
     }
 }
 
-/// Receive the Data frames of `announce` into an unnamed temporary file.
-pub fn receive(reader: &mut impl Read, announce: &FileAnnounce) -> Result<Received, TransferError> {
+/// An unnamed temporary file in the target's temp folder.
+pub fn temp_file() -> Result<File, TransferError> {
     let dir = std::env::temp_dir();
-    let mut file = tempfile::tempfile_in(&dir).map_err(|source| TransferError::TempFile {
+    tempfile::tempfile_in(&dir).map_err(|source| TransferError::TempFile {
         dir: dir.display().to_string(),
         source,
-    })?;
+    })
+}
+
+impl From<File> for Received {
+    fn from(file: File) -> Received {
+        Received {
+            file: Arc::new(file),
+        }
+    }
+}
+
+/// Receive the Data frames of `announce` into an unnamed temporary file.
+pub fn receive(reader: &mut impl Read, announce: &FileAnnounce) -> Result<Received, TransferError> {
+    let mut file = temp_file()?;
+    receive_into(reader, announce, &mut file)?;
+    Ok(file.into())
+}
+
+/// Receive the Data frames of `announce` into `file`, checking their size and sha256.
+pub fn receive_into(
+    reader: &mut impl Read,
+    announce: &FileAnnounce,
+    file: &mut impl Write,
+) -> Result<(), TransferError> {
     let mut digest = Sha256::new();
     let mut got = 0u64;
     let mut frame = Vec::new();
@@ -99,11 +135,7 @@ pub fn receive(reader: &mut impl Read, announce: &FileAnnounce) -> Result<Receiv
             break;
         }
         digest.update(&frame);
-        file.write_all(&frame)
-            .map_err(|source| TransferError::TempFile {
-                dir: dir.display().to_string(),
-                source,
-            })?;
+        file.write_all(&frame).map_err(TransferError::Write)?;
     }
     if got != announce.size {
         return Err(TransferError::Size {
@@ -117,5 +149,5 @@ pub fn receive(reader: &mut impl Read, announce: &FileAnnounce) -> Result<Receiv
             arg: announce.arg.clone(),
         });
     }
-    Ok(Received { file })
+    Ok(())
 }

@@ -7,6 +7,9 @@
 use crate::run::fetch::Found;
 use crate::run::module_run::ModuleRun;
 use crate::run::remote::TargetAction;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine;
+use machinist_modules::host::bounded::{Bounded, Ended};
 use machinist_modules::{Progress, ProgressUnit};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value as Json};
@@ -48,6 +51,25 @@ pub enum Request {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         root: Option<PathBuf>,
     },
+    /// Run a plugin module (runner/plugins/): its executable, announced by content
+    /// hash (sent on `need` only, then cached in the agent's private cache folder),
+    /// run by the agent's Host with the request the controller prepared; answered
+    /// with `plugin_ran`.
+    RunPlugin {
+        /// The plugin's name, for messages.
+        name: String,
+        program: FileAnnounce,
+        /// The JSON request (runner/plugins/protocol.rs).
+        request: String,
+        /// Ansible's WANT_JSON contract: the request goes in a file.
+        args_file: bool,
+        /// The task's `timeout:`, in milliseconds.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        timeout_ms: Option<u64>,
+        /// A root inside the agent's (a `root:` keyword).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        root: Option<PathBuf>,
+    },
     /// The target's facts (runner/facts.rs), as `ansible_*` variables.
     GatherFacts,
     /// fetch: what is at `src` (answered with `fetched`), and when `send` and its
@@ -71,6 +93,7 @@ impl Request {
             Request::Hello { .. } => "hello",
             Request::RunModule { .. } => "run_module",
             Request::RunAction { .. } => "run_action",
+            Request::RunPlugin { .. } => "run_plugin",
             Request::GatherFacts => "gather_facts",
             Request::Fetch { .. } => "fetch",
             Request::Bye => "bye",
@@ -78,12 +101,20 @@ impl Request {
     }
 }
 
-/// A controller file sent with a request: the argument it replaces, and its bytes'
-/// size and sha256 (checked when they have all arrived).
+/// A controller file named by a request: the argument it replaces, and its bytes'
+/// size and sha256. Its bytes follow as Data frames only when the agent asks for them
+/// ([`Reply::Need`]): an agent that kept the same bytes, or whose dest already holds
+/// them, does not (checked when they have all arrived, and when taken from the dest).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FileAnnounce {
     pub arg: String,
+    /// For `_copy_tree`: the index of the entry (a file) it is the source of.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entry: Option<usize>,
+    /// The controller file's name (a copy into a directory dest takes it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     pub size: u64,
     pub sha256: String,
 }
@@ -99,6 +130,16 @@ pub enum Reply {
     },
     /// The hello is accepted.
     Ready,
+    /// The files of the request in hand whose bytes the agent does not have (indices
+    /// in its announcement, ascending): the controller sends them now, as Data
+    /// frames, in this order. Not sent when it has them all.
+    Need {
+        files: Vec<usize>,
+    },
+    /// How a plugin's run ended (or why it did not run).
+    PluginRan {
+        end: PluginEnd,
+    },
     /// Something that happened while a module ran.
     Event {
         event: AgentEvent,
@@ -132,6 +173,8 @@ impl Reply {
         match self {
             Reply::Started { .. } => "started",
             Reply::Ready => "ready",
+            Reply::Need { .. } => "need",
+            Reply::PluginRan { .. } => "plugin_ran",
             Reply::Event { .. } => "event",
             Reply::Ran { .. } => "ran",
             Reply::Facts { .. } => "facts",
@@ -166,5 +209,80 @@ impl From<Progress> for AgentEvent {
             what: progress.what,
             unit: progress.unit,
         }
+    }
+}
+
+/// A plugin's run on the agent, as the controller reads it (runner/run/plugin.rs).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "end", rename_all = "snake_case", deny_unknown_fields)]
+pub enum PluginEnd {
+    /// It ran: its output (base64: a plugin may print anything) and how it ended.
+    Ran {
+        ended: PluginExit,
+        stdout: String,
+        stderr: String,
+        stderr_cut: bool,
+    },
+    /// It could not be run (its cache, its interpreter): why.
+    NotRun { message: String },
+}
+
+/// [`machinist_modules::host::bounded::Ended`] on the wire.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "how", rename_all = "snake_case", deny_unknown_fields)]
+pub enum PluginExit {
+    Exited { rc: i32 },
+    Signaled { signal: i32 },
+    TimedOut { after_ms: u64 },
+    TooMuchOutput { cap: usize },
+}
+
+impl PluginEnd {
+    pub fn from_output(output: &Bounded) -> PluginEnd {
+        let ended = match output.ended {
+            Ended::Exited(rc) => PluginExit::Exited { rc },
+            Ended::Signaled(signal) => PluginExit::Signaled { signal },
+            Ended::TimedOut(after) => PluginExit::TimedOut {
+                after_ms: after.as_millis().try_into().unwrap_or(u64::MAX),
+            },
+            Ended::TooMuchOutput(cap) => PluginExit::TooMuchOutput { cap },
+        };
+        PluginEnd::Ran {
+            ended,
+            stdout: BASE64.encode(&output.stdout),
+            stderr: BASE64.encode(&output.stderr),
+            stderr_cut: output.stderr_cut,
+        }
+    }
+
+    /// The output as the Host would have returned it, or why there is none.
+    pub fn into_output(self) -> Result<Bounded, String> {
+        let (ended, stdout, stderr, stderr_cut) = match self {
+            PluginEnd::NotRun { message } => return Err(message),
+            PluginEnd::Ran {
+                ended,
+                stdout,
+                stderr,
+                stderr_cut,
+            } => (ended, stdout, stderr, stderr_cut),
+        };
+        let decode = |text: &str, what: &str| {
+            BASE64.decode(text).map_err(|err| {
+                format!("the agent sent a plugin's {what} that is not base64: {err}")
+            })
+        };
+        Ok(Bounded {
+            ended: match ended {
+                PluginExit::Exited { rc } => Ended::Exited(rc),
+                PluginExit::Signaled { signal } => Ended::Signaled(signal),
+                PluginExit::TimedOut { after_ms } => {
+                    Ended::TimedOut(std::time::Duration::from_millis(after_ms))
+                }
+                PluginExit::TooMuchOutput { cap } => Ended::TooMuchOutput(cap),
+            },
+            stdout: decode(&stdout, "stdout")?,
+            stderr: decode(&stderr, "stderr")?,
+            stderr_cut,
+        })
     }
 }

@@ -2,7 +2,10 @@
 //! says it has started, takes the hello, opens its Host (the target's `/`, or the
 //! `machinist_root` named, confined as a local run's), and then serves requests one
 //! at a time until `Bye` or the end of its input. Each module run goes through the
-//! same `run_module` a local run uses; its events are sent as they happen.
+//! same `run_module` a local run uses; its events are sent as they happen. The
+//! controller files a request names are announced by hash: the agent asks (`need`)
+//! only for those it has not kept and does not find at their dest (kept.rs); plugin
+//! modules run from its plugin cache (plugin_cache.rs).
 //!
 //! The protocol owns the agent's stdin and stdout, so nothing else may touch them: at
 //! start both are moved to new descriptors, and fd 0 and 1 become /dev/null, so a
@@ -13,13 +16,24 @@
 use super::file_transfer::{self, Received, TransferError};
 use super::frame::{read_message, write_message, FrameError};
 use super::identity::{self, VERSION};
-use super::message::{AgentEvent, FileAnnounce, Reply, Request};
+use super::kept::{self, Kept};
+use super::message::{AgentEvent, FileAnnounce, PluginEnd, Reply, Request};
+use super::plugin_cache;
 use crate::run::module_run::{run_module, ModuleEvent, ModuleRequest, ModuleRun};
+use machinist_modules::file::copy_tree::CopyTree;
+use machinist_modules::file::RUNNER_TREE_ARG;
+use machinist_modules::host::bounded::{Ended, Limits};
+use machinist_modules::host::PluginCall;
 use machinist_modules::{Builtin, Host, HostOptions};
+use serde_json::{Map, Value as Json};
 use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::os::fd::OwnedFd;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Open files the agent leaves for itself beyond a copied directory's.
+const SPARE_OPEN_FILES: u64 = 64;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AgentError {
@@ -38,6 +52,7 @@ pub enum AgentError {
 /// Serve on this process's stdin and stdout (moved aside first; see the header).
 pub fn serve_stdio() -> Result<(), AgentError> {
     let (input, output) = take_stdio().map_err(AgentError::Channel)?;
+    raise_open_files_limit();
     serve(
         &mut BufReader::with_capacity(64 * 1024, File::from(input)),
         &mut BufWriter::with_capacity(64 * 1024, File::from(output)),
@@ -56,6 +71,19 @@ fn take_stdio() -> io::Result<(OwnedFd, OwnedFd)> {
     rustix::stdio::dup2_stdin(&null)?;
     rustix::stdio::dup2_stdout(&null)?;
     Ok((input, output))
+}
+
+/// A copied directory's files are held open until its task is done: the soft limit
+/// of open files is raised to the hard one.
+fn raise_open_files_limit() {
+    use rustix::process::{getrlimit, setrlimit, Resource};
+    let mut limit = getrlimit(Resource::Nofile);
+    if limit.current != limit.maximum {
+        limit.current = limit.maximum;
+        if let Err(err) = setrlimit(Resource::Nofile, limit) {
+            tracing::debug!(%err, "the open files limit stays");
+        }
+    }
 }
 
 /// The session: the greeting, the hello, then requests until `Bye` or the end.
@@ -91,6 +119,7 @@ pub fn serve(input: &mut impl Read, output: &mut impl Write) -> Result<(), Agent
     write_message(output, &Reply::Ready)?;
     let chroot_warned = std::sync::Mutex::new(Vec::new());
     let mut roots = Roots::default();
+    let mut kept = Kept::default();
     tracing::debug!(root = %host.root().display(), "agent ready");
     loop {
         let request = match read_message(input) {
@@ -142,18 +171,53 @@ pub fn serve(input: &mut impl Read, output: &mut impl Write) -> Result<(), Agent
                 files,
                 root,
             } => {
-                let run = module_request(input, module, args, check, keys_read, &files)?;
-                let run = match (run, roots.host(&host, root)) {
-                    (Ok((request, _received)), Ok(inside)) => {
-                        run_streaming(inside, &request, output, &chroot_warned)?
+                let run = match roots.host(&host, root) {
+                    Err(message) => ModuleRun::Done(crate::run::Outcome::failed(message)),
+                    Ok(inside) => {
+                        let asked = Asked {
+                            module,
+                            args,
+                            check,
+                            keys_read,
+                        };
+                        match module_request(input, output, &mut kept, inside, asked, &files)? {
+                            Ok((request, _received)) => {
+                                run_streaming(inside, &request, output, &chroot_warned)?
+                            }
+                            Err(message) => ModuleRun::BadArgs {
+                                field: None,
+                                message,
+                            },
+                        }
                     }
-                    (Ok(_), Err(message)) => ModuleRun::Done(crate::run::Outcome::failed(message)),
-                    (Err(message), _) => ModuleRun::BadArgs {
-                        field: None,
-                        message,
-                    },
                 };
                 write_message(output, &Reply::Ran { run })?;
+            }
+            Request::RunPlugin {
+                name,
+                program,
+                request,
+                args_file,
+                timeout_ms,
+                root,
+            } => {
+                let end = match roots.host(&host, root) {
+                    Err(message) => PluginEnd::NotRun { message },
+                    Ok(inside) => {
+                        let call = PluginCall {
+                            program: Path::new(""),
+                            request: request.as_bytes(),
+                            args_file,
+                            limits: Limits {
+                                timeout: timeout_ms.map(Duration::from_millis),
+                                max_stdout: crate::plugins::MAX_STDOUT,
+                                max_stderr: crate::plugins::MAX_STDERR,
+                            },
+                        };
+                        run_plugin(input, output, inside, &name, &program, &call)?
+                    }
+                };
+                write_message(output, &Reply::PluginRan { end })?;
             }
         }
     }
@@ -243,54 +307,131 @@ fn refuse(output: &mut impl Write, message: String) -> Result<(), AgentError> {
     Err(AgentError::Refused(message))
 }
 
-/// The module request, with the sent files received and their names in the
-/// arguments; `Err` for a request the agent will not run (its files are still read,
-/// so the stream stays in step).
+/// A module run as the controller asked for it.
+struct Asked {
+    module: String,
+    args: Map<String, Json>,
+    check: bool,
+    keys_read: bool,
+}
+
+/// The module request, with the files it names (kept, found at their dest, or asked
+/// for and received) in its arguments; `Err` for a request the agent will not run
+/// (then no file is asked for, so the stream stays in step).
 #[allow(clippy::type_complexity)]
 fn module_request(
     input: &mut impl Read,
-    module: String,
-    mut args: serde_json::Map<String, serde_json::Value>,
-    check: bool,
-    keys_read: bool,
+    output: &mut impl Write,
+    kept: &mut Kept,
+    host: &Host,
+    asked: Asked,
     files: &[FileAnnounce],
 ) -> Result<Result<(ModuleRequest, Vec<Received>), String>, AgentError> {
+    let Asked {
+        module,
+        mut args,
+        check,
+        keys_read,
+    } = asked;
     let Some(builtin) = Builtin::from_name(&module) else {
-        for announce in files {
-            file_transfer::receive(input, announce)?;
-        }
         return Ok(Err(format!("the agent has no module {module}")));
     };
-    // A controller file is only ever one sent with the request, never a path of the
-    // target the request names.
-    let allowed = file_transfer::controller_file_args(builtin, &args);
-    let unsent = allowed
-        .iter()
-        .find(|arg| args.contains_key(**arg) && !files.iter().any(|f| f.arg == **arg));
-    let mut received = Vec::new();
-    let mut unexpected = None;
-    for announce in files {
-        let file = file_transfer::receive(input, announce)?;
-        if !allowed.contains(&announce.arg.as_str()) {
-            unexpected = Some(announce.arg.clone());
+    let mut tree = match args.get(RUNNER_TREE_ARG) {
+        None => None,
+        Some(tree) => match serde_json::from_value::<CopyTree>(tree.clone()) {
+            Ok(tree) => Some(tree),
+            Err(err) => return Ok(Err(format!("{RUNNER_TREE_ARG}: {err}"))),
+        },
+    };
+    if let Err(message) = files_match(builtin, &module, &args, tree.as_ref(), files) {
+        return Ok(Err(message));
+    }
+    if tree.is_some() {
+        if let Err(message) = enough_open_files(files) {
+            return Ok(Err(message));
         }
-        args.insert(announce.arg.clone(), file.path().into());
-        received.push(file);
     }
-    if args.contains_key(machinist_modules::file::RUNNER_TREE_ARG) {
-        // Its paths would be the controller's: never read on the target.
-        return Ok(Err(
-            "a copy of a directory is not sent to an agent (not supported over a connection)"
-                .to_string(),
-        ));
+    // Where each file would land: a dest that holds its bytes already gives them.
+    let dest = ["path", "dest", "name"]
+        .into_iter()
+        .find_map(|key| Some((key, args.get(key)?.as_str()?.to_string())));
+    let mut found = Vec::with_capacity(files.len());
+    for announce in files {
+        let landing = match (&dest, announce.entry, &tree) {
+            (Some((_, dest)), Some(entry), Some(tree)) => {
+                Some(Path::new("/").join(dest).join(&tree.entries[entry].path))
+            }
+            (Some((key, dest)), None, None) if announce.arg == "_copy_from" => {
+                let landing = copy_landing(host, dest, announce.name.as_deref());
+                // The module takes the controller file's name for a directory dest,
+                // not the name the agent opens it by.
+                args.insert((*key).into(), landing.to_string_lossy().into_owned().into());
+                Some(landing)
+            }
+            _ => None,
+        };
+        let have = kept.get(announce).or_else(|| {
+            let received = kept::from_target(host, landing.as_deref()?, announce)?;
+            kept.keep(announce, &received);
+            Some(received)
+        });
+        found.push(have);
     }
-    if let Some(arg) = unsent {
-        return Ok(Err(format!(
-            "{arg} names a controller file that was not sent"
-        )));
+    // Files with the same bytes are asked for once.
+    let mut need: Vec<usize> = Vec::new();
+    for at in (0..files.len()).filter(|at| found[*at].is_none()) {
+        let same = |other: &usize| {
+            files[*other].sha256 == files[at].sha256 && files[*other].size == files[at].size
+        };
+        if !need.iter().any(same) {
+            need.push(at);
+        }
     }
-    if let Some(arg) = unexpected {
-        return Ok(Err(format!("{module} takes no controller file as {arg}")));
+    tracing::debug!(
+        files = files.len(),
+        need = need.len(),
+        "a module request's files"
+    );
+    if !need.is_empty() {
+        write_message(
+            output,
+            &Reply::Need {
+                files: need.clone(),
+            },
+        )?;
+        let mut fresh = Vec::with_capacity(need.len());
+        for at in need {
+            let received = file_transfer::receive(input, &files[at])?;
+            kept.keep(&files[at], &received);
+            fresh.push((at, received));
+        }
+        for (announce, slot) in files.iter().zip(found.iter_mut()) {
+            if slot.is_none() {
+                *slot = fresh
+                    .iter()
+                    .find(|(at, _)| {
+                        files[*at].sha256 == announce.sha256 && files[*at].size == announce.size
+                    })
+                    .map(|(_, received)| received.clone());
+            }
+        }
+    }
+    let Some(received) = found.into_iter().collect::<Option<Vec<Received>>>() else {
+        return Ok(Err("a sent file went missing".into()));
+    };
+    for (announce, file) in files.iter().zip(&received) {
+        match (&mut tree, announce.entry) {
+            (Some(tree), Some(entry)) => tree.entries[entry].from = Some(file.path()),
+            _ => {
+                args.insert(announce.arg.clone(), file.path().into());
+            }
+        }
+    }
+    if let Some(tree) = tree {
+        match serde_json::to_value(tree) {
+            Ok(tree) => args.insert(RUNNER_TREE_ARG.into(), tree),
+            Err(err) => return Ok(Err(format!("{RUNNER_TREE_ARG}: {err}"))),
+        };
     }
     let request = ModuleRequest {
         builtin,
@@ -299,6 +440,145 @@ fn module_request(
         keys_read,
     };
     Ok(Ok((request, received)))
+}
+
+/// Whether the announced files are exactly the controller files the arguments name:
+/// a controller file is only ever one sent with the request, never a path of the
+/// target the request names.
+fn files_match(
+    builtin: Builtin,
+    module: &str,
+    args: &Map<String, Json>,
+    tree: Option<&CopyTree>,
+    files: &[FileAnnounce],
+) -> Result<(), String> {
+    let allowed = file_transfer::controller_file_args(builtin, args);
+    if let Some(announce) = files
+        .iter()
+        .find(|announce| !allowed.contains(&announce.arg.as_str()))
+    {
+        return Err(format!(
+            "{module} takes no controller file as {}",
+            announce.arg
+        ));
+    }
+    if let Some(tree) = tree {
+        let mut sent = vec![false; tree.entries.len()];
+        for announce in files {
+            match announce.entry {
+                Some(at) if tree.entries.get(at).is_some_and(|e| e.from.is_some()) && !sent[at] => {
+                    sent[at] = true
+                }
+                _ => {
+                    return Err(format!(
+                        "{RUNNER_TREE_ARG}: a file announced for no file entry"
+                    ))
+                }
+            }
+        }
+        if let Some(entry) = tree
+            .entries
+            .iter()
+            .zip(&sent)
+            .find(|(entry, sent)| entry.from.is_some() && !**sent)
+        {
+            return Err(format!(
+                "{RUNNER_TREE_ARG}: {} names a controller file that was not sent",
+                entry.0.path
+            ));
+        }
+        return Ok(());
+    }
+    if let Some(announce) = files.iter().find(|announce| announce.entry.is_some()) {
+        return Err(format!("{} is not a copied directory's file", announce.arg));
+    }
+    if let Some(arg) = allowed
+        .iter()
+        .find(|arg| args.contains_key(**arg) && !files.iter().any(|f| f.arg == **arg))
+    {
+        return Err(format!("{arg} names a controller file that was not sent"));
+    }
+    Ok(())
+}
+
+/// A copied directory's files are all open until its task is done: refused when the
+/// agent may not open that many.
+fn enough_open_files(files: &[FileAnnounce]) -> Result<(), String> {
+    let limit = rustix::process::getrlimit(rustix::process::Resource::Nofile).current;
+    let mut distinct: Vec<&str> = files.iter().map(|f| f.sha256.as_str()).collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    match limit {
+        Some(limit) if distinct.len() as u64 + SPARE_OPEN_FILES > limit => Err(format!(
+            "a copy of a directory of {} distinct files needs more open files than the agent may have ({limit})",
+            distinct.len()
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Where copy's single file lands: `dest`, or inside it with the controller file's
+/// name when dest is a directory (as Ansible's copy; the module does the same with
+/// the name it is given).
+fn copy_landing(host: &Host, dest: &str, name: Option<&str>) -> PathBuf {
+    let mut landing = Path::new("/").join(dest);
+    let into_dir = host
+        .stat(&landing)
+        .ok()
+        .flatten()
+        .is_some_and(|meta| meta.is_dir());
+    if let (true, Some(name)) = (into_dir, name) {
+        landing.push(name);
+    }
+    landing
+}
+
+/// A plugin run (`call`, its program the cached copy's): its executable from the
+/// cache (received first when missing), run by the Host as a local run's; how it
+/// ended, or why it did not run.
+fn run_plugin(
+    input: &mut impl Read,
+    output: &mut impl Write,
+    host: &Host,
+    name: &str,
+    program: &FileAnnounce,
+    call: &PluginCall,
+) -> Result<PluginEnd, AgentError> {
+    let folder = match plugin_cache::folder() {
+        Ok(folder) => folder,
+        Err(message) => return Ok(PluginEnd::NotRun { message }),
+    };
+    let path = match plugin_cache::lookup(&folder, program) {
+        Some(path) => path,
+        None => {
+            write_message(output, &Reply::Need { files: vec![0] })?;
+            plugin_cache::store(&folder, input, program)?
+        }
+    };
+    let call = PluginCall {
+        program: &path,
+        ..call.clone()
+    };
+    let run = host.run_plugin(&call);
+    let cannot_start = match &run {
+        Err(_) => true,
+        Ok(run) => run.output.ended == Ended::Exited(127) && run.output.stdout.is_empty(),
+    };
+    if cannot_start {
+        if let Some(interpreter) = plugin_cache::missing_interpreter(host, &path) {
+            return Ok(PluginEnd::NotRun {
+                message: format!(
+                    "plugin {name}: its interpreter {interpreter} is not on the target"
+                ),
+            });
+        }
+    }
+    Ok(match run {
+        Ok(run) => PluginEnd::from_output(&run.output),
+        Err(err) => PluginEnd::NotRun {
+            message: err.to_string(),
+        },
+    })
 }
 
 /// Run the module, sending its events as they happen.

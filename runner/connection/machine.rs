@@ -8,6 +8,14 @@
 //! resolves to the same open file. It is linked against a C library it finds in the
 //! container (the loader is looked up inside): a container whose C library is older
 //! fails at exec, and the loader's message is in the unreachable message.
+//!
+//! The agent is root in the container; become to another user (a task's
+//! `become_user`) starts a second agent as that user: nsenter runs the container's
+//! own `setpriv` (util-linux), as root inside, which takes the user's uid, primary
+//! group and groups from the container's user database and the environment of a
+//! login from its passwd entry (`--reset-env`) before it executes the same inherited
+//! descriptor. Nothing is copied or made writable; the executable needs only to be
+//! executable by that user (mode 0755, as cargo and packages install it).
 
 use super::session::{AgentSession, Setup};
 use super::Unreachable;
@@ -37,6 +45,17 @@ pub fn start(
     leader: Option<u32>,
     setup: &Setup,
 ) -> Result<AgentSession, Unreachable> {
+    start_as(name, machine, leader, None, setup)
+}
+
+/// [`start`], the agent running as `user` of the container (`None`: root).
+pub fn start_as(
+    name: &str,
+    machine: &str,
+    leader: Option<u32>,
+    user: Option<&str>,
+    setup: &Setup,
+) -> Result<AgentSession, Unreachable> {
     let leader = match leader {
         Some(pid) => pid,
         None => machined_leader(name, machine)?,
@@ -50,11 +69,16 @@ pub fn start(
     // The agent's executable, inherited by nsenter (no O_CLOEXEC) and closed here once it has started.
     let exe = rustix::fs::open(&setup.agent.path, OFlags::RDONLY, Mode::empty())
         .map_err(|err| Unreachable::new(name, format!("cannot open machinist itself: {err}")))?;
+    let agent = format!("/proc/self/fd/{}", exe.as_raw_fd());
     let mut command = Command::new("nsenter");
+    command.args(["-t", &leader.to_string(), "-a", "--"]);
+    match user {
+        None => command.arg(&agent).arg("agent"),
+        // `id -g` answers from the container's user database; an unknown user stops
+        // here with id's own words.
+        Some(user) => command.args(["sh", "-c", AS_USER, "sh", user, &agent]),
+    };
     command
-        .args(["-t", &leader.to_string(), "-a", "--"])
-        .arg(format!("/proc/self/fd/{}", exe.as_raw_fd()))
-        .arg("agent")
         .env_clear()
         .envs(ENVIRONMENT.iter().copied())
         .current_dir("/")
@@ -65,6 +89,10 @@ pub fn start(
     drop(exe);
     session
 }
+
+/// Inside the container, as root: become `$1` and execute the agent `$2`.
+const AS_USER: &str = r#"g="$(id -g -- "$1")" || exit 1
+exec setpriv --reuid="$1" --regid="$g" --init-groups --reset-env -- "$2" agent"#;
 
 /// The leader of a machine registered with systemd-machined.
 fn machined_leader(name: &str, machine: &str) -> Result<u32, Unreachable> {

@@ -3,7 +3,10 @@
 //! one request at a time. Two threads read what the agent says (its replies, and its
 //! stderr, kept for messages and shown with `-vv`) into one channel, so the
 //! controller can wait for either: the greeting or sudo's password prompt while it
-//! starts, the events and the end of a run after. Anything that breaks the session
+//! starts, the events and the end of a run after. A request's controller files
+//! (copy's, a copied directory's, a plugin's executable) are announced by sha256 and
+//! sent when the agent asks for them (`need`: it has not kept them, and their dest
+//! does not hold them already). Anything that breaks the session
 //! (the process gone, the stream cut or garbled) is [`Unreachable`], with what the
 //! agent and the tool that started it said last.
 
@@ -15,7 +18,10 @@ use crate::agent::message::{AgentEvent, FileAnnounce, Reply, Request};
 use crate::run::fetch::Fetched;
 use crate::run::module_run::{ModuleRequest, ModuleRun};
 use crate::run::outcome::Outcome;
-use crate::run::remote::TargetAction;
+use crate::run::remote::{RemotePlugin, TargetAction};
+use machinist_modules::file::copy_tree::CopyTree;
+use machinist_modules::file::RUNNER_TREE_ARG;
+use machinist_modules::host::bounded::Bounded;
 use machinist_modules::source::SourceFile;
 use serde_json::{Map, Value as Json};
 use std::io::{self, BufReader, BufWriter, Read, Write};
@@ -63,6 +69,9 @@ pub struct AgentSession {
     input: BufWriter<ChildStdin>,
     heard: Receiver<Heard>,
     stderr: Vec<u8>,
+    /// Controller files sent so far, and their bytes (the agent asks only for
+    /// those it does not have).
+    sent: (u64, u64),
 }
 
 impl AgentSession {
@@ -100,6 +109,7 @@ impl AgentSession {
             input: BufWriter::with_capacity(64 * 1024, input),
             heard,
             stderr: Vec::new(),
+            sent: (0, 0),
         };
         session.greeted(become_prompt)?;
         session.send(&Request::Hello {
@@ -176,58 +186,79 @@ impl AgentSession {
         on_event: &mut dyn FnMut(AgentEvent),
     ) -> Result<ModuleRun, Unreachable> {
         let mut args = request.args.clone();
-        if args.contains_key(machinist_modules::file::RUNNER_TREE_ARG) {
-            // The announcement carries one file per argument, not a tree.
-            return Ok(ModuleRun::Done(Outcome::failed(
-                "copying a directory (src: DIR) to a host over a connection is not supported yet; copy its files (with_fileglob) or run on the host itself"
-                    .to_string(),
-            )));
-        }
-        let mut sources = Vec::new();
-        for arg in file_transfer::controller_file_args(request.builtin, &args) {
-            let Some(path) = args.remove(arg) else {
-                continue;
-            };
-            let path = PathBuf::from(path.as_str().unwrap_or_default());
-            let source = match SourceFile::open(&path) {
-                Ok(source) => source,
-                // The task fails, as a local run's would; the host is reachable.
-                Err(err) => {
-                    let message = format!("{}: {err}", path.display());
-                    return Ok(ModuleRun::Done(Outcome::failed(message)));
-                }
-            };
-            sources.push((arg.to_string(), source));
-        }
-        let files = sources
-            .iter()
-            .map(|(arg, source)| FileAnnounce {
-                arg: arg.clone(),
-                size: source.size,
-                sha256: machinist_modules::source::hex(&source.sha256),
-            })
-            .collect();
+        let outgoing = match outgoing_files(request.builtin, &mut args) {
+            Ok(outgoing) => outgoing,
+            // The task fails, as a local run's would; the host is reachable.
+            Err(message) => return Ok(ModuleRun::Done(Outcome::failed(message))),
+        };
         self.send(&Request::RunModule {
             module: request.builtin.name().into(),
             args,
             check: request.check,
             keys_read: request.keys_read,
-            files,
+            files: outgoing.iter().map(|file| file.announce.clone()).collect(),
             root: root.map(Path::to_path_buf),
         })?;
-        for (_, source) in &sources {
-            let sent =
-                file_transfer::send(&mut self.input, source).and_then(|()| self.input.flush());
-            sent.map_err(|err| {
-                self.broken(format!("cannot send {}: {err}", source.path.display()))
-            })?;
-        }
         loop {
             match self.hear(None)? {
+                Reply::Need { files } => self.send_files(&outgoing, &files)?,
                 Reply::Event { event } => on_event(event),
                 Reply::Ran { run } => return Ok(run),
                 other => {
                     return Err(self.broken(format!("a module run answered with {}", other.kind())))
+                }
+            }
+        }
+    }
+
+    /// The announced files the agent asked for, in its order.
+    fn send_files(&mut self, outgoing: &[Outgoing], need: &[usize]) -> Result<(), Unreachable> {
+        for at in need {
+            let Some(file) = outgoing.get(*at) else {
+                return Err(self.broken(format!("the agent asked for file {at}, not announced")));
+            };
+            let sent = file.send(&mut self.input);
+            sent.map_err(|err| self.broken(format!("cannot send {}: {err}", file.path.display())))?;
+            self.sent.0 += 1;
+            self.sent.1 += file.announce.size;
+        }
+        self.input
+            .flush()
+            .map_err(|err| self.broken(format!("cannot send to the agent: {err}")))
+    }
+
+    /// Run a plugin module on the target: its executable announced by hash (sent when
+    /// the agent's cache does not have it), its request and limits as a local run's.
+    pub fn run_plugin(
+        &mut self,
+        call: &RemotePlugin,
+    ) -> Result<Result<Bounded, String>, Unreachable> {
+        let source = match SourceFile::open(call.program) {
+            Ok(source) => source,
+            Err(err) => return Ok(Err(format!("{}: {err}", call.program.display()))),
+        };
+        let program = Outgoing {
+            announce: announce("program", None, &source),
+            path: call.program.to_path_buf(),
+            source: Some(source),
+        };
+        self.send(&Request::RunPlugin {
+            name: call.name.to_string(),
+            program: program.announce.clone(),
+            // JSON text: UTF-8.
+            request: String::from_utf8_lossy(call.request).into_owned(),
+            args_file: call.args_file,
+            timeout_ms: call
+                .timeout
+                .map(|timeout| timeout.as_millis().try_into().unwrap_or(u64::MAX)),
+            root: call.root.map(Path::to_path_buf),
+        })?;
+        loop {
+            match self.hear(None)? {
+                Reply::Need { files } => self.send_files(std::slice::from_ref(&program), &files)?,
+                Reply::PluginRan { end } => return Ok(end.into_output()),
+                other => {
+                    return Err(self.broken(format!("a plugin run answered with {}", other.kind())))
                 }
             }
         }
@@ -317,6 +348,11 @@ impl AgentSession {
         }
     }
 
+    /// How many controller files were sent to the agent so far, and their bytes.
+    pub fn files_sent(&self) -> (u64, u64) {
+        self.sent
+    }
+
     /// The process this session started here (the agent itself over a pipe; nsenter
     /// or ssh otherwise).
     pub fn process_id(&self) -> u32 {
@@ -325,6 +361,7 @@ impl AgentSession {
 
     /// Say goodbye and wait for the agent (and the tool that started it) to end.
     pub fn close(mut self) {
+        tracing::debug!(host = %self.name, files = self.sent.0, bytes = self.sent.1, "controller files sent");
         let _ = write_message(&mut self.input, &Request::Bye);
         let deadline = Instant::now() + Duration::from_secs(5);
         while Instant::now() < deadline {
@@ -408,6 +445,90 @@ impl AgentSession {
         };
         Unreachable::new(&self.name, with_cannot_run_hint(message))
     }
+}
+
+/// A controller file a request names, as announced; read (again, for a copied
+/// directory's files, which are not all held open) when the agent asks for it.
+struct Outgoing {
+    announce: FileAnnounce,
+    path: PathBuf,
+    source: Option<SourceFile>,
+}
+
+impl Outgoing {
+    fn send(&self, writer: &mut impl Write) -> io::Result<()> {
+        let reopened;
+        let source = match &self.source {
+            Some(source) => source,
+            None => {
+                reopened = SourceFile::open(&self.path)?;
+                let same = reopened.size == self.announce.size
+                    && machinist_modules::source::hex(&reopened.sha256) == self.announce.sha256;
+                if !same {
+                    return Err(io::Error::other("it changed while the run used it"));
+                }
+                &reopened
+            }
+        };
+        file_transfer::send(writer, source)
+    }
+}
+
+fn announce(arg: &str, entry: Option<usize>, source: &SourceFile) -> FileAnnounce {
+    FileAnnounce {
+        arg: arg.to_string(),
+        entry,
+        name: source
+            .path
+            .file_name()
+            .map(|name| name.to_string_lossy().into_owned()),
+        size: source.size,
+        sha256: machinist_modules::source::hex(&source.sha256),
+    }
+}
+
+/// The controller files a module request's arguments name (taken out of them: the
+/// agent puts in its own names): copy's `_copy_from`, unarchive's `src`, each file
+/// of a copied directory (`_copy_tree`, whose entries keep theirs). `Err`: one cannot
+/// be opened (the task fails, as a local run's would).
+fn outgoing_files(
+    builtin: machinist_modules::Builtin,
+    args: &mut Map<String, Json>,
+) -> Result<Vec<Outgoing>, String> {
+    let mut outgoing = Vec::new();
+    for arg in file_transfer::controller_file_args(builtin, args) {
+        if arg == RUNNER_TREE_ARG {
+            let tree = args.get(arg).cloned().unwrap_or_default();
+            let tree: CopyTree =
+                serde_json::from_value(tree).map_err(|err| format!("{arg}: {err}"))?;
+            for (at, entry) in tree.entries.iter().enumerate() {
+                let Some(from) = &entry.from else {
+                    continue;
+                };
+                let path = PathBuf::from(from);
+                let source =
+                    SourceFile::open(&path).map_err(|err| format!("{}: {err}", path.display()))?;
+                outgoing.push(Outgoing {
+                    announce: announce(arg, Some(at), &source),
+                    path,
+                    // Not held open: a tree may have thousands.
+                    source: None,
+                });
+            }
+            continue;
+        }
+        let Some(path) = args.remove(arg) else {
+            continue;
+        };
+        let path = PathBuf::from(path.as_str().unwrap_or_default());
+        let source = SourceFile::open(&path).map_err(|err| format!("{}: {err}", path.display()))?;
+        outgoing.push(Outgoing {
+            announce: announce(arg, None, &source),
+            path,
+            source: Some(source),
+        });
+    }
+    Ok(outgoing)
 }
 
 /// A target that cannot run this build (another architecture, an older C library, no

@@ -4,7 +4,8 @@
 //! folder of this run, closed with the run); the agent, this executable, is copied
 //! once to `~/.cache/machinist/agent/SHA256` on the target (a folder owned by the
 //! connecting user, 0700) and its sha256 checked by the target's `sha256sum` before
-//! every start. `become` runs it through sudo (`-n`, or `-S` answering sudo's prompt
+//! every start. A host's agents (one per become: run/remote.rs) share its
+//! multiplexed connection ([`SshConnection::start_as`]). `become` runs it through sudo (`-n`, or `-S` answering sudo's prompt
 //! with the password given): as root, the connecting user's copy; as another user,
 //! one cached in THAT user's home (0700, its own), written and run through
 //! `sudo -u USER sh -c` (nothing is made readable to others). su is refused (it asks
@@ -17,7 +18,7 @@ use super::session::{AgentSession, BecomePrompt, Setup};
 use super::Unreachable;
 use crate::agent::identity::AgentExe;
 pub use crate::inventory::connection::Become;
-use crate::inventory::connection::Target;
+use crate::inventory::connection::{Connection, Target};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use upload::UPLOAD_READY;
@@ -71,13 +72,13 @@ pub struct SshConnection {
     name: String,
     target: SshTarget,
     control: tempfile::TempDir,
-    closed: std::cell::Cell<bool>,
+    closed: std::sync::atomic::AtomicBool,
 }
 
 impl SshConnection {
     pub fn new(name: &str, target: SshTarget) -> Result<SshConnection, Unreachable> {
         if let Some(become_) = &target.become_ {
-            if let Some(why) = refused_method(&become_.method) {
+            if let Some(why) = become_.refusal(Connection::Ssh) {
                 return Err(Unreachable::new(name, why));
             }
         }
@@ -92,22 +93,36 @@ impl SshConnection {
             name: name.to_string(),
             target,
             control,
-            closed: std::cell::Cell::new(false),
+            closed: std::sync::atomic::AtomicBool::new(false),
         })
     }
 
-    /// Start the agent on the host, copying it there first when its cache lacks it.
+    /// Start the agent on the host as its target's become, copying it there first
+    /// when its cache lacks it.
     pub fn start(&self, setup: &Setup) -> Result<AgentSession, Unreachable> {
-        if let Some(become_) = &self.target.become_ {
+        self.start_as(setup, self.target.become_.as_ref())
+    }
+
+    /// Start an agent as `become_` (`None`: the connecting user) through this
+    /// host's multiplexed connection: another session of the same host shares it.
+    pub fn start_as(
+        &self,
+        setup: &Setup,
+        become_: Option<&Become>,
+    ) -> Result<AgentSession, Unreachable> {
+        if let Some(become_) = become_ {
+            if let Some(why) = become_.refusal(Connection::Ssh) {
+                return Err(Unreachable::new(&self.name, why));
+            }
             if become_.method == "run0" {
                 return Err(self.run0_refusal());
             }
         }
         let hash = &setup.agent.sha256;
-        match self.start_cached(hash, setup) {
+        match self.start_cached(hash, setup, become_) {
             Err(err) if err.message.contains(MISSING) => {
-                self.upload(&setup.agent)?;
-                self.start_cached(hash, setup)
+                self.upload(&setup.agent, become_)?;
+                self.start_cached(hash, setup, become_)
             }
             started => started,
         }
@@ -116,46 +131,42 @@ impl SshConnection {
 
     /// The become user whose own cache the agent runs from: one other than root
     /// (root can run the connecting user's copy; another user cannot read it).
-    fn own_cache_user(&self) -> Option<&Become> {
-        self.target
-            .become_
-            .as_ref()
-            .filter(|become_| become_.user != "root")
+    fn own_cache_user(become_: Option<&Become>) -> Option<&Become> {
+        become_.filter(|become_| become_.user != "root")
     }
 
     /// `script` as the shell command ssh runs: as the connecting user, or through
     /// sudo as the become user whose cache it works in.
-    fn in_cache_owner_shell(&self, script: String) -> String {
-        match self.own_cache_user() {
+    fn in_cache_owner_shell(script: String, become_: Option<&Become>) -> String {
+        match Self::own_cache_user(become_) {
             None => script,
             Some(become_) => format!("exec {}sh -c {}", sudo(become_), shell_quote(&script)),
         }
     }
 
-    fn start_cached(&self, hash: &str, setup: &Setup) -> Result<AgentSession, Unreachable> {
-        let become_ = self.target.become_.as_ref();
+    fn start_cached(
+        &self,
+        hash: &str,
+        setup: &Setup,
+        become_: Option<&Become>,
+    ) -> Result<AgentSession, Unreachable> {
         // Root runs the connecting user's copy; another become user runs its own.
         let runner = match become_ {
-            Some(become_) if self.own_cache_user().is_none() => sudo(become_),
+            Some(become_) if Self::own_cache_user(Some(become_)).is_none() => sudo(become_),
             _ => String::new(),
         };
-        let script = self.in_cache_owner_shell(format!(
-            r#"d="$HOME/{CACHE}"; f="$d/{hash}"
+        let script = Self::in_cache_owner_shell(
+            format!(
+                r#"d="$HOME/{CACHE}"; f="$d/{hash}"
 if [ ! -f "$f" ]; then echo {MISSING} >&2; exit 97; fi
 {private}
 if [ "$(sha256sum < "$f")" != "{hash}  -" ]; then echo {MISSING} >&2; exit 97; fi
 exec {runner}"$f" agent"#,
-            private = PRIVATE_CHECK,
-        ));
-        AgentSession::start(&self.name, self.ssh(&script), setup, self.become_prompt())
-    }
-
-    fn become_prompt(&self) -> Option<BecomePrompt<'_>> {
-        let become_ = self.target.become_.as_ref()?;
-        become_.password.as_deref().map(|password| BecomePrompt {
-            prompt: BECOME_PROMPT,
-            password,
-        })
+                private = PRIVATE_CHECK,
+            ),
+            become_,
+        );
+        AgentSession::start(&self.name, self.ssh(&script), setup, become_prompt(become_))
     }
 
     /// Copy this executable into the cache (the connecting user's, or the become
@@ -164,11 +175,12 @@ exec {runner}"$f" agent"#,
     /// not the one machinist was built for. The bytes go only once the script says it
     /// reads them ([`UPLOAD_READY`]), so sudo's password, given when it asks, never
     /// mixes with them.
-    fn upload(&self, agent: &AgentExe) -> Result<(), Unreachable> {
+    fn upload(&self, agent: &AgentExe, become_: Option<&Become>) -> Result<(), Unreachable> {
         let hash = &agent.sha256;
         let arch = std::env::consts::ARCH;
-        let script = self.in_cache_owner_shell(format!(
-            r#"a="$(uname -m)"; if [ "$a" != "{arch}" ]; then echo "this host is $a, machinist was built for {arch}: build one for it (docs/connections.md)" >&2; exit 1; fi
+        let script = Self::in_cache_owner_shell(
+            format!(
+                r#"a="$(uname -m)"; if [ "$a" != "{arch}" ]; then echo "this host is $a, machinist was built for {arch}: build one for it (docs/connections.md)" >&2; exit 1; fi
 umask 077; d="$HOME/{CACHE}"
 if ! mkdir -p "$d" 2>/dev/null || ! chmod 700 "$d"; then echo "cannot make $d for the agent: $(id -un) needs a home folder it can write" >&2; exit 1; fi
 {private}
@@ -179,13 +191,15 @@ if cat > "$t" && [ "$(sha256sum < "$t")" = "{hash}  -" ] && chmod 700 "$t" && mv
   exit 0
 fi
 rm -f "$t"; echo "the copy of machinist did not arrive whole" >&2; exit 1"#,
-            private = PRIVATE_CHECK,
-            keep = KEPT_AGENTS + 1,
-        ));
+                private = PRIVATE_CHECK,
+                keep = KEPT_AGENTS + 1,
+            ),
+            become_,
+        );
         let exe = std::fs::File::open(&agent.path)
             .map_err(|err| Unreachable::new(&self.name, format!("cannot read machinist: {err}")))?;
         tracing::debug!(host = %self.name, hash, "copying the agent");
-        upload::send(&self.name, self.ssh(&script), exe, self.become_prompt())
+        upload::send(&self.name, self.ssh(&script), exe, become_prompt(become_))
     }
 
     /// run0 (systemd 256+) is not driven over ssh: refused, saying whether the host
@@ -256,7 +270,7 @@ rm -f "$t"; echo "the copy of machinist did not arrive whole" >&2; exit 1"#,
     /// End the multiplexed connection (its master would otherwise linger for
     /// ControlPersist).
     pub fn close(&self) {
-        if self.closed.replace(true) {
+        if self.closed.swap(true, std::sync::atomic::Ordering::SeqCst) {
             return;
         }
         let _ = self
@@ -274,6 +288,14 @@ impl Drop for SshConnection {
     }
 }
 
+/// What answers sudo's prompt, when `become_` has a password.
+fn become_prompt(become_: Option<&Become>) -> Option<BecomePrompt<'_>> {
+    become_?.password.as_deref().map(|password| BecomePrompt {
+        prompt: BECOME_PROMPT,
+        password,
+    })
+}
+
 /// `sudo -u USER -- ` (`-S` with the prompt machinist answers, else `-n`).
 fn sudo(become_: &Become) -> String {
     match &become_.password {
@@ -282,21 +304,6 @@ fn sudo(become_: &Become) -> String {
             shell_quote(&become_.user)
         ),
         None => format!("sudo -H -n -u {} -- ", shell_quote(&become_.user)),
-    }
-}
-
-/// Why a become method is refused over ssh (run0 is looked for on the host).
-fn refused_method(method: &str) -> Option<String> {
-    match method {
-        "sudo" | "run0" => None,
-        "su" => Some(
-            "become_method su is not supported over ssh: su reads its password from a \
-             terminal, and the agent speaks over a pipe (use sudo)"
-                .into(),
-        ),
-        other => Some(format!(
-            "become_method {other} is not supported over ssh (sudo is)"
-        )),
     }
 }
 

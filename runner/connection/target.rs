@@ -1,8 +1,10 @@
 //! A remote host's target (read from its variables by inventory/connection.rs, the
 //! one reading of them) reached: its agent started through `machine` or `ssh`, and
-//! handed to the executor as a [`RemoteTarget`] (run/remote.rs, the seam). The run's
-//! [`connector`] is what the binary gives the executor: it knows the agent's
-//! executable and the `--become-password-file` password, and nothing else.
+//! handed to the executor as a [`RemoteTarget`] (run/remote.rs, the seam), one per
+//! become the host's tasks ask for. The run's [`connector`] is what the binary gives
+//! the executor: it knows the agent's executable, the `--become-password-file`
+//! password, and each ssh host's multiplexed connection, which the host's sessions
+//! share (the last one closed ends it).
 
 use super::machine;
 use super::session::{AgentSession, Setup};
@@ -16,28 +18,42 @@ use crate::run::outcome::Outcome;
 use crate::run::remote::{Connector, RemoteTarget, TargetAction};
 use machinist_modules::Progress;
 use serde_json::{Map, Value as Json};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, Weak};
 
-/// An agent started on a remote target, with the ssh connection it goes through.
+/// An agent started on a remote target, with the ssh connection it goes through
+/// (shared with the host's other sessions).
 pub struct Connected {
     pub session: AgentSession,
-    ssh: Option<SshConnection>,
+    ssh: Option<Arc<SshConnection>>,
 }
 
 impl Connected {
-    /// End the agent, then the multiplexed connection.
+    /// End the agent, then the multiplexed connection unless another session of
+    /// the host still uses it.
     pub fn close(self) {
         self.session.close();
-        if let Some(ssh) = self.ssh {
-            ssh.close();
-        }
+        drop(self.ssh);
     }
 }
 
+/// The multiplexed connections of the run's ssh hosts, while a session uses one.
+type Masters = Mutex<HashMap<String, Weak<SshConnection>>>;
+
 /// Start the agent of `target` (a `machine` or `ssh` host; its `machinist_root` is
-/// where the agent's Host acts).
+/// where the agent's Host acts; its `become_` whom it runs as).
 pub fn connect(target: &Target, setup: &Setup) -> Result<Connected, Unreachable> {
+    connect_through(target, setup, &Masters::default())
+}
+
+/// [`connect`], an ssh host through its multiplexed connection in `masters` when
+/// one of its sessions runs.
+fn connect_through(
+    target: &Target,
+    setup: &Setup,
+    masters: &Masters,
+) -> Result<Connected, Unreachable> {
     let setup = Setup {
         root: target.root.clone().unwrap_or_else(|| PathBuf::from("/")),
         ..setup.clone()
@@ -45,12 +61,14 @@ pub fn connect(target: &Target, setup: &Setup) -> Result<Connected, Unreachable>
     let name = &target.host;
     match target.connection {
         Connection::Machine => {
-            let session = machine::start(name, &target.address, target.machine_pid, &setup)?;
+            let user = target.become_.as_ref().map(|become_| become_.user.as_str());
+            let session =
+                machine::start_as(name, &target.address, target.machine_pid, user, &setup)?;
             Ok(Connected { session, ssh: None })
         }
         Connection::Ssh => {
-            let ssh = SshConnection::new(name, SshTarget::of(target))?;
-            let session = ssh.start(&setup)?;
+            let ssh = shared_master(target, masters)?;
+            let session = ssh.start_as(&setup, target.become_.as_ref())?;
             Ok(Connected {
                 session,
                 ssh: Some(ssh),
@@ -63,10 +81,31 @@ pub fn connect(target: &Target, setup: &Setup) -> Result<Connected, Unreachable>
     }
 }
 
+/// The multiplexed connection of `target`'s host: the one its other sessions use, or
+/// a new one. Keyed by how the host is reached, not by its become.
+fn shared_master(target: &Target, masters: &Masters) -> Result<Arc<SshConnection>, Unreachable> {
+    let ssh_target = SshTarget {
+        become_: None,
+        ..SshTarget::of(target)
+    };
+    let key = format!("{}\n{:?}", target.host, ssh_target);
+    let mut masters = masters
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    masters.retain(|_, master| master.strong_count() > 0);
+    if let Some(master) = masters.get(&key).and_then(Weak::upgrade) {
+        return Ok(master);
+    }
+    let master = Arc::new(SshConnection::new(&target.host, ssh_target)?);
+    masters.insert(key, Arc::downgrade(&master));
+    Ok(master)
+}
+
 /// The run's connector: each remote host's agent is this executable,
 /// `become_password` the password `--become-password-file` gave, for hosts whose
 /// `ansible_become` has none of its own.
 pub fn connector(become_password: Option<String>) -> Connector {
+    let masters = Masters::default();
     Connector(Arc::new(move |target: &Target| {
         // Hashed on the first connection only: a run that reaches no agent never
         // reads its own executable (tens of megabytes).
@@ -86,7 +125,7 @@ pub fn connector(become_password: Option<String>) -> Connector {
             agent,
             root: PathBuf::from("/"),
         };
-        let connected = connect(&target, &setup)?;
+        let connected = connect_through(&target, &setup, &masters)?;
         Ok(Box::new(connected) as Box<dyn RemoteTarget>)
     }))
 }
@@ -122,6 +161,13 @@ impl RemoteTarget for Connected {
         root: Option<&Path>,
     ) -> Result<Outcome, Unreachable> {
         self.session.run_action(action, args, root)
+    }
+
+    fn run_plugin(
+        &mut self,
+        call: &crate::run::remote::RemotePlugin,
+    ) -> Result<Result<machinist_modules::host::bounded::Bounded, String>, Unreachable> {
+        self.session.run_plugin(call)
     }
 
     fn gather_facts(&mut self) -> Result<Map<String, Json>, Unreachable> {

@@ -56,6 +56,9 @@ fn value(parse: Parse) -> &'static str {
         Parse::HostOrder => "inventory, reverse_inventory, sorted, reverse_sorted or shuffle",
         Parse::LocalAction => "a module and its arguments",
         Parse::NoOp => "a value that makes it a no-op",
+        Parse::Become => {
+            "a boolean (become), a name or a template of one (become_user, become_method)"
+        }
         Parse::Refused => "refused",
     }
 }

@@ -11,6 +11,10 @@
 //!
 //! Without `ansible_connection` a host is `local` when it is a localhost name or has
 //! a `machinist_root`, and `ssh` otherwise (Ansible's default).
+//!
+//! The host's `ansible_become*` are one level of a task's become
+//! ([`Target::becoming`]: the task's keywords over them over the command line's),
+//! and [`Become::refusal`] says what a connection cannot honour.
 
 use minijinja::Value;
 use std::path::PathBuf;
@@ -73,6 +77,58 @@ impl std::fmt::Debug for Become {
     }
 }
 
+/// `become`, `become_user` and `become_method` as one level of settings gives them
+/// (the task's keywords, the host's `ansible_become*` variables, the command line's
+/// `-b`, `--become-user`, `--become-method`), each where that level says it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BecomeChoice {
+    pub becomes: Option<bool>,
+    pub user: Option<String>,
+    pub method: Option<String>,
+}
+
+impl BecomeChoice {
+    /// These settings, each taken from `lower` where this level does not say it.
+    pub fn over(&self, lower: &BecomeChoice) -> BecomeChoice {
+        BecomeChoice {
+            becomes: self.becomes.or(lower.becomes),
+            user: self.user.clone().or_else(|| lower.user.clone()),
+            method: self.method.clone().or_else(|| lower.method.clone()),
+        }
+    }
+}
+
+impl Become {
+    /// Why `connection` cannot honour this become, if it cannot (run0 over ssh is
+    /// looked for on the host: runner/connection/ssh.rs).
+    pub fn refusal(&self, connection: Connection) -> Option<String> {
+        match connection {
+            Connection::Ssh => match self.method.as_str() {
+                "sudo" | "run0" => None,
+                "su" => Some(
+                    "become_method su is not supported over ssh: su reads its password \
+                     from a terminal, and the agent speaks over a pipe (use sudo)"
+                        .into(),
+                ),
+                other => Some(format!(
+                    "become_method {other} is not supported over ssh (sudo is)"
+                )),
+            },
+            // The container's root agent starts another as the user (setpriv, no
+            // password to give: any method names it).
+            Connection::Machine => None,
+            // This machine's runs are the user's that started machinist.
+            Connection::Local if self.user != "root" => Some(format!(
+                "become_user {} is not supported on a local host yet: machinist acts \
+                 there as the user that started it and does not switch users (use \
+                 become_user: root, or reach the host over ssh or machine)",
+                self.user,
+            )),
+            Connection::Local => None,
+        }
+    }
+}
+
 /// Where one inventory host's tasks act.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
@@ -90,7 +146,23 @@ pub struct Target {
     /// `ansible_ssh_common_args` and `ansible_ssh_extra_args`, split as a shell would.
     pub ssh_common_args: Vec<String>,
     pub ssh_extra_args: Vec<String>,
+    /// The agent's become when no keyword says otherwise: the inventory's
+    /// `ansible_become*` (a task's is [`Target::becoming`]).
     pub become_: Option<Become>,
+    /// The host's `ansible_become`, `ansible_become_user`, `ansible_become_method`.
+    pub become_vars: BecomeChoice,
+    /// `ansible_become_password` (or `ansible_become_pass`).
+    pub become_password: Option<BecomePassword>,
+}
+
+/// A become password, shown as stars.
+#[derive(Clone, PartialEq, Eq)]
+pub struct BecomePassword(pub String);
+
+impl std::fmt::Debug for BecomePassword {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("********")
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -189,26 +261,30 @@ impl Target {
         };
         // As Ansible reads a boolean: true/false, or yes/no, on/off, 1/0.
         let become_wanted = match get("ansible_become") {
-            None => false,
-            Some(value) => match value.as_str().map(str::to_ascii_lowercase).as_deref() {
-                Some("yes" | "true" | "on" | "1") => true,
-                Some("no" | "false" | "off" | "0") => false,
-                Some(_) => return Err(invalid("ansible_become", "a boolean", &value)),
-                None => match bool::try_from(value.clone()) {
-                    Ok(wanted) => wanted,
-                    Err(_) => return Err(invalid("ansible_become", "a boolean", &value)),
+            None => None,
+            Some(value) => Some(
+                match value.as_str().map(str::to_ascii_lowercase).as_deref() {
+                    Some("yes" | "true" | "on" | "1") => true,
+                    Some("no" | "false" | "off" | "0") => false,
+                    Some(_) => return Err(invalid("ansible_become", "a boolean", &value)),
+                    None => match bool::try_from(value.clone()) {
+                        Ok(wanted) => wanted,
+                        Err(_) => return Err(invalid("ansible_become", "a boolean", &value)),
+                    },
                 },
-            },
+            ),
         };
-        let become_ = match become_wanted {
-            false => None,
-            true => Some(Become {
-                method: text("ansible_become_method")?.unwrap_or_else(|| "sudo".into()),
-                user: text("ansible_become_user")?.unwrap_or_else(|| "root".into()),
-                password: text("ansible_become_password")?,
-            }),
+        let become_vars = BecomeChoice {
+            becomes: become_wanted,
+            user: text("ansible_become_user")?,
+            method: text("ansible_become_method")?,
         };
-        Ok(Target {
+        let become_password = match text("ansible_become_password")? {
+            Some(password) => Some(password),
+            None => text("ansible_become_pass")?,
+        }
+        .map(BecomePassword);
+        let mut target = Target {
             host: host.to_string(),
             connection,
             root,
@@ -219,8 +295,31 @@ impl Target {
             private_key_file: text("ansible_ssh_private_key_file")?.map(PathBuf::from),
             ssh_common_args: words("ansible_ssh_common_args")?,
             ssh_extra_args: words("ansible_ssh_extra_args")?,
-            become_,
-        })
+            become_: None,
+            become_vars,
+            become_password,
+        };
+        target.become_ = target.becoming(&BecomeChoice::default(), &BecomeChoice::default());
+        Ok(target)
+    }
+
+    /// The become of a task on this host: its keywords over the host's
+    /// `ansible_become*` over the command line's (a choice ansible-core makes the
+    /// other way round for keywords and variables: docs/ansible-differences.md).
+    /// `None`: the connecting user. Become to root on a host whose agent is root
+    /// already (machine, local) is no become at all.
+    pub fn becoming(&self, keywords: &BecomeChoice, command_line: &BecomeChoice) -> Option<Become> {
+        let chosen = keywords.over(&self.become_vars).over(command_line);
+        if chosen.becomes != Some(true) {
+            return None;
+        }
+        let become_ = Become {
+            method: chosen.method.unwrap_or_else(|| "sudo".into()),
+            user: chosen.user.unwrap_or_else(|| "root".into()),
+            password: self.become_password.as_ref().map(|secret| secret.0.clone()),
+        };
+        let root_already = self.connection != Connection::Ssh && become_.user == "root";
+        (!root_already).then_some(become_)
     }
 }
 
@@ -365,5 +464,71 @@ mod tests {
             let err = read("h", pairs).unwrap_err();
             assert!(err.to_string().contains(named), "{err}");
         }
+    }
+
+    #[test]
+    fn keywords_win_over_the_inventory_which_wins_over_the_command_line() {
+        let choice = |becomes: Option<bool>, user: Option<&str>| BecomeChoice {
+            becomes,
+            user: user.map(str::to_string),
+            method: None,
+        };
+        let plain = read("web", &[]).unwrap();
+        let none = BecomeChoice::default();
+        assert_eq!(plain.becoming(&none, &none), None);
+        // -b alone: root through sudo.
+        let root = plain.becoming(&none, &choice(Some(true), None)).unwrap();
+        assert_eq!((root.user.as_str(), root.method.as_str()), ("root", "sudo"));
+        // The inventory over -b; a keyword over the inventory.
+        let becomes = read(
+            "web",
+            &[
+                ("ansible_become", Value::from(true)),
+                ("ansible_become_user", Value::from("deploy")),
+                ("ansible_become_password", Value::from("pw")),
+            ],
+        )
+        .unwrap();
+        let cli_user = choice(None, Some("admin"));
+        let deploy = becomes.becoming(&none, &cli_user).unwrap();
+        assert_eq!(
+            (deploy.user.as_str(), deploy.password.as_deref()),
+            ("deploy", Some("pw"))
+        );
+        assert_eq!(becomes.becoming(&choice(Some(false), None), &none), None);
+        let postgres = becomes
+            .becoming(&choice(None, Some("postgres")), &none)
+            .unwrap();
+        assert_eq!(postgres.user, "postgres");
+        // ansible_become: false is said, and -b does not turn it on.
+        let off = read("web", &[("ansible_become", Value::from(false))]).unwrap();
+        assert_eq!(off.becoming(&none, &choice(Some(true), None)), None);
+    }
+
+    #[test]
+    fn become_to_root_where_the_agent_is_root_is_no_become() {
+        let machine = read("c", &[("ansible_connection", Value::from("machine"))]).unwrap();
+        let to = |user: &str| BecomeChoice {
+            becomes: Some(true),
+            user: Some(user.into()),
+            method: None,
+        };
+        let none = BecomeChoice::default();
+        assert_eq!(machine.becoming(&to("root"), &none), None);
+        let other = machine.becoming(&to("postgres"), &none).unwrap();
+        assert_eq!(other.refusal(Connection::Machine), None);
+        assert!(other
+            .refusal(Connection::Local)
+            .unwrap()
+            .contains("become_user postgres is not supported on a local host"));
+        let su = Become {
+            method: "su".into(),
+            user: "root".into(),
+            password: None,
+        };
+        assert!(su
+            .refusal(Connection::Ssh)
+            .unwrap()
+            .contains("su is not supported over ssh"));
     }
 }

@@ -8,7 +8,7 @@
 //! it, each once), and `module_defaults` (the chain kept, as `environment`; each
 //! action given its module's arguments it does not set itself).
 
-use super::model::{Action, Fleet, Task, TaskKind};
+use super::model::{Action, BecomeKeywords, Fleet, Task, TaskKind};
 use crate::yaml::{Node, Value};
 use std::sync::Arc;
 
@@ -73,17 +73,20 @@ pub fn ignore_unreachable(tasks: &mut [Task], outer: Option<bool>) {
     }
 }
 
-/// Give each of `tasks` without its own `become` the one around it, and pass each
-/// task's down to what it contains (its value is checked where it runs: run/actions.rs).
-pub fn becomes(tasks: &mut [Task], outer: Option<bool>) {
+/// Give each of `tasks` the `become`, `become_user` and `become_method` around it
+/// that it does not write itself, and pass each task's down to what it contains
+/// (they are read where it runs: run/becoming.rs).
+pub fn becomes(tasks: &mut [Task], outer: &BecomeKeywords) {
     for task in tasks {
-        let own = task.rare.as_ref().and_then(|rare| rare.becomes);
-        if own.is_none() && outer.is_some() {
-            task.rare_mut().becomes = outer;
+        let merged = match task.rare.as_ref() {
+            Some(rare) => rare.become_.under(outer),
+            None => outer.clone(),
+        };
+        if !merged.is_empty() {
+            task.rare_mut().become_ = merged.clone();
         }
-        let inner = own.or(outer);
         for list in contained(&mut task.kind, true) {
-            becomes(list, inner);
+            becomes(list, &merged);
         }
     }
 }
@@ -115,7 +118,8 @@ pub fn from_include(tasks: &mut [Task], include: &Task) {
         .as_ref()
         .and_then(|rare| rare.ignore_unreachable);
     ignore_unreachable(tasks, unreachable);
-    becomes(tasks, include.rare.as_ref().and_then(|rare| rare.becomes));
+    let around = include.become_keywords().cloned().unwrap_or_default();
+    becomes(tasks, &around);
     fleet(tasks, include.fleet());
     module_defaults(tasks, include.module_defaults());
 }

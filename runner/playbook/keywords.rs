@@ -121,9 +121,13 @@ pub enum Parse {
     HostOrder,
     /// `local_action`: a module and its arguments, run on localhost.
     LocalAction,
-    /// Accepted only with a value that makes it a no-op here (`become` to root,
-    /// `connection: local`); any other value is refused (issue 17).
+    /// Accepted only with a value that makes it a no-op here (`connection: local`);
+    /// any other value is refused (issue 17).
     NoOp,
+    /// `become` (a literal boolean), `become_user`, `become_method` (a name or a
+    /// template of one): the user a task's action runs as, honoured by the host's
+    /// connection where the task runs (run/becoming.rs), refused there otherwise.
+    Become,
     /// Not read: refused wherever it is written.
     Refused,
 }
@@ -244,9 +248,9 @@ pub const KEYWORDS: &[Keyword] = &[
     waiting_on(supported("check_mode", PLAY.or(TASK_OR_BLOCK), true, Parse::Boolean, "true: predict only; false: act even under --check"), ROLE, 15),
     waiting_on(supported("diff", PLAY.or(TASK_OR_BLOCK), true, Parse::Boolean, "false: no diff even under --diff"), ROLE, 15),
     waiting_on(supported("no_log", EVERYWHERE, true, Parse::Boolean, "censor its results and arguments in every output"), ROLE, 15),
-    supported("become", PLAY.or(TASK_OR_BLOCK), false, Parse::NoOp, "only false, or true when machinist runs as root"),
-    supported("become_user", PLAY.or(TASK_OR_BLOCK), false, Parse::NoOp, "only root"),
-    supported("become_method", PLAY.or(TASK_OR_BLOCK), false, Parse::NoOp, "any literal name (nothing is escalated)"),
+    supported("become", PLAY.or(TASK_OR_BLOCK), true, Parse::Become, "run the action as another user (become_user, root by default): over ssh through sudo, in a machine container through setpriv; on this machine only as root"),
+    supported("become_user", PLAY.or(TASK_OR_BLOCK), true, Parse::Become, "the user `become: true` runs as (a template too): any user over ssh and machine; only root on this machine"),
+    supported("become_method", PLAY.or(TASK_OR_BLOCK), true, Parse::Become, "how: sudo over ssh (su and run0 refused there); any name on this machine and over machine (no password is asked there)"),
     supported("connection", PLAY.or(TASK_OR_BLOCK), false, Parse::NoOp, "only local"),
     supported("args", TASK_OR_INCLUDE, false, Parse::Arguments, "module arguments, merged under those written with the module"),
     waiting_on(supported("environment", PLAY.or(TASK_OR_BLOCK), true, Parse::Environment, "environment variables of the programs it runs"), ROLE, 15),

@@ -88,6 +88,9 @@ pub struct Play {
     pub max_fail_percentage: Option<f64>,
     /// `force_handlers`: a host that failed still runs the handlers it notified.
     pub force_handlers: bool,
+    /// `become`, `become_user`, `become_method` of the play (its tasks have them
+    /// too): also for gathering facts.
+    pub become_: BecomeKeywords,
 }
 
 /// One entry of a play's `serial`.
@@ -244,15 +247,54 @@ pub struct Rare {
     pub environment: Vec<Node>,
     /// `ignore_unreachable:`, its own or the one around it (a block's, a play's).
     pub ignore_unreachable: Option<bool>,
-    /// `become: true`, its own or around it: a no-op on this machine (machinist runs
-    /// as root), and on a remote host only where its inventory says ansible_become.
-    pub becomes: Option<bool>,
+    /// `become`, `become_user`, `become_method`, each its own or the one around it:
+    /// the user the task's action runs as (run/becoming.rs).
+    pub become_: BecomeKeywords,
     /// `module_defaults` of the plays, blocks and includes around the task and of the
     /// task itself, outermost first: each a mapping of module names to arguments
     /// (playbook/inherit.rs gives an action its module's).
     pub module_defaults: Vec<Node>,
     /// run_once, delegate_to, delegate_facts, throttle, any_errors_fatal.
     pub fleet: Fleet,
+}
+
+/// `become`, `become_user`, `become_method` of a play, block, include or task, each
+/// where written: an inner one wins, keyword by keyword (playbook/inherit.rs).
+#[derive(Debug, Clone, Default)]
+pub struct BecomeKeywords {
+    /// A literal boolean (load/unsupported.rs refuses any other value).
+    pub becomes: Option<bool>,
+    /// A user name, or a template of one (rendered per host when the task runs).
+    pub user: Option<Node>,
+    /// A method name, or a template of one.
+    pub method: Option<Node>,
+}
+
+impl BecomeKeywords {
+    pub fn is_empty(&self) -> bool {
+        self.becomes.is_none() && self.user.is_none() && self.method.is_none()
+    }
+
+    /// These keywords, each taken from `outer` where not written here.
+    pub fn under(&self, outer: &BecomeKeywords) -> BecomeKeywords {
+        BecomeKeywords {
+            becomes: self.becomes.or(outer.becomes),
+            user: self.user.clone().or_else(|| outer.user.clone()),
+            method: self.method.clone().or_else(|| outer.method.clone()),
+        }
+    }
+
+    /// Read from the keys of a play, block, include or task.
+    pub fn of(node: &Node) -> BecomeKeywords {
+        BecomeKeywords {
+            becomes: node.get("become").and_then(|value| match value.value {
+                crate::yaml::Value::Bool(value) => Some(value),
+                _ => None,
+            }),
+            user: node.get("become_user").cloned(),
+            method: node.get("become_method").cloned(),
+        }
+    }
 }
 
 impl Rare {
@@ -270,7 +312,7 @@ impl Rare {
             && self.root.is_none()
             && self.environment.is_empty()
             && self.ignore_unreachable.is_none()
-            && self.becomes.is_none()
+            && self.become_.is_empty()
             && self.module_defaults.is_empty()
             && self.fleet == Fleet::default();
         (!unused).then(|| Box::new(self))
@@ -519,7 +561,12 @@ impl Task {
     /// `become:` as it covers this task (its own, a block's or the play's), when
     /// written.
     pub fn becomes(&self) -> Option<bool> {
-        self.rare.as_ref().and_then(|rare| rare.becomes)
+        self.rare.as_ref().and_then(|rare| rare.become_.becomes)
+    }
+
+    /// `become`, `become_user` and `become_method` as they cover this task.
+    pub fn become_keywords(&self) -> Option<&BecomeKeywords> {
+        self.rare.as_ref().map(|rare| &rare.become_)
     }
 
     pub fn environment(&self) -> &[Node] {

@@ -37,7 +37,10 @@ impl Step<'_> {
         };
         match action {
             Action::Module(builtin) => self.module(*builtin, args),
-            Action::Plugin(plugin) => self.plugin(plugin, args),
+            Action::Plugin(plugin) => match self.becoming() {
+                Ok(becoming) => self.plugin(plugin, args, becoming.as_ref()),
+                Err(refusal) => Outcome::failed(refusal),
+            },
             Action::Debug => self.debug(args),
             Action::SetFact => self.set_fact(args),
             Action::IncludeVars => self.include_vars(args),
@@ -63,6 +66,10 @@ impl Step<'_> {
     /// uri and wait_for: arguments rendered and decoded, then the request or the wait;
     /// skipped under --check, as Ansible's modules (no check mode) are.
     fn check_action(&mut self, module: &str, action: &Action, args: &Node) -> Outcome {
+        let becoming = match self.becoming() {
+            Ok(becoming) => becoming,
+            Err(refusal) => return Outcome::failed(refusal),
+        };
         let rendered = match self.render_args(args) {
             Ok(rendered) => rendered,
             Err(msg) => return Outcome::failed(msg),
@@ -89,7 +96,7 @@ impl Step<'_> {
         let outcome = match self.host {
             Site::Local(host) => act_on_target(action, rendered, host),
             Site::Remote(remote, root) => remote
-                .run_action(action, &rendered, root.as_deref())
+                .run_action(action, &rendered, root.as_deref(), becoming.as_ref())
                 .unwrap_or_else(|unreachable| Outcome::unreachable(unreachable.message)),
         };
         secrets.masked(outcome)
@@ -120,9 +127,10 @@ impl Step<'_> {
 
     fn module(&mut self, builtin: Builtin, args: &Node) -> Outcome {
         let task = self.task;
-        if let Some(refusal) = self.become_refused() {
-            return Outcome::failed(refusal);
-        }
+        let becoming = match self.becoming() {
+            Ok(becoming) => becoming,
+            Err(refusal) => return Outcome::failed(refusal),
+        };
         let mut rendered = match self.render_args(args) {
             Ok(rendered) => rendered,
             Err(msg) => return Outcome::failed(msg),
@@ -161,38 +169,8 @@ impl Step<'_> {
             args = %secrets.masked_args(&rendered, task.no_log),
             "rendered arguments"
         );
-        let outcome = self.plan_and_apply(builtin, args, rendered);
+        let outcome = self.plan_and_apply(builtin, args, rendered, becoming.as_ref());
         secrets.masked(outcome)
-    }
-
-    /// A `become:` on an ssh host that its agent's user contradicts: the session is the
-    /// inventory's (`ansible_become`), one per host, and the keyword does not switch
-    /// it (a machine's agent is root in the container already).
-    fn become_refused(&self) -> Option<String> {
-        let remote = self.host.remote()?;
-        let target = remote.target();
-        if target.connection != crate::inventory::connection::Connection::Ssh {
-            return None;
-        }
-        let user = target.user.as_deref().unwrap_or("the connecting user");
-        match (self.task.becomes()?, target.become_.is_some()) {
-            (true, false) => Some(format!(
-                "become: true on ssh host {} whose agent runs as {user}: set \
-                 ansible_become=true for the host in the inventory (the become keyword \
-                 does not switch an agent's user yet)",
-                target.host
-            )),
-            (false, true) => Some(format!(
-                "become: false on ssh host {} whose agent runs as {} (ansible_become): \
-                 the become keyword does not switch an agent's user yet",
-                target.host,
-                target
-                    .become_
-                    .as_ref()
-                    .map_or("root", |become_| become_.user.as_str())
-            )),
-            _ => None,
-        }
     }
 
     fn plan_and_apply(
@@ -200,6 +178,7 @@ impl Step<'_> {
         builtin: Builtin,
         args: &Node,
         rendered: serde_json::Map<String, Json>,
+        becoming: Option<&crate::inventory::connection::Become>,
     ) -> Outcome {
         let task = self.task;
         let host = self.host;
@@ -241,7 +220,7 @@ impl Step<'_> {
         let run = match host {
             Site::Local(host) => run_module(host, &request, &mut on_module_event),
             Site::Remote(remote, root) => {
-                match remote.run_module(&request, root.as_deref(), &mut on_module_event) {
+                match remote.run_module(&request, root.as_deref(), becoming, &mut on_module_event) {
                     Ok(run) => run,
                     Err(unreachable) => return Outcome::unreachable(unreachable.message),
                 }

@@ -60,7 +60,7 @@ pub fn probe(host: &Host, src: &str) -> Found {
     }
     let mut digest = Sha1::new();
     let mut size = 0u64;
-    let read = host.file_chunks(&path, |chunk| {
+    let read = host.file_chunks(&path, &mut |chunk| {
         digest.update(chunk);
         size += chunk.len() as u64;
         Ok(())
@@ -81,9 +81,9 @@ pub fn probe(host: &Host, src: &str) -> Found {
 pub fn stream(
     host: &Host,
     src: &str,
-    each: impl FnMut(&[u8]) -> io::Result<()>,
+    mut each: impl FnMut(&[u8]) -> io::Result<()>,
 ) -> Result<(), String> {
-    match host.file_chunks(&Path::new("/").join(src), each) {
+    match host.file_chunks(&Path::new("/").join(src), &mut each) {
         Ok(true) => Ok(()),
         Ok(false) => Err(format!("{src} is gone")),
         Err(err) => Err(err.to_string()),
@@ -301,6 +301,10 @@ impl super::step::Step<'_> {
     /// (or, under --check, predicted).
     pub(super) fn fetch(&mut self, args: &crate::yaml::Node) -> Outcome {
         use super::remote::Site;
+        let becoming = match self.becoming() {
+            Ok(becoming) => becoming,
+            Err(refusal) => return Outcome::failed(refusal),
+        };
         let rendered = match self.render_args(args) {
             Ok(rendered) => rendered,
             Err(msg) => return Outcome::failed(msg),
@@ -340,7 +344,14 @@ impl super::step::Step<'_> {
                 Fetched { found, sent, error }
             }
             Site::Remote(remote, root) => {
-                match remote.fetch(&parsed.src, have_sha1, send, root.as_deref(), &mut sink) {
+                match remote.fetch(
+                    &parsed.src,
+                    have_sha1,
+                    send,
+                    root.as_deref(),
+                    becoming.as_ref(),
+                    &mut sink,
+                ) {
                     Ok(fetched) => fetched,
                     Err(unreachable) => return Outcome::unreachable(unreachable.message),
                 }

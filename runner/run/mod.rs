@@ -6,6 +6,7 @@
 
 mod actions;
 mod batches;
+mod becoming;
 mod delegate;
 pub mod fetch;
 mod forks;
@@ -79,6 +80,9 @@ pub struct RunOptions {
     pub connector: Option<remote::Connector>,
     /// `--force-handlers`: as every play's `force_handlers: true`.
     pub force_handlers: bool,
+    /// `-b`, `--become-user`, `--become-method`: below hosts' `ansible_become*` and
+    /// the playbook's keywords (run/becoming.rs).
+    pub command_line_become: crate::inventory::connection::BecomeChoice,
 }
 
 /// How a run ended.
@@ -123,6 +127,7 @@ pub fn run(
         verbosity: options.verbosity,
         controller_files: Default::default(),
         chroot_warned: Default::default(),
+        command_line_become: &options.command_line_become,
     };
     let mut executor = Executor {
         options,
@@ -715,7 +720,14 @@ impl<'a> Executor<'a> {
         self.task_start(1, "Gathering Facts".into(), false);
         let gathered: Vec<(String, minijinja::Value)> = match &*state.host {
             Site::Local(host) => facts::gather(host).into_iter().collect(),
-            Site::Remote(remote, _) => match remote.gather_facts() {
+            Site::Remote(remote, _) => match remote.gather_facts(
+                becoming::for_facts(
+                    &state.play.become_,
+                    remote.target(),
+                    &self.options.command_line_become,
+                )
+                .as_ref(),
+            ) {
                 Ok(facts) => facts
                     .iter()
                     .map(|(name, value)| (name.clone(), crate::vars::from_json(value)))

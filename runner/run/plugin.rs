@@ -1,13 +1,16 @@
 //! A plugin module's turn: its arguments rendered and prepared against its spec,
 //! check mode honoured (skipped unless the spec says `supports_check_mode: true`),
 //! the plugin run inside the target by the Host within the task's `timeout:` and the
-//! output cap, and its answer (or why there is none) turned into an outcome whose
-//! message names the plugin. Its stderr is kept in the result as `module_stderr`,
+//! output cap (on a machine or ssh host by its agent, the executable sent by hash and
+//! cached there: runner/agent/plugin_cache.rs), and its answer (or why there is none)
+//! turned into an outcome whose message names the plugin. Its stderr is kept in the result as `module_stderr`,
 //! shown with -v (and with every failure).
 
 use super::outcome::Outcome;
+use super::remote::{RemotePlugin, Site};
 use super::step::{located, Step};
 use crate::events::Event;
+use crate::inventory::connection::Become;
 use crate::plugins::protocol::{self, Meta};
 use crate::plugins::{args, Plugin, Protocol, MAX_STDERR, MAX_STDOUT};
 use crate::yaml::Node;
@@ -19,15 +22,13 @@ use serde_json::Value as Json;
 const STDOUT_SHOWN: usize = 4096;
 
 impl Step<'_> {
-    pub(super) fn plugin(&mut self, plugin: &Plugin, args: &Node) -> Outcome {
+    pub(super) fn plugin(
+        &mut self,
+        plugin: &Plugin,
+        args: &Node,
+        becoming: Option<&Become>,
+    ) -> Outcome {
         let (task, check) = (self.task, self.flags.check);
-        let Some(host) = self.host.local() else {
-            return Outcome::failed(format!(
-                "plugin module {} cannot run on a host reached through an agent yet \
-                 (machine, ssh): run it on a local host or a machinist_root",
-                plugin.name
-            ));
-        };
         let rendered = match self.render_args(args) {
             Ok(rendered) => rendered,
             Err(msg) => return Outcome::failed(msg),
@@ -63,23 +64,45 @@ impl Step<'_> {
         let meta = Meta {
             check_mode: check,
             diff: self.flags.diff,
-            root: host.root().display().to_string(),
+            root: self.host.root().display().to_string(),
             no_log: task.no_log,
             verbosity: self.shared.verbosity,
         };
         let request = protocol::request(plugin.protocol, &plugin.name, prepared, &meta);
-        let call = PluginCall {
-            program: &plugin.path,
-            request: &request,
-            args_file: plugin.protocol == Protocol::WantJson,
-            limits: Limits {
-                timeout: task.timeout(),
-                max_stdout: MAX_STDOUT,
-                max_stderr: MAX_STDERR,
-            },
+        let limits = Limits {
+            timeout: task.timeout(),
+            max_stdout: MAX_STDOUT,
+            max_stderr: MAX_STDERR,
         };
-        match host.run_plugin(&call) {
-            Ok(run) => self.plugin_outcome(plugin, run.output, &secrets),
+        let args_file = plugin.protocol == Protocol::WantJson;
+        let output = match self.host {
+            Site::Local(host) => host
+                .run_plugin(&PluginCall {
+                    program: &plugin.path,
+                    request: &request,
+                    args_file,
+                    limits,
+                })
+                .map(|run| run.output)
+                .map_err(|err| err.to_string()),
+            // The agent runs its cached copy of the executable, by the same rules.
+            Site::Remote(remote, inner) => {
+                let call = RemotePlugin {
+                    name: &plugin.name,
+                    program: &plugin.path,
+                    request: &request,
+                    args_file,
+                    timeout: limits.timeout,
+                    root: inner.as_deref(),
+                };
+                match remote.run_plugin(&call, becoming) {
+                    Ok(output) => output,
+                    Err(unreachable) => return Outcome::unreachable(unreachable.message),
+                }
+            }
+        };
+        match output {
+            Ok(output) => self.plugin_outcome(plugin, output, &secrets),
             Err(err) => Outcome::failed(format!(
                 "plugin {} ({}) could not be run: {err}",
                 plugin.name,

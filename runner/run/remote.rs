@@ -1,11 +1,12 @@
 //! The seam between the executor and its connections (issue 17). The executor never
 //! knows how a host is reached: for a host whose inventory target is `machine` or
-//! `ssh` it holds a [`RemoteHost`], which starts one agent session through the run's
+//! `ssh` it holds a [`RemoteHost`], which starts one agent session per become (the
+//! connecting user, root, another user: run/becoming.rs) through the run's
 //! [`Connector`] the first time a task needs it (on the worker thread of that host's
-//! step, so hosts connect in parallel under `-f`), sends it module requests and fact
-//! requests (and uri/wait_for, which act on the target, and fetch, whose file comes
-//! back in chunks), and says `Bye` when the run
-//! ends. The connector is built by the binary from runner/connection/ (above this
+//! step, so hosts connect in parallel under `-f`), sends it module requests, plugin
+//! runs and fact requests (and uri/wait_for, which act on the target, and fetch, whose
+//! file comes back in chunks), and says `Bye` to each when the run ends. The connector
+//! is built by the binary from runner/connection/ (above this
 //! room); whatever goes wrong on the way is an [`Unreachable`] for the request in
 //! hand, and the host's next request (if `ignore_unreachable` kept it) connects anew.
 //!
@@ -14,7 +15,7 @@
 
 use super::module_run::{ModuleEvent, ModuleRequest, ModuleRun};
 use super::outcome::Outcome;
-use crate::inventory::connection::Target;
+use crate::inventory::connection::{Become, Target};
 use machinist_modules::Host;
 use serde_json::{Map, Value as Json};
 use std::path::{Path, PathBuf};
@@ -71,6 +72,19 @@ pub fn act_on_target(action: TargetAction, args: Map<String, Json>, host: &Host)
     }
 }
 
+/// A plugin module's run on the target, as runner/run/plugin.rs prepared it.
+pub struct RemotePlugin<'a> {
+    pub name: &'a str,
+    /// Its executable, on the controller (the agent runs its cached copy).
+    pub program: &'a Path,
+    /// The JSON request.
+    pub request: &'a [u8],
+    pub args_file: bool,
+    pub timeout: Option<std::time::Duration>,
+    /// A root inside the agent's (`root:`).
+    pub root: Option<&'a Path>,
+}
+
 /// One agent session on one host, as the executor uses it.
 pub trait RemoteTarget: Send {
     /// Run one module on the target (the controller files its arguments name are
@@ -89,6 +103,12 @@ pub trait RemoteTarget: Send {
         args: &Map<String, Json>,
         root: Option<&Path>,
     ) -> Result<Outcome, Unreachable>;
+    /// Run a plugin module on the target: what it printed and how it ended, or why
+    /// it did not run.
+    fn run_plugin(
+        &mut self,
+        call: &RemotePlugin,
+    ) -> Result<Result<machinist_modules::host::bounded::Bounded, String>, Unreachable>;
     /// The target's facts, as `ansible_*` variables and `ansible_facts`.
     fn gather_facts(&mut self) -> Result<Map<String, Json>, Unreachable>;
     /// fetch: what is at `src`, and its bytes to `sink` as they arrive when `send`
@@ -105,7 +125,8 @@ pub trait RemoteTarget: Send {
     fn close(self: Box<Self>);
 }
 
-/// Starts the agent of a host from its target (the binary's, from runner/connection/).
+/// Starts the agent of a host from its target, as the target's `become_` (the
+/// binary's, from runner/connection/).
 #[derive(Clone)]
 pub struct Connector(pub Arc<ConnectFn>);
 
@@ -117,12 +138,16 @@ impl std::fmt::Debug for Connector {
     }
 }
 
-/// A host reached through an agent: its target, and its one session for the run.
+/// An agent session, and the become it runs as (`None`: the connecting user).
+type Session = (Option<Become>, Box<dyn RemoteTarget>);
+
+/// A host reached through an agent: its target, and its sessions for the run.
 pub struct RemoteHost {
     target: Target,
     connector: Connector,
-    /// Its agent session, once started (none again after it broke).
-    session: Mutex<Option<Box<dyn RemoteTarget>>>,
+    /// Its agent sessions, one per become, each once started (gone again after it
+    /// broke).
+    sessions: Mutex<Vec<Session>>,
 }
 
 impl RemoteHost {
@@ -130,7 +155,7 @@ impl RemoteHost {
         RemoteHost {
             target,
             connector,
-            session: Mutex::new(None),
+            sessions: Mutex::new(Vec::new()),
         }
     }
 
@@ -138,29 +163,38 @@ impl RemoteHost {
         &self.target
     }
 
-    /// `work` on the running session, started first if need be. A session that
-    /// cannot start or breaks is closed; the next request (a host kept in the play by
-    /// `ignore_unreachable`) tries to connect again, as Ansible does.
+    /// `work` on the session running as `becoming`, started first if need be. A
+    /// session that cannot start or breaks is closed; the next request (a host kept
+    /// in the play by `ignore_unreachable`) tries to connect again, as Ansible does.
     fn with_session<T>(
         &self,
+        becoming: Option<&Become>,
         work: impl FnOnce(&mut dyn RemoteTarget) -> Result<T, Unreachable>,
     ) -> Result<T, Unreachable> {
-        let mut session = self
-            .session
+        let mut sessions = self
+            .sessions
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if session.is_none() {
-            tracing::debug!(host = %self.target.host, connection = self.target.connection.name(), "connecting");
-            *session = Some((self.connector.0)(&self.target)?);
-        }
-        let Some(running) = session.as_mut() else {
-            return Err(Unreachable::new(&self.target.host, "no agent session"));
-        };
-        let result = work(running.as_mut());
-        if result.is_err() {
-            if let Some(running) = session.take() {
-                running.close();
+        let at = match sessions
+            .iter()
+            .position(|(as_, _)| as_.as_ref() == becoming)
+        {
+            Some(at) => at,
+            None => {
+                let user = becoming.map_or("the connecting user", |become_| become_.user.as_str());
+                tracing::debug!(host = %self.target.host, connection = self.target.connection.name(), user, "connecting");
+                let target = Target {
+                    become_: becoming.cloned(),
+                    ..self.target.clone()
+                };
+                sessions.push((becoming.cloned(), (self.connector.0)(&target)?));
+                sessions.len() - 1
             }
+        };
+        let result = work(sessions[at].1.as_mut());
+        if result.is_err() {
+            let (_, broken) = sessions.remove(at);
+            broken.close();
         }
         result
     }
@@ -169,9 +203,12 @@ impl RemoteHost {
         &self,
         request: &ModuleRequest,
         root: Option<&Path>,
+        becoming: Option<&Become>,
         on_event: &mut dyn FnMut(ModuleEvent),
     ) -> Result<ModuleRun, Unreachable> {
-        self.with_session(|session| session.run_module(request, root, on_event))
+        self.with_session(becoming, |session| {
+            session.run_module(request, root, on_event)
+        })
     }
 
     pub fn run_action(
@@ -179,33 +216,54 @@ impl RemoteHost {
         action: TargetAction,
         args: &Map<String, Json>,
         root: Option<&Path>,
+        becoming: Option<&Become>,
     ) -> Result<Outcome, Unreachable> {
-        self.with_session(|session| session.run_action(action, args, root))
+        self.with_session(becoming, |session| session.run_action(action, args, root))
     }
 
-    pub fn gather_facts(&self) -> Result<Map<String, Json>, Unreachable> {
-        self.with_session(|session| session.gather_facts())
+    /// A plugin module run on the target by the session running as `becoming`.
+    pub fn run_plugin(
+        &self,
+        call: &RemotePlugin,
+        becoming: Option<&Become>,
+    ) -> Result<Result<machinist_modules::host::bounded::Bounded, String>, Unreachable> {
+        self.with_session(becoming, |session| session.run_plugin(call))
     }
 
+    /// The target's facts, gathered by the session running as `becoming`.
+    pub fn gather_facts(
+        &self,
+        becoming: Option<&Become>,
+    ) -> Result<Map<String, Json>, Unreachable> {
+        self.with_session(becoming, |session| session.gather_facts())
+    }
+
+    /// fetch, by the session running as `becoming` (runner/run/fetch.rs).
     pub fn fetch(
         &self,
         src: &str,
         have_sha1: Option<&str>,
         send: bool,
         root: Option<&Path>,
+        becoming: Option<&Become>,
         sink: &mut dyn FnMut(&[u8]) -> std::io::Result<()>,
     ) -> Result<super::fetch::Fetched, Unreachable> {
-        self.with_session(|session| session.fetch(src, have_sha1, send, root, sink))
+        self.with_session(becoming, |session| {
+            session.fetch(src, have_sha1, send, root, sink)
+        })
     }
 
-    /// End the session, if one was started (`Bye`).
+    /// End every session started (`Bye`).
     pub fn close(&self) {
-        let mut session = self
-            .session
+        let mut sessions = self
+            .sessions
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if let Some(running) = session.take() {
-            tracing::debug!(host = %self.target.host, "closing the agent session");
+        for (becoming, running) in sessions.drain(..) {
+            let user = becoming
+                .as_ref()
+                .map_or("the connecting user", |become_| become_.user.as_str());
+            tracing::debug!(host = %self.target.host, user, "closing the agent session");
             running.close();
         }
     }

@@ -126,6 +126,10 @@ impl super::step::Step<'_> {
     pub(super) fn setup(&mut self, args: &crate::yaml::Node) -> super::outcome::Outcome {
         use super::outcome::Outcome;
         use super::remote::Site;
+        let becoming = match self.becoming() {
+            Ok(becoming) => becoming,
+            Err(refusal) => return Outcome::failed(refusal),
+        };
         let rendered = match self.render_args(args) {
             Ok(rendered) => rendered,
             Err(msg) => return Outcome::failed(msg),
@@ -139,7 +143,7 @@ impl super::step::Step<'_> {
                 .into_iter()
                 .map(|(name, value)| (name, crate::vars::to_json(&value)))
                 .collect(),
-            Site::Remote(remote, _) => match remote.gather_facts() {
+            Site::Remote(remote, _) => match remote.gather_facts(becoming.as_ref()) {
                 Ok(facts) => facts,
                 Err(unreachable) => return Outcome::unreachable(unreachable.message),
             },

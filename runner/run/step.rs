@@ -35,6 +35,8 @@ pub(super) struct Shared<'a> {
     pub controller_files: ControllerFiles,
     /// Roots whose commands were said to run through chroot (said once per root).
     pub chroot_warned: Mutex<Vec<PathBuf>>,
+    /// `-b`, `--become-user`, `--become-method` (run/becoming.rs).
+    pub command_line_become: &'a crate::inventory::connection::BecomeChoice,
 }
 
 /// A task's own flags, as the executor resolved them (the task's keyword over the
@@ -196,6 +198,7 @@ mod tests {
             verbosity: 0,
             controller_files: Default::default(),
             chroot_warned: Default::default(),
+            command_line_become: &Default::default(),
         };
         let roots = [
             tempfile::tempdir().expect("a"),

@@ -11,6 +11,7 @@ use super::module_run::{ModuleRequest, ModuleRun};
 use super::outcome::Outcome;
 use super::remote::{RemoteHost, Site};
 use super::step::Step;
+use crate::inventory::connection::Become;
 pub use crate::playbook::action_args::wait_for_connection::Args;
 use crate::yaml::Node;
 use machinist_modules::{interrupt, Builtin};
@@ -29,6 +30,10 @@ impl Step<'_> {
             Ok(parsed) => parsed,
             Err(err) => return Outcome::failed(format!("wait_for_connection: {err}")),
         };
+        let becoming = match self.becoming() {
+            Ok(becoming) => becoming,
+            Err(refusal) => return Outcome::failed(refusal),
+        };
         if self.flags.check {
             return Outcome::skipped("wait_for_connection: skipping for check_mode");
         }
@@ -37,7 +42,7 @@ impl Step<'_> {
             false => Outcome::failed("wait_for_connection: interrupted"),
             true => match self.host {
                 Site::Local(_) => Outcome::ok(),
-                Site::Remote(remote, _) => wait(remote, &parsed, start),
+                Site::Remote(remote, _) => wait(remote, becoming, &parsed, start),
             },
         };
         with_elapsed(outcome, start)
@@ -64,12 +69,19 @@ fn sleep(seconds: u64) -> bool {
 }
 
 /// Attempts until one answers or the time is up.
-fn wait(remote: &Arc<RemoteHost>, args: &Args, start: Instant) -> Outcome {
+fn wait(
+    remote: &Arc<RemoteHost>,
+    becoming: Option<Become>,
+    args: &Args,
+    start: Instant,
+) -> Outcome {
     let deadline = start + Duration::from_secs(args.timeout);
     let attempt_time = Duration::from_secs(args.connect_timeout.max(1));
     let mut running: Option<Receiver<Result<(), String>>> = None;
     loop {
-        let attempt = running.take().unwrap_or_else(|| attempt(remote));
+        let attempt = running
+            .take()
+            .unwrap_or_else(|| attempt(remote, becoming.clone()));
         let left = deadline.saturating_duration_since(Instant::now());
         let last_error = match attempt.recv_timeout(attempt_time.min(left)) {
             Ok(Ok(())) => return Outcome::ok(),
@@ -94,7 +106,7 @@ fn wait(remote: &Arc<RemoteHost>, args: &Args, start: Instant) -> Outcome {
 
 /// One attempt, on a thread of its own: connect (if the session is not up) and ping
 /// through the agent.
-fn attempt(remote: &Arc<RemoteHost>) -> Receiver<Result<(), String>> {
+fn attempt(remote: &Arc<RemoteHost>, becoming: Option<Become>) -> Receiver<Result<(), String>> {
     let (answer, answered) = std::sync::mpsc::channel();
     let remote = Arc::clone(remote);
     std::thread::spawn(move || {
@@ -104,7 +116,7 @@ fn attempt(remote: &Arc<RemoteHost>) -> Receiver<Result<(), String>> {
             check: false,
             keys_read: true,
         };
-        let result = match remote.run_module(&ping, None, &mut |_| {}) {
+        let result = match remote.run_module(&ping, None, becoming.as_ref(), &mut |_| {}) {
             Ok(ModuleRun::Done(outcome))
                 if !outcome.failed && outcome.data.get("ping") == Some(&Json::from("pong")) =>
             {

@@ -299,11 +299,7 @@ impl Disk {
     /// Every byte of the regular file at a canonical path, chunk by chunk (never the
     /// whole file in memory); `false` when absent. Pinned and checked as
     /// [`Disk::read_file`] does.
-    pub fn file_chunks(
-        &self,
-        canonical: &Path,
-        mut each: impl FnMut(&[u8]) -> io::Result<()>,
-    ) -> io::Result<bool> {
+    pub fn file_chunks(&self, canonical: &Path, mut each: impl FnMut(&[u8])) -> io::Result<bool> {
         let Some(pinned) = self.pin_regular(canonical)? else {
             return Ok(false);
         };
@@ -313,7 +309,7 @@ impl Disk {
         loop {
             match file.read(&mut buffer) {
                 Ok(0) => return Ok(true),
-                Ok(read) => each(&buffer[..read])?,
+                Ok(read) => each(&buffer[..read]),
                 Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
                 Err(err) => return Err(err),
             }

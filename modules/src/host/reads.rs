@@ -73,52 +73,37 @@ impl Host {
     /// root), read in chunks: never the whole file in memory. `None` if absent.
     pub fn file_digest(&self, path: &Path) -> Result<Option<FileDigest>, ModuleError> {
         let canonical = self.canonical(path, true)?;
-        let of_bytes = |content: &[u8]| FileDigest {
-            size: content.len() as u64,
-            sha256: crate::source::sha256(content),
-            text: std::str::from_utf8(content).is_ok(),
-        };
-        match self.seen(&canonical) {
-            Seen::Absent => Ok(None),
-            Seen::Node(Node::File { content, .. }) => Ok(Some(of_bytes(&content))),
-            Seen::Node(Node::Copied { source, .. }) => Ok(Some(FileDigest {
+        if let Seen::Node(Node::Copied { source, .. }) = self.seen(&canonical) {
+            return Ok(Some(FileDigest {
                 size: source.size,
                 sha256: source.sha256,
                 text: source.text,
-            })),
-            Seen::Node(Node::Dir { .. }) => Err(os_error(&canonical, Errno::ISDIR)),
-            Seen::Node(Node::Hardlink { to }) => self.file_digest(&to),
-            Seen::Node(Node::Symlink { .. } | Node::Absent) => Ok(None),
-            Seen::Node(Node::Changed { .. }) | Seen::Disk => {
-                let mut digest = <sha2::Sha256 as sha2::Digest>::new();
-                let mut size = 0u64;
-                let mut text = crate::source::Utf8Check::default();
-                let found = self
-                    .disk
-                    .file_chunks(&canonical, |chunk| {
-                        sha2::Digest::update(&mut digest, chunk);
-                        size += chunk.len() as u64;
-                        text.feed(chunk);
-                        Ok(())
-                    })
-                    .map_err(|err| ModuleError::io(&canonical, err))?;
-                Ok(found.then(|| FileDigest {
-                    size,
-                    sha256: sha2::Digest::finalize(digest).into(),
-                    text: text.finish(),
-                }))
-            }
+            }));
         }
+        let mut digest = <sha2::Sha256 as sha2::Digest>::new();
+        let mut size = 0u64;
+        let mut text = crate::source::Utf8Check::default();
+        let found = self.file_chunks(path, &mut |chunk| {
+            sha2::Digest::update(&mut digest, chunk);
+            size += chunk.len() as u64;
+            text.feed(chunk);
+            Ok(())
+        })?;
+        Ok(found.then(|| FileDigest {
+            size,
+            sha256: sha2::Digest::finalize(digest).into(),
+            text: text.finish(),
+        }))
     }
 
-    /// Every byte of a regular file (symlinks followed inside the root, the overlay
-    /// first), handed to `each` chunk by chunk: never the whole file in memory (fetch
-    /// streams a target's file this way). `false` if absent; an error from `each`
-    /// stops the reading and is returned.
+    /// Every byte of a regular file (symlinks followed inside the root), in order,
+    /// chunk by chunk: never the whole file in memory (an agent copies a dest that
+    /// already holds a sent file's bytes this way). `false` if absent; an error of
+    /// `each` stops the reading and is returned.
     pub fn file_chunks(
         &self,
         path: &Path,
-        mut each: impl FnMut(&[u8]) -> std::io::Result<()>,
+        each: &mut dyn FnMut(&[u8]) -> std::io::Result<()>,
     ) -> Result<bool, ModuleError> {
         let canonical = self.canonical(path, true)?;
         match self.seen(&canonical) {
@@ -127,16 +112,27 @@ impl Host {
                 .map(|()| true)
                 .map_err(|err| ModuleError::io(&canonical, err)),
             Seen::Node(Node::Copied { source, .. }) => source
-                .chunks(each)
+                .chunks(|chunk| each(chunk))
                 .map(|()| true)
-                .map_err(|err| ModuleError::io(&source.path, err)),
+                .map_err(|err| ModuleError::io(&canonical, err)),
             Seen::Node(Node::Dir { .. }) => Err(os_error(&canonical, Errno::ISDIR)),
             Seen::Node(Node::Hardlink { to }) => self.file_chunks(&to, each),
             Seen::Node(Node::Symlink { .. } | Node::Absent) => Ok(false),
-            Seen::Node(Node::Changed { .. }) | Seen::Disk => self
-                .disk
-                .file_chunks(&canonical, each)
-                .map_err(|err| ModuleError::io(&canonical, err)),
+            Seen::Node(Node::Changed { .. }) | Seen::Disk => {
+                let mut failed = None;
+                let found = self
+                    .disk
+                    .file_chunks(&canonical, |chunk| {
+                        if failed.is_none() {
+                            failed = each(chunk).err();
+                        }
+                    })
+                    .map_err(|err| ModuleError::io(&canonical, err))?;
+                match failed {
+                    Some(err) => Err(ModuleError::io(&canonical, err)),
+                    None => Ok(found),
+                }
+            }
         }
     }
 

@@ -162,6 +162,7 @@ impl Loader {
             order,
             max_fail_percentage,
             force_handlers,
+            become_: crate::playbook::model::BecomeKeywords::of(&node),
         })
     }
 
@@ -255,7 +256,7 @@ impl Loader {
         let play_check_mode = node.get("check_mode").map(|b| self.boolean(b));
         let play_diff = node.get("diff").map(|b| self.boolean(b));
         let play_unreachable = node.get("ignore_unreachable").map(|b| self.boolean(b));
-        let play_becomes = node.get("become").and_then(super::task::literal_bool);
+        let play_become = crate::playbook::model::BecomeKeywords::of(node);
         let play_module_defaults = self.module_defaults(node.get("module_defaults"), origin);
         let play_fleet = crate::playbook::model::Fleet {
             any_errors_fatal: node.get("any_errors_fatal").map(|b| self.boolean(b)),
@@ -271,7 +272,7 @@ impl Loader {
             crate::playbook::inherit::environment(list, &play_environment);
             crate::playbook::inherit::modes(list, play_check_mode, play_diff);
             crate::playbook::inherit::ignore_unreachable(list, play_unreachable);
-            crate::playbook::inherit::becomes(list, play_becomes);
+            crate::playbook::inherit::becomes(list, &play_become);
             crate::playbook::inherit::module_defaults(list, &play_module_defaults);
             crate::playbook::inherit::fleet(list, &play_fleet);
         }

@@ -162,7 +162,7 @@ impl Loader {
             root: node.take("root"),
             environment: node.take("environment").into_iter().collect(),
             ignore_unreachable: node.get("ignore_unreachable").map(|b| self.boolean(b)),
-            becomes: node.get("become").and_then(literal_bool),
+            become_: crate::playbook::model::BecomeKeywords::of(node),
             module_defaults: self.module_defaults(node.get("module_defaults"), origin),
             fleet: self.fleet(node),
         };
@@ -506,12 +506,4 @@ pub fn include_path(site: &Span, origin: &Origin, name: &str) -> PathBuf {
         .find(|p| p.exists())
         .cloned()
         .unwrap_or_else(|| origin.dir.join(name))
-}
-
-/// A literal boolean (`become:` is checked to be one by load/unsupported.rs).
-pub(super) fn literal_bool(node: &Node) -> Option<bool> {
-    match node.value {
-        crate::yaml::Value::Bool(value) => Some(value),
-        _ => None,
-    }
 }

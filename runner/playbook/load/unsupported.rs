@@ -1,8 +1,9 @@
 //! Ansible's keywords machinist does not implement are load errors, never accepted and
 //! ignored (issue 13): a pasted task with `delegate_to: db1` must not run here and say
-//! `ok`. Each is refused with the issue it waits for. A few keywords are accepted
-//! where their value makes them a true no-op for a run as root on this machine
-//! (`become` to root, `connection: local`); any other value is refused the same way.
+//! `ok`. Each is refused with the issue it waits for. `connection` is accepted where
+//! its value makes it a true no-op (`local`); `become`, `become_user` and
+//! `become_method` must be a boolean and names (what a host's connection cannot
+//! honour is refused when the task runs there); any other value is refused.
 //! docs/ansible-differences.md lists them.
 
 use super::Loader;
@@ -38,40 +39,39 @@ impl Loader {
                 );
                 continue;
             }
-            let no_op = keywords::get(name).is_some_and(|k| k.parse == Parse::NoOp);
+            let no_op =
+                keywords::get(name).is_some_and(|k| matches!(k.parse, Parse::NoOp | Parse::Become));
             if let Some(why) = no_op.then(|| not_a_no_op(name, value)).flatten() {
                 self.error(
                     &value.span,
-                    format!("{why}: not supported yet (issue #17); machinist runs as the user that starts it, on this machine"),
+                    match name.starts_with("become") {
+                        true => why,
+                        false => format!("{why}: not supported yet (issue #17); machinist runs as the user that starts it, on this machine"),
+                    },
                 );
             }
         }
     }
 }
 
-/// Why a `become*`/`connection` value is not a no-op here, if it is not.
+/// Why a `become*`/`connection` value is refused, if it is.
 fn not_a_no_op(name: &str, value: &Node) -> Option<String> {
     let literal = match &value.value {
         Value::Str(text) if !crate::template::Templates::is_template(text) => Some(text.as_str()),
         _ => None,
     };
     match name {
+        // Checked per host where the task runs (run/becoming.rs): what a connection
+        // cannot honour is refused there.
         "become" => match value.value {
-            Value::Bool(false) => None,
-            Value::Bool(true) if rustix::process::geteuid().is_root() => None,
-            Value::Bool(true) => Some("'become: true' when machinist does not run as root".into()),
+            Value::Bool(_) => None,
             _ => Some("'become' that is not a literal true or false".into()),
         },
-        "become_user" => match literal {
-            Some("root") => None,
-            Some(user) => Some(format!(
-                "'become_user: {user}' (only root, the user machinist runs as, is a no-op)"
+        "become_user" | "become_method" => match &value.value {
+            Value::Str(text) if !text.is_empty() => None,
+            _ => Some(format!(
+                "'{name}' that is not a user or method name (or a template of one)"
             )),
-            None => Some("'become_user' that is not a literal user name".into()),
-        },
-        "become_method" => match literal {
-            Some(_) => None,
-            None => Some("'become_method' that is not a literal name".into()),
         },
         "connection" => match literal {
             Some("local") => None,
