@@ -36,6 +36,7 @@ pub mod package;
 pub mod pacman;
 pub mod pacstrap;
 pub mod passwd;
+pub mod ping;
 pub mod presence;
 pub mod progress;
 pub mod pyregex;
@@ -48,6 +49,7 @@ pub mod source;
 pub mod stat;
 pub mod sysctl;
 pub mod systemd;
+pub mod temp_file;
 #[cfg(test)]
 mod test_support;
 pub mod timezone;

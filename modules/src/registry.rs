@@ -3,9 +3,9 @@
 
 use crate::{
     args, assemble, authorized_key, blockinfile, command, file, find, firstboot, get_url, group,
-    hostname, lineinfile, locale_gen, mount, nspawn, package, pacman, pacstrap, replace,
-    resolv_link, slurp, stat, sysctl, timezone, unarchive, unit, user, Host, Module, ModuleError,
-    Plan,
+    hostname, lineinfile, locale_gen, mount, nspawn, package, pacman, pacstrap, ping, replace,
+    resolv_link, slurp, stat, sysctl, temp_file, timezone, unarchive, unit, user, Host, Module,
+    ModuleError, Plan,
 };
 use serde::de::DeserializeOwned;
 
@@ -67,6 +67,8 @@ builtins! {
         GetUrl,
         Unarchive,
         Assemble,
+        Ping,
+        Tempfile,
     }
 }
 
@@ -102,6 +104,8 @@ impl Builtin {
             Builtin::GetUrl => get_url::GetUrlModule::NAME,
             Builtin::Unarchive => unarchive::UnarchiveModule::NAME,
             Builtin::Assemble => assemble::AssembleModule::NAME,
+            Builtin::Ping => ping::PingModule::NAME,
+            Builtin::Tempfile => temp_file::TempfileModule::NAME,
         }
     }
 
@@ -175,6 +179,12 @@ impl Builtin {
                 "Unpack a tar (gz, xz, zst, bz2) or zip archive into a directory of the target"
             }
             Builtin::Assemble => "One file of the target joined from the fragments of a directory",
+            Builtin::Ping => {
+                "Prove the target answers (over a connection: its agent); never changes"
+            }
+            Builtin::Tempfile => {
+                "A new temporary file or directory in the target's /tmp (always changes)"
+            }
         }
     }
 
@@ -210,6 +220,8 @@ impl Builtin {
             Builtin::GetUrl => get_url::doc::GET_URL,
             Builtin::Unarchive => unarchive::doc::UNARCHIVE,
             Builtin::Assemble => assemble::doc::ASSEMBLE,
+            Builtin::Ping => ping::doc::PING,
+            Builtin::Tempfile => temp_file::doc::TEMPFILE,
         }
     }
 
@@ -280,6 +292,8 @@ impl Builtin {
             Builtin::GetUrl => args::field_names::<get_url::Args>(),
             Builtin::Unarchive => args::field_names::<unarchive::Args>(),
             Builtin::Assemble => args::field_names::<assemble::Args>(),
+            Builtin::Ping => args::field_names::<ping::Args>(),
+            Builtin::Tempfile => args::field_names::<temp_file::Args>(),
         }
     }
 
@@ -385,6 +399,8 @@ impl Builtin {
             Builtin::GetUrl => decode_tracked::<get_url::Args>(value).map(drop),
             Builtin::Unarchive => decode_tracked::<unarchive::Args>(value).map(drop),
             Builtin::Assemble => decode_tracked::<assemble::Args>(value).map(drop),
+            Builtin::Ping => decode_tracked::<ping::Args>(value).map(drop),
+            Builtin::Tempfile => decode_tracked::<temp_file::Args>(value).map(drop),
         }
     }
 
@@ -509,6 +525,12 @@ impl Builtin {
                 .plan(&decode(value)?, host)
                 .map_err(PlanError::Module),
             Builtin::Assemble => assemble::AssembleModule
+                .plan(&decode(value)?, host)
+                .map_err(PlanError::Module),
+            Builtin::Ping => ping::PingModule
+                .plan(&decode(value)?, host)
+                .map_err(PlanError::Module),
+            Builtin::Tempfile => temp_file::TempfileModule
                 .plan(&decode(value)?, host)
                 .map_err(PlanError::Module),
         }

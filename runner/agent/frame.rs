@@ -118,6 +118,48 @@ pub fn write_message(writer: &mut impl Write, message: &impl serde::Serialize) -
     writer.flush()
 }
 
+/// What comes next on a stream where file bytes may come between messages (the
+/// agent's replies to a fetch).
+pub enum Incoming<T> {
+    Message(T),
+    /// One Data frame's bytes.
+    Data(Vec<u8>),
+}
+
+/// Read one whole message, or one Data frame, whichever comes first.
+pub fn read_incoming<T: serde::de::DeserializeOwned>(
+    reader: &mut impl Read,
+) -> Result<Incoming<T>, FrameError> {
+    let mut frame = Vec::new();
+    let mut message = Vec::new();
+    loop {
+        let kind = read_frame(reader, &mut frame)?;
+        match kind {
+            Kind::Data if message.is_empty() => return Ok(Incoming::Data(frame)),
+            Kind::Data => {
+                return Err(FrameError::Unexpected {
+                    got: kind,
+                    wanted: "message's next part",
+                })
+            }
+            _ => {}
+        }
+        if message.len() + frame.len() > MAX_MESSAGE {
+            return Err(FrameError::MessageTooLarge);
+        }
+        match kind {
+            Kind::Message if message.is_empty() => {
+                return Ok(Incoming::Message(serde_json::from_slice(&frame)?))
+            }
+            Kind::Message => {
+                message.extend_from_slice(&frame);
+                return Ok(Incoming::Message(serde_json::from_slice(&message)?));
+            }
+            _ => message.extend_from_slice(&frame),
+        }
+    }
+}
+
 /// Read one whole message (its parts put together) and decode it.
 pub fn read_message<T: serde::de::DeserializeOwned>(
     reader: &mut impl Read,

@@ -4,6 +4,7 @@
 //! says [`Request::Hello`], then asks for module runs and facts; each run's reply is
 //! its events in order, then [`Reply::Ran`].
 
+use crate::run::fetch::Found;
 use crate::run::module_run::ModuleRun;
 use crate::run::remote::TargetAction;
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -73,6 +74,16 @@ pub enum Request {
     },
     /// The target's facts (runner/facts.rs), as `ansible_*` variables.
     GatherFacts,
+    /// fetch: what is at `src` (answered with `fetched`), and when `send` and its
+    /// sha1 is not `have_sha1`, its bytes as Data frames, ended by `sent`.
+    Fetch {
+        src: String,
+        have_sha1: Option<String>,
+        send: bool,
+        /// A root inside the agent's (a `root:` keyword).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        root: Option<PathBuf>,
+    },
     /// The end of the session: the agent exits 0.
     Bye,
 }
@@ -86,6 +97,7 @@ impl Request {
             Request::RunAction { .. } => "run_action",
             Request::RunPlugin { .. } => "run_plugin",
             Request::GatherFacts => "gather_facts",
+            Request::Fetch { .. } => "fetch",
             Request::Bye => "bye",
         }
     }
@@ -141,6 +153,15 @@ pub enum Reply {
     Facts {
         facts: Map<String, Json>,
     },
+    /// What a fetch found, and whether its bytes follow as Data frames.
+    Fetched {
+        found: Found,
+        sending: bool,
+    },
+    /// The end of a fetch's Data frames: `error` when reading broke on the way.
+    Sent {
+        error: Option<String>,
+    },
     /// The agent cannot go on (a version or hash that differs, a request it cannot
     /// read, a root it cannot open); it exits after saying so.
     Refused {
@@ -159,6 +180,8 @@ impl Reply {
             Reply::Event { .. } => "event",
             Reply::Ran { .. } => "ran",
             Reply::Facts { .. } => "facts",
+            Reply::Fetched { .. } => "fetched",
+            Reply::Sent { .. } => "sent",
             Reply::Refused { .. } => "refused",
         }
     }

@@ -146,6 +146,23 @@ pub fn serve(input: &mut impl Read, output: &mut impl Write) -> Result<(), Agent
                     .collect();
                 write_message(output, &Reply::Facts { facts })?;
             }
+            Request::Fetch {
+                src,
+                have_sha1,
+                send,
+                root,
+            } => {
+                let inside = match roots.host(&host, root) {
+                    Ok(inside) => inside,
+                    Err(message) => {
+                        let found = crate::run::fetch::Found::Unreadable { message };
+                        let sending = false;
+                        write_message(output, &Reply::Fetched { found, sending })?;
+                        continue;
+                    }
+                };
+                fetch(inside, &src, have_sha1.as_deref(), send, output)?;
+            }
             Request::RunModule {
                 module,
                 args,
@@ -204,6 +221,39 @@ pub fn serve(input: &mut impl Read, output: &mut impl Write) -> Result<(), Agent
             }
         }
     }
+}
+
+/// A fetch: what is at `src`, then (when it is to be sent) its bytes as Data frames
+/// as they are read, and `sent`.
+fn fetch(
+    host: &Host,
+    src: &str,
+    have: Option<&str>,
+    send: bool,
+    output: &mut impl Write,
+) -> Result<(), AgentError> {
+    use crate::run::fetch;
+    let found = fetch::probe(host, src);
+    let sending = fetch::to_send(&found, have, send);
+    write_message(output, &Reply::Fetched { found, sending })?;
+    if !sending {
+        return Ok(());
+    }
+    let mut broken = None;
+    let error = fetch::stream(host, src, |chunk| {
+        for piece in chunk.chunks(super::frame::MAX_FRAME - 1) {
+            super::frame::write_frame(output, super::frame::Kind::Data, piece)
+                .inspect_err(|err| broken = Some(err.kind()))?;
+        }
+        Ok(())
+    })
+    .err();
+    if let Some(kind) = broken {
+        // The controller is gone: nothing more can be said.
+        return Err(AgentError::Write(std::io::Error::from(kind)));
+    }
+    write_message(output, &Reply::Sent { error })?;
+    Ok(())
 }
 
 /// The Hosts of the roots inside the agent's that requests named (`root:`), one per

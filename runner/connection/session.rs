@@ -12,9 +12,10 @@
 
 use super::Unreachable;
 use crate::agent::file_transfer;
-use crate::agent::frame::{read_message, write_message, FrameError};
+use crate::agent::frame::{read_incoming, write_message, FrameError, Incoming};
 use crate::agent::identity::{AgentExe, VERSION};
 use crate::agent::message::{AgentEvent, FileAnnounce, Reply, Request};
+use crate::run::fetch::Fetched;
 use crate::run::module_run::{ModuleRequest, ModuleRun};
 use crate::run::outcome::Outcome;
 use crate::run::remote::{RemotePlugin, TargetAction};
@@ -26,13 +27,17 @@ use serde_json::{Map, Value as Json};
 use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc::{channel, Receiver, RecvTimeoutError, Sender};
+use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError, SyncSender};
 use std::time::{Duration, Instant};
 
 /// How long an agent may take to start (an ssh login, a first sudo).
 const START_TIMEOUT: Duration = Duration::from_secs(60);
 /// The most of the agent's stderr kept for a message.
 const STDERR_TAIL: usize = 4096;
+/// What the reading threads may have heard ahead of the controller: a fetch's Data
+/// frames wait here (at most this many, each at most a frame), so memory does not
+/// grow with the file when the controller writes slower than the agent sends.
+const HEARD_AHEAD: usize = 16;
 
 /// What the session starts with: the agent's executable and the target's root.
 #[derive(Debug, Clone)]
@@ -50,6 +55,8 @@ pub struct BecomePrompt<'a> {
 
 enum Heard {
     Reply(Reply),
+    /// A Data frame's bytes (a fetch's file).
+    Data(Vec<u8>),
     /// The reply stream ended or broke.
     Ended(FrameError),
     Stderr(Vec<u8>),
@@ -97,7 +104,7 @@ impl AgentSession {
             let _ = child.wait();
             return Err(unreachable("the agent's pipes are missing".into()));
         };
-        let (send, heard) = channel();
+        let (send, heard) = sync_channel(HEARD_AHEAD);
         read_replies(output, send.clone());
         read_stderr(stderr, send);
         let mut session = AgentSession {
@@ -301,6 +308,61 @@ impl AgentSession {
         }
     }
 
+    /// fetch: what is at `src` on the target, and (when `send` and its sha1 is not
+    /// `have_sha1`) its bytes, handed to `sink` frame by frame as they arrive. A sink
+    /// that fails is not called again, but the bytes are still read to the end, so the
+    /// session stays in step; its error is the fetch's.
+    pub fn fetch(
+        &mut self,
+        src: &str,
+        have_sha1: Option<&str>,
+        send: bool,
+        root: Option<&Path>,
+        sink: &mut dyn FnMut(&[u8]) -> io::Result<()>,
+    ) -> Result<Fetched, Unreachable> {
+        self.send(&Request::Fetch {
+            src: src.to_string(),
+            have_sha1: have_sha1.map(str::to_string),
+            send,
+            root: root.map(Path::to_path_buf),
+        })?;
+        let (found, sending) = match self.hear(None)? {
+            Reply::Fetched { found, sending } => (found, sending),
+            other => return Err(self.broken(format!("a fetch answered with {}", other.kind()))),
+        };
+        let mut fetched = Fetched {
+            found,
+            sent: sending,
+            error: None,
+        };
+        if !sending {
+            return Ok(fetched);
+        }
+        loop {
+            match self.heard.recv() {
+                Ok(Heard::Data(bytes)) => {
+                    if fetched.error.is_none() {
+                        fetched.error = sink(&bytes).err().map(|err| err.to_string());
+                    }
+                }
+                Ok(Heard::Stderr(bytes)) => self.keep_stderr(&bytes),
+                heard => {
+                    match self.heard_as_reply(heard.map_err(|_| RecvTimeoutError::Disconnected))? {
+                        Reply::Sent { error } => {
+                            fetched.error = error.or(fetched.error);
+                            return Ok(fetched);
+                        }
+                        other => {
+                            return Err(
+                                self.broken(format!("a fetch's data ended with {}", other.kind()))
+                            )
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// How many controller files were sent to the agent so far, and their bytes.
     pub fn files_sent(&self) -> (u64, u64) {
         self.sent
@@ -359,6 +421,7 @@ impl AgentSession {
             }
             Ok(Heard::Reply(reply)) => Ok(reply),
             Ok(Heard::Stderr(_)) => Err(self.broken("unexpected stderr".into())),
+            Ok(Heard::Data(_)) => Err(self.broken("file data where a reply was expected".into())),
             Ok(Heard::Ended(FrameError::Closed)) | Err(RecvTimeoutError::Disconnected) => {
                 Err(self.broken("the agent's connection closed".into()))
             }
@@ -512,12 +575,13 @@ impl Drop for AgentSession {
     }
 }
 
-fn read_replies(output: impl Read + Send + 'static, send: Sender<Heard>) {
+fn read_replies(output: impl Read + Send + 'static, send: SyncSender<Heard>) {
     std::thread::spawn(move || {
         let mut output = BufReader::with_capacity(64 * 1024, output);
         loop {
-            let heard = match read_message(&mut output) {
-                Ok(reply) => Heard::Reply(reply),
+            let heard = match read_incoming(&mut output) {
+                Ok(Incoming::Message(reply)) => Heard::Reply(reply),
+                Ok(Incoming::Data(bytes)) => Heard::Data(bytes),
                 Err(err) => {
                     let _ = send.send(Heard::Ended(err));
                     return;
@@ -530,7 +594,7 @@ fn read_replies(output: impl Read + Send + 'static, send: Sender<Heard>) {
     });
 }
 
-fn read_stderr(mut stderr: impl Read + Send + 'static, send: Sender<Heard>) {
+fn read_stderr(mut stderr: impl Read + Send + 'static, send: SyncSender<Heard>) {
     std::thread::spawn(move || {
         let mut buf = [0u8; 4096];
         loop {

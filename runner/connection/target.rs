@@ -169,6 +169,17 @@ impl RemoteTarget for Connected {
         self.session.gather_facts()
     }
 
+    fn fetch(
+        &mut self,
+        src: &str,
+        have_sha1: Option<&str>,
+        send: bool,
+        root: Option<&Path>,
+        sink: &mut dyn FnMut(&[u8]) -> std::io::Result<()>,
+    ) -> Result<crate::run::fetch::Fetched, Unreachable> {
+        self.session.fetch(src, have_sha1, send, root, sink)
+    }
+
     fn close(self: Box<Self>) {
         Connected::close(*self)
     }

@@ -27,6 +27,10 @@ pub fn doc(action: &Action) -> Option<ActionDoc> {
         Action::Meta => META,
         Action::Uri => URI,
         Action::WaitFor => WAIT_FOR,
+        Action::Setup => SETUP,
+        Action::Fetch => FETCH,
+        Action::WaitForConnection => WAIT_FOR_CONNECTION,
+        Action::Pause => PAUSE,
     })
 }
 
@@ -238,6 +242,106 @@ const WAIT_FOR: ActionDoc = ActionDoc {
   wait_for:
     path: /var/log/app.log
     search_regex: "ready on port (\\d+)"
+"#,
+    },
+};
+
+const SETUP: ActionDoc = ActionDoc {
+    summary: "Gather the target's facts as a task (also named gather_facts), registered as ansible_facts",
+    any_args: false,
+    doc: ModuleDoc {
+        args: &[
+            ArgDoc::new("gather_subset", "list", "Which facts: all, min (everything but network and virtual), network (default_ipv4), virtual (virtualization_*), hardware (none here); `!name` leaves one out, `!all` keeps min.")
+                .default("all"),
+            ArgDoc::new("filter", "list", "Globs (fnmatch) on the facts' ansible_ names: only the facts one matches are set and registered."),
+        ],
+        check_mode: Support::Full,
+        diff: Support::None,
+        examples: r#"- name: Facts again, after the network changed (gathered on the target, through its agent)
+  setup:
+    gather_subset: [network]
+    filter: ["ansible_default_ipv4"]
+  register: gathered
+- name: Show the address
+  debug:
+    msg: "{{ ansible_default_ipv4.address | default('none') }}"
+- name: The same, by its other name
+  gather_facts:
+    gather_subset: ["!all"]
+"#,
+    },
+};
+
+const FETCH: ActionDoc = ActionDoc {
+    summary: "Copy a target's file to the controller, at DEST/HOSTNAME/SRC (or DEST with flat)",
+    any_args: false,
+    doc: ModuleDoc {
+        args: &[
+            ArgDoc::new("src", "path", "The target's file (inside its root); not a directory.").required(),
+            ArgDoc::new("dest", "path", "The controller folder (relative: to the playbook's folder); the file goes to DEST/INVENTORY_HOSTNAME/SRC.").required(),
+            ArgDoc::new("flat", "bool", "DEST is the file itself (or, ending in /, the folder it goes in under its own name).").default("false"),
+            ArgDoc::new("fail_on_missing", "bool", "Fail when src does not exist (else ok, with a msg).").default("true"),
+            ArgDoc::new("validate_checksum", "bool", "Check the copy's sha1 against the target's.").default("true"),
+        ],
+        check_mode: Support::Full,
+        diff: Support::None,
+        examples: r#"- name: A config of the target
+  copy:
+    dest: /etc/app.conf
+    content: "port = 80\n"
+- name: Keep a copy of it per host (streamed from its agent over ssh or machine)
+  fetch:
+    src: /etc/app.conf
+    dest: /tmp/fetched
+- name: One file, named as wanted
+  fetch:
+    src: /etc/app.conf
+    dest: /tmp/fetched/app-{{ inventory_hostname }}.conf
+    flat: true
+"#,
+    },
+};
+
+const WAIT_FOR_CONNECTION: ActionDoc = ActionDoc {
+    summary:
+        "Wait until the target's agent answers (at once for a local host; skipped under --check)",
+    any_args: false,
+    doc: ModuleDoc {
+        args: &[
+            ArgDoc::new("delay", "int", "Seconds before the first attempt.").default("0"),
+            ArgDoc::new("sleep", "int", "Seconds between attempts.").default("1"),
+            ArgDoc::new("timeout", "int", "Seconds before the task fails.").default("600"),
+            ArgDoc::new(
+                "connect_timeout",
+                "int",
+                "Seconds one attempt (start the agent, ping it) is waited for.",
+            )
+            .default("5"),
+        ],
+        check_mode: Support::None,
+        diff: Support::None,
+        examples: r#"- name: Until the container (or the rebooted host) answers
+  wait_for_connection:
+    timeout: 120
+"#,
+    },
+};
+
+const PAUSE: ActionDoc = ActionDoc {
+    summary: "Wait some seconds or minutes, or ask on the terminal; once for all hosts, --check too",
+    any_args: false,
+    doc: ModuleDoc {
+        args: &[
+            ArgDoc::new("seconds", "int", "Seconds to wait."),
+            ArgDoc::new("minutes", "int", "Minutes to wait."),
+            ArgDoc::new("prompt", "str", "Shown before the wait; without seconds or minutes, the answer (registered as user_input) is awaited, which needs a terminal: refused otherwise."),
+            ArgDoc::new("echo", "bool", "Show the answer as it is typed.").default("true"),
+        ],
+        check_mode: Support::Full,
+        diff: Support::None,
+        examples: r#"- name: Give the service time to settle
+  pause:
+    seconds: 1
 "#,
     },
 };

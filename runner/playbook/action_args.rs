@@ -2,8 +2,12 @@
 //! beside the model, so that validation (`Action::arg_names`) reads them without
 //! reaching into the executor, which only uses them.
 
+pub mod fetch;
+pub mod pause;
+pub mod setup;
 pub mod uri;
 pub mod wait_for;
+pub mod wait_for_connection;
 
 /// The arguments `include_vars` takes (the free form is `file`).
 pub const INCLUDE_VARS: &[&str] = &["file", "name"];

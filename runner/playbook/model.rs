@@ -383,6 +383,14 @@ pub enum Action {
     WaitFor,
     /// Variables from a YAML file of the controller (runner/run/include_vars.rs).
     IncludeVars,
+    /// The target's facts gathered as a task (runner/run/setup.rs).
+    Setup,
+    /// A target's file copied to the controller (runner/run/fetch.rs).
+    Fetch,
+    /// Until the target's agent answers (runner/run/wait_for_connection.rs).
+    WaitForConnection,
+    /// Wait, or ask the terminal (runner/run/pause.rs); once for all hosts.
+    Pause,
 }
 
 impl Action {
@@ -396,6 +404,11 @@ impl Action {
         ("uri", Action::Uri),
         ("wait_for", Action::WaitFor),
         ("include_vars", Action::IncludeVars),
+        ("setup", Action::Setup),
+        ("gather_facts", Action::Setup),
+        ("fetch", Action::Fetch),
+        ("wait_for_connection", Action::WaitForConnection),
+        ("pause", Action::Pause),
     ];
 
     pub fn from_name(name: &str) -> Option<Action> {
@@ -434,6 +447,18 @@ impl Action {
             >()),
             Action::WaitFor => Some(machinist_modules::args::field_names::<
                 super::action_args::wait_for::Args,
+            >()),
+            Action::Setup => Some(machinist_modules::args::field_names::<
+                super::action_args::setup::Args,
+            >()),
+            Action::Fetch => Some(machinist_modules::args::field_names::<
+                super::action_args::fetch::Args,
+            >()),
+            Action::WaitForConnection => Some(machinist_modules::args::field_names::<
+                super::action_args::wait_for_connection::Args,
+            >()),
+            Action::Pause => Some(machinist_modules::args::field_names::<
+                super::action_args::pause::Args,
             >()),
         }
     }
@@ -564,8 +589,17 @@ impl Task {
         self.rare.as_ref().map_or(NONE, |rare| &rare.fleet)
     }
 
+    /// `run_once: true`, or an action that runs once for all hosts (Ansible's
+    /// `BYPASS_HOST_LOOP`: pause).
     pub fn run_once(&self) -> bool {
         self.fleet().run_once == Some(true)
+            || matches!(
+                &self.kind,
+                TaskKind::Action {
+                    action: Action::Pause,
+                    ..
+                }
+            )
     }
 
     /// Whether its failure on one host ends the play for every host (as Ansible's

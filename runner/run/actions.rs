@@ -1,6 +1,7 @@
 //! What a task's action does: a module (render arguments → plan → apply or record),
 //! or one of the runner's own actions that work on variables and flow (`debug`,
-//! `set_fact`, `include_vars`, `assert`, `fail`, `meta`).
+//! `set_fact`, `include_vars`, `assert`, `fail`, `meta`; `setup`, `fetch`,
+//! `wait_for_connection` and `pause` in files of their own).
 //!
 //! The routing of issue 17: a module on a remote host (machine, ssh) is rendered
 //! here and run by the host's agent (run/remote.rs), which plans, applies or records
@@ -55,6 +56,10 @@ impl Step<'_> {
             },
             Action::Meta => Outcome::failed(format!("{module} cannot run here")),
             Action::Uri | Action::WaitFor => self.check_action(module, action, args),
+            Action::Setup => self.setup(args),
+            Action::Fetch => self.fetch(args),
+            Action::WaitForConnection => self.wait_for_connection(args),
+            Action::Pause => self.pause(args),
         }
     }
 

@@ -4,8 +4,9 @@
 //! connecting user, root, another user: run/becoming.rs) through the run's
 //! [`Connector`] the first time a task needs it (on the worker thread of that host's
 //! step, so hosts connect in parallel under `-f`), sends it module requests, plugin
-//! runs and fact requests (and uri/wait_for, which act on the target), and says `Bye`
-//! to each when the run ends. The connector is built by the binary from runner/connection/ (above this
+//! runs and fact requests (and uri/wait_for, which act on the target, and fetch, whose
+//! file comes back in chunks), and says `Bye` to each when the run ends. The connector
+//! is built by the binary from runner/connection/ (above this
 //! room); whatever goes wrong on the way is an [`Unreachable`] for the request in
 //! hand, and the host's next request (if `ignore_unreachable` kept it) connects anew.
 //!
@@ -110,6 +111,16 @@ pub trait RemoteTarget: Send {
     ) -> Result<Result<machinist_modules::host::bounded::Bounded, String>, Unreachable>;
     /// The target's facts, as `ansible_*` variables and `ansible_facts`.
     fn gather_facts(&mut self) -> Result<Map<String, Json>, Unreachable>;
+    /// fetch: what is at `src`, and its bytes to `sink` as they arrive when `send`
+    /// and its sha1 is not `have_sha1` (runner/run/fetch.rs).
+    fn fetch(
+        &mut self,
+        src: &str,
+        have_sha1: Option<&str>,
+        send: bool,
+        root: Option<&Path>,
+        sink: &mut dyn FnMut(&[u8]) -> std::io::Result<()>,
+    ) -> Result<super::fetch::Fetched, Unreachable>;
     /// Say goodbye to the agent and end the connection.
     fn close(self: Box<Self>);
 }
@@ -225,6 +236,21 @@ impl RemoteHost {
         becoming: Option<&Become>,
     ) -> Result<Map<String, Json>, Unreachable> {
         self.with_session(becoming, |session| session.gather_facts())
+    }
+
+    /// fetch, by the session running as `becoming` (runner/run/fetch.rs).
+    pub fn fetch(
+        &self,
+        src: &str,
+        have_sha1: Option<&str>,
+        send: bool,
+        root: Option<&Path>,
+        becoming: Option<&Become>,
+        sink: &mut dyn FnMut(&[u8]) -> std::io::Result<()>,
+    ) -> Result<super::fetch::Fetched, Unreachable> {
+        self.with_session(becoming, |session| {
+            session.fetch(src, have_sha1, send, root, sink)
+        })
     }
 
     /// End every session started (`Bye`).

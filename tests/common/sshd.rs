@@ -216,6 +216,30 @@ impl Sshd {
         .unwrap();
     }
 
+    /// Start the killed server again, same address, port and keys (a host that comes
+    /// back); returns once it listens.
+    pub fn restart(&mut self) {
+        self.kill();
+        let child = Command::new("/usr/sbin/sshd")
+            .args(["-D", "-e", "-f"])
+            .arg(self.dir.path().join("sshd_config"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(self.dir.path().join("sshd.log")).unwrap())
+            .spawn()
+            .expect("start sshd");
+        self.child = Some(child);
+        let at: SocketAddr = format!("{}:{}", self.address, self.port).parse().unwrap();
+        let started = Instant::now();
+        while TcpStream::connect_timeout(&at, Duration::from_millis(100)).is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "sshd did not listen again"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// Kill the server and everything under it (sessions, agents).
     pub fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {

@@ -1,0 +1,246 @@
+//! `setup` (Ansible's `ansible.builtin.setup`, also `gather_facts`) as a task: the
+//! facts a play's `gather_facts` gathers (runner/facts.rs), read on the target (the
+//! Host here, or the host's agent), narrowed by `gather_subset` and `filter` as
+//! Ansible narrows them, set as host facts (`ansible_NAME` and in `ansible_facts`,
+//! merged with the facts already there) and registered under `ansible_facts` with
+//! their `ansible_` names. It changes nothing: `ok`, in check mode too.
+
+pub use crate::playbook::action_args::setup::Args;
+use serde_json::{Map, Value as Json};
+
+/// The subsets Ansible knows that hold none of the facts gathered here (hardware,
+/// and the external tools' subsets): accepted, and they add nothing.
+const EMPTY_SUBSETS: &[&str] = &["hardware", "facter", "ohai"];
+
+/// The facts of the `network` and `virtual` subsets; every other one is in `min`.
+const NETWORK: &[&str] = &["default_ipv4"];
+const VIRTUAL: &[&str] = &["virtualization_type", "virtualization_role"];
+
+/// Which subsets are gathered, as ansible-core's `get_collector_names` decides: `min`
+/// and the named ones, less the `!` ones unless named too.
+#[derive(Debug, PartialEq, Eq)]
+struct Subsets {
+    min: bool,
+    network: bool,
+    virtual_: bool,
+}
+
+const NOT_MIN: [&str; 3] = ["network", "virtual", "hardware"];
+
+fn subsets(names: &[String]) -> Result<Subsets, String> {
+    let mut added: Vec<&str> = vec!["min"];
+    let mut named: Vec<&str> = Vec::new();
+    let mut removed: Vec<&str> = Vec::new();
+    for name in names {
+        let (excluded, subset) = match name.strip_prefix('!') {
+            Some(subset) => (true, subset.trim()),
+            None => (false, name.trim()),
+        };
+        let known = ["all", "min"].contains(&subset)
+            || NOT_MIN.contains(&subset)
+            || EMPTY_SUBSETS.contains(&subset);
+        if !known {
+            return Err(format!(
+                "Bad subset '{subset}' given to gather_subset: the subsets here are all, min, \
+                 network, virtual, hardware, facter, ohai"
+            ));
+        }
+        match (excluded, subset) {
+            (false, "all") => added.extend(NOT_MIN),
+            (false, "min") => {}
+            (true, "all") => removed.extend(NOT_MIN),
+            (false, subset) => {
+                added.push(subset);
+                named.push(subset);
+            }
+            (true, subset) => removed.push(subset),
+        }
+    }
+    let has = |subset: &str| {
+        added.contains(&subset) && (!removed.contains(&subset) || named.contains(&subset))
+    };
+    Ok(Subsets {
+        min: has("min"),
+        network: has("network"),
+        virtual_: has("virtual"),
+    })
+}
+
+/// The facts Ansible's setup returns without the `ansible_` prefix (its metadata).
+const UNPREFIXED: [&str; 2] = ["gather_subset", "module_setup"];
+
+/// A fact's name in the registered result (and for `filter`): `ansible_NAME`, but
+/// for the metadata.
+pub fn registered_name(name: &str) -> String {
+    match UNPREFIXED.contains(&name) {
+        true => name.to_string(),
+        false => format!("ansible_{name}"),
+    }
+}
+
+/// The facts `args` select from `gathered` (names without `ansible_`), with the
+/// `gather_subset` and `module_setup` facts Ansible adds.
+pub fn select(gathered: &Map<String, Json>, args: &Args) -> Result<Map<String, Json>, String> {
+    let asked: Vec<String> = args
+        .gather_subset
+        .as_ref()
+        .map(|names| names.to_vec())
+        .unwrap_or_else(|| vec!["all".into()]);
+    let wanted = subsets(&asked)?;
+    let globs = args
+        .filter
+        .as_ref()
+        .map(|names| names.to_vec())
+        .unwrap_or_default()
+        .iter()
+        .map(|glob| {
+            glob::Pattern::new(glob).map_err(|err| format!("filter: bad pattern '{glob}': {err}"))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut facts: Map<String, Json> = gathered
+        .iter()
+        .filter(|(name, _)| {
+            if NETWORK.contains(&name.as_str()) {
+                wanted.network
+            } else if VIRTUAL.contains(&name.as_str()) {
+                wanted.virtual_
+            } else {
+                wanted.min
+            }
+        })
+        .map(|(name, value)| (name.clone(), value.clone()))
+        .collect();
+    facts.insert("gather_subset".into(), Json::from(asked));
+    facts.insert("module_setup".into(), Json::Bool(true));
+    if !globs.is_empty() {
+        facts.retain(|name, _| {
+            let registered = registered_name(name);
+            globs.iter().any(|glob| glob.matches(&registered))
+        });
+    }
+    Ok(facts)
+}
+
+impl super::step::Step<'_> {
+    /// The task: gather (on the target), narrow, set and register.
+    pub(super) fn setup(&mut self, args: &crate::yaml::Node) -> super::outcome::Outcome {
+        use super::outcome::Outcome;
+        use super::remote::Site;
+        let becoming = match self.becoming() {
+            Ok(becoming) => becoming,
+            Err(refusal) => return Outcome::failed(refusal),
+        };
+        let rendered = match self.render_args(args) {
+            Ok(rendered) => rendered,
+            Err(msg) => return Outcome::failed(msg),
+        };
+        let parsed: Args = match serde_json::from_value(Json::Object(rendered)) {
+            Ok(parsed) => parsed,
+            Err(err) => return Outcome::failed(format!("setup: {err}")),
+        };
+        let all: Map<String, Json> = match self.host {
+            Site::Local(host) => crate::facts::gather(host)
+                .into_iter()
+                .map(|(name, value)| (name, crate::vars::to_json(&value)))
+                .collect(),
+            Site::Remote(remote, _) => match remote.gather_facts(becoming.as_ref()) {
+                Ok(facts) => facts,
+                Err(unreachable) => return Outcome::unreachable(unreachable.message),
+            },
+        };
+        let gathered = match all.get("ansible_facts") {
+            Some(Json::Object(facts)) => facts.clone(),
+            _ => Map::new(),
+        };
+        let selected = match select(&gathered, &parsed) {
+            Ok(selected) => selected,
+            Err(msg) => return Outcome::failed(msg),
+        };
+        tracing::debug!(facts = selected.len(), "setup: facts set");
+        // Merged into the facts the host has (an earlier gathering's stay).
+        let mut merged = match self.templates().eval("ansible_facts", self.ctx) {
+            Ok(value) if !value.is_undefined() => match crate::vars::to_json(&value) {
+                Json::Object(map) => map,
+                _ => Map::new(),
+            },
+            _ => Map::new(),
+        };
+        let mut layer = crate::vars::Layer::default();
+        let mut registered = Map::new();
+        for (name, value) in &selected {
+            merged.insert(name.clone(), value.clone());
+            layer.set(&format!("ansible_{name}"), crate::vars::from_json(value));
+            registered.insert(registered_name(name), value.clone());
+        }
+        layer.set(
+            "ansible_facts",
+            crate::vars::from_json(&Json::Object(merged)),
+        );
+        self.set_facts(&layer);
+        let mut outcome = Outcome::ok();
+        outcome
+            .data
+            .insert("ansible_facts".into(), Json::Object(registered));
+        outcome
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn gathered() -> Map<String, Json> {
+        let Json::Object(map) = json!({
+            "hostname": "box", "distribution": "Debian", "distribution_version": "12",
+            "os_family": "Debian", "default_ipv4": {"address": "10.0.0.2"},
+            "virtualization_type": "systemd-nspawn", "virtualization_role": "guest",
+        }) else {
+            unreachable!()
+        };
+        map
+    }
+
+    fn names(args: serde_json::Value) -> Vec<String> {
+        let args: Args = serde_json::from_value(args).expect("args");
+        select(&gathered(), &args)
+            .expect("selected")
+            .keys()
+            .cloned()
+            .collect()
+    }
+
+    #[test]
+    fn subsets_narrow_as_ansibles_do() {
+        assert_eq!(names(json!({})).len(), 9);
+        let min = names(json!({"gather_subset": ["!all"]}));
+        assert!(min.contains(&"hostname".to_string()));
+        assert!(!min.contains(&"default_ipv4".to_string()));
+        assert!(!min.contains(&"virtualization_type".to_string()));
+        let virt = names(json!({"gather_subset": ["!all", "virtual"]}));
+        assert!(virt.contains(&"virtualization_type".to_string()));
+        assert!(!virt.contains(&"default_ipv4".to_string()));
+        let network = names(json!({"gather_subset": "network"}));
+        assert!(network.contains(&"default_ipv4".to_string()));
+        assert!(!network.contains(&"virtualization_role".to_string()));
+        assert!(network.contains(&"os_family".to_string()));
+        let nothing = names(json!({"gather_subset": ["!all", "!min"]}));
+        assert_eq!(nothing, ["gather_subset", "module_setup"]);
+        let args: Args = serde_json::from_value(json!({"gather_subset": ["disks"]})).expect("args");
+        assert!(select(&gathered(), &args).is_err());
+    }
+
+    #[test]
+    fn filter_globs_match_the_ansible_names() {
+        let picked = names(json!({"filter": ["ansible_distribution*", "ansible_os_family"]}));
+        assert_eq!(
+            picked,
+            ["distribution", "distribution_version", "os_family"]
+        );
+        let picked = names(json!({"filter": "ansible_[hv]*"}));
+        assert_eq!(
+            picked,
+            ["hostname", "virtualization_type", "virtualization_role"]
+        );
+    }
+}
