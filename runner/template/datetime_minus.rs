@@ -163,10 +163,27 @@ pub(crate) fn rewritten(source: Cow<'_, str>, template: bool) -> Cow<'_, str> {
             Err(_) => return source,
         }
     } else {
-        match minijinja::machinery::parse_expr(&source) {
-            Ok(tree) => expr(&tree, &source, &mut edits),
-            Err(_) => return source,
+        // Parsed inside the same `{% set … %}` the engine compiles an expression in
+        // (minijinja's standalone expression parser panics on some inputs, `}}…`),
+        // its offsets taken back to the expression's.
+        let (open, close) = EXPRESSION_WRAPPER;
+        let wrapped = format!("{open}{source}{close}");
+        let Ok(tree) = minijinja::machinery::parse(
+            &wrapped,
+            "<expression>",
+            Default::default(),
+            Default::default(),
+        ) else {
+            return source;
+        };
+        stmt(&tree, &wrapped, &mut edits);
+        if edits
+            .iter()
+            .any(|edit| edit.at < open.len() || edit.at + edit.remove > open.len() + source.len())
+        {
+            return source;
         }
+        edits.iter_mut().for_each(|edit| edit.at -= open.len());
     }
     if edits.is_empty() {
         return source;
@@ -180,6 +197,10 @@ pub(crate) fn rewritten(source: Cow<'_, str>, template: bool) -> Cow<'_, str> {
     }
     Cow::Owned(out)
 }
+
+/// What an expression is parsed inside: engine.rs's `expression_wrapper`, whose
+/// parentheses keep the expression whole.
+const EXPRESSION_WRAPPER: (&str, &str) = ("{% set __machinist_minus_result = (", ") %}");
 
 /// Replace `remove` bytes at `at` by `insert`.
 struct Edit {
@@ -376,6 +397,17 @@ mod tests {
             rewritten(Cow::Borrowed("(a|to_datetime) - b > 3"), false),
             "__machinist_minus((a|to_datetime) , b) > 3"
         );
+        assert_eq!(
+            rewritten(Cow::Borrowed("(a|to_datetime) - b"), false),
+            "__machinist_minus((a|to_datetime) , b)"
+        );
+    }
+
+    #[test]
+    fn an_expression_that_does_not_parse_is_left_as_it_is() {
+        // minijinja's standalone expression parser panicked on this (fuzzing).
+        let odd = "}}9.*9/1[:m9*9/1] is flsy %%%ro m(a, b=2) %}{{ a }}-{{ to_datetime }} %}";
+        assert_eq!(rewritten(Cow::Borrowed(odd), false), odd);
     }
 
     #[test]
