@@ -3,7 +3,8 @@
 //! only ever plans bytes (modules know nothing about templates or the controller's
 //! folders). A copy's `src:` is handed over as the path it was found at
 //! (`_copy_from`): the module streams it, never whole in memory, binary or not; a
-//! directory is walked (sources/tree.rs) into `_copy_tree`.
+//! directory is walked (sources/tree.rs) into `_copy_tree`. With `remote_src` copy's
+//! `src:` is left as written: a path on the target, which the module reads there.
 
 mod tree;
 
@@ -55,6 +56,20 @@ impl Step<'_> {
                     &task.span,
                     "local_follow: false is not supported: copy follows the source's symlinks (inside the source)".into(),
                 ));
+            }
+        }
+        // copy's `remote_src`: src is a path on the target, which the module reads
+        // there (through its Host, in the agent over a connection): nothing to find.
+        if let Some(remote) = args.remove("remote_src") {
+            if builtin != Builtin::Copy {
+                return Err(located(
+                    &task.span,
+                    format!("{} takes no remote_src (copy's)", builtin.name()),
+                ));
+            }
+            if truthy(&remote) {
+                args.insert("remote_src".into(), Json::Bool(true));
+                return Ok(());
             }
         }
         if builtin == Builtin::Copy {

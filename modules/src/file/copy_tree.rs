@@ -32,6 +32,14 @@ pub struct TreeEntry {
     pub from: Option<String>,
 }
 
+/// Where one entry's file comes from: the controller (streamed) or the target itself
+/// (`remote_src`, read through the Host: inside the root). `None` in an entry: a
+/// directory.
+pub(super) enum EntrySource<'a> {
+    Controller(&'a str),
+    Target(PathBuf),
+}
+
 pub(super) fn plan(args: &Args, tree: &CopyTree, host: &Host) -> Result<Plan, ModuleError> {
     if args.content.is_some() || args.copy_from.is_some() || args.src.is_some() {
         return Err(ModuleError::invalid(
@@ -39,6 +47,22 @@ pub(super) fn plan(args: &Args, tree: &CopyTree, host: &Host) -> Result<Plan, Mo
             "a copy of a directory takes no content or other source",
         ));
     }
+    let mut entries = Vec::with_capacity(tree.entries.len());
+    for entry in &tree.entries {
+        let relative = PathBuf::from(&entry.path);
+        entries.push((relative, entry.from.as_deref().map(EntrySource::Controller)));
+    }
+    plan_entries(args, &tree.src, &entries, host)
+}
+
+/// The plan of a copy of a directory into dest, given its entries (relative to dest,
+/// parents before their children), wherever they come from.
+pub(super) fn plan_entries(
+    args: &Args,
+    src: &str,
+    entries: &[(PathBuf, Option<EntrySource>)],
+    host: &Host,
+) -> Result<Plan, ModuleError> {
     if !matches!(args.state, None | Some(State::File)) {
         return Err(ModuleError::invalid(
             "state",
@@ -67,8 +91,7 @@ pub(super) fn plan(args: &Args, tree: &CopyTree, host: &Host) -> Result<Plan, Mo
         warnings.extend(plan_entry(args, &dest, None, &scratch, &mut changes)?);
     }
     let mut files = 0;
-    for entry in &tree.entries {
-        let relative = Path::new(&entry.path);
+    for (relative, from) in entries {
         if relative.is_absolute()
             || relative
                 .components()
@@ -76,11 +99,11 @@ pub(super) fn plan(args: &Args, tree: &CopyTree, host: &Host) -> Result<Plan, Mo
         {
             return Err(ModuleError::invalid(
                 "_copy_tree",
-                format!("{} is not a path below dest", entry.path),
+                format!("{} is not a path below dest", relative.display()),
             ));
         }
         let path = dest.join(relative);
-        if entry.from.is_some() {
+        if from.is_some() {
             files += 1;
             // force: no: a file that is there is left alone, as Ansible's copy does.
             if args.force == Some(false) && scratch.lstat(&path)?.is_some() {
@@ -90,7 +113,7 @@ pub(super) fn plan(args: &Args, tree: &CopyTree, host: &Host) -> Result<Plan, Mo
         warnings.extend(plan_entry(
             args,
             &path,
-            entry.from.as_deref(),
+            from.as_ref(),
             &scratch,
             &mut changes,
         )?);
@@ -107,7 +130,7 @@ pub(super) fn plan(args: &Args, tree: &CopyTree, host: &Host) -> Result<Plan, Mo
     }
     let mut plan = Plan::change(changes)
         .with_data("dest", shown)
-        .with_data("src", tree.src.clone());
+        .with_data("src", src);
     plan.warnings = warnings;
     Ok(plan)
 }
@@ -117,14 +140,22 @@ pub(super) fn plan(args: &Args, tree: &CopyTree, host: &Host) -> Result<Plan, Mo
 fn plan_entry(
     args: &Args,
     path: &Path,
-    from: Option<&str>,
+    from: Option<&EntrySource>,
     scratch: &Host,
     changes: &mut Vec<Change>,
 ) -> Result<Vec<String>, ModuleError> {
-    let entry_args = entry_args(args, path, from);
+    let controller = match from {
+        Some(EntrySource::Controller(file)) => Some(*file),
+        _ => None,
+    };
+    let entry_args = entry_args(args, path, from.is_some(), controller);
     let task = Task::with_dest(&entry_args, scratch, false)?;
     let plan = match from {
-        Some(_) => task.plan_file()?,
+        Some(EntrySource::Controller(_)) => task.plan_file()?,
+        Some(EntrySource::Target(source)) => {
+            let bytes = super::copy_remote::read_source(scratch, source)?;
+            task.plan_file_content(Some(&bytes))?
+        }
         None => task.plan_directory()?,
     };
     let ops: Vec<Op> = plan
@@ -139,8 +170,9 @@ fn plan_entry(
 
 /// The arguments of one entry, as Ansible's copy hands them to its copy and file
 /// modules: files get `mode`, directories `directory_mode`; both owner and group.
-fn entry_args(args: &Args, path: &Path, from: Option<&str>) -> Args {
-    let is_file = from.is_some();
+/// `controller`: the controller file a file entry is streamed from (none for a
+/// directory or a file of the target, planned as bytes).
+fn entry_args(args: &Args, path: &Path, is_file: bool, controller: Option<&str>) -> Args {
     Args {
         path: PathBuf::from(path).to_string_lossy().into_owned(),
         state: Some(if is_file {
@@ -151,8 +183,9 @@ fn entry_args(args: &Args, path: &Path, from: Option<&str>) -> Args {
         content: None,
         src: None,
         template: None,
-        copy_from: from.map(str::to_string),
+        copy_from: controller.map(str::to_string),
         copy_tree: None,
+        remote_src: false,
         directory_mode: None,
         local_follow: None,
         mode: if is_file {
@@ -163,7 +196,9 @@ fn entry_args(args: &Args, path: &Path, from: Option<&str>) -> Args {
         owner: args.owner.clone(),
         group: args.group.clone(),
         recurse: false,
-        force: if is_file { args.force } else { None },
+        // A copy replaces a differing file unless `force: no` (bytes planned from the
+        // target have no `copy_from` to make that the default).
+        force: is_file.then(|| args.force.unwrap_or(true)),
         backup: is_file && args.backup,
         trim_blocks: None,
         lstrip_blocks: None,

@@ -1,0 +1,183 @@
+//! copy with `remote_src: true` (Ansible's copy of a path on the target): `src` is a
+//! file or directory inside the Host's root, read through the Host like every other
+//! read of a plan (the overlay first, symlinks followed only inside the root), then
+//! planned exactly as a controller-side copy of the same bytes — one file through
+//! the file module's content planning, a directory through copy_tree.rs's entries —
+//! so ok/changed, the diff, `--check`, mode/owner/group/backup/force/validate are the
+//! controller copy's. It runs where the module runs (the agent, over a connection):
+//! no controller file is involved.
+
+use super::copy_tree::{self, EntrySource};
+use super::{Args, ModeArg, State, Task};
+use crate::{Host, ModuleError, Plan};
+use std::path::{Component, Path, PathBuf};
+
+/// A file of the target bigger than this is refused: its bytes are held in memory
+/// while planned and written.
+pub(super) const MAX_REMOTE_FILE_BYTES: u64 = 256 * 1024 * 1024;
+
+/// More entries than this in one copied directory of the target are refused (as the
+/// controller-side walk refuses).
+const MAX_REMOTE_ENTRIES: usize = 10_000;
+
+pub(super) fn plan(args: &Args, host: &Host) -> Result<Plan, ModuleError> {
+    let Some(src) = args.src.as_deref() else {
+        return Err(ModuleError::invalid(
+            "remote_src",
+            "remote_src: true needs src: the path on the target to copy",
+        ));
+    };
+    if args.content.is_some() || args.copy_from.is_some() {
+        return Err(ModuleError::invalid(
+            "content",
+            "remote_src copies src from the target; it takes no content",
+        ));
+    }
+    if !matches!(args.state, None | Some(State::File)) {
+        return Err(ModuleError::invalid("state", "a copy takes no state"));
+    }
+    if args.recurse || args.modification_time.is_some() || args.access_time.is_some() {
+        return Err(ModuleError::invalid(
+            "recurse",
+            "recurse, modification_time and access_time are not taken by copy",
+        ));
+    }
+    if !Path::new(src).is_absolute() {
+        return Err(ModuleError::invalid(
+            "src",
+            format!("with remote_src, src must be an absolute path on the target, not {src}"),
+        ));
+    }
+    let source = Path::new(src);
+    let Some(meta) = host.stat(source)? else {
+        return Err(ModuleError::Failed(format!("Source {src} not found")));
+    };
+    let mut args = args.clone();
+    args.src = None;
+    args.remote_src = false;
+    if matches!(&args.mode, Some(ModeArg::Text(mode)) if mode == "preserve") {
+        args.mode = Some(ModeArg::Text(format!("{:04o}", meta.mode & 0o7777)));
+    }
+    if meta.is_dir() {
+        return plan_directory(&args, src, host);
+    }
+    if !meta.is_file() {
+        return Err(ModuleError::Failed(format!(
+            "{src} is not a regular file or directory; machinist refuses to copy it"
+        )));
+    }
+    let bytes = read_source(host, source)?;
+    args.path = file_dest(&args.path, source, host)?;
+    // A copy replaces a differing file unless `force: no`.
+    args.force = Some(args.force.unwrap_or(true));
+    tracing::debug!(src, dest = %args.path, size = bytes.len(), "copy of a file of the target");
+    let plan = Task::with_dest(&args, host, false)?.plan_file_content(Some(&bytes))?;
+    Ok(plan.with_data("src", src))
+}
+
+/// The dest of one copied file: inside dest when dest is a directory or ends in `/`
+/// (with the source's name), as Ansible's copy places it.
+fn file_dest(dest: &str, source: &Path, host: &Host) -> Result<String, ModuleError> {
+    let into = dest.ends_with('/')
+        || host
+            .stat(Path::new(dest))?
+            .is_some_and(|meta| meta.is_dir());
+    match (into, source.file_name()) {
+        (true, Some(name)) => Ok(Path::new(dest).join(name).to_string_lossy().into_owned()),
+        _ => Ok(dest.to_string()),
+    }
+}
+
+/// The whole content of a regular file of the target (its links followed inside the
+/// root), refused over [`MAX_REMOTE_FILE_BYTES`].
+pub(super) fn read_source(host: &Host, source: &Path) -> Result<Vec<u8>, ModuleError> {
+    let meta = host.stat(source)?;
+    match meta {
+        Some(meta) if meta.is_file() && meta.size > MAX_REMOTE_FILE_BYTES => {
+            Err(ModuleError::Failed(format!(
+                "{} holds {} bytes, more than the {MAX_REMOTE_FILE_BYTES} machinist copies on the target",
+                source.display(),
+                meta.size
+            )))
+        }
+        Some(meta) if meta.is_file() => host
+            .read_file(source)?
+            .ok_or_else(|| ModuleError::Failed(format!("Source {} not found", source.display()))),
+        Some(_) => Err(ModuleError::Failed(format!(
+            "{} is not a regular file; machinist refuses to copy it",
+            source.display()
+        ))),
+        None => Err(ModuleError::Failed(format!(
+            "Source {} not found",
+            source.display()
+        ))),
+    }
+}
+
+/// A directory of the target: `DIR/` copies its contents into dest, `DIR` the folder
+/// itself (rsync's rule, as Ansible's and the controller-side copy's).
+fn plan_directory(args: &Args, src: &str, host: &Host) -> Result<Plan, ModuleError> {
+    let top = Path::new(src);
+    let contents_only = src.ends_with('/');
+    let mut entries = Vec::new();
+    let prefix = if contents_only {
+        PathBuf::new()
+    } else {
+        let name = top
+            .components()
+            .filter(|part| matches!(part, Component::Normal(_)))
+            .last()
+            .ok_or_else(|| ModuleError::invalid("src", "src: / cannot be copied"))?;
+        let name = PathBuf::from(name.as_os_str());
+        entries.push((name.clone(), None));
+        name
+    };
+    walk(host, top, &prefix, &mut entries)?;
+    tracing::debug!(
+        src,
+        entries = entries.len(),
+        "walked a directory of the target"
+    );
+    copy_tree::plan_entries(args, src, &entries, host)
+}
+
+/// The entries below `dir` (a directory of the target), named under `prefix`, by name.
+/// A symlink inside it is refused rather than copied differently from Ansible.
+fn walk(
+    host: &Host,
+    dir: &Path,
+    prefix: &Path,
+    entries: &mut Vec<(PathBuf, Option<EntrySource<'static>>)>,
+) -> Result<(), ModuleError> {
+    for name in host.read_dir(dir)?.unwrap_or_default() {
+        if entries.len() >= MAX_REMOTE_ENTRIES {
+            return Err(ModuleError::Failed(format!(
+                "{} has more than {MAX_REMOTE_ENTRIES} files and directories; machinist refuses to copy it",
+                dir.display()
+            )));
+        }
+        let path = dir.join(&name);
+        let relative = prefix.join(&name);
+        let Some(meta) = host.lstat(&path)? else {
+            continue;
+        };
+        if meta.is_symlink() {
+            return Err(ModuleError::Failed(format!(
+                "{} is a symlink: a symlink inside a remote_src directory is not copied yet",
+                path.display()
+            )));
+        }
+        if meta.is_dir() {
+            entries.push((relative.clone(), None));
+            walk(host, &path, &relative, entries)?;
+        } else if meta.is_file() {
+            entries.push((relative, Some(EntrySource::Target(path))));
+        } else {
+            return Err(ModuleError::Failed(format!(
+                "{} is not a regular file or directory; machinist refuses to copy it",
+                path.display()
+            )));
+        }
+    }
+    Ok(())
+}
