@@ -181,3 +181,88 @@ fn walk(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::FileModule;
+    use crate::test_support::{plan_with, three_checks, Sandbox, TestResult};
+    use serde_json::json;
+
+    /// A directory of the target reached through a link that tries to leave the root,
+    /// copied into a dest reached the same way: both resolve inside the root, the
+    /// decoy beside it is neither read nor written; the three checks hold.
+    #[test]
+    fn a_directory_of_the_target_is_copied_inside_the_root() -> TestResult {
+        let setup = |sandbox: &Sandbox| -> TestResult {
+            std::fs::create_dir_all(sandbox.real("/opt/skel/sub"))?;
+            std::fs::write(sandbox.real("/opt/skel/.bashrc"), "alias ll='ls -l'\n")?;
+            std::fs::write(sandbox.real("/opt/skel/sub/x"), [0xff, 0x00, 0x01])?;
+            std::os::unix::fs::symlink("../../opt/skel", sandbox.real("/etc/skel"))?;
+            std::os::unix::fs::symlink("../decoy", sandbox.real("/srv"))?;
+            Ok(())
+        };
+        let args = json!({
+            "src": "/etc/skel/", "dest": "/srv/home", "remote_src": true,
+            "mode": "0600", "directory_mode": "0700",
+        });
+        let (sandbox, first) = three_checks(&FileModule, setup, args)?;
+        assert_eq!(
+            std::fs::read_to_string(sandbox.real("/decoy/home/.bashrc"))?,
+            "alias ll='ls -l'\n"
+        );
+        assert_eq!(
+            std::fs::read(sandbox.real("/decoy/home/sub/x"))?,
+            [0xff, 0x00, 0x01]
+        );
+        assert_eq!(first.data["src"], "/etc/skel/");
+        assert_eq!(first.changes.len(), 4, "{:?}", first.changes);
+        Ok(())
+    }
+
+    /// A file of the target whose link points out of the root is read inside it: a
+    /// missing source there, never the decoy's secret.
+    #[test]
+    fn a_link_out_of_the_root_is_not_followed_out() -> TestResult {
+        let sandbox = Sandbox::new()?;
+        let secret = sandbox.decoy.join("secret");
+        std::os::unix::fs::symlink(&secret, sandbox.real("/etc/leak"))?;
+        let host = sandbox.host(false);
+        let args = json!({"src": "/etc/leak", "dest": "/etc/copied", "remote_src": true});
+        let planned = plan_with(&FileModule, &host, args);
+        assert!(
+            matches!(&planned, Err(err) if err.to_string().contains("not found")),
+            "{:?}",
+            planned.map(|plan| plan.changes)
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn a_symlink_inside_a_copied_directory_and_a_relative_src_are_refused() -> TestResult {
+        let sandbox = Sandbox::new()?;
+        std::fs::create_dir_all(sandbox.real("/opt/d"))?;
+        std::os::unix::fs::symlink("x", sandbox.real("/opt/d/l"))?;
+        let host = sandbox.host(false);
+        let planned = plan_with(
+            &FileModule,
+            &host,
+            json!({"src": "/opt/d", "dest": "/srv", "remote_src": true}),
+        );
+        assert!(
+            matches!(&planned, Err(err) if err.to_string().contains("is a symlink")),
+            "{:?}",
+            planned.map(|plan| plan.changes)
+        );
+        let planned = plan_with(
+            &FileModule,
+            &host,
+            json!({"src": "opt/d", "dest": "/srv", "remote_src": true}),
+        );
+        assert!(
+            matches!(&planned, Err(err) if err.to_string().contains("absolute path")),
+            "{:?}",
+            planned.map(|plan| plan.changes)
+        );
+        Ok(())
+    }
+}
