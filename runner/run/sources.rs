@@ -42,22 +42,18 @@ impl Step<'_> {
                 ));
             }
         }
-        // Ansible's copy follows the source's links (local_follow, default yes); the
-        // other way (copy them as links) is refused rather than done differently.
-        if let Some(follow) = args.remove("local_follow") {
-            if builtin != Builtin::Copy {
+        // Ansible's copy follows the source's links (local_follow, default yes), or
+        // with local_follow: false copies them as links (a copied directory's).
+        let local_follow = match args.remove("local_follow") {
+            None => true,
+            Some(_) if builtin != Builtin::Copy => {
                 return Err(located(
                     &task.span,
                     format!("{} takes no local_follow (copy's)", builtin.name()),
                 ));
             }
-            if !truthy(&follow) {
-                return Err(located(
-                    &task.span,
-                    "local_follow: false is not supported: copy follows the source's symlinks (inside the source)".into(),
-                ));
-            }
-        }
+            Some(follow) => truthy(&follow),
+        };
         // copy's `remote_src`: src is a path on the target, which the module reads
         // there (through its Host, in the agent over a connection): nothing to find.
         if let Some(remote) = args.remove("remote_src") {
@@ -68,6 +64,12 @@ impl Step<'_> {
                 ));
             }
             if truthy(&remote) {
+                if !local_follow {
+                    return Err(located(
+                        &task.span,
+                        "local_follow: false with remote_src is not supported: a symlink inside a remote_src directory is refused".into(),
+                    ));
+                }
                 args.insert("remote_src".into(), Json::Bool(true));
                 return Ok(());
             }
@@ -134,8 +136,8 @@ impl Step<'_> {
                 ));
             }
             // rsync's rule, as Ansible's: `DIR/` copies the contents, `DIR` the folder.
-            let tree =
-                tree::walk(&found, name.ends_with('/')).map_err(|msg| located(&task.span, msg))?;
+            let tree = tree::walk(&found, name.ends_with('/'), local_follow)
+                .map_err(|msg| located(&task.span, msg))?;
             let tree = serde_json::to_value(tree).map_err(|err| err.to_string())?;
             args.insert(machinist_modules::file::RUNNER_TREE_ARG.into(), tree);
             return Ok(());

@@ -28,8 +28,13 @@ pub struct CopyTree {
 pub struct TreeEntry {
     /// Relative to dest (`confdir/sub/b`, or `sub/b` for `src: confdir/`).
     pub path: String,
-    /// A file: the controller file it is copied from (streamed). `None`: a directory.
+    /// A file: the controller file it is copied from (streamed). `None`: a directory
+    /// (or a link).
     pub from: Option<String>,
+    /// `local_follow: false`: a symlink of the source, copied as a link to this target
+    /// (as the source's link reads, never followed on the controller).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
 }
 
 /// Where one entry's file comes from: the controller (streamed) or the target itself
@@ -38,6 +43,8 @@ pub struct TreeEntry {
 pub(super) enum EntrySource<'a> {
     Controller(&'a str),
     Target(PathBuf),
+    /// A symlink to this target (`local_follow: false`).
+    Link(&'a str),
 }
 
 pub(super) fn plan(args: &Args, tree: &CopyTree, host: &Host) -> Result<Plan, ModuleError> {
@@ -50,7 +57,18 @@ pub(super) fn plan(args: &Args, tree: &CopyTree, host: &Host) -> Result<Plan, Mo
     let mut entries = Vec::with_capacity(tree.entries.len());
     for entry in &tree.entries {
         let relative = PathBuf::from(&entry.path);
-        entries.push((relative, entry.from.as_deref().map(EntrySource::Controller)));
+        let source = match (&entry.from, &entry.link) {
+            (Some(_), Some(_)) => {
+                return Err(ModuleError::invalid(
+                    "_copy_tree",
+                    format!("{} is both a file and a link", entry.path),
+                ))
+            }
+            (Some(from), None) => Some(EntrySource::Controller(from)),
+            (None, Some(target)) => Some(EntrySource::Link(target)),
+            (None, None) => None,
+        };
+        entries.push((relative, source));
     }
     plan_entries(args, &tree.src, &entries, host)
 }
@@ -91,7 +109,11 @@ pub(super) fn plan_entries(
         warnings.extend(plan_entry(args, &dest, None, &scratch, &mut changes)?);
     }
     let mut files = 0;
-    for (relative, from) in entries {
+    // Links last, as Ansible's copy makes them: a link to a file of the copy finds it.
+    let (links, others): (Vec<_>, Vec<_>) = entries
+        .iter()
+        .partition(|(_, from)| matches!(from, Some(EntrySource::Link(_))));
+    for (relative, from) in others.into_iter().chain(links) {
         if relative.is_absolute()
             || relative
                 .components()
@@ -103,7 +125,10 @@ pub(super) fn plan_entries(
             ));
         }
         let path = dest.join(relative);
-        if from.is_some() {
+        if matches!(
+            from,
+            Some(EntrySource::Controller(_) | EntrySource::Target(_))
+        ) {
             files += 1;
             // force: no: a file that is there is left alone, as Ansible's copy does.
             if args.force == Some(false) && scratch.lstat(&path)?.is_some() {
@@ -148,7 +173,13 @@ fn plan_entry(
         Some(EntrySource::Controller(file)) => Some(*file),
         _ => None,
     };
-    let entry_args = entry_args(args, path, from.is_some(), controller);
+    if let Some(EntrySource::Link(target)) = from {
+        let link_args = link_args(args, path, target);
+        let plan = Task::with_dest(&link_args, scratch, false)?.plan_link()?;
+        return record(plan, scratch, changes);
+    }
+    let is_file = from.is_some();
+    let entry_args = entry_args(args, path, is_file, controller);
     let task = Task::with_dest(&entry_args, scratch, false)?;
     let plan = match from {
         Some(EntrySource::Controller(_)) => task.plan_file()?,
@@ -156,8 +187,18 @@ fn plan_entry(
             let bytes = super::copy_remote::read_source(scratch, source)?;
             task.plan_file_content(Some(&bytes))?
         }
-        None => task.plan_directory()?,
+        Some(EntrySource::Link(_)) | None => task.plan_directory()?,
     };
+    record(plan, scratch, changes)
+}
+
+/// An entry's plan: its ops assumed in the scratch host for the entries after it, its
+/// changes kept; its warnings.
+fn record(
+    plan: Plan,
+    scratch: &Host,
+    changes: &mut Vec<Change>,
+) -> Result<Vec<String>, ModuleError> {
     let ops: Vec<Op> = plan
         .changes
         .iter()
@@ -166,6 +207,19 @@ fn plan_entry(
     scratch.assume(&ops)?;
     changes.extend(plan.changes);
     Ok(plan.warnings)
+}
+
+/// The arguments of a link of the source (`local_follow: false`), as Ansible's copy
+/// hands them to its file module: state=link to the link's own target, not followed,
+/// owner and group (no mode: a link has none), force as the task's (default no).
+fn link_args(args: &Args, path: &Path, target: &str) -> Args {
+    let mut link = entry_args(args, path, false, None);
+    link.state = Some(State::Link);
+    link.src = Some(target.to_string());
+    link.mode = None;
+    link.follow = false;
+    link.force = args.force;
+    link
 }
 
 /// The arguments of one entry, as Ansible's copy hands them to its copy and file
