@@ -319,7 +319,7 @@ fn a_vaulted_file_in_a_copied_directory_is_refused_and_backup_keeps_replaced_fil
 }
 
 #[test]
-fn only_copy_takes_a_directory_and_local_follow_false_is_refused() {
+fn only_copy_takes_a_directory_and_local_follow_false_with_remote_src_is_refused() {
     let test = Test::new();
     test.project_file("files/confdir/a", "a\n");
     test.playbook(&play("    - file: {src: confdir, dest: /etc/x}\n"));
@@ -330,16 +330,46 @@ fn only_copy_takes_a_directory_and_local_follow_false_is_refused() {
         "{}",
         run.stderr
     );
+    test.root_file("etc/d/a", "a\n");
     test.playbook(&play(
-        "    - copy: {src: confdir, dest: /etc/, local_follow: false}\n",
+        "    - copy: {src: /etc/d, dest: /srv/, remote_src: true, local_follow: false}\n",
     ));
     let run = test.run(&[]);
     assert_ne!(run.code, 0, "{}", run.stdout);
     let said = format!("{}{}", run.stdout, run.stderr);
     assert!(
-        said.contains("local_follow: false is not supported"),
+        said.contains("local_follow: false with remote_src is not supported"),
         "{said}"
     );
+}
+
+/// `local_follow: false`: the source tree's symlinks are copied as links to what they
+/// read (relative, to a directory, out of the tree), not followed; the three checks.
+#[test]
+fn local_follow_false_copies_links_as_links_with_the_three_checks() {
+    let test = Test::new();
+    source_tree(&test);
+    std::os::unix::fs::symlink("sub", test.project().join("files/confdir/sublink"))
+        .expect("symlink");
+    std::os::unix::fs::symlink("/etc/passwd", test.project().join("files/confdir/out"))
+        .expect("symlink");
+    // Its link target must exist on the target (as Ansible's file state=link wants).
+    test.root_file("etc/passwd", "root:x:0:0::/root:/bin/sh\n");
+    test.playbook(&play(
+        "    - copy: {src: confdir/, dest: /etc/app, local_follow: false, mode: \"0600\"}\n",
+    ));
+    three_checks_runs(&test);
+    let link = |name: &str| {
+        std::fs::read_link(test.root().join("etc/app").join(name))
+            .expect("a link")
+            .display()
+            .to_string()
+    };
+    assert_eq!(link("link.conf"), "a.conf");
+    assert_eq!(link("sublink"), "sub");
+    assert_eq!(link("out"), "/etc/passwd");
+    assert_eq!(test.read("etc/app/sub/b.conf"), "b\n");
+    assert_eq!(test.mode("etc/app/a.conf"), 0o600);
 }
 
 /// copy's `remote_src`: `src` is a file or directory of the target, copied there as a
