@@ -290,7 +290,8 @@ fn ping_setup_and_fetch_inside_a_running_container() {
 }
 
 /// copy's `remote_src` over ssh: the agent reads `src` in the target's root (not the
-/// controller's file of the same name, which is never sent), with the three checks.
+/// controller's file of the same name, which is never sent), and a `local_follow:
+/// false` tree's link made by the agent as a link, with the three checks.
 #[test]
 fn copy_remote_src_over_ssh_reads_the_targets_file_with_the_three_checks() {
     let test = Test::new();
@@ -301,8 +302,11 @@ fn copy_remote_src_over_ssh_reads_the_targets_file_with_the_three_checks() {
     remote.file("etc/skel/sub/x", b"x\n");
     remote.file("home/.keep", b"");
     inventory(&test, &[("far", ssh_vars(&sshd, remote.path()))]);
+    // And local_follow: false: a controller tree's link goes to the agent as a link.
+    test.project_file("files/conf/a", "a\n");
+    std::os::unix::fs::symlink("a", test.project().join("files/conf/l")).unwrap();
     test.playbook(
-        "- hosts: all\n  gather_facts: false\n  tasks:\n    - copy: {src: /etc/hostname, dest: /home/name, remote_src: true, mode: \"0600\"}\n    - copy: {src: /etc/skel/, dest: /home/u, remote_src: true}\n",
+        "- hosts: all\n  gather_facts: false\n  tasks:\n    - copy: {src: /etc/hostname, dest: /home/name, remote_src: true, mode: \"0600\"}\n    - copy: {src: /etc/skel/, dest: /home/u, remote_src: true}\n    - copy: {src: conf/, dest: /home/c, local_follow: false}\n",
     );
     let look = || common::snapshot(remote.path());
     let before = look();
@@ -318,11 +322,15 @@ fn copy_remote_src_over_ssh_reads_the_targets_file_with_the_three_checks() {
     assert_eq!(look(), before, "--check wrote in the target");
     let first = run(&test, &[]);
     assert_eq!(first.code, 0, "{}\n{}", first.stdout, first.stderr);
-    assert_eq!(statuses(&first), ["changed", "changed"]);
+    assert_eq!(statuses(&first), ["changed", "changed", "changed"]);
     assert_eq!(
         statuses(&check),
         statuses(&first),
         "--check did not predict"
+    );
+    assert_eq!(
+        std::fs::read_link(remote.path().join("home/c/l")).unwrap(),
+        Path::new("a")
     );
     assert_eq!(
         std::fs::read_to_string(remote.path().join("home/name")).unwrap(),
@@ -333,5 +341,5 @@ fn copy_remote_src_over_ssh_reads_the_targets_file_with_the_three_checks() {
         "x\n"
     );
     let second = run(&test, &[]);
-    assert_eq!(statuses(&second), ["ok", "ok"], "{}", second.stdout);
+    assert_eq!(statuses(&second), ["ok", "ok", "ok"], "{}", second.stdout);
 }
