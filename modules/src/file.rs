@@ -98,8 +98,8 @@ pub struct Args {
     /// contents), read through the Host inside the root rather than on the controller.
     #[serde(default)]
     pub remote_src: bool,
-    /// copy: follow the symlinks of a `src:` directory (Ansible's default, yes); read
-    /// by the runner, which walks the source (no, copying them as links, is refused).
+    /// copy: follow the symlinks of a `src:` directory (Ansible's default, yes), or
+    /// copy them as links; read by the runner, which walks the source.
     pub local_follow: Option<bool>,
     /// Templates: what each newline of the template's text becomes (`\n`, `\r\n`,
     /// `\r`); read by the runner, which renders templates.

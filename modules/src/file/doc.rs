@@ -105,7 +105,7 @@ const fn args(src: ArgDoc) -> [ArgDoc; 23] {
         ArgDoc::new(
             "local_follow",
             "bool",
-            "copy of a directory: follow the source's symlinks (only inside the copied directory; false is refused).",
+            "copy of a directory: follow the source's symlinks (only inside the copied directory); false copies each as a link to what it reads (made after the files). Refused with remote_src.",
         )
         .default("true"),
     ]
