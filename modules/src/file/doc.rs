@@ -188,10 +188,9 @@ pub const COPY: ModuleDoc = ModuleDoc {
 - name: A file already on the target, copied there (remote_src)
   copy:
     src: /etc/skel/.bashrc
-    dest: /home/alice/.bashrc
+    dest: /root/.bashrc
     remote_src: true
-    owner: alice
-    mode: "0644"
+    mode: preserve
 - name: The hostname, inline
   ansible.builtin.copy:
     content: "web1\n"
