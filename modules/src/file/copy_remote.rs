@@ -10,7 +10,7 @@
 use super::copy_tree::{self, EntrySource};
 use super::{Args, ModeArg, State, Task};
 use crate::{Host, ModuleError, Plan};
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 /// A file of the target bigger than this is refused: its bytes are held in memory
 /// while planned and written.
@@ -123,12 +123,10 @@ fn plan_directory(args: &Args, src: &str, host: &Host) -> Result<Plan, ModuleErr
     let prefix = if contents_only {
         PathBuf::new()
     } else {
-        let name = top
-            .components()
-            .filter(|part| matches!(part, Component::Normal(_)))
-            .last()
-            .ok_or_else(|| ModuleError::invalid("src", "src: / cannot be copied"))?;
-        let name = PathBuf::from(name.as_os_str());
+        let name = top.file_name().ok_or_else(|| {
+            ModuleError::invalid("src", format!("{src} names no directory to copy"))
+        })?;
+        let name = PathBuf::from(name);
         entries.push((name.clone(), None));
         name
     };
