@@ -55,7 +55,15 @@ pub(super) fn plan(args: &Args, host: &Host) -> Result<Plan, ModuleError> {
     let mut args = args.clone();
     args.src = None;
     args.remote_src = false;
-    if matches!(&args.mode, Some(ModeArg::Text(mode)) if mode == "preserve") {
+    let preserve = matches!(&args.mode, Some(ModeArg::Text(mode)) if mode == "preserve");
+    if preserve && meta.is_dir() {
+        return Err(ModuleError::invalid(
+            "mode",
+            "mode: preserve is not supported for a copy of a directory (give a mode, or none)",
+        ));
+    }
+    if preserve {
+        // The source file's own mode, as Ansible's copy gives it.
         args.mode = Some(ModeArg::Text(format!("{:04o}", meta.mode & 0o7777)));
     }
     if meta.is_dir() {
@@ -248,6 +256,16 @@ mod tests {
         );
         assert!(
             matches!(&planned, Err(err) if err.to_string().contains("is a symlink")),
+            "{:?}",
+            planned.map(|plan| plan.changes)
+        );
+        let planned = plan_with(
+            &FileModule,
+            &host,
+            json!({"src": "/opt", "dest": "/srv", "remote_src": true, "mode": "preserve"}),
+        );
+        assert!(
+            matches!(&planned, Err(err) if err.to_string().contains("mode: preserve")),
             "{:?}",
             planned.map(|plan| plan.changes)
         );
