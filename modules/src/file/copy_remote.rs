@@ -13,8 +13,9 @@ use crate::{Host, ModuleError, Plan};
 use std::path::{Path, PathBuf};
 
 /// A file of the target bigger than this is refused: its bytes are held in memory
-/// while planned and written.
-pub(super) const MAX_REMOTE_FILE_BYTES: u64 = 256 * 1024 * 1024;
+/// while planned and written (twice: the plan's and the write's), which must stay
+/// under the run's default memory limit (256 MiB; a 64 MiB copy peaks at 160 MB).
+pub(super) const MAX_REMOTE_FILE_BYTES: u64 = 64 * 1024 * 1024;
 
 /// More entries than this in one copied directory of the target are refused (as the
 /// controller-side walk refuses).
@@ -138,7 +139,8 @@ fn plan_directory(args: &Args, src: &str, host: &Host) -> Result<Plan, ModuleErr
         entries.push((name.clone(), None));
         name
     };
-    walk(host, top, &prefix, &mut entries)?;
+    let mut bytes = 0;
+    walk(host, top, &prefix, &mut entries, &mut bytes)?;
     tracing::debug!(
         src,
         entries = entries.len(),
@@ -147,13 +149,15 @@ fn plan_directory(args: &Args, src: &str, host: &Host) -> Result<Plan, ModuleErr
     copy_tree::plan_entries(args, src, &entries, host)
 }
 
-/// The entries below `dir` (a directory of the target), named under `prefix`, by name.
-/// A symlink inside it is refused rather than copied differently from Ansible.
+/// The entries below `dir` (a directory of the target), named under `prefix`, by name;
+/// `bytes`: the size of its files so far. A symlink inside it is refused rather than
+/// copied differently from Ansible.
 fn walk(
     host: &Host,
     dir: &Path,
     prefix: &Path,
     entries: &mut Vec<(PathBuf, Option<EntrySource<'static>>)>,
+    bytes: &mut u64,
 ) -> Result<(), ModuleError> {
     for name in host.read_dir(dir)?.unwrap_or_default() {
         if entries.len() >= MAX_REMOTE_ENTRIES {
@@ -175,8 +179,16 @@ fn walk(
         }
         if meta.is_dir() {
             entries.push((relative.clone(), None));
-            walk(host, &path, &relative, entries)?;
+            walk(host, &path, &relative, entries, bytes)?;
         } else if meta.is_file() {
+            // Every file's new bytes are held in the plan's writes at once.
+            *bytes += meta.size;
+            if *bytes > MAX_REMOTE_FILE_BYTES {
+                return Err(ModuleError::Failed(format!(
+                    "the files below {} hold more than the {MAX_REMOTE_FILE_BYTES} bytes machinist copies on the target",
+                    dir.display()
+                )));
+            }
             entries.push((relative, Some(EntrySource::Target(path))));
         } else {
             return Err(ModuleError::Failed(format!(
@@ -244,7 +256,8 @@ mod tests {
     }
 
     #[test]
-    fn a_symlink_inside_a_copied_directory_and_a_relative_src_are_refused() -> TestResult {
+    fn a_symlink_inside_a_copied_directory_a_big_file_and_a_relative_src_are_refused() -> TestResult
+    {
         let sandbox = Sandbox::new()?;
         std::fs::create_dir_all(sandbox.real("/opt/d"))?;
         std::os::unix::fs::symlink("x", sandbox.real("/opt/d/l"))?;
@@ -256,6 +269,18 @@ mod tests {
         );
         assert!(
             matches!(&planned, Err(err) if err.to_string().contains("is a symlink")),
+            "{:?}",
+            planned.map(|plan| plan.changes)
+        );
+        let big = std::fs::File::create(sandbox.real("/opt/big"))?;
+        big.set_len(super::MAX_REMOTE_FILE_BYTES + 1)?;
+        let planned = plan_with(
+            &FileModule,
+            &host,
+            json!({"src": "/opt/big", "dest": "/srv", "remote_src": true}),
+        );
+        assert!(
+            matches!(&planned, Err(err) if err.to_string().contains("more than the 67108864")),
             "{:?}",
             planned.map(|plan| plan.changes)
         );
