@@ -288,3 +288,58 @@ fn ping_setup_and_fetch_inside_a_running_container() {
     let again = run(&test, &[]);
     assert_eq!(event(&again.events(), "box", "Fetch")["status"], "ok");
 }
+
+/// copy's `remote_src` over ssh: the agent reads `src` in the target's root (not the
+/// controller's file of the same name, which is never sent), and a `local_follow:
+/// false` tree's link made by the agent as a link, with the three checks.
+#[test]
+fn copy_remote_src_over_ssh_reads_the_targets_file_with_the_three_checks() {
+    let test = Test::new();
+    let sshd = Sshd::start();
+    let remote = RemoteRoot::new("copyremote");
+    remote.file("etc/hostname", b"far.example.org\n");
+    remote.file("etc/skel/.bashrc", b"alias ll='ls -l'\n");
+    remote.file("etc/skel/sub/x", b"x\n");
+    remote.file("home/.keep", b"");
+    inventory(&test, &[("far", ssh_vars(&sshd, remote.path()))]);
+    // And local_follow: false: a controller tree's link goes to the agent as a link.
+    test.project_file("files/conf/a", "a\n");
+    std::os::unix::fs::symlink("a", test.project().join("files/conf/l")).unwrap();
+    test.playbook(
+        "- hosts: all\n  gather_facts: false\n  tasks:\n    - copy: {src: /etc/hostname, dest: /home/name, remote_src: true, mode: \"0600\"}\n    - copy: {src: /etc/skel/, dest: /home/u, remote_src: true}\n    - copy: {src: conf/, dest: /home/c, local_follow: false}\n",
+    );
+    let look = || common::snapshot(remote.path());
+    let before = look();
+    let statuses = |run: &Run| -> Vec<String> {
+        run.events()
+            .into_iter()
+            .filter(|e| e["event"] == "task")
+            .map(|e| e["status"].as_str().unwrap_or_default().to_string())
+            .collect()
+    };
+    let check = run(&test, &["--check"]);
+    assert_eq!(check.code, 0, "{}\n{}", check.stdout, check.stderr);
+    assert_eq!(look(), before, "--check wrote in the target");
+    let first = run(&test, &[]);
+    assert_eq!(first.code, 0, "{}\n{}", first.stdout, first.stderr);
+    assert_eq!(statuses(&first), ["changed", "changed", "changed"]);
+    assert_eq!(
+        statuses(&check),
+        statuses(&first),
+        "--check did not predict"
+    );
+    assert_eq!(
+        std::fs::read_link(remote.path().join("home/c/l")).unwrap(),
+        Path::new("a")
+    );
+    assert_eq!(
+        std::fs::read_to_string(remote.path().join("home/name")).unwrap(),
+        "far.example.org\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(remote.path().join("home/u/sub/x")).unwrap(),
+        "x\n"
+    );
+    let second = run(&test, &[]);
+    assert_eq!(statuses(&second), ["ok", "ok", "ok"], "{}", second.stdout);
+}

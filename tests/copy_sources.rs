@@ -319,7 +319,7 @@ fn a_vaulted_file_in_a_copied_directory_is_refused_and_backup_keeps_replaced_fil
 }
 
 #[test]
-fn only_copy_takes_a_directory_and_local_follow_false_is_refused() {
+fn only_copy_takes_a_directory_and_local_follow_false_with_remote_src_is_refused() {
     let test = Test::new();
     test.project_file("files/confdir/a", "a\n");
     test.playbook(&play("    - file: {src: confdir, dest: /etc/x}\n"));
@@ -330,14 +330,141 @@ fn only_copy_takes_a_directory_and_local_follow_false_is_refused() {
         "{}",
         run.stderr
     );
+    test.root_file("etc/d/a", "a\n");
     test.playbook(&play(
-        "    - copy: {src: confdir, dest: /etc/, local_follow: false}\n",
+        "    - copy: {src: /etc/d, dest: /srv/, remote_src: true, local_follow: false}\n",
     ));
     let run = test.run(&[]);
     assert_ne!(run.code, 0, "{}", run.stdout);
     let said = format!("{}{}", run.stdout, run.stderr);
     assert!(
-        said.contains("local_follow: false is not supported"),
+        said.contains("local_follow: false with remote_src is not supported"),
         "{said}"
     );
+}
+
+/// `local_follow: false`: the source tree's symlinks are copied as links to what they
+/// read (relative, to a directory, out of the tree), not followed; the three checks.
+#[test]
+fn local_follow_false_copies_links_as_links_with_the_three_checks() {
+    let test = Test::new();
+    source_tree(&test);
+    std::os::unix::fs::symlink("sub", test.project().join("files/confdir/sublink"))
+        .expect("symlink");
+    std::os::unix::fs::symlink("/etc/passwd", test.project().join("files/confdir/out"))
+        .expect("symlink");
+    // Its link target must exist on the target (as Ansible's file state=link wants).
+    test.root_file("etc/passwd", "root:x:0:0::/root:/bin/sh\n");
+    test.playbook(&play(
+        "    - copy: {src: confdir/, dest: /etc/app, local_follow: false, mode: \"0600\"}\n",
+    ));
+    three_checks_runs(&test);
+    let link = |name: &str| {
+        std::fs::read_link(test.root().join("etc/app").join(name))
+            .expect("a link")
+            .display()
+            .to_string()
+    };
+    assert_eq!(link("link.conf"), "a.conf");
+    assert_eq!(link("sublink"), "sub");
+    assert_eq!(link("out"), "/etc/passwd");
+    assert_eq!(test.read("etc/app/sub/b.conf"), "b\n");
+    assert_eq!(test.mode("etc/app/a.conf"), 0o600);
+}
+
+/// copy's `remote_src`: `src` is a file or directory of the target, copied there as a
+/// controller copy of the same bytes would be (mode, owner, backup, the three checks).
+#[test]
+fn remote_src_copies_files_and_directories_of_the_target_with_the_three_checks() {
+    let test = Test::new();
+    test.root_file("etc/skel/.bashrc", "alias ll='ls -l'\n");
+    test.root_file("etc/skel/.config/app.conf", "a = 1\n");
+    test.root_file(
+        "etc/passwd",
+        "root:x:0:0::/root:/bin/sh\nalice:x:1000:1000::/home/alice:/bin/sh\n",
+    );
+    test.root_file("etc/group", "root:x:0:\nalice:x:1000:\n");
+    test.root_file("home/alice/.profile", "old\n");
+    test.root_file("srv/.keep", "");
+    std::fs::set_permissions(
+        test.root().join("etc/skel/.bashrc"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o640),
+    )
+    .expect("chmod");
+    test.playbook(&play(concat!(
+        "    - copy: {src: /etc/skel/.bashrc, dest: /home/alice/.bashrc, remote_src: true, owner: alice, group: alice, mode: preserve}\n",
+        "      register: one\n",
+        "    - debug: {msg: \"{{ one.src }} {{ one.dest }} {{ one.mode }}\"}\n",
+        "    - copy: {src: /etc/skel/.bashrc, dest: /home/alice/.profile, remote_src: yes, backup: true}\n",
+        "    - copy: {src: /etc/skel/, dest: /srv/flat, remote_src: true, directory_mode: \"0700\"}\n",
+        "    - copy: {src: /etc/skel, dest: /srv/, remote_src: true}\n",
+    )));
+    let runs = three_checks_runs(&test);
+    let check = &runs[0];
+    assert!(
+        check
+            .stdout
+            .contains(r#""before":"old\n","after":"alias ll='ls -l'\n""#),
+        "{}",
+        check.stdout
+    );
+    assert!(
+        check.stdout.contains("/srv/flat/.config/app.conf"),
+        "{}",
+        check.stdout
+    );
+    assert!(
+        runs[1]
+            .stdout
+            .contains("/etc/skel/.bashrc /home/alice/.bashrc 0640"),
+        "{}",
+        runs[1].stdout
+    );
+    assert_eq!(test.read("home/alice/.bashrc"), "alias ll='ls -l'\n");
+    assert_eq!(test.mode("home/alice/.bashrc"), 0o640);
+    let owner = std::os::unix::fs::MetadataExt::uid(
+        &std::fs::metadata(test.root().join("home/alice/.bashrc")).expect("stat"),
+    );
+    assert_eq!(owner, 1000);
+    assert_eq!(test.read("home/alice/.profile"), "alias ll='ls -l'\n");
+    let backups = std::fs::read_dir(test.root().join("home/alice"))
+        .expect("list")
+        .filter_map(Result::ok)
+        .filter(|entry| entry.file_name().to_string_lossy().starts_with(".profile."))
+        .count();
+    assert_eq!(backups, 1, "the replaced .profile is kept");
+    assert_eq!(test.read("srv/flat/.config/app.conf"), "a = 1\n");
+    assert_eq!(test.mode("srv/flat"), 0o700);
+    assert_eq!(test.read("srv/skel/.bashrc"), "alias ll='ls -l'\n");
+    assert_eq!(test.mode("srv/skel/.config"), 0o755);
+}
+
+/// A validated remote copy checks the target's bytes first; a missing source fails
+/// with Ansible's message; only copy takes remote_src.
+#[test]
+fn remote_src_validates_and_refuses_what_it_cannot_copy() {
+    let test = Test::new();
+    busybox_root(&test);
+    test.root_file("etc/new.conf", "good\n");
+    test.root_file("etc/conf", "old\n");
+    test.playbook(&play(
+        "    - copy: {src: /etc/new.conf, dest: /etc/conf, remote_src: true, validate: /bin/false %s}\n",
+    ));
+    let run = test.run(&[]);
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(test.read("etc/conf"), "old\n");
+    test.playbook(&play(
+        "    - copy: {src: /etc/missing, dest: /etc/conf, remote_src: true}\n",
+    ));
+    let run = test.run(&[]);
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    let said = format!("{}{}", run.stdout, run.stderr);
+    assert!(said.contains("Source /etc/missing not found"), "{said}");
+    test.playbook(&play(
+        "    - file: {src: /etc/new.conf, dest: /etc/link, state: link, remote_src: true}\n",
+    ));
+    let run = test.run(&[]);
+    assert_ne!(run.code, 0, "{}", run.stdout);
+    let said = format!("{}{}", run.stdout, run.stderr);
+    assert!(said.contains("file takes no remote_src"), "{said}");
 }

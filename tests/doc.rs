@@ -174,6 +174,9 @@ fn every_built_in_example_runs_under_check() {
     // fetched again), and a file:// URL inside the target.
     test.root_file("var/lib/tool-1.0.tar.gz", "test");
     test.root_file("etc/motd.dist", "Welcome.\n");
+    // copy's remote_src example: a file of the target copied into /root.
+    test.root_file("etc/skel/.bashrc", "alias ll='ls -l'\n");
+    test.root_file("root/.keep", "");
     // unarchive's: an archive in files/, another in the target, and /srv to unpack into.
     test.project_file("site/index.html", "<h1>hi</h1>\n");
     std::fs::create_dir_all(test.project().join("files")).expect("mkdir");

@@ -8,6 +8,7 @@
 
 pub(crate) mod attrs;
 mod content;
+mod copy_remote;
 pub mod copy_tree;
 pub(crate) mod doc;
 mod links;
@@ -93,8 +94,12 @@ pub struct Args {
     /// Templates: Ansible's defaults (trim_blocks on, lstrip_blocks off).
     pub trim_blocks: Option<bool>,
     pub lstrip_blocks: Option<bool>,
-    /// copy: follow the symlinks of a `src:` directory (Ansible's default, yes); read
-    /// by the runner, which walks the source (no, copying them as links, is refused).
+    /// copy: `src` is a path on the target (a file, or a directory: `DIR/` its
+    /// contents), read through the Host inside the root rather than on the controller.
+    #[serde(default)]
+    pub remote_src: bool,
+    /// copy: follow the symlinks of a `src:` directory (Ansible's default, yes), or
+    /// copy them as links; read by the runner, which walks the source.
     pub local_follow: Option<bool>,
     /// Templates: what each newline of the template's text becomes (`\n`, `\r\n`,
     /// `\r`); read by the runner, which renders templates.
@@ -160,6 +165,9 @@ impl Module for FileModule {
     fn plan(&self, args: &Args, host: &Host) -> Result<Plan, ModuleError> {
         if let Some(tree) = &args.copy_tree {
             return copy_tree::plan(args, tree, host);
+        }
+        if args.remote_src {
+            return copy_remote::plan(args, host);
         }
         if args.directory_mode.is_some() {
             return Err(ModuleError::invalid(

@@ -300,6 +300,14 @@ fn required_sources(task: &Task, builtin: Builtin, args: &Node, errors: &mut Vec
     if !builtin.reads_sources() && !archive_on_controller {
         return;
     }
+    // copy's src with remote_src (untemplated and not false) is a path on the target.
+    let copy_on_target = builtin == Builtin::Copy
+        && args
+            .get("remote_src")
+            .is_some_and(|node| node.value != crate::yaml::Value::Bool(false));
+    if copy_on_target {
+        return;
+    }
     let links = matches!(
         args.get("state").and_then(Node::as_str),
         Some("link" | "hard")

@@ -3,7 +3,8 @@
 //! only ever plans bytes (modules know nothing about templates or the controller's
 //! folders). A copy's `src:` is handed over as the path it was found at
 //! (`_copy_from`): the module streams it, never whole in memory, binary or not; a
-//! directory is walked (sources/tree.rs) into `_copy_tree`.
+//! directory is walked (sources/tree.rs) into `_copy_tree`. With `remote_src` copy's
+//! `src:` is left as written: a path on the target, which the module reads there.
 
 mod tree;
 
@@ -41,20 +42,36 @@ impl Step<'_> {
                 ));
             }
         }
-        // Ansible's copy follows the source's links (local_follow, default yes); the
-        // other way (copy them as links) is refused rather than done differently.
-        if let Some(follow) = args.remove("local_follow") {
-            if builtin != Builtin::Copy {
+        // Ansible's copy follows the source's links (local_follow, default yes), or
+        // with local_follow: false copies them as links (a copied directory's).
+        let local_follow = match args.remove("local_follow") {
+            None => true,
+            Some(_) if builtin != Builtin::Copy => {
                 return Err(located(
                     &task.span,
                     format!("{} takes no local_follow (copy's)", builtin.name()),
                 ));
             }
-            if !truthy(&follow) {
+            Some(follow) => truthy(&follow),
+        };
+        // copy's `remote_src`: src is a path on the target, which the module reads
+        // there (through its Host, in the agent over a connection): nothing to find.
+        if let Some(remote) = args.remove("remote_src") {
+            if builtin != Builtin::Copy {
                 return Err(located(
                     &task.span,
-                    "local_follow: false is not supported: copy follows the source's symlinks (inside the source)".into(),
+                    format!("{} takes no remote_src (copy's)", builtin.name()),
                 ));
+            }
+            if truthy(&remote) {
+                if !local_follow {
+                    return Err(located(
+                        &task.span,
+                        "local_follow: false with remote_src is not supported: a symlink inside a remote_src directory is refused".into(),
+                    ));
+                }
+                args.insert("remote_src".into(), Json::Bool(true));
+                return Ok(());
             }
         }
         if builtin == Builtin::Copy {
@@ -119,8 +136,8 @@ impl Step<'_> {
                 ));
             }
             // rsync's rule, as Ansible's: `DIR/` copies the contents, `DIR` the folder.
-            let tree =
-                tree::walk(&found, name.ends_with('/')).map_err(|msg| located(&task.span, msg))?;
+            let tree = tree::walk(&found, name.ends_with('/'), local_follow)
+                .map_err(|msg| located(&task.span, msg))?;
             let tree = serde_json::to_value(tree).map_err(|err| err.to_string())?;
             args.insert(machinist_modules::file::RUNNER_TREE_ARG.into(), tree);
             return Ok(());

@@ -28,8 +28,23 @@ pub struct CopyTree {
 pub struct TreeEntry {
     /// Relative to dest (`confdir/sub/b`, or `sub/b` for `src: confdir/`).
     pub path: String,
-    /// A file: the controller file it is copied from (streamed). `None`: a directory.
+    /// A file: the controller file it is copied from (streamed). `None`: a directory
+    /// (or a link).
     pub from: Option<String>,
+    /// `local_follow: false`: a symlink of the source, copied as a link to this target
+    /// (as the source's link reads, never followed on the controller).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
+}
+
+/// Where one entry's file comes from: the controller (streamed) or the target itself
+/// (`remote_src`, read through the Host: inside the root). `None` in an entry: a
+/// directory.
+pub(super) enum EntrySource<'a> {
+    Controller(&'a str),
+    Target(PathBuf),
+    /// A symlink to this target (`local_follow: false`).
+    Link(&'a str),
 }
 
 pub(super) fn plan(args: &Args, tree: &CopyTree, host: &Host) -> Result<Plan, ModuleError> {
@@ -39,6 +54,33 @@ pub(super) fn plan(args: &Args, tree: &CopyTree, host: &Host) -> Result<Plan, Mo
             "a copy of a directory takes no content or other source",
         ));
     }
+    let mut entries = Vec::with_capacity(tree.entries.len());
+    for entry in &tree.entries {
+        let relative = PathBuf::from(&entry.path);
+        let source = match (&entry.from, &entry.link) {
+            (Some(_), Some(_)) => {
+                return Err(ModuleError::invalid(
+                    "_copy_tree",
+                    format!("{} is both a file and a link", entry.path),
+                ))
+            }
+            (Some(from), None) => Some(EntrySource::Controller(from)),
+            (None, Some(target)) => Some(EntrySource::Link(target)),
+            (None, None) => None,
+        };
+        entries.push((relative, source));
+    }
+    plan_entries(args, &tree.src, &entries, host)
+}
+
+/// The plan of a copy of a directory into dest, given its entries (relative to dest,
+/// parents before their children), wherever they come from.
+pub(super) fn plan_entries(
+    args: &Args,
+    src: &str,
+    entries: &[(PathBuf, Option<EntrySource>)],
+    host: &Host,
+) -> Result<Plan, ModuleError> {
     if !matches!(args.state, None | Some(State::File)) {
         return Err(ModuleError::invalid(
             "state",
@@ -67,8 +109,11 @@ pub(super) fn plan(args: &Args, tree: &CopyTree, host: &Host) -> Result<Plan, Mo
         warnings.extend(plan_entry(args, &dest, None, &scratch, &mut changes)?);
     }
     let mut files = 0;
-    for entry in &tree.entries {
-        let relative = Path::new(&entry.path);
+    // Links last, as Ansible's copy makes them: a link to a file of the copy finds it.
+    let (links, others): (Vec<_>, Vec<_>) = entries
+        .iter()
+        .partition(|(_, from)| matches!(from, Some(EntrySource::Link(_))));
+    for (relative, from) in others.into_iter().chain(links) {
         if relative.is_absolute()
             || relative
                 .components()
@@ -76,11 +121,14 @@ pub(super) fn plan(args: &Args, tree: &CopyTree, host: &Host) -> Result<Plan, Mo
         {
             return Err(ModuleError::invalid(
                 "_copy_tree",
-                format!("{} is not a path below dest", entry.path),
+                format!("{} is not a path below dest", relative.display()),
             ));
         }
         let path = dest.join(relative);
-        if entry.from.is_some() {
+        if matches!(
+            from,
+            Some(EntrySource::Controller(_) | EntrySource::Target(_))
+        ) {
             files += 1;
             // force: no: a file that is there is left alone, as Ansible's copy does.
             if args.force == Some(false) && scratch.lstat(&path)?.is_some() {
@@ -90,7 +138,7 @@ pub(super) fn plan(args: &Args, tree: &CopyTree, host: &Host) -> Result<Plan, Mo
         warnings.extend(plan_entry(
             args,
             &path,
-            entry.from.as_deref(),
+            from.as_ref(),
             &scratch,
             &mut changes,
         )?);
@@ -107,7 +155,7 @@ pub(super) fn plan(args: &Args, tree: &CopyTree, host: &Host) -> Result<Plan, Mo
     }
     let mut plan = Plan::change(changes)
         .with_data("dest", shown)
-        .with_data("src", tree.src.clone());
+        .with_data("src", src);
     plan.warnings = warnings;
     Ok(plan)
 }
@@ -117,16 +165,40 @@ pub(super) fn plan(args: &Args, tree: &CopyTree, host: &Host) -> Result<Plan, Mo
 fn plan_entry(
     args: &Args,
     path: &Path,
-    from: Option<&str>,
+    from: Option<&EntrySource>,
     scratch: &Host,
     changes: &mut Vec<Change>,
 ) -> Result<Vec<String>, ModuleError> {
-    let entry_args = entry_args(args, path, from);
+    let controller = match from {
+        Some(EntrySource::Controller(file)) => Some(*file),
+        _ => None,
+    };
+    if let Some(EntrySource::Link(target)) = from {
+        let link_args = link_args(args, path, target);
+        let plan = Task::with_dest(&link_args, scratch, false)?.plan_link()?;
+        return record(plan, scratch, changes);
+    }
+    let is_file = from.is_some();
+    let entry_args = entry_args(args, path, is_file, controller);
     let task = Task::with_dest(&entry_args, scratch, false)?;
     let plan = match from {
-        Some(_) => task.plan_file()?,
-        None => task.plan_directory()?,
+        Some(EntrySource::Controller(_)) => task.plan_file()?,
+        Some(EntrySource::Target(source)) => {
+            let bytes = super::copy_remote::read_source(scratch, source)?;
+            task.plan_file_content(Some(&bytes))?
+        }
+        Some(EntrySource::Link(_)) | None => task.plan_directory()?,
     };
+    record(plan, scratch, changes)
+}
+
+/// An entry's plan: its ops assumed in the scratch host for the entries after it, its
+/// changes kept; its warnings.
+fn record(
+    plan: Plan,
+    scratch: &Host,
+    changes: &mut Vec<Change>,
+) -> Result<Vec<String>, ModuleError> {
     let ops: Vec<Op> = plan
         .changes
         .iter()
@@ -137,10 +209,24 @@ fn plan_entry(
     Ok(plan.warnings)
 }
 
+/// The arguments of a link of the source (`local_follow: false`), as Ansible's copy
+/// hands them to its file module: state=link to the link's own target, not followed,
+/// owner and group (no mode: a link has none), force as the task's (default no).
+fn link_args(args: &Args, path: &Path, target: &str) -> Args {
+    let mut link = entry_args(args, path, false, None);
+    link.state = Some(State::Link);
+    link.src = Some(target.to_string());
+    link.mode = None;
+    link.follow = false;
+    link.force = args.force;
+    link
+}
+
 /// The arguments of one entry, as Ansible's copy hands them to its copy and file
 /// modules: files get `mode`, directories `directory_mode`; both owner and group.
-fn entry_args(args: &Args, path: &Path, from: Option<&str>) -> Args {
-    let is_file = from.is_some();
+/// `controller`: the controller file a file entry is streamed from (none for a
+/// directory or a file of the target, planned as bytes).
+fn entry_args(args: &Args, path: &Path, is_file: bool, controller: Option<&str>) -> Args {
     Args {
         path: PathBuf::from(path).to_string_lossy().into_owned(),
         state: Some(if is_file {
@@ -151,8 +237,9 @@ fn entry_args(args: &Args, path: &Path, from: Option<&str>) -> Args {
         content: None,
         src: None,
         template: None,
-        copy_from: from.map(str::to_string),
+        copy_from: controller.map(str::to_string),
         copy_tree: None,
+        remote_src: false,
         directory_mode: None,
         local_follow: None,
         mode: if is_file {
@@ -163,7 +250,9 @@ fn entry_args(args: &Args, path: &Path, from: Option<&str>) -> Args {
         owner: args.owner.clone(),
         group: args.group.clone(),
         recurse: false,
-        force: if is_file { args.force } else { None },
+        // A copy replaces a differing file unless `force: no` (bytes planned from the
+        // target have no `copy_from` to make that the default).
+        force: is_file.then(|| args.force.unwrap_or(true)),
         backup: is_file && args.backup,
         trim_blocks: None,
         lstrip_blocks: None,

@@ -3,7 +3,7 @@
 
 use crate::doc::{ArgDoc, ModuleDoc, Support};
 
-const fn args(src: ArgDoc) -> [ArgDoc; 22] {
+const fn args(src: ArgDoc) -> [ArgDoc; 23] {
     [
         ArgDoc::new("path", "path", "The path inside the target root.")
             .required()
@@ -97,27 +97,33 @@ const fn args(src: ArgDoc) -> [ArgDoc; 22] {
             "copy of a directory: the mode of its directories and of a dest it creates (default: new ones 0755, existing ones kept).",
         ),
         ArgDoc::new(
+            "remote_src",
+            "bool",
+            "copy: src is a path on the target (a file, or a directory: DIR the folder, DIR/ its contents), read inside the root and copied there; works over a connection (the agent reads it). Files over 64 MiB (held in memory; a directory's together) and symlinks inside a copied directory are refused. Not for file or template.",
+        )
+        .default("false"),
+        ArgDoc::new(
             "local_follow",
             "bool",
-            "copy of a directory: follow the source's symlinks (only inside the copied directory; false is refused).",
+            "copy of a directory: follow the source's symlinks (only inside the copied directory); false copies each as a link to what it reads (made after the files). Refused with remote_src.",
         )
         .default("true"),
     ]
 }
 
-const FILE_ARGS: [ArgDoc; 22] = args(ArgDoc::new(
+const FILE_ARGS: [ArgDoc; 23] = args(ArgDoc::new(
     "src",
     "path",
     "state=link/hard: the link's target; otherwise a file in files/ copied byte for byte (as copy's src; not with content).",
 ));
 
-const COPY_ARGS: [ArgDoc; 22] = args(ArgDoc::new(
+const COPY_ARGS: [ArgDoc; 23] = args(ArgDoc::new(
     "src",
     "path",
     "A file in the playbook's (or role's) files/ folder, copied to path byte for byte (text or binary, streamed: never read whole). Not with content. Diffs of binary files or files over 1 MiB show size and sha256, before and after. A directory is copied whole: DIR puts the folder inside path (path/DIR/...), DIR/ its contents; files get mode, directories directory_mode, both owner and group; empty directories are made too; not over a connection.",
 ));
 
-const TEMPLATE_ARGS: [ArgDoc; 22] = args(ArgDoc::new(
+const TEMPLATE_ARGS: [ArgDoc; 23] = args(ArgDoc::new(
     "src",
     "path",
     "A template in the playbook's (or role's) templates/ folder, rendered to path.",
@@ -179,6 +185,12 @@ pub const COPY: ModuleDoc = ModuleDoc {
   copy:
     src: conf.d/
     dest: /etc/myapp/extra
+- name: A file already on the target, copied there (remote_src)
+  copy:
+    src: /etc/skel/.bashrc
+    dest: /root/.bashrc
+    remote_src: true
+    mode: preserve
 - name: The hostname, inline
   ansible.builtin.copy:
     content: "web1\n"

@@ -3,7 +3,8 @@
 //! ansible-core's copy action walks it. Its symlinks are followed (Ansible's
 //! `local_follow`, default yes) but never out of the source tree; a broken or circular
 //! link, a special file, a vaulted file and a tree too big are refused with a message
-//! rather than copied differently from Ansible.
+//! rather than copied differently from Ansible. With `local_follow: false` each
+//! symlink is an entry of its own, copied as a link to what it reads (not followed).
 
 use crate::input::{special_kind, MAX_SOURCE_BYTES};
 use machinist_modules::file::copy_tree::{CopyTree, TreeEntry};
@@ -13,8 +14,9 @@ use std::path::{Path, PathBuf};
 pub(super) const MAX_TREE_ENTRIES: usize = 10_000;
 
 /// The tree at `found` (a directory), for `src:` as the task wrote it: `confdir`
-/// copies the directory itself into dest, `confdir/` its contents.
-pub(super) fn walk(found: &Path, contents_only: bool) -> Result<CopyTree, String> {
+/// copies the directory itself into dest, `confdir/` its contents. `follow`
+/// (`local_follow`): a symlink inside is copied as what it leads to; else as a link.
+pub(super) fn walk(found: &Path, contents_only: bool, follow: bool) -> Result<CopyTree, String> {
     let top = found
         .canonicalize()
         .map_err(|err| format!("{}: {err}", found.display()))?;
@@ -22,6 +24,7 @@ pub(super) fn walk(found: &Path, contents_only: bool) -> Result<CopyTree, String
         top: top.clone(),
         entries: Vec::new(),
         bytes: 0,
+        follow,
     };
     let prefix = if contents_only {
         PathBuf::new()
@@ -62,10 +65,21 @@ struct Walk {
     entries: Vec<TreeEntry>,
     /// The size of the files so far.
     bytes: u64,
+    /// `local_follow`: links followed (inside the tree), or copied as links.
+    follow: bool,
 }
 
 impl Walk {
     fn push(&mut self, relative: PathBuf, from: Option<&Path>) -> Result<(), String> {
+        self.push_entry(relative, from, None)
+    }
+
+    fn push_entry(
+        &mut self,
+        relative: PathBuf,
+        from: Option<&Path>,
+        link: Option<String>,
+    ) -> Result<(), String> {
         if self.entries.len() >= MAX_TREE_ENTRIES {
             return Err(format!(
                 "{} has more than {MAX_TREE_ENTRIES} files and directories; machinist refuses to copy it",
@@ -84,7 +98,7 @@ impl Walk {
                     .to_string(),
             ),
         };
-        self.entries.push(TreeEntry { path, from });
+        self.entries.push(TreeEntry { path, from, link });
         Ok(())
     }
 
@@ -106,6 +120,16 @@ impl Walk {
         for name in names {
             let path = dir.join(&name);
             let relative = prefix.join(&name);
+            if !self.follow && path.is_symlink() {
+                // Copied as the link reads: never followed, wherever it leads.
+                let target = std::fs::read_link(&path).map_err(shown)?;
+                let target = target
+                    .to_str()
+                    .ok_or_else(|| format!("{}: a link target that is not UTF-8", path.display()))?
+                    .to_string();
+                self.push_entry(relative, None, Some(target))?;
+                continue;
+            }
             let real = self.followed(&path)?;
             if let Some(kind) = special_kind(&real) {
                 return Err(format!(
