@@ -144,8 +144,15 @@ impl Loader {
         };
         role.params
             .extend(task_vars.map(|v| self.vars(v)).unwrap_or_default());
+        let applied = self.applied(entry, origin, tags);
+        let mut tags = tags.to_vec();
+        for tag in applied.tags {
+            if !tags.contains(&tag) {
+                tags.push(tag);
+            }
+        }
         let mut handlers = Vec::new();
-        let loaded = self.role(&role, tags, &mut handlers, true);
+        let loaded = self.role(&role, &tags, &mut handlers, true);
         handlers.extend(std::mem::take(&mut self.extra_handlers));
         if !handlers.is_empty() {
             self.error(
@@ -173,7 +180,10 @@ impl Loader {
                 .collect();
             argspec::check(&scope, &set_now, &self.extra_vars, &mut self.errors);
         }
-        let tasks = loaded.map(|l| l.tasks).unwrap_or_default();
+        let mut tasks = loaded.map(|l| l.tasks).unwrap_or_default();
+        if let Some(apply) = applied.block {
+            tasks = apply.applied_around(tasks);
+        }
         validate::tasks(&tasks, &mut self.errors);
         if self.errors.is_empty() {
             Ok(tasks)

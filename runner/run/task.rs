@@ -299,7 +299,11 @@ impl Executor<'_> {
             TaskKind::IncludeTasks {
                 file,
                 inherited_tags,
-            } => self.include(state, task, inherited, file, inherited_tags, ctx),
+                apply,
+            } => {
+                let included = (file, inherited_tags.as_slice(), apply.as_deref());
+                self.include(state, task, inherited, included, ctx)
+            }
             TaskKind::IncludeRole { tasks } => {
                 let tasks = Arc::clone(tasks);
                 self.include_role(state, task, inherited, &tasks, ctx)
@@ -641,8 +645,7 @@ impl Executor<'_> {
         state: &mut PlayState<'_>,
         task: &'t Task,
         inherited: &Inherited<'t>,
-        file: &crate::yaml::Node,
-        inherited_tags: &[String],
+        (file, inherited_tags, apply): (&crate::yaml::Node, &[String], Option<&Task>),
         ctx: &Value,
     ) -> Outcome {
         let name = file.as_str().unwrap_or_default();
@@ -689,6 +692,9 @@ impl Executor<'_> {
             host: self.target.name.clone(),
             item: self.included_item(task, ctx),
         };
+        if let Some(apply) = apply {
+            tasks = apply.applied_around(tasks);
+        }
         crate::playbook::inherit::from_include(&mut tasks, task);
         let tasks = Arc::new(tasks);
         if let Some(deferred) = self.defer(announce, Some(&path), &tasks, inherited, ctx) {
