@@ -144,7 +144,7 @@ impl Loader {
         };
         role.params
             .extend(task_vars.map(|v| self.vars(v)).unwrap_or_default());
-        let applied = self.applied(entry, origin, tags);
+        let applied = self.applied(entry, task_vars, origin, tags);
         let mut tags = tags.to_vec();
         for tag in applied.tags {
             if !tags.contains(&tag) {

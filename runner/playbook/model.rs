@@ -365,6 +365,9 @@ pub enum TaskKind {
     IncludeRoleNamed {
         entry: Box<Node>,
         vars: Option<Box<Node>>,
+        /// The tags its tasks inherit: those around the include (and its `apply:`
+        /// tags are added when it is loaded), not its own.
+        inherited_tags: Vec<String>,
     },
 }
 

@@ -308,8 +308,13 @@ impl Executor<'_> {
                 let tasks = Arc::clone(tasks);
                 self.include_role(state, task, inherited, &tasks, ctx)
             }
-            TaskKind::IncludeRoleNamed { entry, vars } => {
-                self.include_role_named(state, task, inherited, entry, vars.as_deref(), ctx)
+            TaskKind::IncludeRoleNamed {
+                entry,
+                vars,
+                inherited_tags,
+            } => {
+                let named = (entry.as_ref(), vars.as_deref(), inherited_tags.as_slice());
+                self.include_role_named(state, task, inherited, named, ctx)
             }
             TaskKind::Block { .. } => Outcome::failed("a block cannot run as a task"),
         }
@@ -713,8 +718,7 @@ impl Executor<'_> {
         state: &mut PlayState<'_>,
         task: &Task,
         inherited: &Inherited<'_>,
-        entry: &crate::yaml::Node,
-        vars: Option<&crate::yaml::Node>,
+        (entry, vars, inherited_tags): (&crate::yaml::Node, Option<&crate::yaml::Node>, &[String]),
         ctx: &Value,
     ) -> Outcome {
         let Some(name_node) = entry.get("name").or_else(|| entry.get("role")) else {
@@ -743,7 +747,7 @@ impl Executor<'_> {
         }
         let defined = |var: &str| ctx.get_attr(var).is_ok_and(|value| !value.is_undefined());
         let mut tasks =
-            match loader.role_at_run_time(&entry, vars, &task.origin, &task.tags, &defined) {
+            match loader.role_at_run_time(&entry, vars, &task.origin, inherited_tags, &defined) {
                 Ok(tasks) => tasks,
                 Err(err) => {
                     let text: Vec<String> = err.0.iter().map(Diagnostic::to_string).collect();

@@ -125,7 +125,7 @@ impl Loader {
             "task"
         };
         self.refuse_unsupported(node.as_map().unwrap_or_default(), what);
-        let mut kind = self.task_kind(node, origin, &tags)?;
+        let mut kind = self.task_kind(node, origin, &tags, inherited_tags)?;
         if let TaskKind::IncludeTasks {
             inherited_tags: outer,
             apply,
@@ -137,7 +137,7 @@ impl Loader {
                 .get("include_tasks")
                 .or(node.get("ansible.builtin.include_tasks"))
             {
-                let applied = self.applied(file, origin, inherited_tags);
+                let applied = self.applied(file, node.get("vars"), origin, inherited_tags);
                 for tag in applied.tags {
                     if !outer.contains(&tag) {
                         outer.push(tag);
@@ -210,6 +210,7 @@ impl Loader {
         node: &mut Node,
         origin: &Arc<Origin>,
         tags: &[String],
+        inherited_tags: &[String],
     ) -> Option<TaskKind> {
         if node.get("block").is_some() {
             return Some(self.block_kind(node, origin, tags));
@@ -231,13 +232,15 @@ impl Loader {
         }
         for key in ["import_role", "include_role"] {
             if let Some(entry) = named(key) {
-                let mut tags = tags.to_vec();
+                // As Ansible: an import's own tags reach the role's tasks, an
+                // include's only select the include itself.
                 let import = key == "import_role";
+                let mut tags = if import { tags } else { inherited_tags }.to_vec();
                 let applied = if import {
                     self.refuse_apply(entry, key);
                     Applied::default()
                 } else {
-                    self.applied(entry, origin, tags.as_slice())
+                    self.applied(entry, node.get("vars"), origin, tags.as_slice())
                 };
                 for tag in applied.tags {
                     if !tags.contains(&tag) {
@@ -343,6 +346,7 @@ impl Loader {
             return Some(TaskKind::IncludeRoleNamed {
                 entry: Box::new(entry.clone()),
                 vars: vars.cloned().map(Box::new),
+                inherited_tags: tags.to_vec(),
             });
         }
         let mut handlers = Vec::new();
@@ -512,10 +516,13 @@ impl Loader {
     /// Ansible puts on a block around every task the include brings in, as that
     /// block (loaded as a block with no tasks, under `outer_tags`), and its tags,
     /// which the included tasks are loaded with. A key that no block passes down to
-    /// its tasks is refused, never ignored.
+    /// its tasks is refused, never ignored. The include's own `vars` (`include_vars`)
+    /// are above the block's in Ansible (include and role parameters): the names
+    /// they set are left out of its `vars`.
     pub(super) fn applied(
         &mut self,
         include: &Node,
+        include_vars: Option<&Node>,
         origin: &Arc<Origin>,
         outer_tags: &[String],
     ) -> Applied {
@@ -551,7 +558,13 @@ impl Loader {
             if key.name == "tags" {
                 tags = self.string_list(value);
             }
-            kept.push((key.clone(), value.clone()));
+            let mut value = value.clone();
+            if let (Value::Map(vars), Some(over)) = (&mut value.value, include_vars) {
+                if key.name == "vars" {
+                    vars.retain(|(name, _)| over.get(&name.name).is_none());
+                }
+            }
+            kept.push((key.clone(), value));
         }
         let block_key = Key {
             name: "block".into(),
