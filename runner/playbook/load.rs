@@ -49,6 +49,9 @@ pub struct Loader {
     role_stack: Vec<PathBuf>,
     /// Roles loaded in the current play, with their parameters (run once each).
     roles_seen: Vec<(PathBuf, String)>,
+    /// The handlers file each role's first use in the current play loaded (the only
+    /// one: a role's handlers are loaded once per play), and where that use is.
+    role_handlers: Vec<(PathBuf, String, Span)>,
     /// Every role use of the current play, to check against its argument spec.
     role_scopes: Vec<Arc<RoleScope>>,
     /// Handlers of roles brought in by `import_role`/`include_role` tasks.
@@ -78,6 +81,7 @@ impl Loader {
             extra_vars: extra_vars.clone(),
             role_stack: Vec::new(),
             roles_seen: Vec::new(),
+            role_handlers: Vec::new(),
             role_scopes: Vec::new(),
             extra_handlers: Vec::new(),
             library_base: None,
