@@ -319,7 +319,10 @@ fn a_later_use_with_other_handlers_from_is_refused_naming_both_uses() {
         &[
             ("tasks/main.yml", "- name: hello\n  debug: msg=hi\n"),
             ("handlers/main.yml", "- name: restart\n  debug: msg=main\n"),
-            ("handlers/other.yml", "- name: restart\n  debug: msg=other\n"),
+            (
+                "handlers/other.yml",
+                "- name: restart\n  debug: msg=other\n",
+            ),
         ],
     );
     test.playbook(
@@ -335,7 +338,11 @@ fn a_later_use_with_other_handlers_from_is_refused_naming_both_uses() {
         run.stderr
     );
     assert!(run.stderr.contains("site.yml:3:"), "{}", run.stderr);
-    assert!(run.stderr.contains("loaded handlers/main.yml"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("loaded handlers/main.yml"),
+        "{}",
+        run.stderr
+    );
 
     // The same handlers file at every use (or a later play's own first use) is fine.
     test.playbook(
