@@ -375,7 +375,7 @@ fn include_role_apply_reaches_the_roles_tasks_and_refuses_other_keys() {
     assert_eq!(names(&run), vec!["quiet : secret", "quiet : gated"]);
 
     test.playbook(
-        "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - include_role:\n        name: quiet\n        apply:\n          loop: [1, 2]\n    - import_role:\n        name: quiet\n        apply: {tags: [x]}\n    - include_tasks:\n        file: none.yml\n        apply: [tags]\n",
+        "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - include_role:\n        name: quiet\n        apply:\n          loop: [1, 2]\n    - import_role:\n        name: quiet\n        apply: {tags: [x]}\n    - include_tasks:\n        file: none.yml\n        apply: [tags]\n- hosts: localhost\n  roles:\n    - {role: quiet, apply: {tags: [y]}}\n",
     );
     let run = test.run(&[]);
     assert_eq!(run.code, 4, "{}\n{}", run.stdout, run.stderr);
@@ -387,6 +387,12 @@ fn include_role_apply_reaches_the_roles_tasks_and_refuses_other_keys() {
     assert!(
         run.stderr
             .contains("'apply' is for include_tasks and include_role; on import_role"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("'apply' is for include_tasks and include_role; on a role in `roles:`"),
         "{}",
         run.stderr
     );

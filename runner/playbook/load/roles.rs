@@ -112,6 +112,13 @@ impl Loader {
                 self.unknown_key(key, "role", ROLE_KEYS.iter().copied());
             }
         }
+        if let Some(apply) = node.get("apply").filter(|_| params_from_extra_keys) {
+            self.error(
+                &apply.span,
+                "'apply' is for include_tasks and include_role; on a role in `roles:` or a \
+                 dependency write the keywords on the entry itself",
+            );
+        }
         if let Some(public) = node.get("public") {
             if public.value != Value::Bool(false) {
                 self.error(
