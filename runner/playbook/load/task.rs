@@ -119,6 +119,7 @@ impl Loader {
             }
         }
         self.local_action(node);
+        self.include_args(node);
         let what = if node.get("block").is_some() {
             "block"
         } else {
@@ -583,6 +584,68 @@ impl Loader {
         };
         let block = self.task(&mut block, origin, outer_tags).map(Box::new);
         Applied { tags, block }
+    }
+
+    /// `args: {apply: …}` of `include_tasks`/`include_role` (an older spelling
+    /// Ansible still reads): moved under the include's own entry. Any other key of
+    /// `args` on an include is refused, not ignored.
+    fn include_args(&mut self, node: &mut Node) {
+        let Some((include, short)) = ["include_tasks", "include_role"].iter().find_map(|short| {
+            let qualified = format!("ansible.builtin.{short}");
+            [short.to_string(), qualified]
+                .into_iter()
+                .find(|key| node.get(key).is_some())
+                .map(|key| (key, *short))
+        }) else {
+            return;
+        };
+        let Some(args) = node.take("args") else {
+            return;
+        };
+        let Some(entries) = args.as_map() else {
+            self.error(&args.span, "'args' is a mapping (apply: …)");
+            return;
+        };
+        for (key, value) in entries {
+            if key.name != "apply" {
+                self.error(
+                    &key.span,
+                    format!(
+                        "'args: {}' on {short} is not supported: write it under {short}:",
+                        key.name
+                    ),
+                );
+                continue;
+            }
+            let Some(entry) = node.get_mut(&include) else {
+                return;
+            };
+            if let Value::Str(name) = &entry.value {
+                let named = if short == "include_tasks" {
+                    "file"
+                } else {
+                    "name"
+                };
+                let name = Node {
+                    value: Value::Str(name.clone()),
+                    span: entry.span.clone(),
+                };
+                let key = Key {
+                    name: named.into(),
+                    span: entry.span.clone(),
+                };
+                entry.value = Value::Map(vec![(key, name)]);
+            }
+            match &mut entry.value {
+                Value::Map(own) if own.iter().all(|(k, _)| k.name != "apply") => {
+                    own.push((key.clone(), value.clone()));
+                }
+                _ => self.error(
+                    &key.span,
+                    format!("'apply' is given twice: under {short} and under args"),
+                ),
+            }
+        }
     }
 
     /// `apply:` on an import: Ansible refuses it ("Invalid options for import_role:
