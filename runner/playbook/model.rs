@@ -352,7 +352,8 @@ pub enum TaskKind {
     /// include, not its own (which only select the include itself, as in Ansible).
     IncludeTasks {
         file: Node,
-        inherited_tags: Vec<String>,
+        /// (A boxed slice: a task stays small.)
+        inherited_tags: Box<[String]>,
         /// `apply:`: the block (its keywords, no tasks) put around every task the
         /// file brings in ([`Task::applied_around`]).
         apply: Option<Box<Task>>,

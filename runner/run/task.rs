@@ -301,7 +301,7 @@ impl Executor<'_> {
                 inherited_tags,
                 apply,
             } => {
-                let included = (file, inherited_tags.as_slice(), apply.as_deref());
+                let included = (file, &inherited_tags[..], apply.as_deref());
                 self.include(state, task, inherited, included, ctx)
             }
             TaskKind::IncludeRole { tasks } => {

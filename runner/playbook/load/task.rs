@@ -133,19 +133,20 @@ impl Loader {
             ..
         } = &mut kind
         {
-            *outer = inherited_tags.to_vec();
+            let mut tags = inherited_tags.to_vec();
             if let Some(file) = node
                 .get("include_tasks")
                 .or(node.get("ansible.builtin.include_tasks"))
             {
                 let applied = self.applied(file, node.get("vars"), origin, inherited_tags);
                 for tag in applied.tags {
-                    if !outer.contains(&tag) {
-                        outer.push(tag);
+                    if !tags.contains(&tag) {
+                        tags.push(tag);
                     }
                 }
                 *apply = applied.block;
             }
+            *outer = tags.into_boxed_slice();
         }
         self.check_task_shape(node.as_map().unwrap_or_default(), &kind);
         let loop_items =
@@ -316,7 +317,7 @@ impl Loader {
                 value: Value::Str(name),
                 span,
             },
-            inherited_tags: Vec::new(),
+            inherited_tags: Box::default(),
             apply: None,
         })
     }
