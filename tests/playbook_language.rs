@@ -492,3 +492,75 @@ fn a_block_root_is_offline_for_units() {
         run.stderr
     );
 }
+
+/// `apply:` of an include loaded when it runs (include_tasks, include_role named by a
+/// template): its keywords reach every included task (no_log censors, when is read for
+/// each task, vars under the include's own, environment reaches commands), and its
+/// tags select them under --tags while the include's own tags only select the include.
+#[test]
+fn include_apply_at_run_time_reaches_every_included_task() {
+    let test = Test::new();
+    common::busybox_root(&test);
+    test.project_file(
+        "inc.yml",
+        "- name: secret\n  debug: msg=\"{{ word }} {{ other }}\"\n- name: colour\n  shell: echo $RA_COLOUR {{ word }} {{ other }} > /colour\n- name: stop here\n  set_fact: {stop: true}\n- name: after the stop\n  debug: msg=never\n",
+    );
+    test.project_file(
+        "roles/named/tasks/main.yml",
+        "- name: named task\n  debug: msg=\"{{ word }}\"\n",
+    );
+    test.playbook(
+        r#"- hosts: localhost
+  gather_facts: false
+  vars:
+    which: named
+  tasks:
+    - name: include with apply
+      include_tasks:
+        file: inc.yml
+        apply:
+          no_log: true
+          when: stop is not defined
+          vars: {word: hunter2, other: from-apply}
+          environment: {RA_COLOUR: green}
+          tags: [picked]
+      vars:
+        other: from-include
+      tags: [picked]
+    - name: check
+      assert:
+        that:
+          - stop
+      tags: [picked]
+    - name: a templated role with apply
+      include_role:
+        name: "{{ which }}"
+        apply:
+          vars: {word: role-word}
+          tags: [elsewhere]
+      tags: [picked]
+"#,
+    );
+    let run = test.run_json(&["--tags", "picked"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert!(!run.stdout.contains("hunter2"), "{}", run.stdout);
+    assert_eq!(test.read("colour"), "green hunter2 from-include\n");
+    assert_eq!(
+        statuses(&run),
+        pairs(&[
+            ("secret", "ok"),
+            ("colour", "changed"),
+            ("stop here", "ok"),
+            ("after the stop", "skipped"),
+            ("check", "ok"),
+        ])
+    );
+    let run = test.run_json(&["--tags", "elsewhere,picked"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let events = run.events();
+    let named = events
+        .iter()
+        .find(|e| e["task"] == "named : named task")
+        .unwrap_or_else(|| panic!("{}", run.stdout));
+    assert_eq!(named["result"]["msg"], "role-word", "{named}");
+}

@@ -307,3 +307,98 @@ fn a_role_that_depends_on_itself_is_bad_input() {
         run.stderr
     );
 }
+
+/// machinist loads a role's handlers once per play, at its first use: a later use
+/// naming another handlers file is refused with both places, never ignored.
+#[test]
+fn a_later_use_with_other_handlers_from_is_refused_naming_both_uses() {
+    let test = Test::new();
+    role(
+        &test,
+        "svc",
+        &[
+            ("tasks/main.yml", "- name: hello\n  debug: msg=hi\n"),
+            ("handlers/main.yml", "- name: restart\n  debug: msg=main\n"),
+            (
+                "handlers/other.yml",
+                "- name: restart\n  debug: msg=other\n",
+            ),
+        ],
+    );
+    test.playbook(
+        "- hosts: localhost\n  gather_facts: false\n  roles: [svc]\n  tasks:\n    - include_role:\n        name: svc\n        handlers_from: other\n",
+    );
+    let run = test.run(&[]);
+    assert_eq!(run.code, 4, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr.contains(
+            "role 'svc' is used again here with handlers/other.yml, but its first use in this play"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("site.yml:3:"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("loaded handlers/main.yml"),
+        "{}",
+        run.stderr
+    );
+
+    // The same handlers file at every use (or a later play's own first use) is fine.
+    test.playbook(
+        "- hosts: localhost\n  gather_facts: false\n  roles: [{role: svc, handlers_from: other}]\n  tasks:\n    - import_role:\n        name: svc\n        handlers_from: other\n- hosts: localhost\n  gather_facts: false\n  tasks:\n    - include_role: {name: svc}\n",
+    );
+    let run = test.run_json(&[]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+}
+
+/// An include_role's `apply:` puts its keywords on a block around each of the role's
+/// tasks: `no_log` censors them, `become` (root, as the run is) and `when` reach them;
+/// a keyword a block does not pass down, and `apply` on an import, are refused.
+#[test]
+fn include_role_apply_reaches_the_roles_tasks_and_refuses_other_keys() {
+    let test = Test::new();
+    role(
+        &test,
+        "quiet",
+        &[(
+            "tasks/main.yml",
+            "- name: secret\n  debug: msg=\"the secret is {{ word }}\"\n- name: gated\n  debug: msg=gated\n  when: true\n",
+        )],
+    );
+    test.playbook(
+        "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - include_role:\n        name: quiet\n        apply:\n          no_log: true\n          become: true\n          vars: {word: hunter2}\n          when: word is defined\n",
+    );
+    let run = test.run_json(&[]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert!(!run.stdout.contains("hunter2"), "{}", run.stdout);
+    assert_eq!(names(&run), vec!["quiet : secret", "quiet : gated"]);
+
+    test.playbook(
+        "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - include_role:\n        name: quiet\n        apply:\n          loop: [1, 2]\n    - import_role:\n        name: quiet\n        apply: {tags: [x]}\n    - include_tasks:\n        file: none.yml\n        apply: [tags]\n- hosts: localhost\n  roles:\n    - {role: quiet, apply: {tags: [y]}}\n",
+    );
+    let run = test.run(&[]);
+    assert_eq!(run.code, 4, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr.contains("'apply: loop' is not supported: apply takes the keywords a block passes down to its tasks (name, when,"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("'apply' is for include_tasks and include_role; on import_role"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("'apply' is for include_tasks and include_role; on a role in `roles:`"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("'apply' is a mapping of keywords"),
+        "{}",
+        run.stderr
+    );
+}

@@ -311,6 +311,25 @@ pub fn is_task_keyword(name: &str) -> bool {
     is_read_at(name, Places::IN_TASKS)
 }
 
+/// The keywords an include's `apply:` takes: those a block passes down to its
+/// tasks (and that an include may bring in), and `name`. Ansible puts them on a block
+/// around every task the include brings in.
+pub fn applied() -> impl Iterator<Item = &'static str> + Clone {
+    std::iter::once("name").chain(
+        KEYWORDS
+            .iter()
+            .filter(|k| k.support == Support::Supported && k.inherited)
+            .filter(|k| k.places.has(Places::BLOCK))
+            .filter(|k| waiting_at(k.name, Places::INCLUDE).is_none())
+            .map(|k| k.name),
+    )
+}
+
+/// Whether an include's `apply:` takes `name` ([`applied`]).
+pub fn is_applied(name: &str) -> bool {
+    applied().any(|applied| applied == name)
+}
+
 /// The keywords that give a task its loop, and how each makes items of its value.
 pub fn loops() -> impl Iterator<Item = (&'static str, Option<LegacyLoop>)> {
     KEYWORDS.iter().filter_map(|k| match k.parse {
@@ -404,5 +423,21 @@ mod tests {
         assert_eq!(waiting_for("strategy"), Some(16));
         assert!(loads_files("import_role") && loads_files("include_role"));
         assert!(!loads_files("include_tasks"));
+        for name in [
+            "when",
+            "tags",
+            "vars",
+            "become",
+            "environment",
+            "no_log",
+            "check_mode",
+        ] {
+            assert!(is_applied(name), "{name}");
+        }
+        for name in [
+            "loop", "register", "notify", "block", "rescue", "run_once", "async",
+        ] {
+            assert!(!is_applied(name), "{name}");
+        }
     }
 }

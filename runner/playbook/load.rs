@@ -49,6 +49,9 @@ pub struct Loader {
     role_stack: Vec<PathBuf>,
     /// Roles loaded in the current play, with their parameters (run once each).
     roles_seen: Vec<(PathBuf, String)>,
+    /// The handlers file each role's first use in the current play loaded (the only
+    /// one: a role's handlers are loaded once per play), and where that use is.
+    role_handlers: Vec<(PathBuf, String, Span)>,
     /// Every role use of the current play, to check against its argument spec.
     role_scopes: Vec<Arc<RoleScope>>,
     /// Handlers of roles brought in by `import_role`/`include_role` tasks.
@@ -78,6 +81,7 @@ impl Loader {
             extra_vars: extra_vars.clone(),
             role_stack: Vec::new(),
             roles_seen: Vec::new(),
+            role_handlers: Vec::new(),
             role_scopes: Vec::new(),
             extra_handlers: Vec::new(),
             library_base: None,
@@ -144,8 +148,15 @@ impl Loader {
         };
         role.params
             .extend(task_vars.map(|v| self.vars(v)).unwrap_or_default());
+        let applied = self.applied(entry, task_vars, origin, tags);
+        let mut tags = tags.to_vec();
+        for tag in applied.tags {
+            if !tags.contains(&tag) {
+                tags.push(tag);
+            }
+        }
         let mut handlers = Vec::new();
-        let loaded = self.role(&role, tags, &mut handlers, true);
+        let loaded = self.role(&role, &tags, &mut handlers, true);
         handlers.extend(std::mem::take(&mut self.extra_handlers));
         if !handlers.is_empty() {
             self.error(
@@ -173,7 +184,10 @@ impl Loader {
                 .collect();
             argspec::check(&scope, &set_now, &self.extra_vars, &mut self.errors);
         }
-        let tasks = loaded.map(|l| l.tasks).unwrap_or_default();
+        let mut tasks = loaded.map(|l| l.tasks).unwrap_or_default();
+        if let Some(apply) = applied.block {
+            tasks = apply.applied_around(tasks);
+        }
         validate::tasks(&tasks, &mut self.errors);
         if self.errors.is_empty() {
             Ok(tasks)

@@ -352,7 +352,11 @@ pub enum TaskKind {
     /// include, not its own (which only select the include itself, as in Ansible).
     IncludeTasks {
         file: Node,
-        inherited_tags: Vec<String>,
+        /// (A boxed slice: a task stays small.)
+        inherited_tags: Box<[String]>,
+        /// `apply:`: the block (its keywords, no tasks) put around every task the
+        /// file brings in ([`Task::applied_around`]).
+        apply: Option<Box<Task>>,
     },
     /// `include_role`: the role's tasks, run when (and each time) this task runs.
     IncludeRole { tasks: Arc<Vec<Task>> },
@@ -362,6 +366,9 @@ pub enum TaskKind {
     IncludeRoleNamed {
         entry: Box<Node>,
         vars: Option<Box<Node>>,
+        /// The tags its tasks inherit: those around the include (and its `apply:`
+        /// tags are added when it is loaded), not its own.
+        inherited_tags: Vec<String>,
     },
 }
 
@@ -499,6 +506,25 @@ pub fn handler_names(handler: &Task) -> impl Iterator<Item = String> + '_ {
 }
 
 impl Task {
+    /// `tasks`, each in a copy of this block of an include's `apply:` keywords, as
+    /// Ansible makes the apply block the parent of every block the include brings
+    /// in. Each copy takes its task's origin (an included role is found by it).
+    pub fn applied_around(&self, tasks: Vec<Task>) -> Vec<Task> {
+        tasks
+            .into_iter()
+            .map(|task| {
+                let mut block = self.clone();
+                block.origin = task.origin.clone();
+                block.kind = TaskKind::Block {
+                    block: vec![task],
+                    rescue: Vec::new(),
+                    always: Vec::new(),
+                };
+                block
+            })
+            .collect()
+    }
+
     const NO_LOOP_CONTROL: &'static LoopControl = &LoopControl {
         loop_var: None,
         index_var: None,

@@ -173,7 +173,14 @@ impl Defined<'_> {
             TaskKind::IncludeTasks {
                 file,
                 inherited_tags,
-            } => self.include_tasks(task, file, inherited_tags),
+                apply,
+            } => {
+                // Its `apply: {vars: …}` defines names for the included tasks.
+                if let Some(apply) = apply {
+                    self.task(apply);
+                }
+                self.include_tasks(task, file, inherited_tags)
+            }
             TaskKind::IncludeRoleNamed { .. } => self.unknowable = true,
         }
     }

@@ -299,13 +299,22 @@ impl Executor<'_> {
             TaskKind::IncludeTasks {
                 file,
                 inherited_tags,
-            } => self.include(state, task, inherited, file, inherited_tags, ctx),
+                apply,
+            } => {
+                let included = (file, &inherited_tags[..], apply.as_deref());
+                self.include(state, task, inherited, included, ctx)
+            }
             TaskKind::IncludeRole { tasks } => {
                 let tasks = Arc::clone(tasks);
                 self.include_role(state, task, inherited, &tasks, ctx)
             }
-            TaskKind::IncludeRoleNamed { entry, vars } => {
-                self.include_role_named(state, task, inherited, entry, vars.as_deref(), ctx)
+            TaskKind::IncludeRoleNamed {
+                entry,
+                vars,
+                inherited_tags,
+            } => {
+                let named = (entry.as_ref(), vars.as_deref(), inherited_tags.as_slice());
+                self.include_role_named(state, task, inherited, named, ctx)
             }
             TaskKind::Block { .. } => Outcome::failed("a block cannot run as a task"),
         }
@@ -641,8 +650,7 @@ impl Executor<'_> {
         state: &mut PlayState<'_>,
         task: &'t Task,
         inherited: &Inherited<'t>,
-        file: &crate::yaml::Node,
-        inherited_tags: &[String],
+        (file, inherited_tags, apply): (&crate::yaml::Node, &[String], Option<&Task>),
         ctx: &Value,
     ) -> Outcome {
         let name = file.as_str().unwrap_or_default();
@@ -689,6 +697,9 @@ impl Executor<'_> {
             host: self.target.name.clone(),
             item: self.included_item(task, ctx),
         };
+        if let Some(apply) = apply {
+            tasks = apply.applied_around(tasks);
+        }
         crate::playbook::inherit::from_include(&mut tasks, task);
         let tasks = Arc::new(tasks);
         if let Some(deferred) = self.defer(announce, Some(&path), &tasks, inherited, ctx) {
@@ -707,8 +718,7 @@ impl Executor<'_> {
         state: &mut PlayState<'_>,
         task: &Task,
         inherited: &Inherited<'_>,
-        entry: &crate::yaml::Node,
-        vars: Option<&crate::yaml::Node>,
+        (entry, vars, inherited_tags): (&crate::yaml::Node, Option<&crate::yaml::Node>, &[String]),
         ctx: &Value,
     ) -> Outcome {
         let Some(name_node) = entry.get("name").or_else(|| entry.get("role")) else {
@@ -737,7 +747,7 @@ impl Executor<'_> {
         }
         let defined = |var: &str| ctx.get_attr(var).is_ok_and(|value| !value.is_undefined());
         let mut tasks =
-            match loader.role_at_run_time(&entry, vars, &task.origin, &task.tags, &defined) {
+            match loader.role_at_run_time(&entry, vars, &task.origin, inherited_tags, &defined) {
                 Ok(tasks) => tasks,
                 Err(err) => {
                     let text: Vec<String> = err.0.iter().map(Diagnostic::to_string).collect();

@@ -265,6 +265,7 @@ impl Loader {
             }
         };
         self.roles_seen.clear();
+        self.role_handlers.clear();
         let pre_tasks = tasks(self, node, "pre_tasks");
         let mut handlers = Vec::new();
         let mut main_tasks = Vec::new();

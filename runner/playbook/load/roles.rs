@@ -112,6 +112,13 @@ impl Loader {
                 self.unknown_key(key, "role", ROLE_KEYS.iter().copied());
             }
         }
+        if let Some(apply) = node.get("apply").filter(|_| params_from_extra_keys) {
+            self.error(
+                &apply.span,
+                "'apply' is for include_tasks and include_role; on a role in `roles:` or a \
+                 dependency write the keywords on the entry itself",
+            );
+        }
         if let Some(public) = node.get("public") {
             if public.value != Value::Bool(false) {
                 self.error(
@@ -240,9 +247,14 @@ impl Loader {
         } else {
             Vec::new()
         };
-        let handlers_file = path
-            .join("handlers")
-            .join(yml(role.handlers_from.as_deref().unwrap_or("main")));
+        let handlers_name = yml(role.handlers_from.as_deref().unwrap_or("main"));
+        let handlers_file = path.join("handlers").join(&handlers_name);
+        if first_use {
+            let first = (path.clone(), handlers_name.clone(), role.span.clone());
+            self.role_handlers.push(first);
+        } else if handlers_file.exists() || role.handlers_from.is_some() {
+            self.refuse_other_handlers(role, &path, &handlers_name);
+        }
         if first_use && (handlers_file.exists() || role.handlers_from.is_some()) {
             handlers.extend(self.tasks_from_file(&handlers_file, &origin, &tags, &role.span));
         } else if !first_use && !role.included {
@@ -260,6 +272,34 @@ impl Loader {
         }
         tasks.push(block(role, own, tags, origin));
         Some(LoadedRole { tasks })
+    }
+
+    /// A later use of a role in the play naming other handlers than its first use
+    /// loaded: refused, never ignored. machinist loads a role's handlers once per
+    /// play, at its first use (Ansible registers the handlers of every use).
+    fn refuse_other_handlers(&mut self, role: &RoleUse, path: &Path, handlers_name: &str) {
+        let Some((_, first_name, first_span)) = self
+            .role_handlers
+            .iter()
+            .find(|(seen, _, _)| seen == path)
+            .cloned()
+        else {
+            return;
+        };
+        if first_name == handlers_name {
+            return;
+        }
+        self.error(
+            &role.span,
+            format!(
+                "role '{}' is used again here with handlers/{handlers_name}, but its first \
+                 use in this play ({first_span}) loaded handlers/{first_name}; machinist loads \
+                 a role's handlers once per play, at its first use, and refuses to ignore \
+                 these: give every use of the role the same handlers_from, or put the \
+                 handlers in one file",
+                role.name
+            ),
+        );
     }
 
     fn role_scope(

@@ -119,29 +119,34 @@ impl Loader {
             }
         }
         self.local_action(node);
+        self.include_args(node);
         let what = if node.get("block").is_some() {
             "block"
         } else {
             "task"
         };
         self.refuse_unsupported(node.as_map().unwrap_or_default(), what);
-        let mut kind = self.task_kind(node, origin, &tags)?;
+        let mut kind = self.task_kind(node, origin, &tags, inherited_tags)?;
         if let TaskKind::IncludeTasks {
             inherited_tags: outer,
+            apply,
             ..
         } = &mut kind
         {
-            *outer = inherited_tags.to_vec();
+            let mut tags = inherited_tags.to_vec();
             if let Some(file) = node
                 .get("include_tasks")
                 .or(node.get("ansible.builtin.include_tasks"))
             {
-                for tag in self.applied_tags(file) {
-                    if !outer.contains(&tag) {
-                        outer.push(tag);
+                let applied = self.applied(file, node.get("vars"), origin, inherited_tags);
+                for tag in applied.tags {
+                    if !tags.contains(&tag) {
+                        tags.push(tag);
                     }
                 }
+                *apply = applied.block;
             }
+            *outer = tags.into_boxed_slice();
         }
         self.check_task_shape(node.as_map().unwrap_or_default(), &kind);
         let loop_items =
@@ -207,6 +212,7 @@ impl Loader {
         node: &mut Node,
         origin: &Arc<Origin>,
         tags: &[String],
+        inherited_tags: &[String],
     ) -> Option<TaskKind> {
         if node.get("block").is_some() {
             return Some(self.block_kind(node, origin, tags));
@@ -228,15 +234,22 @@ impl Loader {
         }
         for key in ["import_role", "include_role"] {
             if let Some(entry) = named(key) {
-                let mut tags = tags.to_vec();
-                if key == "include_role" {
-                    for tag in self.applied_tags(entry) {
-                        if !tags.contains(&tag) {
-                            tags.push(tag);
-                        }
+                // As Ansible: an import's own tags reach the role's tasks, an
+                // include's only select the include itself.
+                let import = key == "import_role";
+                let mut tags = if import { tags } else { inherited_tags }.to_vec();
+                let applied = if import {
+                    self.refuse_apply(entry, key);
+                    Applied::default()
+                } else {
+                    self.applied(entry, node.get("vars"), origin, tags.as_slice())
+                };
+                for tag in applied.tags {
+                    if !tags.contains(&tag) {
+                        tags.push(tag);
                     }
                 }
-                return self.role_kind(key == "import_role", entry, node.get("vars"), &tags);
+                return self.role_kind(import, entry, node.get("vars"), &tags, applied.block);
             }
         }
         self.action_kind(node, origin)
@@ -263,6 +276,7 @@ impl Loader {
         origin: &Arc<Origin>,
         tags: &[String],
     ) -> Option<TaskKind> {
+        self.refuse_apply(file, "import_tasks");
         let name = self.file_arg(file)?;
         if crate::template::Templates::is_template(&name) {
             self.error(
@@ -303,7 +317,8 @@ impl Loader {
                 value: Value::Str(name),
                 span,
             },
-            inherited_tags: Vec::new(),
+            inherited_tags: Box::default(),
+            apply: None,
         })
     }
 
@@ -316,6 +331,7 @@ impl Loader {
         entry: &Node,
         vars: Option<&Node>,
         tags: &[String],
+        apply: Option<Box<Task>>,
     ) -> Option<TaskKind> {
         let mut role = self.role_use(entry, false)?;
         role.included = !import;
@@ -332,12 +348,18 @@ impl Loader {
             return Some(TaskKind::IncludeRoleNamed {
                 entry: Box::new(entry.clone()),
                 vars: vars.cloned().map(Box::new),
+                inherited_tags: tags.to_vec(),
             });
         }
         let mut handlers = Vec::new();
         let loaded = self.role(&role, tags, &mut handlers, true);
         self.extra_handlers.extend(handlers);
-        let tasks = loaded.map(|l| l.tasks).unwrap_or_default();
+        let mut tasks = loaded.map(|l| l.tasks).unwrap_or_default();
+        if let Some(apply) = apply {
+            tasks = apply.applied_around(tasks);
+            // The play's pass does not enter an included role's tasks for `no_log`.
+            crate::playbook::inherit::no_log(&mut tasks, false);
+        }
         Some(if import {
             TaskKind::Block {
                 block: tasks,
@@ -492,33 +514,156 @@ impl Loader {
         })
     }
 
-    /// The tags an include's `apply:` gives every task it includes (as Ansible wraps
-    /// them in a block with those keywords). Only `tags` is applied; any other key is
-    /// refused rather than ignored.
-    pub(super) fn applied_tags(&mut self, include: &Node) -> Vec<String> {
+    /// An include's `apply:` (of `include_tasks` or `include_role`): the keywords
+    /// Ansible puts on a block around every task the include brings in, as that
+    /// block (loaded as a block with no tasks, under `outer_tags`), and its tags,
+    /// which the included tasks are loaded with. A key that no block passes down to
+    /// its tasks is refused, never ignored. The include's own `vars` (`include_vars`)
+    /// are above the block's in Ansible (include and role parameters): the names
+    /// they set are left out of its `vars`.
+    pub(super) fn applied(
+        &mut self,
+        include: &Node,
+        include_vars: Option<&Node>,
+        origin: &Arc<Origin>,
+        outer_tags: &[String],
+    ) -> Applied {
         let Some(apply) = include.get("apply") else {
-            return Vec::new();
+            return Applied::default();
         };
         let Some(entries) = apply.as_map() else {
-            self.error(&apply.span, "'apply' is a mapping of keywords (tags: …)");
-            return Vec::new();
+            self.error(
+                &apply.span,
+                format!(
+                    "'apply' is a mapping of keywords (tags: …, when: …), found {}",
+                    apply.kind()
+                ),
+            );
+            return Applied::default();
         };
+        let mut kept = Vec::with_capacity(entries.len() + 1);
         let mut tags = Vec::new();
         for (key, value) in entries {
-            if key.name == "tags" {
-                tags = self.string_list(value);
-            } else {
+            if !keywords::is_applied(&key.name) {
+                let taken: Vec<&str> = keywords::applied().collect();
                 self.error(
                     &key.span,
                     format!(
-                        "'apply: {}' is not supported yet (issue #15; only tags are); \
-                         machinist refuses it rather than ignore it",
+                        "'apply: {}' is not supported: apply takes the keywords a block \
+                         passes down to its tasks ({})",
+                        key.name,
+                        taken.join(", ")
+                    ),
+                );
+                continue;
+            }
+            if key.name == "tags" {
+                tags = self.string_list(value);
+            }
+            let mut value = value.clone();
+            if let (Value::Map(vars), Some(over)) = (&mut value.value, include_vars) {
+                if key.name == "vars" {
+                    vars.retain(|(name, _)| over.get(&name.name).is_none());
+                }
+            }
+            kept.push((key.clone(), value));
+        }
+        let block_key = Key {
+            name: "block".into(),
+            span: apply.span.clone(),
+        };
+        kept.push((
+            block_key,
+            Node {
+                value: Value::Seq(Vec::new()),
+                span: apply.span.clone(),
+            },
+        ));
+        let mut block = Node {
+            value: Value::Map(kept),
+            span: apply.span.clone(),
+        };
+        let block = self.task(&mut block, origin, outer_tags).map(Box::new);
+        Applied { tags, block }
+    }
+
+    /// `args: {apply: …}` of `include_tasks`/`include_role` (an older spelling
+    /// Ansible still reads): moved under the include's own entry. Any other key of
+    /// `args` on an include is refused, not ignored.
+    fn include_args(&mut self, node: &mut Node) {
+        let Some((include, short)) = ["include_tasks", "include_role"].iter().find_map(|short| {
+            let qualified = format!("ansible.builtin.{short}");
+            [short.to_string(), qualified]
+                .into_iter()
+                .find(|key| node.get(key).is_some())
+                .map(|key| (key, *short))
+        }) else {
+            return;
+        };
+        let Some(args) = node.take("args") else {
+            return;
+        };
+        let Some(entries) = args.as_map() else {
+            self.error(&args.span, "'args' is a mapping (apply: …)");
+            return;
+        };
+        for (key, value) in entries {
+            if key.name != "apply" {
+                self.error(
+                    &key.span,
+                    format!(
+                        "'args: {}' on {short} is not supported: write it under {short}:",
                         key.name
                     ),
                 );
+                continue;
+            }
+            let Some(entry) = node.get_mut(&include) else {
+                return;
+            };
+            if let Value::Str(name) = &entry.value {
+                let named = if short == "include_tasks" {
+                    "file"
+                } else {
+                    "name"
+                };
+                let name = Node {
+                    value: Value::Str(name.clone()),
+                    span: entry.span.clone(),
+                };
+                let key = Key {
+                    name: named.into(),
+                    span: entry.span.clone(),
+                };
+                entry.value = Value::Map(vec![(key, name)]);
+            }
+            match &mut entry.value {
+                Value::Map(own) if own.iter().all(|(k, _)| k.name != "apply") => {
+                    own.push((key.clone(), value.clone()));
+                }
+                _ => self.error(
+                    &key.span,
+                    format!("'apply' is given twice: under {short} and under args"),
+                ),
             }
         }
-        tags
+    }
+
+    /// `apply:` on an import: Ansible refuses it ("Invalid options for import_role:
+    /// apply"); the keywords go on the import itself.
+    fn refuse_apply(&mut self, entry: &Node, what: &str) {
+        if let Some((key, _)) = entry
+            .as_map()
+            .and_then(|entries| entries.iter().find(|(key, _)| key.name == "apply"))
+        {
+            self.error(
+                &key.span,
+                format!(
+                    "'apply' is for include_tasks and include_role; on {what} write the \
+                     keywords on the task itself"
+                ),
+            );
+        }
     }
 
     pub(super) fn file_arg(&mut self, node: &Node) -> Option<String> {
@@ -537,6 +682,13 @@ impl Loader {
             }
         }
     }
+}
+
+/// What an include's `apply:` gives the tasks it brings in ([`Loader::applied`]).
+#[derive(Default)]
+pub(super) struct Applied {
+    pub tags: Vec<String>,
+    pub block: Option<Box<Task>>,
 }
 
 /// Where `import_tasks`/`include_tasks: NAME` points: beside the including file, then
