@@ -135,7 +135,8 @@ impl Executor<'_> {
         let ctx = match task.register() {
             Some(register) => {
                 let registered = [(register, vars::from_json(&outcome.registered()))];
-                minijinja::value::merge_maps([Value::from_iter(registered), ctx.clone()])
+                // The last map with the name wins: this try's result, not an older one.
+                minijinja::value::merge_maps([ctx.clone(), Value::from_iter(registered)])
             }
             None => ctx.clone(),
         };

@@ -412,7 +412,9 @@ impl Executor<'_> {
         let name = task.register().unwrap_or("result");
         let mut layer = Layer::default();
         layer.set(name, vars::from_json(&outcome.registered()));
-        let ctx = minijinja::value::merge_maps([vars_layer_value(&layer), ctx.clone()]);
+        // minijinja's merge: the last map with the name wins, so the result this task
+        // registers hides a value the same name held before.
+        let ctx = minijinja::value::merge_maps([ctx.clone(), vars_layer_value(&layer)]);
         if let Some(conds) = task.changed_when() {
             match self.all(conds, &ctx) {
                 Ok(changed) => outcome.changed = changed,
