@@ -597,10 +597,15 @@ fn become_a_connection_cannot_honour_is_refused_at_the_task() {
         refused.contains("become_method su is not supported over ssh"),
         "{refused}"
     );
-    // Another user on this machine: machinist acts as root here, it does not switch.
+    // Another user on this machine, whose tasks act inside a root tree: refused (the
+    // user's agent acts on the whole machine; tests/connections_local_become.rs).
+    let tree = tempfile::tempdir().unwrap();
     inventory(
         &test,
-        &[("localhost", json!({"ansible_connection": "local"}))],
+        &[(
+            "localhost",
+            json!({"ansible_connection": "local", "machinist_root": tree.path()}),
+        )],
     );
     test.playbook(
         "- hosts: all\n  gather_facts: false\n  tasks:\n    - name: As postgres\n      command: whoami\n      become: true\n      become_user: postgres\n",
@@ -613,7 +618,7 @@ fn become_a_connection_cannot_honour_is_refused_at_the_task() {
         .unwrap()
         .to_string();
     assert!(
-        refused.contains("become_user postgres is not supported on a local host"),
+        refused.contains("become_user postgres on localhost, whose tasks act inside the root"),
         "{refused}"
     );
     // The command line's become is the lowest level: -b --become-method su reaches the

@@ -16,6 +16,10 @@
 //! login from its passwd entry (`--reset-env`) before it executes the same inherited
 //! descriptor. Nothing is copied or made writable; the executable needs only to be
 //! executable by that user (mode 0755, as cargo and packages install it).
+//!
+//! A local task's `become_user` (machinist running as root on this machine) starts
+//! its agent the same way without nsenter: this machine's `setpriv` and user
+//! database, the same inherited descriptor ([`start_here_as`]).
 
 use super::session::{AgentSession, Setup};
 use super::Unreachable;
@@ -66,17 +70,47 @@ pub fn start_as(
             format!("machine {machine} is not running: its leader {leader} is gone"),
         ));
     }
+    spawn_agent(name, Some(leader), user, setup)
+}
+
+/// An agent on this machine, where machinist runs as root, running as `user` (a
+/// local task's `become_user`): the same setpriv as inside a container, from this
+/// machine's user database, without entering any namespace.
+pub fn start_here_as(name: &str, user: &str, setup: &Setup) -> Result<AgentSession, Unreachable> {
+    spawn_agent(name, None, Some(user), setup)
+}
+
+/// This executable started as the agent, handed over as an open descriptor: inside
+/// the namespaces of `leader` when one is given, as `user` when one is given.
+fn spawn_agent(
+    name: &str,
+    leader: Option<u32>,
+    user: Option<&str>,
+    setup: &Setup,
+) -> Result<AgentSession, Unreachable> {
     // The agent's executable, inherited by nsenter (no O_CLOEXEC) and closed here once it has started.
     let exe = rustix::fs::open(&setup.agent.path, OFlags::RDONLY, Mode::empty())
         .map_err(|err| Unreachable::new(name, format!("cannot open machinist itself: {err}")))?;
     let agent = format!("/proc/self/fd/{}", exe.as_raw_fd());
-    let mut command = Command::new("nsenter");
-    command.args(["-t", &leader.to_string(), "-a", "--"]);
-    match user {
-        None => command.arg(&agent).arg("agent"),
-        // `id -g` answers from the container's user database; an unknown user stops
+    let argv: Vec<&str> = match user {
+        None => vec![&agent, "agent"],
+        // `id -g` answers from the target's user database; an unknown user stops
         // here with id's own words.
-        Some(user) => command.args(["sh", "-c", AS_USER, "sh", user, &agent]),
+        Some(user) => vec!["sh", "-c", AS_USER, "sh", user, &agent],
+    };
+    let mut command = match leader {
+        Some(leader) => {
+            let mut command = Command::new("nsenter");
+            command
+                .args(["-t", &leader.to_string(), "-a", "--"])
+                .args(&argv);
+            command
+        }
+        None => {
+            let mut command = Command::new(argv[0]);
+            command.args(&argv[1..]);
+            command
+        }
     };
     command
         .env_clear()
@@ -90,7 +124,8 @@ pub fn start_as(
     session
 }
 
-/// Inside the container, as root: become `$1` and execute the agent `$2`.
+/// As root (in the container, or on this machine): become `$1` (its uid, primary
+/// group, groups and a login's environment) and execute the agent `$2`.
 const AS_USER: &str = r#"g="$(id -g -- "$1")" || exit 1
 exec setpriv --reuid="$1" --regid="$g" --init-groups --reset-env -- "$2" agent"#;
 

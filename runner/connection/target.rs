@@ -1,5 +1,6 @@
 //! A remote host's target (read from its variables by inventory/connection.rs, the
-//! one reading of them) reached: its agent started through `machine` or `ssh`, and
+//! one reading of them) reached: its agent started through `machine` or `ssh` (or on
+//! this machine as a local task's `become_user`), and
 //! handed to the executor as a [`RemoteTarget`] (run/remote.rs, the seam), one per
 //! become the host's tasks ask for. The run's [`connector`] is what the binary gives
 //! the executor: it knows the agent's executable, the `--become-password-file`
@@ -74,10 +75,18 @@ fn connect_through(
                 ssh: Some(ssh),
             })
         }
-        Connection::Local => Err(Unreachable::new(
-            name,
-            "a local host has no agent (the executor acts on it itself)",
-        )),
+        // This machine as another user (a local task's become_user): the executor
+        // acts as root itself, and as root needs no agent.
+        Connection::Local => match &target.become_ {
+            Some(become_) if become_.user != "root" => {
+                let session = machine::start_here_as(name, &become_.user, &setup)?;
+                Ok(Connected { session, ssh: None })
+            }
+            _ => Err(Unreachable::new(
+                name,
+                "a local host has no agent but another user's (the executor acts on it itself)",
+            )),
+        },
     }
 }
 

@@ -4,7 +4,10 @@
 //! variables, over the command line's `-b`, `--become-user`, `--become-method`.
 //! A remote host's agent session is chosen by it (run/remote.rs keeps one per
 //! become); this machine and a `machine` container act as root already, so become
-//! to root is nothing there, and another user is refused at the task, never ignored.
+//! to root is nothing there. A container's other user is a second agent started
+//! inside it; this machine's other user is an agent started here as that user
+//! ([`Step::local_agent`] makes it the task's Site), when machinist runs as root and
+//! the host acts on `/`; otherwise it is refused at the task, never ignored.
 
 use super::remote::Site;
 use super::step::{located, Step};
@@ -13,19 +16,33 @@ use crate::playbook::model::BecomeKeywords;
 use crate::template::Templates;
 use crate::vars;
 use crate::yaml::{Node, Value as YamlValue};
+use std::path::Path;
 
-impl Step<'_> {
+impl<'a> Step<'a> {
     /// The become of this task's action where it acts: `None` runs it as the
     /// connecting user (this process, a machine's root agent); `Err` refuses it.
     pub(super) fn becoming(&self) -> Result<Option<Become>, String> {
         let keywords = self.become_keywords()?;
         let command_line = self.shared.command_line_become;
         let (target, become_) = match self.host {
+            // This machine's agent as another user (chosen by `local_agent`).
+            Site::Remote(remote, _) if remote.target().connection == Connection::Local => {
+                return self.local_becoming(&keywords, Path::new("/"));
+            }
             Site::Remote(remote, _) => {
                 let target = remote.target();
                 (target, target.becoming(&keywords, command_line))
             }
-            Site::Local(_) => return self.local_becoming(&keywords),
+            Site::Local(host) => {
+                return match self.local_becoming(&keywords, host.root())? {
+                    None => Ok(None),
+                    // Never run as root in place of the user.
+                    Some(become_) => Err(format!(
+                        "become_user {}: this run cannot start an agent on this machine",
+                        become_.user
+                    )),
+                };
+            }
         };
         match become_ {
             Some(become_) => match become_.refusal(target.connection) {
@@ -36,9 +53,30 @@ impl Step<'_> {
         }
     }
 
+    /// Where a task on this machine acts when its become is another user than root:
+    /// the run's agents on this machine, which start one per user (`None`: where
+    /// the step was told, its refusal included).
+    pub(super) fn local_agent(&self) -> Option<&'a Site> {
+        let Site::Local(host) = self.host else {
+            return None;
+        };
+        let agent = self.shared.local_agent.as_ref()?;
+        let keywords = self.become_keywords().ok()?;
+        match self.local_becoming(&keywords, host.root()) {
+            Ok(Some(_)) => Some(agent),
+            _ => None,
+        }
+    }
+
     /// On this machine machinist acts as the user that started it: become to root
-    /// is that user when it is root, and anything else is refused.
-    fn local_becoming(&self, keywords: &BecomeChoice) -> Result<Option<Become>, String> {
+    /// is that user when it is root; become to another user, only when it is root,
+    /// is an agent started as that user (`Some`), on the whole machine: a root tree
+    /// (`root`, not `/`: `machinist_root`, a `root:`, `--root`) is root's.
+    fn local_becoming(
+        &self,
+        keywords: &BecomeChoice,
+        root: &Path,
+    ) -> Result<Option<Become>, String> {
         let host = self
             .ctx
             .get_attr("inventory_hostname")
@@ -59,16 +97,28 @@ impl Step<'_> {
             user: chosen.user.unwrap_or_else(|| "root".into()),
             password: None,
         };
-        if let Some(refusal) = become_.refusal(Connection::Local) {
-            return Err(refusal);
-        }
         if !rustix::process::geteuid().is_root() {
             return Err(format!(
-                "become: true on {host}, where machinist does not run as root: machinist \
-                 acts on this machine as the user that starts it (start it as root)"
+                "become: true (become_user {}) on {host}, where machinist does not run as \
+                 root: machinist acts on this machine as the user that starts it and \
+                 switches users only as root (start it as root, or reach the host over \
+                 ssh)",
+                become_.user
             ));
         }
-        Ok(None)
+        if become_.user == "root" {
+            return Ok(None);
+        }
+        if root != Path::new("/") {
+            return Err(format!(
+                "become_user {} on {host}, whose tasks act inside the root {}: a root \
+                 tree is root's, and another user's agent acts on the whole machine \
+                 (drop machinist_root/root: for this task, or become_user: root)",
+                become_.user,
+                root.display()
+            ));
+        }
+        Ok(Some(become_))
     }
 
     /// The task's become keywords, the names rendered with its variables.

@@ -128,6 +128,12 @@ pub fn run(
         controller_files: Default::default(),
         chroot_warned: Default::default(),
         command_line_become: &options.command_line_become,
+        local_agent: options.connector.clone().map(|connector| {
+            Site::Remote(
+                std::sync::Arc::new(remote::RemoteHost::this_machine(connector)),
+                None,
+            )
+        }),
     };
     let mut executor = Executor {
         options,
@@ -806,9 +812,11 @@ impl<'a> Executor<'a> {
 
     /// Say goodbye to every remote host's agent (`bye`), delegates' included.
     fn close_remotes(&self) {
-        let hosts = self.hosts.iter().map(|host| &host.roots[0].1);
-        let delegates = self.delegates.iter().map(|(_, site)| site);
-        for site in hosts.chain(delegates) {
+        let hosts = self.hosts.iter().map(|host| &*host.roots[0].1);
+        let delegates = self.delegates.iter().map(|(_, site)| &**site);
+        // This machine's agents as other users (local tasks' become_user).
+        let local_agent = self.shared.local_agent.iter();
+        for site in hosts.chain(delegates).chain(local_agent) {
             if let Some(remote) = site.remote() {
                 remote.close();
             }

@@ -11,11 +11,13 @@
 //! hand, and the host's next request (if `ignore_unreachable` kept it) connects anew.
 //!
 //! [`Site`] is where one host's tasks act: a Host of this process (`/`, a
-//! `machinist_root`, a `root:`), or a remote host through its agent.
+//! `machinist_root`, a `root:`), or a remote host through its agent. A local task
+//! whose become is another user than root acts through an agent too, started on
+//! this machine as that user ([`RemoteHost::this_machine`], one for the run).
 
 use super::module_run::{ModuleEvent, ModuleRequest, ModuleRun};
 use super::outcome::Outcome;
-use crate::inventory::connection::{Become, Target};
+use crate::inventory::connection::{Become, Connection, Target};
 use machinist_modules::Host;
 use serde_json::{Map, Value as Json};
 use std::path::{Path, PathBuf};
@@ -157,6 +159,27 @@ impl RemoteHost {
             connector,
             sessions: Mutex::new(Vec::new()),
         }
+    }
+
+    /// This machine, reached through agents started here as other users than root
+    /// (a local task's `become_user`: run/becoming.rs), one per user.
+    pub fn this_machine(connector: Connector) -> RemoteHost {
+        let target = Target {
+            host: "localhost".into(),
+            connection: Connection::Local,
+            root: None,
+            address: "localhost".into(),
+            port: None,
+            user: None,
+            machine_pid: None,
+            private_key_file: None,
+            ssh_common_args: Vec::new(),
+            ssh_extra_args: Vec::new(),
+            become_: None,
+            become_vars: Default::default(),
+            become_password: None,
+        };
+        RemoteHost::new(target, connector)
     }
 
     pub fn target(&self) -> &Target {

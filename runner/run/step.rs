@@ -37,6 +37,9 @@ pub(super) struct Shared<'a> {
     pub chroot_warned: Mutex<Vec<PathBuf>>,
     /// `-b`, `--become-user`, `--become-method` (run/becoming.rs).
     pub command_line_become: &'a crate::inventory::connection::BecomeChoice,
+    /// This machine's agents as other users than root, for local tasks that become
+    /// one (run/becoming.rs); `None`: the run cannot start agents.
+    pub local_agent: Option<Site>,
 }
 
 /// A task's own flags, as the executor resolved them (the task's keyword over the
@@ -99,6 +102,9 @@ impl<'a> Step<'a> {
     /// Run the task's action (a module, a plugin or one of the runner's actions).
     pub(super) fn run(mut self) -> Stepped {
         let started = std::time::Instant::now();
+        if let Some(agent) = self.local_agent() {
+            self.host = agent;
+        }
         // A no_log task's argv and paths stay out of the Host's logs too (its module's
         // plan and apply, a plugin's run).
         let _hidden = self
@@ -199,6 +205,7 @@ mod tests {
             controller_files: Default::default(),
             chroot_warned: Default::default(),
             command_line_become: &Default::default(),
+            local_agent: None,
         };
         let roots = [
             tempfile::tempdir().expect("a"),

@@ -1,0 +1,158 @@
+//! `become_user` on this machine (issue 17): machinist, run as root, acts for a
+//! local task whose become is another user through an agent started here as that
+//! user (setpriv: its uid, groups and a login's environment). The user is the
+//! kit's become user (tests/common/sshd.rs), whose home is its own (0700): `id -un`
+//! says its name, a copy into its home writes a file it owns, a copy into /root is
+//! denied (the agent is not root), `--check` predicts the run and writes nothing,
+//! the second run changes nothing. A local host acting inside a root tree refuses
+//! it.
+
+mod common;
+
+use common::sshd;
+use common::{Run, Test};
+use serde_json::Value;
+use std::os::unix::fs::MetadataExt;
+use std::path::PathBuf;
+
+const WHO: &str = sshd::BECOME_USER;
+
+/// A file of this test's own, removed when dropped.
+struct Written(PathBuf);
+
+impl Drop for Written {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+fn task<'e>(events: &'e [Value], name: &str) -> &'e Value {
+    events
+        .iter()
+        .find(|event| event["event"] == "task" && event["task"] == name)
+        .unwrap_or_else(|| panic!("no task {name} in {events:#?}"))
+}
+
+fn run(test: &Test, args: &[&str]) -> Run {
+    let mut full = vec!["run", "site.yml", "--format", "json"];
+    full.extend_from_slice(args);
+    test.machinist(&full)
+}
+
+#[test]
+fn a_local_task_runs_as_its_become_user() {
+    common::rootfs::require_root();
+    sshd::ensure_become_users();
+    let test = Test::new();
+    let tag = format!("machinist-local-become-{}", std::process::id());
+    let home_file = Written(sshd::become_user_home().join(&tag));
+    let root_file = Written(PathBuf::from("/root").join(&tag));
+    test.playbook(&format!(
+        "- hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Who
+      command: id -un
+      become: true
+      become_user: {WHO}
+      check_mode: false
+      changed_when: false
+      register: who
+    - name: Said
+      assert:
+        that: who.stdout == '{WHO}'
+    - name: Home
+      copy: {{dest: {home}, content: \"theirs\\n\", mode: '0600'}}
+      become: true
+      become_user: {WHO}
+    - name: Root's
+      copy: {{dest: {root}, content: \"not theirs\\n\"}}
+      become: true
+      become_user: {WHO}
+      ignore_errors: true
+",
+        home = home_file.0.display(),
+        root = root_file.0.display(),
+    ));
+
+    let checked = run(&test, &["--check", "--diff"]);
+    assert_eq!(checked.code, 0, "{}\n{}", checked.stdout, checked.stderr);
+    let events = checked.events();
+    assert_eq!(task(&events, "Said")["status"], "ok", "{events:#?}");
+    assert_eq!(task(&events, "Home")["status"], "changed", "{events:#?}");
+    assert!(
+        !home_file.0.exists(),
+        "--check wrote {}",
+        home_file.0.display()
+    );
+    assert!(!root_file.0.exists());
+
+    let first = run(&test, &[]);
+    assert_eq!(first.code, 0, "{}\n{}", first.stdout, first.stderr);
+    let events = first.events();
+    assert_eq!(task(&events, "Said")["status"], "ok", "{events:#?}");
+    assert_eq!(task(&events, "Home")["status"], "changed", "{events:#?}");
+    let written = std::fs::metadata(&home_file.0).expect("the copy wrote the file");
+    let owner = std::process::Command::new("id")
+        .args(["-u", WHO])
+        .output()
+        .unwrap();
+    let uid: u32 = String::from_utf8_lossy(&owner.stdout)
+        .trim()
+        .parse()
+        .unwrap();
+    assert_eq!(written.uid(), uid, "the file is the user's");
+    assert_eq!(written.mode() & 0o7777, 0o600);
+    assert_eq!(std::fs::read_to_string(&home_file.0).unwrap(), "theirs\n");
+    // Not root: /root is closed to the user.
+    let denied = task(&events, "Root's");
+    assert_eq!(denied["status"], "failed", "{denied:#?}");
+    assert!(
+        denied
+            .to_string()
+            .to_lowercase()
+            .contains("permission denied"),
+        "{denied:#}"
+    );
+    assert!(!root_file.0.exists());
+
+    let again = run(&test, &[]);
+    assert_eq!(again.code, 0, "{}\n{}", again.stdout, again.stderr);
+    let events = again.events();
+    assert_eq!(task(&events, "Home")["status"], "ok", "{events:#?}");
+    assert_eq!(again.changed(), 0, "{}", again.stdout);
+}
+
+#[test]
+fn become_user_where_the_tasks_act_in_a_root_tree_is_refused() {
+    common::rootfs::require_root();
+    sshd::ensure_become_users();
+    let test = Test::new();
+    test.playbook(&format!(
+        "- hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: As them
+      copy: {{dest: /f, content: x}}
+      become: true
+      become_user: {WHO}
+    - name: As root
+      copy: {{dest: /g, content: x}}
+      become: true
+      become_user: root
+"
+    ));
+    let ran = test.run(&["--format", "json"]);
+    assert_eq!(ran.code, 2, "{}\n{}", ran.stdout, ran.stderr);
+    let events = ran.events();
+    let refused = task(&events, "As them");
+    assert_eq!(refused["status"], "failed");
+    assert!(
+        refused["msg"]
+            .as_str()
+            .unwrap()
+            .contains("a root tree is root's"),
+        "{refused:#}"
+    );
+    assert!(!test.root().join("f").exists());
+}
