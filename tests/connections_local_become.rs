@@ -156,3 +156,65 @@ fn become_user_where_the_tasks_act_in_a_root_tree_is_refused() {
     );
     assert!(!test.root().join("f").exists());
 }
+
+#[test]
+fn become_user_when_machinist_is_not_root_is_refused() {
+    common::rootfs::require_root();
+    sshd::ensure_become_users();
+    let test = Test::new();
+    test.playbook(&format!(
+        "- hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: As them
+      command: id -un
+      become: true
+      become_user: {WHO}
+"
+    ));
+    // The run as the kit's ssh user: its project readable, its locks its own.
+    let project = test.project();
+    let test_dir = project.parent().unwrap();
+    for dir in [test_dir, project.as_path()] {
+        let opened = std::process::Command::new("chmod")
+            .arg("755")
+            .arg(dir)
+            .status()
+            .unwrap();
+        assert!(opened.success());
+    }
+    let locks = tempfile::tempdir().unwrap();
+    let chown = std::process::Command::new("chown")
+        .arg(sshd::USER)
+        .arg(locks.path())
+        .status()
+        .unwrap();
+    assert!(chown.success());
+    let output = std::process::Command::new("setpriv")
+        .args(["--reuid", sshd::USER, "--regid", sshd::USER, "--init-groups", "--"])
+        .arg(env!("CARGO_BIN_EXE_machinist"))
+        .args(["run", "site.yml", "--format", "json"])
+        .current_dir(&project)
+        .env("NO_COLOR", "1")
+        .env("HOME", sshd::home())
+        .env("MACHINIST_LOCK_DIR", locks.path())
+        .env_remove("RUST_LOG")
+        .output()
+        .unwrap();
+    let ran = Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    };
+    assert_eq!(ran.code, 2, "{}\n{}", ran.stdout, ran.stderr);
+    let events = ran.events();
+    let refused = task(&events, "As them");
+    assert_eq!(refused["status"], "failed");
+    assert!(
+        refused["msg"]
+            .as_str()
+            .unwrap()
+            .contains("where machinist does not run as root"),
+        "{refused:#}"
+    );
+}
