@@ -191,7 +191,14 @@ fn become_user_when_machinist_is_not_root_is_refused() {
         .unwrap();
     assert!(chown.success());
     let output = std::process::Command::new("setpriv")
-        .args(["--reuid", sshd::USER, "--regid", sshd::USER, "--init-groups", "--"])
+        .args([
+            "--reuid",
+            sshd::USER,
+            "--regid",
+            sshd::USER,
+            "--init-groups",
+            "--",
+        ])
         .arg(env!("CARGO_BIN_EXE_machinist"))
         .args(["run", "site.yml", "--format", "json"])
         .current_dir(&project)

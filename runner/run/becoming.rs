@@ -12,7 +12,7 @@
 use super::remote::Site;
 use super::step::{located, Step};
 use crate::inventory::connection::{Become, BecomeChoice, Connection, Target};
-use crate::playbook::model::BecomeKeywords;
+use crate::playbook::model::{Action, BecomeKeywords, TaskKind};
 use crate::template::Templates;
 use crate::vars;
 use crate::yaml::{Node, Value as YamlValue};
@@ -61,6 +61,23 @@ impl<'a> Step<'a> {
             return None;
         };
         let agent = self.shared.local_agent.as_ref()?;
+        // Only the actions that act on the target ask for their become.
+        let TaskKind::Action { action, .. } = &self.task.kind else {
+            return None;
+        };
+        let acts = matches!(
+            action,
+            Action::Module(_)
+                | Action::Plugin(_)
+                | Action::Uri
+                | Action::WaitFor
+                | Action::Setup
+                | Action::Fetch
+                | Action::WaitForConnection
+        );
+        if !acts {
+            return None;
+        }
         let keywords = self.become_keywords().ok()?;
         match self.local_becoming(&keywords, host.root()) {
             Ok(Some(_)) => Some(agent),
@@ -71,8 +88,19 @@ impl<'a> Step<'a> {
     /// On this machine machinist acts as the user that started it: become to root
     /// is that user when it is root; become to another user, only when it is root,
     /// is an agent started as that user (`Some`), on the whole machine: a root tree
-    /// (`root`, not `/`: `machinist_root`, a `root:`, `--root`) is root's.
+    /// (`root`, not `/`: `machinist_root`, a `root:`, `--root`) is root's. Decided
+    /// once per step: the agent's Site is chosen only when the task's own root is `/`.
     fn local_becoming(
+        &self,
+        keywords: &BecomeChoice,
+        root: &Path,
+    ) -> Result<Option<Become>, String> {
+        self.local_become
+            .get_or_init(|| self.decide_local_becoming(keywords, root))
+            .clone()
+    }
+
+    fn decide_local_becoming(
         &self,
         keywords: &BecomeChoice,
         root: &Path,

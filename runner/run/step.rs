@@ -15,6 +15,7 @@ use super::remote::Site;
 use super::sources::ControllerFiles;
 use crate::error::{SourceMap, Span};
 use crate::events::Event;
+use crate::inventory::connection::Become;
 use crate::playbook::model::{Condition, Task};
 use crate::template::Templates;
 use crate::vars::Layer;
@@ -67,6 +68,8 @@ pub(super) struct Step<'a> {
     pub(super) facts: Option<Layer>,
     /// A signal stopped the apply: what was cut short.
     pub(super) cut_short: Option<String>,
+    /// The become on this machine, decided once (run/becoming.rs).
+    pub(super) local_become: std::cell::OnceCell<Result<Option<Become>, String>>,
 }
 
 /// What a step gives back for the executor to apply to its host's state.
@@ -96,6 +99,7 @@ impl<'a> Step<'a> {
             on_event,
             facts: None,
             cut_short: None,
+            local_become: std::cell::OnceCell::new(),
         }
     }
 
