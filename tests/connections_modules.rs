@@ -9,82 +9,12 @@
 mod common;
 
 use common::container;
-use common::sshd::{self, Sshd};
+use common::ssh_hosts::{inventory, ssh_vars, RemoteRoot};
+use common::sshd::Sshd;
 use common::{Run, Test};
 use serde_json::{json, Value};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
-
-/// A root for one host in the test user's home, theirs, removed when dropped.
-struct RemoteRoot(PathBuf);
-
-impl RemoteRoot {
-    fn new(name: &str) -> RemoteRoot {
-        sshd::ensure_user();
-        let dir = tempfile::Builder::new()
-            .prefix(&format!("connmod-{name}-"))
-            .tempdir_in(sshd::home())
-            .unwrap()
-            .keep();
-        let chown = std::process::Command::new("chown")
-            .arg(format!("{0}:{0}", sshd::USER))
-            .arg(&dir)
-            .status()
-            .unwrap();
-        assert!(chown.success());
-        RemoteRoot(dir)
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-
-    /// A file of the test user's in the root.
-    fn file(&self, name: &str, content: &[u8]) {
-        let path = self.0.join(name);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, content).unwrap();
-        let chown = std::process::Command::new("chown")
-            .arg("-R")
-            .arg(format!("{0}:{0}", sshd::USER))
-            .arg(&self.0)
-            .status()
-            .unwrap();
-        assert!(chown.success());
-    }
-}
-
-impl Drop for RemoteRoot {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn ssh_vars(sshd: &Sshd, root: &Path) -> Value {
-    json!({
-        "ansible_connection": "ssh",
-        "ansible_host": sshd.address,
-        "ansible_port": sshd.port,
-        "ansible_user": sshd::USER,
-        "ansible_ssh_private_key_file": sshd.user_key(),
-        "ansible_ssh_common_args": format!(
-            "-F /dev/null -o UserKnownHostsFile={} -o StrictHostKeyChecking=yes -o BatchMode=yes",
-            sshd.known_hosts().display()
-        ),
-        "machinist_root": root,
-    })
-}
-
-fn inventory(test: &Test, hosts: &[(&str, Value)]) {
-    let hosts: serde_json::Map<String, Value> = hosts
-        .iter()
-        .map(|(name, vars)| (name.to_string(), vars.clone()))
-        .collect();
-    test.project_file(
-        "inventory.yml",
-        &json!({"all": {"hosts": hosts}}).to_string(),
-    );
-}
 
 fn run(test: &Test, args: &[&str]) -> Run {
     let mut full = vec!["run", "site.yml", "-i", "inventory.yml", "--format", "json"];

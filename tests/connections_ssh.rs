@@ -10,68 +10,12 @@
 
 mod common;
 
+use common::ssh_hosts::{inventory, ssh_vars, RemoteRoot};
 use common::sshd::{self, Sshd};
 use common::{Run, Test};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
-
-/// A root for one host in the test user's home, theirs, removed when dropped.
-struct RemoteRoot(PathBuf);
-
-impl RemoteRoot {
-    fn new(name: &str) -> RemoteRoot {
-        sshd::ensure_user();
-        let dir = tempfile::Builder::new()
-            .prefix(&format!("conn-{name}-"))
-            .tempdir_in(sshd::home())
-            .unwrap()
-            .keep();
-        let chown = std::process::Command::new("chown")
-            .arg(format!("{0}:{0}", sshd::USER))
-            .arg(&dir)
-            .status()
-            .unwrap();
-        assert!(chown.success());
-        RemoteRoot(dir)
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for RemoteRoot {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// The inventory variables that reach `sshd` as the test user, into `root`.
-fn ssh_vars(sshd: &Sshd, root: &Path) -> Value {
-    json!({
-        "ansible_connection": "ssh",
-        "ansible_host": sshd.address,
-        "ansible_port": sshd.port,
-        "ansible_user": sshd::USER,
-        "ansible_ssh_private_key_file": sshd.user_key(),
-        "ansible_ssh_common_args": format!(
-            "-F /dev/null -o UserKnownHostsFile={} -o StrictHostKeyChecking=yes -o BatchMode=yes",
-            sshd.known_hosts().display()
-        ),
-        "machinist_root": root,
-    })
-}
-
-/// A YAML inventory (JSON is YAML) of these hosts.
-fn inventory(test: &Test, hosts: &[(&str, Value)]) {
-    let hosts: serde_json::Map<String, Value> = hosts
-        .iter()
-        .map(|(name, vars)| (name.to_string(), vars.clone()))
-        .collect();
-    let text = json!({"all": {"hosts": hosts}}).to_string();
-    test.project_file("inventory.yml", &text);
-}
 
 fn run(test: &Test, args: &[&str]) -> Run {
     let mut full = vec!["run", "site.yml", "-i", "inventory.yml", "--format", "json"];

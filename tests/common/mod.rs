@@ -16,6 +16,7 @@ pub mod pacman_repo;
 mod root_lock;
 pub mod rootfs;
 pub mod rusage;
+pub mod ssh_hosts;
 pub mod sshd;
 
 #[allow(unused_imports)]
