@@ -35,7 +35,7 @@ fn main() -> ExitCode {
         }
     };
     match cli.command {
-        Command::Run(args) => run_command(args),
+        Command::Run(args) => run_command(*args),
         Command::Role(args) => machinist::roles::command::run(args),
         Command::Doc(args) => machinist::doc::command(&args),
         Command::Completions(args) => output_result(report::shell::completions(args.shell)),
@@ -239,6 +239,7 @@ fn run_command(args: RunArgs) -> ExitCode {
             user: args.become_password.become_user.clone(),
             method: args.become_password.become_method.clone(),
         },
+        connection_defaults: args.connection.defaults(),
     };
     // Loaded and checked: the run quotes no line of these files (a big playbook's
     // text would stay in memory for nothing; a line asked for is read again).
@@ -291,7 +292,8 @@ fn hosts_targets_valid(
             for host in inventory.play_hosts(&pattern, args.hosts.limit.as_deref())? {
                 let vars = inventory.host_vars(&host, dir);
                 let ctx = machinist::vars::context(&[&vars, extra_vars], &templates);
-                if let Err(err) = inventory::connection::Target::read(&host, &ctx) {
+                let defaults = args.connection.defaults();
+                if let Err(err) = inventory::connection::Target::read_with(&host, &ctx, &defaults) {
                     return Err(InputError::from(Diagnostic::at(
                         &play.span,
                         err.to_string(),
