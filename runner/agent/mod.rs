@@ -12,3 +12,4 @@ pub mod kept;
 pub mod message;
 pub mod plugin_cache;
 pub mod serve;
+pub mod via_su;
