@@ -128,7 +128,10 @@ fn su_runs_the_agent_as_the_become_user_and_passes_the_three_checks() {
     let first = run(&test, &[]);
     assert_eq!(first.code, 0, "{}\n{}", first.stdout, first.stderr);
     let events = first.events();
-    assert_eq!(event_of(&events, "Said")["result"]["msg"], user.name.as_str());
+    assert_eq!(
+        event_of(&events, "Said")["result"]["msg"],
+        user.name.as_str()
+    );
     assert_eq!(event_of(&events, "A file")["status"], "changed");
     assert_eq!(results(&check), results(&first), "--check predicts the run");
     let dest = std::fs::metadata(user.home().join("by-su")).unwrap();
@@ -219,7 +222,10 @@ fn root_becomes_another_user_through_su_without_a_password() {
     let ran = run(&test, &[]);
     assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
     let events = ran.events();
-    assert_eq!(event_of(&events, "Said")["result"]["msg"], user.name.as_str());
+    assert_eq!(
+        event_of(&events, "Said")["result"]["msg"],
+        user.name.as_str()
+    );
     let dest = std::fs::metadata(user.home().join("by-su")).unwrap();
     assert_eq!(dest.uid(), user.uid());
     let again = run(&test, &[]);

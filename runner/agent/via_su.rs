@@ -29,10 +29,10 @@
 //! the target; the agent then checks its own hash against the controller's hello as
 //! any agent does.
 
-use std::os::unix::ffi::OsStrExt;
 use std::fs::File;
 use std::io::{self, Read, Write};
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::OpenOptionsExt;
 use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
@@ -110,6 +110,12 @@ pub enum ViaSuError {
     PasswordRead(io::Error),
     #[error("cannot type the become password into su's terminal: {0}")]
     PasswordWrite(io::Error),
+    #[error("su to {user} ended with status {code}: {said}")]
+    Ended {
+        user: String,
+        code: i32,
+        said: String,
+    },
     #[error("Incorrect su password: su refused the become password for {user}{said}")]
     Refused { user: String, said: String },
 }
@@ -141,8 +147,14 @@ pub fn launch(user: &str, ask_password: bool) -> Result<i32, ViaSuError> {
                 said: format!(" ({said})"),
             });
         }
+        // su's own words (a user it does not know, a shell that refuses); an agent
+        // that ran and failed said why on its own stderr.
         if !said.is_empty() {
-            let _ = writeln!(io::stderr(), "su {user}: {said}");
+            return Err(ViaSuError::Ended {
+                user: user.to_string(),
+                code,
+                said: said.to_string(),
+            });
         }
     }
     Ok(code)
@@ -364,6 +376,9 @@ mod tests {
     fn the_agent_command_line_takes_the_protocol_from_the_handed_descriptors() {
         let line = agent_command_line();
         assert!(line.starts_with("/bin/sh -c '"), "{line}");
-        assert!(line.contains("exec /proc/self/fd/6 agent 0<&3 1>&4 2>&5"), "{line}");
+        assert!(
+            line.contains("exec /proc/self/fd/6 agent 0<&3 1>&4 2>&5"),
+            "{line}"
+        );
     }
 }
