@@ -4,8 +4,9 @@
 //! after), with the password from the inventory and from `--become-password-file`;
 //! `command: id -un` says that user, a copied file is that user's, and the three
 //! checks hold; a wrong password makes the host unreachable saying authentication
-//! failed, soon; a password su asks for and nobody gave is said so; root becomes
-//! another user with no password at all.
+//! failed, soon; a password su asks for and nobody gave is said so, and a user whose
+//! shell refuses (nologin) is unreachable with su's words; root becomes another user
+//! with no password at all.
 
 mod common;
 
@@ -27,13 +28,17 @@ struct SuUser {
 
 impl SuUser {
     fn new(tag: &str) -> SuUser {
+        SuUser::with_shell(tag, "/bin/sh")
+    }
+
+    fn with_shell(tag: &str, shell: &str) -> SuUser {
         sshd::ensure_user();
         let name = format!("machinist-su-{tag}");
         let password = format!("{name} pass'word");
         // A leftover of an interrupted run goes first.
         let _ = Command::new("userdel").args(["-r", &name]).output();
         let made = Command::new("useradd")
-            .args(["-m", "-s", "/bin/sh", &name])
+            .args(["-m", "-s", shell, &name])
             .output()
             .unwrap();
         assert!(made.status.success(), "{made:?}");
@@ -230,4 +235,27 @@ fn root_becomes_another_user_through_su_without_a_password() {
     assert_eq!(dest.uid(), user.uid());
     let again = run(&test, &[]);
     assert_eq!(changed(&again), 0, "{}", again.stdout);
+}
+
+#[test]
+fn a_become_user_su_cannot_start_a_shell_for_is_unreachable_with_sus_words() {
+    let user = SuUser::with_shell("nologin", "/usr/sbin/nologin");
+    let test = Test::new();
+    test.playbook(WHO_AND_COPY);
+    let sshd = Sshd::start();
+    let remote = RemoteRoot::new("su-nologin");
+    let mut vars = su_host(&sshd, &user, &remote);
+    vars["ansible_become_password"] = json!(user.password);
+    inventory(&test, &[("web", vars)]);
+    let refused = run(&test, &[]);
+    assert_eq!(refused.code, 3, "{}\n{}", refused.stdout, refused.stderr);
+    let msg = event_of(&refused.events(), "Who")["msg"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        msg.contains(&format!("su to {} ended with status 1", user.name))
+            && msg.contains("This account is currently not available"),
+        "{msg}"
+    );
 }
