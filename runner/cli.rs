@@ -54,9 +54,19 @@ pub enum Command {
     Inventory(InventoryArgs),
 }
 
-/// `machinist agent` takes no options: everything comes in the controller's hello.
+/// `machinist agent` takes no options of its own: everything comes in the
+/// controller's hello. `--via-su USER` makes it the launcher that starts the agent as
+/// USER through su instead (runner/agent/via_su.rs).
 #[derive(Debug, Args)]
-pub struct AgentArgs {}
+pub struct AgentArgs {
+    /// Start the agent as USER through `su` (become_method su).
+    #[arg(long, value_name = "USER")]
+    pub via_su: Option<String>,
+    /// su's password prompt is answered with a line the controller sends on stdin
+    /// after the become prompt on stderr.
+    #[arg(long, requires = "via_su")]
+    pub ask_password: bool,
+}
 
 /// `machinist doc [MODULE]`, `machinist doc --keywords`.
 #[derive(Debug, clap::Args)]

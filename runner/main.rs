@@ -48,7 +48,10 @@ fn main() -> ExitCode {
             init_logging(0);
             machinist::vault::command::run(args)
         }
-        Command::Agent(_) => agent_command(),
+        Command::Agent(args) => match args.via_su {
+            Some(user) => agent_via_su_command(&user, args.ask_password),
+            None => agent_command(),
+        },
     }
 }
 
@@ -61,6 +64,18 @@ fn agent_command() -> ExitCode {
         Err(err) => {
             report::print_internal_error(&format!("agent: {err}"));
             ExitCode::from(EXIT_INTERNAL)
+        }
+    }
+}
+
+/// The launcher of an agent through su: su's status, or 1 with why on stderr.
+fn agent_via_su_command(user: &str, ask_password: bool) -> ExitCode {
+    init_logging(0);
+    match machinist::agent::via_su::launch(user, ask_password) {
+        Ok(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
+        Err(err) => {
+            report::print_internal_error(&format!("become_method su: {err}"));
+            ExitCode::from(1)
         }
     }
 }

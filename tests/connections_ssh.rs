@@ -524,11 +524,11 @@ fn become_keywords_switch_the_agents_user_per_task() {
 #[test]
 fn become_a_connection_cannot_honour_is_refused_at_the_task() {
     let test = Test::new();
-    // su over ssh: the task fails, saying why, before any connection.
+    // doas over ssh: the task fails, saying why, before any connection.
     let far = json!({"ansible_connection": "ssh", "ansible_host": "127.0.0.1", "ansible_port": 1});
     inventory(&test, &[("far", far)]);
     test.playbook(
-        "- hosts: all\n  gather_facts: false\n  become: true\n  tasks:\n    - block:\n        - name: As root\n          copy: {dest: /srv/x, content: x}\n          become_method: su\n",
+        "- hosts: all\n  gather_facts: false\n  become: true\n  tasks:\n    - block:\n        - name: As root\n          copy: {dest: /srv/x, content: x}\n          become_method: doas\n",
     );
     let ran = run(&test, &[]);
     assert_eq!(ran.code, 2, "{}\n{}", ran.stdout, ran.stderr);
@@ -538,7 +538,7 @@ fn become_a_connection_cannot_honour_is_refused_at_the_task() {
         .unwrap()
         .to_string();
     assert!(
-        refused.contains("become_method su is not supported over ssh"),
+        refused.contains("become_method doas is not supported over ssh (sudo and su are)"),
         "{refused}"
     );
     // Another user on this machine, whose tasks act inside a root tree: refused (the
@@ -565,14 +565,14 @@ fn become_a_connection_cannot_honour_is_refused_at_the_task() {
         refused.contains("become_user postgres on localhost, whose tasks act inside the root"),
         "{refused}"
     );
-    // The command line's become is the lowest level: -b --become-method su reaches the
+    // The command line's become is the lowest level: -b --become-method doas reaches the
     // ssh host the inventory says nothing of become for.
     let far = json!({"ansible_connection": "ssh", "ansible_host": "127.0.0.1", "ansible_port": 1});
     inventory(&test, &[("far", far)]);
     test.playbook(
         "- hosts: all\n  gather_facts: false\n  tasks:\n    - name: Plain\n      command: id -u\n",
     );
-    let ran = run(&test, &["-b", "--become-method", "su"]);
+    let ran = run(&test, &["-b", "--become-method", "doas"]);
     assert_eq!(ran.code, 2, "{}\n{}", ran.stdout, ran.stderr);
     let events = ran.events();
     let refused = event_of(&events, "far", "Plain")["msg"]
@@ -580,7 +580,7 @@ fn become_a_connection_cannot_honour_is_refused_at_the_task() {
         .unwrap()
         .to_string();
     assert!(
-        refused.contains("become_method su is not supported over ssh"),
+        refused.contains("become_method doas is not supported over ssh (sudo and su are)"),
         "{refused}"
     );
 }

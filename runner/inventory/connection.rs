@@ -61,7 +61,7 @@ impl Connection {
 /// `become` for a remote host's agent (`ansible_become*`, `--become-password-file`).
 #[derive(Clone, PartialEq, Eq)]
 pub struct Become {
-    /// `ansible_become_method`: `sudo` (the only one ssh takes; su and run0 refused there).
+    /// `ansible_become_method`: `sudo` or `su` over ssh (run0 refused there).
     pub method: String,
     /// `ansible_become_user` (root unless given).
     pub user: String,
@@ -107,14 +107,9 @@ impl Become {
     pub fn refusal(&self, connection: Connection) -> Option<String> {
         match connection {
             Connection::Ssh => match self.method.as_str() {
-                "sudo" | "run0" => None,
-                "su" => Some(
-                    "become_method su is not supported over ssh: su reads its password \
-                     from a terminal, and the agent speaks over a pipe (use sudo)"
-                        .into(),
-                ),
+                "sudo" | "su" | "run0" => None,
                 other => Some(format!(
-                    "become_method {other} is not supported over ssh (sudo is)"
+                    "become_method {other} is not supported over ssh (sudo and su are)"
                 )),
             },
             // The container's root agent starts another as the user (setpriv, no
@@ -660,9 +655,14 @@ mod tests {
             user: "root".into(),
             password: None,
         };
-        assert!(su
+        assert_eq!(su.refusal(Connection::Ssh), None);
+        let doas = Become {
+            method: "doas".into(),
+            ..su
+        };
+        assert!(doas
             .refusal(Connection::Ssh)
             .unwrap()
-            .contains("su is not supported over ssh"));
+            .contains("become_method doas is not supported over ssh (sudo and su are)"));
     }
 }
