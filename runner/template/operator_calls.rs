@@ -35,15 +35,34 @@ fn percent(state: &State, format: Value, args: Value, spread: bool) -> Result<Va
         return state.apply_filter("format", &call);
     }
     let container = matches!(args.kind(), ValueKind::Seq | ValueKind::Map);
-    if container && !spread && !has_conversion(text) {
+    if container && !spread && conversions(text) == 0 {
         return Ok(Value::from(text.replace("%%", "%")));
     }
-    let mut call = vec![format];
+    let wanted = conversions(text);
+    let mut call = vec![format.clone()];
     match args.try_iter() {
         Ok(items) if spread => call.extend(items.map(as_python_shows)),
         _ => call.push(as_python_shows(args)),
     }
+    let given = call.len() - 1;
+    if given > wanted {
+        return Err(Error::new(
+            ErrorKind::InvalidOperation,
+            "not all arguments converted during string formatting",
+        ));
+    }
+    if given < wanted {
+        return Err(Error::new(
+            ErrorKind::InvalidOperation,
+            "not enough arguments for format string",
+        ));
+    }
     state.apply_filter("format", &call)
+}
+
+/// How many arguments a printf-style format converts (`%%` none).
+fn conversions(format: &str) -> usize {
+    format.replace("%%", "").matches('%').count()
 }
 
 /// A list or mapping as the text Python's `%s` makes of it (`{'a': 1}`); the rest as is.
@@ -52,11 +71,6 @@ fn as_python_shows(value: Value) -> Value {
         ValueKind::Seq | ValueKind::Map => Value::from(super::value_format::py_str(&value)),
         _ => value,
     }
-}
-
-/// Whether a printf-style format converts anything (`%%` is a percent sign).
-fn has_conversion(format: &str) -> bool {
-    format.replace("%%", "").contains('%')
 }
 
 /// A `%(name)s` format as a positional one, and the mapping's values in its order.
