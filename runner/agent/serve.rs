@@ -5,7 +5,9 @@
 //! same `run_module` a local run uses; its events are sent as they happen. The
 //! controller files a request names are announced by hash: the agent asks (`need`)
 //! only for those it has not kept and does not find at their dest (kept.rs); plugin
-//! modules run from its plugin cache (plugin_cache.rs).
+//! modules run from its plugin cache (plugin_cache.rs). What a request recorded in
+//! the check-mode overlay is said before its last reply, and what the host's other
+//! sessions recorded comes in as `predictions` (run/remote.rs).
 //!
 //! The protocol owns the agent's stdin and stdout, so nothing else may touch them: at
 //! start both are moved to new descriptors, and fd 0 and 1 become /dev/null, so a
@@ -105,7 +107,10 @@ pub fn serve(input: &mut impl Read, output: &mut impl Write) -> Result<(), Agent
                 return refuse(output, message);
             }
             match Host::new(HostOptions { root }) {
-                Ok(host) => host,
+                Ok(host) => {
+                    host.journal_predictions();
+                    host
+                }
                 Err(err) => return refuse(output, format!("cannot open the target's root: {err}")),
             }
         }
@@ -131,12 +136,14 @@ pub fn serve(input: &mut impl Read, output: &mut impl Write) -> Result<(), Agent
         match request {
             Request::Hello { .. } => return refuse(output, "a second hello".into()),
             Request::Bye => return Ok(()),
+            Request::Predictions { entries } => host.import_predictions(entries),
             Request::RunAction { action, args, root } => {
                 let outcome = match roots.host(&host, root) {
                     Ok(inside) => crate::run::remote::act_on_target(action, args, inside),
                     Err(message) => crate::run::Outcome::failed(message),
                 };
                 let run = ModuleRun::Done(outcome);
+                say_predicted(&host, output)?;
                 write_message(output, &Reply::Ran { run })?;
             }
             Request::GatherFacts => {
@@ -191,6 +198,7 @@ pub fn serve(input: &mut impl Read, output: &mut impl Write) -> Result<(), Agent
                         }
                     }
                 };
+                say_predicted(&host, output)?;
                 write_message(output, &Reply::Ran { run })?;
             }
             Request::RunPlugin {
@@ -217,10 +225,21 @@ pub fn serve(input: &mut impl Read, output: &mut impl Write) -> Result<(), Agent
                         run_plugin(input, output, inside, &name, &program, &call)?
                     }
                 };
+                say_predicted(&host, output)?;
                 write_message(output, &Reply::PluginRan { end })?;
             }
         }
     }
+}
+
+/// What the request in hand recorded in check mode, if anything, before its last
+/// reply (the controller hands it to the host's other sessions).
+fn say_predicted(host: &Host, output: &mut impl Write) -> Result<(), AgentError> {
+    let entries = host.take_predictions();
+    if !entries.is_empty() {
+        write_message(output, &Reply::Predicted { entries })?;
+    }
+    Ok(())
 }
 
 /// A fetch: what is at `src`, then (when it is to be sent) its bytes as Data frames
