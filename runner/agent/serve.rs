@@ -125,6 +125,7 @@ pub fn serve(input: &mut impl Read, output: &mut impl Write) -> Result<(), Agent
     let chroot_warned = std::sync::Mutex::new(Vec::new());
     let mut roots = Roots::default();
     let mut kept = Kept::default();
+    let mut plugins_in_use = plugin_cache::InUse::default();
     tracing::debug!(root = %host.root().display(), "agent ready");
     loop {
         let request = match read_message(input) {
@@ -222,7 +223,8 @@ pub fn serve(input: &mut impl Read, output: &mut impl Write) -> Result<(), Agent
                                 max_stderr: crate::plugins::MAX_STDERR,
                             },
                         };
-                        run_plugin(input, output, inside, &name, &program, &call)?
+                        let plugin = (name.as_str(), &program);
+                        run_plugin(input, output, inside, plugin, &call, &mut plugins_in_use)?
                     }
                 };
                 say_predicted(&host, output)?;
@@ -560,19 +562,20 @@ fn run_plugin(
     input: &mut impl Read,
     output: &mut impl Write,
     host: &Host,
-    name: &str,
-    program: &FileAnnounce,
+    plugin: (&str, &FileAnnounce),
     call: &PluginCall,
+    in_use: &mut plugin_cache::InUse,
 ) -> Result<PluginEnd, AgentError> {
+    let (name, program) = plugin;
     let folder = match plugin_cache::folder() {
         Ok(folder) => folder,
         Err(message) => return Ok(PluginEnd::NotRun { message }),
     };
-    let path = match plugin_cache::lookup(&folder, program) {
+    let path = match plugin_cache::lookup(&folder, program, in_use) {
         Some(path) => path,
         None => {
             write_message(output, &Reply::Need { files: vec![0] })?;
-            plugin_cache::store(&folder, input, program)?
+            plugin_cache::store(&folder, input, program, in_use)?
         }
     };
     let call = PluginCall {
