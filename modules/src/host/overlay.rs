@@ -96,9 +96,40 @@ struct Journal {
 pub type Times = (Option<Timestamp>, Option<Timestamp>);
 
 impl Overlay {
-    /// Keep a journal of what is recorded from now on (see predictions.rs).
+    /// Keep a journal of what is recorded (see predictions.rs), from now on; started
+    /// late, it opens with what the overlay holds already.
     pub fn start_journal(&mut self) {
-        self.journal.get_or_insert_with(Journal::default);
+        if self.journal.is_some() {
+            return;
+        }
+        let mut entries: Vec<Journaled> = self
+            .nodes
+            .iter()
+            .map(|(path, node)| Journaled::Put {
+                path: path.clone(),
+                node: node.clone(),
+            })
+            .collect();
+        let times = self.times.iter().map(|(path, (atime, mtime))| {
+            Journaled::Other(Recorded::SetTimes {
+                path: path.clone(),
+                atime: *atime,
+                mtime: *mtime,
+            })
+        });
+        let enablement = self.enablement.iter().map(|((root, unit), state)| {
+            Journaled::Other(Recorded::Enablement {
+                root: root.clone(),
+                unit: unit.clone(),
+                state: Some(state.clone()),
+            })
+        });
+        let unrun = self
+            .unrun
+            .iter()
+            .map(|root| Journaled::Other(Recorded::Unrun { root: root.clone() }));
+        entries.extend(times.chain(enablement).chain(unrun));
+        self.journal = Some(Journal { entries, taken: 0 });
     }
 
     /// A copy without the journal (a scratch view's, whose records stay its own).

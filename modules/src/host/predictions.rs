@@ -183,18 +183,20 @@ impl Predictions {
         Predictions(overlay)
     }
 
+    /// A host's overlay, journaled once a session first asks (then from what it
+    /// holds): a run that starts no agent keeps no journal.
     pub(super) fn on(overlay: SharedOverlay) -> Predictions {
-        overlay.start_journal();
         Predictions(overlay)
     }
 
     /// Where the journal ends now: a new session has seen nothing yet (`0`).
     pub fn end(&self) -> usize {
-        self.0.journal_since(usize::MAX).1
+        self.since(usize::MAX).1
     }
 
     /// The entries after `cursor`, and the cursor after them.
     pub fn since(&self, cursor: usize) -> (Vec<Recorded>, usize) {
+        self.0.start_journal();
         self.0.journal_since(cursor)
     }
 
@@ -205,6 +207,7 @@ impl Predictions {
         if entries.is_empty() {
             return cursor;
         }
+        self.0.start_journal();
         let (start, end) = self.0.import(entries, true);
         if start == cursor {
             end
@@ -215,7 +218,8 @@ impl Predictions {
 }
 
 impl super::Host {
-    /// This host's overlay as a machine's [`Predictions`] (its journal started).
+    /// This host's overlay as a machine's [`Predictions`] (journaled from the first
+    /// use on, opening with what it holds then).
     pub fn predictions(&self) -> Predictions {
         Predictions::on(self.overlay.within(std::path::Path::new("/")))
     }
@@ -295,6 +299,26 @@ mod tests {
             Seen::Node(file)
         );
         Ok(())
+    }
+
+    #[test]
+    fn a_journal_started_late_opens_with_what_the_overlay_holds() {
+        let local = SharedOverlay::new();
+        local.put(Path::new("/a"), Node::Dir { attrs: attrs(1) });
+        local.put(Path::new("/a/b"), Node::Absent);
+        local.set_enablement("system/x.service", Some("masked"));
+        let predictions = Predictions::on(local.within(Path::new("/")));
+        let (entries, _) = predictions.since(0);
+        let agent = SharedOverlay::new();
+        agent.import(entries, false);
+        for path in ["/a", "/a/b", "/a/c"] {
+            let path = Path::new(path);
+            assert_eq!(agent.lookup(path), local.lookup(path), "{}", path.display());
+        }
+        assert_eq!(
+            agent.enablement("system/x.service").as_deref(),
+            Some("masked")
+        );
     }
 
     #[test]
