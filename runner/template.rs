@@ -38,6 +38,7 @@ mod engine;
 mod error;
 pub(crate) mod expr_guard;
 mod filters;
+mod globals;
 mod jinja_compat;
 mod legacy_loops;
 mod lookup;

@@ -18,6 +18,9 @@ use std::sync::Arc;
 /// Ansible idiom, a file that includes itself unconditionally is a mistake.
 const MAX_INCLUDE_DEPTH: usize = 64;
 
+/// A `no_log` loop item's label (`(item=…)`), as ansible-core's callbacks show it.
+const NO_LOG_ITEM: &str = "(censored due to no_log)";
+
 pub(super) const NO_LOG_MSG: &str =
     "the output has been hidden due to the fact that 'no_log: true' was specified for this result";
 
@@ -478,18 +481,18 @@ impl Executor<'_> {
             };
         }
         if let Some(name) = task.register() {
-            let mut registered = outcome.registered();
+            let registered = outcome.registered();
             if task.no_log {
-                super::reported::censor(&mut registered);
+                super::reported::hide_strings_of(&registered);
             }
             self.target.facts.set(name, vars::from_json(&registered));
         }
         let failed = outcome.failed;
         let ignored = failed && self.ignores(task);
         if failed && !ignored {
-            let mut result = outcome.registered();
+            let result = outcome.registered();
             if task.no_log {
-                super::reported::censor(&mut result);
+                super::reported::hide_strings_of(&result);
             }
             self.target.last_failure = Some((name.to_string(), result));
         }
@@ -591,11 +594,14 @@ impl Executor<'_> {
             result.diff.clear();
             result.msg = Some(NO_LOG_MSG.into());
             // Nothing is shown, not even a debug's message: ansible-core 2.19 prints
-            // the bare status line (`ok: [host]`) for a no_log result.
-            result.shown = None;
+            // the bare status line (`ok: [host]`) for a no_log result, and a failure
+            // as `{"censored": …, "changed": …}`.
+            result.shown = outcome
+                .failed
+                .then(|| serde_json::json!({"censored": NO_LOG_MSG, "changed": outcome.changed}));
             if result.item.is_some() {
-                result.item = Some(serde_json::Value::String("None".into()));
-                result.label = Some("None".into());
+                result.item = Some(serde_json::Value::String(NO_LOG_ITEM.into()));
+                result.label = Some(NO_LOG_ITEM.into());
             }
         }
         tracing::debug!(

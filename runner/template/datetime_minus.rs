@@ -1,13 +1,13 @@
-//! `a - b` between two `to_datetime` values: Python's `timedelta` (`days`, `seconds`,
-//! `microseconds`, `total_seconds()`, shown as `str(timedelta)` shows it), as Ansible
-//! gives it (`((a | to_datetime) - (b | to_datetime)).days`).
+//! `a - b` between two `to_datetime` (or `now()`) values: Python's `timedelta` (`days`,
+//! `seconds`, `microseconds`, `total_seconds()`, shown as `str(timedelta)` shows it), as
+//! Ansible gives it (`((a | to_datetime) - (b | to_datetime)).days`).
 //!
 //! minijinja's `-` is for numbers only and cannot be given to an object, so a template
-//! or expression that names `to_datetime` has each of its subtractions rewritten,
+//! or expression that names `to_datetime` or `now` has each of its subtractions rewritten,
 //! before it compiles, into a call of [`MINUS`] (found by parsing it: the syntax tree
 //! gives each `-`'s operands). That function subtracts datetimes itself and leaves
 //! anything else to minijinja's own `-`, so numbers subtract as everywhere else. A
-//! template that does not name `to_datetime` (nearly all) is not touched; nor is a
+//! template that names neither (nearly all) is not touched; nor is a
 //! file it `{% include %}`s. A timedelta is no value a task may keep, as in
 //! ansible-core: only its attributes or its text.
 
@@ -145,10 +145,11 @@ impl Object for TimeDelta {
 }
 
 /// `source` with each `a - b` written `__machinist_minus(a, b)`, when it names
-/// `to_datetime`; `template`: a template (else a bare expression). What does not
+/// `to_datetime` or `now`; `template`: a template (else a bare expression). What does not
 /// parse is left as it is (compiling it reports the error).
 pub(crate) fn rewritten(source: Cow<'_, str>, template: bool) -> Cow<'_, str> {
-    if !source.contains("to_datetime") || !source.contains('-') {
+    let names_a_datetime = source.contains("to_datetime") || source.contains("now(");
+    if !names_a_datetime || !source.contains('-') {
         return source;
     }
     let mut edits = Vec::new();

@@ -18,10 +18,10 @@ use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
 use super::diagnose::diagnose;
 use super::error::{TemplateError, TemplateErrorKind};
 use super::{
-    backslash, collections, conversions, crypt, datetime, datetime_minus, filters, jinja_compat,
-    lookup, math_filters, names, overrides, path_tests, pyjson, python_iteration, python_methods,
-    pyyaml, regexes, simple, size_filters, tests, text_filters, time_filters, url_filters, urlize,
-    value_format, vault_filters, wordwrap, FileOptions, OMIT,
+    backslash, collections, conversions, crypt, datetime, datetime_minus, filters, globals,
+    jinja_compat, lookup, math_filters, names, overrides, path_tests, pyjson, python_iteration,
+    python_methods, pyyaml, regexes, simple, size_filters, tests, text_filters, time_filters,
+    url_filters, urlize, value_format, vault_filters, wordwrap, FileOptions, OMIT,
 };
 
 /// Loader names under which expressions and strings are cached. The leading control
@@ -466,6 +466,7 @@ fn base_env(slot: &EngineSlot) -> Environment<'static> {
     size_filters::register(&mut env);
     time_filters::register(&mut env);
     datetime::register(&mut env);
+    globals::register(&mut env);
     wordwrap::register(&mut env);
     vault_filters::register(&mut env);
     urlize::register(&mut env);
