@@ -360,27 +360,52 @@ impl Loader {
             }
         };
         let mut out = Vec::new();
-        for name in names {
-            let Some(file) = name.as_str() else {
-                self.error(&name.span, "a vars file name is a string");
+        for entry in names {
+            // A list inside the list: the first of its files that exists (Ansible's
+            // fallback, e.g. `- ["vars/{{ os }}.yml", vars/default.yml]`).
+            let candidates: Vec<&Node> = match &entry.value {
+                Value::Seq(items) => items.iter().collect(),
+                _ => vec![entry],
+            };
+            let fallback = candidates.len() > 1 || matches!(entry.value, Value::Seq(_));
+            let mut found = None;
+            let mut tried = Vec::new();
+            for name in &candidates {
+                let Some(file) = name.as_str() else {
+                    self.error(&name.span, "a vars file name is a string");
+                    continue;
+                };
+                let file = if crate::template::Templates::is_template(file) {
+                    match self.render_vars_file_name(file, &origin.dir, play_vars, &out) {
+                        Ok(rendered) => rendered,
+                        Err(_) if fallback => {
+                            tried.push(file.to_string());
+                            continue;
+                        }
+                        Err(msg) => {
+                            self.error(&name.span, msg);
+                            continue;
+                        }
+                    }
+                } else {
+                    file.to_string()
+                };
+                let path = origin.dir.join(&file);
+                if !fallback || path.exists() {
+                    found = Some((path, *name));
+                    break;
+                }
+                tried.push(file);
+            }
+            let Some((path, name)) = found else {
+                if fallback && !tried.is_empty() {
+                    self.error(
+                        &entry.span,
+                        format!("none of the vars files {} was found", tried.join(", ")),
+                    );
+                }
                 continue;
             };
-            let rendered;
-            let file = if crate::template::Templates::is_template(file) {
-                match self.render_vars_file_name(file, &origin.dir, play_vars, &out) {
-                    Ok(name) => {
-                        rendered = name;
-                        rendered.as_str()
-                    }
-                    Err(msg) => {
-                        self.error(&name.span, msg);
-                        continue;
-                    }
-                }
-            } else {
-                file
-            };
-            let path = origin.dir.join(file);
             let Some(docs) = self.read_yaml(&path, Some(&name.span)) else {
                 continue;
             };
