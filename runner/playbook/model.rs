@@ -619,13 +619,23 @@ impl Task {
     /// `BYPASS_HOST_LOOP`: pause).
     pub fn run_once(&self) -> bool {
         self.fleet().run_once == Some(true)
-            || matches!(
-                &self.kind,
+            || match &self.kind {
                 TaskKind::Action {
                     action: Action::Pause,
                     ..
-                }
-            )
+                } => true,
+                // As Ansible's linear strategy: `meta: end_play` and `end_batch` run
+                // once, their `when` judged on the first host alone.
+                TaskKind::Action {
+                    action: Action::Meta,
+                    args,
+                    ..
+                } => matches!(
+                    args.get("_raw_params").and_then(|n| n.as_str()),
+                    Some("end_play" | "end_batch")
+                ),
+                _ => false,
+            }
     }
 
     /// Whether its failure on one host ends the play for every host (as Ansible's

@@ -183,7 +183,7 @@ pub fn run(
             .event(&Event::Interrupted(Box::new(summary)));
     }
     let mut recap = Recap::default();
-    for host in &executor.hosts {
+    for host in executor.hosts.iter().filter(|host| !host.facts_only) {
         recap.hosts.insert(host.name.clone(), host.stats);
     }
     executor.reporter.event(&Event::Recap(recap));
@@ -705,6 +705,9 @@ impl<'a> Executor<'a> {
             minijinja::Value::from(self.options.verbosity),
         );
         magic.set("ansible_version", ansible_version());
+        if let Some(limit) = &self.options.limit {
+            magic.set("ansible_limit", minijinja::Value::from(limit.as_str()));
+        }
         magic
     }
 
