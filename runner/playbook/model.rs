@@ -398,6 +398,11 @@ pub enum Action {
     WaitForConnection,
     /// Wait, or ask the terminal (runner/run/pause.rs); once for all hosts.
     Pause,
+    /// A host put into the run's inventory (runner/run/inventory_change.rs); once
+    /// for all hosts.
+    AddHost,
+    /// The host put into a group named by a template (runner/run/inventory_change.rs).
+    GroupBy,
 }
 
 impl Action {
@@ -416,6 +421,8 @@ impl Action {
         ("fetch", Action::Fetch),
         ("wait_for_connection", Action::WaitForConnection),
         ("pause", Action::Pause),
+        ("add_host", Action::AddHost),
+        ("group_by", Action::GroupBy),
     ];
 
     pub fn from_name(name: &str) -> Option<Action> {
@@ -467,6 +474,9 @@ impl Action {
             Action::Pause => Some(machinist_modules::args::field_names::<
                 super::action_args::pause::Args,
             >()),
+            // Besides its name and groups, every argument is a variable of the host.
+            Action::AddHost => None,
+            Action::GroupBy => Some(&["key", "parents"]),
         }
     }
 }
@@ -621,7 +631,7 @@ impl Task {
         self.fleet().run_once == Some(true)
             || match &self.kind {
                 TaskKind::Action {
-                    action: Action::Pause,
+                    action: Action::Pause | Action::AddHost,
                     ..
                 } => true,
                 // As Ansible's linear strategy: `meta: end_play` and `end_batch` run

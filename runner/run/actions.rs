@@ -60,6 +60,8 @@ impl Step<'_> {
             Action::Fetch => self.fetch(args),
             Action::WaitForConnection => self.wait_for_connection(args),
             Action::Pause => self.pause(args),
+            Action::AddHost => self.add_host(args),
+            Action::GroupBy => self.group_by(args),
         }
     }
 

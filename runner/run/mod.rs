@@ -13,6 +13,7 @@ mod forks;
 pub mod handlers;
 mod host_state;
 mod hosts;
+mod inventory_change;
 pub(crate) mod include_vars;
 pub mod interrupt;
 mod linear;
@@ -158,6 +159,10 @@ pub fn run(
         batch: batches::Batch::default(),
         delegated_to: None,
         delegates: Vec::new(),
+        inventory: options.inventory.clone(),
+        added_vars: std::collections::HashMap::new(),
+        inventory_changed: false,
+        playbook_folder: PathBuf::new(),
     };
     for playbook in playbooks {
         for play in &playbook.plays {
@@ -245,6 +250,15 @@ struct Executor<'a> {
     delegated_to: Option<delegate::Delegation>,
     /// The Hosts of delegates that are no host of a play (yet), by name.
     delegates: Vec<(String, Rc<Site>)>,
+    /// The run's inventory, as `add_host` and `group_by` changed it (a copy of
+    /// `options.inventory` made at the first change).
+    inventory: Option<std::sync::Arc<crate::inventory::Inventory>>,
+    /// Variables `add_host` gave hosts, over their inventory variables.
+    added_vars: std::collections::HashMap<String, Layer>,
+    /// A step changed the inventory: the play's hosts see it after the step.
+    inventory_changed: bool,
+    /// The folder of the playbook being run (its group_vars/ and host_vars/).
+    playbook_folder: PathBuf,
 }
 
 /// State of one play.
@@ -306,6 +320,7 @@ impl<'a> Executor<'a> {
     /// runs for every host still in the play before the next task starts; a host
     /// whose task fails leaves the play (and the run), the others go on.
     fn play(&mut self, playbook: &Playbook, play: &Play) -> Result<(), RunError> {
+        self.playbook_folder = hosts::playbook_folder(playbook).to_path_buf();
         let root = self
             .options
             .root
