@@ -127,9 +127,7 @@ impl Executor<'_> {
                     delegation.name
                 ));
             };
-            let mut state = HostState::new(&delegation.name, site);
-            state.facts_only = true;
-            self.hosts.push(state);
+            self.hosts.push(HostState::new(&delegation.name, site));
         }
         if let Some(state) = self.state_of_mut(&delegation.name) {
             state.facts.extend(layer);

@@ -33,9 +33,6 @@ pub(super) struct HostState {
     /// with the item's variables, run after the loop (Ansible includes every item's
     /// file first, then runs them in order).
     pub deferred: Option<Vec<Deferred>>,
-    /// Made only to keep facts a `delegate_facts` task gave it, before any play
-    /// reached it: it has no recap line (as in Ansible) until a play does.
-    pub facts_only: bool,
 }
 
 impl HostState {
@@ -50,7 +47,6 @@ impl HostState {
             last_failure: None,
             roots: vec![(PathBuf::from("/"), base)],
             deferred: None,
-            facts_only: false,
         }
     }
 }

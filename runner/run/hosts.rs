@@ -66,7 +66,6 @@ impl Executor<'_> {
         inventory_vars: &Layer,
     ) -> Result<usize, RunError> {
         if let Some(index) = self.hosts.iter().position(|host| host.name == name) {
-            self.hosts[index].facts_only = false;
             return Ok(index);
         }
         // A host first met as a delegate keeps the place it had (one agent session).

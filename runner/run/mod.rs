@@ -188,7 +188,13 @@ pub fn run(
             .event(&Event::Interrupted(Box::new(summary)));
     }
     let mut recap = Recap::default();
-    for host in executor.hosts.iter().filter(|host| !host.facts_only) {
+    // As Ansible's, the recap names the hosts some task counted for: not one that
+    // only a run_once task's batch, or a delegate_facts task, reached.
+    let counted = executor
+        .hosts
+        .iter()
+        .filter(|host| host.stats != crate::events::Stats::default());
+    for host in counted {
         recap.hosts.insert(host.name.clone(), host.stats);
     }
     executor.reporter.event(&Event::Recap(recap));
