@@ -83,16 +83,14 @@ const ADD_HOST: ActionDoc = ActionDoc {
         ],
         check_mode: Support::Full,
         diff: Support::None,
-        examples: r#"- name: A container made earlier joins the next plays
+        examples: r#"- name: A container made earlier joins the plays on builders
   add_host:
     name: build1
     groups: builders
     ansible_connection: local
     machinist_root: /var/lib/machines/build1
-- hosts: builders
-  tasks:
-    - debug:
-        msg: "{{ inventory_hostname }} in {{ group_names }}"
+- debug:
+    msg: "{{ groups['builders'] }}"
 "#,
     },
 };
@@ -112,14 +110,12 @@ const GROUP_BY: ActionDoc = ActionDoc {
         ],
         check_mode: Support::Full,
         diff: Support::None,
-        examples: r#"- name: One group per environment
+        examples: r#"- name: One group per environment, for later plays on env_prod
   group_by:
     key: "env_{{ env | default('dev') }}"
     parents: managed
-- hosts: env_prod
-  tasks:
-    - debug:
-        msg: "{{ inventory_hostname }} is prod"
+- debug:
+    msg: "{{ group_names }}"
 "#,
     },
 };
