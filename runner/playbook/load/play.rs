@@ -166,7 +166,10 @@ impl Loader {
             .unwrap_or_default();
         let gather_facts = node.get("gather_facts").map_or(true, |g| self.boolean(g));
         let name = match node.get("name") {
-            Some(n) => self.string(n).unwrap_or_default(),
+            Some(n) => {
+                let name = self.string(n).unwrap_or_default();
+                self.play_name(name, &origin.dir, &vars_nodes, &vars_files)
+            }
             None => hosts.clone(),
         };
         let serial = node
@@ -428,6 +431,41 @@ impl Loader {
         play_vars: &[(String, Node)],
         earlier: &[(PathBuf, Vec<(String, Node)>)],
     ) -> Result<String, String> {
+        self.render_before_play(name, playbook_dir, play_vars, earlier)
+            .map_err(|err| {
+                format!(
+                    "vars_files name '{name}': {err} (names are rendered with the play's vars, \
+                     extra vars and playbook_dir, before facts are gathered)"
+                )
+            })
+    }
+
+    /// A play's templated `name:`, rendered as ansible-core's post_validate renders it
+    /// before the play (play vars, vars_files, extra vars); one that cannot be
+    /// rendered yet (it names a host's variable) is shown as written.
+    fn play_name(
+        &self,
+        name: String,
+        playbook_dir: &Path,
+        play_vars: &[(String, Node)],
+        files: &[(PathBuf, Vec<(String, Node)>)],
+    ) -> String {
+        if !crate::template::Templates::is_template(&name) {
+            return name;
+        }
+        self.render_before_play(&name, playbook_dir, play_vars, files)
+            .unwrap_or(name)
+    }
+
+    /// A template of the play's level, with the play's vars, `earlier` vars files,
+    /// extra vars and `playbook_dir`.
+    fn render_before_play(
+        &self,
+        name: &str,
+        playbook_dir: &Path,
+        play_vars: &[(String, Node)],
+        earlier: &[(PathBuf, Vec<(String, Node)>)],
+    ) -> Result<String, String> {
         let templates = crate::template::Templates::new();
         let mut magic = Layer::default();
         let dir = match playbook_dir.as_os_str().is_empty() {
@@ -448,12 +486,9 @@ impl Loader {
         layers.extend(files.iter());
         layers.push(&self.extra_vars);
         let ctx = crate::vars::context(&layers, &templates);
-        templates.render_str(name, &ctx).map_err(|err| {
-            format!(
-                "vars_files name '{name}': {err} (names are rendered with the play's vars, \
-                 extra vars and playbook_dir, before facts are gathered)"
-            )
-        })
+        templates
+            .render_str(name, &ctx)
+            .map_err(|err| err.to_string())
     }
 }
 
