@@ -198,6 +198,11 @@ impl Executor<'_> {
 
     /// Every inventory host's `hostvars` layer for `playbook`.
     pub(super) fn everyone(&self, playbook: &Playbook) -> Everyone {
+        self.everyone_in(playbook_folder(playbook))
+    }
+
+    /// [`Executor::everyone`] with the playbook's folder.
+    pub(super) fn everyone_in(&self, folder: &Path) -> Everyone {
         let names = match &self.inventory {
             Some(inventory) => inventory.hosts(),
             None => Vec::new(),
@@ -215,7 +220,7 @@ impl Executor<'_> {
             .into_iter()
             .map(|name| {
                 let mut layer = self.host_magic(&name);
-                layer.extend(&self.inventory_vars(playbook, &name));
+                layer.extend(&self.inventory_vars_in(folder, &name));
                 (name, layer)
             })
             .collect();

@@ -2,8 +2,8 @@
 //! ansible-core's strategy does: the step renders its arguments into an
 //! [`InventoryChange`] (it touches no target), the executor applies it to the run's own
 //! copy of the inventory, and after the step every host of the play sees the new
-//! `groups`, `group_names` and group variables; later plays select the new hosts and
-//! groups, and see them in `hostvars`. Both report `ok`: nothing on a host changed.
+//! `groups`, `group_names`, group variables and `hostvars`; later plays select the
+//! new hosts and groups. Both report `ok`: nothing on a host changed.
 
 use super::linear::Slot;
 use super::outcome::Outcome;
@@ -139,13 +139,15 @@ impl Executor<'_> {
     }
 
     /// After a step that changed the inventory: every host of the play sees its new
-    /// `groups`, `group_names` and inventory variables.
+    /// `groups`, `group_names`, inventory variables and `hostvars`.
     pub(super) fn refresh_inventory_views(&mut self, slots: &mut [Slot<'_>]) {
         if !std::mem::take(&mut self.inventory_changed) {
             return;
         }
         let folder = self.playbook_folder.clone();
+        let everyone = std::rc::Rc::new(self.everyone_in(&folder));
         for (index, state, _) in slots.iter_mut() {
+            state.everyone = std::rc::Rc::clone(&everyone);
             let name = self.hosts[*index].name.clone();
             let group_names = self.host_magic(&name);
             state.magic.extend(&group_names);
