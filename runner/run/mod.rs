@@ -333,6 +333,13 @@ impl<'a> Executor<'a> {
             .clone()
             .unwrap_or_else(|| PathBuf::from("/"));
         let names = self.play_host_names(play)?;
+        // As ansible-playbook: a pattern that matches nothing warns when its play starts
+        // (a group that add_host or group_by makes by then is no warning).
+        if let Some(inventory) = &self.inventory {
+            for warning in inventory.take_warnings() {
+                self.reporter.event(&Event::Warning(warning));
+            }
+        }
         // Asked before the root is locked: no other run waits while a person types.
         let prompted = prompt::ask(play, &self.options.extra_vars)?;
         if !self.lock_root(&root)? {
