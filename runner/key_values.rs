@@ -54,10 +54,7 @@ pub fn split_key_values(text: &str) -> Option<Vec<(String, String)>> {
 /// The escape after a `\\` as Python's `unicode_escape` reads it (Ansible's parse_kv
 /// decodes them: `content="a\\n"` is a newline); an unknown one (`\\d` of a regex)
 /// stays as written.
-fn decode_escape(
-    chars: &mut std::iter::Peekable<std::str::CharIndices<'_>>,
-    value: &mut String,
-) {
+fn decode_escape(chars: &mut std::iter::Peekable<std::str::CharIndices<'_>>, value: &mut String) {
     let Some((_, c)) = chars.next() else {
         value.push('\\');
         return;
@@ -103,7 +100,10 @@ fn decode_escape(
         }
     }
     let full = radix == 8 || code.len() == digits;
-    match u32::from_str_radix(&code, radix).ok().and_then(char::from_u32) {
+    match u32::from_str_radix(&code, radix)
+        .ok()
+        .and_then(char::from_u32)
+    {
         Some(decoded) if full => value.push(decoded),
         _ => {
             value.push('\\');

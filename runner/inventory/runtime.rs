@@ -36,7 +36,12 @@ impl Inventory {
 
     /// `group_by`: `host` into `group`, the group (made when new) a child of each of
     /// `parents` (made when new).
-    pub fn group_host(&mut self, host: &str, group: &str, parents: &[String]) -> Result<(), String> {
+    pub fn group_host(
+        &mut self,
+        host: &str,
+        group: &str,
+        parents: &[String],
+    ) -> Result<(), String> {
         self.data.add_group(group);
         for parent in parents {
             self.data.add_group(parent);
@@ -77,8 +82,13 @@ mod tests {
         assert_eq!(inventory.select("cache").unwrap(), vec!["cache1"]);
         assert_eq!(inventory.select("managed").unwrap(), vec!["w1"]);
         assert_eq!(inventory.group_names("cache1"), vec!["cache", "extra"]);
-        assert_eq!(inventory.group_names("w1"), vec!["managed", "os_arch", "web"]);
+        assert_eq!(
+            inventory.group_names("w1"),
+            vec!["managed", "os_arch", "web"]
+        );
         assert!(inventory.hosts().contains(&"cache1".to_string()));
-        assert!(inventory.group_host("w1", "managed", &["os_arch".into()]).is_err());
+        assert!(inventory
+            .group_host("w1", "managed", &["os_arch".into()])
+            .is_err());
     }
 }

@@ -142,12 +142,18 @@ impl Loader {
                     .iter()
                     .position(|(key, _)| key.name.as_str() == "module")
                 else {
-                    self.error(&local.span, format!("{keyword} as a mapping needs a 'module'"));
+                    self.error(
+                        &local.span,
+                        format!("{keyword} as a mapping needs a 'module'"),
+                    );
                     return;
                 };
                 let (_, module) = entries.remove(at);
                 let Some(module) = module.as_str().map(str::to_string) else {
-                    self.error(&module.span, format!("{keyword}'s module is a module's name"));
+                    self.error(
+                        &module.span,
+                        format!("{keyword}'s module is a module's name"),
+                    );
                     return;
                 };
                 let args = Node {

@@ -439,7 +439,10 @@ impl Loader {
     /// A key that is no task keyword and names no module: refused, with the issue a
     /// module waits for or the nearest name.
     fn unknown_module(&mut self, key: &Key, origin: &Arc<Origin>) {
-        let short = key.name.strip_prefix("ansible.builtin.").unwrap_or(&key.name);
+        let short = key
+            .name
+            .strip_prefix("ansible.builtin.")
+            .unwrap_or(&key.name);
         if short == "include" {
             self.error(
                 &key.span,
