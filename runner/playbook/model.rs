@@ -47,6 +47,9 @@ pub struct RoleScope {
     pub spec: Option<ArgSpec>,
     /// Where the role was named (for errors about its inputs).
     pub span: Span,
+    /// Named in another role's meta/main.yml `dependencies` (not in
+    /// `ansible_play_role_names`).
+    pub dependency: bool,
 }
 
 /// A role's documented inputs (meta/argument_specs.yml, Ansible's format).
@@ -91,6 +94,36 @@ pub struct Play {
     /// `become`, `become_user`, `become_method` of the play (its tasks have them
     /// too): also for gathering facts.
     pub become_: BecomeKeywords,
+}
+
+impl Play {
+    /// The roles its tasks come from (`roles:` and `import_role`; with
+    /// `dependencies`, theirs too), in the order met: `ansible_play_role_names` and
+    /// `ansible_role_names` (an `include_role`'s role is loaded when it runs).
+    pub fn role_names(&self, dependencies: bool) -> Vec<String> {
+        fn collect(task: &Task, dependencies: bool, names: &mut Vec<String>) {
+            if let Some(role) = &task.origin.role {
+                if (dependencies || !role.dependency) && !names.contains(&role.name) {
+                    names.push(role.name.clone());
+                }
+            }
+            if let TaskKind::Block {
+                block,
+                rescue,
+                always,
+            } = &task.kind
+            {
+                for inner in block.iter().chain(rescue).chain(always) {
+                    collect(inner, dependencies, names);
+                }
+            }
+        }
+        let mut names = Vec::new();
+        for task in self.pre_tasks.iter().chain(&self.tasks).chain(&self.post_tasks) {
+            collect(task, dependencies, &mut names);
+        }
+        names
+    }
 }
 
 /// One entry of a play's `serial`.

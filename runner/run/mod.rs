@@ -685,6 +685,11 @@ impl<'a> Executor<'a> {
             "ansible_check_mode",
             minijinja::Value::from(self.options.check),
         );
+        let direct = minijinja::Value::from(play.role_names(false));
+        magic.set("ansible_play_role_names", direct.clone());
+        magic.set("role_names", direct);
+        let all = minijinja::Value::from(play.role_names(true));
+        magic.set("ansible_role_names", all);
         magic.set(
             "machinist_check_mode",
             minijinja::Value::from(self.options.check),
@@ -733,6 +738,7 @@ impl<'a> Executor<'a> {
             minijinja::Value::from(self.options.verbosity),
         );
         magic.set("ansible_version", ansible_version());
+        magic.set("ansible_forks", minijinja::Value::from(self.options.forks));
         if let Some(limit) = &self.options.limit {
             magic.set("ansible_limit", minijinja::Value::from(limit.as_str()));
         }
