@@ -18,6 +18,9 @@ use std::sync::Arc;
 /// Ansible idiom, a file that includes itself unconditionally is a mistake.
 const MAX_INCLUDE_DEPTH: usize = 64;
 
+/// A `no_log` loop item's label (`(item=…)`), as ansible-core's callbacks show it.
+const NO_LOG_ITEM: &str = "(censored due to no_log)";
+
 pub(super) const NO_LOG_MSG: &str =
     "the output has been hidden due to the fact that 'no_log: true' was specified for this result";
 
@@ -123,6 +126,13 @@ impl Executor<'_> {
         let mut any_changed = false;
         let mut any_failed = false;
         let mut all_skipped = !items.is_empty();
+        let is_debug = matches!(
+            task.kind,
+            TaskKind::Action {
+                action: Action::Debug,
+                ..
+            }
+        );
         for (index, item) in items.iter().enumerate() {
             let paused = match task.loop_control().pause {
                 // A stop signal ends the pause (false); the next item does not start.
@@ -141,6 +151,7 @@ impl Executor<'_> {
             loop_layer.set(loop_var, item.clone());
             if let Some(index_var) = &task.loop_control().index_var {
                 loop_layer.set(index_var, Value::from(index));
+                loop_layer.set("ansible_index_var", Value::from(index_var.as_str()));
             }
             loop_layer.set("ansible_loop_var", Value::from(loop_var));
             if task.loop_control().extended {
@@ -170,9 +181,27 @@ impl Executor<'_> {
             any_failed |= outcome.failed;
             all_skipped &= outcome.skipped;
             let mut registered = outcome.registered();
+            let mut item_vars = vec![(loop_var.to_string(), vars::to_json(item))];
+            if let Some(index_var) = &task.loop_control().index_var {
+                item_vars.push((index_var.clone(), index.into()));
+            }
             if let serde_json::Value::Object(map) = &mut registered {
-                map.insert(loop_var.to_string(), vars::to_json(item));
+                map.extend(item_vars.iter().cloned());
                 map.insert("ansible_loop_var".into(), loop_var.into());
+                if let Some(index_var) = &task.loop_control().index_var {
+                    map.insert("ansible_index_var".into(), index_var.as_str().into());
+                }
+                if let Some(extended) = loop_layer.get("ansible_loop") {
+                    map.insert("ansible_loop".into(), vars::to_json(extended));
+                }
+            }
+            // `debug: var=` shows the item and its index beside the variable, as
+            // ansible-core's callback does (a `msg` is shown alone).
+            let mut outcome = outcome;
+            if let Some(serde_json::Value::Object(shown)) = &mut outcome.shown {
+                if is_debug && !shown.contains_key("msg") {
+                    shown.extend(item_vars);
+                }
             }
             results.push(registered.clone());
             self.report(
@@ -483,18 +512,18 @@ impl Executor<'_> {
             };
         }
         if let Some(name) = task.register() {
-            let mut registered = outcome.registered();
+            let registered = outcome.registered();
             if task.no_log {
-                super::reported::censor(&mut registered);
+                super::reported::hide_strings_of(&registered);
             }
             self.target.facts.set(name, vars::from_json(&registered));
         }
         let failed = outcome.failed;
         let ignored = failed && self.ignores(task);
         if failed && !ignored {
-            let mut result = outcome.registered();
+            let result = outcome.registered();
             if task.no_log {
-                super::reported::censor(&mut result);
+                super::reported::hide_strings_of(&result);
             }
             self.target.last_failure = Some((name.to_string(), result));
         }
@@ -596,11 +625,14 @@ impl Executor<'_> {
             result.diff.clear();
             result.msg = Some(NO_LOG_MSG.into());
             // Nothing is shown, not even a debug's message: ansible-core 2.19 prints
-            // the bare status line (`ok: [host]`) for a no_log result.
-            result.shown = None;
+            // the bare status line (`ok: [host]`) for a no_log result, and a failure
+            // as `{"censored": …, "changed": …}`.
+            result.shown = outcome
+                .failed
+                .then(|| serde_json::json!({"censored": NO_LOG_MSG, "changed": outcome.changed}));
             if result.item.is_some() {
-                result.item = Some(serde_json::Value::String("None".into()));
-                result.label = Some("None".into());
+                result.item = Some(serde_json::Value::String(NO_LOG_ITEM.into()));
+                result.label = Some(NO_LOG_ITEM.into());
             }
         }
         tracing::debug!(
@@ -852,9 +884,14 @@ impl Executor<'_> {
         if task.loop_items.is_some() {
             let mut looped = Layer::default();
             let loop_var = task.loop_control().loop_var.as_deref().unwrap_or("item");
-            for name in [Some(loop_var), task.loop_control().index_var.as_deref()]
+            // As ansible-core's IncludedFile: the item, the index and `ansible_loop`
+            // reach the included tasks, with the names of their variables.
+            let index_var = task.loop_control().index_var.as_deref();
+            let special = ["ansible_loop_var", "ansible_index_var", "ansible_loop"];
+            for name in [Some(loop_var), index_var]
                 .into_iter()
                 .flatten()
+                .chain(special)
             {
                 if let Ok(value) = ctx.get_attr(name) {
                     looped.set(name, value);

@@ -89,11 +89,17 @@ const MONTHS: [&str; 12] = [
 
 /// Python's `datetime.now()`: the local time, to the microsecond, naive (no offset).
 pub(crate) fn now_local() -> Result<DateTime, Error> {
+    now(false)
+}
+
+/// `datetime.now()` (`utc`: `datetime.utcnow()`), naive either way, as Ansible's
+/// `now()` global returns it.
+pub(crate) fn now(utc: bool) -> Result<DateTime, Error> {
     let since_epoch = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_err(|err| invalid(format!("the clock is before 1970: {err}")))?;
     let seconds = since_epoch.as_secs() as f64;
-    let text = super::time_filters::strftime("%Y-%m-%d %H:%M:%S", seconds, false)?;
+    let text = super::time_filters::strftime("%Y-%m-%d %H:%M:%S", seconds, utc)?;
     let mut now = strptime(&text, "%Y-%m-%d %H:%M:%S")?;
     now.microsecond = since_epoch.subsec_micros();
     Ok(now)
@@ -349,7 +355,7 @@ impl DateTime {
 
     /// Python's `datetime.strftime`: `%f`, `%z` and `%Z` by Python, the rest by the C
     /// library (as `time.strftime` is) on this date's fields.
-    fn strftime(&self, format: &str) -> Result<String, Error> {
+    pub(crate) fn strftime(&self, format: &str) -> Result<String, Error> {
         let mut prepared = String::new();
         let mut chars = format.chars();
         while let Some(c) = chars.next() {
@@ -450,7 +456,7 @@ impl Object for DateTime {
 
 /// The hint added to minijinja's error for `-` between two `to_datetime` values.
 pub(crate) const SUBTRACTION_HINT: &str = "if these are to_datetime values: machinist \
-    subtracts datetimes only in a template or expression that names to_datetime \
+    subtracts datetimes only in a template or expression that names to_datetime or now \
     (template/datetime_minus.rs); `a.timestamp() - b.timestamp()` gives the seconds between them";
 
 #[cfg(test)]
