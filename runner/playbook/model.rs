@@ -119,7 +119,12 @@ impl Play {
             }
         }
         let mut names = Vec::new();
-        for task in self.pre_tasks.iter().chain(&self.tasks).chain(&self.post_tasks) {
+        for task in self
+            .pre_tasks
+            .iter()
+            .chain(&self.tasks)
+            .chain(&self.post_tasks)
+        {
             collect(task, dependencies, &mut names);
         }
         names
