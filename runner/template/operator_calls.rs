@@ -12,8 +12,8 @@
 use std::borrow::Cow;
 
 use minijinja::machinery::ast::{self, BinOpKind, CallArg, Expr, Stmt};
-use minijinja::value::Value;
-use minijinja::{Environment, Error, State};
+use minijinja::value::{Value, ValueKind};
+use minijinja::{Environment, Error, ErrorKind, State};
 
 /// The global a rewritten `%` calls.
 const PERCENT: &str = "__machinist_percent";
@@ -23,14 +23,89 @@ pub(crate) fn register(env: &mut Environment<'static>) {
 }
 
 /// `format % args` as Python's printf-style formatting, through the `format` filter:
-/// a literal tuple's items are its arguments (`spread`), anything else is one.
+/// a literal tuple's items are its arguments (`spread`); a mapping gives the
+/// `%(name)s` keys; a list or mapping a format with no conversion leaves alone
+/// (Python's quirk); anything else is one argument.
 fn percent(state: &State, format: Value, args: Value, spread: bool) -> Result<Value, Error> {
-    let mut call = vec![format];
+    let text = format.as_str().unwrap_or_default();
+    if text.contains("%(") && args.kind() == ValueKind::Map {
+        let (positional, values) = by_name(text, &args)?;
+        let mut call = vec![Value::from(positional)];
+        call.extend(values.into_iter().map(as_python_shows));
+        return state.apply_filter("format", &call);
+    }
+    let container = matches!(args.kind(), ValueKind::Seq | ValueKind::Map);
+    if container && !spread && conversions(text) == 0 {
+        return Ok(Value::from(text.replace("%%", "%")));
+    }
+    let wanted = conversions(text);
+    let mut call = vec![format.clone()];
     match args.try_iter() {
-        Ok(items) if spread => call.extend(items),
-        _ => call.push(args),
+        Ok(items) if spread => call.extend(items.map(as_python_shows)),
+        _ => call.push(as_python_shows(args)),
+    }
+    let given = call.len() - 1;
+    if given > wanted {
+        return Err(Error::new(
+            ErrorKind::InvalidOperation,
+            "not all arguments converted during string formatting",
+        ));
+    }
+    if given < wanted {
+        return Err(Error::new(
+            ErrorKind::InvalidOperation,
+            "not enough arguments for format string",
+        ));
     }
     state.apply_filter("format", &call)
+}
+
+/// How many arguments a printf-style format converts (`%%` none).
+fn conversions(format: &str) -> usize {
+    format.replace("%%", "").matches('%').count()
+}
+
+/// A list or mapping as the text Python's `%s` makes of it (`{'a': 1}`); the rest as is.
+fn as_python_shows(value: Value) -> Value {
+    match value.kind() {
+        ValueKind::Seq | ValueKind::Map => Value::from(super::value_format::py_str(&value)),
+        _ => value,
+    }
+}
+
+/// A `%(name)s` format as a positional one, and the mapping's values in its order.
+fn by_name(format: &str, mapping: &Value) -> Result<(String, Vec<Value>), Error> {
+    let mut positional = String::with_capacity(format.len());
+    let mut values = Vec::new();
+    let mut rest = format;
+    while let Some(at) = rest.find('%') {
+        positional.push_str(&rest[..at]);
+        let after = &rest[at + 1..];
+        if let Some(after_percent) = after.strip_prefix('%') {
+            positional.push_str("%%");
+            rest = after_percent;
+        } else if let Some(named) = after.strip_prefix('(') {
+            let close = named
+                .find(')')
+                .ok_or_else(|| Error::new(ErrorKind::InvalidOperation, "incomplete format key"))?;
+            let key = &named[..close];
+            let value = mapping
+                .get_item(&Value::from(key))
+                .ok()
+                .filter(|value| !value.is_undefined())
+                .ok_or_else(|| {
+                    Error::new(ErrorKind::InvalidOperation, format!("KeyError: '{key}'"))
+                })?;
+            values.push(value);
+            positional.push('%');
+            rest = &named[close + 1..];
+        } else {
+            positional.push('%');
+            rest = after;
+        }
+    }
+    positional.push_str(rest);
+    Ok((positional, values))
 }
 
 /// Whether `source` may hold a `%` after a string literal: a quote, then `%` not
