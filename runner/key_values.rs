@@ -42,7 +42,7 @@ pub fn split_key_values(text: &str) -> Option<Vec<(String, String)>> {
                     end = at;
                     break;
                 }
-                (_, '\\') => value.extend(chars.next().map(|(_, c)| c)),
+                (_, '\\') => decode_escape(&mut chars, &mut value),
                 (_, c) => value.push(c),
             }
         }
@@ -143,6 +143,72 @@ fn unquote(value: &str) -> &str {
     value
 }
 
+/// The escape after a `\\` as Python's `unicode_escape` reads it (Ansible's parse_kv
+/// decodes them: `content="a\\n"` is a newline); an unknown one (`\\d` of a regex)
+/// stays as written.
+fn decode_escape(chars: &mut std::iter::Peekable<std::str::CharIndices<'_>>, value: &mut String) {
+    let Some((_, c)) = chars.next() else {
+        value.push('\\');
+        return;
+    };
+    let simple = match c {
+        'n' => Some('\n'),
+        't' => Some('\t'),
+        'r' => Some('\r'),
+        'a' => Some('\x07'),
+        'b' => Some('\x08'),
+        'f' => Some('\x0c'),
+        'v' => Some('\x0b'),
+        '\\' | '\'' | '"' => Some(c),
+        _ => None,
+    };
+    if let Some(decoded) = simple {
+        value.push(decoded);
+        return;
+    }
+    let (radix, digits) = match c {
+        'x' => (16, 2),
+        'u' => (16, 4),
+        'U' => (16, 8),
+        '0'..='7' => (8, 3),
+        _ => (0, 0),
+    };
+    if radix == 0 {
+        value.push('\\');
+        value.push(c);
+        return;
+    }
+    let mut code = String::new();
+    if radix == 8 {
+        code.push(c);
+    }
+    while code.len() < digits {
+        match chars.peek() {
+            Some((_, d)) if d.is_digit(radix) => {
+                code.push(*d);
+                chars.next();
+            }
+            _ => break,
+        }
+    }
+    let full = radix == 8 || code.len() == digits;
+    match u32::from_str_radix(&code, radix)
+        .ok()
+        .and_then(char::from_u32)
+    {
+        Some(decoded) if full => value.push(decoded),
+        _ => {
+            value.push('\\');
+            value.push(c);
+            if radix != 8 {
+                value.push_str(&code);
+            } else {
+                value.push_str(&code[1..]);
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -175,6 +241,14 @@ mod tests {
             vec![("a".into(), "b=c".into())]
         );
         assert!(split_key_values("path=/x state").is_none());
+        assert_eq!(
+            split_key_values(r#"content="a\nb\t\x41\101" regexp=^\d+\.\\ q='it\'s'"#).unwrap(),
+            vec![
+                ("content".into(), "a\nb\tAA".into()),
+                ("regexp".into(), "^\\d+\\.\\".into()),
+                ("q".into(), "it's".into()),
+            ]
+        );
         assert!(split_key_values("=x").is_none());
     }
 

@@ -181,6 +181,9 @@ fn run_command(args: RunArgs) -> ExitCode {
     let every_task =
         args.tags.is_empty() && args.skip_tags.is_empty() && args.start_at_task.is_none();
     let listing = args.list_hosts || args.list_tasks || args.list_tags;
+    // What loading the inventory warned about (a key skipped in a YAML inventory); a
+    // pattern's warnings come when its play starts (or with --list-hosts).
+    let load_warnings = inventory.take_warnings();
     if every_task && !listing {
         let limit = args.hosts.limit.as_deref();
         if let Err(err) =
@@ -202,8 +205,7 @@ fn run_command(args: RunArgs) -> ExitCode {
         Format::Json => Box::new(JsonReporter::stdout()),
     };
     let mut reporter: Box<dyn Reporter> = Box::new(report::masked::Masked::new(inner));
-    // What loading the inventory warned about (a key skipped in a YAML inventory).
-    for warning in inventory.take_warnings() {
+    for warning in load_warnings {
         reporter.event(&Event::Warning(warning));
     }
     if args.list_hosts {
@@ -222,6 +224,7 @@ fn run_command(args: RunArgs) -> ExitCode {
     if let Err(err) = hosts_targets_valid(&playbooks, &inventory, &args, &extra_vars) {
         return bad_input(&err);
     }
+    inventory.take_warnings();
     if args.syntax_check || args.list_tasks || args.list_tags {
         for playbook in &playbooks {
             let text = if args.list_tasks {

@@ -31,6 +31,8 @@ pub fn doc(action: &Action) -> Option<ActionDoc> {
         Action::Fetch => FETCH,
         Action::WaitForConnection => WAIT_FOR_CONNECTION,
         Action::Pause => PAUSE,
+        Action::AddHost => ADD_HOST,
+        Action::GroupBy => GROUP_BY,
     })
 }
 
@@ -61,6 +63,59 @@ const DEBUG: ActionDoc = ActionDoc {
   debug:
     var: machinist_root
     verbosity: 1
+"#,
+    },
+};
+
+const ADD_HOST: ActionDoc = ActionDoc {
+    summary: "Add a host (and its groups) to the run's inventory, for the later plays",
+    any_args: true,
+    doc: ModuleDoc {
+        args: &[
+            ArgDoc::new("name", "str", "The host's name (also `host`, `hostname`).").required(),
+            ArgDoc::new(
+                "groups",
+                "list",
+                "Groups to put it in (made when new; a list or a comma-separated \
+                 string; also `group`, `groupname`). Every other argument is a \
+                 variable of the host.",
+            ),
+        ],
+        check_mode: Support::Full,
+        diff: Support::None,
+        examples: r#"- name: A container made earlier joins the plays on builders
+  add_host:
+    name: build1
+    groups: builders
+    ansible_connection: local
+    machinist_root: /var/lib/machines/build1
+- debug:
+    msg: "{{ groups['builders'] }}"
+"#,
+    },
+};
+
+const GROUP_BY: ActionDoc = ActionDoc {
+    summary: "Put the host into a group named from its variables",
+    any_args: false,
+    doc: ModuleDoc {
+        args: &[
+            ArgDoc::new("key", "str", "The group's name (spaces become `-`).").required(),
+            ArgDoc::new(
+                "parents",
+                "list",
+                "Parent groups of the group (made when new).",
+            )
+            .default("all"),
+        ],
+        check_mode: Support::Full,
+        diff: Support::None,
+        examples: r#"- name: One group per environment, for later plays on env_prod
+  group_by:
+    key: "env_{{ env | default('dev') }}"
+    parents: managed
+- debug:
+    msg: "{{ group_names }}"
 "#,
     },
 };

@@ -20,6 +20,7 @@ mod host_names;
 mod ini;
 pub mod listing;
 mod patterns;
+mod runtime;
 mod sources;
 mod values;
 mod vars_files;

@@ -275,7 +275,7 @@ pub const KEYWORDS: &[Keyword] = &[
     waiting("poll", 15),
     waiting("collections", 15),
     waiting("debugger", 15),
-    waiting("action", 15),
+    supported("action", TASK, false, Parse::LocalAction, "a module and its arguments (the old form of writing the module as the key), free-form or a mapping with `module`"),
     supported("local_action", TASK, false, Parse::LocalAction, "a module run on localhost (as delegate_to: localhost), free-form or a mapping with `module`"),
     waiting("fact_path", 15),
     waiting("gather_subset", 15),

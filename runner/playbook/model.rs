@@ -47,6 +47,9 @@ pub struct RoleScope {
     pub spec: Option<ArgSpec>,
     /// Where the role was named (for errors about its inputs).
     pub span: Span,
+    /// Named in another role's meta/main.yml `dependencies` (not in
+    /// `ansible_play_role_names`).
+    pub dependency: bool,
 }
 
 /// A role's documented inputs (meta/argument_specs.yml, Ansible's format).
@@ -91,6 +94,41 @@ pub struct Play {
     /// `become`, `become_user`, `become_method` of the play (its tasks have them
     /// too): also for gathering facts.
     pub become_: BecomeKeywords,
+}
+
+impl Play {
+    /// The roles its tasks come from (`roles:` and `import_role`; with
+    /// `dependencies`, theirs too), in the order met: `ansible_play_role_names` and
+    /// `ansible_role_names` (an `include_role`'s role is loaded when it runs).
+    pub fn role_names(&self, dependencies: bool) -> Vec<String> {
+        fn collect(task: &Task, dependencies: bool, names: &mut Vec<String>) {
+            if let Some(role) = &task.origin.role {
+                if (dependencies || !role.dependency) && !names.contains(&role.name) {
+                    names.push(role.name.clone());
+                }
+            }
+            if let TaskKind::Block {
+                block,
+                rescue,
+                always,
+            } = &task.kind
+            {
+                for inner in block.iter().chain(rescue).chain(always) {
+                    collect(inner, dependencies, names);
+                }
+            }
+        }
+        let mut names = Vec::new();
+        for task in self
+            .pre_tasks
+            .iter()
+            .chain(&self.tasks)
+            .chain(&self.post_tasks)
+        {
+            collect(task, dependencies, &mut names);
+        }
+        names
+    }
 }
 
 /// One entry of a play's `serial`.
@@ -398,6 +436,11 @@ pub enum Action {
     WaitForConnection,
     /// Wait, or ask the terminal (runner/run/pause.rs); once for all hosts.
     Pause,
+    /// A host put into the run's inventory (runner/run/inventory_change.rs); once
+    /// for all hosts.
+    AddHost,
+    /// The host put into a group named by a template (runner/run/inventory_change.rs).
+    GroupBy,
 }
 
 impl Action {
@@ -416,6 +459,8 @@ impl Action {
         ("fetch", Action::Fetch),
         ("wait_for_connection", Action::WaitForConnection),
         ("pause", Action::Pause),
+        ("add_host", Action::AddHost),
+        ("group_by", Action::GroupBy),
     ];
 
     pub fn from_name(name: &str) -> Option<Action> {
@@ -467,6 +512,9 @@ impl Action {
             Action::Pause => Some(machinist_modules::args::field_names::<
                 super::action_args::pause::Args,
             >()),
+            // Besides its name and groups, every argument is a variable of the host.
+            Action::AddHost => None,
+            Action::GroupBy => Some(&["key", "parents"]),
         }
     }
 }
@@ -619,13 +667,23 @@ impl Task {
     /// `BYPASS_HOST_LOOP`: pause).
     pub fn run_once(&self) -> bool {
         self.fleet().run_once == Some(true)
-            || matches!(
-                &self.kind,
+            || match &self.kind {
                 TaskKind::Action {
-                    action: Action::Pause,
+                    action: Action::Pause | Action::AddHost,
                     ..
-                }
-            )
+                } => true,
+                // As Ansible's linear strategy: `meta: end_play` and `end_batch` run
+                // once, their `when` judged on the first host alone.
+                TaskKind::Action {
+                    action: Action::Meta,
+                    args,
+                    ..
+                } => matches!(
+                    args.get("_raw_params").and_then(|n| n.as_str()),
+                    Some("end_play" | "end_batch")
+                ),
+                _ => false,
+            }
     }
 
     /// Whether its failure on one host ends the play for every host (as Ansible's

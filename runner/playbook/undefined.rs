@@ -221,6 +221,15 @@ impl Defined<'_> {
                 }
                 None => self.unknowable = true,
             },
+            // add_host's other arguments become variables of a host later plays run on.
+            Action::AddHost => match args.as_map() {
+                Some(entries) => {
+                    for (key, _) in entries {
+                        self.names.insert(key.name.to_string());
+                    }
+                }
+                None => self.unknowable = true,
+            },
             Action::IncludeVars => match args.get("name").and_then(Node::as_str) {
                 Some(name) if !Templates::is_template(name) => {
                     self.names.insert(name.to_string());

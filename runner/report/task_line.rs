@@ -15,9 +15,12 @@ pub(crate) fn render(result: &TaskResult, verbosity: u8, paint: Painter) -> Stri
             out.push_str(&diff::render(d, paint));
         }
     }
+    // Ansible's `skipping:` lines never name the delegate.
     let host = match &result.delegated_to {
-        Some(delegate) => format!("{} -> {delegate}", result.host),
-        None => result.host.clone(),
+        Some(delegate) if result.status != Status::Skipped => {
+            format!("{} -> {delegate}", result.host)
+        }
+        _ => result.host.clone(),
     };
     let item = item_text(result);
     let (line, color) = match result.status {

@@ -60,6 +60,8 @@ impl Step<'_> {
             Action::Fetch => self.fetch(args),
             Action::WaitForConnection => self.wait_for_connection(args),
             Action::Pause => self.pause(args),
+            Action::AddHost => self.add_host(args),
+            Action::GroupBy => self.group_by(args),
         }
     }
 
@@ -142,18 +144,26 @@ impl Step<'_> {
             for env in task.environment() {
                 let raw = vars::node_to_value(env);
                 let value = match self.templates().render_tree(&raw, self.ctx) {
-                    Ok(value) => vars::to_json(&value),
+                    Ok(value) => value,
                     Err(err) => {
                         return Outcome::failed(located(&env.span, format!("environment: {err}")))
                     }
                 };
-                let Json::Object(layer) = value else {
+                let Json::Object(layer) = vars::to_json(&value) else {
                     return Outcome::failed(located(
                         &env.span,
                         "environment must be a mapping".into(),
                     ));
                 };
-                merged.extend(layer);
+                // Each value as Python's str() of it, as Ansible passes it on
+                // (`1`, `True`, `1.5`).
+                for name in layer.keys() {
+                    let text = value
+                        .get_attr(name)
+                        .map(|v| crate::template::py_str(&v))
+                        .unwrap_or_default();
+                    merged.insert(name.clone(), Json::String(text));
+                }
             }
             if let Some(Json::Object(own)) = rendered.get("environment") {
                 merged.extend(own.clone());

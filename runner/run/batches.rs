@@ -138,7 +138,7 @@ impl Executor<'_> {
     }
 
     /// After a step: the hosts of `running` that failed it (unless a `rescue`
-    /// catches their own failure) or ended (`meta: end_host`) leave
+    /// catches their own failure), could not be reached or ended (`meta: end_host`) leave
     /// `ansible_play_hosts` and `ansible_play_batch` of every host of the batch, as
     /// Ansible's `_removed_hosts`.
     pub(super) fn leave_play_lists(
@@ -152,6 +152,7 @@ impl Executor<'_> {
             .zip(flows)
             .filter(|(slot, flow)| {
                 **flow == Flow::EndPlay
+                    || **flow == Flow::Unreachable
                     || **flow == Flow::Failed
                         && (!rescuable || self.batch.spread.contains(&slots[*slot].0))
             })

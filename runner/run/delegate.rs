@@ -7,6 +7,7 @@
 //! (`inventory_hostname` stays), as Ansible; with `delegate_facts` the facts it sets
 //! go to the delegate.
 
+use super::host_state::HostState;
 use super::remote::Site;
 use super::{Executor, Inherited, PlayState};
 use crate::inventory::connection::Target;
@@ -112,21 +113,25 @@ impl Executor<'_> {
     }
 
     /// Facts a step set: the entered host's, or the delegate's under `delegate_facts`
-    /// (a delegate no play has reached yet has no state to keep them: refused).
+    /// (a delegate no play has reached yet gets a state to keep them, as Ansible keeps
+    /// facts for any inventory host).
     pub(super) fn keep_facts(&mut self, layer: &Layer) -> Result<(), String> {
         let Some(delegation) = self.delegated_to.clone().filter(|d| d.facts) else {
             self.target.facts.extend(layer);
             return Ok(());
         };
-        match self.state_of_mut(&delegation.name) {
-            Some(state) => {
-                state.facts.extend(layer);
-                Ok(())
-            }
-            None => Err(format!(
-                "delegate_facts: {} is no host of a play of this run (yet): machinist keeps no facts for it",
-                delegation.name
-            )),
+        if self.state_of(&delegation.name).is_none() {
+            let Some(site) = self.delegate_named(&delegation.name) else {
+                return Err(format!(
+                    "delegate_facts: {} has no place in this run",
+                    delegation.name
+                ));
+            };
+            self.hosts.push(HostState::new(&delegation.name, site));
         }
+        if let Some(state) = self.state_of_mut(&delegation.name) {
+            state.facts.extend(layer);
+        }
+        Ok(())
     }
 }

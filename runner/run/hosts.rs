@@ -32,7 +32,7 @@ impl Executor<'_> {
     /// The hosts `play` runs on: its `hosts:` pattern in the inventory, narrowed by
     /// `--limit`; localhost alone without an inventory.
     pub(super) fn play_host_names(&self, play: &Play) -> Result<Vec<String>, RunError> {
-        let Some(inventory) = &self.options.inventory else {
+        let Some(inventory) = &self.inventory else {
             return Ok(vec![super::LOCALHOST.to_string()]);
         };
         let pattern = crate::inventory::play_pattern(play, &self.options.extra_vars)?;
@@ -41,10 +41,20 @@ impl Executor<'_> {
 
     /// The inventory variables of `host` (below the play's vars).
     pub(super) fn inventory_vars(&self, playbook: &Playbook, host: &str) -> Layer {
-        match &self.options.inventory {
-            Some(inventory) => inventory.host_vars(host, playbook_folder(playbook)),
+        self.inventory_vars_in(playbook_folder(playbook), host)
+    }
+
+    /// [`Executor::inventory_vars`] with the playbook's folder, and the variables an
+    /// `add_host` gave the host over them.
+    pub(super) fn inventory_vars_in(&self, folder: &Path, host: &str) -> Layer {
+        let mut vars = match &self.inventory {
+            Some(inventory) => inventory.host_vars(host, folder),
             None => Layer::default(),
+        };
+        if let Some(added) = self.added_vars.get(host) {
+            vars.extend(added);
         }
+        vars
     }
 
     /// The index of `name`'s state in `self.hosts`, made the first time a play reaches
@@ -189,7 +199,12 @@ impl Executor<'_> {
 
     /// Every inventory host's `hostvars` layer for `playbook`.
     pub(super) fn everyone(&self, playbook: &Playbook) -> Everyone {
-        let names = match &self.options.inventory {
+        self.everyone_in(playbook_folder(playbook))
+    }
+
+    /// [`Executor::everyone`] with the playbook's folder.
+    pub(super) fn everyone_in(&self, folder: &Path) -> Everyone {
+        let names = match &self.inventory {
             Some(inventory) => inventory.hosts(),
             None => Vec::new(),
         };
@@ -206,7 +221,7 @@ impl Executor<'_> {
             .into_iter()
             .map(|name| {
                 let mut layer = self.host_magic(&name);
-                layer.extend(&self.inventory_vars(playbook, &name));
+                layer.extend(&self.inventory_vars_in(folder, &name));
                 (name, layer)
             })
             .collect();
@@ -222,7 +237,7 @@ impl Executor<'_> {
         magic.set("inventory_hostname", Value::from(host));
         let short = host.split('.').next().unwrap_or(host);
         magic.set("inventory_hostname_short", Value::from(short));
-        let group_names = match &self.options.inventory {
+        let group_names = match &self.inventory {
             Some(inventory) => inventory.group_names(host),
             None => vec!["ungrouped".to_string()],
         };
@@ -232,7 +247,7 @@ impl Executor<'_> {
 
     /// `groups` and the play's host lists (`ansible_play_hosts` and its kin).
     pub(super) fn play_magic(&self, magic: &mut Layer, play_hosts: &super::PlayHosts<'_>) {
-        let groups = match &self.options.inventory {
+        let groups = match &self.inventory {
             Some(inventory) => {
                 let mut groups = inventory.groups();
                 // The implicit localhost is in no group, as in Ansible; a play on it
@@ -262,8 +277,17 @@ impl Executor<'_> {
     }
 }
 
+impl Executor<'_> {
+    /// `groups` of the run's inventory as it is now (none without one).
+    pub(super) fn groups_value(&self) -> Option<Value> {
+        self.inventory
+            .as_ref()
+            .map(|inventory| Value::from_iter(inventory.groups()))
+    }
+}
+
 /// The folder of `playbook` (host_vars/ and group_vars/ beside it count).
-fn playbook_folder(playbook: &Playbook) -> &Path {
+pub(super) fn playbook_folder(playbook: &Playbook) -> &Path {
     match playbook.path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),

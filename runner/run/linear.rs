@@ -79,6 +79,7 @@ impl Executor<'_> {
                     })
                     .collect(),
             };
+            self.refresh_inventory_views(slots);
             let each = running.iter().map(|(slot, _)| *slot);
             self.fail_everyone_if_fatal(slots, task, each, &mut flows);
             self.leave_play_lists(slots, running.iter().map(|(slot, _)| *slot), &flows);

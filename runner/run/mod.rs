@@ -15,6 +15,7 @@ mod host_state;
 mod hosts;
 pub(crate) mod include_vars;
 pub mod interrupt;
+mod inventory_change;
 mod linear;
 mod lock_roots;
 pub mod module_run;
@@ -162,6 +163,10 @@ pub fn run(
         batch: batches::Batch::default(),
         delegated_to: None,
         delegates: Vec::new(),
+        inventory: options.inventory.clone(),
+        added_vars: std::collections::HashMap::new(),
+        inventory_changed: false,
+        playbook_folder: PathBuf::new(),
     };
     for playbook in playbooks {
         for play in &playbook.plays {
@@ -187,7 +192,13 @@ pub fn run(
             .event(&Event::Interrupted(Box::new(summary)));
     }
     let mut recap = Recap::default();
-    for host in &executor.hosts {
+    // As Ansible's, the recap names the hosts some task counted for: not one that
+    // only a run_once task's batch, or a delegate_facts task, reached.
+    let counted = executor
+        .hosts
+        .iter()
+        .filter(|host| host.stats != crate::events::Stats::default());
+    for host in counted {
         recap.hosts.insert(host.name.clone(), host.stats);
     }
     executor.reporter.event(&Event::Recap(recap));
@@ -249,6 +260,15 @@ struct Executor<'a> {
     delegated_to: Option<delegate::Delegation>,
     /// The Hosts of delegates that are no host of a play (yet), by name.
     delegates: Vec<(String, Rc<Site>)>,
+    /// The run's inventory, as `add_host` and `group_by` changed it (a copy of
+    /// `options.inventory` made at the first change).
+    inventory: Option<std::sync::Arc<crate::inventory::Inventory>>,
+    /// Variables `add_host` gave hosts, over their inventory variables.
+    added_vars: std::collections::HashMap<String, Layer>,
+    /// A step changed the inventory: the play's hosts see it after the step.
+    inventory_changed: bool,
+    /// The folder of the playbook being run (its group_vars/ and host_vars/).
+    playbook_folder: PathBuf,
 }
 
 /// State of one play.
@@ -310,12 +330,20 @@ impl<'a> Executor<'a> {
     /// runs for every host still in the play before the next task starts; a host
     /// whose task fails leaves the play (and the run), the others go on.
     fn play(&mut self, playbook: &Playbook, play: &Play) -> Result<(), RunError> {
+        self.playbook_folder = hosts::playbook_folder(playbook).to_path_buf();
         let root = self
             .options
             .root
             .clone()
             .unwrap_or_else(|| PathBuf::from("/"));
         let names = self.play_host_names(play)?;
+        // As ansible-playbook: a pattern that matches nothing warns when its play starts
+        // (a group that add_host or group_by makes by then is no warning).
+        if let Some(inventory) = &self.inventory {
+            for warning in inventory.take_warnings() {
+                self.reporter.event(&Event::Warning(warning));
+            }
+        }
         // Asked before the root is locked: no other run waits while a person types.
         let prompted = prompt::ask(play, &self.options.extra_vars)?;
         if !self.lock_root(&root)? {
@@ -661,6 +689,11 @@ impl<'a> Executor<'a> {
             "ansible_check_mode",
             minijinja::Value::from(self.options.check),
         );
+        let direct = minijinja::Value::from(play.role_names(false));
+        magic.set("ansible_play_role_names", direct.clone());
+        magic.set("role_names", direct);
+        let all = minijinja::Value::from(play.role_names(true));
+        magic.set("ansible_role_names", all);
         magic.set(
             "machinist_check_mode",
             minijinja::Value::from(self.options.check),
@@ -709,6 +742,10 @@ impl<'a> Executor<'a> {
             minijinja::Value::from(self.options.verbosity),
         );
         magic.set("ansible_version", ansible_version());
+        magic.set("ansible_forks", minijinja::Value::from(self.options.forks));
+        if let Some(limit) = &self.options.limit {
+            magic.set("ansible_limit", minijinja::Value::from(limit.as_str()));
+        }
         magic
     }
 

@@ -68,6 +68,8 @@ pub(super) struct Step<'a> {
     pub(super) facts: Option<Layer>,
     /// A signal stopped the apply: what was cut short.
     pub(super) cut_short: Option<String>,
+    /// What `add_host` or `group_by` asks of the run's inventory.
+    pub(super) inventory: Option<super::inventory_change::InventoryChange>,
     /// The become on this machine, decided once (run/becoming.rs).
     pub(super) local_become: std::cell::OnceCell<Result<Option<Become>, String>>,
 }
@@ -79,6 +81,8 @@ pub(super) struct Stepped {
     pub facts: Option<Layer>,
     /// A signal stopped the apply: the task and how far it got.
     pub cut_short: Option<String>,
+    /// A change of the run's inventory (`add_host`, `group_by`).
+    pub inventory: Option<super::inventory_change::InventoryChange>,
 }
 
 impl<'a> Step<'a> {
@@ -99,6 +103,7 @@ impl<'a> Step<'a> {
             on_event,
             facts: None,
             cut_short: None,
+            inventory: None,
             local_become: std::cell::OnceCell::new(),
         }
     }
@@ -126,6 +131,7 @@ impl<'a> Step<'a> {
             outcome,
             facts: self.facts,
             cut_short: self.cut_short,
+            inventory: self.inventory,
         }
     }
 

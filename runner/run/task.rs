@@ -403,6 +403,11 @@ impl Executor<'_> {
                 return Outcome::failed(msg);
             }
         }
+        if let Some(change) = stepped.inventory {
+            if let Err(msg) = self.change_inventory(change) {
+                return Outcome::failed(msg);
+            }
+        }
         stepped.outcome
     }
 

@@ -110,11 +110,18 @@ impl Loader {
     /// module written into the task as its own key, and `delegate_to: localhost`
     /// (both refused when the task names a module or a delegate of its own).
     pub(super) fn local_action(&mut self, node: &mut Node) {
-        let Some(local) = node.take("local_action") else {
+        self.module_keyword(node, "action", false);
+        self.module_keyword(node, "local_action", true);
+    }
+
+    /// `action:` or `local_action:` (`keyword`) turned into the module as its own key;
+    /// `to_localhost` adds `delegate_to: localhost`.
+    fn module_keyword(&mut self, node: &mut Node, keyword: &str, to_localhost: bool) {
+        let Some(local) = node.take(keyword) else {
             return;
         };
         let delegated = node.get("delegate_to").map(|d| d.span.clone());
-        if let Some(span) = &delegated {
+        if let (true, Some(span)) = (to_localhost, &delegated) {
             self.error(
                 span,
                 "a task with local_action runs on localhost: it takes no delegate_to",
@@ -135,12 +142,18 @@ impl Loader {
                     .iter()
                     .position(|(key, _)| key.name.as_str() == "module")
                 else {
-                    self.error(&local.span, "local_action as a mapping needs a 'module'");
+                    self.error(
+                        &local.span,
+                        format!("{keyword} as a mapping needs a 'module'"),
+                    );
                     return;
                 };
                 let (_, module) = entries.remove(at);
                 let Some(module) = module.as_str().map(str::to_string) else {
-                    self.error(&module.span, "local_action's module is a module's name");
+                    self.error(
+                        &module.span,
+                        format!("{keyword}'s module is a module's name"),
+                    );
                     return;
                 };
                 let args = Node {
@@ -153,7 +166,7 @@ impl Loader {
                 self.error(
                     &local.span,
                     format!(
-                        "local_action is a module with its arguments, found {}",
+                        "{keyword} is a module with its arguments, found {}",
                         local.kind()
                     ),
                 );
@@ -161,7 +174,7 @@ impl Loader {
             }
         };
         if module.is_empty() {
-            self.error(&local.span, "local_action names no module");
+            self.error(&local.span, format!("{keyword} names no module"));
             return;
         }
         let span = local.span.clone();
@@ -173,7 +186,7 @@ impl Loader {
                 },
                 args,
             ));
-            if delegated.is_some() {
+            if !to_localhost || delegated.is_some() {
                 return;
             }
             entries.push((

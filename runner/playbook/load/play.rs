@@ -166,7 +166,10 @@ impl Loader {
             .unwrap_or_default();
         let gather_facts = node.get("gather_facts").map_or(true, |g| self.boolean(g));
         let name = match node.get("name") {
-            Some(n) => self.string(n).unwrap_or_default(),
+            Some(n) => {
+                let name = self.string(n).unwrap_or_default();
+                self.play_name(name, &origin.dir, &vars_nodes, &vars_files)
+            }
             None => hosts.clone(),
         };
         let serial = node
@@ -360,27 +363,52 @@ impl Loader {
             }
         };
         let mut out = Vec::new();
-        for name in names {
-            let Some(file) = name.as_str() else {
-                self.error(&name.span, "a vars file name is a string");
+        for entry in names {
+            // A list inside the list: the first of its files that exists (Ansible's
+            // fallback, e.g. `- ["vars/{{ os }}.yml", vars/default.yml]`).
+            let candidates: Vec<&Node> = match &entry.value {
+                Value::Seq(items) => items.iter().collect(),
+                _ => vec![entry],
+            };
+            let fallback = candidates.len() > 1 || matches!(entry.value, Value::Seq(_));
+            let mut found = None;
+            let mut tried = Vec::new();
+            for name in &candidates {
+                let Some(file) = name.as_str() else {
+                    self.error(&name.span, "a vars file name is a string");
+                    continue;
+                };
+                let file = if crate::template::Templates::is_template(file) {
+                    match self.render_vars_file_name(file, &origin.dir, play_vars, &out) {
+                        Ok(rendered) => rendered,
+                        Err(_) if fallback => {
+                            tried.push(file.to_string());
+                            continue;
+                        }
+                        Err(msg) => {
+                            self.error(&name.span, msg);
+                            continue;
+                        }
+                    }
+                } else {
+                    file.to_string()
+                };
+                let path = origin.dir.join(&file);
+                if !fallback || path.exists() {
+                    found = Some((path, *name));
+                    break;
+                }
+                tried.push(file);
+            }
+            let Some((path, name)) = found else {
+                if fallback && !tried.is_empty() {
+                    self.error(
+                        &entry.span,
+                        format!("none of the vars files {} was found", tried.join(", ")),
+                    );
+                }
                 continue;
             };
-            let rendered;
-            let file = if crate::template::Templates::is_template(file) {
-                match self.render_vars_file_name(file, &origin.dir, play_vars, &out) {
-                    Ok(name) => {
-                        rendered = name;
-                        rendered.as_str()
-                    }
-                    Err(msg) => {
-                        self.error(&name.span, msg);
-                        continue;
-                    }
-                }
-            } else {
-                file
-            };
-            let path = origin.dir.join(file);
             let Some(docs) = self.read_yaml(&path, Some(&name.span)) else {
                 continue;
             };
@@ -397,6 +425,41 @@ impl Loader {
     /// with the play's vars, the vars files before it, extra vars and `playbook_dir`
     /// (no facts yet).
     pub(super) fn render_vars_file_name(
+        &self,
+        name: &str,
+        playbook_dir: &Path,
+        play_vars: &[(String, Node)],
+        earlier: &[(PathBuf, Vec<(String, Node)>)],
+    ) -> Result<String, String> {
+        self.render_before_play(name, playbook_dir, play_vars, earlier)
+            .map_err(|err| {
+                format!(
+                    "vars_files name '{name}': {err} (names are rendered with the play's vars, \
+                     extra vars and playbook_dir, before facts are gathered)"
+                )
+            })
+    }
+
+    /// A play's templated `name:`, rendered as ansible-core's post_validate renders it
+    /// before the play (play vars, vars_files, extra vars); one that cannot be
+    /// rendered yet (it names a host's variable) is shown as written.
+    fn play_name(
+        &self,
+        name: String,
+        playbook_dir: &Path,
+        play_vars: &[(String, Node)],
+        files: &[(PathBuf, Vec<(String, Node)>)],
+    ) -> String {
+        if !crate::template::Templates::is_template(&name) {
+            return name;
+        }
+        self.render_before_play(&name, playbook_dir, play_vars, files)
+            .unwrap_or(name)
+    }
+
+    /// A template of the play's level, with the play's vars, `earlier` vars files,
+    /// extra vars and `playbook_dir`.
+    fn render_before_play(
         &self,
         name: &str,
         playbook_dir: &Path,
@@ -423,12 +486,9 @@ impl Loader {
         layers.extend(files.iter());
         layers.push(&self.extra_vars);
         let ctx = crate::vars::context(&layers, &templates);
-        templates.render_str(name, &ctx).map_err(|err| {
-            format!(
-                "vars_files name '{name}': {err} (names are rendered with the play's vars, \
-                 extra vars and playbook_dir, before facts are gathered)"
-            )
-        })
+        templates
+            .render_str(name, &ctx)
+            .map_err(|err| err.to_string())
     }
 }
 

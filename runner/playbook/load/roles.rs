@@ -372,6 +372,8 @@ impl Loader {
             sources,
             spec,
             span: role.span.clone(),
+            // The role being loaded is on the stack; a dependency's parent too.
+            dependency: self.role_stack.len() > 1,
         })
     }
 

@@ -439,6 +439,17 @@ impl Loader {
     /// A key that is no task keyword and names no module: refused, with the issue a
     /// module waits for or the nearest name.
     fn unknown_module(&mut self, key: &Key, origin: &Arc<Origin>) {
+        let short = key
+            .name
+            .strip_prefix("ansible.builtin.")
+            .unwrap_or(&key.name);
+        if short == "include" {
+            self.error(
+                &key.span,
+                "'include' was removed from Ansible (ansible-core 2.16): use include_tasks or import_tasks instead",
+            );
+            return;
+        }
         if let Some(issue) = unsupported::module_waiting_for(&key.name) {
             self.error(
                 &key.span,
