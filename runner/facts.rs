@@ -1,12 +1,14 @@
 //! The fact set `gather_facts` provides, with Ansible's names and shapes: hostname,
 //! os-release fields, architecture, the distribution's version, release and package
 //! manager (facts/distribution.rs), the running system's machine id, service manager,
-//! virtualization and default IPv4 route (facts/system.rs), the gathering user and
+//! virtualization and default IPv4 route (facts/system.rs), its interfaces and
+//! addresses (facts/addresses.rs), the gathering user and
 //! environment (facts/user.rs), `date_time` (facts/date_time.rs), processors, memory
 //! and uptime (facts/hardware.rs), and the platform, kernel command line and resolver
 //! (facts/platform.rs). Files are read from the TARGET (its root, or the system an
 //! agent runs in) through the Host; kernel-wide values (uname, /proc) from the kernel.
 
+mod addresses;
 mod date_time;
 mod distribution;
 mod hardware;
@@ -89,6 +91,7 @@ pub fn gather(host: &Host) -> IndexMap<String, Value> {
         Value::from(virtualization_role),
     );
     facts.insert("default_ipv4".into(), system::default_ipv4(host));
+    addresses::add(host, &mut facts);
     platform::add(host, &hostname, &mut facts);
     user::add(host, &mut facts);
     date_time::add(&mut facts);

@@ -14,7 +14,12 @@ const EMPTY_SUBSETS: &[&str] = &["facter", "ohai"];
 
 /// The facts of the `network`, `virtual` and `hardware` subsets; every other one is
 /// in `min`.
-const NETWORK: &[&str] = &["default_ipv4"];
+const NETWORK: &[&str] = &[
+    "default_ipv4",
+    "interfaces",
+    "all_ipv4_addresses",
+    "all_ipv6_addresses",
+];
 const VIRTUAL: &[&str] = &["virtualization_type", "virtualization_role"];
 const HARDWARE: &[&str] = &[
     "processor",
