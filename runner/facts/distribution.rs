@@ -2,14 +2,16 @@
 //! `distribution_version` (Debian's point release from /etc/debian_version, as
 //! ansible-core's `distro.version(best=True)` picks it), `distribution_major_version`,
 //! `distribution_minor_version` (Debian), `distribution_release` (`NA` when the system
-//! names no codename) and `pkg_mgr` (which package manager's binary the target has,
-//! then the family's rule, as ansible-core's pkg_mgr collector decides). All read from
-//! the target's files through the Host.
+//! names no codename), `lsb` (where the target has /etc/lsb-release) and `pkg_mgr`
+//! (which package manager's binary the target has, then the family's rule, as
+//! ansible-core's pkg_mgr collector decides). All read from the target's files through
+//! the Host.
 
 use super::Facts;
 use indexmap::IndexMap;
 use machinist_modules::Host;
 use minijinja::Value;
+use std::collections::BTreeMap;
 use std::path::Path;
 
 /// The distribution's version, release and package manager facts.
@@ -30,6 +32,9 @@ pub fn add(host: &Host, os_release: &IndexMap<String, String>, os_family: &str, 
             .unwrap_or_default(),
         &debian_version,
     );
+    if let Some(lsb) = lsb(&lsb_release) {
+        facts.insert("lsb".into(), Value::from(lsb));
+    }
     let major = version
         .split('.')
         .next()
@@ -91,6 +96,28 @@ fn debian_minor_version(debian_version: &str) -> Option<String> {
         .collect();
     let minor: String = rest.chars().take_while(char::is_ascii_digit).collect();
     (digits(&major_digits) && digits(&minor)).then_some(minor)
+}
+
+/// Ansible's `lsb` from /etc/lsb-release's `DISTRIB_*` fields (values unquoted, as
+/// the `lsb_release` tool ansible-core prefers prints them), with `major_release`;
+/// `None` when the file names none.
+fn lsb(fields: &IndexMap<String, String>) -> Option<BTreeMap<String, Value>> {
+    let mut lsb: BTreeMap<String, Value> = BTreeMap::new();
+    for (key, name) in [
+        ("DISTRIB_ID", "id"),
+        ("DISTRIB_RELEASE", "release"),
+        ("DISTRIB_DESCRIPTION", "description"),
+        ("DISTRIB_CODENAME", "codename"),
+    ] {
+        if let Some(value) = fields.get(key) {
+            lsb.insert(name.into(), Value::from(value.as_str()));
+        }
+    }
+    if let Some(release) = fields.get("DISTRIB_RELEASE") {
+        let major = release.split('.').next().unwrap_or_default();
+        lsb.insert("major_release".into(), Value::from(major));
+    }
+    (!lsb.is_empty()).then_some(lsb)
 }
 
 /// `VERSION_CODENAME`, `UBUNTU_CODENAME`, or the parenthesised name in `VERSION`
@@ -191,6 +218,21 @@ mod tests {
         assert_eq!(release(&fields("VERSION_CODENAME=bookworm\n")), "bookworm");
         assert_eq!(release(&fields("VERSION=\"12 (bookworm)\"\n")), "bookworm");
         assert_eq!(release(&fields("ID=arch\nBUILD_ID=rolling\n")), "NA");
+    }
+
+    #[test]
+    fn lsb_from_the_lsb_release_file() {
+        let fields = crate::facts::parse_os_release(
+            "DISTRIB_ID=Ubuntu\nDISTRIB_RELEASE=24.04\nDISTRIB_CODENAME=noble\n\
+             DISTRIB_DESCRIPTION=\"Ubuntu 24.04 LTS\"\n",
+        );
+        let found = serde_json::to_value(lsb(&fields)).expect("json");
+        assert_eq!(
+            found,
+            serde_json::json!({"id": "Ubuntu", "release": "24.04", "codename": "noble",
+                "description": "Ubuntu 24.04 LTS", "major_release": "24"})
+        );
+        assert_eq!(lsb(&IndexMap::new()), None);
     }
 
     #[test]
