@@ -1,9 +1,23 @@
-//! The small fact set `gather_facts` provides: hostname, os-release fields,
-//! architecture, and the running system's machine id, service manager,
-//! virtualization and default IPv4 route (facts/system.rs), read from the TARGET (its
-//! root, or the system an agent runs in), not from the machine running us.
+//! The fact set `gather_facts` provides, with Ansible's names and shapes: hostname,
+//! os-release fields, architecture, the distribution's version, release and package
+//! manager (facts/distribution.rs), the running system's machine id, service manager,
+//! virtualization and default IPv4 route (facts/system.rs), its interfaces and
+//! addresses (facts/addresses.rs), the gathering user and
+//! environment (facts/user.rs), `date_time` (facts/date_time.rs), processors, memory
+//! and uptime (facts/hardware.rs), and the platform, kernel command line and resolver
+//! (facts/platform.rs). Files are read from the TARGET (its root, or the system an
+//! agent runs in) through the Host; kernel-wide values (uname, /proc) from the kernel.
 
+mod addresses;
+mod date_time;
+mod distribution;
+mod hardware;
+mod platform;
 mod system;
+mod user;
+
+/// Facts by name, without the `ansible_` prefix.
+type Facts = IndexMap<String, Value>;
 
 use indexmap::IndexMap;
 use machinist_modules::Host;
@@ -12,7 +26,7 @@ use std::path::Path;
 
 /// Facts as top-level `ansible_*` variables plus the `ansible_facts` mapping.
 pub fn gather(host: &Host) -> IndexMap<String, Value> {
-    let mut facts: IndexMap<String, Value> = IndexMap::new();
+    let mut facts: Facts = IndexMap::new();
     let os_release = ["/etc/os-release", "/usr/lib/os-release"]
         .iter()
         .find_map(|p| read_text(host, p))
@@ -46,21 +60,14 @@ pub fn gather(host: &Host) -> IndexMap<String, Value> {
     );
     facts.insert("nodename".into(), Value::from(hostname.as_str()));
     facts.insert("fqdn".into(), Value::from(hostname.as_str()));
-    facts.insert("architecture".into(), Value::from(architecture));
+    facts.insert("architecture".into(), Value::from(architecture.as_str()));
     facts.insert("system".into(), Value::from("Linux"));
     facts.insert(
         "kernel".into(),
         Value::from(uname.release().to_string_lossy().into_owned()),
     );
     facts.insert("distribution".into(), Value::from(distribution));
-    facts.insert(
-        "distribution_version".into(),
-        Value::from(field("VERSION_ID")),
-    );
-    facts.insert(
-        "distribution_release".into(),
-        Value::from(field("VERSION_CODENAME")),
-    );
+    distribution::add(host, &os_release, &os_family, &mut facts);
     facts.insert("os_family".into(), Value::from(os_family));
     facts.insert(
         "os_release".into(),
@@ -84,6 +91,11 @@ pub fn gather(host: &Host) -> IndexMap<String, Value> {
         Value::from(virtualization_role),
     );
     facts.insert("default_ipv4".into(), system::default_ipv4(host));
+    addresses::add(host, &mut facts);
+    platform::add(host, &hostname, &mut facts);
+    user::add(host, &mut facts);
+    date_time::add(&mut facts);
+    hardware::add(&architecture, &mut facts);
     let mut vars: IndexMap<String, Value> = facts
         .iter()
         .map(|(k, v)| (format!("ansible_{k}"), v.clone()))

@@ -62,7 +62,7 @@ mod simple;
 mod size_filters;
 mod tests;
 mod text_filters;
-mod time_filters;
+pub(crate) mod time_filters;
 mod url_filters;
 mod urlize;
 pub(crate) mod value_format;

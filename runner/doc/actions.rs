@@ -306,7 +306,7 @@ const SETUP: ActionDoc = ActionDoc {
     any_args: false,
     doc: ModuleDoc {
         args: &[
-            ArgDoc::new("gather_subset", "list", "Which facts: all, min (everything but network and virtual), network (default_ipv4), virtual (virtualization_*), hardware (none here); `!name` leaves one out, `!all` keeps min.")
+            ArgDoc::new("gather_subset", "list", "Which facts: all, min (everything but network, virtual and hardware: hostname, os-release and distribution_* facts, lsb, pkg_mgr, service_mgr, machine_id, kernel, kernel_version, machine, userspace_bits, domain, cmdline, proc_cmdline, dns, user_*, env, date_time), network (default_ipv4, interfaces, all_ipv4_addresses, all_ipv6_addresses), virtual (virtualization_*), hardware (processor, processor_count/cores/threads_per_core/vcpus/nproc, memtotal_mb, memfree_mb, swaptotal_mb, swapfree_mb, uptime_seconds); `!name` leaves one out, `!all` keeps min.")
                 .default("all"),
             ArgDoc::new("filter", "list", "Globs (fnmatch) on the facts' ansible_ names: only the facts one matches are set and registered."),
         ],
@@ -323,6 +323,12 @@ const SETUP: ActionDoc = ActionDoc {
 - name: The same, by its other name
   gather_facts:
     gather_subset: ["!all"]
+- name: Processors and memory only
+  setup:
+    gather_subset: ["!all", "hardware"]
+- name: Size a worker pool from them
+  debug:
+    msg: "{{ ansible_processor_vcpus }} CPUs, {{ ansible_memtotal_mb }} MB, {{ ansible_pkg_mgr }} on {{ ansible_distribution }} {{ ansible_distribution_version }}"
 "#,
     },
 };

@@ -8,13 +8,32 @@
 pub use crate::playbook::action_args::setup::Args;
 use serde_json::{Map, Value as Json};
 
-/// The subsets Ansible knows that hold none of the facts gathered here (hardware,
-/// and the external tools' subsets): accepted, and they add nothing.
-const EMPTY_SUBSETS: &[&str] = &["hardware", "facter", "ohai"];
+/// The subsets Ansible knows that hold none of the facts gathered here (the external
+/// tools' subsets): accepted, and they add nothing.
+const EMPTY_SUBSETS: &[&str] = &["facter", "ohai"];
 
-/// The facts of the `network` and `virtual` subsets; every other one is in `min`.
-const NETWORK: &[&str] = &["default_ipv4"];
+/// The facts of the `network`, `virtual` and `hardware` subsets; every other one is
+/// in `min`.
+const NETWORK: &[&str] = &[
+    "default_ipv4",
+    "interfaces",
+    "all_ipv4_addresses",
+    "all_ipv6_addresses",
+];
 const VIRTUAL: &[&str] = &["virtualization_type", "virtualization_role"];
+const HARDWARE: &[&str] = &[
+    "processor",
+    "processor_count",
+    "processor_cores",
+    "processor_threads_per_core",
+    "processor_vcpus",
+    "processor_nproc",
+    "memtotal_mb",
+    "memfree_mb",
+    "swaptotal_mb",
+    "swapfree_mb",
+    "uptime_seconds",
+];
 
 /// Which subsets are gathered, as ansible-core's `get_collector_names` decides: `min`
 /// and the named ones, less the `!` ones unless named too.
@@ -23,6 +42,7 @@ struct Subsets {
     min: bool,
     network: bool,
     virtual_: bool,
+    hardware: bool,
 }
 
 const NOT_MIN: [&str; 3] = ["network", "virtual", "hardware"];
@@ -63,6 +83,7 @@ fn subsets(names: &[String]) -> Result<Subsets, String> {
         min: has("min"),
         network: has("network"),
         virtual_: has("virtual"),
+        hardware: has("hardware"),
     })
 }
 
@@ -104,6 +125,8 @@ pub fn select(gathered: &Map<String, Json>, args: &Args) -> Result<Map<String, J
                 wanted.network
             } else if VIRTUAL.contains(&name.as_str()) {
                 wanted.virtual_
+            } else if HARDWARE.contains(&name.as_str()) {
+                wanted.hardware
             } else {
                 wanted.min
             }
@@ -195,6 +218,7 @@ mod tests {
             "hostname": "box", "distribution": "Debian", "distribution_version": "12",
             "os_family": "Debian", "default_ipv4": {"address": "10.0.0.2"},
             "virtualization_type": "systemd-nspawn", "virtualization_role": "guest",
+            "memtotal_mb": 1024,
         }) else {
             unreachable!()
         };
@@ -212,8 +236,12 @@ mod tests {
 
     #[test]
     fn subsets_narrow_as_ansibles_do() {
-        assert_eq!(names(json!({})).len(), 9);
+        assert_eq!(names(json!({})).len(), 10);
         let min = names(json!({"gather_subset": ["!all"]}));
+        assert!(!min.contains(&"memtotal_mb".to_string()));
+        let hardware = names(json!({"gather_subset": ["!all", "hardware"]}));
+        assert!(hardware.contains(&"memtotal_mb".to_string()));
+        assert!(!hardware.contains(&"default_ipv4".to_string()));
         assert!(min.contains(&"hostname".to_string()));
         assert!(!min.contains(&"default_ipv4".to_string()));
         assert!(!min.contains(&"virtualization_type".to_string()));

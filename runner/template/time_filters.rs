@@ -41,7 +41,7 @@ fn epoch(value: &Value) -> Result<f64, Error> {
         .ok_or_else(|| invalid(format!("Invalid value for epoch value ({value})")))
 }
 
-pub(super) fn strftime(format: &str, seconds: f64, utc: bool) -> Result<String, Error> {
+pub(crate) fn strftime(format: &str, seconds: f64, utc: bool) -> Result<String, Error> {
     if format.contains('\0') {
         return Err(invalid("strftime: embedded null character"));
     }
