@@ -1,5 +1,6 @@
 //! The one minijinja Environment: Ansible's filters and tests, the `omit` sentinel,
-//! strict undefined, no auto-escaping, and Ansible's value printing.
+//! strict undefined (chains under `default`/`is defined` see through a missing link,
+//! template/undefined_chain.rs), no auto-escaping, and Ansible's value printing.
 //!
 //! Built once per run ([`Templates::new`]) and shared by every task: compiled
 //! expressions and playbook strings are cached inside the environment, so evaluating
@@ -10,8 +11,6 @@
 //! of the environment (callers may also put it in the variables, it is the same value).
 //!
 //! Deliberate differences from ansible-core 2.19 (the safer choice, or minijinja's):
-//! - strict undefined forgives one level only: `foo.bar | default(x)` and
-//!   `foo.bar is defined` fail when `foo` itself is undefined;
 //! - a condition must evaluate to a boolean (Ansible coerces strings); a whole-string
 //!   `{{ expr }}` condition is unwrapped rather than warned about;
 //! - `bool` accepts true/false, yes/no, on/off, y/n, 1/0 and `''`; anything else
@@ -57,9 +56,11 @@ mod regexes;
 mod sequences;
 mod simple;
 mod size_filters;
+mod source_edits;
 mod tests;
 mod text_filters;
 mod time_filters;
+mod undefined_chain;
 mod url_filters;
 mod urlize;
 pub(crate) mod value_format;

@@ -4,7 +4,7 @@
 //!
 //! minijinja's `-` is for numbers only and cannot be given to an object, so a template
 //! or expression that names `to_datetime` has each of its subtractions rewritten,
-//! before it compiles, into a call of [`MINUS`] (found by parsing it: the syntax tree
+//! before it compiles, into a call of [`MINUS`] (source_edits.rs: the syntax tree
 //! gives each `-`'s operands). That function subtracts datetimes itself and leaves
 //! anything else to minijinja's own `-`, so numbers subtract as everywhere else. A
 //! template that does not name `to_datetime` (nearly all) is not touched; nor is a
@@ -15,13 +15,14 @@ use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
-use minijinja::machinery::ast::{self, BinOpKind, CallArg, Expr, Stmt};
+use minijinja::machinery::ast::{self, BinOpKind, Expr};
 use minijinja::value::{Object, ObjectRepr, Value};
 use minijinja::{Environment, Error, State};
 
 use super::datetime::DateTime;
 use super::error::{TemplateError, TemplateErrorKind};
 use super::filters::invalid;
+use super::source_edits::{self, range, Edit};
 
 /// The global a rewritten `-` calls.
 const MINUS: &str = "__machinist_minus";
@@ -145,198 +146,18 @@ impl Object for TimeDelta {
 }
 
 /// `source` with each `a - b` written `__machinist_minus(a, b)`, when it names
-/// `to_datetime`; `template`: a template (else a bare expression). What does not
-/// parse is left as it is (compiling it reports the error).
+/// `to_datetime`; `template`: a template (else a bare expression).
 pub(crate) fn rewritten(source: Cow<'_, str>, template: bool) -> Cow<'_, str> {
     if !source.contains("to_datetime") || !source.contains('-') {
         return source;
     }
-    let mut edits = Vec::new();
-    if template {
-        match minijinja::machinery::parse(
-            &source,
-            "<string>",
-            Default::default(),
-            Default::default(),
-        ) {
-            Ok(tree) => stmt(&tree, &source, &mut edits),
-            Err(_) => return source,
-        }
-    } else {
-        // Parsed inside the same `{% set … %}` the engine compiles an expression in
-        // (minijinja's standalone expression parser panics on some inputs, `}}…`),
-        // its offsets taken back to the expression's.
-        let (open, close) = EXPRESSION_WRAPPER;
-        let wrapped = format!("{open}{source}{close}");
-        let Ok(tree) = minijinja::machinery::parse(
-            &wrapped,
-            "<expression>",
-            Default::default(),
-            Default::default(),
-        ) else {
-            return source;
-        };
-        stmt(&tree, &wrapped, &mut edits);
-        if edits
-            .iter()
-            .any(|edit| edit.at < open.len() || edit.at + edit.remove > open.len() + source.len())
-        {
-            return source;
-        }
-        edits.iter_mut().for_each(|edit| edit.at -= open.len());
-    }
-    if edits.is_empty() {
-        return source;
-    }
-    // Applied from the end, so that earlier offsets stay true; at one offset the
-    // closing parentheses (found later, for inner subtractions) go first.
-    edits.sort_by(|a: &Edit, b: &Edit| b.at.cmp(&a.at).then(b.order.cmp(&a.order)));
-    let mut out = source.into_owned();
-    for edit in edits {
-        out.replace_range(edit.at..edit.at + edit.remove, edit.insert);
-    }
-    Cow::Owned(out)
+    source_edits::rewritten(source, template, visit)
 }
 
-/// What an expression is parsed inside: engine.rs's `expression_wrapper`, whose
-/// parentheses keep the expression whole.
-const EXPRESSION_WRAPPER: (&str, &str) = ("{% set __machinist_minus_result = (", ") %}");
-
-/// Replace `remove` bytes at `at` by `insert`.
-struct Edit {
-    at: usize,
-    remove: usize,
-    insert: &'static str,
-    order: usize,
-}
-
-/// Byte offsets of a node in the source.
-fn range(span: minijinja::machinery::Span) -> (usize, usize) {
-    (span.start_offset as usize, span.end_offset as usize)
-}
-
-fn stmts(list: &[Stmt], source: &str, edits: &mut Vec<Edit>) {
-    list.iter().for_each(|s| stmt(s, source, edits));
-}
-
-fn stmt(node: &Stmt, source: &str, edits: &mut Vec<Edit>) {
-    let mut e = |x: &Expr| expr(x, source, edits);
-    match node {
-        Stmt::Template(t) => stmts(&t.children, source, edits),
-        Stmt::EmitExpr(x) => e(&x.expr),
-        Stmt::ForLoop(f) => {
-            e(&f.iter);
-            if let Some(filter) = &f.filter_expr {
-                e(filter);
-            }
-            stmts(&f.body, source, edits);
-            stmts(&f.else_body, source, edits);
-        }
-        Stmt::IfCond(i) => {
-            e(&i.expr);
-            stmts(&i.true_body, source, edits);
-            stmts(&i.false_body, source, edits);
-        }
-        Stmt::WithBlock(w) => {
-            w.assignments.iter().for_each(|(_, x)| e(x));
-            stmts(&w.body, source, edits);
-        }
-        Stmt::Set(s) => e(&s.expr),
-        Stmt::SetBlock(s) => {
-            if let Some(filter) = &s.filter {
-                e(filter);
-            }
-            stmts(&s.body, source, edits);
-        }
-        Stmt::AutoEscape(a) => stmts(&a.body, source, edits),
-        Stmt::FilterBlock(f) => {
-            e(&f.filter);
-            stmts(&f.body, source, edits);
-        }
-        Stmt::Block(b) => stmts(&b.body, source, edits),
-        Stmt::Macro(m) => {
-            m.defaults.iter().for_each(e);
-            stmts(&m.body, source, edits);
-        }
-        Stmt::CallBlock(c) => {
-            call(&c.call, source, edits);
-            stmts(&c.macro_decl.body, source, edits);
-        }
-        Stmt::Do(d) => call(&d.call, source, edits),
-        Stmt::EmitRaw(_)
-        | Stmt::Import(_)
-        | Stmt::FromImport(_)
-        | Stmt::Extends(_)
-        | Stmt::Include(_)
-        | Stmt::Continue(_)
-        | Stmt::Break(_) => {}
-    }
-}
-
-fn call(c: &ast::Call, source: &str, edits: &mut Vec<Edit>) {
-    expr(&c.expr, source, edits);
-    args(&c.args, source, edits);
-}
-
-fn args(list: &[CallArg], source: &str, edits: &mut Vec<Edit>) {
-    for arg in list {
-        match arg {
-            CallArg::Pos(x)
-            | CallArg::Kwarg(_, x)
-            | CallArg::PosSplat(x)
-            | CallArg::KwargSplat(x) => expr(x, source, edits),
-        }
-    }
-}
-
-fn expr(node: &Expr, source: &str, edits: &mut Vec<Edit>) {
-    match node {
-        Expr::Var(_) | Expr::Const(_) => {}
-        Expr::Slice(s) => {
-            expr(&s.expr, source, edits);
-            for part in [&s.start, &s.stop, &s.step].into_iter().flatten() {
-                expr(part, source, edits);
-            }
-        }
-        Expr::UnaryOp(u) => expr(&u.expr, source, edits),
-        Expr::BinOp(b) => {
-            if matches!(b.op, BinOpKind::Sub) {
-                subtraction(b, source, edits);
-            }
-            expr(&b.left, source, edits);
-            expr(&b.right, source, edits);
-        }
-        Expr::Compare(c) => {
-            expr(&c.expr, source, edits);
-            c.ops.iter().for_each(|op| expr(&op.expr, source, edits));
-        }
-        Expr::IfExpr(i) => {
-            expr(&i.test_expr, source, edits);
-            expr(&i.true_expr, source, edits);
-            if let Some(other) = &i.false_expr {
-                expr(other, source, edits);
-            }
-        }
-        Expr::Filter(f) => {
-            if let Some(operand) = &f.expr {
-                expr(operand, source, edits);
-            }
-            args(&f.args, source, edits);
-        }
-        Expr::Test(t) => {
-            expr(&t.expr, source, edits);
-            args(&t.args, source, edits);
-        }
-        Expr::GetAttr(g) => expr(&g.expr, source, edits),
-        Expr::GetItem(g) => {
-            expr(&g.expr, source, edits);
-            expr(&g.subscript_expr, source, edits);
-        }
-        Expr::Call(c) => call(c, source, edits),
-        Expr::List(l) => l.items.iter().for_each(|x| expr(x, source, edits)),
-        Expr::Map(m) => {
-            m.keys.iter().for_each(|x| expr(x, source, edits));
-            m.values.iter().for_each(|x| expr(x, source, edits));
+fn visit(node: &Expr, source: &str, edits: &mut Vec<Edit>) {
+    if let Expr::BinOp(b) = node {
+        if matches!(b.op, BinOpKind::Sub) {
+            subtraction(b, source, edits);
         }
     }
 }
@@ -357,19 +178,19 @@ fn subtraction(node: &ast::Spanned<ast::BinOp>, source: &str, edits: &mut Vec<Ed
     edits.push(Edit {
         at: start,
         remove: 0,
-        insert: concat!("__machinist_minus", "("),
+        insert: Cow::Borrowed(concat!("__machinist_minus", "(")),
         order,
     });
     edits.push(Edit {
         at: left_end + minus,
         remove: 1,
-        insert: ",",
+        insert: Cow::Borrowed(","),
         order,
     });
     edits.push(Edit {
         at: end,
         remove: 0,
-        insert: ")",
+        insert: Cow::Borrowed(")"),
         order,
     });
 }

@@ -20,8 +20,8 @@ use super::error::{TemplateError, TemplateErrorKind};
 use super::{
     backslash, collections, conversions, crypt, datetime, datetime_minus, filters, jinja_compat,
     lookup, math_filters, names, overrides, path_tests, pyjson, python_iteration, python_methods,
-    pyyaml, regexes, simple, size_filters, tests, text_filters, time_filters, url_filters, urlize,
-    value_format, vault_filters, wordwrap, FileOptions, OMIT,
+    pyyaml, regexes, simple, size_filters, tests, text_filters, time_filters, undefined_chain,
+    url_filters, urlize, value_format, vault_filters, wordwrap, FileOptions, OMIT,
 };
 
 /// Loader names under which expressions and strings are cached. The leading control
@@ -104,7 +104,10 @@ impl Engine {
     }
 
     pub(crate) fn render_str(&self, source: &str, vars: &Value) -> Result<String, TemplateError> {
-        let source = datetime_minus::rewritten(names::unqualified(source, true), true);
+        let source = undefined_chain::rewritten(
+            datetime_minus::rewritten(names::unqualified(source, true), true),
+            true,
+        );
         let escaped = backslash::escape_expressions(&source);
         self.render_escaped(&escaped, vars)
     }
@@ -138,7 +141,10 @@ impl Engine {
     }
 
     pub(crate) fn render_native(&self, source: &str, vars: &Value) -> Result<Value, TemplateError> {
-        let source = datetime_minus::rewritten(names::unqualified(source, true), true);
+        let source = undefined_chain::rewritten(
+            datetime_minus::rewritten(names::unqualified(source, true), true),
+            true,
+        );
         let escaped = backslash::escape_expressions(&source);
         let Some(expr) = single_expression(&escaped) else {
             return self.render_escaped(&escaped, vars).map(Value::from);
@@ -193,7 +199,10 @@ impl Engine {
     pub(crate) fn eval(&self, expr: &str, vars: &Value) -> Result<Value, TemplateError> {
         let expr = single_expression(expr).unwrap_or(expr);
         self.eval_expr(
-            &datetime_minus::rewritten(names::unqualified(expr, false), false),
+            &undefined_chain::rewritten(
+                datetime_minus::rewritten(names::unqualified(expr, false), false),
+                false,
+            ),
             vars,
         )
     }
@@ -242,7 +251,10 @@ impl Engine {
         let (body, set) = overrides::split(source).map_err(|message| {
             TemplateError::new(TemplateErrorKind::Syntax, format!("{name}: {message}"))
         })?;
-        let body = &*datetime_minus::rewritten(names::unqualified(body, true), true);
+        let body = &*undefined_chain::rewritten(
+            datetime_minus::rewritten(names::unqualified(body, true), true),
+            true,
+        );
         let original = body;
         // Jinja writes each newline of the template's own text (not of the values it
         // renders) as newline_sequence.
@@ -479,6 +491,7 @@ fn base_env(slot: &EngineSlot) -> Environment<'static> {
     jinja_compat::register(&mut env);
     python_iteration::register(&mut env);
     lookup::register(&mut env, slot);
+    undefined_chain::register(&mut env);
     env.add_global("omit", Value::from(OMIT));
     env.set_loader(cache_loader);
     env.set_path_join_callback(join_include);
