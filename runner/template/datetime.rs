@@ -3,12 +3,13 @@
 //! value it returns: `year`, `month`, `day`, `hour`, `minute`, `second`,
 //! `microsecond`, `strftime()`, `isoformat()`, `timestamp()`, `weekday()`,
 //! `isoweekday()`, shown as `str(datetime)` shows it. `a - b` of two of them is a
-//! `timedelta` (template/datetime_minus.rs).
+//! `timedelta` (template/datetime_minus.rs). Also Ansible's global `now(utc=False,
+//! fmt=None)`: the current (naive) datetime, or its `strftime(fmt)`.
 
 use std::fmt;
 use std::sync::Arc;
 
-use minijinja::value::{Object, ObjectRepr, Value, ValueKind};
+use minijinja::value::{Kwargs, Object, ObjectRepr, Value, ValueKind};
 use minijinja::{Environment, Error, State};
 use regex::Regex;
 
@@ -37,6 +38,25 @@ pub(crate) fn register(env: &mut Environment<'static>) {
         };
         strptime(string.as_str().unwrap_or_default(), &format).map(Value::from_object)
     });
+    env.add_function("now", now);
+}
+
+/// ansible-core's `now(utc=False, fmt=None)`.
+fn now(utc: Option<bool>, fmt: Option<String>, kwargs: Kwargs) -> Result<Value, Error> {
+    let utc = match utc {
+        Some(utc) => utc,
+        None => kwargs.get::<Option<bool>>("utc")?.unwrap_or(false),
+    };
+    let fmt = match fmt {
+        Some(fmt) => Some(fmt),
+        None => kwargs.get::<Option<String>>("fmt")?,
+    };
+    kwargs.assert_all_used()?;
+    let now = now_at(utc)?;
+    match fmt.filter(|f| !f.is_empty()) {
+        Some(fmt) => now.strftime(&fmt).map(Value::from),
+        None => Ok(Value::from_object(now)),
+    }
 }
 
 /// A Python `datetime`; `offset` (seconds east of UTC) when `%z` gave one.
@@ -89,11 +109,16 @@ const MONTHS: [&str; 12] = [
 
 /// Python's `datetime.now()`: the local time, to the microsecond, naive (no offset).
 pub(crate) fn now_local() -> Result<DateTime, Error> {
+    now_at(false)
+}
+
+/// The current time as a naive datetime, local or UTC.
+fn now_at(utc: bool) -> Result<DateTime, Error> {
     let since_epoch = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_err(|err| invalid(format!("the clock is before 1970: {err}")))?;
     let seconds = since_epoch.as_secs() as f64;
-    let text = super::time_filters::strftime("%Y-%m-%d %H:%M:%S", seconds, false)?;
+    let text = super::time_filters::strftime("%Y-%m-%d %H:%M:%S", seconds, utc)?;
     let mut now = strptime(&text, "%Y-%m-%d %H:%M:%S")?;
     now.microsecond = since_epoch.subsec_micros();
     Ok(now)
