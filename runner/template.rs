@@ -44,6 +44,7 @@ mod math_filters;
 pub(crate) mod names;
 pub(crate) mod overrides;
 mod path_tests;
+mod percent_format;
 mod pyjson;
 mod python_iteration;
 mod python_methods;

@@ -19,9 +19,9 @@ use super::diagnose::diagnose;
 use super::error::{TemplateError, TemplateErrorKind};
 use super::{
     backslash, collections, conversions, crypt, datetime, datetime_minus, filters, jinja_compat,
-    lookup, math_filters, names, overrides, path_tests, pyjson, python_iteration, python_methods,
-    pyyaml, regexes, simple, size_filters, tests, text_filters, time_filters, undefined_chain,
-    url_filters, urlize, value_format, vault_filters, wordwrap, FileOptions, OMIT,
+    lookup, math_filters, names, overrides, path_tests, percent_format, pyjson, python_iteration,
+    python_methods, pyyaml, regexes, simple, size_filters, tests, text_filters, time_filters,
+    undefined_chain, url_filters, urlize, value_format, vault_filters, wordwrap, FileOptions, OMIT,
 };
 
 /// Loader names under which expressions and strings are cached. The leading control
@@ -105,7 +105,10 @@ impl Engine {
 
     pub(crate) fn render_str(&self, source: &str, vars: &Value) -> Result<String, TemplateError> {
         let source = undefined_chain::rewritten(
-            datetime_minus::rewritten(names::unqualified(source, true), true),
+            percent_format::rewritten(
+                datetime_minus::rewritten(names::unqualified(source, true), true),
+                true,
+            ),
             true,
         );
         let escaped = backslash::escape_expressions(&source);
@@ -142,11 +145,17 @@ impl Engine {
 
     pub(crate) fn render_native(&self, source: &str, vars: &Value) -> Result<Value, TemplateError> {
         let source = undefined_chain::rewritten(
-            datetime_minus::rewritten(names::unqualified(source, true), true),
+            percent_format::rewritten(
+                datetime_minus::rewritten(names::unqualified(source, true), true),
+                true,
+            ),
             true,
         );
         let escaped = backslash::escape_expressions(&source);
         let Some(expr) = single_expression(&escaped) else {
+            if escaped.contains("{%") {
+                return self.render_one_node(&escaped, vars);
+            }
             return self.render_escaped(&escaped, vars).map(Value::from);
         };
         let value = self.eval_expr(expr, vars)?;
@@ -163,6 +172,31 @@ impl Engine {
             return self.render_escaped(&escaped, vars).map(Value::from);
         }
         Ok(value)
+    }
+
+    /// A string with block tags: when all it outputs is one `{{ }}` (the tags around
+    /// it write nothing), that value as it is, as ansible-core's native rendering
+    /// gives it; else the text. A string, number or boolean from a source that ends
+    /// in a newline stays text, as for a single `{{ expr }}` (render_native).
+    fn render_one_node(&self, source: &str, vars: &Value) -> Result<Value, TemplateError> {
+        let (text, single) =
+            value_format::with_single_emission(|| self.render_template_str(source, vars));
+        let text = text?;
+        if let Some(value) = single {
+            let mut alone = String::new();
+            let scalar = matches!(
+                value.kind(),
+                ValueKind::String | ValueKind::Number | ValueKind::Bool
+            );
+            if value_format::write_py_str(&mut alone, &value).is_ok()
+                && alone == text
+                && !(scalar && source.ends_with('\n'))
+            {
+                datetime_minus::refuse_as_value(&value)?;
+                return Ok(value);
+            }
+        }
+        Ok(Value::from(with_source_newlines(source, text)))
     }
 
     pub(crate) fn render_tree(&self, value: &Value, vars: &Value) -> Result<Value, TemplateError> {
@@ -200,7 +234,10 @@ impl Engine {
         let expr = single_expression(expr).unwrap_or(expr);
         self.eval_expr(
             &undefined_chain::rewritten(
-                datetime_minus::rewritten(names::unqualified(expr, false), false),
+                percent_format::rewritten(
+                    datetime_minus::rewritten(names::unqualified(expr, false), false),
+                    false,
+                ),
                 false,
             ),
             vars,
@@ -252,7 +289,10 @@ impl Engine {
             TemplateError::new(TemplateErrorKind::Syntax, format!("{name}: {message}"))
         })?;
         let body = &*undefined_chain::rewritten(
-            datetime_minus::rewritten(names::unqualified(body, true), true),
+            percent_format::rewritten(
+                datetime_minus::rewritten(names::unqualified(body, true), true),
+                true,
+            ),
             true,
         );
         let original = body;
@@ -492,6 +532,7 @@ fn base_env(slot: &EngineSlot) -> Environment<'static> {
     python_iteration::register(&mut env);
     lookup::register(&mut env, slot);
     undefined_chain::register(&mut env);
+    percent_format::register(&mut env);
     env.add_global("omit", Value::from(OMIT));
     env.set_loader(cache_loader);
     env.set_path_join_callback(join_include);
