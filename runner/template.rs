@@ -19,10 +19,13 @@
 //!   number or boolean result text, whitespace kept (Ansible drops one trailing
 //!   newline and keeps the value native); lists, mappings and none stay native
 //!   (Ansible would return a string unless the only whitespace is one final newline);
+//!   the same holds for a string of block tags whose only output is one `{{ }}`
+//!   (engine.rs `render_one_node`: that value, as Jinja's native rendering gives it);
 //! - tuples are lists (`dictsort`, `items()`, `regex_findall` groups, `subelements`);
 //!   the `~` operator prints containers minijinja's way (`["a"]`), `{{ }}` Python's;
 //! - regexes have no look-around or back-references;
-//! - the operators are minijinja's (not a choice: no hook to change them): `<`
+//! - the operators are minijinja's (not a choice: no hook to change them; `a - b` of
+//!   datetimes and `'literal' % args` are rewritten before compiling): `<`
 //!   between mismatched types and `1 / 0` (`inf`) answer where Python fails, `and`
 //!   between two literals is folded to a boolean (docs/ansible-differences.md).
 
