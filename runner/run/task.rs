@@ -148,7 +148,7 @@ impl Executor<'_> {
                 loop_layer.set("ansible_loop", extended_loop(&items, index, all));
             }
             let ctx = self.context(state, inherited, task, Some(&loop_layer));
-            let outcome = match task.root() {
+            let mut outcome = match task.root() {
                 None => self.attempted(state, task, inherited, &ctx, &name),
                 Some(_) => match self.with_root(state, task, inherited, Some(&loop_layer)) {
                     Ok(rooted) => self.attempted(state, task, &rooted, &ctx, &name),
@@ -169,10 +169,28 @@ impl Executor<'_> {
             any_changed |= outcome.changed;
             any_failed |= outcome.failed;
             all_skipped &= outcome.skipped;
-            let mut registered = outcome.registered();
-            if let serde_json::Value::Object(map) = &mut registered {
+            // As Ansible: each item's result names its loop (and index) variable, in
+            // what is registered and in what a result shown whole (assert) shows.
+            let index_var = task.loop_control().index_var.as_deref();
+            let with_loop_keys = |map: &mut serde_json::Map<String, serde_json::Value>| {
                 map.insert(loop_var.to_string(), vars::to_json(item));
                 map.insert("ansible_loop_var".into(), loop_var.into());
+                if let Some(index_var) = index_var {
+                    map.insert(index_var.to_string(), index.into());
+                    map.insert("ansible_index_var".into(), index_var.into());
+                }
+            };
+            if !debug_action(task) {
+                if let Some(serde_json::Value::Object(shown)) = &mut outcome.shown {
+                    with_loop_keys(shown);
+                }
+            }
+            if outcome.failed {
+                with_loop_keys(&mut outcome.data);
+            }
+            let mut registered = outcome.registered();
+            if let serde_json::Value::Object(map) = &mut registered {
+                with_loop_keys(map);
             }
             results.push(registered.clone());
             self.report(
@@ -184,13 +202,7 @@ impl Executor<'_> {
                 registered,
             );
         }
-        let debug = matches!(
-            task.kind,
-            TaskKind::Action {
-                action: Action::Debug,
-                ..
-            }
-        );
+        let debug = debug_action(task);
         self.reporter.event(&Event::LoopDone {
             host: self.target.name.clone(),
             all_skipped,
@@ -946,4 +958,15 @@ fn extended_loop(items: &[Value], index: usize, all: Option<&[Value]>) -> Value 
         fields.push(("nextitem", next.clone()));
     }
     Value::from_iter(fields)
+}
+
+/// Whether the task is `debug` (whose shown result is its message alone).
+fn debug_action(task: &Task) -> bool {
+    matches!(
+        task.kind,
+        TaskKind::Action {
+            action: Action::Debug,
+            ..
+        }
+    )
 }
