@@ -30,7 +30,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run playbooks against localhost (or a root directory with --root).
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Install, list and create roles (ansible-galaxy's role commands, with a lock file).
     Role(RoleArgs),
     /// Show the documentation of modules: built-ins, runner actions and plugins.
@@ -54,9 +54,19 @@ pub enum Command {
     Inventory(InventoryArgs),
 }
 
-/// `machinist agent` takes no options: everything comes in the controller's hello.
+/// `machinist agent` takes no options of its own: everything comes in the
+/// controller's hello. `--via-su USER` makes it the launcher that starts the agent as
+/// USER through su instead (runner/agent/via_su.rs).
 #[derive(Debug, Args)]
-pub struct AgentArgs {}
+pub struct AgentArgs {
+    /// Start the agent as USER through `su` (become_method su).
+    #[arg(long, value_name = "USER")]
+    pub via_su: Option<String>,
+    /// su's password prompt is answered with a line the controller sends on stdin
+    /// after the become prompt on stderr.
+    #[arg(long, requires = "via_su")]
+    pub ask_password: bool,
+}
 
 /// `machinist doc [MODULE]`, `machinist doc --keywords`.
 #[derive(Debug, clap::Args)]
@@ -193,6 +203,55 @@ pub struct RunArgs {
     pub vault: VaultSecretArgs,
     #[command(flatten)]
     pub become_password: BecomePasswordArgs,
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+}
+
+/// ansible-playbook's connection flags: each is the value of its variable
+/// (`ansible_connection`, `ansible_user`, …) for the hosts whose inventory does not
+/// set it.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ConnectionArgs {
+    /// How to reach the hosts (local, machine, ssh), unless the inventory says.
+    #[arg(short = 'c', long = "connection", value_name = "CONNECTION")]
+    pub connection: Option<String>,
+    /// The user to log in to ssh hosts as, unless the inventory says.
+    #[arg(short = 'u', long = "user", value_name = "REMOTE_USER")]
+    pub user: Option<String>,
+    /// The key to log in to ssh hosts with, unless the inventory says.
+    #[arg(long = "private-key", visible_alias = "key-file", value_name = "FILE")]
+    pub private_key: Option<String>,
+    /// Seconds to wait for an ssh connection (default 10), unless the inventory says.
+    #[arg(short = 'T', long = "timeout", value_name = "SECONDS")]
+    pub timeout: Option<String>,
+    /// Options for every ssh command (`-o ProxyJump=bastion`), unless the inventory says.
+    #[arg(
+        long = "ssh-common-args",
+        value_name = "ARGS",
+        allow_hyphen_values = true
+    )]
+    pub ssh_common_args: Option<String>,
+    /// More options for ssh, unless the inventory says.
+    #[arg(
+        long = "ssh-extra-args",
+        value_name = "ARGS",
+        allow_hyphen_values = true
+    )]
+    pub ssh_extra_args: Option<String>,
+}
+
+impl ConnectionArgs {
+    /// The flags as the variables' values below the inventory's.
+    pub fn defaults(&self) -> crate::inventory::connection::ConnectionDefaults {
+        crate::inventory::connection::ConnectionDefaults {
+            connection: self.connection.clone(),
+            user: self.user.clone(),
+            private_key_file: self.private_key.clone(),
+            timeout: self.timeout.clone(),
+            ssh_common_args: self.ssh_common_args.clone(),
+            ssh_extra_args: self.ssh_extra_args.clone(),
+        }
+    }
 }
 
 /// Which hosts a run knows and targets (Ansible's `-i` and `-l`), for `run` and

@@ -35,7 +35,7 @@ fn main() -> ExitCode {
         }
     };
     match cli.command {
-        Command::Run(args) => run_command(args),
+        Command::Run(args) => run_command(*args),
         Command::Role(args) => machinist::roles::command::run(args),
         Command::Doc(args) => machinist::doc::command(&args),
         Command::Completions(args) => output_result(report::shell::completions(args.shell)),
@@ -48,7 +48,10 @@ fn main() -> ExitCode {
             init_logging(0);
             machinist::vault::command::run(args)
         }
-        Command::Agent(_) => agent_command(),
+        Command::Agent(args) => match args.via_su {
+            Some(user) => agent_via_su_command(&user, args.ask_password),
+            None => agent_command(),
+        },
     }
 }
 
@@ -61,6 +64,18 @@ fn agent_command() -> ExitCode {
         Err(err) => {
             report::print_internal_error(&format!("agent: {err}"));
             ExitCode::from(EXIT_INTERNAL)
+        }
+    }
+}
+
+/// The launcher of an agent through su: su's status, or 1 with why on stderr.
+fn agent_via_su_command(user: &str, ask_password: bool) -> ExitCode {
+    init_logging(0);
+    match machinist::agent::via_su::launch(user, ask_password) {
+        Ok(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
+        Err(err) => {
+            report::print_internal_error(&format!("become_method su: {err}"));
+            ExitCode::from(1)
         }
     }
 }
@@ -239,6 +254,7 @@ fn run_command(args: RunArgs) -> ExitCode {
             user: args.become_password.become_user.clone(),
             method: args.become_password.become_method.clone(),
         },
+        connection_defaults: args.connection.defaults(),
     };
     // Loaded and checked: the run quotes no line of these files (a big playbook's
     // text would stay in memory for nothing; a line asked for is read again).
@@ -291,7 +307,8 @@ fn hosts_targets_valid(
             for host in inventory.play_hosts(&pattern, args.hosts.limit.as_deref())? {
                 let vars = inventory.host_vars(&host, dir);
                 let ctx = machinist::vars::context(&[&vars, extra_vars], &templates);
-                if let Err(err) = inventory::connection::Target::read(&host, &ctx) {
+                let defaults = args.connection.defaults();
+                if let Err(err) = inventory::connection::Target::read_with(&host, &ctx, &defaults) {
                     return Err(InputError::from(Diagnostic::at(
                         &play.span,
                         err.to_string(),

@@ -27,7 +27,7 @@ fn revealed() -> MutexGuard<'static, Vec<String>> {
 
 /// Lines of a multi-line secret shorter than this are not masked on their own (a
 /// `}` or `---` line is no secret, and masking it everywhere would garble output).
-const MIN_LINE: usize = 4;
+pub const MIN_LINE: usize = 4;
 
 /// Remember a decrypted value (and each line of a multi-line one, since output
 /// may break it into lines).

@@ -3,7 +3,7 @@
 //! by its hash (verified before each start), modules run as the user and, with
 //! `become`, as root through sudo and its password, and as another user from a private
 //! cache in that user's home (with a sudo that asks, and one that asks nothing: the
-//! password never lands in the copy); su refused, run0 said missing, a become user
+//! password never lands in the copy); a method ssh lacks (doas) refused, run0 said missing, a become user
 //! without a home unreachable saying so; a stopped server, a host key that
 //! is not the known one (the message names the key offered) and a server killed while
 //! a file is sent are unreachable, the file old or new, never half.
@@ -312,19 +312,19 @@ fn a_become_user_without_a_home_is_unreachable_and_told_why() {
 }
 
 #[test]
-fn su_is_refused_saying_why_and_run0_where_the_host_lacks_it() {
+fn an_unknown_method_is_refused_saying_why_and_run0_where_the_host_lacks_it() {
     let sshd = Sshd::start();
     let method = |method: &str| Become {
         method: method.into(),
         user: "root".into(),
         password: None,
     };
-    let refused = SshConnection::new("web", target(&sshd, Some(method("su"))))
+    let refused = SshConnection::new("web", target(&sshd, Some(method("doas"))))
         .err()
-        .expect("su refused")
+        .expect("doas refused")
         .message;
     assert!(
-        refused.contains("su reads its password from a terminal"),
+        refused.contains("become_method doas is not supported over ssh (sudo and su are)"),
         "{refused}"
     );
     // Debian 12's systemd (252) has no run0: found out on the host.

@@ -524,11 +524,11 @@ fn become_keywords_switch_the_agents_user_per_task() {
 #[test]
 fn become_a_connection_cannot_honour_is_refused_at_the_task() {
     let test = Test::new();
-    // su over ssh: the task fails, saying why, before any connection.
+    // doas over ssh: the task fails, saying why, before any connection.
     let far = json!({"ansible_connection": "ssh", "ansible_host": "127.0.0.1", "ansible_port": 1});
     inventory(&test, &[("far", far)]);
     test.playbook(
-        "- hosts: all\n  gather_facts: false\n  become: true\n  tasks:\n    - block:\n        - name: As root\n          copy: {dest: /srv/x, content: x}\n          become_method: su\n",
+        "- hosts: all\n  gather_facts: false\n  become: true\n  tasks:\n    - block:\n        - name: As root\n          copy: {dest: /srv/x, content: x}\n          become_method: doas\n",
     );
     let ran = run(&test, &[]);
     assert_eq!(ran.code, 2, "{}\n{}", ran.stdout, ran.stderr);
@@ -538,7 +538,7 @@ fn become_a_connection_cannot_honour_is_refused_at_the_task() {
         .unwrap()
         .to_string();
     assert!(
-        refused.contains("become_method su is not supported over ssh"),
+        refused.contains("become_method doas is not supported over ssh (sudo and su are)"),
         "{refused}"
     );
     // Another user on this machine, whose tasks act inside a root tree: refused (the
@@ -565,14 +565,14 @@ fn become_a_connection_cannot_honour_is_refused_at_the_task() {
         refused.contains("become_user postgres on localhost, whose tasks act inside the root"),
         "{refused}"
     );
-    // The command line's become is the lowest level: -b --become-method su reaches the
+    // The command line's become is the lowest level: -b --become-method doas reaches the
     // ssh host the inventory says nothing of become for.
     let far = json!({"ansible_connection": "ssh", "ansible_host": "127.0.0.1", "ansible_port": 1});
     inventory(&test, &[("far", far)]);
     test.playbook(
         "- hosts: all\n  gather_facts: false\n  tasks:\n    - name: Plain\n      command: id -u\n",
     );
-    let ran = run(&test, &["-b", "--become-method", "su"]);
+    let ran = run(&test, &["-b", "--become-method", "doas"]);
     assert_eq!(ran.code, 2, "{}\n{}", ran.stdout, ran.stderr);
     let events = ran.events();
     let refused = event_of(&events, "far", "Plain")["msg"]
@@ -580,7 +580,7 @@ fn become_a_connection_cannot_honour_is_refused_at_the_task() {
         .unwrap()
         .to_string();
     assert!(
-        refused.contains("become_method su is not supported over ssh"),
+        refused.contains("become_method doas is not supported over ssh (sudo and su are)"),
         "{refused}"
     );
 }
@@ -965,4 +965,78 @@ fn facts_of_an_ssh_host_with_machinist_root_equal_a_local_roots() {
     assert_eq!(facts("web")["distribution"], "Archlinux");
     assert_eq!(facts("web")["hostname"], "inside");
     assert_eq!(facts("web"), facts("here"));
+}
+
+/// ansible-playbook's habits: the user, key and ssh options given as `-u`,
+/// `--private-key`, `--ssh-common-args` and `-T` (the inventory names only the
+/// address, with the older `ansible_ssh_host`/`ansible_ssh_port`), and the
+/// inventory's own value winning over the flag's.
+#[test]
+fn connection_flags_and_older_variable_names_reach_the_host() {
+    let test = Test::new();
+    test.playbook(
+        "- hosts: all\n  gather_facts: false\n  tasks:\n    - copy: {dest: /who, content: \"{{ inventory_hostname }}\\n\"}\n",
+    );
+    let sshd = Sshd::start();
+    let remote = RemoteRoot::new("flags");
+    let common_args = format!(
+        "-F /dev/null -o UserKnownHostsFile={} -o StrictHostKeyChecking=yes -o BatchMode=yes",
+        sshd.known_hosts().display()
+    );
+    inventory(
+        &test,
+        &[(
+            "web",
+            json!({
+                "ansible_ssh_host": sshd.address,
+                "ansible_ssh_port": sshd.port,
+                "machinist_root": remote.path(),
+            }),
+        )],
+    );
+    let key = sshd.user_key();
+    let flags = [
+        "-c",
+        "ssh",
+        "-u",
+        sshd::USER,
+        "--private-key",
+        key.to_str().unwrap(),
+        "--ssh-common-args",
+        &common_args,
+        "-T",
+        "5",
+    ];
+    let first = run(&test, &flags);
+    assert_eq!(first.code, 0, "{}\n{}", first.stdout, first.stderr);
+    let written = remote.path().join("who");
+    assert_eq!(std::fs::read_to_string(&written).unwrap(), "web\n");
+    let owner = std::process::Command::new("stat")
+        .args(["-c", "%U"])
+        .arg(&written)
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&owner.stdout).trim(), sshd::USER);
+    let second = run(&test, &flags);
+    assert_eq!(recap(&second, "web")["changed"], 0, "{}", second.stdout);
+
+    // The inventory's user wins over -u: a user that does not exist would fail.
+    let mut vars = ssh_vars(&sshd, remote.path());
+    vars["ansible_ssh_user"] = json!(sshd::USER);
+    vars.as_object_mut().unwrap().remove("ansible_user");
+    inventory(&test, &[("web", vars)]);
+    let wins = run(&test, &["-u", "machinist-no-such-user"]);
+    assert_eq!(wins.code, 0, "{}\n{}", wins.stdout, wins.stderr);
+
+    // A login password is refused up front, naming the variable, never ignored.
+    let mut vars = ssh_vars(&sshd, remote.path());
+    vars["ansible_ssh_pass"] = json!("secret");
+    inventory(&test, &[("web", vars)]);
+    let refused = run(&test, &[]);
+    assert_eq!(refused.code, 4, "{}\n{}", refused.stdout, refused.stderr);
+    assert!(
+        refused.stderr.contains("ansible_ssh_pass") && !refused.stderr.contains("secret"),
+        "{}",
+        refused.stderr
+    );
 }

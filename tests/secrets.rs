@@ -50,6 +50,11 @@ const SECRET_TASKS: &[(&str, &str, Left)] = &[
         Some(("/etc/reg", "hunter2-Xq9Zk")),
     ),
     (
+        "a no_log result registered whole, used by a later task and printed",
+        "- command: {argv: [echo, \"{{ secret }}\"]}\n  no_log: true\n  register: echoed\n- copy: {dest: /etc/echoed, content: \"{{ echoed.stdout }}\"}\n- debug: var=echoed.stdout\n- debug: {msg: \"{{ echoed.stdout_lines }}\"}\n",
+        Some(("/etc/echoed", "hunter2-Xq9Zk")),
+    ),
+    (
         "a no_log task failing in its module",
         "- copy: {dest: /missing/dir/file, content: \"{{ secret }}\"}\n  no_log: true\n  ignore_errors: true\n",
         None,

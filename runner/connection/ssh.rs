@@ -8,8 +8,12 @@
 //! multiplexed connection ([`SshConnection::start_as`]). `become` runs it through sudo (`-n`, or `-S` answering sudo's prompt
 //! with the password given): as root, the connecting user's copy; as another user,
 //! one cached in THAT user's home (0700, its own), written and run through
-//! `sudo -u USER sh -c` (nothing is made readable to others). su is refused (it asks
-//! on a terminal), run0 too (said missing when the host lacks it). Nothing of the controller's environment goes along: ssh
+//! `sudo -u USER sh -c` (nothing is made readable to others). `become_method: su`
+//! runs the connecting user's copy as a launcher (`agent --via-su USER`,
+//! runner/agent/via_su.rs) that drives su on a pty of its own and hands the agent
+//! its pipes and a sealed copy of itself; su's password prompt is relayed as sudo's
+//! is, with the same [`BECOME_PROMPT`]. run0 is refused (said missing when the host
+//! lacks it). Nothing of the controller's environment goes along: ssh
 //! runs with HOME, USER, LOGNAME, PATH and SSH_AUTH_SOCK only (no LANG for SendEnv).
 
 mod upload;
@@ -17,6 +21,8 @@ mod upload;
 use super::session::{AgentSession, BecomePrompt, Setup};
 use super::Unreachable;
 use crate::agent::identity::AgentExe;
+// The prompt sudo is given and su's launcher says, recognized on stderr.
+use crate::agent::via_su::BECOME_PROMPT;
 pub use crate::inventory::connection::Become;
 use crate::inventory::connection::{Connection, Target};
 use std::path::PathBuf;
@@ -25,8 +31,6 @@ use upload::UPLOAD_READY;
 
 /// How the script below says the cached agent is missing or not the right one.
 const MISSING: &str = "machinist-agent-missing";
-/// The prompt sudo is given, so its question is recognized on stderr.
-const BECOME_PROMPT: &str = "[machinist become password]";
 
 /// The folder of the cached agent, relative to the user's home on the target.
 const CACHE: &str = ".cache/machinist/agent";
@@ -121,12 +125,16 @@ impl SshConnection {
         let hash = &self.agent_hash(&setup.agent)?;
         match self.start_cached(hash, setup, become_) {
             Err(err) if err.message.contains(MISSING) => {
-                self.upload(&setup.agent, become_)?;
+                self.upload(&setup.agent, Self::own_cache_user(become_))?;
                 self.start_cached(hash, setup, become_)
             }
             started => started,
         }
-        .map_err(|err| Unreachable::new(&self.name, plain_ssh_error(&err.message)))
+        .map_err(|err| {
+            // The prompt answered is no part of what went wrong.
+            let message = err.message.replace(BECOME_PROMPT, "");
+            Unreachable::new(&self.name, plain_ssh_error(&message))
+        })
     }
 
     /// The sha256 naming the agent's cached copy (read once per run).
@@ -139,10 +147,11 @@ impl SshConnection {
         })
     }
 
-    /// The become user whose own cache the agent runs from: one other than root
-    /// (root can run the connecting user's copy; another user cannot read it).
+    /// The become user whose own cache the agent runs from: one sudo makes, other
+    /// than root (root can run the connecting user's copy; another user cannot read
+    /// it). su's become user runs a sealed copy the launcher hands it.
     fn own_cache_user(become_: Option<&Become>) -> Option<&Become> {
-        become_.filter(|become_| become_.user != "root")
+        become_.filter(|become_| become_.method != "su" && become_.user != "root")
     }
 
     /// `script` as the shell command ssh runs: as the connecting user, or through
@@ -160,10 +169,14 @@ impl SshConnection {
         setup: &Setup,
         become_: Option<&Become>,
     ) -> Result<AgentSession, Unreachable> {
-        // Root runs the connecting user's copy; another become user runs its own.
-        let runner = match become_ {
-            Some(become_) if Self::own_cache_user(Some(become_)).is_none() => sudo(become_),
-            _ => String::new(),
+        // Root runs the connecting user's copy through sudo; another sudo become user
+        // runs its own; su's is started by the connecting user's copy.
+        let (runner, launcher) = match become_ {
+            Some(become_) if become_.method == "su" => (String::new(), via_su(become_)),
+            Some(become_) if Self::own_cache_user(Some(become_)).is_none() => {
+                (sudo(become_), String::new())
+            }
+            _ => (String::new(), String::new()),
         };
         let script = Self::in_cache_owner_shell(
             format!(
@@ -171,7 +184,7 @@ impl SshConnection {
 if [ ! -f "$f" ]; then echo {MISSING} >&2; exit 97; fi
 {private}
 if [ "$(sha256sum < "$f")" != "{hash}  -" ]; then echo {MISSING} >&2; exit 97; fi
-exec {runner}"$f" agent"#,
+exec {runner}"$f" agent{launcher}"#,
                 private = PRIVATE_CHECK,
             ),
             become_,
@@ -310,6 +323,16 @@ fn become_prompt(become_: Option<&Become>) -> Option<BecomePrompt<'_>> {
         prompt: BECOME_PROMPT,
         password,
     })
+}
+
+/// ` --via-su USER` (with `--ask-password` when there is one to give): the agent's
+/// arguments that make it su's launcher.
+fn via_su(become_: &Become) -> String {
+    let ask = match become_.password {
+        Some(_) => " --ask-password",
+        None => "",
+    };
+    format!(" --via-su {}{ask}", shell_quote(&become_.user))
 }
 
 /// `sudo -u USER -- ` (`-S` with the prompt machinist answers, else `-n`).

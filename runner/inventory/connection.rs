@@ -2,7 +2,10 @@
 //! reach it (`ansible_connection`: `local`, `machine` and its other names, `ssh`),
 //! each connection's own variables (`ansible_host`, `ansible_port`, `ansible_user`,
 //! `ansible_ssh_private_key_file`, `ansible_ssh_common_args`, `ansible_ssh_extra_args`,
-//! `ansible_become*`, `machinist_machine_pid`) and machinist's `machinist_root` (that
+//! `ansible_timeout`, `ansible_become*`, `machinist_machine_pid`; the older
+//! `ansible_ssh_host`-style names too; a login password is refused, never ignored),
+//! below them ansible-playbook's connection flags ([`ConnectionDefaults`]),
+//! and machinist's `machinist_root` (that
 //! host's tasks act inside that folder: on this machine offline, as the `root:`
 //! keyword does, or inside the remote target). The executor reads a host's rendered
 //! variables through [`Target::read`] when a play reaches the host; a value of the
@@ -58,7 +61,7 @@ impl Connection {
 /// `become` for a remote host's agent (`ansible_become*`, `--become-password-file`).
 #[derive(Clone, PartialEq, Eq)]
 pub struct Become {
-    /// `ansible_become_method`: `sudo` (the only one ssh takes; su and run0 refused there).
+    /// `ansible_become_method`: `sudo` or `su` over ssh (run0 refused there).
     pub method: String,
     /// `ansible_become_user` (root unless given).
     pub user: String,
@@ -104,14 +107,9 @@ impl Become {
     pub fn refusal(&self, connection: Connection) -> Option<String> {
         match connection {
             Connection::Ssh => match self.method.as_str() {
-                "sudo" | "run0" => None,
-                "su" => Some(
-                    "become_method su is not supported over ssh: su reads its password \
-                     from a terminal, and the agent speaks over a pipe (use sudo)"
-                        .into(),
-                ),
+                "sudo" | "su" | "run0" => None,
                 other => Some(format!(
-                    "become_method {other} is not supported over ssh (sudo is)"
+                    "become_method {other} is not supported over ssh (sudo and su are)"
                 )),
             },
             // The container's root agent starts another as the user (setpriv, no
@@ -160,6 +158,54 @@ impl std::fmt::Debug for BecomePassword {
     }
 }
 
+/// ansible-playbook's connection flags (`-c`, `-u`, `--private-key`, `-T`,
+/// `--ssh-common-args`, `--ssh-extra-args`): each is the value of its variable for a
+/// host whose variables do not set it, as in Ansible, where the inventory wins.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ConnectionDefaults {
+    pub connection: Option<String>,
+    pub user: Option<String>,
+    pub private_key_file: Option<String>,
+    pub timeout: Option<String>,
+    pub ssh_common_args: Option<String>,
+    pub ssh_extra_args: Option<String>,
+}
+
+impl ConnectionDefaults {
+    fn value_of(&self, name: &str) -> Option<&str> {
+        match name {
+            "ansible_connection" => self.connection.as_deref(),
+            "ansible_user" => self.user.as_deref(),
+            "ansible_ssh_private_key_file" => self.private_key_file.as_deref(),
+            "ansible_timeout" => self.timeout.as_deref(),
+            "ansible_ssh_common_args" => self.ssh_common_args.as_deref(),
+            "ansible_ssh_extra_args" => self.ssh_extra_args.as_deref(),
+            _ => None,
+        }
+    }
+}
+
+/// The older names Ansible still reads for a variable (inventories pasted from the
+/// internet use them), each read when the name itself is not set.
+const OLDER_NAMES: &[(&str, &[&str])] = &[
+    ("ansible_host", &["ansible_ssh_host"]),
+    ("ansible_port", &["ansible_ssh_port"]),
+    ("ansible_user", &["ansible_ssh_user"]),
+    (
+        "ansible_ssh_private_key_file",
+        &["ansible_private_key_file"],
+    ),
+    ("ansible_timeout", &["ansible_ssh_timeout"]),
+];
+
+/// The variables of a login password, which machinist does not use: OpenSSH reads a
+/// password only from a terminal.
+const PASSWORD_NAMES: &[&str] = &[
+    "ansible_password",
+    "ansible_ssh_pass",
+    "ansible_ssh_password",
+];
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TargetError {
     #[error("host {host}: ansible_connection '{connection}' is not one machinist has (local, machine, ssh)")]
@@ -171,11 +217,23 @@ pub enum TargetError {
         expected: &'static str,
         found: String,
     },
+    #[error("host {host}: {name} is set, but machinist does not log in to ssh hosts with a password (OpenSSH reads one only from a terminal): use a key (ansible_ssh_private_key_file, --private-key) or an ssh agent")]
+    Password { host: String, name: &'static str },
 }
 
 impl Target {
     /// The target of `host` from its variables (rendered: the executor's context).
     pub fn read(host: &str, vars: &Value) -> Result<Target, TargetError> {
+        Self::read_with(host, vars, &ConnectionDefaults::default())
+    }
+
+    /// [`Target::read`], with the command line's connection flags for the variables
+    /// the host does not set.
+    pub fn read_with(
+        host: &str,
+        vars: &Value,
+        defaults: &ConnectionDefaults,
+    ) -> Result<Target, TargetError> {
         let invalid =
             |name: &'static str, expected: &'static str, found: &Value| TargetError::Invalid {
                 host: host.to_string(),
@@ -183,10 +241,20 @@ impl Target {
                 expected,
                 found: found.to_string(),
             };
-        let get = |name: &str| {
+        let set = |name: &str| {
             vars.get_attr(name)
                 .ok()
                 .filter(|v| !v.is_undefined() && !v.is_none())
+        };
+        let get = |name: &str| {
+            let older = OLDER_NAMES
+                .iter()
+                .find(|(newer, _)| *newer == name)
+                .map_or(&[][..], |(_, older)| *older);
+            std::iter::once(name)
+                .chain(older.iter().copied())
+                .find_map(set)
+                .or_else(|| defaults.value_of(name).map(Value::from))
         };
         let text = |name: &'static str| -> Result<Option<String>, TargetError> {
             match get(name) {
@@ -274,6 +342,26 @@ impl Target {
             user: text("ansible_become_user")?,
             method: text("ansible_become_method")?,
         };
+        if connection == Connection::Ssh {
+            if let Some(name) = PASSWORD_NAMES.iter().find(|name| set(name).is_some()) {
+                return Err(TargetError::Password {
+                    host: host.to_string(),
+                    name,
+                });
+            }
+        }
+        const SECONDS: &str = "a number of seconds (1 or more)";
+        let timeout = match number("ansible_timeout", SECONDS)? {
+            None => None,
+            Some(n) if n > 0 => Some(n),
+            Some(n) => return Err(invalid("ansible_timeout", SECONDS, &Value::from(n))),
+        };
+        let mut ssh_extra_args = words("ansible_ssh_extra_args")?;
+        if let Some(seconds) = timeout {
+            // After the user's own options (ssh takes the first value of each), before
+            // machinist's default of 10 seconds.
+            ssh_extra_args.extend(["-o".to_string(), format!("ConnectTimeout={seconds}")]);
+        }
         let become_password = match text("ansible_become_password")? {
             Some(password) => Some(password),
             None => text("ansible_become_pass")?,
@@ -289,7 +377,7 @@ impl Target {
             machine_pid,
             private_key_file: text("ansible_ssh_private_key_file")?.map(PathBuf::from),
             ssh_common_args: words("ansible_ssh_common_args")?,
-            ssh_extra_args: words("ansible_ssh_extra_args")?,
+            ssh_extra_args,
             become_: None,
             become_vars,
             become_password,
@@ -343,6 +431,55 @@ mod tests {
             read("localhost", &[]).unwrap().connection,
             Connection::Local
         );
+    }
+
+    #[test]
+    fn older_names_and_the_command_lines_flags_fill_what_the_host_does_not_set() {
+        let flags = ConnectionDefaults {
+            user: Some("flag-user".into()),
+            private_key_file: Some("/flag/key".into()),
+            timeout: Some("7".into()),
+            ..ConnectionDefaults::default()
+        };
+        let older = [
+            ("ansible_ssh_host", Value::from("10.0.0.5")),
+            ("ansible_ssh_port", Value::from(2222)),
+            ("ansible_ssh_user", Value::from("older-user")),
+        ];
+        let target = Target::read_with("web1", &vars(&older), &flags).unwrap();
+        assert_eq!(target.address, "10.0.0.5");
+        assert_eq!(target.port, Some(2222));
+        assert_eq!(target.user.as_deref(), Some("older-user"));
+        assert_eq!(target.private_key_file, Some(PathBuf::from("/flag/key")));
+        assert_eq!(target.ssh_extra_args, ["-o", "ConnectTimeout=7"]);
+        let newer = [
+            ("ansible_user", Value::from("newer")),
+            ("ansible_ssh_user", Value::from("older")),
+        ];
+        let target = Target::read_with("web1", &vars(&newer), &flags).unwrap();
+        assert_eq!(target.user.as_deref(), Some("newer"));
+        let bad_timeout = read("web1", &[("ansible_timeout", Value::from(0))]);
+        assert!(bad_timeout
+            .unwrap_err()
+            .to_string()
+            .contains("ansible_timeout"));
+    }
+
+    #[test]
+    fn a_login_password_is_refused_over_ssh_and_never_shown() {
+        for name in PASSWORD_NAMES {
+            let err = read("web1", &[(name, Value::from("hunter2"))]).unwrap_err();
+            let message = err.to_string();
+            assert!(
+                message.contains(name) && !message.contains("hunter2"),
+                "{message}"
+            );
+        }
+        let local = [
+            ("ansible_connection", Value::from("local")),
+            ("ansible_password", Value::from("x")),
+        ];
+        assert!(read("here", &local).is_ok());
     }
 
     #[test]
@@ -518,9 +655,14 @@ mod tests {
             user: "root".into(),
             password: None,
         };
-        assert!(su
+        assert_eq!(su.refusal(Connection::Ssh), None);
+        let doas = Become {
+            method: "doas".into(),
+            ..su
+        };
+        assert!(doas
             .refusal(Connection::Ssh)
             .unwrap()
-            .contains("su is not supported over ssh"));
+            .contains("become_method doas is not supported over ssh (sudo and su are)"));
     }
 }

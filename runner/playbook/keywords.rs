@@ -251,7 +251,7 @@ pub const KEYWORDS: &[Keyword] = &[
     waiting_on(supported("no_log", EVERYWHERE, true, Parse::Boolean, "censor its results and arguments in every output"), ROLE, 15),
     supported("become", PLAY.or(TASK_OR_BLOCK), true, Parse::Become, "run the action as another user (become_user, root by default): over ssh through sudo, in a machine container and on this machine (machinist as root) through setpriv"),
     supported("become_user", PLAY.or(TASK_OR_BLOCK), true, Parse::Become, "the user `become: true` runs as (a template too): any user over ssh, machine, and on this machine when machinist runs as root"),
-    supported("become_method", PLAY.or(TASK_OR_BLOCK), true, Parse::Become, "how: sudo over ssh (su and run0 refused there); any name on this machine and over machine (no password is asked there)"),
+    supported("become_method", PLAY.or(TASK_OR_BLOCK), true, Parse::Become, "how: sudo or su over ssh (run0 refused there); any name on this machine and over machine (not consulted there: no password is asked)"),
     supported("connection", PLAY.or(TASK_OR_BLOCK), false, Parse::NoOp, "only local"),
     supported("args", TASK_OR_INCLUDE, false, Parse::Arguments, "module arguments, merged under those written with the module"),
     waiting_on(supported("environment", PLAY.or(TASK_OR_BLOCK), true, Parse::Environment, "environment variables of the programs it runs"), ROLE, 15),

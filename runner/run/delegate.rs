@@ -73,7 +73,7 @@ impl Executor<'_> {
             .map_or_else(Layer::default, |(_, vars)| vars.clone());
         let layers = [&vars, &self.options.extra_vars];
         let delegate_ctx = crate::vars::context(&layers, self.shared.templates);
-        let target = Target::read(&name, &delegate_ctx)
+        let target = Target::read_with(&name, &delegate_ctx, &self.options.connection_defaults)
             .map_err(|err| format!("{}: delegate_to {name}: {err}", task.span))?;
         let host = self
             .delegate_host(&name, &target)

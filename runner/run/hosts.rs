@@ -78,7 +78,8 @@ impl Executor<'_> {
         let layers = [inventory_vars, &self.options.extra_vars];
         let ctx = crate::vars::context(&layers, self.shared.templates);
         let refused = |message: String| InputError::from(Diagnostic::at(&play.span, message));
-        let target = Target::read(name, &ctx).map_err(|err| refused(err.to_string()))?;
+        let target = Target::read_with(name, &ctx, &self.options.connection_defaults)
+            .map_err(|err| refused(err.to_string()))?;
         match self.site_for(target)? {
             Ok(site) => Ok(site),
             Err(message) => Err(refused(message).into()),

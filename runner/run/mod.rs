@@ -83,6 +83,9 @@ pub struct RunOptions {
     /// `-b`, `--become-user`, `--become-method`: below hosts' `ansible_become*` and
     /// the playbook's keywords (run/becoming.rs).
     pub command_line_become: crate::inventory::connection::BecomeChoice,
+    /// `-c`, `-u`, `--private-key`, `-T`, `--ssh-common-args`, `--ssh-extra-args`:
+    /// below hosts' own variables.
+    pub connection_defaults: crate::inventory::connection::ConnectionDefaults,
 }
 
 /// How a run ended.

@@ -1,6 +1,7 @@
 //! The `result` of a `task` event in `--format json`: what `register:` holds for the
 //! task (or loop item), so scripts get debug values, command output and plugin data.
-//! Under `no_log` it is censored as the registered value is; text too large to be
+//! Under `no_log` it is censored (the registered value stays whole, its strings masked
+//! wherever they show: [`hide_strings_of`]); text too large to be
 //! useful in an event line (a file's contents in a diff, a huge stdout) is summarised:
 //! its size, line count, SHA-256 and first bytes, never the whole of it (only the
 //! sizes when it holds a vaulted value: report/masked.rs masks the rest of the event).
@@ -27,7 +28,7 @@ pub fn event_result(mut registered: Value, no_log: bool) -> Value {
     registered
 }
 
-/// What a `no_log` task registers: `{censored, changed, failed}`.
+/// What a `no_log` task shows: `{censored, changed, failed}`.
 pub fn censor(value: &mut Value) {
     if let Value::Object(map) = value {
         let changed = map.get("changed").cloned().unwrap_or(false.into());
@@ -36,6 +37,29 @@ pub fn censor(value: &mut Value) {
         map.insert("censored".into(), super::task::NO_LOG_MSG.into());
         map.insert("changed".into(), changed);
         map.insert("failed".into(), failed);
+    }
+}
+
+/// Fields whose values are a module's fixed vocabulary (`directory`, `item`), never
+/// anything the task read or was given: masking them would garble every later line.
+const VOCABULARY_FIELDS: &[&str] = &["state", "ansible_loop_var", "censored"];
+
+/// A `no_log` task registers its whole result, as Ansible does, so a later task can
+/// use it (and a rescue sees its whole `ansible_failed_result`); every string in it is
+/// revealed (crate::revealed) so every output masks it wherever it shows, as vaulted
+/// values are masked. Strings shorter than [`crate::revealed::MIN_LINE`] are not (a
+/// `yes` or `0` is no secret), nor [`VOCABULARY_FIELDS`].
+pub fn hide_strings_of(registered: &Value) {
+    match registered {
+        Value::String(text) if text.trim().chars().count() >= crate::revealed::MIN_LINE => {
+            crate::revealed::reveal(text)
+        }
+        Value::Array(items) => items.iter().for_each(hide_strings_of),
+        Value::Object(map) => map
+            .iter()
+            .filter(|(key, _)| !VOCABULARY_FIELDS.contains(&key.as_str()))
+            .for_each(|(_, value)| hide_strings_of(value)),
+        _ => {}
     }
 }
 

@@ -18,6 +18,9 @@ use std::sync::Arc;
 /// Ansible idiom, a file that includes itself unconditionally is a mistake.
 const MAX_INCLUDE_DEPTH: usize = 64;
 
+/// A `no_log` loop item's label (`(item=…)`), as ansible-core's callbacks show it.
+const NO_LOG_ITEM: &str = "(censored due to no_log)";
+
 pub(super) const NO_LOG_MSG: &str =
     "the output has been hidden due to the fact that 'no_log: true' was specified for this result";
 
@@ -123,6 +126,13 @@ impl Executor<'_> {
         let mut any_changed = false;
         let mut any_failed = false;
         let mut all_skipped = !items.is_empty();
+        let is_debug = matches!(
+            task.kind,
+            TaskKind::Action {
+                action: Action::Debug,
+                ..
+            }
+        );
         for (index, item) in items.iter().enumerate() {
             let paused = match task.loop_control().pause {
                 // A stop signal ends the pause (false); the next item does not start.
@@ -141,6 +151,7 @@ impl Executor<'_> {
             loop_layer.set(loop_var, item.clone());
             if let Some(index_var) = &task.loop_control().index_var {
                 loop_layer.set(index_var, Value::from(index));
+                loop_layer.set("ansible_index_var", Value::from(index_var.as_str()));
             }
             loop_layer.set("ansible_loop_var", Value::from(loop_var));
             if task.loop_control().extended {
@@ -170,7 +181,9 @@ impl Executor<'_> {
             any_failed |= outcome.failed;
             all_skipped &= outcome.skipped;
             // As Ansible: each item's result names its loop (and index) variable, in
-            // what is registered and in what a result shown whole (assert) shows.
+            // what is registered, in a failure and in a result shown whole (assert);
+            // `debug: var=` shows the item and its index beside the variable (a `msg`
+            // is shown alone).
             let index_var = task.loop_control().index_var.as_deref();
             let with_loop_keys = |map: &mut serde_json::Map<String, serde_json::Value>| {
                 map.insert(loop_var.to_string(), vars::to_json(item));
@@ -180,9 +193,14 @@ impl Executor<'_> {
                     map.insert("ansible_index_var".into(), index_var.into());
                 }
             };
-            if !debug_action(task) {
-                if let Some(serde_json::Value::Object(shown)) = &mut outcome.shown {
+            if let Some(serde_json::Value::Object(shown)) = &mut outcome.shown {
+                if !is_debug {
                     with_loop_keys(shown);
+                } else if !shown.contains_key("msg") {
+                    shown.insert(loop_var.to_string(), vars::to_json(item));
+                    if let Some(index_var) = index_var {
+                        shown.insert(index_var.to_string(), index.into());
+                    }
                 }
             }
             if outcome.failed {
@@ -191,6 +209,9 @@ impl Executor<'_> {
             let mut registered = outcome.registered();
             if let serde_json::Value::Object(map) = &mut registered {
                 with_loop_keys(map);
+                if let Some(extended) = loop_layer.get("ansible_loop") {
+                    map.insert("ansible_loop".into(), vars::to_json(extended));
+                }
             }
             results.push(registered.clone());
             self.report(
@@ -202,7 +223,7 @@ impl Executor<'_> {
                 registered,
             );
         }
-        let debug = debug_action(task);
+        let debug = is_debug;
         self.reporter.event(&Event::LoopDone {
             host: self.target.name.clone(),
             all_skipped,
@@ -490,18 +511,18 @@ impl Executor<'_> {
             };
         }
         if let Some(name) = task.register() {
-            let mut registered = outcome.registered();
+            let registered = outcome.registered();
             if task.no_log {
-                super::reported::censor(&mut registered);
+                super::reported::hide_strings_of(&registered);
             }
             self.target.facts.set(name, vars::from_json(&registered));
         }
         let failed = outcome.failed;
         let ignored = failed && self.ignores(task);
         if failed && !ignored {
-            let mut result = outcome.registered();
+            let result = outcome.registered();
             if task.no_log {
-                super::reported::censor(&mut result);
+                super::reported::hide_strings_of(&result);
             }
             self.target.last_failure = Some((name.to_string(), result));
         }
@@ -603,11 +624,14 @@ impl Executor<'_> {
             result.diff.clear();
             result.msg = Some(NO_LOG_MSG.into());
             // Nothing is shown, not even a debug's message: ansible-core 2.19 prints
-            // the bare status line (`ok: [host]`) for a no_log result.
-            result.shown = None;
+            // the bare status line (`ok: [host]`) for a no_log result, and a failure
+            // as `{"censored": …, "changed": …}`.
+            result.shown = outcome
+                .failed
+                .then(|| serde_json::json!({"censored": NO_LOG_MSG, "changed": outcome.changed}));
             if result.item.is_some() {
-                result.item = Some(serde_json::Value::String("None".into()));
-                result.label = Some("None".into());
+                result.item = Some(serde_json::Value::String(NO_LOG_ITEM.into()));
+                result.label = Some(NO_LOG_ITEM.into());
             }
         }
         tracing::debug!(
@@ -859,9 +883,14 @@ impl Executor<'_> {
         if task.loop_items.is_some() {
             let mut looped = Layer::default();
             let loop_var = task.loop_control().loop_var.as_deref().unwrap_or("item");
-            for name in [Some(loop_var), task.loop_control().index_var.as_deref()]
+            // As ansible-core's IncludedFile: the item, the index and `ansible_loop`
+            // reach the included tasks, with the names of their variables.
+            let index_var = task.loop_control().index_var.as_deref();
+            let special = ["ansible_loop_var", "ansible_index_var", "ansible_loop"];
+            for name in [Some(loop_var), index_var]
                 .into_iter()
                 .flatten()
+                .chain(special)
             {
                 if let Ok(value) = ctx.get_attr(name) {
                     looped.set(name, value);
@@ -958,15 +987,4 @@ fn extended_loop(items: &[Value], index: usize, all: Option<&[Value]>) -> Value 
         fields.push(("nextitem", next.clone()));
     }
     Value::from_iter(fields)
-}
-
-/// Whether the task is `debug` (whose shown result is its message alone).
-fn debug_action(task: &Task) -> bool {
-    matches!(
-        task.kind,
-        TaskKind::Action {
-            action: Action::Debug,
-            ..
-        }
-    )
 }

@@ -3,13 +3,12 @@
 //! value it returns: `year`, `month`, `day`, `hour`, `minute`, `second`,
 //! `microsecond`, `strftime()`, `isoformat()`, `timestamp()`, `weekday()`,
 //! `isoweekday()`, shown as `str(datetime)` shows it. `a - b` of two of them is a
-//! `timedelta` (template/datetime_minus.rs). Also Ansible's global `now(utc=False,
-//! fmt=None)`: the current (naive) datetime, or its `strftime(fmt)`.
+//! `timedelta` (template/datetime_minus.rs).
 
 use std::fmt;
 use std::sync::Arc;
 
-use minijinja::value::{Kwargs, Object, ObjectRepr, Value, ValueKind};
+use minijinja::value::{Object, ObjectRepr, Value, ValueKind};
 use minijinja::{Environment, Error, State};
 use regex::Regex;
 
@@ -38,25 +37,6 @@ pub(crate) fn register(env: &mut Environment<'static>) {
         };
         strptime(string.as_str().unwrap_or_default(), &format).map(Value::from_object)
     });
-    env.add_function("now", now);
-}
-
-/// ansible-core's `now(utc=False, fmt=None)`.
-fn now(utc: Option<bool>, fmt: Option<String>, kwargs: Kwargs) -> Result<Value, Error> {
-    let utc = match utc {
-        Some(utc) => utc,
-        None => kwargs.get::<Option<bool>>("utc")?.unwrap_or(false),
-    };
-    let fmt = match fmt {
-        Some(fmt) => Some(fmt),
-        None => kwargs.get::<Option<String>>("fmt")?,
-    };
-    kwargs.assert_all_used()?;
-    let now = now_at(utc)?;
-    match fmt.filter(|f| !f.is_empty()) {
-        Some(fmt) => now.strftime(&fmt).map(Value::from),
-        None => Ok(Value::from_object(now)),
-    }
 }
 
 /// A Python `datetime`; `offset` (seconds east of UTC) when `%z` gave one.
@@ -109,11 +89,12 @@ const MONTHS: [&str; 12] = [
 
 /// Python's `datetime.now()`: the local time, to the microsecond, naive (no offset).
 pub(crate) fn now_local() -> Result<DateTime, Error> {
-    now_at(false)
+    now(false)
 }
 
-/// The current time as a naive datetime, local or UTC.
-fn now_at(utc: bool) -> Result<DateTime, Error> {
+/// `datetime.now()` (`utc`: `datetime.utcnow()`), naive either way, as Ansible's
+/// `now()` global returns it.
+pub(crate) fn now(utc: bool) -> Result<DateTime, Error> {
     let since_epoch = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_err(|err| invalid(format!("the clock is before 1970: {err}")))?;
@@ -374,7 +355,7 @@ impl DateTime {
 
     /// Python's `datetime.strftime`: `%f`, `%z` and `%Z` by Python, the rest by the C
     /// library (as `time.strftime` is) on this date's fields.
-    fn strftime(&self, format: &str) -> Result<String, Error> {
+    pub(crate) fn strftime(&self, format: &str) -> Result<String, Error> {
         let mut prepared = String::new();
         let mut chars = format.chars();
         while let Some(c) = chars.next() {
@@ -483,7 +464,7 @@ pub(crate) fn json_text(value: &Value) -> Option<String> {
 
 /// The hint added to minijinja's error for `-` between two `to_datetime` values.
 pub(crate) const SUBTRACTION_HINT: &str = "if these are to_datetime values: machinist \
-    subtracts datetimes only in a template or expression that names to_datetime \
+    subtracts datetimes only in a template or expression that names to_datetime or now \
     (template/datetime_minus.rs); `a.timestamp() - b.timestamp()` gives the seconds between them";
 
 #[cfg(test)]

@@ -1,28 +1,23 @@
-//! `a - b` between two `to_datetime` values: Python's `timedelta` (`days`, `seconds`,
-//! `microseconds`, `total_seconds()`, shown as `str(timedelta)` shows it), as Ansible
-//! gives it (`((a | to_datetime) - (b | to_datetime)).days`).
+//! `a - b` between two `to_datetime` (or `now()`) values: Python's `timedelta` (`days`,
+//! `seconds`, `microseconds`, `total_seconds()`, shown as `str(timedelta)` shows it), as
+//! Ansible gives it (`((a | to_datetime) - (b | to_datetime)).days`).
 //!
 //! minijinja's `-` is for numbers only and cannot be given to an object, so a template
-//! or expression that names `to_datetime` has each of its subtractions rewritten,
-//! before it compiles, into a call of [`MINUS`] (source_edits.rs: the syntax tree
-//! gives each `-`'s operands). That function subtracts datetimes itself and leaves
-//! anything else to minijinja's own `-`, so numbers subtract as everywhere else. A
-//! template that does not name `to_datetime` (nearly all) is not touched; nor is a
-//! file it `{% include %}`s. A timedelta is no value a task may keep, as in
-//! ansible-core: only its attributes or its text.
+//! or expression that names `to_datetime` or `now(` has each of its subtractions
+//! rewritten into a call of [`MINUS`] before it compiles (template/operator_calls.rs).
+//! That function subtracts datetimes itself and leaves anything else to minijinja's own
+//! `-`, so numbers subtract as everywhere else. A timedelta is no value a task may
+//! keep, as in ansible-core: only its attributes or its text.
 
-use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
-use minijinja::machinery::ast::{self, BinOpKind, Expr};
 use minijinja::value::{Object, ObjectRepr, Value};
 use minijinja::{Environment, Error, State};
 
 use super::datetime::DateTime;
 use super::error::{TemplateError, TemplateErrorKind};
 use super::filters::invalid;
-use super::source_edits::{self, range, Edit};
 
 /// The global a rewritten `-` calls.
 const MINUS: &str = "__machinist_minus";
@@ -145,91 +140,9 @@ impl Object for TimeDelta {
     }
 }
 
-/// `source` with each `a - b` written `__machinist_minus(a, b)`, when it names
-/// `to_datetime`; `template`: a template (else a bare expression).
-pub(crate) fn rewritten(source: Cow<'_, str>, template: bool) -> Cow<'_, str> {
-    if !source.contains("to_datetime") || !source.contains('-') {
-        return source;
-    }
-    source_edits::rewritten(source, template, visit)
-}
-
-fn visit(node: &Expr, source: &str, edits: &mut Vec<Edit>) {
-    if let Expr::BinOp(b) = node {
-        if matches!(b.op, BinOpKind::Sub) {
-            subtraction(b, source, edits);
-        }
-    }
-}
-
-/// `left - right` → `__machinist_minus(left, right)`: the call opens where the
-/// subtraction starts, its `-` becomes a comma, and it closes where it ends.
-fn subtraction(node: &ast::Spanned<ast::BinOp>, source: &str, edits: &mut Vec<Edit>) {
-    let (start, end) = range(node.span());
-    let (_, left_end) = range(node.left.span());
-    let (right_start, _) = range(node.right.span());
-    let Some(between) = source.get(left_end..right_start) else {
-        return;
-    };
-    let Some(minus) = between.find('-') else {
-        return;
-    };
-    let order = edits.len();
-    edits.push(Edit {
-        at: start,
-        remove: 0,
-        insert: Cow::Borrowed(concat!("__machinist_minus", "(")),
-        order,
-    });
-    edits.push(Edit {
-        at: left_end + minus,
-        remove: 1,
-        insert: Cow::Borrowed(","),
-        order,
-    });
-    edits.push(Edit {
-        at: end,
-        remove: 0,
-        insert: Cow::Borrowed(")"),
-        order,
-    });
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn template(source: &str) -> String {
-        rewritten(Cow::Borrowed(source), true).into_owned()
-    }
-
-    #[test]
-    fn subtractions_become_calls_only_where_to_datetime_is_named() {
-        assert_eq!(template("{{ a - b }}"), "{{ a - b }}");
-        assert_eq!(
-            template("{{ ((a | to_datetime) - (b | to_datetime)).days }}"),
-            "{{ (__machinist_minus((a | to_datetime) , (b | to_datetime))).days }}"
-        );
-        assert_eq!(
-            template("{{ (x - 1) - y | to_datetime }}"),
-            "{{ __machinist_minus((__machinist_minus(x , 1)) , y | to_datetime) }}"
-        );
-        assert_eq!(
-            rewritten(Cow::Borrowed("(a|to_datetime) - b > 3"), false),
-            "__machinist_minus((a|to_datetime) , b) > 3"
-        );
-        assert_eq!(
-            rewritten(Cow::Borrowed("(a|to_datetime) - b"), false),
-            "__machinist_minus((a|to_datetime) , b)"
-        );
-    }
-
-    #[test]
-    fn an_expression_that_does_not_parse_is_left_as_it_is() {
-        // minijinja's standalone expression parser panicked on this (fuzzing).
-        let odd = "}}9.*9/1[:m9*9/1] is flsy %%%ro m(a, b=2) %}{{ a }}-{{ to_datetime }} %}";
-        assert_eq!(rewritten(Cow::Borrowed(odd), false), odd);
-    }
 
     #[test]
     fn a_timedelta_is_shown_as_python_shows_it() {

@@ -18,10 +18,11 @@ use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
 use super::diagnose::diagnose;
 use super::error::{TemplateError, TemplateErrorKind};
 use super::{
-    backslash, collections, conversions, crypt, datetime, datetime_minus, filters, jinja_compat,
-    lookup, math_filters, names, overrides, path_tests, percent_format, pyjson, python_iteration,
-    python_methods, pyyaml, regexes, simple, size_filters, tests, text_filters, time_filters,
-    undefined_chain, url_filters, urlize, value_format, vault_filters, wordwrap, FileOptions, OMIT,
+    backslash, collections, conversions, crypt, datetime, datetime_minus, filters, globals,
+    jinja_compat, lookup, math_filters, names, operator_calls, overrides, path_tests, pyjson,
+    python_iteration, python_methods, pyyaml, regexes, simple, size_filters, tests, text_filters,
+    time_filters, undefined_chain, url_filters, urlize, value_format, vault_filters, wordwrap,
+    FileOptions, OMIT,
 };
 
 /// Loader names under which expressions and strings are cached. The leading control
@@ -105,10 +106,7 @@ impl Engine {
 
     pub(crate) fn render_str(&self, source: &str, vars: &Value) -> Result<String, TemplateError> {
         let source = undefined_chain::rewritten(
-            percent_format::rewritten(
-                datetime_minus::rewritten(names::unqualified(source, true), true),
-                true,
-            ),
+            operator_calls::rewritten(names::unqualified(source, true), true),
             true,
         );
         let escaped = backslash::escape_expressions(&source);
@@ -145,10 +143,7 @@ impl Engine {
 
     pub(crate) fn render_native(&self, source: &str, vars: &Value) -> Result<Value, TemplateError> {
         let source = undefined_chain::rewritten(
-            percent_format::rewritten(
-                datetime_minus::rewritten(names::unqualified(source, true), true),
-                true,
-            ),
+            operator_calls::rewritten(names::unqualified(source, true), true),
             true,
         );
         let escaped = backslash::escape_expressions(&source);
@@ -234,10 +229,7 @@ impl Engine {
         let expr = single_expression(expr).unwrap_or(expr);
         self.eval_expr(
             &undefined_chain::rewritten(
-                percent_format::rewritten(
-                    datetime_minus::rewritten(names::unqualified(expr, false), false),
-                    false,
-                ),
+                operator_calls::rewritten(names::unqualified(expr, false), false),
                 false,
             ),
             vars,
@@ -289,10 +281,7 @@ impl Engine {
             TemplateError::new(TemplateErrorKind::Syntax, format!("{name}: {message}"))
         })?;
         let body = &*undefined_chain::rewritten(
-            percent_format::rewritten(
-                datetime_minus::rewritten(names::unqualified(body, true), true),
-                true,
-            ),
+            operator_calls::rewritten(names::unqualified(body, true), true),
             true,
         );
         let original = body;
@@ -518,6 +507,8 @@ fn base_env(slot: &EngineSlot) -> Environment<'static> {
     size_filters::register(&mut env);
     time_filters::register(&mut env);
     datetime::register(&mut env);
+    operator_calls::register(&mut env);
+    globals::register(&mut env);
     wordwrap::register(&mut env);
     vault_filters::register(&mut env);
     urlize::register(&mut env);
@@ -532,7 +523,6 @@ fn base_env(slot: &EngineSlot) -> Environment<'static> {
     python_iteration::register(&mut env);
     lookup::register(&mut env, slot);
     undefined_chain::register(&mut env);
-    percent_format::register(&mut env);
     env.add_global("omit", Value::from(OMIT));
     env.set_loader(cache_loader);
     env.set_path_join_callback(join_include);

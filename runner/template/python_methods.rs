@@ -1,8 +1,6 @@
 //! What Python gives a Jinja2 template that minijinja does not: `dict()` built from
 //! pairs or a mapping as well as keywords (`dict(keys | zip(values))`), list methods
-//! beyond minijinja-contrib's (`index`, `count`), string methods it lacks
-//! (`partition`, `rpartition`, `rsplit`, `zfill`, `removeprefix`, `removesuffix`),
-//! and the `string` test false for
+//! beyond minijinja-contrib's (`index`, `count`), and the `string` test false for
 //! `omit` (a placeholder object in ansible-core, a marked string here).
 
 use minijinja::value::{Kwargs, Rest, ValueKind};
@@ -62,7 +60,8 @@ fn dict(args: Rest<Value>, kwargs: Kwargs) -> Result<Value, Error> {
     Ok(Value::from_iter(merged))
 }
 
-/// minijinja-contrib's Python methods, then `list.index` and `list.count`.
+/// minijinja-contrib's Python methods, then more of `str`'s
+/// (template/python_str_methods.rs), `list.index` and `list.count`.
 pub(crate) fn call(
     state: &State,
     value: &Value,
@@ -74,7 +73,7 @@ pub(crate) fn call(
         other => return other,
     }
     if let Some(text) = value.as_str() {
-        return string_method(text, method, args);
+        return super::python_str_methods::call(text, method, args);
     }
     if value.kind() != ValueKind::Seq {
         return Err(Error::from(ErrorKind::UnknownMethod));
@@ -94,112 +93,5 @@ pub(crate) fn call(
             value.try_iter()?.filter(|item| item == needle).count(),
         )),
         _ => Err(Error::from(ErrorKind::UnknownMethod)),
-    }
-}
-
-/// Python's `str` methods minijinja-contrib does not have.
-fn string_method(text: &str, method: &str, args: &[Value]) -> Result<Value, Error> {
-    let separator = |arg: &Value| match arg.as_str() {
-        Some("") => Err(Error::new(ErrorKind::InvalidOperation, "empty separator")),
-        Some(sep) => Ok(sep.to_string()),
-        None => Err(Error::new(
-            ErrorKind::InvalidOperation,
-            "must be str, not ".to_string() + &super::value_format::py_type_name(arg),
-        )),
-    };
-    let triple =
-        |a: &str, b: &str, c: &str| Value::from(vec![a.to_string(), b.to_string(), c.to_string()]);
-    match (method, args) {
-        ("partition", [sep]) => {
-            let sep = separator(sep)?;
-            Ok(match text.split_once(sep.as_str()) {
-                Some((head, tail)) => triple(head, &sep, tail),
-                None => triple(text, "", ""),
-            })
-        }
-        ("rpartition", [sep]) => {
-            let sep = separator(sep)?;
-            Ok(match text.rsplit_once(sep.as_str()) {
-                Some((head, tail)) => triple(head, &sep, tail),
-                None => triple("", "", text),
-            })
-        }
-        ("rsplit", [sep, ..]) if !sep.is_none() && args.len() <= 2 => {
-            let sep = separator(sep)?;
-            let limit = match args.get(1) {
-                Some(n) => i64::try_from(n.clone())?,
-                None => -1,
-            };
-            let mut parts: Vec<&str> = match usize::try_from(limit) {
-                Ok(n) => text.rsplitn(n + 1, sep.as_str()).collect(),
-                Err(_) => text.rsplit(sep.as_str()).collect(),
-            };
-            parts.reverse();
-            Ok(Value::from_iter(parts.into_iter().map(str::to_string)))
-        }
-        ("rsplit", []) => Ok(Value::from_iter(
-            text.split_whitespace().map(str::to_string),
-        )),
-        ("zfill", [width]) => {
-            let width = usize::try_from(width.clone())?;
-            let count = text.chars().count();
-            if count >= width {
-                return Ok(Value::from(text));
-            }
-            let (sign, digits) = match text.strip_prefix(['+', '-']) {
-                Some(rest) => (&text[..1], rest),
-                None => ("", text),
-            };
-            Ok(Value::from(format!(
-                "{sign}{}{digits}",
-                "0".repeat(width - count)
-            )))
-        }
-        ("removeprefix", [prefix]) => Ok(Value::from(
-            text.strip_prefix(separator(prefix).unwrap_or_default().as_str())
-                .unwrap_or(text),
-        )),
-        ("removesuffix", [suffix]) => Ok(Value::from(
-            text.strip_suffix(separator(suffix).unwrap_or_default().as_str())
-                .unwrap_or(text),
-        )),
-        _ => Err(Error::from(ErrorKind::UnknownMethod)),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn call_on(text: &str, method: &str, args: &[Value]) -> String {
-        string_method(text, method, args).unwrap().to_string()
-    }
-
-    #[test]
-    fn string_methods_answer_as_python() {
-        let s = |v: &str| Value::from(v);
-        assert_eq!(
-            call_on("key=value=x", "partition", &[s("=")]),
-            r#"["key", "=", "value=x"]"#
-        );
-        assert_eq!(call_on("abc", "partition", &[s("=")]), r#"["abc", "", ""]"#);
-        assert_eq!(
-            call_on("a.b.c", "rpartition", &[s(".")]),
-            r#"["a.b", ".", "c"]"#
-        );
-        assert_eq!(
-            call_on("abc", "rpartition", &[s(".")]),
-            r#"["", "", "abc"]"#
-        );
-        assert_eq!(
-            call_on("a.b.c", "rsplit", &[s("."), Value::from(1)]),
-            r#"["a.b", "c"]"#
-        );
-        assert_eq!(call_on("a.b.c", "rsplit", &[s(".")]), r#"["a", "b", "c"]"#);
-        assert_eq!(call_on("-42", "zfill", &[Value::from(5)]), "-0042");
-        assert_eq!(call_on("7", "zfill", &[Value::from(3)]), "007");
-        assert_eq!(call_on("v1.2", "removeprefix", &[s("v")]), "1.2");
-        assert_eq!(call_on("app.conf", "removesuffix", &[s(".conf")]), "app");
-        assert!(string_method("a", "partition", &[s("")]).is_err());
     }
 }

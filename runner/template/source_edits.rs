@@ -1,6 +1,7 @@
 //! Rewriting a template's or expression's source before it compiles, where
 //! minijinja's semantics differ from Jinja's in a way no filter or global can fix
-//! (`a - b` between datetimes, an attribute chain under `default`): the source is
+//! (operator_calls.rs: `a - b` between datetimes, `'fmt' % args`; undefined_chain.rs:
+//! an attribute chain under `default`): the source is
 //! parsed, a visitor sees every expression of the syntax tree and asks for edits at
 //! byte offsets, and the edits are applied from the end. What does not parse is left
 //! as it is (compiling it reports the error).
@@ -20,7 +21,7 @@ pub(crate) struct Edit {
 
 /// Asked about every expression of the tree (outer ones first) with the source the
 /// offsets index; pushes the edits it wants.
-pub(crate) type Visitor = fn(&Expr, &str, &mut Vec<Edit>);
+pub(crate) type Visitor<'v> = &'v dyn Fn(&Expr, &str, &mut Vec<Edit>);
 
 /// What an expression is parsed inside: engine.rs's `expression_wrapper`, whose
 /// parentheses keep the expression whole.
@@ -28,7 +29,11 @@ const EXPRESSION_WRAPPER: (&str, &str) = ("{% set __machinist_edit_result = (", 
 
 /// `source` with `visit`'s edits applied; `template`: a template (else a bare
 /// expression).
-pub(crate) fn rewritten(source: Cow<'_, str>, template: bool, visit: Visitor) -> Cow<'_, str> {
+pub(crate) fn rewritten<'s>(
+    source: Cow<'s, str>,
+    template: bool,
+    visit: Visitor<'_>,
+) -> Cow<'s, str> {
     let mut edits = Vec::new();
     if template {
         match minijinja::machinery::parse(
@@ -91,7 +96,7 @@ pub(crate) fn range(span: minijinja::machinery::Span) -> (usize, usize) {
 
 struct Walk<'a> {
     source: &'a str,
-    visit: Visitor,
+    visit: Visitor<'a>,
     edits: &'a mut Vec<Edit>,
 }
 

@@ -58,7 +58,7 @@ pub(crate) fn rewritten(source: Cow<'_, str>, template: bool) -> Cow<'_, str> {
         return source;
     }
     let original = source.clone();
-    let out = source_edits::rewritten(source, template, visit);
+    let out = source_edits::rewritten(source, template, &visit);
     if matches!(out, Cow::Borrowed(_)) || parses(&out, template) {
         return out;
     }

@@ -118,6 +118,15 @@ fn keygen(path: &Path) {
 impl Sshd {
     /// A running server on 127.0.0.N and a free port.
     pub fn start() -> Sshd {
+        Sshd::start_allowing(false)
+    }
+
+    /// A server root may log in to as well (with the same key).
+    pub fn start_for_root() -> Sshd {
+        Sshd::start_allowing(true)
+    }
+
+    fn start_allowing(root: bool) -> Sshd {
         static NEXT: AtomicU8 = AtomicU8::new(20);
         ensure_user();
         std::fs::create_dir_all("/run/sshd").unwrap();
@@ -147,8 +156,10 @@ impl Sshd {
         let config = format!(
             "ListenAddress {address}:{port}\nHostKey {dir}/host_key\nAuthorizedKeysFile {dir}/authorized_keys\n\
              PasswordAuthentication no\nKbdInteractiveAuthentication no\nUsePAM no\nStrictModes no\n\
-             PermitRootLogin no\nPidFile none\nAllowUsers {USER}\n",
-            dir = dir.path().display()
+             PermitRootLogin {permit_root}\nPidFile none\nAllowUsers {USER}{also_root}\n",
+            dir = dir.path().display(),
+            permit_root = if root { "prohibit-password" } else { "no" },
+            also_root = if root { " root" } else { "" },
         );
         std::fs::write(dir.path().join("sshd_config"), config).unwrap();
         let child = Command::new("/usr/sbin/sshd")
