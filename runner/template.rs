@@ -1,5 +1,6 @@
 //! The one minijinja Environment: Ansible's filters and tests, the `omit` sentinel,
-//! strict undefined, no auto-escaping, and Ansible's value printing.
+//! strict undefined (chains under `default`/`is defined` see through a missing link,
+//! template/undefined_chain.rs), no auto-escaping, and Ansible's value printing.
 //!
 //! Built once per run ([`Templates::new`]) and shared by every task: compiled
 //! expressions and playbook strings are cached inside the environment, so evaluating
@@ -10,8 +11,6 @@
 //! of the environment (callers may also put it in the variables, it is the same value).
 //!
 //! Deliberate differences from ansible-core 2.19 (the safer choice, or minijinja's):
-//! - strict undefined forgives one level only: `foo.bar | default(x)` and
-//!   `foo.bar is defined` fail when `foo` itself is undefined;
 //! - a condition must evaluate to a boolean (Ansible coerces strings); a whole-string
 //!   `{{ expr }}` condition is unwrapped rather than warned about;
 //! - `bool` accepts true/false, yes/no, on/off, y/n, 1/0 and `''`; anything else
@@ -20,10 +19,13 @@
 //!   number or boolean result text, whitespace kept (Ansible drops one trailing
 //!   newline and keeps the value native); lists, mappings and none stay native
 //!   (Ansible would return a string unless the only whitespace is one final newline);
+//!   the same holds for a string of block tags whose only output is one `{{ }}`
+//!   (engine.rs `render_one_node`: that value, as Jinja's native rendering gives it);
 //! - tuples are lists (`dictsort`, `items()`, `regex_findall` groups, `subelements`);
 //!   the `~` operator prints containers minijinja's way (`["a"]`), `{{ }}` Python's;
 //! - regexes have no look-around or back-references;
-//! - the operators are minijinja's (not a choice: no hook to change them): `<`
+//! - the operators are minijinja's (not a choice: no hook to change them; `a - b` of
+//!   datetimes and `'literal' % args` are rewritten before compiling): `<`
 //!   between mismatched types and `1 / 0` (`inf`) answer where Python fails, `and`
 //!   between two literals is folded to a boolean (docs/ansible-differences.md).
 
@@ -60,9 +62,11 @@ mod regexes;
 mod sequences;
 mod simple;
 mod size_filters;
+mod source_edits;
 mod tests;
 mod text_filters;
 pub(crate) mod time_filters;
+mod undefined_chain;
 mod url_filters;
 mod urlize;
 pub(crate) mod value_format;

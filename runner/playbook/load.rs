@@ -8,6 +8,7 @@ mod plugins;
 mod prompts;
 mod roles;
 mod scalar;
+pub(crate) use scalar::is_identifier;
 mod stream;
 mod task;
 mod unsupported;

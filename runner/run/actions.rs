@@ -345,6 +345,22 @@ impl Step<'_> {
             if name == "cacheable" {
                 continue;
             }
+            // As Ansible: a fact's name may be templated (`"{{ svc }}_port": 80`).
+            let name = if Templates::is_template(&name) {
+                match self.templates().render_str(&name, self.ctx) {
+                    Ok(rendered) => rendered,
+                    Err(err) => return Outcome::failed(format!("{name}: {err}")),
+                }
+            } else {
+                name
+            };
+            if !crate::playbook::load::is_identifier(&name) {
+                return Outcome::failed(format!(
+                    "The variable name '{name}' is not valid. Variables must start with a \
+                     letter or underscore character, and contain only letters, numbers and \
+                     underscores."
+                ));
+            }
             layer.set(&name, vars::from_json(&value));
             facts.insert(name, value);
         }

@@ -159,7 +159,7 @@ impl Executor<'_> {
                 loop_layer.set("ansible_loop", extended_loop(&items, index, all));
             }
             let ctx = self.context(state, inherited, task, Some(&loop_layer));
-            let outcome = match task.root() {
+            let mut outcome = match task.root() {
                 None => self.attempted(state, task, inherited, &ctx, &name),
                 Some(_) => match self.with_root(state, task, inherited, Some(&loop_layer)) {
                     Ok(rooted) => self.attempted(state, task, &rooted, &ctx, &name),
@@ -180,27 +180,37 @@ impl Executor<'_> {
             any_changed |= outcome.changed;
             any_failed |= outcome.failed;
             all_skipped &= outcome.skipped;
-            let mut registered = outcome.registered();
-            let mut item_vars = vec![(loop_var.to_string(), vars::to_json(item))];
-            if let Some(index_var) = &task.loop_control().index_var {
-                item_vars.push((index_var.clone(), index.into()));
-            }
-            if let serde_json::Value::Object(map) = &mut registered {
-                map.extend(item_vars.iter().cloned());
+            // As Ansible: each item's result names its loop (and index) variable, in
+            // what is registered, in a failure and in a result shown whole (assert);
+            // `debug: var=` shows the item and its index beside the variable (a `msg`
+            // is shown alone).
+            let index_var = task.loop_control().index_var.as_deref();
+            let with_loop_keys = |map: &mut serde_json::Map<String, serde_json::Value>| {
+                map.insert(loop_var.to_string(), vars::to_json(item));
                 map.insert("ansible_loop_var".into(), loop_var.into());
-                if let Some(index_var) = &task.loop_control().index_var {
-                    map.insert("ansible_index_var".into(), index_var.as_str().into());
+                if let Some(index_var) = index_var {
+                    map.insert(index_var.to_string(), index.into());
+                    map.insert("ansible_index_var".into(), index_var.into());
                 }
+            };
+            if let Some(serde_json::Value::Object(shown)) = &mut outcome.shown {
+                if !is_debug {
+                    with_loop_keys(shown);
+                } else if !shown.contains_key("msg") {
+                    shown.insert(loop_var.to_string(), vars::to_json(item));
+                    if let Some(index_var) = index_var {
+                        shown.insert(index_var.to_string(), index.into());
+                    }
+                }
+            }
+            if outcome.failed {
+                with_loop_keys(&mut outcome.data);
+            }
+            let mut registered = outcome.registered();
+            if let serde_json::Value::Object(map) = &mut registered {
+                with_loop_keys(map);
                 if let Some(extended) = loop_layer.get("ansible_loop") {
                     map.insert("ansible_loop".into(), vars::to_json(extended));
-                }
-            }
-            // `debug: var=` shows the item and its index beside the variable, as
-            // ansible-core's callback does (a `msg` is shown alone).
-            let mut outcome = outcome;
-            if let Some(serde_json::Value::Object(shown)) = &mut outcome.shown {
-                if is_debug && !shown.contains_key("msg") {
-                    shown.extend(item_vars);
                 }
             }
             results.push(registered.clone());
@@ -213,13 +223,7 @@ impl Executor<'_> {
                 registered,
             );
         }
-        let debug = matches!(
-            task.kind,
-            TaskKind::Action {
-                action: Action::Debug,
-                ..
-            }
-        );
+        let debug = is_debug;
         self.reporter.event(&Event::LoopDone {
             host: self.target.name.clone(),
             all_skipped,

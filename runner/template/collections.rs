@@ -156,6 +156,9 @@ fn random(
 ) -> Result<Value, Error> {
     use rand::Rng;
     let seed = kwargs.get::<Option<Value>>("seed")?;
+    // `random(start=10, step=10)`: the keywords name the same parameters.
+    let start = start.or(kwargs.get::<Option<i64>>("start")?);
+    let step = step.or(kwargs.get::<Option<i64>>("step")?);
     kwargs.assert_all_used()?;
     let mut seeded = match seed.filter(|s| !s.is_none()) {
         Some(seed) => Some(PyRandom::new(&seed)?),

@@ -3,7 +3,7 @@
 //! forgiving `int`/`float` and Python-printing `join`, which minijinja's builtins
 //! do differently.
 
-use minijinja::value::{Kwargs, ValueKind};
+use minijinja::value::{from_args, Kwargs, Rest, ValueKind};
 use minijinja::{Environment, Error, ErrorKind, Value};
 
 use super::filters::{invalid, text};
@@ -68,15 +68,28 @@ fn mandatory(value: Value, msg: Option<String>, kwargs: Kwargs) -> Result<Value,
     })
 }
 
-fn ternary(
-    value: Value,
-    true_val: Value,
-    false_val: Value,
-    none_val: Option<Value>,
-) -> Result<Value, Error> {
+/// Ansible's `ternary(true_val, false_val, none_val=None)`, each by position or
+/// by name.
+fn ternary(value: Value, args: Rest<Value>) -> Result<Value, Error> {
     if value.is_undefined() {
         return Err(Error::from(ErrorKind::UndefinedError));
     }
+    let (positional, kwargs): (&[Value], Kwargs) = from_args(&args)?;
+    let mut given: [Option<Value>; 3] = Default::default();
+    for (index, name) in ["true_val", "false_val", "none_val"].iter().enumerate() {
+        given[index] = match positional.get(index) {
+            Some(value) => Some(value.clone()),
+            None => kwargs.get::<Option<Value>>(name)?,
+        };
+    }
+    kwargs.assert_all_used()?;
+    if positional.len() > given.len() {
+        return Err(invalid("ternary takes at most 3 arguments".to_string()));
+    }
+    let [true_val, false_val, none_val] = given;
+    let (Some(true_val), Some(false_val)) = (true_val, false_val) else {
+        return Err(Error::from(ErrorKind::MissingArgument));
+    };
     Ok(match none_val {
         Some(none_val) if value.is_none() && !none_val.is_none() => none_val,
         _ if value.is_true() => true_val,

@@ -454,6 +454,14 @@ impl Object for DateTime {
     }
 }
 
+/// A datetime as ansible-core's JSON writes it (a task's result, `to_json`):
+/// `isoformat()`, with a `T`, where its text (`{{ }}`, `str()`) has a space.
+pub(crate) fn json_text(value: &Value) -> Option<String> {
+    value
+        .downcast_object_ref::<DateTime>()
+        .map(|datetime| datetime.isoformat("T"))
+}
+
 /// The hint added to minijinja's error for `-` between two `to_datetime` values.
 pub(crate) const SUBTRACTION_HINT: &str = "if these are to_datetime values: machinist \
     subtracts datetimes only in a template or expression that names to_datetime or now \

@@ -21,7 +21,8 @@ use super::{
     backslash, collections, conversions, crypt, datetime, datetime_minus, filters, globals,
     jinja_compat, lookup, math_filters, names, operator_calls, overrides, path_tests, pyjson,
     python_iteration, python_methods, pyyaml, regexes, simple, size_filters, tests, text_filters,
-    time_filters, url_filters, urlize, value_format, vault_filters, wordwrap, FileOptions, OMIT,
+    time_filters, undefined_chain, url_filters, urlize, value_format, vault_filters, wordwrap,
+    FileOptions, OMIT,
 };
 
 /// Loader names under which expressions and strings are cached. The leading control
@@ -104,7 +105,10 @@ impl Engine {
     }
 
     pub(crate) fn render_str(&self, source: &str, vars: &Value) -> Result<String, TemplateError> {
-        let source = operator_calls::rewritten(names::unqualified(source, true), true);
+        let source = undefined_chain::rewritten(
+            operator_calls::rewritten(names::unqualified(source, true), true),
+            true,
+        );
         let escaped = backslash::escape_expressions(&source);
         self.render_escaped(&escaped, vars)
     }
@@ -138,9 +142,15 @@ impl Engine {
     }
 
     pub(crate) fn render_native(&self, source: &str, vars: &Value) -> Result<Value, TemplateError> {
-        let source = operator_calls::rewritten(names::unqualified(source, true), true);
+        let source = undefined_chain::rewritten(
+            operator_calls::rewritten(names::unqualified(source, true), true),
+            true,
+        );
         let escaped = backslash::escape_expressions(&source);
         let Some(expr) = single_expression(&escaped) else {
+            if escaped.contains("{%") {
+                return self.render_one_node(&escaped, vars);
+            }
             return self.render_escaped(&escaped, vars).map(Value::from);
         };
         let value = self.eval_expr(expr, vars)?;
@@ -157,6 +167,31 @@ impl Engine {
             return self.render_escaped(&escaped, vars).map(Value::from);
         }
         Ok(value)
+    }
+
+    /// A string with block tags: when all it outputs is one `{{ }}` (the tags around
+    /// it write nothing), that value as it is, as ansible-core's native rendering
+    /// gives it; else the text. A string, number or boolean from a source that ends
+    /// in a newline stays text, as for a single `{{ expr }}` (render_native).
+    fn render_one_node(&self, source: &str, vars: &Value) -> Result<Value, TemplateError> {
+        let (text, single) =
+            value_format::with_single_emission(|| self.render_template_str(source, vars));
+        let text = text?;
+        if let Some(value) = single {
+            let mut alone = String::new();
+            let scalar = matches!(
+                value.kind(),
+                ValueKind::String | ValueKind::Number | ValueKind::Bool
+            );
+            if value_format::write_py_str(&mut alone, &value).is_ok()
+                && alone == text
+                && !(scalar && source.ends_with('\n'))
+            {
+                datetime_minus::refuse_as_value(&value)?;
+                return Ok(value);
+            }
+        }
+        Ok(Value::from(with_source_newlines(source, text)))
     }
 
     pub(crate) fn render_tree(&self, value: &Value, vars: &Value) -> Result<Value, TemplateError> {
@@ -193,7 +228,10 @@ impl Engine {
     pub(crate) fn eval(&self, expr: &str, vars: &Value) -> Result<Value, TemplateError> {
         let expr = single_expression(expr).unwrap_or(expr);
         self.eval_expr(
-            &operator_calls::rewritten(names::unqualified(expr, false), false),
+            &undefined_chain::rewritten(
+                operator_calls::rewritten(names::unqualified(expr, false), false),
+                false,
+            ),
             vars,
         )
     }
@@ -242,7 +280,10 @@ impl Engine {
         let (body, set) = overrides::split(source).map_err(|message| {
             TemplateError::new(TemplateErrorKind::Syntax, format!("{name}: {message}"))
         })?;
-        let body = &*operator_calls::rewritten(names::unqualified(body, true), true);
+        let body = &*undefined_chain::rewritten(
+            operator_calls::rewritten(names::unqualified(body, true), true),
+            true,
+        );
         let original = body;
         // Jinja writes each newline of the template's own text (not of the values it
         // renders) as newline_sequence.
@@ -481,6 +522,7 @@ fn base_env(slot: &EngineSlot) -> Environment<'static> {
     jinja_compat::register(&mut env);
     python_iteration::register(&mut env);
     lookup::register(&mut env, slot);
+    undefined_chain::register(&mut env);
     env.add_global("omit", Value::from(OMIT));
     env.set_loader(cache_loader);
     env.set_path_join_callback(join_include);

@@ -101,11 +101,9 @@ fn the_missing_part_of_a_path_is_named() {
     let t = Templates::new();
     let context = vars(json!({"d": {"a": 1}}));
     let message = |src: &str| t.render_str(src, &context).unwrap_err().message;
-    assert_eq!(
-        message("{{ foo.bar | default('x') }}"),
-        "'foo' is undefined"
-    );
+    assert_eq!(message("{{ foo.bar }}"), "'foo' is undefined");
     assert_eq!(message("{{ d.b.c }}"), "'d.b' is undefined");
+    assert_eq!(message("{{ d.b.c | length }}"), "'d.b' is undefined");
     assert_eq!(message("{{ missing.keys() }}"), "'missing' is undefined");
     assert_eq!(
         message("{{ d.keys() | list + missing }}"),
@@ -115,6 +113,24 @@ fn the_missing_part_of_a_path_is_named() {
     let err = t.render_str("a\n{{ x + }}", &context).unwrap_err();
     assert_eq!(err.kind, TemplateErrorKind::Syntax);
     assert_eq!(err.line, Some(2));
+}
+
+#[test]
+fn default_and_defined_see_through_a_chain_as_in_ansible() {
+    let t = Templates::new();
+    let context = vars(json!({"d": {"a": {"b": 1}}}));
+    let render = |src: &str| t.render_str(src, &context).unwrap();
+    assert_eq!(render("{{ d.x.y | default('x') }}"), "x");
+    assert_eq!(render("{{ nope.a.b | default('y') }}"), "y");
+    assert_eq!(render("{{ d.a.b | default(0) }}"), "1");
+    assert_eq!(render("{{ d.x['k'] | default(1) }}"), "1");
+    assert_eq!(render("{{ d.x.y is defined }}"), "False");
+    assert!(!t.condition("d.x.y is defined", &context).unwrap());
+    assert!(t.condition("nope.a is undefined", &context).unwrap());
+    assert!(t
+        .render_str("{% for i in d.x.y %}{% endfor %}", &context)
+        .is_err());
+    assert!(t.condition("not d.x.y", &context).is_err());
 }
 
 #[test]

@@ -5,7 +5,7 @@
 //! `with_first_found` (which search the controller: Templates::legacy_loop_items). `loop` and `with_list`
 //! take a list as it is and are not here.
 
-use minijinja::value::ValueKind;
+use minijinja::value::{Kwargs, ValueKind};
 use minijinja::{Error, ErrorKind, Value};
 
 use super::collections::{items, subelement_pairs, zipped};
@@ -53,7 +53,9 @@ pub(crate) fn legacy(kind: LegacyLoop, value: &Value) -> Result<Vec<Value>, Erro
         )),
         LegacyLoop::Items => Ok(flatten_once(terms()?)),
         LegacyLoop::Dict => dict_lookup(std::slice::from_ref(value)),
-        LegacyLoop::Sequence => sequence_lookup(&terms()?),
+        LegacyLoop::Sequence => {
+            sequence_lookup(&terms()?, &Kwargs::from_iter(Vec::<(&str, Value)>::new()))
+        }
         LegacyLoop::IndexedItems => Ok(flatten_once(terms()?)
             .into_iter()
             .enumerate()

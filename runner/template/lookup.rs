@@ -86,9 +86,9 @@ fn run(
         "template" => template_lookup(slot, state, &terms, kwargs),
         "vars" => vars_lookup(state, &terms, kwargs),
         "first_found" => first_found(state, &terms, kwargs),
-        "items" => Ok(terms),
-        "dict" => super::sequences::dict_lookup(&terms),
-        "sequence" => super::sequences::sequence_lookup(&terms),
+        "items" => no_kwargs(kwargs).map(|()| terms),
+        "dict" => no_kwargs(kwargs).and_then(|()| super::sequences::dict_lookup(&terms)),
+        "sequence" => super::sequences::sequence_lookup(&terms, kwargs),
         "pipe" => no_kwargs(kwargs).and_then(|()| commands::pipe(state, &terms)),
         "lines" => no_kwargs(kwargs).and_then(|()| commands::lines(state, &terms)),
         "fileglob" => no_kwargs(kwargs).and_then(|()| fileglob::fileglob(state, &terms)),
@@ -127,6 +127,8 @@ fn run(
     };
     let results = match (results, on_error.as_str()) {
         (Ok(results), _) => results,
+        // ansible-core: nothing to give, so `query` an empty list, `lookup` none.
+        (Err(_), "ignore" | "warn") if !wantlist => return Ok(Value::from(())),
         (Err(_), "ignore" | "warn") => Vec::new(),
         (Err(err), _) => return Err(err),
     };

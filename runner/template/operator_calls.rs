@@ -11,9 +11,11 @@
 
 use std::borrow::Cow;
 
-use minijinja::machinery::ast::{self, BinOpKind, CallArg, Expr, Stmt};
+use minijinja::machinery::ast::{self, BinOpKind, Expr};
 use minijinja::value::{Value, ValueKind};
 use minijinja::{Environment, Error, ErrorKind, State};
+
+use super::source_edits::{self, range, Edit};
 
 /// The global a rewritten `%` calls.
 const PERCENT: &str = "__machinist_percent";
@@ -126,7 +128,7 @@ fn may_format_a_string(source: &str) -> bool {
 /// `source` with each `a - b` written `__machinist_minus(a, b)` when it names
 /// `to_datetime` or `now(`, and each `'literal' % b` written `__machinist_percent(…)`;
 /// `template`: a template (else a bare expression). What does not parse is left as it
-/// is (compiling it reports the error).
+/// is (compiling it reports the error; source_edits.rs).
 pub(crate) fn rewritten(source: Cow<'_, str>, template: bool) -> Cow<'_, str> {
     let wanted = Wanted {
         minus: (source.contains("to_datetime") || source.contains("now(")) && source.contains('-'),
@@ -135,61 +137,16 @@ pub(crate) fn rewritten(source: Cow<'_, str>, template: bool) -> Cow<'_, str> {
     if !wanted.minus && !wanted.percent {
         return source;
     }
-    let mut edits = Edits {
-        wanted,
-        list: Vec::new(),
-    };
-    if template {
-        match minijinja::machinery::parse(
-            &source,
-            "<string>",
-            Default::default(),
-            Default::default(),
-        ) {
-            Ok(tree) => stmt(&tree, &source, &mut edits),
-            Err(_) => return source,
+    source_edits::rewritten(source, template, &|node, source, edits| {
+        if let Expr::BinOp(b) = node {
+            match b.op {
+                BinOpKind::Sub if wanted.minus => subtraction(b, source, edits),
+                BinOpKind::Rem if wanted.percent => formatting(b, source, edits),
+                _ => {}
+            }
         }
-    } else {
-        // Parsed inside the same `{% set … %}` the engine compiles an expression in
-        // (minijinja's standalone expression parser panics on some inputs, `}}…`),
-        // its offsets taken back to the expression's.
-        let (open, close) = EXPRESSION_WRAPPER;
-        let wrapped = format!("{open}{source}{close}");
-        let Ok(tree) = minijinja::machinery::parse(
-            &wrapped,
-            "<expression>",
-            Default::default(),
-            Default::default(),
-        ) else {
-            return source;
-        };
-        stmt(&tree, &wrapped, &mut edits);
-        if edits
-            .list
-            .iter()
-            .any(|edit| edit.at < open.len() || edit.at + edit.remove > open.len() + source.len())
-        {
-            return source;
-        }
-        edits.list.iter_mut().for_each(|edit| edit.at -= open.len());
-    }
-    let mut edits = edits.list;
-    if edits.is_empty() {
-        return source;
-    }
-    // Applied from the end, so that earlier offsets stay true; at one offset the
-    // closing parentheses (found later, for inner subtractions) go first.
-    edits.sort_by(|a: &Edit, b: &Edit| b.at.cmp(&a.at).then(b.order.cmp(&a.order)));
-    let mut out = source.into_owned();
-    for edit in edits {
-        out.replace_range(edit.at..edit.at + edit.remove, edit.insert);
-    }
-    Cow::Owned(out)
+    })
 }
-
-/// What an expression is parsed inside: engine.rs's `expression_wrapper`, whose
-/// parentheses keep the expression whole.
-const EXPRESSION_WRAPPER: (&str, &str) = ("{% set __machinist_minus_result = (", ") %}");
 
 /// Which operators a source may hold that need rewriting.
 #[derive(Clone, Copy)]
@@ -198,156 +155,9 @@ struct Wanted {
     percent: bool,
 }
 
-/// The edits found so far, and which operators to look for.
-struct Edits {
-    wanted: Wanted,
-    list: Vec<Edit>,
-}
-
-/// Replace `remove` bytes at `at` by `insert`.
-struct Edit {
-    at: usize,
-    remove: usize,
-    insert: &'static str,
-    order: usize,
-}
-
-/// Byte offsets of a node in the source.
-fn range(span: minijinja::machinery::Span) -> (usize, usize) {
-    (span.start_offset as usize, span.end_offset as usize)
-}
-
-fn stmts(list: &[Stmt], source: &str, edits: &mut Edits) {
-    list.iter().for_each(|s| stmt(s, source, edits));
-}
-
-fn stmt(node: &Stmt, source: &str, edits: &mut Edits) {
-    let mut e = |x: &Expr| expr(x, source, edits);
-    match node {
-        Stmt::Template(t) => stmts(&t.children, source, edits),
-        Stmt::EmitExpr(x) => e(&x.expr),
-        Stmt::ForLoop(f) => {
-            e(&f.iter);
-            if let Some(filter) = &f.filter_expr {
-                e(filter);
-            }
-            stmts(&f.body, source, edits);
-            stmts(&f.else_body, source, edits);
-        }
-        Stmt::IfCond(i) => {
-            e(&i.expr);
-            stmts(&i.true_body, source, edits);
-            stmts(&i.false_body, source, edits);
-        }
-        Stmt::WithBlock(w) => {
-            w.assignments.iter().for_each(|(_, x)| e(x));
-            stmts(&w.body, source, edits);
-        }
-        Stmt::Set(s) => e(&s.expr),
-        Stmt::SetBlock(s) => {
-            if let Some(filter) = &s.filter {
-                e(filter);
-            }
-            stmts(&s.body, source, edits);
-        }
-        Stmt::AutoEscape(a) => stmts(&a.body, source, edits),
-        Stmt::FilterBlock(f) => {
-            e(&f.filter);
-            stmts(&f.body, source, edits);
-        }
-        Stmt::Block(b) => stmts(&b.body, source, edits),
-        Stmt::Macro(m) => {
-            m.defaults.iter().for_each(e);
-            stmts(&m.body, source, edits);
-        }
-        Stmt::CallBlock(c) => {
-            call(&c.call, source, edits);
-            stmts(&c.macro_decl.body, source, edits);
-        }
-        Stmt::Do(d) => call(&d.call, source, edits),
-        Stmt::EmitRaw(_)
-        | Stmt::Import(_)
-        | Stmt::FromImport(_)
-        | Stmt::Extends(_)
-        | Stmt::Include(_)
-        | Stmt::Continue(_)
-        | Stmt::Break(_) => {}
-    }
-}
-
-fn call(c: &ast::Call, source: &str, edits: &mut Edits) {
-    expr(&c.expr, source, edits);
-    args(&c.args, source, edits);
-}
-
-fn args(list: &[CallArg], source: &str, edits: &mut Edits) {
-    for arg in list {
-        match arg {
-            CallArg::Pos(x)
-            | CallArg::Kwarg(_, x)
-            | CallArg::PosSplat(x)
-            | CallArg::KwargSplat(x) => expr(x, source, edits),
-        }
-    }
-}
-
-fn expr(node: &Expr, source: &str, edits: &mut Edits) {
-    match node {
-        Expr::Var(_) | Expr::Const(_) => {}
-        Expr::Slice(s) => {
-            expr(&s.expr, source, edits);
-            for part in [&s.start, &s.stop, &s.step].into_iter().flatten() {
-                expr(part, source, edits);
-            }
-        }
-        Expr::UnaryOp(u) => expr(&u.expr, source, edits),
-        Expr::BinOp(b) => {
-            match b.op {
-                BinOpKind::Sub if edits.wanted.minus => subtraction(b, source, edits),
-                BinOpKind::Rem if edits.wanted.percent => formatting(b, source, edits),
-                _ => {}
-            }
-            expr(&b.left, source, edits);
-            expr(&b.right, source, edits);
-        }
-        Expr::Compare(c) => {
-            expr(&c.expr, source, edits);
-            c.ops.iter().for_each(|op| expr(&op.expr, source, edits));
-        }
-        Expr::IfExpr(i) => {
-            expr(&i.test_expr, source, edits);
-            expr(&i.true_expr, source, edits);
-            if let Some(other) = &i.false_expr {
-                expr(other, source, edits);
-            }
-        }
-        Expr::Filter(f) => {
-            if let Some(operand) = &f.expr {
-                expr(operand, source, edits);
-            }
-            args(&f.args, source, edits);
-        }
-        Expr::Test(t) => {
-            expr(&t.expr, source, edits);
-            args(&t.args, source, edits);
-        }
-        Expr::GetAttr(g) => expr(&g.expr, source, edits),
-        Expr::GetItem(g) => {
-            expr(&g.expr, source, edits);
-            expr(&g.subscript_expr, source, edits);
-        }
-        Expr::Call(c) => call(c, source, edits),
-        Expr::List(l) => l.items.iter().for_each(|x| expr(x, source, edits)),
-        Expr::Map(m) => {
-            m.keys.iter().for_each(|x| expr(x, source, edits));
-            m.values.iter().for_each(|x| expr(x, source, edits));
-        }
-    }
-}
-
 /// `left - right` → `__machinist_minus(left, right)`: the call opens where the
 /// subtraction starts, its `-` becomes a comma, and it closes where it ends.
-fn subtraction(node: &ast::Spanned<ast::BinOp>, source: &str, edits: &mut Edits) {
+fn subtraction(node: &ast::Spanned<ast::BinOp>, source: &str, edits: &mut Vec<Edit>) {
     let (start, end) = range(node.span());
     let (_, left_end) = range(node.left.span());
     let (right_start, _) = range(node.right.span());
@@ -357,30 +167,30 @@ fn subtraction(node: &ast::Spanned<ast::BinOp>, source: &str, edits: &mut Edits)
     let Some(minus) = between.find('-') else {
         return;
     };
-    let order = edits.list.len();
-    edits.list.push(Edit {
+    let order = edits.len();
+    edits.push(Edit {
         at: start,
         remove: 0,
-        insert: concat!("__machinist_minus", "("),
+        insert: Cow::Borrowed(concat!("__machinist_minus", "(")),
         order,
     });
-    edits.list.push(Edit {
+    edits.push(Edit {
         at: left_end + minus,
         remove: 1,
-        insert: ",",
+        insert: Cow::Borrowed(","),
         order,
     });
-    edits.list.push(Edit {
+    edits.push(Edit {
         at: end,
         remove: 0,
-        insert: ")",
+        insert: Cow::Borrowed(")"),
         order,
     });
 }
 
 /// `'literal' % right` → `__machinist_percent('literal' , right, SPREAD)`, SPREAD
 /// true when `right` is a tuple written in parentheses.
-fn formatting(node: &ast::Spanned<ast::BinOp>, source: &str, edits: &mut Edits) {
+fn formatting(node: &ast::Spanned<ast::BinOp>, source: &str, edits: &mut Vec<Edit>) {
     if !matches!(&node.left, Expr::Const(c) if c.value.as_str().is_some()) {
         return;
     }
@@ -397,23 +207,23 @@ fn formatting(node: &ast::Spanned<ast::BinOp>, source: &str, edits: &mut Edits) 
         && source
             .get(right_start..)
             .is_some_and(|right| right.starts_with('('));
-    let order = edits.list.len();
-    edits.list.push(Edit {
+    let order = edits.len();
+    edits.push(Edit {
         at: start,
         remove: 0,
-        insert: concat!("__machinist_percent", "("),
+        insert: Cow::Borrowed(concat!("__machinist_percent", "(")),
         order,
     });
-    edits.list.push(Edit {
+    edits.push(Edit {
         at: left_end + percent,
         remove: 1,
-        insert: ",",
+        insert: Cow::Borrowed(","),
         order,
     });
-    edits.list.push(Edit {
+    edits.push(Edit {
         at: end,
         remove: 0,
-        insert: if tuple { ", true)" } else { ", false)" },
+        insert: Cow::Borrowed(if tuple { ", true)" } else { ", false)" }),
         order,
     });
 }

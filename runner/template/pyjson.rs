@@ -128,7 +128,10 @@ fn write_value(
             newline(out, options, depth);
             out.push('}');
         }
-        _ => write_string(out, &py_str(value), options.ensure_ascii),
+        _ => {
+            let text = super::datetime::json_text(value).unwrap_or_else(|| py_str(value));
+            write_string(out, &text, options.ensure_ascii)
+        }
     }
     Ok(())
 }

@@ -4,7 +4,7 @@
 //! plugins of the same names give them. Also what `with_dict` and `with_sequence`
 //! loop over.
 
-use minijinja::value::ValueKind;
+use minijinja::value::{Kwargs, ValueKind};
 use minijinja::{Error, ErrorKind, Value};
 
 use super::filters::text;
@@ -32,16 +32,22 @@ pub(crate) fn dict_lookup(terms: &[Value]) -> Result<Vec<Value>, Error> {
 }
 
 /// `lookup('sequence', 'start=1 end=3')`: the numbers as formatted strings.
-pub(crate) fn sequence_lookup(terms: &[Value]) -> Result<Vec<Value>, Error> {
+/// `lookup('sequence', 'start=1 end=3')`; the keywords (`start=1, end=3`) give the
+/// same settings, as the defaults of each term or, with no term, the one sequence.
+pub(crate) fn sequence_lookup(terms: &[Value], kwargs: &Kwargs) -> Result<Vec<Value>, Error> {
+    let base = Spec::from_kwargs(kwargs)?;
     let mut out = Vec::new();
+    if terms.is_empty() {
+        out.extend(base.values()?.into_iter().map(Value::from));
+    }
     for term in terms {
-        let spec = Spec::parse(&text(term)?)?;
+        let spec = Spec::parse(&text(term)?, base.clone())?;
         out.extend(spec.values()?.into_iter().map(Value::from));
     }
     Ok(out)
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Spec {
     start: i64,
     end: Option<i64>,
@@ -51,14 +57,37 @@ struct Spec {
 }
 
 impl Spec {
-    fn parse(term: &str) -> Result<Spec, Error> {
-        let mut spec = Spec {
+    fn default_spec() -> Spec {
+        Spec {
             start: 1,
             end: None,
             count: None,
             stride: 1,
             format: "%d".into(),
-        };
+        }
+    }
+
+    fn from_kwargs(kwargs: &Kwargs) -> Result<Spec, Error> {
+        let mut spec = Spec::default_spec();
+        for key in ["start", "end", "count", "stride", "format"] {
+            let Some(value) = kwargs.get::<Option<Value>>(key)? else {
+                continue;
+            };
+            let value = value.to_string();
+            match key {
+                "start" => spec.start = number(&value)?,
+                "end" => spec.end = Some(number(&value)?),
+                "count" => spec.count = Some(number(&value)?),
+                "stride" => spec.stride = number(&value)?,
+                _ => spec.format = value,
+            }
+        }
+        kwargs.assert_all_used()?;
+        Ok(spec)
+    }
+
+    fn parse(term: &str, base: Spec) -> Result<Spec, Error> {
+        let mut spec = base;
         let term = term.trim();
         if !term.contains('=') {
             spec.parse_short(term)?;
@@ -239,7 +268,10 @@ mod tests {
     use super::*;
 
     fn seq(term: &str) -> Vec<String> {
-        Spec::parse(term).unwrap().values().unwrap()
+        Spec::parse(term, Spec::default_spec())
+            .unwrap()
+            .values()
+            .unwrap()
     }
 
     #[test]
@@ -254,10 +286,13 @@ mod tests {
         assert_eq!(seq("3"), ["1", "2", "3"]);
         assert_eq!(seq("start=5 end=1 stride=-2"), ["5", "3", "1"]);
         assert_eq!(seq("start=0x0f end=0x11 format=%x"), ["f", "10", "11"]);
-        assert!(Spec::parse("start=1 end=3 count=2")
+        assert!(Spec::parse("start=1 end=3 count=2", Spec::default_spec())
             .unwrap()
             .values()
             .is_err());
-        assert!(Spec::parse("start=3 end=1").unwrap().values().is_err());
+        assert!(Spec::parse("start=3 end=1", Spec::default_spec())
+            .unwrap()
+            .values()
+            .is_err());
     }
 }

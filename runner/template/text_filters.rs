@@ -6,7 +6,7 @@
 //! `replace`) read any other value as Python's `str()` of it (`['a']` becomes
 //! `"['a']"`, none `"None"`), as Jinja does, where minijinja would write JSON.
 
-use minijinja::value::{Kwargs, ValueKind};
+use minijinja::value::{from_args, Kwargs, Rest, ValueKind};
 use minijinja::{Environment, Error, Value};
 
 use super::collections::items;
@@ -96,7 +96,33 @@ fn title(text: &str) -> String {
 }
 
 /// Jinja2's `do_truncate(s, length=255, killwords=False, end='...', leeway=5)`.
-fn truncate(
+/// Jinja's `truncate(s, length=255, killwords=False, end='...', leeway=None)`, each
+/// parameter by position or by name (`truncate(8, killwords=false)`).
+fn truncate(value: Value, args: Rest<Value>) -> Result<Value, Error> {
+    let (positional, kwargs): (&[Value], Kwargs) = from_args(&args)?;
+    let names = ["length", "killwords", "end", "leeway"];
+    if positional.len() > names.len() {
+        return Err(invalid("truncate takes at most 4 arguments"));
+    }
+    let mut given: [Option<Value>; 4] = Default::default();
+    for (index, name) in names.iter().enumerate() {
+        given[index] = match positional.get(index) {
+            Some(value) => Some(value.clone()),
+            None => kwargs.get::<Option<Value>>(name)?,
+        };
+    }
+    kwargs.assert_all_used()?;
+    let [length, killwords, end, leeway] = given;
+    truncated(
+        value,
+        length.map(usize::try_from).transpose()?,
+        killwords.map(|k| k.is_true()),
+        end.map(|e| e.to_string()),
+        leeway.map(usize::try_from).transpose()?,
+    )
+}
+
+fn truncated(
     value: Value,
     length: Option<usize>,
     killwords: Option<bool>,
@@ -336,7 +362,7 @@ mod tests {
     #[test]
     fn truncate_is_jinja2s() {
         let t = |s: &str, n, kill, end: &str| {
-            truncate(Value::from(s), Some(n), Some(kill), Some(end.into()), None)
+            truncated(Value::from(s), Some(n), Some(kill), Some(end.into()), None)
                 .unwrap()
                 .to_string()
         };
@@ -355,7 +381,7 @@ mod tests {
         assert_eq!(urlencode(pairs).unwrap(), "k=v+w&n=v");
         let short = Value::from(vec![1, 2, 3]);
         assert_eq!(
-            truncate(short.clone(), Some(5), None, None, None).unwrap(),
+            truncated(short.clone(), Some(5), None, None, None).unwrap(),
             short
         );
     }

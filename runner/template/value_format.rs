@@ -7,9 +7,39 @@ use std::fmt::Write;
 use minijinja::value::ValueKind;
 use minijinja::{Error, Output, State, Value};
 
-/// The environment's formatter: what `{{ value }}` writes.
+/// The environment's formatter: what `{{ value }}` writes (noted for
+/// [`with_single_emission`] when one is watching).
 pub(crate) fn formatter(out: &mut Output, _state: &State, value: &Value) -> Result<(), Error> {
+    EMISSIONS.with_borrow_mut(|watched| {
+        if let Some(emissions) = watched {
+            emissions.count += 1;
+            emissions.last = Some(value.clone());
+        }
+    });
     write_py_str(out, value).map_err(Error::from)
+}
+
+/// The `{{ }}` outputs of the render being watched on this thread.
+#[derive(Default)]
+struct Emissions {
+    count: usize,
+    last: Option<Value>,
+}
+
+thread_local! {
+    static EMISSIONS: std::cell::RefCell<Option<Emissions>> = const { std::cell::RefCell::new(None) };
+}
+
+/// `render`'s result, and the value of its `{{ }}` output when it made exactly one
+/// (Jinja's native rendering keeps a template whose output is one node as that value:
+/// `{% set ns = … %}{% for … %}…{% endfor %}{{ ns.out }}` is a list in ansible-core).
+/// The caller still checks that the text is that value's alone (no text around it).
+pub(crate) fn with_single_emission<T>(render: impl FnOnce() -> T) -> (T, Option<Value>) {
+    let outer = EMISSIONS.replace(Some(Emissions::default()));
+    let result = render();
+    let seen = EMISSIONS.replace(outer);
+    let single = seen.filter(|e| e.count == 1).and_then(|e| e.last);
+    (result, single)
 }
 
 /// [`py_str`] written to `out`: strings and integers, most of what templates print,

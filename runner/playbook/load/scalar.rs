@@ -370,7 +370,7 @@ impl Loader {
 }
 
 /// Whether `name` can name a variable.
-fn is_identifier(name: &str) -> bool {
+pub(crate) fn is_identifier(name: &str) -> bool {
     name.chars()
         .next()
         .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
