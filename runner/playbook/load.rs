@@ -47,6 +47,9 @@ pub struct Loader {
     extra_vars: Layer,
     /// Roles being loaded right now (to catch dependency loops).
     role_stack: Vec<PathBuf>,
+    /// The roles whose dependencies are being loaded, outermost first: a dependency
+    /// sees their variables below its own (Ansible's dep_chain).
+    dependents: Vec<roles::DependentVars>,
     /// Roles loaded in the current play, with their parameters (run once each).
     roles_seen: Vec<(PathBuf, String)>,
     /// The handlers file each role's first use in the current play loaded (the only
@@ -80,6 +83,7 @@ impl Loader {
             playbook_dir: PathBuf::from("."),
             extra_vars: extra_vars.clone(),
             role_stack: Vec::new(),
+            dependents: Vec::new(),
             roles_seen: Vec::new(),
             role_handlers: Vec::new(),
             role_scopes: Vec::new(),

@@ -92,7 +92,7 @@ impl Executor<'_> {
             };
             state.notified.pending.retain(|i| *i != index);
             let handler = state.notified.in_scope(&state.play.handlers[index]);
-            let flow = self.task(state, &handler, &Inherited::default(), true);
+            let flow = self.task(state, &handler, &Inherited::handler(), true);
             if flow != Flow::Continue {
                 return flow;
             }
@@ -129,7 +129,7 @@ impl Executor<'_> {
             let handler = &play.handlers[index];
             let notifying: Vec<(usize, Inherited<'_>)> = (0..slots.len())
                 .filter(|slot| ended[*slot].is_none() && flushing(*slot, index, slots))
-                .map(|slot| (slot, Inherited::default()))
+                .map(|slot| (slot, Inherited::handler()))
                 .collect();
             for (slot, _) in &notifying {
                 slots[*slot].1.notified.pending.retain(|i| *i != index);
@@ -148,7 +148,7 @@ impl Executor<'_> {
                     let (host, state, _) = &mut slots[*slot];
                     self.enter(*host);
                     let scoped = state.notified.in_scope(handler);
-                    flows.push(self.task(state, &scoped, &Inherited::default(), true));
+                    flows.push(self.task(state, &scoped, &Inherited::handler(), true));
                     self.leave();
                 }
                 flows

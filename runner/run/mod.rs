@@ -286,6 +286,18 @@ struct Inherited<'t> {
     when: Vec<&'t Condition>,
     /// The Host of an enclosing block's `root:` (the play's otherwise).
     host: Option<Rc<Site>>,
+    /// Inside a handler (tasks a handler includes are shown as handlers, as Ansible's).
+    handler: bool,
+}
+
+impl Inherited<'_> {
+    /// The scope a handler runs in.
+    fn handler() -> Self {
+        Inherited {
+            handler: true,
+            ..Inherited::default()
+        }
+    }
 }
 
 /// How running a list of tasks ended.

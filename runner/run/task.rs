@@ -863,7 +863,7 @@ impl Executor<'_> {
             }
             inner.looped.push(looped);
         }
-        let flow = self.tasks(state, tasks, &inner, false);
+        let flow = self.tasks(state, tasks, &inner, inner.handler);
         let failed = match flow {
             Flow::Continue => false,
             Flow::EndPlay => {

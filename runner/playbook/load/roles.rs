@@ -51,6 +51,22 @@ pub(super) struct RoleUse {
     pub included: bool,
 }
 
+/// The variables a role's own files give one use of it.
+pub(super) struct OwnVariables {
+    defaults: Vec<(String, Node)>,
+    vars: Vec<(String, Node)>,
+}
+
+/// A role whose dependencies are being loaded: what they inherit from it.
+#[derive(Debug)]
+pub(super) struct DependentVars {
+    defaults: Layer,
+    vars: Layer,
+    params: Layer,
+    /// Its use's `when`, which covers its dependencies' handlers too.
+    when: Vec<Condition>,
+}
+
 /// A role loaded for one use: its block of tasks (dependencies' blocks before it).
 pub(super) struct LoadedRole {
     pub tasks: Vec<Task>,
@@ -214,8 +230,29 @@ impl Loader {
             .and_then(Node::as_seq)
             .map(<[Node]>::to_vec)
             .unwrap_or_default();
+        let own = self.own_variables(role, &path);
+        // The role whose task names this one (`include_role`/`import_role` in a
+        // role's tasks): Ansible's `ansible_parent_role_names`.
+        let including = if explicit {
+            self.role_stack.iter().rev().nth(1).and_then(|parent| {
+                self.role_scopes
+                    .iter()
+                    .rev()
+                    .find(|scope| &scope.path == parent)
+                    .cloned()
+            })
+        } else {
+            None
+        };
         // As Ansible's Role.get_default_vars/get_vars: a role sees its dependencies'
-        // defaults and vars, below its own.
+        // defaults and vars, below its own; a dependency sees the variables of the
+        // roles that depend on it (its dep_chain), below its own.
+        self.dependents.push(DependentVars {
+            defaults: Layer::from_nodes(&own.defaults),
+            vars: Layer::from_nodes(&own.vars),
+            params: Layer::from_nodes(&role.params),
+            when: role.when.clone(),
+        });
         let mut inherited = (Layer::default(), Layer::default());
         for dependency in &dependencies {
             if let Some(dep) = self.role_use(dependency, true) {
@@ -233,7 +270,8 @@ impl Loader {
                 }
             }
         }
-        let scope = self.role_scope(role, &path, inherited);
+        self.dependents.pop();
+        let scope = self.role_scope(role, &path, inherited, own, including.as_deref());
         self.role_scopes.push(scope.clone());
         let origin = Arc::new(Origin {
             dir: path.clone(),
@@ -256,7 +294,22 @@ impl Loader {
             self.refuse_other_handlers(role, &path, &handlers_name);
         }
         if first_use && (handlers_file.exists() || role.handlers_from.is_some()) {
-            handlers.extend(self.tasks_from_file(&handlers_file, &origin, &tags, &role.span));
+            let mut loaded = self.tasks_from_file(&handlers_file, &origin, &tags, &role.span);
+            // As in Ansible, the `when` of the role's use (and of the roles that
+            // depend on it) is a condition of its handlers too.
+            let conditions: Vec<Condition> = self
+                .dependents
+                .iter()
+                .flat_map(|dependent| dependent.when.iter().cloned())
+                .chain(role.when.iter().cloned())
+                .collect();
+            if !conditions.is_empty() {
+                for handler in &mut loaded {
+                    let own = std::mem::take(&mut handler.when);
+                    handler.when = conditions.iter().cloned().chain(own).collect();
+                }
+            }
+            handlers.extend(loaded);
         } else if !first_use && !role.included {
             // The handlers were loaded by its first use: in the play's roles
             // (`handlers`) or by an import or include in its tasks (extra_handlers).
@@ -302,12 +355,8 @@ impl Loader {
         );
     }
 
-    fn role_scope(
-        &mut self,
-        role: &RoleUse,
-        path: &Path,
-        (inherited_defaults, inherited_vars): (Layer, Layer),
-    ) -> Arc<RoleScope> {
+    /// The variables of a role's defaults/ and vars/ files for one use.
+    fn own_variables(&mut self, role: &RoleUse, path: &Path) -> OwnVariables {
         let vars_of =
             |this: &mut Loader, folder: &str, from: Option<&str>| -> Vec<(String, Node)> {
                 let file = path.join(folder).join(yml(from.unwrap_or("main")));
@@ -321,8 +370,26 @@ impl Loader {
                     }
                 }
             };
-        let defaults = vars_of(self, "defaults", role.defaults_from.as_deref());
-        let vars = vars_of(self, "vars", role.vars_from.as_deref());
+        OwnVariables {
+            defaults: vars_of(self, "defaults", role.defaults_from.as_deref()),
+            vars: vars_of(self, "vars", role.vars_from.as_deref()),
+        }
+    }
+
+    fn role_scope(
+        &mut self,
+        role: &RoleUse,
+        path: &Path,
+        (inherited_defaults, inherited_vars): (Layer, Layer),
+        OwnVariables { defaults, vars }: OwnVariables,
+        including: Option<&RoleScope>,
+    ) -> Arc<RoleScope> {
+        let mut dependents = (Layer::default(), Layer::default(), Layer::default());
+        for dependent in &self.dependents {
+            dependents.0.extend(&dependent.defaults);
+            dependents.1.extend(&dependent.vars);
+            dependents.2.extend(&dependent.params);
+        }
         let spec_file = path.join("meta/argument_specs.yml");
         let entry = role
             .tasks_from
@@ -333,6 +400,7 @@ impl Loader {
             .optional_yaml(&spec_file, &role.span)
             .and_then(|doc| argspec::parse(&spec_file, &doc, entry, &mut self.errors));
         let mut defaults_layer = inherited_defaults;
+        defaults_layer.extend(&dependents.0);
         defaults_layer.extend(&Layer::from_nodes(&defaults));
         if let Some(spec) = &spec {
             for option in &spec.options {
@@ -351,6 +419,19 @@ impl Loader {
             minijinja::Value::from(absolute.display().to_string()),
         );
         magic.set("role_name", minijinja::Value::from(role.name.as_str()));
+        magic.set("ansible_role_name", minijinja::Value::from(role.name.as_str()));
+        if let Some(parent) = including {
+            for (key, value) in [
+                ("ansible_parent_role_names", parent.name.clone()),
+                ("ansible_parent_role_paths", parent.path.display().to_string()),
+            ] {
+                let mut chain = vec![minijinja::Value::from(value)];
+                if let Some(further) = parent.magic.get(key) {
+                    chain.extend(further.try_iter().into_iter().flatten());
+                }
+                magic.set(key, minijinja::Value::from(chain));
+            }
+        }
         let sources = role
             .params
             .iter()
@@ -364,11 +445,16 @@ impl Loader {
             magic,
             defaults: defaults_layer,
             vars: {
-                let mut layer = inherited_vars;
+                let mut layer = dependents.1;
+                layer.extend(&inherited_vars);
                 layer.extend(&Layer::from_nodes(&vars));
                 layer
             },
-            params: Layer::from_nodes(&role.params),
+            params: {
+                let mut layer = dependents.2;
+                layer.extend(&Layer::from_nodes(&role.params));
+                layer
+            },
             sources,
             spec,
             span: role.span.clone(),
