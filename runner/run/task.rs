@@ -784,7 +784,12 @@ impl Executor<'_> {
         let Some((role, origin)) = role else {
             return self.run_included(state, task, inherited, tasks, ctx);
         };
-        state.notified.role_included(origin);
+        // Its handlers see the include's vars and loop variables, as Ansible's.
+        let mut include_vars = task.vars.clone();
+        if let Some(looped) = loop_variables(task, ctx) {
+            include_vars.extend(&looped);
+        }
+        state.notified.role_included(origin, include_vars);
         let announce = Event::Included {
             file: role,
             host: self.target.name.clone(),
@@ -850,17 +855,7 @@ impl Executor<'_> {
     ) -> Outcome {
         let mut inner = inherited.clone();
         inner.vars.push(task.vars.clone());
-        if task.loop_items.is_some() {
-            let mut looped = Layer::default();
-            let loop_var = task.loop_control().loop_var.as_deref().unwrap_or("item");
-            for name in [Some(loop_var), task.loop_control().index_var.as_deref()]
-                .into_iter()
-                .flatten()
-            {
-                if let Ok(value) = ctx.get_attr(name) {
-                    looped.set(name, value);
-                }
-            }
+        if let Some(looped) = loop_variables(task, ctx) {
             inner.looped.push(looped);
         }
         let flow = self.tasks(state, tasks, &inner, inner.handler);
@@ -952,4 +947,20 @@ fn extended_loop(items: &[Value], index: usize, all: Option<&[Value]>) -> Value 
         fields.push(("nextitem", next.clone()));
     }
     Value::from_iter(fields)
+}
+
+/// The loop variable (and `index_var`) of a looped include's current item.
+fn loop_variables(task: &Task, ctx: &Value) -> Option<Layer> {
+    task.loop_items.as_ref()?;
+    let mut looped = Layer::default();
+    let loop_var = task.loop_control().loop_var.as_deref().unwrap_or("item");
+    for name in [Some(loop_var), task.loop_control().index_var.as_deref()]
+        .into_iter()
+        .flatten()
+    {
+        if let Ok(value) = ctx.get_attr(name) {
+            looped.set(name, value);
+        }
+    }
+    Some(looped)
 }
