@@ -53,7 +53,12 @@ pub struct RoleScope {
 #[derive(Debug, Clone)]
 pub struct ArgSpec {
     pub file: PathBuf,
+    /// The entry point (`main`, or a `tasks_from` name) and its `short_description`.
+    pub entry: String,
+    pub short_description: Option<String>,
     pub options: Vec<ArgOption>,
+    /// The `options` mapping as written (the role's validation task checks it).
+    pub options_node: Option<Node>,
 }
 
 #[derive(Debug)]
@@ -398,6 +403,9 @@ pub enum Action {
     WaitForConnection,
     /// Wait, or ask the terminal (runner/run/pause.rs); once for all hosts.
     Pause,
+    /// Check variables against an argument spec (runner/run/validate_argument_spec.rs);
+    /// the first task of a role with meta/argument_specs.yml, as in Ansible.
+    ValidateArgumentSpec,
 }
 
 impl Action {
@@ -416,6 +424,7 @@ impl Action {
         ("fetch", Action::Fetch),
         ("wait_for_connection", Action::WaitForConnection),
         ("pause", Action::Pause),
+        ("validate_argument_spec", Action::ValidateArgumentSpec),
     ];
 
     pub fn from_name(name: &str) -> Option<Action> {
@@ -467,6 +476,7 @@ impl Action {
             Action::Pause => Some(machinist_modules::args::field_names::<
                 super::action_args::pause::Args,
             >()),
+            Action::ValidateArgumentSpec => Some(&["argument_spec", "provided_arguments"]),
         }
     }
 }

@@ -60,6 +60,7 @@ impl Step<'_> {
             Action::Fetch => self.fetch(args),
             Action::WaitForConnection => self.wait_for_connection(args),
             Action::Pause => self.pause(args),
+            Action::ValidateArgumentSpec => self.validate_argument_spec(args),
         }
     }
 

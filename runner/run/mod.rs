@@ -33,6 +33,7 @@ mod tags;
 mod task;
 pub(crate) mod uri;
 pub(crate) mod wait_for;
+mod validate_argument_spec;
 mod wait_for_connection;
 
 pub(crate) use actions::chroot_warning;

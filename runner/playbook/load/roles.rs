@@ -6,10 +6,12 @@ use super::Loader;
 use crate::error::Span;
 use crate::playbook::argspec;
 use crate::playbook::keywords::{self, Places};
-use crate::playbook::model::{in_last_scope, Condition, Origin, RoleScope, Task, TaskKind};
+use crate::playbook::model::{
+    in_last_scope, Action, ArgSpec, Condition, Origin, RoleScope, Task, TaskKind,
+};
 use crate::roles::search::find_role;
 use crate::vars::Layer;
-use crate::yaml::{Node, Value};
+use crate::yaml::{Key, Node, Value};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -280,11 +282,14 @@ impl Loader {
         let tasks_file = path
             .join("tasks")
             .join(yml(role.tasks_from.as_deref().unwrap_or("main")));
-        let own = if tasks_file.exists() || role.tasks_from.is_some() {
+        let mut own = if tasks_file.exists() || role.tasks_from.is_some() {
             self.tasks_from_file(&tasks_file, &origin, &tags, &role.span)
         } else {
             Vec::new()
         };
+        if let Some(spec) = origin.role.as_ref().and_then(|scope| scope.spec.as_ref()) {
+            own.insert(0, validation_task(spec, &role.span, &tags, origin.clone()));
+        }
         let handlers_name = yml(role.handlers_from.as_deref().unwrap_or("main"));
         let handlers_file = path.join("handlers").join(&handlers_name);
         if first_use {
@@ -520,6 +525,51 @@ fn block(role: &RoleUse, tasks: Vec<Task>, tags: Vec<String>, origin: Arc<Origin
         loop_with: None,
         ignore_errors: false,
         tags,
+        vars: Layer::default(),
+        check_mode: None,
+        diff: None,
+        no_log: false,
+        rare: None,
+        origin,
+    }
+}
+
+/// Ansible's first task of a role with an argument spec for its entry point: a
+/// `validate_argument_spec` of the entry point's options, tagged `always`.
+fn validation_task(spec: &ArgSpec, span: &Span, tags: &[String], origin: Arc<Origin>) -> Task {
+    let mut name = format!("Validating arguments against arg spec '{}'", spec.entry);
+    if let Some(short) = &spec.short_description {
+        name = format!("{name} - {short}");
+    }
+    let options = spec.options_node.clone().unwrap_or(Node {
+        value: Value::Map(Vec::new()),
+        span: span.clone(),
+    });
+    let args = Node {
+        value: Value::Map(vec![(
+            Key {
+                name: "argument_spec".into(),
+                span: span.clone(),
+            },
+            options,
+        )]),
+        span: span.clone(),
+    };
+    let mut all_tags = tags.to_vec();
+    all_tags.push("always".to_string());
+    Task {
+        name: Some(name),
+        span: span.clone(),
+        kind: TaskKind::Action {
+            module: "validate_argument_spec".into(),
+            action: Action::ValidateArgumentSpec,
+            args,
+        },
+        when: Vec::new(),
+        loop_items: None,
+        loop_with: None,
+        ignore_errors: false,
+        tags: all_tags,
         vars: Layer::default(),
         check_mode: None,
         diff: None,
