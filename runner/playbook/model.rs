@@ -49,6 +49,15 @@ pub struct RoleScope {
     pub span: Span,
 }
 
+/// The roles a play names in `roles:` (in order, as written) and the roles they
+/// depend on (each once): Ansible's `ansible_play_role_names` (`role_names`) and
+/// `ansible_dependent_role_names`.
+#[derive(Debug, Clone, Default)]
+pub struct RoleNames {
+    pub play: Vec<String>,
+    pub dependent: Vec<String>,
+}
+
 /// A role's documented inputs (meta/argument_specs.yml, Ansible's format).
 #[derive(Debug, Clone)]
 pub struct ArgSpec {
@@ -83,6 +92,8 @@ pub struct Play {
     pub tasks: Vec<Task>,
     pub post_tasks: Vec<Task>,
     pub handlers: Vec<Task>,
+    /// The names of its `roles:` and of their dependencies (`ansible_play_role_names`).
+    pub role_names: RoleNames,
     pub tags: Vec<String>,
     pub origin: Arc<Origin>,
     /// `serial`: the batches' sizes, the last repeated (empty: one batch of all).

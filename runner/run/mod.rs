@@ -685,6 +685,22 @@ impl<'a> Executor<'a> {
             "ansible_play_name",
             minijinja::Value::from(play.name.as_str()),
         );
+        let names = |list: &[String]| {
+            minijinja::Value::from(list.iter().map(minijinja::Value::from).collect::<Vec<_>>())
+        };
+        magic.set("ansible_play_role_names", names(&play.role_names.play));
+        magic.set("role_names", names(&play.role_names.play));
+        magic.set(
+            "ansible_dependent_role_names",
+            names(&play.role_names.dependent),
+        );
+        let mut all: Vec<String> = play.role_names.dependent.clone();
+        for name in &play.role_names.play {
+            if !all.contains(name) {
+                all.push(name.clone());
+            }
+        }
+        magic.set("ansible_role_names", names(&all));
         magic.set(
             "machinist_root",
             minijinja::Value::from(root.display().to_string()),

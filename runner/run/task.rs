@@ -115,7 +115,9 @@ impl Executor<'_> {
         // after the other, and the first that fails stops the rest.
         let include = matches!(
             task.kind,
-            TaskKind::IncludeTasks { .. } | TaskKind::IncludeRole { .. }
+            TaskKind::IncludeTasks { .. }
+                | TaskKind::IncludeRole { .. }
+                | TaskKind::IncludeRoleNamed { .. }
         );
         let outer_deferred = if include {
             self.target.deferred.replace(Vec::new())

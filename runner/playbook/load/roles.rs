@@ -258,6 +258,9 @@ impl Loader {
         let mut inherited = (Layer::default(), Layer::default());
         for dependency in &dependencies {
             if let Some(dep) = self.role_use(dependency, true) {
+                if !self.dependency_names.contains(&dep.name) {
+                    self.dependency_names.push(dep.name.clone());
+                }
                 if let Some(loaded) = self.role(&dep, &tags, handlers, false) {
                     tasks.extend(loaded.tasks);
                 }
