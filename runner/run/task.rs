@@ -128,6 +128,13 @@ impl Executor<'_> {
         let mut any_changed = false;
         let mut any_failed = false;
         let mut all_skipped = !items.is_empty();
+        let is_debug = matches!(
+            task.kind,
+            TaskKind::Action {
+                action: Action::Debug,
+                ..
+            }
+        );
         for (index, item) in items.iter().enumerate() {
             let paused = match task.loop_control().pause {
                 // A stop signal ends the pause (false); the next item does not start.
@@ -146,6 +153,7 @@ impl Executor<'_> {
             loop_layer.set(loop_var, item.clone());
             if let Some(index_var) = &task.loop_control().index_var {
                 loop_layer.set(index_var, Value::from(index));
+                loop_layer.set("ansible_index_var", Value::from(index_var.as_str()));
             }
             loop_layer.set("ansible_loop_var", Value::from(loop_var));
             if task.loop_control().extended {
@@ -175,9 +183,27 @@ impl Executor<'_> {
             any_failed |= outcome.failed;
             all_skipped &= outcome.skipped;
             let mut registered = outcome.registered();
+            let mut item_vars = vec![(loop_var.to_string(), vars::to_json(item))];
+            if let Some(index_var) = &task.loop_control().index_var {
+                item_vars.push((index_var.clone(), index.into()));
+            }
             if let serde_json::Value::Object(map) = &mut registered {
-                map.insert(loop_var.to_string(), vars::to_json(item));
+                map.extend(item_vars.iter().cloned());
                 map.insert("ansible_loop_var".into(), loop_var.into());
+                if let Some(index_var) = &task.loop_control().index_var {
+                    map.insert("ansible_index_var".into(), index_var.as_str().into());
+                }
+                if let Some(extended) = loop_layer.get("ansible_loop") {
+                    map.insert("ansible_loop".into(), vars::to_json(extended));
+                }
+            }
+            // `debug: var=` shows the item and its index beside the variable, as
+            // ansible-core's callback does (a `msg` is shown alone).
+            let mut outcome = outcome;
+            if let Some(serde_json::Value::Object(shown)) = &mut outcome.shown {
+                if is_debug && !shown.contains_key("msg") {
+                    shown.extend(item_vars);
+                }
             }
             results.push(registered.clone());
             self.report(
@@ -951,14 +977,20 @@ fn extended_loop(items: &[Value], index: usize, all: Option<&[Value]>) -> Value 
     Value::from_iter(fields)
 }
 
-/// The loop variable (and `index_var`) of a looped include's current item.
+/// The loop variables of a looped include's current item (its `loop_var`,
+/// `index_var`, `ansible_loop`, and their names).
 fn loop_variables(task: &Task, ctx: &Value) -> Option<Layer> {
     task.loop_items.as_ref()?;
     let mut looped = Layer::default();
     let loop_var = task.loop_control().loop_var.as_deref().unwrap_or("item");
-    for name in [Some(loop_var), task.loop_control().index_var.as_deref()]
+    // As ansible-core's IncludedFile: the item, the index and `ansible_loop`
+    // reach the included tasks, with the names of their variables.
+    let index_var = task.loop_control().index_var.as_deref();
+    let special = ["ansible_loop_var", "ansible_index_var", "ansible_loop"];
+    for name in [Some(loop_var), index_var]
         .into_iter()
         .flatten()
+        .chain(special)
     {
         if let Ok(value) = ctx.get_attr(name) {
             looped.set(name, value);

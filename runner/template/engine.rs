@@ -19,9 +19,9 @@ use super::diagnose::diagnose;
 use super::error::{TemplateError, TemplateErrorKind};
 use super::{
     backslash, collections, conversions, crypt, datetime, datetime_minus, filters, globals,
-    jinja_compat, lookup, math_filters, names, overrides, path_tests, pyjson, python_iteration,
-    python_methods, pyyaml, regexes, simple, size_filters, tests, text_filters, time_filters,
-    url_filters, urlize, value_format, vault_filters, wordwrap, FileOptions, OMIT,
+    jinja_compat, lookup, math_filters, names, operator_calls, overrides, path_tests, pyjson,
+    python_iteration, python_methods, pyyaml, regexes, simple, size_filters, tests, text_filters,
+    time_filters, url_filters, urlize, value_format, vault_filters, wordwrap, FileOptions, OMIT,
 };
 
 /// Loader names under which expressions and strings are cached. The leading control
@@ -104,7 +104,7 @@ impl Engine {
     }
 
     pub(crate) fn render_str(&self, source: &str, vars: &Value) -> Result<String, TemplateError> {
-        let source = datetime_minus::rewritten(names::unqualified(source, true), true);
+        let source = operator_calls::rewritten(names::unqualified(source, true), true);
         let escaped = backslash::escape_expressions(&source);
         self.render_escaped(&escaped, vars)
     }
@@ -138,7 +138,7 @@ impl Engine {
     }
 
     pub(crate) fn render_native(&self, source: &str, vars: &Value) -> Result<Value, TemplateError> {
-        let source = datetime_minus::rewritten(names::unqualified(source, true), true);
+        let source = operator_calls::rewritten(names::unqualified(source, true), true);
         let escaped = backslash::escape_expressions(&source);
         let Some(expr) = single_expression(&escaped) else {
             return self.render_escaped(&escaped, vars).map(Value::from);
@@ -193,7 +193,7 @@ impl Engine {
     pub(crate) fn eval(&self, expr: &str, vars: &Value) -> Result<Value, TemplateError> {
         let expr = single_expression(expr).unwrap_or(expr);
         self.eval_expr(
-            &datetime_minus::rewritten(names::unqualified(expr, false), false),
+            &operator_calls::rewritten(names::unqualified(expr, false), false),
             vars,
         )
     }
@@ -242,7 +242,7 @@ impl Engine {
         let (body, set) = overrides::split(source).map_err(|message| {
             TemplateError::new(TemplateErrorKind::Syntax, format!("{name}: {message}"))
         })?;
-        let body = &*datetime_minus::rewritten(names::unqualified(body, true), true);
+        let body = &*operator_calls::rewritten(names::unqualified(body, true), true);
         let original = body;
         // Jinja writes each newline of the template's own text (not of the values it
         // renders) as newline_sequence.
@@ -466,6 +466,7 @@ fn base_env(slot: &EngineSlot) -> Environment<'static> {
     size_filters::register(&mut env);
     time_filters::register(&mut env);
     datetime::register(&mut env);
+    operator_calls::register(&mut env);
     globals::register(&mut env);
     wordwrap::register(&mut env);
     vault_filters::register(&mut env);

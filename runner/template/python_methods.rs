@@ -60,7 +60,8 @@ fn dict(args: Rest<Value>, kwargs: Kwargs) -> Result<Value, Error> {
     Ok(Value::from_iter(merged))
 }
 
-/// minijinja-contrib's Python methods, then `list.index` and `list.count`.
+/// minijinja-contrib's Python methods, then more of `str`'s
+/// (template/python_str_methods.rs), `list.index` and `list.count`.
 pub(crate) fn call(
     state: &State,
     value: &Value,
@@ -70,6 +71,9 @@ pub(crate) fn call(
     match minijinja_contrib::pycompat::unknown_method_callback(state, value, method, args) {
         Err(err) if err.kind() == ErrorKind::UnknownMethod => {}
         other => return other,
+    }
+    if let Some(text) = value.as_str() {
+        return super::python_str_methods::call(text, method, args);
     }
     if value.kind() != ValueKind::Seq {
         return Err(Error::from(ErrorKind::UnknownMethod));

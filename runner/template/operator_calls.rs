@@ -1,0 +1,477 @@
+//! Python operators minijinja does not have, rewritten into calls before a template
+//! or expression compiles: `a - b` of two datetimes (template/datetime_minus.rs, in
+//! what names `to_datetime` or `now(`) and `'fmt' % args`, Python's printf-style
+//! formatting of a string literal (`'%02d' % item`, `'%s:%s' % (host, port)`), done by
+//! the `format` filter. The syntax tree gives each operator's operands; a `-` becomes
+//! a call of `__machinist_minus`, which leaves anything but datetimes to minijinja's
+//! own `-`, and a `%` whose left side is a string literal a call of
+//! `__machinist_percent`, which spreads a literal tuple (`(a, b)`) into arguments and
+//! takes anything else as one, as Python does. What names neither is not parsed at
+//! all (nearly every template); nor is a file it `{% include %}`s.
+
+use std::borrow::Cow;
+
+use minijinja::machinery::ast::{self, BinOpKind, CallArg, Expr, Stmt};
+use minijinja::value::{Value, ValueKind};
+use minijinja::{Environment, Error, ErrorKind, State};
+
+/// The global a rewritten `%` calls.
+const PERCENT: &str = "__machinist_percent";
+
+pub(crate) fn register(env: &mut Environment<'static>) {
+    env.add_function(PERCENT, percent);
+}
+
+/// `format % args` as Python's printf-style formatting, through the `format` filter:
+/// a literal tuple's items are its arguments (`spread`); a mapping gives the
+/// `%(name)s` keys; a list or mapping a format with no conversion leaves alone
+/// (Python's quirk); anything else is one argument.
+fn percent(state: &State, format: Value, args: Value, spread: bool) -> Result<Value, Error> {
+    let text = format.as_str().unwrap_or_default();
+    if text.contains("%(") && args.kind() == ValueKind::Map {
+        let (positional, values) = by_name(text, &args)?;
+        let mut call = vec![Value::from(positional)];
+        call.extend(values.into_iter().map(as_python_shows));
+        return state.apply_filter("format", &call);
+    }
+    let container = matches!(args.kind(), ValueKind::Seq | ValueKind::Map);
+    if container && !spread && conversions(text) == 0 {
+        return Ok(Value::from(text.replace("%%", "%")));
+    }
+    let wanted = conversions(text);
+    let mut call = vec![format.clone()];
+    match args.try_iter() {
+        Ok(items) if spread => call.extend(items.map(as_python_shows)),
+        _ => call.push(as_python_shows(args)),
+    }
+    let given = call.len() - 1;
+    if given > wanted {
+        return Err(Error::new(
+            ErrorKind::InvalidOperation,
+            "not all arguments converted during string formatting",
+        ));
+    }
+    if given < wanted {
+        return Err(Error::new(
+            ErrorKind::InvalidOperation,
+            "not enough arguments for format string",
+        ));
+    }
+    state.apply_filter("format", &call)
+}
+
+/// How many arguments a printf-style format converts (`%%` none).
+fn conversions(format: &str) -> usize {
+    format.replace("%%", "").matches('%').count()
+}
+
+/// A list or mapping as the text Python's `%s` makes of it (`{'a': 1}`); the rest as is.
+fn as_python_shows(value: Value) -> Value {
+    match value.kind() {
+        ValueKind::Seq | ValueKind::Map => Value::from(super::value_format::py_str(&value)),
+        _ => value,
+    }
+}
+
+/// A `%(name)s` format as a positional one, and the mapping's values in its order.
+fn by_name(format: &str, mapping: &Value) -> Result<(String, Vec<Value>), Error> {
+    let mut positional = String::with_capacity(format.len());
+    let mut values = Vec::new();
+    let mut rest = format;
+    while let Some(at) = rest.find('%') {
+        positional.push_str(&rest[..at]);
+        let after = &rest[at + 1..];
+        if let Some(after_percent) = after.strip_prefix('%') {
+            positional.push_str("%%");
+            rest = after_percent;
+        } else if let Some(named) = after.strip_prefix('(') {
+            let close = named
+                .find(')')
+                .ok_or_else(|| Error::new(ErrorKind::InvalidOperation, "incomplete format key"))?;
+            let key = &named[..close];
+            let value = mapping
+                .get_item(&Value::from(key))
+                .ok()
+                .filter(|value| !value.is_undefined())
+                .ok_or_else(|| {
+                    Error::new(ErrorKind::InvalidOperation, format!("KeyError: '{key}'"))
+                })?;
+            values.push(value);
+            positional.push('%');
+            rest = &named[close + 1..];
+        } else {
+            positional.push('%');
+            rest = after;
+        }
+    }
+    positional.push_str(rest);
+    Ok((positional, values))
+}
+
+/// Whether `source` may hold a `%` after a string literal: a quote, then `%` not
+/// closing a tag (`{% set a = 'x' %}`).
+fn may_format_a_string(source: &str) -> bool {
+    let bytes = source.as_bytes();
+    bytes.iter().enumerate().any(|(at, byte)| {
+        *byte == b'%'
+            && bytes.get(at + 1) != Some(&b'}')
+            && bytes[..at]
+                .iter()
+                .rev()
+                .find(|b| !b.is_ascii_whitespace())
+                .is_some_and(|b| matches!(b, b'\'' | b'"'))
+    })
+}
+
+/// `source` with each `a - b` written `__machinist_minus(a, b)` when it names
+/// `to_datetime` or `now(`, and each `'literal' % b` written `__machinist_percent(…)`;
+/// `template`: a template (else a bare expression). What does not parse is left as it
+/// is (compiling it reports the error).
+pub(crate) fn rewritten(source: Cow<'_, str>, template: bool) -> Cow<'_, str> {
+    let wanted = Wanted {
+        minus: (source.contains("to_datetime") || source.contains("now(")) && source.contains('-'),
+        percent: may_format_a_string(&source),
+    };
+    if !wanted.minus && !wanted.percent {
+        return source;
+    }
+    let mut edits = Edits {
+        wanted,
+        list: Vec::new(),
+    };
+    if template {
+        match minijinja::machinery::parse(
+            &source,
+            "<string>",
+            Default::default(),
+            Default::default(),
+        ) {
+            Ok(tree) => stmt(&tree, &source, &mut edits),
+            Err(_) => return source,
+        }
+    } else {
+        // Parsed inside the same `{% set … %}` the engine compiles an expression in
+        // (minijinja's standalone expression parser panics on some inputs, `}}…`),
+        // its offsets taken back to the expression's.
+        let (open, close) = EXPRESSION_WRAPPER;
+        let wrapped = format!("{open}{source}{close}");
+        let Ok(tree) = minijinja::machinery::parse(
+            &wrapped,
+            "<expression>",
+            Default::default(),
+            Default::default(),
+        ) else {
+            return source;
+        };
+        stmt(&tree, &wrapped, &mut edits);
+        if edits
+            .list
+            .iter()
+            .any(|edit| edit.at < open.len() || edit.at + edit.remove > open.len() + source.len())
+        {
+            return source;
+        }
+        edits.list.iter_mut().for_each(|edit| edit.at -= open.len());
+    }
+    let mut edits = edits.list;
+    if edits.is_empty() {
+        return source;
+    }
+    // Applied from the end, so that earlier offsets stay true; at one offset the
+    // closing parentheses (found later, for inner subtractions) go first.
+    edits.sort_by(|a: &Edit, b: &Edit| b.at.cmp(&a.at).then(b.order.cmp(&a.order)));
+    let mut out = source.into_owned();
+    for edit in edits {
+        out.replace_range(edit.at..edit.at + edit.remove, edit.insert);
+    }
+    Cow::Owned(out)
+}
+
+/// What an expression is parsed inside: engine.rs's `expression_wrapper`, whose
+/// parentheses keep the expression whole.
+const EXPRESSION_WRAPPER: (&str, &str) = ("{% set __machinist_minus_result = (", ") %}");
+
+/// Which operators a source may hold that need rewriting.
+#[derive(Clone, Copy)]
+struct Wanted {
+    minus: bool,
+    percent: bool,
+}
+
+/// The edits found so far, and which operators to look for.
+struct Edits {
+    wanted: Wanted,
+    list: Vec<Edit>,
+}
+
+/// Replace `remove` bytes at `at` by `insert`.
+struct Edit {
+    at: usize,
+    remove: usize,
+    insert: &'static str,
+    order: usize,
+}
+
+/// Byte offsets of a node in the source.
+fn range(span: minijinja::machinery::Span) -> (usize, usize) {
+    (span.start_offset as usize, span.end_offset as usize)
+}
+
+fn stmts(list: &[Stmt], source: &str, edits: &mut Edits) {
+    list.iter().for_each(|s| stmt(s, source, edits));
+}
+
+fn stmt(node: &Stmt, source: &str, edits: &mut Edits) {
+    let mut e = |x: &Expr| expr(x, source, edits);
+    match node {
+        Stmt::Template(t) => stmts(&t.children, source, edits),
+        Stmt::EmitExpr(x) => e(&x.expr),
+        Stmt::ForLoop(f) => {
+            e(&f.iter);
+            if let Some(filter) = &f.filter_expr {
+                e(filter);
+            }
+            stmts(&f.body, source, edits);
+            stmts(&f.else_body, source, edits);
+        }
+        Stmt::IfCond(i) => {
+            e(&i.expr);
+            stmts(&i.true_body, source, edits);
+            stmts(&i.false_body, source, edits);
+        }
+        Stmt::WithBlock(w) => {
+            w.assignments.iter().for_each(|(_, x)| e(x));
+            stmts(&w.body, source, edits);
+        }
+        Stmt::Set(s) => e(&s.expr),
+        Stmt::SetBlock(s) => {
+            if let Some(filter) = &s.filter {
+                e(filter);
+            }
+            stmts(&s.body, source, edits);
+        }
+        Stmt::AutoEscape(a) => stmts(&a.body, source, edits),
+        Stmt::FilterBlock(f) => {
+            e(&f.filter);
+            stmts(&f.body, source, edits);
+        }
+        Stmt::Block(b) => stmts(&b.body, source, edits),
+        Stmt::Macro(m) => {
+            m.defaults.iter().for_each(e);
+            stmts(&m.body, source, edits);
+        }
+        Stmt::CallBlock(c) => {
+            call(&c.call, source, edits);
+            stmts(&c.macro_decl.body, source, edits);
+        }
+        Stmt::Do(d) => call(&d.call, source, edits),
+        Stmt::EmitRaw(_)
+        | Stmt::Import(_)
+        | Stmt::FromImport(_)
+        | Stmt::Extends(_)
+        | Stmt::Include(_)
+        | Stmt::Continue(_)
+        | Stmt::Break(_) => {}
+    }
+}
+
+fn call(c: &ast::Call, source: &str, edits: &mut Edits) {
+    expr(&c.expr, source, edits);
+    args(&c.args, source, edits);
+}
+
+fn args(list: &[CallArg], source: &str, edits: &mut Edits) {
+    for arg in list {
+        match arg {
+            CallArg::Pos(x)
+            | CallArg::Kwarg(_, x)
+            | CallArg::PosSplat(x)
+            | CallArg::KwargSplat(x) => expr(x, source, edits),
+        }
+    }
+}
+
+fn expr(node: &Expr, source: &str, edits: &mut Edits) {
+    match node {
+        Expr::Var(_) | Expr::Const(_) => {}
+        Expr::Slice(s) => {
+            expr(&s.expr, source, edits);
+            for part in [&s.start, &s.stop, &s.step].into_iter().flatten() {
+                expr(part, source, edits);
+            }
+        }
+        Expr::UnaryOp(u) => expr(&u.expr, source, edits),
+        Expr::BinOp(b) => {
+            match b.op {
+                BinOpKind::Sub if edits.wanted.minus => subtraction(b, source, edits),
+                BinOpKind::Rem if edits.wanted.percent => formatting(b, source, edits),
+                _ => {}
+            }
+            expr(&b.left, source, edits);
+            expr(&b.right, source, edits);
+        }
+        Expr::Compare(c) => {
+            expr(&c.expr, source, edits);
+            c.ops.iter().for_each(|op| expr(&op.expr, source, edits));
+        }
+        Expr::IfExpr(i) => {
+            expr(&i.test_expr, source, edits);
+            expr(&i.true_expr, source, edits);
+            if let Some(other) = &i.false_expr {
+                expr(other, source, edits);
+            }
+        }
+        Expr::Filter(f) => {
+            if let Some(operand) = &f.expr {
+                expr(operand, source, edits);
+            }
+            args(&f.args, source, edits);
+        }
+        Expr::Test(t) => {
+            expr(&t.expr, source, edits);
+            args(&t.args, source, edits);
+        }
+        Expr::GetAttr(g) => expr(&g.expr, source, edits),
+        Expr::GetItem(g) => {
+            expr(&g.expr, source, edits);
+            expr(&g.subscript_expr, source, edits);
+        }
+        Expr::Call(c) => call(c, source, edits),
+        Expr::List(l) => l.items.iter().for_each(|x| expr(x, source, edits)),
+        Expr::Map(m) => {
+            m.keys.iter().for_each(|x| expr(x, source, edits));
+            m.values.iter().for_each(|x| expr(x, source, edits));
+        }
+    }
+}
+
+/// `left - right` → `__machinist_minus(left, right)`: the call opens where the
+/// subtraction starts, its `-` becomes a comma, and it closes where it ends.
+fn subtraction(node: &ast::Spanned<ast::BinOp>, source: &str, edits: &mut Edits) {
+    let (start, end) = range(node.span());
+    let (_, left_end) = range(node.left.span());
+    let (right_start, _) = range(node.right.span());
+    let Some(between) = source.get(left_end..right_start) else {
+        return;
+    };
+    let Some(minus) = between.find('-') else {
+        return;
+    };
+    let order = edits.list.len();
+    edits.list.push(Edit {
+        at: start,
+        remove: 0,
+        insert: concat!("__machinist_minus", "("),
+        order,
+    });
+    edits.list.push(Edit {
+        at: left_end + minus,
+        remove: 1,
+        insert: ",",
+        order,
+    });
+    edits.list.push(Edit {
+        at: end,
+        remove: 0,
+        insert: ")",
+        order,
+    });
+}
+
+/// `'literal' % right` → `__machinist_percent('literal' , right, SPREAD)`, SPREAD
+/// true when `right` is a tuple written in parentheses.
+fn formatting(node: &ast::Spanned<ast::BinOp>, source: &str, edits: &mut Edits) {
+    if !matches!(&node.left, Expr::Const(c) if c.value.as_str().is_some()) {
+        return;
+    }
+    let (start, end) = range(node.span());
+    let (_, left_end) = range(node.left.span());
+    let (right_start, _) = range(node.right.span());
+    let Some(between) = source.get(left_end..right_start) else {
+        return;
+    };
+    let Some(percent) = between.find('%') else {
+        return;
+    };
+    let tuple = matches!(&node.right, Expr::List(_))
+        && source
+            .get(right_start..)
+            .is_some_and(|right| right.starts_with('('));
+    let order = edits.list.len();
+    edits.list.push(Edit {
+        at: start,
+        remove: 0,
+        insert: concat!("__machinist_percent", "("),
+        order,
+    });
+    edits.list.push(Edit {
+        at: left_end + percent,
+        remove: 1,
+        insert: ",",
+        order,
+    });
+    edits.list.push(Edit {
+        at: end,
+        remove: 0,
+        insert: if tuple { ", true)" } else { ", false)" },
+        order,
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn template(source: &str) -> String {
+        rewritten(Cow::Borrowed(source), true).into_owned()
+    }
+
+    #[test]
+    fn subtractions_become_calls_only_where_to_datetime_is_named() {
+        assert_eq!(template("{{ a - b }}"), "{{ a - b }}");
+        assert_eq!(
+            template("{{ ((a | to_datetime) - (b | to_datetime)).days }}"),
+            "{{ (__machinist_minus((a | to_datetime) , (b | to_datetime))).days }}"
+        );
+        assert_eq!(
+            template("{{ (x - 1) - y | to_datetime }}"),
+            "{{ __machinist_minus((__machinist_minus(x , 1)) , y | to_datetime) }}"
+        );
+        assert_eq!(
+            rewritten(Cow::Borrowed("(a|to_datetime) - b > 3"), false),
+            "__machinist_minus((a|to_datetime) , b) > 3"
+        );
+        assert_eq!(
+            rewritten(Cow::Borrowed("(a|to_datetime) - b"), false),
+            "__machinist_minus((a|to_datetime) , b)"
+        );
+    }
+
+    #[test]
+    fn an_expression_that_does_not_parse_is_left_as_it_is() {
+        // minijinja's standalone expression parser panicked on this (fuzzing).
+        let odd = "}}9.*9/1[:m9*9/1] is flsy %%%ro m(a, b=2) %}{{ a }}-{{ to_datetime }} %}";
+        assert_eq!(rewritten(Cow::Borrowed(odd), false), odd);
+    }
+
+    #[test]
+    fn a_percent_after_a_string_literal_becomes_a_call() {
+        assert_eq!(template("{{ a % b }}"), "{{ a % b }}");
+        assert_eq!(
+            template("{% set x = 'a' %}{{ x }}"),
+            "{% set x = 'a' %}{{ x }}"
+        );
+        assert_eq!(
+            template("{{ '%s:%d' % (host, port) }}"),
+            "{{ __machinist_percent('%s:%d' , (host, port), true) }}"
+        );
+        assert_eq!(
+            template("{{ '%02d' % item }}"),
+            "{{ __machinist_percent('%02d' , item, false) }}"
+        );
+        assert_eq!(
+            rewritten(Cow::Borrowed("'%s' % [1, 2]"), false),
+            "__machinist_percent('%s' , [1, 2], false)"
+        );
+    }
+}
