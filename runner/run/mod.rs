@@ -32,8 +32,8 @@ mod step;
 mod tags;
 mod task;
 pub(crate) mod uri;
-pub(crate) mod wait_for;
 mod validate_argument_spec;
+pub(crate) mod wait_for;
 mod wait_for_connection;
 
 pub(crate) use actions::chroot_warning;

@@ -55,7 +55,11 @@ impl Step<'_> {
                 }
             }
         }
-        tracing::debug!(options = options.len(), errors = errors.len(), "validate_argument_spec");
+        tracing::debug!(
+            options = options.len(),
+            errors = errors.len(),
+            "validate_argument_spec"
+        );
         if !errors.is_empty() {
             let mut outcome = Outcome::failed(format!(
                 "Validation of arguments failed:\n{}",

@@ -5,7 +5,7 @@
 use super::{argspec, Loader, StreamedList, StreamedLists};
 use crate::error::{Diagnostic, Span};
 use crate::playbook::keywords::{self, Places};
-use crate::playbook::model::{RoleNames, Origin, Play, Task};
+use crate::playbook::model::{Origin, Play, RoleNames, Task};
 use crate::vars::Layer;
 use crate::yaml::{self, Node, Value};
 use std::path::{Path, PathBuf};

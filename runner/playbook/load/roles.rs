@@ -427,11 +427,17 @@ impl Loader {
             minijinja::Value::from(absolute.display().to_string()),
         );
         magic.set("role_name", minijinja::Value::from(role.name.as_str()));
-        magic.set("ansible_role_name", minijinja::Value::from(role.name.as_str()));
+        magic.set(
+            "ansible_role_name",
+            minijinja::Value::from(role.name.as_str()),
+        );
         if let Some(parent) = including {
             for (key, value) in [
                 ("ansible_parent_role_names", parent.name.clone()),
-                ("ansible_parent_role_paths", parent.path.display().to_string()),
+                (
+                    "ansible_parent_role_paths",
+                    parent.path.display().to_string(),
+                ),
             ] {
                 let mut chain = vec![minijinja::Value::from(value)];
                 if let Some(further) = parent.magic.get(key) {
