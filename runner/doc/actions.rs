@@ -178,7 +178,9 @@ const VALIDATE_ARGUMENT_SPEC: ActionDoc = ActionDoc {
   validate_argument_spec:
     argument_spec:
       app_port: {type: int, required: true}
-      app_env: {type: str, choices: [production, staging]}
+      app_env: {type: str, choices: [production, staging], default: production}
+    provided_arguments:
+      app_port: 8080
 "#,
     },
 };

@@ -34,6 +34,9 @@ impl Step<'_> {
         for option in &options {
             let value = match provided.get(&option.name) {
                 Some(given) => Some(vars::from_json(given)),
+                None if !self.defined(&option.name) => {
+                    option.default.as_ref().map(vars::node_to_value)
+                }
                 None => match self.templates().eval(&option.name, self.ctx) {
                     Ok(value) if !value.is_undefined() => Some(value),
                     Ok(_) => option.default.as_ref().map(vars::node_to_value),
@@ -76,5 +79,12 @@ impl Step<'_> {
             .data
             .insert("msg".into(), "The arg spec validation passed".into());
         outcome
+    }
+
+    /// Whether a variable of this name is set (its value may still be a template).
+    fn defined(&self, name: &str) -> bool {
+        self.ctx
+            .get_attr(name)
+            .is_ok_and(|value| !value.is_undefined())
     }
 }
