@@ -660,10 +660,11 @@ impl Executor<'_> {
                 TaskKind::Action { module, .. } => module.as_str(),
                 _ => "",
             };
+            let task_dir = task.span.file.parent().unwrap_or(std::path::Path::new(""));
             return self
                 .shared
                 .templates
-                .legacy_loop_items(with, &value, ctx, action)
+                .legacy_loop_items(with, &value, ctx, (action, task_dir))
                 .map_err(|err| located(&node.span, err));
         }
         match value.kind() {

@@ -12,7 +12,7 @@ use crate::playbook::model::{
 use crate::roles::search::find_role;
 use crate::vars::Layer;
 use crate::yaml::{Key, Node, Value};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// Keys of a role entry (in `roles:`, `import_role:`, `include_role:` or a
@@ -282,9 +282,7 @@ impl Loader {
             dir: path.clone(),
             role: Some(scope),
         });
-        let tasks_file = path
-            .join("tasks")
-            .join(yml(role.tasks_from.as_deref().unwrap_or("main")));
+        let tasks_file = role_file(path.join("tasks"), role.tasks_from.as_deref());
         let mut own = if tasks_file.exists() || role.tasks_from.is_some() {
             self.tasks_from_file(&tasks_file, &origin, &tags, &role.span)
         } else {
@@ -293,8 +291,11 @@ impl Loader {
         if let Some(spec) = origin.role.as_ref().and_then(|scope| scope.spec.as_ref()) {
             own.insert(0, validation_task(spec, &role.span, &tags, origin.clone()));
         }
-        let handlers_name = yml(role.handlers_from.as_deref().unwrap_or("main"));
-        let handlers_file = path.join("handlers").join(&handlers_name);
+        let handlers_file = role_file(path.join("handlers"), role.handlers_from.as_deref());
+        let handlers_name = handlers_file
+            .file_name()
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or_default();
         if first_use {
             let first = (path.clone(), handlers_name.clone(), role.span.clone());
             self.role_handlers.push(first);
@@ -367,7 +368,32 @@ impl Loader {
     fn own_variables(&mut self, role: &RoleUse, path: &Path) -> OwnVariables {
         let vars_of =
             |this: &mut Loader, folder: &str, from: Option<&str>| -> Vec<(String, Node)> {
-                let file = path.join(folder).join(yml(from.unwrap_or("main")));
+                let file = role_file(path.join(folder), from);
+                // As Ansible: a directory of that name gives its files' variables, in
+                // name order, later files winning (`defaults/main/*.yml`).
+                let dir = file.with_extension("");
+                if !file.exists() && dir.is_dir() {
+                    let mut files: Vec<_> = std::fs::read_dir(&dir)
+                        .into_iter()
+                        .flatten()
+                        .flatten()
+                        .map(|entry| entry.path())
+                        .filter(|file| {
+                            file.is_file()
+                                && file.extension().is_some_and(|ext| {
+                                    VARS_EXTENSIONS.iter().any(|known| ext == *known)
+                                })
+                        })
+                        .collect();
+                    files.sort();
+                    let mut vars = Vec::new();
+                    for file in files {
+                        if let Some(doc) = this.optional_yaml(&file, &role.span) {
+                            vars.extend(this.vars(&doc));
+                        }
+                    }
+                    return vars;
+                }
                 match this.optional_yaml(&file, &role.span) {
                     Some(doc) => this.vars(&doc),
                     None => {
@@ -488,6 +514,24 @@ impl Loader {
 }
 
 /// Set every variable of `over` in `layer` (later wins).
+/// The extensions Ansible tries for a role's file named without one.
+const VARS_EXTENSIONS: &[&str] = &["yml", "yaml", "json"];
+
+/// The file `name` (`main` when `None`) of a role's folder as Ansible finds it: the
+/// name with `.yml`, `.yaml` or `.json`, or as written when it has one; the `.yml`
+/// path when none exists (for the error that names it).
+fn role_file(folder: PathBuf, name: Option<&str>) -> PathBuf {
+    let name = name.unwrap_or("main");
+    if name.ends_with(".yml") || name.ends_with(".yaml") || name.ends_with(".json") {
+        return folder.join(name);
+    }
+    VARS_EXTENSIONS
+        .iter()
+        .map(|ext| folder.join(format!("{name}.{ext}")))
+        .find(|file| file.is_file())
+        .unwrap_or_else(|| folder.join(yml(name)))
+}
+
 fn yml(name: &str) -> String {
     if name.ends_with(".yml") || name.ends_with(".yaml") {
         name.to_string()
