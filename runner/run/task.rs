@@ -661,10 +661,12 @@ impl Executor<'_> {
                 _ => "",
             };
             let task_dir = task.span.file.parent().unwrap_or(std::path::Path::new(""));
+            // Absolute: what is found is used from other folders (an include's).
+            let task_dir = std::path::absolute(task_dir).unwrap_or_else(|_| task_dir.into());
             return self
                 .shared
                 .templates
-                .legacy_loop_items(with, &value, ctx, (action, task_dir))
+                .legacy_loop_items(with, &value, ctx, (action, &task_dir))
                 .map_err(|err| located(&node.span, err));
         }
         match value.kind() {
