@@ -240,20 +240,6 @@ pub struct ConnectionArgs {
     pub ssh_extra_args: Option<String>,
 }
 
-impl ConnectionArgs {
-    /// The flags as the variables' values below the inventory's.
-    pub fn defaults(&self) -> crate::inventory::connection::ConnectionDefaults {
-        crate::inventory::connection::ConnectionDefaults {
-            connection: self.connection.clone(),
-            user: self.user.clone(),
-            private_key_file: self.private_key.clone(),
-            timeout: self.timeout.clone(),
-            ssh_common_args: self.ssh_common_args.clone(),
-            ssh_extra_args: self.ssh_extra_args.clone(),
-        }
-    }
-}
-
 /// Which hosts a run knows and targets (Ansible's `-i` and `-l`), for `run` and
 /// `inventory`.
 #[derive(Debug, Clone, Default, Args)]

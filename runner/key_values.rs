@@ -1,6 +1,7 @@
 //! Ansible's `key=value` argument strings (a task's free-form `file: path=/x
-//! state=touch`, `-e k=v`): split into pairs, templates kept whole. Below the loader
-//! and extra_vars, which both read them.
+//! state=touch`, `-e k=v`): split into pairs, templates kept whole; and a free-form
+//! command's own options (`command: make chdir=/src creates=/src/out`). Below the
+//! loader and extra_vars, which both read them.
 
 /// Ansible's `key=value key2="value two"` argument strings. Whitespace inside a
 /// `{{ }}`, `{% %}` or `{# #}` does not end a value (`msg={{ item }}`), as with
@@ -51,6 +52,97 @@ pub fn split_key_values(text: &str) -> Option<Vec<(String, String)>> {
     Some(pairs)
 }
 
+/// The options Ansible takes out of a free-form `command`/`shell` line (parse_kv's
+/// list); any other `k=v` word stays part of the command.
+const COMMAND_OPTIONS: &[&str] = &[
+    "creates",
+    "removes",
+    "chdir",
+    "executable",
+    "warn",
+    "stdin",
+    "stdin_add_newline",
+    "strip_empty_ends",
+];
+
+/// A free-form command line without its own options, and those options
+/// (`touch x creates=/x` → `touch x`, `[("creates", "/x")]`), as ansible-core's
+/// parse_kv with check_raw. Words are split at whitespace outside quotes and
+/// templates; a line with no option is returned as written.
+pub fn split_command_options(text: &str) -> (String, Vec<(String, String)>) {
+    let words = words(text);
+    let mut options = Vec::new();
+    let mut command = Vec::new();
+    for word in &words {
+        match word.split_once('=') {
+            Some((key, value)) if COMMAND_OPTIONS.contains(&key) => {
+                options.push((key.to_string(), unquote(value).to_string()));
+            }
+            _ => command.push(word.as_str()),
+        }
+    }
+    if options.is_empty() {
+        return (text.to_string(), options);
+    }
+    (command.join(" "), options)
+}
+
+/// The words of a line, each as written (quotes kept): split at whitespace outside
+/// quotes and `{{ }}`/`{% %}`/`{# #}`.
+fn words(text: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut quote = None;
+    let mut jinja = 0usize;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        let next = chars.peek().copied();
+        let opens = c == '{' && matches!(next, Some('{' | '%' | '#'));
+        let closes = jinja > 0 && matches!(c, '}' | '%' | '#') && next == Some('}');
+        if opens || closes {
+            jinja = if opens { jinja + 1 } else { jinja - 1 };
+            word.push(c);
+            word.extend(chars.next());
+            continue;
+        }
+        match (quote, c) {
+            _ if jinja > 0 => word.push(c),
+            (None, c) if c.is_whitespace() => {
+                if !word.is_empty() {
+                    words.push(std::mem::take(&mut word));
+                }
+            }
+            (None, '"' | '\'') => {
+                quote = Some(c);
+                word.push(c);
+            }
+            (Some(q), c) if c == q => {
+                quote = None;
+                word.push(c);
+            }
+            (_, '\\') => {
+                word.push(c);
+                word.extend(chars.next());
+            }
+            (_, c) => word.push(c),
+        }
+    }
+    if !word.is_empty() {
+        words.push(word);
+    }
+    words
+}
+
+/// A value without the quotes around it (`"a b"` → `a b`).
+fn unquote(value: &str) -> &str {
+    for q in ['"', '\''] {
+        if value.len() >= 2 && value.starts_with(q) && value.ends_with(q) {
+            return &value[1..value.len() - 1];
+        }
+    }
+    value
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -84,5 +176,31 @@ mod tests {
         );
         assert!(split_key_values("path=/x state").is_none());
         assert!(split_key_values("=x").is_none());
+    }
+
+    #[test]
+    fn a_free_form_command_gives_up_its_own_options_only() {
+        assert_eq!(
+            split_command_options("touch x chdir=/tmp creates=\"/tmp/a b\""),
+            (
+                "touch x".to_string(),
+                vec![
+                    ("chdir".into(), "/tmp".into()),
+                    ("creates".into(), "/tmp/a b".into())
+                ]
+            )
+        );
+        let untouched = "echo  a=b 'c  d' {{ x | default('e f') }}";
+        assert_eq!(
+            split_command_options(untouched),
+            (untouched.to_string(), vec![])
+        );
+        assert_eq!(
+            split_command_options("chdir={{ base }} ls -l 'x=y'"),
+            (
+                "ls -l 'x=y'".to_string(),
+                vec![("chdir".into(), "{{ base }}".into())]
+            )
+        );
     }
 }

@@ -254,7 +254,7 @@ fn run_command(args: RunArgs) -> ExitCode {
             user: args.become_password.become_user.clone(),
             method: args.become_password.become_method.clone(),
         },
-        connection_defaults: args.connection.defaults(),
+        connection_defaults: connection_defaults(&args.connection),
     };
     // Loaded and checked: the run quotes no line of these files (a big playbook's
     // text would stay in memory for nothing; a line asked for is read again).
@@ -307,7 +307,7 @@ fn hosts_targets_valid(
             for host in inventory.play_hosts(&pattern, args.hosts.limit.as_deref())? {
                 let vars = inventory.host_vars(&host, dir);
                 let ctx = machinist::vars::context(&[&vars, extra_vars], &templates);
-                let defaults = args.connection.defaults();
+                let defaults = connection_defaults(&args.connection);
                 if let Err(err) = inventory::connection::Target::read_with(&host, &ctx, &defaults) {
                     return Err(InputError::from(Diagnostic::at(
                         &play.span,
@@ -355,5 +355,19 @@ fn finish(reporter: &mut dyn Reporter, code: ExitCode) -> ExitCode {
             report::print_internal_error(&err);
             ExitCode::from(EXIT_INTERNAL)
         }
+    }
+}
+
+/// ansible-playbook's connection flags as the variables' values below the inventory's.
+fn connection_defaults(
+    flags: &machinist::cli::ConnectionArgs,
+) -> machinist::inventory::connection::ConnectionDefaults {
+    machinist::inventory::connection::ConnectionDefaults {
+        connection: flags.connection.clone(),
+        user: flags.user.clone(),
+        private_key_file: flags.private_key.clone(),
+        timeout: flags.timeout.clone(),
+        ssh_common_args: flags.ssh_common_args.clone(),
+        ssh_extra_args: flags.ssh_extra_args.clone(),
     }
 }

@@ -121,6 +121,41 @@ pub fn run_date() -> minijinja::Value {
         .unwrap_or(minijinja::Value::UNDEFINED)
 }
 
+/// What ansible-core adds to a template file's variables (the template module and the
+/// `template` lookup): `ansible_managed` and the `template_*` facts about the file;
+/// `dest` is none for the lookup.
+pub fn file_vars(path: &std::path::Path, dest: Option<&str>) -> minijinja::Value {
+    use std::os::unix::fs::MetadataExt;
+    let owner = std::fs::metadata(path)
+        .map(|meta| user_name(meta.uid()))
+        .unwrap_or_default();
+    let host = rustix::system::uname()
+        .nodename()
+        .to_string_lossy()
+        .into_owned();
+    let shown = minijinja::Value::from(path.display().to_string());
+    minijinja::Value::from_iter([
+        ("ansible_managed", minijinja::Value::from("Ansible managed")),
+        ("template_path", shown.clone()),
+        ("template_fullpath", shown),
+        ("template_destpath", minijinja::Value::from(dest)),
+        ("template_host", minijinja::Value::from(host)),
+        ("template_uid", minijinja::Value::from(owner)),
+        ("template_run_date", run_date()),
+    ])
+}
+
+/// The controller's name for `uid` (its /etc/passwd), or the number.
+fn user_name(uid: u32) -> String {
+    let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
+    passwd
+        .lines()
+        .map(|line| line.split(':').collect::<Vec<_>>())
+        .find(|fields| fields.get(2) == Some(&uid.to_string().as_str()))
+        .and_then(|fields| fields.first().map(|name| name.to_string()))
+        .unwrap_or_else(|| uid.to_string())
+}
+
 /// The template module's `newline_sequence` argument (`'\n'`, `'\r\n'`, `'\r'`, as
 /// escaped or as the characters), or `None` for anything else.
 pub fn newline_sequence(text: &str) -> Option<&'static str> {

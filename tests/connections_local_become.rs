@@ -4,8 +4,9 @@
 //! kit's become user (tests/common/sshd.rs), whose home is its own (0700): `id -un`
 //! says its name, a copy into its home writes a file it owns, a copy into /root is
 //! denied (the agent is not root), `--check` predicts the run and writes nothing,
-//! the second run changes nothing. A local host acting inside a root tree refuses
-//! it.
+//! the second run changes nothing. Under `--check` the controller's own Host and the
+//! user's agent share their predictions. A local host acting inside a root tree
+//! refuses it.
 
 mod common;
 
@@ -120,6 +121,73 @@ fn a_local_task_runs_as_its_become_user() {
     assert_eq!(again.code, 0, "{}\n{}", again.stdout, again.stderr);
     let events = again.events();
     assert_eq!(task(&events, "Home")["status"], "ok", "{events:#?}");
+    assert_eq!(again.changed(), 0, "{}", again.stdout);
+}
+
+/// As tests/connections_ssh.rs's play of the same name, on this machine: root's
+/// tasks act in this process, the user's in its agent.
+#[test]
+fn check_mode_predictions_cross_between_root_and_the_users_agent() {
+    use std::os::unix::fs::PermissionsExt;
+    common::rootfs::require_root();
+    sshd::ensure_become_users();
+    let test = Test::new();
+    let parent = tempfile::Builder::new()
+        .prefix("machinist-local-sessions-")
+        .tempdir_in("/tmp")
+        .unwrap();
+    std::fs::set_permissions(parent.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let dir = parent.path().join("made");
+    test.playbook(
+        &format!(
+            "- hosts: localhost
+  gather_facts: false
+  vars: {{dir: {dir}, second_user: {WHO}}}
+  tasks:
+    - name: Root makes the folder
+      file: {{path: \"{{{{ dir }}}}\", state: directory, owner: \"{{{{ second_user }}}}\", mode: \"0755\"}}
+    - name: The user writes in it
+      copy: {{dest: \"{{{{ dir }}}}/theirs\", content: \"x\\n\", mode: \"0644\"}}
+      become: true
+      become_user: \"{{{{ second_user }}}}\"
+    - name: Root looks
+      stat: {{path: \"{{{{ dir }}}}/theirs\"}}
+      register: theirs
+    - name: Root sees the user's file
+      assert:
+        that: theirs.stat.exists and theirs.stat.mode == '0644'
+",
+            dir = dir.display()
+        ),
+    );
+    let statuses = |run: &Run| -> Vec<String> {
+        run.events()
+            .iter()
+            .filter(|event| event["event"] == "task")
+            .map(|event| event["status"].as_str().unwrap_or_default().to_string())
+            .collect()
+    };
+    let checked = run(&test, &["--check"]);
+    assert_eq!(checked.code, 0, "{}\n{}", checked.stdout, checked.stderr);
+    assert_eq!(
+        statuses(&checked),
+        ["changed", "changed", "ok", "ok"],
+        "{}",
+        checked.stdout
+    );
+    assert!(!dir.exists(), "--check made {}", dir.display());
+
+    let ran = run(&test, &[]);
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    assert_eq!(
+        statuses(&checked),
+        statuses(&ran),
+        "--check predicts the run"
+    );
+    assert!(dir.join("theirs").is_file());
+
+    let again = run(&test, &[]);
+    assert_eq!(again.code, 0, "{}\n{}", again.stdout, again.stderr);
     assert_eq!(again.changed(), 0, "{}", again.stdout);
 }
 

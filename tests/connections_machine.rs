@@ -540,3 +540,67 @@ fn a_plugin_module_runs_inside_the_container() {
         "/root/.cache/machinist",
     ]);
 }
+
+/// Issue 17: in a running container too, a host's check-mode predictions are one
+/// across its agents: root's predicted folder is there for the user's copy, and the
+/// user's predicted file for root's stat.
+const SHARED_PREDICTIONS_PLAY: &str = r#"- hosts: box
+  gather_facts: false
+  vars:
+    box_user: machinist-box-t
+  tasks:
+    - name: Root makes the folder
+      file: {path: /srv/conn-shared, state: directory, owner: "{{ box_user }}", mode: "0755"}
+    - name: The user writes in it
+      copy: {dest: /srv/conn-shared/theirs, content: "x\n", mode: "0644"}
+      become: true
+      become_user: "{{ box_user }}"
+    - name: Root looks
+      stat: {path: /srv/conn-shared/theirs}
+      register: theirs
+    - name: Root sees the user's file
+      assert:
+        that: theirs.stat.exists and theirs.stat.mode == '0644'
+"#;
+
+#[test]
+fn check_mode_predictions_cross_the_agents_of_a_container() {
+    let turn = container::turn();
+    if turn.exec(&["id", "machinist-box-t"]).status.code() != Some(0) {
+        let made = turn.exec(&["useradd", "-m", "-s", "/bin/sh", "machinist-box-t"]);
+        assert!(made.status.success(), "{made:?}");
+    }
+    let _ = turn.exec(&["rm", "-rf", "/srv/conn-shared"]);
+    let test = Test::new();
+    inventory(&test, &turn);
+    test.playbook(SHARED_PREDICTIONS_PLAY);
+    let statuses = |run: &Run| -> Vec<String> {
+        run.statuses()
+            .into_iter()
+            .map(|(_, status)| status)
+            .collect()
+    };
+    let check = run(&test, &["--check"]);
+    assert_eq!(check.code, 0, "{}\n{}", check.stdout, check.stderr);
+    assert_eq!(
+        statuses(&check),
+        ["changed", "changed", "ok", "ok"],
+        "{}",
+        check.stdout
+    );
+    assert!(
+        !turn.root().join("srv/conn-shared").exists(),
+        "--check made it"
+    );
+    let first = run(&test, &[]);
+    assert_eq!(first.code, 0, "{}\n{}", first.stdout, first.stderr);
+    assert_eq!(
+        check.statuses(),
+        first.statuses(),
+        "--check predicts the run"
+    );
+    let second = run(&test, &[]);
+    assert_eq!(second.code, 0, "{}\n{}", second.stdout, second.stderr);
+    assert_eq!(recap(&second, "box")["changed"], 0, "{}", second.stdout);
+    let _ = turn.exec(&["rm", "-rf", "/srv/conn-shared"]);
+}

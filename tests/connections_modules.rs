@@ -143,6 +143,49 @@ fn a_fetched_file_larger_than_the_memory_limits_streams_through_agent_and_contro
     assert_eq!(event(&again.events(), "far", "Huge")["status"], "ok");
 }
 
+/// copy's `remote_src` over ssh streams in the agent: a file of the target past the
+/// agent's memory limit (256 MiB) is copied there (held whole, the agent would stop
+/// and the host be unreachable), `--check` predicts it, the rerun compares digests.
+#[test]
+fn a_remote_src_copy_larger_than_the_agents_memory_limit_streams_on_the_target() {
+    use std::os::unix::fs::FileExt;
+    let test = Test::new();
+    let sshd = Sshd::start();
+    let remote = RemoteRoot::new("huge-copy");
+    let size: u64 = 300 << 20;
+    remote.file("huge", b"");
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .open(remote.path().join("huge"))
+        .unwrap();
+    file.set_len(size).unwrap();
+    file.write_all_at(b"the end", size - 7).unwrap();
+    inventory(&test, &[("far", ssh_vars(&sshd, remote.path()))]);
+    test.playbook(
+        "- hosts: all\n  gather_facts: false\n  tasks:\n    - name: Huge\n      copy: {src: /huge, dest: /copy, remote_src: true}\n",
+    );
+    let checked = run(&test, &["--check", "--max-memory", "64M"]);
+    assert_eq!(checked.code, 0, "{}\n{}", checked.stdout, checked.stderr);
+    assert_eq!(event(&checked.events(), "far", "Huge")["status"], "changed");
+    assert!(!remote.path().join("copy").exists(), "--check wrote");
+    let started = std::time::Instant::now();
+    let ran = run(&test, &["--max-memory", "64M"]);
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    eprintln!(
+        "copied {} MiB on the ssh host in {:?}",
+        size >> 20,
+        started.elapsed()
+    );
+    assert_eq!(event(&ran.events(), "far", "Huge")["status"], "changed");
+    let copy = std::fs::File::open(remote.path().join("copy")).unwrap();
+    assert_eq!(copy.metadata().unwrap().len(), size);
+    let mut end = [0u8; 7];
+    copy.read_exact_at(&mut end, size - 7).unwrap();
+    assert_eq!(&end, b"the end");
+    let again = run(&test, &["--max-memory", "64M"]);
+    assert_eq!(event(&again.events(), "far", "Huge")["status"], "ok");
+}
+
 #[test]
 fn wait_for_connection_rides_out_a_host_that_comes_back_and_fails_on_one_that_does_not() {
     let test = Test::new();

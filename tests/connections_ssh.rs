@@ -967,6 +967,73 @@ fn facts_of_an_ssh_host_with_machinist_root_equal_a_local_roots() {
     assert_eq!(facts("web"), facts("here"));
 }
 
+/// Issue 17: a host's check-mode predictions are one, whatever user its sessions
+/// run as. Root makes a folder for the become user, who writes a file in it, which
+/// root then finds: `--check` sees each task's effect in the next one's session.
+pub const SESSIONS_SHARE_PREDICTIONS_PLAY: &str = r#"- hosts: all
+  gather_facts: false
+  become: true
+  tasks:
+    - name: Root makes the folder
+      file: {path: "{{ dir }}", state: directory, owner: "{{ second_user }}", mode: "0755"}
+    - name: The user writes in it
+      copy: {dest: "{{ dir }}/theirs", content: "x\n", mode: "0644"}
+      become_user: "{{ second_user }}"
+    - name: Root looks
+      stat: {path: "{{ dir }}/theirs"}
+      register: theirs
+    - name: Root sees the user's file
+      assert:
+        that: theirs.stat.exists and theirs.stat.mode == '0644'
+"#;
+
+#[test]
+fn check_mode_predictions_cross_the_become_sessions_of_a_host() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    sshd::ensure_become_users();
+    let test = Test::new();
+    let parent = tempfile::Builder::new()
+        .prefix("machinist-sessions-")
+        .tempdir_in("/tmp")
+        .unwrap();
+    std::fs::set_permissions(parent.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let dir = parent.path().join("made");
+    test.playbook(SESSIONS_SHARE_PREDICTIONS_PLAY);
+    let sshd = Sshd::start();
+    let remote = RemoteRoot::new("sessions");
+    let mut vars = ssh_vars(&sshd, remote.path());
+    vars.as_object_mut().unwrap().remove("machinist_root");
+    vars["dir"] = json!(dir);
+    vars["second_user"] = json!(sshd::BECOME_USER);
+    vars["ansible_become_password"] = json!(sshd::PASSWORD);
+    inventory(&test, &[("web", vars)]);
+
+    let checked = run(&test, &["--check"]);
+    assert_eq!(checked.code, 0, "{}\n{}", checked.stdout, checked.stderr);
+    let statuses: Vec<String> = results(&checked).into_iter().map(|r| r.2).collect();
+    assert_eq!(
+        statuses,
+        ["changed", "changed", "ok", "ok"],
+        "{}",
+        checked.stdout
+    );
+    assert!(!dir.exists(), "--check made {}", dir.display());
+
+    let ran = run(&test, &[]);
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    assert_eq!(results(&checked), results(&ran), "--check predicts the run");
+    let written = std::fs::metadata(dir.join("theirs")).unwrap();
+    assert_eq!(
+        written.uid(),
+        std::fs::metadata(sshd::become_user_home()).unwrap().uid()
+    );
+    assert_eq!(written.mode() & 0o777, 0o644);
+
+    let again = run(&test, &[]);
+    assert_eq!(again.code, 0, "{}\n{}", again.stdout, again.stderr);
+    assert_eq!(recap(&again, "web")["changed"], 0, "{}", again.stdout);
+}
+
 /// ansible-playbook's habits: the user, key and ssh options given as `-u`,
 /// `--private-key`, `--ssh-common-args` and `-T` (the inventory names only the
 /// address, with the older `ansible_ssh_host`/`ansible_ssh_port`), and the

@@ -439,6 +439,46 @@ fn remote_src_copies_files_and_directories_of_the_target_with_the_three_checks()
     assert_eq!(test.mode("srv/skel/.config"), 0o755);
 }
 
+/// copy's `remote_src` streams a file of the target: one larger than the run's memory
+/// limit (and than the 64 MiB it refused before) is copied under `--max-memory 64M`
+/// (held whole, the run would stop: exit 2), `--check` predicts it and writes
+/// nothing, and the rerun compares by digest and changes nothing.
+#[test]
+fn remote_src_streams_a_file_larger_than_the_memory_limit() {
+    use std::os::unix::fs::FileExt;
+    let test = Test::new();
+    test.root_file("srv/.keep", "");
+    let size: u64 = 96 << 20;
+    let big = std::fs::File::create(test.root().join("srv/big")).expect("create");
+    big.set_len(size).expect("size");
+    big.write_all_at(b"the end", size - 7).expect("write");
+    test.playbook(&play(
+        "    - name: Big\n      copy: {src: /srv/big, dest: /srv/copy, remote_src: true}\n",
+    ));
+    let limit = ["--format", "json", "--max-memory", "64M"];
+    let checked = test.run(&[&["--check"][..], &limit].concat());
+    assert_eq!(checked.code, 0, "{}\n{}", checked.stdout, checked.stderr);
+    assert_eq!(checked.changed(), 1, "{}", checked.stdout);
+    assert!(!test.root().join("srv/copy").exists(), "--check wrote");
+    let started = std::time::Instant::now();
+    let ran = test.run(&limit);
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    eprintln!(
+        "copied {} MiB on the target in {:?}",
+        size >> 20,
+        started.elapsed()
+    );
+    assert_eq!(ran.changed(), 1, "{}", ran.stdout);
+    let copy = std::fs::File::open(test.root().join("srv/copy")).expect("copied");
+    assert_eq!(copy.metadata().expect("stat").len(), size);
+    let mut end = [0u8; 7];
+    copy.read_exact_at(&mut end, size - 7).expect("read");
+    assert_eq!(&end, b"the end");
+    let again = test.run(&limit);
+    assert_eq!(again.code, 0, "{}\n{}", again.stdout, again.stderr);
+    assert_eq!(again.changed(), 0, "{}", again.stdout);
+}
+
 /// A validated remote copy checks the target's bytes first; a missing source fails
 /// with Ansible's message; only copy takes remote_src.
 #[test]

@@ -12,7 +12,8 @@
 //! This file holds the Host and its types; the rooms: reads.rs (what plans read),
 //! resolve.rs (in-root path resolution, cached), run.rs (programs), apply.rs (the one
 //! walk over a task's ops, each op's paths resolved once), write.rs (an op on the
-//! disk), record.rs (an op in the check-mode overlay).
+//! disk), record.rs (an op in the check-mode overlay), predictions.rs (the overlay's
+//! journal, handed between processes acting on one machine).
 
 mod apply;
 pub mod bounded;
@@ -24,6 +25,7 @@ mod jail;
 mod overlay;
 mod path;
 mod plugin;
+pub mod predictions;
 mod reads;
 mod record;
 mod reload;

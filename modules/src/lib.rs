@@ -22,6 +22,7 @@ pub mod file;
 pub mod find;
 pub mod firstboot;
 pub mod get_url;
+pub mod getent;
 pub mod group;
 pub mod host;
 pub mod hostname;

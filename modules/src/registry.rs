@@ -2,10 +2,10 @@
 //! modules (validation, dispatch, docs) asks this enum, so nothing keeps a copy.
 
 use crate::{
-    args, assemble, authorized_key, blockinfile, command, file, find, firstboot, get_url, group,
-    hostname, lineinfile, locale_gen, mount, nspawn, package, pacman, pacstrap, ping, replace,
-    resolv_link, slurp, stat, sysctl, temp_file, timezone, unarchive, unit, user, Host, Module,
-    ModuleError, Plan,
+    args, assemble, authorized_key, blockinfile, command, file, find, firstboot, get_url, getent,
+    group, hostname, lineinfile, locale_gen, mount, nspawn, package, pacman, pacstrap, ping,
+    replace, resolv_link, slurp, stat, sysctl, temp_file, timezone, unarchive, unit, user, Host,
+    Module, ModuleError, Plan,
 };
 use serde::de::DeserializeOwned;
 
@@ -68,6 +68,7 @@ builtins! {
         Unarchive,
         Assemble,
         Ping,
+        Getent,
         Tempfile,
     }
 }
@@ -105,6 +106,7 @@ impl Builtin {
             Builtin::Unarchive => unarchive::UnarchiveModule::NAME,
             Builtin::Assemble => assemble::AssembleModule::NAME,
             Builtin::Ping => ping::PingModule::NAME,
+            Builtin::Getent => getent::GetentModule::NAME,
             Builtin::Tempfile => temp_file::TempfileModule::NAME,
         }
     }
@@ -182,6 +184,9 @@ impl Builtin {
             Builtin::Ping => {
                 "Prove the target answers (over a connection: its agent); never changes"
             }
+            Builtin::Getent => {
+                "Read a name service database of the target (passwd, group, hosts …) into facts"
+            }
             Builtin::Tempfile => {
                 "A new temporary file or directory in the target's /tmp (always changes)"
             }
@@ -221,6 +226,7 @@ impl Builtin {
             Builtin::Unarchive => unarchive::doc::UNARCHIVE,
             Builtin::Assemble => assemble::doc::ASSEMBLE,
             Builtin::Ping => ping::doc::PING,
+            Builtin::Getent => getent::doc::GETENT,
             Builtin::Tempfile => temp_file::doc::TEMPFILE,
         }
     }
@@ -293,6 +299,7 @@ impl Builtin {
             Builtin::Unarchive => args::field_names::<unarchive::Args>(),
             Builtin::Assemble => args::field_names::<assemble::Args>(),
             Builtin::Ping => args::field_names::<ping::Args>(),
+            Builtin::Getent => args::field_names::<getent::Args>(),
             Builtin::Tempfile => args::field_names::<temp_file::Args>(),
         }
     }
@@ -400,6 +407,7 @@ impl Builtin {
             Builtin::Unarchive => decode_tracked::<unarchive::Args>(value).map(drop),
             Builtin::Assemble => decode_tracked::<assemble::Args>(value).map(drop),
             Builtin::Ping => decode_tracked::<ping::Args>(value).map(drop),
+            Builtin::Getent => decode_tracked::<getent::Args>(value).map(drop),
             Builtin::Tempfile => decode_tracked::<temp_file::Args>(value).map(drop),
         }
     }
@@ -528,6 +536,9 @@ impl Builtin {
                 .plan(&decode(value)?, host)
                 .map_err(PlanError::Module),
             Builtin::Ping => ping::PingModule
+                .plan(&decode(value)?, host)
+                .map_err(PlanError::Module),
+            Builtin::Getent => getent::GetentModule
                 .plan(&decode(value)?, host)
                 .map_err(PlanError::Module),
             Builtin::Tempfile => temp_file::TempfileModule

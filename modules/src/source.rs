@@ -47,6 +47,13 @@ impl SourceFile {
             OFlags::RDONLY | OFlags::NONBLOCK | OFlags::CLOEXEC | OFlags::NOCTTY,
             Mode::empty(),
         )?;
+        SourceFile::from_fd(fd, path)
+    }
+
+    /// An open file as a source (a target's file, opened inside its root, for copy's
+    /// `remote_src`); `path` names it in messages. Refused unless a regular file;
+    /// read once for its digest.
+    pub fn from_fd(fd: std::os::fd::OwnedFd, path: &Path) -> io::Result<SourceFile> {
         let stat = rustix::fs::fstat(&fd)?;
         if FileType::from_raw_mode(stat.st_mode) != FileType::RegularFile {
             return Err(io::Error::other(format!(
@@ -107,6 +114,14 @@ impl SourceFile {
     pub fn same_as(&self, content: &[u8]) -> io::Result<bool> {
         Ok(content.len() as u64 == self.size && sha256(content) == self.sha256)
     }
+}
+
+/// A file of the target as a copy's source (copy's `remote_src`): the file itself,
+/// streamed, or the bytes an earlier task of a check run recorded there.
+#[derive(Debug, Clone)]
+pub enum TargetSource {
+    Open(SourceFile),
+    Recorded(Vec<u8>),
 }
 
 /// The sha256 of some bytes.

@@ -10,6 +10,7 @@ use crate::run::remote::TargetAction;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
 use machinist_modules::host::bounded::{Bounded, Ended};
+use machinist_modules::host::predictions::Recorded;
 use machinist_modules::{Progress, ProgressUnit};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value as Json};
@@ -84,6 +85,9 @@ pub enum Request {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         root: Option<PathBuf>,
     },
+    /// What the host's other sessions recorded in check mode since this one last
+    /// heard (machinist_modules::host::predictions), for its overlay; not answered.
+    Predictions { entries: Vec<Recorded> },
     /// The end of the session: the agent exits 0.
     Bye,
 }
@@ -98,6 +102,7 @@ impl Request {
             Request::RunPlugin { .. } => "run_plugin",
             Request::GatherFacts => "gather_facts",
             Request::Fetch { .. } => "fetch",
+            Request::Predictions { .. } => "predictions",
             Request::Bye => "bye",
         }
     }
@@ -162,6 +167,12 @@ pub enum Reply {
     Sent {
         error: Option<String>,
     },
+    /// What the request in hand recorded in the agent's check-mode overlay, said
+    /// before its last reply when it recorded anything: the controller hands it to
+    /// the host's other sessions.
+    Predicted {
+        entries: Vec<Recorded>,
+    },
     /// The agent cannot go on (a version or hash that differs, a request it cannot
     /// read, a root it cannot open); it exits after saying so.
     Refused {
@@ -182,6 +193,7 @@ impl Reply {
             Reply::Facts { .. } => "facts",
             Reply::Fetched { .. } => "fetched",
             Reply::Sent { .. } => "sent",
+            Reply::Predicted { .. } => "predicted",
             Reply::Refused { .. } => "refused",
         }
     }

@@ -5,7 +5,9 @@
 //! same `run_module` a local run uses; its events are sent as they happen. The
 //! controller files a request names are announced by hash: the agent asks (`need`)
 //! only for those it has not kept and does not find at their dest (kept.rs); plugin
-//! modules run from its plugin cache (plugin_cache.rs).
+//! modules run from its plugin cache (plugin_cache.rs). What a request recorded in
+//! the check-mode overlay is said before its last reply, and what the host's other
+//! sessions recorded comes in as `predictions` (run/remote.rs).
 //!
 //! The protocol owns the agent's stdin and stdout, so nothing else may touch them: at
 //! start both are moved to new descriptors, and fd 0 and 1 become /dev/null, so a
@@ -105,7 +107,10 @@ pub fn serve(input: &mut impl Read, output: &mut impl Write) -> Result<(), Agent
                 return refuse(output, message);
             }
             match Host::new(HostOptions { root }) {
-                Ok(host) => host,
+                Ok(host) => {
+                    host.journal_predictions();
+                    host
+                }
                 Err(err) => return refuse(output, format!("cannot open the target's root: {err}")),
             }
         }
@@ -120,6 +125,7 @@ pub fn serve(input: &mut impl Read, output: &mut impl Write) -> Result<(), Agent
     let chroot_warned = std::sync::Mutex::new(Vec::new());
     let mut roots = Roots::default();
     let mut kept = Kept::default();
+    let mut plugins_in_use = plugin_cache::InUse::default();
     tracing::debug!(root = %host.root().display(), "agent ready");
     loop {
         let request = match read_message(input) {
@@ -131,12 +137,14 @@ pub fn serve(input: &mut impl Read, output: &mut impl Write) -> Result<(), Agent
         match request {
             Request::Hello { .. } => return refuse(output, "a second hello".into()),
             Request::Bye => return Ok(()),
+            Request::Predictions { entries } => host.import_predictions(entries),
             Request::RunAction { action, args, root } => {
                 let outcome = match roots.host(&host, root) {
                     Ok(inside) => crate::run::remote::act_on_target(action, args, inside),
                     Err(message) => crate::run::Outcome::failed(message),
                 };
                 let run = ModuleRun::Done(outcome);
+                say_predicted(&host, output)?;
                 write_message(output, &Reply::Ran { run })?;
             }
             Request::GatherFacts => {
@@ -191,6 +199,7 @@ pub fn serve(input: &mut impl Read, output: &mut impl Write) -> Result<(), Agent
                         }
                     }
                 };
+                say_predicted(&host, output)?;
                 write_message(output, &Reply::Ran { run })?;
             }
             Request::RunPlugin {
@@ -214,13 +223,25 @@ pub fn serve(input: &mut impl Read, output: &mut impl Write) -> Result<(), Agent
                                 max_stderr: crate::plugins::MAX_STDERR,
                             },
                         };
-                        run_plugin(input, output, inside, &name, &program, &call)?
+                        let plugin = (name.as_str(), &program);
+                        run_plugin(input, output, inside, plugin, &call, &mut plugins_in_use)?
                     }
                 };
+                say_predicted(&host, output)?;
                 write_message(output, &Reply::PluginRan { end })?;
             }
         }
     }
+}
+
+/// What the request in hand recorded in check mode, if anything, before its last
+/// reply (the controller hands it to the host's other sessions).
+fn say_predicted(host: &Host, output: &mut impl Write) -> Result<(), AgentError> {
+    let entries = host.take_predictions();
+    if !entries.is_empty() {
+        write_message(output, &Reply::Predicted { entries })?;
+    }
+    Ok(())
 }
 
 /// A fetch: what is at `src`, then (when it is to be sent) its bytes as Data frames
@@ -541,19 +562,20 @@ fn run_plugin(
     input: &mut impl Read,
     output: &mut impl Write,
     host: &Host,
-    name: &str,
-    program: &FileAnnounce,
+    plugin: (&str, &FileAnnounce),
     call: &PluginCall,
+    in_use: &mut plugin_cache::InUse,
 ) -> Result<PluginEnd, AgentError> {
+    let (name, program) = plugin;
     let folder = match plugin_cache::folder() {
         Ok(folder) => folder,
         Err(message) => return Ok(PluginEnd::NotRun { message }),
     };
-    let path = match plugin_cache::lookup(&folder, program) {
+    let path = match plugin_cache::lookup(&folder, program, in_use) {
         Some(path) => path,
         None => {
             write_message(output, &Reply::Need { files: vec![0] })?;
-            plugin_cache::store(&folder, input, program)?
+            plugin_cache::store(&folder, input, program, in_use)?
         }
     };
     let call = PluginCall {

@@ -22,6 +22,7 @@ use crate::run::remote::{RemotePlugin, TargetAction};
 use machinist_modules::file::copy_tree::CopyTree;
 use machinist_modules::file::RUNNER_TREE_ARG;
 use machinist_modules::host::bounded::Bounded;
+use machinist_modules::host::predictions::Recorded;
 use machinist_modules::source::SourceFile;
 use serde_json::{Map, Value as Json};
 use std::io::{self, BufReader, BufWriter, Read, Write};
@@ -72,6 +73,8 @@ pub struct AgentSession {
     /// Controller files sent so far, and their bytes (the agent asks only for
     /// those it does not have).
     sent: (u64, u64),
+    /// What the agent recorded in check mode and the controller has not taken yet.
+    predicted: Vec<Recorded>,
 }
 
 impl AgentSession {
@@ -114,6 +117,7 @@ impl AgentSession {
             heard,
             stderr: Vec::new(),
             sent: (0, 0),
+            predicted: Vec::new(),
         };
         session.greeted(become_prompt)?;
         session.send(&Request::Hello {
@@ -387,6 +391,16 @@ impl AgentSession {
         }
     }
 
+    /// Hand the agent what the host's other sessions recorded in check mode.
+    pub fn send_predictions(&mut self, entries: Vec<Recorded>) -> Result<(), Unreachable> {
+        self.send(&Request::Predictions { entries })
+    }
+
+    /// What the agent recorded in check mode since the last call.
+    pub fn take_predictions(&mut self) -> Vec<Recorded> {
+        std::mem::take(&mut self.predicted)
+    }
+
     fn send(&mut self, request: &Request) -> Result<(), Unreachable> {
         write_message(&mut self.input, request)
             .map_err(|err| self.broken(format!("cannot send to the agent: {err}")))
@@ -406,6 +420,7 @@ impl AgentSession {
             };
             match heard {
                 Ok(Heard::Stderr(bytes)) => self.keep_stderr(&bytes),
+                Ok(Heard::Reply(Reply::Predicted { entries })) => self.predicted.extend(entries),
                 heard => return self.heard_as_reply(heard),
             }
         }

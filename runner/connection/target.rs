@@ -17,6 +17,7 @@ use crate::inventory::connection::{Connection, Target};
 use crate::run::module_run::{ModuleEvent, ModuleRequest, ModuleRun};
 use crate::run::outcome::Outcome;
 use crate::run::remote::{Connector, RemoteTarget, TargetAction};
+use machinist_modules::host::predictions::Recorded;
 use machinist_modules::Progress;
 use serde_json::{Map, Value as Json};
 use std::collections::HashMap;
@@ -187,6 +188,14 @@ impl RemoteTarget for Connected {
         sink: &mut dyn FnMut(&[u8]) -> std::io::Result<()>,
     ) -> Result<crate::run::fetch::Fetched, Unreachable> {
         self.session.fetch(src, have_sha1, send, root, sink)
+    }
+
+    fn send_predictions(&mut self, entries: Vec<Recorded>) -> Result<(), Unreachable> {
+        self.session.send_predictions(entries)
+    }
+
+    fn take_predictions(&mut self) -> Vec<Recorded> {
+        self.session.take_predictions()
     }
 
     fn close(self: Box<Self>) {

@@ -230,6 +230,15 @@ impl Defined<'_> {
                 }
                 _ => self.unknowable = true,
             },
+            // getent's fact is named after its database.
+            Action::Module(machinist_modules::registry::Builtin::Getent) => {
+                match args.get("database").and_then(Node::as_str) {
+                    Some(database) if !Templates::is_template(database) => {
+                        self.names.insert(format!("getent_{database}"));
+                    }
+                    _ => self.unknowable = true,
+                }
+            }
             // A plugin module may return `ansible_facts` of any name.
             Action::Plugin(_) => self.unknowable = true,
             _ => {}

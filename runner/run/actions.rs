@@ -171,7 +171,32 @@ impl Step<'_> {
             "rendered arguments"
         );
         let outcome = self.plan_and_apply(builtin, args, rendered, becoming.as_ref());
+        if !outcome.failed {
+            self.keep_module_facts(&outcome);
+        }
         secrets.masked(outcome)
+    }
+
+    /// A module's `ansible_facts` (getent's `getent_passwd`) become the host's facts,
+    /// as variables of their own and in `ansible_facts`, as Ansible sets them.
+    fn keep_module_facts(&mut self, outcome: &Outcome) {
+        let Some(Json::Object(facts)) = outcome.data.get("ansible_facts") else {
+            return;
+        };
+        let mut merged = match self.templates().eval("ansible_facts", self.ctx) {
+            Ok(value) if !value.is_undefined() => match vars::to_json(&value) {
+                Json::Object(map) => map,
+                _ => serde_json::Map::new(),
+            },
+            _ => serde_json::Map::new(),
+        };
+        let mut layer = Layer::default();
+        for (name, value) in facts {
+            layer.set(name, vars::from_json(value));
+            merged.insert(name.clone(), value.clone());
+        }
+        layer.set("ansible_facts", vars::from_json(&Json::Object(merged)));
+        self.set_facts(&layer);
     }
 
     fn plan_and_apply(

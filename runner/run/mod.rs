@@ -121,9 +121,9 @@ pub fn run(
 ) -> Result<RunStatus, RunError> {
     prompt::check_terminal(playbooks, &options.extra_vars)?;
     let templates = Templates::new();
-    let base = Rc::new(Site::Local(Host::new(HostOptions::new(
+    let base_host = Host::new(HostOptions::new(
         options.root.clone().unwrap_or_else(|| PathBuf::from("/")),
-    ))?));
+    ))?;
     let shared = step::Shared {
         templates: &templates,
         sources,
@@ -134,11 +134,12 @@ pub fn run(
         command_line_become: &options.command_line_become,
         local_agent: options.connector.clone().map(|connector| {
             Site::Remote(
-                std::sync::Arc::new(remote::RemoteHost::this_machine(connector)),
+                std::sync::Arc::new(remote::RemoteHost::this_machine(connector, &base_host)),
                 None,
             )
         }),
     };
+    let base = Rc::new(Site::Local(base_host));
     let mut executor = Executor {
         options,
         shared: &shared,

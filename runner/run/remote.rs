@@ -10,6 +10,12 @@
 //! room); whatever goes wrong on the way is an [`Unreachable`] for the request in
 //! hand, and the host's next request (if `ignore_unreachable` kept it) connects anew.
 //!
+//! Under `--check` each session's agent keeps its own overlay; the host's
+//! predictions are still one: what a session recorded comes back with its request,
+//! goes into the host's [`Predictions`], and the host's other sessions get what they
+//! have not seen before their next request (machinist_modules::host::predictions).
+//! This machine's agents share the run's own Host's overlay that way.
+//!
 //! [`Site`] is where one host's tasks act: a Host of this process (`/`, a
 //! `machinist_root`, a `root:`), or a remote host through its agent. A local task
 //! whose become is another user than root acts through an agent too, started on
@@ -18,6 +24,7 @@
 use super::module_run::{ModuleEvent, ModuleRequest, ModuleRun};
 use super::outcome::Outcome;
 use crate::inventory::connection::{Become, Connection, Target};
+use machinist_modules::host::predictions::{Predictions, Recorded};
 use machinist_modules::Host;
 use serde_json::{Map, Value as Json};
 use std::path::{Path, PathBuf};
@@ -123,6 +130,10 @@ pub trait RemoteTarget: Send {
         root: Option<&Path>,
         sink: &mut dyn FnMut(&[u8]) -> std::io::Result<()>,
     ) -> Result<super::fetch::Fetched, Unreachable>;
+    /// Hand the agent what the host's other sessions recorded in check mode.
+    fn send_predictions(&mut self, entries: Vec<Recorded>) -> Result<(), Unreachable>;
+    /// What the agent recorded in check mode since the last call.
+    fn take_predictions(&mut self) -> Vec<Recorded>;
     /// Say goodbye to the agent and end the connection.
     fn close(self: Box<Self>);
 }
@@ -140,8 +151,13 @@ impl std::fmt::Debug for Connector {
     }
 }
 
-/// An agent session, and the become it runs as (`None`: the connecting user).
-type Session = (Option<Become>, Box<dyn RemoteTarget>);
+/// An agent session: the become it runs as (`None`: the connecting user), and how
+/// far it has seen the host's predictions.
+struct Session {
+    becoming: Option<Become>,
+    agent: Box<dyn RemoteTarget>,
+    seen: usize,
+}
 
 /// A host reached through an agent: its target, and its sessions for the run.
 pub struct RemoteHost {
@@ -150,20 +166,32 @@ pub struct RemoteHost {
     /// Its agent sessions, one per become, each once started (gone again after it
     /// broke).
     sessions: Mutex<Vec<Session>>,
+    /// What its sessions recorded in check mode (see the header).
+    predictions: Predictions,
 }
 
 impl RemoteHost {
     pub fn new(target: Target, connector: Connector) -> RemoteHost {
+        RemoteHost::with_predictions(target, connector, Predictions::new())
+    }
+
+    fn with_predictions(
+        target: Target,
+        connector: Connector,
+        predictions: Predictions,
+    ) -> RemoteHost {
         RemoteHost {
             target,
             connector,
             sessions: Mutex::new(Vec::new()),
+            predictions,
         }
     }
 
     /// This machine, reached through agents started here as other users than root
-    /// (a local task's `become_user`: run/becoming.rs), one per user.
-    pub fn this_machine(connector: Connector) -> RemoteHost {
+    /// (a local task's `become_user`: run/becoming.rs), one per user; their check-mode
+    /// predictions and those of `local` (the run's own Host) are one.
+    pub fn this_machine(connector: Connector, local: &Host) -> RemoteHost {
         let target = Target {
             host: "localhost".into(),
             connection: Connection::Local,
@@ -179,7 +207,7 @@ impl RemoteHost {
             become_vars: Default::default(),
             become_password: None,
         };
-        RemoteHost::new(target, connector)
+        RemoteHost::with_predictions(target, connector, local.predictions())
     }
 
     pub fn target(&self) -> &Target {
@@ -200,7 +228,7 @@ impl RemoteHost {
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         let at = match sessions
             .iter()
-            .position(|(as_, _)| as_.as_ref() == becoming)
+            .position(|session| session.becoming.as_ref() == becoming)
         {
             Some(at) => at,
             None => {
@@ -210,16 +238,37 @@ impl RemoteHost {
                     become_: becoming.cloned(),
                     ..self.target.clone()
                 };
-                sessions.push((becoming.cloned(), (self.connector.0)(&target)?));
+                sessions.push(Session {
+                    becoming: becoming.cloned(),
+                    agent: (self.connector.0)(&target)?,
+                    seen: 0,
+                });
                 sessions.len() - 1
             }
         };
-        let result = work(sessions[at].1.as_mut());
+        let session = &mut sessions[at];
+        let result = self.caught_up(session).and_then(|()| {
+            let result = work(session.agent.as_mut());
+            let recorded = session.agent.take_predictions();
+            session.seen = self.predictions.add(recorded, session.seen);
+            result
+        });
         if result.is_err() {
-            let (_, broken) = sessions.remove(at);
-            broken.close();
+            let broken = sessions.remove(at);
+            broken.agent.close();
         }
         result
+    }
+
+    /// Hand a session what the host's other sessions recorded since it last heard.
+    fn caught_up(&self, session: &mut Session) -> Result<(), Unreachable> {
+        let (entries, end) = self.predictions.since(session.seen);
+        if !entries.is_empty() {
+            tracing::debug!(host = %self.target.host, entries = entries.len(), "predictions handed to a session");
+            session.agent.send_predictions(entries)?;
+        }
+        session.seen = end;
+        Ok(())
     }
 
     pub fn run_module(
@@ -282,12 +331,15 @@ impl RemoteHost {
             .sessions
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        for (becoming, running) in sessions.drain(..) {
+        for Session {
+            becoming, agent, ..
+        } in sessions.drain(..)
+        {
             let user = becoming
                 .as_ref()
                 .map_or("the connecting user", |become_| become_.user.as_str());
             tracing::debug!(host = %self.target.host, user, "closing the agent session");
-            running.close();
+            agent.close();
         }
     }
 }

@@ -187,39 +187,12 @@ fn preserve_mode(args: &mut Map<String, Json>, source: &Path) {
 /// What ansible-core's template module adds for its template (over the task's own
 /// variables): `ansible_managed` and the `template_*` facts about the file.
 fn with_template_vars(ctx: &Value, path: &Path, args: &Map<String, Json>) -> Value {
-    use std::os::unix::fs::MetadataExt;
     let dest = ["dest", "path", "name"]
         .into_iter()
         .find_map(|key| args.get(key).and_then(Json::as_str))
         .unwrap_or_default();
-    let owner = std::fs::metadata(path)
-        .map(|meta| user_name(meta.uid()))
-        .unwrap_or_default();
-    let host = rustix::system::uname()
-        .nodename()
-        .to_string_lossy()
-        .into_owned();
-    let template = Value::from_iter([
-        ("ansible_managed", Value::from("Ansible managed")),
-        ("template_path", Value::from(path.display().to_string())),
-        ("template_fullpath", Value::from(path.display().to_string())),
-        ("template_destpath", Value::from(dest)),
-        ("template_host", Value::from(host)),
-        ("template_uid", Value::from(owner)),
-        ("template_run_date", crate::template::run_date()),
-    ]);
+    let template = crate::template::file_vars(path, Some(dest));
     minijinja::value::merge_maps([template, ctx.clone()])
-}
-
-/// The controller's name for `uid` (its /etc/passwd), or the number.
-fn user_name(uid: u32) -> String {
-    let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
-    passwd
-        .lines()
-        .map(|line| line.split(':').collect::<Vec<_>>())
-        .find(|fields| fields.get(2) == Some(&uid.to_string().as_str()))
-        .and_then(|fields| fields.first().map(|name| name.to_string()))
-        .unwrap_or_else(|| uid.to_string())
 }
 
 impl Step<'_> {

@@ -278,6 +278,8 @@ fn template_lookup(
             let path = find(state, &text(term)?, "templates")?;
             let source = read(&path)?;
             let name = path.display().to_string();
+            // ansible-core's template_* and ansible_managed, under the caller's own.
+            let vars = minijinja::value::merge_maps([super::file_vars(&path, None), vars.clone()]);
             let rendered = render_in_slot(slot, &name, &source.text, &vars, options)?;
             Ok(Value::from(source.derive(rendered)))
         })

@@ -120,6 +120,11 @@ impl Task<'_> {
         self.plan_wanted(content.map(Wanted::Bytes).as_ref())
     }
 
+    /// state=file with the bytes of a file, streamed (copy's `remote_src`).
+    pub(super) fn plan_file_source(&self, source: SourceFile) -> Result<Plan, ModuleError> {
+        self.plan_wanted(Some(&Wanted::Source(source)))
+    }
+
     fn plan_wanted(&self, content: Option<&Wanted>) -> Result<Plan, ModuleError> {
         let place = self.place(self.args.follow)?;
         let meta = self.host.lstat_canonical(&place)?;

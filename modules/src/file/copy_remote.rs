@@ -4,18 +4,18 @@
 //! planned exactly as a controller-side copy of the same bytes — one file through
 //! the file module's content planning, a directory through copy_tree.rs's entries —
 //! so ok/changed, the diff, `--check`, mode/owner/group/backup/force/validate are the
-//! controller copy's. It runs where the module runs (the agent, over a connection):
-//! no controller file is involved.
+//! controller copy's. A file is streamed as a controller file is: opened inside the
+//! root and hashed in chunks, compared with the dest by digest, written in chunks
+//! through the Host's temp file and rename (hashed again as it is written: a source
+//! that changed meanwhile leaves the dest as it was), so memory does not grow with
+//! it. It runs where the module runs (the agent, over a connection): no controller
+//! file is involved.
 
 use super::copy_tree::{self, EntrySource};
 use super::{Args, ModeArg, State, Task};
+use crate::source::TargetSource;
 use crate::{Host, ModuleError, Plan};
 use std::path::{Path, PathBuf};
-
-/// A file of the target bigger than this is refused: its bytes are held in memory
-/// while planned and written (twice: the plan's and the write's), which must stay
-/// under the run's default memory limit (256 MiB; a 64 MiB copy peaks at 160 MB).
-pub(super) const MAX_REMOTE_FILE_BYTES: u64 = 64 * 1024 * 1024;
 
 /// More entries than this in one copied directory of the target are refused (as the
 /// controller-side walk refuses).
@@ -75,13 +75,23 @@ pub(super) fn plan(args: &Args, host: &Host) -> Result<Plan, ModuleError> {
             "{src} is not a regular file or directory; machinist refuses to copy it"
         )));
     }
-    let bytes = read_source(host, source)?;
+    let found = target_source(host, source)?;
     args.path = file_dest(&args.path, source, host)?;
     // A copy replaces a differing file unless `force: no`.
     args.force = Some(args.force.unwrap_or(true));
-    tracing::debug!(src, dest = %args.path, size = bytes.len(), "copy of a file of the target");
-    let plan = Task::with_dest(&args, host, false)?.plan_file_content(Some(&bytes))?;
+    let plan = plan_source(&Task::with_dest(&args, host, false)?, found)?;
     Ok(plan.with_data("src", src))
+}
+
+/// A task's plan with the bytes of a file of the target.
+pub(super) fn plan_source(task: &Task, found: TargetSource) -> Result<Plan, ModuleError> {
+    match found {
+        TargetSource::Open(source) => {
+            tracing::debug!(src = %source.path.display(), size = source.size, "copy of a file of the target, streamed");
+            task.plan_file_source(source)
+        }
+        TargetSource::Recorded(bytes) => task.plan_file_content(Some(&bytes)),
+    }
 }
 
 /// The dest of one copied file: inside dest when dest is a directory or ends in `/`
@@ -97,29 +107,16 @@ fn file_dest(dest: &str, source: &Path, host: &Host) -> Result<String, ModuleErr
     }
 }
 
-/// The whole content of a regular file of the target (its links followed inside the
-/// root), refused over [`MAX_REMOTE_FILE_BYTES`].
-pub(super) fn read_source(host: &Host, source: &Path) -> Result<Vec<u8>, ModuleError> {
-    let meta = host.stat(source)?;
-    match meta {
-        Some(meta) if meta.is_file() && meta.size > MAX_REMOTE_FILE_BYTES => {
-            Err(ModuleError::Failed(format!(
-                "{} holds {} bytes, more than the {MAX_REMOTE_FILE_BYTES} machinist copies on the target",
-                source.display(),
-                meta.size
-            )))
-        }
-        Some(meta) if meta.is_file() => host
-            .read_file(source)?
-            .ok_or_else(|| ModuleError::Failed(format!("Source {} not found", source.display()))),
+/// A regular file of the target (its links followed inside the root) as a source.
+pub(super) fn target_source(host: &Host, source: &Path) -> Result<TargetSource, ModuleError> {
+    let not_found = || ModuleError::Failed(format!("Source {} not found", source.display()));
+    match host.stat(source)? {
+        Some(meta) if meta.is_file() => host.target_source(source)?.ok_or_else(not_found),
         Some(_) => Err(ModuleError::Failed(format!(
             "{} is not a regular file; machinist refuses to copy it",
             source.display()
         ))),
-        None => Err(ModuleError::Failed(format!(
-            "Source {} not found",
-            source.display()
-        ))),
+        None => Err(not_found()),
     }
 }
 
@@ -139,8 +136,7 @@ fn plan_directory(args: &Args, src: &str, host: &Host) -> Result<Plan, ModuleErr
         entries.push((name.clone(), None));
         name
     };
-    let mut bytes = 0;
-    walk(host, top, &prefix, &mut entries, &mut bytes)?;
+    walk(host, top, &prefix, &mut entries)?;
     tracing::debug!(
         src,
         entries = entries.len(),
@@ -149,15 +145,13 @@ fn plan_directory(args: &Args, src: &str, host: &Host) -> Result<Plan, ModuleErr
     copy_tree::plan_entries(args, src, &entries, host)
 }
 
-/// The entries below `dir` (a directory of the target), named under `prefix`, by name;
-/// `bytes`: the size of its files so far. A symlink inside it is refused rather than
-/// copied differently from Ansible.
+/// The entries below `dir` (a directory of the target), named under `prefix`, by name.
+/// A symlink inside it is refused rather than copied differently from Ansible.
 fn walk(
     host: &Host,
     dir: &Path,
     prefix: &Path,
     entries: &mut Vec<(PathBuf, Option<EntrySource<'static>>)>,
-    bytes: &mut u64,
 ) -> Result<(), ModuleError> {
     for name in host.read_dir(dir)?.unwrap_or_default() {
         if entries.len() >= MAX_REMOTE_ENTRIES {
@@ -179,16 +173,8 @@ fn walk(
         }
         if meta.is_dir() {
             entries.push((relative.clone(), None));
-            walk(host, &path, &relative, entries, bytes)?;
+            walk(host, &path, &relative, entries)?;
         } else if meta.is_file() {
-            // Every file's new bytes are held in the plan's writes at once.
-            *bytes += meta.size;
-            if *bytes > MAX_REMOTE_FILE_BYTES {
-                return Err(ModuleError::Failed(format!(
-                    "the files below {} hold more than the {MAX_REMOTE_FILE_BYTES} bytes machinist copies on the target",
-                    dir.display()
-                )));
-            }
             entries.push((relative, Some(EntrySource::Target(path))));
         } else {
             return Err(ModuleError::Failed(format!(
@@ -203,7 +189,7 @@ fn walk(
 #[cfg(test)]
 mod tests {
     use super::super::FileModule;
-    use crate::test_support::{plan_with, three_checks, Sandbox, TestResult};
+    use crate::test_support::{apply, plan_with, three_checks, Sandbox, TestResult};
     use serde_json::json;
 
     /// A directory of the target reached through a link that tries to leave the root,
@@ -255,9 +241,41 @@ mod tests {
         Ok(())
     }
 
+    /// The source is streamed from the file planned: changed after the plan, the
+    /// write is refused and the dest stays as it was (never a mix of the two).
     #[test]
-    fn a_symlink_inside_a_copied_directory_a_big_file_and_a_relative_src_are_refused() -> TestResult
-    {
+    fn a_source_changed_between_plan_and_write_leaves_the_dest_as_it_was() -> TestResult {
+        let sandbox = Sandbox::new()?;
+        std::fs::write(sandbox.real("/etc/src.conf"), "planned\n")?;
+        std::fs::write(sandbox.real("/etc/dest.conf"), "old\n")?;
+        let host = sandbox.host(false);
+        let args = json!({"src": "/etc/src.conf", "dest": "/etc/dest.conf", "remote_src": true});
+        let plan = plan_with(&FileModule, &host, args.clone())?;
+        // Rewritten in place, same size: the open file now holds other bytes.
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(sandbox.real("/etc/src.conf"))
+            .and_then(|mut file| std::io::Write::write_all(&mut file, b"changed\n"))?;
+        let applied = apply(&host, &plan);
+        assert!(
+            matches!(&applied, Err(err) if err.to_string().contains("changed while it was copied")),
+            "{applied:?}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(sandbox.real("/etc/dest.conf"))?,
+            "old\n"
+        );
+        // Planned again, it copies what is there now.
+        apply(&host, &plan_with(&FileModule, &host, args)?)?;
+        assert_eq!(
+            std::fs::read_to_string(sandbox.real("/etc/dest.conf"))?,
+            "changed\n"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn a_symlink_inside_a_copied_directory_and_a_relative_src_are_refused() -> TestResult {
         let sandbox = Sandbox::new()?;
         std::fs::create_dir_all(sandbox.real("/opt/d"))?;
         std::os::unix::fs::symlink("x", sandbox.real("/opt/d/l"))?;
@@ -269,18 +287,6 @@ mod tests {
         );
         assert!(
             matches!(&planned, Err(err) if err.to_string().contains("is a symlink")),
-            "{:?}",
-            planned.map(|plan| plan.changes)
-        );
-        let big = std::fs::File::create(sandbox.real("/opt/big"))?;
-        big.set_len(super::MAX_REMOTE_FILE_BYTES + 1)?;
-        let planned = plan_with(
-            &FileModule,
-            &host,
-            json!({"src": "/opt/big", "dest": "/srv", "remote_src": true}),
-        );
-        assert!(
-            matches!(&planned, Err(err) if err.to_string().contains("more than the 67108864")),
             "{:?}",
             planned.map(|plan| plan.changes)
         );

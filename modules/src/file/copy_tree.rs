@@ -184,8 +184,8 @@ fn plan_entry(
     let plan = match from {
         Some(EntrySource::Controller(_)) => task.plan_file()?,
         Some(EntrySource::Target(source)) => {
-            let bytes = super::copy_remote::read_source(scratch, source)?;
-            task.plan_file_content(Some(&bytes))?
+            let found = super::copy_remote::target_source(scratch, source)?;
+            super::copy_remote::plan_source(&task, found)?
         }
         Some(EntrySource::Link(_)) | None => task.plan_directory()?,
     };

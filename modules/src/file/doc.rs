@@ -99,7 +99,7 @@ const fn args(src: ArgDoc) -> [ArgDoc; 23] {
         ArgDoc::new(
             "remote_src",
             "bool",
-            "copy: src is a path on the target (a file, or a directory: DIR the folder, DIR/ its contents), read inside the root and copied there; works over a connection (the agent reads it). Files over 64 MiB (held in memory; a directory's together) and symlinks inside a copied directory are refused. Not for file or template.",
+            "copy: src is a path on the target (a file, or a directory: DIR the folder, DIR/ its contents), read inside the root and copied there; works over a connection (the agent reads it). Streamed (never whole in memory), compared with dest by digest. Symlinks inside a copied directory are refused. Not for file or template.",
         )
         .default("false"),
         ArgDoc::new(

@@ -299,6 +299,15 @@ impl Disk {
     /// Every byte of the regular file at a canonical path, chunk by chunk (never the
     /// whole file in memory); `false` when absent. Pinned and checked as
     /// [`Disk::read_file`] does.
+    /// The regular file at a canonical path, opened for reading (as
+    /// [`Disk::file_chunks`] reads it); `None` when absent.
+    pub fn open_regular(&self, canonical: &Path) -> io::Result<Option<OwnedFd>> {
+        let Some(pinned) = self.pin_regular(canonical)? else {
+            return Ok(None);
+        };
+        self.reopen_pinned(canonical, pinned).map(Some)
+    }
+
     pub fn file_chunks(&self, canonical: &Path, mut each: impl FnMut(&[u8])) -> io::Result<bool> {
         let Some(pinned) = self.pin_regular(canonical)? else {
             return Ok(false);

@@ -11,12 +11,13 @@ use std::ops::Bound;
 use std::path::{Path, PathBuf};
 
 use super::details::Timestamp;
+use super::predictions::{Journaled, Recorded};
 
 /// The device number overlay objects report (no real device has it).
 pub const OVERLAY_DEV: u64 = u64::MAX;
 
 /// Mode, owner and identity of an object made in the overlay.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Attrs {
     pub mode: u32,
     pub uid: u32,
@@ -79,12 +80,139 @@ pub struct Overlay {
     /// it would have changed there is unknown.
     unrun: BTreeSet<PathBuf>,
     last_ino: u64,
+    /// What was recorded, for the other processes acting on the same machine
+    /// (predictions.rs); `None`: nobody asked.
+    journal: Option<Journal>,
+}
+
+/// The entries recorded since the journal started, less the first `taken` of them.
+#[derive(Debug, Default, Clone)]
+struct Journal {
+    entries: Vec<Journaled>,
+    taken: usize,
 }
 
 /// Access and modification times recorded for a path.
 pub type Times = (Option<Timestamp>, Option<Timestamp>);
 
 impl Overlay {
+    /// Keep a journal of what is recorded (see predictions.rs), from now on; started
+    /// late, it opens with what the overlay holds already.
+    pub fn start_journal(&mut self) {
+        if self.journal.is_some() {
+            return;
+        }
+        let mut entries: Vec<Journaled> = self
+            .nodes
+            .iter()
+            .map(|(path, node)| Journaled::Put {
+                path: path.clone(),
+                node: node.clone(),
+            })
+            .collect();
+        let times = self.times.iter().map(|(path, (atime, mtime))| {
+            Journaled::Other(Recorded::SetTimes {
+                path: path.clone(),
+                atime: *atime,
+                mtime: *mtime,
+            })
+        });
+        let enablement = self.enablement.iter().map(|((root, unit), state)| {
+            Journaled::Other(Recorded::Enablement {
+                root: root.clone(),
+                unit: unit.clone(),
+                state: Some(state.clone()),
+            })
+        });
+        let unrun = self
+            .unrun
+            .iter()
+            .map(|root| Journaled::Other(Recorded::Unrun { root: root.clone() }));
+        entries.extend(times.chain(enablement).chain(unrun));
+        self.journal = Some(Journal { entries, taken: 0 });
+    }
+
+    /// A copy without the journal (a scratch view's, whose records stay its own).
+    pub fn unjournaled(&self) -> Overlay {
+        Overlay {
+            journal: None,
+            ..self.clone()
+        }
+    }
+
+    /// The journal's entries from now on go nowhere: those recorded so far, taken out.
+    pub fn take_journal(&mut self) -> Vec<Recorded> {
+        match &mut self.journal {
+            None => Vec::new(),
+            Some(journal) => {
+                journal.taken += journal.entries.len();
+                let entries = std::mem::take(&mut journal.entries);
+                entries.into_iter().map(Journaled::into_recorded).collect()
+            }
+        }
+    }
+
+    /// The entries after `cursor` (counted from the journal's start), and where it ends.
+    pub fn journal_since(&self, cursor: usize) -> (Vec<Recorded>, usize) {
+        let Some(journal) = &self.journal else {
+            return (Vec::new(), 0);
+        };
+        let end = journal.taken + journal.entries.len();
+        let from = cursor.clamp(journal.taken, end) - journal.taken;
+        let entries = journal.entries[from..].iter().cloned();
+        (entries.map(Journaled::into_recorded).collect(), end)
+    }
+
+    /// Record what another process recorded, journaled again only if `journaled`;
+    /// where the journal stood before and after.
+    pub fn import(&mut self, entries: Vec<Recorded>, journaled: bool) -> (usize, usize) {
+        let kept = if journaled { None } else { self.journal.take() };
+        let start = self.journal_since(usize::MAX).1;
+        for entry in entries {
+            self.apply(entry);
+        }
+        let end = self.journal_since(usize::MAX).1;
+        if kept.is_some() {
+            self.journal = kept;
+        }
+        (start, end)
+    }
+
+    fn apply(&mut self, entry: Recorded) {
+        match entry {
+            Recorded::Put { path, node } => match node.into_node() {
+                Some(node) => {
+                    if let Node::File { attrs, .. }
+                    | Node::Dir { attrs }
+                    | Node::Symlink { attrs, .. } = &node
+                    {
+                        self.last_ino = self.last_ino.max(attrs.ino);
+                    }
+                    self.put(&path, node);
+                }
+                None => self.forget(&path),
+            },
+            Recorded::ChangeAttrs {
+                path,
+                mode,
+                uid,
+                gid,
+            } => self.change_attrs(&path, mode, uid, gid),
+            Recorded::Forget { path } => self.forget(&path),
+            Recorded::SetTimes { path, atime, mtime } => self.set_times(&path, atime, mtime),
+            Recorded::Enablement { root, unit, state } => {
+                self.set_enablement(&root, &unit, state.as_deref())
+            }
+            Recorded::Unrun { root } => self.record_unrun(&root),
+        }
+    }
+
+    fn journal(&mut self, entry: impl FnOnce() -> Journaled) {
+        if let Some(journal) = &mut self.journal {
+            journal.entries.push(entry());
+        }
+    }
+
     /// A fresh inode number for an object made in the overlay.
     pub fn next_ino(&mut self) -> u64 {
         self.last_ino += 1;
@@ -129,6 +257,13 @@ impl Overlay {
 
     /// Remember a unit's predicted enablement (`None`: not known, ask systemctl).
     pub fn set_enablement(&mut self, root: &Path, unit: &str, state: Option<&str>) {
+        self.journal(|| {
+            Journaled::Other(Recorded::Enablement {
+                root: root.to_path_buf(),
+                unit: unit.to_string(),
+                state: state.map(str::to_string),
+            })
+        });
         let key = (root.to_path_buf(), unit.to_string());
         match state {
             Some(state) => self.enablement.insert(key, state.to_string()),
@@ -138,6 +273,11 @@ impl Overlay {
 
     /// Remember that a program was not run on the host whose root is `root`.
     pub fn record_unrun(&mut self, root: &Path) {
+        self.journal(|| {
+            Journaled::Other(Recorded::Unrun {
+                root: root.to_path_buf(),
+            })
+        });
         self.unrun.insert(root.to_path_buf());
     }
 
@@ -162,6 +302,10 @@ impl Overlay {
 
     /// Record a new object at a path, replacing what was there and below.
     pub fn put(&mut self, canonical: &Path, node: Node) {
+        self.journal(|| Journaled::Put {
+            path: canonical.to_path_buf(),
+            node: node.clone(),
+        });
         self.forget_below(canonical);
         self.forget_times(canonical);
         self.nodes.insert(canonical.to_path_buf(), node);
@@ -175,6 +319,14 @@ impl Overlay {
         uid: Option<u32>,
         gid: Option<u32>,
     ) {
+        self.journal(|| {
+            Journaled::Other(Recorded::ChangeAttrs {
+                path: canonical.to_path_buf(),
+                mode,
+                uid,
+                gid,
+            })
+        });
         let entry = self
             .nodes
             .entry(canonical.to_path_buf())
@@ -231,6 +383,15 @@ impl Overlay {
 
     /// Drop what the overlay says about a path and below (the disk changed there).
     pub fn forget(&mut self, canonical: &Path) {
+        // A real run records nothing, so it has nothing to forget nor to say.
+        if self.nodes.is_empty() && self.times.is_empty() {
+            return;
+        }
+        self.journal(|| {
+            Journaled::Other(Recorded::Forget {
+                path: canonical.to_path_buf(),
+            })
+        });
         self.forget_below(canonical);
         self.forget_times(canonical);
         self.nodes.remove(canonical);
@@ -248,6 +409,13 @@ impl Overlay {
         atime: Option<Timestamp>,
         mtime: Option<Timestamp>,
     ) {
+        self.journal(|| {
+            Journaled::Other(Recorded::SetTimes {
+                path: canonical.to_path_buf(),
+                atime,
+                mtime,
+            })
+        });
         let entry = self.times.entry(canonical.to_path_buf()).or_default();
         entry.0 = atime.or(entry.0);
         entry.1 = mtime.or(entry.1);

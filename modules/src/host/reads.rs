@@ -4,7 +4,7 @@
 
 use super::overlay::{Attrs, Node, Seen, OVERLAY_DEV};
 use super::{os_error, Host, Kind, Meta, NameDatabases};
-use crate::source::FileDigest;
+use crate::source::{FileDigest, SourceFile, TargetSource};
 use crate::{passwd, ModuleError};
 use rustix::io::Errno;
 use std::ffi::OsString;
@@ -100,6 +100,36 @@ impl Host {
     /// chunk by chunk: never the whole file in memory (an agent copies a dest that
     /// already holds a sent file's bytes this way). `false` if absent; an error of
     /// `each` stops the reading and is returned.
+    /// A regular file of the target as a copy's source (copy's `remote_src`), never
+    /// read whole here: opened inside the root and hashed in chunks, or what an earlier
+    /// task of a check run recorded there; `None` when absent (a directory is an
+    /// error).
+    pub fn target_source(&self, path: &Path) -> Result<Option<TargetSource>, ModuleError> {
+        let canonical = self.canonical(path, true)?;
+        self.target_source_canonical(&canonical)
+    }
+
+    fn target_source_canonical(
+        &self,
+        canonical: &Path,
+    ) -> Result<Option<TargetSource>, ModuleError> {
+        match self.seen(canonical) {
+            Seen::Absent | Seen::Node(Node::Symlink { .. } | Node::Absent) => Ok(None),
+            Seen::Node(Node::File { content, .. }) => Ok(Some(TargetSource::Recorded(content))),
+            Seen::Node(Node::Copied { source, .. }) => Ok(Some(TargetSource::Open(source))),
+            Seen::Node(Node::Dir { .. }) => Err(os_error(canonical, Errno::ISDIR)),
+            Seen::Node(Node::Hardlink { to }) => self.target_source_canonical(&to),
+            Seen::Node(Node::Changed { .. }) | Seen::Disk => {
+                let at = |err| ModuleError::io(canonical, err);
+                let Some(fd) = self.disk.open_regular(canonical).map_err(at)? else {
+                    return Ok(None);
+                };
+                let source = SourceFile::from_fd(fd, canonical).map_err(at)?;
+                Ok(Some(TargetSource::Open(source)))
+            }
+        }
+    }
+
     pub fn file_chunks(
         &self,
         path: &Path,

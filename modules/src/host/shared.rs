@@ -40,7 +40,7 @@ impl SharedOverlay {
     /// A copy of the overlay as it is now, on its own from here on (a scratch host's).
     pub fn snapshot(&self) -> SharedOverlay {
         SharedOverlay {
-            overlay: Arc::new(Mutex::new(self.lock().clone())),
+            overlay: Arc::new(Mutex::new(self.lock().unjournaled())),
             base: self.base.clone(),
         }
     }
@@ -143,6 +143,29 @@ impl SharedOverlay {
     /// Remember that a program was recorded, not run, on this host.
     pub fn record_unrun(&self) {
         self.lock().record_unrun(&self.base);
+    }
+
+    /// Journal what is recorded from now on, in any host's tree (predictions.rs).
+    pub fn start_journal(&self) {
+        self.lock().start_journal();
+    }
+
+    pub fn take_journal(&self) -> Vec<super::predictions::Recorded> {
+        self.lock().take_journal()
+    }
+
+    pub fn journal_since(&self, cursor: usize) -> (Vec<super::predictions::Recorded>, usize) {
+        self.lock().journal_since(cursor)
+    }
+
+    /// Take in another process's records (keys in the outermost frame, as they are
+    /// journaled); where the journal stood before and after.
+    pub fn import(
+        &self,
+        entries: Vec<super::predictions::Recorded>,
+        journaled: bool,
+    ) -> (usize, usize) {
+        self.lock().import(entries, journaled)
     }
 
     /// Whether anything recorded, not applied, lies in this host's tree (see

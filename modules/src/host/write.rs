@@ -1,6 +1,7 @@
 //! A file-tree op carried out on the disk (disk.rs: through openat2 fds, atomic
 //! writes), its paths already resolved (apply.rs); what the overlay said about the
-//! path is forgotten, so the disk shows. Large writes report their progress.
+//! path is forgotten, so the disk shows. Large writes report their progress; a
+//! streamed copy is hashed as it is written and kept only with the planned bytes.
 
 use super::apply::Resolved;
 use super::{disk, Host};
@@ -70,9 +71,11 @@ impl Host {
             } => {
                 let large = source.size >= crate::progress::LARGE_WRITE_BYTES as u64;
                 let mut copied = 0u64;
+                let mut digest = <sha2::Sha256 as sha2::Digest>::new();
                 let written = self.disk.write_file_with(&at, mode, owner, |file| {
                     source.chunks(|chunk| {
                         std::io::Write::write_all(file, chunk)?;
+                        sha2::Digest::update(&mut digest, chunk);
                         let before = copied;
                         copied += chunk.len() as u64;
                         // One event a MiB (the source reads smaller chunks).
@@ -87,7 +90,17 @@ impl Host {
                             });
                         }
                         Ok(())
-                    })
+                    })?;
+                    // The bytes planned, or the old file stays (a target's file
+                    // changed since: remote_src).
+                    let sha256: [u8; 32] = sha2::Digest::finalize(digest.clone()).into();
+                    if copied != source.size || sha256 != source.sha256 {
+                        return Err(std::io::Error::other(format!(
+                            "{} changed while it was copied",
+                            source.path.display()
+                        )));
+                    }
+                    Ok(())
                 });
                 done(written, &at)
             }

@@ -5,7 +5,7 @@
 use super::plugins::Resolved;
 use super::{unsupported, Loader};
 use crate::error::Span;
-use crate::key_values::split_key_values;
+use crate::key_values::{split_command_options, split_key_values};
 use crate::playbook::keywords;
 use crate::playbook::model::{Action, Origin, Rare, Task, TaskKind};
 use crate::vars::Layer;
@@ -492,7 +492,12 @@ impl Loader {
             span: value.span.clone(),
         };
         let entries = match action {
-            Action::Module(Builtin::Command | Builtin::Shell) => vec![(key("cmd"), string(text))],
+            Action::Module(Builtin::Command | Builtin::Shell) => {
+                let (command, options) = split_command_options(&text);
+                let mut entries = vec![(key("cmd"), string(command))];
+                entries.extend(options.into_iter().map(|(k, v)| (key(&k), string(v))));
+                entries
+            }
             Action::Meta => vec![(key("_raw_params"), string(text))],
             Action::Debug if !text.contains('=') => vec![(key("msg"), string(text))],
             Action::Fail if !text.contains('=') => vec![(key("msg"), string(text))],
