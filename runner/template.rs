@@ -219,12 +219,15 @@ impl Templates {
     /// (`with_fileglob`, as `query('fileglob', …)`, relative to files/ as Ansible's;
     /// `with_first_found`, in the folder `action` names as Ansible's task executor
     /// chooses it: vars/ for include_vars, templates/ for template, else files/).
+    /// `task_dir`, the folder of the task's file, is searched after the role's, as
+    /// ansible-core's search path for a task (`include_tasks: "{{ item }}"` with
+    /// `with_first_found` finds a file beside the role's tasks/main.yml).
     pub fn legacy_loop_items(
         &self,
         kind: LegacyLoop,
         value: &Value,
         vars: &Value,
-        action: &str,
+        (action, task_dir): (&str, &std::path::Path),
     ) -> Result<Vec<Value>, String> {
         let (lookup, subdir) = match kind {
             LegacyLoop::Fileglob => ("fileglob", "files"),
@@ -235,6 +238,7 @@ impl Templates {
         let vars = minijinja::context! {
             __machinist_legacy_terms => value.clone(),
             __machinist_search_subdir => subdir,
+            __machinist_task_dir => task_dir.display().to_string(),
             ..vars.clone()
         };
         let found = self

@@ -33,6 +33,7 @@ pub fn doc(action: &Action) -> Option<ActionDoc> {
         Action::Pause => PAUSE,
         Action::AddHost => ADD_HOST,
         Action::GroupBy => GROUP_BY,
+        Action::ValidateArgumentSpec => VALIDATE_ARGUMENT_SPEC,
     })
 }
 
@@ -201,6 +202,40 @@ const FAIL: ActionDoc = ActionDoc {
   fail:
     msg: "point --root at a container tree"
   when: machinist_root == '/'
+"#,
+    },
+};
+
+const VALIDATE_ARGUMENT_SPEC: ActionDoc = ActionDoc {
+    summary: "Check variables against an argument spec",
+    any_args: false,
+    doc: ModuleDoc {
+        args: &[
+            ArgDoc::new(
+                "argument_spec",
+                "dict",
+                "Options in the shape of a role's meta/argument_specs.yml entry point \
+                 (type, elements, required, default, choices). Each is checked against \
+                 provided_arguments, else the variable of its name, else its default.",
+            )
+            .required(),
+            ArgDoc::new(
+                "provided_arguments",
+                "dict",
+                "Values to check, above the variables of the same names.",
+            ),
+        ],
+        check_mode: Support::Full,
+        diff: Support::None,
+        examples: r#"# A role with meta/argument_specs.yml gets this task first, named
+# "Validating arguments against arg spec 'main'", as in Ansible.
+- name: Check the app's inputs
+  validate_argument_spec:
+    argument_spec:
+      app_port: {type: int, required: true}
+      app_env: {type: str, choices: [production, staging], default: production}
+    provided_arguments:
+      app_port: 8080
 "#,
     },
 };

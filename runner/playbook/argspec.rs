@@ -27,7 +27,13 @@ pub fn parse(
     };
     Some(ArgSpec {
         file: file.to_path_buf(),
+        entry: entry.to_string(),
+        short_description: point
+            .get("short_description")
+            .and_then(Node::as_str)
+            .map(str::to_string),
         options,
+        options_node: point.get("options").cloned(),
     })
 }
 

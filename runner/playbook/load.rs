@@ -48,6 +48,11 @@ pub struct Loader {
     extra_vars: Layer,
     /// Roles being loaded right now (to catch dependency loops).
     role_stack: Vec<PathBuf>,
+    /// The roles whose dependencies are being loaded, outermost first: a dependency
+    /// sees their variables below its own (Ansible's dep_chain).
+    dependents: Vec<roles::DependentVars>,
+    /// The names of the dependencies loaded for the current play's `roles:`.
+    dependency_names: Vec<String>,
     /// Roles loaded in the current play, with their parameters (run once each).
     roles_seen: Vec<(PathBuf, String)>,
     /// The handlers file each role's first use in the current play loaded (the only
@@ -81,6 +86,8 @@ impl Loader {
             playbook_dir: PathBuf::from("."),
             extra_vars: extra_vars.clone(),
             role_stack: Vec::new(),
+            dependents: Vec::new(),
+            dependency_names: Vec::new(),
             roles_seen: Vec::new(),
             role_handlers: Vec::new(),
             role_scopes: Vec::new(),

@@ -47,16 +47,27 @@ pub struct RoleScope {
     pub spec: Option<ArgSpec>,
     /// Where the role was named (for errors about its inputs).
     pub span: Span,
-    /// Named in another role's meta/main.yml `dependencies` (not in
-    /// `ansible_play_role_names`).
-    pub dependency: bool,
+}
+
+/// The roles a play names in `roles:` (in order, as written) and the roles they
+/// depend on (each once): Ansible's `ansible_play_role_names` (`role_names`) and
+/// `ansible_dependent_role_names`.
+#[derive(Debug, Clone, Default)]
+pub struct RoleNames {
+    pub play: Vec<String>,
+    pub dependent: Vec<String>,
 }
 
 /// A role's documented inputs (meta/argument_specs.yml, Ansible's format).
 #[derive(Debug, Clone)]
 pub struct ArgSpec {
     pub file: PathBuf,
+    /// The entry point (`main`, or a `tasks_from` name) and its `short_description`.
+    pub entry: String,
+    pub short_description: Option<String>,
     pub options: Vec<ArgOption>,
+    /// The `options` mapping as written (the role's validation task checks it).
+    pub options_node: Option<Node>,
 }
 
 #[derive(Debug)]
@@ -81,6 +92,8 @@ pub struct Play {
     pub tasks: Vec<Task>,
     pub post_tasks: Vec<Task>,
     pub handlers: Vec<Task>,
+    /// The names of its `roles:` and of their dependencies (`ansible_play_role_names`).
+    pub role_names: RoleNames,
     pub tags: Vec<String>,
     pub origin: Arc<Origin>,
     /// `serial`: the batches' sizes, the last repeated (empty: one batch of all).
@@ -94,41 +107,6 @@ pub struct Play {
     /// `become`, `become_user`, `become_method` of the play (its tasks have them
     /// too): also for gathering facts.
     pub become_: BecomeKeywords,
-}
-
-impl Play {
-    /// The roles its tasks come from (`roles:` and `import_role`; with
-    /// `dependencies`, theirs too), in the order met: `ansible_play_role_names` and
-    /// `ansible_role_names` (an `include_role`'s role is loaded when it runs).
-    pub fn role_names(&self, dependencies: bool) -> Vec<String> {
-        fn collect(task: &Task, dependencies: bool, names: &mut Vec<String>) {
-            if let Some(role) = &task.origin.role {
-                if (dependencies || !role.dependency) && !names.contains(&role.name) {
-                    names.push(role.name.clone());
-                }
-            }
-            if let TaskKind::Block {
-                block,
-                rescue,
-                always,
-            } = &task.kind
-            {
-                for inner in block.iter().chain(rescue).chain(always) {
-                    collect(inner, dependencies, names);
-                }
-            }
-        }
-        let mut names = Vec::new();
-        for task in self
-            .pre_tasks
-            .iter()
-            .chain(&self.tasks)
-            .chain(&self.post_tasks)
-        {
-            collect(task, dependencies, &mut names);
-        }
-        names
-    }
 }
 
 /// One entry of a play's `serial`.
@@ -441,6 +419,9 @@ pub enum Action {
     AddHost,
     /// The host put into a group named by a template (runner/run/inventory_change.rs).
     GroupBy,
+    /// Check variables against an argument spec (runner/run/validate_argument_spec.rs);
+    /// the first task of a role with meta/argument_specs.yml, as in Ansible.
+    ValidateArgumentSpec,
 }
 
 impl Action {
@@ -461,6 +442,7 @@ impl Action {
         ("pause", Action::Pause),
         ("add_host", Action::AddHost),
         ("group_by", Action::GroupBy),
+        ("validate_argument_spec", Action::ValidateArgumentSpec),
     ];
 
     pub fn from_name(name: &str) -> Option<Action> {
@@ -515,6 +497,7 @@ impl Action {
             // Besides its name and groups, every argument is a variable of the host.
             Action::AddHost => None,
             Action::GroupBy => Some(&["key", "parents"]),
+            Action::ValidateArgumentSpec => Some(&["argument_spec", "provided_arguments"]),
         }
     }
 }

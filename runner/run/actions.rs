@@ -62,6 +62,7 @@ impl Step<'_> {
             Action::Pause => self.pause(args),
             Action::AddHost => self.add_host(args),
             Action::GroupBy => self.group_by(args),
+            Action::ValidateArgumentSpec => self.validate_argument_spec(args),
         }
     }
 

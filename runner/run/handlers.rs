@@ -9,6 +9,7 @@ use super::linear::Slot;
 use super::{Executor, Flow, Inherited, PlayState};
 use crate::events::Event;
 use crate::playbook::model::{handler_names, in_last_scope, Origin, Task};
+use crate::vars::Layer;
 use std::borrow::Cow;
 use std::sync::Arc;
 
@@ -19,14 +20,15 @@ pub struct Notified {
     /// The scope of each role's last `include_role` that ran: its handlers run with
     /// it (ansible-core adds an included role's handlers when the include runs, so
     /// its variables win over every use loaded with the playbook).
-    included: Vec<Arc<Origin>>,
+    included: Vec<(Arc<Origin>, Layer)>,
 }
 
 impl Notified {
     /// An `include_role` of the role of `origin` ran: its handlers take this scope.
-    pub fn role_included(&mut self, origin: &Arc<Origin>) {
-        self.included.retain(|seen| seen.dir != origin.dir);
-        self.included.push(Arc::clone(origin));
+    /// `vars`: the include's own vars and loop variables, which its handlers see.
+    pub fn role_included(&mut self, origin: &Arc<Origin>, vars: Layer) {
+        self.included.retain(|(seen, _)| seen.dir != origin.dir);
+        self.included.push((Arc::clone(origin), vars));
     }
 
     /// `handler` as it runs: in the scope of its role's last include, if one ran.
@@ -34,12 +36,15 @@ impl Notified {
         let included = handler.origin.role.as_ref().and_then(|_| {
             self.included
                 .iter()
-                .find(|origin| origin.dir == handler.origin.dir)
+                .find(|(origin, _)| origin.dir == handler.origin.dir)
         });
         match included {
-            Some(origin) if !Arc::ptr_eq(origin, &handler.origin) => {
+            Some((origin, vars)) if !Arc::ptr_eq(origin, &handler.origin) || !vars.is_empty() => {
                 let mut scoped = handler.clone();
                 in_last_scope(std::slice::from_mut(&mut scoped), origin);
+                let mut layered = vars.clone();
+                layered.extend(&scoped.vars);
+                scoped.vars = layered;
                 Cow::Owned(scoped)
             }
             _ => Cow::Borrowed(handler),
@@ -92,7 +97,7 @@ impl Executor<'_> {
             };
             state.notified.pending.retain(|i| *i != index);
             let handler = state.notified.in_scope(&state.play.handlers[index]);
-            let flow = self.task(state, &handler, &Inherited::default(), true);
+            let flow = self.task(state, &handler, &Inherited::handler(), true);
             if flow != Flow::Continue {
                 return flow;
             }
@@ -129,7 +134,7 @@ impl Executor<'_> {
             let handler = &play.handlers[index];
             let notifying: Vec<(usize, Inherited<'_>)> = (0..slots.len())
                 .filter(|slot| ended[*slot].is_none() && flushing(*slot, index, slots))
-                .map(|slot| (slot, Inherited::default()))
+                .map(|slot| (slot, Inherited::handler()))
                 .collect();
             for (slot, _) in &notifying {
                 slots[*slot].1.notified.pending.retain(|i| *i != index);
@@ -148,7 +153,7 @@ impl Executor<'_> {
                     let (host, state, _) = &mut slots[*slot];
                     self.enter(*host);
                     let scoped = state.notified.in_scope(handler);
-                    flows.push(self.task(state, &scoped, &Inherited::default(), true));
+                    flows.push(self.task(state, &scoped, &Inherited::handler(), true));
                     self.leave();
                 }
                 flows

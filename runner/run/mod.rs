@@ -33,6 +33,7 @@ mod step;
 mod tags;
 mod task;
 pub(crate) mod uri;
+mod validate_argument_spec;
 pub(crate) mod wait_for;
 mod wait_for_connection;
 
@@ -307,6 +308,18 @@ struct Inherited<'t> {
     when: Vec<&'t Condition>,
     /// The Host of an enclosing block's `root:` (the play's otherwise).
     host: Option<Rc<Site>>,
+    /// Inside a handler (tasks a handler includes are shown as handlers, as Ansible's).
+    handler: bool,
+}
+
+impl Inherited<'_> {
+    /// The scope a handler runs in.
+    fn handler() -> Self {
+        Inherited {
+            handler: true,
+            ..Inherited::default()
+        }
+    }
 }
 
 /// How running a list of tasks ended.
@@ -689,11 +702,6 @@ impl<'a> Executor<'a> {
             "ansible_check_mode",
             minijinja::Value::from(self.options.check),
         );
-        let direct = minijinja::Value::from(play.role_names(false));
-        magic.set("ansible_play_role_names", direct.clone());
-        magic.set("role_names", direct);
-        let all = minijinja::Value::from(play.role_names(true));
-        magic.set("ansible_role_names", all);
         magic.set(
             "machinist_check_mode",
             minijinja::Value::from(self.options.check),
@@ -706,6 +714,22 @@ impl<'a> Executor<'a> {
             "ansible_play_name",
             minijinja::Value::from(play.name.as_str()),
         );
+        let names = |list: &[String]| {
+            minijinja::Value::from(list.iter().map(minijinja::Value::from).collect::<Vec<_>>())
+        };
+        magic.set("ansible_play_role_names", names(&play.role_names.play));
+        magic.set("role_names", names(&play.role_names.play));
+        magic.set(
+            "ansible_dependent_role_names",
+            names(&play.role_names.dependent),
+        );
+        let mut all: Vec<String> = play.role_names.dependent.clone();
+        for name in &play.role_names.play {
+            if !all.contains(name) {
+                all.push(name.clone());
+            }
+        }
+        magic.set("ansible_role_names", names(&all));
         magic.set(
             "machinist_root",
             minijinja::Value::from(root.display().to_string()),

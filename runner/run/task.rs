@@ -115,7 +115,9 @@ impl Executor<'_> {
         // after the other, and the first that fails stops the rest.
         let include = matches!(
             task.kind,
-            TaskKind::IncludeTasks { .. } | TaskKind::IncludeRole { .. }
+            TaskKind::IncludeTasks { .. }
+                | TaskKind::IncludeRole { .. }
+                | TaskKind::IncludeRoleNamed { .. }
         );
         let outer_deferred = if include {
             self.target.deferred.replace(Vec::new())
@@ -667,10 +669,13 @@ impl Executor<'_> {
                 TaskKind::Action { module, .. } => module.as_str(),
                 _ => "",
             };
+            let task_dir = task.span.file.parent().unwrap_or(std::path::Path::new(""));
+            // Absolute: what is found is used from other folders (an include's).
+            let task_dir = std::path::absolute(task_dir).unwrap_or_else(|_| task_dir.into());
             return self
                 .shared
                 .templates
-                .legacy_loop_items(with, &value, ctx, action)
+                .legacy_loop_items(with, &value, ctx, (action, &task_dir))
                 .map_err(|err| located(&node.span, err));
         }
         match value.kind() {
@@ -819,7 +824,12 @@ impl Executor<'_> {
         let Some((role, origin)) = role else {
             return self.run_included(state, task, inherited, tasks, ctx);
         };
-        state.notified.role_included(origin);
+        // Its handlers see the include's vars and loop variables, as Ansible's.
+        let mut include_vars = task.vars.clone();
+        if let Some(looped) = loop_variables(task, ctx) {
+            include_vars.extend(&looped);
+        }
+        state.notified.role_included(origin, include_vars);
         let announce = Event::Included {
             file: role,
             host: self.target.name.clone(),
@@ -885,25 +895,10 @@ impl Executor<'_> {
     ) -> Outcome {
         let mut inner = inherited.clone();
         inner.vars.push(task.vars.clone());
-        if task.loop_items.is_some() {
-            let mut looped = Layer::default();
-            let loop_var = task.loop_control().loop_var.as_deref().unwrap_or("item");
-            // As ansible-core's IncludedFile: the item, the index and `ansible_loop`
-            // reach the included tasks, with the names of their variables.
-            let index_var = task.loop_control().index_var.as_deref();
-            let special = ["ansible_loop_var", "ansible_index_var", "ansible_loop"];
-            for name in [Some(loop_var), index_var]
-                .into_iter()
-                .flatten()
-                .chain(special)
-            {
-                if let Ok(value) = ctx.get_attr(name) {
-                    looped.set(name, value);
-                }
-            }
+        if let Some(looped) = loop_variables(task, ctx) {
             inner.looped.push(looped);
         }
-        let flow = self.tasks(state, tasks, &inner, false);
+        let flow = self.tasks(state, tasks, &inner, inner.handler);
         let failed = match flow {
             Flow::Continue => false,
             Flow::EndPlay => {
@@ -992,4 +987,26 @@ fn extended_loop(items: &[Value], index: usize, all: Option<&[Value]>) -> Value 
         fields.push(("nextitem", next.clone()));
     }
     Value::from_iter(fields)
+}
+
+/// The loop variables of a looped include's current item (its `loop_var`,
+/// `index_var`, `ansible_loop`, and their names).
+fn loop_variables(task: &Task, ctx: &Value) -> Option<Layer> {
+    task.loop_items.as_ref()?;
+    let mut looped = Layer::default();
+    let loop_var = task.loop_control().loop_var.as_deref().unwrap_or("item");
+    // As ansible-core's IncludedFile: the item, the index and `ansible_loop`
+    // reach the included tasks, with the names of their variables.
+    let index_var = task.loop_control().index_var.as_deref();
+    let special = ["ansible_loop_var", "ansible_index_var", "ansible_loop"];
+    for name in [Some(loop_var), index_var]
+        .into_iter()
+        .flatten()
+        .chain(special)
+    {
+        if let Ok(value) = ctx.get_attr(name) {
+            looped.set(name, value);
+        }
+    }
+    Some(looped)
 }

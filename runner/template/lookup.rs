@@ -418,7 +418,7 @@ fn search_places(state: &State, name: &str, subdir: &str) -> Vec<PathBuf> {
         return vec![PathBuf::from(name)];
     }
     let mut places = Vec::new();
-    for base in ["role_path", "playbook_dir"]
+    for base in ["role_path", "__machinist_task_dir", "playbook_dir"]
         .iter()
         .filter_map(|v| var_path(state, v))
     {

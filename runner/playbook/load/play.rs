@@ -5,7 +5,7 @@
 use super::{argspec, Loader, StreamedList, StreamedLists};
 use crate::error::{Diagnostic, Span};
 use crate::playbook::keywords::{self, Places};
-use crate::playbook::model::{Origin, Play, Task};
+use crate::playbook::model::{Origin, Play, RoleNames, Task};
 use crate::vars::Layer;
 use crate::yaml::{self, Node, Value};
 use std::path::{Path, PathBuf};
@@ -17,6 +17,7 @@ struct Sections {
     tasks: Vec<Task>,
     post_tasks: Vec<Task>,
     handlers: Vec<Task>,
+    role_names: RoleNames,
 }
 
 impl Loader {
@@ -211,6 +212,7 @@ impl Loader {
             tasks: sections.tasks,
             post_tasks: sections.post_tasks,
             handlers: sections.handlers,
+            role_names: sections.role_names,
             tags,
             origin: origin.clone(),
             serial,
@@ -272,17 +274,21 @@ impl Loader {
         let pre_tasks = tasks(self, node, "pre_tasks");
         let mut handlers = Vec::new();
         let mut main_tasks = Vec::new();
+        let mut role_names = RoleNames::default();
+        self.dependency_names.clear();
         for entry in node
             .get("roles")
             .and_then(|r| self.list(r))
             .unwrap_or_default()
         {
             if let Some(role) = self.role_use(&entry, true) {
+                role_names.play.push(role.name.clone());
                 if let Some(loaded) = self.role(&role, tags, &mut handlers, false) {
                     main_tasks.extend(loaded.tasks);
                 }
             }
         }
+        role_names.dependent = std::mem::take(&mut self.dependency_names);
         // The roles' handlers join those of pre_tasks' imports and includes, ahead of
         // them, so that a later import or include of a role gives them its scope.
         self.extra_handlers.splice(0..0, handlers.drain(..));
@@ -306,6 +312,7 @@ impl Loader {
             tasks: main_tasks,
             post_tasks,
             handlers,
+            role_names,
         };
         let play_no_log = node.get("no_log").is_some_and(|b| self.boolean(b));
         let play_environment: Vec<Node> = node.get("environment").cloned().into_iter().collect();

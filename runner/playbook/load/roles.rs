@@ -6,11 +6,13 @@ use super::Loader;
 use crate::error::Span;
 use crate::playbook::argspec;
 use crate::playbook::keywords::{self, Places};
-use crate::playbook::model::{in_last_scope, Condition, Origin, RoleScope, Task, TaskKind};
+use crate::playbook::model::{
+    in_last_scope, Action, ArgSpec, Condition, Origin, RoleScope, Task, TaskKind,
+};
 use crate::roles::search::find_role;
 use crate::vars::Layer;
-use crate::yaml::{Node, Value};
-use std::path::Path;
+use crate::yaml::{Key, Node, Value};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// Keys of a role entry (in `roles:`, `import_role:`, `include_role:` or a
@@ -49,6 +51,22 @@ pub(super) struct RoleUse {
     /// Named by `include_role`: its scope reaches the role's handlers when it runs
     /// (run/handlers.rs), not when it is loaded.
     pub included: bool,
+}
+
+/// The variables a role's own files give one use of it.
+pub(super) struct OwnVariables {
+    defaults: Vec<(String, Node)>,
+    vars: Vec<(String, Node)>,
+}
+
+/// A role whose dependencies are being loaded: what they inherit from it.
+#[derive(Debug)]
+pub(super) struct DependentVars {
+    defaults: Layer,
+    vars: Layer,
+    params: Layer,
+    /// Its use's `when`, which covers its dependencies' handlers too.
+    when: Vec<Condition>,
 }
 
 /// A role loaded for one use: its block of tasks (dependencies' blocks before it).
@@ -214,11 +232,35 @@ impl Loader {
             .and_then(Node::as_seq)
             .map(<[Node]>::to_vec)
             .unwrap_or_default();
+        let own = self.own_variables(role, &path);
+        // The role whose task names this one (`include_role`/`import_role` in a
+        // role's tasks): Ansible's `ansible_parent_role_names`.
+        let including = if explicit {
+            self.role_stack.iter().rev().nth(1).and_then(|parent| {
+                self.role_scopes
+                    .iter()
+                    .rev()
+                    .find(|scope| &scope.path == parent)
+                    .cloned()
+            })
+        } else {
+            None
+        };
         // As Ansible's Role.get_default_vars/get_vars: a role sees its dependencies'
-        // defaults and vars, below its own.
+        // defaults and vars, below its own; a dependency sees the variables of the
+        // roles that depend on it (its dep_chain), below its own.
+        self.dependents.push(DependentVars {
+            defaults: Layer::from_nodes(&own.defaults),
+            vars: Layer::from_nodes(&own.vars),
+            params: Layer::from_nodes(&role.params),
+            when: role.when.clone(),
+        });
         let mut inherited = (Layer::default(), Layer::default());
         for dependency in &dependencies {
             if let Some(dep) = self.role_use(dependency, true) {
+                if !self.dependency_names.contains(&dep.name) {
+                    self.dependency_names.push(dep.name.clone());
+                }
                 if let Some(loaded) = self.role(&dep, &tags, handlers, false) {
                     tasks.extend(loaded.tasks);
                 }
@@ -233,22 +275,27 @@ impl Loader {
                 }
             }
         }
-        let scope = self.role_scope(role, &path, inherited);
+        self.dependents.pop();
+        let scope = self.role_scope(role, &path, inherited, own, including.as_deref());
         self.role_scopes.push(scope.clone());
         let origin = Arc::new(Origin {
             dir: path.clone(),
             role: Some(scope),
         });
-        let tasks_file = path
-            .join("tasks")
-            .join(yml(role.tasks_from.as_deref().unwrap_or("main")));
-        let own = if tasks_file.exists() || role.tasks_from.is_some() {
+        let tasks_file = role_file(path.join("tasks"), role.tasks_from.as_deref());
+        let mut own = if tasks_file.exists() || role.tasks_from.is_some() {
             self.tasks_from_file(&tasks_file, &origin, &tags, &role.span)
         } else {
             Vec::new()
         };
-        let handlers_name = yml(role.handlers_from.as_deref().unwrap_or("main"));
-        let handlers_file = path.join("handlers").join(&handlers_name);
+        if let Some(spec) = origin.role.as_ref().and_then(|scope| scope.spec.as_ref()) {
+            own.insert(0, validation_task(spec, &role.span, &tags, origin.clone()));
+        }
+        let handlers_file = role_file(path.join("handlers"), role.handlers_from.as_deref());
+        let handlers_name = handlers_file
+            .file_name()
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or_default();
         if first_use {
             let first = (path.clone(), handlers_name.clone(), role.span.clone());
             self.role_handlers.push(first);
@@ -256,7 +303,22 @@ impl Loader {
             self.refuse_other_handlers(role, &path, &handlers_name);
         }
         if first_use && (handlers_file.exists() || role.handlers_from.is_some()) {
-            handlers.extend(self.tasks_from_file(&handlers_file, &origin, &tags, &role.span));
+            let mut loaded = self.tasks_from_file(&handlers_file, &origin, &tags, &role.span);
+            // As in Ansible, the `when` of the role's use (and of the roles that
+            // depend on it) is a condition of its handlers too.
+            let conditions: Vec<Condition> = self
+                .dependents
+                .iter()
+                .flat_map(|dependent| dependent.when.iter().cloned())
+                .chain(role.when.iter().cloned())
+                .collect();
+            if !conditions.is_empty() {
+                for handler in &mut loaded {
+                    let own = std::mem::take(&mut handler.when);
+                    handler.when = conditions.iter().cloned().chain(own).collect();
+                }
+            }
+            handlers.extend(loaded);
         } else if !first_use && !role.included {
             // The handlers were loaded by its first use: in the play's roles
             // (`handlers`) or by an import or include in its tasks (extra_handlers).
@@ -302,15 +364,36 @@ impl Loader {
         );
     }
 
-    fn role_scope(
-        &mut self,
-        role: &RoleUse,
-        path: &Path,
-        (inherited_defaults, inherited_vars): (Layer, Layer),
-    ) -> Arc<RoleScope> {
+    /// The variables of a role's defaults/ and vars/ files for one use.
+    fn own_variables(&mut self, role: &RoleUse, path: &Path) -> OwnVariables {
         let vars_of =
             |this: &mut Loader, folder: &str, from: Option<&str>| -> Vec<(String, Node)> {
-                let file = path.join(folder).join(yml(from.unwrap_or("main")));
+                let file = role_file(path.join(folder), from);
+                // As Ansible: a directory of that name gives its files' variables, in
+                // name order, later files winning (`defaults/main/*.yml`).
+                let dir = file.with_extension("");
+                if !file.exists() && dir.is_dir() {
+                    let mut files: Vec<_> = std::fs::read_dir(&dir)
+                        .into_iter()
+                        .flatten()
+                        .flatten()
+                        .map(|entry| entry.path())
+                        .filter(|file| {
+                            file.is_file()
+                                && file.extension().is_some_and(|ext| {
+                                    VARS_EXTENSIONS.iter().any(|known| ext == *known)
+                                })
+                        })
+                        .collect();
+                    files.sort();
+                    let mut vars = Vec::new();
+                    for file in files {
+                        if let Some(doc) = this.optional_yaml(&file, &role.span) {
+                            vars.extend(this.vars(&doc));
+                        }
+                    }
+                    return vars;
+                }
                 match this.optional_yaml(&file, &role.span) {
                     Some(doc) => this.vars(&doc),
                     None => {
@@ -321,8 +404,26 @@ impl Loader {
                     }
                 }
             };
-        let defaults = vars_of(self, "defaults", role.defaults_from.as_deref());
-        let vars = vars_of(self, "vars", role.vars_from.as_deref());
+        OwnVariables {
+            defaults: vars_of(self, "defaults", role.defaults_from.as_deref()),
+            vars: vars_of(self, "vars", role.vars_from.as_deref()),
+        }
+    }
+
+    fn role_scope(
+        &mut self,
+        role: &RoleUse,
+        path: &Path,
+        (inherited_defaults, inherited_vars): (Layer, Layer),
+        OwnVariables { defaults, vars }: OwnVariables,
+        including: Option<&RoleScope>,
+    ) -> Arc<RoleScope> {
+        let mut dependents = (Layer::default(), Layer::default(), Layer::default());
+        for dependent in &self.dependents {
+            dependents.0.extend(&dependent.defaults);
+            dependents.1.extend(&dependent.vars);
+            dependents.2.extend(&dependent.params);
+        }
         let spec_file = path.join("meta/argument_specs.yml");
         let entry = role
             .tasks_from
@@ -333,6 +434,7 @@ impl Loader {
             .optional_yaml(&spec_file, &role.span)
             .and_then(|doc| argspec::parse(&spec_file, &doc, entry, &mut self.errors));
         let mut defaults_layer = inherited_defaults;
+        defaults_layer.extend(&dependents.0);
         defaults_layer.extend(&Layer::from_nodes(&defaults));
         if let Some(spec) = &spec {
             for option in &spec.options {
@@ -351,6 +453,25 @@ impl Loader {
             minijinja::Value::from(absolute.display().to_string()),
         );
         magic.set("role_name", minijinja::Value::from(role.name.as_str()));
+        magic.set(
+            "ansible_role_name",
+            minijinja::Value::from(role.name.as_str()),
+        );
+        if let Some(parent) = including {
+            for (key, value) in [
+                ("ansible_parent_role_names", parent.name.clone()),
+                (
+                    "ansible_parent_role_paths",
+                    parent.path.display().to_string(),
+                ),
+            ] {
+                let mut chain = vec![minijinja::Value::from(value)];
+                if let Some(further) = parent.magic.get(key) {
+                    chain.extend(further.try_iter().into_iter().flatten());
+                }
+                magic.set(key, minijinja::Value::from(chain));
+            }
+        }
         let sources = role
             .params
             .iter()
@@ -364,16 +485,20 @@ impl Loader {
             magic,
             defaults: defaults_layer,
             vars: {
-                let mut layer = inherited_vars;
+                let mut layer = dependents.1;
+                layer.extend(&inherited_vars);
                 layer.extend(&Layer::from_nodes(&vars));
                 layer
             },
-            params: Layer::from_nodes(&role.params),
+            params: {
+                let mut layer = dependents.2;
+                layer.extend(&Layer::from_nodes(&role.params));
+                layer
+            },
             sources,
             spec,
             span: role.span.clone(),
             // The role being loaded is on the stack; a dependency's parent too.
-            dependency: self.role_stack.len() > 1,
         })
     }
 
@@ -390,6 +515,24 @@ impl Loader {
 }
 
 /// Set every variable of `over` in `layer` (later wins).
+/// The extensions Ansible tries for a role's file named without one.
+const VARS_EXTENSIONS: &[&str] = &["yml", "yaml", "json"];
+
+/// The file `name` (`main` when `None`) of a role's folder as Ansible finds it: the
+/// name with `.yml`, `.yaml` or `.json`, or as written when it has one; the `.yml`
+/// path when none exists (for the error that names it).
+fn role_file(folder: PathBuf, name: Option<&str>) -> PathBuf {
+    let name = name.unwrap_or("main");
+    if name.ends_with(".yml") || name.ends_with(".yaml") || name.ends_with(".json") {
+        return folder.join(name);
+    }
+    VARS_EXTENSIONS
+        .iter()
+        .map(|ext| folder.join(format!("{name}.{ext}")))
+        .find(|file| file.is_file())
+        .unwrap_or_else(|| folder.join(yml(name)))
+}
+
 fn yml(name: &str) -> String {
     if name.ends_with(".yml") || name.ends_with(".yaml") {
         name.to_string()
@@ -436,6 +579,51 @@ fn block(role: &RoleUse, tasks: Vec<Task>, tags: Vec<String>, origin: Arc<Origin
         loop_with: None,
         ignore_errors: false,
         tags,
+        vars: Layer::default(),
+        check_mode: None,
+        diff: None,
+        no_log: false,
+        rare: None,
+        origin,
+    }
+}
+
+/// Ansible's first task of a role with an argument spec for its entry point: a
+/// `validate_argument_spec` of the entry point's options, tagged `always`.
+fn validation_task(spec: &ArgSpec, span: &Span, tags: &[String], origin: Arc<Origin>) -> Task {
+    let mut name = format!("Validating arguments against arg spec '{}'", spec.entry);
+    if let Some(short) = &spec.short_description {
+        name = format!("{name} - {short}");
+    }
+    let options = spec.options_node.clone().unwrap_or(Node {
+        value: Value::Map(Vec::new()),
+        span: span.clone(),
+    });
+    let args = Node {
+        value: Value::Map(vec![(
+            Key {
+                name: "argument_spec".into(),
+                span: span.clone(),
+            },
+            options,
+        )]),
+        span: span.clone(),
+    };
+    let mut all_tags = tags.to_vec();
+    all_tags.push("always".to_string());
+    Task {
+        name: Some(name),
+        span: span.clone(),
+        kind: TaskKind::Action {
+            module: "validate_argument_spec".into(),
+            action: Action::ValidateArgumentSpec,
+            args,
+        },
+        when: Vec::new(),
+        loop_items: None,
+        loop_with: None,
+        ignore_errors: false,
+        tags: all_tags,
         vars: Layer::default(),
         check_mode: None,
         diff: None,
