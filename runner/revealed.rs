@@ -32,18 +32,27 @@ pub const MIN_LINE: usize = 4;
 /// Remember a decrypted value (and each line of a multi-line one, since output
 /// may break it into lines).
 pub fn reveal(plaintext: &str) {
+    reveal_all([plaintext]);
+}
+
+/// [`reveal`] of many values at once (a `no_log` result's strings): the set is
+/// locked and ordered once, however many there are.
+pub fn reveal_all<'a>(plaintexts: impl IntoIterator<Item = &'a str>) {
     let mut values = revealed();
+    let mut known: std::collections::HashSet<String> = values.iter().cloned().collect();
     let mut add = |value: &str| {
-        if !value.is_empty() && !values.iter().any(|v| v == value) {
+        if !value.is_empty() && known.insert(value.to_string()) {
             values.push(value.to_string());
         }
     };
-    add(plaintext);
-    add(plaintext.trim());
-    if plaintext.trim().contains('\n') {
-        for line in plaintext.lines().map(str::trim) {
-            if line.chars().count() >= MIN_LINE {
-                add(line);
+    for plaintext in plaintexts {
+        add(plaintext);
+        add(plaintext.trim());
+        if plaintext.trim().contains('\n') {
+            for line in plaintext.lines().map(str::trim) {
+                if line.chars().count() >= MIN_LINE {
+                    add(line);
+                }
             }
         }
     }

@@ -50,15 +50,21 @@ const VOCABULARY_FIELDS: &[&str] = &["state", "ansible_loop_var", "censored"];
 /// values are masked. Strings shorter than [`crate::revealed::MIN_LINE`] are not (a
 /// `yes` or `0` is no secret), nor [`VOCABULARY_FIELDS`].
 pub fn hide_strings_of(registered: &Value) {
-    match registered {
+    let mut strings = Vec::new();
+    strings_to_hide(registered, &mut strings);
+    crate::revealed::reveal_all(strings);
+}
+
+fn strings_to_hide<'a>(value: &'a Value, found: &mut Vec<&'a str>) {
+    match value {
         Value::String(text) if text.trim().chars().count() >= crate::revealed::MIN_LINE => {
-            crate::revealed::reveal(text)
+            found.push(text)
         }
-        Value::Array(items) => items.iter().for_each(hide_strings_of),
+        Value::Array(items) => items.iter().for_each(|item| strings_to_hide(item, found)),
         Value::Object(map) => map
             .iter()
             .filter(|(key, _)| !VOCABULARY_FIELDS.contains(&key.as_str()))
-            .for_each(|(_, value)| hide_strings_of(value)),
+            .for_each(|(_, value)| strings_to_hide(value, found)),
         _ => {}
     }
 }
