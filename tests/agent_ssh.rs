@@ -443,18 +443,7 @@ fn inventory_variables_reach_a_root_on_an_ssh_host() {
         .status()
         .unwrap();
     assert!(chown.success());
-    let vars = json!({
-        "ansible_connection": "ssh",
-        "ansible_host": sshd.address,
-        "ansible_port": sshd.port,
-        "ansible_user": sshd::USER,
-        "ansible_ssh_private_key_file": sshd.user_key(),
-        "ansible_ssh_common_args": format!(
-            "-F /dev/null -o UserKnownHostsFile={} -o StrictHostKeyChecking=yes -o BatchMode=yes",
-            sshd.known_hosts().display()
-        ),
-        "machinist_root": root,
-    });
+    let vars = common::ssh_hosts::ssh_vars(&sshd, &root);
     let vars = minijinja::Value::from_serialize(&vars);
     let target = Target::read("web", &vars).unwrap();
     let mut connected = connect(&target, &setup()).expect("reachable");

@@ -1070,10 +1070,7 @@ fn connection_flags_and_older_variable_names_reach_the_host() {
     );
     let sshd = Sshd::start();
     let remote = RemoteRoot::new("flags");
-    let common_args = format!(
-        "-F /dev/null -o UserKnownHostsFile={} -o StrictHostKeyChecking=yes -o BatchMode=yes",
-        sshd.known_hosts().display()
-    );
+    let common_args = common::ssh_hosts::common_args(&sshd);
     inventory(
         &test,
         &[(

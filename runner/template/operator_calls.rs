@@ -155,37 +155,16 @@ struct Wanted {
     percent: bool,
 }
 
-/// `left - right` → `__machinist_minus(left, right)`: the call opens where the
-/// subtraction starts, its `-` becomes a comma, and it closes where it ends.
+/// `left - right` → `__machinist_minus(left, right)`.
 fn subtraction(node: &ast::Spanned<ast::BinOp>, source: &str, edits: &mut Vec<Edit>) {
-    let (start, end) = range(node.span());
-    let (_, left_end) = range(node.left.span());
-    let (right_start, _) = range(node.right.span());
-    let Some(between) = source.get(left_end..right_start) else {
-        return;
-    };
-    let Some(minus) = between.find('-') else {
-        return;
-    };
-    let order = edits.len();
-    edits.push(Edit {
-        at: start,
-        remove: 0,
-        insert: Cow::Borrowed(concat!("__machinist_minus", "(")),
-        order,
-    });
-    edits.push(Edit {
-        at: left_end + minus,
-        remove: 1,
-        insert: Cow::Borrowed(","),
-        order,
-    });
-    edits.push(Edit {
-        at: end,
-        remove: 0,
-        insert: Cow::Borrowed(")"),
-        order,
-    });
+    operator_call(
+        node,
+        source,
+        edits,
+        '-',
+        concat!("__machinist_minus", "("),
+        ")",
+    );
 }
 
 /// `'literal' % right` → `__machinist_percent('literal' , right, SPREAD)`, SPREAD
@@ -194,38 +173,50 @@ fn formatting(node: &ast::Spanned<ast::BinOp>, source: &str, edits: &mut Vec<Edi
     if !matches!(&node.left, Expr::Const(c) if c.value.as_str().is_some()) {
         return;
     }
+    let (right_start, _) = range(node.right.span());
+    let tuple = matches!(&node.right, Expr::List(_))
+        && source
+            .get(right_start..)
+            .is_some_and(|right| right.starts_with('('));
+    let close = if tuple { ", true)" } else { ", false)" };
+    operator_call(
+        node,
+        source,
+        edits,
+        '%',
+        concat!("__machinist_percent", "("),
+        close,
+    );
+}
+
+/// A binary operation as a call: `open` where the operation starts, its `operator`
+/// a comma, `close` where it ends.
+fn operator_call(
+    node: &ast::Spanned<ast::BinOp>,
+    source: &str,
+    edits: &mut Vec<Edit>,
+    operator: char,
+    open: &'static str,
+    close: &'static str,
+) {
     let (start, end) = range(node.span());
     let (_, left_end) = range(node.left.span());
     let (right_start, _) = range(node.right.span());
     let Some(between) = source.get(left_end..right_start) else {
         return;
     };
-    let Some(percent) = between.find('%') else {
+    let Some(at) = between.find(operator) else {
         return;
     };
-    let tuple = matches!(&node.right, Expr::List(_))
-        && source
-            .get(right_start..)
-            .is_some_and(|right| right.starts_with('('));
     let order = edits.len();
-    edits.push(Edit {
-        at: start,
-        remove: 0,
-        insert: Cow::Borrowed(concat!("__machinist_percent", "(")),
-        order,
-    });
-    edits.push(Edit {
-        at: left_end + percent,
-        remove: 1,
-        insert: Cow::Borrowed(","),
-        order,
-    });
-    edits.push(Edit {
-        at: end,
-        remove: 0,
-        insert: Cow::Borrowed(if tuple { ", true)" } else { ", false)" }),
-        order,
-    });
+    for (at, remove, insert) in [(start, 0, open), (left_end + at, 1, ","), (end, 0, close)] {
+        edits.push(Edit {
+            at,
+            remove,
+            insert: Cow::Borrowed(insert),
+            order,
+        });
+    }
 }
 
 #[cfg(test)]

@@ -60,12 +60,17 @@ pub fn ssh_vars(sshd: &Sshd, root: &Path) -> Value {
         "ansible_port": sshd.port,
         "ansible_user": sshd::USER,
         "ansible_ssh_private_key_file": sshd.user_key(),
-        "ansible_ssh_common_args": format!(
-            "-F /dev/null -o UserKnownHostsFile={} -o StrictHostKeyChecking=yes -o BatchMode=yes",
-            sshd.known_hosts().display()
-        ),
+        "ansible_ssh_common_args": common_args(sshd),
         "machinist_root": root,
     })
+}
+
+/// The ssh options that trust `sshd`'s host key alone and never ask anything.
+pub fn common_args(sshd: &Sshd) -> String {
+    format!(
+        "-F /dev/null -o UserKnownHostsFile={} -o StrictHostKeyChecking=yes -o BatchMode=yes",
+        sshd.known_hosts().display()
+    )
 }
 
 /// A YAML inventory (JSON is YAML) of these hosts.
