@@ -8,7 +8,7 @@
 //!
 //! A job lives as long as the process that started it: when the run ends (or the
 //! agent's session, `Bye`), [`stop_all`] stops the jobs still running (SIGTERM to
-//! their programs). Ansible leaves them running; machinist never leaves a program of
+//! their programs, SIGKILL to those still there 5 s later). Ansible leaves them running; machinist never leaves a program of
 //! its own behind (docs/ansible-differences.md).
 
 use super::module_run::{run_module, ModuleRequest, ModuleRun};
@@ -25,6 +25,8 @@ use std::time::Duration;
 const KILL: i32 = 9;
 /// SIGTERM: what the jobs still running get when the run ends.
 const TERM: i32 = 15;
+/// How long the end of a run waits for its stopped jobs to end.
+const STOP_WAIT: Duration = Duration::from_secs(5);
 
 /// Where one job is.
 enum State {
@@ -199,18 +201,39 @@ pub fn cleanup(id: &str) -> Outcome {
     outcome
 }
 
-/// Stop every job still running (the run, or the agent's session, ends).
+/// Stop every job still running (the run, or the agent's session, ends), and wait a
+/// little for them to end: a job that was about to start its program when the
+/// process exits would leave that program running.
 pub fn stop_all() {
-    let jobs = table();
-    let running: Vec<&Job> = jobs
+    let running = |jobs: &HashMap<String, Job>| {
+        jobs.values()
+            .filter(|job| matches!(job.state, State::Running))
+            .count()
+    };
+    {
+        let jobs = table();
+        let count = running(&jobs);
+        if count == 0 {
+            return;
+        }
+        tracing::debug!(jobs = count, "stopping the jobs still running");
+        for job in jobs
+            .values()
+            .filter(|job| matches!(job.state, State::Running))
+        {
+            job.stop.raise(TERM);
+        }
+    }
+    let deadline = std::time::Instant::now() + STOP_WAIT;
+    while running(&table()) > 0 && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    // A program that ignores SIGTERM does not outlive the run either.
+    for job in table()
         .values()
         .filter(|job| matches!(job.state, State::Running))
-        .collect();
-    if !running.is_empty() {
-        tracing::debug!(jobs = running.len(), "stopping the jobs still running");
-    }
-    for job in running {
-        job.stop.raise(TERM);
+    {
+        job.stop.raise(KILL);
     }
 }
 

@@ -113,8 +113,12 @@ impl Step<'_> {
         let mut last = started;
         while time_left > 0 {
             if !crate::signals::sleep(interval) {
-                self.cut_short = Some(format!("{}: job {id} still running", self.task.display_name()));
-                let mut outcome = Outcome::failed(format!("interrupted while waiting for job {id}"));
+                self.cut_short = Some(format!(
+                    "{}: job {id} still running",
+                    self.task.display_name()
+                ));
+                let mut outcome =
+                    Outcome::failed(format!("interrupted while waiting for job {id}"));
                 outcome.data.insert("ansible_job_id".into(), id.into());
                 return outcome;
             }
