@@ -225,4 +225,25 @@ mod tests {
             .all(|s| s.load(Ordering::SeqCst) == 0));
         Ok(())
     }
+
+    #[test]
+    fn a_jobs_children_get_its_signal_and_the_process_stays_unstopped(
+    ) -> Result<(), Box<dyn std::error::Error>> {
+        let job = Arc::new(Interrupt::new());
+        let mut child = Command::new("sleep").arg("30").spawn()?;
+        let status = as_job(Arc::clone(&job), || {
+            let guard = track(child.id());
+            assert_eq!(pending(), None);
+            job.raise(9);
+            assert_eq!(pending(), Some(9));
+            let status = child.wait();
+            drop(guard);
+            status
+        })?;
+        use std::os::unix::process::ExitStatusExt;
+        assert_eq!(status.signal(), Some(9));
+        assert_eq!(pending(), None, "the job's signal stays the job's");
+        assert!(job.children.iter().all(|s| s.load(Ordering::SeqCst) == 0));
+        Ok(())
+    }
 }
