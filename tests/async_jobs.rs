@@ -221,3 +221,20 @@ fn over_ssh_jobs_run_in_the_hosts_agent_polled_or_asked_in_a_loop() {
         assert_eq!(written.unwrap(), format!("{item}\n"));
     }
 }
+
+#[test]
+fn an_async_that_is_no_number_is_a_load_error() {
+    let test = Test::new();
+    test.playbook(&play(
+        "    - debug: msg=start\n    - command: echo hi\n      async: [1]\n",
+    ));
+    let run = test.run_json(&[]);
+    assert_eq!(run.code, 4, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr
+            .contains("async is a whole number, or a template of one; found"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stdout.contains("start"), "a task ran: {}", run.stdout);
+}
