@@ -129,16 +129,16 @@ fn jobs_still_running_when_the_run_ends_are_stopped() {
     let test = Test::new();
     busybox_root(&test);
     test.playbook(&play(
-        "    - shell: sleep 2; echo after > /tmp/after\n      async: 60\n      poll: 0\n",
+        "    - shell: sleep 4; echo after > /tmp/after\n      async: 60\n      poll: 0\n",
     ));
     let started = Instant::now();
     let run = test.run_json(&[]);
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     assert!(
-        started.elapsed() < Duration::from_secs(2),
+        started.elapsed() < Duration::from_secs(3),
         "the run waited for its job"
     );
-    std::thread::sleep(Duration::from_secs(3));
+    std::thread::sleep(Duration::from_secs(5));
     assert!(
         !test.root().join("tmp/after").exists(),
         "the job outlived the run"

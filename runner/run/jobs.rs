@@ -8,8 +8,10 @@
 //!
 //! A job lives as long as the process that started it: when the run ends (or the
 //! agent's session, `Bye`), [`stop_all`] stops the jobs still running (SIGTERM to
-//! their programs, SIGKILL to those still there 5 s later). Ansible leaves them running; machinist never leaves a program of
-//! its own behind (docs/ansible-differences.md).
+//! their programs, SIGKILL to those still there a moment later). Ansible leaves them
+//! running. The signal goes to the job's program, not to the programs it started (a
+//! shell's `sleep` may outlive the shell; what the shell would have done after it is
+//! not done): docs/ansible-differences.md.
 
 use super::module_run::{run_module, ModuleRequest, ModuleRun};
 use super::outcome::Outcome;
@@ -25,8 +27,10 @@ use std::time::Duration;
 const KILL: i32 = 9;
 /// SIGTERM: what the jobs still running get when the run ends.
 const TERM: i32 = 15;
-/// How long the end of a run waits for its stopped jobs to end.
-const STOP_WAIT: Duration = Duration::from_secs(5);
+/// How long the end of a run waits for its stopped jobs to end (a job's thread ends
+/// when its program's output closes, which a child the program left may hold open:
+/// the run does not wait for that).
+const STOP_WAIT: Duration = Duration::from_millis(250);
 
 /// Where one job is.
 enum State {
@@ -203,7 +207,8 @@ pub fn cleanup(id: &str) -> Outcome {
 
 /// Stop every job still running (the run, or the agent's session, ends), and wait a
 /// little for them to end: a job that was about to start its program when the
-/// process exits would leave that program running.
+/// process exits would leave that program running (a program started after the stop
+/// gets it at once).
 pub fn stop_all() {
     let running = |jobs: &HashMap<String, Job>| {
         jobs.values()
