@@ -238,3 +238,45 @@ fn an_async_that_is_no_number_is_a_load_error() {
     );
     assert!(!run.stdout.contains("start"), "a task ran: {}", run.stdout);
 }
+
+#[test]
+fn a_jobs_warnings_are_said_by_the_task_that_reads_its_result() {
+    let test = Test::new();
+    test.playbook(&play(
+        r#"    - name: polled
+      find: {paths: /nope}
+      async: 10
+      poll: 1
+    - name: started
+      find: {paths: /nope2}
+      async: 10
+      poll: 0
+      register: job
+    - name: asked
+      async_status: {jid: "{{ job.ansible_job_id }}"}
+      register: state
+      until: state.finished
+      retries: 20
+      delay: 0.1
+"#,
+    ));
+    let run = test.run_json(&[]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let warnings: Vec<String> = run
+        .events()
+        .iter()
+        .filter(|e| e["event"] == "warning")
+        .map(|e| e["msg"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(warnings.len(), 2, "{warnings:?}");
+    assert!(
+        warnings[0].contains("'/nope' is not a directory"),
+        "{warnings:?}"
+    );
+    assert!(
+        warnings[1].contains("'/nope2' is not a directory"),
+        "{warnings:?}"
+    );
+    let asked = &task(&run.events(), "asked")["result"];
+    assert!(asked.get("warnings").is_none(), "{asked}");
+}

@@ -13,7 +13,7 @@
 //! shell's `sleep` may outlive the shell; what the shell would have done after it is
 //! not done): docs/ansible-differences.md.
 
-use super::module_run::{run_module, ModuleRequest, ModuleRun};
+use super::module_run::{run_module, ModuleEvent, ModuleRequest, ModuleRun};
 use super::outcome::Outcome;
 use machinist_modules::interrupt::{self, Interrupt};
 use machinist_modules::Host;
@@ -23,6 +23,9 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
+/// The key of a finished job's result that holds its module's warnings, as Ansible's
+/// results carry them.
+pub const WARNINGS: &str = "warnings";
 /// SIGKILL: what async_wrapper sends a job past its time.
 const KILL: i32 = 9;
 /// SIGTERM: what the jobs still running get when the run ends.
@@ -79,14 +82,25 @@ pub fn start(host: Host, mut request: ModuleRequest, limit: Duration) -> Outcome
     let spawned = std::thread::Builder::new()
         .name(format!("job {id}"))
         .spawn(move || {
-            let run = interrupt::as_job(job_stop, || run_module(&host, &request, &mut |_| {}));
-            let outcome = match run {
+            let mut warnings = Vec::new();
+            let run = interrupt::as_job(job_stop, || {
+                run_module(&host, &request, &mut |event| {
+                    if let ModuleEvent::Warning(warning) = event {
+                        warnings.push(Json::String(warning));
+                    }
+                })
+            });
+            let mut outcome = match run {
                 ModuleRun::Done(outcome) | ModuleRun::Interrupted(outcome) => outcome,
                 ModuleRun::BadArgs { field, message } => Outcome::failed(match field {
                     Some(field) => format!("{field}: {message}"),
                     None => message,
                 }),
             };
+            if !warnings.is_empty() {
+                // Said by the task that reads the result (run/polling.rs).
+                outcome.data.insert(WARNINGS.into(), Json::Array(warnings));
+            }
             tracing::debug!(job = %job_id, failed = outcome.failed, "job finished");
             if let Some(job) = table().get_mut(&job_id) {
                 if matches!(job.state, State::Running) {

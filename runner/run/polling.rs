@@ -123,6 +123,7 @@ impl Step<'_> {
                 return outcome;
             }
             last = self.job_state(&id, "status", becoming);
+            self.say_warnings(&mut last);
             let finished = last.data.get("finished") == Some(&Json::Bool(true));
             tracing::debug!(job = %id, finished, "async poll");
             if last.unreachable {
@@ -174,7 +175,20 @@ impl Step<'_> {
             Ok(rendered) => rendered,
             Err(msg) => return Outcome::failed(msg),
         };
-        self.on_target(TargetAction::AsyncStatus, rendered, becoming.as_ref())
+        let mut outcome = self.on_target(TargetAction::AsyncStatus, rendered, becoming.as_ref());
+        self.say_warnings(&mut outcome);
+        outcome
+    }
+
+    /// The warnings of a finished job's module, said by the task that reads them.
+    fn say_warnings(&mut self, state: &mut Outcome) {
+        if let Some(Json::Array(warnings)) = state.data.remove(super::jobs::WARNINGS) {
+            for warning in warnings {
+                if let Json::String(warning) = warning {
+                    self.event(crate::events::Event::Warning(warning));
+                }
+            }
+        }
     }
 
     /// A job's state (`mode` status or cleanup), asked where it runs.
