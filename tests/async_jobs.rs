@@ -262,8 +262,8 @@ fn a_jobs_warnings_are_said_by_the_task_that_reads_its_result() {
     ));
     let run = test.run_json(&[]);
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
-    let warnings: Vec<String> = run
-        .events()
+    let events = run.events();
+    let warnings: Vec<String> = events
         .iter()
         .filter(|e| e["event"] == "warning")
         .map(|e| e["msg"].as_str().unwrap_or_default().to_string())
@@ -277,6 +277,6 @@ fn a_jobs_warnings_are_said_by_the_task_that_reads_its_result() {
         warnings[1].contains("'/nope2' is not a directory"),
         "{warnings:?}"
     );
-    let asked = &task(&run.events(), "asked")["result"];
+    let asked = &task(&events, "asked")["result"];
     assert!(asked.get("warnings").is_none(), "{asked}");
 }
