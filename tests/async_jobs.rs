@@ -280,3 +280,47 @@ fn a_jobs_warnings_are_said_by_the_task_that_reads_its_result() {
     let asked = &task(&events, "asked")["result"];
     assert!(asked.get("warnings").is_none(), "{asked}");
 }
+
+/// A local task that becomes another user runs its job in that user's agent (started
+/// on this machine), and async_status with the same become asks that agent.
+#[test]
+fn a_local_job_as_a_become_user_runs_in_that_users_agent() {
+    common::rootfs::require_root();
+    common::sshd::ensure_become_users();
+    let who = common::sshd::BECOME_USER;
+    let test = Test::new();
+    test.playbook(&format!(
+        r#"- hosts: localhost
+  gather_facts: false
+  become: true
+  become_user: {who}
+  tasks:
+    - name: start
+      command: id -un
+      async: 10
+      poll: 0
+      register: job
+    - name: wait
+      async_status: {{jid: "{{{{ job.ansible_job_id }}}}"}}
+      register: state
+      until: state.finished
+      retries: 20
+      delay: 0.1
+    - name: asked as root
+      async_status: {{jid: "{{{{ job.ansible_job_id }}}}"}}
+      become: false
+      register: elsewhere
+      ignore_errors: true
+"#
+    ));
+    let run = test.machinist(&["run", "site.yml", "--format", "json"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let events = run.events();
+    assert_eq!(task(&events, "wait")["result"]["stdout"], who);
+    // The controller's own jobs do not have it, as Ansible's root has no such
+    // results file.
+    assert_eq!(
+        task(&events, "asked as root")["result"]["msg"],
+        "could not find job"
+    );
+}
