@@ -324,3 +324,17 @@ fn a_local_job_as_a_become_user_runs_in_that_users_agent() {
         "could not find job"
     );
 }
+
+#[test]
+fn a_no_log_jobs_argv_stays_out_of_the_logs() {
+    let test = Test::new();
+    busybox_root(&test);
+    test.playbook(&play(
+        "    - command: echo s3cr3t-word\n      no_log: true\n      async: 10\n      poll: 1\n",
+    ));
+    let run = test.run(&["-vvv"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("ran a program"), "{}", run.stderr);
+    assert!(!run.stderr.contains("s3cr3t"), "{}", run.stderr);
+    assert!(!run.stdout.contains("s3cr3t"), "{}", run.stdout);
+}

@@ -62,8 +62,14 @@ fn new_id() -> String {
 }
 
 /// Start `request` (with `host`, owned by the job) as a job stopped after `limit`;
-/// the result is Ansible's for a started job (`poll: 0`).
-pub fn start(host: Host, mut request: ModuleRequest, limit: Duration) -> Outcome {
+/// the result is Ansible's for a started job (`poll: 0`). `logs_hidden`: its task is
+/// `no_log`, and so are the job's Host logs.
+pub fn start(
+    host: Host,
+    mut request: ModuleRequest,
+    limit: Duration,
+    logs_hidden: bool,
+) -> Outcome {
     request.async_limit = None;
     // The job's keys are read later (async_status registered): all of them.
     request.keys_read = true;
@@ -82,6 +88,7 @@ pub fn start(host: Host, mut request: ModuleRequest, limit: Duration) -> Outcome
     let spawned = std::thread::Builder::new()
         .name(format!("job {id}"))
         .spawn(move || {
+            let _hidden = logs_hidden.then(|| host.hide_logs());
             let mut warnings = Vec::new();
             let run = interrupt::as_job(job_stop, || {
                 run_module(&host, &request, &mut |event| {
@@ -302,7 +309,7 @@ mod tests {
             std::path::Path::new("/"),
             &format!("sleep 0.2; echo done > {}; echo out", marker.display()),
         );
-        let started = start(host, request, Duration::from_secs(10));
+        let started = start(host, request, Duration::from_secs(10), false);
         assert!(started.changed && !started.failed);
         assert_eq!(started.data["finished"], Json::Bool(false));
         let id = id_of(&started);
@@ -321,7 +328,7 @@ mod tests {
     fn a_job_past_its_time_is_stopped() {
         let (host, request) = shell(std::path::Path::new("/"), "sleep 30");
         let started = Instant::now();
-        let id = id_of(&start(host, request, Duration::from_millis(300)));
+        let id = id_of(&start(host, request, Duration::from_millis(300), false));
         let done = wait_finished(&id);
         assert!(done.failed);
         assert_eq!(done.msg.as_deref(), Some("Timeout exceeded"));

@@ -53,7 +53,11 @@ pub fn run_module(
     if let Some(limit) = request.async_limit {
         // The job owns a Host of its own on the same root (and check-mode overlay).
         return match host.within(std::path::Path::new("/")) {
-            Ok(job_host) => ModuleRun::Done(super::jobs::start(job_host, request.clone(), limit)),
+            Ok(job_host) => {
+                let hidden = host.logs_hidden();
+                let started = super::jobs::start(job_host, request.clone(), limit, hidden);
+                ModuleRun::Done(started)
+            }
             Err(err) => ModuleRun::Done(Outcome::failed(err.to_string())),
         };
     }
