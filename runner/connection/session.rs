@@ -54,6 +54,8 @@ pub struct BecomePrompt<'a> {
     pub password: &'a str,
 }
 
+// One at a time, moved out at once: its size does not matter.
+#[allow(clippy::large_enum_variant)]
 enum Heard {
     Reply(Reply),
     /// A Data frame's bytes (a fetch's file).

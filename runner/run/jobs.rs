@@ -38,7 +38,7 @@ const STOP_WAIT: Duration = Duration::from_millis(250);
 /// Where one job is.
 enum State {
     Running,
-    Done(Outcome),
+    Done(Box<Outcome>),
     /// Stopped at its time limit.
     TimedOut,
 }
@@ -111,7 +111,7 @@ pub fn start(
             tracing::debug!(job = %job_id, failed = outcome.failed, "job finished");
             if let Some(job) = table().get_mut(&job_id) {
                 if matches!(job.state, State::Running) {
-                    job.state = State::Done(outcome);
+                    job.state = State::Done(Box::new(outcome));
                 }
             }
             drop(finished);
@@ -209,7 +209,7 @@ pub fn status(id: &str) -> Outcome {
             outcome
         }
         State::Done(result) => {
-            let mut outcome = result.clone();
+            let mut outcome = Outcome::clone(result);
             outcome.data.extend(job_keys(id, true));
             outcome
         }
