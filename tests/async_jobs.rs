@@ -1,9 +1,10 @@
 //! `async:` / `poll:` and `async_status` (issue 15) through the real binary: a
 //! `poll: 0` job goes on after its task returned and `async_status` waits for it; a
 //! job past its time is stopped before it acts; jobs still running when the run ends
-//! are stopped with it; `--check` changes no byte; and the same over ssh, where the
-//! job runs in the host's agent. The differential cases against ansible-core are
-//! tests/ansible_compat/corpus/async_*.yml.
+//! are stopped with it; `--check` changes no byte; a job's warnings are said and a
+//! `no_log` job's argv stays out of the logs; and the same over ssh and as a local
+//! become user, where the job runs in the agent. The differential cases against
+//! ansible-core are tests/ansible_compat/corpus/async_*.yml.
 
 mod common;
 
