@@ -54,8 +54,6 @@ pub struct BecomePrompt<'a> {
     pub password: &'a str,
 }
 
-// One at a time, moved out at once: its size does not matter.
-#[allow(clippy::large_enum_variant)]
 enum Heard {
     /// Boxed: a module's outcome is large, the other variants small.
     Reply(Box<Reply>),
