@@ -28,7 +28,7 @@ fn task<'a>(events: &'a [Value], name: &str) -> &'a Value {
 }
 
 const FIRE_AND_WAIT: &str = r#"    - name: start
-      shell: sleep 1; echo done > /tmp/job
+      shell: sleep 2; echo done > /tmp/job
       args: {creates: /tmp/job}
       async: 30
       poll: 0
@@ -98,6 +98,8 @@ fn a_job_past_its_time_is_stopped_before_it_acts() {
       poll: 1
       register: polled
       ignore_errors: true
+    - name: past the slow job's time, whatever the threads' timing
+      command: sleep 1
     - name: ask
       async_status: {jid: "{{ slow.ansible_job_id }}"}
       register: state
