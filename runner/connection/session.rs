@@ -218,6 +218,7 @@ impl AgentSession {
             keys_read: request.keys_read,
             files: outgoing.iter().map(|file| file.announce.clone()).collect(),
             root: root.map(Path::to_path_buf),
+            async_limit: request.async_limit.map(|limit| limit.as_secs()),
         })?;
         loop {
             match self.hear(None)? {

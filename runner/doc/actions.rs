@@ -27,6 +27,7 @@ pub fn doc(action: &Action) -> Option<ActionDoc> {
         Action::Meta => META,
         Action::Uri => URI,
         Action::WaitFor => WAIT_FOR,
+        Action::AsyncStatus => ASYNC_STATUS,
         Action::Setup => SETUP,
         Action::Fetch => FETCH,
         Action::WaitForConnection => WAIT_FOR_CONNECTION,
@@ -362,6 +363,34 @@ const WAIT_FOR: ActionDoc = ActionDoc {
   wait_for:
     path: /var/log/app.log
     search_regex: "ready on port (\\d+)"
+"#,
+    },
+};
+
+const ASYNC_STATUS: ActionDoc = ActionDoc {
+    summary: "The state of a job an `async:` task started: its result once finished (finished, ansible_job_id)",
+    any_args: false,
+    doc: ModuleDoc {
+        args: &[
+            ArgDoc::new("jid", "str", "The job's id (the `ansible_job_id` its task registered).").required(),
+            ArgDoc::new("mode", "str", "status: the job's state; cleanup: forget the job.")
+                .default("status")
+                .choices(&["status", "cleanup"]),
+        ],
+        check_mode: Support::Full,
+        diff: Support::None,
+        examples: r#"- name: Start the download, go on at once
+  command: curl -sSo /var/tmp/big.iso https://example.org/big.iso
+  async: 600
+  poll: 0
+  register: download
+- name: Wait until it is done
+  async_status:
+    jid: "{{ download.ansible_job_id }}"
+  register: job
+  until: job.finished
+  retries: 60
+  delay: 10
 "#,
     },
 };
