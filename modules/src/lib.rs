@@ -23,6 +23,7 @@ pub mod find;
 pub mod firstboot;
 pub mod get_url;
 pub mod getent;
+pub mod service_facts;
 pub mod group;
 pub mod host;
 pub mod hostname;

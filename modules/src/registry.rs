@@ -4,7 +4,7 @@
 use crate::{
     args, assemble, authorized_key, blockinfile, command, file, find, firstboot, get_url, getent,
     group, hostname, lineinfile, locale_gen, mount, nspawn, package, pacman, pacstrap, ping,
-    replace, resolv_link, slurp, stat, sysctl, temp_file, timezone, unarchive, unit, user, Host,
+    replace, resolv_link, service_facts, slurp, stat, sysctl, temp_file, timezone, unarchive, unit, user, Host,
     Module, ModuleError, Plan,
 };
 use serde::de::DeserializeOwned;
@@ -70,6 +70,8 @@ builtins! {
         Ping,
         Getent,
         Tempfile,
+        // modfacts' modules:
+        ServiceFacts,
     }
 }
 
@@ -108,6 +110,7 @@ impl Builtin {
             Builtin::Ping => ping::PingModule::NAME,
             Builtin::Getent => getent::GetentModule::NAME,
             Builtin::Tempfile => temp_file::TempfileModule::NAME,
+            Builtin::ServiceFacts => service_facts::ServiceFactsModule::NAME,
         }
     }
 
@@ -190,6 +193,7 @@ impl Builtin {
             Builtin::Tempfile => {
                 "A new temporary file or directory in the target's /tmp (always changes)"
             }
+            Builtin::ServiceFacts => "The target's services (systemd's, or SysV's) as the fact services",
         }
     }
 
@@ -228,6 +232,7 @@ impl Builtin {
             Builtin::Ping => ping::doc::PING,
             Builtin::Getent => getent::doc::GETENT,
             Builtin::Tempfile => temp_file::doc::TEMPFILE,
+            Builtin::ServiceFacts => service_facts::doc::SERVICE_FACTS,
         }
     }
 
@@ -301,6 +306,7 @@ impl Builtin {
             Builtin::Ping => args::field_names::<ping::Args>(),
             Builtin::Getent => args::field_names::<getent::Args>(),
             Builtin::Tempfile => args::field_names::<temp_file::Args>(),
+            Builtin::ServiceFacts => args::field_names::<service_facts::Args>(),
         }
     }
 
@@ -409,6 +415,7 @@ impl Builtin {
             Builtin::Ping => decode_tracked::<ping::Args>(value).map(drop),
             Builtin::Getent => decode_tracked::<getent::Args>(value).map(drop),
             Builtin::Tempfile => decode_tracked::<temp_file::Args>(value).map(drop),
+            Builtin::ServiceFacts => decode_tracked::<service_facts::Args>(value).map(drop),
         }
     }
 
@@ -542,6 +549,9 @@ impl Builtin {
                 .plan(&decode(value)?, host)
                 .map_err(PlanError::Module),
             Builtin::Tempfile => temp_file::TempfileModule
+                .plan(&decode(value)?, host)
+                .map_err(PlanError::Module),
+            Builtin::ServiceFacts => service_facts::ServiceFactsModule
                 .plan(&decode(value)?, host)
                 .map_err(PlanError::Module),
         }

@@ -248,6 +248,10 @@ impl Defined<'_> {
                     _ => self.unknowable = true,
                 }
             }
+            // The fact service_facts sets.
+            Action::Module(machinist_modules::registry::Builtin::ServiceFacts) => {
+                self.names.insert("services".to_string());
+            }
             // A plugin module may return `ansible_facts` of any name.
             Action::Plugin(_) => self.unknowable = true,
             _ => {}
