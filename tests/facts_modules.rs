@@ -8,7 +8,7 @@
 mod common;
 
 use common::container;
-use common::rootfs::{three_checks_on_rootfs, test_with_rootfs};
+use common::rootfs::{test_with_rootfs, three_checks_on_rootfs};
 use common::{play, Test};
 use serde_json::Value;
 
@@ -59,7 +59,11 @@ fn service_facts_in_the_booted_container_are_systemctls_answers() {
     assert_eq!(first.code, 0, "{}\n{}", first.stdout, first.stderr);
     assert_eq!(check.statuses(), first.statuses());
     assert_eq!(
-        first.statuses().into_iter().map(|(_, s)| s).collect::<Vec<_>>(),
+        first
+            .statuses()
+            .into_iter()
+            .map(|(_, s)| s)
+            .collect::<Vec<_>>(),
         ["ok", "changed"]
     );
     let second = run(&[]);
@@ -122,9 +126,10 @@ fn service_facts_on_a_debian_root_are_sysvs_as_ansible_reads_them_without_system
 "#,
     ));
     three_checks_on_rootfs(&test);
-    let written: Value =
-        serde_json::from_str(&std::fs::read_to_string(test.root().join("root/services")).expect("written"))
-            .expect("json");
+    let written: Value = serde_json::from_str(
+        &std::fs::read_to_string(test.root().join("root/services")).expect("written"),
+    )
+    .expect("json");
     let services = written.as_object().expect("a mapping");
     assert!(!services.is_empty());
     // What the root's init scripts are, each stopped (nothing runs in a root).
@@ -138,4 +143,120 @@ fn service_facts_on_a_debian_root_are_sysvs_as_ansible_reads_them_without_system
         assert_eq!(service["source"], "sysv");
         assert_eq!(service["state"], "stopped", "{name}");
     }
+}
+
+/// (name, version, arch, provides) of each package, as Ansible's pacman backend
+/// parses `pacman -Qi` (here the host's pacman on the root's database).
+fn pacman_qi(root: &std::path::Path) -> Vec<Value> {
+    let output = std::process::Command::new("pacman")
+        .arg("--root")
+        .arg(root)
+        .arg("--dbpath")
+        .arg(root.join("var/lib/pacman"))
+        .arg("-Qi")
+        .env("LC_ALL", "C")
+        .output()
+        .expect("pacman -Qi");
+    let text = String::from_utf8_lossy(&output.stdout);
+    let mut packages = Vec::new();
+    for block in text.split("\n\n").filter(|b| !b.trim().is_empty()) {
+        let mut fields: Vec<(String, String)> = Vec::new();
+        for line in block.lines() {
+            match line.split_once(" : ") {
+                Some((key, value)) if !key.starts_with(' ') => {
+                    fields.push((key.trim().to_string(), value.to_string()))
+                }
+                _ => {
+                    if let Some(last) = fields.last_mut() {
+                        last.1 = format!("{}  {}", last.1, line.trim_start());
+                    }
+                }
+            }
+        }
+        let get = |name: &str| {
+            fields
+                .iter()
+                .find(|(key, _)| key == name)
+                .map(|(_, value)| value.clone())
+                .unwrap_or_default()
+        };
+        let provides = match get("Provides").as_str() {
+            "None" => Value::Null,
+            listed => listed
+                .split("  ")
+                .map(|p| Value::from(p.split('=').next().unwrap_or_default()))
+                .collect(),
+        };
+        packages.push(serde_json::json!({
+            "name": get("Name"),
+            "version": get("Version"),
+            "arch": get("Architecture"),
+            "provides": provides,
+            "source": "pacman",
+        }));
+    }
+    packages
+}
+
+#[test]
+fn package_facts_on_a_pacstrapped_root_are_pacman_qis_answers() {
+    let test = Test::new();
+    let conf = common::pacman_repo::local_repo(&test);
+    test.playbook(&play(&format!(
+        "    - pacstrap:\n        dest: /\n        packages: [base, vim]\n        ignore: [linux]\n        \
+         pacman_conf: {}\n        mirrorlist: none\n        keyring: none\n",
+        conf.display()
+    )));
+    let strapped = test.run_json(&[]);
+    assert_eq!(strapped.code, 0, "{}\n{}", strapped.stdout, strapped.stderr);
+    // The repository has no pacman package: a stand-in for the program Ansible's
+    // backend looks for (the database is what is read).
+    test.root_file("/usr/bin/pacman", "");
+    test.playbook(&play(
+        r#"    - name: packages
+      package_facts:
+        manager: [auto]
+    - name: written down
+      copy:
+        dest: /root/packages
+        content: "{{ ansible_facts.packages | to_nice_json }}\n"
+"#,
+    ));
+    common::three_checks(&test);
+    let written: Value = serde_json::from_str(&test.read("/root/packages")).expect("json");
+    let expected: serde_json::Map<String, Value> = pacman_qi(&test.root())
+        .into_iter()
+        .map(|p| {
+            (
+                p["name"].as_str().unwrap_or_default().to_string(),
+                Value::Array(vec![p]),
+            )
+        })
+        .collect();
+    assert!(expected.contains_key("vim") && expected.contains_key("busybox"));
+    assert_eq!(written, Value::Object(expected));
+}
+
+#[test]
+fn package_facts_on_a_debian_root_read_its_dpkg_database() {
+    let test = test_with_rootfs();
+    test.playbook(&play(
+        r#"    - name: packages
+      package_facts:
+    - name: written down
+      copy:
+        dest: /root/packages
+        content: "{{ ansible_facts.packages | dict2items | map(attribute='value') | map('first') | map(attribute='name') | join(' ') }} {{ ansible_facts.packages.dpkg }}\n"
+"#,
+    ));
+    three_checks_on_rootfs(&test);
+    let written = std::fs::read_to_string(test.root().join("root/packages")).expect("written");
+    let status = std::fs::read_to_string(test.root().join("var/lib/dpkg/status")).expect("status");
+    let installed = status
+        .split("\n\n")
+        .filter(|stanza| stanza.contains("\nStatus: install ok installed"))
+        .count();
+    let names = written.split(" [").next().unwrap_or_default();
+    assert_eq!(names.split(' ').count(), installed, "{written}");
+    assert!(written.contains("'source': 'apt'"), "{written}");
 }

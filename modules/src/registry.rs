@@ -3,9 +3,9 @@
 
 use crate::{
     args, assemble, authorized_key, blockinfile, command, file, find, firstboot, get_url, getent,
-    group, hostname, lineinfile, locale_gen, mount, nspawn, package, pacman, pacstrap, ping,
-    replace, resolv_link, service_facts, slurp, stat, sysctl, temp_file, timezone, unarchive, unit, user, Host,
-    Module, ModuleError, Plan,
+    group, hostname, lineinfile, locale_gen, mount, nspawn, package, package_facts, pacman,
+    pacstrap, ping, replace, resolv_link, service_facts, slurp, stat, sysctl, temp_file, timezone,
+    unarchive, unit, user, Host, Module, ModuleError, Plan,
 };
 use serde::de::DeserializeOwned;
 
@@ -72,6 +72,7 @@ builtins! {
         Tempfile,
         // modfacts' modules:
         ServiceFacts,
+        PackageFacts,
     }
 }
 
@@ -110,6 +111,7 @@ impl Builtin {
             Builtin::Ping => ping::PingModule::NAME,
             Builtin::Getent => getent::GetentModule::NAME,
             Builtin::Tempfile => temp_file::TempfileModule::NAME,
+            Builtin::PackageFacts => package_facts::PackageFactsModule::NAME,
             Builtin::ServiceFacts => service_facts::ServiceFactsModule::NAME,
         }
     }
@@ -193,7 +195,12 @@ impl Builtin {
             Builtin::Tempfile => {
                 "A new temporary file or directory in the target's /tmp (always changes)"
             }
-            Builtin::ServiceFacts => "The target's services (systemd's, or SysV's) as the fact services",
+            Builtin::PackageFacts => {
+                "The target's installed packages (apt's, pacman's) as the fact packages"
+            }
+            Builtin::ServiceFacts => {
+                "The target's services (systemd's, or SysV's) as the fact services"
+            }
         }
     }
 
@@ -232,6 +239,7 @@ impl Builtin {
             Builtin::Ping => ping::doc::PING,
             Builtin::Getent => getent::doc::GETENT,
             Builtin::Tempfile => temp_file::doc::TEMPFILE,
+            Builtin::PackageFacts => package_facts::doc::PACKAGE_FACTS,
             Builtin::ServiceFacts => service_facts::doc::SERVICE_FACTS,
         }
     }
@@ -306,6 +314,7 @@ impl Builtin {
             Builtin::Ping => args::field_names::<ping::Args>(),
             Builtin::Getent => args::field_names::<getent::Args>(),
             Builtin::Tempfile => args::field_names::<temp_file::Args>(),
+            Builtin::PackageFacts => args::field_names::<package_facts::Args>(),
             Builtin::ServiceFacts => args::field_names::<service_facts::Args>(),
         }
     }
@@ -415,6 +424,7 @@ impl Builtin {
             Builtin::Ping => decode_tracked::<ping::Args>(value).map(drop),
             Builtin::Getent => decode_tracked::<getent::Args>(value).map(drop),
             Builtin::Tempfile => decode_tracked::<temp_file::Args>(value).map(drop),
+            Builtin::PackageFacts => decode_tracked::<package_facts::Args>(value).map(drop),
             Builtin::ServiceFacts => decode_tracked::<service_facts::Args>(value).map(drop),
         }
     }
@@ -549,6 +559,9 @@ impl Builtin {
                 .plan(&decode(value)?, host)
                 .map_err(PlanError::Module),
             Builtin::Tempfile => temp_file::TempfileModule
+                .plan(&decode(value)?, host)
+                .map_err(PlanError::Module),
+            Builtin::PackageFacts => package_facts::PackageFactsModule
                 .plan(&decode(value)?, host)
                 .map_err(PlanError::Module),
             Builtin::ServiceFacts => service_facts::ServiceFactsModule

@@ -36,7 +36,11 @@ const BIN_DIRS: &[&str] = &[
 ];
 
 /// systemd's own test of a booted system (sd_booted), as Ansible repeats it.
-const SYSTEMD_CANARIES: &[&str] = &["/run/systemd/system/", "/dev/.run/systemd/", "/dev/.systemd/"];
+const SYSTEMD_CANARIES: &[&str] = &[
+    "/run/systemd/system/",
+    "/dev/.run/systemd/",
+    "/dev/.systemd/",
+];
 
 /// A unit whose state any field of its line says is one of these keeps it as status.
 const BAD_STATES: &[&str] = &["not-found", "masked", "failed"];
@@ -113,10 +117,7 @@ fn query(host: &Host, program: &Path, args: &[&str]) -> Result<crate::OpOutput, 
     argv.extend(args.iter().map(|arg| arg.to_string()));
     host.query(&RunSpec {
         argv,
-        env: vec![
-            ("LANG".into(), "C".into()),
-            ("LC_ALL".into(), "C".into()),
-        ],
+        env: vec![("LANG".into(), "C".into()), ("LC_ALL".into(), "C".into())],
         ..RunSpec::default()
     })
 }
@@ -179,7 +180,14 @@ fn from_units(
     let output = query(
         host,
         systemctl,
-        &["list-units", "--no-pager", "--type", "service", "--all", "--plain"],
+        &[
+            "list-units",
+            "--no-pager",
+            "--type",
+            "service",
+            "--all",
+            "--plain",
+        ],
     )?;
     if output.rc != Some(0) {
         warnings.push(format!(
@@ -235,7 +243,13 @@ fn from_unit_files(
     let output = query(
         host,
         systemctl,
-        &["list-unit-files", "--no-pager", "--type", "service", "--all"],
+        &[
+            "list-unit-files",
+            "--no-pager",
+            "--type",
+            "service",
+            "--all",
+        ],
     )?;
     if output.rc != Some(0) {
         warnings.push(format!(
@@ -263,7 +277,11 @@ fn from_unit_files(
             None => {
                 let shown = query(host, systemctl, &["show", name, "--property=ActiveState"])?;
                 let state = if shown.rc == Some(0) && !shown.stdout.is_empty() {
-                    shown.stdout.replace("ActiveState=", "").trim_end().to_string()
+                    shown
+                        .stdout
+                        .replace("ActiveState=", "")
+                        .trim_end()
+                        .to_string()
                 } else {
                     "unknown".to_string()
                 };

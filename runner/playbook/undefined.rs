@@ -248,9 +248,12 @@ impl Defined<'_> {
                     _ => self.unknowable = true,
                 }
             }
-            // The fact service_facts sets.
+            // The facts service_facts and package_facts set.
             Action::Module(machinist_modules::registry::Builtin::ServiceFacts) => {
                 self.names.insert("services".to_string());
+            }
+            Action::Module(machinist_modules::registry::Builtin::PackageFacts) => {
+                self.names.insert("packages".to_string());
             }
             // A plugin module may return `ansible_facts` of any name.
             Action::Plugin(_) => self.unknowable = true,

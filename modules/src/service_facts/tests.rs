@@ -53,10 +53,7 @@ fn a_root_with_sysvs_service_tool_reports_its_answer() -> TestResult {
         &script,
         "#!/bin/sh\necho ' [ + ]  cron'\necho ' [ - ]  ssh'\necho ' [ ? ]  hwclock.sh'\n",
     )?;
-    std::fs::set_permissions(
-        &script,
-        std::os::unix::fs::PermissionsExt::from_mode(0o755),
-    )?;
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755))?;
     crate::test_support::copy_executable(&script, &sandbox.real("/usr/sbin/service"))?;
     let host = sandbox.host(false);
     let plan = plan_with(&ServiceFactsModule, &host, json!({}))?;
