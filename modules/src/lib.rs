@@ -27,6 +27,7 @@ pub mod group;
 pub mod host;
 pub mod hostname;
 pub mod http;
+pub mod ini_file;
 pub mod interrupt;
 pub mod lineinfile;
 pub mod locale_gen;
