@@ -44,7 +44,7 @@ fn auto_reads_the_first_manager_the_target_has() -> TestResult {
     assert!(!plan.is_changed());
     assert_eq!(
         plan.data["ansible_facts"]["packages"],
-        json!({"dpkg": [{"name": "dpkg", "version": "1.21.22", "arch": "amd64", "category": "admin", "source": "apt"}]})
+        json!({"dpkg": [{"name": "dpkg", "version": "1.21.22", "arch": "amd64", "category": "admin", "source": "apt", "origin": ""}]})
     );
     let all = plan_with(&PackageFactsModule, &host, json!({"strategy": "all"}))?;
     let packages = &all.data["ansible_facts"]["packages"];
@@ -76,5 +76,33 @@ fn no_manager_unknown_ones_and_unread_ones_fail_as_said() -> TestResult {
     let host = sandbox.host(false);
     let rpm = plan_with(&PackageFactsModule, &host, json!({"manager": "dnf"})).err();
     assert!(matches!(rpm, Some(ModuleError::Refused(_))), "{rpm:?}");
+    Ok(())
+}
+
+#[test]
+fn apts_lists_give_the_archives_section_and_origin() -> TestResult {
+    let sandbox = Sandbox::new()?;
+    dpkg_root(&sandbox)?;
+    let lists = sandbox.real("/var/lib/apt/lists");
+    std::fs::create_dir_all(&lists)?;
+    std::fs::write(
+        lists.join("deb.example.org_debian_dists_stable_InRelease"),
+        "-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\nOrigin: Example\nSuite: stable\n",
+    )?;
+    let packages = "Package: dpkg\nVersion: 1.21.22\nArchitecture: amd64\nSection: utils\n\n\
+        Package: dpkg\nVersion: 1.0\nArchitecture: amd64\nSection: old\n";
+    let mut compressed = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut compressed, packages.as_bytes())?;
+    std::fs::write(
+        lists.join("deb.example.org_debian_dists_stable_main_binary-amd64_Packages.gz"),
+        compressed.finish()?,
+    )?;
+    let host = sandbox.host(false);
+    let plan = plan_with(&PackageFactsModule, &host, json!({"manager": "apt"}))?;
+    let dpkg = &plan.data["ansible_facts"]["packages"]["dpkg"][0];
+    assert_eq!(
+        (dpkg["category"].as_str(), dpkg["origin"].as_str()),
+        (Some("utils"), Some("Example"))
+    );
     Ok(())
 }
