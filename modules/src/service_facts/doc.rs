@@ -17,10 +17,11 @@ pub const SERVICE_FACTS: ModuleDoc = ModuleDoc {
 - name: nginx is running
   assert:
     that: ansible_facts.services['nginx.service'].state == 'running'
+  when: "'nginx.service' in ansible_facts.services | default({})"
 
 - name: every enabled service
   debug:
-    msg: "{{ ansible_facts.services | dict2items | selectattr('value.status', 'defined')
+    msg: "{{ ansible_facts.services | default({}) | dict2items | selectattr('value.status', 'defined')
              | selectattr('value.status', 'equalto', 'enabled') | map(attribute='key') | list }}"
 "#,
 };
