@@ -109,7 +109,10 @@ fn packages_text(host: &Host, name: &str) -> Result<Option<String>, ModuleError>
         }
     };
     read.map_err(|err| ModuleError::io(&path, err))?;
-    Ok(Some(String::from_utf8_lossy(&text).into_owned()))
+    // Tens of megabytes: kept as they are when UTF-8 (they are), not copied.
+    Ok(Some(String::from_utf8(text).unwrap_or_else(|err| {
+        String::from_utf8_lossy(err.as_bytes()).into_owned()
+    })))
 }
 
 /// The `Origin:` of a Release or InRelease file (signed inline or not).
