@@ -257,6 +257,13 @@ impl Defined<'_> {
                     _ => self.unknowable = true,
                 }
             }
+            // The facts service_facts and package_facts set.
+            Action::Module(machinist_modules::registry::Builtin::ServiceFacts) => {
+                self.names.insert("services".to_string());
+            }
+            Action::Module(machinist_modules::registry::Builtin::PackageFacts) => {
+                self.names.insert("packages".to_string());
+            }
             // A plugin module may return `ansible_facts` of any name.
             Action::Plugin(_) => self.unknowable = true,
             _ => {}
