@@ -2,7 +2,8 @@
 //! os-release fields, architecture, the distribution's version, release and package
 //! manager (facts/distribution.rs), the running system's machine id, service manager,
 //! virtualization and default IPv4 route (facts/system.rs), its interfaces and
-//! addresses (facts/addresses.rs), the gathering user and
+//! addresses (facts/addresses.rs), each interface's facts and `default_ipv6`
+//! (facts/interfaces.rs), the gathering user and
 //! environment (facts/user.rs), `date_time` (facts/date_time.rs), processors, memory
 //! and uptime (facts/hardware.rs), and the platform, kernel command line and resolver
 //! (facts/platform.rs). Files are read from the TARGET (its root, or the system an
@@ -12,6 +13,7 @@ mod addresses;
 mod date_time;
 mod distribution;
 mod hardware;
+mod interfaces;
 mod platform;
 mod system;
 mod user;
@@ -90,8 +92,9 @@ pub fn gather(host: &Host) -> IndexMap<String, Value> {
         "virtualization_role".into(),
         Value::from(virtualization_role),
     );
-    facts.insert("default_ipv4".into(), system::default_ipv4(host));
-    addresses::add(host, &mut facts);
+    let network = addresses::network(host);
+    addresses::add(&network, &mut facts);
+    interfaces::add(&network, system::default_ipv4_route(host), &mut facts);
     platform::add(host, &hostname, &mut facts);
     user::add(host, &mut facts);
     date_time::add(&mut facts);

@@ -12,10 +12,11 @@ use serde_json::{Map, Value as Json};
 /// tools' subsets): accepted, and they add nothing.
 const EMPTY_SUBSETS: &[&str] = &["facter", "ohai"];
 
-/// The facts of the `network`, `virtual` and `hardware` subsets; every other one is
-/// in `min`.
+/// The facts of the `network` (with each interface's, named in `interfaces`),
+/// `virtual` and `hardware` subsets; every other one is in `min`.
 const NETWORK: &[&str] = &[
     "default_ipv4",
+    "default_ipv6",
     "interfaces",
     "all_ipv4_addresses",
     "all_ipv6_addresses",
@@ -33,6 +34,7 @@ const HARDWARE: &[&str] = &[
     "swaptotal_mb",
     "swapfree_mb",
     "uptime_seconds",
+    "mounts",
 ];
 
 /// Which subsets are gathered, as ansible-core's `get_collector_names` decides: `min`
@@ -118,10 +120,19 @@ pub fn select(gathered: &Map<String, Json>, args: &Args) -> Result<Map<String, J
             glob::Pattern::new(glob).map_err(|err| format!("filter: bad pattern '{glob}': {err}"))
         })
         .collect::<Result<Vec<_>, _>>()?;
+    // Each interface's facts (`eth0`, `br_lan`) are the network subset's too.
+    let interface_facts: Vec<String> = match gathered.get("interfaces") {
+        Some(Json::Array(names)) => names
+            .iter()
+            .filter_map(Json::as_str)
+            .map(|name| name.replace(['-', ':'], "_"))
+            .collect(),
+        _ => Vec::new(),
+    };
     let mut facts: Map<String, Json> = gathered
         .iter()
         .filter(|(name, _)| {
-            if NETWORK.contains(&name.as_str()) {
+            if NETWORK.contains(&name.as_str()) || interface_facts.contains(name) {
                 wanted.network
             } else if VIRTUAL.contains(&name.as_str()) {
                 wanted.virtual_
