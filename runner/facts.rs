@@ -5,7 +5,7 @@
 //! addresses (facts/addresses.rs), each interface's facts and `default_ipv6`
 //! (facts/interfaces.rs), the gathering user and
 //! environment (facts/user.rs), `date_time` (facts/date_time.rs), processors, memory
-//! and uptime (facts/hardware.rs), and the platform, kernel command line and resolver
+//! and uptime (facts/hardware.rs), `mounts` (facts/mounts.rs), and the platform, kernel command line and resolver
 //! (facts/platform.rs). Files are read from the TARGET (its root, or the system an
 //! agent runs in) through the Host; kernel-wide values (uname, /proc) from the kernel.
 
@@ -14,6 +14,7 @@ mod date_time;
 mod distribution;
 mod hardware;
 mod interfaces;
+mod mounts;
 mod platform;
 mod system;
 mod user;
@@ -99,6 +100,7 @@ pub fn gather(host: &Host) -> IndexMap<String, Value> {
     user::add(host, &mut facts);
     date_time::add(&mut facts);
     hardware::add(&architecture, &mut facts);
+    mounts::add(host, &mut facts);
     let mut vars: IndexMap<String, Value> = facts
         .iter()
         .map(|(k, v)| (format!("ansible_{k}"), v.clone()))

@@ -1,5 +1,6 @@
-//! Ansible's `interfaces`, `all_ipv4_addresses` and `all_ipv6_addresses` (the
-//! `network` subset): the running system's network devices in /sys/class/net's order
+//! The running system's network devices and addresses, and Ansible's
+//! `all_ipv4_addresses` and `all_ipv6_addresses` (the `network` subset; `interfaces`
+//! is facts/interfaces.rs's): the devices in /sys/class/net's order
 //! (ansible-core globs that directory, then hands the names on as a set: its order
 //! changes from run to run), and every address on them as getifaddrs(3)
 //! lists them (the kernel's netlink order, which `ip addr` — what ansible-core parses —
@@ -63,16 +64,9 @@ pub fn network(host: &Host) -> Network {
     }
 }
 
-/// The network subset's lists. `interfaces` names the devices as Ansible does (a
-/// `:` becomes `_`).
+/// The network subset's address lists.
 pub fn add(network: &Network, facts: &mut Facts) {
     let (ipv4, ipv6) = by_device(&network.devices, &network.addresses);
-    let names: Vec<String> = network
-        .devices
-        .iter()
-        .map(|device| device.replace(':', "_"))
-        .collect();
-    facts.insert("interfaces".into(), Value::from(names));
     facts.insert("all_ipv4_addresses".into(), Value::from(ipv4));
     facts.insert("all_ipv6_addresses".into(), Value::from(ipv6));
 }

@@ -1,4 +1,4 @@
-//! Ansible's per-interface facts (`ansible_eth0`, `ansible_lo`, a bridge's with its
+//! Ansible's `interfaces` and per-interface facts (`ansible_eth0`, `ansible_lo`, a bridge's with its
 //! `interfaces`) and `default_ipv6`, shaped as ansible-core's Linux network
 //! collector shapes them: what it reads in /sys/class/net/DEVICE (macaddress, mtu,
 //! active, module, type, bridge and bonding details, pciid, speed, promisc) and
@@ -273,6 +273,8 @@ pub fn add(network: &Network, default_ipv4: Option<DefaultRoute>, facts: &mut Fa
         }
     }
     facts.insert("default_ipv6".into(), Value::from(ipv6));
+    let names: Vec<String> = devices.iter().map(|(name, _)| name.clone()).collect();
+    facts.insert("interfaces".into(), Value::from(names));
     for (name, fields) in devices {
         facts.insert(fact_name(&name), Value::from(fields));
     }
