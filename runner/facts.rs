@@ -1,4 +1,5 @@
 //! The fact set `gather_facts` provides, with Ansible's names and shapes: hostname,
+//! nodename, fqdn and domain (facts/names.rs),
 //! os-release fields, architecture, the distribution's version, release and package
 //! manager (facts/distribution.rs), the running system's machine id, service manager,
 //! virtualization and default IPv4 route (facts/system.rs), its interfaces and
@@ -15,6 +16,7 @@ mod distribution;
 mod hardware;
 mod interfaces;
 mod mounts;
+mod names;
 mod platform;
 mod system;
 mod user;
@@ -35,11 +37,7 @@ pub fn gather(host: &Host) -> IndexMap<String, Value> {
         .find_map(|p| read_text(host, p))
         .map(|text| parse_os_release(&text))
         .unwrap_or_default();
-    let hostname = read_text(host, "/etc/hostname")
-        .map(|h| h.trim().to_string())
-        .filter(|h| !h.is_empty())
-        .or_else(|| (host.root() == Path::new("/")).then(local_hostname))
-        .unwrap_or_else(|| "localhost".into());
+    let names = names::of(host);
     let field = |key: &str| os_release.get(key).cloned().unwrap_or_default();
     let distribution = match field("ID").as_str() {
         "arch" => "Archlinux".to_string(),
@@ -57,12 +55,10 @@ pub fn gather(host: &Host) -> IndexMap<String, Value> {
     };
     let uname = rustix::system::uname();
     let architecture = uname.machine().to_string_lossy().into_owned();
-    facts.insert(
-        "hostname".into(),
-        Value::from(hostname.split('.').next().unwrap_or_default()),
-    );
-    facts.insert("nodename".into(), Value::from(hostname.as_str()));
-    facts.insert("fqdn".into(), Value::from(hostname.as_str()));
+    facts.insert("hostname".into(), Value::from(names.hostname.as_str()));
+    facts.insert("nodename".into(), Value::from(names.nodename.as_str()));
+    facts.insert("fqdn".into(), Value::from(names.fqdn.as_str()));
+    facts.insert("domain".into(), Value::from(names.domain.as_str()));
     facts.insert("architecture".into(), Value::from(architecture.as_str()));
     facts.insert("system".into(), Value::from("Linux"));
     facts.insert(
@@ -96,7 +92,7 @@ pub fn gather(host: &Host) -> IndexMap<String, Value> {
     let network = addresses::network(host);
     addresses::add(&network, &mut facts);
     interfaces::add(&network, system::default_ipv4_route(host), &mut facts);
-    platform::add(host, &hostname, &mut facts);
+    platform::add(host, &mut facts);
     user::add(host, &mut facts);
     date_time::add(&mut facts);
     hardware::add(&architecture, &mut facts);
@@ -112,13 +108,6 @@ pub fn gather(host: &Host) -> IndexMap<String, Value> {
 fn read_text(host: &Host, path: &str) -> Option<String> {
     let bytes = host.read_file(Path::new(path)).ok()??;
     String::from_utf8(bytes).ok()
-}
-
-fn local_hostname() -> String {
-    rustix::system::uname()
-        .nodename()
-        .to_string_lossy()
-        .into_owned()
 }
 
 /// os-release(5): `KEY=value` lines, values optionally quoted.
