@@ -6,7 +6,8 @@
 //! addresses (facts/addresses.rs), each interface's facts and `default_ipv6`
 //! (facts/interfaces.rs), the gathering user and
 //! environment (facts/user.rs), `date_time` (facts/date_time.rs), processors, memory
-//! and uptime (facts/hardware.rs), `mounts` (facts/mounts.rs), and the platform, kernel command line and resolver
+//! and uptime (facts/hardware.rs), `mounts` (facts/mounts.rs), `local`
+//! (facts/local.rs), and the platform, kernel command line and resolver
 //! (facts/platform.rs). Files are read from the TARGET (its root, or the system an
 //! agent runs in) through the Host; kernel-wide values (uname, /proc) from the kernel.
 
@@ -15,6 +16,7 @@ mod date_time;
 mod distribution;
 mod hardware;
 mod interfaces;
+mod local;
 mod mounts;
 mod names;
 mod platform;
@@ -29,8 +31,23 @@ use machinist_modules::Host;
 use minijinja::Value;
 use std::path::Path;
 
+/// How to gather, as a `setup` task or a play says (sent to an agent as it is).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Gathering {
+    /// `fact_path`: the folder of the local facts (`/etc/ansible/facts.d`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fact_path: Option<String>,
+    /// `gather_timeout`, in seconds (10): how long a mount's size may take.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<u64>,
+}
+
+/// ansible-core's default `gather_timeout`.
+const DEFAULT_TIMEOUT: u64 = 10;
+
 /// Facts as top-level `ansible_*` variables plus the `ansible_facts` mapping.
-pub fn gather(host: &Host) -> IndexMap<String, Value> {
+pub fn gather(host: &Host, gathering: &Gathering) -> IndexMap<String, Value> {
     let mut facts: Facts = IndexMap::new();
     let os_release = ["/etc/os-release", "/usr/lib/os-release"]
         .iter()
@@ -96,7 +113,13 @@ pub fn gather(host: &Host) -> IndexMap<String, Value> {
     user::add(host, &mut facts);
     date_time::add(&mut facts);
     hardware::add(&architecture, &mut facts);
-    mounts::add(host, &mut facts);
+    let timeout = std::time::Duration::from_secs(gathering.timeout.unwrap_or(DEFAULT_TIMEOUT));
+    mounts::add(host, timeout, &mut facts);
+    let fact_path = gathering
+        .fact_path
+        .as_deref()
+        .unwrap_or(local::DEFAULT_FACT_PATH);
+    facts.insert("local".into(), Value::from(local::gather(host, fact_path)));
     let mut vars: IndexMap<String, Value> = facts
         .iter()
         .map(|(k, v)| (format!("ansible_{k}"), v.clone()))

@@ -2,7 +2,8 @@
 //! `distribution_version` (Debian's point release from /etc/debian_version, as
 //! ansible-core's `distro.version(best=True)` picks it), `distribution_major_version`,
 //! `distribution_minor_version` (Debian), `distribution_release` (`NA` when the system
-//! names no codename), `lsb` (where the target has /etc/lsb-release) and `pkg_mgr`
+//! names no codename), `lsb` (from /etc/lsb-release, else from `lsb_release -a` on a
+//! running system that has it; `{}` without either) and `pkg_mgr`
 //! (which package manager's binary the target has, then the family's rule, as
 //! ansible-core's pkg_mgr collector decides). All read from the target's files through
 //! the Host.
@@ -32,9 +33,12 @@ pub fn add(host: &Host, os_release: &IndexMap<String, String>, os_family: &str, 
             .unwrap_or_default(),
         &debian_version,
     );
-    if let Some(lsb) = lsb(&lsb_release) {
-        facts.insert("lsb".into(), Value::from(lsb));
-    }
+    let lsb = match lsb(&lsb_release) {
+        Some(from_file) => from_file,
+        None if host.root() == Path::new("/") => lsb_release_tool(),
+        None => BTreeMap::new(),
+    };
+    facts.insert("lsb".into(), Value::from(lsb));
     let major = version
         .split('.')
         .next()
@@ -120,6 +124,58 @@ fn lsb(fields: &IndexMap<String, String>) -> Option<BTreeMap<String, Value>> {
     (!lsb.is_empty()).then_some(lsb)
 }
 
+/// Ansible's `lsb` from `lsb_release -a` on a running system that has the tool
+/// (Debian's `lsb-release` package) but no /etc/lsb-release; empty without it.
+fn lsb_release_tool() -> BTreeMap<String, Value> {
+    let output = std::process::Command::new("lsb_release")
+        .arg("-a")
+        .env("LC_ALL", "C")
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .output();
+    match output {
+        Ok(output) if output.status.success() => {
+            tracing::debug!("facts: lsb from lsb_release -a");
+            parse_lsb_release(&String::from_utf8_lossy(&output.stdout))
+        }
+        _ => BTreeMap::new(),
+    }
+}
+
+/// `lsb_release -a`'s lines as ansible-core reads them (quotes and backslashes
+/// stripped from the ends), with `major_release`.
+fn parse_lsb_release(text: &str) -> BTreeMap<String, Value> {
+    let mut lsb: BTreeMap<String, String> = BTreeMap::new();
+    for line in text.lines() {
+        let Some((_, value)) = line.split_once(':') else {
+            continue;
+        };
+        let value = value.trim().to_string();
+        let name = if line.contains("LSB Version:") || line.contains("Release:") {
+            "release"
+        } else if line.contains("Distributor ID:") {
+            "id"
+        } else if line.contains("Description:") {
+            "description"
+        } else if line.contains("Codename:") {
+            "codename"
+        } else {
+            continue;
+        };
+        lsb.insert(name.into(), value);
+    }
+    if let Some(release) = lsb.get("release") {
+        let major = release.split('.').next().unwrap_or_default().to_string();
+        lsb.insert("major_release".into(), major);
+    }
+    lsb.into_iter()
+        .map(|(name, value)| {
+            let stripped = value.trim_matches(['\'', '"', '\\']);
+            (name, Value::from(stripped))
+        })
+        .collect()
+}
+
 /// `VERSION_CODENAME`, `UBUNTU_CODENAME`, or the parenthesised name in `VERSION`
 /// (`12 (bookworm)`); `NA` when there is none (Arch).
 fn release(os_release: &IndexMap<String, String>) -> String {
@@ -196,6 +252,20 @@ fn pkg_mgr(os_family: &str, exists: impl Fn(&str) -> bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lsb_release_output_as_ansible_reads_it() {
+        let lsb = parse_lsb_release(
+            "No LSB modules are available.\nDistributor ID:\tDebian\n\
+             Description:\tDebian GNU/Linux 12 (bookworm)\nRelease:\t12\nCodename:\tbookworm\n",
+        );
+        let text = |key: &str| lsb[key].to_string();
+        assert_eq!(text("id"), "Debian");
+        assert_eq!(text("release"), "12");
+        assert_eq!(text("major_release"), "12");
+        assert_eq!(text("codename"), "bookworm");
+        assert_eq!(text("description"), "Debian GNU/Linux 12 (bookworm)");
+    }
 
     #[test]
     fn debian_takes_the_point_release() {

@@ -40,8 +40,7 @@ fn device_facts(device: &str) -> Fields {
     let read = |name: &str| sys_text(&dir.join(name));
     let mut fields = Fields::new();
     fields.insert("device".into(), Value::from(device));
-    if let Some(mac) = read("address").filter(|mac| !mac.is_empty() && mac != "00:00:00:00:00:00")
-    {
+    if let Some(mac) = read("address").filter(|mac| !mac.is_empty() && mac != "00:00:00:00:00:00") {
         fields.insert("macaddress".into(), Value::from(mac));
     }
     if let Some(mtu) = read("mtu").and_then(|mtu| mtu.parse::<i64>().ok()) {
@@ -52,11 +51,17 @@ fn device_facts(device: &str) -> Fields {
     }
     if let Ok(module) = std::fs::canonicalize(dir.join("device/driver/module")) {
         if let Some(name) = module.file_name() {
-            fields.insert("module".into(), Value::from(name.to_string_lossy().as_ref()));
+            fields.insert(
+                "module".into(),
+                Value::from(name.to_string_lossy().as_ref()),
+            );
         }
     }
     if dir.join("type").exists() {
-        fields.insert("type".into(), Value::from(link_type(read("type").as_deref())));
+        fields.insert(
+            "type".into(),
+            Value::from(link_type(read("type").as_deref())),
+        );
     }
     if dir.join("bridge").exists() {
         fields.insert("type".into(), Value::from("bridge"));
@@ -69,8 +74,9 @@ fn device_facts(device: &str) -> Fields {
         }
     }
     if dir.join("bonding").exists() {
-        let first_word =
-            |name: &str| read(name).and_then(|text| text.split_whitespace().next().map(String::from));
+        let first_word = |name: &str| {
+            read(name).and_then(|text| text.split_whitespace().next().map(String::from))
+        };
         fields.insert("type".into(), Value::from("bonding"));
         let slaves: Vec<String> = read("bonding/slaves")
             .unwrap_or_default()
@@ -106,8 +112,8 @@ fn device_facts(device: &str) -> Fields {
     if let Some(speed) = read("speed").and_then(|speed| speed.parse::<i64>().ok()) {
         fields.insert("speed".into(), Value::from(speed));
     }
-    if let Some(flags) = read("flags")
-        .and_then(|flags| i64::from_str_radix(flags.trim_start_matches("0x"), 16).ok())
+    if let Some(flags) =
+        read("flags").and_then(|flags| i64::from_str_radix(flags.trim_start_matches("0x"), 16).ok())
     {
         fields.insert("promisc".into(), Value::from(flags & 0x100 != 0));
     }
@@ -250,7 +256,11 @@ pub fn add(network: &Network, default_ipv4: Option<DefaultRoute>, facts: &mut Fa
             found.is_on(&route.interface) && found.address.to_string() == route.address
         });
         if let (Some(found), Some(device)) = (found, of(&route.interface)) {
-            ipv4.extend(ipv4_fields(found).into_iter().filter(|(k, _)| k != "address"));
+            ipv4.extend(
+                ipv4_fields(found)
+                    .into_iter()
+                    .filter(|(k, _)| k != "address"),
+            );
             ipv4.extend(link_fields(&route.interface, device));
             ipv4.insert("alias".into(), Value::from(found.name.as_str()));
         }
@@ -283,7 +293,8 @@ pub fn add(network: &Network, default_ipv4: Option<DefaultRoute>, facts: &mut Fa
 /// The device's macaddress (as its `address` file has it, zeros too, as
 /// ansible-core takes it), mtu and type, for a default route's facts.
 fn link_fields(device: &str, fields: &Fields) -> Fields {
-    let mac = sys_text(&Path::new("/sys/class/net").join(device).join("address")).unwrap_or_default();
+    let mac =
+        sys_text(&Path::new("/sys/class/net").join(device).join("address")).unwrap_or_default();
     let mut link = Fields::from([("macaddress".into(), Value::from(mac))]);
     if let Some(mtu) = fields.get("mtu") {
         link.insert("mtu".into(), mtu.clone());
@@ -311,10 +322,13 @@ pub struct DefaultRoute {
 fn default_ipv6(network: &Network) -> Option<DefaultRoute> {
     let routes = sys_text(Path::new("/proc/net/ipv6_route"))?;
     let (interface, gateway) = default_ipv6_route(&routes)?;
-    let address = network.addresses.iter().find_map(|found| match found.address {
-        IpAddr::V6(v6) if found.name == interface && ipv6_scope(&v6) == "global" => Some(v6),
-        _ => None,
-    })?;
+    let address = network
+        .addresses
+        .iter()
+        .find_map(|found| match found.address {
+            IpAddr::V6(v6) if found.name == interface && ipv6_scope(&v6) == "global" => Some(v6),
+            _ => None,
+        })?;
     Some(DefaultRoute {
         interface,
         gateway: gateway.map(|g| g.to_string()).unwrap_or_default(),
@@ -364,7 +378,10 @@ fd000000000000000000000000000000 40 00000000000000000000000000000000 00 00000000
             default_ipv6_route(routes),
             Some(("eth0".into(), Some("fd00::1".parse().unwrap())))
         );
-        assert_eq!(default_ipv6_route(&routes.lines().last().unwrap_or_default()), None);
+        assert_eq!(
+            default_ipv6_route(&routes.lines().last().unwrap_or_default()),
+            None
+        );
     }
 
     #[test]

@@ -5,13 +5,16 @@
 //! no tool run: the options as /proc/mounts (what /etc/mtab links to) prints them,
 //! `,bind` added where the mount shows a folder of its file system (what ansible-core
 //! asks findmnt), and the UUID from /dev/disk/by-uuid (what lsblk reports from udev),
-//! `N/A` without one. An offline root has no mounts: an empty list.
+//! `N/A` without one; `gather_timeout` bounds each mount's statvfs. An offline
+//! root has no mounts: an empty list.
 
 use super::Facts;
 use machinist_modules::Host;
 use minijinja::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
 
 /// One line of /proc/self/mountinfo, its escapes undone.
 #[derive(Debug, PartialEq, Eq)]
@@ -24,8 +27,10 @@ struct MountInfo {
     device: String,
 }
 
-/// `mounts`, for a running target.
-pub fn add(host: &Host, facts: &mut Facts) {
+/// `mounts`, for a running target. A mount whose size takes longer than `timeout`
+/// (`gather_timeout`: a hung network file system) gets ansible-core's `note`
+/// instead of its size and UUID.
+pub fn add(host: &Host, timeout: Duration, facts: &mut Facts) {
     let table = if host.root() == Path::new("/") {
         std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default()
     } else {
@@ -38,13 +43,21 @@ pub fn add(host: &Host, facts: &mut Facts) {
         .map(|found| found.mount.as_str())
         .collect();
     let uuids = uuids_by_device();
-    let listed: Vec<Value> = mounts
+    let listed: Vec<&MountInfo> = mounts
         .iter()
         .filter(|found| {
             let path_source = found.device.starts_with(['/', '\\']) || found.device.contains(":/");
             path_source && found.fstype != "none"
         })
-        .map(|found| {
+        .collect();
+    let sizes = sizes(
+        listed.iter().map(|found| found.mount.clone()).collect(),
+        timeout,
+    );
+    let listed: Vec<Value> = listed
+        .into_iter()
+        .zip(sizes)
+        .map(|(found, size)| {
             let mut options = found.options.clone();
             if binds.contains(&found.mount.as_str()) {
                 options.push_str(",bind");
@@ -57,13 +70,53 @@ pub fn add(host: &Host, facts: &mut Facts) {
                 ("dump".into(), Value::from(0)),
                 ("passno".into(), Value::from(0)),
             ]);
-            fields.extend(size(&found.mount));
-            let uuid = uuid_of(&uuids, &found.device).unwrap_or_else(|| "N/A".into());
-            fields.insert("uuid".into(), Value::from(uuid));
+            match size {
+                Some(size) => {
+                    fields.extend(size);
+                    let uuid = uuid_of(&uuids, &found.device).unwrap_or_else(|| "N/A".into());
+                    fields.insert("uuid".into(), Value::from(uuid));
+                }
+                None => {
+                    tracing::warn!(
+                        mount = found.mount,
+                        "Timeout exceeded when getting mount info"
+                    );
+                    let note = "Could not get extra information due to timeout";
+                    fields.insert("note".into(), Value::from(note));
+                }
+            }
             Value::from(fields)
         })
         .collect();
     facts.insert("mounts".into(), Value::from(listed));
+}
+
+/// Each mount's size, each asked on a thread of its own (statvfs on a hung network
+/// file system never returns); `None` for one that has not answered by `timeout`
+/// (its thread is left behind, as ansible-core leaves its daemon thread).
+fn sizes(mounts: Vec<String>, timeout: Duration) -> Vec<Option<BTreeMap<String, Value>>> {
+    let deadline = Instant::now() + timeout;
+    let (sender, answers) = mpsc::channel();
+    let count = mounts.len();
+    for (index, mount) in mounts.into_iter().enumerate() {
+        let sender = sender.clone();
+        let spawned = std::thread::Builder::new()
+            .name("mount-size".into())
+            .spawn(move || sender.send((index, size(&mount))));
+        if spawned.is_err() {
+            tracing::warn!("facts: no thread for a mount's size");
+        }
+    }
+    drop(sender);
+    let mut found: Vec<Option<BTreeMap<String, Value>>> = vec![None; count];
+    for _ in 0..count {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match answers.recv_timeout(left) {
+            Ok((index, size)) => found[index] = Some(size),
+            Err(_) => break,
+        }
+    }
+    found
 }
 
 /// ansible-core's size fields from statvfs(3); none when it fails.
@@ -72,8 +125,14 @@ fn size(mount: &str) -> BTreeMap<String, Value> {
         return BTreeMap::new();
     };
     BTreeMap::from([
-        ("size_total".into(), Value::from(vfs.f_frsize * vfs.f_blocks)),
-        ("size_available".into(), Value::from(vfs.f_frsize * vfs.f_bavail)),
+        (
+            "size_total".into(),
+            Value::from(vfs.f_frsize * vfs.f_blocks),
+        ),
+        (
+            "size_available".into(),
+            Value::from(vfs.f_frsize * vfs.f_bavail),
+        ),
         ("block_size".into(), Value::from(vfs.f_bsize)),
         ("block_total".into(), Value::from(vfs.f_blocks)),
         ("block_available".into(), Value::from(vfs.f_bavail)),
@@ -163,7 +222,8 @@ fn unescape(field: &str) -> String {
         let octal = bytes.get(at + 1..at + 4).filter(|digits| {
             bytes[at] == b'\\' && digits.iter().all(|d| (b'0'..=b'7').contains(d))
         });
-        match octal.and_then(|digits| u8::from_str_radix(std::str::from_utf8(digits).ok()?, 8).ok()) {
+        match octal.and_then(|digits| u8::from_str_radix(std::str::from_utf8(digits).ok()?, 8).ok())
+        {
             Some(byte) => {
                 out.push(byte);
                 at += 4;

@@ -37,7 +37,11 @@ pub fn of(host: &Host) -> Names {
     };
     Names {
         hostname: nodename.split('.').next().unwrap_or_default().to_string(),
-        domain: fqdn.split_once('.').map(|(_, d)| d).unwrap_or_default().to_string(),
+        domain: fqdn
+            .split_once('.')
+            .map(|(_, d)| d)
+            .unwrap_or_default()
+            .to_string(),
         nodename,
         fqdn,
     }

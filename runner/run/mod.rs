@@ -27,7 +27,7 @@ pub mod remote;
 mod reported;
 mod retry;
 mod secrets;
-mod setup;
+pub(crate) mod setup;
 mod sources;
 mod step;
 mod tags;
@@ -794,8 +794,12 @@ impl<'a> Executor<'a> {
     /// `ignore_unreachable` keeps it).
     fn gather_facts(&mut self, state: &PlayState) -> bool {
         self.task_start(1, "Gathering Facts".into(), false);
-        let gathered: Vec<(String, minijinja::Value)> = match &*state.host {
-            Site::Local(host) => facts::gather(host).into_iter().collect(),
+        let gathering = &state.play.gathering;
+        let all: serde_json::Map<String, serde_json::Value> = match &*state.host {
+            Site::Local(host) => facts::gather(host, gathering)
+                .iter()
+                .map(|(name, value)| (name.clone(), crate::vars::to_json(value)))
+                .collect(),
             Site::Remote(remote, _) => match remote.gather_facts(
                 becoming::for_facts(
                     &state.play.become_,
@@ -803,21 +807,25 @@ impl<'a> Executor<'a> {
                     &self.options.command_line_become,
                 )
                 .as_ref(),
+                gathering,
             ) {
-                Ok(facts) => facts
-                    .iter()
-                    .map(|(name, value)| (name.clone(), crate::vars::from_json(value)))
-                    .collect(),
+                Ok(facts) => facts,
                 Err(unreachable) => return self.facts_unreachable(state, unreachable),
             },
         };
-        let mut ansible_facts = serde_json::Value::default();
-        for (name, value) in gathered {
-            if name == "ansible_facts" {
-                ansible_facts = crate::vars::to_json(&value);
-            }
-            self.target.facts.set_gathered(&name, value);
+        let selected = setup::select_subsets(&all, state.play.gather_subset.as_deref());
+        let mut ansible_facts = serde_json::Map::new();
+        for (name, value) in &selected {
+            let var = setup::registered_name(name);
+            self.target
+                .facts
+                .set_gathered(&var, crate::vars::from_json(value));
+            ansible_facts.insert(var, value.clone());
         }
+        self.target.facts.set_gathered(
+            "ansible_facts",
+            crate::vars::from_json(&serde_json::Value::Object(selected)),
+        );
         self.target.stats.ok += 1;
         self.reporter
             .event(&Event::TaskResult(Box::new(crate::events::TaskResult {

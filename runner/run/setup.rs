@@ -5,12 +5,12 @@
 //! merged with the facts already there) and registered under `ansible_facts` with
 //! their `ansible_` names. It changes nothing: `ok`, in check mode too.
 
-pub use crate::playbook::action_args::setup::Args;
+pub use crate::playbook::action_args::setup::{Args, Names};
 use serde_json::{Map, Value as Json};
 
-/// The subsets Ansible knows that hold none of the facts gathered here (the external
-/// tools' subsets): accepted, and they add nothing.
-const EMPTY_SUBSETS: &[&str] = &["facter", "ohai"];
+/// The subsets of external tools' facts, which machinist does not run: refused when
+/// asked for, accepted left out (`!facter`).
+const TOOL_SUBSETS: &[&str] = &["facter", "ohai"];
 
 /// The facts of the `network` (with each interface's, named in `interfaces`),
 /// `virtual` and `hardware` subsets; every other one is in `min`.
@@ -60,11 +60,17 @@ fn subsets(names: &[String]) -> Result<Subsets, String> {
         };
         let known = ["all", "min"].contains(&subset)
             || NOT_MIN.contains(&subset)
-            || EMPTY_SUBSETS.contains(&subset);
+            || TOOL_SUBSETS.contains(&subset);
         if !known {
             return Err(format!(
                 "Bad subset '{subset}' given to gather_subset: the subsets here are all, min, \
-                 network, virtual, hardware, facter, ohai"
+                 network, virtual, hardware (and !facter, !ohai)"
+            ));
+        }
+        if TOOL_SUBSETS.contains(&subset) && !excluded {
+            return Err(format!(
+                "gather_subset '{subset}' is not supported: machinist gathers facts without \
+                 external tools (facter, ohai); leave it out or write '!{subset}'"
             ));
         }
         match (excluded, subset) {
@@ -89,6 +95,11 @@ fn subsets(names: &[String]) -> Result<Subsets, String> {
     })
 }
 
+/// Whether `names` are subsets `gather_subset` takes (the message says why not).
+pub fn check_subsets(names: &[String]) -> Result<(), String> {
+    subsets(names).map(|_| ())
+}
+
 /// The facts Ansible's setup returns without the `ansible_` prefix (its metadata).
 const UNPREFIXED: [&str; 2] = ["gather_subset", "module_setup"];
 
@@ -99,6 +110,30 @@ pub fn registered_name(name: &str) -> String {
         true => name.to_string(),
         false => format!("ansible_{name}"),
     }
+}
+
+/// A play's gathering: the facts of `gather_subset` (checked when the play loaded)
+/// from what runner/facts.rs gathered (`ansible_*` and `ansible_facts`), with the
+/// `gather_subset` and `module_setup` facts Ansible adds.
+pub fn select_subsets(
+    all: &Map<String, Json>,
+    gather_subset: Option<&[String]>,
+) -> Map<String, Json> {
+    let gathered = match all.get("ansible_facts") {
+        Some(Json::Object(facts)) => facts.clone(),
+        _ => Map::new(),
+    };
+    let args = Args {
+        gather_subset: gather_subset.map(|names| Names::Many(names.to_vec())),
+        filter: None,
+        fact_path: None,
+        gather_timeout: None,
+    };
+    select(&gathered, &args).unwrap_or_else(|message| {
+        // The play's subsets were checked when it loaded; this cannot be reached.
+        tracing::error!(message, "gather_subset");
+        gathered
+    })
 }
 
 /// The facts `args` select from `gathered` (names without `ansible_`), with the
@@ -172,12 +207,16 @@ impl super::step::Step<'_> {
             Ok(parsed) => parsed,
             Err(err) => return Outcome::failed(format!("setup: {err}")),
         };
+        let gathering = crate::facts::Gathering {
+            fact_path: parsed.fact_path.clone(),
+            timeout: parsed.gather_timeout,
+        };
         let all: Map<String, Json> = match self.host {
-            Site::Local(host) => crate::facts::gather(host)
+            Site::Local(host) => crate::facts::gather(host, &gathering)
                 .into_iter()
                 .map(|(name, value)| (name, crate::vars::to_json(&value)))
                 .collect(),
-            Site::Remote(remote, _) => match remote.gather_facts(becoming.as_ref()) {
+            Site::Remote(remote, _) => match remote.gather_facts(becoming.as_ref(), &gathering) {
                 Ok(facts) => facts,
                 Err(unreachable) => return Outcome::unreachable(unreachable.message),
             },
@@ -203,7 +242,7 @@ impl super::step::Step<'_> {
         let mut registered = Map::new();
         for (name, value) in &selected {
             merged.insert(name.clone(), value.clone());
-            layer.set(&format!("ansible_{name}"), crate::vars::from_json(value));
+            layer.set(&registered_name(name), crate::vars::from_json(value));
             registered.insert(registered_name(name), value.clone());
         }
         layer.set(
@@ -267,6 +306,14 @@ mod tests {
         assert_eq!(nothing, ["gather_subset", "module_setup"]);
         let args: Args = serde_json::from_value(json!({"gather_subset": ["disks"]})).expect("args");
         assert!(select(&gathered(), &args).is_err());
+        let args: Args =
+            serde_json::from_value(json!({"gather_subset": ["facter"]})).expect("args");
+        let refused = select(&gathered(), &args).expect_err("facter refused");
+        assert!(refused.contains("not supported"), "{refused}");
+        assert_eq!(
+            names(json!({"gather_subset": ["all", "!facter", "!ohai"]})).len(),
+            10
+        );
     }
 
     #[test]
