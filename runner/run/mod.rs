@@ -822,9 +822,11 @@ impl<'a> Executor<'a> {
                 .set_gathered(&var, crate::vars::from_json(value));
             ansible_facts.insert(var, value.clone());
         }
+        let mut namespaced = selected;
+        namespaced.insert(setup::GATHERED_MARK.into(), serde_json::Value::Bool(true));
         self.target.facts.set_gathered(
             "ansible_facts",
-            crate::vars::from_json(&serde_json::Value::Object(selected)),
+            crate::vars::from_json(&serde_json::Value::Object(namespaced)),
         );
         self.target.stats.ok += 1;
         self.reporter

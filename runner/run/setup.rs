@@ -95,6 +95,36 @@ fn subsets(names: &[String]) -> Result<Subsets, String> {
     })
 }
 
+/// What ansible-core's `gather_facts` action (a play's gathering, or a task named
+/// gather_facts; not `setup`) adds to `ansible_facts`, and only there.
+pub const GATHERED_MARK: &str = "_ansible_facts_gathered";
+
+/// The facts of ansible-core's `platform` collector, which the `hardware` and
+/// `network` collectors require: gathered with them even without `min`.
+const PLATFORM: &[&str] = &[
+    "system",
+    "kernel",
+    "kernel_version",
+    "machine",
+    "architecture",
+    "userspace_bits",
+    "userspace_architecture",
+    "fqdn",
+    "hostname",
+    "nodename",
+    "domain",
+    "machine_id",
+];
+/// The facts of its `distribution` collector, which `network` requires.
+const DISTRIBUTION: &[&str] = &[
+    "distribution",
+    "distribution_version",
+    "distribution_release",
+    "distribution_major_version",
+    "distribution_minor_version",
+    "os_family",
+];
+
 /// Whether `names` are subsets `gather_subset` takes (the message says why not).
 pub fn check_subsets(names: &[String]) -> Result<(), String> {
     subsets(names).map(|_| ())
@@ -173,6 +203,10 @@ pub fn select(gathered: &Map<String, Json>, args: &Args) -> Result<Map<String, J
                 wanted.virtual_
             } else if HARDWARE.contains(&name.as_str()) {
                 wanted.hardware
+            } else if PLATFORM.contains(&name.as_str()) {
+                wanted.min || wanted.hardware || wanted.network
+            } else if DISTRIBUTION.contains(&name.as_str()) {
+                wanted.min || wanted.network
             } else {
                 wanted.min
             }
@@ -192,7 +226,11 @@ pub fn select(gathered: &Map<String, Json>, args: &Args) -> Result<Map<String, J
 
 impl super::step::Step<'_> {
     /// The task: gather (on the target), narrow, set and register.
-    pub(super) fn setup(&mut self, args: &crate::yaml::Node) -> super::outcome::Outcome {
+    pub(super) fn setup(
+        &mut self,
+        module: &str,
+        args: &crate::yaml::Node,
+    ) -> super::outcome::Outcome {
         use super::outcome::Outcome;
         use super::remote::Site;
         let becoming = match self.becoming() {
@@ -244,6 +282,9 @@ impl super::step::Step<'_> {
             merged.insert(name.clone(), value.clone());
             layer.set(&registered_name(name), crate::vars::from_json(value));
             registered.insert(registered_name(name), value.clone());
+        }
+        if module.ends_with("gather_facts") {
+            merged.insert(GATHERED_MARK.into(), Json::Bool(true));
         }
         layer.set(
             "ansible_facts",
