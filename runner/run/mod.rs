@@ -814,14 +814,14 @@ impl<'a> Executor<'a> {
             },
         };
         let selected = setup::select_subsets(&all, state.play.gather_subset.as_deref());
-        let mut ansible_facts = serde_json::Map::new();
         for (name, value) in &selected {
             let var = setup::registered_name(name);
             self.target
                 .facts
                 .set_gathered(&var, crate::vars::from_json(value));
-            ansible_facts.insert(var, value.clone());
         }
+        // The event's `ansible_facts` are the facts by their names without `ansible_`.
+        let ansible_facts = serde_json::Value::Object(selected.clone());
         let mut namespaced = selected;
         namespaced.insert(setup::GATHERED_MARK.into(), serde_json::Value::Bool(true));
         self.target.facts.set_gathered(
