@@ -83,7 +83,7 @@ pub fn gather(host: &Host, gathering: &Gathering) -> IndexMap<String, Value> {
         Value::from(uname.release().to_string_lossy().into_owned()),
     );
     facts.insert("distribution".into(), Value::from(distribution));
-    distribution::add(host, &os_release, &os_family, &mut facts);
+    let lsb_running = distribution::add(host, &os_release, &os_family, &mut facts);
     facts.insert("os_family".into(), Value::from(os_family));
     facts.insert(
         "os_release".into(),
@@ -120,6 +120,9 @@ pub fn gather(host: &Host, gathering: &Gathering) -> IndexMap<String, Value> {
         .as_deref()
         .unwrap_or(local::DEFAULT_FACT_PATH);
     facts.insert("local".into(), Value::from(local::gather(host, fact_path)));
+    if let Some(running) = lsb_running {
+        facts.insert("lsb".into(), Value::from(running.finish()));
+    }
     let mut vars: IndexMap<String, Value> = facts
         .iter()
         .map(|(k, v)| (format!("ansible_{k}"), v.clone()))

@@ -15,8 +15,14 @@ use minijinja::Value;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-/// The distribution's version, release and package manager facts.
-pub fn add(host: &Host, os_release: &IndexMap<String, String>, os_family: &str, facts: &mut Facts) {
+/// The distribution's version, release and package manager facts; `lsb` from the
+/// tool is still running when this returns (see [`LsbRelease`]).
+pub fn add(
+    host: &Host,
+    os_release: &IndexMap<String, String>,
+    os_family: &str,
+    facts: &mut Facts,
+) -> Option<LsbRelease> {
     let field = |key: &str| os_release.get(key).cloned().unwrap_or_default();
     let debian_version = super::read_text(host, "/etc/debian_version")
         .map(|text| text.trim().to_string())
@@ -33,10 +39,10 @@ pub fn add(host: &Host, os_release: &IndexMap<String, String>, os_family: &str, 
             .unwrap_or_default(),
         &debian_version,
     );
-    let lsb = match lsb(&lsb_release) {
-        Some(from_file) => from_file,
-        None if host.root() == Path::new("/") => lsb_release_tool(),
-        None => BTreeMap::new(),
+    let (lsb, running) = match lsb(&lsb_release) {
+        Some(from_file) => (from_file, None),
+        None if host.root() == Path::new("/") => (BTreeMap::new(), LsbRelease::start()),
+        None => (BTreeMap::new(), None),
     };
     facts.insert("lsb".into(), Value::from(lsb));
     let major = version
@@ -61,6 +67,7 @@ pub fn add(host: &Host, os_release: &IndexMap<String, String>, os_family: &str, 
             host.exists(Path::new(path)).unwrap_or(false)
         })),
     );
+    running
 }
 
 /// ansible-core's `get_distribution_version`: os-release's `VERSION_ID`, else the
@@ -124,21 +131,34 @@ fn lsb(fields: &IndexMap<String, String>) -> Option<BTreeMap<String, Value>> {
     (!lsb.is_empty()).then_some(lsb)
 }
 
-/// Ansible's `lsb` from `lsb_release -a` on a running system that has the tool
-/// (Debian's `lsb-release` package) but no /etc/lsb-release; empty without it.
-fn lsb_release_tool() -> BTreeMap<String, Value> {
-    let output = std::process::Command::new("lsb_release")
-        .arg("-a")
-        .env("LC_ALL", "C")
-        .stdin(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .output();
-    match output {
-        Ok(output) if output.status.success() => {
-            tracing::debug!("facts: lsb from lsb_release -a");
-            parse_lsb_release(&String::from_utf8_lossy(&output.stdout))
+/// `lsb_release -a`, run on a running system that has the tool (Debian's
+/// `lsb-release` package) but no /etc/lsb-release, as ansible-core runs it. Debian's
+/// is a shell script of a dozen processes (some 45 ms): it runs while the other
+/// facts are read, and [`LsbRelease::finish`] reads its answer.
+pub struct LsbRelease(std::process::Child);
+
+impl LsbRelease {
+    fn start() -> Option<LsbRelease> {
+        std::process::Command::new("lsb_release")
+            .arg("-a")
+            .env("LC_ALL", "C")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .ok()
+            .map(LsbRelease)
+    }
+
+    /// Ansible's `lsb` from the tool's answer; empty when it failed.
+    pub fn finish(self) -> BTreeMap<String, Value> {
+        match self.0.wait_with_output() {
+            Ok(output) if output.status.success() => {
+                tracing::debug!("facts: lsb from lsb_release -a");
+                parse_lsb_release(&String::from_utf8_lossy(&output.stdout))
+            }
+            _ => BTreeMap::new(),
         }
-        _ => BTreeMap::new(),
     }
 }
 
