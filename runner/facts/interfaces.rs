@@ -379,7 +379,7 @@ fd000000000000000000000000000000 40 00000000000000000000000000000000 00 00000000
             Some(("eth0".into(), Some("fd00::1".parse().unwrap())))
         );
         assert_eq!(
-            default_ipv6_route(&routes.lines().last().unwrap_or_default()),
+            default_ipv6_route(routes.lines().last().unwrap_or_default()),
             None
         );
     }

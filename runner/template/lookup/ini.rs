@@ -424,12 +424,13 @@ impl Config {
     }
 }
 
+/// A section's name and its options' values, as `configparser_sections` reads them.
+pub(crate) type ReadSection = (String, Vec<(String, String)>);
+
 /// A text read as Python's default `ConfigParser` reads it (what ansible-core's
 /// local facts do with a `.fact` file that is not JSON): each section's options,
 /// DEFAULT's inherited, values interpolated; an error's message otherwise.
-pub(crate) fn configparser_sections(
-    text: &str,
-) -> Result<Vec<(String, Vec<(String, String)>)>, String> {
+pub(crate) fn configparser_sections(text: &str) -> Result<Vec<ReadSection>, String> {
     let options = Options {
         properties: false,
         file: String::new(),
