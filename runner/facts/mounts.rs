@@ -5,7 +5,7 @@
 //! no tool run: the options as /proc/mounts (what /etc/mtab links to) prints them,
 //! `,bind` added where the mount shows a folder of its file system (what ansible-core
 //! asks findmnt), and the UUID from /dev/disk/by-uuid (what lsblk reports from udev),
-//! `N/A` without one; `gather_timeout` bounds each mount's statvfs. An offline
+//! `N/A` without one; `gather_timeout` bounds the mounts' statvfs. An offline
 //! root has no mounts: an empty list.
 
 use super::Facts;
@@ -13,7 +13,7 @@ use machinist_modules::Host;
 use minijinja::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// One line of /proc/self/mountinfo, its escapes undone.
@@ -91,24 +91,51 @@ pub fn add(host: &Host, timeout: Duration, facts: &mut Facts) {
     facts.insert("mounts".into(), Value::from(listed));
 }
 
-/// Each mount's size, each asked on a thread of its own (statvfs on a hung network
-/// file system never returns); `None` for one that has not answered by `timeout`
-/// (its thread is left behind, as ansible-core leaves its daemon thread).
-fn sizes(mounts: Vec<String>, timeout: Duration) -> Vec<Option<BTreeMap<String, Value>>> {
+/// How many threads ask for the mounts' sizes at once (ansible-core's pool has as
+/// many as the processors and four, up to 32).
+const SIZE_WORKERS: usize = 8;
+
+type Size = BTreeMap<String, Value>;
+
+/// Each mount's size, asked by a few threads (statvfs on a hung network file system
+/// never returns: one such mount holds up one thread, not the others); `None` for
+/// one that has not answered by `timeout` (its thread is left behind, as
+/// ansible-core leaves its daemon thread).
+fn sizes(mounts: Vec<String>, timeout: Duration) -> Vec<Option<Size>> {
     let deadline = Instant::now() + timeout;
-    let (sender, answers) = mpsc::channel();
     let count = mounts.len();
-    for (index, mount) in mounts.into_iter().enumerate() {
-        let sender = sender.clone();
+    let queue = Arc::new(Mutex::new(mounts.into_iter().enumerate()));
+    let next = |queue: &Mutex<std::iter::Enumerate<std::vec::IntoIter<String>>>| {
+        queue
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .next()
+    };
+    let (sender, answers) = mpsc::channel();
+    let mut started = 0;
+    for _ in 0..SIZE_WORKERS.min(count) {
+        let (queue, sender) = (Arc::clone(&queue), sender.clone());
         let spawned = std::thread::Builder::new()
             .name("mount-size".into())
-            .spawn(move || sender.send((index, size(&mount))));
-        if spawned.is_err() {
-            tracing::warn!("facts: no thread for a mount's size");
-        }
+            .spawn(move || {
+                while let Some((index, mount)) = next(&queue) {
+                    if sender.send((index, size(&mount))).is_err() {
+                        break;
+                    }
+                }
+            });
+        started += usize::from(spawned.is_ok());
     }
     drop(sender);
-    let mut found: Vec<Option<BTreeMap<String, Value>>> = vec![None; count];
+    if started == 0 {
+        tracing::warn!("facts: no thread for the mounts' sizes; asked without a bound");
+        let mut found = Vec::with_capacity(count);
+        while let Some((_, mount)) = next(&queue) {
+            found.push(Some(size(&mount)));
+        }
+        return found;
+    }
+    let mut found: Vec<Option<Size>> = vec![None; count];
     for _ in 0..count {
         let left = deadline.saturating_duration_since(Instant::now());
         match answers.recv_timeout(left) {
@@ -120,7 +147,7 @@ fn sizes(mounts: Vec<String>, timeout: Duration) -> Vec<Option<BTreeMap<String, 
 }
 
 /// ansible-core's size fields from statvfs(3); none when it fails.
-fn size(mount: &str) -> BTreeMap<String, Value> {
+fn size(mount: &str) -> Size {
     let Ok(vfs) = rustix::fs::statvfs(mount) else {
         return BTreeMap::new();
     };
@@ -256,6 +283,19 @@ mod tests {
         assert_eq!(found[1].options, "rw,lazytime,nosuid,nodev,discard");
         assert_eq!(found[2].options, "rw,nosuid,nodev,size=10k,mode=755");
         assert_eq!(found[2].device, "tmpfs");
+    }
+
+    #[test]
+    fn sizes_in_the_order_asked_by_a_few_threads() {
+        let mounts: Vec<String> = (0..20)
+            .map(|n| if n % 2 == 0 { "/".into() } else { format!("/no/such/{n}") })
+            .collect();
+        let found = sizes(mounts, Duration::from_secs(10));
+        assert_eq!(found.len(), 20);
+        for (n, size) in found.iter().enumerate() {
+            let size = size.as_ref().expect("answered in time");
+            assert_eq!(size.contains_key("size_total"), n % 2 == 0, "{n}: {size:?}");
+        }
     }
 
     #[test]
