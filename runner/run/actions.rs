@@ -369,6 +369,12 @@ impl Step<'_> {
             layer.set(&name, vars::from_json(&value));
             facts.insert(name, value);
         }
+        if facts.is_empty() {
+            // As Ansible, also when every value was `omit`.
+            return Outcome::failed(
+                "No key/value pairs provided, at least one is required for this action to succeed",
+            );
+        }
         self.set_facts(&layer);
         let mut outcome = Outcome::ok();
         outcome
