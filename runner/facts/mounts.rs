@@ -288,7 +288,13 @@ mod tests {
     #[test]
     fn sizes_in_the_order_asked_by_a_few_threads() {
         let mounts: Vec<String> = (0..20)
-            .map(|n| if n % 2 == 0 { "/".into() } else { format!("/no/such/{n}") })
+            .map(|n| {
+                if n % 2 == 0 {
+                    "/".into()
+                } else {
+                    format!("/no/such/{n}")
+                }
+            })
             .collect();
         let found = sizes(mounts, Duration::from_secs(10));
         assert_eq!(found.len(), 20);
