@@ -1,10 +1,13 @@
 //! The fact set `gather_facts` provides, with Ansible's names and shapes: hostname,
+//! nodename, fqdn and domain (facts/names.rs),
 //! os-release fields, architecture, the distribution's version, release and package
 //! manager (facts/distribution.rs), the running system's machine id, service manager,
 //! virtualization and default IPv4 route (facts/system.rs), its interfaces and
-//! addresses (facts/addresses.rs), the gathering user and
+//! addresses (facts/addresses.rs), each interface's facts and `default_ipv6`
+//! (facts/interfaces.rs), the gathering user and
 //! environment (facts/user.rs), `date_time` (facts/date_time.rs), processors, memory
-//! and uptime (facts/hardware.rs), and the platform, kernel command line and resolver
+//! and uptime (facts/hardware.rs), `mounts` (facts/mounts.rs), `local`
+//! (facts/local.rs), and the platform, kernel command line and resolver
 //! (facts/platform.rs). Files are read from the TARGET (its root, or the system an
 //! agent runs in) through the Host; kernel-wide values (uname, /proc) from the kernel.
 
@@ -12,6 +15,10 @@ mod addresses;
 mod date_time;
 mod distribution;
 mod hardware;
+mod interfaces;
+mod local;
+mod mounts;
+mod names;
 mod platform;
 mod system;
 mod user;
@@ -24,19 +31,30 @@ use machinist_modules::Host;
 use minijinja::Value;
 use std::path::Path;
 
+/// How to gather, as a `setup` task or a play says (sent to an agent as it is).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Gathering {
+    /// `fact_path`: the folder of the local facts (`/etc/ansible/facts.d`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fact_path: Option<String>,
+    /// `gather_timeout`, in seconds (10): how long a mount's size may take.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<u64>,
+}
+
+/// ansible-core's default `gather_timeout`.
+const DEFAULT_TIMEOUT: u64 = 10;
+
 /// Facts as top-level `ansible_*` variables plus the `ansible_facts` mapping.
-pub fn gather(host: &Host) -> IndexMap<String, Value> {
+pub fn gather(host: &Host, gathering: &Gathering) -> IndexMap<String, Value> {
     let mut facts: Facts = IndexMap::new();
     let os_release = ["/etc/os-release", "/usr/lib/os-release"]
         .iter()
         .find_map(|p| read_text(host, p))
         .map(|text| parse_os_release(&text))
         .unwrap_or_default();
-    let hostname = read_text(host, "/etc/hostname")
-        .map(|h| h.trim().to_string())
-        .filter(|h| !h.is_empty())
-        .or_else(|| (host.root() == Path::new("/")).then(local_hostname))
-        .unwrap_or_else(|| "localhost".into());
+    let names = names::of(host);
     let field = |key: &str| os_release.get(key).cloned().unwrap_or_default();
     let distribution = match field("ID").as_str() {
         "arch" => "Archlinux".to_string(),
@@ -54,12 +72,10 @@ pub fn gather(host: &Host) -> IndexMap<String, Value> {
     };
     let uname = rustix::system::uname();
     let architecture = uname.machine().to_string_lossy().into_owned();
-    facts.insert(
-        "hostname".into(),
-        Value::from(hostname.split('.').next().unwrap_or_default()),
-    );
-    facts.insert("nodename".into(), Value::from(hostname.as_str()));
-    facts.insert("fqdn".into(), Value::from(hostname.as_str()));
+    facts.insert("hostname".into(), Value::from(names.hostname.as_str()));
+    facts.insert("nodename".into(), Value::from(names.nodename.as_str()));
+    facts.insert("fqdn".into(), Value::from(names.fqdn.as_str()));
+    facts.insert("domain".into(), Value::from(names.domain.as_str()));
     facts.insert("architecture".into(), Value::from(architecture.as_str()));
     facts.insert("system".into(), Value::from("Linux"));
     facts.insert(
@@ -67,7 +83,7 @@ pub fn gather(host: &Host) -> IndexMap<String, Value> {
         Value::from(uname.release().to_string_lossy().into_owned()),
     );
     facts.insert("distribution".into(), Value::from(distribution));
-    distribution::add(host, &os_release, &os_family, &mut facts);
+    let lsb_running = distribution::add(host, &os_release, &os_family, &mut facts);
     facts.insert("os_family".into(), Value::from(os_family));
     facts.insert(
         "os_release".into(),
@@ -90,12 +106,23 @@ pub fn gather(host: &Host) -> IndexMap<String, Value> {
         "virtualization_role".into(),
         Value::from(virtualization_role),
     );
-    facts.insert("default_ipv4".into(), system::default_ipv4(host));
-    addresses::add(host, &mut facts);
-    platform::add(host, &hostname, &mut facts);
+    let network = addresses::network(host);
+    addresses::add(&network, &mut facts);
+    interfaces::add(&network, system::default_ipv4_route(host), &mut facts);
+    platform::add(host, &mut facts);
     user::add(host, &mut facts);
     date_time::add(&mut facts);
     hardware::add(&architecture, &mut facts);
+    let timeout = std::time::Duration::from_secs(gathering.timeout.unwrap_or(DEFAULT_TIMEOUT));
+    mounts::add(host, timeout, &mut facts);
+    let fact_path = gathering
+        .fact_path
+        .as_deref()
+        .unwrap_or(local::DEFAULT_FACT_PATH);
+    facts.insert("local".into(), Value::from(local::gather(host, fact_path)));
+    if let Some(running) = lsb_running {
+        facts.insert("lsb".into(), Value::from(running.finish()));
+    }
     let mut vars: IndexMap<String, Value> = facts
         .iter()
         .map(|(k, v)| (format!("ansible_{k}"), v.clone()))
@@ -107,13 +134,6 @@ pub fn gather(host: &Host) -> IndexMap<String, Value> {
 fn read_text(host: &Host, path: &str) -> Option<String> {
     let bytes = host.read_file(Path::new(path)).ok()??;
     String::from_utf8(bytes).ok()
-}
-
-fn local_hostname() -> String {
-    rustix::system::uname()
-        .nodename()
-        .to_string_lossy()
-        .into_owned()
 }
 
 /// os-release(5): `KEY=value` lines, values optionally quoted.

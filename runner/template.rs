@@ -44,6 +44,8 @@ mod globals;
 mod jinja_compat;
 mod legacy_loops;
 mod lookup;
+/// Python's `ConfigParser` reading, for facts/local.rs's `.fact` files.
+pub(crate) use lookup::ini::configparser_sections;
 mod math_filters;
 pub(crate) mod names;
 mod operator_calls;

@@ -103,7 +103,7 @@ fn modules_run_inside_a_running_container_through_its_leader() {
     let _ = turn.exec(&["rm", "-f", "/etc/systemd/network/90-agent-test.network"]);
 
     // Facts are the container's.
-    let facts = agent.gather_facts().expect("reachable");
+    let facts = agent.gather_facts(&Default::default()).expect("reachable");
     assert_eq!(facts["ansible_distribution"], "Debian");
     assert_eq!(facts["ansible_os_family"], "Debian");
     let machine_id = turn.says(&["cat", "/etc/machine-id"]);

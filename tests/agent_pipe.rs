@@ -208,7 +208,7 @@ fn facts_come_from_the_agents_root() {
     .unwrap();
     std::fs::write(root.join("etc/hostname"), "web1.example\n").unwrap();
     let mut agent = session(&root);
-    let facts = agent.gather_facts().expect("reachable");
+    let facts = agent.gather_facts(&Default::default()).expect("reachable");
     agent.close();
     assert_eq!(facts["ansible_hostname"], "web1");
     assert_eq!(facts["ansible_facts"]["os_family"], "Debian");

@@ -46,7 +46,7 @@ fn a_debian_roots_distribution_user_and_resolver() {
          \x20         - ansible_distribution_minor_version == '7'\n\
          \x20         - ansible_distribution_release == 'bookworm'\n\
          \x20         - ansible_pkg_mgr == 'apt'\n\
-         \x20         - ansible_lsb is not defined\n\
+         \x20         - ansible_lsb == {}\n\
          \x20         - ansible_user_id == 'alice'\n\
          \x20         - ansible_user_uid == 1234 and ansible_user_gid == 1235\n\
          \x20         - ansible_user_dir == '/home/alice' and ansible_user_shell == '/bin/fish'\n\
@@ -57,7 +57,8 @@ fn a_debian_roots_distribution_user_and_resolver() {
          \x20         - ansible_processor_vcpus > 0 and ansible_memtotal_mb > 0\n\
          \x20         - ansible_uptime_seconds is number\n\
          \x20         - ansible_date_time.year | int >= 2024\n\
-         \x20         - ansible_all_ipv4_addresses == [] and ansible_interfaces == []\n",
+         \x20         - ansible_all_ipv4_addresses == [] and ansible_interfaces == []\n\
+         \x20         - ansible_default_ipv6 == {} and ansible_mounts == [] and ansible_local == {}\n",
     ));
     let as_alice = [("USER", "alice"), ("LOGNAME", "alice")];
     run_ok(&test, &[], &as_alice);

@@ -78,7 +78,10 @@ pub enum Request {
         root: Option<PathBuf>,
     },
     /// The target's facts (runner/facts.rs), as `ansible_*` variables.
-    GatherFacts,
+    GatherFacts {
+        #[serde(default)]
+        gathering: crate::facts::Gathering,
+    },
     /// fetch: what is at `src` (answered with `fetched`), and when `send` and its
     /// sha1 is not `have_sha1`, its bytes as Data frames, ended by `sent`.
     Fetch {
@@ -104,7 +107,7 @@ impl Request {
             Request::RunModule { .. } => "run_module",
             Request::RunAction { .. } => "run_action",
             Request::RunPlugin { .. } => "run_plugin",
-            Request::GatherFacts => "gather_facts",
+            Request::GatherFacts { .. } => "gather_facts",
             Request::Fetch { .. } => "fetch",
             Request::Predictions { .. } => "predictions",
             Request::Bye => "bye",

@@ -150,8 +150,8 @@ pub fn serve(input: &mut impl Read, output: &mut impl Write) -> Result<(), Agent
                 say_predicted(&host, output)?;
                 write_message(output, &Reply::Ran { run })?;
             }
-            Request::GatherFacts => {
-                let facts = crate::facts::gather(&host)
+            Request::GatherFacts { gathering } => {
+                let facts = crate::facts::gather(&host, &gathering)
                     .iter()
                     .map(|(key, value)| (key.clone(), crate::vars::to_json(value)))
                     .collect();

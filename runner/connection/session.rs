@@ -306,8 +306,13 @@ impl AgentSession {
     }
 
     /// The target's facts, as `ansible_*` variables and `ansible_facts`.
-    pub fn gather_facts(&mut self) -> Result<Map<String, Json>, Unreachable> {
-        self.send(&Request::GatherFacts)?;
+    pub fn gather_facts(
+        &mut self,
+        gathering: &crate::facts::Gathering,
+    ) -> Result<Map<String, Json>, Unreachable> {
+        self.send(&Request::GatherFacts {
+            gathering: gathering.clone(),
+        })?;
         match self.hear(None)? {
             Reply::Facts { facts } => Ok(facts),
             other => Err(self.broken(format!("facts answered with {}", other.kind()))),

@@ -175,8 +175,11 @@ impl RemoteTarget for Connected {
         self.session.run_plugin(call)
     }
 
-    fn gather_facts(&mut self) -> Result<Map<String, Json>, Unreachable> {
-        self.session.gather_facts()
+    fn gather_facts(
+        &mut self,
+        gathering: &crate::facts::Gathering,
+    ) -> Result<Map<String, Json>, Unreachable> {
+        self.session.gather_facts(gathering)
     }
 
     fn fetch(

@@ -400,9 +400,13 @@ const SETUP: ActionDoc = ActionDoc {
     any_args: false,
     doc: ModuleDoc {
         args: &[
-            ArgDoc::new("gather_subset", "list", "Which facts: all, min (everything but network, virtual and hardware: hostname, os-release and distribution_* facts, lsb, pkg_mgr, service_mgr, machine_id, kernel, kernel_version, machine, userspace_bits, domain, cmdline, proc_cmdline, dns, user_*, env, date_time), network (default_ipv4, interfaces, all_ipv4_addresses, all_ipv6_addresses), virtual (virtualization_*), hardware (processor, processor_count/cores/threads_per_core/vcpus/nproc, memtotal_mb, memfree_mb, swaptotal_mb, swapfree_mb, uptime_seconds); `!name` leaves one out, `!all` keeps min.")
+            ArgDoc::new("gather_subset", "list", "Which facts: all, min (everything but network, virtual and hardware: hostname, nodename, fqdn, domain, os-release and distribution_* facts, lsb, pkg_mgr, service_mgr, machine_id, kernel, kernel_version, machine, userspace_bits, cmdline, proc_cmdline, dns, user_*, env, date_time, local), network (default_ipv4, default_ipv6, interfaces, one fact per interface such as ansible_eth0, all_ipv4_addresses, all_ipv6_addresses), virtual (virtualization_*), hardware (processor, processor_count/cores/threads_per_core/vcpus/nproc, memtotal_mb, memfree_mb, swaptotal_mb, swapfree_mb, uptime_seconds, mounts); `!name` leaves one out, `!all` keeps min, `!all,!min` keeps none; hardware and network bring the platform facts (hostname, fqdn, kernel, architecture…) and network the distribution's, as in Ansible. facter and ohai are refused (no external tools run).")
                 .default("all"),
             ArgDoc::new("filter", "list", "Globs (fnmatch) on the facts' ansible_ names: only the facts one matches are set and registered."),
+            ArgDoc::new("fact_path", "path", "The target's folder of local facts: each NAME.fact (JSON or INI; an executable one is run and its output read) becomes ansible_local.NAME.")
+                .default("/etc/ansible/facts.d"),
+            ArgDoc::new("gather_timeout", "int", "Seconds each mount's size (statvfs) may take; a mount that takes longer gets a note instead of its size.")
+                .default("10"),
         ],
         check_mode: Support::Full,
         diff: Support::None,
@@ -417,9 +421,14 @@ const SETUP: ActionDoc = ActionDoc {
 - name: The same, by its other name
   gather_facts:
     gather_subset: ["!all"]
-- name: Processors and memory only
+- name: Processors, memory and mounts only
   setup:
     gather_subset: ["!all", "hardware"]
+    gather_timeout: 5
+- name: The role's own facts, from its folder (ansible_local.app)
+  setup:
+    gather_subset: ["!all"]
+    fact_path: /etc/app/facts.d
 - name: Size a worker pool from them
   debug:
     msg: "{{ ansible_processor_vcpus }} CPUs, {{ ansible_memtotal_mb }} MB, {{ ansible_pkg_mgr }} on {{ ansible_distribution }} {{ ansible_distribution_version }}"

@@ -2,7 +2,8 @@
 //! `distribution_version` (Debian's point release from /etc/debian_version, as
 //! ansible-core's `distro.version(best=True)` picks it), `distribution_major_version`,
 //! `distribution_minor_version` (Debian), `distribution_release` (`NA` when the system
-//! names no codename), `lsb` (where the target has /etc/lsb-release) and `pkg_mgr`
+//! names no codename), `lsb` (from /etc/lsb-release, else from `lsb_release -a` on a
+//! running system that has it; `{}` without either) and `pkg_mgr`
 //! (which package manager's binary the target has, then the family's rule, as
 //! ansible-core's pkg_mgr collector decides). All read from the target's files through
 //! the Host.
@@ -14,8 +15,14 @@ use minijinja::Value;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-/// The distribution's version, release and package manager facts.
-pub fn add(host: &Host, os_release: &IndexMap<String, String>, os_family: &str, facts: &mut Facts) {
+/// The distribution's version, release and package manager facts; `lsb` from the
+/// tool is still running when this returns (see [`LsbRelease`]).
+pub fn add(
+    host: &Host,
+    os_release: &IndexMap<String, String>,
+    os_family: &str,
+    facts: &mut Facts,
+) -> Option<LsbRelease> {
     let field = |key: &str| os_release.get(key).cloned().unwrap_or_default();
     let debian_version = super::read_text(host, "/etc/debian_version")
         .map(|text| text.trim().to_string())
@@ -32,9 +39,12 @@ pub fn add(host: &Host, os_release: &IndexMap<String, String>, os_family: &str, 
             .unwrap_or_default(),
         &debian_version,
     );
-    if let Some(lsb) = lsb(&lsb_release) {
-        facts.insert("lsb".into(), Value::from(lsb));
-    }
+    let (lsb, running) = match lsb(&lsb_release) {
+        Some(from_file) => (from_file, None),
+        None if host.root() == Path::new("/") => (BTreeMap::new(), LsbRelease::start()),
+        None => (BTreeMap::new(), None),
+    };
+    facts.insert("lsb".into(), Value::from(lsb));
     let major = version
         .split('.')
         .next()
@@ -57,6 +67,7 @@ pub fn add(host: &Host, os_release: &IndexMap<String, String>, os_family: &str, 
             host.exists(Path::new(path)).unwrap_or(false)
         })),
     );
+    running
 }
 
 /// ansible-core's `get_distribution_version`: os-release's `VERSION_ID`, else the
@@ -118,6 +129,71 @@ fn lsb(fields: &IndexMap<String, String>) -> Option<BTreeMap<String, Value>> {
         lsb.insert("major_release".into(), Value::from(major));
     }
     (!lsb.is_empty()).then_some(lsb)
+}
+
+/// `lsb_release -a`, run on a running system that has the tool (Debian's
+/// `lsb-release` package) but no /etc/lsb-release, as ansible-core runs it. Debian's
+/// is a shell script of a dozen processes (some 45 ms): it runs while the other
+/// facts are read, and [`LsbRelease::finish`] reads its answer.
+pub struct LsbRelease(std::process::Child);
+
+impl LsbRelease {
+    fn start() -> Option<LsbRelease> {
+        std::process::Command::new("lsb_release")
+            .arg("-a")
+            .env("LC_ALL", "C")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .ok()
+            .map(LsbRelease)
+    }
+
+    /// Ansible's `lsb` from the tool's answer; empty when it failed.
+    pub fn finish(self) -> BTreeMap<String, Value> {
+        match self.0.wait_with_output() {
+            Ok(output) if output.status.success() => {
+                tracing::debug!("facts: lsb from lsb_release -a");
+                parse_lsb_release(&String::from_utf8_lossy(&output.stdout))
+            }
+            _ => BTreeMap::new(),
+        }
+    }
+}
+
+/// `lsb_release -a`'s lines as ansible-core reads them (quotes and backslashes
+/// stripped from the ends), with `major_release`.
+fn parse_lsb_release(text: &str) -> BTreeMap<String, Value> {
+    let mut lsb: BTreeMap<String, String> = BTreeMap::new();
+    for line in text.lines() {
+        let Some((_, value)) = line.split_once(':') else {
+            continue;
+        };
+        let value = value.trim().to_string();
+        let name = if line.contains("LSB Version:") || line.contains("Release:") {
+            "release"
+        } else if line.contains("Distributor ID:") {
+            "id"
+        } else if line.contains("Description:") {
+            "description"
+        } else if line.contains("Codename:") {
+            "codename"
+        } else {
+            continue;
+        };
+        lsb.insert(name.into(), value);
+    }
+    if let Some(release) = lsb.get("release") {
+        let major = release.split('.').next().unwrap_or_default().to_string();
+        lsb.insert("major_release".into(), major);
+    }
+    lsb.into_iter()
+        .map(|(name, value)| {
+            let stripped = value.trim_matches(['\'', '"', '\\']);
+            (name, Value::from(stripped))
+        })
+        .collect()
 }
 
 /// `VERSION_CODENAME`, `UBUNTU_CODENAME`, or the parenthesised name in `VERSION`
@@ -196,6 +272,20 @@ fn pkg_mgr(os_family: &str, exists: impl Fn(&str) -> bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lsb_release_output_as_ansible_reads_it() {
+        let lsb = parse_lsb_release(
+            "No LSB modules are available.\nDistributor ID:\tDebian\n\
+             Description:\tDebian GNU/Linux 12 (bookworm)\nRelease:\t12\nCodename:\tbookworm\n",
+        );
+        let text = |key: &str| lsb[key].to_string();
+        assert_eq!(text("id"), "Debian");
+        assert_eq!(text("release"), "12");
+        assert_eq!(text("major_release"), "12");
+        assert_eq!(text("codename"), "bookworm");
+        assert_eq!(text("description"), "Debian GNU/Linux 12 (bookworm)");
+    }
 
     #[test]
     fn debian_takes_the_point_release() {

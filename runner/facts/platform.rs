@@ -1,7 +1,7 @@
 //! Ansible's `platform`, `cmdline` and `dns` facts: `kernel_version` and `machine`
 //! (uname), `userspace_bits` (the ELF class of the target's /bin/sh — the userspace
 //! a root or container runs, which may differ from this binary's) and
-//! `userspace_architecture`, `domain` (of the fqdn), the kernel's command line as
+//! `userspace_architecture`, the kernel's command line as
 //! `cmdline` and `proc_cmdline`, and `dns` from the target's /etc/resolv.conf.
 
 use super::Facts;
@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 /// The platform, command line and resolver facts.
-pub fn add(host: &Host, fqdn: &str, facts: &mut Facts) {
+pub fn add(host: &Host, facts: &mut Facts) {
     let uname = rustix::system::uname();
     let machine = uname.machine().to_string_lossy().into_owned();
     facts.insert(
@@ -30,8 +30,6 @@ pub fn add(host: &Host, fqdn: &str, facts: &mut Facts) {
         facts.insert("userspace_architecture".into(), Value::from(userspace));
     }
     facts.insert("machine".into(), Value::from(machine));
-    let domain = fqdn.split_once('.').map(|(_, d)| d).unwrap_or_default();
-    facts.insert("domain".into(), Value::from(domain));
     if let Ok(text) = std::fs::read_to_string("/proc/cmdline") {
         let (cmdline, proc_cmdline) = parse_cmdline(&text);
         facts.insert("cmdline".into(), Value::from(cmdline));

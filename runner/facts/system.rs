@@ -1,5 +1,5 @@
 //! The facts of a running system besides os-release: machine id, service manager,
-//! virtualization and the default IPv4 route's interface, with Ansible's names and
+//! virtualization and the default IPv4 route, with Ansible's names and
 //! shapes, read from files (no tool, no Python). Files of the target go through the
 //! Host; the kernel's views (/proc, /sys) are read only when the target is this
 //! process's own `/` (locally, or an agent inside a container or on a host): an
@@ -7,8 +7,6 @@
 //! and it has no network.
 
 use machinist_modules::Host;
-use minijinja::Value;
-use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 use std::path::Path;
 
@@ -88,53 +86,20 @@ pub fn virtualization(host: &Host) -> (String, String) {
     ("NA".into(), "NA".into())
 }
 
-/// `default_ipv4`: the interface of the default IPv4 route and its address, as
-/// Ansible shapes it (address, broadcast, gateway, interface, macaddress, mtu,
-/// netmask, network, prefix, type); empty when there is no default route (a
-/// container on a private network, an offline root).
-pub fn default_ipv4(host: &Host) -> Value {
-    let found = if host.root() == Path::new("/") {
-        kernel_text("/proc/net/route").zip(kernel_text("/proc/net/fib_trie"))
-    } else {
-        None
-    };
-    let Some(route) = found.and_then(|(routes, trie)| default_route(&routes, &trie)) else {
-        return Value::from(BTreeMap::<String, Value>::new());
-    };
-    let sys = |field: &str| kernel_text(&format!("/sys/class/net/{}/{field}", route.interface));
-    let mut facts: BTreeMap<String, Value> = BTreeMap::new();
-    let mask = u32::from(route.netmask);
-    let network = u32::from(route.address) & mask;
-    let text = |address: u32| Value::from(Ipv4Addr::from(address).to_string());
-    facts.insert("address".into(), Value::from(route.address.to_string()));
-    facts.insert("broadcast".into(), text(network | !mask));
-    facts.insert("gateway".into(), Value::from(route.gateway.to_string()));
-    facts.insert("interface".into(), Value::from(route.interface.clone()));
-    facts.insert("alias".into(), Value::from(route.interface.clone()));
-    facts.insert(
-        "macaddress".into(),
-        Value::from(sys("address").unwrap_or_default()),
-    );
-    let mtu = sys("mtu")
-        .and_then(|mtu| mtu.parse::<u32>().ok())
-        .unwrap_or(0);
-    facts.insert("mtu".into(), Value::from(mtu));
-    facts.insert("netmask".into(), Value::from(route.netmask.to_string()));
-    facts.insert("network".into(), text(network));
-    facts.insert("prefix".into(), Value::from(mask.count_ones().to_string()));
-    facts.insert(
-        "type".into(),
-        Value::from(link_type(sys("type").as_deref())),
-    );
-    Value::from(facts)
-}
-
-fn link_type(arphrd: Option<&str>) -> &'static str {
-    match arphrd {
-        Some("1") => "ether",
-        Some("772") => "loopback",
-        _ => "unknown",
+/// The default IPv4 route's interface, gateway and this system's address on it
+/// (facts/interfaces.rs shapes `default_ipv4` from them); none when there is no
+/// default route (a container on a private network, an offline root).
+pub fn default_ipv4_route(host: &Host) -> Option<super::interfaces::DefaultRoute> {
+    if host.root() != Path::new("/") {
+        return None;
     }
+    let (routes, trie) = kernel_text("/proc/net/route").zip(kernel_text("/proc/net/fib_trie"))?;
+    let route = default_route(&routes, &trie)?;
+    Some(super::interfaces::DefaultRoute {
+        interface: route.interface,
+        gateway: route.gateway.to_string(),
+        address: route.address.to_string(),
+    })
 }
 
 #[derive(Debug, PartialEq, Eq)]

@@ -79,6 +79,10 @@ pub struct Play {
     /// as a container's rootfs; unrendered (it may use play and extra vars).
     pub root: Option<Node>,
     pub gather_facts: bool,
+    /// `gather_subset:` of the play's fact gathering (`None`: all).
+    pub gather_subset: Option<Vec<String>>,
+    /// `fact_path:` and `gather_timeout:` of the play's fact gathering.
+    pub gathering: crate::facts::Gathering,
     /// `ignore_unreachable:` of the play (its tasks have it too): also for gathering
     /// facts.
     pub ignore_unreachable: bool,

@@ -61,7 +61,7 @@ impl Step<'_> {
             Action::Meta => Outcome::failed(format!("{module} cannot run here")),
             Action::Uri | Action::WaitFor => self.check_action(module, action, args),
             Action::AsyncStatus => self.async_status(args),
-            Action::Setup => self.setup(args),
+            Action::Setup => self.setup(module, args),
             Action::Fetch => self.fetch(args),
             Action::WaitForConnection => self.wait_for_connection(args),
             Action::Pause => self.pause(args),

@@ -29,7 +29,7 @@ pub mod remote;
 mod reported;
 mod retry;
 mod secrets;
-mod setup;
+pub(crate) mod setup;
 mod sources;
 mod step;
 mod tags;
@@ -799,8 +799,12 @@ impl<'a> Executor<'a> {
     /// `ignore_unreachable` keeps it).
     fn gather_facts(&mut self, state: &PlayState) -> bool {
         self.task_start(1, "Gathering Facts".into(), false);
-        let gathered: Vec<(String, minijinja::Value)> = match &*state.host {
-            Site::Local(host) => facts::gather(host).into_iter().collect(),
+        let gathering = &state.play.gathering;
+        let all: serde_json::Map<String, serde_json::Value> = match &*state.host {
+            Site::Local(host) => facts::gather(host, gathering)
+                .iter()
+                .map(|(name, value)| (name.clone(), crate::vars::to_json(value)))
+                .collect(),
             Site::Remote(remote, _) => match remote.gather_facts(
                 becoming::for_facts(
                     &state.play.become_,
@@ -808,21 +812,27 @@ impl<'a> Executor<'a> {
                     &self.options.command_line_become,
                 )
                 .as_ref(),
+                gathering,
             ) {
-                Ok(facts) => facts
-                    .iter()
-                    .map(|(name, value)| (name.clone(), crate::vars::from_json(value)))
-                    .collect(),
+                Ok(facts) => facts,
                 Err(unreachable) => return self.facts_unreachable(state, unreachable),
             },
         };
-        let mut ansible_facts = serde_json::Value::default();
-        for (name, value) in gathered {
-            if name == "ansible_facts" {
-                ansible_facts = crate::vars::to_json(&value);
-            }
-            self.target.facts.set_gathered(&name, value);
+        let selected = setup::select_subsets(&all, state.play.gather_subset.as_deref());
+        for (name, value) in &selected {
+            let var = setup::registered_name(name);
+            self.target
+                .facts
+                .set_gathered(&var, crate::vars::from_json(value));
         }
+        // The event's `ansible_facts` are the facts by their names without `ansible_`.
+        let ansible_facts = serde_json::Value::Object(selected.clone());
+        let mut namespaced = selected;
+        namespaced.insert(setup::GATHERED_MARK.into(), serde_json::Value::Bool(true));
+        self.target.facts.set_gathered(
+            "ansible_facts",
+            crate::vars::from_json(&serde_json::Value::Object(namespaced)),
+        );
         self.target.stats.ok += 1;
         self.reporter
             .event(&Event::TaskResult(Box::new(crate::events::TaskResult {

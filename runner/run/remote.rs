@@ -127,7 +127,10 @@ pub trait RemoteTarget: Send {
         call: &RemotePlugin,
     ) -> Result<Result<machinist_modules::host::bounded::Bounded, String>, Unreachable>;
     /// The target's facts, as `ansible_*` variables and `ansible_facts`.
-    fn gather_facts(&mut self) -> Result<Map<String, Json>, Unreachable>;
+    fn gather_facts(
+        &mut self,
+        gathering: &crate::facts::Gathering,
+    ) -> Result<Map<String, Json>, Unreachable>;
     /// fetch: what is at `src`, and its bytes to `sink` as they arrive when `send`
     /// and its sha1 is not `have_sha1` (runner/run/fetch.rs).
     fn fetch(
@@ -314,8 +317,9 @@ impl RemoteHost {
     pub fn gather_facts(
         &self,
         becoming: Option<&Become>,
+        gathering: &crate::facts::Gathering,
     ) -> Result<Map<String, Json>, Unreachable> {
-        self.with_session(becoming, |session| session.gather_facts())
+        self.with_session(becoming, |session| session.gather_facts(gathering))
     }
 
     /// fetch, by the session running as `becoming` (runner/run/fetch.rs).

@@ -5,17 +5,18 @@
 //! merged with the facts already there) and registered under `ansible_facts` with
 //! their `ansible_` names. It changes nothing: `ok`, in check mode too.
 
-pub use crate::playbook::action_args::setup::Args;
+pub use crate::playbook::action_args::setup::{Args, Names};
 use serde_json::{Map, Value as Json};
 
-/// The subsets Ansible knows that hold none of the facts gathered here (the external
-/// tools' subsets): accepted, and they add nothing.
-const EMPTY_SUBSETS: &[&str] = &["facter", "ohai"];
+/// The subsets of external tools' facts, which machinist does not run: refused when
+/// asked for, accepted left out (`!facter`).
+const TOOL_SUBSETS: &[&str] = &["facter", "ohai"];
 
-/// The facts of the `network`, `virtual` and `hardware` subsets; every other one is
-/// in `min`.
+/// The facts of the `network` (with each interface's, named in `interfaces`),
+/// `virtual` and `hardware` subsets; every other one is in `min`.
 const NETWORK: &[&str] = &[
     "default_ipv4",
+    "default_ipv6",
     "interfaces",
     "all_ipv4_addresses",
     "all_ipv6_addresses",
@@ -33,6 +34,7 @@ const HARDWARE: &[&str] = &[
     "swaptotal_mb",
     "swapfree_mb",
     "uptime_seconds",
+    "mounts",
 ];
 
 /// Which subsets are gathered, as ansible-core's `get_collector_names` decides: `min`
@@ -58,11 +60,17 @@ fn subsets(names: &[String]) -> Result<Subsets, String> {
         };
         let known = ["all", "min"].contains(&subset)
             || NOT_MIN.contains(&subset)
-            || EMPTY_SUBSETS.contains(&subset);
+            || TOOL_SUBSETS.contains(&subset);
         if !known {
             return Err(format!(
                 "Bad subset '{subset}' given to gather_subset: the subsets here are all, min, \
-                 network, virtual, hardware, facter, ohai"
+                 network, virtual, hardware (and !facter, !ohai)"
+            ));
+        }
+        if TOOL_SUBSETS.contains(&subset) && !excluded {
+            return Err(format!(
+                "gather_subset '{subset}' is not supported: machinist gathers facts without \
+                 external tools (facter, ohai); leave it out or write '!{subset}'"
             ));
         }
         match (excluded, subset) {
@@ -87,6 +95,41 @@ fn subsets(names: &[String]) -> Result<Subsets, String> {
     })
 }
 
+/// What ansible-core's `gather_facts` action (a play's gathering, or a task named
+/// gather_facts; not `setup`) adds to `ansible_facts`, and only there.
+pub const GATHERED_MARK: &str = "_ansible_facts_gathered";
+
+/// The facts of ansible-core's `platform` collector, which the `hardware` and
+/// `network` collectors require: gathered with them even without `min`.
+const PLATFORM: &[&str] = &[
+    "system",
+    "kernel",
+    "kernel_version",
+    "machine",
+    "architecture",
+    "userspace_bits",
+    "userspace_architecture",
+    "fqdn",
+    "hostname",
+    "nodename",
+    "domain",
+    "machine_id",
+];
+/// The facts of its `distribution` collector, which `network` requires.
+const DISTRIBUTION: &[&str] = &[
+    "distribution",
+    "distribution_version",
+    "distribution_release",
+    "distribution_major_version",
+    "distribution_minor_version",
+    "os_family",
+];
+
+/// Whether `names` are subsets `gather_subset` takes (the message says why not).
+pub fn check_subsets(names: &[String]) -> Result<(), String> {
+    subsets(names).map(|_| ())
+}
+
 /// The facts Ansible's setup returns without the `ansible_` prefix (its metadata).
 const UNPREFIXED: [&str; 2] = ["gather_subset", "module_setup"];
 
@@ -97,6 +140,30 @@ pub fn registered_name(name: &str) -> String {
         true => name.to_string(),
         false => format!("ansible_{name}"),
     }
+}
+
+/// A play's gathering: the facts of `gather_subset` (checked when the play loaded)
+/// from what runner/facts.rs gathered (`ansible_*` and `ansible_facts`), with the
+/// `gather_subset` and `module_setup` facts Ansible adds.
+pub fn select_subsets(
+    all: &Map<String, Json>,
+    gather_subset: Option<&[String]>,
+) -> Map<String, Json> {
+    let gathered = match all.get("ansible_facts") {
+        Some(Json::Object(facts)) => facts.clone(),
+        _ => Map::new(),
+    };
+    let args = Args {
+        gather_subset: gather_subset.map(|names| Names::Many(names.to_vec())),
+        filter: None,
+        fact_path: None,
+        gather_timeout: None,
+    };
+    select(&gathered, &args).unwrap_or_else(|message| {
+        // The play's subsets were checked when it loaded; this cannot be reached.
+        tracing::error!(message, "gather_subset");
+        gathered
+    })
 }
 
 /// The facts `args` select from `gathered` (names without `ansible_`), with the
@@ -118,15 +185,28 @@ pub fn select(gathered: &Map<String, Json>, args: &Args) -> Result<Map<String, J
             glob::Pattern::new(glob).map_err(|err| format!("filter: bad pattern '{glob}': {err}"))
         })
         .collect::<Result<Vec<_>, _>>()?;
+    // Each interface's facts (`eth0`, `br_lan`) are the network subset's too.
+    let interface_facts: Vec<String> = match gathered.get("interfaces") {
+        Some(Json::Array(names)) => names
+            .iter()
+            .filter_map(Json::as_str)
+            .map(|name| name.replace(['-', ':'], "_"))
+            .collect(),
+        _ => Vec::new(),
+    };
     let mut facts: Map<String, Json> = gathered
         .iter()
         .filter(|(name, _)| {
-            if NETWORK.contains(&name.as_str()) {
+            if NETWORK.contains(&name.as_str()) || interface_facts.contains(name) {
                 wanted.network
             } else if VIRTUAL.contains(&name.as_str()) {
                 wanted.virtual_
             } else if HARDWARE.contains(&name.as_str()) {
                 wanted.hardware
+            } else if PLATFORM.contains(&name.as_str()) {
+                wanted.min || wanted.hardware || wanted.network
+            } else if DISTRIBUTION.contains(&name.as_str()) {
+                wanted.min || wanted.network
             } else {
                 wanted.min
             }
@@ -146,7 +226,11 @@ pub fn select(gathered: &Map<String, Json>, args: &Args) -> Result<Map<String, J
 
 impl super::step::Step<'_> {
     /// The task: gather (on the target), narrow, set and register.
-    pub(super) fn setup(&mut self, args: &crate::yaml::Node) -> super::outcome::Outcome {
+    pub(super) fn setup(
+        &mut self,
+        module: &str,
+        args: &crate::yaml::Node,
+    ) -> super::outcome::Outcome {
         use super::outcome::Outcome;
         use super::remote::Site;
         let becoming = match self.becoming() {
@@ -161,12 +245,16 @@ impl super::step::Step<'_> {
             Ok(parsed) => parsed,
             Err(err) => return Outcome::failed(format!("setup: {err}")),
         };
+        let gathering = crate::facts::Gathering {
+            fact_path: parsed.fact_path.clone(),
+            timeout: parsed.gather_timeout,
+        };
         let all: Map<String, Json> = match self.host {
-            Site::Local(host) => crate::facts::gather(host)
+            Site::Local(host) => crate::facts::gather(host, &gathering)
                 .into_iter()
                 .map(|(name, value)| (name, crate::vars::to_json(&value)))
                 .collect(),
-            Site::Remote(remote, _) => match remote.gather_facts(becoming.as_ref()) {
+            Site::Remote(remote, _) => match remote.gather_facts(becoming.as_ref(), &gathering) {
                 Ok(facts) => facts,
                 Err(unreachable) => return Outcome::unreachable(unreachable.message),
             },
@@ -192,8 +280,11 @@ impl super::step::Step<'_> {
         let mut registered = Map::new();
         for (name, value) in &selected {
             merged.insert(name.clone(), value.clone());
-            layer.set(&format!("ansible_{name}"), crate::vars::from_json(value));
+            layer.set(&registered_name(name), crate::vars::from_json(value));
             registered.insert(registered_name(name), value.clone());
+        }
+        if module.ends_with("gather_facts") {
+            merged.insert(GATHERED_MARK.into(), Json::Bool(true));
         }
         layer.set(
             "ansible_facts",
@@ -256,6 +347,14 @@ mod tests {
         assert_eq!(nothing, ["gather_subset", "module_setup"]);
         let args: Args = serde_json::from_value(json!({"gather_subset": ["disks"]})).expect("args");
         assert!(select(&gathered(), &args).is_err());
+        let args: Args =
+            serde_json::from_value(json!({"gather_subset": ["facter"]})).expect("args");
+        let refused = select(&gathered(), &args).expect_err("facter refused");
+        assert!(refused.contains("not supported"), "{refused}");
+        assert_eq!(
+            names(json!({"gather_subset": ["all", "!facter", "!ohai"]})).len(),
+            10
+        );
     }
 
     #[test]

@@ -11,7 +11,7 @@
 mod commands;
 mod csvfile;
 mod fileglob;
-mod ini;
+pub(super) mod ini;
 mod inventory_hostnames;
 pub use inventory_hostnames::{install_host_patterns, HostPatterns};
 mod password;

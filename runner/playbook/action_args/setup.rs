@@ -32,4 +32,8 @@ pub struct Args {
     pub gather_subset: Option<Names>,
     /// Globs on the facts' `ansible_` names: only the facts one matches are set.
     pub filter: Option<Names>,
+    /// The folder of the local facts (`ansible_local`).
+    pub fact_path: Option<String>,
+    /// Seconds a mount's size may take.
+    pub gather_timeout: Option<u64>,
 }

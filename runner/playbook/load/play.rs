@@ -166,6 +166,7 @@ impl Loader {
             .map(|list| self.vars_prompt(list))
             .unwrap_or_default();
         let gather_facts = node.get("gather_facts").map_or(true, |g| self.boolean(g));
+        let (gather_subset, gathering) = self.play_gathering(&node);
         let name = match node.get("name") {
             Some(n) => {
                 let name = self.string(n).unwrap_or_default();
@@ -199,6 +200,8 @@ impl Loader {
             hosts,
             root,
             gather_facts,
+            gather_subset,
+            gathering,
             ignore_unreachable: node
                 .get("ignore_unreachable")
                 .is_some_and(|b| self.boolean(b)),
@@ -340,6 +343,44 @@ impl Loader {
             crate::playbook::inherit::fleet(list, &play_fleet);
         }
         sections
+    }
+
+    /// A play's `gather_subset:` (checked as `setup` checks it), `fact_path:` and
+    /// `gather_timeout:`. Written as they are: a template is refused, not read as a
+    /// path or a subset's name.
+    fn play_gathering(&mut self, node: &Node) -> (Option<Vec<String>>, crate::facts::Gathering) {
+        let subset = node.get("gather_subset").map(|list| {
+            let names: Vec<String> = self
+                .string_list(list)
+                .into_iter()
+                .filter(|name| self.untemplated(list, "gather_subset", name))
+                .collect();
+            if let Err(message) = crate::run::setup::check_subsets(&names) {
+                self.error(&list.span, message);
+            }
+            names
+        });
+        let fact_path = node.get("fact_path").and_then(|path| {
+            let text = self.string(path)?;
+            self.untemplated(path, "fact_path", &text).then_some(text)
+        });
+        let timeout = node
+            .get("gather_timeout")
+            .and_then(|seconds| self.seconds(seconds))
+            .map(|seconds| seconds.as_secs());
+        (subset, crate::facts::Gathering { fact_path, timeout })
+    }
+
+    /// Whether `text` is not a template; an error at `node` when it is.
+    fn untemplated(&mut self, node: &Node, key: &str, text: &str) -> bool {
+        if crate::template::Templates::is_template(text) {
+            self.error(
+                &node.span,
+                format!("{key}: a template is not supported here; write the value itself"),
+            );
+            return false;
+        }
+        true
     }
 
     /// A play's `root:`: an absolute path, or a template that renders to one.

@@ -424,6 +424,39 @@ impl Config {
     }
 }
 
+/// A section's name and its options' values, as `configparser_sections` reads them.
+pub(crate) type ReadSection = (String, Vec<(String, String)>);
+
+/// A text read as Python's default `ConfigParser` reads it (what ansible-core's
+/// local facts do with a `.fact` file that is not JSON): each section's options,
+/// DEFAULT's inherited, values interpolated; an error's message otherwise.
+pub(crate) fn configparser_sections(text: &str) -> Result<Vec<ReadSection>, String> {
+    let options = Options {
+        properties: false,
+        file: String::new(),
+        section: String::new(),
+        regex: false,
+        default: Value::from(""),
+        case_sensitive: false,
+        allow_no_value: false,
+        interpolation: true,
+    };
+    let config = Config::parse(text, &options)?;
+    let mut sections = Vec::new();
+    for (name, _) in &config.sections {
+        let values = config.section(name).unwrap_or_default();
+        let mut read = Vec::new();
+        for (key, _) in &values {
+            let value = config
+                .interpolated(&values, key, &options)
+                .map_err(|err| err.to_string())?;
+            read.push((key.clone(), value.unwrap_or_default()));
+        }
+        sections.push((name.clone(), read));
+    }
+    Ok(sections)
+}
+
 /// Python's `[name]` header (`\[(?P<header>.+)\]` matched at the start).
 fn section_header(line: &str) -> Option<&str> {
     let inner = line.strip_prefix('[')?;
