@@ -20,6 +20,7 @@ mod local;
 mod mounts;
 mod names;
 mod platform;
+pub mod subsets;
 mod system;
 mod user;
 

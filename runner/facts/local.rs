@@ -87,7 +87,7 @@ fn run(host: &Host, file: &str) -> Result<Vec<u8>, String> {
 /// JSON, else INI, else ansible-core's message.
 fn parse(text: &str, file: &str) -> Value {
     if let Ok(json) = serde_json::from_str::<serde_json::Value>(text) {
-        return crate::vars::from_json(&json);
+        return Value::from_serialize(&json);
     }
     match crate::template::configparser_sections(text) {
         Ok(sections) => Value::from_iter(sections.into_iter().map(|(section, options)| {

@@ -5,12 +5,9 @@
 //! merged with the facts already there) and registered under `ansible_facts` with
 //! their `ansible_` names. It changes nothing: `ok`, in check mode too.
 
+use crate::facts::subsets::subsets;
 pub use crate::playbook::action_args::setup::{Args, Names};
 use serde_json::{Map, Value as Json};
-
-/// The subsets of external tools' facts, which machinist does not run: refused when
-/// asked for, accepted left out (`!facter`).
-const TOOL_SUBSETS: &[&str] = &["facter", "ohai"];
 
 /// The facts of the `network` (with each interface's, named in `interfaces`),
 /// `virtual` and `hardware` subsets; every other one is in `min`.
@@ -36,64 +33,6 @@ const HARDWARE: &[&str] = &[
     "uptime_seconds",
     "mounts",
 ];
-
-/// Which subsets are gathered, as ansible-core's `get_collector_names` decides: `min`
-/// and the named ones, less the `!` ones unless named too.
-#[derive(Debug, PartialEq, Eq)]
-struct Subsets {
-    min: bool,
-    network: bool,
-    virtual_: bool,
-    hardware: bool,
-}
-
-const NOT_MIN: [&str; 3] = ["network", "virtual", "hardware"];
-
-fn subsets(names: &[String]) -> Result<Subsets, String> {
-    let mut added: Vec<&str> = vec!["min"];
-    let mut named: Vec<&str> = Vec::new();
-    let mut removed: Vec<&str> = Vec::new();
-    for name in names {
-        let (excluded, subset) = match name.strip_prefix('!') {
-            Some(subset) => (true, subset.trim()),
-            None => (false, name.trim()),
-        };
-        let known = ["all", "min"].contains(&subset)
-            || NOT_MIN.contains(&subset)
-            || TOOL_SUBSETS.contains(&subset);
-        if !known {
-            return Err(format!(
-                "Bad subset '{subset}' given to gather_subset: the subsets here are all, min, \
-                 network, virtual, hardware (and !facter, !ohai)"
-            ));
-        }
-        if TOOL_SUBSETS.contains(&subset) && !excluded {
-            return Err(format!(
-                "gather_subset '{subset}' is not supported: machinist gathers facts without \
-                 external tools (facter, ohai); leave it out or write '!{subset}'"
-            ));
-        }
-        match (excluded, subset) {
-            (false, "all") => added.extend(NOT_MIN),
-            (false, "min") => {}
-            (true, "all") => removed.extend(NOT_MIN),
-            (false, subset) => {
-                added.push(subset);
-                named.push(subset);
-            }
-            (true, subset) => removed.push(subset),
-        }
-    }
-    let has = |subset: &str| {
-        added.contains(&subset) && (!removed.contains(&subset) || named.contains(&subset))
-    };
-    Ok(Subsets {
-        min: has("min"),
-        network: has("network"),
-        virtual_: has("virtual"),
-        hardware: has("hardware"),
-    })
-}
 
 /// What ansible-core's `gather_facts` action (a play's gathering, or a task named
 /// gather_facts; not `setup`) adds to `ansible_facts`, and only there.
@@ -124,11 +63,6 @@ const DISTRIBUTION: &[&str] = &[
     "distribution_minor_version",
     "os_family",
 ];
-
-/// Whether `names` are subsets `gather_subset` takes (the message says why not).
-pub fn check_subsets(names: &[String]) -> Result<(), String> {
-    subsets(names).map(|_| ())
-}
 
 /// The facts Ansible's setup returns without the `ansible_` prefix (its metadata).
 const UNPREFIXED: [&str; 2] = ["gather_subset", "module_setup"];

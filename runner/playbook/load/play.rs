@@ -355,7 +355,7 @@ impl Loader {
                 .into_iter()
                 .filter(|name| self.untemplated(list, "gather_subset", name))
                 .collect();
-            if let Err(message) = crate::run::setup::check_subsets(&names) {
+            if let Err(message) = crate::facts::subsets::check_subsets(&names) {
                 self.error(&list.span, message);
             }
             names
