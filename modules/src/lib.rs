@@ -41,6 +41,7 @@ pub mod ping;
 pub mod presence;
 pub mod progress;
 pub mod pyregex;
+pub mod raw;
 pub mod registry;
 pub mod replace;
 pub mod resolv_link;

@@ -3,7 +3,7 @@
 
 use crate::{
     args, assemble, authorized_key, blockinfile, command, file, find, firstboot, get_url, getent,
-    group, hostname, lineinfile, locale_gen, mount, nspawn, package, pacman, pacstrap, ping,
+    group, hostname, lineinfile, locale_gen, mount, nspawn, package, pacman, pacstrap, ping, raw,
     replace, resolv_link, slurp, stat, sysctl, temp_file, timezone, unarchive, unit, user, Host,
     Module, ModuleError, Plan,
 };
@@ -70,6 +70,8 @@ builtins! {
         Ping,
         Getent,
         Tempfile,
+        // modcron: raw, script, cron, known_hosts
+        Raw,
     }
 }
 
@@ -108,6 +110,7 @@ impl Builtin {
             Builtin::Ping => ping::PingModule::NAME,
             Builtin::Getent => getent::GetentModule::NAME,
             Builtin::Tempfile => temp_file::TempfileModule::NAME,
+            Builtin::Raw => raw::RawModule::NAME,
         }
     }
 
@@ -190,6 +193,9 @@ impl Builtin {
             Builtin::Tempfile => {
                 "A new temporary file or directory in the target's /tmp (always changes)"
             }
+            Builtin::Raw => {
+                "A command line run by the target's shell as written (always changed; skipped in check mode)"
+            }
         }
     }
 
@@ -228,6 +234,7 @@ impl Builtin {
             Builtin::Ping => ping::doc::PING,
             Builtin::Getent => getent::doc::GETENT,
             Builtin::Tempfile => temp_file::doc::TEMPFILE,
+            Builtin::Raw => raw::doc::RAW,
         }
     }
 
@@ -255,6 +262,13 @@ impl Builtin {
             self,
             Builtin::File | Builtin::Copy | Builtin::Template | Builtin::Unit
         )
+    }
+
+    /// Whether the module's result keeps a program's output whole, as Ansible's raw
+    /// and script (run by the connection, not a module) register it: no final
+    /// newline stripped, no `cmd`.
+    pub fn output_whole(self) -> bool {
+        matches!(self, Builtin::Raw)
     }
 
     /// The argument names the module accepts, from its serde definition (less the
@@ -301,6 +315,7 @@ impl Builtin {
             Builtin::Ping => args::field_names::<ping::Args>(),
             Builtin::Getent => args::field_names::<getent::Args>(),
             Builtin::Tempfile => args::field_names::<temp_file::Args>(),
+            Builtin::Raw => args::field_names::<raw::Args>(),
         }
     }
 
@@ -409,6 +424,7 @@ impl Builtin {
             Builtin::Ping => decode_tracked::<ping::Args>(value).map(drop),
             Builtin::Getent => decode_tracked::<getent::Args>(value).map(drop),
             Builtin::Tempfile => decode_tracked::<temp_file::Args>(value).map(drop),
+            Builtin::Raw => decode_tracked::<raw::Args>(value).map(drop),
         }
     }
 
@@ -542,6 +558,9 @@ impl Builtin {
                 .plan(&decode(value)?, host)
                 .map_err(PlanError::Module),
             Builtin::Tempfile => temp_file::TempfileModule
+                .plan(&decode(value)?, host)
+                .map_err(PlanError::Module),
+            Builtin::Raw => raw::RawModule
                 .plan(&decode(value)?, host)
                 .map_err(PlanError::Module),
         }
