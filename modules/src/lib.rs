@@ -45,6 +45,7 @@ pub mod raw;
 pub mod registry;
 pub mod replace;
 pub mod resolv_link;
+pub mod script;
 pub mod shell_words;
 pub mod slurp;
 pub mod source;

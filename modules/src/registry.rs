@@ -4,8 +4,8 @@
 use crate::{
     args, assemble, authorized_key, blockinfile, command, file, find, firstboot, get_url, getent,
     group, hostname, lineinfile, locale_gen, mount, nspawn, package, pacman, pacstrap, ping, raw,
-    replace, resolv_link, slurp, stat, sysctl, temp_file, timezone, unarchive, unit, user, Host,
-    Module, ModuleError, Plan,
+    replace, resolv_link, script, slurp, stat, sysctl, temp_file, timezone, unarchive, unit, user,
+    Host, Module, ModuleError, Plan,
 };
 use serde::de::DeserializeOwned;
 
@@ -72,6 +72,7 @@ builtins! {
         Tempfile,
         // modcron: raw, script, cron, known_hosts
         Raw,
+        Script,
     }
 }
 
@@ -111,6 +112,7 @@ impl Builtin {
             Builtin::Getent => getent::GetentModule::NAME,
             Builtin::Tempfile => temp_file::TempfileModule::NAME,
             Builtin::Raw => raw::RawModule::NAME,
+            Builtin::Script => script::ScriptModule::NAME,
         }
     }
 
@@ -196,6 +198,9 @@ impl Builtin {
             Builtin::Raw => {
                 "A command line run by the target's shell as written (always changed; skipped in check mode)"
             }
+            Builtin::Script => {
+                "A script of files/ sent into the target, run with its arguments, and removed"
+            }
         }
     }
 
@@ -235,6 +240,7 @@ impl Builtin {
             Builtin::Getent => getent::doc::GETENT,
             Builtin::Tempfile => temp_file::doc::TEMPFILE,
             Builtin::Raw => raw::doc::RAW,
+            Builtin::Script => script::doc::SCRIPT,
         }
     }
 
@@ -268,7 +274,7 @@ impl Builtin {
     /// and script (run by the connection, not a module) register it: no final
     /// newline stripped, no `cmd`.
     pub fn output_whole(self) -> bool {
-        matches!(self, Builtin::Raw)
+        matches!(self, Builtin::Raw | Builtin::Script)
     }
 
     /// The argument names the module accepts, from its serde definition (less the
@@ -316,6 +322,16 @@ impl Builtin {
             Builtin::Getent => args::field_names::<getent::Args>(),
             Builtin::Tempfile => args::field_names::<temp_file::Args>(),
             Builtin::Raw => args::field_names::<raw::Args>(),
+            Builtin::Script => {
+                static NAMES: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+                NAMES.get_or_init(|| {
+                    args::field_names::<script::Args>()
+                        .iter()
+                        .copied()
+                        .filter(|name| *name != script::RUNNER_ARG)
+                        .collect()
+                })
+            }
         }
     }
 
@@ -425,6 +441,7 @@ impl Builtin {
             Builtin::Getent => decode_tracked::<getent::Args>(value).map(drop),
             Builtin::Tempfile => decode_tracked::<temp_file::Args>(value).map(drop),
             Builtin::Raw => decode_tracked::<raw::Args>(value).map(drop),
+            Builtin::Script => decode_tracked::<script::Args>(value).map(drop),
         }
     }
 
@@ -561,6 +578,9 @@ impl Builtin {
                 .plan(&decode(value)?, host)
                 .map_err(PlanError::Module),
             Builtin::Raw => raw::RawModule
+                .plan(&decode(value)?, host)
+                .map_err(PlanError::Module),
+            Builtin::Script => script::ScriptModule
                 .plan(&decode(value)?, host)
                 .map_err(PlanError::Module),
         }

@@ -138,7 +138,9 @@ impl Step<'_> {
             Ok(rendered) => rendered,
             Err(msg) => return Outcome::failed(msg),
         };
-        if matches!(builtin, Builtin::Command | Builtin::Shell) && !task.environment().is_empty() {
+        if matches!(builtin, Builtin::Command | Builtin::Shell | Builtin::Script)
+            && !task.environment().is_empty()
+        {
             // The `environment:` keywords (play's, blocks', the task's), under the
             // module's own `environment`.
             let mut merged = serde_json::Map::new();

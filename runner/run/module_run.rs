@@ -86,10 +86,14 @@ pub fn run_module(
         }
         return ModuleRun::Done(outcome);
     }
-    if check && !plan.predictable && builtin == Builtin::Raw {
-        // Ansible's raw action in check mode: `skipped`, and nothing else said.
+    if check && !plan.predictable && builtin.output_whole() {
+        // Ansible's raw action in check mode: `skipped`, and nothing else said; its
+        // script without creates/removes: skipped with this message.
         let mut skipped = Outcome::ok();
         skipped.skipped = true;
+        if builtin == Builtin::Script {
+            skipped.msg = Some("Check mode is not supported for this task.".into());
+        }
         return ModuleRun::Done(skipped);
     }
     if check && !plan.predictable {
@@ -128,6 +132,8 @@ pub fn run_module(
         on_event(ModuleEvent::Progress(progress))
     });
     match applied {
+        // Ansible's script predicted in check mode says only that it changes.
+        Ok(_) if check && builtin.output_whole() => {}
         Ok(outputs) => command_result(&mut outcome, builtin, &ops, &outputs),
         Err(err) => {
             let interrupted = matches!(err, ModuleError::Interrupted { .. });
@@ -211,7 +217,7 @@ fn command_result(outcome: &mut Outcome, builtin: Builtin, ops: &[Op], outputs: 
             None if ansible_words => "killed by a signal".into(),
             _ => format!("{} failed: {}", tool_name(&spec.argv), output.said()),
         });
-    } else if outcome.msg.is_none() {
+    } else if outcome.msg.is_none() && !builtin.output_whole() {
         outcome.msg = Some(String::new());
     }
 }

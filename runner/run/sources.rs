@@ -30,6 +30,9 @@ impl Step<'_> {
         if builtin == Builtin::Unarchive {
             return self.resolve_archive(task, args);
         }
+        if builtin == Builtin::Script {
+            return self.resolve_script(task, args);
+        }
         if !builtin.reads_sources() {
             return Ok(());
         }
@@ -171,6 +174,16 @@ impl Step<'_> {
     }
 }
 
+/// The script a script task's command line names: its first word, unquoted as
+/// Python's shlex.split does (`None`: no word, or quotes that do not close).
+pub(crate) fn script_name(line: &str) -> Option<String> {
+    machinist_modules::shell_words::split(line.trim())
+        .ok()?
+        .into_iter()
+        .next()
+        .filter(|word| !word.is_empty())
+}
+
 /// `mode: preserve` of copy and template: the controller source's own mode, as
 /// ansible-core gives it to the file it writes.
 fn preserve_mode(args: &mut Map<String, Json>, source: &Path) {
@@ -214,6 +227,47 @@ impl Step<'_> {
             })
             .map_err(|msg| located(&task.span, msg))?;
         *src = Json::String(path.display().to_string());
+        Ok(())
+    }
+
+    /// script's file: the first word of its command line, found in files/ as copy's
+    /// `src` and handed over as its path (`_script_from`); the module sends it.
+    fn resolve_script(&self, task: &Task, args: &mut Map<String, Json>) -> Result<(), String> {
+        use machinist_modules::script::RUNNER_ARG;
+        if args.remove(RUNNER_ARG).is_some() {
+            return Err(located(
+                &task.span,
+                format!("unknown argument '{RUNNER_ARG}'"),
+            ));
+        }
+        let line = args
+            .get("_raw_params")
+            .or_else(|| args.get("cmd"))
+            .and_then(Json::as_str)
+            .unwrap_or_default();
+        let Some(name) = script_name(line) else {
+            // The module says what is wrong with the line.
+            return Ok(());
+        };
+        let found = find(&task.origin, &task.span.file, SourceKind::File, &name)
+            .map_err(|msg| located(&task.span, msg))?;
+        if found.is_dir() {
+            return Err(located(
+                &task.span,
+                crate::playbook::sources::not_a_file(&found),
+            ));
+        }
+        if vaulted(&found) {
+            return Err(located(
+                &task.span,
+                format!("{}: a vaulted script is not supported", found.display()),
+            ));
+        }
+        let path = std::path::absolute(&found).unwrap_or(found);
+        args.insert(
+            RUNNER_ARG.into(),
+            Json::String(path.to_string_lossy().into_owned()),
+        );
         Ok(())
     }
 
