@@ -15,6 +15,7 @@ pub mod assemble;
 pub mod authorized_key;
 pub mod blockinfile;
 pub mod command;
+pub mod cron;
 pub mod doc;
 pub(crate) mod edit;
 pub mod error;

@@ -2,10 +2,10 @@
 //! modules (validation, dispatch, docs) asks this enum, so nothing keeps a copy.
 
 use crate::{
-    args, assemble, authorized_key, blockinfile, command, file, find, firstboot, get_url, getent,
-    group, hostname, lineinfile, locale_gen, mount, nspawn, package, pacman, pacstrap, ping, raw,
-    replace, resolv_link, script, slurp, stat, sysctl, temp_file, timezone, unarchive, unit, user,
-    Host, Module, ModuleError, Plan,
+    args, assemble, authorized_key, blockinfile, command, cron, file, find, firstboot, get_url,
+    getent, group, hostname, lineinfile, locale_gen, mount, nspawn, package, pacman, pacstrap,
+    ping, raw, replace, resolv_link, script, slurp, stat, sysctl, temp_file, timezone, unarchive,
+    unit, user, Host, Module, ModuleError, Plan,
 };
 use serde::de::DeserializeOwned;
 
@@ -73,6 +73,7 @@ builtins! {
         // modcron: raw, script, cron, known_hosts
         Raw,
         Script,
+        Cron,
     }
 }
 
@@ -113,6 +114,7 @@ impl Builtin {
             Builtin::Tempfile => temp_file::TempfileModule::NAME,
             Builtin::Raw => raw::RawModule::NAME,
             Builtin::Script => script::ScriptModule::NAME,
+            Builtin::Cron => cron::CronModule::NAME,
         }
     }
 
@@ -201,6 +203,9 @@ impl Builtin {
             Builtin::Script => {
                 "A script of files/ sent into the target, run with its arguments, and removed"
             }
+            Builtin::Cron => {
+                "A named job or variable of a user's crontab or a cron file (Ansible's markers)"
+            }
         }
     }
 
@@ -241,6 +246,7 @@ impl Builtin {
             Builtin::Tempfile => temp_file::doc::TEMPFILE,
             Builtin::Raw => raw::doc::RAW,
             Builtin::Script => script::doc::SCRIPT,
+            Builtin::Cron => cron::doc::CRON,
         }
     }
 
@@ -322,6 +328,7 @@ impl Builtin {
             Builtin::Getent => args::field_names::<getent::Args>(),
             Builtin::Tempfile => args::field_names::<temp_file::Args>(),
             Builtin::Raw => args::field_names::<raw::Args>(),
+            Builtin::Cron => args::field_names::<cron::Args>(),
             Builtin::Script => {
                 static NAMES: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
                 NAMES.get_or_init(|| {
@@ -442,6 +449,7 @@ impl Builtin {
             Builtin::Tempfile => decode_tracked::<temp_file::Args>(value).map(drop),
             Builtin::Raw => decode_tracked::<raw::Args>(value).map(drop),
             Builtin::Script => decode_tracked::<script::Args>(value).map(drop),
+            Builtin::Cron => decode_tracked::<cron::Args>(value).map(drop),
         }
     }
 
@@ -581,6 +589,9 @@ impl Builtin {
                 .plan(&decode(value)?, host)
                 .map_err(PlanError::Module),
             Builtin::Script => script::ScriptModule
+                .plan(&decode(value)?, host)
+                .map_err(PlanError::Module),
+            Builtin::Cron => cron::CronModule
                 .plan(&decode(value)?, host)
                 .map_err(PlanError::Module),
         }
