@@ -29,6 +29,7 @@ pub mod host;
 pub mod hostname;
 pub mod http;
 pub mod interrupt;
+pub mod known_hosts;
 pub mod lineinfile;
 pub mod locale_gen;
 pub mod mode;

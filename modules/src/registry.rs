@@ -3,9 +3,9 @@
 
 use crate::{
     args, assemble, authorized_key, blockinfile, command, cron, file, find, firstboot, get_url,
-    getent, group, hostname, lineinfile, locale_gen, mount, nspawn, package, pacman, pacstrap,
-    ping, raw, replace, resolv_link, script, slurp, stat, sysctl, temp_file, timezone, unarchive,
-    unit, user, Host, Module, ModuleError, Plan,
+    getent, group, hostname, known_hosts, lineinfile, locale_gen, mount, nspawn, package, pacman,
+    pacstrap, ping, raw, replace, resolv_link, script, slurp, stat, sysctl, temp_file, timezone,
+    unarchive, unit, user, Host, Module, ModuleError, Plan,
 };
 use serde::de::DeserializeOwned;
 
@@ -74,6 +74,7 @@ builtins! {
         Raw,
         Script,
         Cron,
+        KnownHosts,
     }
 }
 
@@ -115,6 +116,7 @@ impl Builtin {
             Builtin::Raw => raw::RawModule::NAME,
             Builtin::Script => script::ScriptModule::NAME,
             Builtin::Cron => cron::CronModule::NAME,
+            Builtin::KnownHosts => known_hosts::KnownHostsModule::NAME,
         }
     }
 
@@ -206,6 +208,9 @@ impl Builtin {
             Builtin::Cron => {
                 "A named job or variable of a user's crontab or a cron file (Ansible's markers)"
             }
+            Builtin::KnownHosts => {
+                "One host's SSH key present in or absent from a known_hosts file"
+            }
         }
     }
 
@@ -247,6 +252,7 @@ impl Builtin {
             Builtin::Raw => raw::doc::RAW,
             Builtin::Script => script::doc::SCRIPT,
             Builtin::Cron => cron::doc::CRON,
+            Builtin::KnownHosts => known_hosts::doc::KNOWN_HOSTS,
         }
     }
 
@@ -329,6 +335,7 @@ impl Builtin {
             Builtin::Tempfile => args::field_names::<temp_file::Args>(),
             Builtin::Raw => args::field_names::<raw::Args>(),
             Builtin::Cron => args::field_names::<cron::Args>(),
+            Builtin::KnownHosts => args::field_names::<known_hosts::Args>(),
             Builtin::Script => {
                 static NAMES: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
                 NAMES.get_or_init(|| {
@@ -450,6 +457,7 @@ impl Builtin {
             Builtin::Raw => decode_tracked::<raw::Args>(value).map(drop),
             Builtin::Script => decode_tracked::<script::Args>(value).map(drop),
             Builtin::Cron => decode_tracked::<cron::Args>(value).map(drop),
+            Builtin::KnownHosts => decode_tracked::<known_hosts::Args>(value).map(drop),
         }
     }
 
@@ -592,6 +600,9 @@ impl Builtin {
                 .plan(&decode(value)?, host)
                 .map_err(PlanError::Module),
             Builtin::Cron => cron::CronModule
+                .plan(&decode(value)?, host)
+                .map_err(PlanError::Module),
+            Builtin::KnownHosts => known_hosts::KnownHostsModule
                 .plan(&decode(value)?, host)
                 .map_err(PlanError::Module),
         }
