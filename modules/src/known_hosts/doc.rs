@@ -37,7 +37,12 @@ pub const KNOWN_HOSTS: ModuleDoc = ModuleDoc {
     args: &ARGS,
     check_mode: Support::Full,
     diff: Support::Full,
-    examples: r#"- name: Trust git.example.org's ed25519 key, system-wide
+    examples: r#"- name: /etc/ssh is there (openssh's package makes it)
+  file:
+    path: /etc/ssh
+    state: directory
+
+- name: Trust git.example.org's ed25519 key, system-wide
   known_hosts:
     path: /etc/ssh/ssh_known_hosts
     name: git.example.org
