@@ -104,11 +104,19 @@ fn script_without_creates_is_skipped_in_check_mode_and_registers_its_output() {
 fn a_missing_script_fails_naming_where_it_was_looked_for() {
     let test = Test::new();
     busybox_root(&test);
-    test.playbook(&play("    - script: nowhere.sh --flag\n"));
+    // Known before anything runs: bad input, exit 4, the raw task not run.
+    test.playbook(&play(
+        "    - raw: echo ran > /tmp/ran\n    - script: nowhere.sh --flag\n",
+    ));
     let run = test.run_json(&[]);
-    assert_ne!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
-    let said = format!("{}{}", run.stdout, run.stderr);
-    assert!(said.contains("nowhere.sh"), "{said}");
+    assert_eq!(run.code, 4, "{}\n{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("nowhere.sh"), "{}", run.stderr);
+    assert!(!test.root().join("tmp/ran").exists());
+    // A templated name is found when the task runs, and fails it there.
+    test.playbook(&play("    - script: \"{{ 'nowhere' }}.sh\"\n"));
+    let run = test.run_json(&[]);
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("nowhere.sh"), "{}", run.stdout);
 }
 
 #[test]

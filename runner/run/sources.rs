@@ -5,12 +5,14 @@
 //! (`_copy_from`): the module streams it, never whole in memory, binary or not; a
 //! directory is walked (sources/tree.rs) into `_copy_tree`. With `remote_src` copy's
 //! `src:` is left as written: a path on the target, which the module reads there.
+//! script's file (its line's first word) is found as copy's `src` and handed over
+//! as `_script_from`.
 
 mod tree;
 
 use super::step::{located, Step};
 use crate::playbook::model::Task;
-use crate::playbook::sources::{find, SourceKind};
+use crate::playbook::sources::{find, script_name, SourceKind};
 use crate::template::FileOptions;
 use crate::vault::Opened;
 use machinist_modules::Builtin;
@@ -172,16 +174,6 @@ impl Step<'_> {
         }
         Ok(())
     }
-}
-
-/// The script a script task's command line names: its first word, unquoted as
-/// Python's shlex.split does (`None`: no word, or quotes that do not close).
-pub(crate) fn script_name(line: &str) -> Option<String> {
-    machinist_modules::shell_words::split(line.trim())
-        .ok()?
-        .into_iter()
-        .next()
-        .filter(|word| !word.is_empty())
 }
 
 /// `mode: preserve` of copy and template: the controller source's own mode, as
