@@ -93,10 +93,18 @@ impl Module for KnownHostsModule {
             Some(meta) => (meta.mode, (meta.uid, meta.gid)),
             None => (0o644, effective_ids()),
         };
-        // Ansible's result: the arguments as given, then (its exit_json's
-        // add_path_info) the file's state, mode, ids, names and size afterwards.
+        // Ansible's result: the arguments as given, its diff (one mapping, registered
+        // with or without diff mode), then (its exit_json's add_path_info) the file's
+        // state, mode, ids, names and size afterwards.
+        let registered_diff = serde_json::json!({
+            "before_header": diff.before_header,
+            "after_header": diff.after_header,
+            "before": diff.before,
+            "after": diff.after,
+        });
         let result = |plan: Plan, size: Option<usize>| -> Result<Plan, ModuleError> {
             let plan = plan
+                .with_data("diff", &registered_diff)
                 .with_data("name", &args.name)
                 .with_data("key", &args.key)
                 .with_data("path", &shown)
