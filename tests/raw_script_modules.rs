@@ -50,6 +50,21 @@ fn a_failing_raw_line_fails_with_its_rc() {
 }
 
 #[test]
+fn raw_warns_that_the_environment_keyword_does_not_reach_it() {
+    let test = Test::new();
+    busybox_root(&test);
+    test.playbook(&play(
+        "    - raw: echo \"[$GREETING]\"\n      environment: {GREETING: hi}\n      register: r\n    - assert: {that: \"r.stdout == '[]\\n'\"}\n",
+    ));
+    let run = test.run_json(&[]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let warned = run.events().into_iter().any(|e| {
+        e["event"] == "warning" && e["msg"] == "raw module does not support the environment keyword"
+    });
+    assert!(warned, "{}", run.stdout);
+}
+
+#[test]
 fn raw_takes_only_its_own_arguments() {
     let test = Test::new();
     busybox_root(&test);
