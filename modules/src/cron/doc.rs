@@ -15,7 +15,7 @@ const ARGS: [ArgDoc; 16] = [
     ArgDoc::new(
         "user",
         "str",
-        "Whose crontab (default: the user machinist runs as); with cron_file, the user field of the line.",
+        "Whose crontab (default: the user machinist runs as): through crontab on a live system, the spool file of Debian's cron or cronie in a root; with cron_file, the user field of the line.",
     ),
     ArgDoc::new(
         "job",

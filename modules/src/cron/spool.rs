@@ -4,8 +4,11 @@
 //! its agent) goes through Debian's `crontab -l` / `crontab -`, as Ansible's does;
 //! in a root of the controller (`--root`, `machinist_root`) running a crontab
 //! program would reach the controller's spool, so the spool file is written the way
-//! Debian's crontab writes it: /var/spool/cron/crontabs/USER, its three header
-//! lines, 0600, the user's and the `crontab` group's ids from the root's own files.
+//! the root's own crontab writes it when root runs it: Debian's
+//! /var/spool/cron/crontabs/USER (its three header lines, 0600, the user's and the
+//! `crontab` group's ids from the root's own files), or cronie's (Arch's)
+//! /var/spool/cron/USER (no header, 0600, root's: cronie's crontab run by root
+//! chowns it to root, src/crontab.c's replace_cmd).
 
 use super::table::{split_lines, Table};
 use crate::host::effective_ids;
@@ -15,6 +18,24 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Debian's spool of user crontabs.
 pub const SPOOL: &str = "/var/spool/cron/crontabs";
+
+/// cronie's spool, and the daemon that tells a root has cronie.
+const CRONIE_SPOOL: &str = "/var/spool/cron";
+const CRONIE_DAEMONS: &[&str] = &["/usr/bin/crond", "/usr/sbin/crond"];
+
+/// Whose crontab program's spool a root has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Spool {
+    Debian,
+    Cronie,
+}
+
+/// A user's spool file in a root and how its crontab writes it.
+struct SpoolFile {
+    path: PathBuf,
+    owner: Ownership,
+    spool: Spool,
+}
 
 /// The crontab a task edits.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,14 +91,17 @@ impl Place {
                 })
             }
             Place::User(user) if host.is_offline() => {
-                let (path, _) = spool_file(host, user.as_deref())?;
-                let text = match host.read_file(&path)? {
+                let file = spool_file(host, user.as_deref())?;
+                let text = match host.read_file(&file.path)? {
                     Some(bytes) => String::from_utf8(bytes).map_err(|_| {
-                        ModuleError::Failed(format!("{} is not UTF-8 text", path.display()))
+                        ModuleError::Failed(format!("{} is not UTF-8 text", file.path.display()))
                     })?,
                     None => String::new(),
                 };
-                Ok(listed(&without_debian_header(&text)))
+                Ok(listed(&match file.spool {
+                    Spool::Debian => without_debian_header(&text),
+                    Spool::Cronie => text,
+                }))
             }
             Place::User(user) => {
                 let mut argv = vec!["crontab".to_string()];
@@ -123,14 +147,17 @@ impl Place {
                 }])
             }
             Place::User(user) if host.is_offline() => {
-                let (path, owner) = spool_file(host, user.as_deref())?;
-                let mut content = debian_header(SystemTime::now());
+                let file = spool_file(host, user.as_deref())?;
+                let mut content = match file.spool {
+                    Spool::Debian => debian_header(SystemTime::now()),
+                    Spool::Cronie => String::new(),
+                };
                 content.push_str(text);
                 Ok(vec![Op::WriteFile {
-                    path,
+                    path: file.path,
                     content: content.into_bytes(),
                     mode: 0o600,
-                    owner,
+                    owner: file.owner,
                 }])
             }
             Place::User(user) => {
@@ -242,14 +269,22 @@ fn user_option(host: &Host, user: Option<&str>) -> Result<Vec<String>, ModuleErr
     Ok(vec!["-u".into(), user.to_string()])
 }
 
-/// A user's spool file in a root, and the owner Debian's crontab gives it.
-fn spool_file(host: &Host, user: Option<&str>) -> Result<(PathBuf, Ownership), ModuleError> {
-    let spool = Path::new(SPOOL);
-    if !host.stat(spool)?.is_some_and(|meta| meta.is_dir()) {
+/// A user's spool file in a root, and the owner its crontab gives it.
+fn spool_file(host: &Host, user: Option<&str>) -> Result<SpoolFile, ModuleError> {
+    let is_dir = |path: &str| -> Result<bool, ModuleError> {
+        Ok(host
+            .stat(Path::new(path))?
+            .is_some_and(|meta| meta.is_dir()))
+    };
+    let spool = if is_dir(SPOOL)? {
+        Spool::Debian
+    } else if is_dir(CRONIE_SPOOL)? && has_cronie(host)? {
+        Spool::Cronie
+    } else {
         return Err(ModuleError::Failed(format!(
-            "no {SPOOL} in the root: Debian's cron is not installed there (user crontabs are written as its crontab writes them; give cron_file for /etc/cron.d)"
+            "no cron spool in the root: neither Debian's {SPOOL} nor cronie's {CRONIE_SPOOL} (with its crond) is there, so no crontab program would read it (give cron_file for /etc/cron.d)"
         )));
-    }
+    };
     let user = match user {
         Some(user) => user.to_string(),
         None => {
@@ -268,16 +303,34 @@ fn spool_file(host: &Host, user: Option<&str>) -> Result<(PathBuf, Ownership), M
     let uid = host.user_id(&user)?.ok_or_else(|| {
         ModuleError::Failed(format!("user '{user}' unknown in the root's /etc/passwd"))
     })?;
-    let gid = host.group_id("crontab")?.ok_or_else(|| {
-        ModuleError::Failed(
-            "no group 'crontab' in the root's /etc/group (Debian's cron makes it)".into(),
-        )
-    })?;
-    Ok((
-        spool.join(&user),
-        Ownership {
-            uid: Some(uid),
-            gid: Some(gid),
+    let (dir, owner) = match spool {
+        Spool::Debian => {
+            let gid = host.group_id("crontab")?.ok_or_else(|| {
+                ModuleError::Failed(
+                    "no group 'crontab' in the root's /etc/group (Debian's cron makes it)".into(),
+                )
+            })?;
+            (SPOOL, (uid, gid))
+        }
+        // cronie's crontab run by root: the file is root's (its replace_cmd).
+        Spool::Cronie => (CRONIE_SPOOL, (0, 0)),
+    };
+    Ok(SpoolFile {
+        path: Path::new(dir).join(&user),
+        owner: Ownership {
+            uid: Some(owner.0),
+            gid: Some(owner.1),
         },
-    ))
+        spool,
+    })
+}
+
+/// Whether the root has cronie's daemon.
+fn has_cronie(host: &Host) -> Result<bool, ModuleError> {
+    for daemon in CRONIE_DAEMONS {
+        if host.exists(Path::new(daemon))? {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }

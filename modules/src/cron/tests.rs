@@ -241,3 +241,44 @@ fn a_root_without_debians_spool_or_the_user_is_refused() -> TestResult {
     assert!(plan_with(&CronModule, &host, args).is_err());
     Ok(())
 }
+
+#[test]
+fn a_users_crontab_in_an_arch_root_is_cronies_spool_file() -> TestResult {
+    let setup = |sandbox: &Sandbox| -> TestResult {
+        std::fs::create_dir_all(sandbox.real("/var/spool/cron"))?;
+        std::fs::create_dir_all(sandbox.real("/usr/bin"))?;
+        std::fs::write(sandbox.real("/usr/bin/crond"), "")?;
+        std::fs::write(
+            sandbox.real("/etc/passwd"),
+            "root:x:0:0:root:/root:/bin/sh\nalice:x:1000:1000::/home/alice:/bin/sh\n",
+        )?;
+        Ok(())
+    };
+    let args = json!({"name": "sync", "user": "alice", "minute": "*/10", "job": "/bin/sync"});
+    let (sandbox, _) = three_checks(&CronModule, setup, args)?;
+    let path = sandbox.real("/var/spool/cron/alice");
+    // No header: cronie's crontab writes the text as given.
+    assert_eq!(
+        std::fs::read_to_string(&path)?,
+        "#Ansible: sync\n*/10 * * * * /bin/sync\n"
+    );
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::metadata(&path)?;
+    assert_eq!(
+        (meta.mode() & 0o7777, meta.uid(), meta.gid()),
+        (0o600, 0, 0)
+    );
+    // A spool folder without cronie's daemon is no spool.
+    let bare = Sandbox::new()?;
+    std::fs::create_dir_all(bare.real("/var/spool/cron"))?;
+    let host = bare.host(false);
+    let err = plan_with(
+        &CronModule,
+        &host,
+        json!({"name": "x", "user": "root", "job": "/bin/x"}),
+    );
+    assert!(err
+        .err()
+        .is_some_and(|e| e.to_string().contains("no cron spool")));
+    Ok(())
+}
