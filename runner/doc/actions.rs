@@ -148,12 +148,42 @@ const INCLUDE_VARS: ActionDoc = ActionDoc {
                 "str",
                 "The file (templated; the free-form argument): found in the role's or \
                  playbook's vars/ folder, that folder, then beside the task file.",
-            )
-            .required(),
+            ),
             ArgDoc::new(
                 "name",
                 "str",
                 "Put the file's variables under this one variable instead.",
+            ),
+            ArgDoc::new(
+                "dir",
+                "str",
+                "Instead of a file, every file of this folder and the folders below it \
+                 (in a role: below its vars/), in name order, later files over earlier.",
+            ),
+            ArgDoc::new(
+                "depth",
+                "int",
+                "With dir: how many levels to read (1: the folder itself; 0: all).",
+            ),
+            ArgDoc::new(
+                "files_matching",
+                "str",
+                "With dir: only the files whose names this regular expression finds.",
+            ),
+            ArgDoc::new(
+                "ignore_files",
+                "list",
+                "With dir: names (regular expressions ending the name) to skip.",
+            ),
+            ArgDoc::new(
+                "extensions",
+                "list",
+                "With dir: the extensions read (default yaml, yml, json).",
+            ),
+            ArgDoc::new(
+                "ignore_unknown_extensions",
+                "bool",
+                "With dir: skip files of other extensions instead of failing.",
             ),
         ],
         check_mode: Support::Full,
