@@ -7,7 +7,7 @@
 //! counts) and answers with changes whose ops the executor applies.
 
 pub(crate) mod attrs;
-mod content;
+pub(crate) mod content;
 mod copy_remote;
 pub mod copy_tree;
 pub(crate) mod doc;

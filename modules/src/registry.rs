@@ -2,10 +2,10 @@
 //! modules (validation, dispatch, docs) asks this enum, so nothing keeps a copy.
 
 use crate::{
-    args, assemble, authorized_key, blockinfile, command, file, find, firstboot, get_url, getent,
-    group, hostname, ini_file, lineinfile, locale_gen, mount, nspawn, package, package_facts,
-    pacman, pacstrap, ping, replace, resolv_link, service_facts, slurp, stat, sysctl, temp_file,
-    timezone, unarchive, unit, user, Host, Module, ModuleError, Plan,
+    args, assemble, authorized_key, blockinfile, command, cron, file, find, firstboot, get_url,
+    getent, group, hostname, ini_file, known_hosts, lineinfile, locale_gen, mount, nspawn, package,
+    package_facts, pacman, pacstrap, ping, raw, replace, resolv_link, script, service_facts, slurp,
+    stat, sysctl, temp_file, timezone, unarchive, unit, user, Host, Module, ModuleError, Plan,
 };
 use serde::de::DeserializeOwned;
 
@@ -77,6 +77,11 @@ builtins! {
         ServiceFacts,
         PackageFacts,
         IniFile,
+        // modcron: raw, script, cron, known_hosts
+        Raw,
+        Script,
+        Cron,
+        KnownHosts,
     }
 }
 
@@ -118,6 +123,10 @@ impl Builtin {
             Builtin::IniFile => ini_file::IniFileModule::NAME,
             Builtin::PackageFacts => package_facts::PackageFactsModule::NAME,
             Builtin::ServiceFacts => service_facts::ServiceFactsModule::NAME,
+            Builtin::Raw => raw::RawModule::NAME,
+            Builtin::Script => script::ScriptModule::NAME,
+            Builtin::Cron => cron::CronModule::NAME,
+            Builtin::KnownHosts => known_hosts::KnownHostsModule::NAME,
         }
     }
 
@@ -209,6 +218,18 @@ impl Builtin {
             Builtin::ServiceFacts => {
                 "The target's services (systemd's, or SysV's) as the fact services"
             }
+            Builtin::Raw => {
+                "A command line run by the target's shell as written (always changed; skipped in check mode)"
+            }
+            Builtin::Script => {
+                "A script of files/ sent into the target, run with its arguments, and removed"
+            }
+            Builtin::Cron => {
+                "A named job or variable of a user's crontab or a cron file (Ansible's markers)"
+            }
+            Builtin::KnownHosts => {
+                "One host's SSH key present in or absent from a known_hosts file"
+            }
         }
     }
 
@@ -250,6 +271,10 @@ impl Builtin {
             Builtin::IniFile => ini_file::doc::INI_FILE,
             Builtin::PackageFacts => package_facts::doc::PACKAGE_FACTS,
             Builtin::ServiceFacts => service_facts::doc::SERVICE_FACTS,
+            Builtin::Raw => raw::doc::RAW,
+            Builtin::Script => script::doc::SCRIPT,
+            Builtin::Cron => cron::doc::CRON,
+            Builtin::KnownHosts => known_hosts::doc::KNOWN_HOSTS,
         }
     }
 
@@ -277,6 +302,13 @@ impl Builtin {
             self,
             Builtin::File | Builtin::Copy | Builtin::Template | Builtin::Unit
         )
+    }
+
+    /// Whether the module's result keeps a program's output whole, as Ansible's raw
+    /// and script (run by the connection, not a module) register it: no final
+    /// newline stripped, no `cmd`.
+    pub fn output_whole(self) -> bool {
+        matches!(self, Builtin::Raw | Builtin::Script)
     }
 
     /// The argument names the module accepts, from its serde definition (less the
@@ -326,6 +358,19 @@ impl Builtin {
             Builtin::IniFile => args::field_names::<ini_file::Args>(),
             Builtin::PackageFacts => args::field_names::<package_facts::Args>(),
             Builtin::ServiceFacts => args::field_names::<service_facts::Args>(),
+            Builtin::Raw => args::field_names::<raw::Args>(),
+            Builtin::Cron => args::field_names::<cron::Args>(),
+            Builtin::KnownHosts => args::field_names::<known_hosts::Args>(),
+            Builtin::Script => {
+                static NAMES: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+                NAMES.get_or_init(|| {
+                    args::field_names::<script::Args>()
+                        .iter()
+                        .copied()
+                        .filter(|name| *name != script::RUNNER_ARG)
+                        .collect()
+                })
+            }
         }
     }
 
@@ -437,6 +482,10 @@ impl Builtin {
             Builtin::IniFile => decode_tracked::<ini_file::Args>(value).map(drop),
             Builtin::PackageFacts => decode_tracked::<package_facts::Args>(value).map(drop),
             Builtin::ServiceFacts => decode_tracked::<service_facts::Args>(value).map(drop),
+            Builtin::Raw => decode_tracked::<raw::Args>(value).map(drop),
+            Builtin::Script => decode_tracked::<script::Args>(value).map(drop),
+            Builtin::Cron => decode_tracked::<cron::Args>(value).map(drop),
+            Builtin::KnownHosts => decode_tracked::<known_hosts::Args>(value).map(drop),
         }
     }
 
@@ -579,6 +628,18 @@ impl Builtin {
                 .plan(&decode(value)?, host)
                 .map_err(PlanError::Module),
             Builtin::ServiceFacts => service_facts::ServiceFactsModule
+                .plan(&decode(value)?, host)
+                .map_err(PlanError::Module),
+            Builtin::Raw => raw::RawModule
+                .plan(&decode(value)?, host)
+                .map_err(PlanError::Module),
+            Builtin::Script => script::ScriptModule
+                .plan(&decode(value)?, host)
+                .map_err(PlanError::Module),
+            Builtin::Cron => cron::CronModule
+                .plan(&decode(value)?, host)
+                .map_err(PlanError::Module),
+            Builtin::KnownHosts => known_hosts::KnownHostsModule
                 .plan(&decode(value)?, host)
                 .map_err(PlanError::Module),
         }

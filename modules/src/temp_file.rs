@@ -117,7 +117,7 @@ fn free_name(host: &Host, folder: &Path, args: &Args) -> Result<PathBuf, ModuleE
     )))
 }
 
-fn random_name() -> Result<String, ModuleError> {
+pub(crate) fn random_name() -> Result<String, ModuleError> {
     let mut bytes = [0u8; NAME_LEN];
     let mut filled = 0;
     while filled < NAME_LEN {

@@ -57,12 +57,13 @@ pub fn send(writer: &mut impl Write, source: &SourceFile) -> io::Result<()> {
 /// The arguments of a module request that may name controller files, sent with it:
 /// copy's `_copy_from` (the runner's name for `src`; none with `remote_src`), and
 /// unarchive's `src` unless `remote_src` (a path on the target, or a URL the target
-/// fetches).
+/// fetches), script's file (`_script_from`).
 pub fn controller_file_args(builtin: Builtin, args: &Map<String, Json>) -> Vec<&'static str> {
     match builtin {
         // remote_src as the module reads it: a boolean.
         Builtin::Unarchive if args.get("remote_src") != Some(&Json::Bool(true)) => vec!["src"],
         Builtin::Unarchive => Vec::new(),
+        Builtin::Script => vec![machinist_modules::script::RUNNER_ARG],
         // copy's remote_src: src is on the target; the agent reads it, nothing is sent.
         Builtin::Copy if args.get("remote_src") == Some(&Json::Bool(true)) => Vec::new(),
         // A copy of a directory: one file per entry of its tree.

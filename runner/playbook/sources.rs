@@ -84,3 +84,13 @@ pub fn not_a_file(path: &Path) -> String {
         path.display()
     )
 }
+
+/// The script a script task's command line names: its first word, unquoted as
+/// Python's shlex.split does (`None`: no word, or quotes that do not close).
+pub fn script_name(line: &str) -> Option<String> {
+    machinist_modules::shell_words::split(line.trim())
+        .ok()?
+        .into_iter()
+        .next()
+        .filter(|word| !word.is_empty())
+}

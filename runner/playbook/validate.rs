@@ -292,6 +292,9 @@ fn meta_action(args: &Node, errors: &mut Vec<Diagnostic>) {
 
 /// `template:`/`src:` files named without templating must exist before the run.
 fn required_sources(task: &Task, builtin: Builtin, args: &Node, errors: &mut Vec<Diagnostic>) {
+    if builtin == Builtin::Script {
+        return script_source(task, args, errors);
+    }
     // unarchive's src is on the controller unless remote_src (templated: left to run time).
     let archive_on_controller = builtin == Builtin::Unarchive
         && args
@@ -342,6 +345,30 @@ fn required_sources(task: &Task, builtin: Builtin, args: &Node, errors: &mut Vec
             }
             Ok(_) => {}
         }
+    }
+}
+
+/// script's file (the first word of its line, untemplated) must be in files/.
+fn script_source(task: &Task, args: &Node, errors: &mut Vec<Diagnostic>) {
+    let Some(node) = args.get("_raw_params").or_else(|| args.get("cmd")) else {
+        return;
+    };
+    let Some(name) = node
+        .as_str()
+        .and_then(crate::playbook::sources::script_name)
+    else {
+        return;
+    };
+    if Templates::is_template(&name) {
+        return;
+    }
+    match find(&task.origin, &task.span.file, SourceKind::File, &name) {
+        Err(msg) => errors.push(Diagnostic::at(&node.span, msg)),
+        Ok(path) if path.is_dir() => errors.push(Diagnostic::at(
+            &node.span,
+            crate::playbook::sources::not_a_file(&path),
+        )),
+        Ok(_) => {}
     }
 }
 

@@ -143,7 +143,15 @@ impl Step<'_> {
             Ok(rendered) => rendered,
             Err(msg) => return Outcome::failed(msg),
         };
-        if matches!(builtin, Builtin::Command | Builtin::Shell) && !task.environment().is_empty() {
+        if builtin == Builtin::Raw && !task.environment().is_empty() {
+            // As Ansible's raw action: the keyword does not reach the line.
+            (self.on_event)(Event::Warning(
+                "raw module does not support the environment keyword".into(),
+            ));
+        }
+        if matches!(builtin, Builtin::Command | Builtin::Shell | Builtin::Script)
+            && !task.environment().is_empty()
+        {
             // The `environment:` keywords (play's, blocks', the task's), under the
             // module's own `environment`.
             let mut merged = serde_json::Map::new();

@@ -101,6 +101,16 @@ pub fn run_module(
         }
         return ModuleRun::Done(outcome);
     }
+    if check && !plan.predictable && builtin.output_whole() {
+        // Ansible's raw action in check mode: `skipped`, and nothing else said; its
+        // script without creates/removes: skipped with this message.
+        let mut skipped = Outcome::ok();
+        skipped.skipped = true;
+        if builtin == Builtin::Script {
+            skipped.msg = Some("Check mode is not supported for this task.".into());
+        }
+        return ModuleRun::Done(skipped);
+    }
     if check && !plan.predictable {
         // As Ansible's command registers it: `skipped` and the message, no `skip_reason`.
         let mut skipped = Outcome {
@@ -145,6 +155,8 @@ pub fn run_module(
         on_event(ModuleEvent::Progress(progress))
     });
     match applied {
+        // Ansible's script predicted in check mode says only that it changes.
+        Ok(_) if check && builtin.output_whole() => {}
         Ok(outputs) => {
             command_result(&mut outcome, builtin, &ops, &outputs);
             if matches!(builtin, Builtin::Command | Builtin::Shell) && !check {
@@ -226,15 +238,23 @@ fn command_result(outcome: &mut Outcome, builtin: Builtin, ops: &[Op], outputs: 
         return;
     };
     let lines = |s: &str| Json::Array(s.lines().map(|l| Json::String(l.into())).collect());
-    let stdout = output.stdout.strip_suffix('\n').unwrap_or(&output.stdout);
-    let stderr = output.stderr.strip_suffix('\n').unwrap_or(&output.stderr);
+    // Ansible's raw and script give the output whole (their connection's); the
+    // command module strips one final newline.
+    let (stdout, stderr) = if builtin.output_whole() {
+        (output.stdout.as_str(), output.stderr.as_str())
+    } else {
+        (
+            output.stdout.strip_suffix('\n').unwrap_or(&output.stdout),
+            output.stderr.strip_suffix('\n').unwrap_or(&output.stderr),
+        )
+    };
     let data = &mut outcome.data;
     data.insert("rc".into(), output.rc.map_or(Json::Null, Json::from));
     data.insert("stdout".into(), stdout.into());
     data.insert("stderr".into(), stderr.into());
     data.insert("stdout_lines".into(), lines(stdout));
     data.insert("stderr_lines".into(), lines(stderr));
-    if !data.contains_key("cmd") {
+    if !data.contains_key("cmd") && !builtin.output_whole() {
         data.insert(
             "cmd".into(),
             serde_json::to_value(&spec.argv).unwrap_or(Json::Null),
@@ -242,13 +262,14 @@ fn command_result(outcome: &mut Outcome, builtin: Builtin, ops: &[Op], outputs: 
     }
     if output.rc != Some(0) {
         outcome.failed = true;
-        let ansible_words = matches!(builtin, Builtin::Command | Builtin::Shell);
+        let ansible_words =
+            matches!(builtin, Builtin::Command | Builtin::Shell) || builtin.output_whole();
         outcome.msg = Some(match output.rc {
             Some(_) if ansible_words => "non-zero return code".into(),
             None if ansible_words => "killed by a signal".into(),
             _ => format!("{} failed: {}", tool_name(&spec.argv), output.said()),
         });
-    } else if outcome.msg.is_none() {
+    } else if outcome.msg.is_none() && !builtin.output_whole() {
         outcome.msg = Some(String::new());
     }
 }

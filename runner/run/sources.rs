@@ -5,12 +5,14 @@
 //! (`_copy_from`): the module streams it, never whole in memory, binary or not; a
 //! directory is walked (sources/tree.rs) into `_copy_tree`. With `remote_src` copy's
 //! `src:` is left as written: a path on the target, which the module reads there.
+//! script's file (its line's first word) is found as copy's `src` and handed over
+//! as `_script_from`.
 
 mod tree;
 
 use super::step::{located, Step};
 use crate::playbook::model::Task;
-use crate::playbook::sources::{find, SourceKind};
+use crate::playbook::sources::{find, script_name, SourceKind};
 use crate::template::FileOptions;
 use crate::vault::Opened;
 use machinist_modules::Builtin;
@@ -29,6 +31,9 @@ impl Step<'_> {
         let (task, ctx) = (self.task, self.ctx);
         if builtin == Builtin::Unarchive {
             return self.resolve_archive(task, args);
+        }
+        if builtin == Builtin::Script {
+            return self.resolve_script(task, args);
         }
         if !builtin.reads_sources() {
             return Ok(());
@@ -214,6 +219,47 @@ impl Step<'_> {
             })
             .map_err(|msg| located(&task.span, msg))?;
         *src = Json::String(path.display().to_string());
+        Ok(())
+    }
+
+    /// script's file: the first word of its command line, found in files/ as copy's
+    /// `src` and handed over as its path (`_script_from`); the module sends it.
+    fn resolve_script(&self, task: &Task, args: &mut Map<String, Json>) -> Result<(), String> {
+        use machinist_modules::script::RUNNER_ARG;
+        if args.remove(RUNNER_ARG).is_some() {
+            return Err(located(
+                &task.span,
+                format!("unknown argument '{RUNNER_ARG}'"),
+            ));
+        }
+        let line = args
+            .get("_raw_params")
+            .or_else(|| args.get("cmd"))
+            .and_then(Json::as_str)
+            .unwrap_or_default();
+        let Some(name) = script_name(line) else {
+            // The module says what is wrong with the line.
+            return Ok(());
+        };
+        let found = find(&task.origin, &task.span.file, SourceKind::File, &name)
+            .map_err(|msg| located(&task.span, msg))?;
+        if found.is_dir() {
+            return Err(located(
+                &task.span,
+                crate::playbook::sources::not_a_file(&found),
+            ));
+        }
+        if vaulted(&found) {
+            return Err(located(
+                &task.span,
+                format!("{}: a vaulted script is not supported", found.display()),
+            ));
+        }
+        let path = std::path::absolute(&found).unwrap_or(found);
+        args.insert(
+            RUNNER_ARG.into(),
+            Json::String(path.to_string_lossy().into_owned()),
+        );
         Ok(())
     }
 

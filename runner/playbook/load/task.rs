@@ -510,6 +510,14 @@ impl Loader {
                 entries.extend(options.into_iter().map(|(k, v)| (key(&k), string(v))));
                 entries
             }
+            Action::Module(Builtin::Raw | Builtin::Script) => {
+                // Ansible's raw and script: the line as written, less the `k=v` options
+                // it splits off every free-form action.
+                let (command, options) = split_command_options(&text);
+                let mut entries = vec![(key("_raw_params"), string(command))];
+                entries.extend(options.into_iter().map(|(k, v)| (key(&k), string(v))));
+                entries
+            }
             Action::Meta => vec![(key("_raw_params"), string(text))],
             Action::Debug if !text.contains('=') => vec![(key("msg"), string(text))],
             Action::Fail if !text.contains('=') => vec![(key("msg"), string(text))],
