@@ -250,6 +250,7 @@ impl Engine {
                 minijinja::ErrorKind::UndefinedError,
             )));
         }
+        value_format::refuse_undefined_items(&value).map_err(fail)?;
         Ok(value)
     }
 

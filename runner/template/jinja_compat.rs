@@ -7,10 +7,10 @@
 //! `divisibleby` want numbers, comparisons (`ge`, `lt`, …) and `contains` fail on
 //! types Python cannot compare or search, as ansible-core's do.
 
-use minijinja::value::{Kwargs, ValueKind};
-use minijinja::{Environment, Error, Value};
+use minijinja::value::{Kwargs, Rest, ValueKind};
+use minijinja::{Environment, Error, State, Value};
 
-use super::filters::invalid;
+use super::filters::{invalid, keywords_as_positions};
 use super::pyjson;
 use super::value_format::{py_text, py_type_name};
 use std::cmp::Ordering;
@@ -49,9 +49,15 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     env.add_test("even", |value: Value| {
         Ok::<_, Error>(remainder(&value, 2.0, "even")? == 0.0)
     });
-    env.add_test("divisibleby", |value: Value, by: Value| {
-        let by = number(&by, "divisibleby")?;
-        Ok::<_, Error>(remainder(&value, by, "divisibleby")? == 0.0)
+    let divisibleby = keywords_as_positions(
+        Value::from_function(|value: Value, by: Value| {
+            let by = number(&by, "divisibleby")?;
+            Ok::<_, Error>(remainder(&value, by, "divisibleby")? == 0.0)
+        }),
+        vec![("num", Value::UNDEFINED)],
+    );
+    env.add_test("divisibleby", move |state: &State, args: Rest<Value>| {
+        divisibleby(state, args).map(|answer| answer.is_true())
     });
     for (names, wanted) in [
         (&["ge", ">="][..], &[Ordering::Greater, Ordering::Equal][..]),

@@ -16,7 +16,27 @@ pub(crate) fn formatter(out: &mut Output, _state: &State, value: &Value) -> Resu
             emissions.last = Some(value.clone());
         }
     });
+    refuse_undefined_items(value)?;
     write_py_str(out, value).map_err(Error::from)
+}
+
+/// A list holding Ansible's undefined (an item `map(attribute=…)` found no attribute
+/// on) fails once it is printed or is a task's value, as in ansible-core; only
+/// `select('defined')`-style filtering, `length`, indexing or `first` read it safely.
+pub(crate) fn refuse_undefined_items(value: &Value) -> Result<(), Error> {
+    if value.kind() == ValueKind::Seq {
+        if let Ok(items) = value.try_iter() {
+            for item in items {
+                if item.is_undefined() {
+                    return Err(Error::new(
+                        minijinja::ErrorKind::UndefinedError,
+                        "a list item is undefined (an item without the attribute map() read)",
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The `{{ }}` outputs of the render being watched on this thread.
