@@ -98,6 +98,7 @@ pub fn json_dumps(value: &serde_json::Value) -> String {
         indent: None,
         sort_keys: false,
         ensure_ascii: true,
+        separators: None,
     };
     pyjson::dumps(&Value::from_serialize(value), &options).unwrap_or_else(|_| value.to_string())
 }

@@ -419,6 +419,27 @@ fn b64_engine(urlsafe: bool) -> base64::engine::GeneralPurpose {
     }
 }
 
+#[derive(PartialEq)]
+enum TextEncoding {
+    Utf8,
+    Utf16,
+}
+
+/// The `encoding=` of `b64encode`/`b64decode`: the codecs Python names UTF-8 and UTF-16;
+/// any other is refused rather than read as UTF-8.
+fn b64_encoding(kwargs: &Kwargs, filter: &str) -> Result<TextEncoding, Error> {
+    let Some(name) = kwargs.get::<Option<String>>("encoding")? else {
+        return Ok(TextEncoding::Utf8);
+    };
+    match name.to_ascii_lowercase().replace('_', "-").as_str() {
+        "utf-8" | "utf8" | "u8" => Ok(TextEncoding::Utf8),
+        "utf-16" | "utf16" | "u16" => Ok(TextEncoding::Utf16),
+        _ => Err(invalid(format!(
+            "{filter}: encoding '{name}' is not supported (utf-8 and utf-16 are)"
+        ))),
+    }
+}
+
 pub(crate) fn flag(kwargs: &Kwargs, name: &str) -> Result<bool, Error> {
     Ok(kwargs.get::<Option<bool>>(name)?.unwrap_or(false))
 }
@@ -426,9 +447,17 @@ pub(crate) fn flag(kwargs: &Kwargs, name: &str) -> Result<bool, Error> {
 fn b64encode(value: Value, kwargs: Kwargs) -> Result<String, Error> {
     let input = text(&value)?;
     let urlsafe = flag(&kwargs, "urlsafe")?;
-    let _encoding = kwargs.get::<Option<String>>("encoding")?;
+    let encoding = b64_encoding(&kwargs, "b64encode")?;
     kwargs.assert_all_used()?;
-    Ok(b64_engine(urlsafe).encode(input.as_bytes()))
+    let bytes = match encoding {
+        TextEncoding::Utf8 => input.into_bytes(),
+        // Python's 'utf-16' writes a byte order mark, then little-endian units.
+        TextEncoding::Utf16 => [0xff, 0xfe]
+            .into_iter()
+            .chain(input.encode_utf16().flat_map(u16::to_le_bytes))
+            .collect(),
+    };
+    Ok(b64_engine(urlsafe).encode(bytes))
 }
 
 fn b64decode(value: Value, kwargs: Kwargs) -> Result<String, Error> {
@@ -437,11 +466,28 @@ fn b64decode(value: Value, kwargs: Kwargs) -> Result<String, Error> {
         .filter(|c| !c.is_whitespace())
         .collect();
     let urlsafe = flag(&kwargs, "urlsafe")?;
-    let _encoding = kwargs.get::<Option<String>>("encoding")?;
+    let encoding = b64_encoding(&kwargs, "b64decode")?;
     kwargs.assert_all_used()?;
     let bytes = b64_engine(urlsafe)
         .decode(input.as_bytes())
         .map_err(|err| invalid(format!("b64decode: {err}")))?;
+    if encoding == TextEncoding::Utf16 {
+        let (units, big_endian) = match bytes.as_slice() {
+            [0xff, 0xfe, rest @ ..] => (rest, false),
+            [0xfe, 0xff, rest @ ..] => (rest, true),
+            rest => (rest, false),
+        };
+        let units: Vec<u16> = units
+            .chunks(2)
+            .map(|pair| match (pair, big_endian) {
+                ([a, b], false) => Ok(u16::from_le_bytes([*a, *b])),
+                ([a, b], true) => Ok(u16::from_be_bytes([*a, *b])),
+                _ => Err(invalid("b64decode: truncated UTF-16 data")),
+            })
+            .collect::<Result<_, Error>>()?;
+        return String::from_utf16(&units)
+            .map_err(|_| invalid("b64decode: the decoded bytes are not UTF-16 text"));
+    }
     String::from_utf8(bytes).map_err(|_| invalid("b64decode: the decoded bytes are not UTF-8 text"))
 }
 

@@ -24,11 +24,24 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     });
     env.add_filter("last", last);
     env.add_filter("unique", unique);
+    for name in ["default", "d"] {
+        env.add_filter(
+            name,
+            keywords_as_positions(
+                Value::from_function(minijinja::filters::default),
+                vec![
+                    ("default_value", Value::from("")),
+                    ("boolean", Value::from(false)),
+                ],
+            ),
+        );
+    }
     env.add_filter("tojson", |value: Value, indent: Option<usize>| {
         let options = pyjson::Options {
             indent,
             sort_keys: true,
             ensure_ascii: true,
+            separators: None,
         };
         let text = pyjson::dumps(&value, &options)?;
         Ok::<_, Error>(
