@@ -52,6 +52,7 @@ mod path_tests;
 mod pyjson;
 mod python_iteration;
 mod python_methods;
+mod python_mutation;
 mod python_random;
 mod python_set;
 mod python_str_methods;

@@ -20,7 +20,7 @@ use super::error::{TemplateError, TemplateErrorKind};
 use super::{
     backslash, collections, conversions, crypt, datetime, datetime_minus, filters, globals,
     jinja_compat, lookup, math_filters, names, operator_calls, overrides, path_tests, pyjson,
-    python_iteration, python_methods, pyyaml, regexes, simple, size_filters, tests, text_filters,
+    python_iteration, python_methods, python_mutation, pyyaml, regexes, simple, size_filters, tests, text_filters,
     time_filters, undefined_chain, url_filters, urlize, value_format, vault_filters, wordwrap,
     FileOptions, OMIT,
 };
@@ -106,7 +106,10 @@ impl Engine {
 
     pub(crate) fn render_str(&self, source: &str, vars: &Value) -> Result<String, TemplateError> {
         let source = undefined_chain::rewritten(
-            operator_calls::rewritten(names::unqualified(source, true), true),
+            operator_calls::rewritten(
+                python_mutation::rewritten(names::unqualified(source, true), true),
+                true,
+            ),
             true,
         );
         let escaped = backslash::escape_expressions(&source);
@@ -143,7 +146,10 @@ impl Engine {
 
     pub(crate) fn render_native(&self, source: &str, vars: &Value) -> Result<Value, TemplateError> {
         let source = undefined_chain::rewritten(
-            operator_calls::rewritten(names::unqualified(source, true), true),
+            operator_calls::rewritten(
+                python_mutation::rewritten(names::unqualified(source, true), true),
+                true,
+            ),
             true,
         );
         let escaped = backslash::escape_expressions(&source);
@@ -229,7 +235,10 @@ impl Engine {
         let expr = single_expression(expr).unwrap_or(expr);
         self.eval_expr(
             &undefined_chain::rewritten(
-                operator_calls::rewritten(names::unqualified(expr, false), false),
+                operator_calls::rewritten(
+                    python_mutation::rewritten(names::unqualified(expr, false), false),
+                    false,
+                ),
                 false,
             ),
             vars,
@@ -282,7 +291,10 @@ impl Engine {
             TemplateError::new(TemplateErrorKind::Syntax, format!("{name}: {message}"))
         })?;
         let body = &*undefined_chain::rewritten(
-            operator_calls::rewritten(names::unqualified(body, true), true),
+            operator_calls::rewritten(
+                python_mutation::rewritten(names::unqualified(body, true), true),
+                true,
+            ),
             true,
         );
         let original = body;
@@ -510,6 +522,7 @@ fn base_env(slot: &EngineSlot) -> Environment<'static> {
     datetime::register(&mut env);
     operator_calls::register(&mut env);
     globals::register(&mut env);
+    python_mutation::register(&mut env);
     wordwrap::register(&mut env);
     vault_filters::register(&mut env);
     urlize::register(&mut env);

@@ -12,8 +12,12 @@ use minijinja::{Error, Output, State, Value};
 pub(crate) fn formatter(out: &mut Output, _state: &State, value: &Value) -> Result<(), Error> {
     EMISSIONS.with_borrow_mut(|watched| {
         if let Some(emissions) = watched {
-            emissions.count += 1;
-            emissions.last = Some(value.clone());
+            if value.is_none() {
+                emissions.nones += 1;
+            } else {
+                emissions.count += 1;
+                emissions.last = Some(value.clone());
+            }
         }
     });
     refuse_undefined_items(value)?;
@@ -44,6 +48,8 @@ pub(crate) fn refuse_undefined_items(value: &Value) -> Result<(), Error> {
 struct Emissions {
     count: usize,
     last: Option<Value>,
+    /// `{{ }}`s that printed none: Jinja's native concatenation leaves them out.
+    nones: usize,
 }
 
 thread_local! {
@@ -53,12 +59,18 @@ thread_local! {
 /// `render`'s result, and the value of its `{{ }}` output when it made exactly one
 /// (Jinja's native rendering keeps a template whose output is one node as that value:
 /// `{% set ns = … %}{% for … %}…{% endfor %}{{ ns.out }}` is a list in ansible-core).
-/// The caller still checks that the text is that value's alone (no text around it).
+/// `{{ }}`s that printed none do not count (`{{ none }}{{ [1] }}` is the list); only
+/// such ones make none. The caller still checks that the text is that value's alone
+/// (no text around it).
 pub(crate) fn with_single_emission<T>(render: impl FnOnce() -> T) -> (T, Option<Value>) {
     let outer = EMISSIONS.replace(Some(Emissions::default()));
     let result = render();
     let seen = EMISSIONS.replace(outer);
-    let single = seen.filter(|e| e.count == 1).and_then(|e| e.last);
+    let single = seen.and_then(|e| match e.count {
+        0 if e.nones > 0 => Some(Value::from(())),
+        1 => e.last,
+        _ => None,
+    });
     (result, single)
 }
 
