@@ -322,7 +322,11 @@ impl Engine {
             body
         };
         let tmpl = env.get_template(&file_key(name, compiled)).map_err(fail)?;
-        let mut text = tmpl.render(vars).map_err(fail)?;
+        let (text, emitted) = value_format::with_any_emission(|| tmpl.render(vars));
+        let mut text = text.map_err(fail)?;
+        if text.is_empty() && !emitted && ["{{", "{%", "{#"].iter().any(|m| body.contains(m)) {
+            return Ok(text);
+        }
         // Jinja drops a last `\n` alone: a source ending in `\r\n` keeps its `\r`.
         if original.ends_with("\r\n") && newline == "\n" && !text.ends_with(['\r', '\n']) {
             text.push('\r');

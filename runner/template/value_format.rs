@@ -74,6 +74,16 @@ pub(crate) fn with_single_emission<T>(render: impl FnOnce() -> T) -> (T, Option<
     (result, single)
 }
 
+/// `render`'s result, and whether it printed any `{{ }}` value but none. A template
+/// file that printed none and no text of its own is none to ansible-core, which adds
+/// no trailing newlines to it (a file of macro definitions renders empty).
+pub(crate) fn with_any_emission<T>(render: impl FnOnce() -> T) -> (T, bool) {
+    let outer = EMISSIONS.replace(Some(Emissions::default()));
+    let result = render();
+    let seen = EMISSIONS.replace(outer);
+    (result, seen.is_some_and(|e| e.count > 0))
+}
+
 /// [`py_str`] written to `out`: strings and integers, most of what templates print,
 /// as they are (no String made for them), the rest through `py_str`.
 pub(crate) fn write_py_str(out: &mut impl Write, value: &Value) -> std::fmt::Result {
