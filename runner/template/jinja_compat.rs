@@ -7,7 +7,7 @@
 //! `divisibleby` want numbers, comparisons (`ge`, `lt`, …) and `contains` fail on
 //! types Python cannot compare or search, as ansible-core's do.
 
-use minijinja::value::{Kwargs, Rest, ValueKind};
+use minijinja::value::{from_args, Kwargs, Rest, ValueKind};
 use minijinja::{Environment, Error, State, Value};
 
 use super::filters::{invalid, keywords_as_positions};
@@ -24,6 +24,27 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     });
     env.add_filter("last", last);
     env.add_filter("unique", unique);
+    // Jinja's dictsort(value, case_sensitive=False, by='key', reverse=False) by
+    // position as well: minijinja's takes keywords only.
+    env.add_filter("dictsort", |value: Value, args: Rest<Value>| {
+        let (positional, kwargs): (&[Value], Kwargs) = from_args(&args)?;
+        let mut named: Vec<(String, Value)> = Vec::new();
+        for (name, given) in ["case_sensitive", "by", "reverse"].iter().zip(positional) {
+            if kwargs.has(name) {
+                return Err(invalid(format!(
+                    "dictsort: got multiple values for argument '{name}'"
+                )));
+            }
+            named.push((name.to_string(), given.clone()));
+        }
+        if positional.len() > 3 {
+            return Err(Error::from(minijinja::ErrorKind::TooManyArguments));
+        }
+        for name in kwargs.args() {
+            named.push((name.to_string(), kwargs.get::<Value>(name)?));
+        }
+        minijinja::filters::dictsort(&value, named.into_iter().collect())
+    });
     for name in ["default", "d"] {
         env.add_filter(
             name,
