@@ -51,6 +51,7 @@ pub(crate) mod overrides;
 mod path_tests;
 mod pyjson;
 mod python_iteration;
+mod macro_varargs;
 mod python_methods;
 mod python_mutation;
 mod python_random;

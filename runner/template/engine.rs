@@ -20,7 +20,7 @@ use super::error::{TemplateError, TemplateErrorKind};
 use super::{
     backslash, collections, conversions, crypt, datetime, datetime_minus, filters, globals,
     jinja_compat, lookup, math_filters, names, operator_calls, overrides, path_tests, pyjson,
-    python_iteration, python_methods, python_mutation, pyyaml, regexes, simple, size_filters, tests, text_filters,
+    macro_varargs, python_iteration, python_methods, python_mutation, pyyaml, regexes, simple, size_filters, tests, text_filters,
     time_filters, undefined_chain, url_filters, urlize, value_format, vault_filters, wordwrap,
     FileOptions, OMIT,
 };
@@ -105,13 +105,7 @@ impl Engine {
     }
 
     pub(crate) fn render_str(&self, source: &str, vars: &Value) -> Result<String, TemplateError> {
-        let source = undefined_chain::rewritten(
-            operator_calls::rewritten(
-                python_mutation::rewritten(names::unqualified(source, true), true),
-                true,
-            ),
-            true,
-        );
+        let source = template_source(source);
         let escaped = backslash::escape_expressions(&source);
         self.render_escaped(&escaped, vars)
     }
@@ -145,13 +139,7 @@ impl Engine {
     }
 
     pub(crate) fn render_native(&self, source: &str, vars: &Value) -> Result<Value, TemplateError> {
-        let source = undefined_chain::rewritten(
-            operator_calls::rewritten(
-                python_mutation::rewritten(names::unqualified(source, true), true),
-                true,
-            ),
-            true,
-        );
+        let source = template_source(source);
         let escaped = backslash::escape_expressions(&source);
         let Some(expr) = single_expression(&escaped) else {
             if escaped.contains("{%") {
@@ -290,13 +278,7 @@ impl Engine {
         let (body, set) = overrides::split(source).map_err(|message| {
             TemplateError::new(TemplateErrorKind::Syntax, format!("{name}: {message}"))
         })?;
-        let body = &*undefined_chain::rewritten(
-            operator_calls::rewritten(
-                python_mutation::rewritten(names::unqualified(body, true), true),
-                true,
-            ),
-            true,
-        );
+        let body = &*template_source(body);
         let original = body;
         // Jinja writes each newline of the template's own text (not of the values it
         // renders) as newline_sequence.
@@ -438,6 +420,22 @@ fn split_file_key(key: &str) -> Option<(&str, &str)> {
 
 /// The loader that turns the environment into a compile cache, and loads the files
 /// template files include (by the absolute path [`join_include`] made).
+/// A template's source as it compiles: Ansible's qualified names made short, and the
+/// rewrites of Jinja semantics minijinja lacks (macro varargs, mutating methods,
+/// Python operators, attribute chains under `default`).
+fn template_source(source: &str) -> Cow<'_, str> {
+    undefined_chain::rewritten(
+        operator_calls::rewritten(
+            python_mutation::rewritten(
+                macro_varargs::rewritten(names::unqualified(source, true)),
+                true,
+            ),
+            true,
+        ),
+        true,
+    )
+}
+
 fn cache_loader(name: &str) -> Result<Option<String>, minijinja::Error> {
     if let Some(expr) = name.strip_prefix(EXPR_KEY) {
         // Reject anything that is not one bare expression before wrapping it.
@@ -449,8 +447,10 @@ fn cache_loader(name: &str) -> Result<Option<String>, minijinja::Error> {
     } else if let Some((_, source)) = split_file_key(name) {
         Ok(Some(source.to_string()))
     } else if Path::new(name).is_absolute() {
+        // A file `{% include %}`d or `{% import %}`ed: rewritten as the template
+        // that names it was.
         match crate::input::read_text(Path::new(name), crate::input::MAX_TEXT_BYTES) {
-            Ok(source) => Ok(Some(source)),
+            Ok(source) => Ok(Some(template_source(&source).into_owned())),
             Err(crate::input::ReadError::Io { source, .. })
                 if source.kind() == std::io::ErrorKind::NotFound =>
             {
@@ -527,6 +527,7 @@ fn base_env(slot: &EngineSlot) -> Environment<'static> {
     operator_calls::register(&mut env);
     globals::register(&mut env);
     python_mutation::register(&mut env);
+    macro_varargs::register(&mut env);
     wordwrap::register(&mut env);
     vault_filters::register(&mut env);
     urlize::register(&mut env);

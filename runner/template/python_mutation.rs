@@ -54,9 +54,11 @@ pub(crate) fn rewritten(source: Cow<'_, str>, template: bool) -> Cow<'_, str> {
         return source;
     }
     let receivers = RefCell::new(Vec::<String>::new());
-    let edited = source_edits::rewritten(source, template, &|node, _source, edits| {
+    let edited = source_edits::rewritten(source, template, &|node, source, edits| {
         let wrapped = match node {
-            Expr::List(list) => Some(range(list.span())),
+            // A tuple (in parentheses) is immutable in Python too.
+            Expr::List(list) => Some(range(list.span()))
+                .filter(|(start, _)| !source.get(*start..).is_some_and(|s| s.starts_with('('))),
             Expr::Map(map) => Some(range(map.span())),
             Expr::Const(constant)
                 if matches!(constant.value.kind(), ValueKind::Seq | ValueKind::Map) =>
