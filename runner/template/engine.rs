@@ -424,6 +424,27 @@ fn split_file_key(key: &str) -> Option<(&str, &str)> {
 /// rewrites of Jinja semantics minijinja lacks (macro varargs, mutating methods,
 /// Python operators, attribute chains under `default`).
 fn template_source(source: &str) -> Cow<'_, str> {
+    match raw_keeps_newline(source) {
+        Cow::Borrowed(source) => template_rewrites(source),
+        Cow::Owned(source) => Cow::Owned(template_rewrites(&source).into_owned()),
+    }
+}
+
+/// Jinja never trims the newline after `{% raw %}` (trim_blocks applies to the
+/// other tags, `{% endraw %}` included); minijinja does. A `{{ '' }}` between them keeps
+/// it: `{% raw %}\n` becomes `{% raw %}{% endraw %}{{ '' }}\n{% raw %}`.
+fn raw_keeps_newline(source: &str) -> Cow<'_, str> {
+    static RAW_OPEN: std::sync::LazyLock<Option<regex::Regex>> =
+        std::sync::LazyLock::new(|| regex::Regex::new(r"(\{%[-+]?\s*raw\s*%\})\n").ok());
+    match RAW_OPEN.as_ref() {
+        Some(re) if source.contains("raw") => {
+            re.replace_all(source, "$1{% endraw %}{{ '' }}\n{% raw %}")
+        }
+        _ => Cow::Borrowed(source),
+    }
+}
+
+fn template_rewrites(source: &str) -> Cow<'_, str> {
     undefined_chain::rewritten(
         operator_calls::rewritten(
             python_mutation::rewritten(
