@@ -52,8 +52,15 @@ pub(crate) fn register(env: &mut Environment<'static>) {
         let (_, kwargs): (&[Value], Kwargs) = from_args(rest)?;
         match kwargs.get::<Option<Value>>("attribute")? {
             Some(attr) => {
+                // Jinja sorts by several attributes given as `'a,b'`.
+                let names: Vec<Value> = match attr.as_str() {
+                    Some(names) => names.split(',').map(|n| Value::from(n.trim())).collect(),
+                    None => vec![attr],
+                };
                 for item in value.try_iter()? {
-                    attribute(&item, &attr)?;
+                    for name in &names {
+                        attribute(&item, name)?;
+                    }
                 }
             }
             None => sortable(value)?,
