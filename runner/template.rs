@@ -44,6 +44,7 @@ mod globals;
 mod jinja_compat;
 mod legacy_loops;
 mod lookup;
+mod macro_varargs;
 mod math_filters;
 pub(crate) mod names;
 mod operator_calls;
@@ -51,7 +52,6 @@ pub(crate) mod overrides;
 mod path_tests;
 mod pyjson;
 mod python_iteration;
-mod macro_varargs;
 mod python_methods;
 mod python_mutation;
 mod python_random;
@@ -84,6 +84,8 @@ mod filter_tests;
 mod is_tests;
 #[cfg(test)]
 mod lookup_tests;
+#[cfg(test)]
+mod python_compat_tests;
 
 use std::sync::Arc;
 

@@ -577,14 +577,22 @@ pub(crate) fn keywords_as_positions(
             let given = kwargs.get::<Option<Value>>(name)?;
             if index + 1 < positional.len() {
                 if given.is_some() {
-                    return Err(invalid(format!("got multiple values for argument '{name}'")));
+                    return Err(invalid(format!(
+                        "got multiple values for argument '{name}'"
+                    )));
                 }
                 continue;
             }
             match given {
                 Some(value) => {
-                    if let Some(missing) = skipped.iter().find(|(_, v): &&(&str, Value)| v.is_undefined()) {
-                        return Err(invalid(format!("missing required argument '{}'", missing.0)));
+                    if let Some(missing) = skipped
+                        .iter()
+                        .find(|(_, v): &&(&str, Value)| v.is_undefined())
+                    {
+                        return Err(invalid(format!(
+                            "missing required argument '{}'",
+                            missing.0
+                        )));
                     }
                     bound.extend(skipped.drain(..).map(|(_, v)| v));
                     bound.push(value);

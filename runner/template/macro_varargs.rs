@@ -80,7 +80,9 @@ fn next_macro(source: &str) -> Option<MacroAt<'_>> {
     let mut from = 0;
     loop {
         let open = from + source[from..].find("{%")?;
-        let after = source[open + 2..].trim_start_matches(['-', '+']).trim_start();
+        let after = source[open + 2..]
+            .trim_start_matches(['-', '+'])
+            .trim_start();
         from = open + 2;
         let Some(signature) = after.strip_prefix("macro") else {
             continue;
@@ -132,7 +134,9 @@ fn endmacro(source: &str, from: usize) -> Option<(usize, usize)> {
     let mut at = from;
     loop {
         let open = at + source[at..].find("{%")?;
-        let inner = source[open + 2..].trim_start_matches(['-', '+']).trim_start();
+        let inner = source[open + 2..]
+            .trim_start_matches(['-', '+'])
+            .trim_start();
         let close = open + source[open..].find("%}")? + 2;
         if inner.starts_with("endmacro") {
             return Some((open, close));

@@ -29,7 +29,10 @@ pub(crate) fn register(env: &mut Environment<'static>) {
         let filter = Value::from_function(keywords_as_positions(
             filter,
             match name {
-                "batch" => vec![("linecount", Value::UNDEFINED), ("fill_with", Value::from(()))],
+                "batch" => vec![
+                    ("linecount", Value::UNDEFINED),
+                    ("fill_with", Value::from(())),
+                ],
                 "slice" => vec![("slices", Value::UNDEFINED), ("fill_with", Value::from(()))],
                 _ => Vec::new(),
             },

@@ -50,7 +50,10 @@ pub(crate) fn register(env: &mut Environment<'static>) {
 /// mutable copy first: at the template's start when it is defined, in place in a
 /// bare expression.
 pub(crate) fn rewritten(source: Cow<'_, str>, template: bool) -> Cow<'_, str> {
-    if !MUTATING_METHODS.iter().any(|method| source.contains(method)) {
+    if !MUTATING_METHODS
+        .iter()
+        .any(|method| source.contains(method))
+    {
         return source;
     }
     let receivers = RefCell::new(Vec::<String>::new());
@@ -134,14 +137,19 @@ pub(crate) fn mutable_copy(value: &Value) -> Result<Value, Error> {
 }
 
 fn locked<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Python's index into a list of `len` items (negative from the end), if in range.
 fn position(index: i64, len: usize) -> Option<usize> {
     let len = i64::try_from(len).ok()?;
     let index = if index < 0 { index + len } else { index };
-    (0..len).contains(&index).then(|| usize::try_from(index).ok()).flatten()
+    (0..len)
+        .contains(&index)
+        .then(|| usize::try_from(index).ok())
+        .flatten()
 }
 
 /// A template's own list.
@@ -186,7 +194,11 @@ impl Object for PyList {
             "insert" => {
                 let (index, item): (i64, Value) = from_args(args)?;
                 let len = i64::try_from(items.len()).unwrap_or(i64::MAX);
-                let at = if index < 0 { (index + len).max(0) } else { index.min(len) };
+                let at = if index < 0 {
+                    (index + len).max(0)
+                } else {
+                    index.min(len)
+                };
                 items.insert(usize::try_from(at).unwrap_or(0), item);
             }
             "pop" => {
@@ -272,7 +284,8 @@ impl Object for PyDict {
                         }
                     } else {
                         for pair in other.try_iter()? {
-                            let (key, item) = (pair.get_item_by_index(0)?, pair.get_item_by_index(1)?);
+                            let (key, item) =
+                                (pair.get_item_by_index(0)?, pair.get_item_by_index(1)?);
                             entries.insert(key, item);
                         }
                     }

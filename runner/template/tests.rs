@@ -22,7 +22,10 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     });
     let version_keywords = keywords_as_positions(
         Value::from_function(version_test),
-        vec![("version", Value::UNDEFINED), ("operator", Value::from("eq"))],
+        vec![
+            ("version", Value::UNDEFINED),
+            ("operator", Value::from("eq")),
+        ],
     );
     env.add_test("version", move |state: &State, args: Rest<Value>| {
         version_keywords(state, args).map(|answer| answer.is_true())
