@@ -508,53 +508,6 @@ fn digest(data: &str, kind: &str) -> Result<String, Error> {
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn python_path_helpers() {
-        assert_eq!(basename("/etc/hosts"), "hosts");
-        assert_eq!(basename("/etc/"), "");
-        assert_eq!(basename("hosts"), "hosts");
-        assert_eq!(dirname("/etc/hosts"), "/etc");
-        assert_eq!(dirname("/hosts"), "/");
-        assert_eq!(dirname("hosts"), "");
-        assert_eq!(dirname("a//b"), "a");
-        let split = |p: &str| super::super::value_format::py_repr(&splitext(p));
-        assert_eq!(split("/a/b.tar.gz"), "['/a/b.tar', '.gz']");
-        assert_eq!(split("/a/.bashrc"), "['/a/.bashrc', '']");
-        assert_eq!(split("a.d/b"), "['a.d/b', '']");
-        assert_eq!(normpath("/a//b/./c/../d/"), "/a/b/d");
-        assert_eq!(normpath("../a/.."), "..");
-        assert_eq!(normpath("/.."), "/");
-        assert_eq!(normpath("//a"), "//a");
-        assert_eq!(normpath(""), ".");
-        assert_eq!(
-            expanduser("~root/x"),
-            format!("{}/x", passwd_home("root", 0).unwrap())
-        );
-        assert_eq!(
-            expanduser("~nosuchuser_machinist/x"),
-            "~nosuchuser_machinist/x"
-        );
-        assert_eq!(expanduser("/a/~b"), "/a/~b");
-        assert_eq!(
-            expandvars("$MACHINIST_NOPE_X/${}/$"),
-            "$MACHINIST_NOPE_X/${}/$"
-        );
-    }
-
-    #[test]
-    fn shell_quote_like_shlex() {
-        let q = |s: &str| quote(&Value::from(s)).unwrap();
-        assert_eq!(q(""), "''");
-        assert_eq!(q("abc/d-e.f"), "abc/d-e.f");
-        assert_eq!(q("a b"), "'a b'");
-        assert_eq!(q("it's"), "'it'\"'\"'s'");
-    }
-}
-
 /// Python's binding of keyword arguments, for a filter or test whose Rust signature
 /// takes its parameters by position: `center(width=10)` is `center(10)`,
 /// `batch(linecount=2, fill_with=0)` is `batch(2, 0)`. `params` names the parameters
@@ -611,5 +564,52 @@ pub(crate) fn keywords_as_positions(
             bound.push(Value::from(others));
         }
         callee.call(state, &bound)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn python_path_helpers() {
+        assert_eq!(basename("/etc/hosts"), "hosts");
+        assert_eq!(basename("/etc/"), "");
+        assert_eq!(basename("hosts"), "hosts");
+        assert_eq!(dirname("/etc/hosts"), "/etc");
+        assert_eq!(dirname("/hosts"), "/");
+        assert_eq!(dirname("hosts"), "");
+        assert_eq!(dirname("a//b"), "a");
+        let split = |p: &str| super::super::value_format::py_repr(&splitext(p));
+        assert_eq!(split("/a/b.tar.gz"), "['/a/b.tar', '.gz']");
+        assert_eq!(split("/a/.bashrc"), "['/a/.bashrc', '']");
+        assert_eq!(split("a.d/b"), "['a.d/b', '']");
+        assert_eq!(normpath("/a//b/./c/../d/"), "/a/b/d");
+        assert_eq!(normpath("../a/.."), "..");
+        assert_eq!(normpath("/.."), "/");
+        assert_eq!(normpath("//a"), "//a");
+        assert_eq!(normpath(""), ".");
+        assert_eq!(
+            expanduser("~root/x"),
+            format!("{}/x", passwd_home("root", 0).unwrap())
+        );
+        assert_eq!(
+            expanduser("~nosuchuser_machinist/x"),
+            "~nosuchuser_machinist/x"
+        );
+        assert_eq!(expanduser("/a/~b"), "/a/~b");
+        assert_eq!(
+            expandvars("$MACHINIST_NOPE_X/${}/$"),
+            "$MACHINIST_NOPE_X/${}/$"
+        );
+    }
+
+    #[test]
+    fn shell_quote_like_shlex() {
+        let q = |s: &str| quote(&Value::from(s)).unwrap();
+        assert_eq!(q(""), "''");
+        assert_eq!(q("abc/d-e.f"), "abc/d-e.f");
+        assert_eq!(q("a b"), "'a b'");
+        assert_eq!(q("it's"), "'it'\"'\"'s'");
     }
 }
