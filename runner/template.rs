@@ -91,6 +91,8 @@ use std::sync::Arc;
 
 use minijinja::Value;
 
+pub(crate) use datetime::now_text;
+pub(crate) use datetime_minus::TimeDelta;
 pub use error::{TemplateError, TemplateErrorKind};
 pub use legacy_loops::{legacy_items, LegacyLoop};
 pub use lookup::{install_host_patterns, HostPatterns};

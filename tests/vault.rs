@@ -767,7 +767,23 @@ fn vars_prompt_asks_on_a_terminal_and_hides_private_answers() {
     let run = detached(&test, &["run", "site.yml", "--root", root]);
     assert_eq!(run.code, 4);
     assert!(run.stderr.contains("site.yml:4:11: error: vars_prompt 'root_hash' needs a terminal to ask on, and there is none; give it with -e root_hash=VALUE"), "{}", run.stderr);
+    // A prompt with a default is not asked for: it takes its default, as
+    // ansible-playbook does when it is not interactive.
+    assert!(!run.stderr.contains("'who'"), "{}", run.stderr);
     assert!(run.stdout.is_empty());
+    let run = detached(
+        &test,
+        &["run", "site.yml", "--root", root, "-e", "root_hash=x token=z"],
+    );
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert_eq!(test.read("/etc/who"), "nobody z");
+    assert!(
+        run.stdout.contains("Not prompting as we are not in interactive mode: vars_prompt 'who' takes its default")
+            || run.stderr.contains("Not prompting as we are not in interactive mode: vars_prompt 'who' takes its default"),
+        "{}{}",
+        run.stdout,
+        run.stderr
+    );
     let run = detached(
         &test,
         &[

@@ -208,12 +208,18 @@ impl CommandModule {
 /// Nothing to run, with the result keys Ansible registers for a skipped run (its msg
 /// quotes the path, its stdout does not).
 fn skipped(path: &str, reason: &str, cmd: serde_json::Value) -> Plan {
+    let stdout = format!("skipped, since {path} {reason}");
     Plan::ok()
         .with_msg(format!("Did not run command since '{path}' {reason}"))
         .with_data("cmd", cmd)
         .with_data("rc", 0)
-        .with_data("stdout", format!("skipped, since {path} {reason}"))
+        .with_data("stdout_lines", serde_json::json!([stdout]))
+        .with_data("stdout", stdout)
         .with_data("stderr", "")
+        .with_data("stderr_lines", serde_json::json!([]))
+        .with_data("start", serde_json::Value::Null)
+        .with_data("end", serde_json::Value::Null)
+        .with_data("delta", serde_json::Value::Null)
 }
 
 pub(crate) mod doc;

@@ -225,6 +225,7 @@ pub const KEYWORDS: &[Keyword] = &[
     supported("with_indexed_items", TASK_OR_INCLUDE, false, Parse::Loop(Some(LegacyLoop::IndexedItems)), "a loop over (index, item) pairs"),
     supported("with_fileglob", TASK_OR_INCLUDE, false, Parse::Loop(Some(LegacyLoop::Fileglob)), "a loop over the controller's files matching patterns"),
     supported("with_first_found", TASK_OR_INCLUDE, false, Parse::Loop(Some(LegacyLoop::FirstFound)), "a loop over the first of these files found on the controller"),
+    supported("with_random_choice", TASK_OR_INCLUDE, false, Parse::Loop(Some(LegacyLoop::RandomChoice)), "a loop over one of these items, chosen at random"),
     supported("loop_control", TASK_OR_INCLUDE, false, Parse::LoopControl, "the loop's variable names, label, pause and ansible_loop"),
     supported("register", TASK_OR_INCLUDE, false, Parse::VariableName, "keep the result in this variable"),
     waiting_on(supported("notify", TASK, false, Parse::TextList, "handlers (names or listen topics) to run when it changed something"), BLOCK, 15),

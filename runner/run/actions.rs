@@ -11,7 +11,7 @@
 //! Host: its files, its network).
 
 use super::module_run::{run_module, ModuleEvent, ModuleRequest, ModuleRun};
-use super::outcome::Outcome;
+use super::outcome::{Outcome, RegisteredDiff};
 use super::remote::{act_on_target, Site, TargetAction};
 use super::secrets::Secrets;
 use super::step::{condition, located, Step};
@@ -180,7 +180,11 @@ impl Step<'_> {
             args = %secrets.masked_args(&rendered, task.no_log),
             "rendered arguments"
         );
-        let outcome = self.plan_and_apply(builtin, args, rendered, becoming.as_ref());
+        let registered_diff = RegisteredDiff::without_diff_mode(builtin, &rendered);
+        let mut outcome = self.plan_and_apply(builtin, args, rendered, becoming.as_ref());
+        if !self.flags.diff {
+            outcome.diff_registered = registered_diff;
+        }
         if !outcome.failed {
             self.keep_module_facts(&outcome);
         }
@@ -364,6 +368,12 @@ impl Step<'_> {
             }
             layer.set(&name, vars::from_json(&value));
             facts.insert(name, value);
+        }
+        if facts.is_empty() {
+            // As Ansible, also when every value was `omit`.
+            return Outcome::failed(
+                "No key/value pairs provided, at least one is required for this action to succeed",
+            );
         }
         self.set_facts(&layer);
         let mut outcome = Outcome::ok();

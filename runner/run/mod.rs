@@ -358,7 +358,10 @@ impl<'a> Executor<'a> {
             }
         }
         // Asked before the root is locked: no other run waits while a person types.
-        let prompted = prompt::ask(play, &self.options.extra_vars)?;
+        let reporter = &mut *self.reporter;
+        let prompted = prompt::ask(play, &self.options.extra_vars, &mut |warning| {
+            reporter.event(&Event::Warning(warning))
+        })?;
         if !self.lock_root(&root)? {
             return Ok(());
         }

@@ -87,8 +87,12 @@ pub fn run_module(
         return ModuleRun::Done(outcome);
     }
     if check && !plan.predictable {
-        let mut skipped = Outcome::skipped("Command would have run if not in check mode");
-        skipped.msg = Some("Command would have run if not in check mode".into());
+        // As Ansible's command registers it: `skipped` and the message, no `skip_reason`.
+        let mut skipped = Outcome {
+            skipped: true,
+            ..Outcome::ok()
+        }
+        .with_msg("Command would have run if not in check mode");
         let runs = plan
             .changes
             .iter()
@@ -103,6 +107,9 @@ pub fn run_module(
             }
             for (key, value) in [
                 ("rc", Json::from(0)),
+                ("start", Json::Null),
+                ("end", Json::Null),
+                ("delta", Json::Null),
                 ("stdout", Json::from("")),
                 ("stderr", Json::from("")),
                 ("stdout_lines", Json::Array(Vec::new())),
@@ -118,11 +125,17 @@ pub fn run_module(
     if !check {
         on_event(ModuleEvent::Applying(&ops));
     }
+    let started = Started::now();
     let applied = host.apply_with_progress(&ops, check, &mut |progress| {
         on_event(ModuleEvent::Progress(progress))
     });
     match applied {
-        Ok(outputs) => command_result(&mut outcome, builtin, &ops, &outputs),
+        Ok(outputs) => {
+            command_result(&mut outcome, builtin, &ops, &outputs);
+            if matches!(builtin, Builtin::Command | Builtin::Shell) && !check {
+                started.register_end(&mut outcome.data);
+            }
+        }
         Err(err) => {
             let interrupted = matches!(err, ModuleError::Interrupted { .. });
             // A refused validation replaced nothing: failed, not changed.
@@ -137,6 +150,30 @@ pub fn run_module(
         }
     }
     ModuleRun::Done(outcome)
+}
+
+/// When a command started: Ansible's command registers `start`, `end` and `delta`
+/// as Python prints `datetime.now()` and the `timedelta` between them.
+struct Started {
+    text: String,
+    at: std::time::Instant,
+}
+
+impl Started {
+    fn now() -> Started {
+        Started {
+            text: crate::template::now_text(),
+            at: std::time::Instant::now(),
+        }
+    }
+
+    fn register_end(self, data: &mut serde_json::Map<String, Json>) {
+        let micros = i64::try_from(self.at.elapsed().as_micros()).unwrap_or(i64::MAX);
+        let delta = crate::template::TimeDelta::from_microseconds(micros);
+        data.insert("start".into(), Json::String(self.text));
+        data.insert("end".into(), Json::String(crate::template::now_text()));
+        data.insert("delta".into(), Json::String(delta.to_string()));
+    }
 }
 
 /// The tool a module ran, past the wrappers that confine it (`setpriv … -- unshare

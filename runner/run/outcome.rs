@@ -25,6 +25,63 @@ pub struct Outcome {
     pub shown: Option<Value>,
     /// Which of ansible-core's result shapes this is registered as.
     pub shape: Shape,
+    /// What the registered result's `diff` is (the reporter shows `diff` by its own
+    /// rules).
+    pub diff_registered: RegisteredDiff,
+}
+
+/// The `diff` key of a registered result. In diff mode it is the diff; outside it,
+/// what each of Ansible's modules leaves there.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum RegisteredDiff {
+    Whole,
+    /// No `diff` key (file, user, systemd and the runner's own actions).
+    Absent,
+    /// `diff: []` (copy and template: their action plugin's).
+    Empty,
+    /// Empty content and attribute entries headed with the path (lineinfile and
+    /// blockinfile build them before they know whether diffs are wanted).
+    Headers(String),
+}
+
+impl RegisteredDiff {
+    /// What a module's registered result carries as `diff` outside diff mode.
+    pub fn without_diff_mode(
+        builtin: machinist_modules::Builtin,
+        args: &Map<String, Value>,
+    ) -> RegisteredDiff {
+        use machinist_modules::Builtin;
+        match builtin {
+            Builtin::Copy | Builtin::Template => RegisteredDiff::Empty,
+            Builtin::Lineinfile | Builtin::Blockinfile => {
+                let path = ["path", "dest", "destfile", "name"]
+                    .iter()
+                    .find_map(|key| args.get(*key).and_then(Value::as_str));
+                match path {
+                    Some(path) => RegisteredDiff::Headers(path.to_string()),
+                    None => RegisteredDiff::Absent,
+                }
+            }
+            _ => RegisteredDiff::Absent,
+        }
+    }
+
+    fn value(&self, diff: &[Diff]) -> Option<Value> {
+        match self {
+            RegisteredDiff::Whole if diff.is_empty() => None,
+            RegisteredDiff::Whole => Some(serde_json::to_value(diff).unwrap_or(Value::Null)),
+            RegisteredDiff::Absent => None,
+            RegisteredDiff::Empty => Some(Value::Array(Vec::new())),
+            RegisteredDiff::Headers(path) => {
+                let content = format!("{path} (content)");
+                let attributes = format!("{path} (file attributes)");
+                Some(serde_json::json!([
+                    {"after": "", "after_header": content, "before": "", "before_header": content},
+                    {"after_header": attributes, "before_header": attributes},
+                ]))
+            }
+        }
+    }
 }
 
 /// ansible-core adds `failed: false` to what an action returns; results the executor
@@ -52,6 +109,7 @@ impl Outcome {
             data: Map::new(),
             shown: None,
             shape: Shape::Action,
+            diff_registered: RegisteredDiff::Whole,
         }
     }
 
@@ -122,11 +180,8 @@ impl Outcome {
         if self.unreachable {
             map.insert("unreachable".into(), Value::Bool(true));
         }
-        if !self.diff.is_empty() {
-            map.insert(
-                "diff".into(),
-                serde_json::to_value(&self.diff).unwrap_or(Value::Null),
-            );
+        if let Some(diff) = self.diff_registered.value(&self.diff) {
+            map.insert("diff".into(), diff);
         }
         for (key, value) in &self.data {
             map.insert(key.clone(), value.clone());

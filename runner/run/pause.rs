@@ -28,7 +28,7 @@ impl Step<'_> {
             Ok(duration) => duration,
             Err(msg) => return Outcome::failed(msg),
         };
-        let started_at = now_text();
+        let started_at = crate::template::now_text();
         let start = Instant::now();
         let hidden = if parsed.echo {
             ""
@@ -75,7 +75,7 @@ impl Step<'_> {
         };
         let mut outcome = Outcome::ok();
         let data = json!({
-            "rc": 0, "stderr": "", "stdout": stdout, "start": started_at, "stop": now_text(),
+            "rc": 0, "stderr": "", "stdout": stdout, "start": started_at, "stop": crate::template::now_text(),
             "delta": elapsed.as_secs(), "echo": parsed.echo,
             "user_input": user_input,
         });
@@ -117,33 +117,6 @@ fn wait(seconds: u64) -> bool {
         std::thread::sleep(Duration::from_millis(50).min(until - Instant::now()));
     }
     true
-}
-
-/// Now, as Python's `str(datetime.now())` writes it, in UTC
-/// (`2026-12-07 01:02:03.456789`).
-fn now_text() -> String {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
-    let secs = now.as_secs();
-    let (days, of_day) = (secs / 86_400, secs % 86_400);
-    // Howard Hinnant's civil_from_days.
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}.{:06}",
-        of_day / 3600,
-        of_day / 60 % 60,
-        of_day % 60,
-        now.subsec_micros()
-    )
 }
 
 #[cfg(test)]

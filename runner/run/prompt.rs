@@ -2,8 +2,10 @@
 //! ansible-playbook does: a variable given with `-e` is not asked; an empty answer
 //! takes the default; `confirm` asks until two answers match; `encrypt` stores the
 //! crypt(3) hash (the `password_hash` filter's code). A private answer is a secret
-//! from then on (masked as vaulted values are). Without a terminal the run is
-//! refused before its first play, naming the variables to give with `-e`.
+//! from then on (masked as vaulted values are). Without a terminal a prompt with a
+//! `default` takes it, as ansible-playbook does when it is not interactive; one
+//! without refuses the run before its first play, naming the variables to give with
+//! `-e` (Ansible would set them to nothing).
 
 use crate::error::{Diagnostic, InputError};
 use crate::playbook::model::{Play, Playbook, VarPrompt};
@@ -28,6 +30,7 @@ pub(super) fn check_terminal(playbooks: &[Playbook], extra_vars: &Layer) -> Resu
         .iter()
         .flat_map(|playbook| &playbook.plays)
         .flat_map(|play| unanswered(play, extra_vars))
+        .filter(|prompt| prompt.default.is_none())
         .collect();
     if waiting.is_empty() || Terminal::open().is_some() {
         return Ok(());
@@ -49,17 +52,32 @@ pub(super) fn check_terminal(playbooks: &[Playbook], extra_vars: &Layer) -> Resu
 }
 
 /// The answers to `play`'s prompts, as a layer just above the play's `vars`.
-pub(super) fn ask(play: &Play, extra_vars: &Layer) -> Result<Layer, InputError> {
+/// Without a terminal, a prompt with a default takes it; `warn` hears of each, in
+/// Ansible's words.
+pub(super) fn ask(
+    play: &Play,
+    extra_vars: &Layer,
+    warn: &mut dyn FnMut(String),
+) -> Result<Layer, InputError> {
     let mut layer = Layer::default();
     let mut terminal = None;
     for prompt in unanswered(play, extra_vars) {
         if terminal.is_none() {
             terminal = Terminal::open();
         }
-        let Some(term) = terminal.as_mut() else {
-            return Err(no_terminal(prompt, "there is none"));
+        let answer = match (terminal.as_mut(), &prompt.default) {
+            (Some(term), _) => {
+                answer(term, prompt).map_err(|err| no_terminal(prompt, &err.to_string()))?
+            }
+            (None, Some(default)) => {
+                warn(format!(
+                    "Not prompting as we are not in interactive mode: vars_prompt '{}' takes its default",
+                    prompt.name
+                ));
+                default.clone()
+            }
+            (None, None) => return Err(no_terminal(prompt, "there is none")),
         };
-        let answer = answer(term, prompt).map_err(|err| no_terminal(prompt, &err.to_string()))?;
         if prompt.private {
             crate::revealed::reveal(&answer);
         }

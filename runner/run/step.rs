@@ -10,7 +10,7 @@
 //! The actions themselves live beside it: actions.rs (modules and the runner's own
 //! actions), plugin.rs, sources.rs (copy/template sources), include_vars.rs.
 
-use super::outcome::Outcome;
+use super::outcome::{Outcome, RegisteredDiff};
 use super::remote::Site;
 use super::sources::ControllerFiles;
 use crate::error::{SourceMap, Span};
@@ -121,7 +121,10 @@ impl<'a> Step<'a> {
             .local()
             .filter(|_| self.task.no_log)
             .map(Host::hide_logs);
-        let outcome = self.action();
+        let mut outcome = self.action();
+        if !self.flags.diff && outcome.diff_registered == RegisteredDiff::Whole {
+            outcome.diff_registered = RegisteredDiff::Absent;
+        }
         tracing::trace!(
             task = %self.task.display_name(),
             elapsed_us = started.elapsed().as_micros() as u64,

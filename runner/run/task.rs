@@ -372,7 +372,7 @@ impl Executor<'_> {
                     outcome.shape = Shape::NotRun;
                     outcome
                         .data
-                        .insert("false_condition".into(), cond.expr.clone().into());
+                        .insert("false_condition".into(), condition_as_written(&cond.expr));
                     return Some(outcome);
                 }
                 Err(msg) => return Some(Outcome::failed(msg)),
@@ -531,7 +531,9 @@ impl Executor<'_> {
             if task.no_log {
                 super::reported::hide_strings_of(&result);
             }
-            self.target.last_failure = Some((name.to_string(), result));
+            // As Ansible's `ansible_failed_task.name`: the task's own name, empty if it has none.
+            let failed_name = if task.name.is_some() { name } else { "" };
+            self.target.last_failure = Some((failed_name.to_string(), result));
         }
         match outcome.status() {
             // As Ansible: let through by ignore_unreachable, ok and ignored.
@@ -1009,4 +1011,13 @@ fn loop_variables(task: &Task, ctx: &Value) -> Option<Layer> {
         }
     }
     Some(looped)
+}
+
+/// A `when:` as Ansible reports it in `false_condition`: a bare YAML boolean (which the
+/// loader spells `False`) stays a boolean.
+fn condition_as_written(expr: &str) -> serde_json::Value {
+    match expr {
+        "False" => serde_json::Value::Bool(false),
+        _ => expr.into(),
+    }
 }

@@ -105,6 +105,15 @@ pub(crate) fn now(utc: bool) -> Result<DateTime, Error> {
     Ok(now)
 }
 
+/// Now as Python's `str(datetime.now())` writes it (`2026-12-07 06:15:05.179454`):
+/// the `start`/`end` Ansible's command and pause register.
+pub(crate) fn now_text() -> String {
+    match now_local() {
+        Ok(now) => now.to_string(),
+        Err(err) => err.to_string(),
+    }
+}
+
 pub(crate) fn strptime(data: &str, format: &str) -> Result<DateTime, Error> {
     let mut pattern = String::from("(?i)^");
     let mut chars = format.chars().peekable();

@@ -27,6 +27,8 @@ pub enum LegacyLoop {
     /// `with_first_found`: the first file found on the controller, searched for in
     /// the folder the task's action names (vars/, templates/, else files/).
     FirstFound,
+    /// `with_random_choice`: one of the items at random (none when there are none).
+    RandomChoice,
 }
 
 /// The value's items for that lookup, or the message of why it has none.
@@ -52,6 +54,14 @@ pub(crate) fn legacy(kind: LegacyLoop, value: &Value) -> Result<Vec<Value>, Erro
              (Templates::legacy_loop_items)",
         )),
         LegacyLoop::Items => Ok(flatten_once(terms()?)),
+        LegacyLoop::RandomChoice => {
+            use rand::seq::SliceRandom;
+            Ok(terms()?
+                .choose(&mut rand::thread_rng())
+                .cloned()
+                .into_iter()
+                .collect())
+        }
         LegacyLoop::Dict => dict_lookup(std::slice::from_ref(value)),
         LegacyLoop::Sequence => {
             sequence_lookup(&terms()?, &Kwargs::from_iter(Vec::<(&str, Value)>::new()))

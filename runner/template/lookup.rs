@@ -105,15 +105,7 @@ fn run(
         "together" => legacy(LegacyLoop::Together, raw_terms, kwargs),
         "subelements" => legacy(LegacyLoop::Subelements, raw_terms, kwargs),
         "varnames" => no_kwargs(kwargs).and_then(|()| varnames(state, &terms)),
-        // One of the terms at random (none of them when there are none).
-        "random_choice" => no_kwargs(kwargs).map(|()| {
-            use rand::seq::SliceRandom;
-            terms
-                .choose(&mut rand::thread_rng())
-                .cloned()
-                .into_iter()
-                .collect()
-        }),
+        "random_choice" => legacy(LegacyLoop::RandomChoice, raw_terms, kwargs),
         other if super::names::refusal(super::names::NameKind::Lookup, other).is_some() => {
             Err(invalid(format!(
                 "lookup plugin '{other}' is not supported: {}",

@@ -12,7 +12,7 @@
 use std::borrow::Cow;
 
 use minijinja::machinery::ast::{self, BinOpKind, Expr};
-use minijinja::value::{Value, ValueKind};
+use minijinja::value::{Rest, Value, ValueKind};
 use minijinja::{Environment, Error, ErrorKind, State};
 
 use super::source_edits::{self, range, Edit};
@@ -22,6 +22,76 @@ const PERCENT: &str = "__machinist_percent";
 
 pub(crate) fn register(env: &mut Environment<'static>) {
     env.add_function(PERCENT, percent);
+    env.add_filter("format", format);
+}
+
+/// Jinja's `format` filter, Python's `format % args`: minijinja's printf, with
+/// Python's leniencies it lacks: a float given to `%d`/`%i`/`%u` is taken as its
+/// integer part (`'%05d' | format(0.5)` is `00000`), and `%u` is `%d`.
+fn format(state: &State, args: Rest<Value>) -> Result<Value, Error> {
+    let Some((format, given)) = args.split_first() else {
+        return Err(Error::from(ErrorKind::MissingArgument));
+    };
+    let (text, integers) = as_minijinja_printf(format.as_str().unwrap_or_default());
+    let mut integers = integers.into_iter();
+    let mut call = Vec::with_capacity(given.len());
+    for value in given {
+        let integer = integers.next().unwrap_or(false);
+        let float = (integer && value.kind() == ValueKind::Number && !value.is_integer())
+            .then(|| f64::try_from(value.clone()).ok())
+            .flatten();
+        call.push(match float {
+            Some(float) => Value::from(float.trunc() as i64),
+            None => value.clone(),
+        });
+    }
+    let text = match format.is_safe() {
+        true => Value::from_safe_string(text),
+        false => Value::from(text),
+    };
+    minijinja::filters::format(state, &text, Rest(call))
+}
+
+/// A printf-style format with `%u` written `%d`, and for each argument it takes, in
+/// order, whether it is converted as an integer (a `*` width or precision takes one).
+fn as_minijinja_printf(format: &str) -> (String, Vec<bool>) {
+    let mut text = String::with_capacity(format.len());
+    let mut taken = Vec::new();
+    let mut chars = format.chars().peekable();
+    while let Some(c) = chars.next() {
+        text.push(c);
+        if c != '%' {
+            continue;
+        }
+        if chars.peek() == Some(&'%') {
+            text.push('%');
+            chars.next();
+            continue;
+        }
+        if chars.peek() == Some(&'(') {
+            for c in chars.by_ref() {
+                text.push(c);
+                if c == ')' {
+                    break;
+                }
+            }
+        }
+        for c in chars.by_ref() {
+            match c {
+                '#' | '0' | '-' | ' ' | '+' | '.' | 'h' | 'l' | 'L' | '1'..='9' => text.push(c),
+                '*' => {
+                    text.push(c);
+                    taken.push(true);
+                }
+                conversion => {
+                    text.push(if conversion == 'u' { 'd' } else { conversion });
+                    taken.push(matches!(conversion, 'd' | 'i' | 'u'));
+                    break;
+                }
+            }
+        }
+    }
+    (text, taken)
 }
 
 /// `format % args` as Python's printf-style formatting, through the `format` filter:
@@ -274,5 +344,24 @@ mod tests {
             rewritten(Cow::Borrowed("'%s' % [1, 2]"), false),
             "__machinist_percent('%s' , [1, 2], false)"
         );
+    }
+
+    #[test]
+    fn printf_formats_read_as_python_reads_them() {
+        assert_eq!(
+            as_minijinja_printf("%d|%5.1f|%-4i|%03u %%u %(n)s %*d"),
+            (
+                "%d|%5.1f|%-4i|%03d %%u %(n)s %*d".to_string(),
+                vec![true, false, true, true, false, true, true]
+            )
+        );
+        let env = crate::template::Templates::new();
+        let rendered = |source: &str| {
+            env.render_str(source, &minijinja::Value::UNDEFINED)
+                .expect("renders")
+        };
+        assert_eq!(rendered("{{ '%05d' | format(0.5) }}"), "00000");
+        assert_eq!(rendered("{{ '%u|%i' | format(7.9, -2.5) }}"), "7|-2");
+        assert_eq!(rendered("{{ '%.1f' | format(2) }}"), "2.0");
     }
 }

@@ -134,7 +134,19 @@ pub(crate) fn register(env: &mut Environment<'static>) {
         if !value.is_true() {
             return Ok(Value::from(Vec::<Value>::new()));
         }
-        let (_, kwargs): (&[Value], Kwargs) = from_args(rest)?;
+        let (positional, kwargs): (&[Value], Kwargs) = from_args(rest)?;
+        if let Some(filter_name) = positional.first().and_then(Value::as_str) {
+            // As Jinja2: `map('map', attribute='x')` hands the keywords to the named
+            // filter (minijinja's map refuses them).
+            let mut mapped = Vec::new();
+            for item in value.try_iter()? {
+                let call: Vec<Value> = std::iter::once(item)
+                    .chain(rest[1..].iter().cloned())
+                    .collect();
+                mapped.push(state.apply_filter(filter_name, &call)?);
+            }
+            return Ok(Value::from(mapped));
+        }
         let default = kwargs
             .get::<Option<Value>>("default")?
             .filter(|default| !default.is_none());
