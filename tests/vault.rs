@@ -773,13 +773,23 @@ fn vars_prompt_asks_on_a_terminal_and_hides_private_answers() {
     assert!(run.stdout.is_empty());
     let run = detached(
         &test,
-        &["run", "site.yml", "--root", root, "-e", "root_hash=x token=z"],
+        &[
+            "run",
+            "site.yml",
+            "--root",
+            root,
+            "-e",
+            "root_hash=x token=z",
+        ],
     );
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert_eq!(test.read("/etc/who"), "nobody z");
     assert!(
-        run.stdout.contains("Not prompting as we are not in interactive mode: vars_prompt 'who' takes its default")
-            || run.stderr.contains("Not prompting as we are not in interactive mode: vars_prompt 'who' takes its default"),
+        run.stdout.contains(
+            "Not prompting as we are not in interactive mode: vars_prompt 'who' takes its default"
+        ) || run.stderr.contains(
+            "Not prompting as we are not in interactive mode: vars_prompt 'who' takes its default"
+        ),
         "{}{}",
         run.stdout,
         run.stderr
