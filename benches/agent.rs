@@ -29,6 +29,7 @@ fn request(args: Value) -> ModuleRequest {
         args,
         check: false,
         keys_read: false,
+        async_limit: None,
     }
 }
 

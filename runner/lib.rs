@@ -6,6 +6,7 @@
 //! plan, apply or record in check mode) → report (events to reporters).
 
 pub mod agent;
+pub mod ansible_cfg;
 pub mod arg_options;
 pub mod cli;
 pub mod connection;

@@ -35,13 +35,36 @@ fn main() -> ExitCode {
         }
     };
     match cli.command {
-        Command::Run(args) => run_command(*args),
+        Command::Run(mut args) => {
+            let warnings = match read_ansible_cfg(&mut args) {
+                Ok(warnings) => warnings,
+                Err(message) => {
+                    report::print_errors(
+                        &[Diagnostic::bare(message)],
+                        &SourceMap::default(),
+                        report::color_wanted(std::io::stderr().is_terminal()),
+                    );
+                    return ExitCode::from(EXIT_BAD_INPUT);
+                }
+            };
+            run_command(*args, warnings)
+        }
         Command::Role(args) => machinist::roles::command::run(args),
         Command::Doc(args) => machinist::doc::command(&args),
         Command::Completions(args) => output_result(report::shell::completions(args.shell)),
         Command::Man(args) => output_result(report::shell::man_pages(&args.dir).map(drop)),
-        Command::Inventory(args) => {
+        Command::Inventory(mut args) => {
             init_logging(0);
+            match machinist::ansible_cfg::find()
+                .map(|path| machinist::ansible_cfg::AnsibleCfg::read(&path))
+            {
+                Some(Ok(cfg)) => cfg.fill_inventory(&mut args.hosts),
+                Some(Err(message)) => {
+                    report::print_internal_error(&message);
+                    return ExitCode::from(EXIT_BAD_INPUT);
+                }
+                None => {}
+            }
             inventory::command::run(args)
         }
         Command::Vault(args) => {
@@ -109,7 +132,19 @@ fn init_logging(verbosity: u8) {
         .try_init();
 }
 
-fn run_command(args: RunArgs) -> ExitCode {
+/// ansible.cfg, where ansible-core would find one, as defaults of `args`; the
+/// warnings name the settings not followed.
+fn read_ansible_cfg(args: &mut RunArgs) -> Result<Vec<String>, String> {
+    let Some(path) = machinist::ansible_cfg::find() else {
+        return Ok(Vec::new());
+    };
+    let cfg = machinist::ansible_cfg::AnsibleCfg::read(&path)?;
+    tracing::debug!(file = %path.display(), "ansible.cfg read");
+    machinist::roles::search::configure(cfg.roles_path());
+    Ok(cfg.apply(args))
+}
+
+fn run_command(args: RunArgs, cfg_warnings: Vec<String>) -> ExitCode {
     init_logging(args.verbose);
     if let Err(err) = interrupt::install() {
         report::print_internal_error(&format!("cannot catch SIGINT/SIGTERM: {err}"));
@@ -205,7 +240,7 @@ fn run_command(args: RunArgs) -> ExitCode {
         Format::Json => Box::new(JsonReporter::stdout()),
     };
     let mut reporter: Box<dyn Reporter> = Box::new(report::masked::Masked::new(inner));
-    for warning in load_warnings {
+    for warning in cfg_warnings.into_iter().chain(load_warnings) {
         reporter.event(&Event::Warning(warning));
     }
     if args.list_hosts {

@@ -32,6 +32,7 @@ fn run(agent: &mut AgentSession, builtin: Builtin, args: Value, check: bool) -> 
         args,
         check,
         keys_read: false,
+        async_limit: None,
     };
     match agent.run_module(&request, &mut |_| {}).expect("reachable") {
         ModuleRun::Done(outcome) => outcome,

@@ -42,6 +42,7 @@ fn request(builtin: Builtin, args: Value, check: bool) -> ModuleRequest {
         args,
         check,
         keys_read: true,
+        async_limit: None,
     }
 }
 
@@ -437,6 +438,7 @@ fn a_controller_file_argument_that_was_not_sent_is_refused() {
         keys_read: false,
         files: Vec::new(),
         root: None,
+        async_limit: None,
     };
     write_message(&mut input, &run).unwrap();
     let reply: Reply = read_message(&mut output).unwrap();
@@ -542,6 +544,7 @@ fn a_copy_of_a_directory_goes_through_the_agent_and_a_rerun_sends_no_byte() {
         keys_read: false,
         files: Vec::new(),
         root: None,
+        async_limit: None,
     };
     write_message(&mut input, &run).unwrap();
     let reply: Reply = read_message(&mut output).unwrap();

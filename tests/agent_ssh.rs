@@ -73,6 +73,7 @@ fn copy(agent: &mut AgentSession, dest: &str, content: &str) -> Result<Outcome, 
         },
         check: false,
         keys_read: false,
+        async_limit: None,
     };
     match agent.run_module(&request, &mut |_| {})? {
         ModuleRun::Done(outcome) => Ok(outcome),
@@ -518,6 +519,7 @@ fn check_mode_and_diffs_over_ssh_equal_the_local_ones() {
                 args,
                 check,
                 keys_read: true,
+                async_limit: None,
             };
             let here = match run_module(&host, &request, &mut |_| {}) {
                 ModuleRun::Done(outcome) => outcome,

@@ -35,7 +35,7 @@ mod tool;
 #[path = "ansible_compat/tree.rs"]
 mod tree;
 
-use tool::{ansible_playbook, ansible_version, Program, Tool};
+use tool::{ansible_collections, ansible_playbook, ansible_version, Program, Tool};
 
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
@@ -563,7 +563,21 @@ fn goldens_still_true_for_a_sample() {
     let version = ansible_version(&playbook);
     let tool = Tool::Ansible { playbook };
     let mut failures = Vec::new();
-    let picked = sample(cases());
+    // A case of community.general's modules needs the collection (scripts/ansible-collections).
+    let picked: Vec<Case> = sample(cases())
+        .into_iter()
+        .filter(|case| {
+            let needs = std::fs::read_to_string(corpus_dir().join(format!("{}.yml", case.name)))
+                .is_ok_and(|text| text.contains("community.general."));
+            if needs && ansible_collections().is_none() {
+                eprintln!(
+                    "{}: not re-run, community.general is not installed",
+                    case.name
+                );
+            }
+            !needs || ansible_collections().is_some()
+        })
+        .collect();
     for case in &picked {
         let golden = read_golden(&case.name);
         if golden["ansible_core"] != version.as_str() {

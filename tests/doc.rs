@@ -174,6 +174,14 @@ fn every_built_in_example_runs_under_check() {
     // fetched again), and a file:// URL inside the target.
     test.root_file("var/lib/tool-1.0.tar.gz", "test");
     test.root_file("etc/motd.dist", "Welcome.\n");
+    // package_facts': a pacman database with one package (and pacman's name in the
+    // target, where Ansible's backend looks for it).
+    test.root_file("usr/bin/pacman", "");
+    test.root_file("var/lib/pacman/local/ALPM_DB_VERSION", "9\n");
+    test.root_file(
+        "var/lib/pacman/local/nginx-1.26.0-1/desc",
+        "%NAME%\nnginx\n\n%VERSION%\n1.26.0-1\n\n%ARCH%\nx86_64\n\n",
+    );
     // copy's remote_src example: a file of the target copied into /root.
     test.root_file("etc/skel/.bashrc", "alias ll='ls -l'\n");
     test.root_file("root/.keep", "");

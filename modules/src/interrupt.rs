@@ -10,10 +10,15 @@
 //! only call it makes is kill(2): both are async-signal-safe.
 //!
 //! This is process-wide state on purpose (a signal is process-wide); modules never
-//! read it, only the Host's apply loop and the runner do.
+//! read it, only the Host's apply loop and the runner do. A background job (the
+//! runner's `async:` tasks) runs on a thread with a stop request of its own besides
+//! ([`as_job`]): its children are tracked there too, so a job past its time limit is
+//! stopped alone while the run goes on.
 
 use rustix::process::{kill_process, Pid, Signal};
+use std::cell::RefCell;
 use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::Arc;
 
 /// How many running children can be tracked at once (one runs at a time today).
 const SLOTS: usize = 16;
@@ -74,7 +79,7 @@ impl Interrupt {
         if let Some(signal) = self.pending() {
             send(pid, signal);
         }
-        Tracked { slot }
+        Tracked { slot, job: None }
     }
 }
 
@@ -82,12 +87,17 @@ impl Interrupt {
 #[derive(Debug)]
 pub struct Tracked<'a> {
     slot: Option<&'a AtomicI32>,
+    /// The same child in the stop request of the job this thread runs, if one.
+    job: Option<(Arc<Interrupt>, usize)>,
 }
 
 impl Drop for Tracked<'_> {
     fn drop(&mut self) {
         if let Some(slot) = self.slot {
             slot.store(0, Ordering::SeqCst);
+        }
+        if let Some((job, at)) = &self.job {
+            job.children[*at].store(0, Ordering::SeqCst);
         }
     }
 }
@@ -112,6 +122,24 @@ pub fn name(signal: i32) -> String {
 
 static PROCESS: Interrupt = Interrupt::new();
 
+thread_local! {
+    /// The stop request of the background job this thread runs (see [`as_job`]).
+    static JOB: RefCell<Option<Arc<Interrupt>>> = const { RefCell::new(None) };
+}
+
+/// Run `work` as a background job stopped by `job` as well as by the process's signal:
+/// [`pending`] sees either, and the children started meanwhile get either's signal.
+pub fn as_job<T>(job: Arc<Interrupt>, work: impl FnOnce() -> T) -> T {
+    JOB.with(|current| *current.borrow_mut() = Some(job));
+    let done = work();
+    JOB.with(|current| *current.borrow_mut() = None);
+    done
+}
+
+fn this_job() -> Option<Arc<Interrupt>> {
+    JOB.with(|current| current.borrow().clone())
+}
+
 /// This process's interrupt state (what the signal handler raises).
 pub fn process() -> &'static Interrupt {
     &PROCESS
@@ -122,14 +150,27 @@ pub fn raise(signal: i32) {
     PROCESS.raise(signal);
 }
 
-/// [`Interrupt::pending`] on this process's state.
+/// [`Interrupt::pending`] on this process's state (and this thread's job's).
 pub fn pending() -> Option<i32> {
-    PROCESS.pending()
+    PROCESS
+        .pending()
+        .or_else(|| this_job().and_then(|job| job.pending()))
 }
 
-/// [`Interrupt::track`] on this process's state.
+/// [`Interrupt::track`] on this process's state (and this thread's job's).
 pub fn track(pid: u32) -> Tracked<'static> {
-    PROCESS.track(pid)
+    let mut tracked = PROCESS.track(pid);
+    if let Some(job) = this_job() {
+        let mut in_job = job.track(pid);
+        let at = in_job.slot.take().and_then(|slot| {
+            job.children
+                .iter()
+                .position(|candidate| std::ptr::eq(candidate, slot))
+        });
+        drop(in_job);
+        tracked.job = at.map(|at| (job, at));
+    }
+    tracked
 }
 
 #[cfg(test)]
@@ -182,6 +223,27 @@ mod tests {
             .children
             .iter()
             .all(|s| s.load(Ordering::SeqCst) == 0));
+        Ok(())
+    }
+
+    #[test]
+    fn a_jobs_children_get_its_signal_and_the_process_stays_unstopped(
+    ) -> Result<(), Box<dyn std::error::Error>> {
+        let job = Arc::new(Interrupt::new());
+        let mut child = Command::new("sleep").arg("30").spawn()?;
+        let status = as_job(Arc::clone(&job), || {
+            let guard = track(child.id());
+            assert_eq!(pending(), None);
+            job.raise(9);
+            assert_eq!(pending(), Some(9));
+            let status = child.wait();
+            drop(guard);
+            status
+        })?;
+        use std::os::unix::process::ExitStatusExt;
+        assert_eq!(status.signal(), Some(9));
+        assert_eq!(pending(), None, "the job's signal stays the job's");
+        assert!(job.children.iter().all(|s| s.load(Ordering::SeqCst) == 0));
         Ok(())
     }
 }

@@ -3,16 +3,19 @@
 
 use crate::{
     args, assemble, authorized_key, blockinfile, command, file, find, firstboot, get_url, getent,
-    group, hostname, lineinfile, locale_gen, mount, nspawn, package, pacman, pacstrap, ping,
-    replace, resolv_link, slurp, stat, sysctl, temp_file, timezone, unarchive, unit, user, Host,
-    Module, ModuleError, Plan,
+    group, hostname, ini_file, lineinfile, locale_gen, mount, nspawn, package, package_facts,
+    pacman, pacstrap, ping, replace, resolv_link, service_facts, slurp, stat, sysctl, temp_file,
+    timezone, unarchive, unit, user, Host, Module, ModuleError, Plan,
 };
 use serde::de::DeserializeOwned;
 
 /// The modules Ansible keeps in a collection, by the collection's prefix: a task may
 /// name them either way (`community.general.pacman` or `pacman`).
 const COLLECTIONS: &[(&str, &[&str])] = &[
-    ("community.general.", &["pacman", "timezone", "locale_gen"]),
+    (
+        "community.general.",
+        &["pacman", "timezone", "locale_gen", "ini_file"],
+    ),
     ("ansible.posix.", &["authorized_key", "mount", "sysctl"]),
 ];
 
@@ -70,6 +73,10 @@ builtins! {
         Ping,
         Getent,
         Tempfile,
+        // modfacts' modules:
+        ServiceFacts,
+        PackageFacts,
+        IniFile,
     }
 }
 
@@ -108,6 +115,9 @@ impl Builtin {
             Builtin::Ping => ping::PingModule::NAME,
             Builtin::Getent => getent::GetentModule::NAME,
             Builtin::Tempfile => temp_file::TempfileModule::NAME,
+            Builtin::IniFile => ini_file::IniFileModule::NAME,
+            Builtin::PackageFacts => package_facts::PackageFactsModule::NAME,
+            Builtin::ServiceFacts => service_facts::ServiceFactsModule::NAME,
         }
     }
 
@@ -190,6 +200,15 @@ impl Builtin {
             Builtin::Tempfile => {
                 "A new temporary file or directory in the target's /tmp (always changes)"
             }
+            Builtin::IniFile => {
+                "An option of a section of an INI-style file (community.general.ini_file)"
+            }
+            Builtin::PackageFacts => {
+                "The target's installed packages (apt's, pacman's) as the fact packages"
+            }
+            Builtin::ServiceFacts => {
+                "The target's services (systemd's, or SysV's) as the fact services"
+            }
         }
     }
 
@@ -228,6 +247,9 @@ impl Builtin {
             Builtin::Ping => ping::doc::PING,
             Builtin::Getent => getent::doc::GETENT,
             Builtin::Tempfile => temp_file::doc::TEMPFILE,
+            Builtin::IniFile => ini_file::doc::INI_FILE,
+            Builtin::PackageFacts => package_facts::doc::PACKAGE_FACTS,
+            Builtin::ServiceFacts => service_facts::doc::SERVICE_FACTS,
         }
     }
 
@@ -301,6 +323,9 @@ impl Builtin {
             Builtin::Ping => args::field_names::<ping::Args>(),
             Builtin::Getent => args::field_names::<getent::Args>(),
             Builtin::Tempfile => args::field_names::<temp_file::Args>(),
+            Builtin::IniFile => args::field_names::<ini_file::Args>(),
+            Builtin::PackageFacts => args::field_names::<package_facts::Args>(),
+            Builtin::ServiceFacts => args::field_names::<service_facts::Args>(),
         }
     }
 
@@ -409,6 +434,9 @@ impl Builtin {
             Builtin::Ping => decode_tracked::<ping::Args>(value).map(drop),
             Builtin::Getent => decode_tracked::<getent::Args>(value).map(drop),
             Builtin::Tempfile => decode_tracked::<temp_file::Args>(value).map(drop),
+            Builtin::IniFile => decode_tracked::<ini_file::Args>(value).map(drop),
+            Builtin::PackageFacts => decode_tracked::<package_facts::Args>(value).map(drop),
+            Builtin::ServiceFacts => decode_tracked::<service_facts::Args>(value).map(drop),
         }
     }
 
@@ -542,6 +570,15 @@ impl Builtin {
                 .plan(&decode(value)?, host)
                 .map_err(PlanError::Module),
             Builtin::Tempfile => temp_file::TempfileModule
+                .plan(&decode(value)?, host)
+                .map_err(PlanError::Module),
+            Builtin::IniFile => ini_file::IniFileModule
+                .plan(&decode(value)?, host)
+                .map_err(PlanError::Module),
+            Builtin::PackageFacts => package_facts::PackageFactsModule
+                .plan(&decode(value)?, host)
+                .map_err(PlanError::Module),
+            Builtin::ServiceFacts => service_facts::ServiceFactsModule
                 .plan(&decode(value)?, host)
                 .map_err(PlanError::Module),
         }

@@ -44,6 +44,10 @@ pub enum Request {
         /// A root inside the agent's (a `root:` keyword), where the module acts.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         root: Option<PathBuf>,
+        /// `async:` seconds: the agent runs the module as a background job of its own
+        /// (run/jobs.rs) and answers at once with the job's id.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        async_limit: Option<u64>,
     },
     /// One of the runner's actions that act on the target (uri, wait_for), with its
     /// rendered arguments; answered with `ran` (`done`).

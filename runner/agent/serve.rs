@@ -55,10 +55,13 @@ pub enum AgentError {
 pub fn serve_stdio() -> Result<(), AgentError> {
     let (input, output) = take_stdio().map_err(AgentError::Channel)?;
     raise_open_files_limit();
-    serve(
+    let served = serve(
         &mut BufReader::with_capacity(64 * 1024, File::from(input)),
         &mut BufWriter::with_capacity(64 * 1024, File::from(output)),
-    )
+    );
+    // The session's `async:` jobs end with it (run/jobs.rs).
+    crate::run::jobs::stop_all();
+    served
 }
 
 /// Move stdin and stdout to new descriptors, and put /dev/null in their place.
@@ -178,6 +181,7 @@ pub fn serve(input: &mut impl Read, output: &mut impl Write) -> Result<(), Agent
                 keys_read,
                 files,
                 root,
+                async_limit,
             } => {
                 let run = match roots.host(&host, root) {
                     Err(message) => ModuleRun::Done(crate::run::Outcome::failed(message)),
@@ -187,6 +191,7 @@ pub fn serve(input: &mut impl Read, output: &mut impl Write) -> Result<(), Agent
                             args,
                             check,
                             keys_read,
+                            async_limit,
                         };
                         match module_request(input, output, &mut kept, inside, asked, &files)? {
                             Ok((request, _received)) => {
@@ -335,6 +340,7 @@ struct Asked {
     args: Map<String, Json>,
     check: bool,
     keys_read: bool,
+    async_limit: Option<u64>,
 }
 
 /// The module request, with the files it names (kept, found at their dest, or asked
@@ -354,6 +360,7 @@ fn module_request(
         mut args,
         check,
         keys_read,
+        async_limit,
     } = asked;
     let Some(builtin) = Builtin::from_name(&module) else {
         return Ok(Err(format!("the agent has no module {module}")));
@@ -460,6 +467,7 @@ fn module_request(
         args,
         check,
         keys_read,
+        async_limit: async_limit.map(std::time::Duration::from_secs),
     };
     Ok(Ok((request, received)))
 }

@@ -55,7 +55,8 @@ pub struct BecomePrompt<'a> {
 }
 
 enum Heard {
-    Reply(Reply),
+    /// Boxed: a module's outcome is large, the other variants small.
+    Reply(Box<Reply>),
     /// A Data frame's bytes (a fetch's file).
     Data(Vec<u8>),
     /// The reply stream ended or broke.
@@ -217,6 +218,7 @@ impl AgentSession {
             keys_read: request.keys_read,
             files: outgoing.iter().map(|file| file.announce.clone()).collect(),
             root: root.map(Path::to_path_buf),
+            async_limit: request.async_limit.map(|limit| limit.as_secs()),
         })?;
         loop {
             match self.hear(None)? {
@@ -420,7 +422,11 @@ impl AgentSession {
             };
             match heard {
                 Ok(Heard::Stderr(bytes)) => self.keep_stderr(&bytes),
-                Ok(Heard::Reply(Reply::Predicted { entries })) => self.predicted.extend(entries),
+                Ok(Heard::Reply(reply)) if matches!(*reply, Reply::Predicted { .. }) => {
+                    if let Reply::Predicted { entries } = *reply {
+                        self.predicted.extend(entries);
+                    }
+                }
                 heard => return self.heard_as_reply(heard),
             }
         }
@@ -431,10 +437,12 @@ impl AgentSession {
         heard: Result<Heard, RecvTimeoutError>,
     ) -> Result<Reply, Unreachable> {
         match heard {
-            Ok(Heard::Reply(Reply::Refused { message })) => {
-                Err(self.broken(format!("the agent refused: {message}")))
-            }
-            Ok(Heard::Reply(reply)) => Ok(reply),
+            Ok(Heard::Reply(reply)) => match *reply {
+                Reply::Refused { message } => {
+                    Err(self.broken(format!("the agent refused: {message}")))
+                }
+                reply => Ok(reply),
+            },
             Ok(Heard::Stderr(_)) => Err(self.broken("unexpected stderr".into())),
             Ok(Heard::Data(_)) => Err(self.broken("file data where a reply was expected".into())),
             Ok(Heard::Ended(FrameError::Closed)) | Err(RecvTimeoutError::Disconnected) => {
@@ -595,7 +603,7 @@ fn read_replies(output: impl Read + Send + 'static, send: SyncSender<Heard>) {
         let mut output = BufReader::with_capacity(64 * 1024, output);
         loop {
             let heard = match read_incoming(&mut output) {
-                Ok(Incoming::Message(reply)) => Heard::Reply(reply),
+                Ok(Incoming::Message(reply)) => Heard::Reply(Box::new(reply)),
                 Ok(Incoming::Data(bytes)) => Heard::Data(bytes),
                 Err(err) => {
                     let _ = send.send(Heard::Ended(err));

@@ -27,6 +27,7 @@ pub fn doc(action: &Action) -> Option<ActionDoc> {
         Action::Meta => META,
         Action::Uri => URI,
         Action::WaitFor => WAIT_FOR,
+        Action::AsyncStatus => ASYNC_STATUS,
         Action::Setup => SETUP,
         Action::Fetch => FETCH,
         Action::WaitForConnection => WAIT_FOR_CONNECTION,
@@ -148,12 +149,42 @@ const INCLUDE_VARS: ActionDoc = ActionDoc {
                 "str",
                 "The file (templated; the free-form argument): found in the role's or \
                  playbook's vars/ folder, that folder, then beside the task file.",
-            )
-            .required(),
+            ),
             ArgDoc::new(
                 "name",
                 "str",
                 "Put the file's variables under this one variable instead.",
+            ),
+            ArgDoc::new(
+                "dir",
+                "str",
+                "Instead of a file, every file of this folder and the folders below it \
+                 (in a role: below its vars/), in name order, later files over earlier.",
+            ),
+            ArgDoc::new(
+                "depth",
+                "int",
+                "With dir: how many levels to read (1: the folder itself; 0: all).",
+            ),
+            ArgDoc::new(
+                "files_matching",
+                "str",
+                "With dir: only the files whose names this regular expression finds.",
+            ),
+            ArgDoc::new(
+                "ignore_files",
+                "list",
+                "With dir: names (regular expressions ending the name) to skip.",
+            ),
+            ArgDoc::new(
+                "extensions",
+                "list",
+                "With dir: the extensions read (default yaml, yml, json).",
+            ),
+            ArgDoc::new(
+                "ignore_unknown_extensions",
+                "bool",
+                "With dir: skip files of other extensions instead of failing.",
             ),
         ],
         check_mode: Support::Full,
@@ -332,6 +363,34 @@ const WAIT_FOR: ActionDoc = ActionDoc {
   wait_for:
     path: /var/log/app.log
     search_regex: "ready on port (\\d+)"
+"#,
+    },
+};
+
+const ASYNC_STATUS: ActionDoc = ActionDoc {
+    summary: "The state of a job an `async:` task started: its result once finished (finished, ansible_job_id)",
+    any_args: false,
+    doc: ModuleDoc {
+        args: &[
+            ArgDoc::new("jid", "str", "The job's id (the `ansible_job_id` its task registered).").required(),
+            ArgDoc::new("mode", "str", "status: the job's state; cleanup: forget the job.")
+                .default("status")
+                .choices(&["status", "cleanup"]),
+        ],
+        check_mode: Support::Full,
+        diff: Support::None,
+        examples: r#"- name: Start the download, go on at once
+  command: curl -sSo /var/tmp/big.iso https://example.org/big.iso
+  async: 600
+  poll: 0
+  register: download
+- name: Wait until it is done
+  async_status:
+    jid: "{{ download.ansible_job_id }}"
+  register: job
+  until: job.finished
+  retries: 60
+  delay: 10
 "#,
     },
 };

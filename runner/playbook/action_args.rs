@@ -9,5 +9,15 @@ pub mod uri;
 pub mod wait_for;
 pub mod wait_for_connection;
 
-/// The arguments `include_vars` takes (the free form is `file`).
-pub const INCLUDE_VARS: &[&str] = &["file", "name"];
+/// The arguments `include_vars` takes (the free form is `file`; `dir` and the ones
+/// after it read a folder of files instead).
+pub const INCLUDE_VARS: &[&str] = &[
+    "file",
+    "name",
+    "dir",
+    "depth",
+    "files_matching",
+    "ignore_files",
+    "extensions",
+    "ignore_unknown_extensions",
+];

@@ -251,6 +251,8 @@ pub struct Rare {
     pub failed_when: Option<Vec<Condition>>,
     /// `until`, `retries`, `delay`: the action run again until it holds.
     pub retry: Option<Retry>,
+    /// `async` and `poll`: the module runs as a background job (run/jobs.rs).
+    pub asynchronous: Option<Async>,
     /// `timeout:` in seconds; a plugin running longer is killed (built-in modules do
     /// not use it yet).
     pub timeout: Option<Duration>,
@@ -324,6 +326,7 @@ impl Rare {
             && self.changed_when.is_none()
             && self.failed_when.is_none()
             && self.retry.is_none()
+            && self.asynchronous.is_none()
             && self.timeout.is_none()
             && self.root.is_none()
             && self.environment.is_empty()
@@ -346,6 +349,16 @@ pub struct Retry {
     pub retries: Option<Node>,
     /// A number of seconds, or a template of one.
     pub delay: Option<Node>,
+}
+
+/// `async` / `poll`, as ansible-core reads them: the module runs as a job stopped
+/// after `limit` seconds; the executor checks it every `poll` seconds (15 unless
+/// given), or goes on at once with `poll: 0`.
+#[derive(Debug, Clone)]
+pub struct Async {
+    /// A whole number of seconds, or a template of one (rendered when the task runs).
+    pub limit: Node,
+    pub poll: Option<Node>,
 }
 
 #[derive(Debug, Clone)]
@@ -404,6 +417,8 @@ pub enum Action {
     Uri,
     /// Wait for a port or a path (runner/run/wait_for.rs).
     WaitFor,
+    /// The state of an `async:` task's job (runner/run/jobs.rs, polling.rs).
+    AsyncStatus,
     /// Variables from a YAML file of the controller (runner/run/include_vars.rs).
     IncludeVars,
     /// The target's facts gathered as a task (runner/run/setup.rs).
@@ -434,6 +449,7 @@ impl Action {
         ("meta", Action::Meta),
         ("uri", Action::Uri),
         ("wait_for", Action::WaitFor),
+        ("async_status", Action::AsyncStatus),
         ("include_vars", Action::IncludeVars),
         ("setup", Action::Setup),
         ("gather_facts", Action::Setup),
@@ -482,6 +498,7 @@ impl Action {
             Action::WaitFor => Some(machinist_modules::args::field_names::<
                 super::action_args::wait_for::Args,
             >()),
+            Action::AsyncStatus => Some(&["jid", "mode"]),
             Action::Setup => Some(machinist_modules::args::field_names::<
                 super::action_args::setup::Args,
             >()),
@@ -597,6 +614,10 @@ impl Task {
 
     pub fn retry(&self) -> Option<&Retry> {
         self.rare.as_ref()?.retry.as_ref()
+    }
+
+    pub fn asynchronous(&self) -> Option<&Async> {
+        self.rare.as_ref()?.asynchronous.as_ref()
     }
 
     pub fn timeout(&self) -> Option<Duration> {

@@ -87,10 +87,19 @@ const MAGIC: &[&str] = &[
 /// gather_facts injects them; machinist's own `machinist_root`, `machinist_check_mode`).
 const PREFIXES: &[&str] = &["ansible_", "machinist_"];
 
-/// Text that makes an expression's reads uncertain: a guard against undefined names,
-/// or a way to read variables by a name held in a string.
+/// Words that make an expression's reads uncertain: a guard against undefined names,
+/// or a way to read variables by a name held in a string. Whole words only
+/// (`nginx_default_port` is no guard); `d(` and `q(` end where the call begins.
 const GUARDS: &[&str] = &[
-    "defined", "default", "d(", "omit", "vars", "lookup", "query", "q(", "{%",
+    "defined",
+    "undefined",
+    "default",
+    "d(",
+    "omit",
+    "vars",
+    "lookup",
+    "query",
+    "q(",
 ];
 
 /// Words after which Jinja may not read what follows (a branch, a short circuit).
@@ -247,6 +256,13 @@ impl Defined<'_> {
                     }
                     _ => self.unknowable = true,
                 }
+            }
+            // The facts service_facts and package_facts set.
+            Action::Module(machinist_modules::registry::Builtin::ServiceFacts) => {
+                self.names.insert("services".to_string());
+            }
+            Action::Module(machinist_modules::registry::Builtin::PackageFacts) => {
+                self.names.insert("packages".to_string());
             }
             // A plugin module may return `ansible_facts` of any name.
             Action::Plugin(_) => self.unknowable = true,
@@ -595,16 +611,20 @@ impl Reads<'_> {
 
 /// Whether an expression's reads are uncertain: guarded, by name, or branching.
 fn uncertain(text: &str) -> bool {
-    GUARDS.iter().any(|guard| text.contains(guard))
+    text.contains("{%")
+        || GUARDS.iter().any(|guard| has_word(text, guard))
         || BRANCHES.iter().any(|word| has_word(text, word))
 }
 
+/// Whether `word` is in `text` with no name character before it, nor after it unless
+/// it ends in a bracket (`d(`).
 fn has_word(text: &str, word: &str) -> bool {
+    let part = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+    let open_ended = word.ends_with('(');
     text.match_indices(word).any(|(at, _)| {
         let before = text[..at].chars().next_back();
         let after = text[at + word.len()..].chars().next();
-        let part = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
-        !part(before) && !part(after)
+        !part(before) && (open_ended || !part(after))
     })
 }
 

@@ -35,6 +35,10 @@ impl Step<'_> {
         else {
             return Outcome::failed("only an action runs as a step");
         };
+        if self.task.asynchronous().is_some() && !super::polling::runs_as_job(action) {
+            // Ansible's words (its actions without async support fail alike).
+            return Outcome::failed(format!("This action ({module}) does not support async."));
+        }
         match action {
             Action::Module(builtin) => self.module(*builtin, args),
             Action::Plugin(plugin) => match self.becoming() {
@@ -56,6 +60,7 @@ impl Step<'_> {
             },
             Action::Meta => Outcome::failed(format!("{module} cannot run here")),
             Action::Uri | Action::WaitFor => self.check_action(module, action, args),
+            Action::AsyncStatus => self.async_status(args),
             Action::Setup => self.setup(args),
             Action::Fetch => self.fetch(args),
             Action::WaitForConnection => self.wait_for_connection(args),
@@ -180,8 +185,15 @@ impl Step<'_> {
             args = %secrets.masked_args(&rendered, task.no_log),
             "rendered arguments"
         );
+        let limits = match self.async_limits() {
+            Ok(limits) => limits,
+            Err(msg) => return secrets.masked(Outcome::failed(msg)),
+        };
         let registered_diff = RegisteredDiff::without_diff_mode(builtin, &rendered);
-        let mut outcome = self.plan_and_apply(builtin, args, rendered, becoming.as_ref());
+        let mut outcome = self.plan_and_apply(builtin, args, rendered, becoming.as_ref(), limits);
+        if let Some(limits) = limits.filter(|limits| limits.poll > 0) {
+            outcome = self.polled(outcome, limits, becoming.as_ref());
+        }
         if !self.flags.diff {
             outcome.diff_registered = registered_diff;
         }
@@ -219,6 +231,7 @@ impl Step<'_> {
         args: &Node,
         rendered: serde_json::Map<String, Json>,
         becoming: Option<&crate::inventory::connection::Become>,
+        limits: Option<super::polling::AsyncLimits>,
     ) -> Outcome {
         let task = self.task;
         let host = self.host;
@@ -235,6 +248,7 @@ impl Step<'_> {
             args: rendered,
             check: self.flags.check,
             keys_read,
+            async_limit: limits.map(|limits| limits.limit),
         };
         let name = task.display_name();
         let on_event = &mut *self.on_event;

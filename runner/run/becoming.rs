@@ -71,6 +71,7 @@ impl<'a> Step<'a> {
                 | Action::Plugin(_)
                 | Action::Uri
                 | Action::WaitFor
+                | Action::AsyncStatus
                 | Action::Setup
                 | Action::Fetch
                 | Action::WaitForConnection

@@ -16,12 +16,14 @@ mod hosts;
 pub(crate) mod include_vars;
 pub mod interrupt;
 mod inventory_change;
+pub(crate) mod jobs;
 mod linear;
 mod lock_roots;
 pub mod module_run;
 pub mod outcome;
 mod pause;
 mod plugin;
+mod polling;
 mod prompt;
 pub mod remote;
 mod reported;
@@ -878,8 +880,10 @@ impl<'a> Executor<'a> {
         ignored
     }
 
-    /// Say goodbye to every remote host's agent (`bye`), delegates' included.
+    /// Say goodbye to every remote host's agent (`bye`), delegates' included; the
+    /// `async:` jobs of this process still running are stopped (run/jobs.rs).
     fn close_remotes(&self) {
+        jobs::stop_all();
         let hosts = self.hosts.iter().map(|host| &*host.roots[0].1);
         let delegates = self.delegates.iter().map(|(_, site)| &**site);
         // This machine's agents as other users (local tasks' become_user).

@@ -9,6 +9,7 @@ use machinist_modules::{Builtin, Host, ModuleError, Op, OpOutput, Progress, RunS
 use serde_json::Value as Json;
 
 /// A module with its rendered arguments (sources already resolved) and the task's flags.
+#[derive(Debug, Clone)]
 pub struct ModuleRequest {
     pub builtin: Builtin,
     pub args: serde_json::Map<String, Json>,
@@ -17,6 +18,9 @@ pub struct ModuleRequest {
     /// The result's keys are read (registered, changed_when/failed_when, a loop): a
     /// module's deferred keys are built only then.
     pub keys_read: bool,
+    /// `async:`: run it as a background job stopped after this long (run/jobs.rs);
+    /// the run answers at once with the job's id.
+    pub async_limit: Option<std::time::Duration>,
 }
 
 /// What happens while a module runs, in order.
@@ -46,6 +50,17 @@ pub fn run_module(
     request: &ModuleRequest,
     on_event: &mut dyn FnMut(ModuleEvent),
 ) -> ModuleRun {
+    if let Some(limit) = request.async_limit {
+        // The job owns a Host of its own on the same root (and check-mode overlay).
+        return match host.within(std::path::Path::new("/")) {
+            Ok(job_host) => {
+                let hidden = host.logs_hidden();
+                let started = super::jobs::start(job_host, request.clone(), limit, hidden);
+                ModuleRun::Done(started)
+            }
+            Err(err) => ModuleRun::Done(Outcome::failed(err.to_string())),
+        };
+    }
     let builtin = request.builtin;
     let check = request.check;
     let mut plan = match builtin.plan(&Json::Object(request.args.clone()), host) {

@@ -54,6 +54,8 @@ impl Unreachable {
 pub enum TargetAction {
     Uri,
     WaitFor,
+    /// A background job's state (run/jobs.rs), asked where the job runs.
+    AsyncStatus,
 }
 
 impl TargetAction {
@@ -61,6 +63,7 @@ impl TargetAction {
         match self {
             TargetAction::Uri => "uri",
             TargetAction::WaitFor => "wait_for",
+            TargetAction::AsyncStatus => "async_status",
         }
     }
 }
@@ -77,6 +80,11 @@ pub fn act_on_target(action: TargetAction, args: Map<String, Json>, host: &Host)
         TargetAction::WaitFor => match serde_json::from_value::<super::wait_for::Args>(decoded) {
             Ok(parsed) => super::wait_for::wait(&parsed, host),
             Err(err) => Outcome::failed(format!("{name}: {err}")),
+        },
+        // The jobs of this process, whatever root it acts in.
+        TargetAction::AsyncStatus => match decoded {
+            Json::Object(args) => super::jobs::async_status(&args),
+            _ => Outcome::failed(format!("{name}: arguments must be a mapping")),
         },
     }
 }

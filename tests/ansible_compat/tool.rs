@@ -70,6 +70,9 @@ impl Tool {
                     .env("ANSIBLE_INVENTORY_UNPARSED_WARNING", "0")
                     .env("ANSIBLE_DEPRECATION_WARNINGS", "0")
                     .env("ANSIBLE_SYSTEM_WARNINGS", "0");
+                if let Some(collections) = ansible_collections() {
+                    cmd.env("ANSIBLE_COLLECTIONS_PATH", collections);
+                }
             }
         }
         cmd
@@ -81,6 +84,18 @@ impl Tool {
 pub enum Program {
     Run,
     Inventory,
+}
+
+/// Where community.general is installed for ansible-core (scripts/ansible-collections;
+/// MACHINIST_ANSIBLE_COLLECTIONS moves it), when it is: cases of its modules
+/// (`community.general.ini_file`) need it.
+pub fn ansible_collections() -> Option<PathBuf> {
+    let dir = std::env::var_os("MACHINIST_ANSIBLE_COLLECTIONS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/var/tmp/machinist-ansible-collections"));
+    dir.join("ansible_collections/community/general")
+        .is_dir()
+        .then_some(dir)
 }
 
 /// The ansible-playbook of the pinned venv (scripts/ansible-venv installs it).

@@ -134,7 +134,9 @@ impl Test {
             .env("NO_COLOR", "1")
             .env("MACHINIST_LOCK_DIR", self.locks.path())
             .env_remove("RUST_LOG")
-            .env_remove("MACHINIST_ROLES_PATH");
+            .env_remove("MACHINIST_ROLES_PATH")
+            .env_remove("ANSIBLE_ROLES_PATH")
+            .env_remove("ANSIBLE_CONFIG");
         command
     }
 

@@ -31,8 +31,9 @@ impl Host {
         LogsHidden { host: self, before }
     }
 
-    /// Whether logs must name no argv or path now (see [`Host::hide_logs`]).
-    pub(super) fn logs_hidden(&self) -> bool {
+    /// Whether logs must name no argv or path now (see [`Host::hide_logs`]); a job
+    /// the runner starts in the background hides them as its task did.
+    pub fn logs_hidden(&self) -> bool {
         self.logs_hidden.load(Ordering::Relaxed)
     }
 

@@ -4,7 +4,7 @@
 
 use super::Loader;
 use crate::playbook::inherit::defaults_name;
-use crate::playbook::model::{Condition, LoopControl, Origin, Retry};
+use crate::playbook::model::{Async, Condition, LoopControl, Origin, Retry};
 use crate::yaml::{Key, Node, Value};
 use machinist_modules::args::did_you_mean;
 use std::time::Duration;
@@ -207,6 +207,16 @@ impl Loader {
             retries: retries.and_then(|n| self.number_or_template(n, "retries", true)),
             delay: delay.and_then(|n| self.number_or_template(n, "delay", false)),
         })
+    }
+
+    /// `async` and `poll` of a task, if it has `async` (`poll` alone does nothing, as
+    /// in Ansible).
+    pub(super) fn asynchronous(&mut self, node: &Node) -> Option<Async> {
+        let limit = self.number_or_template(node.get("async")?, "async", true)?;
+        let poll = node
+            .get("poll")
+            .and_then(|n| self.number_or_template(n, "poll", true));
+        Some(Async { limit, poll })
     }
 
     /// A number (`whole`: an integer) written as one, as text of one, or a template

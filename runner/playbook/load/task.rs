@@ -173,6 +173,7 @@ impl Loader {
             changed_when: node.get("changed_when").map(|c| self.conditions(c)),
             failed_when: node.get("failed_when").map(|c| self.conditions(c)),
             retry: self.retry(node),
+            asynchronous: self.asynchronous(node),
             timeout: node.get("timeout").and_then(|t| self.seconds(t)),
             root: node.take("root"),
             environment: node.take("environment").into_iter().collect(),
