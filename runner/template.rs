@@ -46,6 +46,7 @@ mod legacy_loops;
 mod lookup;
 /// Python's `ConfigParser` reading, for facts/local.rs's `.fact` files.
 pub(crate) use lookup::ini::configparser_sections;
+mod macro_varargs;
 mod math_filters;
 pub(crate) mod names;
 mod operator_calls;
@@ -54,6 +55,7 @@ mod path_tests;
 mod pyjson;
 mod python_iteration;
 mod python_methods;
+mod python_mutation;
 mod python_random;
 mod python_set;
 mod python_str_methods;
@@ -84,6 +86,8 @@ mod filter_tests;
 mod is_tests;
 #[cfg(test)]
 mod lookup_tests;
+#[cfg(test)]
+mod python_compat_tests;
 
 use std::sync::Arc;
 
@@ -102,6 +106,7 @@ pub fn json_dumps(value: &serde_json::Value) -> String {
         indent: None,
         sort_keys: false,
         ensure_ascii: true,
+        separators: None,
     };
     pyjson::dumps(&Value::from_serialize(value), &options).unwrap_or_else(|_| value.to_string())
 }

@@ -19,10 +19,10 @@ use super::diagnose::diagnose;
 use super::error::{TemplateError, TemplateErrorKind};
 use super::{
     backslash, collections, conversions, crypt, datetime, datetime_minus, filters, globals,
-    jinja_compat, lookup, math_filters, names, operator_calls, overrides, path_tests, pyjson,
-    python_iteration, python_methods, pyyaml, regexes, simple, size_filters, tests, text_filters,
-    time_filters, undefined_chain, url_filters, urlize, value_format, vault_filters, wordwrap,
-    FileOptions, OMIT,
+    jinja_compat, lookup, macro_varargs, math_filters, names, operator_calls, overrides,
+    path_tests, pyjson, python_iteration, python_methods, python_mutation, pyyaml, regexes, simple,
+    size_filters, tests, text_filters, time_filters, undefined_chain, url_filters, urlize,
+    value_format, vault_filters, wordwrap, FileOptions, OMIT,
 };
 
 /// Loader names under which expressions and strings are cached. The leading control
@@ -105,10 +105,7 @@ impl Engine {
     }
 
     pub(crate) fn render_str(&self, source: &str, vars: &Value) -> Result<String, TemplateError> {
-        let source = undefined_chain::rewritten(
-            operator_calls::rewritten(names::unqualified(source, true), true),
-            true,
-        );
+        let source = template_source(source);
         let escaped = backslash::escape_expressions(&source);
         self.render_escaped(&escaped, vars)
     }
@@ -142,10 +139,7 @@ impl Engine {
     }
 
     pub(crate) fn render_native(&self, source: &str, vars: &Value) -> Result<Value, TemplateError> {
-        let source = undefined_chain::rewritten(
-            operator_calls::rewritten(names::unqualified(source, true), true),
-            true,
-        );
+        let source = template_source(source);
         let escaped = backslash::escape_expressions(&source);
         let Some(expr) = single_expression(&escaped) else {
             if escaped.contains("{%") {
@@ -229,7 +223,10 @@ impl Engine {
         let expr = single_expression(expr).unwrap_or(expr);
         self.eval_expr(
             &undefined_chain::rewritten(
-                operator_calls::rewritten(names::unqualified(expr, false), false),
+                operator_calls::rewritten(
+                    python_mutation::rewritten(names::unqualified(expr, false), false),
+                    false,
+                ),
                 false,
             ),
             vars,
@@ -250,6 +247,7 @@ impl Engine {
                 minijinja::ErrorKind::UndefinedError,
             )));
         }
+        value_format::refuse_undefined_items(&value).map_err(fail)?;
         Ok(value)
     }
 
@@ -280,10 +278,7 @@ impl Engine {
         let (body, set) = overrides::split(source).map_err(|message| {
             TemplateError::new(TemplateErrorKind::Syntax, format!("{name}: {message}"))
         })?;
-        let body = &*undefined_chain::rewritten(
-            operator_calls::rewritten(names::unqualified(body, true), true),
-            true,
-        );
+        let body = &*template_source(body);
         let original = body;
         // Jinja writes each newline of the template's own text (not of the values it
         // renders) as newline_sequence.
@@ -309,7 +304,11 @@ impl Engine {
             body
         };
         let tmpl = env.get_template(&file_key(name, compiled)).map_err(fail)?;
-        let mut text = tmpl.render(vars).map_err(fail)?;
+        let (text, emitted) = value_format::with_any_emission(|| tmpl.render(vars));
+        let mut text = text.map_err(fail)?;
+        if text.is_empty() && !emitted && ["{{", "{%", "{#"].iter().any(|m| body.contains(m)) {
+            return Ok(text);
+        }
         // Jinja drops a last `\n` alone: a source ending in `\r\n` keeps its `\r`.
         if original.ends_with("\r\n") && newline == "\n" && !text.ends_with(['\r', '\n']) {
             text.push('\r');
@@ -421,6 +420,43 @@ fn split_file_key(key: &str) -> Option<(&str, &str)> {
 
 /// The loader that turns the environment into a compile cache, and loads the files
 /// template files include (by the absolute path [`join_include`] made).
+/// A template's source as it compiles: Ansible's qualified names made short, and the
+/// rewrites of Jinja semantics minijinja lacks (macro varargs, mutating methods,
+/// Python operators, attribute chains under `default`).
+fn template_source(source: &str) -> Cow<'_, str> {
+    match raw_keeps_newline(source) {
+        Cow::Borrowed(source) => template_rewrites(source),
+        Cow::Owned(source) => Cow::Owned(template_rewrites(&source).into_owned()),
+    }
+}
+
+/// Jinja never trims the newline after `{% raw %}` (trim_blocks applies to the
+/// other tags, `{% endraw %}` included); minijinja does. A `{{ '' }}` between them keeps
+/// it: `{% raw %}\n` becomes `{% raw %}{% endraw %}{{ '' }}\n{% raw %}`.
+fn raw_keeps_newline(source: &str) -> Cow<'_, str> {
+    static RAW_OPEN: std::sync::LazyLock<Option<regex::Regex>> =
+        std::sync::LazyLock::new(|| regex::Regex::new(r"(\{%[-+]?\s*raw\s*%\})\n").ok());
+    match RAW_OPEN.as_ref() {
+        Some(re) if source.contains("raw") => {
+            re.replace_all(source, "$1{% endraw %}{{ '' }}\n{% raw %}")
+        }
+        _ => Cow::Borrowed(source),
+    }
+}
+
+fn template_rewrites(source: &str) -> Cow<'_, str> {
+    undefined_chain::rewritten(
+        operator_calls::rewritten(
+            python_mutation::rewritten(
+                macro_varargs::rewritten(names::unqualified(source, true)),
+                true,
+            ),
+            true,
+        ),
+        true,
+    )
+}
+
 fn cache_loader(name: &str) -> Result<Option<String>, minijinja::Error> {
     if let Some(expr) = name.strip_prefix(EXPR_KEY) {
         // Reject anything that is not one bare expression before wrapping it.
@@ -432,8 +468,10 @@ fn cache_loader(name: &str) -> Result<Option<String>, minijinja::Error> {
     } else if let Some((_, source)) = split_file_key(name) {
         Ok(Some(source.to_string()))
     } else if Path::new(name).is_absolute() {
+        // A file `{% include %}`d or `{% import %}`ed: rewritten as the template
+        // that names it was.
         match crate::input::read_text(Path::new(name), crate::input::MAX_TEXT_BYTES) {
-            Ok(source) => Ok(Some(source)),
+            Ok(source) => Ok(Some(template_source(&source).into_owned())),
             Err(crate::input::ReadError::Io { source, .. })
                 if source.kind() == std::io::ErrorKind::NotFound =>
             {
@@ -509,6 +547,8 @@ fn base_env(slot: &EngineSlot) -> Environment<'static> {
     datetime::register(&mut env);
     operator_calls::register(&mut env);
     globals::register(&mut env);
+    python_mutation::register(&mut env);
+    macro_varargs::register(&mut env);
     wordwrap::register(&mut env);
     vault_filters::register(&mut env);
     urlize::register(&mut env);

@@ -7,8 +7,8 @@
 
 use base64::Engine as _;
 use md5::Md5;
-use minijinja::value::{Kwargs, ValueKind};
-use minijinja::{Environment, Error, ErrorKind, Value};
+use minijinja::value::{from_args, Kwargs, Rest, ValueKind};
+use minijinja::{Environment, Error, ErrorKind, State, Value};
 use sha1::Sha1;
 use sha2::{Digest, Sha224, Sha256, Sha384, Sha512};
 
@@ -37,7 +37,7 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     env.add_filter("expandvars", |path: Value| {
         string_only(&path, "expandvars").map(|p| expandvars(&p))
     });
-    env.add_filter("relpath", |path: Value, start: Option<Value>| {
+    let relpath_filter = Value::from_function(|path: Value, start: Option<Value>| {
         let path = string_only(&path, "relpath")?;
         let start = match start {
             Some(start) => string_only(&start, "relpath")?,
@@ -45,6 +45,10 @@ pub(crate) fn register(env: &mut Environment<'static>) {
         };
         relpath(&path, &start)
     });
+    env.add_filter(
+        "relpath",
+        keywords_as_positions(relpath_filter, vec![("start", Value::from("."))]),
+    );
     env.add_filter("quote", |value: Value| quote(&value));
     for name in ["win_basename", "win_dirname", "win_splitdrive"] {
         env.add_filter(name, move |_: Value| -> Result<Value, Error> {
@@ -60,15 +64,23 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     });
     env.add_filter("b64encode", b64encode);
     env.add_filter("b64decode", b64decode);
-    env.add_filter("hash", |value: Value, kind: Option<String>| {
+    let hash = Value::from_function(|value: Value, kind: Option<String>| {
         digest(&text(&value)?, kind.as_deref().unwrap_or("sha1"))
     });
+    env.add_filter(
+        "hash",
+        keywords_as_positions(hash, vec![("hashtype", Value::from("sha1"))]),
+    );
     env.add_filter("checksum", |value: Value| digest(&text(&value)?, "sha1"));
     env.add_filter("sha1", |value: Value| digest(&text(&value)?, "sha1"));
     env.add_filter("md5", |value: Value| digest(&text(&value)?, "md5"));
-    env.add_filter("center", |value: Value, width: Option<usize>| {
+    let center_filter = Value::from_function(|value: Value, width: Option<usize>| {
         Ok::<_, Error>(center(&text(&value)?, width.unwrap_or(80)))
     });
+    env.add_filter(
+        "center",
+        keywords_as_positions(center_filter, vec![("width", Value::from(80))]),
+    );
 }
 
 /// Python's `os.path.realpath` on the controller: links resolved as far as the path
@@ -407,6 +419,27 @@ fn b64_engine(urlsafe: bool) -> base64::engine::GeneralPurpose {
     }
 }
 
+#[derive(PartialEq)]
+enum TextEncoding {
+    Utf8,
+    Utf16,
+}
+
+/// The `encoding=` of `b64encode`/`b64decode`: the codecs Python names UTF-8 and UTF-16;
+/// any other is refused rather than read as UTF-8.
+fn b64_encoding(kwargs: &Kwargs, filter: &str) -> Result<TextEncoding, Error> {
+    let Some(name) = kwargs.get::<Option<String>>("encoding")? else {
+        return Ok(TextEncoding::Utf8);
+    };
+    match name.to_ascii_lowercase().replace('_', "-").as_str() {
+        "utf-8" | "utf8" | "u8" => Ok(TextEncoding::Utf8),
+        "utf-16" | "utf16" | "u16" => Ok(TextEncoding::Utf16),
+        _ => Err(invalid(format!(
+            "{filter}: encoding '{name}' is not supported (utf-8 and utf-16 are)"
+        ))),
+    }
+}
+
 pub(crate) fn flag(kwargs: &Kwargs, name: &str) -> Result<bool, Error> {
     Ok(kwargs.get::<Option<bool>>(name)?.unwrap_or(false))
 }
@@ -414,9 +447,17 @@ pub(crate) fn flag(kwargs: &Kwargs, name: &str) -> Result<bool, Error> {
 fn b64encode(value: Value, kwargs: Kwargs) -> Result<String, Error> {
     let input = text(&value)?;
     let urlsafe = flag(&kwargs, "urlsafe")?;
-    let _encoding = kwargs.get::<Option<String>>("encoding")?;
+    let encoding = b64_encoding(&kwargs, "b64encode")?;
     kwargs.assert_all_used()?;
-    Ok(b64_engine(urlsafe).encode(input.as_bytes()))
+    let bytes = match encoding {
+        TextEncoding::Utf8 => input.into_bytes(),
+        // Python's 'utf-16' writes a byte order mark, then little-endian units.
+        TextEncoding::Utf16 => [0xff, 0xfe]
+            .into_iter()
+            .chain(input.encode_utf16().flat_map(u16::to_le_bytes))
+            .collect(),
+    };
+    Ok(b64_engine(urlsafe).encode(bytes))
 }
 
 fn b64decode(value: Value, kwargs: Kwargs) -> Result<String, Error> {
@@ -425,11 +466,28 @@ fn b64decode(value: Value, kwargs: Kwargs) -> Result<String, Error> {
         .filter(|c| !c.is_whitespace())
         .collect();
     let urlsafe = flag(&kwargs, "urlsafe")?;
-    let _encoding = kwargs.get::<Option<String>>("encoding")?;
+    let encoding = b64_encoding(&kwargs, "b64decode")?;
     kwargs.assert_all_used()?;
     let bytes = b64_engine(urlsafe)
         .decode(input.as_bytes())
         .map_err(|err| invalid(format!("b64decode: {err}")))?;
+    if encoding == TextEncoding::Utf16 {
+        let (units, big_endian) = match bytes.as_slice() {
+            [0xff, 0xfe, rest @ ..] => (rest, false),
+            [0xfe, 0xff, rest @ ..] => (rest, true),
+            rest => (rest, false),
+        };
+        let units: Vec<u16> = units
+            .chunks(2)
+            .map(|pair| match (pair, big_endian) {
+                ([a, b], false) => Ok(u16::from_le_bytes([*a, *b])),
+                ([a, b], true) => Ok(u16::from_be_bytes([*a, *b])),
+                _ => Err(invalid("b64decode: truncated UTF-16 data")),
+            })
+            .collect::<Result<_, Error>>()?;
+        return String::from_utf16(&units)
+            .map_err(|_| invalid("b64decode: the decoded bytes are not UTF-16 text"));
+    }
     String::from_utf8(bytes).map_err(|_| invalid("b64decode: the decoded bytes are not UTF-8 text"))
 }
 
@@ -448,6 +506,65 @@ fn digest(data: &str, kind: &str) -> Result<String, Error> {
         "sha512" => hex_digest::<Sha512>(bytes),
         other => return Err(invalid(format!("hash: unsupported hash type '{other}'"))),
     })
+}
+
+/// Python's binding of keyword arguments, for a filter or test whose Rust signature
+/// takes its parameters by position: `center(width=10)` is `center(10)`,
+/// `batch(linecount=2, fill_with=0)` is `batch(2, 0)`. `params` names the parameters
+/// after the value in order, each with the value a skipped one takes when a later one
+/// is given (undefined: it has none, and skipping it is an error). Keywords not named
+/// there stay keywords for the callee to take or refuse.
+pub(crate) fn keywords_as_positions(
+    callee: Value,
+    params: Vec<(&'static str, Value)>,
+) -> impl Fn(&State, Rest<Value>) -> Result<Value, Error> + Send + Sync + 'static {
+    move |state: &State, args: Rest<Value>| {
+        let Some((last, positional)) = args.split_last().filter(|(last, _)| last.is_kwargs())
+        else {
+            return callee.call(state, &args);
+        };
+        let (kwargs,): (Kwargs,) = from_args(std::slice::from_ref(last))?;
+        let mut bound: Vec<Value> = positional.to_vec();
+        let mut skipped = Vec::new();
+        for (index, (name, default)) in params.iter().enumerate() {
+            let given = kwargs.get::<Option<Value>>(name)?;
+            if index + 1 < positional.len() {
+                if given.is_some() {
+                    return Err(invalid(format!(
+                        "got multiple values for argument '{name}'"
+                    )));
+                }
+                continue;
+            }
+            match given {
+                Some(value) => {
+                    if let Some(missing) = skipped
+                        .iter()
+                        .find(|(_, v): &&(&str, Value)| v.is_undefined())
+                    {
+                        return Err(invalid(format!(
+                            "missing required argument '{}'",
+                            missing.0
+                        )));
+                    }
+                    bound.extend(skipped.drain(..).map(|(_, v)| v));
+                    bound.push(value);
+                }
+                None => skipped.push((*name, default.clone())),
+            }
+        }
+        let others: Kwargs = kwargs
+            .args()
+            .filter(|key| !params.iter().any(|(name, _)| name == key))
+            .map(|key| Ok((key.to_string(), kwargs.peek::<Value>(key)?)))
+            .collect::<Result<Vec<_>, Error>>()?
+            .into_iter()
+            .collect();
+        if others.args().next().is_some() {
+            bound.push(Value::from(others));
+        }
+        callee.call(state, &bound)
+    }
 }
 
 #[cfg(test)]

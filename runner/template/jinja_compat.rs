@@ -7,10 +7,10 @@
 //! `divisibleby` want numbers, comparisons (`ge`, `lt`, …) and `contains` fail on
 //! types Python cannot compare or search, as ansible-core's do.
 
-use minijinja::value::{Kwargs, ValueKind};
-use minijinja::{Environment, Error, Value};
+use minijinja::value::{from_args, Kwargs, Rest, ValueKind};
+use minijinja::{Environment, Error, State, Value};
 
-use super::filters::invalid;
+use super::filters::{invalid, keywords_as_positions};
 use super::pyjson;
 use super::value_format::{py_text, py_type_name};
 use std::cmp::Ordering;
@@ -24,11 +24,45 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     });
     env.add_filter("last", last);
     env.add_filter("unique", unique);
+    // Jinja's dictsort(value, case_sensitive=False, by='key', reverse=False) by
+    // position as well: minijinja's takes keywords only.
+    env.add_filter("dictsort", |value: Value, args: Rest<Value>| {
+        let (positional, kwargs): (&[Value], Kwargs) = from_args(&args)?;
+        let mut named: Vec<(String, Value)> = Vec::new();
+        for (name, given) in ["case_sensitive", "by", "reverse"].iter().zip(positional) {
+            if kwargs.has(name) {
+                return Err(invalid(format!(
+                    "dictsort: got multiple values for argument '{name}'"
+                )));
+            }
+            named.push((name.to_string(), given.clone()));
+        }
+        if positional.len() > 3 {
+            return Err(Error::from(minijinja::ErrorKind::TooManyArguments));
+        }
+        for name in kwargs.args() {
+            named.push((name.to_string(), kwargs.get::<Value>(name)?));
+        }
+        minijinja::filters::dictsort(&value, named.into_iter().collect())
+    });
+    for name in ["default", "d"] {
+        env.add_filter(
+            name,
+            keywords_as_positions(
+                Value::from_function(minijinja::filters::default),
+                vec![
+                    ("default_value", Value::from("")),
+                    ("boolean", Value::from(false)),
+                ],
+            ),
+        );
+    }
     env.add_filter("tojson", |value: Value, indent: Option<usize>| {
         let options = pyjson::Options {
             indent,
             sort_keys: true,
             ensure_ascii: true,
+            separators: None,
         };
         let text = pyjson::dumps(&value, &options)?;
         Ok::<_, Error>(
@@ -49,9 +83,15 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     env.add_test("even", |value: Value| {
         Ok::<_, Error>(remainder(&value, 2.0, "even")? == 0.0)
     });
-    env.add_test("divisibleby", |value: Value, by: Value| {
-        let by = number(&by, "divisibleby")?;
-        Ok::<_, Error>(remainder(&value, by, "divisibleby")? == 0.0)
+    let divisibleby = keywords_as_positions(
+        Value::from_function(|value: Value, by: Value| {
+            let by = number(&by, "divisibleby")?;
+            Ok::<_, Error>(remainder(&value, by, "divisibleby")? == 0.0)
+        }),
+        vec![("num", Value::UNDEFINED)],
+    );
+    env.add_test("divisibleby", move |state: &State, args: Rest<Value>| {
+        divisibleby(state, args).map(|answer| answer.is_true())
     });
     for (names, wanted) in [
         (&["ge", ">="][..], &[Ordering::Greater, Ordering::Equal][..]),

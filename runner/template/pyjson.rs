@@ -31,6 +31,8 @@ pub(crate) struct Options {
     pub indent: Option<usize>,
     pub sort_keys: bool,
     pub ensure_ascii: bool,
+    /// `separators=(item, key)`; Python's defaults otherwise.
+    pub separators: Option<(String, String)>,
 }
 
 impl Options {
@@ -45,6 +47,17 @@ impl Options {
                 .get::<Option<bool>>("sort_keys")?
                 .unwrap_or(sort_keys),
             ensure_ascii: kwargs.get::<Option<bool>>("ensure_ascii")?.unwrap_or(true),
+            separators: match kwargs.get::<Option<Value>>("separators")? {
+                None => None,
+                Some(pair) if pair.is_none() => None,
+                Some(pair) => match pair.try_iter()?.collect::<Vec<_>>().as_slice() {
+                    [item, key] if item.as_str().is_some() && key.as_str().is_some() => Some((
+                        item.as_str().unwrap_or_default().to_string(),
+                        key.as_str().unwrap_or_default().to_string(),
+                    )),
+                    _ => return Err(invalid("to_json: separators must be a pair of strings")),
+                },
+            },
         };
         kwargs.assert_all_used()?;
         Ok(options)
@@ -64,8 +77,10 @@ fn newline(out: &mut String, options: &Options, depth: usize) {
     }
 }
 
-fn item_separator(options: &Options) -> &'static str {
-    if options.indent.is_some() {
+fn item_separator(options: &Options) -> &str {
+    if let Some((item, _)) = &options.separators {
+        item
+    } else if options.indent.is_some() {
         ","
     } else {
         ", "
@@ -122,7 +137,7 @@ fn write_value(
                 }
                 newline(out, options, depth + 1);
                 write_string(out, key, options.ensure_ascii);
-                out.push_str(": ");
+                out.push_str(options.separators.as_ref().map_or(": ", |(_, key)| key));
                 write_value(out, item, options, depth + 1)?;
             }
             newline(out, options, depth);
@@ -201,6 +216,7 @@ mod tests {
             indent: None,
             sort_keys: false,
             ensure_ascii: true,
+            separators: None,
         };
         assert_eq!(
             dumps(&v, &options).unwrap(),
@@ -217,6 +233,7 @@ mod tests {
             indent: Some(4),
             sort_keys: true,
             ensure_ascii: true,
+            separators: None,
         };
         assert_eq!(
             dumps(&v, &options).unwrap(),

@@ -5,15 +5,18 @@
 //! `map` start with Jinja's `if value:` (so `0 | select` is `[]`), and an attribute an
 //! item lacks is Ansible's undefined, an error once tested for truth; `sort` orders
 //! only what Python orders; `reverse` of a mapping is its keys, last first; `indent`
-//! wants a string; `is iterable` is false for none. Each wrapper checks and then calls
+//! wants a string; `is iterable` is false for none; `groupby`, `sort` and `sum` by an
+//! attribute an item lacks fail; `map(attribute=…)` yields Ansible's undefined for such
+//! an item, which only `select('defined')`/`reject('undefined')`, `length`, indexing
+//! and `first` may meet (printing it, `list` or any other test fails). Each wrapper checks and then calls
 //! minijinja's own filter, so the answers for valid input stay minijinja's.
 
 use minijinja::value::{from_args, Kwargs, Rest, ValueKind};
 use minijinja::{filters as builtin, Environment, Error, ErrorKind, State, Value};
 
-use super::filters::invalid;
+use super::filters::{invalid, keywords_as_positions};
 use super::jinja_compat::{attribute_of, comparable};
-use super::value_format::py_type_name;
+use super::value_format::{py_type_name, refuse_undefined_items};
 
 pub(crate) fn register(env: &mut Environment<'static>) {
     let iterating = [
@@ -23,8 +26,24 @@ pub(crate) fn register(env: &mut Environment<'static>) {
         ("zip", Value::from_function(builtin::zip)),
     ];
     for (name, filter) in iterating {
+        let filter = Value::from_function(keywords_as_positions(
+            filter,
+            match name {
+                "batch" => vec![
+                    ("linecount", Value::UNDEFINED),
+                    ("fill_with", Value::from(())),
+                ],
+                "slice" => vec![("slices", Value::UNDEFINED), ("fill_with", Value::from(()))],
+                _ => Vec::new(),
+            },
+        ));
         env.add_filter(name, move |state: &State, args: Rest<Value>| {
             iterable(args.first(), name)?;
+            if matches!(name, "list" | "zip") {
+                for value in args.iter() {
+                    refuse_undefined_items(value)?;
+                }
+            }
             filter.call(state, &args)
         });
     }
@@ -34,10 +53,35 @@ pub(crate) fn register(env: &mut Environment<'static>) {
         iterable(args.first(), "sort")?;
         let (value, rest) = split(&args)?;
         let (_, kwargs): (&[Value], Kwargs) = from_args(rest)?;
-        if !kwargs.has("attribute") {
-            sortable(value)?;
+        match kwargs.get::<Option<Value>>("attribute")? {
+            Some(attr) => {
+                // Jinja sorts by several attributes given as `'a,b'`.
+                let names: Vec<Value> = match attr.as_str() {
+                    Some(names) => names.split(',').map(|n| Value::from(n.trim())).collect(),
+                    None => vec![attr],
+                };
+                for item in value.try_iter()? {
+                    for name in &names {
+                        attribute(&item, name)?;
+                    }
+                }
+            }
+            None => sortable(value)?,
         }
         sort.call(state, &args)
+    });
+    let groupby = Value::from_function(builtin::groupby);
+    env.add_filter("groupby", move |state: &State, args: Rest<Value>| {
+        let (value, rest) = split(&args)?;
+        let (positional, kwargs): (&[Value], Kwargs) = from_args(rest)?;
+        let attr = kwargs.get::<Option<Value>>("attribute")?;
+        let default = kwargs.get::<Option<Value>>("default")?;
+        if let (Some(attr), None) = (attr.as_ref().or(positional.first()), default) {
+            for item in value.try_iter()? {
+                attribute(&item, attr)?;
+            }
+        }
+        groupby.call(state, &args)
     });
     env.add_filter("reverse", reverse);
     env.add_filter("indent", |args: Rest<Value>| match args.first() {
@@ -66,12 +110,18 @@ pub(crate) fn register(env: &mut Environment<'static>) {
             if !value.is_true() {
                 return Ok(Value::from(Vec::<Value>::new()));
             }
-            if by_attribute && rest.len() == 1 {
-                // No test: each item's attribute is tested for truth, and Ansible's
-                // undefined fails that.
-                if let Some(attr) = rest[0].as_str() {
-                    for item in value.try_iter()? {
-                        attribute(&item, attr)?;
+            // Only `defined`/`undefined` may look at Ansible's undefined (an item's
+            // missing attribute, or an item map(attribute=…) found none for); testing
+            // it for truth or with any other test fails.
+            let test = rest.get(usize::from(by_attribute)).and_then(Value::as_str);
+            if !matches!(test, Some("defined" | "undefined")) {
+                for item in value.try_iter()? {
+                    match (by_attribute, rest.first()) {
+                        (true, Some(attr)) => drop(attribute(&item, attr)?),
+                        _ if item.is_undefined() => {
+                            return Err(Error::from(ErrorKind::UndefinedError))
+                        }
+                        _ => {}
                     }
                 }
             }
@@ -97,14 +147,23 @@ pub(crate) fn register(env: &mut Environment<'static>) {
             }
             return Ok(Value::from(mapped));
         }
-        if let (Some(attr), false) = (
-            kwargs.get::<Option<Value>>("attribute")?,
-            kwargs.has("default"),
-        ) {
-            if let Some(attr) = attr.as_str() {
-                for item in value.try_iter()? {
-                    attribute(&item, attr)?;
-                }
+        let default = kwargs
+            .get::<Option<Value>>("default")?
+            .filter(|default| !default.is_none());
+        if let (Some(attr), None) = (kwargs.get::<Option<Value>>("attribute")?, default) {
+            // Jinja yields Ansible's undefined for an item without the attribute:
+            // `select('defined')` drops it, `length` counts it, any other use fails.
+            if attr.as_str().is_some() {
+                return value
+                    .try_iter()?
+                    .map(|item| {
+                        Ok(attribute_of(&item, &attr)
+                            .ok()
+                            .filter(|found| !found.is_undefined())
+                            .unwrap_or(Value::UNDEFINED))
+                    })
+                    .collect::<Result<Vec<_>, Error>>()
+                    .map(Value::from);
             }
         }
         map.call(state, &args)
@@ -149,7 +208,7 @@ fn sum(state: &State, args: Rest<Value>) -> Result<Value, Error> {
     let mut items = Vec::new();
     for item in values.try_iter()? {
         items.push(match attribute_name.as_ref().filter(|a| !a.is_none()) {
-            Some(name) => attribute_of(&item, name)?,
+            Some(name) => attribute(&item, name)?,
             None => item,
         });
     }
@@ -232,8 +291,8 @@ pub(crate) fn iterable(value: Option<&Value>, filter: &str) -> Result<(), Error>
 
 /// `item.attr` as Jinja's `make_attrgetter` reads it (`a.b`, `a.0`); a missing one is
 /// an error naming it.
-fn attribute(item: &Value, path: &str) -> Result<Value, Error> {
-    let found = attribute_of(item, &Value::from(path)).unwrap_or(Value::UNDEFINED);
+fn attribute(item: &Value, path: &Value) -> Result<Value, Error> {
+    let found = attribute_of(item, path).unwrap_or(Value::UNDEFINED);
     if found.is_undefined() {
         return Err(Error::new(
             ErrorKind::UndefinedError,

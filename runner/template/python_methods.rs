@@ -75,6 +75,12 @@ pub(crate) fn call(
     if let Some(text) = value.as_str() {
         return super::python_str_methods::call(text, method, args);
     }
+    if method == "copy"
+        && args.is_empty()
+        && matches!(value.kind(), ValueKind::Seq | ValueKind::Map)
+    {
+        return super::python_mutation::mutable_copy(value);
+    }
     if value.kind() != ValueKind::Seq {
         return Err(Error::from(ErrorKind::UnknownMethod));
     }

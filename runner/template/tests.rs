@@ -3,11 +3,11 @@
 //! `truthy`/`falsy`, `subset`/`superset`, `contains`, `vault_encrypted` (a value that
 //! was an inline `!vault` one). Type tests are minijinja's own.
 
-use minijinja::value::{Kwargs, ValueKind};
-use minijinja::{Environment, Error, ErrorKind, Value};
+use minijinja::value::{Kwargs, Rest, ValueKind};
+use minijinja::{Environment, Error, ErrorKind, State, Value};
 
 use super::conversions::to_bool;
-use super::filters::{invalid, text};
+use super::filters::{invalid, keywords_as_positions, text};
 use super::{regexes, version};
 
 pub(crate) fn register(env: &mut Environment<'static>) {
@@ -20,7 +20,16 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     env.add_test("regex", |v: Value, p: String, k: Kwargs| {
         regex_test(&v, &p, &k, Mode::Either)
     });
-    env.add_test("version", version_test);
+    let version_keywords = keywords_as_positions(
+        Value::from_function(version_test),
+        vec![
+            ("version", Value::UNDEFINED),
+            ("operator", Value::from("eq")),
+        ],
+    );
+    env.add_test("version", move |state: &State, args: Rest<Value>| {
+        version_keywords(state, args).map(|answer| answer.is_true())
+    });
     env.add_test("version_compare", version_test);
     for name in ["changed", "change"] {
         env.add_test(name, |r: Value| result_changed(&r));

@@ -10,7 +10,7 @@ use minijinja::value::{from_args, Kwargs, Rest, ValueKind};
 use minijinja::{Environment, Error, Value};
 
 use super::collections::items;
-use super::filters::{invalid, string_only, text};
+use super::filters::{invalid, keywords_as_positions, string_only, text};
 use super::value_format::py_text;
 
 pub(crate) fn register(env: &mut Environment<'static>) {
@@ -54,8 +54,7 @@ pub(crate) fn register(env: &mut Environment<'static>) {
             None => text.trim().to_string(),
         })
     });
-    env.add_filter(
-        "replace",
+    let replace = Value::from_function(
         |value: Value, old: String, new: String, count: Option<usize>| {
             let text = py_text(&value);
             Ok::<_, Error>(match count {
@@ -63,6 +62,17 @@ pub(crate) fn register(env: &mut Environment<'static>) {
                 None => text.replace(&old, &new),
             })
         },
+    );
+    env.add_filter(
+        "replace",
+        keywords_as_positions(
+            replace,
+            vec![
+                ("old", Value::UNDEFINED),
+                ("new", Value::UNDEFINED),
+                ("count", Value::from(())),
+            ],
+        ),
     );
 }
 
@@ -303,7 +313,12 @@ fn quote(text: &str, safe: &str) -> String {
 /// style's decoration, with its beginning, prefix, postfix and end lines.
 fn comment(value: Value, style: Option<String>, kwargs: Kwargs) -> Result<String, Error> {
     let text = string_only(&value, "comment")?;
-    let style = style.unwrap_or_else(|| "plain".into());
+    let style = match style {
+        Some(style) => style,
+        None => kwargs
+            .get::<Option<String>>("style")?
+            .unwrap_or_else(|| "plain".into()),
+    };
     let (beginning, decoration, end) = match style.as_str() {
         "plain" => ("", "# ", ""),
         "erlang" => ("", "% ", ""),

@@ -5,10 +5,10 @@
 
 use minijinja::{Environment, Error, Value};
 
-use super::filters::{invalid, string_only};
+use super::filters::{invalid, keywords_as_positions, string_only};
 
 pub(crate) fn register(env: &mut Environment<'static>) {
-    env.add_filter("urlsplit", |url: Value, query: Option<String>| {
+    let urlsplit_filter = Value::from_function(|url: Value, query: Option<String>| {
         let parts = urlsplit(&string_only(&url, "urlsplit")?)?;
         match query.filter(|q| !q.is_empty()) {
             None => Ok(Value::from_iter(parts)),
@@ -19,6 +19,10 @@ pub(crate) fn register(env: &mut Environment<'static>) {
                 .ok_or_else(|| invalid(format!("urlsplit: unknown URL component: {query}"))),
         }
     });
+    env.add_filter(
+        "urlsplit",
+        keywords_as_positions(urlsplit_filter, vec![("query", Value::from(""))]),
+    );
     env.add_test("uri", |value: Value, schemes: Option<Value>| {
         is_uri(&value, schemes.as_ref(), false)
     });

@@ -12,11 +12,35 @@ use minijinja::{Error, Output, State, Value};
 pub(crate) fn formatter(out: &mut Output, _state: &State, value: &Value) -> Result<(), Error> {
     EMISSIONS.with_borrow_mut(|watched| {
         if let Some(emissions) = watched {
-            emissions.count += 1;
-            emissions.last = Some(value.clone());
+            if value.is_none() {
+                emissions.nones += 1;
+            } else {
+                emissions.count += 1;
+                emissions.last = Some(value.clone());
+            }
         }
     });
+    refuse_undefined_items(value)?;
     write_py_str(out, value).map_err(Error::from)
+}
+
+/// A list holding Ansible's undefined (an item `map(attribute=…)` found no attribute
+/// on) fails once it is printed or is a task's value, as in ansible-core; only
+/// `select('defined')`-style filtering, `length`, indexing or `first` read it safely.
+pub(crate) fn refuse_undefined_items(value: &Value) -> Result<(), Error> {
+    if value.kind() == ValueKind::Seq {
+        if let Ok(items) = value.try_iter() {
+            for item in items {
+                if item.is_undefined() {
+                    return Err(Error::new(
+                        minijinja::ErrorKind::UndefinedError,
+                        "a list item is undefined (an item without the attribute map() read)",
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The `{{ }}` outputs of the render being watched on this thread.
@@ -24,6 +48,8 @@ pub(crate) fn formatter(out: &mut Output, _state: &State, value: &Value) -> Resu
 struct Emissions {
     count: usize,
     last: Option<Value>,
+    /// `{{ }}`s that printed none: Jinja's native concatenation leaves them out.
+    nones: usize,
 }
 
 thread_local! {
@@ -33,13 +59,29 @@ thread_local! {
 /// `render`'s result, and the value of its `{{ }}` output when it made exactly one
 /// (Jinja's native rendering keeps a template whose output is one node as that value:
 /// `{% set ns = … %}{% for … %}…{% endfor %}{{ ns.out }}` is a list in ansible-core).
-/// The caller still checks that the text is that value's alone (no text around it).
+/// `{{ }}`s that printed none do not count (`{{ none }}{{ [1] }}` is the list); only
+/// such ones make none. The caller still checks that the text is that value's alone
+/// (no text around it).
 pub(crate) fn with_single_emission<T>(render: impl FnOnce() -> T) -> (T, Option<Value>) {
     let outer = EMISSIONS.replace(Some(Emissions::default()));
     let result = render();
     let seen = EMISSIONS.replace(outer);
-    let single = seen.filter(|e| e.count == 1).and_then(|e| e.last);
+    let single = seen.and_then(|e| match e.count {
+        0 if e.nones > 0 => Some(Value::from(())),
+        1 => e.last,
+        _ => None,
+    });
     (result, single)
+}
+
+/// `render`'s result, and whether it printed any `{{ }}` value but none. A template
+/// file that printed none and no text of its own is none to ansible-core, which adds
+/// no trailing newlines to it (a file of macro definitions renders empty).
+pub(crate) fn with_any_emission<T>(render: impl FnOnce() -> T) -> (T, bool) {
+    let outer = EMISSIONS.replace(Some(Emissions::default()));
+    let result = render();
+    let seen = EMISSIONS.replace(outer);
+    (result, seen.is_some_and(|e| e.count > 0))
 }
 
 /// [`py_str`] written to `out`: strings and integers, most of what templates print,
