@@ -119,8 +119,28 @@ fn a_missing_file_fails_the_task_with_the_places_looked() {
 #[test]
 fn arguments_machinist_does_not_implement_are_refused_at_load() {
     let test = Test::new();
-    test.playbook(&play("    - include_vars:\n        dir: vars\n"));
+    test.playbook(&play(
+        "    - include_vars:\n        file: a.yml\n        hash_behaviour: merge\n",
+    ));
     let run = test.run_json(&[]);
     assert_eq!(run.code, 4, "{}\n{}", run.stdout, run.stderr);
-    assert!(run.stderr.contains("dir"), "{}", run.stderr);
+    assert!(run.stderr.contains("hash_behaviour"), "{}", run.stderr);
+}
+
+#[test]
+fn a_roles_dir_is_read_below_its_vars_folder_in_name_order() {
+    let test = Test::new();
+    test.playbook(
+        "- hosts: localhost\n  gather_facts: false\n  roles: [web]\n  tasks:\n    - debug: msg=\"{{ port }} {{ name }} {{ only_deep }}\"\n",
+    );
+    test.project_file("roles/web/tasks/main.yml", "- include_vars: {dir: by_os}\n");
+    test.project_file("roles/web/vars/by_os/10-base.yml", "port: 80\nname: base\n");
+    test.project_file("roles/web/vars/by_os/20-override.yml", "port: 8080\n");
+    test.project_file(
+        "roles/web/vars/by_os/deeper/x.json",
+        "{\"only_deep\": true}\n",
+    );
+    let run = test.run_json(&[]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("8080 base True"), "{}", run.stdout);
 }
