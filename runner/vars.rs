@@ -200,11 +200,14 @@ pub fn node_to_value(node: &Node) -> Value {
         YamlValue::Float(f) => Value::from(*f),
         YamlValue::Str(s) => Value::from(s.as_str()),
         YamlValue::Seq(items) => Value::from(items.iter().map(node_to_value).collect::<Vec<_>>()),
-        YamlValue::Map(entries) => Value::from_iter(
-            entries
-                .iter()
-                .map(|(k, v)| (k.name.as_str(), node_to_value(v))),
-        ),
+        // An integer key stays one, as Python's dict keeps it (`ports[443]`).
+        YamlValue::Map(entries) => Value::from_iter(entries.iter().map(|(k, v)| {
+            let key = match k.int {
+                Some(int) => Value::from(int),
+                None => Value::from(k.name.as_str()),
+            };
+            (key, node_to_value(v))
+        })),
     }
 }
 

@@ -57,6 +57,20 @@ pub enum Value {
 pub struct Key {
     pub name: Name,
     pub span: Span,
+    /// The key as YAML read it when it is an integer (`443:` in `{80: http, 443: https}`):
+    /// a template reads `ports[443]`, as in Ansible, where the name is its text.
+    pub int: Option<i64>,
+}
+
+impl Key {
+    /// A key made by the loader (a string's).
+    pub fn new(name: impl Into<Name>, span: Span) -> Key {
+        Key {
+            name: name.into(),
+            span,
+            int: None,
+        }
+    }
 }
 
 impl Node {
@@ -676,6 +690,10 @@ fn size_of(node: &Node) -> Size {
 }
 
 fn scalar_key(node: Node, names: &mut Names) -> Result<Key, Diagnostic> {
+    let int = match node.value {
+        Value::Int(i) => Some(i),
+        _ => None,
+    };
     let name = match node.value {
         Value::Str(s) => s,
         Value::Int(i) => i.to_string(),
@@ -692,6 +710,7 @@ fn scalar_key(node: Node, names: &mut Names) -> Result<Key, Diagnostic> {
     Ok(Key {
         name: names.name(name),
         span: node.span,
+        int,
     })
 }
 

@@ -119,10 +119,7 @@ impl Literal<'_> {
                 };
                 entries.retain(|(k, _)| k.name.as_str() != name);
                 entries.push((
-                    Key {
-                        name: Name::from(name.as_str()),
-                        span: self.span.clone(),
-                    },
+                    Key::new(Name::from(name.as_str()), self.span.clone()),
                     value,
                 ));
             } else {

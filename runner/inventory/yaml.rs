@@ -111,10 +111,7 @@ impl Reader<'_> {
                 }
                 "children" => {
                     for (child, value, span) in items {
-                        let key = Key {
-                            name: child.as_str().into(),
-                            span: span.clone(),
-                        };
+                        let key = Key::new(child.as_str(), span.clone());
                         let value = value.cloned().unwrap_or_else(|| null_at(span));
                         let child = self.group(&key, &value)?;
                         if self.data.groups.contains_key(&child) {

@@ -168,10 +168,7 @@ fn node_of(value: &Json, span: &Span) -> Node {
         Json::Object(map) => Value::Map(
             map.iter()
                 .map(|(k, v)| {
-                    let key = Key {
-                        name: k.as_str().into(),
-                        span: span.clone(),
-                    };
+                    let key = Key::new(k.as_str(), span.clone());
                     (key, node_of(v, span))
                 })
                 .collect(),

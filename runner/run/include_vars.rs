@@ -74,10 +74,7 @@ impl Step<'_> {
                     value: crate::yaml::Value::Map(
                         vars.iter()
                             .map(|(key, node)| {
-                                let key = crate::yaml::Key {
-                                    name: key.as_str().into(),
-                                    span: node.span.clone(),
-                                };
+                                let key = crate::yaml::Key::new(key.as_str(), node.span.clone());
                                 (key, node.clone())
                             })
                             .collect(),

@@ -179,21 +179,12 @@ impl Loader {
         }
         let span = local.span.clone();
         if let Value::Map(entries) = &mut node.value {
-            entries.push((
-                Key {
-                    name: module.as_str().into(),
-                    span: span.clone(),
-                },
-                args,
-            ));
+            entries.push((Key::new(module.as_str(), span.clone()), args));
             if !to_localhost || delegated.is_some() {
                 return;
             }
             entries.push((
-                Key {
-                    name: "delegate_to".into(),
-                    span: span.clone(),
-                },
+                Key::new("delegate_to", span.clone()),
                 Node {
                     value: Value::Str("localhost".into()),
                     span,

@@ -600,13 +600,7 @@ fn validation_task(spec: &ArgSpec, span: &Span, tags: &[String], origin: Arc<Ori
         span: span.clone(),
     });
     let args = Node {
-        value: Value::Map(vec![(
-            Key {
-                name: "argument_spec".into(),
-                span: span.clone(),
-            },
-            options,
-        )]),
+        value: Value::Map(vec![(Key::new("argument_spec", span.clone()), options)]),
         span: span.clone(),
     };
     let mut all_tags = tags.to_vec();

@@ -495,10 +495,7 @@ impl Loader {
                 return None;
             }
         };
-        let key = |name: &str| Key {
-            name: name.into(),
-            span: value.span.clone(),
-        };
+        let key = |name: &str| Key::new(name, value.span.clone());
         let string = |s: String| Node {
             value: Value::Str(s),
             span: value.span.clone(),
@@ -593,10 +590,7 @@ impl Loader {
             }
             kept.push((key.clone(), value));
         }
-        let block_key = Key {
-            name: "block".into(),
-            span: apply.span.clone(),
-        };
+        let block_key = Key::new("block", apply.span.clone());
         kept.push((
             block_key,
             Node {
@@ -656,10 +650,7 @@ impl Loader {
                     value: Value::Str(name.clone()),
                     span: entry.span.clone(),
                 };
-                let key = Key {
-                    name: named.into(),
-                    span: entry.span.clone(),
-                };
+                let key = Key::new(named, entry.span.clone());
                 entry.value = Value::Map(vec![(key, name)]);
             }
             match &mut entry.value {
