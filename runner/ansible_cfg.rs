@@ -28,23 +28,20 @@ pub struct AnsibleCfg {
 }
 
 /// Settings that change nothing in machinist because it does the thing anyway (or has
-/// no such machinery): read without a warning.
+/// no such machinery): read without a warning. `gathering` and `host_key_checking`
+/// reach this list only with the values machinist follows anyway; the others warn.
+/// Settings that change what is shown (`stdout_callback`, `display_ok_hosts`, …) are
+/// not here: they warn.
 const NOTHING_TO_DO: &[(&str, &str)] = &[
     ("defaults", "retry_files_enabled"),
     ("defaults", "retry_files_save_path"),
     ("defaults", "nocows"),
-    ("defaults", "nocolor"),
     ("defaults", "interpreter_python"),
     ("defaults", "deprecation_warnings"),
     ("defaults", "command_warnings"),
     ("defaults", "system_warnings"),
     ("defaults", "localhost_warning"),
-    ("defaults", "force_color"),
-    ("defaults", "stdout_callback"),
     ("defaults", "bin_ansible_callbacks"),
-    ("defaults", "display_skipped_hosts"),
-    ("defaults", "display_ok_hosts"),
-    ("defaults", "transport"),
     ("defaults", "gathering"),
     ("defaults", "host_key_checking"),
     ("ssh_connection", "pipelining"),
@@ -52,7 +49,6 @@ const NOTHING_TO_DO: &[(&str, &str)] = &[
     ("ssh_connection", "control_path_dir"),
     ("ssh_connection", "scp_if_ssh"),
     ("ssh_connection", "transfer_method"),
-    ("ssh_connection", "retries"),
     ("connection", "pipelining"),
 ];
 
@@ -212,7 +208,6 @@ impl AnsibleCfg {
                     fill(&mut args.connection.ssh_extra_args, value)
                 }
                 ("diff", "always") => args.diff |= boolean(value) == Some(true),
-                ("diff", "context") => {}
                 _ if NOTHING_TO_DO.contains(&(section, key)) => {}
                 ("defaults", "vault_password_file" | "ask_vault_pass") => {}
                 _ => warnings.push(format!("{here} is not read by machinist")),

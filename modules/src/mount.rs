@@ -328,6 +328,30 @@ fn escape(path: &str) -> String {
     path.replace(' ', "\\040").replace('\t', "\\011")
 }
 
+/// The `\ooo` escapes undone, as fstab, /proc's mount tables and mtree write a space
+/// (`\040`), tab, newline or backslash; other text is kept.
+pub fn unescape(word: &str) -> String {
+    let bytes = word.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut at = 0;
+    while at < bytes.len() {
+        let octal = bytes.get(at + 1..at + 4).filter(|digits| {
+            bytes[at] == b'\\' && digits.iter().all(|d| (b'0'..=b'7').contains(d))
+        });
+        match octal.and_then(|d| u8::from_str_radix(std::str::from_utf8(d).ok()?, 8).ok()) {
+            Some(byte) => {
+                out.push(byte);
+                at += 4;
+            }
+            None => {
+                out.push(bytes[at]);
+                at += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 /// The fstab with the entries of `point` replaced by `entry` (in place of the first) or
 /// appended, or removed when `entry` is `None`.
 fn edited(current: &str, point: &str, entry: Option<&str>) -> String {

@@ -230,38 +230,14 @@ fn parse_mountinfo(table: &str) -> Vec<MountInfo> {
             options.extend(mine);
             options.extend(theirs.filter(|option| !option.is_empty()));
             Some(MountInfo {
-                root: unescape(root),
-                mount: unescape(mount),
-                options: unescape(&options.join(",")),
-                fstype: unescape(fstype),
-                device: unescape(source),
+                root: machinist_modules::mount::unescape(root),
+                mount: machinist_modules::mount::unescape(mount),
+                options: machinist_modules::mount::unescape(&options.join(",")),
+                fstype: machinist_modules::mount::unescape(fstype),
+                device: machinist_modules::mount::unescape(source),
             })
         })
         .collect()
-}
-
-/// The kernel's `\ooo` escapes (of a space, tab, newline or backslash) undone.
-fn unescape(field: &str) -> String {
-    let bytes = field.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut at = 0;
-    while at < bytes.len() {
-        let octal = bytes.get(at + 1..at + 4).filter(|digits| {
-            bytes[at] == b'\\' && digits.iter().all(|d| (b'0'..=b'7').contains(d))
-        });
-        match octal.and_then(|digits| u8::from_str_radix(std::str::from_utf8(digits).ok()?, 8).ok())
-        {
-            Some(byte) => {
-                out.push(byte);
-                at += 4;
-            }
-            None => {
-                out.push(bytes[at]);
-                at += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[cfg(test)]
@@ -320,7 +296,11 @@ mod tests {
             .lines()
             .filter_map(|line| {
                 let fields: Vec<&str> = line.split(' ').collect();
-                Some(format!("{} {}", fields.get(2)?, unescape(fields.get(3)?)))
+                Some(format!(
+                    "{} {}",
+                    fields.get(2)?,
+                    machinist_modules::mount::unescape(fields.get(3)?)
+                ))
             })
             .collect();
         assert_eq!(from_info, from_mounts);

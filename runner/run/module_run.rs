@@ -150,7 +150,8 @@ pub fn run_module(
     if !check {
         on_event(ModuleEvent::Applying(&ops));
     }
-    let started = Started::now();
+    let started =
+        (matches!(builtin, Builtin::Command | Builtin::Shell) && !check).then(Started::now);
     let applied = host.apply_with_progress(&ops, check, &mut |progress| {
         on_event(ModuleEvent::Progress(progress))
     });
@@ -159,7 +160,7 @@ pub fn run_module(
         Ok(_) if check && builtin.output_whole() => {}
         Ok(outputs) => {
             command_result(&mut outcome, builtin, &ops, &outputs);
-            if matches!(builtin, Builtin::Command | Builtin::Shell) && !check {
+            if let Some(started) = started {
                 started.register_end(&mut outcome.data);
             }
         }

@@ -142,7 +142,7 @@ pub fn parse_mtree(text: &str) -> Vec<Entry> {
         .filter(|line| !line.starts_with('#'))
         .filter_map(|line| {
             let mut words = line.split_whitespace();
-            let name = unescape(words.next()?);
+            let name = crate::mount::unescape(words.next()?);
             let path = name.strip_prefix("./")?.trim_end_matches('/').to_string();
             if path.is_empty() || path.starts_with('.') || path.split('/').any(|p| p == "..") {
                 return None;
@@ -155,7 +155,7 @@ pub fn parse_mtree(text: &str) -> Vec<Entry> {
                 let (key, value) = word.split_once('=')?;
                 match key {
                     "type" => kind = Some(value.to_string()),
-                    "link" => link = Some(unescape(value)),
+                    "link" => link = Some(crate::mount::unescape(value)),
                     "mode" => mode = u32::from_str_radix(value, 8).ok(),
                     "uid" => uid = value.parse().ok(),
                     "gid" => gid = value.parse().ok(),
@@ -177,29 +177,6 @@ pub fn parse_mtree(text: &str) -> Vec<Entry> {
             })
         })
         .collect()
-}
-
-/// mtree's `\ooo` escapes (a space is `\040`).
-fn unescape(word: &str) -> String {
-    let bytes = word.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut at = 0;
-    while at < bytes.len() {
-        let octal = bytes.get(at + 1..at + 4).filter(|digits| {
-            bytes[at] == b'\\' && digits.iter().all(|d| (b'0'..=b'7').contains(d))
-        });
-        match octal.and_then(|d| u8::from_str_radix(std::str::from_utf8(d).ok()?, 8).ok()) {
-            Some(byte) => {
-                out.push(byte);
-                at += 4;
-            }
-            None => {
-                out.push(bytes[at]);
-                at += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn wants_content(entry: &Entry) -> bool {
