@@ -251,8 +251,24 @@ impl DirOptions {
     }
 }
 
-/// Every folder below `dir` (symlinks followed, as Ansible's walk) with its files.
+/// Every folder below `dir` (symlinks followed, as Ansible's walk) with its files; a
+/// folder reached again through a link is read once (a link to a parent is no loop).
 fn walk(dir: &Path, found: &mut Vec<(PathBuf, Vec<String>)>) {
+    walk_once(dir, found, &mut std::collections::HashSet::new());
+}
+
+fn walk_once(
+    dir: &Path,
+    found: &mut Vec<(PathBuf, Vec<String>)>,
+    seen: &mut std::collections::HashSet<(u64, u64)>,
+) {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(meta) = std::fs::metadata(dir) else {
+        return;
+    };
+    if !seen.insert((meta.dev(), meta.ino())) {
+        return;
+    }
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
@@ -268,8 +284,6 @@ fn walk(dir: &Path, found: &mut Vec<(PathBuf, Vec<String>)>) {
     }
     found.push((dir.to_path_buf(), files));
     for folder in folders {
-        if found.len() < 10_000 {
-            walk(&folder, found);
-        }
+        walk_once(&folder, found, seen);
     }
 }
