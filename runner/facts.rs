@@ -6,14 +6,17 @@
 //! addresses (facts/addresses.rs), each interface's facts and `default_ipv6`
 //! (facts/interfaces.rs), the gathering user and
 //! environment (facts/user.rs), `date_time` (facts/date_time.rs), processors, memory
-//! and uptime (facts/hardware.rs), `mounts` (facts/mounts.rs), `local`
+//! and uptime (facts/hardware.rs), the firmware's DMI tables (facts/dmi.rs), block
+//! devices and their links (facts/devices.rs), `mounts` (facts/mounts.rs), `local`
 //! (facts/local.rs), and the platform, kernel command line and resolver
 //! (facts/platform.rs). Files are read from the TARGET (its root, or the system an
 //! agent runs in) through the Host; kernel-wide values (uname, /proc) from the kernel.
 
 mod addresses;
 mod date_time;
+mod devices;
 mod distribution;
+mod dmi;
 mod hardware;
 mod interfaces;
 mod local;
@@ -114,6 +117,8 @@ pub fn gather(host: &Host, gathering: &Gathering) -> IndexMap<String, Value> {
     user::add(host, &mut facts);
     date_time::add(&mut facts);
     hardware::add(&architecture, &mut facts);
+    dmi::add(Path::new(dmi::DMI_DIR), &mut facts);
+    devices::add(&devices::Sources::default(), &mut facts);
     let timeout = std::time::Duration::from_secs(gathering.timeout.unwrap_or(DEFAULT_TIMEOUT));
     mounts::add(host, timeout, &mut facts);
     let fact_path = gathering
@@ -135,6 +140,14 @@ pub fn gather(host: &Host, gathering: &Gathering) -> IndexMap<String, Value> {
 fn read_text(host: &Host, path: &str) -> Option<String> {
     let bytes = host.read_file(Path::new(path)).ok()??;
     String::from_utf8(bytes).ok()
+}
+
+/// A kernel file's text as ansible-core's `get_file_content` gives it: stripped, and
+/// none when it is missing, unreadable or blank.
+fn sys_content(path: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let text = text.trim();
+    (!text.is_empty()).then(|| text.to_string())
 }
 
 /// os-release(5): `KEY=value` lines, values optionally quoted.
