@@ -8,7 +8,8 @@
 //! environment (facts/user.rs), `date_time` (facts/date_time.rs), processors, memory
 //! and uptime (facts/hardware.rs), the firmware's DMI tables (facts/dmi.rs), block
 //! devices and their links (facts/devices.rs), `mounts` (facts/mounts.rs), `local`
-//! (facts/local.rs), and the platform, kernel command line and resolver
+//! (facts/local.rs), AppArmor, SELinux, FIPS and chroot (facts/security.rs), the ssh
+//! host keys and storage initiators (facts/host_ids.rs), and the platform, kernel command line and resolver
 //! (facts/platform.rs). Files are read from the TARGET (its root, or the system an
 //! agent runs in) through the Host; kernel-wide values (uname, /proc) from the kernel.
 
@@ -18,11 +19,13 @@ mod devices;
 mod distribution;
 mod dmi;
 mod hardware;
+mod host_ids;
 mod interfaces;
 mod local;
 mod mounts;
 mod names;
 mod platform;
+mod security;
 pub mod subsets;
 mod system;
 mod user;
@@ -119,6 +122,8 @@ pub fn gather(host: &Host, gathering: &Gathering) -> IndexMap<String, Value> {
     hardware::add(&architecture, &mut facts);
     dmi::add(Path::new(dmi::DMI_DIR), &mut facts);
     devices::add(&devices::Sources::default(), &mut facts);
+    security::add(host, &mut facts);
+    host_ids::add(host, &mut facts);
     let timeout = std::time::Duration::from_secs(gathering.timeout.unwrap_or(DEFAULT_TIMEOUT));
     mounts::add(host, timeout, &mut facts);
     let fact_path = gathering

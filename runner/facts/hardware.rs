@@ -1,7 +1,8 @@
 //! Ansible's `hardware` subset, the part roles read: the processor counts
 //! (`processor_count`, `processor_cores`, `processor_threads_per_core`,
 //! `processor_vcpus`, `processor_nproc`, `processor`, and the CPU `flags`), memory
-//! and swap in MB (and `memory_mb`'s real/nocache/swap table), and `uptime_seconds`. These are the kernel's (one kernel runs a root, its
+//! and swap in MB (and `memory_mb`'s real/nocache/swap table), `uptime_seconds`, and
+//! `loadavg` (the kernel's, unrounded, as Python's `os.getloadavg()`). These are the kernel's (one kernel runs a root, its
 //! containers and the host), read from /proc as ansible-core's Linux collector reads
 //! them, with its arithmetic (Python's rounding included).
 
@@ -54,6 +55,16 @@ pub fn add(architecture: &str, facts: &mut Facts) {
             crate::vars::from_json(&memory_mb(&meminfo)),
         );
     }
+    let loads = rustix::system::sysinfo().loads;
+    facts.insert(
+        "loadavg".into(),
+        Value::from_iter(
+            ["1m", "5m", "15m"]
+                .iter()
+                .zip(loads)
+                .map(|(name, load)| (*name, Value::from(load as f64 / 65536.0))),
+        ),
+    );
     if let Some(seconds) = kernel_text("/proc/uptime").and_then(|text| uptime_seconds(&text)) {
         facts.insert("uptime_seconds".into(), Value::from(seconds));
     }
