@@ -195,4 +195,26 @@ mod tests {
         assert_eq!(fields["ID"], "arch");
         assert_eq!(fields["BUILD_ID"], "rolling");
     }
+
+    #[test]
+    fn every_fact_gathered_here_belongs_to_a_collector() {
+        let host = Host::new(machinist_modules::HostOptions::new(Path::new("/"))).expect("host");
+        let vars = gather(&host, &Gathering::default());
+        let Some(facts) = vars.get("ansible_facts") else {
+            panic!("no ansible_facts")
+        };
+        let facts = crate::vars::to_json(facts);
+        let interfaces: Vec<String> = facts["interfaces"]
+            .as_array()
+            .expect("interfaces")
+            .iter()
+            .filter_map(|name| name.as_str().map(|name| name.replace(['-', ':'], "_")))
+            .collect();
+        for name in facts.as_object().expect("facts").keys() {
+            assert!(
+                subsets::is_known_fact(name) || interfaces.contains(name),
+                "{name} has no collector"
+            );
+        }
+    }
 }
