@@ -25,13 +25,14 @@ pub fn registered_name(name: &str) -> String {
     }
 }
 
-/// A play's gathering: the facts of `gather_subset` (checked when the play loaded)
+/// A play's gathering: the facts of `gather_subset` (checked when the play loaded,
+/// or when rendered)
 /// from what runner/facts.rs gathered (`ansible_*` and `ansible_facts`), with the
 /// `gather_subset` and `module_setup` facts Ansible adds.
 pub fn select_subsets(
     all: &Map<String, Json>,
     gather_subset: Option<&[String]>,
-) -> Map<String, Json> {
+) -> Result<Map<String, Json>, String> {
     let gathered = match all.get("ansible_facts") {
         Some(Json::Object(facts)) => facts.clone(),
         _ => Map::new(),
@@ -42,11 +43,7 @@ pub fn select_subsets(
         fact_path: None,
         gather_timeout: None,
     };
-    select(&gathered, &args).unwrap_or_else(|message| {
-        // The play's subsets were checked when it loaded; this cannot be reached.
-        tracing::error!(message, "gather_subset");
-        gathered
-    })
+    select(&gathered, &args)
 }
 
 /// The facts `args` select from `gathered` (names without `ansible_`), with the
