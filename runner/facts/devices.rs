@@ -46,7 +46,10 @@ type Links = BTreeMap<&'static str, BTreeMap<String, Vec<String>>>;
 /// `devices` and `device_links`.
 pub fn add(sources: &Sources, facts: &mut Facts) {
     let Ok(entries) = std::fs::read_dir(&sources.sys_block) else {
-        facts.insert("devices".into(), Value::from_iter(Vec::<(String, Value)>::new()));
+        facts.insert(
+            "devices".into(),
+            Value::from_iter(Vec::<(String, Value)>::new()),
+        );
         return;
     };
     let links = all_links(sources);
@@ -60,7 +63,10 @@ pub fn add(sources: &Sources, facts: &mut Facts) {
     }
     let mut device_links = Map::new();
     for (kind, _) in LINK_KINDS {
-        device_links.insert(kind.into(), json!(links.get(kind).cloned().unwrap_or_default()));
+        device_links.insert(
+            kind.into(),
+            json!(links.get(kind).cloned().unwrap_or_default()),
+        );
     }
     facts.insert(
         "devices".into(),
@@ -103,8 +109,7 @@ fn device(
     for key in ["vendor", "model", "sas_address", "sas_device_handle"] {
         d.insert(key.into(), json!(content(&format!("device/{key}"))));
     }
-    if let Some(serial) = super::sys_content(&sources.sys_block.join(block).join("device/serial"))
-    {
+    if let Some(serial) = super::sys_content(&sources.sys_block.join(block).join("device/serial")) {
         d.insert("serial".into(), json!(serial));
     }
     d.insert("removable".into(), json!(content("removable")));
@@ -117,9 +122,8 @@ fn device(
         d.insert("wwn".into(), json!(wwn));
     }
     let mut partitions = Map::new();
-    let partition_folder = partition_pattern(&diskname);
     for folder in names_in(&sysdir) {
-        if let Some(partname) = partition_name(&partition_folder, &folder) {
+        if let Some(partname) = partition_name(&diskname, &folder) {
             let partition = partition(sources, &sysdir.join(&partname), &partname, links);
             partitions.insert(partname, partition);
         }
@@ -208,14 +212,19 @@ fn names_in(dir: &Path) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// ansible-core's `"(" + diskname + "[p]?\d+)"`, searched in a disk's folders: a
-/// partition's folder (`sda1`, `nvme0n1p2`) names it.
-fn partition_pattern(diskname: &str) -> Option<regex::Regex> {
-    regex::Regex::new(&format!("{}p?\\d+", regex::escape(diskname))).ok()
-}
-
-fn partition_name(pattern: &Option<regex::Regex>, folder: &str) -> Option<String> {
-    Some(pattern.as_ref()?.find(folder)?.as_str().to_string())
+/// ansible-core's `re.search("(" + diskname + "[p]?\d+)", folder)`: the first
+/// place in a disk's folder name where its name, an optional `p` and digits follow
+/// (`sda1`, `nvme0n1p2`) names a partition.
+fn partition_name(diskname: &str, folder: &str) -> Option<String> {
+    folder.match_indices(diskname).find_map(|(at, _)| {
+        let rest = &folder[at + diskname.len()..];
+        let digits_from = usize::from(rest.starts_with('p'));
+        let digits = rest[digits_from..]
+            .bytes()
+            .take_while(u8::is_ascii_digit)
+            .count();
+        (digits > 0).then(|| folder[at..at + diskname.len() + digits_from + digits].to_string())
+    })
 }
 
 /// The selected scheduler, `[mq-deadline]` in `none [mq-deadline] kyber`.
@@ -301,9 +310,9 @@ fn wwns(by_id: &Path) -> BTreeMap<String, String> {
 fn partition_uuid(dev: &Path, partname: &str) -> Option<String> {
     let dir = dev.join("disk/by-uuid");
     let wanted = dev.join(partname);
-    names_in(&dir).into_iter().find(|uuid| {
-        std::fs::canonicalize(dir.join(uuid)).is_ok_and(|resolved| resolved == wanted)
-    })
+    names_in(&dir)
+        .into_iter()
+        .find(|uuid| std::fs::canonicalize(dir.join(uuid)).is_ok_and(|resolved| resolved == wanted))
 }
 
 /// Ansible's `bytes_to_human`: the largest binary unit the size reaches, two decimals.
@@ -343,15 +352,18 @@ mod tests {
 
     #[test]
     fn names_partitions_and_schedulers_as_ansible() {
-        let sda = partition_pattern("sda");
-        assert_eq!(partition_name(&sda, "sda1").as_deref(), Some("sda1"));
-        let nvme = partition_pattern("nvme0n1");
+        assert_eq!(partition_name("sda", "sda1").as_deref(), Some("sda1"));
         assert_eq!(
-            partition_name(&nvme, "nvme0n1p12").as_deref(),
+            partition_name("nvme0n1", "nvme0n1p12").as_deref(),
             Some("nvme0n1p12")
         );
-        assert_eq!(partition_name(&sda, "queue"), None);
-        assert_eq!(partition_name(&sda, "holders"), None);
+        assert_eq!(partition_name("sda", "queue"), None);
+        assert_eq!(partition_name("sda", "holders"), None);
+        assert_eq!(partition_name("sda", "sdap"), None);
+        assert_eq!(
+            partition_name("loop0", "loop0p1").as_deref(),
+            Some("loop0p1")
+        );
         assert_eq!(
             scheduler_mode("none [mq-deadline] kyber bfq").as_deref(),
             Some("mq-deadline")
@@ -382,7 +394,10 @@ mod tests {
         write(sda.join("sda1/size"), "1048576\n");
         write(sda.join("sda2/start"), "1050624\n");
         write(sda.join("sda2/size"), "2097152\n");
-        write(root.join("sys/devices/virtual/block/dm-0/dm/name"), "cryptroot\n");
+        write(
+            root.join("sys/devices/virtual/block/dm-0/dm/name"),
+            "cryptroot\n",
+        );
         std::fs::create_dir_all(sda.join("sda2/holders")).expect("mkdir");
         symlink(
             "../../../../../../virtual/block/dm-0",
@@ -391,8 +406,11 @@ mod tests {
         .expect("link");
         let sys_block = root.join("sys/block");
         std::fs::create_dir_all(&sys_block).expect("mkdir");
-        symlink("../devices/pci0000:00/0000:00:05.0/block/sda", sys_block.join("sda"))
-            .expect("link");
+        symlink(
+            "../devices/pci0000:00/0000:00:05.0/block/sda",
+            sys_block.join("sda"),
+        )
+        .expect("link");
         let dev = root.join("dev");
         for part in ["sda", "sda1", "sda2"] {
             write(dev.join(part), "");

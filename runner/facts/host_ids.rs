@@ -85,8 +85,14 @@ mod tests {
         assert_eq!(
             keys,
             [
-                ("ssh_host_key_ed25519_public".to_string(), "AAAAC3Nz".to_string()),
-                ("ssh_host_key_ed25519_public_keytype".to_string(), "ssh-ed25519".to_string()),
+                (
+                    "ssh_host_key_ed25519_public".to_string(),
+                    "AAAAC3Nz".to_string()
+                ),
+                (
+                    "ssh_host_key_ed25519_public_keytype".to_string(),
+                    "ssh-ed25519".to_string()
+                ),
             ]
         );
     }
@@ -95,7 +101,9 @@ mod tests {
     fn initiator_names_skip_comments() {
         let text = "## DO NOT EDIT\n; x\n\nInitiatorName=iqn.1993-08.org.debian:01:44a4\n";
         assert_eq!(
-            first_line(text, |line| line.strip_prefix("InitiatorName=").map(str::to_string)),
+            first_line(text, |line| line
+                .strip_prefix("InitiatorName=")
+                .map(str::to_string)),
             Some("iqn.1993-08.org.debian:01:44a4".to_string())
         );
     }

@@ -72,7 +72,9 @@ fn selinux(selinuxfs: &Path, config: &str) -> serde_json::Value {
 /// decides) a / that is not PID 1's, or the root folder's inode where PID 1's root
 /// cannot be read (2; 256 on btrfs, 128 on xfs).
 fn is_chroot(host: &Host) -> bool {
-    if host.root() != Path::new("/") || std::env::var_os("debian_chroot").is_some_and(|v| !v.is_empty()) {
+    if host.root() != Path::new("/")
+        || std::env::var_os("debian_chroot").is_some_and(|v| !v.is_empty())
+    {
         return true;
     }
     let Ok(mine) = std::fs::metadata("/") else {

@@ -479,7 +479,10 @@ mod tests {
     #[test]
     fn single_collectors_and_their_requirements() {
         assert_eq!(chosen(&["!all", "!min", "env"]), ["env"]);
-        assert_eq!(chosen(&["!all", "!min", "devices"]), ["hardware", "platform"]);
+        assert_eq!(
+            chosen(&["!all", "!min", "devices"]),
+            ["hardware", "platform"]
+        );
         assert_eq!(
             chosen(&["!all", "!min", "default_ipv4"]),
             ["distribution", "network", "platform"]

@@ -920,7 +920,8 @@ impl<'a> Executor<'a> {
         if !subset_templated && !path_templated {
             return Ok((play.gather_subset.clone(), gathering));
         }
-        let mut layers: Vec<&Layer> = vec![&state.magic, &state.inventory, &play.vars, &state.prompted];
+        let mut layers: Vec<&Layer> =
+            vec![&state.magic, &state.inventory, &play.vars, &state.prompted];
         layers.extend(play.vars_files.iter());
         layers.push(&self.target.facts.layer);
         layers.push(&self.options.extra_vars);
@@ -947,10 +948,12 @@ impl<'a> Executor<'a> {
                 .render_native(name, &ctx)
                 .map_err(|err| format!("gather_subset: {err}"))?;
             match crate::vars::to_json(&value) {
-                serde_json::Value::Array(items) => rendered.extend(items.iter().map(|item| match item {
-                    serde_json::Value::String(text) => text.clone(),
-                    other => other.to_string(),
-                })),
+                serde_json::Value::Array(items) => {
+                    rendered.extend(items.iter().map(|item| match item {
+                        serde_json::Value::String(text) => text.clone(),
+                        other => other.to_string(),
+                    }))
+                }
                 serde_json::Value::String(text) => rendered.extend(
                     text.split(',')
                         .map(|part| part.trim().to_string())
