@@ -74,9 +74,9 @@ pub fn add(architecture: &str, facts: &mut Facts) {
 fn cpu_flags(cpuinfo: &str) -> Option<Vec<String>> {
     cpuinfo
         .lines()
+        .rev()
         .filter_map(|line| line.split_once(':'))
-        .filter(|(key, _)| key.trim() == "flags")
-        .last()
+        .find(|(key, _)| key.trim() == "flags")
         .map(|(_, flags)| flags.split_whitespace().map(str::to_string).collect())
 }
 

@@ -83,7 +83,10 @@ fn is_chroot(host: &Host) -> bool {
     match std::fs::metadata("/proc/1/root/.") {
         Ok(init) => mine.ino() != init.ino() || mine.dev() != init.dev(),
         Err(_) => {
-            let root_inode = match rustix::fs::statfs("/").map(|fs| fs.f_type as i64) {
+            // f_type is i64 here and narrower on other architectures.
+            #[allow(clippy::unnecessary_cast)]
+            let fs_type = rustix::fs::statfs("/").map(|fs| fs.f_type as i64);
+            let root_inode = match fs_type {
                 Ok(0x9123_683E) => 256,
                 Ok(0x5846_5342) => 128,
                 _ => 2,
