@@ -108,7 +108,8 @@ fn doc_lists_the_keywords_the_loader_reads() {
     for name in keywords::task_keywords().chain(keywords::read_at(Places::PLAY)) {
         assert_eq!(find(name)["status"], "supported", "{name}");
     }
-    assert_eq!(find("strategy")["status"], "issue #16");
+    assert_eq!(find("strategy")["status"], "supported");
+    assert_eq!(find("debugger")["status"], "issue #15");
     assert_eq!(find("delegate_to")["waiting_on"], "role entry: issue #16");
     assert_eq!(find("notify")["waiting_on"], "block: issue #15");
     assert_eq!(

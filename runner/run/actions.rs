@@ -257,6 +257,7 @@ impl Step<'_> {
             check: self.flags.check,
             keys_read,
             async_limit: limits.map(|limits| limits.limit),
+            timeout: task.timeout(),
         };
         let name = task.display_name();
         let on_event = &mut *self.on_event;
