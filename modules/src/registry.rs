@@ -3,7 +3,7 @@
 
 use crate::{
     args, assemble, authorized_key, blockinfile, command, cron, file, find, firstboot, get_url,
-    getent, group, hostname, ini_file, known_hosts, lineinfile, locale_gen, mount, nspawn, package,
+    getent, git, group, hostname, ini_file, known_hosts, lineinfile, locale_gen, mount, nspawn, package,
     package_facts, pacman, pacstrap, ping, raw, replace, resolv_link, script, service_facts, slurp,
     stat, sysctl, temp_file, timezone, unarchive, unit, user, Host, Module, ModuleError, Plan,
 };
@@ -82,6 +82,8 @@ builtins! {
         Script,
         Cron,
         KnownHosts,
+        // modgit: git
+        Git,
     }
 }
 
@@ -127,6 +129,7 @@ impl Builtin {
             Builtin::Script => script::ScriptModule::NAME,
             Builtin::Cron => cron::CronModule::NAME,
             Builtin::KnownHosts => known_hosts::KnownHostsModule::NAME,
+            Builtin::Git => git::GitModule::NAME,
         }
     }
 
@@ -230,6 +233,9 @@ impl Builtin {
             Builtin::KnownHosts => {
                 "One host's SSH key present in or absent from a known_hosts file"
             }
+            Builtin::Git => {
+                "A checkout of a git repository at a branch, tag or commit (the target's git)"
+            }
         }
     }
 
@@ -275,6 +281,7 @@ impl Builtin {
             Builtin::Script => script::doc::SCRIPT,
             Builtin::Cron => cron::doc::CRON,
             Builtin::KnownHosts => known_hosts::doc::KNOWN_HOSTS,
+            Builtin::Git => git::doc::GIT,
         }
     }
 
@@ -361,6 +368,7 @@ impl Builtin {
             Builtin::Raw => args::field_names::<raw::Args>(),
             Builtin::Cron => args::field_names::<cron::Args>(),
             Builtin::KnownHosts => args::field_names::<known_hosts::Args>(),
+            Builtin::Git => args::field_names::<git::Args>(),
             Builtin::Script => {
                 static NAMES: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
                 NAMES.get_or_init(|| {
@@ -486,6 +494,7 @@ impl Builtin {
             Builtin::Script => decode_tracked::<script::Args>(value).map(drop),
             Builtin::Cron => decode_tracked::<cron::Args>(value).map(drop),
             Builtin::KnownHosts => decode_tracked::<known_hosts::Args>(value).map(drop),
+            Builtin::Git => decode_tracked::<git::Args>(value).map(drop),
         }
     }
 
@@ -640,6 +649,9 @@ impl Builtin {
                 .plan(&decode(value)?, host)
                 .map_err(PlanError::Module),
             Builtin::KnownHosts => known_hosts::KnownHostsModule
+                .plan(&decode(value)?, host)
+                .map_err(PlanError::Module),
+            Builtin::Git => git::GitModule
                 .plan(&decode(value)?, host)
                 .map_err(PlanError::Module),
         }
