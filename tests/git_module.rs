@@ -82,3 +82,228 @@ fn a_clone_passes_the_three_checks_and_registers_ansibles_keys() {
     assert_eq!(again["remote_url_changed"], false);
     assert_eq!(again["changed"], false);
 }
+
+fn git_task(extra: &str) -> String {
+    play(&format!(
+        "    - git: {{repo: /srv/git/app, dest: /opt/app{extra}}}\n      register: r\n"
+    ))
+}
+
+/// Run `extra`'s task for real and under --check first: the check predicts the
+/// status and `after`, and changes no byte; the real run's HEAD is `wanted`.
+fn switch_to(s: &Setup, extra: &str, wanted: &str) {
+    s.test.playbook(&git_task(extra));
+    let before = s.test.tree();
+    let check = s.test.run_json(&["--check", "--diff"]);
+    assert_eq!(check.code, 0, "{}", check.stdout);
+    assert_eq!(s.test.tree(), before, "--check changed the tree");
+    let run = s.test.run_json(&[]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_eq!(check.statuses(), run.statuses(), "{extra}");
+    assert_eq!(registered(&check, 0)["after"], wanted, "{extra}");
+    assert_eq!(registered(&run, 0)["after"], wanted, "{extra}");
+    assert_eq!(in_checkout(&s.test, "opt/app", &["rev-parse", "HEAD"]), wanted);
+    let again = s.test.run_json(&[]);
+    assert_eq!(again.changed(), 0, "{extra} again:\n{}", again.stdout);
+}
+
+#[test]
+fn versions_switch_between_tags_branches_and_commits() {
+    let s = setup();
+    switch_to(&s, ", version: v1", &s.first);
+    assert!(!s.test.root().join("opt/app/app.conf").exists());
+    switch_to(&s, ", version: dev", &s.dev);
+    assert_eq!(s.test.read("opt/app/app.conf"), "port = 8080\n");
+    assert_eq!(
+        in_checkout(&s.test, "opt/app", &["rev-parse", "--abbrev-ref", "HEAD"]),
+        "dev"
+    );
+    // An annotated tag: its commit, not the tag object.
+    switch_to(&s, ", version: v2", &s.second);
+    switch_to(&s, &format!(", version: {}", &s.first[..10]), &s.first);
+    switch_to(&s, &format!(", version: {}", s.dev), &s.dev);
+    switch_to(&s, ", version: main", &s.second);
+    assert_eq!(
+        in_checkout(&s.test, "opt/app", &["rev-parse", "--abbrev-ref", "HEAD"]),
+        "main"
+    );
+}
+
+#[test]
+fn a_new_remote_commit_is_predicted_by_check_and_fetched() {
+    let mut s = setup();
+    s.test.playbook(&git_task(""));
+    assert_eq!(s.test.run_json(&[]).code, 0);
+    let third = s.repo.commit("app.conf", "port = 81\n", "third");
+    let before = s.test.tree();
+    let check = s.test.run_json(&["--check", "--diff"]);
+    assert_eq!(s.test.tree(), before, "--check changed the tree");
+    let predicted = registered(&check, 0);
+    assert_eq!(predicted["changed"], true);
+    assert_eq!(predicted["before"], s.second.as_str());
+    assert_eq!(predicted["after"], third.as_str());
+    assert_eq!(predicted["remote_url_changed"], false);
+    let run = s.test.run_json(&["--diff"]);
+    assert_eq!(check.statuses(), run.statuses());
+    let done = registered(&run, 0);
+    assert_eq!(done["after"], third.as_str());
+    assert_eq!(done["before"], s.second.as_str());
+    let events = run.events();
+    let task = events.iter().find(|event| event["event"] == "task").expect("a task event");
+    let diff = &task["diff"][0];
+    assert_eq!(diff["before"], format!("{}\n", s.second));
+    assert_eq!(diff["after"], format!("{third}\n"));
+    assert_eq!(s.test.read("opt/app/app.conf"), "port = 81\n");
+}
+
+#[test]
+fn local_modifications_fail_without_force_and_are_discarded_with_it() {
+    let s = setup();
+    s.test.playbook(&git_task(""));
+    assert_eq!(s.test.run_json(&[]).code, 0);
+    s.test.root_file("opt/app/app.conf", "edited\n");
+    s.test.root_file("opt/app/untracked.txt", "mine\n");
+    let refused = s.test.run_json(&[]);
+    assert_eq!(refused.code, 2, "{}", refused.stdout);
+    let r = registered(&refused, 0);
+    assert_eq!(
+        r["msg"],
+        "Local modifications exist in the destination: /opt/app (force=no)."
+    );
+    assert_eq!(s.test.read("opt/app/app.conf"), "edited\n");
+    s.test.playbook(&git_task(", force: true"));
+    let before = s.test.tree();
+    let check = s.test.run_json(&["--check"]);
+    assert_eq!(s.test.tree(), before, "--check changed the tree");
+    let run = s.test.run_json(&[]);
+    assert_eq!(check.statuses(), run.statuses());
+    assert_eq!(run.statuses()[0].1, "changed");
+    assert_eq!(
+        registered(&run, 0)["msg"],
+        "Local modifications exist in the destination: /opt/app"
+    );
+    assert_eq!(s.test.read("opt/app/app.conf"), "port = 80\n");
+    // Untracked files are not modifications, and stay.
+    assert_eq!(s.test.read("opt/app/untracked.txt"), "mine\n");
+    assert_eq!(s.test.run_json(&[]).changed(), 0);
+}
+
+#[test]
+fn depth_makes_a_shallow_clone_and_switches_branches_in_it() {
+    let s = setup();
+    switch_to(&s, ", depth: 1", &s.second);
+    assert_eq!(in_checkout(&s.test, "opt/app", &["rev-list", "--count", "HEAD"]), "1");
+    assert!(s.test.root().join("opt/app/.git/shallow").exists());
+    switch_to(&s, ", depth: 1, version: dev", &s.dev);
+    assert_eq!(in_checkout(&s.test, "opt/app", &["rev-list", "--count", "HEAD"]), "1");
+}
+
+#[test]
+fn a_shallow_clone_of_a_branch_and_a_single_branch_clone() {
+    let s = setup();
+    s.test.playbook(&git_task(", depth: 1, version: dev, dest: /opt/shallow"));
+    s.test.playbook(&play(
+        "    - git: {repo: /srv/git/app, dest: /opt/shallow, depth: 1, version: dev}\n    - git: {repo: /srv/git/app, dest: /opt/single, single_branch: true, version: v1}\n",
+    ));
+    three_checks_runs(&s.test);
+    assert_eq!(in_checkout(&s.test, "opt/shallow", &["rev-parse", "HEAD"]), s.dev);
+    assert_eq!(in_checkout(&s.test, "opt/single", &["rev-parse", "HEAD"]), s.first);
+    assert_eq!(in_checkout(&s.test, "opt/single", &["branch", "-r"]), "");
+}
+
+#[test]
+fn clone_false_and_update_false_only_report() {
+    let mut s = setup();
+    s.test.playbook(&git_task(", clone: false"));
+    let run = s.test.run_json(&[]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    // As Ansible: changed, with what the remote has; nothing cloned.
+    assert_eq!(registered(&run, 0)["after"], s.second.as_str());
+    assert_eq!(run.statuses()[0].1, "changed");
+    assert!(!s.test.root().join("opt/app").exists());
+    s.test.playbook(&git_task(""));
+    assert_eq!(s.test.run_json(&[]).code, 0);
+    s.repo.commit("app.conf", "port = 81\n", "third");
+    s.test.playbook(&git_task(", update: false"));
+    let run = s.test.run_json(&[]);
+    assert_eq!(run.statuses()[0].1, "ok");
+    let r = registered(&run, 0);
+    assert_eq!((r["before"].clone(), r["after"].clone()), (s.second.clone().into(), s.second.clone().into()));
+    assert_eq!(s.test.read("opt/app/app.conf"), "port = 80\n");
+}
+
+#[test]
+fn a_changed_repo_url_is_set_and_reported() {
+    let s = setup();
+    s.test.playbook(&git_task(""));
+    assert_eq!(s.test.run_json(&[]).code, 0);
+    s.repo.git(&["clone", "-q", "--mirror", ".", "../mirror"]);
+    s.test.playbook(&play(
+        "    - git: {repo: /srv/git/mirror, dest: /opt/app}\n      register: r\n",
+    ));
+    let check = s.test.run_json(&["--check"]);
+    let run = s.test.run_json(&[]);
+    assert_eq!(check.statuses(), run.statuses());
+    assert_eq!(run.statuses()[0].1, "changed");
+    assert_eq!(registered(&run, 0)["remote_url_changed"], true);
+    assert_eq!(
+        in_checkout(&s.test, "opt/app", &["remote", "get-url", "origin"]),
+        "file:///srv/git/mirror"
+    );
+    assert_eq!(s.test.run_json(&[]).changed(), 0);
+}
+
+#[test]
+fn submodules_are_cloned_recursively() {
+    let s = setup();
+    let mut lib = Repo::init(&s.test, "srv/git/lib");
+    lib.commit("lib.txt", "library\n", "lib");
+    let mut top = Repo::init(&s.test, "srv/git/top");
+    top.commit("top.txt", "top\n", "top");
+    // Added from the controller's path, then recorded with its path inside the root.
+    let lib_here = lib.dir.display().to_string();
+    top.git(&["-c", "protocol.file.allow=always", "submodule", "add", "-q", &lib_here, "vendor/lib"]);
+    top.git(&["config", "-f", ".gitmodules", "submodule.vendor/lib.url", "file:///srv/git/lib"]);
+    top.git(&["add", ".gitmodules"]);
+    top.git(&["commit", "-q", "-m", "with lib"]);
+    s.test.playbook(&play("    - git: {repo: /srv/git/top, dest: /opt/top}\n"));
+    three_checks_runs(&s.test);
+    assert_eq!(s.test.read("opt/top/vendor/lib/lib.txt"), "library\n");
+}
+
+#[test]
+fn a_repository_that_is_not_there_fails_the_task_with_gits_words() {
+    let s = setup();
+    s.test.playbook(&play(
+        "    - git: {repo: /srv/git/missing, dest: /opt/app}\n",
+    ));
+    let run = s.test.run_json(&[]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    let r = registered(&run, 0);
+    let msg = r["msg"].as_str().unwrap_or_default();
+    assert!(msg.starts_with("git ls-remote failed: "), "{msg}");
+    assert!(!s.test.root().join("opt/app").exists());
+}
+
+#[test]
+fn what_is_not_done_is_refused_before_anything_changes() {
+    let s = setup();
+    for extra in [", archive: /tmp/app.zip", ", verify_commit: true", ", track_submodules: true"] {
+        s.test.playbook(&git_task(extra));
+        let run = s.test.run_json(&[]);
+        assert_ne!(run.code, 0, "{extra}: {}", run.stdout);
+        assert!(run.stdout.contains("not supported by machinist yet") || run.stderr.contains("not supported by machinist yet"), "{extra}: {}{}", run.stdout, run.stderr);
+        assert!(!s.test.root().join("opt/app").exists());
+    }
+}
+
+#[test]
+fn ansible_builtin_git_and_umask() {
+    let s = setup();
+    s.test.playbook(&play(
+        "    - ansible.builtin.git: {repo: /srv/git/app, dest: /opt/app, umask: '0077'}\n",
+    ));
+    three_checks_runs(&s.test);
+    assert_eq!(s.test.mode("opt/app/app.conf"), 0o600);
+    assert_eq!(s.test.mode("opt"), 0o700);
+}

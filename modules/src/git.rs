@@ -146,7 +146,8 @@ impl Module for GitModule {
 }
 
 /// The registered `after` of a real run: what the plan's last step, `git rev-parse
-/// HEAD`, printed (`None` when the plan has no such step, or a step failed).
+/// HEAD`, printed (`None` when the plan has no such step, a step failed, or nothing
+/// ran: check mode).
 pub fn after_of_run(ops: &[Op], outputs: &[OpOutput]) -> Option<String> {
     let runs: Vec<(&RunSpec, &OpOutput)> = ops
         .iter()
@@ -160,9 +161,10 @@ pub fn after_of_run(ops: &[Op], outputs: &[OpOutput]) -> Option<String> {
         return None;
     }
     let (spec, output) = runs.last()?;
-    spec.argv
-        .ends_with(&["rev-parse".to_string(), "HEAD".to_string()])
-        .then(|| output.stdout.trim_end_matches('\n').to_string())
+    let printed = output.stdout.trim_end_matches('\n');
+    // Check mode ran nothing: its steps print nothing, and the plan's `after` stays.
+    (spec.argv.ends_with(&["rev-parse".to_string(), "HEAD".to_string()]) && !printed.is_empty())
+        .then(|| printed.to_string())
 }
 
 /// The words a failed git step gets in the task's message: which step and what git
