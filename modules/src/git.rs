@@ -68,6 +68,10 @@ pub struct Args {
     pub archive: Option<String>,
     pub archive_prefix: Option<String>,
     pub separate_git_dir: Option<String>,
+    /// Variables added to git's environment (the `environment` keyword's go here):
+    /// proxies, GIT_SSH_COMMAND, GIT_CONFIG_* settings.
+    #[serde(default)]
+    pub environment: indexmap::IndexMap<String, String>,
 }
 
 fn head() -> String {
@@ -303,11 +307,30 @@ impl<'a> Git<'a> {
                 ))
             }
         };
-        let mut env: Vec<(String, String)> = ["LANG", "LC_ALL", "LC_MESSAGES", "LC_CTYPE", "LANGUAGE"]
+        // As Ansible's module: the task's environment, the C locale over it, and ssh's
+        // command line built on a GIT_SSH or GIT_SSH_COMMAND it had (machinist's own
+        // environment reaches programs only on the machine's own /).
+        let inherited = |name: &str| {
+            args.environment.get(name).cloned().or_else(|| {
+                (!host.is_offline())
+                    .then(|| std::env::var(name).ok())
+                    .flatten()
+            })
+        };
+        let ssh = inherited("GIT_SSH")
+            .or_else(|| inherited("GIT_SSH_COMMAND"))
+            .unwrap_or_else(|| "ssh".into());
+        let mut env: Vec<(String, String)> = args
+            .environment
             .iter()
-            .map(|name| (name.to_string(), "C".to_string()))
+            .map(|(name, value)| (name.clone(), value.clone()))
             .collect();
-        env.push(("GIT_SSH_COMMAND".into(), ssh_command(args)));
+        env.extend(
+            ["LANG", "LC_ALL", "LC_MESSAGES", "LC_CTYPE", "LANGUAGE"]
+                .iter()
+                .map(|name| (name.to_string(), "C".to_string())),
+        );
+        env.push(("GIT_SSH_COMMAND".into(), format!("{ssh} {}", ssh_options(args))));
         Ok(Git {
             host,
             program: args.executable.clone().unwrap_or_else(|| "git".into()),
@@ -382,9 +405,9 @@ impl<'a> Git<'a> {
     }
 }
 
-/// Ansible's GIT_SSH_COMMAND: ssh with `ssh_opts`, the host key options, batch mode
-/// (never a prompt) and the key file.
-fn ssh_command(args: &Args) -> String {
+/// What Ansible's GIT_SSH_COMMAND adds to ssh: `ssh_opts`, the host key options,
+/// batch mode (never a prompt) and the key file.
+fn ssh_options(args: &Args) -> String {
     let strict = |opts: &str| {
         opts.contains("-o StrictHostKeyChecking=no")
             || opts.contains("-o StrictHostKeyChecking=accept-new")
@@ -421,7 +444,7 @@ fn ssh_command(args: &Args) -> String {
             opts.push_str(" -o IdentitiesOnly=yes");
         }
     }
-    format!("ssh {opts}")
+    opts
 }
 
 /// Parent folders of `dest` that do not exist yet, outermost first, as Ansible's

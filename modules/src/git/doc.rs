@@ -3,7 +3,7 @@
 
 use crate::doc::{ArgDoc, ModuleDoc, Support};
 
-const ARGS: [ArgDoc; 25] = [
+const ARGS: [ArgDoc; 26] = [
     ArgDoc::new("repo", "str", "The repository: a URL (https://, ssh://, git://, file://), user@host:path, or a path in the target (made a file:// URL, as Ansible does).").required().aliases(&["name"]),
     ArgDoc::new("dest", "path", "The checkout's folder in the target (missing parents are made). Required unless clone is false."),
     ArgDoc::new("version", "str", "A branch, a tag, a commit (full or abbreviated SHA), or HEAD: the remote's default branch.").default("HEAD"),
@@ -29,6 +29,7 @@ const ARGS: [ArgDoc; 25] = [
     ArgDoc::new("archive", "path", "Not supported yet: refused when given."),
     ArgDoc::new("archive_prefix", "str", "Not supported yet (with archive): refused when given."),
     ArgDoc::new("separate_git_dir", "path", "Not supported yet: refused when given."),
+    ArgDoc::new("environment", "dict", "Variables added to git's environment (the `environment` keyword's go here too): proxies, GIT_SSH_COMMAND, GIT_CONFIG_* settings.").default("{}"),
 ];
 
 pub const GIT: ModuleDoc = ModuleDoc {

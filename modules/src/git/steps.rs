@@ -298,24 +298,31 @@ impl Planner<'_> {
 
     /// Ansible's switch_version: the checkout moved to the version. `local`: the
     /// branch exists locally when the switch starts; `existing`: the checkout was
-    /// there before this task (a fresh clone of HEAD is at HEAD already).
+    /// there before this task (else it is a clone of `repo`).
     fn switch(&self, kind: Kind, local: bool, existing: Option<&Path>) -> Result<Vec<Op>, ModuleError> {
         let git = self.git;
         let dest = Some(self.dest);
         let remote = self.args.remote.as_str();
         let version = self.args.version.as_str();
         Ok(match kind {
-            Kind::Head => match existing {
-                None => Vec::new(),
-                Some(dir) => {
-                    let branch = git.head_branch(dir, remote, false)?;
-                    let tracked = format!("{remote}/{branch}");
-                    vec![
-                        git.op(dest, &["checkout", "--force", &branch, "--"]),
-                        git.op(dest, &["reset", "--hard", &tracked, "--"]),
-                    ]
+            Kind::Head => {
+                // The branch HEAD is on: the checkout's, or after a clone the remote's
+                // default one.
+                let branch = match existing {
+                    Some(dir) => Some(git.head_branch(dir, remote, false)?),
+                    None => git.remote_default_branch(self.repo)?,
+                };
+                match branch {
+                    Some(branch) => {
+                        let tracked = format!("{remote}/{branch}");
+                        vec![
+                            git.op(dest, &["checkout", "--force", &branch, "--"]),
+                            git.op(dest, &["reset", "--hard", &tracked, "--"]),
+                        ]
+                    }
+                    None => Vec::new(),
                 }
-            },
+            }
             Kind::Branch => {
                 let tracked = format!("{remote}/{version}");
                 let mut ops = Vec::new();

@@ -12,20 +12,20 @@ fn args(yaml: serde_json::Value) -> Args {
 #[test]
 fn ssh_gets_ansibles_options() {
     let plain = args(serde_json::json!({"repo": "x", "dest": "/d"}));
-    assert_eq!(ssh_command(&plain), "ssh  -o BatchMode=yes");
+    assert_eq!(ssh_options(&plain), " -o BatchMode=yes");
     let keyed = args(serde_json::json!({
         "repo": "x", "dest": "/d", "key_file": "/root/.ssh/deploy", "accept_hostkey": true,
     }));
     assert_eq!(
-        ssh_command(&keyed),
-        "ssh  -o StrictHostKeyChecking=no -o BatchMode=yes  -i /root/.ssh/deploy -o IdentitiesOnly=yes"
+        ssh_options(&keyed),
+        " -o StrictHostKeyChecking=no -o BatchMode=yes  -i /root/.ssh/deploy -o IdentitiesOnly=yes"
     );
     let opts = args(serde_json::json!({
         "repo": "x", "dest": "/d", "ssh_opts": "-o Port=2222", "accept_newhostkey": true,
     }));
     assert_eq!(
-        ssh_command(&opts),
-        "ssh  -o Port=2222 -o StrictHostKeyChecking=accept-new -o BatchMode=yes"
+        ssh_options(&opts),
+        " -o Port=2222 -o StrictHostKeyChecking=accept-new -o BatchMode=yes"
     );
 }
 
