@@ -48,7 +48,9 @@ fn in_checkout(test: &Test, dest: &str, args: &[&str]) -> String {
         .env("GIT_CONFIG_NOSYSTEM", "1")
         .output()
         .expect("git");
-    String::from_utf8_lossy(&output.stdout).trim_end().to_string()
+    String::from_utf8_lossy(&output.stdout)
+        .trim_end()
+        .to_string()
 }
 
 fn registered(run: &common::Run, task: usize) -> serde_json::Value {
@@ -68,7 +70,10 @@ fn a_clone_passes_the_three_checks_and_registers_ansibles_keys() {
     ));
     let runs = three_checks_runs(&s.test);
     assert_eq!(s.test.read("opt/app/app.conf"), "port = 80\n");
-    assert_eq!(in_checkout(&s.test, "opt/app", &["rev-parse", "HEAD"]), s.second);
+    assert_eq!(
+        in_checkout(&s.test, "opt/app", &["rev-parse", "HEAD"]),
+        s.second
+    );
     for run in &runs[..2] {
         let r = registered(run, 0);
         assert_eq!(r["before"], serde_json::Value::Null, "{r}");
@@ -102,7 +107,10 @@ fn switch_to(s: &Setup, extra: &str, wanted: &str) {
     assert_eq!(check.statuses(), run.statuses(), "{extra}");
     assert_eq!(registered(&check, 0)["after"], wanted, "{extra}");
     assert_eq!(registered(&run, 0)["after"], wanted, "{extra}");
-    assert_eq!(in_checkout(&s.test, "opt/app", &["rev-parse", "HEAD"]), wanted);
+    assert_eq!(
+        in_checkout(&s.test, "opt/app", &["rev-parse", "HEAD"]),
+        wanted
+    );
     let again = s.test.run_json(&[]);
     assert_eq!(again.changed(), 0, "{extra} again:\n{}", again.stdout);
 }
@@ -149,7 +157,10 @@ fn a_new_remote_commit_is_predicted_by_check_and_fetched() {
     assert_eq!(done["after"], third.as_str());
     assert_eq!(done["before"], s.second.as_str());
     let events = run.events();
-    let task = events.iter().find(|event| event["event"] == "task").expect("a task event");
+    let task = events
+        .iter()
+        .find(|event| event["event"] == "task")
+        .expect("a task event");
     let diff = &task["diff"][0];
     assert_eq!(diff["before"], format!("{}\n", s.second));
     assert_eq!(diff["after"], format!("{third}\n"));
@@ -192,22 +203,35 @@ fn local_modifications_fail_without_force_and_are_discarded_with_it() {
 fn depth_makes_a_shallow_clone_and_switches_branches_in_it() {
     let s = setup();
     switch_to(&s, ", depth: 1", &s.second);
-    assert_eq!(in_checkout(&s.test, "opt/app", &["rev-list", "--count", "HEAD"]), "1");
+    assert_eq!(
+        in_checkout(&s.test, "opt/app", &["rev-list", "--count", "HEAD"]),
+        "1"
+    );
     assert!(s.test.root().join("opt/app/.git/shallow").exists());
     switch_to(&s, ", depth: 1, version: dev", &s.dev);
-    assert_eq!(in_checkout(&s.test, "opt/app", &["rev-list", "--count", "HEAD"]), "1");
+    assert_eq!(
+        in_checkout(&s.test, "opt/app", &["rev-list", "--count", "HEAD"]),
+        "1"
+    );
 }
 
 #[test]
 fn a_shallow_clone_of_a_branch_and_a_single_branch_clone() {
     let s = setup();
-    s.test.playbook(&git_task(", depth: 1, version: dev, dest: /opt/shallow"));
+    s.test
+        .playbook(&git_task(", depth: 1, version: dev, dest: /opt/shallow"));
     s.test.playbook(&play(
         "    - git: {repo: /srv/git/app, dest: /opt/shallow, depth: 1, version: dev}\n    - git: {repo: /srv/git/app, dest: /opt/single, single_branch: true, version: v1}\n",
     ));
     three_checks_runs(&s.test);
-    assert_eq!(in_checkout(&s.test, "opt/shallow", &["rev-parse", "HEAD"]), s.dev);
-    assert_eq!(in_checkout(&s.test, "opt/single", &["rev-parse", "HEAD"]), s.first);
+    assert_eq!(
+        in_checkout(&s.test, "opt/shallow", &["rev-parse", "HEAD"]),
+        s.dev
+    );
+    assert_eq!(
+        in_checkout(&s.test, "opt/single", &["rev-parse", "HEAD"]),
+        s.first
+    );
     assert_eq!(in_checkout(&s.test, "opt/single", &["branch", "-r"]), "");
 }
 
@@ -228,7 +252,10 @@ fn clone_false_and_update_false_only_report() {
     let run = s.test.run_json(&[]);
     assert_eq!(run.statuses()[0].1, "ok");
     let r = registered(&run, 0);
-    assert_eq!((r["before"].clone(), r["after"].clone()), (s.second.clone().into(), s.second.clone().into()));
+    assert_eq!(
+        (r["before"].clone(), r["after"].clone()),
+        (s.second.clone().into(), s.second.clone().into())
+    );
     assert_eq!(s.test.read("opt/app/app.conf"), "port = 80\n");
 }
 
@@ -262,11 +289,26 @@ fn submodules_are_cloned_recursively() {
     top.commit("top.txt", "top\n", "top");
     // Added from the controller's path, then recorded with its path inside the root.
     let lib_here = lib.dir.display().to_string();
-    top.git(&["-c", "protocol.file.allow=always", "submodule", "add", "-q", &lib_here, "vendor/lib"]);
-    top.git(&["config", "-f", ".gitmodules", "submodule.vendor/lib.url", "file:///srv/git/lib"]);
+    top.git(&[
+        "-c",
+        "protocol.file.allow=always",
+        "submodule",
+        "add",
+        "-q",
+        &lib_here,
+        "vendor/lib",
+    ]);
+    top.git(&[
+        "config",
+        "-f",
+        ".gitmodules",
+        "submodule.vendor/lib.url",
+        "file:///srv/git/lib",
+    ]);
     top.git(&["add", ".gitmodules"]);
     top.git(&["commit", "-q", "-m", "with lib"]);
-    s.test.playbook(&play("    - git: {repo: /srv/git/top, dest: /opt/top}\n"));
+    s.test
+        .playbook(&play("    - git: {repo: /srv/git/top, dest: /opt/top}\n"));
     three_checks_runs(&s.test);
     assert_eq!(s.test.read("opt/top/vendor/lib/lib.txt"), "library\n");
 }
@@ -288,11 +330,21 @@ fn a_repository_that_is_not_there_fails_the_task_with_gits_words() {
 #[test]
 fn what_is_not_done_is_refused_before_anything_changes() {
     let s = setup();
-    for extra in [", archive: /tmp/app.zip", ", verify_commit: true", ", track_submodules: true"] {
+    for extra in [
+        ", archive: /tmp/app.zip",
+        ", verify_commit: true",
+        ", track_submodules: true",
+    ] {
         s.test.playbook(&git_task(extra));
         let run = s.test.run_json(&[]);
         assert_ne!(run.code, 0, "{extra}: {}", run.stdout);
-        assert!(run.stdout.contains("not supported by machinist yet") || run.stderr.contains("not supported by machinist yet"), "{extra}: {}{}", run.stdout, run.stderr);
+        assert!(
+            run.stdout.contains("not supported by machinist yet")
+                || run.stderr.contains("not supported by machinist yet"),
+            "{extra}: {}{}",
+            run.stdout,
+            run.stderr
+        );
         assert!(!s.test.root().join("opt/app").exists());
     }
 }

@@ -167,15 +167,22 @@ pub fn after_of_run(ops: &[Op], outputs: &[OpOutput]) -> Option<String> {
     let (spec, output) = runs.last()?;
     let printed = output.stdout.trim_end_matches('\n');
     // Check mode ran nothing: its steps print nothing, and the plan's `after` stays.
-    (spec.argv.ends_with(&["rev-parse".to_string(), "HEAD".to_string()]) && !printed.is_empty())
-        .then(|| printed.to_string())
+    (spec
+        .argv
+        .ends_with(&["rev-parse".to_string(), "HEAD".to_string()])
+        && !printed.is_empty())
+    .then(|| printed.to_string())
 }
 
 /// The words a failed git step gets in the task's message: which step and what git
 /// said on stderr.
 pub fn failure(spec: &RunSpec, output: &OpOutput) -> String {
     // Past the umask wrapper (`/bin/sh -c SCRIPT sh MASK`) and the program, `-C DIR`.
-    let skip = if spec.argv.first().is_some_and(|word| word == UMASK_SHELL) { 6 } else { 1 };
+    let skip = if spec.argv.first().is_some_and(|word| word == UMASK_SHELL) {
+        6
+    } else {
+        1
+    };
     let mut words = spec.argv.iter().skip(skip).peekable();
     if words.peek().is_some_and(|word| *word == "-C") {
         words.nth(1);
@@ -190,8 +197,14 @@ const UMASK_SHELL: &str = "/bin/sh";
 /// What is not implemented is refused, never ignored.
 fn refuse_unsupported(args: &Args) -> Result<(), ModuleError> {
     let refused = [
-        ("archive", args.archive.is_some() || args.archive_prefix.is_some()),
-        ("verify_commit", args.verify_commit || !args.gpg_allowlist.is_empty()),
+        (
+            "archive",
+            args.archive.is_some() || args.archive_prefix.is_some(),
+        ),
+        (
+            "verify_commit",
+            args.verify_commit || !args.gpg_allowlist.is_empty(),
+        ),
         ("track_submodules", args.track_submodules),
         ("separate_git_dir", args.separate_git_dir.is_some()),
     ];
@@ -330,7 +343,10 @@ impl<'a> Git<'a> {
                 .iter()
                 .map(|name| (name.to_string(), "C".to_string())),
         );
-        env.push(("GIT_SSH_COMMAND".into(), format!("{ssh} {}", ssh_options(args))));
+        env.push((
+            "GIT_SSH_COMMAND".into(),
+            format!("{ssh} {}", ssh_options(args)),
+        ));
         Ok(Git {
             host,
             program: args.executable.clone().unwrap_or_else(|| "git".into()),
@@ -416,7 +432,10 @@ fn ssh_options(args: &Args) -> String {
     let mut given = args.ssh_opts.clone();
     for (wanted, option) in [
         (args.accept_hostkey, "-o StrictHostKeyChecking=no"),
-        (args.accept_newhostkey, "-o StrictHostKeyChecking=accept-new"),
+        (
+            args.accept_newhostkey,
+            "-o StrictHostKeyChecking=accept-new",
+        ),
     ] {
         if wanted {
             given = Some(match given {

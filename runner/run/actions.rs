@@ -152,8 +152,7 @@ impl Step<'_> {
         if matches!(
             builtin,
             Builtin::Command | Builtin::Shell | Builtin::Script | Builtin::Git
-        )
-            && !task.environment().is_empty()
+        ) && !task.environment().is_empty()
         {
             // The `environment:` keywords (play's, blocks', the task's), under the
             // module's own `environment`.

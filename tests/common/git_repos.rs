@@ -53,7 +53,10 @@ pub fn git_root(test: &Test) {
         }
     }
     // glibc loads it to end a thread; git's templates for new repositories.
-    for extra in ["/usr/lib/x86_64-linux-gnu/libgcc_s.so.1", "/usr/share/git-core"] {
+    for extra in [
+        "/usr/lib/x86_64-linux-gnu/libgcc_s.so.1",
+        "/usr/share/git-core",
+    ] {
         if Path::new(extra).exists() {
             copy_into(&root, Path::new(extra));
         }
@@ -66,7 +69,10 @@ pub fn git_root(test: &Test) {
             .args(["c", "1", minor])
             .status()
             .expect("mknod");
-        assert!(made.success(), "mknod /dev/{name} failed (the git tests need root)");
+        assert!(
+            made.success(),
+            "mknod /dev/{name} failed (the git tests need root)"
+        );
         std::fs::set_permissions(&node, std::os::unix::fs::PermissionsExt::from_mode(0o666))
             .expect("chmod");
     }
@@ -124,8 +130,14 @@ impl Repo {
             .env("GIT_AUTHOR_EMAIL", "test@example.org")
             .env("GIT_COMMITTER_NAME", "Test")
             .env("GIT_COMMITTER_EMAIL", "test@example.org")
-            .env("GIT_AUTHOR_DATE", format!("2024-01-01T00:00:{:02}Z", self.commits))
-            .env("GIT_COMMITTER_DATE", format!("2024-01-01T00:00:{:02}Z", self.commits))
+            .env(
+                "GIT_AUTHOR_DATE",
+                format!("2024-01-01T00:00:{:02}Z", self.commits),
+            )
+            .env(
+                "GIT_COMMITTER_DATE",
+                format!("2024-01-01T00:00:{:02}Z", self.commits),
+            )
             .env("GIT_ALLOW_PROTOCOL", "file")
             .output()
             .expect("git");
@@ -134,7 +146,9 @@ impl Repo {
             "git {args:?} failed:\n{}",
             String::from_utf8_lossy(&output.stderr)
         );
-        String::from_utf8_lossy(&output.stdout).trim_end().to_string()
+        String::from_utf8_lossy(&output.stdout)
+            .trim_end()
+            .to_string()
     }
 
     /// Write `content` to `file` and commit it with `message`; the commit's SHA.

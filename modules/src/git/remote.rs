@@ -54,7 +54,11 @@ impl Git<'_> {
                 }
             }
         }
-        Ok(line.split_whitespace().next().unwrap_or_default().to_string())
+        Ok(line
+            .split_whitespace()
+            .next()
+            .unwrap_or_default()
+            .to_string())
     }
 
     /// Whether `remote` has a branch of that name (Ansible's substring test).
@@ -86,7 +90,10 @@ impl Git<'_> {
     }
 
     /// The branch the remote's HEAD points at (`ls-remote --symref`), for a clone.
-    pub(super) fn remote_default_branch(&self, remote: &str) -> Result<Option<String>, ModuleError> {
+    pub(super) fn remote_default_branch(
+        &self,
+        remote: &str,
+    ) -> Result<Option<String>, ModuleError> {
         let out = self.must(None, &["ls-remote", "--symref", remote, "HEAD"])?;
         Ok(out.lines().find_map(|line| {
             let (reference, name) = line.strip_prefix("ref: ")?.split_once('\t')?;

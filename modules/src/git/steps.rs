@@ -88,7 +88,10 @@ impl Planner<'_> {
         let mut ops = missing_parents(git.host, dest, git.umask)?;
         ops.push(git.op(None, &as_strs(&words)));
         if args.bare && args.remote != "origin" {
-            ops.push(git.op(Some(dest), &["remote", "add", "--", &args.remote, self.repo]));
+            ops.push(git.op(
+                Some(dest),
+                &["remote", "add", "--", &args.remote, self.repo],
+            ));
         }
         if let Some(refspec) = &args.refspec {
             ops.push(self.fetch_refspec(refspec));
@@ -134,7 +137,9 @@ impl Planner<'_> {
                 )));
             }
             ops.push(git.op(Some(dest), &["reset", "--hard", "HEAD"]));
-            msg = Some(format!("Local modifications exist in the destination: {shown}"));
+            msg = Some(format!(
+                "Local modifications exist in the destination: {shown}"
+            ));
         }
         let remote_url = git.ask(Some(dest), &["ls-remote", "--get-url", &args.remote])?;
         let remote_url = (remote_url.rc == Some(0))
@@ -177,7 +182,10 @@ impl Planner<'_> {
         if !args.bare {
             let mut local = kind == Kind::Branch && git.is_local_branch(dest, version)?;
             // A shallow fetch of another branch made it a local branch too.
-            if kind == Kind::Branch && args.depth.is_some_and(|depth| depth > 0) && args.refspec.is_none() {
+            if kind == Kind::Branch
+                && args.depth.is_some_and(|depth| depth > 0)
+                && args.refspec.is_none()
+            {
                 local |= git.head_branch(dest, &args.remote, false)? != version;
             }
             ops.extend(self.switch(kind, local, Some(dest))?);
@@ -189,7 +197,11 @@ impl Planner<'_> {
         let diff = if before == after {
             None
         } else {
-            Some(Diff::of_path(&shown, format!("{before}\n"), format!("{after}\n")))
+            Some(Diff::of_path(
+                &shown,
+                format!("{before}\n"),
+                format!("{after}\n"),
+            ))
         };
         let mut plan = Plan::change(vec![Change {
             summary: format!("update {shown} from {before} to {after}"),
@@ -212,10 +224,7 @@ impl Planner<'_> {
     /// files not counted).
     fn has_local_mods(&self) -> Result<bool, ModuleError> {
         let output = self.git.ask(Some(self.dest), &["status", "--porcelain"])?;
-        Ok(output
-            .stdout
-            .lines()
-            .any(|line| !line.starts_with("??")))
+        Ok(output.stdout.lines().any(|line| !line.starts_with("??")))
     }
 
     /// Whether a submodule is missing or not at the commit the checkout records
@@ -227,7 +236,9 @@ impl Planner<'_> {
         };
         for line in String::from_utf8_lossy(&text).lines() {
             if let Some((key, path)) = line.trim().split_once('=') {
-                if key.trim() == "path" && !host.exists(&self.dest.join(path.trim()).join(".git"))? {
+                if key.trim() == "path"
+                    && !host.exists(&self.dest.join(path.trim()).join(".git"))?
+                {
                     return Ok(true);
                 }
             }
@@ -299,7 +310,12 @@ impl Planner<'_> {
     /// Ansible's switch_version: the checkout moved to the version. `local`: the
     /// branch exists locally when the switch starts; `existing`: the checkout was
     /// there before this task (else it is a clone of `repo`).
-    fn switch(&self, kind: Kind, local: bool, existing: Option<&Path>) -> Result<Vec<Op>, ModuleError> {
+    fn switch(
+        &self,
+        kind: Kind,
+        local: bool,
+        existing: Option<&Path>,
+    ) -> Result<Vec<Op>, ModuleError> {
         let git = self.git;
         let dest = Some(self.dest);
         let remote = self.args.remote.as_str();
@@ -333,7 +349,10 @@ impl Planner<'_> {
                         let to_local = format!("+refs/heads/{version}:refs/heads/{version}");
                         let to_remote =
                             format!("+refs/heads/{version}:refs/remotes/{remote}/{version}");
-                        ops.push(git.op(dest, &["fetch", &depth, "--", remote, &to_local, &to_remote]));
+                        ops.push(git.op(
+                            dest,
+                            &["fetch", &depth, "--", remote, &to_local, &to_remote],
+                        ));
                         local = true;
                     }
                 }
@@ -341,7 +360,10 @@ impl Planner<'_> {
                     ops.push(git.op(dest, &["checkout", "--force", version, "--"]));
                     ops.push(git.op(dest, &["reset", "--hard", &tracked, "--"]));
                 } else {
-                    ops.push(git.op(dest, &["checkout", "--track", "-b", version, &tracked, "--"]));
+                    ops.push(git.op(
+                        dest,
+                        &["checkout", "--track", "-b", version, &tracked, "--"],
+                    ));
                 }
                 ops
             }

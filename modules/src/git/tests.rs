@@ -32,8 +32,14 @@ fn ssh_gets_ansibles_options() {
 #[test]
 fn head_files_name_their_branch() {
     assert_eq!(head_splitter("ref: refs/heads/main\n", "origin"), "main");
-    assert_eq!(head_splitter("ref: refs/heads/feature/x\n", "origin"), "feature/x");
-    assert_eq!(head_splitter("ref: refs/remotes/origin/dev\n", "origin"), "dev");
+    assert_eq!(
+        head_splitter("ref: refs/heads/feature/x\n", "origin"),
+        "feature/x"
+    );
+    assert_eq!(
+        head_splitter("ref: refs/remotes/origin/dev\n", "origin"),
+        "dev"
+    );
 }
 
 #[test]
@@ -57,7 +63,10 @@ fn what_is_not_done_is_refused() {
             given[key] = value.clone();
         }
         assert!(
-            matches!(refuse_unsupported(&args(given.clone())), Err(ModuleError::InvalidArgs { .. })),
+            matches!(
+                refuse_unsupported(&args(given.clone())),
+                Err(ModuleError::InvalidArgs { .. })
+            ),
             "{given}"
         );
     }
@@ -80,14 +89,19 @@ fn a_real_run_registers_what_rev_parse_printed() {
         stdout: "0123\n".into(),
         stderr: String::new(),
     };
-    assert_eq!(after_of_run(&ops, &[ran(0), ran(0)]).as_deref(), Some("0123"));
+    assert_eq!(
+        after_of_run(&ops, &[ran(0), ran(0)]).as_deref(),
+        Some("0123")
+    );
     assert_eq!(after_of_run(&ops, &[ran(128), OpOutput::default()]), None);
     let failed = OpOutput {
         rc: Some(128),
         stdout: String::new(),
         stderr: "fatal: repository not found\n".into(),
     };
-    let Op::Run(clone) = &ops[0] else { unreachable!() };
+    let Op::Run(clone) = &ops[0] else {
+        unreachable!()
+    };
     assert_eq!(
         failure(clone, &failed),
         "Failed to run git clone: fatal: repository not found"
