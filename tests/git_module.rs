@@ -359,3 +359,37 @@ fn ansible_builtin_git_and_umask() {
     assert_eq!(s.test.mode("opt/app/app.conf"), 0o600);
     assert_eq!(s.test.mode("opt"), 0o700);
 }
+
+#[test]
+fn a_root_whose_dest_leads_out_keeps_the_clone_inside() {
+    let s = setup();
+    let decoy = s.test.outside().join("decoy");
+    std::fs::create_dir_all(&decoy).expect("decoy");
+    std::fs::write(decoy.join("keep"), "outside\n").expect("decoy file");
+    // /opt is a link to the decoy's path on the controller: inside the root it names
+    // a folder of the root, never the controller's.
+    std::os::unix::fs::symlink(&decoy, s.test.root().join("opt")).expect("link out");
+    let inside = s
+        .test
+        .root()
+        .join(decoy.strip_prefix("/").expect("absolute"));
+    std::fs::create_dir_all(&inside).expect("the same path inside the root");
+    s.test.playbook(&git_task(""));
+    let check = s.test.run_json(&["--check"]);
+    let run = s.test.run_json(&[]);
+    assert_eq!(check.statuses(), run.statuses(), "{}", run.stdout);
+    let entries: Vec<_> = std::fs::read_dir(&decoy)
+        .expect("read decoy")
+        .map(|entry| entry.expect("entry").file_name())
+        .collect();
+    assert_eq!(entries, vec![std::ffi::OsString::from("keep")]);
+    assert_eq!(
+        std::fs::read_to_string(decoy.join("keep")).expect("keep"),
+        "outside\n"
+    );
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_eq!(
+        std::fs::read_to_string(inside.join("app/app.conf")).expect("the clone, inside"),
+        "port = 80\n"
+    );
+}

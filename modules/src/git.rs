@@ -472,7 +472,9 @@ fn missing_parents(host: &Host, dest: &Path, umask: Option<u32>) -> Result<Vec<O
     let mut missing = Vec::new();
     let mut parent = dest.parent();
     while let Some(dir) = parent {
-        if host.exists(dir)? {
+        // Anything there, a link that leads nowhere too, is git's to go through: it
+        // makes what is missing beyond it itself, inside the target.
+        if host.lstat(dir)?.is_some() {
             break;
         }
         missing.push(dir.to_path_buf());
