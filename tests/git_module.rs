@@ -393,3 +393,80 @@ fn a_root_whose_dest_leads_out_keeps_the_clone_inside() {
         "port = 80\n"
     );
 }
+
+/// Over ssh, on the machine's own `/` (where the target's ssh is this machine's):
+/// `key_file`, `ssh_opts` and `accept_newhostkey` reach ssh through GIT_SSH_COMMAND; the
+/// host key lands in the known_hosts file ssh_opts names, never in root's own.
+#[test]
+fn ssh_takes_the_key_file_ssh_opts_and_accepts_a_new_host_key() {
+    use common::sshd::{Sshd, USER};
+    let sshd = Sshd::start();
+    let test = Test::new();
+    let shared = tempfile::Builder::new()
+        .prefix("machinist-git-ssh")
+        .tempdir()
+        .expect("tempdir");
+    let mut repo = Repo::init_at(shared.path().join("app"));
+    let sha = repo.commit("README", "over ssh\n", "first");
+    let chown = std::process::Command::new("chown")
+        .args(["-R", USER])
+        .arg(shared.path())
+        .status()
+        .expect("chown");
+    assert!(chown.success());
+    std::fs::set_permissions(
+        shared.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .expect("chmod");
+    let known = test.outside().join("known_hosts");
+    let dest = test.outside().join("checkout");
+    test.playbook(&play(&format!(
+        "    - git:\n        repo: ssh://{USER}@{}:{}{}\n        dest: {}\n        key_file: {}\n        ssh_opts: -o UserKnownHostsFile={}\n        accept_newhostkey: true\n      register: r\n",
+        sshd.address,
+        sshd.port,
+        repo.dir.display(),
+        dest.display(),
+        sshd.user_key().display(),
+        known.display(),
+    )));
+    let run = |extra: &[&str]| {
+        let mut args = vec!["run", "site.yml", "--format", "json"];
+        args.extend_from_slice(extra);
+        test.machinist(&args)
+    };
+    let check = run(&["--check"]);
+    assert_eq!(check.code, 0, "{}\n{}", check.stdout, sshd.log());
+    assert!(!dest.exists(), "--check cloned");
+    let first = run(&[]);
+    assert_eq!(first.code, 0, "{}", first.stdout);
+    assert_eq!(check.statuses(), first.statuses());
+    assert_eq!(registered(&first, 0)["after"], sha.as_str());
+    assert_eq!(
+        std::fs::read_to_string(dest.join("README")).expect("README"),
+        "over ssh\n"
+    );
+    let host_keys = std::fs::read_to_string(&known).expect("the host key was accepted");
+    assert!(host_keys.contains("ssh-ed25519"), "{host_keys}");
+    let second = run(&[]);
+    assert_eq!(second.changed(), 0, "{}", second.stdout);
+}
+
+#[test]
+fn a_root_without_git_says_so() {
+    let test = Test::new();
+    common::busybox_root(&test);
+    test.playbook(&play(
+        "    - git: {repo: /srv/git/app, dest: /opt/app}\n      register: r\n",
+    ));
+    let run = test.run_json(&["--check"]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    let msg = registered(&run, 0)["msg"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        msg.starts_with("Failed to find required executable \"git\" in the target"),
+        "{msg}"
+    );
+}

@@ -109,7 +109,11 @@ pub struct Repo {
 impl Repo {
     /// A new repository (`git init -b main`) at `path` inside the test's root.
     pub fn init(test: &Test, path: &str) -> Repo {
-        let dir = test.root().join(path.trim_start_matches('/'));
+        Repo::init_at(test.root().join(path.trim_start_matches('/')))
+    }
+
+    /// A new repository (`git init -b main`) in the folder `dir` of this machine.
+    pub fn init_at(dir: PathBuf) -> Repo {
         std::fs::create_dir_all(&dir).expect("mkdir repo");
         let repo = Repo { dir, commits: 0 };
         repo.git(&["init", "-q", "-b", "main"]);
