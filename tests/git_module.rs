@@ -470,3 +470,36 @@ fn a_root_without_git_says_so() {
         "{msg}"
     );
 }
+
+#[test]
+fn a_bare_clone_with_another_remote_name_and_a_refspec() {
+    let s = setup();
+    s.test.playbook(&play(
+        "    - git: {repo: /srv/git/app, dest: /srv/mirror.git, bare: true, remote: upstream}\n    - git:\n        repo: /srv/git/app\n        dest: /opt/app\n        refspec: +refs/heads/dev:refs/remotes/origin/extra\n",
+    ));
+    three_checks_runs(&s.test);
+    assert_eq!(
+        in_checkout(&s.test, "srv/mirror.git", &["rev-parse", "HEAD"]),
+        s.second
+    );
+    assert_eq!(
+        in_checkout(
+            &s.test,
+            "srv/mirror.git",
+            &["rev-parse", "--is-bare-repository"]
+        ),
+        "true"
+    );
+    assert_eq!(
+        in_checkout(
+            &s.test,
+            "srv/mirror.git",
+            &["remote", "get-url", "upstream"]
+        ),
+        "file:///srv/git/app"
+    );
+    assert_eq!(
+        in_checkout(&s.test, "opt/app", &["rev-parse", "origin/extra"]),
+        s.dev
+    );
+}
