@@ -120,7 +120,7 @@ impl Module for GitModule {
         };
         let dest = absolute(dest);
         let repo_dir = repo_dir(host, &dest, args.bare)?;
-        let mut planner = steps::Planner {
+        let planner = steps::Planner {
             args,
             git: &git,
             repo: &repo,
@@ -137,7 +137,7 @@ impl Module for GitModule {
                 .with_data("before", serde_json::Value::Null)
                 .with_data("after", after));
             }
-            return planner.clone();
+            return planner.cloning();
         }
         let before = git.current(&dest)?;
         if !args.update {
@@ -145,7 +145,7 @@ impl Module for GitModule {
                 .with_data("before", &before)
                 .with_data("after", &before));
         }
-        planner.update(before)
+        planner.updating(before)
     }
 }
 

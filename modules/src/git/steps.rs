@@ -42,7 +42,7 @@ impl Planner<'_> {
     }
 
     /// A new checkout (or bare repository) at dest.
-    pub fn clone(&mut self) -> Result<Plan, ModuleError> {
+    pub fn cloning(&self) -> Result<Plan, ModuleError> {
         let args = self.args;
         let git = self.git;
         let version = args.version.as_str();
@@ -122,7 +122,7 @@ impl Planner<'_> {
     }
 
     /// An existing checkout brought to the version.
-    pub fn update(&mut self, before: String) -> Result<Plan, ModuleError> {
+    pub fn updating(&self, before: String) -> Result<Plan, ModuleError> {
         let args = self.args;
         let git = self.git;
         let dest = self.dest;
