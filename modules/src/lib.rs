@@ -24,6 +24,7 @@ pub mod find;
 pub mod firstboot;
 pub mod get_url;
 pub mod getent;
+pub mod git;
 pub mod group;
 pub mod host;
 pub mod hostname;
@@ -375,6 +376,9 @@ pub struct RunSpec {
     /// Values in `argv` that logs never show (a password hash): masked wherever they
     /// occur in a word. (`stdin` is never logged at all.)
     pub secrets: Vec<String>,
+    /// Not run (rc `None`, no output) when a `Run` before it in the same apply failed:
+    /// a step of a sequence that only makes sense after the steps before it (git's).
+    pub after_success_only: bool,
 }
 
 /// Where a program runs.

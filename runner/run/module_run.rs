@@ -299,6 +299,22 @@ fn command_result(outcome: &mut Outcome, builtin: Builtin, ops: &[Op], outputs: 
         })
         .collect();
     let failed = runs.iter().find(|(_, output)| output.rc != Some(0));
+    if builtin == Builtin::Git {
+        // Ansible's git registers no command output: `after` is what its last step
+        // (rev-parse HEAD) printed; a failed step fails the task with git's words.
+        match failed {
+            Some((spec, output)) => {
+                outcome.failed = true;
+                outcome.msg = Some(machinist_modules::git::failure(spec, output));
+            }
+            None => {
+                if let Some(after) = machinist_modules::git::after_of_run(ops, outputs) {
+                    outcome.data.insert("after".into(), after.into());
+                }
+            }
+        }
+        return;
+    }
     let Some((spec, output)) = failed.or(runs.first()) else {
         return;
     };
