@@ -46,10 +46,12 @@ pub fn run(argv: Vec<String>) -> Op {
     })
 }
 
-/// Ask apt (read-only) and return its stdout; a failure is apt's message.
+/// Ask apt (read-only) or dpkg-deb and return its stdout; a failure is its message.
 pub fn query(host: &Host, program: &str, words: &[String]) -> Result<String, ModuleError> {
     let mut argv = vec![program.to_string()];
-    argv.extend(READ_ONLY.iter().map(|word| word.to_string()));
+    if program.starts_with("apt") {
+        argv.extend(READ_ONLY.iter().map(|word| word.to_string()));
+    }
     argv.extend(words.iter().cloned());
     let output = host.query(&RunSpec {
         argv: argv.clone(),
