@@ -17,6 +17,7 @@ pub mod authorized_key;
 pub mod blockinfile;
 pub mod command;
 pub mod cron;
+pub mod debconf;
 pub mod doc;
 pub(crate) mod edit;
 pub mod error;
