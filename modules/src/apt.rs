@@ -446,6 +446,12 @@ impl Run<'_> {
     fn deb(&self, deb: &str) -> Result<Option<Change>, ModuleError> {
         let mut files = Vec::new();
         for file in deb.split(',').map(str::trim).filter(|f| !f.is_empty()) {
+            if file.contains("://") {
+                return Err(ModuleError::invalid(
+                    "deb",
+                    format!("'{file}': a URL is not fetched here; download it with get_url first"),
+                ));
+            }
             if !file.starts_with('/') {
                 return Err(ModuleError::invalid(
                     "deb",
