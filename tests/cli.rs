@@ -168,6 +168,27 @@ fn syntax_check_list_tasks_and_tags() {
 }
 
 #[test]
+fn list_tasks_names_role_tasks_as_ansible_playbook_does() {
+    // Checked against ansible-playbook 2.19.14 --list-tasks: a named task of a role
+    // carries the role's name, an unnamed one only its action, an include_role neither.
+    let test = Test::new();
+    test.project_file("roles/web/tasks/main.yml",
+        "- {name: says, debug: msg=1}\n- copy: {content: x, dest: /tmp/x}\n- include_role: {name: db}\n- {name: named include, include_role: {name: db}}\n- include_tasks: other.yml\n");
+    test.project_file("roles/web/tasks/other.yml", "- debug: msg=2\n");
+    test.project_file("roles/db/tasks/main.yml", "- debug: msg=3\n");
+    test.playbook("- hosts: localhost\n  roles: [web]\n");
+    let tasks = test.run(&["--list-tasks"]);
+    assert_eq!(
+        tasks.stdout,
+        "\nplaybook: site.yml\n\n  play #1 (localhost): localhost\tTAGS: []\n    tasks:\n      \
+         web : says\tTAGS: []\n      copy\tTAGS: []\n      include_role\tTAGS: []\n      \
+         named include\tTAGS: []\n      include_tasks\tTAGS: []\n",
+        "{}",
+        tasks.stderr
+    );
+}
+
+#[test]
 fn json_events_follow_the_documented_schema() {
     let test = Test::new();
     test.root_file("etc/keep", "");
