@@ -113,7 +113,7 @@ fn installed(root: &Path) -> Vec<String> {
 }
 
 #[test]
-fn install_with_a_lists_refresh_passes_the_three_checks() {
+fn install_with_a_lists_refresh_is_planned_on_the_refreshed_lists_and_passes_the_three_checks() {
     let test = test_with_rootfs();
     debian_repo(&test.root());
     test.playbook(&common::play(
@@ -123,6 +123,10 @@ fn install_with_a_lists_refresh_passes_the_three_checks() {
         update_cache: true
         cache_valid_time: 3600
       register: app
+    - name: its dependency, installed with it (predicted in check mode)
+      ansible.builtin.apt:
+        name: machinist-test-dep
+        install_recommends: false
     - debug:
         msg: \"{{ app.cache_updated }} {{ app.cache_update_time > 0 }}\"
 ",

@@ -8,7 +8,9 @@
 //! (`apt-cache policy`); `apt-get -s` (simulate) then says exactly what the run will
 //! install and remove — dependencies included — for the diff (Ansible's `prepared`
 //! text) and for the database a check run records. Queries keep apt's caches in
-//! memory: planning writes nothing. The real run is apt-get with Ansible's options and
+//! memory: planning writes nothing. When the task's own lists refresh is due, they
+//! read the lists as it will leave them, refreshed into a temporary folder of the
+//! target's /tmp (tool.rs `query_fresh`). The real run is apt-get with Ansible's options and
 //! `DEBIAN_FRONTEND=noninteractive`, run inside the target: in a root, the root's own
 //! apt-get in the root (see tool.rs), never the controller's.
 
@@ -164,10 +166,16 @@ impl Module for AptModule {
                 .with_data("cache_update_time", cache_update_time));
         }
         let status = Status::read(host)?;
+        // With a refresh due, the plan reads the lists as the refresh will leave them
+        // (refreshed into a temporary folder of the target's /tmp: a tmpfs of its own
+        // in systemd-nspawn, machinist's own on the machine's `/`); a chroot's /tmp is
+        // the root's, so there the lists are read as they are.
+        let fresh = update_due && host.exec() != crate::host::Exec::Chroot;
         let run = Run {
             args,
             host,
             status: &status,
+            fresh,
         };
         if args.upgrade != Upgrade::No {
             plan.changes.extend(run.upgrade(args.upgrade)?);
@@ -189,14 +197,15 @@ impl Module for AptModule {
             plan.changes.extend(run.upgrade(Upgrade::Yes)?);
             return Ok(plan);
         }
-        let names = expand(host, &names)?;
+        let names = run.expand(&names)?;
         if names.is_empty() && args.autoremove {
             plan.changes.extend(run.autoremove()?);
             return Ok(plan);
         }
         match args.state {
             State::Present | State::Latest => {
-                plan.changes.extend(run.install(&names, update_due)?);
+                plan.changes
+                    .extend(run.install(&names, update_due && !fresh)?);
                 Ok(plan
                     .with_data("cache_updated", update_due)
                     .with_data("cache_update_time", cache_update_time))
@@ -289,11 +298,11 @@ fn cache_update(host: &Host, args: &Args) -> Result<(Option<Change>, i64), Modul
 
 /// Package names with fnmatch wildcards made the names apt knows (`apt*` only the
 /// native architecture's, `apt*:i386` that one's), as Ansible's apt does.
-fn expand(host: &Host, names: &[String]) -> Result<Vec<String>, ModuleError> {
+fn expand(run: &Run, names: &[String]) -> Result<Vec<String>, ModuleError> {
     if !names.iter().any(|name| is_pattern(&version::split(name).0)) {
         return Ok(names.to_vec());
     }
-    let known = tool::query(host, "apt-cache", &["pkgnames".into()])?;
+    let known = run.query("apt-cache", &["pkgnames".into()])?;
     let mut known: Vec<&str> = known.lines().collect();
     known.sort_unstable();
     let mut expanded = Vec::new();
@@ -328,9 +337,22 @@ struct Run<'a> {
     args: &'a Args,
     host: &'a Host,
     status: &'a Status,
+    /// Queries read the lists as this task's refresh will leave them.
+    fresh: bool,
 }
 
 impl Run<'_> {
+    fn query(&self, program: &str, words: &[String]) -> Result<String, ModuleError> {
+        match self.fresh {
+            true => tool::query_fresh(self.host, program, words),
+            false => tool::query(self.host, program, words),
+        }
+    }
+
+    fn expand(&self, names: &[String]) -> Result<Vec<String>, ModuleError> {
+        expand(self, names)
+    }
+
     /// `-y`, the dpkg options (`-o Dpkg::Options::=--OPTION` each) and the lock's
     /// timeout.
     fn common(&self) -> Vec<String> {
@@ -383,7 +405,7 @@ impl Run<'_> {
     ) -> Result<Option<Change>, ModuleError> {
         let mut simulate = vec!["-s".to_string()];
         simulate.extend(words.iter().cloned());
-        let said = tool::query(self.host, "apt-get", &simulate)?;
+        let said = self.query("apt-get", &simulate)?;
         let steps = tool::steps(&said);
         if steps.is_empty() && nothing_is_ok {
             return Ok(None);
@@ -491,7 +513,13 @@ impl Run<'_> {
     /// state present/latest, as Ansible's `install` decides: a missing package, one
     /// whose installed version the spec refuses, or (latest) one with a newer
     /// candidate is asked for; `only_upgrade` leaves missing ones alone.
-    fn install(&self, specs: &[String], update_due: bool) -> Result<Option<Change>, ModuleError> {
+    /// `before_refresh`: the lists read are older than the refresh this task runs
+    /// first (in a chroot): what they do not know yet is asked for anyway.
+    fn install(
+        &self,
+        specs: &[String],
+        before_refresh: bool,
+    ) -> Result<Option<Change>, ModuleError> {
         let bare: Vec<String> = specs.iter().map(|spec| version::split(spec).0).collect();
         let mut query = Vec::new();
         if let Some(release) = &self.args.default_release {
@@ -501,7 +529,7 @@ impl Run<'_> {
         query.extend(bare.iter().cloned());
         let policies = match bare.is_empty() {
             true => Default::default(),
-            false => tool::policies(&tool::query(self.host, "apt-cache", &query)?),
+            false => tool::policies(&self.query("apt-cache", &query)?),
         };
         let latest = self.args.state == State::Latest;
         let mut asked: Vec<String> = Vec::new();
@@ -515,7 +543,7 @@ impl Run<'_> {
                 if installed.is_some() {
                     continue;
                 }
-                if update_due {
+                if before_refresh {
                     // Not in the lists yet: the refresh this task runs first may bring it.
                     asked.push(spec.clone());
                     continue;
@@ -539,7 +567,7 @@ impl Run<'_> {
                 None => best,
             };
             if !installed_ok && installable.is_none() {
-                if update_due {
+                if before_refresh {
                     asked.push(spec.clone());
                     continue;
                 }
@@ -573,7 +601,7 @@ impl Run<'_> {
         self.after(&mut words);
         words.push("--".into());
         words.extend(asked.iter().cloned());
-        if update_due {
+        if before_refresh {
             // The simulation would read the lists before their refresh: the run
             // itself is the prediction.
             return Ok(Some(

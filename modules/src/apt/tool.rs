@@ -53,15 +53,54 @@ pub fn query(host: &Host, program: &str, words: &[String]) -> Result<String, Mod
         argv.extend(READ_ONLY.iter().map(|word| word.to_string()));
     }
     argv.extend(words.iter().cloned());
+    asked(host, argv.clone(), &argv)
+}
+
+/// The script of [`query_fresh`]: the lists refreshed into a private folder of /tmp
+/// (seeded with the current ones, so unchanged lists are not fetched again; removed
+/// on exit), then the query run against them. `$1` is the program, the rest its
+/// words.
+const FRESH: &str = r#"set -e
+lists=$(mktemp -d /tmp/machinist-apt-lists.XXXXXX)
+trap 'rm -rf "$lists"' EXIT
+chmod 755 "$lists"
+cp -a /var/lib/apt/lists/. "$lists/" 2>/dev/null || true
+rm -f "$lists/lock"
+mkdir -p "$lists/partial"
+program=$1
+shift
+apt-get -qq -o Dir::State::Lists="$lists" -o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache= -o Debug::NoLocking=1 update >&2
+exec "$program" -o Dir::State::Lists="$lists" "$@"
+"#;
+
+/// [`query`] of an apt program against the lists as the refresh this task runs first
+/// will leave them: refreshed into a temporary folder of the target's /tmp (inside
+/// systemd-nspawn, a tmpfs of its own), never into /var/lib/apt/lists.
+pub fn query_fresh(host: &Host, program: &str, words: &[String]) -> Result<String, ModuleError> {
+    let mut argv = vec![
+        "sh".to_string(),
+        "-c".into(),
+        FRESH.into(),
+        "sh".into(),
+        program.to_string(),
+    ];
+    argv.extend(READ_ONLY.iter().map(|word| word.to_string()));
+    argv.extend(words.iter().cloned());
+    let mut shown = vec![program.to_string(), "(on refreshed lists)".into()];
+    shown.extend(words.iter().cloned());
+    asked(host, argv, &shown)
+}
+
+fn asked(host: &Host, argv: Vec<String>, shown: &[String]) -> Result<String, ModuleError> {
     let output = host.query(&RunSpec {
-        argv: argv.clone(),
+        argv,
         env: env(),
         ..RunSpec::default()
     })?;
     if output.rc != Some(0) {
         return Err(ModuleError::Failed(format!(
             "'{}' failed: {}",
-            argv.join(" "),
+            shown.join(" "),
             output.said()
         )));
     }
