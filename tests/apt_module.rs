@@ -217,6 +217,18 @@ fn unknown_packages_and_unimplemented_states_are_refused() {
         failed.stdout
     );
     test.playbook(&common::play(
+        "    - apt: {name: [machinist-test-app, --allow-unauthenticated]}\n",
+    ));
+    let option = test.run_json(&[]);
+    assert_ne!(option.code, 0);
+    assert!(
+        option
+            .stdout
+            .contains("'--allow-unauthenticated' is not a package name"),
+        "{}",
+        option.stdout
+    );
+    test.playbook(&common::play(
         "    - apt: {name: machinist-test-app, state: build-dep}\n",
     ));
     let refused = test.run_json(&[]);

@@ -88,3 +88,26 @@ fn a_question_without_its_type_and_value_is_refused() {
         run.stdout
     );
 }
+
+#[test]
+fn a_value_never_sets_a_second_question() {
+    let test = test_with_rootfs();
+    test.playbook(&common::play(
+        "    - debconf:
+        name: machinist-test-seed
+        question: machinist-test-seed/one
+        vtype: string
+        value: \"a\\nmachinist-test-seed machinist-test-seed/two string b\"
+",
+    ));
+    let run = test.run_json(&[]);
+    assert_ne!(run.code, 0);
+    assert!(
+        run.stdout.contains("a debconf answer is one line"),
+        "{}",
+        run.stdout
+    );
+    let config = std::fs::read_to_string(test.root().join("var/cache/debconf/config.dat"))
+        .expect("config.dat");
+    assert!(!config.contains("machinist-test-seed"), "{config}");
+}

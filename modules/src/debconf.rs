@@ -104,6 +104,14 @@ impl Module for DebconfModule {
             ));
         }
         let wanted = Answer::of(value, vtype)?;
+        if wanted.text().contains(['\n', '\r']) {
+            // debconf-set-selections reads one answer a line: a newline would set
+            // another question.
+            return Err(ModuleError::invalid(
+                "value",
+                "a debconf answer is one line: the value holds a line break",
+            ));
+        }
         let changed = match previous.get(question) {
             None => true,
             Some(shown) => {
