@@ -367,10 +367,14 @@ impl Run<'_> {
         if self.args.force {
             words.push("--force-yes".into());
         }
+        words
+    }
+
+    /// `--no-remove` where Ansible passes it (install and upgrade runs).
+    fn no_remove(&self, words: &mut Vec<String>) {
         if self.args.fail_on_autoremove {
             words.push("--no-remove".into());
         }
-        words
     }
 
     /// The options after the command word: target release, recommends, allowances.
@@ -434,6 +438,7 @@ impl Run<'_> {
 
     fn upgrade(&self, mode: Upgrade) -> Result<Option<Change>, ModuleError> {
         let mut words = self.common();
+        self.no_remove(&mut words);
         if self.args.allow_unauthenticated {
             words.push("--allow-unauthenticated".into());
         }
@@ -503,6 +508,7 @@ impl Run<'_> {
             return Ok(None);
         }
         let mut words = self.common();
+        self.no_remove(&mut words);
         words.push("install".into());
         self.after(&mut words);
         words.push("--".into());
@@ -607,6 +613,7 @@ impl Run<'_> {
             return Ok(None);
         }
         let mut words = self.common();
+        self.no_remove(&mut words);
         if self.args.only_upgrade {
             words.push("--only-upgrade".into());
         }
