@@ -280,3 +280,44 @@ fn a_deb_on_the_machines_own_root_installs_and_removes_with_the_three_checks() {
     let remove = on_host(&format!("    - apt: {{name: {NAME}, state: absent}}\n"));
     assert_eq!(remove, [(1, true), (1, false), (0, false), (0, false)]);
 }
+
+#[test]
+fn an_upgrade_and_a_deb_of_the_root_pass_the_three_checks() {
+    let test = test_with_rootfs();
+    debian_repo(&test.root());
+    let extra = build_deb(
+        &test.root().join("srv/debs"),
+        "machinist-test-extra",
+        "3.0",
+        Some("machinist-test-dep"),
+    );
+    test.playbook(&common::play(
+        "    - apt: {name: machinist-test-app=1.0, update_cache: true}\n",
+    ));
+    let setup = test.run_json(&[]);
+    assert_eq!(setup.code, 0, "{}", setup.stdout);
+    assert_eq!(
+        installed(&test.root()),
+        ["machinist-test-app 1.0", "machinist-test-dep 1.0"]
+    );
+    test.playbook(&common::play("    - apt: {upgrade: dist}\n"));
+    three_checks_on_rootfs(&test);
+    assert_eq!(
+        installed(&test.root()),
+        ["machinist-test-app 2.0", "machinist-test-dep 1.0"]
+    );
+    let in_root = Path::new("/").join(extra.strip_prefix(test.root()).expect("in the root"));
+    test.playbook(&common::play(&format!(
+        "    - apt: {{deb: {}}}\n",
+        in_root.display()
+    )));
+    three_checks_on_rootfs(&test);
+    assert_eq!(
+        installed(&test.root()),
+        [
+            "machinist-test-app 2.0",
+            "machinist-test-dep 1.0",
+            "machinist-test-extra 3.0"
+        ]
+    );
+}
