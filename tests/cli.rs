@@ -136,6 +136,26 @@ fn usage_errors_exit_4_and_help_exits_0() {
 }
 
 #[test]
+fn ansible_playbook_flags_machinist_cannot_honour_are_refused_with_the_reason() {
+    let test = Test::new();
+    test.playbook("- hosts: localhost\n  tasks: [{debug: msg=x}]\n");
+    for (flags, reason) in [
+        (&["-k"][..], "--ask-pass is not supported"),
+        (
+            &["-M", "/usr/share/ansible"][..],
+            "--module-path is not supported",
+        ),
+        (&["--step"][..], "--step is not supported"),
+    ] {
+        let run = test.run(flags);
+        assert_eq!(run.code, 4, "{flags:?}: {}", run.stderr);
+        assert!(run.stderr.contains(reason), "{flags:?}: {}", run.stderr);
+    }
+    let accepted = test.run(&["--flush-cache", "--inventory-file", "localhost,"]);
+    assert_eq!(accepted.code, 0, "{}", accepted.stderr);
+}
+
+#[test]
 fn missing_playbook_is_bad_input() {
     let test = Test::new();
     let run = test.machinist(&["run", "nope.yml"]);
