@@ -10,12 +10,14 @@
 //! prints. Built-ins are one enum ([`registry::Builtin`]) and one `match`.
 
 pub mod accounts;
+pub mod apt;
 pub mod args;
 pub mod assemble;
 pub mod authorized_key;
 pub mod blockinfile;
 pub mod command;
 pub mod cron;
+pub mod debconf;
 pub mod doc;
 pub(crate) mod edit;
 pub mod error;

@@ -2,11 +2,11 @@
 //! modules (validation, dispatch, docs) asks this enum, so nothing keeps a copy.
 
 use crate::{
-    args, assemble, authorized_key, blockinfile, command, cron, file, find, firstboot, get_url,
-    getent, git, group, hostname, ini_file, known_hosts, lineinfile, locale_gen, mount, nspawn,
-    package, package_facts, pacman, pacstrap, ping, raw, replace, resolv_link, script,
-    service_facts, slurp, stat, sysctl, temp_file, timezone, unarchive, unit, user, Host, Module,
-    ModuleError, Plan,
+    apt, args, assemble, authorized_key, blockinfile, command, cron, debconf, file, find,
+    firstboot, get_url, getent, git, group, hostname, ini_file, known_hosts, lineinfile,
+    locale_gen, mount, nspawn, package, package_facts, pacman, pacstrap, ping, raw, replace,
+    resolv_link, script, service_facts, slurp, stat, sysctl, temp_file, timezone, unarchive, unit,
+    user, Host, Module, ModuleError, Plan,
 };
 use serde::de::DeserializeOwned;
 
@@ -85,6 +85,9 @@ builtins! {
         KnownHosts,
         // modgit: git
         Git,
+        // modapt: apt, debconf
+        Apt,
+        Debconf,
     }
 }
 
@@ -105,6 +108,8 @@ impl Builtin {
             Builtin::User => user::UserModule::NAME,
             Builtin::Pacman => pacman::PacmanModule::NAME,
             Builtin::Package => package::PackageModule::NAME,
+            Builtin::Apt => apt::AptModule::NAME,
+            Builtin::Debconf => debconf::DebconfModule::NAME,
             Builtin::Mount => mount::MountModule::NAME,
             Builtin::AuthorizedKey => authorized_key::AuthorizedKeyModule::NAME,
             Builtin::LocaleGen => locale_gen::LocaleGenModule::NAME,
@@ -172,7 +177,11 @@ impl Builtin {
                 "An account of the target, through its useradd/usermod/userdel (password as a hash)"
             }
             Builtin::Pacman => "Packages of the target installed, upgraded or removed with pacman",
-            Builtin::Package => "Ansible's generic package task: pacman on an Arch target",
+            Builtin::Package => {
+                "Ansible's generic package task: apt on a Debian target, pacman on an Arch one"
+            }
+            Builtin::Apt => "Packages of a Debian target installed, upgraded or removed with apt",
+            Builtin::Debconf => "A Debian package's debconf answer set (pre-seeded), or its answers read",
             Builtin::Mount => "An /etc/fstab entry (ansible.posix.mount's present/absent)",
             Builtin::AuthorizedKey => {
                 "SSH public keys in a user's authorized_keys (its ~/.ssh 0700, the file 0600)"
@@ -257,6 +266,8 @@ impl Builtin {
             Builtin::User => user::doc::USER,
             Builtin::Pacman => pacman::doc::PACMAN,
             Builtin::Package => package::doc::PACKAGE,
+            Builtin::Apt => apt::doc::APT,
+            Builtin::Debconf => debconf::doc::DEBCONF,
             Builtin::Mount => mount::doc::MOUNT,
             Builtin::AuthorizedKey => authorized_key::doc::AUTHORIZED_KEY,
             Builtin::LocaleGen => locale_gen::doc::LOCALE_GEN,
@@ -345,6 +356,8 @@ impl Builtin {
             Builtin::User => args::field_names::<user::Args>(),
             Builtin::Pacman => args::field_names::<pacman::Args>(),
             Builtin::Package => args::field_names::<package::Args>(),
+            Builtin::Apt => args::field_names::<apt::Args>(),
+            Builtin::Debconf => args::field_names::<debconf::Args>(),
             Builtin::Mount => args::field_names::<mount::Args>(),
             Builtin::AuthorizedKey => args::field_names::<authorized_key::Args>(),
             Builtin::LocaleGen => args::field_names::<locale_gen::Args>(),
@@ -470,6 +483,8 @@ impl Builtin {
             Builtin::User => decode_tracked::<user::Args>(value).map(drop),
             Builtin::Pacman => decode_tracked::<pacman::Args>(value).map(drop),
             Builtin::Package => decode_tracked::<package::Args>(value).map(drop),
+            Builtin::Apt => decode_tracked::<apt::Args>(value).map(drop),
+            Builtin::Debconf => decode_tracked::<debconf::Args>(value).map(drop),
             Builtin::Mount => decode_tracked::<mount::Args>(value).map(drop),
             Builtin::AuthorizedKey => decode_tracked::<authorized_key::Args>(value).map(drop),
             Builtin::LocaleGen => decode_tracked::<locale_gen::Args>(value).map(drop),
@@ -575,6 +590,12 @@ impl Builtin {
                 .plan(&decode(value)?, host)
                 .map_err(PlanError::Module),
             Builtin::Package => package::PackageModule
+                .plan(&decode(value)?, host)
+                .map_err(PlanError::Module),
+            Builtin::Apt => apt::AptModule
+                .plan(&decode(value)?, host)
+                .map_err(PlanError::Module),
+            Builtin::Debconf => debconf::DebconfModule
                 .plan(&decode(value)?, host)
                 .map_err(PlanError::Module),
             Builtin::Mount => mount::MountModule
