@@ -203,7 +203,7 @@ mod tests {
         let Some(facts) = vars.get("ansible_facts") else {
             panic!("no ansible_facts")
         };
-        let facts = crate::vars::to_json(facts);
+        let facts = serde_json::to_value(facts).expect("facts are JSON");
         let interfaces: Vec<String> = facts["interfaces"]
             .as_array()
             .expect("interfaces")

@@ -70,11 +70,11 @@ pub fn add(sources: &Sources, facts: &mut Facts) {
     }
     facts.insert(
         "devices".into(),
-        crate::vars::from_json(&Json::Object(devices)),
+        minijinja::Value::from_serialize(Json::Object(devices)),
     );
     facts.insert(
         "device_links".into(),
-        crate::vars::from_json(&Json::Object(device_links)),
+        minijinja::Value::from_serialize(Json::Object(device_links)),
     );
 }
 
@@ -435,7 +435,7 @@ mod tests {
         let sources = fixture(root.path());
         let mut facts = Facts::new();
         add(&sources, &mut facts);
-        let devices = crate::vars::to_json(&facts["devices"]);
+        let devices = serde_json::to_value(&facts["devices"]).expect("facts are JSON");
         let sda = &devices["sda"];
         assert_eq!(sda["vendor"], "ATA");
         assert_eq!(sda["model"], "Samsung SSD 870");
@@ -463,7 +463,7 @@ mod tests {
         let sda2 = &sda["partitions"]["sda2"];
         assert_eq!(sda2["uuid"], Json::Null);
         assert_eq!(sda2["holders"], json!(["cryptroot"]));
-        let links = crate::vars::to_json(&facts["device_links"]);
+        let links = serde_json::to_value(&facts["device_links"]).expect("facts are JSON");
         assert_eq!(links["uuids"], json!({"sda1": ["7C1A-2B3D"]}));
         assert_eq!(links["masters"], json!({}));
     }

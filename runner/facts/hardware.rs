@@ -52,7 +52,7 @@ pub fn add(architecture: &str, facts: &mut Facts) {
         }
         facts.insert(
             "memory_mb".into(),
-            crate::vars::from_json(&memory_mb(&meminfo)),
+            minijinja::Value::from_serialize(memory_mb(&meminfo)),
         );
     }
     let loads = rustix::system::sysinfo().loads;

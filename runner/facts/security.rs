@@ -29,7 +29,7 @@ pub fn add(host: &Host, facts: &mut Facts) {
     let config = super::read_text(host, "/etc/selinux/config").unwrap_or_default();
     facts.insert(
         "selinux".into(),
-        crate::vars::from_json(&selinux(Path::new(SELINUXFS), &config)),
+        minijinja::Value::from_serialize(selinux(Path::new(SELINUXFS), &config)),
     );
     facts.insert("selinux_python_present".into(), Value::from(true));
     let fips = super::sys_content(Path::new("/proc/sys/crypto/fips_enabled"));
