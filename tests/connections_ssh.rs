@@ -977,6 +977,8 @@ fn facts_of_an_ssh_host_with_machinist_root_equal_a_local_roots() {
         "date_time",
         "memfree_mb",
         "swapfree_mb",
+        "memory_mb",
+        "loadavg",
         "uptime_seconds",
     ];
     let facts = |host: &str| {
