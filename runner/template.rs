@@ -93,6 +93,7 @@ use std::sync::Arc;
 
 use minijinja::Value;
 
+pub(crate) use datetime::json_text as datetime_json_text;
 pub(crate) use datetime::now_text;
 pub(crate) use datetime_minus::TimeDelta;
 pub use error::{TemplateError, TemplateErrorKind};

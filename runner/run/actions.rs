@@ -22,6 +22,7 @@ use crate::vars::{self, Layer};
 use crate::yaml::{Node, Value as YamlValue};
 use machinist_modules::host::Exec;
 use machinist_modules::{Builtin, Host, Op, Place};
+use minijinja::Value;
 use serde_json::Value as Json;
 
 impl Step<'_> {
@@ -112,12 +113,22 @@ impl Step<'_> {
 
     /// Render a task's arguments (Ansible's native templating) and drop `omit`s.
     pub(super) fn render_args(&self, args: &Node) -> Result<serde_json::Map<String, Json>, String> {
-        let mut out = serde_json::Map::new();
+        Ok(self
+            .render_values(args)?
+            .into_iter()
+            .map(|(name, value)| (name, vars::to_json(&value)))
+            .collect())
+    }
+
+    /// The arguments rendered as template values, without `omit`s: what stays on the
+    /// controller keeps Python's types (`set_fact: {m: {1: a}}` keeps the integer key).
+    pub(super) fn render_values(&self, args: &Node) -> Result<Vec<(String, Value)>, String> {
+        let mut out: Vec<(String, Value)> = Vec::new();
         for (key, node) in args.as_map().unwrap_or_default() {
             if let YamlValue::Str(text) = &node.value {
                 // Text without a template renders as itself.
                 if !Templates::is_template(text) && text != crate::template::OMIT {
-                    out.insert(key.name.to_string(), Json::String(text.clone()));
+                    out.push((key.name.to_string(), Value::from(text.as_str())));
                     continue;
                 }
             }
@@ -127,7 +138,7 @@ impl Step<'_> {
                 .render_tree(&raw, self.ctx)
                 .map_err(|err| located(&node.span, format!("{}: {err}", key.name)))?;
             if !Templates::is_omit(&rendered) {
-                out.insert(key.name.to_string(), vars::to_json(&rendered));
+                out.push((key.name.to_string(), rendered));
             }
         }
         Ok(out)
@@ -362,7 +373,7 @@ impl Step<'_> {
     }
 
     fn set_fact(&mut self, args: &Node) -> Outcome {
-        let rendered = match self.render_args(args) {
+        let rendered = match self.render_values(args) {
             Ok(rendered) => rendered,
             Err(msg) => return Outcome::failed(msg),
         };
@@ -388,8 +399,8 @@ impl Step<'_> {
                      underscores."
                 ));
             }
-            layer.set(&name, vars::from_json(&value));
-            facts.insert(name, value);
+            facts.insert(name.clone(), vars::to_json(&value));
+            layer.set(&name, value);
         }
         if facts.is_empty() {
             // As Ansible, also when every value was `omit`.

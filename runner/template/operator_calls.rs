@@ -201,7 +201,13 @@ fn may_format_a_string(source: &str) -> bool {
 /// is (compiling it reports the error; source_edits.rs).
 pub(crate) fn rewritten(source: Cow<'_, str>, template: bool) -> Cow<'_, str> {
     let wanted = Wanted {
-        minus: (source.contains("to_datetime") || source.contains("now(")) && source.contains('-'),
+        minus: (source.contains("to_datetime")
+            || source.contains("now(")
+            || source.contains(".days")
+            || source.contains(".seconds")
+            || source.contains(".microseconds")
+            || source.contains("total_seconds"))
+            && source.contains('-'),
         percent: may_format_a_string(&source),
     };
     if !wanted.minus && !wanted.percent {

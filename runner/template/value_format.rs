@@ -149,6 +149,13 @@ pub(crate) fn py_type_name(value: &Value) -> &'static str {
         ValueKind::Bytes => "bytes",
         ValueKind::Seq | ValueKind::Iterable => "list",
         ValueKind::Map => "dict",
+        _ if value
+            .downcast_object_ref::<super::datetime::DateTime>()
+            .is_some() =>
+        {
+            "datetime"
+        }
+        _ if value.downcast_object_ref::<super::TimeDelta>().is_some() => "timedelta",
         _ => "object",
     }
 }
@@ -192,9 +199,12 @@ fn write_repr(out: &mut String, value: &Value) {
             }
             out.push('}');
         }
-        _ => {
-            let _ = write!(out, "{value}");
-        }
+        _ => match value.downcast_object_ref::<super::datetime::DateTime>() {
+            Some(datetime) => out.push_str(&datetime.repr()),
+            None => {
+                let _ = write!(out, "{value}");
+            }
+        },
     }
 }
 
