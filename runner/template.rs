@@ -41,6 +41,7 @@ mod error;
 pub(crate) mod expr_guard;
 mod filters;
 mod globals;
+mod lipsum;
 mod jinja_compat;
 mod legacy_loops;
 mod lookup;

@@ -18,7 +18,7 @@ use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
 use super::diagnose::diagnose;
 use super::error::{TemplateError, TemplateErrorKind};
 use super::{
-    backslash, collections, conversions, crypt, datetime, datetime_minus, filters, globals,
+    backslash, collections, conversions, crypt, datetime, datetime_minus, filters, globals, lipsum,
     jinja_compat, lookup, macro_varargs, math_filters, names, operator_calls, overrides,
     path_tests, pyjson, python_iteration, python_methods, python_mutation, pyyaml, regexes, simple,
     size_filters, tests, text_filters, time_filters, undefined_chain, url_filters, urlize,
@@ -547,6 +547,7 @@ fn base_env(slot: &EngineSlot) -> Environment<'static> {
     datetime::register(&mut env);
     operator_calls::register(&mut env);
     globals::register(&mut env);
+    lipsum::register(&mut env);
     python_mutation::register(&mut env);
     macro_varargs::register(&mut env);
     wordwrap::register(&mut env);
