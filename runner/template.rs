@@ -41,9 +41,9 @@ mod error;
 pub(crate) mod expr_guard;
 mod filters;
 mod globals;
-mod lipsum;
 mod jinja_compat;
 mod legacy_loops;
+mod lipsum;
 mod lookup;
 /// Python's `ConfigParser` reading, for facts/local.rs's `.fact` files.
 pub(crate) use lookup::ini::configparser_sections;

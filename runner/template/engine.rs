@@ -18,8 +18,8 @@ use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
 use super::diagnose::diagnose;
 use super::error::{TemplateError, TemplateErrorKind};
 use super::{
-    backslash, collections, conversions, crypt, datetime, datetime_minus, filters, globals, lipsum,
-    jinja_compat, lookup, macro_varargs, math_filters, names, operator_calls, overrides,
+    backslash, collections, conversions, crypt, datetime, datetime_minus, filters, globals,
+    jinja_compat, lipsum, lookup, macro_varargs, math_filters, names, operator_calls, overrides,
     path_tests, pyjson, python_iteration, python_methods, python_mutation, pyyaml, regexes, simple,
     size_filters, tests, text_filters, time_filters, undefined_chain, url_filters, urlize,
     value_format, vault_filters, wordwrap, FileOptions, OMIT,

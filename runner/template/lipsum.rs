@@ -49,14 +49,19 @@ fn lipsum(
     let max = kwargs.get::<Option<i64>>("max")?.or(max).unwrap_or(100);
     kwargs.assert_all_used()?;
     if n > 10_000 {
-        return Err(invalid(format!("lipsum: {n} paragraphs is more than machinist writes")));
+        return Err(invalid(format!(
+            "lipsum: {n} paragraphs is more than machinist writes"
+        )));
     }
     let words: Vec<&str> = WORDS.split(' ').collect();
     let mut rng = rand::thread_rng();
     let mut paragraphs = Vec::new();
     for _ in 0..n {
         if min >= max {
-            return Err(invalid(format!("empty range for randrange() ({min}, {max}, {})", max - min)));
+            return Err(invalid(format!(
+                "empty range for randrange() ({min}, {max}, {})",
+                max - min
+            )));
         }
         let count = rng.gen_range(min..max);
         paragraphs.push(paragraph(&words, count, &mut rng));

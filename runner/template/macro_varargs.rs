@@ -106,7 +106,10 @@ fn late_defaults(params: &str) -> Option<(String, Vec<(&str, &str)>)> {
             None => (param.trim(), None),
         };
         if let Some(default) = default {
-            if names.iter().any(|earlier| names_identifier(default, earlier)) {
+            if names
+                .iter()
+                .any(|earlier| names_identifier(default, earlier))
+            {
                 late = true;
             }
         }
