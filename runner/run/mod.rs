@@ -999,8 +999,7 @@ impl<'a> Executor<'a> {
     /// given as `ansible_failed_task` and `ansible_failed_result`.
     fn rescuing(&mut self) {
         self.target.stats.rescued += 1;
-        if let Some((name, result)) = self.target.last_failure.take() {
-            let task = serde_json::json!({ "name": name });
+        if let Some((task, result)) = self.target.last_failure.take() {
             self.target
                 .facts
                 .set("ansible_failed_task", crate::vars::from_json(&task));
