@@ -379,8 +379,10 @@ impl Step<'_> {
         };
         let mut facts = serde_json::Map::new();
         let mut layer = Layer::default();
+        let mut cacheable = false;
         for (name, value) in rendered {
             if name == "cacheable" {
+                cacheable = super::sources::truthy(&vars::to_json(&value));
                 continue;
             }
             // As Ansible: a fact's name may be templated (`"{{ svc }}_port": 80`).
@@ -407,6 +409,18 @@ impl Step<'_> {
             return Outcome::failed(
                 "No key/value pairs provided, at least one is required for this action to succeed",
             );
+        }
+        if cacheable {
+            // As Ansible's fact cache: in `ansible_facts` too, over what it holds.
+            let mut cached = match self.templates().eval("ansible_facts", self.ctx) {
+                Ok(value) if !value.is_undefined() => match vars::to_json(&value) {
+                    Json::Object(map) => map,
+                    _ => serde_json::Map::new(),
+                },
+                _ => serde_json::Map::new(),
+            };
+            cached.extend(facts.iter().map(|(name, value)| (name.clone(), value.clone())));
+            layer.set("ansible_facts", vars::from_json(&Json::Object(cached)));
         }
         self.set_facts(&layer);
         let mut outcome = Outcome::ok();
