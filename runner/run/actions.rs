@@ -337,11 +337,25 @@ impl Step<'_> {
         }
         let mut outcome = Outcome::ok();
         if let Some(var) = args.get("var") {
-            let name = var.as_str().unwrap_or_default();
+            let written = var.as_str().unwrap_or_default();
+            // As ansible-core: a templated `var` is rendered, then evaluated.
+            let rendered;
+            let name = if Templates::is_template(written) {
+                rendered = match self.templates().render_str(written, ctx) {
+                    Ok(rendered) => rendered,
+                    Err(err) => return Outcome::failed(located(&var.span, err.to_string())),
+                };
+                rendered.as_str()
+            } else {
+                written
+            };
             // ansible-core 2.19 shows an undefined variable as an error in the value.
             let value = match self.templates().eval(name, ctx) {
                 Ok(value) if !value.is_undefined() => vars::to_json(&value),
-                Ok(_) => Json::String(format!("<< error 1 - '{name}' is undefined >>")),
+                Ok(_) => Json::String(format!("<< error 1 - {} >>", self.undefined(name))),
+                Err(err) if err.message.ends_with("is undefined") => {
+                    Json::String(format!("<< error 1 - {} >>", self.undefined(name)))
+                }
                 Err(err) => Json::String(format!("<< error 1 - {} >>", err.message)),
             };
             // As Ansible registers it: `{NAME: value, changed, failed}`.
@@ -370,6 +384,31 @@ impl Step<'_> {
         }
         outcome.shown = Some(serde_json::json!({ "msg": msg }));
         outcome
+    }
+
+    /// Why `expr` is undefined, as Jinja says it: the first attribute a defined value
+    /// lacks (`object of type 'dict' has no attribute 'x'`), else the name.
+    fn undefined(&self, expr: &str) -> String {
+        let expr = expr.trim();
+        let attribute = expr.rsplit_once('.').filter(|(_, attr)| {
+            !attr.is_empty() && attr.chars().all(|c| c.is_alphanumeric() || c == '_')
+        });
+        let subscript = || {
+            let inner = expr.strip_suffix("']").or_else(|| expr.strip_suffix("\"]"))?;
+            let (prefix, key) = inner.rsplit_once("['").or_else(|| inner.rsplit_once("[\""))?;
+            Some((prefix, key))
+        };
+        let Some((prefix, attr)) = attribute.or_else(subscript) else {
+            return format!("'{expr}' is undefined");
+        };
+        match self.templates().eval(prefix, self.ctx) {
+            Ok(base) if !base.is_undefined() => format!(
+                "object of type '{}' has no attribute '{attr}'",
+                crate::template::value_format::py_type_name(&base)
+            ),
+            Ok(_) => self.undefined(prefix),
+            Err(_) => format!("'{expr}' is undefined"),
+        }
     }
 
     fn set_fact(&mut self, args: &Node) -> Outcome {
