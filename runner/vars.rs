@@ -274,6 +274,25 @@ fn json_walked(value: &Value) -> serde_json::Value {
     }
 }
 
+/// A rendered value as a variable keeps it: lists and mappings made plain ones (a
+/// template's lazy sequence, `range()`, `[1] + [2]`, becomes a list), their keys as
+/// they are (`{1: a}` keeps the integer), other values (a datetime) themselves.
+pub fn settled(value: &Value) -> Value {
+    match value.kind() {
+        ValueKind::Seq | ValueKind::Iterable => Value::from(
+            value
+                .try_iter()
+                .map(|items| items.map(|item| settled(&item)).collect::<Vec<_>>())
+                .unwrap_or_default(),
+        ),
+        ValueKind::Map => Value::from_iter(value.try_iter().into_iter().flatten().map(|key| {
+            let item = value.get_item(&key).unwrap_or_default();
+            (key, settled(&item))
+        })),
+        _ => value.clone(),
+    }
+}
+
 /// JSON as a template value.
 pub fn from_json(value: &serde_json::Value) -> Value {
     Value::from_serialize(value)

@@ -394,8 +394,12 @@ impl Step<'_> {
             !attr.is_empty() && attr.chars().all(|c| c.is_alphanumeric() || c == '_')
         });
         let subscript = || {
-            let inner = expr.strip_suffix("']").or_else(|| expr.strip_suffix("\"]"))?;
-            let (prefix, key) = inner.rsplit_once("['").or_else(|| inner.rsplit_once("[\""))?;
+            let inner = expr
+                .strip_suffix("']")
+                .or_else(|| expr.strip_suffix("\"]"))?;
+            let (prefix, key) = inner
+                .rsplit_once("['")
+                .or_else(|| inner.rsplit_once("[\""))?;
             Some((prefix, key))
         };
         let Some((prefix, attr)) = attribute.or_else(subscript) else {
@@ -441,7 +445,7 @@ impl Step<'_> {
                 ));
             }
             facts.insert(name.clone(), vars::to_json(&value));
-            layer.set(&name, value);
+            layer.set(&name, vars::settled(&value));
         }
         if facts.is_empty() {
             // As Ansible, also when every value was `omit`.
@@ -458,7 +462,11 @@ impl Step<'_> {
                 },
                 _ => serde_json::Map::new(),
             };
-            cached.extend(facts.iter().map(|(name, value)| (name.clone(), value.clone())));
+            cached.extend(
+                facts
+                    .iter()
+                    .map(|(name, value)| (name.clone(), value.clone())),
+            );
             layer.set("ansible_facts", vars::from_json(&Json::Object(cached)));
         }
         self.set_facts(&layer);
