@@ -10,12 +10,14 @@
 //! prints. Built-ins are one enum ([`registry::Builtin`]) and one `match`.
 
 pub mod accounts;
+pub mod apt;
 pub mod args;
 pub mod assemble;
 pub mod authorized_key;
 pub mod blockinfile;
 pub mod command;
 pub mod cron;
+pub mod debconf;
 pub mod doc;
 pub(crate) mod edit;
 pub mod error;
@@ -24,6 +26,7 @@ pub mod find;
 pub mod firstboot;
 pub mod get_url;
 pub mod getent;
+pub mod git;
 pub mod group;
 pub mod host;
 pub mod hostname;
@@ -375,6 +378,9 @@ pub struct RunSpec {
     /// Values in `argv` that logs never show (a password hash): masked wherever they
     /// occur in a word. (`stdin` is never logged at all.)
     pub secrets: Vec<String>,
+    /// Not run (rc `None`, no output) when a `Run` before it in the same apply failed:
+    /// a step of a sequence that only makes sense after the steps before it (git's).
+    pub after_success_only: bool,
 }
 
 /// Where a program runs.

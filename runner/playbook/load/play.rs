@@ -186,6 +186,7 @@ impl Loader {
             .get("max_fail_percentage")
             .and_then(|m| self.percentage(m));
         let force_handlers = node.get("force_handlers").is_some_and(|b| self.boolean(b));
+        let strategy_as_linear = node.get("strategy").and_then(|s| self.strategy(s));
         let sections = self.play_sections(&mut node, origin, &tags, streamed);
         let mut play_inputs = vars_nodes.clone();
         for (_, file_vars) in &vars_files {
@@ -222,6 +223,7 @@ impl Loader {
             order,
             max_fail_percentage,
             force_handlers,
+            strategy_as_linear,
             become_: crate::playbook::model::BecomeKeywords::of(&node),
             // Read (and their errors reported) with the play's Fleet, for its tasks.
             remote_user: node.get("remote_user").and_then(scalar_text),
@@ -331,8 +333,12 @@ impl Loader {
             any_errors_fatal: node.get("any_errors_fatal").map(|b| self.boolean(b)),
             remote_user: node.get("remote_user").and_then(|u| self.string(u)),
             port: node.get("port").and_then(|p| self.string(p)),
+            run_once: node.get("run_once").map(|b| self.boolean(b)),
+            throttle: node.get("throttle").and_then(|t| self.count(t)),
             ..Default::default()
         };
+        let play_timeout = node.get("timeout").and_then(|t| self.seconds(t));
+        let play_ignore_errors = node.get("ignore_errors").is_some_and(|b| self.boolean(b));
         for list in [
             &mut sections.pre_tasks,
             &mut sections.tasks,
@@ -346,46 +352,37 @@ impl Loader {
             crate::playbook::inherit::becomes(list, &play_become);
             crate::playbook::inherit::module_defaults(list, &play_module_defaults);
             crate::playbook::inherit::fleet(list, &play_fleet);
+            crate::playbook::inherit::timeout(list, play_timeout);
+            if play_ignore_errors {
+                // Blocks pass it on to their tasks when they run (run/linear.rs).
+                list.iter_mut().for_each(|task| task.ignore_errors = true);
+            }
         }
         sections
     }
 
-    /// A play's `gather_subset:` (checked as `setup` checks it), `fact_path:` and
-    /// `gather_timeout:`. Written as they are: a template is refused, not read as a
-    /// path or a subset's name.
+    /// A play's `gather_subset:` (checked as `setup` checks it; with a template, when
+    /// rendered for each host as the play gathers), `fact_path:` (a template rendered
+    /// then too) and `gather_timeout:`.
     fn play_gathering(&mut self, node: &Node) -> (Option<Vec<String>>, crate::facts::Gathering) {
         let subset = node.get("gather_subset").map(|list| {
-            let names: Vec<String> = self
-                .string_list(list)
-                .into_iter()
-                .filter(|name| self.untemplated(list, "gather_subset", name))
-                .collect();
-            if let Err(message) = crate::facts::subsets::check_subsets(&names) {
-                self.error(&list.span, message);
+            let names: Vec<String> = self.string_list(list);
+            let templated = names
+                .iter()
+                .any(|name| crate::template::Templates::is_template(name));
+            if !templated {
+                if let Err(message) = crate::facts::subsets::check_subsets(&names) {
+                    self.error(&list.span, message);
+                }
             }
             names
         });
-        let fact_path = node.get("fact_path").and_then(|path| {
-            let text = self.string(path)?;
-            self.untemplated(path, "fact_path", &text).then_some(text)
-        });
+        let fact_path = node.get("fact_path").and_then(|path| self.string(path));
         let timeout = node
             .get("gather_timeout")
             .and_then(|seconds| self.seconds(seconds))
             .map(|seconds| seconds.as_secs());
         (subset, crate::facts::Gathering { fact_path, timeout })
-    }
-
-    /// Whether `text` is not a template; an error at `node` when it is.
-    fn untemplated(&mut self, node: &Node, key: &str, text: &str) -> bool {
-        if crate::template::Templates::is_template(text) {
-            self.error(
-                &node.span,
-                format!("{key}: a template is not supported here; write the value itself"),
-            );
-            return false;
-        }
-        true
     }
 
     /// A play's `root:`: an absolute path, or a template that renders to one.
