@@ -410,5 +410,6 @@ fn connection_defaults(
         timeout: flags.timeout.clone(),
         ssh_common_args: flags.ssh_common_args.clone(),
         ssh_extra_args: flags.ssh_extra_args.clone(),
+        port: None,
     }
 }

@@ -43,6 +43,7 @@ mod filters;
 mod globals;
 mod jinja_compat;
 mod legacy_loops;
+mod lipsum;
 mod lookup;
 /// Python's `ConfigParser` reading, for facts/local.rs's `.fact` files.
 pub(crate) use lookup::ini::configparser_sections;
@@ -93,6 +94,7 @@ use std::sync::Arc;
 
 use minijinja::Value;
 
+pub(crate) use datetime::json_text as datetime_json_text;
 pub(crate) use datetime::now_text;
 pub(crate) use datetime_minus::TimeDelta;
 pub use error::{TemplateError, TemplateErrorKind};

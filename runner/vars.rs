@@ -218,7 +218,78 @@ pub fn to_json(value: &Value) -> serde_json::Value {
         Some(text) if value.kind() == ValueKind::String => {
             serde_json::Value::String(text.to_string())
         }
+        _ if holds_objects(value) => json_walked(value),
         _ => serde_json::to_value(value).unwrap_or(serde_json::Value::Null),
+    }
+}
+
+/// Whether a value is, or holds, an object (a datetime) serde would write as its text.
+fn holds_objects(value: &Value) -> bool {
+    match value.kind() {
+        ValueKind::Plain => true,
+        ValueKind::Seq | ValueKind::Map => value
+            .try_iter()
+            .map(|mut keys| {
+                keys.any(|key| {
+                    let item = match value.kind() {
+                        ValueKind::Map => value.get_item(&key).unwrap_or_default(),
+                        _ => key,
+                    };
+                    holds_objects(&item)
+                })
+            })
+            .unwrap_or(false),
+        _ => false,
+    }
+}
+
+/// [`to_json`] walked by hand: a datetime is its `isoformat()`, with a `T`, as
+/// ansible-core's JSON writes it (its text, `str()`, has a space).
+fn json_walked(value: &Value) -> serde_json::Value {
+    if let Some(text) = crate::template::datetime_json_text(value) {
+        return serde_json::Value::String(text);
+    }
+    match value.kind() {
+        ValueKind::Seq => value
+            .try_iter()
+            .map(|items| items.map(|item| json_walked(&item)).collect())
+            .unwrap_or_default(),
+        ValueKind::Map => serde_json::Value::Object(
+            value
+                .try_iter()
+                .map(|keys| {
+                    keys.map(|key| {
+                        let item = value.get_item(&key).unwrap_or_default();
+                        let name = match to_json(&key) {
+                            serde_json::Value::String(name) => name,
+                            other => other.to_string(),
+                        };
+                        (name, json_walked(&item))
+                    })
+                    .collect()
+                })
+                .unwrap_or_default(),
+        ),
+        _ => serde_json::to_value(value).unwrap_or(serde_json::Value::Null),
+    }
+}
+
+/// A rendered value as a variable keeps it: lists and mappings made plain ones (a
+/// template's lazy sequence, `range()`, `[1] + [2]`, becomes a list), their keys as
+/// they are (`{1: a}` keeps the integer), other values (a datetime) themselves.
+pub fn settled(value: &Value) -> Value {
+    match value.kind() {
+        ValueKind::Seq | ValueKind::Iterable => Value::from(
+            value
+                .try_iter()
+                .map(|items| items.map(|item| settled(&item)).collect::<Vec<_>>())
+                .unwrap_or_default(),
+        ),
+        ValueKind::Map => Value::from_iter(value.try_iter().into_iter().flatten().map(|key| {
+            let item = value.get_item(&key).unwrap_or_default();
+            (key, settled(&item))
+        })),
+        _ => value.clone(),
     }
 }
 

@@ -1130,3 +1130,43 @@ fn connection_flags_and_older_variable_names_reach_the_host() {
         refused.stderr
     );
 }
+
+#[test]
+fn remote_user_and_port_keywords_reach_the_host_where_its_variables_do_not_say() {
+    let test = Test::new();
+    let sshd = Sshd::start();
+    let remote = RemoteRoot::new("keywords");
+    let mut vars = ssh_vars(&sshd, remote.path());
+    let vars_map = vars.as_object_mut().unwrap();
+    vars_map.remove("ansible_user");
+    vars_map.remove("ansible_port");
+    let mut own = ssh_vars(&sshd, remote.path());
+    own["ansible_port"] = json!(sshd.port);
+    inventory(&test, &[("web", vars), ("own", own)]);
+    test.playbook(&format!(
+        "- hosts: all\n  gather_facts: true\n  remote_user: \"{{{{ login }}}}\"\n  port: {port}\n  vars:\n    login: {user}\n  tasks:\n    - name: Who\n      copy: {{dest: \"/who-{{{{ inventory_hostname }}}}\", content: \"{{{{ ansible_user_id }}}}\"}}\n    - name: Task user\n      copy: {{dest: \"/task-{{{{ inventory_hostname }}}}\", content: x}}\n      remote_user: nobody-here\n      ignore_unreachable: true\n    - name: Elsewhere\n      copy: {{dest: /elsewhere, content: x}}\n      port: 1\n      ignore_unreachable: true\n",
+        port = sshd.port,
+        user = sshd::USER,
+    ));
+    let ran = run(&test, &[]);
+    let events = ran.events();
+    for host in ["web", "own"] {
+        let who = std::fs::read_to_string(remote.path().join(format!("who-{host}")));
+        assert_eq!(
+            who.ok().as_deref(),
+            Some(sshd::USER),
+            "{}\n{}",
+            ran.stdout,
+            ran.stderr
+        );
+    }
+    // The task's user and port over the play's; the inventory's ansible_user and
+    // ansible_port over both.
+    let status = |host: &str, task: &str| event_of(&events, host, task)["status"].clone();
+    assert_eq!(status("web", "Task user"), "unreachable");
+    assert_eq!(status("web", "Elsewhere"), "unreachable");
+    assert_eq!(status("own", "Task user"), "changed");
+    assert_eq!(status("own", "Elsewhere"), "changed");
+    assert!(remote.path().join("task-own").exists());
+    assert!(!remote.path().join("task-web").exists());
+}

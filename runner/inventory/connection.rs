@@ -169,6 +169,8 @@ pub struct ConnectionDefaults {
     pub timeout: Option<String>,
     pub ssh_common_args: Option<String>,
     pub ssh_extra_args: Option<String>,
+    /// The port where the host does not say: a play's or task's `port` keyword.
+    pub port: Option<String>,
 }
 
 impl ConnectionDefaults {
@@ -176,6 +178,7 @@ impl ConnectionDefaults {
         match name {
             "ansible_connection" => self.connection.as_deref(),
             "ansible_user" => self.user.as_deref(),
+            "ansible_port" => self.port.as_deref(),
             "ansible_ssh_private_key_file" => self.private_key_file.as_deref(),
             "ansible_timeout" => self.timeout.as_deref(),
             "ansible_ssh_common_args" => self.ssh_common_args.as_deref(),

@@ -114,6 +114,10 @@ pub struct Play {
     /// `become`, `become_user`, `become_method` of the play (its tasks have them
     /// too): also for gathering facts.
     pub become_: BecomeKeywords,
+    /// `remote_user` and `port` of the play (templates; its tasks have them too):
+    /// how its remote hosts are reached, gathering facts included.
+    pub remote_user: Option<String>,
+    pub port: Option<String>,
 }
 
 /// One entry of a play's `serial`.
@@ -160,6 +164,12 @@ pub struct Fleet {
     pub throttle: Option<usize>,
     /// `any_errors_fatal`: its failure on one host ends the play for all.
     pub any_errors_fatal: Option<bool>,
+    /// `remote_user` (a template): the user a remote connection logs in as, where
+    /// the host's `ansible_user` does not say.
+    pub remote_user: Option<String>,
+    /// `port` (a template): the port a remote connection uses, where the host's
+    /// `ansible_port` does not say.
+    pub port: Option<String>,
 }
 
 impl Fleet {
@@ -174,6 +184,11 @@ impl Fleet {
             delegate_facts: self.delegate_facts.or(outer.delegate_facts),
             throttle: self.throttle.or(outer.throttle),
             any_errors_fatal: self.any_errors_fatal.or(outer.any_errors_fatal),
+            remote_user: self
+                .remote_user
+                .clone()
+                .or_else(|| outer.remote_user.clone()),
+            port: self.port.clone().or_else(|| outer.port.clone()),
         }
     }
 }
@@ -670,6 +685,8 @@ impl Task {
             delegate_facts: None,
             throttle: None,
             any_errors_fatal: None,
+            remote_user: None,
+            port: None,
         };
         self.rare.as_ref().map_or(NONE, |rare| &rare.fleet)
     }

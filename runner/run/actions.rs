@@ -22,6 +22,7 @@ use crate::vars::{self, Layer};
 use crate::yaml::{Node, Value as YamlValue};
 use machinist_modules::host::Exec;
 use machinist_modules::{Builtin, Host, Op, Place};
+use minijinja::Value;
 use serde_json::Value as Json;
 
 impl Step<'_> {
@@ -112,12 +113,22 @@ impl Step<'_> {
 
     /// Render a task's arguments (Ansible's native templating) and drop `omit`s.
     pub(super) fn render_args(&self, args: &Node) -> Result<serde_json::Map<String, Json>, String> {
-        let mut out = serde_json::Map::new();
+        Ok(self
+            .render_values(args)?
+            .into_iter()
+            .map(|(name, value)| (name, vars::to_json(&value)))
+            .collect())
+    }
+
+    /// The arguments rendered as template values, without `omit`s: what stays on the
+    /// controller keeps Python's types (`set_fact: {m: {1: a}}` keeps the integer key).
+    pub(super) fn render_values(&self, args: &Node) -> Result<Vec<(String, Value)>, String> {
+        let mut out: Vec<(String, Value)> = Vec::new();
         for (key, node) in args.as_map().unwrap_or_default() {
             if let YamlValue::Str(text) = &node.value {
                 // Text without a template renders as itself.
                 if !Templates::is_template(text) && text != crate::template::OMIT {
-                    out.insert(key.name.to_string(), Json::String(text.clone()));
+                    out.push((key.name.to_string(), Value::from(text.as_str())));
                     continue;
                 }
             }
@@ -127,7 +138,7 @@ impl Step<'_> {
                 .render_tree(&raw, self.ctx)
                 .map_err(|err| located(&node.span, format!("{}: {err}", key.name)))?;
             if !Templates::is_omit(&rendered) {
-                out.insert(key.name.to_string(), vars::to_json(&rendered));
+                out.push((key.name.to_string(), rendered));
             }
         }
         Ok(out)
@@ -329,11 +340,25 @@ impl Step<'_> {
         }
         let mut outcome = Outcome::ok();
         if let Some(var) = args.get("var") {
-            let name = var.as_str().unwrap_or_default();
+            let written = var.as_str().unwrap_or_default();
+            // As ansible-core: a templated `var` is rendered, then evaluated.
+            let rendered;
+            let name = if Templates::is_template(written) {
+                rendered = match self.templates().render_str(written, ctx) {
+                    Ok(rendered) => rendered,
+                    Err(err) => return Outcome::failed(located(&var.span, err.to_string())),
+                };
+                rendered.as_str()
+            } else {
+                written
+            };
             // ansible-core 2.19 shows an undefined variable as an error in the value.
             let value = match self.templates().eval(name, ctx) {
                 Ok(value) if !value.is_undefined() => vars::to_json(&value),
-                Ok(_) => Json::String(format!("<< error 1 - '{name}' is undefined >>")),
+                Ok(_) => Json::String(format!("<< error 1 - {} >>", self.undefined(name))),
+                Err(err) if err.message.ends_with("is undefined") => {
+                    Json::String(format!("<< error 1 - {} >>", self.undefined(name)))
+                }
                 Err(err) => Json::String(format!("<< error 1 - {} >>", err.message)),
             };
             // As Ansible registers it: `{NAME: value, changed, failed}`.
@@ -364,15 +389,46 @@ impl Step<'_> {
         outcome
     }
 
+    /// Why `expr` is undefined, as Jinja says it: the first attribute a defined value
+    /// lacks (`object of type 'dict' has no attribute 'x'`), else the name.
+    fn undefined(&self, expr: &str) -> String {
+        let expr = expr.trim();
+        let attribute = expr.rsplit_once('.').filter(|(_, attr)| {
+            !attr.is_empty() && attr.chars().all(|c| c.is_alphanumeric() || c == '_')
+        });
+        let subscript = || {
+            let inner = expr
+                .strip_suffix("']")
+                .or_else(|| expr.strip_suffix("\"]"))?;
+            let (prefix, key) = inner
+                .rsplit_once("['")
+                .or_else(|| inner.rsplit_once("[\""))?;
+            Some((prefix, key))
+        };
+        let Some((prefix, attr)) = attribute.or_else(subscript) else {
+            return format!("'{expr}' is undefined");
+        };
+        match self.templates().eval(prefix, self.ctx) {
+            Ok(base) if !base.is_undefined() => format!(
+                "object of type '{}' has no attribute '{attr}'",
+                crate::template::value_format::py_type_name(&base)
+            ),
+            Ok(_) => self.undefined(prefix),
+            Err(_) => format!("'{expr}' is undefined"),
+        }
+    }
+
     fn set_fact(&mut self, args: &Node) -> Outcome {
-        let rendered = match self.render_args(args) {
+        let rendered = match self.render_values(args) {
             Ok(rendered) => rendered,
             Err(msg) => return Outcome::failed(msg),
         };
         let mut facts = serde_json::Map::new();
         let mut layer = Layer::default();
+        let mut cacheable = false;
         for (name, value) in rendered {
             if name == "cacheable" {
+                cacheable = super::sources::truthy(&vars::to_json(&value));
                 continue;
             }
             // As Ansible: a fact's name may be templated (`"{{ svc }}_port": 80`).
@@ -391,14 +447,30 @@ impl Step<'_> {
                      underscores."
                 ));
             }
-            layer.set(&name, vars::from_json(&value));
-            facts.insert(name, value);
+            facts.insert(name.clone(), vars::to_json(&value));
+            layer.set(&name, vars::settled(&value));
         }
         if facts.is_empty() {
             // As Ansible, also when every value was `omit`.
             return Outcome::failed(
                 "No key/value pairs provided, at least one is required for this action to succeed",
             );
+        }
+        if cacheable {
+            // As Ansible's fact cache: in `ansible_facts` too, over what it holds.
+            let mut cached = match self.templates().eval("ansible_facts", self.ctx) {
+                Ok(value) if !value.is_undefined() => match vars::to_json(&value) {
+                    Json::Object(map) => map,
+                    _ => serde_json::Map::new(),
+                },
+                _ => serde_json::Map::new(),
+            };
+            cached.extend(
+                facts
+                    .iter()
+                    .map(|(name, value)| (name.clone(), value.clone())),
+            );
+            layer.set("ansible_facts", vars::from_json(&Json::Object(cached)));
         }
         self.set_facts(&layer);
         let mut outcome = Outcome::ok();

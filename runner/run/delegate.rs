@@ -6,12 +6,19 @@
 //! it is a host of). The task still renders with the original host's variables
 //! (`inventory_hostname` stays), as Ansible; with `delegate_facts` the facts it sets
 //! go to the delegate.
+//!
+//! The `remote_user` and `port` keywords (a task's over its blocks' over its play's,
+//! rendered with the task's variables) are the connection's user and port where the
+//! host's own `ansible_user`/`ansible_port` do not say, over `-u`, as in Ansible: a
+//! remote host they change is reached through a session of its own (one per user and
+//! port for the run); a local host is not logged into, so they change nothing there.
 
 use super::host_state::HostState;
 use super::remote::Site;
 use super::{Executor, Inherited, PlayState};
-use crate::inventory::connection::Target;
-use crate::playbook::model::Task;
+use crate::error::Span;
+use crate::inventory::connection::{ConnectionDefaults, Target};
+use crate::playbook::model::{Play, Task};
 use crate::vars::Layer;
 use minijinja::Value;
 use std::rc::Rc;
@@ -44,8 +51,16 @@ impl Executor<'_> {
                 .clone()
                 .unwrap_or_else(|| Rc::clone(&state.host))
         };
+        let fleet = task.fleet();
+        let keywords =
+            self.connection_keywords(&fleet.remote_user, &fleet.port, &task.span, ctx)?;
         let Some(template) = &task.fleet().delegate_to else {
-            return Ok(own());
+            let Some(defaults) = keywords else {
+                return Ok(own());
+            };
+            let name = self.target.name.clone();
+            let target = self.target_of(state, &name, &defaults, task)?;
+            return self.reached_as(own(), target, &task.span);
         };
         let name = self
             .shared
@@ -66,19 +81,14 @@ impl Executor<'_> {
                 task.span
             ));
         }
-        let vars = state
-            .everyone
-            .hosts
-            .iter()
-            .find(|(host, _)| *host == name)
-            .map_or_else(Layer::default, |(_, vars)| vars.clone());
-        let layers = [&vars, &self.options.extra_vars];
-        let delegate_ctx = crate::vars::context(&layers, self.shared.templates);
-        let target = Target::read_with(&name, &delegate_ctx, &self.options.connection_defaults)
+        let defaults = keywords.unwrap_or_else(|| self.options.connection_defaults.clone());
+        let target = self
+            .target_of(state, &name, &defaults, task)
             .map_err(|err| format!("{}: delegate_to {name}: {err}", task.span))?;
         let host = self
             .delegate_host(&name, &target)
             .map_err(|err| format!("{}: delegate_to {name}: {err}", task.span))?;
+        let host = self.reached_as(host, target.clone(), &task.span)?;
         tracing::debug!(host = %self.target.name, delegate = %name, root = %host.root().display(), "task delegated");
         self.delegated_to = Some(Delegation {
             name,
@@ -102,6 +112,120 @@ impl Executor<'_> {
             .map_err(|err| err.to_string())??;
         self.delegates.push((name.to_string(), Rc::clone(&site)));
         Ok(site)
+    }
+
+    /// The play's Host reached as its `remote_user` and `port` say (rendered with
+    /// the play's variables, `layers`; the host's own in `host_layers`), when it has
+    /// either.
+    pub(super) fn play_reached_as(
+        &mut self,
+        play: &Play,
+        site: Rc<Site>,
+        layers: &[&Layer],
+        host_layers: &[&Layer],
+    ) -> Result<Rc<Site>, String> {
+        if site.remote().is_none() || (play.remote_user.is_none() && play.port.is_none()) {
+            return Ok(site);
+        }
+        let ctx = crate::vars::context(layers, self.shared.templates);
+        let Some(defaults) =
+            self.connection_keywords(&play.remote_user, &play.port, &play.span, &ctx)?
+        else {
+            return Ok(site);
+        };
+        let name = self.target.name.clone();
+        let host_vars = crate::vars::context(host_layers, self.shared.templates);
+        let target = Target::read_with(&name, &host_vars, &defaults)
+            .map_err(|err| format!("{}: {err}", play.span))?;
+        self.reached_as(site, target, &play.span)
+    }
+
+    /// The run's connection flags with `remote_user` and `port` over them (rendered
+    /// with `ctx`), when either is given.
+    fn connection_keywords(
+        &self,
+        remote_user: &Option<String>,
+        port: &Option<String>,
+        span: &Span,
+        ctx: &Value,
+    ) -> Result<Option<ConnectionDefaults>, String> {
+        if remote_user.is_none() && port.is_none() {
+            return Ok(None);
+        }
+        let render = |keyword: &str, template: &Option<String>| -> Result<Option<String>, String> {
+            template
+                .as_deref()
+                .map(|template| {
+                    self.shared
+                        .templates
+                        .render_str(template, ctx)
+                        .map_err(|err| format!("{span}: {keyword}: {err}"))
+                })
+                .transpose()
+        };
+        let mut defaults = self.options.connection_defaults.clone();
+        if let Some(user) = render("remote_user", remote_user)? {
+            defaults.user = Some(user);
+        }
+        if let Some(port) = render("port", port)? {
+            defaults.port = Some(port);
+        }
+        Ok(Some(defaults))
+    }
+
+    /// Inventory host `name`'s target, from its variables, with `defaults` where they
+    /// do not say.
+    fn target_of(
+        &self,
+        state: &PlayState<'_>,
+        name: &str,
+        defaults: &ConnectionDefaults,
+        task: &Task,
+    ) -> Result<Target, String> {
+        let vars = state
+            .everyone
+            .hosts
+            .iter()
+            .find(|(host, _)| *host == name)
+            .map_or_else(Layer::default, |(_, vars)| vars.clone());
+        let layers = [&vars, &self.options.extra_vars];
+        let ctx = crate::vars::context(&layers, self.shared.templates);
+        Target::read_with(name, &ctx, defaults).map_err(|err| format!("{}: {err}", task.span))
+    }
+
+    /// `site` reached as `target` says: itself when local or already so reached, else
+    /// the session of that user and port (made the first time), with the same root.
+    fn reached_as(
+        &mut self,
+        site: Rc<Site>,
+        target: Target,
+        span: &Span,
+    ) -> Result<Rc<Site>, String> {
+        let (remote, inner) = match &*site {
+            Site::Remote(remote, inner) if *remote.target() != target => (remote, inner.clone()),
+            _ => return Ok(site),
+        };
+        tracing::debug!(host = %remote.target().host, user = ?target.user, port = ?target.port, "remote_user/port: the host reached through a session of its own");
+        let known = self
+            .variants
+            .iter()
+            .find(|variant| variant.remote().is_some_and(|r| *r.target() == target))
+            .cloned();
+        let base = match known {
+            Some(base) => base,
+            None => {
+                let base = self
+                    .site_for(target)
+                    .map_err(|err| format!("{span}: {err}"))?
+                    .map_err(|err| format!("{span}: {err}"))?;
+                self.variants.push(Rc::clone(&base));
+                base
+            }
+        };
+        match inner {
+            None => Ok(base),
+            Some(inner) => base.within(&inner).map(Rc::new),
+        }
     }
 
     /// The place made for `name` when it was first a delegate (its tasks then act on it).

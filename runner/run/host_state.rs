@@ -24,7 +24,7 @@ pub(super) struct HostState {
     pub unreachable: bool,
     /// The last task that failed, and its result: `ansible_failed_task` and
     /// `ansible_failed_result` in a `rescue`.
-    pub last_failure: Option<(String, serde_json::Value)>,
+    pub last_failure: Option<(serde_json::Value, serde_json::Value)>,
     /// One place per root for the whole run (a remote host has one: its own), keyed by its path inside the run's root
     /// (`/` first): plays on the same root share check-mode overlay and daemon-reload
     /// books, and a play's `root:` host sees what earlier plays did inside it.

@@ -166,6 +166,7 @@ pub fn run(
         batch: batches::Batch::default(),
         delegated_to: None,
         delegates: Vec::new(),
+        variants: Vec::new(),
         inventory: options.inventory.clone(),
         added_vars: std::collections::HashMap::new(),
         inventory_changed: false,
@@ -263,6 +264,9 @@ struct Executor<'a> {
     delegated_to: Option<delegate::Delegation>,
     /// The Hosts of delegates that are no host of a play (yet), by name.
     delegates: Vec<(String, Rc<Site>)>,
+    /// Remote hosts reached as another user or on another port than their own
+    /// target (the `remote_user` and `port` keywords), one session each for the run.
+    variants: Vec<Rc<Site>>,
     /// The run's inventory, as `add_host` and `group_by` changed it (a copy of
     /// `options.inventory` made at the first change).
     inventory: Option<std::sync::Arc<crate::inventory::Inventory>>,
@@ -566,6 +570,22 @@ impl<'a> Executor<'a> {
                 }
             }
         };
+        let magic = self.magic_vars(playbook, play, &host.root(), play_hosts);
+        let layers = [
+            &magic,
+            &inventory,
+            &play.vars,
+            prompted,
+            &self.options.extra_vars,
+        ];
+        let host_layers = [&inventory, &self.options.extra_vars];
+        let host = match self.play_reached_as(play, host, &layers, &host_layers) {
+            Ok(host) => host,
+            Err(msg) => {
+                self.root_failed(play, msg);
+                return Ok(None);
+            }
+        };
         // A remote host's roots are its agent's: none of this machine's is locked.
         let local_root = host.local().map(|host| host.root().to_path_buf());
         if let (Some(_), Some(root)) = (&play.root, local_root) {
@@ -575,7 +595,7 @@ impl<'a> Executor<'a> {
         }
         Ok(Some(PlayState {
             play,
-            magic: self.magic_vars(playbook, play, &host.root(), play_hosts),
+            magic,
             inventory,
             everyone: Rc::clone(everyone),
             host,
@@ -979,9 +999,10 @@ impl<'a> Executor<'a> {
         jobs::stop_all();
         let hosts = self.hosts.iter().map(|host| &*host.roots[0].1);
         let delegates = self.delegates.iter().map(|(_, site)| &**site);
+        let variants = self.variants.iter().map(|site| &**site);
         // This machine's agents as other users (local tasks' become_user).
         let local_agent = self.shared.local_agent.iter();
-        for site in hosts.chain(delegates).chain(local_agent) {
+        for site in hosts.chain(delegates).chain(variants).chain(local_agent) {
             if let Some(remote) = site.remote() {
                 remote.close();
             }
@@ -1061,8 +1082,7 @@ impl<'a> Executor<'a> {
     /// given as `ansible_failed_task` and `ansible_failed_result`.
     fn rescuing(&mut self) {
         self.target.stats.rescued += 1;
-        if let Some((name, result)) = self.target.last_failure.take() {
-            let task = serde_json::json!({ "name": name });
+        if let Some((task, result)) = self.target.last_failure.take() {
             self.target
                 .facts
                 .set("ansible_failed_task", crate::vars::from_json(&task));

@@ -326,7 +326,7 @@ pub(super) struct SourceKey {
 pub(super) type ControllerFiles = Mutex<HashMap<SourceKey, Result<(PathBuf, Arc<Opened>), String>>>;
 
 /// A boolean argument that is set: `true`, or one of Ansible's yes-strings.
-fn truthy(value: &Json) -> bool {
+pub(super) fn truthy(value: &Json) -> bool {
     match value {
         Json::Bool(b) => *b,
         Json::String(s) => matches!(s.to_ascii_lowercase().as_str(), "yes" | "true" | "on" | "1"),

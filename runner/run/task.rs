@@ -534,7 +534,13 @@ impl Executor<'_> {
             }
             // As Ansible's `ansible_failed_task.name`: the task's own name, empty if it has none.
             let failed_name = if task.name.is_some() { name } else { "" };
-            self.target.last_failure = Some((failed_name.to_string(), result));
+            // And its `action`: the module as the task names it.
+            let action = match &task.kind {
+                crate::playbook::model::TaskKind::Action { module, .. } => module.to_string(),
+                _ => String::new(),
+            };
+            let failed = serde_json::json!({ "name": failed_name, "action": action });
+            self.target.last_failure = Some((failed, result));
         }
         match outcome.status() {
             // As Ansible: let through by ignore_unreachable, ok and ignored.

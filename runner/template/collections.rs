@@ -10,7 +10,7 @@ use minijinja::{Environment, Error, ErrorKind, Value};
 use super::filters::invalid;
 use super::python_random::PyRandom;
 use super::python_set::{python_order, SetOp};
-use super::value_format::{py_repr, py_type_name};
+use super::value_format::{py_repr, py_str, py_type_name};
 
 pub(crate) fn register(env: &mut Environment<'static>) {
     env.add_filter("combine", combine);
@@ -365,13 +365,15 @@ fn dict2items(value: Value, kwargs: Kwargs) -> Result<Value, Error> {
     Ok(Value::from(list))
 }
 
+/// ansible-core's `items2dict`: `dict((item[key_name], item[value_name]) for item in
+/// value)`; the names may be indexes of lists (`key_name=0, value_name=1`).
 fn items2dict(value: Value, kwargs: Kwargs) -> Result<Value, Error> {
     let key_name = kwargs
-        .get::<Option<String>>("key_name")?
-        .unwrap_or_else(|| "key".into());
+        .get::<Option<Value>>("key_name")?
+        .unwrap_or_else(|| Value::from("key"));
     let value_name = kwargs
-        .get::<Option<String>>("value_name")?
-        .unwrap_or_else(|| "value".into());
+        .get::<Option<Value>>("value_name")?
+        .unwrap_or_else(|| Value::from("value"));
     kwargs.assert_all_used()?;
     if !is_list(&value) {
         return Err(invalid(format!(
@@ -379,24 +381,38 @@ fn items2dict(value: Value, kwargs: Kwargs) -> Result<Value, Error> {
             py_type_name(&value)
         )));
     }
+    let not_dicts = || {
+        invalid(format!(
+            "items2dict requires a list of dictionaries, got {} instead",
+            py_repr(&value)
+        ))
+    };
     let mut pairs = Vec::new();
     for item in items(&value)? {
-        let field = |name: &str| item.get_attr(name).ok().filter(|v| !v.is_undefined());
-        match (is_map(&item), field(&key_name), field(&value_name)) {
-            (true, Some(k), Some(v)) => pairs.push((k, v)),
-            (true, _, _) => {
-                return Err(invalid(format!(
-                    "items2dict requires each dictionary in the list to contain the keys '{key_name}' and '{value_name}', got {} instead",
-                    py_repr(&item)
-                )))
+        let field = |name: &Value| -> Result<Value, Error> {
+            if is_map(&item) {
+                return item
+                    .get_item(name)
+                    .ok()
+                    .filter(|v| !v.is_undefined())
+                    .ok_or_else(|| {
+                        invalid(format!(
+                            "items2dict requires each dictionary in the list to contain the keys '{}' and '{}', got {} instead",
+                            py_str(&key_name),
+                            py_str(&value_name),
+                            py_repr(&value)
+                        ))
+                    });
             }
-            (false, _, _) => {
-                return Err(invalid(format!(
-                    "items2dict requires a list of dictionaries, got {} instead",
-                    py_repr(&item)
-                )))
+            if !is_list(&item) || !name.is_integer() {
+                return Err(not_dicts());
             }
-        }
+            item.get_item(name)
+                .ok()
+                .filter(|v| !v.is_undefined())
+                .ok_or_else(|| invalid("list index out of range"))
+        };
+        pairs.push((field(&key_name)?, field(&value_name)?));
     }
     Ok(Value::from_iter(pairs))
 }

@@ -406,6 +406,59 @@ fn local_epoch(dt: &DateTime) -> Result<i64, Error> {
     Ok(time)
 }
 
+impl DateTime {
+    /// Python's order of two naive datetimes: by their fields, earliest first.
+    pub(crate) fn order(&self, other: &DateTime) -> std::cmp::Ordering {
+        let fields = |d: &DateTime| {
+            (
+                d.year,
+                d.month,
+                d.day,
+                d.hour,
+                d.minute,
+                d.second,
+                d.microsecond,
+            )
+        };
+        fields(self).cmp(&fields(other))
+    }
+
+    /// Python's `repr(datetime)`: `datetime.datetime(2024, 1, 15, 10, 30)`, seconds and
+    /// microseconds only when not zero.
+    pub(crate) fn repr(&self) -> String {
+        let mut text = format!(
+            "datetime.datetime({}, {}, {}, {}, {}",
+            self.year, self.month, self.day, self.hour, self.minute
+        );
+        if self.second != 0 || self.microsecond != 0 {
+            text.push_str(&format!(", {}", self.second));
+        }
+        if self.microsecond != 0 {
+            text.push_str(&format!(", {}", self.microsecond));
+        }
+        match self.offset {
+            Some(0) => text.push_str(", tzinfo=datetime.timezone.utc"),
+            Some(offset) => text.push_str(&format!(
+                ", tzinfo=datetime.timezone(datetime.timedelta({}))",
+                timedelta_repr_args(offset)
+            )),
+            None => {}
+        }
+        text.push(')');
+        text
+    }
+}
+
+/// The arguments `repr(timedelta(seconds=offset))` shows (`days=-1, seconds=82800`).
+fn timedelta_repr_args(offset: i64) -> String {
+    let (days, seconds) = (offset.div_euclid(86_400), offset.rem_euclid(86_400));
+    match (days, seconds) {
+        (0, seconds) => format!("seconds={seconds}"),
+        (days, 0) => format!("days={days}"),
+        (days, seconds) => format!("days={days}, seconds={seconds}"),
+    }
+}
+
 impl fmt::Display for DateTime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.isoformat(" "))
@@ -448,11 +501,26 @@ impl Object for DateTime {
             ("isoformat", []) => Ok(Value::from(self.isoformat("T"))),
             ("isoformat", [sep]) => Ok(Value::from(self.isoformat(sep.as_str().unwrap_or("T")))),
             ("timestamp", []) => self.timestamp().map(Value::from),
+            // Its `date` as text: `str(date)` and its JSON are both `YYYY-MM-DD`.
+            ("date", []) => Ok(Value::from(format!(
+                "{:04}-{:02}-{:02}",
+                self.year, self.month, self.day
+            ))),
+            ("time", []) => Ok(Value::from(
+                DateTime {
+                    offset: None,
+                    ..**self
+                }
+                .isoformat("T")
+                .split_once('T')
+                .map(|(_, time)| time.to_string())
+                .unwrap_or_default(),
+            )),
             ("weekday", []) => Ok(Value::from(self.weekday())),
             ("isoweekday", []) => Ok(Value::from(self.weekday() + 1)),
             _ => Err(invalid(format!(
                 "datetime has no method '{method}' with {} argument(s) in machinist \
-                 (it has strftime, isoformat, timestamp, weekday, isoweekday)",
+                 (it has strftime, isoformat, timestamp, date, time, weekday, isoweekday)",
                 args.len()
             ))),
         }

@@ -3,7 +3,8 @@
 //! Ansible gives it (`((a | to_datetime) - (b | to_datetime)).days`).
 //!
 //! minijinja's `-` is for numbers only and cannot be given to an object, so a template
-//! or expression that names `to_datetime` or `now(` has each of its subtractions
+//! or expression that names `to_datetime` or `now(`, reads `.days`/`.seconds`/
+//! `total_seconds()`, or subtracts one name from another (`ended - started`) has each of its subtractions
 //! rewritten into a call of [`MINUS`] before it compiles (template/operator_calls.rs).
 //! That function subtracts datetimes itself and leaves anything else to minijinja's own
 //! `-`, so numbers subtract as everywhere else. A timedelta is no value a task may
@@ -39,10 +40,20 @@ fn minus(state: &State, lhs: Value, rhs: Value) -> Result<Value, Error> {
             super::value_format::py_type_name(&lhs),
             super::value_format::py_type_name(&rhs)
         ))),
-        (None, None) => state
-            .env()
-            .compile_expression("lhs - rhs")?
-            .eval(minijinja::context! { lhs, rhs }),
+        // Whole numbers, most of what else is subtracted, without compiling `-`.
+        (None, None) => match (i64::try_from(lhs.clone()), i64::try_from(rhs.clone())) {
+            (Ok(a), Ok(b)) if lhs.is_integer() && rhs.is_integer() => match a.checked_sub(b) {
+                Some(difference) => Ok(Value::from(difference)),
+                None => state
+                    .env()
+                    .compile_expression("lhs - rhs")?
+                    .eval(minijinja::context! { lhs, rhs }),
+            },
+            _ => state
+                .env()
+                .compile_expression("lhs - rhs")?
+                .eval(minijinja::context! { lhs, rhs }),
+        },
     }
 }
 

@@ -19,7 +19,7 @@ use super::diagnose::diagnose;
 use super::error::{TemplateError, TemplateErrorKind};
 use super::{
     backslash, collections, conversions, crypt, datetime, datetime_minus, filters, globals,
-    jinja_compat, lookup, macro_varargs, math_filters, names, operator_calls, overrides,
+    jinja_compat, lipsum, lookup, macro_varargs, math_filters, names, operator_calls, overrides,
     path_tests, pyjson, python_iteration, python_methods, python_mutation, pyyaml, regexes, simple,
     size_filters, tests, text_filters, time_filters, undefined_chain, url_filters, urlize,
     value_format, vault_filters, wordwrap, FileOptions, OMIT,
@@ -547,6 +547,7 @@ fn base_env(slot: &EngineSlot) -> Environment<'static> {
     datetime::register(&mut env);
     operator_calls::register(&mut env);
     globals::register(&mut env);
+    lipsum::register(&mut env);
     python_mutation::register(&mut env);
     macro_varargs::register(&mut env);
     wordwrap::register(&mut env);

@@ -232,7 +232,14 @@ fn py_cmp(a: &Value, b: &Value) -> Ordering {
         ValueKind::Bool => Value::from(i64::from(v.is_true())),
         _ => v.clone(),
     };
+    if let (Some(a), Some(b)) = (datetime(a), datetime(b)) {
+        return a.order(b);
+    }
     as_number(a).cmp(&as_number(b))
+}
+
+fn datetime(value: &Value) -> Option<&super::datetime::DateTime> {
+    value.downcast_object_ref::<super::datetime::DateTime>()
 }
 
 /// Whether Python orders the two (numbers with numbers, strings with strings,
@@ -242,6 +249,7 @@ pub(crate) fn comparable(a: &Value, b: &Value) -> bool {
         ValueKind::Number | ValueKind::Bool => 0,
         ValueKind::String => 1,
         ValueKind::Seq => 2,
+        _ if datetime(v).is_some() => 4,
         _ => 3,
     };
     class(a) == class(b) && class(a) != 3

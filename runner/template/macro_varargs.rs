@@ -6,6 +6,11 @@
 //! `{% endmacro %}`, is replaced by a [`CatchAll`] that sorts each call's arguments
 //! into them (`{% set m = __machinist_catchall(m, 1) %}`); `{% import %}` and
 //! `{% from %}` see the wrapper too. Macros that name neither are left alone.
+//!
+//! A default that reads an earlier parameter (`{% macro f(a, b=a) %}`) is evaluated
+//! after the parameters are bound, as Jinja2 does: minijinja binds them last to
+//! first, so such defaults move into the body (`{% set b = (a) if b is undefined
+//! else b %}`).
 
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -21,9 +26,10 @@ pub(crate) fn register(env: &mut Environment<'static>) {
     });
 }
 
-/// `source` with each macro that names `varargs` or `kwargs` made to take them.
+/// `source` with each macro that names `varargs` or `kwargs` made to take them, and
+/// each default that reads an earlier parameter given after the parameters are bound.
 pub(crate) fn rewritten(source: Cow<'_, str>) -> Cow<'_, str> {
-    if !(source.contains("varargs") || source.contains("kwargs")) || !source.contains("macro") {
+    if !source.contains("macro") || !source.contains("endmacro") {
         return source;
     }
     let mut out = String::with_capacity(source.len() + 64);
@@ -33,9 +39,14 @@ pub(crate) fn rewritten(source: Cow<'_, str>) -> Cow<'_, str> {
         let body = &rest[found.tag_end..found.end_tag_start];
         let wants_varargs = names_identifier(body, "varargs");
         let wants_kwargs = names_identifier(body, "kwargs");
-        out.push_str(&rest[..found.params_end]);
+        let params = &rest[found.params_start..found.params_end];
+        let late = late_defaults(params);
+        out.push_str(&rest[..found.params_start]);
+        match &late {
+            Some((declared, _)) => out.push_str(declared),
+            None => out.push_str(params),
+        }
         if wants_varargs || wants_kwargs {
-            changed = true;
             let mut extra = Vec::new();
             if wants_varargs {
                 extra.push("varargs=[]");
@@ -43,20 +54,33 @@ pub(crate) fn rewritten(source: Cow<'_, str>) -> Cow<'_, str> {
             if wants_kwargs {
                 extra.push("kwargs={}");
             }
-            let params = &rest[found.params_start..found.params_end];
             if !params.trim().is_empty() {
                 out.push_str(", ");
             }
             out.push_str(&extra.join(", "));
-            out.push_str(&rest[found.params_end..found.end_tag_end]);
+        }
+        out.push_str(&rest[found.params_end..found.tag_end]);
+        if let Some((_, assignments)) = &late {
+            // The tag's own whitespace control, so what follows it is trimmed alike.
+            let close = match rest[found.params_end..found.tag_end].ends_with("-%}") {
+                true => "-%}",
+                false => "%}",
+            };
+            for (name, default) in assignments {
+                out.push_str(&format!(
+                    "{{% set {name} = ({default}) if {name} is undefined else {name} {close}"
+                ));
+            }
+        }
+        out.push_str(&rest[found.tag_end..found.end_tag_end]);
+        if wants_varargs || wants_kwargs {
             out.push_str(&format!(
                 "{{% set {name} = {CATCH_ALL}({name}, {declared}) %}}",
                 name = found.name,
-                declared = count_params(params)
+                declared = split_params(params).len()
             ));
-        } else {
-            out.push_str(&rest[found.params_end..found.end_tag_end]);
         }
+        changed |= wants_varargs || wants_kwargs || late.is_some();
         rest = &rest[found.end_tag_end..];
     }
     if !changed {
@@ -64,6 +88,41 @@ pub(crate) fn rewritten(source: Cow<'_, str>) -> Cow<'_, str> {
     }
     out.push_str(rest);
     Cow::Owned(out)
+}
+
+/// Jinja2 evaluates a default when the macro is called, after the parameters before
+/// it are bound (`{% macro f(a, b=a) %}`); minijinja binds them last to first. When a
+/// default names an earlier parameter: the parameter list with those defaults taken
+/// out, and each (name, default) to assign in the body, in order, when not given.
+fn late_defaults(params: &str) -> Option<(String, Vec<(&str, &str)>)> {
+    let split = split_params(params);
+    let mut names: Vec<&str> = Vec::new();
+    let mut late = false;
+    let mut declared = Vec::new();
+    let mut assignments = Vec::new();
+    for param in &split {
+        let (name, default) = match param.split_once('=') {
+            Some((name, default)) => (name.trim(), Some(default.trim())),
+            None => (param.trim(), None),
+        };
+        if let Some(default) = default {
+            if names
+                .iter()
+                .any(|earlier| names_identifier(default, earlier))
+            {
+                late = true;
+            }
+        }
+        match (late, default) {
+            (true, Some(default)) => {
+                declared.push(name.to_string());
+                assignments.push((name, default));
+            }
+            _ => declared.push(param.trim().to_string()),
+        }
+        names.push(name);
+    }
+    late.then(|| (declared.join(", "), assignments))
 }
 
 /// Where a `{% macro name(params) %}…{% endmacro %}` lies in a source.
@@ -145,26 +204,31 @@ fn endmacro(source: &str, from: usize) -> Option<(usize, usize)> {
     }
 }
 
-/// How many parameters a list declares (commas outside brackets and strings).
-fn count_params(params: &str) -> usize {
+/// The parameters of a list (split at commas outside brackets and strings).
+fn split_params(params: &str) -> Vec<&str> {
     if params.trim().is_empty() {
-        return 0;
+        return Vec::new();
     }
     let mut depth = 0usize;
     let mut quote = None;
-    let mut count = 1;
-    for c in params.chars() {
+    let mut split = Vec::new();
+    let mut start = 0;
+    for (at, c) in params.char_indices() {
         match (quote, c) {
             (Some(q), c) if c == q => quote = None,
             (Some(_), _) => {}
             (None, '\'' | '"') => quote = Some(c),
             (None, '(' | '[' | '{') => depth += 1,
             (None, ')' | ']' | '}') => depth = depth.saturating_sub(1),
-            (None, ',') if depth == 0 => count += 1,
+            (None, ',') if depth == 0 => {
+                split.push(&params[start..at]);
+                start = at + 1;
+            }
             _ => {}
         }
     }
-    count
+    split.push(&params[start..]);
+    split
 }
 
 /// Whether `text` names `word` as a whole identifier.

@@ -201,7 +201,14 @@ fn may_format_a_string(source: &str) -> bool {
 /// is (compiling it reports the error; source_edits.rs).
 pub(crate) fn rewritten(source: Cow<'_, str>, template: bool) -> Cow<'_, str> {
     let wanted = Wanted {
-        minus: (source.contains("to_datetime") || source.contains("now(")) && source.contains('-'),
+        minus: source.contains('-')
+            && (source.contains("to_datetime")
+                || source.contains("now(")
+                || source.contains(".days")
+                || source.contains(".seconds")
+                || source.contains(".microseconds")
+                || source.contains("total_seconds")
+                || subtracts_names(&source)),
         percent: may_format_a_string(&source),
     };
     if !wanted.minus && !wanted.percent {
@@ -216,6 +223,16 @@ pub(crate) fn rewritten(source: Cow<'_, str>, template: bool) -> Cow<'_, str> {
             }
         }
     })
+}
+
+/// Whether `source` subtracts one name from another (`ended - started`): the two may
+/// be datetimes kept in variables. A number on either side (`port - 1`) is left to
+/// minijinja's own `-`.
+fn subtracts_names(source: &str) -> bool {
+    static NAMES: std::sync::LazyLock<Option<regex::Regex>> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"[A-Za-z_][\w.]*[\w\])]\s+-\s+\(*[A-Za-z_]").ok()
+    });
+    NAMES.as_ref().is_some_and(|names| names.is_match(source))
 }
 
 /// Which operators a source may hold that need rewriting.
@@ -295,6 +312,18 @@ mod tests {
 
     fn template(source: &str) -> String {
         rewritten(Cow::Borrowed(source), true).into_owned()
+    }
+
+    #[test]
+    fn a_name_minus_a_name_may_be_datetimes_a_number_is_not() {
+        assert!(subtracts_names("took {{ ended - started }}"));
+        assert!(subtracts_names("{{ (a.end - (b.start)) }}"));
+        assert!(!subtracts_names("{{ port - 1 }}"));
+        assert!(!subtracts_names("{{ 10 - count }} web-1 - 2"));
+        assert_eq!(
+            template("{{ ended - started }}"),
+            "{{ __machinist_minus(ended , started) }}"
+        );
     }
 
     #[test]

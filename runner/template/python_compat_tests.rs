@@ -62,6 +62,48 @@ fn macros_take_varargs_and_kwargs() {
 }
 
 #[test]
+fn macro_defaults_read_the_parameters_before_them() {
+    assert_eq!(
+        r("{% macro f(a, b=a) %}{{ a }}-{{ b }}{% endmacro %}{{ f(1) }} {{ f(1, 2) }} {{ f(a=3) }}"),
+        "1-1 1-2 3-3"
+    );
+    assert_eq!(
+        r("{% macro g(a, b=a * 2, c=b + 1) %}{{ a }}{{ b }}{{ c }}{% endmacro %}{{ g(1) }} {{ g(1, 5) }} {{ g(1, c=0) }}"),
+        "123 156 120"
+    );
+    // With varargs too, and the tag's whitespace control kept.
+    assert_eq!(
+        r("{% macro h(a, b='/' ~ a) -%}\n {{ b }}{{ varargs }}{%- endmacro %}{{ h('x', '/y', 3) }}|{{ h('x') }}"),
+        "/y[3]|/x[]"
+    );
+}
+
+#[test]
+fn lists_of_lists_become_a_dict_by_index() {
+    assert_eq!(
+        r("{{ [['a', 1], ['b', 2]] | items2dict(key_name=0, value_name=1) }}"),
+        "{'a': 1, 'b': 2}"
+    );
+    fails("{{ [['a', 1]] | items2dict(key_name='k', value_name='v') }}");
+}
+
+#[test]
+fn datetimes_show_as_python_shows_them() {
+    let at = "('2024-01-15 10:30:00' | to_datetime)";
+    assert_eq!(
+        r(&format!("{{{{ [{at}] }}}} {{{{ {at}.date() }}}} {{{{ {at}.time() }}}} {{{{ {at} | type_debug }}}}")),
+        "[datetime.datetime(2024, 1, 15, 10, 30)] 2024-01-15 10:30:00 datetime"
+    );
+    assert_eq!(
+        r(&format!(
+            "{{{{ [('2024-03-01 08:00:05' | to_datetime), {at}] | min }}}}"
+        )),
+        "2024-01-15 10:30:00"
+    );
+    assert!(r("{{ lipsum(2) }}").matches("<p>").count() == 2);
+}
+
+#[test]
 fn filters_take_their_python_keywords() {
     assert_eq!(r("[{{ 'ab' | center(width=6) }}]"), "[  ab  ]");
     assert_eq!(

@@ -59,15 +59,17 @@ thread_local! {
 /// `render`'s result, and the value of its `{{ }}` output when it made exactly one
 /// (Jinja's native rendering keeps a template whose output is one node as that value:
 /// `{% set ns = … %}{% for … %}…{% endfor %}{{ ns.out }}` is a list in ansible-core).
-/// `{{ }}`s that printed none do not count (`{{ none }}{{ [1] }}` is the list); only
-/// such ones make none. The caller still checks that the text is that value's alone
+/// `{{ }}`s that printed none do not count (`{{ none }}{{ [1] }}` is the list); none
+/// printed makes none (the caller's text check keeps text written around tags). The caller still checks that the text is that value's alone
 /// (no text around it).
 pub(crate) fn with_single_emission<T>(render: impl FnOnce() -> T) -> (T, Option<Value>) {
     let outer = EMISSIONS.replace(Some(Emissions::default()));
     let result = render();
     let seen = EMISSIONS.replace(outer);
     let single = seen.and_then(|e| match e.count {
-        0 if e.nones > 0 => Some(Value::from(())),
+        // No `{{ }}` printed (or only nones): Jinja's native rendering of a template
+        // with no output at all is none too (`{% if false %}x{% endif %}`).
+        0 => Some(Value::from(())),
         1 => e.last,
         _ => None,
     });
@@ -149,6 +151,13 @@ pub(crate) fn py_type_name(value: &Value) -> &'static str {
         ValueKind::Bytes => "bytes",
         ValueKind::Seq | ValueKind::Iterable => "list",
         ValueKind::Map => "dict",
+        _ if value
+            .downcast_object_ref::<super::datetime::DateTime>()
+            .is_some() =>
+        {
+            "datetime"
+        }
+        _ if value.downcast_object_ref::<super::TimeDelta>().is_some() => "timedelta",
         _ => "object",
     }
 }
@@ -192,9 +201,12 @@ fn write_repr(out: &mut String, value: &Value) {
             }
             out.push('}');
         }
-        _ => {
-            let _ = write!(out, "{value}");
-        }
+        _ => match value.downcast_object_ref::<super::datetime::DateTime>() {
+            Some(datetime) => out.push_str(&datetime.repr()),
+            None => {
+                let _ = write!(out, "{value}");
+            }
+        },
     }
 }
 

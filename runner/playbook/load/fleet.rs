@@ -1,7 +1,7 @@
 //! The keywords of runs on many hosts (issue 16), read: a play's `serial`, `order`,
 //! `max_fail_percentage` and `force_handlers`; a play's, block's or task's
-//! `run_once`, `delegate_to`, `delegate_facts`, `throttle` and `any_errors_fatal`
-//! ([`Fleet`]); and `local_action`, turned into its module and `delegate_to: localhost`
+//! `run_once`, `delegate_to`, `delegate_facts`, `throttle` and `any_errors_fatal`,
+//! and the connection's `remote_user` and `port` ([`Fleet`]); and `local_action`, turned into its module and `delegate_to: localhost`
 //! before the task is read.
 
 use super::Loader;
@@ -17,6 +17,8 @@ impl Loader {
             delegate_facts: node.get("delegate_facts").map(|b| self.boolean(b)),
             throttle: node.get("throttle").and_then(|t| self.count(t)),
             any_errors_fatal: node.get("any_errors_fatal").map(|b| self.boolean(b)),
+            remote_user: node.get("remote_user").and_then(|u| self.string(u)),
+            port: node.get("port").and_then(|p| self.string(p)),
         }
     }
 

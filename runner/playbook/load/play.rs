@@ -225,6 +225,9 @@ impl Loader {
             force_handlers,
             strategy_as_linear,
             become_: crate::playbook::model::BecomeKeywords::of(&node),
+            // Read (and their errors reported) with the play's Fleet, for its tasks.
+            remote_user: node.get("remote_user").and_then(scalar_text),
+            port: node.get("port").and_then(scalar_text),
         })
     }
 
@@ -328,6 +331,8 @@ impl Loader {
         let play_module_defaults = self.module_defaults(node.get("module_defaults"), origin);
         let play_fleet = crate::playbook::model::Fleet {
             any_errors_fatal: node.get("any_errors_fatal").map(|b| self.boolean(b)),
+            remote_user: node.get("remote_user").and_then(|u| self.string(u)),
+            port: node.get("port").and_then(|p| self.string(p)),
             run_once: node.get("run_once").map(|b| self.boolean(b)),
             throttle: node.get("throttle").and_then(|t| self.count(t)),
             ..Default::default()
@@ -548,4 +553,13 @@ fn take_lists(
         lists.push((name, list));
     }
     lists
+}
+
+/// A keyword's string or number as text (its errors are reported where it is read).
+fn scalar_text(node: &Node) -> Option<String> {
+    match &node.value {
+        Value::Str(text) => Some(text.clone()),
+        Value::Int(number) => Some(number.to_string()),
+        _ => None,
+    }
 }
