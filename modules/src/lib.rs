@@ -19,6 +19,7 @@ pub mod cron;
 pub mod doc;
 pub(crate) mod edit;
 pub mod error;
+pub mod expect;
 pub mod file;
 pub mod find;
 pub mod firstboot;
@@ -375,6 +376,9 @@ pub struct RunSpec {
     /// Values in `argv` that logs never show (a password hash): masked wherever they
     /// occur in a word. (`stdin` is never logged at all.)
     pub secrets: Vec<String>,
+    /// Run on a pseudo-terminal with its prompts answered (the expect module; in the
+    /// target only): host/pty.rs.
+    pub conversation: Option<expect::Conversation>,
 }
 
 /// Where a program runs.

@@ -2,10 +2,11 @@
 //! modules (validation, dispatch, docs) asks this enum, so nothing keeps a copy.
 
 use crate::{
-    args, assemble, authorized_key, blockinfile, command, cron, file, find, firstboot, get_url,
-    getent, group, hostname, ini_file, known_hosts, lineinfile, locale_gen, mount, nspawn, package,
-    package_facts, pacman, pacstrap, ping, raw, replace, resolv_link, script, service_facts, slurp,
-    stat, sysctl, temp_file, timezone, unarchive, unit, user, Host, Module, ModuleError, Plan,
+    args, assemble, authorized_key, blockinfile, command, cron, expect, file, find, firstboot,
+    get_url, getent, group, hostname, ini_file, known_hosts, lineinfile, locale_gen, mount, nspawn,
+    package, package_facts, pacman, pacstrap, ping, raw, replace, resolv_link, script,
+    service_facts, slurp, stat, sysctl, temp_file, timezone, unarchive, unit, user, Host, Module,
+    ModuleError, Plan,
 };
 use serde::de::DeserializeOwned;
 
@@ -82,6 +83,8 @@ builtins! {
         Script,
         Cron,
         KnownHosts,
+        // modmisc: expect
+        Expect,
     }
 }
 
@@ -127,6 +130,7 @@ impl Builtin {
             Builtin::Script => script::ScriptModule::NAME,
             Builtin::Cron => cron::CronModule::NAME,
             Builtin::KnownHosts => known_hosts::KnownHostsModule::NAME,
+            Builtin::Expect => expect::ExpectModule::NAME,
         }
     }
 
@@ -230,6 +234,9 @@ impl Builtin {
             Builtin::KnownHosts => {
                 "One host's SSH key present in or absent from a known_hosts file"
             }
+            Builtin::Expect => {
+                "Run a program on a pseudo-terminal and answer its prompts (skipped in check mode)"
+            }
         }
     }
 
@@ -275,6 +282,7 @@ impl Builtin {
             Builtin::Script => script::doc::SCRIPT,
             Builtin::Cron => cron::doc::CRON,
             Builtin::KnownHosts => known_hosts::doc::KNOWN_HOSTS,
+            Builtin::Expect => expect::doc::EXPECT,
         }
     }
 
@@ -361,6 +369,7 @@ impl Builtin {
             Builtin::Raw => args::field_names::<raw::Args>(),
             Builtin::Cron => args::field_names::<cron::Args>(),
             Builtin::KnownHosts => args::field_names::<known_hosts::Args>(),
+            Builtin::Expect => args::field_names::<expect::Args>(),
             Builtin::Script => {
                 static NAMES: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
                 NAMES.get_or_init(|| {
@@ -486,6 +495,7 @@ impl Builtin {
             Builtin::Script => decode_tracked::<script::Args>(value).map(drop),
             Builtin::Cron => decode_tracked::<cron::Args>(value).map(drop),
             Builtin::KnownHosts => decode_tracked::<known_hosts::Args>(value).map(drop),
+            Builtin::Expect => decode_tracked::<expect::Args>(value).map(drop),
         }
     }
 
@@ -640,6 +650,9 @@ impl Builtin {
                 .plan(&decode(value)?, host)
                 .map_err(PlanError::Module),
             Builtin::KnownHosts => known_hosts::KnownHostsModule
+                .plan(&decode(value)?, host)
+                .map_err(PlanError::Module),
+            Builtin::Expect => expect::ExpectModule
                 .plan(&decode(value)?, host)
                 .map_err(PlanError::Module),
         }
