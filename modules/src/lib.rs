@@ -10,6 +10,7 @@
 //! prints. Built-ins are one enum ([`registry::Builtin`]) and one `match`.
 
 pub mod accounts;
+pub mod archive;
 pub mod args;
 pub mod assemble;
 pub mod authorized_key;

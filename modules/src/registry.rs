@@ -2,11 +2,11 @@
 //! modules (validation, dispatch, docs) asks this enum, so nothing keeps a copy.
 
 use crate::{
-    args, assemble, authorized_key, blockinfile, command, cron, expect, file, find, firstboot,
-    get_url, getent, group, hostname, ini_file, known_hosts, lineinfile, locale_gen, mount, nspawn,
-    package, package_facts, pacman, pacstrap, ping, raw, replace, resolv_link, script,
-    service_facts, slurp, stat, sysctl, temp_file, timezone, unarchive, unit, user, Host, Module,
-    ModuleError, Plan,
+    archive, args, assemble, authorized_key, blockinfile, command, cron, expect, file, find,
+    firstboot, get_url, getent, group, hostname, ini_file, known_hosts, lineinfile, locale_gen,
+    mount, nspawn, package, package_facts, pacman, pacstrap, ping, raw, replace, resolv_link,
+    script, service_facts, slurp, stat, sysctl, temp_file, timezone, unarchive, unit, user, Host,
+    Module, ModuleError, Plan,
 };
 use serde::de::DeserializeOwned;
 
@@ -15,7 +15,7 @@ use serde::de::DeserializeOwned;
 const COLLECTIONS: &[(&str, &[&str])] = &[
     (
         "community.general.",
-        &["pacman", "timezone", "locale_gen", "ini_file"],
+        &["pacman", "timezone", "locale_gen", "ini_file", "archive"],
     ),
     ("ansible.posix.", &["authorized_key", "mount", "sysctl"]),
 ];
@@ -83,8 +83,9 @@ builtins! {
         Script,
         Cron,
         KnownHosts,
-        // modmisc: expect
+        // modmisc: expect, archive
         Expect,
+        Archive,
     }
 }
 
@@ -131,6 +132,7 @@ impl Builtin {
             Builtin::Cron => cron::CronModule::NAME,
             Builtin::KnownHosts => known_hosts::KnownHostsModule::NAME,
             Builtin::Expect => expect::ExpectModule::NAME,
+            Builtin::Archive => archive::ArchiveModule::NAME,
         }
     }
 
@@ -237,6 +239,9 @@ impl Builtin {
             Builtin::Expect => {
                 "Run a program on a pseudo-terminal and answer its prompts (skipped in check mode)"
             }
+            Builtin::Archive => {
+                "Pack paths of the target into a tar (gz, bz2, xz, zst) or zip, or compress one file"
+            }
         }
     }
 
@@ -283,6 +288,7 @@ impl Builtin {
             Builtin::Cron => cron::doc::CRON,
             Builtin::KnownHosts => known_hosts::doc::KNOWN_HOSTS,
             Builtin::Expect => expect::doc::EXPECT,
+            Builtin::Archive => archive::doc::ARCHIVE,
         }
     }
 
@@ -370,6 +376,7 @@ impl Builtin {
             Builtin::Cron => args::field_names::<cron::Args>(),
             Builtin::KnownHosts => args::field_names::<known_hosts::Args>(),
             Builtin::Expect => args::field_names::<expect::Args>(),
+            Builtin::Archive => args::field_names::<archive::Args>(),
             Builtin::Script => {
                 static NAMES: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
                 NAMES.get_or_init(|| {
@@ -496,6 +503,7 @@ impl Builtin {
             Builtin::Cron => decode_tracked::<cron::Args>(value).map(drop),
             Builtin::KnownHosts => decode_tracked::<known_hosts::Args>(value).map(drop),
             Builtin::Expect => decode_tracked::<expect::Args>(value).map(drop),
+            Builtin::Archive => decode_tracked::<archive::Args>(value).map(drop),
         }
     }
 
@@ -653,6 +661,9 @@ impl Builtin {
                 .plan(&decode(value)?, host)
                 .map_err(PlanError::Module),
             Builtin::Expect => expect::ExpectModule
+                .plan(&decode(value)?, host)
+                .map_err(PlanError::Module),
+            Builtin::Archive => archive::ArchiveModule
                 .plan(&decode(value)?, host)
                 .map_err(PlanError::Module),
         }
