@@ -203,12 +203,49 @@ pub struct RunArgs {
     /// List the hosts each play would run on, and exit.
     #[arg(long)]
     pub list_hosts: bool,
+    /// Start without cached facts: machinist keeps no facts between runs, so every
+    /// run already does (accepted for ansible-playbook's command lines).
+    #[arg(long)]
+    pub flush_cache: bool,
+    #[command(flatten)]
+    pub refused: RefusedArgs,
     #[command(flatten)]
     pub vault: VaultSecretArgs,
     #[command(flatten)]
     pub become_password: BecomePasswordArgs,
     #[command(flatten)]
     pub connection: ConnectionArgs,
+}
+
+/// ansible-playbook flags machinist has no way to honour: named so that a pasted
+/// command line is refused with the reason (exit 4), not as an unknown argument.
+#[derive(Debug, Clone, Default, Args)]
+pub struct RefusedArgs {
+    /// Refused: ssh password logins (machinist's ssh logs in with keys, the agent or
+    /// ~/.ssh/config).
+    #[arg(short = 'k', long = "ask-pass", hide = true)]
+    pub ask_pass: bool,
+    /// Refused: Python modules (machinist's modules are built in).
+    #[arg(short = 'M', long = "module-path", hide = true, value_name = "PATH")]
+    pub module_path: Option<String>,
+    /// Refused: asking before each task.
+    #[arg(long = "step", hide = true)]
+    pub step: bool,
+}
+
+impl RefusedArgs {
+    /// Why the command line cannot run, for the first refused flag it has.
+    pub fn reason(&self) -> Option<&'static str> {
+        if self.ask_pass {
+            Some("-k/--ask-pass is not supported: machinist's ssh connection logs in with keys, the ssh agent or ~/.ssh/config (docs/connections.md), never with a password")
+        } else if self.module_path.is_some() {
+            Some("-M/--module-path is not supported: machinist's modules are built in, and it runs no Python modules (`machinist doc` lists them)")
+        } else if self.step {
+            Some("--step is not supported: machinist does not ask before each task; use --start-at-task, --tags or --check to run part of a playbook")
+        } else {
+            None
+        }
+    }
 }
 
 /// ansible-playbook's connection flags: each is the value of its variable
@@ -251,7 +288,12 @@ pub struct HostArgs {
     /// An inventory: an INI or YAML file, a folder of them, or a comma list
     /// (`web1,web2,`); repeatable. Default: `inventory` beside the playbook, else
     /// the implicit localhost.
-    #[arg(short = 'i', long = "inventory", value_name = "INVENTORY")]
+    #[arg(
+        short = 'i',
+        long = "inventory",
+        visible_alias = "inventory-file",
+        value_name = "INVENTORY"
+    )]
     pub inventory: Vec<String>,
     /// Only the hosts this pattern selects (`web:&prod`, `!db*`, `@FILE` with one
     /// pattern a line).

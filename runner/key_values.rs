@@ -3,51 +3,22 @@
 //! command's own options (`command: make chdir=/src creates=/src/out`). Below the
 //! loader and extra_vars, which both read them.
 
-/// Ansible's `key=value key2="value two"` argument strings. Whitespace inside a
-/// `{{ }}`, `{% %}` or `{# #}` does not end a value (`msg={{ item }}`), as with
-/// Ansible's parse_kv; a word without `=` makes the whole string invalid.
+/// Ansible's `key=value key2="value two"` argument strings, as its parse_kv reads
+/// them: words split at whitespace outside quotes and `{{ }}`/`{% %}`/`{# #}`, each
+/// word's escapes decoded, the key up to its first unescaped `=`, and the value's
+/// quotes taken off only when they wrap it whole (`var=d['b']` keeps its quotes).
+/// A word without `=` makes the whole string invalid.
 pub fn split_key_values(text: &str) -> Option<Vec<(String, String)>> {
     let mut pairs = Vec::new();
-    let mut rest = text.trim();
-    while !rest.is_empty() {
-        let (key, after) = rest.split_once('=')?;
-        let key = key.trim();
-        if key.is_empty() || key.contains(char::is_whitespace) {
-            return None;
-        }
-        let mut value = String::new();
-        let mut quote = None;
-        let mut jinja = 0usize;
-        let mut end = after.len();
-        let mut chars = after.char_indices().peekable();
-        while let Some((at, c)) = chars.next() {
-            let next = chars.peek().map(|(_, next)| *next);
-            let opens = c == '{' && matches!(next, Some('{' | '%' | '#'));
-            let closes = jinja > 0 && matches!(c, '}' | '%' | '#') && next == Some('}');
-            if opens || closes {
-                jinja = if opens { jinja + 1 } else { jinja - 1 };
-                value.push(c);
-                value.extend(next);
-                chars.next();
-                continue;
-            }
-            if jinja > 0 {
-                value.push(c);
-                continue;
-            }
-            match (quote, c) {
-                (None, '"' | '\'') => quote = Some(c),
-                (Some(q), c) if c == q => quote = None,
-                (None, c) if c.is_whitespace() => {
-                    end = at;
-                    break;
-                }
-                (_, '\\') => decode_escape(&mut chars, &mut value),
-                (_, c) => value.push(c),
-            }
-        }
-        pairs.push((key.to_string(), value));
-        rest = after[end..].trim_start();
+    for word in words(text) {
+        let word = decode_escapes(&word);
+        let at = word
+            .char_indices()
+            .skip(1)
+            .find(|&(at, c)| c == '=' && !word[..at].ends_with('\\'))?
+            .0;
+        let value = word[at + 1..].trim();
+        pairs.push((word[..at].trim().to_string(), unquote(value).to_string()));
     }
     Some(pairs)
 }
@@ -141,6 +112,19 @@ fn unquote(value: &str) -> &str {
         }
     }
     value
+}
+
+/// A word with its escapes decoded as Python's `unicode_escape` reads them.
+fn decode_escapes(word: &str) -> String {
+    let mut decoded = String::with_capacity(word.len());
+    let mut chars = word.char_indices().peekable();
+    while let Some((_, c)) = chars.next() {
+        match c {
+            '\\' => decode_escape(&mut chars, &mut decoded),
+            c => decoded.push(c),
+        }
+    }
+    decoded
 }
 
 /// The escape after a `\\` as Python's `unicode_escape` reads it (Ansible's parse_kv
@@ -250,6 +234,18 @@ mod tests {
             ]
         );
         assert!(split_key_values("=x").is_none());
+    }
+
+    #[test]
+    fn quotes_inside_a_value_stay_as_parse_kv_keeps_them() {
+        assert_eq!(
+            split_key_values(r#"var=d['b'] msg=a"b c"d q="x 'y'""#).unwrap(),
+            vec![
+                ("var".into(), "d['b']".into()),
+                ("msg".into(), "a\"b c\"d".into()),
+                ("q".into(), "x 'y'".into()),
+            ]
+        );
     }
 
     #[test]

@@ -40,7 +40,7 @@ fn list_tasks(tasks: &[Task], filter: &TagFilter, out: &mut String) {
                 let _ = writeln!(
                     out,
                     "      {}\tTAGS: [{}]",
-                    task.display_name(),
+                    task.listed_name(),
                     task.tags.join(", ")
                 );
             }

@@ -179,6 +179,9 @@ fn run_command(args: RunArgs, cfg_warnings: Vec<String>) -> ExitCode {
             )))
         }
     }
+    if let Some(reason) = args.refused.reason() {
+        return bad_input(&InputError::from(Diagnostic::bare(reason.to_string())));
+    }
     let become_password = match become_password(&args.become_password) {
         Ok(password) => password,
         Err(message) => return bad_input(&InputError::from(Diagnostic::bare(message))),

@@ -136,6 +136,26 @@ fn usage_errors_exit_4_and_help_exits_0() {
 }
 
 #[test]
+fn ansible_playbook_flags_machinist_cannot_honour_are_refused_with_the_reason() {
+    let test = Test::new();
+    test.playbook("- hosts: localhost\n  tasks: [{debug: msg=x}]\n");
+    for (flags, reason) in [
+        (&["-k"][..], "--ask-pass is not supported"),
+        (
+            &["-M", "/usr/share/ansible"][..],
+            "--module-path is not supported",
+        ),
+        (&["--step"][..], "--step is not supported"),
+    ] {
+        let run = test.run(flags);
+        assert_eq!(run.code, 4, "{flags:?}: {}", run.stderr);
+        assert!(run.stderr.contains(reason), "{flags:?}: {}", run.stderr);
+    }
+    let accepted = test.run(&["--flush-cache", "--inventory-file", "localhost,"]);
+    assert_eq!(accepted.code, 0, "{}", accepted.stderr);
+}
+
+#[test]
 fn missing_playbook_is_bad_input() {
     let test = Test::new();
     let run = test.machinist(&["run", "nope.yml"]);
@@ -164,6 +184,27 @@ fn syntax_check_list_tasks_and_tags() {
         tags.stdout.contains("TASK TAGS: [a, b, never]"),
         "{}",
         tags.stdout
+    );
+}
+
+#[test]
+fn list_tasks_names_role_tasks_as_ansible_playbook_does() {
+    // Checked against ansible-playbook 2.19.14 --list-tasks: a named task of a role
+    // carries the role's name, an unnamed one only its action, an include_role neither.
+    let test = Test::new();
+    test.project_file("roles/web/tasks/main.yml",
+        "- {name: says, debug: msg=1}\n- copy: {content: x, dest: /tmp/x}\n- include_role: {name: db}\n- {name: named include, include_role: {name: db}}\n- include_tasks: other.yml\n");
+    test.project_file("roles/web/tasks/other.yml", "- debug: msg=2\n");
+    test.project_file("roles/db/tasks/main.yml", "- debug: msg=3\n");
+    test.playbook("- hosts: localhost\n  roles: [web]\n");
+    let tasks = test.run(&["--list-tasks"]);
+    assert_eq!(
+        tasks.stdout,
+        "\nplaybook: site.yml\n\n  play #1 (localhost): localhost\tTAGS: []\n    tasks:\n      \
+         web : says\tTAGS: []\n      copy\tTAGS: []\n      include_role\tTAGS: []\n      \
+         named include\tTAGS: []\n      include_tasks\tTAGS: []\n",
+        "{}",
+        tasks.stderr
     );
 }
 

@@ -710,8 +710,35 @@ impl Task {
         self.rare.get_or_insert_with(Box::default)
     }
 
+    /// The name `--list-tasks` shows, which ansible-core takes from `Task.get_name`
+    /// rather than the banner: a named task with its role's name first (an
+    /// `include_role` without it), an unnamed one as its action alone.
+    pub fn listed_name(&self) -> String {
+        match (&self.name, &self.origin.role) {
+            (Some(name), Some(role)) if !self.includes_role() => format!("{} : {name}", role.name),
+            (Some(name), _) => name.clone(),
+            (None, _) => match &self.kind {
+                TaskKind::Action { module, .. } => module.to_string(),
+                TaskKind::Block { .. } => "block".to_string(),
+                TaskKind::IncludeTasks { .. } => "include_tasks".to_string(),
+                TaskKind::IncludeRole { .. } | TaskKind::IncludeRoleNamed { .. } => {
+                    "include_role".to_string()
+                }
+            },
+        }
+    }
+
+    fn includes_role(&self) -> bool {
+        matches!(
+            self.kind,
+            TaskKind::IncludeRole { .. } | TaskKind::IncludeRoleNamed { .. }
+        )
+    }
+
     /// The name shown in output: the task's name, else the module (an
-    /// `include_role`'s with its role), as Ansible shows the action.
+    /// `include_role`'s with its role), as Ansible shows the action. Inside a
+    /// role, the role's name comes first, except for an `include_role`: ansible-core
+    /// names that task by itself alone (`IncludeRole.get_name`).
     pub fn display_name(&self) -> String {
         let base = match (&self.name, &self.kind) {
             (Some(name), _) => name.clone(),
@@ -737,8 +764,8 @@ impl Task {
             }
         };
         match &self.origin.role {
-            Some(role) => format!("{} : {base}", role.name),
-            None => base,
+            Some(role) if !self.includes_role() => format!("{} : {base}", role.name),
+            _ => base,
         }
     }
 }

@@ -53,13 +53,14 @@ impl Executor<'_> {
                 .and_then(|n| n.as_str())
                 .unwrap_or_default()
                 .to_string();
-            // As Ansible: a meta task whose conditions do not hold is skipped (shown
-            // so, not counted in the recap); one that holds prints nothing of its own.
+            // As ansible-core 2.19: a meta task written in the play shows its banner; one
+            // whose conditions do not hold is skipped (shown so, not counted in the
+            // recap); one that holds prints nothing more of its own.
+            let ctx = self.context(state, inherited, task, None);
+            let name = self.task_name(task, &ctx);
+            self.task_start(task as *const Task as usize, name.clone(), handler);
             if !task.when.is_empty() || !inherited.when.is_empty() {
-                let ctx = self.context(state, inherited, task, None);
                 if let Some(outcome) = self.unmet(task, inherited, &ctx) {
-                    let name = self.task_name(task, &ctx);
-                    self.task_start(task as *const Task as usize, name.clone(), handler);
                     self.report(state, task, &name, &outcome, None, outcome.registered());
                     if outcome.skipped {
                         return Flow::Continue;

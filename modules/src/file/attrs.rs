@@ -2,7 +2,7 @@
 //! result keys Ansible registers for a path (path, state, mode, uid, gid, owner, group,
 //! size).
 
-use super::{IdArg, Task};
+use super::{IdArg, State, Task};
 use crate::host::Meta;
 use crate::{mode, passwd, Change, Diff, Host, ModuleError, Op, Ownership, Plan};
 use serde_json::Value as Json;
@@ -158,11 +158,39 @@ impl Task<'_> {
         }
     }
 
-    /// The plan with the result keys of the path (`path` and `dest`, as Ansible's file
-    /// and copy name it), built when asked for.
+    /// Whether the result names the path `path`, `dest` or both, as ansible-core's
+    /// modules do: file's touch, link and hard `dest`; its other states `path`; copy
+    /// and template `dest` when they write the content, both when their file module
+    /// only checks it.
+    fn result_names(&self, plan: &Plan) -> (bool, bool) {
+        let writes = plan
+            .changes
+            .iter()
+            .flat_map(|change| &change.ops)
+            .any(|op| {
+                matches!(
+                    op,
+                    Op::WriteFile { .. } | Op::CopyFile { .. } | Op::WriteValidated { .. }
+                )
+            });
+        let args = self.args;
+        let copies = args.content.is_some()
+            || args.copy_from.is_some()
+            || args.copy_tree.is_some()
+            || args.remote_src;
+        match args.state {
+            Some(State::Touch | State::Link | State::Hard) => (false, true),
+            _ if copies => (!writes, true),
+            _ => (true, false),
+        }
+    }
+
+    /// The plan with the result keys of the path (`path` and/or `dest`, as Ansible's
+    /// file and copy name it), built when asked for.
     pub(super) fn finish(&self, plan: Plan, after: &After) -> Result<Plan, ModuleError> {
         let (users, groups) = self.host.name_databases()?;
         let shown = self.shown.clone();
+        let (path, dest) = self.result_names(&plan);
         let After {
             state,
             mode,
@@ -177,8 +205,12 @@ impl Task<'_> {
                     .unwrap_or_else(|| id.to_string())
             };
             let mut data = serde_json::Map::new();
-            data.insert("path".into(), Json::String(shown.clone()));
-            data.insert("dest".into(), Json::String(shown));
+            if path {
+                data.insert("path".into(), Json::String(shown.clone()));
+            }
+            if dest {
+                data.insert("dest".into(), Json::String(shown));
+            }
             data.insert("state".into(), Json::from(state));
             data.insert("mode".into(), Json::String(mode::format(mode)));
             data.insert("uid".into(), Json::from(uid));
@@ -190,10 +222,9 @@ impl Task<'_> {
         }))
     }
 
-    /// The plan with only `path`, `dest` and `state`.
+    /// The plan with only `path` and `state` (Ansible's `state: absent`).
     pub(super) fn finish_absent(&self, plan: Plan, state: &str) -> Plan {
         plan.with_data("path", self.shown())
-            .with_data("dest", self.shown())
             .with_data("state", state)
     }
 

@@ -55,7 +55,6 @@ pub(super) fn plan(args: &Args, host: &Host) -> Result<Plan, ModuleError> {
     };
     let mut args = args.clone();
     args.src = None;
-    args.remote_src = false;
     let preserve = matches!(&args.mode, Some(ModeArg::Text(mode)) if mode == "preserve");
     if preserve && meta.is_dir() {
         return Err(ModuleError::invalid(
