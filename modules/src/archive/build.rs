@@ -192,10 +192,12 @@ pub(super) fn pack(
                 tar.append_data(&mut header, &member.name, content.as_slice())
                     .map_err(failed)?;
             }
-            Kind::Other => return Err(ModuleError::Failed(format!(
+            Kind::Other => {
+                return Err(ModuleError::Failed(format!(
                 "Errors when writing archive: {}: a device, fifo or socket is not archived here",
                 member.path
-            ))),
+            )))
+            }
         }
         archived.push(member.path.clone());
     }

@@ -153,7 +153,7 @@ fn earliest_match(patterns: &[regex::bytes::Regex], text: &[u8]) -> Option<(usiz
     let mut best: Option<(usize, usize, usize)> = None;
     for (index, pattern) in patterns.iter().enumerate() {
         if let Some(found) = pattern.find(text) {
-            if best.is_none_or(|(_, start, _)| found.start() < start) {
+            if best.map_or(true, |(_, start, _)| found.start() < start) {
                 best = Some((index, found.start(), found.end()));
             }
         }
