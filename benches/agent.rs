@@ -30,6 +30,7 @@ fn request(args: Value) -> ModuleRequest {
         check: false,
         keys_read: false,
         async_limit: None,
+        timeout: None,
     }
 }
 

@@ -33,6 +33,7 @@ fn run(agent: &mut AgentSession, builtin: Builtin, args: Value, check: bool) -> 
         check,
         keys_read: false,
         async_limit: None,
+        timeout: None,
     };
     match agent.run_module(&request, &mut |_| {}).expect("reachable") {
         ModuleRun::Done(outcome) => outcome,

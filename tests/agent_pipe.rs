@@ -43,6 +43,7 @@ fn request(builtin: Builtin, args: Value, check: bool) -> ModuleRequest {
         check,
         keys_read: true,
         async_limit: None,
+        timeout: None,
     }
 }
 
@@ -230,6 +231,37 @@ fn bad_arguments_come_back_as_bad_args_and_the_session_goes_on() {
         ModuleRun::BadArgs { message, .. } => assert!(message.contains("mdoe"), "{message}"),
         other => panic!("{other:?}"),
     }
+    let good = request(
+        Builtin::File,
+        json!({"path": "/x", "state": "touch"}),
+        false,
+    );
+    assert!(done(agent.run_module(&good, &mut |_| {}).expect("reachable")).changed);
+    agent.close();
+}
+
+#[test]
+fn a_module_past_its_timeout_is_stopped_by_the_agent_and_the_session_goes_on() {
+    let test = Test::new();
+    common::busybox_root(&test);
+    let mut agent = session(&test.root());
+    let mut slow = request(
+        Builtin::Shell,
+        json!({"cmd": "busybox sleep 30 && touch /finished"}),
+        false,
+    );
+    slow.timeout = Some(std::time::Duration::from_secs(1));
+    let started = std::time::Instant::now();
+    let stopped = done(agent.run_module(&slow, &mut |_| {}).expect("reachable"));
+    // Not a speed check: a shell that ran its 30 s would have touched the file.
+    assert!(started.elapsed().as_secs() < 25, "{:?}", started.elapsed());
+    assert!(stopped.failed && !stopped.changed, "{stopped:?}");
+    assert_eq!(
+        stopped.msg.as_deref(),
+        Some("Task failed: Timed out after 1 second(s).")
+    );
+    assert_eq!(stopped.data["timedout"], json!({"period": 1}));
+    assert!(!test.root().join("finished").exists());
     let good = request(
         Builtin::File,
         json!({"path": "/x", "state": "touch"}),
@@ -439,6 +471,7 @@ fn a_controller_file_argument_that_was_not_sent_is_refused() {
         files: Vec::new(),
         root: None,
         async_limit: None,
+        timeout: None,
     };
     write_message(&mut input, &run).unwrap();
     let reply: Reply = read_message(&mut output).unwrap();
@@ -545,6 +578,7 @@ fn a_copy_of_a_directory_goes_through_the_agent_and_a_rerun_sends_no_byte() {
         files: Vec::new(),
         root: None,
         async_limit: None,
+        timeout: None,
     };
     write_message(&mut input, &run).unwrap();
     let reply: Reply = read_message(&mut output).unwrap();

@@ -74,6 +74,7 @@ fn copy(agent: &mut AgentSession, dest: &str, content: &str) -> Result<Outcome, 
         check: false,
         keys_read: false,
         async_limit: None,
+        timeout: None,
     };
     match agent.run_module(&request, &mut |_| {})? {
         ModuleRun::Done(outcome) => Ok(outcome),
@@ -520,6 +521,7 @@ fn check_mode_and_diffs_over_ssh_equal_the_local_ones() {
                 check,
                 keys_read: true,
                 async_limit: None,
+                timeout: None,
             };
             let here = match run_module(&host, &request, &mut |_| {}) {
                 ModuleRun::Done(outcome) => outcome,

@@ -108,7 +108,8 @@ fn doc_lists_the_keywords_the_loader_reads() {
     for name in keywords::task_keywords().chain(keywords::read_at(Places::PLAY)) {
         assert_eq!(find(name)["status"], "supported", "{name}");
     }
-    assert_eq!(find("strategy")["status"], "issue #16");
+    assert_eq!(find("strategy")["status"], "supported");
+    assert_eq!(find("debugger")["status"], "issue #15");
     assert_eq!(find("delegate_to")["waiting_on"], "role entry: issue #16");
     assert_eq!(find("notify")["waiting_on"], "block: issue #15");
     assert_eq!(
@@ -208,6 +209,12 @@ fn every_built_in_example_runs_under_check() {
         "templates/motd.j2",
         "Welcome to {{ inventory_hostname }}.\n",
     );
+    // git's: the controller's git in the root and a repository of the target with the
+    // tag and branch the examples name.
+    common::git_repos::git_root(&test);
+    let mut app = common::git_repos::Repo::init(&test, "srv/git/app.git");
+    app.commit("README", "app\n", "first");
+    app.git(&["tag", "v1.2.0"]);
     let list = doc_json(&test, &[]);
     let names: Vec<String> = ["builtin", "action"]
         .iter()

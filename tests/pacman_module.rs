@@ -2,7 +2,7 @@
 //! whose pacman.conf names the local test repository: the three checks of installing
 //! (dependencies predicted exactly in check mode, a second task of the same check run
 //! seeing them, and a task after it the packages' files), refreshing the databases and removing; `package` dispatching to it
-//! on an Arch root and refused elsewhere.
+//! on an Arch root and refused on a distribution of neither pacman nor apt.
 
 mod common;
 
@@ -179,9 +179,10 @@ fn package_is_pacman_on_arch_and_refused_elsewhere() {
     three_checks_runs(&test);
     assert!(!installed(&test).contains(&"vim-1.0-1".to_string()));
 
+    // Debian gets apt (tests/apt_module.rs); a distribution of neither is refused.
     let debian = Test::new();
     let debian_conf = pacman_root(&debian);
-    debian.root_file("/etc/os-release", "ID=debian\n");
+    debian.root_file("/etc/os-release", "ID=fedora\n");
     debian.playbook(&play(
         &debian_conf,
         "    - package:\n        name: vim\n        state: present\n",
@@ -189,7 +190,7 @@ fn package_is_pacman_on_arch_and_refused_elsewhere() {
     let run = debian.run(&["--check"]);
     assert_eq!(run.code, 2, "{}", run.stdout);
     assert!(
-        run.stdout.contains("distribution is debian; only pacman"),
+        run.stdout.contains("distribution is fedora; only pacman"),
         "{}",
         run.stdout
     );

@@ -15,7 +15,7 @@
 //! ([`as_job`]): its children are tracked there too, so a job past its time limit is
 //! stopped alone while the run goes on.
 
-use rustix::process::{kill_process, Pid, Signal};
+use rustix::process::{getpgid, kill_process, kill_process_group, Pid, Signal};
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::Arc;
@@ -102,11 +102,18 @@ impl Drop for Tracked<'_> {
     }
 }
 
+/// The signal to the child `pid`, and to everything it started when it leads a
+/// process group of its own (the Host starts its programs so): a shell's `sleep`
+/// stops with the shell, and no pipe stays open behind it.
 fn send(pid: i32, signal: i32) {
     let (Some(pid), Some(signal)) = (Pid::from_raw(pid), Signal::from_named_raw(signal)) else {
         return;
     };
-    let _ = kill_process(pid, signal);
+    if getpgid(Some(pid)).is_ok_and(|group| group == pid) {
+        let _ = kill_process_group(pid, signal);
+    } else {
+        let _ = kill_process(pid, signal);
+    }
 }
 
 /// A signal's name for messages (`SIGINT`, `SIGTERM`, `signal 10`).

@@ -10,6 +10,7 @@
 //! prints. Built-ins are one enum ([`registry::Builtin`]) and one `match`.
 
 pub mod accounts;
+pub mod apt;
 pub mod archive;
 pub mod args;
 pub mod assemble;
@@ -17,6 +18,7 @@ pub mod authorized_key;
 pub mod blockinfile;
 pub mod command;
 pub mod cron;
+pub mod debconf;
 pub mod doc;
 pub(crate) mod edit;
 pub mod error;
@@ -26,6 +28,7 @@ pub mod find;
 pub mod firstboot;
 pub mod get_url;
 pub mod getent;
+pub mod git;
 pub mod group;
 pub mod host;
 pub mod hostname;
@@ -380,6 +383,9 @@ pub struct RunSpec {
     /// Run on a pseudo-terminal with its prompts answered (the expect module; in the
     /// target only): host/pty.rs.
     pub conversation: Option<expect::Conversation>,
+    /// Not run (rc `None`, no output) when a `Run` before it in the same apply failed:
+    /// a step of a sequence that only makes sense after the steps before it (git's).
+    pub after_success_only: bool,
 }
 
 /// Where a program runs.

@@ -11,7 +11,7 @@
 
 mod apt_lists;
 pub(crate) mod doc;
-mod dpkg;
+pub(crate) mod dpkg;
 mod pacman;
 
 use crate::{Host, Module, ModuleError, Plan};

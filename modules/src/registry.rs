@@ -2,11 +2,11 @@
 //! modules (validation, dispatch, docs) asks this enum, so nothing keeps a copy.
 
 use crate::{
-    archive, args, assemble, authorized_key, blockinfile, command, cron, expect, file, find,
-    firstboot, get_url, getent, group, hostname, ini_file, known_hosts, lineinfile, locale_gen,
-    mount, nspawn, package, package_facts, pacman, pacstrap, ping, raw, replace, resolv_link,
-    script, service_facts, slurp, stat, sysctl, temp_file, timezone, unarchive, unit, user, Host,
-    Module, ModuleError, Plan,
+    apt, archive, args, assemble, authorized_key, blockinfile, command, cron, debconf, expect,
+    file, find, firstboot, get_url, getent, git, group, hostname, ini_file, known_hosts,
+    lineinfile, locale_gen, mount, nspawn, package, package_facts, pacman, pacstrap, ping, raw,
+    replace, resolv_link, script, service_facts, slurp, stat, sysctl, temp_file, timezone,
+    unarchive, unit, user, Host, Module, ModuleError, Plan,
 };
 use serde::de::DeserializeOwned;
 
@@ -86,6 +86,11 @@ builtins! {
         // modmisc: expect, archive
         Expect,
         Archive,
+        // modgit: git
+        Git,
+        // modapt: apt, debconf
+        Apt,
+        Debconf,
     }
 }
 
@@ -106,6 +111,8 @@ impl Builtin {
             Builtin::User => user::UserModule::NAME,
             Builtin::Pacman => pacman::PacmanModule::NAME,
             Builtin::Package => package::PackageModule::NAME,
+            Builtin::Apt => apt::AptModule::NAME,
+            Builtin::Debconf => debconf::DebconfModule::NAME,
             Builtin::Mount => mount::MountModule::NAME,
             Builtin::AuthorizedKey => authorized_key::AuthorizedKeyModule::NAME,
             Builtin::LocaleGen => locale_gen::LocaleGenModule::NAME,
@@ -133,6 +140,7 @@ impl Builtin {
             Builtin::KnownHosts => known_hosts::KnownHostsModule::NAME,
             Builtin::Expect => expect::ExpectModule::NAME,
             Builtin::Archive => archive::ArchiveModule::NAME,
+            Builtin::Git => git::GitModule::NAME,
         }
     }
 
@@ -174,7 +182,11 @@ impl Builtin {
                 "An account of the target, through its useradd/usermod/userdel (password as a hash)"
             }
             Builtin::Pacman => "Packages of the target installed, upgraded or removed with pacman",
-            Builtin::Package => "Ansible's generic package task: pacman on an Arch target",
+            Builtin::Package => {
+                "Ansible's generic package task: apt on a Debian target, pacman on an Arch one"
+            }
+            Builtin::Apt => "Packages of a Debian target installed, upgraded or removed with apt",
+            Builtin::Debconf => "A Debian package's debconf answer set (pre-seeded), or its answers read",
             Builtin::Mount => "An /etc/fstab entry (ansible.posix.mount's present/absent)",
             Builtin::AuthorizedKey => {
                 "SSH public keys in a user's authorized_keys (its ~/.ssh 0700, the file 0600)"
@@ -242,6 +254,9 @@ impl Builtin {
             Builtin::Archive => {
                 "Pack paths of the target into a tar (gz, bz2, xz, zst) or zip, or compress one file"
             }
+            Builtin::Git => {
+                "A checkout of a git repository at a branch, tag or commit (the target's git)"
+            }
         }
     }
 
@@ -262,6 +277,8 @@ impl Builtin {
             Builtin::User => user::doc::USER,
             Builtin::Pacman => pacman::doc::PACMAN,
             Builtin::Package => package::doc::PACKAGE,
+            Builtin::Apt => apt::doc::APT,
+            Builtin::Debconf => debconf::doc::DEBCONF,
             Builtin::Mount => mount::doc::MOUNT,
             Builtin::AuthorizedKey => authorized_key::doc::AUTHORIZED_KEY,
             Builtin::LocaleGen => locale_gen::doc::LOCALE_GEN,
@@ -289,6 +306,7 @@ impl Builtin {
             Builtin::KnownHosts => known_hosts::doc::KNOWN_HOSTS,
             Builtin::Expect => expect::doc::EXPECT,
             Builtin::Archive => archive::doc::ARCHIVE,
+            Builtin::Git => git::doc::GIT,
         }
     }
 
@@ -351,6 +369,8 @@ impl Builtin {
             Builtin::User => args::field_names::<user::Args>(),
             Builtin::Pacman => args::field_names::<pacman::Args>(),
             Builtin::Package => args::field_names::<package::Args>(),
+            Builtin::Apt => args::field_names::<apt::Args>(),
+            Builtin::Debconf => args::field_names::<debconf::Args>(),
             Builtin::Mount => args::field_names::<mount::Args>(),
             Builtin::AuthorizedKey => args::field_names::<authorized_key::Args>(),
             Builtin::LocaleGen => args::field_names::<locale_gen::Args>(),
@@ -377,6 +397,7 @@ impl Builtin {
             Builtin::KnownHosts => args::field_names::<known_hosts::Args>(),
             Builtin::Expect => args::field_names::<expect::Args>(),
             Builtin::Archive => args::field_names::<archive::Args>(),
+            Builtin::Git => args::field_names::<git::Args>(),
             Builtin::Script => {
                 static NAMES: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
                 NAMES.get_or_init(|| {
@@ -477,6 +498,8 @@ impl Builtin {
             Builtin::User => decode_tracked::<user::Args>(value).map(drop),
             Builtin::Pacman => decode_tracked::<pacman::Args>(value).map(drop),
             Builtin::Package => decode_tracked::<package::Args>(value).map(drop),
+            Builtin::Apt => decode_tracked::<apt::Args>(value).map(drop),
+            Builtin::Debconf => decode_tracked::<debconf::Args>(value).map(drop),
             Builtin::Mount => decode_tracked::<mount::Args>(value).map(drop),
             Builtin::AuthorizedKey => decode_tracked::<authorized_key::Args>(value).map(drop),
             Builtin::LocaleGen => decode_tracked::<locale_gen::Args>(value).map(drop),
@@ -504,6 +527,7 @@ impl Builtin {
             Builtin::KnownHosts => decode_tracked::<known_hosts::Args>(value).map(drop),
             Builtin::Expect => decode_tracked::<expect::Args>(value).map(drop),
             Builtin::Archive => decode_tracked::<archive::Args>(value).map(drop),
+            Builtin::Git => decode_tracked::<git::Args>(value).map(drop),
         }
     }
 
@@ -585,6 +609,12 @@ impl Builtin {
             Builtin::Package => package::PackageModule
                 .plan(&decode(value)?, host)
                 .map_err(PlanError::Module),
+            Builtin::Apt => apt::AptModule
+                .plan(&decode(value)?, host)
+                .map_err(PlanError::Module),
+            Builtin::Debconf => debconf::DebconfModule
+                .plan(&decode(value)?, host)
+                .map_err(PlanError::Module),
             Builtin::Mount => mount::MountModule
                 .plan(&decode(value)?, host)
                 .map_err(PlanError::Module),
@@ -664,6 +694,9 @@ impl Builtin {
                 .plan(&decode(value)?, host)
                 .map_err(PlanError::Module),
             Builtin::Archive => archive::ArchiveModule
+                .plan(&decode(value)?, host)
+                .map_err(PlanError::Module),
+            Builtin::Git => git::GitModule
                 .plan(&decode(value)?, host)
                 .map_err(PlanError::Module),
         }

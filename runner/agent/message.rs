@@ -48,6 +48,9 @@ pub enum Request {
         /// (run/jobs.rs) and answers at once with the job's id.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         async_limit: Option<u64>,
+        /// `timeout:` seconds: the agent stops the module when they are over.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        timeout: Option<u64>,
     },
     /// One of the runner's actions that act on the target (uri, wait_for), with its
     /// rendered arguments; answered with `ran` (`done`).

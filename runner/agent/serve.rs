@@ -182,6 +182,7 @@ pub fn serve(input: &mut impl Read, output: &mut impl Write) -> Result<(), Agent
                 files,
                 root,
                 async_limit,
+                timeout,
             } => {
                 let run = match roots.host(&host, root) {
                     Err(message) => ModuleRun::Done(crate::run::Outcome::failed(message)),
@@ -192,6 +193,7 @@ pub fn serve(input: &mut impl Read, output: &mut impl Write) -> Result<(), Agent
                             check,
                             keys_read,
                             async_limit,
+                            timeout,
                         };
                         match module_request(input, output, &mut kept, inside, asked, &files)? {
                             Ok((request, _received)) => {
@@ -341,6 +343,7 @@ struct Asked {
     check: bool,
     keys_read: bool,
     async_limit: Option<u64>,
+    timeout: Option<u64>,
 }
 
 /// The module request, with the files it names (kept, found at their dest, or asked
@@ -361,6 +364,7 @@ fn module_request(
         check,
         keys_read,
         async_limit,
+        timeout,
     } = asked;
     let Some(builtin) = Builtin::from_name(&module) else {
         return Ok(Err(format!("the agent has no module {module}")));
@@ -468,6 +472,7 @@ fn module_request(
         check,
         keys_read,
         async_limit: async_limit.map(std::time::Duration::from_secs),
+        timeout: timeout.map(std::time::Duration::from_secs),
     };
     Ok(Ok((request, received)))
 }

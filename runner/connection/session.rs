@@ -219,6 +219,7 @@ impl AgentSession {
             files: outgoing.iter().map(|file| file.announce.clone()).collect(),
             root: root.map(Path::to_path_buf),
             async_limit: request.async_limit.map(|limit| limit.as_secs()),
+            timeout: request.timeout.map(|limit| limit.as_secs()),
         })?;
         loop {
             match self.hear(None)? {

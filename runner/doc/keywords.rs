@@ -54,6 +54,7 @@ fn value(parse: Parse) -> &'static str {
         Parse::Percentage => "a number from 0 to 100",
         Parse::Count => "a positive whole number",
         Parse::HostOrder => "inventory, reverse_inventory, sorted, reverse_sorted or shuffle",
+        Parse::Strategy => "linear (free, host_pinned: run as linear, with a warning)",
         Parse::LocalAction => "a module and its arguments",
         Parse::NoOp => "a value that makes it a no-op",
         Parse::Become => {

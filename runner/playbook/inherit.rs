@@ -11,6 +11,7 @@
 use super::model::{Action, BecomeKeywords, Fleet, Task, TaskKind};
 use crate::yaml::{Node, Value};
 use std::sync::Arc;
+use std::time::Duration;
 
 /// Mark `tasks` (and everything inside them) `no_log` when `on`, and pass each task's
 /// own `no_log` down to what it contains.
@@ -73,6 +74,21 @@ pub fn ignore_unreachable(tasks: &mut [Task], outer: Option<bool>) {
     }
 }
 
+/// Give each of `tasks` without its own `timeout` the one around it (a play's,
+/// block's or import's), and pass each task's down to what it contains.
+pub fn timeout(tasks: &mut [Task], outer: Option<Duration>) {
+    for task in tasks {
+        let own = task.timeout();
+        if own.is_none() && outer.is_some() {
+            task.rare_mut().timeout = outer;
+        }
+        let inner = own.or(outer);
+        for list in contained(&mut task.kind, true) {
+            timeout(list, inner);
+        }
+    }
+}
+
 /// Give each of `tasks` the `become`, `become_user` and `become_method` around it
 /// that it does not write itself, and pass each task's down to what it contains
 /// (they are read where it runs: run/becoming.rs).
@@ -121,6 +137,7 @@ pub fn from_include(tasks: &mut [Task], include: &Task) {
     let around = include.become_keywords().cloned().unwrap_or_default();
     becomes(tasks, &around);
     fleet(tasks, include.fleet());
+    timeout(tasks, include.timeout());
     module_defaults(tasks, include.module_defaults());
 }
 

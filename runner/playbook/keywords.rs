@@ -119,6 +119,8 @@ pub enum Parse {
     /// Plays only: `order`, one of inventory, reverse_inventory, sorted,
     /// reverse_sorted, shuffle.
     HostOrder,
+    /// Plays only: `strategy`, linear (free and host_pinned run as linear, said).
+    Strategy,
     /// `local_action`: a module and its arguments, run on localhost.
     LocalAction,
     /// Accepted only with a value that makes it a no-op here (`connection: local`);
@@ -237,7 +239,7 @@ pub const KEYWORDS: &[Keyword] = &[
     supported("async", TASK, false, Parse::Number, "run the module as a background job on the target, stopped after this many seconds"),
     supported("poll", TASK, false, Parse::Number, "with async: seconds between two checks of the job (default 15); 0: go on at once (async_status asks later)"),
     supported("failed_when", TASK, false, Parse::Conditions, "conditions that decide it failed"),
-    waiting_on(supported("ignore_errors", ANYWHERE_IN_TASKS, true, Parse::Boolean, "a failure does not stop the play"), ROLE, 15),
+    waiting_on(supported("ignore_errors", EVERYWHERE, true, Parse::Boolean, "a failure does not stop the play"), ROLE, 15),
     supported("ignore_unreachable", PLAY.or(TASK_OR_BLOCK), true, Parse::Boolean, "a host unreachable for it stays in the play (counted ok and ignored)"),
     supported("tags", EVERYWHERE, true, Parse::TextList, "names --tags and --skip-tags select by"),
     supported("vars", EVERYWHERE, true, Parse::Vars, "variables for what it covers"),
@@ -259,15 +261,15 @@ pub const KEYWORDS: &[Keyword] = &[
     supported("args", TASK_OR_INCLUDE, false, Parse::Arguments, "module arguments, merged under those written with the module"),
     waiting_on(supported("environment", PLAY.or(TASK_OR_BLOCK), true, Parse::Environment, "environment variables of the programs it runs"), ROLE, 15),
     supported("module_defaults", PLAY.or(TASK_OR_BLOCK), true, Parse::ModuleDefaults, "arguments for each module it covers (its own arguments win)"),
-    waiting_on(supported("timeout", TASK_OR_INCLUDE, false, Parse::Seconds, "fail the task after this many seconds"), BLOCK.or(ROLE), 15),
+    waiting_on(supported("timeout", PLAY.or(ANYWHERE_IN_TASKS), true, Parse::Seconds, "fail the task after this many seconds: its programs are killed, its next operation not begun"), ROLE, 15),
     waiting_on(supported("any_errors_fatal", PLAY.or(TASK_OR_BLOCK), true, Parse::Boolean, "a failure ends the play for every host after this task"), ROLE, 16),
     waiting_on(supported("delegate_to", TASK_OR_BLOCK, true, Parse::Text, "the inventory host (or localhost) the task acts on instead (a template)"), ROLE, 16),
     waiting_on(supported("delegate_facts", TASK_OR_BLOCK, true, Parse::Boolean, "a delegated task's facts go to the delegate"), ROLE, 16),
-    waiting_on(supported("run_once", TASK_OR_BLOCK, true, Parse::Boolean, "run on the batch's first host only; every host gets the result"), INCLUDE.or(ROLE), 16),
-    waiting("strategy", 16),
+    waiting_on(supported("run_once", PLAY.or(TASK_OR_BLOCK), true, Parse::Boolean, "run on the batch's first host only; every host gets the result"), INCLUDE.or(ROLE), 16),
+    supported("strategy", PLAY, false, Parse::Strategy, "linear (every host finishes a task before the next); free and host_pinned run as linear, with a warning"),
     supported("serial", PLAY, false, Parse::Batches, "batches of hosts, each running the whole play in turn"),
     supported("max_fail_percentage", PLAY, false, Parse::Percentage, "end the play when more than this share of a batch failed"),
-    waiting_on(supported("throttle", TASK_OR_BLOCK, true, Parse::Count, "at most this many hosts run the task at once"), ROLE, 16),
+    waiting_on(supported("throttle", PLAY.or(TASK_OR_BLOCK), true, Parse::Count, "at most this many hosts run the task at once"), ROLE, 16),
     supported("order", PLAY, false, Parse::HostOrder, "the order the play takes its hosts in"),
     supported("force_handlers", PLAY, false, Parse::Boolean, "a host that failed still runs the handlers it notified"),
     waiting("remote_user", 17),
@@ -421,7 +423,8 @@ mod tests {
         assert_eq!(waiting_for("delegate_to"), None);
         assert_eq!(waiting_at("delegate_to", Places::ROLE_ENTRY), Some(16));
         assert_eq!(waiting_at("run_once", Places::INCLUDE), Some(16));
-        assert_eq!(waiting_for("strategy"), Some(16));
+        assert_eq!(waiting_for("strategy"), None);
+        assert_eq!(waiting_for("debugger"), Some(15));
         assert!(loads_files("import_role") && loads_files("include_role"));
         assert!(!loads_files("include_tasks"));
         for name in [

@@ -108,6 +108,9 @@ pub struct Play {
     pub max_fail_percentage: Option<f64>,
     /// `force_handlers`: a host that failed still runs the handlers it notified.
     pub force_handlers: bool,
+    /// `strategy`, when it names one machinist runs as linear (`free`,
+    /// `host_pinned`): said when the play starts.
+    pub strategy_as_linear: Option<String>,
     /// `become`, `become_user`, `become_method` of the play (its tasks have them
     /// too): also for gathering facts.
     pub become_: BecomeKeywords,
@@ -257,8 +260,8 @@ pub struct Rare {
     pub retry: Option<Retry>,
     /// `async` and `poll`: the module runs as a background job (run/jobs.rs).
     pub asynchronous: Option<Async>,
-    /// `timeout:` in seconds; a plugin running longer is killed (built-in modules do
-    /// not use it yet).
+    /// `timeout:` in seconds, its own or the one around it (a block's, a play's): a
+    /// module or plugin running longer is stopped and the task fails.
     pub timeout: Option<Duration>,
     /// `root:` on a block or task (a machinist keyword, like the play's): what it runs
     /// acts inside this directory of the run's root.

@@ -150,8 +150,10 @@ impl Step<'_> {
                 "raw module does not support the environment keyword".into(),
             ));
         }
-        if matches!(builtin, Builtin::Command | Builtin::Shell | Builtin::Script)
-            && !task.environment().is_empty()
+        if matches!(
+            builtin,
+            Builtin::Command | Builtin::Shell | Builtin::Script | Builtin::Git
+        ) && !task.environment().is_empty()
         {
             // The `environment:` keywords (play's, blocks', the task's), under the
             // module's own `environment`.
@@ -258,6 +260,7 @@ impl Step<'_> {
             check: self.flags.check,
             keys_read,
             async_limit: limits.map(|limits| limits.limit),
+            timeout: task.timeout(),
         };
         let name = task.display_name();
         let on_event = &mut *self.on_event;

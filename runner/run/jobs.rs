@@ -9,9 +9,8 @@
 //! A job lives as long as the process that started it: when the run ends (or the
 //! agent's session, `Bye`), [`stop_all`] stops the jobs still running (SIGTERM to
 //! their programs, SIGKILL to those still there a moment later). Ansible leaves them
-//! running. The signal goes to the job's program, not to the programs it started (a
-//! shell's `sleep` may outlive the shell; what the shell would have done after it is
-//! not done): docs/ansible-differences.md.
+//! running. The signal goes to the job's program and every program it started (its
+//! process group: a shell's `sleep` stops with the shell): docs/ansible-differences.md.
 
 use super::module_run::{run_module, ModuleEvent, ModuleRequest, ModuleRun};
 use super::outcome::Outcome;
@@ -71,6 +70,8 @@ pub fn start(
     logs_hidden: bool,
 ) -> Outcome {
     request.async_limit = None;
+    // The job's own limit bounds it (ansible-core's async tasks do not take `timeout`).
+    request.timeout = None;
     // The job's keys are read later (async_status registered): all of them.
     request.keys_read = true;
     let id = new_id();
@@ -279,6 +280,7 @@ mod tests {
             check: false,
             keys_read: true,
             async_limit: None,
+            timeout: None,
         };
         (host, request)
     }

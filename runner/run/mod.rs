@@ -368,6 +368,13 @@ impl<'a> Executor<'a> {
                 self.reporter.event(&Event::Warning(warning));
             }
         }
+        if let Some(strategy) = &play.strategy_as_linear {
+            self.reporter.event(&Event::Warning(format!(
+                "play '{}': strategy {strategy} runs as linear: the same tasks, results and \
+                 changes, with every host finishing a task before the next begins",
+                play.name
+            )));
+        }
         // Asked before the root is locked: no other run waits while a person types.
         let reporter = &mut *self.reporter;
         let prompted = prompt::ask(play, &self.options.extra_vars, &mut |warning| {

@@ -21,6 +21,9 @@ pub struct ModuleRequest {
     /// `async:`: run it as a background job stopped after this long (run/jobs.rs);
     /// the run answers at once with the job's id.
     pub async_limit: Option<std::time::Duration>,
+    /// `timeout:`: the module's programs are killed, and it stops before its next
+    /// operation, once it has run this long; the task then fails as Ansible's does.
+    pub timeout: Option<std::time::Duration>,
 }
 
 /// What happens while a module runs, in order.
@@ -60,6 +63,9 @@ pub fn run_module(
             }
             Err(err) => ModuleRun::Done(Outcome::failed(err.to_string())),
         };
+    }
+    if let Some(limit) = request.timeout {
+        return run_within(host, request, limit, on_event);
     }
     let builtin = request.builtin;
     let check = request.check;
@@ -188,6 +194,64 @@ pub fn run_module(
     ModuleRun::Done(outcome)
 }
 
+/// [`run_module`] stopped at `limit` (a task's `timeout:`): a timer thread stops it as
+/// a job's time limit stops a job (its programs get SIGKILL; the Host applies no
+/// operation after that), and the task fails with Ansible's message and `timedout`.
+fn run_within(
+    host: &Host,
+    request: &ModuleRequest,
+    limit: std::time::Duration,
+    on_event: &mut dyn FnMut(ModuleEvent),
+) -> ModuleRun {
+    use machinist_modules::interrupt::{self, Interrupt};
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{mpsc, Arc};
+    const KILL: i32 = 9;
+    let unbounded = ModuleRequest {
+        timeout: None,
+        ..request.clone()
+    };
+    let stop = Arc::new(Interrupt::new());
+    let expired = Arc::new(AtomicBool::new(false));
+    let (finished, watched) = mpsc::channel::<()>();
+    let timer = {
+        let stop = Arc::clone(&stop);
+        let expired = Arc::clone(&expired);
+        std::thread::Builder::new()
+            .name("task timeout".into())
+            .spawn(move || {
+                if watched.recv_timeout(limit) == Err(mpsc::RecvTimeoutError::Timeout) {
+                    tracing::debug!(
+                        seconds = limit.as_secs(),
+                        "the task's timeout is over: stopping it"
+                    );
+                    expired.store(true, Ordering::SeqCst);
+                    stop.raise(KILL);
+                }
+            })
+    };
+    if let Err(err) = timer {
+        // A task nothing would stop in time is not run at all.
+        return ModuleRun::Done(Outcome::failed(format!(
+            "cannot watch the task's timeout: {err}"
+        )));
+    }
+    let run = interrupt::as_job(stop, || run_module(host, &unbounded, on_event));
+    drop(finished);
+    if !expired.load(Ordering::SeqCst) {
+        return run;
+    }
+    // As ansible-core's: the stopped module's result gives way to the timeout's, not
+    // changed, whatever the module had begun.
+    drop(run);
+    let seconds = limit.as_secs();
+    let mut outcome = Outcome::failed(format!("Task failed: Timed out after {seconds} second(s)."));
+    outcome
+        .data
+        .insert("timedout".into(), serde_json::json!({ "period": seconds }));
+    ModuleRun::Done(outcome)
+}
+
 /// When a command started: Ansible's command registers `start`, `end` and `delta`
 /// as Python prints `datetime.now()` and the `timedelta` between them.
 struct Started {
@@ -243,6 +307,22 @@ fn command_result(outcome: &mut Outcome, builtin: Builtin, ops: &[Op], outputs: 
         })
         .collect();
     let failed = runs.iter().find(|(_, output)| output.rc != Some(0));
+    if builtin == Builtin::Git {
+        // Ansible's git registers no command output: `after` is what its last step
+        // (rev-parse HEAD) printed; a failed step fails the task with git's words.
+        match failed {
+            Some((spec, output)) => {
+                outcome.failed = true;
+                outcome.msg = Some(machinist_modules::git::failure(spec, output));
+            }
+            None => {
+                if let Some(after) = machinist_modules::git::after_of_run(ops, outputs) {
+                    outcome.data.insert("after".into(), after.into());
+                }
+            }
+        }
+        return;
+    }
     let Some((spec, output)) = failed.or(runs.first()) else {
         return;
     };

@@ -116,6 +116,7 @@ fn attempt(remote: &Arc<RemoteHost>, becoming: Option<Become>) -> Receiver<Resul
             check: false,
             keys_read: true,
             async_limit: None,
+            timeout: None,
         };
         let result = match remote.run_module(&ping, None, becoming.as_ref(), &mut |_| {}) {
             Ok(ModuleRun::Done(outcome))

@@ -211,6 +211,10 @@ impl Host {
         on_progress: &mut dyn FnMut(Progress),
     ) -> Result<OpOutput, ModuleError> {
         match op {
+            Op::Run(spec) if a_run_failed && spec.after_success_only => {
+                tracing::debug!(argv = ?self.shown_argv(spec), "not run: a step before it failed");
+                Ok(OpOutput::default())
+            }
             Op::Run(spec) => self.run(spec, on_progress),
             Op::Verify(verify) => {
                 if !a_run_failed {

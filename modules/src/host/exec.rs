@@ -5,7 +5,7 @@
 use super::jail::{clean_env, tool_env, Jail, TARGET_PATH};
 use crate::{ModuleError, OpOutput, RunSpec};
 use std::io::{BufRead, BufReader, Read, Write};
-use std::os::unix::process::ExitStatusExt;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -205,7 +205,10 @@ fn run_command(
 ) -> Result<OpOutput, ModuleError> {
     let program = command.get_program().to_os_string();
     let failed = |source| ModuleError::io(PathBuf::from(&program), source);
+    // A process group of its own: a stop (a signal, a task's timeout, an async job's
+    // limit) reaches everything the program started (interrupt.rs).
     command
+        .process_group(0)
         .stdin(if spec.stdin.is_some() {
             Stdio::piped()
         } else {

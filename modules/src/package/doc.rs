@@ -8,24 +8,24 @@ const ARGS: [ArgDoc; 3] = [
     ArgDoc::new(
         "state",
         "str",
-        "present/installed, latest, or absent/removed (as the pacman module).",
+        "present/installed, latest, or absent/removed (as the pacman and apt modules).",
     )
     .required()
     .choices(&["present", "installed", "latest", "absent", "removed"]),
     ArgDoc::new(
         "use",
         "str",
-        "The manager: auto (from the target's os-release; Arch → pacman, others refused) or pacman.",
+        "The manager: auto (from the target's os-release; Arch → pacman, Debian and derivatives → apt, others refused), pacman or apt.",
     )
     .default("auto")
-    .choices(&["auto", "pacman"]),
+    .choices(&["auto", "pacman", "apt"]),
 ];
 
 pub const PACKAGE: ModuleDoc = ModuleDoc {
     args: &ARGS,
     check_mode: Support::Full,
     diff: Support::Full,
-    examples: r#"- name: vim, with whatever manager the target has (pacman on Arch)
+    examples: r#"- name: vim, with whatever manager the target has (pacman on Arch, apt on Debian)
   package:
     name: vim
     state: present

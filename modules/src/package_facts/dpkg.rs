@@ -85,7 +85,7 @@ fn is_installed(status: &str) -> bool {
 }
 
 /// A stanza's fields (continuation lines are not needed and skipped).
-fn fields(stanza: &str) -> Vec<(&str, &str)> {
+pub(crate) fn fields(stanza: &str) -> Vec<(&str, &str)> {
     stanza
         .lines()
         .filter(|line| !line.starts_with([' ', '\t']))

@@ -77,7 +77,7 @@ impl Loader {
     }
 
     /// `throttle`: a positive whole number (0: no limit, as Ansible).
-    fn count(&mut self, node: &Node) -> Option<usize> {
+    pub(super) fn count(&mut self, node: &Node) -> Option<usize> {
         match &node.value {
             Value::Int(n) if *n >= 0 => usize::try_from(*n).ok().filter(|n| *n > 0),
             _ => {
@@ -102,6 +102,33 @@ impl Loader {
                     format!("order '{name}' is not one of {}", names.join(", ")),
                 );
                 HostOrder::Inventory
+            }
+        }
+    }
+
+    /// `strategy`: linear is what every play does; free and host_pinned (whose
+    /// results are the same, only the hosts' pace differs) run as linear and say so;
+    /// anything else is refused.
+    pub(super) fn strategy(&mut self, node: &Node) -> Option<String> {
+        let name = self.string(node)?;
+        match name.trim() {
+            "linear" | "ansible.builtin.linear" => None,
+            "free" | "host_pinned" | "ansible.builtin.free" | "ansible.builtin.host_pinned" => {
+                Some(name.trim().to_string())
+            }
+            "debug" | "ansible.builtin.debug" => {
+                self.error(
+                    &node.span,
+                    "strategy 'debug' (Ansible's interactive debugger) is not supported",
+                );
+                None
+            }
+            _ => {
+                self.error(
+                    &node.span,
+                    format!("strategy '{name}' is not one of linear, free, host_pinned"),
+                );
+                None
             }
         }
     }

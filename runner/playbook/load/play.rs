@@ -186,6 +186,7 @@ impl Loader {
             .get("max_fail_percentage")
             .and_then(|m| self.percentage(m));
         let force_handlers = node.get("force_handlers").is_some_and(|b| self.boolean(b));
+        let strategy_as_linear = node.get("strategy").and_then(|s| self.strategy(s));
         let sections = self.play_sections(&mut node, origin, &tags, streamed);
         let mut play_inputs = vars_nodes.clone();
         for (_, file_vars) in &vars_files {
@@ -222,6 +223,7 @@ impl Loader {
             order,
             max_fail_percentage,
             force_handlers,
+            strategy_as_linear,
             become_: crate::playbook::model::BecomeKeywords::of(&node),
         })
     }
@@ -326,8 +328,12 @@ impl Loader {
         let play_module_defaults = self.module_defaults(node.get("module_defaults"), origin);
         let play_fleet = crate::playbook::model::Fleet {
             any_errors_fatal: node.get("any_errors_fatal").map(|b| self.boolean(b)),
+            run_once: node.get("run_once").map(|b| self.boolean(b)),
+            throttle: node.get("throttle").and_then(|t| self.count(t)),
             ..Default::default()
         };
+        let play_timeout = node.get("timeout").and_then(|t| self.seconds(t));
+        let play_ignore_errors = node.get("ignore_errors").is_some_and(|b| self.boolean(b));
         for list in [
             &mut sections.pre_tasks,
             &mut sections.tasks,
@@ -341,6 +347,11 @@ impl Loader {
             crate::playbook::inherit::becomes(list, &play_become);
             crate::playbook::inherit::module_defaults(list, &play_module_defaults);
             crate::playbook::inherit::fleet(list, &play_fleet);
+            crate::playbook::inherit::timeout(list, play_timeout);
+            if play_ignore_errors {
+                // Blocks pass it on to their tasks when they run (run/linear.rs).
+                list.iter_mut().for_each(|task| task.ignore_errors = true);
+            }
         }
         sections
     }
