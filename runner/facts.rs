@@ -6,20 +6,26 @@
 //! addresses (facts/addresses.rs), each interface's facts and `default_ipv6`
 //! (facts/interfaces.rs), the gathering user and
 //! environment (facts/user.rs), `date_time` (facts/date_time.rs), processors, memory
-//! and uptime (facts/hardware.rs), `mounts` (facts/mounts.rs), `local`
-//! (facts/local.rs), and the platform, kernel command line and resolver
+//! and uptime (facts/hardware.rs), the firmware's DMI tables (facts/dmi.rs), block
+//! devices and their links (facts/devices.rs), `mounts` (facts/mounts.rs), `local`
+//! (facts/local.rs), AppArmor, SELinux, FIPS and chroot (facts/security.rs), the ssh
+//! host keys and storage initiators (facts/host_ids.rs), and the platform, kernel command line and resolver
 //! (facts/platform.rs). Files are read from the TARGET (its root, or the system an
 //! agent runs in) through the Host; kernel-wide values (uname, /proc) from the kernel.
 
 mod addresses;
 mod date_time;
+mod devices;
 mod distribution;
+mod dmi;
 mod hardware;
+mod host_ids;
 mod interfaces;
 mod local;
 mod mounts;
 mod names;
 mod platform;
+mod security;
 pub mod subsets;
 mod system;
 mod user;
@@ -114,6 +120,10 @@ pub fn gather(host: &Host, gathering: &Gathering) -> IndexMap<String, Value> {
     user::add(host, &mut facts);
     date_time::add(&mut facts);
     hardware::add(&architecture, &mut facts);
+    dmi::add(Path::new(dmi::DMI_DIR), &mut facts);
+    devices::add(&devices::Sources::default(), &mut facts);
+    security::add(host, &mut facts);
+    host_ids::add(host, &mut facts);
     let timeout = std::time::Duration::from_secs(gathering.timeout.unwrap_or(DEFAULT_TIMEOUT));
     mounts::add(host, timeout, &mut facts);
     let fact_path = gathering
@@ -135,6 +145,14 @@ pub fn gather(host: &Host, gathering: &Gathering) -> IndexMap<String, Value> {
 fn read_text(host: &Host, path: &str) -> Option<String> {
     let bytes = host.read_file(Path::new(path)).ok()??;
     String::from_utf8(bytes).ok()
+}
+
+/// A kernel file's text as ansible-core's `get_file_content` gives it: stripped, and
+/// none when it is missing, unreadable or blank.
+fn sys_content(path: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let text = text.trim();
+    (!text.is_empty()).then(|| text.to_string())
 }
 
 /// os-release(5): `KEY=value` lines, values optionally quoted.
@@ -176,5 +194,27 @@ mod tests {
         assert_eq!(fields["NAME"], "Arch Linux");
         assert_eq!(fields["ID"], "arch");
         assert_eq!(fields["BUILD_ID"], "rolling");
+    }
+
+    #[test]
+    fn every_fact_gathered_here_belongs_to_a_collector() {
+        let host = Host::new(machinist_modules::HostOptions::new(Path::new("/"))).expect("host");
+        let vars = gather(&host, &Gathering::default());
+        let Some(facts) = vars.get("ansible_facts") else {
+            panic!("no ansible_facts")
+        };
+        let facts = serde_json::to_value(facts).expect("facts are JSON");
+        let interfaces: Vec<String> = facts["interfaces"]
+            .as_array()
+            .expect("interfaces")
+            .iter()
+            .filter_map(|name| name.as_str().map(|name| name.replace(['-', ':'], "_")))
+            .collect();
+        for name in facts.as_object().expect("facts").keys() {
+            assert!(
+                subsets::is_known_fact(name) || interfaces.contains(name),
+                "{name} has no collector"
+            );
+        }
     }
 }

@@ -6,7 +6,8 @@
 //! checks hold; a wrong password makes the host unreachable saying authentication
 //! failed, soon; a password su asks for and nobody gave is said so, and a user whose
 //! shell refuses (nologin) is unreachable with su's words; root becomes another user
-//! with no password at all.
+//! with no password at all; the test user becomes root with root's password (given
+//! for the test, root's entry put back after).
 
 mod common;
 
@@ -258,4 +259,89 @@ fn a_become_user_su_cannot_start_a_shell_for_is_unreachable_with_sus_words() {
             && msg.contains("This account is currently not available"),
         "{msg}"
     );
+}
+
+/// root with a known password for one test; root's password hash and the day it
+/// last changed are put back when dropped (Debian's root has none: `*`).
+struct RootPassword {
+    hash: String,
+    last_change: String,
+    password: String,
+}
+
+impl RootPassword {
+    fn set() -> RootPassword {
+        let shadow = std::fs::read_to_string("/etc/shadow").unwrap();
+        let fields: Vec<&str> = shadow
+            .lines()
+            .find(|line| line.starts_with("root:"))
+            .unwrap()
+            .split(':')
+            .collect();
+        let saved = RootPassword {
+            hash: fields[1].to_string(),
+            last_change: fields[2].to_string(),
+            password: "machinist root pass'word".to_string(),
+        };
+        let mut chpasswd = Command::new("chpasswd")
+            .stdin(Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        writeln!(chpasswd.stdin.take().unwrap(), "root:{}", saved.password).unwrap();
+        assert!(chpasswd.wait().unwrap().success());
+        saved
+    }
+}
+
+impl Drop for RootPassword {
+    fn drop(&mut self) {
+        let restored = Command::new("usermod")
+            .args(["-p", &self.hash, "root"])
+            .status();
+        let last_change = match self.last_change.as_str() {
+            "" => "-1",
+            day => day,
+        };
+        let dated = Command::new("chage")
+            .args(["-d", last_change, "root"])
+            .status();
+        let put_back = restored.is_ok_and(|s| s.success()) && dated.is_ok_and(|s| s.success());
+        if !std::thread::panicking() {
+            assert!(put_back, "root's password was not put back");
+        }
+    }
+}
+
+#[test]
+fn the_test_user_becomes_root_through_su_with_roots_password() {
+    let root = RootPassword::set();
+    let test = Test::new();
+    test.playbook(WHO_AND_COPY);
+    let sshd = Sshd::start();
+    let remote = RemoteRoot::new("su-to-root");
+    let dest = tempfile::tempdir().unwrap();
+    let mut vars = ssh_vars(&sshd, remote.path());
+    vars.as_object_mut().unwrap().remove("machinist_root");
+    vars["dest"] = json!(dest.path().join("by-su"));
+    vars["ansible_become"] = json!(true);
+    vars["ansible_become_method"] = json!("su");
+    vars["ansible_become_password"] = json!(root.password);
+    inventory(&test, &[("web", vars)]);
+    let check = run(&test, &["--check"]);
+    assert_eq!(check.code, 0, "{}\n{}", check.stdout, check.stderr);
+    assert!(!dest.path().join("by-su").exists(), "--check wrote");
+    let first = run(&test, &[]);
+    assert_eq!(first.code, 0, "{}\n{}", first.stdout, first.stderr);
+    let events = first.events();
+    assert_eq!(event_of(&events, "Said")["result"]["msg"], "root");
+    assert_eq!(event_of(&events, "A file")["status"], "changed");
+    assert_eq!(results(&check), results(&first), "--check predicts the run");
+    let written = std::fs::metadata(dest.path().join("by-su")).unwrap();
+    assert_eq!((written.uid(), written.mode() & 0o777), (0, 0o640));
+    let second = run(&test, &[]);
+    assert_eq!(changed(&second), 0, "{}", second.stdout);
+    for said in [&first.stdout, &first.stderr, &second.stdout, &second.stderr] {
+        assert!(!said.contains(&root.password), "{said}");
+    }
 }

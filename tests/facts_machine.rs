@@ -3,8 +3,10 @@
 //! (tests/common/container.rs) and compared with what the container's own tools and
 //! files say: each interface's facts (`ansible_lo`, `ansible_host0`…) against
 //! /sys/class/net and `ip`, `default_ipv4`/`default_ipv6`, `mounts` against its
-//! /proc/self/mounts and `stat -f`, and a play's `gather_subset`, `fact_path` and
-//! local facts through a playbook run against the container.
+//! /proc/self/mounts and `stat -f`, `devices` and the DMI facts against the
+//! container's /sys/block and /sys/devices/virtual/dmi/id, and a play's
+//! `gather_subset`, `fact_path` and local facts through a playbook run against the
+//! container.
 
 mod common;
 
@@ -166,6 +168,86 @@ fn interfaces_and_mounts_are_the_containers() {
             "{mount}"
         );
     }
+}
+
+#[test]
+fn devices_and_dmi_are_what_the_containers_sys_shows() {
+    let turn = container::turn();
+    let mut agent = machine::start("box", "box", Some(turn.leader()), &setup()).expect("reachable");
+    let facts = agent.gather_facts(&Default::default()).expect("reachable");
+    agent.close();
+
+    // Every block device the container's /sys/block lists, with its size in sectors
+    // (512-byte ones there) and its scheduler as the kernel marks it.
+    let mut blocks: Vec<String> = turn
+        .says(&["ls", "/sys/block"])
+        .split_whitespace()
+        .map(String::from)
+        .collect();
+    blocks.sort();
+    let devices = facts["ansible_devices"].as_object().expect("devices");
+    let mut listed: Vec<String> = devices.keys().cloned().collect();
+    listed.sort();
+    assert_eq!(listed, blocks);
+    for (name, device) in devices {
+        let size: u64 = turn
+            .says(&["cat", &format!("/sys/block/{name}/size")])
+            .trim()
+            .parse()
+            .unwrap();
+        let sectorsize: u64 = device["sectorsize"].as_str().unwrap().parse().unwrap();
+        assert_eq!(
+            device["sectors"],
+            size * 512 / sectorsize,
+            "{name}: {device}"
+        );
+        let scheduler = turn.exec(&["cat", &format!("/sys/block/{name}/queue/scheduler")]);
+        let scheduler = String::from_utf8_lossy(&scheduler.stdout).to_string();
+        let marked = scheduler
+            .split_whitespace()
+            .find_map(|word| word.strip_prefix('[')?.strip_suffix(']'))
+            .unwrap_or_default();
+        assert_eq!(device["scheduler_mode"], marked, "{name}: {scheduler}");
+        assert_eq!(
+            device["links"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .collect::<Vec<_>>(),
+            ["ids", "uuids", "labels", "masters"]
+        );
+        assert!(device["size"].as_str().unwrap().contains(' '), "{device}");
+    }
+    assert!(facts["ansible_device_links"]["masters"].is_object());
+
+    // DMI as the container sees the firmware's tables, NA without them.
+    let dmi = "/sys/devices/virtual/dmi/id";
+    let has_tables = turn
+        .exec(&["test", "-e", &format!("{dmi}/product_name")])
+        .status
+        .success();
+    for (fact, file) in [
+        ("product_name", "product_name"),
+        ("system_vendor", "sys_vendor"),
+        ("bios_vendor", "bios_vendor"),
+    ] {
+        let expected = match has_tables {
+            true => turn
+                .says(&["cat", &format!("{dmi}/{file}")])
+                .trim()
+                .to_string(),
+            false => "NA".to_string(),
+        };
+        let expected = if expected.is_empty() {
+            "NA".to_string()
+        } else {
+            expected
+        };
+        assert_eq!(facts[&format!("ansible_{fact}")], json!(expected), "{fact}");
+    }
+    assert!(facts["ansible_form_factor"].is_string());
+    assert!(facts["ansible_memory_mb"]["real"]["total"].is_u64());
+    assert!(facts["ansible_flags"].is_array());
 }
 
 /// `ip ARGS` run in the network namespace of the process `leader`.

@@ -1,5 +1,6 @@
 //! The modules pasted playbooks reach for first, through the real binary on a local
-//! root: `ping`, `setup` (gather_facts as a task), `fetch` (a root's file to the
+//! root: `ping`, `setup` (gather_facts as a task, and a play's templated
+//! `gather_subset`/`fact_path`), `fetch` (a root's file to the
 //! controller), `wait_for_connection` (at once here), `pause` and `tempfile`, each with
 //! the three checks where the module can be idempotent. Their runs over ssh and into
 //! a running container are in tests/connections_modules.rs.
@@ -43,6 +44,35 @@ fn setup_gathers_the_roots_facts_narrowed_by_subset_and_filter() {
     let bad = test.run_json(&[]);
     assert_ne!(bad.code, 0);
     assert!(bad.stdout.contains("Bad subset 'disks'"), "{}", bad.stdout);
+}
+
+#[test]
+fn a_plays_templated_gather_subset_and_fact_path_are_rendered_per_host() {
+    let test = Test::new();
+    test.root_file("/etc/os-release", "ID=arch\nNAME=\"Arch Linux\"\n");
+    test.root_file("/srv/facts.d/site.fact", "{\"tier\": \"web\"}\n");
+    test.playbook(
+        "- hosts: localhost\n  gather_subset: \"{{ wanted }}\"\n  fact_path: \"{{ facts_dir }}\"\n  vars:\n    wanted: ['!all', '!min', 'local', 'os_family']\n    facts_dir: /srv/facts.d\n  tasks:\n    - assert:\n        that:\n          - ansible_facts.gather_subset == ['!all', '!min', 'local', 'os_family']\n          - ansible_local.site.tier == 'web'\n          - ansible_os_family == 'Archlinux'\n          - ansible_hostname is not defined\n",
+    );
+    run_ok(&test, &[]);
+    // An undefined variable or a bad subset fails the host's gathering, saying which.
+    test.playbook(
+        "- hosts: localhost\n  gather_subset: \"{{ nowhere }}\"\n  tasks:\n    - debug: {msg: never}\n- hosts: localhost\n  gather_subset: ['{{ bad }}']\n  vars: {bad: dmi}\n  tasks:\n    - debug: {msg: never}\n",
+    );
+    let failed = test.run_json(&[]);
+    assert_eq!(failed.code, 2, "{}\n{}", failed.stdout, failed.stderr);
+    assert!(
+        failed.stdout.contains("'nowhere' is undefined"),
+        "{}",
+        failed.stdout
+    );
+    test.playbook(
+        "- hosts: localhost\n  gather_subset: ['{{ bad }}']\n  vars: {bad: dmi}\n  tasks:\n    - debug: {msg: never}\n",
+    );
+    let bad = test.run_json(&[]);
+    assert_eq!(bad.code, 2, "{}\n{}", bad.stdout, bad.stderr);
+    assert!(bad.stdout.contains("Bad subset 'dmi'"), "{}", bad.stdout);
+    assert!(!bad.stdout.contains("never"), "{}", bad.stdout);
 }
 
 #[test]

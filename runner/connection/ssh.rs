@@ -247,7 +247,8 @@ rm -f "$t"; echo "the copy of machinist did not arrive whole" >&2; exit 1"#,
                     .to_string()
             }
             Ok(output) if output.status.code() == Some(3) => "run0 is not on this host \
-                 (systemd 256 or later has it): use become_method sudo"
+                 (it came with systemd 256; Debian 12's systemd 252 has none): use \
+                 become_method sudo or su"
                 .to_string(),
             Ok(output) => plain_ssh_error(String::from_utf8_lossy(&output.stderr).trim()),
         };

@@ -1,7 +1,8 @@
 //! Ansible's `hardware` subset, the part roles read: the processor counts
 //! (`processor_count`, `processor_cores`, `processor_threads_per_core`,
-//! `processor_vcpus`, `processor_nproc`, and `processor`), memory and swap in MB,
-//! and `uptime_seconds`. These are the kernel's (one kernel runs a root, its
+//! `processor_vcpus`, `processor_nproc`, `processor`, and the CPU `flags`), memory
+//! and swap in MB (and `memory_mb`'s real/nocache/swap table), `uptime_seconds`, and
+//! `loadavg` (the kernel's, unrounded, as Python's `os.getloadavg()`). These are the kernel's (one kernel runs a root, its
 //! containers and the host), read from /proc as ansible-core's Linux collector reads
 //! them, with its arithmetic (Python's rounding included).
 
@@ -25,6 +26,9 @@ pub fn add(architecture: &str, facts: &mut Facts) {
         let nproc = kernel_text("/proc/self/status")
             .and_then(|status| allowed_cpus(&status))
             .unwrap_or(cpu.nproc);
+        if let Some(flags) = cpu_flags(&cpuinfo) {
+            facts.insert("flags".into(), Value::from(flags));
+        }
         facts.insert("processor".into(), Value::from(cpu.processor));
         facts.insert("processor_count".into(), Value::from(cpu.count));
         facts.insert("processor_cores".into(), Value::from(cpu.cores));
@@ -46,10 +50,58 @@ pub fn add(architecture: &str, facts: &mut Facts) {
                 facts.insert(fact.into(), Value::from(kb / 1024));
             }
         }
+        facts.insert(
+            "memory_mb".into(),
+            minijinja::Value::from_serialize(memory_mb(&meminfo)),
+        );
     }
+    let loads = rustix::system::sysinfo().loads;
+    facts.insert(
+        "loadavg".into(),
+        Value::from_iter(
+            ["1m", "5m", "15m"]
+                .iter()
+                .zip(loads)
+                .map(|(name, load)| (*name, Value::from(load as f64 / 65536.0))),
+        ),
+    );
     if let Some(seconds) = kernel_text("/proc/uptime").and_then(|text| uptime_seconds(&text)) {
         facts.insert("uptime_seconds".into(), Value::from(seconds));
     }
+}
+
+/// The last `flags` line's words (each processor has one), as ansible-core keeps.
+fn cpu_flags(cpuinfo: &str) -> Option<Vec<String>> {
+    cpuinfo
+        .lines()
+        .rev()
+        .filter_map(|line| line.split_once(':'))
+        .find(|(key, _)| key.trim() == "flags")
+        .map(|(_, flags)| flags.split_whitespace().map(str::to_string).collect())
+}
+
+/// ansible-core's `memory_mb`: MB (kB / 1024, floored) of real memory, of what is
+/// free once caches and buffers are counted as free, and of swap; `null` where
+/// /proc/meminfo lacks a line.
+fn memory_mb(meminfo: &str) -> serde_json::Value {
+    let mb = |key: &str| meminfo_kb(meminfo, key).map(|kb| kb / 1024);
+    let (total, free) = (mb("MemTotal"), mb("MemFree"));
+    let (swap_total, swap_free) = (mb("SwapTotal"), mb("SwapFree"));
+    let nocache_free = match (mb("Cached"), free, mb("Buffers")) {
+        (Some(cached), Some(free), Some(buffers)) => Some(cached + free + buffers),
+        _ => None,
+    };
+    let minus = |a: Option<u64>, b: Option<u64>| Some(a? as i64 - b? as i64);
+    serde_json::json!({
+        "real": {"total": total, "used": minus(total, free), "free": free},
+        "nocache": {"free": nocache_free, "used": minus(total, nocache_free)},
+        "swap": {
+            "total": swap_total,
+            "free": swap_free,
+            "used": minus(swap_total, swap_free),
+            "cached": mb("SwapCached"),
+        },
+    })
 }
 
 fn is_xen() -> bool {
@@ -265,6 +317,20 @@ mod tests {
         assert_eq!(meminfo_kb(meminfo, "SwapTotal"), Some(0));
         assert_eq!(meminfo_kb(meminfo, "SwapFree"), None);
         assert_eq!(uptime_seconds("45003.71 88000.12\n"), Some(45003));
+        let table = memory_mb(
+            "MemTotal: 2048000 kB\nMemFree: 1024000 kB\nBuffers: 10240 kB\n\
+             Cached: 102400 kB\nSwapCached: 0 kB\nSwapTotal: 0 kB\nSwapFree: 0 kB\n",
+        );
+        assert_eq!(
+            table,
+            serde_json::json!({"real": {"total": 2000, "used": 1000, "free": 1000},
+                "nocache": {"free": 1110, "used": 890},
+                "swap": {"total": 0, "free": 0, "used": 0, "cached": 0}})
+        );
+        assert_eq!(
+            cpu_flags("flags\t: fpu vme\nflags\t: fpu sse\n"),
+            Some(vec!["fpu".to_string(), "sse".to_string()])
+        );
         assert_eq!(
             allowed_cpus("Name:\tx\nCpus_allowed_list:\t0-3,6\n"),
             Some(5)

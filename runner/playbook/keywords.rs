@@ -281,7 +281,7 @@ pub const KEYWORDS: &[Keyword] = &[
     supported("action", TASK, false, Parse::LocalAction, "a module and its arguments (the old form of writing the module as the key), free-form or a mapping with `module`"),
     supported("local_action", TASK, false, Parse::LocalAction, "a module run on localhost (as delegate_to: localhost), free-form or a mapping with `module`"),
     supported("fact_path", PLAY, false, Parse::Text, "the folder of the target's local facts (`ansible_local`), /etc/ansible/facts.d"),
-    supported("gather_subset", PLAY, false, Parse::TextList, "which facts gather_facts gathers: all, min, network, hardware, virtual; `!name` leaves one out"),
+    supported("gather_subset", PLAY, false, Parse::TextList, "which facts gather_facts gathers: all, min, or ansible-core's collectors and fact ids (network, hardware, virtual, dns, devices, …); `!name` leaves one out; a template is rendered per host"),
     supported("gather_timeout", PLAY, false, Parse::Seconds, "how long a mount's size may take while gathering (10)"),
 ];
 

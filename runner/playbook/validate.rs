@@ -379,9 +379,11 @@ fn handlers_exist(play: &Play, errors: &mut Vec<Diagnostic>) {
         .flat_map(super::model::handler_names)
         .collect();
     let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    // A templated handler name answers what it renders to, known only when it runs.
+    let unknowable = names.iter().any(|name| Templates::is_template(name));
     let mut check = |task: &Task| {
         for topic in task.notify() {
-            if !Templates::is_template(topic) && !names.contains(&topic.as_str()) {
+            if !unknowable && !Templates::is_template(topic) && !names.contains(&topic.as_str()) {
                 let hint = did_you_mean(topic, names.iter().copied())
                     .map(|s| format!(" (did you mean '{s}'?)"))
                     .unwrap_or_default();

@@ -63,12 +63,30 @@ impl Notified {
 }
 
 impl Executor<'_> {
-    /// Record that a changed task notified `topics`.
-    pub(super) fn notify(&mut self, state: &mut PlayState<'_>, topics: &[String]) {
-        for topic in topics {
+    /// Record that the changed `task` notified its topics. As ansible-core: a topic
+    /// is templated with the task's variables, and a handler's templated name with
+    /// its own (`name: "restart {{ service }}"`).
+    pub(super) fn notify(&mut self, state: &mut PlayState<'_>, task: &Task) {
+        let templates = &self.shared.templates;
+        let rendered = |name: &str, ctx: &dyn Fn() -> minijinja::Value| -> String {
+            if !crate::template::Templates::is_template(name) {
+                return name.to_string();
+            }
+            templates
+                .render_str(name, &ctx())
+                .unwrap_or_else(|_| name.to_string())
+        };
+        for topic in task.notify() {
+            let topic = rendered(topic, &|| {
+                self.context(state, &Inherited::handler(), task, None)
+            });
             let mut found = false;
             for (index, handler) in state.play.handlers.iter().enumerate() {
-                let answers = handler_names(handler).any(|name| name == *topic);
+                let answers = handler_names(handler).any(|name| {
+                    rendered(&name, &|| {
+                        self.context(state, &Inherited::handler(), handler, None)
+                    }) == topic
+                });
                 if answers {
                     found = true;
                     if !state.notified.pending.contains(&index) {

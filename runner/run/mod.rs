@@ -815,7 +815,11 @@ impl<'a> Executor<'a> {
     /// `ignore_unreachable` keeps it).
     fn gather_facts(&mut self, state: &PlayState) -> bool {
         self.task_start(1, "Gathering Facts".into(), false);
-        let gathering = &state.play.gathering;
+        let (gather_subset, gathering) = match self.play_gathering(state) {
+            Ok(rendered) => rendered,
+            Err(msg) => return self.facts_not_gathered(state, Outcome::failed(msg)),
+        };
+        let gathering = &gathering;
         let all: serde_json::Map<String, serde_json::Value> = match &*state.host {
             Site::Local(host) => facts::gather(host, gathering)
                 .iter()
@@ -831,10 +835,16 @@ impl<'a> Executor<'a> {
                 gathering,
             ) {
                 Ok(facts) => facts,
-                Err(unreachable) => return self.facts_unreachable(state, unreachable),
+                Err(unreachable) => {
+                    let outcome = Outcome::unreachable(unreachable.message);
+                    return self.facts_not_gathered(state, outcome);
+                }
             },
         };
-        let selected = setup::select_subsets(&all, state.play.gather_subset.as_deref());
+        let selected = match setup::select_subsets(&all, gather_subset.as_deref()) {
+            Ok(selected) => selected,
+            Err(msg) => return self.facts_not_gathered(state, Outcome::failed(msg)),
+        };
         for (name, value) in &selected {
             let var = setup::registered_name(name);
             self.target
@@ -876,15 +886,17 @@ impl<'a> Executor<'a> {
 
     /// Gathering facts could not reach the entered host: reported and counted; whether
     /// it stays in the play (the play's `ignore_unreachable`).
-    fn facts_unreachable(&mut self, state: &PlayState, unreachable: remote::Unreachable) -> bool {
-        let outcome = Outcome::unreachable(unreachable.message);
-        let ignored = state.play.ignore_unreachable;
+    fn facts_not_gathered(&mut self, state: &PlayState, outcome: Outcome) -> bool {
+        let ignored = outcome.unreachable && state.play.ignore_unreachable;
         if ignored {
             self.target.stats.ok += 1;
             self.target.stats.ignored += 1;
-        } else {
+        } else if outcome.unreachable {
             self.target.stats.unreachable += 1;
             self.target.unreachable = true;
+        } else {
+            self.target.stats.failed += 1;
+            self.target.failed = true;
         }
         self.reporter
             .event(&Event::TaskResult(Box::new(crate::events::TaskResult {
@@ -904,6 +916,70 @@ impl<'a> Executor<'a> {
                 show_diff: false,
             })));
         ignored
+    }
+
+    /// The play's `gather_subset` and `fact_path`, rendered for the entered host where
+    /// they are templates (a template giving a list gives its names; a text is split
+    /// at commas, as a text written there is), the subsets then checked.
+    fn play_gathering(
+        &self,
+        state: &PlayState,
+    ) -> Result<(Option<Vec<String>>, facts::Gathering), String> {
+        let play = &state.play;
+        let templated = |text: &str| crate::template::Templates::is_template(text);
+        let mut gathering = play.gathering.clone();
+        let subset_templated = play
+            .gather_subset
+            .as_ref()
+            .is_some_and(|names| names.iter().any(|name| templated(name)));
+        let path_templated = gathering.fact_path.as_deref().is_some_and(templated);
+        if !subset_templated && !path_templated {
+            return Ok((play.gather_subset.clone(), gathering));
+        }
+        let mut layers: Vec<&Layer> =
+            vec![&state.magic, &state.inventory, &play.vars, &state.prompted];
+        layers.extend(play.vars_files.iter());
+        layers.push(&self.target.facts.layer);
+        layers.push(&self.options.extra_vars);
+        let ctx = with_vars_and_hostvars(
+            crate::vars::context(&layers, self.shared.templates),
+            self.hostvars(&state.everyone),
+        );
+        let templates = self.shared.templates;
+        if let Some(path) = gathering.fact_path.as_mut().filter(|path| templated(path)) {
+            *path = templates
+                .render_str(path, &ctx)
+                .map_err(|err| format!("fact_path: {err}"))?;
+        }
+        let Some(names) = play.gather_subset.as_ref().filter(|_| subset_templated) else {
+            return Ok((play.gather_subset.clone(), gathering));
+        };
+        let mut rendered = Vec::new();
+        for name in names {
+            if !templated(name) {
+                rendered.push(name.clone());
+                continue;
+            }
+            let value = templates
+                .render_native(name, &ctx)
+                .map_err(|err| format!("gather_subset: {err}"))?;
+            match crate::vars::to_json(&value) {
+                serde_json::Value::Array(items) => {
+                    rendered.extend(items.iter().map(|item| match item {
+                        serde_json::Value::String(text) => text.clone(),
+                        other => other.to_string(),
+                    }))
+                }
+                serde_json::Value::String(text) => rendered.extend(
+                    text.split(',')
+                        .map(|part| part.trim().to_string())
+                        .filter(|part| !part.is_empty()),
+                ),
+                other => rendered.push(other.to_string()),
+            }
+        }
+        facts::subsets::check_subsets(&rendered).map_err(|msg| format!("gather_subset: {msg}"))?;
+        Ok((Some(rendered), gathering))
     }
 
     /// Say goodbye to every remote host's agent (`bye`), delegates' included; the

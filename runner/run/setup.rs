@@ -1,7 +1,7 @@
 //! `setup` (Ansible's `ansible.builtin.setup`, also `gather_facts`) as a task: the
 //! facts a play's `gather_facts` gathers (runner/facts.rs), read on the target (the
 //! Host here, or the host's agent), narrowed by `gather_subset` and `filter` as
-//! Ansible narrows them, set as host facts (`ansible_NAME` and in `ansible_facts`,
+//! Ansible narrows them (the collectors facts/subsets.rs chooses), set as host facts (`ansible_NAME` and in `ansible_facts`,
 //! merged with the facts already there) and registered under `ansible_facts` with
 //! their `ansible_` names. It changes nothing: `ok`, in check mode too.
 
@@ -9,60 +9,9 @@ use crate::facts::subsets::subsets;
 pub use crate::playbook::action_args::setup::{Args, Names};
 use serde_json::{Map, Value as Json};
 
-/// The facts of the `network` (with each interface's, named in `interfaces`),
-/// `virtual` and `hardware` subsets; every other one is in `min`.
-const NETWORK: &[&str] = &[
-    "default_ipv4",
-    "default_ipv6",
-    "interfaces",
-    "all_ipv4_addresses",
-    "all_ipv6_addresses",
-];
-const VIRTUAL: &[&str] = &["virtualization_type", "virtualization_role"];
-const HARDWARE: &[&str] = &[
-    "processor",
-    "processor_count",
-    "processor_cores",
-    "processor_threads_per_core",
-    "processor_vcpus",
-    "processor_nproc",
-    "memtotal_mb",
-    "memfree_mb",
-    "swaptotal_mb",
-    "swapfree_mb",
-    "uptime_seconds",
-    "mounts",
-];
-
 /// What ansible-core's `gather_facts` action (a play's gathering, or a task named
 /// gather_facts; not `setup`) adds to `ansible_facts`, and only there.
 pub const GATHERED_MARK: &str = "_ansible_facts_gathered";
-
-/// The facts of ansible-core's `platform` collector, which the `hardware` and
-/// `network` collectors require: gathered with them even without `min`.
-const PLATFORM: &[&str] = &[
-    "system",
-    "kernel",
-    "kernel_version",
-    "machine",
-    "architecture",
-    "userspace_bits",
-    "userspace_architecture",
-    "fqdn",
-    "hostname",
-    "nodename",
-    "domain",
-    "machine_id",
-];
-/// The facts of its `distribution` collector, which `network` requires.
-const DISTRIBUTION: &[&str] = &[
-    "distribution",
-    "distribution_version",
-    "distribution_release",
-    "distribution_major_version",
-    "distribution_minor_version",
-    "os_family",
-];
 
 /// The facts Ansible's setup returns without the `ansible_` prefix (its metadata).
 const UNPREFIXED: [&str; 2] = ["gather_subset", "module_setup"];
@@ -76,13 +25,14 @@ pub fn registered_name(name: &str) -> String {
     }
 }
 
-/// A play's gathering: the facts of `gather_subset` (checked when the play loaded)
+/// A play's gathering: the facts of `gather_subset` (checked when the play loaded,
+/// or when rendered)
 /// from what runner/facts.rs gathered (`ansible_*` and `ansible_facts`), with the
 /// `gather_subset` and `module_setup` facts Ansible adds.
 pub fn select_subsets(
     all: &Map<String, Json>,
     gather_subset: Option<&[String]>,
-) -> Map<String, Json> {
+) -> Result<Map<String, Json>, String> {
     let gathered = match all.get("ansible_facts") {
         Some(Json::Object(facts)) => facts.clone(),
         _ => Map::new(),
@@ -93,11 +43,7 @@ pub fn select_subsets(
         fact_path: None,
         gather_timeout: None,
     };
-    select(&gathered, &args).unwrap_or_else(|message| {
-        // The play's subsets were checked when it loaded; this cannot be reached.
-        tracing::error!(message, "gather_subset");
-        gathered
-    })
+    select(&gathered, &args)
 }
 
 /// The facts `args` select from `gathered` (names without `ansible_`), with the
@@ -130,21 +76,7 @@ pub fn select(gathered: &Map<String, Json>, args: &Args) -> Result<Map<String, J
     };
     let mut facts: Map<String, Json> = gathered
         .iter()
-        .filter(|(name, _)| {
-            if NETWORK.contains(&name.as_str()) || interface_facts.contains(name) {
-                wanted.network
-            } else if VIRTUAL.contains(&name.as_str()) {
-                wanted.virtual_
-            } else if HARDWARE.contains(&name.as_str()) {
-                wanted.hardware
-            } else if PLATFORM.contains(&name.as_str()) {
-                wanted.min || wanted.hardware || wanted.network
-            } else if DISTRIBUTION.contains(&name.as_str()) {
-                wanted.min || wanted.network
-            } else {
-                wanted.min
-            }
-        })
+        .filter(|(name, _)| wanted.keeps(name, interface_facts.contains(name)))
         .map(|(name, value)| (name.clone(), value.clone()))
         .collect();
     facts.insert("gather_subset".into(), Json::from(asked));

@@ -578,7 +578,7 @@ impl Executor<'_> {
             Status::Ok => self.target.stats.ok += 1,
         }
         if outcome.changed && !outcome.failed && !task.notify().is_empty() {
-            self.notify(state, task.notify());
+            self.notify(state, task);
         }
         if failed && !ignored {
             return Flow::Failed;

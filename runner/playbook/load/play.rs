@@ -356,42 +356,28 @@ impl Loader {
         sections
     }
 
-    /// A play's `gather_subset:` (checked as `setup` checks it), `fact_path:` and
-    /// `gather_timeout:`. Written as they are: a template is refused, not read as a
-    /// path or a subset's name.
+    /// A play's `gather_subset:` (checked as `setup` checks it; with a template, when
+    /// rendered for each host as the play gathers), `fact_path:` (a template rendered
+    /// then too) and `gather_timeout:`.
     fn play_gathering(&mut self, node: &Node) -> (Option<Vec<String>>, crate::facts::Gathering) {
         let subset = node.get("gather_subset").map(|list| {
-            let names: Vec<String> = self
-                .string_list(list)
-                .into_iter()
-                .filter(|name| self.untemplated(list, "gather_subset", name))
-                .collect();
-            if let Err(message) = crate::facts::subsets::check_subsets(&names) {
-                self.error(&list.span, message);
+            let names: Vec<String> = self.string_list(list);
+            let templated = names
+                .iter()
+                .any(|name| crate::template::Templates::is_template(name));
+            if !templated {
+                if let Err(message) = crate::facts::subsets::check_subsets(&names) {
+                    self.error(&list.span, message);
+                }
             }
             names
         });
-        let fact_path = node.get("fact_path").and_then(|path| {
-            let text = self.string(path)?;
-            self.untemplated(path, "fact_path", &text).then_some(text)
-        });
+        let fact_path = node.get("fact_path").and_then(|path| self.string(path));
         let timeout = node
             .get("gather_timeout")
             .and_then(|seconds| self.seconds(seconds))
             .map(|seconds| seconds.as_secs());
         (subset, crate::facts::Gathering { fact_path, timeout })
-    }
-
-    /// Whether `text` is not a template; an error at `node` when it is.
-    fn untemplated(&mut self, node: &Node, key: &str, text: &str) -> bool {
-        if crate::template::Templates::is_template(text) {
-            self.error(
-                &node.span,
-                format!("{key}: a template is not supported here; write the value itself"),
-            );
-            return false;
-        }
-        true
     }
 
     /// A play's `root:`: an absolute path, or a template that renders to one.
