@@ -208,6 +208,10 @@ impl AnsibleCfg {
                     fill(&mut args.connection.ssh_extra_args, value)
                 }
                 ("diff", "always") => args.diff |= boolean(value) == Some(true),
+                ("defaults", "show_custom_stats") => match boolean(value) {
+                    Some(show) => args.show_custom_stats = show,
+                    None => warnings.push(format!("{here}: '{value}' is not a boolean")),
+                },
                 _ if NOTHING_TO_DO.contains(&(section, key)) => {}
                 ("defaults", "vault_password_file" | "ask_vault_pass") => {}
                 _ => warnings.push(format!("{here} is not read by machinist")),
@@ -218,6 +222,23 @@ impl AnsibleCfg {
         }
         warnings
     }
+}
+
+/// The environment's settings over the file's, as ansible-core's config manager takes
+/// them (only those machinist follows): `ANSIBLE_SHOW_CUSTOM_STATS`. The warnings name
+/// values that are no booleans.
+pub fn apply_env(args: &mut RunArgs) -> Vec<String> {
+    let mut warnings = Vec::new();
+    if let Some(value) = std::env::var_os("ANSIBLE_SHOW_CUSTOM_STATS") {
+        let value = value.to_string_lossy();
+        match boolean(value.trim()) {
+            Some(show) => args.show_custom_stats = show,
+            None => warnings.push(format!(
+                "ANSIBLE_SHOW_CUSTOM_STATS: '{value}' is not a boolean"
+            )),
+        }
+    }
+    warnings
 }
 
 /// `-f`'s default: a `forks` in the file counts only when the flag was not given.
@@ -367,6 +388,17 @@ mod tests {
         assert_eq!(args.hosts.inventory, ["other"]);
         assert_eq!(args.connection.user.as_deref(), Some("me"));
         assert_eq!(args.forks, 3);
+    }
+
+    #[test]
+    fn show_custom_stats_is_followed() {
+        let mut args = run_args(&[]);
+        assert!(!args.show_custom_stats);
+        let warnings = cfg("[defaults]\nshow_custom_stats = yes\n").apply(&mut args);
+        assert!(warnings.is_empty(), "{warnings:?}");
+        assert!(args.show_custom_stats);
+        let warnings = cfg("[defaults]\nshow_custom_stats = sometimes\n").apply(&mut args);
+        assert!(warnings[0].ends_with("[defaults] show_custom_stats: 'sometimes' is not a boolean"));
     }
 
     #[test]

@@ -146,6 +146,10 @@ pub struct RunArgs {
     /// Show the differences of changed files and states.
     #[arg(short = 'D', long)]
     pub diff: bool,
+    /// `show_custom_stats` of ansible.cfg or ANSIBLE_SHOW_CUSTOM_STATS (no flag, as
+    /// in ansible-playbook): the `set_stats` block after the recap.
+    #[arg(skip)]
+    pub show_custom_stats: bool,
     /// Extra variables (highest precedence): `k=v ...`, a JSON/YAML mapping, or `@file.yml`.
     #[arg(short = 'e', long = "extra-vars", value_name = "VARS")]
     pub extra_vars: Vec<String>,

@@ -119,6 +119,8 @@ pub struct LockWait {
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Recap {
     pub hosts: IndexMap<String, Stats>,
+    /// What `set_stats` kept: a host's name (or `_run`, the run's) → name → value.
+    pub custom_stats: IndexMap<String, serde_json::Map<String, serde_json::Value>>,
 }
 
 /// Everything a reporter may be told, in order.

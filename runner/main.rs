@@ -135,13 +135,15 @@ fn init_logging(verbosity: u8) {
 /// ansible.cfg, where ansible-core would find one, as defaults of `args`; the
 /// warnings name the settings not followed.
 fn read_ansible_cfg(args: &mut RunArgs) -> Result<Vec<String>, String> {
-    let Some(path) = machinist::ansible_cfg::find() else {
-        return Ok(Vec::new());
-    };
-    let cfg = machinist::ansible_cfg::AnsibleCfg::read(&path)?;
-    tracing::debug!(file = %path.display(), "ansible.cfg read");
-    machinist::roles::search::configure(cfg.roles_path());
-    Ok(cfg.apply(args))
+    let mut warnings = Vec::new();
+    if let Some(path) = machinist::ansible_cfg::find() {
+        let cfg = machinist::ansible_cfg::AnsibleCfg::read(&path)?;
+        tracing::debug!(file = %path.display(), "ansible.cfg read");
+        machinist::roles::search::configure(cfg.roles_path());
+        warnings = cfg.apply(args);
+    }
+    warnings.extend(machinist::ansible_cfg::apply_env(args));
+    Ok(warnings)
 }
 
 fn run_command(args: RunArgs, cfg_warnings: Vec<String>) -> ExitCode {
@@ -239,6 +241,7 @@ fn run_command(args: RunArgs, cfg_warnings: Vec<String>) -> ExitCode {
             color,
             diff: args.diff,
             verbosity: args.verbose,
+            custom_stats: args.show_custom_stats,
         })),
         Format::Json => Box::new(JsonReporter::stdout()),
     };

@@ -26,6 +26,7 @@ mod overlay;
 mod path;
 mod plugin;
 pub mod predictions;
+mod pty;
 mod reads;
 mod record;
 mod reload;

@@ -11,6 +11,7 @@
 
 pub mod accounts;
 pub mod apt;
+pub mod archive;
 pub mod args;
 pub mod assemble;
 pub mod authorized_key;
@@ -21,6 +22,7 @@ pub mod debconf;
 pub mod doc;
 pub(crate) mod edit;
 pub mod error;
+pub mod expect;
 pub mod file;
 pub mod find;
 pub mod firstboot;
@@ -378,6 +380,9 @@ pub struct RunSpec {
     /// Values in `argv` that logs never show (a password hash): masked wherever they
     /// occur in a word. (`stdin` is never logged at all.)
     pub secrets: Vec<String>,
+    /// Run on a pseudo-terminal with its prompts answered (the expect module; in the
+    /// target only): host/pty.rs.
+    pub conversation: Option<expect::Conversation>,
     /// Not run (rc `None`, no output) when a `Run` before it in the same apply failed:
     /// a step of a sequence that only makes sense after the steps before it (git's).
     pub after_success_only: bool,

@@ -2,11 +2,11 @@
 //! modules (validation, dispatch, docs) asks this enum, so nothing keeps a copy.
 
 use crate::{
-    apt, args, assemble, authorized_key, blockinfile, command, cron, debconf, file, find,
-    firstboot, get_url, getent, git, group, hostname, ini_file, known_hosts, lineinfile,
-    locale_gen, mount, nspawn, package, package_facts, pacman, pacstrap, ping, raw, replace,
-    resolv_link, script, service_facts, slurp, stat, sysctl, temp_file, timezone, unarchive, unit,
-    user, Host, Module, ModuleError, Plan,
+    apt, archive, args, assemble, authorized_key, blockinfile, command, cron, debconf, expect,
+    file, find, firstboot, get_url, getent, git, group, hostname, ini_file, known_hosts,
+    lineinfile, locale_gen, mount, nspawn, package, package_facts, pacman, pacstrap, ping, raw,
+    replace, resolv_link, script, service_facts, slurp, stat, sysctl, temp_file, timezone,
+    unarchive, unit, user, Host, Module, ModuleError, Plan,
 };
 use serde::de::DeserializeOwned;
 
@@ -15,7 +15,7 @@ use serde::de::DeserializeOwned;
 const COLLECTIONS: &[(&str, &[&str])] = &[
     (
         "community.general.",
-        &["pacman", "timezone", "locale_gen", "ini_file"],
+        &["pacman", "timezone", "locale_gen", "ini_file", "archive"],
     ),
     ("ansible.posix.", &["authorized_key", "mount", "sysctl"]),
 ];
@@ -83,6 +83,9 @@ builtins! {
         Script,
         Cron,
         KnownHosts,
+        // modmisc: expect, archive
+        Expect,
+        Archive,
         // modgit: git
         Git,
         // modapt: apt, debconf
@@ -135,6 +138,8 @@ impl Builtin {
             Builtin::Script => script::ScriptModule::NAME,
             Builtin::Cron => cron::CronModule::NAME,
             Builtin::KnownHosts => known_hosts::KnownHostsModule::NAME,
+            Builtin::Expect => expect::ExpectModule::NAME,
+            Builtin::Archive => archive::ArchiveModule::NAME,
             Builtin::Git => git::GitModule::NAME,
         }
     }
@@ -243,6 +248,12 @@ impl Builtin {
             Builtin::KnownHosts => {
                 "One host's SSH key present in or absent from a known_hosts file"
             }
+            Builtin::Expect => {
+                "Run a program on a pseudo-terminal and answer its prompts (skipped in check mode)"
+            }
+            Builtin::Archive => {
+                "Pack paths of the target into a tar (gz, bz2, xz, zst) or zip, or compress one file"
+            }
             Builtin::Git => {
                 "A checkout of a git repository at a branch, tag or commit (the target's git)"
             }
@@ -293,6 +304,8 @@ impl Builtin {
             Builtin::Script => script::doc::SCRIPT,
             Builtin::Cron => cron::doc::CRON,
             Builtin::KnownHosts => known_hosts::doc::KNOWN_HOSTS,
+            Builtin::Expect => expect::doc::EXPECT,
+            Builtin::Archive => archive::doc::ARCHIVE,
             Builtin::Git => git::doc::GIT,
         }
     }
@@ -382,6 +395,8 @@ impl Builtin {
             Builtin::Raw => args::field_names::<raw::Args>(),
             Builtin::Cron => args::field_names::<cron::Args>(),
             Builtin::KnownHosts => args::field_names::<known_hosts::Args>(),
+            Builtin::Expect => args::field_names::<expect::Args>(),
+            Builtin::Archive => args::field_names::<archive::Args>(),
             Builtin::Git => args::field_names::<git::Args>(),
             Builtin::Script => {
                 static NAMES: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
@@ -510,6 +525,8 @@ impl Builtin {
             Builtin::Script => decode_tracked::<script::Args>(value).map(drop),
             Builtin::Cron => decode_tracked::<cron::Args>(value).map(drop),
             Builtin::KnownHosts => decode_tracked::<known_hosts::Args>(value).map(drop),
+            Builtin::Expect => decode_tracked::<expect::Args>(value).map(drop),
+            Builtin::Archive => decode_tracked::<archive::Args>(value).map(drop),
             Builtin::Git => decode_tracked::<git::Args>(value).map(drop),
         }
     }
@@ -671,6 +688,12 @@ impl Builtin {
                 .plan(&decode(value)?, host)
                 .map_err(PlanError::Module),
             Builtin::KnownHosts => known_hosts::KnownHostsModule
+                .plan(&decode(value)?, host)
+                .map_err(PlanError::Module),
+            Builtin::Expect => expect::ExpectModule
+                .plan(&decode(value)?, host)
+                .map_err(PlanError::Module),
+            Builtin::Archive => archive::ArchiveModule
                 .plan(&decode(value)?, host)
                 .map_err(PlanError::Module),
             Builtin::Git => git::GitModule

@@ -35,6 +35,7 @@ pub fn doc(action: &Action) -> Option<ActionDoc> {
         Action::AddHost => ADD_HOST,
         Action::GroupBy => GROUP_BY,
         Action::ValidateArgumentSpec => VALIDATE_ARGUMENT_SPEC,
+        Action::SetStats => SET_STATS,
     })
 }
 
@@ -118,6 +119,50 @@ const GROUP_BY: ActionDoc = ActionDoc {
     parents: managed
 - debug:
     msg: "{{ group_names }}"
+"#,
+    },
+};
+
+const SET_STATS: ActionDoc = ActionDoc {
+    summary: "Keep statistics for the run, shown after the recap with show_custom_stats",
+    any_args: false,
+    doc: ModuleDoc {
+        args: &[
+            ArgDoc::new(
+                "data",
+                "dict",
+                "Names (variable names) and values to keep; templated.",
+            ),
+            ArgDoc::new(
+                "per_host",
+                "bool",
+                "Keep them for this host (every host of the batch under run_once) instead of \
+                 for the whole run.",
+            )
+            .default("false"),
+            ArgDoc::new(
+                "aggregate",
+                "bool",
+                "Add to a kept value of the same type (numbers and texts added, lists joined, \
+                 mappings merged) instead of replacing it.",
+            )
+            .default("true"),
+        ],
+        check_mode: Support::Full,
+        diff: Support::None,
+        examples: r#"# Shown as Ansible's CUSTOM STATS block after the recap when ansible.cfg's
+# [defaults] show_custom_stats (or ANSIBLE_SHOW_CUSTOM_STATS) is true, and in the
+# JSON recap's custom_stats.
+- name: Count the hosts configured (aggregated over the run)
+  set_stats:
+    data:
+      configured: 1
+      names: ["{{ inventory_hostname }}"]
+- name: Remember something of this host
+  set_stats:
+    data: {checked_by: "{{ ansible_play_hosts | first }}"}
+    per_host: true
+    aggregate: false
 "#,
     },
 };

@@ -459,6 +459,8 @@ pub enum Action {
     /// Check variables against an argument spec (runner/run/validate_argument_spec.rs);
     /// the first task of a role with meta/argument_specs.yml, as in Ansible.
     ValidateArgumentSpec,
+    /// Statistics kept for the run, shown after the recap (runner/run/custom_stats.rs).
+    SetStats,
 }
 
 impl Action {
@@ -481,6 +483,7 @@ impl Action {
         ("add_host", Action::AddHost),
         ("group_by", Action::GroupBy),
         ("validate_argument_spec", Action::ValidateArgumentSpec),
+        ("set_stats", Action::SetStats),
     ];
 
     pub fn from_name(name: &str) -> Option<Action> {
@@ -537,6 +540,7 @@ impl Action {
             Action::AddHost => None,
             Action::GroupBy => Some(&["key", "parents"]),
             Action::ValidateArgumentSpec => Some(&["argument_spec", "provided_arguments"]),
+            Action::SetStats => Some(&["data", "per_host", "aggregate"]),
         }
     }
 }

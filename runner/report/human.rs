@@ -205,7 +205,15 @@ impl<W: Write, E: Write> HumanReporter<W, E> {
                 self.write_out(&format!("{line}\n"))
             }
             Event::LockWait(event) => self.write_err(&super::interrupted::lock_wait(event)),
-            Event::Recap(recap) => self.write_out(&recap_text(recap, paint)),
+            Event::Recap(recap) => {
+                self.write_out(&recap_text(recap, paint))?;
+                if self.opts.custom_stats {
+                    let block =
+                        super::custom_stats::block(&recap.custom_stats, self.opts.verbosity);
+                    self.write_out(&block)?;
+                }
+                Ok(())
+            }
         }
     }
 }

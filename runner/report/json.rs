@@ -78,10 +78,16 @@ fn line(event: &Event) -> io::Result<Option<Value>> {
         Event::Interrupted(event) => return tagged("interrupted", event.as_ref()),
         Event::Retrying(event) => return tagged("retrying", event.as_ref()),
         Event::LockWait(event) => return tagged("lock_wait", event),
-        Event::Recap(recap) => vec![
-            ("event", "recap".into()),
-            ("hosts", serde_json::to_value(&recap.hosts)?),
-        ],
+        Event::Recap(recap) => {
+            let mut fields = vec![
+                ("event", "recap".into()),
+                ("hosts", serde_json::to_value(&recap.hosts)?),
+            ];
+            if !recap.custom_stats.is_empty() {
+                fields.push(("custom_stats", serde_json::to_value(&recap.custom_stats)?));
+            }
+            fields
+        }
     };
     Ok(Some(Value::Object(
         fields

@@ -3,6 +3,7 @@
 
 mod batched;
 pub mod color;
+mod custom_stats;
 pub mod diagnostic;
 mod diff;
 pub mod doc;
@@ -50,4 +51,7 @@ pub struct OutputOptions {
     /// `--diff`: show diffs of every task (a task's `diff:` keyword may override).
     pub diff: bool,
     pub verbosity: u8,
+    /// `show_custom_stats` (ansible.cfg, ANSIBLE_SHOW_CUSTOM_STATS): print the
+    /// statistics of `set_stats` after the recap.
+    pub custom_stats: bool,
 }

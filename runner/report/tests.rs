@@ -126,6 +126,7 @@ fn run(show_diff: bool) -> Vec<Event> {
             )]
             .into_iter()
             .collect(),
+            custom_stats: Default::default(),
         }),
     ]
 }
@@ -136,6 +137,7 @@ fn human(events: &[Event], color: bool, verbosity: u8) -> (String, String) {
         color,
         diff: false,
         verbosity,
+        custom_stats: false,
     };
     let mut reporter = HumanReporter::new(&mut out, &mut err, opts);
     for event in events {
@@ -203,6 +205,7 @@ fn recap_has_a_line_per_host_sorted_an_unreachable_one_red() {
         ]
         .into_iter()
         .collect(),
+        custom_stats: Default::default(),
     };
     let (out, _) = human(&[Event::Recap(recap.clone())], false, 0);
     let lines: Vec<&str> = out.lines().filter(|line| line.contains(" : ")).collect();
@@ -312,6 +315,7 @@ fn progress_draws_one_line_on_a_terminal_only() {
         color: false,
         diff: false,
         verbosity: 0,
+        custom_stats: false,
     };
     let (mut out, mut err) = (Vec::new(), Vec::new());
     let mut reporter = HumanReporter::new(&mut out, &mut err, opts).with_progress(true);
@@ -451,6 +455,7 @@ fn write_errors_surface_in_finish() {
         color: false,
         diff: false,
         verbosity: 0,
+        custom_stats: false,
     };
     let mut human = HumanReporter::new(Broken, Vec::new(), opts);
     human.event(&Event::PlayStart { name: "p".into() });

@@ -69,6 +69,7 @@ impl Step<'_> {
             Action::AddHost => self.add_host(args),
             Action::GroupBy => self.group_by(args),
             Action::ValidateArgumentSpec => self.validate_argument_spec(args),
+            Action::SetStats => self.set_stats(args),
         }
     }
 

@@ -119,10 +119,17 @@ impl Executor<'_> {
         let Some((first, inherited)) = running.first() else {
             return flows;
         };
+        self.run_once_hosts = Some(
+            running
+                .iter()
+                .map(|(slot, _)| self.hosts[slots[*slot].0].name.clone())
+                .collect(),
+        );
         let (index, state, _) = &mut slots[*first];
         self.enter(*index);
         let before = self.target.facts.layer.clone();
         flows[0] = self.task(state, task, inherited, handler);
+        self.run_once_hosts = None;
         let after = &self.target.facts.layer;
         let mut set = crate::vars::Layer::default();
         for name in after.names() {

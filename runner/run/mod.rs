@@ -7,6 +7,7 @@
 mod actions;
 mod batches;
 mod becoming;
+mod custom_stats;
 mod delegate;
 pub mod fetch;
 mod forks;
@@ -171,6 +172,8 @@ pub fn run(
         added_vars: std::collections::HashMap::new(),
         inventory_changed: false,
         playbook_folder: PathBuf::new(),
+        custom_stats: Default::default(),
+        run_once_hosts: None,
     };
     for playbook in playbooks {
         for play in &playbook.plays {
@@ -205,6 +208,7 @@ pub fn run(
     for host in counted {
         recap.hosts.insert(host.name.clone(), host.stats);
     }
+    recap.custom_stats = std::mem::take(&mut executor.custom_stats.by_host);
     executor.reporter.event(&Event::Recap(recap));
     executor.close_remotes();
     let failed = executor.hosts.iter().any(|host| host.failed);
@@ -276,6 +280,11 @@ struct Executor<'a> {
     inventory_changed: bool,
     /// The folder of the playbook being run (its group_vars/ and host_vars/).
     playbook_folder: PathBuf,
+    /// What `set_stats` kept (run/custom_stats.rs), given to the recap.
+    custom_stats: custom_stats::CustomStats,
+    /// The hosts of the batch while a `run_once` task runs (its statistics are
+    /// theirs).
+    run_once_hosts: Option<Vec<String>>,
 }
 
 /// State of one play.

@@ -117,6 +117,13 @@ pub fn run_module(
         }
         return ModuleRun::Done(skipped);
     }
+    if check && !plan.predictable && builtin == Builtin::Expect {
+        // Ansible's expect has no check mode: AnsibleModule's words.
+        let mut skipped =
+            Outcome::ok().with_msg("remote module (expect) does not support check mode");
+        skipped.skipped = true;
+        return ModuleRun::Done(skipped);
+    }
     if check && !plan.predictable {
         // As Ansible's command registers it: `skipped` and the message, no `skip_reason`.
         let mut skipped = Outcome {
@@ -156,8 +163,9 @@ pub fn run_module(
     if !check {
         on_event(ModuleEvent::Applying(&ops));
     }
-    let started =
-        (matches!(builtin, Builtin::Command | Builtin::Shell) && !check).then(Started::now);
+    let started = (matches!(builtin, Builtin::Command | Builtin::Shell | Builtin::Expect)
+        && !check)
+        .then(Started::now);
     let applied = host.apply_with_progress(&ops, check, &mut |progress| {
         on_event(ModuleEvent::Progress(progress))
     });
@@ -318,6 +326,10 @@ fn command_result(outcome: &mut Outcome, builtin: Builtin, ops: &[Op], outputs: 
     let Some((spec, output)) = failed.or(runs.first()) else {
         return;
     };
+    if builtin == Builtin::Expect {
+        expect_result(outcome, output);
+        return;
+    }
     let lines = |s: &str| Json::Array(s.lines().map(|l| Json::String(l.into())).collect());
     // Ansible's raw and script give the output whole (their connection's); the
     // command module strips one final newline.
@@ -352,6 +364,32 @@ fn command_result(outcome: &mut Outcome, builtin: Builtin, ops: &[Op], outputs: 
         });
     } else if outcome.msg.is_none() && !builtin.output_whole() {
         outcome.msg = Some(String::new());
+    }
+}
+
+/// Ansible's expect registers the terminal's output as stdout (trailing `\r` and `\n`
+/// stripped; no stderr: the terminal merged it) and `rc`, none when the program was
+/// killed at its timeout or by a signal.
+fn expect_result(outcome: &mut Outcome, output: &OpOutput) {
+    let stdout = output.stdout.trim_end_matches(['\r', '\n']);
+    let lines = stdout
+        .lines()
+        .map(|line| Json::String(line.into()))
+        .collect();
+    let data = &mut outcome.data;
+    data.insert("rc".into(), output.rc.map_or(Json::Null, Json::from));
+    data.insert("stdout".into(), stdout.into());
+    data.insert("stdout_lines".into(), Json::Array(lines));
+    match output.rc {
+        Some(0) => {}
+        Some(_) => {
+            outcome.failed = true;
+            outcome.msg = Some("non-zero return code".into());
+        }
+        None => {
+            outcome.failed = true;
+            outcome.msg = Some("command exceeded timeout".into());
+        }
     }
 }
 

@@ -70,6 +70,8 @@ pub(super) struct Step<'a> {
     pub(super) cut_short: Option<String>,
     /// What `add_host` or `group_by` asks of the run's inventory.
     pub(super) inventory: Option<super::inventory_change::InventoryChange>,
+    /// What `set_stats` asks of the run's custom statistics.
+    pub(super) stats: Option<super::custom_stats::StatsChange>,
     /// The become on this machine, decided once (run/becoming.rs).
     pub(super) local_become: std::cell::OnceCell<Result<Option<Become>, String>>,
 }
@@ -83,6 +85,8 @@ pub(super) struct Stepped {
     pub cut_short: Option<String>,
     /// A change of the run's inventory (`add_host`, `group_by`).
     pub inventory: Option<super::inventory_change::InventoryChange>,
+    /// A change of the run's custom statistics (`set_stats`).
+    pub stats: Option<super::custom_stats::StatsChange>,
 }
 
 impl<'a> Step<'a> {
@@ -104,6 +108,7 @@ impl<'a> Step<'a> {
             facts: None,
             cut_short: None,
             inventory: None,
+            stats: None,
             local_become: std::cell::OnceCell::new(),
         }
     }
@@ -135,6 +140,7 @@ impl<'a> Step<'a> {
             facts: self.facts,
             cut_short: self.cut_short,
             inventory: self.inventory,
+            stats: self.stats,
         }
     }
 

@@ -415,6 +415,15 @@ impl Executor<'_> {
                 return Outcome::failed(msg);
             }
         }
+        if let Some(change) = stepped.stats {
+            // A run_once task's statistics are every host's of the batch, as
+            // ansible-core's get_task_hosts gives them.
+            let hosts = match &self.run_once_hosts {
+                Some(hosts) => hosts.clone(),
+                None => vec![self.target.name.clone()],
+            };
+            self.custom_stats.apply(&change, &hosts);
+        }
         stepped.outcome
     }
 

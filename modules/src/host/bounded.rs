@@ -180,7 +180,7 @@ fn ended(status: ExitStatus) -> Ended {
 
 /// SIGKILL the process group the program leads (it and every child it started that
 /// did not leave the group).
-fn kill_group(pid: u32) {
+pub(super) fn kill_group(pid: u32) {
     let Some(pid) = i32::try_from(pid)
         .ok()
         .and_then(rustix::process::Pid::from_raw)

@@ -84,10 +84,20 @@ pub(crate) fn command_binding(
         .argv
         .split_first()
         .ok_or_else(|| ModuleError::invalid("argv", "no program to run"))?;
+    // A conversation's program gets a session of its own with its pty as controlling
+    // terminal (host/pty.rs): util-linux's setsid, on the controller, around it all.
+    let new_command = |program: &std::ffi::OsStr| {
+        if spec.conversation.is_none() {
+            return Command::new(program);
+        }
+        let mut command = Command::new(super::pty::SESSION[0]);
+        command.args(&super::pty::SESSION[1..]).arg(program);
+        command
+    };
     let mut command;
     match exec {
         Exec::Direct => {
-            command = Command::new(program);
+            command = new_command(program.as_ref());
             command
                 .args(args)
                 .envs(spec.env.iter().map(|(key, value)| (key, value)));
@@ -96,7 +106,7 @@ pub(crate) fn command_binding(
             }
         }
         Exec::Nspawn => {
-            command = Command::new("systemd-nspawn");
+            command = new_command("systemd-nspawn".as_ref());
             command.args(["-q", "-D"]).arg(root);
             command.args(["--register=no", "--keep-unit", "--pipe"]);
             // nspawn's defaults (auto) would rewrite the root's /etc/localtime and
@@ -120,7 +130,7 @@ pub(crate) fn command_binding(
             command.arg("--").arg(program).args(args);
         }
         Exec::Chroot => {
-            command = Command::new("chroot");
+            command = new_command("chroot".as_ref());
             command.arg(root);
             if let Some(dir) = &spec.chdir {
                 command.args(["/bin/sh", "-c", r#"cd "$1" && shift && exec "$@""#, "sh"]);

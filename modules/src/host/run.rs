@@ -104,11 +104,19 @@ impl Host {
             "starting a program"
         );
         let started = std::time::Instant::now();
-        let output = match spec.place {
-            crate::Place::Target => {
+        let output = match (spec.place, &spec.conversation) {
+            (crate::Place::Target, Some(conversation)) => {
+                super::pty::converse(self.exec(), self.root(), spec, conversation)
+            }
+            (crate::Place::Controller, Some(_)) => Err(ModuleError::Failed(
+                "a conversation on a pty runs in the target only".into(),
+            )),
+            (crate::Place::Target, None) => {
                 exec::run_streaming(self.exec(), self.root(), spec, &mut on_line)
             }
-            crate::Place::Controller => exec::run_tool_streaming(self.root(), spec, &mut on_line),
+            (crate::Place::Controller, None) => {
+                exec::run_tool_streaming(self.root(), spec, &mut on_line)
+            }
         };
         let took_ms = started.elapsed().as_millis();
         match &output {
