@@ -42,6 +42,7 @@ pub(crate) mod expr_guard;
 mod filters;
 mod globals;
 mod jinja_compat;
+mod json_query;
 mod legacy_loops;
 mod lipsum;
 mod lookup;

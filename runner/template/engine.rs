@@ -19,10 +19,10 @@ use super::diagnose::diagnose;
 use super::error::{TemplateError, TemplateErrorKind};
 use super::{
     backslash, collections, conversions, crypt, datetime, datetime_minus, filters, globals,
-    jinja_compat, lipsum, lookup, macro_varargs, math_filters, names, operator_calls, overrides,
-    path_tests, pyjson, python_iteration, python_methods, python_mutation, pyyaml, regexes, simple,
-    size_filters, tests, text_filters, time_filters, undefined_chain, url_filters, urlize,
-    value_format, vault_filters, wordwrap, FileOptions, OMIT,
+    jinja_compat, json_query, lipsum, lookup, macro_varargs, math_filters, names, operator_calls,
+    overrides, path_tests, pyjson, python_iteration, python_methods, python_mutation, pyyaml,
+    regexes, simple, size_filters, tests, text_filters, time_filters, undefined_chain, url_filters,
+    urlize, value_format, vault_filters, wordwrap, FileOptions, OMIT,
 };
 
 /// Loader names under which expressions and strings are cached. The leading control
@@ -548,6 +548,7 @@ fn base_env(slot: &EngineSlot) -> Environment<'static> {
     operator_calls::register(&mut env);
     globals::register(&mut env);
     lipsum::register(&mut env);
+    json_query::register(&mut env);
     python_mutation::register(&mut env);
     macro_varargs::register(&mut env);
     wordwrap::register(&mut env);

@@ -37,6 +37,22 @@ pub struct NameUse {
 /// The collections whose plugins are machinist's own, under their short names.
 const QUALIFIERS: [&str; 2] = ["ansible.builtin.", "ansible.legacy."];
 
+/// community.general's filters machinist has, under their short names too.
+const COMMUNITY: &str = "community.general.";
+const COMMUNITY_FILTERS: [&str; 1] = ["json_query"];
+
+/// How much of `name` is a collection machinist answers for (`ansible.builtin.`, or
+/// `community.general.` before one of the filters it has).
+fn qualifier_len(name: &str) -> Option<usize> {
+    if let Some(q) = QUALIFIERS.iter().find(|q| name.starts_with(*q)) {
+        return Some(q.len());
+    }
+    let short = name.strip_prefix(COMMUNITY)?;
+    COMMUNITY_FILTERS
+        .contains(&short)
+        .then_some(COMMUNITY.len())
+}
+
 /// Why machinist refuses a plugin ansible-core has, when it is one it refuses on
 /// purpose (the load-time check and the plugin itself give this reason).
 pub fn refusal(kind: NameKind, name: &str) -> Option<&'static str> {
@@ -89,9 +105,9 @@ pub fn in_expression(expr: &str) -> Vec<NameUse> {
 }
 
 /// `source` with `ansible.builtin.` and `ansible.legacy.` taken off every filter and
-/// test name (a lookup's name is a string, and the lookup takes the prefix off itself).
+/// test name (and `community.general.` off the filters machinist has of it) (a lookup's name is a string, and the lookup takes the prefix off itself).
 pub fn unqualified(source: &str, template: bool) -> Cow<'_, str> {
-    if !QUALIFIERS.iter().any(|q| source.contains(q)) {
+    if !QUALIFIERS.iter().any(|q| source.contains(q)) && !source.contains(COMMUNITY) {
         return Cow::Borrowed(source);
     }
     let uses = if template {
@@ -102,11 +118,11 @@ pub fn unqualified(source: &str, template: bool) -> Cow<'_, str> {
     let mut out = String::with_capacity(source.len());
     let mut copied = 0;
     for found in uses.iter().filter(|u| u.kind != NameKind::Lookup) {
-        let Some(qualifier) = QUALIFIERS.iter().find(|q| found.name.starts_with(*q)) else {
+        let Some(qualifier) = qualifier_len(&found.name) else {
             continue;
         };
         out.push_str(&source[copied..found.range.start]);
-        copied = found.range.start + qualifier.len();
+        copied = found.range.start + qualifier;
     }
     out.push_str(&source[copied..]);
     Cow::Owned(out)
@@ -114,10 +130,7 @@ pub fn unqualified(source: &str, template: bool) -> Cow<'_, str> {
 
 /// The short name of a possibly qualified one.
 pub fn short_name(name: &str) -> &str {
-    QUALIFIERS
-        .iter()
-        .find_map(|q| name.strip_prefix(q))
-        .unwrap_or(name)
+    qualifier_len(name).map_or(name, |len| &name[len..])
 }
 
 /// The length of a `{% raw %}…{% endraw %}` block at the start of `text`.
