@@ -37,6 +37,14 @@ pub enum ModuleError {
     /// the task failed and not changed).
     #[error("{0}")]
     Refused(String),
+    /// The `validate` command exited non-zero on the new content (not written): what
+    /// it said, for the result (copy's and template's `exit_status`, `stdout`, `stderr`).
+    #[error("failed to validate: rc:{} error:{stderr}", rc.map_or("none".to_string(), |rc| rc.to_string()))]
+    Invalidated {
+        rc: Option<i32>,
+        stdout: String,
+        stderr: String,
+    },
 }
 
 impl ModuleError {

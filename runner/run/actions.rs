@@ -216,7 +216,8 @@ impl Step<'_> {
         if let Some(limits) = limits.filter(|limits| limits.poll > 0) {
             outcome = self.polled(outcome, limits, becoming.as_ref());
         }
-        if !self.flags.diff {
+        // (A diff the module's failure left out stays out.)
+        if !self.flags.diff && outcome.diff_registered == RegisteredDiff::Whole {
             outcome.diff_registered = registered_diff;
         }
         if !outcome.failed {

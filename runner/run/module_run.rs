@@ -181,17 +181,52 @@ pub fn run_module(
         Err(err) => {
             let interrupted = matches!(err, ModuleError::Interrupted { .. });
             // A refused validation replaced nothing: failed, not changed.
-            if matches!(err, ModuleError::Refused(_)) {
+            if matches!(
+                err,
+                ModuleError::Refused(_) | ModuleError::Invalidated { .. }
+            ) {
                 outcome.changed = false;
             }
             outcome.failed = true;
             outcome.msg = Some(err.to_string());
+            if let ModuleError::Invalidated { rc, stdout, stderr } = err {
+                invalidated(&mut outcome, builtin, rc, stdout, stderr);
+            }
             if interrupted {
                 return ModuleRun::Interrupted(outcome);
             }
         }
     }
     ModuleRun::Done(outcome)
+}
+
+/// The result of content its `validate` command refused, as Ansible's modules give it:
+/// copy and template say `failed to validate` with the command's `exit_status` and
+/// output beside the content's `checksum`; the editors (lineinfile, …) only their
+/// message, and no diff is registered.
+fn invalidated(
+    outcome: &mut Outcome,
+    builtin: Builtin,
+    rc: Option<i32>,
+    stdout: String,
+    stderr: String,
+) {
+    outcome.diff.clear();
+    if !matches!(builtin, Builtin::Copy | Builtin::Template) {
+        outcome.data.clear();
+        outcome.diff_registered = super::outcome::RegisteredDiff::Absent;
+        return;
+    }
+    outcome.msg = Some("failed to validate".into());
+    outcome.data.retain(|key, _| key == "checksum");
+    outcome.data.insert("exit_status".into(), Json::from(rc));
+    for (key, text) in [("stdout", stdout), ("stderr", stderr)] {
+        let lines: Vec<Json> = text.lines().map(Json::from).collect();
+        outcome
+            .data
+            .insert(format!("{key}_lines"), Json::Array(lines));
+        outcome.data.insert(key.into(), Json::from(text));
+    }
 }
 
 /// [`run_module`] stopped at `limit` (a task's `timeout:`): a timer thread stops it as

@@ -141,8 +141,8 @@ impl Host {
     }
 
     /// Run `validate` (`%s`: the temp file, a path inside the root) in the target;
-    /// Ansible's message when it fails.
-    pub(super) fn validate(&self, validate: &[String], temp: &Path) -> Result<(), String> {
+    /// what it said when it refused the content.
+    pub(super) fn validate(&self, validate: &[String], temp: &Path) -> Result<(), ModuleError> {
         let temp = temp.to_string_lossy();
         let argv = validate
             .iter()
@@ -155,12 +155,12 @@ impl Host {
         tracing::debug!(argv = ?self.shown_argv(&spec), "validating the new content");
         match self.run(&spec, &mut |_| {}) {
             Ok(output) if output.rc == Some(0) => Ok(()),
-            Ok(output) => Err(format!(
-                "failed to validate: rc:{} error:{}",
-                output.rc.map_or("none".to_string(), |rc| rc.to_string()),
-                output.stderr
-            )),
-            Err(err) => Err(format!("failed to validate: {err}")),
+            Ok(output) => Err(ModuleError::Invalidated {
+                rc: output.rc,
+                stdout: output.stdout,
+                stderr: output.stderr,
+            }),
+            Err(err) => Err(ModuleError::Refused(format!("failed to validate: {err}"))),
         }
     }
 }

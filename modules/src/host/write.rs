@@ -53,12 +53,19 @@ impl Host {
                 validate: Some(validate),
                 ..
             } => {
-                let mut check = |temp: &Path| self.validate(validate, temp);
+                let mut refusal = None;
+                let mut check = |temp: &Path| {
+                    self.validate(validate, temp).map_err(|err| {
+                        let said = err.to_string();
+                        refusal = Some(err);
+                        said
+                    })
+                };
                 let checked = self
                     .disk
                     .write_file_checked(&at, content, mode, owner, &mut check);
                 match checked {
-                    Ok(Err(refused)) => Err(ModuleError::Refused(refused)),
+                    Ok(Err(said)) => Err(refusal.unwrap_or(ModuleError::Refused(said))),
                     written => done(written.map(drop), &at),
                 }
             }
