@@ -153,14 +153,7 @@ impl Module for GitModule {
 /// HEAD`, printed (`None` when the plan has no such step, a step failed, or nothing
 /// ran: check mode).
 pub fn after_of_run(ops: &[Op], outputs: &[OpOutput]) -> Option<String> {
-    let runs: Vec<(&RunSpec, &OpOutput)> = ops
-        .iter()
-        .zip(outputs)
-        .filter_map(|(op, output)| match op {
-            Op::Run(spec) => Some((spec, output)),
-            _ => None,
-        })
-        .collect();
+    let runs = crate::runs_of(ops, outputs);
     if runs.iter().any(|(_, output)| output.rc != Some(0)) {
         return None;
     }

@@ -400,6 +400,18 @@ pub enum Place {
     Controller,
 }
 
+/// The programs among `ops` with what each printed (`outputs` is the apply's, one per
+/// op): for the results of modules whose ops run programs.
+pub fn runs_of<'a>(ops: &'a [Op], outputs: &'a [OpOutput]) -> Vec<(&'a RunSpec, &'a OpOutput)> {
+    ops.iter()
+        .zip(outputs)
+        .filter_map(|(op, output)| match op {
+            Op::Run(spec) => Some((spec, output)),
+            _ => None,
+        })
+        .collect()
+}
+
 /// What running one op produced (only `Run` produces anything).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct OpOutput {

@@ -226,6 +226,17 @@ impl Step<'_> {
         secrets.masked(outcome)
     }
 
+    /// A variable name a task sets (set_fact's, set_stats'), rendered when it is a
+    /// template, as Ansible allows (`"{{ svc }}_port": 80`).
+    pub(super) fn variable_name(&self, name: String) -> Result<String, String> {
+        if !Templates::is_template(&name) {
+            return Ok(name);
+        }
+        self.templates()
+            .render_str(&name, self.ctx)
+            .map_err(|err| format!("{name}: {err}"))
+    }
+
     /// A module's `ansible_facts` (getent's `getent_passwd`) become the host's facts,
     /// as variables of their own and in `ansible_facts`, as Ansible sets them.
     fn keep_module_facts(&mut self, outcome: &Outcome) {
@@ -433,14 +444,9 @@ impl Step<'_> {
                 cacheable = super::sources::truthy(&vars::to_json(&value));
                 continue;
             }
-            // As Ansible: a fact's name may be templated (`"{{ svc }}_port": 80`).
-            let name = if Templates::is_template(&name) {
-                match self.templates().render_str(&name, self.ctx) {
-                    Ok(rendered) => rendered,
-                    Err(err) => return Outcome::failed(format!("{name}: {err}")),
-                }
-            } else {
-                name
+            let name = match self.variable_name(name) {
+                Ok(name) => name,
+                Err(msg) => return Outcome::failed(msg),
             };
             if !crate::playbook::load::is_identifier(&name) {
                 return Outcome::failed(format!(

@@ -10,7 +10,6 @@
 
 use super::outcome::Outcome;
 use super::step::Step;
-use crate::template::Templates;
 use crate::yaml::Node;
 use indexmap::IndexMap;
 use serde_json::{Map, Value as Json};
@@ -164,13 +163,9 @@ impl Step<'_> {
             Some(_) => return Outcome::failed("The 'data' option needs to be a dictionary/hash"),
         };
         for (name, value) in data {
-            let name = if Templates::is_template(&name) {
-                match self.templates().render_str(&name, self.ctx) {
-                    Ok(rendered) => rendered,
-                    Err(err) => return Outcome::failed(format!("{name}: {err}")),
-                }
-            } else {
-                name
+            let name = match self.variable_name(name) {
+                Ok(name) => name,
+                Err(msg) => return Outcome::failed(msg),
             };
             if !crate::playbook::load::is_identifier(&name) {
                 return Outcome::failed(format!(

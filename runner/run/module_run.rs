@@ -5,7 +5,7 @@
 
 use super::outcome::Outcome;
 use machinist_modules::registry::PlanError;
-use machinist_modules::{Builtin, Host, ModuleError, Op, OpOutput, Progress, RunSpec};
+use machinist_modules::{Builtin, Host, ModuleError, Op, OpOutput, Progress};
 use serde_json::Value as Json;
 
 /// A module with its rendered arguments (sources already resolved) and the task's flags.
@@ -333,14 +333,7 @@ fn tool_name(argv: &[String]) -> String {
 /// command and shell with Ansible's message, for a module's own tool with what the
 /// tool said on stderr (or that it said nothing), so the message alone explains it.
 fn command_result(outcome: &mut Outcome, builtin: Builtin, ops: &[Op], outputs: &[OpOutput]) {
-    let runs: Vec<(&RunSpec, &OpOutput)> = ops
-        .iter()
-        .zip(outputs)
-        .filter_map(|(op, output)| match op {
-            Op::Run(spec) => Some((spec, output)),
-            _ => None,
-        })
-        .collect();
+    let runs = machinist_modules::runs_of(ops, outputs);
     let failed = runs.iter().find(|(_, output)| output.rc != Some(0));
     if builtin == Builtin::Git {
         // Ansible's git registers no command output: `after` is what its last step
@@ -431,6 +424,7 @@ fn expect_result(outcome: &mut Outcome, output: &OpOutput) {
 #[cfg(test)]
 mod tool_failure_tests {
     use super::*;
+    use machinist_modules::RunSpec;
 
     fn words(argv: &[&str]) -> Vec<String> {
         argv.iter().map(|word| word.to_string()).collect()
