@@ -23,13 +23,13 @@ use std::path::{Path, PathBuf};
 #[serde(deny_unknown_fields)]
 pub struct Args {
     /// Paths (or globs with `*`/`?`) to pack.
-    #[serde(deserialize_with = "list")]
+    #[serde(deserialize_with = "crate::find::list")]
     pub path: Vec<String>,
     pub dest: Option<String>,
     #[serde(default)]
     pub format: Format,
     /// Paths (or globs) taken out of `path`'s.
-    #[serde(default, deserialize_with = "list")]
+    #[serde(default, deserialize_with = "crate::find::list")]
     pub exclude_path: Vec<String>,
     /// fnmatch patterns of members left out.
     #[serde(default, deserialize_with = "optional_list")]
@@ -74,22 +74,8 @@ impl Format {
     }
 }
 
-/// Ansible's `type='list'`: a list, or a string split at commas.
-fn list<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Vec<String>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum OneOrMany {
-        One(String),
-        Many(Vec<String>),
-    }
-    Ok(match OneOrMany::deserialize(de)? {
-        OneOrMany::One(text) => text.split(',').map(|s| s.trim().to_string()).collect(),
-        OneOrMany::Many(items) => items,
-    })
-}
-
 fn optional_list<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Option<Vec<String>>, D::Error> {
-    list(de).map(Some)
+    crate::find::list(de).map(Some)
 }
 
 /// community.general's states of dest.

@@ -86,7 +86,7 @@ fn yes() -> bool {
 }
 
 /// Ansible's `type='list'`: a list, or a string split at commas.
-fn list<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Vec<String>, D::Error> {
+pub(crate) fn list<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Vec<String>, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum OneOrMany {
