@@ -160,6 +160,8 @@ fn fits_kind(kind: &str, node: &Node) -> Result<(), String> {
         ("int", YamlValue::Str(s)) => s.parse::<i64>().is_ok(),
         ("float", YamlValue::Int(_) | YamlValue::Float(_)) => true,
         ("bool", YamlValue::Bool(_)) => true,
+        ("bool", YamlValue::Str(s)) => is_boolean_spelling(s),
+        ("bool", YamlValue::Int(n)) => *n == 0 || *n == 1,
         ("list", YamlValue::Seq(_)) => true,
         ("dict", YamlValue::Map(_)) => true,
         _ => false,
@@ -171,6 +173,15 @@ fn fits_kind(kind: &str, node: &Node) -> Result<(), String> {
     }
 }
 
+/// The strings Ansible's `check_type_bool` converts (its `boolean()`, strict):
+/// `yes`/`no`, `on`/`off`, `true`/`false`, `y`/`n`, `t`/`f`, `1`/`0`, any case.
+fn is_boolean_spelling(text: &str) -> bool {
+    matches!(
+        text.to_ascii_lowercase().as_str(),
+        "yes" | "no" | "on" | "off" | "true" | "false" | "y" | "n" | "t" | "f" | "1" | "0"
+    )
+}
+
 pub(crate) fn fits_value(option: &ArgOption, value: &minijinja::Value) -> Result<(), String> {
     let ok = match (option.kind.as_str(), value.kind()) {
         ("raw", _) => true,
@@ -180,6 +191,8 @@ pub(crate) fn fits_value(option: &ArgOption, value: &minijinja::Value) -> Result
         ("int", ValueKind::String) => value.as_str().is_some_and(|s| s.parse::<i64>().is_ok()),
         ("float", ValueKind::Number) => true,
         ("bool", ValueKind::Bool) => true,
+        ("bool", ValueKind::String) => value.as_str().is_some_and(is_boolean_spelling),
+        ("bool", ValueKind::Number) => matches!(f64::try_from(value.clone()), Ok(n) if n == 0.0 || n == 1.0),
         ("list", ValueKind::Seq) => true,
         ("dict", ValueKind::Map) => true,
         _ => false,

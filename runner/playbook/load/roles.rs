@@ -436,13 +436,8 @@ impl Loader {
         let mut defaults_layer = inherited_defaults;
         defaults_layer.extend(&dependents.0);
         defaults_layer.extend(&Layer::from_nodes(&defaults));
-        if let Some(spec) = &spec {
-            for option in &spec.options {
-                if let (Some(default), None) = (&option.default, defaults_layer.get(&option.name)) {
-                    defaults_layer.set(&option.name, crate::vars::node_to_value(default));
-                }
-            }
-        }
+        // A spec's `default:` documents the value and is checked, but is no variable:
+        // as in ansible-core, the value comes from defaults/main.yml (or is undefined).
         let mut magic = Layer::default();
         // Absolute, as ansible-core's (`{{ role_path }}/templates/x.j2` is found from any folder).
         let absolute = std::fs::canonicalize(path)
