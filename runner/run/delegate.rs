@@ -228,6 +228,33 @@ impl Executor<'_> {
         }
     }
 
+    /// The context a task's action renders its arguments with: ansible-core's
+    /// `PlayContext.update_vars` adds the connection's address as `ansible_host` (and
+    /// `ansible_ssh_host`) after `when:` was judged, under the host's own variable of
+    /// that name; a delegated task gets its delegate's address over everything.
+    pub(super) fn with_connection_vars(&self, ctx: &Value) -> Value {
+        let address = |address: &str| {
+            Value::from_iter([
+                ("ansible_host", Value::from(address)),
+                ("ansible_ssh_host", Value::from(address)),
+            ])
+        };
+        match &self.delegated_to {
+            Some(delegation) => {
+                minijinja::value::merge_maps([ctx.clone(), address(&delegation.shown)])
+            }
+            None => {
+                let own = self.target.roots[0]
+                    .1
+                    .remote()
+                    .map_or(self.target.name.clone(), |remote| {
+                        remote.target().address.clone()
+                    });
+                minijinja::value::merge_maps([address(&own), ctx.clone()])
+            }
+        }
+    }
+
     /// The place made for `name` when it was first a delegate (its tasks then act on it).
     pub(super) fn delegate_named(&self, name: &str) -> Option<Rc<Site>> {
         self.delegates

@@ -65,13 +65,16 @@ impl Executor<'_> {
             let (index, state, _) = &slots[*slot];
             self.enter(*index);
             self.progress.enter(task);
-            let ctx = self.context(state, inherited, task, None);
+            let mut ctx = self.context(state, inherited, task, None);
             let name = self.task_name(task, &ctx);
             self.delegated_to = None;
             let action = match self.unmet(task, inherited, &ctx) {
                 Some(outcome) => Err(outcome),
                 None => match self.acting_host(state, task, inherited, &ctx) {
-                    Ok(host) => Ok((host, self.flags(task))),
+                    Ok(host) => {
+                        ctx = self.with_connection_vars(&ctx);
+                        Ok((host, self.flags(task)))
+                    }
                     Err(msg) => Err(Outcome::failed(msg)),
                 },
             };

@@ -328,7 +328,10 @@ impl Executor<'_> {
             TaskKind::Action { .. } => {
                 let flags = self.flags(task);
                 match self.acting_host(state, task, inherited, ctx) {
-                    Ok(host) => self.step(&host, task, ctx, flags),
+                    Ok(host) => {
+                        let ctx = self.with_connection_vars(ctx);
+                        self.step(&host, task, &ctx, flags)
+                    }
                     Err(msg) => Outcome::failed(msg),
                 }
             }
