@@ -121,12 +121,73 @@ pub fn py_str(value: &minijinja::Value) -> String {
 }
 
 /// How a template file is rendered (Ansible's template module defaults).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileOptions {
     pub trim_blocks: bool,
     pub lstrip_blocks: bool,
     /// What every newline of the template's text becomes (`\n`, `\r\n` or `\r`).
     pub newline_sequence: &'static str,
+    /// The template module's `block_start_string` and its kin, where a task gives them.
+    pub delimiters: Delimiters,
+}
+
+/// Jinja's delimiters as the template module and lookup name them; `None`: Jinja's
+/// own (`{% %}`, `{{ }}`, `{# #}`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Delimiters {
+    pub block_start: Option<String>,
+    pub block_end: Option<String>,
+    pub variable_start: Option<String>,
+    pub variable_end: Option<String>,
+    pub comment_start: Option<String>,
+    pub comment_end: Option<String>,
+}
+
+impl Delimiters {
+    /// The argument names, in the order of the fields.
+    pub const ARGS: [&'static str; 6] = [
+        "block_start_string",
+        "block_end_string",
+        "variable_start_string",
+        "variable_end_string",
+        "comment_start_string",
+        "comment_end_string",
+    ];
+
+    /// From the six values named by [`Delimiters::ARGS`], in that order.
+    pub fn from_values(mut values: impl FnMut(&'static str) -> Option<String>) -> Delimiters {
+        let [bs, be, vs, ve, cs, ce] = Delimiters::ARGS.map(&mut values);
+        Delimiters {
+            block_start: bs,
+            block_end: be,
+            variable_start: vs,
+            variable_end: ve,
+            comment_start: cs,
+            comment_end: ce,
+        }
+    }
+
+    pub fn is_default(&self) -> bool {
+        *self == Delimiters::default()
+    }
+
+    /// minijinja's syntax for them (Jinja's default for each pair not given).
+    fn syntax(&self) -> Result<minijinja::syntax::SyntaxConfig, minijinja::Error> {
+        let pair = |start: &Option<String>, end: &Option<String>, (s, e): (&str, &str)| {
+            (
+                start.clone().unwrap_or_else(|| s.to_string()),
+                end.clone().unwrap_or_else(|| e.to_string()),
+            )
+        };
+        let block = pair(&self.block_start, &self.block_end, ("{%", "%}"));
+        let variable = pair(&self.variable_start, &self.variable_end, ("{{", "}}"));
+        let comment = pair(&self.comment_start, &self.comment_end, ("{#", "#}"));
+        minijinja::syntax::SyntaxConfig::builder()
+            .block_delimiters(block.0, block.1)
+            .variable_delimiters(variable.0, variable.1)
+            .comment_delimiters(comment.0, comment.1)
+            .build()
+    }
 }
 
 /// ansible-core's `template_run_date`: `datetime.now()` when the template renders
@@ -184,6 +245,7 @@ impl Default for FileOptions {
             trim_blocks: true,
             lstrip_blocks: false,
             newline_sequence: "\n",
+            delimiters: Delimiters::default(),
         }
     }
 }

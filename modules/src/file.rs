@@ -104,6 +104,14 @@ pub struct Args {
     /// Templates: what each newline of the template's text becomes (`\n`, `\r\n`,
     /// `\r`); read by the runner, which renders templates.
     pub newline_sequence: Option<String>,
+    /// Templates: Jinja's delimiters (`{%`/`%}`, `{{`/`}}`, `{#`/`#}` unless given);
+    /// read by the runner, which renders templates.
+    pub block_start_string: Option<String>,
+    pub block_end_string: Option<String>,
+    pub variable_start_string: Option<String>,
+    pub variable_end_string: Option<String>,
+    pub comment_start_string: Option<String>,
+    pub comment_end_string: Option<String>,
     /// Act on the target of a symlink at `path` (inside the root) rather than the link
     /// itself, for state=file/directory/touch and mode/owner (Ansible's default, yes).
     /// With `follow: false` content replaces a symlink by a regular file.

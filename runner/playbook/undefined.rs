@@ -483,6 +483,13 @@ impl Reads<'_> {
         let Some(node) = args.get("src").or_else(|| args.get("template")) else {
             return;
         };
+        if crate::template::Delimiters::ARGS
+            .iter()
+            .any(|arg| args.get(arg).is_some())
+        {
+            tracing::debug!(task = %task.span, "undefined variables: template with its own delimiters not checked");
+            return;
+        }
         let Some(name) = node
             .as_str()
             .and_then(|name| self.known_at_load(task, name))

@@ -106,6 +106,12 @@ impl Step<'_> {
             trim_blocks: take_bool(args, "trim_blocks").unwrap_or(true),
             lstrip_blocks: take_bool(args, "lstrip_blocks").unwrap_or(false),
             newline_sequence,
+            delimiters: crate::template::Delimiters::from_values(|arg| {
+                args.remove(arg).map(|value| match value {
+                    Json::String(text) => text,
+                    other => other.to_string(),
+                })
+            }),
         };
         if let Some(name) = args.remove("template") {
             let name = text(&name, "template")?;

@@ -294,6 +294,21 @@ impl Engine {
             set.trim_blocks.unwrap_or(options.trim_blocks),
             set.lstrip_blocks.unwrap_or(options.lstrip_blocks),
         )];
+        let custom;
+        let env = if options.delimiters.is_default() {
+            env
+        } else {
+            // Rare (a template of a file that is a template itself): an environment of
+            // its own for this rendering, with no template compiled by the others.
+            let syntax = options.delimiters.syntax().map_err(|err| {
+                TemplateError::new(TemplateErrorKind::Syntax, format!("{name}: {err}"))
+            })?;
+            let mut own = env.clone();
+            own.clear_templates();
+            own.set_syntax(syntax);
+            custom = own;
+            &custom
+        };
         let fail = |err| diagnose(env, err, source, vars, Some(name));
         let kept;
         let compiled = if set.keep_trailing_newline == Some(true) && body.ends_with('\n') {

@@ -254,6 +254,32 @@ fn template_files_use_ansible_whitespace_rules() {
 }
 
 #[test]
+fn template_files_take_their_own_delimiters() {
+    let t = Templates::new();
+    let context = minijinja::Value::from_iter([("ports", minijinja::Value::from(vec![80, 443]))]);
+    let source = "{{ go }}\n<% for p in ports %>\nport=[[ p ]]\n<% endfor %><# note #>\n";
+    let options = FileOptions {
+        delimiters: crate::template::Delimiters {
+            block_start: Some("<%".into()),
+            block_end: Some("%>".into()),
+            variable_start: Some("[[".into()),
+            variable_end: Some("]]".into()),
+            comment_start: Some("<#".into()),
+            comment_end: Some("#>".into()),
+        },
+        ..FileOptions::default()
+    };
+    assert_eq!(
+        t.render_file("d.j2", source, &context, options).unwrap(),
+        "{{ go }}\nport=80\nport=443\n"
+    );
+    // The same file with Jinja's own delimiters, rendered after, is compiled anew.
+    assert!(t
+        .render_file("d.j2", source, &context, FileOptions::default())
+        .is_err());
+}
+
+#[test]
 fn playbook_strings_trim_blocks_like_ansible() {
     assert_eq!(
         render(

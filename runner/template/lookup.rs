@@ -262,6 +262,24 @@ fn template_lookup(
             .unwrap_or(false),
         ..FileOptions::default()
     };
+    // ansible-core's template lookup takes the variable and comment delimiters.
+    let mut delimiters = Vec::new();
+    for arg in crate::template::Delimiters::ARGS {
+        let value = match arg {
+            "block_start_string" | "block_end_string" => None,
+            _ => kwargs.get::<Option<String>>(arg)?,
+        };
+        delimiters.push((arg, value));
+    }
+    let options = FileOptions {
+        delimiters: crate::template::Delimiters::from_values(|arg| {
+            delimiters
+                .iter()
+                .find(|(name, _)| *name == arg)
+                .and_then(|(_, value)| value.clone())
+        }),
+        ..options
+    };
     let extra = kwargs.get::<Option<Value>>("template_vars")?;
     let _convert_data = kwargs.get::<Option<bool>>("convert_data")?;
     kwargs.assert_all_used()?;
@@ -274,7 +292,7 @@ fn template_lookup(
             let name = path.display().to_string();
             // ansible-core's template_* and ansible_managed, under the caller's own.
             let vars = minijinja::value::merge_maps([super::file_vars(&path, None), vars.clone()]);
-            let rendered = render_in_slot(slot, &name, &source.text, &vars, options)?;
+            let rendered = render_in_slot(slot, &name, &source.text, &vars, options.clone())?;
             Ok(Value::from(source.derive(rendered)))
         })
         .collect()

@@ -257,6 +257,12 @@ fn entry_args(args: &Args, path: &Path, is_file: bool, controller: Option<&str>)
         trim_blocks: None,
         lstrip_blocks: None,
         newline_sequence: None,
+        block_start_string: None,
+        block_end_string: None,
+        variable_start_string: None,
+        variable_end_string: None,
+        comment_start_string: None,
+        comment_end_string: None,
         // As Ansible's copy: no link at a file's dest is followed in a directory copy
         // (the link gives way to the file); a directory's follows the task's `follow`.
         follow: !is_file && args.follow,

@@ -3,7 +3,7 @@
 
 use crate::doc::{ArgDoc, ModuleDoc, Support};
 
-const fn args(src: ArgDoc) -> [ArgDoc; 23] {
+const fn args(src: ArgDoc) -> [ArgDoc; 29] {
     [
         ArgDoc::new("path", "path", "The path inside the target root.")
             .required()
@@ -58,6 +58,20 @@ const fn args(src: ArgDoc) -> [ArgDoc; 23] {
         .default("\\n"),
         ArgDoc::new("lstrip_blocks", "bool", "Templates: Jinja2's lstrip_blocks.")
             .default("false"),
+        ArgDoc::new("block_start_string", "str", "Templates: what opens a block.").default("{%"),
+        ArgDoc::new("block_end_string", "str", "Templates: what closes a block.").default("%}"),
+        ArgDoc::new(
+            "variable_start_string",
+            "str",
+            "Templates: what opens an expression (for a file that is a template of another tool).",
+        )
+        .default("{{"),
+        ArgDoc::new("variable_end_string", "str", "Templates: what closes an expression.")
+            .default("}}"),
+        ArgDoc::new("comment_start_string", "str", "Templates: what opens a comment.")
+            .default("{#"),
+        ArgDoc::new("comment_end_string", "str", "Templates: what closes a comment.")
+            .default("#}"),
         ArgDoc::new(
             "follow",
             "bool",
@@ -111,19 +125,19 @@ const fn args(src: ArgDoc) -> [ArgDoc; 23] {
     ]
 }
 
-const FILE_ARGS: [ArgDoc; 23] = args(ArgDoc::new(
+const FILE_ARGS: [ArgDoc; 29] = args(ArgDoc::new(
     "src",
     "path",
     "state=link/hard: the link's target; otherwise a file in files/ copied byte for byte (as copy's src; not with content).",
 ));
 
-const COPY_ARGS: [ArgDoc; 23] = args(ArgDoc::new(
+const COPY_ARGS: [ArgDoc; 29] = args(ArgDoc::new(
     "src",
     "path",
     "A file in the playbook's (or role's) files/ folder, copied to path byte for byte (text or binary, streamed: never read whole). Not with content. Diffs of binary files or files over 1 MiB show size and sha256, before and after. A directory is copied whole: DIR puts the folder inside path (path/DIR/...), DIR/ its contents; files get mode, directories directory_mode, both owner and group; empty directories are made too; not over a connection.",
 ));
 
-const TEMPLATE_ARGS: [ArgDoc; 23] = args(ArgDoc::new(
+const TEMPLATE_ARGS: [ArgDoc; 29] = args(ArgDoc::new(
     "src",
     "path",
     "A template in the playbook's (or role's) templates/ folder, rendered to path.",
