@@ -5,7 +5,8 @@
 //! its agent: run/remote.rs, one session per host for the run, shared with the plays
 //! it is a host of). The task still renders with the original host's variables
 //! (`inventory_hostname` stays), as Ansible; with `delegate_facts` the facts it sets
-//! go to the delegate.
+//! go to the delegate. Its action's arguments see the connection's address as
+//! `ansible_host` (the delegate's, when delegated), as ansible-core's do.
 //!
 //! The `remote_user` and `port` keywords (a task's over its blocks' over its play's,
 //! rendered with the task's variables) are the connection's user and port where the
