@@ -192,7 +192,9 @@ pub(crate) fn fits_value(option: &ArgOption, value: &minijinja::Value) -> Result
         ("float", ValueKind::Number) => true,
         ("bool", ValueKind::Bool) => true,
         ("bool", ValueKind::String) => value.as_str().is_some_and(is_boolean_spelling),
-        ("bool", ValueKind::Number) => matches!(f64::try_from(value.clone()), Ok(n) if n == 0.0 || n == 1.0),
+        ("bool", ValueKind::Number) => {
+            matches!(f64::try_from(value.clone()), Ok(n) if n == 0.0 || n == 1.0)
+        }
         ("list", ValueKind::Seq) => true,
         ("dict", ValueKind::Map) => true,
         _ => false,

@@ -93,6 +93,7 @@ pub fn template(data: &[u8]) {
                 trim_blocks: true,
                 lstrip_blocks: mode & 4 != 0,
                 newline_sequence: if mode & 8 != 0 { "\r\n" } else { "\n" },
+                ..FileOptions::default()
             },
         )),
         _ => drop(templates.render_native(text, vars)),
