@@ -77,14 +77,15 @@ impl Module for BlockinfileModule {
         let original = file.content()?;
         let present = args.state == State::Present;
         if original.is_none() {
-            if !present {
-                return Ok(Plan::ok().with_msg(format!("File {} not present", file.shown)));
-            }
+            // As ansible-core: a missing file without `create` fails, absent or not.
             if !args.create {
                 return Err(ModuleError::Failed(format!(
                     "Path {} does not exist !",
                     file.shown
                 )));
+            }
+            if !present {
+                return Ok(Plan::ok().with_msg(format!("File {} not present", file.shown)));
             }
         }
         let before = original.clone().unwrap_or_default();
