@@ -6,7 +6,7 @@ use crate::{
     file, find, firstboot, get_url, getent, git, group, hostname, ini_file, known_hosts,
     lineinfile, locale_gen, mount, nspawn, package, package_facts, pacman, pacstrap, ping, raw,
     replace, resolv_link, script, service_facts, slurp, stat, sysctl, temp_file, timezone,
-    unarchive, unit, user, Host, Module, ModuleError, Plan,
+    synchronize, unarchive, unit, user, Host, Module, ModuleError, Plan,
 };
 use serde::de::DeserializeOwned;
 
@@ -17,7 +17,10 @@ const COLLECTIONS: &[(&str, &[&str])] = &[
         "community.general.",
         &["pacman", "timezone", "locale_gen", "ini_file", "archive"],
     ),
-    ("ansible.posix.", &["authorized_key", "mount", "sysctl"]),
+    (
+        "ansible.posix.",
+        &["authorized_key", "mount", "sysctl", "synchronize"],
+    ),
 ];
 
 /// The enum and its `ALL` written from one list: a variant added to the enum is in
@@ -88,6 +91,7 @@ builtins! {
         Archive,
         // modgit: git
         Git,
+        Synchronize,
         // modapt: apt, debconf
         Apt,
         Debconf,
@@ -141,6 +145,7 @@ impl Builtin {
             Builtin::Expect => expect::ExpectModule::NAME,
             Builtin::Archive => archive::ArchiveModule::NAME,
             Builtin::Git => git::GitModule::NAME,
+            Builtin::Synchronize => synchronize::SynchronizeModule::NAME,
         }
     }
 
@@ -257,6 +262,9 @@ impl Builtin {
             Builtin::Git => {
                 "A checkout of a git repository at a branch, tag or commit (the target's git)"
             }
+            Builtin::Synchronize => {
+                "A tree copied by rsync on this machine, changes from its itemized output"
+            }
         }
     }
 
@@ -307,6 +315,7 @@ impl Builtin {
             Builtin::Expect => expect::doc::EXPECT,
             Builtin::Archive => archive::doc::ARCHIVE,
             Builtin::Git => git::doc::GIT,
+            Builtin::Synchronize => synchronize::doc::SYNCHRONIZE,
         }
     }
 
@@ -398,6 +407,7 @@ impl Builtin {
             Builtin::Expect => args::field_names::<expect::Args>(),
             Builtin::Archive => args::field_names::<archive::Args>(),
             Builtin::Git => args::field_names::<git::Args>(),
+            Builtin::Synchronize => args::field_names::<synchronize::Args>(),
             Builtin::Script => {
                 static NAMES: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
                 NAMES.get_or_init(|| {
@@ -528,6 +538,7 @@ impl Builtin {
             Builtin::Expect => decode_tracked::<expect::Args>(value).map(drop),
             Builtin::Archive => decode_tracked::<archive::Args>(value).map(drop),
             Builtin::Git => decode_tracked::<git::Args>(value).map(drop),
+            Builtin::Synchronize => decode_tracked::<synchronize::Args>(value).map(drop),
         }
     }
 
@@ -697,6 +708,9 @@ impl Builtin {
                 .plan(&decode(value)?, host)
                 .map_err(PlanError::Module),
             Builtin::Git => git::GitModule
+                .plan(&decode(value)?, host)
+                .map_err(PlanError::Module),
+            Builtin::Synchronize => synchronize::SynchronizeModule
                 .plan(&decode(value)?, host)
                 .map_err(PlanError::Module),
         }

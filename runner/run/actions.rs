@@ -198,6 +198,15 @@ impl Step<'_> {
             }
             rendered.insert("environment".into(), Json::Object(merged));
         }
+        if builtin == Builtin::Synchronize && matches!(self.host, Site::Remote(..)) {
+            return Outcome::failed(located(
+                &task.span,
+                "synchronize over a machine or ssh connection is not supported yet: it runs \
+                 rsync on this machine with both paths local (a local connection, or \
+                 delegate_to: localhost with a local dest); use copy with a directory src"
+                    .into(),
+            ));
+        }
         let secrets = Secrets::of(builtin, &rendered);
         if let Err(msg) = self.resolve_sources(builtin, &mut rendered) {
             return secrets.masked(Outcome::failed(msg));
