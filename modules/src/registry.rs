@@ -5,8 +5,8 @@ use crate::{
     apt, archive, args, assemble, authorized_key, blockinfile, command, cron, debconf, expect,
     file, find, firstboot, get_url, getent, git, group, hostname, ini_file, known_hosts,
     lineinfile, locale_gen, mount, nspawn, package, package_facts, pacman, pacstrap, ping, raw,
-    replace, resolv_link, script, service_facts, slurp, stat, sysctl, temp_file, timezone,
-    synchronize, unarchive, unit, user, Host, Module, ModuleError, Plan,
+    replace, resolv_link, script, service_facts, slurp, stat, synchronize, sysctl, temp_file,
+    timezone, unarchive, unit, user, Host, Module, ModuleError, Plan,
 };
 use serde::de::DeserializeOwned;
 

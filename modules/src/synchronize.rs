@@ -15,6 +15,10 @@ mod tests;
 use crate::{Change, Host, Module, ModuleError, Op, Place, Plan, RunSpec};
 use serde::Deserialize;
 
+/// The plan's key for the `cmd` of the dry run, which the runner registers as `cmd`
+/// in check mode (Ansible's module runs rsync with `--dry-run` then).
+pub const DRY_RUN_CMD: &str = "_dry_run_cmd";
+
 /// What rsync prints before each itemized line (Ansible's marker).
 pub const CHANGED_MARKER: &str = "<<CHANGED>>";
 
@@ -129,6 +133,7 @@ impl Module for SynchronizeModule {
         };
         let mut plan = plan
             .with_data("cmd", command.shown(false))
+            .with_data(DRY_RUN_CMD, command.shown(true))
             .with_data("rc", 0)
             .with_data("stdout_lines", &predicted.lines);
         plan.msg = Some(predicted.clean);
@@ -176,7 +181,10 @@ pub fn result_of_run(
     link_dest: bool,
     data: &mut serde_json::Map<String, serde_json::Value>,
 ) -> Result<String, String> {
-    data.insert("rc".into(), output.rc.map_or(serde_json::Value::Null, Into::into));
+    data.insert(
+        "rc".into(),
+        output.rc.map_or(serde_json::Value::Null, Into::into),
+    );
     if output.rc != Some(0) {
         data.remove("stdout_lines");
         return Err(output.stderr.clone());
@@ -195,7 +203,10 @@ fn refuse_remote_only(args: &Args) -> Result<(), ModuleError> {
         ("verify_host", args.verify_host),
         ("set_remote_user", !args.set_remote_user),
         ("use_ssh_args", args.use_ssh_args),
-        ("ssh_connection_multiplexing", args.ssh_connection_multiplexing),
+        (
+            "ssh_connection_multiplexing",
+            args.ssh_connection_multiplexing,
+        ),
         ("_ssh_args", args.ssh_args.is_some()),
     ];
     match given.iter().find(|(_, set)| *set) {

@@ -131,7 +131,10 @@ impl Command {
             for link in link_dest {
                 let link = local_path("link_dest", link)?;
                 // Ansible's test: the one path's text starts with the other's.
-                if dest_dir.to_string_lossy().starts_with(&*link.to_string_lossy()) {
+                if dest_dir
+                    .to_string_lossy()
+                    .starts_with(&*link.to_string_lossy())
+                {
                     return Err(ModuleError::invalid(
                         "link_dest",
                         format!(
@@ -144,7 +147,10 @@ impl Command {
                 words.push(Word::plain(format!("--link-dest={}", link.display())));
             }
         }
-        words.push(Word::quoted_value("--out-format", &format!("{CHANGED_MARKER}%i %n%L")));
+        words.push(Word::quoted_value(
+            "--out-format",
+            &format!("{CHANGED_MARKER}%i %n%L"),
+        ));
         words.push(Word::quoted(&args.src));
         words.push(Word::quoted(&args.dest));
         Ok(Command { words, dry_run_at })

@@ -18,10 +18,13 @@ fn the_command_line_is_ansibles() {
     })))
     .expect("command");
     let shown = command.shown(false);
-    assert!(shown.ends_with(
-        "rsync --delay-updates -F --compress --delete-after --archive --no-perms \
+    assert!(
+        shown.ends_with(
+            "rsync --delay-updates -F --compress --delete-after --archive --no-perms \
          --exclude='*.tmp' --no-motd --out-format='<<CHANGED>>%i %n%L' /srv/a/ /srv/b"
-    ), "{shown}");
+        ),
+        "{shown}"
+    );
     let dry = command.spec(true).argv;
     assert_eq!(dry[4], "--dry-run", "{dry:?}");
     assert!(dry.contains(&"--exclude=*.tmp".to_string()), "{dry:?}");
