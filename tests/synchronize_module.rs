@@ -1,7 +1,9 @@
 //! `synchronize` through the real rsync on this machine (both paths local, as
 //! Ansible's with `-c local`): the three checks of a pushed tree, with `--delete`
 //! and a relative `src` found in files/; what it registers; the refusals (a root
-//! other than `/`, a host over ssh, an ssh-only option on a local host).
+//! other than `/`, an ssh-only option on a local host). Over ssh (tests/common/
+//! sshd.rs): push and pull through machinist's multiplexed connection, the three
+//! checks, one login per run; a root on the host refused.
 
 mod common;
 use common::{play, snapshot, Run, Test};
@@ -150,7 +152,7 @@ fn it_registers_ansibles_keys() {
 }
 
 #[test]
-fn a_root_an_ssh_host_and_ssh_only_options_are_refused() {
+fn a_root_and_ssh_only_options_on_a_local_host_are_refused() {
     rsync_installed();
     let test = Test::new();
     setup(&test, "    - synchronize: {src: site/, dest: /srv/www/}\n");
@@ -165,24 +167,6 @@ fn a_root_an_ssh_host_and_ssh_only_options_are_refused() {
         in_root.stdout
     );
 
-    test.playbook(
-        "- hosts: far\n  gather_facts: false\n  tasks:\n    - synchronize: {src: site/, dest: /srv/www/}\n",
-    );
-    test.project_file(
-        "hosts.ini",
-        "far ansible_connection=ssh ansible_host=127.0.0.1 ansible_port=1\n",
-    );
-    let over_ssh = test.machinist(&["run", "site.yml", "-i", "hosts.ini"]);
-    assert_ne!(over_ssh.code, 0, "{}", over_ssh.stdout);
-    assert!(
-        over_ssh
-            .stdout
-            .contains("synchronize over a machine or ssh connection is not supported"),
-        "{}\n{}",
-        over_ssh.stdout,
-        over_ssh.stderr
-    );
-
     let root = test.root();
     test.playbook(&play(&format!(
         "    - synchronize: {{src: site/, dest: {}/srv/www/, dest_port: 2222}}\n",
@@ -195,5 +179,120 @@ fn a_root_an_ssh_host_and_ssh_only_options_are_refused() {
             .contains("dest_port is for a host reached over ssh"),
         "{}",
         port.stdout
+    );
+}
+
+/// An ssh host (tests/common/sshd.rs) with `dest` a folder of the test user's there,
+/// reached as that user: its inventory, no machinist_root.
+fn ssh_host(test: &Test, sshd: &common::sshd::Sshd, extra: serde_json::Value) {
+    let mut vars = common::ssh_hosts::ssh_vars(sshd, std::path::Path::new("/"));
+    if let (Some(vars), serde_json::Value::Object(extra)) = (vars.as_object_mut(), extra) {
+        vars.remove("machinist_root");
+        vars.extend(extra);
+    }
+    common::ssh_hosts::inventory(test, &[("web", vars)]);
+}
+
+/// How many task results of the run are `changed`.
+fn changed_tasks(run: &Run) -> usize {
+    run.events()
+        .iter()
+        .filter(|event| event["event"] == "task" && event["status"] == "changed")
+        .count()
+}
+
+fn run_over_ssh(test: &Test, args: &[&str]) -> Run {
+    let mut full = vec!["run", "site.yml", "-i", "inventory.yml", "--format", "json"];
+    full.extend_from_slice(args);
+    test.machinist(&full)
+}
+
+#[test]
+fn over_ssh_rsync_pushes_and_pulls_through_the_hosts_connection() {
+    rsync_installed();
+    let test = Test::new();
+    let sshd = common::sshd::Sshd::start();
+    let there = common::ssh_hosts::RemoteRoot::new("sync");
+    there.file("logs/app.log", b"started\n");
+    setup(&test, "");
+    let pulled = test.root().join("pulled");
+    test.playbook(&format!(
+        "- hosts: web\n  gather_facts: false\n  tasks:\n    - synchronize:\n        src: site/\n        dest: {dir}/www/\n        rsync_opts: [\"--exclude=*.tmp\"]\n      register: pushed\n    - synchronize:\n        mode: pull\n        src: {dir}/logs/\n        dest: {pulled}/\n",
+        dir = there.path().display(),
+        pulled = pulled.display(),
+    ));
+    ssh_host(&test, &sshd, serde_json::json!({}));
+    let before = (snapshot(there.path()), test.root().join("pulled").exists());
+
+    let check = run_over_ssh(&test, &["--check"]);
+    assert_eq!(check.code, 0, "{}\n{}", check.stdout, check.stderr);
+    assert_eq!(
+        (snapshot(there.path()), pulled.exists()),
+        before,
+        "--check changed something"
+    );
+    assert_eq!(changed_tasks(&check), 2, "{}", check.stdout);
+
+    let first = run_over_ssh(&test, &[]);
+    assert_eq!(first.code, 0, "{}\n{}", first.stdout, first.stderr);
+    assert_eq!(
+        check.statuses(),
+        first.statuses(),
+        "--check did not predict the run"
+    );
+    let www = there.path().join("www");
+    assert_eq!(
+        std::fs::read_to_string(www.join("index.html")).expect("pushed"),
+        "<h1>hi</h1>\n"
+    );
+    assert!(!www.join("draft.tmp").exists());
+    assert_eq!(
+        std::fs::read_to_string(pulled.join("app.log")).expect("pulled"),
+        "started\n"
+    );
+    let cmd = registered(&first)["cmd"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        cmd.contains("ControlPath=")
+            && cmd.contains(&format!("{}@{}:", common::sshd::USER, sshd.address)),
+        "{cmd}"
+    );
+
+    let second = run_over_ssh(&test, &[]);
+    assert_eq!(second.code, 0, "{}\n{}", second.stdout, second.stderr);
+    assert_eq!(
+        changed_tasks(&second),
+        0,
+        "second run changed:\n{}",
+        second.stdout
+    );
+    // rsync's ssh rode on machinist's connection: sshd saw one login per run.
+    let logins = sshd.log().matches("Accepted publickey").count();
+    assert_eq!(logins, 3, "logins:\n{}", sshd.log());
+}
+
+#[test]
+fn over_ssh_a_root_on_the_host_is_refused() {
+    rsync_installed();
+    let test = Test::new();
+    let sshd = common::sshd::Sshd::start();
+    let there = common::ssh_hosts::RemoteRoot::new("syncroot");
+    setup(&test, "");
+    test.playbook("- hosts: web\n  gather_facts: false\n  tasks:\n    - synchronize: {src: site/, dest: /srv/www/}\n");
+    ssh_host(
+        &test,
+        &sshd,
+        serde_json::json!({"machinist_root": there.path()}),
+    );
+    let run = run_over_ssh(&test, &[]);
+    assert_ne!(run.code, 0, "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("a root on an ssh host (machinist_root, root:) is not supported"),
+        "{}\n{}",
+        run.stdout,
+        run.stderr
     );
 }

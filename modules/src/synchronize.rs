@@ -2,10 +2,13 @@
 //! rsync, run on this machine as Ansible's action plugin runs it on the controller.
 //! Planning runs rsync with `--dry-run` (a read: it changes nothing) and takes its
 //! itemized lines (`--out-format=<<CHANGED>>%i %n%L`, Ansible's) as the prediction;
-//! when they name a change the plan's one op runs the same command for real. Both
-//! paths are this machine's (Ansible's behaviour on a local connection); a root
-//! other than `/` is refused (docs/SECURITY.md: rsync follows the links of the tree
-//! it writes into), and so are the options that only mean something over ssh.
+//! when they name a change the plan's one op runs the same command for real. On a
+//! local connection both paths are this machine's (Ansible's behaviour) and the
+//! options that only mean something over ssh are refused; for an ssh host the runner
+//! runs this module on this machine with the host's side handed over ([`Remote`]):
+//! rsync's ssh goes through machinist's multiplexed connection to it. A root other
+//! than `/` is refused (docs/SECURITY.md: rsync follows the links of the tree it
+//! writes into).
 
 pub mod doc;
 mod line;
@@ -13,7 +16,7 @@ mod line;
 mod tests;
 
 use crate::{Change, Host, Module, ModuleError, Op, Place, Plan, RunSpec};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// The plan's key for the `cmd` of the dry run, which the runner registers as `cmd`
 /// in check mode (Ansible's module runs rsync with `--dry-run` then).
@@ -74,11 +77,39 @@ pub struct Args {
     /// Ansible's action plugin's own argument (the connection's ssh arguments).
     #[serde(rename = "_ssh_args")]
     pub ssh_args: Option<String>,
+    /// The ssh host's side, set by the runner only.
+    #[serde(rename = "_rsync_remote")]
+    pub remote: Option<Remote>,
 }
 
-/// `mode`: with both paths on this machine, push and pull are the same copy from
-/// `src` to `dest` (as Ansible's module, which only the action plugin's remote
-/// munging reads `mode` for).
+/// The argument only the runner sets: the ssh host's side ([`Remote`]).
+pub const RUNNER_ARG: &str = "_rsync_remote";
+
+/// An ssh host as rsync reaches it: its inventory connection and the control socket
+/// of machinist's multiplexed connection to it (rsync's ssh goes through it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Remote {
+    /// `ansible_host`, else the inventory name.
+    pub address: String,
+    /// `ansible_user`, when set.
+    pub user: Option<String>,
+    /// `ansible_port`, when set.
+    pub port: Option<u16>,
+    /// `ansible_ssh_private_key_file`, when set.
+    pub private_key: Option<String>,
+    /// `ControlPath` of machinist's master connection to the host.
+    pub control_path: String,
+    /// `ansible_ssh_common_args` and `ansible_ssh_extra_args`, split.
+    pub ssh_args: Vec<String>,
+    /// The task's `become_user` when it becomes with sudo: rsync on the host runs
+    /// as `sudo -u USER rsync`, as Ansible's action plugin sets `--rsync-path`.
+    pub sudo_user: Option<String>,
+}
+
+/// `mode`: over ssh, push sends `src` (here) to `dest` (there) and pull fetches
+/// `src` (there) into `dest` (here). On a local connection the host is this machine,
+/// so both are the same copy from `src` to `dest`, as in Ansible.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Direction {
@@ -106,7 +137,16 @@ impl Module for SynchronizeModule {
                 host.root().display()
             )));
         }
-        refuse_remote_only(args)?;
+        if args.ssh_args.is_some() {
+            return Err(ModuleError::invalid(
+                "_ssh_args",
+                "synchronize: _ssh_args is Ansible's action plugin's own argument; \
+                 use use_ssh_args to pass the host's ansible_ssh_*_args",
+            ));
+        }
+        if args.remote.is_none() {
+            refuse_remote_only(args)?;
+        }
         let command = line::Command::of(args)?;
         let dry = host.query(&command.spec(true))?;
         if dry.rc != Some(0) {
@@ -207,7 +247,6 @@ fn refuse_remote_only(args: &Args) -> Result<(), ModuleError> {
             "ssh_connection_multiplexing",
             args.ssh_connection_multiplexing,
         ),
-        ("_ssh_args", args.ssh_args.is_some()),
     ];
     match given.iter().find(|(_, set)| *set) {
         Some((name, _)) => Err(ModuleError::invalid(

@@ -233,9 +233,14 @@ impl Step<'_> {
             return Ok(());
         };
         let name = text(src, "src")?;
-        if name.starts_with('/') || name.is_empty() {
+        // Pulled, src is a path on the host.
+        let pulled = args.get("mode").and_then(Json::as_str) == Some("pull");
+        if name.starts_with('/') || name.is_empty() || pulled {
             return Ok(());
         }
+        let Some(src) = args.get_mut("src") else {
+            return Ok(());
+        };
         let found = find(&task.origin, &task.span.file, SourceKind::File, &name)
             .map_err(|msg| located(&task.span, msg))?;
         let mut path = std::path::absolute(&found)

@@ -3,8 +3,8 @@
 //! the ones it quotes quoted). Each `rsync_opts` entry is split as a shell line, as
 //! Ansible's `run_command` of the joined string splits it.
 
-use super::{run_spec, Args, CHANGED_MARKER};
-use crate::shell_words::{quote, split};
+use super::{run_spec, Args, Direction, Remote, CHANGED_MARKER};
+use crate::shell_words::{self, quote, split};
 use crate::{ModuleError, RunSpec};
 use std::path::{Path, PathBuf};
 
@@ -48,8 +48,7 @@ impl Word {
 
 impl Command {
     pub fn of(args: &Args) -> Result<Command, ModuleError> {
-        local_path("src", &args.src)?;
-        let dest = local_path("dest", &args.dest)?;
+        let (src, dest) = operands(args)?;
         let rsync = find_rsync()?;
         let mut words = vec![Word::plain(rsync.display().to_string())];
         if args.delay_updates {
@@ -95,7 +94,21 @@ impl Command {
         if args.dirs {
             words.push(Word::plain("--dirs"));
         }
-        if let Some(path) = &args.rsync_path {
+        if let Some(remote) = &args.remote {
+            words.push(Word::quoted_value(
+                "--rsh",
+                &shell_words::join(&ssh_words(args, remote)),
+            ));
+        }
+        let rsync_path = match (
+            &args.rsync_path,
+            args.remote.as_ref().and_then(|r| r.sudo_user.as_ref()),
+        ) {
+            (Some(path), _) => Some(path.clone()),
+            (None, Some(user)) => Some(format!("sudo -u {user} rsync")),
+            (None, None) => None,
+        };
+        if let Some(path) = &rsync_path {
             words.push(Word::quoted_value("--rsync-path", path));
         }
         for opt in &args.rsync_opts {
@@ -109,7 +122,8 @@ impl Command {
             if opt.contains("--rsh") || opt.starts_with("-e") {
                 return Err(ModuleError::invalid(
                     "rsync_opts",
-                    "a remote shell (--rsh/-e) in rsync_opts: both paths are local here",
+                    "a remote shell (--rsh/-e) in rsync_opts is refused: over ssh rsync goes \
+                     through machinist's connection to the host; locally there is none",
                 ));
             }
             let split = split(opt).map_err(|err| {
@@ -127,7 +141,7 @@ impl Command {
         if let Some(link_dest) = &args.link_dest {
             words.push(Word::plain("-H"));
             words.push(Word::plain("-vv"));
-            let dest_dir = dest.parent().unwrap_or(Path::new("/"));
+            let dest_dir = Path::new(&args.dest).parent().unwrap_or(Path::new("/"));
             for link in link_dest {
                 let link = local_path("link_dest", link)?;
                 // Ansible's test: the one path's text starts with the other's.
@@ -151,8 +165,8 @@ impl Command {
             "--out-format",
             &format!("{CHANGED_MARKER}%i %n%L"),
         ));
-        words.push(Word::quoted(&args.src));
-        words.push(Word::quoted(&args.dest));
+        words.push(Word::quoted(&src));
+        words.push(Word::quoted(&dest));
         Ok(Command { words, dry_run_at })
     }
 
@@ -181,6 +195,56 @@ impl Command {
 }
 
 static DRY_RUN: std::sync::OnceLock<Word> = std::sync::OnceLock::new();
+
+/// rsync's two operands: both paths of this machine, or over ssh the host's side
+/// as `[USER@]HOST:PATH` (the host's `dest` in push mode, its `src` in pull mode).
+fn operands(args: &Args) -> Result<(String, String), ModuleError> {
+    let Some(remote) = &args.remote else {
+        local_path("src", &args.src)?;
+        local_path("dest", &args.dest)?;
+        return Ok((args.src.clone(), args.dest.clone()));
+    };
+    let there = |path: &str| {
+        let host = if remote.address.contains(':') {
+            format!("[{}]", remote.address)
+        } else {
+            remote.address.clone()
+        };
+        match remote.user.as_ref().filter(|_| args.set_remote_user) {
+            Some(user) => format!("{user}@{host}:{path}"),
+            None => format!("{host}:{path}"),
+        }
+    };
+    Ok(match args.mode {
+        Direction::Push => {
+            local_path("src", &args.src)?;
+            (args.src.clone(), there(&args.dest))
+        }
+        Direction::Pull => {
+            local_path("dest", &args.dest)?;
+            (there(&args.src), args.dest.clone())
+        }
+    })
+}
+
+/// The ssh command rsync runs (`--rsh`), as Ansible's module builds it, through
+/// machinist's multiplexed connection to the host (its control socket, never a new
+/// master) and with host keys checked as machinist's connection checks them.
+fn ssh_words(args: &Args, remote: &Remote) -> Vec<String> {
+    let mut words = vec!["ssh".to_string()];
+    words.extend(["-o", "ControlMaster=no", "-o"].map(String::from));
+    words.push(format!("ControlPath={}", remote.control_path));
+    if let Some(key) = args.private_key.as_ref().or(remote.private_key.as_ref()) {
+        words.extend(["-i".to_string(), key.clone()]);
+    }
+    if let Some(port) = args.dest_port.or(remote.port) {
+        words.extend(["-o".to_string(), format!("Port={port}")]);
+    }
+    if args.use_ssh_args {
+        words.extend(remote.ssh_args.iter().cloned());
+    }
+    words
+}
 
 /// A path of this machine: absolute (a relative one would depend on where machinist
 /// was started; rsync's `host:path` and `rsync://` forms are remote).
