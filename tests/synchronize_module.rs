@@ -296,3 +296,51 @@ fn over_ssh_a_root_on_the_host_is_refused() {
         run.stderr
     );
 }
+
+#[test]
+fn over_ssh_become_runs_the_hosts_rsync_through_sudo() {
+    rsync_installed();
+    common::sshd::ensure_become_users();
+    let test = Test::new();
+    let sshd = common::sshd::Sshd::start();
+    setup(&test, "");
+    let user = common::sshd::NOPASSWD_USER;
+    let dest = format!("/home/{user}/synchronize-{}", std::process::id());
+    test.playbook(&format!(
+        "- hosts: web\n  gather_facts: false\n  tasks:\n    - synchronize: {{src: site/, dest: {dest}/, rsync_opts: [\"--exclude=*.tmp\"]}}\n      register: pushed\n"
+    ));
+    ssh_host(
+        &test,
+        &sshd,
+        serde_json::json!({"ansible_become": true, "ansible_become_user": user, "ansible_become_method": "sudo"}),
+    );
+    let first = run_over_ssh(&test, &[]);
+    let written = std::fs::metadata(format!("{dest}/index.html"));
+    let owner = written.as_ref().map(std::os::unix::fs::MetadataExt::uid);
+    let second = run_over_ssh(&test, &[]);
+    let _ = std::fs::remove_dir_all(&dest);
+    assert_eq!(first.code, 0, "{}\n{}", first.stdout, first.stderr);
+    let cmd = registered(&first)["cmd"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        cmd.contains(&format!("--rsync-path='sudo -u {user} rsync'")),
+        "{cmd}"
+    );
+    let uid = std::process::Command::new("id")
+        .args(["-u", user])
+        .output()
+        .expect("id");
+    let uid: u32 = String::from_utf8_lossy(&uid.stdout)
+        .trim()
+        .parse()
+        .expect("uid");
+    assert_eq!(owner.ok(), Some(uid), "written as the become user");
+    assert_eq!(
+        changed_tasks(&second),
+        0,
+        "second run changed:\n{}",
+        second.stdout
+    );
+}
