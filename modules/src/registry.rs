@@ -353,7 +353,8 @@ impl Builtin {
     }
 
     /// The argument names the module accepts, from its serde definition (less the
-    /// ones only the runner sets: `file::RUNNER_ARGS`, `file::RUNNER_TREE_ARG`).
+    /// ones only the runner sets: `file::RUNNER_ARGS`, `file::RUNNER_TREE_ARG`,
+    /// `script::RUNNER_ARG`, `synchronize::RUNNER_ARG`).
     pub fn arg_names(self) -> &'static [&'static str] {
         match self {
             Builtin::File | Builtin::Copy | Builtin::Template => {
@@ -407,7 +408,16 @@ impl Builtin {
             Builtin::Expect => args::field_names::<expect::Args>(),
             Builtin::Archive => args::field_names::<archive::Args>(),
             Builtin::Git => args::field_names::<git::Args>(),
-            Builtin::Synchronize => args::field_names::<synchronize::Args>(),
+            Builtin::Synchronize => {
+                static NAMES: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+                NAMES.get_or_init(|| {
+                    args::field_names::<synchronize::Args>()
+                        .iter()
+                        .copied()
+                        .filter(|name| *name != synchronize::RUNNER_ARG)
+                        .collect()
+                })
+            }
             Builtin::Script => {
                 static NAMES: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
                 NAMES.get_or_init(|| {
