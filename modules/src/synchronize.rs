@@ -162,7 +162,7 @@ impl Module for SynchronizeModule {
             changed = predicted.changed,
             "rsync --dry-run"
         );
-        let plan = if predicted.changed {
+        let mut plan = if predicted.changed {
             Plan::change(vec![Change {
                 summary: format!("rsync {} -> {}", args.src, args.dest),
                 diff: None,
@@ -171,6 +171,14 @@ impl Module for SynchronizeModule {
         } else {
             Plan::ok()
         };
+        if host.holds_predictions() {
+            // Check mode after tasks that would have written: rsync reads the disk.
+            plan.warnings.push(
+                "synchronize: rsync --dry-run sees the disk, not what earlier tasks would \
+                 have changed in check mode; the prediction may differ from the run"
+                    .into(),
+            );
+        }
         let mut plan = plan
             .with_data("cmd", command.shown(false))
             .with_data(DRY_RUN_CMD, command.shown(true))
