@@ -4,9 +4,9 @@
 use crate::{
     apt, archive, args, assemble, authorized_key, blockinfile, command, cron, debconf, expect,
     file, find, firstboot, get_url, getent, git, group, hostname, ini_file, known_hosts,
-    lineinfile, locale_gen, mount, nspawn, package, package_facts, pacman, pacstrap, ping, raw,
-    replace, resolv_link, script, service_facts, slurp, stat, sysctl, temp_file, timezone,
-    unarchive, unit, user, Host, Module, ModuleError, Plan,
+    lineinfile, locale_gen, mount, nspawn, package, package_facts, pacman, pacstrap, pam_limits,
+    ping, raw, replace, resolv_link, script, service_facts, slurp, stat, synchronize, sysctl,
+    temp_file, timezone, unarchive, unit, user, Host, Module, ModuleError, Plan,
 };
 use serde::de::DeserializeOwned;
 
@@ -15,9 +15,19 @@ use serde::de::DeserializeOwned;
 const COLLECTIONS: &[(&str, &[&str])] = &[
     (
         "community.general.",
-        &["pacman", "timezone", "locale_gen", "ini_file", "archive"],
+        &[
+            "pacman",
+            "timezone",
+            "locale_gen",
+            "ini_file",
+            "archive",
+            "pam_limits",
+        ],
     ),
-    ("ansible.posix.", &["authorized_key", "mount", "sysctl"]),
+    (
+        "ansible.posix.",
+        &["authorized_key", "mount", "sysctl", "synchronize"],
+    ),
 ];
 
 /// The enum and its `ALL` written from one list: a variant added to the enum is in
@@ -78,6 +88,7 @@ builtins! {
         ServiceFacts,
         PackageFacts,
         IniFile,
+        PamLimits,
         // modcron: raw, script, cron, known_hosts
         Raw,
         Script,
@@ -88,6 +99,7 @@ builtins! {
         Archive,
         // modgit: git
         Git,
+        Synchronize,
         // modapt: apt, debconf
         Apt,
         Debconf,
@@ -132,6 +144,7 @@ impl Builtin {
             Builtin::Getent => getent::GetentModule::NAME,
             Builtin::Tempfile => temp_file::TempfileModule::NAME,
             Builtin::IniFile => ini_file::IniFileModule::NAME,
+            Builtin::PamLimits => pam_limits::PamLimitsModule::NAME,
             Builtin::PackageFacts => package_facts::PackageFactsModule::NAME,
             Builtin::ServiceFacts => service_facts::ServiceFactsModule::NAME,
             Builtin::Raw => raw::RawModule::NAME,
@@ -141,6 +154,7 @@ impl Builtin {
             Builtin::Expect => expect::ExpectModule::NAME,
             Builtin::Archive => archive::ArchiveModule::NAME,
             Builtin::Git => git::GitModule::NAME,
+            Builtin::Synchronize => synchronize::SynchronizeModule::NAME,
         }
     }
 
@@ -227,6 +241,9 @@ impl Builtin {
             Builtin::Tempfile => {
                 "A new temporary file or directory in the target's /tmp (always changes)"
             }
+            Builtin::PamLimits => {
+                "A limit of limits.conf(5) (community.general.pam_limits)"
+            }
             Builtin::IniFile => {
                 "An option of a section of an INI-style file (community.general.ini_file)"
             }
@@ -256,6 +273,9 @@ impl Builtin {
             }
             Builtin::Git => {
                 "A checkout of a git repository at a branch, tag or commit (the target's git)"
+            }
+            Builtin::Synchronize => {
+                "A tree copied by rsync on this machine, changes from its itemized output"
             }
         }
     }
@@ -298,6 +318,7 @@ impl Builtin {
             Builtin::Getent => getent::doc::GETENT,
             Builtin::Tempfile => temp_file::doc::TEMPFILE,
             Builtin::IniFile => ini_file::doc::INI_FILE,
+            Builtin::PamLimits => pam_limits::doc::PAM_LIMITS,
             Builtin::PackageFacts => package_facts::doc::PACKAGE_FACTS,
             Builtin::ServiceFacts => service_facts::doc::SERVICE_FACTS,
             Builtin::Raw => raw::doc::RAW,
@@ -307,6 +328,7 @@ impl Builtin {
             Builtin::Expect => expect::doc::EXPECT,
             Builtin::Archive => archive::doc::ARCHIVE,
             Builtin::Git => git::doc::GIT,
+            Builtin::Synchronize => synchronize::doc::SYNCHRONIZE,
         }
     }
 
@@ -344,7 +366,8 @@ impl Builtin {
     }
 
     /// The argument names the module accepts, from its serde definition (less the
-    /// ones only the runner sets: `file::RUNNER_ARGS`, `file::RUNNER_TREE_ARG`).
+    /// ones only the runner sets: `file::RUNNER_ARGS`, `file::RUNNER_TREE_ARG`,
+    /// `script::RUNNER_ARG`, `synchronize::RUNNER_ARG`).
     pub fn arg_names(self) -> &'static [&'static str] {
         match self {
             Builtin::File | Builtin::Copy | Builtin::Template => {
@@ -390,6 +413,7 @@ impl Builtin {
             Builtin::Getent => args::field_names::<getent::Args>(),
             Builtin::Tempfile => args::field_names::<temp_file::Args>(),
             Builtin::IniFile => args::field_names::<ini_file::Args>(),
+            Builtin::PamLimits => args::field_names::<pam_limits::Args>(),
             Builtin::PackageFacts => args::field_names::<package_facts::Args>(),
             Builtin::ServiceFacts => args::field_names::<service_facts::Args>(),
             Builtin::Raw => args::field_names::<raw::Args>(),
@@ -398,6 +422,16 @@ impl Builtin {
             Builtin::Expect => args::field_names::<expect::Args>(),
             Builtin::Archive => args::field_names::<archive::Args>(),
             Builtin::Git => args::field_names::<git::Args>(),
+            Builtin::Synchronize => {
+                static NAMES: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+                NAMES.get_or_init(|| {
+                    args::field_names::<synchronize::Args>()
+                        .iter()
+                        .copied()
+                        .filter(|name| *name != synchronize::RUNNER_ARG)
+                        .collect()
+                })
+            }
             Builtin::Script => {
                 static NAMES: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
                 NAMES.get_or_init(|| {
@@ -519,6 +553,7 @@ impl Builtin {
             Builtin::Getent => decode_tracked::<getent::Args>(value).map(drop),
             Builtin::Tempfile => decode_tracked::<temp_file::Args>(value).map(drop),
             Builtin::IniFile => decode_tracked::<ini_file::Args>(value).map(drop),
+            Builtin::PamLimits => decode_tracked::<pam_limits::Args>(value).map(drop),
             Builtin::PackageFacts => decode_tracked::<package_facts::Args>(value).map(drop),
             Builtin::ServiceFacts => decode_tracked::<service_facts::Args>(value).map(drop),
             Builtin::Raw => decode_tracked::<raw::Args>(value).map(drop),
@@ -528,6 +563,7 @@ impl Builtin {
             Builtin::Expect => decode_tracked::<expect::Args>(value).map(drop),
             Builtin::Archive => decode_tracked::<archive::Args>(value).map(drop),
             Builtin::Git => decode_tracked::<git::Args>(value).map(drop),
+            Builtin::Synchronize => decode_tracked::<synchronize::Args>(value).map(drop),
         }
     }
 
@@ -669,6 +705,9 @@ impl Builtin {
             Builtin::Tempfile => temp_file::TempfileModule
                 .plan(&decode(value)?, host)
                 .map_err(PlanError::Module),
+            Builtin::PamLimits => pam_limits::PamLimitsModule
+                .plan(&decode(value)?, host)
+                .map_err(PlanError::Module),
             Builtin::IniFile => ini_file::IniFileModule
                 .plan(&decode(value)?, host)
                 .map_err(PlanError::Module),
@@ -697,6 +736,9 @@ impl Builtin {
                 .plan(&decode(value)?, host)
                 .map_err(PlanError::Module),
             Builtin::Git => git::GitModule
+                .plan(&decode(value)?, host)
+                .map_err(PlanError::Module),
+            Builtin::Synchronize => synchronize::SynchronizeModule
                 .plan(&decode(value)?, host)
                 .map_err(PlanError::Module),
         }
