@@ -1,7 +1,8 @@
 //! The fact set `gather_facts` provides, with Ansible's names and shapes: hostname,
 //! nodename, fqdn and domain (facts/names.rs),
 //! os-release fields, architecture, the distribution's version, release and package
-//! manager (facts/distribution.rs), the running system's machine id, service manager,
+//! manager (facts/distribution.rs) and the release file Ansible reads them from
+//! (facts/distribution_file.rs), the running system's machine id, service manager,
 //! virtualization and default IPv4 route (facts/system.rs), its interfaces and
 //! addresses (facts/addresses.rs), each interface's facts and `default_ipv6`
 //! (facts/interfaces.rs), the gathering user and
@@ -17,6 +18,7 @@ mod addresses;
 mod date_time;
 mod devices;
 mod distribution;
+mod distribution_file;
 mod dmi;
 mod hardware;
 mod host_ids;
@@ -91,6 +93,7 @@ pub fn gather(host: &Host, gathering: &Gathering) -> IndexMap<String, Value> {
     );
     facts.insert("distribution".into(), Value::from(distribution));
     let lsb_running = distribution::add(host, &os_release, &os_family, &mut facts);
+    distribution_file::add(host, &os_release, &mut facts);
     facts.insert("os_family".into(), Value::from(os_family));
     facts.insert(
         "os_release".into(),
