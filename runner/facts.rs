@@ -15,6 +15,7 @@
 //! agent runs in) through the Host; kernel-wide values (uname, /proc) from the kernel.
 
 mod addresses;
+mod caps;
 mod date_time;
 mod devices;
 mod distribution;
@@ -30,6 +31,7 @@ mod platform;
 mod security;
 pub mod subsets;
 mod system;
+mod tools;
 mod user;
 
 /// Facts by name, without the `ansible_` prefix.
@@ -126,6 +128,7 @@ pub fn gather(host: &Host, gathering: &Gathering) -> IndexMap<String, Value> {
     dmi::add(Path::new(dmi::DMI_DIR), &mut facts);
     devices::add(&devices::Sources::default(), &mut facts);
     security::add(host, &mut facts);
+    caps::add(host, &mut facts);
     host_ids::add(host, &mut facts);
     let timeout = std::time::Duration::from_secs(gathering.timeout.unwrap_or(DEFAULT_TIMEOUT));
     mounts::add(host, timeout, &mut facts);
