@@ -25,6 +25,7 @@ mod hardware;
 mod host_ids;
 mod interfaces;
 mod local;
+mod lvm;
 mod mounts;
 mod names;
 mod platform;
@@ -127,6 +128,7 @@ pub fn gather(host: &Host, gathering: &Gathering) -> IndexMap<String, Value> {
     hardware::add(&architecture, &mut facts);
     dmi::add(Path::new(dmi::DMI_DIR), &mut facts);
     devices::add(&devices::Sources::default(), &mut facts);
+    lvm::add(host, &mut facts);
     security::add(host, &mut facts);
     caps::add(host, &mut facts);
     host_ids::add(host, &mut facts);

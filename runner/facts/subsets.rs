@@ -268,6 +268,7 @@ const COLLECTORS: &[Collector] = &[
             "devices",
             "device_links",
             "uptime_seconds",
+            "lvm",
             "mounts",
         ],
     },
