@@ -127,7 +127,7 @@ pub fn gather(host: &Host, gathering: &Gathering) -> IndexMap<String, Value> {
     date_time::add(&mut facts);
     hardware::add(&architecture, &mut facts);
     dmi::add(Path::new(dmi::DMI_DIR), &mut facts);
-    devices::add(&devices::Sources::default(), &mut facts);
+    devices::add(&devices::Sources::default(), &devices::Tools::of(host), &mut facts);
     lvm::add(host, &mut facts);
     security::add(host, &mut facts);
     caps::add(host, &mut facts);
