@@ -20,6 +20,7 @@ mod date_time;
 mod devices;
 mod distribution;
 mod distribution_file;
+mod ethtool;
 mod dmi;
 mod hardware;
 mod host_ids;
@@ -121,7 +122,13 @@ pub fn gather(host: &Host, gathering: &Gathering) -> IndexMap<String, Value> {
     );
     let network = addresses::network(host);
     addresses::add(&network, &mut facts);
-    interfaces::add(&network, system::default_ipv4_route(host), &mut facts);
+    let ethtool = ethtool::Ethtool::of(host);
+    interfaces::add(
+        &network,
+        system::default_ipv4_route(host),
+        ethtool.as_ref(),
+        &mut facts,
+    );
     platform::add(host, &mut facts);
     user::add(host, &mut facts);
     date_time::add(&mut facts);
