@@ -134,8 +134,16 @@ pub fn gather(host: &Host, gathering: &Gathering) -> IndexMap<String, Value> {
     date_time::add(&mut facts);
     hardware::add(&architecture, &mut facts);
     dmi::add(Path::new(dmi::DMI_DIR), &mut facts);
-    devices::add(&devices::Sources::default(), &devices::Tools::of(host), &mut facts);
-    lvm::add(host, &mut facts);
+    // The tools these run (sg_inq, lspci; vgs, lvs, pvs) take a while: side by side.
+    let lvm = std::thread::scope(|scope| {
+        let lvm = scope.spawn(|| lvm::fact(host));
+        devices::add(&devices::Sources::default(), &devices::Tools::of(host), &mut facts);
+        lvm.join()
+    });
+    facts.insert(
+        "lvm".into(),
+        lvm.unwrap_or_else(|_| Value::from(lvm::NOT_GATHERED)),
+    );
     security::add(host, &mut facts);
     caps::add(host, &mut facts);
     host_ids::add(host, &mut facts);

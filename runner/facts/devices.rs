@@ -34,35 +34,54 @@ impl Default for Sources {
 }
 
 /// What ansible-core asks tools on a running target: `lspci -D`'s listing (a
-/// device's `host`) and `sg_inq DEVICE`'s serial number (its `serial`; with sg_inq
-/// found, the kernel's device/serial is not read).
+/// device's `host`) and `sg_inq /dev/NAME`'s serial number of each block device (its
+/// `serial`; with sg_inq found, the kernel's device/serial is not read).
 #[derive(Default)]
-pub struct Tools<'host> {
+pub struct Tools {
     pub pci_listing: Option<String>,
-    pub sg_inq: Option<(&'host Host, PathBuf)>,
+    /// Each device's serial as sg_inq answered (none where it failed); `None`
+    /// without sg_inq.
+    pub sg_inq_serials: Option<BTreeMap<String, Option<String>>>,
 }
 
-impl<'host> Tools<'host> {
-    /// The tools of the host's running system (none for an offline root).
-    pub fn of(host: &'host Host) -> Tools<'host> {
-        Tools {
-            pci_listing: super::tools::bin_path(host, "lspci")
-                .and_then(|lspci| super::tools::output_of(host, &lspci, &["-D"])),
-            sg_inq: super::tools::bin_path(host, "sg_inq").map(|sg_inq| (host, sg_inq)),
-        }
+impl Tools {
+    /// The tools of the host's running system (none for an offline root), run side
+    /// by side: one lspci, one sg_inq per device of /sys/block.
+    pub fn of(host: &Host) -> Tools {
+        let lspci = super::tools::bin_path(host, "lspci");
+        let sg_inq = super::tools::bin_path(host, "sg_inq");
+        let blocks = match &sg_inq {
+            Some(_) => names_in(Path::new("/sys/block")),
+            None => Vec::new(),
+        };
+        std::thread::scope(|scope| {
+            let serials: Vec<_> = blocks
+                .iter()
+                .filter_map(|block| {
+                    let sg_inq = sg_inq.as_deref()?;
+                    Some((block, scope.spawn(move || sg_inq_serial(host, sg_inq, block))))
+                })
+                .collect();
+            let pci_listing =
+                lspci.and_then(|lspci| super::tools::output_of(host, &lspci, &["-D"]));
+            let sg_inq_serials = sg_inq.as_ref().map(|_| {
+                serials
+                    .into_iter()
+                    .map(|(block, serial)| (block.clone(), serial.join().ok().flatten()))
+                    .collect()
+            });
+            Tools {
+                pci_listing,
+                sg_inq_serials,
+            }
+        })
     }
 
     /// `serial` as ansible-core finds it: sg_inq's answer when sg_inq is found (none
     /// when it fails), else the kernel's.
     fn serial(&self, sys_block: &Path, block: &str) -> Option<String> {
-        match &self.sg_inq {
-            Some((host, sg_inq)) => {
-                let device = format!("/dev/{block}");
-                let said = super::tools::output_of(host, sg_inq, &[&device])?;
-                let pattern = regex::Regex::new(r"(?:Unit serial|Serial) number:\s+(\w+)").ok()?;
-                let serial = pattern.captures(&said)?.get(1)?.as_str().to_string();
-                Some(serial)
-            }
+        match &self.sg_inq_serials {
+            Some(serials) => serials.get(block).cloned().flatten(),
             None => super::sys_content(&sys_block.join(block).join("device/serial")),
         }
     }
@@ -93,6 +112,14 @@ impl<'host> Tools<'host> {
     }
 }
 
+/// The serial number `sg_inq /dev/BLOCK` reports, as ansible-core's pattern finds it.
+fn sg_inq_serial(host: &Host, sg_inq: &Path, block: &str) -> Option<String> {
+    let device = format!("/dev/{block}");
+    let said = super::tools::output_of(host, sg_inq, &[&device])?;
+    let pattern = regex::Regex::new(r"(?:Unit serial|Serial) number:\s+(\w+)").ok()?;
+    Some(pattern.captures(&said)?.get(1)?.as_str().to_string())
+}
+
 /// The link kinds, in ansible-core's order: their folder under /dev/disk, or the
 /// devices' slaves/ for `masters`.
 const LINK_KINDS: [(&str, Option<&str>); 4] = [
@@ -106,7 +133,7 @@ const LINK_KINDS: [(&str, Option<&str>); 4] = [
 type Links = BTreeMap<&'static str, BTreeMap<String, Vec<String>>>;
 
 /// `devices` and `device_links`.
-pub fn add(sources: &Sources, tools: &Tools<'_>, facts: &mut Facts) {
+pub fn add(sources: &Sources, tools: &Tools, facts: &mut Facts) {
     let Ok(entries) = std::fs::read_dir(&sources.sys_block) else {
         facts.insert(
             "devices".into(),
@@ -143,7 +170,7 @@ pub fn add(sources: &Sources, tools: &Tools<'_>, facts: &mut Facts) {
 /// One device's facts, or none when /sys/block/NAME cannot be read.
 fn device(
     sources: &Sources,
-    tools: &Tools<'_>,
+    tools: &Tools,
     block: &str,
     links: &Links,
     wwns: &BTreeMap<String, String>,
@@ -502,7 +529,7 @@ mod tests {
                  0000:00:05.0 SATA controller: Intel Corporation C600 (rev 06)\n"
                     .into(),
             ),
-            sg_inq: None,
+            sg_inq_serials: None,
         };
         let mut facts = Facts::new();
         add(&sources, &tools, &mut facts);
@@ -524,7 +551,7 @@ mod tests {
         let sources = fixture(root.path());
         // With sg_inq found, its answer (none for a device it cannot open) replaces
         // the kernel's device/serial, as in ansible-core.
-        match &tools.sg_inq {
+        match &tools.sg_inq_serials {
             Some(_) => assert_ne!(tools.serial(&sources.sys_block, "sda").as_deref(), Some("S5Y1")),
             None => assert_eq!(tools.serial(&sources.sys_block, "sda").as_deref(), Some("S5Y1")),
         }

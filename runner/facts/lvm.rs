@@ -6,7 +6,7 @@
 //! offline root, which runs no programs) and when not gathering as root, as
 //! ansible-core gives.
 
-use super::{tools, Facts};
+use super::tools;
 use machinist_modules::Host;
 use minijinja::Value;
 use std::collections::BTreeMap;
@@ -20,8 +20,12 @@ const LVM_OPTIONS: [&str; 6] = [
     ",",
 ];
 
-pub fn add(host: &Host, facts: &mut Facts) {
-    facts.insert("lvm".into(), gather(host).unwrap_or_else(|| Value::from("N/A")));
+/// What ansible-core gives without vgs.
+pub const NOT_GATHERED: &str = "N/A";
+
+/// The `lvm` fact.
+pub fn fact(host: &Host) -> Value {
+    gather(host).unwrap_or_else(|| Value::from(NOT_GATHERED))
 }
 
 fn gather(host: &Host) -> Option<Value> {
@@ -32,7 +36,16 @@ fn gather(host: &Host) -> Option<Value> {
     let listed = |path: &std::path::Path| {
         tools::output_of(host, path, &LVM_OPTIONS).unwrap_or_default()
     };
-    let vgs = rows(&listed(&vgs_path), |items| {
+    let lvs_path = tools::bin_path(host, "lvs");
+    let pvs_path = tools::bin_path(host, "pvs");
+    // Each listing scans the devices: the three side by side.
+    let (vgs_out, lvs_out, pvs_out) = std::thread::scope(|scope| {
+        let lvs = scope.spawn(|| lvs_path.as_deref().map(listed));
+        let pvs = scope.spawn(|| pvs_path.as_deref().map(listed));
+        let vgs = listed(&vgs_path);
+        (vgs, lvs.join().ok().flatten(), pvs.join().ok().flatten())
+    });
+    let vgs = rows(&vgs_out, |items| {
         (items.len() >= 3).then(|| {
             let named = |key: &str, value: &str| (key.to_string(), value.to_string());
             BTreeMap::from([
@@ -43,8 +56,8 @@ fn gather(host: &Host) -> Option<Value> {
             ])
         })
     });
-    let lvs = match tools::bin_path(host, "lvs") {
-        Some(lvs_path) => rows(&listed(&lvs_path), |items| {
+    let lvs = match lvs_out {
+        Some(out) => rows(&out, |items| {
             (items.len() >= 4).then(|| {
                 BTreeMap::from([
                     ("size_g".to_string(), items[3].to_string()),
@@ -54,8 +67,8 @@ fn gather(host: &Host) -> Option<Value> {
         }),
         None => BTreeMap::new(),
     };
-    let pvs = match tools::bin_path(host, "pvs") {
-        Some(pvs_path) => rows(&listed(&pvs_path), |items| {
+    let pvs = match pvs_out {
+        Some(out) => rows(&out, |items| {
             (items.len() >= 6).then(|| {
                 BTreeMap::from([
                     ("size_g".to_string(), items[4].to_string()),
@@ -125,9 +138,7 @@ mod tests {
     fn this_systems_lvm_or_na() {
         let host = Host::new(machinist_modules::HostOptions::new(std::path::Path::new("/")))
             .expect("host");
-        let mut facts = Facts::new();
-        add(&host, &mut facts);
-        let lvm = &facts["lvm"];
+        let lvm = &fact(&host);
         match tools::bin_path(&host, "vgs") {
             Some(_) if rustix::process::getuid().is_root() => {
                 assert!(lvm.get_attr("vgs").is_ok_and(|vgs| !vgs.is_undefined()), "{lvm}")
