@@ -9,7 +9,10 @@
 //! environment (facts/user.rs), `date_time` (facts/date_time.rs), processors, memory
 //! and uptime (facts/hardware.rs), the firmware's DMI tables (facts/dmi.rs), block
 //! devices and their links (facts/devices.rs), `mounts` (facts/mounts.rs), `local`
-//! (facts/local.rs), AppArmor, SELinux, FIPS and chroot (facts/security.rs), the ssh
+//! (facts/local.rs), lvm (facts/lvm.rs), the capabilities (facts/caps.rs), each
+//! interface's ethtool facts (facts/ethtool.rs) — these and a device's host and serial
+//! run tools, as
+//! facts/tools.rs says —, AppArmor, SELinux, FIPS and chroot (facts/security.rs), the ssh
 //! host keys and storage initiators (facts/host_ids.rs), and the platform, kernel command line and resolver
 //! (facts/platform.rs). Files are read from the TARGET (its root, or the system an
 //! agent runs in) through the Host; kernel-wide values (uname, /proc) from the kernel.
@@ -20,8 +23,8 @@ mod date_time;
 mod devices;
 mod distribution;
 mod distribution_file;
-mod ethtool;
 mod dmi;
+mod ethtool;
 mod hardware;
 mod host_ids;
 mod interfaces;
@@ -137,7 +140,11 @@ pub fn gather(host: &Host, gathering: &Gathering) -> IndexMap<String, Value> {
     // The tools these run (sg_inq, lspci; vgs, lvs, pvs) take a while: side by side.
     let lvm = std::thread::scope(|scope| {
         let lvm = scope.spawn(|| lvm::fact(host));
-        devices::add(&devices::Sources::default(), &devices::Tools::of(host), &mut facts);
+        devices::add(
+            &devices::Sources::default(),
+            &devices::Tools::of(host),
+            &mut facts,
+        );
         lvm.join()
     });
     facts.insert(

@@ -34,7 +34,11 @@ impl LoopVolumeGroup {
             .args([&group.name, &group.device])
             .output()
             .ok()?;
-        assert!(made.status.success(), "vgcreate: {}", String::from_utf8_lossy(&made.stderr));
+        assert!(
+            made.status.success(),
+            "vgcreate: {}",
+            String::from_utf8_lossy(&made.stderr)
+        );
         Some(group)
     }
 }
@@ -49,7 +53,10 @@ impl Drop for LoopVolumeGroup {
 
 fn have(program: &str) -> bool {
     Command::new("sh")
-        .args(["-c", &format!("command -v {program} || test -x /usr/sbin/{program}")])
+        .args([
+            "-c",
+            &format!("command -v {program} || test -x /usr/sbin/{program}"),
+        ])
         .output()
         .is_ok_and(|found| found.status.success())
 }
@@ -58,7 +65,10 @@ fn have(program: &str) -> bool {
 fn lvm_lists_a_loop_devices_volume_group() {
     let usable = rustix::process::getuid().is_root() && have("vgcreate") && have("losetup");
     if !usable {
-        assert!(std::env::var_os("CI").is_none(), "CI needs root, losetup and lvm2");
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI needs root, losetup and lvm2"
+        );
         eprintln!("skipped: needs root, losetup and lvm2");
         return;
     }

@@ -14,10 +14,7 @@ pub fn add(host: &Host, facts: &mut Facts) {
         .and_then(|capsh| tools::output_of(host, &capsh, &["--print"]));
     let (enforced, caps) = match printed {
         Some(out) => parse(&out),
-        None => (
-            Value::from("N/A"),
-            Value::from("N/A"),
-        ),
+        None => (Value::from("N/A"), Value::from("N/A")),
     };
     facts.insert("system_capabilities_enforced".into(), enforced);
     facts.insert("system_capabilities".into(), caps);
@@ -66,8 +63,10 @@ mod tests {
 
     #[test]
     fn this_systems_capsh_or_none() {
-        let host = Host::new(machinist_modules::HostOptions::new(std::path::Path::new("/")))
-            .expect("host");
+        let host = Host::new(machinist_modules::HostOptions::new(std::path::Path::new(
+            "/",
+        )))
+        .expect("host");
         let mut facts = Facts::new();
         add(&host, &mut facts);
         let enforced = facts["system_capabilities_enforced"].to_string();

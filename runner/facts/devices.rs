@@ -59,7 +59,10 @@ impl Tools {
                 .iter()
                 .filter_map(|block| {
                     let sg_inq = sg_inq.as_deref()?;
-                    Some((block, scope.spawn(move || sg_inq_serial(host, sg_inq, block))))
+                    Some((
+                        block,
+                        scope.spawn(move || sg_inq_serial(host, sg_inq, block)),
+                    ))
                 })
                 .collect();
             let pci_listing =
@@ -93,8 +96,7 @@ impl Tools {
             return String::new();
         };
         let path = sysdir.to_string_lossy();
-        let Ok(function) =
-            regex::Regex::new(r".+/([a-f0-9]{4}:[a-f0-9]{2}:[0|1][a-f0-9]\.[0-7])/")
+        let Ok(function) = regex::Regex::new(r".+/([a-f0-9]{4}:[a-f0-9]{2}:[0|1][a-f0-9]\.[0-7])/")
         else {
             return String::new();
         };
@@ -552,8 +554,14 @@ mod tests {
         // With sg_inq found, its answer (none for a device it cannot open) replaces
         // the kernel's device/serial, as in ansible-core.
         match &tools.sg_inq_serials {
-            Some(_) => assert_ne!(tools.serial(&sources.sys_block, "sda").as_deref(), Some("S5Y1")),
-            None => assert_eq!(tools.serial(&sources.sys_block, "sda").as_deref(), Some("S5Y1")),
+            Some(_) => assert_ne!(
+                tools.serial(&sources.sys_block, "sda").as_deref(),
+                Some("S5Y1")
+            ),
+            None => assert_eq!(
+                tools.serial(&sources.sys_block, "sda").as_deref(),
+                Some("S5Y1")
+            ),
         }
     }
 

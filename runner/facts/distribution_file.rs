@@ -106,14 +106,24 @@ pub fn add(host: &Host, os_release: &IndexMap<String, String>, facts: &mut Facts
 }
 
 fn insert_chosen(facts: &mut Facts, dist: &DistFile, parsed: Option<bool>, search: Option<&str>) {
-    tracing::debug!(path = dist.path, variety = dist.variety, "facts: distribution file");
+    tracing::debug!(
+        path = dist.path,
+        variety = dist.variety,
+        "facts: distribution file"
+    );
     facts.insert("distribution_file_path".into(), Value::from(dist.path));
-    facts.insert("distribution_file_variety".into(), Value::from(dist.variety));
+    facts.insert(
+        "distribution_file_variety".into(),
+        Value::from(dist.variety),
+    );
     if let Some(parsed) = parsed {
         facts.insert("distribution_file_parsed".into(), Value::from(parsed));
     }
     if let Some(search) = search {
-        facts.insert("distribution_file_search_string".into(), Value::from(search));
+        facts.insert(
+            "distribution_file_search_string".into(),
+            Value::from(search),
+        );
     }
 }
 
@@ -153,7 +163,11 @@ fn debian_accepts(path: &str, data: &str) -> bool {
 /// `parse_distribution_file_ClearLinux`: refused when a `NAME="…"` names another.
 fn clear_linux_accepts(data: &str) -> bool {
     match data.split_once("NAME=\"") {
-        Some((_, rest)) => rest.lines().next().unwrap_or_default().contains("Clear Linux"),
+        Some((_, rest)) => rest
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .contains("Clear Linux"),
         None => true,
     }
 }
@@ -185,12 +199,16 @@ mod tests {
         facts.iter().map(|(k, v)| format!("{k}={v}")).collect()
     }
 
-    const DEBIAN: &str = "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nNAME=\"Debian GNU/Linux\"\nID=debian\n";
+    const DEBIAN: &str =
+        "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nNAME=\"Debian GNU/Linux\"\nID=debian\n";
     const ARCH: &str = "NAME=\"Arch Linux\"\nPRETTY_NAME=\"Arch Linux\"\nID=arch\n";
 
     #[test]
     fn debian_answers_its_os_release() {
-        let facts = chosen(&[("/etc/os-release", DEBIAN), ("/etc/debian_version", "12.8\n")]);
+        let facts = chosen(&[
+            ("/etc/os-release", DEBIAN),
+            ("/etc/debian_version", "12.8\n"),
+        ]);
         assert_eq!(
             shown(&facts),
             [
@@ -224,9 +242,15 @@ mod tests {
 
     #[test]
     fn search_strings_and_the_last_resort() {
-        let facts = chosen(&[("/etc/redhat-release", "Red Hat Enterprise Linux release 9.4\n")]);
+        let facts = chosen(&[(
+            "/etc/redhat-release",
+            "Red Hat Enterprise Linux release 9.4\n",
+        )]);
         assert_eq!(facts["distribution_file_variety"].to_string(), "RedHat");
-        assert_eq!(facts["distribution_file_search_string"].to_string(), "Red Hat");
+        assert_eq!(
+            facts["distribution_file_search_string"].to_string(),
+            "Red Hat"
+        );
         let facts = chosen(&[("/etc/redhat-release", "Fedora release 40\n")]);
         assert!(!facts.contains_key("distribution_file_search_string"));
         let facts = chosen(&[("/etc/os-release", "NAME=Other\nID=other\n")]);

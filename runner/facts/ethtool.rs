@@ -64,8 +64,14 @@ fn timestamping(out: &str) -> Fields {
             .collect()
     };
     let mut fields = Fields::from([
-        ("timestamping".to_string(), Value::from(names("SOF_TIMESTAMPING_"))),
-        ("hw_timestamp_filters".to_string(), Value::from(names("HWTSTAMP_FILTER_"))),
+        (
+            "timestamping".to_string(),
+            Value::from(names("SOF_TIMESTAMPING_")),
+        ),
+        (
+            "hw_timestamp_filters".to_string(),
+            Value::from(names("HWTSTAMP_FILTER_")),
+        ),
     ]);
     let phc_index = out.split("PTP Hardware Clock: ").nth(1).and_then(|rest| {
         let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
@@ -95,10 +101,18 @@ mod tests {
     fn timestamping_and_the_clock() {
         let out = "Time stamping parameters for eth0:\nCapabilities:\n\thardware-transmit     (SOF_TIMESTAMPING_TX_HARDWARE)\n\tsoftware-receive      (SOF_TIMESTAMPING_RX_SOFTWARE)\nPTP Hardware Clock: 0\nHardware Transmit Timestamp Modes:\n\toff                   (HWTSTAMP_TX_OFF)\nHardware Receive Filter Modes:\n\tnone                  (HWTSTAMP_FILTER_NONE)\n\tall                   (HWTSTAMP_FILTER_ALL)\n";
         let fields = timestamping(out);
-        assert_eq!(fields["timestamping"].to_string(), r#"["tx_hardware", "rx_software"]"#);
-        assert_eq!(fields["hw_timestamp_filters"].to_string(), r#"["none", "all"]"#);
+        assert_eq!(
+            fields["timestamping"].to_string(),
+            r#"["tx_hardware", "rx_software"]"#
+        );
+        assert_eq!(
+            fields["hw_timestamp_filters"].to_string(),
+            r#"["none", "all"]"#
+        );
         assert_eq!(fields["phc_index"].to_string(), "0");
-        let none = timestamping("Time stamping parameters for lo:\nCapabilities:\nPTP Hardware Clock: none\n");
+        let none = timestamping(
+            "Time stamping parameters for lo:\nCapabilities:\nPTP Hardware Clock: none\n",
+        );
         assert_eq!(none["timestamping"].to_string(), "[]");
         assert!(!none.contains_key("phc_index"));
     }

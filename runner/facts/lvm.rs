@@ -33,9 +33,8 @@ fn gather(host: &Host) -> Option<Value> {
     if !rustix::process::getuid().is_root() {
         return None;
     }
-    let listed = |path: &std::path::Path| {
-        tools::output_of(host, path, &LVM_OPTIONS).unwrap_or_default()
-    };
+    let listed =
+        |path: &std::path::Path| tools::output_of(host, path, &LVM_OPTIONS).unwrap_or_default();
     let lvs_path = tools::bin_path(host, "lvs");
     let pvs_path = tools::bin_path(host, "pvs");
     // Each listing scans the devices: the three side by side.
@@ -109,7 +108,11 @@ fn mapper_name(host: &Host, device: &str) -> String {
         return device.to_string();
     }
     let named = tools::bin_path(host, "dmsetup").and_then(|dmsetup| {
-        tools::output_of(host, &dmsetup, &["info", "-C", "--noheadings", "-o", "name", device])
+        tools::output_of(
+            host,
+            &dmsetup,
+            &["info", "-C", "--noheadings", "-o", "name", device],
+        )
     });
     match named {
         Some(name) => format!("/dev/mapper/{}", name.trim_end()),
@@ -136,12 +139,17 @@ mod tests {
 
     #[test]
     fn this_systems_lvm_or_na() {
-        let host = Host::new(machinist_modules::HostOptions::new(std::path::Path::new("/")))
-            .expect("host");
+        let host = Host::new(machinist_modules::HostOptions::new(std::path::Path::new(
+            "/",
+        )))
+        .expect("host");
         let lvm = &fact(&host);
         match tools::bin_path(&host, "vgs") {
             Some(_) if rustix::process::getuid().is_root() => {
-                assert!(lvm.get_attr("vgs").is_ok_and(|vgs| !vgs.is_undefined()), "{lvm}")
+                assert!(
+                    lvm.get_attr("vgs").is_ok_and(|vgs| !vgs.is_undefined()),
+                    "{lvm}"
+                )
             }
             _ => assert_eq!(lvm.to_string(), "N/A"),
         }
