@@ -477,6 +477,13 @@ impl Executor<'_> {
                     if failed && outcome.msg.is_none() {
                         outcome.msg = Some("failed_when condition was true".into());
                     }
+                    if outcome.failed && !failed {
+                        // As ansible-core 2.19: the failure a false `failed_when` hid.
+                        outcome.data.insert(
+                            "failed_when_suppressed_exception".into(),
+                            super::outcome::NO_TRACEBACK.into(),
+                        );
+                    }
                     outcome.failed = failed;
                     outcome
                         .data
