@@ -30,7 +30,11 @@ impl IncludedRoles {
 /// The three variables, from the play's own names and those included so far.
 pub(super) fn role_name_vars(play: &RoleNames, included: &IncludedRoles) -> Layer {
     let names = |list: &[&String]| {
-        minijinja::Value::from(list.iter().map(|name| minijinja::Value::from(name.as_str())).collect::<Vec<_>>())
+        minijinja::Value::from(
+            list.iter()
+                .map(|name| minijinja::Value::from(name.as_str()))
+                .collect::<Vec<_>>(),
+        )
     };
     let played: Vec<&String> = play.play.iter().chain(&included.names.play).collect();
     let mut dependent: Vec<&String> = Vec::new();

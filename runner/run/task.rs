@@ -866,7 +866,9 @@ impl Executor<'_> {
             include_vars.extend(&looped);
         }
         state.notified.role_included(origin, include_vars);
-        let item = self.included_item(task, ctx).map_or(serde_json::Value::Null, Into::into);
+        let item = self
+            .included_item(task, ctx)
+            .map_or(serde_json::Value::Null, Into::into);
         self.role_included(state, task, item, &role, tasks);
         let announce = Event::Included {
             file: role,

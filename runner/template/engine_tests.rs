@@ -107,7 +107,10 @@ fn the_missing_part_of_a_path_is_named() {
     assert_eq!(message("{{ d.b.c }}"), no_b);
     assert_eq!(message("{{ d.b.c | length }}"), no_b);
     assert_eq!(message("{{ d['b'] }}"), no_b);
-    assert_eq!(message("{{ d.a.b }}"), "object of type 'int' has no attribute 'b'");
+    assert_eq!(
+        message("{{ d.a.b }}"),
+        "object of type 'int' has no attribute 'b'"
+    );
     assert_eq!(
         t.eval("d.l[5]", &vars(json!({"d": {"l": [1]}})))
             .unwrap_err()
