@@ -4,7 +4,7 @@
 
 use super::known_names;
 use super::model::{Action, Play, Playbook, Task, TaskKind};
-use crate::error::Diagnostic;
+use crate::error::{Diagnostic, Span};
 use crate::playbook::sources::{find, SourceKind};
 use crate::template::Templates;
 use crate::yaml::{Key, Node, Value};
@@ -381,8 +381,15 @@ fn handlers_exist(play: &Play, errors: &mut Vec<Diagnostic>) {
     let names: Vec<&str> = names.iter().map(String::as_str).collect();
     // A templated handler name answers what it renders to, known only when it runs.
     let unknowable = names.iter().any(|name| Templates::is_template(name));
+    // A block's notify is each of its tasks' too: said once, where it is written.
+    let mut said: Vec<(Option<Span>, String)> = Vec::new();
     let mut check = |task: &Task| {
         for topic in task.notify() {
+            let place = (task.notify_span().cloned(), topic.clone());
+            if said.contains(&place) {
+                continue;
+            }
+            said.push(place);
             if !unknowable && !Templates::is_template(topic) && !names.contains(&topic.as_str()) {
                 let hint = did_you_mean(topic, names.iter().copied())
                     .map(|s| format!(" (did you mean '{s}'?)"))
