@@ -106,11 +106,12 @@ fn verbose_result(result: &TaskResult) -> Value {
     let shown: Map<String, Value> = registered
         .iter()
         .filter(|(key, value)| {
-            let hidden = matches!(
+            let left_out = matches!(
                 key.as_str(),
                 "diff" | "exception" | "warnings" | "deprecations" | "invocation"
             ) || key.starts_with("_ansible_");
-            !hidden && !(key.as_str() == "failed" && **value == Value::Bool(false))
+            let not_failed = key.as_str() == "failed" && **value == Value::Bool(false);
+            !(left_out || not_failed)
         })
         .map(|(key, value)| (key.clone(), value.clone()))
         .collect();
