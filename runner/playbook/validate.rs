@@ -279,6 +279,14 @@ fn meta_action(args: &Node, errors: &mut Vec<Diagnostic>) {
         return;
     };
     let name = what.as_str().unwrap_or_default();
+    if name == "end_role" {
+        errors.push(Diagnostic::at(
+            &what.span,
+            "meta: end_role (ansible-core 2.18) is not supported yet (issue #15); \
+             put the rest of the role under `when:` or in a block with a condition",
+        ));
+        return;
+    }
     if !META_ACTIONS.contains(&name) {
         let hint = did_you_mean(name, META_ACTIONS.iter().copied())
             .map(|s| format!(" (did you mean '{s}'?)"))

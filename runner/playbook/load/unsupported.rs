@@ -15,7 +15,7 @@ const MODULES_WAITING: &[(&str, u32)] = &[];
 
 /// The issue a refused module name waits for (none is refused this way today).
 pub(super) fn module_waiting_for(name: &str) -> Option<u32> {
-    let short = name.strip_prefix("ansible.builtin.").unwrap_or(name);
+    let short = machinist_modules::registry::unqualified(name);
     MODULES_WAITING
         .iter()
         .find(|(module, _)| *module == short)
