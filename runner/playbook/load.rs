@@ -16,7 +16,7 @@ mod unsupported;
 
 use super::argspec;
 use super::model::RoleScope;
-use super::model::{Origin, Playbook, Task};
+use super::model::{Origin, Playbook, RoleNames, Task};
 use super::validate;
 use crate::error::{Diagnostic, InputError, SourceMap, Span};
 use crate::vars::Layer;
@@ -68,6 +68,9 @@ pub struct Loader {
     dependents: Vec<roles::DependentVars>,
     /// The names of the dependencies loaded for the current play's `roles:`.
     dependency_names: Vec<String>,
+    /// The roles `import_role` named in the play being loaded, and their
+    /// dependencies: Ansible adds them to the play's roles when it parses it.
+    imported_role_names: RoleNames,
     /// Roles loaded in the current play, with their parameters (run once each).
     roles_seen: Vec<(PathBuf, String)>,
     /// The handlers file each role's first use in the current play loaded (the only
@@ -103,6 +106,7 @@ impl Loader {
             role_stack: Vec::new(),
             dependents: Vec::new(),
             dependency_names: Vec::new(),
+            imported_role_names: RoleNames::default(),
             roles_seen: Vec::new(),
             role_handlers: Vec::new(),
             role_scopes: Vec::new(),

@@ -35,6 +35,19 @@ impl<W: Write> JsonReporter<W> {
     }
 }
 
+/// A new file's diff has no `before` header, shown as Ansible's bare `--- before`
+/// (report/diff.rs); its JSON names the path on both sides, as every diff event does.
+fn name_a_new_file_before(diff: &mut Value) {
+    let Value::Object(diff) = diff else { return };
+    let named = diff.get("before_header").and_then(Value::as_str) != Some("");
+    if named {
+        return;
+    }
+    if let Some(after) = diff.get("after_header").cloned() {
+        diff.insert("before_header".into(), after);
+    }
+}
+
 /// The JSON object for an event, or `None` for events that print nothing.
 fn line(event: &Event) -> io::Result<Option<Value>> {
     let fields: Vec<(&str, Value)> = match event {
@@ -43,7 +56,10 @@ fn line(event: &Event) -> io::Result<Option<Value>> {
         Event::TaskResult(result) => {
             let mut map = Map::new();
             map.insert("event".into(), "task".into());
-            if let Value::Object(rest) = serde_json::to_value(result)? {
+            if let Value::Object(mut rest) = serde_json::to_value(result)? {
+                if let Some(Value::Array(diffs)) = rest.get_mut("diff") {
+                    diffs.iter_mut().for_each(name_a_new_file_before);
+                }
                 map.extend(rest);
             }
             return Ok(Some(Value::Object(map)));

@@ -1,6 +1,7 @@
 //! One task result as Ansible's default callback prints it: its diffs (under `--diff`),
 //! then `ok: [host]`, `changed: [host] => (item=x)`, `fatal: [host]: FAILED! => {…}`,
 //! `fatal: [host]: UNREACHABLE! => {…}`, a debug result's indented JSON, and `...ignoring` after a failure let through.
+//! Under `-v` a result that went well shows its registered result, as Ansible's does.
 
 use crate::events::{Status, TaskResult};
 use crate::report::color::{Color, Painter};
@@ -39,7 +40,7 @@ pub(crate) fn render(result: &TaskResult, verbosity: u8, paint: Painter) -> Stri
                 line.push_str(&pyjson::dump(shown, Some(4)));
             } else if verbosity > 0 {
                 line.push_str(" => ");
-                line.push_str(&pyjson::dump(&summary(result), None));
+                line.push_str(&pyjson::dump(&verbose_result(result), None));
             }
             (line, color)
         }
@@ -92,6 +93,29 @@ fn item_text(result: &TaskResult) -> Option<String> {
         Value::String(s) => s.clone(),
         other => pyjson::dump(other, None),
     })
+}
+
+/// What `-v` shows of a result that went well: the registered result without what
+/// Ansible's callback leaves out (`diff`, `exception`, `warnings`, `deprecations`,
+/// `invocation`, internal `_ansible_` keys) and without `failed: false`, which
+/// ansible-core adds only when it registers.
+fn verbose_result(result: &TaskResult) -> Value {
+    let Value::Object(registered) = &result.result else {
+        return summary(result);
+    };
+    let shown: Map<String, Value> = registered
+        .iter()
+        .filter(|(key, value)| {
+            let left_out = matches!(
+                key.as_str(),
+                "diff" | "exception" | "warnings" | "deprecations" | "invocation"
+            ) || key.starts_with("_ansible_");
+            let not_failed = key.as_str() == "failed" && **value == Value::Bool(false);
+            !(left_out || not_failed)
+        })
+        .map(|(key, value)| (key.clone(), value.clone()))
+        .collect();
+    Value::Object(shown)
 }
 
 /// The result in brief when the task gave nothing to show: `changed`, the item, `msg`.

@@ -46,10 +46,14 @@ fn run(show_diff: bool) -> Vec<Event> {
         "LANG=en_US.UTF-8\nLC_TIME=C",
     )];
     locale.msg = Some("rendered".into());
+    locale.result = json!({"changed": true, "failed": false, "msg": "rendered", "diff": [],
+                           "dest": "/etc/locale.conf", "exception": "x"});
     locale.show_diff = show_diff;
 
     let mut vim = result("Install packages", "pacman", Status::Ok);
     vim.item = Some(json!("vim"));
+    vim.result =
+        json!({"changed": false, "failed": false, "item": "vim", "ansible_loop_var": "item"});
     let mut git = result("Install packages", "pacman", Status::Changed);
     git.item = Some(json!({"name": "git", "state": "present"}));
     git.label = Some("git".into());
@@ -252,9 +256,13 @@ fn human_plain_without_diff_prints_no_diff() {
 fn human_verbose_shows_results() {
     let (out, _) = human(&run(false), false, 1);
     assert!(out.contains("\nok: [localhost] => {\"changed\": false}\n"));
-    assert!(out.contains("\nchanged: [localhost] => {\"changed\": true, \"msg\": \"rendered\"}\n"));
-    assert!(out
-        .contains("\nok: [localhost] => (item=vim) => {\"changed\": false, \"item\": \"vim\"}\n"));
+    // The registered result, without `diff`, `exception` and `failed: false`, as Ansible's.
+    assert!(out.contains(
+        "\nchanged: [localhost] => {\"changed\": true, \"dest\": \"/etc/locale.conf\", \"msg\": \"rendered\"}\n"
+    ), "{out}");
+    assert!(out.contains(
+        "\nok: [localhost] => (item=vim) => {\"ansible_loop_var\": \"item\", \"changed\": false, \"item\": \"vim\"}\n"
+    ), "{out}");
     assert!(out.contains("\nok: [localhost] => {\n    \"msg\": \"hello\"\n}\n"));
 }
 

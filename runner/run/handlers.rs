@@ -133,12 +133,27 @@ impl Executor<'_> {
     ) -> Vec<(usize, Flow)> {
         // `force_handlers`: a host that failed runs the handlers it notified too.
         let forced = play.force_handlers || self.options.force_handlers;
-        let mut ended: Vec<Option<Flow>> = slots
+        let flushing: Vec<bool> = slots
             .iter()
-            .map(|(index, _, done)| {
-                let runs = !done || (forced && self.hosts[*index].failed);
-                (!runs).then_some(Flow::Continue)
-            })
+            .map(|(index, _, done)| !done || (forced && self.hosts[*index].failed))
+            .collect();
+        self.flush_among(slots, play, &flushing)
+            .into_iter()
+            .filter(|(slot, _)| !slots[*slot].2)
+            .collect()
+    }
+
+    /// The handlers of the slots marked in `flushing`, linearly (as `flush_linear`):
+    /// how each of those slots' flush ended.
+    pub(super) fn flush_among(
+        &mut self,
+        slots: &mut [Slot<'_>],
+        play: &crate::playbook::model::Play,
+        flushing: &[bool],
+    ) -> Vec<(usize, Flow)> {
+        let mut ended: Vec<Option<Flow>> = flushing
+            .iter()
+            .map(|runs| (!runs).then_some(Flow::Continue))
             .collect();
         loop {
             let flushing = |slot: usize, index: usize, slots: &[Slot<'_>]| {
@@ -203,7 +218,7 @@ impl Executor<'_> {
         ended
             .into_iter()
             .enumerate()
-            .filter(|(slot, _)| !slots[*slot].2)
+            .filter(|(slot, _)| flushing[*slot])
             .map(|(slot, flow)| (slot, flow.unwrap_or(Flow::Continue)))
             .collect()
     }

@@ -49,6 +49,7 @@ impl Executor<'_> {
             }
             self.step_banner = None;
             self.delegated_to = None;
+            self.included_roles.next_step();
             let mut flows = match &task.kind {
                 TaskKind::Block {
                     block,
@@ -61,6 +62,9 @@ impl Executor<'_> {
                     if task.loop_items.is_none() && task.root().is_none() =>
                 {
                     self.linear_include(slots, &running, task)
+                }
+                TaskKind::Action { .. } if is_flush_handlers(task) => {
+                    self.linear_flush(slots, &running, task)
                 }
                 TaskKind::Action { .. } if task.run_once() => {
                     self.run_once(slots, &running, task, false)
@@ -80,6 +84,7 @@ impl Executor<'_> {
                     .collect(),
             };
             self.refresh_inventory_views(slots);
+            self.refresh_role_names(slots);
             let each = running.iter().map(|(slot, _)| *slot);
             self.fail_everyone_if_fatal(slots, task, each, &mut flows);
             self.leave_play_lists(slots, running.iter().map(|(slot, _)| *slot), &flows);
@@ -103,6 +108,38 @@ impl Executor<'_> {
         }
         ended.extend(running.into_iter().map(|(slot, _)| (slot, Flow::Continue)));
         ended
+    }
+
+    /// A `meta: flush_handlers`: every host's meta first (its banner, its skip when
+    /// its `when` is false), then the handlers of the hosts whose flush holds, each on
+    /// all of them before the next, as ansible-core's linear strategy.
+    fn linear_flush(
+        &mut self,
+        slots: &mut [Slot<'_>],
+        running: &[(usize, Inherited<'_>)],
+        task: &Task,
+    ) -> Vec<Flow> {
+        let mut flushing = vec![false; slots.len()];
+        let mut flows = Vec::with_capacity(running.len());
+        for (slot, inherited) in running {
+            let (index, state, _) = &mut slots[*slot];
+            self.enter(*index);
+            self.flush_requested = Some(false);
+            flows.push(self.task(state, task, inherited, false));
+            flushing[*slot] = self.flush_requested.take() == Some(true);
+            self.leave();
+        }
+        let Some(play) = running.first().map(|(slot, _)| slots[*slot].1.play) else {
+            return flows;
+        };
+        for (slot, flow) in self.flush_among(slots, play, &flushing) {
+            if let Some(at) = running.iter().position(|(ran, _)| *ran == slot) {
+                if flows[at] == Flow::Continue {
+                    flows[at] = flow;
+                }
+            }
+        }
+        flows
     }
 
     /// A `run_once` task: it runs on the first host of `running` alone, and what it
@@ -319,5 +356,17 @@ impl Executor<'_> {
             }
         }
         flows
+    }
+}
+
+/// `meta: flush_handlers`, written in a task list.
+fn is_flush_handlers(task: &Task) -> bool {
+    match &task.kind {
+        TaskKind::Action {
+            action: crate::playbook::model::Action::Meta,
+            args,
+            ..
+        } => args.get("_raw_params").and_then(|what| what.as_str()) == Some("flush_handlers"),
+        _ => false,
     }
 }

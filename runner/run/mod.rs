@@ -29,6 +29,7 @@ mod prompt;
 pub mod remote;
 mod reported;
 mod retry;
+mod role_names;
 mod secrets;
 pub(crate) mod setup;
 mod sources;
@@ -157,6 +158,8 @@ pub fn run(
         step_banner: None,
         first_of_host: false,
         play_ended: false,
+        flush_requested: None,
+        included_roles: role_names::IncludedRoles::default(),
         no_hosts_left: false,
         start_at: options.start_at_task.clone(),
         rescue_depth: 0,
@@ -246,6 +249,12 @@ struct Executor<'a> {
     first_of_host: bool,
     /// `meta: end_play` ended the play for every host.
     play_ended: bool,
+    /// While the linear strategy steps a `meta: flush_handlers` through its hosts:
+    /// whether the entered host's flush holds (its handlers run after every host's
+    /// meta, linearly, as Ansible's). `None`: a flush runs at once.
+    flush_requested: Option<bool>,
+    /// The roles `include_role` added to the running play (role_names.rs).
+    included_roles: role_names::IncludedRoles,
     /// Every host of the last play failed: the run stops.
     no_hosts_left: bool,
     /// `--start-at-task`: tasks are passed over until one has this name.
@@ -359,6 +368,7 @@ impl<'a> Executor<'a> {
     /// runs for every host still in the play before the next task starts; a host
     /// whose task fails leaves the play (and the run), the others go on.
     fn play(&mut self, playbook: &Playbook, play: &Play) -> Result<(), RunError> {
+        self.included_roles = role_names::IncludedRoles::default();
         self.playbook_folder = hosts::playbook_folder(playbook).to_path_buf();
         let root = self
             .options
@@ -756,22 +766,10 @@ impl<'a> Executor<'a> {
             "ansible_play_name",
             minijinja::Value::from(play.name.as_str()),
         );
-        let names = |list: &[String]| {
-            minijinja::Value::from(list.iter().map(minijinja::Value::from).collect::<Vec<_>>())
-        };
-        magic.set("ansible_play_role_names", names(&play.role_names.play));
-        magic.set("role_names", names(&play.role_names.play));
-        magic.set(
-            "ansible_dependent_role_names",
-            names(&play.role_names.dependent),
-        );
-        let mut all: Vec<String> = play.role_names.dependent.clone();
-        for name in &play.role_names.play {
-            if !all.contains(name) {
-                all.push(name.clone());
-            }
-        }
-        magic.set("ansible_role_names", names(&all));
+        magic.extend(&role_names::role_name_vars(
+            &play.role_names,
+            &self.included_roles,
+        ));
         magic.set(
             "machinist_root",
             minijinja::Value::from(root.display().to_string()),
@@ -874,7 +872,16 @@ impl<'a> Executor<'a> {
         }
         // The event's `ansible_facts` are the facts by their names without `ansible_`.
         let ansible_facts = serde_json::Value::Object(selected.clone());
-        let mut namespaced = selected;
+        // Merged into the host's `ansible_facts`, as Ansible's fact cache merges: an
+        // earlier play's facts the subset did not collect, and cacheable set_facts, stay.
+        let mut namespaced = match self.target.facts.layer.get("ansible_facts") {
+            Some(earlier) => match crate::vars::to_json(earlier) {
+                serde_json::Value::Object(earlier) => earlier,
+                _ => serde_json::Map::new(),
+            },
+            None => serde_json::Map::new(),
+        };
+        namespaced.extend(selected);
         namespaced.insert(setup::GATHERED_MARK.into(), serde_json::Value::Bool(true));
         self.target.facts.set_gathered(
             "ansible_facts",

@@ -289,11 +289,17 @@ fn run_within(
     drop(run);
     let seconds = limit.as_secs();
     let mut outcome = Outcome::failed(format!("Task failed: Timed out after {seconds} second(s)."));
-    outcome
-        .data
-        .insert("timedout".into(), serde_json::json!({ "period": seconds }));
+    // `frame` is where Python was when the time ran out; ansible-core shows it only
+    // with DISPLAY_TRACEBACK configured and says so otherwise, as here (no Python).
+    outcome.data.insert(
+        "timedout".into(),
+        serde_json::json!({ "period": seconds, "frame": NO_FRAME }),
+    );
     ModuleRun::Done(outcome)
 }
+
+/// ansible-core 2.19's `timedout.frame` without DISPLAY_TRACEBACK.
+const NO_FRAME: &str = "Configure `DISPLAY_TRACEBACK` to see a traceback on timeout errors.";
 
 /// When a command started: Ansible's command registers `start`, `end` and `delta`
 /// as Python prints `datetime.now()` and the `timedelta` between them.

@@ -4,6 +4,10 @@ use crate::events::Status;
 use machinist_modules::Diff;
 use serde_json::{Map, Value};
 
+/// What ansible-core 2.19 registers as a failure's `exception` (its traceback,
+/// which a Rust module has not): also `failed_when_suppressed_exception`'s value.
+pub const NO_TRACEBACK: &str = "(traceback unavailable)";
+
 /// What a task did, before it is reported and registered. As in Ansible, `changed`
 /// and `failed` are independent (a command that ran and exited 1 is both).
 /// Serializable both ways: an agent sends it back to the controller (runner/agent/).
@@ -69,7 +73,7 @@ impl RegisteredDiff {
     fn value(&self, diff: &[Diff]) -> Option<Value> {
         match self {
             RegisteredDiff::Whole if diff.is_empty() => None,
-            RegisteredDiff::Whole => Some(serde_json::to_value(diff).unwrap_or(Value::Null)),
+            RegisteredDiff::Whole => Some(Value::Array(diff.iter().map(registered_diff).collect())),
             RegisteredDiff::Absent => None,
             RegisteredDiff::Empty => Some(Value::Array(Vec::new())),
             RegisteredDiff::Headers(path) => {
@@ -82,6 +86,22 @@ impl RegisteredDiff {
             }
         }
     }
+}
+
+/// One diff as Ansible registers it: a header it has not (a new file's `before`) is
+/// no key.
+fn registered_diff(diff: &Diff) -> Value {
+    let mut map = Map::new();
+    for (key, header, text) in [
+        ("before", &diff.before_header, &diff.before),
+        ("after", &diff.after_header, &diff.after),
+    ] {
+        if !header.is_empty() {
+            map.insert(format!("{key}_header"), Value::String(header.clone()));
+        }
+        map.insert(key.into(), Value::String(text.clone()));
+    }
+    Value::Object(map)
 }
 
 /// ansible-core adds `failed: false` to what an action returns; results the executor
@@ -179,6 +199,10 @@ impl Outcome {
         }
         if self.unreachable {
             map.insert("unreachable".into(), Value::Bool(true));
+        } else if self.failed && self.shape != Shape::Loop {
+            // As ansible-core 2.19: a failed result carries its (Python) traceback,
+            // unavailable unless the run is `-vvv`; a loop's summary has none.
+            map.insert("exception".into(), Value::String(NO_TRACEBACK.into()));
         }
         if let Some(diff) = self.diff_registered.value(&self.diff) {
             map.insert("diff".into(), diff);

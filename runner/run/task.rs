@@ -58,6 +58,11 @@ impl Executor<'_> {
             // recap); one that holds prints nothing more of its own.
             let ctx = self.context(state, inherited, task, None);
             let name = self.task_name(task, &ctx);
+            if runs_per_host(&what) {
+                // As ansible-core's linear strategy: this meta runs host by host, each
+                // with its own banner.
+                self.step_banner = None;
+            }
             self.task_start(task as *const Task as usize, name.clone(), handler);
             if !task.when.is_empty() || !inherited.when.is_empty() {
                 if let Some(outcome) = self.unmet(task, inherited, &ctx) {
@@ -445,7 +450,13 @@ impl Executor<'_> {
     /// `meta:` actions change the flow; they print nothing of their own.
     pub(super) fn meta(&mut self, state: &mut PlayState<'_>, what: &str) -> Flow {
         match what {
-            "flush_handlers" => self.flush_handlers(state),
+            "flush_handlers" => match &mut self.flush_requested {
+                Some(requested) => {
+                    *requested = true;
+                    Flow::Continue
+                }
+                None => self.flush_handlers(state),
+            },
             "end_play" | "end_host" | "end_batch" => {
                 // `end_play` ends it for every host; `end_host` for this one.
                 self.play_ended |= what != "end_host";
@@ -499,6 +510,13 @@ impl Executor<'_> {
                 Ok(failed) => {
                     if failed && outcome.msg.is_none() {
                         outcome.msg = Some("failed_when condition was true".into());
+                    }
+                    if outcome.failed && !failed {
+                        // As ansible-core 2.19: the failure a false `failed_when` hid.
+                        outcome.data.insert(
+                            "failed_when_suppressed_exception".into(),
+                            super::outcome::NO_TRACEBACK.into(),
+                        );
                     }
                     outcome.failed = failed;
                     outcome
@@ -895,6 +913,10 @@ impl Executor<'_> {
             include_vars.extend(&looped);
         }
         state.notified.role_included(origin, include_vars);
+        let item = self
+            .included_item(task, ctx)
+            .map_or(serde_json::Value::Null, Into::into);
+        self.role_included(state, task, item, &role, tasks);
         let announce = Event::Included {
             file: role,
             host: self.target.name.clone(),
@@ -1083,4 +1105,13 @@ fn condition_as_written(expr: &str) -> serde_json::Value {
         "False" => serde_json::Value::Bool(false),
         _ => expr.into(),
     }
+}
+
+/// The metas ansible-core's linear strategy runs on every host (a banner each); the
+/// others it runs once, for the first host.
+fn runs_per_host(meta: &str) -> bool {
+    matches!(
+        meta,
+        "noop" | "reset_connection" | "end_host" | "flush_handlers" | "role_complete" | "end_role"
+    )
 }

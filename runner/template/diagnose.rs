@@ -126,7 +126,30 @@ fn undefined_message(
     });
     let mandatory = err.detail().is_some_and(|d| d.starts_with("mandatory"));
     let strict = err.kind() == ErrorKind::UndefinedError;
-    match (in_snippet.or(candidates.first()), snippet) {
+    let blamed = in_snippet.or(candidates.first());
+    if !mandatory {
+        // As ansible-core 2.19: a defined value that lacks the key or item is named
+        // by its type (`object of type 'dict' has no attribute 'x'`).
+        // minijinja gives no span for a failed subscript: then each `{{ chain }}`, or
+        // the expression an evaluation wraps (engine.rs).
+        let evaluated = source
+            .strip_prefix(super::engine::EVAL_PREFIX)
+            .and_then(|rest| rest.strip_suffix(super::engine::EVAL_SUFFIX));
+        let expressions = source
+            .split("{{")
+            .skip(1)
+            .filter_map(|part| part.split_once("}}").map(|(inner, _)| inner.trim()))
+            .chain(evaluated.map(str::trim));
+        let chain = blamed
+            .map(String::as_str)
+            .into_iter()
+            .chain(snippet)
+            .chain(expressions);
+        if let Some(message) = chain.filter_map(|c| missing_in_chain(env, vars, c)).next() {
+            return Some(message);
+        }
+    }
+    match (blamed, snippet) {
         (Some(path), _) if mandatory => Some(format!("mandatory variable '{path}' is not defined")),
         (Some(path), _) => Some(format!("'{path}' is undefined")),
         (None, Some(s)) if strict && looks_like_path(s) => Some(format!("'{s}' is undefined")),
@@ -178,6 +201,83 @@ fn missing_part(env: &Environment<'_>, vars: &Value, path: &str) -> Option<Strin
             return Some(path[..resolved].to_string());
         }
         current = next;
+    }
+    None
+}
+
+/// One step of a chain of lookups: `.name` or `['name']`, or `[3]`.
+enum Step<'s> {
+    Key(&'s str),
+    Index(i64),
+}
+
+/// The lookups of `text` when it is a plain chain (`d.a['b'][0]`): its root and
+/// steps; `None` for anything else.
+fn chain_steps(text: &str) -> Option<(&str, Vec<Step<'_>>)> {
+    let ident = |c: char| c.is_alphanumeric() || c == '_';
+    let end = text.find(|c: char| !ident(c)).unwrap_or(text.len());
+    let (root, mut rest) = text.split_at(end);
+    if root.is_empty() || root.starts_with(|c: char| c.is_ascii_digit()) {
+        return None;
+    }
+    let mut steps = Vec::new();
+    while !rest.is_empty() {
+        if let Some(after) = rest.strip_prefix('.') {
+            let end = after.find(|c: char| !ident(c)).unwrap_or(after.len());
+            if end == 0 {
+                return None;
+            }
+            steps.push(Step::Key(&after[..end]));
+            rest = &after[end..];
+        } else if let Some(inner) = rest.strip_prefix('[') {
+            let close = inner.find(']')?;
+            let key = inner[..close].trim();
+            let quoted = key
+                .strip_prefix('\'')
+                .and_then(|k| k.strip_suffix('\''))
+                .or_else(|| key.strip_prefix('"').and_then(|k| k.strip_suffix('"')));
+            steps.push(match quoted {
+                Some(name) => Step::Key(name),
+                None => Step::Index(key.parse().ok()?),
+            });
+            rest = &inner[close + 1..];
+        } else {
+            return None;
+        }
+    }
+    Some((root, steps))
+}
+
+/// "object of type 'dict' has no attribute 'x'" for the first lookup of the chain
+/// `text` that a defined value cannot answer; `None` when its root is undefined,
+/// every lookup answers, or it is no plain chain.
+fn missing_in_chain(env: &Environment<'_>, vars: &Value, text: &str) -> Option<String> {
+    let (root, steps) = chain_steps(text)?;
+    let mut current = vars.get_attr(root).unwrap_or_default();
+    if current.is_undefined() {
+        current = env
+            .globals()
+            .find(|(name, _)| *name == root)
+            .map(|(_, value)| value)
+            .unwrap_or_default();
+    }
+    if current.is_undefined() {
+        return None;
+    }
+    for step in steps {
+        let (next, shown) = match step {
+            Step::Key(name) => (current.get_attr(name), format!("'{name}'")),
+            Step::Index(index) => (current.get_item(&Value::from(index)), index.to_string()),
+        };
+        match next {
+            Ok(next) if !next.is_undefined() => current = next,
+            _ => {
+                return Some(format!(
+                    "object of type '{}' has no attribute {shown}",
+                    super::value_format::py_type_name(&current)
+                ))
+            }
+        }
     }
     None
 }

@@ -35,6 +35,9 @@ const STR_KEY: &str = "\u{1}str\u{1}";
 const FILE_KEY: &str = "\u{1}file\u{1}";
 /// The variable a cached expression stores its result in.
 const RESULT_VAR: &str = "__machinist_result__";
+/// What an evaluated expression is wrapped in (`expression_template`), before and after.
+pub(crate) const EVAL_PREFIX: &str = "{% set __machinist_result__ = (";
+pub(crate) const EVAL_SUFFIX: &str = ") %}";
 
 /// Index of the environment for (trim_blocks, lstrip_blocks).
 fn env_index(trim_blocks: bool, lstrip_blocks: bool) -> usize {
@@ -402,7 +405,7 @@ fn iter(value: &Value) -> Result<minijinja::value::ValueIter, TemplateError> {
 
 /// The template a cached expression compiles to.
 fn expression_wrapper(expr: &str) -> String {
-    format!("{{% set {RESULT_VAR} = ({expr}) %}}")
+    format!("{EVAL_PREFIX}{expr}{EVAL_SUFFIX}")
 }
 
 /// The expression of a string that is exactly one `{{ expression }}` (surrounding

@@ -53,14 +53,14 @@ fn undefined_variable_is_named() {
 }
 
 #[test]
-fn undefined_attribute_is_named_with_its_path() {
+fn undefined_attribute_is_named_by_its_owners_type() {
     let err = Templates::new()
         .render_str(
             "{{ item.path }}: {{ item.name }}",
             &vars(json!({"item": {"path": "/x"}})),
         )
         .unwrap_err();
-    assert_eq!(err.message, "'item.name' is undefined");
+    assert_eq!(err.message, "object of type 'dict' has no attribute 'name'");
 }
 
 #[test]
@@ -102,8 +102,21 @@ fn the_missing_part_of_a_path_is_named() {
     let context = vars(json!({"d": {"a": 1}}));
     let message = |src: &str| t.render_str(src, &context).unwrap_err().message;
     assert_eq!(message("{{ foo.bar }}"), "'foo' is undefined");
-    assert_eq!(message("{{ d.b.c }}"), "'d.b' is undefined");
-    assert_eq!(message("{{ d.b.c | length }}"), "'d.b' is undefined");
+    // As ansible-core 2.19: the owner of the missing key, item or attribute by type.
+    let no_b = "object of type 'dict' has no attribute 'b'";
+    assert_eq!(message("{{ d.b.c }}"), no_b);
+    assert_eq!(message("{{ d.b.c | length }}"), no_b);
+    assert_eq!(message("{{ d['b'] }}"), no_b);
+    assert_eq!(
+        message("{{ d.a.b }}"),
+        "object of type 'int' has no attribute 'b'"
+    );
+    assert_eq!(
+        t.eval("d.l[5]", &vars(json!({"d": {"l": [1]}})))
+            .unwrap_err()
+            .message,
+        "object of type 'list' has no attribute 5"
+    );
     assert_eq!(message("{{ missing.keys() }}"), "'missing' is undefined");
     assert_eq!(
         message("{{ d.keys() | list + missing }}"),

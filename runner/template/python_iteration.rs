@@ -76,6 +76,10 @@ pub(crate) fn register(env: &mut Environment<'static>) {
         let (positional, kwargs): (&[Value], Kwargs) = from_args(rest)?;
         let attr = kwargs.get::<Option<Value>>("attribute")?;
         let default = kwargs.get::<Option<Value>>("default")?;
+        let named = attr.as_ref().or(positional.first()).and_then(Value::as_str);
+        if let Some(groups) = named.and_then(|name| group_numbers(value, name)) {
+            return Ok(groups);
+        }
         if let (Some(attr), None) = (attr.as_ref().or(positional.first()), default) {
             for item in value.try_iter()? {
                 attribute(&item, attr)?;
@@ -291,6 +295,71 @@ pub(crate) fn iterable(value: Option<&Value>, filter: &str) -> Result<(), Error>
 
 /// `item.attr` as Jinja's `make_attrgetter` reads it (`a.b`, `a.0`); a missing one is
 /// an error naming it.
+/// A Python number's own attribute (`real`, `imag`; an int's `numerator`,
+/// `denominator`), which Jinja's attribute lookup finds and minijinja's does not.
+fn number_attribute(item: &Value, name: &str) -> Option<Value> {
+    let int = item.is_integer();
+    match (item.kind(), name) {
+        (ValueKind::Number, "real") => Some(item.clone()),
+        (ValueKind::Number, "imag") if int => Some(Value::from(0)),
+        (ValueKind::Number, "imag") => Some(Value::from(0.0)),
+        (ValueKind::Number, "numerator") if int => Some(item.clone()),
+        (ValueKind::Number, "denominator") if int => Some(Value::from(1)),
+        _ => None,
+    }
+}
+
+/// `groupby` of numbers by one of their attributes (`ints | groupby('real')`), as
+/// Jinja's: sorted by it, each group `(grouper, list)`; `None` unless every item is
+/// a number that has it.
+fn group_numbers(value: &Value, name: &str) -> Option<Value> {
+    let mut keyed: Vec<(Value, Value)> = value
+        .try_iter()
+        .ok()?
+        .map(|item| number_attribute(&item, name).map(|key| (key, item)))
+        .collect::<Option<_>>()?;
+    keyed.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut groups: Vec<(Value, Vec<Value>)> = Vec::new();
+    for (key, item) in keyed {
+        match groups.last_mut() {
+            Some((last, list)) if *last == key => list.push(item),
+            _ => groups.push((key, vec![item])),
+        }
+    }
+    let tuples = groups.into_iter().map(|(grouper, list)| {
+        Value::from_object(GroupTuple {
+            grouper,
+            list: Value::from(list),
+        })
+    });
+    Some(Value::from(tuples.collect::<Vec<_>>()))
+}
+
+/// One group of `groupby`: a pair, also `grouper` and `list` by name, as Jinja's.
+#[derive(Debug)]
+struct GroupTuple {
+    grouper: Value,
+    list: Value,
+}
+
+impl minijinja::value::Object for GroupTuple {
+    fn repr(self: &std::sync::Arc<Self>) -> minijinja::value::ObjectRepr {
+        minijinja::value::ObjectRepr::Seq
+    }
+
+    fn get_value(self: &std::sync::Arc<Self>, key: &Value) -> Option<Value> {
+        match (key.as_usize(), key.as_str()) {
+            (Some(0), None) | (None, Some("grouper")) => Some(self.grouper.clone()),
+            (Some(1), None) | (None, Some("list")) => Some(self.list.clone()),
+            _ => None,
+        }
+    }
+
+    fn enumerate(self: &std::sync::Arc<Self>) -> minijinja::value::Enumerator {
+        minijinja::value::Enumerator::Seq(2)
+    }
+}
+
 fn attribute(item: &Value, path: &Value) -> Result<Value, Error> {
     let found = attribute_of(item, path).unwrap_or(Value::UNDEFINED);
     if found.is_undefined() {

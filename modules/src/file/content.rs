@@ -55,21 +55,29 @@ impl Wanted<'_> {
         }
     }
 
-    /// The sha1 Ansible's copy and template register as `checksum` (the source's,
-    /// streamed for a controller file).
-    fn sha1(&self) -> Result<String, ModuleError> {
+    /// The sha1 and md5 Ansible's copy and template register as `checksum` and (when
+    /// they write) `md5sum`: the source's, in one pass (streamed for a controller file).
+    fn checksums(&self) -> Result<(String, String), ModuleError> {
         use sha1::Digest;
-        let mut digest = sha1::Sha1::new();
+        let mut sha1 = sha1::Sha1::new();
+        let mut md5 = md5::Md5::new();
         match self {
-            Wanted::Bytes(content) => digest.update(content),
+            Wanted::Bytes(content) => {
+                sha1.update(content);
+                md5.update(content);
+            }
             Wanted::Source(source) => source
                 .chunks(|chunk| {
-                    digest.update(chunk);
+                    sha1.update(chunk);
+                    md5.update(chunk);
                     Ok(())
                 })
                 .map_err(|err| ModuleError::io(&source.path, err))?,
         }
-        Ok(crate::get_url::hex(&digest.finalize()))
+        Ok((
+            crate::get_url::hex(&sha1.finalize()),
+            crate::get_url::hex(&md5.finalize()),
+        ))
     }
 
     /// Small text: the bytes, for a text diff; else `None` (a summary is shown).
@@ -131,8 +139,8 @@ impl Task<'_> {
         let Some(content) = content else {
             return self.plan_existing_file(&place, meta);
         };
-        let checksum = content.sha1()?;
-        let plan = match meta {
+        let (checksum, md5sum) = content.checksums()?;
+        let (plan, writes) = match meta {
             None => self.create_file(&place, content),
             Some(meta) if meta.is_file() => self.replace_file(&place, &meta, content),
             // Only with follow: false; the link itself gives way to a file.
@@ -146,7 +154,12 @@ impl Task<'_> {
                 self.shown()
             ))),
         }?;
-        Ok(plan.with_data("checksum", checksum))
+        let plan = plan.with_data("checksum", checksum);
+        // As Ansible's copy module, run only when the content differs.
+        Ok(match writes {
+            true => plan.with_data("md5sum", md5sum),
+            false => plan,
+        })
     }
 
     fn plan_existing_file(&self, place: &Path, meta: Option<Meta>) -> Result<Plan, ModuleError> {
@@ -177,25 +190,31 @@ impl Task<'_> {
         self.finish(Plan::change(changes), &after)
     }
 
-    fn create_file(&self, place: &Path, content: &Wanted) -> Result<Plan, ModuleError> {
+    /// The plan, and that it writes the content.
+    fn create_file(&self, place: &Path, content: &Wanted) -> Result<(Plan, bool), ModuleError> {
         self.expect_parent_dir(place)?;
         let mode = self.new_mode(false)?;
         let write = self.write_op(place, content, mode, self.owner)?;
         let change = Change {
             summary: format!("create {}", self.shown()),
-            diff: Some(Diff::of_path(self.shown(), "", content.shown()?)),
+            // As Ansible's copy and template: no file before, no `before` header.
+            diff: Some(Diff {
+                before_header: String::new(),
+                ..Diff::of_path(self.shown(), "", content.shown()?)
+            }),
             ops: vec![write],
         };
         let after = self.after("file", None, mode, content.len());
-        self.finish(Plan::change(vec![change]), &after)
+        Ok((self.finish(Plan::change(vec![change]), &after)?, true))
     }
 
+    /// The plan, and whether it writes the content.
     fn replace_file(
         &self,
         place: &Path,
         meta: &Meta,
         content: &Wanted,
-    ) -> Result<Plan, ModuleError> {
+    ) -> Result<(Plan, bool), ModuleError> {
         // Small files are compared (and diffed) whole; big ones by digest, in chunks.
         let small = meta.size <= DIFF_LIMIT && content.len() <= DIFF_LIMIT;
         // `before`: the old file as diff text, or its summary (`summarised`).
@@ -256,17 +275,23 @@ impl Task<'_> {
         let size = if rewrite { content.len() } else { meta.size };
         let after = self.after("file", Some(meta), mode, size);
         let plan = self.finish(Plan::change(changes), &after)?;
-        Ok(match backup {
+        let plan = match backup {
             Some(to) => plan.with_data("backup_file", to.display().to_string()),
             None => plan,
-        })
+        };
+        Ok((plan, rewrite))
     }
 
-    fn replace_link_with_file(&self, place: &Path, content: &Wanted) -> Result<Plan, ModuleError> {
+    /// The plan, and whether it writes the content.
+    fn replace_link_with_file(
+        &self,
+        place: &Path,
+        content: &Wanted,
+    ) -> Result<(Plan, bool), ModuleError> {
         let mode = self.new_mode(false)?;
         let after = self.after("file", None, mode, content.len());
         if !self.force() {
-            return self.finish(Plan::ok(), &after);
+            return Ok((self.finish(Plan::ok(), &after)?, false));
         }
         let target = self.host.read_link(place)?.unwrap_or_default();
         let change = Change {
@@ -283,7 +308,7 @@ impl Task<'_> {
                 self.write_op(place, content, mode, self.owner)?,
             ],
         };
-        self.finish(Plan::change(vec![change]), &after)
+        Ok((self.finish(Plan::change(vec![change]), &after)?, true))
     }
 }
 

@@ -54,10 +54,16 @@ fn content_creates_a_file() -> TestResult {
         "box\n"
     );
     assert_eq!(mode_of(&sandbox.real("/etc/hostname"))?, 0o644);
+    // A new file has no `before` header, as Ansible's copy and template.
     assert_eq!(
         diffs(&first),
-        [&Diff::of_path("/etc/hostname", "", "box\n")]
+        [&Diff {
+            before_header: String::new(),
+            ..Diff::of_path("/etc/hostname", "", "box\n")
+        }]
     );
+    // Written: its MD5, as Ansible's copy module registers it.
+    assert_eq!(first.data["md5sum"], "19a86833023ec6d40d08fad62097ae5b");
     assert_eq!(first.data["state"], "file");
     assert_eq!(first.data["mode"], "0644");
     assert_eq!(first.data["size"], 4);

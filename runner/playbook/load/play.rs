@@ -279,6 +279,7 @@ impl Loader {
         };
         self.roles_seen.clear();
         self.role_handlers.clear();
+        self.imported_role_names = RoleNames::default();
         let pre_tasks = tasks(self, node, "pre_tasks");
         let mut handlers = Vec::new();
         let mut main_tasks = Vec::new();
@@ -315,6 +316,13 @@ impl Loader {
         self.note_broken_handlers(node.get("handlers"), &own_handlers);
         handlers.extend(std::mem::take(&mut self.extra_handlers));
         handlers.extend(own_handlers);
+        let imported = std::mem::take(&mut self.imported_role_names);
+        role_names.play.extend(imported.play);
+        for dependency in imported.dependent {
+            if !role_names.dependent.contains(&dependency) {
+                role_names.dependent.push(dependency);
+            }
+        }
         let mut sections = Sections {
             pre_tasks,
             tasks: main_tasks,

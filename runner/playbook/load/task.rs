@@ -348,8 +348,21 @@ impl Loader {
             });
         }
         let mut handlers = Vec::new();
+        let known = self.dependency_names.len();
         let loaded = self.role(&role, tags, &mut handlers, true);
         self.extra_handlers.extend(handlers);
+        // An import's names are the play's from the start; an include's are added
+        // when it runs (run/role_names.rs).
+        let dependencies = self.dependency_names.split_off(known);
+        if import {
+            let names = &mut self.imported_role_names;
+            names.play.push(role.name.clone());
+            for dependency in dependencies {
+                if !names.dependent.contains(&dependency) {
+                    names.dependent.push(dependency);
+                }
+            }
+        }
         let mut tasks = loaded.map(|l| l.tasks).unwrap_or_default();
         if let Some(apply) = apply {
             tasks = apply.applied_around(tasks);
