@@ -11,6 +11,7 @@
 
 pub mod accounts;
 pub mod apt;
+pub mod apt_repository;
 pub mod archive;
 pub mod args;
 pub mod assemble;
