@@ -250,16 +250,7 @@ fn write(
         uid: Some(meta.uid),
         gid: Some(meta.gid),
     });
-    let mut ops = Vec::new();
-    if let Some(parent) = place.parent() {
-        if !host.exists(parent)? {
-            ops.push(Op::Mkdir {
-                path: parent.to_path_buf(),
-                mode: 0o755,
-                owner: Ownership::default(),
-            });
-        }
-    }
+    let mut ops = crate::edit::missing_parents(host, &place)?;
     ops.push(Op::WriteFile {
         path: place,
         content: text.as_bytes().to_vec(),
