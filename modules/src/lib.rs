@@ -20,6 +20,7 @@ pub mod blockinfile;
 pub mod command;
 pub mod cron;
 pub mod debconf;
+pub mod deb822_repository;
 pub mod doc;
 pub(crate) mod edit;
 pub mod error;

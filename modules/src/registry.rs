@@ -2,7 +2,7 @@
 //! modules (validation, dispatch, docs) asks this enum, so nothing keeps a copy.
 
 use crate::{
-    apt, apt_repository, archive, args, assemble, authorized_key, blockinfile, command, cron, debconf, expect,
+    apt, apt_repository, archive, args, deb822_repository, assemble, authorized_key, blockinfile, command, cron, debconf, expect,
     file, find, firstboot, get_url, getent, git, group, hostname, ini_file, known_hosts,
     lineinfile, locale_gen, mount, nspawn, package, package_facts, pacman, pacstrap, ping, raw,
     replace, resolv_link, script, service_facts, slurp, stat, sysctl, temp_file, timezone,
@@ -93,6 +93,7 @@ builtins! {
         Debconf,
         // aptrepo: apt_repository
         AptRepository,
+        Deb822Repository,
     }
 }
 
@@ -116,6 +117,7 @@ impl Builtin {
             Builtin::Apt => apt::AptModule::NAME,
             Builtin::Debconf => debconf::DebconfModule::NAME,
             Builtin::AptRepository => apt_repository::AptRepositoryModule::NAME,
+            Builtin::Deb822Repository => deb822_repository::Deb822RepositoryModule::NAME,
             Builtin::Mount => mount::MountModule::NAME,
             Builtin::AuthorizedKey => authorized_key::AuthorizedKeyModule::NAME,
             Builtin::LocaleGen => locale_gen::LocaleGenModule::NAME,
@@ -191,6 +193,7 @@ impl Builtin {
             Builtin::Apt => "Packages of a Debian target installed, upgraded or removed with apt",
             Builtin::Debconf => "A Debian package's debconf answer set (pre-seeded), or its answers read",
             Builtin::AptRepository => "A one-line apt repository present in or absent from a Debian target's sources",
+            Builtin::Deb822Repository => "An apt repository as a deb822 .sources file of a Debian target (and its key)",
             Builtin::Mount => "An /etc/fstab entry (ansible.posix.mount's present/absent)",
             Builtin::AuthorizedKey => {
                 "SSH public keys in a user's authorized_keys (its ~/.ssh 0700, the file 0600)"
@@ -284,6 +287,7 @@ impl Builtin {
             Builtin::Apt => apt::doc::APT,
             Builtin::Debconf => debconf::doc::DEBCONF,
             Builtin::AptRepository => apt_repository::doc::APT_REPOSITORY,
+            Builtin::Deb822Repository => deb822_repository::doc::DEB822_REPOSITORY,
             Builtin::Mount => mount::doc::MOUNT,
             Builtin::AuthorizedKey => authorized_key::doc::AUTHORIZED_KEY,
             Builtin::LocaleGen => locale_gen::doc::LOCALE_GEN,
@@ -377,6 +381,7 @@ impl Builtin {
             Builtin::Apt => args::field_names::<apt::Args>(),
             Builtin::Debconf => args::field_names::<debconf::Args>(),
             Builtin::AptRepository => args::field_names::<apt_repository::Args>(),
+            Builtin::Deb822Repository => args::field_names::<deb822_repository::Args>(),
             Builtin::Mount => args::field_names::<mount::Args>(),
             Builtin::AuthorizedKey => args::field_names::<authorized_key::Args>(),
             Builtin::LocaleGen => args::field_names::<locale_gen::Args>(),
@@ -507,6 +512,9 @@ impl Builtin {
             Builtin::Apt => decode_tracked::<apt::Args>(value).map(drop),
             Builtin::Debconf => decode_tracked::<debconf::Args>(value).map(drop),
             Builtin::AptRepository => decode_tracked::<apt_repository::Args>(value).map(drop),
+            Builtin::Deb822Repository => {
+                decode_tracked::<deb822_repository::Args>(value).map(drop)
+            }
             Builtin::Mount => decode_tracked::<mount::Args>(value).map(drop),
             Builtin::AuthorizedKey => decode_tracked::<authorized_key::Args>(value).map(drop),
             Builtin::LocaleGen => decode_tracked::<locale_gen::Args>(value).map(drop),
@@ -623,6 +631,9 @@ impl Builtin {
                 .plan(&decode(value)?, host)
                 .map_err(PlanError::Module),
             Builtin::AptRepository => apt_repository::AptRepositoryModule
+                .plan(&decode(value)?, host)
+                .map_err(PlanError::Module),
+            Builtin::Deb822Repository => deb822_repository::Deb822RepositoryModule
                 .plan(&decode(value)?, host)
                 .map_err(PlanError::Module),
             Builtin::Mount => mount::MountModule
