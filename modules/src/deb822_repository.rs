@@ -215,7 +215,33 @@ fn present(args: &Args, host: &Host, slug: &str, dest: &str) -> Result<Plan, Mod
         .with_data("key_filename", &key_filename);
     changes.extend(file_change(host, dest, repo.as_bytes(), &args.mode)?);
     plan.changes = changes;
-    Ok(plan)
+    path_info(host, plan, dest, repo.len(), &args.mode)
+}
+
+/// Ansible's path keys of a result naming `dest` (state, mode, owner, group, ids,
+/// size), as the file will be after the task.
+fn path_info(
+    host: &Host,
+    plan: Plan,
+    dest: &str,
+    size: usize,
+    mode: &ModeArg,
+) -> Result<Plan, ModuleError> {
+    let meta = host.stat(Path::new(dest))?;
+    let (uid, gid) = meta
+        .as_ref()
+        .map_or_else(crate::host::effective_ids, |meta| (meta.uid, meta.gid));
+    let mode = mode.resolve(meta.map_or(0o644, |meta| meta.mode & 0o7777), false)?;
+    let owner = host.user_name(uid)?.unwrap_or_else(|| uid.to_string());
+    let group = host.group_name(gid)?.unwrap_or_else(|| gid.to_string());
+    Ok(plan
+        .with_data("state", "file")
+        .with_data("mode", crate::mode::format(mode))
+        .with_data("uid", uid)
+        .with_data("gid", gid)
+        .with_data("owner", owner)
+        .with_data("group", group)
+        .with_data("size", size))
 }
 
 /// A file of the target with exactly `content` and `mode` (owner root when created):
