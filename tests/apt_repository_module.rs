@@ -257,3 +257,18 @@ fn a_failed_refresh_fails_the_task_and_puts_the_files_back() {
         "# deb http://deb.debian.org/debian bookworm main\n"
     );
 }
+
+#[test]
+fn apt_key_is_refused_when_the_playbook_loads() {
+    let test = Test::new();
+    test.playbook(&common::play(
+        "    - ansible.builtin.apt_key:\n        url: https://example.org/key.asc\n",
+    ));
+    let run = test.run(&[]);
+    assert_eq!(run.code, 4, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr.contains("module 'ansible.builtin.apt_key' is not supported yet (issue #15)"),
+        "{}",
+        run.stderr
+    );
+}
