@@ -70,7 +70,11 @@ fn apt_files(root: &Path) -> Vec<(String, u32, String)> {
                 continue;
             }
             let mode = entry.metadata().expect("metadata").permissions().mode() & 0o7777;
-            let shown = path.strip_prefix(root).expect("below").display().to_string();
+            let shown = path
+                .strip_prefix(root)
+                .expect("below")
+                .display()
+                .to_string();
             found.push((shown, mode, std::fs::read_to_string(&path).expect("read")));
         }
     }
@@ -169,7 +173,10 @@ fn ppa_lines_and_invalid_lines_are_refused_with_a_clear_message() {
     sources_tree(&test.root());
     for (repo, expected) in [
         ("ppa:deadsnakes/ppa", "Launchpad"),
-        ("http://x.example/debian stable main", "Invalid repository string: http://x.example/debian stable main"),
+        (
+            "http://x.example/debian stable main",
+            "Invalid repository string: http://x.example/debian stable main",
+        ),
     ] {
         test.playbook(&common::play(&format!(
             "    - apt_repository:\n        repo: \"{repo}\"\n        update_cache: false\n"
@@ -217,7 +224,9 @@ fn update_cache_refreshes_the_lists_from_a_local_repository_and_passes_the_three
     let lists = test.root().join("var/lib/apt/lists/_srv_repo_._Packages");
     // apt keeps a local repository's list as a link to its file (a path of the root).
     let listed = match std::fs::read_link(&lists) {
-        Ok(target) => test.root().join(target.strip_prefix("/").unwrap_or(&target)),
+        Ok(target) => test
+            .root()
+            .join(target.strip_prefix("/").unwrap_or(&target)),
         Err(_) => lists.clone(),
     };
     let listed = std::fs::read_to_string(listed).unwrap_or_default();
@@ -242,8 +251,11 @@ fn a_failed_refresh_fails_the_task_and_puts_the_files_back() {
     let run = test.run(&[]);
     assert_ne!(run.code, 0, "{}", run.stdout);
     assert!(
-        run.stdout.contains("Failed to update apt cache after 2 retries")
-            || run.stderr.contains("Failed to update apt cache after 2 retries"),
+        run.stdout
+            .contains("Failed to update apt cache after 2 retries")
+            || run
+                .stderr
+                .contains("Failed to update apt cache after 2 retries"),
         "{}\n{}",
         run.stdout,
         run.stderr
@@ -267,7 +279,8 @@ fn apt_key_is_refused_when_the_playbook_loads() {
     let run = test.run(&[]);
     assert_eq!(run.code, 4, "{}\n{}", run.stdout, run.stderr);
     assert!(
-        run.stderr.contains("module 'ansible.builtin.apt_key' is not supported yet (issue #15)"),
+        run.stderr
+            .contains("module 'ansible.builtin.apt_key' is not supported yet (issue #15)"),
         "{}",
         run.stderr
     );

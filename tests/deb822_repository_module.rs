@@ -75,7 +75,11 @@ fn apt_files(root: &Path) -> Vec<(String, u32, String)> {
                 continue;
             }
             let mode = entry.metadata().expect("metadata").permissions().mode() & 0o7777;
-            let shown = path.strip_prefix(root).expect("below").display().to_string();
+            let shown = path
+                .strip_prefix(root)
+                .expect("below")
+                .display()
+                .to_string();
             found.push((shown, mode, std::fs::read_to_string(&path).expect("read")));
         }
     }
@@ -115,7 +119,9 @@ fn repositories_and_keys_pass_the_three_checks() {
         "X-Repolib-Name: local\nSigned-By: /etc/apt/test-keyring.gpg\nSuites: ./\nTrusted: yes\nTypes: deb deb-src\nURIs: file:///srv/repo\n"
     );
     assert!(
-        files[2].2.contains("Signed-By:\n    -----BEGIN PGP PUBLIC KEY BLOCK-----\n    .\n    mQINBGPL\n"),
+        files[2].2.contains(
+            "Signed-By:\n    -----BEGIN PGP PUBLIC KEY BLOCK-----\n    .\n    mQINBGPL\n"
+        ),
         "{}",
         files[2].2
     );
@@ -164,7 +170,15 @@ fn the_files_are_the_ones_ansible_core_writes() {
     // /etc/apt is the copy's only inside this private mount namespace.
     let script = "mount --bind \"$1\" /etc/apt && shift && exec \"$@\"";
     let output = Command::new("unshare")
-        .args(["--mount", "--propagation", "private", "sh", "-c", script, "sh"])
+        .args([
+            "--mount",
+            "--propagation",
+            "private",
+            "sh",
+            "-c",
+            script,
+            "sh",
+        ])
         .arg(ansible_root.path().join("etc/apt"))
         .arg(&playbook_bin)
         .args(["-i", "localhost,", "-c", "local"])

@@ -209,7 +209,10 @@ fn read_sources(host: &Host) -> Result<(Sources, BTreeMap<String, String>), Modu
     let mut sources = Sources::default();
     let mut found = BTreeMap::new();
     for path in paths {
-        if !host.stat(Path::new(&path))?.is_some_and(|meta| meta.is_file()) {
+        if !host
+            .stat(Path::new(&path))?
+            .is_some_and(|meta| meta.is_file())
+        {
             continue;
         }
         if let Some(text) = read_text(host, &path)? {
@@ -309,7 +312,10 @@ exit 1
     ];
     for (path, text) in undo {
         argv.push(path.clone());
-        argv.push(text.as_ref().map_or("-".to_string(), |text| format!("+{text}")));
+        argv.push(
+            text.as_ref()
+                .map_or("-".to_string(), |text| format!("+{text}")),
+        );
     }
     Change {
         summary: "update the package lists".into(),
@@ -325,4 +331,3 @@ exit 1
         })],
     }
 }
-

@@ -264,10 +264,12 @@ fn file_change(
             path: place.clone(),
             content: content.to_vec(),
             mode: wanted_mode,
-            owner: meta.as_ref().map_or(Ownership::default(), |meta| Ownership {
-                uid: Some(meta.uid),
-                gid: Some(meta.gid),
-            }),
+            owner: meta
+                .as_ref()
+                .map_or(Ownership::default(), |meta| Ownership {
+                    uid: Some(meta.uid),
+                    gid: Some(meta.gid),
+                }),
         });
         changes.push(Change {
             summary: format!("write {path}"),
@@ -289,7 +291,10 @@ fn file_change(
             diff: Some(Diff {
                 before_header: path.to_string(),
                 after_header: path.to_string(),
-                before: format!("mode: {}\n", crate::mode::format(current_mode.unwrap_or_default())),
+                before: format!(
+                    "mode: {}\n",
+                    crate::mode::format(current_mode.unwrap_or_default())
+                ),
                 after: format!("mode: {}\n", crate::mode::format(wanted_mode)),
             }),
             ops: vec![Op::Chmod {
@@ -316,7 +321,10 @@ fn key_from_url(
             format!("'{url}': only http and https keys are downloaded here; give the key's text or a key file of the target"),
         ));
     }
-    tracing::debug!(url = crate::http::mask_url(url), "deb822_repository: downloading the key");
+    tracing::debug!(
+        url = crate::http::mask_url(url),
+        "deb822_repository: downloading the key"
+    );
     let response = crate::http::send(&crate::http::Request {
         method: "GET",
         url,

@@ -2,11 +2,11 @@
 //! modules (validation, dispatch, docs) asks this enum, so nothing keeps a copy.
 
 use crate::{
-    apt, apt_repository, archive, args, deb822_repository, assemble, authorized_key, blockinfile, command, cron, debconf, expect,
-    file, find, firstboot, get_url, getent, git, group, hostname, ini_file, known_hosts,
-    lineinfile, locale_gen, mount, nspawn, package, package_facts, pacman, pacstrap, ping, raw,
-    replace, resolv_link, script, service_facts, slurp, stat, sysctl, temp_file, timezone,
-    unarchive, unit, user, Host, Module, ModuleError, Plan,
+    apt, apt_repository, archive, args, assemble, authorized_key, blockinfile, command, cron,
+    deb822_repository, debconf, expect, file, find, firstboot, get_url, getent, git, group,
+    hostname, ini_file, known_hosts, lineinfile, locale_gen, mount, nspawn, package, package_facts,
+    pacman, pacstrap, ping, raw, replace, resolv_link, script, service_facts, slurp, stat, sysctl,
+    temp_file, timezone, unarchive, unit, user, Host, Module, ModuleError, Plan,
 };
 use serde::de::DeserializeOwned;
 
@@ -512,9 +512,7 @@ impl Builtin {
             Builtin::Apt => decode_tracked::<apt::Args>(value).map(drop),
             Builtin::Debconf => decode_tracked::<debconf::Args>(value).map(drop),
             Builtin::AptRepository => decode_tracked::<apt_repository::Args>(value).map(drop),
-            Builtin::Deb822Repository => {
-                decode_tracked::<deb822_repository::Args>(value).map(drop)
-            }
+            Builtin::Deb822Repository => decode_tracked::<deb822_repository::Args>(value).map(drop),
             Builtin::Mount => decode_tracked::<mount::Args>(value).map(drop),
             Builtin::AuthorizedKey => decode_tracked::<authorized_key::Args>(value).map(drop),
             Builtin::LocaleGen => decode_tracked::<locale_gen::Args>(value).map(drop),

@@ -160,12 +160,17 @@ pub fn suggest_filename(source: &str, filename: Option<&str>) -> String {
         .map(strip_scheme)
         .next()
         .unwrap_or_default();
-    let first = first.split_once('@').map_or(first.as_str(), |(_, host)| host);
+    let first = first
+        .split_once('@')
+        .map_or(first.as_str(), |(_, host)| host);
     let cleaned: String = first
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() { c } else { ' ' })
         .collect();
-    format!("{}.list", cleaned.split_whitespace().collect::<Vec<_>>().join("_"))
+    format!(
+        "{}.list",
+        cleaned.split_whitespace().collect::<Vec<_>>().join("_")
+    )
 }
 
 /// `\w+://` removed (the first occurrence of each in the word, as re.sub does for all).
@@ -221,7 +226,10 @@ mod tests {
             ),
             "repo_example_com_apt.list"
         );
-        assert_eq!(suggest_filename("deb file:///srv/repo ./", None), "srv_repo.list");
+        assert_eq!(
+            suggest_filename("deb file:///srv/repo ./", None),
+            "srv_repo.list"
+        );
         assert_eq!(suggest_filename("deb x y", Some("mine")), "mine.list");
     }
 
@@ -234,7 +242,13 @@ mod tests {
         assert!(sources.add("deb http://c s m", "/etc/apt/sources.list.d/c.list"));
         sources.remove("deb http://b s m");
         assert_eq!(sources.dump()[MAIN], "deb http://a s m\n");
-        assert_eq!(parse_repo("foo bar"), Err("Invalid repository string: foo bar".into()));
-        assert_eq!(parse_repo("# deb x"), Err("Invalid repository string:  deb x".into()));
+        assert_eq!(
+            parse_repo("foo bar"),
+            Err("Invalid repository string: foo bar".into())
+        );
+        assert_eq!(
+            parse_repo("# deb x"),
+            Err("Invalid repository string:  deb x".into())
+        );
     }
 }

@@ -72,7 +72,10 @@ pub fn render(args: &Args, signed_by: Option<&str>) -> String {
         ("Check-Date", args.check_date.map(yes_no)),
         ("Check-Valid-Until", args.check_valid_until.map(yes_no)),
         ("Components", list(&args.components)),
-        ("Date-Max-Future", args.date_max_future.map(|n| n.to_string())),
+        (
+            "Date-Max-Future",
+            args.date_max_future.map(|n| n.to_string()),
+        ),
         ("Enabled", args.enabled.map(yes_no)),
         ("Inrelease-Path", args.inrelease_path.clone()),
         ("Languages", list(&args.languages)),
