@@ -293,3 +293,70 @@ fn become_user_when_machinist_is_not_root_is_refused() {
         "{refused:#}"
     );
 }
+
+#[test]
+fn a_role_entrys_become_reaches_the_role_and_its_dependencies() {
+    common::rootfs::require_root();
+    sshd::ensure_become_users();
+    let test = Test::new();
+    let who_task = "- name: Who\n  command: id -un\n  changed_when: false\n  register: who\n";
+    test.project_file("roles/dep/tasks/main.yml", who_task)
+        .project_file(
+            "roles/app/tasks/main.yml",
+            &format!("{who_task}- name: Said\n  assert: {{that: who.stdout == '{WHO}'}}\n"),
+        )
+        .project_file("roles/app/meta/main.yml", "dependencies: [dep]\n")
+        .playbook(&format!(
+            "- hosts: localhost
+  gather_facts: false
+  roles:
+    - role: app
+      become: true
+      become_user: {WHO}
+  tasks:
+    - name: Root again
+      command: id -un
+      changed_when: false
+      register: after
+    - name: Back to root
+      assert: {{that: after.stdout == 'root'}}
+"
+        ));
+    let ran = run(&test, &[]);
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    let events = ran.events();
+    let whos: Vec<&Value> = events
+        .iter()
+        .filter(|event| {
+            event["event"] == "task" && event["task"].as_str().is_some_and(|t| t.ends_with(": Who"))
+        })
+        .collect();
+    assert_eq!(whos.len(), 2, "{}", ran.stdout);
+    for who in whos {
+        assert_eq!(who["result"]["stdout"], WHO, "{who:#}");
+    }
+}
+
+#[test]
+fn a_keyword_among_include_roles_options_is_refused() {
+    let test = Test::new();
+    test.project_file("roles/app/tasks/main.yml", "- debug: {msg: hi}\n")
+        .playbook(
+            "- hosts: localhost
+  gather_facts: false
+  tasks:
+    - include_role:
+        name: app
+        become: true
+",
+        );
+    let refused = run(&test, &[]);
+    assert_eq!(refused.code, 4, "{}\n{}", refused.stdout, refused.stderr);
+    assert!(
+        refused
+            .stderr
+            .contains("'become' is not an option of import_role or include_role"),
+        "{}",
+        refused.stderr
+    );
+}

@@ -1170,3 +1170,43 @@ fn remote_user_and_port_keywords_reach_the_host_where_its_variables_do_not_say()
     assert!(remote.path().join("task-own").exists());
     assert!(!remote.path().join("task-web").exists());
 }
+
+#[test]
+fn meta_reset_connection_logs_in_again() {
+    let test = Test::new();
+    test.playbook(
+        r#"- hosts: all
+  gather_facts: false
+  tasks:
+    - name: Agent before
+      command: sh -c 'echo $PPID'
+      register: before
+      changed_when: false
+    - name: Same agent
+      command: sh -c 'echo $PPID'
+      register: same
+      changed_when: false
+    - meta: reset_connection
+    - name: Agent after
+      command: sh -c 'echo $PPID'
+      register: after
+      changed_when: false
+    - name: Said
+      assert:
+        that:
+          - before.stdout == same.stdout
+          - before.stdout != after.stdout
+"#,
+    );
+    let sshd = Sshd::start();
+    let remote = RemoteRoot::new("reset");
+    let mut vars = ssh_vars(&sshd, remote.path());
+    // The commands run on the host itself (a root is chrooted into: not as the user).
+    vars.as_object_mut().unwrap().remove("machinist_root");
+    inventory(&test, &[("web", vars)]);
+    let ran = run(&test, &[]);
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    let events = ran.events();
+    let said = event_of(&events, "web", "Said");
+    assert_eq!(said["status"], "ok", "{said:#}");
+}

@@ -3,12 +3,13 @@
 //! (of tasks or of a role) what it brings in. `no_log` (without this it was accepted
 //! on plays and blocks and did nothing, and their secrets were printed),
 //! `environment` (each task keeps the chain, outermost first; inner values win),
-//! `ignore_unreachable` (a task's own wins), `check_mode` and `diff` (a task's own wins; without this a block under
+//! `ignore_unreachable` (a task's own wins), `notify` (a block's, a task's own wins), `check_mode` and `diff` (a task's own wins; without this a block under
 //! `check_mode: true` wrote for real), and `tags` (each task's own after those around
 //! it, each once), and `module_defaults` (the chain kept, as `environment`; each
 //! action given its module's arguments it does not set itself).
 
 use super::model::{Action, BecomeKeywords, Fleet, Task, TaskKind};
+use crate::error::Span;
 use crate::yaml::{Node, Value};
 use std::sync::Arc;
 use std::time::Duration;
@@ -107,6 +108,24 @@ pub fn becomes(tasks: &mut [Task], outer: &BecomeKeywords) {
     }
 }
 
+/// Give each of `tasks` without its own `notify` the one of the block (or import)
+/// around it, where it was written (for "no such handler"), and pass each task's down
+/// to what it contains: Ansible's `notify` on a block is a default of its tasks, a
+/// task's own wins whole.
+pub fn notify(tasks: &mut [Task], outer: &[String], outer_span: Option<&Span>) {
+    for task in tasks {
+        if task.notify().is_empty() && !outer.is_empty() {
+            let rare = task.rare_mut();
+            rare.notify = outer.to_vec();
+            rare.notify_span = outer_span.cloned();
+        }
+        let (inner, span) = (task.notify().to_vec(), task.notify_span().cloned());
+        for list in contained(&mut task.kind, true) {
+            notify(list, &inner, span.as_ref());
+        }
+    }
+}
+
 /// Give each of `tasks` the keywords of runs on many hosts (`run_once`, `delegate_to`,
 /// `delegate_facts`, `throttle`, `any_errors_fatal`) of the play or block around it
 /// where it has none of its own, and pass each task's down to what it contains.
@@ -139,6 +158,7 @@ pub fn from_include(tasks: &mut [Task], include: &Task) {
     fleet(tasks, include.fleet());
     timeout(tasks, include.timeout());
     module_defaults(tasks, include.module_defaults());
+    notify(tasks, include.notify(), include.notify_span());
 }
 
 /// Put `outer` (the `module_defaults` around `tasks`, outermost first) before each

@@ -213,8 +213,8 @@ pub const KEYWORDS: &[Keyword] = &[
     supported("post_tasks", PLAY, false, Parse::Tasks, "tasks run after the tasks"),
     supported("handlers", PLAY, false, Parse::Tasks, "tasks run when notified, once, after each section"),
     supported("gather_facts", PLAY, false, Parse::Boolean, "read the target's facts first (default true)"),
-    supported("name", EVERYWHERE, false, Parse::Text, "what the output calls it"),
-    supported("when", ANYWHERE_IN_TASKS, true, Parse::Conditions, "run only if these conditions hold"),
+    supported("name", EVERYWHERE.or(ROLE), false, Parse::Text, "what the output calls it"),
+    supported("when", ANYWHERE_IN_TASKS.or(ROLE), true, Parse::Conditions, "run only if these conditions hold"),
     supported("loop", TASK_OR_INCLUDE, false, Parse::Loop(None), "run once for each item of a list"),
     supported("with_items", TASK_OR_INCLUDE, false, Parse::Loop(Some(LegacyLoop::Items)), "a loop over a list, lists in it flattened one level"),
     supported("with_list", TASK_OR_INCLUDE, false, Parse::Loop(None), "a loop over a list, as loop"),
@@ -230,7 +230,7 @@ pub const KEYWORDS: &[Keyword] = &[
     supported("with_random_choice", TASK_OR_INCLUDE, false, Parse::Loop(Some(LegacyLoop::RandomChoice)), "a loop over one of these items, chosen at random"),
     supported("loop_control", TASK_OR_INCLUDE, false, Parse::LoopControl, "the loop's variable names, label, pause and ansible_loop"),
     supported("register", TASK_OR_INCLUDE, false, Parse::VariableName, "keep the result in this variable"),
-    waiting_on(supported("notify", TASK, false, Parse::TextList, "handlers (names or listen topics) to run when it changed something"), BLOCK, 15),
+    supported("notify", TASK_OR_BLOCK, true, Parse::TextList, "handlers (names or listen topics) to run when it changed something; on a block, for its tasks that name none"),
     supported("listen", TASK, false, Parse::TextList, "a handler's topics: notifying one runs every handler listening"),
     supported("changed_when", TASK, false, Parse::Conditions, "conditions that decide it changed"),
     supported("until", TASK, false, Parse::Conditions, "run it again until these conditions hold (retries default 3)"),
@@ -239,10 +239,10 @@ pub const KEYWORDS: &[Keyword] = &[
     supported("async", TASK, false, Parse::Number, "run the module as a background job on the target, stopped after this many seconds"),
     supported("poll", TASK, false, Parse::Number, "with async: seconds between two checks of the job (default 15); 0: go on at once (async_status asks later)"),
     supported("failed_when", TASK, false, Parse::Conditions, "conditions that decide it failed"),
-    waiting_on(supported("ignore_errors", EVERYWHERE, true, Parse::Boolean, "a failure does not stop the play"), ROLE, 15),
-    supported("ignore_unreachable", PLAY.or(TASK_OR_BLOCK), true, Parse::Boolean, "a host unreachable for it stays in the play (counted ok and ignored)"),
-    supported("tags", EVERYWHERE, true, Parse::TextList, "names --tags and --skip-tags select by"),
-    supported("vars", EVERYWHERE, true, Parse::Vars, "variables for what it covers"),
+    supported("ignore_errors", EVERYWHERE.or(ROLE), true, Parse::Boolean, "a failure does not stop the play"),
+    supported("ignore_unreachable", PLAY.or(TASK_OR_BLOCK).or(ROLE), true, Parse::Boolean, "a host unreachable for it stays in the play (counted ok and ignored)"),
+    supported("tags", EVERYWHERE.or(ROLE), true, Parse::TextList, "names --tags and --skip-tags select by"),
+    supported("vars", EVERYWHERE.or(ROLE), true, Parse::Vars, "variables for what it covers"),
     supported("block", BLOCK, false, Parse::Tasks, "tasks run together"),
     supported("rescue", BLOCK, false, Parse::Tasks, "a block's tasks run when one of its tasks failed"),
     supported("always", BLOCK, false, Parse::Tasks, "a block's tasks run whatever happened"),
@@ -251,29 +251,29 @@ pub const KEYWORDS: &[Keyword] = &[
     supported("root", EVERYWHERE, true, Parse::Root, "the directory (a container's tree) the tasks act in"),
     supported("include_role", INCLUDE, false, Parse::Role, "a role's tasks, run when the task runs"),
     supported("import_role", BLOCK, false, Parse::Role, "a role's tasks, loaded in place"),
-    waiting_on(supported("check_mode", PLAY.or(TASK_OR_BLOCK), true, Parse::Boolean, "true: predict only; false: act even under --check"), ROLE, 15),
-    waiting_on(supported("diff", PLAY.or(TASK_OR_BLOCK), true, Parse::Boolean, "false: no diff even under --diff"), ROLE, 15),
-    waiting_on(supported("no_log", EVERYWHERE, true, Parse::Boolean, "censor its results and arguments in every output"), ROLE, 15),
-    supported("become", PLAY.or(TASK_OR_BLOCK), true, Parse::Become, "run the action as another user (become_user, root by default): over ssh through sudo, in a machine container and on this machine (machinist as root) through setpriv"),
-    supported("become_user", PLAY.or(TASK_OR_BLOCK), true, Parse::Become, "the user `become: true` runs as (a template too): any user over ssh, machine, and on this machine when machinist runs as root"),
-    supported("become_method", PLAY.or(TASK_OR_BLOCK), true, Parse::Become, "how: sudo or su over ssh (run0 refused there); any name on this machine and over machine (not consulted there: no password is asked)"),
-    supported("connection", PLAY.or(TASK_OR_BLOCK), false, Parse::NoOp, "only local"),
+    supported("check_mode", PLAY.or(TASK_OR_BLOCK).or(ROLE), true, Parse::Boolean, "true: predict only; false: act even under --check"),
+    supported("diff", PLAY.or(TASK_OR_BLOCK).or(ROLE), true, Parse::Boolean, "false: no diff even under --diff"),
+    supported("no_log", EVERYWHERE.or(ROLE), true, Parse::Boolean, "censor its results and arguments in every output"),
+    supported("become", PLAY.or(TASK_OR_BLOCK).or(ROLE), true, Parse::Become, "run the action as another user (become_user, root by default): over ssh through sudo, in a machine container and on this machine (machinist as root) through setpriv"),
+    supported("become_user", PLAY.or(TASK_OR_BLOCK).or(ROLE), true, Parse::Become, "the user `become: true` runs as (a template too): any user over ssh, machine, and on this machine when machinist runs as root"),
+    supported("become_method", PLAY.or(TASK_OR_BLOCK).or(ROLE), true, Parse::Become, "how: sudo or su over ssh (run0 refused there); any name on this machine and over machine (not consulted there: no password is asked)"),
+    supported("connection", PLAY.or(TASK_OR_BLOCK).or(ROLE), false, Parse::NoOp, "only local"),
     supported("args", TASK_OR_INCLUDE, false, Parse::Arguments, "module arguments, merged under those written with the module"),
-    waiting_on(supported("environment", PLAY.or(TASK_OR_BLOCK), true, Parse::Environment, "environment variables of the programs it runs"), ROLE, 15),
-    supported("module_defaults", PLAY.or(TASK_OR_BLOCK), true, Parse::ModuleDefaults, "arguments for each module it covers (its own arguments win)"),
-    waiting_on(supported("timeout", PLAY.or(ANYWHERE_IN_TASKS), true, Parse::Seconds, "fail the task after this many seconds: its programs are killed, its next operation not begun"), ROLE, 15),
-    waiting_on(supported("any_errors_fatal", PLAY.or(TASK_OR_BLOCK), true, Parse::Boolean, "a failure ends the play for every host after this task"), ROLE, 16),
-    waiting_on(supported("delegate_to", TASK_OR_BLOCK, true, Parse::Text, "the inventory host (or localhost) the task acts on instead (a template)"), ROLE, 16),
-    waiting_on(supported("delegate_facts", TASK_OR_BLOCK, true, Parse::Boolean, "a delegated task's facts go to the delegate"), ROLE, 16),
-    waiting_on(supported("run_once", PLAY.or(TASK_OR_BLOCK), true, Parse::Boolean, "run on the batch's first host only; every host gets the result"), INCLUDE.or(ROLE), 16),
+    supported("environment", PLAY.or(TASK_OR_BLOCK).or(ROLE), true, Parse::Environment, "environment variables of the programs it runs"),
+    supported("module_defaults", PLAY.or(TASK_OR_BLOCK).or(ROLE), true, Parse::ModuleDefaults, "arguments for each module it covers (its own arguments win)"),
+    supported("timeout", PLAY.or(ANYWHERE_IN_TASKS).or(ROLE), true, Parse::Seconds, "fail the task after this many seconds: its programs are killed, its next operation not begun"),
+    supported("any_errors_fatal", PLAY.or(TASK_OR_BLOCK).or(ROLE), true, Parse::Boolean, "a failure ends the play for every host after this task"),
+    supported("delegate_to", TASK_OR_BLOCK.or(ROLE), true, Parse::Text, "the inventory host (or localhost) the task acts on instead (a template)"),
+    supported("delegate_facts", TASK_OR_BLOCK.or(ROLE), true, Parse::Boolean, "a delegated task's facts go to the delegate"),
+    waiting_on(supported("run_once", PLAY.or(TASK_OR_BLOCK).or(ROLE), true, Parse::Boolean, "run on the batch's first host only; every host gets the result"), INCLUDE, 16),
     supported("strategy", PLAY, false, Parse::Strategy, "linear (every host finishes a task before the next); free and host_pinned run as linear, with a warning"),
     supported("serial", PLAY, false, Parse::Batches, "batches of hosts, each running the whole play in turn"),
     supported("max_fail_percentage", PLAY, false, Parse::Percentage, "end the play when more than this share of a batch failed"),
-    waiting_on(supported("throttle", PLAY.or(TASK_OR_BLOCK), true, Parse::Count, "at most this many hosts run the task at once"), ROLE, 16),
+    supported("throttle", PLAY.or(TASK_OR_BLOCK).or(ROLE), true, Parse::Count, "at most this many hosts run the task at once"),
     supported("order", PLAY, false, Parse::HostOrder, "the order the play takes its hosts in"),
     supported("force_handlers", PLAY, false, Parse::Boolean, "a host that failed still runs the handlers it notified"),
-    waiting_on(supported("remote_user", PLAY.or(TASK_OR_BLOCK), true, Parse::Text, "the user a remote connection logs in as (a template), where the host's ansible_user does not say; nothing for local hosts"), ROLE, 17),
-    waiting_on(supported("port", PLAY.or(TASK_OR_BLOCK), true, Parse::Text, "the port a remote connection uses (a template), where the host's ansible_port does not say; nothing for local hosts"), ROLE, 17),
+    supported("remote_user", PLAY.or(TASK_OR_BLOCK).or(ROLE), true, Parse::Text, "the user a remote connection logs in as (a template), where the host's ansible_user does not say; nothing for local hosts"),
+    supported("port", PLAY.or(TASK_OR_BLOCK).or(ROLE), true, Parse::Text, "the port a remote connection uses (a template), where the host's ansible_port does not say; nothing for local hosts"),
     waiting("become_exe", 17),
     waiting("become_flags", 17),
     waiting("collections", 15),
@@ -413,7 +413,7 @@ mod tests {
         let block: Vec<&str> = read_at(Places::BLOCK).collect();
         assert!(block.contains(&"when") && block.contains(&"no_log"));
         assert!(!block.contains(&"register") && !block.contains(&"loop"));
-        assert_eq!(waiting_at("notify", Places::BLOCK), Some(15));
+        assert!(block.contains(&"notify"));
         assert_eq!(waiting_at("notify", Places::TASK), None);
         let include: Vec<&str> = read_at(Places::INCLUDE).collect();
         assert!(include.contains(&"loop") && include.contains(&"root"));
@@ -421,7 +421,10 @@ mod tests {
         assert_eq!(waiting_for("with_lines"), Some(15));
         assert_eq!(waiting_for("with_items"), None);
         assert_eq!(waiting_for("delegate_to"), None);
-        assert_eq!(waiting_at("delegate_to", Places::ROLE_ENTRY), Some(16));
+        assert_eq!(waiting_at("delegate_to", Places::ROLE_ENTRY), None);
+        assert!(
+            is_read_at("become", Places::ROLE_ENTRY) && is_read_at("no_log", Places::ROLE_ENTRY)
+        );
         assert_eq!(waiting_at("run_once", Places::INCLUDE), Some(16));
         assert_eq!(waiting_for("strategy"), None);
         assert_eq!(waiting_for("debugger"), Some(15));
@@ -438,9 +441,7 @@ mod tests {
         ] {
             assert!(is_applied(name), "{name}");
         }
-        for name in [
-            "loop", "register", "notify", "block", "rescue", "run_once", "async",
-        ] {
+        for name in ["loop", "register", "block", "rescue", "run_once", "async"] {
             assert!(!is_applied(name), "{name}");
         }
     }

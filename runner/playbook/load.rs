@@ -6,6 +6,7 @@ mod fleet;
 mod play;
 mod plugins;
 mod prompts;
+mod role_entry;
 mod roles;
 mod scalar;
 pub(crate) use scalar::is_identifier;

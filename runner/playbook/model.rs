@@ -216,7 +216,7 @@ pub struct VarPrompt {
 }
 
 /// A condition (`when`, `changed_when`, `failed_when`, `assert.that`).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Condition {
     pub expr: String,
     pub span: Span,
@@ -233,6 +233,9 @@ pub struct LoopControl {
     /// `extended_allitems: false`, without `allitems`.
     pub extended: bool,
     pub extended_allitems: bool,
+    /// `break_when`: conditions checked after each item (with the item and, under
+    /// `register`, its result); when all hold, the loop stops there.
+    pub break_when: Vec<Condition>,
 }
 
 /// One per task, so kept small: the keywords most tasks leave out live in [`Rare`].
@@ -606,6 +609,7 @@ impl Task {
         pause: None,
         extended: false,
         extended_allitems: true,
+        break_when: Vec::new(),
     };
 
     pub fn loop_control(&self) -> &LoopControl {

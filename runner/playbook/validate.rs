@@ -4,7 +4,7 @@
 
 use super::known_names;
 use super::model::{Action, Play, Playbook, Task, TaskKind};
-use crate::error::Diagnostic;
+use crate::error::{Diagnostic, Span};
 use crate::playbook::sources::{find, SourceKind};
 use crate::template::Templates;
 use crate::yaml::{Key, Node, Value};
@@ -279,6 +279,14 @@ fn meta_action(args: &Node, errors: &mut Vec<Diagnostic>) {
         return;
     };
     let name = what.as_str().unwrap_or_default();
+    if name == "end_role" {
+        errors.push(Diagnostic::at(
+            &what.span,
+            "meta: end_role (ansible-core 2.18) is not supported yet (issue #15); \
+             put the rest of the role under `when:` or in a block with a condition",
+        ));
+        return;
+    }
     if !META_ACTIONS.contains(&name) {
         let hint = did_you_mean(name, META_ACTIONS.iter().copied())
             .map(|s| format!(" (did you mean '{s}'?)"))
@@ -381,8 +389,15 @@ fn handlers_exist(play: &Play, errors: &mut Vec<Diagnostic>) {
     let names: Vec<&str> = names.iter().map(String::as_str).collect();
     // A templated handler name answers what it renders to, known only when it runs.
     let unknowable = names.iter().any(|name| Templates::is_template(name));
+    // A block's notify is each of its tasks' too: said once, where it is written.
+    let mut said: Vec<(Option<Span>, String)> = Vec::new();
     let mut check = |task: &Task| {
         for topic in task.notify() {
+            let place = (task.notify_span().cloned(), topic.clone());
+            if said.contains(&place) {
+                continue;
+            }
+            said.push(place);
             if !unknowable && !Templates::is_template(topic) && !names.contains(&topic.as_str()) {
                 let hint = did_you_mean(topic, names.iter().copied())
                     .map(|s| format!(" (did you mean '{s}'?)"))

@@ -217,6 +217,7 @@ impl Executor<'_> {
                 }
             }
             results.push(registered.clone());
+            let broken = self.breaks_loop(task, &ctx, &registered);
             self.report(
                 state,
                 task,
@@ -225,6 +226,15 @@ impl Executor<'_> {
                 Some((vars::to_json(item), label)),
                 registered,
             );
+            match broken {
+                Ok(false) => {}
+                Ok(true) => break,
+                Err(msg) => {
+                    any_failed = true;
+                    results.push(Outcome::failed(msg).registered());
+                    break;
+                }
+            }
         }
         let debug = is_debug;
         self.reporter.event(&Event::LoopDone {
@@ -437,9 +447,17 @@ impl Executor<'_> {
                 state.ended = true;
                 Flow::EndPlay
             }
-            "noop" | "refresh_inventory" | "clear_host_errors" | "reset_connection" => {
+            "reset_connection" => {
+                // As Ansible's: the host's connection ends (its agents, and an ssh
+                // host's multiplexed connection with the last of them); the next task
+                // logs in again, so it sees what the login gives now (new groups).
+                if let Site::Remote(remote, _) = &*state.host {
+                    tracing::info!(host = %self.target.name, "meta: reset_connection: closing the host's agent sessions");
+                    remote.close();
+                }
                 Flow::Continue
             }
+            "noop" | "refresh_inventory" | "clear_host_errors" => Flow::Continue,
             "clear_facts" => {
                 self.target.facts.clear_gathered();
                 Flow::Continue
@@ -486,6 +504,30 @@ impl Executor<'_> {
             }
         }
         outcome
+    }
+
+    /// Whether `loop_control.break_when` stops the loop after this item: its
+    /// conditions see the item and, under `register`, this item's result (as
+    /// ansible-core's task executor registers each item's before it checks).
+    fn breaks_loop(
+        &self,
+        task: &Task,
+        ctx: &Value,
+        registered: &serde_json::Value,
+    ) -> Result<bool, String> {
+        let conditions = &task.loop_control().break_when;
+        if conditions.is_empty() {
+            return Ok(false);
+        }
+        let ctx = match task.register() {
+            Some(register) => {
+                let mut layer = Layer::default();
+                layer.set(register, vars::from_json(registered));
+                minijinja::value::merge_maps([ctx.clone(), vars_layer_value(&layer)])
+            }
+            None => ctx.clone(),
+        };
+        self.all(conditions, &ctx)
     }
 
     fn all(&self, conds: &[Condition], ctx: &Value) -> Result<bool, String> {

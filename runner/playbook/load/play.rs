@@ -353,6 +353,7 @@ impl Loader {
             crate::playbook::inherit::module_defaults(list, &play_module_defaults);
             crate::playbook::inherit::fleet(list, &play_fleet);
             crate::playbook::inherit::timeout(list, play_timeout);
+            crate::playbook::inherit::notify(list, &[], None);
             if play_ignore_errors {
                 // Blocks pass it on to their tasks when they run (run/linear.rs).
                 list.iter_mut().for_each(|task| task.ignore_errors = true);

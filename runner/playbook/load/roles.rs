@@ -15,14 +15,11 @@ use crate::yaml::{Key, Node, Value};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-/// Keys of a role entry (in `roles:`, `import_role:`, `include_role:` or a
-/// dependency); any other key of a `roles:` entry is a role parameter.
+/// Keys of a role entry (in `roles:` or a dependency) that are the role's own
+/// options; the keywords it also takes are the table's (playbook/keywords.rs, "role
+/// entry"), and any other key of such an entry is a role parameter.
 const ROLE_KEYS: &[&str] = &[
     "role",
-    "name",
-    "vars",
-    "tags",
-    "when",
     "tasks_from",
     "handlers_from",
     "defaults_from",
@@ -30,10 +27,21 @@ const ROLE_KEYS: &[&str] = &[
     "allow_duplicates",
     "public",
     "apply",
-    "become",
-    "become_user",
-    "become_method",
-    "connection",
+];
+
+/// The options `import_role:` and `include_role:` take (ansible-core's
+/// IncludeRole.VALID_ARGS): keywords go on the task, not among these.
+const INCLUDE_ROLE_ARGS: &[&str] = &[
+    "name",
+    "role",
+    "tasks_from",
+    "handlers_from",
+    "defaults_from",
+    "vars_from",
+    "allow_duplicates",
+    "public",
+    "apply",
+    "rolespec_validate",
 ];
 
 /// One place a role is used, and how.
@@ -51,6 +59,11 @@ pub(super) struct RoleUse {
     /// Named by `include_role`: its scope reaches the role's handlers when it runs
     /// (run/handlers.rs), not when it is loaded.
     pub included: bool,
+    /// `rolespec_validate: false`: no argument spec validation task.
+    pub skip_validation: bool,
+    /// The entry itself, for the keywords its tasks inherit (`become`, `no_log`,
+    /// `environment`, …), when it is a mapping in `roles:` or a dependency.
+    pub entry: Option<Node>,
 }
 
 /// The variables a role's own files give one use of it.
@@ -93,6 +106,8 @@ impl Loader {
                 handlers_from: None,
                 defaults_from: None,
                 vars_from: None,
+                skip_validation: false,
+                entry: None,
             });
         }
         let Some(entries) = node.as_map() else {
@@ -111,7 +126,22 @@ impl Loader {
         self.refuse_unsupported(entries, "role entry");
         for (key, value) in entries {
             let keyword = key.name.as_str();
-            if ROLE_KEYS.contains(&keyword) || keywords::waiting_for(keyword).is_some() {
+            if !params_from_extra_keys {
+                if !INCLUDE_ROLE_ARGS.contains(&keyword) {
+                    self.error(
+                        &key.span,
+                        format!(
+                            "'{keyword}' is not an option of import_role or include_role \
+                             (they take {}); a keyword goes on the task itself",
+                            INCLUDE_ROLE_ARGS.join(", ")
+                        ),
+                    );
+                }
+                continue;
+            }
+            let read_here = keywords::is_read_at(keyword, Places::ROLE_ENTRY);
+            if ROLE_KEYS.contains(&keyword) || read_here || keywords::waiting_for(keyword).is_some()
+            {
                 continue;
             }
             if let Some(issue) = keywords::waiting_at(keyword, Places::ROLE_ENTRY) {
@@ -124,11 +154,7 @@ impl Loader {
                 );
                 continue;
             }
-            if params_from_extra_keys {
-                params.push((key.name.to_string(), value.clone()));
-            } else {
-                self.unknown_key(key, "role", ROLE_KEYS.iter().copied());
-            }
+            params.push((key.name.to_string(), value.clone()));
         }
         if let Some(apply) = node.get("apply").filter(|_| params_from_extra_keys) {
             self.error(
@@ -166,6 +192,13 @@ impl Loader {
             handlers_from: text(self, "handlers_from"),
             defaults_from: text(self, "defaults_from"),
             vars_from: text(self, "vars_from"),
+            // An option of import_role/include_role only: in `roles:` Ansible takes
+            // it for a role parameter.
+            skip_validation: !params_from_extra_keys
+                && node
+                    .get("rolespec_validate")
+                    .is_some_and(|validate| !self.boolean(validate)),
+            entry: params_from_extra_keys.then(|| node.clone()),
         })
     }
 
@@ -288,7 +321,8 @@ impl Loader {
         } else {
             Vec::new()
         };
-        if let Some(spec) = origin.role.as_ref().and_then(|scope| scope.spec.as_ref()) {
+        let spec = origin.role.as_ref().and_then(|scope| scope.spec.as_ref());
+        if let Some(spec) = spec.filter(|_| !role.skip_validation) {
             own.insert(0, validation_task(spec, &role.span, &tags, origin.clone()));
         }
         let handlers_file = role_file(path.join("handlers"), role.handlers_from.as_deref());
@@ -326,13 +360,25 @@ impl Loader {
             in_last_scope(&mut self.extra_handlers, &origin);
         }
         self.role_stack.pop();
-        // The use's `when` covers its dependencies too (Ansible evaluates the whole
-        // dependency chain's conditions for each of their tasks).
-        if !role.when.is_empty() && !tasks.is_empty() {
+        // The use's `when` and keywords cover its dependencies too (Ansible reads a
+        // task's keyword from its role, then from the roles that depend on it).
+        let keywords = role
+            .entry
+            .as_ref()
+            .map(|entry| self.entry_keywords(entry, &origin));
+        if (!role.when.is_empty() || keywords.is_some()) && !tasks.is_empty() {
             let dependencies = std::mem::take(&mut tasks);
-            tasks.push(block(role, dependencies, tags.clone(), origin.clone()));
+            let mut dependencies = block(role, dependencies, tags.clone(), origin.clone());
+            if let Some(keywords) = &keywords {
+                keywords.give(&mut dependencies);
+            }
+            tasks.push(dependencies);
         }
-        tasks.push(block(role, own, tags, origin));
+        let mut own = block(role, own, tags, origin);
+        if let Some(keywords) = keywords {
+            keywords.give(&mut own);
+        }
+        tasks.push(own);
         Some(LoadedRole { tasks })
     }
 
@@ -432,17 +478,13 @@ impl Loader {
             .trim_end_matches(".yml");
         let spec = self
             .optional_yaml(&spec_file, &role.span)
-            .and_then(|doc| argspec::parse(&spec_file, &doc, entry, &mut self.errors));
+            .and_then(|doc| argspec::parse(&spec_file, &doc, entry, &mut self.errors))
+            .filter(|_| !role.skip_validation);
         let mut defaults_layer = inherited_defaults;
         defaults_layer.extend(&dependents.0);
         defaults_layer.extend(&Layer::from_nodes(&defaults));
-        if let Some(spec) = &spec {
-            for option in &spec.options {
-                if let (Some(default), None) = (&option.default, defaults_layer.get(&option.name)) {
-                    defaults_layer.set(&option.name, crate::vars::node_to_value(default));
-                }
-            }
-        }
+        // An option's `default` in the spec documents it: as in ansible-core, it gives
+        // the role no variable (defaults/main.yml does).
         let mut magic = Layer::default();
         // Absolute, as ansible-core's (`{{ role_path }}/templates/x.j2` is found from any folder).
         let absolute = std::fs::canonicalize(path)

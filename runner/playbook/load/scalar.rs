@@ -91,6 +91,7 @@ impl Loader {
                 "pause" => control.pause = self.pause_seconds(value),
                 "extended" => control.extended = self.boolean(value),
                 "extended_allitems" => control.extended_allitems = self.boolean(value),
+                "break_when" => control.break_when = self.conditions(value),
                 _ => self.unknown_key(
                     key,
                     "loop_control",
@@ -101,6 +102,7 @@ impl Loader {
                         "pause",
                         "extended",
                         "extended_allitems",
+                        "break_when",
                     ]
                     .into_iter(),
                 ),
