@@ -150,7 +150,7 @@ impl Module for AptRepositoryModule {
             };
             let before_text = now.cloned().unwrap_or_default();
             let after_text = wanted.cloned().unwrap_or_default();
-            let (before_header, after_header) = match (before.get(path), wanted) {
+            let (before_header, after_header) = match (now, wanted) {
                 (None, _) => ("/dev/null".to_string(), path.clone()),
                 (_, None) => (path.clone(), "/dev/null".to_string()),
                 _ => (path.clone(), path.clone()),
