@@ -319,7 +319,8 @@ impl Builtin {
         }
     }
 
-    /// The built-in a task's module key names: the short name or `ansible.builtin.NAME`.
+    /// The built-in a task's module key names: the short name, `ansible.builtin.NAME`
+    /// or `ansible.legacy.NAME`.
     pub fn from_name(name: &str) -> Option<Builtin> {
         let short = COLLECTIONS
             .iter()
@@ -327,8 +328,7 @@ impl Builtin {
                 let short = name.strip_prefix(prefix)?;
                 modules.contains(&short).then_some(short)
             })
-            .or_else(|| name.strip_prefix("ansible.builtin."))
-            .unwrap_or(name);
+            .unwrap_or_else(|| unqualified(name));
         let short = short.strip_prefix("machinist.").unwrap_or(short);
         Builtin::ALL
             .iter()
@@ -814,6 +814,15 @@ fn decode_tracked<T: DeserializeOwned>(value: &serde_json::Value) -> Result<T, A
             },
         }
     })
+}
+
+/// A module's or task keyword's name without `ansible.builtin.` or `ansible.legacy.`
+/// (ansible-core resolves both to its own plugins, the legacy one after the play's
+/// `library/`, which machinist searches for a short name too).
+pub fn unqualified(name: &str) -> &str {
+    name.strip_prefix("ansible.builtin.")
+        .or_else(|| name.strip_prefix("ansible.legacy."))
+        .unwrap_or(name)
 }
 
 #[cfg(test)]

@@ -37,6 +37,20 @@ const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
 /// not executable (`Err`), or nothing.
 type PluginLookup = Option<Result<PathBuf, PathBuf>>;
 
+/// The key of `node` (a task or a playbook's item) naming the action or keyword
+/// `short`, written short or qualified (`ansible.builtin.NAME`, `ansible.legacy.NAME`).
+fn key_named<'n>(node: &'n Node, short: &str) -> Option<&'n yaml::Key> {
+    node.as_map()?
+        .iter()
+        .map(|(key, _)| key)
+        .find(|key| machinist_modules::registry::unqualified(&key.name) == short)
+}
+
+/// The value of [`key_named`].
+fn named<'n>(node: &'n Node, short: &str) -> Option<&'n Node> {
+    node.get(&key_named(node, short)?.name)
+}
+
 /// Reads playbooks and task files, remembering their text for diagnostics.
 pub struct Loader {
     pub sources: SourceMap,

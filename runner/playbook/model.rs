@@ -299,6 +299,9 @@ pub struct Rare {
     pub module_defaults: Vec<Node>,
     /// run_once, delegate_to, delegate_facts, throttle, any_errors_fatal.
     pub fleet: Fleet,
+    /// An include's action as written when it is qualified
+    /// (`ansible.builtin.include_tasks`): an unnamed one is shown by it, as Ansible does.
+    pub written_action: Option<Box<str>>,
 }
 
 /// `become`, `become_user`, `become_method` of a play, block, include or task, each
@@ -358,7 +361,8 @@ impl Rare {
             && self.ignore_unreachable.is_none()
             && self.become_.is_empty()
             && self.module_defaults.is_empty()
-            && self.fleet == Fleet::default();
+            && self.fleet == Fleet::default()
+            && self.written_action.is_none();
         (!unused).then(|| Box::new(self))
     }
 }
@@ -493,7 +497,7 @@ impl Action {
         if let Some(builtin) = Builtin::from_name(name) {
             return Some(Action::Module(builtin));
         }
-        let short = name.strip_prefix("ansible.builtin.").unwrap_or(name);
+        let short = machinist_modules::registry::unqualified(name);
         Action::RUNNER_ACTIONS
             .iter()
             .find(|(n, _)| *n == short)
@@ -744,12 +748,20 @@ impl Task {
             (None, _) => match &self.kind {
                 TaskKind::Action { module, .. } => module.to_string(),
                 TaskKind::Block { .. } => "block".to_string(),
-                TaskKind::IncludeTasks { .. } => "include_tasks".to_string(),
+                TaskKind::IncludeTasks { .. } => self.include_action("include_tasks").to_string(),
                 TaskKind::IncludeRole { .. } | TaskKind::IncludeRoleNamed { .. } => {
-                    "include_role".to_string()
+                    self.include_action("include_role").to_string()
                 }
             },
         }
+    }
+
+    /// An include's action as written: `short`, or its qualified name.
+    fn include_action<'s>(&'s self, short: &'s str) -> &'s str {
+        self.rare
+            .as_ref()
+            .and_then(|rare| rare.written_action.as_deref())
+            .unwrap_or(short)
     }
 
     fn includes_role(&self) -> bool {
@@ -768,12 +780,15 @@ impl Task {
             (Some(name), _) => name.clone(),
             (None, TaskKind::Action { module, .. }) => module.to_string(),
             (None, TaskKind::Block { .. }) => "block".to_string(),
-            (None, TaskKind::IncludeTasks { .. }) => "include_tasks".to_string(),
+            (None, TaskKind::IncludeTasks { .. }) => {
+                self.include_action("include_tasks").to_string()
+            }
             // As ansible-core: `include_role : ROLE` (a templated name as written).
             (None, TaskKind::IncludeRole { tasks }) => {
+                let action = self.include_action("include_role");
                 match tasks.last().and_then(|t| t.origin.role.as_ref()) {
-                    Some(role) => format!("include_role : {}", role.name),
-                    None => "include_role".to_string(),
+                    Some(role) => format!("{action} : {}", role.name),
+                    None => action.to_string(),
                 }
             }
             (None, TaskKind::IncludeRoleNamed { entry, .. }) => {
@@ -782,8 +797,8 @@ impl Task {
                     .or_else(|| entry.get("role"))
                     .and_then(Node::as_str)
                 {
-                    Some(role) => format!("include_role : {role}"),
-                    None => "include_role".to_string(),
+                    Some(role) => format!("{} : {role}", self.include_action("include_role")),
+                    None => self.include_action("include_role").to_string(),
                 }
             }
         };

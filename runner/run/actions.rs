@@ -88,7 +88,7 @@ impl Step<'_> {
             Action::Uri => Secrets::named(super::uri::SECRET_ARGS, &rendered),
             _ => Secrets::default(),
         };
-        let short = module.strip_prefix("ansible.builtin.").unwrap_or(module);
+        let short = machinist_modules::registry::unqualified(module);
         if self.flags.check {
             let mut skipped = Outcome::skipped(format!(
                 "remote module ({short}) does not support check mode"

@@ -305,7 +305,9 @@ impl Executor<'_> {
     /// (a name using a loop variable keeps its braces, as in Ansible).
     pub(super) fn task_name(&self, task: &Task, ctx: &Value) -> String {
         let name = task.display_name();
-        if !crate::template::Templates::is_template(&name) {
+        // Only a name written is rendered: an unnamed `include_role` of a templated
+        // role is shown as written (`include_role : {{ which }}`), as Ansible does.
+        if task.name.is_none() || !crate::template::Templates::is_template(&name) {
             return name;
         }
         self.shared.templates.render_str(&name, ctx).unwrap_or(name)

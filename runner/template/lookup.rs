@@ -77,7 +77,7 @@ fn run(
     let on_error = kwargs
         .get::<Option<String>>("errors")?
         .unwrap_or_else(|| "strict".into());
-    let plugin = plugin.strip_prefix("ansible.builtin.").unwrap_or(plugin);
+    let plugin = machinist_modules::registry::unqualified(plugin);
     let raw_terms = terms;
     let terms = flat_terms(terms)?;
     let results = match plugin {

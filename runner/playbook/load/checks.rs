@@ -33,14 +33,13 @@ impl Loader {
         if matches!(kind, TaskKind::Action { .. }) {
             return;
         }
-        let structural = |name: &str| {
-            keywords::is_structural(name.strip_prefix("ansible.builtin.").unwrap_or(name))
-        };
+        let structural =
+            |name: &str| keywords::is_structural(machinist_modules::registry::unqualified(name));
         let Some((what, _)) = entries.iter().find(|(key, _)| structural(&key.name)) else {
             return;
         };
         let what = what.name.clone();
-        let short_what = what.strip_prefix("ansible.builtin.").unwrap_or(&what);
+        let short_what = machinist_modules::registry::unqualified(&what);
         if matches!(short_what, "block" | "import_tasks" | "import_role") {
             self.check_block_keywords(entries, short_what);
         }

@@ -60,7 +60,7 @@ impl Loader {
             };
             for (item_at, item) in items.into_iter().enumerate() {
                 let lists = take_lists(&mut streamed, (doc_at, item_at));
-                if let Some(target) = item.get("import_playbook") {
+                if let Some(target) = super::named(&item, "import_playbook") {
                     if let Some(name) = target.as_str() {
                         let target_path = origin.dir.join(name);
                         let first = plays.len();
@@ -84,8 +84,8 @@ impl Loader {
     /// the conditions of each of their tasks. Others are refused, not ignored.
     fn import_keywords(&mut self, entry: &Node, imported: &mut [Play]) {
         for (key, value) in entry.as_map().unwrap_or_default() {
-            match key.name.as_str() {
-                "import_playbook" | "ansible.builtin.import_playbook" | "name" => {}
+            match machinist_modules::registry::unqualified(&key.name) {
+                "import_playbook" | "name" => {}
                 "vars" => {
                     let vars = Layer::from_nodes(&self.vars(value));
                     for play in imported.iter_mut() {

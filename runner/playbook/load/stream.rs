@@ -72,7 +72,9 @@ impl yaml::TaskSink for PlayStream<'_> {
     }
 
     fn play_end(&mut self, play: PlayAt, entries: &[(Key, Node)]) {
-        if !entries.iter().any(|(key, _)| key.name == "import_playbook") {
+        let import =
+            |key: &Key| machinist_modules::registry::unqualified(&key.name) == "import_playbook";
+        if !entries.iter().any(|(key, _)| import(key)) {
             return;
         }
         // Not a play: what its lists held is never loaded.
@@ -92,10 +94,7 @@ fn loads_files(item: &Node) -> bool {
         return false;
     };
     entries.iter().any(|(key, value)| {
-        let short = key
-            .name
-            .strip_prefix("ansible.builtin.")
-            .unwrap_or(&key.name);
+        let short = machinist_modules::registry::unqualified(&key.name);
         keywords::loads_files(short)
             || (matches!(short, "block" | "rescue" | "always")
                 && matches!(&value.value, Value::Seq(items) if items.iter().any(loads_files)))

@@ -134,10 +134,7 @@ impl Loader {
         } = &mut kind
         {
             let mut tags = inherited_tags.to_vec();
-            if let Some(file) = node
-                .get("include_tasks")
-                .or(node.get("ansible.builtin.include_tasks"))
-            {
+            if let Some(file) = super::named(node, "include_tasks") {
                 let applied = self.applied(file, node.get("vars"), origin, inherited_tags);
                 for tag in applied.tags {
                     if !tags.contains(&tag) {
@@ -181,6 +178,7 @@ impl Loader {
             become_: crate::playbook::model::BecomeKeywords::of(node),
             module_defaults: self.module_defaults(node.get("module_defaults"), origin),
             fleet: self.fleet(node),
+            written_action: written_include(node, &kind),
         };
         Some(Task {
             name: node.get("name").and_then(|n| self.string(n)),
@@ -223,10 +221,7 @@ impl Loader {
                 self.error(&n.span, format!("'{key}' belongs to a task with 'block'"));
             }
         }
-        let named = |key: &str| {
-            node.get(key)
-                .or_else(|| node.get(&format!("ansible.builtin.{key}")))
-        };
+        let named = |key: &str| super::named(node, key);
         if let Some(file) = named("import_tasks") {
             return self.import_tasks_kind(file, origin, tags);
         }
@@ -440,10 +435,7 @@ impl Loader {
     /// A key that is no task keyword and names no module: refused, with the issue a
     /// module waits for or the nearest name.
     fn unknown_module(&mut self, key: &Key, origin: &Arc<Origin>) {
-        let short = key
-            .name
-            .strip_prefix("ansible.builtin.")
-            .unwrap_or(&key.name);
+        let short = machinist_modules::registry::unqualified(&key.name);
         if short == "include" {
             self.error(
                 &key.span,
@@ -610,13 +602,10 @@ impl Loader {
     /// Ansible still reads): moved under the include's own entry. Any other key of
     /// `args` on an include is refused, not ignored.
     fn include_args(&mut self, node: &mut Node) {
-        let Some((include, short)) = ["include_tasks", "include_role"].iter().find_map(|short| {
-            let qualified = format!("ansible.builtin.{short}");
-            [short.to_string(), qualified]
-                .into_iter()
-                .find(|key| node.get(key).is_some())
-                .map(|key| (key, *short))
-        }) else {
+        let Some((include, short)) = ["include_tasks", "include_role"]
+            .iter()
+            .find_map(|short| Some((super::key_named(node, short)?.name.to_string(), *short)))
+        else {
             return;
         };
         let Some(args) = node.take("args") else {
@@ -721,4 +710,15 @@ pub fn include_path(site: &Span, origin: &Origin, name: &str) -> PathBuf {
         .find(|p| p.exists())
         .cloned()
         .unwrap_or_else(|| origin.dir.join(name))
+}
+
+/// An include's key when it is written qualified (`ansible.builtin.include_role`).
+fn written_include(node: &Node, kind: &TaskKind) -> Option<Box<str>> {
+    let short = match kind {
+        TaskKind::IncludeTasks { .. } => "include_tasks",
+        TaskKind::IncludeRole { .. } | TaskKind::IncludeRoleNamed { .. } => "include_role",
+        TaskKind::Block { .. } | TaskKind::Action { .. } => return None,
+    };
+    let key = super::key_named(node, short)?;
+    (key.name != short).then(|| key.name.as_str().into())
 }

@@ -17,7 +17,7 @@ const MODULES_WAITING: &[(&str, u32)] = &[("apt_key", 15)];
 
 /// The issue a refused module name waits for.
 pub(super) fn module_waiting_for(name: &str) -> Option<u32> {
-    let short = name.strip_prefix("ansible.builtin.").unwrap_or(name);
+    let short = machinist_modules::registry::unqualified(name);
     MODULES_WAITING
         .iter()
         .find(|(module, _)| *module == short)
