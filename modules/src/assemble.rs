@@ -117,7 +117,7 @@ impl Module for AssembleModule {
             changed,
             msg: String::new(),
             make_parents: false,
-            content_header: false,
+            header: crate::edit::DiffHeader::Path,
         };
         let planned = file.plan(edit, &common)?;
         let plan = planned

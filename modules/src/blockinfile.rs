@@ -112,7 +112,7 @@ impl Module for BlockinfileModule {
             changed,
             msg: msg.to_string(),
             make_parents: true,
-            content_header: true,
+            header: crate::edit::DiffHeader::Content,
         };
         let planned = file.plan(edit, &common)?;
         Ok(match planned.backup {

@@ -41,9 +41,19 @@ pub(crate) struct Edit {
     pub msg: String,
     /// Create missing parent directories before writing a new file.
     pub make_parents: bool,
-    /// The content diff's header is `PATH (content)` (lineinfile, blockinfile) or
-    /// the bare path (replace).
-    pub content_header: bool,
+    /// The content diff's header, as the module's Ansible counterpart names it.
+    pub header: DiffHeader,
+}
+
+/// How an editor's Ansible counterpart heads its content diff.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DiffHeader {
+    /// `PATH (content)` (lineinfile, blockinfile, ini_file).
+    Content,
+    /// The path (replace, assemble).
+    Path,
+    /// None: Ansible's bare `--- before` (pam_limits).
+    Bare,
 }
 
 /// The plan, and the backup it makes (for the result's `backup`/`backup_file` key).
@@ -76,6 +86,18 @@ impl<'a> TextFile<'a> {
                 meta,
             }),
         }
+    }
+
+    /// Whether the folder a new file would be written in exists (the final link of
+    /// the path followed, inside the root).
+    pub fn parent_is_dir(&self) -> Result<bool, ModuleError> {
+        let Some(parent) = self.place.parent() else {
+            return Ok(true);
+        };
+        Ok(self
+            .host
+            .lstat_canonical(parent)?
+            .is_some_and(|meta| meta.is_dir()))
     }
 
     /// The current content; `None` when the file does not exist.
@@ -148,10 +170,10 @@ impl<'a> TextFile<'a> {
                     validate,
                 },
             });
-            let header = if edit.content_header {
-                format!("{} (content)", self.shown)
-            } else {
-                self.shown.clone()
+            let header = match edit.header {
+                DiffHeader::Content => format!("{} (content)", self.shown),
+                DiffHeader::Path => self.shown.clone(),
+                DiffHeader::Bare => String::new(),
             };
             changes.push(Change {
                 summary: format!("{}: {}", self.shown, edit.msg),

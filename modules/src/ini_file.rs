@@ -161,7 +161,7 @@ impl Module for IniFileModule {
             after: edited.text.into_bytes(),
             msg: edited.msg.to_string(),
             make_parents: true,
-            content_header: true,
+            header: crate::edit::DiffHeader::Content,
         };
         let planned = file.plan(edit, &common)?;
         let mut plan = planned

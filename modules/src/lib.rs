@@ -47,6 +47,7 @@ pub mod package;
 pub mod package_facts;
 pub mod pacman;
 pub mod pacstrap;
+pub mod pam_limits;
 pub mod passwd;
 pub mod ping;
 pub mod presence;

@@ -297,7 +297,7 @@ fn present(
         after,
         msg: msg.to_string(),
         make_parents: true,
-        content_header: true,
+        header: crate::edit::DiffHeader::Content,
     };
     let planned = file.plan(edit, common)?;
     Ok(planned
@@ -333,7 +333,7 @@ fn absent(
             String::new()
         },
         make_parents: false,
-        content_header: true,
+        header: crate::edit::DiffHeader::Content,
     };
     let planned = file.plan(edit, common)?;
     Ok(planned

@@ -5,8 +5,8 @@ use crate::{
     apt, apt_repository, archive, args, assemble, authorized_key, blockinfile, command, cron,
     deb822_repository, debconf, expect, file, find, firstboot, get_url, getent, git, group,
     hostname, ini_file, known_hosts, lineinfile, locale_gen, mount, nspawn, package, package_facts,
-    pacman, pacstrap, ping, raw, replace, resolv_link, script, service_facts, slurp, stat, sysctl,
-    temp_file, timezone, unarchive, unit, user, Host, Module, ModuleError, Plan,
+    pacman, pacstrap, pam_limits, ping, raw, replace, resolv_link, script, service_facts, slurp,
+    stat, sysctl, temp_file, timezone, unarchive, unit, user, Host, Module, ModuleError, Plan,
 };
 use serde::de::DeserializeOwned;
 
@@ -15,7 +15,14 @@ use serde::de::DeserializeOwned;
 const COLLECTIONS: &[(&str, &[&str])] = &[
     (
         "community.general.",
-        &["pacman", "timezone", "locale_gen", "ini_file", "archive"],
+        &[
+            "pacman",
+            "timezone",
+            "locale_gen",
+            "ini_file",
+            "archive",
+            "pam_limits",
+        ],
     ),
     ("ansible.posix.", &["authorized_key", "mount", "sysctl"]),
 ];
@@ -78,6 +85,7 @@ builtins! {
         ServiceFacts,
         PackageFacts,
         IniFile,
+        PamLimits,
         // modcron: raw, script, cron, known_hosts
         Raw,
         Script,
@@ -137,6 +145,7 @@ impl Builtin {
             Builtin::Getent => getent::GetentModule::NAME,
             Builtin::Tempfile => temp_file::TempfileModule::NAME,
             Builtin::IniFile => ini_file::IniFileModule::NAME,
+            Builtin::PamLimits => pam_limits::PamLimitsModule::NAME,
             Builtin::PackageFacts => package_facts::PackageFactsModule::NAME,
             Builtin::ServiceFacts => service_facts::ServiceFactsModule::NAME,
             Builtin::Raw => raw::RawModule::NAME,
@@ -234,6 +243,9 @@ impl Builtin {
             Builtin::Tempfile => {
                 "A new temporary file or directory in the target's /tmp (always changes)"
             }
+            Builtin::PamLimits => {
+                "A limit of limits.conf(5) (community.general.pam_limits)"
+            }
             Builtin::IniFile => {
                 "An option of a section of an INI-style file (community.general.ini_file)"
             }
@@ -307,6 +319,7 @@ impl Builtin {
             Builtin::Getent => getent::doc::GETENT,
             Builtin::Tempfile => temp_file::doc::TEMPFILE,
             Builtin::IniFile => ini_file::doc::INI_FILE,
+            Builtin::PamLimits => pam_limits::doc::PAM_LIMITS,
             Builtin::PackageFacts => package_facts::doc::PACKAGE_FACTS,
             Builtin::ServiceFacts => service_facts::doc::SERVICE_FACTS,
             Builtin::Raw => raw::doc::RAW,
@@ -401,6 +414,7 @@ impl Builtin {
             Builtin::Getent => args::field_names::<getent::Args>(),
             Builtin::Tempfile => args::field_names::<temp_file::Args>(),
             Builtin::IniFile => args::field_names::<ini_file::Args>(),
+            Builtin::PamLimits => args::field_names::<pam_limits::Args>(),
             Builtin::PackageFacts => args::field_names::<package_facts::Args>(),
             Builtin::ServiceFacts => args::field_names::<service_facts::Args>(),
             Builtin::Raw => args::field_names::<raw::Args>(),
@@ -532,6 +546,7 @@ impl Builtin {
             Builtin::Getent => decode_tracked::<getent::Args>(value).map(drop),
             Builtin::Tempfile => decode_tracked::<temp_file::Args>(value).map(drop),
             Builtin::IniFile => decode_tracked::<ini_file::Args>(value).map(drop),
+            Builtin::PamLimits => decode_tracked::<pam_limits::Args>(value).map(drop),
             Builtin::PackageFacts => decode_tracked::<package_facts::Args>(value).map(drop),
             Builtin::ServiceFacts => decode_tracked::<service_facts::Args>(value).map(drop),
             Builtin::Raw => decode_tracked::<raw::Args>(value).map(drop),
@@ -686,6 +701,9 @@ impl Builtin {
                 .plan(&decode(value)?, host)
                 .map_err(PlanError::Module),
             Builtin::Tempfile => temp_file::TempfileModule
+                .plan(&decode(value)?, host)
+                .map_err(PlanError::Module),
+            Builtin::PamLimits => pam_limits::PamLimitsModule
                 .plan(&decode(value)?, host)
                 .map_err(PlanError::Module),
             Builtin::IniFile => ini_file::IniFileModule

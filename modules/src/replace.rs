@@ -113,7 +113,7 @@ impl Module for ReplaceModule {
                 String::new()
             },
             make_parents: false,
-            content_header: false,
+            header: crate::edit::DiffHeader::Path,
         };
         let planned = file.plan(edit, &common)?;
         let plan = planned.plan.with_data("rc", 0);
