@@ -573,15 +573,18 @@ fn goldens_still_true_for_a_sample() {
     let version = ansible_version(&playbook);
     let tool = Tool::Ansible { playbook };
     let mut failures = Vec::new();
-    // A case of community.general's modules needs the collection (scripts/ansible-collections).
+    // A case of community.general's or ansible.posix's modules needs the collections
+    // (scripts/ansible-collections).
     let picked: Vec<Case> = sample(cases())
         .into_iter()
         .filter(|case| {
             let needs = std::fs::read_to_string(corpus_dir().join(format!("{}.yml", case.name)))
-                .is_ok_and(|text| text.contains("community.general."));
+                .is_ok_and(|text| {
+                    text.contains("community.general.") || text.contains("ansible.posix.")
+                });
             if needs && ansible_collections().is_none() {
                 eprintln!(
-                    "{}: not re-run, community.general is not installed",
+                    "{}: not re-run, community.general or ansible.posix is not installed",
                     case.name
                 );
             }

@@ -63,6 +63,7 @@ pub mod shell_words;
 pub mod slurp;
 pub mod source;
 pub mod stat;
+pub mod synchronize;
 pub mod sysctl;
 pub mod systemd;
 pub mod temp_file;

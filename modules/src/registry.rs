@@ -6,7 +6,8 @@ use crate::{
     deb822_repository, debconf, expect, file, find, firstboot, get_url, getent, git, group,
     hostname, ini_file, known_hosts, lineinfile, locale_gen, mount, nspawn, package, package_facts,
     pacman, pacstrap, pam_limits, ping, raw, replace, resolv_link, script, service_facts, slurp,
-    stat, sysctl, temp_file, timezone, unarchive, unit, user, Host, Module, ModuleError, Plan,
+    stat, synchronize, sysctl, temp_file, timezone, unarchive, unit, user, Host, Module,
+    ModuleError, Plan,
 };
 use serde::de::DeserializeOwned;
 
@@ -24,7 +25,10 @@ const COLLECTIONS: &[(&str, &[&str])] = &[
             "pam_limits",
         ],
     ),
-    ("ansible.posix.", &["authorized_key", "mount", "sysctl"]),
+    (
+        "ansible.posix.",
+        &["authorized_key", "mount", "sysctl", "synchronize"],
+    ),
 ];
 
 /// The enum and its `ALL` written from one list: a variant added to the enum is in
@@ -96,6 +100,7 @@ builtins! {
         Archive,
         // modgit: git
         Git,
+        Synchronize,
         // modapt: apt, debconf
         Apt,
         Debconf,
@@ -155,6 +160,7 @@ impl Builtin {
             Builtin::Expect => expect::ExpectModule::NAME,
             Builtin::Archive => archive::ArchiveModule::NAME,
             Builtin::Git => git::GitModule::NAME,
+            Builtin::Synchronize => synchronize::SynchronizeModule::NAME,
         }
     }
 
@@ -276,6 +282,9 @@ impl Builtin {
             Builtin::Git => {
                 "A checkout of a git repository at a branch, tag or commit (the target's git)"
             }
+            Builtin::Synchronize => {
+                "A tree copied by rsync on this machine, changes from its itemized output"
+            }
         }
     }
 
@@ -329,6 +338,7 @@ impl Builtin {
             Builtin::Expect => expect::doc::EXPECT,
             Builtin::Archive => archive::doc::ARCHIVE,
             Builtin::Git => git::doc::GIT,
+            Builtin::Synchronize => synchronize::doc::SYNCHRONIZE,
         }
     }
 
@@ -366,7 +376,8 @@ impl Builtin {
     }
 
     /// The argument names the module accepts, from its serde definition (less the
-    /// ones only the runner sets: `file::RUNNER_ARGS`, `file::RUNNER_TREE_ARG`).
+    /// ones only the runner sets: `file::RUNNER_ARGS`, `file::RUNNER_TREE_ARG`,
+    /// `script::RUNNER_ARG`, `synchronize::RUNNER_ARG`).
     pub fn arg_names(self) -> &'static [&'static str] {
         match self {
             Builtin::File | Builtin::Copy | Builtin::Template => {
@@ -423,6 +434,16 @@ impl Builtin {
             Builtin::Expect => args::field_names::<expect::Args>(),
             Builtin::Archive => args::field_names::<archive::Args>(),
             Builtin::Git => args::field_names::<git::Args>(),
+            Builtin::Synchronize => {
+                static NAMES: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+                NAMES.get_or_init(|| {
+                    args::field_names::<synchronize::Args>()
+                        .iter()
+                        .copied()
+                        .filter(|name| *name != synchronize::RUNNER_ARG)
+                        .collect()
+                })
+            }
             Builtin::Script => {
                 static NAMES: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
                 NAMES.get_or_init(|| {
@@ -556,6 +577,7 @@ impl Builtin {
             Builtin::Expect => decode_tracked::<expect::Args>(value).map(drop),
             Builtin::Archive => decode_tracked::<archive::Args>(value).map(drop),
             Builtin::Git => decode_tracked::<git::Args>(value).map(drop),
+            Builtin::Synchronize => decode_tracked::<synchronize::Args>(value).map(drop),
         }
     }
 
@@ -734,6 +756,9 @@ impl Builtin {
                 .plan(&decode(value)?, host)
                 .map_err(PlanError::Module),
             Builtin::Git => git::GitModule
+                .plan(&decode(value)?, host)
+                .map_err(PlanError::Module),
+            Builtin::Synchronize => synchronize::SynchronizeModule
                 .plan(&decode(value)?, host)
                 .map_err(PlanError::Module),
         }

@@ -97,7 +97,8 @@ pub fn join(argv: &[String]) -> String {
         .join(" ")
 }
 
-fn quote(word: &str) -> String {
+/// One word as Python's `shlex.quote` writes it: as is when safe, else single-quoted.
+pub fn quote(word: &str) -> String {
     let plain = |c: char| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c);
     if !word.is_empty() && word.chars().all(plain) {
         word.to_string()

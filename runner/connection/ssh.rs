@@ -286,15 +286,17 @@ rm -f "$t"; echo "the copy of machinist did not arrive whole" >&2; exit 1"#,
         command
             .args(["-o", "ControlMaster=auto", "-o", "ControlPersist=60s"])
             .arg("-o")
-            .arg(format!(
-                "ControlPath={}",
-                self.control.path().join("%C").display()
-            ))
+            .arg(format!("ControlPath={}", self.control_path().display()))
             .args(["-o", "ConnectTimeout=10", "-T"])
             .args(options)
             .arg("--")
             .arg(&target.address);
         command
+    }
+
+    /// The master's `ControlPath` (with ssh's `%C`: one socket per host, port, user).
+    pub fn control_path(&self) -> PathBuf {
+        self.control.path().join("%C")
     }
 
     /// End the multiplexed connection (its master would otherwise linger for

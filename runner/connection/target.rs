@@ -136,6 +136,10 @@ pub fn connector(become_password: Option<String>) -> Connector {
 }
 
 impl RemoteTarget for Connected {
+    fn ssh_control_path(&self) -> Option<PathBuf> {
+        self.ssh.as_ref().map(|ssh| ssh.control_path())
+    }
+
     fn run_module(
         &mut self,
         request: &ModuleRequest,

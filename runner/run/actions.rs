@@ -211,8 +211,18 @@ impl Step<'_> {
             Ok(limits) => limits,
             Err(msg) => return secrets.masked(Outcome::failed(msg)),
         };
+        // synchronize's rsync runs on this machine (run/synchronize.rs).
+        let rsync_site = match builtin {
+            Builtin::Synchronize => match self.synchronize_site(&mut rendered, becoming.as_ref()) {
+                Ok(site) => site,
+                Err(msg) => return secrets.masked(Outcome::failed(msg)),
+            },
+            _ => None,
+        };
+        let site = rsync_site.as_ref().unwrap_or(self.host);
         let registered_diff = RegisteredDiff::without_diff_mode(builtin, &rendered);
-        let mut outcome = self.plan_and_apply(builtin, args, rendered, becoming.as_ref(), limits);
+        let mut outcome =
+            self.plan_and_apply(site, builtin, args, rendered, becoming.as_ref(), limits);
         if let Some(limits) = limits.filter(|limits| limits.poll > 0) {
             outcome = self.polled(outcome, limits, becoming.as_ref());
         }
@@ -261,6 +271,7 @@ impl Step<'_> {
 
     fn plan_and_apply(
         &mut self,
+        host: &Site,
         builtin: Builtin,
         args: &Node,
         rendered: serde_json::Map<String, Json>,
@@ -268,7 +279,6 @@ impl Step<'_> {
         limits: Option<super::polling::AsyncLimits>,
     ) -> Outcome {
         let task = self.task;
-        let host = self.host;
         // The result's keys are read only when the task is registered, has
         // changed_when/failed_when/until or a loop (its results), or may fail in the apply
         // (the failure shows them); a module's deferred keys are built only then.

@@ -33,6 +33,7 @@ mod secrets;
 pub(crate) mod setup;
 mod sources;
 mod step;
+mod synchronize;
 mod tags;
 mod task;
 pub(crate) mod uri;

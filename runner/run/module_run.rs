@@ -92,6 +92,9 @@ pub fn run_module(
         std::mem::take(&mut plan.data)
     };
     outcome.msg = plan.msg.take();
+    if builtin == Builtin::Synchronize {
+        synchronize_cmd(&mut outcome.data, check);
+    }
     outcome.diff = plan.changes.iter().filter_map(|c| c.diff.clone()).collect();
     if !plan.is_changed() {
         outcome.skipped = plan.skipped;
@@ -172,6 +175,11 @@ pub fn run_module(
     match applied {
         // Ansible's script predicted in check mode says only that it changes.
         Ok(_) if check && builtin.output_whole() => {}
+        // synchronize's plan holds what rsync --dry-run printed: check mode keeps it.
+        Ok(_) if check && builtin == Builtin::Synchronize => {}
+        Ok(outputs) if builtin == Builtin::Synchronize => {
+            synchronize_result(&mut outcome, &ops, &outputs)
+        }
         Ok(outputs) => {
             command_result(&mut outcome, builtin, &ops, &outputs);
             if let Some(started) = started {
@@ -325,6 +333,34 @@ fn tool_name(argv: &[String]) -> String {
         }
     }
     argv.get(at).or(argv.first()).cloned().unwrap_or_default()
+}
+
+/// synchronize's `cmd` as Ansible registers it: in check mode its module ran rsync
+/// with `--dry-run` (so did the plan, whatever the mode: it gives both lines).
+fn synchronize_cmd(data: &mut serde_json::Map<String, Json>, check: bool) {
+    let dry_run = data.remove(machinist_modules::synchronize::DRY_RUN_CMD);
+    if let Some(dry_run) = dry_run.filter(|_| check) {
+        data.insert("cmd".into(), dry_run);
+    }
+}
+
+/// synchronize's keys from what the real rsync printed (Ansible's: `msg`, `rc`,
+/// `stdout_lines`; on failure rsync's stderr as the message).
+fn synchronize_result(outcome: &mut Outcome, ops: &[Op], outputs: &[OpOutput]) {
+    let Some((spec, output)) = machinist_modules::runs_of(ops, outputs).pop() else {
+        return;
+    };
+    let link_dest = spec
+        .argv
+        .iter()
+        .any(|word| word.starts_with("--link-dest="));
+    match machinist_modules::synchronize::result_of_run(output, link_dest, &mut outcome.data) {
+        Ok(msg) => outcome.msg = Some(msg),
+        Err(stderr) => {
+            outcome.failed = true;
+            outcome.msg = Some(stderr);
+        }
+    }
 }
 
 /// A command's result keys (rc, stdout, stderr and their lines) from the main run: the

@@ -141,6 +141,12 @@ pub trait RemoteTarget: Send {
         root: Option<&Path>,
         sink: &mut dyn FnMut(&[u8]) -> std::io::Result<()>,
     ) -> Result<super::fetch::Fetched, Unreachable>;
+    /// The control socket (`ControlPath`, with its `%C`) of the ssh connection the
+    /// session goes through, for a program of this machine that reaches the host
+    /// through it (synchronize's rsync); `None` for a machine connection.
+    fn ssh_control_path(&self) -> Option<PathBuf> {
+        None
+    }
     /// Hand the agent what the host's other sessions recorded in check mode.
     fn send_predictions(&mut self, entries: Vec<Recorded>) -> Result<(), Unreachable>;
     /// What the agent recorded in check mode since the last call.
@@ -320,6 +326,14 @@ impl RemoteHost {
         gathering: &crate::facts::Gathering,
     ) -> Result<Map<String, Json>, Unreachable> {
         self.with_session(becoming, |session| session.gather_facts(gathering))
+    }
+
+    /// The host's connection as synchronize's rsync reaches it over ssh: its target
+    /// and the control socket of the connecting user's session (started if it was
+    /// not); `None` for a machine connection.
+    pub fn rsync_route(&self) -> Result<Option<(Target, PathBuf)>, Unreachable> {
+        let control = self.with_session(None, |session| Ok(session.ssh_control_path()))?;
+        Ok(control.map(|control| (self.target.clone(), control)))
     }
 
     /// fetch, by the session running as `becoming` (runner/run/fetch.rs).

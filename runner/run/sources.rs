@@ -35,6 +35,9 @@ impl Step<'_> {
         if builtin == Builtin::Script {
             return self.resolve_script(task, args);
         }
+        if builtin == Builtin::Synchronize {
+            return self.resolve_tree(task, args);
+        }
         if !builtin.reads_sources() {
             return Ok(());
         }
@@ -219,6 +222,35 @@ impl Step<'_> {
             })
             .map_err(|msg| located(&task.span, msg))?;
         *src = Json::String(path.display().to_string());
+        Ok(())
+    }
+
+    /// synchronize's relative `src`: found as copy's is (files/ of the role or beside
+    /// the playbook), its trailing `/` kept (rsync copies a folder's contents then),
+    /// as Ansible's action plugin does; an absolute one is left as written.
+    fn resolve_tree(&self, task: &Task, args: &mut Map<String, Json>) -> Result<(), String> {
+        let Some(src) = args.get_mut("src") else {
+            return Ok(());
+        };
+        let name = text(src, "src")?;
+        // Pulled, src is a path on the host.
+        let pulled = args.get("mode").and_then(Json::as_str) == Some("pull");
+        if name.starts_with('/') || name.is_empty() || pulled {
+            return Ok(());
+        }
+        let Some(src) = args.get_mut("src") else {
+            return Ok(());
+        };
+        let found = find(&task.origin, &task.span.file, SourceKind::File, &name)
+            .map_err(|msg| located(&task.span, msg))?;
+        let mut path = std::path::absolute(&found)
+            .unwrap_or(found)
+            .display()
+            .to_string();
+        if name.ends_with('/') && !path.ends_with('/') {
+            path.push('/');
+        }
+        *src = Json::String(path);
         Ok(())
     }
 

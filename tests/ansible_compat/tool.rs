@@ -133,15 +133,17 @@ pub enum Program {
     Inventory,
 }
 
-/// Where community.general is installed for ansible-core (scripts/ansible-collections;
-/// MACHINIST_ANSIBLE_COLLECTIONS moves it), when it is: cases of its modules
-/// (`community.general.ini_file`) need it.
+/// Where community.general and ansible.posix are installed for ansible-core
+/// (scripts/ansible-collections; MACHINIST_ANSIBLE_COLLECTIONS moves it), when they
+/// are: cases of their modules (`community.general.ini_file`,
+/// `ansible.posix.synchronize`) need them.
 pub fn ansible_collections() -> Option<PathBuf> {
     let dir = std::env::var_os("MACHINIST_ANSIBLE_COLLECTIONS")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("/var/tmp/machinist-ansible-collections"));
-    dir.join("ansible_collections/community/general")
-        .is_dir()
+    ["community/general", "ansible/posix"]
+        .iter()
+        .all(|collection| dir.join("ansible_collections").join(collection).is_dir())
         .then_some(dir)
 }
 
