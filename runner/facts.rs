@@ -1,33 +1,42 @@
 //! The fact set `gather_facts` provides, with Ansible's names and shapes: hostname,
 //! nodename, fqdn and domain (facts/names.rs),
 //! os-release fields, architecture, the distribution's version, release and package
-//! manager (facts/distribution.rs), the running system's machine id, service manager,
+//! manager (facts/distribution.rs) and the release file Ansible reads them from
+//! (facts/distribution_file.rs), the running system's machine id, service manager,
 //! virtualization and default IPv4 route (facts/system.rs), its interfaces and
 //! addresses (facts/addresses.rs), each interface's facts and `default_ipv6`
 //! (facts/interfaces.rs), the gathering user and
 //! environment (facts/user.rs), `date_time` (facts/date_time.rs), processors, memory
 //! and uptime (facts/hardware.rs), the firmware's DMI tables (facts/dmi.rs), block
 //! devices and their links (facts/devices.rs), `mounts` (facts/mounts.rs), `local`
-//! (facts/local.rs), AppArmor, SELinux, FIPS and chroot (facts/security.rs), the ssh
+//! (facts/local.rs), lvm (facts/lvm.rs), the capabilities (facts/caps.rs), each
+//! interface's ethtool facts (facts/ethtool.rs) — these and a device's host and serial
+//! run tools, as
+//! facts/tools.rs says —, AppArmor, SELinux, FIPS and chroot (facts/security.rs), the ssh
 //! host keys and storage initiators (facts/host_ids.rs), and the platform, kernel command line and resolver
 //! (facts/platform.rs). Files are read from the TARGET (its root, or the system an
 //! agent runs in) through the Host; kernel-wide values (uname, /proc) from the kernel.
 
 mod addresses;
+mod caps;
 mod date_time;
 mod devices;
 mod distribution;
+mod distribution_file;
 mod dmi;
+mod ethtool;
 mod hardware;
 mod host_ids;
 mod interfaces;
 mod local;
+mod lvm;
 mod mounts;
 mod names;
 mod platform;
 mod security;
 pub mod subsets;
 mod system;
+mod tools;
 mod user;
 
 /// Facts by name, without the `ansible_` prefix.
@@ -91,6 +100,7 @@ pub fn gather(host: &Host, gathering: &Gathering) -> IndexMap<String, Value> {
     );
     facts.insert("distribution".into(), Value::from(distribution));
     let lsb_running = distribution::add(host, &os_release, &os_family, &mut facts);
+    distribution_file::add(host, &os_release, &mut facts);
     facts.insert("os_family".into(), Value::from(os_family));
     facts.insert(
         "os_release".into(),
@@ -115,14 +125,34 @@ pub fn gather(host: &Host, gathering: &Gathering) -> IndexMap<String, Value> {
     );
     let network = addresses::network(host);
     addresses::add(&network, &mut facts);
-    interfaces::add(&network, system::default_ipv4_route(host), &mut facts);
+    let ethtool = ethtool::Ethtool::of(host);
+    interfaces::add(
+        &network,
+        system::default_ipv4_route(host),
+        ethtool.as_ref(),
+        &mut facts,
+    );
     platform::add(host, &mut facts);
     user::add(host, &mut facts);
     date_time::add(&mut facts);
     hardware::add(&architecture, &mut facts);
     dmi::add(Path::new(dmi::DMI_DIR), &mut facts);
-    devices::add(&devices::Sources::default(), &mut facts);
+    // The tools these run (sg_inq, lspci; vgs, lvs, pvs) take a while: side by side.
+    let lvm = std::thread::scope(|scope| {
+        let lvm = scope.spawn(|| lvm::fact(host));
+        devices::add(
+            &devices::Sources::default(),
+            &devices::Tools::of(host),
+            &mut facts,
+        );
+        lvm.join()
+    });
+    facts.insert(
+        "lvm".into(),
+        lvm.unwrap_or_else(|_| Value::from(lvm::NOT_GATHERED)),
+    );
     security::add(host, &mut facts);
+    caps::add(host, &mut facts);
     host_ids::add(host, &mut facts);
     let timeout = std::time::Duration::from_secs(gathering.timeout.unwrap_or(DEFAULT_TIMEOUT));
     mounts::add(host, timeout, &mut facts);

@@ -733,10 +733,27 @@ fn merge_source(value: &Node) -> Result<Vec<(Key, Node)>, Diagnostic> {
     }
 }
 
+/// `text` as a template that renders to itself: markup inside a `{% raw %}` block
+/// (an `{% endraw %}` in it given as a string literal), so that wherever machinist
+/// renders the value (a variable, a module argument) it comes out as written.
+fn never_templated(text: &str) -> String {
+    if !crate::jinja_marks::holds_markup(text) {
+        return text.to_string();
+    }
+    text.split("{% endraw %}")
+        .map(|part| format!("{{% raw %}}{part}{{% endraw %}}"))
+        .collect::<Vec<_>>()
+        .join("{{ '{% endraw %}' }}")
+}
+
 fn resolve_scalar(text: String, style: TScalarStyle, tag: Option<&Tag>) -> Value {
     if let Some(tag) = tag {
-        // `!!str`, Ansible's `!unsafe` and `!vault`-less tags: keep the text as is.
-        if tag.suffix == "str" || tag.suffix == "unsafe" || tag.handle == "!" {
+        // Ansible's `!unsafe`: text never templated, whatever it holds.
+        if tag.handle == "!" && tag.suffix == "unsafe" {
+            return Value::Str(never_templated(&text));
+        }
+        // `!!str` and other `!` tags: keep the text as is.
+        if tag.suffix == "str" || tag.handle == "!" {
             return Value::Str(text);
         }
         // YAML's own types asked for by name, whatever the quoting (`!!int '7'`).

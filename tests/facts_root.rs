@@ -2,7 +2,8 @@
 //! distribution's version, release, lsb and package manager, the user's entry and the
 //! resolver come from the ROOT's files (not this machine's), while processors, memory,
 //! uptime and date_time are the kernel's and the clock's; an offline root has no
-//! network (empty address lists). Gathering changes nothing, in --check too.
+//! network (empty address lists) and runs no tools (capsh, vgs, lspci: Ansible's
+//! answers without them); its release file is its own. Gathering changes nothing, in --check too.
 
 mod common;
 use common::Test;
@@ -58,7 +59,12 @@ fn a_debian_roots_distribution_user_and_resolver() {
          \x20         - ansible_uptime_seconds is number\n\
          \x20         - ansible_date_time.year | int >= 2024\n\
          \x20         - ansible_all_ipv4_addresses == [] and ansible_interfaces == []\n\
-         \x20         - ansible_default_ipv6 == {} and ansible_mounts == [] and ansible_local == {}\n",
+         \x20         - ansible_default_ipv6 == {} and ansible_mounts == [] and ansible_local == {}\n\
+         \x20         - ansible_distribution_file_path == '/etc/os-release'\n\
+         \x20         - ansible_distribution_file_variety == 'Debian' and ansible_distribution_file_parsed\n\
+         \x20         - ansible_lvm == 'N/A' and ansible_system_capabilities == 'N/A'\n\
+         \x20         - ansible_system_capabilities_enforced == 'N/A'\n\
+         \x20         - ansible_devices.values() | map(attribute='host') | reject('eq', '') | list == []\n",
     ));
     let as_alice = [("USER", "alice"), ("LOGNAME", "alice")];
     run_ok(&test, &[], &as_alice);
@@ -73,6 +79,8 @@ fn an_arch_roots_package_manager_and_missing_version() {
         "NAME=\"Arch Linux\"\nPRETTY_NAME=\"Arch Linux\"\nID=arch\nBUILD_ID=rolling\n",
     );
     test.root_file("/usr/bin/pacman", "");
+    // pacman's filesystem package ships it empty: ansible-core's release file then.
+    test.root_file("/etc/arch-release", "");
     test.root_file(
         "/etc/lsb-release",
         "DISTRIB_ID=\"Arch\"\nDISTRIB_RELEASE=\"rolling\"\nDISTRIB_DESCRIPTION=\"Arch Linux\"\n",
@@ -86,6 +94,9 @@ fn an_arch_roots_package_manager_and_missing_version() {
          \x20         - ansible_distribution_minor_version is not defined\n\
          \x20         - \"ansible_lsb == {'id': 'Arch', 'release': 'rolling', 'description': 'Arch Linux', 'major_release': 'rolling'}\"\n\
          \x20         - ansible_dns == {}\n\
+         \x20         - ansible_distribution_file_path == '/etc/arch-release'\n\
+         \x20         - ansible_distribution_file_variety == 'Archlinux'\n\
+         \x20         - ansible_distribution_file_parsed is not defined\n\
          \x20         - ansible_user_id == 'nobody-in-this-root'\n\
          \x20         - (ansible_real_user_id == 0) == (ansible_user_dir | default('') == '/root')\n",
     ));

@@ -5,12 +5,14 @@
 //! links (`ids`, `uuids`, `labels`, and `masters` from the devices' slaves/), read as
 //! ansible-core's Linux collector reads them, keys, types and quirks included (every
 //! device of a sysfs with links is `virtual: 1`; a partition's sector size is the
-//! number 512 when it has no queue/). Two values come from tools ansible-core runs and
-//! machinist does not: `host` (lspci's name of the device's PCI controller) is `""`, as
-//! Ansible gives without lspci, and `serial` is the kernel's device/serial, as Ansible
-//! reads it without sg_inq.
+//! number 512 when it has no queue/). Two values come from tools, run as ansible-core
+//! runs them on a running target (facts/tools.rs): `host` is `lspci -D`'s name of the
+//! PCI function the device hangs from (`""` without lspci or one), and `serial` is
+//! `sg_inq`'s answer where sg_inq is found (none when it fails), else the kernel's
+//! device/serial.
 
 use super::Facts;
+use machinist_modules::Host;
 use minijinja::Value;
 use serde_json::{json, Map, Value as Json};
 use std::collections::{BTreeMap, BTreeSet};
@@ -31,6 +33,95 @@ impl Default for Sources {
     }
 }
 
+/// What ansible-core asks tools on a running target: `lspci -D`'s listing (a
+/// device's `host`) and `sg_inq /dev/NAME`'s serial number of each block device (its
+/// `serial`; with sg_inq found, the kernel's device/serial is not read).
+#[derive(Default)]
+pub struct Tools {
+    pub pci_listing: Option<String>,
+    /// Each device's serial as sg_inq answered (none where it failed); `None`
+    /// without sg_inq.
+    pub sg_inq_serials: Option<BTreeMap<String, Option<String>>>,
+}
+
+impl Tools {
+    /// The tools of the host's running system (none for an offline root), run side
+    /// by side: one lspci, one sg_inq per device of /sys/block.
+    pub fn of(host: &Host) -> Tools {
+        let lspci = super::tools::bin_path(host, "lspci");
+        let sg_inq = super::tools::bin_path(host, "sg_inq");
+        let blocks = match &sg_inq {
+            Some(_) => names_in(Path::new("/sys/block")),
+            None => Vec::new(),
+        };
+        std::thread::scope(|scope| {
+            let serials: Vec<_> = blocks
+                .iter()
+                .filter_map(|block| {
+                    let sg_inq = sg_inq.as_deref()?;
+                    Some((
+                        block,
+                        scope.spawn(move || sg_inq_serial(host, sg_inq, block)),
+                    ))
+                })
+                .collect();
+            let pci_listing =
+                lspci.and_then(|lspci| super::tools::output_of(host, &lspci, &["-D"]));
+            let sg_inq_serials = sg_inq.as_ref().map(|_| {
+                serials
+                    .into_iter()
+                    .map(|(block, serial)| (block.clone(), serial.join().ok().flatten()))
+                    .collect()
+            });
+            Tools {
+                pci_listing,
+                sg_inq_serials,
+            }
+        })
+    }
+
+    /// `serial` as ansible-core finds it: sg_inq's answer when sg_inq is found (none
+    /// when it fails), else the kernel's.
+    fn serial(&self, sys_block: &Path, block: &str) -> Option<String> {
+        match &self.sg_inq_serials {
+            Some(serials) => serials.get(block).cloned().flatten(),
+            None => super::sys_content(&sys_block.join(block).join("device/serial")),
+        }
+    }
+
+    /// `host`: lspci's name of the PCI function the device's sysfs path passes
+    /// through last, `""` without one (or without lspci).
+    fn pci_host(&self, sysdir: &Path) -> String {
+        let Some(listing) = &self.pci_listing else {
+            return String::new();
+        };
+        let path = sysdir.to_string_lossy();
+        let Ok(function) = regex::Regex::new(r".+/([a-f0-9]{4}:[a-f0-9]{2}:[0|1][a-f0-9]\.[0-7])/")
+        else {
+            return String::new();
+        };
+        let Some(pci_id) = function.captures(&path).and_then(|found| found.get(1)) else {
+            return String::new();
+        };
+        listing
+            .lines()
+            .find_map(|line| {
+                line.strip_prefix(pci_id.as_str())
+                    .and_then(|rest| rest.strip_prefix(char::is_whitespace))
+            })
+            .map(str::to_string)
+            .unwrap_or_default()
+    }
+}
+
+/// The serial number `sg_inq /dev/BLOCK` reports, as ansible-core's pattern finds it.
+fn sg_inq_serial(host: &Host, sg_inq: &Path, block: &str) -> Option<String> {
+    let device = format!("/dev/{block}");
+    let said = super::tools::output_of(host, sg_inq, &[&device])?;
+    let pattern = regex::Regex::new(r"(?:Unit serial|Serial) number:\s+(\w+)").ok()?;
+    Some(pattern.captures(&said)?.get(1)?.as_str().to_string())
+}
+
 /// The link kinds, in ansible-core's order: their folder under /dev/disk, or the
 /// devices' slaves/ for `masters`.
 const LINK_KINDS: [(&str, Option<&str>); 4] = [
@@ -44,7 +135,7 @@ const LINK_KINDS: [(&str, Option<&str>); 4] = [
 type Links = BTreeMap<&'static str, BTreeMap<String, Vec<String>>>;
 
 /// `devices` and `device_links`.
-pub fn add(sources: &Sources, facts: &mut Facts) {
+pub fn add(sources: &Sources, tools: &Tools, facts: &mut Facts) {
     let Ok(entries) = std::fs::read_dir(&sources.sys_block) else {
         facts.insert(
             "devices".into(),
@@ -57,7 +148,7 @@ pub fn add(sources: &Sources, facts: &mut Facts) {
     let mut devices = Map::new();
     for entry in entries.flatten() {
         let block = entry.file_name().to_string_lossy().into_owned();
-        if let Some(device) = device(sources, &block, &links, &wwns) {
+        if let Some(device) = device(sources, tools, &block, &links, &wwns) {
             devices.insert(block, device);
         }
     }
@@ -81,6 +172,7 @@ pub fn add(sources: &Sources, facts: &mut Facts) {
 /// One device's facts, or none when /sys/block/NAME cannot be read.
 fn device(
     sources: &Sources,
+    tools: &Tools,
     block: &str,
     links: &Links,
     wwns: &BTreeMap<String, String>,
@@ -109,7 +201,7 @@ fn device(
     for key in ["vendor", "model", "sas_address", "sas_device_handle"] {
         d.insert(key.into(), json!(content(&format!("device/{key}"))));
     }
-    if let Some(serial) = super::sys_content(&sources.sys_block.join(block).join("device/serial")) {
+    if let Some(serial) = tools.serial(&sources.sys_block, block) {
         d.insert("serial".into(), json!(serial));
     }
     d.insert("removable".into(), json!(content("removable")));
@@ -141,7 +233,7 @@ fn device(
         "size".into(),
         json!(bytes_to_human(sectors as f64 * sectorsize.bytes() as f64)),
     );
-    d.insert("host".into(), json!(""));
+    d.insert("host".into(), json!(tools.pci_host(&sysdir)));
     d.insert("holders".into(), json!(holders(&sysdir)));
     Some(Json::Object(d))
 }
@@ -430,11 +522,55 @@ mod tests {
     }
 
     #[test]
+    fn host_is_lspcis_name_of_the_last_pci_function() {
+        let root = tempfile::tempdir().expect("tempdir");
+        let sources = fixture(root.path());
+        let tools = Tools {
+            pci_listing: Some(
+                "0000:00:00.0 Host bridge: Intel Corporation Device 0d57\n\
+                 0000:00:05.0 SATA controller: Intel Corporation C600 (rev 06)\n"
+                    .into(),
+            ),
+            sg_inq_serials: None,
+        };
+        let mut facts = Facts::new();
+        add(&sources, &tools, &mut facts);
+        let devices = serde_json::to_value(&facts["devices"]).expect("facts are JSON");
+        assert_eq!(
+            devices["sda"]["host"],
+            "SATA controller: Intel Corporation C600 (rev 06)"
+        );
+        assert_eq!(devices["sda"]["serial"], "S5Y1");
+        let pci_host = tools.pci_host(Path::new("/sys/block/../devices/virtual/block/loop0"));
+        assert_eq!(pci_host, "");
+    }
+
+    #[test]
+    fn this_systems_sg_inq_decides_the_serial() {
+        let host = Host::new(machinist_modules::HostOptions::new(Path::new("/"))).expect("host");
+        let tools = Tools::of(&host);
+        let root = tempfile::tempdir().expect("tempdir");
+        let sources = fixture(root.path());
+        // With sg_inq found, its answer (none for a device it cannot open) replaces
+        // the kernel's device/serial, as in ansible-core.
+        match &tools.sg_inq_serials {
+            Some(_) => assert_ne!(
+                tools.serial(&sources.sys_block, "sda").as_deref(),
+                Some("S5Y1")
+            ),
+            None => assert_eq!(
+                tools.serial(&sources.sys_block, "sda").as_deref(),
+                Some("S5Y1")
+            ),
+        }
+    }
+
+    #[test]
     fn reads_a_disk_its_partitions_and_links_as_ansible() {
         let root = tempfile::tempdir().expect("tempdir");
         let sources = fixture(root.path());
         let mut facts = Facts::new();
-        add(&sources, &mut facts);
+        add(&sources, &Tools::default(), &mut facts);
         let devices = serde_json::to_value(&facts["devices"]).expect("facts are JSON");
         let sda = &devices["sda"];
         assert_eq!(sda["vendor"], "ATA");

@@ -3,10 +3,12 @@
 //! collector shapes them: what it reads in /sys/class/net/DEVICE (macaddress, mtu,
 //! active, module, type, bridge and bonding details, pciid, speed, promisc) and
 //! what it parses out of `ip addr` (ipv4, ipv4_secondaries, ipv6 with scope), here
-//! from getifaddrs(3) (facts/addresses.rs) with no tool run. The kernel's views are
+//! from getifaddrs(3) (facts/addresses.rs) with no tool run; `features` and the
+//! timestamping facts from ethtool where the target has it (facts/ethtool.rs). The kernel's views are
 //! read only for a running target (facts/system.rs says why).
 
 use super::addresses::{Address, Network};
+use super::ethtool::Ethtool;
 use super::Facts;
 use minijinja::Value;
 use std::collections::BTreeMap;
@@ -191,10 +193,13 @@ fn ipv6_fields(found: &Address) -> Fields {
 /// Every device's facts with its addresses, by Ansible's name for it (`:` as `_`);
 /// an IPv4 address with a label of its own (`eth0:1`) is also an entry of that
 /// label, as ansible-core makes one from `ip addr`'s last word.
-fn all_devices(network: &Network) -> Vec<(String, Fields)> {
+fn all_devices(network: &Network, ethtool: Option<&Ethtool<'_>>) -> Vec<(String, Fields)> {
     let mut devices: Vec<(String, Fields)> = Vec::new();
     for device in &network.devices {
         let mut fields = device_facts(device);
+        if let Some(ethtool) = ethtool {
+            fields.extend(ethtool.device_facts(device));
+        }
         let mut labels: Vec<(String, Fields)> = Vec::new();
         let mut secondaries: Vec<Value> = Vec::new();
         let mut ipv6: Vec<Value> = Vec::new();
@@ -239,8 +244,13 @@ pub fn fact_name(device: &str) -> String {
 
 /// The per-interface facts, `default_ipv4` completed from its interface (as
 /// ansible-core completes the route's interface and address) and `default_ipv6`.
-pub fn add(network: &Network, default_ipv4: Option<DefaultRoute>, facts: &mut Facts) {
-    let devices = all_devices(network);
+pub fn add(
+    network: &Network,
+    default_ipv4: Option<DefaultRoute>,
+    ethtool: Option<&Ethtool<'_>>,
+    facts: &mut Facts,
+) {
+    let devices = all_devices(network, ethtool);
     let of = |interface: &str| {
         devices
             .iter()
@@ -431,7 +441,7 @@ fd000000000000000000000000000000 40 00000000000000000000000000000000 00 00000000
                 broadcast: None,
             }],
         };
-        let devices = all_devices(&network);
+        let devices = all_devices(&network, None);
         let (name, lo) = &devices[0];
         assert_eq!(name, "lo");
         assert_eq!(lo["type"].to_string(), "loopback");

@@ -874,7 +874,16 @@ impl<'a> Executor<'a> {
         }
         // The event's `ansible_facts` are the facts by their names without `ansible_`.
         let ansible_facts = serde_json::Value::Object(selected.clone());
-        let mut namespaced = selected;
+        // Merged into the host's `ansible_facts`, as Ansible's fact cache merges: an
+        // earlier play's facts the subset did not collect, and cacheable set_facts, stay.
+        let mut namespaced = match self.target.facts.layer.get("ansible_facts") {
+            Some(earlier) => match crate::vars::to_json(earlier) {
+                serde_json::Value::Object(earlier) => earlier,
+                _ => serde_json::Map::new(),
+            },
+            None => serde_json::Map::new(),
+        };
+        namespaced.extend(selected);
         namespaced.insert(setup::GATHERED_MARK.into(), serde_json::Value::Bool(true));
         self.target.facts.set_gathered(
             "ansible_facts",
