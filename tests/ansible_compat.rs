@@ -87,6 +87,10 @@ struct Setup {
     /// so the `group_vars/` and `host_vars/` beside DIR apply too.
     #[serde(default)]
     playbook_dir: Option<String>,
+    /// Both tools run with `{{ base }}/etc/apt` (a folder of `files:`) bound over
+    /// /etc/apt in a private mount namespace (see README: apt's sources).
+    #[serde(default)]
+    etc_apt: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -229,9 +233,15 @@ fn run_case(tool: &Tool, case: &Case) -> Value {
         }
     }
     let inventory = case.setup.inventory.as_deref().unwrap_or("localhost,");
+    let etc_apt = case.setup.etc_apt.then(|| base.join("etc/apt"));
     for (phase, flags) in PHASES {
         let output = tool
-            .command(scratch.path(), &corpus_dir())
+            .program_in(
+                scratch.path(),
+                &corpus_dir(),
+                Program::Run,
+                etc_apt.as_deref(),
+            )
             .args(["-i", inventory])
             .arg(format!("{}.yml", case.name))
             .arg("-e")

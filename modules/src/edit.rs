@@ -262,28 +262,34 @@ impl<'a> TextFile<'a> {
 
     /// Mkdir ops for the missing directories above a new file, outermost first.
     fn missing_parents(&self) -> Result<Vec<Op>, ModuleError> {
-        let mut missing = Vec::new();
-        let mut parent = self.place.parent();
-        while let Some(dir) = parent {
-            match self.host.lstat_canonical(dir)? {
-                Some(meta) if meta.is_dir() => break,
-                Some(_) => {
-                    return Err(ModuleError::Failed(format!(
-                        "Error creating {}: not a directory",
-                        dir.display()
-                    )))
-                }
-                None => missing.push(Op::Mkdir {
-                    path: dir.to_path_buf(),
-                    mode: 0o755,
-                    owner: Ownership::default(),
-                }),
-            }
-            parent = dir.parent();
-        }
-        missing.reverse();
-        Ok(missing)
+        missing_parents(self.host, &self.place)
     }
+}
+
+/// Mkdir ops (0755) for the missing directories above `place` (a canonical in-root
+/// path), outermost first; an error when one of them is not a directory.
+pub(crate) fn missing_parents(host: &Host, place: &Path) -> Result<Vec<Op>, ModuleError> {
+    let mut missing = Vec::new();
+    let mut parent = place.parent();
+    while let Some(dir) = parent {
+        match host.lstat_canonical(dir)? {
+            Some(meta) if meta.is_dir() => break,
+            Some(_) => {
+                return Err(ModuleError::Failed(format!(
+                    "Error creating {}: not a directory",
+                    dir.display()
+                )))
+            }
+            None => missing.push(Op::Mkdir {
+                path: dir.to_path_buf(),
+                mode: 0o755,
+                owner: Ownership::default(),
+            }),
+        }
+        parent = dir.parent();
+    }
+    missing.reverse();
+    Ok(missing)
 }
 
 /// `validate` as a program and its arguments, `%s` standing for the new file; Ansible

@@ -11,6 +11,7 @@
 
 pub mod accounts;
 pub mod apt;
+pub mod apt_repository;
 pub mod archive;
 pub mod args;
 pub mod assemble;
@@ -18,6 +19,7 @@ pub mod authorized_key;
 pub mod blockinfile;
 pub mod command;
 pub mod cron;
+pub mod deb822_repository;
 pub mod debconf;
 pub mod doc;
 pub(crate) mod edit;

@@ -2,11 +2,12 @@
 //! modules (validation, dispatch, docs) asks this enum, so nothing keeps a copy.
 
 use crate::{
-    apt, archive, args, assemble, authorized_key, blockinfile, command, cron, debconf, expect,
-    file, find, firstboot, get_url, getent, git, group, hostname, ini_file, known_hosts,
-    lineinfile, locale_gen, mount, nspawn, package, package_facts, pacman, pacstrap, pam_limits,
-    ping, raw, replace, resolv_link, script, service_facts, slurp, stat, synchronize, sysctl,
-    temp_file, timezone, unarchive, unit, user, Host, Module, ModuleError, Plan,
+    apt, apt_repository, archive, args, assemble, authorized_key, blockinfile, command, cron,
+    deb822_repository, debconf, expect, file, find, firstboot, get_url, getent, git, group,
+    hostname, ini_file, known_hosts, lineinfile, locale_gen, mount, nspawn, package, package_facts,
+    pacman, pacstrap, pam_limits, ping, raw, replace, resolv_link, script, service_facts, slurp,
+    stat, synchronize, sysctl, temp_file, timezone, unarchive, unit, user, Host, Module,
+    ModuleError, Plan,
 };
 use serde::de::DeserializeOwned;
 
@@ -103,6 +104,9 @@ builtins! {
         // modapt: apt, debconf
         Apt,
         Debconf,
+        // aptrepo: apt_repository
+        AptRepository,
+        Deb822Repository,
     }
 }
 
@@ -125,6 +129,8 @@ impl Builtin {
             Builtin::Package => package::PackageModule::NAME,
             Builtin::Apt => apt::AptModule::NAME,
             Builtin::Debconf => debconf::DebconfModule::NAME,
+            Builtin::AptRepository => apt_repository::AptRepositoryModule::NAME,
+            Builtin::Deb822Repository => deb822_repository::Deb822RepositoryModule::NAME,
             Builtin::Mount => mount::MountModule::NAME,
             Builtin::AuthorizedKey => authorized_key::AuthorizedKeyModule::NAME,
             Builtin::LocaleGen => locale_gen::LocaleGenModule::NAME,
@@ -201,6 +207,8 @@ impl Builtin {
             }
             Builtin::Apt => "Packages of a Debian target installed, upgraded or removed with apt",
             Builtin::Debconf => "A Debian package's debconf answer set (pre-seeded), or its answers read",
+            Builtin::AptRepository => "A one-line apt repository present in or absent from a Debian target's sources",
+            Builtin::Deb822Repository => "An apt repository as a deb822 .sources file of a Debian target (and its key)",
             Builtin::Mount => "An /etc/fstab entry (ansible.posix.mount's present/absent)",
             Builtin::AuthorizedKey => {
                 "SSH public keys in a user's authorized_keys (its ~/.ssh 0700, the file 0600)"
@@ -299,6 +307,8 @@ impl Builtin {
             Builtin::Package => package::doc::PACKAGE,
             Builtin::Apt => apt::doc::APT,
             Builtin::Debconf => debconf::doc::DEBCONF,
+            Builtin::AptRepository => apt_repository::doc::APT_REPOSITORY,
+            Builtin::Deb822Repository => deb822_repository::doc::DEB822_REPOSITORY,
             Builtin::Mount => mount::doc::MOUNT,
             Builtin::AuthorizedKey => authorized_key::doc::AUTHORIZED_KEY,
             Builtin::LocaleGen => locale_gen::doc::LOCALE_GEN,
@@ -394,6 +404,8 @@ impl Builtin {
             Builtin::Package => args::field_names::<package::Args>(),
             Builtin::Apt => args::field_names::<apt::Args>(),
             Builtin::Debconf => args::field_names::<debconf::Args>(),
+            Builtin::AptRepository => args::field_names::<apt_repository::Args>(),
+            Builtin::Deb822Repository => args::field_names::<deb822_repository::Args>(),
             Builtin::Mount => args::field_names::<mount::Args>(),
             Builtin::AuthorizedKey => args::field_names::<authorized_key::Args>(),
             Builtin::LocaleGen => args::field_names::<locale_gen::Args>(),
@@ -534,6 +546,8 @@ impl Builtin {
             Builtin::Package => decode_tracked::<package::Args>(value).map(drop),
             Builtin::Apt => decode_tracked::<apt::Args>(value).map(drop),
             Builtin::Debconf => decode_tracked::<debconf::Args>(value).map(drop),
+            Builtin::AptRepository => decode_tracked::<apt_repository::Args>(value).map(drop),
+            Builtin::Deb822Repository => decode_tracked::<deb822_repository::Args>(value).map(drop),
             Builtin::Mount => decode_tracked::<mount::Args>(value).map(drop),
             Builtin::AuthorizedKey => decode_tracked::<authorized_key::Args>(value).map(drop),
             Builtin::LocaleGen => decode_tracked::<locale_gen::Args>(value).map(drop),
@@ -649,6 +663,12 @@ impl Builtin {
                 .plan(&decode(value)?, host)
                 .map_err(PlanError::Module),
             Builtin::Debconf => debconf::DebconfModule
+                .plan(&decode(value)?, host)
+                .map_err(PlanError::Module),
+            Builtin::AptRepository => apt_repository::AptRepositoryModule
+                .plan(&decode(value)?, host)
+                .map_err(PlanError::Module),
+            Builtin::Deb822Repository => deb822_repository::Deb822RepositoryModule
                 .plan(&decode(value)?, host)
                 .map_err(PlanError::Module),
             Builtin::Mount => mount::MountModule

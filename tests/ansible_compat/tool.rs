@@ -15,7 +15,9 @@ pub enum Tool {
 }
 
 impl Tool {
-    /// `machinist run` / `ansible-playbook` in `dir`.
+    /// `machinist run` / `ansible-playbook` in `dir` (the expression matrix's; the
+    /// corpus uses [`Tool::program_in`]).
+    #[allow(dead_code)]
     pub fn command(&self, scratch: &Path, dir: &Path) -> Command {
         self.program(scratch, dir, Program::Run)
     }
@@ -23,9 +25,38 @@ impl Tool {
     /// `machinist run` / `ansible-playbook`, or `machinist inventory` /
     /// `ansible-inventory`, in `dir`.
     pub fn program(&self, scratch: &Path, dir: &Path, program: Program) -> Command {
+        self.program_in(scratch, dir, program, None)
+    }
+
+    /// [`Tool::program`]; with `etc_apt`, in a private mount namespace where that folder
+    /// is bound over /etc/apt (the cases of apt_repository and deb822_repository,
+    /// which know no other place: the machine's own /etc/apt is never touched), and
+    /// ansible-core gets python3-debian's modules (deb822_repository imports them).
+    pub fn program_in(
+        &self,
+        scratch: &Path,
+        dir: &Path,
+        program: Program,
+        etc_apt: Option<&Path>,
+    ) -> Command {
         // Both tools start with the same umask, whatever the test runner's is.
-        let mut cmd = Command::new("/bin/sh");
-        cmd.args(["-c", "umask 022 && exec \"$@\"", "sh"]);
+        let mut cmd = match etc_apt {
+            None => {
+                let mut cmd = Command::new("/bin/sh");
+                cmd.args(["-c", "umask 022 && exec \"$@\"", "sh"]);
+                cmd
+            }
+            Some(etc_apt) => {
+                let mut cmd = Command::new("unshare");
+                cmd.args(["--mount", "--propagation", "private", "/bin/sh", "-c"])
+                    .arg("mount --bind \"$0\" /etc/apt && umask 022 && exec \"$@\"")
+                    .arg(etc_apt);
+                if let Tool::Ansible { .. } = self {
+                    cmd.env("PYTHONPATH", python_debian(scratch));
+                }
+                cmd
+            }
+        };
         cmd.current_dir(dir).env("LANG", "C.UTF-8");
         match self {
             Tool::Machinist => {
@@ -77,6 +108,22 @@ impl Tool {
         }
         cmd
     }
+}
+
+/// A folder of `scratch` holding links to python3-debian's modules (and chardet, which
+/// they import), for PYTHONPATH: the venv has neither, and the rest of the machine's
+/// dist-packages must not shadow the venv's own.
+fn python_debian(scratch: &Path) -> PathBuf {
+    let dir = scratch.join("python-debian");
+    for package in ["debian", "chardet"] {
+        let link = dir.join(package);
+        if !link.exists() {
+            std::fs::create_dir_all(&dir).expect("python-debian dir");
+            let installed = Path::new("/usr/lib/python3/dist-packages").join(package);
+            std::os::unix::fs::symlink(installed, link).expect("python-debian link");
+        }
+    }
+    dir
 }
 
 /// Which of a tool's programs runs.

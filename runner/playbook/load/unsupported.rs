@@ -11,9 +11,11 @@ use crate::playbook::keywords::{self, Parse};
 use crate::yaml::{Key, Node, Value};
 
 /// Modules Ansible users reach for that machinist refuses until an issue adds them.
-const MODULES_WAITING: &[(&str, u32)] = &[];
+/// apt_key (deprecated by Ansible and Debian): deb822_repository's `signed_by` or
+/// get_url into /etc/apt/keyrings does its work.
+const MODULES_WAITING: &[(&str, u32)] = &[("apt_key", 15)];
 
-/// The issue a refused module name waits for (none is refused this way today).
+/// The issue a refused module name waits for.
 pub(super) fn module_waiting_for(name: &str) -> Option<u32> {
     let short = machinist_modules::registry::unqualified(name);
     MODULES_WAITING
