@@ -6,6 +6,7 @@
 //! putting the files back.
 
 mod common;
+use common::etc_apt::apt_files;
 
 use common::rootfs::{test_with_rootfs, three_checks_on_rootfs};
 use common::Test;
@@ -56,31 +57,6 @@ const TASKS: &str = r#"    - name: a new repository, its file named after it
     - debug:
         msg: "{{ added.sources_added }} {{ removed.sources_removed }} {{ added.state }} {{ removed.repo }}"
 "#;
-
-/// The root's files below etc/apt: path, mode and content.
-fn apt_files(root: &Path) -> Vec<(String, u32, String)> {
-    use std::os::unix::fs::PermissionsExt;
-    let mut found = Vec::new();
-    let mut dirs = vec![root.join("etc/apt")];
-    while let Some(dir) = dirs.pop() {
-        for entry in std::fs::read_dir(&dir).expect("read_dir").flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                dirs.push(path);
-                continue;
-            }
-            let mode = entry.metadata().expect("metadata").permissions().mode() & 0o7777;
-            let shown = path
-                .strip_prefix(root)
-                .expect("below")
-                .display()
-                .to_string();
-            found.push((shown, mode, std::fs::read_to_string(&path).expect("read")));
-        }
-    }
-    found.sort();
-    found
-}
 
 #[test]
 fn repositories_added_enabled_and_removed_pass_the_three_checks() {

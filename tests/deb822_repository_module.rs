@@ -6,10 +6,10 @@
 //! state absent removing the file and its key.
 
 mod common;
+use common::etc_apt::apt_files;
 
 use common::http_server::HttpServer;
 use common::Test;
-use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::Command;
 
@@ -61,30 +61,6 @@ fn tasks(key_url: &str) -> String {
 fn apt_tree(root: &Path) {
     std::fs::create_dir_all(root.join("etc/apt/sources.list.d")).expect("mkdir");
     std::fs::write(root.join("etc/apt/test-keyring.gpg"), "key").expect("key");
-}
-
-/// Every file below etc/apt: path, mode, content.
-fn apt_files(root: &Path) -> Vec<(String, u32, String)> {
-    let mut found = Vec::new();
-    let mut dirs = vec![root.join("etc/apt")];
-    while let Some(dir) = dirs.pop() {
-        for entry in std::fs::read_dir(&dir).expect("read_dir").flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                dirs.push(path);
-                continue;
-            }
-            let mode = entry.metadata().expect("metadata").permissions().mode() & 0o7777;
-            let shown = path
-                .strip_prefix(root)
-                .expect("below")
-                .display()
-                .to_string();
-            found.push((shown, mode, std::fs::read_to_string(&path).expect("read")));
-        }
-    }
-    found.sort();
-    found
 }
 
 fn key_server() -> (tempfile::TempDir, HttpServer) {

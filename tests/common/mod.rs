@@ -11,6 +11,7 @@ pub mod cache;
 pub mod child;
 pub mod container;
 pub mod debian;
+pub mod etc_apt;
 pub mod git_repos;
 pub mod http_server;
 pub mod pacman_repo;

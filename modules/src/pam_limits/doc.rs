@@ -15,27 +15,7 @@ const ARGS: [ArgDoc; 9] = [
         .choices(&["soft", "hard", "-"]),
     ArgDoc::new("limit_item", "str", "What is limited (limits.conf(5)).")
         .required()
-        .choices(&[
-            "core",
-            "data",
-            "fsize",
-            "memlock",
-            "nofile",
-            "rss",
-            "stack",
-            "cpu",
-            "nproc",
-            "as",
-            "maxlogins",
-            "maxsyslogins",
-            "priority",
-            "locks",
-            "sigpending",
-            "msgqueue",
-            "nice",
-            "rtprio",
-            "chroot",
-        ]),
+        .choices(super::ITEMS),
     ArgDoc::new(
         "value",
         "str",
