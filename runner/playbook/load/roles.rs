@@ -24,7 +24,6 @@ const ROLE_KEYS: &[&str] = &[
     "handlers_from",
     "defaults_from",
     "vars_from",
-    "allow_duplicates",
     "public",
     "apply",
 ];
@@ -162,6 +161,20 @@ impl Loader {
                 "'apply' is for include_tasks and include_role; on a role in `roles:` or a \
                  dependency write the keywords on the entry itself",
             );
+        }
+        // import_role/include_role run the role again by default (ansible-core's
+        // IncludeRole: allow_duplicates true); on a `roles:` entry it is a parameter.
+        if let Some(allow) = node
+            .get("allow_duplicates")
+            .filter(|_| !params_from_extra_keys)
+        {
+            if !self.boolean(allow) {
+                self.error(
+                    &allow.span,
+                    "'allow_duplicates: false' on import_role or include_role is not supported \
+                     yet (issue #15): machinist runs a role named by them every time",
+                );
+            }
         }
         if let Some(public) = node.get("public") {
             if public.value != Value::Bool(false) {
