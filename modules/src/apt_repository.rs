@@ -11,7 +11,7 @@
 //! `ppa:` lines are refused: they need Launchpad, which a Debian target does not use.
 
 pub mod doc;
-mod sources;
+pub(crate) mod sources;
 
 use crate::mode::ModeArg;
 use crate::{Change, Diff, Host, Module, ModuleError, Op, Ownership, Plan, RunSpec};
@@ -20,22 +20,7 @@ use sources::{Sources, MAIN, PARTS};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum State {
-    #[default]
-    Present,
-    Absent,
-}
-
-impl State {
-    fn word(self) -> &'static str {
-        match self {
-            State::Present => "present",
-            State::Absent => "absent",
-        }
-    }
-}
+pub use crate::presence::Presence as State;
 
 fn yes() -> bool {
     true
@@ -132,7 +117,7 @@ impl Module for AptRepositoryModule {
         let removed: Vec<String> = keys(&before).difference(&keys(&after)).cloned().collect();
         let mut plan = Plan::ok()
             .with_data("repo", &args.repo)
-            .with_data("state", args.state.word())
+            .with_data("state", args.state.as_str())
             .with_data("sources_added", &added)
             .with_data("sources_removed", &removed);
         if before == after {
@@ -172,7 +157,7 @@ impl Module for AptRepositoryModule {
         tracing::debug!(
             files = plan.changes.len(),
             "apt_repository: {} {}",
-            args.state.word(),
+            args.state.as_str(),
             source
         );
         Ok(plan)

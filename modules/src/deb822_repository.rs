@@ -17,15 +17,9 @@ use serde::{Deserialize, Deserializer};
 use std::path::Path;
 
 const KEYRINGS: &str = "/etc/apt/keyrings";
-const PARTS: &str = "/etc/apt/sources.list.d";
+use crate::apt_repository::sources::PARTS;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum State {
-    #[default]
-    Present,
-    Absent,
-}
+pub use crate::presence::Presence as State;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 pub enum Type {

@@ -10,3 +10,13 @@ pub enum Presence {
     Present,
     Absent,
 }
+
+impl Presence {
+    /// The word Ansible writes in results (`state: present`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Presence::Present => "present",
+            Presence::Absent => "absent",
+        }
+    }
+}
